@@ -1,0 +1,52 @@
+"""Settings read from DOORBRAAK_* environment variables."""
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; defaults give the embedded SQLite mode."""
+
+    model_config = SettingsConfigDict(env_prefix="DOORBRAAK_", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Field(default=ROOT / "data", description="Where the SQLite file and the secret key live.")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in data_dir.")
+    broadcast_url: str | None = Field(default=None, description="redis:// URL for scale-out; default: in-process.")
+    secret_key: str | None = Field(default=None, description="Signs cookies; default: generated into data_dir.")
+    public_url: str | None = Field(default=None, description="Base URL phones use (QR code); default: request host.")
+    allowed_origins: list[str] = Field(default_factory=list, description="Extra websocket/form origins.")
+    cookie_secure: bool | None = Field(default=None, description="Force the Secure cookie flag; default: on https.")
+    send_queue_size: int = Field(default=1024, ge=16, description="Frames buffered per live connection.")
+    replay_limit: int = Field(default=5000, ge=1, description="Above this many missed events, send a snapshot.")
+    ws_max_message_bytes: int = Field(default=8192, ge=512, description="Largest accepted websocket message.")
+    submit_burst: int = Field(default=10, ge=1, description="Answers a phone may send at once.")
+    submit_per_second: float = Field(default=1.0, gt=0, description="Sustained answers per phone per second.")
+    failed_joins_per_minute: int = Field(default=20, ge=1, description="Unknown join codes allowed per address.")
+    logins_per_minute: int = Field(default=10, ge=1, description="Sign-in attempts allowed per address.")
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in data_dir."""
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.data_dir / 'doorbraak.db'}"
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated once and kept in data_dir."""
+        if self.secret_key:
+            if len(self.secret_key) < 32:
+                raise ValueError("DOORBRAAK_SECRET_KEY must be at least 32 characters")
+            return self.secret_key
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip()

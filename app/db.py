@@ -1,0 +1,194 @@
+"""Engines, reads in worker threads, and the group-commit writer: the one place that commits."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import anyio
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlmodel import SQLModel
+
+from app import models
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Db = Session
+Publisher = Callable[[list[models.Event]], Awaitable[None]]
+
+
+def normalise_url(url: str) -> str:
+    """Pick the psycopg 3 driver for plain postgresql:// URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, *, writer: bool) -> Engine:
+    """An engine; readers see one consistent snapshot per transaction, SQLite writers lock at BEGIN."""
+    url = normalise_url(url)
+    if not url.startswith("sqlite"):
+        isolation = "READ COMMITTED" if writer else "REPEATABLE READ"
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, isolation_level=isolation)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # let SQLAlchemy issue BEGIN itself so savepoints and snapshots behave
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+    return engine
+
+
+@dataclass
+class _Job:
+    fn: Callable[[Session], Any]
+    future: asyncio.Future[Any]
+
+
+@dataclass
+class _Outcome:
+    value: Any = None
+    error: BaseException | None = None
+    events: list[models.Event] = field(default_factory=list)
+
+
+class Database:
+    """Reads run in threads; writes queue for the writer, which commits them in batches and then publishes."""
+
+    def __init__(self, url: str, *, max_batch: int = 512) -> None:
+        self.url = normalise_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        self.write_engine = make_engine(self.url, writer=True)
+        self.read_engine = make_engine(self.url, writer=False)
+        self.max_batch = max_batch
+        self._queue: asyncio.Queue[_Job] | None = None
+        self._task: asyncio.Task[None] | None = None
+        # one thread: SQLite allows one writer, and one writer keeps seq allocation simple
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="doorbraak-writer")
+        self._publish: Publisher | None = None
+
+    def create_all(self) -> None:
+        """Create missing tables."""
+        SQLModel.metadata.create_all(self.write_engine)
+
+    async def start(self, publish: Publisher) -> None:
+        """Start the writer; committed events go to publish."""
+        self._publish = publish
+        self._queue = asyncio.Queue()
+        self._task = asyncio.create_task(self._run(), name="doorbraak-writer")
+
+    async def stop(self) -> None:
+        """Finish queued writes, then stop the writer and close the engines."""
+        if self._queue is not None and self._task is not None:
+            await self._queue.join()
+            self._task.cancel()
+            with anyio.CancelScope(shield=True):
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+        self._executor.shutdown(wait=True)
+        self.write_engine.dispose()
+        self.read_engine.dispose()
+
+    async def read(self, fn: Callable[[Session], T]) -> T:
+        """Run a read-only function with its own short-lived session in a worker thread."""
+        return await anyio.to_thread.run_sync(self.read_sync, fn)
+
+    def read_sync(self, fn: Callable[[Session], T]) -> T:
+        """Run a read-only function now, on this thread."""
+        with Session(self.read_engine, expire_on_commit=False) as db, db.begin():
+            return fn(db)
+
+    async def write(self, fn: Callable[[Session], T]) -> T:
+        """Queue a change; returns once it is committed (and its events handed to the hub)."""
+        if self._queue is None:
+            raise RuntimeError("the writer has not started")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Job(fn, future))
+        return await future
+
+    def write_sync(self, fn: Callable[[Session], T]) -> T:
+        """Run a change in its own transaction on this thread, without publishing (CLI use)."""
+        outcome = self._commit([_Job(fn, None)])[0]  # type: ignore[arg-type]
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.value  # type: ignore[no-any-return]
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await self._queue.get()]
+            # whatever queued while the last batch committed goes into this one: batching grows with load
+            while len(batch) < self.max_batch and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                outcomes = await loop.run_in_executor(self._executor, self._commit, batch)
+                events = [ev for outcome in outcomes for ev in outcome.events]
+                for job, outcome in zip(batch, outcomes, strict=True):
+                    if job.future.done():
+                        continue
+                    if outcome.error is not None:
+                        job.future.set_exception(outcome.error)
+                    else:
+                        job.future.set_result(outcome.value)
+                # publish after commit, never before: a client that sees an event must find its row
+                if events and self._publish is not None:
+                    await self._publish(events)
+            except Exception as exc:  # the writer must outlive any one batch
+                log.exception("writer batch failed")
+                for job in batch:
+                    if not job.future.done():
+                        job.future.set_exception(exc)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    def _commit(self, batch: list[_Job]) -> list[_Outcome]:
+        """Run a batch in one transaction, each job in a savepoint; on a failed commit, retry one by one."""
+        try:
+            return self._commit_once(batch)
+        except OperationalError:
+            if len(batch) == 1:
+                raise
+            log.warning("batch commit failed; retrying %d jobs one by one", len(batch))
+            return [outcome for job in batch for outcome in self._commit_each(job)]
+
+    def _commit_each(self, job: _Job) -> list[_Outcome]:
+        try:
+            return self._commit_once([job])
+        except Exception as exc:
+            return [_Outcome(error=exc)]
+
+    def _commit_once(self, batch: list[_Job]) -> list[_Outcome]:
+        outcomes: list[_Outcome] = []
+        with Session(self.write_engine, expire_on_commit=False) as db, db.begin():
+            for job in batch:
+                outbox: list[models.Event] = []
+                db.info["outbox"] = outbox
+                outcome = _Outcome(events=outbox)
+                try:
+                    with db.begin_nested():
+                        outcome.value = job.fn(db)
+                except Exception as exc:
+                    outcome.error = exc
+                    outcome.events = []
+                outcomes.append(outcome)
+            db.info.pop("outbox", None)
+        return outcomes

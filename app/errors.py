@@ -1,0 +1,24 @@
+"""The one error type services raise for input a person can fix."""
+
+from typing import Any
+
+from app.i18n import gettext
+
+
+class DomainError(Exception):
+    """A refused change: a stable code for programs and a message for people."""
+
+    def __init__(self, code: str, message: str, *, status: int = 400, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.params = params
+
+    def text(self) -> str:
+        """The message in the current language, with its parameters filled in."""
+        return gettext(self.message).format(**self.params)
+
+    def frame(self, **extra: Any) -> dict[str, Any]:
+        """The error as a websocket frame."""
+        return {"type": "error", "code": self.code, "message": self.text(), **self.params, **extra}

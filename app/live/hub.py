@@ -1,0 +1,99 @@
+"""The in-process hub: fans committed events out to the live connections of each workshop."""
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+
+from starlette.websockets import WebSocket
+
+from app.live.events import ROLE_AUDIENCES, event_frame
+from app.models import Event
+
+log = logging.getLogger(__name__)
+
+
+class Connection:
+    """One live websocket: a bounded queue of encoded frames and the task that writes them."""
+
+    def __init__(self, websocket: WebSocket, *, workshop_id: int, role: str, participant_id: int | None,
+                 queue_size: int) -> None:
+        self.websocket = websocket
+        self.workshop_id = workshop_id
+        self.role = role
+        self.audiences = ROLE_AUDIENCES[role]
+        self.participant_id = participant_id
+        self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(maxsize=queue_size)
+        # frames up to this seq were sent by replay or snapshot; live copies of them are skipped
+        self.sent_seq = 0
+        self.overflowed = False
+        self.sender: asyncio.Task[None] | None = None
+
+    def offer(self, seq: int, frame: str) -> None:
+        """Queue a frame without waiting; a connection too slow to keep up is dropped, to catch up on reconnect."""
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait((seq, frame))
+        except asyncio.QueueFull:
+            self.overflowed = True
+            log.info("dropping slow %s connection of workshop %s", self.role, self.workshop_id)
+            if self.sender is not None:
+                self.sender.cancel()
+
+    def send_direct(self, frame: str) -> None:
+        """Queue a frame that is not an event (an acknowledgement, an error)."""
+        self.offer(0, frame)
+
+    async def send_loop(self, first_frames: Iterable[str]) -> None:
+        """Write the replay or snapshot, then live frames in order, skipping what replay already sent."""
+        send = self.websocket.send_text
+        for frame in first_frames:
+            await send(frame)
+        while True:
+            seq, frame = await self.queue.get()
+            if seq and seq <= self.sent_seq:
+                continue
+            await send(frame)
+            if seq:
+                self.sent_seq = seq
+
+
+class LocalHub:
+    """Fan-out within this process."""
+
+    def __init__(self) -> None:
+        self._rooms: dict[int, set[Connection]] = defaultdict(set)
+
+    async def start(self) -> None:
+        """Nothing to start in-process."""
+
+    async def stop(self) -> None:
+        """Nothing to stop in-process."""
+
+    def register(self, connection: Connection) -> None:
+        """Start delivering a workshop's events to a connection."""
+        self._rooms[connection.workshop_id].add(connection)
+
+    def unregister(self, connection: Connection) -> None:
+        """Stop delivering to a connection."""
+        room = self._rooms.get(connection.workshop_id)
+        if room is not None:
+            room.discard(connection)
+            if not room:
+                del self._rooms[connection.workshop_id]
+
+    def connections(self, workshop_id: int) -> int:
+        """How many live connections a workshop has in this process."""
+        return len(self._rooms.get(workshop_id, ()))
+
+    async def publish(self, events: list[Event]) -> None:
+        """Deliver committed events: each encoded once, queued on every connection whose role sees it."""
+        for event in events:
+            room = self._rooms.get(event.workshop_id)
+            if not room:
+                continue
+            frame = event_frame(event)
+            for connection in list(room):
+                if event.audience in connection.audiences:
+                    connection.offer(event.seq, frame)

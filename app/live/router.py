@@ -1,0 +1,218 @@
+"""The websocket endpoints: phone, projector and facilitator board."""
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, WebSocket
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.responses import PlainTextResponse
+
+from app.answers import service as answers
+from app.auth import facilitator_id_from_cookie
+from app.errors import DomainError
+from app.i18n import N_, gettext
+from app.live import service as live
+from app.live.events import encode
+from app.live.hub import Connection
+from app.runtime import Runtime, get_runtime, origin_allowed
+from app.workshops import service as workshops
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+PARTICIPANT_COOKIE = "dbk_p_{code}"
+Handler = Callable[[Runtime, Connection, dict[str, Any]], Awaitable[None]]
+
+
+class AnswerIn(BaseModel):
+    """An answer as a phone sends it."""
+
+    model_config = ConfigDict(extra="ignore")
+    type: str
+    client_id: UUID
+    step: str = Field(max_length=64)
+    text: str = Field(max_length=4000)
+    links_to: int | None = None
+
+
+async def _refuse(websocket: WebSocket, status: int, message: str) -> None:
+    """Turn a handshake down with an HTTP status and a readable reason."""
+    try:
+        await websocket.send_denial_response(PlainTextResponse(gettext(message), status_code=status))
+    except RuntimeError:  # the server cannot send a denial response: say it in a close frame instead
+        await websocket.accept()
+        await websocket.send_text(encode({"type": "error", "code": f"http_{status}", "message": gettext(message)}))
+        await websocket.close(code=4000 + status)
+
+
+def _origin_ok(websocket: WebSocket) -> bool:
+    return origin_allowed(websocket, get_runtime(websocket).settings)
+
+
+async def _serve(websocket: WebSocket, connection: Connection, *, public_id: str, since: int | None,
+                 wid: str | None, handler: Handler | None) -> None:
+    """Register, catch up, then send and receive until either side stops."""
+    runtime = get_runtime(websocket)
+    await websocket.accept()
+    runtime.hub.register(connection)
+    receiver: asyncio.Task[None] | None = None
+    try:
+        frames, upto = await runtime.db.read(partial(
+            live.catch_up, workshop_id=connection.workshop_id, public_id=public_id, role=connection.role,
+            participant_id=connection.participant_id, since=since, since_workshop=wid,
+            replay_limit=runtime.settings.replay_limit,
+        ))
+        connection.sent_seq = upto
+        connection.sender = asyncio.create_task(connection.send_loop(frames))
+        receiver = asyncio.create_task(_receive(runtime, websocket, connection, handler))
+        await asyncio.wait({connection.sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        runtime.hub.unregister(connection)
+        for task in (connection.sender, receiver):
+            if task is not None and not task.done():
+                task.cancel()
+        if connection.overflowed:
+            # too slow to keep up: the client reconnects and catches up by replay
+            await _close_quietly(websocket, 1013)
+        else:
+            await _close_quietly(websocket, 1000)
+
+
+async def _close_quietly(websocket: WebSocket, code: int) -> None:
+    with contextlib.suppress(Exception):  # already closed by the other side
+        await websocket.close(code=code)
+
+
+async def _receive(runtime: Runtime, websocket: WebSocket, connection: Connection, handler: Handler | None) -> None:
+    """Read client messages; every bad one gets an error frame, none closes the connection."""
+    limit = runtime.settings.ws_max_message_bytes
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        raw = message.get("text")
+        if raw is None:
+            raw = (message.get("bytes") or b"").decode("utf-8", errors="replace")
+        if len(raw.encode("utf-8")) > limit:
+            _send_error(connection, DomainError("too_large", N_("Dit bericht is te groot."), limit=limit))
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            _send_error(connection, DomainError("bad_json", N_("Dit bericht kunnen we niet lezen.")))
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+            _send_error(connection, DomainError("bad_message", N_("Dit bericht kunnen we niet lezen.")))
+            continue
+        if data["type"] == "ping":
+            connection.send_direct(encode({"type": "pong"}))
+            continue
+        if handler is None:
+            _send_error(connection, DomainError("read_only", N_("Dit scherm kan alleen meekijken.")))
+            continue
+        try:
+            await handler(runtime, connection, data)
+        except DomainError as exc:
+            client_id = data.get("client_id")
+            _send_error(connection, exc, client_id=client_id if isinstance(client_id, str) else None)
+
+
+def _send_error(connection: Connection, error: DomainError, **extra: Any) -> None:
+    connection.send_direct(encode(error.frame(**{k: v for k, v in extra.items() if v is not None})))
+
+
+async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str, Any]) -> None:
+    """A phone sends answers and asks for a fresh snapshot when a step needs one."""
+    if data["type"] == "refresh":
+        frame = await runtime.db.read(partial(
+            live.snapshot, workshop_id=connection.workshop_id, role="phone",
+            participant_id=connection.participant_id, seq=connection.sent_seq))
+        connection.send_direct(encode(frame))
+        return
+    if data["type"] != "answer":
+        raise DomainError("unknown_type", N_("Dit soort bericht kennen we niet."))
+    try:
+        answer = AnswerIn.model_validate(data)
+    except ValidationError as exc:
+        fields = ", ".join(str(err["loc"][0]) for err in exc.errors())
+        raise DomainError("invalid_answer", N_("Dit antwoord is niet compleet of ongeldig ({fields})."),
+                          fields=fields) from exc
+    wait = runtime.submit_limiter.hit(f"p{connection.participant_id}")
+    if wait:
+        raise DomainError("rate_limited", N_("Rustig aan: je stuurt te veel tegelijk. Probeer het zo opnieuw."),
+                          status=429, retry_after=round(wait, 1))
+    ack = await runtime.db.write(partial(
+        answers.submit_answer, workshop_id=connection.workshop_id, participant_id=connection.participant_id or 0,
+        step_id=answer.step, text=answer.text, client_id=str(answer.client_id), links_to=answer.links_to,
+    ))
+    connection.send_direct(encode({"type": "ack", "client_id": ack.client_id, "answer_id": ack.answer_id,
+                                   "duplicate": ack.duplicate}))
+
+
+@router.websocket("/ws/phone/{code}")
+async def phone_socket(websocket: WebSocket, code: str, since: int | None = None, wid: str | None = None) -> None:
+    """A participant's phone: sends answers, receives steps and acknowledgements."""
+    if not _origin_ok(websocket):
+        return await _refuse(websocket, 403, N_("Verbinding geweigerd: deze pagina hoort niet bij Doorbraak."))
+    runtime = get_runtime(websocket)
+
+    def find(db: Any) -> tuple[Any, Any]:
+        workshop = workshops.workshop_by_code(db, code)
+        if workshop is None:
+            return None, None
+        token = websocket.cookies.get(PARTICIPANT_COOKIE.format(code=workshop.join_code))
+        return workshop, workshops.participant_by_token(db, workshop_id=workshop.id, token=token)
+
+    workshop, participant = await runtime.db.read(find)
+    if workshop is None:
+        return await _refuse(websocket, 404, N_("Deze code kennen we niet. Kijk nog eens op het scherm."))
+    if participant is None:
+        return await _refuse(websocket, 403, N_("Meld je eerst aan voor deze sessie."))
+    connection = Connection(websocket, workshop_id=workshop.id, role="phone", participant_id=participant.id,
+                            queue_size=runtime.settings.send_queue_size)
+    await _serve(websocket, connection, public_id=workshop.public_id, since=since, wid=wid, handler=_handle_phone)
+
+
+@router.websocket("/ws/projector/{token}")
+async def projector_socket(websocket: WebSocket, token: str, since: int | None = None,
+                           wid: str | None = None) -> None:
+    """The projector: every visible answer, live."""
+    if not _origin_ok(websocket):
+        return await _refuse(websocket, 403, N_("Verbinding geweigerd: deze pagina hoort niet bij Doorbraak."))
+    runtime = get_runtime(websocket)
+    workshop = await runtime.db.read(lambda db: workshops.workshop_by_projector_token(db, token))
+    if workshop is None:
+        return await _refuse(websocket, 404, N_("Deze projectorlink bestaat niet."))
+    connection = Connection(websocket, workshop_id=workshop.id, role="projector", participant_id=None,
+                            queue_size=runtime.settings.send_queue_size)
+    await _serve(websocket, connection, public_id=workshop.public_id, since=since, wid=wid, handler=None)
+
+
+@router.websocket("/ws/board/{workshop_id}")
+async def board_socket(websocket: WebSocket, workshop_id: int, since: int | None = None,
+                       wid: str | None = None) -> None:
+    """The facilitator's board: everything, hidden answers included."""
+    if not _origin_ok(websocket):
+        return await _refuse(websocket, 403, N_("Verbinding geweigerd: deze pagina hoort niet bij Doorbraak."))
+    runtime = get_runtime(websocket)
+    facilitator_id = facilitator_id_from_cookie(websocket, runtime.secret_key)
+    if facilitator_id is None:
+        return await _refuse(websocket, 401, N_("Log eerst in."))
+
+    def find(db: Any) -> Any:
+        try:
+            return workshops.owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id)
+        except DomainError:
+            return None
+
+    workshop = await runtime.db.read(find)
+    if workshop is None:
+        return await _refuse(websocket, 404, N_("Deze workshop bestaat niet."))
+    connection = Connection(websocket, workshop_id=workshop.id, role="facilitator", participant_id=None,
+                            queue_size=runtime.settings.send_queue_size)
+    await _serve(websocket, connection, public_id=workshop.public_id, since=since, wid=wid, handler=None)

@@ -1,0 +1,72 @@
+"""What a live client gets when it (re)connects: the events it missed, or a full snapshot."""
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.answers import service as answers
+from app.live.events import encode, event_frame, events_between, last_seq
+from app.models import Participant, Workshop
+from app.workshops import service as workshops
+
+
+def staff_snapshot(db: Session, *, workshop: Workshop, role: str, seq: int) -> dict[str, Any]:
+    """Everything the board (hidden answers too) or the projector (visible ones) shows."""
+    return {
+        "type": "snapshot",
+        "seq": seq,
+        "role": role,
+        "workshop": workshops.workshop_view(workshop),
+        "room": workshops.room(db, workshop_id=workshop.id or 0),
+        "answers": answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=role == "facilitator"),
+    }
+
+
+def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant, seq: int) -> dict[str, Any]:
+    """What a phone needs: the step, its own answers, and what the current step's answers can link to."""
+    step = workshops.current_step(workshop)
+    options: list[dict[str, Any]] = []
+    if step.get("links_to") and workshop.closed_at is None:
+        options = [
+            {"id": a["id"], "text": a["text"]}
+            for a in answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=False,
+                                          step_id=step["links_to"])
+        ]
+    return {
+        "type": "snapshot",
+        "seq": seq,
+        "role": "phone",
+        "workshop": workshops.workshop_view(workshop),
+        "me": {"name": participant.name, "organisation": participant.organisation},
+        "answers": answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=True,
+                                        participant_id=participant.id),
+        "options": options,
+    }
+
+
+def snapshot(db: Session, *, workshop_id: int, role: str, participant_id: int | None, seq: int) -> dict[str, Any]:
+    """The snapshot for a role."""
+    workshop = db.get(Workshop, workshop_id)
+    assert workshop is not None
+    if role == "phone":
+        participant = db.get(Participant, participant_id)
+        assert participant is not None
+        return phone_snapshot(db, workshop=workshop, participant=participant, seq=seq)
+    return staff_snapshot(db, workshop=workshop, role=role, seq=seq)
+
+
+def catch_up(db: Session, *, workshop_id: int, public_id: str, role: str, participant_id: int | None,
+             since: int | None, since_workshop: str | None, replay_limit: int) -> tuple[list[str], int]:
+    """Frames that bring a client up to date, and the seq they reach.
+
+    A client that says where it was gets exactly the events it missed; one that is new, comes from
+    another workshop, claims a future seq or missed too much gets a snapshot instead.
+    """
+    # read the newest seq first: later events reach the connection live, as it registered before this
+    upto = last_seq(db, workshop_id)
+    if since is not None and since_workshop == public_id and 0 <= since <= upto:
+        missed = events_between(db, workshop_id=workshop_id, after=since, upto=upto, role=role, limit=replay_limit)
+        if len(missed) <= replay_limit:
+            return [*(event_frame(e) for e in missed), encode({"type": "synced", "seq": upto})], upto
+    frame = snapshot(db, workshop_id=workshop_id, role=role, participant_id=participant_id, seq=upto)
+    return [encode(frame)], upto

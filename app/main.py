@@ -1,0 +1,56 @@
+"""The app factory."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+
+from app.accounts import router as accounts_router
+from app.answers import router as answers_router
+from app.config import ROOT, Settings
+from app.db import Database
+from app.live import router as live_router
+from app.live.hub import LocalHub
+from app.runtime import Runtime
+from app.web import EXCEPTION_HANDLERS, BrowserMiddleware
+from app.workshops import router as workshops_router
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A Doorbraak app for these settings (default: from the environment)."""
+    settings = settings or Settings()
+    db = Database(settings.resolved_database_url())
+    runtime = Runtime(settings=settings, db=db, hub=LocalHub(), secret_key=settings.resolved_secret_key())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db.create_all()
+        await runtime.hub.start()
+        await db.start(runtime.hub.publish)
+        try:
+            yield
+        finally:
+            await db.stop()
+            await runtime.hub.stop()
+
+    app = FastAPI(title="Doorbraak", version="0.1.0", lifespan=lifespan,
+                  exception_handlers=EXCEPTION_HANDLERS)  # type: ignore[arg-type]
+    app.state.runtime = runtime
+    app.add_middleware(BrowserMiddleware)
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.include_router(accounts_router.router)
+    app.include_router(workshops_router.router)
+    app.include_router(answers_router.router)
+    app.include_router(live_router.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> PlainTextResponse:
+        """Liveness: answers 200 while the server runs."""
+        return PlainTextResponse("ok")
+
+    return app

@@ -1,0 +1,59 @@
+"""What the running app holds: settings, database, hub, rate limits; and typed dependencies for routes."""
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
+
+from app.config import Settings
+from app.db import Database
+from app.live.hub import LocalHub
+from app.security import RateLimiter
+
+
+@dataclass
+class Runtime:
+    """The long-lived parts of one app instance."""
+
+    settings: Settings
+    db: Database
+    hub: LocalHub
+    secret_key: str
+    submit_limiter: RateLimiter = field(init=False)
+    join_limiter: RateLimiter = field(init=False)
+    login_limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.submit_limiter = RateLimiter(burst=s.submit_burst, per_second=s.submit_per_second)
+        self.join_limiter = RateLimiter(burst=s.failed_joins_per_minute, per_second=s.failed_joins_per_minute / 60)
+        self.login_limiter = RateLimiter(burst=s.logins_per_minute, per_second=s.logins_per_minute / 60)
+
+
+def get_runtime(connection: HTTPConnection) -> Runtime:
+    """The app's runtime, for HTTP routes and websockets alike."""
+    return connection.app.state.runtime  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def client_address(request: HTTPConnection) -> str:
+    """The caller's address, as the rate limits key it."""
+    return request.client.host if request.client else "unknown"
+
+
+def origin_allowed(connection: HTTPConnection, settings: Settings) -> bool:
+    """Whether a request's Origin is this site (or an allowed one); no Origin means no browser, so no CSRF."""
+    origin = connection.headers.get("origin")
+    if origin is None:
+        return True
+    host = connection.headers.get("host", "")
+    allowed = {f"http://{host}", f"https://{host}", *settings.allowed_origins}
+    if settings.public_url:
+        allowed.add(settings.public_url.rstrip("/"))
+    return origin in allowed
+
+
+__all__ = ["Request", "Runtime", "RuntimeDep", "client_address", "get_runtime", "origin_allowed"]

@@ -1,0 +1,87 @@
+"""Passwords, tokens, join codes, clean text and rate limits."""
+
+import hashlib
+import re
+import secrets
+import time
+import unicodedata
+from collections import OrderedDict
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# no 0/O, no 1/I/L: a code read from across the room is typed right the first time
+JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 6
+_hasher = PasswordHasher()
+# zero-width characters, bidi embeddings and overrides, isolates, word joiner, BOM, soft hyphen
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_CONTROL = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f]")
+_SPACES = re.compile(r"[^\S\n]+")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of a password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether a password matches its hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> str:
+    """An unguessable token for cookies and private URLs."""
+    return secrets.token_urlsafe(24)
+
+
+def token_digest(token: str) -> str:
+    """What the database keeps of a token: its SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_join_code() -> str:
+    """A short code that is easy to read and type."""
+    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def normalise_join_code(raw: str) -> str:
+    """A typed code in its stored form: capitals, no spaces or dashes."""
+    return re.sub(r"[\s\-]", "", raw).upper()[:12]
+
+
+def clean_text(raw: str) -> str:
+    """User text normalised: NFC, invisible and direction-changing characters removed, spaces tidied."""
+    text = unicodedata.normalize("NFC", raw)
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+class RateLimiter:
+    """Token buckets per key, kept in memory with a bounded number of keys."""
+
+    def __init__(self, *, burst: float, per_second: float, max_keys: int = 100_000) -> None:
+        self.burst = burst
+        self.per_second = per_second
+        self.max_keys = max_keys
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def hit(self, key: str, *, now: float | None = None) -> float:
+        """Take one token; returns 0 when allowed, else the seconds to wait."""
+        now = time.monotonic() if now is None else now
+        tokens, stamp = self._buckets.pop(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - stamp) * self.per_second)
+        if tokens >= 1:
+            self._buckets[key] = (tokens - 1, now)
+            wait = 0.0
+        else:
+            self._buckets[key] = (tokens, now)
+            wait = (1 - tokens) / self.per_second
+        while len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
+        return wait

@@ -1,0 +1,131 @@
+"""Page rendering, the browser middleware (CSRF cookie, language, security headers) and error pages."""
+
+import secrets
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import i18n
+from app.auth import CSRF_COOKIE, LoginRequired
+from app.errors import DomainError
+from app.i18n import N_, gettext
+
+templates = Jinja2Templates(env=Environment(
+    loader=FileSystemLoader(i18n.Path(__file__).parent / "templates"),
+    extensions=["jinja2.ext.i18n"],
+    autoescape=select_autoescape(default=True),
+))
+templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates.env.globals.update(i18n.jinja_globals())
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200) -> Response:
+    """A page from templates/, with the CSRF token and language at hand."""
+    context = {"csrf_token": request.state.csrf_token, "lang": i18n.current_locale.get(), **(context or {})}
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def wants_json(request: HTTPConnection) -> bool:
+    """Whether the caller is a script that wants JSON back rather than a page."""
+    return "application/json" in request.headers.get("accept", "")
+
+
+def see_other(url: str) -> RedirectResponse:
+    """A redirect after a POST."""
+    return RedirectResponse(url, status_code=303)
+
+
+class BrowserMiddleware:
+    """Sets the CSRF cookie on first visit, picks the language, and adds security headers to every page."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        connection = HTTPConnection(scope)
+        reset = i18n.current_locale.set(
+            i18n.negotiate(connection.headers.get("accept-language"), connection.cookies.get("dbk_lang"))
+        )
+        try:
+            if scope["type"] == "websocket":
+                return await self.app(scope, receive, send)
+            token = connection.cookies.get(CSRF_COOKIE, "")
+            fresh = len(token) < 32
+            if fresh:
+                token = secrets.token_urlsafe(32)
+            scope.setdefault("state", {})["csrf_token"] = token
+            secure = "; Secure" if scope.get("scheme") == "https" else ""
+
+            async def send_with_headers(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    headers = MutableHeaders(scope=message)
+                    headers.setdefault("content-security-policy", CSP)
+                    headers.setdefault("x-content-type-options", "nosniff")
+                    headers.setdefault("referrer-policy", "no-referrer")
+                    headers.setdefault("x-frame-options", "DENY")
+                    if fresh:
+                        headers.append("set-cookie", f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")
+                await send(message)
+
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            i18n.current_locale.reset(reset)
+
+
+def _error_response(request: Request, status: int, message: str, code: str) -> Response:
+    if wants_json(request) or request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": message, "code": code}, status_code=status)
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
+
+
+async def domain_error_handler(request: Request, exc: Exception) -> Response:
+    """A refused change, as a page or JSON with its status."""
+    assert isinstance(exc, DomainError)
+    return _error_response(request, exc.status, exc.text(), exc.code)
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    """HTTP errors as a finished page (or JSON for scripts)."""
+    assert isinstance(exc, HTTPException)
+    messages = {404: N_("Deze pagina bestaat niet."), 405: N_("Dat kan op deze pagina niet.")}
+    message = exc.detail if isinstance(exc.detail, str) and exc.status_code not in messages else \
+        gettext(messages.get(exc.status_code, N_("Er ging iets mis.")))
+    return _error_response(request, exc.status_code, message, f"http_{exc.status_code}")
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> Response:
+    """Malformed form or query input: say which field, never a 500."""
+    assert isinstance(exc, RequestValidationError)
+    fields = sorted({str(err["loc"][-1]) for err in exc.errors() if err.get("loc")})
+    message = gettext(N_("Niet alle velden zijn goed ingevuld: {fields}.")).format(fields=", ".join(fields))
+    return _error_response(request, 422, message, "invalid_input")
+
+
+async def login_required_handler(request: Request, exc: Exception) -> Response:
+    """Send a visitor who is not signed in to the sign-in page."""
+    if wants_json(request):
+        return JSONResponse({"detail": gettext(N_("Log eerst in.")), "code": "login_required"}, status_code=401)
+    return see_other(f"/f/login?next={request.url.path}")
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
+    HTTPException: http_error_handler,
+    RequestValidationError: validation_error_handler,
+    LoginRequired: login_required_handler,
+}

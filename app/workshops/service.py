@@ -1,0 +1,181 @@
+"""Workshops, their steps, and participants joining."""
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import security
+from app.catalog.service import FormatSpec
+from app.errors import DomainError
+from app.i18n import N_
+from app.live.events import append_event
+from app.models import Participant, Workshop, utcnow
+
+ANONYMOUS_ORGANISATION = "Anoniem"
+
+
+def create_workshop(db: Session, *, facilitator_id: int, title: str, opgave: str, held_on: date,
+                    spec: FormatSpec, allow_anonymous: bool) -> Workshop:
+    """A new workshop in its lobby, with a fresh join code and projector link."""
+    for _ in range(10):
+        code = security.new_join_code()
+        taken = db.execute(select(Workshop.id).where(Workshop.join_code == code)).first()  # type: ignore[arg-type]
+        if not taken:
+            break
+    else:  # pragma: no cover - 31^6 codes make this practically unreachable
+        raise DomainError("no_code", N_("Er kon geen vrije code gemaakt worden. Probeer het opnieuw."), status=503)
+    workshop = Workshop(
+        public_id=uuid.uuid4().hex,
+        facilitator_id=facilitator_id,
+        title=title,
+        opgave=opgave,
+        held_on=held_on,
+        format_key=spec.key,
+        steps=spec.step_dicts(),
+        join_code=code,
+        projector_token=security.new_token(),
+        allow_anonymous=allow_anonymous,
+    )
+    db.add(workshop)
+    db.flush()
+    return workshop
+
+
+def list_workshops(db: Session, *, facilitator_id: int) -> list[Workshop]:
+    """A facilitator's workshops, newest first."""
+    query = (
+        select(Workshop)
+        .where(Workshop.facilitator_id == facilitator_id)  # type: ignore[arg-type]
+        .order_by(Workshop.held_on.desc(), Workshop.id.desc())  # type: ignore[attr-defined, union-attr]
+    )
+    return list(db.execute(query).scalars())
+
+
+def owned_workshop(db: Session, *, workshop_id: int, facilitator_id: int) -> Workshop:
+    """A workshop of this facilitator; any other is reported as not found."""
+    workshop = db.get(Workshop, workshop_id)
+    if workshop is None or workshop.facilitator_id != facilitator_id:
+        raise DomainError("workshop_not_found", N_("Deze workshop bestaat niet."), status=404)
+    return workshop
+
+
+def workshop_by_code(db: Session, code: str) -> Workshop | None:
+    """The workshop with this join code, if any."""
+    query = select(Workshop).where(Workshop.join_code == security.normalise_join_code(code))  # type: ignore[arg-type]
+    return db.execute(query).scalar_one_or_none()
+
+
+def open_workshop_by_code(db: Session, code: str) -> Workshop:
+    """The workshop a join code opens; unknown and closed codes are refused."""
+    workshop = workshop_by_code(db, code)
+    if workshop is None:
+        raise DomainError("unknown_code", N_("Deze code kennen we niet. Kijk nog eens op het scherm."), status=404)
+    if workshop.closed_at is not None:
+        raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
+    return workshop
+
+
+def workshop_by_projector_token(db: Session, token: str) -> Workshop | None:
+    """The workshop a projector link belongs to, if any."""
+    query = select(Workshop).where(Workshop.projector_token == token)  # type: ignore[arg-type]
+    return db.execute(query).scalar_one_or_none()
+
+
+def current_step(workshop: Workshop) -> dict[str, Any]:
+    """The step the workshop is in."""
+    return workshop.steps[workshop.step_index]
+
+
+def workshop_view(workshop: Workshop) -> dict[str, Any]:
+    """What every live client knows about a workshop."""
+    return {
+        "id": workshop.public_id,
+        "title": workshop.title,
+        "opgave": workshop.opgave,
+        "held_on": workshop.held_on.isoformat(),
+        "code": workshop.join_code,
+        "allow_anonymous": workshop.allow_anonymous,
+        "step_index": workshop.step_index,
+        "steps": workshop.steps,
+        "closed": workshop.closed_at is not None,
+    }
+
+
+def move_step(db: Session, *, workshop_id: int, facilitator_id: int, to: int | str) -> dict[str, Any]:
+    """Move to step `to` (an index, "next" or "prev"); the close step closes the workshop, leaving it reopens."""
+    workshop = owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id)
+    if to in ("next", "prev"):
+        to = workshop.step_index + (1 if to == "next" else -1)
+    elif not isinstance(to, int):
+        raise DomainError("no_such_step", N_("Die stap bestaat niet in deze workshop."), status=422)
+    if not 0 <= to < len(workshop.steps):
+        raise DomainError("no_such_step", N_("Die stap bestaat niet in deze workshop."), status=422)
+    if to == workshop.step_index:
+        return workshop_view(workshop)
+    workshop.step_index = to
+    workshop.closed_at = utcnow() if workshop.steps[to]["type"] == "close" else None
+    db.flush()
+    view = workshop_view(workshop)
+    append_event(db, workshop_id=workshop_id, kind="step.changed", audience="all",
+                 data={"step_index": to, "closed": view["closed"]})
+    return view
+
+
+def join_workshop(db: Session, *, workshop_id: int, name: str, organisation: str, anonymous: bool) -> str:
+    """Add a participant; returns the token their phone keeps in a cookie."""
+    workshop = db.get(Workshop, workshop_id)
+    if workshop is None or workshop.closed_at is not None:
+        raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
+    name, organisation = security.clean_text(name), security.clean_text(organisation)
+    if anonymous:
+        if not workshop.allow_anonymous:
+            raise DomainError("anonymous_not_allowed", N_("In deze sessie doe je mee met je naam."), status=422)
+        name, organisation = "", ANONYMOUS_ORGANISATION
+    else:
+        if not name:
+            raise DomainError("name_missing", N_("Vul je naam in."), status=422)
+        if not organisation:
+            raise DomainError("organisation_missing", N_("Vul je organisatie in."), status=422)
+        if len(name) > 80 or len(organisation) > 120:
+            raise DomainError("name_too_long", N_("Naam of organisatie is te lang."), status=422)
+    token = security.new_token()
+    participant = Participant(workshop_id=workshop_id, token_hash=security.token_digest(token), name=name,
+                              organisation=organisation, anonymous=anonymous)
+    db.add(participant)
+    try:
+        with db.begin_nested():
+            db.flush()
+    except IntegrityError as exc:  # pragma: no cover - a token collision needs 2^192 luck
+        raise DomainError("retry", N_("Probeer het nog eens."), status=503) from exc
+    count = db.execute(
+        select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop_id)  # type: ignore[arg-type]
+    ).scalar_one()
+    append_event(db, workshop_id=workshop_id, kind="participant.joined", audience="staff",
+                 data={"id": participant.id, "organisation": organisation, "count": count})
+    return token
+
+
+def participant_by_token(db: Session, *, workshop_id: int, token: str | None) -> Participant | None:
+    """The participant a cookie token belongs to, within this workshop only."""
+    if not token:
+        return None
+    query = select(Participant).where(
+        Participant.token_hash == security.token_digest(token),  # type: ignore[arg-type]
+        Participant.workshop_id == workshop_id,  # type: ignore[arg-type]
+    )
+    return db.execute(query).scalar_one_or_none()
+
+
+def room(db: Session, *, workshop_id: int) -> dict[str, Any]:
+    """Who is in the room: the count and the organisations with how many of each."""
+    rows = db.execute(
+        select(Participant.organisation, func.count())
+        .where(Participant.workshop_id == workshop_id)  # type: ignore[arg-type]
+        .group_by(Participant.organisation)
+        .order_by(Participant.organisation)
+    ).all()
+    return {"count": sum(n for _, n in rows), "organisations": {org: n for org, n in rows}}

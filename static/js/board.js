@@ -1,0 +1,133 @@
+// The facilitator's board: every answer live, moderation, and the steps under the keyboard.
+import { Live, el, format, pick, readConfig, showStatus } from "./live.js";
+
+const config = readConfig("board-config");
+const t = config.messages;
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const state = { workshop: null, answers: new Map(), room: { count: 0, organisations: {} } };
+const answersNode = document.getElementById("answers");
+const statusNode = document.getElementById("status");
+
+async function post(url, fields) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { Accept: "application/json", "X-CSRF-Token": csrf },
+    body: new URLSearchParams(fields),
+  });
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    window.alert(format(t.failed, { reason: body.detail || response.status }));
+    return null;
+  }
+  return response.json();
+}
+
+function moveStep(to) {
+  return post(`/f/workshops/${config.id}/step`, { to: String(to) });
+}
+
+document.getElementById("steps-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (event.submitter) moveStep(event.submitter.value);
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.target.closest("input, textarea, select, [contenteditable]") || event.altKey || event.ctrlKey) return;
+  if (["ArrowRight", "PageDown"].includes(event.key)) {
+    event.preventDefault();
+    moveStep("next");
+  } else if (["ArrowLeft", "PageUp"].includes(event.key)) {
+    event.preventDefault();
+    moveStep("prev");
+  }
+});
+
+function renderSteps() {
+  const w = state.workshop;
+  for (const button of document.querySelectorAll(".step-button")) {
+    const current = Number(button.dataset.index) === w.step_index;
+    button.classList.toggle("current", current);
+    if (current) button.setAttribute("aria-current", "step");
+    else button.removeAttribute("aria-current");
+  }
+  document.getElementById("prev-step").disabled = w.step_index === 0;
+  document.getElementById("next-step").disabled = w.step_index === w.steps.length - 1;
+}
+
+function renderRoom() {
+  document.getElementById("room-count").textContent = state.room.count;
+  const chips = Object.entries(state.room.organisations).map(([name, n]) => el("li", { class: "chip", text: `${name} · ${n}` }));
+  document.getElementById("organisations").replaceChildren(...chips);
+}
+
+function answerRow(answer) {
+  const button = el("button", { class: "link", type: "button", text: answer.hidden ? t.show : t.hide });
+  button.addEventListener("click", () => {
+    button.disabled = true;
+    post(`/f/workshops/${config.id}/answers/${answer.id}/hidden`, { hidden: String(!answer.hidden) })
+      .finally(() => { button.disabled = false; });
+  });
+  const linked = answer.links_to ? state.answers.get(answer.links_to) : null;
+  return el("li", { class: `board-answer${answer.hidden ? " is-hidden" : ""}`, "data-id": answer.id },
+    el("p", { class: "text", text: answer.text }),
+    linked ? el("p", { class: "link muted", text: `↳ ${linked.text}` }) : null,
+    el("p", { class: "meta muted", text: [answer.author || t.anonymous, answer.organisation].filter(Boolean).join(" · ") }),
+    answer.hidden ? el("span", { class: "badge", text: t.hidden }) : null,
+    button);
+}
+
+function renderAnswers() {
+  const w = state.workshop;
+  const groups = [];
+  for (const step of w.steps.filter((s) => s.type === "open_text")) {
+    const rows = [...state.answers.values()].filter((a) => a.step === step.id).reverse();
+    if (!rows.length) continue;
+    groups.push(el("h3", { text: `${pick(step.title, config.lang)} (${rows.length})` }));
+    groups.push(el("ul", { class: "board-list" }, ...rows.map(answerRow)));
+  }
+  if (!groups.length) groups.push(el("p", { class: "muted", text: t.none }));
+  answersNode.replaceChildren(...groups);
+  document.getElementById("answer-count").textContent = state.answers.size ? `(${state.answers.size})` : "";
+}
+
+function onFrame(frame) {
+  if (frame.type === "snapshot") {
+    state.workshop = frame.workshop;
+    state.room = frame.room;
+    state.answers = new Map(frame.answers.map((answer) => [answer.id, answer]));
+  } else if (frame.type === "event") {
+    const data = frame.data;
+    if (frame.kind === "step.changed") {
+      state.workshop.step_index = data.step_index;
+      state.workshop.closed = data.closed;
+    } else if (frame.kind.startsWith("answer.")) {
+      state.answers.set(data.id, data);
+    } else if (frame.kind === "participant.joined") {
+      state.room.count = data.count;
+      state.room.organisations[data.organisation] = (state.room.organisations[data.organisation] || 0) + 1;
+    }
+  } else {
+    return;
+  }
+  scheduleRender();
+}
+
+let pending = false;
+function scheduleRender() {
+  // a burst of answers becomes one repaint per frame, not one per answer
+  if (pending) return;
+  pending = true;
+  requestAnimationFrame(() => {
+    pending = false;
+    renderSteps();
+    renderRoom();
+    renderAnswers();
+  });
+}
+
+const live = new Live(`/ws/board/${config.id}`, {
+  workshop: config.workshop,
+  onFrame,
+  onStatus: (status) => showStatus(statusNode, status, t),
+});
+live.start();

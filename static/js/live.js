@@ -1,0 +1,147 @@
+// One live websocket per page: reconnects by itself and catches up from the last sequence number it saw.
+
+export class Live {
+  constructor(path, { workshop, onFrame, onStatus }) {
+    this.path = path;
+    this.workshop = workshop;
+    this.onFrame = onFrame;
+    this.onStatus = onStatus || (() => {});
+    this.seq = null; // null until the first snapshot: a fresh page always starts from a snapshot
+    this.socket = null;
+    this.retry = 0;
+    this.timer = null;
+  }
+
+  start() {
+    window.addEventListener("online", () => this.reconnectNow());
+    window.addEventListener("offline", () => this.drop());
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && !this.isOpen()) this.reconnectNow();
+    });
+    this.open();
+  }
+
+  isOpen() {
+    return this.socket !== null && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  url() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const resume = this.seq === null ? "" : `?since=${this.seq}&wid=${encodeURIComponent(this.workshop)}`;
+    return `${scheme}//${location.host}${this.path}${resume}`;
+  }
+
+  open() {
+    clearTimeout(this.timer);
+    if (!navigator.onLine) {
+      this.onStatus("offline");
+      return;
+    }
+    this.onStatus("connecting");
+    const socket = new WebSocket(this.url());
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      this.retry = 0;
+      this.onStatus("online");
+    });
+    socket.addEventListener("message", (message) => this.receive(message.data));
+    socket.addEventListener("close", () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.onStatus("offline");
+      this.schedule();
+    });
+  }
+
+  receive(raw) {
+    let frame;
+    try {
+      frame = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (frame.type === "snapshot") {
+      this.seq = frame.seq;
+    } else if (frame.type === "event") {
+      if (this.seq !== null && frame.seq <= this.seq) return; // already applied
+      this.seq = frame.seq;
+    } else if (frame.type === "synced") {
+      this.seq = Math.max(this.seq ?? 0, frame.seq);
+      this.onFrame(frame);
+      return;
+    }
+    this.onFrame(frame);
+  }
+
+  schedule() {
+    // back off up to ten seconds, with jitter so a whole room does not reconnect in the same instant
+    const delay = Math.min(10000, 400 * 2 ** this.retry) * (0.5 + Math.random() / 2);
+    this.retry += 1;
+    this.timer = setTimeout(() => this.open(), delay);
+  }
+
+  reconnectNow() {
+    if (this.isOpen()) return;
+    this.retry = 0;
+    this.open();
+  }
+
+  drop() {
+    if (this.socket) {
+      const socket = this.socket;
+      this.socket = null;
+      socket.close();
+    }
+    this.onStatus("offline");
+  }
+
+  send(frame) {
+    if (!this.isOpen()) return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
+  }
+}
+
+export function readConfig(id) {
+  return JSON.parse(document.getElementById(id).textContent);
+}
+
+export function format(template, values) {
+  return template.replace(/\{(\w+)\}/g, (_, key) => (key in values ? String(values[key]) : `{${key}}`));
+}
+
+export function pick(texts, lang) {
+  if (!texts) return "";
+  if (typeof texts === "string") return texts;
+  return texts[lang] || texts.nl || Object.values(texts)[0] || "";
+}
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("data-")) node.setAttribute(key, value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) node.append(child);
+  }
+  return node;
+}
+
+export function showStatus(node, state, messages) {
+  node.dataset.state = state;
+  node.textContent = messages[state] || state;
+}
+
+export function newId() {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+  // crypto.randomUUID needs https; venue wifi may serve plain http, where getRandomValues still works
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
