@@ -76,7 +76,7 @@ class BrowserMiddleware:
                     headers = MutableHeaders(scope=message)
                     headers.setdefault("content-security-policy", CSP)
                     headers.setdefault("x-content-type-options", "nosniff")
-                    headers.setdefault("referrer-policy", "no-referrer")
+                    headers.setdefault("referrer-policy", "same-origin")
                     headers.setdefault("x-frame-options", "DENY")
                     if fresh:
                         headers.append("set-cookie", f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")

@@ -55,7 +55,9 @@ function renderRound(current) {
     cards = visible(current.id).reverse().map((answer) => card(answer));
     wall.className = "wall";
   }
-  wall.dataset.size = cards.length > 40 ? "xs" : cards.length > 18 ? "s" : cards.length > 8 ? "m" : "l";
+  // linked cards carry their pledges too, so they shrink sooner
+  const weight = current.links_to ? cards.length * 2 + visible(current.id).length : cards.length;
+  wall.dataset.size = weight > 40 ? "xs" : weight > 18 ? "s" : weight > 8 ? "m" : "l";
   if (!cards.length) cards = [el("p", { class: "waiting", text: t.waiting })];
   wall.replaceChildren(...cards);
 }

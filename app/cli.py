@@ -1,0 +1,144 @@
+"""The `doorbraak` command: serve, demo, create-facilitator."""
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+import threading
+import time
+
+import httpx
+import uvicorn
+
+from app.config import Settings
+
+UVICORN_OPTIONS = {
+    "factory": True,
+    # compression doubles CPU and memory per connection for frames this small
+    "ws_per_message_deflate": False,
+    "ws_max_size": 1 << 20,
+    "proxy_headers": True,
+}
+
+
+def _wait_until_up(base_url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"the server at {base_url} did not come up")
+
+
+def _start_demo(base_url: str, settings: Settings, phones: int, pace: float) -> None:
+    """Prepare a demo workshop, tell the person where to look, and run the simulated room in a thread."""
+    from app.demo.driver import DEMO_EMAIL, prepare, run_demo
+
+    def run() -> None:
+        _wait_until_up(base_url)
+        demo = prepare(settings)
+        print(
+            "\n  Live demo is starting:\n"
+            f"    projector   {base_url}{demo.projector_path}\n"
+            f"    board       {base_url}/f/workshops/{demo.workshop_id}"
+            f"  (sign in as {DEMO_EMAIL} / {demo.password})\n"
+            f"    your phone  {base_url}/j/{demo.code}\n",
+            flush=True,
+        )
+        time.sleep(3 * pace)  # a moment to open the projector before the room fills up
+        asyncio.run(run_demo(base_url, demo, phones=phones, pace=pace, say=lambda m: print(m, flush=True)))
+
+    threading.Thread(target=run, name="doorbraak-demo", daemon=True).start()
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Run the web server."""
+    settings = Settings()
+    if args.workers > 1 and not settings.broadcast_url:
+        raise SystemExit("--workers above 1 needs DOORBRAAK_BROADCAST_URL: without it each worker is its own room")
+    base_url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
+    print(f"Doorbraak runs at {base_url}  (database: {settings.resolved_database_url()})", flush=True)
+    if args.demo:
+        _start_demo(base_url, settings, args.demo_phones, args.demo_pace)
+    else:
+        print(f"  First time? Open {base_url}/setup to create your facilitator account.", flush=True)
+    uvicorn.run("app.main:create_app", host=args.host, port=args.port, workers=args.workers,
+                log_level=args.log_level, **UVICORN_OPTIONS)  # type: ignore[arg-type]
+
+
+def demo(args: argparse.Namespace) -> None:
+    """Drive a demo room against a running server that shares this machine's database."""
+    from app.demo.driver import DEMO_EMAIL, prepare, run_demo
+
+    settings = Settings()
+    base_url = args.url.rstrip("/")
+    _wait_until_up(base_url)
+    prepared = prepare(settings)
+    print(f"projector: {base_url}{prepared.projector_path}")
+    print(f"board:     {base_url}/f/workshops/{prepared.workshop_id}  ({DEMO_EMAIL} / {prepared.password})")
+    asyncio.run(run_demo(base_url, prepared, phones=args.phones, pace=args.pace))
+
+
+def create_facilitator(args: argparse.Namespace) -> None:
+    """Create a facilitator account."""
+    from app.accounts import service as accounts
+    from app.db import Database
+    from app.errors import DomainError
+
+    password = args.password
+    if password is None:
+        password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass("Password: ")
+    if len(password) < 10:
+        raise SystemExit("the password needs at least 10 characters")
+    db = Database(Settings().resolved_database_url())
+    db.create_all()
+    try:
+        facilitator = db.write_sync(
+            lambda session: accounts.create_facilitator(session, email=args.email, name=args.name, password=password))
+    except DomainError as exc:
+        raise SystemExit(exc.text()) from exc
+    finally:
+        db.write_engine.dispose()
+        db.read_engine.dispose()
+    print(f"created facilitator {facilitator.email} (id {facilitator.id})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="doorbraak", description="Live doorbraak sessions.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("serve", help="run the web server")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--log-level", default="info")
+    p.add_argument("--demo", action="store_true", help="also start a simulated room to watch")
+    p.add_argument("--demo-phones", type=int, default=10)
+    p.add_argument("--demo-pace", type=float, default=1.0, help="seconds scale of the demo; 0.1 is ten times faster")
+    p.set_defaults(func=serve)
+
+    p = commands.add_parser("demo", help="run a simulated room against a running server")
+    p.add_argument("--url", default="http://127.0.0.1:8000")
+    p.add_argument("--phones", type=int, default=10)
+    p.add_argument("--pace", type=float, default=1.0)
+    p.set_defaults(func=demo)
+
+    p = commands.add_parser("create-facilitator", help="create a facilitator account")
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--password", help="default: read from standard input or asked for")
+    p.set_defaults(func=create_facilitator)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `doorbraak` command."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    args.func(args)
