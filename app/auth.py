@@ -29,8 +29,15 @@ def cookie_secure(connection: HTTPConnection) -> bool:
 def sign_in(response: Response, request: Request, facilitator_id: int) -> None:
     """Give the browser a signed, HttpOnly session cookie."""
     value = _serializer(get_runtime(request).secret_key).dumps(facilitator_id)
-    response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_MAX_AGE, httponly=True, samesite="lax",
-                        secure=cookie_secure(request), path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        max_age=SESSION_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request),
+        path="/",
+    )
 
 
 def sign_out(response: Response) -> None:
@@ -70,12 +77,17 @@ async def verify_csrf(request: Request) -> None:
     expected = request.cookies.get(CSRF_COOKIE, "")
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         form = await request.form()
         value = form.get("csrf")
         sent = value if isinstance(value, str) else None
-    if not origin_allowed(request, get_runtime(request).settings) or not expected or not sent \
-            or not hmac.compare_digest(expected, sent):
+    if (
+        not origin_allowed(request, get_runtime(request).settings)
+        or not expected
+        or not sent
+        or not hmac.compare_digest(expected, sent)
+    ):
         message = N_("Dit formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.")
         raise HTTPException(403, gettext(message))
 

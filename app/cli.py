@@ -66,8 +66,14 @@ def serve(args: argparse.Namespace) -> None:
         _start_demo(base_url, settings, args.demo_phones, args.demo_pace)
     else:
         print(f"  First time? Open {base_url}/setup to create your facilitator account.", flush=True)
-    uvicorn.run("app.main:create_app", host=args.host, port=args.port, workers=args.workers,
-                log_level=args.log_level, **UVICORN_OPTIONS)  # type: ignore[arg-type]
+    uvicorn.run(
+        "app.main:create_app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        **UVICORN_OPTIONS,
+    )  # type: ignore[arg-type]
 
 
 def demo(args: argparse.Namespace) -> None:
@@ -98,7 +104,8 @@ def create_facilitator(args: argparse.Namespace) -> None:
     db.create_all()
     try:
         facilitator = db.write_sync(
-            lambda session: accounts.create_facilitator(session, email=args.email, name=args.name, password=password))
+            lambda session: accounts.create_facilitator(session, email=args.email, name=args.name, password=password)
+        )
     except DomainError as exc:
         raise SystemExit(exc.text()) from exc
     finally:

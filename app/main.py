@@ -38,8 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await db.stop()
             await runtime.hub.stop()
 
-    app = FastAPI(title="Doorbraak", version="0.1.0", lifespan=lifespan,
-                  exception_handlers=EXCEPTION_HANDLERS)  # type: ignore[arg-type]
+    app = FastAPI(title="Doorbraak", version="0.1.0", lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)  # type: ignore[arg-type]
     app.state.runtime = runtime
     app.add_middleware(BrowserMiddleware)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

@@ -6,6 +6,7 @@ import secrets
 import time
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -65,7 +66,10 @@ def clean_text(raw: str) -> str:
 class RateLimiter:
     """Token buckets per key, kept in memory with a bounded number of keys."""
 
-    def __init__(self, *, burst: float, per_second: float, max_keys: int = 100_000) -> None:
+    def __init__(
+        self, *, burst: float, per_second: float, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.clock = clock
         self.burst = burst
         self.per_second = per_second
         self.max_keys = max_keys
@@ -73,7 +77,7 @@ class RateLimiter:
 
     def hit(self, key: str, *, now: float | None = None) -> float:
         """Take one token; returns 0 when allowed, else the seconds to wait."""
-        now = time.monotonic() if now is None else now
+        now = self.clock() if now is None else now
         tokens, stamp = self._buckets.pop(key, (self.burst, now))
         tokens = min(self.burst, tokens + (now - stamp) * self.per_second)
         if tokens >= 1:

@@ -18,11 +18,13 @@ from app.auth import CSRF_COOKIE, LoginRequired
 from app.errors import DomainError
 from app.i18n import N_, gettext
 
-templates = Jinja2Templates(env=Environment(
-    loader=FileSystemLoader(i18n.Path(__file__).parent / "templates"),
-    extensions=["jinja2.ext.i18n"],
-    autoescape=select_autoescape(default=True),
-))
+templates = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(i18n.Path(__file__).parent / "templates"),
+        extensions=["jinja2.ext.i18n"],
+        autoescape=select_autoescape(default=True),
+    )
+)
 templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 templates.env.globals.update(i18n.jinja_globals())
 
@@ -103,8 +105,11 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     """HTTP errors as a finished page (or JSON for scripts)."""
     assert isinstance(exc, HTTPException)
     messages = {404: N_("Deze pagina bestaat niet."), 405: N_("Dat kan op deze pagina niet.")}
-    message = exc.detail if isinstance(exc.detail, str) and exc.status_code not in messages else \
-        gettext(messages.get(exc.status_code, N_("Er ging iets mis.")))
+    message = (
+        exc.detail
+        if isinstance(exc.detail, str) and exc.status_code not in messages
+        else gettext(messages.get(exc.status_code, N_("Er ging iets mis.")))
+    )
     return _error_response(request, exc.status_code, message, f"http_{exc.status_code}")
 
 

@@ -32,20 +32,28 @@ async def login_page(request: Request, runtime: RuntimeDep, next: str | None = N
 
 
 @router.post("/f/login", dependencies=[CsrfChecked])
-async def login(request: Request, runtime: RuntimeDep, email: Annotated[str, Form(max_length=254)],
-                password: Annotated[str, Form(max_length=1000)],
-                next: Annotated[str | None, Form(max_length=500)] = None) -> Response:
+async def login(
+    request: Request,
+    runtime: RuntimeDep,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=1000)],
+    next: Annotated[str | None, Form(max_length=500)] = None,
+) -> Response:
     """Check the password and hand out a session cookie."""
     wait = runtime.login_limiter.hit(client_address(request))
     if wait:
         message = gettext(N_("Te veel pogingen. Wacht {seconds} seconden en probeer het opnieuw.")).format(
-            seconds=int(wait) + 1)
+            seconds=int(wait) + 1
+        )
         return render(request, "accounts/login.html", {"error": message, "email": email, "next": next}, status=429)
     facilitator = await runtime.db.read(partial(accounts.authenticate, email=email, password=password))
     if facilitator is None:
-        return render(request, "accounts/login.html",
-                      {"error": gettext(N_("E-mailadres of wachtwoord klopt niet.")), "email": email, "next": next},
-                      status=401)
+        return render(
+            request,
+            "accounts/login.html",
+            {"error": gettext(N_("E-mailadres of wachtwoord klopt niet.")), "email": email, "next": next},
+            status=401,
+        )
     response = see_other(_safe_next(next))
     sign_in(response, request, facilitator.id or 0)
     return response
@@ -68,9 +76,13 @@ async def setup_page(request: Request, runtime: RuntimeDep) -> Response:
 
 
 @router.post("/setup", dependencies=[CsrfChecked])
-async def setup(request: Request, runtime: RuntimeDep, name: Annotated[str, Form(min_length=1, max_length=120)],
-                email: Annotated[str, Form(min_length=3, max_length=254)],
-                password: Annotated[str, Form(max_length=1000)]) -> Response:
+async def setup(
+    request: Request,
+    runtime: RuntimeDep,
+    name: Annotated[str, Form(min_length=1, max_length=120)],
+    email: Annotated[str, Form(min_length=3, max_length=254)],
+    password: Annotated[str, Form(max_length=1000)],
+) -> Response:
     """Create the first account and sign it in; refused once any account exists."""
     error = None
     if "@" not in email:

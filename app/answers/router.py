@@ -20,25 +20,40 @@ router = APIRouter()
 
 
 @router.post("/j/{code}/answers", dependencies=[CsrfChecked])
-async def submit_answer(request: Request, runtime: RuntimeDep, code: str,
-                        client_id: Annotated[UUID, Form()], step: Annotated[str, Form(max_length=64)],
-                        text: Annotated[str, Form(max_length=4000)] = "",
-                        links_to: Annotated[str, Form(max_length=20)] = "") -> Response:
+async def submit_answer(
+    request: Request,
+    runtime: RuntimeDep,
+    code: str,
+    client_id: Annotated[UUID, Form()],
+    step: Annotated[str, Form(max_length=64)],
+    text: Annotated[str, Form(max_length=4000)] = "",
+    links_to: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
     """Store an answer sent by a plain form post; a resent form is stored once."""
     workshop = await runtime.db.read(lambda db: workshops.workshop_by_code(db, code))
     if workshop is None:
         raise DomainError("unknown_code", N_("Deze code kennen we niet. Kijk nog eens op het scherm."), status=404)
     token = request.cookies.get(PARTICIPANT_COOKIE.format(code=workshop.join_code))
     participant = await runtime.db.read(
-        lambda db: workshops.participant_by_token(db, workshop_id=workshop.id or 0, token=token))
+        lambda db: workshops.participant_by_token(db, workshop_id=workshop.id or 0, token=token)
+    )
     if participant is None:
         raise DomainError("not_a_participant", N_("Meld je eerst aan voor deze sessie."), status=403)
     wait = runtime.submit_limiter.hit(f"p{participant.id}")
     if wait:
-        raise DomainError("rate_limited", N_("Rustig aan: je stuurt te veel tegelijk. Probeer het zo opnieuw."),
-                          status=429)
+        raise DomainError(
+            "rate_limited", N_("Rustig aan: je stuurt te veel tegelijk. Probeer het zo opnieuw."), status=429
+        )
     link = int(links_to) if links_to.isdigit() else None
-    await runtime.db.write(partial(
-        answers.submit_answer, workshop_id=workshop.id or 0, participant_id=participant.id or 0, step_id=step,
-        text=text, client_id=str(client_id), links_to=link))
+    await runtime.db.write(
+        partial(
+            answers.submit_answer,
+            workshop_id=workshop.id or 0,
+            participant_id=participant.id or 0,
+            step_id=step,
+            text=text,
+            client_id=str(client_id),
+            links_to=link,
+        )
+    )
     return see_other(f"/j/{workshop.join_code}?sent=1")

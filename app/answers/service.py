@@ -45,13 +45,22 @@ def _existing(db: Session, *, workshop_id: int, client_id: str) -> Answer | None
 
 def _repeat(answer: Answer, *, participant_id: int, client_id: str) -> Ack:
     if answer.participant_id != participant_id:
-        raise DomainError("client_id_taken", N_("Dit antwoord-id is al gebruikt. Stuur je antwoord opnieuw."),
-                          status=409)
+        raise DomainError(
+            "client_id_taken", N_("Dit antwoord-id is al gebruikt. Stuur je antwoord opnieuw."), status=409
+        )
     return Ack(client_id=client_id, answer_id=answer.id or 0, duplicate=True)
 
 
-def submit_answer(db: Session, *, workshop_id: int, participant_id: int, step_id: str, text: str, client_id: str,
-                  links_to: int | None = None) -> Ack:
+def submit_answer(
+    db: Session,
+    *,
+    workshop_id: int,
+    participant_id: int,
+    step_id: str,
+    text: str,
+    client_id: str,
+    links_to: int | None = None,
+) -> Ack:
     """Store an answer once: a repeated client id is acknowledged again, not stored again."""
     existing = _existing(db, workshop_id=workshop_id, client_id=client_id)
     if existing is not None:
@@ -62,31 +71,37 @@ def submit_answer(db: Session, *, workshop_id: int, participant_id: int, step_id
         raise DomainError("not_a_participant", N_("Je doet niet mee aan deze sessie."), status=403)
     step = workshop.steps[workshop.step_index]
     if workshop.closed_at is not None or step["id"] != step_id or step["type"] != "open_text":
-        raise DomainError("step_closed", N_("Deze vraag is gesloten. Kijk op het scherm wat nu aan de beurt is."),
-                          status=409)
+        raise DomainError(
+            "step_closed", N_("Deze vraag is gesloten. Kijk op het scherm wat nu aan de beurt is."), status=409
+        )
     text = clean_text(text)
     if not text:
         raise DomainError("empty", N_("Je antwoord is leeg."), status=422)
     limit = step.get("max_length", 200)
     if len(text) > limit:
-        raise DomainError("too_long", N_("Je antwoord is te lang: maximaal {limit} tekens."), status=422,
-                          limit=limit)
+        raise DomainError("too_long", N_("Je antwoord is te lang: maximaal {limit} tekens."), status=422, limit=limit)
     if step.get("links_to"):
         target = db.get(Answer, links_to) if isinstance(links_to, int) else None
-        if (target is None or target.workshop_id != workshop_id or target.step_id != step["links_to"]
-                or target.hidden):
+        if target is None or target.workshop_id != workshop_id or target.step_id != step["links_to"] or target.hidden:
             raise DomainError("pick_link", N_("Kies eerst het obstakel waar je bijdrage bij hoort."), status=422)
     elif links_to is not None:
         raise DomainError("no_link_here", N_("Bij deze vraag hoort geen obstakel."), status=422)
     if not step.get("multiple", True):
         query = select(Answer.id).where(
-            Answer.workshop_id == workshop_id, Answer.participant_id == participant_id,  # type: ignore[arg-type]
+            Answer.workshop_id == workshop_id,
+            Answer.participant_id == participant_id,  # type: ignore[arg-type]
             Answer.step_id == step_id,  # type: ignore[arg-type]
         )
         if db.execute(query).first():
             raise DomainError("already_answered", N_("Je hebt deze vraag al beantwoord."), status=409)
-    answer = Answer(workshop_id=workshop_id, participant_id=participant_id, step_id=step_id, text=text,
-                    links_to=links_to if step.get("links_to") else None, client_id=client_id)
+    answer = Answer(
+        workshop_id=workshop_id,
+        participant_id=participant_id,
+        step_id=step_id,
+        text=text,
+        links_to=links_to if step.get("links_to") else None,
+        client_id=client_id,
+    )
     db.add(answer)
     try:
         with db.begin_nested():
@@ -98,8 +113,9 @@ def submit_answer(db: Session, *, workshop_id: int, participant_id: int, step_id
         if existing is None:
             raise
         return _repeat(existing, participant_id=participant_id, client_id=client_id)
-    append_event(db, workshop_id=workshop_id, kind="answer.created", audience="staff",
-                 data=answer_view(answer, participant))
+    append_event(
+        db, workshop_id=workshop_id, kind="answer.created", audience="staff", data=answer_view(answer, participant)
+    )
     return Ack(client_id=client_id, answer_id=answer.id or 0, duplicate=False)
 
 
@@ -114,13 +130,20 @@ def set_hidden(db: Session, *, workshop_id: int, answer_id: int, hidden: bool) -
         answer.hidden = hidden
         db.flush()
         view = answer_view(answer, participant)
-        append_event(db, workshop_id=workshop_id, kind="answer.hidden" if hidden else "answer.shown",
-                     audience="staff", data=view)
+        append_event(
+            db, workshop_id=workshop_id, kind="answer.hidden" if hidden else "answer.shown", audience="staff", data=view
+        )
     return answer_view(answer, participant)
 
 
-def list_answers(db: Session, *, workshop_id: int, include_hidden: bool, step_id: str | None = None,
-                 participant_id: int | None = None) -> list[dict[str, Any]]:
+def list_answers(
+    db: Session,
+    *,
+    workshop_id: int,
+    include_hidden: bool,
+    step_id: str | None = None,
+    participant_id: int | None = None,
+) -> list[dict[str, Any]]:
     """A workshop's answers, oldest first."""
     query = (
         select(Answer, Participant)

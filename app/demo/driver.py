@@ -46,8 +46,14 @@ def prepare(settings: Settings) -> DemoWorkshop:
         else:
             found.password_hash = hash_password(password)
         workshop = workshops.create_workshop(
-            session, facilitator_id=found.id, title=DEMO_TITLE, opgave=DEMO_OPGAVE, held_on=date.today(),
-            spec=formats()["doorbraak"], allow_anonymous=True)
+            session,
+            facilitator_id=found.id,
+            title=DEMO_TITLE,
+            opgave=DEMO_OPGAVE,
+            held_on=date.today(),
+            spec=formats()["doorbraak"],
+            allow_anonymous=True,
+        )
         return DemoWorkshop(workshop.id or 0, workshop.join_code, f"/p/{workshop.projector_token}", password)
 
     try:
@@ -86,11 +92,14 @@ class Phone:
     async def join(self) -> None:
         """Fill in the join form and open the live connection."""
         page = await self.http.get(f"/j/{self.code}")
-        await self.http.post(f"/j/{self.code}/participant", data={
-            "csrf": _csrf(page.text), "name": self.name, "organisation": self.organisation})
+        await self.http.post(
+            f"/j/{self.code}/participant",
+            data={"csrf": _csrf(page.text), "name": self.name, "organisation": self.organisation},
+        )
         cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
-        self.socket = await connect(_ws_url(self.base_url, f"/ws/phone/{self.code}"),
-                                    additional_headers={"Cookie": cookie}, compression=None)
+        self.socket = await connect(
+            _ws_url(self.base_url, f"/ws/phone/{self.code}"), additional_headers={"Cookie": cookie}, compression=None
+        )
         self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
@@ -113,8 +122,9 @@ class Phone:
         client_id = str(uuid.uuid4())
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.acks[client_id] = future
-        await self.socket.send(json.dumps(
-            {"type": "answer", "client_id": client_id, "step": step, "text": text, "links_to": links_to}))
+        await self.socket.send(
+            json.dumps({"type": "answer", "client_id": client_id, "step": step, "text": text, "links_to": links_to})
+        )
         return await asyncio.wait_for(future, 30)
 
     async def close(self) -> None:
@@ -144,8 +154,11 @@ class DemoFacilitator:
 
     async def step(self, to: str) -> None:
         """Move the workshop on."""
-        response = await self.http.post(f"/f/workshops/{self.workshop_id}/step", data={"to": to},
-                                        headers={"X-CSRF-Token": self.csrf, "Accept": "application/json"})
+        response = await self.http.post(
+            f"/f/workshops/{self.workshop_id}/step",
+            data={"to": to},
+            headers={"X-CSRF-Token": self.csrf, "Accept": "application/json"},
+        )
         response.raise_for_status()
 
     async def close(self) -> None:
@@ -153,8 +166,7 @@ class DemoFacilitator:
         await self.http.aclose()
 
 
-async def run_demo(base_url: str, demo: DemoWorkshop, *, phones: int = 10, pace: float = 1.0,
-                   say: Any = print) -> None:
+async def run_demo(base_url: str, demo: DemoWorkshop, *, phones: int = 10, pace: float = 1.0, say: Any = print) -> None:
     """Drive a room of simulated phones through the lobby, the obstacle round and the contribution round."""
     rng = random.Random(7)
     room = [Phone(base_url, demo.code, *PEOPLE[i % len(PEOPLE)]) for i in range(phones)]

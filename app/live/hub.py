@@ -16,8 +16,9 @@ log = logging.getLogger(__name__)
 class Connection:
     """One live websocket: a bounded queue of encoded frames and the task that writes them."""
 
-    def __init__(self, websocket: WebSocket, *, workshop_id: int, role: str, participant_id: int | None,
-                 queue_size: int) -> None:
+    def __init__(
+        self, websocket: WebSocket, *, workshop_id: int, role: str, participant_id: int | None, queue_size: int
+    ) -> None:
         self.websocket = websocket
         self.workshop_id = workshop_id
         self.role = role

@@ -54,19 +54,41 @@ def _origin_ok(websocket: WebSocket) -> bool:
     return origin_allowed(websocket, get_runtime(websocket).settings)
 
 
-async def _serve(websocket: WebSocket, connection: Connection, *, public_id: str, since: int | None,
-                 wid: str | None, handler: Handler | None) -> None:
+def _seq(raw: str | None) -> int | None:
+    """A client's resume point; anything unusable means "send me a snapshot"."""
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+async def _serve(
+    websocket: WebSocket,
+    connection: Connection,
+    *,
+    public_id: str,
+    since: str | None,
+    wid: str | None,
+    handler: Handler | None,
+) -> None:
     """Register, catch up, then send and receive until either side stops."""
     runtime = get_runtime(websocket)
     await websocket.accept()
     runtime.hub.register(connection)
     receiver: asyncio.Task[None] | None = None
     try:
-        frames, upto = await runtime.db.read(partial(
-            live.catch_up, workshop_id=connection.workshop_id, public_id=public_id, role=connection.role,
-            participant_id=connection.participant_id, since=since, since_workshop=wid,
-            replay_limit=runtime.settings.replay_limit,
-        ))
+        frames, upto = await runtime.db.read(
+            partial(
+                live.catch_up,
+                workshop_id=connection.workshop_id,
+                public_id=public_id,
+                role=connection.role,
+                participant_id=connection.participant_id,
+                since=_seq(since),
+                since_workshop=wid,
+                replay_limit=runtime.settings.replay_limit,
+            )
+        )
         connection.sent_seq = upto
         connection.sender = asyncio.create_task(connection.send_loop(frames))
         receiver = asyncio.create_task(_receive(runtime, websocket, connection, handler))
@@ -129,9 +151,15 @@ def _send_error(connection: Connection, error: DomainError, **extra: Any) -> Non
 async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str, Any]) -> None:
     """A phone sends answers and asks for a fresh snapshot when a step needs one."""
     if data["type"] == "refresh":
-        frame = await runtime.db.read(partial(
-            live.snapshot, workshop_id=connection.workshop_id, role="phone",
-            participant_id=connection.participant_id, seq=connection.sent_seq))
+        frame = await runtime.db.read(
+            partial(
+                live.snapshot,
+                workshop_id=connection.workshop_id,
+                role="phone",
+                participant_id=connection.participant_id,
+                seq=connection.sent_seq,
+            )
+        )
         connection.send_direct(encode(frame))
         return
     if data["type"] != "answer":
@@ -140,22 +168,35 @@ async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str
         answer = AnswerIn.model_validate(data)
     except ValidationError as exc:
         fields = ", ".join(str(err["loc"][0]) for err in exc.errors())
-        raise DomainError("invalid_answer", N_("Dit antwoord is niet compleet of ongeldig ({fields})."),
-                          fields=fields) from exc
+        raise DomainError(
+            "invalid_answer", N_("Dit antwoord is niet compleet of ongeldig ({fields})."), fields=fields
+        ) from exc
     wait = runtime.submit_limiter.hit(f"p{connection.participant_id}")
     if wait:
-        raise DomainError("rate_limited", N_("Rustig aan: je stuurt te veel tegelijk. Probeer het zo opnieuw."),
-                          status=429, retry_after=round(wait, 1))
-    ack = await runtime.db.write(partial(
-        answers.submit_answer, workshop_id=connection.workshop_id, participant_id=connection.participant_id or 0,
-        step_id=answer.step, text=answer.text, client_id=str(answer.client_id), links_to=answer.links_to,
-    ))
-    connection.send_direct(encode({"type": "ack", "client_id": ack.client_id, "answer_id": ack.answer_id,
-                                   "duplicate": ack.duplicate}))
+        raise DomainError(
+            "rate_limited",
+            N_("Rustig aan: je stuurt te veel tegelijk. Probeer het zo opnieuw."),
+            status=429,
+            retry_after=round(wait, 1),
+        )
+    ack = await runtime.db.write(
+        partial(
+            answers.submit_answer,
+            workshop_id=connection.workshop_id,
+            participant_id=connection.participant_id or 0,
+            step_id=answer.step,
+            text=answer.text,
+            client_id=str(answer.client_id),
+            links_to=answer.links_to,
+        )
+    )
+    connection.send_direct(
+        encode({"type": "ack", "client_id": ack.client_id, "answer_id": ack.answer_id, "duplicate": ack.duplicate})
+    )
 
 
 @router.websocket("/ws/phone/{code}")
-async def phone_socket(websocket: WebSocket, code: str, since: int | None = None, wid: str | None = None) -> None:
+async def phone_socket(websocket: WebSocket, code: str, since: str | None = None, wid: str | None = None) -> None:
     """A participant's phone: sends answers, receives steps and acknowledgements."""
     if not _origin_ok(websocket):
         return await _refuse(websocket, 403, N_("Verbinding geweigerd: deze pagina hoort niet bij Doorbraak."))
@@ -173,14 +214,18 @@ async def phone_socket(websocket: WebSocket, code: str, since: int | None = None
         return await _refuse(websocket, 404, N_("Deze code kennen we niet. Kijk nog eens op het scherm."))
     if participant is None:
         return await _refuse(websocket, 403, N_("Meld je eerst aan voor deze sessie."))
-    connection = Connection(websocket, workshop_id=workshop.id, role="phone", participant_id=participant.id,
-                            queue_size=runtime.settings.send_queue_size)
+    connection = Connection(
+        websocket,
+        workshop_id=workshop.id,
+        role="phone",
+        participant_id=participant.id,
+        queue_size=runtime.settings.send_queue_size,
+    )
     await _serve(websocket, connection, public_id=workshop.public_id, since=since, wid=wid, handler=_handle_phone)
 
 
 @router.websocket("/ws/projector/{token}")
-async def projector_socket(websocket: WebSocket, token: str, since: int | None = None,
-                           wid: str | None = None) -> None:
+async def projector_socket(websocket: WebSocket, token: str, since: str | None = None, wid: str | None = None) -> None:
     """The projector: every visible answer, live."""
     if not _origin_ok(websocket):
         return await _refuse(websocket, 403, N_("Verbinding geweigerd: deze pagina hoort niet bij Doorbraak."))
@@ -188,14 +233,20 @@ async def projector_socket(websocket: WebSocket, token: str, since: int | None =
     workshop = await runtime.db.read(lambda db: workshops.workshop_by_projector_token(db, token))
     if workshop is None:
         return await _refuse(websocket, 404, N_("Deze projectorlink bestaat niet."))
-    connection = Connection(websocket, workshop_id=workshop.id, role="projector", participant_id=None,
-                            queue_size=runtime.settings.send_queue_size)
+    connection = Connection(
+        websocket,
+        workshop_id=workshop.id,
+        role="projector",
+        participant_id=None,
+        queue_size=runtime.settings.send_queue_size,
+    )
     await _serve(websocket, connection, public_id=workshop.public_id, since=since, wid=wid, handler=None)
 
 
 @router.websocket("/ws/board/{workshop_id}")
-async def board_socket(websocket: WebSocket, workshop_id: int, since: int | None = None,
-                       wid: str | None = None) -> None:
+async def board_socket(
+    websocket: WebSocket, workshop_id: int, since: str | None = None, wid: str | None = None
+) -> None:
     """The facilitator's board: everything, hidden answers included."""
     if not _origin_ok(websocket):
         return await _refuse(websocket, 403, N_("Verbinding geweigerd: deze pagina hoort niet bij Doorbraak."))
@@ -213,6 +264,11 @@ async def board_socket(websocket: WebSocket, workshop_id: int, since: int | None
     workshop = await runtime.db.read(find)
     if workshop is None:
         return await _refuse(websocket, 404, N_("Deze workshop bestaat niet."))
-    connection = Connection(websocket, workshop_id=workshop.id, role="facilitator", participant_id=None,
-                            queue_size=runtime.settings.send_queue_size)
+    connection = Connection(
+        websocket,
+        workshop_id=workshop.id,
+        role="facilitator",
+        participant_id=None,
+        queue_size=runtime.settings.send_queue_size,
+    )
     await _serve(websocket, connection, public_id=workshop.public_id, since=since, wid=wid, handler=None)

@@ -29,8 +29,9 @@ def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant,
     if step.get("links_to") and workshop.closed_at is None:
         options = [
             {"id": a["id"], "text": a["text"]}
-            for a in answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=False,
-                                          step_id=step["links_to"])
+            for a in answers.list_answers(
+                db, workshop_id=workshop.id or 0, include_hidden=False, step_id=step["links_to"]
+            )
         ]
     return {
         "type": "snapshot",
@@ -38,8 +39,9 @@ def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant,
         "role": "phone",
         "workshop": workshops.workshop_view(workshop),
         "me": {"name": participant.name, "organisation": participant.organisation},
-        "answers": answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=True,
-                                        participant_id=participant.id),
+        "answers": answers.list_answers(
+            db, workshop_id=workshop.id or 0, include_hidden=True, participant_id=participant.id
+        ),
         "options": options,
     }
 
@@ -55,8 +57,17 @@ def snapshot(db: Session, *, workshop_id: int, role: str, participant_id: int | 
     return staff_snapshot(db, workshop=workshop, role=role, seq=seq)
 
 
-def catch_up(db: Session, *, workshop_id: int, public_id: str, role: str, participant_id: int | None,
-             since: int | None, since_workshop: str | None, replay_limit: int) -> tuple[list[str], int]:
+def catch_up(
+    db: Session,
+    *,
+    workshop_id: int,
+    public_id: str,
+    role: str,
+    participant_id: int | None,
+    since: int | None,
+    since_workshop: str | None,
+    replay_limit: int,
+) -> tuple[list[str], int]:
     """Frames that bring a client up to date, and the seq they reach.
 
     A client that says where it was gets exactly the events it missed; one that is new, comes from

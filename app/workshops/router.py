@@ -40,8 +40,12 @@ def spaced_code(code: str) -> str:
 def _unknown_code(request: Request, runtime: Runtime) -> DomainError:
     wait = runtime.join_limiter.hit(client_address(request))
     if wait:
-        return DomainError("too_many_codes", N_("Te veel onbekende codes geprobeerd. Wacht {seconds} seconden."),
-                           status=429, seconds=int(wait) + 1)
+        return DomainError(
+            "too_many_codes",
+            N_("Te veel onbekende codes geprobeerd. Wacht {seconds} seconden."),
+            status=429,
+            seconds=int(wait) + 1,
+        )
     return DomainError("unknown_code", N_("Deze code kennen we niet. Kijk nog eens op het scherm."), status=404)
 
 
@@ -52,8 +56,9 @@ async def home(request: Request) -> Response:
 
 
 @router.post("/join", dependencies=[CsrfChecked])
-async def join_with_code(request: Request, runtime: RuntimeDep,
-                         code: Annotated[str, Form(max_length=40)] = "") -> Response:
+async def join_with_code(
+    request: Request, runtime: RuntimeDep, code: Annotated[str, Form(max_length=40)] = ""
+) -> Response:
     """Go from a typed code to its workshop."""
     workshop = await runtime.db.read(lambda db: workshops.workshop_by_code(db, code))
     error: DomainError | None = None
@@ -78,8 +83,9 @@ async def _phone_state(request: Request, runtime: Runtime, code: str) -> tuple[W
         workshop = workshops.workshop_by_code(db, code)
         if workshop is None:
             return None, None
-        participant = workshops.participant_by_token(db, workshop_id=workshop.id,
-                                                     token=request.cookies.get(_participant_cookie(workshop)))
+        participant = workshops.participant_by_token(
+            db, workshop_id=workshop.id, token=request.cookies.get(_participant_cookie(workshop))
+        )
         if participant is None:
             return workshop, None
         return workshop, phone_snapshot(db, workshop=workshop, participant=participant, seq=workshop.last_seq)
@@ -98,33 +104,61 @@ async def phone_page(request: Request, runtime: RuntimeDep, code: str, sent: int
         if workshop.closed_at is not None:
             raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
         return render(request, "participant/join.html", {"workshop": workshop})
-    return render(request, "participant/phone.html", {
-        "workshop": workshop, "state": state, "step": workshops.current_step(workshop), "sent": bool(sent),
-        "client_id": uuid.uuid4(),
-    })
+    return render(
+        request,
+        "participant/phone.html",
+        {
+            "workshop": workshop,
+            "state": state,
+            "step": workshops.current_step(workshop),
+            "sent": bool(sent),
+            "client_id": uuid.uuid4(),
+        },
+    )
 
 
 @router.post("/j/{code}/participant", dependencies=[CsrfChecked])
-async def join(request: Request, runtime: RuntimeDep, code: str,
-               name: Annotated[str, Form(max_length=200)] = "",
-               organisation: Annotated[str, Form(max_length=300)] = "",
-               anonymous: Annotated[bool, Form()] = False) -> Response:
+async def join(
+    request: Request,
+    runtime: RuntimeDep,
+    code: str,
+    name: Annotated[str, Form(max_length=200)] = "",
+    organisation: Annotated[str, Form(max_length=300)] = "",
+    anonymous: Annotated[bool, Form()] = False,
+) -> Response:
     """Add this phone to the workshop and remember it in a cookie."""
     workshop, state = await _phone_state(request, runtime, code)
     if state is not None:
         return see_other(f"/j/{workshop.join_code}")
     try:
-        token = await runtime.db.write(partial(workshops.join_workshop, workshop_id=workshop.id or 0, name=name,
-                                               organisation=organisation, anonymous=anonymous))
+        token = await runtime.db.write(
+            partial(
+                workshops.join_workshop,
+                workshop_id=workshop.id or 0,
+                name=name,
+                organisation=organisation,
+                anonymous=anonymous,
+            )
+        )
     except DomainError as exc:
         if exc.status != 422:
             raise
-        return render(request, "participant/join.html",
-                      {"workshop": workshop, "error": exc.text(), "name": name, "organisation": organisation},
-                      status=422)
+        return render(
+            request,
+            "participant/join.html",
+            {"workshop": workshop, "error": exc.text(), "name": name, "organisation": organisation},
+            status=422,
+        )
     response = see_other(f"/j/{workshop.join_code}")
-    response.set_cookie(_participant_cookie(workshop), token, max_age=PARTICIPANT_MAX_AGE, httponly=True,
-                        samesite="lax", secure=cookie_secure(request), path="/")
+    response.set_cookie(
+        _participant_cookie(workshop),
+        token,
+        max_age=PARTICIPANT_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request),
+        path="/",
+    )
     return response
 
 
@@ -136,18 +170,29 @@ async def workshop_list(request: Request, runtime: RuntimeDep, facilitator_id: F
         return db.get(Facilitator, facilitator_id), workshops.list_workshops(db, facilitator_id=facilitator_id)
 
     facilitator, items = await runtime.db.read(load)
-    return render(request, "facilitator/workshops.html", {
-        "facilitator": facilitator, "workshops": items, "formats": formats(), "today": date.today().isoformat(),
-    })
+    return render(
+        request,
+        "facilitator/workshops.html",
+        {
+            "facilitator": facilitator,
+            "workshops": items,
+            "formats": formats(),
+            "today": date.today().isoformat(),
+        },
+    )
 
 
 @router.post("/f/workshops", dependencies=[CsrfChecked])
-async def create_workshop(request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId,
-                          title: Annotated[str, Form(max_length=200)] = "",
-                          opgave: Annotated[str, Form(max_length=2000)] = "",
-                          held_on: Annotated[str, Form(max_length=20)] = "",
-                          format_key: Annotated[str, Form(max_length=64)] = "doorbraak",
-                          allow_anonymous: Annotated[bool, Form()] = False) -> Response:
+async def create_workshop(
+    request: Request,
+    runtime: RuntimeDep,
+    facilitator_id: FacilitatorId,
+    title: Annotated[str, Form(max_length=200)] = "",
+    opgave: Annotated[str, Form(max_length=2000)] = "",
+    held_on: Annotated[str, Form(max_length=20)] = "",
+    format_key: Annotated[str, Form(max_length=64)] = "doorbraak",
+    allow_anonymous: Annotated[bool, Form()] = False,
+) -> Response:
     """Create a workshop from a format and open its board."""
     title, opgave = clean_text(title), clean_text(opgave)
     errors = []
@@ -163,48 +208,90 @@ async def create_workshop(request: Request, runtime: RuntimeDep, facilitator_id:
     if spec is None:
         errors.append(gettext(N_("Kies een bestaande werkvorm.")))
     if errors:
+
         def load(db: Any) -> tuple[Facilitator | None, list[Workshop]]:
             return db.get(Facilitator, facilitator_id), workshops.list_workshops(db, facilitator_id=facilitator_id)
 
         facilitator, items = await runtime.db.read(load)
-        return render(request, "facilitator/workshops.html", {
-            "facilitator": facilitator, "workshops": items, "formats": formats(), "errors": errors,
-            "form": {"title": title, "opgave": opgave, "held_on": held_on, "format_key": format_key,
-                     "allow_anonymous": allow_anonymous}, "today": date.today().isoformat(),
-        }, status=422)
+        return render(
+            request,
+            "facilitator/workshops.html",
+            {
+                "facilitator": facilitator,
+                "workshops": items,
+                "formats": formats(),
+                "errors": errors,
+                "form": {
+                    "title": title,
+                    "opgave": opgave,
+                    "held_on": held_on,
+                    "format_key": format_key,
+                    "allow_anonymous": allow_anonymous,
+                },
+                "today": date.today().isoformat(),
+            },
+            status=422,
+        )
     assert spec is not None
-    workshop = await runtime.db.write(partial(
-        workshops.create_workshop, facilitator_id=facilitator_id, title=title, opgave=opgave, held_on=day,
-        spec=spec, allow_anonymous=allow_anonymous))
+    workshop = await runtime.db.write(
+        partial(
+            workshops.create_workshop,
+            facilitator_id=facilitator_id,
+            title=title,
+            opgave=opgave,
+            held_on=day,
+            spec=spec,
+            allow_anonymous=allow_anonymous,
+        )
+    )
     return see_other(f"/f/workshops/{workshop.id}")
 
 
 @router.get("/f/workshops/{workshop_id}")
 async def board(request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int) -> Response:
     """The facilitator's live board."""
-    workshop = await runtime.db.read(partial(workshops.owned_workshop, workshop_id=workshop_id,
-                                             facilitator_id=facilitator_id))
-    return render(request, "facilitator/board.html", {
-        "workshop": workshop, "join_url": join_url(request, runtime, workshop),
-        "code": spaced_code(workshop.join_code), "projector_url": f"/p/{workshop.projector_token}",
-    })
+    workshop = await runtime.db.read(
+        partial(workshops.owned_workshop, workshop_id=workshop_id, facilitator_id=facilitator_id)
+    )
+    return render(
+        request,
+        "facilitator/board.html",
+        {
+            "workshop": workshop,
+            "join_url": join_url(request, runtime, workshop),
+            "code": spaced_code(workshop.join_code),
+            "projector_url": f"/p/{workshop.projector_token}",
+        },
+    )
 
 
 @router.post("/f/workshops/{workshop_id}/step", dependencies=[CsrfChecked])
-async def move_step(request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int,
-                    to: Annotated[str, Form(max_length=8)]) -> Response:
+async def move_step(
+    request: Request,
+    runtime: RuntimeDep,
+    facilitator_id: FacilitatorId,
+    workshop_id: int,
+    to: Annotated[str, Form(max_length=8)],
+) -> Response:
     """Move the workshop to another step; phones and projector follow live."""
     target: int | str = int(to) if to.isdigit() else to
-    view = await runtime.db.write(partial(workshops.move_step, workshop_id=workshop_id,
-                                          facilitator_id=facilitator_id, to=target))
+    view = await runtime.db.write(
+        partial(workshops.move_step, workshop_id=workshop_id, facilitator_id=facilitator_id, to=target)
+    )
     if wants_json(request):
         return JSONResponse({"step_index": view["step_index"], "closed": view["closed"]})
     return see_other(f"/f/workshops/{workshop_id}")
 
 
 @router.post("/f/workshops/{workshop_id}/answers/{answer_id}/hidden", dependencies=[CsrfChecked])
-async def set_hidden(request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int,
-                     answer_id: int, hidden: Annotated[bool, Form()]) -> Response:
+async def set_hidden(
+    request: Request,
+    runtime: RuntimeDep,
+    facilitator_id: FacilitatorId,
+    workshop_id: int,
+    answer_id: int,
+    hidden: Annotated[bool, Form()],
+) -> Response:
     """Hide an answer from the projector, or show it again."""
 
     def change(db: Any) -> dict[str, Any]:
@@ -224,10 +311,17 @@ async def projector(request: Request, runtime: RuntimeDep, token: str) -> Respon
     if workshop is None:
         raise DomainError("projector_not_found", N_("Deze projectorlink bestaat niet."), status=404)
     url = join_url(request, runtime, workshop)
-    qr = segno.make(url, error="m").svg_inline(scale=10, border=2, dark="#111", light="#fff",
-                                              omitsize=True, svgclass="qr")
-    return render(request, "projector/projector.html", {
-        "workshop": workshop, "join_url": url, "code": spaced_code(workshop.join_code), "qr_svg": qr,
-        "host": url.split("//", 1)[-1].split("/", 1)[0],
-    })
-
+    qr = segno.make(url, error="m").svg_inline(
+        scale=10, border=2, dark="#111", light="#fff", omitsize=True, svgclass="qr"
+    )
+    return render(
+        request,
+        "projector/projector.html",
+        {
+            "workshop": workshop,
+            "join_url": url,
+            "code": spaced_code(workshop.join_code),
+            "qr_svg": qr,
+            "host": url.split("//", 1)[-1].split("/", 1)[0],
+        },
+    )

@@ -18,8 +18,9 @@ from app.models import Participant, Workshop, utcnow
 ANONYMOUS_ORGANISATION = "Anoniem"
 
 
-def create_workshop(db: Session, *, facilitator_id: int, title: str, opgave: str, held_on: date,
-                    spec: FormatSpec, allow_anonymous: bool) -> Workshop:
+def create_workshop(
+    db: Session, *, facilitator_id: int, title: str, opgave: str, held_on: date, spec: FormatSpec, allow_anonymous: bool
+) -> Workshop:
     """A new workshop in its lobby, with a fresh join code and projector link."""
     for _ in range(10):
         code = security.new_join_code()
@@ -120,8 +121,13 @@ def move_step(db: Session, *, workshop_id: int, facilitator_id: int, to: int | s
     workshop.closed_at = utcnow() if workshop.steps[to]["type"] == "close" else None
     db.flush()
     view = workshop_view(workshop)
-    append_event(db, workshop_id=workshop_id, kind="step.changed", audience="all",
-                 data={"step_index": to, "closed": view["closed"]})
+    append_event(
+        db,
+        workshop_id=workshop_id,
+        kind="step.changed",
+        audience="all",
+        data={"step_index": to, "closed": view["closed"]},
+    )
     return view
 
 
@@ -143,8 +149,13 @@ def join_workshop(db: Session, *, workshop_id: int, name: str, organisation: str
         if len(name) > 80 or len(organisation) > 120:
             raise DomainError("name_too_long", N_("Naam of organisatie is te lang."), status=422)
     token = security.new_token()
-    participant = Participant(workshop_id=workshop_id, token_hash=security.token_digest(token), name=name,
-                              organisation=organisation, anonymous=anonymous)
+    participant = Participant(
+        workshop_id=workshop_id,
+        token_hash=security.token_digest(token),
+        name=name,
+        organisation=organisation,
+        anonymous=anonymous,
+    )
     db.add(participant)
     try:
         with db.begin_nested():
@@ -154,8 +165,13 @@ def join_workshop(db: Session, *, workshop_id: int, name: str, organisation: str
     count = db.execute(
         select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop_id)  # type: ignore[arg-type]
     ).scalar_one()
-    append_event(db, workshop_id=workshop_id, kind="participant.joined", audience="staff",
-                 data={"id": participant.id, "organisation": organisation, "count": count})
+    append_event(
+        db,
+        workshop_id=workshop_id,
+        kind="participant.joined",
+        audience="staff",
+        data={"id": participant.id, "organisation": organisation, "count": count},
+    )
     return token
 
 

@@ -33,12 +33,13 @@ document.getElementById("steps-form").addEventListener("submit", (event) => {
 
 document.addEventListener("keydown", (event) => {
   if (event.target.closest("input, textarea, select, [contenteditable]") || event.altKey || event.ctrlKey) return;
+  // past the first or last step there is nowhere to go: a clicker pressed once too often must not raise an alert
   if (["ArrowRight", "PageDown"].includes(event.key)) {
     event.preventDefault();
-    moveStep("next");
+    if (!document.getElementById("next-step").disabled) moveStep("next");
   } else if (["ArrowLeft", "PageUp"].includes(event.key)) {
     event.preventDefault();
-    moveStep("prev");
+    if (!document.getElementById("prev-step").disabled) moveStep("prev");
   }
 });
 

@@ -38,13 +38,20 @@ export class Live {
       return;
     }
     this.onStatus("connecting");
+    // 'online' and 'visibilitychange' often fire together when a phone wakes up: keep one socket, not two
+    const previous = this.socket;
+    this.socket = null;
+    if (previous) previous.close();
     const socket = new WebSocket(this.url());
     this.socket = socket;
     socket.addEventListener("open", () => {
+      if (this.socket !== socket) return;
       this.retry = 0;
       this.onStatus("online");
     });
-    socket.addEventListener("message", (message) => this.receive(message.data));
+    socket.addEventListener("message", (message) => {
+      if (this.socket === socket) this.receive(message.data);
+    });
     socket.addEventListener("close", () => {
       if (this.socket !== socket) return;
       this.socket = null;

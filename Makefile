@@ -1,0 +1,43 @@
+# The two entry points: `make run` and `make test`. Both install what they need first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint e2e install chromium serve
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+# Browser tests drive Debian's Chromium; Playwright cannot download its own browser here.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "Installing Chromium from Debian for the browser tests"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
+	fi
+
+## run: start the server on SQLite with a simulated room to watch
+run: install
+	$(BIN)/doorbraak serve --host $(HOST) --port $(PORT) --demo
+
+## serve: start the server without the demo room
+serve: install
+	$(BIN)/doorbraak serve --host $(HOST) --port $(PORT)
+
+## test: the whole suite, browser tests included
+test: install chromium
+	$(BIN)/python -m pytest
+
+e2e: install chromium
+	$(BIN)/python -m pytest tests/e2e
+
+lint: install
+	$(BIN)/ruff check app tests scripts
+	$(BIN)/ruff format --check app tests scripts

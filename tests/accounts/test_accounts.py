@@ -1,0 +1,127 @@
+"""Facilitator accounts: first-run setup, sign-in, cookies and CSRF."""
+
+from typing import Any
+
+from tests.conftest import PASSWORD, Facilitator, csrf_of, sign_up
+
+
+def test_fresh_install_sends_sign_in_to_setup(client: Any) -> None:
+    response = client.get("/f/login", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/setup"
+
+
+def test_setup_creates_the_first_account_once(client: Any, browser: Any) -> None:
+    facilitator = sign_up(client, email="eerste@x.nl")
+    assert "Mijn workshops" in facilitator.http.get("/f/workshops").text
+    late = browser()
+    assert late.get("/setup", follow_redirects=False).headers["location"] == "/f/login"
+    page = late.get("/f/login")
+    response = late.post(
+        "/setup",
+        data={"csrf": csrf_of(page.text), "name": "X", "email": "x@x.nl", "password": "lang genoeg wachtwoord"},
+    )
+    assert response.status_code == 409
+    assert "Er is al een account" in response.text
+
+
+def test_setup_rejects_short_passwords_with_a_message(client: Any) -> None:
+    page = client.get("/setup")
+    response = client.post(
+        "/setup", data={"csrf": csrf_of(page.text), "name": "A", "email": "a@b.nl", "password": "kort"}
+    )
+    assert response.status_code == 422
+    assert "minstens 10 tekens" in response.text
+
+
+def test_session_cookie_is_httponly_and_samesite(client: Any) -> None:
+    page = client.get("/setup")
+    response = client.post(
+        "/setup",
+        data={"csrf": csrf_of(page.text), "name": "A", "email": "a@b.nl", "password": PASSWORD},
+        follow_redirects=False,
+    )
+    cookie = response.headers["set-cookie"]
+    assert "dbk_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def test_session_cookie_is_secure_over_https(app: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="https://doorbraak.example") as secure:
+        page = secure.get("/setup")
+        assert "Secure" in page.headers["set-cookie"]  # the CSRF cookie
+        response = secure.post(
+            "/setup",
+            data={"csrf": csrf_of(page.text), "name": "A", "email": "a@b.nl", "password": PASSWORD},
+            follow_redirects=False,
+        )
+        assert "Secure" in response.headers["set-cookie"]
+
+
+def test_wrong_password_is_refused_without_saying_which_part(facilitator: Facilitator, browser: Any) -> None:
+    other = browser()
+    page = other.get("/f/login")
+    for email in (facilitator.email, "onbekend@x.nl"):
+        response = other.post("/f/login", data={"csrf": csrf_of(page.text), "email": email, "password": "fout"})
+        assert response.status_code == 401
+        assert "E-mailadres of wachtwoord klopt niet" in response.text
+
+
+def test_sign_in_attempts_are_rate_limited(frozen_clock: None, facilitator: Facilitator, browser: Any) -> None:
+    other = browser()
+    token = csrf_of(other.get("/f/login").text)
+    statuses = [
+        other.post("/f/login", data={"csrf": token, "email": "a@b.nl", "password": "x"}).status_code for _ in range(12)
+    ]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10:] == [429, 429]
+
+
+def test_sign_in_does_not_redirect_off_site(facilitator: Facilitator, browser: Any) -> None:
+    other = browser()
+    token = csrf_of(other.get("/f/login").text)
+    for target, expected in (
+        ("//evil.example/x", "/f/workshops"),
+        ("https://evil.example", "/f/workshops"),
+        ("/f/workshops/1", "/f/workshops/1"),
+    ):
+        response = other.post(
+            "/f/login",
+            data={"csrf": token, "email": facilitator.email, "password": PASSWORD, "next": target},
+            follow_redirects=False,
+        )
+        assert response.headers["location"] == expected
+
+
+def test_forms_without_the_csrf_token_are_refused(facilitator: Facilitator) -> None:
+    response = facilitator.http.post("/f/workshops", data={"title": "x", "opgave": "y", "held_on": "2026-11-22"})
+    assert response.status_code == 403
+    assert "formulier is verlopen" in response.text
+    response = facilitator.http.post(
+        "/f/workshops", data={"csrf": "vervalst", "title": "x", "opgave": "y", "held_on": "2026-11-22"}
+    )
+    assert response.status_code == 403
+
+
+def test_forms_from_another_site_are_refused_even_with_a_token(facilitator: Facilitator) -> None:
+    response = facilitator.http.post(
+        "/f/workshops",
+        headers={"origin": "https://evil.example"},
+        data={"csrf": facilitator.csrf(), "title": "x", "opgave": "y", "held_on": "2026-11-22"},
+    )
+    assert response.status_code == 403
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client: Any, facilitator: Facilitator, browser: Any) -> None:
+    anonymous = browser()
+    response = anonymous.get("/f/workshops", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/f/login")
+    assert anonymous.get("/f/workshops", headers={"accept": "application/json"}).status_code == 401
+    facilitator.http.post("/f/logout", data={"csrf": facilitator.csrf()})
+    assert facilitator.http.get("/f/workshops", follow_redirects=False).status_code == 303
+
+
+def test_forged_session_cookie_is_ignored(facilitator: Facilitator, browser: Any) -> None:
+    other = browser()
+    other.cookies.set("dbk_session", "1.forged.signature")
+    assert other.get("/f/workshops", follow_redirects=False).status_code == 303

@@ -1,0 +1,244 @@
+"""Shared fixtures: an app on a fresh database per test, and the people who use it."""
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.cli import UVICORN_OPTIONS
+from app.config import Settings
+from app.main import create_app
+
+PASSWORD = "correct horse battery"
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token a rendered page carries."""
+    match = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for a throwaway SQLite database in a temp folder."""
+    return Settings(data_dir=tmp_path, environment="test", secret_key="t" * 40)
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    """A fresh app."""
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """An anonymous browser, with the app's lifespan running."""
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def frozen_clock(app: FastAPI) -> None:
+    """Stop the rate limits' clocks, so a slow test run never refills a bucket mid-test."""
+    runtime = app.state.runtime
+    for limiter in (runtime.submit_limiter, runtime.join_limiter, runtime.login_limiter):
+        limiter.clock = lambda: 1000.0
+
+
+@pytest.fixture
+def browser(app: FastAPI, client: TestClient) -> Callable[[], TestClient]:
+    """Makes more browsers with their own cookies, on the same running app."""
+
+    def make() -> TestClient:
+        other = TestClient(app)
+        other.portal = client.portal  # share the running event loop: one writer, one hub
+        return other
+
+    return make
+
+
+@dataclass
+class Facilitator:
+    """A signed-in facilitator's browser."""
+
+    http: TestClient
+    email: str
+
+    def csrf(self) -> str:
+        """A valid CSRF token for this browser."""
+        return csrf_of(self.http.get("/f/workshops").text)
+
+    def create_workshop(
+        self,
+        *,
+        title: str = "Jeugdoverlast Noord",
+        opgave: str = "Samen minder overlast",
+        allow_anonymous: bool = False,
+    ) -> "Workshop":
+        """Create a workshop over HTTP, as the form does."""
+        data = {
+            "csrf": self.csrf(),
+            "title": title,
+            "opgave": opgave,
+            "held_on": "2026-11-22",
+            "format_key": "doorbraak",
+        }
+        if allow_anonymous:
+            data["allow_anonymous"] = "true"
+        response = self.http.post("/f/workshops", data=data, follow_redirects=False)
+        assert response.status_code == 303, response.text
+        workshop_id = int(response.headers["location"].rsplit("/", 1)[1])
+        board = self.http.get(f"/f/workshops/{workshop_id}").text
+        code = re.search(r'class="code-chip"[^>]*>([^<]+)<', board).group(1).replace(" ", "")  # type: ignore[union-attr]
+        token = re.search(r'href="/p/([^"]+)"', board).group(1)  # type: ignore[union-attr]
+        return Workshop(id=workshop_id, code=code, projector_token=token, owner=self)
+
+    def step(self, workshop: "Workshop", to: str | int) -> httpx.Response:
+        """Move a workshop to another step."""
+        return self.http.post(
+            f"/f/workshops/{workshop.id}/step",
+            data={"to": str(to)},
+            headers={"X-CSRF-Token": self.csrf(), "Accept": "application/json"},
+        )
+
+
+@dataclass
+class Workshop:
+    """A created workshop as its facilitator sees it."""
+
+    id: int
+    code: str
+    projector_token: str
+    owner: Facilitator
+
+
+def sign_up(http: TestClient, *, email: str, name: str = "Fenna") -> Facilitator:
+    """Create an account through the setup page (first) or the service, and sign in."""
+    page = http.get("/setup")
+    if "/setup" in str(page.url):
+        response = http.post(
+            "/setup",
+            data={"csrf": csrf_of(page.text), "name": name, "email": email, "password": PASSWORD},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+    else:
+        from app.accounts import service as accounts
+
+        runtime = http.app.state.runtime  # type: ignore[attr-defined]
+        runtime.db.write_sync(lambda db: accounts.create_facilitator(db, email=email, name=name, password=PASSWORD))
+        login = http.get("/f/login")
+        response = http.post(
+            "/f/login", data={"csrf": csrf_of(login.text), "email": email, "password": PASSWORD}, follow_redirects=False
+        )
+        assert response.status_code == 303, response.text
+    return Facilitator(http=http, email=email)
+
+
+@pytest.fixture
+def facilitator(client: TestClient) -> Facilitator:
+    """The first facilitator, signed in."""
+    return sign_up(client, email="fenna@buurtalliantie.nl")
+
+
+@pytest.fixture
+def other_facilitator(facilitator: Facilitator, browser: Callable[[], TestClient]) -> Facilitator:
+    """A second facilitator with workshops of their own."""
+    return sign_up(browser(), email="otto@elders.nl", name="Otto")
+
+
+@pytest.fixture
+def workshop(facilitator: Facilitator) -> Workshop:
+    """A doorbraak workshop in its lobby."""
+    return facilitator.create_workshop()
+
+
+@dataclass
+class Phone:
+    """A participant's phone: a browser that joined a workshop."""
+
+    http: TestClient
+    workshop: Workshop
+
+    def connect(self, query: str = "", headers: dict[str, str] | None = None) -> Any:
+        """Open the phone's live connection."""
+        return self.http.websocket_connect(f"/ws/phone/{self.workshop.code}{query}", headers=headers or {})
+
+    def answer_frame(
+        self, text: str, *, step: str = "obstacles", client_id: str | None = None, links_to: int | None = None
+    ) -> str:
+        """An answer message as the phone script sends it."""
+        return json.dumps(
+            {
+                "type": "answer",
+                "client_id": client_id or str(uuid.uuid4()),
+                "step": step,
+                "text": text,
+                "links_to": links_to,
+            }
+        )
+
+
+@pytest.fixture
+def join(browser: Callable[[], TestClient]) -> Callable[..., Phone]:
+    """Joins a new phone to a workshop through the join form."""
+
+    def join_as(workshop: Workshop, name: str = "Ali", organisation: str = "Woonstichting") -> Phone:
+        http = browser()
+        page = http.get(f"/j/{workshop.code}")
+        response = http.post(
+            f"/j/{workshop.code}/participant",
+            data={"csrf": csrf_of(page.text), "name": name, "organisation": organisation},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+        return Phone(http=http, workshop=workshop)
+
+    return join_as
+
+
+def receive_until(ws: Any, predicate: Callable[[dict[str, Any]], bool], limit: int = 50) -> dict[str, Any]:
+    """Read frames until one matches; fails rather than waits forever."""
+    for _ in range(limit):
+        frame = json.loads(ws.receive_text())
+        if predicate(frame):
+            return frame
+    raise AssertionError("expected frame never came")
+
+
+@pytest.fixture
+def live_settings(tmp_path: Path) -> Settings:
+    """The settings of the live server (its own SQLite file)."""
+    return Settings(data_dir=tmp_path / "server", environment="test", secret_key="s" * 40)
+
+
+@pytest.fixture
+def live_server(live_settings: Settings) -> Iterator[str]:
+    """A real uvicorn server on a free port, for browsers and websocket clients."""
+    app = create_app(live_settings)
+    options = {k: v for k, v in UVICORN_OPTIONS.items() if k != "factory"}
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", **options)  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not (server.started and server.servers):
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=20)

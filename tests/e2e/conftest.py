@@ -1,0 +1,57 @@
+"""Browser fixtures: one Debian Chromium per test session, fresh isolated contexts per test."""
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("DOORBRAAK_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
+LAPTOP = {"viewport": {"width": 1440, "height": 900}}
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """The system's Chromium, driven by Playwright; skipped where either is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (install Debian's chromium or set DOORBRAAK_CHROMIUM)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        sync_api.expect.set_options(timeout=10_000)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_context(chromium: Any, live_server: str) -> Iterator[Callable[..., Any]]:
+    """Makes browser contexts (separate cookies and storage, like separate devices) on the live server.
+
+    Every uncaught script error in any page of them fails the test at teardown.
+    """
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def make(**options: Any) -> Any:
+        context = chromium.new_context(base_url=live_server, locale="nl-NL", **options)
+        context.set_default_timeout(10_000)
+        context.on("page", lambda page: page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}")))
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, "script errors in the browser:\n" + "\n".join(errors)

@@ -1,0 +1,116 @@
+"""The hub and connections: encode once, bounded queues, slow receivers dropped."""
+
+import asyncio
+from typing import Any
+
+from app.live.hub import Connection, LocalHub
+from app.models import Event
+
+
+class FakeSocket:
+    """A websocket that records what it is sent, or never finishes sending when stalled."""
+
+    def __init__(self, *, stalled: bool = False) -> None:
+        self.sent: list[str] = []
+        self.stalled = stalled
+
+    async def send_text(self, text: str) -> None:
+        if self.stalled:
+            await asyncio.Event().wait()
+        self.sent.append(text)
+
+
+def connection(socket: FakeSocket, role: str = "projector", queue_size: int = 16) -> Connection:
+    return Connection(socket, workshop_id=1, role=role, participant_id=None, queue_size=queue_size)  # type: ignore[arg-type]
+
+
+def event(seq: int, audience: str = "staff", workshop_id: int = 1) -> Event:
+    return Event(workshop_id=workshop_id, seq=seq, kind="answer.created", audience=audience, payload={"n": seq})
+
+
+async def drain(*connections: Connection) -> None:
+    for _ in range(50):
+        if all(c.queue.empty() for c in connections):
+            return
+        await asyncio.sleep(0)
+
+
+async def test_a_stalled_receiver_is_dropped_and_the_others_keep_receiving() -> None:
+    hub = LocalHub()
+    fast, slow = FakeSocket(), FakeSocket(stalled=True)
+    fast_conn, slow_conn = connection(fast), connection(slow)
+    for conn in (fast_conn, slow_conn):
+        hub.register(conn)
+        conn.sender = asyncio.create_task(conn.send_loop([]))
+    for seq in range(1, 41):
+        await hub.publish([event(seq)])
+        await asyncio.sleep(0)
+    await drain(fast_conn)
+    assert len(fast.sent) == 40
+    assert slow_conn.overflowed
+    await asyncio.sleep(0)
+    assert slow_conn.sender.cancelled()  # the endpoint then closes it; the client reconnects and replays
+    fast_conn.sender.cancel()
+
+
+async def test_each_event_is_encoded_once_for_all_receivers(monkeypatch: Any) -> None:
+    import app.live.hub as hub_module
+
+    calls: list[int] = []
+    real = hub_module.event_frame
+
+    def counting(e: Event) -> str:
+        calls.append(e.seq)
+        return real(e)
+
+    monkeypatch.setattr(hub_module, "event_frame", counting)
+    hub = LocalHub()
+    receivers = [connection(FakeSocket()) for _ in range(50)]
+    for conn in receivers:
+        hub.register(conn)
+    await hub.publish([event(1), event(2)])
+    assert calls == [1, 2]
+    assert all(conn.queue.qsize() == 2 for conn in receivers)
+
+
+async def test_phones_only_get_events_meant_for_everyone() -> None:
+    hub = LocalHub()
+    phone, projector = connection(FakeSocket(), role="phone"), connection(FakeSocket())
+    other_room = Connection(
+        FakeSocket(),
+        workshop_id=2,
+        role="projector",
+        participant_id=None,  # type: ignore[arg-type]
+        queue_size=16,
+    )
+    for conn in (phone, projector, other_room):
+        hub.register(conn)
+    await hub.publish([event(1, "staff"), event(2, "all")])
+    assert [seq for seq, _ in [phone.queue.get_nowait()]] == [2]
+    assert projector.queue.qsize() == 2
+    assert other_room.queue.empty()
+
+
+async def test_frames_already_sent_by_replay_are_not_sent_twice() -> None:
+    socket = FakeSocket()
+    conn = connection(socket)
+    conn.sent_seq = 5
+    for seq in (4, 5, 6):
+        conn.offer(seq, f"e{seq}")
+    conn.send_direct("ack")
+    conn.sender = asyncio.create_task(conn.send_loop(["replayed"]))
+    await drain(conn)
+    await asyncio.sleep(0)
+    assert socket.sent == ["replayed", "e6", "ack"]
+    conn.sender.cancel()
+
+
+async def test_unregistered_connections_are_forgotten() -> None:
+    hub = LocalHub()
+    conn = connection(FakeSocket())
+    hub.register(conn)
+    assert hub.connections(1) == 1
+    hub.unregister(conn)
+    assert hub.connections(1) == 0
+    await hub.publish([event(1)])
+    assert conn.queue.empty()

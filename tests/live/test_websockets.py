@@ -1,0 +1,331 @@
+"""Live connections: acknowledgements, fan-out, replay, snapshots, and bad frames."""
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from starlette.testclient import WebSocketDenialResponse
+
+from tests.conftest import Facilitator, Workshop, receive_until
+
+
+def is_event(kind: str) -> Any:
+    return lambda frame: frame.get("type") == "event" and frame["kind"] == kind
+
+
+def test_answer_is_acknowledged_and_reaches_projector_and_board(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    phone = join(workshop, name="Ali", organisation="Woonstichting")
+    facilitator.step(workshop, "next")
+    with (
+        facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector,
+        facilitator.http.websocket_connect(f"/ws/board/{workshop.id}") as board,
+        phone.connect() as ws,
+    ):
+        assert projector.receive_json()["type"] == "snapshot"
+        assert board.receive_json()["type"] == "snapshot"
+        snapshot = ws.receive_json()
+        assert snapshot["workshop"]["steps"][snapshot["workshop"]["step_index"]]["id"] == "obstacles"
+        client_id = str(uuid.uuid4())
+        ws.send_text(phone.answer_frame("Te veel loketten", client_id=client_id))
+        ack = ws.receive_json()
+        assert ack == {"type": "ack", "client_id": client_id, "answer_id": ack["answer_id"], "duplicate": False}
+        for screen in (projector, board):
+            event = receive_until(screen, is_event("answer.created"))
+            assert event["data"]["text"] == "Te veel loketten"
+            assert event["data"]["organisation"] == "Woonstichting"
+
+
+def test_phones_do_not_receive_other_phones_answers(facilitator: Facilitator, workshop: Workshop, join: Any) -> None:
+    alice, bob = join(workshop, name="Alice"), join(workshop, name="Bob")
+    facilitator.step(workshop, "next")
+    with alice.connect() as a, bob.connect() as b:
+        a.receive_json(), b.receive_json()
+        a.send_text(alice.answer_frame("van Alice"))
+        assert a.receive_json()["type"] == "ack"
+        facilitator.step(workshop, "next")
+        # Bob's next frame is the step change: Alice's answer was never sent to him
+        frame = b.receive_json()
+        assert frame["type"] == "event" and frame["kind"] == "step.changed"
+
+
+def test_reconnect_with_last_seq_replays_exactly_the_missed_events(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    phone = join(workshop)
+    facilitator.step(workshop, "next")
+    with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
+        snapshot = projector.receive_json()
+        last_seq, wid = snapshot["seq"], snapshot["workshop"]["id"]
+    texts = [f"obstakel {n}" for n in range(5)]
+    with phone.connect() as ws:
+        ws.receive_json()
+        for text in texts:
+            ws.send_text(phone.answer_frame(text))
+            assert ws.receive_json()["type"] == "ack"
+    facilitator.step(workshop, "next")
+    with facilitator.http.websocket_connect(
+        f"/ws/projector/{workshop.projector_token}?since={last_seq}&wid={wid}"
+    ) as projector:
+        frames = [projector.receive_json() for _ in range(7)]
+    events, synced = frames[:6], frames[6]
+    assert [e["type"] for e in events] == ["event"] * 6
+    assert [e["seq"] for e in events] == list(range(last_seq + 1, last_seq + 7))
+    assert [e["data"]["text"] for e in events[:5]] == texts
+    assert events[5]["kind"] == "step.changed"
+    assert synced == {"type": "synced", "seq": last_seq + 6}
+
+
+def test_phone_replay_skips_staff_only_events(facilitator: Facilitator, workshop: Workshop, join: Any) -> None:
+    phone, other = join(workshop), join(workshop, name="Bo")
+    with phone.connect() as ws:
+        snapshot = ws.receive_json()
+    facilitator.step(workshop, "next")
+    with other.connect() as ws:
+        ws.receive_json()
+        ws.send_text(other.answer_frame("iets"))
+        ws.receive_json()
+    with phone.connect(f"?since={snapshot['seq']}&wid={snapshot['workshop']['id']}") as ws:
+        first, second = ws.receive_json(), ws.receive_json()
+    assert first["kind"] == "step.changed"
+    assert second["type"] == "synced"
+
+
+@pytest.mark.parametrize(
+    "query", ["?since=999&wid={wid}", "?since=1&wid=someotherworkshop", "?since=-4&wid={wid}", "?since=abc"]
+)
+def test_unusable_resume_point_gets_a_full_snapshot(facilitator: Facilitator, workshop: Workshop, query: str) -> None:
+    with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
+        wid = projector.receive_json()["workshop"]["id"]
+    url = f"/ws/projector/{workshop.projector_token}{query.format(wid=wid)}"
+    with facilitator.http.websocket_connect(url) as projector:
+        frame = projector.receive_json()
+    assert frame["type"] == "snapshot"
+    assert frame["workshop"]["id"] == wid
+
+
+def test_a_repeated_client_id_is_acknowledged_again_and_stored_once(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    phone = join(workshop)
+    facilitator.step(workshop, "next")
+    client_id = str(uuid.uuid4())
+    with phone.connect() as ws:
+        ws.receive_json()
+        for _ in range(3):
+            ws.send_text(phone.answer_frame("Dubbel?", client_id=client_id))
+        acks = [ws.receive_json() for _ in range(3)]
+    assert [a["duplicate"] for a in acks] == [False, True, True]
+    assert len({a["answer_id"] for a in acks}) == 1
+    with facilitator.http.websocket_connect(f"/ws/board/{workshop.id}") as board:
+        assert [a["text"] for a in board.receive_json()["answers"]] == ["Dubbel?"]
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ("not json at all", "bad_json"),
+        ("[1, 2, 3]", "bad_message"),
+        ('{"type": "answer", "client_id": "nope", "step": "obstacles", "text": "x"}', "invalid_answer"),
+        ('{"type": "answer", "step": "obstacles", "text": "x"}', "invalid_answer"),
+        ('{"type": "launch_missiles"}', "unknown_type"),
+        (
+            json.dumps({"type": "answer", "client_id": str(uuid.uuid4()), "step": "obstacles", "text": "x" * 9000}),
+            "too_large",
+        ),
+        (
+            json.dumps({"type": "answer", "client_id": str(uuid.uuid4()), "step": "obstacles", "text": " \u200b "}),
+            "empty",
+        ),
+        (
+            json.dumps({"type": "answer", "client_id": str(uuid.uuid4()), "step": "obstacles", "text": "x" * 201}),
+            "too_long",
+        ),
+        (
+            json.dumps({"type": "answer", "client_id": str(uuid.uuid4()), "step": "contributions", "text": "x"}),
+            "step_closed",
+        ),
+    ],
+)
+def test_bad_frames_get_a_specific_error_and_the_connection_survives(
+    facilitator: Facilitator, workshop: Workshop, join: Any, message: str, code: str
+) -> None:
+    phone = join(workshop)
+    facilitator.step(workshop, "next")
+    with phone.connect() as ws:
+        ws.receive_json()
+        ws.send_text(message)
+        error = ws.receive_json()
+        assert error["type"] == "error" and error["code"] == code
+        assert error["message"]  # a sentence a person can read
+        ws.send_text(phone.answer_frame("na de fout"))
+        assert ws.receive_json()["type"] == "ack"
+
+
+def test_too_long_error_names_the_limit(facilitator: Facilitator, workshop: Workshop, join: Any) -> None:
+    phone = join(workshop)
+    facilitator.step(workshop, "next")
+    with phone.connect() as ws:
+        ws.receive_json()
+        ws.send_text(phone.answer_frame("x" * 201))
+        assert "200" in ws.receive_json()["message"]
+
+
+def test_answers_for_a_step_that_is_not_open_are_refused(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    phone = join(workshop)
+    with phone.connect() as ws:
+        ws.receive_json()
+        ws.send_text(phone.answer_frame("te vroeg"))  # still in the lobby
+        assert ws.receive_json()["code"] == "step_closed"
+
+
+def test_foreign_origin_is_refused_at_the_handshake(facilitator: Facilitator, workshop: Workshop, join: Any) -> None:
+    phone = join(workshop)
+    for open_socket in (
+        lambda h: phone.connect(headers=h),
+        lambda h: facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}", headers=h),
+        lambda h: facilitator.http.websocket_connect(f"/ws/board/{workshop.id}", headers=h),
+    ):
+        with pytest.raises(WebSocketDenialResponse) as refused, open_socket({"origin": "https://evil.example"}):
+            pass
+        assert refused.value.status_code == 403
+        assert "Doorbraak" in refused.value.text
+    with phone.connect(headers={"origin": "http://testserver"}) as ws:  # the site itself is fine
+        assert ws.receive_json()["type"] == "snapshot"
+
+
+def test_unknown_code_and_missing_cookie_are_refused(client: Any, workshop: Workshop) -> None:
+    with pytest.raises(WebSocketDenialResponse) as refused, client.websocket_connect("/ws/phone/ZZZZZZ"):
+        pass
+    assert refused.value.status_code == 404
+    with pytest.raises(WebSocketDenialResponse) as refused, client.websocket_connect(f"/ws/phone/{workshop.code}"):
+        pass
+    assert refused.value.status_code == 403
+    with pytest.raises(WebSocketDenialResponse) as refused, client.websocket_connect("/ws/projector/guess"):
+        pass
+    assert refused.value.status_code == 404
+
+
+def test_projector_and_board_are_read_only(facilitator: Facilitator, workshop: Workshop) -> None:
+    with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
+        projector.receive_json()
+        projector.send_text(json.dumps({"type": "answer", "client_id": str(uuid.uuid4()), "step": "x", "text": "y"}))
+        assert projector.receive_json()["code"] == "read_only"
+        projector.send_text('{"type": "ping"}')
+        assert projector.receive_json() == {"type": "pong"}
+
+
+def test_hidden_answers_leave_the_projector_and_its_snapshot(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    phone = join(workshop)
+    facilitator.step(workshop, "next")
+    with phone.connect() as ws:
+        ws.receive_json()
+        ws.send_text(phone.answer_frame("iets ongepasts"))
+        answer_id = ws.receive_json()["answer_id"]
+    with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
+        assert [a["id"] for a in projector.receive_json()["answers"]] == [answer_id]
+        response = facilitator.http.post(
+            f"/f/workshops/{workshop.id}/answers/{answer_id}/hidden",
+            data={"hidden": "true"},
+            headers={"X-CSRF-Token": facilitator.csrf(), "Accept": "application/json"},
+        )
+        assert response.status_code == 200 and response.json()["hidden"] is True
+        assert receive_until(projector, is_event("answer.hidden"))["data"]["id"] == answer_id
+    with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
+        assert projector.receive_json()["answers"] == []
+    with facilitator.http.websocket_connect(f"/ws/board/{workshop.id}") as board:
+        assert [a["hidden"] for a in board.receive_json()["answers"]] == [True]  # the board still sees it
+    facilitator.http.post(
+        f"/f/workshops/{workshop.id}/answers/{answer_id}/hidden",
+        data={"hidden": "false"},
+        headers={"X-CSRF-Token": facilitator.csrf()},
+    )
+    with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
+        assert [a["id"] for a in projector.receive_json()["answers"]] == [answer_id]
+
+
+def test_contributions_must_name_a_visible_obstacle_of_this_workshop(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    other = facilitator.create_workshop(title="Andere sessie")
+    phone, stranger = join(workshop), join(other)
+    facilitator.step(workshop, "next")
+    facilitator.step(other, "next")
+    with stranger.connect() as ws:
+        ws.receive_json()
+        ws.send_text(stranger.answer_frame("obstakel elders"))
+        foreign_obstacle = ws.receive_json()["answer_id"]
+    with phone.connect() as ws:
+        ws.receive_json()
+        ws.send_text(phone.answer_frame("obstakel hier"))
+        obstacle = ws.receive_json()["answer_id"]
+        facilitator.step(workshop, "next")
+        receive_until(ws, is_event("step.changed"))
+        ws.send_text(json.dumps({"type": "refresh"}))
+        refreshed = receive_until(ws, lambda f: f["type"] == "snapshot")
+        assert refreshed["options"] == [{"id": obstacle, "text": "obstakel hier"}]
+        for links_to in (None, foreign_obstacle, 99999):
+            ws.send_text(phone.answer_frame("ik help", step="contributions", links_to=links_to))
+            assert ws.receive_json()["code"] == "pick_link"
+        ws.send_text(phone.answer_frame("ik help", step="contributions", links_to=obstacle))
+        assert ws.receive_json()["type"] == "ack"
+
+
+def test_answer_floods_are_rate_limited(
+    frozen_clock: None, facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    phone = join(workshop)
+    facilitator.step(workshop, "next")
+    with phone.connect() as ws:
+        ws.receive_json()
+        for n in range(15):
+            ws.send_text(phone.answer_frame(f"spam {n}"))
+        frames = [ws.receive_json() for _ in range(15)]
+    limited = [f for f in frames if f["type"] == "error"]
+    assert limited and all(f["code"] == "rate_limited" and f["retry_after"] > 0 for f in limited)
+    assert sum(f["type"] == "ack" for f in frames) == 10  # the configured burst
+
+
+def test_participant_of_one_workshop_cannot_use_another(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    other = facilitator.create_workshop(title="B")
+    phone = join(workshop)
+    # the cookie for workshop A does not open workshop B's phone socket
+    with pytest.raises(WebSocketDenialResponse) as refused, phone.http.websocket_connect(f"/ws/phone/{other.code}"):
+        pass
+    assert refused.value.status_code == 403
+    # nor can the phone post into B with the plain form
+    page = phone.http.get(f"/j/{other.code}")
+    response = phone.http.post(
+        f"/j/{other.code}/answers",
+        data={
+            "csrf": page.text.split('name="csrf-token" content="')[1].split('"')[0],
+            "client_id": str(uuid.uuid4()),
+            "step": "obstacles",
+            "text": "inbraak",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+
+
+def test_board_of_another_facilitator_is_not_found(other_facilitator: Facilitator, workshop: Workshop) -> None:
+    with (
+        pytest.raises(WebSocketDenialResponse) as refused,
+        other_facilitator.http.websocket_connect(f"/ws/board/{workshop.id}"),
+    ):
+        pass
+    assert refused.value.status_code == 404
+
+
+def test_board_needs_a_signed_in_facilitator(client: Any, workshop: Workshop, browser: Any) -> None:
+    with pytest.raises(WebSocketDenialResponse) as refused, browser().websocket_connect(f"/ws/board/{workshop.id}"):
+        pass
+    assert refused.value.status_code == 401

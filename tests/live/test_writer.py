@@ -1,0 +1,184 @@
+"""The group-commit writer: one commit per batch, publish after commit, idempotent answers."""
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.accounts import service as accounts
+from app.answers import service as answers
+from app.catalog.service import formats
+from app.db import Database
+from app.errors import DomainError
+from app.live.events import append_event
+from app.models import Answer, Event
+from app.workshops import service as workshops
+
+
+class Recorder:
+    """A publisher that checks each event's row is already committed when it is published."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.events: list[Event] = []
+        self.batches = 0
+        self.committed_when_published: list[bool] = []
+
+    async def __call__(self, events: list[Event]) -> None:
+        self.batches += 1
+        for event in events:
+            found = await self.db.read(
+                lambda s, e=event: s.execute(
+                    select(Event.id).where(Event.workshop_id == e.workshop_id, Event.seq == e.seq)
+                ).first()
+            )
+            self.committed_when_published.append(found is not None)
+        self.events.extend(events)
+
+
+async def make_room(db: Database, participants: int = 1) -> tuple[int, list[int]]:
+    """A workshop in its obstacle round with some participants."""
+
+    def create(s):  # type: ignore[no-untyped-def]
+        owner = accounts.create_facilitator(s, email="f@x.nl", name="F", password="x" * 12)
+        workshop = workshops.create_workshop(
+            s,
+            facilitator_id=owner.id,
+            title="T",
+            opgave="O",
+            held_on=date.today(),
+            spec=formats()["doorbraak"],
+            allow_anonymous=False,
+        )
+        return workshop.id
+
+    workshop_id = await db.write(create)
+    for i in range(participants):
+        await db.write(
+            lambda s, i=i: workshops.join_workshop(
+                s, workshop_id=workshop_id, name=f"P{i}", organisation="Org", anonymous=False
+            )
+        )
+    people = await db.read(lambda s: [p for (p,) in s.execute(select(answers.Participant.id)).all()])
+    owner_id = 1
+    await db.write(lambda s: workshops.move_step(s, workshop_id=workshop_id, facilitator_id=owner_id, to="next"))
+    return workshop_id, people
+
+
+@pytest.fixture
+async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A started database with a recording publisher."""
+    database = Database(f"sqlite:///{tmp_path / 'w.db'}")
+    database.create_all()
+    recorder = Recorder(database)
+    await database.start(recorder)
+    database.recorder = recorder  # type: ignore[attr-defined]
+    yield database
+    await database.stop()
+
+
+async def test_one_client_id_three_times_two_concurrently_stores_one_answer(db: Database) -> None:
+    workshop_id, (person,) = await make_room(db)
+    client_id = "5f0c3c1e-6a39-4d5e-9a55-111111111111"
+
+    def submit(s):  # type: ignore[no-untyped-def]
+        return answers.submit_answer(
+            s,
+            workshop_id=workshop_id,
+            participant_id=person,
+            step_id="obstacles",
+            text="Te veel loketten",
+            client_id=client_id,
+        )
+
+    first, second = await asyncio.gather(db.write(submit), db.write(submit))
+    third = await db.write(submit)
+    acks = [first, second, third]
+    assert len({ack.answer_id for ack in acks}) == 1
+    assert sorted(ack.duplicate for ack in acks) == [False, True, True]
+    count = await db.read(lambda s: s.execute(select(func.count()).select_from(Answer)).scalar_one())
+    assert count == 1
+    created = [e for e in db.recorder.events if e.kind == "answer.created"]  # type: ignore[attr-defined]
+    assert len(created) == 1
+
+
+async def test_events_are_published_only_after_their_commit_and_in_seq_order(db: Database) -> None:
+    workshop_id, people = await make_room(db, participants=5)
+    jobs = [
+        db.write(
+            lambda s, p=p, i=i: answers.submit_answer(
+                s,
+                workshop_id=workshop_id,
+                participant_id=p,
+                step_id="obstacles",
+                text=f"obstakel {i}",
+                client_id=f"00000000-0000-4000-8000-{i:012d}",
+            )
+        )
+        for i, p in enumerate(people * 20)
+    ]
+    await asyncio.gather(*jobs)
+    recorder = db.recorder  # type: ignore[attr-defined]
+    assert all(recorder.committed_when_published)
+    seqs = [e.seq for e in recorder.events if e.workshop_id == workshop_id]
+    assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))
+    assert seqs == list(range(1, len(seqs) + 1))  # no gaps: every change got the next number
+    # 100 concurrent answers went through far fewer transactions than answers
+    assert recorder.batches < 100
+
+
+async def test_a_refused_change_does_not_undo_the_rest_of_its_batch(db: Database) -> None:
+    workshop_id, (person,) = await make_room(db)
+
+    def good(i: int):  # type: ignore[no-untyped-def]
+        return lambda s: answers.submit_answer(
+            s,
+            workshop_id=workshop_id,
+            participant_id=person,
+            step_id="obstacles",
+            text=f"goed {i}",
+            client_id=f"00000000-0000-4000-8000-00000000000{i}",
+        )
+
+    def bad(s):  # type: ignore[no-untyped-def]
+        append_event(s, workshop_id=workshop_id, kind="test", audience="staff", data={})
+        raise DomainError("nope", "nee")
+
+    results = await asyncio.gather(db.write(good(1)), db.write(bad), db.write(good(2)), return_exceptions=True)
+    assert isinstance(results[1], DomainError)
+    texts = await db.read(lambda s: sorted(a.text for a in s.execute(select(Answer)).scalars()))
+    assert texts == ["goed 1", "goed 2"]
+    kinds = [e.kind for e in db.recorder.events]  # type: ignore[attr-defined]
+    assert "test" not in kinds  # the refused job's event was neither kept nor published
+
+
+async def test_stop_finishes_queued_writes(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 's.db'}")
+    database.create_all()
+    published: list[Event] = []
+
+    async def publish(events: list[Event]) -> None:
+        published.extend(events)
+
+    await database.start(publish)
+    workshop_id, (person,) = await make_room(database)
+    pending = [
+        asyncio.ensure_future(
+            database.write(
+                lambda s, i=i: answers.submit_answer(
+                    s,
+                    workshop_id=workshop_id,
+                    participant_id=person,
+                    step_id="obstacles",
+                    text=f"a{i}",
+                    client_id=f"00000000-0000-4000-8000-{i:012d}",
+                )
+            )
+        )
+        for i in range(20)
+    ]
+    await asyncio.sleep(0)
+    await database.stop()
+    assert all(task.done() and not task.exception() for task in pending)

@@ -1,0 +1,42 @@
+"""The doorbraak command."""
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app import cli
+from app.db import Database
+from app.models import Facilitator
+from app.security import verify_password
+
+
+def test_create_facilitator_reads_the_password_from_stdin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DOORBRAAK_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("een heel geheim wachtwoord\n"))
+    cli.main(["create-facilitator", "--email", "Fenna@Buurt.nl", "--name", "Fenna"])
+    assert "created facilitator fenna@buurt.nl" in capsys.readouterr().out
+    db = Database(f"sqlite:///{tmp_path / 'doorbraak.db'}")
+    found = db.read_sync(lambda s: s.execute(select(Facilitator)).scalar_one())
+    assert verify_password(found.password_hash, "een heel geheim wachtwoord")
+    with pytest.raises(SystemExit, match="bestaat al"):
+        cli.main(["create-facilitator", "--email", "fenna@buurt.nl", "--name", "F", "--password", "nog een wachtwoord"])
+    db.read_engine.dispose()
+    db.write_engine.dispose()
+
+
+def test_create_facilitator_refuses_a_short_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOORBRAAK_DATA_DIR", str(tmp_path))
+    with pytest.raises(SystemExit, match="10 characters"):
+        cli.main(["create-facilitator", "--email", "a@b.nl", "--name", "A", "--password", "kort"])
+
+
+def test_serve_refuses_several_workers_without_a_broadcast_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DOORBRAAK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DOORBRAAK_BROADCAST_URL", raising=False)
+    with pytest.raises(SystemExit, match="DOORBRAAK_BROADCAST_URL"):
+        cli.main(["serve", "--workers", "2"])

@@ -1,0 +1,153 @@
+"""The same live session on PostgreSQL, and what only shows with several writers on one database."""
+
+import asyncio
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+from sqlmodel import SQLModel
+
+from app.accounts import service as accounts
+from app.answers import service as answers
+from app.catalog.service import formats
+from app.config import Settings
+from app.db import Database, normalise_url
+from app.models import Answer, Event
+from app.workshops import service as workshops
+
+# the key HTTP and websocket tests, collected again here so they run against PostgreSQL too
+from tests.live.test_websockets import (  # noqa: F401
+    test_a_repeated_client_id_is_acknowledged_again_and_stored_once,
+    test_answer_is_acknowledged_and_reaches_projector_and_board,
+    test_contributions_must_name_a_visible_obstacle_of_this_workshop,
+    test_hidden_answers_leave_the_projector_and_its_snapshot,
+    test_participant_of_one_workshop_cannot_use_another,
+    test_reconnect_with_last_seq_replays_exactly_the_missed_events,
+)
+from tests.workshops.test_workshops import (  # noqa: F401
+    test_closed_workshop_refuses_new_phones_but_keeps_joined_ones,
+    test_room_count_and_organisations_reach_the_projector,
+)
+
+PG_URL = os.environ.get("DOORBRAAK_TEST_DATABASE_URL")
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not PG_URL, reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped"),
+]
+
+
+def reset_schema() -> None:
+    """Start each test from empty tables."""
+    engine = create_engine(normalise_url(PG_URL or ""))
+    SQLModel.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings pointing at the test PostgreSQL database, emptied first."""
+    reset_schema()
+    return Settings(data_dir=tmp_path, environment="test", secret_key="p" * 40, database_url=PG_URL)
+
+
+async def two_writers(publish_to: list[Event]) -> tuple[Database, Database]:
+    """Two databases on the same PostgreSQL, as two server processes would have."""
+    reset_schema()
+    first, second = Database(PG_URL or ""), Database(PG_URL or "")
+    first.create_all()
+
+    async def publish(events: list[Event]) -> None:
+        publish_to.extend(events)
+
+    await first.start(publish)
+    await second.start(publish)
+    return first, second
+
+
+async def make_room(db: Database, people: int) -> tuple[int, list[int]]:
+    def create(s):  # type: ignore[no-untyped-def]
+        owner = accounts.create_facilitator(s, email="f@x.nl", name="F", password="x" * 12)
+        workshop = workshops.create_workshop(
+            s,
+            facilitator_id=owner.id,
+            title="T",
+            opgave="O",
+            held_on=date.today(),
+            spec=formats()["doorbraak"],
+            allow_anonymous=False,
+        )
+        for i in range(people):
+            workshops.join_workshop(s, workshop_id=workshop.id, name=f"P{i}", organisation="O", anonymous=False)
+        workshops.move_step(s, workshop_id=workshop.id, facilitator_id=owner.id, to="next")
+        return workshop.id
+
+    workshop_id = await db.write(create)
+    ids = await db.read(lambda s: [p for (p,) in s.execute(select(answers.Participant.id)).all()])
+    return workshop_id, ids
+
+
+async def test_same_client_id_through_two_processes_is_stored_once() -> None:
+    events: list[Event] = []
+    first, second = await two_writers(events)
+    try:
+        workshop_id, (person,) = await make_room(first, 1)
+        client_id = "7d0c3c1e-6a39-4d5e-9a55-222222222222"
+
+        def submit(s):  # type: ignore[no-untyped-def]
+            return answers.submit_answer(
+                s,
+                workshop_id=workshop_id,
+                participant_id=person,
+                step_id="obstacles",
+                text="Zelfde antwoord",
+                client_id=client_id,
+            )
+
+        acks = await asyncio.gather(
+            first.write(submit), second.write(submit), first.write(submit), second.write(submit)
+        )
+        assert len({ack.answer_id for ack in acks}) == 1
+        assert [ack.duplicate for ack in acks].count(False) == 1
+        count = await first.read(lambda s: s.execute(select(func.count()).select_from(Answer)).scalar_one())
+        assert count == 1
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def test_sequence_numbers_stay_gapless_with_two_processes_writing() -> None:
+    events: list[Event] = []
+    first, second = await two_writers(events)
+    try:
+        workshop_id, people = await make_room(first, 4)
+        jobs = []
+        for i in range(60):
+            db = first if i % 2 else second
+            jobs.append(
+                db.write(
+                    lambda s, i=i: answers.submit_answer(
+                        s,
+                        workshop_id=workshop_id,
+                        participant_id=people[i % 4],
+                        step_id="obstacles",
+                        text=f"a{i}",
+                        client_id=f"00000000-0000-4000-8000-{i:012d}",
+                    )
+                )
+            )
+        await asyncio.gather(*jobs)
+        seqs = await first.read(
+            lambda s: [
+                e
+                for (e,) in s.execute(
+                    select(Event.seq).where(Event.workshop_id == workshop_id).order_by(Event.seq)
+                ).all()
+            ]
+        )
+        assert seqs == list(range(1, len(seqs) + 1))
+        assert len(seqs) == 4 + 1 + 60  # joins, the step change, the answers
+    finally:
+        await first.stop()
+        await second.stop()

@@ -1,0 +1,60 @@
+"""Text cleaning, join codes, tokens and rate limits."""
+
+import pytest
+
+from app import security
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("  Geen   budget  ", "Geen budget"),
+        ("Geen\u200bbud\u200dget", "Geenbudget"),
+        ("abc\u202edcba\u202c", "abcdcba"),
+        ("\u2066isolate\u2069 \ufeffbom", "isolate bom"),
+        ("regel 1\r\nregel 2", "regel 1\nregel 2"),
+        ("a\n\n\n\n\nb", "a\n\nb"),
+        ("bel\x07l", "bell"),
+        ("e\u0301cole", "\u00e9cole"),
+        ("\u200b\u200b", ""),
+    ],
+)
+def test_clean_text_removes_invisible_and_direction_characters(raw: str, clean: str) -> None:
+    assert security.clean_text(raw) == clean
+
+
+def test_join_codes_avoid_look_alike_characters() -> None:
+    codes = {security.new_join_code() for _ in range(2000)}
+    assert len(codes) > 1990
+    used = set("".join(codes))
+    assert not used & set("0O1IL")
+    assert all(len(code) == 6 for code in codes)
+
+
+def test_typed_codes_are_normalised() -> None:
+    assert security.normalise_join_code(" abc-234 ") == "ABC234"
+    assert security.normalise_join_code("abc 234") == "ABC234"
+
+
+def test_passwords_are_argon2_and_verify() -> None:
+    digest = security.hash_password("een lang wachtwoord")
+    assert digest.startswith("$argon2id$")
+    assert security.verify_password(digest, "een lang wachtwoord")
+    assert not security.verify_password(digest, "fout")
+    assert not security.verify_password("not-a-hash", "fout")
+
+
+def test_rate_limiter_allows_a_burst_then_refills() -> None:
+    limiter = security.RateLimiter(burst=3, per_second=1)
+    assert [limiter.hit("a", now=0) for _ in range(3)] == [0, 0, 0]
+    assert limiter.hit("a", now=0) == pytest.approx(1.0)
+    assert limiter.hit("b", now=0) == 0  # keys are separate
+    assert limiter.hit("a", now=1.5) == 0
+
+
+def test_rate_limiter_forgets_oldest_keys_beyond_its_bound() -> None:
+    limiter = security.RateLimiter(burst=1, per_second=0.001, max_keys=2)
+    limiter.hit("a", now=0)
+    limiter.hit("b", now=0)
+    limiter.hit("c", now=0)
+    assert limiter.hit("a", now=0) == 0  # "a" was evicted, so it starts with a full bucket
