@@ -1,0 +1,70 @@
+"""Handshakes and frames over a real uvicorn server and TCP, as browsers and phones meet them."""
+
+import asyncio
+import json
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from app.config import Settings
+from app.demo.driver import prepare
+
+
+def ws_url(base: str, path: str) -> str:
+    return base.replace("http://", "ws://") + path
+
+
+@pytest.fixture
+def projector_path(live_server: str, live_settings: Settings) -> str:
+    """The websocket path of a workshop's projector on the live server."""
+    token = prepare(live_settings).projector_path.rsplit("/", 1)[1]
+    return f"/ws/projector/{token}"
+
+
+def refused_status(url: str, **options: object) -> InvalidStatus:
+    async def attempt() -> InvalidStatus:
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(url, **options):  # type: ignore[arg-type]
+                pass
+        return refused.value
+
+    return asyncio.run(attempt())
+
+
+def test_foreign_origin_gets_http_403_with_a_reason(live_server: str, projector_path: str) -> None:
+    refused = refused_status(ws_url(live_server, projector_path), origin="https://evil.example")
+    assert refused.response.status_code == 403
+    assert b"Doorbraak" in refused.response.body
+
+
+def test_own_origin_is_let_in(live_server: str, projector_path: str) -> None:
+    async def attempt() -> dict:  # type: ignore[type-arg]
+        async with connect(ws_url(live_server, projector_path), origin=live_server) as ws:  # type: ignore[arg-type]
+            return json.loads(await ws.recv())  # type: ignore[no-any-return]
+
+    assert asyncio.run(attempt())["type"] == "snapshot"
+
+
+def test_unknown_projector_link_gets_http_404(live_server: str) -> None:
+    assert refused_status(ws_url(live_server, "/ws/projector/geen-echte-link")).response.status_code == 404
+
+
+def test_oversized_messages_get_an_error_frame_and_huge_ones_close_with_1009(
+    live_server: str, projector_path: str
+) -> None:
+    async def attempt() -> tuple[dict, int | None]:  # type: ignore[type-arg]
+        async with connect(ws_url(live_server, projector_path), max_size=None) as ws:
+            await ws.recv()  # snapshot
+            await ws.send("x" * 20_000)  # above the app's limit: refused, connection kept
+            error = json.loads(await ws.recv())
+            await ws.send(json.dumps({"type": "ping"}))
+            assert json.loads(await ws.recv()) == {"type": "pong"}
+            await ws.send("x" * (2 << 20))  # above the server's frame limit: that connection is closed
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+            return error, closed.value.rcvd.code if closed.value.rcvd else None
+
+    error, code = asyncio.run(attempt())
+    assert error["code"] == "too_large" and error["limit"] == 8192
+    assert code == 1009
