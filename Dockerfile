@@ -17,6 +17,7 @@ RUN mkdir app && touch app/__init__.py && pip install . && pip uninstall -y door
 COPY app ./app
 COPY session_templates ./session_templates
 COPY static ./static
+COPY migrations ./migrations
 # editable: templates, formats and static files are read from /app next to the code
 RUN pip install --no-deps -e . && mkdir -p /data && chown doorbraak:doorbraak /data
 

@@ -101,7 +101,7 @@ def create_facilitator(args: argparse.Namespace) -> None:
     if len(password) < 10:
         raise SystemExit("the password needs at least 10 characters")
     db = Database(Settings().resolved_database_url())
-    db.create_all()
+    db.migrate()
     try:
         facilitator = db.write_sync(
             lambda session: accounts.create_facilitator(session, email=args.email, name=args.name, password=password)

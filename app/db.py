@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import anyio
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from sqlmodel import SQLModel
 
 from app import models
+from app.config import ROOT
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -84,9 +84,19 @@ class Database:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="doorbraak-writer")
         self._publish: Publisher | None = None
 
-    def create_all(self) -> None:
-        """Create missing tables."""
-        SQLModel.metadata.create_all(self.write_engine)
+    def migrate(self, revision: str = "head") -> None:
+        """Bring the schema to a migration (the newest by default); a database from before migrations is adopted at 0001."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(ROOT / "migrations"))
+        with self.write_engine.begin() as connection:
+            config.attributes["connection"] = connection
+            tables = inspect(connection)
+            if tables.has_table("workshop") and not tables.has_table("alembic_version"):
+                command.stamp(config, "0001")
+            command.upgrade(config, revision)
 
     async def start(self, publish: Publisher) -> None:
         """Start the writer; committed events go to publish."""

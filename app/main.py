@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db.create_all()
+        db.migrate()
         await runtime.hub.start()
         await db.start(runtime.hub.publish)
         try:

@@ -42,6 +42,8 @@ def reset_schema() -> None:
     """Start each test from empty tables."""
     engine = create_engine(normalise_url(PG_URL or ""))
     SQLModel.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     engine.dispose()
 
 
@@ -56,7 +58,7 @@ async def two_writers(publish_to: list[Event]) -> tuple[Database, Database]:
     """Two databases on the same PostgreSQL, as two server processes would have."""
     reset_schema()
     first, second = Database(PG_URL or ""), Database(PG_URL or "")
-    first.create_all()
+    first.migrate()
 
     async def publish(events: list[Event]) -> None:
         publish_to.extend(events)

@@ -36,7 +36,7 @@ class DemoWorkshop:
 def prepare(settings: Settings) -> DemoWorkshop:
     """Create (or reset) the demo facilitator and a fresh demo workshop in the server's database."""
     db = Database(settings.resolved_database_url())
-    db.create_all()
+    db.migrate()
     password = new_token()
 
     def create(session: Any) -> DemoWorkshop:

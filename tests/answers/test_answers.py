@@ -94,7 +94,7 @@ def test_plain_form_answers_are_rate_limited(
 def database(tmp_path: Path) -> Any:
     """A database used synchronously, as services see it."""
     db = Database(f"sqlite:///{tmp_path / 'a.db'}")
-    db.create_all()
+    db.migrate()
     yield db
     db.write_engine.dispose()
     db.read_engine.dispose()

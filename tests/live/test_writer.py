@@ -71,7 +71,7 @@ async def make_room(db: Database, participants: int = 1) -> tuple[int, list[int]
 async def db(tmp_path: Path):  # type: ignore[no-untyped-def]
     """A started database with a recording publisher."""
     database = Database(f"sqlite:///{tmp_path / 'w.db'}")
-    database.create_all()
+    database.migrate()
     recorder = Recorder(database)
     await database.start(recorder)
     database.recorder = recorder  # type: ignore[attr-defined]
@@ -156,7 +156,7 @@ async def test_a_refused_change_does_not_undo_the_rest_of_its_batch(db: Database
 
 async def test_stop_finishes_queued_writes(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 's.db'}")
-    database.create_all()
+    database.migrate()
     published: list[Event] = []
 
     async def publish(events: list[Event]) -> None:
