@@ -85,7 +85,7 @@ class Database:
         self._publish: Publisher | None = None
 
     def migrate(self, revision: str = "head") -> None:
-        """Bring the schema to a migration (the newest by default); a database from before migrations is adopted at 0001."""
+        """Migrate to a revision (default: newest); a database from before migrations is adopted at 0001."""
         from alembic import command
         from alembic.config import Config
 
