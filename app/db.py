@@ -91,12 +91,18 @@ class Database:
 
         config = Config()
         config.set_main_option("script_location", str(ROOT / "migrations"))
-        with self.write_engine.begin() as connection:
-            config.attributes["connection"] = connection
-            tables = inspect(connection)
-            if tables.has_table("workshop") and not tables.has_table("alembic_version"):
-                command.stamp(config, "0001")
-            command.upgrade(config, revision)
+        with self.write_engine.connect() as connection:
+            if self.is_sqlite:
+                # SQLite changes constraints by copying tables, which foreign key checks would refuse midway
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            with connection.begin():
+                config.attributes["connection"] = connection
+                tables = inspect(connection)
+                if tables.has_table("workshop") and not tables.has_table("alembic_version"):
+                    command.stamp(config, "0001")
+                command.upgrade(config, revision)
+            if self.is_sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
     async def start(self, publish: Publisher) -> None:
         """Start the writer; committed events go to publish."""

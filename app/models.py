@@ -1,10 +1,17 @@
 """All table models."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+# the seven "spanningsclusters": kinds of tension an obstacle can stem from
+TENSIONS = ("besluitvorming", "besturing", "beleid", "operationele processen", "informatie/beeldvorming",
+            "machtskwesties", "financiering")
+THEMES = ("wonen", "werken", "leren", "veiligheid", "gezondheid")
+ACTION_STATUSES = ("open", "bezig", "klaar", "vastgelopen")
 
 
 def utcnow() -> datetime:
@@ -37,6 +44,13 @@ class Workshop(SQLModel, table=True):
     join_code: str = Field(max_length=12, unique=True, index=True)
     projector_token: str = Field(max_length=64, unique=True, index=True)
     allow_anonymous: bool = False
+    starts_at: time | None = None
+    # dots each phone may place in a vote step
+    dots: int = 3
+    # limit the contribution round to the obstacles in focus clusters
+    focus_only: bool = False
+    followup_at: datetime | None = None
+    followup_place: str = Field(default="", max_length=200)
     # the newest event's sequence number; bumped in the same transaction as each change
     last_seq: int = 0
     closed_at: datetime | None = None
@@ -52,6 +66,8 @@ class Participant(SQLModel, table=True):
     name: str = Field(max_length=80)
     organisation: str = Field(max_length=120)
     anonymous: bool = False
+    # opens the participant's own "Mijn afspraken" page, also later and from another device
+    link_token: str = Field(max_length=64, unique=True, index=True)
     joined_at: datetime = Field(default_factory=utcnow)
 
 
@@ -69,6 +85,68 @@ class Answer(SQLModel, table=True):
     links_to: int | None = Field(default=None, foreign_key="answer.id")
     client_id: str = Field(max_length=36)
     hidden: bool = False
+    # the group an obstacle was sorted into; None until the facilitator clusters it
+    cluster_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Cluster(SQLModel, table=True):
+    """Obstacles the facilitator grouped together; the room votes on clusters."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    name: str = Field(max_length=200)
+    tension: str | None = Field(default=None, max_length=40)
+    theme: str | None = Field(default=None, max_length=40)
+    focus: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Vote(SQLModel, table=True):
+    """One dot a participant placed on a cluster."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    cluster_id: int = Field(foreign_key="cluster.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Action(SQLModel, table=True):
+    """An agreed action: what, who owns it, by when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=2000)
+    owner_organisation: str = Field(max_length=120)
+    contact_person: str = Field(default="", max_length=120)
+    due_on: date | None = None
+    obstacle_id: int | None = Field(default=None, foreign_key="answer.id")
+    contribution_id: int | None = Field(default=None, foreign_key="answer.id")
+    status: str = Field(default="open", max_length=20)
+    deleted_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ActionPartner(SQLModel, table=True):
+    """Another organisation that shares an action with its owner."""
+
+    __table_args__ = (UniqueConstraint("action_id", "organisation", name="uq_action_partner"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True)
+    organisation: str = Field(max_length=120)
+
+
+class Volunteer(SQLModel, table=True):
+    """A participant who raised a hand to join an action's project team."""
+
+    __table_args__ = (UniqueConstraint("action_id", "participant_id", name="uq_volunteer"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 

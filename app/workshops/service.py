@@ -155,6 +155,7 @@ def join_workshop(db: Session, *, workshop_id: int, name: str, organisation: str
         name=name,
         organisation=organisation,
         anonymous=anonymous,
+        link_token=security.new_token(),
     )
     db.add(participant)
     try:
