@@ -9,7 +9,9 @@ from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.accounts import router as accounts_router
+from app.actions import router as actions_router
 from app.answers import router as answers_router
+from app.clusters import router as clusters_router
 from app.config import ROOT, Settings
 from app.db import Database
 from app.live import router as live_router
@@ -45,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_router.router)
     app.include_router(workshops_router.router)
     app.include_router(answers_router.router)
+    app.include_router(clusters_router.router)
+    app.include_router(actions_router.router)
     app.include_router(live_router.router)
 
     @app.get("/healthz", include_in_schema=False)

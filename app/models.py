@@ -2,16 +2,25 @@
 
 from datetime import UTC, date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
 # the seven "spanningsclusters": kinds of tension an obstacle can stem from
-TENSIONS = ("besluitvorming", "besturing", "beleid", "operationele processen", "informatie/beeldvorming",
-            "machtskwesties", "financiering")
+TENSIONS = (
+    "besluitvorming",
+    "besturing",
+    "beleid",
+    "operationele processen",
+    "informatie/beeldvorming",
+    "machtskwesties",
+    "financiering",
+)
 THEMES = ("wonen", "werken", "leren", "veiligheid", "gezondheid")
 ACTION_STATUSES = ("open", "bezig", "klaar", "vastgelopen")
+# sessions happen in the Netherlands: times people type and read are on this clock
+LOCAL_TIMEZONE = ZoneInfo("Europe/Amsterdam")
 
 
 def utcnow() -> datetime:

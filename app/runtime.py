@@ -23,12 +23,15 @@ class Runtime:
     submit_limiter: RateLimiter = field(init=False)
     join_limiter: RateLimiter = field(init=False)
     login_limiter: RateLimiter = field(init=False)
+    tap_limiter: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
         self.submit_limiter = RateLimiter(burst=s.submit_burst, per_second=s.submit_per_second)
         self.join_limiter = RateLimiter(burst=s.failed_joins_per_minute, per_second=s.failed_joins_per_minute / 60)
         self.login_limiter = RateLimiter(burst=s.logins_per_minute, per_second=s.logins_per_minute / 60)
+        # tapping dots on and off is quicker than typing answers
+        self.tap_limiter = RateLimiter(burst=30, per_second=5)
 
 
 def get_runtime(connection: HTTPConnection) -> Runtime:

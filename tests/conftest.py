@@ -53,7 +53,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 def frozen_clock(app: FastAPI) -> None:
     """Stop the rate limits' clocks, so a slow test run never refills a bucket mid-test."""
     runtime = app.state.runtime
-    for limiter in (runtime.submit_limiter, runtime.join_limiter, runtime.login_limiter):
+    for limiter in (runtime.submit_limiter, runtime.join_limiter, runtime.login_limiter, runtime.tap_limiter):
         limiter.clock = lambda: 1000.0
 
 
@@ -104,6 +104,15 @@ class Facilitator:
         code = re.search(r'class="code-chip"[^>]*>([^<]+)<', board).group(1).replace(" ", "")  # type: ignore[union-attr]
         token = re.search(r'href="/p/([^"]+)"', board).group(1)  # type: ignore[union-attr]
         return Workshop(id=workshop_id, code=code, projector_token=token, owner=self)
+
+    def go(self, workshop: "Workshop", step_id: str) -> httpx.Response:
+        """Move a workshop to the step with this id."""
+        from app.catalog.service import formats
+
+        index = [step.id for step in formats()["doorbraak"].steps].index(step_id)
+        response = self.step(workshop, index)
+        assert response.status_code == 200, response.text
+        return response
 
     def step(self, workshop: "Workshop", to: str | int) -> httpx.Response:
         """Move a workshop to another step."""

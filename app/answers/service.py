@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.errors import DomainError
 from app.i18n import N_
 from app.live.events import append_event
-from app.models import Answer, Participant, Workshop
+from app.models import Answer, Cluster, Participant, Workshop
 from app.security import clean_text
 
 
@@ -81,8 +81,7 @@ def submit_answer(
     if len(text) > limit:
         raise DomainError("too_long", N_("Je antwoord is te lang: maximaal {limit} tekens."), status=422, limit=limit)
     if step.get("links_to"):
-        target = db.get(Answer, links_to) if isinstance(links_to, int) else None
-        if target is None or target.workshop_id != workshop_id or target.step_id != step["links_to"] or target.hidden:
+        if not isinstance(links_to, int) or links_to not in {a.id for a in linkable(db, workshop=workshop)}:
             raise DomainError("pick_link", N_("Kies eerst het obstakel waar je bijdrage bij hoort."), status=422)
     elif links_to is not None:
         raise DomainError("no_link_here", N_("Bij deze vraag hoort geen obstakel."), status=422)
@@ -119,6 +118,23 @@ def submit_answer(
     return Ack(client_id=client_id, answer_id=answer.id or 0, duplicate=False)
 
 
+def linkable(db: Session, *, workshop: Workshop) -> list[Answer]:
+    """The answers the current step's answers may belong to: visible ones, and only focus clusters' if so limited."""
+    step = workshop.steps[workshop.step_index]
+    if not step.get("links_to"):
+        return []
+    query = (
+        select(Answer)
+        .where(Answer.workshop_id == workshop.id, Answer.step_id == step["links_to"], Answer.hidden.is_(False))
+        .order_by(Answer.id)
+    )
+    if workshop.focus_only:
+        focus = select(Cluster.id).where(Cluster.workshop_id == workshop.id, Cluster.focus.is_(True))
+        if db.execute(focus.limit(1)).first():
+            query = query.where(Answer.cluster_id.in_(focus))  # type: ignore[union-attr]
+    return list(db.execute(query).scalars())
+
+
 def set_hidden(db: Session, *, workshop_id: int, answer_id: int, hidden: bool) -> dict[str, Any]:
     """Hide an answer from the projector, or show it again."""
     answer = db.get(Answer, answer_id)
@@ -152,7 +168,7 @@ def list_answers(
         .order_by(Answer.id)  # type: ignore[arg-type]
     )
     if not include_hidden:
-        query = query.where(Answer.hidden == False)  # type: ignore[arg-type]  # noqa: E712
+        query = query.where(Answer.hidden.is_(False))
     if step_id is not None:
         query = query.where(Answer.step_id == step_id)  # type: ignore[arg-type]
     if participant_id is not None:

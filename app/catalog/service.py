@@ -13,7 +13,7 @@ from app.config import ROOT
 
 log = logging.getLogger(__name__)
 TEMPLATES_DIR = ROOT / "session_templates"
-StepType = Literal["lobby", "open_text", "close"]
+StepType = Literal["lobby", "open_text", "cluster", "dot_vote", "actions", "close"]
 
 
 class Localised(BaseModel):
@@ -36,11 +36,15 @@ class StepSpec(BaseModel):
     max_length: int = Field(default=200, ge=10, le=1000)
     multiple: bool = True
     links_to: str | None = None
+    # the open_text step whose answers a cluster or dot_vote step works on
+    source: str | None = None
 
     @model_validator(mode="after")
-    def _open_text_needs_prompt(self) -> "StepSpec":
-        if self.type == "open_text" and self.prompt is None:
-            raise ValueError("an open_text step needs a prompt")
+    def _settings_fit_the_type(self) -> "StepSpec":
+        if self.type in ("open_text", "dot_vote") and self.prompt is None:
+            raise ValueError(f"a {self.type} step needs a prompt")
+        if self.type in ("cluster", "dot_vote") and self.source is None:
+            raise ValueError(f"a {self.type} step needs a source: the open_text step whose answers it uses")
         return self
 
 
@@ -60,10 +64,10 @@ class FormatSpec(BaseModel):
         for step in steps:
             if step.id in seen:
                 raise ValueError(f"duplicate step id {step.id!r}")
-            if step.links_to is not None:
-                target = seen.get(step.links_to)
-                if target is None or target.type != "open_text":
-                    raise ValueError(f"step {step.id!r} links to {step.links_to!r}, not an earlier open_text step")
+            for field in ("links_to", "source"):
+                name = getattr(step, field)
+                if name is not None and (name not in seen or seen[name].type != "open_text"):
+                    raise ValueError(f"step {step.id!r}: {field} {name!r} is not an earlier open_text step")
             seen[step.id] = step
         if steps[0].type != "lobby":
             raise ValueError("the first step must be a lobby")

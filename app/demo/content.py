@@ -46,3 +46,19 @@ CONTRIBUTIONS = [
     "Wij maken de schuldhulp-wachtlijst inzichtelijk en bellen binnen een week terug.",
     "Ik stel voor dat één bestuurder mandaat krijgt voor deze aanpak.",
 ]
+
+# how the demo facilitator groups the obstacles above: (name, obstacle indexes, spanningscluster, theme)
+CLUSTERS = [
+    ("Versnipperde hulp: elk loket apart", [0, 3, 7], "operationele processen", "gezondheid"),
+    ("Geld en mandaat zitten vast", [1, 4], "financiering", "wonen"),
+    ("Niemand houdt de regie", [6, 8], "besturing", "veiligheid"),
+    ("Gegevens mogen niet gedeeld worden", [2], "informatie/beeldvorming", None),
+]
+
+# actions the room agrees on: (contribution index, title, due in days, partners)
+ACTIONS = [
+    (0, "Eén intakeformulier voor alle partners", 30, ["Wijkteam Noord", "Schuldhulp"]),
+    (1, "Vaste regisseur per gezin", 21, ["Gemeente, sociaal domein"]),
+    (2, "Vrij budget voor het wijkteam", 45, []),
+]
+FOLLOWUP_PLACE = "Buurthuis De Ster, Noord"

@@ -5,7 +5,7 @@ import json
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -15,7 +15,16 @@ from app.accounts import service as accounts
 from app.catalog.service import formats
 from app.config import Settings
 from app.db import Database
-from app.demo.content import CONTRIBUTIONS, DEMO_OPGAVE, DEMO_TITLE, OBSTACLES, PEOPLE
+from app.demo.content import (
+    ACTIONS,
+    CLUSTERS,
+    CONTRIBUTIONS,
+    DEMO_OPGAVE,
+    DEMO_TITLE,
+    FOLLOWUP_PLACE,
+    OBSTACLES,
+    PEOPLE,
+)
 from app.models import Facilitator
 from app.security import hash_password, new_token
 from app.workshops import service as workshops
@@ -74,7 +83,7 @@ def _ws_url(base: str, path: str) -> str:
 
 
 class Phone:
-    """One simulated participant: joins over HTTP, then answers over its websocket."""
+    """One simulated participant: joins over HTTP, then answers, votes and raises hands over its websocket."""
 
     def __init__(self, base_url: str, code: str, name: str, organisation: str) -> None:
         self.base_url = base_url
@@ -85,8 +94,8 @@ class Phone:
         self.socket: ClientConnection | None = None
         self.step_index = 0
         self.options: list[dict[str, Any]] = []
-        self.acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
-        self.step_changed = asyncio.Event()
+        self.clusters: list[dict[str, Any]] = []
+        self.replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._reader: asyncio.Task[None] | None = None
 
     async def join(self) -> None:
@@ -106,26 +115,46 @@ class Phone:
         assert self.socket is not None
         async for raw in self.socket:
             frame = json.loads(raw)
-            if frame["type"] == "snapshot":
+            kind = frame["type"]
+            if kind == "snapshot":
                 self.step_index = frame["workshop"]["step_index"]
                 self.options = frame.get("options", [])
-                self.step_changed.set()
-            elif frame["type"] == "event" and frame["kind"] == "step.changed":
+                self.clusters = frame.get("clusters", [])
+            elif kind == "event" and frame["kind"] == "step.changed":
                 self.step_index = frame["data"]["step_index"]
                 await self.socket.send(json.dumps({"type": "refresh"}))
-            elif frame["type"] in ("ack", "error") and frame.get("client_id") in self.acks:
-                self.acks.pop(frame["client_id"]).set_result(frame)
+            key = frame.get("client_id") or {"votes_ack": "votes", "volunteer_ack": "volunteer"}.get(kind)
+            key = key or (frame.get("request") if kind == "error" else None)
+            if key in self.replies:
+                self.replies.pop(key).set_result(frame)
+
+    async def _request(self, key: str, message: dict[str, Any]) -> dict[str, Any]:
+        assert self.socket is not None
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.replies[key] = future
+        await self.socket.send(json.dumps(message))
+        return await asyncio.wait_for(future, 30)
 
     async def answer(self, step: str, text: str, links_to: int | None = None) -> dict[str, Any]:
         """Send an answer and wait for the server's acknowledgement."""
-        assert self.socket is not None
         client_id = str(uuid.uuid4())
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.acks[client_id] = future
-        await self.socket.send(
-            json.dumps({"type": "answer", "client_id": client_id, "step": step, "text": text, "links_to": links_to})
-        )
-        return await asyncio.wait_for(future, 30)
+        message = {"type": "answer", "client_id": client_id, "step": step, "text": text, "links_to": links_to}
+        return await self._request(client_id, message)
+
+    async def vote(self, allocation: dict[int, int]) -> dict[str, Any]:
+        """Place this phone's dots."""
+        return await self._request("votes", {"type": "votes", "allocation": allocation})
+
+    async def raise_hand(self, action_id: int) -> dict[str, Any]:
+        """Join an action's project team."""
+        return await self._request("volunteer", {"type": "volunteer", "action_id": action_id, "joining": True})
+
+    async def wait_for(self, condition: Any, seconds: float = 10) -> None:
+        """Wait until the phone's state satisfies a condition (after a step change and its refresh)."""
+        for _ in range(int(seconds * 20)):
+            if condition(self):
+                return
+            await asyncio.sleep(0.05)
 
     async def close(self) -> None:
         """Leave the room."""
@@ -152,6 +181,16 @@ class DemoFacilitator:
         if response.status_code != 303:
             raise RuntimeError(f"demo sign-in failed with HTTP {response.status_code}")
 
+    async def post(self, path: str, body: dict[str, Any]) -> Any:
+        """Call one of the board's JSON endpoints."""
+        response = await self.http.post(
+            f"/f/workshops/{self.workshop_id}{path}",
+            json=body,
+            headers={"X-CSRF-Token": self.csrf, "Accept": "application/json"},
+        )
+        response.raise_for_status()
+        return response.json()
+
     async def step(self, to: str) -> None:
         """Move the workshop on."""
         response = await self.http.post(
@@ -167,37 +206,81 @@ class DemoFacilitator:
 
 
 async def run_demo(base_url: str, demo: DemoWorkshop, *, phones: int = 10, pace: float = 1.0, say: Any = print) -> None:
-    """Drive a room of simulated phones through the lobby, the obstacle round and the contribution round."""
+    """Drive a simulated room through every step: join, obstacles, grouping, vote, contributions, actions."""
     rng = random.Random(7)
     room = [Phone(base_url, demo.code, *PEOPLE[i % len(PEOPLE)]) for i in range(phones)]
     facilitator = DemoFacilitator(base_url, demo.workshop_id)
+    steps = [step.id for step in formats()["doorbraak"].steps]
     await facilitator.sign_in(demo.password)
+
+    async def go(step_id: str) -> None:
+        await facilitator.step(str(steps.index(step_id)))
+        say(f"demo: step {step_id}")
+        await asyncio.sleep(1.5 * pace)
+
     try:
         say(f"demo: {phones} phones are joining")
         for phone in room:
             await phone.join()
             await asyncio.sleep(0.6 * pace)
         await asyncio.sleep(3 * pace)
-        await facilitator.step("next")
-        say("demo: obstacle round")
-        texts = OBSTACLES[:]
-        rng.shuffle(texts)
-        for i, text in enumerate(texts):
-            await room[i % len(room)].answer("obstacles", text)
+        await go("obstacles")
+        obstacle_ids: dict[int, int] = {}
+        for i in rng.sample(range(len(OBSTACLES)), len(OBSTACLES)):
+            ack = await room[i % len(room)].answer("obstacles", OBSTACLES[i])
+            obstacle_ids[i] = ack["answer_id"]
             await asyncio.sleep(rng.uniform(0.8, 1.8) * pace)
-        await asyncio.sleep(3 * pace)
-        await facilitator.step("next")
-        say("demo: contribution round")
-        await asyncio.sleep(1.0 * pace)
+        await go("cluster")
+        cluster_ids = []
+        for name, members, tension, theme in CLUSTERS:
+            views = await facilitator.post(
+                "/clusters/group", {"answer_ids": [obstacle_ids[i] for i in members], "name": name}
+            )
+            cluster = next(c for c in views["clusters"] if c["name"] == name)
+            await facilitator.post(f"/clusters/{cluster['id']}", {"tension": tension, "theme": theme or ""})
+            cluster_ids.append(cluster["id"])
+            await asyncio.sleep(1.2 * pace)
+        await go("vote")
+        for phone in room:
+            await phone.wait_for(lambda p: p.clusters)
+            # most of the room sees the scattered help as the real knot
+            picks = rng.choices(cluster_ids, weights=[5, 3, 2, 1][: len(cluster_ids)], k=3)
+            await phone.vote({c: picks.count(c) for c in set(picks)})
+            await asyncio.sleep(0.4 * pace)
+        await asyncio.sleep(2 * pace)
+        await facilitator.post(f"/clusters/{cluster_ids[0]}", {"focus": True})
+        await facilitator.post("/settings", {"focus_only": True})
+        await go("contributions")
+        contribution_ids: dict[int, tuple[int, Phone]] = {}
         for i, text in enumerate(CONTRIBUTIONS):
             phone = room[(i * 3) % len(room)]
-            for _ in range(50):
-                if phone.options:
-                    break
-                await asyncio.sleep(0.1)
+            await phone.wait_for(lambda p: p.options)
             target = phone.options[i % len(phone.options)]["id"] if phone.options else None
-            await phone.answer("contributions", text, target)
+            ack = await phone.answer("contributions", text, target)
+            contribution_ids[i] = (ack["answer_id"], phone)
             await asyncio.sleep(rng.uniform(0.8, 1.8) * pace)
+        await go("actions")
+        action_ids = []
+        for index, title, days, partners in ACTIONS:
+            contribution_id, author = contribution_ids[index]
+            action = await facilitator.post(
+                "/actions",
+                {
+                    "title": title,
+                    "owner_organisation": author.organisation,
+                    "contact_person": author.name,
+                    "partners": partners,
+                    "contribution_id": contribution_id,
+                    "due_on": (date.today() + timedelta(days=days)).isoformat(),
+                },
+            )
+            action_ids.append(action["id"])
+            await asyncio.sleep(1.5 * pace)
+        for phone in rng.sample(room, k=min(len(room), 6)):
+            await phone.raise_hand(rng.choice(action_ids))
+            await asyncio.sleep(0.5 * pace)
+        followup = datetime.combine(date.today() + timedelta(days=14), time(10, 0))
+        await facilitator.post("/followup", {"at": followup.isoformat(timespec="minutes"), "place": FOLLOWUP_PLACE})
         say("demo: done; the board and projector stay live")
     finally:
         await asyncio.gather(*(phone.close() for phone in room), return_exceptions=True)

@@ -13,8 +13,10 @@ from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.responses import PlainTextResponse
 
+from app.actions import service as actions
 from app.answers import service as answers
 from app.auth import facilitator_id_from_cookie
+from app.clusters import service as clusters
 from app.errors import DomainError
 from app.i18n import N_, gettext
 from app.live import service as live
@@ -162,6 +164,8 @@ async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str
         )
         connection.send_direct(encode(frame))
         return
+    if data["type"] in ("votes", "volunteer"):
+        return await _handle_tap(runtime, connection, data)
     if data["type"] != "answer":
         raise DomainError("unknown_type", N_("Dit soort bericht kennen we niet."))
     try:
@@ -193,6 +197,59 @@ async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str
     connection.send_direct(
         encode({"type": "ack", "client_id": ack.client_id, "answer_id": ack.answer_id, "duplicate": ack.duplicate})
     )
+
+
+class VotesIn(BaseModel):
+    """A phone's whole dot allocation: cluster id to number of dots."""
+
+    allocation: dict[int, int] = Field(max_length=200)
+
+
+class VolunteerIn(BaseModel):
+    """A raised (or lowered) hand for an action."""
+
+    action_id: int
+    joining: bool
+
+
+async def _handle_tap(runtime: Runtime, connection: Connection, data: dict[str, Any]) -> None:
+    """Dots and raised hands: absolute states, so a message sent twice changes nothing."""
+    request = data["type"]
+    if runtime.tap_limiter.hit(f"p{connection.participant_id}"):
+        raise DomainError(
+            "rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429, request=request
+        )
+    participant_id = connection.participant_id or 0
+    try:
+        if request == "votes":
+            votes = VotesIn.model_validate(data)
+            allocation = await runtime.db.write(
+                partial(
+                    clusters.set_votes,
+                    workshop_id=connection.workshop_id,
+                    participant_id=participant_id,
+                    allocation=votes.allocation,
+                )
+            )
+            reply = {"type": "votes_ack", "allocation": {str(k): v for k, v in allocation.items()}}
+        else:
+            hand = VolunteerIn.model_validate(data)
+            await runtime.db.write(
+                partial(
+                    actions.volunteer,
+                    workshop_id=connection.workshop_id,
+                    participant_id=participant_id,
+                    action_id=hand.action_id,
+                    joining=hand.joining,
+                )
+            )
+            reply = {"type": "volunteer_ack", "action_id": hand.action_id, "joining": hand.joining}
+    except ValidationError as exc:
+        raise DomainError("bad_message", N_("Dit bericht kunnen we niet lezen."), request=request) from exc
+    except DomainError as exc:
+        exc.params.setdefault("request", request)
+        raise
+    connection.send_direct(encode(reply))
 
 
 @router.websocket("/ws/phone/{code}")

@@ -4,7 +4,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.actions import service as actions
 from app.answers import service as answers
+from app.clusters import service as clusters
 from app.live.events import encode, event_frame, events_between, last_seq
 from app.models import Participant, Workshop
 from app.workshops import service as workshops
@@ -19,20 +21,16 @@ def staff_snapshot(db: Session, *, workshop: Workshop, role: str, seq: int) -> d
         "workshop": workshops.workshop_view(workshop),
         "room": workshops.room(db, workshop_id=workshop.id or 0),
         "answers": answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=role == "facilitator"),
+        "clusters": clusters.clusters_view(db, workshop_id=workshop.id or 0),
+        "actions": actions.list_actions(db, workshop_id=workshop.id or 0),
     }
 
 
 def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant, seq: int) -> dict[str, Any]:
-    """What a phone needs: the step, its own answers, and what the current step's answers can link to."""
-    step = workshops.current_step(workshop)
-    options: list[dict[str, Any]] = []
-    if step.get("links_to") and workshop.closed_at is None:
-        options = [
-            {"id": a["id"], "text": a["text"]}
-            for a in answers.list_answers(
-                db, workshop_id=workshop.id or 0, include_hidden=False, step_id=step["links_to"]
-            )
-        ]
+    """What a phone needs: the step, its own answers and dots, what it can link to, vote on and join."""
+    options = [{"id": a.id, "text": a.text} for a in answers.linkable(db, workshop=workshop)]
+    voting = workshops.current_step(workshop)["type"] == "dot_vote"
+    votable = clusters.clusters_view(db, workshop_id=workshop.id or 0) if voting else []
     return {
         "type": "snapshot",
         "seq": seq,
@@ -43,6 +41,12 @@ def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant,
             db, workshop_id=workshop.id or 0, include_hidden=True, participant_id=participant.id
         ),
         "options": options,
+        # phones see names and piles to vote on, not the running tally: no bandwagon
+        "clusters": [{"id": c["id"], "name": c["name"], "answers": c["answers"]} for c in votable],
+        "my_votes": clusters.my_votes(db, workshop_id=workshop.id or 0, participant_id=participant.id or 0),
+        "actions": actions.list_actions(db, workshop_id=workshop.id or 0),
+        "participant": participant.id,
+        "link": f"/m/{participant.link_token}",
     }
 
 

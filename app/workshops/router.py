@@ -1,7 +1,7 @@
 """Pages for facilitators (workshop list, board), the projector, and phones joining."""
 
 import uuid
-from datetime import date
+from datetime import date, time
 from functools import partial
 from typing import Annotated, Any
 
@@ -192,6 +192,8 @@ async def create_workshop(
     held_on: Annotated[str, Form(max_length=20)] = "",
     format_key: Annotated[str, Form(max_length=64)] = "doorbraak",
     allow_anonymous: Annotated[bool, Form()] = False,
+    starts_at: Annotated[str, Form(max_length=10)] = "",
+    dots: Annotated[str, Form(max_length=4)] = "3",
 ) -> Response:
     """Create a workshop from a format and open its board."""
     title, opgave = clean_text(title), clean_text(opgave)
@@ -204,6 +206,12 @@ async def create_workshop(
         day = date.fromisoformat(held_on)
     except ValueError:
         errors.append(gettext(N_("Kies een geldige datum.")))
+    try:
+        start = time.fromisoformat(starts_at) if starts_at else None
+    except ValueError:
+        errors.append(gettext(N_("Kies een geldige begintijd (uu:mm).")))
+    if not dots.isdigit() or not 1 <= int(dots) <= 20:
+        errors.append(gettext(N_("Kies tussen 1 en 20 stippen per deelnemer.")))
     spec = formats().get(format_key)
     if spec is None:
         errors.append(gettext(N_("Kies een bestaande werkvorm.")))
@@ -227,6 +235,8 @@ async def create_workshop(
                     "held_on": held_on,
                     "format_key": format_key,
                     "allow_anonymous": allow_anonymous,
+                    "starts_at": starts_at,
+                    "dots": dots,
                 },
                 "today": date.today().isoformat(),
             },
@@ -242,6 +252,8 @@ async def create_workshop(
             held_on=day,
             spec=spec,
             allow_anonymous=allow_anonymous,
+            starts_at=start,
+            dots=int(dots),
         )
     )
     return see_other(f"/f/workshops/{workshop.id}")

@@ -1,25 +1,38 @@
 """Workshops, their steps, and participants joining."""
 
 import uuid
-from datetime import date
-from typing import Any
+from collections.abc import Callable
+from datetime import date, time
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import security
+from app.actions import service as actions
 from app.catalog.service import FormatSpec
+from app.clusters import service as clusters
 from app.errors import DomainError
 from app.i18n import N_
 from app.live.events import append_event
 from app.models import Participant, Workshop, utcnow
 
 ANONYMOUS_ORGANISATION = "Anoniem"
+T = TypeVar("T")
 
 
 def create_workshop(
-    db: Session, *, facilitator_id: int, title: str, opgave: str, held_on: date, spec: FormatSpec, allow_anonymous: bool
+    db: Session,
+    *,
+    facilitator_id: int,
+    title: str,
+    opgave: str,
+    held_on: date,
+    spec: FormatSpec,
+    allow_anonymous: bool,
+    starts_at: time | None = None,
+    dots: int = 3,
 ) -> Workshop:
     """A new workshop in its lobby, with a fresh join code and projector link."""
     for _ in range(10):
@@ -40,6 +53,8 @@ def create_workshop(
         join_code=code,
         projector_token=security.new_token(),
         allow_anonymous=allow_anonymous,
+        starts_at=starts_at,
+        dots=dots,
     )
     db.add(workshop)
     db.flush()
@@ -62,6 +77,15 @@ def owned_workshop(db: Session, *, workshop_id: int, facilitator_id: int) -> Wor
     if workshop is None or workshop.facilitator_id != facilitator_id:
         raise DomainError("workshop_not_found", N_("Deze workshop bestaat niet."), status=404)
     return workshop
+
+
+def owned_job(fn: Callable[..., T], *, workshop_id: int, facilitator_id: int) -> Callable[[Session], T]:
+    """A writer job that first checks the workshop belongs to this facilitator, then calls fn(db, workshop=...)."""
+
+    def job(db: Session) -> T:
+        return fn(db, workshop=owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id))
+
+    return job
 
 
 def workshop_by_code(db: Session, code: str) -> Workshop | None:
@@ -103,6 +127,9 @@ def workshop_view(workshop: Workshop) -> dict[str, Any]:
         "step_index": workshop.step_index,
         "steps": workshop.steps,
         "closed": workshop.closed_at is not None,
+        "dots": workshop.dots,
+        "focus_only": workshop.focus_only,
+        "followup": actions.followup_view(workshop),
     }
 
 
@@ -120,6 +147,8 @@ def move_step(db: Session, *, workshop_id: int, facilitator_id: int, to: int | s
     workshop.step_index = to
     workshop.closed_at = utcnow() if workshop.steps[to]["type"] == "close" else None
     db.flush()
+    if workshop.steps[to]["type"] == "dot_vote":
+        clusters.ensure_clusters(db, workshop=workshop)
     view = workshop_view(workshop)
     append_event(
         db,
@@ -127,6 +156,28 @@ def move_step(db: Session, *, workshop_id: int, facilitator_id: int, to: int | s
         kind="step.changed",
         audience="all",
         data={"step_index": to, "closed": view["closed"]},
+    )
+    return view
+
+
+def change_settings(
+    db: Session, *, workshop: Workshop, focus_only: bool | None = None, dots: int | None = None
+) -> dict[str, Any]:
+    """Change settings mid-session; the dots only before anyone voted."""
+    if dots is not None and dots != workshop.dots:
+        if clusters.tally(db, workshop_id=workshop.id or 0):
+            raise DomainError("votes_cast", N_("Er is al gestemd: het aantal stippen ligt vast."), status=409)
+        workshop.dots = dots
+    if focus_only is not None:
+        workshop.focus_only = focus_only
+    db.flush()
+    view = workshop_view(workshop)
+    append_event(
+        db,
+        workshop_id=workshop.id or 0,
+        kind="workshop.changed",
+        audience="all",
+        data={"dots": workshop.dots, "focus_only": workshop.focus_only},
     )
     return view
 

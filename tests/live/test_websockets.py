@@ -265,7 +265,7 @@ def test_contributions_must_name_a_visible_obstacle_of_this_workshop(
         ws.receive_json()
         ws.send_text(phone.answer_frame("obstakel hier"))
         obstacle = ws.receive_json()["answer_id"]
-        facilitator.step(workshop, "next")
+        facilitator.go(workshop, "contributions")
         receive_until(ws, is_event("step.changed"))
         ws.send_text(json.dumps({"type": "refresh"}))
         refreshed = receive_until(ws, lambda f: f["type"] == "snapshot")

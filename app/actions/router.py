@@ -1,0 +1,116 @@
+"""The facilitator agrees actions and sets the follow-up (JSON, called from the board)."""
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from app.actions import service as actions
+from app.auth import CsrfChecked, FacilitatorId
+from app.errors import DomainError
+from app.i18n import N_
+from app.runtime import RuntimeDep
+from app.workshops import service as workshops
+
+router = APIRouter(prefix="/f/workshops/{workshop_id}", dependencies=[CsrfChecked], tags=["facilitator"])
+
+
+class ActionIn(BaseModel):
+    """An action as the board's form sends it."""
+
+    title: str = Field(max_length=400)
+    owner_organisation: str = Field(max_length=300)
+    description: str = Field(default="", max_length=4000)
+    partners: list[str] = Field(default_factory=list, max_length=20)
+    contact_person: str = Field(default="", max_length=300)
+    due_on: str | None = Field(default=None, max_length=40)
+    obstacle_id: int | None = None
+    contribution_id: int | None = None
+    status: str = Field(default="open", max_length=20)
+
+
+class FollowupIn(BaseModel):
+    """The follow-up meeting: local date and time, and where."""
+
+    at: str = Field(max_length=40)
+    place: str = Field(default="", max_length=400)
+
+
+def _due_on(raw: str | None) -> date | None:
+    """A due date from the form; anything but a real yyyy-mm-dd date gets a clear error."""
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise DomainError(
+            "bad_date", N_("Deze datum klopt niet: gebruik jjjj-mm-dd, bijvoorbeeld 2026-12-06."), status=422
+        ) from None
+
+
+def _save(body: ActionIn, action_id: int | None) -> Any:
+    def job(db: Any, *, workshop: Any) -> dict[str, Any]:
+        return actions.save_action(
+            db,
+            workshop_id=workshop.id,
+            action_id=action_id,
+            title=body.title,
+            owner_organisation=body.owner_organisation,
+            description=body.description,
+            partners=body.partners,
+            contact_person=body.contact_person,
+            due_on=_due_on(body.due_on),
+            obstacle_id=body.obstacle_id,
+            contribution_id=body.contribution_id,
+            status=body.status,
+        )
+
+    return job
+
+
+@router.post("/actions")
+async def create(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, body: ActionIn) -> Any:
+    """Agree a new action."""
+    _due_on(body.due_on)  # refuse a bad date before queueing the write
+    return await runtime.db.write(
+        workshops.owned_job(_save(body, None), workshop_id=workshop_id, facilitator_id=facilitator_id)
+    )
+
+
+@router.post("/actions/{action_id}")
+async def update(
+    runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, action_id: int, body: ActionIn
+) -> Any:
+    """Change an agreed action (its status, owner, date...)."""
+    _due_on(body.due_on)
+    return await runtime.db.write(
+        workshops.owned_job(_save(body, action_id), workshop_id=workshop_id, facilitator_id=facilitator_id)
+    )
+
+
+@router.post("/actions/{action_id}/delete")
+async def delete(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, action_id: int) -> Any:
+    """Withdraw an action."""
+
+    def job(db: Any, *, workshop: Any) -> None:
+        actions.delete_action(db, workshop_id=workshop.id, action_id=action_id)
+
+    await runtime.db.write(workshops.owned_job(job, workshop_id=workshop_id, facilitator_id=facilitator_id))
+    return {"deleted": action_id}
+
+
+@router.post("/followup")
+async def followup(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, body: FollowupIn) -> Any:
+    """Set the follow-up meeting."""
+    try:
+        at = datetime.fromisoformat(body.at.strip())
+    except ValueError:
+        raise DomainError(
+            "bad_datetime", N_("Dit tijdstip klopt niet: gebruik jjjj-mm-dd uu:mm."), status=422
+        ) from None
+
+    def job(db: Any, *, workshop: Any) -> dict[str, Any]:
+        return actions.set_followup(db, workshop_id=workshop.id, at=at, place=body.place)
+
+    return await runtime.db.write(workshops.owned_job(job, workshop_id=workshop_id, facilitator_id=facilitator_id))

@@ -1,0 +1,195 @@
+"""Agreed actions, the organisations that share them, volunteers, and the follow-up meeting."""
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.errors import DomainError
+from app.i18n import N_
+from app.live.events import append_event
+from app.models import (
+    ACTION_STATUSES,
+    LOCAL_TIMEZONE,
+    Action,
+    ActionPartner,
+    Answer,
+    Participant,
+    Volunteer,
+    Workshop,
+    utcnow,
+)
+from app.security import clean_text
+
+FOLLOWUP_AFTER = timedelta(days=14)
+
+
+def action_view(db: Session, action: Action) -> dict[str, Any]:
+    """An action as the board, projector and phones show it."""
+    partners = (
+        db.execute(
+            select(ActionPartner.organisation).where(ActionPartner.action_id == action.id).order_by(ActionPartner.id)
+        )
+        .scalars()
+        .all()
+    )
+    volunteers = db.execute(
+        select(Participant.id, Participant.name, Participant.organisation)
+        .join(Volunteer, Volunteer.participant_id == Participant.id)
+        .where(Volunteer.action_id == action.id)
+        .order_by(Volunteer.id)
+    ).all()
+    obstacle = db.get(Answer, action.obstacle_id) if action.obstacle_id else None
+    return {
+        "id": action.id,
+        "title": action.title,
+        "description": action.description,
+        "owner": action.owner_organisation,
+        "partners": list(partners),
+        "contact": action.contact_person,
+        "due_on": action.due_on.isoformat() if action.due_on else None,
+        "status": action.status,
+        "obstacle_id": action.obstacle_id,
+        "obstacle": obstacle.text if obstacle else None,
+        "contribution_id": action.contribution_id,
+        "volunteers": [{"participant": pid, "name": name, "organisation": org} for pid, name, org in volunteers],
+    }
+
+
+def list_actions(db: Session, *, workshop_id: int) -> list[dict[str, Any]]:
+    """A workshop's agreed actions, in the order they were agreed."""
+    actions = db.execute(
+        select(Action).where(Action.workshop_id == workshop_id, Action.deleted_at.is_(None)).order_by(Action.id)  # type: ignore[union-attr]
+    ).scalars()
+    return [action_view(db, action) for action in actions]
+
+
+def _answer_of(db: Session, workshop_id: int, answer_id: int | None) -> int | None:
+    if answer_id is None:
+        return None
+    answer = db.get(Answer, answer_id)
+    if answer is None or answer.workshop_id != workshop_id:
+        raise DomainError("answer_not_found", N_("Dit antwoord bestaat niet in deze workshop."), status=422)
+    return answer_id
+
+
+def save_action(
+    db: Session,
+    *,
+    workshop_id: int,
+    action_id: int | None = None,
+    title: str,
+    owner_organisation: str,
+    description: str = "",
+    partners: list[str] | None = None,
+    contact_person: str = "",
+    due_on: date | None = None,
+    obstacle_id: int | None = None,
+    contribution_id: int | None = None,
+    status: str = "open",
+) -> dict[str, Any]:
+    """Agree a new action or change one; phones and projector see it at once."""
+    title, owner = clean_text(title), clean_text(owner_organisation)
+    if not title:
+        raise DomainError("title_missing", N_("Geef de actie een titel."), status=422)
+    if not owner:
+        raise DomainError("owner_missing", N_("Welke organisatie is eigenaar van deze actie?"), status=422)
+    if len(title) > 200 or len(owner) > 120 or len(description) > 2000 or len(contact_person) > 120:
+        raise DomainError("too_long", N_("Een van de velden is te lang."), status=422)
+    if status not in ACTION_STATUSES:
+        raise DomainError("unknown_status", N_("Kies een status: open, bezig, klaar of vastgelopen."), status=422)
+    contribution_id = _answer_of(db, workshop_id, contribution_id)
+    obstacle_id = _answer_of(db, workshop_id, obstacle_id)
+    if obstacle_id is None and contribution_id is not None:
+        obstacle_id = db.get(Answer, contribution_id).links_to  # type: ignore[union-attr]
+    if action_id is None:
+        action = Action(workshop_id=workshop_id, title=title, owner_organisation=owner)
+        db.add(action)
+    else:
+        found = db.get(Action, action_id)
+        if found is None or found.workshop_id != workshop_id or found.deleted_at is not None:
+            raise DomainError("action_not_found", N_("Deze actie bestaat niet (meer)."), status=404)
+        action = found
+    action.title, action.owner_organisation = title, owner
+    action.description = clean_text(description)
+    action.contact_person = clean_text(contact_person)
+    action.due_on, action.status = due_on, status
+    action.obstacle_id, action.contribution_id = obstacle_id, contribution_id
+    db.flush()
+    wanted = []
+    for raw in partners or []:
+        name = clean_text(raw)[:120]
+        if name and name != owner and name not in wanted:
+            wanted.append(name)
+    db.execute(delete(ActionPartner).where(ActionPartner.action_id == action.id))
+    db.add_all(ActionPartner(action_id=action.id or 0, organisation=name) for name in wanted)
+    db.flush()
+    view = action_view(db, action)
+    append_event(db, workshop_id=workshop_id, kind="action.saved", audience="all", data=view)
+    return view
+
+
+def delete_action(db: Session, *, workshop_id: int, action_id: int) -> None:
+    """Withdraw an action; it stays in the database, marked deleted, with its volunteers."""
+    action = db.get(Action, action_id)
+    if action is None or action.workshop_id != workshop_id or action.deleted_at is not None:
+        raise DomainError("action_not_found", N_("Deze actie bestaat niet (meer)."), status=404)
+    action.deleted_at = utcnow()
+    db.flush()
+    append_event(db, workshop_id=workshop_id, kind="action.deleted", audience="all", data={"id": action_id})
+
+
+def volunteer(db: Session, *, workshop_id: int, participant_id: int, action_id: int, joining: bool) -> dict[str, Any]:
+    """Raise or lower a hand for an action's project team; repeating it changes nothing."""
+    action = db.get(Action, action_id)
+    if action is None or action.workshop_id != workshop_id or action.deleted_at is not None:
+        raise DomainError("action_gone", N_("Deze actie bestaat niet meer."), status=404)
+    existing = db.execute(
+        select(Volunteer).where(Volunteer.action_id == action_id, Volunteer.participant_id == participant_id)
+    ).scalar_one_or_none()
+    if joining and existing is None:
+        db.add(Volunteer(action_id=action_id, participant_id=participant_id))
+    elif not joining and existing is not None:
+        db.delete(existing)
+    else:
+        return action_view(db, action)
+    db.flush()
+    view = action_view(db, action)
+    append_event(db, workshop_id=workshop_id, kind="action.saved", audience="all", data=view)
+    return view
+
+
+def default_followup(workshop: Workshop) -> datetime:
+    """Two weeks after the session, at the same time (or 10:00 when no time was set)."""
+    day = workshop.held_on + FOLLOWUP_AFTER
+    at = workshop.starts_at or datetime.min.time().replace(hour=10)
+    return datetime.combine(day, at)
+
+
+def followup_view(workshop: Workshop) -> dict[str, Any] | None:
+    """The follow-up meeting, if set."""
+    if workshop.followup_at is None:
+        return None
+    return {
+        "at": workshop.followup_at.replace(tzinfo=None).isoformat(timespec="minutes"),
+        "place": workshop.followup_place,
+    }
+
+
+def set_followup(db: Session, *, workshop_id: int, at: datetime, place: str) -> dict[str, Any]:
+    """Set the follow-up meeting; phones can add it to their calendar."""
+    workshop = db.get(Workshop, workshop_id)
+    assert workshop is not None
+    place = clean_text(place)
+    if len(place) > 200:
+        raise DomainError("too_long", N_("De plaats is te lang."), status=422)
+    if at.date() < workshop.held_on:
+        raise DomainError("followup_before", N_("Het vervolg kan niet vóór de sessie zelf liggen."), status=422)
+    # people type the time on the room's clock; the database keeps the instant in UTC
+    workshop.followup_at = at.replace(tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
+    workshop.followup_place = place
+    db.flush()
+    view = followup_view(workshop)
+    append_event(db, workshop_id=workshop_id, kind="followup.set", audience="all", data={"followup": view})
+    return view  # type: ignore[return-value]

@@ -1,0 +1,260 @@
+"""Clusters of obstacles, and the dots the room places on them."""
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from app.errors import DomainError
+from app.i18n import N_
+from app.live.events import append_event
+from app.models import TENSIONS, THEMES, Answer, Cluster, Participant, Vote, Workshop
+
+
+def _step(workshop: Workshop, step_type: str) -> dict[str, Any] | None:
+    """The workshop's first step of a type."""
+    return next((step for step in workshop.steps if step["type"] == step_type), None)
+
+
+def source_step_id(workshop: Workshop) -> str | None:
+    """The open-text step whose answers are clustered and voted on (the obstacles)."""
+    for step in workshop.steps:
+        if step["type"] in ("cluster", "dot_vote"):
+            return step["source"]  # type: ignore[no-any-return]
+    return None
+
+
+def _vote_has_started(workshop: Workshop) -> bool:
+    vote = _step(workshop, "dot_vote")
+    return vote is not None and workshop.step_index >= workshop.steps.index(vote)
+
+
+def _voting_open(workshop: Workshop) -> bool:
+    return workshop.closed_at is None and workshop.steps[workshop.step_index]["type"] == "dot_vote"
+
+
+def tally(db: Session, *, workshop_id: int) -> dict[int, int]:
+    """Dots per cluster."""
+    rows = db.execute(
+        select(Vote.cluster_id, func.count()).where(Vote.workshop_id == workshop_id).group_by(Vote.cluster_id)
+    ).all()
+    return {cluster_id: n for cluster_id, n in rows}
+
+
+def clusters_view(db: Session, *, workshop_id: int) -> list[dict[str, Any]]:
+    """Every cluster with its visible obstacles and dots, most dots first."""
+    workshop = db.get(Workshop, workshop_id)
+    assert workshop is not None
+    votes = tally(db, workshop_id=workshop_id)
+    members: dict[int, list[int]] = {}
+    for answer_id, cluster_id in db.execute(
+        select(Answer.id, Answer.cluster_id)
+        .where(Answer.workshop_id == workshop_id, Answer.cluster_id.is_not(None), Answer.hidden.is_(False))
+        .order_by(Answer.id)
+    ).all():
+        members.setdefault(cluster_id, []).append(answer_id)
+    clusters = db.execute(select(Cluster).where(Cluster.workshop_id == workshop_id).order_by(Cluster.id)).scalars()
+    views = [
+        {
+            "id": c.id,
+            "name": c.name,
+            "tension": c.tension,
+            "theme": c.theme,
+            "focus": c.focus,
+            "answers": members.get(c.id or 0, []),
+            "votes": votes.get(c.id or 0, 0),
+        }
+        for c in clusters
+    ]
+    return sorted(views, key=lambda v: (-v["votes"], v["id"]))
+
+
+def _publish_clusters(db: Session, workshop: Workshop) -> list[dict[str, Any]]:
+    """Log the new cluster state; phones get it too while they are voting."""
+    views = clusters_view(db, workshop_id=workshop.id or 0)
+    audience = "all" if _voting_open(workshop) else "staff"
+    append_event(db, workshop_id=workshop.id or 0, kind="clusters.changed", audience=audience, data={"clusters": views})
+    return views
+
+
+def _obstacles(db: Session, workshop: Workshop, answer_ids: list[int]) -> list[Answer]:
+    source = source_step_id(workshop)
+    found = list(
+        db.execute(
+            select(Answer).where(Answer.id.in_(answer_ids), Answer.workshop_id == workshop.id)  # type: ignore[union-attr]
+        ).scalars()
+    )
+    if len(found) != len(set(answer_ids)) or any(a.step_id != source for a in found):
+        raise DomainError("not_an_obstacle", N_("Alleen obstakels van deze workshop kun je ordenen."), status=422)
+    return found
+
+
+def _drop_empty_clusters(db: Session, workshop_id: int, *, keep_votes_in: int | None) -> None:
+    """Remove clusters left without obstacles; their dots move along, or the change is refused."""
+    empty = [
+        c.id
+        for c in db.execute(select(Cluster).where(Cluster.workshop_id == workshop_id)).scalars()
+        if not db.execute(select(Answer.id).where(Answer.cluster_id == c.id).limit(1)).first()
+    ]
+    if not empty:
+        return
+    if keep_votes_in is not None:
+        db.execute(update(Vote).where(Vote.cluster_id.in_(empty)).values(cluster_id=keep_votes_in))  # type: ignore[attr-defined]
+    elif db.execute(select(Vote.id).where(Vote.cluster_id.in_(empty)).limit(1)).first():  # type: ignore[attr-defined]
+        raise DomainError(
+            "cluster_has_votes",
+            N_("Op dit cluster zijn al stippen gezet. Voeg het samen met een ander in plaats van het leeg te maken."),
+            status=409,
+        )
+    db.execute(delete(Cluster).where(Cluster.id.in_(empty)))  # type: ignore[union-attr]
+
+
+def group(
+    db: Session, *, workshop: Workshop, answer_ids: list[int], into: int | None = None, name: str | None = None
+) -> list[dict[str, Any]]:
+    """Put obstacles (and everything clustered with them) on one pile: an existing cluster, or a new one."""
+    if not answer_ids:
+        raise DomainError("nothing_selected", N_("Kies eerst de obstakels die bij elkaar horen."), status=422)
+    chosen = _obstacles(db, workshop, answer_ids)
+    if into is not None:
+        target = db.get(Cluster, into)
+        if target is None or target.workshop_id != workshop.id:
+            raise DomainError("cluster_not_found", N_("Dit cluster bestaat niet."), status=404)
+    else:
+        target = Cluster(workshop_id=workshop.id or 0, name=(name or chosen[0].text)[:200])
+        db.add(target)
+        db.flush()
+    # whole clusters move together: merging two piles keeps everything on them
+    sources = {a.cluster_id for a in chosen if a.cluster_id is not None and a.cluster_id != target.id}
+    if sources:
+        db.execute(update(Answer).where(Answer.cluster_id.in_(sources)).values(cluster_id=target.id))  # type: ignore[union-attr]
+    for answer in chosen:
+        answer.cluster_id = target.id
+    db.flush()
+    _drop_empty_clusters(db, workshop.id or 0, keep_votes_in=target.id)
+    return _publish_clusters(db, workshop)
+
+
+def ungroup(db: Session, *, workshop: Workshop, answer_id: int) -> list[dict[str, Any]]:
+    """Take one obstacle off its pile again."""
+    (answer,) = _obstacles(db, workshop, [answer_id])
+    if answer.cluster_id is None:
+        return clusters_view(db, workshop_id=workshop.id or 0)
+    answer.cluster_id = None
+    db.flush()
+    _drop_empty_clusters(db, workshop.id or 0, keep_votes_in=None)
+    if (
+        _voting_open(workshop)
+        or _step(workshop, "dot_vote")
+        and workshop.step_index > workshop.steps.index(_step(workshop, "dot_vote"))
+    ):
+        ensure_clusters(db, workshop=workshop, publish=False)
+    return _publish_clusters(db, workshop)
+
+
+def edit_cluster(
+    db: Session,
+    *,
+    workshop: Workshop,
+    cluster_id: int,
+    name: str | None = None,
+    tension: str | None = None,
+    theme: str | None = None,
+    focus: bool | None = None,
+) -> list[dict[str, Any]]:
+    """Rename a cluster, tag it, or mark it as a focus; empty tag text clears a tag."""
+    cluster = db.get(Cluster, cluster_id)
+    if cluster is None or cluster.workshop_id != workshop.id:
+        raise DomainError("cluster_not_found", N_("Dit cluster bestaat niet."), status=404)
+    if name is not None:
+        if not name.strip():
+            raise DomainError("name_missing", N_("Geef het cluster een naam."), status=422)
+        cluster.name = name.strip()[:200]
+    if tension is not None:
+        if tension and tension not in TENSIONS:
+            raise DomainError("unknown_tension", N_("Kies een van de zeven spanningsclusters."), status=422)
+        cluster.tension = tension or None
+    if theme is not None:
+        if theme and theme not in THEMES:
+            raise DomainError("unknown_theme", N_("Kies een van de thema's."), status=422)
+        cluster.theme = theme or None
+    if focus is not None:
+        cluster.focus = focus
+    db.flush()
+    return _publish_clusters(db, workshop)
+
+
+def ensure_clusters(db: Session, *, workshop: Workshop, publish: bool = True) -> None:
+    """Give every loose visible obstacle a pile of its own, so everything can be voted on."""
+    source = source_step_id(workshop)
+    loose = (
+        db.execute(
+            select(Answer)
+            .where(
+                Answer.workshop_id == workshop.id,
+                Answer.step_id == source,
+                Answer.cluster_id.is_(None),
+                Answer.hidden.is_(False),
+            )  # noqa: E712
+            .order_by(Answer.id)
+        )
+        .scalars()
+        .all()
+    )
+    for answer in loose:
+        cluster = Cluster(workshop_id=workshop.id or 0, name=answer.text[:200])
+        db.add(cluster)
+        db.flush()
+        answer.cluster_id = cluster.id
+    db.flush()
+    if publish and loose:
+        _publish_clusters(db, workshop)
+
+
+def my_votes(db: Session, *, workshop_id: int, participant_id: int) -> dict[int, int]:
+    """The dots one participant placed, per cluster."""
+    rows = db.execute(
+        select(Vote.cluster_id).where(Vote.workshop_id == workshop_id, Vote.participant_id == participant_id)
+    ).scalars()
+    return dict(Counter(rows))
+
+
+def set_votes(db: Session, *, workshop_id: int, participant_id: int, allocation: dict[int, int]) -> dict[int, int]:
+    """Replace a participant's dots with this allocation: absolute, so a resent message changes nothing."""
+    workshop = db.get(Workshop, workshop_id)
+    assert workshop is not None
+    if not _voting_open(workshop):
+        raise DomainError("vote_closed", N_("De stemming is gesloten."), status=409)
+    # lock the voter's row: two messages of one phone through two servers cannot both pass the dot limit
+    db.execute(select(Participant.id).where(Participant.id == participant_id).with_for_update())
+    if any(n < 0 for n in allocation.values()):
+        raise DomainError("bad_votes", N_("Een aantal stippen kan niet negatief zijn."), status=422)
+    allocation = {cluster: n for cluster, n in allocation.items() if n}
+    if sum(allocation.values()) > workshop.dots:
+        raise DomainError("too_many_dots", N_("Je hebt maar {dots} stippen."), status=422, dots=workshop.dots)
+    if allocation:
+        known = set(
+            db.execute(
+                select(Cluster.id).where(Cluster.workshop_id == workshop_id, Cluster.id.in_(list(allocation)))  # type: ignore[union-attr]
+            ).scalars()
+        )
+        if known != set(allocation):
+            raise DomainError("cluster_not_found", N_("Dit cluster bestaat niet."), status=404)
+    if my_votes(db, workshop_id=workshop_id, participant_id=participant_id) == allocation:
+        return allocation
+    db.execute(delete(Vote).where(Vote.workshop_id == workshop_id, Vote.participant_id == participant_id))
+    db.add_all(
+        Vote(workshop_id=workshop_id, participant_id=participant_id, cluster_id=cluster)
+        for cluster, n in allocation.items()
+        for _ in range(n)
+    )
+    db.flush()
+    append_event(
+        db,
+        workshop_id=workshop_id,
+        kind="votes.changed",
+        audience="staff",
+        data={"votes": {str(k): v for k, v in tally(db, workshop_id=workshop_id).items()}},
+    )
+    return allocation
