@@ -16,6 +16,14 @@ from app.config import Settings
 from app.db import Database, normalise_url
 from app.models import Answer, Event
 from app.workshops import service as workshops
+from tests.actions.test_actions import (  # noqa: F401
+    test_a_contribution_becomes_an_action_that_phones_and_projector_see,
+    test_raising_and_lowering_a_hand,
+)
+from tests.clusters.test_clusters import (  # noqa: F401
+    test_group_merge_rename_tag_and_split,
+    test_vote_step_makes_every_obstacle_votable_and_counts_dots,
+)
 
 # the key HTTP and websocket tests, collected again here so they run against PostgreSQL too
 from tests.live.test_websockets import (  # noqa: F401
@@ -150,6 +158,49 @@ async def test_sequence_numbers_stay_gapless_with_two_processes_writing() -> Non
         )
         assert seqs == list(range(1, len(seqs) + 1))
         assert len(seqs) == 4 + 1 + 60  # joins, the step change, the answers
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def test_dot_limit_holds_when_two_processes_take_one_phones_votes() -> None:
+    from app.clusters import service as clusters
+    from app.errors import DomainError
+    from app.models import Vote
+
+    events: list[Event] = []
+    first, second = await two_writers(events)
+    try:
+        workshop_id, (person,) = await make_room(first, 1)
+
+        def prepare(s):  # type: ignore[no-untyped-def]
+            for i in range(3):
+                answers.submit_answer(
+                    s,
+                    workshop_id=workshop_id,
+                    participant_id=person,
+                    step_id="obstacles",
+                    text=f"o{i}",
+                    client_id=f"00000000-0000-4000-8000-00000000010{i}",
+                )
+            workshops.move_step(s, workshop_id=workshop_id, facilitator_id=1, to=3)
+            return [c["id"] for c in clusters.clusters_view(s, workshop_id=workshop_id)]
+
+        piles = await first.write(prepare)
+        jobs = []
+        for round_ in range(10):
+            for db, pile in ((first, piles[round_ % 3]), (second, piles[(round_ + 1) % 3])):
+                jobs.append(
+                    db.write(
+                        lambda s, pile=pile: clusters.set_votes(
+                            s, workshop_id=workshop_id, participant_id=person, allocation={pile: 3}
+                        )
+                    )
+                )
+        results = await asyncio.gather(*jobs, return_exceptions=True)
+        assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, DomainError)]
+        count = await first.read(lambda s: s.execute(select(func.count()).select_from(Vote)).scalar_one())
+        assert count == 3
     finally:
         await first.stop()
         await second.stop()

@@ -171,10 +171,8 @@ def followup_view(workshop: Workshop) -> dict[str, Any] | None:
     """The follow-up meeting, if set."""
     if workshop.followup_at is None:
         return None
-    return {
-        "at": workshop.followup_at.replace(tzinfo=None).isoformat(timespec="minutes"),
-        "place": workshop.followup_place,
-    }
+    local = workshop.followup_at.astimezone(LOCAL_TIMEZONE).replace(tzinfo=None)
+    return {"at": local.isoformat(timespec="minutes"), "place": workshop.followup_place}
 
 
 def set_followup(db: Session, *, workshop_id: int, at: datetime, place: str) -> dict[str, Any]:
