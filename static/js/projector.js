@@ -55,11 +55,41 @@ function renderRound(current) {
     cards = visible(current.id).reverse().map((answer) => card(answer));
     wall.className = "wall";
   }
-  // linked cards carry their pledges too, so they shrink sooner
-  const weight = current.links_to ? cards.length * 2 + visible(current.id).length : cards.length;
-  wall.dataset.size = weight > 40 ? "xs" : weight > 18 ? "s" : weight > 8 ? "m" : "l";
   if (!cards.length) cards = [el("p", { class: "waiting", text: t.waiting })];
   wall.replaceChildren(...cards);
+}
+
+const SIZES = ["l", "m", "s", "xs"];
+
+function overflows(box) {
+  // laid-out boxes, not scrollHeight: a card still sliding in (transform) must not shrink the wall
+  const bottom = Math.max(0, ...[...box.children].map((child) => child.offsetTop + child.offsetHeight));
+  return bottom > box.clientHeight + 1;
+}
+
+function fitWall() {
+  // the largest size at which every card fits on the screen
+  let i = 0;
+  wall.dataset.size = SIZES[i];
+  while (i < SIZES.length - 1 && overflows(wall)) wall.dataset.size = SIZES[++i];
+  // still too many at the smallest size: show whole cards only, not the top half of the last row
+  if (overflows(wall)) {
+    for (const child of wall.children) {
+      if (child.offsetTop + child.offsetHeight > wall.clientHeight + 1) child.hidden = true;
+    }
+  }
+}
+
+function fitLobby() {
+  // a long opgave (or a full room of organisations) must not push the QR code's footer off the screen
+  const opgave = document.getElementById("opgave");
+  const box = opgave.parentElement;
+  opgave.style.fontSize = "";
+  let size = parseFloat(getComputedStyle(opgave).fontSize);
+  while (box.scrollHeight > box.clientHeight + 1 && size > 20) {
+    size *= 0.92;
+    opgave.style.fontSize = `${size}px`;
+  }
 }
 
 function render() {
@@ -71,10 +101,12 @@ function render() {
   } else if (current.type === "open_text") {
     renderRound(current);
     show("round");
+    fitWall();
   } else {
     show("lobby");
   }
   renderRoom();
+  if (!views.lobby.hidden) fitLobby();
   shownIds = new Set([...state.answers.keys()]);
 }
 
@@ -113,6 +145,10 @@ function scheduleRender() {
     render();
   });
 }
+
+window.addEventListener("resize", () => {
+  if (state.workshop) scheduleRender();
+});
 
 const live = new Live(`/ws/projector/${config.token}`, {
   workshop: config.workshop,

@@ -1,4 +1,4 @@
-"""Browser fixtures: one Debian Chromium per test session, fresh isolated contexts per test."""
+"""Browser fixtures: one Debian Chromium for all browser tests, fresh isolated contexts per test."""
 
 import os
 from collections.abc import Callable, Iterator
@@ -20,7 +20,11 @@ PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
 LAPTOP = {"viewport": {"width": 1440, "height": 900}}
 
 
-@pytest.fixture(scope="session")
+# Package scope: one browser for every test in tests/e2e, the whole session long when only these run. Not
+# "session": Playwright's sync API keeps its event loop running on this thread while it is open, and every
+# asyncio test collected after tests/e2e would then fail with "Cannot run the event loop while another loop
+# is running".
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
     """The system's Chromium, driven by Playwright; skipped where either is missing."""
     if not CHROMIUM.exists():

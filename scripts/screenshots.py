@@ -1,0 +1,256 @@
+"""Screenshots for the README: a real server and Chromium run a demo session and photograph each screen.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/img] [--chromium /usr/bin/chromium]
+
+The server runs in this process on a throwaway SQLite database; ten people from the demo join (one of them in a
+phone-sized browser, the rest over plain HTTP forms), send the demo's obstacles and contributions, and the
+projector (1920x1080), the phone (390x844) and the facilitator's board (1440x900) are saved as PNG files.
+"""
+
+import argparse
+import re
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import uvicorn  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+from app.cli import UVICORN_OPTIONS  # noqa: E402
+from app.config import Settings  # noqa: E402
+from app.demo.content import CONTRIBUTIONS, DEMO_OPGAVE, DEMO_TITLE, OBSTACLES, PEOPLE  # noqa: E402
+from app.main import create_app  # noqa: E402
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+BOARD = {"viewport": {"width": 1440, "height": 900}}
+PASSWORD = "screenshots-only-password"
+# which obstacle each of the demo's contributions answers (indexes into OBSTACLES)
+PLEDGED_TO = [0, 6, 1, 7, 8, 2, 3, 9, 5, 4]
+# the obstacle the facilitator hides on the board, to show moderation
+HIDDEN = "Een vergadering te veel, eerlijk gezegd."
+
+
+@contextmanager
+def running_server(data_dir: Path, public_url: str | None) -> Iterator[str]:
+    """The app under uvicorn in a background thread, on a free port of 127.0.0.1."""
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=None,
+        broadcast_url=None,
+        public_url=public_url,
+        secret_key="screenshots-" + "x" * 40,
+        environment="development",
+    )
+    options = {k: v for k, v in UVICORN_OPTIONS.items() if k != "factory"}
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning", **options)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not (server.started and server.servers):
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise SystemExit("the server did not start")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    if not match:
+        raise RuntimeError("page without a CSRF token")
+    return match.group(1)
+
+
+class FormPhone:
+    """A participant without a browser: joins and answers through the plain forms, as a phone without script does."""
+
+    def __init__(self, base_url: str, code: str, name: str, organisation: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=30)
+        self.code = code
+        page = self.http.get(f"/j/{code}")
+        response = self.http.post(
+            f"/j/{code}/participant", data={"csrf": csrf_of(page.text), "name": name, "organisation": organisation}
+        )
+        if response.status_code != 303:
+            raise RuntimeError(f"joining failed: HTTP {response.status_code}")
+
+    def options(self) -> dict[str, str]:
+        """The obstacles this phone can link a contribution to, text to answer id."""
+        page = self.http.get(f"/j/{self.code}").text
+        return {text: value for value, text in re.findall(r'<option value="(\d+)">([^<]*)</option>', page)}
+
+    def answer(self, step: str, text: str, links_to: str = "") -> None:
+        page = self.http.get(f"/j/{self.code}")
+        response = self.http.post(
+            f"/j/{self.code}/answers",
+            data={
+                "csrf": csrf_of(page.text),
+                "client_id": str(uuid.uuid4()),
+                "step": step,
+                "text": text,
+                "links_to": links_to,
+            },
+        )
+        if response.status_code != 303:
+            raise RuntimeError(f"answer refused: HTTP {response.status_code}: {response.text[:200]}")
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def next_until(board: Page, title: str) -> None:
+    """Press "Volgende" on the board until the step with this title is current."""
+    target = board.locator(".step-button", has_text=title).get_attribute("data-index")
+    current = board.locator(".step-button.current")
+    while current.get_attribute("data-index") != target:
+        before = current.get_attribute("data-index")
+        board.get_by_role("button", name="Volgende").click()
+        expect(current).not_to_have_attribute("data-index", before or "")
+
+
+def shoot(page: Page, path: Path) -> None:
+    """One viewport-sized PNG, with arrival animations finished."""
+    page.screenshot(path=str(path), animations="disabled", caret="hide")
+    print(f"  {path}")
+
+
+def run(base_url: str, out: Path, chromium: str) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        expect.set_options(timeout=15_000)
+
+        def context(options: dict[str, Any]) -> Any:
+            ctx = browser.new_context(base_url=base_url, locale="nl-NL", **options)
+            ctx.set_default_timeout(15_000)
+            return ctx
+
+        # the facilitator: first-run setup, a workshop, the board
+        board = context(BOARD).new_page()
+        board.goto("/setup")
+        board.get_by_label("Naam").fill("Fenna de Vries")
+        board.get_by_label("E-mailadres").fill("fenna@buurtalliantie.nl")
+        board.get_by_label("Wachtwoord").fill(PASSWORD)
+        board.get_by_role("button", name="Account maken").click()
+        board.wait_for_url("**/f/workshops")
+        board.get_by_label("Titel").fill(DEMO_TITLE)
+        board.get_by_label("De opgave").fill(DEMO_OPGAVE)
+        board.get_by_label("Datum").fill(date.today().isoformat())
+        board.get_by_role("button", name="Workshop maken").click()
+        board.wait_for_url(re.compile(r"/f/workshops/\d+$"))
+        expect(board.locator("#status")).to_have_attribute("data-state", "online")
+        code = board.locator(".code-chip").inner_text().replace(" ", "")
+        projector_path = board.locator("#projector-link").get_attribute("href") or ""
+
+        projector = context(PROJECTOR).new_page()
+        projector.goto(projector_path)
+        expect(projector.locator("#status")).to_have_attribute("data-state", "online")
+
+        # one phone in a real phone-sized browser; it fills in the join form
+        phone = context(PHONE).new_page()
+        phone.goto(f"/j/{code}")
+        me_name, me_org = PEOPLE[0]
+        phone.get_by_label("Je naam").fill(me_name)
+        phone.get_by_label("Je organisatie").fill(me_org)
+        shoot(phone, out / "phone-join.png")
+        phone.get_by_role("button", name="Meedoen").click()
+        expect(phone.locator("#status")).to_have_attribute("data-state", "online")
+
+        # the rest of the room joins over plain forms
+        others = [FormPhone(base_url, code, name, organisation) for name, organisation in PEOPLE[1:10]]
+        expect(projector.locator("#room-count")).to_have_text("10")
+        expect(projector.locator("#organisations li.chip")).to_have_count(10)
+        shoot(projector, out / "projector-lobby.png")
+
+        # the obstacle round
+        board.locator("body").press("ArrowRight")
+        expect(projector.locator("#round-prompt")).not_to_be_empty()
+        expect(phone.locator("#step textarea")).to_be_visible()
+        phone.locator("#step textarea").fill(OBSTACLES[0])
+        phone.get_by_role("button", name="Versturen").click()
+        expect(phone.locator("#my-answers li.answer.received")).to_have_count(1)
+        for i, text in enumerate(OBSTACLES[1:], start=1):
+            others[(i - 1) % len(others)].answer("obstacles", text)
+        others[4].answer("obstacles", HIDDEN)
+        expect(projector.locator("#round-answers article.note")).to_have_count(len(OBSTACLES) + 1)
+        board.locator("#answers .board-answer", has_text=HIDDEN).get_by_role("button", name="Verbergen").click()
+        expect(projector.locator("#round-answers article.note")).to_have_count(len(OBSTACLES))
+        shoot(projector, out / "projector-obstacles.png")
+        phone.locator("#step textarea").fill("Niemand weet welke afspraken er al")
+        phone.locator("#step textarea").dispatch_event("input")
+        shoot(phone, out / "phone-answer.png")
+        phone.locator("#step textarea").fill("")
+
+        # the contribution round
+        next_until(board, "Bijdragen")
+        expect(projector.locator("#round-answers.linked")).to_be_visible()
+        expect(phone.locator("#step select option")).to_have_count(len(OBSTACLES) + 1)
+        options = others[0].options()
+        phone.locator("#step select").select_option(label=OBSTACLES[PLEDGED_TO[0]])
+        phone.locator("#step textarea").fill(CONTRIBUTIONS[0])
+        phone.get_by_role("button", name="Versturen").click()
+        expect(phone.locator("#my-answers li.answer.received")).to_have_count(2)
+        for i, text in enumerate(CONTRIBUTIONS[1:], start=1):
+            others[(i * 3) % len(others)].answer("contributions", text, options[OBSTACLES[PLEDGED_TO[i]]])
+        expect(projector.locator("ul.pledges li")).to_have_count(len(CONTRIBUTIONS))
+        expect(board.locator("#answer-count")).to_have_text(f"({len(OBSTACLES) + 1 + len(CONTRIBUTIONS)})")
+        shoot(projector, out / "projector-contributions.png")
+        phone.locator("#step select").select_option(label=OBSTACLES[3])
+        phone.locator("#step textarea").fill("Wij hangen de wijkkaart op in de")
+        phone.locator("#step textarea").dispatch_event("input")
+        shoot(phone, out / "phone-contribution.png")
+        shoot(board, out / "board.png")
+
+        for other in others:
+            other.close()
+        browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img", help="folder for the PNG files")
+    parser.add_argument("--chromium", default="/usr/bin/chromium", help="the Chromium executable to drive")
+    parser.add_argument(
+        "--public-url",
+        default="https://doorbraak.example.org",
+        help="address shown on the projector and in its QR code (default: %(default)s)",
+    )
+    args = parser.parse_args()
+    if not Path(args.chromium).exists():
+        raise SystemExit(f"no Chromium at {args.chromium}; pass --chromium")
+    args.out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with (
+        tempfile.TemporaryDirectory(prefix="doorbraak-shots-") as data_dir,
+        running_server(Path(data_dir), args.public_url or None) as base_url,
+    ):
+        print(f"server at {base_url}; writing screenshots to {args.out}")
+        run(base_url, args.out, args.chromium)
+    print(f"done in {time.monotonic() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
