@@ -9,7 +9,8 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, WebSocket
+import anyio
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.responses import PlainTextResponse
 
@@ -97,14 +98,22 @@ async def _serve(
         await asyncio.wait({connection.sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         runtime.hub.unregister(connection)
-        for task in (connection.sender, receiver):
-            if task is not None and not task.done():
-                task.cancel()
-        if connection.overflowed:
-            # too slow to keep up: the client reconnects and catches up by replay
-            await _close_quietly(websocket, 1013)
-        else:
-            await _close_quietly(websocket, 1000)
+        # the clean-up must finish even when the server is cancelling this connection
+        with anyio.CancelScope(shield=True):
+            await _wind_down(websocket, connection, receiver)
+
+
+async def _wind_down(websocket: WebSocket, connection: Connection, receiver: asyncio.Task[None] | None) -> None:
+    """Stop both sides, collect how they ended, and close the socket."""
+    tasks = [task for task in (connection.sender, receiver) if task is not None]
+    for task in tasks:
+        task.cancel()
+    # a dropped phone is normal; anything else is worth a log line instead of a lost task exception
+    for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+        if isinstance(outcome, Exception) and not isinstance(outcome, WebSocketDisconnect | RuntimeError):
+            log.warning("live connection of workshop %s ended with %r", connection.workshop_id, outcome)
+    # a connection too slow to keep up is told to come back (1013); it catches up by replay
+    await _close_quietly(websocket, 1013 if connection.overflowed else 1000)
 
 
 async def _close_quietly(websocket: WebSocket, code: int) -> None:
