@@ -1,4 +1,4 @@
-"""The `doorbraak` command: serve, demo, create-facilitator."""
+"""The `doorbraak` command: serve, demo, create-facilitator, export."""
 
 import argparse
 import asyncio
@@ -7,6 +7,7 @@ import logging
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -114,6 +115,53 @@ def create_facilitator(args: argparse.Namespace) -> None:
     print(f"created facilitator {facilitator.email} (id {facilitator.id})")
 
 
+def export(args: argparse.Namespace) -> None:
+    """Write a workshop's besluitenlijst, actions or answers to a file ("-" for standard output)."""
+    from sqlalchemy.orm import Session
+
+    from app.db import Database
+    from app.exports.data import DecisionList, load_decision_list
+    from app.exports.formats import COMMAND_LINE_FORMATS, CSV_CONTENTS, for_command_line
+    from app.models import Workshop
+    from app.workshops import service as workshops
+
+    try:
+        chosen = for_command_line(args.format, args.what)
+    except ValueError:
+        formats = ", ".join(["csv", *COMMAND_LINE_FORMATS])
+        raise SystemExit(
+            f"unknown format {args.format!r} (or --what {args.what!r}): choose one of {formats}; "
+            f"--what is one of {', '.join(CSV_CONTENTS)}"
+        ) from None
+
+    def load(db: Session) -> DecisionList | None:
+        # a join code first: codes are letters and digits, so "234567" may be a code as well as an id
+        workshop = workshops.workshop_by_code(db, args.workshop)
+        if workshop is None and args.workshop.isdigit():
+            workshop = db.get(Workshop, int(args.workshop))
+        return None if workshop is None else load_decision_list(db, workshop_id=workshop.id or 0)
+
+    db = Database(Settings().resolved_database_url())
+    db.migrate()
+    try:
+        decisions = db.read_sync(load)
+    finally:
+        db.write_engine.dispose()
+        db.read_engine.dispose()
+    if decisions is None:
+        raise SystemExit(f"no workshop with id or join code {args.workshop!r}")
+    body = chosen.render(decisions)
+    if args.output == "-":
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
+        return
+    output = Path(args.output or chosen.filename(decisions.workshop))
+    if output.is_dir():
+        output = output / chosen.filename(decisions.workshop)
+    output.write_bytes(body)
+    print(f"wrote {output} ({len(body)} bytes)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="doorbraak", description="Live doorbraak sessions.")
@@ -140,6 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--password", help="default: read from standard input or asked for")
     p.set_defaults(func=create_facilitator)
+
+    p = commands.add_parser("export", help="write a workshop's besluitenlijst, actions or answers to a file")
+    p.add_argument("workshop", metavar="WORKSHOP", help="the workshop's id or join code")
+    p.add_argument("--format", required=True, help="csv, xlsx, ics, md or pdf")
+    p.add_argument("--what", default="actions", help="for csv: actions (default) or answers")
+    p.add_argument("--output", help='file or folder to write, "-" for standard output; default: the download name')
+    p.set_defaults(func=export)
     return parser
 
 

@@ -1,0 +1,323 @@
+"""The besluitenlijst as plain data: everything every export format draws from, read in one go."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.i18n import pick
+from app.models import (
+    LOCAL_TIMEZONE,
+    Action,
+    ActionPartner,
+    Answer,
+    Cluster,
+    Participant,
+    Volunteer,
+    Vote,
+    Workshop,
+    utcnow,
+)
+from app.workshops.service import ANONYMOUS_ORGANISATION
+
+
+@dataclass(frozen=True)
+class WorkshopInfo:
+    """The session the list is about."""
+
+    id: int
+    public_id: str
+    title: str
+    opgave: str
+    held_on: date
+    starts_at: time | None
+    join_code: str
+    followup_at: datetime | None
+    followup_place: str
+    closed: bool
+
+
+@dataclass(frozen=True)
+class ClusterRow:
+    """A group of obstacles and the dots the room gave it."""
+
+    id: int
+    name: str
+    tension: str | None
+    theme: str | None
+    focus: bool
+    votes: int
+
+
+@dataclass(frozen=True)
+class ObstacleRow:
+    """An obstacle with its cluster's tags and votes (0 while unclustered)."""
+
+    id: int
+    text: str
+    author: str
+    organisation: str
+    cluster: str | None
+    tension: str | None
+    theme: str | None
+    votes: int
+    focus: bool
+
+
+@dataclass(frozen=True)
+class ContributionRow:
+    """What a participant will contribute, and to which obstacle."""
+
+    id: int
+    text: str
+    author: str
+    organisation: str
+    obstacle: str
+
+
+@dataclass(frozen=True)
+class OrganisationContributions:
+    """One organisation's contributions."""
+
+    organisation: str
+    contributions: tuple[ContributionRow, ...]
+
+
+@dataclass(frozen=True)
+class VolunteerRow:
+    """Someone who raised a hand to join an action."""
+
+    name: str
+    organisation: str
+
+    @property
+    def label(self) -> str:
+        """Name and organisation as one text; an anonymous participant is only "Anoniem"."""
+        return f"{self.name} ({self.organisation})" if self.name else self.organisation
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """An agreed action with the people and organisations behind it."""
+
+    id: int
+    title: str
+    description: str
+    owner: str
+    partners: tuple[str, ...]
+    contact: str
+    due_on: date | None
+    status: str
+    obstacle: str
+    volunteers: tuple[VolunteerRow, ...]
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """Any answer in the session, as the room sent it."""
+
+    id: int
+    step_id: str
+    step_title: str
+    text: str
+    author: str
+    organisation: str
+    obstacle: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DecisionList:
+    """The besluitenlijst: opgave, obstacles by votes, contributions, actions and the follow-up."""
+
+    workshop: WorkshopInfo
+    clusters: tuple[ClusterRow, ...]
+    obstacles: tuple[ObstacleRow, ...]
+    contributions: tuple[OrganisationContributions, ...]
+    actions: tuple[ActionRow, ...]
+    answers: tuple[AnswerRow, ...]
+    generated_at: datetime
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored moment as aware UTC (SQLite hands them back without a timezone)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def local_time(moment: datetime) -> datetime:
+    """A stored moment on the room's wall clock."""
+    return as_utc(moment).astimezone(LOCAL_TIMEZONE)
+
+
+def _step_kinds(workshop: Workshop) -> tuple[set[str], set[str], dict[str, str]]:
+    """The ids of the obstacle steps and the contribution steps, and every step's title."""
+    obstacle_steps, contribution_steps = set(), set()
+    for step in workshop.steps:
+        if step.get("type") == "open_text":
+            (contribution_steps if step.get("links_to") else obstacle_steps).add(step["id"])
+    titles = {step["id"]: pick(step.get("title")) or step["id"] for step in workshop.steps}
+    return obstacle_steps, contribution_steps, titles
+
+
+def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
+    """Everything the exports show of a workshop, without hidden answers or deleted actions."""
+    workshop = db.get(Workshop, workshop_id)
+    if workshop is None:
+        raise LookupError(f"no workshop {workshop_id}")
+    obstacle_steps, contribution_steps, step_titles = _step_kinds(workshop)
+
+    rows = db.execute(
+        select(Answer, Participant)
+        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
+        .where(Answer.workshop_id == workshop_id, Answer.hidden == False)  # type: ignore[arg-type]  # noqa: E712
+        .order_by(Answer.id)  # type: ignore[arg-type]
+    ).all()
+    texts = {answer.id: answer.text for answer, _ in rows}
+    links = {answer.id: answer.links_to for answer, _ in rows}
+
+    votes: Counter[int] = Counter(
+        dict(
+            db.execute(
+                select(Vote.cluster_id, func.count())
+                .where(Vote.workshop_id == workshop_id)  # type: ignore[arg-type]
+                .group_by(Vote.cluster_id)
+            ).all()
+        )
+    )
+    cluster_models = db.execute(select(Cluster).where(Cluster.workshop_id == workshop_id)).scalars().all()  # type: ignore[arg-type]
+    clusters = {
+        c.id: ClusterRow(
+            id=c.id or 0, name=c.name, tension=c.tension, theme=c.theme, focus=c.focus, votes=votes[c.id or 0]
+        )
+        for c in cluster_models
+    }
+
+    obstacles, answers = [], []
+    by_organisation: defaultdict[str, list[ContributionRow]] = defaultdict(list)
+    for answer, participant in rows:
+        linked = texts.get(answer.links_to, "") if answer.links_to is not None else ""
+        answers.append(
+            AnswerRow(
+                id=answer.id or 0,
+                step_id=answer.step_id,
+                step_title=step_titles.get(answer.step_id, answer.step_id),
+                text=answer.text,
+                author=participant.name,
+                organisation=participant.organisation,
+                obstacle=linked,
+                created_at=as_utc(answer.created_at),
+            )
+        )
+        if answer.step_id in obstacle_steps:
+            cluster = clusters.get(answer.cluster_id) if answer.cluster_id is not None else None
+            obstacles.append(
+                ObstacleRow(
+                    id=answer.id or 0,
+                    text=answer.text,
+                    author=participant.name,
+                    organisation=participant.organisation,
+                    cluster=cluster.name if cluster else None,
+                    tension=cluster.tension if cluster else None,
+                    theme=cluster.theme if cluster else None,
+                    votes=cluster.votes if cluster else 0,
+                    focus=cluster.focus if cluster else False,
+                )
+            )
+        elif answer.step_id in contribution_steps:
+            by_organisation[participant.organisation].append(
+                ContributionRow(
+                    id=answer.id or 0,
+                    text=answer.text,
+                    author=participant.name,
+                    organisation=participant.organisation,
+                    obstacle=linked,
+                )
+            )
+    # most votes first; ties keep the order they were sent in
+    obstacles.sort(key=lambda o: -o.votes)
+
+    actions = _actions(db, workshop_id=workshop_id, texts=texts, links=links)
+    followup_at = as_utc(workshop.followup_at) if workshop.followup_at else None
+    return DecisionList(
+        workshop=WorkshopInfo(
+            id=workshop.id or 0,
+            public_id=workshop.public_id,
+            title=workshop.title,
+            opgave=workshop.opgave,
+            held_on=workshop.held_on,
+            starts_at=workshop.starts_at,
+            join_code=workshop.join_code,
+            followup_at=followup_at,
+            followup_place=workshop.followup_place,
+            closed=workshop.closed_at is not None,
+        ),
+        clusters=tuple(sorted(clusters.values(), key=lambda c: (-c.votes, c.name.casefold(), c.id))),
+        obstacles=tuple(obstacles),
+        contributions=tuple(
+            OrganisationContributions(organisation=org, contributions=tuple(items))
+            for org, items in sorted(by_organisation.items(), key=_organisation_order)
+        ),
+        actions=actions,
+        answers=tuple(answers),
+        generated_at=utcnow(),
+    )
+
+
+def _organisation_order(item: tuple[str, list[ContributionRow]]) -> tuple[bool, str]:
+    # anonymous contributions last, the organisations alphabetically before them
+    return item[0] == ANONYMOUS_ORGANISATION, item[0].casefold()
+
+
+def _actions(
+    db: Session, *, workshop_id: int, texts: dict[int | None, str], links: dict[int | None, int | None]
+) -> tuple[ActionRow, ...]:
+    actions = (
+        db.execute(
+            select(Action)
+            .where(Action.workshop_id == workshop_id, Action.deleted_at == None)  # type: ignore[arg-type]  # noqa: E711
+            .order_by(Action.id)  # type: ignore[arg-type]
+        )
+        .scalars()
+        .all()
+    )
+    ids = [a.id for a in actions]
+    partners: defaultdict[int, list[str]] = defaultdict(list)
+    for action_id, organisation in db.execute(
+        select(ActionPartner.action_id, ActionPartner.organisation)
+        .where(ActionPartner.action_id.in_(ids))  # type: ignore[attr-defined]
+        .order_by(ActionPartner.id)  # type: ignore[arg-type]
+    ).all():
+        partners[action_id].append(organisation)
+    volunteers: defaultdict[int, list[VolunteerRow]] = defaultdict(list)
+    for action_id, name, organisation in db.execute(
+        select(Volunteer.action_id, Participant.name, Participant.organisation)
+        .join(Participant, Participant.id == Volunteer.participant_id)  # type: ignore[arg-type]
+        .where(Volunteer.action_id.in_(ids))  # type: ignore[attr-defined]
+        .order_by(Volunteer.id)  # type: ignore[arg-type]
+    ).all():
+        volunteers[action_id].append(VolunteerRow(name=name, organisation=organisation))
+    return tuple(
+        ActionRow(
+            id=a.id or 0,
+            title=a.title,
+            description=a.description,
+            owner=a.owner_organisation,
+            partners=tuple(partners[a.id or 0]),
+            contact=a.contact_person,
+            due_on=a.due_on,
+            status=a.status,
+            obstacle=_obstacle_of(a, texts=texts, links=links),
+            volunteers=tuple(volunteers[a.id or 0]),
+        )
+        for a in actions
+    )
+
+
+def _obstacle_of(action: Action, *, texts: dict[int | None, str], links: dict[int | None, int | None]) -> str:
+    """The obstacle an action tackles: its own link, else its contribution's; hidden answers are not in texts."""
+    obstacle_id = action.obstacle_id
+    if obstacle_id is None and action.contribution_id is not None:
+        obstacle_id = links.get(action.contribution_id)
+    return texts.get(obstacle_id, "") if obstacle_id is not None else ""

@@ -1,0 +1,270 @@
+"""The besluitenlijst as an A4 PDF, set in the bundled DejaVu Sans."""
+
+import re
+from functools import cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from fpdf import FPDF, FontFace
+from fpdf.enums import TableBordersLayout, TableCellFillMode, XPos, YPos
+
+from app.exports import wording
+from app.exports.data import ActionRow, DecisionList
+from app.i18n import N_, current_locale, gettext
+
+FONTS = Path(__file__).parent / "fonts"
+FAMILY = "DejaVu"
+# a character the font has no glyph for (most emoji) is drawn as this, not left out and not a crash
+PLACEHOLDER = "\u25a1"
+# joiners and emoji presentation selectors only make sense next to a glyph we cannot draw anyway
+_INVISIBLE = re.compile("[\u200d\ufe0e\ufe0f]")
+# the colours of static/css/app.css
+INK = (20, 33, 46)
+MUTED = (91, 104, 119)
+BRAND = (20, 56, 92)
+ACCENT = (244, 185, 66)
+LINE = (220, 216, 207)
+SHADE = (245, 243, 238)
+
+
+@cache
+def _drawable() -> frozenset[int]:
+    """The code points both the regular and the bold font have a glyph for."""
+    regular = TTFont(FONTS / "DejaVuSans.ttf").getBestCmap()
+    bold = TTFont(FONTS / "DejaVuSans-Bold.ttf").getBestCmap()
+    return frozenset(regular) & frozenset(bold)
+
+
+def drawable(text: str) -> str:
+    """Text the font can draw: every character without a glyph becomes the placeholder."""
+    glyphs = _drawable()
+    text = _INVISIBLE.sub("", text).replace("\t", " ")
+    return "".join(ch if ord(ch) in glyphs or ch == "\n" else PLACEHOLDER for ch in text)
+
+
+class _Document(FPDF):
+    def __init__(self, title: str) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.running_title = title
+        self.footer_text = ""
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.set_font(FAMILY, "", 8)
+        self.set_text_color(*MUTED)
+        self.cell(0, 5, self.running_title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(3)
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font(FAMILY, "", 8)
+        self.set_text_color(*MUTED)
+        self.cell(0, 5, self.footer_text, align="L")
+        self.set_x(self.l_margin)
+        page = gettext(N_("Pagina {page} van {pages}")).format(page=self.page_no(), pages="{nb}")
+        self.cell(0, 5, page, align="R")
+
+
+class _Writer:
+    """Lays out the besluitenlijst on A4 pages."""
+
+    def __init__(self, decisions: DecisionList) -> None:
+        self.decisions = decisions
+        workshop = decisions.workshop
+        title = drawable(workshop.title)
+        pdf = _Document(f"{gettext(N_('Besluitenlijst'))} · {title}")
+        pdf.add_font(FAMILY, "", FONTS / "DejaVuSans.ttf")
+        pdf.add_font(FAMILY, "B", FONTS / "DejaVuSans-Bold.ttf")
+        pdf.set_margins(18, 16, 18)
+        pdf.set_auto_page_break(auto=True, margin=20)
+        pdf.set_title(f"{gettext(N_('Besluitenlijst'))}: {title}")
+        pdf.set_author("Doorbraak")
+        pdf.set_creator("Doorbraak")
+        pdf.set_lang(current_locale.get())
+        pdf.set_creation_date(decisions.generated_at)
+        pdf.footer_text = gettext(N_("Gemaakt op {day}")).format(day=wording.moment(decisions.generated_at))
+        self.pdf = pdf
+
+    def write(self) -> bytes:
+        pdf = self.pdf
+        pdf.add_page()
+        self.title_block()
+        self.opgave()
+        self.obstacles()
+        self.contributions()
+        self.actions()
+        self.followup()
+        return bytes(pdf.output())
+
+    def heading(self, text: str, *, keep: float = 30) -> None:
+        pdf = self.pdf
+        # keep a heading with the first lines under it
+        if pdf.get_y() > pdf.h - pdf.b_margin - keep:
+            pdf.add_page()
+        pdf.ln(5)
+        pdf.set_font(FAMILY, "B", 13)
+        pdf.set_text_color(*BRAND)
+        pdf.cell(0, 8, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_draw_color(*LINE)
+        pdf.set_line_width(0.3)
+        pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+        pdf.ln(2.5)
+        self.body()
+
+    def body(self, size: float = 10, style: str = "") -> None:
+        self.pdf.set_font(FAMILY, style, size)
+        self.pdf.set_text_color(*INK)
+
+    def paragraph(self, text: str, *, size: float = 10, style: str = "", color: tuple[int, int, int] = INK) -> None:
+        pdf = self.pdf
+        pdf.set_font(FAMILY, style, size)
+        pdf.set_text_color(*color)
+        pdf.multi_cell(0, size * 0.5, drawable(text.strip()), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def muted(self, text: str) -> None:
+        self.paragraph(text, size=9.5, color=MUTED)
+
+    def title_block(self) -> None:
+        workshop = self.decisions.workshop
+        self.paragraph(gettext(N_("Besluitenlijst")).upper(), size=9, style="B", color=BRAND)
+        self.pdf.ln(1)
+        self.paragraph(workshop.title, size=20, style="B")
+        self.pdf.ln(1)
+        held = gettext(N_("Gehouden op {day}")).format(day=wording.day(workshop.held_on))
+        self.muted(held)
+
+    def opgave(self) -> None:
+        pdf = self.pdf
+        self.heading(gettext(N_("Opgave")))
+        top = pdf.get_y()
+        pdf.set_x(pdf.l_margin + 4)
+        pdf.set_font(FAMILY, "", 11)
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(0, 5.5, drawable(self.decisions.workshop.opgave), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if pdf.page_no() == 1 or pdf.get_y() > top:
+            pdf.set_fill_color(*ACCENT)
+            pdf.rect(pdf.l_margin, top, 1.4, pdf.get_y() - top, style="F")
+        pdf.set_fill_color(255, 255, 255)
+
+    def obstacles(self) -> None:
+        self.heading(gettext(N_("Obstakels op volgorde van stemmen")))
+        if not self.decisions.obstacles:
+            self.muted(gettext(N_("Geen obstakels.")))
+            return
+        pdf = self.pdf
+        pdf.set_font(FAMILY, "", 9)
+        headings = FontFace(emphasis="BOLD", color=BRAND, fill_color=SHADE)
+        focus = gettext(N_("focus"))
+        with pdf.table(
+            col_widths=(17, 46, 22, 22, 22),
+            text_align=("CENTER", "LEFT", "LEFT", "LEFT", "LEFT"),
+            borders_layout=TableBordersLayout.HORIZONTAL_LINES,
+            cell_fill_mode=TableCellFillMode.NONE,
+            headings_style=headings,
+            line_height=4.6,
+            padding=(1.4, 1.5),
+            v_align="TOP",
+        ) as table:
+            headers = (N_("Stemmen"), N_("Obstakel"), N_("Cluster"), N_("Spanning · thema"), N_("Organisatie"))
+            table.row([gettext(h) for h in headers])
+            pdf.set_draw_color(*LINE)
+            for o in self.decisions.obstacles:
+                row = table.row()
+                row.cell(str(o.votes), style=FontFace(emphasis="BOLD") if o.votes else None)
+                row.cell(drawable(o.text + (f"  ({focus})" if o.focus else "")))
+                row.cell(drawable(o.cluster or "–"))
+                tags = " · ".join(t for t in (o.tension, o.theme) if t)
+                row.cell(drawable(tags or "–"))
+                row.cell(drawable(o.organisation))
+
+    def contributions(self) -> None:
+        self.heading(gettext(N_("Bijdragen per organisatie")))
+        if not self.decisions.contributions:
+            self.muted(gettext(N_("Geen bijdragen.")))
+            return
+        pdf = self.pdf
+        for group in self.decisions.contributions:
+            if pdf.get_y() > pdf.h - pdf.b_margin - 18:
+                pdf.add_page()
+            pdf.ln(1.5)
+            self.paragraph(group.organisation, size=10.5, style="B", color=BRAND)
+            for c in group.contributions:
+                self.bullet(c.text, detail=self._contribution_detail(c.author, c.obstacle))
+
+    def _contribution_detail(self, author: str, obstacle: str) -> str:
+        parts = [author] if author else []
+        if obstacle:
+            parts.append(gettext(N_("bij obstakel: {text}")).format(text=obstacle))
+        return " · ".join(parts)
+
+    def bullet(self, text: str, *, detail: str = "") -> None:
+        pdf = self.pdf
+        pdf.ln(0.6)
+        pdf.set_font(FAMILY, "", 10)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(5, 5, "•")
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(0, 5, drawable(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if detail:
+            pdf.set_x(pdf.l_margin + 5)
+            pdf.set_font(FAMILY, "", 8.5)
+            pdf.set_text_color(*MUTED)
+            pdf.multi_cell(0, 4.2, drawable(detail), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def actions(self) -> None:
+        self.heading(gettext(N_("Acties")), keep=55)
+        if not self.decisions.actions:
+            self.muted(gettext(N_("Nog geen acties afgesproken.")))
+            return
+        for number, action in enumerate(self.decisions.actions, start=1):
+            self.action(number, action)
+
+    def action(self, number: int, action: ActionRow) -> None:
+        pdf = self.pdf
+        if pdf.get_y() > pdf.h - pdf.b_margin - 40:
+            pdf.add_page()
+        pdf.ln(2)
+        self.paragraph(f"{number}. {action.title}", size=11.5, style="B")
+        if action.description:
+            pdf.ln(0.5)
+            self.paragraph(action.description, size=10)
+        pdf.ln(1)
+        fields = [
+            (N_("Eigenaar"), action.owner),
+            (N_("Samen met"), ", ".join(action.partners)),
+            (N_("Contactpersoon"), action.contact),
+            (N_("Deadline"), wording.day(action.due_on) or gettext(N_("geen"))),
+            (N_("Status"), wording.status(action)),
+            (N_("Obstakel"), action.obstacle),
+            (N_("Vrijwilligers"), wording.volunteers(action) or gettext(N_("nog niemand"))),
+        ]
+        pdf.set_font(FAMILY, "", 9.5)
+        with pdf.table(
+            col_widths=(1, 4),
+            text_align="LEFT",
+            borders_layout=TableBordersLayout.NONE,
+            cell_fill_mode=TableCellFillMode.NONE,
+            first_row_as_headings=False,
+            line_height=4.8,
+            padding=(0.6, 1, 0.6, 0),
+            v_align="TOP",
+        ) as table:
+            for label, value in fields:
+                if not value:
+                    continue
+                row = table.row()
+                row.cell(gettext(label), style=FontFace(emphasis="BOLD", color=MUTED))
+                row.cell(drawable(value))
+        pdf.set_draw_color(*LINE)
+        pdf.ln(1.5)
+        pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+
+    def followup(self) -> None:
+        self.heading(gettext(N_("Vervolgafspraak")))
+        self.paragraph(wording.followup(self.decisions.workshop), size=11, style="B")
+
+
+def decision_list_pdf(decisions: DecisionList) -> bytes:
+    """The besluitenlijst on A4: opgave, obstacles by votes, contributions, actions and the follow-up."""
+    return _Writer(decisions).write()

@@ -1,0 +1,96 @@
+"""The besluitenlijst page, file downloads and the JSON API; all for the workshop's own facilitator."""
+
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from app.auth import FacilitatorId
+from app.errors import DomainError
+from app.exports import wording
+from app.exports.data import DecisionList, load_decision_list
+from app.exports.formats import EXPORTS
+from app.exports.schemas import ActionPublic, AnswerPublic, DecisionListPublic, ErrorPublic
+from app.i18n import N_
+from app.runtime import Runtime, RuntimeDep
+from app.web import render
+from app.workshops import service as workshops
+
+router = APIRouter()
+API_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorPublic, "description": "Not signed in."},
+    404: {"model": ErrorPublic, "description": "No such workshop, or not yours."},
+}
+
+
+async def _decision_list(runtime: Runtime, *, facilitator_id: int, workshop_id: int) -> DecisionList:
+    def load(db: Session) -> DecisionList:
+        workshops.owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id)
+        return load_decision_list(db, workshop_id=workshop_id)
+
+    return await runtime.db.read(load)
+
+
+@router.get("/f/workshops/{workshop_id}/besluitenlijst")
+async def decision_list_page(
+    request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int
+) -> Response:
+    """The besluitenlijst as a page that prints on A4, with a download button for every file."""
+    decisions = await _decision_list(runtime, facilitator_id=facilitator_id, workshop_id=workshop_id)
+    return render(
+        request,
+        "facilitator/decisions.html",
+        {
+            "decisions": decisions,
+            "workshop": decisions.workshop,
+            "exports": [(f, f.filename(decisions.workshop)) for f in EXPORTS.values()],
+            "wording": wording,
+        },
+    )
+
+
+@router.get(
+    "/f/workshops/{workshop_id}/export/{name}",
+    summary="Download the besluitenlijst as a file",
+    responses={200: {"content": {f.media_type.split(";")[0]: {} for f in EXPORTS.values()}}},
+)
+async def download(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, name: str) -> Response:
+    """One of actions.csv, answers.csv, besluitenlijst.xlsx, agenda.ics, besluitenlijst.md, besluitenlijst.pdf."""
+    decisions = await _decision_list(runtime, facilitator_id=facilitator_id, workshop_id=workshop_id)
+    export = EXPORTS.get(name)
+    if export is None:
+        raise DomainError("export_not_found", N_("Dit bestand bestaat niet."), status=404)
+    # writing a PDF or workbook takes CPU time: keep it off the event loop
+    body = await anyio.to_thread.run_sync(export.render, decisions)
+    return Response(
+        body,
+        media_type=export.media_type,
+        headers={
+            "content-disposition": f'attachment; filename="{export.filename(decisions.workshop)}"',
+            # names and answers of participants: no copies in shared caches
+            "cache-control": "private, no-store",
+        },
+    )
+
+
+@router.get("/api/workshops/{workshop_id}/actions", tags=["export"], responses=API_ERRORS)
+async def api_actions(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int) -> list[ActionPublic]:
+    """The agreed actions (deleted ones left out), with partners and volunteers."""
+    decisions = await _decision_list(runtime, facilitator_id=facilitator_id, workshop_id=workshop_id)
+    return [ActionPublic.model_validate(action) for action in decisions.actions]
+
+
+@router.get("/api/workshops/{workshop_id}/answers", tags=["export"], responses=API_ERRORS)
+async def api_answers(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int) -> list[AnswerPublic]:
+    """Every answer of the session except hidden ones, oldest first."""
+    decisions = await _decision_list(runtime, facilitator_id=facilitator_id, workshop_id=workshop_id)
+    return [AnswerPublic.model_validate(answer) for answer in decisions.answers]
+
+
+@router.get("/api/workshops/{workshop_id}/decisions", tags=["export"], responses=API_ERRORS)
+async def api_decisions(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int) -> DecisionListPublic:
+    """The besluitenlijst: opgave, obstacles by votes, contributions by organisation, actions and the follow-up."""
+    decisions = await _decision_list(runtime, facilitator_id=facilitator_id, workshop_id=workshop_id)
+    return DecisionListPublic.model_validate(decisions)

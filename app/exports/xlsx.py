@@ -1,0 +1,78 @@
+"""The besluitenlijst as an Excel workbook: actions, volunteers, obstacles and contributions."""
+
+import io
+from datetime import date, datetime
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from app.exports import tables
+from app.exports.data import DecisionList
+from app.exports.tables import Cell, Table
+
+DATE_FORMAT = "dd-mm-yyyy"
+DATETIME_FORMAT = "dd-mm-yyyy hh:mm"
+MIN_WIDTH, MAX_WIDTH, WRAP_WIDTH = 8, 60, 45
+
+
+def _value(value: Cell) -> Cell:
+    if isinstance(value, str):
+        # openpyxl refuses control characters; a string cell starting with "=" would become a formula
+        return tables.neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
+def _width(value: Cell) -> int:
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    text = "" if value is None else str(value)
+    return max((len(line) for line in text.split("\n")), default=0)
+
+
+def _write_sheet(sheet: Worksheet, table: Table) -> None:
+    sheet.title = table.name[:31]
+    sheet.append([_value(h) for h in table.headers])
+    for row in table.rows:
+        sheet.append([_value(cell) for cell in row])
+    bold = Font(bold=True)
+    wrapped = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    for index, header in enumerate(table.headers, start=1):
+        sheet.cell(row=1, column=index).font = bold
+        cells = [row[index - 1] for row in table.rows]
+        wide = max([_width(header) + 2, *(_width(c) + 2 for c in cells)])
+        limit = WRAP_WIDTH if index - 1 in table.wrap else MAX_WIDTH
+        sheet.column_dimensions[get_column_letter(index)].width = max(MIN_WIDTH, min(wide, limit))
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = wrapped if cell.column - 1 in table.wrap else top
+            if isinstance(cell.value, str):
+                # stays text, even for an answer like "#N/A" that openpyxl would read as an error value
+                cell.data_type = "s"
+            if isinstance(cell.value, datetime):
+                cell.number_format = DATETIME_FORMAT
+            elif isinstance(cell.value, date):
+                cell.number_format = DATE_FORMAT
+    sheet.freeze_panes = "A2"
+    if table.rows:
+        sheet.auto_filter.ref = sheet.dimensions
+
+
+def decision_list_xlsx(decisions: DecisionList) -> bytes:
+    """The workbook: one sheet each for actions, volunteers, obstacles and contributions."""
+    workbook = Workbook()
+    sheets = (tables.actions, tables.volunteers, tables.obstacles, tables.contributions)
+    for index, build in enumerate(sheets):
+        sheet = workbook.active if index == 0 else workbook.create_sheet()
+        assert isinstance(sheet, Worksheet)
+        _write_sheet(sheet, build(decisions))
+    workbook.properties.title = ILLEGAL_CHARACTERS_RE.sub("", decisions.workshop.title)
+    workbook.properties.creator = "Doorbraak"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
