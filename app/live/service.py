@@ -29,8 +29,15 @@ def staff_snapshot(db: Session, *, workshop: Workshop, role: str, seq: int) -> d
 def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant, seq: int) -> dict[str, Any]:
     """What a phone needs: the step, its own answers and dots, what it can link to, vote on and join."""
     options = [{"id": a.id, "text": a.text} for a in answers.linkable(db, workshop=workshop)]
-    voting = workshops.current_step(workshop)["type"] == "dot_vote"
-    votable = clusters.clusters_view(db, workshop_id=workshop.id or 0) if voting else []
+    votable = []
+    if workshops.current_step(workshop)["type"] == "dot_vote":
+        texts = {
+            a["id"]: a["text"] for a in answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=False)
+        }
+        votable = [
+            {"id": c["id"], "name": c["name"], "items": [texts[i] for i in c["answers"] if i in texts]}
+            for c in sorted(clusters.clusters_view(db, workshop_id=workshop.id or 0), key=lambda c: c["id"])
+        ]
     return {
         "type": "snapshot",
         "seq": seq,
@@ -41,8 +48,8 @@ def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant,
             db, workshop_id=workshop.id or 0, include_hidden=True, participant_id=participant.id
         ),
         "options": options,
-        # phones see names and piles to vote on, not the running tally: no bandwagon
-        "clusters": [{"id": c["id"], "name": c["name"], "answers": c["answers"]} for c in votable],
+        # phones see the piles to vote on, not the running tally: no bandwagon
+        "clusters": votable,
         "my_votes": clusters.my_votes(db, workshop_id=workshop.id or 0, participant_id=participant.id or 0),
         "actions": actions.list_actions(db, workshop_id=workshop.id or 0),
         "participant": participant.id,

@@ -9,6 +9,7 @@ import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
+from app.actions import service as actions
 from app.answers import service as answers
 from app.auth import CsrfChecked, FacilitatorId, cookie_secure
 from app.catalog.service import formats
@@ -16,7 +17,7 @@ from app.errors import DomainError
 from app.i18n import N_, gettext
 from app.live.router import PARTICIPANT_COOKIE
 from app.live.service import phone_snapshot
-from app.models import Facilitator, Workshop
+from app.models import TENSIONS, THEMES, Facilitator, Workshop
 from app.runtime import Runtime, RuntimeDep, client_address
 from app.security import clean_text
 from app.web import render, see_other, wants_json
@@ -273,6 +274,9 @@ async def board(request: Request, runtime: RuntimeDep, facilitator_id: Facilitat
             "join_url": join_url(request, runtime, workshop),
             "code": spaced_code(workshop.join_code),
             "projector_url": f"/p/{workshop.projector_token}",
+            "default_followup": actions.default_followup(workshop).isoformat(timespec="minutes"),
+            "tensions": TENSIONS,
+            "themes": THEMES,
         },
     )
 

@@ -4,7 +4,11 @@ import { Live, el, format, newId, pick, readConfig, showStatus } from "./live.js
 const config = readConfig("phone-config");
 const t = config.messages;
 const outboxKey = `doorbraak:outbox:${config.code}`;
-const state = { workshop: null, answers: [], options: [], outbox: loadOutbox() };
+const votesKey = `doorbraak:votes:${config.code}`;
+const state = {
+  workshop: null, answers: [], options: [], outbox: loadOutbox(), clusters: [], myVotes: {}, actions: [],
+  participant: null, link: null, wanted: loadWanted(),
+};
 const stepNode = document.getElementById("step");
 const mineNode = document.getElementById("my-answers");
 const statusNode = document.getElementById("status");
@@ -16,6 +20,19 @@ function loadOutbox() {
   } catch {
     return [];
   }
+}
+
+function loadWanted() {
+  try {
+    return JSON.parse(localStorage.getItem(votesKey) || "null");
+  } catch {
+    return null;
+  }
+}
+
+function saveWanted() {
+  if (state.wanted) localStorage.setItem(votesKey, JSON.stringify(state.wanted));
+  else localStorage.removeItem(votesKey);
 }
 
 function saveOutbox() {
@@ -43,6 +60,23 @@ function renderStep() {
   let fragment;
   if (state.workshop.closed || step.type === "close") {
     fragment = document.getElementById("tpl-close").content.cloneNode(true);
+    fragment.querySelector('[data-slot="followup"]').replaceWith(followupNode());
+    const mine = fragment.querySelector('[data-slot="mine"]');
+    if (state.link) mine.href = state.link;
+    else mine.remove();
+  } else if (step.type === "dot_vote") {
+    fragment = document.getElementById("tpl-vote").content.cloneNode(true);
+    fill(fragment, "title", pick(step.title, config.lang));
+    fill(fragment, "prompt", pick(step.prompt, config.lang));
+    fill(fragment, "help", pick(step.help, config.lang));
+  } else if (step.type === "actions") {
+    fragment = document.getElementById("tpl-actions").content.cloneNode(true);
+    fill(fragment, "title", pick(step.title, config.lang));
+    fill(fragment, "help", pick(step.help, config.lang));
+  } else if (step.type === "cluster") {
+    fragment = document.getElementById("tpl-wait").content.cloneNode(true);
+    fill(fragment, "title", pick(step.title, config.lang));
+    fill(fragment, "help", pick(step.help, config.lang));
   } else if (step.type === "open_text") {
     fragment = document.getElementById("tpl-open-text").content.cloneNode(true);
     buildAnswerForm(fragment, step, draft);
@@ -53,6 +87,105 @@ function renderStep() {
   }
   stepNode.replaceChildren(fragment);
   stepNode.dataset.step = step.id;
+  renderVotes();
+  renderActions();
+}
+
+// ---- dot voting: the phone sends its whole allocation, so a resend after a lost connection changes nothing
+
+function allocation() {
+  return state.wanted || state.myVotes;
+}
+
+function renderVotes() {
+  const list = stepNode.querySelector('.vote-list[data-slot="list"]');
+  if (!list) return;
+  const mine = allocation();
+  const max = state.workshop.dots;
+  const used = Object.values(mine).reduce((a, b) => a + b, 0);
+  stepNode.querySelector('[data-slot="left"]').textContent = format(t.dots_left, { n: max - used, max });
+  list.replaceChildren(...state.clusters.map((cluster) => {
+    const n = mine[cluster.id] || 0;
+    const minus = el("button", { type: "button", class: "dot-button", "aria-label": `${t.remove_dot}: ${cluster.name}`, text: "−" });
+    const plus = el("button", { type: "button", class: "dot-button", "aria-label": `${t.add_dot}: ${cluster.name}`, text: "+" });
+    minus.disabled = n === 0;
+    plus.disabled = used >= max;
+    minus.addEventListener("click", () => changeDots(cluster.id, -1));
+    plus.addEventListener("click", () => changeDots(cluster.id, 1));
+    const items = cluster.items.length > 1 ? el("ul", { class: "muted small" }, ...cluster.items.map((text) => el("li", { text }))) : null;
+    return el("li", { class: `vote-item${n ? " chosen" : ""}` },
+      el("div", { class: "vote-text" }, el("strong", { text: cluster.name }), items),
+      el("div", { class: "vote-controls" }, minus,
+        el("span", { class: "dots", "aria-label": String(n), text: "●".repeat(n) || "○" }), plus));
+  }));
+}
+
+function changeDots(clusterId, delta) {
+  const next = { ...allocation() };
+  next[clusterId] = Math.max(0, (next[clusterId] || 0) + delta);
+  if (!next[clusterId]) delete next[clusterId];
+  state.wanted = next;
+  saveWanted();
+  renderVotes();
+  sendVotes();
+}
+
+function sendVotes() {
+  if (state.wanted) live.send({ type: "votes", allocation: state.wanted });
+}
+
+function sameVotes(a, b) {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((key) => (a[key] || 0) === (b[key] || 0));
+}
+
+// ---- agreed actions and raised hands
+
+function followupNode() {
+  const followup = state.workshop.followup;
+  if (!followup) return el("div");
+  const when = new Date(followup.at).toLocaleString(config.lang === "en" ? "en-GB" : "nl-NL",
+    { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" });
+  const text = format(t.followup, { when: followup.place ? format(t.at_place, { when, place: followup.place }) : when });
+  const box = el("div", { class: "followup" }, el("p", { text }));
+  if (state.link) box.append(el("a", { class: "button", href: `${state.link}/vervolg.ics`, text: t.calendar }));
+  return box;
+}
+
+function renderActions() {
+  const list = stepNode.querySelector('.action-list[data-slot="list"]');
+  if (!list) return;
+  const followup = stepNode.querySelector('[data-slot="followup"]');
+  if (followup) followup.replaceChildren(followupNode());
+  if (!state.actions.length) {
+    list.replaceChildren(el("li", { class: "muted", text: t.no_actions }));
+    return;
+  }
+  list.replaceChildren(...state.actions.map((action) => {
+    const joined = action.volunteers.some((v) => v.participant === state.participant);
+    const button = el("button", { type: "button", class: `button${joined ? " primary" : ""}`, "aria-pressed": String(joined),
+      text: joined ? t.joined : t.join });
+    button.addEventListener("click", () => {
+      button.disabled = true;
+      live.send({ type: "volunteer", action_id: action.id, joining: !joined });
+    });
+    const facts = [format(t.owner, { owner: action.owner })];
+    if (action.partners.length) facts.push(format(t.partners, { names: action.partners.join(", ") }));
+    if (action.due_on) facts.push(format(t.due, { date: new Date(action.due_on).toLocaleDateString(config.lang === "en" ? "en-GB" : "nl-NL") }));
+    return el("li", { class: "action-card" },
+      el("strong", { text: action.title }),
+      el("span", { class: "muted small", text: facts.join(" · ") }),
+      el("span", { class: "muted small", text: format(t.volunteers, { n: action.volunteers.length }) }),
+      button);
+  }));
+}
+
+function showStepError(message) {
+  const error = stepNode.querySelector('[data-slot="error"]');
+  if (error) {
+    error.hidden = false;
+    error.textContent = message;
+  }
 }
 
 function buildAnswerForm(fragment, step, draft) {
@@ -166,13 +299,19 @@ function acknowledge(frame) {
 }
 
 function refuse(frame) {
+  if (frame.request === "votes") {
+    if (frame.code === "rate_limited") {
+      setTimeout(sendVotes, 1000);
+      return;
+    }
+    state.wanted = null; // back to what the server has
+    saveWanted();
+    renderVotes();
+  }
+  if (frame.request === "volunteer") renderActions();
   const item = state.outbox.find((entry) => entry.client_id === frame.client_id);
   if (!item) {
-    const error = stepNode.querySelector('[data-slot="error"]');
-    if (error) {
-      error.hidden = false;
-      error.textContent = frame.message;
-    }
+    showStepError(frame.message);
     return;
   }
   if (frame.code === "rate_limited") {
@@ -190,6 +329,13 @@ function onFrame(frame) {
     state.workshop = frame.workshop;
     state.answers = frame.answers;
     state.options = frame.options || [];
+    state.clusters = frame.clusters || [];
+    state.myVotes = frame.my_votes || {};
+    state.actions = frame.actions || [];
+    state.participant = frame.participant;
+    state.link = frame.link;
+    if (state.wanted && sameVotes(state.wanted, state.myVotes)) state.wanted = null;
+    saveWanted();
     // an answer stored before the connection dropped is acknowledged again when resent; drop it from the outbox now
     const stored = new Set(state.answers.map((answer) => answer.client_id));
     state.outbox = state.outbox.filter((item) => !stored.has(item.client_id));
@@ -200,8 +346,32 @@ function onFrame(frame) {
     state.workshop.step_index = frame.data.step_index;
     state.workshop.closed = frame.data.closed;
     const step = currentStep();
-    if (step.links_to && !frame.data.closed) live.send({ type: "refresh" });
+    // these steps need fresh lists from the server: what to link to, what to vote on
+    if ((step.links_to || step.type === "dot_vote") && !frame.data.closed) live.send({ type: "refresh" });
     renderStep();
+  } else if (frame.type === "event" && frame.kind === "clusters.changed") {
+    if (currentStep()?.type === "dot_vote") live.send({ type: "refresh" });
+  } else if (frame.type === "event" && frame.kind === "action.saved") {
+    const index = state.actions.findIndex((a) => a.id === frame.data.id);
+    if (index >= 0) state.actions[index] = frame.data;
+    else state.actions.push(frame.data);
+    renderActions();
+  } else if (frame.type === "event" && frame.kind === "action.deleted") {
+    state.actions = state.actions.filter((a) => a.id !== frame.data.id);
+    renderActions();
+  } else if (frame.type === "event" && frame.kind === "followup.set") {
+    state.workshop.followup = frame.data.followup;
+    renderStep();
+  } else if (frame.type === "event" && frame.kind === "workshop.changed") {
+    Object.assign(state.workshop, frame.data);
+    renderVotes();
+  } else if (frame.type === "votes_ack") {
+    state.myVotes = Object.fromEntries(Object.entries(frame.allocation).map(([k, v]) => [k, v]));
+    if (state.wanted && sameVotes(state.wanted, state.myVotes)) state.wanted = null;
+    saveWanted();
+    renderVotes();
+  } else if (frame.type === "volunteer_ack") {
+    renderActions();
   } else if (frame.type === "ack") {
     acknowledge(frame);
   } else if (frame.type === "error") {
@@ -214,7 +384,10 @@ const live = new Live(`/ws/phone/${config.code}`, {
   onFrame,
   onStatus: (status) => {
     showStatus(statusNode, status, t);
-    if (status === "online") flush();
+    if (status === "online") {
+      flush();
+      sendVotes();
+    }
     renderMine();
   },
 });

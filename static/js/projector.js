@@ -3,7 +3,7 @@ import { Live, el, format, pick, readConfig, showStatus } from "./live.js";
 
 const config = readConfig("projector-config");
 const t = config.messages;
-const state = { workshop: null, answers: new Map(), room: { count: 0, organisations: {} } };
+const state = { workshop: null, answers: new Map(), room: { count: 0, organisations: {} }, clusters: [], actions: [] };
 const views = { lobby: document.getElementById("lobby"), round: document.getElementById("round"),
   closed: document.getElementById("closed") };
 const wall = document.getElementById("round-answers");
@@ -42,7 +42,11 @@ function renderRound(current) {
   let cards;
   if (current.links_to) {
     const contributions = visible(current.id);
-    cards = visible(current.links_to).map((obstacle) => {
+    let obstacles = visible(current.links_to);
+    const focus = state.clusters.filter((c) => c.focus).flatMap((c) => c.answers);
+    // when the round is limited to the focus clusters, so is the wall
+    if (state.workshop.focus_only && focus.length) obstacles = obstacles.filter((o) => focus.includes(o.id));
+    cards = obstacles.map((obstacle) => {
       const mine = contributions.filter((c) => c.links_to === obstacle.id);
       const list = mine.length
         ? el("ul", { class: "pledges" }, ...mine.map((c) => el("li", { class: shownIds.has(c.id) ? "" : "fresh" },
@@ -57,6 +61,66 @@ function renderRound(current) {
   }
   if (!cards.length) cards = [el("p", { class: "waiting", text: t.waiting })];
   wall.replaceChildren(...cards);
+}
+
+function texts(ids) {
+  return ids.map((id) => state.answers.get(id)).filter((a) => a && !a.hidden);
+}
+
+function clusterCard(cluster, extra) {
+  const tags = [cluster.tension, cluster.theme].filter(Boolean).map((tag) => el("span", { class: "tag", text: tag }));
+  const members = texts(cluster.answers);
+  return el("article", { class: `note cluster${cluster.focus ? " is-focus" : ""}`, "data-cluster": cluster.id },
+    el("p", { class: "text", text: cluster.name }),
+    tags.length ? el("p", { class: "tags" }, ...tags) : null,
+    members.length > 1 || (members[0] && members[0].text !== cluster.name)
+      ? el("ul", { class: "members" }, ...members.map((a) => el("li", { text: a.text }))) : null,
+    extra || null);
+}
+
+function renderClusters(current) {
+  document.getElementById("round-title").textContent = pick(current.title, config.lang);
+  document.getElementById("round-prompt").textContent = pick(current.help, config.lang) || t.grouping;
+  const clustered = new Set(state.clusters.flatMap((c) => c.answers));
+  const loose = visible(current.source).filter((a) => !clustered.has(a.id));
+  const cards = [...state.clusters.filter((c) => texts(c.answers).length).map((c) => clusterCard(c)),
+    ...loose.map((a) => card(a))];
+  wall.className = "wall";
+  wall.replaceChildren(...(cards.length ? cards : [el("p", { class: "waiting", text: t.waiting })]));
+}
+
+function renderRanking(current) {
+  document.getElementById("round-title").textContent = pick(current.title, config.lang);
+  document.getElementById("round-prompt").textContent = pick(current.prompt, config.lang);
+  const piles = state.clusters.filter((c) => texts(c.answers).length);
+  const most = Math.max(1, ...piles.map((c) => c.votes));
+  const rows = piles.map((cluster, index) => {
+    const bar = el("span", { class: "bar" });
+    bar.style.width = `${(100 * cluster.votes) / most}%`;
+    return el("article", { class: `rank${cluster.focus ? " is-focus" : ""}`, "data-cluster": cluster.id },
+      el("span", { class: "place", text: String(index + 1) }),
+      el("span", { class: "rank-name", text: cluster.name }),
+      el("span", { class: "bar-track" }, bar),
+      el("span", { class: "rank-votes", text: String(cluster.votes) }));
+  });
+  wall.className = "wall ranking";
+  wall.replaceChildren(...(rows.length ? rows : [el("p", { class: "waiting", text: t.waiting })]));
+}
+
+function renderActions(current) {
+  document.getElementById("round-title").textContent = pick(current.title, config.lang);
+  document.getElementById("round-prompt").textContent = t.agreed;
+  const cards = state.actions.map((action) => {
+    const facts = [[action.owner, ...action.partners].join(" + ")];
+    if (action.due_on) facts.push(format(t.due, { date: new Date(action.due_on).toLocaleDateString("nl-NL", { day: "numeric", month: "long" }) }));
+    const names = action.volunteers.map((v) => v.name || v.organisation);
+    return el("article", { class: "note action", "data-action": action.id },
+      el("p", { class: "text", text: action.title }),
+      el("p", { class: "who", text: facts.join(" · ") }),
+      el("p", { class: "hands", text: names.length ? format(t.hands, { names: names.join(", ") }) : t.no_hands }));
+  });
+  wall.className = "wall";
+  wall.replaceChildren(...(cards.length ? cards : [el("p", { class: "waiting", text: t.no_actions })]));
 }
 
 const SIZES = ["l", "m", "s", "xs"];
@@ -97,9 +161,16 @@ function render() {
   if (state.workshop.closed || current.type === "close") {
     const answers = [...state.answers.values()].filter((a) => !a.hidden).length;
     document.getElementById("closed-summary").textContent = format(t.summary, { answers, people: state.room.count });
+    const followup = state.workshop.followup;
+    document.getElementById("closed-followup").textContent = followup
+      ? format(t.followup, { when: [new Date(followup.at).toLocaleString("nl-NL",
+        { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" }), followup.place]
+        .filter(Boolean).join(", ") })
+      : "";
     show("closed");
-  } else if (current.type === "open_text") {
-    renderRound(current);
+  } else if (["open_text", "cluster", "dot_vote", "actions"].includes(current.type)) {
+    const draw = { open_text: renderRound, cluster: renderClusters, dot_vote: renderRanking, actions: renderActions };
+    draw[current.type](current);
     show("round");
     fitWall();
   } else {
@@ -116,6 +187,8 @@ function onFrame(frame) {
     state.room = frame.room;
     state.answers = new Map(frame.answers.map((answer) => [answer.id, answer]));
     shownIds = new Set(state.answers.keys()); // what was there on load is not "new"
+    state.clusters = frame.clusters;
+    state.actions = frame.actions;
   } else if (frame.type === "event") {
     const data = frame.data;
     if (frame.kind === "step.changed") {
@@ -125,6 +198,21 @@ function onFrame(frame) {
       state.answers.set(data.id, data);
     } else if (frame.kind === "answer.hidden") {
       state.answers.delete(data.id);
+    } else if (frame.kind === "clusters.changed") {
+      state.clusters = data.clusters;
+    } else if (frame.kind === "votes.changed") {
+      for (const cluster of state.clusters) cluster.votes = data.votes[cluster.id] || 0;
+      state.clusters.sort((a, b) => b.votes - a.votes || a.id - b.id);
+    } else if (frame.kind === "action.saved") {
+      const index = state.actions.findIndex((a) => a.id === data.id);
+      if (index >= 0) state.actions[index] = data;
+      else state.actions.push(data);
+    } else if (frame.kind === "action.deleted") {
+      state.actions = state.actions.filter((a) => a.id !== data.id);
+    } else if (frame.kind === "followup.set") {
+      state.workshop.followup = data.followup;
+    } else if (frame.kind === "workshop.changed") {
+      Object.assign(state.workshop, data);
     } else if (frame.kind === "participant.joined") {
       state.room.count = data.count;
       state.room.organisations[data.organisation] = (state.room.organisations[data.organisation] || 0) + 1;

@@ -127,8 +127,9 @@ def test_vote_step_makes_every_obstacle_votable_and_counts_dots(
         projector.receive_json()
         snap = pa.receive_json()
         pb.receive_json()
-        piles = {tuple(x["answers"]): x["id"] for x in snap["clusters"]}
-        assert set(piles) == {(a, b), (c,)}  # the loose obstacle got a pile of its own
+        by_items = {tuple(x["items"]): x["id"] for x in snap["clusters"]}
+        assert set(by_items) == {("een", "twee"), ("drie",)}  # the loose obstacle got a pile of its own
+        piles = {(a, b): by_items[("een", "twee")], (c,): by_items[("drie",)]}
         assert "votes" not in snap["clusters"][0]  # phones don't see the running tally
         pa.send_text(json.dumps({"type": "votes", "allocation": {piles[(a, b)]: 2, piles[(c,)]: 1}}))
         assert pa.receive_json() == {"type": "votes_ack", "allocation": {str(piles[(a, b)]): 2, str(piles[(c,)]): 1}}

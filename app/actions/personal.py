@@ -1,0 +1,79 @@
+"""A participant's own page: their answers, the actions they joined and the follow-up, from a personal link."""
+
+import dataclasses
+from functools import partial
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.actions import service as actions
+from app.answers import service as answers
+from app.errors import DomainError
+from app.exports.data import load_decision_list
+from app.exports.ics import decision_list_ics
+from app.i18n import N_
+from app.models import Participant, Workshop
+from app.runtime import RuntimeDep
+from app.web import render
+
+router = APIRouter(prefix="/m/{link_token}")
+
+
+def _participant(db: Session, link_token: str) -> tuple[Participant, Workshop]:
+    participant = db.execute(select(Participant).where(Participant.link_token == link_token)).scalar_one_or_none()
+    if participant is None:
+        raise DomainError("link_unknown", N_("Deze persoonlijke link kennen we niet."), status=404)
+    workshop = db.get(Workshop, participant.workshop_id)
+    assert workshop is not None
+    return participant, workshop
+
+
+def my_agreements(db: Session, *, link_token: str) -> dict[str, Any]:
+    """What one participant said, joined and agreed to, in one workshop."""
+    participant, workshop = _participant(db, link_token)
+    mine = answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=False, participant_id=participant.id)
+    texts = {a["id"]: a["text"] for a in answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=False)}
+    steps = {step["id"]: step for step in workshop.steps}
+    joined = [
+        action
+        for action in actions.list_actions(db, workshop_id=workshop.id or 0)
+        if any(v["participant"] == participant.id for v in action["volunteers"])
+    ]
+    return {
+        "participant": participant,
+        "workshop": workshop,
+        "answers": [
+            {**a, "step_title": steps.get(a["step"], {}).get("title"), "linked": texts.get(a["links_to"])} for a in mine
+        ],
+        "joined": joined,
+        "followup": actions.followup_view(workshop),
+    }
+
+
+@router.get("")
+async def page(request: Request, runtime: RuntimeDep, link_token: str) -> Response:
+    """The "Mijn afspraken" page."""
+    data = await runtime.db.read(partial(my_agreements, link_token=link_token))
+    return render(request, "participant/mine.html", {**data, "link": request.url.path})
+
+
+@router.get("/vervolg.ics")
+async def calendar(runtime: RuntimeDep, link_token: str) -> Response:
+    """The follow-up meeting and the due dates of the actions this participant joined, for their calendar."""
+
+    def build(db: Session) -> bytes:
+        mine = my_agreements(db, link_token=link_token)
+        joined_ids = {action["id"] for action in mine["joined"]}
+        decisions = load_decision_list(db, workshop_id=mine["workshop"].id or 0)
+        joined = tuple(action for action in decisions.actions if action.id in joined_ids)
+        return decision_list_ics(dataclasses.replace(decisions, actions=joined))
+
+    body = await runtime.db.read(build)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="doorbraak-vervolg.ics"'},
+    )

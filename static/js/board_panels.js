@@ -1,0 +1,275 @@
+// The board's step panels: grouping and voting, agreed actions, the follow-up.
+import { el, format } from "./live.js";
+
+export function createPanels({ state, t, config }) {
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const selected = new Set();
+  const base = `/f/workshops/${config.id}`;
+  const nodes = {
+    clusterPanel: document.getElementById("cluster-panel"),
+    loose: document.getElementById("loose"),
+    clusters: document.getElementById("cluster-list"),
+    actionsPanel: document.getElementById("actions-panel"),
+    actionForm: document.getElementById("action-form"),
+    actionError: document.getElementById("action-error"),
+    actionList: document.getElementById("action-list"),
+    pledges: document.getElementById("pledge-list"),
+    followupPanel: document.getElementById("followup-panel"),
+    followupForm: document.getElementById("followup-form"),
+    followupCurrent: document.getElementById("followup-current"),
+    focusOnly: document.getElementById("focus-only"),
+    dots: document.getElementById("dots"),
+  };
+  let deferred = false;
+
+  async function send(path, body, errorNode = null) {
+    const response = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body),
+    });
+    const result = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const message = format(t.failed, { reason: result.detail || response.status });
+      if (errorNode) {
+        errorNode.hidden = false;
+        errorNode.textContent = message;
+      } else {
+        window.alert(message);
+      }
+      return null;
+    }
+    if (errorNode) errorNode.hidden = true;
+    return result;
+  }
+
+  const step = () => state.workshop.steps[state.workshop.step_index];
+  const sourceStep = () => state.workshop.steps.find((s) => s.type === "cluster" || s.type === "dot_vote")?.source;
+  const obstacles = () => [...state.answers.values()].filter((a) => a.step === sourceStep() && !a.hidden);
+
+  // ---- grouping and voting
+
+  function group(answerIds, into = null) {
+    return send("/clusters/group", { answer_ids: answerIds, into });
+  }
+
+  function mergeSelection() {
+    const ids = [...selected];
+    if (!ids.length) return;
+    // keep an existing pile when the selection has one: merging into it keeps its name and tags
+    const pile = state.clusters.find((c) => c.answers.some((id) => selected.has(id)));
+    selected.clear();
+    group(ids, pile ? pile.id : null);
+  }
+
+  function draggable(answer, extra) {
+    const box = el("input", { type: "checkbox", "aria-label": `${t.select}: ${answer.text}` });
+    box.checked = selected.has(answer.id);
+    box.addEventListener("change", () => (box.checked ? selected.add(answer.id) : selected.delete(answer.id)));
+    const item = el("li", { class: "obstacle-chip", draggable: "true", "data-id": answer.id },
+      box, el("span", { class: "text", text: answer.text }), extra || null);
+    item.addEventListener("dragstart", (event) => {
+      event.dataTransfer.setData("text/plain", String(answer.id));
+      event.dataTransfer.effectAllowed = "move";
+    });
+    return item;
+  }
+
+  function dropTarget(node, onDrop) {
+    node.addEventListener("dragover", (event) => {
+      event.preventDefault();
+      node.classList.add("drag-over");
+    });
+    node.addEventListener("dragleave", () => node.classList.remove("drag-over"));
+    node.addEventListener("drop", (event) => {
+      event.preventDefault();
+      event.stopPropagation();
+      node.classList.remove("drag-over");
+      const id = Number(event.dataTransfer.getData("text/plain"));
+      if (id) onDrop(id);
+    });
+  }
+
+  function tagSelect(label, options, value, onChange) {
+    const select = el("select", { "aria-label": label },
+      el("option", { value: "", text: `${label}: ${t.none}` }),
+      ...options.map((option) => el("option", { value: option, text: option })));
+    select.value = value || "";
+    select.addEventListener("change", () => onChange(select.value));
+    return select;
+  }
+
+  function clusterCard(cluster) {
+    const byId = new Map(obstacles().map((a) => [a.id, a]));
+    const name = el("input", { class: "cluster-name", value: cluster.name, "aria-label": t.rename, maxlength: "200" });
+    name.addEventListener("change", () => send(`/clusters/${cluster.id}`, { name: name.value }));
+    const focus = el("input", { type: "checkbox" });
+    focus.checked = cluster.focus;
+    focus.addEventListener("change", () => send(`/clusters/${cluster.id}`, { focus: focus.checked }));
+    const members = cluster.answers.filter((id) => byId.has(id)).map((id) => {
+      const loose = el("button", { type: "button", class: "link small", text: t.ungroup });
+      loose.addEventListener("click", () => send("/clusters/ungroup", { answer_id: id }));
+      return draggable(byId.get(id), loose);
+    });
+    const card = el("article", { class: `cluster-card${cluster.focus ? " is-focus" : ""}`, "data-cluster": cluster.id },
+      el("header", { class: "cluster-head" }, name,
+        el("span", { class: "badge live", text: format(t.votes, { n: cluster.votes }) })),
+      el("div", { class: "cluster-tags" },
+        tagSelect(t.tension, config.tensions, cluster.tension, (v) => send(`/clusters/${cluster.id}`, { tension: v })),
+        tagSelect(t.theme, config.themes, cluster.theme, (v) => send(`/clusters/${cluster.id}`, { theme: v })),
+        el("label", { class: "check small" }, focus, t.focus)),
+      el("ul", { class: "member-list" }, ...members));
+    dropTarget(card, (id) => group([id], cluster.id));
+    return card;
+  }
+
+  function renderClusters() {
+    const visible = ["cluster", "dot_vote"].includes(step().type);
+    nodes.clusterPanel.hidden = !visible;
+    if (!visible) return;
+    if (nodes.clusterPanel.contains(document.activeElement) && document.activeElement.matches("input.cluster-name")) {
+      deferred = true; // don't pull the name field away from someone typing in it
+      return;
+    }
+    const clustered = new Set(state.clusters.flatMap((c) => c.answers));
+    const loose = obstacles().filter((a) => !clustered.has(a.id)).map((answer) => {
+      const item = draggable(answer);
+      dropTarget(item, (id) => id !== answer.id && group([id, answer.id]));
+      return item;
+    });
+    nodes.loose.replaceChildren(...(loose.length ? loose : [el("li", { class: "muted", text: t.no_loose })]));
+    const cards = state.clusters.map(clusterCard);
+    nodes.clusters.replaceChildren(...(cards.length ? cards : [el("p", { class: "muted", text: t.no_clusters })]));
+    nodes.focusOnly.checked = state.workshop.focus_only;
+    if (document.activeElement !== nodes.dots) nodes.dots.value = state.workshop.dots;
+  }
+
+  nodes.clusterPanel.addEventListener("focusout", () => {
+    if (deferred) {
+      deferred = false;
+      setTimeout(renderClusters, 0);
+    }
+  });
+  dropTarget(nodes.clusterPanel.querySelector('[data-drop="loose"]'), (id) => send("/clusters/ungroup", { answer_id: id }));
+  document.getElementById("merge").addEventListener("click", mergeSelection);
+  nodes.focusOnly.addEventListener("change", () => send("/settings", { focus_only: nodes.focusOnly.checked }));
+  nodes.dots.addEventListener("change", () => send("/settings", { dots: Number(nodes.dots.value) }));
+
+  // ---- agreed actions
+
+  function fillForm(values) {
+    const form = nodes.actionForm;
+    form.reset();
+    for (const [key, value] of Object.entries(values)) {
+      if (form.elements[key]) form.elements[key].value = value ?? "";
+    }
+    form.elements.title.focus();
+  }
+
+  function actionBody(form) {
+    const data = new FormData(form);
+    const number = (key) => (data.get(key) ? Number(data.get(key)) : null);
+    return {
+      title: data.get("title"), description: data.get("description"), owner_organisation: data.get("owner_organisation"),
+      contact_person: data.get("contact_person"), due_on: data.get("due_on") || null, status: data.get("status"),
+      partners: String(data.get("partners") || "").split(",").map((p) => p.trim()).filter(Boolean),
+      obstacle_id: number("obstacle_id"), contribution_id: number("contribution_id"),
+    };
+  }
+
+  nodes.actionForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const id = nodes.actionForm.elements.id.value;
+    const saved = await send(id ? `/actions/${id}` : "/actions", actionBody(nodes.actionForm), nodes.actionError);
+    if (saved) nodes.actionForm.reset();
+  });
+  nodes.actionForm.addEventListener("reset", () => {
+    nodes.actionError.hidden = true;
+    setTimeout(() => {
+      nodes.actionForm.elements.id.value = "";
+      nodes.actionForm.elements.contribution_id.value = "";
+    }, 0);
+  });
+
+  function actionItem(action) {
+    const status = el("select", { "aria-label": "status" },
+      ...["open", "bezig", "klaar", "vastgelopen"].map((s) => el("option", { value: s, text: s })));
+    status.value = action.status;
+    status.addEventListener("change", () => send(`/actions/${action.id}`, {
+      title: action.title, description: action.description, owner_organisation: action.owner, partners: action.partners,
+      contact_person: action.contact, due_on: action.due_on, obstacle_id: action.obstacle_id,
+      contribution_id: action.contribution_id, status: status.value,
+    }));
+    const edit = el("button", { type: "button", class: "link", text: t.edit });
+    edit.addEventListener("click", () => fillForm({
+      id: action.id, title: action.title, description: action.description, owner_organisation: action.owner,
+      contact_person: action.contact, partners: action.partners.join(", "), due_on: action.due_on,
+      status: action.status, obstacle_id: action.obstacle_id, contribution_id: action.contribution_id,
+    }));
+    const remove = el("button", { type: "button", class: "link", text: t.delete });
+    remove.addEventListener("click", () => window.confirm(t.confirm_delete) && send(`/actions/${action.id}/delete`, {}));
+    const facts = [format(t.owner, { owner: [action.owner, ...action.partners].join(", ") })];
+    if (action.due_on) facts.push(format(t.due, { date: action.due_on }));
+    const names = action.volunteers.map((v) => [v.name, v.organisation].filter(Boolean).join(" · "));
+    return el("li", { class: "board-answer action-item", "data-action": action.id },
+      el("p", { class: "text", text: action.title }),
+      el("p", { class: "meta muted", text: facts.join(" · ") }),
+      el("p", { class: "meta muted", text: names.length ? format(t.volunteers, { names: names.join(", ") }) : t.no_volunteers }),
+      el("div", { class: "item-tools" }, status, edit, remove));
+  }
+
+  function renderActions() {
+    const type = step().type;
+    const visible = Boolean(step().links_to) || type === "actions" || type === "close";
+    nodes.actionsPanel.hidden = !visible;
+    nodes.followupPanel.hidden = !(type === "actions" || type === "close");
+    const followup = state.workshop.followup;
+    nodes.followupCurrent.textContent = followup
+      ? format(t.followup_set, { when: [followup.at.replace("T", " "), followup.place].filter(Boolean).join(", ") }) : "";
+    if (!visible) return;
+    const items = state.actions.map(actionItem);
+    nodes.actionList.replaceChildren(...(items.length ? items : [el("li", { class: "muted", text: t.no_actions })]));
+    const linkSteps = new Set(state.workshop.steps.filter((s) => s.links_to).map((s) => s.id));
+    const pledges = [...state.answers.values()].filter((a) => linkSteps.has(a.step) && !a.hidden).map((answer) => {
+      const make = el("button", { type: "button", class: "link", text: t.to_action });
+      make.addEventListener("click", () => fillForm({
+        title: answer.text, owner_organisation: answer.organisation, contact_person: answer.author,
+        contribution_id: answer.id, obstacle_id: answer.links_to,
+      }));
+      const obstacle = state.answers.get(answer.links_to);
+      return el("li", { class: "board-answer" },
+        el("p", { class: "text", text: answer.text }),
+        el("p", { class: "meta muted", text: [answer.organisation, obstacle ? `↳ ${obstacle.text}` : ""].filter(Boolean).join(" · ") }),
+        make);
+    });
+    nodes.pledges.replaceChildren(...(pledges.length ? pledges : [el("li", { class: "muted", text: t.no_pledges })]));
+    const select = nodes.actionForm.elements.obstacle_id;
+    const chosen = select.value;
+    select.replaceChildren(el("option", { value: "", text: t.none }),
+      ...obstacles().map((a) => el("option", { value: a.id, text: a.text })));
+    select.value = chosen;
+    document.getElementById("room-organisations").replaceChildren(
+      ...Object.keys(state.room.organisations).map((name) => el("option", { value: name })));
+  }
+
+  nodes.followupForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = new FormData(nodes.followupForm);
+    send("/followup", { at: data.get("at"), place: data.get("place") });
+  });
+
+  return {
+    render() {
+      renderClusters();
+      renderActions();
+    },
+    onKey(event) {
+      if (event.key.toLowerCase() === "m" && !nodes.clusterPanel.hidden) {
+        event.preventDefault();
+        mergeSelection();
+        return true;
+      }
+      return false;
+    },
+  };
+}
