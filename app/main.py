@@ -9,11 +9,13 @@ from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.accounts import router as accounts_router
+from app.actions import personal as personal_router
 from app.actions import router as actions_router
 from app.answers import router as answers_router
 from app.clusters import router as clusters_router
 from app.config import ROOT, Settings
 from app.db import Database
+from app.exports import router as exports_router
 from app.live import router as live_router
 from app.live.hub import LocalHub
 from app.runtime import Runtime
@@ -49,7 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(answers_router.router)
     app.include_router(clusters_router.router)
     app.include_router(actions_router.router)
+    app.include_router(personal_router.router)
     app.include_router(live_router.router)
+    app.include_router(exports_router.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> PlainTextResponse:

@@ -123,7 +123,7 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
 
 async def login_required_handler(request: Request, exc: Exception) -> Response:
     """Send a visitor who is not signed in to the sign-in page."""
-    if wants_json(request):
+    if wants_json(request) or request.url.path.startswith("/api/"):
         return JSONResponse({"detail": gettext(N_("Log eerst in.")), "code": "login_required"}, status_code=401)
     return see_other(f"/f/login?next={request.url.path}")
 
