@@ -8,6 +8,7 @@ projector (1920x1080), the phone (390x844) and the facilitator's board (1440x900
 """
 
 import argparse
+import json
 import re
 import sys
 import tempfile
@@ -16,7 +17,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,19 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from websockets.sync.client import connect  # noqa: E402
 
 from app.cli import UVICORN_OPTIONS  # noqa: E402
 from app.config import Settings  # noqa: E402
-from app.demo.content import CONTRIBUTIONS, DEMO_OPGAVE, DEMO_TITLE, OBSTACLES, PEOPLE  # noqa: E402
+from app.demo.content import (  # noqa: E402
+    ACTIONS,
+    CLUSTERS,
+    CONTRIBUTIONS,
+    DEMO_OPGAVE,
+    DEMO_TITLE,
+    OBSTACLES,
+    PEOPLE,
+)
 from app.main import create_app  # noqa: E402
 
 CHROMIUM_ARGS = [
@@ -118,6 +128,18 @@ class FormPhone:
         if response.status_code != 303:
             raise RuntimeError(f"answer refused: HTTP {response.status_code}: {response.text[:200]}")
 
+    def live(self, message: dict[str, Any], reply: str) -> dict[str, Any]:
+        """Send one message over the phone's websocket and return the server's reply of that type."""
+        cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
+        url = str(self.http.base_url).replace("http://", "ws://").rstrip("/") + f"/ws/phone/{self.code}"
+        with connect(url, additional_headers={"Cookie": cookie}) as ws:
+            ws.recv()  # the snapshot
+            ws.send(json.dumps(message))
+            while True:
+                frame = json.loads(ws.recv(timeout=15))
+                if frame["type"] in (reply, "error"):
+                    return frame  # type: ignore[no-any-return]
+
     def close(self) -> None:
         self.http.close()
 
@@ -204,6 +226,43 @@ def run(base_url: str, out: Path, chromium: str) -> None:
         shoot(phone, out / "phone-answer.png")
         phone.locator("#step textarea").fill("")
 
+        # grouping: tick the obstacles that belong together and press M, then name and tag the pile
+        next_until(board, "Ordenen")
+        for name, members, tension, theme in CLUSTERS:
+            for i in members:
+                board.locator("#loose li.obstacle-chip", has_text=OBSTACLES[i]).locator("input").check()
+            board.locator("#merge").press("m")
+            card = board.locator("article.cluster-card", has_text=OBSTACLES[members[0]])
+            expect(card.locator("li.obstacle-chip")).to_have_count(len(members))
+            card.locator(".cluster-name").fill(name)
+            card.locator(".cluster-name").press("Enter")
+            expect(projector.locator("article.note.cluster", has_text=name)).to_be_visible()
+            card.locator("select").first.select_option(tension)
+            if theme:
+                card.locator("select").nth(1).select_option(theme)
+        board.locator("#cluster-list").click(position={"x": 2, "y": 2})
+        shoot(projector, out / "projector-grouping.png")
+        shoot(board, out / "board.png")
+
+        # the vote: three dots each
+        next_until(board, "Stemmen")
+        expect(phone.locator(".vote-list li.vote-item")).to_have_count(len(CLUSTERS) + 2)
+        first, second = CLUSTERS[0][0], CLUSTERS[1][0]
+        for name in (first, first, second):
+            phone.get_by_role("button", name=f"Stip erbij: {name}").click()
+        expect(phone.locator(".dots-left")).to_contain_text("Nog 0 van 3")
+        cluster_ids = [
+            int(c) for c in projector.locator("article.rank").evaluate_all("rows => rows.map(r => r.dataset.cluster)")
+        ]
+        piles = {projector.locator(f"article.rank[data-cluster='{c}'] .rank-name").inner_text(): c for c in cluster_ids}
+        weights = [first] * 5 + [second] * 3 + [CLUSTERS[2][0]] * 2 + [CLUSTERS[3][0]]
+        for n, other in enumerate(others):
+            picks = [weights[(n * 3 + k) % len(weights)] for k in range(3)]
+            other.live({"type": "votes", "allocation": {piles[p]: picks.count(p) for p in set(picks)}}, "votes_ack")
+        expect(projector.locator("article.rank").first.locator(".rank-name")).to_have_text(first)
+        shoot(projector, out / "projector-vote.png")
+        shoot(phone, out / "phone-vote.png")
+
         # the contribution round
         next_until(board, "Bijdragen")
         expect(projector.locator("#round-answers.linked")).to_be_visible()
@@ -222,7 +281,32 @@ def run(base_url: str, out: Path, chromium: str) -> None:
         phone.locator("#step textarea").fill("Wij hangen de wijkkaart op in de")
         phone.locator("#step textarea").dispatch_event("input")
         shoot(phone, out / "phone-contribution.png")
-        shoot(board, out / "board.png")
+        phone.locator("#step textarea").fill("")
+
+        # agreed actions: from contributions, with an owner, a date, and hands raised
+        next_until(board, "Afspraken")
+        for index, title, days, partners in ACTIONS:
+            board.locator("#pledge-list li", has_text=CONTRIBUTIONS[index]).get_by_role(
+                "button", name="Maak er een afspraak van"
+            ).click()
+            form = board.locator("#action-form")
+            form.locator("input[name=title]").fill(title)
+            form.locator("input[name=partners]").fill(", ".join(partners))
+            form.locator("input[name=due_on]").fill((date.today() + timedelta(days=days)).isoformat())
+            form.get_by_role("button", name="Afspraak vastleggen").click()
+            expect(projector.locator("article.note.action", has_text=title)).to_be_visible()
+        action_ids = [
+            int(a)
+            for a in projector.locator("article.note.action").evaluate_all("cards => cards.map(c => c.dataset.action)")
+        ]
+        phone.locator(".action-card", has_text=ACTIONS[0][1]).get_by_role("button", name="Ik doe mee").click()
+        for n, other in enumerate(others[:6]):
+            other.live(
+                {"type": "volunteer", "action_id": action_ids[n % len(action_ids)], "joining": True}, "volunteer_ack"
+            )
+        expect(projector.locator("article.note.action .hands", has_text="Doen mee")).to_have_count(len(ACTIONS))
+        shoot(projector, out / "projector-actions.png")
+        shoot(phone, out / "phone-actions.png")
 
         for other in others:
             other.close()

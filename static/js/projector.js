@@ -80,7 +80,7 @@ function clusterCard(cluster, extra) {
 
 function renderClusters(current) {
   document.getElementById("round-title").textContent = pick(current.title, config.lang);
-  document.getElementById("round-prompt").textContent = pick(current.help, config.lang) || t.grouping;
+  document.getElementById("round-prompt").textContent = t.grouping;
   const clustered = new Set(state.clusters.flatMap((c) => c.answers));
   const loose = visible(current.source).filter((a) => !clustered.has(a.id));
   const cards = [...state.clusters.filter((c) => texts(c.answers).length).map((c) => clusterCard(c)),
