@@ -42,7 +42,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await db.stop()
             await runtime.hub.stop()
 
-    app = FastAPI(title="Doorbraak", version="0.1.0", lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)  # type: ignore[arg-type]
+    # the schema is served at /openapi.json; the interactive docs pages would load scripts from a CDN
+    # that the Content-Security-Policy (rightly) blocks, so they are left out
+    app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
+        title="Doorbraak",
+        version="0.1.0",
+        lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,
+    )  # type: ignore[arg-type]
     app.state.runtime = runtime
     app.add_middleware(BrowserMiddleware)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

@@ -364,6 +364,8 @@ function onFrame(frame) {
     renderStep();
   } else if (frame.type === "event" && frame.kind === "workshop.changed") {
     Object.assign(state.workshop, frame.data);
+    // limiting the round to the focus changes which obstacles a contribution can name
+    if (currentStep()?.links_to) live.send({ type: "refresh" });
     renderVotes();
   } else if (frame.type === "votes_ack") {
     state.myVotes = Object.fromEntries(Object.entries(frame.allocation).map(([k, v]) => [k, v]));
