@@ -101,13 +101,13 @@ def submit_answer(
         links_to=links_to if step.get("links_to") else None,
         client_id=client_id,
     )
-    db.add(answer)
     try:
+        # add inside the savepoint: begin_nested() flushes pending rows first, outside the savepoint
         with db.begin_nested():
+            db.add(answer)
             db.flush()
     except IntegrityError:
-        # another process stored the same client id first
-        db.expunge(answer)
+        # another process stored the same client id first; the savepoint's rollback took our row back out
         existing = _existing(db, workshop_id=workshop_id, client_id=client_id)
         if existing is None:
             raise

@@ -208,9 +208,9 @@ def join_workshop(db: Session, *, workshop_id: int, name: str, organisation: str
         anonymous=anonymous,
         link_token=security.new_token(),
     )
-    db.add(participant)
     try:
         with db.begin_nested():
+            db.add(participant)
             db.flush()
     except IntegrityError as exc:  # pragma: no cover - a token collision needs 2^192 luck
         raise DomainError("retry", N_("Probeer het nog eens."), status=503) from exc
