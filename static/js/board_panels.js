@@ -92,7 +92,7 @@ export function createPanels({ state, t, config }) {
 
   function tagSelect(label, options, value, onChange) {
     const select = el("select", { "aria-label": label },
-      el("option", { value: "", text: `${label}: ${t.none}` }),
+      el("option", { value: "", text: `${label}: ${t.dash}` }),
       ...options.map((option) => el("option", { value: option, text: option })));
     select.value = value || "";
     select.addEventListener("change", () => onChange(select.value));
@@ -184,11 +184,10 @@ export function createPanels({ state, t, config }) {
     if (saved) nodes.actionForm.reset();
   });
   nodes.actionForm.addEventListener("reset", () => {
+    // reset leaves hidden fields alone, so clear them here, at once: fillForm sets them right after
     nodes.actionError.hidden = true;
-    setTimeout(() => {
-      nodes.actionForm.elements.id.value = "";
-      nodes.actionForm.elements.contribution_id.value = "";
-    }, 0);
+    nodes.actionForm.elements.id.value = "";
+    nodes.actionForm.elements.contribution_id.value = "";
   });
 
   function actionItem(action) {
@@ -245,7 +244,7 @@ export function createPanels({ state, t, config }) {
     nodes.pledges.replaceChildren(...(pledges.length ? pledges : [el("li", { class: "muted", text: t.no_pledges })]));
     const select = nodes.actionForm.elements.obstacle_id;
     const chosen = select.value;
-    select.replaceChildren(el("option", { value: "", text: t.none }),
+    select.replaceChildren(el("option", { value: "", text: t.dash }),
       ...obstacles().map((a) => el("option", { value: a.id, text: a.text })));
     select.value = chosen;
     document.getElementById("room-organisations").replaceChildren(
