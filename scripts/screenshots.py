@@ -41,17 +41,9 @@ from app.demo.content import (  # noqa: E402
     PEOPLE,
 )
 from app.main import create_app  # noqa: E402
+from tests.e2e.browser import CHROMIUM_ARGS, LAPTOP, PHONE, PROJECTOR  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-BOARD = {"viewport": {"width": 1440, "height": 900}}
+BOARD = LAPTOP
 PASSWORD = "screenshots-only-password"
 # which obstacle each of the demo's contributions answers (indexes into OBSTACLES)
 PLEDGED_TO = [0, 6, 1, 7, 8, 2, 3, 9, 5, 4]

@@ -2,16 +2,14 @@
 
 import asyncio
 import os
-from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select
 from sqlmodel import SQLModel
 
-from app.accounts import service as accounts
 from app.answers import service as answers
-from app.catalog.service import formats
 from app.config import Settings
 from app.db import Database, normalise_url
 from app.models import Answer, Event
@@ -34,6 +32,7 @@ from tests.live.test_websockets import (  # noqa: F401
     test_participant_of_one_workshop_cannot_use_another,
     test_reconnect_with_last_seq_replays_exactly_the_missed_events,
 )
+from tests.rooms import room_in_obstacle_round
 from tests.workshops.test_workshops import (  # noqa: F401
     test_closed_workshop_refuses_new_phones_but_keeps_joined_ones,
     test_room_count_and_organisations_reach_the_projector,
@@ -77,25 +76,8 @@ async def two_writers(publish_to: list[Event]) -> tuple[Database, Database]:
 
 
 async def make_room(db: Database, people: int) -> tuple[int, list[int]]:
-    def create(s):  # type: ignore[no-untyped-def]
-        owner = accounts.create_facilitator(s, email="f@x.nl", name="F", password="x" * 12)
-        workshop = workshops.create_workshop(
-            s,
-            facilitator_id=owner.id,
-            title="T",
-            opgave="O",
-            held_on=date.today(),
-            spec=formats()["doorbraak"],
-            allow_anonymous=False,
-        )
-        for i in range(people):
-            workshops.join_workshop(s, workshop_id=workshop.id, name=f"P{i}", organisation="O", anonymous=False)
-        workshops.move_step(s, workshop_id=workshop.id, facilitator_id=owner.id, to="next")
-        return workshop.id
-
-    workshop_id = await db.write(create)
-    ids = await db.read(lambda s: [p for (p,) in s.execute(select(answers.Participant.id)).all()])
-    return workshop_id, ids
+    room = await db.write(partial(room_in_obstacle_round, participants=people))
+    return room.workshop_id, room.participant_ids
 
 
 async def test_same_client_id_through_two_processes_is_stored_once() -> None:

@@ -166,21 +166,26 @@ async def join(
 @router.get("/f/workshops")
 async def workshop_list(request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId) -> Response:
     """A facilitator's workshops and the form for a new one."""
+    return await _workshop_list_page(request, runtime, facilitator_id)
+
+
+async def _workshop_list_page(
+    request: Request, runtime: Runtime, facilitator_id: int, *, status: int = 200, **extra: Any
+) -> Response:
+    """The workshop list with the new-workshop form, optionally with the form's errors and values."""
 
     def load(db: Any) -> tuple[Facilitator | None, list[Workshop]]:
         return db.get(Facilitator, facilitator_id), workshops.list_workshops(db, facilitator_id=facilitator_id)
 
     facilitator, items = await runtime.db.read(load)
-    return render(
-        request,
-        "facilitator/workshops.html",
-        {
-            "facilitator": facilitator,
-            "workshops": items,
-            "formats": formats(),
-            "today": date.today().isoformat(),
-        },
-    )
+    context = {
+        "facilitator": facilitator,
+        "workshops": items,
+        "formats": formats(),
+        "today": date.today().isoformat(),
+        **extra,
+    }
+    return render(request, "facilitator/workshops.html", context, status=status)
 
 
 @router.post("/f/workshops", dependencies=[CsrfChecked])
@@ -217,32 +222,16 @@ async def create_workshop(
     if spec is None:
         errors.append(gettext(N_("Kies een bestaande werkvorm.")))
     if errors:
-
-        def load(db: Any) -> tuple[Facilitator | None, list[Workshop]]:
-            return db.get(Facilitator, facilitator_id), workshops.list_workshops(db, facilitator_id=facilitator_id)
-
-        facilitator, items = await runtime.db.read(load)
-        return render(
-            request,
-            "facilitator/workshops.html",
-            {
-                "facilitator": facilitator,
-                "workshops": items,
-                "formats": formats(),
-                "errors": errors,
-                "form": {
-                    "title": title,
-                    "opgave": opgave,
-                    "held_on": held_on,
-                    "format_key": format_key,
-                    "allow_anonymous": allow_anonymous,
-                    "starts_at": starts_at,
-                    "dots": dots,
-                },
-                "today": date.today().isoformat(),
-            },
-            status=422,
-        )
+        form = {
+            "title": title,
+            "opgave": opgave,
+            "held_on": held_on,
+            "format_key": format_key,
+            "allow_anonymous": allow_anonymous,
+            "starts_at": starts_at,
+            "dots": dots,
+        }
+        return await _workshop_list_page(request, runtime, facilitator_id, status=422, errors=errors, form=form)
     assert spec is not None
     workshop = await runtime.db.write(
         partial(

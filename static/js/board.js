@@ -1,11 +1,12 @@
 // The facilitator's board: every answer live, moderation, and the steps under the keyboard.
 import { createPanels } from "./board_panels.js";
 import { Live, el, format, pick, readConfig, showStatus } from "./live.js";
+import { applyFrame, newRoom } from "./room.js";
 
 const config = readConfig("board-config");
 const t = config.messages;
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
-const state = { workshop: null, answers: new Map(), room: { count: 0, organisations: {} }, clusters: [], actions: [] };
+const state = newRoom();
 const panels = createPanels({ state, t, config });
 const answersNode = document.getElementById("answers");
 const statusNode = document.getElementById("status");
@@ -95,41 +96,8 @@ function renderAnswers() {
 }
 
 function onFrame(frame) {
-  if (frame.type === "snapshot") {
-    state.workshop = frame.workshop;
-    state.room = frame.room;
-    state.answers = new Map(frame.answers.map((answer) => [answer.id, answer]));
-    state.clusters = frame.clusters;
-    state.actions = frame.actions;
-  } else if (frame.type === "event") {
-    const data = frame.data;
-    if (frame.kind === "step.changed") {
-      state.workshop.step_index = data.step_index;
-      state.workshop.closed = data.closed;
-    } else if (frame.kind.startsWith("answer.")) {
-      state.answers.set(data.id, data);
-    } else if (frame.kind === "clusters.changed") {
-      state.clusters = data.clusters;
-    } else if (frame.kind === "votes.changed") {
-      for (const cluster of state.clusters) cluster.votes = data.votes[cluster.id] || 0;
-      state.clusters.sort((a, b) => b.votes - a.votes || a.id - b.id);
-    } else if (frame.kind === "action.saved") {
-      const index = state.actions.findIndex((a) => a.id === data.id);
-      if (index >= 0) state.actions[index] = data;
-      else state.actions.push(data);
-    } else if (frame.kind === "action.deleted") {
-      state.actions = state.actions.filter((a) => a.id !== data.id);
-    } else if (frame.kind === "followup.set") {
-      state.workshop.followup = data.followup;
-    } else if (frame.kind === "workshop.changed") {
-      Object.assign(state.workshop, data);
-    } else if (frame.kind === "participant.joined") {
-      state.room.count = data.count;
-      state.room.organisations[data.organisation] = (state.room.organisations[data.organisation] || 0) + 1;
-    }
-  } else {
-    return;
-  }
+  const first = frame.type === "snapshot";
+  if (!applyFrame(state, frame, { keepHidden: true })) return;
   scheduleRender();
 }
 

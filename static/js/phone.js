@@ -1,5 +1,6 @@
 // The participant's phone: answers are kept on the phone until the server says they are stored.
-import { Live, el, format, newId, pick, readConfig, showStatus } from "./live.js";
+import { Live, el, format, newId, localDate, pick, readConfig, showStatus } from "./live.js";
+import { saveAction } from "./room.js";
 
 const config = readConfig("phone-config");
 const t = config.messages;
@@ -171,7 +172,7 @@ function renderActions() {
     });
     const facts = [format(t.owner, { owner: action.owner })];
     if (action.partners.length) facts.push(format(t.partners, { names: action.partners.join(", ") }));
-    if (action.due_on) facts.push(format(t.due, { date: new Date(action.due_on).toLocaleDateString(config.lang === "en" ? "en-GB" : "nl-NL") }));
+    if (action.due_on) facts.push(format(t.due, { date: localDate(action.due_on).toLocaleDateString(config.lang === "en" ? "en-GB" : "nl-NL") }));
     return el("li", { class: "action-card" },
       el("strong", { text: action.title }),
       el("span", { class: "muted small", text: facts.join(" · ") }),
@@ -352,9 +353,7 @@ function onFrame(frame) {
   } else if (frame.type === "event" && frame.kind === "clusters.changed") {
     if (currentStep()?.type === "dot_vote") live.send({ type: "refresh" });
   } else if (frame.type === "event" && frame.kind === "action.saved") {
-    const index = state.actions.findIndex((a) => a.id === frame.data.id);
-    if (index >= 0) state.actions[index] = frame.data;
-    else state.actions.push(frame.data);
+    saveAction(state.actions, frame.data);
     renderActions();
   } else if (frame.type === "event" && frame.kind === "action.deleted") {
     state.actions = state.actions.filter((a) => a.id !== frame.data.id);

@@ -1,9 +1,10 @@
 // The projector: the lobby with the way in, then the room's answers as they arrive.
-import { Live, el, format, pick, readConfig, showStatus } from "./live.js";
+import { Live, el, format, localDate, pick, readConfig, showStatus } from "./live.js";
+import { applyFrame, newRoom } from "./room.js";
 
 const config = readConfig("projector-config");
 const t = config.messages;
-const state = { workshop: null, answers: new Map(), room: { count: 0, organisations: {} }, clusters: [], actions: [] };
+const state = newRoom();
 const views = { lobby: document.getElementById("lobby"), round: document.getElementById("round"),
   closed: document.getElementById("closed") };
 const wall = document.getElementById("round-answers");
@@ -112,7 +113,7 @@ function renderActions(current) {
   document.getElementById("round-prompt").textContent = t.agreed;
   const cards = state.actions.map((action) => {
     const facts = [[action.owner, ...action.partners].join(" + ")];
-    if (action.due_on) facts.push(format(t.due, { date: new Date(action.due_on).toLocaleDateString("nl-NL", { day: "numeric", month: "long" }) }));
+    if (action.due_on) facts.push(format(t.due, { date: localDate(action.due_on).toLocaleDateString("nl-NL", { day: "numeric", month: "long" }) }));
     const names = action.volunteers.map((v) => v.name || v.organisation);
     return el("article", { class: "note action", "data-action": action.id },
       el("p", { class: "text", text: action.title }),
@@ -182,44 +183,9 @@ function render() {
 }
 
 function onFrame(frame) {
-  if (frame.type === "snapshot") {
-    state.workshop = frame.workshop;
-    state.room = frame.room;
-    state.answers = new Map(frame.answers.map((answer) => [answer.id, answer]));
-    shownIds = new Set(state.answers.keys()); // what was there on load is not "new"
-    state.clusters = frame.clusters;
-    state.actions = frame.actions;
-  } else if (frame.type === "event") {
-    const data = frame.data;
-    if (frame.kind === "step.changed") {
-      state.workshop.step_index = data.step_index;
-      state.workshop.closed = data.closed;
-    } else if (frame.kind === "answer.created" || frame.kind === "answer.shown") {
-      state.answers.set(data.id, data);
-    } else if (frame.kind === "answer.hidden") {
-      state.answers.delete(data.id);
-    } else if (frame.kind === "clusters.changed") {
-      state.clusters = data.clusters;
-    } else if (frame.kind === "votes.changed") {
-      for (const cluster of state.clusters) cluster.votes = data.votes[cluster.id] || 0;
-      state.clusters.sort((a, b) => b.votes - a.votes || a.id - b.id);
-    } else if (frame.kind === "action.saved") {
-      const index = state.actions.findIndex((a) => a.id === data.id);
-      if (index >= 0) state.actions[index] = data;
-      else state.actions.push(data);
-    } else if (frame.kind === "action.deleted") {
-      state.actions = state.actions.filter((a) => a.id !== data.id);
-    } else if (frame.kind === "followup.set") {
-      state.workshop.followup = data.followup;
-    } else if (frame.kind === "workshop.changed") {
-      Object.assign(state.workshop, data);
-    } else if (frame.kind === "participant.joined") {
-      state.room.count = data.count;
-      state.room.organisations[data.organisation] = (state.room.organisations[data.organisation] || 0) + 1;
-    }
-  } else {
-    return;
-  }
+  const first = frame.type === "snapshot";
+  if (!applyFrame(state, frame, { keepHidden: false })) return;
+  if (first) shownIds = new Set(state.answers.keys()); // what was there on load is not "new"
   scheduleRender();
 }
 

@@ -2,21 +2,20 @@
 
 import asyncio
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts import service as accounts
-from app.catalog.service import formats
+from app.answers import service as answers
 from app.clusters import service as clusters
 from app.db import Database
 from app.errors import DomainError
 from app.models import Event, Vote
 from app.workshops import service as workshops
 from tests.conftest import Facilitator, Phone, Workshop, receive_until
+from tests.rooms import room_in_obstacle_round
 
 
 def obstacles(facilitator: Facilitator, workshop: Workshop, phone: Phone, *texts: str) -> list[int]:
@@ -227,32 +226,18 @@ async def test_the_dot_limit_holds_under_concurrency(tmp_path: Path) -> None:
     try:
 
         def setup(s: Any) -> tuple[int, list[int]]:
-            owner = accounts.create_facilitator(s, email="f@x.nl", name="F", password="x" * 12)
-            w = workshops.create_workshop(
-                s,
-                facilitator_id=owner.id,
-                title="T",
-                opgave="O",
-                held_on=date.today(),
-                spec=formats()["doorbraak"],
-                allow_anonymous=False,
-            )
-            for i in range(40):
-                workshops.join_workshop(s, workshop_id=w.id, name=f"P{i}", organisation="O", anonymous=False)
-            w.step_index = 1
-            from app.answers import service as answers
-
+            room = room_in_obstacle_round(s, participants=40)
             for i in range(4):
                 answers.submit_answer(
                     s,
-                    workshop_id=w.id,
-                    participant_id=1,
+                    workshop_id=room.workshop_id,
+                    participant_id=room.participant_ids[0],
                     step_id="obstacles",
                     text=f"o{i}",
                     client_id=f"00000000-0000-4000-8000-00000000000{i}",
                 )
-            workshops.move_step(s, workshop_id=w.id, facilitator_id=owner.id, to=3)
-            return w.id, [c["id"] for c in clusters.clusters_view(s, workshop_id=w.id)]
+            workshops.move_step(s, workshop_id=room.workshop_id, facilitator_id=room.owner_id, to=3)
+            return room.workshop_id, [c["id"] for c in clusters.clusters_view(s, workshop_id=room.workshop_id)]
 
         workshop_id, piles = await db.write(setup)
 

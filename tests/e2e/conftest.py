@@ -1,23 +1,11 @@
 """Browser fixtures: one Debian Chromium for all browser tests, fresh isolated contexts per test."""
 
-import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = Path(os.environ.get("DOORBRAAK_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
-PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
-LAPTOP = {"viewport": {"width": 1440, "height": 900}}
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, LAPTOP, PHONE, PROJECTOR  # noqa: F401
 
 
 # Package scope: one browser for every test in tests/e2e, the whole session long when only these run. Not

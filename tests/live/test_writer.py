@@ -1,20 +1,18 @@
 """The group-commit writer: one commit per batch, publish after commit, idempotent answers."""
 
 import asyncio
-from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts import service as accounts
 from app.answers import service as answers
-from app.catalog.service import formats
 from app.db import Database
 from app.errors import DomainError
 from app.live.events import append_event
 from app.models import Answer, Event
-from app.workshops import service as workshops
+from tests.rooms import room_in_obstacle_round
 
 
 class Recorder:
@@ -40,31 +38,8 @@ class Recorder:
 
 async def make_room(db: Database, participants: int = 1) -> tuple[int, list[int]]:
     """A workshop in its obstacle round with some participants."""
-
-    def create(s):  # type: ignore[no-untyped-def]
-        owner = accounts.create_facilitator(s, email="f@x.nl", name="F", password="x" * 12)
-        workshop = workshops.create_workshop(
-            s,
-            facilitator_id=owner.id,
-            title="T",
-            opgave="O",
-            held_on=date.today(),
-            spec=formats()["doorbraak"],
-            allow_anonymous=False,
-        )
-        return workshop.id
-
-    workshop_id = await db.write(create)
-    for i in range(participants):
-        await db.write(
-            lambda s, i=i: workshops.join_workshop(
-                s, workshop_id=workshop_id, name=f"P{i}", organisation="Org", anonymous=False
-            )
-        )
-    people = await db.read(lambda s: [p for (p,) in s.execute(select(answers.Participant.id)).all()])
-    owner_id = 1
-    await db.write(lambda s: workshops.move_step(s, workshop_id=workshop_id, facilitator_id=owner_id, to="next"))
-    return workshop_id, people
+    room = await db.write(partial(room_in_obstacle_round, participants=participants))
+    return room.workshop_id, room.participant_ids
 
 
 @pytest.fixture

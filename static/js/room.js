@@ -1,0 +1,66 @@
+// What the board and the projector know of a room, and how each live frame changes it.
+
+export function newRoom() {
+  return { workshop: null, answers: new Map(), room: { count: 0, organisations: {} }, clusters: [], actions: [] };
+}
+
+export function saveAction(actions, action) {
+  const index = actions.findIndex((a) => a.id === action.id);
+  if (index >= 0) actions[index] = action;
+  else actions.push(action);
+}
+
+// Apply a snapshot or event; returns false for frames that change nothing here.
+// The board keeps hidden answers (marked); the projector drops them.
+export function applyFrame(state, frame, { keepHidden }) {
+  if (frame.type === "snapshot") {
+    state.workshop = frame.workshop;
+    state.room = frame.room;
+    state.answers = new Map(frame.answers.map((answer) => [answer.id, answer]));
+    state.clusters = frame.clusters;
+    state.actions = frame.actions;
+    return true;
+  }
+  if (frame.type !== "event") return false;
+  const data = frame.data;
+  switch (frame.kind) {
+    case "step.changed":
+      state.workshop.step_index = data.step_index;
+      state.workshop.closed = data.closed;
+      break;
+    case "answer.created":
+    case "answer.shown":
+      state.answers.set(data.id, data);
+      break;
+    case "answer.hidden":
+      if (keepHidden) state.answers.set(data.id, data);
+      else state.answers.delete(data.id);
+      break;
+    case "clusters.changed":
+      state.clusters = data.clusters;
+      break;
+    case "votes.changed":
+      for (const cluster of state.clusters) cluster.votes = data.votes[cluster.id] || 0;
+      state.clusters.sort((a, b) => b.votes - a.votes || a.id - b.id);
+      break;
+    case "action.saved":
+      saveAction(state.actions, data);
+      break;
+    case "action.deleted":
+      state.actions = state.actions.filter((a) => a.id !== data.id);
+      break;
+    case "followup.set":
+      state.workshop.followup = data.followup;
+      break;
+    case "workshop.changed":
+      Object.assign(state.workshop, data);
+      break;
+    case "participant.joined":
+      state.room.count = data.count;
+      state.room.organisations[data.organisation] = (state.room.organisations[data.organisation] || 0) + 1;
+      break;
+    default:
+      return false;
+  }
+  return true;
+}
