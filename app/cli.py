@@ -1,4 +1,4 @@
-"""The `doorbraak` command: serve, demo, create-facilitator, export."""
+"""The `doorbraak` command: serve, demo, bench, create-facilitator, export."""
 
 import argparse
 import asyncio
@@ -42,16 +42,17 @@ def _start_demo(base_url: str, settings: Settings, phones: int, pace: float) -> 
     def run() -> None:
         _wait_until_up(base_url)
         demo = prepare(settings)
-        print(
-            "\n  Live demo is starting:\n"
+        links = (
             f"    projector   {base_url}{demo.projector_path}\n"
             f"    board       {base_url}/f/workshops/{demo.workshop_id}"
             f"  (sign in as {DEMO_EMAIL} / {demo.password})\n"
-            f"    your phone  {base_url}/j/{demo.code}\n",
-            flush=True,
+            f"    your phone  {base_url}/j/{demo.code}\n"
         )
+        print(f"\n  Live demo is starting:\n{links}", flush=True)
         time.sleep(3 * pace)  # a moment to open the projector before the room fills up
         asyncio.run(run_demo(base_url, demo, phones=phones, pace=pace, say=lambda m: print(m, flush=True)))
+        # the request log has pushed the links off the screen by now
+        print(f"\n  The demo session stays open:\n{links}", flush=True)
 
     threading.Thread(target=run, name="doorbraak-demo", daemon=True).start()
 
@@ -88,6 +89,22 @@ def demo(args: argparse.Namespace) -> None:
     print(f"projector: {base_url}{prepared.projector_path}")
     print(f"board:     {base_url}/f/workshops/{prepared.workshop_id}  ({DEMO_EMAIL} / {prepared.password})")
     asyncio.run(run_demo(base_url, prepared, phones=args.phones, pace=args.pace))
+
+
+def bench(args: argparse.Namespace) -> None:
+    """Measure simulated phones over real websockets against our server and a bare websockets baseline."""
+    import json
+
+    from app.bench.runner import BenchOptions, run, table
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    options = BenchOptions(
+        phones=args.phones, url=args.url, rate=args.rate, seconds=args.seconds, baseline=not args.no_baseline
+    )
+    result = run(options, say=lambda line: print(line, flush=True))
+    print(f"\n{table(result)}", flush=True)
+    if args.json:
+        print(json.dumps(result), flush=True)
 
 
 def create_facilitator(args: argparse.Namespace) -> None:
@@ -183,6 +200,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pace", type=float, default=1.0)
     p.set_defaults(func=demo)
 
+    p = commands.add_parser("bench", help="measure simulated phones against a server and a bare baseline")
+    p.add_argument("--phones", type=int, default=200)
+    p.add_argument("--url", help="a running server sharing this machine's database; default: start one")
+    p.add_argument("--rate", type=float, default=50.0, help="answers per second in the sustained phase")
+    p.add_argument("--seconds", type=float, default=5.0, help="length of the sustained phase")
+    p.add_argument("--json", action="store_true", help="end with the figures as one JSON object")
+    p.add_argument("--no-baseline", action="store_true", help="skip the bare websockets baseline")
+    p.set_defaults(func=bench)
+
     p = commands.add_parser("create-facilitator", help="create a facilitator account")
     p.add_argument("--email", required=True)
     p.add_argument("--name", required=True)
@@ -201,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `doorbraak` command."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # keep the first screen readable: the demo's links, not every request and migration step
+    for noisy in ("httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     args.func(args)
