@@ -23,11 +23,6 @@ def day(value: date | None) -> str:
     return format_date(value, format="long", locale=current_locale.get()) if value else ""
 
 
-def short_day(value: date | None) -> str:
-    """A date in figures: "22-11-2026"; empty for no date."""
-    return format_date(value, format="short", locale=current_locale.get()) if value else ""
-
-
 def moment(value: datetime) -> str:
     """A moment on the room's wall clock: "dinsdag 8 december 2026 om 14:00"."""
     local = local_time(value)

@@ -94,16 +94,6 @@ def workshop_by_code(db: Session, code: str) -> Workshop | None:
     return db.execute(query).scalar_one_or_none()
 
 
-def open_workshop_by_code(db: Session, code: str) -> Workshop:
-    """The workshop a join code opens; unknown and closed codes are refused."""
-    workshop = workshop_by_code(db, code)
-    if workshop is None:
-        raise DomainError("unknown_code", N_("Deze code kennen we niet. Kijk nog eens op het scherm."), status=404)
-    if workshop.closed_at is not None:
-        raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
-    return workshop
-
-
 def workshop_by_projector_token(db: Session, token: str) -> Workshop | None:
     """The workshop a projector link belongs to, if any."""
     query = select(Workshop).where(Workshop.projector_token == token)  # type: ignore[arg-type]
