@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint e2e install chromium serve
+.PHONY: run test lint e2e install chromium serve bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ serve: install
 ## test: the whole suite, browser tests included
 test: install chromium
 	$(BIN)/python -m pytest
+
+## bench: simulated phones over real websockets against a fresh server and a bare baseline (docs/performance.md)
+bench: install
+	$(BIN)/doorbraak bench --phones 200
 
 e2e: install chromium
 	$(BIN)/python -m pytest tests/e2e

@@ -1,0 +1,689 @@
+"""The load generator: one event loop, N simulated phones, a projector and a facilitator, four scenarios."""
+
+import asyncio
+import contextlib
+import json
+import math
+import os
+import random
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+
+from app.catalog.service import formats
+from app.config import Settings
+
+ANSWER_TIMEOUT = 10.0  # an answer without an ack this long after the last send counts as lost
+BURST_SECONDS = 2.0
+CONNECT_CONCURRENCY = 50
+FIELDS = (
+    "phones",
+    "connect_s",
+    "ack_p50_ms",
+    "ack_p99_ms",
+    "projector_p50_ms",
+    "projector_p99_ms",
+    "step_all_phones_p99_ms",
+    "answers_per_s",
+    "lost",
+    "duplicated",
+    "server_rss_mb",
+    "server_cpu_us_per_delivery",
+    "baseline_cpu_us_per_delivery",
+    "ratio_vs_baseline",
+)
+Say = Callable[[str], None]
+
+
+@dataclass
+class BenchOptions:
+    """What to run: how many phones, against which server, and the sustained phase's pace."""
+
+    phones: int = 200
+    url: str | None = None
+    rate: float = 50.0
+    seconds: float = 5.0
+    baseline: bool = True
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+class Progress:
+    """A one-line counter on standard error ("joining 150/200"), redrawn at most five times a second."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label = label
+        self.total = total
+        self.done = 0
+        self.shown = 0.0
+        self.tty = sys.stderr.isatty()
+
+    def step(self, count: int = 1) -> None:
+        """Count progress and redraw when due."""
+        self.done += count
+        now = time.monotonic()
+        if self.done >= self.total or now - self.shown > (0.2 if self.tty else 2.0):
+            self.shown = now
+            end = "\r" if self.tty else "\n"
+            print(f"  {self.label} {self.done}/{self.total}", end=end, file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        """Leave the line clean for the scenario's result."""
+        if self.tty:
+            print(" " * (len(self.label) + 24), end="\r", file=sys.stderr, flush=True)
+
+
+# --- the server's resources, from /proc ---
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """CPU time a process (all its threads, ended ones too) has used so far: utime + stime."""
+    # not /proc/PID/task/*/schedstat: finer, but it forgets threads that end (the server's idle workers do)
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int | None) -> float | None:
+    """A process's resident memory in MB."""
+    if pid is None:
+        return None
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+def pid_listening_on(port: int) -> int | None:
+    """The process (of this user) that listens on a TCP port, found through /proc; None when not visible."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                parts = line.split()
+                if parts[3] == "0A" and int(parts[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(f"socket:[{parts[9]}]")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            for fd in (entry / "fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if os.readlink(fd) in inodes:
+                        return int(entry.name)
+    return None
+
+
+def _pin(pid: int, core: int) -> None:
+    """Pin a process to one core where the machine allows; quietly nothing otherwise."""
+    if (os.cpu_count() or 1) < 2 or not hasattr(os, "sched_setaffinity"):
+        return
+    with contextlib.suppress(OSError):
+        os.sched_setaffinity(pid, {core})
+
+
+def raise_file_limit() -> None:
+    """Allow as many open files as the hard limit does: each phone is a socket on both sides."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def subprocess_server(
+    command: list[str], *, env: dict[str, str], log: Path, ready: Callable[[], bool]
+) -> Iterator[int]:
+    """Start a server process pinned to core 0, wait until it answers, and stop it afterwards."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        _pin(process.pid, 0)
+        deadline = time.monotonic() + 30
+        while not ready():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not come up; its output:\n{log.read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def _http_up(base_url: str) -> Callable[[], bool]:
+    def check() -> bool:
+        try:
+            return httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    return check
+
+
+def _port_open(port: int) -> Callable[[], bool]:
+    def check() -> bool:
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", port)) == 0
+
+    return check
+
+
+# --- the simulated clients ---
+
+
+class Meter:
+    """What every client received: frames (the server's deliveries) and the duplicates among them."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.duplicate_acks = 0
+
+
+class Client:
+    """One websocket the bench reads; waiters are futures keyed by what resolves them."""
+
+    def __init__(self, meter: Meter) -> None:
+        self.meter = meter
+        self.socket: ClientConnection | None = None
+        self.waiters: dict[str, asyncio.Future[Any]] = {}
+        self.reader: asyncio.Task[None] | None = None
+
+    def expect(self, key: str) -> asyncio.Future[Any]:
+        """A future that the reader resolves when the frame with this key arrives."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.waiters[key] = future
+        return future
+
+    def resolve(self, key: str, value: Any) -> None:
+        """Hand a received frame's value to whoever waits for it."""
+        future = self.waiters.pop(key, None)
+        if future is not None and not future.done():
+            future.set_result(value)
+
+    async def start(self, url: str, headers: dict[str, str] | None = None) -> None:
+        """Open the websocket and wait for the server's first frame (the snapshot)."""
+        snapshot = self.expect("snapshot")
+        self.socket = await connect(
+            url, additional_headers=headers, compression=None, open_timeout=60, max_queue=None, ping_interval=None
+        )
+        self.reader = asyncio.create_task(self._read(self.socket))
+        await asyncio.wait_for(snapshot, 60)
+
+    async def _read(self, socket: ClientConnection) -> None:
+        with contextlib.suppress(Exception):  # the connection ends when the bench or the server closes it
+            async for raw in socket:
+                now = time.perf_counter()
+                self.meter.frames += 1
+                self.received(json.loads(raw), now)
+
+    def received(self, frame: dict[str, Any], now: float) -> None:
+        """Resolve waiters for a frame."""
+        kind = frame.get("type")
+        if kind in ("ack", "error") and frame.get("client_id"):
+            if kind == "ack" and frame.get("duplicate"):
+                self.meter.duplicate_acks += 1
+            self.resolve(f"answer:{frame['client_id']}", (kind, now))
+        elif kind == "event" and frame.get("kind") == "step.changed":
+            self.resolve(f"step:{frame['data'].get('step_index')}", now)
+        elif kind == "snapshot":
+            self.resolve("snapshot", now)
+
+    async def send(self, message: dict[str, Any]) -> None:
+        """Send one JSON message."""
+        assert self.socket is not None
+        await self.socket.send(json.dumps(message))
+
+    async def close(self) -> None:
+        """Close the websocket."""
+        if self.socket is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.socket.close(), 5)
+        if self.reader is not None:
+            self.reader.cancel()
+
+
+class Projector(Client):
+    """The projector: records when each answer's event arrives, and counts any answer seen twice."""
+
+    def __init__(self, meter: Meter) -> None:
+        super().__init__(meter)
+        self.seen: set[str] = set()
+        self.duplicates = 0
+
+    def received(self, frame: dict[str, Any], now: float) -> None:
+        """Also resolve waiters for answer.created events by client_id."""
+        if frame.get("type") == "event" and frame.get("kind") == "answer.created":
+            client_id = str(frame["data"].get("client_id"))
+            if client_id in self.seen:
+                self.duplicates += 1
+            self.seen.add(client_id)
+            self.resolve(f"shown:{client_id}", now)
+            return
+        super().received(frame, now)
+
+
+class Target:
+    """How phones, the projector and the facilitator reach one kind of server."""
+
+    async def open_phone(self, client: Client, index: int) -> None:
+        """Join and connect a phone."""
+        raise NotImplementedError
+
+    async def open_projector(self, client: Client) -> None:
+        """Connect the projector."""
+        raise NotImplementedError
+
+    async def move_step(self, index: int) -> None:
+        """Move the workshop to a step; returns once the server took the request."""
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        """Release what the target holds."""
+
+
+def _csrf(page: str) -> str:
+    marker = 'name="csrf-token" content="'
+    start = page.index(marker) + len(marker)
+    return page[start : page.index('"', start)]
+
+
+def _ws(base_url: str, path: str) -> str:
+    return base_url.replace("http://", "ws://").replace("https://", "wss://").rstrip("/") + path
+
+
+class AppTarget(Target):
+    """Doorbraak itself: phones join over HTTP, the facilitator signs in and moves steps over HTTP."""
+
+    def __init__(self, base_url: str, *, workshop_id: int, code: str, projector_path: str, password: str) -> None:
+        from app.demo.driver import DemoFacilitator
+
+        self.base_url = base_url.rstrip("/")
+        self.code = code
+        self.projector_path = projector_path
+        self.password = password
+        # each phone is its own device: a fresh connection per request, never a pooled one the server may have
+        # closed for idleness meanwhile (that race showed up as failed joins at 2,000 phones)
+        self.transport = httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=CONNECT_CONCURRENCY + 10, max_keepalive_connections=0)
+        )
+        self.facilitator = DemoFacilitator(self.base_url, workshop_id)
+
+    async def open_phone(self, client: Client, index: int) -> None:
+        """Fill in the join form, then open the phone's websocket with the participant cookie."""
+        http = httpx.AsyncClient(base_url=self.base_url, transport=self.transport, timeout=60)
+        page = await http.get(f"/j/{self.code}")
+        response = await http.post(
+            f"/j/{self.code}/participant",
+            data={"csrf": _csrf(page.text), "name": f"Telefoon {index}", "organisation": "Bench"},
+        )
+        if response.status_code != 303:
+            raise RuntimeError(f"join failed with HTTP {response.status_code}")
+        cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+        await client.start(_ws(self.base_url, f"/ws/phone/{self.code}"), {"Cookie": cookie})
+
+    async def open_projector(self, client: Client) -> None:
+        """Open the projector's websocket and sign the facilitator in."""
+        token = self.projector_path.rsplit("/", 1)[1]
+        await client.start(_ws(self.base_url, f"/ws/projector/{token}"))
+        await self.facilitator.sign_in(self.password)
+
+    async def move_step(self, index: int) -> None:
+        """The board's step button."""
+        await self.facilitator.step(str(index))
+
+    async def close(self) -> None:
+        """Close the facilitator's and the phones' HTTP connections."""
+        await self.facilitator.close()
+        await self.transport.aclose()
+
+
+class BaselineTarget(Target):
+    """The bare websockets server: no join, the facilitator is a websocket that sends "step"."""
+
+    def __init__(self, port: int, meter: Meter) -> None:
+        self.base_url = f"ws://127.0.0.1:{port}"
+        self.facilitator = Client(meter)
+
+    async def open_phone(self, client: Client, index: int) -> None:
+        """Open a phone's websocket."""
+        await client.start(f"{self.base_url}/ws/phone/{index}")
+
+    async def open_projector(self, client: Client) -> None:
+        """Open the projector's and the facilitator's websockets."""
+        await client.start(f"{self.base_url}/ws/projector/bench")
+        await self.facilitator.start(f"{self.base_url}/ws/board/bench")
+
+    async def move_step(self, index: int) -> None:
+        """Ask for a step change over the facilitator's websocket."""
+        await self.facilitator.send({"type": "step", "step_index": index})
+
+    async def close(self) -> None:
+        """Close the facilitator's websocket."""
+        await self.facilitator.close()
+
+
+# --- the scenarios ---
+
+
+async def _settle(futures: list[asyncio.Future[Any]], within: float) -> None:
+    if futures:
+        await asyncio.wait(futures, timeout=within)
+
+
+def _answer(step: str, text: str) -> tuple[str, dict[str, Any]]:
+    client_id = str(uuid.uuid4())
+    return client_id, {"type": "answer", "client_id": client_id, "step": step, "text": text}
+
+
+class Room:
+    """The phones, projector and target of one run, and the scenarios played on them."""
+
+    def __init__(self, target: Target, meter: Meter, phones: int, say: Say) -> None:
+        self.target = target
+        self.meter = meter
+        self.phones = [Client(meter) for _ in range(phones)]
+        self.projector = Projector(meter)
+        self.say = say
+
+    async def join_storm(self) -> dict[str, Any]:
+        """Every phone joins at once (at most CONNECT_CONCURRENCY setting up at a time)."""
+        await self.target.open_projector(self.projector)
+        gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+        progress = Progress("joining", len(self.phones))
+        failures: list[BaseException] = []
+
+        async def join(index: int, phone: Client) -> None:
+            async with gate:
+                try:
+                    await self.target.open_phone(phone, index)
+                except Exception as exc:  # counted and reported: a failed join is a finding, not a crash
+                    failures.append(exc)
+                progress.step()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(join(i, phone) for i, phone in enumerate(self.phones)))
+        connect_s = time.perf_counter() - started
+        progress.finish()
+        self.phones = [phone for phone in self.phones if phone.socket is not None and phone.reader is not None]
+        if failures:
+            self.say(f"  {len(failures)} joins failed, first: {failures[0]!r}")
+        return {"connect_s": round(connect_s, 2), "join_failures": len(failures)}
+
+    async def step_change(self, index: int) -> dict[str, Any]:
+        """Move the workshop on and time until every phone has the step."""
+        futures = [phone.expect(f"step:{index}") for phone in self.phones]
+        started = time.perf_counter()
+        await self.target.move_step(index)
+        await _settle(futures, ANSWER_TIMEOUT)
+        delays = [future.result() - started for future in futures if future.done()]
+        return {
+            "step_all_phones_p99_ms": _ms(percentile(delays, 0.99)),
+            "step_all_phones_max_ms": _ms(max(delays, default=0.0)),
+            "step_missed": len(futures) - len(delays),
+        }
+
+    async def burst(self, step: str) -> dict[str, Any]:
+        """Every phone sends one answer, spread uniformly over BURST_SECONDS."""
+        order = list(self.phones)
+        random.Random(5).shuffle(order)
+        progress = Progress("answering", len(order))
+        sent: list[tuple[float, asyncio.Future[Any], asyncio.Future[Any]]] = []
+        start = time.perf_counter() + 0.05
+        for k, phone in enumerate(order):
+            delay = start + BURST_SECONDS * k / len(order) - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            client_id, message = _answer(step, f"Bench-antwoord {k}: de regels zitten elkaar in de weg")
+            ack = phone.expect(f"answer:{client_id}")
+            shown = self.projector.expect(f"shown:{client_id}")
+            sent.append((time.perf_counter(), ack, shown))
+            await phone.send(message)
+            progress.step()
+        await _settle([f for _, ack, shown in sent for f in (ack, shown)], ANSWER_TIMEOUT)
+        progress.finish()
+        acks = [ack.result()[1] - at for at, ack, _ in sent if ack.done() and ack.result()[0] == "ack"]
+        errors = sum(1 for _, ack, _ in sent if ack.done() and ack.result()[0] == "error")
+        shown = [s.result() - at for at, _, s in sent if s.done()]
+        return {
+            "ack_p50_ms": _ms(percentile(acks, 0.5)),
+            "ack_p99_ms": _ms(percentile(acks, 0.99)),
+            "ack_max_ms": _ms(max(acks, default=0.0)),
+            "projector_p50_ms": _ms(percentile(shown, 0.5)),
+            "projector_p99_ms": _ms(percentile(shown, 0.99)),
+            "projector_max_ms": _ms(max(shown, default=0.0)),
+            "burst_lost": sum(1 for _, ack, _ in sent if not ack.done()),
+            "burst_errors": errors,
+            "burst_not_on_projector": len(sent) - len(shown),
+        }
+
+    async def sustained(self, step: str, rate: float, seconds: float) -> dict[str, Any]:
+        """Answers at a steady rate, round-robin over the phones; how many per second come back acknowledged."""
+        count = max(1, int(rate * seconds))
+        interval = 1 / rate
+        progress = Progress("sustained", count)
+        sent: list[tuple[float, asyncio.Future[Any]]] = []
+        start = time.perf_counter() + 0.05
+        for k in range(count):
+            delay = start + k * interval - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            phone = self.phones[k % len(self.phones)]
+            client_id, message = _answer(step, f"Volgehouden antwoord {k}")
+            ack = phone.expect(f"answer:{client_id}")
+            sent.append((time.perf_counter(), ack))
+            await phone.send(message)
+            progress.step()
+        await _settle([ack for _, ack in sent], ANSWER_TIMEOUT)
+        progress.finish()
+        acked = [ack.result()[1] for _, ack in sent if ack.done() and ack.result()[0] == "ack"]
+        elapsed = max(acked, default=start) - sent[0][0]
+        return {
+            "answers_per_s": round(len(acked) / elapsed, 1) if elapsed > 0 else 0.0,
+            "sustained_sent": count,
+            "sustained_lost": sum(1 for _, ack in sent if not ack.done()),
+            "sustained_errors": sum(1 for _, ack in sent if ack.done() and ack.result()[0] == "error"),
+        }
+
+    async def close(self) -> None:
+        """Close every connection, a bounded number at a time."""
+        gate = asyncio.Semaphore(200)
+
+        async def close(client: Client) -> None:
+            async with gate:
+                await client.close()
+
+        await asyncio.gather(*(close(c) for c in [self.projector, *self.phones]))
+        await self.target.close()
+
+
+async def measured(
+    pid: int | None, meter: Meter, scenario: Awaitable[dict[str, Any]]
+) -> tuple[dict[str, Any], float, int]:
+    """Run a scenario; also return the server's CPU seconds and the frames delivered meanwhile."""
+    cpu, frames = cpu_seconds(pid), meter.frames
+    result = await scenario
+    return result, cpu_seconds(pid) - cpu, meter.frames - frames
+
+
+def _steps() -> list[str]:
+    return [step.id for step in formats()["doorbraak"].steps]
+
+
+async def run_app(
+    target: AppTarget, *, pid: int | None, phones: int, rate: float, seconds: float, say: Say
+) -> dict[str, Any]:
+    """All four scenarios against Doorbraak."""
+    steps = _steps()
+    meter = Meter()
+    room = Room(target, meter, phones, say)
+    result: dict[str, Any] = {"phones": phones}
+    try:
+        result |= await room.join_storm()
+        say(f"join storm   {len(room.phones)} phones connected in {result['connect_s']} s")
+        await room.step_change(steps.index("obstacles"))
+        burst, burst_cpu, burst_frames = await measured(pid, meter, room.burst("obstacles"))
+        result |= burst
+        say(
+            f"burst        ack p50 {burst['ack_p50_ms']} ms, p99 {burst['ack_p99_ms']} ms; "
+            f"projector p50 {burst['projector_p50_ms']} ms, p99 {burst['projector_p99_ms']} ms; "
+            f"lost {burst['burst_lost']}, errors {burst['burst_errors']}"
+        )
+        # the rate limit refills 1 answer per second per phone: faster than that would measure the limiter
+        capped = min(rate, float(len(room.phones)))
+        if capped < rate:
+            say(f"sustained    {rate}/s over {len(room.phones)} phones exceeds 1/s per phone: capped at {capped}/s")
+        sustained = await room.sustained("obstacles", capped, seconds)
+        result |= sustained | {"sustained_rate": capped, "sustained_seconds": seconds}
+        say(
+            f"sustained    {capped}/s for {seconds} s: {sustained['answers_per_s']} answers/s acknowledged, "
+            f"lost {sustained['sustained_lost']}, errors {sustained['sustained_errors']}"
+        )
+        step, step_cpu, step_frames = await measured(pid, meter, room.step_change(steps.index("cluster")))
+        result |= step
+        say(f"step change  all phones p99 {step['step_all_phones_p99_ms']} ms, missed {step['step_missed']}")
+        result["server_rss_mb"] = rss_mb(pid)
+        deliveries = burst_frames + step_frames
+        result["deliveries"] = deliveries
+        result["server_cpu_us_per_delivery"] = (
+            round((burst_cpu + step_cpu) * 1e6 / deliveries, 1) if pid is not None and deliveries else None
+        )
+        result["lost"] = result["burst_lost"] + result["sustained_lost"]
+        result["duplicated"] = room.projector.duplicates + meter.duplicate_acks
+        say(
+            f"server       rss {result['server_rss_mb']} MB, cpu {result['server_cpu_us_per_delivery']} us "
+            f"per delivered message ({deliveries} deliveries)"
+        )
+    finally:
+        await room.close()
+    return result
+
+
+async def run_baseline(port: int, *, pid: int, phones: int, say: Say) -> dict[str, Any]:
+    """The same join, burst and step change against the bare websockets server."""
+    meter = Meter()
+    target = BaselineTarget(port, meter)
+    room = Room(target, meter, phones, say)
+    try:
+        await room.join_storm()
+        await room.step_change(1)
+        _, burst_cpu, burst_frames = await measured(pid, meter, room.burst("obstacles"))
+        _, step_cpu, step_frames = await measured(pid, meter, room.step_change(2))
+        deliveries = burst_frames + step_frames
+        per_delivery = round((burst_cpu + step_cpu) * 1e6 / deliveries, 1) if deliveries else None
+        say(f"baseline     cpu {per_delivery} us per delivered message ({deliveries} deliveries)")
+        return {"baseline_cpu_us_per_delivery": per_delivery, "baseline_deliveries": deliveries}
+    finally:
+        await room.close()
+
+
+def _server_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DOORBRAAK_DATABASE_URL", "DOORBRAAK_BROADCAST_URL")}
+    return env | {"DOORBRAAK_DATA_DIR": str(data_dir)}
+
+
+def run(options: BenchOptions, say: Say = print) -> dict[str, Any]:
+    """Run the benchmark and return its figures (the fields in FIELDS and a few more)."""
+    from app.demo.driver import prepare
+
+    raise_file_limit()
+    own_affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    _pin(0, 1)
+    python = [sys.executable, "-c", "import sys; from app.cli import main; main(sys.argv[1:])"]
+    try:
+        with tempfile.TemporaryDirectory(prefix="doorbraak-bench-") as scratch:
+            scratch_dir = Path(scratch)
+            with contextlib.ExitStack() as stack:
+                if options.url:
+                    base_url = options.url.rstrip("/")
+                    settings = Settings()
+                    pid = pid_listening_on(httpx.URL(base_url).port or 80)
+                    if pid is None:
+                        say("the server's process is not visible here: no memory or CPU figures")
+                else:
+                    port = free_port()
+                    base_url = f"http://127.0.0.1:{port}"
+                    settings = Settings(data_dir=scratch_dir / "data", database_url=None)
+                    command = [*python, "serve", "--port", str(port), "--log-level", "warning"]
+                    pid = stack.enter_context(
+                        subprocess_server(
+                            command,
+                            env=_server_env(settings.data_dir),
+                            log=scratch_dir / "server.log",
+                            ready=_http_up(base_url),
+                        )
+                    )
+                prepared = prepare(settings)
+                say(f"bench        {options.phones} phones against {base_url} (server pid {pid})")
+                target = AppTarget(
+                    base_url,
+                    workshop_id=prepared.workshop_id,
+                    code=prepared.code,
+                    projector_path=prepared.projector_path,
+                    password=prepared.password,
+                )
+                result = asyncio.run(
+                    run_app(
+                        target,
+                        pid=pid,
+                        phones=options.phones,
+                        rate=options.rate,
+                        seconds=options.seconds,
+                        say=say,
+                    )
+                )
+            result |= {"baseline_cpu_us_per_delivery": None, "ratio_vs_baseline": None}
+            if options.baseline:
+                port = free_port()
+                command = [sys.executable, "-m", "app.bench.baseline", "--port", str(port)]
+                with subprocess_server(
+                    command, env=dict(os.environ), log=scratch_dir / "baseline.log", ready=_port_open(port)
+                ) as baseline_pid:
+                    result |= asyncio.run(run_baseline(port, pid=baseline_pid, phones=options.phones, say=say))
+                ours, base = result["server_cpu_us_per_delivery"], result["baseline_cpu_us_per_delivery"]
+                if ours and base:
+                    result["ratio_vs_baseline"] = round(ours / base, 2)
+                    say(f"ratio        {result['ratio_vs_baseline']} x the bare websockets baseline")
+    finally:
+        if own_affinity is not None:
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(0, own_affinity)
+    return result
+
+
+def table(result: dict[str, Any]) -> str:
+    """The headline figures as an aligned two-column table."""
+    width = max(len(name) for name in FIELDS)
+    return "\n".join(f"  {name:<{width}}  {result.get(name)}" for name in FIELDS)

@@ -1,0 +1,26 @@
+"""The benchmark in its smoke form: a small room, nothing lost or duplicated, every figure present."""
+
+import json
+
+import pytest
+
+from app.bench.runner import FIELDS
+from app.cli import main
+
+
+def test_bench_smoke_run_loses_and_duplicates_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["bench", "--phones", "30", "--rate", "20", "--seconds", "1", "--json"])
+
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures["phones"] == 30
+    assert figures["join_failures"] == 0
+    assert figures["lost"] == 0
+    assert figures["duplicated"] == 0
+    assert figures["burst_errors"] == figures["sustained_errors"] == 0
+    assert figures["burst_not_on_projector"] == 0
+    assert figures["step_missed"] == 0
+    for name in FIELDS:
+        assert isinstance(figures[name], int | float), name
+        assert figures[name] >= 0, name
+    assert figures["server_rss_mb"] > 0
+    assert figures["answers_per_s"] > 0
