@@ -223,6 +223,11 @@ export function createPanels({ state, t, config }) {
     nodes.actionsPanel.hidden = !visible;
     nodes.followupPanel.hidden = !(type === "actions" || type === "close");
     const followup = state.workshop.followup;
+    const form = nodes.followupForm;
+    if (followup && !form.contains(document.activeElement)) {
+      form.elements.at.value = followup.at;
+      form.elements.place.value = followup.place;
+    }
     nodes.followupCurrent.textContent = followup
       ? format(t.followup_set, { when: [followup.at.replace("T", " "), followup.place].filter(Boolean).join(", ") }) : "";
     if (!visible) return;

@@ -74,6 +74,9 @@ function renderStep() {
     fragment = document.getElementById("tpl-actions").content.cloneNode(true);
     fill(fragment, "title", pick(step.title, config.lang));
     fill(fragment, "help", pick(step.help, config.lang));
+    const mine = fragment.querySelector('[data-slot="mine"]');
+    if (state.link) mine.href = state.link;
+    else mine.remove();
   } else if (step.type === "cluster") {
     fragment = document.getElementById("tpl-wait").content.cloneNode(true);
     fill(fragment, "title", pick(step.title, config.lang));
