@@ -40,6 +40,7 @@ from app.demo.content import (  # noqa: E402
     OBSTACLES,
     PEOPLE,
 )
+from app.demo.driver import csrf_of  # noqa: E402
 from app.main import create_app  # noqa: E402
 from tests.e2e.browser import CHROMIUM_ARGS, LAPTOP, PHONE, PROJECTOR  # noqa: E402
 
@@ -78,13 +79,6 @@ def running_server(data_dir: Path, public_url: str | None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=20)
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
-    if not match:
-        raise RuntimeError("page without a CSRF token")
-    return match.group(1)
 
 
 class FormPhone:

@@ -18,16 +18,10 @@ from fastapi.testclient import TestClient
 
 from app.cli import UVICORN_OPTIONS
 from app.config import Settings
+from app.demo.driver import csrf_of
 from app.main import create_app
 
 PASSWORD = "correct horse battery"
-
-
-def csrf_of(page: str) -> str:
-    """The CSRF token a rendered page carries."""
-    match = re.search(r'name="csrf-token" content="([^"]+)"', page)
-    assert match, "page has no CSRF token"
-    return match.group(1)
 
 
 @pytest.fixture

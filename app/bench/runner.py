@@ -23,6 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from app.catalog.service import formats
 from app.config import Settings
+from app.demo.driver import csrf_of, ws_url
 
 ANSWER_TIMEOUT = 10.0  # an answer without an ack this long after the last send counts as lost
 BURST_SECONDS = 2.0
@@ -314,16 +315,6 @@ class Target:
         """Release what the target holds."""
 
 
-def _csrf(page: str) -> str:
-    marker = 'name="csrf-token" content="'
-    start = page.index(marker) + len(marker)
-    return page[start : page.index('"', start)]
-
-
-def _ws(base_url: str, path: str) -> str:
-    return base_url.replace("http://", "ws://").replace("https://", "wss://").rstrip("/") + path
-
-
 class AppTarget(Target):
     """Doorbraak itself: phones join over HTTP, the facilitator signs in and moves steps over HTTP."""
 
@@ -347,17 +338,17 @@ class AppTarget(Target):
         page = await http.get(f"/j/{self.code}")
         response = await http.post(
             f"/j/{self.code}/participant",
-            data={"csrf": _csrf(page.text), "name": f"Telefoon {index}", "organisation": "Bench"},
+            data={"csrf": csrf_of(page.text), "name": f"Telefoon {index}", "organisation": "Bench"},
         )
         if response.status_code != 303:
             raise RuntimeError(f"join failed with HTTP {response.status_code}")
         cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
-        await client.start(_ws(self.base_url, f"/ws/phone/{self.code}"), {"Cookie": cookie})
+        await client.start(ws_url(self.base_url, f"/ws/phone/{self.code}"), {"Cookie": cookie})
 
     async def open_projector(self, client: Client) -> None:
         """Open the projector's websocket and sign the facilitator in."""
         token = self.projector_path.rsplit("/", 1)[1]
-        await client.start(_ws(self.base_url, f"/ws/projector/{token}"))
+        await client.start(ws_url(self.base_url, f"/ws/projector/{token}"))
         await self.facilitator.sign_in(self.password)
 
     async def move_step(self, index: int) -> None:

@@ -72,13 +72,17 @@ def prepare(settings: Settings) -> DemoWorkshop:
         db.read_engine.dispose()
 
 
-def _csrf(page: str) -> str:
+def csrf_of(page: str) -> str:
+    """The CSRF token a rendered page carries in its meta tag."""
     marker = 'name="csrf-token" content="'
+    if marker not in page:
+        raise ValueError("page has no CSRF token")
     start = page.index(marker) + len(marker)
     return page[start : page.index('"', start)]
 
 
-def _ws_url(base: str, path: str) -> str:
+def ws_url(base: str, path: str) -> str:
+    """The websocket address of a path on a server given by its http(s) base URL."""
     return base.replace("http://", "ws://").replace("https://", "wss://").rstrip("/") + path
 
 
@@ -103,11 +107,11 @@ class Phone:
         page = await self.http.get(f"/j/{self.code}")
         await self.http.post(
             f"/j/{self.code}/participant",
-            data={"csrf": _csrf(page.text), "name": self.name, "organisation": self.organisation},
+            data={"csrf": csrf_of(page.text), "name": self.name, "organisation": self.organisation},
         )
         cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
         self.socket = await connect(
-            _ws_url(self.base_url, f"/ws/phone/{self.code}"), additional_headers={"Cookie": cookie}, compression=None
+            ws_url(self.base_url, f"/ws/phone/{self.code}"), additional_headers={"Cookie": cookie}, compression=None
         )
         self._reader = asyncio.create_task(self._read())
 
@@ -176,7 +180,7 @@ class DemoFacilitator:
     async def sign_in(self, password: str) -> None:
         """Sign in as the demo facilitator."""
         page = await self.http.get("/f/login")
-        self.csrf = _csrf(page.text)
+        self.csrf = csrf_of(page.text)
         response = await self.http.post("/f/login", data={"csrf": self.csrf, "email": DEMO_EMAIL, "password": password})
         if response.status_code != 303:
             raise RuntimeError(f"demo sign-in failed with HTTP {response.status_code}")
