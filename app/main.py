@@ -18,6 +18,7 @@ from app.db import Database
 from app.exports import router as exports_router
 from app.live import router as live_router
 from app.live.hub import LocalHub
+from app.live.redis_hub import RedisHub
 from app.runtime import Runtime
 from app.web import EXCEPTION_HANDLERS, BrowserMiddleware
 from app.workshops import router as workshops_router
@@ -29,7 +30,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """A Doorbraak app for these settings (default: from the environment)."""
     settings = settings or Settings()
     db = Database(settings.resolved_database_url())
-    runtime = Runtime(settings=settings, db=db, hub=LocalHub(), secret_key=settings.resolved_secret_key())
+    # several workers share rooms through Redis; one process needs no broker
+    hub = RedisHub(settings.broadcast_url, db) if settings.broadcast_url else LocalHub()
+    runtime = Runtime(settings=settings, db=db, hub=hub, secret_key=settings.resolved_secret_key())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

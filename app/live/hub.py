@@ -90,6 +90,10 @@ class LocalHub:
 
     async def publish(self, events: list[Event]) -> None:
         """Deliver committed events: each encoded once, queued on every connection whose role sees it."""
+        self.deliver(events)
+
+    def deliver(self, events: list[Event]) -> None:
+        """Fan events out to this process's connections, in the order given."""
         for event in events:
             room = self._rooms.get(event.workshop_id)
             if not room:

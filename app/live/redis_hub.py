@@ -1,0 +1,144 @@
+"""Scale-out: Redis pub/sub rings the doorbell between workers; the event log in the database is the truth.
+
+Every worker delivers a workshop's events to its own connections strictly in sequence order, reading them from
+the event log. Seq numbers are handed out under the workshop's row lock, so the committed log never has a hole:
+reading everything after the last delivered seq is always complete. A lost doorbell (or Redis being down) only
+delays delivery until the next doorbell or the periodic check, never loses an event.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+from functools import partial
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import Database
+from app.live.hub import Connection, LocalHub
+from app.models import Event
+
+log = logging.getLogger(__name__)
+CHANNEL = "doorbraak:events"
+CHECK_EVERY_S = 1.0
+READ_AT_MOST = 2000
+
+
+def _events_after(db: Session, *, workshop_id: int, after: int) -> list[Event]:
+    query = (
+        select(Event)
+        .where(Event.workshop_id == workshop_id, Event.seq > after)  # type: ignore[arg-type]
+        .order_by(Event.seq)  # type: ignore[arg-type]
+        .limit(READ_AT_MOST)
+    )
+    return list(db.execute(query).scalars())
+
+
+class RedisHub(LocalHub):
+    """Fan-out across worker processes: a doorbell over Redis, the events themselves from the database."""
+
+    def __init__(self, url: str, db: Database) -> None:
+        super().__init__()
+        self.url = url
+        self.db = db
+        self.redis: Redis | None = None
+        self.delivered: dict[int, int] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self.origin = f"{os.getpid()}-{id(self)}"
+
+    async def start(self) -> None:
+        """Connect to Redis and start listening; a Redis that is down is retried in the background."""
+        self.redis = Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=None)
+        self._tasks = [
+            asyncio.create_task(self._listen(), name="doorbraak-doorbell"),
+            asyncio.create_task(self._check(), name="doorbraak-log-check"),
+        ]
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.redis is not None:
+            await self.redis.aclose()
+
+    def unregister(self, connection: Connection) -> None:
+        """Forget a connection; a workshop without local connections is forgotten too."""
+        super().unregister(connection)
+        if connection.workshop_id not in self._rooms:
+            self.delivered.pop(connection.workshop_id, None)
+
+    async def publish(self, events: list[Event]) -> None:
+        """After a commit here: deliver locally from the log, and ring the other workers' doorbell."""
+        workshops = sorted({event.workshop_id for event in events})
+        for workshop_id in workshops:
+            await self.pull(workshop_id)
+        if self.redis is None:
+            return
+        try:
+            for workshop_id in workshops:
+                await self.redis.publish(CHANNEL, f"{workshop_id}:{self.origin}")
+        except (RedisError, OSError) as exc:
+            # the change is committed; the other workers find it at their next log check
+            log.warning("doorbell not rung (%s); other workers will catch up from the event log", exc)
+
+    async def pull(self, workshop_id: int) -> None:
+        """Deliver, in order, every logged event of a workshop that this worker's connections have not had."""
+        room = self._rooms.get(workshop_id)
+        if not room:
+            return
+        lock = self._locks.setdefault(workshop_id, asyncio.Lock())
+        async with lock:
+            while True:
+                room = self._rooms.get(workshop_id)
+                if not room:
+                    return
+                after = self.delivered.get(workshop_id)
+                if after is None:
+                    # first delivery here: from the oldest point any connection has caught up to
+                    after = min(connection.sent_seq for connection in room)
+                events = await self.db.read(partial(_events_after, workshop_id=workshop_id, after=after))
+                if not events:
+                    self.delivered.setdefault(workshop_id, after)
+                    return
+                self.deliver(events)
+                self.delivered[workshop_id] = events[-1].seq
+                if len(events) < READ_AT_MOST:
+                    return
+
+    async def _listen(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                assert self.redis is not None
+                async with self.redis.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    delay = 0.5
+                    # catch up on whatever rang while we were not listening
+                    await self._pull_all()
+                    async for message in pubsub.listen():
+                        if message.get("type") != "message":
+                            continue
+                        workshop, _, origin = message["data"].decode().partition(":")
+                        if origin != self.origin and workshop.isdigit():
+                            await self.pull(int(workshop))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis down or restarting: keep serving, retry the doorbell later
+                log.warning("doorbell connection lost (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _check(self) -> None:
+        while True:
+            await asyncio.sleep(CHECK_EVERY_S)
+            with contextlib.suppress(Exception):
+                await self._pull_all()
+
+    async def _pull_all(self) -> None:
+        for workshop_id in list(self._rooms):
+            await self.pull(workshop_id)

@@ -1,0 +1,225 @@
+"""Two server processes on one PostgreSQL and one Redis: each sees the other's events, and Redis may go away."""
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+
+from app.config import Settings
+from app.demo.driver import DemoFacilitator, Phone, prepare, ws_url
+
+PG_URL = os.environ.get("DOORBRAAK_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("DOORBRAAK_TEST_REDIS_URL")
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not (PG_URL and REDIS_URL),
+        reason="DOORBRAAK_TEST_DATABASE_URL and DOORBRAAK_TEST_REDIS_URL are not both set: scale-out tests skipped",
+    ),
+]
+SECRET = "scale-out-test-secret-" + "x" * 20
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(check: Any, what: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except (httpx.HTTPError, OSError):
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not happen within {seconds} s")
+
+
+class Server:
+    """`doorbraak serve` in its own process."""
+
+    def __init__(self, tmp: Path, name: str, redis_url: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "DOORBRAAK_DATABASE_URL": PG_URL or "",
+            "DOORBRAAK_BROADCAST_URL": redis_url,
+            "DOORBRAAK_SECRET_KEY": SECRET,
+            "DOORBRAAK_DATA_DIR": str(tmp / name),
+        }
+        self.log = open(tmp / f"{name}.log", "w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from app.cli import main; main()",
+                "serve",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(lambda: httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200, f"server {name} up")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def database() -> Settings:
+    """Settings on the emptied test PostgreSQL database."""
+    from tests.test_postgres import reset_schema
+
+    reset_schema()
+    return Settings(database_url=PG_URL, secret_key=SECRET)
+
+
+@pytest.fixture
+def own_redis() -> Iterator[tuple[str, Any]]:
+    """A Redis of this test's own, which it may stop and start again."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed: the Redis restart test needs its own Redis")
+    port = free_port()
+
+    def start() -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_for(lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close() is None, "redis up")
+        return process
+
+    state = {"process": start()}
+
+    def restart(down: bool) -> None:
+        if down:
+            state["process"].kill()
+            state["process"].wait()
+        else:
+            state["process"] = start()
+
+    yield f"redis://127.0.0.1:{port}/0", restart
+    state["process"].kill()
+    state["process"].wait()
+
+
+async def projector_frames(url: str, path: str, frames: list[dict[str, Any]], ready: asyncio.Event) -> None:
+    """Collect what a projector receives, until cancelled."""
+    async with connect(ws_url(url, path.replace("/p/", "/ws/projector/"))) as ws:
+        frames.append(json.loads(await ws.recv()))
+        ready.set()
+        async for raw in ws:
+            frames.append(json.loads(raw))
+
+
+def answers_seen(frames: list[dict[str, Any]]) -> list[str]:
+    return [f["data"]["text"] for f in frames if f.get("kind") == "answer.created"]
+
+
+async def until(condition: Any, what: str, seconds: float = 15) -> None:
+    for _ in range(int(seconds * 20)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{what} did not happen within {seconds} s")
+
+
+def test_a_phone_on_one_server_and_a_projector_on_the_other_see_each_other(tmp_path: Path, database: Settings) -> None:
+    demo = prepare(database)
+    first, second = Server(tmp_path, "a", REDIS_URL or ""), Server(tmp_path, "b", REDIS_URL or "")
+    try:
+
+        async def scenario() -> None:
+            frames: list[dict[str, Any]] = []
+            ready = asyncio.Event()
+            projector = asyncio.create_task(projector_frames(second.url, demo.projector_path, frames, ready))
+            await ready.wait()
+            facilitator = DemoFacilitator(first.url, demo.workshop_id)
+            await facilitator.sign_in(demo.password)
+            phone = Phone(first.url, demo.code, "Ali", "Wijkteam")
+            await phone.join()
+            await facilitator.step("1")
+            await until(lambda: phone.step_index == 1, "the phone on A follows the step")
+            for n in range(5):
+                assert (await phone.answer("obstacles", f"obstakel {n}"))["type"] == "ack"
+            await until(lambda: len(answers_seen(frames)) == 5, "B's projector sees A's answers")
+            assert answers_seen(frames) == [f"obstakel {n}" for n in range(5)]
+            seqs = [f["seq"] for f in frames if f.get("type") == "event"]
+            assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))  # in order, none twice
+            projector.cancel()
+            await phone.close()
+            await facilitator.close()
+
+        asyncio.run(scenario())
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_redis_going_away_loses_nothing_and_answers_never_fail(
+    tmp_path: Path, database: Settings, own_redis: tuple[str, Any]
+) -> None:
+    redis_url, redis_down = own_redis
+    demo = prepare(database)
+    first, second = Server(tmp_path, "a", redis_url), Server(tmp_path, "b", redis_url)
+    try:
+
+        async def scenario() -> None:
+            frames: list[dict[str, Any]] = []
+            ready = asyncio.Event()
+            projector = asyncio.create_task(projector_frames(second.url, demo.projector_path, frames, ready))
+            await ready.wait()
+            facilitator = DemoFacilitator(first.url, demo.workshop_id)
+            await facilitator.sign_in(demo.password)
+            phone = Phone(first.url, demo.code, "Bo", "GGD")
+            await phone.join()
+            await facilitator.step("1")
+            await until(lambda: phone.step_index == 1, "the phone follows the step")
+            await phone.answer("obstacles", "voor de storing")
+            redis_down(True)
+            for n in range(3):
+                # committed and acknowledged while Redis is away
+                assert (await phone.answer("obstacles", f"tijdens de storing {n}"))["type"] == "ack"
+            # the other worker finds them in the event log without a doorbell
+            await until(lambda: len(answers_seen(frames)) == 4, "B catches up from the log while Redis is down")
+            redis_down(False)
+            await phone.answer("obstacles", "na de storing")
+            await until(lambda: len(answers_seen(frames)) == 5, "B sees the answer after Redis is back")
+            assert answers_seen(frames) == [
+                "voor de storing",
+                *(f"tijdens de storing {n}" for n in range(3)),
+                "na de storing",
+            ]
+            projector.cancel()
+            await phone.close()
+            await facilitator.close()
+
+        asyncio.run(scenario())
+    finally:
+        first.stop()
+        second.stop()
