@@ -96,6 +96,9 @@ class Database:
                 # SQLite changes constraints by copying tables, which foreign key checks would refuse midway
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
             with connection.begin():
+                if not self.is_sqlite:
+                    # workers starting together migrate one after the other (SQLite's BEGIN IMMEDIATE does this)
+                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(748213)")
                 config.attributes["connection"] = connection
                 tables = inspect(connection)
                 if tables.has_table("workshop") and not tables.has_table("alembic_version"):

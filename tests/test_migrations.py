@@ -58,3 +58,24 @@ def test_migrations_match_the_models_on_postgresql() -> None:
     assert schema_drift(url) == []
     db.write_engine.dispose()
     db.read_engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
+    reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
+)
+def test_workers_starting_together_migrate_one_at_a_time() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.test_postgres import reset_schema
+
+    url = os.environ["DOORBRAAK_TEST_DATABASE_URL"]
+    reset_schema()
+    workers = [Database(url) for _ in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda db: db.migrate(), workers))  # would raise "relation already exists" unserialised
+    assert schema_drift(url) == []
+    for db in workers:
+        db.write_engine.dispose()
+        db.read_engine.dispose()
