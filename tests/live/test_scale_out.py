@@ -172,6 +172,7 @@ def test_a_phone_on_one_server_and_a_projector_on_the_other_see_each_other(tmp_p
             seqs = [f["seq"] for f in frames if f.get("type") == "event"]
             assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))  # in order, none twice
             projector.cancel()
+            await asyncio.gather(projector, return_exceptions=True)  # let its websocket close properly
             await phone.close()
             await facilitator.close()
 
@@ -216,6 +217,7 @@ def test_redis_going_away_loses_nothing_and_answers_never_fail(
                 "na de storing",
             ]
             projector.cancel()
+            await asyncio.gather(projector, return_exceptions=True)  # let its websocket close properly
             await phone.close()
             await facilitator.close()
 
