@@ -11,7 +11,6 @@ from app.answers import service as answers
 from app.auth import CsrfChecked
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.router import PARTICIPANT_COOKIE
 from app.runtime import RuntimeDep
 from app.web import see_other
 from app.workshops import service as workshops
@@ -30,13 +29,9 @@ async def submit_answer(
     links_to: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Store an answer sent by a plain form post; a resent form is stored once."""
-    workshop = await runtime.db.read(lambda db: workshops.workshop_by_code(db, code))
+    workshop, participant = await runtime.db.read(partial(workshops.find_phone, code=code, cookies=request.cookies))
     if workshop is None:
         raise DomainError("unknown_code", N_("Deze code kennen we niet. Kijk nog eens op het scherm."), status=404)
-    token = request.cookies.get(PARTICIPANT_COOKIE.format(code=workshop.join_code))
-    participant = await runtime.db.read(
-        lambda db: workshops.participant_by_token(db, workshop_id=workshop.id or 0, token=token)
-    )
     if participant is None:
         raise DomainError("not_a_participant", N_("Meld je eerst aan voor deze sessie."), status=403)
     wait = runtime.submit_limiter.hit(f"p{participant.id}")

@@ -28,7 +28,6 @@ from app.workshops import service as workshops
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-PARTICIPANT_COOKIE = "dbk_p_{code}"
 Handler = Callable[[Runtime, Connection, dict[str, Any]], Awaitable[None]]
 
 
@@ -268,14 +267,7 @@ async def phone_socket(websocket: WebSocket, code: str, since: str | None = None
         return await _refuse(websocket, 403, N_("Verbinding geweigerd: deze pagina hoort niet bij Doorbraak."))
     runtime = get_runtime(websocket)
 
-    def find(db: Any) -> tuple[Any, Any]:
-        workshop = workshops.workshop_by_code(db, code)
-        if workshop is None:
-            return None, None
-        token = websocket.cookies.get(PARTICIPANT_COOKIE.format(code=workshop.join_code))
-        return workshop, workshops.participant_by_token(db, workshop_id=workshop.id, token=token)
-
-    workshop, participant = await runtime.db.read(find)
+    workshop, participant = await runtime.db.read(partial(workshops.find_phone, code=code, cookies=websocket.cookies))
     if workshop is None:
         return await _refuse(websocket, 404, N_("Deze code kennen we niet. Kijk nog eens op het scherm."))
     if participant is None:

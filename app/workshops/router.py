@@ -15,7 +15,6 @@ from app.auth import CsrfChecked, FacilitatorId, cookie_secure
 from app.catalog.service import formats
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.live.router import PARTICIPANT_COOKIE
 from app.live.service import phone_snapshot
 from app.models import TENSIONS, THEMES, Facilitator, Workshop
 from app.runtime import Runtime, RuntimeDep, client_address
@@ -73,21 +72,12 @@ async def join_with_code(
     return see_other(f"/j/{workshop.join_code}")
 
 
-def _participant_cookie(workshop: Workshop) -> str:
-    return PARTICIPANT_COOKIE.format(code=workshop.join_code)
-
-
 async def _phone_state(request: Request, runtime: Runtime, code: str) -> tuple[Workshop, dict[str, Any] | None]:
     """The workshop a code opens and, if this browser joined it, the phone's snapshot."""
 
     def find(db: Any) -> tuple[Workshop | None, dict[str, Any] | None]:
-        workshop = workshops.workshop_by_code(db, code)
-        if workshop is None:
-            return None, None
-        participant = workshops.participant_by_token(
-            db, workshop_id=workshop.id, token=request.cookies.get(_participant_cookie(workshop))
-        )
-        if participant is None:
+        workshop, participant = workshops.find_phone(db, code=code, cookies=request.cookies)
+        if workshop is None or participant is None:
             return workshop, None
         return workshop, phone_snapshot(db, workshop=workshop, participant=participant, seq=workshop.last_seq)
 
@@ -152,7 +142,7 @@ async def join(
         )
     response = see_other(f"/j/{workshop.join_code}")
     response.set_cookie(
-        _participant_cookie(workshop),
+        workshops.participant_cookie(workshop),
         token,
         max_age=PARTICIPANT_MAX_AGE,
         httponly=True,

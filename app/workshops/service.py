@@ -1,7 +1,7 @@
 """Workshops, their steps, and participants joining."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, time
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ from app.live.events import append_event
 from app.models import Participant, Workshop, utcnow
 
 ANONYMOUS_ORGANISATION = "Anoniem"
+PARTICIPANT_COOKIE = "dbk_p_{code}"
 T = TypeVar("T")
 
 
@@ -215,6 +216,20 @@ def join_workshop(db: Session, *, workshop_id: int, name: str, organisation: str
         data={"id": participant.id, "organisation": organisation, "count": count},
     )
     return token
+
+
+def participant_cookie(workshop: Workshop) -> str:
+    """The name of the cookie that remembers a phone in this workshop."""
+    return PARTICIPANT_COOKIE.format(code=workshop.join_code)
+
+
+def find_phone(db: Session, *, code: str, cookies: Mapping[str, str]) -> tuple[Workshop | None, Participant | None]:
+    """The workshop a join code opens, and the participant this browser's cookie names in it (if any)."""
+    workshop = workshop_by_code(db, code)
+    if workshop is None:
+        return None, None
+    token = cookies.get(participant_cookie(workshop))
+    return workshop, participant_by_token(db, workshop_id=workshop.id or 0, token=token)
 
 
 def participant_by_token(db: Session, *, workshop_id: int, token: str | None) -> Participant | None:
