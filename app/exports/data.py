@@ -1,12 +1,13 @@
 """The besluitenlijst as plain data: everything every export format draws from, read in one go."""
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.clusters import service as clusters_service
 from app.i18n import pick
 from app.models import (
     LOCAL_TIMEZONE,
@@ -16,7 +17,6 @@ from app.models import (
     Cluster,
     Participant,
     Volunteer,
-    Vote,
     Workshop,
     utcnow,
 )
@@ -177,19 +177,11 @@ def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
     texts = {answer.id: answer.text for answer, _ in rows}
     links = {answer.id: answer.links_to for answer, _ in rows}
 
-    votes: Counter[int] = Counter(
-        dict(
-            db.execute(
-                select(Vote.cluster_id, func.count())
-                .where(Vote.workshop_id == workshop_id)  # type: ignore[arg-type]
-                .group_by(Vote.cluster_id)
-            ).all()
-        )
-    )
+    votes = clusters_service.tally(db, workshop_id=workshop_id)
     cluster_models = db.execute(select(Cluster).where(Cluster.workshop_id == workshop_id)).scalars().all()  # type: ignore[arg-type]
     clusters = {
         c.id: ClusterRow(
-            id=c.id or 0, name=c.name, tension=c.tension, theme=c.theme, focus=c.focus, votes=votes[c.id or 0]
+            id=c.id or 0, name=c.name, tension=c.tension, theme=c.theme, focus=c.focus, votes=votes.get(c.id or 0, 0)
         )
         for c in cluster_models
     }
