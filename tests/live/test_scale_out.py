@@ -1,6 +1,7 @@
 """Two server processes on one PostgreSQL and one Redis: each sees the other's events, and Redis may go away."""
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -8,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,28 @@ def answers_seen(frames: list[dict[str, Any]]) -> list[str]:
     return [f["data"]["text"] for f in frames if f.get("kind") == "answer.created"]
 
 
+@contextlib.asynccontextmanager
+async def obstacle_round(demo: Any, phone_url: str, projector_url: str) -> AsyncIterator[tuple[Phone, list[Any]]]:
+    """A projector on one server, a facilitator and a phone on the other, the obstacle round open."""
+    frames: list[dict[str, Any]] = []
+    ready = asyncio.Event()
+    projector = asyncio.create_task(projector_frames(projector_url, demo.projector_path, frames, ready))
+    await ready.wait()
+    facilitator = DemoFacilitator(phone_url, demo.workshop_id)
+    await facilitator.sign_in(demo.password)
+    phone = Phone(phone_url, demo.code, "Ali", "Wijkteam")
+    await phone.join()
+    await facilitator.step("1")
+    await until(lambda: phone.step_index == 1, "the phone follows the step")
+    try:
+        yield phone, frames
+    finally:
+        projector.cancel()
+        await asyncio.gather(projector, return_exceptions=True)  # let its websocket close properly
+        await phone.close()
+        await facilitator.close()
+
+
 async def until(condition: Any, what: str, seconds: float = 15) -> None:
     for _ in range(int(seconds * 20)):
         if condition():
@@ -155,26 +178,13 @@ def test_a_phone_on_one_server_and_a_projector_on_the_other_see_each_other(tmp_p
     try:
 
         async def scenario() -> None:
-            frames: list[dict[str, Any]] = []
-            ready = asyncio.Event()
-            projector = asyncio.create_task(projector_frames(second.url, demo.projector_path, frames, ready))
-            await ready.wait()
-            facilitator = DemoFacilitator(first.url, demo.workshop_id)
-            await facilitator.sign_in(demo.password)
-            phone = Phone(first.url, demo.code, "Ali", "Wijkteam")
-            await phone.join()
-            await facilitator.step("1")
-            await until(lambda: phone.step_index == 1, "the phone on A follows the step")
-            for n in range(5):
-                assert (await phone.answer("obstacles", f"obstakel {n}"))["type"] == "ack"
-            await until(lambda: len(answers_seen(frames)) == 5, "B's projector sees A's answers")
-            assert answers_seen(frames) == [f"obstakel {n}" for n in range(5)]
-            seqs = [f["seq"] for f in frames if f.get("type") == "event"]
-            assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))  # in order, none twice
-            projector.cancel()
-            await asyncio.gather(projector, return_exceptions=True)  # let its websocket close properly
-            await phone.close()
-            await facilitator.close()
+            async with obstacle_round(demo, first.url, second.url) as (phone, frames):
+                for n in range(5):
+                    assert (await phone.answer("obstacles", f"obstakel {n}"))["type"] == "ack"
+                await until(lambda: len(answers_seen(frames)) == 5, "B's projector sees A's answers")
+                assert answers_seen(frames) == [f"obstakel {n}" for n in range(5)]
+                seqs = [f["seq"] for f in frames if f.get("type") == "event"]
+                assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))  # in order, none twice
 
         asyncio.run(scenario())
     finally:
@@ -191,35 +201,22 @@ def test_redis_going_away_loses_nothing_and_answers_never_fail(
     try:
 
         async def scenario() -> None:
-            frames: list[dict[str, Any]] = []
-            ready = asyncio.Event()
-            projector = asyncio.create_task(projector_frames(second.url, demo.projector_path, frames, ready))
-            await ready.wait()
-            facilitator = DemoFacilitator(first.url, demo.workshop_id)
-            await facilitator.sign_in(demo.password)
-            phone = Phone(first.url, demo.code, "Bo", "GGD")
-            await phone.join()
-            await facilitator.step("1")
-            await until(lambda: phone.step_index == 1, "the phone follows the step")
-            await phone.answer("obstacles", "voor de storing")
-            redis_down(True)
-            for n in range(3):
-                # committed and acknowledged while Redis is away
-                assert (await phone.answer("obstacles", f"tijdens de storing {n}"))["type"] == "ack"
-            # the other worker finds them in the event log without a doorbell
-            await until(lambda: len(answers_seen(frames)) == 4, "B catches up from the log while Redis is down")
-            redis_down(False)
-            await phone.answer("obstacles", "na de storing")
-            await until(lambda: len(answers_seen(frames)) == 5, "B sees the answer after Redis is back")
-            assert answers_seen(frames) == [
-                "voor de storing",
-                *(f"tijdens de storing {n}" for n in range(3)),
-                "na de storing",
-            ]
-            projector.cancel()
-            await asyncio.gather(projector, return_exceptions=True)  # let its websocket close properly
-            await phone.close()
-            await facilitator.close()
+            async with obstacle_round(demo, first.url, second.url) as (phone, frames):
+                await phone.answer("obstacles", "voor de storing")
+                redis_down(True)
+                for n in range(3):
+                    # committed and acknowledged while Redis is away
+                    assert (await phone.answer("obstacles", f"tijdens de storing {n}"))["type"] == "ack"
+                # the other worker finds them in the event log without a doorbell
+                await until(lambda: len(answers_seen(frames)) == 4, "B catches up from the log while Redis is down")
+                redis_down(False)
+                await phone.answer("obstacles", "na de storing")
+                await until(lambda: len(answers_seen(frames)) == 5, "B sees the answer after Redis is back")
+                assert answers_seen(frames) == [
+                    "voor de storing",
+                    *(f"tijdens de storing {n}" for n in range(3)),
+                    "na de storing",
+                ]
 
         asyncio.run(scenario())
     finally:
