@@ -1,5 +1,7 @@
 """Agreed actions, the organisations that share them, volunteers, and the follow-up meeting."""
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -25,44 +27,60 @@ from app.security import clean_text
 FOLLOWUP_AFTER = timedelta(days=14)
 
 
-def action_view(db: Session, action: Action) -> dict[str, Any]:
-    """An action as the board, projector and phones show it."""
-    partners = (
-        db.execute(
-            select(ActionPartner.organisation).where(ActionPartner.action_id == action.id).order_by(ActionPartner.id)
-        )
-        .scalars()
-        .all()
-    )
-    volunteers = db.execute(
-        select(Participant.id, Participant.name, Participant.organisation)
-        .join(Volunteer, Volunteer.participant_id == Participant.id)
-        .where(Volunteer.action_id == action.id)
+def action_views(db: Session, actions: Sequence[Action]) -> list[dict[str, Any]]:
+    """Actions as the board, projector and phones show them: one query per kind of detail, not per action."""
+    ids = [action.id for action in actions]
+    partners: defaultdict[int, list[str]] = defaultdict(list)
+    for action_id, organisation in db.execute(
+        select(ActionPartner.action_id, ActionPartner.organisation)
+        .where(ActionPartner.action_id.in_(ids))  # type: ignore[attr-defined]
+        .order_by(ActionPartner.id)
+    ).all():
+        partners[action_id].append(organisation)
+    volunteers: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    for action_id, participant_id, name, organisation in db.execute(
+        select(Volunteer.action_id, Participant.id, Participant.name, Participant.organisation)
+        .join(Participant, Volunteer.participant_id == Participant.id)
+        .where(Volunteer.action_id.in_(ids))  # type: ignore[attr-defined]
         .order_by(Volunteer.id)
-    ).all()
-    obstacle = db.get(Answer, action.obstacle_id) if action.obstacle_id else None
-    return {
-        "id": action.id,
-        "title": action.title,
-        "description": action.description,
-        "owner": action.owner_organisation,
-        "partners": list(partners),
-        "contact": action.contact_person,
-        "due_on": action.due_on.isoformat() if action.due_on else None,
-        "status": action.status,
-        "obstacle_id": action.obstacle_id,
-        "obstacle": obstacle.text if obstacle else None,
-        "contribution_id": action.contribution_id,
-        "volunteers": [{"participant": pid, "name": name, "organisation": org} for pid, name, org in volunteers],
-    }
+    ).all():
+        volunteers[action_id].append({"participant": participant_id, "name": name, "organisation": organisation})
+    obstacle_ids = [action.obstacle_id for action in actions if action.obstacle_id]
+    texts = dict(db.execute(select(Answer.id, Answer.text).where(Answer.id.in_(obstacle_ids))).all())  # type: ignore[union-attr]
+    return [
+        {
+            "id": action.id,
+            "title": action.title,
+            "description": action.description,
+            "owner": action.owner_organisation,
+            "partners": partners[action.id or 0],
+            "contact": action.contact_person,
+            "due_on": action.due_on.isoformat() if action.due_on else None,
+            "status": action.status,
+            "obstacle_id": action.obstacle_id,
+            "obstacle": texts.get(action.obstacle_id),
+            "contribution_id": action.contribution_id,
+            "volunteers": volunteers[action.id or 0],
+        }
+        for action in actions
+    ]
+
+
+def action_view(db: Session, action: Action) -> dict[str, Any]:
+    """One action as the board, projector and phones show it."""
+    return action_views(db, [action])[0]
 
 
 def list_actions(db: Session, *, workshop_id: int) -> list[dict[str, Any]]:
     """A workshop's agreed actions, in the order they were agreed."""
-    actions = db.execute(
-        select(Action).where(Action.workshop_id == workshop_id, Action.deleted_at.is_(None)).order_by(Action.id)  # type: ignore[union-attr]
-    ).scalars()
-    return [action_view(db, action) for action in actions]
+    actions = (
+        db.execute(
+            select(Action).where(Action.workshop_id == workshop_id, Action.deleted_at.is_(None)).order_by(Action.id)  # type: ignore[union-attr]
+        )
+        .scalars()
+        .all()
+    )
+    return action_views(db, actions)
 
 
 def _answer_of(db: Session, workshop_id: int, answer_id: int | None) -> int | None:
