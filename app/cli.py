@@ -1,4 +1,4 @@
-"""The `doorbraak` command: serve, demo, bench, create-facilitator, export."""
+"""The `doorbraak` command: serve, demo, bench, create-facilitator, export, templates."""
 
 import argparse
 import asyncio
@@ -132,6 +132,31 @@ def create_facilitator(args: argparse.Namespace) -> None:
     print(f"created facilitator {facilitator.email} (id {facilitator.id})")
 
 
+def templates_check(args: argparse.Namespace) -> None:
+    """Validate format files and say what is wrong with each bad one; exit 1 if any is bad."""
+    from app.catalog.service import TEMPLATES_DIR, FormatFileError, load_format
+
+    paths: list[Path] = []
+    for given in args.paths or [TEMPLATES_DIR]:
+        path = Path(given)
+        if not path.exists():
+            sys.exit(f"{path}: no such file or folder")
+        paths.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+    if not paths:
+        sys.exit("no format files (*.yaml) found")
+    bad = 0
+    for path in paths:
+        try:
+            spec = load_format(path)
+        except FormatFileError as exc:
+            bad += 1
+            print(f"bad  {exc}")
+        else:
+            print(f"ok   {path.name}: {spec.name.nl}, {len(spec.steps)} steps")
+    if bad:
+        sys.exit(f"{bad} of {len(paths)} format files have errors")
+
+
 def export(args: argparse.Namespace) -> None:
     """Write a workshop's besluitenlijst, actions or answers to a file ("-" for standard output)."""
     from sqlalchemy.orm import Session
@@ -214,6 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--password", help="default: read from standard input or asked for")
     p.set_defaults(func=create_facilitator)
+
+    p = commands.add_parser("templates", help="work with session format files")
+    checks = p.add_subparsers(dest="action", required=True)
+    c = checks.add_parser("check", help="validate format files (default: the shipped session_templates/)")
+    c.add_argument("paths", nargs="*", metavar="PATH", help="a format file or a folder of them")
+    c.set_defaults(func=templates_check)
 
     p = commands.add_parser("export", help="write a workshop's besluitenlijst, actions or answers to a file")
     p.add_argument("workshop", metavar="WORKSHOP", help="the workshop's id or join code")

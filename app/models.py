@@ -35,6 +35,8 @@ class Facilitator(SQLModel, table=True):
     email: str = Field(max_length=254, unique=True, index=True)
     name: str = Field(max_length=120)
     password_hash: str
+    # this facilitator's own jargon list ({word: plainer wording}); None means the shipped list
+    jargon: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -60,6 +62,10 @@ class Workshop(SQLModel, table=True):
     focus_only: bool = False
     followup_at: datetime | None = None
     followup_place: str = Field(default="", max_length=200)
+    # a follow-up session reviews the open actions of this earlier workshop of the same facilitator
+    review_of: int | None = Field(default=None, foreign_key="workshop.id")
+    # the bullshitbingo card with the room's jargon is on the projector
+    bingo: bool = False
     # the newest event's sequence number; bumped in the same transaction as each change
     last_seq: int = 0
     closed_at: datetime | None = None
@@ -93,10 +99,26 @@ class Answer(SQLModel, table=True):
     # the answer of an earlier step this one belongs to (a contribution's obstacle)
     links_to: int | None = Field(default=None, foreign_key="answer.id")
     client_id: str = Field(max_length=36)
+    # the theme (see THEMES) the participant put it under, in steps that ask for one
+    theme: str | None = Field(default=None, max_length=40)
     hidden: bool = False
     # the group an obstacle was sorted into; None until the facilitator clusters it
     cluster_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Response(SQLModel, table=True):
+    """A participant's grade or choice in one step; sending again replaces it."""
+
+    __table_args__ = (UniqueConstraint("workshop_id", "step_id", "participant_id", name="uq_response"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    step_id: str = Field(max_length=64)
+    # a grade step: [grade]; a choice step: the chosen option numbers, in order
+    values: list[int] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Cluster(SQLModel, table=True):
@@ -157,6 +179,34 @@ class Volunteer(SQLModel, table=True):
     action_id: int = Field(foreign_key="action.id", index=True)
     participant_id: int = Field(foreign_key="participant.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ActionUpdate(SQLModel, table=True):
+    """What a follow-up session heard about an earlier action: its status then and now, and what happened."""
+
+    __table_args__ = (UniqueConstraint("workshop_id", "action_id", name="uq_action_update"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # the follow-up workshop the update was given in
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    action_id: int = Field(foreign_key="action.id", index=True)
+    participant_id: int | None = Field(default=None, foreign_key="participant.id")
+    status_before: str = Field(max_length=20)
+    status: str = Field(max_length=20)
+    note: str = Field(default="", max_length=500)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SavedFormat(SQLModel, table=True):
+    """A facilitator's own session format, stored as the same data a format file holds."""
+
+    __table_args__ = (UniqueConstraint("facilitator_id", "key", name="uq_saved_format_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    facilitator_id: int = Field(foreign_key="facilitator.id", index=True)
+    key: str = Field(max_length=40)
+    spec: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Event(SQLModel, table=True):
