@@ -80,6 +80,7 @@ class Facilitator:
         title: str = "Jeugdoverlast Noord",
         opgave: str = "Samen minder overlast",
         allow_anonymous: bool = False,
+        format_key: str = "doorbraak",
     ) -> "Workshop":
         """Create a workshop over HTTP, as the form does."""
         data = {
@@ -87,7 +88,7 @@ class Facilitator:
             "title": title,
             "opgave": opgave,
             "held_on": "2026-11-22",
-            "format_key": "doorbraak",
+            "format_key": format_key,
         }
         if allow_anonymous:
             data["allow_anonymous"] = "true"
@@ -97,13 +98,13 @@ class Facilitator:
         board = self.http.get(f"/f/workshops/{workshop_id}").text
         code = re.search(r'class="code-chip"[^>]*>([^<]+)<', board).group(1).replace(" ", "")  # type: ignore[union-attr]
         token = re.search(r'href="/p/([^"]+)"', board).group(1)  # type: ignore[union-attr]
-        return Workshop(id=workshop_id, code=code, projector_token=token, owner=self)
+        return Workshop(id=workshop_id, code=code, projector_token=token, owner=self, format_key=format_key)
 
     def go(self, workshop: "Workshop", step_id: str) -> httpx.Response:
         """Move a workshop to the step with this id."""
         from app.catalog.service import formats
 
-        index = [step.id for step in formats()["doorbraak"].steps].index(step_id)
+        index = [step.id for step in formats()[workshop.format_key].steps].index(step_id)
         response = self.step(workshop, index)
         assert response.status_code == 200, response.text
         return response
@@ -125,6 +126,7 @@ class Workshop:
     code: str
     projector_token: str
     owner: Facilitator
+    format_key: str = "doorbraak"
 
 
 def sign_up(http: TestClient, *, email: str, name: str = "Fenna") -> Facilitator:

@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from app.actions import review
 from app.actions import service as actions
 from app.auth import CsrfChecked, FacilitatorId
 from app.errors import DomainError
@@ -112,5 +113,44 @@ async def followup(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_
 
     def job(db: Any, *, workshop: Any) -> dict[str, Any]:
         return actions.set_followup(db, workshop_id=workshop.id, at=at, place=body.place)
+
+    return await runtime.db.write(workshops.owned_job(job, workshop_id=workshop_id, facilitator_id=facilitator_id))
+
+
+class ReviewSourceIn(BaseModel):
+    """The earlier workshop a follow-up looks back on; null for none."""
+
+    review_of: int | None
+
+
+class ReportIn(BaseModel):
+    """A status and short update on an earlier action, entered by the facilitator for an absent owner."""
+
+    status: str = Field(max_length=20)
+    note: str = Field(default="", max_length=2000)
+
+
+@router.post("/review/source")
+async def review_source(
+    runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, body: ReviewSourceIn
+) -> Any:
+    """Choose which earlier workshop's open actions this follow-up reviews."""
+
+    def job(db: Any, *, workshop: Any) -> dict[str, Any]:
+        return review.set_review_source(db, workshop=workshop, review_of=body.review_of)
+
+    return await runtime.db.write(workshops.owned_job(job, workshop_id=workshop_id, facilitator_id=facilitator_id))
+
+
+@router.post("/review/{action_id}")
+async def review_report(
+    runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, action_id: int, body: ReportIn
+) -> Any:
+    """Record an owner's report from the board."""
+
+    def job(db: Any, *, workshop: Any) -> dict[str, Any]:
+        return review.report_progress(
+            db, workshop_id=workshop.id, participant_id=None, action_id=action_id, status=body.status, note=body.note
+        )
 
     return await runtime.db.write(workshops.owned_job(job, workshop_id=workshop_id, facilitator_id=facilitator_id))

@@ -27,6 +27,7 @@ async def submit_answer(
     step: Annotated[str, Form(max_length=64)],
     text: Annotated[str, Form(max_length=4000)] = "",
     links_to: Annotated[str, Form(max_length=20)] = "",
+    theme: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """Store an answer sent by a plain form post; a resent form is stored once."""
     workshop, participant = await runtime.db.read(partial(workshops.find_phone, code=code, cookies=request.cookies))
@@ -49,6 +50,7 @@ async def submit_answer(
             text=text,
             client_id=str(client_id),
             links_to=link,
+            theme=theme or None,
         )
     )
     return see_other(f"/j/{workshop.join_code}?sent=1")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.errors import DomainError
 from app.i18n import N_
 from app.live.events import append_event
-from app.models import Answer, Cluster, Participant, Workshop
+from app.models import THEMES, Answer, Cluster, Participant, Workshop
 from app.security import clean_text
 
 
@@ -30,6 +30,7 @@ def answer_view(answer: Answer, participant: Participant) -> dict[str, Any]:
         "step": answer.step_id,
         "text": answer.text,
         "links_to": answer.links_to,
+        "theme": answer.theme,
         "author": participant.name,
         "organisation": participant.organisation,
         "hidden": answer.hidden,
@@ -60,6 +61,7 @@ def submit_answer(
     text: str,
     client_id: str,
     links_to: int | None = None,
+    theme: str | None = None,
 ) -> Ack:
     """Store an answer once: a repeated client id is acknowledged again, not stored again."""
     existing = _existing(db, workshop_id=workshop_id, client_id=client_id)
@@ -85,6 +87,9 @@ def submit_answer(
             raise DomainError("pick_link", N_("Kies eerst het obstakel waar je bijdrage bij hoort."), status=422)
     elif links_to is not None:
         raise DomainError("no_link_here", N_("Bij deze vraag hoort geen obstakel."), status=422)
+    theme = theme or None
+    if theme is not None and (not step.get("themes") or theme not in THEMES):
+        raise DomainError("bad_theme", N_("Kies een van de thema's: {themes}."), status=422, themes=", ".join(THEMES))
     if not step.get("multiple", True):
         query = select(Answer.id).where(
             Answer.workshop_id == workshop_id,
@@ -100,6 +105,7 @@ def submit_answer(
         text=text,
         links_to=links_to if step.get("links_to") else None,
         client_id=client_id,
+        theme=theme,
     )
     try:
         # add inside the savepoint: begin_nested() flushes pending rows first, outside the savepoint

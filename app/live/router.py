@@ -14,6 +14,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.responses import PlainTextResponse
 
+from app.actions import review
 from app.actions import service as actions
 from app.answers import service as answers
 from app.auth import facilitator_id_from_cookie
@@ -23,6 +24,7 @@ from app.i18n import N_, gettext
 from app.live import service as live
 from app.live.events import encode
 from app.live.hub import Connection
+from app.responses import service as responses
 from app.runtime import Runtime, get_runtime, origin_allowed
 from app.workshops import service as workshops
 
@@ -40,6 +42,7 @@ class AnswerIn(BaseModel):
     step: str = Field(max_length=64)
     text: str = Field(max_length=4000)
     links_to: int | None = None
+    theme: str | None = Field(default=None, max_length=40)
 
 
 async def _refuse(websocket: WebSocket, status: int, message: str) -> None:
@@ -172,7 +175,7 @@ async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str
         )
         connection.send_direct(encode(frame))
         return
-    if data["type"] in ("votes", "volunteer"):
+    if data["type"] in TAPS:
         return await _handle_tap(runtime, connection, data)
     if data["type"] != "answer":
         raise DomainError("unknown_type", N_("Dit soort bericht kennen we niet."))
@@ -200,6 +203,7 @@ async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str
             text=answer.text,
             client_id=str(answer.client_id),
             links_to=answer.links_to,
+            theme=answer.theme,
         )
     )
     connection.send_direct(
@@ -220,38 +224,83 @@ class VolunteerIn(BaseModel):
     joining: bool
 
 
+class ResponseIn(BaseModel):
+    """A grade (a number) or a choice (option numbers) for the current step; checked against the step itself."""
+
+    step: str = Field(max_length=64)
+    value: Any
+
+
+class ReviewIn(BaseModel):
+    """An owner's report on an earlier action in a follow-up session."""
+
+    action_id: int
+    status: str = Field(max_length=20)
+    note: str = Field(default="", max_length=2000)
+
+
+async def _tap(runtime: Runtime, connection: Connection, request: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Store one tap and say what is stored now."""
+    workshop_id, participant_id = connection.workshop_id, connection.participant_id or 0
+    if request == "votes":
+        votes = VotesIn.model_validate(data)
+        allocation = await runtime.db.write(
+            partial(
+                clusters.set_votes, workshop_id=workshop_id, participant_id=participant_id, allocation=votes.allocation
+            )
+        )
+        return {"type": "votes_ack", "allocation": {str(k): v for k, v in allocation.items()}}
+    if request == "volunteer":
+        hand = VolunteerIn.model_validate(data)
+        await runtime.db.write(
+            partial(
+                actions.volunteer,
+                workshop_id=workshop_id,
+                participant_id=participant_id,
+                action_id=hand.action_id,
+                joining=hand.joining,
+            )
+        )
+        return {"type": "volunteer_ack", "action_id": hand.action_id, "joining": hand.joining}
+    if request == "response":
+        response = ResponseIn.model_validate(data)
+        values = await runtime.db.write(
+            partial(
+                responses.submit_response,
+                workshop_id=workshop_id,
+                participant_id=participant_id,
+                step_id=response.step,
+                value=response.value,
+            )
+        )
+        return {"type": "response_ack", "step": response.step, "values": values}
+    report = ReviewIn.model_validate(data)
+    item = await runtime.db.write(
+        partial(
+            review.report_progress,
+            workshop_id=workshop_id,
+            participant_id=participant_id,
+            action_id=report.action_id,
+            status=report.status,
+            note=report.note,
+        )
+    )
+    return {"type": "review_ack", "item": item}
+
+
+# taps carry an absolute state (my dots, my hand, my grade, my report): sending one twice changes nothing
+TAPS = ("votes", "volunteer", "response", "review")
+
+
 async def _handle_tap(runtime: Runtime, connection: Connection, data: dict[str, Any]) -> None:
-    """Dots and raised hands: absolute states, so a message sent twice changes nothing."""
+    """Dots, raised hands, grades, choices and action reports, with the request named in any error."""
     request = data["type"]
     if runtime.tap_limiter.hit(f"p{connection.participant_id}"):
         raise DomainError(
             "rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429, request=request
         )
-    participant_id = connection.participant_id or 0
     try:
-        if request == "votes":
-            votes = VotesIn.model_validate(data)
-            allocation = await runtime.db.write(
-                partial(
-                    clusters.set_votes,
-                    workshop_id=connection.workshop_id,
-                    participant_id=participant_id,
-                    allocation=votes.allocation,
-                )
-            )
-            reply = {"type": "votes_ack", "allocation": {str(k): v for k, v in allocation.items()}}
-        else:
-            hand = VolunteerIn.model_validate(data)
-            await runtime.db.write(
-                partial(
-                    actions.volunteer,
-                    workshop_id=connection.workshop_id,
-                    participant_id=participant_id,
-                    action_id=hand.action_id,
-                    joining=hand.joining,
-                )
-            )
-            reply = {"type": "volunteer_ack", "action_id": hand.action_id, "joining": hand.joining}
+        reply = await _tap(runtime, connection, request, data)
     except ValidationError as exc:
         raise DomainError("bad_message", N_("Dit bericht kunnen we niet lezen."), request=request) from exc
     except DomainError as exc:

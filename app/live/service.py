@@ -4,11 +4,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.actions import review
 from app.actions import service as actions
 from app.answers import service as answers
 from app.clusters import service as clusters
 from app.live.events import encode, event_frame, events_between, last_seq
 from app.models import Participant, Workshop
+from app.responses import service as responses
 from app.workshops import service as workshops
 
 
@@ -23,7 +25,25 @@ def staff_snapshot(db: Session, *, workshop: Workshop, role: str, seq: int) -> d
         "answers": answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=role == "facilitator"),
         "clusters": clusters.clusters_view(db, workshop_id=workshop.id or 0),
         "actions": actions.list_actions(db, workshop_id=workshop.id or 0),
+        **step_data(db, workshop=workshop, staff=True),
     }
+
+
+def step_data(db: Session, *, workshop: Workshop, staff: bool) -> dict[str, Any]:
+    """What steps of some types show: grade and choice tallies (staff), actions under review, the mosaic."""
+    types = [step["type"] for step in workshop.steps]
+    data: dict[str, Any] = {}
+    if "action_review" in types:
+        data["review"] = review.review_items(db, workshop=workshop)
+    # phones see the mosaic once the room has reached it, not the running grades before: no bandwagon
+    show_mosaic = "mosaic" in types and (staff or types.index("mosaic") <= workshop.step_index)
+    if staff or show_mosaic:
+        tallies = responses.tallies(db, workshop=workshop)
+        if staff:
+            data["tallies"] = tallies
+        if show_mosaic:
+            data["mosaic"] = responses.mosaic(workshop, tallies)
+    return data
 
 
 def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant, seq: int) -> dict[str, Any]:
@@ -52,6 +72,8 @@ def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant,
         "clusters": votable,
         "my_votes": clusters.my_votes(db, workshop_id=workshop.id or 0, participant_id=participant.id or 0),
         "actions": actions.list_actions(db, workshop_id=workshop.id or 0),
+        "responses": responses.my_responses(db, workshop_id=workshop.id or 0, participant_id=participant.id or 0),
+        **step_data(db, workshop=workshop, staff=False),
         "participant": participant.id,
         "link": f"/m/{participant.link_token}",
     }

@@ -16,7 +16,8 @@ from app.clusters import service as clusters
 from app.errors import DomainError
 from app.i18n import N_
 from app.live.events import append_event
-from app.models import Participant, Workshop, utcnow
+from app.models import Action, Participant, Workshop, utcnow
+from app.responses import service as responses
 
 ANONYMOUS_ORGANISATION = "Anoniem"
 PARTICIPANT_COOKIE = "dbk_p_{code}"
@@ -57,9 +58,23 @@ def create_workshop(
         starts_at=starts_at,
         dots=dots,
     )
+    if any(step.type == "action_review" for step in spec.steps):
+        workshop.review_of = _latest_with_actions(db, facilitator_id=facilitator_id)
     db.add(workshop)
     db.flush()
     return workshop
+
+
+def _latest_with_actions(db: Session, *, facilitator_id: int) -> int | None:
+    """The facilitator's most recent workshop with actions: what a new follow-up looks back on unless changed."""
+    query = (
+        select(Workshop.id)
+        .join(Action, Action.workshop_id == Workshop.id)  # type: ignore[arg-type]
+        .where(Workshop.facilitator_id == facilitator_id, Action.deleted_at.is_(None))  # type: ignore[arg-type, union-attr]
+        .order_by(Workshop.held_on.desc(), Workshop.id.desc())  # type: ignore[attr-defined, union-attr]
+        .limit(1)
+    )
+    return db.execute(query).scalar()
 
 
 def list_workshops(db: Session, *, facilitator_id: int) -> list[Workshop]:
@@ -121,6 +136,7 @@ def workshop_view(workshop: Workshop) -> dict[str, Any]:
         "dots": workshop.dots,
         "focus_only": workshop.focus_only,
         "followup": actions.followup_view(workshop),
+        "review_of": workshop.review_of,
     }
 
 
@@ -141,13 +157,11 @@ def move_step(db: Session, *, workshop_id: int, facilitator_id: int, to: int | s
     if workshop.steps[to]["type"] == "dot_vote":
         clusters.ensure_clusters(db, workshop=workshop)
     view = workshop_view(workshop)
-    append_event(
-        db,
-        workshop_id=workshop_id,
-        kind="step.changed",
-        audience="all",
-        data={"step_index": to, "closed": view["closed"]},
-    )
+    change: dict[str, Any] = {"step_index": to, "closed": view["closed"]}
+    if workshop.steps[to]["type"] == "mosaic":
+        # the grades are in: every screen, phones too, gets the mosaic with the step
+        change["mosaic"] = responses.mosaic(workshop, responses.tallies(db, workshop=workshop))
+    append_event(db, workshop_id=workshop_id, kind="step.changed", audience="all", data=change)
     return view
 
 

@@ -1,0 +1,128 @@
+"""The follow-up's look back: the open actions of an earlier workshop, and what their owners report."""
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.actions.service import action_view, action_views
+from app.errors import DomainError
+from app.i18n import N_
+from app.live.events import append_event
+from app.models import ACTION_STATUSES, Action, ActionUpdate, Participant, Workshop, utcnow
+from app.security import clean_text
+
+NOTE_MAX = 280
+
+
+def _earlier_workshop(db: Session, *, workshop: Workshop) -> Workshop | None:
+    return db.get(Workshop, workshop.review_of) if workshop.review_of else None
+
+
+def review_items(db: Session, *, workshop: Workshop) -> dict[str, Any]:
+    """The earlier workshop and its actions under review: the ones still open, plus any reported on here."""
+    earlier = _earlier_workshop(db, workshop=workshop)
+    if earlier is None:
+        return {"workshop": None, "items": []}
+    updates = {
+        update.action_id: update
+        for update in db.execute(
+            select(ActionUpdate).where(ActionUpdate.workshop_id == workshop.id)  # type: ignore[arg-type]
+        ).scalars()
+    }
+    actions = [
+        action
+        for action in db.execute(
+            select(Action)
+            .where(Action.workshop_id == earlier.id, Action.deleted_at.is_(None))  # type: ignore[arg-type, union-attr]
+            .order_by(Action.id)  # type: ignore[arg-type]
+        ).scalars()
+        if action.status != "klaar" or action.id in updates
+    ]
+    return {
+        "workshop": {"id": earlier.id, "title": earlier.title, "held_on": earlier.held_on.isoformat()},
+        "items": [_item(view, updates.get(view["id"])) for view in action_views(db, actions)],
+    }
+
+
+def _item(view: dict[str, Any], update: ActionUpdate | None) -> dict[str, Any]:
+    """An action under review: as it was when the session opened, and as reported now."""
+    return {
+        **view,
+        "before": update.status_before if update else view["status"],
+        "note": update.note if update else "",
+        "reported": update is not None,
+    }
+
+
+def candidates(db: Session, *, workshop: Workshop) -> list[Workshop]:
+    """The facilitator's other workshops that have actions, newest first: what a follow-up can look back on."""
+    with_actions = select(Action.workshop_id).where(Action.deleted_at.is_(None))  # type: ignore[union-attr]
+    query = (
+        select(Workshop)
+        .where(Workshop.facilitator_id == workshop.facilitator_id, Workshop.id != workshop.id)  # type: ignore[arg-type]
+        .where(Workshop.id.in_(with_actions))  # type: ignore[union-attr]
+        .order_by(Workshop.held_on.desc(), Workshop.id.desc())  # type: ignore[attr-defined, union-attr]
+    )
+    return list(db.execute(query).scalars())
+
+
+def set_review_source(db: Session, *, workshop: Workshop, review_of: int | None) -> dict[str, Any]:
+    """Choose the earlier workshop whose actions this one reviews; fixed once someone has reported."""
+    if review_of == workshop.review_of:
+        return review_items(db, workshop=workshop)
+    if review_of is not None and review_of not in {w.id for w in candidates(db, workshop=workshop)}:
+        raise DomainError("no_such_review", N_("Kies een eerdere workshop van jezelf met afspraken."), status=422)
+    reported = select(ActionUpdate.id).where(ActionUpdate.workshop_id == workshop.id).limit(1)  # type: ignore[arg-type]
+    if db.execute(reported).first():
+        raise DomainError("review_started", N_("Er is al over afspraken verteld: de terugblik ligt vast."), status=409)
+    workshop.review_of = review_of
+    db.flush()
+    review = review_items(db, workshop=workshop)
+    append_event(db, workshop_id=workshop.id or 0, kind="review.changed", audience="all", data=review)
+    return review
+
+
+def report_progress(
+    db: Session, *, workshop_id: int, participant_id: int | None, action_id: int, status: str, note: str
+) -> dict[str, Any]:
+    """An owner's report on an earlier action: its new status and what happened; sending again replaces it."""
+    workshop = db.get(Workshop, workshop_id)
+    assert workshop is not None
+    step = workshop.steps[workshop.step_index]
+    if participant_id is not None and (workshop.closed_at is not None or step["type"] != "action_review"):
+        raise DomainError(
+            "step_closed", N_("Deze vraag is gesloten. Kijk op het scherm wat nu aan de beurt is."), status=409
+        )
+    action = db.get(Action, action_id, with_for_update=True)
+    if action is None or action.deleted_at is not None or action.workshop_id != workshop.review_of:
+        raise DomainError("not_under_review", N_("Deze afspraak staat niet op de lijst van vandaag."), status=404)
+    if status not in ACTION_STATUSES:
+        raise DomainError(
+            "bad_status", N_("Kies een van de standen: {statuses}."), status=422, statuses=", ".join(ACTION_STATUSES)
+        )
+    note = clean_text(note)
+    if len(note) > NOTE_MAX:
+        raise DomainError(
+            "too_long", N_("Je toelichting is te lang: maximaal {limit} tekens."), status=422, limit=NOTE_MAX
+        )
+    update = db.execute(
+        select(ActionUpdate).where(ActionUpdate.workshop_id == workshop_id, ActionUpdate.action_id == action_id)  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    if update is None:
+        update = ActionUpdate(workshop_id=workshop_id, action_id=action_id, status_before=action.status, status=status)
+        db.add(update)
+    elif (update.status, update.note) == (status, note):
+        return _item(action_view(db, action), update)  # a resend changes nothing
+    if participant_id is not None:
+        participant = db.get(Participant, participant_id)
+        update.participant_id = participant.id if participant and participant.workshop_id == workshop_id else None
+    update.status, update.note, update.updated_at = status, note, utcnow()
+    # the action itself moves too: the programme office tracks it across sessions
+    action.status = status
+    db.flush()
+    view = action_view(db, action)
+    append_event(db, workshop_id=action.workshop_id, kind="action.saved", audience="all", data=view)
+    item = _item(view, update)
+    append_event(db, workshop_id=workshop_id, kind="review.saved", audience="all", data=item)
+    return item

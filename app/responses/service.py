@@ -1,0 +1,145 @@
+"""Grades and choices: store a participant's response, and tally a step for the screens and exports."""
+
+import statistics
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.catalog.service import GRADE_MAX, GRADE_MIN
+from app.errors import DomainError
+from app.i18n import N_
+from app.live.events import append_event
+from app.models import Participant, Response, Workshop, utcnow
+
+RESPONSE_TYPES = ("grade", "choice")
+
+
+def _grade(step: dict[str, Any], value: Any) -> list[int]:
+    """A grade as sent by a phone or a form: a whole number on the step's scale, else a clear error."""
+    low, high = step.get("low", GRADE_MIN), step.get("high", GRADE_MAX)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise DomainError(
+            "bad_grade", N_("Een cijfer is een heel getal van {low} tot en met {high}."), status=422, low=low, high=high
+        )
+    return [value]
+
+
+def _choice(step: dict[str, Any], value: Any) -> list[int]:
+    """The chosen option numbers: known options, each once, exactly one in a single choice."""
+    picked = value if isinstance(value, list) else [value]
+    options = len(step.get("options", []))
+    if not picked or any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < options for v in picked):
+        raise DomainError("bad_choice", N_("Kies een van de mogelijkheden."), status=422)
+    if len(set(picked)) != len(picked):
+        raise DomainError("bad_choice", N_("Kies elke mogelijkheid maar één keer."), status=422)
+    if not step.get("multiple", False) and len(picked) != 1:
+        raise DomainError("one_choice", N_("Bij deze vraag kies je er één."), status=422)
+    return sorted(picked)
+
+
+def submit_response(db: Session, *, workshop_id: int, participant_id: int, step_id: str, value: Any) -> list[int]:
+    """Store or replace a participant's grade or choice in the current step; returns what is stored."""
+    workshop = db.get(Workshop, workshop_id)
+    # the row lock makes two quick resends from one phone wait for each other instead of racing to insert
+    participant = db.get(Participant, participant_id, with_for_update=True)
+    if workshop is None or participant is None or participant.workshop_id != workshop_id:
+        raise DomainError("not_a_participant", N_("Je doet niet mee aan deze sessie."), status=403)
+    step = workshop.steps[workshop.step_index]
+    if workshop.closed_at is not None or step["id"] != step_id or step["type"] not in RESPONSE_TYPES:
+        raise DomainError(
+            "step_closed", N_("Deze vraag is gesloten. Kijk op het scherm wat nu aan de beurt is."), status=409
+        )
+    values = _grade(step, value) if step["type"] == "grade" else _choice(step, value)
+    query = select(Response).where(
+        Response.workshop_id == workshop_id,  # type: ignore[arg-type]
+        Response.step_id == step_id,  # type: ignore[arg-type]
+        Response.participant_id == participant_id,  # type: ignore[arg-type]
+    )
+    response = db.execute(query).scalar_one_or_none()
+    if response is not None and response.values == values:
+        return values  # a resend: nothing changed, no event
+    if response is None:
+        db.add(Response(workshop_id=workshop_id, participant_id=participant_id, step_id=step_id, values=values))
+    else:
+        response.values = values
+        response.updated_at = utcnow()
+    db.flush()
+    append_event(
+        db,
+        workshop_id=workshop_id,
+        kind="response.tally",
+        audience="staff",
+        data={"step": step_id, "tally": tally_step(step, _values_of(db, workshop_id=workshop_id, step_id=step_id))},
+    )
+    return values
+
+
+def _values_of(db: Session, *, workshop_id: int, step_id: str) -> list[list[int]]:
+    query = select(Response.values).where(
+        Response.workshop_id == workshop_id,  # type: ignore[arg-type]
+        Response.step_id == step_id,  # type: ignore[arg-type]
+    )
+    return [row[0] for row in db.execute(query).all()]
+
+
+def tally_step(step: dict[str, Any], responses: list[list[int]]) -> dict[str, Any]:
+    """What the screens show of a step: a grade's distribution, mean, median and spread, or a choice's counts."""
+    if step["type"] == "grade":
+        grades = [values[0] for values in responses]
+        low, high = step.get("low", GRADE_MIN), step.get("high", GRADE_MAX)
+        return {
+            "count": len(grades),
+            "distribution": {str(g): grades.count(g) for g in range(low, high + 1)},
+            "mean": round(statistics.fmean(grades), 2) if grades else None,
+            "median": statistics.median(grades) if grades else None,
+            # the population spread: the room is the whole population asked, not a sample of it
+            "spread": round(statistics.pstdev(grades), 2) if grades else None,
+        }
+    counts = [0] * len(step.get("options", []))
+    for values in responses:
+        for option in values:
+            if option < len(counts):
+                counts[option] += 1
+    return {"count": len(responses), "counts": counts}
+
+
+def tallies(db: Session, *, workshop: Workshop) -> dict[str, dict[str, Any]]:
+    """The tally of every grade and choice step of a workshop, in one query."""
+    steps = {step["id"]: step for step in workshop.steps if step["type"] in RESPONSE_TYPES}
+    found: dict[str, list[list[int]]] = {step_id: [] for step_id in steps}
+    query = select(Response.step_id, Response.values).where(Response.workshop_id == workshop.id)  # type: ignore[arg-type]
+    for step_id, values in db.execute(query).all():
+        if step_id in found:
+            found[step_id].append(values)
+    return {step_id: tally_step(steps[step_id], found[step_id]) for step_id in steps}
+
+
+def mosaic(workshop: Workshop, step_tallies: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The mosaic: per graded building block its mean, spread and count, and the weakest block."""
+    tiles = [
+        {
+            "step": step["id"],
+            "tile": step["tile"],
+            "target": step.get("target"),
+            "mean": step_tallies[step["id"]]["mean"],
+            "spread": step_tallies[step["id"]]["spread"],
+            "count": step_tallies[step["id"]]["count"],
+        }
+        for step in workshop.steps
+        if step["type"] == "grade" and step.get("tile") and step["id"] in step_tallies
+    ]
+    graded = [tile for tile in tiles if tile["count"]]
+    weakest = min(graded, key=lambda tile: tile["mean"])["step"] if graded else None
+    return {"tiles": tiles, "weakest": weakest}
+
+
+def my_responses(db: Session, *, workshop_id: int, participant_id: int) -> dict[str, list[int]]:
+    """A participant's stored grades and choices by step."""
+    query = select(Response.step_id, Response.values).where(
+        Response.workshop_id == workshop_id,  # type: ignore[arg-type]
+        Response.participant_id == participant_id,  # type: ignore[arg-type]
+    )
+    return {step_id: values for step_id, values in db.execute(query).all()}
