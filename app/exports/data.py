@@ -3,14 +3,27 @@
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.actions import review as action_review
 from app.clusters import service as clusters_service
+from app.exports.results import (
+    ChoiceResult,
+    GradeResult,
+    Mosaic,
+    Review,
+    choice_result,
+    grade_result,
+    mosaic_of,
+    review_of,
+)
 from app.i18n import pick
 from app.models import (
     LOCAL_TIMEZONE,
+    THEMES,
     Action,
     ActionPartner,
     Answer,
@@ -20,6 +33,7 @@ from app.models import (
     Workshop,
     utcnow,
 )
+from app.responses import service as responses
 from app.workshops.service import ANONYMOUS_ORGANISATION
 
 
@@ -126,6 +140,56 @@ class AnswerRow:
     organisation: str
     obstacle: str
     created_at: datetime
+    # one of app.models.THEMES, in steps where the participant picks one
+    theme: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Who sent it: name and organisation, or only "Anoniem"."""
+        return f"{self.author} ({self.organisation})" if self.author else self.organisation
+
+
+@dataclass(frozen=True)
+class ThemeGroup:
+    """The answers to a question under one theme; theme None holds those without one."""
+
+    theme: str | None
+    answers: tuple[AnswerRow, ...]
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """An open question that is neither an obstacle nor a contribution, with its answers."""
+
+    kind: ClassVar[str] = "question"
+    step_id: str
+    title: str
+    prompt: str
+    themes: bool
+    answers: tuple[AnswerRow, ...]
+
+    @property
+    def by_theme(self) -> tuple[ThemeGroup, ...]:
+        """The answers per theme in the usual order of the themes, those without a theme last."""
+        # a theme no longer in THEMES (an older workshop) counts as none rather than getting lost
+        known = [(a.theme if a.theme in THEMES else None, a) for a in self.answers]
+        groups = {theme: tuple(a for t, a in known if t == theme) for theme in (*THEMES, None)}
+        return tuple(ThemeGroup(theme, answers) for theme, answers in groups.items() if answers)
+
+
+Result = GradeResult | ChoiceResult | QuestionResult
+
+
+@dataclass(frozen=True)
+class ResultGroup:
+    """Results of neighbouring steps under one title (a mosaic block's grade and its open question)."""
+
+    title: str
+    results: tuple[Result, ...]
+
+
+# the parts of the besluitenlijst that depend on the steps a format has
+OBSTACLES, CONTRIBUTIONS, ACTIONS = "obstacles", "contributions", "actions"
 
 
 @dataclass(frozen=True)
@@ -139,6 +203,48 @@ class DecisionList:
     actions: tuple[ActionRow, ...]
     answers: tuple[AnswerRow, ...]
     generated_at: datetime
+    # grades, choices and other open questions, in the order of the steps
+    results: tuple[Result, ...] = ()
+    mosaic: Mosaic | None = None
+    # a follow-up's look back; None for a workshop without an action_review step
+    review: Review | None = None
+    # which of OBSTACLES, CONTRIBUTIONS and ACTIONS this workshop's format has (or has data for)
+    sections: frozenset[str] = frozenset({OBSTACLES, CONTRIBUTIONS, ACTIONS})
+
+    @property
+    def grades(self) -> tuple[GradeResult, ...]:
+        """The grade steps' results."""
+        return tuple(r for r in self.results if isinstance(r, GradeResult))
+
+    @property
+    def choices(self) -> tuple[ChoiceResult, ...]:
+        """The choice steps' results."""
+        return tuple(r for r in self.results if isinstance(r, ChoiceResult))
+
+    @property
+    def questions(self) -> tuple[QuestionResult, ...]:
+        """The other open questions with their answers."""
+        return tuple(r for r in self.results if isinstance(r, QuestionResult))
+
+    @property
+    def result_groups(self) -> tuple[ResultGroup, ...]:
+        """The results with the ones that belong together (see _belongs_with) under one title."""
+        groups: list[ResultGroup] = []
+        for result in self.results:
+            if groups and _belongs_with(groups[-1], result):
+                groups[-1] = ResultGroup(groups[-1].title, (*groups[-1].results, result))
+            else:
+                groups.append(ResultGroup(result.title, (result,)))
+        return tuple(groups)
+
+
+def _belongs_with(group: ResultGroup, result: Result) -> bool:
+    """Whether a result goes under the group before it: the same title, or an open question explaining a grade."""
+    if result.title == group.title:
+        return True
+    # a mosaic block asks a grade and then "Opgave: toelichting": the question belongs with its grade
+    last = group.results[-1]
+    return isinstance(last, GradeResult) and isinstance(result, QuestionResult) and result.title.startswith(last.title)
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -153,12 +259,41 @@ def local_time(moment: datetime) -> datetime:
 
 def _step_kinds(workshop: Workshop) -> tuple[set[str], set[str], dict[str, str]]:
     """The ids of the obstacle steps and the contribution steps, and every step's title."""
-    obstacle_steps, contribution_steps = set(), set()
-    for step in workshop.steps:
-        if step.get("type") == "open_text":
-            (contribution_steps if step.get("links_to") else obstacle_steps).add(step["id"])
+    # an obstacle step is one the room clusters, votes on or answers with contributions; any other open
+    # question (a residents' "what are you proud of") is shown as itself, not as obstacles
+    open_steps = {step["id"] for step in workshop.steps if step.get("type") == "open_text"}
+    worked_on = {step.get("source") for step in workshop.steps} | {step.get("links_to") for step in workshop.steps}
+    contribution_steps = {step["id"] for step in workshop.steps if step["id"] in open_steps and step.get("links_to")}
+    obstacle_steps = (open_steps & worked_on) - contribution_steps
     titles = {step["id"]: pick(step.get("title")) or step["id"] for step in workshop.steps}
     return obstacle_steps, contribution_steps, titles
+
+
+def _results(
+    workshop: Workshop, tallies: dict[str, dict[str, Any]], answers: list[AnswerRow], skip: set[str]
+) -> tuple[Result, ...]:
+    """The grade, choice and open-question steps in order; skip holds the obstacle and contribution steps."""
+    by_step: defaultdict[str, list[AnswerRow]] = defaultdict(list)
+    for answer in answers:
+        by_step[answer.step_id].append(answer)
+    results: list[Result] = []
+    for step in workshop.steps:
+        kind = step.get("type")
+        if kind == "grade":
+            results.append(grade_result(step, tallies[step["id"]]))
+        elif kind == "choice":
+            results.append(choice_result(step, tallies[step["id"]]))
+        elif kind == "open_text" and step["id"] not in skip:
+            results.append(
+                QuestionResult(
+                    step_id=step["id"],
+                    title=pick(step.get("title")) or step["id"],
+                    prompt=pick(step.get("prompt")),
+                    themes=bool(step.get("themes")),
+                    answers=tuple(by_step[step["id"]]),
+                )
+            )
+    return tuple(results)
 
 
 def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
@@ -200,6 +335,7 @@ def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
                 organisation=participant.organisation,
                 obstacle=linked,
                 created_at=as_utc(answer.created_at),
+                theme=answer.theme,
             )
         )
         if answer.step_id in obstacle_steps:
@@ -232,6 +368,17 @@ def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
 
     actions = _actions(db, workshop_id=workshop_id, texts=texts, links=links)
     followup_at = as_utc(workshop.followup_at) if workshop.followup_at else None
+    step_types = {step.get("type") for step in workshop.steps}
+    tallies = responses.tallies(db, workshop=workshop)
+    sections = {
+        name
+        for name, present in (
+            (OBSTACLES, bool(obstacle_steps)),
+            (CONTRIBUTIONS, bool(contribution_steps)),
+            (ACTIONS, "actions" in step_types or bool(actions)),
+        )
+        if present
+    }
     return DecisionList(
         workshop=WorkshopInfo(
             id=workshop.id or 0,
@@ -254,6 +401,10 @@ def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
         actions=actions,
         answers=tuple(answers),
         generated_at=utcnow(),
+        results=_results(workshop, tallies, answers, obstacle_steps | contribution_steps),
+        mosaic=mosaic_of(responses.mosaic(workshop, tallies)),
+        review=review_of(action_review.review_items(db, workshop=workshop)) if "action_review" in step_types else None,
+        sections=frozenset(sections),
     )
 
 

@@ -3,7 +3,8 @@
 import re
 
 from app.exports import wording
-from app.exports.data import DecisionList
+from app.exports.data import ACTIONS, CONTRIBUTIONS, OBSTACLES, AnswerRow, DecisionList, QuestionResult, Result
+from app.exports.results import ChoiceResult, GradeResult, Mosaic, Review
 from app.i18n import N_, gettext
 
 # characters that format text inline; escaped so an answer like "*dringend*" stays as typed
@@ -40,8 +41,83 @@ def _field(label: str, value: str) -> str:
     return f"- **{gettext(label)}:** {value}"
 
 
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _review(review: Review) -> list[str]:
+    out = [f"## {gettext(N_('Wat is er bewogen'))}", "", text(wording.review_source(review)), ""]
+    if not review.items:
+        return out + ([gettext(N_("Er stonden geen open afspraken op de lijst.")), ""] if review.workshop_id else [])
+    out += [text(wording.review_summary(review)), ""]
+    headers = (N_("Actie"), N_("Eigenaar"), N_("Was"), N_("Nu"), N_("Bewogen"), N_("Toelichting"))
+    out += [_row(*(gettext(h) for h in headers)), "| --- | --- | --- | --- | --- | --- |"]
+    yes = gettext(N_("ja"))
+    for item in review.items:
+        now = wording.review_now(item)
+        out.append(
+            _row(
+                text(item.title),
+                text(item.owner),
+                wording.status_name(item.before),
+                f"**{now}**" if item.moved else now,
+                yes if item.moved else "",
+                text(item.note),
+            )
+        )
+    return [*out, ""]
+
+
+def _mosaic(mosaic: Mosaic) -> list[str]:
+    headers = (N_("Bouwsteen"), N_("Gemiddeld"), N_("Spreiding"), N_("Cijfers"), N_("Doel"))
+    out = [f"## {gettext(N_('Het mozaïek'))}", ""]
+    out += [_row(*(gettext(h) for h in headers)), "| --- | --: | --: | --: | --: |"]
+    attention = gettext(N_("vraagt aandacht"))
+    for tile in mosaic.tiles:
+        name = f"**{text(tile.tile)}** ({attention})" if tile.weakest else text(tile.tile)
+        target = wording.figure(tile.target, decimals=1) if tile.target is not None else ""
+        out.append(_row(name, wording.figure(tile.mean), wording.figure(tile.spread), str(tile.count), target))
+    return [*out, "", text(wording.mosaic_legend(mosaic)), ""]
+
+
+def _result(result: Result) -> list[str]:
+    out = [f"_{text(result.prompt)}_", ""] if result.prompt else []
+    if isinstance(result, GradeResult):
+        figures = wording.grade_figures(result.mean, result.median, result.spread, result.count)
+        out += [figures, ""]
+        out.append(_row(gettext(N_("Cijfer")), *(str(c.grade) for c in result.distribution)))
+        out.append("| --- |" + " --: |" * len(result.distribution))
+        out.append(_row(gettext(N_("Aantal")), *(str(c.count) for c in result.distribution)))
+    elif isinstance(result, ChoiceResult):
+        out += [wording.chooser_count(result.count), ""]
+        out += [_row(gettext(N_("Keuze")), gettext(N_("Aantal"))), "| --- | --: |"]
+        out += [_row(text(o.label), str(o.count)) for o in result.options]
+    elif isinstance(result, QuestionResult):
+        out += _answers(result)
+    return [*out, ""]
+
+
+def _answers(question: QuestionResult) -> list[str]:
+    if not question.answers:
+        return [gettext(N_("Geen antwoorden."))]
+    groups = question.by_theme if question.themes else ()
+    if not groups:
+        return [_answer(a) for a in question.answers]
+    out: list[str] = []
+    for group in groups:
+        out += [f"**{wording.theme(group.theme)}**", ""]
+        out += [_answer(a) for a in group.answers]
+        out.append("")
+    return out[:-1]
+
+
+def _answer(answer: AnswerRow) -> str:
+    # an anonymous answer is only "Anoniem": saying so under every line of a residents' evening is noise
+    return f"- {text(answer.text)}" + (f" _({text(answer.label)})_" if answer.author else "")
+
+
 def decision_list_markdown(decisions: DecisionList) -> str:
-    """The besluitenlijst: opgave, obstacles by votes, contributions, actions and the follow-up."""
+    """The besluitenlijst: opgave, then what the format has (look back, mosaic, results, obstacles, actions)."""
     workshop = decisions.workshop
     out = [
         f"# {gettext(N_('Besluitenlijst'))}: {text(workshop.title)}",
@@ -52,9 +128,29 @@ def decision_list_markdown(decisions: DecisionList) -> str:
         "",
         *(f"> {line}" for line in block(workshop.opgave).split("\n")),
         "",
-        f"## {gettext(N_('Obstakels op volgorde van stemmen'))}",
-        "",
     ]
+    if decisions.review is not None:
+        out += _review(decisions.review)
+    if decisions.mosaic is not None:
+        out += _mosaic(decisions.mosaic)
+    if decisions.results:
+        out += [f"## {gettext(N_('Uitkomsten per vraag'))}", ""]
+        for group in decisions.result_groups:
+            out += [f"### {text(group.title)}", ""]
+            for result in group.results:
+                out += _result(result)
+    if OBSTACLES in decisions.sections:
+        out += _obstacles(decisions)
+    if CONTRIBUTIONS in decisions.sections:
+        out += _contributions(decisions)
+    if ACTIONS in decisions.sections:
+        out += _actions(decisions)
+    out += [f"## {gettext(N_('Vervolgafspraak'))}", "", text(wording.followup(workshop)), ""]
+    return "\n".join(out)
+
+
+def _obstacles(decisions: DecisionList) -> list[str]:
+    out = [f"## {gettext(N_('Obstakels op volgorde van stemmen'))}", ""]
     if decisions.obstacles:
         headers = [N_("Stemmen"), N_("Obstakel"), N_("Cluster"), N_("Spanning"), N_("Thema"), N_("Organisatie")]
         out.append("| " + " | ".join(gettext(h) for h in headers) + " |")
@@ -66,7 +162,11 @@ def decision_list_markdown(decisions: DecisionList) -> str:
             out.append("| " + " | ".join([*cells, text(o.organisation)]) + " |")
     else:
         out.append(gettext(N_("Geen obstakels.")))
-    out += ["", f"## {gettext(N_('Bijdragen per organisatie'))}", ""]
+    return [*out, ""]
+
+
+def _contributions(decisions: DecisionList) -> list[str]:
+    out = [f"## {gettext(N_('Bijdragen per organisatie'))}", ""]
     if not decisions.contributions:
         out += [gettext(N_("Geen bijdragen.")), ""]
     for group in decisions.contributions:
@@ -77,7 +177,11 @@ def decision_list_markdown(decisions: DecisionList) -> str:
                 details.append(f"{gettext(N_('bij obstakel'))}: {text(c.obstacle)}")
             out.append(f"- {text(c.text)}" + (f" _({'; '.join(details)})_" if details else ""))
         out.append("")
-    out += [f"## {gettext(N_('Acties'))}", ""]
+    return out
+
+
+def _actions(decisions: DecisionList) -> list[str]:
+    out = [f"## {gettext(N_('Acties'))}", ""]
     if not decisions.actions:
         out += [gettext(N_("Nog geen acties afgesproken.")), ""]
     for number, a in enumerate(decisions.actions, start=1):
@@ -95,8 +199,7 @@ def decision_list_markdown(decisions: DecisionList) -> str:
             out.append(_field(N_("Obstakel"), text(a.obstacle)))
         out.append(_field(N_("Vrijwilligers"), text(wording.volunteers(a)) or gettext(N_("nog niemand"))))
         out.append("")
-    out += [f"## {gettext(N_('Vervolgafspraak'))}", "", text(wording.followup(workshop)), ""]
-    return "\n".join(out)
+    return out
 
 
 def decision_list_md(decisions: DecisionList) -> bytes:

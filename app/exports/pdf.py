@@ -9,7 +9,8 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, TableCellFillMode, XPos, YPos
 
 from app.exports import wording
-from app.exports.data import ActionRow, DecisionList
+from app.exports.data import ACTIONS, CONTRIBUTIONS, OBSTACLES, ActionRow, DecisionList, QuestionResult
+from app.exports.results import ChoiceResult, GradeResult, MosaicTile
 from app.i18n import N_, current_locale, gettext
 
 FONTS = Path(__file__).parent / "fonts"
@@ -25,6 +26,10 @@ BRAND = (20, 56, 92)
 ACCENT = (244, 185, 66)
 LINE = (220, 216, 207)
 SHADE = (245, 243, 238)
+OK = (31, 122, 77)
+# a mosaic tile's background by its level, as on the projector
+TILE_FILLS = {"good": (231, 244, 236), "fair": SHADE, "poor": (253, 236, 234), "none": (255, 255, 255)}
+TILES_PER_ROW = 7
 
 
 @cache
@@ -91,17 +96,30 @@ class _Writer:
         pdf.add_page()
         self.title_block()
         self.opgave()
-        self.obstacles()
-        self.contributions()
-        self.actions()
+        if self.decisions.review is not None:
+            self.review()
+        if self.decisions.mosaic is not None:
+            self.mosaic()
+        if self.decisions.results:
+            self.results()
+        if OBSTACLES in self.decisions.sections:
+            self.obstacles()
+        if CONTRIBUTIONS in self.decisions.sections:
+            self.contributions()
+        if ACTIONS in self.decisions.sections:
+            self.actions()
         self.followup()
         return bytes(pdf.output())
+
+    def room_for(self, height: float) -> None:
+        """A new page unless this much fits on the current one, so a chart or block is never cut in two."""
+        if self.pdf.get_y() > self.pdf.h - self.pdf.b_margin - height:
+            self.pdf.add_page()
 
     def heading(self, text: str, *, keep: float = 30) -> None:
         pdf = self.pdf
         # keep a heading with the first lines under it
-        if pdf.get_y() > pdf.h - pdf.b_margin - keep:
-            pdf.add_page()
+        self.room_for(keep)
         pdf.ln(5)
         pdf.set_font(FAMILY, "B", 13)
         pdf.set_text_color(*BRAND)
@@ -146,6 +164,184 @@ class _Writer:
             pdf.set_fill_color(*ACCENT)
             pdf.rect(pdf.l_margin, top, 1.4, pdf.get_y() - top, style="F")
         pdf.set_fill_color(255, 255, 255)
+
+    def review(self) -> None:
+        review = self.decisions.review
+        assert review is not None
+        self.heading(gettext(N_("Wat is er bewogen")))
+        self.muted(wording.review_source(review))
+        if not review.items:
+            if review.workshop_id is not None:
+                self.muted(gettext(N_("Er stonden geen open afspraken op de lijst.")))
+            return
+        self.pdf.ln(1)
+        self.paragraph(wording.review_summary(review), size=10, style="B")
+        self.pdf.ln(1.5)
+        pdf = self.pdf
+        pdf.set_font(FAMILY, "", 9)
+        with pdf.table(
+            col_widths=(44, 26, 16, 21, 53),
+            text_align="LEFT",
+            borders_layout=TableBordersLayout.HORIZONTAL_LINES,
+            cell_fill_mode=TableCellFillMode.NONE,
+            headings_style=FontFace(emphasis="BOLD", color=BRAND, fill_color=SHADE),
+            line_height=4.6,
+            padding=(1.4, 1.5),
+            v_align="TOP",
+        ) as table:
+            table.row([gettext(h) for h in (N_("Actie"), N_("Eigenaar"), N_("Was"), N_("Nu"), N_("Toelichting"))])
+            pdf.set_draw_color(*LINE)
+            for item in review.items:
+                row = table.row()
+                row.cell(drawable(item.title))
+                row.cell(drawable(item.owner))
+                row.cell(wording.status_name(item.before))
+                now = wording.review_now(item)
+                if item.moved:
+                    row.cell(f"{now} ↑", style=FontFace(emphasis="BOLD", color=OK))
+                else:
+                    row.cell(now, style=None if item.reported else FontFace(color=MUTED))
+                row.cell(drawable(item.note) or "–")
+
+    def mosaic(self) -> None:
+        mosaic = self.decisions.mosaic
+        assert mosaic is not None
+        pdf = self.pdf
+        per_row = min(TILES_PER_ROW, len(mosaic.tiles))
+        gap, height = 2.0, 30.0
+        width = min(40.0, (pdf.epw - gap * (per_row - 1)) / per_row)
+        rows = -(-len(mosaic.tiles) // per_row)
+        self.heading(gettext(N_("Het mozaïek")), keep=rows * (height + gap) + 20)
+        top = pdf.get_y() + 1
+        for index, tile in enumerate(mosaic.tiles):
+            x = pdf.l_margin + (index % per_row) * (width + gap)
+            y = top + (index // per_row) * (height + gap)
+            self.tile(tile, x, y, width, height)
+        pdf.set_xy(pdf.l_margin, top + rows * (height + gap) + 1)
+        self.muted(wording.mosaic_legend(mosaic))
+
+    def tile(self, tile: MosaicTile, x: float, y: float, width: float, height: float) -> None:
+        pdf = self.pdf
+        pdf.set_fill_color(*TILE_FILLS[tile.level])
+        pdf.set_draw_color(*(ACCENT if tile.weakest else LINE))
+        pdf.set_line_width(0.9 if tile.weakest else 0.3)
+        pdf.rect(x, y, width, height, style="DF", round_corners=True, corner_radius=1.5)
+        pdf.set_line_width(0.3)
+        name = drawable(tile.tile)
+        # a long single word ("Verankering") shrinks to fit rather than break mid-word
+        size = 8.0
+        pdf.set_font(FAMILY, "B", size)
+        room = width - 2 - 2 * pdf.c_margin
+        while size > 6 and max(pdf.get_string_width(word) for word in name.split() or [""]) > room:
+            size -= 0.5
+            pdf.set_font(FAMILY, "B", size)
+        pdf.set_xy(x + 1, y + 2)
+        pdf.set_text_color(*BRAND)
+        pdf.multi_cell(width - 2, 3.6, name, align="C", max_line_height=3.6)
+        pdf.set_xy(x, y + 9.5)
+        pdf.set_font(FAMILY, "B", 17)
+        pdf.set_text_color(*INK)
+        pdf.cell(width, 8, wording.figure(tile.mean, decimals=1), align="C")
+        pdf.set_font(FAMILY, "", 6.8)
+        pdf.set_text_color(*MUTED)
+        pdf.set_xy(x, y + 18.5)
+        pdf.cell(width, 3.2, gettext(N_("spreiding {spread}")).format(spread=wording.figure(tile.spread)), align="C")
+        pdf.set_xy(x, y + 21.7)
+        pdf.cell(width, 3.2, wording.grade_count(tile.count), align="C")
+        if tile.weakest:
+            pdf.set_xy(x, y + height - 4.6)
+            pdf.set_font(FAMILY, "B", 6.8)
+            pdf.set_text_color(*INK)
+            pdf.cell(width, 3.4, gettext(N_("vraagt aandacht")), align="C")
+
+    def results(self) -> None:
+        self.heading(gettext(N_("Uitkomsten per vraag")))
+        for number, group in enumerate(self.decisions.result_groups):
+            # a title, its prompt and a chart or the first answers stay on one page
+            self.room_for(45)
+            if number:
+                self.pdf.ln(3)
+            self.paragraph(group.title, size=11, style="B", color=BRAND)
+            for result in group.results:
+                if result.prompt:
+                    self.pdf.ln(0.8)
+                    self.paragraph(result.prompt, size=9.5, color=MUTED)
+                self.pdf.ln(1)
+                if isinstance(result, GradeResult):
+                    self.grade(result)
+                elif isinstance(result, ChoiceResult):
+                    self.choice(result)
+                elif isinstance(result, QuestionResult):
+                    self.question(result)
+
+    def grade(self, result: GradeResult) -> None:
+        pdf = self.pdf
+        self.room_for(26)
+        column, bar, chart = 7.5, 5.0, 13.0
+        # the figures on the left, the columns per grade on the right
+        left = pdf.l_margin + pdf.epw - column * len(result.distribution)
+        start = pdf.get_y()
+        pdf.set_font(FAMILY, "B", 15)
+        pdf.set_text_color(*BRAND)
+        pdf.cell(18, 8, wording.figure(result.mean, decimals=1))
+        pdf.set_font(FAMILY, "", 9)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(0, 8, gettext(N_("gemiddeld")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(*INK)
+        details = wording.grade_details(result.median, result.spread, result.count)
+        pdf.multi_cell(left - pdf.l_margin - 6, 4.4, details, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        text_bottom = pdf.get_y()
+        top = start + 3.5
+        for index, count in enumerate(result.distribution):
+            x = left + index * column
+            high = chart * count.count / result.most
+            pdf.set_fill_color(*(BRAND if count.count else LINE))
+            pdf.rect(x + (column - bar) / 2, top + chart - max(high, 0.4), bar, max(high, 0.4), style="F")
+            pdf.set_font(FAMILY, "", 7)
+            pdf.set_text_color(*INK)
+            if count.count:
+                pdf.set_xy(x, top + chart - high - 3.4)
+                pdf.cell(column, 3, str(count.count), align="C")
+            pdf.set_text_color(*MUTED)
+            pdf.set_xy(x, top + chart + 0.6)
+            pdf.cell(column, 3, str(count.grade), align="C")
+        pdf.set_xy(pdf.l_margin, max(text_bottom, top + chart + 4.5))
+
+    def choice(self, result: ChoiceResult) -> None:
+        pdf = self.pdf
+        self.room_for(8 + 6 * len(result.options))
+        label, track = 62.0, 80.0
+        for option in result.options:
+            y = pdf.get_y()
+            pdf.set_font(FAMILY, "", 9.5)
+            pdf.set_text_color(*INK)
+            pdf.multi_cell(label, 4.6, drawable(option.label), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            bottom = pdf.get_y()
+            pdf.set_fill_color(*SHADE)
+            pdf.rect(pdf.l_margin + label + 2, y + 1, track, 2.8, style="F")
+            pdf.set_fill_color(*BRAND)
+            if option.count:
+                pdf.rect(pdf.l_margin + label + 2, y + 1, track * option.count / result.most, 2.8, style="F")
+            pdf.set_xy(pdf.l_margin + label + track + 4, y)
+            pdf.set_font(FAMILY, "B", 9.5)
+            pdf.cell(10, 4.6, str(option.count), align="R")
+            pdf.set_xy(pdf.l_margin, max(bottom, y + 4.6) + 1)
+        self.muted(wording.chooser_count(result.count))
+
+    def question(self, result: QuestionResult) -> None:
+        if not result.answers:
+            self.muted(gettext(N_("Geen antwoorden.")))
+            return
+        if not result.themes:
+            for answer in result.answers:
+                self.bullet(answer.text, detail=answer.label if answer.author else "")
+            return
+        for group in result.by_theme:
+            self.room_for(14)
+            self.pdf.ln(1)
+            self.paragraph(wording.theme(group.theme), size=9.5, style="B")
+            for answer in group.answers:
+                self.bullet(answer.text, detail=answer.label if answer.author else "")
 
     def obstacles(self) -> None:
         self.heading(gettext(N_("Obstakels op volgorde van stemmen")))
@@ -266,5 +462,5 @@ class _Writer:
 
 
 def decision_list_pdf(decisions: DecisionList) -> bytes:
-    """The besluitenlijst on A4: opgave, obstacles by votes, contributions, actions and the follow-up."""
+    """The besluitenlijst on A4: the opgave, then the parts the format has, then the follow-up."""
     return _Writer(decisions).write()

@@ -12,7 +12,14 @@ from app.errors import DomainError
 from app.exports import wording
 from app.exports.data import DecisionList, load_decision_list
 from app.exports.formats import EXPORTS
-from app.exports.schemas import ActionPublic, AnswerPublic, DecisionListPublic, ErrorPublic
+from app.exports.schemas import (
+    ActionPublic,
+    AnswerPublic,
+    DecisionListPublic,
+    ErrorPublic,
+    ResultsPublic,
+    ReviewPublic,
+)
 from app.i18n import N_
 from app.runtime import Runtime, RuntimeDep
 from app.web import render
@@ -94,3 +101,17 @@ async def api_decisions(runtime: RuntimeDep, facilitator_id: FacilitatorId, work
     """The besluitenlijst: opgave, obstacles by votes, contributions by organisation, actions and the follow-up."""
     decisions = await _decision_list(runtime, facilitator_id=facilitator_id, workshop_id=workshop_id)
     return DecisionListPublic.model_validate(decisions)
+
+
+@router.get("/api/workshops/{workshop_id}/results", tags=["export"], responses=API_ERRORS)
+async def api_results(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int) -> ResultsPublic:
+    """The grade and choice steps' results and, for a format with mosaic tiles, the mosaic."""
+    decisions = await _decision_list(runtime, facilitator_id=facilitator_id, workshop_id=workshop_id)
+    return ResultsPublic.model_validate(decisions)
+
+
+@router.get("/api/workshops/{workshop_id}/review", tags=["export"], responses=API_ERRORS)
+async def api_review(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int) -> ReviewPublic | None:
+    """A follow-up's look back: the earlier actions, their status before and now, and the owners' notes; else null."""
+    decisions = await _decision_list(runtime, facilitator_id=facilitator_id, workshop_id=workshop_id)
+    return None if decisions.review is None else ReviewPublic.model_validate(decisions.review)

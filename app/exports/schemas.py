@@ -42,6 +42,7 @@ class AnswerPublic(_Out):
     organisation: str
     obstacle: str = Field(description="For a contribution: the obstacle it belongs to.")
     created_at: datetime
+    theme: str | None = Field(description="wonen, werken, leren, veiligheid or gezondheid; null if none was picked.")
 
 
 class ClusterPublic(_Out):
@@ -98,6 +99,101 @@ class WorkshopPublic(_Out):
     closed: bool
 
 
+class GradeCountPublic(_Out):
+    """How often one grade was given."""
+
+    grade: int
+    count: int
+
+
+class GradePublic(_Out):
+    """A grade step's result."""
+
+    step_id: str
+    title: str
+    prompt: str
+    tile: str = Field(description="The mosaic building block the step feeds; empty if none.")
+    low: int
+    high: int
+    target: float | None = Field(description="The grade the network aims for.")
+    count: int = Field(description="How many participants gave a grade.")
+    mean: float | None
+    median: float | None
+    spread: float | None = Field(description="The population standard deviation of the grades.")
+    distribution: list[GradeCountPublic] = Field(description="Every grade of the scale, from low to high.")
+
+
+class ChoiceOptionPublic(_Out):
+    """One option of a choice step."""
+
+    number: int = Field(description="The option's position, from 0, as stored in a response.")
+    label: str
+    count: int = Field(description="How many participants picked it.")
+
+
+class ChoicePublic(_Out):
+    """A choice step's result."""
+
+    step_id: str
+    title: str
+    prompt: str
+    multiple: bool = Field(description="Whether a participant could pick more than one option.")
+    count: int = Field(description="How many participants chose.")
+    options: list[ChoiceOptionPublic]
+
+
+class MosaicTilePublic(_Out):
+    """A building block of the network mosaic."""
+
+    step_id: str
+    tile: str
+    target: float | None
+    mean: float | None
+    spread: float | None
+    count: int
+    weakest: bool
+
+
+class MosaicPublic(_Out):
+    """The network mosaic: a tile per graded building block."""
+
+    tiles: list[MosaicTilePublic]
+    weakest: str | None = Field(description="The step id of the tile with the lowest mean; null while none graded.")
+
+
+class ReviewItemPublic(_Out):
+    """An earlier action as reported in a follow-up."""
+
+    action_id: int
+    title: str
+    owner: str
+    contact: str
+    due_on: date | None
+    before: str = Field(description="The action's status when the follow-up looked at it.")
+    status: str = Field(description="Its status now.")
+    note: str = Field(description="What its owner said happened.")
+    reported: bool = Field(description="Whether anyone reported on it in the follow-up.")
+    moved: bool = Field(description="Whether the reported status differs from the status before.")
+
+
+class ReviewPublic(_Out):
+    """A follow-up's look back on the actions of an earlier workshop."""
+
+    workshop_id: int | None = Field(description="The earlier workshop; null while none is chosen.")
+    title: str
+    held_on: date | None
+    moved: int = Field(description="How many of the items moved.")
+    items: list[ReviewItemPublic]
+
+
+class ResultsPublic(_Out):
+    """The grades, choices and mosaic of a workshop."""
+
+    grades: list[GradePublic]
+    choices: list[ChoicePublic]
+    mosaic: MosaicPublic | None = Field(description="Only for a format with grade steps that feed mosaic tiles.")
+
+
 class DecisionListPublic(_Out):
     """The besluitenlijst: opgave, obstacles by votes, contributions by organisation, actions and the follow-up."""
 
@@ -106,6 +202,10 @@ class DecisionListPublic(_Out):
     obstacles: list[ObstaclePublic]
     contributions: list[OrganisationContributionsPublic]
     actions: list[ActionPublic]
+    grades: list[GradePublic]
+    choices: list[ChoicePublic]
+    mosaic: MosaicPublic | None = Field(description="Only for a format with grade steps that feed mosaic tiles.")
+    review: ReviewPublic | None = Field(description="Only for a follow-up session.")
     generated_at: datetime
 
 

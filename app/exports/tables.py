@@ -1,4 +1,4 @@
-"""The besluitenlijst as tables (actions, volunteers, obstacles, contributions, answers) for CSV and XLSX."""
+"""The besluitenlijst as tables (actions, obstacles, answers, grades, choices, progress) for CSV and XLSX."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -7,7 +7,7 @@ from app.exports import wording
 from app.exports.data import DecisionList, local_time
 from app.i18n import N_, gettext
 
-Cell = str | int | date | datetime | None
+Cell = str | int | float | date | datetime | None
 # a spreadsheet reads a cell starting with one of these as a formula (the fullwidth forms too, in some locales)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -122,10 +122,113 @@ def answers(decisions: DecisionList) -> Table:
     """Every visible answer of the session, oldest first."""
     return Table(
         name=gettext(N_("Antwoorden")),
-        headers=_headers(N_("Stap"), N_("Antwoord"), N_("Naam"), N_("Organisatie"), N_("Bij obstakel"), N_("Tijdstip")),
+        # the theme comes last, so a sheet that reads the older columns by position still fits
+        headers=_headers(
+            N_("Stap"), N_("Antwoord"), N_("Naam"), N_("Organisatie"), N_("Bij obstakel"), N_("Tijdstip"), N_("Thema")
+        ),
         rows=tuple(
-            (a.step_title, a.text, a.author, a.organisation, a.obstacle, local_time(a.created_at).replace(tzinfo=None))
+            (
+                a.step_title,
+                a.text,
+                a.author,
+                a.organisation,
+                a.obstacle,
+                local_time(a.created_at).replace(tzinfo=None),
+                wording.theme(a.theme) if a.theme else "",
+            )
             for a in decisions.answers
         ),
         wrap=(1, 4),
+    )
+
+
+def grades(decisions: DecisionList) -> Table:
+    """One row per grade step: its figures, its mosaic tile, and how often each grade was given."""
+    weakest = decisions.mosaic.weakest if decisions.mosaic else None
+    scale = range(
+        min((g.low for g in decisions.grades), default=1), max((g.high for g in decisions.grades), default=0) + 1
+    )
+    yes = gettext(N_("ja"))
+    return Table(
+        name=gettext(N_("Cijfers")),
+        headers=(
+            *_headers(
+                N_("Stap"),
+                N_("Vraag"),
+                N_("Bouwsteen"),
+                N_("Aantal"),
+                N_("Gemiddelde"),
+                N_("Mediaan"),
+                N_("Spreiding"),
+                N_("Doel"),
+                N_("Zwakste"),
+            ),
+            *(str(grade) for grade in scale),
+        ),
+        rows=tuple(
+            (
+                g.title,
+                g.prompt,
+                g.tile,
+                g.count,
+                g.mean,
+                g.median,
+                g.spread,
+                g.target,
+                yes if g.step_id == weakest else "",
+                *({c.grade: c.count for c in g.distribution}.get(grade) for grade in scale),
+            )
+            for g in decisions.grades
+        ),
+        wrap=(1,),
+    )
+
+
+def choices(decisions: DecisionList) -> Table:
+    """One row per option of every choice step, with how often it was picked."""
+    yes = gettext(N_("ja"))
+    return Table(
+        name=gettext(N_("Keuzes")),
+        headers=_headers(
+            N_("Stap"), N_("Vraag"), N_("Nr"), N_("Keuze"), N_("Aantal"), N_("Mensen die kozen"), N_("Meer keuzes")
+        ),
+        rows=tuple(
+            (c.title, c.prompt, o.number + 1, o.label, o.count, c.count, yes if c.multiple else "")
+            for c in decisions.choices
+            for o in c.options
+        ),
+        wrap=(1,),
+    )
+
+
+def progress(decisions: DecisionList) -> Table:
+    """A follow-up's look back: one row per earlier action, its status then and now, and the owner's note."""
+    items = decisions.review.items if decisions.review else ()
+    yes = gettext(N_("ja"))
+    return Table(
+        name=gettext(N_("Voortgang")),
+        headers=_headers(
+            N_("Actie"),
+            N_("Eigenaar"),
+            N_("Contactpersoon"),
+            N_("Deadline"),
+            N_("Status was"),
+            N_("Status nu"),
+            N_("Bewogen"),
+            N_("Toelichting"),
+        ),
+        rows=tuple(
+            (
+                i.title,
+                i.owner,
+                i.contact,
+                i.due_on,
+                wording.status_name(i.before),
+                wording.review_now(i),
+                yes if i.moved else "",
+                i.note,
+            )
+            for i in items
+        ),
+        wrap=(0, 7),
     )

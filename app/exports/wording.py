@@ -5,9 +5,11 @@ import unicodedata
 from datetime import date, datetime
 
 from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
 
 from app.exports.data import ActionRow, WorkshopInfo, local_time
-from app.i18n import N_, current_locale, gettext
+from app.exports.results import Mosaic, Review, ReviewRow
+from app.i18n import N_, current_locale, gettext, ngettext
 from app.models import LOCAL_TIMEZONE
 
 STATUS_LABELS = {
@@ -15,6 +17,13 @@ STATUS_LABELS = {
     "bezig": N_("Bezig"),
     "klaar": N_("Klaar"),
     "vastgelopen": N_("Vastgelopen"),
+}
+THEME_LABELS = {
+    "wonen": N_("Wonen"),
+    "werken": N_("Werken"),
+    "leren": N_("Leren"),
+    "veiligheid": N_("Veiligheid"),
+    "gezondheid": N_("Gezondheid"),
 }
 
 
@@ -42,8 +51,81 @@ def followup(workshop: WorkshopInfo) -> str:
 
 def status(action: ActionRow) -> str:
     """An action's status as a label."""
-    label = STATUS_LABELS.get(action.status)
-    return gettext(label) if label else action.status
+    return status_name(action.status)
+
+
+def status_name(key: str) -> str:
+    """A status (open, bezig, klaar, vastgelopen) as a label."""
+    label = STATUS_LABELS.get(key)
+    return gettext(label) if label else key
+
+
+def theme(key: str | None) -> str:
+    """A theme as a label; no theme is "Zonder thema"."""
+    if key is None:
+        return gettext(N_("Zonder thema"))
+    label = THEME_LABELS.get(key)
+    return gettext(label) if label else key
+
+
+def figure(value: float | None, *, decimals: int = 2) -> str:
+    """A mean, median or spread as people write it here: "7,0", "0,82"; a dash when there is none."""
+    if value is None:
+        return "–"
+    # one decimal always, so a mean of 7 reads as the average it is; more only where they say something
+    return format_decimal(value, format="#,##0.0" + "#" * (decimals - 1), locale=current_locale.get())
+
+
+def grade_count(n: int) -> str:
+    """How many grades a figure rests on: "3 cijfers"."""
+    return ngettext("{n} cijfer", "{n} cijfers", n).format(n=n)
+
+
+def chooser_count(n: int) -> str:
+    """How many people answered a choice: "4 mensen kozen"."""
+    return ngettext("{n} persoon koos", "{n} mensen kozen", n).format(n=n)
+
+
+def grade_figures(mean: float | None, median: float | None, spread: float | None, count: int) -> str:
+    """A grade step's figures in one line."""
+    return gettext(N_("gemiddeld {mean} · {details}")).format(
+        mean=figure(mean), details=grade_details(median, spread, count)
+    )
+
+
+def grade_details(median: float | None, spread: float | None, count: int) -> str:
+    """A grade step's figures besides its mean."""
+    return gettext(N_("mediaan {median} · spreiding {spread} · {count}")).format(
+        median=figure(median, decimals=1), spread=figure(spread), count=grade_count(count)
+    )
+
+
+def mosaic_legend(mosaic: Mosaic) -> str:
+    """What the tiles show, and the grade the network aims for when every block has the same."""
+    legend = gettext(N_("Het gemiddelde cijfer per bouwsteen, met de spreiding en het aantal cijfers."))
+    targets = {tile.target for tile in mosaic.tiles}
+    if len(targets) == 1 and None not in targets:
+        legend += " " + gettext(N_("We mikken op een {target}.")).format(target=figure(targets.pop(), decimals=1))
+    return legend
+
+
+def review_source(review: Review) -> str:
+    """Which earlier session a follow-up looks back on."""
+    if review.workshop_id is None:
+        return gettext(N_("Er is nog geen eerdere sessie gekozen om op terug te kijken."))
+    return gettext(N_("Afspraken uit “{title}” van {day}.")).format(title=review.title, day=day(review.held_on))
+
+
+def review_summary(review: Review) -> str:
+    """How many of the reviewed actions moved."""
+    return gettext(N_("{moved} van {total} afspraken zijn in beweging gekomen.")).format(
+        moved=review.moved, total=len(review.items)
+    )
+
+
+def review_now(item: ReviewRow) -> str:
+    """An action's status as reported in the follow-up, or that nobody reported on it."""
+    return status_name(item.status) if item.reported else gettext(N_("geen melding"))
 
 
 def volunteers(action: ActionRow) -> str:

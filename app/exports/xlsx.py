@@ -1,6 +1,7 @@
-"""The besluitenlijst as an Excel workbook: actions, volunteers, obstacles and contributions."""
+"""The besluitenlijst as an Excel workbook: actions, volunteers, obstacles, contributions, and per format more."""
 
 import io
+from collections.abc import Callable
 from datetime import date, datetime
 
 from openpyxl import Workbook
@@ -15,6 +16,8 @@ from app.exports.tables import Cell, Table
 
 DATE_FORMAT = "dd-mm-yyyy"
 DATETIME_FORMAT = "dd-mm-yyyy hh:mm"
+# a mean of 7 shows as "7.0" (or "7,0" in Dutch Excel), a spread as "0.82"
+DECIMAL_FORMAT = "0.0#"
 MIN_WIDTH, MAX_WIDTH, WRAP_WIDTH = 8, 60, 45
 
 
@@ -58,16 +61,32 @@ def _write_sheet(sheet: Worksheet, table: Table) -> None:
                 cell.number_format = DATETIME_FORMAT
             elif isinstance(cell.value, date):
                 cell.number_format = DATE_FORMAT
+            elif isinstance(cell.value, float):
+                cell.number_format = DECIMAL_FORMAT
     sheet.freeze_panes = "A2"
     if table.rows:
         sheet.auto_filter.ref = sheet.dimensions
 
 
+def _sheets(decisions: DecisionList) -> list[Callable[[DecisionList], Table]]:
+    """The four sheets every workbook has, then those for the steps this workshop's format has."""
+    sheets = [tables.actions, tables.volunteers, tables.obstacles, tables.contributions]
+    if decisions.questions:
+        # the obstacle and contribution sheets leave these answers out
+        sheets.append(tables.answers)
+    if decisions.grades:
+        sheets.append(tables.grades)
+    if decisions.choices:
+        sheets.append(tables.choices)
+    if decisions.review is not None:
+        sheets.append(tables.progress)
+    return sheets
+
+
 def decision_list_xlsx(decisions: DecisionList) -> bytes:
-    """The workbook: one sheet each for actions, volunteers, obstacles and contributions."""
+    """The workbook: actions, volunteers, obstacles, contributions, and answers, grades, choices or progress."""
     workbook = Workbook()
-    sheets = (tables.actions, tables.volunteers, tables.obstacles, tables.contributions)
-    for index, build in enumerate(sheets):
+    for index, build in enumerate(_sheets(decisions)):
         sheet = workbook.active if index == 0 else workbook.create_sheet()
         assert isinstance(sheet, Worksheet)
         _write_sheet(sheet, build(decisions))

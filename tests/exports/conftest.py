@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session
 
 from app import security
 from app.accounts import service as accounts
+from app.actions import review
+from app.answers import service as answers
 from app.catalog.service import formats
 from app.db import Database
 from app.exports.data import DecisionList, load_decision_list
 from app.models import Action, ActionPartner, Answer, Cluster, Participant, Volunteer, Vote, Workshop
+from app.responses import service as responses
 from app.workshops import service as workshops
 
 TITLE = "Jeugdoverlast Noord: ëé en IJsselmeer"
@@ -25,6 +28,18 @@ PHONE_NUMBER = "+31 6 1234"
 SEMICOLON_ORGANISATION = 'Politie; team "Noord"'
 FOLLOWUP_AT = datetime(2026, 12, 6, 13, 0, tzinfo=UTC)  # 14:00 in Amsterdam
 FOLLOWUP_PLACE = "Buurthuis De Piëzo, zaal 2"
+# the netwerkmozaiek's seven blocks, each graded by three people; Deelname is the weakest
+MOSAIC_GRADES = {
+    "opgave_cijfer": (6, 7, 8),
+    "waarde_cijfer": (7, 7, 7),
+    "samen_doen_cijfer": (8, 6, 7),
+    "verankering_cijfer": (9, 9, 9),
+    "deelname_cijfer": (5, 3, 4),
+    "binding_cijfer": (8, 8, 8),
+    "organisatie_cijfer": (7, 7, 6),
+}
+THEMED_INJECTION = "-1 bankje in het park, =HYPERLINK()"
+NOTE_INJECTION = "=cmd|' /C calc'!A0"
 
 
 @dataclass(frozen=True)
@@ -197,3 +212,116 @@ def filled(database: Database) -> Filled:
 def decisions(database: Database, filled: Filled) -> DecisionList:
     """The besluitenlijst of the filled workshop."""
     return database.read_sync(lambda db: load_decision_list(db, workshop_id=filled.workshop_id))
+
+
+def _at_step(db: Session, workshop_id: int, step_id: str) -> None:
+    """Move the workshop to a step, as the facilitator's board would, so the services accept its input."""
+    workshop = db.get(Workshop, workshop_id)
+    assert workshop is not None
+    workshop.step_index = [step["id"] for step in workshop.steps].index(step_id)
+    db.flush()
+
+
+def _say(db: Session, workshop_id: int, participant_id: int, step_id: str, text: str, theme: str | None = None) -> None:
+    answers.submit_answer(
+        db,
+        workshop_id=workshop_id,
+        participant_id=participant_id,
+        step_id=step_id,
+        text=text,
+        client_id=str(uuid.uuid4()),
+        theme=theme,
+    )
+
+
+def new_workshop(db: Session, *, facilitator_id: int, key: str, title: str) -> int:
+    """A workshop of this format, in its lobby."""
+    workshop = workshops.create_workshop(
+        db,
+        facilitator_id=facilitator_id,
+        title=title,
+        opgave="Hoe staat ons netwerk ervoor?",
+        held_on=date(2026, 11, 22),
+        spec=formats()[key],
+        allow_anonymous=True,
+    )
+    return workshop.id or 0
+
+
+def fill_mosaic(db: Session, *, workshop_id: int) -> None:
+    """Three people grade the seven blocks (MOSAIC_GRADES) and answer two of the open questions."""
+    people = [_participant(db, workshop_id, name, "Buurtteam") for name in ("Ali", "Bea", "Cor")]
+    for step_id, grades in MOSAIC_GRADES.items():
+        _at_step(db, workshop_id, step_id)
+        for person, grade in zip(people, grades, strict=True):
+            responses.submit_response(db, workshop_id=workshop_id, participant_id=person, step_id=step_id, value=grade)
+    _at_step(db, workshop_id, "opgave_vraag")
+    _say(db, workshop_id, people[0], "opgave_vraag", "Helder op papier, vaag in de wijk")
+    _at_step(db, workshop_id, "deelname_vraag")
+    _say(db, workshop_id, people[1], "deelname_vraag", "Bewoners ontbreken aan tafel")
+    _at_step(db, workshop_id, "mozaiek")
+
+
+def fill_residents(db: Session, *, workshop_id: int) -> None:
+    """Residents' answers under themes (one without, one a formula) and their choice where to start."""
+    people = [_participant(db, workshop_id, "", workshops.ANONYMOUS_ORGANISATION, anonymous=True) for _ in range(3)]
+    _at_step(db, workshop_id, "trots")
+    _say(db, workshop_id, people[0], "trots", "Het buurtfeest in juni", theme="wonen")
+    _say(db, workshop_id, people[1], "trots", "De moestuin achter de school", theme="leren")
+    _say(db, workshop_id, people[2], "trots", "De mensen")
+    _at_step(db, workshop_id, "beter")
+    _say(db, workshop_id, people[0], "beter", THEMED_INJECTION, theme="veiligheid")
+    _say(db, workshop_id, people[1], "beter", "Meer licht op de stoep", theme="veiligheid")
+    _at_step(db, workshop_id, "beginnen")
+    for person, option in zip(people, (3, 3, 0), strict=True):
+        responses.submit_response(db, workshop_id=workshop_id, participant_id=person, step_id="beginnen", value=option)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Ids of the follow-up and the earlier workshop it looks back on."""
+
+    workshop_id: int
+    earlier_id: int
+    moved_action_id: int
+
+
+def fill_followup(db: Session, *, workshop_id: int) -> FollowUp:
+    """An earlier workshop with four actions; owners report on two of them in this follow-up."""
+    follow_up = db.get(Workshop, workshop_id)
+    assert follow_up is not None
+    earlier = new_workshop(db, facilitator_id=follow_up.facilitator_id, key="doorbraak", title="Eerste doorbraak")
+    actions = {
+        title: Action(workshop_id=earlier, title=title, owner_organisation=owner, status=status, due_on=due)
+        for title, owner, status, due in (
+            ("Huiskamer in de flat", "Woonstichting Thuis", "open", date(2026, 12, 1)),
+            ("Wijkagent op het plein", "Politie", "bezig", None),
+            ("Al klaar", "Gemeente", "klaar", None),
+            ("Niemand meldt zich", "Buurtwerk", "open", None),
+        )
+    }
+    db.add_all(actions.values())
+    db.flush()
+    review.set_review_source(db, workshop=follow_up, review_of=earlier)
+    owner = _participant(db, workshop_id, "Wim", "Woonstichting Thuis")
+    _at_step(db, workshop_id, "stand")
+    moved = actions["Huiskamer in de flat"].id or 0
+    review.report_progress(
+        db,
+        workshop_id=workshop_id,
+        participant_id=owner,
+        action_id=moved,
+        status="bezig",
+        note="Eerste gesprek gevoerd",
+    )
+    review.report_progress(
+        db,
+        workshop_id=workshop_id,
+        participant_id=owner,
+        action_id=actions["Wijkagent op het plein"].id or 0,
+        status="bezig",
+        note=NOTE_INJECTION,
+    )
+    _at_step(db, workshop_id, "vastgelopen")
+    _say(db, workshop_id, owner, "vastgelopen", "Een sleutel van het buurthuis")
+    return FollowUp(workshop_id=workshop_id, earlier_id=earlier, moved_action_id=moved)

@@ -142,7 +142,7 @@ def test_actions_csv_opens_in_dutch_excel_and_runs_no_formula(decisions: Decisio
 
 def test_answers_csv_holds_every_visible_answer(decisions: DecisionList) -> None:
     header, *answers = read_csv(csvfile.answers_csv(decisions))
-    assert header == ["Stap", "Antwoord", "Naam", "Organisatie", "Bij obstakel", "Tijdstip"]
+    assert header == ["Stap", "Antwoord", "Naam", "Organisatie", "Bij obstakel", "Tijdstip", "Thema"]
     texts = [row[1] for row in answers]
     assert len(answers) == 9
     assert "Geheim obstakel" not in texts and "Verborgen bijdrage" not in texts

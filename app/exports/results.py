@@ -1,0 +1,219 @@
+"""Grades, choices, the mosaic and a follow-up's look back, as plain data for the exports."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar
+
+from app.catalog.service import GRADE_MAX, GRADE_MIN
+from app.i18n import pick
+
+# the projector's bands for a tile (static/js/results.js), so the paper mosaic matches the one on the wall
+GOOD_FROM, FAIR_FROM = 7.5, 5.5
+
+
+@dataclass(frozen=True)
+class GradeCount:
+    """How often one grade was given."""
+
+    grade: int
+    count: int
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    """A grade step: how many graded, the mean, median and spread, and how often each grade was given."""
+
+    kind: ClassVar[str] = "grade"
+    step_id: str
+    title: str
+    prompt: str
+    # the mosaic tile the step feeds; empty when it feeds none
+    tile: str
+    low: int
+    high: int
+    target: float | None
+    count: int
+    mean: float | None
+    median: float | None
+    spread: float | None
+    distribution: tuple[GradeCount, ...]
+
+    @property
+    def most(self) -> int:
+        """The largest count of one grade (at least 1), the height a chart scales to."""
+        return max([1, *(g.count for g in self.distribution)])
+
+
+@dataclass(frozen=True)
+class ChoiceOption:
+    """One option of a choice step and how often it was picked."""
+
+    number: int
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ChoiceResult:
+    """A choice step: how many people chose, and how often each option was picked."""
+
+    kind: ClassVar[str] = "choice"
+    step_id: str
+    title: str
+    prompt: str
+    multiple: bool
+    count: int
+    options: tuple[ChoiceOption, ...]
+
+    @property
+    def most(self) -> int:
+        """The largest count of one option (at least 1), the length a chart scales to."""
+        return max([1, *(o.count for o in self.options)])
+
+
+@dataclass(frozen=True)
+class MosaicTile:
+    """A building block of the network: its mean grade, spread and number of grades."""
+
+    step_id: str
+    tile: str
+    target: float | None
+    mean: float | None
+    spread: float | None
+    count: int
+    weakest: bool
+
+    @property
+    def level(self) -> str:
+        """good, fair or poor by the mean grade; none while nobody graded."""
+        if self.mean is None:
+            return "none"
+        return "good" if self.mean >= GOOD_FROM else "fair" if self.mean >= FAIR_FROM else "poor"
+
+
+@dataclass(frozen=True)
+class Mosaic:
+    """The network's health: a tile per graded building block, the weakest marked."""
+
+    tiles: tuple[MosaicTile, ...]
+    # the step id of the weakest tile; None while nothing is graded
+    weakest: str | None
+
+    @property
+    def weakest_tile(self) -> MosaicTile | None:
+        """The tile that needs attention most."""
+        return next((t for t in self.tiles if t.weakest), None)
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """An earlier action under review: its status when the follow-up opened and now, and what its owner said."""
+
+    action_id: int
+    title: str
+    owner: str
+    contact: str
+    due_on: date | None
+    before: str
+    status: str
+    note: str
+    reported: bool
+
+    @property
+    def moved(self) -> bool:
+        """Whether the owner reported a different status than the action had."""
+        return self.reported and self.before != self.status
+
+
+@dataclass(frozen=True)
+class Review:
+    """A follow-up's look back: the earlier workshop and its actions with what was reported."""
+
+    # the earlier workshop; None while the facilitator has not chosen one
+    workshop_id: int | None
+    title: str
+    held_on: date | None
+    items: tuple[ReviewRow, ...]
+
+    @property
+    def moved(self) -> int:
+        """How many actions moved."""
+        return sum(1 for item in self.items if item.moved)
+
+
+def grade_result(step: dict[str, Any], tally: dict[str, Any]) -> GradeResult:
+    """A grade step's tally (app.responses.service.tally_step) as a result."""
+    return GradeResult(
+        step_id=step["id"],
+        title=pick(step.get("title")) or step["id"],
+        prompt=pick(step.get("prompt")),
+        tile=pick(step.get("tile")),
+        low=int(step.get("low", GRADE_MIN)),
+        high=int(step.get("high", GRADE_MAX)),
+        target=step.get("target"),
+        count=tally["count"],
+        mean=tally["mean"],
+        median=tally["median"],
+        spread=tally["spread"],
+        distribution=tuple(GradeCount(int(grade), n) for grade, n in tally["distribution"].items()),
+    )
+
+
+def choice_result(step: dict[str, Any], tally: dict[str, Any]) -> ChoiceResult:
+    """A choice step's tally as a result, the options in the current language."""
+    return ChoiceResult(
+        step_id=step["id"],
+        title=pick(step.get("title")) or step["id"],
+        prompt=pick(step.get("prompt")),
+        multiple=bool(step.get("multiple", False)),
+        count=tally["count"],
+        options=tuple(
+            ChoiceOption(number=number, label=pick(option), count=count)
+            for number, (option, count) in enumerate(zip(step.get("options", []), tally["counts"], strict=True))
+        ),
+    )
+
+
+def mosaic_of(mosaic: dict[str, Any]) -> Mosaic | None:
+    """The mosaic (app.responses.service.mosaic) as data; None for a workshop without tiles."""
+    if not mosaic["tiles"]:
+        return None
+    return Mosaic(
+        tiles=tuple(
+            MosaicTile(
+                step_id=tile["step"],
+                tile=pick(tile["tile"]),
+                target=tile["target"],
+                mean=tile["mean"],
+                spread=tile["spread"],
+                count=tile["count"],
+                weakest=tile["step"] == mosaic["weakest"],
+            )
+            for tile in mosaic["tiles"]
+        ),
+        weakest=mosaic["weakest"],
+    )
+
+
+def review_of(review: dict[str, Any]) -> Review:
+    """A follow-up's review items (app.actions.review.review_items) as data."""
+    earlier = review["workshop"]
+    return Review(
+        workshop_id=earlier["id"] if earlier else None,
+        title=earlier["title"] if earlier else "",
+        held_on=date.fromisoformat(earlier["held_on"]) if earlier else None,
+        items=tuple(
+            ReviewRow(
+                action_id=item["id"],
+                title=item["title"],
+                owner=item["owner"],
+                contact=item["contact"],
+                due_on=date.fromisoformat(item["due_on"]) if item["due_on"] else None,
+                before=item["before"],
+                status=item["status"],
+                note=item["note"],
+                reported=item["reported"],
+            )
+            for item in review["items"]
+        ),
+    )
