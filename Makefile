@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint e2e install chromium serve bench
+.PHONY: run test lint e2e install chromium serve bench translations
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,16 @@ bench: install
 
 e2e: install chromium
 	$(BIN)/python -m pytest tests/e2e
+
+## translations: collect the interface texts and add new ones to app/locale/*/messages.po, keeping translations
+# --ignore-dirs: the default also skips folders starting with "_", and with them templates/_partials;
+# --no-fuzzy-matching: a guessed translation of a similar text must never pass as a real one
+translations: install
+	@pot=$$(mktemp --suffix=.pot) && trap 'rm -f "$$pot"' EXIT && \
+	$(BIN)/pybabel -q extract -F babel.cfg --ignore-dirs=".* __pycache__" --add-location=file --sort-output \
+		--project=Doorbraak -o "$$pot" . && \
+	$(BIN)/pybabel update -i "$$pot" -d app/locale -D messages --no-fuzzy-matching --ignore-obsolete \
+		--ignore-pot-creation-date
 
 lint: install
 	$(BIN)/ruff check app tests scripts

@@ -2,14 +2,20 @@
 
 from contextvars import ContextVar
 from functools import cache
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LOCALE = "nl"
-# message ids are the Dutch texts, so Dutch needs no catalog; other languages need a compiled one
+LANGUAGE_COOKIE = "dbk_lang"
+# each language named in itself, so a visitor who cannot read the current one still finds their own
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+# message ids are the Dutch texts, so a Dutch entry without a translation simply shows its id
 current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
 
 
@@ -20,16 +26,24 @@ def N_(message: str) -> str:
 
 @cache
 def available_locales() -> tuple[str, ...]:
-    """Dutch plus every language with a compiled catalog."""
-    found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.mo"))
+    """Dutch first, then every other language that has a catalog."""
+    found = sorted(path.parent.parent.name for path in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"))
     return (DEFAULT_LOCALE, *[code for code in found if code != DEFAULT_LOCALE])
 
 
 @cache
 def _translations(locale: str) -> NullTranslations:
-    if locale == DEFAULT_LOCALE:
+    # compiled in memory from the .po file at first use, so no checkout or image needs a compile step;
+    # write_mo leaves out untranslated and fuzzy entries, which then fall back to the Dutch id
+    path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
         return NullTranslations()
-    return Translations.load(str(LOCALE_DIR), [locale])
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=locale)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
 
 
 def gettext(message: str) -> str:
@@ -63,6 +77,11 @@ def negotiate(accept_language: str | None, cookie: str | None) -> str:
     return DEFAULT_LOCALE
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """Every available language as (code, its own name), for the language switch."""
+    return [(code, LANGUAGE_NAMES.get(code, code.upper())) for code in available_locales()]
+
+
 def jinja_globals() -> dict[str, Any]:
     """What templates need to translate."""
-    return {"pick": pick, "current_locale": current_locale.get}
+    return {"pick": pick, "current_locale": current_locale.get, "language_choices": language_choices}

@@ -8,10 +8,12 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 
+from app import language
 from app.accounts import router as accounts_router
 from app.actions import personal as personal_router
 from app.actions import router as actions_router
 from app.answers import router as answers_router
+from app.catalog import router as catalog_router
 from app.clusters import router as clusters_router
 from app.config import ROOT, Settings
 from app.db import Database
@@ -19,6 +21,7 @@ from app.exports import router as exports_router
 from app.live import router as live_router
 from app.live.hub import LocalHub
 from app.live.redis_hub import RedisHub
+from app.plain import router as plain_router
 from app.runtime import Runtime
 from app.web import EXCEPTION_HANDLERS, BrowserMiddleware
 from app.workshops import router as workshops_router
@@ -66,6 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(personal_router.router)
     app.include_router(live_router.router)
     app.include_router(exports_router.router)
+    app.include_router(catalog_router.router)
+    app.include_router(plain_router.router)
+    app.include_router(language.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> PlainTextResponse:

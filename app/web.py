@@ -17,6 +17,7 @@ from app import i18n
 from app.auth import CSRF_COOKIE, LoginRequired
 from app.errors import DomainError
 from app.i18n import N_, gettext
+from app.responses.texts import result_messages
 
 templates = Jinja2Templates(
     env=Environment(
@@ -26,7 +27,7 @@ templates = Jinja2Templates(
     )
 )
 templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-templates.env.globals.update(i18n.jinja_globals())
+templates.env.globals.update(i18n.jinja_globals(), result_messages=result_messages)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -61,7 +62,7 @@ class BrowserMiddleware:
             return await self.app(scope, receive, send)
         connection = HTTPConnection(scope)
         reset = i18n.current_locale.set(
-            i18n.negotiate(connection.headers.get("accept-language"), connection.cookies.get("dbk_lang"))
+            i18n.negotiate(connection.headers.get("accept-language"), connection.cookies.get(i18n.LANGUAGE_COOKIE))
         )
         try:
             if scope["type"] == "websocket":

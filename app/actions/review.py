@@ -50,6 +50,8 @@ def _item(view: dict[str, Any], update: ActionUpdate | None) -> dict[str, Any]:
     return {
         **view,
         "before": update.status_before if update else view["status"],
+        # as reported in this session: a later session may move the action on, this one's record stays
+        "status": update.status if update else view["status"],
         "note": update.note if update else "",
         "reported": update is not None,
     }

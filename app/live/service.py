@@ -10,6 +10,7 @@ from app.answers import service as answers
 from app.clusters import service as clusters
 from app.live.events import encode, event_frame, events_between, last_seq
 from app.models import Participant, Workshop
+from app.plain import service as plain
 from app.responses import service as responses
 from app.workshops import service as workshops
 
@@ -25,6 +26,7 @@ def staff_snapshot(db: Session, *, workshop: Workshop, role: str, seq: int) -> d
         "answers": answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=role == "facilitator"),
         "clusters": clusters.clusters_view(db, workshop_id=workshop.id or 0),
         "actions": actions.list_actions(db, workshop_id=workshop.id or 0),
+        "bingo": plain.bingo_view(db, workshop=workshop),
         **step_data(db, workshop=workshop, staff=True),
     }
 

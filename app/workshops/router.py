@@ -9,14 +9,17 @@ import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
+from app.actions import review
 from app.actions import service as actions
 from app.answers import service as answers
 from app.auth import CsrfChecked, FacilitatorId, cookie_secure
+from app.catalog import saved as saved_formats
 from app.catalog.service import formats
 from app.errors import DomainError
 from app.i18n import N_, gettext
 from app.live.service import phone_snapshot
 from app.models import TENSIONS, THEMES, Facilitator, Workshop
+from app.plain import service as plain
 from app.runtime import Runtime, RuntimeDep, client_address
 from app.security import clean_text
 from app.web import render, see_other, wants_json
@@ -95,6 +98,8 @@ async def phone_page(request: Request, runtime: RuntimeDep, code: str, sent: int
         if workshop.closed_at is not None:
             raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
         return render(request, "participant/join.html", {"workshop": workshop})
+    # the hint while typing uses the list of the workshop's facilitator
+    jargon = await runtime.db.read(partial(plain.jargon_for, facilitator_id=workshop.facilitator_id))
     return render(
         request,
         "participant/phone.html",
@@ -104,6 +109,7 @@ async def phone_page(request: Request, runtime: RuntimeDep, code: str, sent: int
             "step": workshops.current_step(workshop),
             "sent": bool(sent),
             "client_id": uuid.uuid4(),
+            "jargon": jargon,
         },
     )
 
@@ -164,14 +170,16 @@ async def _workshop_list_page(
 ) -> Response:
     """The workshop list with the new-workshop form, optionally with the form's errors and values."""
 
-    def load(db: Any) -> tuple[Facilitator | None, list[Workshop]]:
-        return db.get(Facilitator, facilitator_id), workshops.list_workshops(db, facilitator_id=facilitator_id)
+    def load(db: Any) -> tuple[Facilitator | None, list[Workshop], list[Any]]:
+        own = saved_formats.list_saved(db, facilitator_id=facilitator_id)
+        return db.get(Facilitator, facilitator_id), workshops.list_workshops(db, facilitator_id=facilitator_id), own
 
-    facilitator, items = await runtime.db.read(load)
+    facilitator, items, own = await runtime.db.read(load)
     context = {
         "facilitator": facilitator,
         "workshops": items,
         "formats": formats(),
+        "own_formats": [(saved_formats.OWN_PREFIX + row.key, row.spec) for row in own],
         "today": date.today().isoformat(),
         **extra,
     }
@@ -208,7 +216,7 @@ async def create_workshop(
         errors.append(gettext(N_("Kies een geldige begintijd (uu:mm).")))
     if not dots.isdigit() or not 1 <= int(dots) <= 20:
         errors.append(gettext(N_("Kies tussen 1 en 20 stippen per deelnemer.")))
-    spec = formats().get(format_key)
+    spec = await runtime.db.read(partial(saved_formats.chosen_format, facilitator_id=facilitator_id, choice=format_key))
     if spec is None:
         errors.append(gettext(N_("Kies een bestaande werkvorm.")))
     if errors:
@@ -242,9 +250,15 @@ async def create_workshop(
 @router.get("/f/workshops/{workshop_id}")
 async def board(request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int) -> Response:
     """The facilitator's live board."""
-    workshop = await runtime.db.read(
-        partial(workshops.owned_workshop, workshop_id=workshop_id, facilitator_id=facilitator_id)
-    )
+
+    def load(db: Any) -> tuple[Workshop, list[dict[str, Any]]]:
+        workshop = workshops.owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id)
+        if not any(step["type"] == "action_review" for step in workshop.steps):
+            return workshop, []
+        earlier = review.candidates(db, workshop=workshop)
+        return workshop, [{"id": w.id, "title": w.title, "held_on": w.held_on.isoformat()} for w in earlier]
+
+    workshop, review_candidates = await runtime.db.read(load)
     return render(
         request,
         "facilitator/board.html",
@@ -256,6 +270,7 @@ async def board(request: Request, runtime: RuntimeDep, facilitator_id: Facilitat
             "default_followup": actions.default_followup(workshop).isoformat(timespec="minutes"),
             "tensions": TENSIONS,
             "themes": THEMES,
+            "review_candidates": review_candidates,
         },
     )
 

@@ -1,5 +1,6 @@
 // The facilitator's board: every answer live, moderation, and the steps under the keyboard.
 import { createPanels } from "./board_panels.js";
+import { createResults } from "./board_results.js";
 import { Live, el, format, pick, readConfig, showStatus } from "./live.js";
 import { applyFrame, newRoom } from "./room.js";
 
@@ -25,6 +26,20 @@ async function post(url, fields) {
   return response.json();
 }
 
+async function postJson(path, body) {
+  const response = await fetch(`/f/workshops/${config.id}${path}`, {
+    method: "POST",
+    headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: JSON.stringify(body),
+  });
+  const result = await response.json().catch(() => ({}));
+  if (response.ok) return result;
+  window.alert(format(t.failed, { reason: result.detail || response.status }));
+  return null;
+}
+
+const results = createResults({ state, config, post: postJson });
+
 function moveStep(to) {
   return post(`/f/workshops/${config.id}/step`, { to: String(to) });
 }
@@ -49,6 +64,13 @@ document.addEventListener("keydown", (event) => {
 
 function renderSteps() {
   const w = state.workshop;
+  // steps edited before the start arrive in "workshop.changed": rebuild the buttons once they no longer match
+  const labels = w.steps.map((step, index) => `${index + 1}. ${pick(step.title, config.lang)}`);
+  const buttons = [...document.querySelectorAll(".step-button")];
+  if (buttons.length !== labels.length || buttons.some((button, index) => button.textContent !== labels[index])) {
+    document.getElementById("step-list").replaceChildren(...labels.map((label, index) => el("li", {},
+      el("button", { class: "step-button", name: "to", value: String(index), "data-index": String(index), text: label }))));
+  }
   for (const button of document.querySelectorAll(".step-button")) {
     const current = Number(button.dataset.index) === w.step_index;
     button.classList.toggle("current", current);
@@ -76,7 +98,7 @@ function answerRow(answer) {
   return el("li", { class: `board-answer${answer.hidden ? " is-hidden" : ""}`, "data-id": answer.id },
     el("p", { class: "text", text: answer.text }),
     linked ? el("p", { class: "link muted", text: `↳ ${linked.text}` }) : null,
-    el("p", { class: "meta muted", text: [answer.author || t.anonymous, answer.organisation].filter(Boolean).join(" · ") }),
+    el("p", { class: "meta muted", text: [answer.author || t.anonymous, answer.organisation, config.results.themes[answer.theme]].filter(Boolean).join(" · ") }),
     answer.hidden ? el("span", { class: "badge", text: t.hidden }) : null,
     button);
 }
@@ -112,8 +134,20 @@ function scheduleRender() {
     renderRoom();
     renderAnswers();
     panels.render();
+    results.render();
+    if (!bingoToggle.disabled) bingoToggle.checked = Boolean(state.bingo && state.bingo.on);
   });
 }
+
+// the bullshitbingo card on the projector; the box follows the live state, so a second board stays right too
+const bingoToggle = document.getElementById("bingo-toggle");
+bingoToggle.addEventListener("change", async () => {
+  bingoToggle.disabled = true;
+  const result = await post(`/f/workshops/${config.id}/bingo`, { on: String(bingoToggle.checked) });
+  bingoToggle.disabled = false;
+  if (result) bingoToggle.checked = result.on;
+  else bingoToggle.checked = !bingoToggle.checked;
+});
 
 const live = new Live(`/ws/board/${config.id}`, {
   workshop: config.workshop,

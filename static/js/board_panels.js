@@ -191,8 +191,9 @@ export function createPanels({ state, t, config }) {
   });
 
   function actionItem(action) {
-    const status = el("select", { "aria-label": "status" },
-      ...["open", "bezig", "klaar", "vastgelopen"].map((s) => el("option", { value: s, text: s })));
+    // the same choices, in the page's language, as the status field of the action form
+    const status = el("select", { "aria-label": t.status },
+      ...[...nodes.actionForm.elements.status.options].map((o) => el("option", { value: o.value, text: o.text })));
     status.value = action.status;
     status.addEventListener("change", () => send(`/actions/${action.id}`, {
       title: action.title, description: action.description, owner_organisation: action.owner, partners: action.partners,

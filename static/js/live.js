@@ -153,6 +153,11 @@ export function newId() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+// dates in the page's language; British English writes them day first, as Dutch does
+export function dateLocale(lang) {
+  return lang === "en" ? "en-GB" : "nl-NL";
+}
+
 export function localDate(iso) {
   // "2027-01-31" is a day on the calendar, not midnight UTC: read it in the viewer's own time zone
   const [year, month, day] = iso.split("-").map(Number);

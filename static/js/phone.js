@@ -1,6 +1,8 @@
 // The participant's phone: answers are kept on the phone until the server says they are stored.
-import { Live, el, format, newId, localDate, pick, readConfig, showStatus } from "./live.js";
-import { saveAction } from "./room.js";
+import { Live, dateLocale, el, format, newId, localDate, pick, readConfig, showStatus } from "./live.js";
+import { jargonHint } from "./jargon.js";
+import { createStepViews } from "./phone_steps.js";
+import { saveById } from "./room.js";
 
 const config = readConfig("phone-config");
 const t = config.messages;
@@ -8,7 +10,8 @@ const outboxKey = `doorbraak:outbox:${config.code}`;
 const votesKey = `doorbraak:votes:${config.code}`;
 const state = {
   workshop: null, answers: [], options: [], outbox: loadOutbox(), clusters: [], myVotes: {}, actions: [],
-  participant: null, link: null, wanted: loadWanted(),
+  participant: null, link: null, wanted: loadWanted(), me: null, responses: {}, review: { workshop: null, items: [] },
+  mosaic: null,
 };
 const stepNode = document.getElementById("step");
 const mineNode = document.getElementById("my-answers");
@@ -40,6 +43,11 @@ function saveOutbox() {
   localStorage.setItem(outboxKey, JSON.stringify(state.outbox));
 }
 
+const stepViews = createStepViews({
+  state, t, results: config.results, lang: config.lang, code: config.code, send: (message) => live.send(message),
+});
+stepViews.setRender(() => renderStep());
+
 function currentStep() {
   const w = state.workshop;
   return w ? w.steps[w.step_index] : null;
@@ -56,7 +64,8 @@ function renderStep() {
   if (!step) return;
   const previous = stepNode.querySelector("form");
   const draft = previous && previous.dataset.step === step.id
-    ? { text: previous.querySelector("textarea").value, link: previous.querySelector("select")?.value }
+    ? { text: previous.querySelector("textarea").value, link: previous.querySelector("select")?.value,
+      theme: previous.querySelector('input[name="theme"]:checked')?.value }
     : null;
   let fragment;
   if (state.workshop.closed || step.type === "close") {
@@ -81,6 +90,8 @@ function renderStep() {
     fragment = document.getElementById("tpl-wait").content.cloneNode(true);
     fill(fragment, "title", pick(step.title, config.lang));
     fill(fragment, "help", pick(step.help, config.lang));
+  } else if (step.type in stepViews.views) {
+    fragment = stepViews.views[step.type](step);
   } else if (step.type === "open_text") {
     fragment = document.getElementById("tpl-open-text").content.cloneNode(true);
     buildAnswerForm(fragment, step, draft);
@@ -148,7 +159,7 @@ function sameVotes(a, b) {
 function followupNode() {
   const followup = state.workshop.followup;
   if (!followup) return el("div");
-  const when = new Date(followup.at).toLocaleString(config.lang === "en" ? "en-GB" : "nl-NL",
+  const when = new Date(followup.at).toLocaleString(dateLocale(config.lang),
     { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" });
   const text = format(t.followup, { when: followup.place ? format(t.at_place, { when, place: followup.place }) : when });
   const box = el("div", { class: "followup" }, el("p", { text }));
@@ -175,7 +186,7 @@ function renderActions() {
     });
     const facts = [format(t.owner, { owner: action.owner })];
     if (action.partners.length) facts.push(format(t.partners, { names: action.partners.join(", ") }));
-    if (action.due_on) facts.push(format(t.due, { date: localDate(action.due_on).toLocaleDateString(config.lang === "en" ? "en-GB" : "nl-NL") }));
+    if (action.due_on) facts.push(format(t.due, { date: localDate(action.due_on).toLocaleDateString(dateLocale(config.lang)) }));
     return el("li", { class: "action-card" },
       el("strong", { text: action.title }),
       el("span", { class: "muted small", text: facts.join(" · ") }),
@@ -210,6 +221,15 @@ function buildAnswerForm(fragment, step, draft) {
     fragment.querySelector('[data-slot="link-label"]').remove();
   }
   if (draft) textarea.value = draft.text;
+  if (step.themes) {
+    fragment.querySelector('[data-slot="themes"]').hidden = false;
+    const choices = [["", t.no_theme], ...Object.entries(config.results.themes)].map(([value, label]) => {
+      const input = el("input", { type: "radio", name: "theme", value });
+      input.checked = (draft?.theme || "") === value;
+      return el("label", { class: "chip-option" }, input, el("span", { text: label }));
+    });
+    fragment.querySelector('[data-slot="theme-options"]').replaceChildren(...choices);
+  }
   const updateCounter = () => {
     const n = textarea.value.trim().length;
     counter.textContent = format(t.counter, { n, max });
@@ -217,6 +237,9 @@ function buildAnswerForm(fragment, step, draft) {
   };
   textarea.addEventListener("input", updateCounter);
   updateCounter();
+  const showJargon = jargonHint(fragment.querySelector('[data-slot="jargon"]'), config.jargon || {});
+  textarea.addEventListener("input", () => showJargon(textarea.value));
+  showJargon(textarea.value);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     submit(form, step, max);
@@ -237,6 +260,7 @@ function submit(form, step, max) {
   if (problem) return;
   const item = {
     client_id: newId(), step: step.id, text, links_to: step.links_to ? Number(select.value) : null, state: "pending",
+    theme: form.querySelector('input[name="theme"]:checked')?.value || null,
   };
   state.outbox.push(item);
   saveOutbox();
@@ -248,7 +272,9 @@ function submit(form, step, max) {
 }
 
 function send(item) {
-  live.send({ type: "answer", client_id: item.client_id, step: item.step, text: item.text, links_to: item.links_to });
+  live.send({
+    type: "answer", client_id: item.client_id, step: item.step, text: item.text, links_to: item.links_to, theme: item.theme,
+  });
 }
 
 function flush() {
@@ -329,6 +355,7 @@ function refuse(frame) {
 }
 
 function onFrame(frame) {
+  if (stepViews.onFrame(frame)) return;
   if (frame.type === "snapshot") {
     state.workshop = frame.workshop;
     state.answers = frame.answers;
@@ -338,6 +365,10 @@ function onFrame(frame) {
     state.actions = frame.actions || [];
     state.participant = frame.participant;
     state.link = frame.link;
+    state.me = frame.me;
+    state.responses = frame.responses || {};
+    state.review = frame.review || { workshop: null, items: [] };
+    state.mosaic = frame.mosaic || null;
     if (state.wanted && sameVotes(state.wanted, state.myVotes)) state.wanted = null;
     saveWanted();
     // an answer stored before the connection dropped is acknowledged again when resent; drop it from the outbox now
@@ -349,6 +380,7 @@ function onFrame(frame) {
   } else if (frame.type === "event" && frame.kind === "step.changed") {
     state.workshop.step_index = frame.data.step_index;
     state.workshop.closed = frame.data.closed;
+    if (frame.data.mosaic) state.mosaic = frame.data.mosaic;
     const step = currentStep();
     // these steps need fresh lists from the server: what to link to, what to vote on
     if ((step.links_to || step.type === "dot_vote") && !frame.data.closed) live.send({ type: "refresh" });
@@ -356,7 +388,7 @@ function onFrame(frame) {
   } else if (frame.type === "event" && frame.kind === "clusters.changed") {
     if (currentStep()?.type === "dot_vote") live.send({ type: "refresh" });
   } else if (frame.type === "event" && frame.kind === "action.saved") {
-    saveAction(state.actions, frame.data);
+    saveById(state.actions, frame.data);
     renderActions();
   } else if (frame.type === "event" && frame.kind === "action.deleted") {
     state.actions = state.actions.filter((a) => a.id !== frame.data.id);
@@ -368,7 +400,8 @@ function onFrame(frame) {
     Object.assign(state.workshop, frame.data);
     // limiting the round to the focus changes which obstacles a contribution can name
     if (currentStep()?.links_to) live.send({ type: "refresh" });
-    renderVotes();
+    // the steps may have been reworded before the start: repaint the step, keeping what is being typed
+    renderStep();
   } else if (frame.type === "votes_ack") {
     state.myVotes = Object.fromEntries(Object.entries(frame.allocation).map(([k, v]) => [k, v]));
     if (state.wanted && sameVotes(state.wanted, state.myVotes)) state.wanted = null;
@@ -391,6 +424,7 @@ const live = new Live(`/ws/phone/${config.code}`, {
     if (status === "online") {
       flush();
       sendVotes();
+      stepViews.resend();
     }
     renderMine();
   },

@@ -1,5 +1,7 @@
 // The projector: the lobby with the way in, then the room's answers as they arrive.
-import { Live, el, format, localDate, pick, readConfig, showStatus } from "./live.js";
+import { Live, dateLocale, el, format, localDate, pick, readConfig, showStatus } from "./live.js";
+import { renderBingo } from "./bingo.js";
+import { choiceChart, gradeChart, mosaicGrid, reviewList, reviewSummary } from "./results.js";
 import { applyFrame, newRoom } from "./room.js";
 
 const config = readConfig("projector-config");
@@ -28,6 +30,7 @@ function card(answer, extra) {
   return el("article", { class: `note${fresh ? " fresh" : ""}`, "data-id": answer.id },
     el("p", { class: "text", text: answer.text }),
     el("p", { class: "who", text: answer.organisation || t.anonymous }),
+    answer.theme ? el("p", { class: "tags" }, el("span", { class: "tag", text: config.results.themes[answer.theme] })) : null,
     extra || null);
 }
 
@@ -113,7 +116,7 @@ function renderActions(current) {
   document.getElementById("round-prompt").textContent = t.agreed;
   const cards = state.actions.map((action) => {
     const facts = [[action.owner, ...action.partners].join(" + ")];
-    if (action.due_on) facts.push(format(t.due, { date: localDate(action.due_on).toLocaleDateString("nl-NL", { day: "numeric", month: "long" }) }));
+    if (action.due_on) facts.push(format(t.due, { date: localDate(action.due_on).toLocaleDateString(dateLocale(config.lang), { day: "numeric", month: "long" }) }));
     const names = action.volunteers.map((v) => v.name || v.organisation);
     return el("article", { class: "note action", "data-action": action.id },
       el("p", { class: "text", text: action.title }),
@@ -122,6 +125,33 @@ function renderActions(current) {
   });
   wall.className = "wall";
   wall.replaceChildren(...(cards.length ? cards : [el("p", { class: "waiting", text: t.no_actions })]));
+}
+
+function heading(current, prompt) {
+  document.getElementById("round-title").textContent = pick(current.title, config.lang);
+  document.getElementById("round-prompt").textContent = prompt;
+}
+
+function renderTally(current) {
+  heading(current, pick(current.prompt, config.lang));
+  const tally = state.tallies[current.id];
+  const chart = current.type === "grade" ? gradeChart(tally, config.results, config.lang)
+    : choiceChart(tally, current, config.results, config.lang);
+  wall.className = `wall results ${current.type}`;
+  wall.replaceChildren(tally.count ? chart : el("p", { class: "waiting", text: t.waiting }));
+}
+
+function renderMosaic(current) {
+  heading(current, pick(current.help, config.lang));
+  wall.className = "wall results mosaic-wall";
+  wall.replaceChildren(state.mosaic ? mosaicGrid(state.mosaic, config.results, config.lang)
+    : el("p", { class: "waiting", text: t.waiting }));
+}
+
+function renderReview(current) {
+  heading(current, state.review.items.length ? reviewSummary(state.review, config.results) : pick(current.prompt, config.lang));
+  wall.className = "wall results review-wall";
+  wall.replaceChildren(reviewList(state.review, config.results, config.lang));
 }
 
 const SIZES = ["l", "m", "s", "xs"];
@@ -157,6 +187,11 @@ function fitLobby() {
   }
 }
 
+const DRAW = {
+  open_text: renderRound, cluster: renderClusters, dot_vote: renderRanking, actions: renderActions,
+  grade: renderTally, choice: renderTally, mosaic: renderMosaic, action_review: renderReview,
+};
+
 function render() {
   const current = step();
   if (state.workshop.closed || current.type === "close") {
@@ -164,20 +199,20 @@ function render() {
     document.getElementById("closed-summary").textContent = format(t.summary, { answers, people: state.room.count });
     const followup = state.workshop.followup;
     document.getElementById("closed-followup").textContent = followup
-      ? format(t.followup, { when: [new Date(followup.at).toLocaleString("nl-NL",
+      ? format(t.followup, { when: [new Date(followup.at).toLocaleString(dateLocale(config.lang),
         { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" }), followup.place]
         .filter(Boolean).join(", ") })
       : "";
     show("closed");
-  } else if (["open_text", "cluster", "dot_vote", "actions"].includes(current.type)) {
-    const draw = { open_text: renderRound, cluster: renderClusters, dot_vote: renderRanking, actions: renderActions };
-    draw[current.type](current);
+  } else if (current.type in DRAW) {
+    DRAW[current.type](current);
     show("round");
     fitWall();
   } else {
     show("lobby");
   }
   renderRoom();
+  renderBingo(document.getElementById("bingo"), state);
   if (!views.lobby.hidden) fitLobby();
   shownIds = new Set([...state.answers.keys()]);
 }

@@ -1,13 +1,17 @@
 // What the board and the projector know of a room, and how each live frame changes it.
 
 export function newRoom() {
-  return { workshop: null, answers: new Map(), room: { count: 0, organisations: {} }, clusters: [], actions: [] };
+  return {
+    workshop: null, answers: new Map(), room: { count: 0, organisations: {} }, clusters: [], actions: [],
+    tallies: {}, review: { workshop: null, items: [] }, mosaic: null,
+  };
 }
 
-export function saveAction(actions, action) {
-  const index = actions.findIndex((a) => a.id === action.id);
-  if (index >= 0) actions[index] = action;
-  else actions.push(action);
+// an action or a reviewed item, new or changed
+export function saveById(items, item) {
+  const index = items.findIndex((a) => a.id === item.id);
+  if (index >= 0) items[index] = item;
+  else items.push(item);
 }
 
 // Apply a snapshot or event; returns false for frames that change nothing here.
@@ -19,6 +23,10 @@ export function applyFrame(state, frame, { keepHidden }) {
     state.answers = new Map(frame.answers.map((answer) => [answer.id, answer]));
     state.clusters = frame.clusters;
     state.actions = frame.actions;
+    state.bingo = frame.bingo || { on: false, words: {} };
+    state.tallies = frame.tallies || {};
+    state.review = frame.review || { workshop: null, items: [] };
+    state.mosaic = frame.mosaic || null;
     return true;
   }
   if (frame.type !== "event") return false;
@@ -27,6 +35,17 @@ export function applyFrame(state, frame, { keepHidden }) {
     case "step.changed":
       state.workshop.step_index = data.step_index;
       state.workshop.closed = data.closed;
+      if (data.mosaic) state.mosaic = data.mosaic;
+      break;
+    case "response.tally":
+      state.tallies[data.step] = data.tally;
+      break;
+    case "review.changed":
+      state.review = data;
+      state.workshop.review_of = data.workshop ? data.workshop.id : null;
+      break;
+    case "review.saved":
+      saveById(state.review.items, data);
       break;
     case "answer.created":
     case "answer.shown":
@@ -44,7 +63,7 @@ export function applyFrame(state, frame, { keepHidden }) {
       state.clusters.sort((a, b) => b.votes - a.votes || a.id - b.id);
       break;
     case "action.saved":
-      saveAction(state.actions, data);
+      saveById(state.actions, data);
       break;
     case "action.deleted":
       state.actions = state.actions.filter((a) => a.id !== data.id);
@@ -54,6 +73,9 @@ export function applyFrame(state, frame, { keepHidden }) {
       break;
     case "workshop.changed":
       Object.assign(state.workshop, data);
+      break;
+    case "bingo.changed":
+      state.bingo = data;
       break;
     case "participant.joined":
       state.room.count = data.count;

@@ -27,7 +27,9 @@ class Session:
     dialogs: list[str]  # alerts the board raised
 
 
-def start_session(new_context: Callable[..., Any], title: str = "Jeugdoverlast Noord") -> Session:
+def start_session(
+    new_context: Callable[..., Any], title: str = "Jeugdoverlast Noord", format_key: str = "doorbraak"
+) -> Session:
     """First-run setup, a new workshop, and its board open and live."""
     board = new_context(**LAPTOP).new_page()
     board.goto("/setup")
@@ -40,7 +42,7 @@ def start_session(new_context: Callable[..., Any], title: str = "Jeugdoverlast N
     board.get_by_label("Titel").fill(title)
     board.get_by_label("De opgave").fill("Samen zorgen dat jongeren in Noord een plek hebben en buren rust.")
     board.get_by_label("Datum").fill("2026-11-22")
-    board.get_by_label("Werkvorm").select_option("doorbraak")
+    board.get_by_label("Werkvorm").select_option(format_key)
     board.get_by_role("button", name="Workshop maken").click()
     expect(board).to_have_url(re.compile(r"/f/workshops/\d+$"))
     expect(board.locator("#status")).to_have_attribute("data-state", "online")

@@ -1,0 +1,44 @@
+"""The language switch: a link that remembers the chosen language in a cookie and goes back to the page."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+
+from app import i18n
+from app.auth import cookie_secure
+from app.errors import DomainError
+from app.i18n import N_
+
+router = APIRouter()
+
+LANGUAGE_MAX_AGE = 365 * 24 * 3600
+
+
+def local_path(target: str | None) -> str:
+    """The page to go back to: a path on this site, never another host (else the home page)."""
+    # "//host" and "/\host" are read by browsers as another host; control characters can hide either
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and target.isprintable():
+        return target
+    return "/"
+
+
+@router.get("/taal/{lang}", include_in_schema=False)
+async def switch_language(request: Request, lang: str, next: str | None = None) -> RedirectResponse:
+    """Remember the chosen language for a year and return to the page the visitor came from."""
+    if lang not in i18n.available_locales():
+        raise DomainError(
+            "unknown_language",
+            N_("Deze taal kennen we niet. Kies uit: {languages}."),
+            status=404,
+            languages=", ".join(i18n.available_locales()),
+        )
+    response = RedirectResponse(local_path(next), status_code=303)
+    response.set_cookie(
+        i18n.LANGUAGE_COOKIE,
+        lang,
+        max_age=LANGUAGE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request),
+        path="/",
+    )
+    return response

@@ -1,0 +1,1 @@
+"""Plain language: the jargon list, the phone's hint while typing, and the projector's bullshitbingo card."""

@@ -1,0 +1,79 @@
+"""A facilitator's own jargon list, and the bingo card switch on the board."""
+
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, Response
+
+from app.auth import CsrfChecked, FacilitatorId
+from app.models import Facilitator
+from app.plain import service as plain
+from app.runtime import Runtime, RuntimeDep
+from app.web import render, see_other, wants_json
+from app.workshops import service as workshops
+
+router = APIRouter()
+# room for the longest list that passes the checks, so a too-long list gets its own message rather than a 422
+MAX_FORM_TEXT = plain.MAX_WORDS * 2 * (plain.MAX_WORD_LENGTH + plain.MAX_SUGGESTION_LENGTH)
+
+
+async def _jargon_page(
+    request: Request, runtime: Runtime, facilitator_id: int, *, status: int = 200, **extra: Any
+) -> Response:
+    def load(db: Any) -> tuple[Facilitator | None, dict[str, str]]:
+        return db.get(Facilitator, facilitator_id), plain.jargon_for(db, facilitator_id=facilitator_id)
+
+    facilitator, words = await runtime.db.read(load)
+    context = {
+        "facilitator": facilitator,
+        "words": words,
+        "own": facilitator is not None and facilitator.jargon is not None,
+        "text": plain.format_lines(words),
+        "shipped_count": len(plain.shipped_jargon()),
+        "max_words": plain.MAX_WORDS,
+        **extra,
+    }
+    return render(request, "facilitator/jargon.html", context, status=status)
+
+
+@router.get("/f/jargon")
+async def jargon_page(request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId) -> Response:
+    """The facilitator's jargon list and the form to change it."""
+    return await _jargon_page(request, runtime, facilitator_id, saved=request.query_params.get("saved"))
+
+
+@router.post("/f/jargon", dependencies=[CsrfChecked])
+async def save_jargon(
+    request: Request,
+    runtime: RuntimeDep,
+    facilitator_id: FacilitatorId,
+    words: Annotated[str, Form(max_length=MAX_FORM_TEXT)] = "",
+    action: Annotated[str, Form(max_length=10)] = "save",
+) -> Response:
+    """Keep the typed list, or go back to the shipped one."""
+    if action == "reset":
+        await runtime.db.write(partial(plain.save_jargon, facilitator_id=facilitator_id, words=None))
+        return see_other("/f/jargon?saved=reset")
+    parsed, problems = plain.parse_lines(words)
+    if problems:
+        errors = [problem.text() for problem in problems]
+        return await _jargon_page(request, runtime, facilitator_id, status=422, errors=errors, text=words)
+    await runtime.db.write(partial(plain.save_jargon, facilitator_id=facilitator_id, words=parsed))
+    return see_other("/f/jargon?saved=own")
+
+
+@router.post("/f/workshops/{workshop_id}/bingo", dependencies=[CsrfChecked])
+async def set_bingo(
+    request: Request,
+    runtime: RuntimeDep,
+    facilitator_id: FacilitatorId,
+    workshop_id: int,
+    on: Annotated[bool, Form()],
+) -> Response:
+    """Show or hide the bullshitbingo card on the projector."""
+    job = workshops.owned_job(partial(plain.set_bingo, on=on), workshop_id=workshop_id, facilitator_id=facilitator_id)
+    view = await runtime.db.write(job)
+    if wants_json(request):
+        return JSONResponse({"on": view["on"]})
+    return see_other(f"/f/workshops/{workshop_id}")

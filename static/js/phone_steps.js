@@ -1,0 +1,215 @@
+// The phone's grade, choice, mosaic and look-back steps. A grade or choice is kept on the phone until the
+// server acknowledges it, and sent again after a lost connection: it is a whole state, so a resend changes nothing.
+import { el, format, pick } from "./live.js";
+import { mosaicGrid } from "./results.js";
+import { saveById } from "./room.js";
+
+export function createStepViews({ state, t, results, lang, code, send }) {
+  const wantedKey = `doorbraak:responses:${code}`;
+  let wanted = load();
+  const drafts = {}; // look back: what the owner is typing per action, kept across re-renders
+  let openItem = null;
+
+  function load() {
+    try {
+      const found = JSON.parse(localStorage.getItem(wantedKey) || "{}");
+      return found && typeof found === "object" ? found : {};
+    } catch {
+      return {};
+    }
+  }
+
+  function save() {
+    // nothing waiting, nothing stored: the phone keeps no more than it must
+    if (Object.keys(wanted).length) localStorage.setItem(wantedKey, JSON.stringify(wanted));
+    else localStorage.removeItem(wantedKey);
+  }
+
+  function template(id, step) {
+    const fragment = document.getElementById(id).content.cloneNode(true);
+    for (const slot of ["title", "prompt", "help"]) {
+      const node = fragment.querySelector(`[data-slot="${slot}"]`);
+      if (node) node.textContent = pick(step[slot], lang);
+    }
+    return fragment;
+  }
+
+  function respond(step, values) {
+    wanted[step.id] = values;
+    save();
+    send({ type: "response", step: step.id, value: step.type === "grade" ? values[0] : values });
+  }
+
+  function mine(step) {
+    return wanted[step.id] || state.responses[step.id] || [];
+  }
+
+  function sentNote(fragment, step, text) {
+    const node = fragment.querySelector('[data-slot="sent"]');
+    const stored = state.responses[step.id];
+    node.hidden = !stored;
+    if (stored) node.textContent = wanted[step.id] ? t.sending_choice : text(stored);
+  }
+
+  function grade(step) {
+    const fragment = template("tpl-grade", step);
+    const chosen = mine(step)[0];
+    const buttons = [];
+    for (let g = step.low ?? 1; g <= (step.high ?? 10); g += 1) {
+      const button = el("button", { type: "button", class: `grade-button${g === chosen ? " chosen" : ""}`,
+        "aria-pressed": String(g === chosen), "aria-label": format(t.grade_label, { grade: g }), text: String(g) });
+      button.addEventListener("click", () => {
+        respond(step, [g]);
+        render();
+      });
+      buttons.push(button);
+    }
+    fragment.querySelector('[data-slot="grades"]').replaceChildren(...buttons);
+    fragment.querySelector('[data-slot="low"]').textContent = pick(step.low_label, lang);
+    fragment.querySelector('[data-slot="high"]').textContent = pick(step.high_label, lang);
+    sentNote(fragment, step, (stored) => format(t.grade_sent, { grade: stored[0] }));
+    return fragment;
+  }
+
+  function choice(step) {
+    const fragment = template("tpl-choice", step);
+    const chosen = new Set(mine(step));
+    const kind = step.multiple ? "checkbox" : "radio";
+    const inputs = step.options.map((option, index) => {
+      const input = el("input", { type: kind, name: `choice-${step.id}`, value: String(index) });
+      input.checked = chosen.has(index);
+      // one choice is sent at the tap; several are sent together with the button
+      if (!step.multiple) input.addEventListener("change", () => respond(step, [index]));
+      return el("label", { class: "choice-option" }, input, el("span", { text: pick(option, lang) }));
+    });
+    fragment.querySelector('[data-slot="options"]').replaceChildren(...inputs);
+    const form = fragment.querySelector("form");
+    if (!step.multiple) fragment.querySelector('[data-slot="send"]').remove();
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const values = [...form.querySelectorAll("input:checked")].map((input) => Number(input.value));
+      const error = stepNode().querySelector('[data-slot="error"]');
+      error.hidden = values.length > 0;
+      error.textContent = values.length ? "" : t.choice_none;
+      if (values.length) respond(step, values);
+    });
+    sentNote(fragment, step, () => t.choice_sent);
+    return fragment;
+  }
+
+  function mosaic(step) {
+    const fragment = template("tpl-mosaic", step);
+    if (state.mosaic) fragment.querySelector('[data-slot="mosaic"]').replaceChildren(mosaicGrid(state.mosaic, results, lang));
+    return fragment;
+  }
+
+  function reviewItem(item) {
+    const mineToo = state.me && item.owner === state.me.organisation;
+    const open = openItem === item.id;
+    const head = el("button", { type: "button", class: "review-head", "aria-expanded": String(open) },
+      el("strong", { text: item.title }),
+      el("span", { class: "muted small", text: [item.owner, mineToo ? t.your_organisation : null].filter(Boolean).join(" · ") }),
+      el("span", { class: `status-chip status-${item.status}`, text: results.statuses[item.status] || item.status }));
+    head.addEventListener("click", () => {
+      openItem = open ? null : item.id;
+      render();
+    });
+    const box = el("li", { class: `review-card${mineToo ? " own" : ""}`, "data-action": item.id }, head);
+    if (item.reported) box.append(el("p", { class: "notice small", text: `${t.report_sent} ${item.note}` }));
+    if (open) box.append(reportForm(item));
+    return box;
+  }
+
+  function reportForm(item) {
+    const draft = drafts[item.id] || { status: item.status, note: item.note };
+    drafts[item.id] = draft;
+    const statuses = Object.entries(results.statuses).map(([value, label]) => {
+      const input = el("input", { type: "radio", name: `status-${item.id}`, value });
+      input.checked = draft.status === value;
+      input.addEventListener("change", () => { draft.status = value; });
+      return el("label", { class: `chip-option status-${value}` }, input, el("span", { text: label }));
+    });
+    const note = el("textarea", { rows: "2", maxlength: "280" });
+    note.value = draft.note;
+    note.addEventListener("input", () => { draft.note = note.value; });
+    const form = el("form", { class: "stack report-form" },
+      el("fieldset", {}, el("legend", { text: t.report_status }), el("div", { class: "chip-options" }, ...statuses)),
+      el("label", {}, el("span", { text: t.report_note }), note),
+      el("button", { type: "submit", class: "button primary", text: t.report_send }));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      form.querySelector("button").disabled = true;
+      send({ type: "review", action_id: item.id, status: draft.status, note: draft.note.trim() });
+    });
+    return form;
+  }
+
+  function review(step) {
+    const fragment = template("tpl-review", step);
+    // an owner finds their own organisation's actions first
+    const items = [...state.review.items].sort((a, b) =>
+      Number(b.owner === state.me?.organisation) - Number(a.owner === state.me?.organisation));
+    const list = fragment.querySelector('[data-slot="list"]');
+    if (items.length) list.replaceChildren(...items.map(reviewItem));
+    else list.replaceChildren(el("li", { class: "muted", text: state.review.workshop ? results.review_none : results.review_unset }));
+    return fragment;
+  }
+
+  const stepNode = () => document.getElementById("step");
+  let render = () => {};
+
+  // frames about these steps; true when handled
+  function onFrame(frame) {
+    if (frame.type === "response_ack") {
+      state.responses[frame.step] = frame.values;
+      delete wanted[frame.step];
+      save();
+    } else if (frame.type === "review_ack") {
+      saveById(state.review.items, frame.item);
+      delete drafts[frame.item.id];
+      openItem = null;
+    } else if (frame.type === "event" && frame.kind === "review.saved") {
+      saveById(state.review.items, frame.data);
+    } else if (frame.type === "event" && frame.kind === "review.changed") {
+      state.review = frame.data;
+    } else if (frame.type === "error" && (frame.request === "response" || frame.request === "review")) {
+      if (frame.code === "rate_limited") {
+        setTimeout(resend, 1000);
+        return true;
+      }
+      // what the server refused is not kept for a resend; the phone shows what is stored and why
+      if (frame.request === "response") {
+        for (const step of Object.keys(wanted)) delete wanted[step];
+        save();
+      }
+      render();
+      const error = stepNode().querySelector('[data-slot="error"]');
+      if (error) {
+        error.hidden = false;
+        error.textContent = frame.message;
+      }
+      return true;
+    } else {
+      return false;
+    }
+    render();
+    return true;
+  }
+
+  // after a reconnect: what was tapped but never acknowledged, for the step that is still open
+  function resend() {
+    const current = state.workshop?.steps[state.workshop.step_index];
+    for (const [stepId, values] of Object.entries(wanted)) {
+      if (current && current.id === stepId) send({ type: "response", step: stepId, value: current.type === "grade" ? values[0] : values });
+      else delete wanted[stepId];
+    }
+    save();
+  }
+
+  return {
+    views: { grade, choice, mosaic, action_review: review },
+    onFrame,
+    resend,
+    setRender(fn) { render = fn; },
+  };
+}

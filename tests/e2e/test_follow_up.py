@@ -1,0 +1,88 @@
+"""A follow-up session and a residents' evening in real browsers: owners report on earlier actions, residents
+tag answers with a theme and pick where to start."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_live_session import Session, join, next_until, open_projector, send, start_session
+
+pytestmark = pytest.mark.e2e
+expect: Any = pytest.importorskip("playwright.sync_api").expect
+
+
+def agree(board: Any, title: str, owner: str) -> None:
+    """Agree an action on the board's action form."""
+    form = board.locator("#action-form")
+    form.get_by_label("Wat gaan we doen?").fill(title)
+    form.get_by_label("Eigenaar (organisatie)").fill(owner)
+    form.get_by_role("button", name="Afspraak vastleggen").click()
+    expect(board.locator("#action-list")).to_contain_text(title)
+
+
+def new_workshop(board: Any, title: str, format_key: str) -> None:
+    """A second workshop from the facilitator's list page."""
+    board.goto("/f/workshops")
+    board.get_by_label("Titel").fill(title)
+    board.get_by_label("De opgave").fill("Kijken wat er sinds de vorige keer is gebeurd.")
+    board.get_by_label("Datum").fill("2026-12-06")
+    board.get_by_label("Werkvorm").select_option(format_key)
+    board.get_by_role("button", name="Workshop maken").click()
+    expect(board.locator("#status")).to_have_attribute("data-state", "online")
+
+
+def test_owners_report_on_earlier_actions_and_the_room_sees_what_moved(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Doorbraak Noord")
+    board = session.board
+    next_until(board, "Afspraken")
+    agree(board, "Huiskamer in de flat", "Woonstichting Thuis")
+    agree(board, "Wijkagent op school", "Politie")
+
+    new_workshop(board, "Vervolg Noord", "vervolgsessie")
+    # a new follow-up looks back on the latest session with actions unless the facilitator picks another
+    expect(board.locator("#review-source select option:checked")).to_contain_text("Doorbraak Noord")
+    code = board.locator(".code-chip").inner_text().replace(" ", "")
+    projector_path = board.locator("#projector-link").get_attribute("href")
+    projector = open_projector(new_context, Session(board=board, code=code, projector_path=projector_path, dialogs=[]))
+    phone = join(new_context, code, "Ali", "Woonstichting Thuis")
+    next_until(board, "Hoe staat het?")
+
+    cards = phone.locator("#step .review-card")
+    expect(cards).to_have_count(2)
+    # the owner's own organisation comes first
+    own = cards.first
+    expect(own).to_contain_text("Huiskamer in de flat")
+    own.locator(".review-head").click()
+    own.get_by_text("klaar", exact=True).click()
+    own.get_by_label("Wat is er gebeurd? (één zin)").fill("Open sinds maandag, elke dag koffie")
+    own.get_by_role("button", name="Doorgeven").click()
+    expect(own).to_contain_text("Doorgegeven ✓")
+
+    moved = projector.locator(".review-item.moved")
+    expect(moved).to_have_count(1)
+    expect(moved).to_contain_text("Open sinds maandag, elke dag koffie")
+    expect(projector.locator("#round-prompt")).to_have_text("1 van 2 afspraken zijn in beweging gekomen.")
+    expect(board.locator("#results-panel .review-item.moved")).to_contain_text("Huiskamer in de flat")
+
+
+def test_residents_tag_answers_with_a_theme_and_choose_where_to_start(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Bewonersavond Oost", format_key="bewonersgesprek")
+    board = session.board
+    projector = open_projector(new_context, session)
+    phone = join(new_context, session.code, "Dina", "Bewoner")
+    next_until(board, "Trots")
+    step = phone.locator("#step")
+    step.get_by_text("Veiligheid", exact=True).click()
+    send(phone, "De buurtpreventie-app")
+    card = projector.locator("#round-answers article.note", has_text="De buurtpreventie-app")
+    expect(card.locator(".tag")).to_have_text("Veiligheid")
+
+    next_until(board, "Beginnen")
+    step.get_by_text("Wonen", exact=True).click()
+    expect(step.locator('[data-slot="sent"]')).to_contain_text("Doorgegeven")
+    expect(projector.locator('.choice-row[data-option="0"] .choice-n')).to_have_text("1")
+    # changing the choice moves the vote, it does not add one
+    step.get_by_text("Gezondheid", exact=True).click()
+    expect(projector.locator('.choice-row[data-option="4"] .choice-n')).to_have_text("1")
+    expect(projector.locator('.choice-row[data-option="0"] .choice-n')).to_have_text("0")
