@@ -158,7 +158,13 @@ def _obstacles(decisions: DecisionList) -> list[str]:
         focus = gettext(N_("focus"))
         for o in decisions.obstacles:
             obstacle = text(o.text) + (f" **({focus})**" if o.focus else "")
-            cells = [str(o.votes), obstacle, text(o.cluster or ""), text(o.tension or ""), text(o.theme or "")]
+            cells = [
+                str(o.votes),
+                obstacle,
+                text(o.cluster or ""),
+                text(wording.tension(o.tension)),
+                text(wording.theme_label(o.theme)),
+            ]
             out.append("| " + " | ".join([*cells, text(o.organisation)]) + " |")
     else:
         out.append(gettext(N_("Geen obstakels.")))

@@ -370,7 +370,7 @@ class _Writer:
                 row.cell(str(o.votes), style=FontFace(emphasis="BOLD") if o.votes else None)
                 row.cell(drawable(o.text + (f"  ({focus})" if o.focus else "")))
                 row.cell(drawable(o.cluster or "–"))
-                tags = " · ".join(t for t in (o.tension, o.theme) if t)
+                tags = " · ".join(t for t in (wording.tension(o.tension), wording.theme_label(o.theme)) if t)
                 row.cell(drawable(tags or "–"))
                 row.cell(drawable(o.organisation))
 

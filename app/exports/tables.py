@@ -97,7 +97,16 @@ def obstacles(decisions: DecisionList) -> Table:
             N_("Focus"),
         ),
         rows=tuple(
-            (o.text, o.organisation, o.author, o.cluster, o.tension, o.theme, o.votes, yes if o.focus else "")
+            (
+                o.text,
+                o.organisation,
+                o.author,
+                o.cluster,
+                wording.tension(o.tension),
+                wording.theme_label(o.theme),
+                o.votes,
+                yes if o.focus else "",
+            )
             for o in decisions.obstacles
         ),
         wrap=(0, 3),

@@ -10,21 +10,8 @@ from babel.numbers import format_decimal
 from app.exports.data import ActionRow, WorkshopInfo, local_time
 from app.exports.results import Mosaic, Review, ReviewRow
 from app.i18n import N_, current_locale, gettext, ngettext
+from app.labels import STATUS_LABELS, TENSION_LABELS, THEME_LABELS, label
 from app.models import LOCAL_TIMEZONE
-
-STATUS_LABELS = {
-    "open": N_("Open"),
-    "bezig": N_("Bezig"),
-    "klaar": N_("Klaar"),
-    "vastgelopen": N_("Vastgelopen"),
-}
-THEME_LABELS = {
-    "wonen": N_("Wonen"),
-    "werken": N_("Werken"),
-    "leren": N_("Leren"),
-    "veiligheid": N_("Veiligheid"),
-    "gezondheid": N_("Gezondheid"),
-}
 
 
 def day(value: date | None) -> str:
@@ -56,16 +43,24 @@ def status(action: ActionRow) -> str:
 
 def status_name(key: str) -> str:
     """A status (open, bezig, klaar, vastgelopen) as a label."""
-    label = STATUS_LABELS.get(key)
-    return gettext(label) if label else key
+    return label(STATUS_LABELS, key)
 
 
 def theme(key: str | None) -> str:
     """A theme as a label; no theme is "Zonder thema"."""
     if key is None:
         return gettext(N_("Zonder thema"))
-    label = THEME_LABELS.get(key)
-    return gettext(label) if label else key
+    return label(THEME_LABELS, key)
+
+
+def theme_label(key: str | None) -> str:
+    """A pile's theme as a label; empty for none."""
+    return label(THEME_LABELS, key)
+
+
+def tension(key: str | None) -> str:
+    """A tension cluster as a label; empty for none."""
+    return label(TENSION_LABELS, key)
 
 
 def figure(value: float | None, *, decimals: int = 2) -> str:

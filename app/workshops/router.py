@@ -18,7 +18,7 @@ from app.catalog.service import formats
 from app.errors import DomainError
 from app.i18n import N_, gettext
 from app.live.service import phone_snapshot
-from app.models import TENSIONS, THEMES, Facilitator, Workshop
+from app.models import Facilitator, Workshop
 from app.plain import service as plain
 from app.runtime import Runtime, RuntimeDep, client_address
 from app.security import clean_text
@@ -268,8 +268,6 @@ async def board(request: Request, runtime: RuntimeDep, facilitator_id: Facilitat
             "code": spaced_code(workshop.join_code),
             "projector_url": f"/p/{workshop.projector_token}",
             "default_followup": actions.default_followup(workshop).isoformat(timespec="minutes"),
-            "tensions": TENSIONS,
-            "themes": THEMES,
             "review_candidates": review_candidates,
         },
     )

@@ -1,5 +1,5 @@
 // The board's step panels: grouping and voting, agreed actions, the follow-up.
-import { el, format } from "./live.js";
+import { count, el, format } from "./live.js";
 
 export function createPanels({ state, t, config }) {
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -90,10 +90,11 @@ export function createPanels({ state, t, config }) {
     });
   }
 
-  function tagSelect(label, options, value, onChange) {
+  // labels: stored key to the words shown, in the page's language
+  function tagSelect(label, labels, value, onChange) {
     const select = el("select", { "aria-label": label },
       el("option", { value: "", text: `${label}: ${t.dash}` }),
-      ...options.map((option) => el("option", { value: option, text: option })));
+      ...Object.entries(labels).map(([key, text]) => el("option", { value: key, text })));
     select.value = value || "";
     select.addEventListener("change", () => onChange(select.value));
     return select;
@@ -113,10 +114,10 @@ export function createPanels({ state, t, config }) {
     });
     const card = el("article", { class: `cluster-card${cluster.focus ? " is-focus" : ""}`, "data-cluster": cluster.id },
       el("header", { class: "cluster-head" }, name,
-        el("span", { class: "badge live", text: format(t.votes, { n: cluster.votes }) })),
+        el("span", { class: "badge live", text: count(t, "votes", { n: cluster.votes }) })),
       el("div", { class: "cluster-tags" },
-        tagSelect(t.tension, config.tensions, cluster.tension, (v) => send(`/clusters/${cluster.id}`, { tension: v })),
-        tagSelect(t.theme, config.themes, cluster.theme, (v) => send(`/clusters/${cluster.id}`, { theme: v })),
+        tagSelect(t.tension, config.results.tensions, cluster.tension, (v) => send(`/clusters/${cluster.id}`, { tension: v })),
+        tagSelect(t.theme, config.results.themes, cluster.theme, (v) => send(`/clusters/${cluster.id}`, { theme: v })),
         el("label", { class: "check small" }, focus, t.focus)),
       el("ul", { class: "member-list" }, ...members));
     dropTarget(card, (id) => group([id], cluster.id));

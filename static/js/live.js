@@ -117,6 +117,12 @@ export function format(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, key) => (key in values ? String(values[key]) : `{${key}}`));
 }
 
+// a count in words: messages[key] ("{n} stippen"), or messages[key + "_one"] ("1 stip") when there is one
+export function count(messages, key, values) {
+  const one = messages[`${key}_one`];
+  return format(values.n === 1 && one ? one : messages[key], values);
+}
+
 export function pick(texts, lang) {
   if (!texts) return "";
   if (typeof texts === "string") return texts;

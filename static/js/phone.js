@@ -1,5 +1,5 @@
 // The participant's phone: answers are kept on the phone until the server says they are stored.
-import { Live, dateLocale, el, format, newId, localDate, pick, readConfig, showStatus } from "./live.js";
+import { Live, count, dateLocale, el, format, newId, localDate, pick, readConfig, showStatus } from "./live.js";
 import { jargonHint } from "./jargon.js";
 import { createStepViews } from "./phone_steps.js";
 import { saveById } from "./room.js";
@@ -190,7 +190,7 @@ function renderActions() {
     return el("li", { class: "action-card" },
       el("strong", { text: action.title }),
       el("span", { class: "muted small", text: facts.join(" · ") }),
-      el("span", { class: "muted small", text: format(t.volunteers, { n: action.volunteers.length }) }),
+      el("span", { class: "muted small", text: count(t, "volunteers", { n: action.volunteers.length }) }),
       button);
   }));
 }

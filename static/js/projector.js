@@ -72,7 +72,8 @@ function texts(ids) {
 }
 
 function clusterCard(cluster, extra) {
-  const tags = [cluster.tension, cluster.theme].filter(Boolean).map((tag) => el("span", { class: "tag", text: tag }));
+  const tags = [config.results.tensions[cluster.tension], config.results.themes[cluster.theme]].filter(Boolean)
+    .map((tag) => el("span", { class: "tag", text: tag }));
   const members = texts(cluster.answers);
   return el("article", { class: `note cluster${cluster.focus ? " is-focus" : ""}`, "data-cluster": cluster.id },
     el("p", { class: "text", text: cluster.name }),

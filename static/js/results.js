@@ -1,5 +1,5 @@
 // Grades, choices, the mosaic and the follow-up's look back, drawn the same on the projector, the board and phones.
-import { dateLocale, el, format, pick } from "./live.js";
+import { count, dateLocale, el, format, pick } from "./live.js";
 
 export function number(value, lang) {
   return value === null || value === undefined ? "–"
@@ -57,7 +57,7 @@ export function mosaicGrid(mosaic, t, lang) {
     return el("li", { class: `tile level-${level}${weakest ? " weakest" : ""}`, "data-step": tile.step },
       el("span", { class: "tile-name", text: pick(tile.tile, lang) }),
       el("span", { class: "tile-mean", text: number(tile.mean, lang) }),
-      el("span", { class: "tile-facts", text: format(t.tile_facts, { spread: number(tile.spread, lang), n: tile.count }) }),
+      el("span", { class: "tile-facts", text: count(t, "tile_facts", { spread: number(tile.spread, lang), n: tile.count }) }),
       weakest ? el("span", { class: "tile-flag", text: t.weakest }) : null);
   });
   return el("ol", { class: "mosaic" }, ...tiles);

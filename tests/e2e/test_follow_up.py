@@ -54,7 +54,7 @@ def test_owners_report_on_earlier_actions_and_the_room_sees_what_moved(new_conte
     own = cards.first
     expect(own).to_contain_text("Huiskamer in de flat")
     own.locator(".review-head").click()
-    own.get_by_text("klaar", exact=True).click()
+    own.get_by_text("Klaar", exact=True).click()
     own.get_by_label("Wat is er gebeurd? (één zin)").fill("Open sinds maandag, elke dag koffie")
     own.get_by_role("button", name="Doorgeven").click()
     expect(own).to_contain_text("Doorgegeven ✓")
