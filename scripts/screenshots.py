@@ -296,7 +296,94 @@ def run(base_url: str, out: Path, chromium: str) -> None:
 
         for other in others:
             other.close()
+        mosaic_and_follow_up(board, context, base_url, out)
         browser.close()
+
+
+def new_workshop(board: Page, title: str, format_key: str) -> tuple[str, str]:
+    """Create another workshop from the list page; returns its code and projector path."""
+    board.goto("/f/workshops")
+    board.get_by_label("Titel").fill(title)
+    board.get_by_label("De opgave").fill(DEMO_OPGAVE)
+    board.get_by_label("Datum").fill(date.today().isoformat())
+    board.get_by_label("Werkvorm").select_option(format_key)
+    board.get_by_role("button", name="Workshop maken").click()
+    board.wait_for_url(re.compile(r"/f/workshops/\d+$"))
+    expect(board.locator("#status")).to_have_attribute("data-state", "online")
+    return board.locator(".code-chip").inner_text().replace(" ", ""), board.locator("#projector-link").get_attribute(
+        "href"
+    ) or ""
+
+
+def go_to(board: Page, index: int) -> None:
+    """Jump the board to a step by its place in the list."""
+    board.locator(f'.step-button[data-index="{index}"]').click()
+    expect(board.locator(".step-button.current")).to_have_attribute("data-index", str(index))
+
+
+# ten people's grades for the seven building blocks: a network that acts together well and lacks the right people
+MOSAIC_GRADES = [
+    [8, 7, 8, 6, 5, 8, 7],
+    [7, 8, 9, 6, 4, 7, 6],
+    [9, 7, 8, 7, 5, 8, 7],
+    [6, 6, 7, 5, 3, 7, 6],
+    [8, 7, 8, 6, 4, 8, 8],
+    [7, 8, 9, 7, 5, 9, 7],
+    [8, 6, 8, 5, 6, 7, 6],
+    [7, 7, 9, 6, 4, 8, 7],
+    [9, 8, 8, 7, 5, 8, 7],
+    [7, 7, 8, 6, 4, 7, 6],
+]
+
+
+def mosaic_and_follow_up(board: Page, context: Any, base_url: str, out: Path) -> None:
+    """A netwerkmozaiek (grades, the mosaic) and a follow-up of the doorbraak above (owners report)."""
+    code, projector_path = new_workshop(board, "Netwerkdag Heerlen-Noord", "netwerkmozaiek")
+    projector = context(PROJECTOR).new_page()
+    projector.goto(projector_path)
+    phone = context(PHONE).new_page()
+    phone.goto(f"/j/{code}")
+    phone.get_by_label("Je naam").fill(PEOPLE[0][0])
+    phone.get_by_label("Je organisatie").fill(PEOPLE[0][1])
+    phone.get_by_role("button", name="Meedoen").click()
+    others = [FormPhone(base_url, code, name, organisation) for name, organisation in PEOPLE[1:10]]
+    blocks = [int(i) for i in board.locator(".step-button").evaluate_all("b => b.map(x => x.dataset.index)")]
+    for block in range(7):
+        index = 1 + 2 * block
+        go_to(board, index)
+        step_id = (
+            f"{['opgave', 'waarde', 'samen_doen', 'verankering', 'deelname', 'binding', 'organisatie'][block]}_cijfer"
+        )
+        for n, other in enumerate(others, start=1):
+            other.live({"type": "response", "step": step_id, "value": MOSAIC_GRADES[n][block]}, "response_ack")
+        grade = MOSAIC_GRADES[0][block]
+        phone.locator("#step").get_by_role("button", name=f"Cijfer {grade}", exact=True).click()
+        expect(phone.locator('#step [data-slot="sent"]')).to_contain_text(f"Je gaf een {grade}")
+        if block == 2:
+            expect(projector.locator('.figure[data-figure="count"] dd')).to_have_text("10")
+            shoot(projector, out / "projector-grade.png")
+            shoot(phone, out / "phone-grade.png")
+    go_to(board, max(blocks) - 1)
+    expect(projector.locator(".mosaic .tile")).to_have_count(7)
+    shoot(projector, out / "projector-mosaic.png")
+    for other in others:
+        other.close()
+
+    code, projector_path = new_workshop(board, "Vervolg: " + DEMO_TITLE, "vervolgsessie")
+    projector.goto(projector_path)
+    phone.goto(f"/j/{code}")
+    owner = ACTIONS[0]
+    phone.get_by_label("Je naam").fill(PEOPLE[0][0])
+    phone.get_by_label("Je organisatie").fill(PEOPLE[0][1])
+    phone.get_by_role("button", name="Meedoen").click()
+    go_to(board, 1)
+    card = phone.locator("#step .review-card", has_text=owner[1])
+    card.locator(".review-head").click()
+    card.get_by_text("Bezig", exact=True).click()
+    card.get_by_label("Wat is er gebeurd? (één zin)").fill("Eerste overleg gehad, de lijst komt in januari")
+    card.get_by_role("button", name="Doorgeven").click()
+    expect(projector.locator(".review-item.moved")).to_have_count(1)
+    shoot(projector, out / "projector-review.png")
 
 
 def main() -> None:
