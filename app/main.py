@@ -1,5 +1,6 @@
 """The app factory."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,7 +21,6 @@ from app.db import Database
 from app.exports import router as exports_router
 from app.live import router as live_router
 from app.live.hub import LocalHub
-from app.live.redis_hub import RedisHub
 from app.plain import router as plain_router
 from app.runtime import Runtime
 from app.web import EXCEPTION_HANDLERS, BrowserMiddleware
@@ -34,7 +34,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     db = Database(settings.resolved_database_url())
     # several workers share rooms through Redis; one process needs no broker
-    hub = RedisHub(settings.broadcast_url, db) if settings.broadcast_url else LocalHub()
+    hub: LocalHub = LocalHub()
+    if settings.broadcast_url:
+        from app.live.redis_hub import RedisHub  # the Redis client is only loaded where it is used
+
+        hub = RedisHub(settings.broadcast_url, db)
     runtime = Runtime(settings=settings, db=db, hub=hub, secret_key=settings.resolved_secret_key())
 
     @asynccontextmanager
@@ -42,6 +46,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db.migrate()
         await runtime.hub.start()
         await db.start(runtime.hub.publish)
+        if settings.environment != "test":
+            # what start-up made lives as long as the process: keep it out of the collector's full sweeps,
+            # which otherwise walk all of it and stall the server for a third of a second in a full room
+            # (tests start many apps in one process; freezing there would keep each one's garbage)
+            gc.freeze()
         try:
             yield
         finally:

@@ -3,15 +3,17 @@
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.errors import DomainError
 from app.i18n import N_
 from app.live.events import append_event
-from app.models import THEMES, Answer, Cluster, Participant, Workshop
+from app.models import THEMES, Answer, Cluster, Participant, Workshop, utcnow
 from app.security import clean_text
+
+ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -25,31 +27,55 @@ class Ack:
 
 def answer_view(answer: Answer, participant: Participant) -> dict[str, Any]:
     """What the board and projector show of an answer."""
+    return _view(
+        answer_id=answer.id or 0, row=answer.model_dump(), name=participant.name, organisation=participant.organisation
+    )
+
+
+def _view(*, answer_id: int, row: dict[str, Any], name: str, organisation: str) -> dict[str, Any]:
     return {
-        "id": answer.id,
-        "step": answer.step_id,
-        "text": answer.text,
-        "links_to": answer.links_to,
-        "theme": answer.theme,
-        "author": participant.name,
-        "organisation": participant.organisation,
-        "hidden": answer.hidden,
-        "participant": participant.id,
-        "client_id": answer.client_id,
+        "id": answer_id,
+        "step": row["step_id"],
+        "text": row["text"],
+        "links_to": row["links_to"],
+        "theme": row["theme"],
+        "author": name,
+        "organisation": organisation,
+        "hidden": row["hidden"],
+        "participant": row["participant_id"],
+        "client_id": row["client_id"],
     }
 
 
-def _existing(db: Session, *, workshop_id: int, client_id: str) -> Answer | None:
-    query = select(Answer).where(Answer.workshop_id == workshop_id, Answer.client_id == client_id)  # type: ignore[arg-type]
-    return db.execute(query).scalar_one_or_none()
+def _existing(db: Session, *, workshop_id: int, client_id: str) -> tuple[int, int] | None:
+    """The id and participant of the answer stored under this client id, if any."""
+    query = select(ANSWER.c.id, ANSWER.c.participant_id).where(
+        ANSWER.c.workshop_id == workshop_id, ANSWER.c.client_id == client_id
+    )
+    row = db.execute(query).first()
+    return (row[0], row[1]) if row else None
 
 
-def _repeat(answer: Answer, *, participant_id: int, client_id: str) -> Ack:
-    if answer.participant_id != participant_id:
+def _repeat(existing: tuple[int, int], *, participant_id: int, client_id: str) -> Ack:
+    answer_id, owner_id = existing
+    if owner_id != participant_id:
         raise DomainError(
             "client_id_taken", N_("Dit antwoord-id is al gebruikt. Stuur je antwoord opnieuw."), status=409
         )
-    return Ack(client_id=client_id, answer_id=answer.id or 0, duplicate=True)
+    return Ack(client_id=client_id, answer_id=answer_id, duplicate=True)
+
+
+# the hot path of a burst: plain column reads and one insert, no ORM objects to load, track or flush
+_PARTICIPANT: Table = Participant.__table__  # type: ignore[attr-defined]
+_WORKSHOP: Table = Workshop.__table__  # type: ignore[attr-defined]
+# built once, run with parameters; the dialect's own insert knows ON CONFLICT
+_ADD_ANSWER = {
+    "postgresql": postgresql.insert(ANSWER).on_conflict_do_nothing().returning(ANSWER.c.id),
+    "sqlite": sqlite.insert(ANSWER).on_conflict_do_nothing().returning(ANSWER.c.id),
+}
+_ROOM = select(
+    _PARTICIPANT.c.name, _PARTICIPANT.c.organisation, _WORKSHOP.c.steps, _WORKSHOP.c.step_index, _WORKSHOP.c.closed_at
+).join(_WORKSHOP, _WORKSHOP.c.id == _PARTICIPANT.c.workshop_id)
 
 
 def submit_answer(
@@ -63,16 +89,50 @@ def submit_answer(
     links_to: int | None = None,
     theme: str | None = None,
 ) -> Ack:
-    """Store an answer once: a repeated client id is acknowledged again, not stored again."""
-    existing = _existing(db, workshop_id=workshop_id, client_id=client_id)
-    if existing is not None:
+    """Store an answer once: a repeated client id is acknowledged again, not stored again.
+
+    Refuses bad input only before it writes, so the writer may run it without a savepoint.
+    """
+    found = db.execute(
+        _ROOM.where(_PARTICIPANT.c.id == participant_id, _PARTICIPANT.c.workshop_id == workshop_id)
+    ).first()
+    try:
+        row = _checked_row(db, found, workshop_id, participant_id, step_id, text, client_id, links_to, theme)
+    except DomainError:
+        # a phone resending what was stored before the step closed gets its acknowledgement, not an error
+        existing = _existing(db, workshop_id=workshop_id, client_id=client_id)
+        if existing is None:
+            raise
         return _repeat(existing, participant_id=participant_id, client_id=client_id)
-    workshop = db.get(Workshop, workshop_id)
-    participant = db.get(Participant, participant_id)
-    if workshop is None or participant is None or participant.workshop_id != workshop_id:
+    # a repeated client id (a resend, or another worker first) inserts nothing: acknowledge the stored answer
+    answer_id = db.execute(_ADD_ANSWER[db.get_bind().dialect.name], row).scalar()
+    if answer_id is None:
+        existing = _existing(db, workshop_id=workshop_id, client_id=client_id)
+        if existing is None:  # pragma: no cover - a conflict on another unique column; none exists
+            raise DomainError("retry", N_("Probeer het nog eens."), status=503)
+        return _repeat(existing, participant_id=participant_id, client_id=client_id)
+    assert found is not None
+    view = _view(answer_id=answer_id, row=row, name=found.name, organisation=found.organisation)
+    append_event(db, workshop_id=workshop_id, kind="answer.created", audience="staff", data=view)
+    return Ack(client_id=client_id, answer_id=answer_id, duplicate=False)
+
+
+def _checked_row(
+    db: Session,
+    found: Any,
+    workshop_id: int,
+    participant_id: int,
+    step_id: str,
+    text: str,
+    client_id: str,
+    links_to: int | None,
+    theme: str | None,
+) -> dict[str, Any]:
+    """The answer's row if the open step takes it, else the DomainError that says why not."""
+    if found is None:
         raise DomainError("not_a_participant", N_("Je doet niet mee aan deze sessie."), status=403)
-    step = workshop.steps[workshop.step_index]
-    if workshop.closed_at is not None or step["id"] != step_id or step["type"] != "open_text":
+    step = found.steps[found.step_index]
+    if found.closed_at is not None or step["id"] != step_id or step["type"] != "open_text":
         raise DomainError(
             "step_closed", N_("Deze vraag is gesloten. Kijk op het scherm wat nu aan de beurt is."), status=409
         )
@@ -83,7 +143,7 @@ def submit_answer(
     if len(text) > limit:
         raise DomainError("too_long", N_("Je antwoord is te lang: maximaal {limit} tekens."), status=422, limit=limit)
     if step.get("links_to"):
-        if not isinstance(links_to, int) or links_to not in {a.id for a in linkable(db, workshop=workshop)}:
+        if not isinstance(links_to, int) or not _may_link(db, workshop_id=workshop_id, step=step, answer_id=links_to):
             raise DomainError("pick_link", N_("Kies eerst het obstakel waar je bijdrage bij hoort."), status=422)
     elif links_to is not None:
         raise DomainError("no_link_here", N_("Bij deze vraag hoort geen obstakel."), status=422)
@@ -91,37 +151,46 @@ def submit_answer(
     if theme is not None and (not step.get("themes") or theme not in THEMES):
         raise DomainError("bad_theme", N_("Kies een van de thema's: {themes}."), status=422, themes=", ".join(THEMES))
     if not step.get("multiple", True):
-        query = select(Answer.id).where(
-            Answer.workshop_id == workshop_id,
-            Answer.participant_id == participant_id,  # type: ignore[arg-type]
-            Answer.step_id == step_id,  # type: ignore[arg-type]
+        query = select(ANSWER.c.id).where(
+            ANSWER.c.workshop_id == workshop_id,
+            ANSWER.c.participant_id == participant_id,
+            ANSWER.c.step_id == step_id,
+            # a resend of this very answer is not a second one
+            ANSWER.c.client_id != client_id,
         )
         if db.execute(query).first():
             raise DomainError("already_answered", N_("Je hebt deze vraag al beantwoord."), status=409)
-    answer = Answer(
-        workshop_id=workshop_id,
-        participant_id=participant_id,
-        step_id=step_id,
-        text=text,
-        links_to=links_to if step.get("links_to") else None,
-        client_id=client_id,
-        theme=theme,
+    return {
+        "workshop_id": workshop_id,
+        "participant_id": participant_id,
+        "step_id": step_id,
+        "text": text,
+        "links_to": links_to if step.get("links_to") else None,
+        "client_id": client_id,
+        "theme": theme,
+        "hidden": False,
+        "created_at": utcnow(),
+    }
+
+
+def _may_link(db: Session, *, workshop_id: int, step: dict[str, Any], answer_id: int) -> bool:
+    """Whether a contribution may name this answer: visible, of the step it answers, in focus if so limited."""
+    query = select(Answer.cluster_id).where(
+        Answer.id == answer_id,  # type: ignore[arg-type]
+        Answer.workshop_id == workshop_id,  # type: ignore[arg-type]
+        Answer.step_id == step["links_to"],  # type: ignore[arg-type]
+        Answer.hidden.is_(False),  # type: ignore[attr-defined]
     )
-    try:
-        # add inside the savepoint: begin_nested() flushes pending rows first, outside the savepoint
-        with db.begin_nested():
-            db.add(answer)
-            db.flush()
-    except IntegrityError:
-        # another process stored the same client id first; the savepoint's rollback took our row back out
-        existing = _existing(db, workshop_id=workshop_id, client_id=client_id)
-        if existing is None:
-            raise
-        return _repeat(existing, participant_id=participant_id, client_id=client_id)
-    append_event(
-        db, workshop_id=workshop_id, kind="answer.created", audience="staff", data=answer_view(answer, participant)
-    )
-    return Ack(client_id=client_id, answer_id=answer.id or 0, duplicate=False)
+    found = db.execute(query).first()
+    if found is None:
+        return False
+    focus_only = db.execute(select(Workshop.focus_only).where(Workshop.id == workshop_id)).scalar()  # type: ignore[arg-type]
+    if not focus_only:
+        return True
+    focus = select(Cluster.id).where(Cluster.workshop_id == workshop_id, Cluster.focus.is_(True))  # type: ignore[arg-type, attr-defined]
+    focus_ids = set(db.execute(focus).scalars())
+    # no focus chosen yet: the limit has nothing to limit to, as linkable() says
+    return not focus_ids or found[0] in focus_ids
 
 
 def linkable(db: Session, *, workshop: Workshop) -> list[Answer]:

@@ -3,9 +3,23 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.exports import csvfile, ics, markdown, pdf, wording, xlsx
+from app.exports import csvfile, ics, markdown, wording
 from app.exports.data import DecisionList, WorkshopInfo
 from app.i18n import N_, gettext
+
+
+# the PDF and spreadsheet libraries (fpdf2 with fontTools, openpyxl) weigh about 28 MB: each server
+# process loads them with its first such download, not at start-up
+def _pdf(decisions: DecisionList) -> bytes:
+    from app.exports import pdf
+
+    return pdf.decision_list_pdf(decisions)
+
+
+def _xlsx(decisions: DecisionList) -> bytes:
+    from app.exports import xlsx
+
+    return xlsx.decision_list_xlsx(decisions)
 
 
 @dataclass(frozen=True)
@@ -33,13 +47,13 @@ class ExportFormat:
 EXPORTS = {
     f.key: f
     for f in (
-        ExportFormat("besluitenlijst.pdf", "application/pdf", N_("besluitenlijst"), N_("PDF"), pdf.decision_list_pdf),
+        ExportFormat("besluitenlijst.pdf", "application/pdf", N_("besluitenlijst"), N_("PDF"), _pdf),
         ExportFormat(
             "besluitenlijst.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             N_("besluitenlijst"),
             N_("Excel"),
-            xlsx.decision_list_xlsx,
+            _xlsx,
         ),
         ExportFormat("actions.csv", "text/csv; charset=utf-8", N_("acties"), N_("Acties (CSV)"), csvfile.actions_csv),
         ExportFormat(

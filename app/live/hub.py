@@ -65,6 +65,9 @@ class LocalHub:
 
     def __init__(self) -> None:
         self._rooms: dict[int, set[Connection]] = defaultdict(set)
+        # per workshop and audience, the connections that see it: a staff event among 2,000 phones
+        # reaches its two staff screens without looking at every phone
+        self._audiences: dict[int, dict[str, set[Connection]]] = defaultdict(lambda: defaultdict(set))
 
     async def start(self) -> None:
         """Nothing to start in-process."""
@@ -75,14 +78,19 @@ class LocalHub:
     def register(self, connection: Connection) -> None:
         """Start delivering a workshop's events to a connection."""
         self._rooms[connection.workshop_id].add(connection)
+        for audience in connection.audiences:
+            self._audiences[connection.workshop_id][audience].add(connection)
 
     def unregister(self, connection: Connection) -> None:
         """Stop delivering to a connection."""
         room = self._rooms.get(connection.workshop_id)
         if room is not None:
             room.discard(connection)
+            for members in self._audiences[connection.workshop_id].values():
+                members.discard(connection)
             if not room:
                 del self._rooms[connection.workshop_id]
+                del self._audiences[connection.workshop_id]
 
     def connections(self, workshop_id: int) -> int:
         """How many live connections a workshop has in this process."""
@@ -95,10 +103,10 @@ class LocalHub:
     def deliver(self, events: list[Event]) -> None:
         """Fan events out to this process's connections, in the order given."""
         for event in events:
-            room = self._rooms.get(event.workshop_id)
-            if not room:
+            audiences = self._audiences.get(event.workshop_id)
+            receivers = audiences.get(event.audience) if audiences else None
+            if not receivers:
                 continue
             frame = event_frame(event)
-            for connection in list(room):
-                if event.audience in connection.audiences:
-                    connection.offer(event.seq, frame)
+            for connection in list(receivers):
+                connection.offer(event.seq, frame)

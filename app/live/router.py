@@ -204,7 +204,8 @@ async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str
             client_id=str(answer.client_id),
             links_to=answer.links_to,
             theme=answer.theme,
-        )
+        ),
+        savepoint=False,  # submit_answer refuses only before it writes
     )
     connection.send_direct(
         encode({"type": "ack", "client_id": ack.client_id, "answer_id": ack.answer_id, "duplicate": ack.duplicate})

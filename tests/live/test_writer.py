@@ -157,3 +157,43 @@ async def test_stop_finishes_queued_writes(tmp_path: Path) -> None:
     await asyncio.sleep(0)
     await database.stop()
     assert all(task.done() and not task.exception() for task in pending)
+
+
+async def test_a_change_without_savepoint_that_fails_after_writing_leaves_nothing_half_done(db: Database) -> None:
+    workshop_id, (ali, bea) = await make_room(db, participants=2)
+
+    def answer(participant: int, text: str, number: int) -> object:
+        return partial(
+            answers.submit_answer,
+            workshop_id=workshop_id,
+            participant_id=participant,
+            step_id="obstacles",
+            text=text,
+            client_id=f"5f0c3c1e-6a39-4d5e-9a55-{number:012d}",
+        )
+
+    def writes_then_breaks(session: object) -> None:
+        answers.submit_answer(
+            session,  # type: ignore[arg-type]
+            workshop_id=workshop_id,
+            participant_id=bea,
+            step_id="obstacles",
+            text="half",
+            client_id="5f0c3c1e-6a39-4d5e-9a55-999999999999",
+        )
+        raise RuntimeError("the disk is full")
+
+    # one batch: a good answer, one refused before writing, and one that breaks after it wrote
+    good = asyncio.ensure_future(db.write(answer(ali, "De loketten", 1), savepoint=False))  # type: ignore[arg-type]
+    refused = asyncio.ensure_future(db.write(answer(ali, "", 2), savepoint=False))  # type: ignore[arg-type]
+    broken = asyncio.ensure_future(db.write(writes_then_breaks, savepoint=False))
+    outcomes = await asyncio.gather(good, refused, broken, return_exceptions=True)
+    assert not outcomes[0].duplicate  # type: ignore[union-attr]
+    assert isinstance(outcomes[1], DomainError) and outcomes[1].code == "empty"
+    assert isinstance(outcomes[2], RuntimeError)
+    texts = await db.read(lambda s: list(s.execute(select(Answer.text).order_by(Answer.id)).scalars()))
+    assert texts == ["De loketten"]  # the broken job's answer was rolled back with its savepoint
+    # the writer publishes just after it resolves the batch's futures: let it, then look
+    await asyncio.wait_for(db._queue.join(), timeout=5)  # type: ignore[union-attr]
+    published = [e.payload["text"] for e in db.recorder.events if e.kind == "answer.created"]  # type: ignore[attr-defined]
+    assert published == ["De loketten"]
