@@ -24,6 +24,7 @@ from app.i18n import N_, gettext
 from app.live import service as live
 from app.live.events import encode
 from app.live.hub import Connection
+from app.models import Workshop
 from app.responses import service as responses
 from app.runtime import Runtime, get_runtime, origin_allowed
 from app.workshops import service as workshops
@@ -310,52 +311,64 @@ async def _handle_tap(runtime: Runtime, connection: Connection, data: dict[str, 
     connection.send_direct(encode(reply))
 
 
-@router.websocket("/ws/phone/{code}")
-async def phone_socket(websocket: WebSocket, code: str, since: str | None = None, wid: str | None = None) -> None:
+def _resume_point(websocket: WebSocket) -> tuple[str | None, str | None]:
+    """The seq and workshop a reconnecting client says it had (`?since=…&wid=…`)."""
+    return websocket.query_params.get("since"), websocket.query_params.get("wid")
+
+
+def _keys(workshop: Workshop | None) -> tuple[int, str] | None:
+    """A workshop's id and public id: all a connection keeps, not the loaded row with its steps (per phone)."""
+    return (workshop.id or 0, workshop.public_id) if workshop else None
+
+
+async def phone_socket(websocket: WebSocket) -> None:
     """A participant's phone: sends answers, receives steps and acknowledgements."""
+    code, since, wid = websocket.path_params["code"], *_resume_point(websocket)
     if not _origin_ok(websocket):
         return await _refuse(websocket, 403, N_("Verbinding geweigerd: deze pagina hoort niet bij Doorbraak."))
     runtime = get_runtime(websocket)
 
-    workshop, participant = await runtime.db.read(partial(workshops.find_phone, code=code, cookies=websocket.cookies))
+    def find(db: Any) -> tuple[tuple[int, str] | None, int | None]:
+        workshop, participant = workshops.find_phone(db, code=code, cookies=websocket.cookies)
+        return _keys(workshop), participant.id if participant else None
+
+    workshop, participant_id = await runtime.db.read(find)
     if workshop is None:
         return await _refuse(websocket, 404, N_("Deze code kennen we niet. Kijk nog eens op het scherm."))
-    if participant is None:
+    if participant_id is None:
         return await _refuse(websocket, 403, N_("Meld je eerst aan voor deze sessie."))
     connection = Connection(
         websocket,
-        workshop_id=workshop.id,
+        workshop_id=workshop[0],
         role="phone",
-        participant_id=participant.id,
+        participant_id=participant_id,
         queue_size=runtime.settings.send_queue_size,
     )
-    await _serve(websocket, connection, public_id=workshop.public_id, since=since, wid=wid, handler=_handle_phone)
+    await _serve(websocket, connection, public_id=workshop[1], since=since, wid=wid, handler=_handle_phone)
 
 
-@router.websocket("/ws/projector/{token}")
-async def projector_socket(websocket: WebSocket, token: str, since: str | None = None, wid: str | None = None) -> None:
+async def projector_socket(websocket: WebSocket) -> None:
     """The projector: every visible answer, live."""
+    token, since, wid = websocket.path_params["token"], *_resume_point(websocket)
     if not _origin_ok(websocket):
         return await _refuse(websocket, 403, N_("Verbinding geweigerd: deze pagina hoort niet bij Doorbraak."))
     runtime = get_runtime(websocket)
-    workshop = await runtime.db.read(lambda db: workshops.workshop_by_projector_token(db, token))
+    workshop = await runtime.db.read(lambda db: _keys(workshops.workshop_by_projector_token(db, token)))
     if workshop is None:
         return await _refuse(websocket, 404, N_("Deze projectorlink bestaat niet."))
     connection = Connection(
         websocket,
-        workshop_id=workshop.id,
+        workshop_id=workshop[0],
         role="projector",
         participant_id=None,
         queue_size=runtime.settings.send_queue_size,
     )
-    await _serve(websocket, connection, public_id=workshop.public_id, since=since, wid=wid, handler=None)
+    await _serve(websocket, connection, public_id=workshop[1], since=since, wid=wid, handler=None)
 
 
-@router.websocket("/ws/board/{workshop_id}")
-async def board_socket(
-    websocket: WebSocket, workshop_id: int, since: str | None = None, wid: str | None = None
-) -> None:
+async def board_socket(websocket: WebSocket) -> None:
     """The facilitator's board: everything, hidden answers included."""
+    workshop_id, since, wid = websocket.path_params["workshop_id"], *_resume_point(websocket)
     if not _origin_ok(websocket):
         return await _refuse(websocket, 403, N_("Verbinding geweigerd: deze pagina hoort niet bij Doorbraak."))
     runtime = get_runtime(websocket)
@@ -363,9 +376,9 @@ async def board_socket(
     if facilitator_id is None:
         return await _refuse(websocket, 401, N_("Log eerst in."))
 
-    def find(db: Any) -> Any:
+    def find(db: Any) -> tuple[int, str] | None:
         try:
-            return workshops.owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id)
+            return _keys(workshops.owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id))
         except DomainError:
             return None
 
@@ -374,9 +387,16 @@ async def board_socket(
         return await _refuse(websocket, 404, N_("Deze workshop bestaat niet."))
     connection = Connection(
         websocket,
-        workshop_id=workshop.id,
+        workshop_id=workshop[0],
         role="facilitator",
         participant_id=None,
         queue_size=runtime.settings.send_queue_size,
     )
-    await _serve(websocket, connection, public_id=workshop.public_id, since=since, wid=wid, handler=None)
+    await _serve(websocket, connection, public_id=workshop[1], since=since, wid=wid, handler=None)
+
+
+# plain Starlette routes: no dependency solving to keep alive for the hours a connection lasts, which with
+# 2,000 phones is several megabytes of per-request state that nothing reads
+router.add_websocket_route("/ws/phone/{code}", phone_socket)
+router.add_websocket_route("/ws/projector/{token}", projector_socket)
+router.add_websocket_route("/ws/board/{workshop_id:int}", board_socket)
