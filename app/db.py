@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app import models
 from app.config import ROOT
 from app.errors import DomainError
+from app.live.events import write_log
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -214,10 +215,13 @@ class Database:
     def _commit_once(self, batch: list[_Job]) -> list[_Outcome]:
         outcomes: list[_Outcome] = []
         with Session(self.write_engine, expire_on_commit=False) as db, db.begin():
+            db.info["seqs"] = seqs = {}
             for job in batch:
                 outbox: list[models.Event] = []
                 db.info["outbox"] = outbox
                 outcome = _Outcome(events=outbox)
+                # a job that fails gives its sequence numbers back, so the log has no holes
+                before = dict(seqs)
                 try:
                     if job.savepoint:
                         with db.begin_nested():
@@ -225,13 +229,17 @@ class Database:
                     else:
                         outcome.value = job.fn(db)
                 except DomainError as exc:
-                    outcome.error = exc
-                    outcome.events = []
+                    outcome.error, outcome.events = exc, []
+                    seqs.clear()
+                    seqs.update(before)
                 except Exception as exc:
                     if not job.savepoint:
                         raise _RedoWithSavepoints from exc
-                    outcome.error = exc
-                    outcome.events = []
+                    outcome.error, outcome.events = exc, []
+                    seqs.clear()
+                    seqs.update(before)
                 outcomes.append(outcome)
+            # the whole batch's events in one statement, in the same transaction as the changes they describe
+            write_log(db, [event for outcome in outcomes for event in outcome.events])
             db.info.pop("outbox", None)
         return outcomes

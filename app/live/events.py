@@ -18,26 +18,56 @@ ROLE_AUDIENCES: dict[str, tuple[str, ...]] = {
 }
 
 
-# built once and run with parameters: a burst runs these thousands of times, and building a statement
-# each time (its cache key, its parameters) cost more than running it
-_NEXT_SEQ = (
+# built once and run with parameters: a burst runs these thousands of times
+_LOCK_SEQ = (
     update(WORKSHOP)
     .where(WORKSHOP.c.id == bindparam("workshop"))
-    .values(last_seq=WORKSHOP.c.last_seq + 1)
+    .values(last_seq=WORKSHOP.c.last_seq)
     .returning(WORKSHOP.c.last_seq)
 )
+_SET_SEQ = update(WORKSHOP).where(WORKSHOP.c.id == bindparam("workshop")).values(last_seq=bindparam("seq"))
 _LOG = insert(EVENT)
 
 
 def append_event(db: Session, *, workshop_id: int, kind: str, audience: Audience, data: dict[str, Any]) -> Event:
-    """Log a change with the workshop's next sequence number, in the caller's transaction."""
-    # the row lock this update takes on the workshop serialises writers per workshop, also across processes
-    seq = db.execute(_NEXT_SEQ, {"workshop": workshop_id}).scalar_one()
-    row = {"workshop_id": workshop_id, "seq": seq, "kind": kind, "audience": audience, "payload": data}
-    db.execute(_LOG, {**row, "created_at": utcnow()})
-    event = Event(**row)  # not added to the session: it is only what the hub publishes after the commit
+    """Log a change with the workshop's next sequence number, in the writer's transaction.
+
+    The first change of a workshop in a transaction takes the workshop's row lock (which serialises writers
+    per workshop, also across processes) and reads where its log stands; the next ones count on from there.
+    The writer stores the batch's events and the new end of each log in one go before it commits (write_log).
+    """
+    seqs: dict[int, int] = db.info["seqs"]
+    if workshop_id not in seqs:
+        seqs[workshop_id] = db.execute(_LOCK_SEQ, {"workshop": workshop_id}).scalar_one()
+    seqs[workshop_id] += 1
+    event = Event(workshop_id=workshop_id, seq=seqs[workshop_id], kind=kind, audience=audience, payload=data)
     db.info["outbox"].append(event)
     return event
+
+
+def write_log(db: Session, events: list[Event]) -> None:
+    """Store a batch's events with one statement, and move each workshop's log end to its last event."""
+    if not events:
+        return
+    now = utcnow()
+    db.execute(
+        _LOG,
+        [
+            {
+                "workshop_id": e.workshop_id,
+                "seq": e.seq,
+                "kind": e.kind,
+                "audience": e.audience,
+                "payload": e.payload,
+                "created_at": now,
+            }
+            for e in events
+        ],
+    )
+    ends: dict[int, int] = {}
+    for event in events:
+        ends[event.workshop_id] = max(event.seq, ends.get(event.workshop_id, 0))
+    db.execute(_SET_SEQ, [{"workshop": workshop, "seq": seq} for workshop, seq in ends.items()])
 
 
 def last_seq(db: Session, workshop_id: int) -> int:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.answers import service as answers
 from app.db import Database
 from app.errors import DomainError
-from app.live.events import append_event
+from app.live.events import append_event, last_seq
 from app.models import Answer, Event
 from tests.rooms import room_in_obstacle_round
 
@@ -197,3 +197,31 @@ async def test_a_change_without_savepoint_that_fails_after_writing_leaves_nothin
     await asyncio.wait_for(db._queue.join(), timeout=5)  # type: ignore[union-attr]
     published = [e.payload["text"] for e in db.recorder.events if e.kind == "answer.created"]  # type: ignore[attr-defined]
     assert published == ["De loketten"]
+
+
+async def test_a_failed_change_gives_its_sequence_numbers_back(db: Database) -> None:
+    workshop_id, _ = await make_room(db)
+    await asyncio.wait_for(db._queue.join(), timeout=5)  # type: ignore[union-attr]
+    start = len(db.recorder.events)  # type: ignore[attr-defined]
+
+    def note(kind: str, fail: bool = False) -> object:
+        def job(session: object) -> None:
+            append_event(session, workshop_id=workshop_id, kind=kind, audience="staff", data={})  # type: ignore[arg-type]
+            if fail:
+                raise DomainError("nope", "refused after logging")
+
+        return job
+
+    # one batch: the middle change logs an event and then fails; its number goes to the next change
+    jobs = [db.write(note("a")), db.write(note("b", fail=True)), db.write(note("c"))]  # type: ignore[arg-type]
+    outcomes = await asyncio.gather(*jobs, return_exceptions=True)
+    assert isinstance(outcomes[1], DomainError)
+    await asyncio.wait_for(db._queue.join(), timeout=5)  # type: ignore[union-attr]
+    published = [(e.kind, e.seq) for e in db.recorder.events[start:]]  # type: ignore[attr-defined]
+    first = published[0][1]
+    assert published == [("a", first), ("c", first + 1)]
+    stored = await db.read(
+        lambda s: list(s.execute(select(Event.kind, Event.seq).where(Event.seq >= first).order_by(Event.seq)).all())
+    )
+    assert [tuple(row) for row in stored] == published
+    assert await db.read(lambda s: last_seq(s, workshop_id)) == first + 1
