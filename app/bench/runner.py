@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,27 +98,33 @@ class Progress:
 # --- the server's resources, from /proc ---
 
 
-def cpu_seconds(pid: int | None) -> float:
-    """CPU time a process (all its threads, ended ones too) has used so far: utime + stime."""
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """CPU time the server's processes (all their threads, ended ones too) have used so far: utime + stime."""
     # not /proc/PID/task/*/schedstat: finer, but it forgets threads that end (the server's idle workers do)
-    if pid is None:
-        return 0.0
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
-def rss_mb(pid: int | None) -> float | None:
-    """A process's resident memory in MB."""
-    if pid is None:
+def rss_mb(pids: Sequence[int]) -> float | None:
+    """The server's resident memory in MB: all its processes together (workers and their supervisor)."""
+    if not pids:
         return None
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return None
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return round(total / 1024, 1)
 
 
-def pid_listening_on(port: int) -> int | None:
-    """The process (of this user) that listens on a TCP port, found through /proc; None when not visible."""
+def pids_listening_on(port: int) -> list[int]:
+    """The processes (of this user) that hold a TCP port's listening socket, found through /proc.
+
+    With `serve --workers N` that is the supervisor and every worker: they share the socket.
+    """
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with contextlib.suppress(OSError):
@@ -126,15 +132,21 @@ def pid_listening_on(port: int) -> int | None:
                 parts = line.split()
                 if parts[3] == "0A" and int(parts[1].rsplit(":", 1)[1], 16) == port:
                     inodes.add(f"socket:[{parts[9]}]")
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         with contextlib.suppress(OSError):
-            for fd in (entry / "fd").iterdir():
-                with contextlib.suppress(OSError):
-                    if os.readlink(fd) in inodes:
-                        return int(entry.name)
-    return None
+            if any(_link(fd) in inodes for fd in (entry / "fd").iterdir()):
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def _link(fd: Path) -> str | None:
+    try:
+        return os.readlink(fd)
+    except OSError:
+        return None
 
 
 def _pin(pid: int, core: int) -> None:
@@ -521,12 +533,12 @@ class Room:
 
 
 async def measured(
-    pid: int | None, meter: Meter, scenario: Awaitable[dict[str, Any]]
+    pids: Sequence[int], meter: Meter, scenario: Awaitable[dict[str, Any]]
 ) -> tuple[dict[str, Any], float, int]:
     """Run a scenario; also return the server's CPU seconds and the frames delivered meanwhile."""
-    cpu, frames = cpu_seconds(pid), meter.frames
+    cpu, frames = cpu_seconds(pids), meter.frames
     result = await scenario
-    return result, cpu_seconds(pid) - cpu, meter.frames - frames
+    return result, cpu_seconds(pids) - cpu, meter.frames - frames
 
 
 def _steps() -> list[str]:
@@ -534,7 +546,7 @@ def _steps() -> list[str]:
 
 
 async def run_app(
-    target: AppTarget, *, pid: int | None, phones: int, rate: float, seconds: float, say: Say
+    target: AppTarget, *, pids: Sequence[int], phones: int, rate: float, seconds: float, say: Say
 ) -> dict[str, Any]:
     """All four scenarios against Doorbraak."""
     steps = _steps()
@@ -545,7 +557,7 @@ async def run_app(
         result |= await room.join_storm()
         say(f"join storm   {len(room.phones)} phones connected in {result['connect_s']} s")
         await room.step_change(steps.index("obstacles"))
-        burst, burst_cpu, burst_frames = await measured(pid, meter, room.burst("obstacles"))
+        burst, burst_cpu, burst_frames = await measured(pids, meter, room.burst("obstacles"))
         result |= burst
         say(
             f"burst        ack p50 {burst['ack_p50_ms']} ms, p99 {burst['ack_p99_ms']} ms; "
@@ -562,14 +574,14 @@ async def run_app(
             f"sustained    {capped}/s for {seconds} s: {sustained['answers_per_s']} answers/s acknowledged, "
             f"lost {sustained['sustained_lost']}, errors {sustained['sustained_errors']}"
         )
-        step, step_cpu, step_frames = await measured(pid, meter, room.step_change(steps.index("cluster")))
+        step, step_cpu, step_frames = await measured(pids, meter, room.step_change(steps.index("cluster")))
         result |= step
         say(f"step change  all phones p99 {step['step_all_phones_p99_ms']} ms, missed {step['step_missed']}")
-        result["server_rss_mb"] = rss_mb(pid)
+        result["server_rss_mb"] = rss_mb(pids)
         deliveries = burst_frames + step_frames
         result["deliveries"] = deliveries
         result["server_cpu_us_per_delivery"] = (
-            round((burst_cpu + step_cpu) * 1e6 / deliveries, 1) if pid is not None and deliveries else None
+            round((burst_cpu + step_cpu) * 1e6 / deliveries, 1) if pids and deliveries else None
         )
         result["lost"] = result["burst_lost"] + result["sustained_lost"]
         result["duplicated"] = room.projector.duplicates + meter.duplicate_acks
@@ -590,8 +602,8 @@ async def run_baseline(port: int, *, pid: int, phones: int, say: Say) -> dict[st
     try:
         await room.join_storm()
         await room.step_change(1)
-        _, burst_cpu, burst_frames = await measured(pid, meter, room.burst("obstacles"))
-        _, step_cpu, step_frames = await measured(pid, meter, room.step_change(2))
+        _, burst_cpu, burst_frames = await measured([pid], meter, room.burst("obstacles"))
+        _, step_cpu, step_frames = await measured([pid], meter, room.step_change(2))
         deliveries = burst_frames + step_frames
         per_delivery = round((burst_cpu + step_cpu) * 1e6 / deliveries, 1) if deliveries else None
         say(f"baseline     cpu {per_delivery} us per delivered message ({deliveries} deliveries)")
@@ -620,24 +632,26 @@ def run(options: BenchOptions, say: Say = print) -> dict[str, Any]:
                 if options.url:
                     base_url = options.url.rstrip("/")
                     settings = Settings()
-                    pid = pid_listening_on(httpx.URL(base_url).port or 80)
-                    if pid is None:
+                    pids = pids_listening_on(httpx.URL(base_url).port or 80)
+                    if not pids:
                         say("the server's process is not visible here: no memory or CPU figures")
                 else:
                     port = free_port()
                     base_url = f"http://127.0.0.1:{port}"
                     settings = Settings(data_dir=scratch_dir / "data", database_url=None)
                     command = [*python, "serve", "--port", str(port), "--log-level", "warning"]
-                    pid = stack.enter_context(
-                        subprocess_server(
-                            command,
-                            env=_server_env(settings.data_dir),
-                            log=scratch_dir / "server.log",
-                            ready=_http_up(base_url),
+                    pids = [
+                        stack.enter_context(
+                            subprocess_server(
+                                command,
+                                env=_server_env(settings.data_dir),
+                                log=scratch_dir / "server.log",
+                                ready=_http_up(base_url),
+                            )
                         )
-                    )
+                    ]
                 prepared = prepare(settings)
-                say(f"bench        {options.phones} phones against {base_url} (server pid {pid})")
+                say(f"bench        {options.phones} phones against {base_url} (server processes {pids})")
                 target = AppTarget(
                     base_url,
                     workshop_id=prepared.workshop_id,
@@ -648,7 +662,7 @@ def run(options: BenchOptions, say: Say = print) -> dict[str, Any]:
                 result = asyncio.run(
                     run_app(
                         target,
-                        pid=pid,
+                        pids=pids,
                         phones=options.phones,
                         rate=options.rate,
                         seconds=options.seconds,
