@@ -22,6 +22,7 @@ from app.exports import router as exports_router
 from app.live import router as live_router
 from app.live.hub import LocalHub
 from app.plain import router as plain_router
+from app.responses import router as responses_router
 from app.runtime import Runtime
 from app.web import EXCEPTION_HANDLERS, BrowserMiddleware
 from app.workshops import router as workshops_router
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_router.router)
     app.include_router(workshops_router.router)
     app.include_router(answers_router.router)
+    app.include_router(responses_router.router)
     app.include_router(clusters_router.router)
     app.include_router(actions_router.router)
     app.include_router(personal_router.router)
