@@ -13,15 +13,14 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app import models
 from app.config import ROOT
 from app.errors import DomainError
-from app.live.events import write_log
+from app.live.events import LoggedEvent, write_log
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Db = Session
-Publisher = Callable[[list[models.Event]], Awaitable[None]]
+Publisher = Callable[[list[LoggedEvent]], Awaitable[None]]
 
 
 def normalise_url(url: str) -> str:
@@ -74,7 +73,7 @@ class _RedoWithSavepoints(Exception):
 class _Outcome:
     value: Any = None
     error: BaseException | None = None
-    events: list[models.Event] = field(default_factory=list)
+    events: list[LoggedEvent] = field(default_factory=list)
 
 
 class Database:
@@ -217,7 +216,7 @@ class Database:
         with Session(self.write_engine, expire_on_commit=False) as db, db.begin():
             db.info["seqs"] = seqs = {}
             for job in batch:
-                outbox: list[models.Event] = []
+                outbox: list[LoggedEvent] = []
                 db.info["outbox"] = outbox
                 outcome = _Outcome(events=outbox)
                 # a job that fails gives its sequence numbers back, so the log has no holes

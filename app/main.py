@@ -36,11 +36,11 @@ def tune_garbage_collector() -> None:
     A full sweep walks every live object; with 2,000 phones connected that stalls the whole server for up to
     a third of a second, and during a join storm the default thresholds start one every few seconds. What
     start-up made lives as long as the process, so it is frozen out of the sweeps; and full sweeps wait for a
-    hundred times more young collections. Cyclic garbage is still collected, only later.
+    hundred times more middle-generation collections. Cyclic garbage is still collected, only later.
     """
     gc.freeze()
     young, middle, _ = gc.get_threshold()
-    gc.set_threshold(young * 10, middle, 1_000)
+    gc.set_threshold(young, middle, 1_000)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -73,9 +73,17 @@ _ADD_ANSWER = {
     "postgresql": postgresql.insert(ANSWER).on_conflict_do_nothing().returning(ANSWER.c.id),
     "sqlite": sqlite.insert(ANSWER).on_conflict_do_nothing().returning(ANSWER.c.id),
 }
-_ROOM = select(
-    _PARTICIPANT.c.name, _PARTICIPANT.c.organisation, _WORKSHOP.c.steps, _WORKSHOP.c.step_index, _WORKSHOP.c.closed_at
-).join(_WORKSHOP, _WORKSHOP.c.id == _PARTICIPANT.c.workshop_id)
+_ROOM = (
+    select(
+        _PARTICIPANT.c.name,
+        _PARTICIPANT.c.organisation,
+        _WORKSHOP.c.steps,
+        _WORKSHOP.c.step_index,
+        _WORKSHOP.c.closed_at,
+    )
+    .join(_WORKSHOP, _WORKSHOP.c.id == _PARTICIPANT.c.workshop_id)
+    .where(_PARTICIPANT.c.id == bindparam("participant"), _PARTICIPANT.c.workshop_id == bindparam("workshop"))
+)
 
 
 def submit_answer(
@@ -93,9 +101,7 @@ def submit_answer(
 
     Refuses bad input only before it writes, so the writer may run it without a savepoint.
     """
-    found = db.execute(
-        _ROOM.where(_PARTICIPANT.c.id == participant_id, _PARTICIPANT.c.workshop_id == workshop_id)
-    ).first()
+    found = db.execute(_ROOM, {"participant": participant_id, "workshop": workshop_id}).first()
     try:
         row = _checked_row(db, found, workshop_id, participant_id, step_id, text, client_id, links_to, theme)
     except DomainError:

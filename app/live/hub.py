@@ -3,12 +3,11 @@
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from starlette.websockets import WebSocket
 
-from app.live.events import ROLE_AUDIENCES, event_frame
-from app.models import Event
+from app.live.events import ROLE_AUDIENCES, LogEntry, event_frame
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +95,11 @@ class LocalHub:
         """How many live connections a workshop has in this process."""
         return len(self._rooms.get(workshop_id, ()))
 
-    async def publish(self, events: list[Event]) -> None:
+    async def publish(self, events: Sequence[LogEntry]) -> None:
         """Deliver committed events: each encoded once, queued on every connection whose role sees it."""
         self.deliver(events)
 
-    def deliver(self, events: list[Event]) -> None:
+    def deliver(self, events: Sequence[LogEntry]) -> None:
         """Fan events out to this process's connections, in the order given."""
         for event in events:
             audiences = self._audiences.get(event.workshop_id)

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections.abc import Sequence
 from functools import partial
 
 from redis.asyncio import Redis
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import Database
+from app.live.events import LogEntry
 from app.live.hub import Connection, LocalHub
 from app.models import Event
 
@@ -72,7 +74,7 @@ class RedisHub(LocalHub):
         if connection.workshop_id not in self._rooms:
             self.delivered.pop(connection.workshop_id, None)
 
-    async def publish(self, events: list[Event]) -> None:
+    async def publish(self, events: Sequence[LogEntry]) -> None:
         """After a commit here: deliver locally from the log, and ring the other workers' doorbell."""
         workshops = sorted({event.workshop_id for event in events})
         for workshop_id in workshops:
