@@ -1,5 +1,5 @@
 // The projector: the lobby with the way in, then the room's answers as they arrive.
-import { Live, dateLocale, el, format, localDate, pick, readConfig, showStatus } from "./live.js";
+import { Live, count, dateLocale, el, format, localDate, pick, readConfig, showStatus } from "./live.js";
 import { renderBingo } from "./bingo.js";
 import { choiceChart, gradeChart, mosaicGrid, reviewList, reviewSummary } from "./results.js";
 import { applyFrame, newRoom } from "./room.js";
@@ -36,6 +36,8 @@ function card(answer, extra) {
 
 function renderRoom() {
   for (const id of ["room-count", "foot-count"]) document.getElementById(id).textContent = state.room.count;
+  const people = state.room.count === 1 ? t.people_one : t.people;
+  for (const label of document.querySelectorAll(".people-label")) label.textContent = people;
   const chips = Object.keys(state.room.organisations).sort().map((name) => el("li", { class: "chip", text: name }));
   document.getElementById("organisations").replaceChildren(...chips);
 }
@@ -197,7 +199,7 @@ function render() {
   const current = step();
   if (state.workshop.closed || current.type === "close") {
     const answers = [...state.answers.values()].filter((a) => !a.hidden).length;
-    document.getElementById("closed-summary").textContent = format(t.summary, { answers, people: state.room.count });
+    document.getElementById("closed-summary").textContent = count(t, "summary", { answers, people: state.room.count, n: state.room.count });
     const followup = state.workshop.followup;
     document.getElementById("closed-followup").textContent = followup
       ? format(t.followup, { when: [new Date(followup.at).toLocaleString(dateLocale(config.lang),
