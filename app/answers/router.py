@@ -30,11 +30,7 @@ async def submit_answer(
     theme: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """Store an answer sent by a plain form post; a resent form is stored once."""
-    workshop, participant = await runtime.db.read(partial(workshops.find_phone, code=code, cookies=request.cookies))
-    if workshop is None:
-        raise DomainError("unknown_code", N_("Deze code kennen we niet. Kijk nog eens op het scherm."), status=404)
-    if participant is None:
-        raise DomainError("not_a_participant", N_("Meld je eerst aan voor deze sessie."), status=403)
+    workshop, participant = await runtime.db.read(partial(workshops.joined_phone, code=code, cookies=request.cookies))
     wait = runtime.submit_limiter.hit(f"p{participant.id}")
     if wait:
         raise DomainError(

@@ -26,11 +26,7 @@ async def submit_response(
     value: Annotated[list[str] | None, Form(max_length=12)] = None,
 ) -> Response:
     """Store a grade or choice sent by a plain form post; sending again replaces it."""
-    workshop, participant = await runtime.db.read(partial(workshops.find_phone, code=code, cookies=request.cookies))
-    if workshop is None:
-        raise DomainError("unknown_code", N_("Deze code kennen we niet. Kijk nog eens op het scherm."), status=404)
-    if participant is None:
-        raise DomainError("not_a_participant", N_("Meld je eerst aan voor deze sessie."), status=403)
+    workshop, participant = await runtime.db.read(partial(workshops.joined_phone, code=code, cookies=request.cookies))
     if runtime.tap_limiter.hit(f"p{participant.id}"):
         raise DomainError("rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429)
     picked = [int(v) if v.strip().isdigit() else v for v in value or []]
