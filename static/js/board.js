@@ -26,19 +26,7 @@ async function post(url, fields) {
   return response.json();
 }
 
-async function postJson(path, body) {
-  const response = await fetch(`/f/workshops/${config.id}${path}`, {
-    method: "POST",
-    headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRF-Token": csrf },
-    body: JSON.stringify(body),
-  });
-  const result = await response.json().catch(() => ({}));
-  if (response.ok) return result;
-  window.alert(format(t.failed, { reason: result.detail || response.status }));
-  return null;
-}
-
-const results = createResults({ state, config, post: postJson });
+const results = createResults({ state, config, post: panels.send });
 
 function moveStep(to) {
   return post(`/f/workshops/${config.id}/step`, { to: String(to) });

@@ -265,6 +265,8 @@ export function createPanels({ state, t, config }) {
   });
 
   return {
+    // the board's JSON call to this workshop, shared with the other panels
+    send,
     render() {
       renderClusters();
       renderActions();
