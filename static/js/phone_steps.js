@@ -34,10 +34,15 @@ export function createStepViews({ state, t, results, lang, code, send }) {
     return fragment;
   }
 
+  // a grade goes as one number, a choice as the list of option numbers
+  function responseMessage(step, values) {
+    return { type: "response", step: step.id, value: step.type === "grade" ? values[0] : values };
+  }
+
   function respond(step, values) {
     wanted[step.id] = values;
     save();
-    send({ type: "response", step: step.id, value: step.type === "grade" ? values[0] : values });
+    send(responseMessage(step, values));
   }
 
   function mine(step) {
@@ -200,7 +205,7 @@ export function createStepViews({ state, t, results, lang, code, send }) {
   function resend() {
     const current = state.workshop?.steps[state.workshop.step_index];
     for (const [stepId, values] of Object.entries(wanted)) {
-      if (current && current.id === stepId) send({ type: "response", step: stepId, value: current.type === "grade" ? values[0] : values });
+      if (current && current.id === stepId) send(responseMessage(current, values));
       else delete wanted[stepId];
     }
     save();
