@@ -227,12 +227,8 @@ class Database:
                             outcome.value = job.fn(db)
                     else:
                         outcome.value = job.fn(db)
-                except DomainError as exc:
-                    outcome.error, outcome.events = exc, []
-                    seqs.clear()
-                    seqs.update(before)
                 except Exception as exc:
-                    if not job.savepoint:
+                    if not job.savepoint and not isinstance(exc, DomainError):
                         raise _RedoWithSavepoints from exc
                     outcome.error, outcome.events = exc, []
                     seqs.clear()
