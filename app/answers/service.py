@@ -80,6 +80,7 @@ _ROOM = (
         _WORKSHOP.c.steps,
         _WORKSHOP.c.step_index,
         _WORKSHOP.c.closed_at,
+        _WORKSHOP.c.focus_only,
     )
     .join(_WORKSHOP, _WORKSHOP.c.id == _PARTICIPANT.c.workshop_id)
     .where(_PARTICIPANT.c.id == bindparam("participant"), _PARTICIPANT.c.workshop_id == bindparam("workshop"))
@@ -149,7 +150,8 @@ def _checked_row(
     if len(text) > limit:
         raise DomainError("too_long", N_("Je antwoord is te lang: maximaal {limit} tekens."), status=422, limit=limit)
     if step.get("links_to"):
-        if not isinstance(links_to, int) or not _may_link(db, workshop_id=workshop_id, step=step, answer_id=links_to):
+        query = _linkable_query(db, workshop_id=workshop_id, links_to=step["links_to"], focus_only=found.focus_only)
+        if not isinstance(links_to, int) or db.execute(query.where(Answer.id == links_to)).first() is None:
             raise DomainError("pick_link", N_("Kies eerst het obstakel waar je bijdrage bij hoort."), status=422)
     elif links_to is not None:
         raise DomainError("no_link_here", N_("Bij deze vraag hoort geen obstakel."), status=422)
@@ -179,40 +181,27 @@ def _checked_row(
     }
 
 
-def _may_link(db: Session, *, workshop_id: int, step: dict[str, Any], answer_id: int) -> bool:
-    """Whether a contribution may name this answer: visible, of the step it answers, in focus if so limited."""
-    query = select(Answer.cluster_id).where(
-        Answer.id == answer_id,  # type: ignore[arg-type]
-        Answer.workshop_id == workshop_id,  # type: ignore[arg-type]
-        Answer.step_id == step["links_to"],  # type: ignore[arg-type]
-        Answer.hidden.is_(False),  # type: ignore[attr-defined]
+def _linkable_query(db: Session, *, workshop_id: int, links_to: str, focus_only: bool) -> Any:
+    """The answers a contribution may name: visible, of the step it answers, in a focus cluster if so limited."""
+    query = (
+        select(Answer)
+        .where(Answer.workshop_id == workshop_id, Answer.step_id == links_to, Answer.hidden.is_(False))  # type: ignore[arg-type, attr-defined]
+        .order_by(Answer.id)  # type: ignore[arg-type]
     )
-    found = db.execute(query).first()
-    if found is None:
-        return False
-    focus_only = db.execute(select(Workshop.focus_only).where(Workshop.id == workshop_id)).scalar()  # type: ignore[arg-type]
-    if not focus_only:
-        return True
-    focus = select(Cluster.id).where(Cluster.workshop_id == workshop_id, Cluster.focus.is_(True))  # type: ignore[arg-type, attr-defined]
-    focus_ids = set(db.execute(focus).scalars())
-    # no focus chosen yet: the limit has nothing to limit to, as linkable() says
-    return not focus_ids or found[0] in focus_ids
+    # with no cluster in focus yet, the limit has nothing to limit to
+    if focus_only:
+        focus = select(Cluster.id).where(Cluster.workshop_id == workshop_id, Cluster.focus.is_(True))  # type: ignore[arg-type, attr-defined]
+        if db.execute(focus.limit(1)).first():
+            query = query.where(Answer.cluster_id.in_(focus))  # type: ignore[union-attr]
+    return query
 
 
 def linkable(db: Session, *, workshop: Workshop) -> list[Answer]:
-    """The answers the current step's answers may belong to: visible ones, and only focus clusters' if so limited."""
+    """The answers the current step's answers may belong to."""
     step = workshop.steps[workshop.step_index]
     if not step.get("links_to"):
         return []
-    query = (
-        select(Answer)
-        .where(Answer.workshop_id == workshop.id, Answer.step_id == step["links_to"], Answer.hidden.is_(False))
-        .order_by(Answer.id)
-    )
-    if workshop.focus_only:
-        focus = select(Cluster.id).where(Cluster.workshop_id == workshop.id, Cluster.focus.is_(True))
-        if db.execute(focus.limit(1)).first():
-            query = query.where(Answer.cluster_id.in_(focus))  # type: ignore[union-attr]
+    query = _linkable_query(db, workshop_id=workshop.id or 0, links_to=step["links_to"], focus_only=workshop.focus_only)
     return list(db.execute(query).scalars())
 
 
