@@ -7,9 +7,6 @@ from typing import Any, ClassVar
 from app.catalog.service import GRADE_MAX, GRADE_MIN
 from app.i18n import pick
 
-# the projector's bands for a tile (static/js/results.js), so the paper mosaic matches the one on the wall
-GOOD_FROM, FAIR_FROM = 7.5, 5.5
-
 
 @dataclass(frozen=True)
 class GradeCount:
@@ -82,13 +79,8 @@ class MosaicTile:
     spread: float | None
     count: int
     weakest: bool
-
-    @property
-    def level(self) -> str:
-        """good, fair or poor by the mean grade; none while nobody graded."""
-        if self.mean is None:
-            return "none"
-        return "good" if self.mean >= GOOD_FROM else "fair" if self.mean >= FAIR_FROM else "poor"
+    # good, fair, poor or none (app.responses.service.grade_level): the same colour as on the projector
+    level: str
 
 
 @dataclass(frozen=True)
@@ -188,6 +180,7 @@ def mosaic_of(mosaic: dict[str, Any]) -> Mosaic | None:
                 spread=tile["spread"],
                 count=tile["count"],
                 weakest=tile["step"] == mosaic["weakest"],
+                level=tile["level"],
             )
             for tile in mosaic["tiles"]
         ),

@@ -117,6 +117,17 @@ def tallies(db: Session, *, workshop: Workshop) -> dict[str, dict[str, Any]]:
     return {step_id: tally_step(steps[step_id], found[step_id]) for step_id in steps}
 
 
+# a tile's colour on every screen and in every export: good from a 7.5 (the aim is an 8.5), poor below a 5.5
+GOOD_FROM, FAIR_FROM = 7.5, 5.5
+
+
+def grade_level(mean: float | None) -> str:
+    """good, fair or poor by a mean grade; none while nobody graded."""
+    if mean is None:
+        return "none"
+    return "good" if mean >= GOOD_FROM else "fair" if mean >= FAIR_FROM else "poor"
+
+
 def mosaic(workshop: Workshop, step_tallies: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The mosaic: per graded building block its mean, spread and count, and the weakest block."""
     tiles = [
@@ -127,6 +138,7 @@ def mosaic(workshop: Workshop, step_tallies: dict[str, dict[str, Any]]) -> dict[
             "mean": step_tallies[step["id"]]["mean"],
             "spread": step_tallies[step["id"]]["spread"],
             "count": step_tallies[step["id"]]["count"],
+            "level": grade_level(step_tallies[step["id"]]["mean"]),
         }
         for step in workshop.steps
         if step["type"] == "grade" and step.get("tile") and step["id"] in step_tallies

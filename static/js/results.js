@@ -53,8 +53,7 @@ export function choiceChart(tally, step, t, lang) {
 export function mosaicGrid(mosaic, t, lang) {
   const tiles = mosaic.tiles.map((tile) => {
     const weakest = tile.step === mosaic.weakest;
-    const level = tile.mean === null ? "none" : tile.mean >= 7.5 ? "good" : tile.mean >= 5.5 ? "fair" : "poor";
-    return el("li", { class: `tile level-${level}${weakest ? " weakest" : ""}`, "data-step": tile.step },
+    return el("li", { class: `tile level-${tile.level}${weakest ? " weakest" : ""}`, "data-step": tile.step },
       el("span", { class: "tile-name", text: pick(tile.tile, lang) }),
       el("span", { class: "tile-mean", text: number(tile.mean, lang) }),
       el("span", { class: "tile-facts", text: count(t, "tile_facts", { spread: number(tile.spread, lang), n: tile.count }) }),

@@ -136,6 +136,8 @@ def test_the_mosaic_shows_mean_spread_count_and_the_weakest_block(facilitator: F
     assert (tiles["Opgave"]["mean"], tiles["Opgave"]["count"], tiles["Opgave"]["spread"]) == (7.0, 3, 0.82)
     assert tiles["Waarde"]["spread"] == 0.0
     assert mosaic["weakest"] == "deelname_cijfer"
+    # the colour band every screen and export uses: Verankering 9 good, Opgave 7 fair, Deelname 4 poor
+    assert [tiles[name]["level"] for name in ("Verankering", "Opgave", "Deelname")] == ["good", "fair", "poor"]
     # a phone that reconnects at the mosaic gets it in its snapshot
     with phones[0].connect() as ws:
         assert ws.receive_json()["mosaic"]["weakest"] == "deelname_cijfer"
