@@ -29,6 +29,7 @@ import uvicorn  # noqa: E402
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
 
+from app.catalog.service import formats  # noqa: E402
 from app.cli import UVICORN_OPTIONS  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.demo.content import (  # noqa: E402
@@ -315,6 +316,14 @@ def new_workshop(board: Page, title: str, format_key: str) -> tuple[str, str]:
     ) or ""
 
 
+def join_on(phone: Page, code: str) -> None:
+    """The demo's first person joins a workshop from the phone-sized browser."""
+    phone.goto(f"/j/{code}")
+    phone.get_by_label("Je naam").fill(PEOPLE[0][0])
+    phone.get_by_label("Je organisatie").fill(PEOPLE[0][1])
+    phone.get_by_role("button", name="Meedoen").click()
+
+
 def go_to(board: Page, index: int) -> None:
     """Jump the board to a step by its place in the list."""
     board.locator(f'.step-button[data-index="{index}"]').click()
@@ -342,18 +351,13 @@ def mosaic_and_follow_up(board: Page, context: Any, base_url: str, out: Path) ->
     projector = context(PROJECTOR).new_page()
     projector.goto(projector_path)
     phone = context(PHONE).new_page()
-    phone.goto(f"/j/{code}")
-    phone.get_by_label("Je naam").fill(PEOPLE[0][0])
-    phone.get_by_label("Je organisatie").fill(PEOPLE[0][1])
-    phone.get_by_role("button", name="Meedoen").click()
+    join_on(phone, code)
     others = [FormPhone(base_url, code, name, organisation) for name, organisation in PEOPLE[1:10]]
-    blocks = [int(i) for i in board.locator(".step-button").evaluate_all("b => b.map(x => x.dataset.index)")]
-    for block in range(7):
-        index = 1 + 2 * block
+    # the format file says where each grade step and the mosaic are
+    steps = formats()["netwerkmozaiek"].steps
+    grades = [(index, step.id) for index, step in enumerate(steps) if step.type == "grade"]
+    for block, (index, step_id) in enumerate(grades):
         go_to(board, index)
-        step_id = (
-            f"{['opgave', 'waarde', 'samen_doen', 'verankering', 'deelname', 'binding', 'organisatie'][block]}_cijfer"
-        )
         for n, other in enumerate(others, start=1):
             other.live({"type": "response", "step": step_id, "value": MOSAIC_GRADES[n][block]}, "response_ack")
         grade = MOSAIC_GRADES[0][block]
@@ -363,7 +367,7 @@ def mosaic_and_follow_up(board: Page, context: Any, base_url: str, out: Path) ->
             expect(projector.locator('.figure[data-figure="count"] dd')).to_have_text("10")
             shoot(projector, out / "projector-grade.png")
             shoot(phone, out / "phone-grade.png")
-    go_to(board, max(blocks) - 1)
+    go_to(board, next(index for index, step in enumerate(steps) if step.type == "mosaic"))
     expect(projector.locator(".mosaic .tile")).to_have_count(7)
     shoot(projector, out / "projector-mosaic.png")
     for other in others:
@@ -371,11 +375,8 @@ def mosaic_and_follow_up(board: Page, context: Any, base_url: str, out: Path) ->
 
     code, projector_path = new_workshop(board, "Vervolg: " + DEMO_TITLE, "vervolgsessie")
     projector.goto(projector_path)
-    phone.goto(f"/j/{code}")
     owner = ACTIONS[0]
-    phone.get_by_label("Je naam").fill(PEOPLE[0][0])
-    phone.get_by_label("Je organisatie").fill(PEOPLE[0][1])
-    phone.get_by_role("button", name="Meedoen").click()
+    join_on(phone, code)
     go_to(board, 1)
     card = phone.locator("#step .review-card", has_text=owner[1])
     card.locator(".review-head").click()
