@@ -79,12 +79,13 @@ class _Outcome:
 class Database:
     """Reads run in threads; writes queue for the writer, which commits them in batches and then publishes."""
 
-    def __init__(self, url: str, *, max_batch: int = 512) -> None:
+    def __init__(self, url: str, *, max_batch: int = 512, commit_interval: float = 0.01) -> None:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         self.write_engine = make_engine(self.url, writer=True)
         self.read_engine = make_engine(self.url, writer=False)
         self.max_batch = max_batch
+        self.commit_interval = commit_interval
         self._queue: asyncio.Queue[_Job] | None = None
         self._task: asyncio.Task[None] | None = None
         # one thread: SQLite allows one writer, and one writer keeps seq allocation simple
@@ -165,8 +166,15 @@ class Database:
     async def _run(self) -> None:
         assert self._queue is not None
         loop = asyncio.get_running_loop()
+        last_commit = 0.0
         while True:
             batch = [await self._queue.get()]
+            # under load, commits start at most every commit_interval: a transaction's fixed cost (begin, the log
+            # end, commit) is shared by everything that queued meanwhile; after a quiet spell a change goes at once
+            pause = last_commit + self.commit_interval - loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            last_commit = loop.time()
             # whatever queued while the last batch committed goes into this one: batching grows with load
             while len(batch) < self.max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
