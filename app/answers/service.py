@@ -1,9 +1,11 @@
 """Answers: submitted once per client id, moderated by the facilitator."""
 
+import json
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, Text, bindparam, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -11,6 +13,7 @@ from app.errors import DomainError
 from app.i18n import N_
 from app.live.events import append_event
 from app.models import THEMES, Answer, Cluster, Participant, Workshop, utcnow
+from app.prepared import Prepared
 from app.security import clean_text
 
 ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
@@ -65,19 +68,31 @@ def _repeat(existing: tuple[int, int], *, participant_id: int, client_id: str) -
     return Ack(client_id=client_id, answer_id=answer_id, duplicate=True)
 
 
-# the hot path of a burst: plain column reads and one insert, no ORM objects to load, track or flush
+# the hot path of a burst: plain column reads and one insert, run on the driver's cursor (app/prepared.py)
 _PARTICIPANT: Table = Participant.__table__  # type: ignore[attr-defined]
 _WORKSHOP: Table = Workshop.__table__  # type: ignore[attr-defined]
-# built once, run with parameters; the dialect's own insert knows ON CONFLICT
+_ANSWER_COLUMNS = [
+    "workshop_id",
+    "participant_id",
+    "step_id",
+    "text",
+    "links_to",
+    "client_id",
+    "theme",
+    "hidden",
+    "created_at",
+]
+# the dialect's own insert knows ON CONFLICT
 _ADD_ANSWER = {
-    "postgresql": postgresql.insert(ANSWER).on_conflict_do_nothing().returning(ANSWER.c.id),
-    "sqlite": sqlite.insert(ANSWER).on_conflict_do_nothing().returning(ANSWER.c.id),
+    "postgresql": Prepared(postgresql.insert(ANSWER).on_conflict_do_nothing().returning(ANSWER.c.id), _ANSWER_COLUMNS),
+    "sqlite": Prepared(sqlite.insert(ANSWER).on_conflict_do_nothing().returning(ANSWER.c.id), _ANSWER_COLUMNS),
 }
-_ROOM = (
+_ROOM = Prepared(
     select(
         _PARTICIPANT.c.name,
         _PARTICIPANT.c.organisation,
-        _WORKSHOP.c.steps,
+        # as text, decoded once per version of the steps (_steps) rather than once per answer
+        cast(_WORKSHOP.c.steps, Text),
         _WORKSHOP.c.step_index,
         _WORKSHOP.c.closed_at,
         _WORKSHOP.c.focus_only,
@@ -85,6 +100,31 @@ _ROOM = (
     .join(_WORKSHOP, _WORKSHOP.c.id == _PARTICIPANT.c.workshop_id)
     .where(_PARTICIPANT.c.id == bindparam("participant"), _PARTICIPANT.c.workshop_id == bindparam("workshop"))
 )
+
+
+class _Room(NamedTuple):
+    """What an answer needs to know of its author and the workshop's open step."""
+
+    name: str
+    organisation: str
+    steps: list[dict[str, Any]]
+    step_index: int
+    closed_at: Any
+    focus_only: bool
+
+
+@lru_cache(maxsize=256)
+def _steps(text: str) -> list[dict[str, Any]]:
+    """A workshop's steps from their stored text; shared between calls, so read, never changed."""
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def _room(db: Session, *, workshop_id: int, participant_id: int) -> _Room | None:
+    row = _ROOM.one(db, {"participant": participant_id, "workshop": workshop_id})
+    if row is None:
+        return None
+    name, organisation, steps, step_index, closed_at, focus_only = row
+    return _Room(name, organisation, _steps(steps), step_index, closed_at, bool(focus_only))
 
 
 def submit_answer(
@@ -102,7 +142,7 @@ def submit_answer(
 
     Refuses bad input only before it writes, so the writer may run it without a savepoint.
     """
-    found = db.execute(_ROOM, {"participant": participant_id, "workshop": workshop_id}).first()
+    found = _room(db, workshop_id=workshop_id, participant_id=participant_id)
     try:
         row = _checked_row(db, found, workshop_id, participant_id, step_id, text, client_id, links_to, theme)
     except DomainError:
@@ -112,13 +152,14 @@ def submit_answer(
             raise
         return _repeat(existing, participant_id=participant_id, client_id=client_id)
     # a repeated client id (a resend, or another worker first) inserts nothing: acknowledge the stored answer
-    answer_id = db.execute(_ADD_ANSWER[db.get_bind().dialect.name], row).scalar()
-    if answer_id is None:
+    added = _ADD_ANSWER[db.get_bind().dialect.name].one(db, row)
+    if added is None:
         existing = _existing(db, workshop_id=workshop_id, client_id=client_id)
         if existing is None:  # pragma: no cover - a conflict on another unique column; none exists
             raise DomainError("retry", N_("Probeer het nog eens."), status=503)
         return _repeat(existing, participant_id=participant_id, client_id=client_id)
     assert found is not None
+    answer_id = added[0]
     view = _view(answer_id=answer_id, row=row, name=found.name, organisation=found.organisation)
     append_event(db, workshop_id=workshop_id, kind="answer.created", audience="staff", data=view)
     return Ack(client_id=client_id, answer_id=answer_id, duplicate=False)
@@ -126,7 +167,7 @@ def submit_answer(
 
 def _checked_row(
     db: Session,
-    found: Any,
+    found: _Room | None,
     workshop_id: int,
     participant_id: int,
     step_id: str,

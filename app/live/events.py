@@ -8,6 +8,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Event, Workshop, utcnow
+from app.prepared import Prepared
 
 Audience = Literal["all", "staff"]
 
@@ -38,15 +39,15 @@ ROLE_AUDIENCES: dict[str, tuple[str, ...]] = {
 }
 
 
-# built once and run with parameters: a burst runs these thousands of times
-_LOCK_SEQ = (
+# a burst runs these for every batch the writer commits
+_LOCK_SEQ = Prepared(
     update(WORKSHOP)
     .where(WORKSHOP.c.id == bindparam("workshop"))
     .values(last_seq=WORKSHOP.c.last_seq)
     .returning(WORKSHOP.c.last_seq)
 )
-_SET_SEQ = update(WORKSHOP).where(WORKSHOP.c.id == bindparam("workshop")).values(last_seq=bindparam("seq"))
-_LOG = insert(EVENT)
+_SET_SEQ = Prepared(update(WORKSHOP).where(WORKSHOP.c.id == bindparam("workshop")).values(last_seq=bindparam("seq")))
+_LOG = Prepared(insert(EVENT), ["workshop_id", "seq", "kind", "audience", "payload", "created_at"])
 
 
 def append_event(db: Session, *, workshop_id: int, kind: str, audience: Audience, data: dict[str, Any]) -> LoggedEvent:
@@ -58,7 +59,10 @@ def append_event(db: Session, *, workshop_id: int, kind: str, audience: Audience
     """
     seqs: dict[int, int] = db.info["seqs"]
     if workshop_id not in seqs:
-        seqs[workshop_id] = db.execute(_LOCK_SEQ, {"workshop": workshop_id}).scalar_one()
+        locked = _LOCK_SEQ.one(db, {"workshop": workshop_id})
+        if locked is None:
+            raise LookupError(f"workshop {workshop_id} does not exist")
+        seqs[workshop_id] = locked[0]
     seqs[workshop_id] += 1
     event = LoggedEvent(workshop_id=workshop_id, seq=seqs[workshop_id], kind=kind, audience=audience, payload=data)
     db.info["outbox"].append(event)
@@ -70,8 +74,8 @@ def write_log(db: Session, events: list[LoggedEvent]) -> None:
     if not events:
         return
     now = utcnow()
-    db.execute(
-        _LOG,
+    _LOG.many(
+        db,
         [
             {
                 "workshop_id": e.workshop_id,
@@ -87,7 +91,7 @@ def write_log(db: Session, events: list[LoggedEvent]) -> None:
     ends: dict[int, int] = {}
     for event in events:
         ends[event.workshop_id] = max(event.seq, ends.get(event.workshop_id, 0))
-    db.execute(_SET_SEQ, [{"workshop": workshop, "seq": seq} for workshop, seq in ends.items()])
+    _SET_SEQ.many(db, [{"workshop": workshop, "seq": seq} for workshop, seq in ends.items()])
 
 
 def last_seq(db: Session, workshop_id: int) -> int:
