@@ -9,7 +9,6 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import uvicorn
 
 from app.config import Settings
@@ -24,6 +23,8 @@ UVICORN_OPTIONS = {
 
 
 def _wait_until_up(base_url: str, seconds: float = 30) -> None:
+    import httpx  # only the demo waits like this; the server itself never needs an HTTP client
+
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:

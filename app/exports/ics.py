@@ -2,8 +2,6 @@
 
 from datetime import timedelta
 
-from icalendar import Calendar, Event
-
 from app.exports import wording
 from app.exports.data import ActionRow, DecisionList
 from app.i18n import N_, gettext
@@ -19,6 +17,9 @@ def _uid(decisions: DecisionList, kind: str) -> str:
 
 def decision_list_ics(decisions: DecisionList) -> bytes:
     """An iCalendar file: the follow-up (one hour, at its place) and each due date as an all-day event."""
+    # loaded on first use: a live server that never exports keeps 3 MB less (docs/performance.md)
+    from icalendar import Calendar, Event
+
     workshop = decisions.workshop
     calendar = Calendar()
     calendar.add("prodid", "-//Doorbraak//Besluitenlijst//NL")
