@@ -79,7 +79,7 @@ class _Outcome:
 class Database:
     """Reads run in threads; writes queue for the writer, which commits them in batches and then publishes."""
 
-    def __init__(self, url: str, *, max_batch: int = 512, commit_interval: float = 0.01) -> None:
+    def __init__(self, url: str, *, max_batch: int = 512, commit_interval: float = 0.025) -> None:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         self.write_engine = make_engine(self.url, writer=True)

@@ -46,7 +46,7 @@ def tune_garbage_collector() -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A Doorbraak app for these settings (default: from the environment)."""
     settings = settings or Settings()
-    db = Database(settings.resolved_database_url())
+    db = Database(settings.resolved_database_url(), commit_interval=settings.commit_interval_ms / 1000)
     # several workers share rooms through Redis; one process needs no broker
     hub: LocalHub = LocalHub()
     if settings.broadcast_url:
