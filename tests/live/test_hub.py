@@ -8,15 +8,21 @@ from app.models import Event
 
 
 class FakeSocket:
-    """A websocket that records what it is sent, or never finishes sending when stalled."""
+    """A websocket that records what it is sent; a write can wait for a gate, never finish (stalled), or fail."""
 
     def __init__(self, *, stalled: bool = False) -> None:
         self.sent: list[str] = []
         self.stalled = stalled
+        self.gate: asyncio.Event | None = None
+        self.broken = False
 
     async def send_text(self, text: str) -> None:
+        if self.broken:
+            raise ConnectionResetError("gone")
         if self.stalled:
             await asyncio.Event().wait()
+        if self.gate is not None:
+            await self.gate.wait()
         self.sent.append(text)
 
 
@@ -114,3 +120,69 @@ async def test_unregistered_connections_are_forgotten() -> None:
     assert hub.connections(1) == 0
     await hub.publish([event(1)])
     assert conn.queue.empty()
+
+
+async def parked(socket: FakeSocket) -> Connection:
+    """A connection whose sender has written its (empty) snapshot and waits for frames."""
+    connection = Connection(socket, workshop_id=1, role="phone", participant_id=7, queue_size=16)  # type: ignore[arg-type]
+    connection.sender = asyncio.create_task(connection.send_loop([]))
+    await asyncio.sleep(0)
+    return connection
+
+
+async def stop(connection: Connection) -> Any:
+    assert connection.sender is not None
+    connection.sender.cancel()
+    return await asyncio.gather(connection.sender, return_exceptions=True)
+
+
+async def test_a_frame_for_an_idle_connection_is_written_before_offer_returns() -> None:
+    socket = FakeSocket()
+    connection = await parked(socket)
+    connection.offer(3, "step")
+    connection.send_direct("ack")
+    assert socket.sent == ["step", "ack"]  # no turn of the event loop in between
+    assert connection.sent_seq == 3
+    connection.offer(2, "replayed already")
+    assert socket.sent == ["step", "ack"]
+    await stop(connection)
+
+
+async def test_once_a_write_waits_later_frames_queue_behind_it_in_order() -> None:
+    socket = FakeSocket()
+    connection = await parked(socket)
+    socket.gate = asyncio.Event()
+    connection.offer(1, "first")  # the transport is paused: this write has to wait
+    connection.offer(2, "second")
+    connection.send_direct("ack")
+    await asyncio.sleep(0)
+    assert socket.sent == []
+    socket.gate.set()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert socket.sent == ["first", "second", "ack"]
+    assert connection.sent_seq == 2
+    socket.gate = None
+    connection.offer(3, "third")  # idle again: straight out
+    assert socket.sent[-1] == "third"
+    await stop(connection)
+
+
+async def test_a_failed_write_ends_the_connection() -> None:
+    socket = FakeSocket()
+    connection = await parked(socket)
+    socket.broken = True
+    connection.offer(1, "lost")
+    (outcome,) = await asyncio.gather(connection.sender, return_exceptions=True)  # type: ignore[arg-type]
+    assert isinstance(outcome, asyncio.CancelledError)
+
+
+async def test_a_slow_connection_is_dropped_when_its_queue_is_full() -> None:
+    socket = FakeSocket()
+    connection = await parked(socket)
+    socket.gate = asyncio.Event()
+    for seq in range(1, 18):
+        connection.offer(seq, f"frame {seq}")
+    assert connection.overflowed
+    (outcome,) = await asyncio.gather(connection.sender, return_exceptions=True)  # type: ignore[arg-type]
+    assert isinstance(outcome, asyncio.CancelledError)
