@@ -532,6 +532,11 @@ class Room:
         await self.target.close()
 
 
+def per_delivery(pids: Sequence[int], cpu: float, deliveries: int) -> float | None:
+    """Server CPU microseconds per delivered frame; None where the server's process is not visible."""
+    return round(cpu * 1e6 / deliveries, 1) if pids and deliveries else None
+
+
 async def measured(
     pids: Sequence[int], meter: Meter, scenario: Awaitable[dict[str, Any]]
 ) -> tuple[dict[str, Any], float, int]:
@@ -580,14 +585,16 @@ async def run_app(
         result["server_rss_mb"] = rss_mb(pids)
         deliveries = burst_frames + step_frames
         result["deliveries"] = deliveries
-        result["server_cpu_us_per_delivery"] = (
-            round((burst_cpu + step_cpu) * 1e6 / deliveries, 1) if pids and deliveries else None
-        )
+        result["server_cpu_us_per_delivery"] = per_delivery(pids, burst_cpu + step_cpu, deliveries)
+        # the two halves apart: an answer's whole path, and a pure fan-out
+        result["burst_cpu_us_per_delivery"] = per_delivery(pids, burst_cpu, burst_frames)
+        result["step_cpu_us_per_delivery"] = per_delivery(pids, step_cpu, step_frames)
         result["lost"] = result["burst_lost"] + result["sustained_lost"]
         result["duplicated"] = room.projector.duplicates + meter.duplicate_acks
         say(
             f"server       rss {result['server_rss_mb']} MB, cpu {result['server_cpu_us_per_delivery']} us "
-            f"per delivered message ({deliveries} deliveries)"
+            f"per delivered message ({deliveries} deliveries; burst {result['burst_cpu_us_per_delivery']}, "
+            f"step {result['step_cpu_us_per_delivery']})"
         )
     finally:
         await room.close()
@@ -605,9 +612,18 @@ async def run_baseline(port: int, *, pid: int, phones: int, say: Say) -> dict[st
         _, burst_cpu, burst_frames = await measured([pid], meter, room.burst("obstacles"))
         _, step_cpu, step_frames = await measured([pid], meter, room.step_change(2))
         deliveries = burst_frames + step_frames
-        per_delivery = round((burst_cpu + step_cpu) * 1e6 / deliveries, 1) if deliveries else None
-        say(f"baseline     cpu {per_delivery} us per delivered message ({deliveries} deliveries)")
-        return {"baseline_cpu_us_per_delivery": per_delivery, "baseline_deliveries": deliveries}
+        result = {
+            "baseline_cpu_us_per_delivery": per_delivery([pid], burst_cpu + step_cpu, deliveries),
+            "baseline_burst_cpu_us_per_delivery": per_delivery([pid], burst_cpu, burst_frames),
+            "baseline_step_cpu_us_per_delivery": per_delivery([pid], step_cpu, step_frames),
+            "baseline_deliveries": deliveries,
+        }
+        say(
+            f"baseline     cpu {result['baseline_cpu_us_per_delivery']} us per delivered message ({deliveries} "
+            f"deliveries; burst {result['baseline_burst_cpu_us_per_delivery']}, "
+            f"step {result['baseline_step_cpu_us_per_delivery']})"
+        )
+        return result
     finally:
         await room.close()
 
