@@ -92,6 +92,17 @@ def demo(args: argparse.Namespace) -> None:
     asyncio.run(run_demo(base_url, prepared, phones=args.phones, pace=args.pace))
 
 
+def _positive(raw: str) -> int:
+    """A whole number of at least 1, for argparse."""
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {raw!r}")
+    return value
+
+
 def bench(args: argparse.Namespace) -> None:
     """Measure simulated phones over real websockets against our server and a bare websockets baseline."""
     import json
@@ -100,7 +111,12 @@ def bench(args: argparse.Namespace) -> None:
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
     options = BenchOptions(
-        phones=args.phones, url=args.url, rate=args.rate, seconds=args.seconds, baseline=not args.no_baseline
+        phones=args.phones,
+        url=args.url,
+        rate=args.rate,
+        seconds=args.seconds,
+        baseline=not args.no_baseline,
+        rounds=args.rounds,
     )
     result = run(options, say=lambda line: print(line, flush=True))
     print(f"\n{table(result)}", flush=True)
@@ -233,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=5.0, help="length of the sustained phase")
     p.add_argument("--json", action="store_true", help="end with the figures as one JSON object")
     p.add_argument("--no-baseline", action="store_true", help="skip the bare websockets baseline")
+    p.add_argument(
+        "--rounds", type=_positive, default=3, help="bursts and step changes per server; CPU is the median round"
+    )
     p.set_defaults(func=bench)
 
     p = commands.add_parser("create-facilitator", help="create a facilitator account")

@@ -34,10 +34,10 @@ class Prepared:
         self.statement = statement
         # for an insert: the columns it fills, in the order the rows name them
         self.columns = list(columns)
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[tuple[str, bool], _Compiled] = {}
 
     def _for(self, dialect: Dialect, many: bool) -> _Compiled:
-        key = f"{dialect.name}:{many}"
+        key = (dialect.name, many)
         compiled = self._compiled.get(key)
         if compiled is None:
             done = self.statement.compile(dialect=dialect, column_keys=self.columns or None, for_executemany=many)
@@ -70,24 +70,46 @@ class Prepared:
         transaction = db.get_nested_transaction() or db.get_transaction()
         cached = db.info.get("driver_connection")
         if cached is None or cached[0] is not transaction:
-            cached = db.info["driver_connection"] = (transaction, db.connection().connection.dbapi_connection)
-        driver = cached[1]
-        compiled = self._for(db.get_bind().dialect, many)
-        values = [self._values(compiled, row) for row in params] if many else self._values(compiled, params)  # type: ignore[union-attr, arg-type]
+            connection = db.connection()
+            cached = db.info["driver_connection"] = (
+                transaction,
+                connection.connection.dbapi_connection,
+                connection.dialect,
+            )
+        _, driver, dialect = cached
+        compiled = self._for(dialect, many)
+        values = self._rows(compiled, params) if many else self._row(compiled, params)  # type: ignore[arg-type]
         cursor = driver.cursor()
         try:
             if many:
                 cursor.executemany(compiled.sql, values)
             else:
                 cursor.execute(compiled.sql, values)
-        except compiled.dialect.loaded_dbapi.Error as exc:
+        except dialect.loaded_dbapi.Error as exc:
             # the same exception SQLAlchemy would raise, so callers (the writer's retry) need not know the driver
-            raise DBAPIError.instance(
-                compiled.sql, values, exc, compiled.dialect.loaded_dbapi.Error, dialect=compiled.dialect
-            ) from exc
+            raise DBAPIError.instance(compiled.sql, values, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
         return cursor
 
     @staticmethod
-    def _values(compiled: _Compiled, row: dict[str, Any]) -> Any:
+    def _row(compiled: _Compiled, row: dict[str, Any]) -> Any:
         values = [(name, row[name] if convert is None else convert(row[name])) for name, convert in compiled.params]
         return tuple(value for _, value in values) if compiled.positional else dict(values)
+
+    @staticmethod
+    def _rows(compiled: _Compiled, rows: list[dict[str, Any]]) -> list[Any]:
+        """Each row's parameters; a value the row before had too (the batch's one timestamp) is converted once."""
+        last: dict[str, tuple[Any, Any]] = {}
+        converted = []
+        for row in rows:
+            values = []
+            for name, convert in compiled.params:
+                value = row[name]
+                if convert is not None:
+                    seen = last.get(name)
+                    if seen is not None and seen[0] is value:
+                        value = seen[1]
+                    else:
+                        last[name] = (value, value := convert(value))
+                values.append((name, value))
+            converted.append(tuple(v for _, v in values) if compiled.positional else dict(values))
+        return converted
