@@ -14,12 +14,11 @@ log = logging.getLogger(__name__)
 
 
 class Connection:
-    """One live websocket: a bounded queue of encoded frames and the task that writes them.
+    """One live websocket: a bounded queue of encoded frames and the task that writes them."""
 
-    A frame for a connection with nothing queued and its sender waiting is written at once (most frames: an
-    acknowledgement, a step change); the queue and the sender take over as soon as a write has to wait, so a
-    slow phone still never holds up anyone else.
-    """
+    # a frame for a connection with nothing queued and its sender waiting is written at once (most frames: an
+    # acknowledgement, a step change); the queue and the sender take over as soon as a write has to wait, so a
+    # slow phone still never holds up anyone else
 
     def __init__(
         self, websocket: WebSocket, *, workshop_id: int, role: str, participant_id: int | None, queue_size: int
