@@ -26,18 +26,17 @@ def cookie_secure(connection: HTTPConnection) -> bool:
     return configured if configured is not None else connection.url.scheme in ("https", "wss")
 
 
+def set_private_cookie(response: Response, request: Request, name: str, value: str, *, max_age: int) -> None:
+    """Set a cookie scripts cannot read, sent on same-site navigation only, Secure where the site is."""
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite="lax", secure=cookie_secure(request), path="/"
+    )
+
+
 def sign_in(response: Response, request: Request, facilitator_id: int) -> None:
     """Give the browser a signed, HttpOnly session cookie."""
     value = _serializer(get_runtime(request).secret_key).dumps(facilitator_id)
-    response.set_cookie(
-        SESSION_COOKIE,
-        value,
-        max_age=SESSION_MAX_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=cookie_secure(request),
-        path="/",
-    )
+    set_private_cookie(response, request, SESSION_COOKIE, value, max_age=SESSION_MAX_AGE)
 
 
 def sign_out(response: Response) -> None:

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from app import i18n
-from app.auth import cookie_secure
+from app.auth import set_private_cookie
 from app.errors import DomainError
 from app.i18n import N_
 
@@ -32,13 +32,5 @@ async def switch_language(request: Request, lang: str, next: str | None = None) 
             languages=", ".join(i18n.available_locales()),
         )
     response = RedirectResponse(local_path(next), status_code=303)
-    response.set_cookie(
-        i18n.LANGUAGE_COOKIE,
-        lang,
-        max_age=LANGUAGE_MAX_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=cookie_secure(request),
-        path="/",
-    )
+    set_private_cookie(response, request, i18n.LANGUAGE_COOKIE, lang, max_age=LANGUAGE_MAX_AGE)
     return response

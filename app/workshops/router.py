@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from app.actions import review
 from app.actions import service as actions
 from app.answers import service as answers
-from app.auth import CsrfChecked, FacilitatorId, cookie_secure
+from app.auth import CsrfChecked, FacilitatorId, set_private_cookie
 from app.catalog import saved as saved_formats
 from app.catalog.service import formats
 from app.errors import DomainError
@@ -147,15 +147,7 @@ async def join(
             status=422,
         )
     response = see_other(f"/j/{workshop.join_code}")
-    response.set_cookie(
-        workshops.participant_cookie(workshop),
-        token,
-        max_age=PARTICIPANT_MAX_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=cookie_secure(request),
-        path="/",
-    )
+    set_private_cookie(response, request, workshops.participant_cookie(workshop), token, max_age=PARTICIPANT_MAX_AGE)
     return response
 
 
