@@ -8,6 +8,8 @@ from starlette.requests import HTTPConnection
 
 from app.config import Settings
 from app.db import Database
+from app.errors import DomainError
+from app.i18n import N_
 from app.live.hub import LocalHub
 from app.security import RateLimiter
 
@@ -32,6 +34,22 @@ class Runtime:
         self.login_limiter = RateLimiter(burst=s.logins_per_minute, per_second=s.logins_per_minute / 60)
         # tapping dots on and off is quicker than typing answers
         self.tap_limiter = RateLimiter(burst=30, per_second=5)
+
+    def check_answer_rate(self, participant_id: int | None) -> None:
+        """Refuse an answer from a phone that sends faster than the answer limit, saying when to try again."""
+        wait = self.submit_limiter.hit(f"p{participant_id}")
+        if wait:
+            raise DomainError(
+                "rate_limited",
+                N_("Rustig aan: je stuurt te veel tegelijk. Probeer het zo opnieuw."),
+                status=429,
+                retry_after=round(wait, 1),
+            )
+
+    def check_tap_rate(self, participant_id: int | None) -> None:
+        """Refuse a tap (dots, a hand, a grade, a report) from a phone that taps faster than the tap limit."""
+        if self.tap_limiter.hit(f"p{participant_id}"):
+            raise DomainError("rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429)
 
 
 def get_runtime(connection: HTTPConnection) -> Runtime:

@@ -9,8 +9,6 @@ from fastapi.responses import Response
 
 from app.answers import service as answers
 from app.auth import CsrfChecked
-from app.errors import DomainError
-from app.i18n import N_
 from app.runtime import RuntimeDep
 from app.web import see_other
 from app.workshops import service as workshops
@@ -31,11 +29,7 @@ async def submit_answer(
 ) -> Response:
     """Store an answer sent by a plain form post; a resent form is stored once."""
     workshop, participant = await runtime.db.read(partial(workshops.joined_phone, code=code, cookies=request.cookies))
-    wait = runtime.submit_limiter.hit(f"p{participant.id}")
-    if wait:
-        raise DomainError(
-            "rate_limited", N_("Rustig aan: je stuurt te veel tegelijk. Probeer het zo opnieuw."), status=429
-        )
+    runtime.check_answer_rate(participant.id)
     link = int(links_to) if links_to.isdigit() else None
     await runtime.db.write(
         partial(

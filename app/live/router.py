@@ -187,14 +187,7 @@ async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str
         raise DomainError(
             "invalid_answer", N_("Dit antwoord is niet compleet of ongeldig ({fields})."), fields=fields
         ) from exc
-    wait = runtime.submit_limiter.hit(f"p{connection.participant_id}")
-    if wait:
-        raise DomainError(
-            "rate_limited",
-            N_("Rustig aan: je stuurt te veel tegelijk. Probeer het zo opnieuw."),
-            status=429,
-            retry_after=round(wait, 1),
-        )
+    runtime.check_answer_rate(connection.participant_id)
     ack = await runtime.db.write(
         partial(
             answers.submit_answer,
@@ -297,11 +290,8 @@ TAPS = ("votes", "volunteer", "response", "review")
 async def _handle_tap(runtime: Runtime, connection: Connection, data: dict[str, Any]) -> None:
     """Dots, raised hands, grades, choices and action reports, with the request named in any error."""
     request = data["type"]
-    if runtime.tap_limiter.hit(f"p{connection.participant_id}"):
-        raise DomainError(
-            "rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429, request=request
-        )
     try:
+        runtime.check_tap_rate(connection.participant_id)
         reply = await _tap(runtime, connection, request, data)
     except ValidationError as exc:
         raise DomainError("bad_message", N_("Dit bericht kunnen we niet lezen."), request=request) from exc

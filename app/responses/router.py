@@ -7,8 +7,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.auth import CsrfChecked
-from app.errors import DomainError
-from app.i18n import N_
 from app.responses import service as responses
 from app.runtime import RuntimeDep
 from app.web import see_other
@@ -27,8 +25,7 @@ async def submit_response(
 ) -> Response:
     """Store a grade or choice sent by a plain form post; sending again replaces it."""
     workshop, participant = await runtime.db.read(partial(workshops.joined_phone, code=code, cookies=request.cookies))
-    if runtime.tap_limiter.hit(f"p{participant.id}"):
-        raise DomainError("rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429)
+    runtime.check_tap_rate(participant.id)
     picked = [int(v) if v.strip().isdigit() else v for v in value or []]
     kind = workshops.current_step(workshop)["type"]
     await runtime.db.write(

@@ -292,6 +292,20 @@ def test_answer_floods_are_rate_limited(
     assert sum(f["type"] == "ack" for f in frames) == 10  # the configured burst
 
 
+def test_tap_floods_are_rate_limited_and_the_error_names_the_request(
+    frozen_clock: None, facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    phone = join(workshop)
+    with phone.connect() as ws:
+        ws.receive_json()
+        for _ in range(35):
+            ws.send_text(json.dumps({"type": "votes", "allocation": {}}))
+        frames = [ws.receive_json() for _ in range(35)]
+    limited = [f for f in frames if f.get("code") == "rate_limited"]
+    assert len(limited) == 5  # past the burst of 30 taps
+    assert all(f["request"] == "votes" and f["type"] == "error" for f in limited)
+
+
 def test_participant_of_one_workshop_cannot_use_another(
     facilitator: Facilitator, workshop: Workshop, join: Any
 ) -> None:
