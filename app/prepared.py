@@ -5,7 +5,7 @@
 # statement keeps SQLAlchemy's compiler and type conversions and skips the per-call bookkeeping. It runs in the
 # session's own transaction, so savepoints, the commit and the rollback stay the writer's (app/db.py).
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,13 +23,13 @@ class _Compiled:
     # each parameter with its type's conversion, in the driver's order where it takes positional parameters
     params: tuple[tuple[str, Callable[[Any], Any] | None], ...]
     positional: bool
-    dialect: Dialect
 
 
 class Prepared:
-    """A Core statement and its parameter names; compiled on first use for each dialect."""
+    """A Core statement (or one per dialect name) and its parameter names; compiled on first use per dialect."""
 
-    def __init__(self, statement: ClauseElement, columns: Sequence[str] = ()) -> None:
+    def __init__(self, statement: ClauseElement | Mapping[str, ClauseElement], columns: Sequence[str] = ()) -> None:
+        # one per dialect name where the dialect's own construct is needed (an insert's ON CONFLICT)
         self.statement = statement
         # for an insert: the columns it fills, in the order the rows name them
         self.columns = list(columns)
@@ -39,12 +39,13 @@ class Prepared:
         key = (dialect.name, many)
         compiled = self._compiled.get(key)
         if compiled is None:
-            done = self.statement.compile(dialect=dialect, column_keys=self.columns or None, for_executemany=many)
+            statement = self.statement[dialect.name] if isinstance(self.statement, Mapping) else self.statement
+            done = statement.compile(dialect=dialect, column_keys=self.columns or None, for_executemany=many)
             names = done.positiontup if dialect.positional else list(done.binds)
             params = tuple(
                 (name, done.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names or ()
             )
-            compiled = self._compiled[key] = _Compiled(done.string, params, dialect.positional, dialect)
+            compiled = self._compiled[key] = _Compiled(done.string, params, dialect.positional)
         return compiled
 
     def one(self, db: Session, params: dict[str, Any]) -> Row | None:

@@ -83,10 +83,13 @@ _ANSWER_COLUMNS = [
     "created_at",
 ]
 # the dialect's own insert knows ON CONFLICT
-_ADD_ANSWER = {
-    "postgresql": Prepared(postgresql.insert(ANSWER).on_conflict_do_nothing().returning(ANSWER.c.id), _ANSWER_COLUMNS),
-    "sqlite": Prepared(sqlite.insert(ANSWER).on_conflict_do_nothing().returning(ANSWER.c.id), _ANSWER_COLUMNS),
-}
+_ADD_ANSWER = Prepared(
+    {
+        "postgresql": postgresql.insert(ANSWER).on_conflict_do_nothing().returning(ANSWER.c.id),
+        "sqlite": sqlite.insert(ANSWER).on_conflict_do_nothing().returning(ANSWER.c.id),
+    },
+    _ANSWER_COLUMNS,
+)
 _ROOM = Prepared(
     select(
         _PARTICIPANT.c.name,
@@ -152,7 +155,7 @@ def submit_answer(
             raise
         return _repeat(existing, participant_id=participant_id, client_id=client_id)
     # a repeated client id (a resend, or another worker first) inserts nothing: acknowledge the stored answer
-    added = _ADD_ANSWER[db.get_bind().dialect.name].one(db, row)
+    added = _ADD_ANSWER.one(db, row)
     if added is None:
         existing = _existing(db, workshop_id=workshop_id, client_id=client_id)
         if existing is None:  # pragma: no cover - a conflict on another unique column; none exists
