@@ -582,23 +582,23 @@ async def measured_rounds(
     return done
 
 
+def _median(values: list[float | None]) -> float | None:
+    """The median round's figure (nearest rank); None where no round has one."""
+    known = [v for v in values if v is not None]
+    return percentile(known, 0.5) if known else None
+
+
 def cpu_summary(pids: Sequence[int], rounds: list[Round], prefix: str = "") -> dict[str, Any]:
     """The median round's CPU per delivery, overall and for the burst and the step change apart."""
-
-    def median(values: list[float | None]) -> float | None:
-        known = sorted(v for v in values if v is not None)
-        return known[len(known) // 2] if known else None
-
+    overall = [per_delivery(pids, r.burst_cpu + r.step_cpu, r.burst_frames + r.step_frames) for r in rounds]
     return {
-        f"{prefix}cpu_us_per_delivery": median(
-            [per_delivery(pids, r.burst_cpu + r.step_cpu, r.burst_frames + r.step_frames) for r in rounds]
-        ),
+        f"{prefix}cpu_us_per_delivery": _median(overall),
         # the two halves apart: an answer's whole path, and a pure fan-out
-        f"{prefix}burst_cpu_us_per_delivery": median([per_delivery(pids, r.burst_cpu, r.burst_frames) for r in rounds]),
-        f"{prefix}step_cpu_us_per_delivery": median([per_delivery(pids, r.step_cpu, r.step_frames) for r in rounds]),
-        f"{prefix}cpu_us_per_delivery_rounds": [
-            per_delivery(pids, r.burst_cpu + r.step_cpu, r.burst_frames + r.step_frames) for r in rounds
-        ],
+        f"{prefix}burst_cpu_us_per_delivery": _median(
+            [per_delivery(pids, r.burst_cpu, r.burst_frames) for r in rounds]
+        ),
+        f"{prefix}step_cpu_us_per_delivery": _median([per_delivery(pids, r.step_cpu, r.step_frames) for r in rounds]),
+        f"{prefix}cpu_us_per_delivery_rounds": overall,
         f"{prefix}deliveries": sum(r.burst_frames + r.step_frames for r in rounds),
     }
 
@@ -609,7 +609,7 @@ def latency_summary(rounds: list[Round]) -> dict[str, Any]:
     for key in rounds[0].burst | rounds[0].step:
         values = [(r.burst | r.step)[key] for r in rounds]
         if key.endswith("_p50_ms"):
-            result[key] = sorted(values)[len(values) // 2]
+            result[key] = percentile(values, 0.5)
         elif key.endswith(("_p99_ms", "_max_ms")):
             result[key] = max(values)
         else:
@@ -629,12 +629,12 @@ async def run_app(
     meter = Meter()
     room = Room(target, meter, phones, say)
     result: dict[str, Any] = {"phones": phones, "rounds": rounds}
-    # the rate limit refills 1 answer per second per phone: faster than that would measure the limiter
-    capped = min(rate, float(phones))
 
     async def sustained_once(number: int) -> None:
         if number:
             return
+        # the rate limit refills 1 answer per second per phone: faster than that would measure the limiter
+        capped = min(rate, float(len(room.phones)))
         if capped < rate:
             say(f"sustained    {rate}/s over {len(room.phones)} phones exceeds 1/s per phone: capped at {capped}/s")
         sustained = await room.sustained("obstacles", capped, seconds)
