@@ -86,14 +86,12 @@ class Connection:
         for frame in first_frames:
             await send(frame)
         while True:
-            if self.queue.empty():
-                self._idle = True
-                try:
-                    seq, frame = await self.queue.get()
-                finally:
-                    self._idle = False
-            else:
-                seq, frame = self.queue.get_nowait()
+            # with frames queued, get() returns without waiting, so nothing sees the flag raised
+            self._idle = True
+            try:
+                seq, frame = await self.queue.get()
+            finally:
+                self._idle = False
             if isinstance(frame, _Unfinished):
                 await frame.finish()
             elif seq and seq <= self.sent_seq:
