@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import uvicorn
+from pydantic import ValidationError
 
-from app.config import Settings
+from app.config import Settings, settings_problems
 
 UVICORN_OPTIONS = {
     "factory": True,
@@ -282,4 +283,9 @@ def main(argv: list[str] | None = None) -> None:
     for noisy in ("httpx", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
-    args.func(args)
+    try:
+        args.func(args)
+    except ValidationError as exc:
+        if exc.title != Settings.__name__:
+            raise
+        raise SystemExit(settings_problems(exc)) from None

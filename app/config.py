@@ -4,7 +4,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,3 +53,14 @@ class Settings(BaseSettings):
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+
+def settings_problems(error: ValidationError) -> str:
+    """What is wrong with the environment, a line per variable, for an operator rather than a traceback."""
+    prefix = Settings.model_config.get("env_prefix", "")
+    lines = [
+        # the variable is the field: a list item's index (loc[1]) is part of the value, not of the name
+        f"{prefix}{str(problem['loc'][0]).upper()}: {problem['msg']} (got {problem['input']!r})"
+        for problem in error.errors()
+    ]
+    return "\n".join(["Doorbraak cannot start with these settings:", *lines])

@@ -40,3 +40,20 @@ def test_serve_refuses_several_workers_without_a_broadcast_url(monkeypatch: pyte
     monkeypatch.delenv("DOORBRAAK_BROADCAST_URL", raising=False)
     with pytest.raises(SystemExit, match="DOORBRAAK_BROADCAST_URL"):
         cli.main(["serve", "--workers", "2"])
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [("abc", "valid number"), ("-5", "greater than or equal to 0"), ("5000", "less than or equal to 1000")],
+)
+def test_a_bad_setting_is_named_with_its_variable_not_a_traceback(
+    value: str, problem: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DOORBRAAK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DOORBRAAK_COMMIT_INTERVAL_MS", value)
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["serve"])
+    message = str(stopped.value.code)
+    assert message.startswith("Doorbraak cannot start with these settings:")
+    assert "DOORBRAAK_COMMIT_INTERVAL_MS: Input should be" in message and problem in message
+    assert repr(value) in message
