@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, TypeVar
 
 import anyio
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Db = Session
 Publisher = Callable[[list[LoggedEvent]], Awaitable[None]]
+# a change that stores many items in one call: per item its result, or the DomainError that refused it
+Many = Callable[[Session, list[Any]], list[Any]]
 
 
 def normalise_url(url: str) -> str:
@@ -63,6 +66,9 @@ class _Job:
     future: asyncio.Future[Any]
     # see Database.write: a job that only raises DomainError before its first write needs no savepoint
     savepoint: bool = True
+    # see Database.write_item: the change this job is one item of, and the item
+    many: Many | None = None
+    item: Any = None
 
 
 class _RedoWithSavepoints(Exception):
@@ -142,7 +148,9 @@ class Database:
         with Session(self.read_engine, expire_on_commit=False) as db, db.begin():
             return fn(db)
 
-    async def write(self, fn: Callable[[Session], T], *, savepoint: bool = True) -> T:
+    async def write(
+        self, fn: Callable[[Session], T], *, savepoint: bool = True, many: Many | None = None, item: Any = None
+    ) -> T:
         """Queue a change; returns once it is committed (and its events handed to the hub).
 
         Each change runs in its own savepoint, so one that fails leaves the rest of its batch intact. A change
@@ -153,8 +161,17 @@ class Database:
         if self._queue is None:
             raise RuntimeError("the writer has not started")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Job(fn, future, savepoint))
+        self._queue.put_nowait(_Job(fn, future, savepoint, many, item))
         return await future
+
+    async def write_item(self, many: Many, item: Any) -> Any:
+        """Queue one item of a change that stores many at once; returns once it is committed, or raises its refusal.
+
+        The writer hands a run of queued items of the same change to one call (a burst's answers share their
+        reads and their statements). That change refuses an item only before writing it, by returning the
+        DomainError in the item's place; should it raise instead, the items are redone one by one in savepoints.
+        """
+        return await self.write(partial(_only_item, many, item), savepoint=False, many=many, item=item)
 
     def write_sync(self, fn: Callable[[Session], T]) -> T:
         """Run a change in its own transaction on this thread, without publishing (CLI use)."""
@@ -222,27 +239,73 @@ class Database:
     def _commit_once(self, batch: list[_Job]) -> list[_Outcome]:
         outcomes: list[_Outcome] = []
         with Session(self.write_engine, expire_on_commit=False) as db, db.begin():
-            db.info["seqs"] = seqs = {}
-            for job in batch:
-                outbox: list[LoggedEvent] = []
-                db.info["outbox"] = outbox
-                outcome = _Outcome(events=outbox)
-                # a job that fails gives its sequence numbers back, so the log has no holes
-                before = dict(seqs)
-                try:
-                    if job.savepoint:
-                        with db.begin_nested():
-                            outcome.value = job.fn(db)
-                    else:
-                        outcome.value = job.fn(db)
-                except Exception as exc:
-                    if not job.savepoint and not isinstance(exc, DomainError):
-                        raise _RedoWithSavepoints from exc
-                    outcome.error, outcome.events = exc, []
-                    seqs.clear()
-                    seqs.update(before)
-                outcomes.append(outcome)
+            db.info["seqs"] = {}
+            for jobs in _runs(batch):
+                outcomes.extend(_run_items(db, jobs) if len(jobs) > 1 else [_run_job(db, jobs[0])])
             # the whole batch's events in one statement, in the same transaction as the changes they describe
             write_log(db, [event for outcome in outcomes for event in outcome.events])
             db.info.pop("outbox", None)
         return outcomes
+
+
+def _only_item(many: Many, item: Any, db: Session) -> Any:
+    """One item's change on its own: its refusal raised, as a job's is."""
+    (result,) = many(db, [item])
+    if isinstance(result, DomainError):
+        raise result
+    return result
+
+
+def _runs(batch: list[_Job]) -> list[list[_Job]]:
+    """The batch in order, consecutive items of the same change (without savepoints) taken together."""
+    runs: list[list[_Job]] = []
+    for job in batch:
+        if runs and _together(runs[-1][0], job):
+            runs[-1].append(job)
+        else:
+            runs.append([job])
+    return runs
+
+
+def _together(first: _Job, job: _Job) -> bool:
+    return job.many is not None and job.many is first.many and not (job.savepoint or first.savepoint)
+
+
+def _run_job(db: Session, job: _Job) -> _Outcome:
+    """One job, in a savepoint if it asks; a failed one gives back its sequence numbers, so the log has no holes."""
+    seqs: dict[int, int] = db.info["seqs"]
+    outbox: list[LoggedEvent] = []
+    db.info["outbox"] = outbox
+    outcome = _Outcome(events=outbox)
+    before = dict(seqs)
+    try:
+        if job.savepoint:
+            with db.begin_nested():
+                outcome.value = job.fn(db)
+        else:
+            outcome.value = job.fn(db)
+    except Exception as exc:
+        if not job.savepoint and not isinstance(exc, DomainError):
+            raise _RedoWithSavepoints from exc
+        outcome.error, outcome.events = exc, []
+        seqs.clear()
+        seqs.update(before)
+    return outcome
+
+
+def _run_items(db: Session, jobs: list[_Job]) -> list[_Outcome]:
+    """A run of items of one change in one call; the run's events go with its first item."""
+    outbox: list[LoggedEvent] = []
+    db.info["outbox"] = outbox
+    many = jobs[0].many
+    assert many is not None
+    try:
+        results = many(db, [job.item for job in jobs])
+    except Exception as exc:
+        # it may have written part of the run: redo the batch with each item in its own savepoint
+        raise _RedoWithSavepoints from exc
+    outcomes = [
+        _Outcome(error=result) if isinstance(result, DomainError) else _Outcome(value=result) for result in results
+    ]
+    outcomes[0].events = outbox
+    return outcomes

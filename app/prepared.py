@@ -20,8 +20,10 @@ Row = tuple[Any, ...]
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     sql: str
-    # each parameter with its type's conversion, in the driver's order where it takes positional parameters
-    params: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+    # the parameters, in the driver's order where it takes positional parameters
+    names: tuple[str, ...]
+    # the few whose type converts them (a timestamp, a flag): their place, name and conversion
+    conversions: tuple[tuple[int, str, Callable[[Any], Any]], ...]
     positional: bool
 
 
@@ -41,27 +43,27 @@ class Prepared:
         if compiled is None:
             statement = self.statement[dialect.name] if isinstance(self.statement, Mapping) else self.statement
             done = statement.compile(dialect=dialect, column_keys=self.columns or None, for_executemany=many)
-            names = done.positiontup if dialect.positional else list(done.binds)
-            params = tuple(
-                (name, done.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names or ()
-            )
-            compiled = self._compiled[key] = _Compiled(done.string, params, dialect.positional)
+            names = tuple((done.positiontup if dialect.positional else done.binds) or ())
+            convert = [done.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+            conversions = tuple((i, names[i], fn) for i, fn in enumerate(convert) if fn is not None)
+            compiled = self._compiled[key] = _Compiled(done.string, names, conversions, dialect.positional)
         return compiled
 
     def one(self, db: Session, params: dict[str, Any]) -> Row | None:
         """Run once; the first row, if any."""
-        cursor = self._run(db, params, many=False)
-        try:
-            return cursor.fetchone()  # type: ignore[no-any-return]
-        finally:
-            cursor.close()
+        return self.on(db).one(params)
+
+    def all(self, db: Session, params: dict[str, Any]) -> list[Row]:
+        """Run once; every row."""
+        return self.on(db).all(params)
 
     def many(self, db: Session, rows: list[dict[str, Any]]) -> None:
         """Run once per row, as the driver's executemany."""
         if rows:
-            self._run(db, rows, many=True).close()
+            self.on(db).many(rows)
 
-    def _run(self, db: Session, params: dict[str, Any] | list[dict[str, Any]], *, many: bool) -> Any:
+    def on(self, db: Session) -> "Bound":
+        """This statement on the session's connection, to run many times in a row; the session is flushed now."""
         if db.autoflush:
             # as Session.execute would: what a change holds in the session is written before this reads
             db.flush()
@@ -77,39 +79,69 @@ class Prepared:
                 connection.dialect,
             )
         _, driver, dialect = cached
-        compiled = self._for(dialect, many)
-        values = self._rows(compiled, params) if many else self._row(compiled, params)  # type: ignore[arg-type]
-        cursor = driver.cursor()
+        return Bound(self, driver, dialect)
+
+
+class Bound:
+    """A Prepared statement on one driver connection; a value the call before had too is converted once."""
+
+    __slots__ = ("_prepared", "_driver", "_dialect", "_last")
+
+    def __init__(self, prepared: Prepared, driver: Any, dialect: Dialect) -> None:
+        self._prepared = prepared
+        self._driver = driver
+        self._dialect = dialect
+        # per parameter, the last value converted and what it became (a batch's one timestamp)
+        self._last: dict[str, tuple[Any, Any]] = {}
+
+    def one(self, params: dict[str, Any]) -> Row | None:
+        """Run once; the first row, if any."""
+        cursor = self._run(params)
+        try:
+            return cursor.fetchone()  # type: ignore[no-any-return]
+        finally:
+            cursor.close()
+
+    def all(self, params: dict[str, Any]) -> list[Row]:
+        """Run once; every row."""
+        cursor = self._run(params)
+        try:
+            return cursor.fetchall()  # type: ignore[no-any-return]
+        finally:
+            cursor.close()
+
+    def many(self, rows: list[dict[str, Any]]) -> None:
+        """Run once per row, as the driver's executemany."""
+        self._run(rows, many=True).close()
+
+    def _run(self, params: dict[str, Any] | list[dict[str, Any]], *, many: bool = False) -> Any:
+        compiled = self._prepared._for(self._dialect, many)
+        values: Any = [self._values(compiled, row) for row in params] if many else self._values(compiled, params)  # type: ignore[arg-type]
+        cursor = self._driver.cursor()
         try:
             if many:
                 cursor.executemany(compiled.sql, values)
             else:
                 cursor.execute(compiled.sql, values)
-        except dialect.loaded_dbapi.Error as exc:
+        except self._dialect.loaded_dbapi.Error as exc:
+            cursor.close()
             # the same exception SQLAlchemy would raise, so callers (the writer's retry) need not know the driver
-            raise DBAPIError.instance(compiled.sql, values, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+            error = self._dialect.loaded_dbapi.Error
+            raise DBAPIError.instance(compiled.sql, values, exc, error, dialect=self._dialect) from exc
         return cursor
 
-    @staticmethod
-    def _row(compiled: _Compiled, row: dict[str, Any]) -> Any:
-        values = [(name, row[name] if convert is None else convert(row[name])) for name, convert in compiled.params]
-        return tuple(value for _, value in values) if compiled.positional else dict(values)
-
-    @staticmethod
-    def _rows(compiled: _Compiled, rows: list[dict[str, Any]]) -> list[Any]:
-        """Each row's parameters; a value the row before had too (the batch's one timestamp) is converted once."""
-        last: dict[str, tuple[Any, Any]] = {}
-        converted = []
-        for row in rows:
-            values = []
-            for name, convert in compiled.params:
-                value = row[name]
-                if convert is not None:
-                    seen = last.get(name)
-                    if seen is not None and seen[0] is value:
-                        value = seen[1]
-                    else:
-                        last[name] = (value, value := convert(value))
-                values.append((name, value))
-            converted.append(tuple(v for _, v in values) if compiled.positional else dict(values))
-        return converted
+    def _values(self, compiled: _Compiled, row: dict[str, Any]) -> Any:
+        """A row's parameters in the driver's form, each converted by its type."""
+        values = [row[name] for name in compiled.names]
+        last = self._last
+        for index, name, convert in compiled.conversions:
+            value = values[index]
+            seen = last.get(name)
+            if seen is not None and seen[0] is value:
+                values[index] = seen[1]
+                continue
+            values[index] = convert(value)
+            # a container may change between calls, so only plain values are remembered
+            if not isinstance(value, dict | list):
+                last[name] = (value, values[index])
+        return tuple(values) if compiled.positional else dict(zip(compiled.names, values, strict=True))

@@ -31,16 +31,14 @@ async def submit_answer(
     workshop, participant = await runtime.db.read(partial(workshops.joined_phone, code=code, cookies=request.cookies))
     runtime.check_answer_rate(participant.id)
     link = int(links_to) if links_to.isdigit() else None
-    await runtime.db.write(
-        partial(
-            answers.submit_answer,
-            workshop_id=workshop.id or 0,
-            participant_id=participant.id or 0,
-            step_id=step,
-            text=text,
-            client_id=str(client_id),
-            links_to=link,
-            theme=theme or None,
-        )
+    submission = answers.Submission(
+        workshop_id=workshop.id or 0,
+        participant_id=participant.id or 0,
+        step_id=step,
+        text=text,
+        client_id=str(client_id),
+        links_to=link,
+        theme=theme or None,
     )
+    await runtime.db.write_item(answers.submit_answers, submission)
     return see_other(f"/j/{workshop.join_code}?sent=1")

@@ -2,10 +2,11 @@
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, Text, bindparam, cast, select
+from sqlalchemy import JSON, Integer, Table, Text, any_, bindparam, cast, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,7 @@ from app.errors import DomainError
 from app.i18n import N_
 from app.live.events import append_event
 from app.models import THEMES, Answer, Cluster, Participant, Workshop, utcnow
-from app.prepared import Prepared
+from app.prepared import Bound, Prepared
 from app.security import clean_text
 
 ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
@@ -90,18 +91,29 @@ _ADD_ANSWER = Prepared(
     },
     _ANSWER_COLUMNS,
 )
-_ROOM = Prepared(
+# a run of answers reads its workshop's open step once, and its authors with one statement
+_WORKSHOP_STATE = Prepared(
     select(
-        _PARTICIPANT.c.name,
-        _PARTICIPANT.c.organisation,
         # as text, decoded once per version of the steps (_steps) rather than once per answer
         cast(_WORKSHOP.c.steps, Text),
         _WORKSHOP.c.step_index,
         _WORKSHOP.c.closed_at,
         _WORKSHOP.c.focus_only,
-    )
-    .join(_WORKSHOP, _WORKSHOP.c.id == _PARTICIPANT.c.workshop_id)
-    .where(_PARTICIPANT.c.id == bindparam("participant"), _PARTICIPANT.c.workshop_id == bindparam("workshop"))
+    ).where(_WORKSHOP.c.id == bindparam("workshop"))
+)
+_AUTHORS_OF = select(_PARTICIPANT.c.id, _PARTICIPANT.c.name, _PARTICIPANT.c.organisation).where(
+    _PARTICIPANT.c.workshop_id == bindparam("workshop")
+)
+# the ids as one parameter, so the statement is the same for any number of them
+_AUTHORS = Prepared(
+    {
+        "postgresql": _AUTHORS_OF.where(_PARTICIPANT.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer)))),
+        "sqlite": _AUTHORS_OF.where(
+            _PARTICIPANT.c.id.in_(
+                select(literal_column("value")).select_from(func.json_each(bindparam("ids", type_=JSON)))
+            )
+        ),
+    }
 )
 
 
@@ -122,12 +134,56 @@ def _steps(text: str) -> list[dict[str, Any]]:
     return json.loads(text)  # type: ignore[no-any-return]
 
 
-def _room(db: Session, *, workshop_id: int, participant_id: int) -> _Room | None:
-    row = _ROOM.one(db, {"participant": participant_id, "workshop": workshop_id})
-    if row is None:
-        return None
-    name, organisation, steps, step_index, closed_at, focus_only = row
-    return _Room(name, organisation, _steps(steps), step_index, closed_at, bool(focus_only))
+def _rooms(db: Session, submissions: list["Submission"]) -> dict[tuple[int, int], _Room]:
+    """Per workshop and author, the room an answer is sent into; absent where the author is not in it."""
+    wanted: dict[int, set[int]] = {}
+    for submission in submissions:
+        wanted.setdefault(submission.workshop_id, set()).add(submission.participant_id)
+    rooms: dict[tuple[int, int], _Room] = {}
+    for workshop_id, participant_ids in wanted.items():
+        state = _WORKSHOP_STATE.one(db, {"workshop": workshop_id})
+        if state is None:
+            continue
+        steps, step_index, closed_at, focus_only = state
+        for participant_id, name, organisation in _AUTHORS.all(
+            db, {"workshop": workshop_id, "ids": sorted(participant_ids)}
+        ):
+            rooms[workshop_id, participant_id] = _Room(
+                name, organisation, _steps(steps), step_index, closed_at, bool(focus_only)
+            )
+    return rooms
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """An answer as a phone sends it."""
+
+    workshop_id: int
+    participant_id: int
+    step_id: str
+    text: str
+    client_id: str
+    links_to: int | None = None
+    theme: str | None = None
+
+
+def submit_answers(db: Session, submissions: list[Submission]) -> list[Ack | DomainError]:
+    """Store answers in order, each once; an answer the open step refuses gets its DomainError in its place.
+
+    A run of answers (a burst, through Database.write_item) shares its reads and its prepared insert. Refuses
+    an answer only before it writes it, so the writer may run it without savepoints.
+    """
+    rooms = _rooms(db, submissions)
+    add = _ADD_ANSWER.on(db)
+    now = utcnow()
+    results: list[Ack | DomainError] = []
+    for submission in submissions:
+        room = rooms.get((submission.workshop_id, submission.participant_id))
+        try:
+            results.append(_submit(db, add, room, submission, now))
+        except DomainError as exc:
+            results.append(exc)
+    return results
 
 
 def submit_answer(
@@ -141,13 +197,19 @@ def submit_answer(
     links_to: int | None = None,
     theme: str | None = None,
 ) -> Ack:
-    """Store an answer once: a repeated client id is acknowledged again, not stored again.
+    """Store one answer once (see submit_answers); raises the DomainError that refuses it."""
+    submission = Submission(workshop_id, participant_id, step_id, text, client_id, links_to, theme)
+    (result,) = submit_answers(db, [submission])
+    if isinstance(result, DomainError):
+        raise result
+    return result
 
-    Refuses bad input only before it writes, so the writer may run it without a savepoint.
-    """
-    found = _room(db, workshop_id=workshop_id, participant_id=participant_id)
+
+def _submit(db: Session, add: Bound, found: _Room | None, submission: Submission, now: datetime) -> Ack:
+    """One answer of a run: a repeated client id is acknowledged again, not stored again."""
+    workshop_id, participant_id, client_id = submission.workshop_id, submission.participant_id, submission.client_id
     try:
-        row = _checked_row(db, found, workshop_id, participant_id, step_id, text, client_id, links_to, theme)
+        row = _checked_row(db, found, submission, now)
     except DomainError:
         # a phone resending what was stored before the step closed gets its acknowledgement, not an error
         existing = _existing(db, workshop_id=workshop_id, client_id=client_id)
@@ -155,7 +217,7 @@ def submit_answer(
             raise
         return _repeat(existing, participant_id=participant_id, client_id=client_id)
     # a repeated client id (a resend, or another worker first) inserts nothing: acknowledge the stored answer
-    added = _ADD_ANSWER.one(db, row)
+    added = add.one(row)
     if added is None:
         existing = _existing(db, workshop_id=workshop_id, client_id=client_id)
         if existing is None:  # pragma: no cover - a conflict on another unique column; none exists
@@ -168,18 +230,10 @@ def submit_answer(
     return Ack(client_id=client_id, answer_id=answer_id, duplicate=False)
 
 
-def _checked_row(
-    db: Session,
-    found: _Room | None,
-    workshop_id: int,
-    participant_id: int,
-    step_id: str,
-    text: str,
-    client_id: str,
-    links_to: int | None,
-    theme: str | None,
-) -> dict[str, Any]:
+def _checked_row(db: Session, found: _Room | None, submission: Submission, now: datetime) -> dict[str, Any]:
     """The answer's row if the open step takes it, else the DomainError that says why not."""
+    workshop_id, participant_id, step_id = submission.workshop_id, submission.participant_id, submission.step_id
+    client_id, links_to, theme = submission.client_id, submission.links_to, submission.theme
     if found is None:
         raise DomainError("not_a_participant", N_("Je doet niet mee aan deze sessie."), status=403)
     step = found.steps[found.step_index]
@@ -187,7 +241,7 @@ def _checked_row(
         raise DomainError(
             "step_closed", N_("Deze vraag is gesloten. Kijk op het scherm wat nu aan de beurt is."), status=409
         )
-    text = clean_text(text)
+    text = clean_text(submission.text)
     if not text:
         raise DomainError("empty", N_("Je antwoord is leeg."), status=422)
     limit = step.get("max_length", 200)
@@ -221,7 +275,7 @@ def _checked_row(
         "client_id": client_id,
         "theme": theme,
         "hidden": False,
-        "created_at": utcnow(),
+        "created_at": now,
     }
 
 

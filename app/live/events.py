@@ -4,7 +4,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, Text, bindparam, cast, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from app.models import Event, Workshop, utcnow
@@ -26,6 +26,8 @@ class LoggedEvent:
     kind: str
     audience: str
     payload: dict[str, Any]
+    # the payload as JSON text, encoded once: the log stores it and every receiver's frame carries it
+    payload_json: str
 
 
 # what the hub fans out: events just logged here, or read back from the log (the Redis hub, replay)
@@ -47,7 +49,14 @@ _LOCK_SEQ = Prepared(
     .returning(WORKSHOP.c.last_seq)
 )
 _SET_SEQ = Prepared(update(WORKSHOP).where(WORKSHOP.c.id == bindparam("workshop")).values(last_seq=bindparam("seq")))
-_LOG = Prepared(insert(EVENT), ["workshop_id", "seq", "kind", "audience", "payload", "created_at"])
+# the payload goes in as the text already encoded (LoggedEvent.payload_json); PostgreSQL is told it is JSON
+_LOG = Prepared(
+    {
+        "postgresql": insert(EVENT).values(payload=cast(bindparam("payload_json", type_=Text), EVENT.c.payload.type)),
+        "sqlite": insert(EVENT).values(payload=type_coerce(bindparam("payload_json"), Text)),
+    },
+    ["workshop_id", "seq", "kind", "audience", "created_at"],
+)
 
 
 def append_event(db: Session, *, workshop_id: int, kind: str, audience: Audience, data: dict[str, Any]) -> LoggedEvent:
@@ -64,7 +73,7 @@ def append_event(db: Session, *, workshop_id: int, kind: str, audience: Audience
             raise LookupError(f"workshop {workshop_id} does not exist")
         seqs[workshop_id] = locked[0]
     seqs[workshop_id] += 1
-    event = LoggedEvent(workshop_id=workshop_id, seq=seqs[workshop_id], kind=kind, audience=audience, payload=data)
+    event = LoggedEvent(workshop_id, seqs[workshop_id], kind, audience, data, encode(data))
     db.info["outbox"].append(event)
     return event
 
@@ -82,7 +91,7 @@ def write_log(db: Session, events: list[LoggedEvent]) -> None:
                 "seq": e.seq,
                 "kind": e.kind,
                 "audience": e.audience,
-                "payload": e.payload,
+                "payload_json": e.payload_json,
                 "created_at": now,
             }
             for e in events
@@ -118,4 +127,7 @@ def encode(frame: dict[str, Any]) -> str:
 
 def event_frame(event: LogEntry) -> str:
     """The wire form of an event, the same live and on replay."""
+    if isinstance(event, LoggedEvent):
+        # the payload's text is spliced in as it is: the same JSON as encoding the whole frame would give
+        return f'{{"type":"event","seq":{event.seq},"kind":{encode(event.kind)},"data":{event.payload_json}}}'
     return encode({"type": "event", "seq": event.seq, "kind": event.kind, "data": event.payload})

@@ -188,19 +188,16 @@ async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str
             "invalid_answer", N_("Dit antwoord is niet compleet of ongeldig ({fields})."), fields=fields
         ) from exc
     runtime.check_answer_rate(connection.participant_id)
-    ack = await runtime.db.write(
-        partial(
-            answers.submit_answer,
-            workshop_id=connection.workshop_id,
-            participant_id=connection.participant_id or 0,
-            step_id=answer.step,
-            text=answer.text,
-            client_id=str(answer.client_id),
-            links_to=answer.links_to,
-            theme=answer.theme,
-        ),
-        savepoint=False,  # submit_answer refuses only before it writes
+    submission = answers.Submission(
+        workshop_id=connection.workshop_id,
+        participant_id=connection.participant_id or 0,
+        step_id=answer.step,
+        text=answer.text,
+        client_id=str(answer.client_id),
+        links_to=answer.links_to,
+        theme=answer.theme,
     )
+    ack = await runtime.db.write_item(answers.submit_answers, submission)
     connection.send_direct(
         encode({"type": "ack", "client_id": ack.client_id, "answer_id": ack.answer_id, "duplicate": ack.duplicate})
     )

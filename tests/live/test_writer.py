@@ -1,6 +1,7 @@
 """The group-commit writer: one commit per batch, publish after commit, idempotent answers."""
 
 import asyncio
+import json
 from functools import partial
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from app.answers import service as answers
 from app.db import Database
 from app.errors import DomainError
-from app.live.events import append_event, last_seq
+from app.live.events import append_event, event_frame, last_seq
 from app.models import Answer, Event
 from tests.rooms import room_in_obstacle_round
 
@@ -225,3 +226,102 @@ async def test_a_failed_change_gives_its_sequence_numbers_back(db: Database) -> 
     )
     assert [tuple(row) for row in stored] == published
     assert await db.read(lambda s: last_seq(s, workshop_id)) == first + 1
+
+
+class CountingAnswers:
+    """submit_answers, counting its calls and the items of each: how the writer grouped them."""
+
+    def __init__(self, breaks_on: str | None = None) -> None:
+        self.runs: list[int] = []
+        self.breaks_on = breaks_on
+
+    def __call__(self, session: object, submissions: list[answers.Submission]) -> list[object]:
+        self.runs.append(len(submissions))
+        results = answers.submit_answers(session, submissions)  # type: ignore[arg-type]
+        if any(s.text == self.breaks_on for s in submissions):
+            raise RuntimeError("broke after writing")
+        return results  # type: ignore[return-value]
+
+
+def submission(workshop_id: int, participant: int, number: int, text: str | None = None) -> answers.Submission:
+    """An obstacle answer with a client id made from its number."""
+    return answers.Submission(
+        workshop_id=workshop_id,
+        participant_id=participant,
+        step_id="obstacles",
+        text=f"obstakel {number}" if text is None else text,
+        client_id=f"00000000-0000-4000-8000-{number:012d}",
+    )
+
+
+async def test_queued_answers_share_one_call_and_each_gets_its_own_outcome(db: Database) -> None:
+    workshop_id, (ali, bea) = await make_room(db, participants=2)
+    await asyncio.wait_for(db._queue.join(), timeout=5)  # type: ignore[union-attr]
+    start = len(db.recorder.events)  # type: ignore[attr-defined]
+    many = CountingAnswers()
+    items = [submission(workshop_id, ali if i % 2 else bea, i) for i in range(30)]
+    items[4] = submission(workshop_id, ali, 4, text="   ")  # refused: empty
+    items[7] = submission(workshop_id, bea, 3)  # a resend of number 3 (ali's) by someone else
+    items[9] = submission(workshop_id, ali, 1)  # a resend of ali's own number 1
+    items[11] = submission(workshop_id, 999, 11)  # not in this workshop
+    outcomes = await asyncio.gather(*(db.write_item(many, item) for item in items), return_exceptions=True)
+    assert sum(many.runs) == 30 and len(many.runs) < 5  # runs of items, not one call each
+    assert isinstance(outcomes[4], DomainError) and outcomes[4].code == "empty"
+    assert isinstance(outcomes[7], DomainError) and outcomes[7].code == "client_id_taken"
+    assert isinstance(outcomes[11], DomainError) and outcomes[11].code == "not_a_participant"
+    assert outcomes[9].duplicate and outcomes[9].answer_id == outcomes[1].answer_id  # type: ignore[union-attr]
+    stored = [i for i in range(30) if i not in (4, 7, 9, 11)]
+    assert all(not outcomes[i].duplicate for i in stored)  # type: ignore[union-attr]
+    texts = await db.read(lambda s: list(s.execute(select(Answer.text).order_by(Answer.id)).scalars()))
+    assert texts == [f"obstakel {i}" for i in stored]  # stored once each, in the order they were sent
+    await asyncio.wait_for(db._queue.join(), timeout=5)  # type: ignore[union-attr]
+    published = db.recorder.events[start:]  # type: ignore[attr-defined]
+    assert [e.payload["text"] for e in published] == texts
+    assert [e.seq for e in published] == list(range(published[0].seq, published[0].seq + len(stored)))
+
+
+async def test_a_run_that_breaks_after_writing_is_redone_item_by_item(db: Database) -> None:
+    workshop_id, (ali,) = await make_room(db)
+    many = CountingAnswers(breaks_on="kapot")
+    items = [submission(workshop_id, ali, 1), submission(workshop_id, ali, 2, "kapot"), submission(workshop_id, ali, 3)]
+    outcomes = await asyncio.gather(*(db.write_item(many, item) for item in items), return_exceptions=True)
+    assert many.runs[0] == 3 and many.runs[1:] == [1, 1, 1]  # the run, then each item in its own savepoint
+    assert isinstance(outcomes[1], RuntimeError)
+    assert [o.duplicate for o in (outcomes[0], outcomes[2])] == [False, False]  # type: ignore[union-attr]
+    texts = await db.read(lambda s: list(s.execute(select(Answer.text).order_by(Answer.id)).scalars()))
+    assert texts == ["obstakel 1", "obstakel 3"]  # the broken item's answer went with its savepoint
+
+
+async def test_other_changes_between_answers_keep_their_place(db: Database) -> None:
+    workshop_id, (ali,) = await make_room(db)
+    await asyncio.wait_for(db._queue.join(), timeout=5)  # type: ignore[union-attr]
+    start = len(db.recorder.events)  # type: ignore[attr-defined]
+    many = CountingAnswers()
+
+    def note(session: object) -> None:
+        append_event(session, workshop_id=workshop_id, kind="note", audience="staff", data={})  # type: ignore[arg-type]
+
+    jobs = [
+        db.write_item(many, submission(workshop_id, ali, 1)),
+        db.write_item(many, submission(workshop_id, ali, 2)),
+        db.write(note),
+        db.write_item(many, submission(workshop_id, ali, 3)),
+    ]
+    await asyncio.gather(*jobs)
+    await asyncio.wait_for(db._queue.join(), timeout=5)  # type: ignore[union-attr]
+    kinds = [e.kind for e in db.recorder.events[start:]]  # type: ignore[attr-defined]
+    assert kinds == ["answer.created", "answer.created", "note", "answer.created"]
+    assert many.runs == [2, 1]
+
+
+async def test_a_live_event_has_the_same_frame_as_its_stored_copy(db: Database) -> None:
+    workshop_id, (ali,) = await make_room(db)
+    text = 'Een "citaat", een \\ en één \u2013 streep'
+    await db.write_item(answers.submit_answers, submission(workshop_id, ali, 1, text))
+    await asyncio.wait_for(db._queue.join(), timeout=5)  # type: ignore[union-attr]
+    live = db.recorder.events[-1]  # type: ignore[attr-defined]
+    stored = await db.read(
+        lambda s: s.execute(select(Event).where(Event.workshop_id == workshop_id, Event.seq == live.seq)).scalar_one()
+    )
+    assert event_frame(live) == event_frame(stored)
+    assert json.loads(event_frame(live))["data"]["text"] == text
