@@ -56,6 +56,19 @@ def normalise_join_code(raw: str) -> str:
 
 def clean_text(raw: str) -> str:
     """User text normalised: NFC, invisible and direction-changing characters removed, spaces tidied."""
+    if _quick(raw):
+        return unicodedata.normalize("NFC", raw).strip()
+    return _clean_fully(raw)
+
+
+def _quick(raw: str) -> bool:
+    """One line of visible text: no control, invisible or spacing character is printable, and no run of spaces,
+    so only the normalisation and the outer spaces are left to do (the common case, done without the patterns)."""
+    return raw.isprintable() and "  " not in raw
+
+
+def _clean_fully(raw: str) -> str:
+    """clean_text's every step, for text with more than one line, invisible characters or runs of spaces."""
     text = unicodedata.normalize("NFC", raw)
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))

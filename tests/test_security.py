@@ -1,5 +1,7 @@
 """Text cleaning, join codes, tokens and rate limits."""
 
+import random
+
 import pytest
 
 from app import security
@@ -21,6 +23,16 @@ from app import security
 )
 def test_clean_text_removes_invisible_and_direction_characters(raw: str, clean: str) -> None:
     assert security.clean_text(raw) == clean
+
+
+def test_the_quick_path_for_one_visible_line_cleans_as_every_step_would() -> None:
+    # letters, accents (composed and combining), and each kind of character the full clean-up removes or tidies
+    alphabet = ["a", "B", " ", "\u00e9", "e\u0301", "\u212b", "\u00ad", "\u200b", "\u202e", "\u2066", "\ufeff"]
+    alphabet += ["\u00a0", "\t", "\n", "\r", "\x07", "\x7f", "\u0085", "\u3000", "!"]
+    pick = random.Random(7)
+    texts = ["".join(pick.choices(alphabet, k=pick.randint(0, 12))) for _ in range(5000)]
+    assert sum(security._quick(text) for text in texts) > 500  # the quick path is really taken
+    assert [security.clean_text(text) for text in texts] == [security._clean_fully(text) for text in texts]
 
 
 def test_join_codes_avoid_look_alike_characters() -> None:
