@@ -251,7 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="end with the figures as one JSON object")
     p.add_argument("--no-baseline", action="store_true", help="skip the bare websockets baseline")
     p.add_argument(
-        "--rounds", type=_positive, default=3, help="bursts and step changes per server; CPU is the median round"
+        "--rounds",
+        type=_positive,
+        default=5,
+        help="bursts and step changes per server, taking turns with the baseline; CPU is the median round",
     )
     p.set_defaults(func=bench)
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from app.bench.runner import FIELDS
+from app.bench.runner import FIELDS, Round, Side, alternate_rounds, ratio_summary
 from app.cli import main
 
 
@@ -29,6 +29,30 @@ def test_bench_smoke_run_loses_and_duplicates_nothing(capsys: pytest.CaptureFixt
     assert len(figures["server_cpu_us_per_delivery_rounds"]) == len(figures["baseline_cpu_us_per_delivery_rounds"]) == 2
     assert figures["server_deliveries"] == figures["baseline_deliveries"] == 2 * (2 * 100 + 100 + 1)
     assert figures["answers_per_s"] > 0
+    # the ratio pairs each of our rounds with the baseline round right after it
+    assert len(figures["ratio_rounds"]) == 2
+    assert figures["ratio_vs_baseline"] == min(figures["ratio_rounds"])  # the lower middle of two
+
+
+async def test_rounds_alternate_between_the_servers() -> None:
+    played: list[tuple[str, int]] = []
+
+    class Recording(Side):
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        async def measure_round(self, number: int) -> Round:  # type: ignore[override]
+            played.append((self.name, number))
+            return None  # type: ignore[return-value]
+
+    await alternate_rounds([Recording("ours"), Recording("baseline")], 3)
+    assert played == [("ours", 0), ("baseline", 0), ("ours", 1), ("baseline", 1), ("ours", 2), ("baseline", 2)]
+
+
+def test_each_rounds_ratio_is_taken_against_the_baseline_round_beside_it() -> None:
+    figures = ratio_summary([120.0, None, 90.0, 150.0], [60.0, 55.0, 75.0, 100.0])
+    assert figures["ratio_rounds"] == [2.0, 1.2, 1.5]  # a round without our figure has no ratio
+    assert figures["ratio_vs_baseline"] == 1.5
 
 
 @pytest.mark.parametrize("rounds", ["0", "-1", "drie"])

@@ -57,7 +57,7 @@ class BenchOptions:
     seconds: float = 5.0
     baseline: bool = True
     # bursts and step changes measured per server; the CPU figure is the median round
-    rounds: int = 3
+    rounds: int = 5
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -560,26 +560,50 @@ class Round:
     step_frames: int
 
 
-async def measured_rounds(
-    room: Room,
-    pids: Sequence[int],
-    meter: Meter,
-    *,
-    rounds: int,
-    open_step: int,
-    next_step: int,
-    between: Callable[[int], Awaitable[None]],
-) -> list[Round]:
-    """Bursts and step changes, `rounds` times: the machine's noise shows as spread, the median resists it."""
-    done: list[Round] = []
-    for number in range(rounds):
+class Side:
+    """A server under test: its phones, its processes, the steps it moves between, and its measured rounds."""
+
+    def __init__(
+        self,
+        room: Room,
+        pids: Sequence[int],
+        *,
+        open_step: int,
+        next_step: int,
+        between: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
+        self.room = room
+        self.pids = pids
+        self.open_step = open_step
+        self.next_step = next_step
+        # run between a round's burst and its step change, unmeasured (the sustained phase, once)
+        self.between = between
+        self.rounds: list[Round] = []
+
+    async def join(self) -> dict[str, Any]:
+        """Every phone joins, and the room opens the question the bursts answer."""
+        joined = await self.room.join_storm()
+        await self.room.step_change(self.open_step)
+        return joined
+
+    async def measure_round(self, number: int) -> Round:
+        """One burst and one step change, each with the server CPU and the frames it cost."""
+        room, meter = self.room, self.room.meter
         if number:
-            await room.step_change(open_step)  # back to the open question, unmeasured
-        burst, burst_cpu, burst_frames = await measured(pids, meter, room.burst("obstacles"))
-        await between(number)
-        step, step_cpu, step_frames = await measured(pids, meter, room.step_change(next_step))
-        done.append(Round(burst, step, burst_cpu, burst_frames, step_cpu, step_frames))
-    return done
+            await room.step_change(self.open_step)  # back to the open question, unmeasured
+        burst, burst_cpu, burst_frames = await measured(self.pids, meter, room.burst("obstacles"))
+        if self.between is not None:
+            await self.between(number)
+        step, step_cpu, step_frames = await measured(self.pids, meter, room.step_change(self.next_step))
+        self.rounds.append(Round(burst, step, burst_cpu, burst_frames, step_cpu, step_frames))
+        return self.rounds[-1]
+
+
+async def alternate_rounds(sides: Sequence[Side], rounds: int) -> None:
+    """Round after round, each side in turn: a slow minute on this machine falls on both servers alike."""
+    for number in range(rounds):
+        for side in sides:
+            await side.measure_round(number)
 
 
 def _median(values: list[float | None]) -> float | None:
@@ -621,14 +645,26 @@ def _steps() -> list[str]:
     return [step.id for step in formats()["doorbraak"].steps]
 
 
-async def run_app(
-    target: AppTarget, *, pids: Sequence[int], phones: int, rate: float, seconds: float, rounds: int, say: Say
-) -> dict[str, Any]:
-    """All four scenarios against Doorbraak; the burst and the step change `rounds` times."""
+def app_side(target: "AppTarget", *, pids: Sequence[int], phones: int, say: Say) -> Side:
+    """Doorbraak under test: bursts answer the obstacle question, the step change moves on to clustering."""
     steps = _steps()
+    room = Room(target, Meter(), phones, say)
+    return Side(room, pids, open_step=steps.index("obstacles"), next_step=steps.index("cluster"))
+
+
+def baseline_side(port: int, *, pid: int, phones: int, say: Say) -> Side:
+    """The bare websockets server under test, with the same phones and message pattern."""
     meter = Meter()
-    room = Room(target, meter, phones, say)
-    result: dict[str, Any] = {"phones": phones, "rounds": rounds}
+    return Side(Room(BaselineTarget(port, meter), meter, phones, say), [pid], open_step=1, next_step=2)
+
+
+async def run_sides(
+    app: Side, baseline: Side | None, *, rate: float, seconds: float, rounds: int, say: Say
+) -> dict[str, Any]:
+    """All four scenarios against Doorbraak, the burst and the step change `rounds` times, alternating with the
+    baseline's rounds where there is one."""
+    room = app.room
+    result: dict[str, Any] = {"phones": len(room.phones), "rounds": rounds}
 
     async def sustained_once(number: int) -> None:
         if number:
@@ -644,62 +680,57 @@ async def run_app(
             f"lost {sustained['sustained_lost']}, errors {sustained['sustained_errors']}"
         )
 
+    app.between = sustained_once
     try:
-        result |= await room.join_storm()
+        result |= await app.join()
         say(f"join storm   {len(room.phones)} phones connected in {result['connect_s']} s")
-        await room.step_change(steps.index("obstacles"))
-        done = await measured_rounds(
-            room,
-            pids,
-            meter,
-            rounds=rounds,
-            open_step=steps.index("obstacles"),
-            next_step=steps.index("cluster"),
-            between=sustained_once,
-        )
-        result |= latency_summary(done)
+        if baseline is not None:
+            joined = await baseline.join()
+            say(f"baseline     {len(baseline.room.phones)} phones connected in {joined['connect_s']} s")
+        await alternate_rounds([app] if baseline is None else [app, baseline], rounds)
+        result |= latency_summary(app.rounds)
         say(
             f"burst        ack p50 {result['ack_p50_ms']} ms, p99 {result['ack_p99_ms']} ms; "
             f"projector p50 {result['projector_p50_ms']} ms, p99 {result['projector_p99_ms']} ms; "
             f"lost {result['burst_lost']}, errors {result['burst_errors']} ({rounds} rounds, worst p99)"
         )
         say(f"step change  all phones p99 {result['step_all_phones_p99_ms']} ms, missed {result['step_missed']}")
-        result["server_rss_mb"] = rss_mb(pids)
-        result |= cpu_summary(pids, done, prefix="server_")
+        result["server_rss_mb"] = rss_mb(app.pids)
+        result |= cpu_summary(app.pids, app.rounds, prefix="server_")
         result["lost"] = result["burst_lost"] + result["sustained_lost"]
-        result["duplicated"] = room.projector.duplicates + meter.duplicate_acks
+        result["duplicated"] = room.projector.duplicates + room.meter.duplicate_acks
         say(
             f"server       rss {result['server_rss_mb']} MB, cpu {result['server_cpu_us_per_delivery']} us "
             f"per delivered message (median of {result['server_cpu_us_per_delivery_rounds']}; burst "
             f"{result['server_burst_cpu_us_per_delivery']}, step {result['server_step_cpu_us_per_delivery']})"
         )
+        result |= {"baseline_cpu_us_per_delivery": None, "ratio_vs_baseline": None}
+        if baseline is not None:
+            result |= cpu_summary(baseline.pids, baseline.rounds, prefix="baseline_")
+            say(
+                f"baseline     cpu {result['baseline_cpu_us_per_delivery']} us per delivered message (median of "
+                f"{result['baseline_cpu_us_per_delivery_rounds']}; burst "
+                f"{result['baseline_burst_cpu_us_per_delivery']}, step {result['baseline_step_cpu_us_per_delivery']})"
+            )
+            result |= ratio_summary(
+                result["server_cpu_us_per_delivery_rounds"], result["baseline_cpu_us_per_delivery_rounds"]
+            )
+            if result["ratio_vs_baseline"] is not None:
+                say(
+                    f"ratio        {result['ratio_vs_baseline']} x the bare websockets baseline "
+                    f"(median of the rounds' {result['ratio_rounds']})"
+                )
     finally:
         await room.close()
+        if baseline is not None:
+            await baseline.room.close()
     return result
 
 
-async def run_baseline(port: int, *, pid: int, phones: int, rounds: int, say: Say) -> dict[str, Any]:
-    """The same join, bursts and step changes against the bare websockets server."""
-    meter = Meter()
-    target = BaselineTarget(port, meter)
-    room = Room(target, meter, phones, say)
-
-    async def nothing(_: int) -> None:
-        return None
-
-    try:
-        await room.join_storm()
-        await room.step_change(1)
-        done = await measured_rounds(room, [pid], meter, rounds=rounds, open_step=1, next_step=2, between=nothing)
-        result = cpu_summary([pid], done, prefix="baseline_")
-        say(
-            f"baseline     cpu {result['baseline_cpu_us_per_delivery']} us per delivered message (median of "
-            f"{result['baseline_cpu_us_per_delivery_rounds']}; burst {result['baseline_burst_cpu_us_per_delivery']}, "
-            f"step {result['baseline_step_cpu_us_per_delivery']})"
-        )
-        return result
-    finally:
-        await room.close()
+def ratio_summary(ours: list[float | None], baseline: list[float | None]) -> dict[str, Any]:
+    """Each round's ratio of our CPU per delivery to the baseline's, measured minutes apart, and their median."""
+    ratios = [round(o / b, 2) for o, b in zip(ours, baseline, strict=True) if o and b]
+    return {"ratio_rounds": ratios, "ratio_vs_baseline": _median(list(ratios))}
 
 
 def _server_env(data_dir: Path) -> dict[str, str]:
@@ -749,36 +780,25 @@ def run(options: BenchOptions, say: Say = print) -> dict[str, Any]:
                     projector_path=prepared.projector_path,
                     password=prepared.password,
                 )
-                result = asyncio.run(
-                    run_app(
-                        target,
-                        pids=pids,
-                        phones=options.phones,
-                        rate=options.rate,
-                        seconds=options.seconds,
-                        rounds=options.rounds,
-                        say=say,
+                app = app_side(target, pids=pids, phones=options.phones, say=say)
+                baseline = None
+                if options.baseline:
+                    # up beside ours from the start: the two servers' rounds alternate
+                    port = free_port()
+                    command = [sys.executable, "-m", "app.bench.baseline", "--port", str(port)]
+                    baseline_pid = stack.enter_context(
+                        subprocess_server(
+                            command, env=dict(os.environ), log=scratch_dir / "baseline.log", ready=_port_open(port)
+                        )
                     )
+                    baseline = baseline_side(port, pid=baseline_pid, phones=options.phones, say=say)
+                return asyncio.run(
+                    run_sides(app, baseline, rate=options.rate, seconds=options.seconds, rounds=options.rounds, say=say)
                 )
-            result |= {"baseline_cpu_us_per_delivery": None, "ratio_vs_baseline": None}
-            if options.baseline:
-                port = free_port()
-                command = [sys.executable, "-m", "app.bench.baseline", "--port", str(port)]
-                with subprocess_server(
-                    command, env=dict(os.environ), log=scratch_dir / "baseline.log", ready=_port_open(port)
-                ) as baseline_pid:
-                    result |= asyncio.run(
-                        run_baseline(port, pid=baseline_pid, phones=options.phones, rounds=options.rounds, say=say)
-                    )
-                ours, base = result["server_cpu_us_per_delivery"], result["baseline_cpu_us_per_delivery"]
-                if ours and base:
-                    result["ratio_vs_baseline"] = round(ours / base, 2)
-                    say(f"ratio        {result['ratio_vs_baseline']} x the bare websockets baseline")
     finally:
         if own_affinity is not None:
             with contextlib.suppress(OSError):
                 os.sched_setaffinity(0, own_affinity)
-    return result
 
 
 def table(result: dict[str, Any]) -> str:
