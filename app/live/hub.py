@@ -9,6 +9,7 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from app.live.events import ROLE_AUDIENCES, LogEntry, event_frame
+from app.live.protocol import WRITE_NOW
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ class Connection:
         self.sender: asyncio.Task[None] | None = None
         # the sender is parked on an empty queue: nothing is being written, so a new frame may go straight out
         self._idle = False
+        # the server's plain write (app/live/protocol.py), where it offers one: no coroutine per frame
+        self._write_direct = websocket.scope.get("extensions", {}).get(WRITE_NOW)
 
     def offer(self, seq: int, frame: str) -> None:
         """Send or queue a frame without waiting; a connection too slow to keep up is dropped, to catch up later."""
@@ -57,6 +60,10 @@ class Connection:
     def _write_now(self, seq: int, frame: str) -> None:
         """Write on the caller's turn of the event loop: a task switch per frame fewer than through the sender."""
         if seq and seq <= self.sent_seq:
+            return
+        if self._write_direct is not None and self._write_direct(frame):
+            if seq:
+                self.sent_seq = seq
             return
         write = self.websocket.send_text(frame)
         try:

@@ -4,6 +4,7 @@ import asyncio
 from typing import Any
 
 from app.live.hub import Connection, LocalHub
+from app.live.protocol import WRITE_NOW
 from app.models import Event
 
 
@@ -15,6 +16,8 @@ class FakeSocket:
         self.stalled = stalled
         self.gate: asyncio.Event | None = None
         self.broken = False
+        # a server without the plain write (app/live/protocol.py), as under the test client
+        self.scope: dict[str, Any] = {"extensions": {}}
 
     async def send_text(self, text: str) -> None:
         if self.broken:
@@ -24,6 +27,21 @@ class FakeSocket:
         if self.gate is not None:
             await self.gate.wait()
         self.sent.append(text)
+
+
+class DirectSocket(FakeSocket):
+    """A websocket whose server offers the plain write; it takes frames while `taking`, like an unpaused socket."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.taking = True
+        self.direct: list[str] = []
+        self.scope["extensions"][WRITE_NOW] = self.write_now
+
+    def write_now(self, text: str) -> bool:
+        if self.taking:
+            self.direct.append(text)
+        return self.taking
 
 
 def connection(socket: FakeSocket, role: str = "projector", queue_size: int = 16) -> Connection:
@@ -186,3 +204,26 @@ async def test_a_slow_connection_is_dropped_when_its_queue_is_full() -> None:
     assert connection.overflowed
     (outcome,) = await asyncio.gather(connection.sender, return_exceptions=True)  # type: ignore[arg-type]
     assert isinstance(outcome, asyncio.CancelledError)
+
+
+async def test_the_servers_plain_write_takes_frames_and_declines_to_the_asgi_send_in_order() -> None:
+    socket = DirectSocket()
+    conn = connection(socket)
+    conn.sender = asyncio.create_task(conn.send_loop([]))
+    await asyncio.sleep(0)  # the sender is parked, waiting for frames
+    conn.offer(1, "een")
+    assert socket.direct == ["een"] and socket.sent == []  # written before offer returned, with no coroutine
+    socket.taking = False  # paused: the plain write declines, the ASGI send waits for the socket
+    socket.gate = asyncio.Event()
+    conn.offer(2, "twee")
+    conn.offer(3, "drie")
+    socket.gate.set()
+    await drain(conn)
+    await asyncio.sleep(0)
+    assert socket.sent == ["twee", "drie"] and socket.direct == ["een"]
+    assert conn.sent_seq == 3
+    conn.offer(3, "drie")  # a live copy of what was sent is skipped, on either path
+    socket.taking = True
+    conn.offer(3, "drie")
+    assert socket.direct == ["een"]
+    conn.sender.cancel()

@@ -9,6 +9,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from app.config import Settings
 from app.demo.driver import prepare
+from app.live.protocol import DirectWriteProtocol
 
 
 def ws_url(base: str, path: str) -> str:
@@ -44,6 +45,29 @@ def test_own_origin_is_let_in(live_server: str, projector_path: str) -> None:
             return json.loads(await ws.recv())  # type: ignore[no-any-return]
 
     assert asyncio.run(attempt())["type"] == "snapshot"
+
+
+def test_frames_go_out_through_the_servers_plain_write(
+    live_server: str, projector_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[tuple[str, bool]] = []
+    plain = DirectWriteProtocol.write_now
+
+    def recording(self: DirectWriteProtocol, text: str) -> bool:
+        taken = plain(self, text)
+        written.append((text, taken))
+        return taken
+
+    monkeypatch.setattr(DirectWriteProtocol, "write_now", recording)
+
+    async def attempt() -> dict:  # type: ignore[type-arg]
+        async with connect(ws_url(live_server, projector_path), origin=live_server) as ws:  # type: ignore[arg-type]
+            await ws.recv()  # the snapshot, sent the ASGI way by the connection's sender
+            await ws.send(json.dumps({"type": "ping"}))
+            return json.loads(await ws.recv())  # type: ignore[no-any-return]
+
+    assert asyncio.run(attempt()) == {"type": "pong"}
+    assert written == [('{"type":"pong"}', True)]
 
 
 def test_unknown_projector_link_gets_http_404(live_server: str) -> None:
