@@ -1,9 +1,9 @@
 """The event log: append in the writer's transaction, read back for replay, encode once for the wire."""
 
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import orjson
 from sqlalchemy import Table, Text, bindparam, cast, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
@@ -120,9 +120,14 @@ def events_between(db: Session, *, workshop_id: int, after: int, upto: int, role
     return list(db.execute(query).scalars())
 
 
+# json's output for these frames (text as UTF-8, integer keys as strings, anything else as str()), several times
+# faster: three frames per answer in a burst
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def encode(frame: dict[str, Any]) -> str:
     """A frame as compact JSON text."""
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"), default=str)
+    return orjson.dumps(frame, default=str, option=_OPTIONS).decode()
 
 
 def event_frame(event: LogEntry) -> str:

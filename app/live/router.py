@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -10,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import anyio
+import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.responses import PlainTextResponse
@@ -138,7 +138,7 @@ async def _receive(runtime: Runtime, websocket: WebSocket, connection: Connectio
             _send_error(connection, DomainError("too_large", N_("Dit bericht is te groot."), limit=limit))
             continue
         try:
-            data = json.loads(raw)
+            data = orjson.loads(raw)
         except ValueError:
             _send_error(connection, DomainError("bad_json", N_("Dit bericht kunnen we niet lezen.")))
             continue
