@@ -110,6 +110,15 @@ def cpu_seconds(pids: Sequence[int]) -> float:
     return total
 
 
+def steal_seconds() -> float:
+    """CPU time this virtual machine's CPUs have lost to others so far (the steal column of /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return 0.0
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
+
+
 def rss_mb(pids: Sequence[int]) -> float | None:
     """The server's resident memory in MB: all its processes together (workers and their supervisor)."""
     if not pids:
@@ -558,6 +567,8 @@ class Round:
     burst_frames: int
     step_cpu: float
     step_frames: int
+    # CPU time the hypervisor gave to other machines meanwhile: a busy neighbour inflates every figure
+    steal_s: float = 0.0
 
 
 class Side:
@@ -591,11 +602,13 @@ class Side:
         room, meter = self.room, self.room.meter
         if number:
             await room.step_change(self.open_step)  # back to the open question, unmeasured
+        stolen = steal_seconds()
         burst, burst_cpu, burst_frames = await measured(self.pids, meter, room.burst("obstacles"))
         if self.between is not None:
             await self.between(number)
         step, step_cpu, step_frames = await measured(self.pids, meter, room.step_change(self.next_step))
-        self.rounds.append(Round(burst, step, burst_cpu, burst_frames, step_cpu, step_frames))
+        stolen = steal_seconds() - stolen
+        self.rounds.append(Round(burst, step, burst_cpu, burst_frames, step_cpu, step_frames, stolen))
         return self.rounds[-1]
 
 
@@ -624,6 +637,7 @@ def cpu_summary(pids: Sequence[int], rounds: list[Round], prefix: str = "") -> d
         f"{prefix}step_cpu_us_per_delivery": _median([per_delivery(pids, r.step_cpu, r.step_frames) for r in rounds]),
         f"{prefix}cpu_us_per_delivery_rounds": overall,
         f"{prefix}deliveries": sum(r.burst_frames + r.step_frames for r in rounds),
+        f"{prefix}steal_s_rounds": [round(r.steal_s, 2) for r in rounds],
     }
 
 
@@ -702,7 +716,8 @@ async def run_sides(
         say(
             f"server       rss {result['server_rss_mb']} MB, cpu {result['server_cpu_us_per_delivery']} us "
             f"per delivered message (median of {result['server_cpu_us_per_delivery_rounds']}; burst "
-            f"{result['server_burst_cpu_us_per_delivery']}, step {result['server_step_cpu_us_per_delivery']})"
+            f"{result['server_burst_cpu_us_per_delivery']}, step {result['server_step_cpu_us_per_delivery']}; "
+            f"CPU time stolen by the host per round: {result['server_steal_s_rounds']} s)"
         )
         result |= {"baseline_cpu_us_per_delivery": None, "ratio_vs_baseline": None}
         if baseline is not None:
