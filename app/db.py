@@ -148,9 +148,7 @@ class Database:
         with Session(self.read_engine, expire_on_commit=False) as db, db.begin():
             return fn(db)
 
-    async def write(
-        self, fn: Callable[[Session], T], *, savepoint: bool = True, many: Many | None = None, item: Any = None
-    ) -> T:
+    async def write(self, fn: Callable[[Session], T], *, savepoint: bool = True) -> T:
         """Queue a change; returns once it is committed (and its events handed to the hub).
 
         Each change runs in its own savepoint, so one that fails leaves the rest of its batch intact. A change
@@ -158,11 +156,7 @@ class Database:
         statements fewer per change on the hot path of a burst. Should it fail any other way, its batch is
         redone with savepoints, so a partial write is never committed.
         """
-        if self._queue is None:
-            raise RuntimeError("the writer has not started")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Job(fn, future, savepoint, many, item))
-        return await future
+        return await self._enqueue(fn, savepoint)  # type: ignore[no-any-return]
 
     async def write_item(self, many: Many, item: Any) -> Any:
         """Queue one item of a change that stores many at once; returns once it is committed, or raises its refusal.
@@ -171,7 +165,17 @@ class Database:
         reads and their statements). That change refuses an item only before writing it, by returning the
         DomainError in the item's place; should it raise instead, the items are redone one by one in savepoints.
         """
-        return await self.write(partial(_only_item, many, item), savepoint=False, many=many, item=item)
+        return await self._enqueue(partial(_only_item, many, item), False, many, item)
+
+    def _enqueue(
+        self, fn: Callable[[Session], Any], savepoint: bool, many: Many | None = None, item: Any = None
+    ) -> asyncio.Future[Any]:
+        """Queue a job for the writer; its future resolves once the job's batch is committed."""
+        if self._queue is None:
+            raise RuntimeError("the writer has not started")
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Job(fn, future, savepoint, many, item))
+        return future
 
     def write_sync(self, fn: Callable[[Session], T]) -> T:
         """Run a change in its own transaction on this thread, without publishing (CLI use)."""

@@ -134,5 +134,6 @@ def event_frame(event: LogEntry) -> str:
     """The wire form of an event, the same live and on replay."""
     if isinstance(event, LoggedEvent):
         # the payload's text is spliced in as it is: the same JSON as encoding the whole frame would give
-        return f'{{"type":"event","seq":{event.seq},"kind":{encode(event.kind)},"data":{event.payload_json}}}'
+        kind = orjson.dumps(event.kind).decode()
+        return f'{{"type":"event","seq":{event.seq},"kind":{kind},"data":{event.payload_json}}}'
     return encode({"type": "event", "seq": event.seq, "kind": event.kind, "data": event.payload})

@@ -1,10 +1,10 @@
 """uvicorn's websocket protocol, plus a way for the app to write a text frame on its own turn of the event loop."""
 
 # An ASGI send passes through Starlette's WebSocket, the exception middleware's wrapper and uvicorn's own send:
-# four coroutines to put some bytes on a socket. For a step change that goes to 2,000 phones that was half the
-# server's cost of the fan-out. This protocol offers the app, as an ASGI extension in the websocket's scope, a
-# plain function that writes a frame at once when the socket can take it; when it cannot (paused, closing) the
-# app sends the ASGI way, which waits or raises as before.
+# four coroutines to put some bytes on a socket, for every frame of a fan-out to 2,000 phones. This protocol
+# offers the app, as an ASGI extension in the websocket's scope, a plain function that writes a frame at once
+# when the socket can take it; when it cannot (paused, closing) the app sends the ASGI way, which waits or raises
+# as before.
 
 from typing import Any
 
