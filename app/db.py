@@ -168,7 +168,7 @@ class Database:
         reads and their statements). That change refuses an item only before writing it, by returning the
         DomainError in the item's place; should it raise instead, the items are redone one by one in savepoints.
         """
-        return await self._enqueue(partial(_only_item, many, item), False, many, item)
+        return await self._enqueue(partial(one_item, many, item), False, many, item)
 
     def _enqueue(
         self, fn: Callable[[Session], Any], savepoint: bool, many: Many | None = None, item: Any = None
@@ -255,8 +255,8 @@ class Database:
         return outcomes
 
 
-def _only_item(many: Many, item: Any, db: Session) -> Any:
-    """One item's change on its own: its refusal raised, as a job's is."""
+def one_item(many: Many, item: Any, db: Session) -> Any:
+    """One item's change on its own, as a job: its value, or its refusal raised."""
     (result,) = many(db, [item])
     if isinstance(result, DomainError):
         raise result

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Integer, Table, Text, any_, bindparam, cast, func, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.db import one_item
 from app.errors import DomainError
 from app.i18n import N_
 from app.live.events import append_event
@@ -199,10 +200,7 @@ def submit_answer(
 ) -> Ack:
     """Store one answer once (see submit_answers); raises the DomainError that refuses it."""
     submission = Submission(workshop_id, participant_id, step_id, text, client_id, links_to, theme)
-    (result,) = submit_answers(db, [submission])
-    if isinstance(result, DomainError):
-        raise result
-    return result
+    return one_item(submit_answers, submission, db)  # type: ignore[no-any-return]
 
 
 def _submit(db: Session, add: Bound, found: _Room | None, submission: Submission, now: datetime) -> Ack:
