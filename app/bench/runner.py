@@ -550,11 +550,11 @@ def per_delivery(pids: Sequence[int], cpu: float, deliveries: int) -> float | No
 
 async def measured(
     pids: Sequence[int], meter: Meter, scenario: Awaitable[dict[str, Any]]
-) -> tuple[dict[str, Any], float, int]:
-    """Run a scenario; also return the server's CPU seconds and the frames delivered meanwhile."""
-    cpu, frames = cpu_seconds(pids), meter.frames
+) -> tuple[dict[str, Any], float, int, float]:
+    """Run a scenario; also return the server's CPU seconds, the frames delivered and the host's steal meanwhile."""
+    cpu, frames, stolen = cpu_seconds(pids), meter.frames, steal_seconds()
     result = await scenario
-    return result, cpu_seconds(pids) - cpu, meter.frames - frames
+    return result, cpu_seconds(pids) - cpu, meter.frames - frames, steal_seconds() - stolen
 
 
 @dataclass
@@ -567,7 +567,8 @@ class Round:
     burst_frames: int
     step_cpu: float
     step_frames: int
-    # CPU time the hypervisor gave to other machines meanwhile: a busy neighbour inflates every figure
+    # CPU time the host gave to other machines during the burst and the step change: a busy neighbour inflates every
+    # figure
     steal_s: float = 0.0
 
 
@@ -581,14 +582,13 @@ class Side:
         *,
         open_step: int,
         next_step: int,
-        between: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         self.room = room
         self.pids = pids
         self.open_step = open_step
         self.next_step = next_step
-        # run between a round's burst and its step change, unmeasured (the sustained phase, once)
-        self.between = between
+        # run between a round's burst and its step change, unmeasured (ours: the sustained phase, once)
+        self.between: Callable[[int], Awaitable[None]] | None = None
         self.rounds: list[Round] = []
 
     async def join(self) -> dict[str, Any]:
@@ -602,13 +602,11 @@ class Side:
         room, meter = self.room, self.room.meter
         if number:
             await room.step_change(self.open_step)  # back to the open question, unmeasured
-        stolen = steal_seconds()
-        burst, burst_cpu, burst_frames = await measured(self.pids, meter, room.burst("obstacles"))
+        burst, burst_cpu, burst_frames, burst_steal = await measured(self.pids, meter, room.burst("obstacles"))
         if self.between is not None:
             await self.between(number)
-        step, step_cpu, step_frames = await measured(self.pids, meter, room.step_change(self.next_step))
-        stolen = steal_seconds() - stolen
-        self.rounds.append(Round(burst, step, burst_cpu, burst_frames, step_cpu, step_frames, stolen))
+        step, step_cpu, step_frames, step_steal = await measured(self.pids, meter, room.step_change(self.next_step))
+        self.rounds.append(Round(burst, step, burst_cpu, burst_frames, step_cpu, step_frames, burst_steal + step_steal))
         return self.rounds[-1]
 
 
