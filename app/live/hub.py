@@ -9,7 +9,7 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from app.live.events import ROLE_AUDIENCES, LogEntry, event_frame
-from app.live.protocol import WRITE_NOW
+from app.live.protocol import WRITE_NOW, text_frame
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +39,15 @@ class Connection:
         # the server's plain write (app/live/protocol.py), where it offers one: no coroutine per frame
         self._write_direct = websocket.scope.get("extensions", {}).get(WRITE_NOW)
 
-    def offer(self, seq: int, frame: str) -> None:
-        """Send or queue a frame without waiting; a connection too slow to keep up is dropped, to catch up later."""
+    def offer(self, seq: int, frame: str, wire: bytes | None = None) -> None:
+        """Send or queue a frame without waiting; a connection too slow to keep up is dropped, to catch up later.
+
+        wire is the frame as text_frame gives it, where the caller sends the same frame to many connections.
+        """
         if self.overflowed:
             return
         if self._idle and self.queue.empty():
-            self._write_now(seq, frame)
+            self._write_now(seq, frame, wire)
             return
         self._queue(seq, frame)
 
@@ -57,11 +60,11 @@ class Connection:
             if self.sender is not None:
                 self.sender.cancel()
 
-    def _write_now(self, seq: int, frame: str) -> None:
+    def _write_now(self, seq: int, frame: str, wire: bytes | None) -> None:
         """Write on the caller's turn of the event loop: a task switch per frame fewer than through the sender."""
         if seq and seq <= self.sent_seq:
             return
-        if self._write_direct is not None and self._write_direct(frame):
+        if self._write_direct is not None and self._write_direct(wire or text_frame(frame)):
             if seq:
                 self.sent_seq = seq
             return
@@ -185,5 +188,7 @@ class LocalHub:
             if not receivers:
                 continue
             frame = event_frame(event)
+            # framed for the wire once, not once per receiver
+            wire = text_frame(frame)
             for connection in list(receivers):
-                connection.offer(event.seq, frame)
+                connection.offer(event.seq, frame, wire)

@@ -38,10 +38,16 @@ class DirectSocket(FakeSocket):
         self.direct: list[str] = []
         self.scope["extensions"][WRITE_NOW] = self.write_now
 
-    def write_now(self, text: str) -> bool:
+    def write_now(self, frame: bytes) -> bool:
         if self.taking:
-            self.direct.append(text)
+            self.direct.append(unframe(frame))
         return self.taking
+
+
+def unframe(frame: bytes) -> str:
+    """The text of a short frame from text_frame: two header bytes, then the payload."""
+    assert frame[0] == 0x81 and frame[1] < 126
+    return frame[2:].decode()
 
 
 def connection(socket: FakeSocket, role: str = "projector", queue_size: int = 16) -> Connection:
@@ -227,3 +233,13 @@ async def test_the_servers_plain_write_takes_frames_and_declines_to_the_asgi_sen
     conn.offer(3, "drie")
     assert socket.direct == ["een"]
     conn.sender.cancel()
+
+
+def test_text_frame_is_the_frame_websockets_itself_would_write_for_every_length_form() -> None:
+    from websockets.frames import Frame, Opcode
+
+    from app.live.protocol import text_frame
+
+    # one byte of length up to 125, two up to 65,535, eight beyond; "é" is two bytes, so lengths count bytes
+    for text in ("", "x" * 125, "x" * 126, "é" * 63, "x" * 65_535, "x" * 65_536, "é" * 40_000):
+        assert text_frame(text) == Frame(Opcode.TEXT, text.encode()).serialize(mask=False), len(text)

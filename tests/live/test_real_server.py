@@ -50,12 +50,12 @@ def test_own_origin_is_let_in(live_server: str, projector_path: str) -> None:
 def test_frames_go_out_through_the_servers_plain_write(
     live_server: str, projector_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    written: list[tuple[str, bool]] = []
+    written: list[tuple[bytes, bool]] = []
     plain = DirectWriteProtocol.write_now
 
-    def recording(self: DirectWriteProtocol, text: str) -> bool:
-        taken = plain(self, text)
-        written.append((text, taken))
+    def recording(self: DirectWriteProtocol, frame: bytes) -> bool:
+        taken = plain(self, frame)
+        written.append((frame, taken))
         return taken
 
     monkeypatch.setattr(DirectWriteProtocol, "write_now", recording)
@@ -67,7 +67,7 @@ def test_frames_go_out_through_the_servers_plain_write(
             return json.loads(await ws.recv())  # type: ignore[no-any-return]
 
     assert asyncio.run(attempt()) == {"type": "pong"}
-    assert written == [('{"type":"pong"}', True)]
+    assert written == [(b'\x81\x0f{"type":"pong"}', True)]
 
 
 def test_unknown_projector_link_gets_http_404(live_server: str) -> None:
