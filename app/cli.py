@@ -18,8 +18,8 @@ UVICORN_OPTIONS = {
     "factory": True,
     # compression doubles CPU and memory per connection for frames this small
     "ws_per_message_deflate": False,
-    # uvicorn's websockets protocol with a plain write for frames that need not wait (app/live/protocol.py)
-    "ws": "app.live.protocol:DirectWriteProtocol",
+    # uvicorn's websockets protocol with a plain write and a plain read for frames (app/live/protocol.py)
+    "ws": "app.live.protocol:DirectProtocol",
     "ws_max_size": 1 << 20,
     "proxy_headers": True,
 }

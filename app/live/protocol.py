@@ -1,4 +1,4 @@
-"""uvicorn's websocket protocol, plus a way for the app to write a text frame on its own turn of the event loop."""
+"""uvicorn's websocket protocol, plus plain ways for the app to write a frame and to be handed each message."""
 
 # An ASGI send passes through Starlette's WebSocket, the exception middleware's wrapper and uvicorn's own send:
 # four coroutines to put some bytes on a socket, for every frame of a fan-out to 2,000 phones. This protocol
@@ -6,14 +6,22 @@
 # when the socket can take it; when it cannot (paused, closing) the app sends the ASGI way, which waits or raises
 # as before. The frame comes ready for the wire (text_frame): a server's frame is not masked, so an event fanned out
 # to 2,000 phones is framed once, not once per phone.
+#
+# Receiving is the same story backwards: each message went into uvicorn's queue (pausing the socket until the app
+# took it, resuming it after: two system calls), through uvicorn's receive and Starlette's to a task woken for it.
+# The protocol also offers a listener hook: from then on each text message is handed to a plain function as it
+# is read.
 
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import OPEN
 
 WRITE_NOW = "doorbraak.write_now"
+LISTEN = "doorbraak.listen"
+Listener = Callable[[str], None]
 
 
 def text_frame(text: str) -> bytes:
@@ -28,15 +36,49 @@ def text_frame(text: str) -> bytes:
     return struct.pack("!BBQ", 0x81, 127, length) + data
 
 
-class DirectWriteProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's websockets protocol, with write_now in scope["extensions"][WRITE_NOW]."""
+class DirectProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websockets protocol, with write_now and listen in scope["extensions"] (WRITE_NOW, LISTEN)."""
+
+    listener: Listener | None = None
 
     def handle_connect(self, event: Any) -> None:
-        """Accept as uvicorn does, then offer write_now to the app (a refused handshake has no scope)."""
+        """Accept as uvicorn does, then offer write_now and listen to the app (a refused handshake has no scope)."""
         super().handle_connect(event)
         scope = getattr(self, "scope", None)
         if scope is not None:
             scope["extensions"][WRITE_NOW] = self.write_now
+            scope["extensions"][LISTEN] = self.listen
+
+    def listen(self, listener: Listener) -> None:
+        """Hand every text message to listener as it is read, rather than to the ASGI receive.
+
+        Text messages already queued go to the listener first, in order; the listener must not raise. Binary
+        messages and the disconnect still come through the ASGI receive.
+        """
+        queued = []
+        while not self.queue.empty():
+            queued.append(self.queue.get_nowait())
+        self.listener = listener
+        for message in queued:
+            if message["type"] == "websocket.receive" and message.get("text") is not None:
+                listener(message["text"])
+            else:
+                self.queue.put_nowait(message)
+
+    def send_receive_event_to_app(self) -> None:
+        """A whole message has been read: a text message goes to the listener, if there is one."""
+        listener = self.listener
+        if listener is None or self.curr_msg_data_type != "text" or self.close_sent:
+            super().send_receive_event_to_app()
+            return
+        data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
+        try:
+            text = data.decode()
+        except UnicodeDecodeError:  # uvicorn's own handling closes the connection with 1007
+            super().send_receive_event_to_app()
+            return
+        self.frames = []
+        listener(text)
 
     def write_now(self, frame: bytes) -> bool:
         """Write a text_frame now; False if it would have to wait or cannot go, so the app sends it the ASGI way."""

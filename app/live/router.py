@@ -24,6 +24,7 @@ from app.i18n import N_, gettext
 from app.live import service as live
 from app.live.events import encode
 from app.live.hub import Connection
+from app.live.protocol import LISTEN
 from app.models import Workshop
 from app.responses import service as responses
 from app.runtime import Runtime, get_runtime, origin_allowed
@@ -80,6 +81,11 @@ async def _serve(
     """Register, catch up, then send and receive until either side stops."""
     runtime = get_runtime(websocket)
     await websocket.accept()
+    inbox = _Inbox(runtime, connection, handler)
+    listen = websocket.scope.get("extensions", {}).get(LISTEN)
+    if listen is not None:
+        # the server hands over each message as it is read (app/live/protocol.py): no task woken per message
+        listen(inbox.take)
     runtime.hub.register(connection)
     receiver: asyncio.Task[None] | None = None
     try:
@@ -97,22 +103,28 @@ async def _serve(
         )
         connection.sent_seq = upto
         connection.sender = asyncio.create_task(connection.send_loop(frames))
-        receiver = asyncio.create_task(_receive(runtime, websocket, connection, handler))
-        await asyncio.wait({connection.sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+        receiver = asyncio.create_task(_receive(websocket, inbox))
+        await asyncio.wait({connection.sender, receiver, inbox.failed}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         runtime.hub.unregister(connection)
         # the clean-up must finish even when the server is cancelling this connection
         with anyio.CancelScope(shield=True):
-            await _wind_down(websocket, connection, receiver)
+            await _wind_down(websocket, connection, receiver, inbox)
 
 
-async def _wind_down(websocket: WebSocket, connection: Connection, receiver: asyncio.Task[None] | None) -> None:
-    """Stop both sides, collect how they ended, and close the socket."""
-    tasks = [task for task in (connection.sender, receiver) if task is not None]
+async def _wind_down(
+    websocket: WebSocket, connection: Connection, receiver: asyncio.Task[None] | None, inbox: "_Inbox"
+) -> None:
+    """Stop both sides and the handlers still waiting, collect how they ended, and close the socket."""
+    inbox.closed = True
+    tasks = [task for task in (connection.sender, receiver, *inbox.waiting) if task is not None]
     for task in tasks:
         task.cancel()
     # a dropped phone is normal; anything else is worth a log line instead of a lost task exception
-    for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    if inbox.failed.done():
+        outcomes.append(inbox.failed.exception())
+    for outcome in outcomes:
         if isinstance(outcome, Exception) and not isinstance(outcome, WebSocketDisconnect | RuntimeError):
             log.warning("live connection of workshop %s ended with %r", connection.workshop_id, outcome)
     # a connection too slow to keep up is told to come back (1013); it catches up by replay
@@ -124,9 +136,8 @@ async def _close_quietly(websocket: WebSocket, code: int) -> None:
         await websocket.close(code=code)
 
 
-async def _receive(runtime: Runtime, websocket: WebSocket, connection: Connection, handler: Handler | None) -> None:
-    """Read client messages; every bad one gets an error frame, none closes the connection."""
-    limit = runtime.settings.ws_max_message_bytes
+async def _receive(websocket: WebSocket, inbox: "_Inbox") -> None:
+    """Read what the server does not hand to the inbox itself (everything, under a server without LISTEN)."""
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
@@ -134,36 +145,129 @@ async def _receive(runtime: Runtime, websocket: WebSocket, connection: Connectio
         raw = message.get("text")
         if raw is None:
             raw = (message.get("bytes") or b"").decode("utf-8", errors="replace")
-        if len(raw.encode("utf-8")) > limit:
-            _send_error(connection, DomainError("too_large", N_("Dit bericht is te groot."), limit=limit))
-            continue
+        inbox.take(raw)
+
+
+class _Inbox:
+    """A connection's messages, each handled as it arrives; every bad one gets an error frame, none closes it.
+
+    An answer is queued for the writer at once and acknowledged from the writer's commit, without a coroutine;
+    the rarer requests that read or write (taps, a refresh) run as tasks of their own, started in arrival order.
+    """
+
+    def __init__(self, runtime: Runtime, connection: Connection, handler: Handler | None) -> None:
+        self.runtime = runtime
+        self.connection = connection
+        self.handler = handler
+        self.limit = runtime.settings.ws_max_message_bytes
+        self.waiting: set[asyncio.Task[None]] = set()
+        # set with the error of a change that failed unexpectedly: the connection ends, as a failed send would
+        self.failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.closed = False
+
+    def take(self, raw: str) -> None:
+        """Handle one message now; never raises (the server calls this as it reads)."""
+        if self.closed:
+            return
+        data: Any = None
+        try:
+            data = self._decode(raw)
+            if data is not None:
+                self._dispatch(data)
+        except DomainError as exc:
+            self.refuse(exc, data)
+        except Exception as exc:
+            self.fail(exc)
+
+    def _decode(self, raw: str) -> dict[str, Any] | None:
+        if len(raw.encode("utf-8")) > self.limit:
+            raise DomainError("too_large", N_("Dit bericht is te groot."), limit=self.limit)
         try:
             data = orjson.loads(raw)
         except ValueError:
-            _send_error(connection, DomainError("bad_json", N_("Dit bericht kunnen we niet lezen.")))
-            continue
+            raise DomainError("bad_json", N_("Dit bericht kunnen we niet lezen.")) from None
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-            _send_error(connection, DomainError("bad_message", N_("Dit bericht kunnen we niet lezen.")))
-            continue
+            raise DomainError("bad_message", N_("Dit bericht kunnen we niet lezen."))
         if data["type"] == "ping":
-            connection.send_direct(encode({"type": "pong"}))
-            continue
-        if handler is None:
-            _send_error(connection, DomainError("read_only", N_("Dit scherm kan alleen meekijken.")))
-            continue
+            self.connection.send_direct(encode({"type": "pong"}))
+            return None
+        return data
+
+    def _dispatch(self, data: dict[str, Any]) -> None:
+        if self.handler is None:
+            raise DomainError("read_only", N_("Dit scherm kan alleen meekijken."))
+        if self.handler is _handle_phone and data["type"] == "answer":
+            _queue_answer(self, data)
+            return
+        task = asyncio.ensure_future(self._handle(self.handler, data))
+        self.waiting.add(task)
+        task.add_done_callback(self.waiting.discard)
+
+    async def _handle(self, handler: Handler, data: dict[str, Any]) -> None:
         try:
-            await handler(runtime, connection, data)
+            await handler(self.runtime, self.connection, data)
         except DomainError as exc:
-            client_id = data.get("client_id")
-            _send_error(connection, exc, client_id=client_id if isinstance(client_id, str) else None)
+            self.refuse(exc, data)
+        except Exception as exc:
+            self.fail(exc)
+
+    def refuse(self, error: DomainError, data: Any) -> None:
+        """Say why a message was refused, naming the answer it was about."""
+        client_id = data.get("client_id") if isinstance(data, dict) else None
+        _send_error(self.connection, error, client_id=client_id if isinstance(client_id, str) else None)
+
+    def fail(self, error: BaseException) -> None:
+        """End the connection over an unexpected error; the client reconnects and resends what was not acknowledged."""
+        if not self.failed.done():
+            self.failed.set_exception(error)
 
 
 def _send_error(connection: Connection, error: DomainError, **extra: Any) -> None:
     connection.send_direct(encode(error.frame(**{k: v for k, v in extra.items() if v is not None})))
 
 
+def _queue_answer(inbox: _Inbox, data: dict[str, Any]) -> None:
+    """Check an answer and queue it for the writer; its acknowledgement goes out once its batch is committed."""
+    try:
+        answer = AnswerIn.model_validate(data)
+    except ValidationError as exc:
+        fields = ", ".join(str(err["loc"][0]) for err in exc.errors())
+        raise DomainError(
+            "invalid_answer", N_("Dit antwoord is niet compleet of ongeldig ({fields})."), fields=fields
+        ) from exc
+    connection = inbox.connection
+    inbox.runtime.check_answer_rate(connection.participant_id)
+    submission = answers.Submission(
+        workshop_id=connection.workshop_id,
+        participant_id=connection.participant_id or 0,
+        step_id=answer.step,
+        text=answer.text,
+        client_id=str(answer.client_id),
+        links_to=answer.links_to,
+        theme=answer.theme,
+    )
+    stored = inbox.runtime.db.write_item(answers.submit_answers, submission)
+    stored.add_done_callback(partial(_acknowledge, inbox, data))
+
+
+def _acknowledge(inbox: _Inbox, data: dict[str, Any], stored: "asyncio.Future[answers.Ack]") -> None:
+    """Tell the phone its answer is stored, or why it was not."""
+    if stored.cancelled() or inbox.closed:
+        return
+    error = stored.exception()
+    if isinstance(error, DomainError):
+        inbox.refuse(error, data)
+    elif error is not None:
+        inbox.fail(error)
+    else:
+        ack = stored.result()
+        inbox.connection.send_direct(
+            encode({"type": "ack", "client_id": ack.client_id, "answer_id": ack.answer_id, "duplicate": ack.duplicate})
+        )
+
+
 async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str, Any]) -> None:
-    """A phone sends answers and asks for a fresh snapshot when a step needs one."""
+    """A phone's requests besides answers (see _queue_answer): a fresh snapshot, and taps."""
     if data["type"] == "refresh":
         frame = await runtime.db.read(
             partial(
@@ -178,29 +282,7 @@ async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str
         return
     if data["type"] in TAPS:
         return await _handle_tap(runtime, connection, data)
-    if data["type"] != "answer":
-        raise DomainError("unknown_type", N_("Dit soort bericht kennen we niet."))
-    try:
-        answer = AnswerIn.model_validate(data)
-    except ValidationError as exc:
-        fields = ", ".join(str(err["loc"][0]) for err in exc.errors())
-        raise DomainError(
-            "invalid_answer", N_("Dit antwoord is niet compleet of ongeldig ({fields})."), fields=fields
-        ) from exc
-    runtime.check_answer_rate(connection.participant_id)
-    submission = answers.Submission(
-        workshop_id=connection.workshop_id,
-        participant_id=connection.participant_id or 0,
-        step_id=answer.step,
-        text=answer.text,
-        client_id=str(answer.client_id),
-        links_to=answer.links_to,
-        theme=answer.theme,
-    )
-    ack = await runtime.db.write_item(answers.submit_answers, submission)
-    connection.send_direct(
-        encode({"type": "ack", "client_id": ack.client_id, "answer_id": ack.answer_id, "duplicate": ack.duplicate})
-    )
+    raise DomainError("unknown_type", N_("Dit soort bericht kennen we niet."))
 
 
 class VotesIn(BaseModel):

@@ -243,3 +243,24 @@ def test_text_frame_is_the_frame_websockets_itself_would_write_for_every_length_
     # one byte of length up to 125, two up to 65,535, eight beyond; "é" is two bytes, so lengths count bytes
     for text in ("", "x" * 125, "x" * 126, "é" * 63, "x" * 65_535, "x" * 65_536, "é" * 40_000):
         assert text_frame(text) == Frame(Opcode.TEXT, text.encode()).serialize(mask=False), len(text)
+
+
+async def test_listen_hands_queued_text_messages_over_in_order_and_leaves_the_rest_queued() -> None:
+    from types import SimpleNamespace
+
+    from app.live.protocol import DirectProtocol
+
+    protocol = SimpleNamespace(queue=asyncio.Queue(), listener=None)
+    for message in (
+        {"type": "websocket.receive", "text": "een"},
+        {"type": "websocket.receive", "bytes": b"twee"},
+        {"type": "websocket.receive", "text": "drie"},
+        {"type": "websocket.disconnect", "code": 1000},
+    ):
+        protocol.queue.put_nowait(message)
+    taken: list[str] = []
+    DirectProtocol.listen(protocol, taken.append)  # type: ignore[arg-type]
+    assert taken == ["een", "drie"]
+    assert protocol.listener == taken.append
+    left = [protocol.queue.get_nowait() for _ in range(protocol.queue.qsize())]
+    assert left == [{"type": "websocket.receive", "bytes": b"twee"}, {"type": "websocket.disconnect", "code": 1000}]

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
@@ -9,7 +10,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from app.config import Settings
 from app.demo.driver import prepare
-from app.live.protocol import DirectWriteProtocol
+from app.live.protocol import DirectProtocol
 
 
 def ws_url(base: str, path: str) -> str:
@@ -51,14 +52,14 @@ def test_frames_go_out_through_the_servers_plain_write(
     live_server: str, projector_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     written: list[tuple[bytes, bool]] = []
-    plain = DirectWriteProtocol.write_now
+    plain = DirectProtocol.write_now
 
-    def recording(self: DirectWriteProtocol, frame: bytes) -> bool:
+    def recording(self: DirectProtocol, frame: bytes) -> bool:
         taken = plain(self, frame)
         written.append((frame, taken))
         return taken
 
-    monkeypatch.setattr(DirectWriteProtocol, "write_now", recording)
+    monkeypatch.setattr(DirectProtocol, "write_now", recording)
 
     async def attempt() -> dict:  # type: ignore[type-arg]
         async with connect(ws_url(live_server, projector_path), origin=live_server) as ws:  # type: ignore[arg-type]
@@ -68,6 +69,31 @@ def test_frames_go_out_through_the_servers_plain_write(
 
     assert asyncio.run(attempt()) == {"type": "pong"}
     assert written == [(b'\x81\x0f{"type":"pong"}', True)]
+
+
+def test_messages_are_handed_over_by_the_servers_listener(
+    live_server: str, projector_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    heard: list[str] = []
+    plain = DirectProtocol.listen
+
+    def recording(self: DirectProtocol, listener: Any) -> None:
+        def hear(text: str) -> None:
+            heard.append(text)
+            listener(text)
+
+        plain(self, hear)
+
+    monkeypatch.setattr(DirectProtocol, "listen", recording)
+
+    async def attempt() -> dict:  # type: ignore[type-arg]
+        async with connect(ws_url(live_server, projector_path), origin=live_server) as ws:  # type: ignore[arg-type]
+            await ws.recv()  # snapshot
+            await ws.send(json.dumps({"type": "ping"}))
+            return json.loads(await ws.recv())  # type: ignore[no-any-return]
+
+    assert asyncio.run(attempt()) == {"type": "pong"}
+    assert heard == ['{"type": "ping"}']
 
 
 def test_unknown_projector_link_gets_http_404(live_server: str) -> None:

@@ -2,8 +2,11 @@
 
 import asyncio
 import json
+import sqlite3
+import threading
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -325,3 +328,33 @@ async def test_a_live_event_has_the_same_frame_as_its_stored_copy(db: Database) 
     )
     assert event_frame(live) == event_frame(stored)
     assert json.loads(event_frame(live))["data"]["text"] == text
+
+
+async def test_sqlite_batches_are_committed_on_the_event_loops_own_thread(db: Database) -> None:
+    threads: list[int] = []
+    await db.write(lambda s: threads.append(threading.get_ident()))
+    assert threads == [threading.get_ident()]
+
+
+async def test_a_write_lock_held_by_another_process_is_waited_for_in_a_thread_not_on_the_loop(
+    tmp_path: Path, db: Database
+) -> None:
+    workshop_id, _ = await make_room(db)
+    other = sqlite3.connect(tmp_path / "w.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process's write transaction
+    threads: list[int] = []
+
+    def change(s: Any) -> None:
+        threads.append(threading.get_ident())
+        append_event(s, workshop_id=workshop_id, kind="x", audience="staff", data={})
+
+    write = asyncio.ensure_future(db.write(change))
+    # the loop keeps turning while the write waits for the lock: a blocked BEGIN on this thread would stall these
+    for _ in range(5):
+        await asyncio.sleep(0.01)
+    assert not write.done()
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(write, 10)
+    assert threads and threads[-1] != threading.get_ident()
+    assert await db.read(lambda s: s.scalar(select(func.count()).select_from(Event).where(Event.kind == "x"))) == 1
