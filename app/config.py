@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     replay_limit: int = Field(default=5000, ge=1, description="Above this many missed events, send a snapshot.")
     ws_max_message_bytes: int = Field(default=8192, ge=512, description="Largest accepted websocket message.")
     commit_interval_ms: float = Field(
-        default=25, ge=0, le=1000, description="Under load, the least time between two commits of the writer."
+        default=50, ge=0, le=1000, description="Under load, the least time between two commits of the writer."
     )
     submit_burst: int = Field(default=10, ge=1, description="Answers a phone may send at once.")
     submit_per_second: float = Field(default=1.0, gt=0, description="Sustained answers per phone per second.")

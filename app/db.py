@@ -57,6 +57,10 @@ def make_engine(url: str, *, writer: bool, wait: bool = True) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        if writer:
+            # the Database checkpoints from its writer thread instead (see Database._checkpoint_now): done by a
+            # commit, a checkpoint's copying and its fsync would hold up the event loop the commit runs on
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
@@ -98,7 +102,9 @@ class _Outcome:
 class Database:
     """Reads run in threads; writes queue for the writer, which commits them in batches and then publishes."""
 
-    def __init__(self, url: str, *, max_batch: int = 512, commit_interval: float = 0.025) -> None:
+    def __init__(
+        self, url: str, *, max_batch: int = 512, commit_interval: float = 0.05, checkpoint_every: int = 10
+    ) -> None:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         self.write_engine = make_engine(self.url, writer=True)
@@ -109,6 +115,11 @@ class Database:
         # lock goes to the writer thread instead, so the loop never waits. PostgreSQL's writes wait for the
         # network on every statement: they stay in the thread.
         self._no_wait_engine = make_engine(self.url, writer=True, wait=False) if self.is_sqlite else None
+        # SQLite's write-ahead log is copied back into the database every checkpoint_every commits, in the
+        # writer thread, so it stays a few megabytes (SQLite's own automatic checkpoint is every 1,000 pages)
+        self.checkpoint_every = checkpoint_every
+        self._commits_since_checkpoint = 0
+        self._checkpointing: asyncio.Future[None] | None = None
         self.max_batch = max_batch
         self.commit_interval = commit_interval
         self._queue: asyncio.Queue[_Job] | None = None
@@ -156,6 +167,8 @@ class Database:
             with anyio.CancelScope(shield=True):
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
+                if self._checkpointing is not None:
+                    await self._checkpointing
         self._executor.shutdown(wait=True)
         self.write_engine.dispose()
         self.read_engine.dispose()
@@ -233,6 +246,7 @@ class Database:
                         job.future.set_exception(outcome.error)
                     else:
                         job.future.set_result(outcome.value)
+                self._checkpoint_now_and_then(loop)
                 # publish after commit, never before: a client that sees an event must find its row
                 if events and self._publish is not None:
                     await self._publish(events)
@@ -244,6 +258,26 @@ class Database:
             finally:
                 for _ in batch:
                     self._queue.task_done()
+
+    def _checkpoint_now_and_then(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Every checkpoint_every commits, start a checkpoint in the writer thread unless one is still running."""
+        if not self.is_sqlite:
+            return
+        self._commits_since_checkpoint += 1
+        if self._commits_since_checkpoint < self.checkpoint_every:
+            return
+        if self._checkpointing is not None and not self._checkpointing.done():
+            return
+        self._commits_since_checkpoint = 0
+        self._checkpointing = loop.run_in_executor(self._executor, self._checkpoint_now)
+
+    def _checkpoint_now(self) -> None:
+        """Copy the write-ahead log back into the database, without waiting for readers or the writer."""
+        try:
+            with self.write_engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception:  # the next one catches up; the log only grows meanwhile
+            log.exception("checkpoint failed")
 
     async def _commit_batch(self, loop: asyncio.AbstractEventLoop, batch: list[_Job]) -> list[_Outcome]:
         """Commit on this thread when the write lock is free at once (SQLite), else in the writer thread."""

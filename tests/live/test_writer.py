@@ -358,3 +358,28 @@ async def test_a_write_lock_held_by_another_process_is_waited_for_in_a_thread_no
     await asyncio.wait_for(write, 10)
     assert threads and threads[-1] != threading.get_ident()
     assert await db.read(lambda s: s.scalar(select(func.count()).select_from(Event).where(Event.kind == "x"))) == 1
+
+
+async def test_checkpoints_run_in_the_writer_thread_and_keep_up_with_the_commits(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'c.db'}", commit_interval=0, checkpoint_every=3)
+    db.migrate()
+    await db.start(Recorder(db))
+    workshop_id, _ = await make_room(db)
+    threads: list[int] = []
+    plain = db._checkpoint_now
+
+    def recording() -> None:
+        threads.append(threading.get_ident())
+        plain()
+
+    db._checkpoint_now = recording  # type: ignore[method-assign]
+    for n in range(12):  # twelve commits: each write alone, awaited
+        await db.write(lambda s, n=n: append_event(s, workshop_id=workshop_id, kind=f"k{n}", audience="staff", data={}))
+    await db.stop()
+    assert threads and threading.get_ident() not in threads
+    # a commit never checkpoints by itself: that is the writer thread's job
+    with sqlite3.connect(tmp_path / "c.db") as check:
+        engine_setting = db.write_engine.connect()
+        assert engine_setting.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        engine_setting.close()
+        assert check.execute("SELECT count(*) FROM event WHERE kind LIKE 'k%'").fetchone() == (12,)
