@@ -92,7 +92,8 @@ class Answer(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("workshop_id", "client_id", name="uq_answer_client_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    # looked up by workshop through uq_answer_client_id, which leads with it
+    workshop_id: int = Field(foreign_key="workshop.id")
     participant_id: int = Field(foreign_key="participant.id", index=True)
     step_id: str = Field(max_length=64)
     text: str = Field(max_length=2000)
@@ -215,7 +216,8 @@ class Event(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("workshop_id", "seq", name="uq_event_seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    # looked up by workshop through uq_event_seq, which leads with it
+    workshop_id: int = Field(foreign_key="workshop.id")
     seq: int
     kind: str = Field(max_length=40)
     # "all": phones too; "staff": facilitator board and projector only
