@@ -271,13 +271,22 @@ class Database:
         self._commits_since_checkpoint = 0
         self._checkpointing = loop.run_in_executor(self._executor, self._checkpoint_now)
 
-    def _checkpoint_now(self) -> None:
-        """Copy the write-ahead log back into the database, without waiting for readers or the writer."""
+    def _checkpoint_now(self) -> tuple[int, int, int] | None:
+        """Copy the write-ahead log back into the database, without waiting for readers or the writer.
+
+        Returns SQLite's (busy, pages in the log, pages copied), or None if it failed.
+        """
         try:
-            with self.write_engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            # on the driver's connection, outside any transaction: a BEGIN IMMEDIATE here would hold the write lock
+            # for the whole copy and its fsync, and send the writer's batches to wait behind it
+            connection = self.write_engine.raw_connection()
+            try:
+                return tuple(connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())  # type: ignore[union-attr, return-value]
+            finally:
+                connection.close()
         except Exception:  # the next one catches up; the log only grows meanwhile
             log.exception("checkpoint failed")
+            return None
 
     async def _commit_batch(self, loop: asyncio.AbstractEventLoop, batch: list[_Job]) -> list[_Outcome]:
         """Commit on this thread when the write lock is free at once (SQLite), else in the writer thread."""
