@@ -63,3 +63,14 @@ def test_bench_refuses_a_round_count_below_one(rounds: str, capsys: pytest.Captu
         main(["bench", "--rounds", rounds])
     assert stopped.value.code == 2
     assert f"expected a whole number of at least 1, got {rounds!r}" in capsys.readouterr().err
+
+
+def test_the_load_generator_collects_its_garbage_only_between_rounds() -> None:
+    import gc
+
+    from app.bench.runner import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
