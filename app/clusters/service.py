@@ -82,7 +82,10 @@ def _obstacles(db: Session, workshop: Workshop, answer_ids: list[int]) -> list[A
     source = source_step_id(workshop)
     found = list(
         db.execute(
-            select(Answer).where(Answer.id.in_(answer_ids), Answer.workshop_id == workshop.id)  # type: ignore[union-attr]
+            select(Answer)
+            .where(Answer.id.in_(answer_ids), Answer.workshop_id == workshop.id)  # type: ignore[union-attr]
+            # oldest first: a new pile is named after its first obstacle, whatever index the database reads by
+            .order_by(Answer.id)  # type: ignore[arg-type]
         ).scalars()
     )
     if len(found) != len(set(answer_ids)) or any(a.step_id != source for a in found):
