@@ -303,7 +303,7 @@ class Database:
         The engine is for the first attempt; redoing a batch that failed midway waits for the lock if it must.
         """
         try:
-            return self._commit_once(batch, engine or self.write_engine)
+            return self._commit_once(batch, engine)
         except _RedoWithSavepoints:
             log.warning("a change without a savepoint failed; redoing its batch of %d with savepoints", len(batch))
             return self._commit_once([replace(job, savepoint=True) for job in batch])
@@ -321,7 +321,8 @@ class Database:
 
     def _commit_once(self, batch: list[_Job], engine: Engine | None = None) -> list[_Outcome]:
         outcomes: list[_Outcome] = []
-        with Session(engine or self.write_engine, expire_on_commit=False) as db, db.begin():
+        engine = engine or self.write_engine
+        with Session(engine, expire_on_commit=False) as db, db.begin():
             if engine is self._no_wait_engine:
                 _lock_or_give_way(db)
             db.info["seqs"] = {}
