@@ -744,7 +744,7 @@ async def run_sides(
 
 
 def ratio_summary(ours: list[float | None], baseline: list[float | None]) -> dict[str, Any]:
-    """Each round's ratio of our CPU per delivery to the baseline's, measured minutes apart, and their median."""
+    """Each round's ratio of our CPU per delivery to the baseline round's right after it, and their median."""
     ratios = [round(o / b, 2) for o, b in zip(ours, baseline, strict=True) if o and b]
     return {"ratio_rounds": ratios, "ratio_vs_baseline": _median(list(ratios))}
 
