@@ -12,6 +12,9 @@ const views = { lobby: document.getElementById("lobby"), round: document.getElem
 const wall = document.getElementById("round-answers");
 let shownIds = new Set();
 
+// How many examples a pile card shows before "+N meer": a pile is read by its name, not by every obstacle in it.
+const PILE_EXAMPLES = 3;
+
 function step() {
   return state.workshop.steps[state.workshop.step_index];
 }
@@ -25,83 +28,133 @@ function visible(stepId) {
   return [...state.answers.values()].filter((a) => a.step === stepId && !a.hidden);
 }
 
-function card(answer, extra) {
-  const fresh = !shownIds.has(answer.id);
-  return el("article", { class: `note${fresh ? " fresh" : ""}`, "data-id": answer.id },
-    el("p", { class: "text", text: answer.text }),
-    el("p", { class: "who", text: answer.organisation || t.anonymous }),
-    answer.theme ? el("p", { class: "tags" }, el("span", { class: "tag", text: config.results.themes[answer.theme] })) : null,
-    extra || null);
-}
-
-function renderRoom() {
-  for (const id of ["room-count", "foot-count"]) document.getElementById(id).textContent = state.room.count;
-  const people = state.room.count === 1 ? t.people_one : t.people;
-  for (const label of document.querySelectorAll(".people-label")) label.textContent = people;
-  const chips = Object.keys(state.room.organisations).sort().map((name) => el("li", { class: "chip", text: name }));
-  document.getElementById("organisations").replaceChildren(...chips);
-}
-
-function renderRound(current) {
-  document.getElementById("round-title").textContent = pick(current.title, config.lang);
-  document.getElementById("round-prompt").textContent = pick(current.prompt, config.lang);
-  let cards;
-  if (current.links_to) {
-    const contributions = visible(current.id);
-    let obstacles = visible(current.links_to);
-    const focus = state.clusters.filter((c) => c.focus).flatMap((c) => c.answers);
-    // when the round is limited to the focus clusters, so is the wall
-    if (state.workshop.focus_only && focus.length) obstacles = obstacles.filter((o) => focus.includes(o.id));
-    cards = obstacles.map((obstacle) => {
-      const mine = contributions.filter((c) => c.links_to === obstacle.id);
-      const list = mine.length
-        ? el("ul", { class: "pledges" }, ...mine.map((c) => el("li", { class: shownIds.has(c.id) ? "" : "fresh" },
-          el("span", { text: c.text }), el("span", { class: "who", text: c.organisation || t.anonymous }))))
-        : el("p", { class: "who", text: t.no_contributions });
-      return card(obstacle, list);
-    });
-    wall.className = "wall linked";
-  } else {
-    cards = visible(current.id).reverse().map((answer) => card(answer));
-    wall.className = "wall";
-  }
-  if (!cards.length) cards = [el("p", { class: "waiting", text: t.waiting })];
-  wall.replaceChildren(...cards);
-}
-
 function texts(ids) {
   return ids.map((id) => state.answers.get(id)).filter((a) => a && !a.hidden);
 }
 
-function clusterCard(cluster, extra) {
-  const tags = [config.results.tensions[cluster.tension], config.results.themes[cluster.theme]].filter(Boolean)
-    .map((tag) => el("span", { class: "tag", text: tag }));
+// a list cut to `limit` items, with "+N meer" for the rest: a card taller than the wall is summarised, never cut
+function limited(items, limit) {
+  return { shown: items.slice(0, limit), rest: Math.max(0, items.length - limit) };
+}
+
+function more(rest) {
+  return rest ? el("p", { class: "more", text: format(t.more, { n: rest }) }) : null;
+}
+
+function fresh(id) {
+  return shownIds.has(id) ? "" : " fresh";
+}
+
+function card(answer, ...extra) {
+  return el("article", { class: `note${fresh(answer.id)}`, "data-id": answer.id },
+    el("p", { class: "text", text: answer.text }),
+    el("p", { class: "who", text: answer.organisation || t.anonymous }),
+    answer.theme ? el("p", { class: "tags" }, el("span", { class: "tag", text: config.results.themes[answer.theme] })) : null,
+    ...extra);
+}
+
+// One thing on the wall: `key` changes whenever what it shows changes; `make(limit)` draws it with at most `limit`
+// list items (pledges, pile examples, hands); `items` is how many there are.
+function entry(key, items, make) {
+  return { key: JSON.stringify(key), items, make };
+}
+
+function answerEntry(answer) {
+  return entry(["answer", answer.id, answer.text, answer.organisation, answer.theme], 0, () => card(answer));
+}
+
+function isObstacleStep(current) {
+  return state.workshop.steps.some((s) => s.source === current.id || s.links_to === current.id);
+}
+
+function renderRound(current) {
+  heading(current, pick(current.prompt, config.lang));
+  if (current.links_to) {
+    renderPledges(current);
+    return;
+  }
+  const answers = visible(current.id).reverse(); // newest first: what just arrived is on page 1
+  const noun = isObstacleStep(current) ? "count_obstacles" : "count_answers";
+  fill("wall", answers.map(answerEntry), [count(t, noun, { n: answers.length })], new Set([current.id]));
+}
+
+// piles the way the contribution round reads them: focus piles first, then the room's ranking (most dots first)
+function rankedPiles() {
+  const piles = state.clusters.filter((c) => texts(c.answers).length);
+  return piles.map((pile, rank) => ({ pile, rank }))
+    .sort((a, b) => Number(b.pile.focus) - Number(a.pile.focus) || a.rank - b.rank).map(({ pile }) => pile);
+}
+
+function renderPledges(current) {
+  const contributions = visible(current.id);
+  const obstacles = new Map(visible(current.links_to).map((o) => [o.id, o]));
+  const piles = rankedPiles();
+  const focus = piles.filter((c) => c.focus);
+  // when the round is limited to the focus clusters, so is the wall
+  const limitToFocus = state.workshop.focus_only && focus.length;
+  const ordered = [];
+  for (const pile of limitToFocus ? focus : piles) {
+    for (const id of pile.answers) {
+      if (obstacles.has(id)) ordered.push([obstacles.get(id), pile]);
+      obstacles.delete(id);
+    }
+  }
+  if (!limitToFocus) ordered.push(...[...obstacles.values()].map((o) => [o, null]));
+  const entries = ordered.map(([obstacle, pile]) => {
+    const mine = contributions.filter((c) => c.links_to === obstacle.id);
+    const key = ["pledged", obstacle.id, obstacle.text, obstacle.organisation, obstacle.theme, pile && pile.name,
+      pile && pile.focus, mine.map((c) => [c.id, c.text, c.organisation])];
+    return entry(key, mine.length, (limit) => {
+      const { shown, rest } = limited(mine, limit);
+      const list = mine.length
+        ? el("ul", { class: "pledges" }, ...shown.map((c) => el("li", { class: fresh(c.id).trim() },
+          el("span", { class: "pledge", text: c.text }), el("span", { class: "who", text: c.organisation || t.anonymous }))))
+        : el("p", { class: "who", text: t.no_contributions });
+      const tag = pile ? el("p", { class: "tags" }, el("span", { class: "tag pile-tag", text: pile.name })) : null;
+      const node = card(obstacle, tag, list, more(rest));
+      if (pile && pile.focus) node.classList.add("is-focus");
+      return node;
+    });
+  });
+  const pledged = entries.reduce((sum, e) => sum + e.items, 0);
+  fill("wall linked", entries, [count(t, "count_obstacles", { n: entries.length }),
+    count(t, "count_contributions", { n: pledged })], new Set([current.id, current.links_to]));
+}
+
+function pileEntry(cluster) {
   const members = texts(cluster.answers);
-  return el("article", { class: `note cluster${cluster.focus ? " is-focus" : ""}`, "data-cluster": cluster.id },
-    el("p", { class: "text", text: cluster.name }),
-    tags.length ? el("p", { class: "tags" }, ...tags) : null,
-    members.length > 1 || (members[0] && members[0].text !== cluster.name)
-      ? el("ul", { class: "members" }, ...members.map((a) => el("li", { text: a.text }))) : null,
-    extra || null);
+  const tags = [config.results.tensions[cluster.tension], config.results.themes[cluster.theme]].filter(Boolean);
+  // a pile of one that carries its obstacle's own words needs no example under it
+  const examples = members.length > 1 || members[0].text !== cluster.name ? members : [];
+  const key = ["pile", cluster.id, cluster.name, cluster.focus, tags, members.map((a) => [a.id, a.text])];
+  return entry(key, Math.min(examples.length, PILE_EXAMPLES), (limit) => {
+    const { shown, rest } = limited(examples, Math.min(limit, PILE_EXAMPLES));
+    return el("article", { class: `note cluster${cluster.focus ? " is-focus" : ""}`, "data-cluster": cluster.id },
+      el("p", { class: "text", text: cluster.name }),
+      el("p", { class: "who pile-count", text: count(t, "count_obstacles", { n: members.length }) }),
+      tags.length ? el("p", { class: "tags" }, ...tags.map((tag) => el("span", { class: "tag", text: tag }))) : null,
+      shown.length ? el("ul", { class: "members" }, ...shown.map((a) => el("li", { text: a.text }))) : null,
+      more(rest));
+  });
 }
 
 function renderClusters(current) {
-  document.getElementById("round-title").textContent = pick(current.title, config.lang);
-  document.getElementById("round-prompt").textContent = t.grouping;
-  const clustered = new Set(state.clusters.flatMap((c) => c.answers));
-  const loose = visible(current.source).filter((a) => !clustered.has(a.id));
-  const cards = [...state.clusters.filter((c) => texts(c.answers).length).map((c) => clusterCard(c)),
-    ...loose.map((a) => card(a))];
-  wall.className = "wall";
-  wall.replaceChildren(...(cards.length ? cards : [el("p", { class: "waiting", text: t.waiting })]));
+  heading(current, t.grouping);
+  const piles = state.clusters.filter((c) => texts(c.answers).length);
+  const clustered = new Set(piles.flatMap((c) => c.answers));
+  const obstacles = visible(current.source);
+  const loose = obstacles.filter((a) => !clustered.has(a.id));
+  const summary = [count(t, "count_obstacles", { n: obstacles.length })];
+  if (piles.length) summary.push(count(t, "count_piles", { n: piles.length }));
+  fill("wall", [...piles.map(pileEntry), ...loose.map(answerEntry)], summary, new Set([current.source]));
 }
 
 function renderRanking(current) {
-  document.getElementById("round-title").textContent = pick(current.title, config.lang);
-  document.getElementById("round-prompt").textContent = pick(current.prompt, config.lang);
+  heading(current, pick(current.prompt, config.lang));
   const piles = state.clusters.filter((c) => texts(c.answers).length);
   const most = Math.max(1, ...piles.map((c) => c.votes));
-  const rows = piles.map((cluster, index) => {
+  const entries = piles.map((cluster, index) => entry(["rank", cluster.id, index, cluster.name, cluster.votes, most,
+    cluster.focus], 0, () => {
     const bar = el("span", { class: "bar" });
     bar.style.width = `${(100 * cluster.votes) / most}%`;
     return el("article", { class: `rank${cluster.focus ? " is-focus" : ""}`, "data-cluster": cluster.id },
@@ -109,25 +162,26 @@ function renderRanking(current) {
       el("span", { class: "rank-name", text: cluster.name }),
       el("span", { class: "bar-track" }, bar),
       el("span", { class: "rank-votes", text: String(cluster.votes) }));
-  });
-  wall.className = "wall ranking";
-  wall.replaceChildren(...(rows.length ? rows : [el("p", { class: "waiting", text: t.waiting })]));
+  }));
+  fill("wall ranking", entries, [count(t, "count_piles", { n: piles.length })], new Set());
 }
 
 function renderActions(current) {
-  document.getElementById("round-title").textContent = pick(current.title, config.lang);
-  document.getElementById("round-prompt").textContent = t.agreed;
-  const cards = state.actions.map((action) => {
+  heading(current, t.agreed);
+  const entries = state.actions.map((action) => {
     const facts = [[action.owner, ...action.partners].join(" + ")];
     if (action.due_on) facts.push(format(t.due, { date: localDate(action.due_on).toLocaleDateString(dateLocale(config.lang), { day: "numeric", month: "long" }) }));
     const names = action.volunteers.map((v) => v.name || v.organisation);
-    return el("article", { class: "note action", "data-action": action.id },
-      el("p", { class: "text", text: action.title }),
-      el("p", { class: "who", text: facts.join(" · ") }),
-      el("p", { class: "hands", text: names.length ? format(t.hands, { names: names.join(", ") }) : t.no_hands }));
+    return entry(["action", action.id, action.title, facts, names], names.length, (limit) => {
+      const { shown, rest } = limited(names, limit);
+      const hands = shown.join(", ") + (rest ? ` ${format(t.more, { n: rest })}` : "");
+      return el("article", { class: "note action", "data-action": action.id },
+        el("p", { class: "text", text: action.title }),
+        el("p", { class: "who", text: facts.join(" · ") }),
+        el("p", { class: "hands", text: names.length ? format(t.hands, { names: hands }) : t.no_hands }));
+    });
   });
-  wall.className = "wall";
-  wall.replaceChildren(...(cards.length ? cards : [el("p", { class: "waiting", text: t.no_actions })]));
+  fill("wall", entries, [count(t, "count_actions", { n: entries.length })], new Set(), t.no_actions);
 }
 
 function heading(current, prompt) {
@@ -135,47 +189,247 @@ function heading(current, prompt) {
   document.getElementById("round-prompt").textContent = prompt;
 }
 
+function results(className, content) {
+  paged = null;
+  wall.className = className;
+  wall.replaceChildren(content);
+}
+
 function renderTally(current) {
   heading(current, pick(current.prompt, config.lang));
   const tally = state.tallies[current.id];
   const chart = current.type === "grade" ? gradeChart(tally, config.results, config.lang)
     : choiceChart(tally, current, config.results, config.lang);
-  wall.className = `wall results ${current.type}`;
-  wall.replaceChildren(tally.count ? chart : el("p", { class: "waiting", text: t.waiting }));
+  results(`wall results ${current.type}`, tally.count ? chart : el("p", { class: "waiting", text: t.waiting }));
 }
 
 function renderMosaic(current) {
   heading(current, pick(current.help, config.lang));
-  wall.className = "wall results mosaic-wall";
-  wall.replaceChildren(state.mosaic ? mosaicGrid(state.mosaic, config.results, config.lang)
+  results("wall results mosaic-wall", state.mosaic ? mosaicGrid(state.mosaic, config.results, config.lang)
     : el("p", { class: "waiting", text: t.waiting }));
 }
 
 function renderReview(current) {
   heading(current, state.review.items.length ? reviewSummary(state.review, config.results) : pick(current.prompt, config.lang));
-  wall.className = "wall results review-wall";
-  wall.replaceChildren(reviewList(state.review, config.results, config.lang));
+  results("wall results review-wall", reviewList(state.review, config.results, config.lang));
 }
 
-const SIZES = ["l", "m", "s", "xs"];
+// ---------------------------------------------------------------------------------------------------------------
+// Paging. The wall never shrinks text to fit and never drops a card: the cards keep one readable size (set in
+// app.css in viewport units) and what does not fit goes onto further pages, which turn by themselves.
+// The rule: every page stays up CYCLE_MS / pages, but never less than MIN_DWELL_MS, so up to
+// CYCLE_MS / MIN_DWELL_MS pages every answer is on screen within a minute; beyond that (hundreds of answers)
+// the cycle grows, because a page that turns faster than it can be read shows nothing. ?dwell=<seconds> on the
+// projector's address fixes the time per page (for tests and rehearsals); → / PageDown and ← / PageUp turn by hand.
+const CYCLE_MS = 60_000;
+const MIN_DWELL_MS = 7_000;
+const FADE_MS = 450;
+const dwellParam = Number(new URLSearchParams(location.search).get("dwell"));
+const FIXED_DWELL_MS = dwellParam >= 1 && dwellParam <= 600 ? dwellParam * 1000 : null;
+const calm = window.matchMedia("(prefers-reduced-motion: reduce)");
 
-function overflows(box) {
-  // laid-out boxes, not scrollHeight: a card still sliding in (transform) must not shrink the wall
-  const bottom = Math.max(0, ...[...box.children].map((child) => child.offsetTop + child.offsetHeight));
-  return bottom > box.clientHeight + 1;
+let paged = null; // what the wall shows: { className, entries, summary, steps, empty }, or null for the charts
+const pager = { view: null, index: 0, pages: [], arrived: 0, timer: null, size: "", turning: false };
+const drawn = new Map(); // entry key -> { node, limit, height, wide }: a card is drawn and measured once
+let repack = true; // false while only new answers arrived on a later page: those wait for page 1
+const pageBox = el("div", { class: "wall-page" });
+const measureBox = el("div", { class: "wall-measure", "aria-hidden": "true" });
+const probe = el("div", { class: "wall-probe" });
+
+function fill(className, entries, summary, steps, empty = t.waiting) {
+  paged = { className, entries, summary, steps, empty };
 }
 
-function fitWall() {
-  // the largest size at which every card fits on the screen
-  let i = 0;
-  wall.dataset.size = SIZES[i];
-  while (i < SIZES.length - 1 && overflows(wall)) wall.dataset.size = SIZES[++i];
-  // still too many at the smallest size: show whole cards only, not the top half of the last row
-  if (overflows(wall)) {
-    for (const child of wall.children) {
-      if (child.offsetTop + child.offsetHeight > wall.clientHeight + 1) child.hidden = true;
+function dwell() {
+  return FIXED_DWELL_MS ?? Math.max(MIN_DWELL_MS, CYCLE_MS / pager.pages.length);
+}
+
+function geometry() {
+  // the card width and gap come from app.css (--column, --gap on the wall's class), read off a probe
+  measureBox.replaceChildren(probe);
+  const width = wall.clientWidth;
+  const gap = probe.offsetHeight;
+  const columns = Math.max(1, Math.floor((width + gap) / (probe.offsetWidth + gap)));
+  measureBox.replaceChildren();
+  return { width, gap, columns, column: (width - gap * (columns - 1)) / columns, height: wall.clientHeight };
+}
+
+function measure(width, jobs) {
+  // all new cards in one layout pass, in a hidden box as wide as they will be shown
+  measureBox.style.width = `${width}px`;
+  measureBox.replaceChildren(...jobs.map((job) => job.node));
+  for (const job of jobs) job.height = job.node.offsetHeight;
+  measureBox.replaceChildren();
+}
+
+function draw(entry, limit, wide = false) {
+  const node = entry.make(limit);
+  node.addEventListener("animationend", () => node.classList.remove("fresh"), { once: true });
+  if (wide) node.classList.add("wide");
+  return { node, height: 0, wide };
+}
+
+function sizeCards(entries, geo) {
+  const fresh = [];
+  for (const e of entries) {
+    if (!drawn.has(e.key)) {
+      drawn.set(e.key, draw(e, Infinity));
+      fresh.push(drawn.get(e.key));
     }
   }
+  measure(geo.column, fresh);
+  // taller than the wall in one column: across the whole width, then with its list summarised ("+4 meer")
+  for (const e of entries) {
+    let shown = drawn.get(e.key);
+    if (shown.wide || shown.height <= geo.height) continue;
+    shown = draw(e, Infinity, true);
+    measure(geo.width, [shown]);
+    for (let limit = e.items - 1; shown.height > geo.height && limit >= 0; limit -= 1) {
+      shown = draw(e, limit, true);
+      measure(geo.width, [shown]);
+    }
+    drawn.set(e.key, shown);
+  }
+}
+
+function shortest(tops) {
+  return tops.indexOf(Math.min(...tops));
+}
+
+function pack(entries, geo) {
+  // masonry in reading order: each card goes to the shortest column; a card that fits nowhere opens a new page
+  const pages = [];
+  let page;
+  let tops;
+  const open = () => {
+    page = [];
+    pages.push(page);
+    tops = new Array(geo.columns).fill(0);
+  };
+  open();
+  for (const e of entries) {
+    const { node, height, wide } = drawn.get(e.key);
+    let column = wide ? 0 : shortest(tops);
+    let top = wide ? Math.max(...tops) : tops[column];
+    if (top) top += geo.gap;
+    if (page.length && top + height > geo.height) {
+      open();
+      column = 0;
+      top = 0;
+    }
+    page.push({ node, left: column * (geo.column + geo.gap), top, width: wide ? geo.width : geo.column });
+    if (wide) tops.fill(top + height);
+    else tops[column] = top + height;
+  }
+  return pages;
+}
+
+function place(page) {
+  // cards that stay keep their element (a card still fading in is not restarted); the order is the reading order
+  const keep = new Set(page.map(({ node }) => node));
+  for (const child of [...pageBox.children]) if (!keep.has(child)) child.remove();
+  let next = pageBox.firstChild;
+  for (const { node, left, top, width } of page) {
+    Object.assign(node.style, { left: `${left}px`, top: `${top}px`, width: `${width}px` });
+    if (node === next) next = node.nextSibling;
+    else pageBox.insertBefore(node, next);
+  }
+}
+
+function summarise() {
+  const parts = [...paged.summary];
+  if (pager.pages.length > 1) parts.push(format(t.page, { page: pager.index + 1, pages: pager.pages.length }));
+  document.getElementById("wall-count").textContent = paged.entries.length ? parts.join(" · ") : "";
+  const sign = document.getElementById("wall-new");
+  sign.hidden = !pager.arrived;
+  sign.textContent = format(t.arrived, { n: pager.arrived });
+}
+
+function layoutWall() {
+  if (!paged) {
+    stopPaging();
+    document.getElementById("wall-count").textContent = "";
+    document.getElementById("wall-new").hidden = true;
+    return;
+  }
+  const view = `${step().id}:${paged.className}`;
+  if (view !== pager.view) {
+    Object.assign(pager, { view, index: 0, arrived: 0 });
+    stopPaging();
+    repack = true;
+  }
+  if (!repack) {
+    summarise(); // a later page stays as it is; the count and the "+3 nieuw" sign still move
+    return;
+  }
+  repack = false;
+  wall.className = `${paged.className}${pager.turning ? " is-turning" : ""}`;
+  if (!paged.entries.length) {
+    pager.pages = [];
+    stopPaging();
+    wall.replaceChildren(el("p", { class: "waiting", text: paged.empty }));
+    summarise();
+    return;
+  }
+  if (wall.firstChild !== pageBox) wall.replaceChildren(pageBox, measureBox);
+  const geo = geometry();
+  const size = `${geo.width}:${geo.column}`;
+  if (size !== pager.size) drawn.clear(); // another width: every card wraps differently
+  pager.size = size;
+  sizeCards(paged.entries, geo);
+  const keys = new Set(paged.entries.map((e) => e.key));
+  for (const key of drawn.keys()) if (!keys.has(key)) drawn.delete(key);
+  pager.pages = pack(paged.entries, geo);
+  pager.index = Math.min(pager.index, pager.pages.length - 1);
+  // a card that waits on a later page will fade in with its page, not slide in again
+  for (const [index, page] of pager.pages.entries()) {
+    if (index !== pager.index) for (const { node } of page) node.classList.remove("fresh");
+  }
+  place(pager.pages[pager.index]);
+  summarise();
+  keepPaging();
+}
+
+function stopPaging() {
+  clearTimeout(pager.timer);
+  pager.timer = null;
+  pager.turning = false;
+  wall.classList.remove("is-turning");
+}
+
+function keepPaging() {
+  if (pager.pages.length <= 1) {
+    stopPaging();
+    return;
+  }
+  // a running clock is kept: a stream of answers must not hold a page up for ever
+  if (pager.timer === null) pager.timer = setTimeout(() => turn(1), dwell());
+}
+
+function turn(by) {
+  stopPaging();
+  if (!paged || pager.pages.length <= 1) return;
+  // new answers wait on page 1: that is where the rotation goes next
+  const index = pager.arrived ? 0 : (pager.index + by + pager.pages.length) % pager.pages.length;
+  const swap = () => {
+    wall.classList.remove("is-turning");
+    Object.assign(pager, { index, arrived: 0, turning: false });
+    repack = true;
+    render();
+  };
+  if (calm.matches) {
+    swap();
+    return;
+  }
+  pager.turning = true;
+  wall.classList.add("is-turning");
+  pager.timer = setTimeout(swap, FADE_MS);
+}
+
+function holds(frame) {
+  // an answer for this wall while a later page is up: counted on the "+N nieuw" sign, shown on page 1
+  return frame.kind === "answer.created" && paged !== null && pager.index > 0 && paged.steps.has(frame.data.step)
+    && step().id === pager.view.split(":")[0];
 }
 
 function fitLobby() {
@@ -188,6 +442,14 @@ function fitLobby() {
     size *= 0.92;
     opgave.style.fontSize = `${size}px`;
   }
+}
+
+function renderRoom() {
+  for (const id of ["room-count", "foot-count"]) document.getElementById(id).textContent = state.room.count;
+  const people = state.room.count === 1 ? t.people_one : t.people;
+  for (const label of document.querySelectorAll(".people-label")) label.textContent = people;
+  const chips = Object.keys(state.room.organisations).sort().map((name) => el("li", { class: "chip", text: name }));
+  document.getElementById("organisations").replaceChildren(...chips);
 }
 
 const DRAW = {
@@ -207,12 +469,14 @@ function render() {
         .filter(Boolean).join(", ") })
       : "";
     show("closed");
+    stopPaging();
   } else if (current.type in DRAW) {
     DRAW[current.type](current);
     show("round");
-    fitWall();
+    layoutWall();
   } else {
     show("lobby");
+    stopPaging();
   }
   renderRoom();
   renderBingo(document.getElementById("bingo"), state);
@@ -224,6 +488,8 @@ function onFrame(frame) {
   const first = frame.type === "snapshot";
   if (!applyFrame(state, frame, { keepHidden: false })) return;
   if (first) shownIds = new Set(state.answers.keys()); // what was there on load is not "new"
+  if (!first && holds(frame)) pager.arrived += 1;
+  else repack = true;
   scheduleRender();
 }
 
@@ -239,7 +505,16 @@ function scheduleRender() {
 }
 
 window.addEventListener("resize", () => {
+  repack = true;
   if (state.workshop) scheduleRender();
+});
+
+document.addEventListener("keydown", (event) => {
+  if (views.round.hidden || event.altKey || event.ctrlKey || event.metaKey) return;
+  const by = { ArrowRight: 1, PageDown: 1, ArrowLeft: -1, PageUp: -1 }[event.key];
+  if (!by || pager.pages.length <= 1) return;
+  event.preventDefault();
+  turn(by);
 });
 
 const live = new Live(`/ws/projector/${config.token}`, {
