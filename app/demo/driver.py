@@ -289,3 +289,29 @@ async def run_demo(base_url: str, demo: DemoWorkshop, *, phones: int = 10, pace:
     finally:
         await asyncio.gather(*(phone.close() for phone in room), return_exceptions=True)
         await facilitator.close()
+
+
+async def send_crowd(
+    base_url: str,
+    code: str,
+    answers: list[tuple[tuple[str, str], str]],
+    *,
+    step: str = "obstacles",
+    links_to: list[int | None] | None = None,
+) -> list[int]:
+    """Join one simulated phone per (name, organisation) and send all their answers at once; the stored ids in order."""
+    phones: dict[tuple[str, str], Phone] = {}
+    for person, _ in answers:
+        phones.setdefault(person, Phone(base_url, code, *person))
+    try:
+        await asyncio.gather(*(phone.join() for phone in phones.values()))
+        links = links_to or [None] * len(answers)
+        replies = await asyncio.gather(
+            *(phones[person].answer(step, text, link) for (person, text), link in zip(answers, links, strict=True))
+        )
+    finally:
+        await asyncio.gather(*(phone.close() for phone in phones.values()), return_exceptions=True)
+    refused = [reply for reply in replies if reply["type"] != "ack"]
+    if refused:
+        raise RuntimeError(f"{len(refused)} answers refused, the first: {refused[0]}")
+    return [reply["answer_id"] for reply in replies]

@@ -413,7 +413,7 @@ function turn(by) {
   const index = pager.arrived ? 0 : (pager.index + by + pager.pages.length) % pager.pages.length;
   const swap = () => {
     wall.classList.remove("is-turning");
-    Object.assign(pager, { index, arrived: 0, turning: false });
+    Object.assign(pager, { index, arrived: 0, turning: false, timer: null });
     repack = true;
     render();
   };

@@ -1,0 +1,220 @@
+"""The projector wall in a busy room: readable sizes, pages instead of hidden cards, piles and the ranked pledges."""
+
+import asyncio
+import re
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from app.demo.content import crowd
+from app.demo.driver import Phone, send_crowd
+from tests.e2e.conftest import PROJECTOR
+from tests.e2e.test_live_session import board_row, next_until, start_session
+
+pytestmark = pytest.mark.e2e
+expect: Any = pytest.importorskip("playwright.sync_api").expect
+
+HIDDEN = "Dit hoort niet op de muur: een naam en een telefoonnummer."
+LONG_WORD = "x" * 120
+
+# every card on the current page: its answer id, whether it lies whole inside the wall, and its type sizes
+CARDS_ON_SCREEN = """() => {
+  const wall = document.getElementById("round-answers").getBoundingClientRect();
+  return [...document.querySelectorAll("#round-answers .wall-page > article")].map((card) => {
+    const box = card.getBoundingClientRect();
+    const px = (selector) => [...card.querySelectorAll(selector)].map((n) => parseFloat(getComputedStyle(n).fontSize));
+    return {
+      id: card.dataset.id, text: card.querySelector(":scope > .text").textContent,
+      inside: box.top >= wall.top - 0.5 && box.bottom <= wall.bottom + 0.5 && box.left >= wall.left - 0.5
+        && box.right <= wall.right + 0.5 && card.scrollWidth <= card.clientWidth,
+      texts: px(".text, .pledges .pledge, .members li"), names: px(".who, .tag"),
+    };
+  });
+}"""
+
+
+def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run simulated phones on a loop of their own: Playwright's sync API owns this thread's loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def position(projector: Any) -> tuple[int, int]:
+    """The page the wall shows and how many there are, from "… · blad 2 van 3"."""
+    found = re.search(r"blad (\d+) van (\d+)", projector.locator("#wall-count").inner_text())
+    assert found, projector.locator("#wall-count").inner_text()
+    return int(found.group(1)), int(found.group(2))
+
+
+def turn_to(projector: Any, page: int, pages: int) -> None:
+    """Press → on the projector and wait for the page to be up."""
+    projector.locator("body").press("ArrowRight")
+    expect(projector.locator("#wall-count")).to_contain_text(f"blad {page} van {pages}")
+    expect(projector.locator("#round-answers")).not_to_have_class(re.compile(r"\bis-turning\b"))
+
+
+def workshop_id(board: Any) -> int:
+    """The board's workshop id, from its address."""
+    return int(re.search(r"/f/workshops/(\d+)", board.url).group(1))  # type: ignore[union-attr]
+
+
+def board_post(board: Any, path: str, body: dict[str, Any]) -> Any:
+    """Call one of the board's JSON endpoints with the board's own cookies and CSRF token."""
+    csrf = board.locator('meta[name="csrf-token"]').get_attribute("content")
+    response = board.request.post(
+        f"/f/workshops/{workshop_id(board)}{path}",
+        data=body,
+        headers={"X-CSRF-Token": csrf, "Accept": "application/json"},
+    )
+    assert response.ok, response.text()
+    return response.json()
+
+
+def test_a_busy_wall_pages_through_every_answer_at_a_readable_size(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session = start_session(new_context, title="Netwerkdag Noord")
+    board = session.board
+    projector = new_context(**PROJECTOR).new_page()
+    projector.goto(f"{session.projector_path}?dwell=600")  # the test turns the pages itself
+    expect(projector.locator("#status")).to_have_attribute("data-state", "online")
+    board.locator("body").press("ArrowRight")
+    expect(projector.locator("#round")).to_be_visible()
+
+    # 42 obstacles from 30 phones, one of them a single 120-letter word, and one more that the facilitator hides
+    sent = crowd(41) + [(("Dirk", "Bewonersraad"), LONG_WORD), (("Ali", "Jongerenwerk"), HIDDEN)]
+    ids = run(send_crowd(live_server, session.code, sent))
+    board_row(board, HIDDEN).get_by_role("button", name="Verbergen").click()
+    hidden_id = str(ids[-1])
+    expect(projector.locator("#wall-count")).to_contain_text("42 obstakels · blad 1 van")
+    page, pages = position(projector)
+    assert page == 1 and pages >= 2, "42 obstacles at a readable size do not fit on one screen"
+
+    seen: dict[str, str] = {}
+    for page in range(1, pages + 1):
+        if page > 1:
+            turn_to(projector, page, pages)
+        cards = projector.evaluate(CARDS_ON_SCREEN)
+        assert cards, f"page {page} is empty"
+        for card in cards:
+            assert card["inside"], f"cut off or running out of its card on page {page}: {card['text'][:60]}"
+            assert min(card["texts"]) >= 28, card
+            assert min(card["names"]) >= 18, card
+            assert card["id"] not in seen, f"on two pages: {card['text']}"
+            seen[card["id"]] = card["text"]
+    assert set(seen) == {str(i) for i in ids[:-1]}, "an answer was never on screen"
+    assert hidden_id not in seen
+    # newest first: the last one sent opens page 1
+    turn_to(projector, 1, pages)
+    assert projector.evaluate(CARDS_ON_SCREEN)[0]["text"] == LONG_WORD
+
+    # answers arriving while page 2 is up wait for page 1, behind a calm sign; the page itself stays still
+    turn_to(projector, 2, pages)
+    before = [card["id"] for card in projector.evaluate(CARDS_ON_SCREEN)]
+    late = run(
+        send_crowd(live_server, session.code, [(("Els", "Bibliotheek Noord"), f"Laat obstakel {n}.") for n in range(3)])
+    )
+    expect(projector.locator("#wall-new")).to_have_text("+3 nieuw")
+    expect(projector.locator("#wall-count")).to_contain_text(f"45 obstakels · blad 2 van {pages}")
+    assert [card["id"] for card in projector.evaluate(CARDS_ON_SCREEN)] == before
+    projector.locator("body").press("ArrowRight")  # the next turn goes back to page 1, with the newcomers on top
+    expect(projector.locator("#wall-count")).to_contain_text("45 obstakels · blad 1 van")
+    expect(projector.locator("#wall-new")).to_be_hidden()
+    first = {card["id"] for card in projector.evaluate(CARDS_ON_SCREEN)[:3]}
+    assert first == {str(i) for i in late}
+
+    # left alone the wall turns by itself (here every second), and still never shows the hidden answer
+    projector.goto(f"{session.projector_path}?dwell=1")
+    expect(projector.locator("#wall-count")).to_contain_text("blad 1 van")
+    expect(projector.locator("#wall-count")).to_contain_text("blad 2 van", timeout=5_000)
+    expect(projector.locator("#wall-count")).to_contain_text("blad 3 van", timeout=5_000)
+    expect(projector.locator(f'#round-answers [data-id="{hidden_id}"]')).to_have_count(0)
+
+
+async def vote(base_url: str, code: str, allocations: list[dict[int, int]]) -> None:
+    """One new phone per allocation joins and places its dots."""
+    phones = [Phone(base_url, code, f"Stemmer {n}", "Bewonersraad") for n in range(len(allocations))]
+    try:
+        for phone, allocation in zip(phones, allocations, strict=True):
+            await phone.join()
+            reply = await phone.vote(allocation)
+            assert reply["type"] == "votes_ack", reply
+    finally:
+        await asyncio.gather(*(phone.close() for phone in phones), return_exceptions=True)
+
+
+def test_piles_on_the_wall_and_the_contribution_round_in_focus_then_vote_order(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session = start_session(new_context, title="Stapels en bijdragen")
+    board = session.board
+    projector = new_context(**PROJECTOR).new_page()
+    projector.goto(session.projector_path)
+    expect(projector.locator("#status")).to_have_attribute("data-state", "online")
+    next_until(board, "Obstakels")
+    texts = [text for _, text in crowd(12)]
+    ids = dict(zip(texts, run(send_crowd(live_server, session.code, crowd(12))), strict=True))
+    expect(projector.locator("#wall-count")).to_contain_text("12 obstakels")
+
+    # three piles: a big one, a small one that will be the focus, one in between; two obstacles stay loose
+    next_until(board, "Ordenen")
+    piles = {"Versnippering": texts[0:5], "Regels": texts[5:7], "Geld": texts[7:10]}
+    cluster_ids = {}
+    for name, members in piles.items():
+        views = board_post(board, "/clusters/group", {"answer_ids": [ids[t] for t in members], "name": name})
+        cluster_ids[name] = next(c["id"] for c in views["clusters"] if c["name"] == name)
+    big = projector.locator("#round-answers article.note.cluster", has_text="Versnippering")
+    expect(big.locator(".pile-count")).to_have_text("5 obstakels")
+    expect(big.locator(".members li")).to_have_text(texts[0:3])  # a few examples, then how many more
+    expect(big.locator(".more")).to_have_text("+2 meer")
+    expect(projector.locator("#round-answers article.note.cluster")).to_have_count(3)
+    expect(projector.locator("#round-answers article.note:not(.cluster)")).to_have_count(2)
+    expect(projector.locator("#wall-count")).to_have_text("12 obstakels · 3 stapels")
+
+    # the vote: Geld 4 dots, Versnippering 2, Regels 1; then Regels becomes the focus
+    next_until(board, "Stemmen")
+    geld, versnippering, regels = cluster_ids["Geld"], cluster_ids["Versnippering"], cluster_ids["Regels"]
+    run(vote(live_server, session.code, [{geld: 3}, {geld: 1, versnippering: 2}, {regels: 1}]))
+    # (the vote made each loose obstacle a pile of its own, without dots)
+    expect(projector.locator("#round-answers article.rank .rank-name")).to_have_text(
+        ["Geld", "Versnippering", "Regels", *texts[10:12]]
+    )
+    board_post(board, f"/clusters/{regels}", {"focus": True})
+
+    # contributions: the focus pile first, then by dots; each obstacle with its own pledges
+    next_until(board, "Bijdragen")
+    pledges = [
+        ("Wij nemen de regels door met de jurist.", texts[5]),
+        ("Wij leggen geld bij elkaar.", texts[8]),
+        ("Wij openen het buurthuis ook 's avonds.", texts[11]),
+    ]
+    run(
+        send_crowd(
+            live_server,
+            session.code,
+            [(("Noor", "GGD"), text) for text, _ in pledges],
+            step="contributions",
+            links_to=[ids[obstacle] for _, obstacle in pledges],
+        )
+    )
+    expected = texts[5:7] + texts[7:10] + texts[0:5] + texts[10:12]
+    cards = projector.locator("#round-answers article.note")
+    expect(projector.locator("#wall-count")).to_contain_text("12 obstakels · 3 bijdragen")
+    pages = position(projector)[1] if "blad" in projector.locator("#wall-count").inner_text() else 1
+    seen: list[str] = []
+    pledged: dict[str, list[str]] = {}
+    for page in range(1, pages + 1):
+        if page > 1:
+            turn_to(projector, page, pages)
+        seen += cards.locator(":scope > p.text").all_inner_texts()
+        for card in cards.all():
+            pledged[card.locator(":scope > p.text").inner_text()] = card.locator(".pledges .pledge").all_inner_texts()
+    assert seen == expected
+    assert {text: pledged[obstacle] for text, obstacle in pledges} == {text: [text] for text, _ in pledges}
+    assert sum(len(found) for found in pledged.values()) == len(pledges)
+    if pages > 1:
+        turn_to(projector, 1, pages)
+    expect(cards.first).to_have_class(re.compile(r"\bis-focus\b"))
+    expect(cards.first.locator(".pile-tag")).to_have_text("Regels")
