@@ -5,9 +5,11 @@
 The server runs in this process on a throwaway SQLite database; ten people from the demo join (one of them in a
 phone-sized browser, the rest over plain HTTP forms), send the demo's obstacles and contributions, and the
 projector (1920x1080), the phone (390x844) and the facilitator's board (1440x900) are saved as PNG files.
+Then busy rooms of 10, 40 and 200 obstacles (simulated phones over websockets) show how the wall pages.
 """
 
 import argparse
+import asyncio
 import json
 import re
 import sys
@@ -16,6 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -40,8 +43,9 @@ from app.demo.content import (  # noqa: E402
     DEMO_TITLE,
     OBSTACLES,
     PEOPLE,
+    crowd,
 )
-from app.demo.driver import csrf_of  # noqa: E402
+from app.demo.driver import csrf_of, send_crowd  # noqa: E402
 from app.main import create_app  # noqa: E402
 from tests.e2e.browser import CHROMIUM_ARGS, LAPTOP, PHONE, PROJECTOR  # noqa: E402
 
@@ -261,7 +265,7 @@ def run(base_url: str, out: Path, chromium: str) -> None:
         expect(phone.locator("#my-answers li.answer.received")).to_have_count(2)
         for i, text in enumerate(CONTRIBUTIONS[1:], start=1):
             others[(i * 3) % len(others)].answer("contributions", text, options[OBSTACLES[PLEDGED_TO[i]]])
-        expect(projector.locator("ul.pledges li")).to_have_count(len(CONTRIBUTIONS))
+        expect(projector.locator("#wall-count")).to_contain_text(f"{len(CONTRIBUTIONS)} bijdragen")
         expect(board.locator("#answer-count")).to_have_text(f"({len(OBSTACLES) + 1 + len(CONTRIBUTIONS)})")
         shoot(projector, out / "projector-contributions.png")
         phone.locator("#step select").select_option(label=OBSTACLES[3])
@@ -298,6 +302,7 @@ def run(base_url: str, out: Path, chromium: str) -> None:
         for other in others:
             other.close()
         mosaic_and_follow_up(board, context, base_url, out)
+        busy_walls(board, context, base_url, out)
         browser.close()
 
 
@@ -385,6 +390,20 @@ def mosaic_and_follow_up(board: Page, context: Any, base_url: str, out: Path) ->
     card.get_by_role("button", name="Doorgeven").click()
     expect(projector.locator(".review-item.moved")).to_have_count(1)
     shoot(projector, out / "projector-review.png")
+
+
+def busy_walls(board: Page, context: Any, base_url: str, out: Path) -> None:
+    """The obstacle wall with 10, 40 and 200 answers: one readable size, and pages with the count."""
+    projector = context(PROJECTOR).new_page()
+    for size in (10, 40, 200):
+        code, projector_path = new_workshop(board, f"Netwerkdag Noord ({size})", "doorbraak")
+        go_to(board, 1)
+        # simulated phones on a loop of their own: Playwright's sync API owns this thread's loop
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, send_crowd(base_url, code, crowd(size))).result()
+        projector.goto(f"{projector_path}?dwell=600")  # hold page 1 for the photograph
+        expect(projector.locator("#wall-count")).to_contain_text(f"{size} obstakels")
+        shoot(projector, out / f"projector-wall-{size}.png")
 
 
 def main() -> None:
