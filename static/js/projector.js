@@ -246,6 +246,7 @@ function dwell() {
 
 function geometry() {
   // the card width and gap come from app.css (--column, --gap on the wall's class), read off a probe
+  measureBox.style.width = "";
   measureBox.replaceChildren(probe);
   const width = wall.clientWidth;
   const gap = probe.offsetHeight;
