@@ -181,6 +181,11 @@ def test_piles_on_the_wall_and_the_contribution_round_in_focus_then_vote_order(
     expect(projector.locator("#round-answers article.rank .rank-name")).to_have_text(
         ["Geld", "Versnippering", "Regels", *texts[10:12]]
     )
+    widths = projector.evaluate(
+        "() => [...document.querySelectorAll('#round-answers article.rank')].map((row) => row.offsetWidth)"
+        " .concat(document.getElementById('round-answers').clientWidth)"
+    )
+    assert set(widths) == {widths[-1]}, "a ranking row is not as wide as the wall"
     board_post(board, f"/clusters/{regels}", {"focus": True})
 
     # contributions: the focus pile first, then by dots; each obstacle with its own pledges
