@@ -449,8 +449,26 @@ function renderRoom() {
   for (const id of ["room-count", "foot-count"]) document.getElementById(id).textContent = state.room.count;
   const people = state.room.count === 1 ? t.people_one : t.people;
   for (const label of document.querySelectorAll(".people-label")) label.textContent = people;
-  const chips = Object.keys(state.room.organisations).sort().map((name) => el("li", { class: "chip", text: name }));
-  document.getElementById("organisations").replaceChildren(...chips);
+  // the best represented organisations first, so those a cut leaves out are the smallest
+  const names = Object.entries(state.room.organisations)
+    .sort(([a, n], [b, m]) => m - n || a.localeCompare(b)).map(([name]) => name);
+  document.getElementById("organisations").replaceChildren(...names.map((name) => el("li", { class: "chip", text: name })));
+}
+
+function fitChips() {
+  // more organisations than the lobby has room for: say how many are left out rather than cutting them silently
+  const list = document.getElementById("organisations");
+  const overflows = () => list.scrollHeight > list.clientHeight + 1;
+  if (!overflows()) return;
+  const more = el("li", { class: "chip chip-more" });
+  list.append(more);
+  const chips = [...list.children].slice(0, -1);
+  let left = 0;
+  while (chips.length && (left === 0 || overflows())) {
+    chips.pop().remove();
+    left += 1;
+    more.textContent = format(t.more, { n: left });
+  }
 }
 
 const DRAW = {
@@ -481,7 +499,10 @@ function render() {
   }
   renderRoom();
   renderBingo(document.getElementById("bingo"), state);
-  if (!views.lobby.hidden) fitLobby();
+  if (!views.lobby.hidden) {
+    fitChips();
+    fitLobby();
+  }
   shownIds = new Set([...state.answers.keys()]);
 }
 
