@@ -203,3 +203,21 @@ def test_the_follow_up_look_back_fits_a_small_phone(new_context: Callable[..., A
     for phone in phones.values():
         phone.locator("#step").get_by_role("link", name="Mijn afspraken").click()
         assert_fits(phone, "vervolgsessie-mine")
+
+
+def test_the_offline_notice_leaves_the_workshop_title_readable(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Jeugdoverlast Noord")
+    phone = new_context(**SMALL_PHONE).new_page()
+    phone.goto(f"/j/{session.code}")
+    phone.get_by_label("Je naam").fill("Ali")
+    phone.get_by_label("Je organisatie").fill("Woonstichting")
+    phone.get_by_role("button", name="Meedoen").click()
+    expect(phone.locator("#status")).to_have_attribute("data-state", "online")
+    phone.context.set_offline(True)
+    expect(phone.locator("#status")).to_have_attribute("data-state", "offline")
+    title = phone.locator(".phone-bar .brand")
+    # the whole title is shown: not cut to "D…" beside the notice
+    assert title.evaluate("(node) => node.scrollWidth <= node.clientWidth"), title.bounding_box()
+    assert_fits(phone, "offline")
+    phone.context.set_offline(False)
+    expect(phone.locator("#status")).to_have_attribute("data-state", "online")
