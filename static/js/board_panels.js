@@ -1,5 +1,5 @@
 // The board's step panels: grouping and voting, agreed actions, the follow-up.
-import { count, el, format } from "./live.js";
+import { count, el, format, longDay, longMoment } from "./live.js";
 
 export function createPanels({ state, t, config }) {
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -209,8 +209,10 @@ export function createPanels({ state, t, config }) {
     }));
     const remove = el("button", { type: "button", class: "link", text: t.delete });
     remove.addEventListener("click", () => window.confirm(t.confirm_delete) && send(`/actions/${action.id}/delete`, {}));
-    const facts = [format(t.owner, { owner: [action.owner, ...action.partners].join(", ") })];
-    if (action.due_on) facts.push(format(t.due, { date: action.due_on }));
+    // the owner and the partners apart, as the besluitenlijst has them
+    const facts = [format(t.owner, { owner: action.owner })];
+    if (action.partners.length) facts.push(format(t.partners, { names: action.partners.join(", ") }));
+    if (action.due_on) facts.push(format(t.due, { date: longDay(action.due_on, config.lang) }));
     const names = action.volunteers.map((v) => [v.name, v.organisation].filter(Boolean).join(" · "));
     return el("li", { class: "board-answer action-item", "data-action": action.id },
       el("p", { class: "text", text: action.title }),
@@ -231,7 +233,7 @@ export function createPanels({ state, t, config }) {
       form.elements.place.value = followup.place;
     }
     nodes.followupCurrent.textContent = followup
-      ? format(t.followup_set, { when: [followup.at.replace("T", " "), followup.place].filter(Boolean).join(", ") }) : "";
+      ? format(t.followup_set, { when: [longMoment(followup.at, config.lang), followup.place].filter(Boolean).join(", ") }) : "";
     if (!visible) return;
     const items = state.actions.map(actionItem);
     nodes.actionList.replaceChildren(...(items.length ? items : [el("li", { class: "muted", text: t.no_actions })]));
