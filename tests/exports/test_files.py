@@ -157,6 +157,7 @@ def test_answers_csv_holds_every_visible_answer(decisions: DecisionList) -> None
 def test_xlsx_has_typed_dates_bold_frozen_headers_and_no_formulas(decisions: DecisionList) -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(xlsx.decision_list_xlsx(decisions)))
     assert workbook.sheetnames == ["Acties", "Vrijwilligers", "Obstakels", "Bijdragen"]
+    quoted: list[str] = []
     for sheet in workbook.worksheets:
         assert sheet.freeze_panes == "A2"
         assert all(cell.font.bold for cell in sheet[1])
@@ -165,13 +166,19 @@ def test_xlsx_has_typed_dates_bold_frozen_headers_and_no_formulas(decisions: Dec
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
-                if isinstance(cell.value, str):
-                    assert not cell.value.startswith(FORMULA_STARTS), cell.value
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    # as typed, no apostrophe in front: a text cell with Excel's quote prefix
+                    assert cell.data_type == "s" and cell.quotePrefix, (sheet.title, cell.coordinate, cell.value)
+                    quoted.append(cell.value)
+                elif isinstance(cell.value, str):
+                    assert not cell.quotePrefix, (sheet.title, cell.coordinate, cell.value)
+    assert INJECTION in quoted and AT_SUM in quoted and PHONE_NUMBER in quoted
+    assert not any(text.startswith("'") for text in quoted)
 
     actions = workbook["Acties"]
     header = [c.value for c in actions[1]]
     rows = [dict(zip(header, [c for c in row], strict=True)) for row in actions.iter_rows(min_row=2)]
-    assert [r["Actie"].value for r in rows] == ["Inloopspreekuur jeugdzorg", "'" + INJECTION, "Eén loket 🎉"]
+    assert [r["Actie"].value for r in rows] == ["Inloopspreekuur jeugdzorg", INJECTION, "Eén loket 🎉"]
     deadline = rows[0]["Deadline"]
     assert deadline.is_date and deadline.value.date() == date(2026, 12, 15)
     assert deadline.number_format == "dd-mm-yyyy"
@@ -185,7 +192,7 @@ def test_xlsx_has_typed_dates_bold_frozen_headers_and_no_formulas(decisions: Dec
         [1, "Inloopspreekuur jeugdzorg", "Eline Smeets", "Gemeente IJsselstein"],
         [1, "Inloopspreekuur jeugdzorg", None, "Anoniem"],
         [1, "Inloopspreekuur jeugdzorg", "Zoë de Vries", SEMICOLON_ORGANISATION],
-        [2, "'" + INJECTION, "Ali", "Woonstichting Thuis"],
+        [2, INJECTION, "Ali", "Woonstichting Thuis"],
     ]
     obstacles = [[c.value for c in row] for row in workbook["Obstakels"].iter_rows()]
     assert obstacles[0] == ["Obstakel", "Organisatie", "Naam", "Cluster", "Spanning", "Thema", "Stemmen", "Focus"]
@@ -218,7 +225,11 @@ def test_xlsx_keeps_error_like_answers_as_text(decisions: DecisionList) -> None:
     buffer = io.BytesIO()
     workbook.save(buffer)
     cells = [c for (c,) in openpyxl.load_workbook(buffer).active.iter_rows(min_row=2)]  # type: ignore[union-attr]
-    assert [(c.value, c.data_type) for c in cells] == [("#N/A", "s"), ("'=1+1", "s"), ("ab", "s")]
+    assert [(c.value, c.data_type, c.quotePrefix) for c in cells] == [
+        ("#N/A", "s", False),
+        ("=1+1", "s", True),
+        ("ab", "s", False),
+    ]
 
 
 def test_ics_has_the_followup_and_each_due_date_with_stable_uids(database: Database, decisions: DecisionList) -> None:
