@@ -367,7 +367,8 @@ class _Writer:
             pdf.set_draw_color(*LINE)
             for o in self.decisions.obstacles:
                 row = table.row()
-                row.cell(str(o.votes), style=FontFace(emphasis="BOLD") if o.votes else None)
+                shown = o.shown_votes
+                row.cell("" if shown is None else str(shown), style=FontFace(emphasis="BOLD") if shown else None)
                 row.cell(drawable(o.text + (f"  ({focus})" if o.focus else "")))
                 row.cell(drawable(o.cluster or "–"))
                 tags = " · ".join(t for t in (wording.tension(o.tension), wording.theme_label(o.theme)) if t)

@@ -109,7 +109,7 @@ def obstacles(decisions: DecisionList) -> Table:
                 o.cluster,
                 wording.tension(o.tension),
                 wording.theme_label(o.theme),
-                o.votes,
+                o.shown_votes,
                 yes if o.focus else "",
             )
             for o in decisions.obstacles

@@ -47,7 +47,10 @@ def assert_no_formula_starts(rows: list[list[str]]) -> None:
 
 def test_the_decision_list_leaves_out_hidden_answers_and_deleted_actions(decisions: DecisionList) -> None:
     assert decisions.workshop.title == TITLE
-    assert [o.votes for o in decisions.obstacles] == [5, 5, 2, 2, 0]
+    assert [o.votes for o in decisions.obstacles] == [5, 5, 2, 2, 0]  # the pile's, on each of its obstacles
+    # shown once per pile: a column of them adds up to the 7 dots cast, not to 14
+    assert [o.shown_votes for o in decisions.obstacles] == [5, None, 2, None, 0]
+    assert sum(v.votes for v in decisions.clusters) == 7
     assert decisions.obstacles[0].text == "Wachtlijsten bij de jeugdzorg 😀🎉"
     assert decisions.obstacles[0].focus and decisions.obstacles[0].tension == "financiering"
     assert decisions.obstacles[-1].cluster is None
@@ -206,7 +209,8 @@ def test_xlsx_has_typed_dates_bold_frozen_headers_and_no_formulas(decisions: Dec
         5,
         "ja",
     ]
-    assert [row[6] for row in obstacles[1:]] == [5, 5, 2, 2, 0]
+    assert [row[6] for row in obstacles[1:]] == [5, None, 2, None, 0]  # a pile's votes once: the column sums to 7
+    assert [row[3] for row in obstacles[1:3]] == ["Zorg & wachtlijsten"] * 2  # the pile named on every row
     contributions = [[c.value for c in row] for row in workbook["Bijdragen"].iter_rows(min_row=2)]
     assert [row[0] for row in contributions] == [
         "Gemeente IJsselstein",
@@ -265,7 +269,7 @@ def test_markdown_besluitenlijst(decisions: DecisionList) -> None:
     for heading in ("## Opgave", "## Obstakels op volgorde van stemmen", "## Bijdragen per organisatie", "## Acties"):
         assert heading in text
     table = [line for line in text.splitlines() if line.startswith("| ") and line[2].isdigit()]
-    assert [line.split(" | ")[0] for line in table] == ["| 5", "| 5", "| 2", "| 2", "| 0"]
+    assert [line.split(" | ")[0] for line in table] == ["| 5", "| 2", "| 0"]  # a pile's votes once
     assert '| 2 | =HYPERLINK("http://x","klik") | Regie |' in text
     assert "@SUM\\(A1\\)" not in text and "@SUM(A1)" in text
     assert '### Politie; team "Noord"' in text
