@@ -318,12 +318,31 @@ def test_pdf_besluitenlijst_reads_back(decisions: DecisionList) -> None:
         "zondag 6 december 2026 om 14:00, Buurthuis De Piëzo, zaal 2",
     ):
         assert expected in flat, expected
-    # DejaVu draws 😀; 🎉 and 🤝 have no glyph and show as the placeholder
-    assert "Wachtlijsten bij de jeugdzorg 😀□" in flat
-    assert "Eén loket □" in flat and "Ik help mee □" in flat
+    if pdf.emoji_font():
+        # DejaVu draws 😀; 🎉 and 🤝 come from the emoji font
+        assert "Wachtlijsten bij de jeugdzorg 😀🎉" in flat
+        assert "Eén loket 🎉" in flat and "Ik help mee 🤝" in flat
+    else:
+        assert "Wachtlijsten bij de jeugdzorg 😀□" in flat
+        assert "Eén loket □" in flat and "Ik help mee □" in flat
     assert "Geheim obstakel" not in flat and "Verwijderde actie" not in flat
     assert "Pagina 1 van" in flat
 
 
 def test_pdf_replaces_what_the_font_cannot_draw() -> None:
-    assert pdf.drawable("ĳ ë 🎉\u200d🚀\ufe0f\tx") == "ĳ ë □□ x"
+    # 🫠 (Unicode 14) is newer than every font here
+    expected = "ĳ ë 🎉🚀 x □" if pdf.emoji_font() else "ĳ ë □□ x □"
+    assert pdf.drawable("ĳ ë 🎉\u200d🚀\ufe0f\tx \U0001fae0") == expected
+
+
+@pytest.mark.skipif(pdf.emoji_font() is None, reason="no emoji font on this system (make fonts installs Symbola)")
+def test_pdf_draws_emoji_as_glyphs_not_boxes(decisions: DecisionList) -> None:
+    emoji = "😀👍🏽🏠"
+    first, *others = decisions.obstacles
+    with_emoji = replace(decisions, obstacles=(replace(first, text=f"Geen plek {emoji}"), *others))
+    body = pdf.decision_list_pdf(with_emoji)
+    flat = " ".join(pdf_text(body).split())
+    assert f"Geen plek {emoji}" in flat and pdf.PLACEHOLDER not in flat
+    reader = PdfReader(io.BytesIO(body))
+    fonts = {str(font["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()}
+    assert any(name.endswith("Symbola") for name in fonts), fonts  # the emoji font is embedded
