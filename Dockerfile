@@ -9,6 +9,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 RUN groupadd --system doorbraak && useradd --system --gid doorbraak --home-dir /app doorbraak
 
+# Symbola: the emoji in the PDF besluitenlijst (app/exports/pdf.py falls back to a box without it)
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-symbola && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 # dependencies first, so a code change does not reinstall them
 COPY pyproject.toml README.md ./

@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint e2e install chromium serve bench translations
+.PHONY: run test lint e2e install chromium fonts serve bench translations
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ chromium:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
 	fi
 
+# The PDF draws emoji from Debian's Symbola (3 MB, too large to bundle); without it they print as a box.
+fonts:
+	@if [ ! -f /usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf ]; then \
+		echo "Installing the Symbola font for emoji in the PDF"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-symbola; \
+	fi
+
 ## run: start the server on SQLite with a simulated room to watch
 run: install
 	$(BIN)/doorbraak serve --host $(HOST) --port $(PORT) --demo
@@ -32,7 +39,7 @@ serve: install
 	$(BIN)/doorbraak serve --host $(HOST) --port $(PORT)
 
 ## test: the whole suite, browser tests included
-test: install chromium
+test: install chromium fonts
 	$(BIN)/python -m pytest
 
 ## bench: simulated phones over real websockets against a fresh server and a bare baseline (docs/performance.md)

@@ -1,6 +1,7 @@
 """A participant's own page: their answers, the actions they joined and the follow-up, from a personal link."""
 
 import dataclasses
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.actions import service as actions
 from app.answers import service as answers
 from app.errors import DomainError
+from app.exports import wording
 from app.exports.data import load_decision_list
 from app.exports.ics import decision_list_ics
 from app.i18n import N_
@@ -38,7 +40,7 @@ def my_agreements(db: Session, *, link_token: str) -> dict[str, Any]:
     texts = {a["id"]: a["text"] for a in answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=False)}
     steps = {step["id"]: step for step in workshop.steps}
     joined = [
-        action
+        {**action, "due_day": date.fromisoformat(action["due_on"]) if action["due_on"] else None}
         for action in actions.list_actions(db, workshop_id=workshop.id or 0)
         if any(v["participant"] == participant.id for v in action["volunteers"])
     ]
@@ -57,7 +59,8 @@ def my_agreements(db: Session, *, link_token: str) -> dict[str, Any]:
 async def page(request: Request, runtime: RuntimeDep, link_token: str) -> Response:
     """The "Mijn afspraken" page."""
     data = await runtime.db.read(partial(my_agreements, link_token=link_token))
-    return render(request, "participant/mine.html", {**data, "link": request.url.path})
+    # dates and labels in the besluitenlijst's words, so this page reads the same as every other
+    return render(request, "participant/mine.html", {**data, "link": request.url.path, "wording": wording})
 
 
 @router.get("/vervolg.ics")

@@ -42,6 +42,11 @@ def tally(db: Session, *, workshop_id: int) -> dict[int, int]:
     return {cluster_id: n for cluster_id, n in rows}
 
 
+def pile_rank(*, votes: int, pile_id: int) -> tuple[int, int]:
+    """How piles are ranked on every screen and in every export: most votes first, then the older pile."""
+    return (-votes, pile_id)
+
+
 def clusters_view(db: Session, *, workshop_id: int) -> list[dict[str, Any]]:
     """Every cluster with its visible obstacles and dots, most dots first."""
     workshop = db.get(Workshop, workshop_id)
@@ -67,7 +72,7 @@ def clusters_view(db: Session, *, workshop_id: int) -> list[dict[str, Any]]:
         }
         for c in clusters
     ]
-    return sorted(views, key=lambda v: (-v["votes"], v["id"]))
+    return sorted(views, key=lambda v: pile_rank(votes=v["votes"], pile_id=v["id"]))
 
 
 def _publish_clusters(db: Session, workshop: Workshop) -> list[dict[str, Any]]:

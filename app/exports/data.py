@@ -1,7 +1,8 @@
 """The besluitenlijst as plain data: everything every export format draws from, read in one go."""
 
+import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
 
@@ -76,8 +77,15 @@ class ObstacleRow:
     cluster: str | None
     tension: str | None
     theme: str | None
-    votes: int
+    votes: int  # the pile's, the same on every obstacle in it
     focus: bool
+    cluster_id: int | None = None
+    first_of_pile: bool = True  # the pile's first row; an obstacle on no pile is its own
+
+    @property
+    def shown_votes(self) -> int | None:
+        """The pile's votes on its first row only, so a column of them adds up to the dots cast."""
+        return self.votes if self.first_of_pile else None
 
 
 @dataclass(frozen=True)
@@ -247,6 +255,24 @@ def _belongs_with(group: ResultGroup, result: Result) -> bool:
     return isinstance(last, GradeResult) and isinstance(result, QuestionResult) and result.title.startswith(last.title)
 
 
+def _by_pile(obstacles: list[ObstacleRow]) -> list[ObstacleRow]:
+    """Obstacles pile by pile, ranked as the projector and the board rank them; loose ones last, as sent."""
+    loose = (0, sys.maxsize)  # after every pile, even one without votes
+
+    def rank(o: ObstacleRow) -> tuple[int, int]:
+        return loose if o.cluster_id is None else clusters_service.pile_rank(votes=o.votes, pile_id=o.cluster_id)
+
+    ordered = sorted(obstacles, key=rank)  # stable: within a pile, the order they were sent in
+    seen: set[int] = set()
+    rows = []
+    for o in ordered:
+        first = o.cluster_id is None or o.cluster_id not in seen
+        if o.cluster_id is not None:
+            seen.add(o.cluster_id)
+        rows.append(replace(o, first_of_pile=first))
+    return rows
+
+
 def as_utc(moment: datetime) -> datetime:
     """A stored moment as aware UTC (SQLite hands them back without a timezone)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
@@ -351,6 +377,7 @@ def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
                     theme=cluster.theme if cluster else None,
                     votes=cluster.votes if cluster else 0,
                     focus=cluster.focus if cluster else False,
+                    cluster_id=cluster.id if cluster else None,
                 )
             )
         elif answer.step_id in contribution_steps:
@@ -363,8 +390,7 @@ def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
                     obstacle=linked,
                 )
             )
-    # most votes first; ties keep the order they were sent in
-    obstacles.sort(key=lambda o: -o.votes)
+    obstacles = _by_pile(obstacles)
 
     actions = _actions(db, workshop_id=workshop_id, texts=texts, links=links)
     followup_at = as_utc(workshop.followup_at) if workshop.followup_at else None
@@ -392,7 +418,9 @@ def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
             followup_place=workshop.followup_place,
             closed=workshop.closed_at is not None,
         ),
-        clusters=tuple(sorted(clusters.values(), key=lambda c: (-c.votes, c.name.casefold(), c.id))),
+        clusters=tuple(
+            sorted(clusters.values(), key=lambda c: clusters_service.pile_rank(votes=c.votes, pile_id=c.id))
+        ),
         obstacles=tuple(obstacles),
         contributions=tuple(
             OrganisationContributions(organisation=org, contributions=tuple(items))

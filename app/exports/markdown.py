@@ -159,7 +159,7 @@ def _obstacles(decisions: DecisionList) -> list[str]:
         for o in decisions.obstacles:
             obstacle = text(o.text) + (f" **({focus})**" if o.focus else "")
             cells = [
-                str(o.votes),
+                "" if o.shown_votes is None else str(o.shown_votes),
                 obstacle,
                 text(o.cluster or ""),
                 text(wording.tension(o.tension)),

@@ -15,6 +15,10 @@ from app.i18n import N_, current_locale, gettext
 
 FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
+# emoji come from Symbola where the system has it (Debian's fonts-symbola: `make fonts`, the Dockerfile); it is
+# 3 MB, too large to bundle. Without it an emoji is drawn as the placeholder, as before
+EMOJI_FONT = Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf")
+EMOJI_FAMILY = "Symbola"
 # a character the font has no glyph for (most emoji) is drawn as this, not left out and not a crash
 PLACEHOLDER = "\u25a1"
 # joiners and emoji presentation selectors only make sense next to a glyph we cannot draw anyway
@@ -32,12 +36,22 @@ TILE_FILLS = {"good": (231, 244, 236), "fair": SHADE, "poor": (253, 236, 234), "
 TILES_PER_ROW = 7
 
 
+def emoji_font() -> Path | None:
+    """The fallback font for emoji, if the system has it."""
+    return EMOJI_FONT if EMOJI_FONT.is_file() else None
+
+
+@cache
+def _glyphs(font: Path) -> frozenset[int]:
+    return frozenset(TTFont(font).getBestCmap())
+
+
 @cache
 def _drawable() -> frozenset[int]:
-    """The code points both the regular and the bold font have a glyph for."""
-    regular = TTFont(FONTS / "DejaVuSans.ttf").getBestCmap()
-    bold = TTFont(FONTS / "DejaVuSans-Bold.ttf").getBestCmap()
-    return frozenset(regular) & frozenset(bold)
+    """The code points both the regular and the bold font have a glyph for, and those of the emoji font."""
+    glyphs = _glyphs(FONTS / "DejaVuSans.ttf") & _glyphs(FONTS / "DejaVuSans-Bold.ttf")
+    fallback = emoji_font()
+    return glyphs | _glyphs(fallback) if fallback else glyphs
 
 
 def drawable(text: str) -> str:
@@ -81,6 +95,11 @@ class _Writer:
         pdf = _Document(f"{gettext(N_('Besluitenlijst'))} · {title}")
         pdf.add_font(FAMILY, "", FONTS / "DejaVuSans.ttf")
         pdf.add_font(FAMILY, "B", FONTS / "DejaVuSans-Bold.ttf")
+        fallback = emoji_font()
+        if fallback:
+            pdf.add_font(EMOJI_FAMILY, "", fallback)
+            # bold text draws its emoji from the regular face: Symbola has no bold
+            pdf.set_fallback_fonts([EMOJI_FAMILY], exact_match=False)
         pdf.set_margins(18, 16, 18)
         pdf.set_auto_page_break(auto=True, margin=20)
         pdf.set_title(f"{gettext(N_('Besluitenlijst'))}: {title}")
@@ -367,7 +386,8 @@ class _Writer:
             pdf.set_draw_color(*LINE)
             for o in self.decisions.obstacles:
                 row = table.row()
-                row.cell(str(o.votes), style=FontFace(emphasis="BOLD") if o.votes else None)
+                shown = o.shown_votes
+                row.cell("" if shown is None else str(shown), style=FontFace(emphasis="BOLD") if shown else None)
                 row.cell(drawable(o.text + (f"  ({focus})" if o.focus else "")))
                 row.cell(drawable(o.cluster or "–"))
                 tags = " · ".join(t for t in (wording.tension(o.tension), wording.theme_label(o.theme)) if t)

@@ -23,9 +23,14 @@ class Table:
     wrap: tuple[int, ...] = ()
 
 
+def runs_as_formula(text: str) -> bool:
+    """Whether a spreadsheet would read this text as a formula: it starts with =, +, -, @, tab or CR."""
+    return text.startswith(FORMULA_STARTS)
+
+
 def neutralise(text: str) -> str:
     """Text that cannot run as a formula: a leading =, +, -, @, tab or CR gets a single quote before it."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if runs_as_formula(text) else text
 
 
 def _headers(*texts: str) -> tuple[str, ...]:
@@ -104,7 +109,7 @@ def obstacles(decisions: DecisionList) -> Table:
                 o.cluster,
                 wording.tension(o.tension),
                 wording.theme_label(o.theme),
-                o.votes,
+                o.shown_votes,
                 yes if o.focus else "",
             )
             for o in decisions.obstacles

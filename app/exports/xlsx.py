@@ -23,8 +23,9 @@ MIN_WIDTH, MAX_WIDTH, WRAP_WIDTH = 8, 60, 45
 
 def _value(value: Cell) -> Cell:
     if isinstance(value, str):
-        # openpyxl refuses control characters; a string cell starting with "=" would become a formula
-        return tables.neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+        # openpyxl refuses control characters; text that reads as a formula is kept as typed and written as a
+        # text cell with Excel's quote prefix in _write_sheet (CSV has no cell styles and neutralises instead)
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 
 
@@ -55,8 +56,12 @@ def _write_sheet(sheet: Worksheet, table: Table) -> None:
         for cell in row:
             cell.alignment = wrapped if cell.column - 1 in table.wrap else top
             if isinstance(cell.value, str):
-                # stays text, even for an answer like "#N/A" that openpyxl would read as an error value
+                # stays text, even for an answer like "#N/A" that openpyxl would read as an error value, or
+                # "=1+1" that it would write as a formula
                 cell.data_type = "s"
+                if tables.runs_as_formula(cell.value):
+                    # what Excel sets when someone types '=1+1: shown as typed, kept as text when edited
+                    cell.quotePrefix = True
             if isinstance(cell.value, datetime):
                 cell.number_format = DATETIME_FORMAT
             elif isinstance(cell.value, date):

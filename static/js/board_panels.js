@@ -1,5 +1,5 @@
 // The board's step panels: grouping and voting, agreed actions, the follow-up.
-import { count, el, format } from "./live.js";
+import { count, el, format, longDay, longMoment } from "./live.js";
 
 export function createPanels({ state, t, config }) {
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -102,8 +102,21 @@ export function createPanels({ state, t, config }) {
 
   function clusterCard(cluster) {
     const byId = new Map(obstacles().map((a) => [a.id, a]));
-    const name = el("input", { class: "cluster-name", value: cluster.name, "aria-label": t.rename, maxlength: "200" });
-    name.addEventListener("change", () => send(`/clusters/${cluster.id}`, { name: name.value }));
+    // a text area that grows with the name (app.css), so a long name is read whole; Enter or leaving it saves
+    const name = el("textarea", { class: "cluster-name", "aria-label": t.rename, maxlength: "200", rows: "1" });
+    name.value = cluster.name;
+    let saved = cluster.name;
+    const rename = () => {
+      if (name.value === saved) return;
+      saved = name.value;
+      send(`/clusters/${cluster.id}`, { name: name.value });
+    };
+    name.addEventListener("change", rename);
+    name.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter") return;
+      event.preventDefault(); // a name is one line
+      rename();
+    });
     const focus = el("input", { type: "checkbox" });
     focus.checked = cluster.focus;
     focus.addEventListener("change", () => send(`/clusters/${cluster.id}`, { focus: focus.checked }));
@@ -128,7 +141,7 @@ export function createPanels({ state, t, config }) {
     const visible = ["cluster", "dot_vote"].includes(step().type);
     nodes.clusterPanel.hidden = !visible;
     if (!visible) return;
-    if (nodes.clusterPanel.contains(document.activeElement) && document.activeElement.matches("input.cluster-name")) {
+    if (nodes.clusterPanel.contains(document.activeElement) && document.activeElement.matches(".cluster-name")) {
       deferred = true; // don't pull the name field away from someone typing in it
       return;
     }
@@ -209,8 +222,10 @@ export function createPanels({ state, t, config }) {
     }));
     const remove = el("button", { type: "button", class: "link", text: t.delete });
     remove.addEventListener("click", () => window.confirm(t.confirm_delete) && send(`/actions/${action.id}/delete`, {}));
-    const facts = [format(t.owner, { owner: [action.owner, ...action.partners].join(", ") })];
-    if (action.due_on) facts.push(format(t.due, { date: action.due_on }));
+    // the owner and the partners apart, as the besluitenlijst has them
+    const facts = [format(t.owner, { owner: action.owner })];
+    if (action.partners.length) facts.push(format(t.partners, { names: action.partners.join(", ") }));
+    if (action.due_on) facts.push(format(t.due, { date: longDay(action.due_on, config.lang) }));
     const names = action.volunteers.map((v) => [v.name, v.organisation].filter(Boolean).join(" · "));
     return el("li", { class: "board-answer action-item", "data-action": action.id },
       el("p", { class: "text", text: action.title }),
@@ -231,17 +246,21 @@ export function createPanels({ state, t, config }) {
       form.elements.place.value = followup.place;
     }
     nodes.followupCurrent.textContent = followup
-      ? format(t.followup_set, { when: [followup.at.replace("T", " "), followup.place].filter(Boolean).join(", ") }) : "";
+      ? format(t.followup_set, { when: [longMoment(followup.at, config.lang), followup.place].filter(Boolean).join(", ") }) : "";
     if (!visible) return;
     const items = state.actions.map(actionItem);
     nodes.actionList.replaceChildren(...(items.length ? items : [el("li", { class: "muted", text: t.no_actions })]));
     const linkSteps = new Set(state.workshop.steps.filter((s) => s.links_to).map((s) => s.id));
+    const actionOf = new Map(state.actions.filter((a) => a.contribution_id).map((a) => [a.contribution_id, a]));
     const pledges = [...state.answers.values()].filter((a) => linkSteps.has(a.step) && !a.hidden).map((answer) => {
-      const make = el("button", { type: "button", class: "link", text: t.to_action });
-      make.addEventListener("click", () => fillForm({
+      const action = actionOf.get(answer.id);
+      const make = action
+        ? el("button", { type: "button", class: "link is-action", text: t.is_action })
+        : el("button", { type: "button", class: "link", text: t.to_action });
+      make.addEventListener("click", () => (action ? showAction(action.id) : fillForm({
         title: answer.text, owner_organisation: answer.organisation, contact_person: answer.author,
         contribution_id: answer.id, obstacle_id: answer.links_to,
-      }));
+      })));
       const obstacle = state.answers.get(answer.links_to);
       return el("li", { class: "board-answer" },
         el("p", { class: "text", text: answer.text }),
@@ -258,6 +277,21 @@ export function createPanels({ state, t, config }) {
       ...Object.keys(state.room.organisations).map((name) => el("option", { value: name })));
   }
 
+  // a contribution that is an action already leads to that action instead of offering a second one
+  function showAction(id) {
+    const item = nodes.actionList.querySelector(`[data-action="${Number(id)}"]`);
+    if (!item) return;
+    item.tabIndex = -1;
+    item.scrollIntoView({ block: "center" });
+    item.focus();
+  }
+
+  // steps can be changed only before the start (app/catalog/editor.py ensure_not_started)
+  function renderEditLink() {
+    const link = document.getElementById("edit-steps-link");
+    if (link) link.hidden = state.workshop.step_index !== 0 || Boolean(state.workshop.closed);
+  }
+
   nodes.followupForm.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = new FormData(nodes.followupForm);
@@ -268,6 +302,7 @@ export function createPanels({ state, t, config }) {
     // the board's JSON call to this workshop, shared with the other panels
     send,
     render() {
+      renderEditLink();
       renderClusters();
       renderActions();
     },

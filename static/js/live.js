@@ -169,3 +169,15 @@ export function localDate(iso) {
   const [year, month, day] = iso.split("-").map(Number);
   return new Date(year, month - 1, day);
 }
+
+// dates written out as the besluitenlijst and "Mijn afspraken" write them (app/exports/wording.py):
+// "18 december 2026" for a day, "vrijdag 18 december 2026 om 10:00" for a moment
+export function longDay(iso, lang) {
+  return localDate(iso).toLocaleDateString(dateLocale(lang), { day: "numeric", month: "long", year: "numeric" });
+}
+
+export function longMoment(iso, lang) {
+  // "2026-12-18T10:00" without a zone: the room's wall clock, read as local time
+  return new Date(iso).toLocaleString(dateLocale(lang),
+    { weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit" });
+}

@@ -1,5 +1,5 @@
 // The participant's phone: answers are kept on the phone until the server says they are stored.
-import { Live, count, dateLocale, el, format, newId, localDate, pick, readConfig, showStatus } from "./live.js";
+import { Live, count, el, format, longDay, longMoment, newId, pick, readConfig, showStatus } from "./live.js";
 import { jargonHint } from "./jargon.js";
 import { createStepViews } from "./phone_steps.js";
 import { saveById } from "./room.js";
@@ -159,8 +159,7 @@ function sameVotes(a, b) {
 function followupNode() {
   const followup = state.workshop.followup;
   if (!followup) return el("div");
-  const when = new Date(followup.at).toLocaleString(dateLocale(config.lang),
-    { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" });
+  const when = longMoment(followup.at, config.lang);
   const text = format(t.followup, { when: followup.place ? format(t.at_place, { when, place: followup.place }) : when });
   const box = el("div", { class: "followup" }, el("p", { text }));
   if (state.link) box.append(el("a", { class: "button", href: `${state.link}/vervolg.ics`, text: t.calendar }));
@@ -186,7 +185,7 @@ function renderActions() {
     });
     const facts = [format(t.owner, { owner: action.owner })];
     if (action.partners.length) facts.push(format(t.partners, { names: action.partners.join(", ") }));
-    if (action.due_on) facts.push(format(t.due, { date: localDate(action.due_on).toLocaleDateString(dateLocale(config.lang)) }));
+    if (action.due_on) facts.push(format(t.due, { date: longDay(action.due_on, config.lang) }));
     return el("li", { class: "action-card" },
       el("strong", { text: action.title }),
       el("span", { class: "muted small", text: facts.join(" · ") }),

@@ -46,10 +46,12 @@ def test_my_agreements_lists_what_i_said_joined_and_when_we_meet(
         "Terugbellen",
         "Wachtlijsten",
         "Wij bellen binnen een week",
-        "2026-12-06 19:30",
+        "zondag 6 december 2026 om 19:30",
+        "20 december 2026",
         "Buurthuis &lt;De Ster&gt;",
     ):
         assert text in page.text
+    assert "2026-12-06" not in page.text and "2026-12-20" not in page.text  # dates in words, as on every page
     assert "Niet van mij" not in page.text
     calendar = Calendar.from_ical(browser().get(f"{link}/vervolg.ics").content)
     summaries = sorted(str(event.get("summary")) for event in calendar.walk("VEVENT"))

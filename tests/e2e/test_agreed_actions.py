@@ -252,6 +252,9 @@ def test_the_room_groups_votes_and_agrees_actions_that_reach_the_export(
         expect(phone_action(phone, SECOND_ACTION).get_by_role("button")).to_have_attribute("aria-pressed", "false")
     expect(wall_actions.first.locator(".hands")).to_have_text("Doen mee: Ali, Chris")
     expect(board_actions.first).to_contain_text("Doen mee: Ali · Woonstichting Thuis, Chris · Politie")
+    expect(board_actions.first.locator("p.meta").first).to_have_text(
+        "Eigenaar: Wijkteam Noord · samen met Woonstichting Thuis, Politie · klaar op 31 januari 2027"
+    )
     expect(phone_action(bea, PLEDGE_B[0])).to_contain_text("2 doen mee")
     expect(phone_action(bea, PLEDGE_B[0]).get_by_role("button")).to_have_text("Ik doe mee")
 
@@ -260,7 +263,10 @@ def test_the_room_groups_votes_and_agrees_actions_that_reach_the_export(
     followup.locator("[name=at]").fill("2026-12-08T19:30")
     followup.locator("[name=place]").fill("Buurthuis De Schakel")
     followup.get_by_role("button", name="Vastleggen").click()
-    expect(board.locator("#followup-current")).to_have_text("Vastgelegd: 2026-12-08 19:30, Buurthuis De Schakel")
+    # in words, as every other page writes a date, not "2026-12-08 19:30"
+    expect(board.locator("#followup-current")).to_have_text(
+        "Vastgelegd: dinsdag 8 december 2026 om 19:30, Buurthuis De Schakel"
+    )
     expect(ali.locator("#step .followup")).to_contain_text("8 december")
     next_until(board, "Afronding")
     assert current_step(board) == board.locator(".step-button").count() - 1
@@ -275,8 +281,14 @@ def test_the_room_groups_votes_and_agrees_actions_that_reach_the_export(
     chris.locator("#step").get_by_role("link", name="Mijn afspraken").click()
     expect(chris).to_have_url(re.compile(r"/m/[^/]+$"))
     expect(chris.locator("article.action-card strong")).to_have_text([PLEDGE_B[0]])
-    expect(chris.locator("article.action-card")).to_contain_text("Wijkteam Noord, Woonstichting Thuis, Politie")
-    expect(chris.get_by_text("2026-12-08 19:30")).to_be_visible()
+    # the owner and the partners apart, as the besluitenlijst has them; dates in words
+    facts = chris.locator("article.action-card dl.action-facts")
+    expect(facts.locator("dt")).to_have_text(["Eigenaar", "Samen met", "Klaar op", "Status"])
+    expect(facts.locator("dd")).to_have_text(
+        ["Wijkteam Noord", "Woonstichting Thuis, Politie", "31 januari 2027", "Open"]
+    )
+    expect(chris.get_by_text("dinsdag 8 december 2026 om 19:30")).to_be_visible()
+    expect(chris.get_by_text("2026-12-08")).to_have_count(0)
     expect(chris.locator(".answer-list li.answer .text")).to_have_text([POTJES, PLEDGE_C[0]])
 
     # 8. the besluitenlijst's Excel download holds both actions and both volunteers

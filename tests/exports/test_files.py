@@ -47,7 +47,10 @@ def assert_no_formula_starts(rows: list[list[str]]) -> None:
 
 def test_the_decision_list_leaves_out_hidden_answers_and_deleted_actions(decisions: DecisionList) -> None:
     assert decisions.workshop.title == TITLE
-    assert [o.votes for o in decisions.obstacles] == [5, 5, 2, 2, 0]
+    assert [o.votes for o in decisions.obstacles] == [5, 5, 2, 2, 0]  # the pile's, on each of its obstacles
+    # shown once per pile: a column of them adds up to the 7 dots cast, not to 14
+    assert [o.shown_votes for o in decisions.obstacles] == [5, None, 2, None, 0]
+    assert sum(v.votes for v in decisions.clusters) == 7
     assert decisions.obstacles[0].text == "Wachtlijsten bij de jeugdzorg 😀🎉"
     assert decisions.obstacles[0].focus and decisions.obstacles[0].tension == "financiering"
     assert decisions.obstacles[-1].cluster is None
@@ -157,6 +160,7 @@ def test_answers_csv_holds_every_visible_answer(decisions: DecisionList) -> None
 def test_xlsx_has_typed_dates_bold_frozen_headers_and_no_formulas(decisions: DecisionList) -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(xlsx.decision_list_xlsx(decisions)))
     assert workbook.sheetnames == ["Acties", "Vrijwilligers", "Obstakels", "Bijdragen"]
+    quoted: list[str] = []
     for sheet in workbook.worksheets:
         assert sheet.freeze_panes == "A2"
         assert all(cell.font.bold for cell in sheet[1])
@@ -165,13 +169,19 @@ def test_xlsx_has_typed_dates_bold_frozen_headers_and_no_formulas(decisions: Dec
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
-                if isinstance(cell.value, str):
-                    assert not cell.value.startswith(FORMULA_STARTS), cell.value
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    # as typed, no apostrophe in front: a text cell with Excel's quote prefix
+                    assert cell.data_type == "s" and cell.quotePrefix, (sheet.title, cell.coordinate, cell.value)
+                    quoted.append(cell.value)
+                elif isinstance(cell.value, str):
+                    assert not cell.quotePrefix, (sheet.title, cell.coordinate, cell.value)
+    assert INJECTION in quoted and AT_SUM in quoted and PHONE_NUMBER in quoted
+    assert not any(text.startswith("'") for text in quoted)
 
     actions = workbook["Acties"]
     header = [c.value for c in actions[1]]
     rows = [dict(zip(header, [c for c in row], strict=True)) for row in actions.iter_rows(min_row=2)]
-    assert [r["Actie"].value for r in rows] == ["Inloopspreekuur jeugdzorg", "'" + INJECTION, "Eén loket 🎉"]
+    assert [r["Actie"].value for r in rows] == ["Inloopspreekuur jeugdzorg", INJECTION, "Eén loket 🎉"]
     deadline = rows[0]["Deadline"]
     assert deadline.is_date and deadline.value.date() == date(2026, 12, 15)
     assert deadline.number_format == "dd-mm-yyyy"
@@ -185,7 +195,7 @@ def test_xlsx_has_typed_dates_bold_frozen_headers_and_no_formulas(decisions: Dec
         [1, "Inloopspreekuur jeugdzorg", "Eline Smeets", "Gemeente IJsselstein"],
         [1, "Inloopspreekuur jeugdzorg", None, "Anoniem"],
         [1, "Inloopspreekuur jeugdzorg", "Zoë de Vries", SEMICOLON_ORGANISATION],
-        [2, "'" + INJECTION, "Ali", "Woonstichting Thuis"],
+        [2, INJECTION, "Ali", "Woonstichting Thuis"],
     ]
     obstacles = [[c.value for c in row] for row in workbook["Obstakels"].iter_rows()]
     assert obstacles[0] == ["Obstakel", "Organisatie", "Naam", "Cluster", "Spanning", "Thema", "Stemmen", "Focus"]
@@ -199,7 +209,8 @@ def test_xlsx_has_typed_dates_bold_frozen_headers_and_no_formulas(decisions: Dec
         5,
         "ja",
     ]
-    assert [row[6] for row in obstacles[1:]] == [5, 5, 2, 2, 0]
+    assert [row[6] for row in obstacles[1:]] == [5, None, 2, None, 0]  # a pile's votes once: the column sums to 7
+    assert [row[3] for row in obstacles[1:3]] == ["Zorg & wachtlijsten"] * 2  # the pile named on every row
     contributions = [[c.value for c in row] for row in workbook["Bijdragen"].iter_rows(min_row=2)]
     assert [row[0] for row in contributions] == [
         "Gemeente IJsselstein",
@@ -218,7 +229,11 @@ def test_xlsx_keeps_error_like_answers_as_text(decisions: DecisionList) -> None:
     buffer = io.BytesIO()
     workbook.save(buffer)
     cells = [c for (c,) in openpyxl.load_workbook(buffer).active.iter_rows(min_row=2)]  # type: ignore[union-attr]
-    assert [(c.value, c.data_type) for c in cells] == [("#N/A", "s"), ("'=1+1", "s"), ("ab", "s")]
+    assert [(c.value, c.data_type, c.quotePrefix) for c in cells] == [
+        ("#N/A", "s", False),
+        ("=1+1", "s", True),
+        ("ab", "s", False),
+    ]
 
 
 def test_ics_has_the_followup_and_each_due_date_with_stable_uids(database: Database, decisions: DecisionList) -> None:
@@ -254,7 +269,7 @@ def test_markdown_besluitenlijst(decisions: DecisionList) -> None:
     for heading in ("## Opgave", "## Obstakels op volgorde van stemmen", "## Bijdragen per organisatie", "## Acties"):
         assert heading in text
     table = [line for line in text.splitlines() if line.startswith("| ") and line[2].isdigit()]
-    assert [line.split(" | ")[0] for line in table] == ["| 5", "| 5", "| 2", "| 2", "| 0"]
+    assert [line.split(" | ")[0] for line in table] == ["| 5", "| 2", "| 0"]  # a pile's votes once
     assert '| 2 | =HYPERLINK("http://x","klik") | Regie |' in text
     assert "@SUM\\(A1\\)" not in text and "@SUM(A1)" in text
     assert '### Politie; team "Noord"' in text
@@ -303,12 +318,31 @@ def test_pdf_besluitenlijst_reads_back(decisions: DecisionList) -> None:
         "zondag 6 december 2026 om 14:00, Buurthuis De Piëzo, zaal 2",
     ):
         assert expected in flat, expected
-    # DejaVu draws 😀; 🎉 and 🤝 have no glyph and show as the placeholder
-    assert "Wachtlijsten bij de jeugdzorg 😀□" in flat
-    assert "Eén loket □" in flat and "Ik help mee □" in flat
+    if pdf.emoji_font():
+        # DejaVu draws 😀; 🎉 and 🤝 come from the emoji font
+        assert "Wachtlijsten bij de jeugdzorg 😀🎉" in flat
+        assert "Eén loket 🎉" in flat and "Ik help mee 🤝" in flat
+    else:
+        assert "Wachtlijsten bij de jeugdzorg 😀□" in flat
+        assert "Eén loket □" in flat and "Ik help mee □" in flat
     assert "Geheim obstakel" not in flat and "Verwijderde actie" not in flat
     assert "Pagina 1 van" in flat
 
 
 def test_pdf_replaces_what_the_font_cannot_draw() -> None:
-    assert pdf.drawable("ĳ ë 🎉\u200d🚀\ufe0f\tx") == "ĳ ë □□ x"
+    # 🫠 (Unicode 14) is newer than every font here
+    expected = "ĳ ë 🎉🚀 x □" if pdf.emoji_font() else "ĳ ë □□ x □"
+    assert pdf.drawable("ĳ ë 🎉\u200d🚀\ufe0f\tx \U0001fae0") == expected
+
+
+@pytest.mark.skipif(pdf.emoji_font() is None, reason="no emoji font on this system (make fonts installs Symbola)")
+def test_pdf_draws_emoji_as_glyphs_not_boxes(decisions: DecisionList) -> None:
+    emoji = "😀👍🏽🏠"
+    first, *others = decisions.obstacles
+    with_emoji = replace(decisions, obstacles=(replace(first, text=f"Geen plek {emoji}"), *others))
+    body = pdf.decision_list_pdf(with_emoji)
+    flat = " ".join(pdf_text(body).split())
+    assert f"Geen plek {emoji}" in flat and pdf.PLACEHOLDER not in flat
+    reader = PdfReader(io.BytesIO(body))
+    fonts = {str(font["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()}
+    assert any(name.endswith("Symbola") for name in fonts), fonts  # the emoji font is embedded

@@ -57,7 +57,7 @@ def test_the_facilitator_downloads_every_format_while_the_session_runs(
         assert TITLE in " ".join(PdfReader(io.BytesIO(body)).pages[0].extract_text().split())
     elif name.endswith(".xlsx"):
         sheet = openpyxl.load_workbook(io.BytesIO(body))["Acties"]
-        assert sheet["B3"].value == "'" + INJECTION and sheet["B3"].data_type == "s"
+        assert (sheet["B3"].value, sheet["B3"].data_type, sheet["B3"].quotePrefix) == (INJECTION, "s", True)
     elif name.endswith(".csv"):
         rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=";"))
         assert body.startswith(b"\xef\xbb\xbf") and len(rows) == (4 if name == "actions.csv" else 10)

@@ -1,0 +1,64 @@
+"""The board's panels in a real browser: the step editor link, long pile names, contributions that became actions."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_live_session import join, next_until, send, start_session
+
+pytestmark = pytest.mark.e2e
+expect: Any = pytest.importorskip("playwright.sync_api").expect
+
+# a pile name as long as the field takes (200), in words as a facilitator types them
+LONG_PILE = ("Wachtlijsten bij de jeugdzorg en de schuldhulp die niemand overziet " * 4)[:200].strip()
+PLEDGE = "Wij bellen elk gezin binnen een week terug."
+
+
+def test_the_board_shows_long_pile_names_whole_and_contributions_that_are_actions_already(
+    new_context: Callable[..., Any],
+) -> None:
+    session = start_session(new_context, title="Regie met lange namen")
+    board = session.board
+    edit_link = board.locator("#edit-steps-link")
+    expect(edit_link).to_be_visible()
+    phone = join(new_context, session.code, "Ali", "Schuldhulp")
+
+    # once started, the steps are fixed: the link to change them goes, rather than lead to a refusal
+    next_until(board, "Obstakels")
+    expect(edit_link).to_be_hidden()
+    for text in ("Wachtlijsten bij de jeugdzorg", "Niemand overziet de schulden"):
+        send(phone, text)
+        expect(board.locator("#answers .board-answer", has_text=text)).to_have_count(1)
+
+    next_until(board, "Ordenen")
+    for text in ("Wachtlijsten bij de jeugdzorg", "Niemand overziet de schulden"):
+        board.get_by_role("checkbox", name=f"Selecteer: {text}", exact=True).check()
+    board.locator("#merge").click()
+    name = board.locator("#cluster-list .cluster-name")
+    expect(name).to_have_count(1)
+    name.fill(LONG_PILE)
+    name.press("Enter")
+    expect(phone.locator("#step h1")).to_have_text("Kijk even mee op het scherm")
+    board.locator("#cluster-panel h2").click()  # the field lets go and the board redraws from the server
+    expect(name).to_have_value(LONG_PILE)
+    # the whole name is in view: nothing scrolled away inside the field, no line hidden below it
+    assert name.evaluate("(n) => n.scrollHeight <= n.clientHeight + 1 && n.scrollWidth <= n.clientWidth"), (
+        name.bounding_box()
+    )
+
+    next_until(board, "Bijdragen")
+    send(phone, PLEDGE, obstacle="Wachtlijsten bij de jeugdzorg")
+    pledge = board.locator("#pledge-list li.board-answer", has_text=PLEDGE)
+    expect(pledge).to_have_count(1)
+
+    next_until(board, "Afspraken")
+    pledge.get_by_role("button", name="Maak er een afspraak van").click()
+    board.locator("#action-form").get_by_role("button", name="Afspraak vastleggen").click()
+    action = board.locator("#action-list li.action-item", has_text=PLEDGE)
+    expect(action).to_have_count(1)
+    # made into an action: the board says so and leads there, instead of offering a second one
+    expect(pledge.get_by_role("button", name="Maak er een afspraak van")).to_have_count(0)
+    pledge.get_by_role("button", name="Al een afspraak: bekijken").click()
+    expect(action).to_be_focused()
+    assert session.dialogs == []
