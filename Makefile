@@ -31,11 +31,11 @@ fonts:
 	fi
 
 ## run: start the server on SQLite with a simulated room to watch
-run: install
+run: install fonts
 	$(BIN)/doorbraak serve --host $(HOST) --port $(PORT) --demo
 
 ## serve: start the server without the demo room
-serve: install
+serve: install fonts
 	$(BIN)/doorbraak serve --host $(HOST) --port $(PORT)
 
 ## test: the whole suite, browser tests included

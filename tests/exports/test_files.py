@@ -3,7 +3,7 @@
 import csv
 import io
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import icalendar
 import openpyxl
@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import Database
-from app.exports import csvfile, ics, markdown, pdf, tables, xlsx
+from app.exports import csvfile, ics, markdown, pdf, tables, wording, xlsx
 from app.exports.data import DecisionList, load_decision_list
+from app.i18n import current_locale
 from app.models import Answer, Workshop
 from tests.exports.conftest import (
     AT_SUM,
@@ -346,3 +347,15 @@ def test_pdf_draws_emoji_as_glyphs_not_boxes(decisions: DecisionList) -> None:
     reader = PdfReader(io.BytesIO(body))
     fonts = {str(font["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()}
     assert any(name.endswith("Symbola") for name in fonts), fonts  # the emoji font is embedded
+
+
+def test_dates_read_day_first_in_both_languages() -> None:
+    followup = datetime(2026, 12, 6, 13, 0, tzinfo=UTC)
+    reset = current_locale.set("en")
+    try:
+        # British order, as the pages write English dates (static/js/live.js, dateLocale)
+        assert wording.day(date(2026, 12, 18)) == "18 December 2026"
+        assert wording.moment(followup) == "Sunday, 6 December 2026 at 14:00"
+    finally:
+        current_locale.reset(reset)
+    assert wording.moment(followup) == "zondag 6 december 2026 om 14:00"
