@@ -6,17 +6,20 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
+from app.answers import moderation, words
 from app.answers import service as answers
-from app.answers import words
 from app.auth import CsrfChecked, FacilitatorId
 from app.errors import DomainError
 from app.i18n import N_
+from app.models import Facilitator
 from app.runtime import Runtime, RuntimeDep
 from app.stage import service as stage
-from app.web import see_other, wants_json
+from app.web import render, see_other, wants_json
 from app.workshops import service as workshops
 
 router = APIRouter()
+# room for the longest list that passes the checks, so a too-long list gets its own message rather than a 422
+MAX_FORM_TEXT = moderation.MAX_ENTRIES * 2 * (moderation.MAX_ENTRY_LENGTH + 2)
 TimerAction = Literal["start", "pause", "resume", "add", "stop"]
 
 
@@ -117,3 +120,47 @@ async def cloud_words(runtime: RuntimeDep, token: str, step: str = "") -> Respon
 
     counted = await runtime.db.read(load)
     return JSONResponse({"step": step, "words": [{"word": word, "count": n} for word, n in counted]})
+
+
+async def _blocked_words_page(
+    request: Request, runtime: Runtime, facilitator_id: int, *, status: int = 200, **extra: Any
+) -> Response:
+    def load(db: Any) -> tuple[Facilitator | None, list[str]]:
+        return db.get(Facilitator, facilitator_id), moderation.blocked_words_for(db, facilitator_id=facilitator_id)
+
+    facilitator, listed = await runtime.db.read(load)
+    context = {
+        "own": facilitator is not None and facilitator.blocked_words is not None,
+        "count": len(listed),
+        "text": "\n".join(listed),
+        "max_words": moderation.MAX_ENTRIES,
+        "max_length": moderation.MAX_ENTRY_LENGTH,
+        **extra,
+    }
+    return render(request, "facilitator/blocked_words.html", context, status=status)
+
+
+@router.get("/f/woordfilter")
+async def blocked_words_page(request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId) -> Response:
+    """The facilitator's blocked words and the form to change them."""
+    return await _blocked_words_page(request, runtime, facilitator_id, saved=request.query_params.get("saved"))
+
+
+@router.post("/f/woordfilter", dependencies=[CsrfChecked])
+async def save_blocked_words(
+    request: Request,
+    runtime: RuntimeDep,
+    facilitator_id: FacilitatorId,
+    words: Annotated[str, Form(max_length=MAX_FORM_TEXT)] = "",
+    action: Annotated[str, Form(max_length=10)] = "save",
+) -> Response:
+    """Keep the typed list, or go back to the shipped one."""
+    if action == "reset":
+        await runtime.db.write(partial(moderation.save_blocked_words, facilitator_id=facilitator_id, words=None))
+        return see_other("/f/woordfilter?saved=reset")
+    parsed, problems = moderation.parse_lines(words)
+    if problems:
+        errors = [problem.text() for problem in problems]
+        return await _blocked_words_page(request, runtime, facilitator_id, status=422, errors=errors, text=words)
+    await runtime.db.write(partial(moderation.save_blocked_words, facilitator_id=facilitator_id, words=parsed))
+    return see_other("/f/woordfilter?saved=own")

@@ -148,3 +148,46 @@ def test_the_matcher_takes_whole_words_only() -> None:
     # no list of one's own (stored as NULL or as JSON null) is the shipped list
     assert moderation.matcher(None) is moderation.matcher(None)
     assert moderation.holds(moderation.matcher("null"), "klootzak")
+
+
+def save_list(facilitator: Facilitator, words: str, action: str = "save") -> httpx.Response:
+    return facilitator.http.post(
+        "/f/woordfilter",
+        data={"csrf": facilitator.csrf(), "words": words, "action": action},
+        follow_redirects=False,
+    )
+
+
+def test_a_facilitators_own_list_replaces_the_starter_list(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    page = facilitator.http.get("/f/woordfilter")
+    assert page.status_code == 200 and "klootzak" in page.text and "Standaardlijst" in page.text
+    assert save_list(facilitator, "Wethouder Jansen\n\nparkeerboete\n").status_code == 303
+    assert "Eigen lijst" in facilitator.http.get("/f/woordfilter").text
+    phone = join(workshop)
+    facilitator.go(workshop, "obstacles")
+    with facilitator.http.websocket_connect(f"/ws/board/{workshop.id}") as board, phone.connect() as ws:
+        board.receive_json(), ws.receive_json()
+        for text in ("Die klootzak", "wethouder  JANSEN luistert niet", "Parkeerboetes zijn te hoog"):
+            send(phone, ws, text)
+        held = [receive_until(board, is_event("answer.created"))["data"].get("held", False) for _ in range(3)]
+    # the starter list no longer applies; a phrase matches across spaces; "parkeerboetes" is another word
+    assert held == [False, True, False]
+    assert save_list(facilitator, "", action="reset").headers["location"] == "/f/woordfilter?saved=reset"
+    assert "Standaardlijst" in facilitator.http.get("/f/woordfilter").text
+
+
+def test_a_bad_list_is_refused_naming_the_entry_and_nothing_is_stored(facilitator: Facilitator) -> None:
+    save_list(facilitator, "parkeerboete")
+    long_word = "a" * 41
+    response = save_list(facilitator, f"prima\n!!!\n{long_word}")
+    assert response.status_code == 422
+    assert "Regel 2: ‘!!!’ bevat geen letters" in response.text
+    assert "Regel 3: ‘" + "a" * 40 + "…’ is te lang" in response.text
+    too_many = save_list(facilitator, "\n".join(f"woord{n}" for n in range(301)))
+    assert too_many.status_code == 422 and "301 woorden" in too_many.text
+    # the stored list is untouched
+    page = facilitator.http.get("/f/woordfilter").text
+    assert ">parkeerboete</textarea>" in page
+    assert facilitator.http.post("/f/woordfilter", data={"words": "x"}).status_code == 403
