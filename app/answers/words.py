@@ -19,6 +19,8 @@ STOPWORD_FILES = (Path(__file__).with_name("stopwords_nl.txt"), Path(__file__).w
 TOP = 60
 # runs of letters: punctuation and digits split words, so numbers never count as words
 _WORD = re.compile(r"[^\W\d_]+")
+# a web address is one thing, not the words "https", "www" and "nl"
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
 
 
 @cache
@@ -37,7 +39,7 @@ def count_words(texts: Iterable[str], *, top: int = TOP) -> list[tuple[str, int]
     skip = stopwords()
     counts: Counter[str] = Counter()
     for text in texts:
-        for word in _WORD.findall(unicodedata.normalize("NFKC", text).casefold()):
+        for word in _WORD.findall(_ADDRESS.sub(" ", unicodedata.normalize("NFKC", text).casefold())):
             if len(word) > 1 and word not in skip:
                 counts[word] += 1
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]

@@ -160,10 +160,11 @@ function drawCloud(layer, words) {
   const ordered = [];
   words.forEach((word, index) => (index % 2 ? ordered.push(word) : ordered.unshift(word)));
   box.replaceChildren(...ordered.map((word) => {
-    const share = Math.sqrt(word.count / most);
+    // the rarest words at the base size, the most frequent at 4 times it; by the square root so a word said
+    // twice is not dwarfed by one said ten times
+    const share = most > 1 ? Math.sqrt((word.count - 1) / (most - 1)) : 0;
     const span = el("span", { class: "cloud-word", text: word.word, title: format(layer.dataset.count, { n: word.count }) });
-    // 1 (rare) to 4.5 times the base size, by the square root so a word said twice is not dwarfed
-    span.style.fontSize = `${(1 + 3.5 * share).toFixed(2)}em`;
+    span.style.fontSize = `${(1 + 3 * share).toFixed(2)}em`;
     span.dataset.weight = share > 0.66 ? "high" : share > 0.33 ? "mid" : "low";
     return span;
   }));

@@ -10,6 +10,7 @@ def test_real_dutch_answers_count_their_words() -> None:
         "De jongeren hangen rond bij het winkelcentrum, 3 avonden per week.",
         "Te weinig JONGERENWERK en te veel regels.",
         "The youth centre closed in 2019; no place for young people.",
+        "Zie https://www.amsterdam.nl/noord/jongeren en www.wijkteam.nl",
     ]
     counted = dict(count_words(answers))
     assert counted["jongeren"] == 3
@@ -19,6 +20,8 @@ def test_real_dutch_answers_count_their_words() -> None:
     for word in ("de", "het", "geen", "om", "te", "er", "is", "the", "no", "for", "in", "s", "3", "2019"):
         assert word not in counted, word
     assert counted["youth"] == 1 and counted["place"] == 1
+    # web addresses are left out whole, not counted as "https", "www" and "nl"
+    assert not {"https", "www", "nl", "amsterdam", "wijkteam"} & set(counted)
 
 
 def test_the_most_frequent_come_first_and_the_list_is_cut() -> None:
