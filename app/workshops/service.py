@@ -36,6 +36,7 @@ def create_workshop(
     allow_anonymous: bool,
     starts_at: time | None = None,
     dots: int = 3,
+    moderated: bool = False,
 ) -> Workshop:
     """A new workshop in its lobby, with a fresh join code and projector link."""
     for _ in range(10):
@@ -58,6 +59,7 @@ def create_workshop(
         allow_anonymous=allow_anonymous,
         starts_at=starts_at,
         dots=dots,
+        moderated=moderated,
     )
     if any(step.type == "action_review" for step in spec.steps):
         workshop.review_of = _latest_with_actions(db, facilitator_id=facilitator_id)

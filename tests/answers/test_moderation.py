@@ -191,3 +191,22 @@ def test_a_bad_list_is_refused_naming_the_entry_and_nothing_is_stored(facilitato
     page = facilitator.http.get("/f/woordfilter").text
     assert ">parkeerboete</textarea>" in page
     assert facilitator.http.post("/f/woordfilter", data={"words": "x"}).status_code == 403
+
+
+def test_the_new_workshop_form_can_turn_approval_on(facilitator: Facilitator) -> None:
+    response = facilitator.http.post(
+        "/f/workshops",
+        data={
+            "csrf": facilitator.csrf(),
+            "title": "Bewonersavond",
+            "opgave": "Wat moet er beter?",
+            "held_on": "2026-11-22",
+            "format_key": "doorbraak",
+            "moderated": "true",
+        },
+        follow_redirects=False,
+    )
+    workshop_id = int(response.headers["location"].rsplit("/", 1)[1])
+    with facilitator.http.websocket_connect(f"/ws/board/{workshop_id}") as board:
+        assert board.receive_json()["workshop"]["moderated"] is True
+    assert 'id="moderated-toggle" checked' in facilitator.http.get(f"/f/workshops/{workshop_id}").text
