@@ -210,3 +210,19 @@ def test_the_new_workshop_form_can_turn_approval_on(facilitator: Facilitator) ->
     with facilitator.http.websocket_connect(f"/ws/board/{workshop_id}") as board:
         assert board.receive_json()["workshop"]["moderated"] is True
     assert 'id="moderated-toggle" checked' in facilitator.http.get(f"/f/workshops/{workshop_id}").text
+
+
+def test_a_held_answer_cannot_name_a_pile(facilitator: Facilitator, workshop: Workshop, join: Any) -> None:
+    # a new pile is named after its first obstacle, and piles go to the projector and, while voting, to phones
+    phone = join(workshop)
+    facilitator.go(workshop, "obstacles")
+    with phone.connect() as ws:
+        ws.receive_json()
+        held_id = send(phone, ws, "Die klootzak van de gemeente")
+        clean_id = send(phone, ws, "Te weinig speelplekken")
+    response = facilitator.http.post(
+        f"/f/workshops/{workshop.id}/clusters/group",
+        json={"answer_ids": [held_id, clean_id]},
+        headers={"X-CSRF-Token": facilitator.csrf(), "Accept": "application/json"},
+    )
+    assert response.status_code == 409 and response.json()["code"] == "answer_not_visible"
