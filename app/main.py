@@ -24,6 +24,7 @@ from app.live.hub import LocalHub
 from app.plain import router as plain_router
 from app.responses import router as responses_router
 from app.runtime import Runtime
+from app.stage import router as stage_router
 from app.web import EXCEPTION_HANDLERS, BrowserMiddleware
 from app.workshops import router as workshops_router
 
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exports_router.router)
     app.include_router(catalog_router.router)
     app.include_router(plain_router.router)
+    app.include_router(stage_router.router)
     app.include_router(language.router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -37,6 +37,8 @@ class Facilitator(SQLModel, table=True):
     password_hash: str
     # this facilitator's own jargon list ({word: plainer wording}); None means the shipped list
     jargon: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # words that hold an answer back for approval; None means the shipped starter list
+    blocked_words: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -66,6 +68,15 @@ class Workshop(SQLModel, table=True):
     review_of: int | None = Field(default=None, foreign_key="workshop.id")
     # the bullshitbingo card with the room's jargon is on the projector
     bingo: bool = False
+    # answers go to the board first and reach the projector only once approved ("eerst naar de regie")
+    moderated: bool = False
+    # the countdown: running until timer_ends_at, or paused with timer_left_ms to go; both None when stopped
+    timer_ends_at: datetime | None = None
+    timer_left_ms: int | None = None
+    timer_total_ms: int | None = None
+    # what the projector shows besides the wall: one answer alone, and "wall" or "cloud" (the word cloud)
+    spotlight_answer_id: int | None = None
+    projector_view: str = Field(default="wall", max_length=8)
     # the newest event's sequence number; bumped in the same transaction as each change
     last_seq: int = 0
     closed_at: datetime | None = None
@@ -103,6 +114,8 @@ class Answer(SQLModel, table=True):
     # the theme (see THEMES) the participant put it under, in steps that ask for one
     theme: str | None = Field(default=None, max_length=40)
     hidden: bool = False
+    # held back for the facilitator's approval; a held answer is hidden too, so every visible list leaves it out
+    held: bool = False
     # the group an obstacle was sorted into; None until the facilitator clusters it
     cluster_id: int | None = Field(default=None, foreign_key="cluster.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
@@ -220,7 +233,7 @@ class Event(SQLModel, table=True):
     workshop_id: int = Field(foreign_key="workshop.id")
     seq: int
     kind: str = Field(max_length=40)
-    # "all": phones too; "staff": facilitator board and projector only
+    # "all": phones too; "staff": facilitator board and projector only; "board": the facilitator only
     audience: str = Field(max_length=8)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)

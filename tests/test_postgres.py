@@ -18,6 +18,11 @@ from tests.actions.test_actions import (  # noqa: F401
     test_a_contribution_becomes_an_action_that_phones_and_projector_see,
     test_raising_and_lowering_a_hand,
 )
+from tests.answers.test_moderation import (  # noqa: F401
+    test_a_facilitators_own_list_replaces_the_starter_list,
+    test_a_listed_word_holds_an_answer_with_approval_off,
+    test_with_approval_on_the_projector_gets_an_answer_only_once_approved,
+)
 from tests.clusters.test_clusters import (  # noqa: F401
     test_group_merge_rename_tag_and_split,
     test_vote_step_makes_every_obstacle_votable_and_counts_dots,
@@ -33,6 +38,11 @@ from tests.live.test_websockets import (  # noqa: F401
     test_reconnect_with_last_seq_replays_exactly_the_missed_events,
 )
 from tests.rooms import room_in_obstacle_round
+from tests.stage.test_stage import (  # noqa: F401
+    test_phones_hear_the_timer_and_a_step_change_stops_it,
+    test_spotlight_shows_one_answer_and_hiding_it_ends_it,
+    test_start_pause_add_resume_stop,
+)
 from tests.workshops.test_workshops import (  # noqa: F401
     test_closed_workshop_refuses_new_phones_but_keeps_joined_ones,
     test_room_count_and_organisations_reach_the_projector,

@@ -1,6 +1,7 @@
 """Answers: submitted once per client id, moderated by the facilitator."""
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -10,13 +11,15 @@ from sqlalchemy import JSON, Integer, Table, Text, any_, bindparam, cast, func, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.answers import moderation
 from app.db import one_item
 from app.errors import DomainError
 from app.i18n import N_
 from app.live.events import append_event
-from app.models import THEMES, Answer, Cluster, Participant, Workshop, utcnow
+from app.models import THEMES, Answer, Cluster, Facilitator, Participant, Workshop, utcnow
 from app.prepared import Bound, Prepared
 from app.security import clean_text
+from app.stage import service as stage
 
 ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
 
@@ -38,7 +41,7 @@ def answer_view(answer: Answer, participant: Participant) -> dict[str, Any]:
 
 
 def _view(*, answer_id: int, row: dict[str, Any], name: str, organisation: str) -> dict[str, Any]:
-    return {
+    view = {
         "id": answer_id,
         "step": row["step_id"],
         "text": row["text"],
@@ -50,6 +53,10 @@ def _view(*, answer_id: int, row: dict[str, Any], name: str, organisation: str) 
         "participant": row["participant_id"],
         "client_id": row["client_id"],
     }
+    # only a held answer says so: every other answer's event stays as it was before moderation existed
+    if row.get("held"):
+        view["held"] = True
+    return view
 
 
 def _existing(db: Session, *, workshop_id: int, client_id: str) -> tuple[int, int] | None:
@@ -73,6 +80,7 @@ def _repeat(existing: tuple[int, int], *, participant_id: int, client_id: str) -
 # the hot path of a burst: plain column reads and one insert, run on the driver's cursor (app/prepared.py)
 _PARTICIPANT: Table = Participant.__table__  # type: ignore[attr-defined]
 _WORKSHOP: Table = Workshop.__table__  # type: ignore[attr-defined]
+_FACILITATOR: Table = Facilitator.__table__  # type: ignore[attr-defined]
 _ANSWER_COLUMNS = [
     "workshop_id",
     "participant_id",
@@ -82,6 +90,7 @@ _ANSWER_COLUMNS = [
     "client_id",
     "theme",
     "hidden",
+    "held",
     "created_at",
 ]
 # the dialect's own insert knows ON CONFLICT
@@ -92,7 +101,7 @@ _ADD_ANSWER = Prepared(
     },
     _ANSWER_COLUMNS,
 )
-# a run of answers reads its workshop's open step once, and its authors with one statement
+# a run of answers reads its workshop's open step and moderation once, and its authors with one statement
 _WORKSHOP_STATE = Prepared(
     select(
         # as text, decoded once per version of the steps (_steps) rather than once per answer
@@ -100,7 +109,12 @@ _WORKSHOP_STATE = Prepared(
         _WORKSHOP.c.step_index,
         _WORKSHOP.c.closed_at,
         _WORKSHOP.c.focus_only,
-    ).where(_WORKSHOP.c.id == bindparam("workshop"))
+        _WORKSHOP.c.moderated,
+        # as text too: the matcher is compiled once per distinct list (moderation.matcher)
+        cast(_FACILITATOR.c.blocked_words, Text),
+    )
+    .select_from(_WORKSHOP.join(_FACILITATOR, _FACILITATOR.c.id == _WORKSHOP.c.facilitator_id))
+    .where(_WORKSHOP.c.id == bindparam("workshop"))
 )
 _AUTHORS_OF = select(_PARTICIPANT.c.id, _PARTICIPANT.c.name, _PARTICIPANT.c.organisation).where(
     _PARTICIPANT.c.workshop_id == bindparam("workshop")
@@ -127,6 +141,10 @@ class _Room(NamedTuple):
     step_index: int
     closed_at: Any
     focus_only: bool
+    # every answer waits for approval ("eerst naar de regie")
+    moderated: bool
+    # the facilitator's blocked words; an answer with one waits for approval too
+    blocked: re.Pattern[str] | None
 
 
 @lru_cache(maxsize=256)
@@ -145,12 +163,13 @@ def _rooms(db: Session, submissions: list["Submission"]) -> dict[tuple[int, int]
         state = _WORKSHOP_STATE.one(db, {"workshop": workshop_id})
         if state is None:
             continue
-        steps, step_index, closed_at, focus_only = state
+        steps, step_index, closed_at, focus_only, moderated, blocked = state
+        matcher = moderation.matcher(blocked)
         for participant_id, name, organisation in _AUTHORS.all(
             db, {"workshop": workshop_id, "ids": sorted(participant_ids)}
         ):
             rooms[workshop_id, participant_id] = _Room(
-                name, organisation, _steps(steps), step_index, closed_at, bool(focus_only)
+                name, organisation, _steps(steps), step_index, closed_at, bool(focus_only), bool(moderated), matcher
             )
     return rooms
 
@@ -224,7 +243,9 @@ def _submit(db: Session, add: Bound, found: _Room | None, submission: Submission
     assert found is not None
     answer_id = added[0]
     view = _view(answer_id=answer_id, row=row, name=found.name, organisation=found.organisation)
-    append_event(db, workshop_id=workshop_id, kind="answer.created", audience="staff", data=view)
+    # a held answer reaches the board alone; the projector gets it as "answer.shown" once approved
+    audience = "board" if row["held"] else "staff"
+    append_event(db, workshop_id=workshop_id, kind="answer.created", audience=audience, data=view)
     return Ack(client_id=client_id, answer_id=answer_id, duplicate=False)
 
 
@@ -264,6 +285,7 @@ def _checked_row(db: Session, found: _Room | None, submission: Submission, now: 
         )
         if db.execute(query).first():
             raise DomainError("already_answered", N_("Je hebt deze vraag al beantwoord."), status=409)
+    held = found.moderated or moderation.holds(found.blocked, text)
     return {
         "workshop_id": workshop_id,
         "participant_id": participant_id,
@@ -272,7 +294,8 @@ def _checked_row(db: Session, found: _Room | None, submission: Submission, now: 
         "links_to": links_to if step.get("links_to") else None,
         "client_id": client_id,
         "theme": theme,
-        "hidden": False,
+        "hidden": held,
+        "held": held,
         "created_at": now,
     }
 
@@ -301,21 +324,72 @@ def linkable(db: Session, *, workshop: Workshop) -> list[Answer]:
     return list(db.execute(query).scalars())
 
 
-def set_hidden(db: Session, *, workshop_id: int, answer_id: int, hidden: bool) -> dict[str, Any]:
-    """Hide an answer from the projector, or show it again."""
+def _answer_of(db: Session, *, workshop_id: int, answer_id: int) -> tuple[Answer, Participant]:
     answer = db.get(Answer, answer_id)
     if answer is None or answer.workshop_id != workshop_id:
         raise DomainError("answer_not_found", N_("Dit antwoord bestaat niet."), status=404)
     participant = db.get(Participant, answer.participant_id)
     assert participant is not None
-    if answer.hidden != hidden:
+    return answer, participant
+
+
+def set_hidden(db: Session, *, workshop_id: int, answer_id: int, hidden: bool) -> dict[str, Any]:
+    """Hide an answer from the projector, or show it again; for a held answer: turn it down, or approve it."""
+    answer, participant = _answer_of(db, workshop_id=workshop_id, answer_id=answer_id)
+    if not hidden and answer.held:
+        return _approve(db, answer, participant)
+    if hidden and answer.held:
+        # turned down: out of the queue, still hidden; the projector never had it, so only the board hears of it
+        answer.held = False
+        db.flush()
+        append_event(
+            db, workshop_id=workshop_id, kind="answer.hidden", audience="board", data=answer_view(answer, participant)
+        )
+    elif answer.hidden != hidden:
         answer.hidden = hidden
         db.flush()
         view = answer_view(answer, participant)
         append_event(
             db, workshop_id=workshop_id, kind="answer.hidden" if hidden else "answer.shown", audience="staff", data=view
         )
+        if hidden:
+            workshop = db.get(Workshop, workshop_id)
+            assert workshop is not None
+            stage.end_spotlight_on(db, workshop=workshop, answer_id=answer_id)
     return answer_view(answer, participant)
+
+
+def _approve(db: Session, answer: Answer, participant: Participant) -> dict[str, Any]:
+    answer.held = False
+    answer.hidden = False
+    db.flush()
+    view = answer_view(answer, participant)
+    append_event(db, workshop_id=answer.workshop_id, kind="answer.shown", audience="staff", data=view)
+    return view
+
+
+def approve_answer(db: Session, *, workshop: Workshop, answer_id: int) -> dict[str, Any]:
+    """Let an answer that waits for approval onto the projector."""
+    answer, participant = _answer_of(db, workshop_id=workshop.id or 0, answer_id=answer_id)
+    if not answer.hidden:
+        raise DomainError("already_shown", N_("Dit antwoord staat al op het scherm."), status=409)
+    if not answer.held:
+        raise DomainError(
+            "not_held", N_("Dit antwoord wacht niet op goedkeuring: het is verborgen. Kies Tonen."), status=409
+        )
+    return _approve(db, answer, participant)
+
+
+def approve_all(db: Session, *, workshop: Workshop) -> dict[str, Any]:
+    """Let every answer that waits for approval onto the projector, oldest first."""
+    query = (
+        select(Answer, Participant)
+        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
+        .where(Answer.workshop_id == workshop.id, Answer.held.is_(True))  # type: ignore[arg-type, attr-defined]
+        .order_by(Answer.id)  # type: ignore[arg-type]
+    )
+    approved = [_approve(db, answer, participant)["id"] for answer, participant in db.execute(query).all()]
+    return {"approved": approved}
 
 
 def list_answers(

@@ -54,6 +54,7 @@ FIELD_LABELS: dict[str, str] = {
     "title": N_("titel"),
     "prompt": N_("vraag"),
     "help": N_("uitleg"),
+    "timer": N_("standaardtijd (seconden)"),
     "max_length": N_("maximale lengte"),
     "multiple": N_("meer antwoorden"),
     "links_to": N_("hoort bij"),

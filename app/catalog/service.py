@@ -25,6 +25,8 @@ SETTINGS_BY_TYPE: dict[str, frozenset[str]] = {
     "grade": frozenset({"low", "high", "target", "tile", "low_label", "high_label"}),
     "choice": frozenset({"options", "multiple"}),
 }
+# what every step may have, whatever its type
+COMMON_SETTINGS = frozenset({"id", "type", "title", "prompt", "help", "timer"})
 NEEDS_PROMPT = frozenset({"open_text", "dot_vote", "grade", "choice"})
 
 
@@ -45,6 +47,8 @@ class StepSpec(BaseModel):
     title: Localised
     prompt: Localised | None = None
     help: Localised | None = None
+    # any step: the countdown the board starts by default, in seconds (at most two hours)
+    timer: int | None = Field(default=None, ge=10, le=7200)
     # open_text: how long one answer may be, one answer or many, the earlier step it answers, a theme per answer
     max_length: int | None = Field(default=None, ge=10, le=1000)
     multiple: bool | None = None
@@ -65,7 +69,7 @@ class StepSpec(BaseModel):
     @model_validator(mode="after")
     def _settings_fit_the_type(self) -> "StepSpec":
         allowed = SETTINGS_BY_TYPE.get(self.type, frozenset())
-        for name in sorted(self.model_fields_set - {"id", "type", "title", "prompt", "help"} - allowed):
+        for name in sorted(self.model_fields_set - COMMON_SETTINGS - allowed):
             raise ValueError(f"{name} is not a setting of a {self.type} step")
         if self.type in NEEDS_PROMPT and self.prompt is None:
             raise ValueError(f"a {self.type} step needs a prompt")

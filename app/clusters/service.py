@@ -95,6 +95,13 @@ def _obstacles(db: Session, workshop: Workshop, answer_ids: list[int]) -> list[A
     )
     if len(found) != len(set(answer_ids)) or any(a.step_id != source for a in found):
         raise DomainError("not_an_obstacle", N_("Alleen obstakels van deze workshop kun je ordenen."), status=422)
+    # a new pile is named after its first obstacle, and piles reach the projector and the phones
+    if any(a.hidden for a in found):
+        raise DomainError(
+            "answer_not_visible",
+            N_("Dit antwoord staat niet op het scherm (verborgen of wacht op goedkeuring)."),
+            status=409,
+        )
     return found
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from app.models import Event, Workshop, utcnow
 from app.prepared import Prepared
 
-Audience = Literal["all", "staff"]
+# "board" is the facilitator alone: answers held back for approval go there first
+Audience = Literal["all", "staff", "board"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ EVENT: Table = Event.__table__  # type: ignore[attr-defined]
 ROLE_AUDIENCES: dict[str, tuple[str, ...]] = {
     "phone": ("all",),
     "projector": ("all", "staff"),
-    "facilitator": ("all", "staff"),
+    "facilitator": ("all", "staff", "board"),
 }
 
 

@@ -9,9 +9,10 @@ from app.actions import service as actions
 from app.answers import service as answers
 from app.clusters import service as clusters
 from app.live.events import encode, event_frame, events_between, last_seq
-from app.models import Participant, Workshop
+from app.models import Participant, Workshop, utcnow
 from app.plain import service as plain
 from app.responses import service as responses
+from app.stage import service as stage
 from app.workshops import service as workshops
 
 
@@ -27,6 +28,8 @@ def staff_snapshot(db: Session, *, workshop: Workshop, role: str, seq: int) -> d
         "clusters": clusters.clusters_view(db, workshop_id=workshop.id or 0),
         "actions": actions.list_actions(db, workshop_id=workshop.id or 0),
         "bingo": plain.bingo_view(db, workshop=workshop),
+        "timer": stage.timer_view(workshop),
+        "stage": stage.stage_view(workshop),
         **step_data(db, workshop=workshop, staff=True),
     }
 
@@ -76,20 +79,24 @@ def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant,
         "actions": actions.list_actions(db, workshop_id=workshop.id or 0),
         "responses": responses.my_responses(db, workshop_id=workshop.id or 0, participant_id=participant.id or 0),
         **step_data(db, workshop=workshop, staff=False),
+        "timer": stage.timer_view(workshop),
         "participant": participant.id,
         "link": f"/m/{participant.link_token}",
     }
 
 
 def snapshot(db: Session, *, workshop_id: int, role: str, participant_id: int | None, seq: int) -> dict[str, Any]:
-    """The snapshot for a role."""
+    """The snapshot for a role, with the server's clock read last (the client sets its clock offset by it)."""
     workshop = db.get(Workshop, workshop_id)
     assert workshop is not None
     if role == "phone":
         participant = db.get(Participant, participant_id)
         assert participant is not None
-        return phone_snapshot(db, workshop=workshop, participant=participant, seq=seq)
-    return staff_snapshot(db, workshop=workshop, role=role, seq=seq)
+        frame = phone_snapshot(db, workshop=workshop, participant=participant, seq=seq)
+    else:
+        frame = staff_snapshot(db, workshop=workshop, role=role, seq=seq)
+    frame["now"] = server_now()
+    return frame
 
 
 def catch_up(
@@ -113,6 +120,12 @@ def catch_up(
     if since is not None and since_workshop == public_id and 0 <= since <= upto:
         missed = events_between(db, workshop_id=workshop_id, after=since, upto=upto, role=role, limit=replay_limit)
         if len(missed) <= replay_limit:
-            return [*(event_frame(e) for e in missed), encode({"type": "synced", "seq": upto})], upto
+            synced = {"type": "synced", "seq": upto, "now": server_now()}
+            return [*(event_frame(e) for e in missed), encode(synced)], upto
     frame = snapshot(db, workshop_id=workshop_id, role=role, participant_id=participant_id, seq=upto)
     return [encode(frame)], upto
+
+
+def server_now() -> int:
+    """The server's clock in epoch milliseconds, for clients to count down by (see app/stage/service.py)."""
+    return stage.epoch_ms(utcnow())

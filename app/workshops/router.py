@@ -188,6 +188,7 @@ async def create_workshop(
     held_on: Annotated[str, Form(max_length=20)] = "",
     format_key: Annotated[str, Form(max_length=64)] = "doorbraak",
     allow_anonymous: Annotated[bool, Form()] = False,
+    moderated: Annotated[bool, Form()] = False,
     starts_at: Annotated[str, Form(max_length=10)] = "",
     dots: Annotated[str, Form(max_length=4)] = "3",
 ) -> Response:
@@ -218,6 +219,7 @@ async def create_workshop(
             "held_on": held_on,
             "format_key": format_key,
             "allow_anonymous": allow_anonymous,
+            "moderated": moderated,
             "starts_at": starts_at,
             "dots": dots,
         }
@@ -232,6 +234,7 @@ async def create_workshop(
             held_on=day,
             spec=spec,
             allow_anonymous=allow_anonymous,
+            moderated=moderated,
             starts_at=start,
             dots=int(dots),
         )

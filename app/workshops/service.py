@@ -18,6 +18,7 @@ from app.i18n import N_
 from app.live.events import append_event
 from app.models import Action, Participant, Workshop, utcnow
 from app.responses import service as responses
+from app.stage import service as stage
 
 ANONYMOUS_ORGANISATION = "Anoniem"
 PARTICIPANT_COOKIE = "dbk_p_{code}"
@@ -35,6 +36,7 @@ def create_workshop(
     allow_anonymous: bool,
     starts_at: time | None = None,
     dots: int = 3,
+    moderated: bool = False,
 ) -> Workshop:
     """A new workshop in its lobby, with a fresh join code and projector link."""
     for _ in range(10):
@@ -57,6 +59,7 @@ def create_workshop(
         allow_anonymous=allow_anonymous,
         starts_at=starts_at,
         dots=dots,
+        moderated=moderated,
     )
     if any(step.type == "action_review" for step in spec.steps):
         workshop.review_of = _latest_with_actions(db, facilitator_id=facilitator_id)
@@ -137,6 +140,7 @@ def workshop_view(workshop: Workshop) -> dict[str, Any]:
         "focus_only": workshop.focus_only,
         "followup": actions.followup_view(workshop),
         "review_of": workshop.review_of,
+        "moderated": workshop.moderated,
     }
 
 
@@ -157,7 +161,12 @@ def move_step(db: Session, *, workshop_id: int, facilitator_id: int, to: int | s
     if workshop.steps[to]["type"] == "dot_vote":
         clusters.ensure_clusters(db, workshop=workshop)
     view = workshop_view(workshop)
-    change: dict[str, Any] = {"step_index": to, "closed": view["closed"]}
+    # a countdown, a spotlight or a word cloud belonged to the step being left
+    change: dict[str, Any] = {
+        "step_index": to,
+        "closed": view["closed"],
+        "timer": stage.reset_for_step(db, workshop=workshop),
+    }
     if workshop.steps[to]["type"] == "mosaic":
         # the grades are in: every screen, phones too, gets the mosaic with the step
         change["mosaic"] = responses.mosaic(workshop, responses.tallies(db, workshop=workshop))
@@ -185,6 +194,18 @@ def change_settings(
         data={"dots": workshop.dots, "focus_only": workshop.focus_only},
     )
     return view
+
+
+def set_moderated(db: Session, *, workshop: Workshop, on: bool) -> dict[str, Any]:
+    """Turn "eerst naar de regie" on or off; answers already waiting keep waiting until approved."""
+    if workshop.moderated != on:
+        workshop.moderated = on
+        db.flush()
+        # the board's switch follows; phones need not know, and their answers are acknowledged the same way
+        append_event(
+            db, workshop_id=workshop.id or 0, kind="workshop.changed", audience="staff", data={"moderated": on}
+        )
+    return {"moderated": workshop.moderated}
 
 
 def join_workshop(db: Session, *, workshop_id: int, name: str, organisation: str, anonymous: bool) -> str:

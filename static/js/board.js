@@ -1,6 +1,7 @@
 // The facilitator's board: every answer live, moderation, and the steps under the keyboard.
 import { createPanels } from "./board_panels.js";
 import { createResults } from "./board_results.js";
+import { createStage } from "./board_stage.js";
 import { Live, el, format, pick, readConfig, showStatus } from "./live.js";
 import { applyFrame, newRoom } from "./room.js";
 
@@ -27,6 +28,7 @@ async function post(url, fields) {
 }
 
 const results = createResults({ state, config, post: panels.send });
+const stage = createStage({ state, config, post });
 
 function moveStep(to) {
   return post(`/f/workshops/${config.id}/step`, { to: String(to) });
@@ -40,6 +42,7 @@ document.getElementById("steps-form").addEventListener("submit", (event) => {
 document.addEventListener("keydown", (event) => {
   if (event.target.closest("input:not([type=checkbox]), textarea, select, [contenteditable]") || event.altKey || event.ctrlKey) return;
   if (panels.onKey(event)) return;
+  if (stage.onKey(event)) return;
   // past the first or last step there is nowhere to go: a clicker pressed once too often must not raise an alert
   if (["ArrowRight", "PageDown"].includes(event.key)) {
     event.preventDefault();
@@ -83,19 +86,22 @@ function answerRow(answer) {
       .finally(() => { button.disabled = false; });
   });
   const linked = answer.links_to ? state.answers.get(answer.links_to) : null;
-  return el("li", { class: `board-answer${answer.hidden ? " is-hidden" : ""}`, "data-id": answer.id },
+  const spotlit = state.stage.spotlight === answer.id;
+  // focusable, so S puts the focused answer in the spotlight (board_stage.js)
+  return el("li", { class: `board-answer${answer.hidden ? " is-hidden" : ""}${spotlit ? " is-spotlit" : ""}`, "data-id": answer.id, tabindex: "0" },
     el("p", { class: "text", text: answer.text }),
     linked ? el("p", { class: "link muted", text: `↳ ${linked.text}` }) : null,
     el("p", { class: "meta muted", text: [answer.author || t.anonymous, answer.organisation, config.results.themes[answer.theme]].filter(Boolean).join(" · ") }),
     answer.hidden ? el("span", { class: "badge", text: t.hidden }) : null,
-    button);
+    el("div", { class: "answer-buttons" }, answer.hidden ? null : stage.spotlightButton(answer), button));
 }
 
 function renderAnswers() {
   const w = state.workshop;
   const groups = [];
   for (const step of w.steps.filter((s) => s.type === "open_text")) {
-    const rows = [...state.answers.values()].filter((a) => a.step === step.id).reverse();
+    // answers waiting for approval are in the queue above (board_stage.js)
+    const rows = [...state.answers.values()].filter((a) => a.step === step.id && !a.held).reverse();
     if (!rows.length) continue;
     groups.push(el("h3", { text: `${pick(step.title, config.lang)} (${rows.length})` }));
     groups.push(el("ul", { class: "board-list" }, ...rows.map(answerRow)));
@@ -123,6 +129,7 @@ function scheduleRender() {
     renderAnswers();
     panels.render();
     results.render();
+    stage.render();
     if (!bingoToggle.disabled) bingoToggle.checked = Boolean(state.bingo && state.bingo.on);
   });
 }

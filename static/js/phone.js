@@ -3,6 +3,7 @@ import { Live, count, el, format, longDay, longMoment, newId, pick, readConfig, 
 import { jargonHint } from "./jargon.js";
 import { createStepViews } from "./phone_steps.js";
 import { saveById } from "./room.js";
+import { Countdown } from "./stage.js";
 
 const config = readConfig("phone-config");
 const t = config.messages;
@@ -353,7 +354,11 @@ function refuse(frame) {
   renderMine();
 }
 
+// the countdown in the header follows the snapshot, the replay's clock and the timer's events by itself
+const phoneTimer = new Countdown(document.getElementById("phone-timer"));
+
 function onFrame(frame) {
+  phoneTimer.onFrame(frame);
   if (stepViews.onFrame(frame)) return;
   if (frame.type === "snapshot") {
     state.workshop = frame.workshop;

@@ -1,6 +1,7 @@
 // The projector: the lobby with the way in, then the room's answers as they arrive.
 import { Live, count, dateLocale, el, format, localDate, pick, readConfig, showStatus } from "./live.js";
 import { renderBingo } from "./bingo.js";
+import { renderStage } from "./stage.js";
 import { choiceChart, gradeChart, mosaicGrid, reviewList, reviewSummary } from "./results.js";
 import { applyFrame, newRoom } from "./room.js";
 
@@ -499,6 +500,7 @@ function render() {
   }
   renderRoom();
   renderBingo(document.getElementById("bingo"), state);
+  renderStage(state, config);
   if (!views.lobby.hidden) {
     fitChips();
     fitLobby();

@@ -4,6 +4,7 @@ export function newRoom() {
   return {
     workshop: null, answers: new Map(), room: { count: 0, organisations: {} }, clusters: [], actions: [],
     tallies: {}, review: { workshop: null, items: [] }, mosaic: null,
+    timer: { state: "stopped" }, stage: { view: "wall", spotlight: null }, clockOffset: 0,
   };
 }
 
@@ -27,6 +28,14 @@ export function applyFrame(state, frame, { keepHidden }) {
     state.tallies = frame.tallies || {};
     state.review = frame.review || { workshop: null, items: [] };
     state.mosaic = frame.mosaic || null;
+    state.timer = frame.timer || { state: "stopped" };
+    state.stage = frame.stage || { view: "wall", spotlight: null };
+    if (frame.now) state.clockOffset = frame.now - Date.now();
+    return true;
+  }
+  // a replay ends with the server's clock: every reconnect gives the countdown a fresh offset
+  if (frame.type === "synced") {
+    if (frame.now) state.clockOffset = frame.now - Date.now();
     return true;
   }
   if (frame.type !== "event") return false;
@@ -36,6 +45,13 @@ export function applyFrame(state, frame, { keepHidden }) {
       state.workshop.step_index = data.step_index;
       state.workshop.closed = data.closed;
       if (data.mosaic) state.mosaic = data.mosaic;
+      if (data.timer) state.timer = data.timer;
+      break;
+    case "timer.changed":
+      state.timer = data;
+      break;
+    case "projector.changed":
+      state.stage = data;
       break;
     case "response.tally":
       state.tallies[data.step] = data.tally;
@@ -49,6 +65,8 @@ export function applyFrame(state, frame, { keepHidden }) {
       break;
     case "answer.created":
     case "answer.shown":
+      // only the board is sent answers held for approval; a screen that drops hidden ones never keeps one
+      if (data.hidden && !keepHidden) break;
       state.answers.set(data.id, data);
       break;
     case "answer.hidden":

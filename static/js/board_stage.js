@@ -1,0 +1,144 @@
+// The board's stage controls: the countdown, the spotlight, the projector's word cloud and the approval queue.
+import { el, format, pick, readConfig } from "./live.js";
+import { Countdown } from "./stage.js";
+
+export function createStage({ state, config, post }) {
+  const t = readConfig("stage-config").messages;
+  const base = `/f/workshops/${config.id}`;
+  const node = (id) => document.getElementById(id);
+  const countdown = new Countdown(node("board-timer"));
+  const minutes = node("timer-minutes");
+
+  function currentStep() {
+    return state.workshop.steps[state.workshop.step_index];
+  }
+
+  function timer(action) {
+    const fields = { action };
+    if (action === "start" && minutes.value.trim()) fields.minutes = minutes.value.trim();
+    return post(`${base}/timer`, fields);
+  }
+
+  // T: start when stopped, pause when running, resume when paused
+  function toggleTimer() {
+    const next = { stopped: "start", running: "pause", paused: "resume" }[state.timer.state] || "start";
+    return timer(next);
+  }
+
+  node("timer-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (event.submitter) timer(event.submitter.value);
+  });
+
+  function spotlight(answerId) {
+    return post(`${base}/spotlight`, answerId ? { answer_id: String(answerId) } : {});
+  }
+
+  function toggleSpotlight(answerId) {
+    return spotlight(state.stage.spotlight === answerId ? null : answerId);
+  }
+
+  function toggleView() {
+    return post(`${base}/projector-view`, { view: state.stage.view === "cloud" ? "wall" : "cloud" });
+  }
+
+  node("view-toggle").addEventListener("click", toggleView);
+  node("spotlight-off").addEventListener("click", () => spotlight(null));
+
+  const moderated = node("moderated-toggle");
+  moderated.addEventListener("change", async () => {
+    moderated.disabled = true;
+    const result = await post(`${base}/moderated`, { on: String(moderated.checked) });
+    moderated.disabled = false;
+    moderated.checked = result ? result.moderated : !moderated.checked;
+  });
+
+  function waiting() {
+    return [...state.answers.values()].filter((answer) => answer.held).sort((a, b) => a.id - b.id);
+  }
+
+  node("approve-all").addEventListener("click", () => post(`${base}/answers/approve-all`, {}));
+
+  function approve(answer) {
+    return post(`${base}/answers/${answer.id}/approve`, {});
+  }
+
+  function queueRow(answer) {
+    const yes = el("button", { class: "button primary", type: "button", text: t.approve });
+    yes.addEventListener("click", () => approve(answer));
+    const no = el("button", { class: "button", type: "button", text: t.reject });
+    no.addEventListener("click", () => post(`${base}/answers/${answer.id}/hidden`, { hidden: "true" }));
+    const step = state.workshop.steps.find((s) => s.id === answer.step);
+    return el("li", { class: "board-answer", "data-id": answer.id },
+      el("p", { class: "text", text: answer.text }),
+      el("p", { class: "meta muted", text: [answer.author || t.anonymous, answer.organisation, step ? pick(step.title, config.lang) : ""]
+        .filter(Boolean).join(" · ") }),
+      el("div", { class: "answer-buttons" }, yes, no));
+  }
+
+  // the button on each visible answer of the board's list
+  function spotlightButton(answer) {
+    const on = state.stage.spotlight === answer.id;
+    const button = el("button", { class: "link", type: "button", text: on ? t.spotlight_off : t.spotlight,
+      "aria-pressed": on ? "true" : "false" });
+    button.addEventListener("click", () => toggleSpotlight(answer.id));
+    return button;
+  }
+
+  function render() {
+    const step = currentStep();
+    countdown.set(state.timer, state.clockOffset);
+    const running = state.timer.state;
+    node("timer-pause").hidden = running !== "running";
+    node("timer-resume").hidden = running !== "paused";
+    node("timer-add").disabled = running === "stopped";
+    node("timer-stop").disabled = running === "stopped";
+    node("timer-default").textContent = step.timer
+      ? format(t.timer_default, { minutes: String(Math.round((step.timer / 60) * 10) / 10).replace(".", config.lang === "en" ? "." : ",") })
+      : t.timer_no_default;
+    const open = step.type === "open_text" && !state.workshop.closed;
+    const view = node("view-toggle");
+    view.disabled = !open;
+    view.textContent = state.stage.view === "cloud" ? t.to_wall : t.to_cloud;
+    view.setAttribute("aria-pressed", state.stage.view === "cloud" ? "true" : "false");
+    const spotlit = state.stage.spotlight ? state.answers.get(state.stage.spotlight) : null;
+    node("spotlight-off").hidden = !spotlit;
+    node("spotlight-now").textContent = spotlit ? format(t.spotlit, { text: spotlit.text }) : t.no_spotlight;
+    if (!moderated.disabled) moderated.checked = Boolean(state.workshop.moderated);
+    const queue = waiting();
+    node("queue").hidden = queue.length === 0;
+    node("queue-count").textContent = `(${queue.length})`;
+    node("queue-list").replaceChildren(...queue.map(queueRow));
+  }
+
+  // the board's keys besides the steps (board.js) and the grouping panel (board_panels.js)
+  function onKey(event) {
+    const key = event.key;
+    if (key === "t" || key === "T") toggleTimer();
+    else if (key === "+" || key === "=") {
+      if (state.timer.state !== "stopped") timer("add");
+    } else if (key === "0") {
+      if (state.timer.state !== "stopped") timer("stop");
+    } else if (key === "w" || key === "W") {
+      if (!node("view-toggle").disabled) toggleView();
+    } else if (key === "s" || key === "S") {
+      const row = document.activeElement && document.activeElement.closest(".board-answer[data-id]");
+      const answer = row ? state.answers.get(Number(row.dataset.id)) : null;
+      if (!answer || answer.hidden) return false;
+      toggleSpotlight(answer.id);
+    } else if (key === "Escape") {
+      if (!state.stage.spotlight) return false;
+      spotlight(null);
+    } else if (key === "a" || key === "A") {
+      const first = waiting()[0];
+      if (!first) return false;
+      approve(first);
+    } else {
+      return false;
+    }
+    event.preventDefault();
+    return true;
+  }
+
+  return { render, onKey, spotlightButton };
+}
