@@ -515,7 +515,8 @@ def steps_from_form(form: Any) -> list[dict[str, Any]]:
         for name in LOCALISED:
             if f"{uid}.{name}.nl" in form:
                 step[name] = {"nl": value(f"{name}.nl") or "", "en": value(f"{name}.en") or ""}
-        for name in sorted(SETTINGS_BY_TYPE.get(kind, frozenset()) - set(LOCALISED)):
+        # the countdown's default is a setting of every step type, so the editor must carry it for each
+        for name in sorted((SETTINGS_BY_TYPE.get(kind, frozenset()) | {"timer"}) - set(LOCALISED)):
             if name in CHECKBOXES:
                 step[name] = value(name) == "true"
             elif name == "options":

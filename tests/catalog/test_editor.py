@@ -134,7 +134,7 @@ def test_a_plain_form_post_edits_and_saves_without_the_script(facilitator: Facil
         for name in ("title", "prompt", "help"):
             for lang in ("nl", "en"):
                 fields.append((f"{step['id']}.{name}.{lang}", (step.get(name) or {}).get(lang, "")))
-        for name in ("source", "links_to", "max_length"):
+        for name in ("source", "links_to", "max_length", "timer"):
             if step.get(name):
                 fields.append((f"{step['id']}.{name}", str(step[name])))
         if step.get("multiple"):
@@ -154,7 +154,11 @@ def test_a_plain_form_post_edits_and_saves_without_the_script(facilitator: Facil
     renamed = [(k, "Welkom allemaal" if k == "lobby.title.nl" else v) for k, v in fields]
     saved = post([*renamed, ("change", "save")], follow_redirects=False)
     assert saved.status_code == 303 and saved.headers["location"].endswith("/steps?bewaard=1")
-    assert stored_steps(facilitator, workshop)[0]["title"] == {"nl": "Welkom allemaal", "en": "Welcome"}
+    stored = stored_steps(facilitator, workshop)
+    assert stored[0]["title"] == {"nl": "Welkom allemaal", "en": "Welcome"}
+    # the countdown's default is kept through the form, as every other setting is
+    assert 'name="obstacles.timer" value="180"' in moved.text
+    assert next(s for s in stored if s["id"] == "obstacles")["timer"] == 180
     broken = [(k, "" if k == "vote.source" else v) for k, v in fields]
     refused = post([*broken, ("change", "save")])
     assert refused.status_code == 422
