@@ -212,6 +212,7 @@ def run(base_url: str, out: Path, chromium: str) -> None:
         board.locator("#answers .board-answer", has_text=HIDDEN).get_by_role("button", name="Verbergen").click()
         expect(projector.locator("#round-answers article.note")).to_have_count(len(OBSTACLES))
         shoot(projector, out / "projector-obstacles.png")
+        stage_shots(board, projector, phone, out)
         phone.locator("#step textarea").fill("Niemand weet welke afspraken er al")
         phone.locator("#step textarea").dispatch_event("input")
         shoot(phone, out / "phone-answer.png")
@@ -302,8 +303,30 @@ def run(base_url: str, out: Path, chromium: str) -> None:
         for other in others:
             other.close()
         mosaic_and_follow_up(board, context, base_url, out)
+        approval_queue(board, base_url, out)
         busy_walls(board, context, base_url, out)
         browser.close()
+
+
+def stage_shots(board: Page, projector: Page, phone: Page, out: Path) -> None:
+    """The countdown, a spotlight and the word cloud, each started from the board."""
+    board.locator("body").press("t")  # the step's default time, from the format file
+    expect(projector.locator("#stage-timer")).to_be_visible()
+    expect(phone.locator("#phone-timer, .phone-timer").first).to_be_visible()
+    shoot(projector, out / "projector-timer.png")
+    shoot(phone, out / "phone-timer.png")
+    board.locator("#answers .board-answer", has_text=OBSTACLES[2]).get_by_role("button", name="Uitlichten").click()
+    expect(projector.locator("#stage-spotlight")).to_be_visible()
+    shoot(projector, out / "projector-spotlight.png")
+    board.locator("body").press("Escape")
+    expect(projector.locator("#stage-spotlight")).to_be_hidden()
+    board.locator("body").press("w")
+    expect(projector.locator("#stage-cloud .cloud-word").first).to_be_visible()
+    shoot(projector, out / "projector-cloud.png")
+    board.locator("body").press("w")
+    expect(projector.locator("#stage-cloud")).to_be_hidden()
+    board.locator("body").press("0")  # stop the countdown
+    expect(projector.locator("#stage-timer")).to_be_hidden()
 
 
 def new_workshop(board: Page, title: str, format_key: str) -> tuple[str, str]:
@@ -390,6 +413,20 @@ def mosaic_and_follow_up(board: Page, context: Any, base_url: str, out: Path) ->
     card.get_by_role("button", name="Doorgeven").click()
     expect(projector.locator(".review-item.moved")).to_have_count(1)
     shoot(projector, out / "projector-review.png")
+
+
+def approval_queue(board: Page, base_url: str, out: Path) -> None:
+    """Eerst naar de regie: the room's answers wait on the board until the facilitator lets them through."""
+    code, _ = new_workshop(board, "Bewonersavond Noord", "doorbraak")
+    go_to(board, 1)
+    board.locator("#moderated-toggle").check()
+    expect(board.locator("#moderated-toggle")).to_be_checked()
+    people = crowd(6)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, send_crowd(base_url, code, people)).result()
+    expect(board.locator("#queue .board-answer")).to_have_count(len(people))
+    board.locator("#stage-panel").scroll_into_view_if_needed()
+    shoot(board, out / "board-approval.png")
 
 
 def busy_walls(board: Page, context: Any, base_url: str, out: Path) -> None:
