@@ -7,7 +7,17 @@ from typing import Literal
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+# static/, session_templates/ and migrations/ sit beside app/ in a checkout; a wheel carries them inside the
+# package (pyproject.toml's force-include), as site-packages has no room beside it for folders of those names
+BUNDLED = PACKAGE / "bundled"
+INSTALLED = BUNDLED.is_dir()
+ROOT = BUNDLED if INSTALLED else PACKAGE.parent
+
+
+def default_data_dir() -> Path:
+    """data/ beside the code in a checkout; in the working directory when installed (site-packages is no place)."""
+    return Path.cwd() / "data" if INSTALLED else ROOT / "data"
 
 
 class Settings(BaseSettings):
@@ -16,7 +26,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOORBRAAK_", extra="ignore")
 
     environment: Literal["development", "production", "test"] = "development"
-    data_dir: Path = Field(default=ROOT / "data", description="Where the SQLite file and the secret key live.")
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="Where the SQLite file and the secret key live."
+    )
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in data_dir.")
     broadcast_url: str | None = Field(default=None, description="redis:// URL for scale-out; default: in-process.")
     secret_key: str | None = Field(default=None, description="Signs cookies; default: generated into data_dir.")

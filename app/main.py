@@ -7,16 +7,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
-from fastapi.staticfiles import StaticFiles
 
 from app import language
 from app.accounts import router as accounts_router
 from app.actions import personal as personal_router
 from app.actions import router as actions_router
 from app.answers import router as answers_router
+from app.assets import static
 from app.catalog import router as catalog_router
 from app.clusters import router as clusters_router
-from app.config import ROOT, Settings
+from app.config import Settings
 from app.db import Database
 from app.exports import router as exports_router
 from app.live import router as live_router
@@ -81,7 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )  # type: ignore[arg-type]
     app.state.runtime = runtime
     app.add_middleware(BrowserMiddleware)
-    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    static.current()  # read and compress static/ now: a missing folder stops the start, not the first page
+    app.add_route("/static/{path:path}", static.serve, methods=["GET"], name="static", include_in_schema=False)
     app.include_router(accounts_router.router)
     app.include_router(workshops_router.router)
     app.include_router(answers_router.router)

@@ -14,6 +14,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
+from app.assets import static
 from app.auth import CSRF_COOKIE, LoginRequired
 from app.errors import DomainError
 from app.i18n import N_, gettext
@@ -27,7 +28,7 @@ templates = Jinja2Templates(
     )
 )
 templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-templates.env.globals.update(i18n.jinja_globals(), result_messages=result_messages)
+templates.env.globals.update(i18n.jinja_globals(), result_messages=result_messages, static_url=static.url)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
+from app.assets import static
 from tests.conftest import Facilitator, Workshop
 from tests.exports.conftest import INJECTION, TITLE, Filled, fill_workshop
 
@@ -142,7 +143,7 @@ def test_the_besluitenlijst_page_shows_everything_and_links_every_download(
     page = facilitator.http.get(f"/f/workshops/{filled_workshop.workshop_id}/besluitenlijst")
     assert page.status_code == 200
     html = page.text
-    assert '<link rel="stylesheet" href="/static/css/decisions.css">' in html
+    assert f'<link rel="stylesheet" href="{static.url("css/decisions.css")}">' in html
     assert "Jeugdoverlast Noord: ëé en IJsselmeer" in html
     assert "=HYPERLINK(&#34;http://x&#34;,&#34;klik&#34;)" in html  # escaped, not markup
     assert "Inloopspreekuur jeugdzorg" in html and "Zoë de Vries (Politie; team &#34;Noord&#34;)" in html

@@ -1,0 +1,70 @@
+"""A phone's first load stays light: what Chromium transfers from the join page to the live phone page."""
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.e2e.browser import PHONE
+from tests.e2e.test_live_session import start_session
+
+pytestmark = pytest.mark.e2e
+expect: Any = pytest.importorskip("playwright.sync_api").expect
+
+# issue 13: a room on venue wifi or 4G joins in seconds
+FIRST_LOAD_LIMIT = 50_000
+VERSIONED = re.compile(r"/static/[0-9a-f]{12}/")
+
+
+def transferred(responses: list[Any]) -> list[tuple[int, str]]:
+    """Bytes over the wire per response, headers and (compressed) body; 0 where the browser's cache answered."""
+    listing = []
+    for response in responses:
+        sizes = response.request.sizes()
+        encoding = response.headers.get("content-encoding", "")
+        listing.append(
+            (
+                sizes["responseHeadersSize"] + sizes["responseBodySize"],
+                f"{response.request.method} {response.url} {encoding}",
+            )
+        )
+    return listing
+
+
+def test_a_phone_joins_and_reaches_its_live_page_in_at_most_50_kb(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    responses: list[Any] = []
+    phone = new_context(**PHONE).new_page()
+    phone.on("response", lambda response: responses.append(response))
+
+    # as a real phone does: the QR code's link, the join form, then the live phone page
+    phone.goto(f"/j/{session.code}")
+    form = phone.locator("#join-form")
+    form.get_by_label("Je naam").fill("Ali")
+    form.get_by_label("Je organisatie").fill("Woonstichting")
+    form.get_by_role("button", name="Meedoen").click()
+    expect(phone.locator("#status")).to_have_attribute("data-state", "online")
+    phone.wait_for_load_state("networkidle")
+
+    first = transferred(responses)
+    total = sum(size for size, _ in first)
+    listing = "\n".join(f"{size:>7} {what}" for size, what in first)
+    print(f"\nphone first load: {total} bytes in {len(first)} responses\n{listing}")
+    assert total <= FIRST_LOAD_LIMIT, f"the phone's first load is {total} bytes:\n{listing}"
+
+    # every static file came gzipped from a versioned URL, the modules' own imports included
+    static = [r for r in responses if "/static/" in r.url]
+    assert {r.url.rsplit("/", 1)[1] for r in static} >= {"app.css", "phone.js", "live.js", "phone_steps.js"}
+    for response in static:
+        assert VERSIONED.search(response.url), f"{response.url} has no version"
+        assert response.headers["content-encoding"] == "gzip", response.url
+        assert "immutable" in response.headers["cache-control"], response.url
+
+    # coming back (a phone that woke up, a reload) fetches no static file again
+    responses.clear()
+    phone.reload()
+    expect(phone.locator("#status")).to_have_attribute("data-state", "online")
+    phone.wait_for_load_state("networkidle")
+    again = [(size, what) for size, what in transferred(responses) if "/static/" in what]
+    assert again and all(size == 0 for size, _ in again), again
