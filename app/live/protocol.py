@@ -64,6 +64,11 @@ class DirectProtocol(WebSocketsSansIOProtocol):
                 listener(message["text"])
             else:
                 self.queue.put_nowait(message)
+        # uvicorn stops reading while a message waits in its queue and its receive starts again once the queue is
+        # empty; the queue emptied here, so this is where reading starts again
+        if self.read_paused and self.queue.empty():
+            self.read_paused = False
+            self.transport.resume_reading()
 
     def send_receive_event_to_app(self) -> None:
         """A whole message has been read: a text message goes to the listener, if there is one."""

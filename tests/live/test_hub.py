@@ -261,11 +261,17 @@ def test_text_frame_is_the_frame_websockets_itself_would_write_for_every_length_
 
 
 async def test_listen_hands_queued_text_messages_over_in_order_and_leaves_the_rest_queued() -> None:
-    from types import SimpleNamespace
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
 
     from app.live.protocol import DirectProtocol
 
-    protocol = SimpleNamespace(queue=asyncio.Queue(), listener=None)
+    async def no_app(scope: Any, receive: Any, send: Any) -> None:
+        pass
+
+    # uvicorn's real protocol, as uvicorn makes it for an upgraded connection, before it has a socket
+    config = Config(no_app, ws="websockets-sansio", log_config=None)
+    protocol = DirectProtocol(config=config, server_state=ServerState(), app_state={})
     for message in (
         {"type": "websocket.receive", "text": "een"},
         {"type": "websocket.receive", "bytes": b"twee"},
@@ -274,7 +280,7 @@ async def test_listen_hands_queued_text_messages_over_in_order_and_leaves_the_re
     ):
         protocol.queue.put_nowait(message)
     taken: list[str] = []
-    DirectProtocol.listen(protocol, taken.append)  # type: ignore[arg-type]
+    protocol.listen(taken.append)
     assert taken == ["een", "drie"]
     assert protocol.listener == taken.append
     left = [protocol.queue.get_nowait() for _ in range(protocol.queue.qsize())]
