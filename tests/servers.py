@@ -8,13 +8,13 @@ from typing import Any
 
 import uvicorn
 
-from app.cli import UVICORN_OPTIONS
+from app.cli import uvicorn_options
 
 
 @contextmanager
 def serving(app: Any) -> Iterator[str]:
-    """Serve app on a free port as `doorbraak serve` would; yields its base URL."""
-    options = {k: v for k, v in UVICORN_OPTIONS.items() if k != "factory"}
+    """Serve app on a free port as `doorbraak serve` would (protocol checked now); yields its base URL."""
+    options = {k: v for k, v in uvicorn_options().items() if k != "factory"}
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
