@@ -3,9 +3,10 @@
 # An ASGI send passes through Starlette's WebSocket, the exception middleware's wrapper and uvicorn's own send:
 # four coroutines to put some bytes on a socket, for every frame of a fan-out to 2,000 phones. This protocol
 # offers the app, as an ASGI extension in the websocket's scope, a plain function that writes a frame at once
-# when the socket can take it; when it cannot (paused, closing) the app sends the ASGI way, which waits or raises
-# as before. The frame comes ready for the wire (text_frame): a server's frame is not masked, so an event fanned out
-# to 2,000 phones is framed once, not once per phone.
+# when the socket can take it; when it cannot (paused, closing) it declines and the connection's sender task sends
+# the frame the ASGI way, which waits or raises as before (app/live/hub.py). The frame comes ready for the wire
+# (text_frame): a server's frame is not masked, so an event fanned out to 2,000 phones is framed once, not once per
+# phone.
 #
 # Receiving is the same story backwards: each message went into uvicorn's queue (pausing the socket until the app
 # took it, resuming it after: two system calls), through uvicorn's receive and Starlette's to a task woken for it.
