@@ -8,21 +8,28 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
 
 from app.config import Settings, settings_problems
 
-UVICORN_OPTIONS = {
-    "factory": True,
-    # compression doubles CPU and memory per connection for frames this small
-    "ws_per_message_deflate": False,
-    # uvicorn's websockets protocol with a plain write and a plain read for frames (app/live/protocol.py)
-    "ws": "app.live.protocol:DirectProtocol",
-    "ws_max_size": 1 << 20,
-    "proxy_headers": True,
-}
+
+def uvicorn_options() -> dict[str, Any]:
+    """How uvicorn runs Doorbraak; the websocket protocol is checked now, at start-up."""
+    from app.live.protocol import server_protocol
+
+    return {
+        "factory": True,
+        # compression doubles CPU and memory per connection for frames this small
+        "ws_per_message_deflate": False,
+        # uvicorn's websockets protocol with a plain write and a plain read for frames, where the installed uvicorn
+        # and websockets still have what it uses; else uvicorn's own (app/live/protocol.py)
+        "ws": server_protocol(),
+        "ws_max_size": 1 << 20,
+        "proxy_headers": True,
+    }
 
 
 def _wait_until_up(base_url: str, seconds: float = 30) -> None:
@@ -78,7 +85,7 @@ def serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
-        **UVICORN_OPTIONS,
+        **uvicorn_options(),
     )  # type: ignore[arg-type]
 
 

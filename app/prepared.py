@@ -2,7 +2,8 @@
 
 # SQLAlchemy's execution path (execution context, events, result wrapping) costs several times what SQLite needs
 # to run a small insert; for the answer path of a 2,000-phone burst that was most of the writer's CPU. A Prepared
-# statement keeps SQLAlchemy's compiler and type conversions and skips the per-call bookkeeping. It runs in the
+# statement keeps SQLAlchemy's compiler and the conversions of the values going in, and skips the per-call
+# bookkeeping, the result's conversions included (Prepared's docstring lists exactly what goes). It runs in the
 # session's own transaction, so savepoints, the commit and the rollback stay the writer's (app/db.py).
 
 from collections.abc import Callable, Mapping, Sequence
@@ -12,7 +13,9 @@ from typing import Any
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, visitors
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter
 
 Row = tuple[Any, ...]
 
@@ -28,9 +31,30 @@ class _Compiled:
 
 
 class Prepared:
-    """A Core statement (or one per dialect name) and its parameter names; compiled on first use per dialect."""
+    """A Core statement (or one per dialect name) and its parameter names; compiled on first use per dialect.
+
+    Kept from SQLAlchemy: the SQL its compiler writes for the dialect, in the driver's parameter style; each
+    parameter's bind-side conversion (its type's bind processor, a TypeDecorator's process_bind_param included:
+    a datetime becomes SQLite's text, a dict JSON); the session's transaction and savepoint, flushed first when
+    the session autoflushes; a driver's error raised as SQLAlchemy's own (IntegrityError, OperationalError...).
+
+    Not kept: rows come back raw, as the driver gives them (no result processors: on SQLite a datetime is its
+    text, JSON a string, a boolean 0 or 1); a column's Python-side default or onupdate is not applied, so every
+    value comes from the caller's parameters (refused below where one would be missing); no rowcount, no
+    inserted primary key other than through RETURNING; no engine or session events, no echo, no execution
+    options; many() is the driver's own executemany.
+
+    Refused when made: an expanding parameter (an IN list, `in_([...])` or `bindparam(..., expanding=True)`) and a
+    literal_execute one, which SQLAlchemy renders into the SQL anew on every call, and a value written into the
+    statement (`col == 3`, `.limit(1)`, `.values(x=1)`), which Prepared would never send: each raises ValueError.
+    What the dialect itself renders that way is refused when the statement is first compiled for it.
+    """
 
     def __init__(self, statement: ClauseElement | Mapping[str, ClauseElement], columns: Sequence[str] = ()) -> None:
+        for variant in statement.values() if isinstance(statement, Mapping) else (statement,):
+            for element in visitors.iterate(variant):
+                if isinstance(element, BindParameter):
+                    _refuse_unprepared(element, element.key)
         # one per dialect name where the dialect's own construct is needed (an insert's ON CONFLICT)
         self.statement = statement
         # for an insert: the columns it fills, in the order the rows name them
@@ -44,6 +68,7 @@ class Prepared:
             statement = self.statement[dialect.name] if isinstance(self.statement, Mapping) else self.statement
             done = statement.compile(dialect=dialect, column_keys=self.columns or None, for_executemany=many)
             names = tuple((done.positiontup if dialect.positional else done.binds) or ())
+            _refuse_compiled(done, names)
             convert = [done.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
             conversions = tuple((i, names[i], fn) for i, fn in enumerate(convert) if fn is not None)
             compiled = self._compiled[key] = _Compiled(done.string, names, conversions, dialect.positional)
@@ -80,6 +105,37 @@ class Prepared:
             )
         _, driver, dialect = cached
         return Bound(self, driver, dialect)
+
+
+def _refuse_unprepared(parameter: BindParameter[Any], name: str) -> None:
+    """Raise ValueError for a parameter whose value Prepared would not send as the statement means it."""
+    # an anonymous parameter's name is an internal label: its value says more
+    which = f"the value {parameter.value!r}" if parameter.unique else f"the parameter {name!r}"
+    if parameter.expanding:
+        raise ValueError(
+            f"Prepared cannot run an IN list ({which}): SQLAlchemy renders an expanding parameter into the "
+            "SQL anew on every call; pass the values as one parameter (json_each on SQLite, = ANY on PostgreSQL, "
+            "as app/answers/service.py does) or run it with Session.execute"
+        )
+    if parameter.literal_execute:
+        raise ValueError(
+            f"Prepared cannot run a literal_execute parameter ({which}): SQLAlchemy renders its value into the "
+            "SQL on every call; use a plain bindparam or run it with Session.execute"
+        )
+    if not parameter.required:
+        raise ValueError(
+            f"Prepared takes every value from the caller, but {which} is part of the statement (a literal, "
+            "or a column's Python-side default or onupdate): use bindparam(name) and pass the value, "
+            "naming such a column among the insert's columns"
+        )
+
+
+def _refuse_compiled(compiled: SQLCompiler, names: tuple[str, ...]) -> None:
+    """Raise ValueError where the dialect's SQL would need what Prepared does not do (see Prepared)."""
+    for parameter in compiled.post_compile_params | compiled.literal_execute_params:
+        _refuse_unprepared(parameter, parameter.key)
+    for name in names:
+        _refuse_unprepared(compiled.binds[name], name)
 
 
 class Bound:

@@ -33,7 +33,7 @@ from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
 
 from app.catalog.service import formats  # noqa: E402
-from app.cli import UVICORN_OPTIONS  # noqa: E402
+from app.cli import uvicorn_options  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.demo.content import (  # noqa: E402
     ACTIONS,
@@ -68,7 +68,7 @@ def running_server(data_dir: Path, public_url: str | None) -> Iterator[str]:
         secret_key="screenshots-" + "x" * 40,
         environment="development",
     )
-    options = {k: v for k, v in UVICORN_OPTIONS.items() if k != "factory"}
+    options = {k: v for k, v in uvicorn_options().items() if k != "factory"}
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

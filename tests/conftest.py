@@ -2,8 +2,6 @@
 
 import json
 import re
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,14 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.cli import UVICORN_OPTIONS
 from app.config import Settings
 from app.demo.driver import csrf_of
 from app.main import create_app
+from tests.servers import serving
 
 PASSWORD = "correct horse battery"
 
@@ -232,18 +229,5 @@ def live_settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def live_server(live_settings: Settings) -> Iterator[str]:
     """A real uvicorn server on a free port, for browsers and websocket clients."""
-    app = create_app(live_settings)
-    options = {k: v for k, v in UVICORN_OPTIONS.items() if k != "factory"}
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", **options)  # type: ignore[arg-type]
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not (server.started and server.servers):
-        if time.monotonic() > deadline:
-            raise RuntimeError("test server did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
+    with serving(create_app(live_settings)) as url:
+        yield url

@@ -1,9 +1,10 @@
 """Prepared statements run on the driver's cursor but inside the session's transaction, like Session.execute."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -59,3 +60,65 @@ def test_what_the_session_holds_is_flushed_before_a_read(db: Database) -> None:
         return NAME_OF.one(s, {"email": "d@example.org"})
 
     assert db.write_sync(change) == ("Dirk",)
+
+
+def test_rows_come_back_raw_while_values_going_in_are_converted(db: Database) -> None:
+    made = datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC)
+    created = Prepared(select(FACILITATOR.c.created_at).where(FACILITATOR.c.email == bindparam("email")))
+
+    def change(s: Session) -> tuple[object, object]:
+        ADD.one(s, {**person("e@example.org"), "created_at": made})  # the datetime goes in as SQLite's text
+        (raw,) = created.one(s, {"email": "e@example.org"}) or ()
+        return raw, s.execute(select(Facilitator.created_at)).scalar_one()
+
+    raw, converted = db.write_sync(change)
+    assert raw == "2026-05-04 03:02:01.000000"  # as the driver gives it: no result conversion
+    assert converted == made  # the same row through SQLAlchemy's own path
+
+
+@pytest.mark.parametrize(
+    ("statement", "refusal"),
+    [
+        (select(FACILITATOR.c.id).where(FACILITATOR.c.id.in_([1, 2])), r"an IN list \(the value \[1, 2\]\)"),
+        (
+            select(FACILITATOR.c.id).where(FACILITATOR.c.id.in_(bindparam("ids", expanding=True))),
+            r"an IN list \(the parameter 'ids'\)",
+        ),
+        (
+            select(FACILITATOR.c.id).where(FACILITATOR.c.email == bindparam("email", literal_execute=True)),
+            r"a literal_execute parameter \(the parameter 'email'\)",
+        ),
+        (select(FACILITATOR.c.id).where(FACILITATOR.c.name == "Fenna"), r"the value 'Fenna' is part of the statement"),
+        (select(FACILITATOR.c.id).limit(1), "the value 1 is part of the statement"),
+    ],
+)
+def test_what_a_plain_cursor_would_not_run_as_meant_is_refused_when_made(statement: object, refusal: str) -> None:
+    with pytest.raises(ValueError, match=refusal):
+        Prepared(statement)  # type: ignore[arg-type]
+
+
+def test_an_in_list_in_one_dialects_statement_is_refused_too() -> None:
+    by_dialect = {
+        "sqlite": select(FACILITATOR.c.id).where(FACILITATOR.c.id.in_([3])),
+        "postgresql": select(FACILITATOR.c.id),
+    }
+    with pytest.raises(ValueError, match="an IN list"):
+        Prepared(by_dialect)  # type: ignore[arg-type]
+
+
+def test_a_python_side_default_the_caller_does_not_give_is_refused_when_first_compiled(db: Database) -> None:
+    note = Table(
+        "note",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("text", String),
+        Column("at", DateTime, default=utcnow),
+    )
+    add_note = Prepared(insert(note), ["text"])  # "at" would come from its Python-side default: never applied here
+
+    def change(s: Session) -> None:
+        note.create(s.connection())
+        add_note.one(s, {"text": "hallo"})
+
+    with pytest.raises(ValueError, match="the parameter 'at' is part of the statement"):
+        db.write_sync(change)

@@ -3,8 +3,7 @@
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Coroutine, Generator, Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 from starlette.websockets import WebSocket
 
@@ -17,9 +16,10 @@ log = logging.getLogger(__name__)
 class Connection:
     """One live websocket: a bounded queue of encoded frames and the task that writes them."""
 
-    # a frame for a connection with nothing queued and its sender waiting is written at once (most frames: an
-    # acknowledgement, a step change); the queue and the sender take over as soon as a write has to wait, so a
-    # slow phone still never holds up anyone else
+    # a frame for a connection with nothing queued and its sender waiting is written at once by the server's plain
+    # write (most frames: an acknowledgement, a step change); a frame that write declines (the socket is paused or
+    # closing, or the server offers no plain write) is queued for the sender, which sends it the ASGI way, and later
+    # frames queue behind it, so a slow phone still never holds up anyone else
 
     def __init__(
         self, websocket: WebSocket, *, workshop_id: int, role: str, participant_id: int | None, queue_size: int
@@ -29,7 +29,7 @@ class Connection:
         self.role = role
         self.audiences = ROLE_AUDIENCES[role]
         self.participant_id = participant_id
-        self.queue: asyncio.Queue[tuple[int, str | _Unfinished]] = asyncio.Queue(maxsize=queue_size)
+        self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(maxsize=queue_size)
         # frames up to this seq were sent by replay or snapshot; live copies of them are skipped
         self.sent_seq = 0
         self.overflowed = False
@@ -51,7 +51,7 @@ class Connection:
             return
         self._queue(seq, frame)
 
-    def _queue(self, seq: int, frame: "str | _Unfinished") -> None:
+    def _queue(self, seq: int, frame: str) -> None:
         try:
             self.queue.put_nowait((seq, frame))
         except asyncio.QueueFull:
@@ -61,33 +61,17 @@ class Connection:
                 self.sender.cancel()
 
     def _write_now(self, seq: int, frame: str, wire: bytes | None) -> None:
-        """Write on the caller's turn of the event loop: a task switch per frame fewer than through the sender."""
+        """Write on the caller's turn of the event loop where the server can take it; else queue for the sender."""
         if seq and seq <= self.sent_seq:
             return
         if self._write_direct is not None and self._write_direct(wire or text_frame(frame)):
             if seq:
                 self.sent_seq = seq
             return
-        write = self.websocket.send_text(frame)
-        try:
-            waiting_for = write.send(None)
-        except StopIteration:  # written
-            if seq:
-                self.sent_seq = seq
-            return
-        except Exception:  # the socket is gone: end the connection as a failed write in the sender would
-            log.debug("live %s connection of workshop %s closed while writing", self.role, self.workshop_id)
-            if self.sender is not None:
-                self.sender.cancel()
-            return
-        # the transport is paused: the sender finishes this write before any later frame
-        if waiting_for is not None:
-            # taken over as a Task takes over a future its coroutine yields, so it can be awaited again
-            waiting_for._asyncio_future_blocking = False
-        self._queue(seq, _Unfinished(write, waiting_for))
+        self._queue(seq, frame)
 
     def send_direct(self, frame: str) -> None:
-        """Send a frame that is not an event (an acknowledgement, an error)."""
+        """Send a frame that is not an event (an acknowledgement, an error): written now, or queued as offer does."""
         self.offer(0, frame)
 
     async def send_loop(self, first_frames: Iterable[str]) -> None:
@@ -102,42 +86,11 @@ class Connection:
                 seq, frame = await self.queue.get()
             finally:
                 self._idle = False
-            if isinstance(frame, _Unfinished):
-                await frame.finish()
-            elif seq and seq <= self.sent_seq:
+            if seq and seq <= self.sent_seq:
                 continue
-            else:
-                await send(frame)
+            await send(frame)
             if seq:
                 self.sent_seq = seq
-
-
-class _Unfinished:
-    """A write that began on the caller's turn and had to wait for the transport; the sender completes it."""
-
-    def __init__(self, write: Coroutine[Any, Any, None], waiting_for: Any) -> None:
-        self.write = write
-        self.waiting_for = waiting_for
-
-    async def finish(self) -> None:
-        """Wait for what the write was waiting for, then let it run to its end."""
-        try:
-            # a bare yield (None) asks for one turn of the loop; anything else is the future it waits on
-            await (asyncio.sleep(0) if self.waiting_for is None else self.waiting_for)
-        except BaseException:
-            self.write.close()
-            raise
-        await _Resumed(self.write)
-
-
-class _Resumed:
-    """Awaiting this resumes a started coroutine where it stopped (what a Task would have done)."""
-
-    def __init__(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        self.coroutine = coroutine
-
-    def __await__(self) -> Generator[Any, None, None]:
-        return (yield from self.coroutine.__await__())
 
 
 class LocalHub:

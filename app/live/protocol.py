@@ -3,25 +3,110 @@
 # An ASGI send passes through Starlette's WebSocket, the exception middleware's wrapper and uvicorn's own send:
 # four coroutines to put some bytes on a socket, for every frame of a fan-out to 2,000 phones. This protocol
 # offers the app, as an ASGI extension in the websocket's scope, a plain function that writes a frame at once
-# when the socket can take it; when it cannot (paused, closing) the app sends the ASGI way, which waits or raises
-# as before. The frame comes ready for the wire (text_frame): a server's frame is not masked, so an event fanned out
-# to 2,000 phones is framed once, not once per phone.
+# when the socket can take it; when it cannot (paused, closing) it declines and the connection's sender task sends
+# the frame the ASGI way, which waits or raises as before (app/live/hub.py). The frame comes ready for the wire
+# (text_frame): a server's frame is not masked, so an event fanned out to 2,000 phones is framed once, not once per
+# phone.
 #
 # Receiving is the same story backwards: each message went into uvicorn's queue (pausing the socket until the app
 # took it, resuming it after: two system calls), through uvicorn's receive and Starlette's to a task woken for it.
 # The protocol also offers a listener hook: from then on each text message is handed to a plain function as it
 # is read.
+#
+# Both lean on uvicorn's and websockets' private attributes. server_protocol() checks at start-up that each one
+# below is still there on the real classes; if one is not, the server runs uvicorn's own protocol and the app
+# sends and receives the plain ASGI way (slower, never wrong). The pins in pyproject.toml point here.
 
+import asyncio
+import inspect
+import logging
 import struct
 from collections.abc import Callable
 from typing import Any
 
+from uvicorn.config import Config
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.protocol import OPEN
+from uvicorn.server import ServerState
+from websockets.protocol import OPEN, State
+from websockets.server import ServerProtocol
+
+log = logging.getLogger(__name__)
 
 WRITE_NOW = "doorbraak.write_now"
 LISTEN = "doorbraak.listen"
 Listener = Callable[[str], None]
+# uvicorn's `ws` option that runs its own protocol: what the app is served through when the check fails
+PLAIN_PROTOCOL = "websockets-sansio"
+
+# Every attribute DirectProtocol uses of uvicorn's protocol, with the type it relies on. (One more, `scope`, only
+# exists once a handshake is accepted; handle_connect reads it with getattr and offers nothing without it.)
+UVICORN_ATTRIBUTES: dict[str, type] = {
+    "queue": asyncio.Queue,
+    "read_paused": bool,
+    "transport": object,  # None until the connection is made; then an asyncio transport
+    "writable": asyncio.Event,
+    "handshake_complete": bool,
+    "close_sent": bool,
+    "disconnected": bool,
+    "initial_response": object,
+    "frames": list,
+    "curr_msg_data_type": str,
+    "conn": ServerProtocol,
+}
+# the methods DirectProtocol overrides, with their parameters: one renamed or reshaped would go around ours
+UVICORN_OVERRIDES = {"handle_connect": ["self", "event"], "send_receive_event_to_app": ["self"]}
+# what write_now reads of the websockets connection inside uvicorn's protocol (its `conn`)
+WEBSOCKETS_ATTRIBUTES: dict[str, type] = {
+    "state": State,
+    "extensions": list,
+    "expect_continuation_frame": bool,
+    "writes": list,
+}
+
+
+async def _no_app(scope: Any, receive: Any, send: Any) -> None:
+    """The app of the protocol made only to be looked at; it never serves."""
+
+
+def missing_internals() -> list[str]:
+    """What DirectProtocol uses that the installed uvicorn and websockets lack: nothing, while the pins hold."""
+    # given its own loop (uvicorn's _loop, the one more internal this check uses): at start-up there is no current
+    # one to ask for; it never runs
+    loop = asyncio.new_event_loop()
+    try:
+        config = Config(_no_app, ws=PLAIN_PROTOCOL, ws_per_message_deflate=False, log_config=None)
+        protocol = WebSocketsSansIOProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+    except Exception as exc:
+        return [f"uvicorn's WebSocketsSansIOProtocol cannot be made as it was ({exc!r})"]
+    finally:
+        loop.close()
+
+    def lacking(owner: str, instance: object, expected: dict[str, type]) -> list[str]:
+        return [
+            f"{owner}.{name} ({kind.__name__})"
+            for name, kind in expected.items()
+            if not hasattr(instance, name) or not isinstance(getattr(instance, name), kind)
+        ]
+
+    missing = lacking("uvicorn", protocol, UVICORN_ATTRIBUTES)
+    for name, parameters in UVICORN_OVERRIDES.items():
+        method = getattr(WebSocketsSansIOProtocol, name, None)
+        if not callable(method) or list(inspect.signature(method).parameters) != parameters:
+            missing.append(f"uvicorn.{name}({', '.join(parameters)})")
+    return missing + lacking("websockets", getattr(protocol, "conn", None), WEBSOCKETS_ATTRIBUTES)
+
+
+def server_protocol() -> str:
+    """uvicorn's `ws` option: DirectProtocol if all it uses is there, else uvicorn's own with one warning."""
+    missing = missing_internals()
+    if not missing:
+        return f"{__name__}:{DirectProtocol.__qualname__}"
+    log.warning(
+        "uvicorn or websockets no longer has what app/live/protocol.py uses (%s): serving websockets through "
+        "plain ASGI, which is slower; see the pins in pyproject.toml",
+        ", ".join(missing),
+    )
+    return PLAIN_PROTOCOL
 
 
 def text_frame(text: str) -> bytes:
@@ -64,6 +149,11 @@ class DirectProtocol(WebSocketsSansIOProtocol):
                 listener(message["text"])
             else:
                 self.queue.put_nowait(message)
+        # uvicorn stops reading while a message waits in its queue and its receive starts again once the queue is
+        # empty; the queue emptied here, so this is where reading starts again
+        if self.read_paused and self.queue.empty():
+            self.read_paused = False
+            self.transport.resume_reading()
 
     def send_receive_event_to_app(self) -> None:
         """A whole message has been read: a text message goes to the listener, if there is one."""

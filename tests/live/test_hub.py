@@ -29,6 +29,20 @@ class FakeSocket:
         self.sent.append(text)
 
 
+class ServedSocket(FakeSocket):
+    """A websocket under Doorbraak's server: its plain write takes a frame unless the socket is gated or gone."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scope["extensions"][WRITE_NOW] = self.write_now
+
+    def write_now(self, frame: bytes) -> bool:
+        if self.gate is not None or self.broken:
+            return False  # the sender sends it the ASGI way, which waits for the gate or fails
+        self.sent.append(unframe(frame))
+        return True
+
+
 class DirectSocket(FakeSocket):
     """A websocket whose server offers the plain write; it takes frames while `taking`, like an unpaused socket."""
 
@@ -161,7 +175,7 @@ async def stop(connection: Connection) -> Any:
 
 
 async def test_a_frame_for_an_idle_connection_is_written_before_offer_returns() -> None:
-    socket = FakeSocket()
+    socket = ServedSocket()
     connection = await parked(socket)
     connection.offer(3, "step")
     connection.send_direct("ack")
@@ -173,7 +187,7 @@ async def test_a_frame_for_an_idle_connection_is_written_before_offer_returns() 
 
 
 async def test_once_a_write_waits_later_frames_queue_behind_it_in_order() -> None:
-    socket = FakeSocket()
+    socket = ServedSocket()
     connection = await parked(socket)
     socket.gate = asyncio.Event()
     connection.offer(1, "first")  # the transport is paused: this write has to wait
@@ -193,12 +207,13 @@ async def test_once_a_write_waits_later_frames_queue_behind_it_in_order() -> Non
 
 
 async def test_a_failed_write_ends_the_connection() -> None:
-    socket = FakeSocket()
+    socket = ServedSocket()
     connection = await parked(socket)
     socket.broken = True
     connection.offer(1, "lost")
     (outcome,) = await asyncio.gather(connection.sender, return_exceptions=True)  # type: ignore[arg-type]
-    assert isinstance(outcome, asyncio.CancelledError)
+    # the plain write declines a gone socket; the sender's ASGI send fails, which ends the sender and the connection
+    assert isinstance(outcome, ConnectionResetError)
 
 
 async def test_a_slow_connection_is_dropped_when_its_queue_is_full() -> None:
@@ -246,11 +261,17 @@ def test_text_frame_is_the_frame_websockets_itself_would_write_for_every_length_
 
 
 async def test_listen_hands_queued_text_messages_over_in_order_and_leaves_the_rest_queued() -> None:
-    from types import SimpleNamespace
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
 
     from app.live.protocol import DirectProtocol
 
-    protocol = SimpleNamespace(queue=asyncio.Queue(), listener=None)
+    async def no_app(scope: Any, receive: Any, send: Any) -> None:
+        pass
+
+    # uvicorn's real protocol, as uvicorn makes it for an upgraded connection, before it has a socket
+    config = Config(no_app, ws="websockets-sansio", log_config=None)
+    protocol = DirectProtocol(config=config, server_state=ServerState(), app_state={})
     for message in (
         {"type": "websocket.receive", "text": "een"},
         {"type": "websocket.receive", "bytes": b"twee"},
@@ -259,8 +280,21 @@ async def test_listen_hands_queued_text_messages_over_in_order_and_leaves_the_re
     ):
         protocol.queue.put_nowait(message)
     taken: list[str] = []
-    DirectProtocol.listen(protocol, taken.append)  # type: ignore[arg-type]
+    protocol.listen(taken.append)
     assert taken == ["een", "drie"]
     assert protocol.listener == taken.append
     left = [protocol.queue.get_nowait() for _ in range(protocol.queue.qsize())]
     assert left == [{"type": "websocket.receive", "bytes": b"twee"}, {"type": "websocket.disconnect", "code": 1000}]
+
+
+async def test_without_the_servers_plain_write_every_frame_goes_through_the_sender_in_order() -> None:
+    socket = FakeSocket()
+    connection = await parked(socket)
+    connection.offer(1, "step")
+    connection.send_direct("ack")
+    assert socket.sent == [] and connection.queue.qsize() == 2  # nothing is written on the caller's turn
+    await drain(connection)
+    await asyncio.sleep(0)
+    assert socket.sent == ["step", "ack"]
+    assert connection.sent_seq == 1
+    await stop(connection)

@@ -2,15 +2,18 @@
 
 import asyncio
 import json
+import threading
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect as sync_connect
 
 from app.config import Settings
 from app.demo.driver import prepare
-from app.live.protocol import DirectProtocol
+from app.live.protocol import LISTEN, DirectProtocol
+from tests.servers import serving
 
 
 def ws_url(base: str, path: str) -> str:
@@ -94,6 +97,52 @@ def test_messages_are_handed_over_by_the_servers_listener(
 
     assert asyncio.run(attempt()) == {"type": "pong"}
     assert heard == ['{"type": "ping"}']
+
+
+def test_a_listener_taking_over_a_queued_message_leaves_the_connection_reading(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # uvicorn stops reading while a message waits in its queue and starts again when its receive empties it. The
+    # app below takes the listener only once a message waits there (Doorbraak's endpoint takes it before it ever
+    # waits, so no client can get one there yet): listen() empties the queue, so it has to start reading again.
+    queued: dict[str, asyncio.Event] = {}
+    read = threading.Event()
+    paused_at_listen: list[bool] = []
+    heard: list[str] = []
+    two_heard = threading.Event()
+    queue_message = DirectProtocol.send_receive_event_to_app
+
+    def noting(self: DirectProtocol) -> None:
+        queue_message(self)
+        if not self.queue.empty():
+            queued["event"].set()
+            read.set()
+
+    monkeypatch.setattr(DirectProtocol, "send_receive_event_to_app", noting)
+
+    def hear(text: str) -> None:
+        heard.append(text)
+        if len(heard) == 2:
+            two_heard.set()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        queued["event"] = asyncio.Event()
+        await receive()  # websocket.connect
+        await send({"type": "websocket.accept"})
+        await queued["event"].wait()
+        listen = scope["extensions"][LISTEN]
+        paused_at_listen.append(listen.__self__.read_paused)
+        listen(hear)
+        while (await receive())["type"] != "websocket.disconnect":
+            pass
+
+    with serving(app) as url, sync_connect(ws_url(url, "/")) as ws:
+        ws.send("een")
+        assert read.wait(timeout=10)
+        ws.send("twee")  # read only if reading started again
+        assert two_heard.wait(timeout=10), f"the server stopped reading after {heard}"
+    assert paused_at_listen == [True]  # the case this test is about: reading was paused when listen() came
+    assert heard == ["een", "twee"]
 
 
 def test_unknown_projector_link_gets_http_404(live_server: str) -> None:
