@@ -213,7 +213,7 @@ function buildAnswerForm(fragment, step, draft) {
   const textarea = fragment.querySelector("textarea");
   const counter = fragment.querySelector('[data-slot="counter"]');
   const select = fragment.querySelector("select");
-  const max = step.max_length || 200;
+  const max = step.max_length;
   if (step.links_to) {
     for (const option of state.options) select.append(el("option", { value: option.id, text: option.text }));
     if (draft && draft.link) select.value = draft.link;

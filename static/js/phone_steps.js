@@ -60,7 +60,7 @@ export function createStepViews({ state, t, results, lang, code, send }) {
     const fragment = template("tpl-grade", step);
     const chosen = mine(step)[0];
     const buttons = [];
-    for (let g = step.low ?? 1; g <= (step.high ?? 10); g += 1) {
+    for (let g = step.low; g <= step.high; g += 1) {
       const button = el("button", { type: "button", class: `grade-button${g === chosen ? " chosen" : ""}`,
         "aria-pressed": String(g === chosen), "aria-label": format(t.grade_label, { grade: g }), text: String(g) });
       button.addEventListener("click", () => {

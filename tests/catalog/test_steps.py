@@ -1,13 +1,16 @@
 """The step-type registry: one entry per type drives the file format, the editor, the readers and the clients."""
 
+import json
 import string
+import uuid
 from typing import Any, get_args
 
 import pytest
 
 from app.catalog import editor, steps
 from app.catalog.service import StepSpec, formats
-from tests.conftest import Facilitator, Workshop
+from app.models import Workshop as WorkshopRow
+from tests.conftest import Facilitator, Workshop, receive_until
 
 # a stored step as workshops created before the defaults were written out hold it
 LEGACY_OBSTACLES = {
@@ -109,3 +112,27 @@ def test_the_editor_offers_every_setting_of_every_type_it_can_add(facilitator: F
             field = f"__ID__.{name}.nl" if about.widget.kind in ("text", "options") else f"__ID__.{name}"
             assert f'name="{field}"' in card, f"{key}: no field for {name}"
 
+
+def test_a_workshop_stored_without_defaults_gets_them_on_the_phone(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    def drop_defaults(db: Any) -> None:
+        row = db.get(WorkshopRow, workshop.id)
+        row.steps = [LEGACY_OBSTACLES if step["id"] == "obstacles" else step for step in row.steps]
+
+    runtime = facilitator.http.app.state.runtime  # type: ignore[attr-defined]
+    runtime.db.write_sync(drop_defaults)
+    facilitator.go(workshop, "obstacles")
+    phone = join(workshop)
+    assert 'maxlength="200"' in phone.http.get(f"/j/{workshop.code}").text
+    with phone.connect() as ws:
+        snapshot = ws.receive_json()
+        obstacles = snapshot["workshop"]["steps"][1]
+        assert (obstacles["max_length"], obstacles["multiple"], obstacles["themes"]) == (200, True, False)
+        ws.send_text(phone.answer_frame("x" * 201, client_id=str(uuid.uuid4())))
+        refused = receive_until(ws, lambda f: f["type"] == "error")
+        assert refused["code"] == "too_long" and refused["limit"] == 200
+        ws.send_text(phone.answer_frame("x" * 200, client_id=str(uuid.uuid4())))
+        assert receive_until(ws, lambda f: f["type"] == "ack")["duplicate"] is False
+    stored = runtime.db.read_sync(lambda db: db.get(WorkshopRow, workshop.id).steps)
+    assert json.dumps(stored[1]) == json.dumps(LEGACY_OBSTACLES)  # read with defaults, never rewritten
