@@ -1,5 +1,6 @@
-// The phone's grade, choice, mosaic and look-back steps. A grade or choice is kept on the phone until the
-// server acknowledges it, and sent again after a lost connection: it is a whole state, so a resend changes nothing.
+// The phone's grade, choice, mosaic and look-back step views (phone.js's VIEWS table picks them by type). A grade
+// or choice is kept on the phone until the server acknowledges it, and sent again after a lost connection: it is a
+// whole state, so a resend changes nothing.
 import { el, format, pick } from "./live.js";
 import { mosaicGrid } from "./results.js";
 import { saveById } from "./room.js";
@@ -212,7 +213,10 @@ export function createStepViews({ state, t, results, lang, code, send }) {
   }
 
   return {
-    views: { grade, choice, mosaic, action_review: review },
+    grade,
+    choice,
+    mosaic,
+    review,
     onFrame,
     resend,
     setRender(fn) { render = fn; },
