@@ -15,7 +15,6 @@ from app.catalog import saved
 from app.catalog import steps as step_types
 from app.catalog.files import MAX_STEPS
 from app.catalog.service import FormatSpec, StepSpec, step_dict
-from app.catalog.steps import Choice, Grade
 from app.errors import DomainError
 from app.i18n import N_, gettext, pick
 from app.live.events import append_event
@@ -314,10 +313,18 @@ def _keep_what_is_stored(db: Session, *, workshop: Workshop, spec: FormatSpec) -
         if old is None or new is None or new.type != old.type:
             message = N_("de stap {title} heeft al antwoorden: weghalen of van soort veranderen kan niet meer")
             problems.append(_at(steps, index, Problem(message, {"title": title})))
-        elif isinstance(new, Choice) and isinstance(old, Choice) and len(new.options) < len(old.options):
+        elif (
+            isinstance(new, step_types.Choice)
+            and isinstance(old, step_types.Choice)
+            and len(new.options) < len(old.options)
+        ):
             message = N_("bij deze stap is al gekozen: opties weghalen kan niet meer")
             problems.append(_at(steps, index, Problem(message, field="options")))
-        elif isinstance(new, Grade) and isinstance(old, Grade) and (new.low, new.high) != (old.low, old.high):
+        elif (
+            isinstance(new, step_types.Grade)
+            and isinstance(old, step_types.Grade)
+            and (new.low, new.high) != (old.low, old.high)
+        ):
             message = N_("bij deze stap zijn al cijfers gegeven: de schaal ligt vast")
             problems.append(_at(steps, index, Problem(message, field="low")))
     if problems:
