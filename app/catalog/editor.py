@@ -156,8 +156,9 @@ def _title(step: Any) -> str:
         title = step.get("title")
         if isinstance(title, Mapping) and isinstance(title.get("nl"), str):
             return str(title["nl"])
-        if step.get("type") in step_types.STEP_TYPES:
-            return gettext(step_types.STEP_TYPES[step["type"]].label)
+        kind = step_types.type_of(step)
+        if kind is not None:
+            return gettext(kind.label)
         return str(step.get("id", ""))
     return ""
 
@@ -458,10 +459,16 @@ def steps_from_form(form: Any) -> list[dict[str, Any]]:
     return steps
 
 
+def _holds_end(step: Any, end: str) -> bool:
+    """Whether a step's type holds this end of every list ("first": the lobby, "last": the close step)."""
+    kind = step_types.type_of(step)
+    return kind is not None and kind.place == end
+
+
 def movable(steps: list[Any], index: int) -> bool:
     """Whether a step may move: the lobby first and the close step last stay where they are."""
-    kind = steps[index].get("type") if isinstance(steps[index], Mapping) else None
-    return not (index == 0 and kind == "lobby") and not (index == len(steps) - 1 and kind == "close")
+    first, last = index == 0, index == len(steps) - 1
+    return not (first and _holds_end(steps[index], "first")) and not (last and _holds_end(steps[index], "last"))
 
 
 def apply_change(steps: list[dict[str, Any]], change: str, *, add_type: str = "") -> list[dict[str, Any]]:
@@ -471,7 +478,7 @@ def apply_change(steps: list[dict[str, Any]], change: str, *, add_type: str = ""
     if action == "add":
         if add_type in ADDABLE and len(steps) < MAX_STEPS:
             step = new_step(add_type, step_id=new_step_id(add_type, {str(s.get("id")) for s in steps}))
-            closes = bool(steps) and steps[-1].get("type") == "close"
+            closes = bool(steps) and _holds_end(steps[-1], "last")
             steps.insert(len(steps) - 1 if closes else len(steps), step)
         return steps
     uid, _, option = target.partition(":")

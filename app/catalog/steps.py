@@ -373,6 +373,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+def type_of(data: Any) -> type[Step] | None:
+    """The registered type a step's data names; None for anything else (edited input may be anything)."""
+    kind = data.get("type") if isinstance(data, Mapping) else None
+    return STEP_TYPES.get(kind) if isinstance(kind, str) else None
+
+
 def read(data: Mapping[str, Any]) -> Step:
     """A stored step as its type's typed step, every default filled in."""
     kind = data["type"]

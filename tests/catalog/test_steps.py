@@ -1,5 +1,6 @@
 """The step-type registry: one entry per type drives the file format, the editor, the readers and the clients."""
 
+import copy
 import json
 import string
 import uuid
@@ -10,6 +11,7 @@ import pytest
 from app.catalog import editor, steps
 from app.catalog.service import StepSpec, formats
 from app.models import Workshop as WorkshopRow
+from tests.catalog.test_editor import save
 from tests.conftest import Facilitator, Workshop, receive_until
 
 # a stored step as workshops created before the defaults were written out hold it
@@ -136,3 +138,18 @@ def test_a_workshop_stored_without_defaults_gets_them_on_the_phone(
         assert receive_until(ws, lambda f: f["type"] == "ack")["duplicate"] is False
     stored = runtime.db.read_sync(lambda db: db.get(WorkshopRow, workshop.id).steps)
     assert json.dumps(stored[1]) == json.dumps(LEGACY_OBSTACLES)  # read with defaults, never rewritten
+
+
+def test_a_step_of_no_known_type_is_refused_at_its_field_whatever_its_type_is(
+    facilitator: Facilitator, workshop: Workshop
+) -> None:
+    step_list = copy.deepcopy(formats()["doorbraak"].step_dicts())
+    # without a title the problem is named after the step's type, which must then be one of the registry's
+    del step_list[2]["title"]
+    for odd in ("peiling", ["open_text"], {"nl": "x"}):
+        step_list[2]["type"] = odd
+        response = save(facilitator, workshop, step_list)
+        assert response.status_code == 422, response.text
+        first = response.json()["errors"][0]
+        assert (first["step"], first["field"], first["problem"]) == (2, "type", "Dit soort stap kennen we niet")
+        assert first["message"].startswith("Stap 3 (cluster), ")
