@@ -363,6 +363,7 @@ StepKind = Literal[
 STEP_TYPES: dict[str, type[Step]] = {
     cls.key: cls for cls in (Lobby, OpenText, Cluster, DotVote, Grade, Choice, Mosaic, Actions, ActionReview, Close)
 }
+# read once the dataclasses exist: a type's settings are its fields beyond those every step has
 for _cls in STEP_TYPES.values():
     _cls.settings = _settings(_cls)
 _FIELDS: dict[str, frozenset[str]] = {key: frozenset(f.name for f in fields(cls)) for key, cls in STEP_TYPES.items()}
