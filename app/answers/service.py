@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.answers import moderation
+from app.catalog import steps as step_types
 from app.db import one_item
 from app.errors import DomainError
 from app.i18n import N_
@@ -137,7 +138,7 @@ class _Room(NamedTuple):
 
     name: str
     organisation: str
-    steps: list[dict[str, Any]]
+    steps: tuple[step_types.Step, ...]
     step_index: int
     closed_at: Any
     focus_only: bool
@@ -148,9 +149,9 @@ class _Room(NamedTuple):
 
 
 @lru_cache(maxsize=256)
-def _steps(text: str) -> list[dict[str, Any]]:
-    """A workshop's steps from their stored text; shared between calls, so read, never changed."""
-    return json.loads(text)  # type: ignore[no-any-return]
+def _steps(text: str) -> tuple[step_types.Step, ...]:
+    """A workshop's typed steps from their stored text; shared between calls, and frozen."""
+    return tuple(map(step_types.read, json.loads(text)))
 
 
 def _rooms(db: Session, submissions: list["Submission"]) -> dict[tuple[int, int], _Room]:
@@ -256,26 +257,26 @@ def _checked_row(db: Session, found: _Room | None, submission: Submission, now: 
     if found is None:
         raise DomainError("not_a_participant", N_("Je doet niet mee aan deze sessie."), status=403)
     step = found.steps[found.step_index]
-    if found.closed_at is not None or step["id"] != step_id or step["type"] != "open_text":
+    if found.closed_at is not None or step.id != step_id or not isinstance(step, step_types.OpenText):
         raise DomainError(
             "step_closed", N_("Deze vraag is gesloten. Kijk op het scherm wat nu aan de beurt is."), status=409
         )
     text = clean_text(submission.text)
     if not text:
         raise DomainError("empty", N_("Je antwoord is leeg."), status=422)
-    limit = step.get("max_length", 200)
+    limit = step.max_length
     if len(text) > limit:
         raise DomainError("too_long", N_("Je antwoord is te lang: maximaal {limit} tekens."), status=422, limit=limit)
-    if step.get("links_to"):
-        query = _linkable_query(db, workshop_id=workshop_id, links_to=step["links_to"], focus_only=found.focus_only)
+    if step.links_to:
+        query = _linkable_query(db, workshop_id=workshop_id, links_to=step.links_to, focus_only=found.focus_only)
         if not isinstance(links_to, int) or db.execute(query.where(Answer.id == links_to)).first() is None:
             raise DomainError("pick_link", N_("Kies eerst het obstakel waar je bijdrage bij hoort."), status=422)
     elif links_to is not None:
         raise DomainError("no_link_here", N_("Bij deze vraag hoort geen obstakel."), status=422)
     theme = theme or None
-    if theme is not None and (not step.get("themes") or theme not in THEMES):
+    if theme is not None and (not step.themes or theme not in THEMES):
         raise DomainError("bad_theme", N_("Kies een van de thema's: {themes}."), status=422, themes=", ".join(THEMES))
-    if not step.get("multiple", True):
+    if not step.multiple:
         query = select(ANSWER.c.id).where(
             ANSWER.c.workshop_id == workshop_id,
             ANSWER.c.participant_id == participant_id,
@@ -291,7 +292,7 @@ def _checked_row(db: Session, found: _Room | None, submission: Submission, now: 
         "participant_id": participant_id,
         "step_id": step_id,
         "text": text,
-        "links_to": links_to if step.get("links_to") else None,
+        "links_to": links_to if step.links_to else None,
         "client_id": client_id,
         "theme": theme,
         "hidden": held,
@@ -317,10 +318,10 @@ def _linkable_query(db: Session, *, workshop_id: int, links_to: str, focus_only:
 
 def linkable(db: Session, *, workshop: Workshop) -> list[Answer]:
     """The answers the current step's answers may belong to."""
-    step = workshop.steps[workshop.step_index]
-    if not step.get("links_to"):
+    step = step_types.read(workshop.steps[workshop.step_index])
+    if not isinstance(step, step_types.OpenText) or not step.links_to:
         return []
-    query = _linkable_query(db, workshop_id=workshop.id or 0, links_to=step["links_to"], focus_only=workshop.focus_only)
+    query = _linkable_query(db, workshop_id=workshop.id or 0, links_to=step.links_to, focus_only=workshop.focus_only)
     return list(db.execute(query).scalars())
 
 

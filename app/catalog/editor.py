@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.catalog import saved
+from app.catalog import steps as step_types
 from app.catalog.files import MAX_STEPS
-from app.catalog.service import SETTINGS_BY_TYPE, STEP_DEFAULTS, FormatSpec, step_dict
+from app.catalog.service import FormatSpec, StepSpec, step_dict
 from app.errors import DomainError
 from app.i18n import N_, gettext, pick
 from app.live.events import append_event
@@ -21,33 +22,11 @@ from app.models import Answer, Response, Workshop
 from app.security import clean_text
 from app.workshops import service as workshops
 
-# the Dutch name of each step type; also the title a freshly added step starts with
-TYPE_LABELS: dict[str, str] = {
-    "lobby": N_("Welkom"),
-    "open_text": N_("Open vraag"),
-    "cluster": N_("Ordenen"),
-    "dot_vote": N_("Stemmen met stippen"),
-    "grade": N_("Rapportcijfer"),
-    "choice": N_("Meerkeuzevraag"),
-    "mosaic": N_("Mozaïek"),
-    "actions": N_("Afspraken maken"),
-    "action_review": N_("Terugblik op afspraken"),
-    "close": N_("Afronding"),
-}
-TYPE_HINTS: dict[str, str] = {
-    "lobby": N_("Deelnemers komen binnen met de code of QR-code."),
-    "open_text": N_("Deelnemers typen een antwoord op hun telefoon."),
-    "cluster": N_("Jij legt antwoorden die bij elkaar horen op één stapel."),
-    "dot_vote": N_("Deelnemers verdelen stippen over de stapels."),
-    "grade": N_("Deelnemers geven een cijfer."),
-    "choice": N_("Deelnemers kiezen uit opties die jij geeft."),
-    "mosaic": N_("Het scherm toont de cijfers als mozaïek."),
-    "actions": N_("Jullie maken afspraken; deelnemers melden zich aan."),
-    "action_review": N_("Eigenaren vertellen hoe hun afspraak ervoor staat."),
-    "close": N_("Einde van de sessie; meedoen kan daarna niet meer."),
-}
 # lobby and close hold the ends of every format, so they are neither added, moved nor removed here
-ADDABLE = tuple(kind for kind in TYPE_LABELS if kind not in ("lobby", "close"))
+ADDABLE = tuple(key for key, kind in step_types.STEP_TYPES.items() if kind.place is None)
+# every type's settings by name: a name means the same setting in every type that has it
+SETTINGS = {name: about for kind in step_types.STEP_TYPES.values() for name, about in kind.settings.items()}
+# what a problem's summary calls a field: the fields every step and every format has, then the types' settings
 FIELD_LABELS: dict[str, str] = {
     "id": N_("code"),
     "type": N_("soort stap"),
@@ -55,27 +34,29 @@ FIELD_LABELS: dict[str, str] = {
     "prompt": N_("vraag"),
     "help": N_("uitleg"),
     "timer": N_("standaardtijd (seconden)"),
-    "max_length": N_("maximale lengte"),
-    "multiple": N_("meer antwoorden"),
-    "links_to": N_("hoort bij"),
-    "themes": N_("thema's"),
-    "source": N_("antwoorden uit"),
-    "low": N_("laagste cijfer"),
-    "high": N_("hoogste cijfer"),
-    "target": N_("streefcijfer"),
-    "tile": N_("mozaïektegel"),
-    "low_label": N_("tekst bij het laagste cijfer"),
-    "high_label": N_("tekst bij het hoogste cijfer"),
-    "options": N_("opties"),
+    **{name: about.called for name, about in SETTINGS.items()},
     "key": N_("sleutel"),
     "name": N_("naam"),
     "description": N_("beschrijving"),
 }
-LOCALISED = ("title", "prompt", "help", "tile", "low_label", "high_label")
-CHECKBOXES = frozenset({"multiple", "themes"})
 # what fits on a phone and a projector; format files may be longer, the editor keeps texts short
-TEXT_LIMITS = {"title": 120, "prompt": 300, "help": 600, "tile": 40, "low_label": 60, "high_label": 60, "options": 120}
-MAX_OPTIONS = 12
+TEXT_LIMITS = {
+    "title": 120,
+    "prompt": 300,
+    "help": 600,
+    **{
+        name: about.widget.limit
+        for name, about in SETTINGS.items()
+        if isinstance(about.widget, step_types.Text | step_types.Options)
+    },
+}
+# the texts in Dutch and English, in the order a format file has them
+LOCALISED = tuple(
+    name
+    for name in StepSpec.model_fields
+    if name in ("title", "prompt", "help") or isinstance(getattr(SETTINGS.get(name), "widget", None), step_types.Text)
+)
+MAX_OPTIONS = step_types.OPTION_COUNT[1]
 KEY_HINT = N_("gebruik kleine letters, cijfers, - en _, begin met een letter (hoogstens 40 tekens)")
 
 
@@ -175,8 +156,9 @@ def _title(step: Any) -> str:
         title = step.get("title")
         if isinstance(title, Mapping) and isinstance(title.get("nl"), str):
             return str(title["nl"])
-        if step.get("type") in TYPE_LABELS:
-            return gettext(TYPE_LABELS[step["type"]])
+        kind = step_types.type_of(step)
+        if kind is not None:
+            return gettext(kind.label)
         return str(step.get("id", ""))
     return ""
 
@@ -212,49 +194,6 @@ def _length_problems(steps: list[Any]) -> list[Problem]:
     return problems
 
 
-# the validators' own (English) words, mapped to Dutch for the facilitator; what is not here is shown as it is
-STEP_RULES: list[tuple[str, str | None, str, str]] = [
-    (r"(?P<field>\w+) is not a setting of an? \w+ step", "{field}", N_("hoort niet bij dit soort stap"), ""),
-    (r"an? \w+ step needs a prompt", "prompt", N_("deze stap stelt een vraag: vul de vraag in"), ""),
-    (
-        r"an? \w+ step needs a source",
-        "source",
-        N_("kies de open vraag waarvan de antwoorden hier gebruikt worden"),
-        "",
-    ),
-    (r"a choice step needs options", "options", N_("geef minstens twee opties"), ""),
-    (
-        r"(?P<field>\w+) \S+ is outside the grades (?P<low>\d+)-(?P<high>\d+)",
-        "{field}",
-        N_("kies een cijfer van {low} tot en met {high}"),
-        "",
-    ),
-    (r"low \S+ must be below high \S+", "low", N_("het laagste cijfer moet lager zijn dan het hoogste"), ""),
-    (
-        r"target \S+ is outside this step's scale (?P<low>\S+)-(?P<high>\S+)",
-        "target",
-        N_("het streefcijfer moet tussen {low} en {high} liggen"),
-        "",
-    ),
-]
-# rules about the list as a whole, each with the step the problem is shown at
-LIST_RULES: list[tuple[str, str | None, str, str]] = [
-    (r"duplicate step id '(?P<id>[^']*)'", "id", N_("deze code heeft een andere stap al"), "last with id"),
-    (
-        r"step '(?P<id>[^']*)': (?P<field>links_to|source) '[^']*' is not an earlier open_text step",
-        "{field}",
-        N_("kies een open vraag die eerder in de sessie komt"),
-        "first with id",
-    ),
-    (
-        r"a mosaic step needs grade steps with a tile",
-        None,
-        N_("een mozaïek heeft rapportcijfers met een mozaïektegel nodig"),
-        "mosaic",
-    ),
-    (r"the first step must be a lobby", None, N_("de eerste stap moet het welkom zijn"), "first"),
-    (r"the last step must be a close step", None, N_("de laatste stap moet de afronding zijn"), "last"),
-]
 TYPE_MESSAGES: dict[str, str] = {
     "missing": N_("vul dit in"),
     "string_too_short": N_("vul de Nederlandse tekst in"),
@@ -274,33 +213,13 @@ TYPE_MESSAGES: dict[str, str] = {
 }
 
 
-def _detail(err: Any) -> str:
+def _rule_problem(err: Any) -> tuple[Problem, int | None]:
+    """The problem for a broken rule of a step or of the list, and the index of the step a list rule names."""
     error = (err.get("ctx") or {}).get("error")
-    return str(error) if error is not None else str(err["msg"])
-
-
-def _by_rule(rules: list[tuple[str, str | None, str, str]], detail: str) -> tuple[Problem, str]:
-    """The Dutch problem for a validator's message, and which step it is shown at."""
-    for pattern, where, message, locate in rules:
-        match = re.match(pattern, detail)
-        if match:
-            params = match.groupdict()
-            return Problem(message, params, field=where.format(**params) if where else None), locate
-    return Problem(N_("dit klopt niet: {detail}"), {"detail": detail}), ""
-
-
-def _locate(steps: list[Any], locate: str, params: dict[str, Any]) -> int | None:
-    """The index of the step a list-wide problem concerns."""
-    ids = [step.get("id") if isinstance(step, Mapping) else None for step in steps]
-    kinds = [step.get("type") if isinstance(step, Mapping) else None for step in steps]
-    found = {
-        "last with id": [i for i, step_id in enumerate(ids) if step_id == params.get("id")][-1:],
-        "first with id": [i for i, step_id in enumerate(ids) if step_id == params.get("id")][:1],
-        "mosaic": [i for i, kind in enumerate(kinds) if kind == "mosaic"][:1],
-        "first": [0],
-        "last": [len(steps) - 1],
-    }.get(locate, [])
-    return found[0] if found else None
+    if not isinstance(error, step_types.StepError):
+        detail = str(error) if error is not None else str(err["msg"])
+        return Problem(N_("dit klopt niet: {detail}"), {"detail": detail}), None
+    return Problem(step_types.RULES[error.code].dutch, dict(error.params), field=error.field), error.index
 
 
 def _type_problem(err: Any, name: str | None, rest: tuple[Any, ...]) -> Problem:
@@ -332,10 +251,10 @@ def _problems(exc: ValidationError, steps: list[Any]) -> list[Problem]:
         elif len(loc) == 1 and err["type"] == "too_short":
             problems.append(Problem(N_("een werkvorm heeft minstens een welkom en een afronding")))
         elif len(loc) == 1:
-            problem, locate = _by_rule(LIST_RULES, _detail(err))
-            problems.append(_at(steps, _locate(steps, locate, problem.params), problem))
+            problem, index = _rule_problem(err)
+            problems.append(_at(steps, index, problem))
         elif len(loc) == 2:
-            problem, _ = _by_rule(STEP_RULES, _detail(err))
+            problem, _ = _rule_problem(err)
             problems.append(_at(steps, int(loc[1]), problem))
         else:
             problem = _type_problem(err, str(loc[2]), tuple(loc[3:]))
@@ -384,21 +303,29 @@ def _keep_what_is_stored(db: Session, *, workshop: Workshop, spec: FormatSpec) -
     for model in (Answer, Response):
         query = select(model.step_id).where(model.workshop_id == workshop.id).distinct()  # type: ignore[attr-defined]
         used.update(db.execute(query).scalars())
-    before = {step["id"]: step for step in workshop.steps}
-    after = {step.id: (index, step) for index, step in enumerate(spec.steps)}
+    before = {step.id: step for step in map(step_types.read, workshop.steps)}
+    after = {spec.id: (index, spec.typed) for index, spec in enumerate(spec.steps)}
     steps = [step_dict(step) for step in spec.steps]
     problems = []
     for step_id in sorted(used):
         old = before.get(step_id)
         index, new = after.get(step_id, (None, None))
-        title = pick(old["title"]) if old else step_id
-        if old is None or new is None or new.type != old["type"]:
+        title = pick(old.title) if old else step_id
+        if old is None or new is None or new.type != old.type:
             message = N_("de stap {title} heeft al antwoorden: weghalen of van soort veranderen kan niet meer")
             problems.append(_at(steps, index, Problem(message, {"title": title})))
-        elif new.type == "choice" and len(new.options or []) < len(old.get("options") or []):
+        elif (
+            isinstance(new, step_types.Choice)
+            and isinstance(old, step_types.Choice)
+            and len(new.options) < len(old.options)
+        ):
             message = N_("bij deze stap is al gekozen: opties weghalen kan niet meer")
             problems.append(_at(steps, index, Problem(message, field="options")))
-        elif new.type == "grade" and (steps[index]["low"], steps[index]["high"]) != (old.get("low"), old.get("high")):
+        elif (
+            isinstance(new, step_types.Grade)
+            and isinstance(old, step_types.Grade)
+            and (new.low, new.high) != (old.low, old.high)
+        ):
             message = N_("bij deze stap zijn al cijfers gegeven: de schaal ligt vast")
             problems.append(_at(steps, index, Problem(message, field="low")))
     if problems:
@@ -492,10 +419,12 @@ def new_step_id(kind: str, taken: set[str]) -> str:
 
 def new_step(kind: str, *, step_id: str) -> dict[str, Any]:
     """A fresh step of this type with its defaults, titled after its type, to be filled in."""
-    step: dict[str, Any] = {"id": step_id, "type": kind, "title": {"nl": TYPE_LABELS[kind]}}
-    step.update({name: value for (of, name), value in STEP_DEFAULTS.items() if of == kind})
-    if kind == "choice":
-        step["options"] = [{}, {}]
+    step_type = step_types.STEP_TYPES[kind]
+    step: dict[str, Any] = {"id": step_id, "type": kind, "title": {"nl": step_type.label}}
+    step.update(step_types.DEFAULTS[kind])
+    for name, about in step_type.settings.items():
+        if isinstance(about.widget, step_types.Options):
+            step[name] = [{} for _ in range(about.widget.fewest)]
     return step
 
 
@@ -516,22 +445,30 @@ def steps_from_form(form: Any) -> list[dict[str, Any]]:
             if f"{uid}.{name}.nl" in form:
                 step[name] = {"nl": value(f"{name}.nl") or "", "en": value(f"{name}.en") or ""}
         # the countdown's default is a setting of every step type, so the editor must carry it for each
-        for name in sorted((SETTINGS_BY_TYPE.get(kind, frozenset()) | {"timer"}) - set(LOCALISED)):
-            if name in CHECKBOXES:
+        settings = step_types.STEP_TYPES[kind].settings if kind in step_types.STEP_TYPES else {}
+        for name in sorted((set(settings) | {"timer"}) - set(LOCALISED)):
+            widget = settings[name].widget if name in settings else None
+            if isinstance(widget, step_types.Check):
                 step[name] = value(name) == "true"
-            elif name == "options":
-                rows = zip_longest(form.getlist(f"{uid}.options.nl"), form.getlist(f"{uid}.options.en"), fillvalue="")
-                step["options"] = [{"nl": nl, "en": en} for nl, en in rows if isinstance(nl, str)]
+            elif isinstance(widget, step_types.Options):
+                rows = zip_longest(form.getlist(f"{uid}.{name}.nl"), form.getlist(f"{uid}.{name}.en"), fillvalue="")
+                step[name] = [{"nl": nl, "en": en} for nl, en in rows if isinstance(nl, str)]
             else:
                 step[name] = value(name)
         steps.append(step)
     return steps
 
 
+def _holds_end(step: Any, end: str) -> bool:
+    """Whether a step's type holds this end of every list ("first": the lobby, "last": the close step)."""
+    kind = step_types.type_of(step)
+    return kind is not None and kind.place == end
+
+
 def movable(steps: list[Any], index: int) -> bool:
     """Whether a step may move: the lobby first and the close step last stay where they are."""
-    kind = steps[index].get("type") if isinstance(steps[index], Mapping) else None
-    return not (index == 0 and kind == "lobby") and not (index == len(steps) - 1 and kind == "close")
+    first, last = index == 0, index == len(steps) - 1
+    return not (first and _holds_end(steps[index], "first")) and not (last and _holds_end(steps[index], "last"))
 
 
 def apply_change(steps: list[dict[str, Any]], change: str, *, add_type: str = "") -> list[dict[str, Any]]:
@@ -541,7 +478,7 @@ def apply_change(steps: list[dict[str, Any]], change: str, *, add_type: str = ""
     if action == "add":
         if add_type in ADDABLE and len(steps) < MAX_STEPS:
             step = new_step(add_type, step_id=new_step_id(add_type, {str(s.get("id")) for s in steps}))
-            closes = bool(steps) and steps[-1].get("type") == "close"
+            closes = bool(steps) and _holds_end(steps[-1], "last")
             steps.insert(len(steps) - 1 if closes else len(steps), step)
         return steps
     uid, _, option = target.partition(":")

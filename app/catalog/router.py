@@ -13,8 +13,9 @@ from starlette.datastructures import FormData, UploadFile
 
 from app.auth import CsrfChecked, FacilitatorId
 from app.catalog import editor, files, saved
+from app.catalog import steps as step_types
 from app.catalog.editor import Problem, StepsInvalid
-from app.catalog.service import NEEDS_PROMPT, TEMPLATES_DIR, formats
+from app.catalog.service import TEMPLATES_DIR, formats
 from app.errors import DomainError
 from app.i18n import N_, gettext
 from app.models import Workshop
@@ -102,12 +103,11 @@ def _editor_page(
         "placed": placed,
         "summary": summary,
         "open_steps": {*open_steps, *(p.step_id for p in problems if p.step_id)},
-        "needs_prompt": NEEDS_PROMPT,
         "notice": notice,
-        "type_labels": editor.TYPE_LABELS,
-        "type_hints": editor.TYPE_HINTS,
+        "step_types": step_types.STEP_TYPES,
+        "editor_rows": step_types.editor_rows,
+        "timer_seconds": step_types.TIMER_SECONDS,
         "addable": editor.ADDABLE,
-        "settings_by_type": editor.SETTINGS_BY_TYPE,
         "blank_steps": {kind: editor.new_step(kind, step_id="__ID__") for kind in editor.ADDABLE},
         "max_options": editor.MAX_OPTIONS,
         "max_steps": files.MAX_STEPS,

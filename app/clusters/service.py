@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.catalog import steps as step_types
 from app.errors import DomainError
 from app.i18n import N_
 from app.live.events import append_event
@@ -19,9 +20,9 @@ def _step(workshop: Workshop, step_type: str) -> dict[str, Any] | None:
 
 def source_step_id(workshop: Workshop) -> str | None:
     """The open-text step whose answers are clustered and voted on (the obstacles)."""
-    for step in workshop.steps:
-        if step["type"] in ("cluster", "dot_vote"):
-            return step["source"]  # type: ignore[no-any-return]
+    for step in map(step_types.read, workshop.steps):
+        if isinstance(step, step_types.Cluster | step_types.DotVote):
+            return step.source
     return None
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.actions import review as action_review
+from app.catalog import steps as step_types
 from app.clusters import service as clusters_service
 from app.exports.results import (
     ChoiceResult,
@@ -287,11 +288,13 @@ def _step_kinds(workshop: Workshop) -> tuple[set[str], set[str], dict[str, str]]
     """The ids of the obstacle steps and the contribution steps, and every step's title."""
     # an obstacle step is one the room clusters, votes on or answers with contributions; any other open
     # question (a residents' "what are you proud of") is shown as itself, not as obstacles
-    open_steps = {step["id"] for step in workshop.steps if step.get("type") == "open_text"}
-    worked_on = {step.get("source") for step in workshop.steps} | {step.get("links_to") for step in workshop.steps}
-    contribution_steps = {step["id"] for step in workshop.steps if step["id"] in open_steps and step.get("links_to")}
-    obstacle_steps = (open_steps & worked_on) - contribution_steps
-    titles = {step["id"]: pick(step.get("title")) or step["id"] for step in workshop.steps}
+    steps = [step_types.read(step) for step in workshop.steps]
+    open_steps = {step.id: step for step in steps if isinstance(step, step_types.OpenText)}
+    worked_on = {step.source for step in steps if isinstance(step, step_types.Cluster | step_types.DotVote)}
+    worked_on |= {step.links_to for step in open_steps.values()}
+    contribution_steps = {step.id for step in open_steps.values() if step.links_to}
+    obstacle_steps = (set(open_steps) & worked_on) - contribution_steps
+    titles = {step.id: pick(step.title) or step.id for step in steps}
     return obstacle_steps, contribution_steps, titles
 
 
@@ -303,20 +306,19 @@ def _results(
     for answer in answers:
         by_step[answer.step_id].append(answer)
     results: list[Result] = []
-    for step in workshop.steps:
-        kind = step.get("type")
-        if kind == "grade":
-            results.append(grade_result(step, tallies[step["id"]]))
-        elif kind == "choice":
-            results.append(choice_result(step, tallies[step["id"]]))
-        elif kind == "open_text" and step["id"] not in skip:
+    for step in map(step_types.read, workshop.steps):
+        if isinstance(step, step_types.Grade):
+            results.append(grade_result(step, tallies[step.id]))
+        elif isinstance(step, step_types.Choice):
+            results.append(choice_result(step, tallies[step.id]))
+        elif isinstance(step, step_types.OpenText) and step.id not in skip:
             results.append(
                 QuestionResult(
-                    step_id=step["id"],
-                    title=pick(step.get("title")) or step["id"],
-                    prompt=pick(step.get("prompt")),
-                    themes=bool(step.get("themes")),
-                    answers=tuple(by_step[step["id"]]),
+                    step_id=step.id,
+                    title=pick(step.title) or step.id,
+                    prompt=pick(step.prompt),
+                    themes=step.themes,
+                    answers=tuple(by_step[step.id]),
                 )
             )
     return tuple(results)
@@ -394,14 +396,14 @@ def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
 
     actions = _actions(db, workshop_id=workshop_id, texts=texts, links=links)
     followup_at = as_utc(workshop.followup_at) if workshop.followup_at else None
-    step_types = {step.get("type") for step in workshop.steps}
+    kinds = {step["type"] for step in workshop.steps}
     tallies = responses.tallies(db, workshop=workshop)
     sections = {
         name
         for name, present in (
             (OBSTACLES, bool(obstacle_steps)),
             (CONTRIBUTIONS, bool(contribution_steps)),
-            (ACTIONS, "actions" in step_types or bool(actions)),
+            (ACTIONS, "actions" in kinds or bool(actions)),
         )
         if present
     }
@@ -431,7 +433,7 @@ def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
         generated_at=utcnow(),
         results=_results(workshop, tallies, answers, obstacle_steps | contribution_steps),
         mosaic=mosaic_of(responses.mosaic(workshop, tallies)),
-        review=review_of(action_review.review_items(db, workshop=workshop)) if "action_review" in step_types else None,
+        review=review_of(action_review.review_items(db, workshop=workshop)) if "action_review" in kinds else None,
         sections=frozenset(sections),
     )
 

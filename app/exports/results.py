@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
-from app.catalog.service import GRADE_MAX, GRADE_MIN
+from app.catalog import steps as step_types
 from app.i18n import pick
 
 
@@ -133,16 +133,16 @@ class Review:
         return sum(1 for item in self.items if item.moved)
 
 
-def grade_result(step: dict[str, Any], tally: dict[str, Any]) -> GradeResult:
+def grade_result(step: step_types.Grade, tally: dict[str, Any]) -> GradeResult:
     """A grade step's tally (app.responses.service.tally_step) as a result."""
     return GradeResult(
-        step_id=step["id"],
-        title=pick(step.get("title")) or step["id"],
-        prompt=pick(step.get("prompt")),
-        tile=pick(step.get("tile")),
-        low=int(step.get("low", GRADE_MIN)),
-        high=int(step.get("high", GRADE_MAX)),
-        target=step.get("target"),
+        step_id=step.id,
+        title=pick(step.title) or step.id,
+        prompt=pick(step.prompt),
+        tile=pick(step.tile),
+        low=int(step.low),
+        high=int(step.high),
+        target=step.target,
         count=tally["count"],
         mean=tally["mean"],
         median=tally["median"],
@@ -151,17 +151,17 @@ def grade_result(step: dict[str, Any], tally: dict[str, Any]) -> GradeResult:
     )
 
 
-def choice_result(step: dict[str, Any], tally: dict[str, Any]) -> ChoiceResult:
+def choice_result(step: step_types.Choice, tally: dict[str, Any]) -> ChoiceResult:
     """A choice step's tally as a result, the options in the current language."""
     return ChoiceResult(
-        step_id=step["id"],
-        title=pick(step.get("title")) or step["id"],
-        prompt=pick(step.get("prompt")),
-        multiple=bool(step.get("multiple", False)),
+        step_id=step.id,
+        title=pick(step.title) or step.id,
+        prompt=pick(step.prompt),
+        multiple=bool(step.multiple),
         count=tally["count"],
         options=tuple(
             ChoiceOption(number=number, label=pick(option), count=count)
-            for number, (option, count) in enumerate(zip(step.get("options", []), tally["counts"], strict=True))
+            for number, (option, count) in enumerate(zip(step.options, tally["counts"], strict=True))
         ),
     )
 

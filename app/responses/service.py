@@ -6,18 +6,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.catalog.service import GRADE_MAX, GRADE_MIN
+from app.catalog import steps as step_types
 from app.errors import DomainError
 from app.i18n import N_
 from app.live.events import append_event
 from app.models import Participant, Response, Workshop, utcnow
 
-RESPONSE_TYPES = ("grade", "choice")
+RESPONSE_TYPES = (step_types.Grade, step_types.Choice)
 
 
-def _grade(step: dict[str, Any], value: Any) -> list[int]:
+def _grade(step: step_types.Grade, value: Any) -> list[int]:
     """A grade as sent by a phone or a form: a whole number on the step's scale, else a clear error."""
-    low, high = step.get("low", GRADE_MIN), step.get("high", GRADE_MAX)
+    low, high = step.low, step.high
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -27,15 +27,15 @@ def _grade(step: dict[str, Any], value: Any) -> list[int]:
     return [value]
 
 
-def _choice(step: dict[str, Any], value: Any) -> list[int]:
+def _choice(step: step_types.Choice, value: Any) -> list[int]:
     """The chosen option numbers: known options, each once, exactly one in a single choice."""
     picked = value if isinstance(value, list) else [value]
-    options = len(step.get("options", []))
+    options = len(step.options)
     if not picked or any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < options for v in picked):
         raise DomainError("bad_choice", N_("Kies een van de mogelijkheden."), status=422)
     if len(set(picked)) != len(picked):
         raise DomainError("bad_choice", N_("Kies elke mogelijkheid maar één keer."), status=422)
-    if not step.get("multiple", False) and len(picked) != 1:
+    if not step.multiple and len(picked) != 1:
         raise DomainError("one_choice", N_("Bij deze vraag kies je er één."), status=422)
     return sorted(picked)
 
@@ -47,12 +47,12 @@ def submit_response(db: Session, *, workshop_id: int, participant_id: int, step_
     participant = db.get(Participant, participant_id, with_for_update=True)
     if workshop is None or participant is None or participant.workshop_id != workshop_id:
         raise DomainError("not_a_participant", N_("Je doet niet mee aan deze sessie."), status=403)
-    step = workshop.steps[workshop.step_index]
-    if workshop.closed_at is not None or step["id"] != step_id or step["type"] not in RESPONSE_TYPES:
+    step = step_types.read(workshop.steps[workshop.step_index])
+    if workshop.closed_at is not None or step.id != step_id or not isinstance(step, RESPONSE_TYPES):
         raise DomainError(
             "step_closed", N_("Deze vraag is gesloten. Kijk op het scherm wat nu aan de beurt is."), status=409
         )
-    values = _grade(step, value) if step["type"] == "grade" else _choice(step, value)
+    values = _grade(step, value) if isinstance(step, step_types.Grade) else _choice(step, value)
     query = select(Response).where(
         Response.workshop_id == workshop_id,  # type: ignore[arg-type]
         Response.step_id == step_id,  # type: ignore[arg-type]
@@ -85,20 +85,19 @@ def _values_of(db: Session, *, workshop_id: int, step_id: str) -> list[list[int]
     return [row[0] for row in db.execute(query).all()]
 
 
-def tally_step(step: dict[str, Any], responses: list[list[int]]) -> dict[str, Any]:
+def tally_step(step: step_types.Grade | step_types.Choice, responses: list[list[int]]) -> dict[str, Any]:
     """What the screens show of a step: a grade's distribution, mean, median and spread, or a choice's counts."""
-    if step["type"] == "grade":
+    if isinstance(step, step_types.Grade):
         grades = [values[0] for values in responses]
-        low, high = step.get("low", GRADE_MIN), step.get("high", GRADE_MAX)
         return {
             "count": len(grades),
-            "distribution": {str(g): grades.count(g) for g in range(low, high + 1)},
+            "distribution": {str(g): grades.count(g) for g in range(step.low, step.high + 1)},
             "mean": round(statistics.fmean(grades), 2) if grades else None,
             "median": statistics.median(grades) if grades else None,
             # the population spread: the room is the whole population asked, not a sample of it
             "spread": round(statistics.pstdev(grades), 2) if grades else None,
         }
-    counts = [0] * len(step.get("options", []))
+    counts = [0] * len(step.options)
     for values in responses:
         for option in values:
             if option < len(counts):
@@ -108,7 +107,7 @@ def tally_step(step: dict[str, Any], responses: list[list[int]]) -> dict[str, An
 
 def tallies(db: Session, *, workshop: Workshop) -> dict[str, dict[str, Any]]:
     """The tally of every grade and choice step of a workshop, in one query."""
-    steps = {step["id"]: step for step in workshop.steps if step["type"] in RESPONSE_TYPES}
+    steps = {step.id: step for step in map(step_types.read, workshop.steps) if isinstance(step, RESPONSE_TYPES)}
     found: dict[str, list[list[int]]] = {step_id: [] for step_id in steps}
     query = select(Response.step_id, Response.values).where(Response.workshop_id == workshop.id)  # type: ignore[arg-type]
     for step_id, values in db.execute(query).all():
@@ -132,16 +131,16 @@ def mosaic(workshop: Workshop, step_tallies: dict[str, dict[str, Any]]) -> dict[
     """The mosaic: per graded building block its mean, spread and count, and the weakest block."""
     tiles = [
         {
-            "step": step["id"],
-            "tile": step["tile"],
-            "target": step.get("target"),
-            "mean": step_tallies[step["id"]]["mean"],
-            "spread": step_tallies[step["id"]]["spread"],
-            "count": step_tallies[step["id"]]["count"],
-            "level": grade_level(step_tallies[step["id"]]["mean"]),
+            "step": step.id,
+            "tile": step.tile,
+            "target": step.target,
+            "mean": step_tallies[step.id]["mean"],
+            "spread": step_tallies[step.id]["spread"],
+            "count": step_tallies[step.id]["count"],
+            "level": grade_level(step_tallies[step.id]["mean"]),
         }
-        for step in workshop.steps
-        if step["type"] == "grade" and step.get("tile") and step["id"] in step_tallies
+        for step in map(step_types.read, workshop.steps)
+        if isinstance(step, step_types.Grade) and step.tile and step.id in step_tallies
     ]
     graded = [tile for tile in tiles if tile["count"]]
     weakest = min(graded, key=lambda tile: tile["mean"])["step"] if graded else None

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.catalog import steps as step_types
 from app.errors import DomainError
 from app.i18n import N_
 from app.live.events import append_event
@@ -73,7 +74,7 @@ def _announce_timer(db: Session, workshop: Workshop) -> dict[str, Any]:
 def start_timer(db: Session, *, workshop: Workshop, ms: int | None) -> dict[str, Any]:
     """Start (or restart) the countdown: ms, else the current step's default from its format."""
     if ms is None:
-        default = workshop.steps[workshop.step_index].get("timer")
+        default = step_types.read(workshop.steps[workshop.step_index]).timer
         if default is None:
             raise DomainError(
                 "timer_no_default", N_("Deze stap heeft geen standaardtijd. Typ het aantal minuten."), status=422

@@ -14,6 +14,7 @@ from app.actions import service as actions
 from app.answers import service as answers
 from app.auth import CsrfChecked, FacilitatorId, set_private_cookie
 from app.catalog import saved as saved_formats
+from app.catalog import steps as step_types
 from app.catalog.service import formats
 from app.errors import DomainError
 from app.i18n import N_, gettext
@@ -106,7 +107,8 @@ async def phone_page(request: Request, runtime: RuntimeDep, code: str, sent: int
         {
             "workshop": workshop,
             "state": state,
-            "step": workshops.current_step(workshop),
+            # typed, its defaults filled in: the page needs no default of its own
+            "step": step_types.read(workshops.current_step(workshop)),
             "sent": bool(sent),
             "client_id": uuid.uuid4(),
             "jargon": jargon,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import security
 from app.actions import service as actions
+from app.catalog import steps as step_types
 from app.catalog.service import FormatSpec
 from app.clusters import service as clusters
 from app.errors import DomainError
@@ -134,7 +135,8 @@ def workshop_view(workshop: Workshop) -> dict[str, Any]:
         "code": workshop.join_code,
         "allow_anonymous": workshop.allow_anonymous,
         "step_index": workshop.step_index,
-        "steps": workshop.steps,
+        # completed with their types' defaults: the clients know no default of their own
+        "steps": [step_types.with_defaults(step) for step in workshop.steps],
         "closed": workshop.closed_at is not None,
         "dots": workshop.dots,
         "focus_only": workshop.focus_only,

@@ -60,6 +60,67 @@ function fill(fragment, slot, text) {
   return node;
 }
 
+function closeView() {
+  const fragment = document.getElementById("tpl-close").content.cloneNode(true);
+  fragment.querySelector('[data-slot="followup"]').replaceWith(followupNode());
+  const mine = fragment.querySelector('[data-slot="mine"]');
+  if (state.link) mine.href = state.link;
+  else mine.remove();
+  return fragment;
+}
+
+function voteView(step) {
+  const fragment = document.getElementById("tpl-vote").content.cloneNode(true);
+  fill(fragment, "title", pick(step.title, config.lang));
+  fill(fragment, "prompt", pick(step.prompt, config.lang));
+  fill(fragment, "help", pick(step.help, config.lang));
+  return fragment;
+}
+
+function actionsView(step) {
+  const fragment = document.getElementById("tpl-actions").content.cloneNode(true);
+  fill(fragment, "title", pick(step.title, config.lang));
+  fill(fragment, "help", pick(step.help, config.lang));
+  const mine = fragment.querySelector('[data-slot="mine"]');
+  if (state.link) mine.href = state.link;
+  else mine.remove();
+  return fragment;
+}
+
+function waitView(step) {
+  const fragment = document.getElementById("tpl-wait").content.cloneNode(true);
+  fill(fragment, "title", pick(step.title, config.lang));
+  fill(fragment, "help", pick(step.help, config.lang));
+  return fragment;
+}
+
+function openTextView(step, draft) {
+  const fragment = document.getElementById("tpl-open-text").content.cloneNode(true);
+  buildAnswerForm(fragment, step, draft);
+  return fragment;
+}
+
+function lobbyView() {
+  const fragment = document.getElementById("tpl-lobby").content.cloneNode(true);
+  fill(fragment, "title", state.workshop.title);
+  fill(fragment, "opgave", state.workshop.opgave);
+  return fragment;
+}
+
+// the phone's view of each step type; the keys are app/catalog/steps.py's (tests/catalog/test_client_tables.py)
+const VIEWS = {
+  lobby: lobbyView,
+  open_text: openTextView,
+  cluster: waitView,
+  dot_vote: voteView,
+  grade: stepViews.grade,
+  choice: stepViews.choice,
+  mosaic: stepViews.mosaic,
+  actions: actionsView,
+  action_review: stepViews.review,
+  close: closeView,
+};
+
 function renderStep() {
   const step = currentStep();
   if (!step) return;
@@ -68,40 +129,9 @@ function renderStep() {
     ? { text: previous.querySelector("textarea").value, link: previous.querySelector("select")?.value,
       theme: previous.querySelector('input[name="theme"]:checked')?.value }
     : null;
-  let fragment;
-  if (state.workshop.closed || step.type === "close") {
-    fragment = document.getElementById("tpl-close").content.cloneNode(true);
-    fragment.querySelector('[data-slot="followup"]').replaceWith(followupNode());
-    const mine = fragment.querySelector('[data-slot="mine"]');
-    if (state.link) mine.href = state.link;
-    else mine.remove();
-  } else if (step.type === "dot_vote") {
-    fragment = document.getElementById("tpl-vote").content.cloneNode(true);
-    fill(fragment, "title", pick(step.title, config.lang));
-    fill(fragment, "prompt", pick(step.prompt, config.lang));
-    fill(fragment, "help", pick(step.help, config.lang));
-  } else if (step.type === "actions") {
-    fragment = document.getElementById("tpl-actions").content.cloneNode(true);
-    fill(fragment, "title", pick(step.title, config.lang));
-    fill(fragment, "help", pick(step.help, config.lang));
-    const mine = fragment.querySelector('[data-slot="mine"]');
-    if (state.link) mine.href = state.link;
-    else mine.remove();
-  } else if (step.type === "cluster") {
-    fragment = document.getElementById("tpl-wait").content.cloneNode(true);
-    fill(fragment, "title", pick(step.title, config.lang));
-    fill(fragment, "help", pick(step.help, config.lang));
-  } else if (step.type in stepViews.views) {
-    fragment = stepViews.views[step.type](step);
-  } else if (step.type === "open_text") {
-    fragment = document.getElementById("tpl-open-text").content.cloneNode(true);
-    buildAnswerForm(fragment, step, draft);
-  } else {
-    fragment = document.getElementById("tpl-lobby").content.cloneNode(true);
-    fill(fragment, "title", state.workshop.title);
-    fill(fragment, "opgave", state.workshop.opgave);
-  }
-  stepNode.replaceChildren(fragment);
+  // a closed workshop shows its end whatever step it stopped at
+  const view = state.workshop.closed ? VIEWS.close : VIEWS[step.type] || VIEWS.lobby;
+  stepNode.replaceChildren(view(step, draft));
   stepNode.dataset.step = step.id;
   renderVotes();
   renderActions();
@@ -213,7 +243,7 @@ function buildAnswerForm(fragment, step, draft) {
   const textarea = fragment.querySelector("textarea");
   const counter = fragment.querySelector('[data-slot="counter"]');
   const select = fragment.querySelector("select");
-  const max = step.max_length || 200;
+  const max = step.max_length;
   if (step.links_to) {
     for (const option of state.options) select.append(el("option", { value: option.id, text: option.text }));
     if (draft && draft.link) select.value = draft.link;

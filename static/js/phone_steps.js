@@ -1,5 +1,6 @@
-// The phone's grade, choice, mosaic and look-back steps. A grade or choice is kept on the phone until the
-// server acknowledges it, and sent again after a lost connection: it is a whole state, so a resend changes nothing.
+// The phone's grade, choice, mosaic and look-back step views (phone.js's VIEWS table picks them by type). A grade
+// or choice is kept on the phone until the server acknowledges it, and sent again after a lost connection: it is a
+// whole state, so a resend changes nothing.
 import { el, format, pick } from "./live.js";
 import { mosaicGrid } from "./results.js";
 import { saveById } from "./room.js";
@@ -60,7 +61,7 @@ export function createStepViews({ state, t, results, lang, code, send }) {
     const fragment = template("tpl-grade", step);
     const chosen = mine(step)[0];
     const buttons = [];
-    for (let g = step.low ?? 1; g <= (step.high ?? 10); g += 1) {
+    for (let g = step.low; g <= step.high; g += 1) {
       const button = el("button", { type: "button", class: `grade-button${g === chosen ? " chosen" : ""}`,
         "aria-pressed": String(g === chosen), "aria-label": format(t.grade_label, { grade: g }), text: String(g) });
       button.addEventListener("click", () => {
@@ -212,7 +213,10 @@ export function createStepViews({ state, t, results, lang, code, send }) {
   }
 
   return {
-    views: { grade, choice, mosaic, action_review: review },
+    grade,
+    choice,
+    mosaic,
+    review,
     onFrame,
     resend,
     setRender(fn) { render = fn; },

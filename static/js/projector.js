@@ -472,32 +472,50 @@ function fitChips() {
   }
 }
 
+function drawClosed() {
+  const answers = [...state.answers.values()].filter((a) => !a.hidden).length;
+  document.getElementById("closed-summary").textContent = count(t, "summary", { answers, people: state.room.count, n: state.room.count });
+  const followup = state.workshop.followup;
+  document.getElementById("closed-followup").textContent = followup
+    ? format(t.followup, { when: [new Date(followup.at).toLocaleString(dateLocale(config.lang),
+      { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" }), followup.place]
+      .filter(Boolean).join(", ") })
+    : "";
+  show("closed");
+  stopPaging();
+}
+
+function drawLobby() {
+  show("lobby");
+  stopPaging();
+}
+
+// a step drawn on the paged wall
+const onWall = (draw) => (current) => {
+  draw(current);
+  show("round");
+  layoutWall();
+};
+
+// the projector's view of each step type; the keys are app/catalog/steps.py's (tests/catalog/test_client_tables.py)
 const DRAW = {
-  open_text: renderRound, cluster: renderClusters, dot_vote: renderRanking, actions: renderActions,
-  grade: renderTally, choice: renderTally, mosaic: renderMosaic, action_review: renderReview,
+  lobby: drawLobby,
+  open_text: onWall(renderRound),
+  cluster: onWall(renderClusters),
+  dot_vote: onWall(renderRanking),
+  grade: onWall(renderTally),
+  choice: onWall(renderTally),
+  mosaic: onWall(renderMosaic),
+  actions: onWall(renderActions),
+  action_review: onWall(renderReview),
+  close: drawClosed,
 };
 
 function render() {
   const current = step();
-  if (state.workshop.closed || current.type === "close") {
-    const answers = [...state.answers.values()].filter((a) => !a.hidden).length;
-    document.getElementById("closed-summary").textContent = count(t, "summary", { answers, people: state.room.count, n: state.room.count });
-    const followup = state.workshop.followup;
-    document.getElementById("closed-followup").textContent = followup
-      ? format(t.followup, { when: [new Date(followup.at).toLocaleString(dateLocale(config.lang),
-        { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" }), followup.place]
-        .filter(Boolean).join(", ") })
-      : "";
-    show("closed");
-    stopPaging();
-  } else if (current.type in DRAW) {
-    DRAW[current.type](current);
-    show("round");
-    layoutWall();
-  } else {
-    show("lobby");
-    stopPaging();
-  }
+  // a closed workshop shows its end whatever step it stopped at
+  const draw = state.workshop.closed ? DRAW.close : DRAW[current.type] || DRAW.lobby;
+  draw(current);
   renderRoom();
   renderBingo(document.getElementById("bingo"), state);
   renderStage(state, config);

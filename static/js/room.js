@@ -15,6 +15,12 @@ export function saveById(items, item) {
   else items.push(item);
 }
 
+// piles as every screen and export ranks them: most votes first, then the older pile; the same rule as the server's
+// clusters.service.pile_rank (tests/e2e/test_pile_rank.py runs both on the same piles)
+export function rankPiles(piles) {
+  return piles.sort((a, b) => b.votes - a.votes || a.id - b.id);
+}
+
 // Apply a snapshot or event; returns false for frames that change nothing here.
 // The board keeps hidden answers (marked); the projector drops them.
 export function applyFrame(state, frame, { keepHidden }) {
@@ -78,7 +84,7 @@ export function applyFrame(state, frame, { keepHidden }) {
       break;
     case "votes.changed":
       for (const cluster of state.clusters) cluster.votes = data.votes[cluster.id] || 0;
-      state.clusters.sort((a, b) => b.votes - a.votes || a.id - b.id);
+      rankPiles(state.clusters);
       break;
     case "action.saved":
       saveById(state.actions, data);

@@ -45,7 +45,8 @@ function refreshSources(all) {
   for (const select of list.querySelectorAll("select[data-open-text-select]")) {
     const own = select.closest(".step-card").dataset.stepId;
     const value = select.value;
-    const empty = select.dataset.openTextSelect === "optional" ? t.no_link : t.choose_open_text;
+    // the page words the empty choice per setting ("none" where it may stay empty); keep its words
+    const empty = select.options[0]?.text || "";
     const choices = openTexts.filter((step) => step.id !== own);
     select.replaceChildren(el("option", { value: "", text: empty }),
       ...choices.map((step) => el("option", { value: step.id, text: step.title })));

@@ -92,3 +92,21 @@ def test_edit_steps_then_start_a_new_workshop_from_them(new_context: Callable[..
     expect(editor).to_have_url(re.compile(r"/f/workshops/\d+$"))
     expect(editor.locator("h1")).to_have_text("Buurtavond Noord")
     expect(editor.locator(".step-button").nth(6)).to_have_text("7. Waar beginnen we?")
+
+
+def test_renaming_an_open_question_renames_it_where_other_steps_name_it(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Buurtavond Noord")
+    editor = session.board
+    editor.get_by_role("link", name="Stappen aanpassen").click()
+    obstacles = card(editor, "obstacles")
+    obstacles.locator("summary").click()
+    obstacles.get_by_label("Titel (Nederlands)").fill("Wat zit in de weg?")
+    # each choice of an earlier question keeps the words the page gave its empty choice
+    card(editor, "vote").locator("summary").click()
+    vote = card(editor, "vote").get_by_label("Werkt met de antwoorden van")
+    expect(vote.locator("option")).to_have_text(["Kies een open vraag", "Wat zit in de weg?", "Bijdragen"])
+    expect(vote).to_have_value("obstacles")
+    card(editor, "contributions").locator("summary").click()
+    links = card(editor, "contributions").get_by_label("Antwoorden horen bij een antwoord van")
+    expect(links.locator("option")).to_have_text(["Nee, losse antwoorden", "Wat zit in de weg?"])
+    expect(links).to_have_value("obstacles")
