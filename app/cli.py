@@ -2,8 +2,10 @@
 
 import argparse
 import asyncio
+import ctypes
 import getpass
 import logging
+import os
 import sys
 import threading
 import time
@@ -68,8 +70,30 @@ def _start_demo(base_url: str, settings: Settings, phones: int, pace: float) -> 
     threading.Thread(target=run, name="doorbraak-demo", daemon=True).start()
 
 
+# glibc's mallopt parameter for the most arenas malloc keeps (malloc.h)
+_M_ARENA_MAX = -8
+MALLOC_ARENAS = 2
+
+
+def cap_malloc_arenas() -> None:
+    """Let malloc keep at most two arenas in this process and in the worker processes it starts.
+
+    glibc gives a thread that allocates while another holds the main arena an arena of its own, and freed memory
+    stays in it: with the reader threads and the writer thread that held about 6 MB more at 2,000 phones
+    (`doorbraak bench --phones 2000`: 203.8 MB against 198.1 MB with two arenas, the same CPU).
+    """
+    # read by glibc when a process starts: the uvicorn workers this process spawns
+    os.environ.setdefault("MALLOC_ARENA_MAX", str(MALLOC_ARENAS))
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (musl, macOS): their malloc has no such arenas to cap
+        return
+    libc.mallopt(_M_ARENA_MAX, int(os.environ["MALLOC_ARENA_MAX"]))
+
+
 def serve(args: argparse.Namespace) -> None:
     """Run the web server."""
+    cap_malloc_arenas()
     settings = Settings()
     if args.workers > 1 and not settings.broadcast_url:
         raise SystemExit("--workers above 1 needs DOORBRAAK_BROADCAST_URL: without it each worker is its own room")

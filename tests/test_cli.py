@@ -57,3 +57,14 @@ def test_a_bad_setting_is_named_with_its_variable_not_a_traceback(
     assert message.startswith("Doorbraak cannot start with these settings:")
     assert "DOORBRAAK_COMMIT_INTERVAL_MS: Input should be" in message and problem in message
     assert repr(value) in message
+
+
+def test_serve_caps_malloc_arenas_for_itself_and_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    cli.cap_malloc_arenas()
+    # worker processes started from here read it from the environment
+    assert cli.os.environ["MALLOC_ARENA_MAX"] == str(cli.MALLOC_ARENAS)
+    # an operator's own choice stands
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    cli.cap_malloc_arenas()
+    assert cli.os.environ["MALLOC_ARENA_MAX"] == "4"
