@@ -17,7 +17,6 @@ from app.answers import router as answers_router
 from app.catalog import router as catalog_router
 from app.clusters import router as clusters_router
 from app.config import ROOT, Settings
-from app.db import Database
 from app.exports import router as exports_router
 from app.live import router as live_router
 from app.live.hub import LocalHub
@@ -25,6 +24,7 @@ from app.plain import router as plain_router
 from app.responses import router as responses_router
 from app.runtime import Runtime
 from app.stage import router as stage_router
+from app.store.database import Database
 from app.web import EXCEPTION_HANDLERS, BrowserMiddleware
 from app.workshops import router as workshops_router
 

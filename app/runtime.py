@@ -7,11 +7,11 @@ from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from app.config import Settings
-from app.db import Database
 from app.errors import DomainError
 from app.i18n import N_
 from app.live.hub import LocalHub
 from app.security import RateLimiter
+from app.store.database import Database
 
 
 @dataclass

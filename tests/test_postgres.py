@@ -11,8 +11,8 @@ from sqlmodel import SQLModel
 
 from app.answers import service as answers
 from app.config import Settings
-from app.db import Database, normalise_url
 from app.models import Answer, Event
+from app.store.database import Database, normalise_url
 from app.workshops import service as workshops
 from tests.actions.test_actions import (  # noqa: F401
     test_a_contribution_becomes_an_action_that_phones_and_projector_see,

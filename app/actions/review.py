@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 from app.actions.service import action_view, action_views
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
 from app.models import ACTION_STATUSES, Action, ActionUpdate, Participant, Workshop, utcnow
 from app.security import clean_text
+from app.store.events import append_event
 
 NOTE_MAX = 280
 

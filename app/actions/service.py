@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
 from app.models import (
     ACTION_STATUSES,
     LOCAL_TIMEZONE,
@@ -23,6 +22,7 @@ from app.models import (
     utcnow,
 )
 from app.security import clean_text
+from app.store.events import append_event
 
 FOLLOWUP_AFTER = timedelta(days=14)
 

@@ -12,14 +12,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.answers import moderation
-from app.db import one_item
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
 from app.models import THEMES, Answer, Cluster, Facilitator, Participant, Workshop, utcnow
-from app.prepared import Bound, Prepared
 from app.security import clean_text
 from app.stage import service as stage
+from app.store.database import one_item
+from app.store.events import append_event
+from app.store.prepared import Bound, Prepared
 
 ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
 
@@ -77,7 +77,7 @@ def _repeat(existing: tuple[int, int], *, participant_id: int, client_id: str) -
     return Ack(client_id=client_id, answer_id=answer_id, duplicate=True)
 
 
-# the hot path of a burst: plain column reads and one insert, run on the driver's cursor (app/prepared.py)
+# the hot path of a burst: plain column reads and one insert, run on the driver's cursor (app/store/prepared.py)
 _PARTICIPANT: Table = Participant.__table__  # type: ignore[attr-defined]
 _WORKSHOP: Table = Workshop.__table__  # type: ignore[attr-defined]
 _FACILITATOR: Table = Facilitator.__table__  # type: ignore[attr-defined]

@@ -16,9 +16,9 @@ from app.catalog.files import MAX_STEPS
 from app.catalog.service import SETTINGS_BY_TYPE, STEP_DEFAULTS, FormatSpec, step_dict
 from app.errors import DomainError
 from app.i18n import N_, gettext, pick
-from app.live.events import append_event
 from app.models import Answer, Response, Workshop
 from app.security import clean_text
+from app.store.events import append_event
 from app.workshops import service as workshops
 
 # the Dutch name of each step type; also the title a freshly added step starts with

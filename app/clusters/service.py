@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
 from app.models import TENSIONS, THEMES, Answer, Cluster, Participant, Vote, Workshop
+from app.store.events import append_event
 
 
 def _step(workshop: Workshop, step_type: str) -> dict[str, Any] | None:

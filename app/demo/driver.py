@@ -14,7 +14,6 @@ from websockets.asyncio.client import ClientConnection, connect
 from app.accounts import service as accounts
 from app.catalog.service import formats
 from app.config import Settings
-from app.db import Database
 from app.demo.content import (
     ACTIONS,
     CLUSTERS,
@@ -27,6 +26,7 @@ from app.demo.content import (
 )
 from app.models import Facilitator
 from app.security import hash_password, new_token
+from app.store.database import Database
 from app.workshops import service as workshops
 
 DEMO_EMAIL = "demo@doorbraak.local"

@@ -22,12 +22,12 @@ from app.clusters import service as clusters
 from app.errors import DomainError
 from app.i18n import N_, gettext
 from app.live import service as live
-from app.live.events import encode
 from app.live.hub import Connection
 from app.live.protocol import LISTEN
 from app.models import Workshop
 from app.responses import service as responses
 from app.runtime import Runtime, get_runtime, origin_allowed
+from app.store.events import encode
 from app.workshops import service as workshops
 
 log = logging.getLogger(__name__)

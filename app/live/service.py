@@ -8,11 +8,12 @@ from app.actions import review
 from app.actions import service as actions
 from app.answers import service as answers
 from app.clusters import service as clusters
-from app.live.events import encode, event_frame, events_between, last_seq
+from app.live.frames import event_frame
 from app.models import Participant, Workshop, utcnow
 from app.plain import service as plain
 from app.responses import service as responses
 from app.stage import service as stage
+from app.store.events import encode, events_between, last_seq
 from app.workshops import service as workshops
 
 

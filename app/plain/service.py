@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
 from app.models import Facilitator, Workshop
 from app.security import clean_text
+from app.store.events import append_event
 
 log = logging.getLogger(__name__)
 SHIPPED = Path(__file__).with_name("jargon.yaml")

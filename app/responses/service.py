@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from app.catalog.service import GRADE_MAX, GRADE_MIN
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
 from app.models import Participant, Response, Workshop, utcnow
+from app.store.events import append_event
 
 RESPONSE_TYPES = ("grade", "choice")
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
 from app.models import Answer, Workshop, utcnow
+from app.store.events import append_event
 
 MINUTE_MS = 60_000
 TIMER_MIN_MS = 1_000

@@ -15,10 +15,10 @@ from app.catalog.service import FormatSpec
 from app.clusters import service as clusters
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
 from app.models import Action, Participant, Workshop, utcnow
 from app.responses import service as responses
 from app.stage import service as stage
+from app.store.events import append_event
 
 ANONYMOUS_ORGANISATION = "Anoniem"
 PARTICIPANT_COOKIE = "dbk_p_{code}"

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from app.accounts import service as accounts
 from app.answers import service as answers
 from app.catalog.service import formats
-from app.db import Database
 from app.errors import DomainError
 from app.models import Answer
+from app.store.database import Database
 from app.workshops import service as workshops
 from tests.conftest import Facilitator, Workshop, csrf_of
 

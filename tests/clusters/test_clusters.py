@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from app.answers import service as answers
 from app.clusters import service as clusters
-from app.db import Database
 from app.errors import DomainError
 from app.models import Event, Vote
+from app.store.database import Database
 from app.workshops import service as workshops
 from tests.conftest import Facilitator, Phone, Workshop, receive_until
 from tests.rooms import room_in_obstacle_round

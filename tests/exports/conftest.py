@@ -14,10 +14,10 @@ from app.accounts import service as accounts
 from app.actions import review
 from app.answers import service as answers
 from app.catalog.service import formats
-from app.db import Database
 from app.exports.data import DecisionList, load_decision_list
 from app.models import Action, ActionPartner, Answer, Cluster, Participant, Volunteer, Vote, Workshop
 from app.responses import service as responses
+from app.store.database import Database
 from app.workshops import service as workshops
 
 TITLE = "Jeugdoverlast Noord: ëé en IJsselmeer"

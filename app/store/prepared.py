@@ -3,7 +3,7 @@
 # SQLAlchemy's execution path (execution context, events, result wrapping) costs several times what SQLite needs
 # to run a small insert; for the answer path of a 2,000-phone burst that was most of the writer's CPU. A Prepared
 # statement keeps SQLAlchemy's compiler and type conversions and skips the per-call bookkeeping. It runs in the
-# session's own transaction, so savepoints, the commit and the rollback stay the writer's (app/db.py).
+# session's own transaction, so savepoints, the commit and the rollback stay the writer's (app/store/database.py).
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.config import ROOT
 from app.errors import DomainError
-from app.live.events import LoggedEvent, write_log
+from app.store.events import LoggedEvent, write_log
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -1,4 +1,4 @@
-"""The event log: append in the writer's transaction, read back for replay, encode once for the wire."""
+"""The event log: append in the writer's transaction, read back for replay; payloads encoded once as JSON text."""
 
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -8,7 +8,7 @@ from sqlalchemy import Table, Text, bindparam, cast, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.models import Event, Workshop, utcnow
-from app.prepared import Prepared
+from app.store.prepared import Prepared
 
 # "board" is the facilitator alone: answers held back for approval go there first
 Audience = Literal["all", "staff", "board"]
@@ -129,12 +129,3 @@ _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OP
 def encode(frame: dict[str, Any]) -> str:
     """A frame as compact JSON text."""
     return orjson.dumps(frame, default=str, option=_OPTIONS).decode()
-
-
-def event_frame(event: LogEntry) -> str:
-    """The wire form of an event, the same live and on replay."""
-    if isinstance(event, LoggedEvent):
-        # the payload's text is spliced in as it is: the same JSON as encoding the whole frame would give
-        kind = orjson.dumps(event.kind).decode()
-        return f'{{"type":"event","seq":{event.seq},"kind":{kind},"data":{event.payload_json}}}'
-    return encode({"type": "event", "seq": event.seq, "kind": event.kind, "data": event.payload})
