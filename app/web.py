@@ -17,7 +17,7 @@ from app import i18n
 from app.auth import CSRF_COOKIE, LoginRequired
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.responses.texts import result_messages
+from app.labels import result_messages
 
 templates = Jinja2Templates(
     env=Environment(

@@ -12,8 +12,8 @@ from sqlmodel import SQLModel
 from app.answers import service as answers
 from app.config import Settings
 from app.models import Answer, Event
+from app.running import service as running
 from app.store.database import Database, normalise_url
-from app.workshops import service as workshops
 from tests.actions.test_actions import (  # noqa: F401
     test_a_contribution_becomes_an_action_that_phones_and_projector_see,
     test_raising_and_lowering_a_hand,
@@ -175,7 +175,7 @@ async def test_dot_limit_holds_when_two_processes_take_one_phones_votes() -> Non
                     text=f"o{i}",
                     client_id=f"00000000-0000-4000-8000-00000000010{i}",
                 )
-            workshops.move_step(s, workshop_id=workshop_id, facilitator_id=1, to=3)
+            running.move_step(s, workshop_id=workshop_id, facilitator_id=1, to=3)
             return [c["id"] for c in clusters.clusters_view(s, workshop_id=workshop_id)]
 
         piles = await first.write(prepare)

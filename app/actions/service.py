@@ -23,6 +23,7 @@ from app.models import (
 )
 from app.security import clean_text
 from app.store.events import append_event
+from app.workshops import service as workshops
 
 FOLLOWUP_AFTER = timedelta(days=14)
 
@@ -185,14 +186,6 @@ def default_followup(workshop: Workshop) -> datetime:
     return datetime.combine(day, at)
 
 
-def followup_view(workshop: Workshop) -> dict[str, Any] | None:
-    """The follow-up meeting, if set."""
-    if workshop.followup_at is None:
-        return None
-    local = workshop.followup_at.astimezone(LOCAL_TIMEZONE).replace(tzinfo=None)
-    return {"at": local.isoformat(timespec="minutes"), "place": workshop.followup_place}
-
-
 def set_followup(db: Session, *, workshop_id: int, at: datetime, place: str) -> dict[str, Any]:
     """Set the follow-up meeting; phones can add it to their calendar."""
     workshop = db.get(Workshop, workshop_id)
@@ -206,6 +199,6 @@ def set_followup(db: Session, *, workshop_id: int, at: datetime, place: str) -> 
     workshop.followup_at = at.replace(tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
     workshop.followup_place = place
     db.flush()
-    view = followup_view(workshop)
+    view = workshops.followup_view(workshop)
     append_event(db, workshop_id=workshop_id, kind="followup.set", audience="all", data={"followup": view})
     return view  # type: ignore[return-value]

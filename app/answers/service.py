@@ -16,7 +16,6 @@ from app.errors import DomainError
 from app.i18n import N_
 from app.models import THEMES, Answer, Cluster, Facilitator, Participant, Workshop, utcnow
 from app.security import clean_text
-from app.stage import service as stage
 from app.store.database import one_item
 from app.store.events import append_event
 from app.store.prepared import Bound, Prepared
@@ -352,10 +351,6 @@ def set_hidden(db: Session, *, workshop_id: int, answer_id: int, hidden: bool) -
         append_event(
             db, workshop_id=workshop_id, kind="answer.hidden" if hidden else "answer.shown", audience="staff", data=view
         )
-        if hidden:
-            workshop = db.get(Workshop, workshop_id)
-            assert workshop is not None
-            stage.end_spotlight_on(db, workshop=workshop, answer_id=answer_id)
     return answer_view(answer, participant)
 
 

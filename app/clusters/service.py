@@ -10,6 +10,7 @@ from app.errors import DomainError
 from app.i18n import N_
 from app.models import TENSIONS, THEMES, Answer, Cluster, Participant, Vote, Workshop
 from app.store.events import append_event
+from app.workshops import service as workshops
 
 
 def _step(workshop: Workshop, step_type: str) -> dict[str, Any] | None:
@@ -273,3 +274,25 @@ def set_votes(db: Session, *, workshop_id: int, participant_id: int, allocation:
         data={"votes": {str(k): v for k, v in tally(db, workshop_id=workshop_id).items()}},
     )
     return allocation
+
+
+def change_settings(
+    db: Session, *, workshop: Workshop, focus_only: bool | None = None, dots: int | None = None
+) -> dict[str, Any]:
+    """Change settings mid-session; the dots only before anyone voted."""
+    if dots is not None and dots != workshop.dots:
+        if tally(db, workshop_id=workshop.id or 0):
+            raise DomainError("votes_cast", N_("Er is al gestemd: het aantal stippen ligt vast."), status=409)
+        workshop.dots = dots
+    if focus_only is not None:
+        workshop.focus_only = focus_only
+    db.flush()
+    view = workshops.workshop_view(workshop)
+    append_event(
+        db,
+        workshop_id=workshop.id or 0,
+        kind="workshop.changed",
+        audience="all",
+        data={"dots": workshop.dots, "focus_only": workshop.focus_only},
+    )
+    return view

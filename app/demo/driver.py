@@ -25,9 +25,9 @@ from app.demo.content import (
     PEOPLE,
 )
 from app.models import Facilitator
+from app.running import service as running
 from app.security import hash_password, new_token
 from app.store.database import Database
-from app.workshops import service as workshops
 
 DEMO_EMAIL = "demo@doorbraak.local"
 
@@ -54,7 +54,7 @@ def prepare(settings: Settings) -> DemoWorkshop:
             found = accounts.create_facilitator(session, email=DEMO_EMAIL, name="Demo", password=password)
         else:
             found.password_hash = hash_password(password)
-        workshop = workshops.create_workshop(
+        workshop = running.create_workshop(
             session,
             facilitator_id=found.id,
             title=DEMO_TITLE,

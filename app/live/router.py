@@ -21,8 +21,8 @@ from app.auth import facilitator_id_from_cookie
 from app.clusters import service as clusters
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.live import service as live
-from app.live.hub import Connection
+from app.live import replay
+from app.live.hub import Connection, LocalHub
 from app.live.protocol import LISTEN
 from app.models import Workshop
 from app.responses import service as responses
@@ -57,6 +57,11 @@ async def _refuse(websocket: WebSocket, status: int, message: str) -> None:
         await websocket.close(code=4000 + status)
 
 
+def _hub(websocket: WebSocket) -> LocalHub:
+    """The app's hub (app/main.py keeps it beside the runtime): in-process, or over Redis."""
+    return websocket.app.state.hub  # type: ignore[no-any-return]
+
+
 def _origin_ok(websocket: WebSocket) -> bool:
     return origin_allowed(websocket, get_runtime(websocket).settings)
 
@@ -86,12 +91,13 @@ async def _serve(
     if listen is not None:
         # the server hands over each message as it is read (app/live/protocol.py): no task woken per message
         listen(inbox.take)
-    runtime.hub.register(connection)
+    hub = _hub(websocket)
+    hub.register(connection)
     receiver: asyncio.Task[None] | None = None
     try:
         frames, upto = await runtime.db.read(
             partial(
-                live.catch_up,
+                replay.catch_up,
                 workshop_id=connection.workshop_id,
                 public_id=public_id,
                 role=connection.role,
@@ -106,7 +112,7 @@ async def _serve(
         receiver = asyncio.create_task(_receive(websocket, inbox))
         await asyncio.wait({connection.sender, receiver, inbox.failed}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        runtime.hub.unregister(connection)
+        hub.unregister(connection)
         # the clean-up must finish even when the server is cancelling this connection
         with anyio.CancelScope(shield=True):
             await _wind_down(websocket, connection, receiver, inbox)
@@ -271,7 +277,7 @@ async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str
     if data["type"] == "refresh":
         frame = await runtime.db.read(
             partial(
-                live.snapshot,
+                replay.snapshot,
                 workshop_id=connection.workshop_id,
                 role="phone",
                 participant_id=connection.participant_id,

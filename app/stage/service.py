@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.answers import service as answers
 from app.errors import DomainError
 from app.i18n import N_
 from app.models import Answer, Workshop, utcnow
@@ -158,6 +159,14 @@ def set_spotlight(db: Session, *, workshop: Workshop, answer_id: int | None) -> 
         return stage_view(workshop)
     workshop.spotlight_answer_id = answer_id
     return _announce_stage(db, workshop)
+
+
+def set_answer_hidden(db: Session, *, workshop: Workshop, answer_id: int, hidden: bool) -> dict[str, Any]:
+    """Hide an answer from the projector or show it again (answers.set_hidden); one hidden leaves the spotlight."""
+    view = answers.set_hidden(db, workshop_id=workshop.id or 0, answer_id=answer_id, hidden=hidden)
+    if hidden:
+        end_spotlight_on(db, workshop=workshop, answer_id=answer_id)
+    return view
 
 
 def end_spotlight_on(db: Session, *, workshop: Workshop, answer_id: int) -> None:
