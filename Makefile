@@ -59,6 +59,8 @@ translations: install
 	$(BIN)/pybabel update -i "$$pot" -d app/locale -D messages --no-fuzzy-matching --ignore-obsolete \
 		--ignore-pot-creation-date
 
+## lint: ruff, and the layering contracts in pyproject.toml (import-linter; docs/architecture.md)
 lint: install
 	$(BIN)/ruff check app tests scripts
 	$(BIN)/ruff format --check app tests scripts
+	$(BIN)/lint-imports --no-cache
