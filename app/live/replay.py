@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.live.frames import event_frame
+from app.live.frames import ServerFrame, event_frame
 from app.models import Participant, Workshop, utcnow
 from app.running.snapshots import phone_snapshot, staff_snapshot
 from app.stage import service as stage
@@ -21,7 +21,7 @@ def snapshot(db: Session, *, workshop_id: int, role: str, participant_id: int | 
         view = phone_snapshot(db, workshop=workshop, participant=participant)
     else:
         view = staff_snapshot(db, workshop=workshop, role=role)
-    frame = {"type": "snapshot", "seq": seq, **view}
+    frame = {"type": ServerFrame.SNAPSHOT, "seq": seq, **view}
     frame["now"] = server_now()
     return frame
 
@@ -47,7 +47,7 @@ def catch_up(
     if since is not None and since_workshop == public_id and 0 <= since <= upto:
         missed = events_between(db, workshop_id=workshop_id, after=since, upto=upto, role=role, limit=replay_limit)
         if len(missed) <= replay_limit:
-            synced = {"type": "synced", "seq": upto, "now": server_now()}
+            synced = {"type": ServerFrame.SYNCED, "seq": upto, "now": server_now()}
             return [*(event_frame(e) for e in missed), encode(synced)], upto
     frame = snapshot(db, workshop_id=workshop_id, role=role, participant_id=participant_id, seq=upto)
     return [encode(frame)], upto

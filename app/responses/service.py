@@ -10,7 +10,7 @@ from app.catalog.service import GRADE_MAX, GRADE_MIN
 from app.errors import DomainError
 from app.i18n import N_
 from app.models import Participant, Response, Workshop, utcnow
-from app.store.events import append_event
+from app.store.events import Audience, EventKind, Tx, append_event
 
 RESPONSE_TYPES = ("grade", "choice")
 
@@ -40,7 +40,7 @@ def _choice(step: dict[str, Any], value: Any) -> list[int]:
     return sorted(picked)
 
 
-def submit_response(db: Session, *, workshop_id: int, participant_id: int, step_id: str, value: Any) -> list[int]:
+def submit_response(db: Tx, *, workshop_id: int, participant_id: int, step_id: str, value: Any) -> list[int]:
     """Store or replace a participant's grade or choice in the current step; returns what is stored."""
     workshop = db.get(Workshop, workshop_id)
     # the row lock makes two quick resends from one phone wait for each other instead of racing to insert
@@ -70,8 +70,8 @@ def submit_response(db: Session, *, workshop_id: int, participant_id: int, step_
     append_event(
         db,
         workshop_id=workshop_id,
-        kind="response.tally",
-        audience="staff",
+        kind=EventKind.RESPONSE_TALLY,
+        audience=Audience.STAFF,
         data={"step": step_id, "tally": tally_step(step, _values_of(db, workshop_id=workshop_id, step_id=step_id))},
     )
     return values

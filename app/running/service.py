@@ -15,12 +15,12 @@ from app.i18n import N_
 from app.models import Action, Workshop, utcnow
 from app.responses import service as responses
 from app.stage import service as stage
-from app.store.events import append_event
+from app.store.events import Audience, EventKind, Tx, append_event
 from app.workshops import service as workshops
 
 
 def create_workshop(
-    db: Session,
+    db: Tx,
     *,
     facilitator_id: int,
     title: str,
@@ -84,7 +84,7 @@ def list_workshops(db: Session, *, facilitator_id: int) -> list[Workshop]:
     return list(db.execute(query).scalars())
 
 
-def move_step(db: Session, *, workshop_id: int, facilitator_id: int, to: int | str) -> dict[str, Any]:
+def move_step(db: Tx, *, workshop_id: int, facilitator_id: int, to: int | str) -> dict[str, Any]:
     """Move to step `to` (an index, "next" or "prev"); the close step closes the workshop, leaving it reopens."""
     workshop = workshops.owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id)
     if to in ("next", "prev"):
@@ -110,5 +110,5 @@ def move_step(db: Session, *, workshop_id: int, facilitator_id: int, to: int | s
     if workshop.steps[to]["type"] == "mosaic":
         # the grades are in: every screen, phones too, gets the mosaic with the step
         change["mosaic"] = responses.mosaic(workshop, responses.tallies(db, workshop=workshop))
-    append_event(db, workshop_id=workshop_id, kind="step.changed", audience="all", data=change)
+    append_event(db, workshop_id=workshop_id, kind=EventKind.STEP_CHANGED, audience=Audience.ALL, data=change)
     return view

@@ -1,7 +1,8 @@
 """The event log: append in the writer's transaction, read back for replay; payloads encoded once as JSON text."""
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
 import orjson
 from sqlalchemy import Table, Text, bindparam, cast, insert, select, type_coerce, update
@@ -10,8 +11,36 @@ from sqlalchemy.orm import Session
 from app.models import Event, Workshop, utcnow
 from app.store.prepared import Prepared
 
-# "board" is the facilitator alone: answers held back for approval go there first
-Audience = Literal["all", "staff", "board"]
+
+class EventKind(StrEnum):
+    """Every kind of event the log holds and the live clients receive (docs/protocol.md: audience and fields)."""
+
+    STEP_CHANGED = "step.changed"
+    WORKSHOP_CHANGED = "workshop.changed"
+    PARTICIPANT_JOINED = "participant.joined"
+    ANSWER_CREATED = "answer.created"
+    ANSWER_HIDDEN = "answer.hidden"
+    ANSWER_SHOWN = "answer.shown"
+    CLUSTERS_CHANGED = "clusters.changed"
+    VOTES_CHANGED = "votes.changed"
+    RESPONSE_TALLY = "response.tally"
+    ACTION_SAVED = "action.saved"
+    ACTION_DELETED = "action.deleted"
+    FOLLOWUP_SET = "followup.set"
+    REVIEW_CHANGED = "review.changed"
+    REVIEW_SAVED = "review.saved"
+    TIMER_CHANGED = "timer.changed"
+    PROJECTOR_CHANGED = "projector.changed"
+    BINGO_CHANGED = "bingo.changed"
+
+
+class Audience(StrEnum):
+    """Who receives an event: every screen, the staff's (board and projector), or the board alone."""
+
+    ALL = "all"
+    STAFF = "staff"
+    # the facilitator alone: answers held back for approval go there first
+    BOARD = "board"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +64,26 @@ class LoggedEvent:
 LogEntry = LoggedEvent | Event
 WORKSHOP: Table = Workshop.__table__  # type: ignore[attr-defined]
 EVENT: Table = Event.__table__  # type: ignore[attr-defined]
-ROLE_AUDIENCES: dict[str, tuple[str, ...]] = {
-    "phone": ("all",),
-    "projector": ("all", "staff"),
-    "facilitator": ("all", "staff", "board"),
+ROLE_AUDIENCES: dict[str, tuple[Audience, ...]] = {
+    "phone": (Audience.ALL,),
+    "projector": (Audience.ALL, Audience.STAFF),
+    "facilitator": (Audience.ALL, Audience.STAFF, Audience.BOARD),
 }
+
+
+class Tx(Session):
+    """The writer's transaction: a session that also carries the events its changes log.
+
+    Only the writer (app/store/database.py) makes one, so a service that logs events takes `db: Tx` and says in
+    its signature that it runs as a write; readers take a plain Session.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # per workshop, the last seq handed out in this transaction (append_event counts on from it)
+        self.seqs: dict[int, int] = {}
+        # the events of the change running now; the writer gives each change a list of its own
+        self.outbox: list[LoggedEvent] = []
 
 
 # a burst runs these for every batch the writer commits
@@ -60,22 +104,26 @@ _LOG = Prepared(
 )
 
 
-def append_event(db: Session, *, workshop_id: int, kind: str, audience: Audience, data: dict[str, Any]) -> LoggedEvent:
+def append_event(db: Tx, *, workshop_id: int, kind: EventKind, audience: Audience, data: dict[str, Any]) -> LoggedEvent:
     """Log a change with the workshop's next sequence number, in the writer's transaction.
 
     The first change of a workshop in a transaction takes the workshop's row lock (which serialises writers
     per workshop, also across processes) and reads where its log stands; the next ones count on from there.
     The writer stores the batch's events and the new end of each log in one go before it commits (write_log).
     """
-    seqs: dict[int, int] = db.info["seqs"]
+    try:
+        seqs = db.seqs
+    except AttributeError:
+        raise TypeError("append_event needs the writer's transaction (a Tx from Database.write)") from None
     if workshop_id not in seqs:
         locked = _LOCK_SEQ.one(db, {"workshop": workshop_id})
         if locked is None:
             raise LookupError(f"workshop {workshop_id} does not exist")
         seqs[workshop_id] = locked[0]
     seqs[workshop_id] += 1
-    event = LoggedEvent(workshop_id, seqs[workshop_id], kind, audience, data, encode(data))
-    db.info["outbox"].append(event)
+    # as plain text from here on: the driver and the JSON encoder take a str faster than an enum member
+    event = LoggedEvent(workshop_id, seqs[workshop_id], str(kind), str(audience), data, encode(data))
+    db.outbox.append(event)
     return event
 
 

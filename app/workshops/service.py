@@ -11,7 +11,7 @@ from app import security
 from app.errors import DomainError
 from app.i18n import N_
 from app.models import LOCAL_TIMEZONE, Participant, Workshop
-from app.store.events import append_event
+from app.store.events import Audience, EventKind, Tx, append_event
 
 ANONYMOUS_ORGANISATION = "Anoniem"
 PARTICIPANT_COOKIE = "dbk_p_{code}"
@@ -26,10 +26,10 @@ def owned_workshop(db: Session, *, workshop_id: int, facilitator_id: int) -> Wor
     return workshop
 
 
-def owned_job(fn: Callable[..., T], *, workshop_id: int, facilitator_id: int) -> Callable[[Session], T]:
+def owned_job(fn: Callable[..., T], *, workshop_id: int, facilitator_id: int) -> Callable[[Tx], T]:
     """A writer job that first checks the workshop belongs to this facilitator, then calls fn(db, workshop=...)."""
 
-    def job(db: Session) -> T:
+    def job(db: Tx) -> T:
         return fn(db, workshop=owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id))
 
     return job
@@ -80,19 +80,23 @@ def followup_view(workshop: Workshop) -> dict[str, Any] | None:
     return {"at": local.isoformat(timespec="minutes"), "place": workshop.followup_place}
 
 
-def set_moderated(db: Session, *, workshop: Workshop, on: bool) -> dict[str, Any]:
+def set_moderated(db: Tx, *, workshop: Workshop, on: bool) -> dict[str, Any]:
     """Turn "eerst naar de regie" on or off; answers already waiting keep waiting until approved."""
     if workshop.moderated != on:
         workshop.moderated = on
         db.flush()
         # the board's switch follows; phones need not know, and their answers are acknowledged the same way
         append_event(
-            db, workshop_id=workshop.id or 0, kind="workshop.changed", audience="staff", data={"moderated": on}
+            db,
+            workshop_id=workshop.id or 0,
+            kind=EventKind.WORKSHOP_CHANGED,
+            audience=Audience.STAFF,
+            data={"moderated": on},
         )
     return {"moderated": workshop.moderated}
 
 
-def join_workshop(db: Session, *, workshop_id: int, name: str, organisation: str, anonymous: bool) -> str:
+def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, anonymous: bool) -> str:
     """Add a participant; returns the token their phone keeps in a cookie."""
     workshop = db.get(Workshop, workshop_id)
     if workshop is None or workshop.closed_at is not None:
@@ -130,8 +134,8 @@ def join_workshop(db: Session, *, workshop_id: int, name: str, organisation: str
     append_event(
         db,
         workshop_id=workshop_id,
-        kind="participant.joined",
-        audience="staff",
+        kind=EventKind.PARTICIPANT_JOINED,
+        audience=Audience.STAFF,
         data={"id": participant.id, "organisation": organisation, "count": count},
     )
     return token
