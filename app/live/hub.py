@@ -88,7 +88,7 @@ class Connection:
         self._queue(seq, _Unfinished(write, waiting_for))
 
     def send_direct(self, frame: str) -> None:
-        """Send a frame that is not an event (an acknowledgement, an error)."""
+        """Send or queue a frame that is not an event (an acknowledgement, an error), as offer does."""
         self.offer(0, frame)
 
     async def send_loop(self, first_frames: Iterable[str]) -> None:

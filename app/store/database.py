@@ -110,9 +110,11 @@ class Database:
         self.read_engine = make_engine(self.url, writer=False)
         # SQLite's batches are committed on the event loop's own thread: a batch of a burst takes 2-3 ms of the
         # loop, where in a thread of its own every statement handed the GIL back and forth with the loop (which
-        # cost the writer about a third more CPU). A batch that would have to wait for another process's write
-        # lock goes to the writer thread instead, so the loop never waits. PostgreSQL's writes wait for the
-        # network on every statement: they stay in the thread.
+        # cost the writer about a third more CPU). A batch whose BEGIN finds another process's write lock goes to
+        # the writer thread instead, so the loop does not wait for that lock. Its retries can: a batch redone with
+        # savepoints, or one by one after a failed commit, is redone where it ran, on the loop, with the engine
+        # that waits for the lock (up to 30 s). PostgreSQL's writes wait for the network on every statement: they
+        # stay in the thread.
         self._no_wait_engine = make_engine(self.url, writer=True, wait=False) if self.is_sqlite else None
         # SQLite's write-ahead log is copied back into the database every checkpoint_every commits, in the
         # writer thread, so it stays a few megabytes (SQLite's own automatic checkpoint is every 1,000 pages)
@@ -184,7 +186,11 @@ class Database:
             return fn(db)
 
     def write(self, fn: Callable[[Tx], T], *, savepoint: bool = True) -> asyncio.Future[T]:
-        """Queue a change now, in call order; the future resolves once it is committed (its events handed to the hub).
+        """Queue a change now, in call order; the future resolves once its batch is committed.
+
+        It resolves just before the batch's events are published: a caller awaiting it resumes after the
+        in-process hub has handed them to its connections, but maybe before the Redis hub has (which reads them
+        back from the log first).
 
         Each change runs in its own savepoint, so one that fails leaves the rest of its batch intact. A change
         that refuses bad input (DomainError) only before its first write may pass savepoint=False: two
