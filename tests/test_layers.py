@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from app.config import ROOT
@@ -22,6 +23,14 @@ def test_every_contract_is_kept() -> None:
     done = lint_imports(ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 broken" in done.stdout
+
+
+def test_the_architecture_page_shows_the_layers_as_the_contract_states_them() -> None:
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    (app_layers,) = [c["layers"] for c in contracts["contracts"] if c.get("containers") == ["app"]]
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    drawn = page.split("\n## Layers\n", 1)[1].split("```", 2)[1]
+    assert [line.strip() for line in drawn.splitlines() if line.strip()] == app_layers
 
 
 def copy_of_app(tmp_path: Path) -> Path:
