@@ -38,14 +38,14 @@ from tests.live.test_websockets import (  # noqa: F401
     test_reconnect_with_last_seq_replays_exactly_the_missed_events,
 )
 from tests.rooms import room_in_obstacle_round
+from tests.running.test_workshops import (  # noqa: F401
+    test_closed_workshop_refuses_new_phones_but_keeps_joined_ones,
+    test_room_count_and_organisations_reach_the_projector,
+)
 from tests.stage.test_stage import (  # noqa: F401
     test_phones_hear_the_timer_and_a_step_change_stops_it,
     test_spotlight_shows_one_answer_and_hiding_it_ends_it,
     test_start_pause_add_resume_stop,
-)
-from tests.workshops.test_workshops import (  # noqa: F401
-    test_closed_workshop_refuses_new_phones_but_keeps_joined_ones,
-    test_room_count_and_organisations_reach_the_projector,
 )
 
 PG_URL = os.environ.get("DOORBRAAK_TEST_DATABASE_URL")
