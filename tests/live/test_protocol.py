@@ -1,5 +1,6 @@
 """docs/protocol.md, the Python lists of messages, frames and event kinds, and the scripts in static/js agree."""
 
+import ast
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -104,6 +105,21 @@ def test_the_scripts_patterns_find_what_they_are_meant_to() -> None:
     )
     assert HANDLED_KIND.findall(script) == ["answer.created", "x.y"]
     assert HANDLED_FRAME.findall(script) == ["snapshot"]
+
+
+def test_every_event_is_appended_with_an_enumerated_kind_and_audience() -> None:
+    free = []
+    for module in sorted((ROOT / "app").rglob("*.py")):
+        for call in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "append_event"):
+                continue
+            for argument in call.keywords:
+                values = [argument.value]
+                if isinstance(argument.value, ast.IfExp):
+                    values = [argument.value.body, argument.value.orelse]
+                if argument.arg in ("kind", "audience") and any(isinstance(v, ast.Constant) for v in values):
+                    free.append(f"{module.relative_to(ROOT)}:{call.lineno} {argument.arg}")
+    assert not free, "use EventKind and Audience, not text"
 
 
 def step_index(workshop: Workshop, step_type: str) -> int:
