@@ -45,7 +45,7 @@ test: install chromium fonts
 ## test-latest: the live and storage tests against the newest uvicorn, websockets and SQLAlchemy, in a venv of their
 # own (.venv-latest): what an upgrade would break, before the pins in pyproject.toml move; not part of CI or `make test`
 LATEST := .venv-latest
-LATEST_TESTS := tests/live tests/test_prepared.py tests/test_migrations.py tests/test_postgres.py
+LATEST_TESTS := tests/live tests/store tests/test_migrations.py tests/test_postgres.py
 
 $(LATEST)/bin/.installed: pyproject.toml
 	$(PYTHON) -m venv $(LATEST)
@@ -76,6 +76,8 @@ translations: install
 	$(BIN)/pybabel update -i "$$pot" -d app/locale -D messages --no-fuzzy-matching --ignore-obsolete \
 		--ignore-pot-creation-date
 
+## lint: ruff, and the layering contracts in pyproject.toml (import-linter; docs/architecture.md)
 lint: install
 	$(BIN)/ruff check app tests scripts
 	$(BIN)/ruff format --check app tests scripts
+	$(BIN)/lint-imports --no-cache

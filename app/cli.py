@@ -161,8 +161,8 @@ def bench(args: argparse.Namespace) -> None:
 def create_facilitator(args: argparse.Namespace) -> None:
     """Create a facilitator account."""
     from app.accounts import service as accounts
-    from app.db import Database
     from app.errors import DomainError
+    from app.store.database import Database
 
     password = args.password
     if password is None:
@@ -212,10 +212,10 @@ def export(args: argparse.Namespace) -> None:
     """Write a workshop's besluitenlijst, actions or answers to a file ("-" for standard output)."""
     from sqlalchemy.orm import Session
 
-    from app.db import Database
     from app.exports.data import DecisionList, load_decision_list
     from app.exports.formats import COMMAND_LINE_FORMATS, CSV_CONTENTS, for_command_line
     from app.models import Workshop
+    from app.store.database import Database
     from app.workshops import service as workshops
 
     try:

@@ -18,7 +18,3 @@ class DomainError(Exception):
     def text(self) -> str:
         """The message in the current language, with its parameters filled in."""
         return gettext(self.message).format(**self.params)
-
-    def frame(self, **extra: Any) -> dict[str, Any]:
-        """The error as a websocket frame."""
-        return {"type": "error", "code": self.code, "message": self.text(), **self.params, **extra}

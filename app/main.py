@@ -10,23 +10,23 @@ from fastapi.responses import PlainTextResponse
 
 from app import language
 from app.accounts import router as accounts_router
-from app.actions import personal as personal_router
 from app.actions import router as actions_router
 from app.answers import router as answers_router
 from app.assets import static
 from app.catalog import router as catalog_router
 from app.clusters import router as clusters_router
 from app.config import Settings
-from app.db import Database
+from app.exports import personal as personal_router
 from app.exports import router as exports_router
 from app.live import router as live_router
 from app.live.hub import LocalHub
 from app.plain import router as plain_router
 from app.responses import router as responses_router
+from app.running import router as running_router
 from app.runtime import Runtime
 from app.stage import router as stage_router
+from app.store.database import Database
 from app.web import EXCEPTION_HANDLERS, BrowserMiddleware
-from app.workshops import router as workshops_router
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +54,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from app.live.redis_hub import RedisHub  # the Redis client is only loaded where it is used
 
         hub = RedisHub(settings.broadcast_url, db)
-    runtime = Runtime(settings=settings, db=db, hub=hub, secret_key=settings.resolved_secret_key())
+    runtime = Runtime(settings=settings, db=db, secret_key=settings.resolved_secret_key())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db.migrate()
-        await runtime.hub.start()
-        await db.start(runtime.hub.publish)
+        await hub.start()
+        await db.start(hub.publish)
         if settings.environment != "test":
             tune_garbage_collector()
         try:
             yield
         finally:
             await db.stop()
-            await runtime.hub.stop()
+            await hub.stop()
 
     # the schema is served at /openapi.json; the interactive docs pages would load scripts from a CDN
     # that the Content-Security-Policy (rightly) blocks, so they are left out
@@ -80,11 +80,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exception_handlers=EXCEPTION_HANDLERS,
     )  # type: ignore[arg-type]
     app.state.runtime = runtime
+    # the hub is the websocket endpoints' (app/live): the writer publishes to it, no other route touches it
+    app.state.hub = hub
     app.add_middleware(BrowserMiddleware)
     static.current()  # read and compress static/ now: a missing folder stops the start, not the first page
     app.add_route("/static/{path:path}", static.serve, methods=["GET"], name="static", include_in_schema=False)
     app.include_router(accounts_router.router)
-    app.include_router(workshops_router.router)
+    app.include_router(running_router.router)
     app.include_router(answers_router.router)
     app.include_router(responses_router.router)
     app.include_router(clusters_router.router)

@@ -1,4 +1,4 @@
-"""What the running app holds: settings, database, hub, rate limits; and typed dependencies for routes."""
+"""What the running app holds for its routes: settings, database, rate limits; and typed dependencies for routes."""
 
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -7,20 +7,18 @@ from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from app.config import Settings
-from app.db import Database
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.hub import LocalHub
 from app.security import RateLimiter
+from app.store.database import Database
 
 
 @dataclass
 class Runtime:
-    """The long-lived parts of one app instance."""
+    """The long-lived parts of one app instance that routes use (the live hub is app.state.hub: see app/main.py)."""
 
     settings: Settings
     db: Database
-    hub: LocalHub
     secret_key: str
     submit_limiter: RateLimiter = field(init=False)
     join_limiter: RateLimiter = field(init=False)

@@ -18,7 +18,7 @@ from app.assets import static
 from app.auth import CSRF_COOKIE, LoginRequired
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.responses.texts import result_messages
+from app.labels import result_messages
 
 templates = Jinja2Templates(
     env=Environment(

@@ -1,11 +1,11 @@
-"""Alembic environment: runs migrations on the connection app.db hands it, or on the configured URL."""
+"""Alembic environment: runs migrations on the connection app.store.database hands it, or on the configured URL."""
 
 from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 from app import models  # noqa: F401  (registers every table on the metadata)
-from app.db import normalise_url
+from app.store.database import normalise_url
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
 from app.catalog.service import formats
+from app.running import service as running
 from app.workshops import service as workshops
 
 
@@ -21,7 +22,7 @@ class Room(NamedTuple):
 def room_in_obstacle_round(db: Session, *, participants: int) -> Room:
     """Create a facilitator, a doorbraak workshop and participants, and open the obstacle round."""
     owner = accounts.create_facilitator(db, email="f@x.nl", name="F", password="x" * 12)
-    workshop = workshops.create_workshop(
+    workshop = running.create_workshop(
         db,
         facilitator_id=owner.id or 0,
         title="T",
@@ -36,5 +37,5 @@ def room_in_obstacle_round(db: Session, *, participants: int) -> Room:
             db, workshop_id=workshop.id or 0, name=f"P{i}", organisation="O", anonymous=False
         )
         ids.append(workshops.participant_by_token(db, workshop_id=workshop.id or 0, token=token).id)  # type: ignore[union-attr]
-    workshops.move_step(db, workshop_id=workshop.id or 0, facilitator_id=owner.id or 0, to="next")
+    running.move_step(db, workshop_id=workshop.id or 0, facilitator_id=owner.id or 0, to="next")
     return Room(workshop.id or 0, owner.id or 0, ids)  # type: ignore[arg-type]

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from app import cli
-from app.db import Database
 from app.models import Facilitator
 from app.security import verify_password
+from app.store.database import Database
 
 
 def test_create_facilitator_reads_the_password_from_stdin(

@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 from sqlmodel import SQLModel
 
-from app.db import Database, normalise_url
+from app.store.database import Database, normalise_url
 
 
 def schema_drift(url: str) -> list[object]:

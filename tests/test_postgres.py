@@ -11,9 +11,9 @@ from sqlmodel import SQLModel
 
 from app.answers import service as answers
 from app.config import Settings
-from app.db import Database, normalise_url
 from app.models import Answer, Event
-from app.workshops import service as workshops
+from app.running import service as running
+from app.store.database import Database, normalise_url
 from tests.actions.test_actions import (  # noqa: F401
     test_a_contribution_becomes_an_action_that_phones_and_projector_see,
     test_raising_and_lowering_a_hand,
@@ -38,14 +38,14 @@ from tests.live.test_websockets import (  # noqa: F401
     test_reconnect_with_last_seq_replays_exactly_the_missed_events,
 )
 from tests.rooms import room_in_obstacle_round
+from tests.running.test_workshops import (  # noqa: F401
+    test_closed_workshop_refuses_new_phones_but_keeps_joined_ones,
+    test_room_count_and_organisations_reach_the_projector,
+)
 from tests.stage.test_stage import (  # noqa: F401
     test_phones_hear_the_timer_and_a_step_change_stops_it,
     test_spotlight_shows_one_answer_and_hiding_it_ends_it,
     test_start_pause_add_resume_stop,
-)
-from tests.workshops.test_workshops import (  # noqa: F401
-    test_closed_workshop_refuses_new_phones_but_keeps_joined_ones,
-    test_room_count_and_organisations_reach_the_projector,
 )
 
 PG_URL = os.environ.get("DOORBRAAK_TEST_DATABASE_URL")
@@ -175,7 +175,7 @@ async def test_dot_limit_holds_when_two_processes_take_one_phones_votes() -> Non
                     text=f"o{i}",
                     client_id=f"00000000-0000-4000-8000-00000000010{i}",
                 )
-            workshops.move_step(s, workshop_id=workshop_id, facilitator_id=1, to=3)
+            running.move_step(s, workshop_id=workshop_id, facilitator_id=1, to=3)
             return [c["id"] for c in clusters.clusters_view(s, workshop_id=workshop_id)]
 
         piles = await first.write(prepare)

@@ -11,6 +11,7 @@ from app.auth import CsrfChecked, sign_in, sign_out
 from app.errors import DomainError
 from app.i18n import N_, gettext
 from app.runtime import RuntimeDep, client_address
+from app.store.events import Tx
 from app.web import render, see_other
 
 router = APIRouter()
@@ -92,7 +93,7 @@ async def setup(
     if error:
         return render(request, "accounts/setup.html", {"error": error, "name": name, "email": email}, status=422)
 
-    def create_first(db: accounts.Session) -> int:
+    def create_first(db: Tx) -> int:
         if accounts.count_facilitators(db) > 0:
             raise DomainError("setup_done", N_("Er is al een account. Log in."), status=409)
         return accounts.create_facilitator(db, email=email, name=name, password=password).id or 0

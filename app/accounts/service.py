@@ -7,6 +7,7 @@ from app import security
 from app.errors import DomainError
 from app.i18n import N_
 from app.models import Facilitator
+from app.store.events import Tx
 
 
 def count_facilitators(db: Session) -> int:
@@ -14,7 +15,7 @@ def count_facilitators(db: Session) -> int:
     return db.execute(select(func.count()).select_from(Facilitator)).scalar_one()
 
 
-def create_facilitator(db: Session, *, email: str, name: str, password: str) -> Facilitator:
+def create_facilitator(db: Tx, *, email: str, name: str, password: str) -> Facilitator:
     """A new facilitator account; the email must be free."""
     email = email.strip().lower()
     if db.execute(select(Facilitator).where(Facilitator.email == email)).first():  # type: ignore[arg-type]

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 from app.actions.service import action_view, action_views
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
 from app.models import ACTION_STATUSES, Action, ActionUpdate, Participant, Workshop, utcnow
 from app.security import clean_text
+from app.store.events import Audience, EventKind, Tx, append_event
 
 NOTE_MAX = 280
 
@@ -69,7 +69,7 @@ def candidates(db: Session, *, workshop: Workshop) -> list[Workshop]:
     return list(db.execute(query).scalars())
 
 
-def set_review_source(db: Session, *, workshop: Workshop, review_of: int | None) -> dict[str, Any]:
+def set_review_source(db: Tx, *, workshop: Workshop, review_of: int | None) -> dict[str, Any]:
     """Choose the earlier workshop whose actions this one reviews; fixed once someone has reported."""
     if review_of == workshop.review_of:
         return review_items(db, workshop=workshop)
@@ -81,12 +81,12 @@ def set_review_source(db: Session, *, workshop: Workshop, review_of: int | None)
     workshop.review_of = review_of
     db.flush()
     review = review_items(db, workshop=workshop)
-    append_event(db, workshop_id=workshop.id or 0, kind="review.changed", audience="all", data=review)
+    append_event(db, workshop_id=workshop.id or 0, kind=EventKind.REVIEW_CHANGED, audience=Audience.ALL, data=review)
     return review
 
 
 def report_progress(
-    db: Session, *, workshop_id: int, participant_id: int | None, action_id: int, status: str, note: str
+    db: Tx, *, workshop_id: int, participant_id: int | None, action_id: int, status: str, note: str
 ) -> dict[str, Any]:
     """An owner's report on an earlier action: its new status and what happened; sending again replaces it."""
     workshop = db.get(Workshop, workshop_id)
@@ -124,7 +124,7 @@ def report_progress(
     action.status = status
     db.flush()
     view = action_view(db, action)
-    append_event(db, workshop_id=action.workshop_id, kind="action.saved", audience="all", data=view)
+    append_event(db, workshop_id=action.workshop_id, kind=EventKind.ACTION_SAVED, audience=Audience.ALL, data=view)
     item = _item(view, update)
-    append_event(db, workshop_id=workshop_id, kind="review.saved", audience="all", data=item)
+    append_event(db, workshop_id=workshop_id, kind=EventKind.REVIEW_SAVED, audience=Audience.ALL, data=item)
     return item

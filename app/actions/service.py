@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
 from app.models import (
     ACTION_STATUSES,
     LOCAL_TIMEZONE,
@@ -23,6 +22,8 @@ from app.models import (
     utcnow,
 )
 from app.security import clean_text
+from app.store.events import Audience, EventKind, Tx, append_event
+from app.workshops import service as workshops
 
 FOLLOWUP_AFTER = timedelta(days=14)
 
@@ -93,7 +94,7 @@ def _answer_of(db: Session, workshop_id: int, answer_id: int | None) -> int | No
 
 
 def save_action(
-    db: Session,
+    db: Tx,
     *,
     workshop_id: int,
     action_id: int | None = None,
@@ -144,21 +145,23 @@ def save_action(
     db.add_all(ActionPartner(action_id=action.id or 0, organisation=name) for name in wanted)
     db.flush()
     view = action_view(db, action)
-    append_event(db, workshop_id=workshop_id, kind="action.saved", audience="all", data=view)
+    append_event(db, workshop_id=workshop_id, kind=EventKind.ACTION_SAVED, audience=Audience.ALL, data=view)
     return view
 
 
-def delete_action(db: Session, *, workshop_id: int, action_id: int) -> None:
+def delete_action(db: Tx, *, workshop_id: int, action_id: int) -> None:
     """Withdraw an action; it stays in the database, marked deleted, with its volunteers."""
     action = db.get(Action, action_id)
     if action is None or action.workshop_id != workshop_id or action.deleted_at is not None:
         raise DomainError("action_not_found", N_("Deze actie bestaat niet (meer)."), status=404)
     action.deleted_at = utcnow()
     db.flush()
-    append_event(db, workshop_id=workshop_id, kind="action.deleted", audience="all", data={"id": action_id})
+    append_event(
+        db, workshop_id=workshop_id, kind=EventKind.ACTION_DELETED, audience=Audience.ALL, data={"id": action_id}
+    )
 
 
-def volunteer(db: Session, *, workshop_id: int, participant_id: int, action_id: int, joining: bool) -> dict[str, Any]:
+def volunteer(db: Tx, *, workshop_id: int, participant_id: int, action_id: int, joining: bool) -> dict[str, Any]:
     """Raise or lower a hand for an action's project team; repeating it changes nothing."""
     action = db.get(Action, action_id)
     if action is None or action.workshop_id != workshop_id or action.deleted_at is not None:
@@ -174,7 +177,7 @@ def volunteer(db: Session, *, workshop_id: int, participant_id: int, action_id: 
         return action_view(db, action)
     db.flush()
     view = action_view(db, action)
-    append_event(db, workshop_id=workshop_id, kind="action.saved", audience="all", data=view)
+    append_event(db, workshop_id=workshop_id, kind=EventKind.ACTION_SAVED, audience=Audience.ALL, data=view)
     return view
 
 
@@ -185,15 +188,7 @@ def default_followup(workshop: Workshop) -> datetime:
     return datetime.combine(day, at)
 
 
-def followup_view(workshop: Workshop) -> dict[str, Any] | None:
-    """The follow-up meeting, if set."""
-    if workshop.followup_at is None:
-        return None
-    local = workshop.followup_at.astimezone(LOCAL_TIMEZONE).replace(tzinfo=None)
-    return {"at": local.isoformat(timespec="minutes"), "place": workshop.followup_place}
-
-
-def set_followup(db: Session, *, workshop_id: int, at: datetime, place: str) -> dict[str, Any]:
+def set_followup(db: Tx, *, workshop_id: int, at: datetime, place: str) -> dict[str, Any]:
     """Set the follow-up meeting; phones can add it to their calendar."""
     workshop = db.get(Workshop, workshop_id)
     assert workshop is not None
@@ -206,6 +201,8 @@ def set_followup(db: Session, *, workshop_id: int, at: datetime, place: str) -> 
     workshop.followup_at = at.replace(tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
     workshop.followup_place = place
     db.flush()
-    view = followup_view(workshop)
-    append_event(db, workshop_id=workshop_id, kind="followup.set", audience="all", data={"followup": view})
+    view = workshops.followup_view(workshop)
+    append_event(
+        db, workshop_id=workshop_id, kind=EventKind.FOLLOWUP_SET, audience=Audience.ALL, data={"followup": view}
+    )
     return view  # type: ignore[return-value]

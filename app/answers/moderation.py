@@ -16,6 +16,7 @@ from app.errors import DomainError
 from app.i18n import N_
 from app.models import Facilitator
 from app.security import clean_text
+from app.store.events import Tx
 
 SHIPPED = Path(__file__).with_name("blocked_words.txt")
 MAX_ENTRIES = 300
@@ -111,7 +112,7 @@ def blocked_words_for(db: Session, *, facilitator_id: int) -> list[str]:
     return list(own) if own is not None else shipped_blocked_words()
 
 
-def save_blocked_words(db: Session, *, facilitator_id: int, words: list[str] | None) -> None:
+def save_blocked_words(db: Tx, *, facilitator_id: int, words: list[str] | None) -> None:
     """Keep a facilitator's own list, or go back to the shipped one with None."""
     facilitator = db.get(Facilitator, facilitator_id)
     if facilitator is None:

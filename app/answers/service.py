@@ -11,16 +11,15 @@ from sqlalchemy import JSON, Integer, Table, Text, any_, bindparam, cast, func, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app import steps as step_types
 from app.answers import moderation
-from app.catalog import steps as step_types
-from app.db import one_item
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
 from app.models import THEMES, Answer, Cluster, Facilitator, Participant, Workshop, utcnow
-from app.prepared import Bound, Prepared
 from app.security import clean_text
-from app.stage import service as stage
+from app.store.database import one_item
+from app.store.events import Audience, EventKind, Tx, append_event
+from app.store.prepared import Bound, Prepared
 
 ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
 
@@ -78,7 +77,7 @@ def _repeat(existing: tuple[int, int], *, participant_id: int, client_id: str) -
     return Ack(client_id=client_id, answer_id=answer_id, duplicate=True)
 
 
-# the hot path of a burst: plain column reads and one insert, run on the driver's cursor (app/prepared.py)
+# the hot path of a burst: plain column reads and one insert, run on the driver's cursor (app/store/prepared.py)
 _PARTICIPANT: Table = Participant.__table__  # type: ignore[attr-defined]
 _WORKSHOP: Table = Workshop.__table__  # type: ignore[attr-defined]
 _FACILITATOR: Table = Facilitator.__table__  # type: ignore[attr-defined]
@@ -102,6 +101,8 @@ _ADD_ANSWER = Prepared(
     },
     _ANSWER_COLUMNS,
 )
+# every stored answer logs one of these: bound once, as an enum member's lookup costs more on Python 3.11
+_CREATED, _TO_STAFF, _TO_BOARD = EventKind.ANSWER_CREATED, Audience.STAFF, Audience.BOARD
 # a run of answers reads its workshop's open step and moderation once, and its authors with one statement
 _WORKSHOP_STATE = Prepared(
     select(
@@ -188,7 +189,7 @@ class Submission:
     theme: str | None = None
 
 
-def submit_answers(db: Session, submissions: list[Submission]) -> list[Ack | DomainError]:
+def submit_answers(db: Tx, submissions: list[Submission]) -> list[Ack | DomainError]:
     """Store answers in order, each once; an answer the open step refuses gets its DomainError in its place.
 
     A run of answers (a burst, through Database.write_item) shares its reads and its prepared insert. Refuses
@@ -208,7 +209,7 @@ def submit_answers(db: Session, submissions: list[Submission]) -> list[Ack | Dom
 
 
 def submit_answer(
-    db: Session,
+    db: Tx,
     *,
     workshop_id: int,
     participant_id: int,
@@ -223,7 +224,7 @@ def submit_answer(
     return one_item(submit_answers, submission, db)  # type: ignore[no-any-return]
 
 
-def _submit(db: Session, add: Bound, found: _Room | None, submission: Submission, now: datetime) -> Ack:
+def _submit(db: Tx, add: Bound, found: _Room | None, submission: Submission, now: datetime) -> Ack:
     """One answer of a run: a repeated client id is acknowledged again, not stored again."""
     workshop_id, participant_id, client_id = submission.workshop_id, submission.participant_id, submission.client_id
     try:
@@ -245,8 +246,8 @@ def _submit(db: Session, add: Bound, found: _Room | None, submission: Submission
     answer_id = added[0]
     view = _view(answer_id=answer_id, row=row, name=found.name, organisation=found.organisation)
     # a held answer reaches the board alone; the projector gets it as "answer.shown" once approved
-    audience = "board" if row["held"] else "staff"
-    append_event(db, workshop_id=workshop_id, kind="answer.created", audience=audience, data=view)
+    audience = _TO_BOARD if row["held"] else _TO_STAFF
+    append_event(db, workshop_id=workshop_id, kind=_CREATED, audience=audience, data=view)
     return Ack(client_id=client_id, answer_id=answer_id, duplicate=False)
 
 
@@ -334,7 +335,7 @@ def _answer_of(db: Session, *, workshop_id: int, answer_id: int) -> tuple[Answer
     return answer, participant
 
 
-def set_hidden(db: Session, *, workshop_id: int, answer_id: int, hidden: bool) -> dict[str, Any]:
+def set_hidden(db: Tx, *, workshop_id: int, answer_id: int, hidden: bool) -> dict[str, Any]:
     """Hide an answer from the projector, or show it again; for a held answer: turn it down, or approve it."""
     answer, participant = _answer_of(db, workshop_id=workshop_id, answer_id=answer_id)
     if not hidden and answer.held:
@@ -344,32 +345,36 @@ def set_hidden(db: Session, *, workshop_id: int, answer_id: int, hidden: bool) -
         answer.held = False
         db.flush()
         append_event(
-            db, workshop_id=workshop_id, kind="answer.hidden", audience="board", data=answer_view(answer, participant)
+            db,
+            workshop_id=workshop_id,
+            kind=EventKind.ANSWER_HIDDEN,
+            audience=Audience.BOARD,
+            data=answer_view(answer, participant),
         )
     elif answer.hidden != hidden:
         answer.hidden = hidden
         db.flush()
         view = answer_view(answer, participant)
         append_event(
-            db, workshop_id=workshop_id, kind="answer.hidden" if hidden else "answer.shown", audience="staff", data=view
+            db,
+            workshop_id=workshop_id,
+            kind=EventKind.ANSWER_HIDDEN if hidden else EventKind.ANSWER_SHOWN,
+            audience=Audience.STAFF,
+            data=view,
         )
-        if hidden:
-            workshop = db.get(Workshop, workshop_id)
-            assert workshop is not None
-            stage.end_spotlight_on(db, workshop=workshop, answer_id=answer_id)
     return answer_view(answer, participant)
 
 
-def _approve(db: Session, answer: Answer, participant: Participant) -> dict[str, Any]:
+def _approve(db: Tx, answer: Answer, participant: Participant) -> dict[str, Any]:
     answer.held = False
     answer.hidden = False
     db.flush()
     view = answer_view(answer, participant)
-    append_event(db, workshop_id=answer.workshop_id, kind="answer.shown", audience="staff", data=view)
+    append_event(db, workshop_id=answer.workshop_id, kind=EventKind.ANSWER_SHOWN, audience=Audience.STAFF, data=view)
     return view
 
 
-def approve_answer(db: Session, *, workshop: Workshop, answer_id: int) -> dict[str, Any]:
+def approve_answer(db: Tx, *, workshop: Workshop, answer_id: int) -> dict[str, Any]:
     """Let an answer that waits for approval onto the projector."""
     answer, participant = _answer_of(db, workshop_id=workshop.id or 0, answer_id=answer_id)
     if not answer.hidden:
@@ -381,7 +386,7 @@ def approve_answer(db: Session, *, workshop: Workshop, answer_id: int) -> dict[s
     return _approve(db, answer, participant)
 
 
-def approve_all(db: Session, *, workshop: Workshop) -> dict[str, Any]:
+def approve_all(db: Tx, *, workshop: Workshop) -> dict[str, Any]:
     """Let every answer that waits for approval onto the projector, oldest first."""
     query = (
         select(Answer, Participant)

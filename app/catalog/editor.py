@@ -11,15 +11,15 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import steps as step_types
 from app.catalog import saved
-from app.catalog import steps as step_types
 from app.catalog.files import MAX_STEPS
 from app.catalog.service import FormatSpec, StepSpec, step_dict
 from app.errors import DomainError
 from app.i18n import N_, gettext, pick
-from app.live.events import append_event
 from app.models import Answer, Response, Workshop
 from app.security import clean_text
+from app.store.events import Audience, EventKind, Tx, append_event
 from app.workshops import service as workshops
 
 # lobby and close hold the ends of every format, so they are neither added, moved nor removed here
@@ -332,7 +332,7 @@ def _keep_what_is_stored(db: Session, *, workshop: Workshop, spec: FormatSpec) -
         raise StepsInvalid(problems, status=409)
 
 
-def save_steps(db: Session, *, workshop: Workshop, steps: Any) -> dict[str, Any]:
+def save_steps(db: Tx, *, workshop: Workshop, steps: Any) -> dict[str, Any]:
     """Replace a workshop's steps before it starts; boards, projector and phones get them at once."""
     ensure_not_started(workshop)
     spec = build_spec(
@@ -346,13 +346,17 @@ def save_steps(db: Session, *, workshop: Workshop, steps: Any) -> dict[str, Any]
     db.flush()
     # phones, projector and board all apply "workshop.changed" to what they know of the workshop
     append_event(
-        db, workshop_id=workshop.id or 0, kind="workshop.changed", audience="all", data={"steps": workshop.steps}
+        db,
+        workshop_id=workshop.id or 0,
+        kind=EventKind.WORKSHOP_CHANGED,
+        audience=Audience.ALL,
+        data={"steps": workshop.steps},
     )
     return workshops.workshop_view(workshop)
 
 
 def save_as_format(
-    db: Session,
+    db: Tx,
     *,
     workshop: Workshop,
     facilitator_id: int,

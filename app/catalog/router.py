@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
+from app import steps as step_types
 from app.auth import CsrfChecked, FacilitatorId
 from app.catalog import editor, files, saved
-from app.catalog import steps as step_types
 from app.catalog.editor import Problem, StepsInvalid
 from app.catalog.service import TEMPLATES_DIR, formats
 from app.errors import DomainError

@@ -8,6 +8,7 @@ from app.catalog.service import FormatSpec, formats
 from app.errors import DomainError
 from app.i18n import N_
 from app.models import SavedFormat, utcnow
+from app.store.events import Tx
 
 # own formats live in their own namespace: a facilitator may keep an own "doorbraak" next to the shipped one
 OWN_PREFIX = "eigen:"
@@ -48,7 +49,7 @@ def parsed_spec(row: SavedFormat) -> FormatSpec | None:
         return None
 
 
-def save_format(db: Session, *, facilitator_id: int, spec: FormatSpec, overwrite: bool = False) -> SavedFormat:
+def save_format(db: Tx, *, facilitator_id: int, spec: FormatSpec, overwrite: bool = False) -> SavedFormat:
     """Store a format as this facilitator's own; an existing key is only replaced when asked to."""
     row = find_saved(db, facilitator_id=facilitator_id, key=spec.key)
     if row is not None and not overwrite:
@@ -69,7 +70,7 @@ def save_format(db: Session, *, facilitator_id: int, spec: FormatSpec, overwrite
     return row
 
 
-def delete_format(db: Session, *, facilitator_id: int, key: str) -> None:
+def delete_format(db: Tx, *, facilitator_id: int, key: str) -> None:
     """Remove one of this facilitator's own formats; workshops made from it keep their own copy of the steps."""
     db.delete(get_saved(db, facilitator_id=facilitator_id, key=key))
     db.flush()

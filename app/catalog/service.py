@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from app.catalog import steps as step_types
+from app import steps as step_types
 from app.config import ROOT
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ class Localised(BaseModel):
 
 
 class StepSpec(BaseModel):
-    """One step of a format as a file holds it: every setting any type takes; app/catalog/steps.py says which."""
+    """One step of a format as a file holds it: every setting any type takes; app/steps.py says which."""
 
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")

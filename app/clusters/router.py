@@ -74,5 +74,5 @@ async def edit(
 @router.post("/settings")
 async def settings(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, body: SettingsIn) -> Any:
     """Limit the contribution round to focus clusters, or change the number of dots."""
-    fn = partial(workshops.change_settings, **body.model_dump(exclude_unset=True))
+    fn = partial(clusters.change_settings, **body.model_dump(exclude_unset=True))
     return await _run(runtime, fn, workshop_id, facilitator_id)

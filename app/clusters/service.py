@@ -6,11 +6,12 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from app.catalog import steps as step_types
+from app import steps as step_types
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
 from app.models import TENSIONS, THEMES, Answer, Cluster, Participant, Vote, Workshop
+from app.store.events import Audience, EventKind, Tx, append_event
+from app.workshops import service as workshops
 
 
 def _step(workshop: Workshop, step_type: str) -> dict[str, Any] | None:
@@ -76,11 +77,13 @@ def clusters_view(db: Session, *, workshop_id: int) -> list[dict[str, Any]]:
     return sorted(views, key=lambda v: pile_rank(votes=v["votes"], pile_id=v["id"]))
 
 
-def _publish_clusters(db: Session, workshop: Workshop) -> list[dict[str, Any]]:
+def _publish_clusters(db: Tx, workshop: Workshop) -> list[dict[str, Any]]:
     """Log the new cluster state; phones get it too while they are voting."""
     views = clusters_view(db, workshop_id=workshop.id or 0)
-    audience = "all" if _voting_open(workshop) else "staff"
-    append_event(db, workshop_id=workshop.id or 0, kind="clusters.changed", audience=audience, data={"clusters": views})
+    audience = Audience.ALL if _voting_open(workshop) else Audience.STAFF
+    append_event(
+        db, workshop_id=workshop.id or 0, kind=EventKind.CLUSTERS_CHANGED, audience=audience, data={"clusters": views}
+    )
     return views
 
 
@@ -106,7 +109,7 @@ def _obstacles(db: Session, workshop: Workshop, answer_ids: list[int]) -> list[A
     return found
 
 
-def _drop_empty_clusters(db: Session, workshop_id: int, *, keep_votes_in: int | None) -> None:
+def _drop_empty_clusters(db: Tx, workshop_id: int, *, keep_votes_in: int | None) -> None:
     """Remove clusters left without obstacles; their dots move along, or the change is refused."""
     empty = [
         c.id
@@ -127,7 +130,7 @@ def _drop_empty_clusters(db: Session, workshop_id: int, *, keep_votes_in: int | 
 
 
 def group(
-    db: Session, *, workshop: Workshop, answer_ids: list[int], into: int | None = None, name: str | None = None
+    db: Tx, *, workshop: Workshop, answer_ids: list[int], into: int | None = None, name: str | None = None
 ) -> list[dict[str, Any]]:
     """Put obstacles (and everything clustered with them) on one pile: an existing cluster, or a new one."""
     if not answer_ids:
@@ -152,7 +155,7 @@ def group(
     return _publish_clusters(db, workshop)
 
 
-def ungroup(db: Session, *, workshop: Workshop, answer_id: int) -> list[dict[str, Any]]:
+def ungroup(db: Tx, *, workshop: Workshop, answer_id: int) -> list[dict[str, Any]]:
     """Take one obstacle off its pile again."""
     (answer,) = _obstacles(db, workshop, [answer_id])
     if answer.cluster_id is None:
@@ -170,7 +173,7 @@ def ungroup(db: Session, *, workshop: Workshop, answer_id: int) -> list[dict[str
 
 
 def edit_cluster(
-    db: Session,
+    db: Tx,
     *,
     workshop: Workshop,
     cluster_id: int,
@@ -201,7 +204,7 @@ def edit_cluster(
     return _publish_clusters(db, workshop)
 
 
-def ensure_clusters(db: Session, *, workshop: Workshop, publish: bool = True) -> None:
+def ensure_clusters(db: Tx, *, workshop: Workshop, publish: bool = True) -> None:
     """Give every loose visible obstacle a pile of its own, so everything can be voted on."""
     source = source_step_id(workshop)
     loose = (
@@ -236,7 +239,7 @@ def my_votes(db: Session, *, workshop_id: int, participant_id: int) -> dict[int,
     return dict(Counter(rows))
 
 
-def set_votes(db: Session, *, workshop_id: int, participant_id: int, allocation: dict[int, int]) -> dict[int, int]:
+def set_votes(db: Tx, *, workshop_id: int, participant_id: int, allocation: dict[int, int]) -> dict[int, int]:
     """Replace a participant's dots with this allocation: absolute, so a resent message changes nothing."""
     workshop = db.get(Workshop, workshop_id)
     assert workshop is not None
@@ -269,8 +272,30 @@ def set_votes(db: Session, *, workshop_id: int, participant_id: int, allocation:
     append_event(
         db,
         workshop_id=workshop_id,
-        kind="votes.changed",
-        audience="staff",
+        kind=EventKind.VOTES_CHANGED,
+        audience=Audience.STAFF,
         data={"votes": {str(k): v for k, v in tally(db, workshop_id=workshop_id).items()}},
     )
     return allocation
+
+
+def change_settings(
+    db: Tx, *, workshop: Workshop, focus_only: bool | None = None, dots: int | None = None
+) -> dict[str, Any]:
+    """Change settings mid-session; the dots only before anyone voted."""
+    if dots is not None and dots != workshop.dots:
+        if tally(db, workshop_id=workshop.id or 0):
+            raise DomainError("votes_cast", N_("Er is al gestemd: het aantal stippen ligt vast."), status=409)
+        workshop.dots = dots
+    if focus_only is not None:
+        workshop.focus_only = focus_only
+    db.flush()
+    view = workshops.workshop_view(workshop)
+    append_event(
+        db,
+        workshop_id=workshop.id or 0,
+        kind=EventKind.WORKSHOP_CHANGED,
+        audience=Audience.ALL,
+        data={"dots": workshop.dots, "focus_only": workshop.focus_only},
+    )
+    return view

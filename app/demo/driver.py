@@ -14,7 +14,6 @@ from websockets.asyncio.client import ClientConnection, connect
 from app.accounts import service as accounts
 from app.catalog.service import formats
 from app.config import Settings
-from app.db import Database
 from app.demo.content import (
     ACTIONS,
     CLUSTERS,
@@ -26,8 +25,9 @@ from app.demo.content import (
     PEOPLE,
 )
 from app.models import Facilitator
+from app.running import service as running
 from app.security import hash_password, new_token
-from app.workshops import service as workshops
+from app.store.database import Database
 
 DEMO_EMAIL = "demo@doorbraak.local"
 
@@ -54,7 +54,7 @@ def prepare(settings: Settings) -> DemoWorkshop:
             found = accounts.create_facilitator(session, email=DEMO_EMAIL, name="Demo", password=password)
         else:
             found.password_hash = hash_password(password)
-        workshop = workshops.create_workshop(
+        workshop = running.create_workshop(
             session,
             facilitator_id=found.id,
             title=DEMO_TITLE,

@@ -1,1 +1,1 @@
-"""Exports of a workshop: the besluitenlijst page, files (CSV, XLSX, ICS, Markdown, PDF) and a JSON API."""
+"""Exports of a workshop: the besluitenlijst page, files (CSV, XLSX, ICS, Markdown, PDF), a JSON API, Mijn afspraken."""

@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import steps as step_types
 from app.actions import review as action_review
-from app.catalog import steps as step_types
 from app.clusters import service as clusters_service
 from app.exports.results import (
     ChoiceResult,

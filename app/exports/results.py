@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
-from app.catalog import steps as step_types
+from app import steps as step_types
 from app.i18n import pick
 
 

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 
 from starlette.websockets import WebSocket
 
-from app.live.events import ROLE_AUDIENCES, LogEntry, event_frame
+from app.live.frames import event_frame
 from app.live.protocol import WRITE_NOW, text_frame
+from app.store.events import ROLE_AUDIENCES, LogEntry
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import Database
-from app.live.events import LogEntry
 from app.live.hub import Connection, LocalHub
 from app.models import Event
+from app.store.database import Database
+from app.store.events import LogEntry
 
 log = logging.getLogger(__name__)
 CHANNEL = "doorbraak:events"

@@ -21,17 +21,21 @@ from app.auth import facilitator_id_from_cookie
 from app.clusters import service as clusters
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.live import service as live
-from app.live.events import encode
-from app.live.hub import Connection
+from app.live import replay
+from app.live.frames import ClientMessage, ServerFrame, error_frame
+from app.live.hub import Connection, LocalHub
 from app.live.protocol import LISTEN
 from app.models import Workshop
 from app.responses import service as responses
 from app.runtime import Runtime, get_runtime, origin_allowed
+from app.store.events import encode
 from app.workshops import service as workshops
 
 log = logging.getLogger(__name__)
 router = APIRouter()
+# every message and acknowledgement passes these: bound once, as plain text (on Python 3.11 an enum member costs
+# an attribute lookup each time, and encodes slower than a str)
+_PING, _ANSWER, _ACK = ClientMessage.PING.value, ClientMessage.ANSWER.value, ServerFrame.ACK.value
 Handler = Callable[[Runtime, Connection, dict[str, Any]], Awaitable[None]]
 
 
@@ -53,8 +57,15 @@ async def _refuse(websocket: WebSocket, status: int, message: str) -> None:
         await websocket.send_denial_response(PlainTextResponse(gettext(message), status_code=status))
     except RuntimeError:  # the server cannot send a denial response: say it in a close frame instead
         await websocket.accept()
-        await websocket.send_text(encode({"type": "error", "code": f"http_{status}", "message": gettext(message)}))
+        await websocket.send_text(
+            encode({"type": ServerFrame.ERROR, "code": f"http_{status}", "message": gettext(message)})
+        )
         await websocket.close(code=4000 + status)
+
+
+def _hub(websocket: WebSocket) -> LocalHub:
+    """The app's hub (app/main.py keeps it beside the runtime): in-process, or over Redis."""
+    return websocket.app.state.hub  # type: ignore[no-any-return]
 
 
 def _origin_ok(websocket: WebSocket) -> bool:
@@ -86,12 +97,13 @@ async def _serve(
     if listen is not None:
         # the server hands over each message as it is read (app/live/protocol.py): no task woken per message
         listen(inbox.take)
-    runtime.hub.register(connection)
+    hub = _hub(websocket)
+    hub.register(connection)
     receiver: asyncio.Task[None] | None = None
     try:
         frames, upto = await runtime.db.read(
             partial(
-                live.catch_up,
+                replay.catch_up,
                 workshop_id=connection.workshop_id,
                 public_id=public_id,
                 role=connection.role,
@@ -106,7 +118,7 @@ async def _serve(
         receiver = asyncio.create_task(_receive(websocket, inbox))
         await asyncio.wait({connection.sender, receiver, inbox.failed}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        runtime.hub.unregister(connection)
+        hub.unregister(connection)
         # the clean-up must finish even when the server is cancelling this connection
         with anyio.CancelScope(shield=True):
             await _wind_down(websocket, connection, receiver, inbox)
@@ -188,15 +200,15 @@ class _Inbox:
             raise DomainError("bad_json", N_("Dit bericht kunnen we niet lezen.")) from None
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
             raise DomainError("bad_message", N_("Dit bericht kunnen we niet lezen."))
-        if data["type"] == "ping":
-            self.connection.send_direct(encode({"type": "pong"}))
+        if data["type"] == _PING:
+            self.connection.send_direct(encode({"type": ServerFrame.PONG}))
             return None
         return data
 
     def _dispatch(self, data: dict[str, Any]) -> None:
         if self.handler is None:
             raise DomainError("read_only", N_("Dit scherm kan alleen meekijken."))
-        if self.handler is _handle_phone and data["type"] == "answer":
+        if self.handler is _handle_phone and data["type"] == _ANSWER:
             _queue_answer(self, data)
             return
         task = asyncio.ensure_future(self._handle(self.handler, data))
@@ -223,7 +235,7 @@ class _Inbox:
 
 
 def _send_error(connection: Connection, error: DomainError, **extra: Any) -> None:
-    connection.send_direct(encode(error.frame(**{k: v for k, v in extra.items() if v is not None})))
+    connection.send_direct(encode(error_frame(error, **{k: v for k, v in extra.items() if v is not None})))
 
 
 def _queue_answer(inbox: _Inbox, data: dict[str, Any]) -> None:
@@ -262,16 +274,16 @@ def _acknowledge(inbox: _Inbox, data: dict[str, Any], stored: "asyncio.Future[an
     else:
         ack = stored.result()
         inbox.connection.send_direct(
-            encode({"type": "ack", "client_id": ack.client_id, "answer_id": ack.answer_id, "duplicate": ack.duplicate})
+            encode({"type": _ACK, "client_id": ack.client_id, "answer_id": ack.answer_id, "duplicate": ack.duplicate})
         )
 
 
 async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str, Any]) -> None:
     """A phone's requests besides answers (see _queue_answer): a fresh snapshot, and taps."""
-    if data["type"] == "refresh":
+    if data["type"] == ClientMessage.REFRESH:
         frame = await runtime.db.read(
             partial(
-                live.snapshot,
+                replay.snapshot,
                 workshop_id=connection.workshop_id,
                 role="phone",
                 participant_id=connection.participant_id,
@@ -316,15 +328,15 @@ class ReviewIn(BaseModel):
 async def _tap(runtime: Runtime, connection: Connection, request: str, data: dict[str, Any]) -> dict[str, Any]:
     """Store one tap and say what is stored now."""
     workshop_id, participant_id = connection.workshop_id, connection.participant_id or 0
-    if request == "votes":
+    if request == ClientMessage.VOTES:
         votes = VotesIn.model_validate(data)
         allocation = await runtime.db.write(
             partial(
                 clusters.set_votes, workshop_id=workshop_id, participant_id=participant_id, allocation=votes.allocation
             )
         )
-        return {"type": "votes_ack", "allocation": {str(k): v for k, v in allocation.items()}}
-    if request == "volunteer":
+        return {"type": ServerFrame.VOTES_ACK, "allocation": {str(k): v for k, v in allocation.items()}}
+    if request == ClientMessage.VOLUNTEER:
         hand = VolunteerIn.model_validate(data)
         await runtime.db.write(
             partial(
@@ -335,8 +347,8 @@ async def _tap(runtime: Runtime, connection: Connection, request: str, data: dic
                 joining=hand.joining,
             )
         )
-        return {"type": "volunteer_ack", "action_id": hand.action_id, "joining": hand.joining}
-    if request == "response":
+        return {"type": ServerFrame.VOLUNTEER_ACK, "action_id": hand.action_id, "joining": hand.joining}
+    if request == ClientMessage.RESPONSE:
         response = ResponseIn.model_validate(data)
         values = await runtime.db.write(
             partial(
@@ -347,7 +359,7 @@ async def _tap(runtime: Runtime, connection: Connection, request: str, data: dic
                 value=response.value,
             )
         )
-        return {"type": "response_ack", "step": response.step, "values": values}
+        return {"type": ServerFrame.RESPONSE_ACK, "step": response.step, "values": values}
     report = ReviewIn.model_validate(data)
     item = await runtime.db.write(
         partial(
@@ -359,11 +371,11 @@ async def _tap(runtime: Runtime, connection: Connection, request: str, data: dic
             note=report.note,
         )
     )
-    return {"type": "review_ack", "item": item}
+    return {"type": ServerFrame.REVIEW_ACK, "item": item}
 
 
 # taps carry an absolute state (my dots, my hand, my grade, my report): sending one twice changes nothing
-TAPS = ("votes", "volunteer", "response", "review")
+TAPS = (ClientMessage.VOTES, ClientMessage.VOLUNTEER, ClientMessage.RESPONSE, ClientMessage.REVIEW)
 
 
 async def _handle_tap(runtime: Runtime, connection: Connection, data: dict[str, Any]) -> None:

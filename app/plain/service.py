@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
 from app.models import Facilitator, Workshop
 from app.security import clean_text
+from app.store.events import Audience, EventKind, Tx, append_event
 
 log = logging.getLogger(__name__)
 SHIPPED = Path(__file__).with_name("jargon.yaml")
@@ -210,13 +210,13 @@ def bingo_view(db: Session, *, workshop: Workshop) -> dict[str, Any]:
     return {"on": workshop.bingo, "words": words}
 
 
-def _announce_bingo(db: Session, workshop: Workshop) -> dict[str, Any]:
+def _announce_bingo(db: Tx, workshop: Workshop) -> dict[str, Any]:
     view = bingo_view(db, workshop=workshop)
-    append_event(db, workshop_id=workshop.id or 0, kind="bingo.changed", audience="staff", data=view)
+    append_event(db, workshop_id=workshop.id or 0, kind=EventKind.BINGO_CHANGED, audience=Audience.STAFF, data=view)
     return view
 
 
-def set_bingo(db: Session, *, workshop: Workshop, on: bool) -> dict[str, Any]:
+def set_bingo(db: Tx, *, workshop: Workshop, on: bool) -> dict[str, Any]:
     """Show or hide the bingo card on the projector."""
     if workshop.bingo == on:
         return bingo_view(db, workshop=workshop)
@@ -225,7 +225,7 @@ def set_bingo(db: Session, *, workshop: Workshop, on: bool) -> dict[str, Any]:
     return _announce_bingo(db, workshop)
 
 
-def save_jargon(db: Session, *, facilitator_id: int, words: dict[str, str] | None) -> None:
+def save_jargon(db: Tx, *, facilitator_id: int, words: dict[str, str] | None) -> None:
     """Keep a facilitator's own list, or go back to the shipped one with None."""
     facilitator = db.get(Facilitator, facilitator_id)
     if facilitator is None:

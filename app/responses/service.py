@@ -6,11 +6,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.catalog import steps as step_types
+from app import steps as step_types
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
 from app.models import Participant, Response, Workshop, utcnow
+from app.store.events import Audience, EventKind, Tx, append_event
 
 RESPONSE_TYPES = (step_types.Grade, step_types.Choice)
 
@@ -40,7 +40,7 @@ def _choice(step: step_types.Choice, value: Any) -> list[int]:
     return sorted(picked)
 
 
-def submit_response(db: Session, *, workshop_id: int, participant_id: int, step_id: str, value: Any) -> list[int]:
+def submit_response(db: Tx, *, workshop_id: int, participant_id: int, step_id: str, value: Any) -> list[int]:
     """Store or replace a participant's grade or choice in the current step; returns what is stored."""
     workshop = db.get(Workshop, workshop_id)
     # the row lock makes two quick resends from one phone wait for each other instead of racing to insert
@@ -70,8 +70,8 @@ def submit_response(db: Session, *, workshop_id: int, participant_id: int, step_
     append_event(
         db,
         workshop_id=workshop_id,
-        kind="response.tally",
-        audience="staff",
+        kind=EventKind.RESPONSE_TALLY,
+        audience=Audience.STAFF,
         data={"step": step_id, "tally": tally_step(step, _values_of(db, workshop_id=workshop_id, step_id=step_id))},
     )
     return values

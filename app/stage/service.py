@@ -8,20 +8,17 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from app.catalog import steps as step_types
+from app import steps as step_types
+from app.answers import service as answers
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
 from app.models import Answer, Workshop, utcnow
+from app.store.events import Audience, EventKind, Tx, append_event
 
 MINUTE_MS = 60_000
 TIMER_MIN_MS = 1_000
 TIMER_MAX_MS = 2 * 60 * MINUTE_MS
 VIEWS = ("wall", "cloud")
-TIMER_CHANGED = "timer.changed"
-PROJECTOR_CHANGED = "projector.changed"
 
 
 def epoch_ms(moment: datetime) -> int:
@@ -64,14 +61,14 @@ def checked_duration(ms: int) -> int:
     return ms
 
 
-def _announce_timer(db: Session, workshop: Workshop) -> dict[str, Any]:
+def _announce_timer(db: Tx, workshop: Workshop) -> dict[str, Any]:
     db.flush()
     view = timer_view(workshop)
-    append_event(db, workshop_id=workshop.id or 0, kind=TIMER_CHANGED, audience="all", data=view)
+    append_event(db, workshop_id=workshop.id or 0, kind=EventKind.TIMER_CHANGED, audience=Audience.ALL, data=view)
     return view
 
 
-def start_timer(db: Session, *, workshop: Workshop, ms: int | None) -> dict[str, Any]:
+def start_timer(db: Tx, *, workshop: Workshop, ms: int | None) -> dict[str, Any]:
     """Start (or restart) the countdown: ms, else the current step's default from its format."""
     if ms is None:
         default = step_types.read(workshop.steps[workshop.step_index]).timer
@@ -87,7 +84,7 @@ def start_timer(db: Session, *, workshop: Workshop, ms: int | None) -> dict[str,
     return _announce_timer(db, workshop)
 
 
-def pause_timer(db: Session, *, workshop: Workshop) -> dict[str, Any]:
+def pause_timer(db: Tx, *, workshop: Workshop) -> dict[str, Any]:
     """Hold the countdown where it is."""
     if workshop.timer_ends_at is None:
         raise DomainError("timer_not_running", N_("De tijd loopt nu niet."), status=409)
@@ -97,7 +94,7 @@ def pause_timer(db: Session, *, workshop: Workshop) -> dict[str, Any]:
     return _announce_timer(db, workshop)
 
 
-def resume_timer(db: Session, *, workshop: Workshop) -> dict[str, Any]:
+def resume_timer(db: Tx, *, workshop: Workshop) -> dict[str, Any]:
     """Let a paused countdown run on."""
     if workshop.timer_left_ms is None:
         raise DomainError("timer_not_paused", N_("De tijd staat niet op pauze."), status=409)
@@ -106,7 +103,7 @@ def resume_timer(db: Session, *, workshop: Workshop) -> dict[str, Any]:
     return _announce_timer(db, workshop)
 
 
-def add_minute(db: Session, *, workshop: Workshop) -> dict[str, Any]:
+def add_minute(db: Tx, *, workshop: Workshop) -> dict[str, Any]:
     """One minute more, running or paused; a countdown that ran out starts again from one minute."""
     now = utcnow()
     if workshop.timer_ends_at is not None:
@@ -121,7 +118,7 @@ def add_minute(db: Session, *, workshop: Workshop) -> dict[str, Any]:
     return _announce_timer(db, workshop)
 
 
-def stop_timer(db: Session, *, workshop: Workshop) -> dict[str, Any]:
+def stop_timer(db: Tx, *, workshop: Workshop) -> dict[str, Any]:
     """Take the countdown away; stopping a stopped one changes nothing."""
     if workshop.timer_ends_at is None and workshop.timer_left_ms is None:
         return timer_view(workshop)
@@ -136,14 +133,14 @@ def clear_timer(workshop: Workshop) -> bool:
     return was_on
 
 
-def _announce_stage(db: Session, workshop: Workshop) -> dict[str, Any]:
+def _announce_stage(db: Tx, workshop: Workshop) -> dict[str, Any]:
     db.flush()
     view = stage_view(workshop)
-    append_event(db, workshop_id=workshop.id or 0, kind=PROJECTOR_CHANGED, audience="staff", data=view)
+    append_event(db, workshop_id=workshop.id or 0, kind=EventKind.PROJECTOR_CHANGED, audience=Audience.STAFF, data=view)
     return view
 
 
-def set_spotlight(db: Session, *, workshop: Workshop, answer_id: int | None) -> dict[str, Any]:
+def set_spotlight(db: Tx, *, workshop: Workshop, answer_id: int | None) -> dict[str, Any]:
     """Show one visible answer alone on the projector, or (None) go back to the wall."""
     if answer_id is not None:
         answer = db.get(Answer, answer_id)
@@ -161,14 +158,22 @@ def set_spotlight(db: Session, *, workshop: Workshop, answer_id: int | None) -> 
     return _announce_stage(db, workshop)
 
 
-def end_spotlight_on(db: Session, *, workshop: Workshop, answer_id: int) -> None:
+def set_answer_hidden(db: Tx, *, workshop: Workshop, answer_id: int, hidden: bool) -> dict[str, Any]:
+    """Hide an answer from the projector or show it again (answers.set_hidden); one hidden leaves the spotlight."""
+    view = answers.set_hidden(db, workshop_id=workshop.id or 0, answer_id=answer_id, hidden=hidden)
+    if hidden:
+        end_spotlight_on(db, workshop=workshop, answer_id=answer_id)
+    return view
+
+
+def end_spotlight_on(db: Tx, *, workshop: Workshop, answer_id: int) -> None:
     """An answer that leaves the wall leaves the spotlight too."""
     if workshop.spotlight_answer_id == answer_id:
         workshop.spotlight_answer_id = None
         _announce_stage(db, workshop)
 
 
-def set_view(db: Session, *, workshop: Workshop, view: str) -> dict[str, Any]:
+def set_view(db: Tx, *, workshop: Workshop, view: str) -> dict[str, Any]:
     """Switch the projector between the wall and the word cloud of an open question."""
     if view not in VIEWS:
         raise DomainError("no_such_view", N_("Kies de wand of de woordwolk."), status=422)
@@ -180,7 +185,7 @@ def set_view(db: Session, *, workshop: Workshop, view: str) -> dict[str, Any]:
     return _announce_stage(db, workshop)
 
 
-def reset_for_step(db: Session, *, workshop: Workshop) -> dict[str, Any]:
+def reset_for_step(db: Tx, *, workshop: Workshop) -> dict[str, Any]:
     """A new step starts on a clean stage: no countdown, no spotlight, the wall; returns the timer for step.changed."""
     clear_timer(workshop)
     if workshop.spotlight_answer_id is not None or workshop.projector_view != "wall":

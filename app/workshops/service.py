@@ -1,8 +1,6 @@
-"""Workshops, their steps, and participants joining."""
+"""Workshops: finding one and checking who owns it, what every screen knows of it, and participants joining."""
 
-import uuid
 from collections.abc import Callable, Mapping
-from datetime import date, time
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -10,85 +8,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import security
-from app.actions import service as actions
-from app.catalog import steps as step_types
-from app.catalog.service import FormatSpec
-from app.clusters import service as clusters
+from app import steps as step_types
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.events import append_event
-from app.models import Action, Participant, Workshop, utcnow
-from app.responses import service as responses
-from app.stage import service as stage
+from app.models import LOCAL_TIMEZONE, Participant, Workshop
+from app.store.events import Audience, EventKind, Tx, append_event
 
 ANONYMOUS_ORGANISATION = "Anoniem"
 PARTICIPANT_COOKIE = "dbk_p_{code}"
 T = TypeVar("T")
-
-
-def create_workshop(
-    db: Session,
-    *,
-    facilitator_id: int,
-    title: str,
-    opgave: str,
-    held_on: date,
-    spec: FormatSpec,
-    allow_anonymous: bool,
-    starts_at: time | None = None,
-    dots: int = 3,
-    moderated: bool = False,
-) -> Workshop:
-    """A new workshop in its lobby, with a fresh join code and projector link."""
-    for _ in range(10):
-        code = security.new_join_code()
-        taken = db.execute(select(Workshop.id).where(Workshop.join_code == code)).first()  # type: ignore[arg-type]
-        if not taken:
-            break
-    else:  # pragma: no cover - 31^6 codes make this practically unreachable
-        raise DomainError("no_code", N_("Er kon geen vrije code gemaakt worden. Probeer het opnieuw."), status=503)
-    workshop = Workshop(
-        public_id=uuid.uuid4().hex,
-        facilitator_id=facilitator_id,
-        title=title,
-        opgave=opgave,
-        held_on=held_on,
-        format_key=spec.key,
-        steps=spec.step_dicts(),
-        join_code=code,
-        projector_token=security.new_token(),
-        allow_anonymous=allow_anonymous,
-        starts_at=starts_at,
-        dots=dots,
-        moderated=moderated,
-    )
-    if any(step.type == "action_review" for step in spec.steps):
-        workshop.review_of = _latest_with_actions(db, facilitator_id=facilitator_id)
-    db.add(workshop)
-    db.flush()
-    return workshop
-
-
-def _latest_with_actions(db: Session, *, facilitator_id: int) -> int | None:
-    """The facilitator's most recent workshop with actions: what a new follow-up looks back on unless changed."""
-    query = (
-        select(Workshop.id)
-        .join(Action, Action.workshop_id == Workshop.id)  # type: ignore[arg-type]
-        .where(Workshop.facilitator_id == facilitator_id, Action.deleted_at.is_(None))  # type: ignore[arg-type, union-attr]
-        .order_by(Workshop.held_on.desc(), Workshop.id.desc())  # type: ignore[attr-defined, union-attr]
-        .limit(1)
-    )
-    return db.execute(query).scalar()
-
-
-def list_workshops(db: Session, *, facilitator_id: int) -> list[Workshop]:
-    """A facilitator's workshops, newest first."""
-    query = (
-        select(Workshop)
-        .where(Workshop.facilitator_id == facilitator_id)  # type: ignore[arg-type]
-        .order_by(Workshop.held_on.desc(), Workshop.id.desc())  # type: ignore[attr-defined, union-attr]
-    )
-    return list(db.execute(query).scalars())
 
 
 def owned_workshop(db: Session, *, workshop_id: int, facilitator_id: int) -> Workshop:
@@ -99,10 +27,10 @@ def owned_workshop(db: Session, *, workshop_id: int, facilitator_id: int) -> Wor
     return workshop
 
 
-def owned_job(fn: Callable[..., T], *, workshop_id: int, facilitator_id: int) -> Callable[[Session], T]:
+def owned_job(fn: Callable[..., T], *, workshop_id: int, facilitator_id: int) -> Callable[[Tx], T]:
     """A writer job that first checks the workshop belongs to this facilitator, then calls fn(db, workshop=...)."""
 
-    def job(db: Session) -> T:
+    def job(db: Tx) -> T:
         return fn(db, workshop=owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id))
 
     return job
@@ -140,77 +68,37 @@ def workshop_view(workshop: Workshop) -> dict[str, Any]:
         "closed": workshop.closed_at is not None,
         "dots": workshop.dots,
         "focus_only": workshop.focus_only,
-        "followup": actions.followup_view(workshop),
+        "followup": followup_view(workshop),
         "review_of": workshop.review_of,
         "moderated": workshop.moderated,
     }
 
 
-def move_step(db: Session, *, workshop_id: int, facilitator_id: int, to: int | str) -> dict[str, Any]:
-    """Move to step `to` (an index, "next" or "prev"); the close step closes the workshop, leaving it reopens."""
-    workshop = owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id)
-    if to in ("next", "prev"):
-        to = workshop.step_index + (1 if to == "next" else -1)
-    elif not isinstance(to, int):
-        raise DomainError("no_such_step", N_("Die stap bestaat niet in deze workshop."), status=422)
-    if not 0 <= to < len(workshop.steps):
-        raise DomainError("no_such_step", N_("Die stap bestaat niet in deze workshop."), status=422)
-    if to == workshop.step_index:
-        return workshop_view(workshop)
-    workshop.step_index = to
-    workshop.closed_at = utcnow() if workshop.steps[to]["type"] == "close" else None
-    db.flush()
-    if workshop.steps[to]["type"] == "dot_vote":
-        clusters.ensure_clusters(db, workshop=workshop)
-    view = workshop_view(workshop)
-    # a countdown, a spotlight or a word cloud belonged to the step being left
-    change: dict[str, Any] = {
-        "step_index": to,
-        "closed": view["closed"],
-        "timer": stage.reset_for_step(db, workshop=workshop),
-    }
-    if workshop.steps[to]["type"] == "mosaic":
-        # the grades are in: every screen, phones too, gets the mosaic with the step
-        change["mosaic"] = responses.mosaic(workshop, responses.tallies(db, workshop=workshop))
-    append_event(db, workshop_id=workshop_id, kind="step.changed", audience="all", data=change)
-    return view
+def followup_view(workshop: Workshop) -> dict[str, Any] | None:
+    """The follow-up meeting, if set."""
+    if workshop.followup_at is None:
+        return None
+    local = workshop.followup_at.astimezone(LOCAL_TIMEZONE).replace(tzinfo=None)
+    return {"at": local.isoformat(timespec="minutes"), "place": workshop.followup_place}
 
 
-def change_settings(
-    db: Session, *, workshop: Workshop, focus_only: bool | None = None, dots: int | None = None
-) -> dict[str, Any]:
-    """Change settings mid-session; the dots only before anyone voted."""
-    if dots is not None and dots != workshop.dots:
-        if clusters.tally(db, workshop_id=workshop.id or 0):
-            raise DomainError("votes_cast", N_("Er is al gestemd: het aantal stippen ligt vast."), status=409)
-        workshop.dots = dots
-    if focus_only is not None:
-        workshop.focus_only = focus_only
-    db.flush()
-    view = workshop_view(workshop)
-    append_event(
-        db,
-        workshop_id=workshop.id or 0,
-        kind="workshop.changed",
-        audience="all",
-        data={"dots": workshop.dots, "focus_only": workshop.focus_only},
-    )
-    return view
-
-
-def set_moderated(db: Session, *, workshop: Workshop, on: bool) -> dict[str, Any]:
+def set_moderated(db: Tx, *, workshop: Workshop, on: bool) -> dict[str, Any]:
     """Turn "eerst naar de regie" on or off; answers already waiting keep waiting until approved."""
     if workshop.moderated != on:
         workshop.moderated = on
         db.flush()
         # the board's switch follows; phones need not know, and their answers are acknowledged the same way
         append_event(
-            db, workshop_id=workshop.id or 0, kind="workshop.changed", audience="staff", data={"moderated": on}
+            db,
+            workshop_id=workshop.id or 0,
+            kind=EventKind.WORKSHOP_CHANGED,
+            audience=Audience.STAFF,
+            data={"moderated": on},
         )
     return {"moderated": workshop.moderated}
 
 
-def join_workshop(db: Session, *, workshop_id: int, name: str, organisation: str, anonymous: bool) -> str:
+def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, anonymous: bool) -> str:
     """Add a participant; returns the token their phone keeps in a cookie."""
     workshop = db.get(Workshop, workshop_id)
     if workshop is None or workshop.closed_at is not None:
@@ -248,8 +136,8 @@ def join_workshop(db: Session, *, workshop_id: int, name: str, organisation: str
     append_event(
         db,
         workshop_id=workshop_id,
-        kind="participant.joined",
-        audience="staff",
+        kind=EventKind.PARTICIPANT_JOINED,
+        audience=Audience.STAFF,
         data={"id": participant.id, "organisation": organisation, "count": count},
     )
     return token

@@ -107,7 +107,7 @@ function lobbyView() {
   return fragment;
 }
 
-// the phone's view of each step type; the keys are app/catalog/steps.py's (tests/catalog/test_client_tables.py)
+// the phone's view of each step type; the keys are app/steps.py's (tests/catalog/test_client_tables.py)
 const VIEWS = {
   lobby: lobbyView,
   open_text: openTextView,

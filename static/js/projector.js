@@ -497,7 +497,7 @@ const onWall = (draw) => (current) => {
   layoutWall();
 };
 
-// the projector's view of each step type; the keys are app/catalog/steps.py's (tests/catalog/test_client_tables.py)
+// the projector's view of each step type; the keys are app/steps.py's (tests/catalog/test_client_tables.py)
 const DRAW = {
   lobby: drawLobby,
   open_text: onWall(renderRound),

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from app.accounts import service as accounts
 from app.answers import service as answers
 from app.catalog.service import formats
-from app.db import Database
 from app.errors import DomainError
 from app.models import Answer
+from app.running import service as running
+from app.store.database import Database
 from app.workshops import service as workshops
 from tests.conftest import Facilitator, Workshop, csrf_of
 
@@ -106,11 +107,11 @@ def test_single_answer_steps_refuse_a_second_answer(database: Database) -> None:
 
     def setup(db: Any) -> tuple[int, int]:
         owner = accounts.create_facilitator(db, email="a@b.nl", name="A", password="x" * 12)
-        workshop = workshops.create_workshop(
+        workshop = running.create_workshop(
             db, facilitator_id=owner.id, title="T", opgave="O", held_on=date.today(), spec=spec, allow_anonymous=False
         )
         workshops.join_workshop(db, workshop_id=workshop.id, name="P", organisation="O", anonymous=False)
-        workshops.move_step(db, workshop_id=workshop.id, facilitator_id=owner.id, to="next")
+        running.move_step(db, workshop_id=workshop.id, facilitator_id=owner.id, to="next")
         return workshop.id, 1
 
     workshop_id, participant_id = database.write_sync(setup)

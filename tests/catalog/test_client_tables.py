@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog.steps import STEP_TYPES
+from app.steps import STEP_TYPES
 
 STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "js"
 # each client's one table from step type to view: (file, name of the table)
@@ -49,5 +49,5 @@ def test_a_client_table_has_a_view_for_every_step_type_and_no_other(script: str,
     keys = table_keys((STATIC_JS / script).read_text(encoding="utf-8"), table)
     assert len(keys) == len(set(keys)), f"{script}: a type twice in {table}"
     missing, unknown = set(STEP_TYPES) - set(keys), set(keys) - set(STEP_TYPES)
-    assert not missing, f"{script}: {table} has no view for {sorted(missing)} (app/catalog/steps.py has them)"
-    assert not unknown, f"{script}: {table} has views for {sorted(unknown)}, which app/catalog/steps.py lacks"
+    assert not missing, f"{script}: {table} has no view for {sorted(missing)} (app/steps.py has them)"
+    assert not unknown, f"{script}: {table} has views for {sorted(unknown)}, which app/steps.py lacks"

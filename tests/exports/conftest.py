@@ -14,10 +14,11 @@ from app.accounts import service as accounts
 from app.actions import review
 from app.answers import service as answers
 from app.catalog.service import formats
-from app.db import Database
 from app.exports.data import DecisionList, load_decision_list
 from app.models import Action, ActionPartner, Answer, Cluster, Participant, Volunteer, Vote, Workshop
 from app.responses import service as responses
+from app.running import service as running
+from app.store.database import Database
 from app.workshops import service as workshops
 
 TITLE = "Jeugdoverlast Noord: ëé en IJsselmeer"
@@ -194,7 +195,7 @@ def filled(database: Database) -> Filled:
 
     def setup(db: Session) -> Filled:
         owner = accounts.create_facilitator(db, email="fenna@buurt.nl", name="Fenna", password="x" * 12)
-        workshop = workshops.create_workshop(
+        workshop = running.create_workshop(
             db,
             facilitator_id=owner.id or 0,
             title="T",
@@ -236,7 +237,7 @@ def _say(db: Session, workshop_id: int, participant_id: int, step_id: str, text:
 
 def new_workshop(db: Session, *, facilitator_id: int, key: str, title: str) -> int:
     """A workshop of this format, in its lobby."""
-    workshop = workshops.create_workshop(
+    workshop = running.create_workshop(
         db,
         facilitator_id=facilitator_id,
         title=title,

@@ -7,8 +7,8 @@ import pytest
 from pypdf import PdfReader
 
 from app import cli
-from app.db import Database
 from app.models import Workshop
+from app.store.database import Database
 from tests.exports.conftest import INJECTION, TITLE, Filled
 
 

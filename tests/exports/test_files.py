@@ -12,11 +12,11 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import Database
 from app.exports import csvfile, ics, markdown, pdf, tables, wording, xlsx
 from app.exports.data import DecisionList, load_decision_list
 from app.i18n import current_locale
 from app.models import Answer, Workshop
+from app.store.database import Database
 from tests.exports.conftest import (
     AT_SUM,
     FOLLOWUP_AT,

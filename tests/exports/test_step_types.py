@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from app import cli
 from app.accounts import service as accounts
-from app.db import Database
 from app.exports import csvfile, markdown, pdf, tables, xlsx
 from app.exports.data import ACTIONS, CONTRIBUTIONS, OBSTACLES, DecisionList, QuestionResult, load_decision_list
 from app.exports.results import GradeResult
+from app.store.database import Database
 from tests.conftest import Facilitator, Workshop
 from tests.exports.conftest import (
     NOTE_INJECTION,

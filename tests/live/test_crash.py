@@ -15,9 +15,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from app.config import Settings
-from app.db import Database
 from app.demo.driver import DemoFacilitator, Phone, prepare, ws_url
 from app.models import Answer
+from app.store.database import Database
 from tests.live.test_scale_out import free_port, wait_for
 
 SECRET = "crash-test-secret-" + "x" * 20

@@ -1,17 +1,46 @@
-"""The event log: append in the writer's transaction, read back for replay, encode once for the wire."""
+"""The event log: append in the writer's transaction, read back for replay; payloads encoded once as JSON text."""
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
 import orjson
 from sqlalchemy import Table, Text, bindparam, cast, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from app.models import Event, Workshop, utcnow
-from app.prepared import Prepared
+from app.store.prepared import Prepared
 
-# "board" is the facilitator alone: answers held back for approval go there first
-Audience = Literal["all", "staff", "board"]
+
+class EventKind(StrEnum):
+    """Every kind of event the log holds and the live clients receive (docs/protocol.md: audience and fields)."""
+
+    STEP_CHANGED = "step.changed"
+    WORKSHOP_CHANGED = "workshop.changed"
+    PARTICIPANT_JOINED = "participant.joined"
+    ANSWER_CREATED = "answer.created"
+    ANSWER_HIDDEN = "answer.hidden"
+    ANSWER_SHOWN = "answer.shown"
+    CLUSTERS_CHANGED = "clusters.changed"
+    VOTES_CHANGED = "votes.changed"
+    RESPONSE_TALLY = "response.tally"
+    ACTION_SAVED = "action.saved"
+    ACTION_DELETED = "action.deleted"
+    FOLLOWUP_SET = "followup.set"
+    REVIEW_CHANGED = "review.changed"
+    REVIEW_SAVED = "review.saved"
+    TIMER_CHANGED = "timer.changed"
+    PROJECTOR_CHANGED = "projector.changed"
+    BINGO_CHANGED = "bingo.changed"
+
+
+class Audience(StrEnum):
+    """Who receives an event: every screen, the staff's (board and projector), or the board alone."""
+
+    ALL = "all"
+    STAFF = "staff"
+    # the facilitator alone: answers held back for approval go there first
+    BOARD = "board"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +64,29 @@ class LoggedEvent:
 LogEntry = LoggedEvent | Event
 WORKSHOP: Table = Workshop.__table__  # type: ignore[attr-defined]
 EVENT: Table = Event.__table__  # type: ignore[attr-defined]
+# kinds and audiences as the plain text the log stores, the frames carry and the hub keys its sets by: a driver
+# binds an enum member about a microsecond slower than a str (sqlite3), and the JSON encoder takes longer too
+_TEXT: dict[str, str] = {member: member.value for member in (*EventKind, *Audience)}
 ROLE_AUDIENCES: dict[str, tuple[str, ...]] = {
-    "phone": ("all",),
-    "projector": ("all", "staff"),
-    "facilitator": ("all", "staff", "board"),
+    "phone": (Audience.ALL.value,),
+    "projector": (Audience.ALL.value, Audience.STAFF.value),
+    "facilitator": (Audience.ALL.value, Audience.STAFF.value, Audience.BOARD.value),
 }
+
+
+class Tx(Session):
+    """The writer's transaction: a session that also carries the events its changes log.
+
+    Only the writer (app/store/database.py) makes one, so a service that logs events takes `db: Tx` and says in
+    its signature that it runs as a write; readers take a plain Session.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # per workshop, the last seq handed out in this transaction (append_event counts on from it)
+        self.seqs: dict[int, int] = {}
+        # the events of the change running now; the writer gives each change a list of its own
+        self.outbox: list[LoggedEvent] = []
 
 
 # a burst runs these for every batch the writer commits
@@ -60,22 +107,26 @@ _LOG = Prepared(
 )
 
 
-def append_event(db: Session, *, workshop_id: int, kind: str, audience: Audience, data: dict[str, Any]) -> LoggedEvent:
+def append_event(db: Tx, *, workshop_id: int, kind: EventKind, audience: Audience, data: dict[str, Any]) -> LoggedEvent:
     """Log a change with the workshop's next sequence number, in the writer's transaction.
 
     The first change of a workshop in a transaction takes the workshop's row lock (which serialises writers
     per workshop, also across processes) and reads where its log stands; the next ones count on from there.
     The writer stores the batch's events and the new end of each log in one go before it commits (write_log).
     """
-    seqs: dict[int, int] = db.info["seqs"]
+    try:
+        seqs = db.seqs
+    except AttributeError:
+        raise TypeError("append_event needs the writer's transaction (a Tx from Database.write)") from None
     if workshop_id not in seqs:
         locked = _LOCK_SEQ.one(db, {"workshop": workshop_id})
         if locked is None:
             raise LookupError(f"workshop {workshop_id} does not exist")
         seqs[workshop_id] = locked[0]
     seqs[workshop_id] += 1
-    event = LoggedEvent(workshop_id, seqs[workshop_id], kind, audience, data, encode(data))
-    db.info["outbox"].append(event)
+    kind_text, audience_text = _TEXT.get(kind, kind), _TEXT.get(audience, audience)
+    event = LoggedEvent(workshop_id, seqs[workshop_id], kind_text, audience_text, data, encode(data))
+    db.outbox.append(event)
     return event
 
 
@@ -129,12 +180,3 @@ _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OP
 def encode(frame: dict[str, Any]) -> str:
     """A frame as compact JSON text."""
     return orjson.dumps(frame, default=str, option=_OPTIONS).decode()
-
-
-def event_frame(event: LogEntry) -> str:
-    """The wire form of an event, the same live and on replay."""
-    if isinstance(event, LoggedEvent):
-        # the payload's text is spliced in as it is: the same JSON as encoding the whole frame would give
-        kind = orjson.dumps(event.kind).decode()
-        return f'{{"type":"event","seq":{event.seq},"kind":{kind},"data":{event.payload_json}}}'
-    return encode({"type": "event", "seq": event.seq, "kind": event.kind, "data": event.payload})

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.answers import service as answers
-from app.db import Database
 from app.errors import DomainError
-from app.live.events import append_event, event_frame, last_seq
+from app.live.frames import event_frame
 from app.models import Answer, Event
+from app.store.database import Database
+from app.store.events import append_event, last_seq
 from tests.rooms import room_in_obstacle_round
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from app.live.events import encode
+from app.store.events import encode
 
 
 @dataclass

@@ -17,14 +17,13 @@ from sqlalchemy.orm import Session
 
 from app.config import ROOT
 from app.errors import DomainError
-from app.live.events import LoggedEvent, write_log
+from app.store.events import LoggedEvent, Tx, write_log
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Db = Session
 Publisher = Callable[[list[LoggedEvent]], Awaitable[None]]
 # a change that stores many items in one call: per item its result, or the DomainError that refused it
-Many = Callable[[Session, list[Any]], list[Any]]
+Many = Callable[[Tx, list[Any]], list[Any]]
 
 
 def normalise_url(url: str) -> str:
@@ -75,7 +74,7 @@ def make_engine(url: str, *, writer: bool, wait: bool = True) -> Engine:
 
 @dataclass
 class _Job:
-    fn: Callable[[Session], Any]
+    fn: Callable[[Tx], Any]
     future: asyncio.Future[Any]
     # see Database.write: a job that only raises DomainError before its first write needs no savepoint
     savepoint: bool = True
@@ -111,9 +110,11 @@ class Database:
         self.read_engine = make_engine(self.url, writer=False)
         # SQLite's batches are committed on the event loop's own thread: a batch of a burst takes 2-3 ms of the
         # loop, where in a thread of its own every statement handed the GIL back and forth with the loop (which
-        # cost the writer about a third more CPU). A batch that would have to wait for another process's write
-        # lock goes to the writer thread instead, so the loop never waits. PostgreSQL's writes wait for the
-        # network on every statement: they stay in the thread.
+        # cost the writer about a third more CPU). A batch whose BEGIN finds another process's write lock goes to
+        # the writer thread instead, so the loop does not wait for that lock. Its retries can: a batch redone with
+        # savepoints, or one by one after a failed commit, is redone where it ran, on the loop, with the engine
+        # that waits for the lock (up to 30 s). PostgreSQL's writes wait for the network on every statement: they
+        # stay in the thread.
         self._no_wait_engine = make_engine(self.url, writer=True, wait=False) if self.is_sqlite else None
         # SQLite's write-ahead log is copied back into the database every checkpoint_every commits, in the
         # writer thread, so it stays a few megabytes (SQLite's own automatic checkpoint is every 1,000 pages)
@@ -184,8 +185,12 @@ class Database:
         with Session(self.read_engine, expire_on_commit=False) as db, db.begin():
             return fn(db)
 
-    def write(self, fn: Callable[[Session], T], *, savepoint: bool = True) -> asyncio.Future[T]:
-        """Queue a change now, in call order; the future resolves once it is committed (its events handed to the hub).
+    def write(self, fn: Callable[[Tx], T], *, savepoint: bool = True) -> asyncio.Future[T]:
+        """Queue a change now, in call order; the future resolves once its batch is committed.
+
+        It resolves just before the batch's events are published: a caller awaiting it resumes after the
+        in-process hub has handed them to its connections, but maybe before the Redis hub has (which reads them
+        back from the log first).
 
         Each change runs in its own savepoint, so one that fails leaves the rest of its batch intact. A change
         that refuses bad input (DomainError) only before its first write may pass savepoint=False: two
@@ -204,7 +209,7 @@ class Database:
         return self._enqueue(partial(one_item, many, item), False, many, item)
 
     def _enqueue(
-        self, fn: Callable[[Session], Any], savepoint: bool, many: Many | None = None, item: Any = None
+        self, fn: Callable[[Tx], Any], savepoint: bool, many: Many | None = None, item: Any = None
     ) -> asyncio.Future[Any]:
         """Queue a job for the writer; its future resolves once the job's batch is committed."""
         if self._queue is None or self._loop is None:
@@ -214,7 +219,7 @@ class Database:
         self._queue.put_nowait(_Job(fn, future, savepoint, many, item))
         return future
 
-    def write_sync(self, fn: Callable[[Session], T]) -> T:
+    def write_sync(self, fn: Callable[[Tx], T]) -> T:
         """Run a change in its own transaction on this thread, without publishing (CLI use)."""
         outcome = self._commit([_Job(fn, None)])[0]  # type: ignore[arg-type]
         if outcome.error is not None:
@@ -322,15 +327,13 @@ class Database:
     def _commit_once(self, batch: list[_Job], engine: Engine | None = None) -> list[_Outcome]:
         outcomes: list[_Outcome] = []
         engine = engine or self.write_engine
-        with Session(engine, expire_on_commit=False) as db, db.begin():
+        with Tx(engine, expire_on_commit=False) as db, db.begin():
             if engine is self._no_wait_engine:
                 _lock_or_give_way(db)
-            db.info["seqs"] = {}
             for jobs in _runs(batch):
                 outcomes.extend(_run_items(db, jobs) if len(jobs) > 1 else [_run_job(db, jobs[0])])
             # the whole batch's events in one statement, in the same transaction as the changes they describe
             write_log(db, [event for outcome in outcomes for event in outcome.events])
-            db.info.pop("outbox", None)
         return outcomes
 
 
@@ -346,7 +349,7 @@ def _lock_or_give_way(db: Session) -> None:
         raise
 
 
-def one_item(many: Many, item: Any, db: Session) -> Any:
+def one_item(many: Many, item: Any, db: Tx) -> Any:
     """One item's change on its own, as a job: its value, or its refusal raised."""
     (result,) = many(db, [item])
     if isinstance(result, DomainError):
@@ -369,11 +372,11 @@ def _together(first: _Job, job: _Job) -> bool:
     return job.many is not None and job.many is first.many and not (job.savepoint or first.savepoint)
 
 
-def _run_job(db: Session, job: _Job) -> _Outcome:
+def _run_job(db: Tx, job: _Job) -> _Outcome:
     """One job, in a savepoint if it asks; a failed one gives back its sequence numbers, so the log has no holes."""
-    seqs: dict[int, int] = db.info["seqs"]
+    seqs = db.seqs
     outbox: list[LoggedEvent] = []
-    db.info["outbox"] = outbox
+    db.outbox = outbox
     outcome = _Outcome(events=outbox)
     before = dict(seqs)
     try:
@@ -391,10 +394,10 @@ def _run_job(db: Session, job: _Job) -> _Outcome:
     return outcome
 
 
-def _run_items(db: Session, jobs: list[_Job]) -> list[_Outcome]:
+def _run_items(db: Tx, jobs: list[_Job]) -> list[_Outcome]:
     """A run of items of one change in one call; the run's events go with its first item."""
     outbox: list[LoggedEvent] = []
-    db.info["outbox"] = outbox
+    db.outbox = outbox
     many = jobs[0].many
     assert many is not None
     try:

@@ -1,4 +1,4 @@
-"""Pages for facilitators (workshop list, board), the projector, and phones joining."""
+"""Pages for facilitators (workshop list, board), the projector, and phones joining; moving through the steps."""
 
 import uuid
 from datetime import date, time
@@ -9,20 +9,21 @@ import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
+from app import steps as step_types
 from app.actions import review
 from app.actions import service as actions
-from app.answers import service as answers
 from app.auth import CsrfChecked, FacilitatorId, set_private_cookie
 from app.catalog import saved as saved_formats
-from app.catalog import steps as step_types
 from app.catalog.service import formats
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.live.service import phone_snapshot
 from app.models import Facilitator, Workshop
 from app.plain import service as plain
+from app.running import service as running
+from app.running.snapshots import phone_snapshot
 from app.runtime import Runtime, RuntimeDep, client_address
 from app.security import clean_text
+from app.stage import service as stage
 from app.web import render, see_other, wants_json
 from app.workshops import service as workshops
 
@@ -83,7 +84,7 @@ async def _phone_state(request: Request, runtime: Runtime, code: str) -> tuple[W
         workshop, participant = workshops.find_phone(db, code=code, cookies=request.cookies)
         if workshop is None or participant is None:
             return workshop, None
-        return workshop, phone_snapshot(db, workshop=workshop, participant=participant, seq=workshop.last_seq)
+        return workshop, phone_snapshot(db, workshop=workshop, participant=participant)
 
     workshop, state = await runtime.db.read(find)
     if workshop is None:
@@ -166,7 +167,7 @@ async def _workshop_list_page(
 
     def load(db: Any) -> tuple[Facilitator | None, list[Workshop], list[Any]]:
         own = saved_formats.list_saved(db, facilitator_id=facilitator_id)
-        return db.get(Facilitator, facilitator_id), workshops.list_workshops(db, facilitator_id=facilitator_id), own
+        return db.get(Facilitator, facilitator_id), running.list_workshops(db, facilitator_id=facilitator_id), own
 
     facilitator, items, own = await runtime.db.read(load)
     context = {
@@ -229,7 +230,7 @@ async def create_workshop(
     assert spec is not None
     workshop = await runtime.db.write(
         partial(
-            workshops.create_workshop,
+            running.create_workshop,
             facilitator_id=facilitator_id,
             title=title,
             opgave=opgave,
@@ -281,7 +282,7 @@ async def move_step(
     """Move the workshop to another step; phones and projector follow live."""
     target: int | str = int(to) if to.isdigit() else to
     view = await runtime.db.write(
-        partial(workshops.move_step, workshop_id=workshop_id, facilitator_id=facilitator_id, to=target)
+        partial(running.move_step, workshop_id=workshop_id, facilitator_id=facilitator_id, to=target)
     )
     if wants_json(request):
         return JSONResponse({"step_index": view["step_index"], "closed": view["closed"]})
@@ -300,8 +301,8 @@ async def set_hidden(
     """Hide an answer from the projector, or show it again."""
 
     def change(db: Any) -> dict[str, Any]:
-        workshops.owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id)
-        return answers.set_hidden(db, workshop_id=workshop_id, answer_id=answer_id, hidden=hidden)
+        workshop = workshops.owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id)
+        return stage.set_answer_hidden(db, workshop=workshop, answer_id=answer_id, hidden=hidden)
 
     view = await runtime.db.write(change)
     if wants_json(request):

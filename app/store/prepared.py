@@ -4,7 +4,7 @@
 # to run a small insert; for the answer path of a 2,000-phone burst that was most of the writer's CPU. A Prepared
 # statement keeps SQLAlchemy's compiler and the conversions of the values going in, and skips the per-call
 # bookkeeping, the result's conversions included (Prepared's docstring lists exactly what goes). It runs in the
-# session's own transaction, so savepoints, the commit and the rollback stay the writer's (app/db.py).
+# session's own transaction, so savepoints, the commit and the rollback stay the writer's (app/store/database.py).
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass

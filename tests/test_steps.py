@@ -8,7 +8,8 @@ from typing import Any, get_args
 
 import pytest
 
-from app.catalog import editor, steps
+from app import steps
+from app.catalog import editor
 from app.catalog.service import StepSpec, formats
 from app.models import Workshop as WorkshopRow
 from tests.catalog.test_editor import save

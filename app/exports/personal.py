@@ -20,6 +20,7 @@ from app.i18n import N_
 from app.models import Participant, Workshop
 from app.runtime import RuntimeDep
 from app.web import render
+from app.workshops import service as workshops
 
 router = APIRouter(prefix="/m/{link_token}")
 
@@ -51,7 +52,7 @@ def my_agreements(db: Session, *, link_token: str) -> dict[str, Any]:
             {**a, "step_title": steps.get(a["step"], {}).get("title"), "linked": texts.get(a["links_to"])} for a in mine
         ],
         "joined": joined,
-        "followup": actions.followup_view(workshop),
+        "followup": workshops.followup_view(workshop),
     }
 
 

@@ -8,9 +8,9 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, bindp
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db import Database
 from app.models import Facilitator, utcnow
-from app.prepared import Prepared
+from app.store.database import Database
+from app.store.prepared import Prepared
 
 FACILITATOR = Facilitator.__table__  # type: ignore[attr-defined]
 ADD = Prepared(insert(FACILITATOR), ["email", "name", "password_hash", "created_at"])

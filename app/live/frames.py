@@ -1,0 +1,50 @@
+"""The live protocol's messages (docs/protocol.md): what a phone may send, what the server writes back."""
+
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+from app.errors import DomainError
+from app.store.events import LogEntry, LoggedEvent, encode
+
+
+class ClientMessage(StrEnum):
+    """Every type of message a phone may send; the projector and the board only listen."""
+
+    PING = "ping"
+    ANSWER = "answer"
+    REFRESH = "refresh"
+    VOTES = "votes"
+    VOLUNTEER = "volunteer"
+    RESPONSE = "response"
+    REVIEW = "review"
+
+
+class ServerFrame(StrEnum):
+    """Every type of frame the server writes on a live websocket."""
+
+    SNAPSHOT = "snapshot"
+    EVENT = "event"
+    SYNCED = "synced"
+    ACK = "ack"
+    ERROR = "error"
+    PONG = "pong"
+    VOTES_ACK = "votes_ack"
+    VOLUNTEER_ACK = "volunteer_ack"
+    RESPONSE_ACK = "response_ack"
+    REVIEW_ACK = "review_ack"
+
+
+def event_frame(event: LogEntry) -> str:
+    """The wire form of an event, the same live and on replay."""
+    if isinstance(event, LoggedEvent):
+        # the payload's text is spliced in as it is: the same JSON as encoding the whole frame would give
+        kind = orjson.dumps(event.kind).decode()
+        return f'{{"type":"event","seq":{event.seq},"kind":{kind},"data":{event.payload_json}}}'
+    return encode({"type": ServerFrame.EVENT, "seq": event.seq, "kind": event.kind, "data": event.payload})
+
+
+def error_frame(error: DomainError, **extra: Any) -> dict[str, Any]:
+    """A refused message as a frame: its code, its message in the current language, its parameters."""
+    return {"type": ServerFrame.ERROR, "code": error.code, "message": error.text(), **error.params, **extra}

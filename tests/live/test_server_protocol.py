@@ -1,0 +1,100 @@
+"""The server protocol's fence: what it uses of uvicorn and websockets is checked at start-up, with a plain fallback."""
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.asyncio.client import connect
+from websockets.server import ServerProtocol
+
+from app.config import Settings
+from app.demo.driver import prepare
+from app.live import protocol
+from app.live.protocol import PLAIN_PROTOCOL, DirectProtocol, missing_internals, server_protocol
+from app.main import create_app
+from tests.servers import serving
+
+
+def test_the_installed_uvicorn_and_websockets_have_all_the_protocol_uses(caplog: pytest.LogCaptureFixture) -> None:
+    assert missing_internals() == []
+    assert server_protocol() == "app.live.protocol:DirectProtocol"
+    assert caplog.records == []
+
+
+def after_init(cls: type, change: Callable[[Any], None]) -> Callable[..., None]:
+    """cls's __init__, followed by change on the new instance: an upgrade that reshaped its state."""
+    plain = cls.__init__  # type: ignore[misc]
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        plain(self, *args, **kwargs)
+        change(self)
+
+    return init
+
+
+def upgraded(monkeypatch: pytest.MonkeyPatch, what: str) -> None:
+    """Change the real uvicorn or websockets class as a release might."""
+    if what == "an overridden method is gone":
+        monkeypatch.delattr(WebSocketsSansIOProtocol, "send_receive_event_to_app")
+    elif what == "an overridden method takes another argument":
+        monkeypatch.setattr(WebSocketsSansIOProtocol, "handle_connect", lambda self, event, scope: None)
+    elif what == "uvicorn's state is renamed":
+        monkeypatch.setattr(
+            WebSocketsSansIOProtocol,
+            "__init__",
+            after_init(WebSocketsSansIOProtocol, lambda p: delattr(p, "read_paused")),
+        )
+    elif what == "uvicorn's queue is another kind":
+        monkeypatch.setattr(
+            WebSocketsSansIOProtocol,
+            "__init__",
+            after_init(WebSocketsSansIOProtocol, lambda p: setattr(p, "queue", [])),
+        )
+    elif what == "websockets' state is renamed":
+        monkeypatch.setattr(ServerProtocol, "__init__", after_init(ServerProtocol, lambda c: delattr(c, "writes")))
+
+
+@pytest.mark.parametrize(
+    ("what", "named"),
+    [
+        ("an overridden method is gone", "uvicorn.send_receive_event_to_app(self)"),
+        ("an overridden method takes another argument", "uvicorn.handle_connect(self, event)"),
+        ("uvicorn's state is renamed", "uvicorn.read_paused (bool)"),
+        ("uvicorn's queue is another kind", "uvicorn.queue (Queue)"),
+        ("websockets' state is renamed", "websockets.writes (list)"),
+    ],
+)
+def test_what_an_upgrade_took_away_is_named_in_one_warning_and_uvicorns_own_protocol_serves(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, what: str, named: str
+) -> None:
+    upgraded(monkeypatch, what)
+    assert missing_internals() == [named]
+    with caplog.at_level(logging.WARNING, logger="app.live.protocol"):
+        assert server_protocol() == PLAIN_PROTOCOL
+    (warning,) = caplog.records
+    assert warning.levelno == logging.WARNING and named in warning.getMessage()
+
+
+def test_without_the_internals_the_app_is_served_through_plain_asgi(
+    monkeypatch: pytest.MonkeyPatch, live_settings: Settings
+) -> None:
+    # a name the installed uvicorn lacks, as after an upgrade that dropped one
+    monkeypatch.setitem(protocol.UVICORN_ATTRIBUTES, "renamed_in_a_later_release", object)
+    direct: list[object] = []
+    monkeypatch.setattr(DirectProtocol, "handle_connect", lambda self, event: direct.append(event))
+
+    async def projector(url: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        token = prepare(live_settings).projector_path.rsplit("/", 1)[1]
+        async with connect(f"{url.replace('http://', 'ws://')}/ws/projector/{token}") as ws:
+            snapshot = json.loads(await ws.recv())
+            await ws.send(json.dumps({"type": "ping"}))
+            return snapshot, json.loads(await ws.recv())
+
+    with serving(create_app(live_settings)) as url:
+        snapshot, pong = asyncio.run(projector(url))
+    assert snapshot["type"] == "snapshot" and pong == {"type": "pong"}
+    assert direct == []  # uvicorn's own protocol served it: no plain write, no listener
