@@ -355,7 +355,7 @@ def _settings(cls: type[Step]) -> dict[str, Setting]:
     return found
 
 
-# the step types' keys as format files may name them (tests/catalog/test_steps.py keeps it equal to STEP_TYPES)
+# the step types' keys as format files may name them (tests/test_steps.py keeps it equal to STEP_TYPES)
 StepKind = Literal[
     "lobby", "open_text", "cluster", "dot_vote", "grade", "choice", "mosaic", "actions", "action_review", "close"
 ]
