@@ -1,16 +1,16 @@
 """The benchmark in its smoke form: a small room, nothing lost or duplicated, every figure present."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
-from app.bench.runner import FIELDS, Round, Side, alternate_rounds, ratio_summary
+from app.bench.runner import FIELDS, Round, Side, alternate_rounds, cpu_seconds, ratio_summary
 from app.cli import main
 
 
 def test_bench_smoke_run_loses_and_duplicates_nothing(capsys: pytest.CaptureFixture[str]) -> None:
-    # CPU is read in 10 ms clock ticks: with 30 phones the baseline's window sometimes spanned none, leaving no
-    # ratio; 100 phones give it several ticks
     main(["bench", "--phones", "100", "--rate", "20", "--seconds", "1", "--rounds", "2", "--json"])
 
     figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -55,6 +55,27 @@ def test_each_rounds_ratio_is_taken_against_the_baseline_round_beside_it() -> No
     figures = ratio_summary([120.0, None, 90.0, 150.0], [60.0, 55.0, 75.0, 100.0])
     assert figures["ratio_rounds"] == [2.0, 1.2, 1.5]  # a round without our figure has no ratio
     assert figures["ratio_vs_baseline"] == 1.5
+
+
+def test_the_servers_cpu_is_read_to_the_nanosecond_with_its_ended_threads() -> None:
+    # a server whose thread burns 50 ms of CPU and ends, then reports its own CPU clock and waits
+    script = (
+        "import threading, time\n"
+        "def burn():\n"
+        "    while time.thread_time() < 0.05: pass\n"
+        "worker = threading.Thread(target=burn)\n"
+        "worker.start(); worker.join()\n"
+        "print(time.process_time_ns(), flush=True)\n"
+        "input()\n"
+    )
+    server = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        own_reading = int(server.stdout.readline()) / 1e9
+        # its own reading is to the nanosecond: a clock of 10 ms ticks would, nearly always, read less
+        assert cpu_seconds([server.pid]) >= own_reading >= 0.05
+    finally:
+        server.communicate("\n", timeout=10)
 
 
 @pytest.mark.parametrize("rounds", ["0", "-1", "drie"])
