@@ -1,4 +1,4 @@
-"""The load generator: one event loop, N simulated phones, a projector and a facilitator, four scenarios."""
+"""The load generator: one event loop, N simulated phones, a projector and a facilitator's board, four scenarios."""
 
 import asyncio
 import contextlib
@@ -304,8 +304,8 @@ class Client:
             self.reader.cancel()
 
 
-class Projector(Client):
-    """The projector: records when each answer's event arrives, and counts any answer seen twice."""
+class Screen(Client):
+    """A staff screen (the projector, the board): records when each answer's event arrives, counts any seen twice."""
 
     def __init__(self, meter: Meter) -> None:
         super().__init__(meter)
@@ -331,8 +331,8 @@ class Target:
         """Join and connect a phone."""
         raise NotImplementedError
 
-    async def open_projector(self, client: Client) -> None:
-        """Connect the projector."""
+    async def open_screens(self, projector: Client, board: Client) -> None:
+        """Connect the projector and the facilitator's board."""
         raise NotImplementedError
 
     async def move_step(self, index: int) -> None:
@@ -341,6 +341,11 @@ class Target:
 
     async def close(self) -> None:
         """Release what the target holds."""
+
+
+def cookie_header(http: httpx.AsyncClient) -> dict[str, str]:
+    """The cookies an HTTP client holds, as the header its websocket sends (a browser's page would)."""
+    return {"Cookie": "; ".join(f"{name}={value}" for name, value in http.cookies.items())}
 
 
 class AppTarget(Target):
@@ -370,14 +375,15 @@ class AppTarget(Target):
         )
         if response.status_code != 303:
             raise RuntimeError(f"join failed with HTTP {response.status_code}")
-        cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
-        await client.start(ws_url(self.base_url, f"/ws/phone/{self.code}"), {"Cookie": cookie})
+        await client.start(ws_url(self.base_url, f"/ws/phone/{self.code}"), cookie_header(http))
 
-    async def open_projector(self, client: Client) -> None:
-        """Open the projector's websocket and sign the facilitator in."""
+    async def open_screens(self, projector: Client, board: Client) -> None:
+        """Open the projector's websocket, sign the facilitator in and open the board's, as its page does."""
         token = self.projector_path.rsplit("/", 1)[1]
-        await client.start(ws_url(self.base_url, f"/ws/projector/{token}"))
+        await projector.start(ws_url(self.base_url, f"/ws/projector/{token}"))
         await self.facilitator.sign_in(self.password)
+        board_url = ws_url(self.base_url, f"/ws/board/{self.facilitator.workshop_id}")
+        await board.start(board_url, cookie_header(self.facilitator.http))
 
     async def move_step(self, index: int) -> None:
         """The board's step button."""
@@ -390,28 +396,26 @@ class AppTarget(Target):
 
 
 class BaselineTarget(Target):
-    """The bare websockets server: no join, the facilitator is a websocket that sends "step"."""
+    """The bare websockets server: no join, the facilitator's board is a websocket that also sends "step"."""
 
-    def __init__(self, port: int, meter: Meter) -> None:
+    def __init__(self, port: int) -> None:
         self.base_url = f"ws://127.0.0.1:{port}"
-        self.facilitator = Client(meter)
+        self.board: Client | None = None
 
     async def open_phone(self, client: Client, index: int) -> None:
         """Open a phone's websocket."""
         await client.start(f"{self.base_url}/ws/phone/{index}")
 
-    async def open_projector(self, client: Client) -> None:
-        """Open the projector's and the facilitator's websockets."""
-        await client.start(f"{self.base_url}/ws/projector/bench")
-        await self.facilitator.start(f"{self.base_url}/ws/board/bench")
+    async def open_screens(self, projector: Client, board: Client) -> None:
+        """Open the projector's and the board's websockets."""
+        await projector.start(f"{self.base_url}/ws/projector/bench")
+        await board.start(f"{self.base_url}/ws/board/bench")
+        self.board = board
 
     async def move_step(self, index: int) -> None:
-        """Ask for a step change over the facilitator's websocket."""
-        await self.facilitator.send({"type": "step", "step_index": index})
-
-    async def close(self) -> None:
-        """Close the facilitator's websocket."""
-        await self.facilitator.close()
+        """Ask for a step change over the board's websocket."""
+        assert self.board is not None
+        await self.board.send({"type": "step", "step_index": index})
 
 
 # --- the scenarios ---
@@ -434,12 +438,18 @@ class Room:
         self.target = target
         self.meter = meter
         self.phones = [Client(meter) for _ in range(phones)]
-        self.projector = Projector(meter)
+        self.projector = Screen(meter)
+        self.board = Screen(meter)
         self.say = say
+
+    @property
+    def screens(self) -> tuple[Screen, Screen]:
+        """The staff screens: each gets every answer and every step."""
+        return self.projector, self.board
 
     async def join_storm(self) -> dict[str, Any]:
         """Every phone joins at once (at most CONNECT_CONCURRENCY setting up at a time)."""
-        await self.target.open_projector(self.projector)
+        await self.target.open_screens(self.projector, self.board)
         gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
         progress = Progress("joining", len(self.phones))
         failures: list[BaseException] = []
@@ -462,16 +472,17 @@ class Room:
         return {"connect_s": round(connect_s, 2), "join_failures": len(failures)}
 
     async def step_change(self, index: int) -> dict[str, Any]:
-        """Move the workshop on and time until every phone has the step."""
+        """Move the workshop on and time until every phone has the step (and wait for the screens to have it)."""
         futures = [phone.expect(f"step:{index}") for phone in self.phones]
+        on_screens = [screen.expect(f"step:{index}") for screen in self.screens]
         started = time.perf_counter()
         await self.target.move_step(index)
-        await _settle(futures, ANSWER_TIMEOUT)
+        await _settle(futures + on_screens, ANSWER_TIMEOUT)
         delays = [future.result() - started for future in futures if future.done()]
         return {
             "step_all_phones_p99_ms": _ms(percentile(delays, 0.99)),
             "step_all_phones_max_ms": _ms(max(delays, default=0.0)),
-            "step_missed": len(futures) - len(delays),
+            "step_missed": len(futures) - len(delays) + sum(1 for future in on_screens if not future.done()),
         }
 
     async def burst(self, step: str) -> dict[str, Any]:
@@ -480,6 +491,7 @@ class Room:
         random.Random(5).shuffle(order)
         progress = Progress("answering", len(order))
         sent: list[tuple[float, asyncio.Future[Any], asyncio.Future[Any]]] = []
+        on_board: list[asyncio.Future[Any]] = []
         start = time.perf_counter() + 0.05
         for k, phone in enumerate(order):
             delay = start + BURST_SECONDS * k / len(order) - time.perf_counter()
@@ -488,10 +500,11 @@ class Room:
             client_id, message = _answer(step, f"Bench-antwoord {k}: de regels zitten elkaar in de weg")
             ack = phone.expect(f"answer:{client_id}")
             shown = self.projector.expect(f"shown:{client_id}")
+            on_board.append(self.board.expect(f"shown:{client_id}"))
             sent.append((time.perf_counter(), ack, shown))
             await phone.send(message)
             progress.step()
-        await _settle([f for _, ack, shown in sent for f in (ack, shown)], ANSWER_TIMEOUT)
+        await _settle([f for _, ack, shown in sent for f in (ack, shown)] + on_board, ANSWER_TIMEOUT)
         progress.finish()
         acks = [ack.result()[1] - at for at, ack, _ in sent if ack.done() and ack.result()[0] == "ack"]
         errors = sum(1 for _, ack, _ in sent if ack.done() and ack.result()[0] == "error")
@@ -506,6 +519,7 @@ class Room:
             "burst_lost": sum(1 for _, ack, _ in sent if not ack.done()),
             "burst_errors": errors,
             "burst_not_on_projector": len(sent) - len(shown),
+            "burst_not_on_board": sum(1 for future in on_board if not future.done()),
         }
 
     async def sustained(self, step: str, rate: float, seconds: float) -> dict[str, Any]:
@@ -544,7 +558,7 @@ class Room:
             async with gate:
                 await client.close()
 
-        await asyncio.gather(*(close(c) for c in [self.projector, *self.phones]))
+        await asyncio.gather(*(close(c) for c in [*self.screens, *self.phones]))
         await self.target.close()
 
 
@@ -673,8 +687,7 @@ def app_side(target: "AppTarget", *, pids: Sequence[int], phones: int, say: Say)
 
 def baseline_side(port: int, *, pid: int, phones: int, say: Say) -> Side:
     """The bare websockets server under test, with the same phones and message pattern."""
-    meter = Meter()
-    return Side(Room(BaselineTarget(port, meter), meter, phones, say), [pid], open_step=1, next_step=2)
+    return Side(Room(BaselineTarget(port), Meter(), phones, say), [pid], open_step=1, next_step=2)
 
 
 async def run_sides(
@@ -717,7 +730,7 @@ async def run_sides(
         result["server_rss_mb"] = rss_mb(app.pids)
         result |= cpu_summary(app.pids, app.rounds, prefix="server_")
         result["lost"] = result["burst_lost"] + result["sustained_lost"]
-        result["duplicated"] = room.projector.duplicates + room.meter.duplicate_acks
+        result["duplicated"] = sum(screen.duplicates for screen in room.screens) + room.meter.duplicate_acks
         say(
             f"server       rss {result['server_rss_mb']} MB, cpu {result['server_cpu_us_per_delivery']} us "
             f"per delivered message (median of {result['server_cpu_us_per_delivery_rounds']}; burst "
