@@ -32,6 +32,7 @@ CONNECT_CONCURRENCY = 50
 FIELDS = (
     "phones",
     "connect_s",
+    "headline_round",
     "ack_p50_ms",
     "ack_p99_ms",
     "projector_p50_ms",
@@ -57,7 +58,7 @@ class BenchOptions:
     rate: float = 50.0
     seconds: float = 5.0
     baseline: bool = True
-    # bursts and step changes measured per server; the CPU figure is the median round
+    # bursts and step changes measured per server; the headline figures are the median round's
     rounds: int = 5
 
 
@@ -638,40 +639,70 @@ async def alternate_rounds(sides: Sequence[Side], rounds: int) -> None:
             await side.measure_round(number)
 
 
-def _median(values: list[float | None]) -> float | None:
-    """The median round's figure (nearest rank); None where no round has one."""
-    known = [v for v in values if v is not None]
-    return percentile(known, 0.5) if known else None
+def median_round(figures: Sequence[float | None]) -> int | None:
+    """The index of the median round by these figures (of an even number, the higher of the middle two: the
+    headline never flatters); None where no round has one."""
+    known = sorted((figure, index) for index, figure in enumerate(figures) if figure is not None)
+    return known[len(known) // 2][1] if known else None
 
 
-def cpu_summary(pids: Sequence[int], rounds: list[Round], prefix: str = "") -> dict[str, Any]:
-    """The median round's CPU per delivery, overall and for the burst and the step change apart."""
-    overall = [per_delivery(pids, r.burst_cpu + r.step_cpu, r.burst_frames + r.step_frames) for r in rounds]
+def cpu_figures(pids: Sequence[int], r: Round) -> dict[str, float | None]:
+    """A round's CPU per delivery: overall, and an answer's whole path (the burst) and a pure fan-out (the step)."""
     return {
-        f"{prefix}cpu_us_per_delivery": _median(overall),
-        # the two halves apart: an answer's whole path, and a pure fan-out
-        f"{prefix}burst_cpu_us_per_delivery": _median(
-            [per_delivery(pids, r.burst_cpu, r.burst_frames) for r in rounds]
-        ),
-        f"{prefix}step_cpu_us_per_delivery": _median([per_delivery(pids, r.step_cpu, r.step_frames) for r in rounds]),
-        f"{prefix}cpu_us_per_delivery_rounds": overall,
-        f"{prefix}deliveries": sum(r.burst_frames + r.step_frames for r in rounds),
-        f"{prefix}steal_s_rounds": [round(r.steal_s, 2) for r in rounds],
+        "cpu_us_per_delivery": per_delivery(pids, r.burst_cpu + r.step_cpu, r.burst_frames + r.step_frames),
+        "burst_cpu_us_per_delivery": per_delivery(pids, r.burst_cpu, r.burst_frames),
+        "step_cpu_us_per_delivery": per_delivery(pids, r.step_cpu, r.step_frames),
     }
 
 
-def latency_summary(rounds: list[Round]) -> dict[str, Any]:
-    """Latencies over all rounds: the median round's p50, the worst round's p99 and maximum; losses summed."""
-    result: dict[str, Any] = {}
-    for key in rounds[0].burst | rounds[0].step:
-        values = [(r.burst | r.step)[key] for r in rounds]
-        if key.endswith("_p50_ms"):
-            result[key] = percentile(values, 0.5)
-        elif key.endswith(("_p99_ms", "_max_ms")):
-            result[key] = max(values)
+def summarise(
+    rounds: list[Round],
+    pids: Sequence[int],
+    *,
+    baseline_rounds: list[Round] | None = None,
+    baseline_pids: Sequence[int] = (),
+) -> dict[str, Any]:
+    """The headline figures, all from one round (`headline_round`, chosen as `headline_by` says), each round's
+    figures beside them, and losses summed over the rounds."""
+    ours = [cpu_figures(pids, r) for r in rounds]
+    theirs = [cpu_figures(baseline_pids, r) for r in baseline_rounds or []]
+    ours_cpu = [f["cpu_us_per_delivery"] for f in ours]
+    theirs_cpu = [f["cpu_us_per_delivery"] for f in theirs] or [None] * len(ours)
+    # each of our rounds against the baseline round played right after it
+    ratios = [round(o / b, 2) if o and b else None for o, b in zip(ours_cpu, theirs_cpu, strict=True)]
+    latencies = [r.burst | r.step for r in rounds]
+    by, headline = next(
+        (by, chosen)
+        for by, chosen in (
+            ("ratio", median_round(ratios)),
+            ("server CPU per delivery", median_round(ours_cpu)),
+            ("ack p99", median_round([figures["ack_p99_ms"] for figures in latencies])),
+        )
+        if chosen is not None
+    )
+    result: dict[str, Any] = {"headline_round": headline + 1, "headline_by": by}
+    for key, value in latencies[headline].items():
+        if key.endswith("_ms"):
+            result[key] = value
+            if key.endswith("_p99_ms"):
+                result[f"{key}_rounds"] = [figures[key] for figures in latencies]
         else:
-            result[key] = sum(values)
-    return result
+            result[key] = sum(figures[key] for figures in latencies)
+    result |= _side_cpu("server_", ours, rounds, headline)
+    if baseline_rounds is None:
+        return result | {"baseline_cpu_us_per_delivery": None, "ratio_vs_baseline": None}
+    result |= _side_cpu("baseline_", theirs, baseline_rounds, headline)
+    return result | {"ratio_vs_baseline": ratios[headline], "ratio_rounds": ratios}
+
+
+def _side_cpu(
+    prefix: str, figures: list[dict[str, float | None]], rounds: list[Round], headline: int
+) -> dict[str, Any]:
+    return {f"{prefix}{key}": value for key, value in figures[headline].items()} | {
+        f"{prefix}cpu_us_per_delivery_rounds": [f["cpu_us_per_delivery"] for f in figures],
+        f"{prefix}deliveries": sum(r.burst_frames + r.step_frames for r in rounds),
+        f"{prefix}steal_s_rounds": [round(r.steal_s, 2) for r in rounds],
+    }
 
 
 def _steps() -> list[str]:
@@ -720,39 +751,16 @@ async def run_sides(
             joined = await baseline.join()
             say(f"baseline     {len(baseline.room.phones)} phones connected in {joined['connect_s']} s")
         await alternate_rounds([app] if baseline is None else [app, baseline], rounds)
-        result |= latency_summary(app.rounds)
-        say(
-            f"burst        ack p50 {result['ack_p50_ms']} ms, p99 {result['ack_p99_ms']} ms; "
-            f"projector p50 {result['projector_p50_ms']} ms, p99 {result['projector_p99_ms']} ms; "
-            f"lost {result['burst_lost']}, errors {result['burst_errors']} ({rounds} rounds, worst p99)"
+        result |= summarise(
+            app.rounds,
+            app.pids,
+            baseline_rounds=None if baseline is None else baseline.rounds,
+            baseline_pids=() if baseline is None else baseline.pids,
         )
-        say(f"step change  all phones p99 {result['step_all_phones_p99_ms']} ms, missed {result['step_missed']}")
         result["server_rss_mb"] = rss_mb(app.pids)
-        result |= cpu_summary(app.pids, app.rounds, prefix="server_")
         result["lost"] = result["burst_lost"] + result["sustained_lost"]
         result["duplicated"] = sum(screen.duplicates for screen in room.screens) + room.meter.duplicate_acks
-        say(
-            f"server       rss {result['server_rss_mb']} MB, cpu {result['server_cpu_us_per_delivery']} us "
-            f"per delivered message (median of {result['server_cpu_us_per_delivery_rounds']}; burst "
-            f"{result['server_burst_cpu_us_per_delivery']}, step {result['server_step_cpu_us_per_delivery']}; "
-            f"CPU time stolen by the host per round: {result['server_steal_s_rounds']} s)"
-        )
-        result |= {"baseline_cpu_us_per_delivery": None, "ratio_vs_baseline": None}
-        if baseline is not None:
-            result |= cpu_summary(baseline.pids, baseline.rounds, prefix="baseline_")
-            say(
-                f"baseline     cpu {result['baseline_cpu_us_per_delivery']} us per delivered message (median of "
-                f"{result['baseline_cpu_us_per_delivery_rounds']}; burst "
-                f"{result['baseline_burst_cpu_us_per_delivery']}, step {result['baseline_step_cpu_us_per_delivery']})"
-            )
-            result |= ratio_summary(
-                result["server_cpu_us_per_delivery_rounds"], result["baseline_cpu_us_per_delivery_rounds"]
-            )
-            if result["ratio_vs_baseline"] is not None:
-                say(
-                    f"ratio        {result['ratio_vs_baseline']} x the bare websockets baseline "
-                    f"(median of the rounds' {result['ratio_rounds']})"
-                )
+        report(result, say)
     finally:
         await room.close()
         if baseline is not None:
@@ -760,10 +768,40 @@ async def run_sides(
     return result
 
 
-def ratio_summary(ours: list[float | None], baseline: list[float | None]) -> dict[str, Any]:
-    """Each round's ratio of our CPU per delivery to the baseline round's right after it, and their median."""
-    ratios = [round(o / b, 2) for o, b in zip(ours, baseline, strict=True) if o and b]
-    return {"ratio_rounds": ratios, "ratio_vs_baseline": _median(list(ratios))}
+def report(result: dict[str, Any], say: Say) -> None:
+    """The measured rounds in words: the headline round's figures, each round's beside them."""
+    chosen = f"round {result['headline_round']} of {result['rounds']}"
+    say(
+        f"headline     {chosen}, the median round by {result['headline_by']}: every figure below is that round's, "
+        "each round's in brackets"
+    )
+    say(
+        f"burst        ack p50 {result['ack_p50_ms']} ms, p99 {result['ack_p99_ms']} ms "
+        f"({result['ack_p99_ms_rounds']}); projector p50 {result['projector_p50_ms']} ms, p99 "
+        f"{result['projector_p99_ms']} ms ({result['projector_p99_ms_rounds']}); lost {result['burst_lost']}, "
+        f"errors {result['burst_errors']} (all rounds)"
+    )
+    say(
+        f"step change  all phones p99 {result['step_all_phones_p99_ms']} ms "
+        f"({result['step_all_phones_p99_ms_rounds']}), missed {result['step_missed']} (all rounds)"
+    )
+    say(
+        f"server       rss {result['server_rss_mb']} MB, cpu {result['server_cpu_us_per_delivery']} us per delivered "
+        f"message ({result['server_cpu_us_per_delivery_rounds']}); burst {result['server_burst_cpu_us_per_delivery']}"
+        f", step {result['server_step_cpu_us_per_delivery']}; CPU time stolen by the host per round: "
+        f"{result['server_steal_s_rounds']} s"
+    )
+    if result["ratio_vs_baseline"] is None:
+        return
+    say(
+        f"baseline     cpu {result['baseline_cpu_us_per_delivery']} us per delivered message "
+        f"({result['baseline_cpu_us_per_delivery_rounds']}); burst {result['baseline_burst_cpu_us_per_delivery']}, "
+        f"step {result['baseline_step_cpu_us_per_delivery']}"
+    )
+    say(
+        f"ratio        {result['ratio_vs_baseline']} x the bare websockets baseline in {chosen} "
+        f"({result['ratio_rounds']})"
+    )
 
 
 def _server_env(data_dir: Path) -> dict[str, str]:
