@@ -1,10 +1,14 @@
-"""Text cleaning, join codes, tokens and rate limits."""
+"""Text cleaning, join codes, tokens, password hashes and rate limits."""
 
 import random
+from pathlib import Path
 
 import pytest
+from argon2 import extract_parameters, profiles
 
 from app import security
+from app.config import Settings
+from app.main import create_app
 
 
 @pytest.mark.parametrize(
@@ -54,6 +58,24 @@ def test_passwords_are_argon2_and_verify() -> None:
     assert security.verify_password(digest, "een lang wachtwoord")
     assert not security.verify_password(digest, "fout")
     assert not security.verify_password("not-a-hash", "fout")
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_outside_the_test_suite_passwords_get_argon2s_real_parameters(environment: str, tmp_path: Path) -> None:
+    create_app(Settings(environment=environment, data_dir=tmp_path, secret_key="p" * 40))
+    try:
+        parameters = extract_parameters(security.hash_password("een lang wachtwoord"))
+    finally:
+        security.use_password_parameters(Settings(environment="test"))  # the suite's own again, for the tests after
+    assert parameters == profiles.RFC_9106_LOW_MEMORY
+
+
+def test_the_test_suite_hashes_with_argon2s_least_parameters(settings: Settings) -> None:
+    create_app(settings)
+    digest = security.hash_password("een lang wachtwoord")
+    assert extract_parameters(digest) == profiles.CHEAPEST
+    assert security.verify_password(digest, "een lang wachtwoord")
+    assert not security.verify_password(digest, "fout")
 
 
 def test_rate_limiter_allows_a_burst_then_refills() -> None:
