@@ -1,5 +1,6 @@
 """Passwords, tokens, join codes, clean text and rate limits."""
 
+import functools
 import hashlib
 import re
 import secrets
@@ -33,6 +34,12 @@ def use_password_parameters(settings: Settings) -> None:
     global _hasher
     # a hash carries its parameters, so verifying needs no switch: only new hashes are cheap
     _hasher = _TEST_HASHER if settings.environment == "test" else _REAL_HASHER
+    _stand_in_hash(_hasher)  # made now, so that no sign-in pays for it
+
+
+@functools.cache
+def _stand_in_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash("not a real password")
 
 
 def hash_password(password: str) -> str:
@@ -46,6 +53,11 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def verify_without_account(password: str) -> None:
+    """Verify a password against a stand-in hash: a sign-in for an unknown email costs what a real one does."""
+    verify_password(_stand_in_hash(_hasher), password)
 
 
 def new_token() -> str:

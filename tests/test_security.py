@@ -70,6 +70,21 @@ def test_outside_the_test_suite_passwords_get_argon2s_real_parameters(environmen
     assert parameters == profiles.RFC_9106_LOW_MEMORY
 
 
+@pytest.mark.parametrize("environment", ["production", "test"])
+def test_a_sign_in_without_an_account_verifies_a_hash_like_an_accounts(
+    environment: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verified: list[str] = []
+    monkeypatch.setattr(security, "verify_password", lambda digest, password: verified.append(digest) or False)
+    security.use_password_parameters(Settings(environment=environment))
+    try:
+        security.verify_without_account("geraden")
+        an_accounts = security.hash_password("een lang wachtwoord")
+    finally:
+        security.use_password_parameters(Settings(environment="test"))
+    assert extract_parameters(verified[0]) == extract_parameters(an_accounts)
+
+
 def test_the_test_suite_hashes_with_argon2s_least_parameters(settings: Settings) -> None:
     create_app(settings)
     digest = security.hash_password("een lang wachtwoord")
