@@ -529,6 +529,7 @@ class Room:
         interval = 1 / rate
         progress = Progress("sustained", count)
         sent: list[tuple[float, asyncio.Future[Any]]] = []
+        on_screens: list[asyncio.Future[Any]] = []
         start = time.perf_counter() + 0.05
         for k in range(count):
             delay = start + k * interval - time.perf_counter()
@@ -537,10 +538,12 @@ class Room:
             phone = self.phones[k % len(self.phones)]
             client_id, message = _answer(step, f"Volgehouden antwoord {k}")
             ack = phone.expect(f"answer:{client_id}")
+            on_screens.extend(screen.expect(f"shown:{client_id}") for screen in self.screens)
             sent.append((time.perf_counter(), ack))
             await phone.send(message)
             progress.step()
-        await _settle([ack for _, ack in sent], ANSWER_TIMEOUT)
+        # the screens' frames too: one arriving late would count in the measured step change that follows
+        await _settle([ack for _, ack in sent] + on_screens, ANSWER_TIMEOUT)
         progress.finish()
         acked = [ack.result()[1] for _, ack in sent if ack.done() and ack.result()[0] == "ack"]
         elapsed = max(acked, default=start) - sent[0][0]
