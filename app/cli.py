@@ -287,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--rounds",
         type=_positive,
         default=5,
-        help="bursts and step changes per server, taking turns with the baseline; CPU is the median round",
+        help="bursts and step changes per server, taking turns with the baseline; the headline is the median round",
     )
     p.set_defaults(func=bench)
 

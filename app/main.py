@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
-from app import language
+from app import language, security
 from app.accounts import router as accounts_router
 from app.actions import router as actions_router
 from app.answers import router as answers_router
@@ -47,6 +47,7 @@ def tune_garbage_collector() -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A Doorbraak app for these settings (default: from the environment)."""
     settings = settings or Settings()
+    security.use_password_parameters(settings)
     db = Database(settings.resolved_database_url(), commit_interval=settings.commit_interval_ms / 1000)
     # several workers share rooms through Redis; one process needs no broker
     hub: LocalHub = LocalHub()

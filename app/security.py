@@ -1,5 +1,6 @@
 """Passwords, tokens, join codes, clean text and rate limits."""
 
+import functools
 import hashlib
 import re
 import secrets
@@ -8,17 +9,37 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from app.config import Settings
 
 # no 0/O, no 1/I/L: a code read from across the room is typed right the first time
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 6
-_hasher = PasswordHasher()
+# argon2-cffi's defaults: RFC 9106's low-memory profile (64 MiB, three passes)
+_REAL_HASHER = PasswordHasher()
+# argon2's least parameters, for the test suite alone: most of its tests hash a password, each hash a second of
+# a busy machine's CPU with the real ones
+_TEST_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+_hasher = _REAL_HASHER
 # zero-width characters, bidi embeddings and overrides, isolates, word joiner, BOM, soft hyphen
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _CONTROL = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f]")
 _SPACES = re.compile(r"[^\S\n]+")
+
+
+def use_password_parameters(settings: Settings) -> None:
+    """Hash passwords with argon2's real parameters, or with its least ones where the environment is "test"."""
+    global _hasher
+    # a hash carries its parameters, so verifying needs no switch: only new hashes are cheap
+    _hasher = _TEST_HASHER if settings.environment == "test" else _REAL_HASHER
+    _stand_in_hash(_hasher)  # made now, so that no sign-in pays for it
+
+
+@functools.cache
+def _stand_in_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash("not a real password")
 
 
 def hash_password(password: str) -> str:
@@ -32,6 +53,11 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def verify_without_account(password: str) -> None:
+    """Verify a password against a stand-in hash: a sign-in for an unknown email costs what a real one does."""
+    verify_password(_stand_in_hash(_hasher), password)
 
 
 def new_token() -> str:

@@ -2,6 +2,7 @@
 
 import json
 import re
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
 
 from app.config import Settings
 from app.demo.driver import csrf_of
@@ -21,10 +23,30 @@ from tests.servers import serving
 PASSWORD = "correct horse battery"
 
 
+def sqlite_file(settings: Settings) -> Path:
+    """The SQLite file the settings' database lives in."""
+    return Path(make_url(settings.resolved_database_url()).database or "")
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated to the newest revision once per test run; each test's database is a copy."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("template"), environment="test", secret_key="t" * 40)
+    with TestClient(create_app(settings)):
+        pass  # the app migrates its database as it starts, and checkpoints it into the one file as it stops
+    return sqlite_file(settings)
+
+
+def migrated_copy(template: Path, settings: Settings) -> Settings:
+    """The settings, with the migrated template copied where their SQLite database lives."""
+    shutil.copyfile(template, sqlite_file(settings))
+    return settings
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings for a throwaway SQLite database in a temp folder."""
-    return Settings(data_dir=tmp_path, environment="test", secret_key="t" * 40)
+def settings(tmp_path: Path, migrated_template: Path) -> Settings:
+    """Settings for a throwaway SQLite database in a temp folder, migrated (a copy of the template)."""
+    return migrated_copy(migrated_template, Settings(data_dir=tmp_path, environment="test", secret_key="t" * 40))
 
 
 @pytest.fixture
@@ -221,9 +243,11 @@ def receive_until(ws: Any, predicate: Callable[[dict[str, Any]], bool], limit: i
 
 
 @pytest.fixture
-def live_settings(tmp_path: Path) -> Settings:
-    """The settings of the live server (its own SQLite file)."""
-    return Settings(data_dir=tmp_path / "server", environment="test", secret_key="s" * 40)
+def live_settings(tmp_path: Path, migrated_template: Path) -> Settings:
+    """The settings of the live server (its own SQLite file, a copy of the migrated template)."""
+    return migrated_copy(
+        migrated_template, Settings(data_dir=tmp_path / "server", environment="test", secret_key="s" * 40)
+    )
 
 
 @pytest.fixture

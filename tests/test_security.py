@@ -1,10 +1,14 @@
-"""Text cleaning, join codes, tokens and rate limits."""
+"""Text cleaning, join codes, tokens, password hashes and rate limits."""
 
 import random
+from pathlib import Path
 
 import pytest
+from argon2 import extract_parameters, profiles
 
 from app import security
+from app.config import Settings
+from app.main import create_app
 
 
 @pytest.mark.parametrize(
@@ -54,6 +58,39 @@ def test_passwords_are_argon2_and_verify() -> None:
     assert security.verify_password(digest, "een lang wachtwoord")
     assert not security.verify_password(digest, "fout")
     assert not security.verify_password("not-a-hash", "fout")
+
+
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_outside_the_test_suite_passwords_get_argon2s_real_parameters(environment: str, tmp_path: Path) -> None:
+    create_app(Settings(environment=environment, data_dir=tmp_path, secret_key="p" * 40))
+    try:
+        parameters = extract_parameters(security.hash_password("een lang wachtwoord"))
+    finally:
+        security.use_password_parameters(Settings(environment="test"))  # the suite's own again, for the tests after
+    assert parameters == profiles.RFC_9106_LOW_MEMORY
+
+
+@pytest.mark.parametrize("environment", ["production", "test"])
+def test_a_sign_in_without_an_account_verifies_a_hash_like_an_accounts(
+    environment: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verified: list[str] = []
+    monkeypatch.setattr(security, "verify_password", lambda digest, password: verified.append(digest) or False)
+    security.use_password_parameters(Settings(environment=environment))
+    try:
+        security.verify_without_account("geraden")
+        an_accounts = security.hash_password("een lang wachtwoord")
+    finally:
+        security.use_password_parameters(Settings(environment="test"))
+    assert extract_parameters(verified[0]) == extract_parameters(an_accounts)
+
+
+def test_the_test_suite_hashes_with_argon2s_least_parameters(settings: Settings) -> None:
+    create_app(settings)
+    digest = security.hash_password("een lang wachtwoord")
+    assert extract_parameters(digest) == profiles.CHEAPEST
+    assert security.verify_password(digest, "een lang wachtwoord")
+    assert not security.verify_password(digest, "fout")
 
 
 def test_rate_limiter_allows_a_burst_then_refills() -> None:

@@ -32,9 +32,6 @@ def authenticate(db: Session, *, email: str, password: str) -> Facilitator | Non
         select(Facilitator).where(Facilitator.email == email.strip().lower())  # type: ignore[arg-type]
     ).scalar_one_or_none()
     if found is None:
-        security.verify_password(_DUMMY_HASH, password)  # same work either way: no account probing by timing
+        security.verify_without_account(password)  # same work either way: no account probing by timing
         return None
     return found if security.verify_password(found.password_hash, password) else None
-
-
-_DUMMY_HASH = security.hash_password("not a real password")

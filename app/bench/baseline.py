@@ -1,7 +1,8 @@
 """The cheapest fan-out Python can do: a bare `websockets` server with the bench's message pattern.
 
-Each "answer" gets an ack to its sender and an event to the projector; a "step" goes to every connection. No
-database, no validation: the bench divides our CPU per delivered message by this server's.
+Each "answer" gets an ack to its sender and an event to the staff screens (the projector and the facilitator's
+board); a "step" goes to every connection. No database, no validation: the bench divides our CPU per delivered
+message by this server's.
 """
 
 import argparse
@@ -16,7 +17,7 @@ class Room:
 
     def __init__(self) -> None:
         self.everyone: set[ServerConnection] = set()
-        self.projectors: set[ServerConnection] = set()
+        self.staff: set[ServerConnection] = set()
         self.seq = 0
 
     def event(self, kind: str, data: dict[str, object]) -> str:
@@ -27,11 +28,10 @@ class Room:
     async def handle(self, connection: ServerConnection) -> None:
         """Serve one connection until it closes."""
         path = connection.request.path if connection.request else ""
-        # like the app: phones and the projector get step changes; the facilitator's own socket does not
-        if not path.startswith("/ws/board"):
-            self.everyone.add(connection)
-        if path.startswith("/ws/projector"):
-            self.projectors.add(connection)
+        # like the app: every connection gets step changes, the projector and the board every answer too
+        self.everyone.add(connection)
+        if path.startswith(("/ws/projector", "/ws/board")):
+            self.staff.add(connection)
         try:
             await connection.send(json.dumps({"type": "snapshot", "seq": self.seq}))
             async for raw in connection:
@@ -39,13 +39,13 @@ class Room:
                 if message.get("type") == "answer":
                     client_id = message["client_id"]
                     answer = {"client_id": client_id, "step": message["step"], "text": message["text"]}
-                    broadcast(self.projectors, self.event("answer.created", answer))
+                    broadcast(self.staff, self.event("answer.created", answer))
                     await connection.send(json.dumps({"type": "ack", "client_id": client_id, "duplicate": False}))
                 elif message.get("type") == "step":
                     broadcast(self.everyone, self.event("step.changed", {"step_index": message["step_index"]}))
         finally:
             self.everyone.discard(connection)
-            self.projectors.discard(connection)
+            self.staff.discard(connection)
 
 
 async def run(port: int) -> None:

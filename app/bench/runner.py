@@ -1,4 +1,4 @@
-"""The load generator: one event loop, N simulated phones, a projector and a facilitator, four scenarios."""
+"""The load generator: one event loop, N simulated phones, a projector and a facilitator's board, four scenarios."""
 
 import asyncio
 import contextlib
@@ -32,6 +32,7 @@ CONNECT_CONCURRENCY = 50
 FIELDS = (
     "phones",
     "connect_s",
+    "headline_round",
     "ack_p50_ms",
     "ack_p99_ms",
     "projector_p50_ms",
@@ -57,7 +58,7 @@ class BenchOptions:
     rate: float = 50.0
     seconds: float = 5.0
     baseline: bool = True
-    # bursts and step changes measured per server; the CPU figure is the median round
+    # bursts and step changes measured per server; the headline figures are the median round's
     rounds: int = 5
 
 
@@ -102,13 +103,17 @@ class Progress:
 
 
 def cpu_seconds(pids: Sequence[int]) -> float:
-    """CPU time the server's processes (all their threads, ended ones too) have used so far: utime + stime."""
-    # not /proc/PID/task/*/schedstat: finer, but it forgets threads that end (the server's idle workers do)
-    total = 0.0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    """CPU time the server's processes (all their threads, ended ones too) have used so far, to the nanosecond."""
+    # the scheduler's run time, as /proc/PID/task/*/schedstat gives it per thread, but summed by the kernel over
+    # every thread the process has had: the server's idle worker threads end, and a sum over the threads still
+    # there loses their time (negative windows); /proc/PID/stat keeps it but counts 10 ms ticks
+    return sum(time.clock_gettime_ns(process_cpu_clock(pid)) for pid in pids) / 1e9
+
+
+def process_cpu_clock(pid: int) -> int:
+    """The id of another process's CPU clock, as C's clock_getcpuclockid(pid) makes it on Linux."""
+    # MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED) in the kernel's posix-timers.h
+    return (~pid << 3) | 2
 
 
 def steal_seconds() -> float:
@@ -300,8 +305,8 @@ class Client:
             self.reader.cancel()
 
 
-class Projector(Client):
-    """The projector: records when each answer's event arrives, and counts any answer seen twice."""
+class Screen(Client):
+    """A staff screen (the projector, the board): records when each answer's event arrives, counts any seen twice."""
 
     def __init__(self, meter: Meter) -> None:
         super().__init__(meter)
@@ -327,8 +332,8 @@ class Target:
         """Join and connect a phone."""
         raise NotImplementedError
 
-    async def open_projector(self, client: Client) -> None:
-        """Connect the projector."""
+    async def open_screens(self, projector: Client, board: Client) -> None:
+        """Connect the projector and the facilitator's board."""
         raise NotImplementedError
 
     async def move_step(self, index: int) -> None:
@@ -337,6 +342,11 @@ class Target:
 
     async def close(self) -> None:
         """Release what the target holds."""
+
+
+def cookie_header(http: httpx.AsyncClient) -> dict[str, str]:
+    """The cookies an HTTP client holds, as the header its websocket sends (a browser's page would)."""
+    return {"Cookie": "; ".join(f"{name}={value}" for name, value in http.cookies.items())}
 
 
 class AppTarget(Target):
@@ -366,14 +376,15 @@ class AppTarget(Target):
         )
         if response.status_code != 303:
             raise RuntimeError(f"join failed with HTTP {response.status_code}")
-        cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
-        await client.start(ws_url(self.base_url, f"/ws/phone/{self.code}"), {"Cookie": cookie})
+        await client.start(ws_url(self.base_url, f"/ws/phone/{self.code}"), cookie_header(http))
 
-    async def open_projector(self, client: Client) -> None:
-        """Open the projector's websocket and sign the facilitator in."""
+    async def open_screens(self, projector: Client, board: Client) -> None:
+        """Open the projector's websocket, sign the facilitator in and open the board's, as its page does."""
         token = self.projector_path.rsplit("/", 1)[1]
-        await client.start(ws_url(self.base_url, f"/ws/projector/{token}"))
+        await projector.start(ws_url(self.base_url, f"/ws/projector/{token}"))
         await self.facilitator.sign_in(self.password)
+        board_url = ws_url(self.base_url, f"/ws/board/{self.facilitator.workshop_id}")
+        await board.start(board_url, cookie_header(self.facilitator.http))
 
     async def move_step(self, index: int) -> None:
         """The board's step button."""
@@ -386,28 +397,26 @@ class AppTarget(Target):
 
 
 class BaselineTarget(Target):
-    """The bare websockets server: no join, the facilitator is a websocket that sends "step"."""
+    """The bare websockets server: no join, the facilitator's board is a websocket that also sends "step"."""
 
-    def __init__(self, port: int, meter: Meter) -> None:
+    def __init__(self, port: int) -> None:
         self.base_url = f"ws://127.0.0.1:{port}"
-        self.facilitator = Client(meter)
+        self.board: Client | None = None
 
     async def open_phone(self, client: Client, index: int) -> None:
         """Open a phone's websocket."""
         await client.start(f"{self.base_url}/ws/phone/{index}")
 
-    async def open_projector(self, client: Client) -> None:
-        """Open the projector's and the facilitator's websockets."""
-        await client.start(f"{self.base_url}/ws/projector/bench")
-        await self.facilitator.start(f"{self.base_url}/ws/board/bench")
+    async def open_screens(self, projector: Client, board: Client) -> None:
+        """Open the projector's and the board's websockets."""
+        await projector.start(f"{self.base_url}/ws/projector/bench")
+        await board.start(f"{self.base_url}/ws/board/bench")
+        self.board = board
 
     async def move_step(self, index: int) -> None:
-        """Ask for a step change over the facilitator's websocket."""
-        await self.facilitator.send({"type": "step", "step_index": index})
-
-    async def close(self) -> None:
-        """Close the facilitator's websocket."""
-        await self.facilitator.close()
+        """Ask for a step change over the board's websocket."""
+        assert self.board is not None
+        await self.board.send({"type": "step", "step_index": index})
 
 
 # --- the scenarios ---
@@ -430,12 +439,18 @@ class Room:
         self.target = target
         self.meter = meter
         self.phones = [Client(meter) for _ in range(phones)]
-        self.projector = Projector(meter)
+        self.projector = Screen(meter)
+        self.board = Screen(meter)
         self.say = say
+
+    @property
+    def screens(self) -> tuple[Screen, Screen]:
+        """The staff screens: each gets every answer and every step."""
+        return self.projector, self.board
 
     async def join_storm(self) -> dict[str, Any]:
         """Every phone joins at once (at most CONNECT_CONCURRENCY setting up at a time)."""
-        await self.target.open_projector(self.projector)
+        await self.target.open_screens(self.projector, self.board)
         gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
         progress = Progress("joining", len(self.phones))
         failures: list[BaseException] = []
@@ -458,16 +473,17 @@ class Room:
         return {"connect_s": round(connect_s, 2), "join_failures": len(failures)}
 
     async def step_change(self, index: int) -> dict[str, Any]:
-        """Move the workshop on and time until every phone has the step."""
+        """Move the workshop on and time until every phone has the step (and wait for the screens to have it)."""
         futures = [phone.expect(f"step:{index}") for phone in self.phones]
+        on_screens = [screen.expect(f"step:{index}") for screen in self.screens]
         started = time.perf_counter()
         await self.target.move_step(index)
-        await _settle(futures, ANSWER_TIMEOUT)
+        await _settle(futures + on_screens, ANSWER_TIMEOUT)
         delays = [future.result() - started for future in futures if future.done()]
         return {
             "step_all_phones_p99_ms": _ms(percentile(delays, 0.99)),
             "step_all_phones_max_ms": _ms(max(delays, default=0.0)),
-            "step_missed": len(futures) - len(delays),
+            "step_missed": len(futures) - len(delays) + sum(1 for future in on_screens if not future.done()),
         }
 
     async def burst(self, step: str) -> dict[str, Any]:
@@ -476,6 +492,7 @@ class Room:
         random.Random(5).shuffle(order)
         progress = Progress("answering", len(order))
         sent: list[tuple[float, asyncio.Future[Any], asyncio.Future[Any]]] = []
+        on_board: list[asyncio.Future[Any]] = []
         start = time.perf_counter() + 0.05
         for k, phone in enumerate(order):
             delay = start + BURST_SECONDS * k / len(order) - time.perf_counter()
@@ -484,10 +501,11 @@ class Room:
             client_id, message = _answer(step, f"Bench-antwoord {k}: de regels zitten elkaar in de weg")
             ack = phone.expect(f"answer:{client_id}")
             shown = self.projector.expect(f"shown:{client_id}")
+            on_board.append(self.board.expect(f"shown:{client_id}"))
             sent.append((time.perf_counter(), ack, shown))
             await phone.send(message)
             progress.step()
-        await _settle([f for _, ack, shown in sent for f in (ack, shown)], ANSWER_TIMEOUT)
+        await _settle([f for _, ack, shown in sent for f in (ack, shown)] + on_board, ANSWER_TIMEOUT)
         progress.finish()
         acks = [ack.result()[1] - at for at, ack, _ in sent if ack.done() and ack.result()[0] == "ack"]
         errors = sum(1 for _, ack, _ in sent if ack.done() and ack.result()[0] == "error")
@@ -502,6 +520,7 @@ class Room:
             "burst_lost": sum(1 for _, ack, _ in sent if not ack.done()),
             "burst_errors": errors,
             "burst_not_on_projector": len(sent) - len(shown),
+            "burst_not_on_board": sum(1 for future in on_board if not future.done()),
         }
 
     async def sustained(self, step: str, rate: float, seconds: float) -> dict[str, Any]:
@@ -510,6 +529,7 @@ class Room:
         interval = 1 / rate
         progress = Progress("sustained", count)
         sent: list[tuple[float, asyncio.Future[Any]]] = []
+        on_screens: list[asyncio.Future[Any]] = []
         start = time.perf_counter() + 0.05
         for k in range(count):
             delay = start + k * interval - time.perf_counter()
@@ -518,10 +538,12 @@ class Room:
             phone = self.phones[k % len(self.phones)]
             client_id, message = _answer(step, f"Volgehouden antwoord {k}")
             ack = phone.expect(f"answer:{client_id}")
+            on_screens.extend(screen.expect(f"shown:{client_id}") for screen in self.screens)
             sent.append((time.perf_counter(), ack))
             await phone.send(message)
             progress.step()
-        await _settle([ack for _, ack in sent], ANSWER_TIMEOUT)
+        # the screens' frames too: one arriving late would count in the measured step change that follows
+        await _settle([ack for _, ack in sent] + on_screens, ANSWER_TIMEOUT)
         progress.finish()
         acked = [ack.result()[1] for _, ack in sent if ack.done() and ack.result()[0] == "ack"]
         elapsed = max(acked, default=start) - sent[0][0]
@@ -540,7 +562,7 @@ class Room:
             async with gate:
                 await client.close()
 
-        await asyncio.gather(*(close(c) for c in [self.projector, *self.phones]))
+        await asyncio.gather(*(close(c) for c in [*self.screens, *self.phones]))
         await self.target.close()
 
 
@@ -620,40 +642,70 @@ async def alternate_rounds(sides: Sequence[Side], rounds: int) -> None:
             await side.measure_round(number)
 
 
-def _median(values: list[float | None]) -> float | None:
-    """The median round's figure (nearest rank); None where no round has one."""
-    known = [v for v in values if v is not None]
-    return percentile(known, 0.5) if known else None
+def median_round(figures: Sequence[float | None]) -> int | None:
+    """The index of the median round by these figures (of an even number, the higher of the middle two: the
+    headline never flatters); None where no round has one."""
+    known = sorted((figure, index) for index, figure in enumerate(figures) if figure is not None)
+    return known[len(known) // 2][1] if known else None
 
 
-def cpu_summary(pids: Sequence[int], rounds: list[Round], prefix: str = "") -> dict[str, Any]:
-    """The median round's CPU per delivery, overall and for the burst and the step change apart."""
-    overall = [per_delivery(pids, r.burst_cpu + r.step_cpu, r.burst_frames + r.step_frames) for r in rounds]
+def cpu_figures(pids: Sequence[int], r: Round) -> dict[str, float | None]:
+    """A round's CPU per delivery: overall, and an answer's whole path (the burst) and a pure fan-out (the step)."""
     return {
-        f"{prefix}cpu_us_per_delivery": _median(overall),
-        # the two halves apart: an answer's whole path, and a pure fan-out
-        f"{prefix}burst_cpu_us_per_delivery": _median(
-            [per_delivery(pids, r.burst_cpu, r.burst_frames) for r in rounds]
-        ),
-        f"{prefix}step_cpu_us_per_delivery": _median([per_delivery(pids, r.step_cpu, r.step_frames) for r in rounds]),
-        f"{prefix}cpu_us_per_delivery_rounds": overall,
-        f"{prefix}deliveries": sum(r.burst_frames + r.step_frames for r in rounds),
-        f"{prefix}steal_s_rounds": [round(r.steal_s, 2) for r in rounds],
+        "cpu_us_per_delivery": per_delivery(pids, r.burst_cpu + r.step_cpu, r.burst_frames + r.step_frames),
+        "burst_cpu_us_per_delivery": per_delivery(pids, r.burst_cpu, r.burst_frames),
+        "step_cpu_us_per_delivery": per_delivery(pids, r.step_cpu, r.step_frames),
     }
 
 
-def latency_summary(rounds: list[Round]) -> dict[str, Any]:
-    """Latencies over all rounds: the median round's p50, the worst round's p99 and maximum; losses summed."""
-    result: dict[str, Any] = {}
-    for key in rounds[0].burst | rounds[0].step:
-        values = [(r.burst | r.step)[key] for r in rounds]
-        if key.endswith("_p50_ms"):
-            result[key] = percentile(values, 0.5)
-        elif key.endswith(("_p99_ms", "_max_ms")):
-            result[key] = max(values)
+def summarise(
+    rounds: list[Round],
+    pids: Sequence[int],
+    *,
+    baseline_rounds: list[Round] | None = None,
+    baseline_pids: Sequence[int] = (),
+) -> dict[str, Any]:
+    """The headline figures, all from one round (`headline_round`, chosen as `headline_by` says), each round's
+    figures beside them, and losses summed over the rounds."""
+    ours = [cpu_figures(pids, r) for r in rounds]
+    theirs = [cpu_figures(baseline_pids, r) for r in baseline_rounds or []]
+    ours_cpu = [f["cpu_us_per_delivery"] for f in ours]
+    theirs_cpu = [f["cpu_us_per_delivery"] for f in theirs] or [None] * len(ours)
+    # each of our rounds against the baseline round played right after it
+    ratios = [round(o / b, 2) if o and b else None for o, b in zip(ours_cpu, theirs_cpu, strict=True)]
+    latencies = [r.burst | r.step for r in rounds]
+    by, headline = next(
+        (by, chosen)
+        for by, chosen in (
+            ("ratio", median_round(ratios)),
+            ("server CPU per delivery", median_round(ours_cpu)),
+            ("ack p99", median_round([figures["ack_p99_ms"] for figures in latencies])),
+        )
+        if chosen is not None
+    )
+    result: dict[str, Any] = {"headline_round": headline + 1, "headline_by": by}
+    for key, value in latencies[headline].items():
+        if key.endswith("_ms"):
+            result[key] = value
+            if key.endswith("_p99_ms"):
+                result[f"{key}_rounds"] = [figures[key] for figures in latencies]
         else:
-            result[key] = sum(values)
-    return result
+            result[key] = sum(figures[key] for figures in latencies)
+    result |= _side_cpu("server_", ours, rounds, headline)
+    if baseline_rounds is None:
+        return result | {"baseline_cpu_us_per_delivery": None, "ratio_vs_baseline": None}
+    result |= _side_cpu("baseline_", theirs, baseline_rounds, headline)
+    return result | {"ratio_vs_baseline": ratios[headline], "ratio_rounds": ratios}
+
+
+def _side_cpu(
+    prefix: str, figures: list[dict[str, float | None]], rounds: list[Round], headline: int
+) -> dict[str, Any]:
+    return {f"{prefix}{key}": value for key, value in figures[headline].items()} | {
+        f"{prefix}cpu_us_per_delivery_rounds": [f["cpu_us_per_delivery"] for f in figures],
+        f"{prefix}deliveries": sum(r.burst_frames + r.step_frames for r in rounds),
+        f"{prefix}steal_s_rounds": [round(r.steal_s, 2) for r in rounds],
+    }
 
 
 def _steps() -> list[str]:
@@ -669,8 +721,7 @@ def app_side(target: "AppTarget", *, pids: Sequence[int], phones: int, say: Say)
 
 def baseline_side(port: int, *, pid: int, phones: int, say: Say) -> Side:
     """The bare websockets server under test, with the same phones and message pattern."""
-    meter = Meter()
-    return Side(Room(BaselineTarget(port, meter), meter, phones, say), [pid], open_step=1, next_step=2)
+    return Side(Room(BaselineTarget(port), Meter(), phones, say), [pid], open_step=1, next_step=2)
 
 
 async def run_sides(
@@ -703,39 +754,16 @@ async def run_sides(
             joined = await baseline.join()
             say(f"baseline     {len(baseline.room.phones)} phones connected in {joined['connect_s']} s")
         await alternate_rounds([app] if baseline is None else [app, baseline], rounds)
-        result |= latency_summary(app.rounds)
-        say(
-            f"burst        ack p50 {result['ack_p50_ms']} ms, p99 {result['ack_p99_ms']} ms; "
-            f"projector p50 {result['projector_p50_ms']} ms, p99 {result['projector_p99_ms']} ms; "
-            f"lost {result['burst_lost']}, errors {result['burst_errors']} ({rounds} rounds, worst p99)"
+        result |= summarise(
+            app.rounds,
+            app.pids,
+            baseline_rounds=None if baseline is None else baseline.rounds,
+            baseline_pids=() if baseline is None else baseline.pids,
         )
-        say(f"step change  all phones p99 {result['step_all_phones_p99_ms']} ms, missed {result['step_missed']}")
         result["server_rss_mb"] = rss_mb(app.pids)
-        result |= cpu_summary(app.pids, app.rounds, prefix="server_")
         result["lost"] = result["burst_lost"] + result["sustained_lost"]
-        result["duplicated"] = room.projector.duplicates + room.meter.duplicate_acks
-        say(
-            f"server       rss {result['server_rss_mb']} MB, cpu {result['server_cpu_us_per_delivery']} us "
-            f"per delivered message (median of {result['server_cpu_us_per_delivery_rounds']}; burst "
-            f"{result['server_burst_cpu_us_per_delivery']}, step {result['server_step_cpu_us_per_delivery']}; "
-            f"CPU time stolen by the host per round: {result['server_steal_s_rounds']} s)"
-        )
-        result |= {"baseline_cpu_us_per_delivery": None, "ratio_vs_baseline": None}
-        if baseline is not None:
-            result |= cpu_summary(baseline.pids, baseline.rounds, prefix="baseline_")
-            say(
-                f"baseline     cpu {result['baseline_cpu_us_per_delivery']} us per delivered message (median of "
-                f"{result['baseline_cpu_us_per_delivery_rounds']}; burst "
-                f"{result['baseline_burst_cpu_us_per_delivery']}, step {result['baseline_step_cpu_us_per_delivery']})"
-            )
-            result |= ratio_summary(
-                result["server_cpu_us_per_delivery_rounds"], result["baseline_cpu_us_per_delivery_rounds"]
-            )
-            if result["ratio_vs_baseline"] is not None:
-                say(
-                    f"ratio        {result['ratio_vs_baseline']} x the bare websockets baseline "
-                    f"(median of the rounds' {result['ratio_rounds']})"
-                )
+        result["duplicated"] = sum(screen.duplicates for screen in room.screens) + room.meter.duplicate_acks
+        report(result, say)
     finally:
         await room.close()
         if baseline is not None:
@@ -743,10 +771,40 @@ async def run_sides(
     return result
 
 
-def ratio_summary(ours: list[float | None], baseline: list[float | None]) -> dict[str, Any]:
-    """Each round's ratio of our CPU per delivery to the baseline round's right after it, and their median."""
-    ratios = [round(o / b, 2) for o, b in zip(ours, baseline, strict=True) if o and b]
-    return {"ratio_rounds": ratios, "ratio_vs_baseline": _median(list(ratios))}
+def report(result: dict[str, Any], say: Say) -> None:
+    """The measured rounds in words: the headline round's figures, each round's beside them."""
+    chosen = f"round {result['headline_round']} of {result['rounds']}"
+    say(
+        f"headline     {chosen}, the median round by {result['headline_by']}: every figure below is that round's, "
+        "each round's in brackets"
+    )
+    say(
+        f"burst        ack p50 {result['ack_p50_ms']} ms, p99 {result['ack_p99_ms']} ms "
+        f"({result['ack_p99_ms_rounds']}); projector p50 {result['projector_p50_ms']} ms, p99 "
+        f"{result['projector_p99_ms']} ms ({result['projector_p99_ms_rounds']}); lost {result['burst_lost']}, "
+        f"errors {result['burst_errors']} (all rounds)"
+    )
+    say(
+        f"step change  all phones p99 {result['step_all_phones_p99_ms']} ms "
+        f"({result['step_all_phones_p99_ms_rounds']}), missed {result['step_missed']} (all rounds)"
+    )
+    say(
+        f"server       rss {result['server_rss_mb']} MB, cpu {result['server_cpu_us_per_delivery']} us per delivered "
+        f"message ({result['server_cpu_us_per_delivery_rounds']}); burst {result['server_burst_cpu_us_per_delivery']}"
+        f", step {result['server_step_cpu_us_per_delivery']}; CPU time stolen by the host per round: "
+        f"{result['server_steal_s_rounds']} s"
+    )
+    if result["ratio_vs_baseline"] is None:
+        return
+    say(
+        f"baseline     cpu {result['baseline_cpu_us_per_delivery']} us per delivered message "
+        f"({result['baseline_cpu_us_per_delivery_rounds']}); burst {result['baseline_burst_cpu_us_per_delivery']}, "
+        f"step {result['baseline_step_cpu_us_per_delivery']}"
+    )
+    say(
+        f"ratio        {result['ratio_vs_baseline']} x the bare websockets baseline in {chosen} "
+        f"({result['ratio_rounds']})"
+    )
 
 
 def _server_env(data_dir: Path) -> dict[str, str]:
