@@ -76,8 +76,9 @@ translations: install
 	$(BIN)/pybabel update -i "$$pot" -d app/locale -D messages --no-fuzzy-matching --ignore-obsolete \
 		--ignore-pot-creation-date
 
-## lint: ruff, and the layering contracts in pyproject.toml (import-linter; docs/architecture.md)
+## lint: ruff, the layering contracts in pyproject.toml (import-linter; docs/architecture.md) and mypy on app/
 lint: install
 	$(BIN)/ruff check app tests scripts
 	$(BIN)/ruff format --check app tests scripts
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy

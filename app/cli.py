@@ -110,7 +110,7 @@ def serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_level=args.log_level,
         **uvicorn_options(),
-    )  # type: ignore[arg-type]
+    )
 
 
 def demo(args: argparse.Namespace) -> None:

@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
-    )  # type: ignore[arg-type]
+    )
     app.state.runtime = runtime
     # the hub is the websocket endpoints' (app/live): the writer publishes to it, no other route touches it
     app.state.hub = hub

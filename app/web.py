@@ -1,6 +1,8 @@
 """Page rendering, the browser middleware (CSRF cookie, language, security headers) and error pages."""
 
 import secrets
+from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -22,7 +24,7 @@ from app.labels import result_messages
 
 templates = Jinja2Templates(
     env=Environment(
-        loader=FileSystemLoader(i18n.Path(__file__).parent / "templates"),
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
         extensions=["jinja2.ext.i18n"],
         autoescape=select_autoescape(default=True),
     )
@@ -130,7 +132,7 @@ async def login_required_handler(request: Request, exc: Exception) -> Response:
     return see_other(f"/f/login?next={request.url.path}")
 
 
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: dict[int | type[Exception], Callable[[Request, Any], Coroutine[Any, Any, Response]]] = {
     DomainError: domain_error_handler,
     HTTPException: http_error_handler,
     RequestValidationError: validation_error_handler,

@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.actions.service import action_view, action_views
 from app.errors import DomainError
@@ -26,16 +27,14 @@ def review_items(db: Session, *, workshop: Workshop) -> dict[str, Any]:
         return {"workshop": None, "items": []}
     updates = {
         update.action_id: update
-        for update in db.execute(
-            select(ActionUpdate).where(ActionUpdate.workshop_id == workshop.id)  # type: ignore[arg-type]
-        ).scalars()
+        for update in db.execute(select(ActionUpdate).where(col(ActionUpdate.workshop_id) == workshop.id)).scalars()
     }
     actions = [
         action
         for action in db.execute(
             select(Action)
-            .where(Action.workshop_id == earlier.id, Action.deleted_at.is_(None))  # type: ignore[arg-type, union-attr]
-            .order_by(Action.id)  # type: ignore[arg-type]
+            .where(col(Action.workshop_id) == earlier.id, col(Action.deleted_at).is_(None))
+            .order_by(col(Action.id))
         ).scalars()
         if action.status != "klaar" or action.id in updates
     ]
@@ -59,12 +58,12 @@ def _item(view: dict[str, Any], update: ActionUpdate | None) -> dict[str, Any]:
 
 def candidates(db: Session, *, workshop: Workshop) -> list[Workshop]:
     """The facilitator's other workshops that have actions, newest first: what a follow-up can look back on."""
-    with_actions = select(Action.workshop_id).where(Action.deleted_at.is_(None))  # type: ignore[union-attr]
+    with_actions = select(col(Action.workshop_id)).where(col(Action.deleted_at).is_(None))
     query = (
         select(Workshop)
-        .where(Workshop.facilitator_id == workshop.facilitator_id, Workshop.id != workshop.id)  # type: ignore[arg-type]
-        .where(Workshop.id.in_(with_actions))  # type: ignore[union-attr]
-        .order_by(Workshop.held_on.desc(), Workshop.id.desc())  # type: ignore[attr-defined, union-attr]
+        .where(col(Workshop.facilitator_id) == workshop.facilitator_id, col(Workshop.id) != workshop.id)
+        .where(col(Workshop.id).in_(with_actions))
+        .order_by(col(Workshop.held_on).desc(), col(Workshop.id).desc())
     )
     return list(db.execute(query).scalars())
 
@@ -75,7 +74,7 @@ def set_review_source(db: Tx, *, workshop: Workshop, review_of: int | None) -> d
         return review_items(db, workshop=workshop)
     if review_of is not None and review_of not in {w.id for w in candidates(db, workshop=workshop)}:
         raise DomainError("no_such_review", N_("Kies een eerdere workshop van jezelf met afspraken."), status=422)
-    reported = select(ActionUpdate.id).where(ActionUpdate.workshop_id == workshop.id).limit(1)  # type: ignore[arg-type]
+    reported = select(col(ActionUpdate.id)).where(col(ActionUpdate.workshop_id) == workshop.id).limit(1)
     if db.execute(reported).first():
         raise DomainError("review_started", N_("Er is al over afspraken verteld: de terugblik ligt vast."), status=409)
     workshop.review_of = review_of
@@ -109,7 +108,9 @@ def report_progress(
             "too_long", N_("Je toelichting is te lang: maximaal {limit} tekens."), status=422, limit=NOTE_MAX
         )
     update = db.execute(
-        select(ActionUpdate).where(ActionUpdate.workshop_id == workshop_id, ActionUpdate.action_id == action_id)  # type: ignore[arg-type]
+        select(ActionUpdate).where(
+            col(ActionUpdate.workshop_id) == workshop_id, col(ActionUpdate.action_id) == action_id
+        )
     ).scalar_one_or_none()
     if update is None:
         update = ActionUpdate(workshop_id=workshop_id, action_id=action_id, status_before=action.status, status=status)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.errors import DomainError
 from app.i18n import N_
@@ -33,21 +34,21 @@ def action_views(db: Session, actions: Sequence[Action]) -> list[dict[str, Any]]
     ids = [action.id for action in actions]
     partners: defaultdict[int, list[str]] = defaultdict(list)
     for action_id, organisation in db.execute(
-        select(ActionPartner.action_id, ActionPartner.organisation)
-        .where(ActionPartner.action_id.in_(ids))  # type: ignore[attr-defined]
-        .order_by(ActionPartner.id)
+        select(col(ActionPartner.action_id), col(ActionPartner.organisation))
+        .where(col(ActionPartner.action_id).in_(ids))
+        .order_by(col(ActionPartner.id))
     ).all():
         partners[action_id].append(organisation)
     volunteers: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
     for action_id, participant_id, name, organisation in db.execute(
-        select(Volunteer.action_id, Participant.id, Participant.name, Participant.organisation)
-        .join(Participant, Volunteer.participant_id == Participant.id)
-        .where(Volunteer.action_id.in_(ids))  # type: ignore[attr-defined]
-        .order_by(Volunteer.id)
+        select(col(Volunteer.action_id), col(Participant.id), col(Participant.name), col(Participant.organisation))
+        .join(Participant, col(Volunteer.participant_id) == col(Participant.id))
+        .where(col(Volunteer.action_id).in_(ids))
+        .order_by(col(Volunteer.id))
     ).all():
         volunteers[action_id].append({"participant": participant_id, "name": name, "organisation": organisation})
     obstacle_ids = [action.obstacle_id for action in actions if action.obstacle_id]
-    texts = dict(db.execute(select(Answer.id, Answer.text).where(Answer.id.in_(obstacle_ids))).all())  # type: ignore[union-attr]
+    texts = dict(db.execute(select(col(Answer.id), col(Answer.text)).where(col(Answer.id).in_(obstacle_ids))).all())
     return [
         {
             "id": action.id,
@@ -76,7 +77,9 @@ def list_actions(db: Session, *, workshop_id: int) -> list[dict[str, Any]]:
     """A workshop's agreed actions, in the order they were agreed."""
     actions = (
         db.execute(
-            select(Action).where(Action.workshop_id == workshop_id, Action.deleted_at.is_(None)).order_by(Action.id)  # type: ignore[union-attr]
+            select(Action)
+            .where(col(Action.workshop_id) == workshop_id, col(Action.deleted_at).is_(None))
+            .order_by(col(Action.id))
         )
         .scalars()
         .all()
@@ -141,7 +144,7 @@ def save_action(
         name = clean_text(raw)[:120]
         if name and name != owner and name not in wanted:
             wanted.append(name)
-    db.execute(delete(ActionPartner).where(ActionPartner.action_id == action.id))
+    db.execute(delete(ActionPartner).where(col(ActionPartner.action_id) == action.id))
     db.add_all(ActionPartner(action_id=action.id or 0, organisation=name) for name in wanted)
     db.flush()
     view = action_view(db, action)
@@ -167,7 +170,7 @@ def volunteer(db: Tx, *, workshop_id: int, participant_id: int, action_id: int, 
     if action is None or action.workshop_id != workshop_id or action.deleted_at is not None:
         raise DomainError("action_gone", N_("Deze actie bestaat niet meer."), status=404)
     existing = db.execute(
-        select(Volunteer).where(Volunteer.action_id == action_id, Volunteer.participant_id == participant_id)
+        select(Volunteer).where(col(Volunteer.action_id) == action_id, col(Volunteer.participant_id) == participant_id)
     ).scalar_one_or_none()
     if joining and existing is None:
         db.add(Volunteer(action_id=action_id, participant_id=participant_id))

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import JSON, Integer, Table, Text, any_, bindparam, cast, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app import steps as step_types
 from app.answers import moderation
@@ -270,7 +271,7 @@ def _checked_row(db: Session, found: _Room | None, submission: Submission, now: 
         raise DomainError("too_long", N_("Je antwoord is te lang: maximaal {limit} tekens."), status=422, limit=limit)
     if step.links_to:
         query = _linkable_query(db, workshop_id=workshop_id, links_to=step.links_to, focus_only=found.focus_only)
-        if not isinstance(links_to, int) or db.execute(query.where(Answer.id == links_to)).first() is None:
+        if not isinstance(links_to, int) or db.execute(query.where(col(Answer.id) == links_to)).first() is None:
             raise DomainError("pick_link", N_("Kies eerst het obstakel waar je bijdrage bij hoort."), status=422)
     elif links_to is not None:
         raise DomainError("no_link_here", N_("Bij deze vraag hoort geen obstakel."), status=422)
@@ -306,14 +307,14 @@ def _linkable_query(db: Session, *, workshop_id: int, links_to: str, focus_only:
     """The answers a contribution may name: visible, of the step it answers, in a focus cluster if so limited."""
     query = (
         select(Answer)
-        .where(Answer.workshop_id == workshop_id, Answer.step_id == links_to, Answer.hidden.is_(False))  # type: ignore[arg-type, attr-defined]
-        .order_by(Answer.id)  # type: ignore[arg-type]
+        .where(col(Answer.workshop_id) == workshop_id, col(Answer.step_id) == links_to, col(Answer.hidden).is_(False))
+        .order_by(col(Answer.id))
     )
     # with no cluster in focus yet, the limit has nothing to limit to
     if focus_only:
-        focus = select(Cluster.id).where(Cluster.workshop_id == workshop_id, Cluster.focus.is_(True))  # type: ignore[arg-type, attr-defined]
+        focus = select(col(Cluster.id)).where(col(Cluster.workshop_id) == workshop_id, col(Cluster.focus).is_(True))
         if db.execute(focus.limit(1)).first():
-            query = query.where(Answer.cluster_id.in_(focus))  # type: ignore[union-attr]
+            query = query.where(col(Answer.cluster_id).in_(focus))
     return query
 
 
@@ -390,9 +391,9 @@ def approve_all(db: Tx, *, workshop: Workshop) -> dict[str, Any]:
     """Let every answer that waits for approval onto the projector, oldest first."""
     query = (
         select(Answer, Participant)
-        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
-        .where(Answer.workshop_id == workshop.id, Answer.held.is_(True))  # type: ignore[arg-type, attr-defined]
-        .order_by(Answer.id)  # type: ignore[arg-type]
+        .join(Participant, col(Participant.id) == col(Answer.participant_id))
+        .where(col(Answer.workshop_id) == workshop.id, col(Answer.held).is_(True))
+        .order_by(col(Answer.id))
     )
     approved = [_approve(db, answer, participant)["id"] for answer, participant in db.execute(query).all()]
     return {"approved": approved}
@@ -409,14 +410,14 @@ def list_answers(
     """A workshop's answers, oldest first."""
     query = (
         select(Answer, Participant)
-        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
-        .where(Answer.workshop_id == workshop_id)  # type: ignore[arg-type]
-        .order_by(Answer.id)  # type: ignore[arg-type]
+        .join(Participant, col(Participant.id) == col(Answer.participant_id))
+        .where(col(Answer.workshop_id) == workshop_id)
+        .order_by(col(Answer.id))
     )
     if not include_hidden:
-        query = query.where(Answer.hidden.is_(False))
+        query = query.where(col(Answer.hidden).is_(False))
     if step_id is not None:
-        query = query.where(Answer.step_id == step_id)  # type: ignore[arg-type]
+        query = query.where(col(Answer.step_id) == step_id)
     if participant_id is not None:
-        query = query.where(Answer.participant_id == participant_id)  # type: ignore[arg-type]
+        query = query.where(col(Answer.participant_id) == participant_id)
     return [answer_view(answer, participant) for answer, participant in db.execute(query).all()]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.models import Answer
 
@@ -47,9 +48,9 @@ def count_words(texts: Iterable[str], *, top: int = TOP) -> list[tuple[str, int]
 
 def step_words(db: Session, *, workshop_id: int, step_id: str, top: int = TOP) -> list[tuple[str, int]]:
     """The cloud of one step: its visible answers only (hidden and held ones are hidden)."""
-    query = select(Answer.text).where(
-        Answer.workshop_id == workshop_id,  # type: ignore[arg-type]
-        Answer.step_id == step_id,  # type: ignore[arg-type]
-        Answer.hidden.is_(False),  # type: ignore[attr-defined]
+    query = select(col(Answer.text)).where(
+        col(Answer.workshop_id) == workshop_id,
+        col(Answer.step_id) == step_id,
+        col(Answer.hidden).is_(False),
     )
     return count_words(db.execute(query).scalars(), top=top)

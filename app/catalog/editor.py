@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app import steps as step_types
 from app.catalog import saved
@@ -301,7 +302,7 @@ def _keep_what_is_stored(db: Session, *, workshop: Workshop, spec: FormatSpec) -
     """Refuse a step list that would orphan or reinterpret answers, grades or choices already given."""
     used: set[str] = set()
     for model in (Answer, Response):
-        query = select(model.step_id).where(model.workshop_id == workshop.id).distinct()  # type: ignore[attr-defined]
+        query = select(col(model.step_id)).where(col(model.workshop_id) == workshop.id).distinct()
         used.update(db.execute(query).scalars())
     before = {step.id: step for step in map(step_types.read, workshop.steps)}
     after = {spec.id: (index, spec.typed) for index, spec in enumerate(spec.steps)}

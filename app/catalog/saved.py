@@ -3,6 +3,7 @@
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.catalog.service import FormatSpec, formats
 from app.errors import DomainError
@@ -16,19 +17,15 @@ OWN_PREFIX = "eigen:"
 
 def list_saved(db: Session, *, facilitator_id: int) -> list[SavedFormat]:
     """A facilitator's own formats, by key."""
-    query = (
-        select(SavedFormat)
-        .where(SavedFormat.facilitator_id == facilitator_id)  # type: ignore[arg-type]
-        .order_by(SavedFormat.key)  # type: ignore[arg-type]
-    )
+    query = select(SavedFormat).where(col(SavedFormat.facilitator_id) == facilitator_id).order_by(col(SavedFormat.key))
     return list(db.execute(query).scalars())
 
 
 def find_saved(db: Session, *, facilitator_id: int, key: str) -> SavedFormat | None:
     """This facilitator's own format with this key, if there is one."""
     query = select(SavedFormat).where(
-        SavedFormat.facilitator_id == facilitator_id,  # type: ignore[arg-type]
-        SavedFormat.key == key,  # type: ignore[arg-type]
+        col(SavedFormat.facilitator_id) == facilitator_id,
+        col(SavedFormat.key) == key,
     )
     return db.execute(query).scalar_one_or_none()
 

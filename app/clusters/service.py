@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app import steps as step_types
 from app.errors import DomainError
@@ -39,7 +40,9 @@ def _voting_open(workshop: Workshop) -> bool:
 def tally(db: Session, *, workshop_id: int) -> dict[int, int]:
     """Dots per cluster."""
     rows = db.execute(
-        select(Vote.cluster_id, func.count()).where(Vote.workshop_id == workshop_id).group_by(Vote.cluster_id)
+        select(col(Vote.cluster_id), func.count())
+        .where(col(Vote.workshop_id) == workshop_id)
+        .group_by(col(Vote.cluster_id))
     ).all()
     return {cluster_id: n for cluster_id, n in rows}
 
@@ -54,14 +57,19 @@ def clusters_view(db: Session, *, workshop_id: int) -> list[dict[str, Any]]:
     workshop = db.get(Workshop, workshop_id)
     assert workshop is not None
     votes = tally(db, workshop_id=workshop_id)
-    members: dict[int, list[int]] = {}
+    # the query leaves out answers without a pile; the columns' types still allow None
+    members: dict[int | None, list[int | None]] = {}
     for answer_id, cluster_id in db.execute(
-        select(Answer.id, Answer.cluster_id)
-        .where(Answer.workshop_id == workshop_id, Answer.cluster_id.is_not(None), Answer.hidden.is_(False))
-        .order_by(Answer.id)
+        select(col(Answer.id), col(Answer.cluster_id))
+        .where(
+            col(Answer.workshop_id) == workshop_id, col(Answer.cluster_id).is_not(None), col(Answer.hidden).is_(False)
+        )
+        .order_by(col(Answer.id))
     ).all():
         members.setdefault(cluster_id, []).append(answer_id)
-    clusters = db.execute(select(Cluster).where(Cluster.workshop_id == workshop_id).order_by(Cluster.id)).scalars()
+    clusters = db.execute(
+        select(Cluster).where(col(Cluster.workshop_id) == workshop_id).order_by(col(Cluster.id))
+    ).scalars()
     views = [
         {
             "id": c.id,
@@ -92,9 +100,9 @@ def _obstacles(db: Session, workshop: Workshop, answer_ids: list[int]) -> list[A
     found = list(
         db.execute(
             select(Answer)
-            .where(Answer.id.in_(answer_ids), Answer.workshop_id == workshop.id)  # type: ignore[union-attr]
+            .where(col(Answer.id).in_(answer_ids), col(Answer.workshop_id) == workshop.id)
             # oldest first: a new pile is named after its first obstacle, whatever index the database reads by
-            .order_by(Answer.id)  # type: ignore[arg-type]
+            .order_by(col(Answer.id))
         ).scalars()
     )
     if len(found) != len(set(answer_ids)) or any(a.step_id != source for a in found):
@@ -113,20 +121,20 @@ def _drop_empty_clusters(db: Tx, workshop_id: int, *, keep_votes_in: int | None)
     """Remove clusters left without obstacles; their dots move along, or the change is refused."""
     empty = [
         c.id
-        for c in db.execute(select(Cluster).where(Cluster.workshop_id == workshop_id)).scalars()
-        if not db.execute(select(Answer.id).where(Answer.cluster_id == c.id).limit(1)).first()
+        for c in db.execute(select(Cluster).where(col(Cluster.workshop_id) == workshop_id)).scalars()
+        if not db.execute(select(col(Answer.id)).where(col(Answer.cluster_id) == c.id).limit(1)).first()
     ]
     if not empty:
         return
     if keep_votes_in is not None:
-        db.execute(update(Vote).where(Vote.cluster_id.in_(empty)).values(cluster_id=keep_votes_in))  # type: ignore[attr-defined]
-    elif db.execute(select(Vote.id).where(Vote.cluster_id.in_(empty)).limit(1)).first():  # type: ignore[attr-defined]
+        db.execute(update(Vote).where(col(Vote.cluster_id).in_(empty)).values(cluster_id=keep_votes_in))
+    elif db.execute(select(col(Vote.id)).where(col(Vote.cluster_id).in_(empty)).limit(1)).first():
         raise DomainError(
             "cluster_has_votes",
             N_("Op dit cluster zijn al stippen gezet. Voeg het samen met een ander in plaats van het leeg te maken."),
             status=409,
         )
-    db.execute(delete(Cluster).where(Cluster.id.in_(empty)))  # type: ignore[union-attr]
+    db.execute(delete(Cluster).where(col(Cluster.id).in_(empty)))
 
 
 def group(
@@ -147,7 +155,7 @@ def group(
     # whole clusters move together: merging two piles keeps everything on them
     sources = {a.cluster_id for a in chosen if a.cluster_id is not None and a.cluster_id != target.id}
     if sources:
-        db.execute(update(Answer).where(Answer.cluster_id.in_(sources)).values(cluster_id=target.id))  # type: ignore[union-attr]
+        db.execute(update(Answer).where(col(Answer.cluster_id).in_(sources)).values(cluster_id=target.id))
     for answer in chosen:
         answer.cluster_id = target.id
     db.flush()
@@ -165,8 +173,8 @@ def ungroup(db: Tx, *, workshop: Workshop, answer_id: int) -> list[dict[str, Any
     _drop_empty_clusters(db, workshop.id or 0, keep_votes_in=None)
     if (
         _voting_open(workshop)
-        or _step(workshop, "dot_vote")
-        and workshop.step_index > workshop.steps.index(_step(workshop, "dot_vote"))
+        or (vote_step := _step(workshop, "dot_vote"))
+        and workshop.step_index > workshop.steps.index(vote_step)
     ):
         ensure_clusters(db, workshop=workshop, publish=False)
     return _publish_clusters(db, workshop)
@@ -211,12 +219,12 @@ def ensure_clusters(db: Tx, *, workshop: Workshop, publish: bool = True) -> None
         db.execute(
             select(Answer)
             .where(
-                Answer.workshop_id == workshop.id,
-                Answer.step_id == source,
-                Answer.cluster_id.is_(None),
-                Answer.hidden.is_(False),
+                col(Answer.workshop_id) == workshop.id,
+                col(Answer.step_id) == source,
+                col(Answer.cluster_id).is_(None),
+                col(Answer.hidden).is_(False),
             )  # noqa: E712
-            .order_by(Answer.id)
+            .order_by(col(Answer.id))
         )
         .scalars()
         .all()
@@ -234,7 +242,9 @@ def ensure_clusters(db: Tx, *, workshop: Workshop, publish: bool = True) -> None
 def my_votes(db: Session, *, workshop_id: int, participant_id: int) -> dict[int, int]:
     """The dots one participant placed, per cluster."""
     rows = db.execute(
-        select(Vote.cluster_id).where(Vote.workshop_id == workshop_id, Vote.participant_id == participant_id)
+        select(col(Vote.cluster_id)).where(
+            col(Vote.workshop_id) == workshop_id, col(Vote.participant_id) == participant_id
+        )
     ).scalars()
     return dict(Counter(rows))
 
@@ -246,7 +256,7 @@ def set_votes(db: Tx, *, workshop_id: int, participant_id: int, allocation: dict
     if not _voting_open(workshop):
         raise DomainError("vote_closed", N_("De stemming is gesloten."), status=409)
     # lock the voter's row: two messages of one phone through two servers cannot both pass the dot limit
-    db.execute(select(Participant.id).where(Participant.id == participant_id).with_for_update())
+    db.execute(select(col(Participant.id)).where(col(Participant.id) == participant_id).with_for_update())
     if any(n < 0 for n in allocation.values()):
         raise DomainError("bad_votes", N_("Een aantal stippen kan niet negatief zijn."), status=422)
     allocation = {cluster: n for cluster, n in allocation.items() if n}
@@ -255,14 +265,16 @@ def set_votes(db: Tx, *, workshop_id: int, participant_id: int, allocation: dict
     if allocation:
         known = set(
             db.execute(
-                select(Cluster.id).where(Cluster.workshop_id == workshop_id, Cluster.id.in_(list(allocation)))  # type: ignore[union-attr]
+                select(col(Cluster.id)).where(
+                    col(Cluster.workshop_id) == workshop_id, col(Cluster.id).in_(list(allocation))
+                )
             ).scalars()
         )
         if known != set(allocation):
             raise DomainError("cluster_not_found", N_("Dit cluster bestaat niet."), status=404)
     if my_votes(db, workshop_id=workshop_id, participant_id=participant_id) == allocation:
         return allocation
-    db.execute(delete(Vote).where(Vote.workshop_id == workshop_id, Vote.participant_id == participant_id))
+    db.execute(delete(Vote).where(col(Vote.workshop_id) == workshop_id, col(Vote.participant_id) == participant_id))
     db.add_all(
         Vote(workshop_id=workshop_id, participant_id=participant_id, cluster_id=cluster)
         for cluster, n in allocation.items()

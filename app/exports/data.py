@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app import steps as step_types
 from app.actions import review as action_review
@@ -290,7 +291,9 @@ def _step_kinds(workshop: Workshop) -> tuple[set[str], set[str], dict[str, str]]
     # question (a residents' "what are you proud of") is shown as itself, not as obstacles
     steps = [step_types.read(step) for step in workshop.steps]
     open_steps = {step.id: step for step in steps if isinstance(step, step_types.OpenText)}
-    worked_on = {step.source for step in steps if isinstance(step, step_types.Cluster | step_types.DotVote)}
+    worked_on: set[str | None] = {
+        step.source for step in steps if isinstance(step, step_types.Cluster | step_types.DotVote)
+    }
     worked_on |= {step.links_to for step in open_steps.values()}
     contribution_steps = {step.id for step in open_steps.values() if step.links_to}
     obstacle_steps = (set(open_steps) & worked_on) - contribution_steps
@@ -333,15 +336,15 @@ def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
 
     rows = db.execute(
         select(Answer, Participant)
-        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
-        .where(Answer.workshop_id == workshop_id, Answer.hidden == False)  # type: ignore[arg-type]  # noqa: E712
-        .order_by(Answer.id)  # type: ignore[arg-type]
+        .join(Participant, col(Participant.id) == col(Answer.participant_id))
+        .where(col(Answer.workshop_id) == workshop_id, col(Answer.hidden) == False)  # noqa: E712
+        .order_by(col(Answer.id))
     ).all()
     texts = {answer.id: answer.text for answer, _ in rows}
     links = {answer.id: answer.links_to for answer, _ in rows}
 
     votes = clusters_service.tally(db, workshop_id=workshop_id)
-    cluster_models = db.execute(select(Cluster).where(Cluster.workshop_id == workshop_id)).scalars().all()  # type: ignore[arg-type]
+    cluster_models = db.execute(select(Cluster).where(col(Cluster.workshop_id) == workshop_id)).scalars().all()
     clusters = {
         c.id: ClusterRow(
             id=c.id or 0, name=c.name, tension=c.tension, theme=c.theme, focus=c.focus, votes=votes.get(c.id or 0, 0)
@@ -449,8 +452,8 @@ def _actions(
     actions = (
         db.execute(
             select(Action)
-            .where(Action.workshop_id == workshop_id, Action.deleted_at == None)  # type: ignore[arg-type]  # noqa: E711
-            .order_by(Action.id)  # type: ignore[arg-type]
+            .where(col(Action.workshop_id) == workshop_id, col(Action.deleted_at) == None)  # noqa: E711
+            .order_by(col(Action.id))
         )
         .scalars()
         .all()
@@ -458,17 +461,17 @@ def _actions(
     ids = [a.id for a in actions]
     partners: defaultdict[int, list[str]] = defaultdict(list)
     for action_id, organisation in db.execute(
-        select(ActionPartner.action_id, ActionPartner.organisation)
-        .where(ActionPartner.action_id.in_(ids))  # type: ignore[attr-defined]
-        .order_by(ActionPartner.id)  # type: ignore[arg-type]
+        select(col(ActionPartner.action_id), col(ActionPartner.organisation))
+        .where(col(ActionPartner.action_id).in_(ids))
+        .order_by(col(ActionPartner.id))
     ).all():
         partners[action_id].append(organisation)
     volunteers: defaultdict[int, list[VolunteerRow]] = defaultdict(list)
     for action_id, name, organisation in db.execute(
-        select(Volunteer.action_id, Participant.name, Participant.organisation)
-        .join(Participant, Participant.id == Volunteer.participant_id)  # type: ignore[arg-type]
-        .where(Volunteer.action_id.in_(ids))  # type: ignore[attr-defined]
-        .order_by(Volunteer.id)  # type: ignore[arg-type]
+        select(col(Volunteer.action_id), col(Participant.name), col(Participant.organisation))
+        .join(Participant, col(Participant.id) == col(Volunteer.participant_id))
+        .where(col(Volunteer.action_id).in_(ids))
+        .order_by(col(Volunteer.id))
     ).all():
         volunteers[action_id].append(VolunteerRow(name=name, organisation=organisation))
     return tuple(

@@ -1,6 +1,7 @@
 """The follow-up meeting and every action's due date as a calendar file."""
 
 from datetime import timedelta
+from typing import cast
 
 from app.exports import wording
 from app.exports.data import ActionRow, DecisionList
@@ -49,7 +50,8 @@ def decision_list_ics(decisions: DecisionList) -> bytes:
         event.add("summary", gettext(N_("Deadline: {title}")).format(title=action.title))
         event.add("description", _action_description(action, decisions))
         calendar.add_component(event)
-    return calendar.to_ical()
+    # icalendar leaves to_ical unannotated
+    return cast(bytes, calendar.to_ical())
 
 
 def _action_description(action: ActionRow, decisions: DecisionList) -> str:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.actions import service as actions
 from app.answers import service as answers
@@ -26,7 +27,7 @@ router = APIRouter(prefix="/m/{link_token}")
 
 
 def _participant(db: Session, link_token: str) -> tuple[Participant, Workshop]:
-    participant = db.execute(select(Participant).where(Participant.link_token == link_token)).scalar_one_or_none()
+    participant = db.execute(select(Participant).where(col(Participant.link_token) == link_token)).scalar_one_or_none()
     if participant is None:
         raise DomainError("link_unknown", N_("Deze persoonlijke link kennen we niet."), status=404)
     workshop = db.get(Workshop, participant.workshop_id)

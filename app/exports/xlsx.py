@@ -52,9 +52,9 @@ def _write_sheet(sheet: Worksheet, table: Table) -> None:
         wide = max([_width(header) + 2, *(_width(c) + 2 for c in cells)])
         limit = WRAP_WIDTH if index - 1 in table.wrap else MAX_WIDTH
         sheet.column_dimensions[get_column_letter(index)].width = max(MIN_WIDTH, min(wide, limit))
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = wrapped if cell.column - 1 in table.wrap else top
+    for sheet_row in sheet.iter_rows(min_row=2):
+        for column_index, cell in enumerate(sheet_row):
+            cell.alignment = wrapped if column_index in table.wrap else top
             if isinstance(cell.value, str):
                 # stays text, even for an answer like "#N/A" that openpyxl would read as an error value, or
                 # "=1+1" that it would write as a formula
@@ -75,7 +75,12 @@ def _write_sheet(sheet: Worksheet, table: Table) -> None:
 
 def _sheets(decisions: DecisionList) -> list[Callable[[DecisionList], Table]]:
     """The four sheets every workbook has, then those for the steps this workshop's format has."""
-    sheets = [tables.actions, tables.volunteers, tables.obstacles, tables.contributions]
+    sheets: list[Callable[[DecisionList], Table]] = [
+        tables.actions,
+        tables.volunteers,
+        tables.obstacles,
+        tables.contributions,
+    ]
     if decisions.questions:
         # the obstacle and contribution sheets leave these answers out
         sheets.append(tables.answers)

@@ -145,8 +145,8 @@ class DirectProtocol(WebSocketsSansIOProtocol):
             queued.append(self.queue.get_nowait())
         self.listener = listener
         for message in queued:
-            if message["type"] == "websocket.receive" and message.get("text") is not None:
-                listener(message["text"])
+            if message["type"] == "websocket.receive" and (text := message.get("text")) is not None:
+                listener(text)
             else:
                 self.queue.put_nowait(message)
         # uvicorn stops reading while a message waits in its queue and its receive starts again once the queue is

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.live.hub import Connection, LocalHub
 from app.models import Event
@@ -32,8 +33,8 @@ READ_AT_MOST = 2000
 def _events_after(db: Session, *, workshop_id: int, after: int) -> list[Event]:
     query = (
         select(Event)
-        .where(Event.workshop_id == workshop_id, Event.seq > after)  # type: ignore[arg-type]
-        .order_by(Event.seq)  # type: ignore[arg-type]
+        .where(col(Event.workshop_id) == workshop_id, col(Event.seq) > after)
+        .order_by(col(Event.seq))
         .limit(READ_AT_MOST)
     )
     return list(db.execute(query).scalars())

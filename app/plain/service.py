@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.errors import DomainError
 from app.i18n import N_
@@ -234,9 +235,9 @@ def save_jargon(db: Tx, *, facilitator_id: int, words: dict[str, str] | None) ->
     db.flush()
     # a bingo card on a projector right now shows the new words at once
     showing = select(Workshop).where(
-        Workshop.facilitator_id == facilitator_id,  # type: ignore[arg-type]
-        Workshop.bingo.is_(True),  # type: ignore[attr-defined]
-        Workshop.closed_at.is_(None),  # type: ignore[union-attr]
+        col(Workshop.facilitator_id) == facilitator_id,
+        col(Workshop.bingo).is_(True),
+        col(Workshop.closed_at).is_(None),
     )
     for workshop in db.execute(showing).scalars():
         _announce_bingo(db, workshop)

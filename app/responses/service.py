@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app import steps as step_types
 from app.errors import DomainError
@@ -54,9 +55,9 @@ def submit_response(db: Tx, *, workshop_id: int, participant_id: int, step_id: s
         )
     values = _grade(step, value) if isinstance(step, step_types.Grade) else _choice(step, value)
     query = select(Response).where(
-        Response.workshop_id == workshop_id,  # type: ignore[arg-type]
-        Response.step_id == step_id,  # type: ignore[arg-type]
-        Response.participant_id == participant_id,  # type: ignore[arg-type]
+        col(Response.workshop_id) == workshop_id,
+        col(Response.step_id) == step_id,
+        col(Response.participant_id) == participant_id,
     )
     response = db.execute(query).scalar_one_or_none()
     if response is not None and response.values == values:
@@ -78,9 +79,9 @@ def submit_response(db: Tx, *, workshop_id: int, participant_id: int, step_id: s
 
 
 def _values_of(db: Session, *, workshop_id: int, step_id: str) -> list[list[int]]:
-    query = select(Response.values).where(
-        Response.workshop_id == workshop_id,  # type: ignore[arg-type]
-        Response.step_id == step_id,  # type: ignore[arg-type]
+    query = select(col(Response.values)).where(
+        col(Response.workshop_id) == workshop_id,
+        col(Response.step_id) == step_id,
     )
     return [row[0] for row in db.execute(query).all()]
 
@@ -109,7 +110,7 @@ def tallies(db: Session, *, workshop: Workshop) -> dict[str, dict[str, Any]]:
     """The tally of every grade and choice step of a workshop, in one query."""
     steps = {step.id: step for step in map(step_types.read, workshop.steps) if isinstance(step, RESPONSE_TYPES)}
     found: dict[str, list[list[int]]] = {step_id: [] for step_id in steps}
-    query = select(Response.step_id, Response.values).where(Response.workshop_id == workshop.id)  # type: ignore[arg-type]
+    query = select(col(Response.step_id), col(Response.values)).where(col(Response.workshop_id) == workshop.id)
     for step_id, values in db.execute(query).all():
         if step_id in found:
             found[step_id].append(values)
@@ -149,8 +150,8 @@ def mosaic(workshop: Workshop, step_tallies: dict[str, dict[str, Any]]) -> dict[
 
 def my_responses(db: Session, *, workshop_id: int, participant_id: int) -> dict[str, list[int]]:
     """A participant's stored grades and choices by step."""
-    query = select(Response.step_id, Response.values).where(
-        Response.workshop_id == workshop_id,  # type: ignore[arg-type]
-        Response.participant_id == participant_id,  # type: ignore[arg-type]
+    query = select(col(Response.step_id), col(Response.values)).where(
+        col(Response.workshop_id) == workshop_id,
+        col(Response.participant_id) == participant_id,
     )
     return {step_id: values for step_id, values in db.execute(query).all()}

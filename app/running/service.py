@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app import security
 from app.catalog.service import FormatSpec
@@ -35,7 +36,7 @@ def create_workshop(
     """A new workshop in its lobby, with a fresh join code and projector link."""
     for _ in range(10):
         code = security.new_join_code()
-        taken = db.execute(select(Workshop.id).where(Workshop.join_code == code)).first()  # type: ignore[arg-type]
+        taken = db.execute(select(col(Workshop.id)).where(col(Workshop.join_code) == code)).first()
         if not taken:
             break
     else:  # pragma: no cover - 31^6 codes make this practically unreachable
@@ -65,10 +66,10 @@ def create_workshop(
 def _latest_with_actions(db: Session, *, facilitator_id: int) -> int | None:
     """The facilitator's most recent workshop with actions: what a new follow-up looks back on unless changed."""
     query = (
-        select(Workshop.id)
-        .join(Action, Action.workshop_id == Workshop.id)  # type: ignore[arg-type]
-        .where(Workshop.facilitator_id == facilitator_id, Action.deleted_at.is_(None))  # type: ignore[arg-type, union-attr]
-        .order_by(Workshop.held_on.desc(), Workshop.id.desc())  # type: ignore[attr-defined, union-attr]
+        select(col(Workshop.id))
+        .join(Action, col(Action.workshop_id) == col(Workshop.id))
+        .where(col(Workshop.facilitator_id) == facilitator_id, col(Action.deleted_at).is_(None))
+        .order_by(col(Workshop.held_on).desc(), col(Workshop.id).desc())
         .limit(1)
     )
     return db.execute(query).scalar()
@@ -78,8 +79,8 @@ def list_workshops(db: Session, *, facilitator_id: int) -> list[Workshop]:
     """A facilitator's workshops, newest first."""
     query = (
         select(Workshop)
-        .where(Workshop.facilitator_id == facilitator_id)  # type: ignore[arg-type]
-        .order_by(Workshop.held_on.desc(), Workshop.id.desc())  # type: ignore[attr-defined, union-attr]
+        .where(col(Workshop.facilitator_id) == facilitator_id)
+        .order_by(col(Workshop.held_on).desc(), col(Workshop.id).desc())
     )
     return list(db.execute(query).scalars())
 

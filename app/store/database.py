@@ -120,7 +120,7 @@ class Database:
         # writer thread, so it stays a few megabytes (SQLite's own automatic checkpoint is every 1,000 pages)
         self.checkpoint_every = checkpoint_every
         self._commits_since_checkpoint = 0
-        self._checkpointing: asyncio.Future[None] | None = None
+        self._checkpointing: asyncio.Future[tuple[int, int, int] | None] | None = None
         self.max_batch = max_batch
         self.commit_interval = commit_interval
         self._queue: asyncio.Queue[_Job] | None = None
@@ -286,7 +286,7 @@ class Database:
             # for the whole copy and its fsync, and send the writer's batches to wait behind it
             connection = self.write_engine.raw_connection()
             try:
-                return tuple(connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())  # type: ignore[union-attr, return-value]
+                return tuple(connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())  # type: ignore[union-attr]
             finally:
                 connection.close()
         except Exception:  # the next one catches up; the log only grows meanwhile

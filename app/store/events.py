@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Table, Text, bindparam, cast, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.models import Event, Workshop, utcnow
 from app.store.prepared import Prepared
@@ -157,16 +158,16 @@ def write_log(db: Session, events: list[LoggedEvent]) -> None:
 
 def last_seq(db: Session, workshop_id: int) -> int:
     """The newest sequence number of a workshop."""
-    return db.execute(select(Workshop.last_seq).where(Workshop.id == workshop_id)).scalar_one()  # type: ignore[arg-type]
+    return db.execute(select(col(Workshop.last_seq)).where(col(Workshop.id) == workshop_id)).scalar_one()
 
 
 def events_between(db: Session, *, workshop_id: int, after: int, upto: int, role: str, limit: int) -> list[Event]:
     """The events a role sees with after < seq <= upto, oldest first, at most limit + 1 of them."""
     query = (
         select(Event)
-        .where(Event.workshop_id == workshop_id, Event.seq > after, Event.seq <= upto)  # type: ignore[arg-type]
-        .where(Event.audience.in_(ROLE_AUDIENCES[role]))  # type: ignore[attr-defined]
-        .order_by(Event.seq)  # type: ignore[arg-type]
+        .where(col(Event.workshop_id) == workshop_id, col(Event.seq) > after, col(Event.seq) <= upto)
+        .where(col(Event.audience).in_(ROLE_AUDIENCES[role]))
+        .order_by(col(Event.seq))
         .limit(limit + 1)
     )
     return list(db.execute(query).scalars())

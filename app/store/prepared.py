@@ -8,7 +8,7 @@
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -66,7 +66,10 @@ class Prepared:
         compiled = self._compiled.get(key)
         if compiled is None:
             statement = self.statement[dialect.name] if isinstance(self.statement, Mapping) else self.statement
-            done = statement.compile(dialect=dialect, column_keys=self.columns or None, for_executemany=many)
+            # a DML statement compiles to an SQLCompiler; compile() is typed for any ClauseElement
+            done = cast(
+                SQLCompiler, statement.compile(dialect=dialect, column_keys=self.columns or None, for_executemany=many)
+            )
             names = tuple((done.positiontup if dialect.positional else done.binds) or ())
             _refuse_compiled(done, names)
             convert = [done.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]

@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app import security
 from app import steps as step_types
@@ -38,13 +39,13 @@ def owned_job(fn: Callable[..., T], *, workshop_id: int, facilitator_id: int) ->
 
 def workshop_by_code(db: Session, code: str) -> Workshop | None:
     """The workshop with this join code, if any."""
-    query = select(Workshop).where(Workshop.join_code == security.normalise_join_code(code))  # type: ignore[arg-type]
+    query = select(Workshop).where(col(Workshop.join_code) == security.normalise_join_code(code))
     return db.execute(query).scalar_one_or_none()
 
 
 def workshop_by_projector_token(db: Session, token: str) -> Workshop | None:
     """The workshop a projector link belongs to, if any."""
-    query = select(Workshop).where(Workshop.projector_token == token)  # type: ignore[arg-type]
+    query = select(Workshop).where(col(Workshop.projector_token) == token)
     return db.execute(query).scalar_one_or_none()
 
 
@@ -131,7 +132,7 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
     except IntegrityError as exc:  # pragma: no cover - a token collision needs 2^192 luck
         raise DomainError("retry", N_("Probeer het nog eens."), status=503) from exc
     count = db.execute(
-        select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop_id)  # type: ignore[arg-type]
+        select(func.count()).select_from(Participant).where(col(Participant.workshop_id) == workshop_id)
     ).scalar_one()
     append_event(
         db,
@@ -172,8 +173,8 @@ def participant_by_token(db: Session, *, workshop_id: int, token: str | None) ->
     if not token:
         return None
     query = select(Participant).where(
-        Participant.token_hash == security.token_digest(token),  # type: ignore[arg-type]
-        Participant.workshop_id == workshop_id,  # type: ignore[arg-type]
+        col(Participant.token_hash) == security.token_digest(token),
+        col(Participant.workshop_id) == workshop_id,
     )
     return db.execute(query).scalar_one_or_none()
 
@@ -181,9 +182,9 @@ def participant_by_token(db: Session, *, workshop_id: int, token: str | None) ->
 def room(db: Session, *, workshop_id: int) -> dict[str, Any]:
     """Who is in the room: the count and the organisations with how many of each."""
     rows = db.execute(
-        select(Participant.organisation, func.count())
-        .where(Participant.workshop_id == workshop_id)  # type: ignore[arg-type]
-        .group_by(Participant.organisation)
-        .order_by(Participant.organisation)
+        select(col(Participant.organisation), func.count())
+        .where(col(Participant.workshop_id) == workshop_id)
+        .group_by(col(Participant.organisation))
+        .order_by(col(Participant.organisation))
     ).all()
     return {"count": sum(n for _, n in rows), "organisations": {org: n for org, n in rows}}
