@@ -14,7 +14,6 @@ import json
 import re
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,12 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-import uvicorn  # noqa: E402
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
 
 from app.catalog.service import formats  # noqa: E402
-from app.cli import uvicorn_options  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.demo.content import (  # noqa: E402
     ACTIONS,
@@ -48,6 +45,7 @@ from app.demo.content import (  # noqa: E402
 from app.demo.driver import csrf_of, send_crowd  # noqa: E402
 from app.main import create_app  # noqa: E402
 from tests.e2e.browser import CHROMIUM_ARGS, LAPTOP, PHONE, PROJECTOR  # noqa: E402
+from tests.servers import serving  # noqa: E402
 
 BOARD = LAPTOP
 PASSWORD = "screenshots-only-password"
@@ -68,22 +66,8 @@ def running_server(data_dir: Path, public_url: str | None) -> Iterator[str]:
         secret_key="screenshots-" + "x" * 40,
         environment="development",
     )
-    options = {k: v for k, v in uvicorn_options().items() if k != "factory"}
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning", **options)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not (server.started and server.servers):
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise SystemExit("the server did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with serving(create_app(settings)) as url:
+        yield url
 
 
 class FormPhone:

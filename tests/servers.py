@@ -21,8 +21,8 @@ def serving(app: Any) -> Iterator[str]:
     thread.start()
     deadline = time.monotonic() + 20
     while not (server.started and server.servers):
-        if time.monotonic() > deadline:
-            raise RuntimeError("test server did not start")
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the server did not start")
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
