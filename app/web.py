@@ -2,6 +2,7 @@
 
 import secrets
 from collections.abc import Callable, Coroutine
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from app.auth import CSRF_COOKIE, LoginRequired
 from app.errors import DomainError
 from app.i18n import N_, gettext
 from app.labels import result_messages
+from app.store.database import Database
 
 templates = Jinja2Templates(
     env=Environment(
@@ -52,6 +54,31 @@ def wants_json(request: HTTPConnection) -> bool:
 def see_other(url: str) -> RedirectResponse:
     """A redirect after a POST."""
     return RedirectResponse(url, status_code=303)
+
+
+async def save_word_list(
+    db: Database,
+    *,
+    typed: str,
+    action: str,
+    parse: Callable[[str], tuple[Any, list[DomainError]]],
+    save: Callable[..., None],
+    show: Callable[..., Coroutine[Any, Any, Response]],
+    path: str,
+) -> Response:
+    """A facilitator's own word list posted from its page: kept, or ("reset") back to the shipped one.
+
+    save(db, words=...) stores the list (None: the shipped one); a list with bad lines is shown again by
+    show(status=422, errors=..., text=...) with what was typed, and nothing is stored.
+    """
+    if action == "reset":
+        await db.write(partial(save, words=None))
+        return see_other(f"{path}?saved=reset")
+    parsed, problems = parse(typed)
+    if problems:
+        return await show(status=422, errors=[problem.text() for problem in problems], text=typed)
+    await db.write(partial(save, words=parsed))
+    return see_other(f"{path}?saved=own")
 
 
 class BrowserMiddleware:

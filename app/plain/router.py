@@ -10,7 +10,7 @@ from app.auth import CsrfChecked, FacilitatorId
 from app.models import Facilitator
 from app.plain import service as plain
 from app.runtime import Runtime, RuntimeDep
-from app.web import render, see_other, wants_json
+from app.web import render, save_word_list, see_other, wants_json
 from app.workshops import service as workshops
 
 router = APIRouter()
@@ -52,15 +52,15 @@ async def save_jargon(
     action: Annotated[str, Form(max_length=10)] = "save",
 ) -> Response:
     """Keep the typed list, or go back to the shipped one."""
-    if action == "reset":
-        await runtime.db.write(partial(plain.save_jargon, facilitator_id=facilitator_id, words=None))
-        return see_other("/f/jargon?saved=reset")
-    parsed, problems = plain.parse_lines(words)
-    if problems:
-        errors = [problem.text() for problem in problems]
-        return await _jargon_page(request, runtime, facilitator_id, status=422, errors=errors, text=words)
-    await runtime.db.write(partial(plain.save_jargon, facilitator_id=facilitator_id, words=parsed))
-    return see_other("/f/jargon?saved=own")
+    return await save_word_list(
+        runtime.db,
+        typed=words,
+        action=action,
+        parse=plain.parse_lines,
+        save=partial(plain.save_jargon, facilitator_id=facilitator_id),
+        show=partial(_jargon_page, request, runtime, facilitator_id),
+        path="/f/jargon",
+    )
 
 
 @router.post("/f/workshops/{workshop_id}/bingo", dependencies=[CsrfChecked])

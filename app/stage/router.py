@@ -14,7 +14,7 @@ from app.i18n import N_
 from app.models import Facilitator
 from app.runtime import Runtime, RuntimeDep
 from app.stage import service as stage
-from app.web import render, see_other, wants_json
+from app.web import render, save_word_list, see_other, wants_json
 from app.workshops import service as workshops
 
 router = APIRouter()
@@ -155,12 +155,12 @@ async def save_blocked_words(
     action: Annotated[str, Form(max_length=10)] = "save",
 ) -> Response:
     """Keep the typed list, or go back to the shipped one."""
-    if action == "reset":
-        await runtime.db.write(partial(moderation.save_blocked_words, facilitator_id=facilitator_id, words=None))
-        return see_other("/f/woordfilter?saved=reset")
-    parsed, problems = moderation.parse_lines(words)
-    if problems:
-        errors = [problem.text() for problem in problems]
-        return await _blocked_words_page(request, runtime, facilitator_id, status=422, errors=errors, text=words)
-    await runtime.db.write(partial(moderation.save_blocked_words, facilitator_id=facilitator_id, words=parsed))
-    return see_other("/f/woordfilter?saved=own")
+    return await save_word_list(
+        runtime.db,
+        typed=words,
+        action=action,
+        parse=moderation.parse_lines,
+        save=partial(moderation.save_blocked_words, facilitator_id=facilitator_id),
+        show=partial(_blocked_words_page, request, runtime, facilitator_id),
+        path="/f/woordfilter",
+    )
