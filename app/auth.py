@@ -1,23 +1,26 @@
-"""Facilitator sign-in cookies and CSRF protection for forms."""
+"""Who is signed in (server-side sessions, checked against the membership on every request), roles, and CSRF."""
 
 import hmac
+from datetime import timedelta
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlmodel import col
 from starlette.requests import HTTPConnection
 
+from app import security
+from app.errors import DomainError, read_only
 from app.i18n import N_, gettext
+from app.models import LoginSession, Member, Membership, utcnow
 from app.runtime import get_runtime, origin_allowed
 
 SESSION_COOKIE = "dbk_session"
 CSRF_COOKIE = "dbk_csrf"
 CSRF_HEADER = "x-csrf-token"
 SESSION_MAX_AGE = 7 * 24 * 3600
-
-
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt="facilitator-session")
 
 
 def cookie_secure(connection: HTTPConnection) -> bool:
@@ -33,10 +36,9 @@ def set_private_cookie(response: Response, request: Request, name: str, value: s
     )
 
 
-def sign_in(response: Response, request: Request, facilitator_id: int) -> None:
-    """Give the browser a signed, HttpOnly session cookie."""
-    value = _serializer(get_runtime(request).secret_key).dumps(facilitator_id)
-    set_private_cookie(response, request, SESSION_COOKIE, value, max_age=SESSION_MAX_AGE)
+def sign_in(response: Response, request: Request, token: str) -> None:
+    """Give the browser its session's token in an HttpOnly cookie."""
+    set_private_cookie(response, request, SESSION_COOKIE, token, max_age=SESSION_MAX_AGE)
 
 
 def sign_out(response: Response) -> None:
@@ -44,31 +46,71 @@ def sign_out(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
-def facilitator_id_from_cookie(connection: HTTPConnection, secret_key: str) -> int | None:
-    """The signed-in facilitator's id, or None for a missing, forged or expired cookie."""
-    value = connection.cookies.get(SESSION_COOKIE)
-    if not value:
+def session_token(connection: HTTPConnection) -> str | None:
+    """The session token this browser sends, if any."""
+    return connection.cookies.get(SESSION_COOKIE) or None
+
+
+def member_for_token(db: Session, token: str) -> Member | None:
+    """The member a session token signs in, or None: unknown, expired, or no longer a member of its workspace."""
+    row = db.execute(
+        select(col(LoginSession.id), col(LoginSession.account_id), col(LoginSession.workspace_id), col(Membership.role))
+        .join(
+            Membership,
+            (col(Membership.account_id) == col(LoginSession.account_id))
+            & (col(Membership.workspace_id) == col(LoginSession.workspace_id)),
+        )
+        .where(
+            col(LoginSession.token_hash) == security.token_digest(token),
+            col(LoginSession.created_at) > utcnow() - timedelta(seconds=SESSION_MAX_AGE),
+        )
+    ).first()
+    if row is None:
         return None
-    try:
-        facilitator_id = _serializer(secret_key).loads(value, max_age=SESSION_MAX_AGE)
-    except BadSignature:
+    session_id, account_id, workspace_id, role = row
+    return Member(account_id=account_id, workspace_id=workspace_id, role=role, session_id=session_id or 0)
+
+
+async def signed_in_member(connection: HTTPConnection) -> Member | None:
+    """The member this browser is signed in as, read from the database on every request, or None."""
+    token = session_token(connection)
+    if token is None:
         return None
-    return facilitator_id if isinstance(facilitator_id, int) else None
+    return await get_runtime(connection).db.read(partial(member_for_token, token=token))
 
 
 class LoginRequired(Exception):
-    """Raised for a page that needs a signed-in facilitator; answered with a redirect to sign in."""
+    """Raised for a page that needs a signed-in member; answered with a redirect to sign in."""
 
 
-def require_facilitator(request: Request) -> int:
-    """The signed-in facilitator's id; otherwise the browser is sent to the sign-in page."""
-    facilitator_id = facilitator_id_from_cookie(request, get_runtime(request).secret_key)
-    if facilitator_id is None:
+async def require_member(request: Request) -> Member:
+    """The signed-in member, whatever their role; otherwise the browser is sent to the sign-in page."""
+    member = await signed_in_member(request)
+    if member is None:
         raise LoginRequired()
-    return facilitator_id
+    return member
 
 
-FacilitatorId = Annotated[int, Depends(require_facilitator)]
+async def require_runner(request: Request) -> Member:
+    """A signed-in beheerder or facilitator: who may run workshops and change actions."""
+    member = await require_member(request)
+    if not member.can_run:
+        raise read_only()
+    return member
+
+
+async def require_manager(request: Request) -> Member:
+    """A signed-in beheerder: who manages members, organisations and settings."""
+    member = await require_member(request)
+    if not member.can_manage:
+        raise DomainError("not_manager", N_("Alleen een beheerder van deze werkruimte kan dit."), status=403)
+    return member
+
+
+# every route of the programme office names one of these: reading, changing, or managing
+Viewer = Annotated[Member, Depends(require_member)]
+Runner = Annotated[Member, Depends(require_runner)]
+Manager = Annotated[Member, Depends(require_manager)]
 
 
 async def verify_csrf(request: Request) -> None:

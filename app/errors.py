@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from app.i18n import gettext
+from app.i18n import N_, gettext
 
 
 class DomainError(Exception):
@@ -18,3 +18,8 @@ class DomainError(Exception):
     def text(self) -> str:
         """The message in the current language, with its parameters filled in."""
         return gettext(self.message).format(**self.params)
+
+
+def read_only() -> DomainError:
+    """The refusal a meekijker gets for any change."""
+    return DomainError("read_only", N_("Je kijkt mee in deze werkruimte: wijzigen kan niet."), status=403)

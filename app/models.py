@@ -1,5 +1,6 @@
 """All table models."""
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,23 @@ TENSIONS = (
 )
 THEMES = ("wonen", "werken", "leren", "veiligheid", "gezondheid")
 ACTION_STATUSES = ("open", "bezig", "klaar", "vastgelopen")
+# what a workspace member may do: manage the workspace, run workshops and edit actions, or only read
+ROLES = ("beheerder", "facilitator", "meekijker")
+# what an ActionChange records: agreed, a field changed, withdrawn, or a report (in a review or between sessions)
+CHANGE_KINDS = (
+    "created",
+    "title",
+    "description",
+    "owner",
+    "partners",
+    "contact",
+    "due_on",
+    "status",
+    "deleted",
+    "review",
+)
+# the parts of society a partner organisation belongs to
+SECTORS = ("wonen", "zorg en welzijn", "onderwijs", "veiligheid", "gemeente", "bewoners", "ondernemers", "overig")
 # sessions happen in the Netherlands: times people type and read are on this clock
 LOCAL_TIMEZONE = ZoneInfo("Europe/Amsterdam")
 
@@ -28,18 +46,119 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class Member:
+    """Who is signed in, in which workspace, with which role: what every route of the programme office checks."""
+
+    account_id: int
+    workspace_id: int
+    role: str
+    session_id: int = 0
+
+    @property
+    def can_run(self) -> bool:
+        """Creates and runs workshops and edits actions (a beheerder or facilitator, not a meekijker)."""
+        return self.role in ("beheerder", "facilitator")
+
+    @property
+    def can_manage(self) -> bool:
+        """Manages members, organisations and the workspace's settings."""
+        return self.role == "beheerder"
+
+
+class Workspace(SQLModel, table=True):
+    """A programme office (or any team) running sessions for one network; nothing is shared between workspaces."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    # the workspace's own jargon list ({word: plainer wording}); None means the shipped list
+    jargon: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # words that hold an answer back for approval; None means the shipped starter list
+    blocked_words: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # the keywords that suggest a pile's spanningscluster and theme; None means the shipped list
+    tag_keywords: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Facilitator(SQLModel, table=True):
-    """A programme-office account that prepares and runs workshops."""
+    """A person's account: signs in, and is a member of one or more workspaces."""
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
     name: str = Field(max_length=120)
     password_hash: str
-    # this facilitator's own jargon list ({word: plainer wording}); None means the shipped list
-    jargon: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    # words that hold an answer back for approval; None means the shipped starter list
-    blocked_words: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    """An account's place in a workspace, with its role (see ROLES)."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "account_id", name="uq_membership"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    account_id: int = Field(foreign_key="facilitator.id", index=True)
+    role: str = Field(max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LoginSession(SQLModel, table=True):
+    """A signed-in browser: its cookie holds the token, the database its hash; deleting the row signs it out."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    account_id: int = Field(foreign_key="facilitator.id", index=True)
+    # the workspace this browser works in; a member of several switches between them
+    workspace_id: int = Field(foreign_key="workspace.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class Invitation(SQLModel, table=True):
+    """A single-use link that makes whoever opens it (and signs in or up) a member with a role."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    role: str = Field(max_length=20)
+    # who it is meant for, as the beheerder wrote it: shown on the members page, not checked
+    note: str = Field(default="", max_length=120)
+    created_by: int = Field(foreign_key="facilitator.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by: int | None = Field(default=None, foreign_key="facilitator.id")
+
+
+class Organisation(SQLModel, table=True):
+    """A partner organisation of a workspace's network; participants and actions point to it."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "key", name="uq_organisation_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    name: str = Field(max_length=120)
+    # the name folded for matching (see organisation_key)
+    key: str = Field(max_length=120)
+    short_name: str = Field(default="", max_length=40)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    sector: str | None = Field(default=None, max_length=40)
+    # False for a name a participant typed that the programme office has not looked at yet
+    confirmed: bool = False
+    # the programme office's own organisation: the register tells apart what partners own from what it owns itself
+    own: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OrganisationName(SQLModel, table=True):
+    """Every folded name, short name and alias an organisation is found by, unique within a workspace."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "key", name="uq_organisation_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    key: str = Field(max_length=120)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
 
 
 class Workshop(SQLModel, table=True):
@@ -47,6 +166,8 @@ class Workshop(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(max_length=32, unique=True, index=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    # the member who created it
     facilitator_id: int = Field(foreign_key="facilitator.id", index=True)
     title: str = Field(max_length=200)
     opgave: str = Field(max_length=2000)
@@ -64,7 +185,7 @@ class Workshop(SQLModel, table=True):
     focus_only: bool = False
     followup_at: datetime | None = None
     followup_place: str = Field(default="", max_length=200)
-    # a follow-up session reviews the open actions of this earlier workshop of the same facilitator
+    # the earlier workshop whose open actions a follow-up took into review (see ReviewItem), if it was chosen that way
     review_of: int | None = Field(default=None, foreign_key="workshop.id")
     # the bullshitbingo card with the room's jargon is on the projector
     bingo: bool = False
@@ -91,6 +212,8 @@ class Participant(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True, index=True)
     name: str = Field(max_length=80)
     organisation: str = Field(max_length=120)
+    # the network's organisation this name stands for; None for anonymous participants
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     anonymous: bool = False
     # opens the participant's own "Mijn afspraken" page, also later and from another device
     link_token: str = Field(max_length=64, unique=True, index=True)
@@ -162,9 +285,12 @@ class Action(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    # the workshop's workspace, kept here so the register filters without a join
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=2000)
     owner_organisation: str = Field(max_length=120)
+    owner_organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     contact_person: str = Field(default="", max_length=120)
     due_on: date | None = None
     obstacle_id: int | None = Field(default=None, foreign_key="answer.id")
@@ -172,6 +298,8 @@ class Action(SQLModel, table=True):
     status: str = Field(default="open", max_length=20)
     deleted_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # the last change of any kind (see ActionChange)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class ActionPartner(SQLModel, table=True):
@@ -182,6 +310,7 @@ class ActionPartner(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     action_id: int = Field(foreign_key="action.id", index=True)
     organisation: str = Field(max_length=120)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
 
 
 class Volunteer(SQLModel, table=True):
@@ -211,12 +340,42 @@ class ActionUpdate(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class SavedFormat(SQLModel, table=True):
-    """A facilitator's own session format, stored as the same data a format file holds."""
-
-    __table_args__ = (UniqueConstraint("facilitator_id", "key", name="uq_saved_format_key"),)
+class ActionChange(SQLModel, table=True):
+    """One entry of an action's history: what changed (see CHANGE_KINDS), from what to what, by whom, when."""
 
     id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True)
+    kind: str = Field(max_length=20)
+    before: str = Field(default="", max_length=2000)
+    after: str = Field(default="", max_length=2000)
+    note: str = Field(default="", max_length=500)
+    # a member's change, or a participant's report; both None for the system (a merge, a migration)
+    account_id: int | None = Field(default=None, foreign_key="facilitator.id")
+    participant_id: int | None = Field(default=None, foreign_key="participant.id")
+    # the session it was said in, for a change made in a workshop or a follow-up's review
+    workshop_id: int | None = Field(default=None, foreign_key="workshop.id")
+    at: datetime = Field(default_factory=utcnow)
+
+
+class ReviewItem(SQLModel, table=True):
+    """An earlier action a follow-up session reviews: from one earlier workshop or any selection of the register."""
+
+    __table_args__ = (UniqueConstraint("workshop_id", "action_id", name="uq_review_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id")
+    action_id: int = Field(foreign_key="action.id", index=True)
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class SavedFormat(SQLModel, table=True):
+    """A workspace's own session format, stored as the same data a format file holds."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "key", name="uq_saved_format_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    # the member who saved it last
     facilitator_id: int = Field(foreign_key="facilitator.id", index=True)
     key: str = Field(max_length=40)
     spec: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

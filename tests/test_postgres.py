@@ -37,7 +37,7 @@ from tests.live.test_websockets import (  # noqa: F401
     test_participant_of_one_workshop_cannot_use_another,
     test_reconnect_with_last_seq_replays_exactly_the_missed_events,
 )
-from tests.rooms import room_in_obstacle_round
+from tests.rooms import room_in_obstacle_round, staff_of
 from tests.running.test_workshops import (  # noqa: F401
     test_closed_workshop_refuses_new_phones_but_keeps_joined_ones,
     test_room_count_and_organisations_reach_the_projector,
@@ -175,7 +175,7 @@ async def test_dot_limit_holds_when_two_processes_take_one_phones_votes() -> Non
                     text=f"o{i}",
                     client_id=f"00000000-0000-4000-8000-00000000010{i}",
                 )
-            running.move_step(s, workshop_id=workshop_id, facilitator_id=1, to=3)
+            running.move_step(s, workshop_id=workshop_id, member=staff_of(s, workshop_id), to=3)
             return [c["id"] for c in clusters.clusters_view(s, workshop_id=workshop_id)]
 
         piles = await first.write(prepare)

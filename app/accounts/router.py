@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.accounts import service as accounts
-from app.auth import CsrfChecked, sign_in, sign_out
+from app.auth import CsrfChecked, session_token, sign_in, sign_out
 from app.errors import DomainError
 from app.i18n import N_, gettext
 from app.runtime import RuntimeDep, client_address
@@ -55,14 +55,23 @@ async def login(
             {"error": gettext(N_("E-mailadres of wachtwoord klopt niet.")), "email": email, "next": next},
             status=401,
         )
+    try:
+        token = await runtime.db.write(partial(accounts.start_session, account_id=facilitator.id or 0))
+    except DomainError as exc:  # every membership was removed: the account opens nothing
+        return render(
+            request, "accounts/login.html", {"error": exc.text(), "email": email, "next": next}, status=exc.status
+        )
     response = see_other(_safe_next(next))
-    sign_in(response, request, facilitator.id or 0)
+    sign_in(response, request, token)
     return response
 
 
 @router.post("/f/logout", dependencies=[CsrfChecked])
-async def logout() -> Response:
-    """Sign out."""
+async def logout(request: Request, runtime: RuntimeDep) -> Response:
+    """Sign out: the session ends on the server, so the old cookie opens nothing any more."""
+    token = session_token(request)
+    if token is not None:
+        await runtime.db.write(partial(accounts.end_session, token=token))
     response = see_other("/")
     sign_out(response)
     return response
@@ -93,12 +102,13 @@ async def setup(
     if error:
         return render(request, "accounts/setup.html", {"error": error, "name": name, "email": email}, status=422)
 
-    def create_first(db: Tx) -> int:
+    def create_first(db: Tx) -> str:
         if accounts.count_facilitators(db) > 0:
             raise DomainError("setup_done", N_("Er is al een account. Log in."), status=409)
-        return accounts.create_facilitator(db, email=email, name=name, password=password).id or 0
+        account = accounts.create_facilitator(db, email=email, name=name, password=password)
+        return accounts.start_session(db, account_id=account.id or 0)
 
-    facilitator_id = await runtime.db.write(create_first)
+    token = await runtime.db.write(create_first)
     response = see_other("/f/workshops")
-    sign_in(response, request, facilitator_id)
+    sign_in(response, request, token)
     return response

@@ -1,36 +1,69 @@
-"""Facilitator accounts."""
+"""Accounts: creating one (with a workspace of its own, or into an existing one), signing in and out."""
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app import security
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Facilitator
+from app.models import Facilitator, LoginSession, Membership, Workspace
 from app.store.events import Tx
 
 
 def count_facilitators(db: Session) -> int:
-    """How many facilitator accounts exist."""
+    """How many accounts exist."""
     return db.execute(select(func.count()).select_from(Facilitator)).scalar_one()
 
 
-def create_facilitator(db: Tx, *, email: str, name: str, password: str) -> Facilitator:
-    """A new facilitator account; the email must be free."""
+def create_facilitator(
+    db: Tx, *, email: str, name: str, password: str, workspace_id: int | None = None, role: str = "beheerder"
+) -> Facilitator:
+    """A new account: a member of the given workspace, else beheerder of a new one; the email must be free."""
     email = email.strip().lower()
     if db.execute(select(Facilitator).where(col(Facilitator.email) == email)).first():
         raise DomainError("email_taken", N_("Er bestaat al een account met dit e-mailadres."), status=409)
     facilitator = Facilitator(email=email, name=name.strip(), password_hash=security.hash_password(password))
     db.add(facilitator)
+    if workspace_id is None:
+        workspace = Workspace(name=facilitator.name[:120])
+        db.add(workspace)
+        db.flush()
+        workspace_id, role = workspace.id, "beheerder"
+    db.flush()
+    db.add(Membership(workspace_id=workspace_id or 0, account_id=facilitator.id or 0, role=role))
     db.flush()
     return facilitator
 
 
 def authenticate(db: Session, *, email: str, password: str) -> Facilitator | None:
-    """The facilitator with this email and password, or None."""
+    """The account with this email and password, or None."""
     found = db.execute(select(Facilitator).where(col(Facilitator.email) == email.strip().lower())).scalar_one_or_none()
     if found is None:
         security.verify_without_account(password)  # same work either way: no account probing by timing
         return None
     return found if security.verify_password(found.password_hash, password) else None
+
+
+def first_workspace(db: Session, *, account_id: int, workspace_id: int | None = None) -> int | None:
+    """The workspace an account works in: the given one if it is a member there, else the first it joined."""
+    memberships = select(col(Membership.workspace_id)).where(col(Membership.account_id) == account_id)
+    if workspace_id is not None:
+        memberships = memberships.where(col(Membership.workspace_id) == workspace_id)
+    return db.execute(memberships.order_by(col(Membership.id)).limit(1)).scalar()
+
+
+def start_session(db: Tx, *, account_id: int, workspace_id: int | None = None) -> str:
+    """Sign a browser in: a new session in the given workspace (or the account's first); returns its cookie token."""
+    chosen = first_workspace(db, account_id=account_id, workspace_id=workspace_id)
+    if chosen is None:
+        raise DomainError("no_workspace", N_("Dit account hoort bij geen enkele werkruimte meer."), status=403)
+    token = security.new_token()
+    db.add(LoginSession(token_hash=security.token_digest(token), account_id=account_id, workspace_id=chosen))
+    db.flush()
+    return token
+
+
+def end_session(db: Tx, *, token: str) -> None:
+    """Sign one browser out: its session is gone, its cookie opens nothing."""
+    db.execute(delete(LoginSession).where(col(LoginSession.token_hash) == security.token_digest(token)))

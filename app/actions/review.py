@@ -1,46 +1,47 @@
-"""The follow-up's look back: the open actions of an earlier workshop, and what their owners report."""
+"""The follow-up's look back: a selection of earlier actions (one workshop's open ones, or any from the register),
+and what their owners report."""
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.actions.service import action_view, action_views
+from app.actions.service import action_view, action_views, record_change
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import ACTION_STATUSES, Action, ActionUpdate, Participant, Workshop, utcnow
+from app.models import ACTION_STATUSES, Action, ActionUpdate, Participant, ReviewItem, Workshop, utcnow
 from app.security import clean_text
 from app.store.events import Audience, EventKind, Tx, append_event
 
 NOTE_MAX = 280
 
 
-def _earlier_workshop(db: Session, *, workshop: Workshop) -> Workshop | None:
-    return db.get(Workshop, workshop.review_of) if workshop.review_of else None
-
-
 def review_items(db: Session, *, workshop: Workshop) -> dict[str, Any]:
-    """The earlier workshop and its actions under review: the ones still open, plus any reported on here."""
-    earlier = _earlier_workshop(db, workshop=workshop)
-    if earlier is None:
-        return {"workshop": None, "items": []}
+    """The actions under review here, each with the workshop it was agreed in, and what was reported on them."""
+    earlier = db.get(Workshop, workshop.review_of) if workshop.review_of else None
     updates = {
         update.action_id: update
         for update in db.execute(select(ActionUpdate).where(col(ActionUpdate.workshop_id) == workshop.id)).scalars()
     }
-    actions = [
-        action
-        for action in db.execute(
-            select(Action)
-            .where(col(Action.workshop_id) == earlier.id, col(Action.deleted_at).is_(None))
-            .order_by(col(Action.id))
-        ).scalars()
-        if action.status != "klaar" or action.id in updates
-    ]
+    rows = db.execute(
+        select(Action, col(Workshop.title))
+        .join(ReviewItem, col(ReviewItem.action_id) == col(Action.id))
+        .join(Workshop, col(Workshop.id) == col(Action.workshop_id))
+        .where(col(ReviewItem.workshop_id) == workshop.id, col(Action.deleted_at).is_(None))
+        .order_by(col(ReviewItem.id))
+    ).all()
+    titles = {action.id: title for action, title in rows}
     return {
-        "workshop": {"id": earlier.id, "title": earlier.title, "held_on": earlier.held_on.isoformat()},
-        "items": [_item(view, updates.get(view["id"])) for view in action_views(db, actions)],
+        "workshop": {"id": earlier.id, "title": earlier.title, "held_on": earlier.held_on.isoformat()}
+        if earlier
+        else None,
+        # how many earlier workshops the selection spans: a register selection may span several
+        "workshops": len(set(titles.values())),
+        "items": [
+            {**_item(view, updates.get(view["id"])), "workshop_title": titles[view["id"]]}
+            for view in action_views(db, [action for action, _ in rows])
+        ],
     }
 
 
@@ -57,35 +58,99 @@ def _item(view: dict[str, Any], update: ActionUpdate | None) -> dict[str, Any]:
 
 
 def candidates(db: Session, *, workshop: Workshop) -> list[Workshop]:
-    """The facilitator's other workshops that have actions, newest first: what a follow-up can look back on."""
+    """The workspace's other workshops that have actions, newest first: what a follow-up can look back on."""
     with_actions = select(col(Action.workshop_id)).where(col(Action.deleted_at).is_(None))
     query = (
         select(Workshop)
-        .where(col(Workshop.facilitator_id) == workshop.facilitator_id, col(Workshop.id) != workshop.id)
+        .where(col(Workshop.workspace_id) == workshop.workspace_id, col(Workshop.id) != workshop.id)
         .where(col(Workshop.id).in_(with_actions))
         .order_by(col(Workshop.held_on).desc(), col(Workshop.id).desc())
     )
     return list(db.execute(query).scalars())
 
 
-def set_review_source(db: Tx, *, workshop: Workshop, review_of: int | None) -> dict[str, Any]:
-    """Choose the earlier workshop whose actions this one reviews; fixed once someone has reported."""
-    if review_of == workshop.review_of:
-        return review_items(db, workshop=workshop)
-    if review_of is not None and review_of not in {w.id for w in candidates(db, workshop=workshop)}:
-        raise DomainError("no_such_review", N_("Kies een eerdere workshop van jezelf met afspraken."), status=422)
+def take_into_review(db: Tx, *, workshop: Workshop, earlier_id: int) -> None:
+    """Put an earlier workshop's open actions under review here (besides any already selected)."""
+    workshop.review_of = earlier_id
+    open_actions = select(col(Action.id)).where(
+        col(Action.workshop_id) == earlier_id, col(Action.deleted_at).is_(None), col(Action.status) != "klaar"
+    )
+    _add_items(
+        db, workshop=workshop, action_ids=[i for i in db.execute(open_actions.order_by(col(Action.id))).scalars() if i]
+    )
+
+
+def _add_items(db: Tx, *, workshop: Workshop, action_ids: list[int]) -> None:
+    present = set(
+        db.execute(select(col(ReviewItem.action_id)).where(col(ReviewItem.workshop_id) == workshop.id)).scalars()
+    )
+    db.add_all(
+        ReviewItem(workshop_id=workshop.id or 0, action_id=action_id)
+        for action_id in dict.fromkeys(action_ids)
+        if action_id not in present
+    )
+    db.flush()
+
+
+def _refuse_once_reported(db: Session, *, workshop: Workshop) -> None:
     reported = select(col(ActionUpdate.id)).where(col(ActionUpdate.workshop_id) == workshop.id).limit(1)
     if db.execute(reported).first():
         raise DomainError("review_started", N_("Er is al over afspraken verteld: de terugblik ligt vast."), status=409)
-    workshop.review_of = review_of
+
+
+def set_review_source(db: Tx, *, workshop: Workshop, review_of: int | None) -> dict[str, Any]:
+    """Choose the earlier workshop whose open actions this one reviews; fixed once someone has reported."""
+    if review_of == workshop.review_of:
+        return review_items(db, workshop=workshop)
+    if review_of is not None and review_of not in {w.id for w in candidates(db, workshop=workshop)}:
+        raise DomainError(
+            "no_such_review", N_("Kies een eerdere workshop van deze werkruimte met afspraken."), status=422
+        )
+    _refuse_once_reported(db, workshop=workshop)
+    db.execute(delete(ReviewItem).where(col(ReviewItem.workshop_id) == workshop.id))
+    workshop.review_of = None
+    if review_of is not None:
+        take_into_review(db, workshop=workshop, earlier_id=review_of)
     db.flush()
+    return _announce(db, workshop)
+
+
+def select_for_review(db: Tx, *, workshop: Workshop, action_ids: list[int]) -> dict[str, Any]:
+    """Review any actions of the workspace here (a selection from the register); fixed once someone has reported."""
+    _refuse_once_reported(db, workshop=workshop)
+    found = set(
+        db.execute(
+            select(col(Action.id)).where(
+                col(Action.id).in_(action_ids),
+                col(Action.workspace_id) == workshop.workspace_id,
+                col(Action.workshop_id) != workshop.id,
+                col(Action.deleted_at).is_(None),
+            )
+        ).scalars()
+    )
+    if len(found) != len(set(action_ids)):
+        raise DomainError("action_not_found", N_("Een van deze afspraken bestaat niet (meer)."), status=404)
+    db.execute(delete(ReviewItem).where(col(ReviewItem.workshop_id) == workshop.id))
+    workshop.review_of = None
+    _add_items(db, workshop=workshop, action_ids=action_ids)
+    return _announce(db, workshop)
+
+
+def _announce(db: Tx, workshop: Workshop) -> dict[str, Any]:
     review = review_items(db, workshop=workshop)
     append_event(db, workshop_id=workshop.id or 0, kind=EventKind.REVIEW_CHANGED, audience=Audience.ALL, data=review)
     return review
 
 
 def report_progress(
-    db: Tx, *, workshop_id: int, participant_id: int | None, action_id: int, status: str, note: str
+    db: Tx,
+    *,
+    workshop_id: int,
+    participant_id: int | None,
+    action_id: int,
+    status: str,
+    note: str,
+    account_id: int | None = None,
 ) -> dict[str, Any]:
     """An owner's report on an earlier action: its new status and what happened; sending again replaces it."""
     workshop = db.get(Workshop, workshop_id)
@@ -96,7 +161,10 @@ def report_progress(
             "step_closed", N_("Deze vraag is gesloten. Kijk op het scherm wat nu aan de beurt is."), status=409
         )
     action = db.get(Action, action_id, with_for_update=True)
-    if action is None or action.deleted_at is not None or action.workshop_id != workshop.review_of:
+    under_review = select(col(ReviewItem.id)).where(
+        col(ReviewItem.workshop_id) == workshop_id, col(ReviewItem.action_id) == action_id
+    )
+    if action is None or action.deleted_at is not None or db.execute(under_review).first() is None:
         raise DomainError("not_under_review", N_("Deze afspraak staat niet op de lijst van vandaag."), status=404)
     if status not in ACTION_STATUSES:
         raise DomainError(
@@ -121,6 +189,17 @@ def report_progress(
         participant = db.get(Participant, participant_id)
         update.participant_id = participant.id if participant and participant.workshop_id == workshop_id else None
     update.status, update.note, update.updated_at = status, note, utcnow()
+    record_change(
+        db,
+        action,
+        "review",
+        before=action.status,
+        after=status,
+        note=note,
+        account_id=account_id,
+        participant_id=update.participant_id,
+        workshop_id=workshop_id,
+    )
     # the action itself moves too: the programme office tracks it across sessions
     action.status = status
     db.flush()

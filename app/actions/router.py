@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from app.actions import review
 from app.actions import service as actions
-from app.auth import CsrfChecked, FacilitatorId
+from app.auth import CsrfChecked, Runner
 from app.errors import DomainError
 from app.i18n import N_
 from app.runtime import RuntimeDep
@@ -50,7 +50,7 @@ def _due_on(raw: str | None) -> date | None:
         ) from None
 
 
-def _save(body: ActionIn, action_id: int | None) -> Any:
+def _save(body: ActionIn, action_id: int | None, account_id: int) -> Any:
     def job(db: Any, *, workshop: Any) -> dict[str, Any]:
         return actions.save_action(
             db,
@@ -65,44 +65,43 @@ def _save(body: ActionIn, action_id: int | None) -> Any:
             obstacle_id=body.obstacle_id,
             contribution_id=body.contribution_id,
             status=body.status,
+            account_id=account_id,
         )
 
     return job
 
 
 @router.post("/actions")
-async def create(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, body: ActionIn) -> Any:
+async def create(runtime: RuntimeDep, member: Runner, workshop_id: int, body: ActionIn) -> Any:
     """Agree a new action."""
     _due_on(body.due_on)  # refuse a bad date before queueing the write
     return await runtime.db.write(
-        workshops.owned_job(_save(body, None), workshop_id=workshop_id, facilitator_id=facilitator_id)
+        workshops.owned_job(_save(body, None, member.account_id), workshop_id=workshop_id, member=member)
     )
 
 
 @router.post("/actions/{action_id}")
-async def update(
-    runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, action_id: int, body: ActionIn
-) -> Any:
+async def update(runtime: RuntimeDep, member: Runner, workshop_id: int, action_id: int, body: ActionIn) -> Any:
     """Change an agreed action (its status, owner, date...)."""
     _due_on(body.due_on)
     return await runtime.db.write(
-        workshops.owned_job(_save(body, action_id), workshop_id=workshop_id, facilitator_id=facilitator_id)
+        workshops.owned_job(_save(body, action_id, member.account_id), workshop_id=workshop_id, member=member)
     )
 
 
 @router.post("/actions/{action_id}/delete")
-async def delete(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, action_id: int) -> Any:
+async def delete(runtime: RuntimeDep, member: Runner, workshop_id: int, action_id: int) -> Any:
     """Withdraw an action."""
 
     def job(db: Any, *, workshop: Any) -> None:
-        actions.delete_action(db, workshop_id=workshop.id, action_id=action_id)
+        actions.delete_action(db, workshop_id=workshop.id, action_id=action_id, account_id=member.account_id)
 
-    await runtime.db.write(workshops.owned_job(job, workshop_id=workshop_id, facilitator_id=facilitator_id))
+    await runtime.db.write(workshops.owned_job(job, workshop_id=workshop_id, member=member))
     return {"deleted": action_id}
 
 
 @router.post("/followup")
-async def followup(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, body: FollowupIn) -> Any:
+async def followup(runtime: RuntimeDep, member: Runner, workshop_id: int, body: FollowupIn) -> Any:
     """Set the follow-up meeting."""
     try:
         at = datetime.fromisoformat(body.at.strip())
@@ -114,7 +113,7 @@ async def followup(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_
     def job(db: Any, *, workshop: Any) -> dict[str, Any]:
         return actions.set_followup(db, workshop_id=workshop.id, at=at, place=body.place)
 
-    return await runtime.db.write(workshops.owned_job(job, workshop_id=workshop_id, facilitator_id=facilitator_id))
+    return await runtime.db.write(workshops.owned_job(job, workshop_id=workshop_id, member=member))
 
 
 class ReviewSourceIn(BaseModel):
@@ -131,26 +130,28 @@ class ReportIn(BaseModel):
 
 
 @router.post("/review/source")
-async def review_source(
-    runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, body: ReviewSourceIn
-) -> Any:
+async def review_source(runtime: RuntimeDep, member: Runner, workshop_id: int, body: ReviewSourceIn) -> Any:
     """Choose which earlier workshop's open actions this follow-up reviews."""
 
     def job(db: Any, *, workshop: Any) -> dict[str, Any]:
         return review.set_review_source(db, workshop=workshop, review_of=body.review_of)
 
-    return await runtime.db.write(workshops.owned_job(job, workshop_id=workshop_id, facilitator_id=facilitator_id))
+    return await runtime.db.write(workshops.owned_job(job, workshop_id=workshop_id, member=member))
 
 
 @router.post("/review/{action_id}")
-async def review_report(
-    runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, action_id: int, body: ReportIn
-) -> Any:
+async def review_report(runtime: RuntimeDep, member: Runner, workshop_id: int, action_id: int, body: ReportIn) -> Any:
     """Record an owner's report from the board."""
 
     def job(db: Any, *, workshop: Any) -> dict[str, Any]:
         return review.report_progress(
-            db, workshop_id=workshop.id, participant_id=None, action_id=action_id, status=body.status, note=body.note
+            db,
+            workshop_id=workshop.id,
+            participant_id=None,
+            action_id=action_id,
+            status=body.status,
+            note=body.note,
+            account_id=member.account_id,
         )
 
-    return await runtime.db.write(workshops.owned_job(job, workshop_id=workshop_id, facilitator_id=facilitator_id))
+    return await runtime.db.write(workshops.owned_job(job, workshop_id=workshop_id, member=member))

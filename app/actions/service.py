@@ -15,6 +15,7 @@ from app.models import (
     ACTION_STATUSES,
     LOCAL_TIMEZONE,
     Action,
+    ActionChange,
     ActionPartner,
     Answer,
     Participant,
@@ -22,6 +23,7 @@ from app.models import (
     Workshop,
     utcnow,
 )
+from app.organisations import service as organisations
 from app.security import clean_text
 from app.store.events import Audience, EventKind, Tx, append_event
 from app.workshops import service as workshops
@@ -96,6 +98,54 @@ def _answer_of(db: Session, workshop_id: int, answer_id: int | None) -> int | No
     return answer_id
 
 
+def record_change(
+    db: Tx,
+    action: Action,
+    kind: str,
+    *,
+    before: str = "",
+    after: str = "",
+    note: str = "",
+    account_id: int | None = None,
+    participant_id: int | None = None,
+    workshop_id: int | None = None,
+) -> None:
+    """Add an entry to an action's history and mark the action changed now."""
+    now = utcnow()
+    db.add(
+        ActionChange(
+            action_id=action.id or 0,
+            kind=kind,
+            before=before[:2000],
+            after=after[:2000],
+            note=note[:500],
+            account_id=account_id,
+            participant_id=participant_id,
+            workshop_id=workshop_id,
+            at=now,
+        )
+    )
+    action.updated_at = now
+
+
+def _recorded(action: Action, partners: list[str]) -> dict[str, str]:
+    """An action's fields as its history writes them."""
+    return {
+        "title": action.title,
+        "description": action.description,
+        "owner": action.owner_organisation,
+        "partners": ", ".join(partners),
+        "contact": action.contact_person,
+        "due_on": action.due_on.isoformat() if action.due_on else "",
+        "status": action.status,
+    }
+
+
+def _partner_names(db: Session, action_id: int | None) -> list[str]:
+    query = select(col(ActionPartner.organisation)).where(col(ActionPartner.action_id) == action_id)
+    return list(db.execute(query.order_by(col(ActionPartner.id))).scalars())
+
+
 def save_action(
     db: Tx,
     *,
@@ -110,8 +160,9 @@ def save_action(
     obstacle_id: int | None = None,
     contribution_id: int | None = None,
     status: str = "open",
+    account_id: int | None = None,
 ) -> dict[str, Any]:
-    """Agree a new action or change one; phones and projector see it at once."""
+    """Agree a new action or change one, recording what changed in its history; phones and projector see it at once."""
     title, owner = clean_text(title), clean_text(owner_organisation)
     if not title:
         raise DomainError("title_missing", N_("Geef de actie een titel."), status=422)
@@ -125,39 +176,64 @@ def save_action(
     obstacle_id = _answer_of(db, workshop_id, obstacle_id)
     if obstacle_id is None and contribution_id is not None:
         obstacle_id = db.get(Answer, contribution_id).links_to  # type: ignore[union-attr]
+    workshop = db.get(Workshop, workshop_id)
+    assert workshop is not None
+    owner_found = organisations.resolve_organisation(db, workspace_id=workshop.workspace_id, name=owner)
+    if owner_found is not None:
+        owner = owner_found.name
     if action_id is None:
-        action = Action(workshop_id=workshop_id, title=title, owner_organisation=owner)
+        action = Action(
+            workshop_id=workshop_id, workspace_id=workshop.workspace_id, title=title, owner_organisation=owner
+        )
         db.add(action)
+        earlier = None
     else:
         found = db.get(Action, action_id)
         if found is None or found.workshop_id != workshop_id or found.deleted_at is not None:
             raise DomainError("action_not_found", N_("Deze actie bestaat niet (meer)."), status=404)
         action = found
+        earlier = _recorded(action, _partner_names(db, action.id))
     action.title, action.owner_organisation = title, owner
+    action.owner_organisation_id = owner_found.id if owner_found else None
     action.description = clean_text(description)
     action.contact_person = clean_text(contact_person)
     action.due_on, action.status = due_on, status
     action.obstacle_id, action.contribution_id = obstacle_id, contribution_id
     db.flush()
-    wanted = []
+    wanted: dict[str, int | None] = {}
     for raw in partners or []:
         name = clean_text(raw)[:120]
+        partner = organisations.resolve_organisation(db, workspace_id=workshop.workspace_id, name=name)
+        name = partner.name if partner else name
         if name and name != owner and name not in wanted:
-            wanted.append(name)
+            wanted[name] = partner.id if partner else None
     db.execute(delete(ActionPartner).where(col(ActionPartner.action_id) == action.id))
-    db.add_all(ActionPartner(action_id=action.id or 0, organisation=name) for name in wanted)
+    db.add_all(
+        ActionPartner(action_id=action.id or 0, organisation=name, organisation_id=organisation_id)
+        for name, organisation_id in wanted.items()
+    )
+    db.flush()
+    now = _recorded(action, list(wanted))
+    if earlier is None:
+        record_change(db, action, "created", after=action.status, account_id=account_id, workshop_id=workshop_id)
+    for kind, value in now.items():
+        if earlier is not None and earlier[kind] != value:
+            record_change(
+                db, action, kind, before=earlier[kind], after=value, account_id=account_id, workshop_id=workshop_id
+            )
     db.flush()
     view = action_view(db, action)
     append_event(db, workshop_id=workshop_id, kind=EventKind.ACTION_SAVED, audience=Audience.ALL, data=view)
     return view
 
 
-def delete_action(db: Tx, *, workshop_id: int, action_id: int) -> None:
-    """Withdraw an action; it stays in the database, marked deleted, with its volunteers."""
+def delete_action(db: Tx, *, workshop_id: int, action_id: int, account_id: int | None = None) -> None:
+    """Withdraw an action; it stays in the database, marked deleted, with its volunteers and history."""
     action = db.get(Action, action_id)
     if action is None or action.workshop_id != workshop_id or action.deleted_at is not None:
         raise DomainError("action_not_found", N_("Deze actie bestaat niet (meer)."), status=404)
     action.deleted_at = utcnow()
+    record_change(db, action, "deleted", before=action.title, account_id=account_id, workshop_id=workshop_id)
     db.flush()
     append_event(
         db, workshop_id=workshop_id, kind=EventKind.ACTION_DELETED, audience=Audience.ALL, data={"id": action_id}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Facilitator
+from app.models import Workspace
 from app.security import clean_text
 from app.store.events import Tx
 
@@ -105,17 +105,17 @@ def parse_lines(text: str) -> tuple[list[str], list[DomainError]]:
     return words, problems
 
 
-def blocked_words_for(db: Session, *, facilitator_id: int) -> list[str]:
-    """The list a facilitator's workshops use: their own, else the shipped one."""
-    facilitator = db.get(Facilitator, facilitator_id)
-    own = facilitator.blocked_words if facilitator is not None else None
+def blocked_words_for(db: Session, *, workspace_id: int) -> list[str]:
+    """The list a workspace's workshops use: its own, else the shipped one."""
+    workspace = db.get(Workspace, workspace_id)
+    own = workspace.blocked_words if workspace is not None else None
     return list(own) if own is not None else shipped_blocked_words()
 
 
-def save_blocked_words(db: Tx, *, facilitator_id: int, words: list[str] | None) -> None:
-    """Keep a facilitator's own list, or go back to the shipped one with None."""
-    facilitator = db.get(Facilitator, facilitator_id)
-    if facilitator is None:
-        raise DomainError("facilitator_not_found", N_("Dit account bestaat niet meer."), status=404)
-    facilitator.blocked_words = words
+def save_blocked_words(db: Tx, *, workspace_id: int, words: list[str] | None) -> None:
+    """Keep a workspace's own list, or go back to the shipped one with None."""
+    workspace = db.get(Workspace, workspace_id)
+    if workspace is None:
+        raise DomainError("workspace_not_found", N_("Deze werkruimte bestaat niet meer."), status=404)
+    workspace.blocked_words = words
     db.flush()

@@ -16,7 +16,7 @@ from app import steps as step_types
 from app.answers import moderation
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import THEMES, Answer, Cluster, Facilitator, Participant, Workshop, utcnow
+from app.models import THEMES, Answer, Cluster, Participant, Workshop, Workspace, utcnow
 from app.security import clean_text
 from app.store.database import one_item
 from app.store.events import Audience, EventKind, Tx, append_event
@@ -81,7 +81,7 @@ def _repeat(existing: tuple[int, int], *, participant_id: int, client_id: str) -
 # the hot path of a burst: plain column reads and one insert, run on the driver's cursor (app/store/prepared.py)
 _PARTICIPANT: Table = Participant.__table__  # type: ignore[attr-defined]
 _WORKSHOP: Table = Workshop.__table__  # type: ignore[attr-defined]
-_FACILITATOR: Table = Facilitator.__table__  # type: ignore[attr-defined]
+_WORKSPACE: Table = Workspace.__table__  # type: ignore[attr-defined]
 _ANSWER_COLUMNS = [
     "workshop_id",
     "participant_id",
@@ -114,9 +114,9 @@ _WORKSHOP_STATE = Prepared(
         _WORKSHOP.c.focus_only,
         _WORKSHOP.c.moderated,
         # as text too: the matcher is compiled once per distinct list (moderation.matcher)
-        cast(_FACILITATOR.c.blocked_words, Text),
+        cast(_WORKSPACE.c.blocked_words, Text),
     )
-    .select_from(_WORKSHOP.join(_FACILITATOR, _FACILITATOR.c.id == _WORKSHOP.c.facilitator_id))
+    .select_from(_WORKSHOP.join(_WORKSPACE, _WORKSPACE.c.id == _WORKSHOP.c.workspace_id))
     .where(_WORKSHOP.c.id == bindparam("workshop"))
 )
 _AUTHORS_OF = select(_PARTICIPANT.c.id, _PARTICIPANT.c.name, _PARTICIPANT.c.organisation).where(

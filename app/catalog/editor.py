@@ -367,7 +367,7 @@ def save_as_format(
     steps: Any,
     overwrite: bool,
 ) -> FormatSpec:
-    """Keep edited steps as the facilitator's own format, under a key and name they chose."""
+    """Keep edited steps as the workspace's own format, under a key and name they chose."""
     # the Dutch text whatever the interface language: it fills the format's Dutch description
     default = N_("Gemaakt van de workshop {title}.").format(title=workshop.title)
     spec = build_spec(
@@ -377,7 +377,9 @@ def save_as_format(
         steps=steps,
     )
     try:
-        saved.save_format(db, facilitator_id=facilitator_id, spec=spec, overwrite=overwrite)
+        saved.save_format(
+            db, workspace_id=workshop.workspace_id, facilitator_id=facilitator_id, spec=spec, overwrite=overwrite
+        )
     except DomainError as exc:
         if exc.code != "format_exists":
             raise

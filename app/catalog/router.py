@@ -12,13 +12,13 @@ from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from app import steps as step_types
-from app.auth import CsrfChecked, FacilitatorId
+from app.auth import CsrfChecked, Runner, Viewer
 from app.catalog import editor, files, saved
 from app.catalog.editor import Problem, StepsInvalid
 from app.catalog.service import TEMPLATES_DIR, formats
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.models import Workshop
+from app.models import Member, Workshop
 from app.runtime import Runtime, RuntimeDep
 from app.web import render, see_other, wants_json
 from app.workshops import service as workshops
@@ -62,10 +62,8 @@ def _text(source: Any, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-async def _owned(runtime: Runtime, *, workshop_id: int, facilitator_id: int) -> Workshop:
-    return await runtime.db.read(
-        partial(workshops.owned_workshop, workshop_id=workshop_id, facilitator_id=facilitator_id)
-    )
+async def _owned(runtime: Runtime, *, workshop_id: int, member: Member) -> Workshop:
+    return await runtime.db.read(partial(workshops.owned_workshop, workshop_id=workshop_id, member=member))
 
 
 def _placed(problems: Iterable[Problem]) -> tuple[dict[str, list[str]], list[str]]:
@@ -119,10 +117,10 @@ def _editor_page(
 
 @router.get("/f/workshops/{workshop_id}/steps")
 async def steps_editor(
-    request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, bewaard: int = 0
+    request: Request, runtime: RuntimeDep, member: Viewer, workshop_id: int, bewaard: int = 0
 ) -> Response:
     """The step editor of a workshop that has not started yet."""
-    workshop = await _owned(runtime, workshop_id=workshop_id, facilitator_id=facilitator_id)
+    workshop = await _owned(runtime, workshop_id=workshop_id, member=member)
     try:
         editor.ensure_not_started(workshop)
     except DomainError as exc:
@@ -136,16 +134,14 @@ async def steps_editor(
 
 
 @router.post("/f/workshops/{workshop_id}/steps", dependencies=[CsrfChecked])
-async def save_steps(
-    request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int
-) -> Response:
+async def save_steps(request: Request, runtime: RuntimeDep, member: Runner, workshop_id: int) -> Response:
     """Replace the steps (JSON {"steps": [...]} or the editor's form); connected screens follow at once."""
     body, form = await _json_or_form(request)
     steps: Any = body.get("steps") if body is not None else editor.steps_from_form(form)
     change = _text(form, "change")
     if form is not None and change not in ("", "save"):
         # an editing button pressed without the script: show the result, store nothing yet
-        workshop = await _owned(runtime, workshop_id=workshop_id, facilitator_id=facilitator_id)
+        workshop = await _owned(runtime, workshop_id=workshop_id, member=member)
         editor.ensure_not_started(workshop)
         before = {step["id"] for step in steps}
         steps = editor.apply_change(steps, change, add_type=_text(form, "add_type"))
@@ -153,15 +149,13 @@ async def save_steps(
         save_as = {key: _text(form, name) for key, name in SAVE_AS_FIELDS.items()}
         touched = [step["id"] for step in steps if step["id"] not in before or f":{step['id']}:" in f"{change}:"]
         return _editor_page(request, workshop, steps=steps, notice=notice, save_as=save_as, open_steps=touched)
-    job = workshops.owned_job(
-        partial(editor.save_steps, steps=steps), workshop_id=workshop_id, facilitator_id=facilitator_id
-    )
+    job = workshops.owned_job(partial(editor.save_steps, steps=steps), workshop_id=workshop_id, member=member)
     try:
         view = await runtime.db.write(job)
     except StepsInvalid as exc:
         if body is not None or wants_json(request):
             return JSONResponse(exc.payload(), status_code=exc.status)
-        workshop = await _owned(runtime, workshop_id=workshop_id, facilitator_id=facilitator_id)
+        workshop = await _owned(runtime, workshop_id=workshop_id, member=member)
         return _editor_page(request, workshop, steps=steps, problems=exc.problems, status=exc.status)
     if body is not None or wants_json(request):
         message = gettext(N_("Bewaard. De regie, het scherm en de telefoons hebben de nieuwe stappen."))
@@ -170,9 +164,7 @@ async def save_steps(
 
 
 @router.post("/f/workshops/{workshop_id}/steps/format", dependencies=[CsrfChecked])
-async def save_as_format(
-    request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int
-) -> Response:
+async def save_as_format(request: Request, runtime: RuntimeDep, member: Runner, workshop_id: int) -> Response:
     """Keep the edited steps as an own format (JSON {key, name, description, steps, overwrite} or the form)."""
     body, form = await _json_or_form(request)
     source: Any = body if body is not None else form
@@ -184,7 +176,7 @@ async def save_as_format(
         key, name = _text(form, "format_key"), _text(form, "format_name")
     fn = partial(
         editor.save_as_format,
-        facilitator_id=facilitator_id,
+        facilitator_id=member.account_id,
         key=key,
         name=name,
         description=_text(source, "description"),
@@ -192,11 +184,11 @@ async def save_as_format(
         overwrite=overwrite,
     )
     try:
-        spec = await runtime.db.write(workshops.owned_job(fn, workshop_id=workshop_id, facilitator_id=facilitator_id))
+        spec = await runtime.db.write(workshops.owned_job(fn, workshop_id=workshop_id, member=member))
     except StepsInvalid as exc:
         if body is not None or wants_json(request):
             return JSONResponse(exc.payload(), status_code=exc.status)
-        workshop = await _owned(runtime, workshop_id=workshop_id, facilitator_id=facilitator_id)
+        workshop = await _owned(runtime, workshop_id=workshop_id, member=member)
         save_as = {"key": key, "name": name, "description": _text(source, "description")}
         return _editor_page(request, workshop, steps=steps, problems=exc.problems, status=exc.status, save_as=save_as)
     if body is not None or wants_json(request):
@@ -213,22 +205,22 @@ def _yaml_download(text: str, filename: str) -> Response:
 
 
 @router.get("/f/workshops/{workshop_id}/steps.yaml")
-async def download_workshop_steps(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int) -> Response:
+async def download_workshop_steps(runtime: RuntimeDep, member: Viewer, workshop_id: int) -> Response:
     """A workshop's current steps as a format file, named after the workshop."""
-    workshop = await _owned(runtime, workshop_id=workshop_id, facilitator_id=facilitator_id)
+    workshop = await _owned(runtime, workshop_id=workshop_id, member=member)
     spec = editor.workshop_format(workshop)
     return _yaml_download(files.format_yaml(files.spec_data(spec)), f"{spec.key}.yaml")
 
 
 @router.get("/f/formats/eigen/{key}.yaml")
-async def download_own(runtime: RuntimeDep, facilitator_id: FacilitatorId, key: str) -> Response:
+async def download_own(runtime: RuntimeDep, member: Viewer, key: str) -> Response:
     """One of the facilitator's own formats as a file."""
-    row = await runtime.db.read(partial(saved.get_saved, facilitator_id=facilitator_id, key=key))
+    row = await runtime.db.read(partial(saved.get_saved, workspace_id=member.workspace_id, key=key))
     return _yaml_download(files.format_yaml(row.spec), f"{row.key}.yaml")
 
 
 @router.get("/f/formats/{key}.yaml")
-async def download_shipped(_facilitator_id: FacilitatorId, key: str) -> Response:
+async def download_shipped(_member: Viewer, key: str) -> Response:
     """A shipped format file exactly as it is in session_templates/, comments and all."""
     if key not in formats():
         raise DomainError("format_not_found", N_("Deze werkvorm bestaat niet."), status=404)
@@ -237,9 +229,9 @@ async def download_shipped(_facilitator_id: FacilitatorId, key: str) -> Response
 
 
 async def _formats_page(
-    request: Request, runtime: Runtime, facilitator_id: int, *, status: int = 200, **extra: Any
+    request: Request, runtime: Runtime, member: Member, *, status: int = 200, **extra: Any
 ) -> Response:
-    rows = await runtime.db.read(partial(saved.list_saved, facilitator_id=facilitator_id))
+    rows = await runtime.db.read(partial(saved.list_saved, workspace_id=member.workspace_id))
     context = {
         "shipped": formats(),
         "own": [(row, saved.parsed_spec(row)) for row in rows],
@@ -251,7 +243,7 @@ async def _formats_page(
 
 @router.get("/f/formats")
 async def formats_page(
-    request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId, bewaard: str = "", verwijderd: str = ""
+    request: Request, runtime: RuntimeDep, member: Viewer, bewaard: str = "", verwijderd: str = ""
 ) -> Response:
     """Shipped and own formats: what each holds, download, upload and delete."""
     notice = ""
@@ -261,7 +253,7 @@ async def formats_page(
         )
     elif verwijderd:
         notice = gettext(N_("Eigen werkvorm {key} is verwijderd.")).format(key=verwijderd[:40])
-    return await _formats_page(request, runtime, facilitator_id, notice=notice)
+    return await _formats_page(request, runtime, member, notice=notice)
 
 
 async def _upload_guard(request: Request) -> AsyncIterator[None]:
@@ -278,7 +270,7 @@ async def _upload_guard(request: Request) -> AsyncIterator[None]:
 
 
 @router.post("/f/formats/upload", dependencies=[Depends(_upload_guard), CsrfChecked])
-async def upload_format(request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId) -> Response:
+async def upload_format(request: Request, runtime: RuntimeDep, member: Runner) -> Response:
     """Store an uploaded format file (multipart field "file") as an own format, checked like the shipped ones."""
     form = await request.form()
     upload = form.get("file")
@@ -289,7 +281,13 @@ async def upload_format(request: Request, runtime: RuntimeDep, facilitator_id: F
         spec = await anyio.to_thread.run_sync(files.read_upload, data, upload.filename)
         overwrite = _text(form, "overwrite") == "true"
         await runtime.db.write(
-            partial(saved.save_format, facilitator_id=facilitator_id, spec=spec, overwrite=overwrite)
+            partial(
+                saved.save_format,
+                workspace_id=member.workspace_id,
+                facilitator_id=member.account_id,
+                spec=spec,
+                overwrite=overwrite,
+            )
         )
     except DomainError as exc:
         if wants_json(request):
@@ -298,7 +296,7 @@ async def upload_format(request: Request, runtime: RuntimeDep, facilitator_id: F
         detail = exc.params.get("problem", "")
         error = gettext(N_("Dit bestand kunnen we niet gebruiken:")) if detail else exc.text()
         return await _formats_page(
-            request, runtime, facilitator_id, status=exc.status, upload_error=error, upload_detail=detail
+            request, runtime, member, status=exc.status, upload_error=error, upload_detail=detail
         )
     if wants_json(request):
         return JSONResponse({"key": spec.key, "name": spec.name.nl})
@@ -306,9 +304,9 @@ async def upload_format(request: Request, runtime: RuntimeDep, facilitator_id: F
 
 
 @router.post("/f/formats/eigen/{key}/delete", dependencies=[CsrfChecked])
-async def delete_format(request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId, key: str) -> Response:
+async def delete_format(request: Request, runtime: RuntimeDep, member: Runner, key: str) -> Response:
     """Delete an own format; workshops made from it keep their steps."""
-    await runtime.db.write(partial(saved.delete_format, facilitator_id=facilitator_id, key=key))
+    await runtime.db.write(partial(saved.delete_format, workspace_id=member.workspace_id, key=key))
     if wants_json(request):
         return JSONResponse({"deleted": key})
     return see_other(f"/f/formats?verwijderd={quote(key)}")

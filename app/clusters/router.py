@@ -6,8 +6,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from app.auth import CsrfChecked, FacilitatorId
+from app.auth import CsrfChecked, Runner
 from app.clusters import service as clusters
+from app.models import Member
 from app.runtime import RuntimeDep
 from app.workshops import service as workshops
 
@@ -44,35 +45,33 @@ class SettingsIn(BaseModel):
     dots: int | None = Field(default=None, ge=1, le=20)
 
 
-async def _run(runtime: Any, fn: Any, workshop_id: int, facilitator_id: int) -> Any:
-    return await runtime.db.write(workshops.owned_job(fn, workshop_id=workshop_id, facilitator_id=facilitator_id))
+async def _run(runtime: Any, fn: Any, workshop_id: int, member: Member) -> Any:
+    return await runtime.db.write(workshops.owned_job(fn, workshop_id=workshop_id, member=member))
 
 
 @router.post("/clusters/group")
-async def group(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, body: GroupIn) -> Any:
+async def group(runtime: RuntimeDep, member: Runner, workshop_id: int, body: GroupIn) -> Any:
     """Merge obstacles (and their piles) into one cluster."""
     fn = partial(clusters.group, answer_ids=body.answer_ids, into=body.into, name=body.name)
-    return {"clusters": await _run(runtime, fn, workshop_id, facilitator_id)}
+    return {"clusters": await _run(runtime, fn, workshop_id, member)}
 
 
 @router.post("/clusters/ungroup")
-async def ungroup(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, body: UngroupIn) -> Any:
+async def ungroup(runtime: RuntimeDep, member: Runner, workshop_id: int, body: UngroupIn) -> Any:
     """Split an obstacle off its cluster."""
     fn = partial(clusters.ungroup, answer_id=body.answer_id)
-    return {"clusters": await _run(runtime, fn, workshop_id, facilitator_id)}
+    return {"clusters": await _run(runtime, fn, workshop_id, member)}
 
 
 @router.post("/clusters/{cluster_id}")
-async def edit(
-    runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, cluster_id: int, body: ClusterIn
-) -> Any:
+async def edit(runtime: RuntimeDep, member: Runner, workshop_id: int, cluster_id: int, body: ClusterIn) -> Any:
     """Rename, tag or focus a cluster."""
     fn = partial(clusters.edit_cluster, cluster_id=cluster_id, **body.model_dump(exclude_unset=True))
-    return {"clusters": await _run(runtime, fn, workshop_id, facilitator_id)}
+    return {"clusters": await _run(runtime, fn, workshop_id, member)}
 
 
 @router.post("/settings")
-async def settings(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, body: SettingsIn) -> Any:
+async def settings(runtime: RuntimeDep, member: Runner, workshop_id: int, body: SettingsIn) -> Any:
     """Limit the contribution round to focus clusters, or change the number of dots."""
     fn = partial(clusters.change_settings, **body.model_dump(exclude_unset=True))
-    return await _run(runtime, fn, workshop_id, facilitator_id)
+    return await _run(runtime, fn, workshop_id, member)

@@ -56,6 +56,7 @@ def prepare(settings: Settings) -> DemoWorkshop:
             found.password_hash = hash_password(password)
         workshop = running.create_workshop(
             session,
+            workspace_id=accounts.first_workspace(session, account_id=found.id) or 0,
             facilitator_id=found.id,
             title=DEMO_TITLE,
             opgave=DEMO_OPGAVE,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.auth import FacilitatorId
+from app.auth import Viewer
 from app.errors import DomainError
 from app.exports import wording
 from app.exports.data import DecisionList, load_decision_list
@@ -21,6 +21,7 @@ from app.exports.schemas import (
     ReviewPublic,
 )
 from app.i18n import N_
+from app.models import Member
 from app.runtime import Runtime, RuntimeDep
 from app.web import render
 from app.workshops import service as workshops
@@ -32,20 +33,18 @@ API_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _decision_list(runtime: Runtime, *, facilitator_id: int, workshop_id: int) -> DecisionList:
+async def _decision_list(runtime: Runtime, *, member: Member, workshop_id: int) -> DecisionList:
     def load(db: Session) -> DecisionList:
-        workshops.owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id)
+        workshops.owned_workshop(db, workshop_id=workshop_id, member=member)
         return load_decision_list(db, workshop_id=workshop_id)
 
     return await runtime.db.read(load)
 
 
 @router.get("/f/workshops/{workshop_id}/besluitenlijst")
-async def decision_list_page(
-    request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int
-) -> Response:
+async def decision_list_page(request: Request, runtime: RuntimeDep, member: Viewer, workshop_id: int) -> Response:
     """The besluitenlijst as a page that prints on A4, with a download button for every file."""
-    decisions = await _decision_list(runtime, facilitator_id=facilitator_id, workshop_id=workshop_id)
+    decisions = await _decision_list(runtime, member=member, workshop_id=workshop_id)
     return render(
         request,
         "facilitator/decisions.html",
@@ -63,9 +62,9 @@ async def decision_list_page(
     summary="Download the besluitenlijst as a file",
     responses={200: {"content": {f.media_type.split(";")[0]: {} for f in EXPORTS.values()}}},
 )
-async def download(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, name: str) -> Response:
+async def download(runtime: RuntimeDep, member: Viewer, workshop_id: int, name: str) -> Response:
     """One of actions.csv, answers.csv, besluitenlijst.xlsx, agenda.ics, besluitenlijst.md, besluitenlijst.pdf."""
-    decisions = await _decision_list(runtime, facilitator_id=facilitator_id, workshop_id=workshop_id)
+    decisions = await _decision_list(runtime, member=member, workshop_id=workshop_id)
     export = EXPORTS.get(name)
     if export is None:
         raise DomainError("export_not_found", N_("Dit bestand bestaat niet."), status=404)
@@ -83,35 +82,35 @@ async def download(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_
 
 
 @router.get("/api/workshops/{workshop_id}/actions", tags=["export"], responses=API_ERRORS)
-async def api_actions(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int) -> list[ActionPublic]:
+async def api_actions(runtime: RuntimeDep, member: Viewer, workshop_id: int) -> list[ActionPublic]:
     """The agreed actions (deleted ones left out), with partners and volunteers."""
-    decisions = await _decision_list(runtime, facilitator_id=facilitator_id, workshop_id=workshop_id)
+    decisions = await _decision_list(runtime, member=member, workshop_id=workshop_id)
     return [ActionPublic.model_validate(action) for action in decisions.actions]
 
 
 @router.get("/api/workshops/{workshop_id}/answers", tags=["export"], responses=API_ERRORS)
-async def api_answers(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int) -> list[AnswerPublic]:
+async def api_answers(runtime: RuntimeDep, member: Viewer, workshop_id: int) -> list[AnswerPublic]:
     """Every answer of the session except hidden ones, oldest first."""
-    decisions = await _decision_list(runtime, facilitator_id=facilitator_id, workshop_id=workshop_id)
+    decisions = await _decision_list(runtime, member=member, workshop_id=workshop_id)
     return [AnswerPublic.model_validate(answer) for answer in decisions.answers]
 
 
 @router.get("/api/workshops/{workshop_id}/decisions", tags=["export"], responses=API_ERRORS)
-async def api_decisions(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int) -> DecisionListPublic:
+async def api_decisions(runtime: RuntimeDep, member: Viewer, workshop_id: int) -> DecisionListPublic:
     """The besluitenlijst: opgave, obstacles by votes, contributions by organisation, actions and the follow-up."""
-    decisions = await _decision_list(runtime, facilitator_id=facilitator_id, workshop_id=workshop_id)
+    decisions = await _decision_list(runtime, member=member, workshop_id=workshop_id)
     return DecisionListPublic.model_validate(decisions)
 
 
 @router.get("/api/workshops/{workshop_id}/results", tags=["export"], responses=API_ERRORS)
-async def api_results(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int) -> ResultsPublic:
+async def api_results(runtime: RuntimeDep, member: Viewer, workshop_id: int) -> ResultsPublic:
     """The grade and choice steps' results and, for a format with mosaic tiles, the mosaic."""
-    decisions = await _decision_list(runtime, facilitator_id=facilitator_id, workshop_id=workshop_id)
+    decisions = await _decision_list(runtime, member=member, workshop_id=workshop_id)
     return ResultsPublic.model_validate(decisions)
 
 
 @router.get("/api/workshops/{workshop_id}/review", tags=["export"], responses=API_ERRORS)
-async def api_review(runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int) -> ReviewPublic | None:
+async def api_review(runtime: RuntimeDep, member: Viewer, workshop_id: int) -> ReviewPublic | None:
     """A follow-up's look back: the earlier actions, their status before and now, and the owners' notes; else null."""
-    decisions = await _decision_list(runtime, facilitator_id=facilitator_id, workshop_id=workshop_id)
+    decisions = await _decision_list(runtime, member=member, workshop_id=workshop_id)
     return None if decisions.review is None else ReviewPublic.model_validate(decisions.review)

@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse
 from app.actions import review
 from app.actions import service as actions
 from app.answers import service as answers
-from app.auth import facilitator_id_from_cookie
+from app.auth import signed_in_member
 from app.clusters import service as clusters
 from app.errors import DomainError
 from app.i18n import N_, gettext
@@ -453,13 +453,13 @@ async def board_socket(websocket: WebSocket) -> None:
     if not _origin_ok(websocket):
         return await _refuse(websocket, 403, N_("Verbinding geweigerd: deze pagina hoort niet bij Doorbraak."))
     runtime = get_runtime(websocket)
-    facilitator_id = facilitator_id_from_cookie(websocket, runtime.secret_key)
-    if facilitator_id is None:
+    member = await signed_in_member(websocket)
+    if member is None:
         return await _refuse(websocket, 401, N_("Log eerst in."))
 
     def find(db: Any) -> tuple[int, str] | None:
         try:
-            return _keys(workshops.owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id))
+            return _keys(workshops.owned_workshop(db, workshop_id=workshop_id, member=member))
         except DomainError:
             return None
 

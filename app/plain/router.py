@@ -6,8 +6,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
-from app.auth import CsrfChecked, FacilitatorId
-from app.models import Facilitator
+from app.auth import CsrfChecked, Runner, Viewer
+from app.models import Member, Workspace
 from app.plain import service as plain
 from app.runtime import Runtime, RuntimeDep
 from app.web import render, save_word_list, see_other, wants_json
@@ -19,16 +19,15 @@ MAX_FORM_TEXT = plain.MAX_WORDS * 2 * (plain.MAX_WORD_LENGTH + plain.MAX_SUGGEST
 
 
 async def _jargon_page(
-    request: Request, runtime: Runtime, facilitator_id: int, *, status: int = 200, **extra: Any
+    request: Request, runtime: Runtime, member: Member, *, status: int = 200, **extra: Any
 ) -> Response:
-    def load(db: Any) -> tuple[Facilitator | None, dict[str, str]]:
-        return db.get(Facilitator, facilitator_id), plain.jargon_for(db, facilitator_id=facilitator_id)
+    def load(db: Any) -> tuple[Workspace | None, dict[str, str]]:
+        return db.get(Workspace, member.workspace_id), plain.jargon_for(db, workspace_id=member.workspace_id)
 
-    facilitator, words = await runtime.db.read(load)
+    workspace, words = await runtime.db.read(load)
     context = {
-        "facilitator": facilitator,
         "words": words,
-        "own": facilitator is not None and facilitator.jargon is not None,
+        "own": workspace is not None and workspace.jargon is not None,
         "text": plain.format_lines(words),
         "shipped_count": len(plain.shipped_jargon()),
         "max_words": plain.MAX_WORDS,
@@ -38,16 +37,16 @@ async def _jargon_page(
 
 
 @router.get("/f/jargon")
-async def jargon_page(request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId) -> Response:
+async def jargon_page(request: Request, runtime: RuntimeDep, member: Viewer) -> Response:
     """The facilitator's jargon list and the form to change it."""
-    return await _jargon_page(request, runtime, facilitator_id, saved=request.query_params.get("saved"))
+    return await _jargon_page(request, runtime, member, saved=request.query_params.get("saved"))
 
 
 @router.post("/f/jargon", dependencies=[CsrfChecked])
 async def save_jargon(
     request: Request,
     runtime: RuntimeDep,
-    facilitator_id: FacilitatorId,
+    member: Runner,
     words: Annotated[str, Form(max_length=MAX_FORM_TEXT)] = "",
     action: Annotated[str, Form(max_length=10)] = "save",
 ) -> Response:
@@ -57,8 +56,8 @@ async def save_jargon(
         typed=words,
         action=action,
         parse=plain.parse_lines,
-        save=partial(plain.save_jargon, facilitator_id=facilitator_id),
-        show=partial(_jargon_page, request, runtime, facilitator_id),
+        save=partial(plain.save_jargon, workspace_id=member.workspace_id),
+        show=partial(_jargon_page, request, runtime, member),
         path="/f/jargon",
     )
 
@@ -67,12 +66,12 @@ async def save_jargon(
 async def set_bingo(
     request: Request,
     runtime: RuntimeDep,
-    facilitator_id: FacilitatorId,
+    member: Runner,
     workshop_id: int,
     on: Annotated[bool, Form()],
 ) -> Response:
     """Show or hide the bullshitbingo card on the projector."""
-    job = workshops.owned_job(partial(plain.set_bingo, on=on), workshop_id=workshop_id, facilitator_id=facilitator_id)
+    job = workshops.owned_job(partial(plain.set_bingo, on=on), workshop_id=workshop_id, member=member)
     view = await runtime.db.write(job)
     if wants_json(request):
         return JSONResponse({"on": view["on"]})

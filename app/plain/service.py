@@ -18,7 +18,7 @@ from sqlmodel import col
 
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Facilitator, Workshop
+from app.models import Workshop, Workspace
 from app.security import clean_text
 from app.store.events import Audience, EventKind, Tx, append_event
 
@@ -195,19 +195,19 @@ def shipped_jargon() -> dict[str, str]:
         return {}
 
 
-# ---- a facilitator's list and the bingo card
+# ---- a workspace's list and the bingo card
 
 
-def jargon_for(db: Session, *, facilitator_id: int) -> dict[str, str]:
-    """The list a facilitator's workshops use: their own, else the shipped one."""
-    facilitator = db.get(Facilitator, facilitator_id)
-    own = facilitator.jargon if facilitator is not None else None
+def jargon_for(db: Session, *, workspace_id: int) -> dict[str, str]:
+    """The list a workspace's workshops use: its own, else the shipped one."""
+    workspace = db.get(Workspace, workspace_id)
+    own = workspace.jargon if workspace is not None else None
     return dict(own) if own is not None else dict(shipped_jargon())
 
 
 def bingo_view(db: Session, *, workshop: Workshop) -> dict[str, Any]:
     """What the projector needs for the bingo card: whether it shows, and the words on it."""
-    words = jargon_for(db, facilitator_id=workshop.facilitator_id) if workshop.bingo else {}
+    words = jargon_for(db, workspace_id=workshop.workspace_id) if workshop.bingo else {}
     return {"on": workshop.bingo, "words": words}
 
 
@@ -226,16 +226,16 @@ def set_bingo(db: Tx, *, workshop: Workshop, on: bool) -> dict[str, Any]:
     return _announce_bingo(db, workshop)
 
 
-def save_jargon(db: Tx, *, facilitator_id: int, words: dict[str, str] | None) -> None:
-    """Keep a facilitator's own list, or go back to the shipped one with None."""
-    facilitator = db.get(Facilitator, facilitator_id)
-    if facilitator is None:
-        raise DomainError("facilitator_not_found", N_("Dit account bestaat niet meer."), status=404)
-    facilitator.jargon = words
+def save_jargon(db: Tx, *, workspace_id: int, words: dict[str, str] | None) -> None:
+    """Keep a workspace's own list, or go back to the shipped one with None."""
+    workspace = db.get(Workspace, workspace_id)
+    if workspace is None:
+        raise DomainError("workspace_not_found", N_("Deze werkruimte bestaat niet meer."), status=404)
+    workspace.jargon = words
     db.flush()
     # a bingo card on a projector right now shows the new words at once
     showing = select(Workshop).where(
-        col(Workshop.facilitator_id) == facilitator_id,
+        col(Workshop.workspace_id) == workspace_id,
         col(Workshop.bingo).is_(True),
         col(Workshop.closed_at).is_(None),
     )

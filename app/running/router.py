@@ -12,12 +12,12 @@ from fastapi.responses import JSONResponse, Response
 from app import steps as step_types
 from app.actions import review
 from app.actions import service as actions
-from app.auth import CsrfChecked, FacilitatorId, set_private_cookie
+from app.auth import CsrfChecked, Runner, Viewer, set_private_cookie
 from app.catalog import saved as saved_formats
 from app.catalog.service import formats
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.models import Facilitator, Workshop
+from app.models import Facilitator, Member, Workshop
 from app.plain import service as plain
 from app.running import service as running
 from app.running.snapshots import phone_snapshot
@@ -100,8 +100,8 @@ async def phone_page(request: Request, runtime: RuntimeDep, code: str, sent: int
         if workshop.closed_at is not None:
             raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
         return render(request, "participant/join.html", {"workshop": workshop})
-    # the hint while typing uses the list of the workshop's facilitator
-    jargon = await runtime.db.read(partial(plain.jargon_for, facilitator_id=workshop.facilitator_id))
+    # the hint while typing uses the list of the workshop's workspace
+    jargon = await runtime.db.read(partial(plain.jargon_for, workspace_id=workshop.workspace_id))
     return render(
         request,
         "participant/phone.html",
@@ -155,19 +155,19 @@ async def join(
 
 
 @router.get("/f/workshops")
-async def workshop_list(request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId) -> Response:
+async def workshop_list(request: Request, runtime: RuntimeDep, member: Viewer) -> Response:
     """A facilitator's workshops and the form for a new one."""
-    return await _workshop_list_page(request, runtime, facilitator_id)
+    return await _workshop_list_page(request, runtime, member)
 
 
 async def _workshop_list_page(
-    request: Request, runtime: Runtime, facilitator_id: int, *, status: int = 200, **extra: Any
+    request: Request, runtime: Runtime, member: Member, *, status: int = 200, **extra: Any
 ) -> Response:
     """The workshop list with the new-workshop form, optionally with the form's errors and values."""
 
     def load(db: Any) -> tuple[Facilitator | None, list[Workshop], list[Any]]:
-        own = saved_formats.list_saved(db, facilitator_id=facilitator_id)
-        return db.get(Facilitator, facilitator_id), running.list_workshops(db, facilitator_id=facilitator_id), own
+        own = saved_formats.list_saved(db, workspace_id=member.workspace_id)
+        return db.get(Facilitator, member.account_id), running.list_workshops(db, workspace_id=member.workspace_id), own
 
     facilitator, items, own = await runtime.db.read(load)
     context = {
@@ -185,7 +185,7 @@ async def _workshop_list_page(
 async def create_workshop(
     request: Request,
     runtime: RuntimeDep,
-    facilitator_id: FacilitatorId,
+    member: Runner,
     title: Annotated[str, Form(max_length=200)] = "",
     opgave: Annotated[str, Form(max_length=2000)] = "",
     held_on: Annotated[str, Form(max_length=20)] = "",
@@ -212,7 +212,9 @@ async def create_workshop(
         errors.append(gettext(N_("Kies een geldige begintijd (uu:mm).")))
     if not dots.isdigit() or not 1 <= int(dots) <= 20:
         errors.append(gettext(N_("Kies tussen 1 en 20 stippen per deelnemer.")))
-    spec = await runtime.db.read(partial(saved_formats.chosen_format, facilitator_id=facilitator_id, choice=format_key))
+    spec = await runtime.db.read(
+        partial(saved_formats.chosen_format, workspace_id=member.workspace_id, choice=format_key)
+    )
     if spec is None:
         errors.append(gettext(N_("Kies een bestaande werkvorm.")))
     if errors:
@@ -226,12 +228,13 @@ async def create_workshop(
             "starts_at": starts_at,
             "dots": dots,
         }
-        return await _workshop_list_page(request, runtime, facilitator_id, status=422, errors=errors, form=form)
+        return await _workshop_list_page(request, runtime, member, status=422, errors=errors, form=form)
     assert spec is not None
     workshop = await runtime.db.write(
         partial(
             running.create_workshop,
-            facilitator_id=facilitator_id,
+            workspace_id=member.workspace_id,
+            facilitator_id=member.account_id,
             title=title,
             opgave=opgave,
             held_on=day,
@@ -246,11 +249,11 @@ async def create_workshop(
 
 
 @router.get("/f/workshops/{workshop_id}")
-async def board(request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int) -> Response:
+async def board(request: Request, runtime: RuntimeDep, member: Viewer, workshop_id: int) -> Response:
     """The facilitator's live board."""
 
     def load(db: Any) -> tuple[Workshop, list[dict[str, Any]]]:
-        workshop = workshops.owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id)
+        workshop = workshops.owned_workshop(db, workshop_id=workshop_id, member=member)
         if not any(step["type"] == "action_review" for step in workshop.steps):
             return workshop, []
         earlier = review.candidates(db, workshop=workshop)
@@ -275,15 +278,13 @@ async def board(request: Request, runtime: RuntimeDep, facilitator_id: Facilitat
 async def move_step(
     request: Request,
     runtime: RuntimeDep,
-    facilitator_id: FacilitatorId,
+    member: Runner,
     workshop_id: int,
     to: Annotated[str, Form(max_length=8)],
 ) -> Response:
     """Move the workshop to another step; phones and projector follow live."""
     target: int | str = int(to) if to.isdigit() else to
-    view = await runtime.db.write(
-        partial(running.move_step, workshop_id=workshop_id, facilitator_id=facilitator_id, to=target)
-    )
+    view = await runtime.db.write(partial(running.move_step, workshop_id=workshop_id, member=member, to=target))
     if wants_json(request):
         return JSONResponse({"step_index": view["step_index"], "closed": view["closed"]})
     return see_other(f"/f/workshops/{workshop_id}")
@@ -293,7 +294,7 @@ async def move_step(
 async def set_hidden(
     request: Request,
     runtime: RuntimeDep,
-    facilitator_id: FacilitatorId,
+    member: Runner,
     workshop_id: int,
     answer_id: int,
     hidden: Annotated[bool, Form()],
@@ -301,7 +302,7 @@ async def set_hidden(
     """Hide an answer from the projector, or show it again."""
 
     def change(db: Any) -> dict[str, Any]:
-        workshop = workshops.owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id)
+        workshop = workshops.owned_workshop(db, workshop_id=workshop_id, member=member)
         return stage.set_answer_hidden(db, workshop=workshop, answer_id=answer_id, hidden=hidden)
 
     view = await runtime.db.write(change)

@@ -9,11 +9,13 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app import security
+from app.accounts import service as accounts
+from app.actions import review
 from app.catalog.service import FormatSpec
 from app.clusters import service as clusters
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Action, Workshop, utcnow
+from app.models import Action, Member, Workshop, utcnow
 from app.responses import service as responses
 from app.stage import service as stage
 from app.store.events import Audience, EventKind, Tx, append_event
@@ -24,6 +26,7 @@ def create_workshop(
     db: Tx,
     *,
     facilitator_id: int,
+    workspace_id: int | None = None,
     title: str,
     opgave: str,
     held_on: date,
@@ -33,7 +36,11 @@ def create_workshop(
     dots: int = 3,
     moderated: bool = False,
 ) -> Workshop:
-    """A new workshop in its lobby, with a fresh join code and projector link."""
+    """A new workshop in its lobby, with a fresh join code and projector link, in the creator's (first) workspace."""
+    if workspace_id is None:
+        workspace_id = accounts.first_workspace(db, account_id=facilitator_id)
+        if workspace_id is None:
+            raise DomainError("no_workspace", N_("Dit account hoort bij geen enkele werkruimte meer."), status=403)
     for _ in range(10):
         code = security.new_join_code()
         taken = db.execute(select(col(Workshop.id)).where(col(Workshop.join_code) == code)).first()
@@ -43,6 +50,7 @@ def create_workshop(
         raise DomainError("no_code", N_("Er kon geen vrije code gemaakt worden. Probeer het opnieuw."), status=503)
     workshop = Workshop(
         public_id=uuid.uuid4().hex,
+        workspace_id=workspace_id,
         facilitator_id=facilitator_id,
         title=title,
         opgave=opgave,
@@ -56,38 +64,44 @@ def create_workshop(
         dots=dots,
         moderated=moderated,
     )
-    if any(step.type == "action_review" for step in spec.steps):
-        workshop.review_of = _latest_with_actions(db, facilitator_id=facilitator_id)
     db.add(workshop)
     db.flush()
+    if any(step.type == "action_review" for step in spec.steps):
+        earlier = _latest_with_actions(db, workspace_id=workspace_id, facilitator_id=facilitator_id)
+        if earlier is not None:
+            review.take_into_review(db, workshop=workshop, earlier_id=earlier)
     return workshop
 
 
-def _latest_with_actions(db: Session, *, facilitator_id: int) -> int | None:
+def _latest_with_actions(db: Session, *, workspace_id: int, facilitator_id: int) -> int | None:
     """The facilitator's most recent workshop with actions: what a new follow-up looks back on unless changed."""
     query = (
         select(col(Workshop.id))
         .join(Action, col(Action.workshop_id) == col(Workshop.id))
-        .where(col(Workshop.facilitator_id) == facilitator_id, col(Action.deleted_at).is_(None))
+        .where(
+            col(Workshop.workspace_id) == workspace_id,
+            col(Workshop.facilitator_id) == facilitator_id,
+            col(Action.deleted_at).is_(None),
+        )
         .order_by(col(Workshop.held_on).desc(), col(Workshop.id).desc())
         .limit(1)
     )
     return db.execute(query).scalar()
 
 
-def list_workshops(db: Session, *, facilitator_id: int) -> list[Workshop]:
-    """A facilitator's workshops, newest first."""
+def list_workshops(db: Session, *, workspace_id: int) -> list[Workshop]:
+    """A workspace's workshops, newest first."""
     query = (
         select(Workshop)
-        .where(col(Workshop.facilitator_id) == facilitator_id)
+        .where(col(Workshop.workspace_id) == workspace_id)
         .order_by(col(Workshop.held_on).desc(), col(Workshop.id).desc())
     )
     return list(db.execute(query).scalars())
 
 
-def move_step(db: Tx, *, workshop_id: int, facilitator_id: int, to: int | str) -> dict[str, Any]:
+def move_step(db: Tx, *, workshop_id: int, member: Member, to: int | str) -> dict[str, Any]:
     """Move to step `to` (an index, "next" or "prev"); the close step closes the workshop, leaving it reopens."""
-    workshop = workshops.owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id)
+    workshop = workshops.changed_workshop(db, workshop_id=workshop_id, member=member)
     if to in ("next", "prev"):
         to = workshop.step_index + (1 if to == "next" else -1)
     elif not isinstance(to, int):

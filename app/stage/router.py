@@ -8,10 +8,10 @@ from fastapi.responses import JSONResponse, Response
 
 from app.answers import moderation, words
 from app.answers import service as answers
-from app.auth import CsrfChecked, FacilitatorId
+from app.auth import CsrfChecked, Runner, Viewer
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Facilitator
+from app.models import Member, Workspace
 from app.runtime import Runtime, RuntimeDep
 from app.stage import service as stage
 from app.web import render, save_word_list, see_other, wants_json
@@ -23,9 +23,9 @@ MAX_FORM_TEXT = moderation.MAX_ENTRIES * 2 * (moderation.MAX_ENTRY_LENGTH + 2)
 TimerAction = Literal["start", "pause", "resume", "add", "stop"]
 
 
-async def _run(request: Request, runtime: Runtime, fn: Any, *, workshop_id: int, facilitator_id: int) -> Response:
+async def _run(request: Request, runtime: Runtime, fn: Any, *, workshop_id: int, member: Member) -> Response:
     """Run a change on a workshop of this facilitator; JSON for the board's script, else back to the board."""
-    view = await runtime.db.write(workshops.owned_job(fn, workshop_id=workshop_id, facilitator_id=facilitator_id))
+    view = await runtime.db.write(workshops.owned_job(fn, workshop_id=workshop_id, member=member))
     if wants_json(request):
         return JSONResponse(view)
     return see_other(f"/f/workshops/{workshop_id}")
@@ -35,7 +35,7 @@ async def _run(request: Request, runtime: Runtime, fn: Any, *, workshop_id: int,
 async def timer(
     request: Request,
     runtime: RuntimeDep,
-    facilitator_id: FacilitatorId,
+    member: Runner,
     workshop_id: int,
     action: Annotated[TimerAction, Form()],
     minutes: Annotated[str, Form(max_length=20)] = "",
@@ -51,59 +51,55 @@ async def timer(
             "add": stage.add_minute,
             "stop": stage.stop_timer,
         }[action]
-    return await _run(request, runtime, fn, workshop_id=workshop_id, facilitator_id=facilitator_id)
+    return await _run(request, runtime, fn, workshop_id=workshop_id, member=member)
 
 
 @router.post("/f/workshops/{workshop_id}/spotlight", dependencies=[CsrfChecked])
 async def spotlight(
     request: Request,
     runtime: RuntimeDep,
-    facilitator_id: FacilitatorId,
+    member: Runner,
     workshop_id: int,
     answer_id: Annotated[int | None, Form()] = None,
 ) -> Response:
     """Show one answer alone on the projector, or (no answer) go back to the wall."""
     fn = partial(stage.set_spotlight, answer_id=answer_id)
-    return await _run(request, runtime, fn, workshop_id=workshop_id, facilitator_id=facilitator_id)
+    return await _run(request, runtime, fn, workshop_id=workshop_id, member=member)
 
 
 @router.post("/f/workshops/{workshop_id}/projector-view", dependencies=[CsrfChecked])
 async def projector_view(
     request: Request,
     runtime: RuntimeDep,
-    facilitator_id: FacilitatorId,
+    member: Runner,
     workshop_id: int,
     view: Annotated[str, Form(max_length=8)],
 ) -> Response:
     """Switch the projector between the wall and the word cloud."""
     fn = partial(stage.set_view, view=view)
-    return await _run(request, runtime, fn, workshop_id=workshop_id, facilitator_id=facilitator_id)
+    return await _run(request, runtime, fn, workshop_id=workshop_id, member=member)
 
 
 @router.post("/f/workshops/{workshop_id}/moderated", dependencies=[CsrfChecked])
 async def moderated(
-    request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, on: Annotated[bool, Form()]
+    request: Request, runtime: RuntimeDep, member: Runner, workshop_id: int, on: Annotated[bool, Form()]
 ) -> Response:
     """Turn "eerst naar de regie" on or off: answers wait for approval before they reach the projector."""
     fn = partial(workshops.set_moderated, on=on)
-    return await _run(request, runtime, fn, workshop_id=workshop_id, facilitator_id=facilitator_id)
+    return await _run(request, runtime, fn, workshop_id=workshop_id, member=member)
 
 
 @router.post("/f/workshops/{workshop_id}/answers/approve-all", dependencies=[CsrfChecked])
-async def approve_all(
-    request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int
-) -> Response:
+async def approve_all(request: Request, runtime: RuntimeDep, member: Runner, workshop_id: int) -> Response:
     """Let every waiting answer onto the projector."""
-    return await _run(request, runtime, answers.approve_all, workshop_id=workshop_id, facilitator_id=facilitator_id)
+    return await _run(request, runtime, answers.approve_all, workshop_id=workshop_id, member=member)
 
 
 @router.post("/f/workshops/{workshop_id}/answers/{answer_id}/approve", dependencies=[CsrfChecked])
-async def approve(
-    request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId, workshop_id: int, answer_id: int
-) -> Response:
+async def approve(request: Request, runtime: RuntimeDep, member: Runner, workshop_id: int, answer_id: int) -> Response:
     """Let one waiting answer onto the projector."""
     fn = partial(answers.approve_answer, answer_id=answer_id)
-    return await _run(request, runtime, fn, workshop_id=workshop_id, facilitator_id=facilitator_id)
+    return await _run(request, runtime, fn, workshop_id=workshop_id, member=member)
 
 
 @router.get("/p/{token}/words")
@@ -123,14 +119,16 @@ async def cloud_words(runtime: RuntimeDep, token: str, step: str = "") -> Respon
 
 
 async def _blocked_words_page(
-    request: Request, runtime: Runtime, facilitator_id: int, *, status: int = 200, **extra: Any
+    request: Request, runtime: Runtime, member: Member, *, status: int = 200, **extra: Any
 ) -> Response:
-    def load(db: Any) -> tuple[Facilitator | None, list[str]]:
-        return db.get(Facilitator, facilitator_id), moderation.blocked_words_for(db, facilitator_id=facilitator_id)
+    def load(db: Any) -> tuple[Workspace | None, list[str]]:
+        return db.get(Workspace, member.workspace_id), moderation.blocked_words_for(
+            db, workspace_id=member.workspace_id
+        )
 
-    facilitator, listed = await runtime.db.read(load)
+    workspace, listed = await runtime.db.read(load)
     context = {
-        "own": facilitator is not None and facilitator.blocked_words is not None,
+        "own": workspace is not None and workspace.blocked_words is not None,
         "count": len(listed),
         "text": "\n".join(listed),
         "max_words": moderation.MAX_ENTRIES,
@@ -141,16 +139,16 @@ async def _blocked_words_page(
 
 
 @router.get("/f/woordfilter")
-async def blocked_words_page(request: Request, runtime: RuntimeDep, facilitator_id: FacilitatorId) -> Response:
+async def blocked_words_page(request: Request, runtime: RuntimeDep, member: Viewer) -> Response:
     """The facilitator's blocked words and the form to change them."""
-    return await _blocked_words_page(request, runtime, facilitator_id, saved=request.query_params.get("saved"))
+    return await _blocked_words_page(request, runtime, member, saved=request.query_params.get("saved"))
 
 
 @router.post("/f/woordfilter", dependencies=[CsrfChecked])
 async def save_blocked_words(
     request: Request,
     runtime: RuntimeDep,
-    facilitator_id: FacilitatorId,
+    member: Runner,
     words: Annotated[str, Form(max_length=MAX_FORM_TEXT)] = "",
     action: Annotated[str, Form(max_length=10)] = "save",
 ) -> Response:
@@ -160,7 +158,7 @@ async def save_blocked_words(
         typed=words,
         action=action,
         parse=moderation.parse_lines,
-        save=partial(moderation.save_blocked_words, facilitator_id=facilitator_id),
-        show=partial(_blocked_words_page, request, runtime, facilitator_id),
+        save=partial(moderation.save_blocked_words, workspace_id=member.workspace_id),
+        show=partial(_blocked_words_page, request, runtime, member),
         path="/f/woordfilter",
     )

@@ -10,9 +10,10 @@ from sqlmodel import col
 
 from app import security
 from app import steps as step_types
-from app.errors import DomainError
+from app.errors import DomainError, read_only
 from app.i18n import N_
-from app.models import LOCAL_TIMEZONE, Participant, Workshop
+from app.models import LOCAL_TIMEZONE, Member, Participant, Workshop
+from app.organisations import service as organisations
 from app.store.events import Audience, EventKind, Tx, append_event
 
 ANONYMOUS_ORGANISATION = "Anoniem"
@@ -20,19 +21,27 @@ PARTICIPANT_COOKIE = "dbk_p_{code}"
 T = TypeVar("T")
 
 
-def owned_workshop(db: Session, *, workshop_id: int, facilitator_id: int) -> Workshop:
-    """A workshop of this facilitator; any other is reported as not found."""
+def owned_workshop(db: Session, *, workshop_id: int, member: Member) -> Workshop:
+    """A workshop of the member's workspace; any other is reported as not found."""
     workshop = db.get(Workshop, workshop_id)
-    if workshop is None or workshop.facilitator_id != facilitator_id:
+    if workshop is None or workshop.workspace_id != member.workspace_id:
         raise DomainError("workshop_not_found", N_("Deze workshop bestaat niet."), status=404)
     return workshop
 
 
-def owned_job(fn: Callable[..., T], *, workshop_id: int, facilitator_id: int) -> Callable[[Tx], T]:
-    """A writer job that first checks the workshop belongs to this facilitator, then calls fn(db, workshop=...)."""
+def changed_workshop(db: Session, *, workshop_id: int, member: Member) -> Workshop:
+    """A workshop of the member's workspace that they are about to change: a meekijker is refused."""
+    workshop = owned_workshop(db, workshop_id=workshop_id, member=member)
+    if not member.can_run:
+        raise read_only()
+    return workshop
+
+
+def owned_job(fn: Callable[..., T], *, workshop_id: int, member: Member) -> Callable[[Tx], T]:
+    """A writer job that first checks the member may change this workshop, then calls fn(db, workshop=...)."""
 
     def job(db: Tx) -> T:
-        return fn(db, workshop=owned_workshop(db, workshop_id=workshop_id, facilitator_id=facilitator_id))
+        return fn(db, workshop=changed_workshop(db, workshop_id=workshop_id, member=member))
 
     return job
 
@@ -105,6 +114,7 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
     if workshop is None or workshop.closed_at is not None:
         raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
     name, organisation = security.clean_text(name), security.clean_text(organisation)
+    organisation_id = None
     if anonymous:
         if not workshop.allow_anonymous:
             raise DomainError("anonymous_not_allowed", N_("In deze sessie doe je mee met je naam."), status=422)
@@ -116,12 +126,17 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
             raise DomainError("organisation_missing", N_("Vul je organisatie in."), status=422)
         if len(name) > 80 or len(organisation) > 120:
             raise DomainError("name_too_long", N_("Naam of organisatie is te lang."), status=422)
+        found = organisations.resolve_organisation(db, workspace_id=workshop.workspace_id, name=organisation)
+        if found is not None:
+            # the network's spelling of the name, whatever capitals or dots this phone typed
+            organisation, organisation_id = found.name, found.id
     token = security.new_token()
     participant = Participant(
         workshop_id=workshop_id,
         token_hash=security.token_digest(token),
         name=name,
         organisation=organisation,
+        organisation_id=organisation_id,
         anonymous=anonymous,
         link_token=security.new_token(),
     )

@@ -12,7 +12,7 @@ def test_fresh_install_sends_sign_in_to_setup(client: Any) -> None:
 
 def test_setup_creates_the_first_account_once(client: Any, browser: Any) -> None:
     facilitator = sign_up(client, email="eerste@x.nl")
-    assert "Mijn workshops" in facilitator.http.get("/f/workshops").text
+    assert "Workshops" in facilitator.http.get("/f/workshops").text
     late = browser()
     assert late.get("/setup", follow_redirects=False).headers["location"] == "/f/login"
     page = late.get("/f/login")

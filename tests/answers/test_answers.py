@@ -17,6 +17,7 @@ from app.running import service as running
 from app.store.database import Database
 from app.workshops import service as workshops
 from tests.conftest import Facilitator, Workshop, csrf_of
+from tests.rooms import staff_of
 
 
 def post_answer(phone: Any, workshop: Workshop, text: str, client_id: str, step: str = "obstacles") -> Any:
@@ -111,7 +112,7 @@ def test_single_answer_steps_refuse_a_second_answer(database: Database) -> None:
             db, facilitator_id=owner.id, title="T", opgave="O", held_on=date.today(), spec=spec, allow_anonymous=False
         )
         workshops.join_workshop(db, workshop_id=workshop.id, name="P", organisation="O", anonymous=False)
-        running.move_step(db, workshop_id=workshop.id, facilitator_id=owner.id, to="next")
+        running.move_step(db, workshop_id=workshop.id, member=staff_of(db, workshop.id), to="next")
         return workshop.id, 1
 
     workshop_id, participant_id = database.write_sync(setup)

@@ -15,7 +15,7 @@ from app.models import Event, Vote
 from app.running import service as running
 from app.store.database import Database
 from tests.conftest import Facilitator, Phone, Workshop, receive_until
-from tests.rooms import room_in_obstacle_round
+from tests.rooms import room_in_obstacle_round, staff_of
 
 
 def obstacles(facilitator: Facilitator, workshop: Workshop, phone: Phone, *texts: str) -> list[int]:
@@ -236,7 +236,7 @@ async def test_the_dot_limit_holds_under_concurrency(tmp_path: Path) -> None:
                     text=f"o{i}",
                     client_id=f"00000000-0000-4000-8000-00000000000{i}",
                 )
-            running.move_step(s, workshop_id=room.workshop_id, facilitator_id=room.owner_id, to=3)
+            running.move_step(s, workshop_id=room.workshop_id, member=staff_of(s, room.workshop_id), to=3)
             return room.workshop_id, [c["id"] for c in clusters.clusters_view(s, workshop_id=room.workshop_id)]
 
         workshop_id, piles = await db.write(setup)

@@ -125,6 +125,7 @@ def fill_workshop(db: Session, *, workshop_id: int) -> Filled:
 
     spreekuur = Action(
         workshop_id=workshop_id,
+        workspace_id=_workspace_of(db, workshop_id),
         title="Inloopspreekuur jeugdzorg",
         description="Elke woensdag 14–16 uur in het buurthuis.\nOok voor ouders.",
         owner_organisation="Woonstichting Thuis",
@@ -136,6 +137,7 @@ def fill_workshop(db: Session, *, workshop_id: int) -> Filled:
     )
     formule = Action(
         workshop_id=workshop_id,
+        workspace_id=_workspace_of(db, workshop_id),
         title=INJECTION,
         description="\tbegint met een tab",
         owner_organisation=AT_SUM,
@@ -144,6 +146,7 @@ def fill_workshop(db: Session, *, workshop_id: int) -> Filled:
     )
     weg = Action(
         workshop_id=workshop_id,
+        workspace_id=_workspace_of(db, workshop_id),
         title="Verwijderde actie",
         owner_organisation="Niemand",
         due_on=date(2026, 12, 20),
@@ -151,6 +154,7 @@ def fill_workshop(db: Session, *, workshop_id: int) -> Filled:
     )
     een_loket = Action(
         workshop_id=workshop_id,
+        workspace_id=_workspace_of(db, workshop_id),
         title="Eén loket 🎉",
         owner_organisation="Gemeente IJsselstein",
         due_on=date(2027, 1, 31),
@@ -213,6 +217,12 @@ def filled(database: Database) -> Filled:
 def decisions(database: Database, filled: Filled) -> DecisionList:
     """The besluitenlijst of the filled workshop."""
     return database.read_sync(lambda db: load_decision_list(db, workshop_id=filled.workshop_id))
+
+
+def _workspace_of(db: Session, workshop_id: int) -> int:
+    workshop = db.get(Workshop, workshop_id)
+    assert workshop is not None
+    return workshop.workspace_id
 
 
 def _at_step(db: Session, workshop_id: int, step_id: str) -> None:
@@ -293,7 +303,14 @@ def fill_followup(db: Session, *, workshop_id: int) -> FollowUp:
     assert follow_up is not None
     earlier = new_workshop(db, facilitator_id=follow_up.facilitator_id, key="doorbraak", title="Eerste doorbraak")
     actions = {
-        title: Action(workshop_id=earlier, title=title, owner_organisation=owner, status=status, due_on=due)
+        title: Action(
+            workshop_id=earlier,
+            workspace_id=follow_up.workspace_id,
+            title=title,
+            owner_organisation=owner,
+            status=status,
+            due_on=due,
+        )
         for title, owner, status, due in (
             ("Huiskamer in de flat", "Woonstichting Thuis", "open", date(2026, 12, 1)),
             ("Wijkagent op het plein", "Politie", "bezig", None),

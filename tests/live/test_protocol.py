@@ -25,6 +25,7 @@ from app.stage import service as stage
 from app.store.database import Database
 from app.store.events import Audience, EventKind, Tx
 from app.workshops import service as workshops
+from tests.rooms import staff_of
 
 PROTOCOL = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
 SCRIPTS = sorted((ROOT / "static" / "js").glob("*.js"))
@@ -151,7 +152,7 @@ def play_every_kind(db: Tx) -> None:
         return workshop, people
 
     def move(workshop: Workshop, to: int | str) -> None:
-        running.move_step(db, workshop_id=workshop.id or 0, facilitator_id=owner, to=to)
+        running.move_step(db, workshop_id=workshop.id or 0, member=staff_of(db, workshop.id or 0), to=to)
 
     def answer(workshop: Workshop, participant: int, text: str) -> int:
         step = workshops.current_step(workshop)["id"]

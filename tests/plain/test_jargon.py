@@ -112,14 +112,14 @@ def test_the_page_shows_the_shipped_list_until_the_facilitator_saves_their_own(f
     assert "synergie = samen sterker\nRegie voeren = de leiding nemen\nkaders</textarea>" in page.text
     assert "integraal = in samenhang, alles tegelijk" not in page.text
     runtime = facilitator.http.app.state.runtime  # type: ignore[attr-defined]
-    mine = runtime.db.read_sync(lambda db: plain.jargon_for(db, facilitator_id=1))
+    mine = runtime.db.read_sync(lambda db: plain.jargon_for(db, workspace_id=1))
     assert mine == {"synergie": "samen sterker", "Regie voeren": "de leiding nemen", "kaders": ""}
 
     response = save_list(facilitator, "", action="reset")
     assert response.status_code == 303
     page = facilitator.http.get(response.headers["location"])
     assert "Je gebruikt weer de standaardlijst" in page.text and "Standaardlijst" in page.text
-    assert runtime.db.read_sync(lambda db: plain.jargon_for(db, facilitator_id=1)) == plain.shipped_jargon()
+    assert runtime.db.read_sync(lambda db: plain.jargon_for(db, workspace_id=1)) == plain.shipped_jargon()
 
 
 def test_mistakes_are_named_by_their_line_and_nothing_is_saved(facilitator: Facilitator) -> None:
