@@ -26,7 +26,7 @@ def create_facilitator(
     facilitator = Facilitator(email=email, name=name.strip(), password_hash=security.hash_password(password))
     db.add(facilitator)
     if workspace_id is None:
-        workspace = Workspace(name=facilitator.name[:120])
+        workspace = Workspace(name=f"Werkruimte van {facilitator.name}"[:120])
         db.add(workspace)
         db.flush()
         workspace_id, role = workspace.id, "beheerder"

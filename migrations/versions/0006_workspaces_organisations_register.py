@@ -244,6 +244,11 @@ def upgrade() -> None:
         batch_op.drop_column("blocked_words")
 
 
+def _json(value: object) -> object:
+    """A list's value as stored: SQL NULL (the shipped list) stays NULL rather than becoming JSON null."""
+    return sa.null() if value is None else value
+
+
 def _key(name: str) -> str:
     """An organisation name folded for matching, as the app folds it (written out here: a migration stays fixed)."""
     return " ".join(re.sub(r"[^\w\s]", " ", name.casefold()).split())[:120]
@@ -264,7 +269,12 @@ def _move_into_workspaces(connection: sa.engine.Connection) -> None:
         workspace_id = connection.execute(
             t["workspace"]
             .insert()
-            .values(name=f"Werkruimte van {name}"[:120], jargon=jargon, blocked_words=blocked_words, created_at=now)
+            .values(
+                name=f"Werkruimte van {name}"[:120],
+                jargon=_json(jargon),
+                blocked_words=_json(blocked_words),
+                created_at=now,
+            )
         ).inserted_primary_key[0]
         connection.execute(
             t["membership"]
@@ -436,7 +446,7 @@ def downgrade() -> None:
                 t["facilitator"]
                 .update()
                 .where(t["facilitator"].c.id == first)
-                .values(jargon=jargon, blocked_words=blocked_words)
+                .values(jargon=_json(jargon), blocked_words=_json(blocked_words))
             )
     with op.batch_alter_table("workshop", schema=None) as batch_op:
         batch_op.drop_constraint("fk_workshop_workspace_id", type_="foreignkey")
