@@ -1,12 +1,13 @@
 """Who is signed in (server-side sessions, checked against the membership on every request), roles, and CSRF."""
 
 import hmac
-from datetime import timedelta
+import secrets
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 from starlette.requests import HTTPConnection
@@ -21,6 +22,10 @@ SESSION_COOKIE = "dbk_session"
 CSRF_COOKIE = "dbk_csrf"
 CSRF_HEADER = "x-csrf-token"
 SESSION_MAX_AGE = 7 * 24 * 3600
+# a session nobody used for this long has ended, whatever its age
+SESSION_IDLE = timedelta(hours=24)
+# how stale a session's last use may get before a request records it again (one write per member per interval)
+SESSION_TOUCH_EVERY = timedelta(minutes=5)
 
 
 def cookie_secure(connection: HTTPConnection) -> bool:
@@ -37,8 +42,12 @@ def set_private_cookie(response: Response, request: Request, name: str, value: s
 
 
 def sign_in(response: Response, request: Request, token: str) -> None:
-    """Give the browser its session's token in an HttpOnly cookie."""
+    """Give the browser its session's token in an HttpOnly cookie, and a fresh CSRF token with it."""
     set_private_cookie(response, request, SESSION_COOKIE, token, max_age=SESSION_MAX_AGE)
+    # a token someone planted before the sign-in (on a shared computer, say) is worth nothing after it
+    response.set_cookie(
+        CSRF_COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="lax", secure=cookie_secure(request), path="/"
+    )
 
 
 def sign_out(response: Response) -> None:
@@ -51,10 +60,18 @@ def session_token(connection: HTTPConnection) -> str | None:
     return connection.cookies.get(SESSION_COOKIE) or None
 
 
-def member_for_token(db: Session, token: str) -> Member | None:
-    """The member a session token signs in, or None: unknown, expired, or no longer a member of its workspace."""
+def member_for_token(db: Session, token: str) -> tuple[Member, datetime] | None:
+    """The member a session token signs in and when it was last used; None when unknown, expired, idle too long, or
+    no longer a member of its workspace."""
+    now = utcnow()
     row = db.execute(
-        select(col(LoginSession.id), col(LoginSession.account_id), col(LoginSession.workspace_id), col(Membership.role))
+        select(
+            col(LoginSession.id),
+            col(LoginSession.account_id),
+            col(LoginSession.workspace_id),
+            col(Membership.role),
+            col(LoginSession.last_seen_at),
+        )
         .join(
             Membership,
             (col(Membership.account_id) == col(LoginSession.account_id))
@@ -62,13 +79,18 @@ def member_for_token(db: Session, token: str) -> Member | None:
         )
         .where(
             col(LoginSession.token_hash) == security.token_digest(token),
-            col(LoginSession.created_at) > utcnow() - timedelta(seconds=SESSION_MAX_AGE),
+            col(LoginSession.created_at) > now - timedelta(seconds=SESSION_MAX_AGE),
+            col(LoginSession.last_seen_at) > now - SESSION_IDLE,
         )
     ).first()
     if row is None:
         return None
-    session_id, account_id, workspace_id, role = row
-    return Member(account_id=account_id, workspace_id=workspace_id, role=role, session_id=session_id or 0)
+    session_id, account_id, workspace_id, role, last_seen_at = row
+    return Member(account_id=account_id, workspace_id=workspace_id, role=role, session_id=session_id or 0), last_seen_at
+
+
+def _touch(db: Session, *, session_id: int) -> None:
+    db.execute(update(LoginSession).where(col(LoginSession.id) == session_id).values(last_seen_at=utcnow()))
 
 
 async def signed_in_member(connection: HTTPConnection) -> Member | None:
@@ -76,7 +98,14 @@ async def signed_in_member(connection: HTTPConnection) -> Member | None:
     token = session_token(connection)
     if token is None:
         return None
-    return await get_runtime(connection).db.read(partial(member_for_token, token=token))
+    runtime = get_runtime(connection)
+    found = await runtime.db.read(partial(member_for_token, token=token))
+    if found is None:
+        return None
+    member, last_seen_at = found
+    if last_seen_at < utcnow() - SESSION_TOUCH_EVERY:
+        await runtime.db.write(partial(_touch, session_id=member.session_id))
+    return member
 
 
 class LoginRequired(Exception):

@@ -1,16 +1,17 @@
 """Sign in, sign out, and the first-run setup page."""
 
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.accounts import service as accounts
-from app.auth import CsrfChecked, session_token, sign_in, sign_out
+from app.auth import CsrfChecked, Viewer, session_token, sign_in, sign_out
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.runtime import RuntimeDep, client_address
+from app.models import Facilitator, Member
+from app.runtime import Runtime, RuntimeDep, client_address
 from app.store.events import Tx
 from app.web import render, see_other
 
@@ -97,8 +98,11 @@ async def setup(
     error = None
     if "@" not in email:
         error = gettext(N_("Vul een geldig e-mailadres in."))
-    elif len(password) < 10:
-        error = gettext(N_("Kies een wachtwoord van minstens 10 tekens."))
+    else:
+        try:
+            accounts.check_new_password(password)
+        except DomainError as exc:
+            error = exc.text()
     if error:
         return render(request, "accounts/setup.html", {"error": error, "name": name, "email": email}, status=422)
 
@@ -111,4 +115,51 @@ async def setup(
     token = await runtime.db.write(create_first)
     response = see_other("/f/workshops")
     sign_in(response, request, token)
+    return response
+
+
+async def _account_page(
+    request: Request, runtime: Runtime, member: Member, *, status: int = 200, **extra: Any
+) -> Response:
+    account = await runtime.db.read(lambda db: db.get(Facilitator, member.account_id))
+    return render(request, "accounts/account.html", {"account": account, **extra}, status=status)
+
+
+@router.get("/f/account")
+async def account_page(request: Request, runtime: RuntimeDep, member: Viewer, gewijzigd: int = 0) -> Response:
+    """The signed-in person's account: change the password, sign out everywhere."""
+    notice = gettext(N_("Je wachtwoord is gewijzigd. Je andere sessies zijn beëindigd.")) if gewijzigd else None
+    return await _account_page(request, runtime, member, notice=notice)
+
+
+@router.post("/f/account/wachtwoord", dependencies=[CsrfChecked])
+async def change_password(
+    request: Request,
+    runtime: RuntimeDep,
+    member: Viewer,
+    current: Annotated[str, Form(max_length=1000)],
+    new: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    """Set a new password; every other session of this account ends."""
+    try:
+        await runtime.db.write(
+            partial(
+                accounts.change_password,
+                account_id=member.account_id,
+                session_id=member.session_id,
+                current=current,
+                new=new,
+            )
+        )
+    except DomainError as exc:
+        return await _account_page(request, runtime, member, status=exc.status, errors=[exc.text()])
+    return see_other("/f/account?gewijzigd=1")
+
+
+@router.post("/f/account/overal-uitloggen", dependencies=[CsrfChecked])
+async def sign_out_everywhere(runtime: RuntimeDep, member: Viewer) -> Response:
+    """End every session of this account, this one included."""
+    await runtime.db.write(partial(accounts.end_other_sessions, account_id=member.account_id))
+    response = see_other("/f/login")
+    sign_out(response)
     return response

@@ -10,6 +10,16 @@ from app.i18n import N_
 from app.models import Facilitator, LoginSession, Membership, Workspace
 from app.store.events import Tx
 
+PASSWORD_MIN = 10
+
+
+def check_new_password(password: str) -> None:
+    """Refuse a new password that is too short or too long to use."""
+    if len(password) < PASSWORD_MIN:
+        raise DomainError("weak_password", N_("Kies een wachtwoord van minstens 10 tekens."), status=422)
+    if len(password) > 1000:
+        raise DomainError("long_password", N_("Dit wachtwoord is te lang: maximaal 1000 tekens."), status=422)
+
 
 def count_facilitators(db: Session) -> int:
     """How many accounts exist."""
@@ -67,3 +77,21 @@ def start_session(db: Tx, *, account_id: int, workspace_id: int | None = None) -
 def end_session(db: Tx, *, token: str) -> None:
     """Sign one browser out: its session is gone, its cookie opens nothing."""
     db.execute(delete(LoginSession).where(col(LoginSession.token_hash) == security.token_digest(token)))
+
+
+def end_other_sessions(db: Tx, *, account_id: int, keep_session_id: int | None = None) -> int:
+    """Sign an account out everywhere (but the given session); returns how many sessions ended."""
+    query = delete(LoginSession).where(col(LoginSession.account_id) == account_id)
+    if keep_session_id is not None:
+        query = query.where(col(LoginSession.id) != keep_session_id)
+    return int(getattr(db.execute(query), "rowcount", 0) or 0)
+
+
+def change_password(db: Tx, *, account_id: int, session_id: int, current: str, new: str) -> None:
+    """Set a new password after checking the current one; every other session of the account ends."""
+    account = db.get(Facilitator, account_id)
+    if account is None or not security.verify_password(account.password_hash, current):
+        raise DomainError("wrong_password", N_("Je huidige wachtwoord klopt niet."), status=422)
+    check_new_password(new)
+    account.password_hash = security.hash_password(new)
+    end_other_sessions(db, account_id=account_id, keep_session_id=session_id)
