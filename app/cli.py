@@ -9,6 +9,7 @@ import os
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +184,23 @@ def create_facilitator(args: argparse.Namespace) -> None:
     print(f"created facilitator {facilitator.email} (id {facilitator.id})")
 
 
+def retention(args: argparse.Namespace) -> None:
+    """Remove names and contact details past each workspace's retention period now (the server does it daily)."""
+    from app.privacy import service as privacy
+    from app.store.database import Database
+
+    db = Database(Settings().resolved_database_url())
+    db.migrate()
+    try:
+        done = db.write_sync(lambda session: privacy.run_retention(session, today=date.today()))
+    finally:
+        db.write_engine.dispose()
+        db.read_engine.dispose()
+    for item in done:
+        print(f"workshop {item['workshop_id']} of {item['held_on']}: {item['names_removed']} names removed")
+    print(f"{len(done)} workshops anonymised")
+
+
 def templates_check(args: argparse.Namespace) -> None:
     """Validate format files and say what is wrong with each bad one; exit 1 if any is bad."""
     from app.catalog.service import TEMPLATES_DIR, FormatFileError, load_format
@@ -296,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--password", help="default: read from standard input or asked for")
     p.set_defaults(func=create_facilitator)
+
+    p = commands.add_parser("retention", help="remove names past each workspace's retention period now")
+    p.set_defaults(func=retention)
 
     p = commands.add_parser("templates", help="work with session format files")
     checks = p.add_subparsers(dest="action", required=True)

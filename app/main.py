@@ -1,9 +1,12 @@
 """The app factory."""
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
@@ -21,6 +24,8 @@ from app.exports import router as exports_router
 from app.live import router as live_router
 from app.live.hub import LocalHub
 from app.plain import router as plain_router
+from app.privacy import router as privacy_router
+from app.privacy import service as privacy
 from app.responses import router as responses_router
 from app.running import router as running_router
 from app.runtime import Runtime
@@ -29,6 +34,8 @@ from app.store.database import Database
 from app.web import EXCEPTION_HANDLERS, BrowserMiddleware
 
 log = logging.getLogger(__name__)
+RETENTION_FIRST_RUN_S = 60
+RETENTION_EVERY_S = 6 * 3600
 
 
 def tune_garbage_collector() -> None:
@@ -42,6 +49,20 @@ def tune_garbage_collector() -> None:
     gc.freeze()
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, 1_000)
+
+
+async def keep_retention(db: Database) -> None:
+    """Remove names past their workspace's retention period: shortly after start, then every six hours.
+
+    With several workers each runs it; a second run finds nothing left to do.
+    """
+    await asyncio.sleep(RETENTION_FIRST_RUN_S)
+    while True:
+        try:
+            await db.write(partial(privacy.run_retention, today=date.today()))
+        except Exception:  # a failed run is retried at the next one; the server keeps serving
+            log.exception("retention run failed")
+        await asyncio.sleep(RETENTION_EVERY_S)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -62,11 +83,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db.migrate()
         await hub.start()
         await db.start(hub.publish)
+        retention = None
         if settings.environment != "test":
             tune_garbage_collector()
+            retention = asyncio.create_task(keep_retention(db))
         try:
             yield
         finally:
+            if retention is not None:
+                retention.cancel()
             await db.stop()
             await hub.stop()
 
@@ -99,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(plain_router.router)
     app.include_router(stage_router.router)
     app.include_router(language.router)
+    app.include_router(privacy_router.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> PlainTextResponse:

@@ -75,6 +75,8 @@ class Workspace(SQLModel, table=True):
     jargon: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # words that hold an answer back for approval; None means the shipped starter list
     blocked_words: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # months after a workshop that its participants' names and contact details are kept (see app/privacy)
+    retention_months: int = 18
     # the keywords that suggest a pile's spanningscluster and theme; None means the shipped list
     tag_keywords: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
@@ -201,6 +203,8 @@ class Workshop(SQLModel, table=True):
     # the newest event's sequence number; bumped in the same transaction as each change
     last_seq: int = 0
     closed_at: datetime | None = None
+    # when the retention period removed its participants' names and contact details
+    anonymised_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -153,6 +153,7 @@ def _things(tx: Any, *, workshop_id: int) -> dict[str, int]:
         "cluster_id": piles[0]["id"],
         "action_id": action.id,
         "organisation_id": participant.organisation_id,
+        "participant_id": participant.id,
     }
 
 

@@ -185,6 +185,8 @@ class DemoFacilitator:
         response = await self.http.post("/f/login", data={"csrf": self.csrf, "email": DEMO_EMAIL, "password": password})
         if response.status_code != 303:
             raise RuntimeError(f"demo sign-in failed with HTTP {response.status_code}")
+        # signing in hands out a new CSRF token: read it from a page, as the board's script does
+        self.csrf = csrf_of((await self.http.get("/f/workshops")).text)
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
         """Call one of the board's JSON endpoints."""

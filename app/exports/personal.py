@@ -58,11 +58,12 @@ def my_agreements(db: Session, *, link_token: str) -> dict[str, Any]:
 
 
 @router.get("")
-async def page(request: Request, runtime: RuntimeDep, link_token: str) -> Response:
+async def page(request: Request, runtime: RuntimeDep, link_token: str, vergeten: int = 0) -> Response:
     """The "Mijn afspraken" page."""
     data = await runtime.db.read(partial(my_agreements, link_token=link_token))
     # dates and labels in the besluitenlijst's words, so this page reads the same as every other
-    return render(request, "participant/mine.html", {**data, "link": request.url.path, "wording": wording})
+    context = {**data, "link": request.url.path, "wording": wording, "forgotten": bool(vergeten)}
+    return render(request, "participant/mine.html", context)
 
 
 @router.get("/vervolg.ics")

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
         sa.Column("jargon", sa.JSON(), nullable=True),
         sa.Column("blocked_words", sa.JSON(), nullable=True),
+        sa.Column("retention_months", sa.Integer(), nullable=False, server_default="18"),
         sa.Column("tag_keywords", sa.JSON(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -202,6 +203,7 @@ def upgrade() -> None:
     # new columns start nullable, are filled below, and only then made required
     with op.batch_alter_table("workshop", schema=None) as batch_op:
         batch_op.add_column(sa.Column("workspace_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("anonymised_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     with op.batch_alter_table("savedformat", schema=None) as batch_op:
         batch_op.add_column(sa.Column("workspace_id", sa.Integer(), nullable=True))
     with op.batch_alter_table("action", schema=None) as batch_op:
@@ -452,6 +454,7 @@ def downgrade() -> None:
         batch_op.drop_constraint("fk_workshop_workspace_id", type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_workshop_workspace_id"))
         batch_op.drop_column("workspace_id")
+        batch_op.drop_column("anonymised_at")
     with op.batch_alter_table("savedformat", schema=None) as batch_op:
         batch_op.drop_constraint("fk_savedformat_workspace_id", type_="foreignkey")
         batch_op.drop_constraint("uq_saved_format_key", type_="unique")

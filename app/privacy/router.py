@@ -1,0 +1,138 @@
+"""The privacy statement, the retention setting, deleting a workshop, and a participant's own data and name."""
+
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from app.auth import CsrfChecked, Manager, Runner, Viewer
+from app.errors import DomainError
+from app.i18n import N_
+from app.models import Member, Participant, Workshop, Workspace
+from app.privacy import service as privacy
+from app.runtime import Runtime, RuntimeDep
+from app.store.events import Tx
+from app.web import render, see_other
+from app.workshops import service as workshops
+
+router = APIRouter()
+
+
+@router.get("/privacy")
+async def statement(request: Request) -> Response:
+    """What Doorbraak stores, why and for how long."""
+    return render(request, "privacy/statement.html")
+
+
+async def _settings_page(
+    request: Request, runtime: Runtime, member: Member, *, status: int = 200, **extra: Any
+) -> Response:
+    def load(db: Session) -> tuple[Workspace | None, list[Workshop]]:
+        done = select(Workshop).where(
+            col(Workshop.workspace_id) == member.workspace_id, col(Workshop.anonymised_at).is_not(None)
+        )
+        return db.get(Workspace, member.workspace_id), list(db.execute(done.order_by(col(Workshop.held_on))).scalars())
+
+    workspace, anonymised = await runtime.db.read(load)
+    context = {"workspace": workspace, "anonymised": anonymised, "can_manage": member.can_manage, **extra}
+    return render(request, "privacy/settings.html", context, status=status)
+
+
+@router.get("/f/privacy")
+async def settings(request: Request, runtime: RuntimeDep, member: Viewer, bewaard: int = 0) -> Response:
+    """The workspace's retention period, and the workshops whose names it has already removed."""
+    return await _settings_page(request, runtime, member, saved=bool(bewaard))
+
+
+@router.post("/f/privacy", dependencies=[CsrfChecked])
+async def save_settings(
+    request: Request, runtime: RuntimeDep, member: Manager, months: Annotated[str, Form(max_length=10)] = ""
+) -> Response:
+    """Change the retention period (beheerder)."""
+    try:
+        number = int(months.strip()) if months.strip().isdecimal() and months.strip().isascii() else -1
+        await runtime.db.write(partial(privacy.set_retention, workspace_id=member.workspace_id, months=number))
+    except DomainError as exc:
+        return await _settings_page(request, runtime, member, errors=[exc.text()], status=exc.status)
+    return see_other("/f/privacy?bewaard=1")
+
+
+@router.get("/f/workshops/{workshop_id}/verwijderen")
+async def delete_page(request: Request, runtime: RuntimeDep, member: Runner, workshop_id: int) -> Response:
+    """Ask for the workshop's title before deleting it."""
+    workshop = await runtime.db.read(partial(workshops.owned_workshop, workshop_id=workshop_id, member=member))
+    return render(request, "privacy/delete_workshop.html", {"workshop": workshop})
+
+
+@router.post("/f/workshops/{workshop_id}/verwijderen", dependencies=[CsrfChecked])
+async def delete(
+    request: Request,
+    runtime: RuntimeDep,
+    member: Runner,
+    workshop_id: int,
+    title: Annotated[str, Form(max_length=400)] = "",
+) -> Response:
+    """Delete the workshop and everything in it, once its title is typed."""
+
+    def job(db: Tx, *, workshop: Workshop) -> None:
+        privacy.delete_workshop(db, workshop=workshop, typed_title=title)
+
+    try:
+        await runtime.db.write(workshops.owned_job(job, workshop_id=workshop_id, member=member))
+    except DomainError as exc:
+        if exc.code != "title_mismatch":
+            raise
+        workshop = await runtime.db.read(partial(workshops.owned_workshop, workshop_id=workshop_id, member=member))
+        context = {"workshop": workshop, "errors": [exc.text()], "typed": title}
+        return render(request, "privacy/delete_workshop.html", context, status=exc.status)
+    return see_other("/f/workshops?verwijderd=1")
+
+
+def _by_link(db: Session, link_token: str) -> Participant:
+    participant = db.execute(select(Participant).where(col(Participant.link_token) == link_token)).scalar_one_or_none()
+    if participant is None:
+        raise DomainError("link_unknown", N_("Deze persoonlijke link kennen we niet."), status=404)
+    return participant
+
+
+@router.get("/m/{link_token}/gegevens.json")
+async def my_data(runtime: RuntimeDep, link_token: str) -> Response:
+    """Everything stored about the participant this personal link belongs to."""
+
+    def read(db: Session) -> dict[str, Any]:
+        return privacy.participant_record(db, participant=_by_link(db, link_token))
+
+    record = await runtime.db.read(read)
+    headers = {"content-disposition": 'attachment; filename="mijn-gegevens.json"', "cache-control": "no-store"}
+    return JSONResponse(record, headers=headers)
+
+
+@router.post("/m/{link_token}/vergeet-mij", dependencies=[CsrfChecked])
+async def forget_me(runtime: RuntimeDep, link_token: str) -> Response:
+    """Remove the participant's name at once; their answers stay, without it."""
+
+    def job(db: Tx) -> None:
+        privacy.forget_participant(db, participant=_by_link(db, link_token))
+
+    await runtime.db.write(job)
+    return see_other(f"/m/{link_token}?vergeten=1")
+
+
+@router.get("/f/workshops/{workshop_id}/deelnemers/{participant_id}/gegevens.json")
+async def participant_data(runtime: RuntimeDep, member: Runner, workshop_id: int, participant_id: int) -> Response:
+    """Everything stored about one participant of a workshop, for a data subject request."""
+
+    def read(db: Session) -> dict[str, Any]:
+        workshop = workshops.owned_workshop(db, workshop_id=workshop_id, member=member)
+        participant = db.get(Participant, participant_id)
+        if participant is None or participant.workshop_id != workshop.id:
+            raise DomainError("participant_not_found", N_("Deze deelnemer bestaat niet in deze workshop."), status=404)
+        return privacy.participant_record(db, participant=participant)
+
+    record = await runtime.db.read(read)
+    headers = {"content-disposition": f'attachment; filename="deelnemer-{participant_id}.json"'}
+    return JSONResponse(record, headers={**headers, "cache-control": "no-store"})

@@ -1,0 +1,226 @@
+"""Personal data kept no longer than needed: the retention period, forgetting one participant, deleting a workshop,
+and everything stored about one participant for a data subject request."""
+
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from app.errors import DomainError
+from app.i18n import N_
+from app.models import (
+    Action,
+    ActionChange,
+    ActionPartner,
+    ActionUpdate,
+    Answer,
+    Cluster,
+    Event,
+    Participant,
+    Response,
+    ReviewItem,
+    Volunteer,
+    Vote,
+    Workshop,
+    Workspace,
+    utcnow,
+)
+from app.security import clean_text
+from app.store.events import Tx
+
+log = logging.getLogger("doorbraak.privacy")
+RETENTION_MIN_MONTHS = 1
+RETENTION_MAX_MONTHS = 120
+# the keys under which event payloads carry a person's name (answers' authors, volunteers, the room's list)
+NAME_KEYS = ("name", "author")
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day so many months later (the month's last day where it is shorter)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has a 28th")
+
+
+def set_retention(db: Tx, *, workspace_id: int, months: int) -> None:
+    """Change how long a workspace keeps its participants' names and contact details."""
+    if not RETENTION_MIN_MONTHS <= months <= RETENTION_MAX_MONTHS:
+        raise DomainError(
+            "bad_retention",
+            N_("Kies een bewaartermijn van {low} tot {high} maanden."),
+            status=422,
+            low=RETENTION_MIN_MONTHS,
+            high=RETENTION_MAX_MONTHS,
+        )
+    workspace = db.get(Workspace, workspace_id)
+    if workspace is None:
+        raise DomainError("workspace_not_found", N_("Deze werkruimte bestaat niet meer."), status=404)
+    workspace.retention_months = months
+
+
+def due_for_anonymising(db: Session, *, today: date) -> list[Workshop]:
+    """Workshops whose workspace's retention period has passed and that still hold names."""
+    rows = db.execute(
+        select(Workshop, col(Workspace.retention_months))
+        .join(Workspace, col(Workspace.id) == col(Workshop.workspace_id))
+        .where(col(Workshop.anonymised_at).is_(None), col(Workshop.held_on) < today)
+        .order_by(col(Workshop.held_on))
+    ).all()
+    return [workshop for workshop, months in rows if months_after(workshop.held_on, months) <= today]
+
+
+def anonymise_workshop(db: Tx, *, workshop: Workshop) -> int:
+    """Remove participants' names and the actions' contact details; answers and actions stay, without names."""
+    people = db.execute(
+        update(Participant)
+        .where(col(Participant.workshop_id) == workshop.id, col(Participant.name) != "")
+        .values(name="")
+    )
+    actions = select(col(Action.id)).where(col(Action.workshop_id) == workshop.id)
+    db.execute(update(Action).where(col(Action.workshop_id) == workshop.id).values(contact_person=""))
+    db.execute(
+        update(ActionChange)
+        .where(col(ActionChange.action_id).in_(actions), col(ActionChange.kind) == "contact")
+        .values(before="", after="")
+    )
+    # the event log only serves screens catching up during the session, and its payloads carry names
+    db.execute(delete(Event).where(col(Event.workshop_id) == workshop.id))
+    workshop.anonymised_at = utcnow()
+    db.flush()
+    return int(getattr(people, "rowcount", 0) or 0)
+
+
+def run_retention(db: Tx, *, today: date) -> list[dict[str, Any]]:
+    """Anonymise every workshop past its workspace's retention period; logs and returns what it did."""
+    done = []
+    for workshop in due_for_anonymising(db, today=today):
+        people = anonymise_workshop(db, workshop=workshop)
+        log.info("retention: workshop %s (%s) anonymised, %s names removed", workshop.id, workshop.held_on, people)
+        done.append({"workshop_id": workshop.id, "held_on": workshop.held_on.isoformat(), "names_removed": people})
+    return done
+
+
+def _scrub_names(value: Any, name: str) -> Any:
+    """A payload with every name field that holds this name emptied."""
+    if isinstance(value, dict):
+        return {
+            key: "" if key in NAME_KEYS and item == name else _scrub_names(item, name) for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrub_names(item, name) for item in value]
+    return value
+
+
+def forget_participant(db: Tx, *, participant: Participant) -> None:
+    """Remove a participant's name at their own request, also from the workshop's event log."""
+    name = participant.name
+    if not name:
+        return
+    participant.name = ""
+    for event in db.execute(select(Event).where(col(Event.workshop_id) == participant.workshop_id)).scalars():
+        scrubbed = _scrub_names(event.payload, name)
+        if scrubbed != event.payload:
+            event.payload = scrubbed
+    db.flush()
+
+
+def delete_workshop(db: Tx, *, workshop: Workshop, typed_title: str) -> None:
+    """Delete a workshop and everything in it, once its title has been typed to confirm."""
+    if clean_text(typed_title).casefold() != workshop.title.casefold():
+        raise DomainError(
+            "title_mismatch", N_("Typ de titel van de workshop precies over om hem te verwijderen."), status=422
+        )
+    workshop_id = workshop.id
+    action_ids = select(col(Action.id)).where(col(Action.workshop_id) == workshop_id)
+    participant_ids = select(col(Participant.id)).where(col(Participant.workshop_id) == workshop_id)
+    # what other workshops hold of this one: their reviews of its actions, and the history's mention of it
+    db.execute(
+        delete(ReviewItem).where(
+            or_(col(ReviewItem.action_id).in_(action_ids), col(ReviewItem.workshop_id) == workshop_id)
+        )
+    )
+    db.execute(
+        delete(ActionUpdate).where(
+            or_(col(ActionUpdate.action_id).in_(action_ids), col(ActionUpdate.workshop_id) == workshop_id)
+        )
+    )
+    db.execute(
+        update(ActionUpdate).where(col(ActionUpdate.participant_id).in_(participant_ids)).values(participant_id=None)
+    )
+    db.execute(delete(ActionChange).where(col(ActionChange.action_id).in_(action_ids)))
+    db.execute(
+        update(ActionChange)
+        .where(or_(col(ActionChange.workshop_id) == workshop_id, col(ActionChange.participant_id).in_(participant_ids)))
+        .values(workshop_id=None, participant_id=None)
+    )
+    db.execute(update(Workshop).where(col(Workshop.review_of) == workshop_id).values(review_of=None))
+    for model, column in (
+        (Volunteer, col(Volunteer.action_id).in_(action_ids)),
+        (ActionPartner, col(ActionPartner.action_id).in_(action_ids)),
+        (Vote, col(Vote.workshop_id) == workshop_id),
+        (Response, col(Response.workshop_id) == workshop_id),
+        (Event, col(Event.workshop_id) == workshop_id),
+    ):
+        db.execute(delete(model).where(column))
+    db.execute(delete(Action).where(col(Action.workshop_id) == workshop_id))
+    # answers point to each other (a contribution to its obstacle) and to their piles: untie before deleting
+    db.execute(update(Answer).where(col(Answer.workshop_id) == workshop_id).values(links_to=None, cluster_id=None))
+    workshop.spotlight_answer_id = None
+    db.execute(delete(Answer).where(col(Answer.workshop_id) == workshop_id))
+    db.execute(delete(Cluster).where(col(Cluster.workshop_id) == workshop_id))
+    db.execute(delete(Participant).where(col(Participant.workshop_id) == workshop_id))
+    db.delete(workshop)
+    db.flush()
+    log.info("workshop %s deleted at a member's request", workshop_id)
+
+
+def participant_record(db: Session, *, participant: Participant) -> dict[str, Any]:
+    """Everything stored about one participant, for a data subject request (AVG article 15)."""
+    workshop = db.get(Workshop, participant.workshop_id)
+    assert workshop is not None
+
+    def when(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    answers = db.execute(
+        select(Answer).where(col(Answer.participant_id) == participant.id).order_by(col(Answer.id))
+    ).scalars()
+    responses = db.execute(select(Response).where(col(Response.participant_id) == participant.id)).scalars()
+    votes = db.execute(
+        select(col(Cluster.name))
+        .join(Vote, col(Vote.cluster_id) == col(Cluster.id))
+        .where(col(Vote.participant_id) == participant.id)
+    ).scalars()
+    volunteered = db.execute(
+        select(col(Action.title))
+        .join(Volunteer, col(Volunteer.action_id) == col(Action.id))
+        .where(col(Volunteer.participant_id) == participant.id)
+    ).scalars()
+    reports = db.execute(select(ActionUpdate).where(col(ActionUpdate.participant_id) == participant.id)).scalars()
+    return {
+        "participant": {
+            "name": participant.name,
+            "organisation": participant.organisation,
+            "anonymous": participant.anonymous,
+            "joined_at": when(participant.joined_at),
+        },
+        "workshop": {"title": workshop.title, "held_on": workshop.held_on.isoformat()},
+        "answers": [
+            {"step": a.step_id, "text": a.text, "theme": a.theme, "hidden": a.hidden, "sent_at": when(a.created_at)}
+            for a in answers
+        ],
+        "responses": [{"step": r.step_id, "values": r.values, "at": when(r.updated_at)} for r in responses],
+        "votes": list(votes),
+        "volunteered_for": list(volunteered),
+        "reports": [
+            {"action_id": r.action_id, "status": r.status, "note": r.note, "at": when(r.updated_at)} for r in reports
+        ],
+    }

@@ -1,0 +1,160 @@
+"""Personal data kept no longer than needed: retention, forgetting a name, deleting a workshop, a data request."""
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from app.models import Action, Answer, Event, Participant, ReviewItem, Workshop
+from app.privacy import service as privacy
+from tests.actions.test_actions import contribution
+from tests.clusters.test_clusters import post
+from tests.conftest import Facilitator, Phone, csrf_of
+from tests.exports.test_personal import personal_link
+
+
+def _db(facilitator: Facilitator) -> Any:
+    return facilitator.http.app.state.runtime.db  # type: ignore[attr-defined]
+
+
+def _count(facilitator: Facilitator, model: Any, *where: Any) -> int:
+    return _db(facilitator).read_sync(
+        lambda db: db.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+    )
+
+
+def _room(facilitator: Facilitator, join: Any, title: str = "Jeugdoverlast Noord") -> tuple[Any, Phone, int]:
+    """A workshop with a named participant, an obstacle, a pledge and an action with a contact person."""
+    workshop = facilitator.create_workshop(title=title)
+    phone = join(workshop, name="Ali Yılmaz", organisation="Schuldhulp")
+    _, pledge = contribution(facilitator, workshop, phone)
+    action = post(
+        facilitator,
+        workshop,
+        "/actions",
+        {
+            "title": "Terugbellen",
+            "owner_organisation": "Schuldhulp",
+            "contact_person": "Ali 06-12345678",
+            "contribution_id": pledge,
+        },
+    ).json()
+    return workshop, phone, action["id"]
+
+
+def _held(facilitator: Facilitator, workshop_id: int, day: date) -> None:
+    def move(db: Any) -> None:
+        db.get(Workshop, workshop_id).held_on = day
+
+    _db(facilitator).write_sync(move)
+
+
+def test_months_after_keeps_the_day_or_takes_the_months_last() -> None:
+    assert privacy.months_after(date(2025, 5, 17), 18) == date(2026, 11, 17)
+    assert privacy.months_after(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert privacy.months_after(date(2027, 12, 31), 2) == date(2028, 2, 29)
+
+
+def test_past_the_retention_period_names_and_contacts_go_and_answers_stay(facilitator: Facilitator, join: Any) -> None:
+    old, _, action_id = _room(facilitator, join, title="Oud")
+    recent, _, _ = _room(facilitator, join, title="Recent")
+    today = date(2026, 12, 4)
+    _held(facilitator, old.id, today - timedelta(days=19 * 31))
+    _held(facilitator, recent.id, today - timedelta(days=17 * 31))
+    answers_before = _count(facilitator, Answer)
+    done = _db(facilitator).write_sync(lambda db: privacy.run_retention(db, today=today))
+    assert [item["workshop_id"] for item in done] == [old.id] and done[0]["names_removed"] == 1
+    assert _count(facilitator, Answer) == answers_before
+    names = _db(facilitator).read_sync(
+        lambda db: dict(db.execute(select(col(Participant.workshop_id), col(Participant.name))).all())
+    )
+    assert names == {old.id: "", recent.id: "Ali Yılmaz"}
+    contact = _db(facilitator).read_sync(lambda db: db.get(Action, action_id).contact_person)
+    assert contact == ""
+    assert _count(facilitator, Event, col(Event.workshop_id) == old.id) == 0
+    assert _count(facilitator, Event, col(Event.workshop_id) == recent.id) > 0
+    # a second run finds nothing left; a shorter period then takes the other one too
+    assert _db(facilitator).write_sync(lambda db: privacy.run_retention(db, today=today)) == []
+    page = facilitator.http.get("/f/privacy")
+    assert "Oud" in page.text and "18 maanden" in page.text
+    saved = facilitator.http.post("/f/privacy", data={"csrf": csrf_of(page.text), "months": "12"})
+    assert saved.status_code == 200 and "12 maanden" in saved.text
+    done = _db(facilitator).write_sync(lambda db: privacy.run_retention(db, today=today))
+    assert [item["workshop_id"] for item in done] == [recent.id]
+
+
+def test_a_retention_period_out_of_bounds_is_refused(facilitator: Facilitator) -> None:
+    csrf = csrf_of(facilitator.http.get("/f/privacy").text)
+    for months in ("0", "121", "twaalf", "١٢", "-3", ""):
+        response = facilitator.http.post("/f/privacy", data={"csrf": csrf, "months": months})
+        assert response.status_code == 422, months
+        assert "1 tot 120 maanden" in response.text
+
+
+def test_a_participant_removes_their_name_at_once(facilitator: Facilitator, join: Any, browser: Any) -> None:
+    workshop, phone, _ = _room(facilitator, join)
+    link = personal_link(phone)
+    other = browser()
+    page = other.get(link)
+    assert "Ali Yılmaz" in page.text
+    assert other.post(f"{link}/vergeet-mij", data={}).status_code == 403  # a form from elsewhere does nothing
+    response = other.post(f"{link}/vergeet-mij", data={"csrf": csrf_of(page.text)})
+    assert response.status_code == 200 and "Je naam is verwijderd" in response.text
+    assert "Ali Yılmaz" not in response.text
+    logged = _db(facilitator).read_sync(
+        lambda db: [e.payload for e in db.execute(select(Event).where(col(Event.workshop_id) == workshop.id)).scalars()]
+    )
+    assert logged and "Ali Yılmaz" not in json.dumps(logged, ensure_ascii=False)
+    assert "Wij bellen binnen een week" in json.dumps(logged, ensure_ascii=False)  # what they said stays
+    board = facilitator.http.get(f"/api/workshops/{workshop.id}/answers").json()
+    assert board and all(answer.get("author", "") != "Ali Yılmaz" for answer in board)
+
+
+def test_a_participant_downloads_everything_stored_about_them(
+    facilitator: Facilitator, join: Any, browser: Any
+) -> None:
+    workshop, phone, _ = _room(facilitator, join)
+    record = browser().get(f"{personal_link(phone)}/gegevens.json")
+    assert record.status_code == 200 and "attachment" in record.headers["content-disposition"]
+    data = record.json()
+    assert data["participant"]["name"] == "Ali Yılmaz" and data["workshop"]["title"] == "Jeugdoverlast Noord"
+    assert {answer["text"] for answer in data["answers"]} >= {"Wij bellen binnen een week"}
+    assert browser().get("/m/raden-heeft-geen-zin/gegevens.json").status_code == 404
+    participant_id = _db(facilitator).read_sync(lambda db: db.execute(select(col(Participant.id))).scalar_one())
+    by_member = facilitator.http.get(f"/f/workshops/{workshop.id}/deelnemers/{participant_id}/gegevens.json")
+    assert by_member.json() == data
+    assert facilitator.http.get(f"/f/workshops/{workshop.id}/deelnemers/999/gegevens.json").status_code == 404
+
+
+def test_a_workshop_is_deleted_whole_after_typing_its_title(facilitator: Facilitator, join: Any) -> None:
+    doomed, _, action_id = _room(facilitator, join, title="Weg ermee")
+    kept, _, _ = _room(facilitator, join, title="Blijft")
+    followup = facilitator.create_workshop(format_key="vervolgsessie", title="Vervolg")
+    post(facilitator, followup, "/review/source", {"review_of": doomed.id})
+    assert _count(facilitator, ReviewItem) == 1
+    page = facilitator.http.get(f"/f/workshops/{doomed.id}/verwijderen")
+    assert page.status_code == 200 and "Weg ermee" in page.text
+    wrong = facilitator.http.post(
+        f"/f/workshops/{doomed.id}/verwijderen", data={"csrf": csrf_of(page.text), "title": "Weg"}
+    )
+    assert wrong.status_code == 422 and "precies over" in wrong.text
+    assert _count(facilitator, Workshop, col(Workshop.id) == doomed.id) == 1
+    gone = facilitator.http.post(
+        f"/f/workshops/{doomed.id}/verwijderen", data={"csrf": csrf_of(page.text), "title": " weg ermee "}
+    )
+    assert gone.status_code == 200 and "Weg ermee" not in gone.text
+    for model in (Answer, Participant, Action, Event):
+        assert _count(facilitator, model, col(model.workshop_id) == doomed.id) == 0, model
+        assert _count(facilitator, model, col(model.workshop_id) == kept.id) > 0, model
+    assert _count(facilitator, ReviewItem) == 0
+    assert facilitator.http.get(f"/f/workshops/{doomed.id}").status_code == 404
+    assert facilitator.http.get(f"/f/workshops/{followup.id}").status_code == 200
+    del action_id
+
+
+def test_the_privacy_page_reads_in_both_languages(client: Any) -> None:
+    assert "Wat we bewaren" in client.get("/privacy").text
+    english = client.get("/privacy", headers={"accept-language": "en"})
+    assert "What we keep" in english.text
