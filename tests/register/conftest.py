@@ -3,32 +3,38 @@
 import html
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from app.accounts import service as accounts
 from app.demo.driver import csrf_of
 from app.models import Facilitator as Account
 from app.models import Membership
+from app.runtime import Runtime
 from tests.conftest import PASSWORD, Facilitator, Workshop
 
 
-def runtime_of(member: Facilitator) -> Any:
+def runtime_of(member: Facilitator) -> Runtime:
     """The app's runtime behind a member's browser."""
-    return member.http.app.state.runtime  # type: ignore[attr-defined]
+    runtime: Runtime = cast(FastAPI, member.http.app).state.runtime
+    return runtime
 
 
 def workspace_of(member: Facilitator) -> int:
     """The workspace a member's account belongs to (its first)."""
 
-    def find(db: Any) -> int:
-        account = db.execute(select(Account).where(Account.email == member.email)).scalar_one()
-        return db.execute(select(Membership.workspace_id).where(Membership.account_id == account.id)).scalar_one()  # type: ignore[no-any-return]
+    def find(db: Session) -> int:
+        account = db.execute(select(Account).where(col(Account.email) == member.email)).scalar_one()
+        query = select(col(Membership.workspace_id)).where(col(Membership.account_id) == account.id)
+        return db.execute(query.order_by(col(Membership.id)).limit(1)).scalar_one()
 
-    return runtime_of(member).db.read_sync(find)  # type: ignore[no-any-return]
+    return runtime_of(member).db.read_sync(find)
 
 
 def join_workspace(owner: Facilitator, http: TestClient, *, email: str, name: str, role: str) -> Facilitator:
@@ -68,7 +74,8 @@ def agree(member: Facilitator, workshop: Workshop, **fields: Any) -> dict[str, A
         headers={"X-CSRF-Token": member.csrf(), "Accept": "application/json"},
     )
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    action: dict[str, Any] = response.json()
+    return action
 
 
 def text_of(fragment: str) -> str:
