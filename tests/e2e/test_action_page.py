@@ -1,5 +1,5 @@
-"""An action's own page in a real browser: open it, change its status and due date, watch the history grow and the
-board follow."""
+"""An action's own page in a real browser: open it from the besluitenlijst, change its status and due date, watch the
+history grow and the board follow."""
 
 import re
 from collections.abc import Callable
@@ -26,8 +26,11 @@ def test_a_member_edits_an_action_on_its_page_and_the_history_and_board_follow(
     workshop_id = int(board.url.rsplit("/", 1)[1])
     (action,) = board.request.get(f"/api/workshops/{workshop_id}/actions").json()
 
+    # from the workshop's besluitenlijst, each action's title leads to its page
     page = board.context.new_page()
-    page.goto(f"/f/acties/{action['id']}")
+    page.goto(f"/f/workshops/{workshop_id}/besluitenlijst")
+    page.get_by_role("link", name=TITLE).click()
+    expect(page).to_have_url(re.compile(rf"/f/acties/{action['id']}$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     history = page.locator("#geschiedenis li.change")
     expect(history).to_have_count(1)

@@ -365,3 +365,16 @@ def test_another_workspace_finds_nothing_and_a_stranger_is_sent_to_sign_in(
     posted = stranger.post(f"/f/acties/{action_id}", data={**form, "csrf": token}, follow_redirects=False)
     assert posted.status_code == 303 and posted.headers["location"].startswith("/f/login")
     assert stored(facilitator, action_id).title == "Terugbelbelofte"
+
+
+def test_the_page_and_its_history_read_in_english_too(
+    facilitator: Facilitator, colleague: Facilitator, workshop: Workshop
+) -> None:
+    action_id = agree(facilitator, workshop, due_on="2026-12-06")["id"]
+    assert edit(colleague, action_id, status="bezig", due_on="2027-01-31").status_code == 303
+    page = facilitator.http.get(f"/f/acties/{action_id}", headers={"Accept-Language": "en"}).text
+    entries = history(page)
+    assert entries[0].startswith("Status: open → in progress") and entries[0].endswith("Carla")
+    assert entries[1].startswith("Deadline: 6 December 2026 → 31 January 2027")
+    assert entries[2].startswith("Agreed with status open")
+    assert "History" in page and "Save changes" in page and "Geschiedenis" not in page

@@ -284,3 +284,14 @@ def test_another_workspace_finds_no_organisation_and_a_stranger_is_sent_to_sign_
     response = stranger.get(f"/f/organisaties/{organisation_id}", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == f"/f/login?next=/f/organisaties/{organisation_id}"
+
+
+def test_the_organisation_page_reads_in_english_too(facilitator: Facilitator) -> None:
+    fill(facilitator)
+    organisations = organisation_ids(facilitator)
+    mark_own(facilitator, organisations[BUREAU])
+    page = facilitator.http.get(f"/f/organisaties/{organisations[WONEN]}", headers={"Accept-Language": "en"}).text
+    share = text_of(section(page, "aandeel"))
+    assert "80% of the 5 open agreements are in the hands of partners." in share
+    assert "71% of the 7 agreements are in the hands of partners." in share
+    assert "Past the deadline" in page and "Owner of" in page and "Eigenaar van" not in page
