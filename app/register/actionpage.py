@@ -240,9 +240,13 @@ def check_form(form: ActionForm) -> dict[str, DomainError]:
         problems["owner"] = DomainError(
             "owner_missing", N_("Welke organisatie is eigenaar van deze actie?"), status=422
         )
-    for name, limit in (("title", TITLE_MAX), ("owner", OWNER_MAX), ("description", DESCRIPTION_MAX)):
-        _check_length(problems, name, getattr(form, name), limit)
-    _check_length(problems, "contact", form.contact, CONTACT_MAX)
+    for name, typed, limit in (
+        ("title", form.title, TITLE_MAX),
+        ("owner", form.owner, OWNER_MAX),
+        ("description", form.description, DESCRIPTION_MAX),
+        ("contact", form.contact, CONTACT_MAX),
+    ):
+        _check_length(problems, name, typed, limit)
     partners = form.partner_names()
     if len(partners) > MAX_PARTNERS:
         problems["partners"] = DomainError(
