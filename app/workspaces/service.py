@@ -351,11 +351,7 @@ def _usable_invitation(db: Session, token: str) -> Invitation:
         select(Invitation).where(col(Invitation.token_hash) == security.token_digest(token))
     ).scalar_one_or_none()
     if invitation is None:
-        raise DomainError(
-            "invitation_unknown",
-            N_("Deze uitnodiging bestaat niet (meer). Misschien is ze ingetrokken of is de link niet helemaal goed."),
-            status=404,
-        )
+        raise DomainError("invitation_unknown", N_("Deze uitnodiging bestaat niet (meer)."), status=404)
     if invitation.used_at is not None:
         raise DomainError("invitation_used", N_("Deze uitnodiging is al gebruikt."), status=410)
     if invitation.expires_at <= utcnow():

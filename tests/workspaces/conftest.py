@@ -19,7 +19,7 @@ from tests.conftest import PASSWORD, Facilitator, csrf_of, sign_up
 def account_id(app: FastAPI, email: str) -> int:
     """The id of the account with this email."""
     query = select(col(Account.id)).where(col(Account.email) == email)
-    return app.state.runtime.db.read_sync(lambda db: db.execute(query).scalar_one())  # type: ignore[no-any-return]
+    return app.state.runtime.db.read_sync(lambda db: db.execute(query).scalar_one())
 
 
 def workspaces_of(app: FastAPI, email: str) -> dict[int, str]:
@@ -41,7 +41,7 @@ def workspace_of(app: FastAPI, email: str) -> int:
 def invitations(app: FastAPI) -> list[Invitation]:
     """Every invitation row, oldest first."""
     query = select(Invitation).order_by(col(Invitation.id))
-    return app.state.runtime.db.read_sync(lambda db: list(db.execute(query).scalars()))  # type: ignore[no-any-return]
+    return app.state.runtime.db.read_sync(lambda db: list(db.execute(query).scalars()))
 
 
 def sign_in(http: TestClient, email: str) -> Facilitator:

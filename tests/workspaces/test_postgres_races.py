@@ -35,7 +35,7 @@ def make_beheerders(db: Any, *, count: int) -> list[Member]:
 
 
 def count(db: Any, query: Any) -> int:
-    return db.execute(query).scalar_one()  # type: ignore[no-any-return]
+    return db.execute(query).scalar_one()
 
 
 async def test_one_invitation_raced_through_two_processes_makes_one_account() -> None:

@@ -54,7 +54,7 @@ class Office:
                 session_id=session.id or 0,
             )
 
-        return self.write(make)  # type: ignore[no-any-return]
+        return self.write(make)
 
     def session_workspace(self, member: Member) -> int | None:
         """The workspace a member's browser session works in, or None once the session is gone."""
@@ -63,14 +63,14 @@ class Office:
             session = db.get(LoginSession, member.session_id)
             return session.workspace_id if session else None
 
-        return self.read(find)  # type: ignore[no-any-return]
+        return self.read(find)
 
     def role(self, member: Member) -> str | None:
         """The member's role in their workspace now, or None once removed."""
         query = select(col(Membership.role)).where(
             col(Membership.account_id) == member.account_id, col(Membership.workspace_id) == member.workspace_id
         )
-        return self.read(lambda db: db.execute(query).scalar())  # type: ignore[no-any-return]
+        return self.read(lambda db: db.execute(query).scalar())
 
 
 @pytest.fixture
