@@ -1,5 +1,6 @@
 """The workspace page (name, members and roles, invitations, switching) and an invitation's link."""
 
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from app.i18n import N_
 from app.labels import ROLE_LABELS
 from app.models import ROLES, Facilitator, Member
 from app.runtime import Runtime, RuntimeDep, client_address
+from app.store.events import Tx
 from app.web import render, see_other
 from app.workspaces import service as workspaces
 
@@ -26,7 +28,8 @@ DONE = {
     "ingetrokken": N_("De uitnodiging is ingetrokken: de link werkt niet meer."),
     "nieuw": N_("Je nieuwe werkruimte staat klaar. Je bent er beheerder."),
 }
-FORM_TEXT = Form(max_length=1000)
+# typed text: long enough that a too-long value gets the service's own message rather than a bare 422
+FormText = Annotated[str, Form(max_length=1000)]
 
 
 async def _page(request: Request, runtime: Runtime, member: Member, *, status: int = 200, **extra: Any) -> Response:
@@ -45,7 +48,9 @@ async def _page(request: Request, runtime: Runtime, member: Member, *, status: i
     return render(request, "workspaces/workspace.html", context, status=status)
 
 
-async def _change(request: Request, runtime: Runtime, member: Member, job: Any, *, done: str, **form: Any) -> Response:
+async def _change(
+    request: Request, runtime: Runtime, member: Member, job: Callable[[Tx], object], *, done: str, **form: Any
+) -> Response:
     """Run a change of the workspace page; a refusal a person can fix shows the page again with its message."""
     try:
         await runtime.db.write(job)
@@ -63,18 +68,14 @@ async def workspace_page(request: Request, runtime: RuntimeDep, member: Viewer) 
 
 
 @router.post("/f/werkruimte/naam", dependencies=[CsrfChecked])
-async def rename_workspace(
-    request: Request, runtime: RuntimeDep, member: Manager, name: Annotated[str, FORM_TEXT] = ""
-) -> Response:
+async def rename_workspace(request: Request, runtime: RuntimeDep, member: Manager, name: FormText = "") -> Response:
     """Give the workspace another name (beheerder)."""
     job = partial(workspaces.rename_workspace, member=member, name=name)
     return await _change(request, runtime, member, job, done="naam", name=name)
 
 
 @router.post("/f/werkruimte/wissel", dependencies=[CsrfChecked])
-async def switch_workspace(
-    runtime: RuntimeDep, member: Viewer, workspace_id: Annotated[str, FORM_TEXT] = ""
-) -> Response:
+async def switch_workspace(runtime: RuntimeDep, member: Viewer, workspace_id: FormText = "") -> Response:
     """Work in another of the account's workspaces; one it is no member of is not found."""
     if not workspace_id.isdigit() or not 1 <= int(workspace_id) < 2**63:
         raise DomainError("workspace_not_found", N_("Deze werkruimte bestaat niet."), status=404)
@@ -83,9 +84,7 @@ async def switch_workspace(
 
 
 @router.post("/f/werkruimten", dependencies=[CsrfChecked])
-async def create_workspace(
-    request: Request, runtime: RuntimeDep, member: Viewer, name: Annotated[str, FORM_TEXT] = ""
-) -> Response:
+async def create_workspace(request: Request, runtime: RuntimeDep, member: Viewer, name: FormText = "") -> Response:
     """A new workspace with this account as its beheerder; the browser switches to it."""
     job = partial(workspaces.create_workspace, member=member, name=name)
     return await _change(request, runtime, member, job, done="nieuw", new_name=name)
@@ -122,7 +121,7 @@ async def create_invitation(
     runtime: RuntimeDep,
     member: Manager,
     role: Annotated[str, Form(max_length=20)] = "facilitator",
-    note: Annotated[str, FORM_TEXT] = "",
+    note: FormText = "",
 ) -> Response:
     """A single-use invitation link (beheerder), shown on this page once: only its hash is kept."""
     try:
@@ -200,8 +199,8 @@ async def accept_with_new_account(
     request: Request,
     runtime: RuntimeDep,
     token: str,
-    name: Annotated[str, FORM_TEXT] = "",
-    email: Annotated[str, FORM_TEXT] = "",
+    name: FormText = "",
+    email: FormText = "",
     password: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Make an account that joins the workspace in the same write, and sign it in."""

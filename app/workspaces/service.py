@@ -378,6 +378,7 @@ def _use_invitation(db: Tx, invitation: Invitation, *, account_id: int) -> None:
 
 
 def _add_membership(db: Tx, *, workspace_id: int, account_id: int, role: str) -> None:
+    """Make the account a member; one that became a member meanwhile (another worker) is a clear refusal."""
     try:
         with db.begin_nested():
             db.add(Membership(workspace_id=workspace_id, account_id=account_id, role=role))
@@ -387,6 +388,7 @@ def _add_membership(db: Tx, *, workspace_id: int, account_id: int, role: str) ->
 
 
 def _switch_session(db: Tx, *, session_id: int, workspace_id: int) -> None:
+    """Let one browser's session work in another workspace."""
     db.execute(
         update(LoginSession)
         .where(col(LoginSession.id) == session_id)
@@ -405,6 +407,7 @@ def _locked_workspace(db: Tx, workspace_id: int) -> Workspace:
 
 
 def _membership(db: Session, *, workspace_id: int, account_id: int) -> Membership:
+    """An account's membership of the workspace; anyone else's is not found."""
     membership = db.execute(
         select(Membership).where(col(Membership.workspace_id) == workspace_id, col(Membership.account_id) == account_id)
     ).scalar_one_or_none()
@@ -429,6 +432,7 @@ def _keep_a_beheerder(db: Session, *, workspace_id: int) -> None:
 
 
 def _known_role(role: str) -> str:
+    """One of the three roles, or a refusal saying which there are."""
     if role not in ROLES:
         raise DomainError("unknown_role", N_("Kies een rol: beheerder, facilitator of meekijker."), status=422)
     return role
@@ -441,4 +445,5 @@ def _require_manager(member: Member) -> None:
 
 
 def _workspace_not_found() -> DomainError:
+    """The refusal for a workspace that does not exist or is not the member's."""
     return DomainError("workspace_not_found", N_("Deze werkruimte bestaat niet."), status=404)
