@@ -1,9 +1,11 @@
-"""How stored keys (action statuses, themes, tension clusters) and results read on screen, in the current language."""
+"""How stored keys (roles, statuses, themes, tension clusters) and results read on screen, in the current language."""
 
 from typing import Any
 
 from app.i18n import N_, gettext
 
+# what a workspace member may do (see models.ROLES), as a member list and an invitation say it
+ROLE_LABELS = {"beheerder": N_("Beheerder"), "facilitator": N_("Facilitator"), "meekijker": N_("Meekijker")}
 STATUS_LABELS = {"open": N_("Open"), "bezig": N_("Bezig"), "klaar": N_("Klaar"), "vastgelopen": N_("Vastgelopen")}
 THEME_LABELS = {
     "wonen": N_("Wonen"),

@@ -33,6 +33,7 @@ from app.runtime import Runtime
 from app.stage import router as stage_router
 from app.store.database import Database
 from app.web import EXCEPTION_HANDLERS, BrowserMiddleware
+from app.workspaces import router as workspaces_router
 
 log = logging.getLogger(__name__)
 RETENTION_FIRST_RUN_S = 60
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stage_router.router)
     app.include_router(language.router)
     app.include_router(privacy_router.router)
+    app.include_router(workspaces_router.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> PlainTextResponse:

@@ -30,6 +30,7 @@ from app.models import (
     ActionChange,
     Facilitator,
     Invitation,
+    Member,
     Membership,
     Organisation,
     Participant,
@@ -38,12 +39,13 @@ from app.models import (
     Workspace,
 )
 from app.workshops import service as workshops
+from app.workspaces import service as workspaces
 from tests.conftest import PASSWORD, csrf_of
 
 # signing in and out, first run, and one's own account: for anyone, or for anyone signed in whatever their role
 SELF_SERVICE = {"/f/login", "/f/logout", "/setup", "/f/account", "/f/account/wachtwoord", "/f/account/overal-uitloggen"}
 # changes any member may make, whatever their role: their own place, not the workspace's things
-VIEWER_CHANGES: set[str] = set()
+VIEWER_CHANGES = {"/f/werkruimte/wissel", "/f/werkruimten"}
 ROLE_CHECKS: dict[Callable[..., Any], str] = {
     require_member: "viewer",
     require_runner: "runner",
@@ -124,6 +126,8 @@ def _people(tx: Any) -> int:
     accounts.create_facilitator(tx, email="ander@b.nl", name="Otto", password=PASSWORD)
     spec = formats()["doorbraak"].model_copy(update={"key": "eigen"})
     saved.save_format(tx, workspace_id=workspace_id, facilitator_id=boss.id or 0, spec=spec)
+    boss_member = Member(account_id=boss.id or 0, workspace_id=workspace_id, role="beheerder")
+    workspaces.create_invitation(tx, member=boss_member, role="facilitator")
     return workspace_id
 
 
@@ -132,6 +136,8 @@ def _things(tx: Any, *, workshop_id: int) -> dict[str, int]:
     workshop = tx.get(Workshop, workshop_id)
     workshops.join_workshop(tx, workshop_id=workshop_id, name="Ali", organisation="Woonstichting", anonymous=False)
     participant = tx.execute(select(Participant).where(col(Participant.workshop_id) == workshop_id)).scalar_one()
+    colleague = tx.execute(select(col(Facilitator.id)).where(col(Facilitator.email) == "fac@a.nl")).scalar_one()
+    invitation = tx.execute(select(col(Invitation.id))).scalar_one()
     workshop.step_index = [step["id"] for step in workshop.steps].index("obstacles")
     tx.flush()
     ack = answers.submit_answer(
@@ -154,6 +160,8 @@ def _things(tx: Any, *, workshop_id: int) -> dict[str, int]:
         "action_id": action.id,
         "organisation_id": participant.organisation_id,
         "participant_id": participant.id,
+        "account_id": colleague,
+        "invitation_id": invitation,
     }
 
 

@@ -17,7 +17,7 @@ from app.catalog import saved as saved_formats
 from app.catalog.service import formats
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.models import Facilitator, Member, Workshop
+from app.models import Facilitator, Member, Workshop, Workspace
 from app.plain import service as plain
 from app.running import service as running
 from app.running.snapshots import phone_snapshot
@@ -165,13 +165,16 @@ async def _workshop_list_page(
 ) -> Response:
     """The workshop list with the new-workshop form, optionally with the form's errors and values."""
 
-    def load(db: Any) -> tuple[Facilitator | None, list[Workshop], list[Any]]:
+    def load(db: Any) -> tuple[Facilitator | None, Workspace | None, list[Workshop], list[Any]]:
         own = saved_formats.list_saved(db, workspace_id=member.workspace_id)
-        return db.get(Facilitator, member.account_id), running.list_workshops(db, workspace_id=member.workspace_id), own
+        workshops_here = running.list_workshops(db, workspace_id=member.workspace_id)
+        return db.get(Facilitator, member.account_id), db.get(Workspace, member.workspace_id), workshops_here, own
 
-    facilitator, items, own = await runtime.db.read(load)
+    facilitator, workspace, items, own = await runtime.db.read(load)
     context = {
         "facilitator": facilitator,
+        "workspace": workspace,
+        "can_run": member.can_run,
         "workshops": items,
         "formats": formats(),
         "own_formats": [(saved_formats.OWN_PREFIX + row.key, row.spec) for row in own],
@@ -270,6 +273,7 @@ async def board(request: Request, runtime: RuntimeDep, member: Viewer, workshop_
             "projector_url": f"/p/{workshop.projector_token}",
             "default_followup": actions.default_followup(workshop).isoformat(timespec="minutes"),
             "review_candidates": review_candidates,
+            "can_run": member.can_run,
         },
     )
 

@@ -1,0 +1,220 @@
+"""The workspace page (name, members and roles, invitations, switching) and an invitation's link."""
+
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import Response
+
+from app.auth import CsrfChecked, Manager, Viewer, sign_in, sign_out, signed_in_member
+from app.errors import DomainError
+from app.i18n import N_
+from app.labels import ROLE_LABELS
+from app.models import ROLES, Facilitator, Member
+from app.runtime import Runtime, RuntimeDep, client_address
+from app.store.events import Tx
+from app.web import render, see_other
+from app.workspaces import service as workspaces
+
+router = APIRouter()
+# a row id as the databases store it: anything larger is no row, and SQLite would overflow on it
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# what the page says after a change, by the key the redirect carries
+DONE = {
+    "naam": N_("De naam is opgeslagen."),
+    "rol": N_("De rol is gewijzigd."),
+    "verwijderd": N_("Het lid is uit de werkruimte gehaald."),
+    "ingetrokken": N_("De uitnodiging is ingetrokken: de link werkt niet meer."),
+    "nieuw": N_("Je nieuwe werkruimte staat klaar. Je bent er beheerder."),
+}
+# typed text: long enough that a too-long value gets the service's own message rather than a bare 422
+FormText = Annotated[str, Form(max_length=1000)]
+
+
+async def _page(request: Request, runtime: Runtime, member: Member, *, status: int = 200, **extra: Any) -> Response:
+    """The workspace page for this member, with what a change left to say."""
+    view = await runtime.db.read(partial(workspaces.workspace_view, member=member))
+    done = DONE.get(request.query_params.get("gedaan", ""))
+    context = {
+        "workspace": view,
+        "can_manage": member.can_manage,
+        "roles": ROLES,
+        "role_labels": ROLE_LABELS,
+        "done": done,
+        "invitation_days": workspaces.INVITATION_DAYS,
+        **extra,
+    }
+    return render(request, "workspaces/workspace.html", context, status=status)
+
+
+async def _change(
+    request: Request, runtime: Runtime, member: Member, job: Callable[[Tx], object], *, done: str, **form: Any
+) -> Response:
+    """Run a change of the workspace page; a refusal a person can fix shows the page again with its message."""
+    try:
+        await runtime.db.write(job)
+    except DomainError as exc:
+        if exc.status not in (409, 422):
+            raise
+        return await _page(request, runtime, member, status=exc.status, errors=[exc.text()], form=form)
+    return see_other(f"/f/werkruimte?gedaan={done}")
+
+
+@router.get("/f/werkruimte")
+async def workspace_page(request: Request, runtime: RuntimeDep, member: Viewer) -> Response:
+    """The workspace: its name, members and roles, open invitations, and the member's other workspaces."""
+    return await _page(request, runtime, member)
+
+
+@router.post("/f/werkruimte/naam", dependencies=[CsrfChecked])
+async def rename_workspace(request: Request, runtime: RuntimeDep, member: Manager, name: FormText = "") -> Response:
+    """Give the workspace another name (beheerder)."""
+    job = partial(workspaces.rename_workspace, member=member, name=name)
+    return await _change(request, runtime, member, job, done="naam", name=name)
+
+
+@router.post("/f/werkruimte/wissel", dependencies=[CsrfChecked])
+async def switch_workspace(runtime: RuntimeDep, member: Viewer, workspace_id: FormText = "") -> Response:
+    """Work in another of the account's workspaces; one it is no member of is not found."""
+    if not workspace_id.isdigit() or not 1 <= int(workspace_id) < 2**63:
+        raise DomainError("workspace_not_found", N_("Deze werkruimte bestaat niet."), status=404)
+    await runtime.db.write(partial(workspaces.switch_workspace, member=member, workspace_id=int(workspace_id)))
+    return see_other("/f/workshops")
+
+
+@router.post("/f/werkruimten", dependencies=[CsrfChecked])
+async def create_workspace(request: Request, runtime: RuntimeDep, member: Viewer, name: FormText = "") -> Response:
+    """A new workspace with this account as its beheerder; the browser switches to it."""
+    job = partial(workspaces.create_workspace, member=member, name=name)
+    return await _change(request, runtime, member, job, done="nieuw", new_name=name)
+
+
+@router.post("/f/werkruimte/leden/{account_id}/rol", dependencies=[CsrfChecked])
+async def change_role(
+    request: Request,
+    runtime: RuntimeDep,
+    member: Manager,
+    account_id: RowId,
+    role: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Give a member another role (beheerder); the last beheerder cannot step down."""
+    job = partial(workspaces.change_role, member=member, account_id=account_id, role=role)
+    return await _change(request, runtime, member, job, done="rol")
+
+
+@router.post("/f/werkruimte/leden/{account_id}/verwijderen", dependencies=[CsrfChecked])
+async def remove_member(request: Request, runtime: RuntimeDep, member: Manager, account_id: RowId) -> Response:
+    """Take a member out of the workspace (beheerder); their browsers in it are signed out at once."""
+    job = partial(workspaces.remove_member, member=member, account_id=account_id)
+    response = await _change(request, runtime, member, job, done="verwijderd")
+    if account_id == member.account_id and response.status_code == 303:
+        # this browser's own session was in the workspace it just left
+        response = see_other("/f/login")
+        sign_out(response)
+    return response
+
+
+@router.post("/f/werkruimte/uitnodigingen", dependencies=[CsrfChecked])
+async def create_invitation(
+    request: Request,
+    runtime: RuntimeDep,
+    member: Manager,
+    role: Annotated[str, Form(max_length=20)] = "facilitator",
+    note: FormText = "",
+) -> Response:
+    """A single-use invitation link (beheerder), shown on this page once: only its hash is kept."""
+    try:
+        token = await runtime.db.write(partial(workspaces.create_invitation, member=member, role=role, note=note))
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        form = {"role": role, "note": note}
+        return await _page(request, runtime, member, status=422, errors=[exc.text()], invite_form=form)
+    base = runtime.settings.public_url or str(request.base_url)
+    link = f"{base.rstrip('/')}/uitnodiging/{token}"
+    return await _page(request, runtime, member, new_link=link, new_link_role=role, new_link_note=note.strip())
+
+
+@router.post("/f/werkruimte/uitnodigingen/{invitation_id}/intrekken", dependencies=[CsrfChecked])
+async def revoke_invitation(request: Request, runtime: RuntimeDep, member: Manager, invitation_id: RowId) -> Response:
+    """Withdraw an unused invitation (beheerder): its link leads nowhere any more."""
+    job = partial(workspaces.revoke_invitation, member=member, invitation_id=invitation_id)
+    return await _change(request, runtime, member, job, done="ingetrokken")
+
+
+def _invitation_refused(request: Request, runtime: Runtime, exc: DomainError) -> Response:
+    """The page for a link that leads nowhere; unknown links count against the wrong-code limit, as join codes do."""
+    if exc.code == "invitation_unknown":
+        wait = runtime.join_limiter.hit(client_address(request))
+        if wait:
+            exc = DomainError(
+                "too_many_links",
+                N_("Te veel onbekende links geprobeerd. Wacht {seconds} seconden."),
+                status=429,
+                seconds=int(wait) + 1,
+            )
+    return render(
+        request, "workspaces/invitation_gone.html", {"message": exc.text(), "code": exc.code}, status=exc.status
+    )
+
+
+async def _landing(request: Request, runtime: Runtime, token: str, *, status: int = 200, **extra: Any) -> Response:
+    """The invitation's page: join as the signed-in account, or make an account (or sign in first)."""
+    member = await signed_in_member(request)
+    account_id = member.account_id if member else None
+
+    def load(db: Any) -> tuple[workspaces.InvitationLanding, Facilitator | None]:
+        landing = workspaces.invitation_landing(db, token=token, account_id=account_id)
+        return landing, db.get(Facilitator, account_id) if account_id is not None else None
+
+    try:
+        landing, account = await runtime.db.read(load)
+    except DomainError as exc:
+        return _invitation_refused(request, runtime, exc)
+    context = {"invitation": landing, "account": account, "token": token, "role_labels": ROLE_LABELS, **extra}
+    return render(request, "workspaces/invitation.html", context, status=status)
+
+
+@router.get("/uitnodiging/{token}")
+async def invitation_page(request: Request, runtime: RuntimeDep, token: str) -> Response:
+    """Where an invitation's link leads: what it offers, or why it no longer works."""
+    return await _landing(request, runtime, token)
+
+
+@router.post("/uitnodiging/{token}", dependencies=[CsrfChecked])
+async def accept_invitation(request: Request, runtime: RuntimeDep, member: Viewer, token: str) -> Response:
+    """Join the workspace as the signed-in account (a member already keeps their role) and work in it."""
+    try:
+        await runtime.db.write(partial(workspaces.accept_invitation, token=token, member=member))
+    except DomainError as exc:
+        if exc.status == 409:
+            raise
+        return _invitation_refused(request, runtime, exc)
+    return see_other("/f/workshops")
+
+
+@router.post("/uitnodiging/{token}/account", dependencies=[CsrfChecked])
+async def accept_with_new_account(
+    request: Request,
+    runtime: RuntimeDep,
+    token: str,
+    name: FormText = "",
+    email: FormText = "",
+    password: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Make an account that joins the workspace in the same write, and sign it in."""
+    job = partial(workspaces.accept_with_new_account, token=token, name=name, email=email, password=password)
+    try:
+        session_token = await runtime.db.write(job)
+    except DomainError as exc:
+        if exc.status in (404, 410):
+            return _invitation_refused(request, runtime, exc)
+        if exc.status not in (409, 422):
+            raise
+        return await _landing(
+            request, runtime, token, status=exc.status, error=exc.text(), code=exc.code, name=name, email=email
+        )
+    response = see_other("/f/workshops")
+    sign_in(response, request, session_token)
+    return response

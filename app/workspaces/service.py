@@ -1,0 +1,449 @@
+"""Workspaces: their name, members and roles, invitations, and the workspace a signed-in browser works in."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from app import security
+from app.accounts import service as accounts
+from app.errors import DomainError
+from app.i18n import N_
+from app.models import (
+    LOCAL_TIMEZONE,
+    ROLES,
+    Facilitator,
+    Invitation,
+    LoginSession,
+    Member,
+    Membership,
+    Workspace,
+    utcnow,
+)
+from app.store.events import Tx
+
+INVITATION_DAYS = 7
+MAX_NAME = 120
+MAX_NOTE = 120
+MAX_EMAIL = 254
+MIN_PASSWORD = 10  # as the first-run setup page asks
+MAX_PASSWORD = 1000
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One member as the workspace page lists them."""
+
+    account_id: int
+    name: str
+    email: str
+    role: str
+    since: date
+    is_you: bool
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    """An open invitation as the workspace page lists it (its link is shown only once, when it is made)."""
+
+    id: int
+    role: str
+    note: str
+    invited_by: str
+    created_on: date
+    expires_on: date
+
+
+@dataclass(frozen=True)
+class WorkspaceChoice:
+    """A workspace the signed-in account is a member of, to switch to."""
+
+    id: int
+    name: str
+    role: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class WorkspaceView:
+    """What the workspace page shows: the name, the members, the open invitations, the account's workspaces."""
+
+    id: int
+    name: str
+    role: str
+    members: list[MemberRow]
+    invitations: list[InvitationRow]
+    workspaces: list[WorkspaceChoice]
+
+
+@dataclass(frozen=True)
+class InvitationLanding:
+    """What the invitation's page tells whoever opens it; current_role is theirs if they are a member already."""
+
+    workspace_name: str
+    role: str
+    note: str
+    invited_by: str
+    expires_on: date
+    current_role: str | None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The outcome of accepting: the workspace, the role there, and whether the account was a member already."""
+
+    workspace_id: int
+    role: str
+    already_member: bool
+
+
+def local_day(moment: datetime) -> date:
+    """The day a stored moment (always timezone-aware) falls on in the Netherlands."""
+    return moment.astimezone(LOCAL_TIMEZONE).date()
+
+
+def workspace_view(db: Session, *, member: Member) -> WorkspaceView:
+    """The member's workspace with its members, open invitations, and every workspace the member may switch to."""
+    workspace = db.get(Workspace, member.workspace_id)
+    if workspace is None:
+        raise _workspace_not_found()
+    members = [
+        MemberRow(
+            account_id=account.id or 0,
+            name=account.name,
+            email=account.email,
+            role=membership.role,
+            since=local_day(membership.created_at),
+            is_you=account.id == member.account_id,
+        )
+        for membership, account in db.execute(
+            select(Membership, Facilitator)
+            .join(Facilitator, col(Facilitator.id) == col(Membership.account_id))
+            .where(col(Membership.workspace_id) == member.workspace_id)
+            .order_by(col(Membership.role), func.lower(col(Facilitator.name)), col(Facilitator.id))
+        )
+    ]
+    invitations = [
+        InvitationRow(
+            id=invitation.id or 0,
+            role=invitation.role,
+            note=invitation.note,
+            invited_by=invited_by,
+            created_on=local_day(invitation.created_at),
+            expires_on=local_day(invitation.expires_at),
+        )
+        for invitation, invited_by in db.execute(
+            select(Invitation, col(Facilitator.name))
+            .join(Facilitator, col(Facilitator.id) == col(Invitation.created_by))
+            .where(
+                col(Invitation.workspace_id) == member.workspace_id,
+                col(Invitation.used_at).is_(None),
+                col(Invitation.expires_at) > utcnow(),
+            )
+            .order_by(col(Invitation.created_at).desc(), col(Invitation.id).desc())
+        )
+    ]
+    choices = [
+        WorkspaceChoice(id=workspace_id or 0, name=name, role=role, current=workspace_id == member.workspace_id)
+        for workspace_id, name, role in db.execute(
+            select(col(Workspace.id), col(Workspace.name), col(Membership.role))
+            .join(Membership, col(Membership.workspace_id) == col(Workspace.id))
+            .where(col(Membership.account_id) == member.account_id)
+            .order_by(func.lower(col(Workspace.name)), col(Workspace.id))
+        )
+    ]
+    return WorkspaceView(
+        id=workspace.id or 0,
+        name=workspace.name,
+        role=member.role,
+        members=members,
+        invitations=invitations,
+        workspaces=choices,
+    )
+
+
+def workspace_name(raw: str) -> str:
+    """A workspace's name as typed, cleaned; refused when empty or longer than 120 characters."""
+    name = security.clean_text(raw).replace("\n", " ")
+    if not name:
+        raise DomainError("workspace_name_missing", N_("Geef de werkruimte een naam."), status=422)
+    if len(name) > MAX_NAME:
+        raise DomainError(
+            "workspace_name_too_long", N_("Een naam is hoogstens {max} tekens lang."), status=422, max=MAX_NAME
+        )
+    return name
+
+
+def rename_workspace(db: Tx, *, member: Member, name: str) -> str:
+    """Give the member's workspace a new name (a beheerder's change); returns the name as stored."""
+    _require_manager(member)
+    workspace = _locked_workspace(db, member.workspace_id)
+    workspace.name = workspace_name(name)
+    db.flush()
+    return workspace.name
+
+
+def create_workspace(db: Tx, *, member: Member, name: str) -> int:
+    """A new workspace with the member's account as its beheerder; this browser switches to it."""
+    workspace = Workspace(name=workspace_name(name))
+    db.add(workspace)
+    db.flush()
+    workspace_id = workspace.id or 0
+    db.add(Membership(workspace_id=workspace_id, account_id=member.account_id, role="beheerder"))
+    _switch_session(db, session_id=member.session_id, workspace_id=workspace_id)
+    return workspace_id
+
+
+def switch_workspace(db: Tx, *, member: Member, workspace_id: int) -> None:
+    """Let this browser work in another workspace the account is a member of; any other is not found."""
+    if accounts.first_workspace(db, account_id=member.account_id, workspace_id=workspace_id) is None:
+        raise _workspace_not_found()
+    _switch_session(db, session_id=member.session_id, workspace_id=workspace_id)
+
+
+def change_role(db: Tx, *, member: Member, account_id: int, role: str) -> None:
+    """Give a member another role (a beheerder's change); the last beheerder cannot step down."""
+    _require_manager(member)
+    role = _known_role(role)
+    _locked_workspace(db, member.workspace_id)
+    membership = _membership(db, workspace_id=member.workspace_id, account_id=account_id)
+    if membership.role == "beheerder" and role != "beheerder":
+        _keep_a_beheerder(db, workspace_id=member.workspace_id)
+    membership.role = role
+    db.flush()
+
+
+def remove_member(db: Tx, *, member: Member, account_id: int) -> None:
+    """Take a member out of the workspace (a beheerder's change): their browsers signed in to it stop at once.
+
+    A beheerder may remove themselves, but not as the last beheerder.
+    """
+    _require_manager(member)
+    _locked_workspace(db, member.workspace_id)
+    membership = _membership(db, workspace_id=member.workspace_id, account_id=account_id)
+    if membership.role == "beheerder":
+        _keep_a_beheerder(db, workspace_id=member.workspace_id)
+    db.delete(membership)
+    db.execute(
+        delete(LoginSession).where(
+            col(LoginSession.account_id) == account_id, col(LoginSession.workspace_id) == member.workspace_id
+        )
+    )
+    db.flush()
+
+
+def create_invitation(db: Tx, *, member: Member, role: str, note: str = "") -> str:
+    """A single-use invitation into the member's workspace, valid for seven days; returns its token (shown once)."""
+    _require_manager(member)
+    role = _known_role(role)
+    note = security.clean_text(note).replace("\n", " ")
+    if len(note) > MAX_NOTE:
+        raise DomainError("note_too_long", N_("Een notitie is hoogstens {max} tekens lang."), status=422, max=MAX_NOTE)
+    token = security.new_token()
+    db.add(
+        Invitation(
+            workspace_id=member.workspace_id,
+            token_hash=security.token_digest(token),
+            role=role,
+            note=note,
+            created_by=member.account_id,
+            expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+        )
+    )
+    db.flush()
+    return token
+
+
+def revoke_invitation(db: Tx, *, member: Member, invitation_id: int) -> None:
+    """Withdraw an unused invitation of the member's workspace: its link then leads nowhere."""
+    _require_manager(member)
+    invitation = db.get(Invitation, invitation_id)
+    if invitation is None or invitation.workspace_id != member.workspace_id:
+        raise DomainError("invitation_not_found", N_("Deze uitnodiging bestaat niet (meer)."), status=404)
+    if invitation.used_at is not None:
+        raise DomainError("invitation_used", N_("Deze uitnodiging is al gebruikt."), status=409)
+    db.delete(invitation)
+    db.flush()
+
+
+def invitation_landing(db: Session, *, token: str, account_id: int | None) -> InvitationLanding:
+    """What an invitation's link offers; refused when it is unknown (404), used or expired (410)."""
+    invitation = _usable_invitation(db, token)
+    workspace = db.get(Workspace, invitation.workspace_id)
+    inviter = db.get(Facilitator, invitation.created_by)
+    current_role = None
+    if account_id is not None:
+        current_role = db.execute(
+            select(col(Membership.role)).where(
+                col(Membership.workspace_id) == invitation.workspace_id, col(Membership.account_id) == account_id
+            )
+        ).scalar()
+    return InvitationLanding(
+        workspace_name=workspace.name if workspace else "",
+        role=invitation.role,
+        note=invitation.note,
+        invited_by=inviter.name if inviter else "",
+        expires_on=local_day(invitation.expires_at),
+        current_role=current_role,
+    )
+
+
+def accept_invitation(db: Tx, *, token: str, member: Member) -> Accepted:
+    """The signed-in account joins the invitation's workspace with its role, and this browser switches to it.
+
+    An account that is a member already keeps its role and leaves the invitation unused, for whom it was meant.
+    """
+    invitation = _usable_invitation(db, token)
+    current = db.execute(
+        select(Membership).where(
+            col(Membership.workspace_id) == invitation.workspace_id, col(Membership.account_id) == member.account_id
+        )
+    ).scalar_one_or_none()
+    if current is None:
+        _use_invitation(db, invitation, account_id=member.account_id)
+        _add_membership(db, workspace_id=invitation.workspace_id, account_id=member.account_id, role=invitation.role)
+    _switch_session(db, session_id=member.session_id, workspace_id=invitation.workspace_id)
+    return Accepted(
+        workspace_id=invitation.workspace_id,
+        role=current.role if current else invitation.role,
+        already_member=current is not None,
+    )
+
+
+def check_new_account(*, name: str, email: str, password: str) -> tuple[str, str]:
+    """The name and email of an account about to be made, cleaned; refused with a message per problem."""
+    name = security.clean_text(name).replace("\n", " ")
+    email = email.strip()
+    if not name:
+        raise DomainError("name_missing", N_("Vul je naam in."), status=422)
+    if len(name) > MAX_NAME:
+        raise DomainError("name_too_long", N_("Een naam is hoogstens {max} tekens lang."), status=422, max=MAX_NAME)
+    if "@" not in email or len(email) > MAX_EMAIL or any(character.isspace() for character in email):
+        raise DomainError("email_invalid", N_("Vul een geldig e-mailadres in."), status=422)
+    if len(password) < MIN_PASSWORD:
+        raise DomainError("password_short", N_("Kies een wachtwoord van minstens 10 tekens."), status=422)
+    if len(password) > MAX_PASSWORD:
+        raise DomainError("password_long", N_("Dit wachtwoord is te lang."), status=422)
+    return name, email
+
+
+def accept_with_new_account(db: Tx, *, token: str, name: str, email: str, password: str) -> str:
+    """A new account that joins the invitation's workspace in the same write; returns its session token.
+
+    The invitation is used up first, so two browsers racing for it cannot both get an account; should the account
+    be refused (an email that is taken), the whole change is undone and the invitation stays open.
+    """
+    name, email = check_new_account(name=name, email=email, password=password)
+    invitation = _usable_invitation(db, token)
+    account = accounts.create_facilitator(
+        db, email=email, name=name, password=password, workspace_id=invitation.workspace_id, role=invitation.role
+    )
+    _use_invitation(db, invitation, account_id=account.id or 0)
+    return accounts.start_session(db, account_id=account.id or 0, workspace_id=invitation.workspace_id)
+
+
+def _usable_invitation(db: Session, token: str) -> Invitation:
+    """The invitation a token opens, if it is still usable: unknown is 404, used or expired is 410."""
+    invitation = db.execute(
+        select(Invitation).where(col(Invitation.token_hash) == security.token_digest(token))
+    ).scalar_one_or_none()
+    if invitation is None:
+        raise DomainError("invitation_unknown", N_("Deze uitnodiging bestaat niet (meer)."), status=404)
+    if invitation.used_at is not None:
+        raise DomainError("invitation_used", N_("Deze uitnodiging is al gebruikt."), status=410)
+    if invitation.expires_at <= utcnow():
+        raise DomainError("invitation_expired", N_("Deze uitnodiging is verlopen."), status=410)
+    return invitation
+
+
+def _use_invitation(db: Tx, invitation: Invitation, *, account_id: int) -> None:
+    """Mark the invitation used, only if no one else did first: a check-and-set that one statement makes safe."""
+    now = utcnow()
+    claimed = db.execute(
+        update(Invitation)
+        .where(
+            col(Invitation.id) == invitation.id,
+            col(Invitation.used_at).is_(None),
+            col(Invitation.expires_at) > now,
+        )
+        .values(used_at=now, used_by=account_id)
+        .returning(col(Invitation.id))
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if claimed is None:
+        raise DomainError("invitation_used", N_("Deze uitnodiging is al gebruikt."), status=410)
+
+
+def _add_membership(db: Tx, *, workspace_id: int, account_id: int, role: str) -> None:
+    """Make the account a member; one that became a member meanwhile (another worker) is a clear refusal."""
+    try:
+        with db.begin_nested():
+            db.add(Membership(workspace_id=workspace_id, account_id=account_id, role=role))
+            db.flush()
+    except IntegrityError as exc:  # the same account joined through another worker at this very moment
+        raise DomainError("already_member", N_("Je bent al lid van deze werkruimte."), status=409) from exc
+
+
+def _switch_session(db: Tx, *, session_id: int, workspace_id: int) -> None:
+    """Let one browser's session work in another workspace."""
+    db.execute(
+        update(LoginSession)
+        .where(col(LoginSession.id) == session_id)
+        .values(workspace_id=workspace_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _locked_workspace(db: Tx, workspace_id: int) -> Workspace:
+    """The workspace, locked for the rest of the change (on PostgreSQL): two beheerders stepping down at the same
+    moment on two workers would otherwise each see the other one still there."""
+    workspace = db.get(Workspace, workspace_id, with_for_update=True)
+    if workspace is None:
+        raise _workspace_not_found()
+    return workspace
+
+
+def _membership(db: Session, *, workspace_id: int, account_id: int) -> Membership:
+    """An account's membership of the workspace; anyone else's is not found."""
+    membership = db.execute(
+        select(Membership).where(col(Membership.workspace_id) == workspace_id, col(Membership.account_id) == account_id)
+    ).scalar_one_or_none()
+    if membership is None:
+        raise DomainError("member_not_found", N_("Deze persoon is geen lid van deze werkruimte."), status=404)
+    return membership
+
+
+def _keep_a_beheerder(db: Session, *, workspace_id: int) -> None:
+    """Refuse a change that would leave the workspace without any beheerder."""
+    beheerders = db.execute(
+        select(func.count())
+        .select_from(Membership)
+        .where(col(Membership.workspace_id) == workspace_id, col(Membership.role) == "beheerder")
+    ).scalar_one()
+    if beheerders <= 1:
+        raise DomainError(
+            "last_beheerder",
+            N_("Een werkruimte heeft altijd een beheerder. Maak eerst iemand anders beheerder."),
+            status=409,
+        )
+
+
+def _known_role(role: str) -> str:
+    """One of the three roles, or a refusal saying which there are."""
+    if role not in ROLES:
+        raise DomainError("unknown_role", N_("Kies een rol: beheerder, facilitator of meekijker."), status=422)
+    return role
+
+
+def _require_manager(member: Member) -> None:
+    """The service's own check, whatever route calls it: only a beheerder manages the workspace."""
+    if not member.can_manage:
+        raise DomainError("not_manager", N_("Alleen een beheerder van deze werkruimte kan dit."), status=403)
+
+
+def _workspace_not_found() -> DomainError:
+    """The refusal for a workspace that does not exist or is not the member's."""
+    return DomainError("workspace_not_found", N_("Deze werkruimte bestaat niet."), status=404)
