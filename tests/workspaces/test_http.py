@@ -299,7 +299,10 @@ def test_a_signed_in_account_joins_and_lands_in_the_workspace(team: Team) -> Non
     assert "Je bent ingelogd als Otto" in page.text
     response = otto.http.post(path, data={"csrf": csrf_of(page.text)}, follow_redirects=False)
     assert response.headers["location"] == "/f/workshops"
-    assert "Workshops · " in otto.http.get("/f/workshops").text and ">Werkruimte van Fenna</a>" in otto.http.get("/f/workshops").text
+    assert (
+        "Workshops · " in otto.http.get("/f/workshops").text
+        and ">Werkruimte van Fenna</a>" in otto.http.get("/f/workshops").text
+    )
     assert workspaces_of(team.app, otto.email)[team.workspace_id] == "facilitator"
     used = otto.http.get(path)
     assert used.status_code == 410 and "al gebruikt" in used.text
