@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
+from app.accounts import service as accounts
 from app.auth import CsrfChecked, Manager, Viewer, sign_in, sign_out, signed_in_member
 from app.errors import DomainError
-from app.i18n import N_
+from app.i18n import N_, gettext
 from app.labels import ROLE_LABELS
 from app.models import ROLES, Facilitator, Member
 from app.runtime import Runtime, RuntimeDep, client_address
@@ -215,6 +216,36 @@ async def accept_with_new_account(
         return await _landing(
             request, runtime, token, status=exc.status, error=exc.text(), code=exc.code, name=name, email=email
         )
+    response = see_other("/f/workshops")
+    sign_in(response, request, session_token)
+    return response
+
+
+@router.post("/uitnodiging/{token}/inloggen", dependencies=[CsrfChecked])
+async def accept_with_sign_in(
+    request: Request,
+    runtime: RuntimeDep,
+    token: str,
+    email: FormText = "",
+    password: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Sign in with an existing account and join the workspace in one step."""
+    if runtime.login_limiter.hit(client_address(request)):
+        return await _landing(
+            request, runtime, token, status=429, error=gettext(N_("Te veel pogingen. Wacht even.")), login_email=email
+        )
+    account = await runtime.db.read(partial(accounts.authenticate, email=email, password=password))
+    if account is None:
+        message = gettext(N_("E-mailadres of wachtwoord klopt niet."))
+        return await _landing(request, runtime, token, status=401, error=message, login_email=email)
+    try:
+        session_token = await runtime.db.write(
+            partial(workspaces.accept_with_sign_in, token=token, account_id=account.id or 0)
+        )
+    except DomainError as exc:
+        if exc.status in (404, 410):
+            return _invitation_refused(request, runtime, exc)
+        raise
     response = see_other("/f/workshops")
     sign_in(response, request, session_token)
     return response

@@ -345,6 +345,21 @@ def accept_with_new_account(db: Tx, *, token: str, name: str, email: str, passwo
     return accounts.start_session(db, account_id=account.id or 0, workspace_id=invitation.workspace_id)
 
 
+def accept_with_sign_in(db: Tx, *, token: str, account_id: int) -> str:
+    """An existing account, whose password was just checked, joins the invitation's workspace and is signed in
+    there; this also lets in an account that belongs to no workspace any more. Returns the session token."""
+    invitation = _usable_invitation(db, token)
+    current = db.execute(
+        select(Membership).where(
+            col(Membership.workspace_id) == invitation.workspace_id, col(Membership.account_id) == account_id
+        )
+    ).scalar_one_or_none()
+    if current is None:
+        _use_invitation(db, invitation, account_id=account_id)
+        _add_membership(db, workspace_id=invitation.workspace_id, account_id=account_id, role=invitation.role)
+    return accounts.start_session(db, account_id=account_id, workspace_id=invitation.workspace_id)
+
+
 def _usable_invitation(db: Session, token: str) -> Invitation:
     """The invitation a token opens, if it is still usable: unknown is 404, used or expired is 410."""
     invitation = db.execute(

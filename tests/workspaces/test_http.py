@@ -322,7 +322,7 @@ def test_signed_out_a_new_account_accepts_in_one_step(team: Team, browser: Calla
     sanne = browser()
     page = sanne.get(path)
     assert page.status_code == 200 and "Maak je account" in page.text
-    assert f'href="/f/login?next={path}"' in page.text
+    assert f'action="{path}/inloggen"' in page.text  # or sign in with an account one has
     short = sanne.post(
         f"{path}/account",
         data={"csrf": csrf_of(page.text), "name": "Sanne", "email": "s@gemeente.nl", "password": "kort"},
@@ -364,6 +364,35 @@ def test_signing_in_first_comes_back_to_the_invitation(team: Team, browser: Call
     assert refused.headers["location"] == f"/f/login?next={path}"
     assert post(laptop, path).headers["location"] == "/f/workshops"
     assert team.workspace_id in workspaces_of(team.app, team.outsider.email)
+
+
+def test_an_account_in_no_workspace_signs_in_on_the_invitation_and_joins(
+    team: Team, browser: Callable[[], TestClient]
+) -> None:
+    post(team.beheerder, f"/f/werkruimte/leden/{team.id_of(team.meekijker)}/verwijderen")
+    path = invite(team.beheerder, role="meekijker")
+    laptop = browser()
+    page = laptop.get(path)
+    assert 'id="sign-in-form"' in page.text
+    wrong = laptop.post(
+        f"{path}/inloggen", data={"csrf": csrf_of(page.text), "email": "mees@buurt.nl", "password": "niet goed genoeg"}
+    )
+    assert wrong.status_code == 401 and "klopt niet" in wrong.text
+    assert team.workspace_id not in workspaces_of(team.app, "mees@buurt.nl")
+    joined = laptop.post(
+        f"{path}/inloggen",
+        data={"csrf": csrf_of(page.text), "email": "mees@buurt.nl", "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert joined.headers["location"] == "/f/workshops"
+    assert workspaces_of(team.app, "mees@buurt.nl")[team.workspace_id] == "meekijker"
+    assert laptop.get("/f/workshops").status_code == 200
+    again = browser()
+    used = again.post(
+        f"{path}/inloggen",
+        data={"csrf": csrf_of(again.get("/f/login").text), "email": "mees@buurt.nl", "password": PASSWORD},
+    )
+    assert used.status_code == 410
 
 
 def test_expired_used_revoked_and_forged_links_get_a_clear_page(team: Team, browser: Callable[[], TestClient]) -> None:
