@@ -77,6 +77,8 @@ class WorkspaceView:
     members: list[MemberRow]
     invitations: list[InvitationRow]
     workspaces: list[WorkspaceChoice]
+    # months participants' names are kept after a workshop (app/privacy)
+    retention_months: int
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,7 @@ def workspace_view(db: Session, *, member: Member) -> WorkspaceView:
         members=members,
         invitations=invitations,
         workspaces=choices,
+        retention_months=workspace.retention_months,
     )
 
 
