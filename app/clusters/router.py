@@ -104,7 +104,7 @@ def _suggest(obstacles: Any, keywords: Any) -> dict[str, Any]:
         return clusters.suggest_piles(obstacles, keywords)
 
 
-@router.post("/clusters/suggestions")
+@router.post("/suggestions")
 async def suggestions(runtime: RuntimeDep, member: Runner, workshop_id: int) -> Any:
     """Propose piles for the loose obstacles; changes nothing (a POST, so no other site can set a board to work)."""
 
@@ -118,7 +118,7 @@ async def suggestions(runtime: RuntimeDep, member: Runner, workshop_id: int) -> 
     return await anyio.to_thread.run_sync(_suggest, obstacles, keywords)
 
 
-@router.post("/clusters/suggestions/accept")
+@router.post("/suggestions/accept")
 async def accept(runtime: RuntimeDep, member: Runner, workshop_id: int, body: AcceptIn) -> Any:
     """Lay accepted suggestions down as piles; says which obstacles were skipped because they changed meanwhile."""
     piles = [clusters.AcceptedPile(**pile.model_dump()) for pile in body.piles]

@@ -150,6 +150,8 @@ class Lexicon:
     generic: frozenset[str]
     who: frozenset[str]
     concepts: Mapping[str, str]
+    # every word of its concepts, folded: known parts of compound words
+    words: frozenset[str]
 
 
 @cache
@@ -170,7 +172,8 @@ def lexicon() -> Lexicon:
             for s in stems(word):
                 concepts.setdefault(s, words[0])
     who |= {f"~{concepts[s]}" for s in who if s in concepts}
-    return Lexicon(generic=generic, who=who, concepts=concepts)
+    words = frozenset(_fold(word) for line in data["concepts"] for word in line.split())
+    return Lexicon(generic=generic, who=who, concepts=concepts, words=words)
 
 
 @cache
@@ -258,11 +261,11 @@ def _spelling(counts: Counter[str]) -> dict[str, str]:
 def _split(word: str, known: frozenset[str] | set[str]) -> tuple[str, ...]:
     """A compound's parts that are words of their own here ("jeugdhulp" → "jeugd", "hulp"), or () when none.
 
-    Both parts known is best; else the longest known head ("wachtlijst" → "wacht" when "lijst" is never said
-    alone) or the longest known tail.
+    Both parts known is best; else the longest known head of five letters or more ("wachtlijst" → "wacht" when
+    "lijst" is never said alone). A known tail alone is not enough: "statushouders" does not end in "ouders", and
+    a short head alone is too often chance ("huisarts" is no "huis", "parkeren" no "park").
     """
     head_only: tuple[str, ...] = ()
-    tail_only: tuple[str, ...] = ()
     for i in range(MIN_PART, len(word) - MIN_PART + 1):
         head, tail = word[:i], word[i:]
         # a linking s belongs to neither part: "geluidsoverlast" is "geluid" and "overlast"
@@ -272,14 +275,12 @@ def _split(word: str, known: frozenset[str] | set[str]) -> tuple[str, ...]:
                 if tail in known:
                     return (h, tail)
                 rest = _split(tail, known)
-                if rest and rest[0] != tail:
+                if rest and rest[0] != tail and len(rest) > 1:
                     return (h, *rest)
                 # a short rest is more likely an ending than a word: "openlijk" is not "open" + "lijk"
-                if len(tail) > MIN_PART:
+                if len(tail) > MIN_PART and len(h) > MIN_PART:
                     head_only = (h,)
-        if tail in known and len(head) > MIN_PART and not tail_only:
-            tail_only = (tail,)
-    return head_only or tail_only
+    return head_only
 
 
 @dataclass
@@ -291,6 +292,8 @@ class _Text:
     features: dict[str, float] = field(default_factory=dict)
     # a text folded to its words, the same for texts that differ only in case, punctuation or emoji
     folded: str = ""
+    # the stems of its words and of their parts, which tag keywords are looked up in
+    stems: frozenset[str] = frozenset()
 
 
 def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
@@ -313,11 +316,14 @@ def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
     # parts of compounds: words that stand on their own somewhere in the room, or stems of them
     known = {t.stem for text in texts for t in text.tokens if len(t.stem) >= MIN_PART}
     known |= {_fold(t.surface) for text in texts for t in text.tokens if len(t.surface) >= MIN_PART}
+    # and the lexicon's words, so "schuldhulpverlening" finds "schuld" in a room where nobody says it alone
+    known |= {w for w in lexicon().words if len(w) >= MIN_PART}
     known -= stop
     for text in texts:
         for n, t in enumerate(text.tokens):
             if len(t.surface) >= 2 * MIN_PART and (parts := _split(_fold(t.surface), known)):
                 text.tokens[n] = Token(t.start, t.end, t.surface, t.stem, tuple(map(stem, parts)), parts)
+        text.stems = frozenset(s for t in text.tokens for s in (t.stem, *t.parts))
     return texts
 
 
@@ -571,27 +577,34 @@ def _name(
 # ---- tags
 
 
-def _keyword_stems(keywords: Mapping[str, Iterable[str]]) -> dict[str, list[tuple[str, ...]]]:
-    """Each tag's keywords as the stems of their words (a keyword of several words needs all of them)."""
-    return {
-        tag: [tuple(stem(_fold(w)) for w in _WORD.findall(keyword)) for keyword in words if _WORD.search(keyword)]
-        for tag, words in keywords.items()
-    }
+class _Keywords(NamedTuple):
+    """A tag's keywords as stems: one-word keywords as a set, those of several words (all needed) apart."""
+
+    single: frozenset[str]
+    several: tuple[tuple[str, ...], ...]
+
+
+def _keyword_stems(keywords: Mapping[str, Iterable[str]]) -> dict[str, _Keywords]:
+    """Each tag's keywords as the stems of their words."""
+    found = {}
+    for tag, words in keywords.items():
+        stems = [tuple(stem(_fold(w)) for w in _WORD.findall(keyword)) for keyword in words]
+        found[tag] = _Keywords(frozenset(s[0] for s in stems if len(s) == 1), tuple(s for s in stems if len(s) > 1))
+    return found
 
 
 def _tag(
-    texts: list[_Text], group: Sequence[int], keyword_stems: Mapping[str, list[tuple[str, ...]]], tags: Sequence[str]
+    texts: list[_Text], group: Sequence[int], keyword_stems: Mapping[str, _Keywords], tags: Sequence[str]
 ) -> str | None:
     """The tag whose keywords the most members use (a third of them at least), or None."""
     best, best_count = None, 0
     for tag in tags:
-        patterns = keyword_stems.get(tag, [])
-        if not patterns:
+        if tag not in keyword_stems:
             continue
-        count = 0
-        for i in group:
-            stems = {t.stem for t in texts[i].tokens} | {p for t in texts[i].tokens for p in t.parts}
-            count += any(all(s in stems for s in pattern) for pattern in patterns)
+        single, several = keyword_stems[tag]
+        count = sum(
+            bool(single & texts[i].stems) or any(all(s in texts[i].stems for s in k) for k in several) for i in group
+        )
         if count > best_count:
             best, best_count = tag, count
     return best if best_count >= max(1, math.ceil(len(group) / 3)) else None

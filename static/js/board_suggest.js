@@ -155,7 +155,7 @@ export function createSuggest({ state, t, config, send }) {
     nodes.panel.hidden = false;
     nodes.note.hidden = true;
     nodes.summary.textContent = t.suggest_busy;
-    const result = await send("/clusters/suggestions", {}, nodes.error);
+    const result = await send("/suggestions", {}, nodes.error);
     asking = false;
     nodes.ask.disabled = false;
     if (!result) {
@@ -187,7 +187,7 @@ export function createSuggest({ state, t, config, send }) {
     const ready = chosen.filter(acceptable);
     if (!ready.length) return;
     for (const button of nodes.panel.querySelectorAll("button")) button.disabled = true;
-    const result = await send("/clusters/suggestions/accept", { piles: ready.map(body) }, nodes.error);
+    const result = await send("/suggestions/accept", { piles: ready.map(body) }, nodes.error);
     for (const button of nodes.panel.querySelectorAll("button")) button.disabled = false;
     if (!result) {
       refresh();
