@@ -9,6 +9,7 @@ features say why a pile belongs together: the words and phrases its members shar
 Nothing here touches the database: app/clusters/service.py reads the obstacles and applies what is accepted.
 """
 
+import bisect
 import heapq
 import math
 import re
@@ -377,56 +378,73 @@ def _weigh(texts: list[_Text]) -> dict[str, float]:
     return idf
 
 
-def _similarities(texts: list[_Text]) -> dict[tuple[int, int], float]:
-    """Cosine of every pair of texts that share a feature (an inverted index: unrelated pairs cost nothing)."""
-    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+def _neighbours(texts: list[_Text]) -> dict[int, dict[int, float]]:
+    """The cosine of every pair of texts alike enough to count, both ways round: text → other text → cosine.
+
+    An inverted index finds the pairs that share a feature (unrelated pairs cost nothing), one text's row at a
+    time, so memory holds the pairs that count rather than every pair that shares a word.
+    """
+    ids: dict[str, list[int]] = defaultdict(list)
+    weights: dict[str, list[float]] = defaultdict(list)
     for i, text in enumerate(texts):
         for f, v in text.features.items():
-            postings[f].append((i, v))
-    sums: dict[tuple[int, int], float] = defaultdict(float)
-    for posting in postings.values():
-        for a in range(len(posting)):
-            i, v = posting[a]
-            for j, w in posting[a + 1 :]:
-                sums[(i, j)] += v * w
-    # identical texts share every feature; texts without any feature share nothing, whatever their text
-    return {pair: s for pair, s in sums.items() if s >= EDGE_FLOOR}
+            ids[f].append(i)
+            weights[f].append(v)
+    near: dict[int, dict[int, float]] = {i: {} for i in range(len(texts))}
+    for i, text in enumerate(texts):
+        row: dict[int, float] = defaultdict(float)
+        for f, v in text.features.items():
+            others = ids[f]
+            start = bisect.bisect_right(others, i)
+            for j, w in zip(others[start:], weights[f][start:], strict=True):
+                row[j] += v * w
+        for j, cosine in row.items():
+            if cosine >= EDGE_FLOOR:
+                near[i][j] = near[j][i] = cosine
+    return near
+
+
+def _cosine(a: _Text, b: _Text) -> float:
+    """How alike two texts are: the cosine of their feature bags."""
+    return sum(v * b.features.get(f, 0.0) for f, v in a.features.items())
 
 
 # ---- piling up
 
 
 def _average_linkage(
-    n: int,
-    edges: Mapping[tuple[int, int], float],
+    near: dict[int, dict[int, float]],
     *,
     piles: Sequence[Sequence[int]],
     same: Sequence[Sequence[int]],
     threshold: float,
 ) -> list[list[int]]:
-    """Merge groups while the most alike pair is alike enough on average.
+    """Merge groups while the most alike pair is alike enough on average (consumes near).
 
     Groups start as one text each, except existing piles, which take loose obstacles but never merge with each
     other, and texts that say the same (same), which start as one group.
     """
-    group_of = list(range(n))
-    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    # sums[a][b]: the summed cosines between the members of groups a and b; a text's row is where a group's starts
+    sums = near
+    members: dict[int, list[int]] = {i: [i] for i in sums}
     fixed: set[int] = set()
-    for group, is_pile in [*((p, True) for p in piles), *((g, False) for g in same)]:
-        head = group[0]
-        for i in group[1:]:
-            members[head].append(i)
-            del members[i]
-            group_of[i] = head
-        if is_pile:
-            fixed.add(head)
-    sums: dict[int, dict[int, float]] = defaultdict(dict)
-    for (i, j), s in edges.items():
-        a, b = group_of[i], group_of[j]
-        if a != b:
-            sums[a][b] = sums[a].get(b, 0.0) + s
-            sums[b][a] = sums[b].get(a, 0.0) + s
     version = dict.fromkeys(members, 0)
+
+    def merge(a: int, b: int) -> None:
+        members[a].extend(members.pop(b))
+        version[a] += 1
+        for c, s in sums.pop(b).items():
+            del sums[c][b]
+            if c != a:
+                sums[a][c] = sums[a].get(c, 0.0) + s
+                sums[c][a] = sums[c].get(a, 0.0) + s
+        sums[a].pop(b, None)
+
+    for group, is_pile in [*((p, True) for p in piles), *((g, False) for g in same)]:
+        for i in group[1:]:
+            merge(group[0], i)
+        if is_pile:
+            fixed.add(group[0])
     heap: list[tuple[float, int, int, int, int]] = []
 
     def push(a: int, b: int) -> None:
@@ -436,8 +454,8 @@ def _average_linkage(
         if average >= threshold:
             heapq.heappush(heap, (-average, a, b, version[a], version[b]))
 
-    for a, neighbours in sums.items():
-        for b in neighbours:
+    for a, row in sums.items():
+        for b in row:
             if a < b:
                 push(a, b)
     while heap:
@@ -447,14 +465,7 @@ def _average_linkage(
         # the larger group (or the existing pile) absorbs the other
         if b in fixed or (a not in fixed and len(members[b]) > len(members[a])):
             a, b = b, a
-        members[a].extend(members.pop(b))
-        version[a] += 1
-        for c, s in sums.pop(b).items():
-            del sums[c][b]
-            if c != a:
-                sums[a][c] = sums[a].get(c, 0.0) + s
-                sums[c][a] = sums[c].get(a, 0.0) + s
-        sums[a].pop(b, None)
+        merge(a, b)
         for c in sums[a]:
             push(a, c)
     return [sorted(group) for group in members.values()]
@@ -553,9 +564,7 @@ def _tidy(text: str) -> str:
     return line[:1].upper() + line[1:] if line else ""
 
 
-def _name(
-    texts: list[_Text], group: Sequence[int], shared: Sequence[str], edges: Mapping[tuple[int, int], float]
-) -> str:
+def _name(texts: list[_Text], group: Sequence[int], shared: Sequence[str]) -> str:
     """A name in the pile's own words: its most repeated text, or the obstacle most like the others if short
     enough, or else its shared words."""
     repeated = Counter(texts[i].folded for i in group if texts[i].folded)
@@ -564,7 +573,8 @@ def _name(
         return _tidy(next(texts[i].obstacle.text for i in group if texts[i].folded == folded))
 
     def centrality(i: int) -> float:
-        return sum(edges.get((min(i, j), max(i, j)), 0.0) for j in group if j != i)
+        # against fifty members at most: a name needs no more, and a pile of 2,000 would take seconds
+        return sum(_cosine(texts[i], texts[j]) for j in group[:50] if j != i)
 
     candidates = [i for i in group if 0 < len(_tidy(texts[i].obstacle.text)) <= NAME_LENGTH]
     if candidates:
@@ -572,6 +582,15 @@ def _name(
         return _tidy(texts[best].obstacle.text)
     words = [_display(texts, group, f) for f in shared[:3]]
     return _tidy(", ".join(dict.fromkeys(words)))[:200]
+
+
+def _near_duplicates(texts: list[_Text], group: Sequence[int]) -> bool:
+    """Whether a pile is near-duplicates: its members all alike, or most of them (three or more) saying the same."""
+    said = Counter(_signature(texts[i]) for i in group).most_common(1)[0][1]
+    if said >= 3 and said * 2 >= len(group):
+        return True
+    first, *rest = group
+    return bool(rest) and all(_cosine(texts[first], texts[i]) >= DUPLICATE for i in rest)
 
 
 # ---- tags
@@ -637,7 +656,7 @@ def suggest(
     """Propose piles for loose obstacles: new piles, and additions to existing ones (which are never broken up)."""
     texts = _analyse(obstacles)
     idf = _weigh(texts)
-    edges = _similarities(texts)
+    near = _neighbours(texts)
     index = {o.id: i for i, o in enumerate(obstacles)}
     existing: dict[int, list[int]] = defaultdict(list)
     for o in obstacles:
@@ -648,7 +667,7 @@ def suggest(
         if text.obstacle.pile is None and text.features:
             repeated[_signature(text)].append(i)
     same = [group for group in repeated.values() if len(group) > 1]
-    groups = _average_linkage(len(texts), edges, piles=list(existing.values()), same=same, threshold=threshold)
+    groups = _average_linkage(near, piles=list(existing.values()), same=same, threshold=threshold)
     keyword_stems = _keyword_stems(keywords or {})
     piles = []
     loose_left = 0
@@ -664,12 +683,11 @@ def suggest(
         shown = set(features[:SHOWN_SHARED])
         pile = obstacles[on_pile[0]].pile if on_pile else None
         ids = [obstacles[i].id for i in added]
-        pairs = [(min(a, b), max(a, b)) for a in group for b in group if a < b]
-        duplicates = bool(pairs) and all(edges.get(p, 0.0) >= DUPLICATE for p in pairs)
+        duplicates = _near_duplicates(texts, group)
         piles.append(
             Suggestion(
                 key=f"{pile or 'new'}-{min(ids)}",
-                name="" if pile is not None else _name(texts, group, features, edges),
+                name="" if pile is not None else _name(texts, group, features),
                 answer_ids=ids,
                 into=pile,
                 pile_ids=[obstacles[i].id for i in on_pile],
@@ -682,4 +700,6 @@ def suggest(
         )
     # near-duplicates first, then the largest piles
     piles.sort(key=lambda p: (not p.duplicates, -(len(p.answer_ids) + len(p.pile_ids)), min(p.answer_ids)))
+    # a server keeps nothing of a run: thousands of cached words would hold on to memory between asks
+    stem.cache_clear()
     return Result(piles=piles, loose=loose_left, considered=sum(o.pile is None for o in obstacles))

@@ -2,6 +2,8 @@
 // Nothing reaches the room until a pile is accepted; an accepted pile is an ordinary grouping (clusters.changed).
 import { count, el, format } from "./live.js";
 
+const SHOWN = 6;
+
 export function createSuggest({ state, t, config, send }) {
   const node = (id) => document.getElementById(id);
   const nodes = {
@@ -84,6 +86,20 @@ export function createSuggest({ state, t, config, send }) {
       drop);
   }
 
+  // a long pile shows its first obstacles; the rest are a press away, so 200 obstacles stay readable
+  function memberList(pile) {
+    const ids = pile.answer_ids.filter((id) => !pile.removed.has(id));
+    const shown = pile.expanded || ids.length <= SHOWN ? ids : ids.slice(0, SHOWN - 1);
+    const list = el("ul", { class: "member-list" }, ...shown.map((id) => memberItem(pile, id)));
+    if (shown.length === ids.length) return list;
+    const more = el("button", { type: "button", class: "link small suggest-more", text: format(t.suggest_more, { n: ids.length - shown.length }) });
+    more.addEventListener("click", () => {
+      pile.expanded = true;
+      build();
+    });
+    return el("div", { class: "suggest-members" }, list, more);
+  }
+
   function card(pile) {
     const existing = pile.into !== null ? state.clusters.find((c) => c.id === pile.into) : null;
     const name = el("textarea", { class: "cluster-name", "aria-label": t.rename, maxlength: "200", rows: "1" });
@@ -113,7 +129,7 @@ export function createSuggest({ state, t, config, send }) {
         tagSelect(t.tension, config.results.tensions, pile, "tension"),
         tagSelect(t.theme, config.results.themes, pile, "theme")),
       kept.length ? el("ul", { class: "member-list kept" }, ...kept.map((a) => el("li", { class: "suggest-member is-kept" }, el("span", { class: "text", text: a.text })))) : null,
-      el("ul", { class: "member-list" }, ...pile.answer_ids.filter((id) => !pile.removed.has(id)).map((id) => memberItem(pile, id))),
+      memberList(pile),
       el("p", { class: "muted small", "data-slot": "hint" }),
       el("div", { class: "row-buttons" }, accept, reject));
   }

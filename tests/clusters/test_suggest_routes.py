@@ -67,8 +67,14 @@ def accept(facilitator: Facilitator, workshop: Workshop, *piles: dict[str, Any])
     )
 
 
+def runtime_of(facilitator: Facilitator) -> Any:
+    """The running app's runtime, whose database the test reads directly."""
+    app: Any = facilitator.http.app
+    return app.state.runtime
+
+
 def stored_piles(facilitator: Facilitator, workshop: Workshop) -> dict[int, int | None]:
-    runtime = facilitator.http.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(facilitator)
     rows = runtime.db.read_sync(
         lambda db: db.execute(select(Answer.id, Answer.cluster_id).where(Answer.workshop_id == workshop.id)).all()
     )
@@ -79,7 +85,7 @@ def test_asking_proposes_piles_and_changes_nothing(
     facilitator: Facilitator, workshop: Workshop, join: Callable[..., Phone]
 ) -> None:
     ids = room(facilitator, workshop, join, *HOUSING, *YOUTH_CARE, *OTHER)
-    runtime = facilitator.http.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(facilitator)
     events_before = runtime.db.read_sync(lambda db: len(db.execute(select(Event.id)).all()))
     found = ask(facilitator, workshop)
     housing, youth = pile_with(found, ids[0]), pile_with(found, ids[3])
@@ -213,7 +219,7 @@ def test_only_runners_of_the_workshops_workspace_may_ask_or_accept(
 
 def sign_in_as_viewer(owner: Facilitator, workshop: Workshop, http: TestClient) -> Facilitator:
     """A meekijker of the workshop's workspace, signed in in a browser of their own."""
-    runtime = owner.http.app.state.runtime  # type: ignore[attr-defined]
+    runtime = runtime_of(owner)
 
     def add(db: Any) -> None:
         row = db.get(WorkshopRow, workshop.id)
