@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.auth import CsrfChecked, Runner, Viewer
 from app.clusters import keywords as tag_keywords
 from app.clusters import service as clusters
-from app.models import Member, Workspace
+from app.models import TENSIONS, THEMES, Member, Workspace
 from app.runtime import Runtime, RuntimeDep
 from app.web import render, save_word_list
 from app.workshops import service as workshops
@@ -148,6 +148,8 @@ async def _keywords_page(
         "count": sum(map(len, words.values())),
         "can_edit": member.can_run,
         "max_words": tag_keywords.MAX_KEYWORDS,
+        "tensions": TENSIONS,
+        "themes": THEMES,
         **extra,
     }
     return render(request, "facilitator/tag_keywords.html", context, status=status)

@@ -1,9 +1,10 @@
 """Suggested piles: obstacles that say the same thing, found by their words, for the facilitator to confirm.
 
 Pure Python on the server, nothing downloaded: each obstacle becomes a bag of features (its content words reduced
-to their stem, the parts of its compound words, pairs of adjacent words), weighted by how rare they are in the
-room (tf-idf), and obstacles are merged by average linkage on the cosine of those bags while a pile's members are,
-on average, alike enough. Dutch first (Snowball's Dutch stemmer, Dutch stop words), English answers too. The same
+to their stem with slips of the pen mended, the parts of its compound words, the concepts of a small lexicon of
+the words alliances use (grouping_nl.yaml), pairs of adjacent words), weighted by how rare they are in the room
+(tf-idf), and obstacles are merged by average linkage on the cosine of those bags while a pile's members are, on
+average, alike enough. Dutch first (Snowball's Dutch stemmer, Dutch stop words), English answers too. The same
 features say why a pile belongs together: the words and phrases its members share, marked in their texts.
 
 Nothing here touches the database: app/clusters/service.py reads the obstacles and applies what is accepted.
@@ -47,6 +48,8 @@ COMMON_FLOOR = 8
 EDGE_FLOOR = 0.05
 # a compound's parts are at least this long, so "overlast" is not "over" + "last" by accident
 MIN_PART = 4
+# longer "words" are not split: no compound is, and a pasted run of letters would cost time
+MAX_COMPOUND = 40
 # a proposed name longer than this is built from the shared words instead of taken from one obstacle
 NAME_LENGTH = 70
 SHOWN_SHARED = 5
@@ -322,7 +325,7 @@ def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
     known -= stop
     for text in texts:
         for n, t in enumerate(text.tokens):
-            if len(t.surface) >= 2 * MIN_PART and (parts := _split(_fold(t.surface), known)):
+            if 2 * MIN_PART <= len(t.surface) <= MAX_COMPOUND and (parts := _split(_fold(t.surface), known)):
                 text.tokens[n] = Token(t.start, t.end, t.surface, t.stem, tuple(map(stem, parts)), parts)
         text.stems = frozenset(s for t in text.tokens for s in (t.stem, *t.parts))
     return texts
@@ -581,7 +584,7 @@ def _name(texts: list[_Text], group: Sequence[int], shared: Sequence[str]) -> st
         best = max(candidates, key=lambda i: (centrality(i), -len(texts[i].obstacle.text), -i))
         return _tidy(texts[best].obstacle.text)
     words = [_display(texts, group, f) for f in shared[:3]]
-    return _tidy(", ".join(dict.fromkeys(words)))[:200]
+    return _tidy(", ".join(dict.fromkeys(words)))[:200] or texts[group[0]].obstacle.text[:200]
 
 
 def _near_duplicates(texts: list[_Text], group: Sequence[int]) -> bool:

@@ -178,11 +178,17 @@ export function createSuggest({ state, t, config, send }) {
       nodes.summary.textContent = "";
       return;
     }
-    piles = result.piles.map((pile) => ({
-      ...pile,
-      name: pile.into !== null ? (state.clusters.find((c) => c.id === pile.into) || {}).name || "" : pile.name,
-      removed: new Set(),
-    }));
+    // an addition to a pile starts from that pile's own name and tags: accepting it must not change them unasked
+    piles = result.piles.map((pile) => {
+      const existing = pile.into !== null ? state.clusters.find((c) => c.id === pile.into) || {} : {};
+      return {
+        ...pile,
+        name: pile.into !== null ? existing.name || "" : pile.name,
+        tension: existing.tension || pile.tension,
+        theme: existing.theme || pile.theme,
+        removed: new Set(),
+      };
+    });
     nodes.summary.textContent = result.piles.length
       ? format(t.suggest_summary, { piles: result.piles.length, loose: result.loose })
       : format(t.suggest_nothing, { n: result.considered });
