@@ -50,12 +50,16 @@ class ClusterIn(BaseModel):
     focus: bool | None = None
 
 
+# an id the database can hold: anything larger is refused as bad input rather than reaching the driver
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
 class AcceptedPileIn(BaseModel):
     """One accepted suggestion as the board left it: trimmed, renamed, tags kept or changed."""
 
     key: str = Field(max_length=80)
-    answer_ids: list[int] = Field(min_length=1, max_length=5000)
-    into: int | None = None
+    answer_ids: list[RowId] = Field(min_length=1, max_length=5000)
+    into: RowId | None = None
     name: str | None = Field(default=None, max_length=200)
     tension: str | None = Field(default=None, max_length=40)
     theme: str | None = Field(default=None, max_length=40)

@@ -177,6 +177,8 @@ def test_bad_requests_get_a_clear_error(
     assert accept(facilitator, workshop, housing | {"into": 424242}).status_code == 409
     assert post(facilitator, workshop, "/suggestions/accept", {"piles": []}).status_code == 422
     assert post(facilitator, workshop, "/suggestions/accept", {"piles": [{"key": "x"}]}).status_code == 422
+    too_big = {"piles": [{"key": "x", "answer_ids": [ids[0], 2**70]}]}
+    assert post(facilitator, workshop, "/suggestions/accept", too_big).status_code == 422
     assert set(stored_piles(facilitator, workshop).values()) == {None}
 
 
