@@ -138,9 +138,30 @@ def _positive(raw: str) -> int:
     return value
 
 
+def bench_grouping(args: argparse.Namespace) -> None:
+    """Measure the suggested piles against the labelled set of obstacles, and their time per 200 and 2,000."""
+    import json
+    from pathlib import Path
+
+    from app.bench import grouping
+
+    path = Path(args.data) if args.data else grouping.DEFAULT_SET
+    if not path.is_file():
+        raise SystemExit(f"no labelled set at {path} (it is in the repository's tests/; give another with --data)")
+    figures = grouping.run(path)
+    for key, value in figures.items():
+        print(f"{key:22} {value}", flush=True)
+    if args.json:
+        print(json.dumps(figures), flush=True)
+
+
 def bench(args: argparse.Namespace) -> None:
     """Measure simulated phones over real websockets against our server and a bare websockets baseline."""
     import json
+
+    if args.what == "grouping":
+        bench_grouping(args)
+        return
 
     from app.bench.runner import BenchOptions, run, table
 
@@ -294,7 +315,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pace", type=float, default=1.0)
     p.set_defaults(func=demo)
 
-    p = commands.add_parser("bench", help="measure simulated phones against a server and a bare baseline")
+    p = commands.add_parser(
+        "bench", help="measure simulated phones against a server and a bare baseline; `bench grouping`: suggested piles"
+    )
+    p.add_argument(
+        "what",
+        nargs="?",
+        choices=("phones", "grouping"),
+        default="phones",
+        help="phones (default), or grouping: suggested piles against the labelled set, and their speed",
+    )
+    p.add_argument("--data", help="bench grouping: a labelled set other than tests/clusters/data/obstacles_nl.yaml")
     p.add_argument("--phones", type=int, default=200)
     p.add_argument("--url", help="a running server sharing this machine's database; default: start one")
     p.add_argument("--rate", type=float, default=50.0, help="answers per second in the sustained phase")

@@ -118,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(answers_router.router)
     app.include_router(responses_router.router)
     app.include_router(clusters_router.router)
+    app.include_router(clusters_router.pages)
     app.include_router(actions_router.router)
     app.include_router(personal_router.router)
     app.include_router(live_router.router)

@@ -167,7 +167,8 @@ def _things(tx: Any, *, workshop_id: int) -> dict[str, int]:
 
 @pytest.fixture
 def office(client: TestClient, browser: Callable[[], TestClient]) -> Office:
-    db = client.app.state.runtime.db  # type: ignore[attr-defined]
+    app: Any = client.app
+    db = app.state.runtime.db
     workspace_id = db.write_sync(_people)
     browsers: dict[str, TestClient] = {}
     for role, email in PEOPLE:
@@ -226,7 +227,8 @@ def fingerprint(db: Any, workspace_id: int) -> tuple[Any, ...]:
             count(SavedFormat, col(SavedFormat.workspace_id) == workspace_id),
         )
 
-    return db.read_sync(read)  # type: ignore[no-any-return]
+    found: tuple[Any, ...] = db.read_sync(read)
+    return found
 
 
 def _send(http: TestClient, method: str, url: str) -> Any:

@@ -1,9 +1,9 @@
-"""A live server loads the export libraries and HTTP client only when they are used (memory per process)."""
+"""A live server loads the export libraries, HTTP client and stemmers only when they are used (memory per process)."""
 
 import subprocess
 import sys
 
-LOADED_ON_FIRST_USE = ("fpdf", "openpyxl", "icalendar", "redis", "httpx")
+LOADED_ON_FIRST_USE = ("fpdf", "openpyxl", "icalendar", "redis", "httpx", "snowballstemmer")
 
 
 def test_serving_loads_no_export_library_or_http_client(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -1,18 +1,30 @@
-"""The facilitator's clustering and focus controls (JSON, called from the board)."""
+"""The facilitator's clustering and focus controls (JSON, called from the board), suggested piles, and the page
+of the keywords that suggest their tags."""
 
+import threading
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+import anyio
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
-from app.auth import CsrfChecked, Runner
+from app.auth import CsrfChecked, Runner, Viewer
+from app.clusters import keywords as tag_keywords
 from app.clusters import service as clusters
-from app.models import Member
-from app.runtime import RuntimeDep
+from app.models import TENSIONS, THEMES, Member, Workspace
+from app.runtime import Runtime, RuntimeDep
+from app.web import render, save_word_list
 from app.workshops import service as workshops
 
 router = APIRouter(prefix="/f/workshops/{workshop_id}", dependencies=[CsrfChecked], tags=["facilitator"])
+pages = APIRouter(tags=["facilitator"])
+# one suggestion run at a time per process: a second board waits its turn rather than halve the room's CPU
+_suggesting = threading.Lock()
+# room for the longest list that passes the checks, so a too-long list gets its own message rather than a 422
+MAX_FORM_TEXT = len(tag_keywords.TAGS) * (tag_keywords.MAX_KEYWORDS + 1) * (tag_keywords.MAX_KEYWORD_LENGTH + 2) * 2
 
 
 class GroupIn(BaseModel):
@@ -36,6 +48,27 @@ class ClusterIn(BaseModel):
     tension: str | None = Field(default=None, max_length=40)
     theme: str | None = Field(default=None, max_length=40)
     focus: bool | None = None
+
+
+# an id the database can hold: anything larger is refused as bad input rather than reaching the driver
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class AcceptedPileIn(BaseModel):
+    """One accepted suggestion as the board left it: trimmed, renamed, tags kept or changed."""
+
+    key: str = Field(max_length=80)
+    answer_ids: list[RowId] = Field(min_length=1, max_length=5000)
+    into: RowId | None = None
+    name: str | None = Field(default=None, max_length=200)
+    tension: str | None = Field(default=None, max_length=40)
+    theme: str | None = Field(default=None, max_length=40)
+
+
+class AcceptIn(BaseModel):
+    """The suggestions accepted at once: one, or all that are left."""
+
+    piles: list[AcceptedPileIn] = Field(min_length=1, max_length=2000)
 
 
 class SettingsIn(BaseModel):
@@ -70,8 +103,83 @@ async def edit(runtime: RuntimeDep, member: Runner, workshop_id: int, cluster_id
     return {"clusters": await _run(runtime, fn, workshop_id, member)}
 
 
+def _suggest(obstacles: Any, keywords: Any) -> dict[str, Any]:
+    with _suggesting:
+        return clusters.suggest_piles(obstacles, keywords)
+
+
+@router.post("/suggestions")
+async def suggestions(runtime: RuntimeDep, member: Runner, workshop_id: int) -> Any:
+    """Propose piles for the loose obstacles; changes nothing (a POST, so no other site can set a board to work)."""
+
+    def load(db: Session) -> Any:
+        return clusters.suggestion_input(
+            db, workshop=workshops.changed_workshop(db, workshop_id=workshop_id, member=member)
+        )
+
+    obstacles, keywords = await runtime.db.read(load)
+    # the matching is CPU work: off the event loop, so the room's frames keep flowing meanwhile
+    return await anyio.to_thread.run_sync(_suggest, obstacles, keywords)
+
+
+@router.post("/suggestions/accept")
+async def accept(runtime: RuntimeDep, member: Runner, workshop_id: int, body: AcceptIn) -> Any:
+    """Lay accepted suggestions down as piles; says which obstacles were skipped because they changed meanwhile."""
+    piles = [clusters.AcceptedPile(**pile.model_dump()) for pile in body.piles]
+    return await _run(runtime, partial(clusters.accept_piles, piles=piles), workshop_id, member)
+
+
 @router.post("/settings")
 async def settings(runtime: RuntimeDep, member: Runner, workshop_id: int, body: SettingsIn) -> Any:
     """Limit the contribution round to focus clusters, or change the number of dots."""
     fn = partial(clusters.change_settings, **body.model_dump(exclude_unset=True))
     return await _run(runtime, fn, workshop_id, member)
+
+
+# ---- the keywords that suggest tags
+
+
+async def _keywords_page(
+    request: Request, runtime: Runtime, member: Member, *, status: int = 200, **extra: Any
+) -> Response:
+    def load(db: Session) -> tuple[Workspace | None, tag_keywords.KeywordList]:
+        return db.get(Workspace, member.workspace_id), tag_keywords.keywords_for(db, workspace_id=member.workspace_id)
+
+    workspace, words = await runtime.db.read(load)
+    context = {
+        "own": workspace is not None and workspace.tag_keywords is not None,
+        "text": tag_keywords.format_lines(words),
+        "count": sum(map(len, words.values())),
+        "can_edit": member.can_run,
+        "max_words": tag_keywords.MAX_KEYWORDS,
+        "tensions": TENSIONS,
+        "themes": THEMES,
+        **extra,
+    }
+    return render(request, "facilitator/tag_keywords.html", context, status=status)
+
+
+@pages.get("/f/trefwoorden")
+async def keywords_page(request: Request, runtime: RuntimeDep, member: Viewer) -> Response:
+    """The workspace's keywords for suggested spanningsclusters and themes, and the form to change them."""
+    return await _keywords_page(request, runtime, member, saved=request.query_params.get("saved"))
+
+
+@pages.post("/f/trefwoorden", dependencies=[CsrfChecked])
+async def save_keywords(
+    request: Request,
+    runtime: RuntimeDep,
+    member: Runner,
+    words: Annotated[str, Form(max_length=MAX_FORM_TEXT)] = "",
+    action: Annotated[str, Form(max_length=10)] = "save",
+) -> Response:
+    """Keep the typed list, or go back to the shipped one."""
+    return await save_word_list(
+        runtime.db,
+        typed=words,
+        action=action,
+        parse=tag_keywords.parse_lines,
+        save=partial(tag_keywords.save_keywords, workspace_id=member.workspace_id),
+        show=partial(_keywords_page, request, runtime, member),
+        path="/f/trefwoorden",
+    )

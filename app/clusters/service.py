@@ -1,6 +1,8 @@
 """Clusters of obstacles, and the dots the room places on them."""
 
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -8,6 +10,8 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app import steps as step_types
+from app.clusters import keywords as tag_keywords
+from app.clusters import suggest
 from app.errors import DomainError
 from app.i18n import N_
 from app.models import TENSIONS, THEMES, Answer, Cluster, Participant, Vote, Workshop
@@ -210,6 +214,132 @@ def edit_cluster(
         cluster.focus = focus
     db.flush()
     return _publish_clusters(db, workshop)
+
+
+# ---- suggested piles
+
+# past this many obstacles a suggestion run would keep the server busy for too long; ask the room to pile by hand
+MAX_SUGGESTED = 4000
+
+
+def suggestion_input(db: Session, *, workshop: Workshop) -> tuple[list[suggest.Obstacle], tag_keywords.KeywordList]:
+    """What suggestions are made from: the visible obstacles with the pile each is on, and the keyword list."""
+    query = (
+        select(col(Answer.id), col(Answer.text), col(Answer.cluster_id))
+        .where(
+            col(Answer.workshop_id) == workshop.id,
+            col(Answer.step_id) == source_step_id(workshop),
+            col(Answer.hidden).is_(False),
+        )
+        .order_by(col(Answer.id))
+    )
+    obstacles = [suggest.Obstacle(answer_id or 0, text, pile) for answer_id, text, pile in db.execute(query).all()]
+    return obstacles, tag_keywords.keywords_for(db, workspace_id=workshop.workspace_id)
+
+
+def suggest_piles(obstacles: Sequence[suggest.Obstacle], keywords: tag_keywords.KeywordList) -> dict[str, Any]:
+    """Proposed piles for the loose obstacles, as the board shows them; nothing is stored."""
+    if len(obstacles) > MAX_SUGGESTED:
+        raise DomainError(
+            "too_many_to_suggest",
+            N_("Er zijn meer dan {max} obstakels: te veel om in één keer stapels voor te stellen."),
+            status=422,
+            max=MAX_SUGGESTED,
+        )
+    return suggest.suggest(obstacles, keywords=keywords, tensions=TENSIONS, themes=THEMES).as_dict()
+
+
+@dataclass(frozen=True)
+class AcceptedPile:
+    """A suggestion the facilitator accepted, as they left it: its obstacles, name and tags, and the pile it adds
+    to (into) if any."""
+
+    key: str
+    answer_ids: Sequence[int]
+    into: int | None = None
+    name: str | None = None
+    tension: str | None = None
+    theme: str | None = None
+
+
+def _checked_tags(piles: Sequence[AcceptedPile]) -> None:
+    for pile in piles:
+        if pile.tension and pile.tension not in TENSIONS:
+            raise DomainError("unknown_tension", N_("Kies een van de zeven spanningsclusters."), status=422)
+        if pile.theme and pile.theme not in THEMES:
+            raise DomainError("unknown_theme", N_("Kies een van de thema's."), status=422)
+
+
+def _not_loose(answer: Answer | None, target: Cluster | None) -> str | None:
+    """Why an obstacle of a suggestion cannot be moved any more ("" if it is on the pile already), or None."""
+    if answer is None:
+        return "gone"
+    if answer.hidden:
+        return "hidden"
+    if answer.cluster_id is None:
+        return None
+    return "" if target is not None and answer.cluster_id == target.id else "moved"
+
+
+def accept_piles(db: Tx, *, workshop: Workshop, piles: Sequence[AcceptedPile]) -> dict[str, Any]:
+    """Lay accepted suggestions down as piles, in one grouping event; what changed meanwhile is skipped and said.
+
+    Only obstacles that are still loose and visible are moved: one hidden, deleted or put on a pile since the
+    suggestion was made stays where it is. A new pile needs two obstacles left; an addition needs its pile.
+    """
+    _checked_tags(piles)
+    # two boards accepting at once (on any worker) take turns here, and the second reads what the first did
+    db.execute(select(col(Workshop.id)).where(col(Workshop.id) == workshop.id).with_for_update())
+    source = source_step_id(workshop)
+    wanted = {answer_id for pile in piles for answer_id in pile.answer_ids}
+    found = {
+        answer.id: answer
+        for answer in db.execute(
+            select(Answer).where(col(Answer.id).in_(wanted), col(Answer.workshop_id) == workshop.id)
+        ).scalars()
+        if answer.step_id == source
+    }
+    skipped: list[dict[str, Any]] = []
+    made: list[str] = []
+    for pile in piles:
+        target = db.get(Cluster, pile.into) if pile.into is not None else None
+        if pile.into is not None and (target is None or target.workshop_id != workshop.id):
+            skipped.append({"key": pile.key, "reason": "pile_gone", "answer_ids": list(pile.answer_ids)})
+            continue
+        chosen = []
+        for answer_id in dict.fromkeys(pile.answer_ids):
+            answer = found.get(answer_id)
+            reason = _not_loose(answer, target)
+            if answer is not None and reason is None:
+                chosen.append(answer)
+            elif reason:
+                skipped.append({"key": pile.key, "reason": reason, "answer_ids": [answer_id]})
+        if not chosen or (target is None and len(chosen) < 2):
+            if chosen:
+                skipped.append({"key": pile.key, "reason": "too_few", "answer_ids": [a.id for a in chosen]})
+            continue
+        if target is None:
+            name = (pile.name or "").strip() or chosen[0].text
+            target = Cluster(workshop_id=workshop.id or 0, name=name[:200])
+            db.add(target)
+            db.flush()
+        elif pile.name and pile.name.strip():
+            target.name = pile.name.strip()[:200]
+        if pile.tension:
+            target.tension = pile.tension
+        if pile.theme:
+            target.theme = pile.theme
+        for answer in chosen:
+            answer.cluster_id = target.id
+        made.append(pile.key)
+    if not made:
+        raise DomainError(
+            "suggestions_outdated",
+            N_("Er is niets veranderd: deze obstakels liggen al op een stapel of staan niet meer op het scherm."),
+            status=409,
+        )
+    db.flush()
+    return {"clusters": _publish_clusters(db, workshop), "accepted": made, "skipped": skipped}
 
 
 def ensure_clusters(db: Tx, *, workshop: Workshop, publish: bool = True) -> None:

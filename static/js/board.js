@@ -2,6 +2,7 @@
 import { createPanels } from "./board_panels.js";
 import { createResults } from "./board_results.js";
 import { createStage } from "./board_stage.js";
+import { createSuggest } from "./board_suggest.js";
 import { Live, el, format, pick, readConfig, showStatus } from "./live.js";
 import { applyFrame, newRoom } from "./room.js";
 
@@ -28,6 +29,7 @@ async function post(url, fields) {
 }
 
 const results = createResults({ state, config, post: panels.send });
+const suggest = createSuggest({ state, t, config, send: panels.send });
 const stage = createStage({ state, config, post });
 
 function moveStep(to) {
@@ -42,6 +44,7 @@ document.getElementById("steps-form").addEventListener("submit", (event) => {
 document.addEventListener("keydown", (event) => {
   if (event.target.closest("input:not([type=checkbox]), textarea, select, [contenteditable]") || event.altKey || event.ctrlKey) return;
   if (panels.onKey(event)) return;
+  if (suggest.onKey(event)) return;
   if (stage.onKey(event)) return;
   // past the first or last step there is nowhere to go: a clicker pressed once too often must not raise an alert
   if (["ArrowRight", "PageDown"].includes(event.key)) {
@@ -128,6 +131,7 @@ function scheduleRender() {
     renderRoom();
     renderAnswers();
     panels.render();
+    suggest.render();
     results.render();
     stage.render();
     if (!bingoToggle.disabled) bingoToggle.checked = Boolean(state.bingo && state.bingo.on);

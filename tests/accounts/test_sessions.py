@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlmodel import col
 
 from app.auth import CSRF_COOKIE, SESSION_COOKIE
@@ -97,7 +97,7 @@ def test_using_a_session_keeps_it_alive(facilitator: Facilitator) -> None:
     _write(facilitator.http, lambda db: db.execute(update(LoginSession).values(last_seen_at=stale)))
     assert _signed_in(facilitator.http)
     seen = facilitator.http.app.state.runtime.db.read_sync(
-        lambda db: db.execute(LoginSession.__table__.select()).mappings().one()["last_seen_at"]  # type: ignore[attr-defined]
+        lambda db: db.execute(select(col(LoginSession.last_seen_at))).scalar_one()
     )
     assert seen > stale + timedelta(hours=22)
 

@@ -1,0 +1,141 @@
+"""How good and how fast the suggested piles are: measured against a labelled set of obstacles.
+
+`doorbraak bench grouping` prints the figures; tests/clusters/test_suggest_quality.py holds them above a floor.
+The set (tests/clusters/data/obstacles_nl.yaml) names each obstacle's true pile; obstacles under `loose` belong
+on none and count as a group of their own each.
+"""
+
+import random
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import comb
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app.clusters import keywords, suggest
+from app.models import TENSIONS, THEMES
+
+# in a checkout: the labelled set beside the tests that use it
+DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "clusters" / "data" / "obstacles_nl.yaml"
+PURE = 0.8
+SIZES = (200, 2000)
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """The labelled set: each obstacle's text and the key of the pile it belongs on."""
+
+    texts: list[str]
+    labels: list[str]
+
+
+def load(path: Path = DEFAULT_SET) -> Labelled:
+    """Read a labelled set; `loose` obstacles each get a label of their own."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    texts, labels = [], []
+    for key, members in data["groups"].items():
+        for text in members:
+            texts.append(str(text))
+            labels.append(str(key))
+    for n, text in enumerate(data.get("loose") or []):
+        texts.append(str(text))
+        labels.append(f"loose-{n}")
+    return Labelled(texts, labels)
+
+
+def adjusted_rand_index(truth: Sequence[str], found: Sequence[str]) -> float:
+    """How far two partitions agree beyond chance: 1 is the same, 0 what chance gives (Hubert and Arabie)."""
+    pairs = Counter(zip(truth, found, strict=True))
+    same_both = sum(comb(n, 2) for n in pairs.values())
+    same_truth = sum(comb(n, 2) for n in Counter(truth).values())
+    same_found = sum(comb(n, 2) for n in Counter(found).values())
+    expected = same_truth * same_found / comb(len(truth), 2)
+    best = (same_truth + same_found) / 2
+    return 1.0 if best == expected else (same_both - expected) / (best - expected)
+
+
+def _partition(result: suggest.Result, count: int) -> list[str]:
+    """Each obstacle's proposed pile (its own id when it stays loose)."""
+    found = [f"alone-{i}" for i in range(count)]
+    for pile in result.piles:
+        for answer_id in pile.answer_ids:
+            found[answer_id] = pile.key
+    return found
+
+
+def quality(labelled: Labelled, *, threshold: float = suggest.THRESHOLD) -> dict[str, Any]:
+    """Adjusted Rand index, the share of pure piles, and the true piles found, for one run on the whole set."""
+    obstacles = [suggest.Obstacle(i, text) for i, text in enumerate(labelled.texts)]
+    result = suggest.suggest(obstacles, threshold=threshold)
+    found = _partition(result, len(obstacles))
+    purities, hits = [], set()
+    sizes = Counter(labelled.labels)
+    for pile in result.piles:
+        label, n = Counter(labelled.labels[i] for i in pile.answer_ids).most_common(1)[0]
+        purity = n / len(pile.answer_ids)
+        purities.append(purity)
+        # a true pile is found when a pure proposal holds at least half of it
+        if purity >= PURE and n * 2 >= sizes[label] and not label.startswith("loose-"):
+            hits.add(label)
+    groups = sum(1 for label, n in sizes.items() if not label.startswith("loose-"))
+    return {
+        "obstacles": len(obstacles),
+        "true_piles": groups,
+        "adjusted_rand_index": round(adjusted_rand_index(labelled.labels, found), 3),
+        "proposed_piles": len(result.piles),
+        "pure_share": round(sum(p >= PURE for p in purities) / len(purities), 3) if purities else 0.0,
+        "true_piles_found": len(hits),
+        "left_loose": result.loose,
+        "threshold": threshold,
+    }
+
+
+def variants(texts: Sequence[str], count: int, *, seed: int = 17) -> list[str]:
+    """`count` obstacles made from the set: its own texts first, then copies with a word dropped, a letter
+    swapped or a few words added, as a big room would send them."""
+    rng = random.Random(seed)
+    extra = ("in onze wijk", "echt", "al jaren", "bij ons", "in Noord", "voor iedereen")
+    made = list(texts[:count])
+    while len(made) < count:
+        words = rng.choice(texts).split()
+        change = rng.randrange(3)
+        if change == 0 and len(words) > 2:
+            del words[rng.randrange(len(words))]
+        elif change == 1:
+            i = rng.randrange(len(words))
+            word = words[i]
+            if len(word) > 3:
+                j = rng.randrange(len(word) - 1)
+                words[i] = word[:j] + word[j + 1] + word[j] + word[j + 2 :]
+        else:
+            words.append(rng.choice(extra))
+        made.append(" ".join(words))
+    return made
+
+
+def timing(texts: Sequence[str], count: int, *, repeat: int = 3) -> tuple[float, float]:
+    """The fastest of a few runs of the suggestions for `count` obstacles (keyword tags included): seconds on the
+    clock, and seconds of this process's CPU (what a busy shared machine does not inflate)."""
+    obstacles = [suggest.Obstacle(i, text) for i, text in enumerate(variants(texts, count))]
+    wall = cpu = float("inf")
+    for _ in range(repeat):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        suggest.suggest(obstacles, keywords=keywords.shipped_keywords(), tensions=TENSIONS, themes=THEMES)
+        wall = min(wall, time.perf_counter() - started)
+        cpu = min(cpu, time.process_time() - started_cpu)
+    return wall, cpu
+
+
+def run(path: Path = DEFAULT_SET) -> dict[str, Any]:
+    """Quality on the labelled set and the time per 200 and per 2,000 obstacles."""
+    labelled = load(path)
+    figures = quality(labelled)
+    for size in SIZES:
+        wall, cpu = timing(labelled.texts, size)
+        figures[f"seconds_per_{size}"] = round(wall, 3)
+        figures[f"cpu_seconds_per_{size}"] = round(cpu, 3)
+    return figures

@@ -1,0 +1,708 @@
+"""Suggested piles: obstacles that say the same thing, found by their words, for the facilitator to confirm.
+
+Pure Python on the server, nothing downloaded: each obstacle becomes a bag of features (its content words reduced
+to their stem with slips of the pen mended, the parts of its compound words, the concepts of a small lexicon of
+the words alliances use (grouping_nl.yaml), pairs of adjacent words), weighted by how rare they are in the room
+(tf-idf), and obstacles are merged by average linkage on the cosine of those bags while a pile's members are, on
+average, alike enough. Dutch first (Snowball's Dutch stemmer, Dutch stop words), English answers too. The same
+features say why a pile belongs together: the words and phrases its members share, marked in their texts.
+
+Nothing here touches the database: app/clusters/service.py reads the obstacles and applies what is accepted.
+"""
+
+import bisect
+import heapq
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+
+from app.answers import words as answer_words
+
+LEXICON = Path(__file__).with_name("grouping_nl.yaml")
+
+# a pile's members must be at least this alike on average (cosine of their feature bags); measured on
+# tests/clusters/data/obstacles_nl.yaml with `doorbraak bench grouping` (docs/performance.md)
+THRESHOLD = 0.18
+# texts at least this alike are near-duplicates: such a pile is proposed first
+DUPLICATE = 0.8
+# weights of the kinds of features against a word's own stem
+PART_WEIGHT = 0.7
+PAIR_WEIGHT = 0.5
+CONCEPT_WEIGHT = 1.2
+# a word every kind of obstacle uses (grouping_nl.yaml) counts this much of a word of its own
+GENERIC_WEIGHT = 0.3
+# a word for whom an obstacle is about (grouping_nl.yaml: who) counts this much
+WHO_WEIGHT = 0.7
+# a feature in more than this share of the obstacles (and more than a handful) tells nothing apart
+COMMON_SHARE = 0.25
+COMMON_FLOOR = 8
+# pairs of obstacles less alike than this are treated as unrelated, which keeps the graph sparse at 2,000
+EDGE_FLOOR = 0.05
+# a compound's parts are at least this long, so "overlast" is not "over" + "last" by accident
+MIN_PART = 4
+# longer "words" are not split: no compound is, and a pasted run of letters would cost time
+MAX_COMPOUND = 40
+# a proposed name longer than this is built from the shared words instead of taken from one obstacle
+NAME_LENGTH = 70
+SHOWN_SHARED = 5
+
+# runs of letters: a hyphen or an apostrophe parts words ("jeugd-ggz", "auto's"), digits are no words
+_WORD = re.compile(r"[^\W\d_]+")
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
+# Dutch plurals the stemmer cannot bring back to their singular, and "ouderen" (the elderly), which it would
+# make "ouder" (a parent)
+_IRREGULAR = {
+    "kinderen": "kind",
+    "ouderen": "oudere",
+    "oudere": "oudere",
+    "eieren": "ei",
+    "liederen": "lied",
+    "volkeren": "volk",
+    "goederen": "goed",
+    "steden": "stad",
+    "schepen": "schip",
+    "gaten": "gat",
+    "dagen": "dag",
+    "wegen": "weg",
+}
+
+
+class Obstacle(NamedTuple):
+    """A visible obstacle as the matcher reads it: its id, its text and the pile it is on (None: loose)."""
+
+    id: int
+    text: str
+    pile: int | None = None
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of an obstacle: where it stands in the text, and the stem it counts as."""
+
+    start: int
+    end: int
+    surface: str
+    stem: str
+    # a compound's parts that are words of their own in the room: their stems, and as they are written
+    parts: tuple[str, ...] = ()
+    part_words: tuple[str, ...] = ()
+
+
+@dataclass
+class Suggestion:
+    """A proposed pile: a new one, or loose obstacles to add to an existing pile (into)."""
+
+    key: str
+    name: str
+    answer_ids: list[int]
+    into: int | None = None
+    # the existing pile's own members, shown beside the suggested additions
+    pile_ids: list[int] = field(default_factory=list)
+    shared: list[str] = field(default_factory=list)
+    # per obstacle, the [start, end) of its words that the pile shares, in UTF-16 code units (as the browser counts)
+    marks: dict[int, list[list[int]]] = field(default_factory=dict)
+    duplicates: bool = False
+    tension: str | None = None
+    theme: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The suggestion as the board receives it."""
+        return {
+            "key": self.key,
+            "name": self.name,
+            "answer_ids": self.answer_ids,
+            "into": self.into,
+            "pile_ids": self.pile_ids,
+            "shared": self.shared,
+            "marks": {str(k): v for k, v in self.marks.items()},
+            "duplicates": self.duplicates,
+            "tension": self.tension,
+            "theme": self.theme,
+        }
+
+
+# ---- words
+
+
+@cache
+def _stopwords() -> tuple[frozenset[str], frozenset[str]]:
+    """The Dutch and the English stop words, apart: which of them a text uses tells its language."""
+    dutch, english = (
+        frozenset(
+            word
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if not line.lstrip().startswith("#")
+            for word in _WORD.findall(line.casefold())
+        )
+        for path in answer_words.STOPWORD_FILES
+    )
+    return dutch, english
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The stems of the words every obstacle uses, and each stem's concept (the words that mean much the same)."""
+
+    generic: frozenset[str]
+    who: frozenset[str]
+    concepts: Mapping[str, str]
+    # every word of its concepts, folded: known parts of compound words
+    words: frozenset[str]
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The shipped lexicon (grouping_nl.yaml), each word under its Dutch and its English stem."""
+    data = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
+
+    def stems(word: str) -> set[str]:
+        folded = _fold(word)
+        return {stem(folded), stem(folded, english=True)} if folded else set()
+
+    generic = frozenset(s for word in data["generic"].split() for s in stems(word))
+    who = frozenset(s for word in data["who"].split() for s in stems(word))
+    concepts: dict[str, str] = {}
+    for line in data["concepts"]:
+        words = line.split()
+        for word in words:
+            for s in stems(word):
+                concepts.setdefault(s, words[0])
+    who |= {f"~{concepts[s]}" for s in who if s in concepts}
+    words = frozenset(_fold(word) for line in data["concepts"] for word in line.split())
+    return Lexicon(generic=generic, who=who, concepts=concepts, words=words)
+
+
+@cache
+def _stemmers() -> tuple[Any, Any]:
+    """Snowball's Dutch (the Porter-style one: the newer one takes "ge-" off, making "gezin" into "zin") and
+    English stemmers; imported on first use, so a server that never suggests does not carry them."""
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("dutch_porter"), snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str, english: bool = False) -> str:
+    """A folded word reduced to the stem its other forms share ("wachtlijsten" and "wachtlijst": "wachtlijst")."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    dutch_stemmer, english_stemmer = _stemmers()
+    if english:
+        return str(english_stemmer.stemWord(word))
+    stemmed = str(dutch_stemmer.stemWord(word))
+    # the Porter-style stemmer leaves a doubled consonant of the plural: gezinnen → gezinn (gezin → gezin)
+    if len(stemmed) > 3 and stemmed[-1] == stemmed[-2] and stemmed[-1] not in "aeiou":
+        stemmed = stemmed[:-1]
+    return stemmed
+
+
+def _fold(word: str) -> str:
+    """A word as it is compared: compatibility forms unified, case and accents folded, hyphens and quotes out."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in decomposed if ch.isalpha())
+
+
+def _is_english(words: Sequence[str]) -> bool:
+    """Whether a text's words are more English than Dutch, by the stop words each language has."""
+    dutch, english = _stopwords()
+    return sum(w in english for w in words) > sum(w in dutch for w in words)
+
+
+def _utf16(text: str, index: int) -> int:
+    """A position in a Python string as the browser counts it (UTF-16 code units)."""
+    return index + sum(1 for ch in text[:index] if ord(ch) > 0xFFFF)
+
+
+# ---- features
+
+
+def _words(text: str) -> list[tuple[int, int, str, str]]:
+    """The words of a text with their place, surface form and folded form; web addresses left out."""
+    found = []
+    addresses = [m.span() for m in _ADDRESS.finditer(text)]
+    for match in _WORD.finditer(text):
+        if any(a <= match.start() < b for a, b in addresses):
+            continue
+        folded = _fold(match.group())
+        if folded:
+            found.append((match.start(), match.end(), match.group(), folded))
+    return found
+
+
+def _spelling(counts: Counter[str]) -> dict[str, str]:
+    """Slips of the pen mapped to the word they miss by one letter ("jeugzorg" → "jeugdzorg").
+
+    Only a word seen once, of seven letters or more, is corrected, and only to one seen more often: two words that
+    differ by one letter and both occur are taken to be two words.
+    """
+    frequent = [w for w, n in counts.items() if n >= 2 and len(w) >= 5]
+    by_deletion: dict[str, list[str]] = defaultdict(list)
+    for word in frequent:
+        by_deletion[word].append(word)
+        for i in range(len(word)):
+            by_deletion[word[:i] + word[i + 1 :]].append(word)
+    fixes = {}
+    for word, n in counts.items():
+        if n != 1 or len(word) < 7:
+            continue
+        candidates = set(by_deletion.get(word, ()))
+        for i in range(len(word)):
+            candidates.update(by_deletion.get(word[:i] + word[i + 1 :], ()))
+        candidates.discard(word)
+        if candidates:
+            fixes[word] = max(sorted(candidates), key=lambda c: counts[c])
+    return fixes
+
+
+def _split(word: str, known: frozenset[str] | set[str]) -> tuple[str, ...]:
+    """A compound's parts that are words of their own here ("jeugdhulp" → "jeugd", "hulp"), or () when none.
+
+    Both parts known is best; else the longest known head of five letters or more ("wachtlijst" → "wacht" when
+    "lijst" is never said alone). A known tail alone is not enough: "statushouders" does not end in "ouders", and
+    a short head alone is too often chance ("huisarts" is no "huis", "parkeren" no "park").
+    """
+    head_only: tuple[str, ...] = ()
+    for i in range(MIN_PART, len(word) - MIN_PART + 1):
+        head, tail = word[:i], word[i:]
+        # a linking s belongs to neither part: "geluidsoverlast" is "geluid" and "overlast"
+        heads = [head] + ([head[:-1]] if head[-1] == "s" and len(head) > MIN_PART else [])
+        for h in heads:
+            if h in known:
+                if tail in known:
+                    return (h, tail)
+                rest = _split(tail, known)
+                if rest and rest[0] != tail and len(rest) > 1:
+                    return (h, *rest)
+                # a short rest is more likely an ending than a word: "openlijk" is not "open" + "lijk"
+                if len(tail) > MIN_PART and len(h) > MIN_PART:
+                    head_only = (h,)
+    return head_only
+
+
+@dataclass
+class _Text:
+    """One obstacle, analysed."""
+
+    obstacle: Obstacle
+    tokens: list[Token]
+    features: dict[str, float] = field(default_factory=dict)
+    # a text folded to its words, the same for texts that differ only in case, punctuation or emoji
+    folded: str = ""
+    # the stems of its words and of their parts, which tag keywords are looked up in
+    stems: frozenset[str] = frozenset()
+
+
+def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
+    """Every obstacle's words, stemmed, with typos mended and compounds split against the room's vocabulary."""
+    dutch, english = _stopwords()
+    stop = dutch | english
+    raw = [(o, _words(o.text)) for o in obstacles]
+    counts: Counter[str] = Counter(w for _, words in raw for *_, w in words if w not in stop)
+    fixes = _spelling(counts)
+    texts = []
+    for obstacle, words in raw:
+        folded = [fixes.get(w, w) for *_, w in words]
+        is_english = _is_english(folded)
+        tokens = [
+            Token(start, end, surface, stem(word, is_english))
+            for (start, end, surface, _), word in zip(words, folded, strict=True)
+            if word not in stop and len(word) > 1
+        ]
+        texts.append(_Text(obstacle, tokens, folded=" ".join(folded)))
+    # parts of compounds: words that stand on their own somewhere in the room, or stems of them
+    known = {t.stem for text in texts for t in text.tokens if len(t.stem) >= MIN_PART}
+    known |= {_fold(t.surface) for text in texts for t in text.tokens if len(t.surface) >= MIN_PART}
+    # and the lexicon's words, so "schuldhulpverlening" finds "schuld" in a room where nobody says it alone
+    known |= {w for w in lexicon().words if len(w) >= MIN_PART}
+    known -= stop
+    for text in texts:
+        for n, t in enumerate(text.tokens):
+            if 2 * MIN_PART <= len(t.surface) <= MAX_COMPOUND and (parts := _split(_fold(t.surface), known)):
+                text.tokens[n] = Token(t.start, t.end, t.surface, t.stem, tuple(map(stem, parts)), parts)
+        text.stems = frozenset(s for t in text.tokens for s in (t.stem, *t.parts))
+    return texts
+
+
+def _raw_features(tokens: Sequence[Token], words: Lexicon) -> dict[str, float]:
+    """A text's features before weighting by rarity: stems, compound parts, concepts ("~name") and pairs of
+    adjacent stems; a generic word counts for less."""
+    features: dict[str, float] = {}
+
+    def add(feature: str, weight: float) -> None:
+        if feature in words.generic:
+            weight *= GENERIC_WEIGHT
+        elif feature in words.who:
+            weight *= WHO_WEIGHT
+        features[feature] = max(features.get(feature, 0.0), weight)
+
+    for token in tokens:
+        add(token.stem, 1.0)
+        for part in token.parts:
+            add(part, PART_WEIGHT)
+        for s in (token.stem, *token.parts):
+            if s in words.concepts:
+                add(f"~{words.concepts[s]}", CONCEPT_WEIGHT)
+    for first, second in zip(tokens, tokens[1:], strict=False):
+        if first.stem != second.stem:
+            add(f"{first.stem} {second.stem}", PAIR_WEIGHT)
+    return features
+
+
+def _signature(text: _Text) -> tuple[str, ...]:
+    """What a text says, to the matcher: its stems in order; texts with the same one say the same thing."""
+    return tuple(t.stem for t in text.tokens)
+
+
+def _weigh(texts: list[_Text]) -> dict[str, float]:
+    """Give every text its unit-length tf-idf bag; returns each feature's idf (common ones left out).
+
+    Rarity is counted over the different things said: nine phones sending one sentence make its words no
+    more common than one phone would, so a repeated obstacle is not left out as too common.
+    """
+    words = lexicon()
+    raw = [_raw_features(text.tokens, words) for text in texts]
+    distinct = {_signature(text): features for text, features in zip(texts, raw, strict=True)}
+    df: Counter[str] = Counter(f for features in distinct.values() for f in features)
+    n = len(distinct)
+    common = max(COMMON_FLOOR, COMMON_SHARE * n)
+    idf = {f: math.log((n + 1) / (d + 1)) + 1 for f, d in df.items() if d <= common}
+    for text, features in zip(texts, raw, strict=True):
+        weighted = {f: w * idf[f] for f, w in features.items() if f in idf}
+        norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
+        text.features = {f: v / norm for f, v in weighted.items()}
+    return idf
+
+
+def _neighbours(texts: list[_Text]) -> dict[int, dict[int, float]]:
+    """The cosine of every pair of texts alike enough to count, both ways round: text → other text → cosine.
+
+    An inverted index finds the pairs that share a feature (unrelated pairs cost nothing), one text's row at a
+    time, so memory holds the pairs that count rather than every pair that shares a word.
+    """
+    ids: dict[str, list[int]] = defaultdict(list)
+    weights: dict[str, list[float]] = defaultdict(list)
+    for i, text in enumerate(texts):
+        for f, v in text.features.items():
+            ids[f].append(i)
+            weights[f].append(v)
+    near: dict[int, dict[int, float]] = {i: {} for i in range(len(texts))}
+    for i, text in enumerate(texts):
+        row: dict[int, float] = defaultdict(float)
+        for f, v in text.features.items():
+            others = ids[f]
+            start = bisect.bisect_right(others, i)
+            for j, w in zip(others[start:], weights[f][start:], strict=True):
+                row[j] += v * w
+        for j, cosine in row.items():
+            if cosine >= EDGE_FLOOR:
+                near[i][j] = near[j][i] = cosine
+    return near
+
+
+def _cosine(a: _Text, b: _Text) -> float:
+    """How alike two texts are: the cosine of their feature bags."""
+    return sum(v * b.features.get(f, 0.0) for f, v in a.features.items())
+
+
+# ---- piling up
+
+
+def _average_linkage(
+    near: dict[int, dict[int, float]],
+    *,
+    piles: Sequence[Sequence[int]],
+    same: Sequence[Sequence[int]],
+    threshold: float,
+) -> list[list[int]]:
+    """Merge groups while the most alike pair is alike enough on average (consumes near).
+
+    Groups start as one text each, except existing piles, which take loose obstacles but never merge with each
+    other, and texts that say the same (same), which start as one group.
+    """
+    # sums[a][b]: the summed cosines between the members of groups a and b; a text's row is where a group's starts
+    sums = near
+    members: dict[int, list[int]] = {i: [i] for i in sums}
+    fixed: set[int] = set()
+    version = dict.fromkeys(members, 0)
+
+    def merge(a: int, b: int) -> None:
+        members[a].extend(members.pop(b))
+        version[a] += 1
+        for c, s in sums.pop(b).items():
+            del sums[c][b]
+            if c != a:
+                sums[a][c] = sums[a].get(c, 0.0) + s
+                sums[c][a] = sums[c].get(a, 0.0) + s
+        sums[a].pop(b, None)
+
+    for group, is_pile in [*((p, True) for p in piles), *((g, False) for g in same)]:
+        for i in group[1:]:
+            merge(group[0], i)
+        if is_pile:
+            fixed.add(group[0])
+    heap: list[tuple[float, int, int, int, int]] = []
+
+    def push(a: int, b: int) -> None:
+        if a in fixed and b in fixed:
+            return
+        average = sums[a][b] / (len(members[a]) * len(members[b]))
+        if average >= threshold:
+            heapq.heappush(heap, (-average, a, b, version[a], version[b]))
+
+    for a, row in sums.items():
+        for b in row:
+            if a < b:
+                push(a, b)
+    while heap:
+        _, a, b, va, vb = heapq.heappop(heap)
+        if a not in members or b not in members or version[a] != va or version[b] != vb:
+            continue
+        # the larger group (or the existing pile) absorbs the other
+        if b in fixed or (a not in fixed and len(members[b]) > len(members[a])):
+            a, b = b, a
+        merge(a, b)
+        for c in sums[a]:
+            push(a, c)
+    return [sorted(group) for group in members.values()]
+
+
+# ---- explaining and naming
+
+
+def _shared(texts: list[_Text], group: Sequence[int], idf: Mapping[str, float]) -> list[str]:
+    """The features most of a pile's members share, the rarest in the room first among equally shared."""
+    counts: Counter[str] = Counter(f for i in group for f in texts[i].features)
+    least = max(2, math.ceil(len(group) * 0.3))
+    shared = [f for f, n in counts.items() if n >= least]
+    shared.sort(key=lambda f: (-counts[f], -idf.get(f, 0), f))
+    # a pair of words says more than its words: show "plek jongeren" rather than "plek" and "jongeren" too
+    pairs = [f for f in shared if " " in f]
+    covered = {w for f in pairs for w in f.split()}
+    return [f for f in shared if " " in f or f not in covered]
+
+
+def _concepts(token: Token, words: Lexicon) -> set[str]:
+    """The concept features ("~name") a word stands for, by its stem or a part of it."""
+    return {f"~{words.concepts[s]}" for s in (token.stem, *token.parts) if s in words.concepts}
+
+
+def _display(texts: list[_Text], group: Sequence[int], feature: str) -> str:
+    """How a feature is written in the pile's own words: its most frequent surface form, lower case; a concept
+    by its two most frequent words ("wijkagent ≈ politie")."""
+    forms: Counter[str] = Counter()
+    by_stem: dict[str, Counter[str]] = defaultdict(Counter)
+    words = lexicon()
+    for i in group:
+        tokens = texts[i].tokens
+        text = texts[i].obstacle.text
+        if " " in feature:
+            first, second = feature.split()
+            for a, b in zip(tokens, tokens[1:], strict=False):
+                if (a.stem, b.stem) == (first, second):
+                    forms[" ".join(text[a.start : b.end].split()).lower()] += 1
+        elif feature.startswith("~"):
+            for t in tokens:
+                if feature in _concepts(t, words):
+                    by_stem[t.stem][t.surface.lower()] += 1
+        else:
+            for t in tokens:
+                if t.stem == feature:
+                    forms[t.surface.lower()] += 1
+                elif feature in t.parts:
+                    forms[t.part_words[t.parts.index(feature)]] += 1
+    if by_stem:
+        ranked = sorted(by_stem.values(), key=lambda c: -sum(c.values()))
+        return " ≈ ".join(c.most_common(1)[0][0] for c in ranked[:2])
+    return forms.most_common(1)[0][0] if forms else feature.lstrip("~")
+
+
+def _shown(texts: list[_Text], group: Sequence[int], features: Sequence[str]) -> list[str]:
+    """The shared features as the board shows them: in the pile's words, none that an earlier one already says."""
+    shown: list[str] = []
+    for feature in features:
+        display = _display(texts, group, feature)
+        if not any(display in earlier for earlier in shown):
+            shown.append(display)
+        if len(shown) == SHOWN_SHARED:
+            break
+    return shown
+
+
+def _marks(text: _Text, features: set[str]) -> list[list[int]]:
+    """Where a text says what its pile shares: the [start, end) of each such word or pair, in UTF-16 units."""
+    spans: list[tuple[int, int]] = []
+    tokens = text.tokens
+    words = lexicon()
+    # a pair's words count on their own too, where they are not side by side
+    singles = features | {w for f in features if " " in f for w in f.split()}
+    for a, b in zip(tokens, tokens[1:], strict=False):
+        if f"{a.stem} {b.stem}" in features:
+            spans.append((a.start, b.end))
+    for t in tokens:
+        if t.stem in singles or any(p in singles for p in t.parts) or _concepts(t, words) & features:
+            spans.append((t.start, t.end))
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    raw = text.obstacle.text
+    return [[_utf16(raw, s), _utf16(raw, e)] for s, e in merged]
+
+
+def _tidy(text: str) -> str:
+    """An obstacle's text as a pile's name: one line, without trailing marks or emoji."""
+    line = " ".join(text.split())
+    while line and not line[-1].isalnum():
+        line = line[:-1].rstrip()
+    return line[:1].upper() + line[1:] if line else ""
+
+
+def _name(texts: list[_Text], group: Sequence[int], shared: Sequence[str]) -> str:
+    """A name in the pile's own words: its most repeated text, or the obstacle most like the others if short
+    enough, or else its shared words."""
+    repeated = Counter(texts[i].folded for i in group if texts[i].folded)
+    folded, times = repeated.most_common(1)[0] if repeated else ("", 0)
+    if times >= 2:
+        return _tidy(next(texts[i].obstacle.text for i in group if texts[i].folded == folded))
+
+    def centrality(i: int) -> float:
+        # against fifty members at most: a name needs no more, and a pile of 2,000 would take seconds
+        return sum(_cosine(texts[i], texts[j]) for j in group[:50] if j != i)
+
+    candidates = [i for i in group if 0 < len(_tidy(texts[i].obstacle.text)) <= NAME_LENGTH]
+    if candidates:
+        best = max(candidates, key=lambda i: (centrality(i), -len(texts[i].obstacle.text), -i))
+        return _tidy(texts[best].obstacle.text)
+    words = [_display(texts, group, f) for f in shared[:3]]
+    return _tidy(", ".join(dict.fromkeys(words)))[:200] or texts[group[0]].obstacle.text[:200]
+
+
+def _near_duplicates(texts: list[_Text], group: Sequence[int]) -> bool:
+    """Whether a pile is near-duplicates: its members all alike, or most of them (three or more) saying the same."""
+    said = Counter(_signature(texts[i]) for i in group).most_common(1)[0][1]
+    if said >= 3 and said * 2 >= len(group):
+        return True
+    first, *rest = group
+    return bool(rest) and all(_cosine(texts[first], texts[i]) >= DUPLICATE for i in rest)
+
+
+# ---- tags
+
+
+class _Keywords(NamedTuple):
+    """A tag's keywords as stems: one-word keywords as a set, those of several words (all needed) apart."""
+
+    single: frozenset[str]
+    several: tuple[tuple[str, ...], ...]
+
+
+def _keyword_stems(keywords: Mapping[str, Iterable[str]]) -> dict[str, _Keywords]:
+    """Each tag's keywords as the stems of their words."""
+    found = {}
+    for tag, words in keywords.items():
+        stems = [tuple(stem(_fold(w)) for w in _WORD.findall(keyword)) for keyword in words]
+        found[tag] = _Keywords(frozenset(s[0] for s in stems if len(s) == 1), tuple(s for s in stems if len(s) > 1))
+    return found
+
+
+def _tag(
+    texts: list[_Text], group: Sequence[int], keyword_stems: Mapping[str, _Keywords], tags: Sequence[str]
+) -> str | None:
+    """The tag whose keywords the most members use (a third of them at least), or None."""
+    best, best_count = None, 0
+    for tag in tags:
+        if tag not in keyword_stems:
+            continue
+        single, several = keyword_stems[tag]
+        count = sum(
+            bool(single & texts[i].stems) or any(all(s in texts[i].stems for s in k) for k in several) for i in group
+        )
+        if count > best_count:
+            best, best_count = tag, count
+    return best if best_count >= max(1, math.ceil(len(group) / 3)) else None
+
+
+# ---- the whole
+
+
+@dataclass
+class Result:
+    """What a suggestion run gives: the proposed piles, in the order to show them, and how many stay loose."""
+
+    piles: list[Suggestion]
+    loose: int
+    considered: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The run as the board receives it."""
+        return {"piles": [p.as_dict() for p in self.piles], "loose": self.loose, "considered": self.considered}
+
+
+def suggest(
+    obstacles: Sequence[Obstacle],
+    *,
+    keywords: Mapping[str, Iterable[str]] | None = None,
+    tensions: Sequence[str] = (),
+    themes: Sequence[str] = (),
+    threshold: float = THRESHOLD,
+) -> Result:
+    """Propose piles for loose obstacles: new piles, and additions to existing ones (which are never broken up)."""
+    texts = _analyse(obstacles)
+    idf = _weigh(texts)
+    near = _neighbours(texts)
+    index = {o.id: i for i, o in enumerate(obstacles)}
+    existing: dict[int, list[int]] = defaultdict(list)
+    for o in obstacles:
+        if o.pile is not None:
+            existing[o.pile].append(index[o.id])
+    repeated: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i, text in enumerate(texts):
+        if text.obstacle.pile is None and text.features:
+            repeated[_signature(text)].append(i)
+    same = [group for group in repeated.values() if len(group) > 1]
+    groups = _average_linkage(near, piles=list(existing.values()), same=same, threshold=threshold)
+    keyword_stems = _keyword_stems(keywords or {})
+    piles = []
+    loose_left = 0
+    for group in groups:
+        on_pile = [i for i in group if obstacles[i].pile is not None]
+        added = [i for i in group if obstacles[i].pile is None]
+        if not on_pile and len(added) < 2:
+            loose_left += len(added)
+            continue
+        if not added:
+            continue
+        features = _shared(texts, group, idf)
+        shown = set(features[:SHOWN_SHARED])
+        pile = obstacles[on_pile[0]].pile if on_pile else None
+        ids = [obstacles[i].id for i in added]
+        duplicates = _near_duplicates(texts, group)
+        piles.append(
+            Suggestion(
+                key=f"{pile or 'new'}-{min(ids)}",
+                name="" if pile is not None else _name(texts, group, features),
+                answer_ids=ids,
+                into=pile,
+                pile_ids=[obstacles[i].id for i in on_pile],
+                shared=_shown(texts, group, features),
+                marks={obstacles[i].id: m for i in group if (m := _marks(texts[i], shown))},
+                duplicates=duplicates,
+                tension=_tag(texts, group, keyword_stems, tensions),
+                theme=_tag(texts, group, keyword_stems, themes),
+            )
+        )
+    # near-duplicates first, then the largest piles
+    piles.sort(key=lambda p: (not p.duplicates, -(len(p.answer_ids) + len(p.pile_ids)), min(p.answer_ids)))
+    # a server keeps nothing of a run: thousands of cached words would hold on to memory between asks
+    stem.cache_clear()
+    return Result(piles=piles, loose=loose_left, considered=sum(o.pile is None for o in obstacles))

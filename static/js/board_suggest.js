@@ -1,0 +1,243 @@
+// The board's suggested piles: ask the server (the button or G), then accept, rename, trim or reject each pile.
+// Nothing reaches the room until a pile is accepted; an accepted pile is an ordinary grouping (clusters.changed).
+import { count, el, format } from "./live.js";
+
+const SHOWN = 6;
+
+export function createSuggest({ state, t, config, send }) {
+  const node = (id) => document.getElementById(id);
+  const nodes = {
+    ask: node("suggest"),
+    panel: node("suggest-panel"),
+    list: node("suggest-list"),
+    summary: node("suggest-summary"),
+    note: node("suggest-note"),
+    error: node("suggest-error"),
+    acceptAll: node("suggest-accept-all"),
+    rejectAll: node("suggest-reject-all"),
+  };
+  // the suggestions still open, as the facilitator left them (name, tags, members taken out)
+  let piles = [];
+  let asking = false;
+
+  const clusterPanelShown = () => !node("cluster-panel").hidden;
+  const pileOf = (id) => state.clusters.find((c) => c.answers.includes(id));
+
+  // why an obstacle of a suggestion can no longer be moved: hidden, deleted, or on a pile since; null if it can
+  function staleness(pile, id) {
+    const answer = state.answers.get(id);
+    if (!answer) return t.suggest_gone;
+    if (answer.hidden) return t.suggest_hidden;
+    const on = pileOf(id);
+    if (on && on.id !== pile.into) return format(t.suggest_moved, { name: on.name });
+    return null;
+  }
+
+  function movable(pile) {
+    return pile.answer_ids.filter((id) => !pile.removed.has(id) && staleness(pile, id) === null);
+  }
+
+  function acceptable(pile) {
+    const n = movable(pile).length;
+    if (pile.into !== null) return n >= 1 && state.clusters.some((c) => c.id === pile.into);
+    return n >= 2;
+  }
+
+  function body(pile) {
+    return {
+      key: pile.key, answer_ids: movable(pile), into: pile.into,
+      name: pile.name, tension: pile.tension || null, theme: pile.theme || null,
+    };
+  }
+
+  // a text with the words its pile shares marked; marks are [start, end) in the string's own (UTF-16) units
+  function marked(text, marks) {
+    const parts = [];
+    let at = 0;
+    for (const [start, end] of marks || []) {
+      if (start > at) parts.push(text.slice(at, start));
+      parts.push(el("mark", { text: text.slice(start, end) }));
+      at = end;
+    }
+    if (at < text.length) parts.push(text.slice(at));
+    return el("span", { class: "text" }, ...parts);
+  }
+
+  function tagSelect(label, labels, pile, field) {
+    const select = el("select", { "aria-label": label },
+      el("option", { value: "", text: `${label}: ${t.dash}` }),
+      ...Object.entries(labels).map(([key, text]) => el("option", { value: key, text })));
+    select.value = pile[field] || "";
+    select.addEventListener("change", () => { pile[field] = select.value; });
+    return select;
+  }
+
+  function memberItem(pile, id) {
+    const answer = state.answers.get(id);
+    const text = answer ? answer.text : "";
+    const drop = el("button", { type: "button", class: "link small", text: t.suggest_drop, "aria-label": `${t.suggest_drop}: ${text}` });
+    drop.addEventListener("click", () => {
+      pile.removed.add(id);
+      build();
+    });
+    return el("li", { class: "suggest-member", "data-id": id },
+      marked(text, pile.marks[String(id)]),
+      el("span", { class: "stale-note small", "data-slot": "stale" }),
+      drop);
+  }
+
+  // a long pile shows its first obstacles; the rest are a press away, so 200 obstacles stay readable
+  function memberList(pile) {
+    const ids = pile.answer_ids.filter((id) => !pile.removed.has(id));
+    const shown = pile.expanded || ids.length <= SHOWN ? ids : ids.slice(0, SHOWN - 1);
+    const list = el("ul", { class: "member-list" }, ...shown.map((id) => memberItem(pile, id)));
+    if (shown.length === ids.length) return list;
+    const more = el("button", { type: "button", class: "link small suggest-more", text: format(t.suggest_more, { n: ids.length - shown.length }) });
+    more.addEventListener("click", () => {
+      pile.expanded = true;
+      build();
+    });
+    return el("div", { class: "suggest-members" }, list, more);
+  }
+
+  function card(pile) {
+    const existing = pile.into !== null ? state.clusters.find((c) => c.id === pile.into) : null;
+    const name = el("textarea", { class: "cluster-name", "aria-label": t.rename, maxlength: "200", rows: "1" });
+    name.value = pile.name;
+    name.addEventListener("input", () => { pile.name = name.value; });
+    name.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") event.preventDefault(); // a name is one line
+    });
+    const accept = el("button", { type: "button", class: "button primary small-button", text: t.suggest_accept });
+    accept.addEventListener("click", () => submit([pile]));
+    const reject = el("button", { type: "button", class: "button small-button", text: t.suggest_reject });
+    reject.addEventListener("click", () => {
+      piles = piles.filter((p) => p !== pile);
+      build();
+    });
+    const badges = [];
+    if (pile.duplicates) badges.push(el("span", { class: "badge live", text: t.suggest_duplicates }));
+    if (pile.into !== null) badges.push(el("span", { class: "badge", text: t.suggest_adds }));
+    const shared = pile.shared.length
+      ? el("p", { class: "suggest-why small" }, `${t.suggest_shared} `, ...pile.shared.map((word) => el("mark", { text: word })))
+      : null;
+    const kept = existing ? existing.answers.map((id) => state.answers.get(id)).filter(Boolean) : [];
+    return el("article", { class: "cluster-card suggest-card", "data-key": pile.key },
+      el("header", { class: "cluster-head" }, name, ...badges),
+      shared,
+      el("div", { class: "cluster-tags" },
+        tagSelect(t.tension, config.results.tensions, pile, "tension"),
+        tagSelect(t.theme, config.results.themes, pile, "theme")),
+      kept.length ? el("ul", { class: "member-list kept" }, ...kept.map((a) => el("li", { class: "suggest-member is-kept" }, el("span", { class: "text", text: a.text })))) : null,
+      memberList(pile),
+      el("p", { class: "muted small", "data-slot": "hint" }),
+      el("div", { class: "row-buttons" }, accept, reject));
+  }
+
+  // rebuild the cards: after asking, accepting, rejecting or trimming (not on every frame: a name being typed stays)
+  function build() {
+    nodes.list.replaceChildren(...piles.map(card));
+    refresh();
+  }
+
+  // what the room changed since the suggestion: obstacles no longer loose are struck through and left out
+  function refresh() {
+    nodes.panel.hidden = !clusterPanelShown() || nodes.panel.dataset.open !== "true";
+    for (const cardNode of nodes.list.querySelectorAll(".suggest-card")) {
+      const pile = piles.find((p) => p.key === cardNode.dataset.key);
+      if (!pile) continue;
+      for (const item of cardNode.querySelectorAll(".suggest-member[data-id]")) {
+        const why = staleness(pile, Number(item.dataset.id));
+        item.classList.toggle("is-stale", why !== null);
+        item.querySelector('[data-slot="stale"]').textContent = why || "";
+      }
+      const ok = acceptable(pile);
+      cardNode.querySelector(".button.primary").disabled = !ok;
+      cardNode.querySelector('[data-slot="hint"]').textContent = ok ? "" : (pile.into !== null ? t.suggest_nothing_left : t.suggest_too_few);
+    }
+    const open = piles.filter(acceptable).length;
+    nodes.acceptAll.disabled = open === 0;
+    nodes.acceptAll.textContent = format(t.suggest_accept_all, { n: open });
+    nodes.acceptAll.hidden = !piles.length;
+    nodes.rejectAll.hidden = !piles.length;
+    if (!piles.length) nodes.summary.textContent = t.suggest_none_left;
+  }
+
+  async function ask() {
+    if (asking || !clusterPanelShown()) return;
+    asking = true;
+    nodes.ask.disabled = true;
+    nodes.panel.dataset.open = "true";
+    nodes.panel.hidden = false;
+    nodes.note.hidden = true;
+    nodes.summary.textContent = t.suggest_busy;
+    const result = await send("/suggestions", {}, nodes.error);
+    asking = false;
+    nodes.ask.disabled = false;
+    if (!result) {
+      nodes.summary.textContent = "";
+      return;
+    }
+    // an addition to a pile starts from that pile's own name and tags: accepting it must not change them unasked
+    piles = result.piles.map((pile) => {
+      const existing = pile.into !== null ? state.clusters.find((c) => c.id === pile.into) || {} : {};
+      return {
+        ...pile,
+        name: pile.into !== null ? existing.name || "" : pile.name,
+        tension: existing.tension || pile.tension,
+        theme: existing.theme || pile.theme,
+        removed: new Set(),
+      };
+    });
+    nodes.summary.textContent = result.piles.length
+      ? format(t.suggest_summary, { piles: result.piles.length, loose: result.loose })
+      : format(t.suggest_nothing, { n: result.considered });
+    build();
+  }
+
+  function skippedNote(result) {
+    const count = (reason) => result.skipped.filter((s) => s.reason === reason).reduce((n, s) => n + s.answer_ids.length, 0);
+    const parts = [];
+    for (const reason of ["hidden", "gone", "moved", "too_few", "pile_gone"]) {
+      const n = count(reason);
+      if (n) parts.push(count(t, `suggest_skipped_${reason}`, { n }));
+    }
+    return parts.length ? `${t.suggest_skipped} ${parts.join("; ")}.` : "";
+  }
+
+  async function submit(chosen) {
+    const ready = chosen.filter(acceptable);
+    if (!ready.length) return;
+    for (const button of nodes.panel.querySelectorAll("button")) button.disabled = true;
+    const result = await send("/suggestions/accept", { piles: ready.map(body) }, nodes.error);
+    for (const button of nodes.panel.querySelectorAll("button")) button.disabled = false;
+    if (!result) {
+      refresh();
+      return;
+    }
+    const done = new Set([...result.accepted, ...result.skipped.map((s) => s.key)]);
+    piles = piles.filter((pile) => !done.has(pile.key));
+    const note = [count(t, "suggest_made", { n: result.accepted.length }), skippedNote(result)].filter(Boolean).join(" ");
+    nodes.note.textContent = note;
+    nodes.note.hidden = false;
+    build();
+  }
+
+  nodes.ask.addEventListener("click", ask);
+  nodes.acceptAll.addEventListener("click", () => submit(piles));
+  nodes.rejectAll.addEventListener("click", () => {
+    piles = [];
+    nodes.panel.dataset.open = "false";
+    build();
+  });
+
+  return {
+    render: refresh,
+    onKey(event) {
+      if (event.key.toLowerCase() !== "g" || !clusterPanelShown()) return false;
+      event.preventDefault();
+      ask();
+      return true;
+    },
+  };
+}

@@ -1,0 +1,176 @@
+"""The matching behind suggested piles: word forms, compounds, stop words, slips, near-duplicates, loose ones."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from app.clusters import keywords, suggest
+from app.clusters.suggest import Obstacle
+from app.models import TENSIONS, THEMES
+
+# obstacles about other things, so the room has a vocabulary to weigh words against
+BACKGROUND = [
+    "Zwerfafval naast de containers",
+    "De bus rijdt 's avonds niet meer",
+    "Te weinig groen op het plein",
+    "Hondenpoep op het grasveld",
+    "Laadpalen zijn altijd bezet",
+    "Asbest in de oude schuren",
+    "De markt is verplaatst",
+    "Vuurwerk rond oud en nieuw",
+]
+
+
+def run(*texts: str, background: Sequence[str] = BACKGROUND, **options: Any) -> suggest.Result:
+    """Suggestions for these obstacles (ids 0, 1, ...) in a room that also sent the background ones."""
+    everything = [*texts, *background]
+    return suggest.suggest([Obstacle(i, text) for i, text in enumerate(everything)], **options)
+
+
+def together(result: suggest.Result, *ids: int) -> bool:
+    """Whether one proposed pile holds all these obstacles."""
+    return any(set(ids) <= set(pile.answer_ids) for pile in result.piles)
+
+
+def on_a_pile(result: suggest.Result) -> set[int]:
+    return {i for pile in result.piles for i in pile.answer_ids}
+
+
+def test_word_forms_meet_at_their_stem() -> None:
+    assert suggest.stem("wachtlijsten") == suggest.stem("wachtlijst")
+    assert suggest.stem("jongeren") == suggest.stem("jongere")
+    assert suggest.stem("gezinnen") == suggest.stem("gezin")
+    assert suggest.stem("kinderen") == suggest.stem("kind")
+    # the elderly are not the parents, whatever the stemmer makes of them
+    assert suggest.stem("ouderen") != suggest.stem("ouders")
+    result = run("Wachtlijsten bij de schuldhulp", "De wachtlijst voor schuldhulp", "Te lange wachtlijst schuldhulp")
+    assert together(result, 0, 1, 2)
+
+
+def test_compound_words_meet_their_parts() -> None:
+    result = run("Geen jeugdhulp in de buurt", "Hulp voor de jeugd ontbreekt", "Jeugdhulp komt te laat")
+    assert together(result, 0, 1, 2)
+    (pile,) = [p for p in result.piles if 0 in p.answer_ids]
+    assert "jeugd" in pile.shared and "hulp" in pile.shared
+
+
+def test_stop_words_alone_make_no_pile() -> None:
+    result = run("Het is er niet en het wordt niet meer", "Er is het niet, het wordt er ook niet")
+    assert not together(result, 0, 1)
+    assert on_a_pile(result).isdisjoint({0, 1})
+
+
+def test_a_slip_of_the_pen_still_matches() -> None:
+    result = run("Wachtlijsten jeugdzorg", "wachtlijsten jeugzorg", "Jeugdzorg heeft wachtlijsten")
+    assert together(result, 0, 1, 2)
+
+
+def test_near_duplicates_come_first_and_are_named_after_themselves() -> None:
+    same = [
+        "Geen plek voor jongeren",
+        "geen plek voor jongeren",
+        "Geen plek voor jongeren!!",
+        "GEEN PLEK VOOR JONGEREN",
+        "Geen plek voor jongeren 😞",
+        "geen plek voor jongeren.",
+        "Geen plek voor jongeren",
+        "geen plek voor jongeren?",
+        "Geen plek voor jongeren",
+    ]
+    other = ["Schulden stapelen zich op", "Hulp bij schulden komt te laat", "Schulden worden niet gezien"]
+    result = run(*other, *same)
+    first = result.piles[0]
+    assert first.duplicates
+    assert sorted(first.answer_ids) == list(range(3, 12))
+    assert first.name == "Geen plek voor jongeren"
+    assert together(result, 0, 1, 2)
+    assert not result.piles[1].duplicates
+
+
+def test_obstacles_that_fit_nowhere_stay_loose() -> None:
+    result = run(
+        "Wachtlijsten in de jeugdzorg",
+        "Jeugdzorg kent lange wachtlijsten",
+        "De kerk sluit haar deuren",
+        "🙈",
+        "👍👍",
+        "https://www.voorbeeld.nl/melding?id=4",
+        "geld",
+        "???",
+    )
+    assert together(result, 0, 1)
+    assert on_a_pile(result).isdisjoint({2, 3, 4, 5, 6, 7})
+    assert result.considered == 8 + len(BACKGROUND)
+    assert result.loose == result.considered - len(on_a_pile(result))
+
+
+def test_nothing_one_or_only_odd_obstacles_give_no_piles() -> None:
+    assert suggest.suggest([]).piles == []
+    assert suggest.suggest([Obstacle(1, "Wachtlijsten jeugdzorg")]).piles == []
+    odd = suggest.suggest([Obstacle(1, "🙈"), Obstacle(2, "🙈"), Obstacle(3, "http://a.nl"), Obstacle(4, "")])
+    assert odd.piles == [] and odd.loose == 4
+
+
+def test_existing_piles_take_loose_obstacles_but_are_never_merged_or_split() -> None:
+    obstacles = [
+        Obstacle(1, "Wachtlijsten jeugdzorg", pile=70),
+        Obstacle(2, "Jeugdzorg wachtlijst te lang", pile=70),
+        Obstacle(3, "Wachtlijst jeugdzorg", pile=71),
+        Obstacle(4, "Lange wachtlijsten bij de jeugdzorg"),
+        *[Obstacle(10 + i, text) for i, text in enumerate(BACKGROUND)],
+    ]
+    result = suggest.suggest(obstacles)
+    additions = [p for p in result.piles if p.into is not None]
+    assert [(p.into, p.answer_ids) for p in additions] in ([(70, [4])], [(71, [4])])
+    assert all(p.into is not None or not {1, 2, 3} & set(p.answer_ids) for p in result.piles)
+    pile_70 = next((p for p in additions if p.into == 70), None)
+    if pile_70 is not None:
+        assert pile_70.pile_ids == [1, 2]
+
+
+def test_a_pile_says_what_its_members_share_and_marks_it_in_their_words() -> None:
+    texts = ["🙂 Wachtlijsten in de jeugdzorg", "De jeugdzorg heeft wachtlijsten", "wachtlijst jeugdzorg"]
+    result = run(*texts)
+    (pile,) = [p for p in result.piles if 0 in p.answer_ids]
+    assert any("jeugdzorg" in word for word in pile.shared)
+    for i, text in enumerate(texts):
+        # the browser counts in UTF-16 units: the emoji before the words takes two
+        units = text.encode("utf-16-le")
+        marked = [units[2 * start : 2 * end].decode("utf-16-le").lower() for start, end in pile.marks[i]]
+        assert any("jeugdzorg" in m for m in marked), marked
+        assert all(m.strip() and m.strip() == m for m in marked)
+
+
+def test_english_answers_are_matched_too() -> None:
+    result = run(
+        "Waiting lists for youth care are too long",
+        "The waiting list for youth care",
+        "Youth care has long waiting lists",
+    )
+    assert together(result, 0, 1, 2)
+
+
+def test_a_pile_gets_a_tension_and_a_theme_from_the_keywords() -> None:
+    result = run(
+        "Alles is projectgeld",
+        "Geld zit in aparte potjes",
+        "Geen structureel geld voor preventie",
+        keywords=keywords.shipped_keywords(),
+        tensions=TENSIONS,
+        themes=THEMES,
+    )
+    (pile,) = [p for p in result.piles if 0 in p.answer_ids]
+    assert pile.tension == "financiering"
+    own = {"machtskwesties": ["potjes", "geld"], "wonen": ["geld"]}
+    (pile,) = [
+        p
+        for p in run(
+            "Alles is projectgeld",
+            "Geld zit in aparte potjes",
+            "Geen structureel geld voor preventie",
+            keywords=own,
+            tensions=TENSIONS,
+            themes=THEMES,
+        ).piles
+        if 0 in p.answer_ids
+    ]
+    assert (pile.tension, pile.theme) == ("machtskwesties", "wonen")

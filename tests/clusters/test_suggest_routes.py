@@ -1,0 +1,349 @@
+"""Suggested piles over HTTP: asking changes nothing, accepting is an ordinary grouping, and what changed meanwhile
+is skipped and said; plus the keyword page and who may use either."""
+
+import asyncio
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from app.accounts import service as accounts
+from app.answers import service as answers
+from app.clusters import service as clusters
+from app.demo.driver import csrf_of
+from app.errors import DomainError
+from app.models import Answer, Event
+from app.models import Workshop as WorkshopRow
+from app.store.database import Database
+from tests.clusters.test_clusters import obstacles, post
+from tests.conftest import PASSWORD, Facilitator, Phone, Workshop, receive_until
+from tests.rooms import room_in_obstacle_round
+
+HOUSING = ["Te weinig betaalbare woningen", "Geen betaalbare huurwoning te vinden", "Huurwoningen zijn niet betaalbaar"]
+YOUTH_CARE = ["Wachtlijsten jeugdzorg", "Kinderen wachten maanden op jeugdzorg", "De wachtlijst bij de jeugdzorg"]
+OTHER = ["De bus rijdt niet meer", "Hondenpoep op het gras"]
+
+
+def room(facilitator: Facilitator, workshop: Workshop, join: Callable[..., Phone], *texts: str) -> list[int]:
+    """Obstacles from two phones (each may send ten at once), then the grouping step."""
+    ids = obstacles(facilitator, workshop, join(workshop, "Ali"), *texts[:8])
+    if texts[8:]:
+        ids += obstacles(facilitator, workshop, join(workshop, "Bea"), *texts[8:])
+    facilitator.go(workshop, "cluster")
+    return ids
+
+
+def hide(facilitator: Facilitator, workshop: Workshop, answer_id: int) -> None:
+    """Hide an obstacle from the projector, as the board's button does."""
+    response = facilitator.http.post(
+        f"/f/workshops/{workshop.id}/answers/{answer_id}/hidden",
+        data={"hidden": "true"},
+        headers={"X-CSRF-Token": facilitator.csrf(), "Accept": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+
+
+def ask(facilitator: Facilitator, workshop: Workshop) -> Any:
+    response = post(facilitator, workshop, "/suggestions", {})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def pile_with(suggestions: Any, answer_id: int) -> dict[str, Any]:
+    return next(p for p in suggestions["piles"] if answer_id in p["answer_ids"])
+
+
+def accept(facilitator: Facilitator, workshop: Workshop, *piles: dict[str, Any]) -> Any:
+    fields = ("key", "answer_ids", "into", "name", "tension", "theme")
+    return post(
+        facilitator,
+        workshop,
+        "/suggestions/accept",
+        {"piles": [{f: p[f] for f in fields if f in p} for p in piles]},
+    )
+
+
+def runtime_of(facilitator: Facilitator) -> Any:
+    """The running app's runtime, whose database the test reads directly."""
+    app: Any = facilitator.http.app
+    return app.state.runtime
+
+
+def stored_piles(facilitator: Facilitator, workshop: Workshop) -> dict[int, int | None]:
+    runtime = runtime_of(facilitator)
+    rows = runtime.db.read_sync(
+        lambda db: db.execute(select(Answer.id, Answer.cluster_id).where(Answer.workshop_id == workshop.id)).all()
+    )
+    return dict(rows)
+
+
+def test_asking_proposes_piles_and_changes_nothing(
+    facilitator: Facilitator, workshop: Workshop, join: Callable[..., Phone]
+) -> None:
+    ids = room(facilitator, workshop, join, *HOUSING, *YOUTH_CARE, *OTHER)
+    runtime = runtime_of(facilitator)
+    events_before = runtime.db.read_sync(lambda db: len(db.execute(select(Event.id)).all()))
+    found = ask(facilitator, workshop)
+    housing, youth = pile_with(found, ids[0]), pile_with(found, ids[3])
+    assert sorted(housing["answer_ids"]) == ids[0:3] and sorted(youth["answer_ids"]) == ids[3:6]
+    assert housing["into"] is None and housing["name"] and housing["shared"]
+    assert youth["theme"] == "gezondheid" and youth["tension"] == "operationele processen"
+    assert found["loose"] == 2 and found["considered"] == 8
+    # a mark is a [start, end) of the obstacle's own text
+    text = "Wachtlijsten jeugdzorg"
+    assert "jeugdzorg" in " ".join(text[s:e] for s, e in youth["marks"][str(ids[3])])
+    assert set(stored_piles(facilitator, workshop).values()) == {None}
+    assert runtime.db.read_sync(lambda db: len(db.execute(select(Event.id)).all())) == events_before
+
+
+def test_accepting_is_an_ordinary_grouping_with_the_name_and_tags_kept(
+    facilitator: Facilitator, workshop: Workshop, join: Callable[..., Phone]
+) -> None:
+    ids = room(facilitator, workshop, join, *HOUSING, *YOUTH_CARE, *OTHER)
+    found = ask(facilitator, workshop)
+    housing, youth = pile_with(found, ids[0]), pile_with(found, ids[3])
+    # trimmed (one obstacle left out), renamed, tagged
+    trimmed = housing | {"answer_ids": ids[0:2], "name": "Betaalbaar wonen", "tension": "beleid", "theme": "wonen"}
+    with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
+        projector.receive_json()
+        response = accept(facilitator, workshop, trimmed, youth)
+        assert response.status_code == 200, response.text
+        event = receive_until(projector, lambda f: f.get("kind") == "clusters.changed")
+    body = response.json()
+    assert sorted(body["accepted"]) == sorted([housing["key"], youth["key"]]) and body["skipped"] == []
+    piles = {tuple(p["answers"]): p for p in event["data"]["clusters"]}
+    assert piles[tuple(ids[0:2])] | {"id": 0, "answers": []} == {
+        "id": 0,
+        "name": "Betaalbaar wonen",
+        "tension": "beleid",
+        "theme": "wonen",
+        "focus": False,
+        "answers": [],
+        "votes": 0,
+    }
+    assert tuple(ids[3:6]) in piles
+    assert stored_piles(facilitator, workshop)[ids[2]] is None  # left out, so still loose
+    # asked again, the loose obstacle is proposed for the pile it was left out of
+    again = ask(facilitator, workshop)
+    addition = pile_with(again, ids[2])
+    assert addition["into"] == piles[tuple(ids[0:2])]["id"] and addition["pile_ids"] == ids[0:2]
+    assert accept(facilitator, workshop, addition).status_code == 200
+    assert stored_piles(facilitator, workshop)[ids[2]] == addition["into"]
+    # undone as any grouping is: the obstacle goes back to loose
+    assert post(facilitator, workshop, "/clusters/ungroup", {"answer_id": ids[2]}).status_code == 200
+    assert stored_piles(facilitator, workshop)[ids[2]] is None
+
+
+def test_what_changed_meanwhile_is_skipped_and_said(
+    facilitator: Facilitator, workshop: Workshop, join: Callable[..., Phone]
+) -> None:
+    ids = room(facilitator, workshop, join, *HOUSING, *YOUTH_CARE, *OTHER)
+    found = ask(facilitator, workshop)
+    housing, youth = pile_with(found, ids[0]), pile_with(found, ids[3])
+    # meanwhile: one housing obstacle is hidden, one youth obstacle is put on a pile by hand with a loose one
+    hide(facilitator, workshop, ids[1])
+    assert post(facilitator, workshop, "/clusters/group", {"answer_ids": [ids[5], ids[6]]}).status_code == 200
+    response = accept(facilitator, workshop, housing, youth, {"key": "gone", "answer_ids": [ids[7], 999999]})
+    assert response.status_code == 200, response.text
+    skipped = {(s["key"], s["reason"], tuple(s["answer_ids"])) for s in response.json()["skipped"]}
+    assert skipped == {
+        (housing["key"], "hidden", (ids[1],)),
+        (youth["key"], "moved", (ids[5],)),
+        ("gone", "gone", (999999,)),
+        ("gone", "too_few", (ids[7],)),
+    }
+    piles = stored_piles(facilitator, workshop)
+    assert piles[ids[0]] == piles[ids[2]] is not None and piles[ids[1]] is None
+    assert piles[ids[3]] == piles[ids[4]] != piles[ids[5]] == piles[ids[6]]
+    assert piles[ids[7]] is None
+    # the same again: nothing left to do, and the board is told so
+    again = accept(facilitator, workshop, housing, youth)
+    assert again.status_code == 409
+    assert "al op een stapel" in again.json()["detail"]
+
+
+def test_bad_requests_get_a_clear_error(
+    facilitator: Facilitator, workshop: Workshop, join: Callable[..., Phone]
+) -> None:
+    ids = room(facilitator, workshop, join, *HOUSING)
+    found = ask(facilitator, workshop)
+    housing = pile_with(found, ids[0])
+    assert accept(facilitator, workshop, housing | {"tension": "vriendschap"}).status_code == 422
+    assert accept(facilitator, workshop, housing | {"theme": "sport"}).status_code == 422
+    assert accept(facilitator, workshop, housing | {"into": 424242}).status_code == 409
+    assert post(facilitator, workshop, "/suggestions/accept", {"piles": []}).status_code == 422
+    assert post(facilitator, workshop, "/suggestions/accept", {"piles": [{"key": "x"}]}).status_code == 422
+    too_big = {"piles": [{"key": "x", "answer_ids": [ids[0], 2**70]}]}
+    assert post(facilitator, workshop, "/suggestions/accept", too_big).status_code == 422
+    assert set(stored_piles(facilitator, workshop).values()) == {None}
+
+
+def test_no_one_or_only_hidden_obstacles_give_no_piles(
+    facilitator: Facilitator, workshop: Workshop, join: Callable[..., Phone]
+) -> None:
+    facilitator.go(workshop, "cluster")
+    assert ask(facilitator, workshop) == {"piles": [], "loose": 0, "considered": 0}
+    facilitator.go(workshop, "obstacles")
+    ids = room(facilitator, workshop, join, "Wachtlijsten jeugdzorg", "wachtlijsten jeugdzorg!")
+    found = ask(facilitator, workshop)
+    assert found["piles"][0]["duplicates"] and sorted(found["piles"][0]["answer_ids"]) == ids
+    hide(facilitator, workshop, ids[0])
+    assert ask(facilitator, workshop) == {"piles": [], "loose": 1, "considered": 1}
+    hide(facilitator, workshop, ids[1])
+    assert ask(facilitator, workshop) == {"piles": [], "loose": 0, "considered": 0}
+
+
+def test_only_runners_of_the_workshops_workspace_may_ask_or_accept(
+    facilitator: Facilitator,
+    other_facilitator: Facilitator,
+    workshop: Workshop,
+    join: Callable[..., Phone],
+    browser: Callable[[], TestClient],
+) -> None:
+    ids = room(facilitator, workshop, join, *YOUTH_CARE)
+    youth = pile_with(ask(facilitator, workshop), ids[0])
+    assert post(other_facilitator, workshop, "/suggestions", {}).status_code == 404
+    assert accept(other_facilitator, workshop, youth).status_code == 404
+    viewer = sign_in_as_viewer(facilitator, workshop, browser())
+    assert post(viewer, workshop, "/suggestions", {}).status_code == 403
+    assert accept(viewer, workshop, youth).status_code == 403
+    # without the CSRF token even the owner is refused: asking costs the server work
+    no_token = facilitator.http.post(
+        f"/f/workshops/{workshop.id}/suggestions", json={}, headers={"Accept": "application/json"}
+    )
+    assert no_token.status_code == 403
+    assert set(stored_piles(facilitator, workshop).values()) == {None}
+
+
+def sign_in_as_viewer(owner: Facilitator, workshop: Workshop, http: TestClient) -> Facilitator:
+    """A meekijker of the workshop's workspace, signed in in a browser of their own."""
+    runtime = runtime_of(owner)
+
+    def add(db: Any) -> None:
+        row = db.get(WorkshopRow, workshop.id)
+        accounts.create_facilitator(
+            db, email="mees@kijk.nl", name="Mees", password=PASSWORD, workspace_id=row.workspace_id, role="meekijker"
+        )
+
+    runtime.db.write_sync(add)
+    login = http.get("/f/login")
+    response = http.post(
+        "/f/login",
+        data={"csrf": csrf_of(login.text), "email": "mees@kijk.nl", "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return Facilitator(http=http, email="mees@kijk.nl")
+
+
+def test_the_keyword_list_is_the_workspaces_own_once_saved(
+    facilitator: Facilitator,
+    workshop: Workshop,
+    join: Callable[..., Phone],
+    browser: Callable[[], TestClient],
+) -> None:
+    page = facilitator.http.get("/f/trefwoorden")
+    assert page.status_code == 200 and "Standaardlijst" in page.text and "wonen: woning" in page.text
+    assert 'href="/f/trefwoorden"' in facilitator.http.get("/f/workshops").text
+    bad = facilitator.http.post(
+        "/f/trefwoorden", data={"csrf": facilitator.csrf(), "words": "wonen: huis\nvriendschap: maatje\nwonen: dak"}
+    )
+    assert bad.status_code == 422
+    assert "Regel 2" in bad.text and "Regel 3: ‘wonen’ staat al op regel 1" in bad.text
+    saved = facilitator.http.post(
+        "/f/trefwoorden",
+        data={"csrf": facilitator.csrf(), "words": "machtskwesties: jeugdzorg\nveiligheid: wachtlijst, Wachtlijst"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303 and saved.headers["location"] == "/f/trefwoorden?saved=own"
+    page = facilitator.http.get("/f/trefwoorden?saved=own")
+    assert "Eigen lijst" in page.text and "veiligheid: wachtlijst\n" in page.text
+    ids = room(facilitator, workshop, join, *YOUTH_CARE)
+    youth = pile_with(ask(facilitator, workshop), ids[0])
+    assert (youth["tension"], youth["theme"]) == ("machtskwesties", "veiligheid")
+    viewer = sign_in_as_viewer(facilitator, workshop, browser())
+    assert viewer.http.get("/f/trefwoorden").status_code == 200
+    refused = viewer.http.post("/f/trefwoorden", data={"csrf": viewer.csrf(), "words": "wonen: huis"})
+    assert refused.status_code == 403
+    reset = facilitator.http.post(
+        "/f/trefwoorden", data={"csrf": facilitator.csrf(), "action": "reset"}, follow_redirects=False
+    )
+    assert reset.headers["location"] == "/f/trefwoorden?saved=reset"
+    assert "Standaardlijst" in facilitator.http.get("/f/trefwoorden").text
+
+
+async def overlapping_accepts(first: Database, second: Database) -> None:
+    """Two boards accept overlapping suggestions at once: no obstacle ends up on two piles, the later is told."""
+
+    def setup(s: Any) -> tuple[int, list[int]]:
+        made = room_in_obstacle_round(s, participants=1)
+        ids = [
+            answers.submit_answer(
+                s,
+                workshop_id=made.workshop_id,
+                participant_id=made.participant_ids[0],
+                step_id="obstacles",
+                text=f"Wachtlijst jeugdzorg {i}",
+                client_id=f"00000000-0000-4000-8000-00000000000{i}",
+            ).answer_id
+            for i in range(5)
+        ]
+        return made.workshop_id, ids
+
+    workshop_id, ids = await first.write(setup)
+    one = clusters.AcceptedPile(key="a", answer_ids=ids[0:3], name="Eerste")
+    other = clusters.AcceptedPile(key="b", answer_ids=ids[2:5], name="Tweede")
+    both = one, other
+    results = await asyncio.gather(
+        *(
+            db.write(lambda s, p=p: clusters.accept_piles(s, workshop=s.get(WorkshopRow, workshop_id), piles=[p]))
+            for db, p in zip((first, second), both, strict=True)
+        ),
+        return_exceptions=True,
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    skipped = [s for r in results for s in r["skipped"]]
+    # whichever came second found the shared obstacle on the other pile already, and says so
+    assert [(s["reason"], s["answer_ids"]) for s in skipped] == [("moved", [ids[2]])]
+    rows = await first.read(
+        lambda s: s.execute(select(Answer.id, Answer.cluster_id).where(Answer.workshop_id == workshop_id)).all()
+    )
+    piles = dict(rows)
+    assert len({piles[i] for i in ids}) == 2 and None not in {piles[i] for i in ids}
+    assert piles[ids[0]] == piles[ids[1]] and piles[ids[3]] == piles[ids[4]]
+    # and a third board accepting the same again changes nothing: a clear refusal
+    with pytest.raises(DomainError) as refused:
+        await second.write(lambda s: clusters.accept_piles(s, workshop=s.get(WorkshopRow, workshop_id), piles=[one]))
+    assert refused.value.code == "suggestions_outdated"
+
+
+async def test_two_boards_accepting_overlapping_suggestions_at_once(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 's.db'}")
+    db.migrate()
+
+    async def publish(events: list[Event]) -> None:
+        pass
+
+    await db.start(publish)
+    try:
+        await overlapping_accepts(db, db)
+    finally:
+        await db.stop()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"), reason="DOORBRAAK_TEST_DATABASE_URL is not set")
+async def test_two_processes_accepting_overlapping_suggestions_at_once() -> None:
+    from tests.test_postgres import two_writers
+
+    events: list[Event] = []
+    first, second = await two_writers(events)
+    try:
+        await overlapping_accepts(first, second)
+    finally:
+        await first.stop()
+        await second.stop()

@@ -1,0 +1,211 @@
+"""Suggested piles in real browsers: 60 obstacles from phones, "Stel stapels voor", two piles accepted (one renamed
+and trimmed), one rejected; the projector follows and the vote runs on those piles. And 200 obstacles' suggestions
+fit a laptop and a phone-sized board."""
+
+import asyncio
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from app.demo.driver import send_crowd
+from tests.e2e.conftest import PHONE, PROJECTOR
+from tests.e2e.test_agreed_actions import exactly, tap, wall_pile
+from tests.e2e.test_live_session import join, next_until, open_projector, start_session
+
+pytestmark = pytest.mark.e2e
+expect: Any = pytest.importorskip("playwright.sync_api").expect
+
+GROUPS = {
+    "plek": ["Geen plek voor jongeren"] * 3
+    + ["geen plek voor jongeren", "Geen plek voor jongeren!", "GEEN PLEK VOOR JONGEREN", "Geen plek voor jongeren 😞"]
+    + ["geen plek voor jongeren.", "Er is geen plek voor jongeren"],
+    "jeugdzorg": [
+        "Wachtlijsten in de jeugdzorg",
+        "Kinderen wachten maanden op jeugdhulp",
+        "wachtlijsten jeugdzorg",
+        "De wachtlijst voor jeugdzorg is te lang",
+        "Jeugdhulp pas na maanden wachten",
+        "Wachttijd jeugdzorg loopt op",
+        "Gezinnen op de wachtlijst voor jeugdzorg",
+        "wachtlijst jeugzorg",
+    ],
+    "wonen": [
+        "Te weinig betaalbare woningen",
+        "Woningtekort",
+        "Starters vinden geen betaalbare woning",
+        "Geen betaalbare huurwoningen",
+        "Tekort aan woningen voor jonge gezinnen",
+        "Betaalbare huurwoningen zijn er niet",
+        "Er worden te weinig woningen gebouwd",
+        "Woningnood in de wijk",
+    ],
+    "schulden": [
+        "Mensen met schulden vragen geen hulp",
+        "Schuldhulpverlening is te ingewikkeld",
+        "Hulp bij schulden komt te laat",
+        "Schulden stapelen zich op",
+        "Problematische schulden bij jongeren",
+        "Schulden worden te laat gezien",
+        "Schuldhulp is onbekend",
+        "Niemand praat over schulden",
+    ],
+    "eenzaam": [
+        "Ouderen zijn eenzaam",
+        "Eenzaamheid onder ouderen",
+        "Veel ouderen zitten alleen thuis",
+        "Eenzaamheid bij ouderen neemt toe",
+        "Senioren vereenzamen",
+        "Eenzame ouderen in de flat",
+        "Ouderen hebben geen sociaal netwerk",
+        "eenzaamheid",
+    ],
+    "politie": [
+        "De wijkagent is onzichtbaar",
+        "Te weinig politie op straat",
+        "We kennen onze wijkagent niet",
+        "Geen vaste wijkagent meer",
+        "Politie is niet zichtbaar in de buurt",
+        "Wijkagent heeft drie wijken",
+        "De politie komt te laat",
+        "Wijkagent onbekend",
+    ],
+}
+LOOSE = [
+    "De bus rijdt 's avonds niet",
+    "Hondenpoep op het gras",
+    "Laadpalen altijd bezet",
+    "Asbest in de schuurtjes",
+    "🙈",
+    "https://www.voorbeeld.nl/klacht",
+    "De markt is verplaatst",
+    "Kerken sluiten",
+    "Vuurwerk rond oud en nieuw",
+    "Te weinig bankjes",
+    "Wifi in het buurthuis",
+]
+RENAMED = "Wachten op jeugdhulp"
+
+
+def crowd(texts: list[str], per_phone: int = 10) -> list[tuple[tuple[str, str], str]]:
+    """The texts, each sent by one of a row of simulated phones (a phone may send ten at once)."""
+    return [((f"Deelnemer {i // per_phone}", "Buurtteam"), text) for i, text in enumerate(texts)]
+
+
+def send_from_phones(base_url: str, code: str, texts: list[str]) -> None:
+    """Phones over real websockets send the texts; the browser's own loop is this thread's, so they run beside it."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, send_crowd(base_url, code, crowd(texts))).result()
+
+
+def card(board: Any, member: str) -> Any:
+    """A suggested pile on the board, by one of its obstacles."""
+    return board.locator("#suggest-list article.suggest-card").filter(
+        has=board.locator(".suggest-member .text", has_text=exactly(member))
+    )
+
+
+def test_suggested_piles_are_accepted_renamed_trimmed_and_rejected_and_the_room_votes_on_them(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session = start_session(new_context, title="Stapels voorstellen")
+    board = session.board
+    projector = open_projector(new_context, session)
+    phone = join(new_context, session.code, "Ali", "Woonstichting")
+    next_until(board, "Obstakels")
+    texts = [text for group in GROUPS.values() for text in group] + LOOSE
+    assert len(texts) == 60
+    send_from_phones(live_server, session.code, texts)
+    expect(board.locator("#answers .board-answer")).to_have_count(60)
+
+    next_until(board, "Ordenen")
+    expect(board.locator("#suggest-panel")).to_be_hidden()
+    board.locator("body").press("g")
+    cards = board.locator("#suggest-list article.suggest-card")
+    expect(cards.first).to_be_visible()
+    # near-duplicates come first, named after themselves
+    first = cards.first
+    expect(first.locator(".cluster-name")).to_have_value("Geen plek voor jongeren")
+    expect(first.locator(".badge", has_text="bijna gelijk")).to_have_count(1)
+    # a long pile shows its first few obstacles, the rest one press away
+    expect(first.locator(".suggest-member")).to_have_count(5)
+    first.get_by_role("button", name=re.compile("Toon nog")).click()
+    expect(first.locator(".suggest-member .text", has_text=re.compile("plek voor jongeren", re.I))).to_have_count(9)
+    # every card says why: the shared words, marked in the obstacles too
+    jeugd = card(board, "Wachtlijsten in de jeugdzorg")
+    expect(jeugd.locator(".suggest-why mark").first).to_be_visible()
+    expect(jeugd.locator(".suggest-member mark").first).to_be_visible()
+    expect(board.locator("#cluster-list .cluster-card")).to_have_count(0)  # nothing changed for the room yet
+    expect(projector.locator("#round-answers article.note.cluster")).to_have_count(0)
+
+    # accept the near-duplicates as they are
+    first.get_by_role("button", name="Overnemen").click()
+    expect(wall_pile(projector, "Geen plek voor jongeren")).to_have_count(1)
+    # rename and trim the youth-care pile, then accept it
+    jeugd.get_by_role("button", name=re.compile("Toon nog")).click()
+    jeugd.locator(".cluster-name").fill(RENAMED)
+    jeugd.get_by_role("button", name="eruit: Wachttijd jeugdzorg loopt op").click()
+    expect(card(board, "Wachttijd jeugdzorg loopt op")).to_have_count(0)
+    members = [m for m in GROUPS["jeugdzorg"] if m != "Wachttijd jeugdzorg loopt op"]
+    expect(card(board, members[0]).locator(".cluster-name")).to_have_value(RENAMED)
+    suggested = card(board, members[0]).locator(".suggest-member .text").all_inner_texts()
+    card(board, members[0]).get_by_role("button", name="Overnemen").click()
+    expect(board.locator("#suggest-note")).to_have_text(re.compile("1 stapel gemaakt"))
+    # reject the debts pile: it goes, and nothing of it reaches the room
+    debts = card(board, "Schulden stapelen zich op")
+    debts.get_by_role("button", name="Afwijzen").click()
+    expect(debts).to_have_count(0)
+
+    # the board and the projector follow the accepted grouping, the left-out obstacle is still loose
+    expect(board.locator("#cluster-list .cluster-card")).to_have_count(2)
+    for still_loose in ("Wachttijd jeugdzorg loopt op", "Schulden stapelen zich op"):
+        expect(board.locator("#loose li.obstacle-chip .text", has_text=exactly(still_loose))).to_have_count(1)
+    renamed = board.locator("#cluster-list .cluster-card").filter(
+        has=board.locator(".member-list .text", has_text=exactly(members[0]))
+    )
+    expect(renamed.locator(".member-list .text")).to_have_text(suggested)
+    expect(wall_pile(projector, RENAMED).locator(".pile-count")).to_have_text(f"{len(suggested)} obstakels")
+    expect(projector.locator("#round-answers article.note.cluster")).to_have_count(2)
+
+    # the vote runs on those piles (every loose obstacle becomes a pile of its own)
+    next_until(board, "Stemmen")
+    vote_names = phone.locator("#step .vote-list li.vote-item strong")
+    expect(vote_names.filter(has_text=exactly(RENAMED))).to_have_count(1)
+    expect(vote_names.filter(has_text=exactly("Geen plek voor jongeren"))).to_have_count(1)
+    tap(phone, "+", RENAMED, 2)
+    tap(phone, "+", RENAMED, 1)
+    rows = projector.locator("#round-answers article.rank")
+    expect(rows.first.locator(".rank-name")).to_have_text(RENAMED)
+    expect(rows.first.locator(".rank-votes")).to_have_text("2")
+    assert session.dialogs == []
+
+
+@pytest.mark.parametrize("screen", ["laptop", "phone"])
+def test_the_suggestions_for_200_obstacles_fit_the_screen(
+    new_context: Callable[..., Any], live_server: str, screen: str, tmp_path: Any
+) -> None:
+    session = start_session(new_context, title="Een grote zaal")
+    board = session.board
+    if screen == "phone":
+        board.set_viewport_size(PHONE["viewport"])
+    else:
+        board.set_viewport_size(PROJECTOR["viewport"])
+    next_until(board, "Obstakels")
+    texts = [text for group in GROUPS.values() for text in group] + LOOSE
+    # 200 obstacles: the 60 above, and as many again with a word more, as a big room would send
+    texts = (texts + [f"{t} in Noord" for t in texts] + [f"Echt: {t.lower()}" for t in texts] + texts[:20])[:200]
+    send_from_phones(live_server, session.code, texts)
+    expect(board.locator("#answers .board-answer")).to_have_count(200)
+    next_until(board, "Ordenen")
+    board.get_by_role("button", name=re.compile("Stel stapels voor")).click()
+    expect(board.locator("#suggest-list article.suggest-card").first).to_be_visible()
+    board.locator("#suggest-panel").scroll_into_view_if_needed()
+    board.screenshot(path=str(tmp_path / f"suggestions-{screen}.png"))
+    # nothing sticks out sideways, however long the names and however many piles
+    assert board.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    assert board.locator("#suggest-list").evaluate(
+        "(list) => [...list.querySelectorAll('.suggest-card')].every((c) => c.scrollWidth <= c.clientWidth + 1)"
+    )
+    assert session.dialogs == []
