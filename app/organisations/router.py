@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import CsrfChecked, Manager, Viewer
 from app.errors import DomainError
+from app.labels import SECTOR_LABELS, label
 from app.models import SECTORS, Member, Organisation
 from app.organisations import service as organisations
 from app.runtime import Runtime, RuntimeDep
@@ -41,6 +42,7 @@ async def _list_page(
         "text": text,
         "sector": sector,
         "sectors": SECTORS,
+        "sector_label": partial(label, SECTOR_LABELS),
         "no_sector": organisations.NO_SECTOR,
         "filtered": bool(text or sector),
         "can_manage": member.can_manage,
@@ -131,6 +133,7 @@ async def _edit_page(
             "sector": organisation.sector or "",
         },
         "sectors": SECTORS,
+        "sector_label": partial(label, SECTOR_LABELS),
         "limits": _limits(),
         **extra,
     }

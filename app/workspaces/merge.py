@@ -155,25 +155,36 @@ def _move(db: Tx, model: type[Workshop | Action | LoginSession], source_id: int,
 
 
 def _move_formats(db: Tx, *, source_id: int, target_id: int, outcome: WorkspaceMerge) -> None:
-    """Move the saved formats; one whose key the target has already gets the first free "-2", "-3"... suffix."""
-    taken = set(db.execute(select(col(SavedFormat.key)).where(col(SavedFormat.workspace_id) == target_id)).scalars())
-    moving = db.execute(
-        select(SavedFormat).where(col(SavedFormat.workspace_id) == source_id).order_by(col(SavedFormat.key))
-    ).scalars()
+    """Move the saved formats; one whose key the target has already gets the first free "-2", "-3"... suffix.
+
+    A suffix that the source itself uses is not free either: source's own "avond-2" keeps its key.
+    """
+    target_keys = set(
+        db.execute(select(col(SavedFormat.key)).where(col(SavedFormat.workspace_id) == target_id)).scalars()
+    )
+    moving = list(
+        db.execute(
+            select(SavedFormat).where(col(SavedFormat.workspace_id) == source_id).order_by(col(SavedFormat.key))
+        ).scalars()
+    )
+    taken = target_keys | {row.key for row in moving}
     for row in moving:
-        key = row.key
-        number = 2
-        while key in taken:
-            suffix = f"-{number}"
-            key = row.key[: FORMAT_KEY_MAX - len(suffix)] + suffix
-            number += 1
-        if key != row.key:
+        if row.key in target_keys:
+            number = 2
+            while (key := _suffixed(row.key, number)) in taken:
+                number += 1
             outcome.renamed_formats.append((row.key, key))
+            taken.add(key)
             row.key, row.spec = key, {**row.spec, "key": key}
         row.workspace_id = target_id
-        taken.add(key)
         outcome.formats += 1
     db.flush()
+
+
+def _suffixed(key: str, number: int) -> str:
+    """A format key with "-<number>" behind it, shortened where it would pass the longest key allowed."""
+    suffix = f"-{number}"
+    return key[: FORMAT_KEY_MAX - len(suffix)] + suffix
 
 
 def _move_members(db: Tx, *, source_id: int, target_id: int, outcome: WorkspaceMerge) -> None:

@@ -27,7 +27,7 @@ def workspace_of(app: FastAPI, email: str) -> int:
         assert found is not None
         return found
 
-    return app.state.runtime.db.read_sync(read)  # type: ignore[no-any-return]
+    return app.state.runtime.db.read_sync(read)
 
 
 def sign_in(http: TestClient, email: str) -> Facilitator:
@@ -87,7 +87,7 @@ def organisations_of(app: FastAPI, workspace_id: int) -> dict[str, Organisation]
         rows = db.execute(select(Organisation).where(col(Organisation.workspace_id) == workspace_id)).scalars()
         return {row.name: row for row in rows}
 
-    return app.state.runtime.db.read_sync(read)  # type: ignore[no-any-return]
+    return app.state.runtime.db.read_sync(read)
 
 
 def form(member: Facilitator, path: str, data: dict[str, Any] | None = None) -> Any:
@@ -105,7 +105,7 @@ def add_action(
         headers={"X-CSRF-Token": member.csrf(), "Accept": "application/json"},
     )
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 def membership_role(app: FastAPI, email: str, workspace_id: int) -> str | None:
@@ -118,4 +118,4 @@ def membership_role(app: FastAPI, email: str, workspace_id: int) -> str | None:
             .where(col(Account.email) == email, col(Membership.workspace_id) == workspace_id)
         ).scalar_one_or_none()
 
-    return app.state.runtime.db.read_sync(read)  # type: ignore[no-any-return]
+    return app.state.runtime.db.read_sync(read)

@@ -21,7 +21,7 @@ def choices(http: TestClient, workshop: Workshop) -> list[dict[str, Any]]:
     """The list the join page's script fetches."""
     response = http.get(f"/j/{workshop.code}/organisaties", headers={"Accept": "application/json"})
     assert response.status_code == 200, response.text
-    return response.json()["organisations"]  # type: ignore[no-any-return]
+    return response.json()["organisations"]
 
 
 def expire_join_lists(app: FastAPI) -> None:
@@ -30,7 +30,7 @@ def expire_join_lists(app: FastAPI) -> None:
 
 
 def participants(app: FastAPI) -> list[tuple[str, str, int | None]]:
-    return app.state.runtime.db.read_sync(  # type: ignore[no-any-return]
+    return app.state.runtime.db.read_sync(
         lambda db: list(
             db.execute(
                 select(col(Participant.name), col(Participant.organisation), col(Participant.organisation_id)).order_by(
