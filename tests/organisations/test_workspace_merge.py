@@ -171,7 +171,7 @@ def test_merging_brings_everything_of_b_into_a(app: FastAPI, two: Two) -> None:
     response = merge(two.office.beheerder, two.b)
     assert response.status_code == 303
     done = two.office.beheerder.http.get(response.headers["location"]).text
-    assert "Samengevoegd: 1 workshops, 2 acties, 3 organisaties en 2 nieuwe leden kwamen erbij." in done
+    assert "Samengevoegd. Erbij gekomen: workshops 1 · acties 2 · organisaties 3 · nieuwe leden 2." in done
 
     after = db.read_sync(census)
     # B is gone, with its invitation; nothing else is lost
