@@ -45,6 +45,15 @@ class ShortCache(Generic[K, V]):
             self._values.popitem(last=False)
 
 
+@dataclass(frozen=True, slots=True)
+class JoinList:
+    """The organisations a join page offers: as the page lists them, and as JSON for its script, plain and gzipped."""
+
+    choices: list[dict[str, Any]]
+    body: bytes
+    gzipped: bytes
+
+
 @dataclass
 class Runtime:
     """The long-lived parts of one app instance that routes use (the live hub is app.state.hub: see app/main.py)."""
@@ -57,7 +66,7 @@ class Runtime:
     login_limiter: RateLimiter = field(init=False)
     tap_limiter: RateLimiter = field(init=False)
     # the organisations a join page offers, by workshop id (see JOIN_LIST_SECONDS)
-    join_lists: ShortCache[int, list[dict[str, Any]]] = field(init=False)
+    join_lists: ShortCache[int, JoinList] = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -110,4 +119,13 @@ def origin_allowed(connection: HTTPConnection, settings: Settings) -> bool:
     return origin in allowed
 
 
-__all__ = ["Request", "Runtime", "RuntimeDep", "ShortCache", "client_address", "get_runtime", "origin_allowed"]
+__all__ = [
+    "JoinList",
+    "Request",
+    "Runtime",
+    "RuntimeDep",
+    "ShortCache",
+    "client_address",
+    "get_runtime",
+    "origin_allowed",
+]

@@ -12,7 +12,7 @@ function typeAhead(pick) {
   const input = pick.querySelector("input[name=organisation]");
   const list = pick.querySelector("[role=listbox]");
   // the page's list, names only, until the list with every other name (short names, aliases) arrives
-  let choices = [...select.options].filter((option) => option.value).map((option) => ({ name: option.value, also: [] }));
+  let choices = [...select.options].slice(1, -1).map((option) => ({ name: option.value, also: [] }));
   let shown = [];
   let active = -1;
 
