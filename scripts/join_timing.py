@@ -158,12 +158,14 @@ def count_statements(phones: int, organisations: int) -> None:
 
 
 def percentiles(label: str, seconds: list[float]) -> str:
+    """A line with the median and 95th percentile of these times, in milliseconds."""
     ms = sorted(s * 1000 for s in seconds)
     p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
     return f"{label:>10}: median {statistics.median(ms):6.1f} ms, p95 {p95:6.1f} ms"
 
 
 async def measure(base: str, code: str, phones: int, concurrency: int) -> None:
+    """Phones join one by one, then all at once with `concurrency` in flight; prints the times."""
     one_by_one = [await join(base, code, i) for i in range(phones)]
     for position, label in enumerate(("join page", "form", "phone page")):
         print(percentiles(label, [times[position] for times in one_by_one]))
@@ -182,6 +184,7 @@ async def measure(base: str, code: str, phones: int, concurrency: int) -> None:
 
 
 def main() -> None:
+    """Count the statements, then time the joins, as the command line says."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--phones", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=50)

@@ -53,6 +53,7 @@ async def _list_page(
 
 
 def _limits() -> dict[str, int]:
+    """The longest name, short name and number of aliases, as the form says them."""
     return {
         "name": organisations.NAME_MAX,
         "short_name": organisations.SHORT_NAME_MAX,
@@ -67,13 +68,14 @@ async def organisation_list(request: Request, runtime: RuntimeDep, member: Viewe
         request,
         runtime,
         member,
-        saved=_shown_id(request, "opgeslagen"),
-        merged_into=_shown_id(request, "samengevoegd"),
+        saved=_query_number(request, "opgeslagen"),
+        merged_into=_query_number(request, "samengevoegd"),
+        moved={name: _query_number(request, name) or 0 for name in ("deelnemers", "eigenaar", "partner")},
     )
 
 
-def _shown_id(request: Request, name: str) -> int | None:
-    """The organisation id a redirect names in the query (saved, merged into), to point it out on the list."""
+def _query_number(request: Request, name: str) -> int | None:
+    """A number a redirect put in the query (the organisation saved or merged into, what moved), to show it."""
     value = request.query_params.get(name, "")
     return int(value) if value.isdigit() and len(value) < 19 else None
 
@@ -218,5 +220,6 @@ async def merge_organisation(
             account_id=member.account_id,
         )
 
-    await runtime.db.write(job)
-    return see_other(f"/f/organisaties?samengevoegd={into}")
+    merged = await runtime.db.write(job)
+    moved = f"deelnemers={merged.participants}&eigenaar={merged.owned}&partner={merged.partnered}"
+    return see_other(f"/f/organisaties?samengevoegd={into}&{moved}")

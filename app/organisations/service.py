@@ -371,13 +371,11 @@ def confirm_organisation(db: Tx, *, workspace_id: int, organisation_id: int) -> 
 
 @dataclass
 class Merged:
-    """What a merge moved: participants, owned actions, partner places, and the names kept or dropped."""
+    """What a merge moved (participants, actions owned, partner places) and the names that could not come along."""
 
     participants: int = 0
     owned: int = 0
     partnered: int = 0
-    doubles_removed: int = 0
-    names_kept: list[str] = field(default_factory=list)
     names_dropped: list[str] = field(default_factory=list)
 
     def add(self, other: "Merged") -> None:
@@ -385,8 +383,6 @@ class Merged:
         self.participants += other.participants
         self.owned += other.owned
         self.partnered += other.partnered
-        self.doubles_removed += other.doubles_removed
-        self.names_kept += other.names_kept
         self.names_dropped += other.names_dropped
 
 
@@ -470,7 +466,6 @@ def _move_actions(db: Tx, *, source_id: int, target: Organisation, account_id: i
             if organisation_id in (source_id, target_id):
                 if has_target:
                     dropped.append(row_id)
-                    merged.doubles_removed += 1
                     continue
                 has_target = True
                 if organisation_id == source_id:
@@ -528,7 +523,6 @@ def _move_names(db: Tx, *, source: Organisation, target: Organisation, merged: M
         elif key and key not in target_keys:
             aliases.append(name)
             target_keys.add(key)
-            merged.names_kept.append(name)
     target.aliases = aliases
     db.execute(
         delete(OrganisationName).where(

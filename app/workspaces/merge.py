@@ -57,6 +57,7 @@ class WorkspaceSize:
 
 
 def _count(db: Session, model: type[Workshop | Action | Organisation | Membership], workspace_id: int) -> int:
+    """How many rows of a table a workspace has (actions: not withdrawn)."""
     query = select(func.count()).select_from(model).where(col(model.workspace_id) == workspace_id)
     if model is Action:
         query = query.where(col(Action.deleted_at).is_(None))
@@ -92,6 +93,7 @@ def mergeable_workspaces(db: Session, *, member: Member) -> list[WorkspaceSize]:
 
 
 def _role_in(db: Session, *, account_id: int, workspace_id: int) -> str | None:
+    """The account's role in the workspace, read in this transaction; None for no member."""
     query = select(col(Membership.role)).where(
         col(Membership.account_id) == account_id, col(Membership.workspace_id) == workspace_id
     )
@@ -145,6 +147,7 @@ def merge_workspaces(db: Tx, *, member: Member, source_id: int) -> WorkspaceMerg
 
 
 def _changed_rows(db: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE; returns how many rows it changed."""
     return cast(CursorResult[Any], db.execute(statement)).rowcount
 
 

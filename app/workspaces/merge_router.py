@@ -18,12 +18,14 @@ from app.workspaces import merge
 router = APIRouter()
 PATH = "/f/werkruimte/samenvoegen"
 # what the page says came over after a merge, read back from the redirect's query
-OUTCOME = ("workshops", "acties", "organisaties", "leden")
+OUTCOME = ("workshops", "acties", "organisaties", "leden", "namen")
 
 
 async def _merge_page(
     request: Request, runtime: Runtime, member: Member, *, status: int = 200, **extra: Any
 ) -> Response:
+    """The current workspace and the ones its beheerder may merge into it; after a merge, what came over."""
+
     def load(db: Session) -> tuple[merge.WorkspaceSize, list[merge.WorkspaceSize]]:
         current = merge.workspace_size(db, workspace_id=member.workspace_id)
         return current, merge.mergeable_workspaces(db, member=member)
@@ -56,6 +58,12 @@ async def merge_workspace(
         )
         return await _merge_page(request, runtime, member, status=422, error=error.text(), chosen=source)
     outcome = await runtime.db.write(partial(merge.merge_workspaces, member=member, source_id=source))
-    figures = (outcome.workshops, outcome.actions, outcome.organisation_count, outcome.members)
+    figures = (
+        outcome.workshops,
+        outcome.actions,
+        outcome.organisation_count,
+        outcome.members,
+        len(outcome.organisation_merge.names_dropped),
+    )
     query = "&".join(f"{name}={value}" for name, value in zip(OUTCOME, figures, strict=True))
     return see_other(f"{PATH}?klaar=1&{query}")

@@ -40,6 +40,7 @@ def office_adds_the_network(session: Session) -> None:
 
 
 def open_join_page(new_context: Callable[..., Any], session: Session, **options: Any) -> Any:
+    """A phone that opened the join link."""
     phone = new_context(**options).new_page()
     phone.goto(f"/j/{session.code}")
     return phone

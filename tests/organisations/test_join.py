@@ -30,6 +30,7 @@ def expire_join_lists(app: FastAPI) -> None:
 
 
 def participants(app: FastAPI) -> list[tuple[str, str, int | None]]:
+    """Every participant's name, organisation as shown, and organisation id, in the order they joined."""
     return app.state.runtime.db.read_sync(
         lambda db: list(
             db.execute(
@@ -162,6 +163,7 @@ def test_a_join_page_with_a_list_goes_gzipped(network: Office, browser: Callable
 
 
 def post_join(http: TestClient, workshop: Workshop, **fields: str) -> Any:
+    """Send the join form without its script, as a phone without JavaScript does."""
     page = http.get(f"/j/{workshop.code}")
     return http.post(
         f"/j/{workshop.code}/participant", data={"csrf": csrf_of(page.text), **fields}, follow_redirects=False

@@ -46,6 +46,7 @@ PATH = "/f/werkruimte/samenvoegen"
 
 
 def account_id(db: Session, email: str) -> int:
+    """The id of the account with this email."""
     return db.execute(select(col(Account.id)).where(col(Account.email) == email)).scalar_one()
 
 
@@ -85,6 +86,7 @@ def census(db: Session) -> dict[str, Any]:
 
 
 def in_workspace(db: Session, model: Any, workspace_id: int) -> int:
+    """How many rows of a table belong to the workspace."""
     return db.execute(select(func.count()).select_from(model).where(model.workspace_id == workspace_id)).scalar_one()
 
 
@@ -152,6 +154,7 @@ def two(
 
 
 def merge(member: Facilitator, source: int, confirm: str = "ja") -> Any:
+    """Send the merge form as the page does."""
     return form(member, PATH, {"source": str(source), "confirm": confirm})
 
 
@@ -172,6 +175,7 @@ def test_merging_brings_everything_of_b_into_a(app: FastAPI, two: Two) -> None:
     assert response.status_code == 303
     done = two.office.beheerder.http.get(response.headers["location"]).text
     assert "Samengevoegd. Erbij gekomen: workshops 1 · acties 2 · organisaties 3 · nieuwe leden 2." in done
+    assert "Andere namen die niet mee konden, omdat een organisatie hier al zo heet: 1." in done
 
     after = db.read_sync(census)
     # B is gone, with its invitation; nothing else is lost
