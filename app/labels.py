@@ -1,4 +1,5 @@
-"""How stored keys (roles, statuses, themes, tension clusters) and results read on screen, in the current language."""
+"""How stored keys (roles, action statuses, themes, tension clusters, sectors) and results read on screen, in the
+current language."""
 
 from typing import Any
 
@@ -22,6 +23,18 @@ TENSION_LABELS = {
     "informatie/beeldvorming": N_("Informatie en beeldvorming"),
     "machtskwesties": N_("Machtskwesties"),
     "financiering": N_("Financiering"),
+}
+
+# the parts of society an organisation belongs to (app.models.SECTORS)
+SECTOR_LABELS = {
+    "wonen": N_("Wonen"),
+    "zorg en welzijn": N_("Zorg en welzijn"),
+    "onderwijs": N_("Onderwijs"),
+    "veiligheid": N_("Veiligheid"),
+    "gemeente": N_("Gemeente"),
+    "bewoners": N_("Bewoners"),
+    "ondernemers": N_("Ondernemers"),
+    "overig": N_("Overig"),
 }
 
 

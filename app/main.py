@@ -23,6 +23,7 @@ from app.exports import personal as personal_router
 from app.exports import router as exports_router
 from app.live import router as live_router
 from app.live.hub import LocalHub
+from app.organisations import router as organisations_router
 from app.plain import router as plain_router
 from app.privacy import router as privacy_router
 from app.privacy import service as privacy
@@ -33,6 +34,7 @@ from app.runtime import Runtime
 from app.stage import router as stage_router
 from app.store.database import Database
 from app.web import EXCEPTION_HANDLERS, BrowserMiddleware
+from app.workspaces import merge_router as workspace_merge_router
 from app.workspaces import router as workspaces_router
 
 log = logging.getLogger(__name__)
@@ -130,6 +132,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(language.router)
     app.include_router(privacy_router.router)
     app.include_router(workspaces_router.router)
+    app.include_router(organisations_router.router)
+    app.include_router(workspace_merge_router.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> PlainTextResponse:

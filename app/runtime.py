@@ -1,7 +1,10 @@
 """What the running app holds for its routes: settings, database, rate limits; and typed dependencies for routes."""
 
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
@@ -11,6 +14,44 @@ from app.errors import DomainError
 from app.i18n import N_
 from app.security import RateLimiter
 from app.store.database import Database
+
+K = TypeVar("K")
+V = TypeVar("V")
+# how long the join page's list of organisations is reused: a name typed a moment ago may show a few seconds late
+JOIN_LIST_SECONDS = 5.0
+
+
+class ShortCache(Generic[K, V]):
+    """Values kept for a few seconds, a bounded number of them: a read a join storm makes a thousand times runs once."""
+
+    def __init__(self, *, seconds: float, max_keys: int = 1_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.max_keys = max_keys
+        self.clock = clock
+        self._values: OrderedDict[K, tuple[float, V]] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        """The value kept for this key, unless it is older than the period or there is none."""
+        found = self._values.get(key)
+        if found is None or self.clock() - found[0] > self.seconds:
+            return None
+        return found[1]
+
+    def put(self, key: K, value: V) -> None:
+        """Keep a value from now on; the oldest key goes when there are too many."""
+        self._values.pop(key, None)
+        self._values[key] = (self.clock(), value)
+        while len(self._values) > self.max_keys:
+            self._values.popitem(last=False)
+
+
+@dataclass(frozen=True, slots=True)
+class JoinList:
+    """The organisations a join page offers: as the page lists them, and as JSON for its script, plain and gzipped."""
+
+    choices: list[dict[str, Any]]
+    body: bytes
+    gzipped: bytes
 
 
 @dataclass
@@ -24,6 +65,8 @@ class Runtime:
     join_limiter: RateLimiter = field(init=False)
     login_limiter: RateLimiter = field(init=False)
     tap_limiter: RateLimiter = field(init=False)
+    # the organisations a join page offers, by workshop id (see JOIN_LIST_SECONDS)
+    join_lists: ShortCache[int, JoinList] = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -32,6 +75,7 @@ class Runtime:
         self.login_limiter = RateLimiter(burst=s.logins_per_minute, per_second=s.logins_per_minute / 60)
         # tapping dots on and off is quicker than typing answers
         self.tap_limiter = RateLimiter(burst=30, per_second=5)
+        self.join_lists = ShortCache(seconds=JOIN_LIST_SECONDS)
 
     def check_answer_rate(self, participant_id: int | None) -> None:
         """Refuse an answer from a phone that sends faster than the answer limit, saying when to try again."""
@@ -75,4 +119,13 @@ def origin_allowed(connection: HTTPConnection, settings: Settings) -> bool:
     return origin in allowed
 
 
-__all__ = ["Request", "Runtime", "RuntimeDep", "client_address", "get_runtime", "origin_allowed"]
+__all__ = [
+    "JoinList",
+    "Request",
+    "Runtime",
+    "RuntimeDep",
+    "ShortCache",
+    "client_address",
+    "get_runtime",
+    "origin_allowed",
+]

@@ -1,20 +1,65 @@
-"""The network's organisations: finding one by any of its names, and adding a name nobody used before."""
+"""The network's organisations: finding one by any of its names, the list the office keeps, and merging duplicates."""
 
 import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, Executable, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.models import Organisation, OrganisationName
+from app.errors import DomainError
+from app.i18n import N_
+from app.models import (
+    SECTORS,
+    Action,
+    ActionChange,
+    ActionPartner,
+    Organisation,
+    OrganisationName,
+    Participant,
+    utcnow,
+)
+from app.security import clean_text
+from app.store.events import Tx
 
 KEY_MAX = 120
+NAME_MAX = 120
+SHORT_NAME_MAX = 40
+ALIASES_MAX = 20
+# the sector filter's value for organisations without one
+NO_SECTOR = "geen"
 
 
 def organisation_key(name: str) -> str:
     """A name folded for matching: case, punctuation and spacing do not count ("Gem. Heerlen" is "gem heerlen")."""
     return " ".join(re.sub(r"[^\w\s]", " ", name.casefold()).split())[:KEY_MAX]
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a text as searching compares them: lower case, without accents ("Zuyderländ" → "zuyderland").
+
+    static/js/organisation_search.js does the same in the browser; tests/organisations/search_cases.json holds
+    both to it.
+    """
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.category(c).startswith("M"))
+    return re.findall(r"[^\W_]+", plain.lower())
+
+
+def matches(query: str, names: Iterable[str]) -> bool:
+    """Whether every typed word starts a word of one of the names ("gem hee" finds "Gemeente Heerlen")."""
+    wanted = search_words(query)
+    words = {word for name in names for word in search_words(name)}
+    return all(any(word.startswith(typed) for word in words) for typed in wanted)
+
+
+def all_names(organisation: Organisation) -> list[str]:
+    """An organisation's name, short name and aliases: every name it is found by."""
+    return [organisation.name, *([organisation.short_name] if organisation.short_name else []), *organisation.aliases]
 
 
 def find_organisation(db: Session, *, workspace_id: int, name: str) -> Organisation | None:
@@ -47,3 +92,498 @@ def resolve_organisation(db: Session, *, workspace_id: int, name: str) -> Organi
         # another worker added the same name a moment ago: use theirs
         return find_organisation(db, workspace_id=workspace_id, name=name)
     return organisation
+
+
+def workspace_organisation(db: Session, *, workspace_id: int, organisation_id: int) -> Organisation:
+    """An organisation of this workspace; any other is reported as not found."""
+    organisation = db.get(Organisation, organisation_id)
+    if organisation is None or organisation.workspace_id != workspace_id:
+        raise DomainError("organisation_not_found", N_("Deze organisatie bestaat niet."), status=404)
+    return organisation
+
+
+def changed_rows(db: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE; returns how many rows it changed."""
+    return cast(CursorResult[Any], db.execute(statement)).rowcount
+
+
+# ---- the list
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationRow:
+    """An organisation on the list, with how many participants and actions use it."""
+
+    organisation: Organisation
+    participants: int
+    owned: int
+    partnered: int
+
+
+def check_sector_filter(sector: str) -> None:
+    """Refuse a sector filter that is neither empty, a sector, nor "geen"."""
+    if sector and sector != NO_SECTOR and sector not in SECTORS:
+        raise DomainError("unknown_sector", N_("Deze sector kennen we niet. Kies er een uit de lijst."), status=422)
+
+
+def list_organisations(db: Session, *, workspace_id: int, text: str = "", sector: str = "") -> list[OrganisationRow]:
+    """The workspace's organisations, new ones first, then by name; filtered by words and sector ("geen": none)."""
+    check_sector_filter(sector)
+    query = select(Organisation).where(col(Organisation.workspace_id) == workspace_id)
+    if sector == NO_SECTOR:
+        query = query.where(col(Organisation.sector).is_(None))
+    elif sector:
+        query = query.where(col(Organisation.sector) == sector)
+    found = [o for o in db.execute(query).scalars() if matches(text, all_names(o))]
+    participants, owned, partnered = usage_counts(db, workspace_id=workspace_id)
+    found.sort(key=lambda o: (o.confirmed, search_words(o.name), o.id))
+    return [
+        OrganisationRow(o, participants.get(o.id or 0, 0), owned.get(o.id or 0, 0), partnered.get(o.id or 0, 0))
+        for o in found
+    ]
+
+
+def usage_counts(db: Session, *, workspace_id: int) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+    """Per organisation id: its participants, the actions it owns, and those it shares (withdrawn ones not counted)."""
+    participants = db.execute(
+        select(col(Participant.organisation_id), func.count())
+        .join(Organisation, col(Organisation.id) == col(Participant.organisation_id))
+        .where(col(Organisation.workspace_id) == workspace_id)
+        .group_by(col(Participant.organisation_id))
+    ).all()
+    owned = db.execute(
+        select(col(Action.owner_organisation_id), func.count())
+        .where(col(Action.workspace_id) == workspace_id, col(Action.deleted_at).is_(None))
+        .group_by(col(Action.owner_organisation_id))
+    ).all()
+    partnered = db.execute(
+        select(col(ActionPartner.organisation_id), func.count())
+        .join(Action, col(Action.id) == col(ActionPartner.action_id))
+        .where(col(Action.workspace_id) == workspace_id, col(Action.deleted_at).is_(None))
+        .group_by(col(ActionPartner.organisation_id))
+    ).all()
+    return (
+        {oid: n for oid, n in participants if oid is not None},
+        {oid: n for oid, n in owned if oid is not None},
+        {oid: n for oid, n in partnered if oid is not None},
+    )
+
+
+def count_new(rows: Sequence[OrganisationRow]) -> int:
+    """How many of the rows the office has not confirmed yet."""
+    return sum(1 for row in rows if not row.organisation.confirmed)
+
+
+def join_choices(db: Session, *, workspace_id: int, workshop_id: int) -> list[dict[str, Any]]:
+    """What a phone joining this workshop may pick: confirmed organisations and those used in it, names only.
+
+    One query: the workspace's organisations (found through uq_organisation_key, which leads with the workspace)
+    and the workshop's participants (through their workshop index).
+    """
+    used = select(col(Participant.organisation_id)).where(col(Participant.workshop_id) == workshop_id)
+    rows = db.execute(
+        select(col(Organisation.name), col(Organisation.short_name), col(Organisation.aliases)).where(
+            col(Organisation.workspace_id) == workspace_id,
+            or_(col(Organisation.confirmed), col(Organisation.id).in_(used)),
+        )
+    ).all()
+    choices = [{"name": name, "also": [n for n in [short_name, *aliases] if n]} for name, short_name, aliases in rows]
+    return sorted(choices, key=lambda choice: (search_words(choice["name"]), choice["name"]))
+
+
+# ---- creating and changing
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationFields:
+    """What the office types about an organisation, cleaned."""
+
+    name: str
+    short_name: str = ""
+    aliases: tuple[str, ...] = ()
+    sector: str | None = None
+
+    def names(self) -> list[str]:
+        """Name, short name and aliases, as typed."""
+        return [self.name, *([self.short_name] if self.short_name else []), *self.aliases]
+
+
+def read_fields(
+    *, name: str, short_name: str = "", aliases: str = "", sector: str = ""
+) -> tuple[OrganisationFields, list[DomainError]]:
+    """The form's fields cleaned (aliases one per line), with what is wrong with them (nothing: an empty list)."""
+    problems: list[DomainError] = []
+    name, short_name = clean_text(name), clean_text(short_name)
+    lines = [clean_text(line) for line in aliases.splitlines()]
+    alias_list = [line for line in lines if line]
+    if not name:
+        problems.append(DomainError("name_missing", N_("Vul de naam van de organisatie in."), status=422))
+    elif len(name) > NAME_MAX:
+        problems.append(
+            DomainError("name_too_long", N_("De naam is te lang: hoogstens {max} tekens."), status=422, max=NAME_MAX)
+        )
+    if len(short_name) > SHORT_NAME_MAX:
+        problems.append(
+            DomainError(
+                "short_name_too_long",
+                N_("De korte naam is te lang: hoogstens {max} tekens."),
+                status=422,
+                max=SHORT_NAME_MAX,
+            )
+        )
+    for alias in alias_list:
+        if len(alias) > NAME_MAX:
+            problems.append(
+                DomainError(
+                    "alias_too_long",
+                    N_("Een andere naam is te lang (hoogstens {max} tekens): ‘{alias}…’"),
+                    status=422,
+                    max=NAME_MAX,
+                    alias=alias[:40],
+                )
+            )
+    for typed in [name, short_name, *alias_list]:
+        if typed and not organisation_key(typed):
+            problems.append(
+                DomainError(
+                    "name_without_letters",
+                    N_("‘{name}’ heeft geen letters of cijfers: zo vindt niemand de organisatie."),
+                    status=422,
+                    name=typed[:40],
+                )
+            )
+    if sector and sector not in SECTORS:
+        problems.append(
+            DomainError("unknown_sector", N_("Deze sector kennen we niet. Kies er een uit de lijst."), status=422)
+        )
+    # an alias that is the name or short name again, or another alias again, is kept once
+    seen = {organisation_key(name), organisation_key(short_name)}
+    unique_aliases = []
+    for alias in alias_list:
+        key = organisation_key(alias)
+        if key not in seen:
+            seen.add(key)
+            unique_aliases.append(alias)
+    if len(unique_aliases) > ALIASES_MAX:
+        problems.append(
+            DomainError(
+                "too_many_aliases",
+                N_("Hoogstens {max} andere namen; dit zijn er {count}."),
+                status=422,
+                max=ALIASES_MAX,
+                count=len(unique_aliases),
+            )
+        )
+    fields = OrganisationFields(name, short_name, tuple(unique_aliases), sector or None)
+    return fields, problems
+
+
+def _checked_keys(db: Session, *, workspace_id: int, fields: OrganisationFields, own_id: int | None) -> list[str]:
+    """The folded keys of the fields' names; a 409 when one of them belongs to another organisation already."""
+    keys = list(dict.fromkeys(organisation_key(name) for name in fields.names()))
+    taken = db.execute(
+        select(col(OrganisationName.key), col(Organisation.name))
+        .join(Organisation, col(Organisation.id) == col(OrganisationName.organisation_id))
+        .where(
+            col(OrganisationName.workspace_id) == workspace_id,
+            col(OrganisationName.key).in_(keys),
+            col(OrganisationName.organisation_id) != (own_id or 0),
+        )
+    ).first()
+    if taken is not None:
+        key, other = taken
+        typed = next(name for name in fields.names() if organisation_key(name) == key)
+        raise DomainError(
+            "name_taken",
+            N_("‘{name}’ is al een naam van {other}. Voeg de twee samen, of kies een andere naam."),
+            status=409,
+            name=typed,
+            other=other,
+        )
+    return keys
+
+
+def save_organisation(
+    db: Tx, *, workspace_id: int, fields: OrganisationFields, organisation_id: int | None = None
+) -> Organisation:
+    """Add an organisation, or change one (which confirms it); a rename reaches every participant and action."""
+    if organisation_id is None:
+        organisation = Organisation(workspace_id=workspace_id, name=fields.name, key="")
+    else:
+        organisation = workspace_organisation(db, workspace_id=workspace_id, organisation_id=organisation_id)
+    keys = _checked_keys(db, workspace_id=workspace_id, fields=fields, own_id=organisation_id)
+    renamed = organisation.name != fields.name
+    organisation.name, organisation.key = fields.name, keys[0]
+    organisation.short_name, organisation.aliases = fields.short_name, list(fields.aliases)
+    organisation.sector, organisation.confirmed = fields.sector, True
+    try:
+        with db.begin_nested():
+            db.add(organisation)
+            db.flush()
+            # a statement, not the unit of work: it would insert the new names before deleting the old ones
+            db.execute(delete(OrganisationName).where(col(OrganisationName.organisation_id) == organisation.id))
+            db.add_all(
+                OrganisationName(workspace_id=workspace_id, key=key, organisation_id=organisation.id or 0)
+                for key in keys
+            )
+            db.flush()
+    except IntegrityError as exc:
+        # another worker registered one of these names a moment ago
+        raise DomainError(
+            "name_taken_now",
+            N_("Een van deze namen is net door iemand anders gebruikt. Probeer het opnieuw."),
+            status=409,
+        ) from exc
+    if renamed and organisation_id is not None:
+        _show_name(db, organisation)
+    return organisation
+
+
+def _show_name(db: Session, organisation: Organisation) -> None:
+    """Write the organisation's name where participants, actions and partners show it."""
+    db.execute(
+        update(Participant)
+        .where(col(Participant.organisation_id) == organisation.id)
+        .values(organisation=organisation.name)
+    )
+    db.execute(
+        update(Action)
+        .where(col(Action.owner_organisation_id) == organisation.id)
+        .values(owner_organisation=organisation.name)
+    )
+    db.execute(
+        update(ActionPartner)
+        .where(col(ActionPartner.organisation_id) == organisation.id)
+        .values(organisation=organisation.name)
+    )
+
+
+def confirm_organisation(db: Tx, *, workspace_id: int, organisation_id: int) -> Organisation:
+    """Mark a typed name as one the office has looked at: it leaves "Nieuw" and joining phones are offered it."""
+    organisation = workspace_organisation(db, workspace_id=workspace_id, organisation_id=organisation_id)
+    organisation.confirmed = True
+    db.flush()
+    return organisation
+
+
+# ---- merging
+
+
+@dataclass
+class Merged:
+    """What a merge moved (participants, actions owned, partner places) and the names that could not come along."""
+
+    participants: int = 0
+    owned: int = 0
+    partnered: int = 0
+    names_dropped: list[str] = field(default_factory=list)
+
+    def add(self, other: "Merged") -> None:
+        """Count another merge's figures in with these."""
+        self.participants += other.participants
+        self.owned += other.owned
+        self.partnered += other.partnered
+        self.names_dropped += other.names_dropped
+
+
+def merge_organisation(
+    db: Tx, *, workspace_id: int, organisation_id: int, into_id: int, account_id: int | None = None
+) -> Merged:
+    """Merge a duplicate into another organisation of the workspace: its people, actions and names go along."""
+    source = workspace_organisation(db, workspace_id=workspace_id, organisation_id=organisation_id)
+    if into_id == organisation_id:
+        raise DomainError("merge_into_itself", N_("Een organisatie kan niet met zichzelf samengaan."), status=422)
+    target = db.get(Organisation, into_id)
+    if target is None or target.workspace_id != workspace_id:
+        raise DomainError(
+            "merge_target_not_found", N_("De organisatie om mee samen te voegen bestaat niet."), status=404
+        )
+    return absorb(db, source=source, target=target, account_id=account_id)
+
+
+def absorb(db: Tx, *, source: Organisation, target: Organisation, account_id: int | None = None) -> Merged:
+    """Move everything of source to target (also from another workspace) and delete source.
+
+    Participants, action owners and partners point to target and show its name; an action that would then name
+    target twice (owner and partner, or two partners) keeps it once; changed actions get a history entry. Source's
+    names become target's aliases, except a name another organisation of target's workspace already has.
+    """
+    merged = Merged()
+    source_id, target_id = source.id or 0, target.id or 0
+    merged.participants = changed_rows(
+        db,
+        update(Participant)
+        .where(col(Participant.organisation_id) == source_id)
+        .values(organisation_id=target_id, organisation=target.name),
+    )
+    _move_actions(db, source_id=source_id, target=target, account_id=account_id, merged=merged)
+    _move_names(db, source=source, target=target, merged=merged)
+    target.own = target.own or source.own
+    target.confirmed = target.confirmed or source.confirmed
+    target.sector = target.sector or source.sector
+    db.delete(source)
+    db.flush()
+    return merged
+
+
+def _move_actions(db: Tx, *, source_id: int, target: Organisation, account_id: int | None, merged: Merged) -> None:
+    """Point source's actions and partner places to target, keeping target once per action, with history."""
+    target_id = target.id or 0
+    partnered = select(col(ActionPartner.action_id)).where(col(ActionPartner.organisation_id) == source_id)
+    actions = (
+        db.execute(
+            select(Action)
+            .where(or_(col(Action.owner_organisation_id) == source_id, col(Action.id).in_(partnered)))
+            .order_by(col(Action.id))
+        )
+        .scalars()
+        .all()
+    )
+    partners: defaultdict[int, list[tuple[int | None, int | None, str]]] = defaultdict(list)
+    for row_id, action_id, organisation_id, name in db.execute(
+        select(
+            col(ActionPartner.id),
+            col(ActionPartner.action_id),
+            col(ActionPartner.organisation_id),
+            col(ActionPartner.organisation),
+        )
+        .where(col(ActionPartner.action_id).in_([action.id for action in actions]))
+        .order_by(col(ActionPartner.id))
+    ).all():
+        partners[action_id].append((row_id, organisation_id, name))
+    dropped: list[int | None] = []
+    moved: list[int | None] = []
+    now = utcnow()
+    for action in actions:
+        owner_before = action.owner_organisation
+        if action.owner_organisation_id == source_id:
+            action.owner_organisation_id, action.owner_organisation = target_id, target.name
+            merged.owned += 1
+        names_before = [name for _, _, name in partners[action.id or 0]]
+        names_after = []
+        has_target = action.owner_organisation_id == target_id
+        for row_id, organisation_id, name in partners[action.id or 0]:
+            if organisation_id in (source_id, target_id):
+                if has_target:
+                    dropped.append(row_id)
+                    continue
+                has_target = True
+                if organisation_id == source_id:
+                    moved.append(row_id)
+                    merged.partnered += 1
+                    name = target.name
+            names_after.append(name)
+        changes = [("owner", owner_before, action.owner_organisation), ("partners", names_before, names_after)]
+        for kind, before, after in changes:
+            if before != after:
+                db.add(
+                    ActionChange(
+                        action_id=action.id or 0,
+                        kind=kind,
+                        before=_history_text(before),
+                        after=_history_text(after),
+                        account_id=account_id,
+                        at=now,
+                    )
+                )
+                action.updated_at = now
+    # the doubles go first: the unique (action, name) would refuse a moved partner next to its double
+    db.execute(delete(ActionPartner).where(col(ActionPartner.id).in_(dropped)))
+    db.execute(
+        update(ActionPartner)
+        .where(col(ActionPartner.id).in_(moved))
+        .values(organisation_id=target_id, organisation=target.name)
+    )
+    db.flush()
+
+
+def _history_text(value: str | Sequence[str]) -> str:
+    """A field's value as an action's history writes it (partners joined by commas, as actions.save_action does)."""
+    return (value if isinstance(value, str) else ", ".join(value))[:2000]
+
+
+def _move_names(db: Tx, *, source: Organisation, target: Organisation, merged: Merged) -> None:
+    """Source's names become target's aliases; one that another organisation of target's workspace has is dropped."""
+    source_keys = list(dict.fromkeys(organisation_key(name) for name in all_names(source)))
+    owners = dict(
+        db.execute(
+            select(col(OrganisationName.key), col(OrganisationName.organisation_id)).where(
+                col(OrganisationName.workspace_id) == target.workspace_id,
+                col(OrganisationName.key).in_(source_keys),
+            )
+        ).all()
+    )
+    target_keys = {organisation_key(name) for name in all_names(target)}
+    taken_elsewhere = {key for key, owner in owners.items() if owner not in (source.id, target.id)}
+    aliases = list(target.aliases)
+    for name in all_names(source):
+        key = organisation_key(name)
+        if key in taken_elsewhere:
+            merged.names_dropped.append(name)
+        elif key and key not in target_keys:
+            aliases.append(name)
+            target_keys.add(key)
+    target.aliases = aliases
+    db.execute(
+        delete(OrganisationName).where(
+            col(OrganisationName.organisation_id) == source.id,
+            or_(
+                col(OrganisationName.key).in_(taken_elsewhere),
+                # a name target already has (another workspace's spelling of the same organisation)
+                col(OrganisationName.key).in_([key for key, owner in owners.items() if owner == target.id]),
+            ),
+        )
+    )
+    db.execute(
+        update(OrganisationName)
+        .where(col(OrganisationName.organisation_id) == source.id)
+        .values(organisation_id=target.id, workspace_id=target.workspace_id)
+    )
+
+
+def move_organisations(db: Tx, *, from_workspace_id: int, to_workspace_id: int, account_id: int | None) -> Merged:
+    """Bring one workspace's organisations into another: one with a name the other knows merges with it.
+
+    The others move as they are, less any alias the other workspace already gives to a different organisation.
+    """
+    merged = Merged()
+    moving = (
+        db.execute(
+            select(Organisation)
+            .where(col(Organisation.workspace_id) == from_workspace_id)
+            .order_by(col(Organisation.id))
+        )
+        .scalars()
+        .all()
+    )
+    for organisation in moving:
+        target = find_organisation(db, workspace_id=to_workspace_id, name=organisation.name)
+        if target is not None:
+            merged.add(absorb(db, source=organisation, target=target, account_id=account_id))
+            continue
+        keys = {organisation_key(name): name for name in all_names(organisation)}
+        taken = set(
+            db.execute(
+                select(col(OrganisationName.key)).where(
+                    col(OrganisationName.workspace_id) == to_workspace_id, col(OrganisationName.key).in_(keys)
+                )
+            ).scalars()
+        )
+        if taken:
+            merged.names_dropped += [keys[key] for key in taken]
+            organisation.aliases = [alias for alias in organisation.aliases if organisation_key(alias) not in taken]
+            if organisation_key(organisation.short_name) in taken:
+                organisation.short_name = ""
+            db.execute(
+                delete(OrganisationName).where(
+                    col(OrganisationName.organisation_id) == organisation.id, col(OrganisationName.key).in_(taken)
+                )
+            )
+        db.execute(
+            update(OrganisationName)
+            .where(col(OrganisationName.organisation_id) == organisation.id)
+            .values(workspace_id=to_workspace_id)
+        )
+        organisation.workspace_id = to_workspace_id
+        db.flush()
+    return merged

@@ -1,0 +1,225 @@
+"""The office's list of the network's organisations: reading it (any member), adding, changing, confirming, merging."""
+
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from app.auth import CsrfChecked, Manager, Viewer
+from app.errors import DomainError
+from app.labels import SECTOR_LABELS, label
+from app.models import SECTORS, Member, Organisation
+from app.organisations import service as organisations
+from app.runtime import Runtime, RuntimeDep
+from app.store.events import Tx
+from app.web import render, see_other
+
+router = APIRouter()
+# room for more aliases than allowed, so too many get their own message rather than a 422 on the field
+ALIASES_FORM_MAX = 100 * (organisations.NAME_MAX + 1)
+Name = Annotated[str, Form(max_length=300)]
+Aliases = Annotated[str, Form(max_length=ALIASES_FORM_MAX)]
+Sector = Annotated[str, Form(max_length=40)]
+# an id the database can hold: a longer one is a 422, not an overflow
+OrganisationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+async def _list_page(
+    request: Request, runtime: Runtime, member: Member, *, status: int = 200, **extra: Any
+) -> Response:
+    """The list, filtered by the query's words and sector, with the form for a new organisation."""
+    text = request.query_params.get("q", "")[:200]
+    sector = request.query_params.get("sector", "")[:40]
+    rows = await runtime.db.read(
+        partial(organisations.list_organisations, workspace_id=member.workspace_id, text=text, sector=sector)
+    )
+    new = [row for row in rows if not row.organisation.confirmed]
+    context = {
+        "new": new,
+        "confirmed": [row for row in rows if row.organisation.confirmed],
+        "text": text,
+        "sector": sector,
+        "sectors": SECTORS,
+        "sector_label": partial(label, SECTOR_LABELS),
+        "no_sector": organisations.NO_SECTOR,
+        "filtered": bool(text or sector),
+        "can_manage": member.can_manage,
+        "limits": _limits(),
+        **extra,
+    }
+    return render(request, "organisations/list.html", context, status=status)
+
+
+def _limits() -> dict[str, int]:
+    """The longest name, short name and number of aliases, as the form says them."""
+    return {
+        "name": organisations.NAME_MAX,
+        "short_name": organisations.SHORT_NAME_MAX,
+        "aliases": organisations.ALIASES_MAX,
+    }
+
+
+@router.get("/f/organisaties")
+async def organisation_list(request: Request, runtime: RuntimeDep, member: Viewer) -> Response:
+    """Every organisation of the workspace with what uses it; the new names first."""
+    return await _list_page(
+        request,
+        runtime,
+        member,
+        saved=_query_number(request, "opgeslagen"),
+        merged_into=_query_number(request, "samengevoegd"),
+        moved={name: _query_number(request, name) or 0 for name in ("deelnemers", "eigenaar", "partner")},
+    )
+
+
+def _query_number(request: Request, name: str) -> int | None:
+    """A number a redirect put in the query (the organisation saved or merged into, what moved), to show it."""
+    value = request.query_params.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+@router.post("/f/organisaties", dependencies=[CsrfChecked])
+async def create_organisation(
+    request: Request,
+    runtime: RuntimeDep,
+    member: Manager,
+    name: Name = "",
+    short_name: Name = "",
+    aliases: Aliases = "",
+    sector: Sector = "",
+) -> Response:
+    """Add an organisation to the list, confirmed."""
+    fields, problems = organisations.read_fields(name=name, short_name=short_name, aliases=aliases, sector=sector)
+    typed = {"name": name, "short_name": short_name, "aliases": aliases, "sector": sector}
+    if problems:
+        return await _list_page(
+            request, runtime, member, status=422, errors=[p.text() for p in problems], typed=typed, open_form=True
+        )
+    try:
+        saved = await runtime.db.write(
+            partial(organisations.save_organisation, workspace_id=member.workspace_id, fields=fields)
+        )
+    except DomainError as exc:
+        if exc.status != 409:
+            raise
+        return await _list_page(request, runtime, member, status=409, errors=[exc.text()], typed=typed, open_form=True)
+    return see_other(f"/f/organisaties?opgeslagen={saved.id}")
+
+
+async def _edit_page(
+    request: Request, runtime: Runtime, member: Member, organisation_id: int, *, status: int = 200, **extra: Any
+) -> Response:
+    """One organisation's form, and the form to merge it into another."""
+
+    def load(db: Session) -> tuple[Organisation, list[organisations.OrganisationRow]]:
+        found = organisations.workspace_organisation(
+            db, workspace_id=member.workspace_id, organisation_id=organisation_id
+        )
+        return found, organisations.list_organisations(db, workspace_id=member.workspace_id)
+
+    organisation, rows = await runtime.db.read(load)
+    (own,) = [row for row in rows if row.organisation.id == organisation_id]
+    context = {
+        "organisation": organisation,
+        "usage": own,
+        "others": sorted(
+            (row.organisation for row in rows if row.organisation.id != organisation_id),
+            key=lambda o: organisations.search_words(o.name),
+        ),
+        "typed": {
+            "name": organisation.name,
+            "short_name": organisation.short_name,
+            "aliases": "\n".join(organisation.aliases),
+            "sector": organisation.sector or "",
+        },
+        "sectors": SECTORS,
+        "sector_label": partial(label, SECTOR_LABELS),
+        "limits": _limits(),
+        **extra,
+    }
+    return render(request, "organisations/edit.html", context, status=status)
+
+
+@router.get("/f/organisaties/{organisation_id:int}/bewerken")
+async def edit_page(
+    request: Request, runtime: RuntimeDep, member: Manager, organisation_id: OrganisationId
+) -> Response:
+    """The form to change an organisation or merge it into another."""
+    return await _edit_page(request, runtime, member, organisation_id)
+
+
+@router.post("/f/organisaties/{organisation_id:int}/bewerken", dependencies=[CsrfChecked])
+async def save_organisation(
+    request: Request,
+    runtime: RuntimeDep,
+    member: Manager,
+    organisation_id: OrganisationId,
+    name: Name = "",
+    short_name: Name = "",
+    aliases: Aliases = "",
+    sector: Sector = "",
+) -> Response:
+    """Change an organisation's names or sector (which confirms it); a new name shows wherever it was used."""
+    fields, problems = organisations.read_fields(name=name, short_name=short_name, aliases=aliases, sector=sector)
+    typed = {"name": name, "short_name": short_name, "aliases": aliases, "sector": sector}
+    error: DomainError | None = None
+    if not problems:
+        try:
+            saved = await runtime.db.write(
+                partial(
+                    organisations.save_organisation,
+                    workspace_id=member.workspace_id,
+                    organisation_id=organisation_id,
+                    fields=fields,
+                )
+            )
+        except DomainError as exc:
+            if exc.status != 409:
+                raise
+            error = exc
+        else:
+            return see_other(f"/f/organisaties?opgeslagen={saved.id}")
+    problems = problems or ([error] if error else [])
+    return await _edit_page(
+        request,
+        runtime,
+        member,
+        organisation_id,
+        status=problems[0].status,
+        errors=[p.text() for p in problems],
+        typed=typed,
+    )
+
+
+@router.post("/f/organisaties/{organisation_id:int}/bevestigen", dependencies=[CsrfChecked])
+async def confirm_organisation(runtime: RuntimeDep, member: Manager, organisation_id: OrganisationId) -> Response:
+    """Take a typed name into the list: it leaves "Nieuw" and joining phones are offered it."""
+    organisation = await runtime.db.write(
+        partial(organisations.confirm_organisation, workspace_id=member.workspace_id, organisation_id=organisation_id)
+    )
+    return see_other(f"/f/organisaties?opgeslagen={organisation.id}")
+
+
+@router.post("/f/organisaties/{organisation_id:int}/samenvoegen", dependencies=[CsrfChecked])
+async def merge_organisation(
+    runtime: RuntimeDep,
+    member: Manager,
+    organisation_id: OrganisationId,
+    into: Annotated[int, Form(ge=1, le=2**63 - 1)],
+) -> Response:
+    """Merge a duplicate into another organisation: its participants, actions and names go along; it is gone."""
+
+    def job(db: Tx) -> organisations.Merged:
+        return organisations.merge_organisation(
+            db,
+            workspace_id=member.workspace_id,
+            organisation_id=organisation_id,
+            into_id=into,
+            account_id=member.account_id,
+        )
+
+    merged = await runtime.db.write(job)
+    moved = f"deelnemers={merged.participants}&eigenaar={merged.owned}&partner={merged.partnered}"
+    return see_other(f"/f/organisaties?samengevoegd={into}&{moved}")

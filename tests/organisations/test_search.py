@@ -1,0 +1,26 @@
+"""Finding an organisation by what someone types (the same cases run in the browser in tests/e2e)."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.organisations import service as organisations
+
+CASES = json.loads(Path(__file__).with_name("search_cases.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["why"] for case in CASES])
+def test_matching(case: dict[str, Any]) -> None:
+    assert organisations.matches(case["query"], case["names"]) is case["match"]
+
+
+def test_search_words_drop_accents_case_and_punctuation() -> None:
+    assert organisations.search_words("Zuyderländ, Medisch-Centrum") == ["zuyderland", "medisch", "centrum"]
+    assert organisations.search_words("_-_") == []
+
+
+def test_the_key_that_makes_one_organisation_of_several_spellings() -> None:
+    assert organisations.organisation_key("Gem. Heerlen") == organisations.organisation_key("gem heerlen")
+    assert organisations.organisation_key("Gemeente  HEERLEN!") == "gemeente heerlen"
