@@ -21,6 +21,7 @@ from app.exports import router as exports_router
 from app.live import router as live_router
 from app.live.hub import LocalHub
 from app.plain import router as plain_router
+from app.register import router as register_router
 from app.responses import router as responses_router
 from app.running import router as running_router
 from app.runtime import Runtime
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router.router)
     app.include_router(plain_router.router)
     app.include_router(stage_router.router)
+    app.include_router(register_router.router)
     app.include_router(language.router)
 
     @app.get("/healthz", include_in_schema=False)
