@@ -220,7 +220,8 @@ def fill(db: Tx, *, options: FillOptions, password: str, today: date) -> Filled:
         topic, problem = rng.choice(TOPICS)
         place = rng.choice(PLACES)
         is_followup = n % 20 == 19
-        held_on = today - timedelta(days=rng.randint(-14, 540))
+        # follow-ups may still be ahead; every other workshop has been held, over the last year and a half
+        held_on = today - timedelta(days=rng.randint(-14 if is_followup else 0, 540))
         workshop_rows.append(
             {
                 "public_id": uuid.uuid4().hex,
@@ -306,11 +307,14 @@ def fill(db: Tx, *, options: FillOptions, password: str, today: date) -> Filled:
     weights = [1 / (rank + 1) ** 0.8 for rank in range(len(organisation_ids))]
     statuses = list(STATUS_WEIGHTS)
     action_rows: list[dict[str, Any]] = []
+    now = datetime.now(UTC)
+    # actions are agreed in sessions that were held
+    held_already = [w for w in workshop_ids if held[w] <= today] or workshop_ids
     for n in range(options.actions):
-        w = workshop_ids[n % len(workshop_ids)]
+        w = held_already[n % len(held_already)]
         owner = rng.choices(range(len(organisation_ids)), weights)[0]
         due = None if rng.random() < 0.15 else today + timedelta(days=rng.randint(-120, 150))
-        created = _moment(held[w], rng)
+        created = min(now, _moment(held[w], rng))
         action_rows.append(
             {
                 "workshop_id": w,
@@ -329,7 +333,6 @@ def fill(db: Tx, *, options: FillOptions, password: str, today: date) -> Filled:
             }
         )
     # every action's "created" entry, then changes spread over the actions; an action's last entry is its last change
-    now = datetime.now(UTC)
     changes: list[tuple[int, str, datetime]] = []
     for _ in range(max(0, options.history - len(action_rows))):
         index = rng.randrange(len(action_rows))
