@@ -299,7 +299,7 @@ def register_page(db: Session, *, workspace_id: int, chosen: RegisterFilter, tod
     if chosen.page > pages:
         raise DomainError(
             "page_out_of_range",
-            N_("Pagina {page} bestaat niet: dit filter heeft {pages} pagina('s)."),
+            N_("Pagina {page} bestaat niet: de laatste pagina bij dit filter is {pages}."),
             status=422,
             page=chosen.page,
             pages=pages,

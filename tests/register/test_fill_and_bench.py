@@ -4,6 +4,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -34,13 +35,17 @@ def test_fill_register_writes_what_it_was_asked_for(tmp_path: Path, capsys: pyte
     main(["fill-register", "--workshops", "20", "--actions", "500", "--history", "1500", "--organisations", "30",
           "--database-url", url])  # fmt: skip
     out = capsys.readouterr().out
-    workspace_id = int(re.search(r"filled workspace (\d+)", out).group(1))  # type: ignore[union-attr]
-    email, password = re.search(r"sign in as (\S+) with password (\S+),", out).groups()  # type: ignore[union-attr]
+    filled = re.search(r"filled workspace (\d+)", out)
+    signed = re.search(r"sign in as (\S+) with password (\S+),", out)
+    assert filled is not None and signed is not None, out
+    workspace_id = int(filled.group(1))
+    email, password = signed.groups()
     db = Database(url)
 
     def check(session: Session) -> dict[str, int]:
-        def count(model: type, *where: object) -> int:
-            return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()  # type: ignore[arg-type]
+        def count(model: Any, *where: Any) -> int:
+            found: int = session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+            return found
 
         in_workspace = col(Action.workspace_id) == workspace_id
         actions = session.execute(select(Action).where(in_workspace)).scalars().all()
@@ -71,7 +76,7 @@ def test_fill_register_writes_what_it_was_asked_for(tmp_path: Path, capsys: pyte
         last = select(col(ActionChange.action_id), func.max(col(ActionChange.at))).group_by(col(ActionChange.action_id))
         newest = {i: at.replace(tzinfo=UTC) for i, at in session.execute(last)}
         for action in actions:
-            assert abs(action.updated_at - newest[action.id]) < timedelta(seconds=1)
+            assert abs(action.updated_at - newest[action.id or 0]) < timedelta(seconds=1)
             assert action.updated_at <= datetime.now(UTC)
         return {
             "actions": len(actions),

@@ -50,7 +50,7 @@ def test_the_register_lists_every_action_of_the_workspace_but_not_deleted_ones(
     assert "over tijd" in row and "Eenzaamheid Oost" in row
     assert (ledger.today - timedelta(days=10)).strftime("%d-%m-%Y") in row  # the workshop's date
     assert (ledger.today - timedelta(days=1)).strftime("%d-%m-%Y") in row  # the last change
-    assert re.search(r'class="number">2<', row)  # two volunteers
+    assert re.search(r'class="number"><span>2<', row)  # two volunteers
 
 
 @pytest.mark.parametrize(
@@ -172,7 +172,7 @@ def test_pages_of_fifty_with_links_that_keep_the_filter(facilitator: Facilitator
     # a page past the last is named, with the number of pages
     past = facilitator.http.get("/f/register?status=open&q=extra&page=4")
     assert past.status_code == 422
-    assert "Pagina 4 bestaat niet: dit filter heeft 3 pagina" in past.text
+    assert "Pagina 4 bestaat niet: de laatste pagina bij dit filter is 3." in past.text
 
 
 @pytest.mark.parametrize(
