@@ -7,7 +7,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -432,36 +432,63 @@ def _figures(seconds: list[float]) -> dict[str, float]:
     return {"p50_ms": round(percentile(seconds, 0.5) * 1000, 1), "p95_ms": round(percentile(seconds, 0.95) * 1000, 1)}
 
 
-def measure(base_url: str, filled: Filled, filters: dict[str, str], *, requests: int, warmup: int) -> dict[str, Any]:
-    """Ask for each filter's page and CSV in turn, `requests` times each after `warmup` unmeasured rounds."""
-    timings: dict[tuple[str, str], list[float]] = {(name, kind): [] for name in filters for kind in ("page", "csv")}
+def measure(
+    base_url: str,
+    filled: Filled,
+    filters: dict[str, str],
+    *,
+    requests: int,
+    warmup: int,
+    server_pids: Sequence[int] = (),
+) -> dict[str, Any]:
+    """Ask for each filter's page and CSV in turn, `requests` times each after `warmup` unmeasured rounds.
+
+    Beside each request's time the server's CPU time for it is taken (when its process is visible here): on a
+    crowded machine the time swells with what others run, the CPU time much less.
+    """
+    from app.bench.runner import cpu_seconds, steal_seconds
+
+    kinds = ("page", "csv")
+    timings: dict[tuple[str, str], list[float]] = {(name, kind): [] for name in filters for kind in kinds}
+    cpu: dict[tuple[str, str], list[float]] = {(name, kind): [] for name in filters for kind in kinds}
     rows: dict[str, int] = {}
+    stolen = steal_seconds()
     with httpx.Client(base_url=base_url, timeout=60, follow_redirects=False) as http:
         _sign_in(http, filled)
         for round_number in range(warmup + requests):
             for name, query in filters.items():
                 for kind, path in (("page", "/f/register"), ("csv", "/f/register.csv")):
+                    used = cpu_seconds(server_pids)
                     started = time.perf_counter()
                     response = http.get(f"{path}?{query}")
                     elapsed = time.perf_counter() - started
+                    used = cpu_seconds(server_pids) - used
                     if response.status_code != 200:
                         raise RuntimeError(f"{path}?{query} answered {response.status_code}")
                     if round_number >= warmup:
                         timings[(name, kind)].append(elapsed)
+                        cpu[(name, kind)].append(used)
                     if kind == "csv":
                         rows[name] = len(response.content.splitlines()) - 1
-    per_filter = {
-        name: {
-            "query": query,
-            "rows": rows[name],
-            **{f"{kind}_{k}": v for kind in ("page", "csv") for k, v in _figures(timings[(name, kind)]).items()},
+    stolen = steal_seconds() - stolen
+
+    def figures(key: str, samples: dict[tuple[str, str], list[float]], names: Sequence[str]) -> dict[str, float]:
+        return {
+            f"{kind}_{key}{suffix}": value
+            for kind in kinds
+            for suffix, value in _figures([t for name in names for t in samples[(name, kind)]]).items()
         }
+
+    per_filter = {
+        name: {"query": query, "rows": rows[name], **figures("", timings, [name]), **figures("cpu_", cpu, [name])}
         for name, query in filters.items()
     }
-    every = {kind: [t for (_, k), values in timings.items() if k == kind for t in values] for kind in ("page", "csv")}
     return {
-        **{f"{kind}_{k}": v for kind in ("page", "csv") for k, v in _figures(every[kind]).items()},
+        **figures("", timings, list(filters)),
+        **figures("cpu_", cpu, list(filters)),
         "requests_per_filter": requests,
+        "load_average": round(os.getloadavg()[0], 2),
+        "steal_s": round(stolen, 1),
         "filters": per_filter,
     }
 
@@ -496,13 +523,16 @@ def run_register_bench(options: RegisterBenchOptions, say: Say = print) -> dict[
         own_affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
         pin(0, 1)  # the server runs on core 0, this client on core 1
         try:
-            with subprocess_server(command, env=env, log=Path(scratch) / "server.log", ready=http_up(base_url)):
+            with subprocess_server(
+                command, env=env, log=Path(scratch) / "server.log", ready=http_up(base_url)
+            ) as server_pid:
                 figures = measure(
                     base_url,
                     filled,
                     bench_filters(filled, today),
                     requests=options.requests,
                     warmup=options.warmup,
+                    server_pids=[server_pid],
                 )
         finally:
             if own_affinity is not None:
@@ -516,21 +546,22 @@ def run_register_bench(options: RegisterBenchOptions, say: Say = print) -> dict[
 
 
 def register_table(result: dict[str, Any]) -> str:
-    """The register bench's figures: one line per filter, then every filter together."""
+    """The register bench's figures: one line per filter, then every filter together (wall clock and server CPU)."""
     lines = [
         f"register on {result['database']}: {result['filled_actions']} actions, "
         f"{result['filled_workshops']} workshops, {result['filled_organisations']} organisations, "
-        f"{result['filled_history']} history entries; "
-        f"{result['requests_per_filter']} requests per filter and kind",
-        f"{'filter':<18} {'rows':>6} {'page p50':>9} {'page p95':>9} {'csv p50':>9} {'csv p95':>9}  (ms)",
+        f"{result['filled_history']} history entries; {result['requests_per_filter']} requests per filter and kind; "
+        f"load average {result['load_average']}, {result['steal_s']} s stolen by the host",
+        f"{'':<18} {'':>6} {'---------- time (ms) ----------':>39}   {'------ server CPU (ms) ------':>39}",
+        f"{'filter':<18} {'rows':>6} {'page p50':>9} {'page p95':>9} {'csv p50':>9} {'csv p95':>9}   "
+        f"{'page p50':>9} {'page p95':>9} {'csv p50':>9} {'csv p95':>9}",
     ]
-    for name, f in result["filters"].items():
+    rows = [(name, str(f["rows"]), f) for name, f in result["filters"].items()]
+    rows.append(("all filters", "", result))
+    for name, count, f in rows:
         lines.append(
-            f"{name:<18} {f['rows']:>6} {f['page_p50_ms']:>9} {f['page_p95_ms']:>9} {f['csv_p50_ms']:>9} "
-            f"{f['csv_p95_ms']:>9}"
+            f"{name:<18} {count:>6} {f['page_p50_ms']:>9} {f['page_p95_ms']:>9} {f['csv_p50_ms']:>9} "
+            f"{f['csv_p95_ms']:>9}   {f['page_cpu_p50_ms']:>9} {f['page_cpu_p95_ms']:>9} {f['csv_cpu_p50_ms']:>9} "
+            f"{f['csv_cpu_p95_ms']:>9}"
         )
-    lines.append(
-        f"{'all filters':<18} {'':>6} {result['page_p50_ms']:>9} {result['page_p95_ms']:>9} "
-        f"{result['csv_p50_ms']:>9} {result['csv_p95_ms']:>9}"
-    )
     return "\n".join(lines)

