@@ -49,11 +49,7 @@ class RegisterFilter:
 
     def is_empty(self) -> bool:
         """Whether nothing narrows the list (sorting and paging aside)."""
-        return self.without_order() == RegisterFilter()
-
-    def without_order(self) -> "RegisterFilter":
-        """The same filter on its first page in the default order: what an export or a selection takes."""
-        return replace(self, sort="due", descending=False, page=1)
+        return replace(self, sort="due", descending=False, page=1) == RegisterFilter()
 
     def query(self, **changes: Any) -> str:
         """The query string of this filter with some parts changed (page back to 1 unless given), without "?"."""
