@@ -116,7 +116,7 @@ export function createStepViews({ state, t, results, lang, code, send }) {
       el("strong", { text: item.title }),
       el("span", { class: "muted small", text: [item.owner, mineToo ? t.your_organisation : null].filter(Boolean).join(" · ") }),
       // a selection from the register may span several workshops: say which one the action was agreed in
-      state.review.workshops > 1 ? el("span", { class: "muted small from", text: item.workshop_title }) : null,
+      state.review.workshops > 1 ? el("span", { class: "muted small agreed-in", text: item.workshop_title }) : null,
       el("span", { class: `status-chip status-${item.status}`, text: results.statuses[item.status] || item.status }));
     head.addEventListener("click", () => {
       openItem = open ? null : item.id;

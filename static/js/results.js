@@ -72,7 +72,7 @@ export function reviewList(review, t, lang, extra) {
     return el("li", { class: `review-item status-${item.status}${moved ? " moved" : ""}`, "data-action": item.id },
       el("p", { class: "text", text: item.title }),
       el("p", { class: "who", text: item.owner }),
-      spread ? el("p", { class: "from", text: item.workshop_title }) : null,
+      spread ? el("p", { class: "agreed-in", text: item.workshop_title }) : null,
       el("p", { class: "status-line" },
         el("span", { class: `status-chip status-${item.before}`, text: t.statuses[item.before] || item.before }),
         el("span", { class: "arrow", "aria-hidden": "true", text: " → " }),
