@@ -75,7 +75,8 @@ class Choices:
     """What the filter form offers: the workspace's organisations and workshops."""
 
     organisations: tuple[tuple[int, str], ...]
-    workshops: tuple[tuple[int, str, date], ...]
+    # each with its date: "Doorbraak Noord (22-11-2026)"
+    workshops: tuple[tuple[int, str], ...]
 
 
 def local_today() -> date:
@@ -340,7 +341,7 @@ def choices(db: Session, *, workspace_id: int) -> Choices:
     )
     return Choices(
         organisations=tuple((i or 0, name) for i, name in organisations),
-        workshops=tuple((i or 0, title, day) for i, title, day in held),
+        workshops=tuple((i or 0, f"{title} ({day:%d-%m-%Y})") for i, title, day in held),
     )
 
 
