@@ -138,6 +138,7 @@ def _positive(raw: str) -> int:
 
 
 def _fill_options(args: argparse.Namespace) -> Any:
+    """The scale of a filled register, from the command line."""
     from app.bench.register import FillOptions
 
     return FillOptions(

@@ -158,11 +158,13 @@ def _insert(db: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
 
 
 def _insert_plain(db: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows in chunks, their ids not needed."""
     for start in range(0, len(rows), CHUNK):
         db.execute(insert(model), rows[start : start + CHUNK])
 
 
 def _organisation_names(rng: random.Random, count: int) -> list[str]:
+    """Distinct organisation names (by their folded key), a kind and a place each."""
     names: dict[str, str] = {}
     while len(names) < count:
         name = f"{rng.choice(KINDS)} {rng.choice(PLACES)}"
@@ -416,6 +418,7 @@ def bench_filters(filled: Filled, today: date) -> dict[str, str]:
 
 
 def _sign_in(http: httpx.Client, filled: Filled) -> None:
+    """Sign the client in as the filled workspace's beheerder."""
     from app.demo.driver import csrf_of
 
     page = http.get("/f/login")
@@ -427,6 +430,7 @@ def _sign_in(http: httpx.Client, filled: Filled) -> None:
 
 
 def _figures(seconds: list[float]) -> dict[str, float]:
+    """p50 and p95 of some durations, in milliseconds."""
     from app.bench.runner import percentile
 
     return {"p50_ms": round(percentile(seconds, 0.5) * 1000, 1), "p95_ms": round(percentile(seconds, 0.95) * 1000, 1)}

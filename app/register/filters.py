@@ -83,10 +83,12 @@ class RegisterFilter:
 
 
 def _choices(values: Iterable[str]) -> str:
+    """The allowed values, as an error message lists them."""
     return ", ".join(values)
 
 
 def _ids(raw: list[str], *, code: str, message: str, problems: list[DomainError]) -> tuple[int, ...]:
+    """Ids given as plain decimal numbers that fit a database integer; each other value is a problem."""
     ids = []
     for value in raw:
         if not _NUMBER.fullmatch(value) or not 0 < int(value) <= ID_MAX:
@@ -99,6 +101,7 @@ def _ids(raw: list[str], *, code: str, message: str, problems: list[DomainError]
 def _keys(
     raw: list[str], allowed: tuple[str, ...], *, code: str, message: str, problems: list[DomainError]
 ) -> tuple[str, ...]:
+    """The allowed keys given, in their own order; each other value is a problem."""
     for value in raw:
         if value not in allowed:
             problems.append(DomainError(code, message, status=422, value=value[:40], choices=_choices(allowed)))

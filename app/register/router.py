@@ -38,6 +38,7 @@ class Shown:
 
 
 def _load(db: Session, *, member: Member, chosen: RegisterFilter, problems: list[DomainError], today: date) -> Shown:
+    """The register's page, the form's choices and the follow-ups on offer; a filter with problems reads no rows."""
     problems = problems + register.unknown_choices(db, workspace_id=member.workspace_id, chosen=chosen)
     page = None
     if not problems:
@@ -110,6 +111,7 @@ async def register_page(request: Request, runtime: RuntimeDep, member: Viewer) -
 
 
 async def _export_rows(request: Request, runtime: Runtime, member: Member) -> tuple[list[register.RegisterRow], date]:
+    """Every row the query string's filter matches, and the day it was counted on; a bad filter is refused (422)."""
     chosen, problems = parse_filter(request.query_params.multi_items())
     today = register.local_today()
 
@@ -123,6 +125,7 @@ async def _export_rows(request: Request, runtime: Runtime, member: Member) -> tu
 
 
 def _download(body: bytes, media_type: str, name: str) -> Response:
+    """A file to save, kept out of shared caches."""
     return Response(
         body,
         media_type=media_type,

@@ -85,6 +85,7 @@ def local_today() -> date:
 
 
 def _local_midnight(day: date) -> datetime:
+    """The start of a day on the Dutch clock, in UTC."""
     return datetime.combine(day, time(0), tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
 
 
@@ -346,6 +347,7 @@ def choices(db: Session, *, workspace_id: int) -> Choices:
 
 
 def _reviews(workshop: Workshop) -> bool:
+    """Whether a workshop has a look-back step (is a follow-up)."""
     return any(step.get("type") == "action_review" for step in workshop.steps)
 
 
