@@ -155,13 +155,66 @@ def bench_grouping(args: argparse.Namespace) -> None:
         print(json.dumps(figures), flush=True)
 
 
-def bench(args: argparse.Namespace) -> None:
-    """Measure simulated phones over real websockets against our server and a bare websockets baseline."""
+def _fill_options(args: argparse.Namespace) -> Any:
+    """The scale of a filled register, from the command line."""
+    from app.bench.register import FillOptions
+
+    return FillOptions(
+        workshops=args.workshops,
+        actions=args.actions,
+        history=args.history,
+        organisations=args.organisations,
+        seed=args.seed,
+    )
+
+
+def fill_register(args: argparse.Namespace) -> None:
+    """Fill a database with a new workspace of realistic workshops, organisations, actions and history."""
+    import secrets
+
+    from app.bench.register import fill
+    from app.register.service import local_today
+    from app.store.database import Database
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    db = Database(args.database_url or Settings().resolved_database_url())
+    db.migrate()
+    password = secrets.token_urlsafe(18)
+    started = time.monotonic()
+    try:
+        filled = db.write_sync(
+            lambda session: fill(session, options=_fill_options(args), password=password, today=local_today())
+        )
+    finally:
+        db.write_engine.dispose()
+        db.read_engine.dispose()
+    counts = ", ".join(f"{n} {kind}" for kind, n in filled.counts.items())
+    print(f"filled workspace {filled.workspace_id} in {time.monotonic() - started:.1f} s: {counts}")
+    print(f"sign in as {filled.email} with password {filled.password}, then open /f/register")
+
+
+def bench_register(args: argparse.Namespace) -> None:
+    """Time the register's page and CSV over HTTP on a filled database (docs/performance.md, "The register")."""
     import json
 
-    if args.what == "grouping":
-        bench_grouping(args)
-        return
+    from app.bench.register import RegisterBenchOptions, register_table, run_register_bench
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    options = RegisterBenchOptions(database_url=args.database_url, fill=_fill_options(args), requests=args.requests)
+    figures = run_register_bench(options, say=lambda line: print(line, flush=True))
+    print(f"\n{register_table(figures)}", flush=True)
+    if args.json:
+        print(json.dumps(figures), flush=True)
+
+
+def bench(args: argparse.Namespace) -> None:
+    """Measure simulated phones over real websockets against our server and a bare websockets baseline."""
+    if args.scenario == "register":
+        return bench_register(args)
+    import json
+
+    if args.scenario == "grouping":
+        return bench_grouping(args)
 
     from app.bench.runner import BenchOptions, run, table
 
@@ -294,6 +347,19 @@ def export(args: argparse.Namespace) -> None:
     print(f"wrote {output} ({len(body)} bytes)")
 
 
+def _add_fill_arguments(p: argparse.ArgumentParser) -> None:
+    """The scale of a filled register (fill-register, bench register) and where it goes."""
+    p.add_argument("--workshops", type=_positive, default=500)
+    p.add_argument("--actions", type=_positive, default=20_000)
+    p.add_argument("--history", type=_positive, default=60_000, help="history entries, the actions' own included")
+    p.add_argument("--organisations", type=_positive, default=200)
+    p.add_argument("--seed", type=int, default=14, help="the same seed fills the same data")
+    p.add_argument(
+        "--database-url",
+        help="fill-register: default the configured database; bench register: default a fresh SQLite file",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="doorbraak", description="Live doorbraak sessions.")
@@ -316,14 +382,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=demo)
 
     p = commands.add_parser(
-        "bench", help="measure simulated phones against a server and a bare baseline; `bench grouping`: suggested piles"
+        "bench",
+        help="measure simulated phones against a server and a bare baseline; `bench register`: the register; "
+        "`bench grouping`: suggested piles",
     )
     p.add_argument(
-        "what",
+        "scenario",
         nargs="?",
-        choices=("phones", "grouping"),
+        choices=("phones", "register", "grouping"),
         default="phones",
-        help="phones (default), or grouping: suggested piles against the labelled set, and their speed",
+        help="phones (default): a live room over websockets; register: the register's page and CSV over HTTP; "
+        "grouping: suggested piles against the labelled set, and their speed",
     )
     p.add_argument("--data", help="bench grouping: a labelled set other than tests/clusters/data/obstacles_nl.yaml")
     p.add_argument("--phones", type=int, default=200)
@@ -338,7 +407,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=5,
         help="bursts and step changes per server, taking turns with the baseline; the headline is the median round",
     )
+    _add_fill_arguments(p)
+    p.add_argument("--requests", type=_positive, default=20, help="register: requests per filter, for the page and CSV")
     p.set_defaults(func=bench)
+
+    p = commands.add_parser("fill-register", help="fill a database with a workspace of realistic register data")
+    _add_fill_arguments(p)
+    p.set_defaults(func=fill_register)
 
     p = commands.add_parser("create-facilitator", help="create a facilitator account")
     p.add_argument("--email", required=True)

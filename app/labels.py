@@ -67,6 +67,10 @@ def result_messages() -> dict[str, Any]:
         "review_none": gettext("Er staan geen open afspraken op de lijst."),
         "review_unset": gettext("Kies op het regiescherm welke eerdere sessie we terugzien."),
         "review_summary": gettext("{moved} van {total} afspraken zijn in beweging gekomen."),
+        "review_summary_spread": gettext(
+            "{moved} van {total} afspraken uit {workshops} workshops zijn in beweging gekomen."
+        ),
+        "review_register": gettext("Selectie uit het register ({n} afspraken)"),
         "statuses": translated(STATUS_LABELS),
         "themes": translated(THEME_LABELS),
         "tensions": translated(TENSION_LABELS),

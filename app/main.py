@@ -28,6 +28,7 @@ from app.plain import router as plain_router
 from app.privacy import router as privacy_router
 from app.privacy import service as privacy
 from app.register import pages_router as register_pages
+from app.register import router as register_router
 from app.responses import router as responses_router
 from app.running import router as running_router
 from app.runtime import Runtime
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(plain_router.router)
     app.include_router(register_pages.router)
     app.include_router(stage_router.router)
+    app.include_router(register_router.router)
     app.include_router(language.router)
     app.include_router(privacy_router.router)
     app.include_router(workspaces_router.router)

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # the seven "spanningsclusters": kinds of tension an obstacle can stem from
@@ -287,10 +287,16 @@ class Vote(SQLModel, table=True):
 class Action(SQLModel, table=True):
     """An agreed action: what, who owns it, by when."""
 
+    # the register filters a workspace's actions by due date and by last change, and sorts by them
+    __table_args__ = (
+        Index("ix_action_workspace_due_on", "workspace_id", "due_on"),
+        Index("ix_action_workspace_updated_at", "workspace_id", "updated_at"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     workshop_id: int = Field(foreign_key="workshop.id", index=True)
-    # the workshop's workspace, kept here so the register filters without a join
-    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    # the workshop's workspace, kept here so the register filters without a join (its indexes lead with it)
+    workspace_id: int = Field(foreign_key="workspace.id")
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=2000)
     owner_organisation: str = Field(max_length=120)

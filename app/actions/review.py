@@ -184,7 +184,7 @@ def report_progress(
         update = ActionUpdate(workshop_id=workshop_id, action_id=action_id, status_before=action.status, status=status)
         db.add(update)
     elif (update.status, update.note) == (status, note):
-        return _item(action_view(db, action), update)  # a resend changes nothing
+        return _reported(db, action, update)  # a resend changes nothing
     if participant_id is not None:
         participant = db.get(Participant, participant_id)
         update.participant_id = participant.id if participant and participant.workshop_id == workshop_id else None
@@ -205,6 +205,14 @@ def report_progress(
     db.flush()
     view = action_view(db, action)
     append_event(db, workshop_id=action.workshop_id, kind=EventKind.ACTION_SAVED, audience=Audience.ALL, data=view)
-    item = _item(view, update)
+    item = _reported(db, action, update, view=view)
     append_event(db, workshop_id=workshop_id, kind=EventKind.REVIEW_SAVED, audience=Audience.ALL, data=item)
     return item
+
+
+def _reported(
+    db: Session, action: Action, update: ActionUpdate, *, view: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A reported item as review_items lists it, with the workshop it was agreed in: it replaces that entry."""
+    agreed_in = db.get(Workshop, action.workshop_id)
+    return {**_item(view or action_view(db, action), update), "workshop_title": agreed_in.title if agreed_in else ""}

@@ -166,7 +166,7 @@ def _link(fd: Path) -> str | None:
         return None
 
 
-def _pin(pid: int, core: int) -> None:
+def pin(pid: int, core: int) -> None:
     """Pin a process to one core where the machine allows; quietly nothing otherwise."""
     if (os.cpu_count() or 1) < 2 or not hasattr(os, "sched_setaffinity"):
         return
@@ -197,7 +197,7 @@ def subprocess_server(
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
-        _pin(process.pid, 0)
+        pin(process.pid, 0)
         deadline = time.monotonic() + 30
         while not ready():
             if process.poll() is not None or time.monotonic() > deadline:
@@ -213,7 +213,9 @@ def subprocess_server(
             process.wait(timeout=5)
 
 
-def _http_up(base_url: str) -> Callable[[], bool]:
+def http_up(base_url: str) -> Callable[[], bool]:
+    """A check that the server at base_url answers its health URL."""
+
     def check() -> bool:
         try:
             return httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200
@@ -835,7 +837,7 @@ def run(options: BenchOptions, say: Say = print) -> dict[str, Any]:
 
     raise_file_limit()
     own_affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    _pin(0, 1)
+    pin(0, 1)
     python = [sys.executable, "-c", "import sys; from app.cli import main; main(sys.argv[1:])"]
     try:
         with tempfile.TemporaryDirectory(prefix="doorbraak-bench-") as scratch:
@@ -858,7 +860,7 @@ def run(options: BenchOptions, say: Say = print) -> dict[str, Any]:
                                 command,
                                 env=_server_env(settings.data_dir),
                                 log=scratch_dir / "server.log",
-                                ready=_http_up(base_url),
+                                ready=http_up(base_url),
                             )
                         )
                     ]

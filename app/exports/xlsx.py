@@ -93,15 +93,20 @@ def _sheets(decisions: DecisionList) -> list[Callable[[DecisionList], Table]]:
     return sheets
 
 
-def decision_list_xlsx(decisions: DecisionList) -> bytes:
-    """The workbook: actions, volunteers, obstacles, contributions, and answers, grades, choices or progress."""
+def tables_xlsx(sheets: list[Table], *, title: str) -> bytes:
+    """A workbook with one sheet per table: bold frozen headers, typed dates and numbers, no formulas."""
     workbook = Workbook()
-    for index, build in enumerate(_sheets(decisions)):
+    for index, table in enumerate(sheets):
         sheet = workbook.active if index == 0 else workbook.create_sheet()
         assert isinstance(sheet, Worksheet)
-        _write_sheet(sheet, build(decisions))
-    workbook.properties.title = ILLEGAL_CHARACTERS_RE.sub("", decisions.workshop.title)
+        _write_sheet(sheet, table)
+    workbook.properties.title = ILLEGAL_CHARACTERS_RE.sub("", title)
     workbook.properties.creator = "Doorbraak"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def decision_list_xlsx(decisions: DecisionList) -> bytes:
+    """The workbook: actions, volunteers, obstacles, contributions, and answers, grades, choices or progress."""
+    return tables_xlsx([build(decisions) for build in _sheets(decisions)], title=decisions.workshop.title)

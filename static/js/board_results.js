@@ -1,6 +1,8 @@
 // The board's view of grade, choice, mosaic and look-back steps, and the choice of what a follow-up looks back on.
-import { el, pick } from "./live.js";
+import { el, format, pick } from "./live.js";
 import { choiceChart, gradeChart, mosaicGrid, reviewList, reviewSummary } from "./results.js";
+
+const REGISTER = "register";
 
 export function createResults({ state, config, post }) {
   const r = config.results;
@@ -13,10 +15,25 @@ export function createResults({ state, config, post }) {
   if (source) {
     source.addEventListener("change", async () => {
       const chosen = source.elements.review_of.value;
+      if (chosen === REGISTER) return; // the selection made in the register is what is set already
       const result = await post("/review/source", { review_of: chosen ? Number(chosen) : null });
       // refused (someone already reported): show what is really set
-      if (!result) source.elements.review_of.value = state.workshop.review_of ?? "";
+      if (!result) showSource();
     });
+  }
+
+  // what the follow-up looks back on: an earlier workshop, or a selection from the register (no one workshop)
+  function showSource() {
+    const select = source.elements.review_of;
+    let option = select.querySelector(`option[value="${REGISTER}"]`);
+    const fromRegister = !state.workshop.review_of && state.review.items.length > 0;
+    if (fromRegister) {
+      if (!option) option = select.appendChild(el("option", { value: REGISTER }));
+      option.textContent = format(r.review_register, { n: state.review.items.length });
+    } else if (option) {
+      option.remove();
+    }
+    select.value = fromRegister ? REGISTER : (state.workshop.review_of ?? "");
   }
 
   function statusPicker(item) {
@@ -43,10 +60,10 @@ export function createResults({ state, config, post }) {
     } else if (step.type === "mosaic") {
       content = state.mosaic ? mosaicGrid(state.mosaic, r, config.lang) : el("p", { class: "muted", text: r.review_none });
     } else {
-      if (state.review.workshop) summary.textContent = reviewSummary(state.review, r);
+      if (state.review.items.length) summary.textContent = reviewSummary(state.review, r);
       content = reviewList(state.review, r, config.lang, statusPicker);
     }
-    if (source) source.elements.review_of.value = state.workshop.review_of ?? "";
+    if (source) showSource();
     body.replaceChildren(content);
   }
 

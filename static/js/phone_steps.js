@@ -115,6 +115,8 @@ export function createStepViews({ state, t, results, lang, code, send }) {
     const head = el("button", { type: "button", class: "review-head", "aria-expanded": String(open) },
       el("strong", { text: item.title }),
       el("span", { class: "muted small", text: [item.owner, mineToo ? t.your_organisation : null].filter(Boolean).join(" · ") }),
+      // a selection from the register may span several workshops: say which one the action was agreed in
+      state.review.workshops > 1 ? el("span", { class: "muted small agreed-in", text: item.workshop_title }) : null,
       el("span", { class: `status-chip status-${item.status}`, text: results.statuses[item.status] || item.status }));
     head.addEventListener("click", () => {
       openItem = open ? null : item.id;

@@ -62,14 +62,17 @@ export function mosaicGrid(mosaic, t, lang) {
   return el("ol", { class: "mosaic" }, ...tiles);
 }
 
-// a follow-up: each earlier action, where it stood and where it stands now
+// a follow-up: each earlier action, where it stood and where it stands now; from which workshop, when a selection
+// from the register spans several
 export function reviewList(review, t, lang, extra) {
   if (!review.items.length) return el("p", { class: "waiting", text: review.workshop ? t.review_none : t.review_unset });
+  const spread = review.workshops > 1;
   return el("ul", { class: "review-list" }, ...review.items.map((item) => {
     const moved = item.reported && item.before !== item.status;
     return el("li", { class: `review-item status-${item.status}${moved ? " moved" : ""}`, "data-action": item.id },
       el("p", { class: "text", text: item.title }),
       el("p", { class: "who", text: item.owner }),
+      spread ? el("p", { class: "agreed-in", text: item.workshop_title }) : null,
       el("p", { class: "status-line" },
         el("span", { class: `status-chip status-${item.before}`, text: t.statuses[item.before] || item.before }),
         el("span", { class: "arrow", "aria-hidden": "true", text: " → " }),
@@ -81,5 +84,6 @@ export function reviewList(review, t, lang, extra) {
 
 export function reviewSummary(review, t) {
   const moved = review.items.filter((item) => item.reported && item.before !== item.status).length;
-  return format(t.review_summary, { moved, total: review.items.length });
+  const figures = { moved, total: review.items.length, workshops: review.workshops };
+  return format(review.workshops > 1 ? t.review_summary_spread : t.review_summary, figures);
 }

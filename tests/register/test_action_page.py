@@ -15,7 +15,7 @@ from app.demo.driver import csrf_of
 from app.models import CHANGE_KINDS, Action, ActionChange, Organisation
 from tests.actions.test_actions import board_actions, contribution
 from tests.conftest import Facilitator, Workshop, receive_until
-from tests.register.conftest import agree, history, history_kinds, runtime_of, section, text_of
+from tests.register.pages import agree, history, history_kinds, runtime_of, section, text_of
 
 
 def edit(member: Facilitator, action_id: int, **fields: str) -> Any:

@@ -19,7 +19,7 @@ from app.register import organisationpage
 from app.running import service as running
 from app.workshops import service as workshops
 from tests.conftest import Facilitator
-from tests.register.conftest import linked_actions, runtime_of, section, text_of, workspace_of
+from tests.register.pages import linked_actions, runtime_of, section, text_of, workspace_of
 
 WONEN, GEMEENTE, POLITIE, BUREAU = "Woonstichting Thuis", "Gemeente Heerlen", "Politie Limburg", "Programmabureau Noord"
 TODAY = date.today()

@@ -1,0 +1,265 @@
+"""The register's filter: read from a query string (so a view can be bookmarked and shared) and written back."""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from app.errors import DomainError
+from app.i18n import N_
+from app.models import ACTION_STATUSES, TENSIONS, THEMES
+
+PAGE_SIZE = 50
+# more than any register needs, and small enough that no offset or id overflows a database integer
+PAGE_MAX = 100_000
+ID_MAX = 2**31 - 1
+TEXT_MAX = 200
+# a filter can name this many organisations or workshops at once (a form with every box ticked stays under it)
+CHOICES_MAX = 500
+DUE_CHOICES = ("overdue", "week", "month", "none")
+VOLUNTEER_CHOICES = ("yes", "no")
+SORTS = ("due", "status", "organisation", "changed")
+_NUMBER = re.compile(r"[0-9]{1,10}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    """What the register shows: every part narrows the list, parts combine, and nothing set means everything."""
+
+    organisations: tuple[int, ...] = ()
+    statuses: tuple[str, ...] = ()
+    workshops: tuple[int, ...] = ()
+    text: str = ""
+    themes: tuple[str, ...] = ()
+    tensions: tuple[str, ...] = ()
+    due: str | None = None
+    volunteers: str | None = None
+    changed_since: date | None = None
+    sort: str = "due"
+    descending: bool = False
+    page: int = 1
+
+    @property
+    def sort_key(self) -> str:
+        """The sort as the query string writes it: "due", or "-due" for descending."""
+        return f"-{self.sort}" if self.descending else self.sort
+
+    def is_empty(self) -> bool:
+        """Whether nothing narrows the list (sorting and paging aside)."""
+        return replace(self, sort="due", descending=False, page=1) == RegisterFilter()
+
+    def query(self, **changes: Any) -> str:
+        """The query string of this filter with some parts changed (page back to 1 unless given), without "?"."""
+        changed = replace(self, **{"page": 1, **changes})
+        pairs: list[tuple[str, str]] = []
+        pairs += [("organisation", str(i)) for i in changed.organisations]
+        pairs += [("status", s) for s in changed.statuses]
+        pairs += [("workshop", str(i)) for i in changed.workshops]
+        if changed.text:
+            pairs.append(("q", changed.text))
+        pairs += [("theme", t) for t in changed.themes]
+        pairs += [("tension", t) for t in changed.tensions]
+        if changed.due:
+            pairs.append(("due", changed.due))
+        if changed.volunteers:
+            pairs.append(("volunteers", changed.volunteers))
+        if changed.changed_since:
+            pairs.append(("changed_since", changed.changed_since.isoformat()))
+        if changed.sort_key != "due":
+            pairs.append(("sort", changed.sort_key))
+        if changed.page != 1:
+            pairs.append(("page", str(changed.page)))
+        return urlencode(pairs)
+
+    def toggled(self, name: str, value: Any) -> str:
+        """The query string with one choice of a part switched on or off (a quick link, a status count)."""
+        current = getattr(self, name)
+        if isinstance(current, tuple):
+            return self.query(**{name: tuple(v for v in current if v != value) if value in current else (value,)})
+        return self.query(**{name: None if current == value else value})
+
+
+def _choices(values: Iterable[str]) -> str:
+    """The allowed values, as an error message lists them."""
+    return ", ".join(values)
+
+
+def _ids(raw: list[str], *, code: str, message: str, problems: list[DomainError]) -> tuple[int, ...]:
+    """Ids given as plain decimal numbers that fit a database integer; each other value is a problem."""
+    ids = []
+    for value in raw:
+        if not _NUMBER.fullmatch(value) or not 0 < int(value) <= ID_MAX:
+            problems.append(DomainError(code, message, status=422, value=value[:40]))
+        else:
+            ids.append(int(value))
+    return tuple(dict.fromkeys(ids))
+
+
+def _keys(
+    raw: list[str], allowed: tuple[str, ...], *, code: str, message: str, problems: list[DomainError]
+) -> tuple[str, ...]:
+    """The allowed keys given, in their own order; each other value is a problem."""
+    for value in raw:
+        if value not in allowed:
+            problems.append(DomainError(code, message, status=422, value=value[:40], choices=_choices(allowed)))
+    # in the order the list gives them, so one filter has one query string however it was typed
+    return tuple(key for key in allowed if key in raw)
+
+
+def _one(raw: list[str]) -> str:
+    """A single-valued part: the last value given (a form sends each once; a hand-made link may repeat it)."""
+    return raw[-1] if raw else ""
+
+
+def parse_date(value: str) -> date | None:
+    """A yyyy-mm-dd date that exists, or None (2026-02-30, 6-12-2026 and 20261206 are not)."""
+    if not _DATE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, list[DomainError]]:
+    """The filter a query string asks for, and what is wrong with it (each a 422 DomainError naming the value).
+
+    Empty values count as not given (a GET form sends every field); names the register does not know are ignored.
+    """
+    given: dict[str, list[str]] = {}
+    for name, value in params:
+        value = value.strip()
+        if value:
+            given.setdefault(name, []).append(value)
+    problems: list[DomainError] = []
+    for name in ("organisation", "workshop", "status", "theme", "tension"):
+        if len(given.get(name, [])) > CHOICES_MAX:
+            problems.append(
+                DomainError(
+                    "too_many_choices",
+                    N_("Te veel keuzes in één filter: maximaal {limit}."),
+                    status=422,
+                    limit=CHOICES_MAX,
+                )
+            )
+            given[name] = given[name][:CHOICES_MAX]
+    organisations = _ids(
+        given.get("organisation", []),
+        code="bad_organisation",
+        message=N_("Kies een organisatie uit de lijst: '{value}' is geen nummer van een organisatie."),
+        problems=problems,
+    )
+    workshops = _ids(
+        given.get("workshop", []),
+        code="bad_workshop",
+        message=N_("Kies een workshop uit de lijst: '{value}' is geen nummer van een workshop."),
+        problems=problems,
+    )
+    statuses = _keys(
+        given.get("status", []),
+        ACTION_STATUSES,
+        code="bad_status",
+        message=N_("Onbekende status '{value}': kies uit {choices}."),
+        problems=problems,
+    )
+    themes = _keys(
+        given.get("theme", []),
+        THEMES,
+        code="bad_theme",
+        message=N_("Onbekend thema '{value}': kies uit {choices}."),
+        problems=problems,
+    )
+    tensions = _keys(
+        given.get("tension", []),
+        TENSIONS,
+        code="bad_tension",
+        message=N_("Onbekend spanningscluster '{value}': kies uit {choices}."),
+        problems=problems,
+    )
+    text = " ".join(_one(given.get("q", [])).split())
+    if len(text) > TEXT_MAX:
+        problems.append(
+            DomainError(
+                "text_too_long", N_("De zoektekst is te lang: maximaal {limit} tekens."), status=422, limit=TEXT_MAX
+            )
+        )
+        text = text[:TEXT_MAX]
+    due = _one(given.get("due", [])) or None
+    if due is not None and due not in DUE_CHOICES:
+        problems.append(
+            DomainError(
+                "bad_due",
+                N_("Onbekende keuze voor de deadline '{value}': kies uit {choices}."),
+                status=422,
+                value=due[:40],
+                choices=_choices(DUE_CHOICES),
+            )
+        )
+        due = None
+    volunteers = _one(given.get("volunteers", [])) or None
+    if volunteers is not None and volunteers not in VOLUNTEER_CHOICES:
+        problems.append(
+            DomainError(
+                "bad_volunteers",
+                N_("Onbekende keuze voor vrijwilligers '{value}': kies uit {choices}."),
+                status=422,
+                value=volunteers[:40],
+                choices=_choices(VOLUNTEER_CHOICES),
+            )
+        )
+        volunteers = None
+    raw_since = _one(given.get("changed_since", []))
+    changed_since = parse_date(raw_since) if raw_since else None
+    if raw_since and changed_since is None:
+        problems.append(
+            DomainError(
+                "bad_date",
+                N_("De datum '{value}' bestaat niet: gebruik jjjj-mm-dd, bijvoorbeeld 2026-12-06."),
+                status=422,
+                value=raw_since[:40],
+            )
+        )
+    raw_sort = _one(given.get("sort", [])) or "due"
+    sort = raw_sort.removeprefix("-")
+    if sort not in SORTS:
+        problems.append(
+            DomainError(
+                "bad_sort",
+                N_("Onbekende sortering '{value}': kies uit {choices}."),
+                status=422,
+                value=raw_sort[:40],
+                choices=_choices(SORTS),
+            )
+        )
+        sort, raw_sort = "due", "due"
+    raw_page = _one(given.get("page", [])) or "1"
+    page = int(raw_page) if _NUMBER.fullmatch(raw_page) else 0
+    if not 0 < page <= PAGE_MAX:
+        problems.append(
+            DomainError(
+                "bad_page",
+                N_("Pagina '{value}' bestaat niet: kies een nummer van 1 tot {limit}."),
+                status=422,
+                value=raw_page[:40],
+                limit=PAGE_MAX,
+            )
+        )
+        page = 1
+    chosen = RegisterFilter(
+        organisations=organisations,
+        statuses=statuses,
+        workshops=workshops,
+        text=text,
+        themes=themes,
+        tensions=tensions,
+        due=due,
+        volunteers=volunteers,
+        changed_since=changed_since,
+        sort=sort,
+        descending=raw_sort.startswith("-"),
+        page=page,
+    )
+    return chosen, problems
