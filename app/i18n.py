@@ -9,6 +9,7 @@ from typing import Any
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from jinja2 import BaseLoader, Environment
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LOCALE = "nl"
@@ -85,3 +86,12 @@ def language_choices() -> list[tuple[str, str]]:
 def jinja_globals() -> dict[str, Any]:
     """What templates need to translate."""
     return {"pick": pick, "current_locale": current_locale.get, "language_choices": language_choices}
+
+
+def translating_environment(loader: BaseLoader, *, autoescape: Any, **options: Any) -> Environment:
+    """A Jinja environment whose templates translate with _() in the current language (pages and mails alike)."""
+    env = Environment(loader=loader, extensions=["jinja2.ext.i18n"], autoescape=autoescape, **options)
+    # Jinja's i18n extension adds this method to the environment at run time
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(jinja_globals())
+    return env

@@ -1,0 +1,219 @@
+"""The mail server: DOORBRAAK_SMTP_URL read strictly, a message built from an outbox row, and one SMTP connection.
+
+Sending uses the standard library's smtplib, one connection per sender thread: no dependency for what a few
+lines of it do, and a blocking call kept off the event loop by running in those threads (app/notify/sender.py).
+"""
+
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from app.addresses import checked_address
+from app.errors import DomainError
+
+SCHEMES = {"smtp": 587, "smtps": 465}
+# a subject or a name a person typed goes into a header: line breaks would start a header of their own
+_NOT_IN_HEADER = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+HEADER_MAX = 200
+
+
+class SmtpUrlError(ValueError):
+    """DOORBRAAK_SMTP_URL cannot be used; the message says why, without the password."""
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where and how to send: the server, its security, the login, and the sender's address."""
+
+    host: str
+    port: int
+    # smtps://: TLS from the first byte; smtp://: STARTTLS whenever the server offers it
+    implicit_tls: bool
+    username: str | None
+    password: str | None
+    sender: str
+
+    def describe(self) -> str:
+        """The server as an operator reads it in a log or on the outbox page (never the password)."""
+        scheme = "smtps" if self.implicit_tls else "smtp"
+        login = f"{self.username}@" if self.username else ""
+        return f"{scheme}://{login}{self.host}:{self.port} ({self.sender})"
+
+
+def parse_smtp_url(url: str) -> SmtpConfig:
+    """smtp[s]://user:password@host:port?from=sender@example.org, checked part by part."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:  # an unclosed [ or a port that is not a number
+        raise SmtpUrlError(f"not a URL: {exc}") from None
+    if parts.scheme not in SCHEMES:
+        raise SmtpUrlError("it must start with smtp:// or smtps://")
+    if not parts.hostname:
+        raise SmtpUrlError("it names no server (smtp://host:port)")
+    if parts.path not in ("", "/") or parts.fragment:
+        raise SmtpUrlError("it has a path or a #fragment; only ?from=... may follow the server")
+    try:
+        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise SmtpUrlError("its ?query cannot be read; write ?from=sender@example.org") from None
+    unknown = sorted(set(query) - {"from"})
+    if unknown:
+        raise SmtpUrlError(f"unknown setting(s) {', '.join(unknown)}; only ?from= is understood")
+    senders = query.get("from", [])
+    if len(senders) != 1 or not senders[0]:
+        raise SmtpUrlError("it needs one sender address: ?from=sender@example.org")
+    try:
+        sender = checked_address(senders[0])
+    except DomainError:
+        raise SmtpUrlError("the ?from= sender is not an e-mail address") from None
+    username = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password is not None else None
+    if (username is None) != (password is None):
+        raise SmtpUrlError("give both a user and a password (smtp://user:password@host), or neither")
+    return SmtpConfig(
+        host=parts.hostname,
+        port=port or SCHEMES[parts.scheme],
+        implicit_tls=parts.scheme == "smtps",
+        username=username,
+        password=password,
+        sender=sender,
+    )
+
+
+def header_text(text: str) -> str:
+    """Text safe for a header: line breaks and control characters become spaces, at most HEADER_MAX characters."""
+    return " ".join(_NOT_IN_HEADER.sub(" ", text).split())[:HEADER_MAX]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message as the sender builds it: an outbox row and the name of the workspace it comes from."""
+
+    id: int
+    sender_name: str
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str
+    attachment: str
+    unsubscribe_url: str
+    message_id: str
+
+
+def build_message(outgoing: Outgoing, *, sender: str, now: datetime) -> EmailMessage:
+    """A multipart mail (plain text and HTML, an iCalendar attachment if any) with RFC 8058 unsubscribe headers."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = Address(display_name=header_text(outgoing.sender_name), addr_spec=sender)
+    message["To"] = Address(addr_spec=outgoing.recipient)
+    message["Subject"] = header_text(outgoing.subject)
+    message["Date"] = format_datetime(now)
+    # stored before the first attempt: a message sent again after a crash is recognisably the same one
+    message["Message-ID"] = outgoing.message_id
+    message["Auto-Submitted"] = "auto-generated"
+    if outgoing.unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{outgoing.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(outgoing.body_text)
+    message.add_alternative(outgoing.body_html, subtype="html")
+    if outgoing.attachment:
+        message.add_attachment(
+            outgoing.attachment.encode(),
+            maintype="text",
+            subtype="calendar",
+            filename="doorbraak-vervolg.ics",
+            params={"method": "PUBLISH"},
+        )
+    return message
+
+
+class SendError(Exception):
+    """The server could not be reached, refused the login, or refused the message; the reason is for the outbox."""
+
+
+class Connection:
+    """One SMTP connection, opened on first use and kept for the next message; not shared between threads."""
+
+    def __init__(self, config: SmtpConfig, *, timeout: float = 30) -> None:
+        self.config = config
+        self.timeout = timeout
+        self._smtp: smtplib.SMTP | None = None
+
+    def _open(self) -> smtplib.SMTP:
+        config = self.config
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if config.implicit_tls:
+            smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(config.host, config.port, timeout=self.timeout)
+        try:
+            smtp.ehlo()
+            if not config.implicit_tls and smtp.has_extn("starttls"):
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            if config.username is not None and config.password is not None:
+                smtp.login(config.username, config.password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def probe(self) -> None:
+        """Connect and sign in now, to learn whether the server takes us; SendError says why not."""
+        try:
+            if self._smtp is None:
+                self._smtp = self._open()
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise _failure(exc) from exc
+
+    def send(self, message: EmailMessage, recipient: str) -> None:
+        """Hand one message to the server; SendError says why it was not accepted."""
+        try:
+            if self._smtp is None:
+                self._smtp = self._open()
+            try:
+                self._smtp.send_message(message, from_addr=self.config.sender, to_addrs=[recipient])
+            except smtplib.SMTPServerDisconnected:
+                # the server closed a connection we kept open: one fresh connection, then it counts as a failure
+                self.close()
+                self._smtp = self._open()
+                self._smtp.send_message(message, from_addr=self.config.sender, to_addrs=[recipient])
+        except smtplib.SMTPRecipientsRefused as exc:
+            # the connection is fine: only this address was refused
+            code, reply = next(iter(exc.recipients.values()))
+            raise SendError(f"recipient refused: {code} {_reply(reply)}") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise _failure(exc) from exc
+
+    def close(self) -> None:
+        """Close the connection (quietly: it may be gone already)."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+
+def _failure(exc: Exception) -> SendError:
+    """Why a connection or a message failed, as the outbox and the log say it."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return SendError(f"login refused by the mail server: {exc.smtp_code} {_reply(exc.smtp_error)}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return SendError(f"refused by the mail server: {exc.smtp_code} {_reply(exc.smtp_error)}")
+    return SendError(f"mail server unreachable: {type(exc).__name__}: {exc}")
+
+
+def _reply(reply: bytes | str) -> str:
+    text = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+    return header_text(text)
