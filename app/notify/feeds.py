@@ -6,7 +6,7 @@ when revoked. Events keep the UIDs the downloads use; SEQUENCE counts an action'
 action's date stays in the feed as a cancelled event, so calendars remove it.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -33,7 +33,7 @@ from app.models import (
 )
 from app.store.events import Tx
 
-REFRESH = "PT1H"
+REFRESH = timedelta(hours=1)
 
 
 def _gone() -> DomainError:
@@ -156,7 +156,7 @@ def _calendar(db: Session, *, name: str, actions: list[Action], meetings: list[W
     calendar = new_calendar(name, prodid="-//Doorbraak//Agenda//NL")
     # how often a subscribed calendar should look again (RFC 7986; Outlook reads the older X- name)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    calendar.add("x-published-ttl", "PT1H")
     dated = [action for action in actions if action.due_on is not None]
     workshops = {w.id: w for w in meetings}
     missing = {a.workshop_id for a in dated} - set(workshops)

@@ -17,7 +17,6 @@ from app import i18n
 from app.addresses import address_key
 from app.exports import wording
 from app.i18n import N_, gettext
-from app.models import MailToken
 from app.notify import outbox
 from app.notify.outbox import Draft
 
@@ -144,7 +143,7 @@ def render(name: str, **context: Any) -> tuple[str, str]:
     return text.strip() + "\n", html
 
 
-def _unsubscribe(links: Links, *, workspace_id: int, recipient: Recipient, now: datetime) -> tuple[str, MailToken]:
+def _unsubscribe(links: Links, *, workspace_id: int, recipient: Recipient, now: datetime) -> tuple[str, dict[str, Any]]:
     token, row = outbox.new_token(
         purpose="unsubscribe",
         workspace_id=workspace_id,

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.models import MailToken, OutboxMessage, Workspace
+from app.models import MailToken, OutboxMessage, Workspace, utcnow
 from app.notify.smtp import Outgoing, header_text
 from app.security import token_digest
 from app.store.events import Tx
@@ -43,7 +43,8 @@ class Draft:
     body_html: str
     attachment: str = ""
     unsubscribe_url: str = ""
-    tokens: tuple[MailToken, ...] = ()
+    # MailToken rows as column values (cheaper than model instances by the thousand)
+    tokens: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,31 +89,43 @@ def existing_keys(db: Session, keys: list[str]) -> set[str]:
 
 def queue(db: Tx, *, workspace_id: int, drafts: list[Draft], domain: str) -> int:
     """Add the drafts whose key has no message yet, with their links; returns how many were added."""
-    new = existing_keys(db, [draft.dedupe_key for draft in drafts])
-    added = 0
+    held = existing_keys(db, [draft.dedupe_key for draft in drafts])
+    now = utcnow()
+    messages: list[dict[str, Any]] = []
+    tokens: list[dict[str, Any]] = []
     for draft in drafts:
-        if draft.dedupe_key in new:
+        if draft.dedupe_key in held:
             continue
-        new.add(draft.dedupe_key)
-        db.add(
-            OutboxMessage(
-                workspace_id=workspace_id,
-                kind=draft.kind,
-                dedupe_key=draft.dedupe_key,
-                recipient=draft.recipient,
-                lang=draft.lang,
-                subject=header_text(draft.subject),
-                body_text=draft.body_text,
-                body_html=draft.body_html,
-                attachment=draft.attachment,
-                unsubscribe_url=draft.unsubscribe_url,
-                message_id=new_message_id(domain),
-            )
+        held.add(draft.dedupe_key)
+        messages.append(
+            {
+                "workspace_id": workspace_id,
+                "kind": draft.kind,
+                "dedupe_key": draft.dedupe_key,
+                "recipient": draft.recipient,
+                "lang": draft.lang,
+                "subject": header_text(draft.subject),
+                "body_text": draft.body_text,
+                "body_html": draft.body_html,
+                "attachment": draft.attachment,
+                "unsubscribe_url": draft.unsubscribe_url,
+                "message_id": new_message_id(domain),
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "first_attempt_at": None,
+                "last_error": "",
+                "created_at": now,
+                "sent_at": None,
+            }
         )
-        db.add_all(draft.tokens)
-        added += 1
-    db.flush()
-    return added
+        tokens += [{**token, "created_at": now, "used_at": None} for token in draft.tokens]
+    # one statement each, however many: a pass may bring thousands
+    if messages:
+        db.execute(insert(OutboxMessage), messages)
+    if tokens:
+        db.execute(insert(MailToken), tokens)
+    return len(messages)
 
 
 def claim(db: Tx, *, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Outgoing]:
@@ -184,6 +197,12 @@ def prune(db: Tx, *, now: datetime, keep: timedelta = KEEP) -> int:
     return int(getattr(old, "rowcount", 0) or 0)
 
 
+def outstanding(db: Session) -> int:
+    """How many messages of all workspaces wait or are being sent."""
+    query = select(func.count()).where(col(OutboxMessage.status).in_(("pending", "sending")))
+    return int(db.execute(query).scalar_one())
+
+
 def recent(db: Session, *, workspace_id: int, limit: int = 100) -> list[OutboxMessage]:
     """The workspace's newest messages, for the outbox page."""
     return list(
@@ -216,16 +235,16 @@ def new_token(
     action_id: int | None = None,
     participant_id: int | None = None,
     account_id: int | None = None,
-) -> tuple[str, MailToken]:
-    """A link's token and the row that keeps only its hash."""
+) -> tuple[str, dict[str, Any]]:
+    """A link's token, and the MailToken row (as column values) that keeps only its hash."""
     token = secrets.token_urlsafe(24)
-    return token, MailToken(
-        token_hash=token_digest(token),
-        purpose=purpose,
-        workspace_id=workspace_id,
-        address=address,
-        action_id=action_id,
-        participant_id=participant_id,
-        account_id=account_id,
-        expires_at=expires_at,
-    )
+    return token, {
+        "token_hash": token_digest(token),
+        "purpose": purpose,
+        "workspace_id": workspace_id,
+        "address": address,
+        "action_id": action_id,
+        "participant_id": participant_id,
+        "account_id": account_id,
+        "expires_at": expires_at,
+    }

@@ -13,7 +13,6 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.actions.reporting import owns
 from app.addresses import address_key
 from app.exports.ics import calendar_bytes, followup_event, new_calendar
 from app.models import (
@@ -31,6 +30,7 @@ from app.models import (
 from app.notify import mails, outbox
 from app.notify.mails import ActionFacts, DigestFacts, Links, MeetingFacts, Recipient
 from app.notify.outbox import Draft
+from app.organisations.service import organisation_key
 from app.store.events import Tx
 
 REMINDER_DAYS = 3
@@ -121,10 +121,17 @@ def _action_reminders(
             )
         ).scalars()
     )
-    by_workshop: defaultdict[int, list[Participant]] = defaultdict(list)
+    # who of each workshop is of which organisation, and has which address: looked up, not searched, per action
+    of_organisation: defaultdict[tuple[int, int], list[Participant]] = defaultdict(list)
+    of_name: defaultdict[tuple[int, str], list[Participant]] = defaultdict(list)
+    by_address: dict[tuple[int, str], Participant] = {}
     by_id = {}
     for participant in with_address:
-        by_workshop[participant.workshop_id].append(participant)
+        if not participant.anonymous:
+            of_name[(participant.workshop_id, organisation_key(participant.organisation))].append(participant)
+            if participant.organisation_id is not None:
+                of_organisation[(participant.workshop_id, participant.organisation_id)].append(participant)
+        by_address.setdefault((participant.workshop_id, address_key(participant.email or "")), participant)
         by_id[participant.id] = participant
     hands: defaultdict[int, list[Participant]] = defaultdict(list)
     for action_id, participant_id in db.execute(
@@ -134,14 +141,18 @@ def _action_reminders(
     ):
         hands[action_id].append(by_id[participant_id])
     for action, workshop_title in rows:
-        here = by_workshop[action.workshop_id]
-        owners = [p for p in here if owns(action, p)]
+        # the rule's owners (reporting.owns): by the linked organisation, else by the typed names
+        named = of_name[(action.workshop_id, organisation_key(action.owner_organisation))]
+        if action.owner_organisation_id is not None:
+            linked = of_organisation[(action.workshop_id, action.owner_organisation_id)]
+            owners = [*linked, *(p for p in named if p.organisation_id is None)]
+        else:
+            owners = named
         people = [_person(p) for p in [*hands[action.id or 0], *owners]]
         if action.contact_email:
             # a contact who was in the room gets it as a participant: with their own page, their name on reports
-            contact = address_key(action.contact_email)
-            known = [p for p in here if address_key(p.email or "") == contact]
-            people.append(_person(known[0]) if known else _contact(action))
+            known = by_address.get((action.workshop_id, address_key(action.contact_email)))
+            people.append(_person(known) if known else _contact(action))
         people = _unique(people, suppressed, action.workspace_id)
         if people and action.due_on is not None:
             facts = ActionFacts(

@@ -87,8 +87,10 @@ class Sender:
         backoff: Backoff | None = None,
         timeout: float = 30,
         on_note: Callable[[str], None] | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
+        self.clock = clock
         self.config = config
         self.batch = batch
         self.lease = lease
@@ -123,14 +125,14 @@ class Sender:
 
     async def run_once(self) -> int:
         """Claim one batch, send it, record the results; returns how many messages were claimed."""
-        claimed = await self.db.write(partial(outbox.claim, now=utcnow(), limit=self.batch, lease=self.lease))
+        claimed = await self.db.write(partial(outbox.claim, now=self.clock(), limit=self.batch, lease=self.lease))
         if not claimed:
             return 0
         loop = asyncio.get_running_loop()
         results = await asyncio.gather(*(loop.run_in_executor(self._pool, self._send, item) for item in claimed))
         sent = [item.id for item, error in zip(claimed, results, strict=True) if error is None]
         failed = {item.id: error for item, error in zip(claimed, results, strict=True) if error is not None}
-        await self.db.write(partial(outbox.record, sent=sent, failed=failed, now=utcnow(), backoff=self.backoff))
+        await self.db.write(partial(outbox.record, sent=sent, failed=failed, now=self.clock(), backoff=self.backoff))
         if failed:
             reason = next(iter(failed.values()))
             log.warning(
@@ -150,6 +152,16 @@ class Sender:
         total = 0
         while claimed := await self.run_once():
             total += claimed
+        return total
+
+    async def run_until_done(self, idle_wait: float = 0.2) -> int:
+        """Send until no message waits or is being sent anywhere (a dead sender's claims lapse and are taken over)."""
+        total = 0
+        while await self.db.read(outbox.outstanding):
+            claimed = await self.run_once()
+            total += claimed
+            if not claimed:
+                await asyncio.sleep(idle_wait)
         return total
 
     async def run(self, idle_wait: float = IDLE_WAIT_S) -> None:
@@ -231,11 +243,11 @@ async def keep_reminders(db: Database, setup: MailSetup) -> None:
 
 async def start_sending(db: Database, setup: MailSetup) -> Sender | None:
     """Say at start what mail will do; with a usable server, check the login and return a sender to run."""
-    if setup.config is None:
-        log.info("mail: DOORBRAAK_SMTP_URL is not set; the outbox page shows what would have been sent")
-        return None
     if setup.problem:
         log.error("mail: %s; the outbox page shows what would have been sent", setup.problem)
+        return None
+    if setup.config is None:
+        log.info("mail: DOORBRAAK_SMTP_URL is not set; the outbox page shows what would have been sent")
         return None
     sender = Sender(db, setup.config, on_note=lambda note: setattr(setup, "server_note", note or None))
     refused = await anyio.to_thread.run_sync(sender.check_login)

@@ -6,13 +6,17 @@ lines of it do, and a blocking call kept off the event loop by running in those 
 
 import re
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
+from email import charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import compat32
+from email.utils import format_datetime, formataddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from app.addresses import checked_address
@@ -22,6 +26,11 @@ SCHEMES = {"smtp": 587, "smtps": 465}
 # a subject or a name a person typed goes into a header: line breaks would start a header of their own
 _NOT_IN_HEADER = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 HEADER_MAX = 200
+# text parts in UTF-8, quoted-printable: a mail program's source view stays readable, unlike base64
+_UTF8 = charset.Charset("utf-8")
+_UTF8.body_encoding = charset.QP
+# headers unfolded up to RFC 5322's 998 characters: a List-Unsubscribe URL on one line, as simple parsers expect it
+_POLICY = compat32.clone(max_line_length=998)
 
 
 class SmtpUrlError(ValueError):
@@ -108,12 +117,34 @@ class Outgoing:
     message_id: str
 
 
-def build_message(outgoing: Outgoing, *, sender: str, now: datetime) -> EmailMessage:
-    """A multipart mail (plain text and HTML, an iCalendar attachment if any) with RFC 8058 unsubscribe headers."""
-    message = EmailMessage(policy=SMTP)
-    message["From"] = Address(display_name=header_text(outgoing.sender_name), addr_spec=sender)
-    message["To"] = Address(addr_spec=outgoing.recipient)
-    message["Subject"] = header_text(outgoing.subject)
+def _text(body: str, subtype: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype)
+    part.set_payload(body, _UTF8)
+    return part
+
+
+def build_message(outgoing: Outgoing, *, sender: str, now: datetime) -> Message:
+    """A multipart mail (plain text and HTML, an iCalendar attachment if any) with RFC 8058 unsubscribe headers.
+
+    Built with the email package's MIME classes: a quarter of the CPU time of EmailMessage and its header policy
+    (measured: 1.5 against 6.7 ms a message), which decided whether 5,000 reminders go out within a minute.
+    """
+    parts = MIMEMultipart("alternative", policy=_POLICY)
+    parts.attach(_text(outgoing.body_text, "plain"))
+    parts.attach(_text(outgoing.body_html, "html"))
+    message: Message = parts
+    if outgoing.attachment:
+        message = MIMEMultipart("mixed", policy=_POLICY)
+        message.attach(parts)
+        calendar = _text(outgoing.attachment, "calendar")
+        calendar.set_param("method", "PUBLISH")
+        calendar.add_header("Content-Disposition", "attachment", filename="doorbraak-vervolg.ics")
+        message.attach(calendar)
+    name = header_text(outgoing.sender_name)
+    message["From"] = formataddr((name, sender), charset="utf-8")
+    message["To"] = outgoing.recipient
+    subject = header_text(outgoing.subject)
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
     message["Date"] = format_datetime(now)
     # stored before the first attempt: a message sent again after a crash is recognisably the same one
     message["Message-ID"] = outgoing.message_id
@@ -121,16 +152,6 @@ def build_message(outgoing: Outgoing, *, sender: str, now: datetime) -> EmailMes
     if outgoing.unsubscribe_url:
         message["List-Unsubscribe"] = f"<{outgoing.unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(outgoing.body_text)
-    message.add_alternative(outgoing.body_html, subtype="html")
-    if outgoing.attachment:
-        message.add_attachment(
-            outgoing.attachment.encode(),
-            maintype="text",
-            subtype="calendar",
-            filename="doorbraak-vervolg.ics",
-            params={"method": "PUBLISH"},
-        )
     return message
 
 
@@ -155,6 +176,10 @@ class Connection:
         else:
             smtp = smtplib.SMTP(config.host, config.port, timeout=self.timeout)
         try:
+            # each message is a few short commands, each waiting for its reply: without this, Nagle's algorithm
+            # holds a command back until the previous segment is acknowledged (the peer's delayed ACK, ~40 ms)
+            if smtp.sock is not None:
+                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             smtp.ehlo()
             if not config.implicit_tls and smtp.has_extn("starttls"):
                 smtp.starttls(context=context)
@@ -175,7 +200,7 @@ class Connection:
             self.close()
             raise _failure(exc) from exc
 
-    def send(self, message: EmailMessage, recipient: str) -> None:
+    def send(self, message: Message, recipient: str) -> None:
         """Hand one message to the server; SendError says why it was not accepted."""
         try:
             if self._smtp is None:

@@ -18,9 +18,11 @@ from sqlmodel import col
 from app.accounts import service as accounts
 from app.actions import service as actions
 from app.catalog.service import formats
+from app.demo.driver import csrf_of
 from app.models import LOCAL_TIMEZONE, Action, OutboxMessage, Participant, Workshop
 from app.running import service as running
 from app.workshops import service as workshops
+from tests.conftest import PASSWORD
 
 SMTP_PORTS = range(8681, 8690)
 # the day the tests' scheduler passes run on; due dates are set relative to it
@@ -88,7 +90,7 @@ class SmtpServer:
     def url(self) -> str:
         """DOORBRAAK_SMTP_URL for it."""
         user = f"{self.login[0]}:{self.login[1]}@" if self.login else ""
-        return f"smtp://{user}127.0.0.1:{self.port}?from=noreply@doorbraak.test"
+        return f"smtp://{user}127.0.0.1:{self.port}?from=noreply@example.org"
 
     def start(self) -> None:
         """Listen (again) on its port."""
@@ -102,7 +104,8 @@ class SmtpServer:
                 from aiosmtpd.smtp import AuthResult
 
                 given = (data.login.decode(), data.password.decode())
-                return AuthResult(success=given == expected)
+                # handled=False: aiosmtpd answers the client itself (235, or 535 for a wrong password)
+                return AuthResult(success=given == expected, handled=False)
 
             options = {"authenticator": check, "auth_required": True, "auth_require_tls": False}
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **options)
@@ -161,7 +164,7 @@ def new_workshop(tx: Any, facilitator_id: int, title: str, key: str = "doorbraak
 
 def build_network(tx: Any) -> Network:
     """The people of the authorisation matrix around one action, owned by Woonstichting with Gemeente as partner."""
-    boss = accounts.create_facilitator(tx, email="bea@a.nl", name="Bea", password="x" * 12)
+    boss = accounts.create_facilitator(tx, email="bea@a.nl", name="Bea", password=PASSWORD)
     here = new_workshop(tx, boss.id, "Jeugdoverlast Noord")
     there = new_workshop(tx, boss.id, "Tweede ronde")
     people = {
@@ -186,7 +189,7 @@ def build_network(tx: Any) -> Network:
     actions.volunteer(
         tx, workshop_id=here.id, participant_id=people["volunteer"].id, action_id=view["id"], joining=True
     )
-    stranger = accounts.create_facilitator(tx, email="xander@b.nl", name="Xander", password="x" * 12)
+    stranger = accounts.create_facilitator(tx, email="xander@b.nl", name="Xander", password=PASSWORD)
     elsewhere = new_workshop(tx, stranger.id, "Ander netwerk")
     people["other_workspace"] = join(tx, elsewhere.id, "Xavier", "Woonstichting", "xavier@b.nl")
     return Network(
@@ -229,3 +232,12 @@ def run_async(portal: Any) -> Callable[..., Any]:
 def database(client: Any) -> Any:
     """The app's Database (its writer runs on the test client's event loop)."""
     return client.app.state.runtime.db
+
+
+def sign_in(http: Any, email: str) -> None:
+    """Sign a browser in as this account (made with the tests' password)."""
+    page = http.get("/f/login")
+    response = http.post(
+        "/f/login", data={"csrf": csrf_of(page.text), "email": email, "password": PASSWORD}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text

@@ -20,7 +20,7 @@ from tests.notify.conftest import NOW, TODAY, Network, action_of, build_network,
 # who may report on the action (owned by Woonstichting, Gemeente a partner, Vera a volunteer, Cor its contact)
 MAY = {"owner", "partner", "volunteer", "contact", "owner_elsewhere"}
 MAY_NOT = {"unrelated", "partner_elsewhere"}
-LINKS = Links(base_url="http://testserver", domain="doorbraak.test")
+LINKS = Links(base_url="http://testserver", domain="example.org")
 
 
 @pytest.fixture
