@@ -183,7 +183,8 @@ def mail(args: argparse.Namespace) -> None:
     settings = Settings()
     setup = mailer.mail_setup(settings)
     if args.action == "send" and not setup.sending:
-        raise SystemExit(setup.problem or "DOORBRAAK_SMTP_URL is not set: there is no mail server to send with")
+        problem = mailer.in_english(setup.problem) if setup.problem else None
+        raise SystemExit(problem or "DOORBRAAK_SMTP_URL is not set: there is no mail server to send with")
     db = Database(settings.resolved_database_url())
     db.migrate()
 

@@ -1,5 +1,7 @@
 """The translation layer: every interface text goes through gettext here."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from io import BytesIO
@@ -55,6 +57,16 @@ def gettext(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """Translate a text with a count into the current language."""
     return _translations(current_locale.get()).ngettext(singular, plural, n)
+
+
+@contextmanager
+def in_locale(locale: str) -> Iterator[None]:
+    """Translate in this language meanwhile (a mail in its reader's language, a log line in English)."""
+    reset = current_locale.set(locale if locale in available_locales() else DEFAULT_LOCALE)
+    try:
+        yield
+    finally:
+        current_locale.reset(reset)
 
 
 def pick(texts: dict[str, str] | str | None) -> str:

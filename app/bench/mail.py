@@ -143,7 +143,7 @@ async def _measure(
     settings: Settings, options: MailBenchOptions, sink: _Sink, say: Callable[[str], None]
 ) -> dict[str, Any]:
     setup = mail_setup(settings)
-    assert setup.config is not None and setup.sending, setup.problem
+    assert setup.config is not None and setup.sending, setup.problem and setup.problem.text()
     db = Database(settings.resolved_database_url())
     db.migrate()
     today = date.today()

@@ -4,8 +4,6 @@ Each is a plain-text and an HTML part from templates/mail/, in the recipient's l
 unsubscribe link and (a reminder of an action) buttons that report its status, each a token kept hashed.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -104,16 +102,6 @@ class DigestFacts:
         return not (self.overdue or self.moved or self.stuck or self.new)
 
 
-@contextmanager
-def in_language(lang: str) -> Iterator[None]:
-    """Translate (gettext, dates) in this language meanwhile."""
-    reset = i18n.current_locale.set(lang if lang in i18n.available_locales() else i18n.DEFAULT_LOCALE)
-    try:
-        yield
-    finally:
-        i18n.current_locale.reset(reset)
-
-
 def action_key(action: ActionFacts, recipient: Recipient) -> str:
     """The once-only key of a reminder of this action's due date to this address."""
     return outbox.dedupe_key(
@@ -161,7 +149,7 @@ def link_mail(
     """The participant's own link, sent when they give their address."""
     assert recipient.participant_id is not None and recipient.link_token is not None
     unsubscribe_url, token = _unsubscribe(links, workspace_id=workspace_id, recipient=recipient, now=now)
-    with in_language(recipient.lang):
+    with i18n.in_locale(recipient.lang):
         subject = gettext(N_("Je persoonlijke link voor {title}")).format(title=workshop_title)
         text, html = render(
             "link",
@@ -199,7 +187,7 @@ def action_reminder(links: Links, *, recipient: Recipient, action: ActionFacts, 
         expires_at=max(expires, now + STATUS_LINK_AFTER_DUE),
     )
     buttons = [(status, links.url(f"/status/{token}?status={status}")) for status in REPORTED_STATUSES]
-    with in_language(recipient.lang):
+    with i18n.in_locale(recipient.lang):
         subject = gettext(N_("Herinnering: {title} staat op {day}")).format(
             title=action.title, day=wording.day(action.due_on)
         )
@@ -228,7 +216,7 @@ def action_reminder(links: Links, *, recipient: Recipient, action: ActionFacts, 
 def followup_reminder(links: Links, *, recipient: Recipient, meeting: MeetingFacts, now: datetime) -> Draft:
     """A reminder before the follow-up meeting, with the meeting as a calendar file."""
     unsubscribe_url, unsubscribe = _unsubscribe(links, workspace_id=meeting.workspace_id, recipient=recipient, now=now)
-    with in_language(recipient.lang):
+    with i18n.in_locale(recipient.lang):
         subject = gettext(N_("Herinnering: vervolgafspraak {title} op {day}")).format(
             title=meeting.workshop_title, day=wording.day(meeting.at.date())
         )
@@ -257,7 +245,7 @@ def followup_reminder(links: Links, *, recipient: Recipient, meeting: MeetingFac
 def digest_mail(links: Links, *, recipient: Recipient, digest: DigestFacts, now: datetime) -> Draft:
     """A member's weekly digest of the workspace."""
     unsubscribe_url, unsubscribe = _unsubscribe(links, workspace_id=digest.workspace_id, recipient=recipient, now=now)
-    with in_language(recipient.lang):
+    with i18n.in_locale(recipient.lang):
         subject = gettext(N_("Weekoverzicht {workspace}")).format(workspace=digest.workspace_name)
         text, html = render(
             "digest",

@@ -1,6 +1,7 @@
 """Between sessions on the web: Mijn afspraken's address, reports and feed; links in mails; the outbox and the
 calendar pages of the programme office."""
 
+import re
 from functools import partial
 from typing import Annotated, Any
 
@@ -182,7 +183,17 @@ async def outbox_page(request: Request, runtime: RuntimeDep, member: Manager) ->
 
     setup = _setup(request)
     data = await runtime.db.read(load)
-    return render(request, "notify/outbox.html", {**data, "setup": setup, "wording": wording})
+    previews = {message.id: _masked(message.body_text) for message in data["messages"]}
+    return render(request, "notify/outbox.html", {**data, "previews": previews, "setup": setup, "wording": wording})
+
+
+# the personal part of a link in a mail: the page shows that a link is there, not the link itself
+_PERSONAL_LINK = re.compile(r"(/(?:m|status|afmelden)/)[A-Za-z0-9_-]{16,}")
+
+
+def _masked(text: str) -> str:
+    """A mail's text with its personal links cut short: a beheerder reads what goes out, not people's keys."""
+    return _PERSONAL_LINK.sub(r"\1…", text)
 
 
 async def _calendars_page(

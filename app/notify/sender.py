@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 import anyio
 
 from app.config import Settings
+from app.errors import DomainError
+from app.i18n import N_, in_locale
 from app.models import utcnow
 from app.notify import outbox, reminders
 from app.notify.mails import Links
@@ -40,10 +42,10 @@ class MailSetup:
     """What the settings say about mail: the server (if one can be used), why not, and where links point."""
 
     config: SmtpConfig | None
-    problem: str | None
+    problem: DomainError | None
     links: Links
     reminder_days: int
-    # the latest thing the sender learnt about the server (reachable, login refused...), for the outbox page
+    # the latest thing the sender learnt about the server ("reason: detail", see smtp.SEND_FAILURES), or None
     server_note: str | None = field(default=None)
 
     @property
@@ -55,15 +57,19 @@ class MailSetup:
 def mail_setup(settings: Settings) -> MailSetup:
     """Read DOORBRAAK_SMTP_URL and DOORBRAAK_PUBLIC_URL; a URL that cannot be used is a problem, never a crash."""
     config: SmtpConfig | None = None
-    problem: str | None = None
+    problem: DomainError | None = None
     if settings.smtp_url:
         try:
             config = parse_smtp_url(settings.smtp_url)
         except SmtpUrlError as exc:
-            problem = f"DOORBRAAK_SMTP_URL cannot be used: {exc}"
+            problem = exc
     base_url = (settings.public_url or NO_PUBLIC_URL).rstrip("/")
     if config is not None and not settings.public_url:
-        problem = "DOORBRAAK_PUBLIC_URL is not set: mails need it for their links, so none is sent until it is"
+        problem = DomainError(
+            "no_public_url",
+            N_("DOORBRAAK_PUBLIC_URL is niet ingesteld: de links in e-mails hebben het nodig, dus er gaat niets weg."),
+            status=500,
+        )
     domain = config.sender.rsplit("@", 1)[1] if config else (urlsplit(base_url).hostname or "doorbraak.invalid")
     return MailSetup(
         config=config,
@@ -71,6 +77,12 @@ def mail_setup(settings: Settings) -> MailSetup:
         links=Links(base_url=base_url, domain=domain),
         reminder_days=settings.reminder_days,
     )
+
+
+def in_english(problem: DomainError) -> str:
+    """A problem as the log says it: in English, from the catalogue."""
+    with in_locale("en"):
+        return problem.text()
 
 
 class Sender:
@@ -120,7 +132,7 @@ class Sender:
         except SendError as exc:
             return str(exc)
         except (ValueError, TypeError) as exc:  # a header the email package refuses: try again changes nothing
-            return f"message could not be built: {exc}"
+            return f"unbuildable: {exc}"
         return None
 
     async def run_once(self) -> int:
@@ -244,7 +256,7 @@ async def keep_reminders(db: Database, setup: MailSetup) -> None:
 async def start_sending(db: Database, setup: MailSetup) -> Sender | None:
     """Say at start what mail will do; with a usable server, check the login and return a sender to run."""
     if setup.problem:
-        log.error("mail: %s; the outbox page shows what would have been sent", setup.problem)
+        log.error("mail: %s The outbox page shows what would have been sent.", in_english(setup.problem))
         return None
     if setup.config is None:
         log.info("mail: DOORBRAAK_SMTP_URL is not set; the outbox page shows what would have been sent")

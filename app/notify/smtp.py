@@ -17,10 +17,12 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import compat32
 from email.utils import format_datetime, formataddr
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from app.addresses import checked_address
 from app.errors import DomainError
+from app.i18n import N_
 
 SCHEMES = {"smtp": 587, "smtps": 465}
 # a subject or a name a person typed goes into a header: line breaks would start a header of their own
@@ -33,8 +35,11 @@ _UTF8.body_encoding = charset.QP
 _POLICY = compat32.clone(max_line_length=998)
 
 
-class SmtpUrlError(ValueError):
-    """DOORBRAAK_SMTP_URL cannot be used; the message says why, without the password."""
+class SmtpUrlError(DomainError):
+    """DOORBRAAK_SMTP_URL cannot be used; the message says why (never with the password)."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__("bad_smtp_url", message, status=500, **params)
 
 
 @dataclass(frozen=True)
@@ -62,31 +67,41 @@ def parse_smtp_url(url: str) -> SmtpConfig:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError as exc:  # an unclosed [ or a port that is not a number
-        raise SmtpUrlError(f"not a URL: {exc}") from None
+        raise SmtpUrlError(N_("DOORBRAAK_SMTP_URL is geen URL: {reason}."), reason=str(exc)) from None
     if parts.scheme not in SCHEMES:
-        raise SmtpUrlError("it must start with smtp:// or smtps://")
+        raise SmtpUrlError(N_("DOORBRAAK_SMTP_URL moet beginnen met smtp:// of smtps://."))
     if not parts.hostname:
-        raise SmtpUrlError("it names no server (smtp://host:port)")
+        raise SmtpUrlError(N_("DOORBRAAK_SMTP_URL noemt geen server (smtp://server:poort)."))
     if parts.path not in ("", "/") or parts.fragment:
-        raise SmtpUrlError("it has a path or a #fragment; only ?from=... may follow the server")
+        raise SmtpUrlError(N_("DOORBRAAK_SMTP_URL heeft een pad of een #; na de server mag alleen ?from=… komen."))
     try:
         query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
     except ValueError:
-        raise SmtpUrlError("its ?query cannot be read; write ?from=sender@example.org") from None
+        raise SmtpUrlError(
+            N_("Het deel na ? in DOORBRAAK_SMTP_URL is niet te lezen; schrijf ?from=afzender@voorbeeld.nl.")
+        ) from None
     unknown = sorted(set(query) - {"from"})
     if unknown:
-        raise SmtpUrlError(f"unknown setting(s) {', '.join(unknown)}; only ?from= is understood")
+        raise SmtpUrlError(
+            N_("DOORBRAAK_SMTP_URL noemt onbekende instellingen ({names}); alleen ?from= kennen we."),
+            names=", ".join(unknown),
+        )
     senders = query.get("from", [])
     if len(senders) != 1 or not senders[0]:
-        raise SmtpUrlError("it needs one sender address: ?from=sender@example.org")
+        raise SmtpUrlError(N_("DOORBRAAK_SMTP_URL heeft één afzender nodig: ?from=afzender@voorbeeld.nl."))
     try:
         sender = checked_address(senders[0])
     except DomainError:
-        raise SmtpUrlError("the ?from= sender is not an e-mail address") from None
+        raise SmtpUrlError(N_("De afzender (?from=) in DOORBRAAK_SMTP_URL is geen e-mailadres.")) from None
     username = unquote(parts.username) if parts.username else None
     password = unquote(parts.password) if parts.password is not None else None
     if (username is None) != (password is None):
-        raise SmtpUrlError("give both a user and a password (smtp://user:password@host), or neither")
+        raise SmtpUrlError(
+            N_(
+                "Geef in DOORBRAAK_SMTP_URL een gebruiker én een wachtwoord "
+                "(smtp://gebruiker:wachtwoord@server), of geen van beide."
+            )
+        )
     return SmtpConfig(
         host=parts.hostname,
         port=port or SCHEMES[parts.scheme],
@@ -155,8 +170,17 @@ def build_message(outgoing: Outgoing, *, sender: str, now: datetime) -> Message:
     return message
 
 
+# why a message was not sent, as the outbox records it ("reason: the server's words") and its page names it
+SEND_FAILURES = ("unreachable", "login_refused", "refused", "recipient_refused", "unbuildable")
+
+
 class SendError(Exception):
-    """The server could not be reached, refused the login, or refused the message; the reason is for the outbox."""
+    """The server could not be reached, refused the login, or refused the message: a reason and the details."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        assert reason in SEND_FAILURES
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
 
 
 class Connection:
@@ -215,7 +239,7 @@ class Connection:
         except smtplib.SMTPRecipientsRefused as exc:
             # the connection is fine: only this address was refused
             code, reply = next(iter(exc.recipients.values()))
-            raise SendError(f"recipient refused: {code} {_reply(reply)}") from exc
+            raise SendError("recipient_refused", f"{code} {_reply(reply)}") from exc
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
             raise _failure(exc) from exc
@@ -233,10 +257,10 @@ class Connection:
 def _failure(exc: Exception) -> SendError:
     """Why a connection or a message failed, as the outbox and the log say it."""
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return SendError(f"login refused by the mail server: {exc.smtp_code} {_reply(exc.smtp_error)}")
+        return SendError("login_refused", f"{exc.smtp_code} {_reply(exc.smtp_error)}")
     if isinstance(exc, smtplib.SMTPResponseException):
-        return SendError(f"refused by the mail server: {exc.smtp_code} {_reply(exc.smtp_error)}")
-    return SendError(f"mail server unreachable: {type(exc).__name__}: {exc}")
+        return SendError("refused", f"{exc.smtp_code} {_reply(exc.smtp_error)}")
+    return SendError("unreachable", f"{type(exc).__name__}: {exc}")
 
 
 def _reply(reply: bytes | str) -> str:
