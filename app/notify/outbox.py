@@ -120,11 +120,12 @@ def queue(db: Tx, *, workspace_id: int, drafts: list[Draft], domain: str) -> int
             }
         )
         tokens += [{**token, "created_at": now, "used_at": None} for token in draft.tokens]
-    # one statement each, however many: a pass may bring thousands
+    # a statement for many rows at a time (insertmanyvalues): a pass may bring thousands; render_nulls keeps rows
+    # with a None (a link without an action) in the same batch rather than one statement per row
     if messages:
-        db.execute(insert(OutboxMessage), messages)
+        db.execute(insert(OutboxMessage).execution_options(render_nulls=True), messages)
     if tokens:
-        db.execute(insert(MailToken), tokens)
+        db.execute(insert(MailToken).execution_options(render_nulls=True), tokens)
     return len(messages)
 
 
