@@ -164,7 +164,7 @@ def _things(tx: Any, *, workshop_id: int) -> dict[str, int]:
 
 @pytest.fixture
 def office(client: TestClient, browser: Callable[[], TestClient]) -> Office:
-    db = client.app.state.runtime.db  # type: ignore[attr-defined]
+    db = client.app.state.runtime.db
     workspace_id = db.write_sync(_people)
     browsers: dict[str, TestClient] = {}
     for role, email in PEOPLE:
@@ -224,7 +224,7 @@ def fingerprint(db: Any, workspace_id: int) -> tuple[Any, ...]:
             count(CalendarFeed, col(CalendarFeed.workspace_id) == workspace_id, col(CalendarFeed.revoked_at).is_(None)),
         )
 
-    return db.read_sync(read)  # type: ignore[no-any-return]
+    return db.read_sync(read)
 
 
 def _send(http: TestClient, method: str, url: str) -> Any:

@@ -97,7 +97,7 @@ def test_using_a_session_keeps_it_alive(facilitator: Facilitator) -> None:
     _write(facilitator.http, lambda db: db.execute(update(LoginSession).values(last_seen_at=stale)))
     assert _signed_in(facilitator.http)
     seen = facilitator.http.app.state.runtime.db.read_sync(
-        lambda db: db.execute(LoginSession.__table__.select()).mappings().one()["last_seen_at"]  # type: ignore[attr-defined]
+        lambda db: db.execute(LoginSession.__table__.select()).mappings().one()["last_seen_at"]
     )
     assert seen > stale + timedelta(hours=22)
 

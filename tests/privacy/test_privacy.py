@@ -16,7 +16,7 @@ from tests.exports.test_personal import personal_link
 
 
 def _db(facilitator: Facilitator) -> Any:
-    return facilitator.http.app.state.runtime.db  # type: ignore[attr-defined]
+    return facilitator.http.app.state.runtime.db
 
 
 def _count(facilitator: Facilitator, model: Any, *where: Any) -> int:
