@@ -208,17 +208,29 @@ def bench_register(args: argparse.Namespace) -> None:
 
 
 def bench(args: argparse.Namespace) -> None:
-    """Measure simulated phones over real websockets against our server and a bare websockets baseline."""
-    if args.scenario == "register":
-        return bench_register(args)
+    """Measure simulated phones over real websockets against our server and a bare websockets baseline (or the
+    register, the grouping suggestions, a reminder run)."""
     import json
 
+    if args.scenario == "register":
+        return bench_register(args)
     if args.scenario == "grouping":
         return bench_grouping(args)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.scenario == "mail":
+        from app.bench.mail import MailBenchOptions, run_mail_bench
+
+        figures = run_mail_bench(
+            MailBenchOptions(reminders=args.reminders, connections=args.connections, database_url=args.database_url),
+            say=lambda line: print(line, flush=True),
+        )
+        print("\n".join(f"{name:>16}  {value}" for name, value in figures.items()), flush=True)
+        if args.json:
+            print(json.dumps(figures), flush=True)
+        return
 
     from app.bench.runner import BenchOptions, run, table
 
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     options = BenchOptions(
         phones=args.phones,
         url=args.url,
@@ -231,6 +243,46 @@ def bench(args: argparse.Namespace) -> None:
     print(f"\n{table(result)}", flush=True)
     if args.json:
         print(json.dumps(result), flush=True)
+
+
+def mail(args: argparse.Namespace) -> None:
+    """Send what the outbox holds, or run the reminders' pass once, outside the server."""
+    from datetime import timedelta
+
+    from app.models import utcnow
+    from app.notify import sender as mailer
+    from app.store.database import Database
+    from app.store.events import LoggedEvent
+
+    settings = Settings()
+    setup = mailer.mail_setup(settings)
+    if args.action == "send" and not setup.sending:
+        problem = mailer.in_english(setup.problem) if setup.problem else None
+        raise SystemExit(problem or "DOORBRAAK_SMTP_URL is not set: there is no mail server to send with")
+    db = Database(settings.resolved_database_url())
+    db.migrate()
+
+    async def publish(events: list[LoggedEvent]) -> None:
+        return None  # a pass logs no events; a server's screens do not hear from this process
+
+    async def run() -> None:
+        await db.start(publish)
+        try:
+            if args.action == "remind":
+                added = await mailer.reminder_pass(db, setup, today=date.today(), now=utcnow())
+                print(f"{added} reminders and digests queued", flush=True)
+                return
+            assert setup.config is not None
+            sender = mailer.Sender(db, setup.config, lease=timedelta(seconds=args.lease), batch=args.batch)
+            try:
+                claimed = await (sender.run_until_done() if args.until_done else sender.drain())
+            finally:
+                await asyncio.to_thread(sender.close)
+            print(f"{claimed} messages claimed", flush=True)
+        finally:
+            await db.stop()
+
+    asyncio.run(run())
 
 
 def create_facilitator(args: argparse.Namespace) -> None:
@@ -383,18 +435,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "bench",
-        help="measure simulated phones against a server and a bare baseline; `bench register`: the register; "
-        "`bench grouping`: suggested piles",
+        help="measure simulated phones against a server and a bare baseline; or the register, the grouping "
+        "suggestions, a reminder run",
     )
     p.add_argument(
         "scenario",
         nargs="?",
-        choices=("phones", "register", "grouping"),
+        choices=("phones", "register", "grouping", "mail"),
         default="phones",
         help="phones (default): a live room over websockets; register: the register's page and CSV over HTTP; "
-        "grouping: suggested piles against the labelled set, and their speed",
+        "grouping: suggested piles against the labelled set, and their speed; mail: a reminder run against a local "
+        "SMTP server",
     )
     p.add_argument("--data", help="bench grouping: a labelled set other than tests/clusters/data/obstacles_nl.yaml")
+    p.add_argument("--reminders", type=_positive, default=5000, help="mail: due reminders in the run")
+    p.add_argument("--connections", type=_positive, default=4, help="mail: SMTP connections the sender opens")
     p.add_argument("--phones", type=int, default=200)
     p.add_argument("--url", help="a running server sharing this machine's database; default: start one")
     p.add_argument("--rate", type=float, default=50.0, help="answers per second in the sustained phase")
@@ -420,6 +475,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--password", help="default: read from standard input or asked for")
     p.set_defaults(func=create_facilitator)
+
+    p = commands.add_parser("mail", help="send what the outbox holds, or write the due reminders now")
+    p.add_argument("action", choices=("send", "remind"), help="send: the due messages; remind: the reminders' pass")
+    p.add_argument(
+        "--until-done",
+        action="store_true",
+        help="send: keep going until no message waits or is being sent (another sender's lapsed claims too)",
+    )
+    p.add_argument("--lease", type=_positive, default=300, help="send: seconds a claim holds before others retake it")
+    p.add_argument("--batch", type=_positive, default=100, help="send: messages claimed at a time")
+    p.set_defaults(func=mail)
 
     p = commands.add_parser("retention", help="remove names past each workspace's retention period now")
     p.set_defaults(func=retention)

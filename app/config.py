@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     submit_per_second: float = Field(default=1.0, gt=0, description="Sustained answers per phone per second.")
     failed_joins_per_minute: int = Field(default=20, ge=1, description="Unknown join codes allowed per address.")
     logins_per_minute: int = Field(default=10, ge=1, description="Sign-in attempts allowed per address.")
+    # read by app/notify/sender.py, which says what is wrong with it rather than refusing to start
+    smtp_url: str | None = Field(
+        default=None, description="smtp[s]://user:password@host:port?from=sender; default: no mail is sent."
+    )
+    reminder_days: int = Field(default=3, ge=1, le=30, description="Days before a due date or meeting to remind.")
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file in data_dir."""

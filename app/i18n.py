@@ -1,5 +1,7 @@
 """The translation layer: every interface text goes through gettext here."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from io import BytesIO
@@ -9,6 +11,7 @@ from typing import Any
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from jinja2 import BaseLoader, Environment
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LOCALE = "nl"
@@ -56,6 +59,16 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations(current_locale.get()).ngettext(singular, plural, n)
 
 
+@contextmanager
+def in_locale(locale: str) -> Iterator[None]:
+    """Translate in this language meanwhile (a mail in its reader's language, a log line in English)."""
+    reset = current_locale.set(locale if locale in available_locales() else DEFAULT_LOCALE)
+    try:
+        yield
+    finally:
+        current_locale.reset(reset)
+
+
 def pick(texts: dict[str, str] | str | None) -> str:
     """The current language's version of a text a format file gives in several languages."""
     if texts is None:
@@ -85,3 +98,12 @@ def language_choices() -> list[tuple[str, str]]:
 def jinja_globals() -> dict[str, Any]:
     """What templates need to translate."""
     return {"pick": pick, "current_locale": current_locale.get, "language_choices": language_choices}
+
+
+def translating_environment(loader: BaseLoader, *, autoescape: Any, **options: Any) -> Environment:
+    """A Jinja environment whose templates translate with _() in the current language (pages and mails alike)."""
+    env = Environment(loader=loader, extensions=["jinja2.ext.i18n"], autoescape=autoescape, **options)
+    # Jinja's i18n extension adds this method to the environment at run time
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(jinja_globals())
+    return env

@@ -1,6 +1,7 @@
 """The app factory."""
 
 import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -23,6 +24,8 @@ from app.exports import personal as personal_router
 from app.exports import router as exports_router
 from app.live import router as live_router
 from app.live.hub import LocalHub
+from app.notify import router as notify_router
+from app.notify import sender as mail
 from app.organisations import router as organisations_router
 from app.plain import router as plain_router
 from app.privacy import router as privacy_router
@@ -41,6 +44,8 @@ from app.workspaces import router as workspaces_router
 log = logging.getLogger(__name__)
 RETENTION_FIRST_RUN_S = 60
 RETENTION_EVERY_S = 6 * 3600
+# how long stopping waits for the mail round in flight
+MAIL_STOP_S = 30
 
 
 def tune_garbage_collector() -> None:
@@ -82,21 +87,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         hub = RedisHub(settings.broadcast_url, db)
     runtime = Runtime(settings=settings, db=db, secret_key=settings.resolved_secret_key())
+    # what the settings say about mail, and what the sender learns of the server; the outbox page reads it
+    mail_setup = mail.mail_setup(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db.migrate()
         await hub.start()
         await db.start(hub.publish)
-        retention = None
+        background: list[asyncio.Task[None]] = []
+        sender, sending = None, None
         if settings.environment != "test":
             tune_garbage_collector()
-            retention = asyncio.create_task(keep_retention(db))
+            background.append(asyncio.create_task(keep_retention(db)))
+            # reminders are written without a mail server too: the outbox page shows what would have gone
+            background.append(asyncio.create_task(mail.keep_reminders(db, mail_setup)))
+            sender = await mail.start_sending(db, mail_setup)
+            if sender is not None:
+                sending = asyncio.create_task(sender.run())
         try:
             yield
         finally:
-            if retention is not None:
-                retention.cancel()
+            for task in background:
+                task.cancel()
+            if sender is not None and sending is not None:
+                # the round in flight finishes and is recorded: a message the server took is not sent again
+                sender.stop()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(sending, MAIL_STOP_S)
+                await asyncio.to_thread(sender.close)
             await db.stop()
             await hub.stop()
 
@@ -111,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.runtime = runtime
+    app.state.mail = mail_setup
     # the hub is the websocket endpoints' (app/live): the writer publishes to it, no other route touches it
     app.state.hub = hub
     app.add_middleware(BrowserMiddleware)
@@ -136,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workspaces_router.router)
     app.include_router(organisations_router.router)
     app.include_router(workspace_merge_router.router)
+    app.include_router(notify_router.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> PlainTextResponse:

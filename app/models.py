@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # the seven "spanningsclusters": kinds of tension an obstacle can stem from
@@ -35,6 +35,15 @@ CHANGE_KINDS = (
     "deleted",
     "review",
 )
+# where a report between sessions came from: the participant's own page, or a button in a reminder mail
+REPORT_CHANNELS = ("mijn_afspraken", "mail")
+# the mails Doorbraak sends (app/notify): a participant's own link, reminders before a due date and before a
+# follow-up meeting, and a member's weekly digest
+MAIL_KINDS = ("link", "action_reminder", "followup_reminder", "digest")
+# an outbox message waits, is being sent (claimed until its next_attempt_at), was accepted, or was given up on
+MAIL_STATES = ("pending", "sending", "sent", "failed")
+# what a calendar feed holds: one participant's actions, one organisation's, or the whole workspace's
+FEED_SCOPES = ("participant", "organisation", "workspace")
 # the parts of society a partner organisation belongs to
 SECTORS = ("wonen", "zorg en welzijn", "onderwijs", "veiligheid", "gemeente", "bewoners", "ondernemers", "overig")
 # sessions happen in the Netherlands: times people type and read are on this clock
@@ -101,6 +110,9 @@ class Membership(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspace.id")
     account_id: int = Field(foreign_key="facilitator.id", index=True)
     role: str = Field(max_length=20)
+    # the weekly digest of the workspace by mail (overdue, moved, stuck, new), and in which language
+    digest: bool = False
+    digest_lang: str = Field(default="nl", max_length=8)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -187,6 +199,8 @@ class Workshop(SQLModel, table=True):
     focus_only: bool = False
     followup_at: datetime | None = None
     followup_place: str = Field(default="", max_length=200)
+    # raised each time the follow-up moves: a subscribed calendar replaces its copy of the meeting (app/notify)
+    followup_sequence: int = 0
     # the earlier workshop whose open actions a follow-up took into review (see ReviewItem), if it was chosen that way
     review_of: int | None = Field(default=None, foreign_key="workshop.id")
     # the bullshitbingo card with the room's jargon is on the projector
@@ -221,6 +235,9 @@ class Participant(SQLModel, table=True):
     anonymous: bool = False
     # opens the participant's own "Mijn afspraken" page, also later and from another device
     link_token: str = Field(max_length=64, unique=True, index=True)
+    # given by the participant for their link and reminders (optional, with consent), and the mails' language
+    email: str | None = Field(default=None, max_length=254)
+    email_lang: str = Field(default="nl", max_length=8)
     joined_at: datetime = Field(default_factory=utcnow)
 
 
@@ -302,6 +319,8 @@ class Action(SQLModel, table=True):
     owner_organisation: str = Field(max_length=120)
     owner_organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     contact_person: str = Field(default="", max_length=120)
+    # the contact's address: reminders go there, and a participant who gave it may report on the action
+    contact_email: str | None = Field(default=None, max_length=254)
     due_on: date | None = None
     obstacle_id: int | None = Field(default=None, foreign_key="answer.id")
     contribution_id: int | None = Field(default=None, foreign_key="answer.id")
@@ -364,6 +383,8 @@ class ActionChange(SQLModel, table=True):
     participant_id: int | None = Field(default=None, foreign_key="participant.id")
     # the session it was said in, for a change made in a workshop or a follow-up's review
     workshop_id: int | None = Field(default=None, foreign_key="workshop.id")
+    # where a report between sessions came from (see REPORT_CHANNELS); empty for the board and a session
+    via: str = Field(default="", max_length=20)
     at: datetime = Field(default_factory=utcnow)
 
 
@@ -406,3 +427,83 @@ class Event(SQLModel, table=True):
     audience: str = Field(max_length=8)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A mail to send, written in the same transaction as what causes it; the sender claims, sends and records it."""
+
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    kind: str = Field(max_length=20)
+    # one message per (kind, recipient, action or meeting, date): a second scheduler pass adds nothing
+    dedupe_key: str = Field(max_length=200, unique=True)
+    recipient: str = Field(max_length=254)
+    lang: str = Field(default="nl", max_length=8)
+    subject: str = Field(max_length=300)
+    # emptied once sent: they hold the recipient's personal links
+    body_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    body_html: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # an iCalendar attachment (the follow-up meeting), or empty
+    attachment: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # the one-click unsubscribe address (RFC 8058)
+    unsubscribe_url: str = Field(default="", max_length=500)
+    # set before the first attempt and kept: a message sent again after a crash has the same one
+    message_id: str = Field(max_length=200, unique=True)
+    status: str = Field(default="pending", max_length=12)
+    attempts: int = 0
+    # when it is due: its next attempt, or, while claimed, when the claim lapses and another sender may take it
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    first_attempt_at: datetime | None = None
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class MailToken(SQLModel, table=True):
+    """A link in a mail that works without signing in: unsubscribe, or report an action's status; kept hashed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    # "unsubscribe" or "status"
+    purpose: str = Field(max_length=12)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    # the recipient's address as the mail was sent to it
+    address: str = Field(max_length=254)
+    # a status link: the action, and the participant it was sent to (None for the action's contact)
+    action_id: int | None = Field(default=None, foreign_key="action.id", index=True)
+    participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
+    # an unsubscribe link in a digest: the member whose digest it stops
+    account_id: int | None = Field(default=None, foreign_key="facilitator.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class MailSuppression(SQLModel, table=True):
+    """An address that unsubscribed from a workspace's reminders: no more are written for it."""
+
+    __table_args__ = (UniqueConstraint("workspace_id", "address", name="uq_mail_suppression"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    # folded (see notify.addresses.address_key)
+    address: str = Field(max_length=254)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A subscribable calendar (webcal) of a participant's, an organisation's or a workspace's dates; revocable."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    scope: str = Field(max_length=12)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    # no foreign key: merging organisations may remove this one, and its feed then finds nothing (404)
+    organisation_id: int | None = None
+    participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
+    # the member who made a workspace's or organisation's feed
+    created_by: int | None = Field(default=None, foreign_key="facilitator.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None

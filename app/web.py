@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import FileSystemLoader, select_autoescape
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection
@@ -25,14 +25,11 @@ from app.labels import result_messages
 from app.store.database import Database
 
 templates = Jinja2Templates(
-    env=Environment(
-        loader=FileSystemLoader(Path(__file__).parent / "templates"),
-        extensions=["jinja2.ext.i18n"],
-        autoescape=select_autoescape(default=True),
+    env=i18n.translating_environment(
+        FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(default=True)
     )
 )
-templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-templates.env.globals.update(i18n.jinja_globals(), result_messages=result_messages, static_url=static.url)
+templates.env.globals.update(result_messages=result_messages, static_url=static.url)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "

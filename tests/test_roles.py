@@ -28,6 +28,7 @@ from app.clusters import service as clusters
 from app.models import (
     Action,
     ActionChange,
+    CalendarFeed,
     Facilitator,
     Invitation,
     Member,
@@ -45,7 +46,7 @@ from tests.conftest import PASSWORD, csrf_of
 # signing in and out, first run, and one's own account: for anyone, or for anyone signed in whatever their role
 SELF_SERVICE = {"/f/login", "/f/logout", "/setup", "/f/account", "/f/account/wachtwoord", "/f/account/overal-uitloggen"}
 # changes any member may make, whatever their role: their own place, not the workspace's things
-VIEWER_CHANGES = {"/f/werkruimte/wissel", "/f/werkruimten"}
+VIEWER_CHANGES = {"/f/werkruimte/wissel", "/f/werkruimten", "/f/agenda/weekoverzicht"}
 ROLE_CHECKS: dict[Callable[..., Any], str] = {
     require_member: "viewer",
     require_runner: "runner",
@@ -154,7 +155,11 @@ def _things(tx: Any, *, workshop_id: int) -> dict[str, int]:
     )
     tx.add(action)
     tx.flush()
+    feed = CalendarFeed(token_hash="f" * 64, scope="workspace", workspace_id=workshop.workspace_id)
+    tx.add(feed)
+    tx.flush()
     return {
+        "feed_id": feed.id,
         "answer_id": ack.answer_id,
         "cluster_id": piles[0]["id"],
         "action_id": action.id,
@@ -225,6 +230,7 @@ def fingerprint(db: Any, workspace_id: int) -> tuple[Any, ...]:
             count(Membership, col(Membership.workspace_id) == workspace_id),
             count(Invitation, col(Invitation.workspace_id) == workspace_id),
             count(SavedFormat, col(SavedFormat.workspace_id) == workspace_id),
+            count(CalendarFeed, col(CalendarFeed.workspace_id) == workspace_id, col(CalendarFeed.revoked_at).is_(None)),
         )
 
     found: tuple[Any, ...] = db.read_sync(read)

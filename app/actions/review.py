@@ -7,10 +7,21 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app.actions.reporting import check_reporter
 from app.actions.service import action_view, action_views, record_change
+from app.addresses import address_key
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import ACTION_STATUSES, Action, ActionUpdate, Participant, ReviewItem, Workshop, utcnow
+from app.models import (
+    ACTION_STATUSES,
+    REPORT_CHANNELS,
+    Action,
+    ActionUpdate,
+    Participant,
+    ReviewItem,
+    Workshop,
+    utcnow,
+)
 from app.security import clean_text
 from app.store.events import Audience, EventKind, Tx, append_event
 
@@ -166,15 +177,13 @@ def report_progress(
     )
     if action is None or action.deleted_at is not None or db.execute(under_review).first() is None:
         raise DomainError("not_under_review", N_("Deze afspraak staat niet op de lijst van vandaag."), status=404)
-    if status not in ACTION_STATUSES:
-        raise DomainError(
-            "bad_status", N_("Kies een van de standen: {statuses}."), status=422, statuses=", ".join(ACTION_STATUSES)
-        )
-    note = clean_text(note)
-    if len(note) > NOTE_MAX:
-        raise DomainError(
-            "too_long", N_("Je toelichting is te lang: maximaal {limit} tekens."), status=422, limit=NOTE_MAX
-        )
+    if participant_id is not None:
+        # a phone reports only on what is its own: its organisation's, its raised hand's, its contact's
+        participant = db.get(Participant, participant_id)
+        if participant is None or participant.workshop_id != workshop_id:
+            raise DomainError("not_a_participant", N_("Meld je eerst aan voor deze sessie."), status=403)
+        check_reporter(db, action=action, participant=participant)
+    status, note = _checked_report(status, note)
     update = db.execute(
         select(ActionUpdate).where(
             col(ActionUpdate.workshop_id) == workshop_id, col(ActionUpdate.action_id) == action_id
@@ -186,8 +195,7 @@ def report_progress(
     elif (update.status, update.note) == (status, note):
         return _reported(db, action, update)  # a resend changes nothing
     if participant_id is not None:
-        participant = db.get(Participant, participant_id)
-        update.participant_id = participant.id if participant and participant.workshop_id == workshop_id else None
+        update.participant_id = participant_id
     update.status, update.note, update.updated_at = status, note, utcnow()
     record_change(
         db,
@@ -216,3 +224,71 @@ def _reported(
     """A reported item as review_items lists it, with the workshop it was agreed in: it replaces that entry."""
     agreed_in = db.get(Workshop, action.workshop_id)
     return {**_item(view or action_view(db, action), update), "workshop_title": agreed_in.title if agreed_in else ""}
+
+
+def _checked_report(status: str, note: str) -> tuple[str, str]:
+    """A report's status and cleaned note; a clear refusal for an unknown status or a note over the limit."""
+    if status not in ACTION_STATUSES:
+        raise DomainError(
+            "bad_status", N_("Kies een van de standen: {statuses}."), status=422, statuses=", ".join(ACTION_STATUSES)
+        )
+    note = clean_text(note)
+    if len(note) > NOTE_MAX:
+        raise DomainError(
+            "too_long", N_("Je toelichting is te lang: maximaal {limit} tekens."), status=422, limit=NOTE_MAX
+        )
+    return status, note
+
+
+def report_between_sessions(
+    db: Tx,
+    *,
+    action_id: int,
+    status: str,
+    note: str,
+    via: str,
+    participant: Participant | None = None,
+    contact_address: str | None = None,
+) -> dict[str, Any]:
+    """A report outside any session, from a participant (checked against the rule) or the action's contact by mail.
+
+    The action's history, its workshop's screens and every running follow-up that reviews it hear of it at once.
+    """
+    assert via in REPORT_CHANNELS
+    action = db.get(Action, action_id, with_for_update=True)
+    if action is None or action.deleted_at is not None:
+        raise DomainError("action_not_found", N_("Deze afspraak bestaat niet (meer)."), status=404)
+    if participant is not None:
+        check_reporter(db, action=action, participant=participant)
+    elif not (
+        contact_address and action.contact_email and address_key(contact_address) == address_key(action.contact_email)
+    ):
+        # the mail went to an address that is no longer the action's contact
+        raise DomainError("not_reporter", N_("Je bent niet meer de contactpersoon van deze afspraak."), status=403)
+    status, note = _checked_report(status, note)
+    if status == action.status and not note:
+        return action_view(db, action)  # nothing new to tell: a second press changes nothing
+    record_change(
+        db,
+        action,
+        "status",
+        before=action.status,
+        after=status,
+        note=note,
+        participant_id=participant.id if participant else None,
+        via=via,
+    )
+    action.status = status
+    db.flush()
+    view = action_view(db, action)
+    append_event(db, workshop_id=action.workshop_id, kind=EventKind.ACTION_SAVED, audience=Audience.ALL, data=view)
+    reviewing = db.execute(
+        select(Workshop)
+        .join(ReviewItem, col(ReviewItem.workshop_id) == col(Workshop.id))
+        .where(col(ReviewItem.action_id) == action_id, col(Workshop.closed_at).is_(None))
+        .order_by(col(Workshop.id))
+    ).scalars()
+    for follow_up in reviewing:
+        # the follow-up's board and phones show the action under review with its status now
+        _announce(db, follow_up)
+    return view

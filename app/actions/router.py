@@ -25,6 +25,8 @@ class ActionIn(BaseModel):
     description: str = Field(default="", max_length=4000)
     partners: list[str] = Field(default_factory=list, max_length=20)
     contact_person: str = Field(default="", max_length=300)
+    # left out (None): the address stays as it is; "" removes it
+    contact_email: str | None = Field(default=None, max_length=320)
     due_on: str | None = Field(default=None, max_length=40)
     obstacle_id: int | None = None
     contribution_id: int | None = None
@@ -66,6 +68,7 @@ def _save(body: ActionIn, action_id: int | None, account_id: int) -> Any:
             contribution_id=body.contribution_id,
             status=body.status,
             account_id=account_id,
+            contact_email=body.contact_email,
         )
 
     return job

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app import addresses
 from app.errors import DomainError
 from app.i18n import N_
 from app.models import (
@@ -109,6 +110,7 @@ def record_change(
     account_id: int | None = None,
     participant_id: int | None = None,
     workshop_id: int | None = None,
+    via: str = "",
 ) -> None:
     """Add an entry to an action's history and mark the action changed now."""
     now = utcnow()
@@ -122,6 +124,7 @@ def record_change(
             account_id=account_id,
             participant_id=participant_id,
             workshop_id=workshop_id,
+            via=via,
             at=now,
         )
     )
@@ -130,12 +133,15 @@ def record_change(
 
 def _recorded(action: Action, partners: list[str]) -> dict[str, str]:
     """An action's fields as its history writes them."""
+    contact = action.contact_person
+    if action.contact_email:
+        contact = f"{contact} <{action.contact_email}>".strip()
     return {
         "title": action.title,
         "description": action.description,
         "owner": action.owner_organisation,
         "partners": ", ".join(partners),
-        "contact": action.contact_person,
+        "contact": contact,
         "due_on": action.due_on.isoformat() if action.due_on else "",
         "status": action.status,
     }
@@ -161,8 +167,12 @@ def save_action(
     contribution_id: int | None = None,
     status: str = "open",
     account_id: int | None = None,
+    contact_email: str | None = None,
 ) -> dict[str, Any]:
-    """Agree a new action or change one, recording what changed in its history; phones and projector see it at once."""
+    """Agree a new action or change one, recording what changed in its history; phones and projector see it at once.
+
+    contact_email None keeps the contact's address as it is (the board does not show it); "" removes it.
+    """
     title, owner = clean_text(title), clean_text(owner_organisation)
     if not title:
         raise DomainError("title_missing", N_("Geef de actie een titel."), status=422)
@@ -172,6 +182,8 @@ def save_action(
         raise DomainError("too_long", N_("Een van de velden is te lang."), status=422)
     if status not in ACTION_STATUSES:
         raise DomainError("unknown_status", N_("Kies een status: open, bezig, klaar of vastgelopen."), status=422)
+    if contact_email:
+        contact_email = addresses.checked_address(contact_email)
     contribution_id = _answer_of(db, workshop_id, contribution_id)
     obstacle_id = _answer_of(db, workshop_id, obstacle_id)
     if obstacle_id is None and contribution_id is not None:
@@ -197,6 +209,8 @@ def save_action(
     action.owner_organisation_id = owner_found.id if owner_found else None
     action.description = clean_text(description)
     action.contact_person = clean_text(contact_person)
+    if contact_email is not None:
+        action.contact_email = contact_email or None
     action.due_on, action.status = due_on, status
     action.obstacle_id, action.contribution_id = obstacle_id, contribution_id
     db.flush()
@@ -277,7 +291,11 @@ def set_followup(db: Tx, *, workshop_id: int, at: datetime, place: str) -> dict[
     if at.date() < workshop.held_on:
         raise DomainError("followup_before", N_("Het vervolg kan niet vóór de sessie zelf liggen."), status=422)
     # people type the time on the room's clock; the database keeps the instant in UTC
-    workshop.followup_at = at.replace(tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
+    moved_to = at.replace(tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
+    if workshop.followup_at is not None and (workshop.followup_at, workshop.followup_place) != (moved_to, place):
+        # a calendar that subscribed to the meeting replaces its copy only when this number goes up
+        workshop.followup_sequence += 1
+    workshop.followup_at = moved_to
     workshop.followup_place = place
     db.flush()
     view = workshops.followup_view(workshop)

@@ -1,57 +1,124 @@
-"""The follow-up meeting and every action's due date as a calendar file."""
+"""The follow-up meeting and every action's due date as a calendar file (and the events calendar feeds share)."""
 
-from datetime import timedelta
-from typing import cast
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
 from app.exports import wording
 from app.exports.data import ActionRow, DecisionList
 from app.i18n import N_, gettext
 
+if TYPE_CHECKING:  # loaded on first use at run time: a live server that never exports keeps 3 MB less
+    from icalendar import Calendar, Event
+
 FOLLOWUP_LENGTH = timedelta(hours=1)
 UID_DOMAIN = "doorbraak"
 
 
-def _uid(decisions: DecisionList, kind: str) -> str:
-    # the same meeting or action keeps its UID across downloads, so a calendar updates it instead of doubling it
-    return f"{kind}-{decisions.workshop.public_id}@{UID_DOMAIN}"
+def followup_uid(public_id: str) -> str:
+    """The follow-up meeting's UID: the same in every download and feed, so a calendar updates it, never doubles it."""
+    return f"followup-{public_id}@{UID_DOMAIN}"
+
+
+def action_uid(public_id: str, action_id: int) -> str:
+    """An action's due date's UID, stable as followup_uid."""
+    return f"action-{action_id}-{public_id}@{UID_DOMAIN}"
+
+
+def new_calendar(name: str, prodid: str = "-//Doorbraak//Besluitenlijst//NL") -> "Calendar":
+    """An empty iCalendar with its name."""
+    from icalendar import Calendar
+
+    calendar = Calendar()
+    calendar.add("prodid", prodid)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def followup_event(
+    *, public_id: str, title: str, opgave: str, at: datetime, place: str, stamp: datetime, sequence: int = 0
+) -> "Event":
+    """The follow-up meeting: one hour, at its place."""
+    from icalendar import Event
+
+    event = Event()
+    event.add("uid", followup_uid(public_id))
+    event.add("dtstamp", stamp)
+    event.add("sequence", sequence)
+    event.add("dtstart", at)
+    event.add("dtend", at + FOLLOWUP_LENGTH)
+    event.add("summary", gettext(N_("Vervolgafspraak: {title}")).format(title=title))
+    event.add("description", opgave)
+    if place:
+        event.add("location", place)
+    return event
+
+
+def deadline_event(
+    *,
+    public_id: str,
+    action_id: int,
+    title: str,
+    description: str,
+    due_on: date,
+    stamp: datetime,
+    sequence: int = 0,
+    done: bool = False,
+    cancelled: bool = False,
+) -> "Event":
+    """An action's due date as an all-day event that keeps the day free; cancelled for a withdrawn action."""
+    from icalendar import Event
+
+    event = Event()
+    event.add("uid", action_uid(public_id, action_id))
+    event.add("dtstamp", stamp)
+    event.add("sequence", sequence)
+    event.add("dtstart", due_on)
+    event.add("dtend", due_on + timedelta(days=1))
+    event.add("transp", "TRANSPARENT")
+    summary = N_("Klaar: {title}") if done else N_("Deadline: {title}")
+    event.add("summary", gettext(summary).format(title=title))
+    event.add("description", description)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    return event
+
+
+def calendar_bytes(calendar: "Calendar") -> bytes:
+    """The calendar as the file's bytes."""
+    # icalendar leaves to_ical unannotated
+    return cast(bytes, calendar.to_ical())
 
 
 def decision_list_ics(decisions: DecisionList) -> bytes:
     """An iCalendar file: the follow-up (one hour, at its place) and each due date as an all-day event."""
-    # loaded on first use: a live server that never exports keeps 3 MB less (docs/performance.md)
-    from icalendar import Calendar, Event
-
     workshop = decisions.workshop
-    calendar = Calendar()
-    calendar.add("prodid", "-//Doorbraak//Besluitenlijst//NL")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", workshop.title)
+    calendar = new_calendar(workshop.title)
     if workshop.followup_at is not None:
-        event = Event()
-        event.add("uid", _uid(decisions, "followup"))
-        event.add("dtstamp", decisions.generated_at)
-        event.add("dtstart", workshop.followup_at)
-        event.add("dtend", workshop.followup_at + FOLLOWUP_LENGTH)
-        event.add("summary", gettext(N_("Vervolgafspraak: {title}")).format(title=workshop.title))
-        event.add("description", workshop.opgave)
-        if workshop.followup_place:
-            event.add("location", workshop.followup_place)
-        calendar.add_component(event)
+        calendar.add_component(
+            followup_event(
+                public_id=workshop.public_id,
+                title=workshop.title,
+                opgave=workshop.opgave,
+                at=workshop.followup_at,
+                place=workshop.followup_place,
+                stamp=decisions.generated_at,
+            )
+        )
     for action in decisions.actions:
         if action.due_on is None:
             continue
-        event = Event()
-        event.add("uid", _uid(decisions, f"action-{action.id}"))
-        event.add("dtstamp", decisions.generated_at)
-        event.add("dtstart", action.due_on)
-        event.add("dtend", action.due_on + timedelta(days=1))
-        event.add("transp", "TRANSPARENT")
-        event.add("summary", gettext(N_("Deadline: {title}")).format(title=action.title))
-        event.add("description", _action_description(action, decisions))
-        calendar.add_component(event)
-    # icalendar leaves to_ical unannotated
-    return cast(bytes, calendar.to_ical())
+        calendar.add_component(
+            deadline_event(
+                public_id=workshop.public_id,
+                action_id=action.id,
+                title=action.title,
+                description=_action_description(action, decisions),
+                due_on=action.due_on,
+                stamp=decisions.generated_at,
+            )
+        )
+    return calendar_bytes(calendar)
 
 
 def _action_description(action: ActionRow, decisions: DecisionList) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app.actions import reporting
 from app.actions import service as actions
 from app.answers import service as answers
 from app.errors import DomainError
@@ -54,6 +55,8 @@ def my_agreements(db: Session, *, link_token: str) -> dict[str, Any]:
         ],
         "joined": joined,
         "followup": workshops.followup_view(workshop),
+        # what this participant may report on between sessions, here and in the workspace's other workshops
+        "reportable": reporting.report_list(db, participant=participant),
     }
 
 

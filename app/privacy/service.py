@@ -5,7 +5,7 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -17,8 +17,10 @@ from app.models import (
     ActionPartner,
     ActionUpdate,
     Answer,
+    CalendarFeed,
     Cluster,
     Event,
+    MailToken,
     Participant,
     Response,
     ReviewItem,
@@ -84,8 +86,14 @@ def anonymise_workshop(db: Tx, *, workshop: Workshop) -> int:
         .where(col(Participant.workshop_id) == workshop.id, col(Participant.name) != "")
         .values(name="")
     )
+    # e-mail addresses go with the names, and so do the links and feeds that were theirs
+    participants = select(col(Participant.id)).where(col(Participant.workshop_id) == workshop.id)
     actions = select(col(Action.id)).where(col(Action.workshop_id) == workshop.id)
-    db.execute(update(Action).where(col(Action.workshop_id) == workshop.id).values(contact_person=""))
+    db.execute(update(Participant).where(col(Participant.workshop_id) == workshop.id).values(email=None))
+    _forget_mail_links(db, participants=participants, actions=actions)
+    db.execute(
+        update(Action).where(col(Action.workshop_id) == workshop.id).values(contact_person="", contact_email=None)
+    )
     db.execute(
         update(ActionChange)
         .where(col(ActionChange.action_id).in_(actions), col(ActionChange.kind) == "contact")
@@ -96,6 +104,13 @@ def anonymise_workshop(db: Tx, *, workshop: Workshop) -> int:
     workshop.anonymised_at = utcnow()
     db.flush()
     return int(getattr(people, "rowcount", 0) or 0)
+
+
+def _forget_mail_links(db: Tx, *, participants: Select[int | None], actions: Select[int | None]) -> None:
+    """Remove the links in mails and the calendar feeds of these participants and actions (app/notify)."""
+    theirs = or_(col(MailToken.participant_id).in_(participants), col(MailToken.action_id).in_(actions))
+    db.execute(delete(MailToken).where(theirs))
+    db.execute(delete(CalendarFeed).where(col(CalendarFeed.participant_id).in_(participants)))
 
 
 def run_retention(db: Tx, *, today: date) -> list[dict[str, Any]]:
@@ -162,6 +177,7 @@ def delete_workshop(db: Tx, *, workshop: Workshop, typed_title: str) -> None:
         .values(workshop_id=None, participant_id=None)
     )
     db.execute(update(Workshop).where(col(Workshop.review_of) == workshop_id).values(review_of=None))
+    _forget_mail_links(db, participants=participant_ids, actions=action_ids)
     for model, column in (
         (Volunteer, col(Volunteer.action_id).in_(action_ids)),
         (ActionPartner, col(ActionPartner.action_id).in_(action_ids)),
@@ -210,6 +226,8 @@ def participant_record(db: Session, *, participant: Participant) -> dict[str, An
             "name": participant.name,
             "organisation": participant.organisation,
             "anonymous": participant.anonymous,
+            "email": participant.email,
+            "email_language": participant.email_lang if participant.email else None,
             "joined_at": when(participant.joined_at),
         },
         "workshop": {"title": workshop.title, "held_on": workshop.held_on.isoformat()},

@@ -188,6 +188,8 @@ export function createPanels({ state, t, config }) {
       contact_person: data.get("contact_person"), due_on: data.get("due_on") || null, status: data.get("status"),
       partners: String(data.get("partners") || "").split(",").map((p) => p.trim()).filter(Boolean),
       obstacle_id: number("obstacle_id"), contribution_id: number("contribution_id"),
+      // the board never shows the contact's address (phones hear every action): an empty field keeps it
+      ...(data.get("contact_email") ? { contact_email: data.get("contact_email") } : {}),
     };
   }
 

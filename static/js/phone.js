@@ -202,6 +202,13 @@ function renderActions() {
   if (!list) return;
   const followup = stepNode.querySelector('[data-slot="followup"]');
   if (followup) followup.replaceChildren(followupNode());
+  // a raised hand: a reminder by mail is one step away, on Mijn afspraken
+  const remind = stepNode.querySelector('[data-slot="remind"]');
+  if (remind) {
+    const joinedAny = state.actions.some((action) => action.volunteers.some((v) => v.participant === state.participant));
+    remind.hidden = !(joinedAny && state.link);
+    if (state.link) remind.querySelector('[data-slot="remind-link"]').href = `${state.link}#e-mail`;
+  }
   if (!state.actions.length) {
     list.replaceChildren(el("li", { class: "muted", text: t.no_actions }));
     return;

@@ -332,10 +332,12 @@ def fill_followup(db: Session, *, workshop_id: int) -> FollowUp:
         status="bezig",
         note="Eerste gesprek gevoerd",
     )
+    # a phone reports only on its own organisation's actions: the police report on theirs
+    police = _participant(db, workshop_id, "Petra", "Politie")
     review.report_progress(
         db,
         workshop_id=workshop_id,
-        participant_id=owner,
+        participant_id=police,
         action_id=actions["Wijkagent op het plein"].id or 0,
         status="bezig",
         note=NOTE_INJECTION,

@@ -1,0 +1,166 @@
+"""Who may report on an action: the one rule that Mijn afspraken, a reminder's buttons and a follow-up's phones keep.
+
+In the workshop that agreed it: a participant of the owner organisation or of a partner, a volunteer, and the
+contact (a participant who gave the contact's e-mail address). From another workshop of the same workspace: a
+participant of the owner organisation, and the contact. Nobody from another workspace.
+"""
+
+from typing import Any
+
+from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from app.actions.service import action_views
+from app.addresses import address_key
+from app.errors import DomainError
+from app.i18n import N_
+from app.models import Action, ActionPartner, Participant, Volunteer, Workshop
+from app.organisations.service import organisation_key
+
+
+def _workspace_of(db: Session, participant: Participant) -> int | None:
+    return db.execute(select(col(Workshop.workspace_id)).where(col(Workshop.id) == participant.workshop_id)).scalar()
+
+
+def owns(action: Action, participant: Participant) -> bool:
+    """Whether the participant's organisation owns the action (by the linked organisation, else by its name)."""
+    if participant.anonymous:
+        return False
+    if action.owner_organisation_id is not None and participant.organisation_id is not None:
+        return action.owner_organisation_id == participant.organisation_id
+    # a row from before organisations were linked (or made outside the services): the typed names decide
+    return bool(organisation_key(action.owner_organisation)) and organisation_key(
+        action.owner_organisation
+    ) == organisation_key(participant.organisation)
+
+
+def _reason(action: Action, participant: Participant, *, partner: bool, volunteer: bool) -> str | None:
+    """The rule, for an action of the participant's workspace: whether its workshop's partner and volunteer."""
+    if owns(action, participant):
+        return "owner"
+    if participant.workshop_id == action.workshop_id:
+        if partner:
+            return "partner"
+        if volunteer:
+            return "volunteer"
+    if (
+        action.contact_email
+        and participant.email
+        and address_key(action.contact_email) == address_key(participant.email)
+    ):
+        return "contact"
+    return None
+
+
+def reporter_reason(db: Session, *, action: Action, participant: Participant) -> str | None:
+    """Why this participant may report on this action ("owner", "partner", "volunteer", "contact"), or None."""
+    if action.deleted_at is not None or _workspace_of(db, participant) != action.workspace_id:
+        return None
+    partner = (
+        participant.organisation_id is not None
+        and db.execute(
+            select(col(ActionPartner.id)).where(
+                col(ActionPartner.action_id) == action.id,
+                col(ActionPartner.organisation_id) == participant.organisation_id,
+            )
+        ).first()
+        is not None
+    )
+    volunteer = (
+        db.execute(
+            select(col(Volunteer.id)).where(
+                col(Volunteer.action_id) == action.id, col(Volunteer.participant_id) == participant.id
+            )
+        ).first()
+        is not None
+    )
+    return _reason(action, participant, partner=partner, volunteer=volunteer)
+
+
+def check_reporter(db: Session, *, action: Action, participant: Participant) -> str:
+    """The reason this participant may report on the action; a clear refusal (403) when they may not."""
+    reason = reporter_reason(db, action=action, participant=participant)
+    if reason is None:
+        raise DomainError(
+            "not_reporter",
+            N_(
+                "Over deze afspraak melden de eigenaar, de partners, de vrijwilligers en de contactpersoon. "
+                "Jij staat daar niet bij."
+            ),
+            status=403,
+        )
+    return reason
+
+
+def reportable_actions(db: Session, *, participant: Participant, withdrawn: bool = False) -> list[Action]:
+    """Every action of the workspace this participant may report on, soonest due first (those without a date last).
+
+    withdrawn: also those that would be theirs had they not been withdrawn (a calendar cancels their dates).
+    """
+    workspace_id = _workspace_of(db, participant)
+    owner = (
+        col(Action.owner_organisation_id) == participant.organisation_id
+        if participant.organisation_id is not None and not participant.anonymous
+        else false()
+    )
+    here = col(Action.workshop_id) == participant.workshop_id
+    partner = exists().where(
+        col(ActionPartner.action_id) == col(Action.id),
+        col(ActionPartner.organisation_id) == participant.organisation_id,
+    )
+    volunteer = exists().where(
+        col(Volunteer.action_id) == col(Action.id), col(Volunteer.participant_id) == participant.id
+    )
+    contact = (
+        col(Action.contact_email).is_not(None) & (col(Action.contact_email) != "") if participant.email else false()
+    )
+    candidates = list(
+        db.execute(
+            select(Action)
+            .where(col(Action.workspace_id) == workspace_id)
+            .where(true() if withdrawn else col(Action.deleted_at).is_(None))
+            .where(
+                or_(owner, and_(here, or_(partner, volunteer)), contact, col(Action.owner_organisation_id).is_(None))
+            )
+            .order_by(col(Action.due_on).is_(None), col(Action.due_on), col(Action.id))
+        ).scalars()
+    )
+    partnered = set(
+        db.execute(
+            select(col(ActionPartner.action_id)).where(
+                col(ActionPartner.organisation_id) == participant.organisation_id
+            )
+        ).scalars()
+        if participant.organisation_id is not None
+        else ()
+    )
+    joined = set(
+        db.execute(select(col(Volunteer.action_id)).where(col(Volunteer.participant_id) == participant.id)).scalars()
+    )
+    # the query narrows by organisation and place; the rule itself (names of unlinked rows, folded addresses) decides
+    return [
+        action
+        for action in candidates
+        if _reason(action, participant, partner=action.id in partnered, volunteer=action.id in joined)
+    ]
+
+
+def report_list(db: Session, *, participant: Participant) -> list[dict[str, Any]]:
+    """What Mijn afspraken offers to report on: each action as phones see it, with its day and workshop."""
+    found = reportable_actions(db, participant=participant)
+    titles = dict(
+        db.execute(
+            select(col(Workshop.id), col(Workshop.title)).where(col(Workshop.id).in_({a.workshop_id for a in found}))
+        ).all()
+    )
+    return [
+        {
+            **view,
+            "due_day": action.due_on,
+            "workshop_title": titles.get(action.workshop_id, ""),
+            # agreed in another workshop of the workspace: the page says which
+            "elsewhere": action.workshop_id != participant.workshop_id,
+        }
+        for action, view in zip(found, action_views(db, found), strict=True)
+    ]

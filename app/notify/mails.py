@@ -1,0 +1,268 @@
+"""The mails themselves: a participant's link, reminders before a due date and a follow-up, a member's digest.
+
+Each is a plain-text and an HTML part from templates/mail/, in the recipient's language, with a one-click
+unsubscribe link and (a reminder of an action) buttons that report its status, each a token kept hashed.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, select_autoescape
+
+from app import i18n
+from app.addresses import address_key
+from app.exports import wording
+from app.i18n import N_, gettext
+from app.notify import outbox
+from app.notify.outbox import Draft
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# a reminder's buttons keep working this long after the due date; an unsubscribe link a year
+STATUS_LINK_AFTER_DUE = timedelta(days=30)
+UNSUBSCRIBE_LINK_FOR = timedelta(days=365)
+# the reminder's buttons: the statuses a report moves an action to
+REPORTED_STATUSES = ("bezig", "klaar", "vastgelopen")
+
+# a block tag takes its line with it: the plain-text part reads as typed in the template
+_env = i18n.translating_environment(
+    FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
+)
+_env.globals.update(wording=wording)
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where links in mails point (DOORBRAAK_PUBLIC_URL) and the domain of Message-IDs."""
+
+    base_url: str
+    domain: str
+
+    def url(self, path: str) -> str:
+        """An absolute address on this site."""
+        return self.base_url.rstrip("/") + path
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a mail goes to: a participant who gave an address, an action's contact, or a member."""
+
+    address: str
+    lang: str
+    name: str = ""
+    participant_id: int | None = None
+    # the participant's own page, for a link in the mail
+    link_token: str | None = None
+    account_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ActionFacts:
+    """What a reminder says about an action."""
+
+    id: int
+    workspace_id: int
+    workspace_name: str
+    title: str
+    description: str
+    owner: str
+    due_on: date
+    status: str
+    workshop_title: str
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    """What a reminder says about a follow-up meeting, and its calendar file."""
+
+    workshop_id: int
+    workspace_id: int
+    workspace_name: str
+    workshop_title: str
+    at: datetime
+    place: str
+    ics: str
+
+
+@dataclass(frozen=True)
+class DigestFacts:
+    """A workspace's week: what is overdue, moved, stuck, and new (each a list of action rows)."""
+
+    workspace_id: int
+    workspace_name: str
+    week: str
+    overdue: list[dict[str, Any]] = field(default_factory=list)
+    moved: list[dict[str, Any]] = field(default_factory=list)
+    stuck: list[dict[str, Any]] = field(default_factory=list)
+    new: list[dict[str, Any]] = field(default_factory=list)
+
+    def empty(self) -> bool:
+        """Nothing to tell this week."""
+        return not (self.overdue or self.moved or self.stuck or self.new)
+
+
+def action_key(action: ActionFacts, recipient: Recipient) -> str:
+    """The once-only key of a reminder of this action's due date to this address."""
+    return outbox.dedupe_key(
+        "action_reminder", action.id, action.due_on.isoformat(), outbox.address_hash(address_key(recipient.address))
+    )
+
+
+def meeting_key(meeting: MeetingFacts, recipient: Recipient) -> str:
+    """The once-only key of a reminder of this follow-up (on this day) to this address."""
+    return outbox.dedupe_key(
+        "followup_reminder",
+        meeting.workshop_id,
+        meeting.at.date().isoformat(),
+        outbox.address_hash(address_key(recipient.address)),
+    )
+
+
+def digest_key(digest: DigestFacts, recipient: Recipient) -> str:
+    """The once-only key of this week's digest of this workspace for this member."""
+    return outbox.dedupe_key("digest", digest.workspace_id, recipient.account_id, digest.week)
+
+
+def render(name: str, **context: Any) -> tuple[str, str]:
+    """The plain-text and HTML parts of templates/mail/{name}, in the current language."""
+    text = _env.get_template(f"mail/{name}.txt").render(**context)
+    html = _env.get_template(f"mail/{name}.html").render(**context)
+    return text.strip() + "\n", html
+
+
+def _unsubscribe(links: Links, *, workspace_id: int, recipient: Recipient, now: datetime) -> tuple[str, dict[str, Any]]:
+    token, row = outbox.new_token(
+        purpose="unsubscribe",
+        workspace_id=workspace_id,
+        address=recipient.address,
+        participant_id=recipient.participant_id,
+        account_id=recipient.account_id,
+        expires_at=now + UNSUBSCRIBE_LINK_FOR,
+    )
+    return links.url(f"/afmelden/{token}"), row
+
+
+def link_mail(
+    links: Links, *, recipient: Recipient, workspace_id: int, workspace_name: str, workshop_title: str, now: datetime
+) -> Draft:
+    """The participant's own link, sent when they give their address."""
+    assert recipient.participant_id is not None and recipient.link_token is not None
+    unsubscribe_url, token = _unsubscribe(links, workspace_id=workspace_id, recipient=recipient, now=now)
+    with i18n.in_locale(recipient.lang):
+        subject = gettext(N_("Je persoonlijke link voor {title}")).format(title=workshop_title)
+        text, html = render(
+            "link",
+            recipient=recipient,
+            workspace_name=workspace_name,
+            workshop_title=workshop_title,
+            page_url=links.url(f"/m/{recipient.link_token}"),
+            unsubscribe_url=unsubscribe_url,
+        )
+    return Draft(
+        kind="link",
+        dedupe_key=outbox.dedupe_key(
+            "link", recipient.participant_id, outbox.address_hash(address_key(recipient.address))
+        ),
+        recipient=recipient.address,
+        lang=recipient.lang,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        unsubscribe_url=unsubscribe_url,
+        tokens=(token,),
+    )
+
+
+def action_reminder(links: Links, *, recipient: Recipient, action: ActionFacts, now: datetime) -> Draft:
+    """A reminder before an action's due date, with a button for each status it can be reported at."""
+    unsubscribe_url, unsubscribe = _unsubscribe(links, workspace_id=action.workspace_id, recipient=recipient, now=now)
+    expires = datetime.combine(action.due_on, datetime.min.time(), tzinfo=now.tzinfo) + STATUS_LINK_AFTER_DUE
+    token, status_row = outbox.new_token(
+        purpose="status",
+        workspace_id=action.workspace_id,
+        address=recipient.address,
+        action_id=action.id,
+        participant_id=recipient.participant_id,
+        expires_at=max(expires, now + STATUS_LINK_AFTER_DUE),
+    )
+    buttons = [(status, links.url(f"/status/{token}?status={status}")) for status in REPORTED_STATUSES]
+    with i18n.in_locale(recipient.lang):
+        subject = gettext(N_("Herinnering: {title} staat op {day}")).format(
+            title=action.title, day=wording.day(action.due_on)
+        )
+        text, html = render(
+            "action_reminder",
+            recipient=recipient,
+            action=action,
+            buttons=buttons,
+            workspace_name=action.workspace_name,
+            page_url=links.url(f"/m/{recipient.link_token}") if recipient.link_token else None,
+            unsubscribe_url=unsubscribe_url,
+        )
+    return Draft(
+        kind="action_reminder",
+        dedupe_key=action_key(action, recipient),
+        recipient=recipient.address,
+        lang=recipient.lang,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        unsubscribe_url=unsubscribe_url,
+        tokens=(unsubscribe, status_row),
+    )
+
+
+def followup_reminder(links: Links, *, recipient: Recipient, meeting: MeetingFacts, now: datetime) -> Draft:
+    """A reminder before the follow-up meeting, with the meeting as a calendar file."""
+    unsubscribe_url, unsubscribe = _unsubscribe(links, workspace_id=meeting.workspace_id, recipient=recipient, now=now)
+    with i18n.in_locale(recipient.lang):
+        subject = gettext(N_("Herinnering: vervolgafspraak {title} op {day}")).format(
+            title=meeting.workshop_title, day=wording.day(meeting.at.date())
+        )
+        text, html = render(
+            "followup_reminder",
+            recipient=recipient,
+            meeting=meeting,
+            workspace_name=meeting.workspace_name,
+            page_url=links.url(f"/m/{recipient.link_token}") if recipient.link_token else None,
+            unsubscribe_url=unsubscribe_url,
+        )
+    return Draft(
+        kind="followup_reminder",
+        dedupe_key=meeting_key(meeting, recipient),
+        recipient=recipient.address,
+        lang=recipient.lang,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        attachment=meeting.ics,
+        unsubscribe_url=unsubscribe_url,
+        tokens=(unsubscribe,),
+    )
+
+
+def digest_mail(links: Links, *, recipient: Recipient, digest: DigestFacts, now: datetime) -> Draft:
+    """A member's weekly digest of the workspace."""
+    unsubscribe_url, unsubscribe = _unsubscribe(links, workspace_id=digest.workspace_id, recipient=recipient, now=now)
+    with i18n.in_locale(recipient.lang):
+        subject = gettext(N_("Weekoverzicht {workspace}")).format(workspace=digest.workspace_name)
+        text, html = render(
+            "digest",
+            recipient=recipient,
+            digest=digest,
+            workspace_name=digest.workspace_name,
+            register_url=links.url("/f/register"),
+            unsubscribe_url=unsubscribe_url,
+        )
+    return Draft(
+        kind="digest",
+        dedupe_key=digest_key(digest, recipient),
+        recipient=recipient.address,
+        lang=recipient.lang,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        unsubscribe_url=unsubscribe_url,
+        tokens=(unsubscribe,),
+    )

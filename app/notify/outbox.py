@@ -1,0 +1,251 @@
+"""The outbox: mails written in the writer's transaction, claimed by one sender each, and the result recorded.
+
+A claim marks rows "sending" and moves their next_attempt_at to when the claim lapses, so a sender that dies
+leaves rows that any sender claims again once that moment has passed (due means: pending or sending, and
+next_attempt_at has come). On PostgreSQL the claim locks its rows with FOR UPDATE SKIP LOCKED, so two senders
+never claim the same row; on SQLite the writer's BEGIN IMMEDIATE makes every claim wait for the one before.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from app.models import MailToken, OutboxMessage, Workspace, utcnow
+from app.notify.smtp import Outgoing, header_text
+from app.security import token_digest
+from app.store.events import Tx
+
+RETRY_FOR = timedelta(days=1)
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MOST = timedelta(hours=1)
+# how long a claim holds: a sender that has not recorded a result by then is taken to have died
+LEASE = timedelta(minutes=5)
+# messages, sent or not, are removed after this long: they name their recipients
+KEEP = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A mail as composed (app/notify/mails.py), with the links in it that work without signing in."""
+
+    kind: str
+    dedupe_key: str
+    recipient: str
+    lang: str
+    subject: str
+    body_text: str
+    body_html: str
+    attachment: str = ""
+    unsubscribe_url: str = ""
+    # MailToken rows as column values (cheaper than model instances by the thousand)
+    tokens: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """When to try a refused or unsent message again, and for how long before it is given up on."""
+
+    first: timedelta = BACKOFF_FIRST
+    most: timedelta = BACKOFF_MOST
+    retry_for: timedelta = RETRY_FOR
+
+    def delay(self, attempts: int) -> timedelta:
+        """The wait after the given number of attempts: doubling from the first, at most the most."""
+        doubled: timedelta = self.first * 2 ** max(attempts - 1, 0)
+        return min(doubled, self.most)
+
+
+def dedupe_key(kind: str, *parts: object) -> str:
+    """The key that makes a message once-only: its kind and what it is about; an address enters only as a hash."""
+    return ":".join([kind, *(str(part) for part in parts)])[:200]
+
+
+def address_hash(address: str) -> str:
+    """A short stable stand-in for an address inside a key."""
+    return hashlib.sha256(address.encode()).hexdigest()[:24]
+
+
+def new_message_id(domain: str) -> str:
+    """A Message-ID unique to this message, chosen before the first attempt."""
+    return f"<{secrets.token_hex(16)}@{domain}>"
+
+
+def existing_keys(db: Session, keys: list[str]) -> set[str]:
+    """Which of these keys already have a message."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update(
+            db.execute(select(col(OutboxMessage.dedupe_key)).where(col(OutboxMessage.dedupe_key).in_(chunk))).scalars()
+        )
+    return found
+
+
+def queue(db: Tx, *, workspace_id: int, drafts: list[Draft], domain: str) -> int:
+    """Add the drafts whose key has no message yet, with their links; returns how many were added."""
+    held = existing_keys(db, [draft.dedupe_key for draft in drafts])
+    now = utcnow()
+    messages: list[dict[str, Any]] = []
+    tokens: list[dict[str, Any]] = []
+    for draft in drafts:
+        if draft.dedupe_key in held:
+            continue
+        held.add(draft.dedupe_key)
+        messages.append(
+            {
+                "workspace_id": workspace_id,
+                "kind": draft.kind,
+                "dedupe_key": draft.dedupe_key,
+                "recipient": draft.recipient,
+                "lang": draft.lang,
+                "subject": header_text(draft.subject),
+                "body_text": draft.body_text,
+                "body_html": draft.body_html,
+                "attachment": draft.attachment,
+                "unsubscribe_url": draft.unsubscribe_url,
+                "message_id": new_message_id(domain),
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "first_attempt_at": None,
+                "last_error": "",
+                "created_at": now,
+                "sent_at": None,
+            }
+        )
+        tokens += [{**token, "created_at": now, "used_at": None} for token in draft.tokens]
+    # a statement for many rows at a time (insertmanyvalues): a pass may bring thousands; render_nulls keeps rows
+    # with a None (a link without an action) in the same batch rather than one statement per row
+    if messages:
+        db.execute(insert(OutboxMessage).execution_options(render_nulls=True), messages)
+    if tokens:
+        db.execute(insert(MailToken).execution_options(render_nulls=True), tokens)
+    return len(messages)
+
+
+def claim(db: Tx, *, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Outgoing]:
+    """Take up to limit due messages for this sender: each counts an attempt and is held until the lease ends."""
+    rows = list(
+        db.execute(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.status).in_(("pending", "sending")), col(OutboxMessage.next_attempt_at) <= now)
+            .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    if not rows:
+        return []
+    names = dict(
+        db.execute(
+            select(col(Workspace.id), col(Workspace.name)).where(
+                col(Workspace.id).in_({row.workspace_id for row in rows})
+            )
+        ).all()
+    )
+    claimed = []
+    for row in rows:
+        row.status, row.attempts, row.next_attempt_at = "sending", row.attempts + 1, now + lease
+        row.first_attempt_at = row.first_attempt_at or now
+        claimed.append(
+            Outgoing(
+                id=row.id or 0,
+                sender_name=names.get(row.workspace_id, "Doorbraak"),
+                recipient=row.recipient,
+                subject=row.subject,
+                body_text=row.body_text,
+                body_html=row.body_html,
+                attachment=row.attachment,
+                unsubscribe_url=row.unsubscribe_url,
+                message_id=row.message_id,
+            )
+        )
+    db.flush()
+    return claimed
+
+
+def record(db: Tx, *, sent: list[int], failed: dict[int, str], now: datetime, backoff: Backoff) -> None:
+    """Store what the server said: accepted ones are done (their bodies, with personal links, go); others wait."""
+    if sent:
+        db.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(sent), col(OutboxMessage.status) == "sending")
+            .values(status="sent", sent_at=now, body_text="", body_html="", attachment="", last_error="")
+        )
+    if failed:
+        rows = db.execute(
+            select(OutboxMessage).where(col(OutboxMessage.id).in_(failed), col(OutboxMessage.status) == "sending")
+        ).scalars()
+        for row in rows:
+            row.last_error = header_text(failed[row.id or 0])[:500]
+            if now - (row.first_attempt_at or now) >= backoff.retry_for:
+                row.status = "failed"
+            else:
+                row.status, row.next_attempt_at = "pending", now + backoff.delay(row.attempts)
+    db.flush()
+
+
+def prune(db: Tx, *, now: datetime, keep: timedelta = KEEP) -> int:
+    """Remove messages and mail links older than keep; returns how many messages went."""
+    old = db.execute(delete(OutboxMessage).where(col(OutboxMessage.created_at) < now - keep))
+    db.execute(delete(MailToken).where(col(MailToken.expires_at) < now))
+    return int(getattr(old, "rowcount", 0) or 0)
+
+
+def outstanding(db: Session) -> int:
+    """How many messages of all workspaces wait or are being sent."""
+    query = select(func.count()).where(col(OutboxMessage.status).in_(("pending", "sending")))
+    return int(db.execute(query).scalar_one())
+
+
+def recent(db: Session, *, workspace_id: int, limit: int = 100) -> list[OutboxMessage]:
+    """The workspace's newest messages, for the outbox page."""
+    return list(
+        db.execute(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.workspace_id) == workspace_id)
+            .order_by(col(OutboxMessage.id).desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def counts(db: Session, *, workspace_id: int) -> dict[str, int]:
+    """How many of the workspace's messages are in each state."""
+    rows = db.execute(
+        select(col(OutboxMessage.status), func.count())
+        .where(col(OutboxMessage.workspace_id) == workspace_id)
+        .group_by(col(OutboxMessage.status))
+    ).all()
+    found: dict[str, Any] = dict(rows)
+    return {status: int(found.get(status, 0)) for status in ("pending", "sending", "sent", "failed")}
+
+
+def new_token(
+    *,
+    purpose: str,
+    workspace_id: int,
+    address: str,
+    expires_at: datetime,
+    action_id: int | None = None,
+    participant_id: int | None = None,
+    account_id: int | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """A link's token, and the MailToken row (as column values) that keeps only its hash."""
+    token = secrets.token_urlsafe(24)
+    return token, {
+        "token_hash": token_digest(token),
+        "purpose": purpose,
+        "workspace_id": workspace_id,
+        "address": address,
+        "action_id": action_id,
+        "participant_id": participant_id,
+        "account_id": account_id,
+        "expires_at": expires_at,
+    }

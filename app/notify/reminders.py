@@ -1,0 +1,326 @@
+"""The scheduler's pass: reminders before due dates and follow-up meetings, and members' weekly digests.
+
+A pass is idempotent: every mail has a key (kind, recipient, action or meeting, date; a digest its week) and
+the outbox takes a key once, so passes may run as often as wanted, from several workers at once. A pass reads
+what is due (a reader thread), composes the mails (a worker thread: templates), and hands them to the writer.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, select, text
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from app.addresses import address_key
+from app.exports.ics import calendar_bytes, followup_event, new_calendar
+from app.models import (
+    LOCAL_TIMEZONE,
+    Action,
+    ActionChange,
+    Facilitator,
+    MailSuppression,
+    Membership,
+    Participant,
+    Volunteer,
+    Workshop,
+    Workspace,
+)
+from app.notify import mails, outbox
+from app.notify.mails import ActionFacts, DigestFacts, Links, MeetingFacts, Recipient
+from app.notify.outbox import Draft
+from app.organisations.service import organisation_key
+from app.store.events import Tx
+
+REMINDER_DAYS = 3
+# a pass on PostgreSQL holds this advisory lock while it writes, so two workers' passes never race on one key
+PASS_LOCK = 748214
+
+
+@dataclass
+class Due:
+    """What a pass found to send: per action and per meeting its recipients, per workspace its digest readers."""
+
+    actions: list[tuple[ActionFacts, list[Recipient]]] = field(default_factory=list)
+    meetings: list[tuple[MeetingFacts, list[Recipient]]] = field(default_factory=list)
+    digests: list[tuple[DigestFacts, list[Recipient]]] = field(default_factory=list)
+
+    def count(self) -> int:
+        """How many mails this would be."""
+        return sum(len(people) for _, people in [*self.actions, *self.meetings, *self.digests])
+
+
+def _person(participant: Participant) -> Recipient:
+    return Recipient(
+        address=participant.email or "",
+        lang=participant.email_lang,
+        name=participant.name,
+        participant_id=participant.id,
+        link_token=participant.link_token,
+    )
+
+
+def _contact(action: Action) -> Recipient:
+    return Recipient(address=action.contact_email or "", lang="nl", name=action.contact_person)
+
+
+def _unique(people: list[Recipient], suppressed: set[tuple[int, str]], workspace_id: int) -> list[Recipient]:
+    """One mail per address (a participant before the same address as a bare contact), none to an unsubscribed one."""
+    seen: dict[str, Recipient] = {}
+    for person in people:
+        key = address_key(person.address)
+        if key and key not in seen and (workspace_id, key) not in suppressed:
+            seen[key] = person
+    return list(seen.values())
+
+
+def _suppressed(db: Session) -> set[tuple[int, str]]:
+    return {(w, a) for w, a in db.execute(select(col(MailSuppression.workspace_id), col(MailSuppression.address)))}
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
+
+
+def due_mails(db: Session, *, today: date, now: datetime, days: int = REMINDER_DAYS) -> Due:
+    """Everything a pass would send today that the outbox does not hold yet."""
+    due = Due()
+    suppressed = _suppressed(db)
+    names = {
+        workspace_id or 0: name for workspace_id, name in db.execute(select(col(Workspace.id), col(Workspace.name)))
+    }
+    _action_reminders(db, due, today=today, days=days, names=names, suppressed=suppressed)
+    _meeting_reminders(db, due, today=today, now=now, days=days, names=names, suppressed=suppressed)
+    _digests(db, due, today=today, now=now, names=names)
+    return _not_yet_queued(db, due)
+
+
+def _action_reminders(
+    db: Session, due: Due, *, today: date, days: int, names: dict[int, str], suppressed: set[tuple[int, str]]
+) -> None:
+    rows = db.execute(
+        select(Action, col(Workshop.title))
+        .join(Workshop, col(Workshop.id) == col(Action.workshop_id))
+        .where(
+            col(Action.deleted_at).is_(None),
+            col(Action.status) != "klaar",
+            col(Action.due_on) >= today,
+            col(Action.due_on) <= today + timedelta(days=days),
+            col(Workshop.anonymised_at).is_(None),
+        )
+        .order_by(col(Action.due_on), col(Action.id))
+    ).all()
+    if not rows:
+        return
+    workshop_ids = {action.workshop_id for action, _ in rows}
+    with_address = list(
+        db.execute(
+            select(Participant).where(
+                col(Participant.workshop_id).in_(workshop_ids), col(Participant.email).is_not(None)
+            )
+        ).scalars()
+    )
+    # who of each workshop is of which organisation, and has which address: looked up, not searched, per action
+    of_organisation: defaultdict[tuple[int, int], list[Participant]] = defaultdict(list)
+    of_name: defaultdict[tuple[int, str], list[Participant]] = defaultdict(list)
+    by_address: dict[tuple[int, str], Participant] = {}
+    by_id = {}
+    for participant in with_address:
+        if not participant.anonymous:
+            of_name[(participant.workshop_id, organisation_key(participant.organisation))].append(participant)
+            if participant.organisation_id is not None:
+                of_organisation[(participant.workshop_id, participant.organisation_id)].append(participant)
+        by_address.setdefault((participant.workshop_id, address_key(participant.email or "")), participant)
+        by_id[participant.id] = participant
+    hands: defaultdict[int, list[Participant]] = defaultdict(list)
+    for action_id, participant_id in db.execute(
+        select(col(Volunteer.action_id), col(Volunteer.participant_id)).where(
+            col(Volunteer.participant_id).in_(list(by_id))
+        )
+    ):
+        hands[action_id].append(by_id[participant_id])
+    for action, workshop_title in rows:
+        # the rule's owners (reporting.owns): by the linked organisation, else by the typed names
+        named = of_name[(action.workshop_id, organisation_key(action.owner_organisation))]
+        if action.owner_organisation_id is not None:
+            linked = of_organisation[(action.workshop_id, action.owner_organisation_id)]
+            owners = [*linked, *(p for p in named if p.organisation_id is None)]
+        else:
+            owners = named
+        people = [_person(p) for p in [*hands[action.id or 0], *owners]]
+        if action.contact_email:
+            # a contact who was in the room gets it as a participant: with their own page, their name on reports
+            known = by_address.get((action.workshop_id, address_key(action.contact_email)))
+            people.append(_person(known) if known else _contact(action))
+        people = _unique(people, suppressed, action.workspace_id)
+        if people and action.due_on is not None:
+            facts = ActionFacts(
+                id=action.id or 0,
+                workspace_id=action.workspace_id,
+                workspace_name=names.get(action.workspace_id, ""),
+                title=action.title,
+                description=action.description,
+                owner=action.owner_organisation,
+                due_on=action.due_on,
+                status=action.status,
+                workshop_title=workshop_title,
+            )
+            due.actions.append((facts, people))
+
+
+def _meeting_reminders(
+    db: Session,
+    due: Due,
+    *,
+    today: date,
+    now: datetime,
+    days: int,
+    names: dict[int, str],
+    suppressed: set[tuple[int, str]],
+) -> None:
+    workshops = list(
+        db.execute(
+            select(Workshop).where(
+                col(Workshop.followup_at) > now,
+                col(Workshop.followup_at) < _day_start(today + timedelta(days=days + 1)),
+                col(Workshop.anonymised_at).is_(None),
+            )
+        ).scalars()
+    )
+    for workshop in workshops:
+        assert workshop.followup_at is not None
+        people = [
+            _person(p)
+            for p in db.execute(
+                select(Participant)
+                .where(col(Participant.workshop_id) == workshop.id, col(Participant.email).is_not(None))
+                .order_by(col(Participant.id))
+            ).scalars()
+        ]
+        people += [
+            _contact(action)
+            for action in db.execute(
+                select(Action).where(
+                    col(Action.workshop_id) == workshop.id,
+                    col(Action.deleted_at).is_(None),
+                    col(Action.contact_email).is_not(None),
+                )
+            ).scalars()
+        ]
+        people = _unique(people, suppressed, workshop.workspace_id)
+        if not people:
+            continue
+        calendar = new_calendar(workshop.title)
+        calendar.add_component(
+            followup_event(
+                public_id=workshop.public_id,
+                title=workshop.title,
+                opgave=workshop.opgave,
+                at=workshop.followup_at,
+                place=workshop.followup_place,
+                stamp=now,
+                sequence=workshop.followup_sequence,
+            )
+        )
+        meeting = MeetingFacts(
+            workshop_id=workshop.id or 0,
+            workspace_id=workshop.workspace_id,
+            workspace_name=names.get(workshop.workspace_id, ""),
+            workshop_title=workshop.title,
+            at=workshop.followup_at.astimezone(LOCAL_TIMEZONE),
+            place=workshop.followup_place,
+            ics=calendar_bytes(calendar).decode(),
+        )
+        due.meetings.append((meeting, people))
+
+
+def digest_week(day: date) -> str:
+    """The ISO week a digest is for: one digest per member per week."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _digests(db: Session, due: Due, *, today: date, now: datetime, names: dict[int, str]) -> None:
+    readers: defaultdict[int, list[Recipient]] = defaultdict(list)
+    for membership, account in db.execute(
+        select(Membership, Facilitator)
+        .join(Facilitator, col(Facilitator.id) == col(Membership.account_id))
+        .where(col(Membership.digest).is_(True))
+        .order_by(col(Membership.id))
+    ).all():
+        readers[membership.workspace_id].append(
+            Recipient(address=account.email, lang=membership.digest_lang, name=account.name, account_id=account.id)
+        )
+    week_ago = now - timedelta(days=7)
+    for workspace_id, people in readers.items():
+        live = select(Action).where(col(Action.workspace_id) == workspace_id, col(Action.deleted_at).is_(None))
+        moved_ids = select(col(ActionChange.action_id)).where(
+            col(ActionChange.kind) == "due_on", col(ActionChange.at) >= week_ago
+        )
+        digest = DigestFacts(
+            workspace_id=workspace_id,
+            workspace_name=names.get(workspace_id, ""),
+            week=digest_week(today),
+            overdue=_rows(db, live.where(col(Action.status) != "klaar", col(Action.due_on) < today)),
+            moved=_rows(db, live.where(col(Action.id).in_(moved_ids))),
+            stuck=_rows(db, live.where(col(Action.status) == "vastgelopen")),
+            new=_rows(db, live.where(col(Action.created_at) >= week_ago)),
+        )
+        if not digest.empty():
+            due.digests.append((digest, people))
+
+
+def _rows(db: Session, query: Select[Action]) -> list[dict[str, object]]:
+    actions = db.execute(query.order_by(col(Action.due_on), col(Action.id))).scalars()
+    return [{"title": a.title, "owner": a.owner_organisation, "due_on": a.due_on} for a in actions]
+
+
+def _not_yet_queued(db: Session, due: Due) -> Due:
+    """Due without the mails the outbox already holds (keys as mails.py makes them)."""
+    held = outbox.existing_keys(db, _keys(due))
+    return Due(
+        actions=[(a, [p for p in people if mails.action_key(a, p) not in held]) for a, people in due.actions],
+        meetings=[(m, [p for p in people if mails.meeting_key(m, p) not in held]) for m, people in due.meetings],
+        digests=[(d, [p for p in people if mails.digest_key(d, p) not in held]) for d, people in due.digests],
+    )
+
+
+def _keys(due: Due) -> list[str]:
+    return [
+        *(mails.action_key(a, p) for a, people in due.actions for p in people),
+        *(mails.meeting_key(m, p) for m, people in due.meetings for p in people),
+        *(mails.digest_key(d, p) for d, people in due.digests for p in people),
+    ]
+
+
+def compose(links: Links, due: Due, *, now: datetime) -> dict[int, list[Draft]]:
+    """Every due mail composed, per workspace."""
+    drafts: defaultdict[int, list[Draft]] = defaultdict(list)
+    for action, people in due.actions:
+        drafts[action.workspace_id] += [
+            mails.action_reminder(links, recipient=p, action=action, now=now) for p in people
+        ]
+    for meeting, people in due.meetings:
+        drafts[meeting.workspace_id] += [
+            mails.followup_reminder(links, recipient=p, meeting=meeting, now=now) for p in people
+        ]
+    for digest, people in due.digests:
+        drafts[digest.workspace_id] += [mails.digest_mail(links, recipient=p, digest=digest, now=now) for p in people]
+    return dict(drafts)
+
+
+def store(db: Tx, *, drafts: dict[int, list[Draft]], domain: str) -> int:
+    """Queue composed mails, leaving out any key already held and any address unsubscribed meanwhile."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PASS_LOCK})
+    suppressed = _suppressed(db)
+    added = 0
+    for workspace_id, some in drafts.items():
+        wanted = [
+            draft
+            for draft in some
+            if draft.kind == "digest" or (workspace_id, address_key(draft.recipient)) not in suppressed
+        ]
+        added += outbox.queue(db, workspace_id=workspace_id, drafts=wanted, domain=domain)
+    return added

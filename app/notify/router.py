@@ -1,0 +1,282 @@
+"""Between sessions on the web: Mijn afspraken's address, reports and feed; links in mails; the outbox and the
+calendar pages of the programme office."""
+
+import re
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from app.auth import CsrfChecked, Manager, Runner, Viewer
+from app.errors import DomainError
+from app.exports import personal, wording
+from app.i18n import current_locale
+from app.models import ACTION_STATUSES, Facilitator, Member, Membership
+from app.notify import feeds, outbox, service
+from app.notify.sender import MailSetup, mail_setup
+from app.runtime import Runtime, RuntimeDep
+from app.store.events import Tx
+from app.web import render, see_other
+
+router = APIRouter()
+NOTE_FIELD = Form(max_length=2000)
+
+
+def _setup(request: Request) -> MailSetup:
+    """The app's mail setup (made at start, with what the sender learnt since), or one read from the settings."""
+    setup = getattr(request.app.state, "mail", None)
+    return setup if isinstance(setup, MailSetup) else mail_setup(request.app.state.runtime.settings)
+
+
+def _absolute(request: Request, path: str) -> str:
+    """A link on this site as someone outside it opens it (a calendar): the public URL, else the one used now."""
+    base = request.app.state.runtime.settings.public_url or str(request.base_url)
+    return base.rstrip("/") + path
+
+
+# ---- Mijn afspraken: an address for mails, a report, a calendar feed
+
+
+async def _mine_page(
+    request: Request, runtime: Runtime, link_token: str, *, status: int = 200, **extra: Any
+) -> Response:
+    data = await runtime.db.read(partial(personal.my_agreements, link_token=link_token))
+    context = {**data, "link": f"/m/{link_token}", "wording": wording, "forgotten": False, **extra}
+    return render(request, "participant/mine.html", context, status=status)
+
+
+@router.post("/m/{link_token}/e-mail", dependencies=[CsrfChecked])
+async def give_address(
+    request: Request,
+    runtime: RuntimeDep,
+    link_token: str,
+    email: Annotated[str, Form(max_length=320)] = "",
+    lang: Annotated[str, Form(max_length=8)] = "nl",
+) -> Response:
+    """Keep the participant's address (empty: remove it); a new one gets their link by mail."""
+    job = partial(service.save_address, link_token=link_token, email=email, lang=lang, links=_setup(request).links)
+    try:
+        await runtime.db.write(job)
+    except DomainError as exc:
+        if exc.code == "link_unknown":
+            raise
+        return await _mine_page(
+            request, runtime, link_token, status=exc.status, email_error=exc.text(), typed_email=email
+        )
+    return see_other(f"/m/{link_token}?e-mail={'bewaard' if email.strip() else 'weg'}#e-mail")
+
+
+@router.post("/m/{link_token}/acties/{action_id}/status", dependencies=[CsrfChecked])
+async def report(
+    request: Request,
+    runtime: RuntimeDep,
+    link_token: str,
+    action_id: int,
+    status: Annotated[str, Form(max_length=20)],
+    note: Annotated[str, NOTE_FIELD] = "",
+) -> Response:
+    """Report an action's status from Mijn afspraken; the page shows it, the register and running boards too."""
+    job = partial(service.report_from_page, link_token=link_token, action_id=action_id, status=status, note=note)
+    try:
+        await runtime.db.write(job)
+    except DomainError as exc:
+        if exc.code in ("link_unknown", "action_not_found", "not_reporter"):
+            raise
+        return await _mine_page(
+            request,
+            runtime,
+            link_token,
+            status=exc.status,
+            report_error={"action": action_id, "message": exc.text(), "note": note},
+        )
+    return see_other(f"/m/{link_token}?gemeld={action_id}#actie-{action_id}")
+
+
+@router.post("/m/{link_token}/agenda", dependencies=[CsrfChecked])
+async def my_feed(request: Request, runtime: RuntimeDep, link_token: str) -> Response:
+    """A calendar link of the participant's own dates, shown once (an earlier one stops working)."""
+    token = await runtime.db.write(partial(service.participant_feed, link_token=link_token))
+    url = _absolute(request, f"/agenda/{token}.ics")
+    context = {"url": url, "webcal": feeds.webcal(url), "back": f"/m/{link_token}"}
+    return render(request, "notify/feed_link.html", context)
+
+
+# ---- links in mails: a status button, unsubscribing
+
+
+@router.get("/status/{token}")
+async def confirm_status(request: Request, runtime: RuntimeDep, token: str, status: str = "") -> Response:
+    """The page a reminder's button opens: nothing is reported until its one button is pressed."""
+    link = await runtime.db.read(partial(service.status_link, token=token))
+    chosen = status if status in ACTION_STATUSES else "bezig"
+    return render(
+        request,
+        "notify/status_confirm.html",
+        {"link": link, "chosen": chosen, "statuses": ACTION_STATUSES, "wording": wording, "token": token},
+    )
+
+
+@router.post("/status/{token}", dependencies=[CsrfChecked])
+async def report_status(
+    request: Request,
+    runtime: RuntimeDep,
+    token: str,
+    status: Annotated[str, Form(max_length=20)],
+    note: Annotated[str, NOTE_FIELD] = "",
+) -> Response:
+    """Report the status the recipient confirmed; the link works once."""
+    link = await runtime.db.read(partial(service.status_link, token=token))
+    try:
+        view = await runtime.db.write(partial(service.report_by_link, token=token, status=status, note=note))
+    except DomainError as exc:
+        if exc.code != "too_long" and exc.code != "bad_status":
+            raise
+        context = {"link": link, "chosen": status, "statuses": ACTION_STATUSES, "wording": wording, "token": token}
+        return render(
+            request, "notify/status_confirm.html", {**context, "error": exc.text(), "note": note}, status=exc.status
+        )
+    return render(request, "notify/status_done.html", {"link": link, "view": view, "wording": wording})
+
+
+@router.get("/afmelden/{token}")
+async def confirm_unsubscribe(request: Request, runtime: RuntimeDep, token: str) -> Response:
+    """What unsubscribing stops, with the button that does it (a GET changes nothing: mail scanners open links)."""
+    info = await runtime.db.read(partial(service.unsubscribe_link, token=token))
+    return render(request, "notify/unsubscribe.html", {**info, "token": token, "done": False})
+
+
+@router.post("/afmelden/{token}")
+async def unsubscribe(request: Request, runtime: RuntimeDep, token: str) -> Response:
+    """Unsubscribe: the page's button, or a mail program's one-click POST (RFC 8058), which has no cookies."""
+    info = await runtime.db.read(partial(service.unsubscribe_link, token=token))
+    await runtime.db.write(partial(service.unsubscribe, token=token))
+    return render(request, "notify/unsubscribe.html", {**info, "token": token, "done": True})
+
+
+@router.get("/agenda/{token}.ics")
+async def calendar_feed(runtime: RuntimeDep, token: str) -> Response:
+    """A subscribed calendar: its events now (404 once revoked)."""
+    body = await runtime.db.read(partial(feeds.feed_calendar, token=token))
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"cache-control": "private, max-age=300", "content-disposition": 'inline; filename="agenda.ics"'},
+    )
+
+
+# ---- the programme office: outgoing mail, calendar feeds, one's own digest
+
+
+@router.get("/f/berichten")
+async def outbox_page(request: Request, runtime: RuntimeDep, member: Manager) -> Response:
+    """What was sent, waits, or failed (and why); without a mail server, what would have been sent."""
+
+    def load(db: Session) -> dict[str, Any]:
+        return {
+            "messages": outbox.recent(db, workspace_id=member.workspace_id),
+            "counts": outbox.counts(db, workspace_id=member.workspace_id),
+        }
+
+    setup = _setup(request)
+    data = await runtime.db.read(load)
+    previews = {message.id: _masked(message.body_text) for message in data["messages"]}
+    return render(request, "notify/outbox.html", {**data, "previews": previews, "setup": setup, "wording": wording})
+
+
+# the personal part of a link in a mail: the page shows that a link is there, not the link itself
+_PERSONAL_LINK = re.compile(r"(/(?:m|status|afmelden)/)[A-Za-z0-9_-]{16,}")
+
+
+def _masked(text: str) -> str:
+    """A mail's text with its personal links cut short: a beheerder reads what goes out, not people's keys."""
+    return _PERSONAL_LINK.sub(r"\1…", text)
+
+
+async def _calendars_page(
+    request: Request, runtime: Runtime, member: Member, *, status: int = 200, **extra: Any
+) -> Response:
+    def load(db: Session) -> dict[str, Any]:
+        membership, email = db.execute(
+            select(Membership, col(Facilitator.email))
+            .join(Facilitator, col(Facilitator.id) == col(Membership.account_id))
+            .where(col(Membership.account_id) == member.account_id, col(Membership.workspace_id) == member.workspace_id)
+        ).one()
+        return {
+            "feeds": feeds.feeds_of(db, workspace_id=member.workspace_id),
+            "organisations": feeds.organisations_of(db, workspace_id=member.workspace_id),
+            "membership": membership,
+            "email": email,
+        }
+
+    data = await runtime.db.read(load)
+    context = {
+        **data,
+        "can_run": member.can_run,
+        "can_manage": member.can_manage,
+        "lang_now": current_locale.get(),
+        "wording": wording,
+        **extra,
+    }
+    return render(request, "notify/calendars.html", context, status=status)
+
+
+@router.get("/f/agenda")
+async def calendars(request: Request, runtime: RuntimeDep, member: Viewer, bewaard: int = 0) -> Response:
+    """Calendar feeds of the workspace and its organisations, and the member's own weekly digest."""
+    return await _calendars_page(request, runtime, member, saved=bool(bewaard))
+
+
+@router.post("/f/agenda", dependencies=[CsrfChecked])
+async def new_calendar_feed(
+    request: Request,
+    runtime: RuntimeDep,
+    member: Runner,
+    scope: Annotated[str, Form(max_length=20)] = "workspace",
+    organisation_id: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Make a feed of the workspace or of one organisation; its link is shown this once."""
+    chosen = int(organisation_id) if organisation_id.isdecimal() and organisation_id.isascii() else None
+
+    def job(db: Tx) -> str:
+        return feeds.create_feed(
+            db,
+            workspace_id=member.workspace_id,
+            scope=scope if scope in ("workspace", "organisation") else "",
+            organisation_id=chosen,
+            created_by=member.account_id,
+        )
+
+    try:
+        token = await runtime.db.write(job)
+    except DomainError as exc:
+        return await _calendars_page(request, runtime, member, status=exc.status, errors=[exc.text()])
+    url = _absolute(request, f"/agenda/{token}.ics")
+    return await _calendars_page(
+        request, runtime, member, status=201, new_link={"url": url, "webcal": feeds.webcal(url)}
+    )
+
+
+@router.post("/f/agenda/{feed_id}/intrekken", dependencies=[CsrfChecked])
+async def revoke_calendar_feed(runtime: RuntimeDep, member: Manager, feed_id: int) -> Response:
+    """Stop a feed: calendars that subscribed to it get nothing more (beheerder)."""
+    await runtime.db.write(partial(feeds.revoke_feed, workspace_id=member.workspace_id, feed_id=feed_id))
+    return see_other("/f/agenda?bewaard=1")
+
+
+@router.post("/f/agenda/weekoverzicht", dependencies=[CsrfChecked])
+async def digest_choice(
+    runtime: RuntimeDep,
+    member: Viewer,
+    digest: Annotated[str, Form(max_length=5)] = "",
+    lang: Annotated[str, Form(max_length=8)] = "nl",
+) -> Response:
+    """The member's own choice of the weekly digest by mail (any role: it changes only what they receive)."""
+    job = partial(
+        service.set_digest, account_id=member.account_id, workspace_id=member.workspace_id, on=digest == "on", lang=lang
+    )
+    await runtime.db.write(job)
+    return see_other("/f/agenda?bewaard=1#weekoverzicht")

@@ -1,0 +1,211 @@
+"""Calendar feeds: a participant's, an organisation's and the workspace's dates, subscribable and revocable."""
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from icalendar import Calendar
+from sqlalchemy import select
+from sqlmodel import col
+
+from app.actions import service as actions
+from app.demo.driver import csrf_of
+from app.models import CalendarFeed, Organisation, Workshop
+from tests.notify.conftest import TODAY, Network, build_network, database, join, sign_in
+
+
+@pytest.fixture
+def network(client: TestClient) -> Network:
+    """The people around one action, in the app's database."""
+    return database(client).write_sync(build_network)
+
+
+def events(body: bytes) -> dict[str, Any]:
+    """A feed's events by UID, as a calendar program reads them."""
+    calendar = Calendar.from_ical(body)
+    return {str(event["uid"]): event for event in calendar.walk("VEVENT")}
+
+
+def feed_url(page: str) -> str:
+    """The https:// address of the feed a page shows once, and its webcal:// twin checked on the way."""
+    url = re.search(r'value="(http[^"]+/agenda/[^"]+\.ics)"', page)
+    assert url is not None, page
+    webcal = re.search(r'href="(webcal://[^"]+)"', page)
+    assert webcal is not None and webcal.group(1) == "webcal://" + url.group(1).split("://", 1)[1]
+    return url.group(1).split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+
+
+def participant_feed(http: TestClient, link: str) -> str:
+    """Make a participant's feed from Mijn afspraken; returns its path."""
+    page = http.get(f"/m/{link}")
+    made = http.post(f"/m/{link}/agenda", data={"csrf": csrf_of(page.text)})
+    assert made.status_code == 200, made.text
+    return feed_url(made.text)
+
+
+def change(db: Any, network: Network, **fields: Any) -> None:
+    """Change the action as the board does (its history records it)."""
+
+    def job(tx: Any) -> None:
+        current = {
+            "title": "Huiskamer in de flat",
+            "owner_organisation": "Woonstichting",
+            "partners": ["Gemeente"],
+            "contact_person": "Cor",
+            "due_on": TODAY + timedelta(days=2),
+            "status": "open",
+        }
+        actions.save_action(tx, workshop_id=network.workshop_id, action_id=network.action_id, **{**current, **fields})
+
+    db.write_sync(job)
+
+
+def public_id(db: Any, workshop_id: int) -> str:
+    """A workshop's public id (part of every UID)."""
+    return db.read_sync(lambda tx: tx.get(Workshop, workshop_id).public_id)
+
+
+def test_a_participants_feed_follows_a_moved_date_and_a_withdrawn_action(client: TestClient, network: Network) -> None:
+    db = database(client)
+    path = participant_feed(client, network.links["volunteer"])
+    uid = f"action-{network.action_id}-{public_id(db, network.workshop_id)}@doorbraak"
+    first = client.get(path)
+    assert first.status_code == 200 and first.headers["content-type"].startswith("text/calendar")
+    event = events(first.content)[uid]
+    assert (event.decoded("dtstart"), int(event["sequence"])) == (TODAY + timedelta(days=2), 0)
+    assert str(event["status"]) == "CONFIRMED" and "Huiskamer in de flat" in str(event["summary"])
+
+    change(db, network, due_on=TODAY + timedelta(days=9))
+    moved = events(client.get(path).content)[uid]
+    assert moved.decoded("dtstart") == TODAY + timedelta(days=9)
+    assert int(moved["sequence"]) == 1, "a calendar replaces its copy only when SEQUENCE goes up"
+
+    change(db, network, due_on=TODAY + timedelta(days=9), status="klaar")
+    done = events(client.get(path).content)[uid]
+    assert int(done["sequence"]) == 2 and str(done["summary"]).startswith("Klaar:")
+
+    db.write_sync(lambda tx: actions.delete_action(tx, workshop_id=network.workshop_id, action_id=network.action_id))
+    withdrawn = events(client.get(path).content)[uid]
+    assert str(withdrawn["status"]) == "CANCELLED" and int(withdrawn["sequence"]) == 3
+
+
+def test_the_feed_and_the_download_share_uids(client: TestClient, network: Network) -> None:
+    db = database(client)
+
+    def followup(tx: Any) -> None:
+        actions.set_followup(tx, workshop_id=network.workshop_id, at=datetime(2026, 12, 21, 14), place="Buurthuis")
+
+    db.write_sync(followup)
+    link = network.links["volunteer"]
+    download = events(client.get(f"/m/{link}/vervolg.ics").content)
+    feed = events(client.get(participant_feed(client, link)).content)
+    assert set(download) == set(feed) and len(feed) == 2
+    meeting = f"followup-{public_id(db, network.workshop_id)}@doorbraak"
+    assert int(feed[meeting]["sequence"]) == 0
+
+    def move(tx: Any) -> None:
+        actions.set_followup(tx, workshop_id=network.workshop_id, at=datetime(2026, 12, 22, 14), place="Buurthuis")
+
+    db.write_sync(move)
+    moved = events(client.get(participant_feed(client, link)).content)[meeting]
+    assert int(moved["sequence"]) == 1 and moved.decoded("dtstart").date() == date(2026, 12, 22)
+
+
+def test_a_new_participant_feed_stops_the_old_one_and_unknown_tokens_are_404(
+    client: TestClient, network: Network
+) -> None:
+    old = participant_feed(client, network.links["owner"])
+    new = participant_feed(client, network.links["owner"])
+    assert client.get(old).status_code == 404
+    assert client.get(new).status_code == 200
+    assert client.get("/agenda/geraden-token.ics").status_code == 404
+    tokens = database(client).read_sync(lambda tx: [f.token_hash for f in tx.execute(select(CalendarFeed)).scalars()])
+    assert new.split("/")[2].removesuffix(".ics") not in tokens, "only the token's hash is kept"
+
+
+def test_each_feed_holds_its_own_actions(client: TestClient, network: Network, browser: Callable[[], Any]) -> None:
+    db = database(client)
+
+    def more(tx: Any) -> int:
+        here = tx.get(Workshop, network.workshop_id)
+        actions.save_action(
+            tx, workshop_id=here.id, title="Speelplek", owner_organisation="Sportclub", due_on=TODAY + timedelta(5)
+        )
+        theirs = actions.save_action(
+            tx,
+            workshop_id=network.other_workshop_id,
+            title="Buurtapp",
+            owner_organisation="Gemeente",
+            due_on=TODAY + timedelta(6),
+        )
+        return theirs["id"]
+
+    db.write_sync(more)
+    boss = browser()
+    sign_in(boss, "bea@a.nl")
+    page = boss.get("/f/agenda")
+    municipality = db.read_sync(
+        lambda tx: tx.execute(select(Organisation.id).where(col(Organisation.name) == "Gemeente")).scalar_one()
+    )
+    made = boss.post(
+        "/f/agenda", data={"csrf": csrf_of(page.text), "scope": "organisation", "organisation_id": str(municipality)}
+    )
+    assert made.status_code == 201, made.text
+    titles = sorted(str(e["summary"]) for e in events(boss.get(feed_url(made.text)).content).values())
+    # the municipality's own action and the one it is a partner in, both workshops' follow-ups have none set
+    assert titles == ["Deadline: Buurtapp", "Deadline: Huiskamer in de flat"]
+    whole = boss.post("/f/agenda", data={"csrf": csrf_of(page.text), "scope": "workspace"})
+    all_titles = sorted(str(e["summary"]) for e in events(boss.get(feed_url(whole.text)).content).values())
+    assert all_titles == ["Deadline: Buurtapp", "Deadline: Huiskamer in de flat", "Deadline: Speelplek"]
+    owner = sorted(
+        str(e["summary"]) for e in events(client.get(participant_feed(client, network.links["owner"])).content).values()
+    )
+    assert owner == ["Deadline: Huiskamer in de flat"]
+
+
+def test_a_beheerder_revokes_a_feed_and_it_answers_404(client: TestClient, network: Network, browser: Any) -> None:
+    db = database(client)
+    boss = browser()
+    sign_in(boss, "bea@a.nl")
+    page = boss.get("/f/agenda")
+    made = boss.post("/f/agenda", data={"csrf": csrf_of(page.text), "scope": "workspace"})
+    path = feed_url(made.text)
+    assert boss.get(path).status_code == 200
+    assert path not in boss.get("/f/agenda").text, "the link is shown once, when made"
+    feed_id = db.read_sync(lambda tx: tx.execute(select(CalendarFeed.id)).scalar_one())
+    revoked = boss.post(f"/f/agenda/{feed_id}/intrekken", data={"csrf": csrf_of(page.text)}, follow_redirects=False)
+    assert revoked.status_code == 303
+    assert client.get(path).status_code == 404
+    assert "ingetrokken op" in boss.get("/f/agenda").text
+
+
+def test_bad_feed_requests_are_refused(client: TestClient, network: Network, browser: Any) -> None:
+    boss = browser()
+    sign_in(boss, "bea@a.nl")
+    csrf = csrf_of(boss.get("/f/agenda").text)
+    assert (
+        boss.post("/f/agenda", data={"csrf": csrf, "scope": "organisation", "organisation_id": "999"}).status_code
+        == 404
+    )
+    assert (
+        boss.post("/f/agenda", data={"csrf": csrf, "scope": "organisation", "organisation_id": "x"}).status_code == 404
+    )
+    assert boss.post("/f/agenda", data={"csrf": csrf, "scope": "alles"}).status_code == 422
+    assert boss.post("/f/agenda/999/intrekken", data={"csrf": csrf}).status_code == 404
+    db = database(client)
+
+    def a_participant_feed(tx: Any) -> int:
+        participant = join(tx, network.workshop_id, "Nora", "Woonstichting")
+        feed = CalendarFeed(
+            token_hash="a" * 64, scope="participant", workspace_id=network.workspace_id, participant_id=participant.id
+        )
+        tx.add(feed)
+        tx.flush()
+        return feed.id
+
+    # a participant's own feed is theirs: the office cannot see or revoke it by id
+    own = db.write_sync(a_participant_feed)
+    assert boss.post(f"/f/agenda/{own}/intrekken", data={"csrf": csrf}).status_code == 404

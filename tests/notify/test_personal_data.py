@@ -1,0 +1,77 @@
+"""Addresses are personal data: in a participant's download, gone after the retention period, gone with a workshop."""
+
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from app.models import Action, CalendarFeed, MailToken, Participant, Workshop
+from app.notify import feeds
+from app.notify.mails import Links
+from app.notify.sender import MailSetup, reminder_pass
+from app.privacy import service as privacy
+from tests.notify.conftest import NOW, TODAY, Network, build_network, database
+
+LINKS = Links(base_url="http://testserver", domain="example.org")
+
+
+def with_links_and_feeds(client: TestClient) -> Network:
+    """The network, its reminders queued (links in mails) and a participant's calendar feed."""
+    db = database(client)
+    network: Network = db.write_sync(build_network)
+    setup = MailSetup(config=None, problem=None, links=LINKS, reminder_days=3)
+    client.portal.call(partial(reminder_pass, db, setup, today=TODAY, now=NOW))
+    db.write_sync(
+        lambda tx: feeds.create_feed(
+            tx, workspace_id=network.workspace_id, scope="participant", participant_id=network.people["volunteer"]
+        )
+    )
+    return network
+
+
+def count(db: Any, model: Any) -> int:
+    """Rows of a table."""
+    return db.read_sync(lambda tx: tx.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def test_the_download_names_the_address(client: TestClient) -> None:
+    db = database(client)
+    network: Network = db.write_sync(build_network)
+    record = client.get(f"/m/{network.links['owner']}/gegevens.json").json()
+    assert (record["participant"]["email"], record["participant"]["email_language"]) == ("olga@woon.nl", "nl")
+
+
+def test_retention_removes_addresses_links_and_feeds(client: TestClient) -> None:
+    db = database(client)
+    network = with_links_and_feeds(client)
+    assert count(db, MailToken) > 0 and count(db, CalendarFeed) == 1
+
+    def anonymise(tx: Any) -> None:
+        privacy.anonymise_workshop(tx, workshop=tx.get(Workshop, network.workshop_id))
+
+    db.write_sync(anonymise)
+    people = db.read_sync(
+        lambda tx: tx.execute(select(Participant.email).where(Participant.workshop_id == network.workshop_id)).all()
+    )
+    assert {email for (email,) in people} == {None}
+    action = db.read_sync(lambda tx: tx.get(Action, network.action_id))
+    assert (action.contact_person, action.contact_email) == ("", None)
+    assert count(db, MailToken) == 0 and count(db, CalendarFeed) == 0
+    # an anonymised workshop's actions are reminded to nobody
+    setup = MailSetup(config=None, problem=None, links=LINKS, reminder_days=3)
+    later = client.portal.call(partial(reminder_pass, db, setup, today=TODAY, now=NOW + timedelta(hours=1)))
+    assert later == 0
+
+
+def test_a_workshop_with_links_and_feeds_is_deleted_whole(client: TestClient) -> None:
+    db = database(client)
+    network = with_links_and_feeds(client)
+
+    def delete(tx: Any) -> None:
+        privacy.delete_workshop(tx, workshop=tx.get(Workshop, network.workshop_id), typed_title="Jeugdoverlast Noord")
+
+    db.write_sync(delete)
+    assert db.read_sync(lambda tx: tx.get(Workshop, network.workshop_id)) is None
+    assert count(db, MailToken) == 0 and count(db, CalendarFeed) == 0

@@ -1,0 +1,267 @@
+"""Reports between sessions: from Mijn afspraken, from a reminder's buttons, and a follow-up's phones, by one rule."""
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlmodel import col
+
+from app.actions import reporting, review
+from app.demo.driver import csrf_of
+from app.models import Action, ActionChange, Event, Facilitator, MailToken, Participant, ReviewItem, utcnow
+from app.notify.mails import Links
+from tests.notify.conftest import NOW, TODAY, Network, action_of, build_network, database, messages, new_workshop
+
+# who may report on the action (owned by Woonstichting, Gemeente a partner, Vera a volunteer, Cor its contact)
+MAY = {"owner", "partner", "volunteer", "contact", "owner_elsewhere"}
+MAY_NOT = {"unrelated", "partner_elsewhere"}
+LINKS = Links(base_url="http://testserver", domain="example.org")
+
+
+@pytest.fixture
+def network(client: TestClient) -> Network:
+    """The people around one action, in the app's database."""
+    return database(client).write_sync(build_network)
+
+
+def bea(tx: Any) -> int:
+    """The account that made workspace A (see build_network)."""
+    return tx.execute(select(Facilitator.id).where(Facilitator.email == "bea@a.nl")).scalar_one()
+
+
+def post_form(http: TestClient, page: str, url: str, data: dict[str, str]) -> Any:
+    """Post a form as the browser does after opening its page (CSRF cookie and field)."""
+    token = csrf_of(http.get(page).text)
+    return http.post(url, data={"csrf": token, **data}, follow_redirects=False)
+
+
+def history(db: Any, action_id: int) -> list[ActionChange]:
+    """The action's history, oldest first."""
+    query = select(ActionChange).where(col(ActionChange.action_id) == action_id).order_by(col(ActionChange.id))
+    return db.read_sync(lambda tx: list(tx.execute(query).scalars()))
+
+
+def test_the_rule_names_who_may_report(client: TestClient, network: Network) -> None:
+    db = database(client)
+
+    def reasons(tx: Any) -> dict[str, str | None]:
+        action = tx.get(Action, network.action_id)
+        return {
+            name: reporting.reporter_reason(tx, action=action, participant=tx.get(Participant, pid))
+            for name, pid in network.people.items()
+        }
+
+    assert db.read_sync(reasons) == {
+        "owner": "owner",
+        "partner": "partner",
+        "volunteer": "volunteer",
+        "contact": "contact",  # Cor gave the contact's address (in other capitals)
+        "unrelated": None,
+        "owner_elsewhere": "owner",  # another workshop, but the owner organisation
+        "partner_elsewhere": None,  # a partner's people report from the workshop that agreed it
+        "other_workspace": None,
+    }
+
+
+@pytest.mark.parametrize("who", sorted(MAY | MAY_NOT | {"other_workspace"}))
+def test_mijn_afspraken_reports_by_the_rule(client: TestClient, network: Network, who: str) -> None:
+    db = database(client)
+    page = f"/m/{network.links[who]}"
+    mine = client.get(page).text
+    offered = f'id="actie-{network.action_id}"' in mine
+    assert offered == (who in MAY), "the page offers a form exactly to those who may report"
+    response = post_form(
+        client, page, f"{page}/acties/{network.action_id}/status", {"status": "klaar", "note": "Sleutel is er"}
+    )
+    after = action_of(db, network.action_id)
+    if who in MAY:
+        assert response.status_code == 303, response.text
+        assert response.headers["location"] == f"{page}?gemeld={network.action_id}#actie-{network.action_id}"
+        assert after.status == "klaar"
+        change = history(db, network.action_id)[-1]
+        assert (change.kind, change.before, change.after, change.note) == ("status", "open", "klaar", "Sleutel is er")
+        assert (change.participant_id, change.via) == (network.people[who], "mijn_afspraken")
+        assert "Gemeld." in client.get(response.headers["location"]).text
+    else:
+        # another workspace's action is not found at all; a known one says who may report
+        assert response.status_code == (404 if who == "other_workspace" else 403), response.text
+        if who != "other_workspace":
+            assert "eigenaar, de partners, de vrijwilligers en de contactpersoon" in response.text
+        assert after.status == "open"
+        assert [c.kind for c in history(db, network.action_id)] == ["created"]
+
+
+def test_a_report_reaches_the_board_and_a_running_follow_up_live(client: TestClient, network: Network) -> None:
+    db = database(client)
+
+    def follow_up(tx: Any) -> int:
+        workshop = new_workshop(tx, bea(tx), "Vervolg", key="vervolgsessie")
+        review.select_for_review(tx, workshop=workshop, action_ids=[network.action_id])
+        return workshop.id or 0
+
+    follow_up_id = db.write_sync(follow_up)
+    seqs = db.read_sync(
+        lambda tx: {
+            wid: tx.execute(select(Event.seq).where(Event.workshop_id == wid).order_by(Event.seq.desc())).scalar() or 0
+            for wid in (network.workshop_id, follow_up_id)
+        }
+    )
+    page = f"/m/{network.links['owner']}"
+    post_form(client, page, f"{page}/acties/{network.action_id}/status", {"status": "vastgelopen", "note": ""})
+
+    def logged(tx: Any, workshop_id: int) -> list[Event]:
+        query = select(Event).where(col(Event.workshop_id) == workshop_id, col(Event.seq) > seqs[workshop_id])
+        return list(tx.execute(query).scalars())
+
+    board = db.read_sync(partial(logged, workshop_id=network.workshop_id))
+    assert [(e.kind, e.payload["id"], e.payload["status"]) for e in board] == [
+        ("action.saved", network.action_id, "vastgelopen")
+    ]
+    reviewed = db.read_sync(partial(logged, workshop_id=follow_up_id))
+    assert [e.kind for e in reviewed] == ["review.changed"]
+    assert [(i["id"], i["status"]) for i in reviewed[0].payload["items"]] == [(network.action_id, "vastgelopen")]
+
+
+def test_bad_reports_are_refused_and_nothing_is_lost(client: TestClient, network: Network) -> None:
+    db = database(client)
+    page = f"/m/{network.links['owner']}"
+    url = f"{page}/acties/{network.action_id}/status"
+    too_long = post_form(client, page, url, {"status": "bezig", "note": "x" * 281})
+    assert too_long.status_code == 422 and "maximaal 280 tekens" in too_long.text
+    assert "x" * 281 in too_long.text, "the page shows the note again, to shorten rather than retype"
+    assert post_form(client, page, url, {"status": "weg", "note": ""}).status_code == 422
+    assert post_form(client, page, f"{page}/acties/999999/status", {"status": "klaar"}).status_code == 404
+    assert post_form(client, "/m/onbekend", "/m/onbekend/acties/1/status", {"status": "klaar"}).status_code == 404
+    no_csrf = client.post(url, data={"status": "klaar"}, follow_redirects=False)
+    assert no_csrf.status_code == 403
+    assert action_of(db, network.action_id).status == "open"
+    assert [c.kind for c in history(db, network.action_id)] == ["created"]
+
+
+def status_links(db: Any, recipient: str) -> dict[str, str]:
+    """The status buttons of the reminder to this address: status -> path."""
+    (message,) = messages(db, kind="action_reminder", recipient=recipient)
+    return dict(re.findall(r"(/status/[\w-]+\?status=(\w+))", message.body_text)[i][::-1] for i in range(3))
+
+
+def queue_reminders(client: TestClient) -> None:
+    """The scheduler's pass, on the app's loop, for the tests' day."""
+    from app.notify.sender import MailSetup, reminder_pass
+
+    db = database(client)
+    setup = MailSetup(config=None, problem=None, links=LINKS, reminder_days=3)
+    client.portal.call(partial(reminder_pass, db, setup, today=TODAY, now=NOW))
+
+
+@pytest.mark.parametrize("who", ["volunteer", "contact", "owner"])
+def test_a_reminders_button_confirms_then_reports_once(client: TestClient, network: Network, who: str) -> None:
+    db = database(client)
+    queue_reminders(client)
+    address = {"volunteer": "vera@buurtwerk.nl", "contact": "cor@bieb.nl", "owner": "olga@woon.nl"}[who]
+    buttons = status_links(db, address)
+    assert set(buttons) == {"bezig", "klaar", "vastgelopen"}
+    # opening it (a mail scanner does) changes nothing
+    confirm = client.get(buttons["klaar"])
+    assert confirm.status_code == 200
+    assert 'value="klaar" checked' in confirm.text and "Huiskamer in de flat" in confirm.text
+    assert action_of(db, network.action_id).status == "open"
+    path = buttons["klaar"].split("?")[0]
+    done = client.post(path, data={"csrf": csrf_of(confirm.text), "status": "klaar", "note": "Open sinds maandag"})
+    assert done.status_code == 200 and "Dank je" in done.text
+    assert action_of(db, network.action_id).status == "klaar"
+    change = history(db, network.action_id)[-1]
+    assert (change.kind, change.after, change.note, change.via) == ("status", "klaar", "Open sinds maandag", "mail")
+    assert change.participant_id == network.people[who]  # Cor is a participant: the mail went to him as one
+    # the link is spent: the other buttons of the same mail too
+    again = client.post(path, data={"csrf": csrf_of(confirm.text), "status": "bezig"})
+    assert again.status_code == 410 and "al gemeld" in again.text
+    assert client.get(buttons["bezig"]).status_code == 410
+    assert action_of(db, network.action_id).status == "klaar"
+
+
+def test_a_contacts_link_works_while_they_are_the_contact(client: TestClient, network: Network) -> None:
+    db = database(client)
+
+    def only_a_contact(tx: Any) -> None:
+        # the contact is no participant: the mail went to the action's address alone
+        tx.get(Participant, network.people["contact"]).email = None
+
+    db.write_sync(only_a_contact)
+    queue_reminders(client)
+    buttons = status_links(db, "Cor@bieb.nl")
+    confirm = client.get(buttons["bezig"])
+
+    def new_contact(tx: Any) -> None:
+        tx.get(Action, network.action_id).contact_email = "nieuw@bieb.nl"
+
+    db.write_sync(new_contact)
+    refused = client.post(buttons["bezig"].split("?")[0], data={"csrf": csrf_of(confirm.text), "status": "bezig"})
+    assert refused.status_code == 403 and "niet meer de contactpersoon" in refused.text
+    assert action_of(db, network.action_id).status == "open"
+
+
+def test_forged_and_expired_status_links_are_refused(client: TestClient, network: Network) -> None:
+    db = database(client)
+    queue_reminders(client)
+    buttons = status_links(db, "vera@buurtwerk.nl")
+    assert client.get("/status/vervalst-en-onbekend?status=klaar").status_code == 404
+    page = client.get(buttons["klaar"])
+    forged = client.post("/status/vervalst-en-onbekend", data={"csrf": csrf_of(page.text), "status": "klaar"})
+    assert forged.status_code == 404
+
+    def expire(tx: Any) -> None:
+        for token in tx.execute(select(MailToken).where(col(MailToken.purpose) == "status")).scalars():
+            token.expires_at = utcnow() - timedelta(minutes=1)
+
+    db.write_sync(expire)
+    assert client.get(buttons["klaar"]).status_code == 410
+    late = client.post(buttons["klaar"].split("?")[0], data={"csrf": csrf_of(page.text), "status": "klaar"})
+    assert late.status_code == 410 and "verlopen" in late.text
+    assert action_of(db, network.action_id).status == "open"
+    # the database keeps only the hashes of the links it sent
+    stored = db.read_sync(lambda tx: [t.token_hash for t in tx.execute(select(MailToken)).scalars()])
+    token = buttons["klaar"].split("/")[2].split("?")[0]
+    assert token not in stored and all(len(h) == 64 for h in stored)
+
+
+def test_a_follow_up_phone_reports_only_on_what_is_its_own(facilitator: Any, join: Callable[..., Any]) -> None:
+    from tests.responses.test_formats_live import earlier_session_with_actions, tap
+
+    earlier_session_with_actions(facilitator, "Huiskamer in de flat")  # owned by Woonstichting
+    workshop = facilitator.create_workshop(format_key="vervolgsessie")
+    owner, stranger = (
+        join(workshop, name="Wim", organisation="Woonstichting"),
+        join(workshop, name="Sam", organisation="Sportclub"),
+    )
+    facilitator.go(workshop, "stand")
+    with stranger.connect() as ws:
+        item = ws.receive_json()["review"]["items"][0]
+        refused = tap(ws, {"type": "review", "action_id": item["id"], "status": "klaar"}, "review_ack")
+        assert (refused["type"], refused["code"]) == ("error", "not_reporter")
+    with owner.connect() as ws:
+        ws.receive_json()
+        ack = tap(ws, {"type": "review", "action_id": item["id"], "status": "klaar"}, "review_ack")
+        assert ack["item"]["status"] == "klaar"
+
+
+def test_review_items_are_announced_only_to_running_follow_ups(client: TestClient, network: Network) -> None:
+    db = database(client)
+
+    def closed_follow_up(tx: Any) -> int:
+        workshop = new_workshop(tx, bea(tx), "Gesloten vervolg", key="vervolgsessie")
+        review.select_for_review(tx, workshop=workshop, action_ids=[network.action_id])
+        workshop.closed_at = utcnow()
+        return workshop.id or 0
+
+    closed = db.write_sync(closed_follow_up)
+    before = db.read_sync(lambda tx: tx.execute(select(Event.seq).where(Event.workshop_id == closed)).scalars().all())
+    page = f"/m/{network.links['partner']}"
+    assert post_form(client, page, f"{page}/acties/{network.action_id}/status", {"status": "bezig"}).status_code == 303
+    after = db.read_sync(lambda tx: tx.execute(select(Event.seq).where(Event.workshop_id == closed)).scalars().all())
+    assert after == before
+    assert db.read_sync(lambda tx: tx.execute(select(ReviewItem)).scalars().all())

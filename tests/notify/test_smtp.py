@@ -1,0 +1,404 @@
+"""Mail end to end against a real SMTP server: both parts, the language, the calendar file, unsubscribing."""
+
+import logging
+import re
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from icalendar import Calendar
+from sqlalchemy import select
+from sqlmodel import col
+
+from app.actions import service as actions
+from app.config import Settings
+from app.models import Membership, Participant
+from app.notify.mails import Links
+from app.notify.outbox import Backoff
+from app.notify.sender import MailSetup, Sender, mail_setup, reminder_pass, start_sending
+from app.notify.smtp import Outgoing, SmtpUrlError, build_message, parse_smtp_url
+from app.store.database import Database
+from tests.notify.conftest import (
+    NOW,
+    TODAY,
+    Inbox,
+    Network,
+    SmtpServer,
+    build_network,
+    database,
+    free_smtp_port,
+    messages,
+    sign_in,
+)
+
+LINKS = Links(base_url="http://testserver", domain="example.org")
+
+
+@pytest.mark.parametrize(
+    ("url", "host", "port", "tls", "user", "password", "sender"),
+    [
+        ("smtp://mail.example.org?from=Noreply@Example.org", "mail.example.org", 587, False, None, None,
+         "Noreply@example.org"),
+        ("smtps://jan:geheim%2F%40@mail.example.org?from=a@example.org", "mail.example.org", 465, True, "jan",
+         "geheim/@", "a@example.org"),
+        ("smtp://u:wachtwoord@127.0.0.1:2525/?from=a@example.org", "127.0.0.1", 2525, False, "u", "wachtwoord",
+         "a@example.org"),
+    ],
+)  # fmt: skip
+def test_an_smtp_url_is_read_part_by_part(
+    url: str, host: str, port: int, tls: bool, user: str | None, password: str | None, sender: str
+) -> None:
+    config = parse_smtp_url(url)
+    assert (config.host, config.port, config.implicit_tls, config.username, config.password, config.sender) == (
+        host,
+        port,
+        tls,
+        user,
+        password,
+        sender,
+    )
+    assert password is None or password not in config.describe()
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://mail.example.org?from=a@example.org", "moet beginnen met smtp:// of smtps://"),
+        ("smtp://?from=a@example.org", "noemt geen server"),
+        ("smtp://mail.example.org", "één afzender nodig"),
+        ("smtp://mail.example.org?from=geen-adres", "is geen e-mailadres"),
+        ("smtp://mail.example.org?from=a@example.org&from=b@example.org", "één afzender nodig"),
+        ("smtp://mail.example.org?from=a@example.org&tls=yes", "onbekende instellingen (tls)"),
+        ("smtp://jan@mail.example.org?from=a@example.org", "een gebruiker én een wachtwoord"),
+        ("smtp://mail.example.org:99999?from=a@example.org", "is geen URL"),
+        ("smtp://mail.example.org/pad?from=a@example.org", "een pad of een #"),
+        ("smtp://[mail?from=a@example.org", "is geen URL"),
+    ],
+)
+def test_an_smtp_url_that_cannot_be_used_says_why(url: str, says: str) -> None:
+    with pytest.raises(SmtpUrlError, match="bad_smtp_url") as refused:
+        parse_smtp_url(url)
+    assert says in refused.value.text()
+
+
+def test_line_breaks_in_a_name_or_title_never_reach_a_header() -> None:
+    outgoing = Outgoing(
+        id=1,
+        sender_name="Buurtalliantie\r\nBcc: stiekem@example.org",
+        recipient="jan@example.org",
+        subject="Huiskamer\nBcc: stiekem@example.org\r\nX-Extra: 1",
+        body_text="tekst",
+        body_html="<p>tekst</p>",
+        attachment="",
+        unsubscribe_url="http://testserver/afmelden/t",
+        message_id="<een@example.org>",
+    )
+    sent = build_message(outgoing, sender="noreply@example.org", now=NOW)
+    raw = sent.as_bytes()
+    assert b"\nBcc:" not in raw and b"\nX-Extra" not in raw
+    headers = raw.split(b"\n\n", 1)[0].decode()
+    assert [line.split(":")[0] for line in headers.splitlines() if not line.startswith((" ", "\t"))] == [
+        "Content-Type",
+        "MIME-Version",
+        "From",
+        "To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "Auto-Submitted",
+        "List-Unsubscribe",
+        "List-Unsubscribe-Post",
+    ]
+
+
+def test_without_a_usable_smtp_url_the_app_runs_and_the_outbox_page_says_why(tmp_path: Any) -> None:
+    from app.main import create_app
+
+    settings = Settings(data_dir=tmp_path, environment="test", secret_key="t" * 40, smtp_url="smtp://[kapot")
+    with TestClient(create_app(settings)) as http:
+        assert http.get("/healthz").status_code == 200
+        database(http).write_sync(build_network)
+        sign_in(http, "bea@a.nl")
+        page = http.get("/f/berichten")
+        assert page.status_code == 200
+        assert "DOORBRAAK_SMTP_URL is geen URL" in page.text
+        assert "Er wordt niets verstuurd" in page.text
+
+
+def test_the_start_says_when_mail_cannot_go(caplog: pytest.LogCaptureFixture, tmp_path: Any) -> None:
+    import asyncio
+
+    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+    caplog.set_level(logging.INFO, logger="doorbraak.mail")
+    for url, public, line in (
+        (None, None, "DOORBRAAK_SMTP_URL is not set"),
+        ("smtp://host", "http://x", "DOORBRAAK_SMTP_URL needs one sender address"),
+        ("smtp://host?from=a@example.org", None, "DOORBRAAK_PUBLIC_URL is not set"),
+    ):
+        caplog.clear()
+        setup = mail_setup(Settings(data_dir=tmp_path, environment="test", smtp_url=url, public_url=public))
+        assert asyncio.run(start_sending(db, setup)) is None
+        assert line in caplog.text
+
+
+# aiosmtpd warns, for each connection, that a login without TLS is unsafe: on 127.0.0.1, in a test, it is wanted
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_a_refused_login_is_said_at_start_and_the_message_waits(
+    caplog: pytest.LogCaptureFixture, tmp_path: Any
+) -> None:
+    import asyncio
+
+    server = SmtpServer(inbox=Inbox(), port=free_smtp_port())
+    server.login = ("doorbraak", "juist")
+    server.start()
+    try:
+        wrong = f"smtp://doorbraak:fout@127.0.0.1:{server.port}?from=noreply@example.org"
+        setup = mail_setup(Settings(data_dir=tmp_path, environment="test", smtp_url=wrong, public_url="http://x"))
+        db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+        db.migrate()
+        caplog.set_level(logging.INFO, logger="doorbraak.mail")
+
+        async def run() -> None:
+            async def publish(events: Any) -> None:
+                return None
+
+            await db.start(publish)
+            sender = await start_sending(db, setup)
+            assert sender is not None
+            await db.write(build_network)
+            await db.write(partial(_queue_one, links=setup.links))
+            assert await sender.run_once() == 1
+            sender.close()
+            await db.stop()
+
+        asyncio.run(run())
+        assert "login_refused: 535" in caplog.text
+        assert setup.server_note is not None and setup.server_note.startswith("login_refused")
+        (message,) = messages(db)
+        assert (message.status, message.attempts) == ("pending", 1)
+        assert message.last_error.startswith("login_refused: 535")
+        assert server.inbox.messages == []
+    finally:
+        server.stop()
+
+
+def _queue_one(tx: Any, *, links: Links) -> None:
+    from app.notify import service
+
+    link = tx.execute(select(Participant.link_token).where(Participant.name == "Olga")).scalar_one()
+    service.save_address(tx, link_token=link, email="olga.nieuw@woon.nl", lang="nl", links=links)
+
+
+@pytest.fixture
+def mail_app(settings: Settings, smtp_server: SmtpServer) -> FastAPI:
+    """An app whose settings name the test's SMTP server."""
+    from app.main import create_app
+
+    return create_app(settings.model_copy(update={"smtp_url": smtp_server.url, "public_url": "http://testserver"}))
+
+
+@pytest.fixture
+def mail_client(mail_app: FastAPI) -> Any:
+    """A browser of that app."""
+    with TestClient(mail_app) as http:
+        yield http
+
+
+def send_all(http: TestClient) -> int:
+    """The sender, on the app's loop, until nothing is due."""
+    setup: MailSetup = http.app.state.mail
+    assert setup.config is not None and setup.sending
+
+    async def drain() -> int:
+        sender = Sender(database(http), setup.config, backoff=Backoff(first=timedelta(0)))
+        try:
+            return await sender.drain()
+        finally:
+            sender.close()
+
+    return http.portal.call(drain)
+
+
+def pass_on(http: TestClient, *, today: Any = TODAY, now: datetime = NOW) -> int:
+    """The scheduler's pass, on the app's loop."""
+    return http.portal.call(partial(reminder_pass, database(http), http.app.state.mail, today=today, now=now))
+
+
+def test_a_reminder_arrives_with_both_parts_its_language_the_meeting_and_unsubscribe(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+
+    def english_and_a_meeting(tx: Any) -> None:
+        tx.get(Participant, network.people["volunteer"]).email_lang = "en"
+        actions.set_followup(tx, workshop_id=network.workshop_id, at=datetime(2026, 12, 9, 14), place="Buurthuis")
+
+    db.write_sync(english_and_a_meeting)
+    queued = pass_on(mail_client)
+    # the action: Vera (volunteer), Olga (owner), Cor (contact); the meeting: every address of the workshop
+    assert queued == 3 + 5
+    assert send_all(mail_client) == queued
+    inbox = smtp_server.inbox.wait_for(queued)
+    by = {(str(m["To"]), "ICS" if m.get_content_type() == "multipart/mixed" else "action"): m for m in inbox}
+    vera = by[("vera@buurtwerk.nl", "action")]
+    assert str(vera["Subject"]).startswith("Reminder: Huiskamer in de flat is due on")
+    assert "Werkruimte van Bea" in str(vera["From"]) and "noreply@example.org" in str(vera["From"])
+    plain = vera.get_body(preferencelist=("plain",)).get_content()
+    html = vera.get_body(preferencelist=("html",)).get_content()
+    assert "How is it going?" in plain and "/status/" in plain and "/m/" in plain
+    assert "<a href=" in html and "Huiskamer in de flat" in html
+    unsubscribe = str(vera["List-Unsubscribe"])
+    assert unsubscribe.startswith("<http://testserver/afmelden/") and unsubscribe.endswith(">")
+    assert str(vera["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+    olga = by[("olga@woon.nl", "action")]
+    assert str(olga["Subject"]).startswith("Herinnering: Huiskamer in de flat staat op")
+    assert "Hoe staat het ermee?" in olga.get_body(preferencelist=("plain",)).get_content()
+    meeting = by[("olga@woon.nl", "ICS")]
+    (attachment,) = list(meeting.iter_attachments())
+    assert attachment.get_content_type() == "text/calendar"
+    (event,) = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+    assert str(event["uid"]).startswith("followup-") and str(event["location"]) == "Buurthuis"
+    # sent: what the database keeps of it no longer holds the personal links
+    stored = messages(db, recipient="vera@buurtwerk.nl", kind="action_reminder")[0]
+    assert (stored.status, stored.body_text, stored.message_id) == ("sent", "", str(vera["Message-ID"]))
+
+    # RFC 8058: the mail program posts, without cookies or a form token
+    path = unsubscribe[1:-1].removeprefix("http://testserver")
+    anonymous = TestClient(mail_client.app)
+    anonymous.portal = mail_client.portal
+    confirm = anonymous.get(path)
+    assert confirm.status_code == 200 and "Ja, meld mij af" in confirm.text
+    assert smtp_server.inbox.messages == inbox, "opening the link changes nothing"
+    done = anonymous.post(
+        path, content=b"List-Unsubscribe=One-Click", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert done.status_code == 200 and "Je bent afgemeld" in done.text
+    assert anonymous.post(path, content=b"List-Unsubscribe=One-Click").status_code == 200, "twice is harmless"
+
+    # the next reminder (the date moved) goes to the others, not to Vera
+    def move(tx: Any) -> None:
+        actions.save_action(
+            tx,
+            workshop_id=network.workshop_id,
+            action_id=network.action_id,
+            title="Huiskamer in de flat",
+            owner_organisation="Woonstichting",
+            partners=["Gemeente"],
+            contact_person="Cor",
+            due_on=TODAY + timedelta(days=3),
+        )
+
+    db.write_sync(move)
+    assert pass_on(mail_client) == 2
+    send_all(mail_client)
+    later = smtp_server.inbox.wait_for(queued + 2)[queued:]
+    assert sorted(str(m["To"]) for m in later) == ["cor@bieb.nl", "olga@woon.nl"]
+
+
+def test_a_second_pass_adds_nothing(mail_client: TestClient) -> None:
+    db = database(mail_client)
+    db.write_sync(build_network)
+    first = pass_on(mail_client)
+    assert first == 3
+    assert pass_on(mail_client) == 0
+    assert pass_on(mail_client, now=NOW + timedelta(hours=5)) == 0
+    assert len(messages(db)) == 3
+
+
+def test_giving_an_address_sends_the_personal_link_once(mail_client: TestClient, smtp_server: SmtpServer) -> None:
+    from app.demo.driver import csrf_of
+
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    link = network.links["unrelated"]
+    page = mail_client.get(f"/m/{link}")
+    bad = mail_client.post(f"/m/{link}/e-mail", data={"csrf": csrf_of(page.text), "email": "geen adres", "lang": "nl"})
+    assert bad.status_code == 422 and "Dit is geen e-mailadres" in bad.text and 'value="geen adres"' in bad.text
+    injected = mail_client.post(
+        f"/m/{link}/e-mail", data={"csrf": csrf_of(page.text), "email": "u@sport.nl\r\nBcc: x@y.nl", "lang": "nl"}
+    )
+    assert injected.status_code == 422
+    for _ in range(2):
+        saved = mail_client.post(
+            f"/m/{link}/e-mail",
+            data={"csrf": csrf_of(page.text), "email": "Ursula.Nieuw@Sport.nl", "lang": "en"},
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303
+    assert "Ursula.Nieuw@sport.nl" in mail_client.get(saved.headers["location"]).text
+    (queued,) = messages(db, kind="link")
+    assert queued.recipient == "Ursula.Nieuw@sport.nl" and queued.lang == "en"
+    send_all(mail_client)
+    (sent,) = smtp_server.inbox.wait_for(1)
+    assert str(sent["Subject"]) == "Your personal link for Jeugdoverlast Noord"
+    assert f"http://testserver/m/{link}" in sent.get_body(preferencelist=("plain",)).get_content()
+    removed = mail_client.post(
+        f"/m/{link}/e-mail", data={"csrf": csrf_of(page.text), "email": ""}, follow_redirects=False
+    )
+    assert removed.status_code == 303
+    assert db.read_sync(lambda tx: tx.get(Participant, network.people["unrelated"]).email) is None
+
+
+def test_a_members_weekly_digest_comes_once_and_stops_on_unsubscribe(
+    mail_client: TestClient, smtp_server: SmtpServer, browser: Any
+) -> None:
+    from app.demo.driver import csrf_of
+
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    boss = browser()
+    sign_in(boss, "bea@a.nl")
+    page = boss.get("/f/agenda")
+    chosen = boss.post(
+        "/f/agenda/weekoverzicht",
+        data={"csrf": csrf_of(page.text), "digest": "on", "lang": "en"},
+        follow_redirects=False,
+    )
+    assert chosen.status_code == 303
+    # a week later: the action is new this week and overdue by then
+    later = TODAY + timedelta(days=3)
+    assert pass_on(mail_client, today=later, now=NOW + timedelta(days=3)) >= 1
+    (digest,) = messages(db, kind="digest")
+    assert digest.recipient == "bea@a.nl" and digest.subject == "Weekly digest Werkruimte van Bea"
+    assert "Overdue (1)" in digest.body_text and "New (1)" in digest.body_text
+    assert pass_on(mail_client, today=later, now=NOW + timedelta(days=3, hours=2)) == 0, "once a week"
+    send_all(mail_client)
+    received = [m for m in smtp_server.inbox.wait_for(1) if str(m["To"]) == "bea@a.nl"]
+    unsubscribe = str(received[0]["List-Unsubscribe"])[1:-1].removeprefix("http://testserver")
+    assert mail_client.post(unsubscribe, content=b"List-Unsubscribe=One-Click").status_code == 200
+    digest_on = db.read_sync(
+        lambda tx: (
+            tx.execute(select(Membership.digest).where(col(Membership.workspace_id) == network.workspace_id))
+            .scalars()
+            .all()
+        )
+    )
+    assert digest_on == [False]
+    next_week = later + timedelta(days=7)
+    pass_on(mail_client, today=next_week, now=NOW + timedelta(days=10))
+    assert len(messages(db, kind="digest")) == 1
+
+
+def test_the_outbox_page_shows_what_would_have_gone(client: TestClient, browser: Any) -> None:
+    db = database(client)
+    db.write_sync(build_network)
+    setup = client.app.state.mail
+    assert not setup.sending
+    client.portal.call(partial(reminder_pass, db, setup, today=TODAY, now=NOW))
+    sign_in(client, "bea@a.nl")
+    page = client.get("/f/berichten")
+    assert "Er is geen mailserver ingesteld" in page.text
+    assert page.text.count('class="outbox-item"') == 3 and "niet verstuurd: 3" in page.text
+    assert "Hoe staat het ermee?" in page.text, "the text that would have been sent"
+    # without the personal links in it: a beheerder reads what goes out, not the keys to people's pages
+    assert "/status/…?status=klaar" in page.text and "/afmelden/…" in page.text
+    assert not re.search(r"/(m|status|afmelden)/[A-Za-z0-9_-]{16,}", page.text)
+    # another workspace's beheerder sees none of it
+    other = browser()
+    sign_in(other, "xander@b.nl")
+    theirs = other.get("/f/berichten")
+    assert theirs.status_code == 200 and 'class="outbox-item"' not in theirs.text
