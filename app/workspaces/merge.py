@@ -11,11 +11,15 @@ from app.errors import DomainError
 from app.i18n import N_
 from app.models import (
     Action,
+    CalendarFeed,
     Invitation,
     LoginSession,
+    MailSuppression,
+    MailToken,
     Member,
     Membership,
     Organisation,
+    OutboxMessage,
     SavedFormat,
     Workshop,
     Workspace,
@@ -105,7 +109,8 @@ def merge_workspaces(db: Tx, *, member: Member, source_id: int) -> WorkspaceMerg
 
     Workshops, actions and saved formats move (a format key the target has already gets "-2", "-3"...);
     organisations move, and one the target knows by name merges with it as on the organisations page; invitations
-    of source are dropped; its members move, and a member of both keeps the higher role; browsers signed in to
+    of source are dropped; its mail (outbox, links, unsubscribes) and calendar feeds move; its members move, and a
+    member of both keeps the higher role; browsers signed in to
     source are signed in to the target; source's jargon list, word filter and keywords are used only where the
     target has none of its own. Source is deleted.
     """
@@ -135,6 +140,7 @@ def merge_workspaces(db: Tx, *, member: Member, source_id: int) -> WorkspaceMerg
     outcome.invitations_dropped = _changed_rows(db, delete(Invitation).where(col(Invitation.workspace_id) == source_id))
     _move_members(db, source_id=source_id, target_id=target_id, outcome=outcome)
     outcome.sessions = _move(db, LoginSession, source_id, target_id)
+    _move_mail(db, source_id=source_id, target_id=target_id)
     if target.jargon is None:
         target.jargon = source.jargon
     if target.blocked_words is None:
@@ -151,7 +157,25 @@ def _changed_rows(db: Session, statement: Executable) -> int:
     return cast(CursorResult[Any], db.execute(statement)).rowcount
 
 
-def _move(db: Tx, model: type[Workshop | Action | LoginSession], source_id: int, target_id: int) -> int:
+def _move_mail(db: Tx, *, source_id: int, target_id: int) -> None:
+    """Mail waiting or sent, its links and calendar feeds move; an unsubscribe the target has already stays one."""
+    for model in (OutboxMessage, MailToken, CalendarFeed):
+        _move(db, model, source_id, target_id)
+    known = select(col(MailSuppression.address)).where(col(MailSuppression.workspace_id) == target_id)
+    db.execute(
+        delete(MailSuppression).where(
+            col(MailSuppression.workspace_id) == source_id, col(MailSuppression.address).in_(known)
+        )
+    )
+    _move(db, MailSuppression, source_id, target_id)
+
+
+def _move(
+    db: Tx,
+    model: type[Workshop | Action | LoginSession | OutboxMessage | MailToken | CalendarFeed | MailSuppression],
+    source_id: int,
+    target_id: int,
+) -> int:
     """Point every row of a table from one workspace to the other; returns how many."""
     statement = update(model).where(col(model.workspace_id) == source_id).values(workspace_id=target_id)
     return _changed_rows(db, statement)

@@ -354,5 +354,9 @@ def test_every_table_that_belongs_to_a_workspace_is_handled_by_the_merge() -> No
         "membership",
         "loginsession",
         "invitation",
+        "outboxmessage",
+        "mailtoken",
+        "mailsuppression",
+        "calendarfeed",
     }
     assert belonging == handled
