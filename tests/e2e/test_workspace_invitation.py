@@ -75,17 +75,19 @@ def beheerder_office(new_context: Callable[..., Any]) -> Any:
 
 def test_a_colleague_joins_from_an_invitation_and_runs_a_workshop(new_context: Callable[..., Any]) -> None:
     fenna = beheerder_office(new_context)
-    expect(fenna.get_by_role("heading", level=1)).to_have_text("Workshops · Fenna Facilitator")
-    fenna.get_by_role("link", name="Werkruimte").click()
+    expect(fenna.get_by_role("heading", level=1)).to_have_text("Workshops · Werkruimte van Fenna Facilitator")
+    fenna.get_by_role("link", name="Werkruimte", exact=True).click()
     link = invite(fenna, "facilitator", "voor Sanne van de gemeente")
     expect(fenna.locator("#invitation-list")).to_contain_text("voor Sanne van de gemeente")
 
     # another browser, another person
     sanne = new_context(**LAPTOP).new_page()
     sanne.goto(link)
-    expect(sanne.get_by_role("heading", level=1)).to_have_text("Word lid van Fenna Facilitator als facilitator")
+    expect(sanne.get_by_role("heading", level=1)).to_have_text(
+        "Word lid van Werkruimte van Fenna Facilitator als facilitator"
+    )
     join_with_new_account(sanne, link, "Sanne de Vries", "sanne@gemeente.nl")
-    expect(sanne.get_by_role("heading", level=1)).to_have_text("Workshops · Fenna Facilitator")
+    expect(sanne.get_by_role("heading", level=1)).to_have_text("Workshops · Werkruimte van Fenna Facilitator")
     create_workshop(sanne, "Jongerenwerk Zuid")
 
     # the beheerder sees the colleague, and the colleague's workshop
