@@ -11,13 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import FileSystemLoader, select_autoescape
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
-from app.assets import static
+from app.assets import accepts_gzip, static
 from app.auth import CSRF_COOKIE, LoginRequired
 from app.errors import DomainError
 from app.i18n import N_, gettext
@@ -76,6 +77,15 @@ async def save_word_list(
         return await show(status=422, errors=[problem.text() for problem in problems], text=typed)
     await db.write(partial(save, words=parsed))
     return see_other(f"{path}?saved=own")
+
+
+class CompressedResponses(GZipMiddleware):
+    """Starlette's gzip for pages and downloads, used only when the browser takes gzip (a "gzip;q=0" says no)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not accepts_gzip(Headers(scope=scope).get("accept-encoding", "")):
+            return await self.app(scope, receive, send)
+        await super().__call__(scope, receive, send)
 
 
 class BrowserMiddleware:

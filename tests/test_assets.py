@@ -144,3 +144,12 @@ def test_the_modules_import_each_other_by_relative_url_so_imports_carry_the_vers
     for module, specifiers in imports.items():
         for specifier in specifiers:
             assert specifier.startswith("./"), f"{module} imports {specifier!r}: not relative to itself"
+
+
+@pytest.mark.parametrize(("accept", "compressed"), [("gzip, deflate, br", True), ("gzip;q=0", False), ("", False)])
+def test_pages_go_out_compressed_to_a_browser_that_takes_gzip(
+    client: TestClient, accept: str, compressed: bool
+) -> None:
+    response = client.get("/privacy", headers={"Accept-Encoding": accept})
+    assert response.status_code == 200 and "Wat we bewaren" in response.text
+    assert (response.headers.get("content-encoding") == "gzip") is compressed

@@ -280,9 +280,9 @@ def test_the_room_groups_votes_and_agrees_actions_that_reach_the_export(
         )
     chris.locator("#step").get_by_role("link", name="Mijn afspraken").click()
     expect(chris).to_have_url(re.compile(r"/m/[^/]+$"))
-    expect(chris.locator("article.action-card strong")).to_have_text([PLEDGE_B[0]])
+    expect(chris.locator("article.action-card.joined strong")).to_have_text([PLEDGE_B[0]])
     # the owner and the partners apart, as the besluitenlijst has them; dates in words
-    facts = chris.locator("article.action-card dl.action-facts")
+    facts = chris.locator("article.action-card.joined dl.action-facts")
     expect(facts.locator("dt")).to_have_text(["Eigenaar", "Samen met", "Klaar op", "Status"])
     expect(facts.locator("dd")).to_have_text(
         ["Wijkteam Noord", "Woonstichting Thuis, Politie", "31 januari 2027", "Open"]

@@ -149,7 +149,7 @@ def test_every_doorbraak_step_fits_a_small_phone_with_hostile_text(new_context: 
 
     for phone in phones.values():
         phone.locator("#step").get_by_role("link", name="Mijn afspraken").click()
-        expect(phone.locator("article.action-card strong")).to_have_text([LONG])
+        expect(phone.locator("article.action-card.joined strong")).to_have_text([LONG])
         assert_fits(phone, "mine")
     assert session.dialogs == []
 
