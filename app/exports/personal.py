@@ -7,19 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlmodel import col
 
 from app.actions import reporting
 from app.actions import service as actions
 from app.answers import service as answers
-from app.errors import DomainError
 from app.exports import wording
 from app.exports.data import load_decision_list
 from app.exports.ics import decision_list_ics
-from app.i18n import N_
-from app.models import Participant, Workshop
 from app.runtime import RuntimeDep
 from app.web import render
 from app.workshops import service as workshops
@@ -27,18 +22,9 @@ from app.workshops import service as workshops
 router = APIRouter(prefix="/m/{link_token}")
 
 
-def _participant(db: Session, link_token: str) -> tuple[Participant, Workshop]:
-    participant = db.execute(select(Participant).where(col(Participant.link_token) == link_token)).scalar_one_or_none()
-    if participant is None:
-        raise DomainError("link_unknown", N_("Deze persoonlijke link kennen we niet."), status=404)
-    workshop = db.get(Workshop, participant.workshop_id)
-    assert workshop is not None
-    return participant, workshop
-
-
 def my_agreements(db: Session, *, link_token: str) -> dict[str, Any]:
     """What one participant said, joined and agreed to, in one workshop."""
-    participant, workshop = _participant(db, link_token)
+    participant, workshop = workshops.participant_by_link(db, link_token)
     mine = answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=False, participant_id=participant.id)
     texts = {a["id"]: a["text"] for a in answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=False)}
     steps = {step["id"]: step for step in workshop.steps}

@@ -18,7 +18,6 @@ from app.models import (
     Membership,
     OutboxMessage,
     Participant,
-    Workshop,
     Workspace,
     utcnow,
 )
@@ -26,16 +25,7 @@ from app.notify import feeds, mails, outbox
 from app.notify.mails import Links, Recipient
 from app.security import token_digest
 from app.store.events import Tx
-
-
-def participant_by_link(db: Session, link_token: str) -> tuple[Participant, Workshop]:
-    """The participant a personal link belongs to, and their workshop; 404 for an unknown link."""
-    participant = db.execute(select(Participant).where(col(Participant.link_token) == link_token)).scalar_one_or_none()
-    if participant is None:
-        raise DomainError("link_unknown", N_("Deze persoonlijke link kennen we niet."), status=404)
-    workshop = db.get(Workshop, participant.workshop_id)
-    assert workshop is not None
-    return participant, workshop
+from app.workshops import service as workshops
 
 
 def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links) -> bool:
@@ -43,7 +33,7 @@ def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links
 
     Returns whether a mail was queued. Giving an address again undoes an earlier unsubscribe of it.
     """
-    participant, workshop = participant_by_link(db, link_token)
+    participant, workshop = workshops.participant_by_link(db, link_token)
     if lang not in i18n.available_locales():
         raise DomainError("bad_language", N_("Kies Nederlands of Engels voor je e-mails."), status=422)
     if not email.strip():
@@ -83,7 +73,7 @@ def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links
 
 def report_from_page(db: Tx, *, link_token: str, action_id: int, status: str, note: str) -> dict[str, Any]:
     """A report from Mijn afspraken: an action of the participant's workspace that the rule lets them report on."""
-    participant, workshop = participant_by_link(db, link_token)
+    participant, workshop = workshops.participant_by_link(db, link_token)
     action = db.get(Action, action_id)
     if action is None or action.workspace_id != workshop.workspace_id or action.deleted_at is not None:
         raise DomainError("action_not_found", N_("Deze afspraak bestaat niet (meer)."), status=404)
@@ -212,7 +202,7 @@ def unsubscribe(db: Tx, *, token: str) -> None:
 
 def participant_feed(db: Tx, *, link_token: str) -> str:
     """A new calendar feed of the participant's own dates (their earlier one stops); returns its token."""
-    participant, workshop = participant_by_link(db, link_token)
+    participant, workshop = workshops.participant_by_link(db, link_token)
     return feeds.create_feed(db, workspace_id=workshop.workspace_id, scope="participant", participant_id=participant.id)
 
 

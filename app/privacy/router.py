@@ -92,19 +92,12 @@ async def delete(
     return see_other("/f/workshops?verwijderd=1")
 
 
-def _by_link(db: Session, link_token: str) -> Participant:
-    participant = db.execute(select(Participant).where(col(Participant.link_token) == link_token)).scalar_one_or_none()
-    if participant is None:
-        raise DomainError("link_unknown", N_("Deze persoonlijke link kennen we niet."), status=404)
-    return participant
-
-
 @router.get("/m/{link_token}/gegevens.json")
 async def my_data(runtime: RuntimeDep, link_token: str) -> Response:
     """Everything stored about the participant this personal link belongs to."""
 
     def read(db: Session) -> dict[str, Any]:
-        return privacy.participant_record(db, participant=_by_link(db, link_token))
+        return privacy.participant_record(db, participant=workshops.participant_by_link(db, link_token)[0])
 
     record = await runtime.db.read(read)
     headers = {"content-disposition": 'attachment; filename="mijn-gegevens.json"', "cache-control": "no-store"}
@@ -116,7 +109,7 @@ async def forget_me(runtime: RuntimeDep, link_token: str) -> Response:
     """Remove the participant's name at once; their answers stay, without it."""
 
     def job(db: Tx) -> None:
-        privacy.forget_participant(db, participant=_by_link(db, link_token))
+        privacy.forget_participant(db, participant=workshops.participant_by_link(db, link_token)[0])
 
     await runtime.db.write(job)
     return see_other(f"/m/{link_token}?vergeten=1")

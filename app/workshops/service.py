@@ -183,6 +183,16 @@ def joined_phone(db: Session, *, code: str, cookies: Mapping[str, str]) -> tuple
     return workshop, participant
 
 
+def participant_by_link(db: Session, link_token: str) -> tuple[Participant, Workshop]:
+    """The participant a personal link ("Mijn afspraken") belongs to, and their workshop; 404 for an unknown link."""
+    participant = db.execute(select(Participant).where(col(Participant.link_token) == link_token)).scalar_one_or_none()
+    if participant is None:
+        raise DomainError("link_unknown", N_("Deze persoonlijke link kennen we niet."), status=404)
+    workshop = db.get(Workshop, participant.workshop_id)
+    assert workshop is not None
+    return participant, workshop
+
+
 def participant_by_token(db: Session, *, workshop_id: int, token: str | None) -> Participant | None:
     """The participant a cookie token belongs to, within this workshop only."""
     if not token:
