@@ -13,7 +13,7 @@ from sqlmodel import col
 from starlette.requests import HTTPConnection
 
 from app import security
-from app.errors import DomainError, read_only
+from app.errors import not_manager, read_only
 from app.i18n import N_, gettext
 from app.models import LoginSession, Member, Membership, utcnow
 from app.runtime import get_runtime, origin_allowed
@@ -132,7 +132,7 @@ async def require_manager(request: Request) -> Member:
     """A signed-in beheerder: who manages members, organisations and settings."""
     member = await require_member(request)
     if not member.can_manage:
-        raise DomainError("not_manager", N_("Alleen een beheerder van deze werkruimte kan dit."), status=403)
+        raise not_manager()
     return member
 
 

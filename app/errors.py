@@ -23,3 +23,8 @@ class DomainError(Exception):
 def read_only() -> DomainError:
     """The refusal a meekijker gets for any change."""
     return DomainError("read_only", N_("Je kijkt mee in deze werkruimte: wijzigen kan niet."), status=403)
+
+
+def not_manager() -> DomainError:
+    """The refusal for anyone but a beheerder who tries to manage the workspace."""
+    return DomainError("not_manager", N_("Alleen een beheerder van deze werkruimte kan dit."), status=403)

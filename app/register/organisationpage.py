@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.errors import DomainError
+from app.errors import DomainError, not_manager
 from app.i18n import N_, current_locale, gettext, ngettext
 from app.models import ACTION_STATUSES, Action, ActionPartner, Member, Organisation, Participant, Volunteer, Workshop
 from app.store.events import Tx
@@ -210,7 +210,7 @@ def mark_own(db: Tx, *, organisation_id: int, member: Member, own: bool) -> None
     """Mark an organisation as the programme office's own, or no longer; a beheerder's decision."""
     organisation = workspace_organisation(db, organisation_id=organisation_id, member=member)
     if not member.can_manage:
-        raise DomainError("not_manager", N_("Alleen een beheerder van deze werkruimte kan dit."), status=403)
+        raise not_manager()
     organisation.own = own
     db.flush()
 

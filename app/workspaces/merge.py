@@ -7,7 +7,7 @@ from sqlalchemy import CursorResult, Executable, delete, func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.errors import DomainError
+from app.errors import DomainError, not_manager
 from app.i18n import N_
 from app.models import (
     Action,
@@ -116,7 +116,7 @@ def merge_workspaces(db: Tx, *, member: Member, source_id: int) -> WorkspaceMerg
     """
     target_id = member.workspace_id
     if _role_in(db, account_id=member.account_id, workspace_id=target_id) != "beheerder":
-        raise DomainError("not_manager", N_("Alleen een beheerder van deze werkruimte kan dit."), status=403)
+        raise not_manager()
     if source_id == target_id:
         raise DomainError("merge_same_workspace", N_("Een werkruimte kan niet met zichzelf samengaan."), status=422)
     source, target = db.get(Workspace, source_id), db.get(Workspace, target_id)

@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from app import security
 from app.accounts import service as accounts
-from app.errors import DomainError
+from app.errors import DomainError, not_manager
 from app.i18n import N_
 from app.models import (
     LOCAL_TIMEZONE,
@@ -459,7 +459,7 @@ def _known_role(role: str) -> str:
 def _require_manager(member: Member) -> None:
     """The service's own check, whatever route calls it: only a beheerder manages the workspace."""
     if not member.can_manage:
-        raise DomainError("not_manager", N_("Alleen een beheerder van deze werkruimte kan dit."), status=403)
+        raise not_manager()
 
 
 def _workspace_not_found() -> DomainError:
