@@ -16,9 +16,9 @@ PASSWORD_MIN = 10
 def check_new_password(password: str) -> None:
     """Refuse a new password that is too short or too long to use."""
     if len(password) < PASSWORD_MIN:
-        raise DomainError("weak_password", N_("Kies een wachtwoord van minstens 10 tekens."), status=422)
+        raise DomainError("password_short", N_("Kies een wachtwoord van minstens 10 tekens."), status=422)
     if len(password) > 1000:
-        raise DomainError("long_password", N_("Dit wachtwoord is te lang: maximaal 1000 tekens."), status=422)
+        raise DomainError("password_long", N_("Dit wachtwoord is te lang: maximaal 1000 tekens."), status=422)
 
 
 def count_facilitators(db: Session) -> int:
