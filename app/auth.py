@@ -2,11 +2,14 @@
 
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from math import ceil
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Response
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -16,7 +19,7 @@ from app import security
 from app.errors import not_manager, read_only
 from app.i18n import N_, gettext
 from app.models import LoginSession, Member, Membership, utcnow
-from app.runtime import get_runtime, origin_allowed
+from app.runtime import client_address, get_runtime, origin_allowed
 
 SESSION_COOKIE = "dbk_session"
 CSRF_COOKIE = "dbk_csrf"
@@ -24,6 +27,9 @@ CSRF_HEADER = "x-csrf-token"
 SESSION_MAX_AGE = 7 * 24 * 3600
 # a session nobody used for this long has ended, whatever its age
 SESSION_IDLE = timedelta(hours=24)
+# a browser an account signed in on keeps its own allowance of wrong passwords for a year (README: "Signing in")
+KNOWN_BROWSER_COOKIE = "dbk_browser"
+KNOWN_BROWSER_MAX_AGE = 365 * 24 * 3600
 # how stale a session's last use may get before a request records it again (one write per member per interval)
 SESSION_TOUCH_EVERY = timedelta(minutes=5)
 
@@ -163,3 +169,73 @@ async def verify_csrf(request: Request) -> None:
 
 
 CsrfChecked = Depends(verify_csrf)
+
+
+@dataclass(frozen=True, slots=True)
+class SignInAttempt:
+    """Who a sign-in counts against: the account's shared allowance and the address's, or this browser's own."""
+
+    account: str
+    address: str
+    # set when this browser signed in to this account before: its wrong passwords count only against itself
+    browser: str | None
+
+    @classmethod
+    def of(cls, request: Request, email: str) -> "SignInAttempt":
+        """The attempt a sign-in form makes for this email address, from this browser."""
+        account = security.token_digest(email.strip().casefold())
+        browser = None
+        try:
+            remembered = _browser_cookies(request).loads(request.cookies.get(KNOWN_BROWSER_COOKIE, ""))
+        except BadSignature:
+            remembered = None
+        if isinstance(remembered, dict) and remembered.get("account") == account:
+            browser = str(remembered.get("browser"))
+        return cls(account=account, address=client_address(request), browser=browser)
+
+
+def _browser_cookies(connection: HTTPConnection) -> URLSafeSerializer:
+    return URLSafeSerializer(get_runtime(connection).secret_key, salt="known-browser")
+
+
+async def sign_in_refusal(request: Request, attempt: SignInAttempt) -> str | None:
+    """What to say when this attempt must wait (too many wrong passwords before it), or None to go ahead."""
+    runtime = get_runtime(request)
+    throttle, limits = runtime.throttle, runtime.limits
+    if attempt.browser is not None:
+        wait = await throttle.check(limits.sign_ins_per_browser, "browser", attempt.browser)
+    else:
+        wait = max(
+            await throttle.check(limits.sign_ins_per_account, "account", attempt.account),
+            await throttle.check(limits.sign_ins_per_address, "sign-in", attempt.address),
+        )
+    if not wait:
+        return None
+    if wait <= 90:
+        message = N_("Te veel pogingen. Wacht {seconds} seconden en probeer het opnieuw.")
+        return gettext(message).format(seconds=ceil(wait))
+    message = N_("Te veel pogingen. Wacht {minutes} minuten en probeer het opnieuw.")
+    return gettext(message).format(minutes=ceil(wait / 60))
+
+
+async def sign_in_failed(request: Request, attempt: SignInAttempt) -> None:
+    """Count a wrong password; each allowance has several windows, so the wait grows with the failures."""
+    runtime = get_runtime(request)
+    throttle, limits = runtime.throttle, runtime.limits
+    # counted after the password is checked: parallel guesses may pass a few more, each paying argon2's price
+    if attempt.browser is not None:
+        await throttle.hit(limits.sign_ins_per_browser, "browser", attempt.browser)
+    else:
+        await throttle.hit(limits.sign_ins_per_account, "account", attempt.account)
+        await throttle.hit(limits.sign_ins_per_address, "sign-in", attempt.address)
+
+
+async def sign_in_succeeded(response: Response, request: Request, attempt: SignInAttempt) -> None:
+    """Remember this browser for this account (a signed cookie), and forget its own wrong passwords."""
+    runtime = get_runtime(request)
+    if attempt.browser is not None:
+        await runtime.throttle.clear(runtime.limits.sign_ins_per_browser, "browser", attempt.browser)
+    value = {"account": attempt.account, "browser": attempt.browser or security.new_token()}
+    set_private_cookie(
+        response, request, KNOWN_BROWSER_COOKIE, _browser_cookies(request).dumps(value), max_age=KNOWN_BROWSER_MAX_AGE
+    )

@@ -31,7 +31,9 @@ def uvicorn_options() -> dict[str, Any]:
         # and websockets still have what it uses; else uvicorn's own (app/live/protocol.py)
         "ws": server_protocol(),
         "ws_max_size": 1 << 20,
-        "proxy_headers": True,
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 by default, which let any local client name itself
+        # anyone and slip past every limit: the app believes them from DOORBRAAK_TRUSTED_PROXIES only (app/main.py)
+        "proxy_headers": False,
     }
 
 

@@ -4,7 +4,8 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from limits import parse_many
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE = Path(__file__).resolve().parent
@@ -41,15 +42,63 @@ class Settings(BaseSettings):
     commit_interval_ms: float = Field(
         default=50, ge=0, le=1000, description="Under load, the least time between two commits of the writer."
     )
-    submit_burst: int = Field(default=10, ge=1, description="Answers a phone may send at once.")
-    submit_per_second: float = Field(default=1.0, gt=0, description="Sustained answers per phone per second.")
-    failed_joins_per_minute: int = Field(default=20, ge=1, description="Unknown join codes allowed per address.")
-    logins_per_minute: int = Field(default=10, ge=1, description="Sign-in attempts allowed per address.")
+    # Rate limits in the notation of the `limits` package ("30/minute", "10/10 seconds"; several joined by ";" must
+    # all hold). Phones in one room often share the venue's one public address, so what counts per address is sized
+    # for a room of hundreds: README.md ("Limits") gives the reasoning behind each default.
+    limit_unknown_codes: str = Field(
+        default="20/minute", description="Unknown join codes one address may try, on every route that takes a code."
+    )
+    limit_joins_per_address: str = Field(default="300/minute", description="Phones one address may join with.")
+    limit_joins_per_workshop: str = Field(default="1200/minute", description="Phones joining one workshop.")
+    limit_answers_per_phone: str = Field(default="10/10 seconds", description="Answers one phone may send.")
+    limit_answers_per_address: str = Field(
+        default="1800/minute", description="Answers all phones at one address may send to one workshop."
+    )
+    limit_taps_per_phone: str = Field(default="30/6 seconds", description="Taps (dots, hands, grades) of one phone.")
+    limit_taps_per_address: str = Field(
+        default="6000/minute", description="Taps all phones at one address may send to one workshop."
+    )
+    limit_sign_ins_per_account: str = Field(
+        default="10/minute;20/hour;50/day",
+        description="Failed sign-ins to one account from browsers it has not signed in on before.",
+    )
+    limit_sign_ins_per_address: str = Field(
+        default="10/minute;30/hour;100/day",
+        description="Failed sign-ins from one address, by browsers their account has not signed in on before.",
+    )
+    limit_sign_ins_per_browser: str = Field(
+        default="10/minute;30/hour", description="Failed sign-ins from a browser the account signed in on before."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses or networks whose X-Forwarded-For/-Proto headers are believed."
+    )
+    allowed_hosts: list[str] = Field(default_factory=list, description="Host names this site answers to.")
     # read by app/notify/sender.py, which says what is wrong with it rather than refusing to start
     smtp_url: str | None = Field(
         default=None, description="smtp[s]://user:password@host:port?from=sender; default: no mail is sent."
     )
     reminder_days: int = Field(default=3, ge=1, le=30, description="Days before a due date or meeting to remind.")
+
+    @field_validator(
+        "limit_unknown_codes",
+        "limit_joins_per_address",
+        "limit_joins_per_workshop",
+        "limit_answers_per_phone",
+        "limit_answers_per_address",
+        "limit_taps_per_phone",
+        "limit_taps_per_address",
+        "limit_sign_ins_per_account",
+        "limit_sign_ins_per_address",
+        "limit_sign_ins_per_browser",
+    )
+    @classmethod
+    def _a_rate_limit(cls, value: str) -> str:
+        """A limit is checked as the server starts, not at the first request it would refuse."""
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError('a rate limit such as "30/minute" or "10/10 seconds;100/hour"') from None
+        return value
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file in data_dir."""

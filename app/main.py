@@ -11,6 +11,8 @@ from functools import partial
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import language, security
 from app.accounts import router as accounts_router
@@ -118,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await asyncio.to_thread(sender.close)
             await db.stop()
             await hub.stop()
+            await runtime.throttle.close()
 
     # the schema is served at /openapi.json; the interactive docs pages would load scripts from a CDN
     # that the Content-Security-Policy (rightly) blocks, so they are left out
@@ -136,6 +139,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BrowserMiddleware)
     # pages and downloads go out compressed (a phone's first load stays small); static files are compressed already
     app.add_middleware(CompressedResponses, minimum_size=1000, compresslevel=6)
+    if settings.allowed_hosts:
+        # a Host header of any other name gets a 400 before any route builds a link or an origin from it
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    elif settings.environment == "production":
+        log.warning("DOORBRAAK_ALLOWED_HOSTS is empty: this server answers to any Host header")
+    if settings.trusted_proxies:
+        # outermost: every limit keys the client the proxy names, and only a proxy listed here may name one
+        # (uvicorn itself is told to believe no one: app/cli.py uvicorn_options)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     static.current()  # read and compress static/ now: a missing folder stops the start, not the first page
     app.add_route("/static/{path:path}", static.serve, methods=["GET"], name="static", include_in_schema=False)
     app.include_router(accounts_router.router)

@@ -4,16 +4,18 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from math import ceil
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request
+from limits import RateLimitItem
 from starlette.requests import HTTPConnection
 
 from app.config import Settings
 from app.errors import DomainError
 from app.i18n import N_
-from app.security import RateLimiter
 from app.store.database import Database
+from app.throttle import Throttle, rules
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -61,25 +63,64 @@ class Runtime:
     settings: Settings
     db: Database
     secret_key: str
-    submit_limiter: RateLimiter = field(init=False)
-    join_limiter: RateLimiter = field(init=False)
-    login_limiter: RateLimiter = field(init=False)
-    tap_limiter: RateLimiter = field(init=False)
+    # every rate limit, counted in this process or, with DOORBRAAK_BROADCAST_URL, in Redis for all workers
+    throttle: Throttle = field(init=False)
+    limits: "Limits" = field(init=False)
     # the organisations a join page offers, by workshop id (see JOIN_LIST_SECONDS)
     join_lists: ShortCache[int, JoinList] = field(init=False)
 
     def __post_init__(self) -> None:
-        s = self.settings
-        self.submit_limiter = RateLimiter(burst=s.submit_burst, per_second=s.submit_per_second)
-        self.join_limiter = RateLimiter(burst=s.failed_joins_per_minute, per_second=s.failed_joins_per_minute / 60)
-        self.login_limiter = RateLimiter(burst=s.logins_per_minute, per_second=s.logins_per_minute / 60)
-        # tapping dots on and off is quicker than typing answers
-        self.tap_limiter = RateLimiter(burst=30, per_second=5)
+        self.throttle = Throttle(self.settings.broadcast_url)
+        self.limits = Limits.from_settings(self.settings)
         self.join_lists = ShortCache(seconds=JOIN_LIST_SECONDS)
 
-    def check_answer_rate(self, participant_id: int | None) -> None:
-        """Refuse an answer from a phone that sends faster than the answer limit, saying when to try again."""
-        wait = self.submit_limiter.hit(f"p{participant_id}")
+    async def code_refusal(self, connection: HTTPConnection) -> DomainError | None:
+        """A 429 for an address that tried too many unknown codes: asked before a code is looked up, so that the
+        answer to a guess says nothing about the code while the address is held back."""
+        wait = await self.throttle.check(self.limits.unknown_codes, client_address(connection))
+        return _too_many_codes(wait) if wait else None
+
+    async def unknown_code(self, connection: HTTPConnection) -> DomainError:
+        """Count an unknown join code against its address (every route that takes a code); the error to answer."""
+        wait = await self.throttle.hit(self.limits.unknown_codes, client_address(connection))
+        if wait:
+            return _too_many_codes(wait)
+        return DomainError("unknown_code", N_("Deze code kennen we niet. Kijk nog eens op het scherm."), status=404)
+
+    async def phone_refused(self, connection: HTTPConnection, *, code_known: bool) -> DomainError:
+        """Why a phone's request that names a join code but no participant of it is refused; an unknown code counts."""
+        refusal = await self.code_refusal(connection)
+        if refusal is not None:
+            return refusal
+        if not code_known:
+            return await self.unknown_code(connection)
+        return DomainError("not_a_participant", N_("Meld je eerst aan voor deze sessie."), status=403)
+
+    async def unknown_link(self, connection: HTTPConnection) -> float:
+        """Count an unknown invitation link against its address, as unknown codes are; the seconds to wait, or 0."""
+        return await self.throttle.hit(self.limits.unknown_codes, client_address(connection))
+
+    async def check_join(self, connection: HTTPConnection, workshop_id: int) -> None:
+        """Refuse a new phone when its address, or its workshop, has taken in too many phones just now."""
+        wait = max(
+            await self.throttle.hit(self.limits.joins_per_address, "join", client_address(connection)),
+            await self.throttle.hit(self.limits.joins_per_workshop, "join", str(workshop_id)),
+        )
+        if wait:
+            raise DomainError(
+                "too_many_joins",
+                N_("Er melden zich nu veel telefoons tegelijk aan. Probeer het over {seconds} seconden opnieuw."),
+                status=429,
+                seconds=ceil(wait),
+                retry_after=ceil(wait),
+            )
+
+    async def check_answer_rate(self, phone: "PhoneKeys") -> None:
+        """Refuse an answer from a phone, or from all phones at its address in its workshop, sending too fast."""
+        wait = max(
+            await self.throttle.hit(self.limits.answers_per_phone, "answer", phone.participant),
+            await self.throttle.hit(self.limits.answers_per_address, "answers", *phone.address),
+        )
         if wait:
             raise DomainError(
                 "rate_limited",
@@ -88,10 +129,58 @@ class Runtime:
                 retry_after=round(wait, 1),
             )
 
-    def check_tap_rate(self, participant_id: int | None) -> None:
-        """Refuse a tap (dots, a hand, a grade, a report) from a phone that taps faster than the tap limit."""
-        if self.tap_limiter.hit(f"p{participant_id}"):
+    async def check_tap_rate(self, phone: "PhoneKeys") -> None:
+        """Refuse a tap (dots, a hand, a grade, a report) from a phone, or its address in its workshop, too fast."""
+        wait = max(
+            await self.throttle.hit(self.limits.taps_per_phone, "tap", phone.participant),
+            await self.throttle.hit(self.limits.taps_per_address, "taps", *phone.address),
+        )
+        if wait:
             raise DomainError("rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The rate limits of the settings, parsed once."""
+
+    unknown_codes: tuple[RateLimitItem, ...]
+    joins_per_address: tuple[RateLimitItem, ...]
+    joins_per_workshop: tuple[RateLimitItem, ...]
+    answers_per_phone: tuple[RateLimitItem, ...]
+    answers_per_address: tuple[RateLimitItem, ...]
+    taps_per_phone: tuple[RateLimitItem, ...]
+    taps_per_address: tuple[RateLimitItem, ...]
+    sign_ins_per_account: tuple[RateLimitItem, ...]
+    sign_ins_per_address: tuple[RateLimitItem, ...]
+    sign_ins_per_browser: tuple[RateLimitItem, ...]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Limits":
+        """Each limit setting (DOORBRAAK_LIMIT_*) as the rules it says."""
+        return cls(**{name: rules(getattr(settings, f"limit_{name}")) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneKeys:
+    """Who a phone's answers and taps count against: the participant, and their address in their workshop."""
+
+    participant: str
+    address: tuple[str, str]
+
+    @classmethod
+    def of(cls, connection: HTTPConnection, *, workshop_id: int, participant_id: int | None) -> "PhoneKeys":
+        """The keys of the phone behind this request or websocket."""
+        return cls(participant=str(participant_id), address=(client_address(connection), str(workshop_id)))
+
+
+def _too_many_codes(wait: float) -> DomainError:
+    return DomainError(
+        "too_many_codes",
+        N_("Te veel onbekende codes geprobeerd. Wacht {seconds} seconden."),
+        status=429,
+        seconds=ceil(wait),
+        retry_after=ceil(wait),
+    )
 
 
 def get_runtime(connection: HTTPConnection) -> Runtime:
@@ -113,19 +202,35 @@ def origin_allowed(connection: HTTPConnection, settings: Settings) -> bool:
     if origin is None:
         return True
     host = connection.headers.get("host", "")
-    allowed = {f"http://{host}", f"https://{host}", *settings.allowed_origins}
+    allowed = set(settings.allowed_origins)
+    # this site's own origin comes from the Host header, which is only believed for a name DOORBRAAK_ALLOWED_HOSTS
+    # lists (when it lists any: an empty list is development's "anything")
+    if not settings.allowed_hosts or host_allowed(host, settings.allowed_hosts):
+        allowed |= {f"http://{host}", f"https://{host}"}
     if settings.public_url:
         allowed.add(settings.public_url.rstrip("/"))
     return origin in allowed
 
 
+def host_allowed(host: str, allowed_hosts: list[str]) -> bool:
+    """Whether a Host header (its port aside) names one of the allowed hosts; "*.example.org" allows subdomains."""
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    for pattern in allowed_hosts:
+        if pattern == "*" or name == pattern or (pattern.startswith("*.") and name.endswith(pattern[1:])):
+            return True
+    return False
+
+
 __all__ = [
     "JoinList",
+    "Limits",
+    "PhoneKeys",
     "Request",
     "Runtime",
     "RuntimeDep",
     "ShortCache",
     "client_address",
     "get_runtime",
+    "host_allowed",
     "origin_allowed",
 ]

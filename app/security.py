@@ -1,13 +1,10 @@
-"""Passwords, tokens, join codes, clean text and rate limits."""
+"""Passwords, tokens, join codes and clean text."""
 
 import functools
 import hashlib
 import re
 import secrets
-import time
 import unicodedata
-from collections import OrderedDict
-from collections.abc import Callable
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -100,31 +97,3 @@ def _clean_fully(raw: str) -> str:
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-class RateLimiter:
-    """Token buckets per key, kept in memory with a bounded number of keys."""
-
-    def __init__(
-        self, *, burst: float, per_second: float, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.clock = clock
-        self.burst = burst
-        self.per_second = per_second
-        self.max_keys = max_keys
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-
-    def hit(self, key: str, *, now: float | None = None) -> float:
-        """Take one token; returns 0 when allowed, else the seconds to wait."""
-        now = self.clock() if now is None else now
-        tokens, stamp = self._buckets.pop(key, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - stamp) * self.per_second)
-        if tokens >= 1:
-            self._buckets[key] = (tokens - 1, now)
-            wait = 0.0
-        else:
-            self._buckets[key] = (tokens, now)
-            wait = (1 - tokens) / self.per_second
-        while len(self._buckets) > self.max_keys:
-            self._buckets.popitem(last=False)
-        return wait

@@ -1,5 +1,6 @@
 """Page rendering, the browser middleware (CSRF cookie, language, security headers) and error pages."""
 
+import math
 import secrets
 from collections.abc import Callable, Coroutine
 from functools import partial
@@ -136,7 +137,10 @@ def _error_response(request: Request, status: int, message: str, code: str) -> R
 async def domain_error_handler(request: Request, exc: Exception) -> Response:
     """A refused change, as a page or JSON with its status."""
     assert isinstance(exc, DomainError)
-    return _error_response(request, exc.status, exc.text(), exc.code)
+    response = _error_response(request, exc.status, exc.text(), exc.code)
+    if exc.status == 429 and "retry_after" in exc.params:
+        response.headers["retry-after"] = str(math.ceil(exc.params["retry_after"]))
+    return response
 
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:

@@ -91,19 +91,3 @@ def test_the_test_suite_hashes_with_argon2s_least_parameters(settings: Settings)
     assert extract_parameters(digest) == profiles.CHEAPEST
     assert security.verify_password(digest, "een lang wachtwoord")
     assert not security.verify_password(digest, "fout")
-
-
-def test_rate_limiter_allows_a_burst_then_refills() -> None:
-    limiter = security.RateLimiter(burst=3, per_second=1)
-    assert [limiter.hit("a", now=0) for _ in range(3)] == [0, 0, 0]
-    assert limiter.hit("a", now=0) == pytest.approx(1.0)
-    assert limiter.hit("b", now=0) == 0  # keys are separate
-    assert limiter.hit("a", now=1.5) == 0
-
-
-def test_rate_limiter_forgets_oldest_keys_beyond_its_bound() -> None:
-    limiter = security.RateLimiter(burst=1, per_second=0.001, max_keys=2)
-    limiter.hit("a", now=0)
-    limiter.hit("b", now=0)
-    limiter.hit("c", now=0)
-    assert limiter.hit("a", now=0) == 0  # "a" was evicted, so it starts with a full bucket

@@ -7,11 +7,21 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.accounts import service as accounts
-from app.auth import CsrfChecked, Viewer, session_token, sign_in, sign_out
+from app.auth import (
+    CsrfChecked,
+    SignInAttempt,
+    Viewer,
+    session_token,
+    sign_in,
+    sign_in_failed,
+    sign_in_refusal,
+    sign_in_succeeded,
+    sign_out,
+)
 from app.errors import DomainError
 from app.i18n import N_, gettext
 from app.models import Facilitator, Member
-from app.runtime import Runtime, RuntimeDep, client_address
+from app.runtime import Runtime, RuntimeDep
 from app.store.events import Tx
 from app.web import render, see_other
 
@@ -41,15 +51,14 @@ async def login(
     password: Annotated[str, Form(max_length=1000)],
     next: Annotated[str | None, Form(max_length=500)] = None,
 ) -> Response:
-    """Check the password and hand out a session cookie."""
-    wait = runtime.login_limiter.hit(client_address(request))
-    if wait:
-        message = gettext(N_("Te veel pogingen. Wacht {seconds} seconden en probeer het opnieuw.")).format(
-            seconds=int(wait) + 1
-        )
-        return render(request, "accounts/login.html", {"error": message, "email": email, "next": next}, status=429)
+    """Check the password and hand out a session cookie; wrong passwords are slowed down (README: "Signing in")."""
+    attempt = SignInAttempt.of(request, email)
+    refusal = await sign_in_refusal(request, attempt)
+    if refusal is not None:
+        return render(request, "accounts/login.html", {"error": refusal, "email": email, "next": next}, status=429)
     facilitator = await runtime.db.read(partial(accounts.authenticate, email=email, password=password))
     if facilitator is None:
+        await sign_in_failed(request, attempt)
         return render(
             request,
             "accounts/login.html",
@@ -64,6 +73,7 @@ async def login(
         )
     response = see_other(_safe_next(next))
     sign_in(response, request, token)
+    await sign_in_succeeded(response, request, attempt)
     return response
 
 

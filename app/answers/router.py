@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from app.answers import service as answers
 from app.auth import CsrfChecked
-from app.runtime import RuntimeDep
+from app.runtime import PhoneKeys, RuntimeDep
 from app.web import see_other
 from app.workshops import service as workshops
 
@@ -28,8 +28,10 @@ async def submit_answer(
     theme: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """Store an answer sent by a plain form post; a resent form is stored once."""
-    workshop, participant = await runtime.db.read(partial(workshops.joined_phone, code=code, cookies=request.cookies))
-    runtime.check_answer_rate(participant.id)
+    workshop, participant = await runtime.db.read(partial(workshops.find_phone, code=code, cookies=request.cookies))
+    if workshop is None or participant is None:
+        raise await runtime.phone_refused(request, code_known=workshop is not None)
+    await runtime.check_answer_rate(PhoneKeys.of(request, workshop_id=workshop.id or 0, participant_id=participant.id))
     link = int(links_to) if links_to.isdigit() else None
     submission = answers.Submission(
         workshop_id=workshop.id or 0,

@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -27,7 +27,7 @@ from app.live.hub import Connection, LocalHub
 from app.live.protocol import LISTEN
 from app.models import Workshop
 from app.responses import service as responses
-from app.runtime import Runtime, get_runtime, origin_allowed
+from app.runtime import PhoneKeys, Runtime, get_runtime, origin_allowed
 from app.store.events import encode
 from app.workshops import service as workshops
 
@@ -51,15 +51,15 @@ class AnswerIn(BaseModel):
     theme: str | None = Field(default=None, max_length=40)
 
 
-async def _refuse(websocket: WebSocket, status: int, message: str) -> None:
-    """Turn a handshake down with an HTTP status and a readable reason."""
+async def _refuse(websocket: WebSocket, status: int, message: str, **params: Any) -> None:
+    """Turn a handshake down with an HTTP status and a readable reason (a 429 says when to try again)."""
+    text = gettext(message).format(**params)
+    headers = {"retry-after": str(params["retry_after"])} if "retry_after" in params else None
     try:
-        await websocket.send_denial_response(PlainTextResponse(gettext(message), status_code=status))
+        await websocket.send_denial_response(PlainTextResponse(text, status_code=status, headers=headers))
     except RuntimeError:  # the server cannot send a denial response: say it in a close frame instead
         await websocket.accept()
-        await websocket.send_text(
-            encode({"type": ServerFrame.ERROR, "code": f"http_{status}", "message": gettext(message)})
-        )
+        await websocket.send_text(encode({"type": ServerFrame.ERROR, "code": f"http_{status}", "message": text}))
         await websocket.close(code=4000 + status)
 
 
@@ -88,11 +88,12 @@ async def _serve(
     since: str | None,
     wid: str | None,
     handler: Handler | None,
+    phone: PhoneKeys | None = None,
 ) -> None:
     """Register, catch up, then send and receive until either side stops."""
     runtime = get_runtime(websocket)
     await websocket.accept()
-    inbox = _Inbox(runtime, connection, handler)
+    inbox = _Inbox(runtime, connection, handler, phone)
     listen = websocket.scope.get("extensions", {}).get(LISTEN)
     if listen is not None:
         # the server hands over each message as it is read (app/live/protocol.py): no task woken per message
@@ -163,14 +164,19 @@ async def _receive(websocket: WebSocket, inbox: "_Inbox") -> None:
 class _Inbox:
     """A connection's messages, each handled as it arrives; every bad one gets an error frame, none closes it.
 
-    An answer is queued for the writer at once and acknowledged from the writer's commit, without a coroutine;
-    the rarer requests that read or write (taps, a refresh) run as tasks of their own, started in arrival order.
+    Every request runs as a task of its own, started in arrival order: an answer's only waits for its rate limits
+    (in memory they finish at once, so answers reach the writer in the order they came) and is acknowledged from the
+    writer's commit; the rarer requests that read or write (taps, a refresh) wait for the database as well.
     """
 
-    def __init__(self, runtime: Runtime, connection: Connection, handler: Handler | None) -> None:
+    def __init__(
+        self, runtime: Runtime, connection: Connection, handler: Handler | None, phone: PhoneKeys | None
+    ) -> None:
         self.runtime = runtime
         self.connection = connection
         self.handler = handler
+        # who this phone's answers count against (the participant, and its address in its workshop), made once
+        self.phone = phone
         self.limit = runtime.settings.ws_max_message_bytes
         self.waiting: set[asyncio.Task[None]] = set()
         # set with the error of a change that failed unexpectedly: the connection ends, as a failed send would
@@ -208,10 +214,13 @@ class _Inbox:
     def _dispatch(self, data: dict[str, Any]) -> None:
         if self.handler is None:
             raise DomainError("read_only", N_("Dit scherm kan alleen meekijken."))
-        if self.handler is _handle_phone and data["type"] == _ANSWER:
-            _queue_answer(self, data)
+        if self.phone is not None and data["type"] == _ANSWER:
+            self._start(_queue_answer(self, self.phone, _answer_in(data), data))
             return
-        task = asyncio.ensure_future(self._handle(self.handler, data))
+        self._start(self._handle(self.handler, data))
+
+    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
         self.waiting.add(task)
         task.add_done_callback(self.waiting.discard)
 
@@ -238,17 +247,25 @@ def _send_error(connection: Connection, error: DomainError, **extra: Any) -> Non
     connection.send_direct(encode(error_frame(error, **{k: v for k, v in extra.items() if v is not None})))
 
 
-def _queue_answer(inbox: _Inbox, data: dict[str, Any]) -> None:
-    """Check an answer and queue it for the writer; its acknowledgement goes out once its batch is committed."""
+def _answer_in(data: dict[str, Any]) -> AnswerIn:
+    """An answer's fields, checked; a clear error naming what is missing or wrong."""
     try:
-        answer = AnswerIn.model_validate(data)
+        return AnswerIn.model_validate(data)
     except ValidationError as exc:
         fields = ", ".join(str(err["loc"][0]) for err in exc.errors())
         raise DomainError(
             "invalid_answer", N_("Dit antwoord is niet compleet of ongeldig ({fields})."), fields=fields
         ) from exc
+
+
+async def _queue_answer(inbox: _Inbox, phone: PhoneKeys, answer: AnswerIn, data: dict[str, Any]) -> None:
+    """Check the phone's answer rate and queue the answer for the writer; acknowledged once its batch is committed."""
+    try:
+        await inbox.runtime.check_answer_rate(phone)
+    except DomainError as exc:
+        inbox.refuse(exc, data)
+        return
     connection = inbox.connection
-    inbox.runtime.check_answer_rate(connection.participant_id)
     submission = answers.Submission(
         workshop_id=connection.workshop_id,
         participant_id=connection.participant_id or 0,
@@ -382,7 +399,10 @@ async def _handle_tap(runtime: Runtime, connection: Connection, data: dict[str, 
     """Dots, raised hands, grades, choices and action reports, with the request named in any error."""
     request = data["type"]
     try:
-        runtime.check_tap_rate(connection.participant_id)
+        keys = PhoneKeys.of(
+            connection.websocket, workshop_id=connection.workshop_id, participant_id=connection.participant_id
+        )
+        await runtime.check_tap_rate(keys)
         reply = await _tap(runtime, connection, request, data)
     except ValidationError as exc:
         raise DomainError("bad_message", N_("Dit bericht kunnen we niet lezen."), request=request) from exc
@@ -414,10 +434,10 @@ async def phone_socket(websocket: WebSocket) -> None:
         return _keys(workshop), participant.id if participant else None
 
     workshop, participant_id = await runtime.db.read(find)
-    if workshop is None:
-        return await _refuse(websocket, 404, N_("Deze code kennen we niet. Kijk nog eens op het scherm."))
-    if participant_id is None:
-        return await _refuse(websocket, 403, N_("Meld je eerst aan voor deze sessie."))
+    if workshop is None or participant_id is None:
+        # counted and worded as the phone's HTTP routes do: a guessed code gets no other answer here
+        refusal = await runtime.phone_refused(websocket, code_known=workshop is not None)
+        return await _refuse(websocket, refusal.status, refusal.message, **refusal.params)
     connection = Connection(
         websocket,
         workshop_id=workshop[0],
@@ -425,7 +445,8 @@ async def phone_socket(websocket: WebSocket) -> None:
         participant_id=participant_id,
         queue_size=runtime.settings.send_queue_size,
     )
-    await _serve(websocket, connection, public_id=workshop[1], since=since, wid=wid, handler=_handle_phone)
+    phone = PhoneKeys.of(websocket, workshop_id=workshop[0], participant_id=participant_id)
+    await _serve(websocket, connection, public_id=workshop[1], since=since, wid=wid, handler=_handle_phone, phone=phone)
 
 
 async def projector_socket(websocket: WebSocket) -> None:

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from app.auth import CsrfChecked
 from app.responses import service as responses
-from app.runtime import RuntimeDep
+from app.runtime import PhoneKeys, RuntimeDep
 from app.web import see_other
 from app.workshops import service as workshops
 
@@ -24,8 +24,10 @@ async def submit_response(
     value: Annotated[list[str] | None, Form(max_length=12)] = None,
 ) -> Response:
     """Store a grade or choice sent by a plain form post; sending again replaces it."""
-    workshop, participant = await runtime.db.read(partial(workshops.joined_phone, code=code, cookies=request.cookies))
-    runtime.check_tap_rate(participant.id)
+    workshop, participant = await runtime.db.read(partial(workshops.find_phone, code=code, cookies=request.cookies))
+    if workshop is None or participant is None:
+        raise await runtime.phone_refused(request, code_known=workshop is not None)
+    await runtime.check_tap_rate(PhoneKeys.of(request, workshop_id=workshop.id or 0, participant_id=participant.id))
     picked = [int(v) if v.strip().isdigit() else v for v in value or []]
     kind = workshops.current_step(workshop)["type"]
     await runtime.db.write(

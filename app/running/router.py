@@ -24,7 +24,7 @@ from app.organisations import service as organisations
 from app.plain import service as plain
 from app.running import service as running
 from app.running.snapshots import phone_snapshot
-from app.runtime import JoinList, Runtime, RuntimeDep, client_address
+from app.runtime import JoinList, Runtime, RuntimeDep
 from app.security import clean_text
 from app.stage import service as stage
 from app.web import render, see_other, wants_json
@@ -45,18 +45,6 @@ def spaced_code(code: str) -> str:
     return f"{code[:3]} {code[3:]}"
 
 
-def _unknown_code(request: Request, runtime: Runtime) -> DomainError:
-    wait = runtime.join_limiter.hit(client_address(request))
-    if wait:
-        return DomainError(
-            "too_many_codes",
-            N_("Te veel onbekende codes geprobeerd. Wacht {seconds} seconden."),
-            status=429,
-            seconds=int(wait) + 1,
-        )
-    return DomainError("unknown_code", N_("Deze code kennen we niet. Kijk nog eens op het scherm."), status=404)
-
-
 @router.get("/")
 async def home(request: Request) -> Response:
     """The start page: join with a code."""
@@ -68,12 +56,14 @@ async def join_with_code(
     request: Request, runtime: RuntimeDep, code: Annotated[str, Form(max_length=40)] = ""
 ) -> Response:
     """Go from a typed code to its workshop."""
-    workshop = await runtime.db.read(lambda db: workshops.workshop_by_code(db, code))
-    error: DomainError | None = None
-    if workshop is None:
-        error = _unknown_code(request, runtime)
-    elif workshop.closed_at is not None:
-        error = DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
+    error = await runtime.code_refusal(request)
+    workshop = None
+    if error is None:
+        workshop = await runtime.db.read(lambda db: workshops.workshop_by_code(db, code))
+        if workshop is None:
+            error = await runtime.unknown_code(request)
+        elif workshop.closed_at is not None:
+            error = DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
     if error is not None:
         return render(request, "participant/home.html", {"error": error.text(), "code": code}, status=error.status)
     assert workshop is not None
@@ -90,8 +80,14 @@ async def _phone_state(request: Request, runtime: Runtime, code: str) -> tuple[W
         return workshop, phone_snapshot(db, workshop=workshop, participant=participant)
 
     workshop, state = await runtime.db.read(find)
-    if workshop is None:
-        raise _unknown_code(request, runtime)
+    if workshop is None or state is None:
+        # a phone that joined proves it knows the code; anyone else may be guessing, so is asked about the
+        # address's unknown codes before the answer can tell a real code from a wrong one
+        refusal = await runtime.code_refusal(request)
+        if refusal is not None:
+            raise refusal
+        if workshop is None:
+            raise await runtime.unknown_code(request)
     return workshop, state
 
 
@@ -156,9 +152,12 @@ async def phone_page(request: Request, runtime: RuntimeDep, code: str, sent: int
 @router.get("/j/{code}/organisaties")
 async def join_organisations(request: Request, runtime: RuntimeDep, code: str) -> Response:
     """The organisations a joining phone may pick from, for its type-ahead: names only."""
+    refusal = await runtime.code_refusal(request)
+    if refusal is not None:
+        raise refusal
     workshop = await runtime.db.read(lambda db: workshops.workshop_by_code(db, code))
     if workshop is None:
-        raise _unknown_code(request, runtime)
+        raise await runtime.unknown_code(request)
     if workshop.closed_at is not None:
         raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
     found = await _join_list(runtime, workshop)
@@ -184,6 +183,7 @@ async def join(
         return see_other(f"/j/{workshop.join_code}")
     # without the script the form has a list and an "anders" field: what was typed wins over what was picked
     chosen = organisation if organisation.strip() else organisation_choice
+    await runtime.check_join(request, workshop.id or 0)
     try:
         token = await runtime.db.write(
             partial(

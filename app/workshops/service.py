@@ -173,16 +173,6 @@ def find_phone(db: Session, *, code: str, cookies: Mapping[str, str]) -> tuple[W
     return workshop, participant_by_token(db, workshop_id=workshop.id or 0, token=token)
 
 
-def joined_phone(db: Session, *, code: str, cookies: Mapping[str, str]) -> tuple[Workshop, Participant]:
-    """The workshop and participant of a phone that sends something by plain form; a clear error otherwise."""
-    workshop, participant = find_phone(db, code=code, cookies=cookies)
-    if workshop is None:
-        raise DomainError("unknown_code", N_("Deze code kennen we niet. Kijk nog eens op het scherm."), status=404)
-    if participant is None:
-        raise DomainError("not_a_participant", N_("Meld je eerst aan voor deze sessie."), status=403)
-    return workshop, participant
-
-
 def participant_by_link(db: Session, link_token: str) -> tuple[Participant, Workshop]:
     """The participant a personal link ("Mijn afspraken") belongs to, and their workshop; 404 for an unknown link."""
     participant = db.execute(select(Participant).where(col(Participant.link_token) == link_token)).scalar_one_or_none()

@@ -2,18 +2,30 @@
 
 from collections.abc import Callable
 from functools import partial
+from math import ceil
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
 from app.accounts import service as accounts
-from app.auth import CsrfChecked, Manager, Viewer, sign_in, sign_out, signed_in_member
+from app.auth import (
+    CsrfChecked,
+    Manager,
+    SignInAttempt,
+    Viewer,
+    sign_in,
+    sign_in_failed,
+    sign_in_refusal,
+    sign_in_succeeded,
+    sign_out,
+    signed_in_member,
+)
 from app.errors import DomainError
 from app.i18n import N_, gettext
 from app.labels import ROLE_LABELS
 from app.models import ROLES, Facilitator, Member
-from app.runtime import Runtime, RuntimeDep, client_address
+from app.runtime import Runtime, RuntimeDep
 from app.store.events import Tx
 from app.web import render, see_other
 from app.workspaces import service as workspaces
@@ -144,16 +156,16 @@ async def revoke_invitation(request: Request, runtime: RuntimeDep, member: Manag
     return await _change(request, runtime, member, job, done="ingetrokken")
 
 
-def _invitation_refused(request: Request, runtime: Runtime, exc: DomainError) -> Response:
+async def _invitation_refused(request: Request, runtime: Runtime, exc: DomainError) -> Response:
     """The page for a link that leads nowhere; unknown links count against the wrong-code limit, as join codes do."""
     if exc.code == "invitation_unknown":
-        wait = runtime.join_limiter.hit(client_address(request))
+        wait = await runtime.unknown_link(request)
         if wait:
             exc = DomainError(
                 "too_many_links",
                 N_("Te veel onbekende links geprobeerd. Wacht {seconds} seconden."),
                 status=429,
-                seconds=int(wait) + 1,
+                seconds=ceil(wait),
             )
     return render(
         request, "workspaces/invitation_gone.html", {"message": exc.text(), "code": exc.code}, status=exc.status
@@ -172,7 +184,7 @@ async def _landing(request: Request, runtime: Runtime, token: str, *, status: in
     try:
         landing, account = await runtime.db.read(load)
     except DomainError as exc:
-        return _invitation_refused(request, runtime, exc)
+        return await _invitation_refused(request, runtime, exc)
     context = {"invitation": landing, "account": account, "token": token, "role_labels": ROLE_LABELS, **extra}
     return render(request, "workspaces/invitation.html", context, status=status)
 
@@ -191,7 +203,7 @@ async def accept_invitation(request: Request, runtime: RuntimeDep, member: Viewe
     except DomainError as exc:
         if exc.status == 409:
             raise
-        return _invitation_refused(request, runtime, exc)
+        return await _invitation_refused(request, runtime, exc)
     return see_other("/f/workshops")
 
 
@@ -210,7 +222,7 @@ async def accept_with_new_account(
         session_token = await runtime.db.write(job)
     except DomainError as exc:
         if exc.status in (404, 410):
-            return _invitation_refused(request, runtime, exc)
+            return await _invitation_refused(request, runtime, exc)
         if exc.status not in (409, 422):
             raise
         return await _landing(
@@ -230,12 +242,13 @@ async def accept_with_sign_in(
     password: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Sign in with an existing account and join the workspace in one step."""
-    if runtime.login_limiter.hit(client_address(request)):
-        return await _landing(
-            request, runtime, token, status=429, error=gettext(N_("Te veel pogingen. Wacht even.")), login_email=email
-        )
+    attempt = SignInAttempt.of(request, email)
+    refusal = await sign_in_refusal(request, attempt)
+    if refusal is not None:
+        return await _landing(request, runtime, token, status=429, error=refusal, login_email=email)
     account = await runtime.db.read(partial(accounts.authenticate, email=email, password=password))
     if account is None:
+        await sign_in_failed(request, attempt)
         message = gettext(N_("E-mailadres of wachtwoord klopt niet."))
         return await _landing(request, runtime, token, status=401, error=message, login_email=email)
     try:
@@ -244,8 +257,9 @@ async def accept_with_sign_in(
         )
     except DomainError as exc:
         if exc.status in (404, 410):
-            return _invitation_refused(request, runtime, exc)
+            return await _invitation_refused(request, runtime, exc)
         raise
     response = see_other("/f/workshops")
     sign_in(response, request, session_token)
+    await sign_in_succeeded(response, request, attempt)
     return response

@@ -116,7 +116,7 @@ def test_an_unknown_code_is_a_404_counted_against_the_wrong_code_limit(
     app: FastAPI, frozen_clock: None, browser: Callable[[], TestClient]
 ) -> None:
     phone = browser()
-    limit = int(app.state.runtime.join_limiter.burst)
+    limit = app.state.runtime.limits.unknown_codes[0].amount
     statuses = [
         phone.get("/j/ZZZZZZ/organisaties", headers={"Accept": "application/json"}).status_code for _ in range(limit)
     ]

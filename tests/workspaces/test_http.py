@@ -437,7 +437,7 @@ def test_wrong_invitation_links_are_rate_limited(
 ) -> None:
     path = invite(team.beheerder)
     prober = browser()
-    allowed = team.app.state.runtime.settings.failed_joins_per_minute
+    allowed = team.app.state.runtime.limits.unknown_codes[0].amount
     statuses = [prober.get(f"/uitnodiging/gok{i}").status_code for i in range(allowed + 2)]
     assert statuses == [404] * allowed + [429, 429]
     assert "Te veel onbekende links" in prober.get("/uitnodiging/gok").text
