@@ -102,10 +102,10 @@ class Runtime:
 
     async def check_join(self, connection: HTTPConnection, workshop_id: int) -> None:
         """Refuse a new phone when its address, or its workshop, has taken in too many phones just now."""
-        wait = max(
-            await self.throttle.hit(self.limits.joins_per_address, "join", client_address(connection)),
-            await self.throttle.hit(self.limits.joins_per_workshop, "join", str(workshop_id)),
-        )
+        # a phone its address may not bring in does not take one of the workshop's places
+        wait = await self.throttle.hit(self.limits.joins_per_address, "join", client_address(connection))
+        if not wait:
+            wait = await self.throttle.hit(self.limits.joins_per_workshop, "join", str(workshop_id))
         if wait:
             raise DomainError(
                 "too_many_joins",
@@ -117,10 +117,10 @@ class Runtime:
 
     async def check_answer_rate(self, phone: "PhoneKeys") -> None:
         """Refuse an answer from a phone, or from all phones at its address in its workshop, sending too fast."""
-        wait = max(
-            await self.throttle.hit(self.limits.answers_per_phone, "answer", phone.participant),
-            await self.throttle.hit(self.limits.answers_per_address, "answers", *phone.address),
-        )
+        # an answer its phone may not send does not use up the allowance of the others at its address
+        wait = await self.throttle.hit(self.limits.answers_per_phone, "answer", phone.participant)
+        if not wait:
+            wait = await self.throttle.hit(self.limits.answers_per_address, "answers", *phone.address)
         if wait:
             raise DomainError(
                 "rate_limited",
@@ -131,10 +131,9 @@ class Runtime:
 
     async def check_tap_rate(self, phone: "PhoneKeys") -> None:
         """Refuse a tap (dots, a hand, a grade, a report) from a phone, or its address in its workshop, too fast."""
-        wait = max(
-            await self.throttle.hit(self.limits.taps_per_phone, "tap", phone.participant),
-            await self.throttle.hit(self.limits.taps_per_address, "taps", *phone.address),
-        )
+        wait = await self.throttle.hit(self.limits.taps_per_phone, "tap", phone.participant)
+        if not wait:
+            wait = await self.throttle.hit(self.limits.taps_per_address, "taps", *phone.address)
         if wait:
             raise DomainError("rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429)
 

@@ -1,5 +1,6 @@
 """Rate limits counted by the `limits` package: in this process's memory, or in Redis shared by every worker."""
 
+import inspect
 import logging
 import time
 from collections.abc import Sequence
@@ -41,7 +42,9 @@ class _SweptMemoryStorage(MemoryStorage):
 
 def memory_storage() -> Storage:
     """The memory storage, with its sweep spaced out where the installed limits starts it as this code expects."""
-    if _SCHEDULE_SWEEP in MemoryStorage.incr.__code__.co_names and callable(getattr(MemoryStorage, _SCHEDULE_SWEEP)):
+    # incr as limits wrote it, inside the wrapper its Storage base puts around every storage method
+    incr = inspect.unwrap(MemoryStorage.incr)
+    if _SCHEDULE_SWEEP in incr.__code__.co_names and callable(getattr(MemoryStorage, _SCHEDULE_SWEEP, None)):
         return _SweptMemoryStorage()
     log.warning("limits' MemoryStorage no longer starts its sweep as app/throttle.py expects: using it unchanged")
     return MemoryStorage()
@@ -89,12 +92,18 @@ class Throttle:
             await self._pool.aclose()
 
     async def hit(self, rules: Sequence[RateLimitItem], *key: str) -> float:
-        """Count one hit against every rule: 0 when all allow it, else the seconds until the fullest one allows."""
+        """Count one hit against every rule: 0 when all allow it, else the seconds until all of them would.
+
+        A refused hit is not counted by the rules after the one that refused it.
+        """
         wait = 0.0
         try:
             for rule in rules:
-                if not await self.limiter.hit(rule, *key):
-                    wait = max(wait, await self._wait(rule, key))
+                if wait:
+                    if not await self.limiter.test(rule, *key):
+                        wait = max(wait, await self._wait(rule, key))
+                elif not await self.limiter.hit(rule, *key):
+                    wait = await self._wait(rule, key)
         except StorageError as exc:
             return self._fail_open(exc)
         return wait

@@ -809,9 +809,17 @@ def report(result: dict[str, Any], say: Say) -> None:
     )
 
 
-def _server_env(data_dir: Path) -> dict[str, str]:
+def _server_env(data_dir: Path, phones: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DOORBRAAK_DATABASE_URL", "DOORBRAAK_BROADCAST_URL")}
-    return env | {"DOORBRAAK_DATA_DIR": str(data_dir)}
+    # every simulated phone comes from 127.0.0.1: a room behind one address of the bench's size, which may be
+    # larger than the defaults are sized for; the limits still count every join and answer, at the room's size
+    room = {
+        "DOORBRAAK_LIMIT_JOINS_PER_ADDRESS": f"{2 * phones}/minute",
+        "DOORBRAAK_LIMIT_JOINS_PER_WORKSHOP": f"{2 * phones}/minute",
+        "DOORBRAAK_LIMIT_ANSWERS_PER_ADDRESS": f"{20 * phones}/minute",
+        "DOORBRAAK_LIMIT_TAPS_PER_ADDRESS": f"{20 * phones}/minute",
+    }
+    return env | room | {"DOORBRAAK_DATA_DIR": str(data_dir)}
 
 
 @contextlib.contextmanager
@@ -858,7 +866,7 @@ def run(options: BenchOptions, say: Say = print) -> dict[str, Any]:
                         stack.enter_context(
                             subprocess_server(
                                 command,
-                                env=_server_env(settings.data_dir),
+                                env=_server_env(settings.data_dir, options.phones),
                                 log=scratch_dir / "server.log",
                                 ready=http_up(base_url),
                             )

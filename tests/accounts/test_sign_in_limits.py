@@ -1,0 +1,105 @@
+"""Wrong passwords are slowed down with growing waits, without locking the rightful person out of a known browser."""
+
+import re
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from app.demo.driver import csrf_of
+from tests.conftest import PASSWORD, Facilitator, LimitsClock
+from tests.workspaces.test_http import invite
+
+EMAIL = "fenna@buurtalliantie.nl"
+
+
+def sign_in(http: TestClient, password: str, email: str = EMAIL) -> tuple[int, str]:
+    """Post the sign-in form; its status and page."""
+    token = csrf_of(http.get("/f/login").text)
+    response = http.post("/f/login", data={"csrf": token, "email": email, "password": password}, follow_redirects=False)
+    return response.status_code, response.text
+
+
+def wait_said(page: str) -> int:
+    """How long the refusal says to wait, in seconds."""
+    found = re.search(r"Wacht (\d+) (seconden|minuten)", page)
+    assert found, page
+    return int(found.group(1)) * (60 if found.group(2) == "minuten" else 1)
+
+
+def known_browser(facilitator: Facilitator) -> TestClient:
+    """The facilitator's own browser, signed out after signing in on it with the right password once."""
+    http = facilitator.http
+    http.post("/f/logout", data={"csrf": facilitator.csrf()})
+    assert sign_in(http, PASSWORD)[0] == 303
+    http.post("/f/logout", data={"csrf": facilitator.csrf()})
+    return http
+
+
+def test_the_right_password_from_a_known_browser_works_after_many_wrong_ones_from_its_address(
+    frozen_clock: LimitsClock, facilitator: Facilitator, browser: Callable[[], TestClient]
+) -> None:
+    own = known_browser(facilitator)
+    attacker = browser()  # the same address: the venue's wifi
+    statuses = [sign_in(attacker, f"gok {n}")[0] for n in range(30)]
+    assert statuses[:10] == [401] * 10 and set(statuses[10:]) == {429}
+    # the right password from an unknown browser waits with the attacker
+    assert sign_in(browser(), PASSWORD)[0] == 429
+    # from the browser the account signed in on before it works
+    assert sign_in(own, PASSWORD)[0] == 303
+
+
+def test_a_known_browser_has_an_allowance_of_its_own(
+    frozen_clock: LimitsClock, facilitator: Facilitator, browser: Callable[[], TestClient]
+) -> None:
+    own = known_browser(facilitator)
+    statuses = [sign_in(own, "verkeerd")[0] for _ in range(11)]
+    assert statuses == [401] * 10 + [429]
+    # others' allowance for the account is untouched by the known browser's mistakes
+    assert sign_in(browser(), PASSWORD)[0] == 303
+
+
+def test_a_guesser_waits_longer_the_more_it_guesses(
+    frozen_clock: LimitsClock, facilitator: Facilitator, browser: Callable[[], TestClient]
+) -> None:
+    attacker = browser()
+    waits = []
+    for _ in range(2):
+        statuses = [sign_in(attacker, "gok")[0] for _ in range(10)]
+        assert statuses == [401] * 10
+        status, page = sign_in(attacker, "gok")
+        assert status == 429
+        waits.append(wait_said(page))
+        frozen_clock.advance(waits[-1] + 1)
+    assert waits[0] <= 60
+    # past 20 in the hour the wait is the rest of the hour
+    assert waits[1] > 50 * 60
+    assert sign_in(attacker, "gok")[0] == 401
+
+
+def test_a_cookie_for_another_account_does_not_make_a_browser_known(
+    frozen_clock: LimitsClock, facilitator: Facilitator, browser: Callable[[], TestClient]
+) -> None:
+    own = known_browser(facilitator)
+    for _ in range(10):
+        assert sign_in(browser(), "gok", email="otto@elders.nl")[0] == 401
+    # the cookie names Fenna's account: for Otto's this browser is a stranger, and waits with the others
+    assert sign_in(own, "gok", email="otto@elders.nl")[0] == 429
+
+
+def test_the_invitation_sign_in_is_throttled_the_same_way(
+    frozen_clock: LimitsClock, facilitator: Facilitator, browser: Callable[[], TestClient]
+) -> None:
+    path = invite(facilitator)
+    attacker = browser()
+    for _ in range(10):
+        assert sign_in(attacker, "gok")[0] == 401
+    token = csrf_of(attacker.get(path).text)
+    data = {"csrf": token, "email": EMAIL, "password": PASSWORD}
+    refused = attacker.post(f"{path}/inloggen", data=data, follow_redirects=False)
+    assert refused.status_code == 429 and "Te veel pogingen" in refused.text
+    # and a wrong password there counts as one on the sign-in page would
+    frozen_clock.advance(61)
+    for _ in range(10):
+        data = {"csrf": token, "email": EMAIL, "password": "gok"}
+        assert attacker.post(f"{path}/inloggen", data=data, follow_redirects=False).status_code == 401
+    assert sign_in(attacker, "gok")[0] == 429

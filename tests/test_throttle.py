@@ -1,0 +1,113 @@
+"""The rate limits: limits' own limiter and storages, the sweep spaced out, Redis shared by app instances, and a Redis
+that cannot be reached letting everything through."""
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from limits.aio.storage import MemoryStorage
+
+from app import throttle
+from app.config import Settings
+from app.main import create_app
+from app.throttle import Throttle, rules
+from tests.conftest import LimitsClock, migrated_copy
+
+REDIS_URL = os.environ.get("DOORBRAAK_TEST_REDIS_URL")
+# in this engineer's port range, with nothing listening: a Redis that is down
+DEAD_REDIS = "redis://127.0.0.1:18151/0"
+
+
+async def test_a_limit_allows_its_number_then_says_how_long_to_wait(frozen_clock: LimitsClock) -> None:
+    limit = Throttle()
+    three = rules("3/minute")
+    assert [await limit.hit(three, "a") for _ in range(3)] == [0, 0, 0]
+    assert await limit.hit(three, "a") == pytest.approx(60)
+    assert await limit.hit(three, "b") == 0  # keys are counted apart
+    assert await limit.check(three, "a") == pytest.approx(60)
+    frozen_clock.advance(30)
+    assert await limit.hit(three, "a") == pytest.approx(30)
+    frozen_clock.advance(31)
+    assert await limit.hit(three, "a") == 0
+
+
+async def test_every_rule_of_a_limit_must_hold_and_the_longest_wait_is_said(frozen_clock: LimitsClock) -> None:
+    limit = Throttle()
+    tiers = rules("2/minute;3/hour")
+    assert [await limit.hit(tiers, "a") for _ in range(2)] == [0, 0]
+    assert await limit.hit(tiers, "a") == pytest.approx(60)
+    frozen_clock.advance(61)
+    assert await limit.hit(tiers, "a") == 0  # the third of the hour
+    assert await limit.hit(tiers, "a") == pytest.approx(3600 - 61)
+    await limit.clear(tiers, "a")
+    assert await limit.hit(tiers, "a") == 0
+
+
+async def test_the_memory_storage_is_limits_own_with_its_sweep_spaced_out(frozen_clock: LimitsClock) -> None:
+    limit = Throttle()
+    assert isinstance(limit.storage, MemoryStorage)
+    assert type(limit.storage) is throttle._SweptMemoryStorage  # the installed limits starts its sweep as expected
+    one = rules("1/second")
+    for n in range(200):
+        await limit.hit(one, str(n))
+        await asyncio.sleep(0)  # a turn of the loop between hits, as in a burst of answers from many phones
+    # limits would have started a sweep after (nearly) every one of these; spaced out, one ran
+    assert limit.storage._next_sweep > 0
+    swept = limit.storage.timer
+    assert swept is not None and swept.done()
+    await limit.hit(one, "again")
+    assert limit.storage.timer is swept  # no new sweep within the second
+    # a sweep still forgets what has expired: memory stays bounded
+    frozen_clock.advance(2)
+    limit.storage._next_sweep = 0
+    await limit.hit(one, "late")
+    await asyncio.sleep(0.05)
+    assert len(limit.storage.storage) == 1
+
+
+async def test_an_unreachable_redis_lets_everything_through_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    limit = Throttle(DEAD_REDIS)
+    try:
+        with caplog.at_level(logging.WARNING, logger="app.throttle"):
+            assert [await limit.hit(rules("1/minute"), "a") for _ in range(3)] == [0, 0, 0]
+            assert await limit.check(rules("1/minute"), "a") == 0
+        warnings = [r for r in caplog.records if "Redis is unreachable" in r.getMessage()]
+        assert len(warnings) == 1  # once, not per request
+    finally:
+        await limit.close()
+
+
+def test_an_app_with_its_redis_down_answers_and_limits_nothing(tmp_path: Path, migrated_template: Path) -> None:
+    settings = Settings(data_dir=tmp_path, environment="test", secret_key="t" * 40)
+    app = create_app(migrated_copy(migrated_template, settings))
+    app.state.runtime.throttle = Throttle(DEAD_REDIS)
+    with TestClient(app) as client:
+        statuses = {client.get(f"/j/ZZZZZ{n % 10}").status_code for n in range(25)}
+    assert statuses == {404}
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="DOORBRAAK_TEST_REDIS_URL is not set: the shared limits are not tested")
+def test_two_app_instances_share_their_limits_through_redis(tmp_path: Path, migrated_template: Path) -> None:
+    from redis import Redis
+
+    assert REDIS_URL is not None
+    with Redis.from_url(REDIS_URL) as redis:
+        for key in redis.scan_iter("doorbraak-limits*"):
+            redis.delete(key)
+
+    def instance(name: str) -> TestClient:
+        folder = tmp_path / name
+        folder.mkdir()
+        settings = Settings(data_dir=folder, environment="test", secret_key="t" * 40, broadcast_url=REDIS_URL)
+        return TestClient(create_app(migrated_copy(migrated_template, settings)))
+
+    with instance("one") as one, instance("two") as two:
+        allowed = one.app.state.runtime.limits.unknown_codes[0].amount
+        statuses = [(one if n % 2 else two).get(f"/j/ZZZZZ{n % 10}").status_code for n in range(allowed)]
+        assert statuses == [404] * allowed
+        # each instance has seen half of them: only a shared count refuses the next one on both
+        assert one.get("/j/ZZZZZ1").status_code == 429
+        assert two.get("/j/ZZZZZ1").status_code == 429
