@@ -122,12 +122,18 @@ class Runtime:
         if not wait:
             wait = await self.throttle.hit(self.limits.answers_per_address, "answers", *phone.address)
         if wait:
-            raise DomainError(
-                "rate_limited",
-                N_("Rustig aan: je stuurt te veel tegelijk. Probeer het zo opnieuw."),
-                status=429,
-                retry_after=round(wait, 1),
-            )
+            raise _answering_too_fast(wait)
+
+    def check_answer_rate_now(self, phone: "PhoneKeys") -> bool:
+        """check_answer_rate at once where the limits are counted in memory (True); False where it must be awaited."""
+        wait = self.throttle.hit_now(self.limits.answers_per_phone, "answer", phone.participant)
+        if wait is None:
+            return False
+        if not wait:
+            wait = self.throttle.hit_now(self.limits.answers_per_address, "answers", *phone.address) or 0.0
+        if wait:
+            raise _answering_too_fast(wait)
+        return True
 
     async def check_tap_rate(self, phone: "PhoneKeys") -> None:
         """Refuse a tap (dots, a hand, a grade, a report) from a phone, or its address in its workshop, too fast."""
@@ -170,6 +176,15 @@ class PhoneKeys:
     def of(cls, connection: HTTPConnection, *, workshop_id: int, participant_id: int | None) -> "PhoneKeys":
         """The keys of the phone behind this request or websocket."""
         return cls(participant=str(participant_id), address=(client_address(connection), str(workshop_id)))
+
+
+def _answering_too_fast(wait: float) -> DomainError:
+    return DomainError(
+        "rate_limited",
+        N_("Rustig aan: je stuurt te veel tegelijk. Probeer het zo opnieuw."),
+        status=429,
+        retry_after=round(wait, 1),
+    )
 
 
 def _too_many_codes(wait: float) -> DomainError:

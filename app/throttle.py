@@ -7,17 +7,21 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import FixedWindowRateLimiter
+from limits.aio import strategies as aio
+from limits.aio.storage import RedisStorage
 from limits.errors import StorageError
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
+from limits.util import WindowStats
 
 if TYPE_CHECKING:
     from redis.asyncio import ConnectionPool
 
 log = logging.getLogger(__name__)
-# limits' memory storage sweeps out expired counters on a task it starts after any hit whose previous sweep has
-# ended: under a burst that is a walk over every counter (two per phone) for each turn of the event loop, which
-# with 2,000 phones cost more than the answers themselves. Once a second frees the same memory.
+# limits' memory storage starts a sweep of expired counters after any hit whose previous sweep has ended: under a
+# burst that walks every counter (two per phone) again and again (its async storage: after each turn of the event
+# loop, which with 2,000 counters cost more than the answers themselves; its plain one: a thread each 10 ms).
+# Once a second frees the same memory.
 SWEEP_SECONDS = 1.0
 # how often a Redis outage is written to the log while it lasts
 WARN_EVERY_SECONDS = 60.0
@@ -29,18 +33,18 @@ class _SweptMemoryStorage(MemoryStorage):
     """limits' own memory storage, its sweep of expired counters started at most once per SWEEP_SECONDS."""
 
     def __init__(self) -> None:
-        super().__init__()
         self._next_sweep = 0.0
+        super().__init__()
 
-    async def _MemoryStorage__schedule_expiry(self) -> None:
+    def _MemoryStorage__schedule_expiry(self) -> None:
         now = time.monotonic()
         if now < self._next_sweep:
             return
         self._next_sweep = now + SWEEP_SECONDS
-        await getattr(super(), _SCHEDULE_SWEEP)()
+        getattr(super(), _SCHEDULE_SWEEP)()
 
 
-def memory_storage() -> Storage:
+def memory_storage() -> MemoryStorage:
     """The memory storage, with its sweep spaced out where the installed limits starts it as this code expects."""
     # incr as limits wrote it, inside the wrapper its Storage base puts around every storage method
     incr = inspect.unwrap(MemoryStorage.incr)
@@ -58,14 +62,17 @@ def rules(text: str) -> tuple[RateLimitItem, ...]:
 class Throttle:
     """Counts hits per rule and key, in memory or in Redis; a hit over any rule is told how long to wait.
 
-    Counting is in fixed windows: a rule of 30/minute allows 30 hits in the minute from the first of them.
+    Counting is in fixed windows: a rule of 30/minute allows 30 hits in the minute from the first of them. In memory
+    the count is taken at once (hit_now; limits' plain API, which waits for nothing), so the answer path needs no
+    task per answer; in Redis through limits' async API, so the event loop never waits for the network.
     """
 
     def __init__(self, broadcast_url: str | None = None) -> None:
-        self.storage: Storage
+        self.memory: FixedWindowRateLimiter | None = None
+        self.shared: aio.FixedWindowRateLimiter | None = None
         self._pool: ConnectionPool | None = None
         if broadcast_url is None:
-            self.storage = memory_storage()
+            self.memory = FixedWindowRateLimiter(memory_storage())
         else:
             # the redis client the app already uses (redis.asyncio), on a pool of our own so that stopping closes
             # it; the timeouts keep an unreachable Redis from holding a request longer than a second (then: open)
@@ -76,14 +83,14 @@ class Throttle:
             )
             # limits documents connection_pool among the client's options, though its type names only plain values
             client_options: dict[str, Any] = {"connection_pool": self._pool}
-            self.storage = RedisStorage(
+            storage = RedisStorage(
                 "async+" + broadcast_url,
                 implementation="redispy",
                 wrap_exceptions=True,
                 key_prefix="doorbraak-limits",
                 **client_options,
             )
-        self.limiter = FixedWindowRateLimiter(self.storage)
+            self.shared = aio.FixedWindowRateLimiter(storage)
         self._warned_at = -WARN_EVERY_SECONDS
 
     async def close(self) -> None:
@@ -91,19 +98,32 @@ class Throttle:
         if self._pool is not None:
             await self._pool.aclose()
 
-    async def hit(self, rules: Sequence[RateLimitItem], *key: str) -> float:
-        """Count one hit against every rule: 0 when all allow it, else the seconds until all of them would.
+    def hit_now(self, rules: Sequence[RateLimitItem], *key: str) -> float | None:
+        """hit, at once where the count is in memory; None where it is in Redis (then await hit)."""
+        if self.memory is None:
+            return None
+        # a refused hit is not counted by the rules after the one that refused it, which only say how long
+        wait = 0.0
+        for rule in rules:
+            if wait:
+                if not self.memory.test(rule, *key):
+                    wait = max(wait, _until(self.memory.get_window_stats(rule, *key)))
+            elif not self.memory.hit(rule, *key):
+                wait = _until(self.memory.get_window_stats(rule, *key))
+        return wait
 
-        A refused hit is not counted by the rules after the one that refused it.
-        """
+    async def hit(self, rules: Sequence[RateLimitItem], *key: str) -> float:
+        """Count one hit against every rule: 0 when all allow it, else the seconds until all of them would."""
+        if self.shared is None:
+            return self.hit_now(rules, *key) or 0.0
         wait = 0.0
         try:
-            for rule in rules:
+            for rule in rules:  # as hit_now, over the network
                 if wait:
-                    if not await self.limiter.test(rule, *key):
-                        wait = max(wait, await self._wait(rule, key))
-                elif not await self.limiter.hit(rule, *key):
-                    wait = await self._wait(rule, key)
+                    if not await self.shared.test(rule, *key):
+                        wait = max(wait, _until(await self.shared.get_window_stats(rule, *key)))
+                elif not await self.shared.hit(rule, *key):
+                    wait = _until(await self.shared.get_window_stats(rule, *key))
         except StorageError as exc:
             return self._fail_open(exc)
         return wait
@@ -113,8 +133,11 @@ class Throttle:
         wait = 0.0
         try:
             for rule in rules:
-                if not await self.limiter.test(rule, *key):
-                    wait = max(wait, await self._wait(rule, key))
+                if self.memory is not None:
+                    if not self.memory.test(rule, *key):
+                        wait = max(wait, _until(self.memory.get_window_stats(rule, *key)))
+                elif self.shared is not None and not await self.shared.test(rule, *key):
+                    wait = max(wait, _until(await self.shared.get_window_stats(rule, *key)))
         except StorageError as exc:
             return self._fail_open(exc)
         return wait
@@ -123,14 +146,12 @@ class Throttle:
         """Forget the hits counted against these rules for this key."""
         try:
             for rule in rules:
-                await self.limiter.clear(rule, *key)
+                if self.memory is not None:
+                    self.memory.clear(rule, *key)
+                elif self.shared is not None:
+                    await self.shared.clear(rule, *key)
         except StorageError as exc:
             self._fail_open(exc)
-
-    async def _wait(self, rule: RateLimitItem, key: tuple[str, ...]) -> float:
-        stats = await self.limiter.get_window_stats(rule, *key)
-        # a full window that has just ended still says "wait", briefly: never less than a tenth of a second
-        return max(stats.reset_time - time.time(), 0.1)
 
     def _fail_open(self, error: StorageError) -> float:
         """Allow what Redis cannot count: a limit is a guard, and an outage of it must not refuse the whole room."""
@@ -139,3 +160,8 @@ class Throttle:
             self._warned_at = now
             log.warning("rate limits are not counted while Redis is unreachable (allowing): %s", error.storage_error)
         return 0.0
+
+
+def _until(stats: WindowStats) -> float:
+    """The seconds until a full window ends; never less than a tenth, as one that has just ended still said full."""
+    return max(stats.reset_time - time.time(), 0.1)

@@ -87,7 +87,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> LimitsClock:
     """Stop the clock of the limits' memory storage (and of app/throttle.py's waits), so that a slow test run never
     sees a window end mid-test; tests that look at windows ending move it on."""
     clock = LimitsClock()
-    monkeypatch.setattr("limits.aio.storage.memory.time", clock)
+    monkeypatch.setattr("limits.storage.memory.time", clock)
     monkeypatch.setattr("app.throttle.time", clock)
     return clock
 

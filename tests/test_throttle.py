@@ -1,14 +1,13 @@
 """The rate limits: limits' own limiter and storages, the sweep spaced out, Redis shared by app instances, and a Redis
 that cannot be reached letting everything through."""
 
-import asyncio
 import logging
 import os
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from limits.aio.storage import MemoryStorage
+from limits.storage import MemoryStorage
 
 from app import throttle
 from app.config import Settings
@@ -46,26 +45,36 @@ async def test_every_rule_of_a_limit_must_hold_and_the_longest_wait_is_said(froz
     assert await limit.hit(tiers, "a") == 0
 
 
-async def test_the_memory_storage_is_limits_own_with_its_sweep_spaced_out(frozen_clock: LimitsClock) -> None:
+def test_the_memory_storage_is_limits_own_with_its_sweep_spaced_out(frozen_clock: LimitsClock) -> None:
     limit = Throttle()
-    assert isinstance(limit.storage, MemoryStorage)
-    assert type(limit.storage) is throttle._SweptMemoryStorage  # the installed limits starts its sweep as expected
+    assert limit.memory is not None
+    storage = limit.memory.storage
+    assert isinstance(storage, MemoryStorage)
+    assert type(storage) is throttle._SweptMemoryStorage  # the installed limits starts its sweep as expected
     one = rules("1/second")
+    limit.hit_now(one, "first")
+    sweep = storage.timer
     for n in range(200):
-        await limit.hit(one, str(n))
-        await asyncio.sleep(0)  # a turn of the loop between hits, as in a burst of answers from many phones
-    # limits would have started a sweep after (nearly) every one of these; spaced out, one ran
-    assert limit.storage._next_sweep > 0
-    swept = limit.storage.timer
-    assert swept is not None and swept.done()
-    await limit.hit(one, "again")
-    assert limit.storage.timer is swept  # no new sweep within the second
+        assert limit.hit_now(one, str(n)) == 0
+    # limits would have started a sweep thread whenever the last one had ended (every 10 ms); spaced out, no other
+    assert storage.timer is sweep
     # a sweep still forgets what has expired: memory stays bounded
+    sweep.join()
     frozen_clock.advance(2)
-    limit.storage._next_sweep = 0
-    await limit.hit(one, "late")
-    await asyncio.sleep(0.05)
-    assert len(limit.storage.storage) == 1
+    storage._next_sweep = 0
+    limit.hit_now(one, "late")
+    assert storage.timer is not sweep
+    storage.timer.join()
+    assert set(storage.storage) == {one[0].key_for("late")}
+
+
+async def test_the_async_api_counts_in_memory_as_hit_now_does(frozen_clock: LimitsClock) -> None:
+    limit = Throttle()
+    two = rules("2/minute")
+    assert limit.hit_now(two, "a") == 0
+    assert await limit.hit(two, "a") == 0
+    assert limit.hit_now(two, "a") == pytest.approx(60)
+    assert await limit.check(two, "a") == pytest.approx(60)
 
 
 async def test_an_unreachable_redis_lets_everything_through_and_says_so(caplog: pytest.LogCaptureFixture) -> None:

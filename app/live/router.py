@@ -164,9 +164,9 @@ async def _receive(websocket: WebSocket, inbox: "_Inbox") -> None:
 class _Inbox:
     """A connection's messages, each handled as it arrives; every bad one gets an error frame, none closes it.
 
-    Every request runs as a task of its own, started in arrival order: an answer's only waits for its rate limits
-    (in memory they finish at once, so answers reach the writer in the order they came) and is acknowledged from the
-    writer's commit; the rarer requests that read or write (taps, a refresh) wait for the database as well.
+    An answer is queued for the writer at once and acknowledged from the writer's commit, without a coroutine (with
+    the limits in Redis it first waits for them, as a task); the rarer requests that read or write (taps, a refresh)
+    run as tasks of their own, started in arrival order.
     """
 
     def __init__(
@@ -215,7 +215,11 @@ class _Inbox:
         if self.handler is None:
             raise DomainError("read_only", N_("Dit scherm kan alleen meekijken."))
         if self.phone is not None and data["type"] == _ANSWER:
-            self._start(_queue_answer(self, self.phone, _answer_in(data), data))
+            answer = _answer_in(data)
+            if self.runtime.check_answer_rate_now(self.phone):  # in memory: counted at once, no task per answer
+                _queue_answer(self, answer, data)
+            else:
+                self._start(_queue_answer_when_allowed(self, self.phone, answer, data))
             return
         self._start(self._handle(self.handler, data))
 
@@ -258,13 +262,18 @@ def _answer_in(data: dict[str, Any]) -> AnswerIn:
         ) from exc
 
 
-async def _queue_answer(inbox: _Inbox, phone: PhoneKeys, answer: AnswerIn, data: dict[str, Any]) -> None:
-    """Check the phone's answer rate and queue the answer for the writer; acknowledged once its batch is committed."""
+async def _queue_answer_when_allowed(inbox: _Inbox, phone: PhoneKeys, answer: AnswerIn, data: dict[str, Any]) -> None:
+    """Wait for the rate limits in Redis to allow the answer, then queue it."""
     try:
         await inbox.runtime.check_answer_rate(phone)
     except DomainError as exc:
         inbox.refuse(exc, data)
         return
+    _queue_answer(inbox, answer, data)
+
+
+def _queue_answer(inbox: _Inbox, answer: AnswerIn, data: dict[str, Any]) -> None:
+    """Queue an allowed answer for the writer; it is acknowledged once its batch is committed."""
     connection = inbox.connection
     submission = answers.Submission(
         workshop_id=connection.workshop_id,
