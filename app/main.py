@@ -11,7 +11,6 @@ from functools import partial
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import language, security
@@ -39,7 +38,7 @@ from app.running import router as running_router
 from app.runtime import Runtime
 from app.stage import router as stage_router
 from app.store.database import Database
-from app.web import EXCEPTION_HANDLERS, BrowserMiddleware, CompressedResponses
+from app.web import EXCEPTION_HANDLERS, HEALTH_PATH, AllowedHosts, BrowserMiddleware, CompressedResponses
 from app.workspaces import merge_router as workspace_merge_router
 from app.workspaces import router as workspaces_router
 
@@ -141,7 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CompressedResponses, minimum_size=1000, compresslevel=6)
     if settings.allowed_hosts:
         # a Host header of any other name gets a 400 before any route builds a link or an origin from it
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+        app.add_middleware(AllowedHosts, allowed_hosts=settings.allowed_hosts)
     elif settings.environment == "production":
         log.warning("DOORBRAAK_ALLOWED_HOSTS is empty: this server answers to any Host header")
     if settings.trusted_proxies:
@@ -172,7 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workspace_merge_router.router)
     app.include_router(notify_router.router)
 
-    @app.get("/healthz", include_in_schema=False)
+    @app.get(HEALTH_PATH, include_in_schema=False)
     async def healthz() -> PlainTextResponse:
         """Liveness: answers 200 while the server runs."""
         return PlainTextResponse("ok")

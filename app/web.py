@@ -15,6 +15,7 @@ from jinja2 import FileSystemLoader, select_autoescape
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,6 +34,8 @@ templates = Jinja2Templates(
 )
 templates.env.globals.update(result_messages=result_messages, static_url=static.url)
 
+# the health check's address (app/main.py), answered whatever the Host header says
+HEALTH_PATH = "/healthz"
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -126,6 +129,16 @@ class BrowserMiddleware:
             await self.app(scope, receive, send_with_headers)
         finally:
             i18n.current_locale.reset(reset)
+
+
+class AllowedHosts(TrustedHostMiddleware):
+    """Starlette's check of the Host header (400 for a host not allowed), except for the health check, which a
+    container or load balancer asks by address (the Dockerfile's HEALTHCHECK: 127.0.0.1:8000)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == HEALTH_PATH:
+            return await self.app(scope, receive, send)
+        await super().__call__(scope, receive, send)
 
 
 def _error_response(request: Request, status: int, message: str, code: str) -> Response:
