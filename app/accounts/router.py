@@ -125,6 +125,7 @@ async def setup(
     token = await runtime.db.write(create_first)
     response = see_other("/f/workshops")
     sign_in(response, request, token)
+    await sign_in_succeeded(response, request, SignInAttempt.of(request, email))
     return response
 
 

@@ -230,6 +230,7 @@ async def accept_with_new_account(
         )
     response = see_other("/f/workshops")
     sign_in(response, request, session_token)
+    await sign_in_succeeded(response, request, SignInAttempt.of(request, email))
     return response
 
 

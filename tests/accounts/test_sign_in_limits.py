@@ -103,3 +103,14 @@ def test_the_invitation_sign_in_is_throttled_the_same_way(
         data = {"csrf": token, "email": EMAIL, "password": "gok"}
         assert attacker.post(f"{path}/inloggen", data=data, follow_redirects=False).status_code == 401
     assert sign_in(attacker, "gok")[0] == 429
+
+
+def test_the_browser_that_made_the_account_is_known_to_it(
+    frozen_clock: LimitsClock, facilitator: Facilitator, browser: Callable[[], TestClient]
+) -> None:
+    attacker = browser()
+    for _ in range(11):
+        sign_in(attacker, "gok")
+    facilitator.http.post("/f/logout", data={"csrf": facilitator.csrf()})
+    # the facilitator fixture made the account on /setup in this browser, and never signed in on it since
+    assert sign_in(facilitator.http, PASSWORD)[0] == 303
