@@ -4,13 +4,15 @@ import functools
 import hashlib
 import re
 import secrets
+import threading
 import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 from app.config import Settings
 
@@ -53,6 +55,23 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+# zxcvbn's scores run 0-4; 3 is "safely unguessable" against an online attack slowed by a hash like argon2's
+_LEAST_STRENGTH = 3
+# zxcvbn refuses longer input (its matching grows fast with length); a password that starts strong stays strong
+_ESTIMATED_PREFIX = 72
+# zxcvbn keeps the user inputs of a call in a module-wide dictionary: two checks at once would mix their words
+_ESTIMATOR_LOCK = threading.Lock()
+
+
+def password_is_guessable(password: str, *, known: Iterable[str] = ()) -> bool:
+    """Whether a password is common, a dictionary word, a pattern or a repeat, or built from the known words (an
+    account's name and email), by zxcvbn's estimate of the guesses it takes."""
+    words = [word for text in known for word in re.split(r"[\s@.]+", text.lower()) if word]
+    with _ESTIMATOR_LOCK:
+        estimate = zxcvbn(password[:_ESTIMATED_PREFIX], user_inputs=[*words, "doorbraak"])
+    return int(estimate["score"]) < _LEAST_STRENGTH
 
 
 def verify_without_account(password: str) -> None:
