@@ -32,6 +32,8 @@ templates = Jinja2Templates(
 )
 templates.env.globals.update(result_messages=result_messages, static_url=static.url)
 
+# a year: a browser that once reached the site over https keeps to https, whatever a link or a network says
+HSTS = "max-age=31536000"
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -109,7 +111,8 @@ class BrowserMiddleware:
             if fresh:
                 token = secrets.token_urlsafe(32)
             scope.setdefault("state", {})["csrf_token"] = token
-            secure = "; Secure" if scope.get("scheme") == "https" else ""
+            https = scope.get("scheme") == "https"
+            secure = "; Secure" if https else ""
 
             async def send_with_headers(message: Message) -> None:
                 if message["type"] == "http.response.start":
@@ -118,6 +121,9 @@ class BrowserMiddleware:
                     headers.setdefault("x-content-type-options", "nosniff")
                     headers.setdefault("referrer-policy", "same-origin")
                     headers.setdefault("x-frame-options", "DENY")
+                    if https:
+                        # only over https: a browser ignores it on plain http, and a site on http alone must stay
+                        headers.setdefault("strict-transport-security", HSTS)
                     if fresh:
                         headers.append("set-cookie", f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")
                 await send(message)
@@ -142,7 +148,12 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     """HTTP errors as a finished page (or JSON for scripts)."""
     assert isinstance(exc, HTTPException)
-    messages = {404: N_("Deze pagina bestaat niet."), 405: N_("Dat kan op deze pagina niet.")}
+    messages = {
+        # FastAPI's own words for a body it cannot parse (JSON nested too deep for its parser, say)
+        400: N_("Dit verzoek kunnen we niet lezen."),
+        404: N_("Deze pagina bestaat niet."),
+        405: N_("Dat kan op deze pagina niet."),
+    }
     message = (
         exc.detail
         if isinstance(exc.detail, str) and exc.status_code not in messages
