@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
 from app.config import Settings
+from app.models import MAX_ROW_ID
 
 # no 0/O, no 1/I/L: a code read from across the room is typed right the first time
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -97,6 +98,16 @@ def new_join_code() -> str:
 def normalise_join_code(raw: str) -> str:
     """A typed code in its stored form: capitals, no spaces or dashes."""
     return re.sub(r"[\s\-]", "", raw).upper()[:12]
+
+
+def whole_number(raw: str, *, low: int = 1, high: int = MAX_ROW_ID) -> int | None:
+    """A number typed or sent as text, read strictly: ASCII digits only (not "²" or "٣", which str.isdigit takes
+    and int() refuses or reads), from low to high (by default: a row id); None for anything else."""
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(high)):
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
 
 
 def clean_text(raw: str) -> str:
