@@ -16,20 +16,19 @@ from app.exports.schemas import (
     ActionPublic,
     AnswerPublic,
     DecisionListPublic,
-    ErrorPublic,
     ResultsPublic,
     ReviewPublic,
 )
 from app.i18n import N_
 from app.models import Member, RowId
 from app.runtime import Runtime, RuntimeDep
-from app.web import render
+from app.web import ErrorOut, render
 from app.workshops import service as workshops
 
 router = APIRouter()
 API_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorPublic, "description": "Not signed in."},
-    404: {"model": ErrorPublic, "description": "No such workshop, or not yours."},
+    401: {"model": ErrorOut, "description": "Not signed in."},
+    404: {"model": ErrorOut, "description": "No such workshop, or not yours."},
 }
 
 

@@ -231,7 +231,13 @@ async def calendars(request: Request, runtime: RuntimeDep, member: Viewer, bewaa
     return await _calendars_page(request, runtime, member, saved=bool(bewaard))
 
 
-@router.post("/f/agenda", dependencies=[CsrfChecked])
+@router.post(
+    "/f/agenda",
+    dependencies=[CsrfChecked],
+    responses={
+        201: {"description": "The feed is made; the page shows its link this once.", "content": {"text/html": {}}}
+    },
+)
 async def new_calendar_feed(
     request: Request,
     runtime: RuntimeDep,
