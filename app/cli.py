@@ -294,8 +294,11 @@ def create_facilitator(args: argparse.Namespace) -> None:
     password = args.password
     if password is None:
         password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass("Password: ")
-    if len(password) < 10:
-        raise SystemExit("the password needs at least 10 characters")
+    try:
+        # the rule the web's forms apply: no account the sign-in form could not use, nor one easy to guess
+        accounts.check_new_password(password, known=(args.email, args.name))
+    except DomainError as exc:
+        raise SystemExit(exc.text()) from exc
     db = Database(Settings().resolved_database_url())
     db.migrate()
     try:

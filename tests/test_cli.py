@@ -31,8 +31,27 @@ def test_create_facilitator_reads_the_password_from_stdin(
 
 def test_create_facilitator_refuses_a_short_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOORBRAAK_DATA_DIR", str(tmp_path))
-    with pytest.raises(SystemExit, match="10 characters"):
+    with pytest.raises(SystemExit, match="minstens 12 tekens"):
         cli.main(["create-facilitator", "--email", "a@b.nl", "--name", "A", "--password", "kort"])
+
+
+@pytest.mark.parametrize("password", ["aaaaaaaaaaaa", "wachtwoord12", "construction"])
+def test_create_facilitator_refuses_a_password_that_is_easy_to_guess(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, password: str
+) -> None:
+    monkeypatch.setenv("DOORBRAAK_DATA_DIR", str(tmp_path))
+    with pytest.raises(SystemExit, match="te makkelijk te raden"):
+        cli.main(["create-facilitator", "--email", "a@b.nl", "--name", "A", "--password", password])
+    assert not (tmp_path / "doorbraak.db").exists()  # refused before the database is touched
+
+
+def test_create_facilitator_refuses_a_password_the_sign_in_form_could_never_take(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOORBRAAK_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Kq" * 50_000 + "\n"))
+    with pytest.raises(SystemExit, match="maximaal 1000 tekens"):
+        cli.main(["create-facilitator", "--email", "a@b.nl", "--name", "A"])
 
 
 def test_serve_refuses_several_workers_without_a_broadcast_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

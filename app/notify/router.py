@@ -15,10 +15,11 @@ from app.auth import CsrfChecked, Manager, Runner, Viewer
 from app.errors import DomainError
 from app.exports import personal, wording
 from app.i18n import current_locale
-from app.models import ACTION_STATUSES, Facilitator, Member, Membership
+from app.models import ACTION_STATUSES, Facilitator, Member, Membership, RowId
 from app.notify import feeds, outbox, service
 from app.notify.sender import MailSetup, mail_setup
 from app.runtime import Runtime, RuntimeDep
+from app.security import whole_number
 from app.store.events import Tx
 from app.web import render, see_other
 
@@ -75,7 +76,7 @@ async def report(
     request: Request,
     runtime: RuntimeDep,
     link_token: str,
-    action_id: int,
+    action_id: RowId,
     status: Annotated[str, Form(max_length=20)],
     note: Annotated[str, NOTE_FIELD] = "",
 ) -> Response:
@@ -230,7 +231,13 @@ async def calendars(request: Request, runtime: RuntimeDep, member: Viewer, bewaa
     return await _calendars_page(request, runtime, member, saved=bool(bewaard))
 
 
-@router.post("/f/agenda", dependencies=[CsrfChecked])
+@router.post(
+    "/f/agenda",
+    dependencies=[CsrfChecked],
+    responses={
+        201: {"description": "The feed is made; the page shows its link this once.", "content": {"text/html": {}}}
+    },
+)
 async def new_calendar_feed(
     request: Request,
     runtime: RuntimeDep,
@@ -239,7 +246,7 @@ async def new_calendar_feed(
     organisation_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Make a feed of the workspace or of one organisation; its link is shown this once."""
-    chosen = int(organisation_id) if organisation_id.isdecimal() and organisation_id.isascii() else None
+    chosen = whole_number(organisation_id)
 
     def job(db: Tx) -> str:
         return feeds.create_feed(
@@ -261,7 +268,7 @@ async def new_calendar_feed(
 
 
 @router.post("/f/agenda/{feed_id}/intrekken", dependencies=[CsrfChecked])
-async def revoke_calendar_feed(runtime: RuntimeDep, member: Manager, feed_id: int) -> Response:
+async def revoke_calendar_feed(runtime: RuntimeDep, member: Manager, feed_id: RowId) -> Response:
     """Stop a feed: calendars that subscribed to it get nothing more (beheerder)."""
     await runtime.db.write(partial(feeds.revoke_feed, workspace_id=member.workspace_id, feed_id=feed_id))
     return see_other("/f/agenda?bewaard=1")

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 
 import anyio
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -34,6 +36,16 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _create_private(path: str | None) -> None:
+    """Create a SQLite database file that is missing as readable by its owner alone (0600); SQLite gives its
+    write-ahead log and shared-memory files the database file's mode."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    # a missing folder is left for SQLite's own error, as before
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def make_engine(url: str, *, writer: bool, wait: bool = True) -> Engine:
     """An engine; readers see one consistent snapshot per transaction, SQLite writers lock at BEGIN.
 
@@ -44,6 +56,7 @@ def make_engine(url: str, *, writer: bool, wait: bool = True) -> Engine:
     if not url.startswith("sqlite"):
         isolation = "READ COMMITTED" if writer else "REPEATABLE READ"
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, isolation_level=isolation)
+    _create_private(make_url(url).database)
     busy_ms = 30_000 if wait else 0
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000})
 
