@@ -7,18 +7,16 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from websockets.asyncio.client import connect
 
 from app.config import Settings
 from app.demo.driver import DemoFacilitator, Phone, prepare, ws_url
+from tests.servers import doorbraak_serve, free_port, stop, wait_for
 
 PG_URL = os.environ.get("DOORBRAAK_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("DOORBRAAK_TEST_REDIS_URL")
@@ -30,24 +28,6 @@ pytestmark = [
     ),
 ]
 SECRET = "scale-out-test-secret-" + "x" * 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(check: Any, what: str, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except (httpx.HTTPError, OSError):
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{what} did not happen within {seconds} s")
 
 
 class Server:
@@ -63,31 +43,11 @@ class Server:
             "DOORBRAAK_SECRET_KEY": SECRET,
             "DOORBRAAK_DATA_DIR": str(tmp / name),
         }
-        self.log = open(tmp / f"{name}.log", "w")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from app.cli import main; main()",
-                "serve",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_for(lambda: httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200, f"server {name} up")
+        self.log = tmp / f"{name}.log"
+        self.process = doorbraak_serve(self.port, env, self.log)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+        stop(self.process)
 
 
 @pytest.fixture
