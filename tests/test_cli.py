@@ -87,3 +87,21 @@ def test_serve_caps_malloc_arenas_for_itself_and_its_workers(monkeypatch: pytest
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     cli.cap_malloc_arenas()
     assert cli.os.environ["MALLOC_ARENA_MAX"] == "4"
+
+
+def test_backup_and_restore_say_what_they_did_and_refuse_in_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DOORBRAAK_DATA_DIR", str(tmp_path / "data"))
+    cli.main(["create-facilitator", "--email", "a@b.nl", "--name", "A", "--password", "een heel geheim wachtwoord"])
+    cli.main(["backup", str(tmp_path / "copy.backup")])
+    assert "backed up to" in capsys.readouterr().out
+    cli.main(["restore", str(tmp_path / "copy.backup")])
+    said = capsys.readouterr().out
+    assert "0 workshops, 0 answers, revision" in said and "the database it replaced is kept at" in said
+    (tmp_path / "notes.txt").write_text("geen database")
+    with pytest.raises(SystemExit, match="not a readable SQLite database"):
+        cli.main(["restore", str(tmp_path / "notes.txt")])
+    monkeypatch.setenv("DOORBRAAK_DATABASE_URL", "postgresql://u:p@h/d")
+    with pytest.raises(SystemExit, match="pg_dump"):
+        cli.main(["backup", str(tmp_path / "copy.backup")])
