@@ -33,7 +33,7 @@ LEXICON = Path(__file__).with_name("grouping_nl.yaml")
 # a pile's members must be at least this alike on average (cosine of their feature bags); chosen, with the weights
 # below, on tests/clusters/data/obstacles_nl.yaml and obstacles_nl_holdout.yaml with `doorbraak bench grouping`
 # (docs/performance.md), the second round on obstacles_nl_holdout2.yaml too; never on obstacles_nl_holdout3.yaml
-THRESHOLD = 0.11
+THRESHOLD = 0.10
 # a member of a proposed pile must be linked (at least this alike) to at least this share of the others, or it is
 # left loose: a strong link to one member does not make it belong to the pile
 MEMBER_LINKS = 0.34
@@ -187,6 +187,8 @@ def lexicon() -> Lexicon:
 
     generic = frozenset(s for word in data["generic"].split() for s in stems(word))
     aside = frozenset(s for key in ("who", "where", "lack") for word in data[key].split() for s in stems(word))
+    places = data["where"].split()
+    at_places = frozenset(s for word in places for s in stems(word))
     concepts: dict[str, str] = {}
     phrases: dict[tuple[str, ...], str] = {}
     for line in data["concepts"]:
@@ -200,7 +202,9 @@ def lexicon() -> Lexicon:
                 continue
             for s in stems(entry):
                 concepts.setdefault(s, entries[0])
-    aside |= {f"~{concepts[s]}" for s in aside if s in concepts}
+    # a word of who or of lack makes its concept count less too ("jongeren" the concept of "jeugd"); a place only
+    # the concept it names ("school" makes "onderwijs" count less, "flat" leaves "woning" as it is)
+    aside |= {f"~{concepts[s]}" for s in aside if s in concepts and (s not in at_places or concepts[s] in places)}
     words = frozenset(_fold(word) for line in data["concepts"] for entry in line.split() for word in entry.split("_"))
     return Lexicon(generic=generic, aside=aside, concepts=concepts, phrases=phrases, words=words)
 
