@@ -132,6 +132,10 @@ async def _wind_down(
         task.cancel()
     # a dropped phone is normal; anything else is worth a log line instead of a lost task exception
     outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    # a finished task holds its exception, whose traceback holds the connection that holds the task: without these
+    # links the connection is freed when it ends, not at the collector's next (rare) full sweep
+    connection.sender = None
+    inbox.waiting.clear()
     if inbox.failed.done():
         outcomes.append(inbox.failed.exception())
     for outcome in outcomes:
