@@ -209,3 +209,15 @@ def test_bad_feed_requests_are_refused(client: TestClient, network: Network, bro
     # a participant's own feed is theirs: the office cannot see or revoke it by id
     own = db.write_sync(a_participant_feed)
     assert boss.post(f"/f/agenda/{own}/intrekken", data={"csrf": csrf}).status_code == 404
+
+
+def test_the_menu_leads_every_member_to_the_calendars_and_the_workspace_page_to_the_outbox(
+    client: TestClient, network: Network, browser: Any
+) -> None:
+    boss = browser()
+    sign_in(boss, "bea@a.nl")
+    for path in ("/f/workshops", "/f/register", "/f/organisaties", "/f/berichten"):
+        menu = boss.get(path).text.split('<nav class="topnav">', 1)[1].split("</nav>", 1)[0]
+        assert '<a href="/f/agenda">Agenda</a>' in menu, path
+    # the outbox is a beheerder's: their workspace page links it
+    assert '<a href="/f/berichten">Uitgaande berichten</a>' in boss.get("/f/werkruimte").text
