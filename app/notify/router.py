@@ -5,7 +5,7 @@ import re
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +24,8 @@ from app.web import render, see_other
 
 router = APIRouter()
 NOTE_FIELD = Form(max_length=2000)
+# a row's id as the database can hold it: a larger number in a path is a 422, not a driver's overflow
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def _setup(request: Request) -> MailSetup:
@@ -75,7 +77,7 @@ async def report(
     request: Request,
     runtime: RuntimeDep,
     link_token: str,
-    action_id: int,
+    action_id: RowId,
     status: Annotated[str, Form(max_length=20)],
     note: Annotated[str, NOTE_FIELD] = "",
 ) -> Response:
@@ -261,7 +263,7 @@ async def new_calendar_feed(
 
 
 @router.post("/f/agenda/{feed_id}/intrekken", dependencies=[CsrfChecked])
-async def revoke_calendar_feed(runtime: RuntimeDep, member: Manager, feed_id: int) -> Response:
+async def revoke_calendar_feed(runtime: RuntimeDep, member: Manager, feed_id: RowId) -> Response:
     """Stop a feed: calendars that subscribed to it get nothing more (beheerder)."""
     await runtime.db.write(partial(feeds.revoke_feed, workspace_id=member.workspace_id, feed_id=feed_id))
     return see_other("/f/agenda?bewaard=1")

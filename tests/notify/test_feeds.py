@@ -195,6 +195,7 @@ def test_bad_feed_requests_are_refused(client: TestClient, network: Network, bro
     )
     assert boss.post("/f/agenda", data={"csrf": csrf, "scope": "alles"}).status_code == 422
     assert boss.post("/f/agenda/999/intrekken", data={"csrf": csrf}).status_code == 404
+    assert boss.post(f"/f/agenda/{2**64}/intrekken", data={"csrf": csrf}).status_code == 422
     db = database(client)
 
     def a_participant_feed(tx: Any) -> int:

@@ -136,6 +136,8 @@ def test_bad_reports_are_refused_and_nothing_is_lost(client: TestClient, network
     assert "x" * 281 in too_long.text, "the page shows the note again, to shorten rather than retype"
     assert post_form(client, page, url, {"status": "weg", "note": ""}).status_code == 422
     assert post_form(client, page, f"{page}/acties/999999/status", {"status": "klaar"}).status_code == 404
+    # an id beyond what the database holds is refused as such, not a driver's overflow (a 500)
+    assert post_form(client, page, f"{page}/acties/{2**64}/status", {"status": "klaar"}).status_code == 422
     assert post_form(client, "/m/onbekend", "/m/onbekend/acties/1/status", {"status": "klaar"}).status_code == 404
     no_csrf = client.post(url, data={"status": "klaar"}, follow_redirects=False)
     assert no_csrf.status_code == 403
