@@ -25,7 +25,16 @@ from app.models import utcnow
 from app.notify import outbox, reminders
 from app.notify.mails import Links
 from app.notify.outbox import Backoff
-from app.notify.smtp import Connection, Outgoing, SendError, SmtpConfig, SmtpUrlError, build_message, parse_smtp_url
+from app.notify.smtp import (
+    UNBUILDABLE,
+    Connection,
+    Outgoing,
+    SendError,
+    SmtpConfig,
+    SmtpUrlError,
+    build_message,
+    parse_smtp_url,
+)
 from app.store.database import Database
 
 log = logging.getLogger("doorbraak.mail")
@@ -128,11 +137,11 @@ class Sender:
         """Send one message on this thread's connection; None when accepted, else why not."""
         try:
             message = build_message(outgoing, sender=self.config.sender, now=utcnow())
-            self._connection().send(message, outgoing.recipient)
+            self._connection().send(message, str(message["To"]))
         except SendError as exc:
             return str(exc)
         except (ValueError, TypeError) as exc:  # a header the email package refuses: try again changes nothing
-            return f"unbuildable: {exc}"
+            return f"{UNBUILDABLE}{exc}"
         return None
 
     async def run_once(self) -> int:

@@ -402,3 +402,55 @@ def test_the_outbox_page_shows_what_would_have_gone(client: TestClient, browser:
     sign_in(other, "xander@b.nl")
     theirs = other.get("/f/berichten")
     assert theirs.status_code == 200 and 'class="outbox-item"' not in theirs.text
+
+
+def test_an_address_with_other_letters_before_the_at_is_refused_and_a_domain_goes_in_ascii(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    from app.demo.driver import csrf_of
+
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    link = network.links["unrelated"]
+    page = mail_client.get(f"/m/{link}")
+    # SMTPUTF8 is not every server's: refused where the person can still give another address
+    refused = mail_client.post(
+        f"/m/{link}/e-mail", data={"csrf": csrf_of(page.text), "email": "jöran@sport.nl", "lang": "nl"}
+    )
+    assert refused.status_code == 422 and "letters als é of ö vóór de @" in refused.text
+    assert db.read_sync(lambda tx: tx.get(Participant, network.people["unrelated"]).email) == "ursula@sport.nl"
+    saved = mail_client.post(
+        f"/m/{link}/e-mail",
+        data={"csrf": csrf_of(page.text), "email": "ursula@bücher.de", "lang": "nl"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert "ursula@bücher.de" in mail_client.get(f"/m/{link}").text, "shown as typed"
+    send_all(mail_client)
+    (sent,) = smtp_server.inbox.wait_for(1)
+    assert smtp_server.inbox.envelopes == [("noreply@example.org", ["ursula@xn--bcher-kva.de"])]
+    assert str(sent["To"]) == "ursula@xn--bcher-kva.de"
+
+
+def test_a_message_no_server_can_take_fails_at_once_and_the_outbox_page_says_why(
+    mail_client: TestClient, smtp_server: SmtpServer, browser: Any
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+
+    def stored_before_the_check(tx: Any) -> None:
+        # an address kept before addresses were checked for SMTPUTF8: no message to it can be built
+        tx.get(Participant, network.people["volunteer"]).email = "véra@buurtwerk.nl"
+
+    db.write_sync(stored_before_the_check)
+    assert pass_on(mail_client) == 3
+    send_all(mail_client)
+    smtp_server.inbox.wait_for(2)
+    (failed,) = messages(db, status="failed")
+    assert failed.recipient == "véra@buurtwerk.nl" and failed.attempts == 1
+    assert failed.last_error.startswith("unbuildable: ")
+    assert {m.status for m in messages(db)} == {"sent", "failed"}
+    boss = browser()
+    sign_in(boss, "bea@a.nl")
+    outbox_page = boss.get("/f/berichten").text
+    assert "mislukt: 1" in outbox_page and "bericht kon niet gemaakt worden" in outbox_page
