@@ -18,7 +18,7 @@ from app.config import Settings
 from app.models import Membership, Participant
 from app.notify.mails import Links
 from app.notify.outbox import Backoff
-from app.notify.sender import MailSetup, Sender, mail_setup, reminder_pass, start_sending
+from app.notify.sender import MailSetup, Sender, check_server, mail_setup, reminder_pass, start_sending
 from app.notify.smtp import Outgoing, SmtpUrlError, build_message, parse_smtp_url
 from app.store.database import Database
 from tests.notify.conftest import (
@@ -168,6 +168,7 @@ def test_a_refused_login_is_said_at_start_and_the_message_waits(
             await db.start(publish)
             sender = await start_sending(db, setup)
             assert sender is not None
+            await check_server(sender, setup)
             await db.write(build_network)
             await db.write(partial(_queue_one, links=setup.links))
             assert await sender.run_once() == 1
@@ -183,6 +184,28 @@ def test_a_refused_login_is_said_at_start_and_the_message_waits(
         assert server.inbox.messages == []
     finally:
         server.stop()
+
+
+def test_the_start_does_not_wait_on_the_mail_server(tmp_path: Any) -> None:
+    import asyncio
+    import socket
+
+    from tests.notify.conftest import SMTP_PORTS
+
+    # a server that takes connections and never says a word: a login check waits on it up to its timeout
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", free_smtp_port()))
+        silent.listen()
+        port = silent.getsockname()[1]
+        assert port in SMTP_PORTS
+        url = f"smtp://127.0.0.1:{port}?from=noreply@example.org"
+        setup = mail_setup(Settings(data_dir=tmp_path, environment="test", smtp_url=url, public_url="http://x"))
+        sender = asyncio.run(start_sending(Database(f"sqlite:///{tmp_path / 'm.db'}"), setup))
+        assert sender is not None
+        sender.close()
+        silent.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            silent.accept()  # nobody knocked: the check is check_server's, which the app runs beside itself
 
 
 def _queue_one(tx: Any, *, links: Links) -> None:
