@@ -182,6 +182,18 @@ def test_a_beheerder_revokes_a_feed_and_it_answers_404(client: TestClient, netwo
     assert "ingetrokken op" in boss.get("/f/agenda").text
 
 
+def test_another_workspaces_beheerder_cannot_revoke_a_feed(client: TestClient, network: Network, browser: Any) -> None:
+    boss, stranger = browser(), browser()
+    sign_in(boss, "bea@a.nl")
+    made = boss.post("/f/agenda", data={"csrf": csrf_of(boss.get("/f/agenda").text), "scope": "workspace"})
+    path = feed_url(made.text)
+    feed_id = database(client).read_sync(lambda tx: tx.execute(select(CalendarFeed.id)).scalar_one())
+    sign_in(stranger, "xander@b.nl")
+    csrf = csrf_of(stranger.get("/f/agenda").text)
+    assert stranger.post(f"/f/agenda/{feed_id}/intrekken", data={"csrf": csrf}).status_code == 404
+    assert client.get(path).status_code == 200, "the feed still works"
+
+
 def test_bad_feed_requests_are_refused(client: TestClient, network: Network, browser: Any) -> None:
     boss = browser()
     sign_in(boss, "bea@a.nl")
