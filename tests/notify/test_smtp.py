@@ -478,3 +478,39 @@ def test_a_message_no_server_can_take_fails_at_once_and_the_outbox_page_says_why
     sign_in(boss, "bea@a.nl")
     outbox_page = boss.get("/f/berichten").text
     assert "mislukt: 1" in outbox_page and "bericht kon niet gemaakt worden" in outbox_page
+
+
+def test_the_digest_names_what_moved_and_what_is_stuck_in_the_members_language(client: TestClient) -> None:
+    from datetime import date
+
+    from app.models import Action, utcnow
+
+    db = database(client)
+    network: Network = db.write_sync(build_network)
+    today = date.today()
+
+    def moved_and_stuck(tx: Any) -> None:
+        for membership in tx.execute(select(Membership)).scalars():
+            membership.digest, membership.digest_lang = True, "en"
+        actions.save_action(
+            tx,
+            workshop_id=network.workshop_id,
+            action_id=network.action_id,
+            title="Huiskamer in de flat",
+            owner_organisation="Woonstichting",
+            partners=["Gemeente"],
+            contact_person="Cor",
+            contact_email="Cor@Bieb.nl",
+            due_on=today + timedelta(days=20),
+        )
+        tx.get(Action, network.action_id).status = "vastgelopen"
+
+    db.write_sync(moved_and_stuck)
+    setup = MailSetup(config=None, problem=None, links=LINKS, reminder_days=3)
+    # Bea's only: the other workspace had nothing this week, and an empty digest is not sent
+    assert client.portal.call(partial(reminder_pass, db, setup, today=today, now=utcnow())) == 1
+    (bea,) = messages(db, kind="digest")
+    assert (bea.lang, bea.subject) == ("en", "Weekly digest Werkruimte van Bea")
+    for heading in ("Moved (1)", "Stuck (1)", "New (1)"):
+        assert heading in bea.body_text, heading
+    assert "Overdue" not in bea.body_text and "Huiskamer in de flat" in bea.body_html
