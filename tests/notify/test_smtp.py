@@ -194,6 +194,8 @@ def test_the_start_does_not_wait_on_the_mail_server(tmp_path: Any) -> None:
 
     # a server that takes connections and never says a word: a login check waits on it up to its timeout
     with socket.socket() as silent:
+        # as free_smtp_port probed it: a port an earlier test's server left in TIME_WAIT is free to take
+        silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         silent.bind(("127.0.0.1", free_smtp_port()))
         silent.listen()
         port = silent.getsockname()[1]
