@@ -51,11 +51,16 @@ class Settings(BaseSettings):
     )
     reminder_days: int = Field(default=3, ge=1, le=30, description="Days before a due date or meeting to remind.")
 
+    def make_data_dir(self) -> None:
+        """Create data_dir if it is missing, private to the account the server runs as (0700): it holds the database
+        and the secret key."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file in data_dir."""
         if self.database_url:
             return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.make_data_dir()
         return f"sqlite:///{self.data_dir / 'doorbraak.db'}"
 
     def resolved_secret_key(self) -> str:
@@ -64,7 +69,7 @@ class Settings(BaseSettings):
             if len(self.secret_key) < 32:
                 raise ValueError("DOORBRAAK_SECRET_KEY must be at least 32 characters")
             return self.secret_key
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.make_data_dir()
         path = self.data_dir / "secret_key"
         if not path.exists():
             path.touch(mode=0o600)

@@ -37,7 +37,7 @@ from app.running import router as running_router
 from app.runtime import Runtime
 from app.stage import router as stage_router
 from app.store.database import Database
-from app.web import EXCEPTION_HANDLERS, BrowserMiddleware, CompressedResponses
+from app.web import EXCEPTION_HANDLERS, BrowserMiddleware, CompressedResponses, DocumentedApp
 from app.workspaces import merge_router as workspace_merge_router
 from app.workspaces import router as workspaces_router
 
@@ -122,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # the schema is served at /openapi.json; the interactive docs pages would load scripts from a CDN
     # that the Content-Security-Policy (rightly) blocks, so they are left out
-    app = FastAPI(
+    app = DocumentedApp(
         docs_url=None,
         redoc_url=None,
         title="Doorbraak",

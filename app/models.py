@@ -2,11 +2,18 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+import annotated_types
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+# the largest id an id column holds: SQLite's integers reach 2**63 - 1, PostgreSQL's INTEGER only this
+MAX_ROW_ID = 2**31 - 1
+# an id as a route, a form or a message gives it: a larger one is no row, and refused as bad input (422) before a
+# driver would overflow on it
+RowId = Annotated[int, annotated_types.Interval(ge=1, le=MAX_ROW_ID)]
 
 # the seven "spanningsclusters": kinds of tension an obstacle can stem from
 TENSIONS = (

@@ -4,15 +4,18 @@ import functools
 import hashlib
 import re
 import secrets
+import threading
 import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 from app.config import Settings
+from app.models import MAX_ROW_ID
 
 # no 0/O, no 1/I/L: a code read from across the room is typed right the first time
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -55,6 +58,23 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+# zxcvbn's scores run 0-4; 3 is "safely unguessable" against an online attack slowed by a hash like argon2's
+_LEAST_STRENGTH = 3
+# zxcvbn refuses longer input (its matching grows fast with length); a password that starts strong stays strong
+_ESTIMATED_PREFIX = 72
+# zxcvbn keeps the user inputs of a call in a module-wide dictionary: two checks at once would mix their words
+_ESTIMATOR_LOCK = threading.Lock()
+
+
+def password_is_guessable(password: str, *, known: Iterable[str] = ()) -> bool:
+    """Whether a password is common, a dictionary word, a pattern or a repeat, or built from the known words (an
+    account's name and email), by zxcvbn's estimate of the guesses it takes."""
+    words = [word for text in known for word in re.split(r"[\s@.]+", text.lower()) if word]
+    with _ESTIMATOR_LOCK:
+        estimate = zxcvbn(password[:_ESTIMATED_PREFIX], user_inputs=[*words, "doorbraak"])
+    return int(estimate["score"]) < _LEAST_STRENGTH
+
+
 def verify_without_account(password: str) -> None:
     """Verify a password against a stand-in hash: a sign-in for an unknown email costs what a real one does."""
     verify_password(_stand_in_hash(_hasher), password)
@@ -78,6 +98,16 @@ def new_join_code() -> str:
 def normalise_join_code(raw: str) -> str:
     """A typed code in its stored form: capitals, no spaces or dashes."""
     return re.sub(r"[\s\-]", "", raw).upper()[:12]
+
+
+def whole_number(raw: str, *, low: int = 1, high: int = MAX_ROW_ID) -> int | None:
+    """A number typed or sent as text, read strictly: ASCII digits only (not "²" or "٣", which str.isdigit takes
+    and int() refuses or reads), from low to high (by default: a row id); None for anything else."""
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(high)):
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
 
 
 def clean_text(raw: str) -> str:

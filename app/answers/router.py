@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from app.answers import service as answers
 from app.auth import CsrfChecked
 from app.runtime import RuntimeDep
+from app.security import whole_number
 from app.web import see_other
 from app.workshops import service as workshops
 
@@ -30,7 +31,7 @@ async def submit_answer(
     """Store an answer sent by a plain form post; a resent form is stored once."""
     workshop, participant = await runtime.db.read(partial(workshops.joined_phone, code=code, cookies=request.cookies))
     runtime.check_answer_rate(participant.id)
-    link = int(links_to) if links_to.isdigit() else None
+    link = whole_number(links_to)
     submission = answers.Submission(
         workshop_id=workshop.id or 0,
         participant_id=participant.id or 0,

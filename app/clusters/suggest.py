@@ -2,10 +2,11 @@
 
 Pure Python on the server, nothing downloaded: each obstacle becomes a bag of features (its content words reduced
 to their stem with slips of the pen mended, the parts of its compound words, the concepts of a small lexicon of
-the words alliances use (grouping_nl.yaml), pairs of adjacent words), weighted by how rare they are in the room
-(tf-idf), and obstacles are merged by average linkage on the cosine of those bags while a pile's members are, on
-average, alike enough. Dutch first (Snowball's Dutch stemmer, Dutch stop words), English answers too. The same
-features say why a pile belongs together: the words and phrases its members share, marked in their texts.
+the words alliances use (grouping_nl.yaml), pairs of adjacent words, and apart from those the letter n-grams of
+its words), weighted by how rare they are in the room (tf-idf), and obstacles are merged by average linkage on
+the cosine of those bags while a pile's members are, on average, alike enough. Dutch first (Snowball's Dutch
+stemmer, Dutch stop words), English answers too. The same features say why a pile belongs together: the words
+and phrases its members share, marked in their texts.
 
 Nothing here touches the database: app/clusters/service.py reads the obstacles and applies what is accepted.
 """
@@ -28,19 +29,25 @@ from app.answers import words as answer_words
 
 LEXICON = Path(__file__).with_name("grouping_nl.yaml")
 
-# a pile's members must be at least this alike on average (cosine of their feature bags); measured on
-# tests/clusters/data/obstacles_nl.yaml with `doorbraak bench grouping` (docs/performance.md)
-THRESHOLD = 0.18
+# a pile's members must be at least this alike on average (cosine of their feature bags); chosen, with the weights
+# below, on tests/clusters/data/obstacles_nl.yaml and obstacles_nl_holdout.yaml with `doorbraak bench grouping`
+# (docs/performance.md), never on obstacles_nl_holdout2.yaml
+THRESHOLD = 0.13
 # texts at least this alike are near-duplicates: such a pile is proposed first
 DUPLICATE = 0.8
 # weights of the kinds of features against a word's own stem
 PART_WEIGHT = 0.7
-PAIR_WEIGHT = 0.5
-CONCEPT_WEIGHT = 1.2
+PAIR_WEIGHT = 0.3
+CONCEPT_WEIGHT = 1.6
 # a word every kind of obstacle uses (grouping_nl.yaml) counts this much of a word of its own
 GENERIC_WEIGHT = 0.3
 # a word for whom an obstacle is about (grouping_nl.yaml: who) counts this much
-WHO_WEIGHT = 0.7
+WHO_WEIGHT = 0.35
+# letter n-grams of a word's stem: their length, the shortest stem that has them, and the share of a text's bag
+# they make up together (the words the rest)
+GRAM = 3
+GRAM_MIN_WORD = 4
+GRAM_SHARE = 0.2
 # a feature in more than this share of the obstacles (and more than a handful) tells nothing apart
 COMMON_SHARE = 0.25
 COMMON_FLOOR = 8
@@ -353,7 +360,27 @@ def _raw_features(tokens: Sequence[Token], words: Lexicon) -> dict[str, float]:
     for first, second in zip(tokens, tokens[1:], strict=False):
         if first.stem != second.stem:
             add(f"{first.stem} {second.stem}", PAIR_WEIGHT)
+    for token in tokens:
+        if token.stem in words.generic:
+            continue
+        grams = _grams(token.stem)
+        if grams:
+            # a long word has many n-grams: together they count as much as a short word's few
+            weight = 1 / math.sqrt(len(grams))
+            if token.stem in words.who:
+                weight *= WHO_WEIGHT
+            for gram in grams:
+                features[gram] = max(features.get(gram, 0.0), weight)
     return features
+
+
+def _grams(word: str) -> list[str]:
+    """The letter n-grams of a stem, marked at its ends ("#<hu", "#hui", ... "#rt>"): what word forms the stemmer
+    leaves apart ("huisart" and "huisarts"), slips and the heads of compounds have in common."""
+    if len(word) < GRAM_MIN_WORD:
+        return []
+    marked = f"<{word}>"
+    return [f"#{marked[i : i + GRAM]}" for i in range(len(marked) - GRAM + 1)]
 
 
 def _signature(text: _Text) -> tuple[str, ...]:
@@ -376,8 +403,17 @@ def _weigh(texts: list[_Text]) -> dict[str, float]:
     idf = {f: math.log((n + 1) / (d + 1)) + 1 for f, d in df.items() if d <= common}
     for text, features in zip(texts, raw, strict=True):
         weighted = {f: w * idf[f] for f, w in features.items() if f in idf}
-        norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
-        text.features = {f: v / norm for f, v in weighted.items()}
+        words_part = {f: v for f, v in weighted.items() if not f.startswith("#")}
+        grams_part = {f: v for f, v in weighted.items() if f.startswith("#")}
+        # each part is scaled to its share apart, so a text's many n-grams do not drown its words
+        shares = [(words_part, 1.0 - GRAM_SHARE), (grams_part, GRAM_SHARE)]
+        shares = [(part, share) for part, share in shares if part]
+        total = sum(share for _, share in shares) or 1.0
+        text.features = {}
+        for part, share in shares:
+            norm = math.sqrt(sum(v * v for v in part.values()))
+            scale = math.sqrt(share / total) / norm
+            text.features.update((f, v * scale) for f, v in part.items())
     return idf
 
 
@@ -479,7 +515,7 @@ def _average_linkage(
 
 def _shared(texts: list[_Text], group: Sequence[int], idf: Mapping[str, float]) -> list[str]:
     """The features most of a pile's members share, the rarest in the room first among equally shared."""
-    counts: Counter[str] = Counter(f for i in group for f in texts[i].features)
+    counts: Counter[str] = Counter(f for i in group for f in texts[i].features if not f.startswith("#"))
     least = max(2, math.ceil(len(group) * 0.3))
     shared = [f for f, n in counts.items() if n >= least]
     shared.sort(key=lambda f: (-counts[f], -idf.get(f, 0), f))

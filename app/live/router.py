@@ -25,9 +25,10 @@ from app.live import replay
 from app.live.frames import ClientMessage, ServerFrame, error_frame
 from app.live.hub import Connection, LocalHub
 from app.live.protocol import LISTEN
-from app.models import Workshop
+from app.models import RowId, Workshop
 from app.responses import service as responses
 from app.runtime import Runtime, get_runtime, origin_allowed
+from app.security import whole_number
 from app.store.events import encode
 from app.workshops import service as workshops
 
@@ -74,10 +75,7 @@ def _origin_ok(websocket: WebSocket) -> bool:
 
 def _seq(raw: str | None) -> int | None:
     """A client's resume point; anything unusable means "send me a snapshot"."""
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None
+    return whole_number(raw, low=0) if raw is not None else None
 
 
 async def _serve(
@@ -300,13 +298,13 @@ async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str
 class VotesIn(BaseModel):
     """A phone's whole dot allocation: cluster id to number of dots."""
 
-    allocation: dict[int, int] = Field(max_length=200)
+    allocation: dict[RowId, int] = Field(max_length=200)
 
 
 class VolunteerIn(BaseModel):
     """A raised (or lowered) hand for an action."""
 
-    action_id: int
+    action_id: RowId
     joining: bool
 
 
@@ -320,7 +318,7 @@ class ResponseIn(BaseModel):
 class ReviewIn(BaseModel):
     """An owner's report on an earlier action in a follow-up session."""
 
-    action_id: int
+    action_id: RowId
     status: str = Field(max_length=20)
     note: str = Field(default="", max_length=2000)
 

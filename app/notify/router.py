@@ -15,10 +15,11 @@ from app.auth import CsrfChecked, Manager, Runner, Viewer
 from app.errors import DomainError
 from app.exports import personal, wording
 from app.i18n import current_locale
-from app.models import ACTION_STATUSES, Facilitator, Member, Membership
+from app.models import ACTION_STATUSES, Facilitator, Member, Membership, RowId
 from app.notify import feeds, outbox, service
 from app.notify.sender import MailSetup, mail_setup
 from app.runtime import Runtime, RuntimeDep
+from app.security import whole_number
 from app.store.events import Tx
 from app.web import render, see_other
 
@@ -232,7 +233,13 @@ async def calendars(request: Request, runtime: RuntimeDep, member: Viewer, bewaa
     return await _calendars_page(request, runtime, member, saved=bool(bewaard))
 
 
-@router.post("/f/agenda", dependencies=[CsrfChecked])
+@router.post(
+    "/f/agenda",
+    dependencies=[CsrfChecked],
+    responses={
+        201: {"description": "The feed is made; the page shows its link this once.", "content": {"text/html": {}}}
+    },
+)
 async def new_calendar_feed(
     request: Request,
     runtime: RuntimeDep,
@@ -241,7 +248,7 @@ async def new_calendar_feed(
     organisation_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Make a feed of the workspace or of one organisation; its link is shown this once."""
-    chosen = int(organisation_id) if organisation_id.isdecimal() and organisation_id.isascii() else None
+    chosen = whole_number(organisation_id)
 
     def job(db: Tx) -> str:
         return feeds.create_feed(

@@ -53,6 +53,18 @@ def test_compound_words_meet_their_parts() -> None:
     assert "jeugd" in pile.shared and "hulp" in pile.shared
 
 
+def test_word_forms_the_stemmer_leaves_apart_meet_by_their_letters() -> None:
+    # the stemmer makes "huisarts" into "huisart" but "huisartsen" into "huisarts"; their letters still agree
+    assert suggest.stem("huisarts") != suggest.stem("huisartsen")
+    result = run("Geen huisarts in de buurt", "Huisartsen zitten vol", "Wij vinden geen huisarts")
+    assert together(result, 0, 1, 2)
+
+
+def test_compounds_of_a_word_the_lexicon_knows_meet() -> None:
+    result = run("Energiearmoede", "De energierekening is te hoog", "Energiekosten rijzen de pan uit")
+    assert together(result, 0, 1, 2)
+
+
 def test_stop_words_alone_make_no_pile() -> None:
     result = run("Het is er niet en het wordt niet meer", "Er is het niet, het wordt er ook niet")
     assert not together(result, 0, 1)
