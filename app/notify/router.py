@@ -5,7 +5,7 @@ import re
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,8 +25,6 @@ from app.web import render, see_other
 
 router = APIRouter()
 NOTE_FIELD = Form(max_length=2000)
-# a row's id as the database can hold it: a larger number in a path is a 422, not a driver's overflow
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def _setup(request: Request) -> MailSetup:
