@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             background.append(asyncio.create_task(mail.keep_reminders(db, mail_setup)))
             sender = await mail.start_sending(db, mail_setup)
             if sender is not None:
+                background.append(asyncio.create_task(mail.check_server(sender, mail_setup)))
                 sending = asyncio.create_task(sender.run())
         try:
             yield

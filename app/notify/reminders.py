@@ -113,38 +113,44 @@ def _action_reminders(
     ).all()
     if not rows:
         return
-    workshop_ids = {action.workshop_id for action, _ in rows}
-    with_address = list(
-        db.execute(
-            select(Participant).where(
-                col(Participant.workshop_id).in_(workshop_ids), col(Participant.email).is_not(None)
-            )
-        ).scalars()
-    )
-    # who of each workshop is of which organisation, and has which address: looked up, not searched, per action
+    # the owner organisation's people of every workshop of the workspace, as the rule (reporting.owns) names them
+    # and Mijn afspraken lists the action to them; volunteers and a contact in the room are of its own workshop
+    workspace_ids = {action.workspace_id for action, _ in rows}
+    with_address = db.execute(
+        select(Participant, col(Workshop.workspace_id))
+        .join(Workshop, col(Workshop.id) == col(Participant.workshop_id))
+        .where(
+            col(Workshop.workspace_id).in_(workspace_ids),
+            col(Workshop.anonymised_at).is_(None),
+            col(Participant.email).is_not(None),
+        )
+        .order_by(col(Participant.id))
+    ).all()
+    # who of each workspace is of which organisation, and has which address: looked up, not searched, per action
     of_organisation: defaultdict[tuple[int, int], list[Participant]] = defaultdict(list)
     of_name: defaultdict[tuple[int, str], list[Participant]] = defaultdict(list)
     by_address: dict[tuple[int, str], Participant] = {}
     by_id = {}
-    for participant in with_address:
+    for participant, workspace_id in with_address:
         if not participant.anonymous:
-            of_name[(participant.workshop_id, organisation_key(participant.organisation))].append(participant)
+            of_name[(workspace_id, organisation_key(participant.organisation))].append(participant)
             if participant.organisation_id is not None:
-                of_organisation[(participant.workshop_id, participant.organisation_id)].append(participant)
+                of_organisation[(workspace_id, participant.organisation_id)].append(participant)
         by_address.setdefault((participant.workshop_id, address_key(participant.email or "")), participant)
         by_id[participant.id] = participant
     hands: defaultdict[int, list[Participant]] = defaultdict(list)
     for action_id, participant_id in db.execute(
-        select(col(Volunteer.action_id), col(Volunteer.participant_id)).where(
-            col(Volunteer.participant_id).in_(list(by_id))
-        )
+        select(col(Volunteer.action_id), col(Volunteer.participant_id))
+        .join(Action, col(Action.id) == col(Volunteer.action_id))
+        .where(col(Action.workspace_id).in_(workspace_ids))
     ):
-        hands[action_id].append(by_id[participant_id])
+        if participant_id in by_id:
+            hands[action_id].append(by_id[participant_id])
     for action, workshop_title in rows:
         # the rule's owners (reporting.owns): by the linked organisation, else by the typed names
-        named = of_name[(action.workshop_id, organisation_key(action.owner_organisation))]
+        named = of_name[(action.workspace_id, organisation_key(action.owner_organisation))]
         if action.owner_organisation_id is not None:
-            linked = of_organisation[(action.workshop_id, action.owner_organisation_id)]
+            linked = of_organisation[(action.workspace_id, action.owner_organisation_id)]
             owners = [*linked, *(p for p in named if p.organisation_id is None)]
         else:
             owners = named

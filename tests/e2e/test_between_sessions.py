@@ -31,7 +31,7 @@ SCREENS = {"360x800": SMALL_PHONE, "1920x1080": PROJECTOR}
 
 @pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
-    """A real SMTP server for this test, on 127.0.0.1:8681-8689 (see tests/notify/conftest.py)."""
+    """A real SMTP server for this test, on 127.0.0.1, a port of SMTP_PORTS (see tests/notify/conftest.py)."""
     server = SmtpServer(inbox=Inbox(), port=free_smtp_port())
     server.start()
     yield server

@@ -18,7 +18,7 @@ from app.config import Settings
 from app.models import Membership, Participant
 from app.notify.mails import Links
 from app.notify.outbox import Backoff
-from app.notify.sender import MailSetup, Sender, mail_setup, reminder_pass, start_sending
+from app.notify.sender import MailSetup, Sender, check_server, mail_setup, reminder_pass, start_sending
 from app.notify.smtp import Outgoing, SmtpUrlError, build_message, parse_smtp_url
 from app.store.database import Database
 from tests.notify.conftest import (
@@ -168,6 +168,7 @@ def test_a_refused_login_is_said_at_start_and_the_message_waits(
             await db.start(publish)
             sender = await start_sending(db, setup)
             assert sender is not None
+            await check_server(sender, setup)
             await db.write(build_network)
             await db.write(partial(_queue_one, links=setup.links))
             assert await sender.run_once() == 1
@@ -183,6 +184,30 @@ def test_a_refused_login_is_said_at_start_and_the_message_waits(
         assert server.inbox.messages == []
     finally:
         server.stop()
+
+
+def test_the_start_does_not_wait_on_the_mail_server(tmp_path: Any) -> None:
+    import asyncio
+    import socket
+
+    from tests.notify.conftest import SMTP_PORTS
+
+    # a server that takes connections and never says a word: a login check waits on it up to its timeout
+    with socket.socket() as silent:
+        # as free_smtp_port probed it: a port an earlier test's server left in TIME_WAIT is free to take
+        silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        silent.bind(("127.0.0.1", free_smtp_port()))
+        silent.listen()
+        port = silent.getsockname()[1]
+        assert port in SMTP_PORTS
+        url = f"smtp://127.0.0.1:{port}?from=noreply@example.org"
+        setup = mail_setup(Settings(data_dir=tmp_path, environment="test", smtp_url=url, public_url="http://x"))
+        sender = asyncio.run(start_sending(Database(f"sqlite:///{tmp_path / 'm.db'}"), setup))
+        assert sender is not None
+        sender.close()
+        silent.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            silent.accept()  # nobody knocked: the check is check_server's, which the app runs beside itself
 
 
 def _queue_one(tx: Any, *, links: Links) -> None:
@@ -239,8 +264,9 @@ def test_a_reminder_arrives_with_both_parts_its_language_the_meeting_and_unsubsc
 
     db.write_sync(english_and_a_meeting)
     queued = pass_on(mail_client)
-    # the action: Vera (volunteer), Olga (owner), Cor (contact); the meeting: every address of the workshop
-    assert queued == 3 + 5
+    # the action: Vera (volunteer), Olga and Otto (owner organisation, Otto of another workshop), Cor (contact);
+    # the meeting: every address of the workshop
+    assert queued == 4 + 5
     assert send_all(mail_client) == queued
     inbox = smtp_server.inbox.wait_for(queued)
     by = {(str(m["To"]), "ICS" if m.get_content_type() == "multipart/mixed" else "action"): m for m in inbox}
@@ -293,20 +319,20 @@ def test_a_reminder_arrives_with_both_parts_its_language_the_meeting_and_unsubsc
         )
 
     db.write_sync(move)
-    assert pass_on(mail_client) == 2
+    assert pass_on(mail_client) == 3
     send_all(mail_client)
-    later = smtp_server.inbox.wait_for(queued + 2)[queued:]
-    assert sorted(str(m["To"]) for m in later) == ["cor@bieb.nl", "olga@woon.nl"]
+    later = smtp_server.inbox.wait_for(queued + 3)[queued:]
+    assert sorted(str(m["To"]) for m in later) == ["cor@bieb.nl", "olga@woon.nl", "otto@woon.nl"]
 
 
 def test_a_second_pass_adds_nothing(mail_client: TestClient) -> None:
     db = database(mail_client)
     db.write_sync(build_network)
     first = pass_on(mail_client)
-    assert first == 3
+    assert first == 4
     assert pass_on(mail_client) == 0
     assert pass_on(mail_client, now=NOW + timedelta(hours=5)) == 0
-    assert len(messages(db)) == 3
+    assert len(messages(db)) == 4
 
 
 def test_giving_an_address_sends_the_personal_link_once(mail_client: TestClient, smtp_server: SmtpServer) -> None:
@@ -392,7 +418,7 @@ def test_the_outbox_page_shows_what_would_have_gone(client: TestClient, browser:
     sign_in(client, "bea@a.nl")
     page = client.get("/f/berichten")
     assert "Er is geen mailserver ingesteld" in page.text
-    assert page.text.count('class="outbox-item"') == 3 and "niet verstuurd: 3" in page.text
+    assert page.text.count('class="outbox-item"') == 4 and "niet verstuurd: 4" in page.text
     assert "Hoe staat het ermee?" in page.text, "the text that would have been sent"
     # without the personal links in it: a beheerder reads what goes out, not the keys to people's pages
     assert "/status/…?status=klaar" in page.text and "/afmelden/…" in page.text
@@ -402,3 +428,91 @@ def test_the_outbox_page_shows_what_would_have_gone(client: TestClient, browser:
     sign_in(other, "xander@b.nl")
     theirs = other.get("/f/berichten")
     assert theirs.status_code == 200 and 'class="outbox-item"' not in theirs.text
+
+
+def test_an_address_with_other_letters_before_the_at_is_refused_and_a_domain_goes_in_ascii(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    from app.demo.driver import csrf_of
+
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    link = network.links["unrelated"]
+    page = mail_client.get(f"/m/{link}")
+    # SMTPUTF8 is not every server's: refused where the person can still give another address
+    refused = mail_client.post(
+        f"/m/{link}/e-mail", data={"csrf": csrf_of(page.text), "email": "jöran@sport.nl", "lang": "nl"}
+    )
+    assert refused.status_code == 422 and "letters als é of ö vóór de @" in refused.text
+    assert db.read_sync(lambda tx: tx.get(Participant, network.people["unrelated"]).email) == "ursula@sport.nl"
+    saved = mail_client.post(
+        f"/m/{link}/e-mail",
+        data={"csrf": csrf_of(page.text), "email": "ursula@bücher.de", "lang": "nl"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert "ursula@bücher.de" in mail_client.get(f"/m/{link}").text, "shown as typed"
+    send_all(mail_client)
+    (sent,) = smtp_server.inbox.wait_for(1)
+    assert smtp_server.inbox.envelopes == [("noreply@example.org", ["ursula@xn--bcher-kva.de"])]
+    assert str(sent["To"]) == "ursula@xn--bcher-kva.de"
+
+
+def test_a_message_no_server_can_take_fails_at_once_and_the_outbox_page_says_why(
+    mail_client: TestClient, smtp_server: SmtpServer, browser: Any
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+
+    def stored_before_the_check(tx: Any) -> None:
+        # an address kept before addresses were checked for SMTPUTF8: no message to it can be built
+        tx.get(Participant, network.people["volunteer"]).email = "véra@buurtwerk.nl"
+
+    db.write_sync(stored_before_the_check)
+    assert pass_on(mail_client) == 4
+    send_all(mail_client)
+    smtp_server.inbox.wait_for(3)
+    (failed,) = messages(db, status="failed")
+    assert failed.recipient == "véra@buurtwerk.nl" and failed.attempts == 1
+    assert failed.last_error.startswith("unbuildable: ")
+    assert {m.status for m in messages(db)} == {"sent", "failed"}
+    boss = browser()
+    sign_in(boss, "bea@a.nl")
+    outbox_page = boss.get("/f/berichten").text
+    assert "mislukt: 1" in outbox_page and "bericht kon niet gemaakt worden" in outbox_page
+
+
+def test_the_digest_names_what_moved_and_what_is_stuck_in_the_members_language(client: TestClient) -> None:
+    from datetime import date
+
+    from app.models import Action, utcnow
+
+    db = database(client)
+    network: Network = db.write_sync(build_network)
+    today = date.today()
+
+    def moved_and_stuck(tx: Any) -> None:
+        for membership in tx.execute(select(Membership)).scalars():
+            membership.digest, membership.digest_lang = True, "en"
+        actions.save_action(
+            tx,
+            workshop_id=network.workshop_id,
+            action_id=network.action_id,
+            title="Huiskamer in de flat",
+            owner_organisation="Woonstichting",
+            partners=["Gemeente"],
+            contact_person="Cor",
+            contact_email="Cor@Bieb.nl",
+            due_on=today + timedelta(days=20),
+        )
+        tx.get(Action, network.action_id).status = "vastgelopen"
+
+    db.write_sync(moved_and_stuck)
+    setup = MailSetup(config=None, problem=None, links=LINKS, reminder_days=3)
+    # Bea's only: the other workspace had nothing this week, and an empty digest is not sent
+    assert client.portal.call(partial(reminder_pass, db, setup, today=today, now=utcnow())) == 1
+    (bea,) = messages(db, kind="digest")
+    assert (bea.lang, bea.subject) == ("en", "Weekly digest Werkruimte van Bea")
+    for heading in ("Moved (1)", "Stuck (1)", "New (1)"):
+        assert heading in bea.body_text, heading
+    assert "Overdue" not in bea.body_text and "Huiskamer in de flat" in bea.body_html
