@@ -153,7 +153,8 @@ def build_message(outgoing: Outgoing, *, sender: str, now: datetime) -> Message:
         message = MIMEMultipart("mixed", policy=_POLICY)
         message.attach(parts)
         calendar = _text(outgoing.attachment, "calendar")
-        calendar.set_param("method", "PUBLISH")
+        # a plain attachment, not an invitation: a method in its type (RFC 6047) would need the same METHOD in the
+        # calendar itself, and makes some clients treat a reminder as a meeting request to answer
         calendar.add_header("Content-Disposition", "attachment", filename="doorbraak-vervolg.ics")
         message.attach(calendar)
     name = header_text(outgoing.sender_name)

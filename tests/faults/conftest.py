@@ -6,7 +6,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,15 +156,15 @@ def projector_url(room: Room, *, since: int | None = None, wid: str | None = Non
     return url if since is None else f"{url}?since={since}&wid={wid}"
 
 
-def shown(frames: list[dict[str, object]]) -> list[str]:
+def shown(frames: list[dict[str, Any]]) -> list[str]:
     """The texts of the answers among the frames, in the order they came."""
-    return [f["data"]["text"] for f in frames if f.get("kind") == "answer.created"]  # type: ignore[index]
+    return [f["data"]["text"] for f in frames if f.get("kind") == "answer.created"]
 
 
-async def until(condition: object, what: str, seconds: float = 20) -> None:
+async def until(condition: Callable[[], bool], what: str, seconds: float = 20) -> None:
     """Wait for a condition, failing after seconds."""
     deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not happen within {seconds} s")
         await asyncio.sleep(0.05)

@@ -2,9 +2,16 @@
 
 import asyncio
 import random
+from functools import partial
 
 from app.bench.runner import raise_file_limit
 from tests.faults.conftest import LivePhone, Room, phone_url, until
+
+
+def at_step(phones: list[LivePhone], step: int) -> bool:
+    """Whether every one of the phones has been told of this step last."""
+    return all(phone.steps()[-1:] == [step] for phone in phones)
+
 
 PHONES = 1_000
 VANISHING = 200
@@ -42,10 +49,7 @@ def test_200_of_1000_phones_vanishing_without_a_close_frame_leave_the_other_800_
             # the step changes come while the server may still be finding out that the 200 are gone
             for step in STEPS:
                 await facilitator.step(str(step))
-                await until(
-                    lambda step=step: all(p.steps()[-1:] == [step] for p in staying),  # type: ignore[misc]
-                    f"every remaining phone at step {step}",
-                )
+                await until(partial(at_step, staying, step), f"every remaining phone at step {step}")
             assert all(phone.steps() == STEPS for phone in staying)
         finally:
             await asyncio.gather(*(phone.close() for phone in phones), return_exceptions=True)

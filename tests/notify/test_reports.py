@@ -18,8 +18,9 @@ from app.notify.mails import Links
 from tests.notify.conftest import NOW, TODAY, Network, action_of, build_network, database, messages, new_workshop
 
 # who may report on the action (owned by Woonstichting, Gemeente a partner, Vera a volunteer, Cor its contact)
-MAY = {"owner", "partner", "volunteer", "contact", "owner_elsewhere"}
-MAY_NOT = {"unrelated", "partner_elsewhere"}
+MAY = {"owner", "volunteer", "contact", "owner_elsewhere"}
+# a partner organisation sees the action but does not report on it: its owner answers for it (issue 15)
+MAY_NOT = {"unrelated", "partner", "partner_elsewhere"}
 LINKS = Links(base_url="http://testserver", domain="example.org")
 
 
@@ -58,12 +59,12 @@ def test_the_rule_names_who_may_report(client: TestClient, network: Network) -> 
 
     assert db.read_sync(reasons) == {
         "owner": "owner",
-        "partner": "partner",
+        "partner": None,
         "volunteer": "volunteer",
         "contact": "contact",  # Cor gave the contact's address (in other capitals)
         "unrelated": None,
         "owner_elsewhere": "owner",  # another workshop, but the owner organisation
-        "partner_elsewhere": None,  # a partner's people report from the workshop that agreed it
+        "partner_elsewhere": None,
         "other_workspace": None,
     }
 
@@ -91,7 +92,7 @@ def test_mijn_afspraken_reports_by_the_rule(client: TestClient, network: Network
         # another workspace's action is not found at all; a known one says who may report
         assert response.status_code == (404 if who == "other_workspace" else 403), response.text
         if who != "other_workspace":
-            assert "eigenaar, de partners, de vrijwilligers en de contactpersoon" in response.text
+            assert "eigenaar, de vrijwilligers en de contactpersoon" in response.text
         assert after.status == "open"
         assert [c.kind for c in history(db, network.action_id)] == ["created"]
 
@@ -271,7 +272,7 @@ def test_review_items_are_announced_only_to_running_follow_ups(client: TestClien
 
     closed = db.write_sync(closed_follow_up)
     before = db.read_sync(lambda tx: tx.execute(select(Event.seq).where(Event.workshop_id == closed)).scalars().all())
-    page = f"/m/{network.links['partner']}"
+    page = f"/m/{network.links['volunteer']}"
     assert post_form(client, page, f"{page}/acties/{network.action_id}/status", {"status": "bezig"}).status_code == 303
     after = db.read_sync(lambda tx: tx.execute(select(Event.seq).where(Event.workshop_id == closed)).scalars().all())
     assert after == before

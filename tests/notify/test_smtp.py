@@ -286,6 +286,8 @@ def test_a_reminder_arrives_with_both_parts_its_language_the_meeting_and_unsubsc
     meeting = by[("olga@woon.nl", "ICS")]
     (attachment,) = list(meeting.iter_attachments())
     assert attachment.get_content_type() == "text/calendar"
+    # a type's method must match a METHOD in the calendar (RFC 6047); an attachment to save names none
+    assert attachment.get_param("method") is None and "METHOD" not in Calendar.from_ical(attachment.get_content())
     (event,) = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
     assert str(event["uid"]).startswith("followup-") and str(event["location"]) == "Buurthuis"
     # sent: what the database keeps of it no longer holds the personal links
