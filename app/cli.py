@@ -269,7 +269,9 @@ def mail(args: argparse.Namespace) -> None:
         await db.start(publish)
         try:
             if args.action == "remind":
-                added = await mailer.reminder_pass(db, setup, today=date.today(), now=utcnow())
+                # the server's own secret key: the personal links in the mails are the ones the server opens
+                secret = settings.resolved_secret_key()
+                added = await mailer.reminder_pass(db, setup, secret=secret, today=date.today(), now=utcnow())
                 print(f"{added} reminders and digests queued", flush=True)
                 return
             assert setup.config is not None

@@ -31,7 +31,10 @@ class Settings(BaseSettings):
     )
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in data_dir.")
     broadcast_url: str | None = Field(default=None, description="redis:// URL for scale-out; default: in-process.")
-    secret_key: str | None = Field(default=None, description="Signs cookies; default: generated into data_dir.")
+    secret_key: str | None = Field(
+        default=None,
+        description="Derives personal and projector links (a new key changes them); default: generated into data_dir.",
+    )
     public_url: str | None = Field(default=None, description="Base URL phones use (QR code); default: request host.")
     allowed_origins: list[str] = Field(default_factory=list, description="Extra websocket/form origins.")
     cookie_secure: bool | None = Field(default=None, description="Force the Secure cookie flag; default: on https.")

@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tune_garbage_collector()
             background.append(asyncio.create_task(keep_retention(db)))
             # reminders are written without a mail server too: the outbox page shows what would have gone
-            background.append(asyncio.create_task(mail.keep_reminders(db, mail_setup)))
+            background.append(asyncio.create_task(mail.keep_reminders(db, mail_setup, secret=runtime.secret_key)))
             sender = await mail.start_sending(db, mail_setup)
             if sender is not None:
                 background.append(asyncio.create_task(mail.check_server(sender, mail_setup)))

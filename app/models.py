@@ -197,7 +197,10 @@ class Workshop(SQLModel, table=True):
     steps: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     step_index: int = 0
     join_code: str = Field(max_length=12, unique=True, index=True)
-    projector_token: str = Field(max_length=64, unique=True, index=True)
+    # the projector link (/p/…) is derived from the id and this salt with the secret key (app/workshops/service.py)
+    projector_salt: str = Field(max_length=32)
+    # the SHA-256 of a projector link handed out before links were derived (migration 0010): it keeps working
+    legacy_projector_digest: str | None = Field(default=None, max_length=64, unique=True, index=True)
     allow_anonymous: bool = False
     starts_at: time | None = None
     # dots each phone may place in a vote step
@@ -240,8 +243,11 @@ class Participant(SQLModel, table=True):
     # the network's organisation this name stands for; None for anonymous participants
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     anonymous: bool = False
-    # opens the participant's own "Mijn afspraken" page, also later and from another device
-    link_token: str = Field(max_length=64, unique=True, index=True)
+    # the personal link (/m/…) opens "Mijn afspraken", also later and from another device; it is derived from the id
+    # and this salt with the secret key (app/workshops/service.py)
+    link_salt: str = Field(max_length=32)
+    # the SHA-256 of a personal link handed out before links were derived (migration 0010): it keeps working
+    legacy_link_digest: str | None = Field(default=None, max_length=64, unique=True, index=True)
     # given by the participant for their link and reminders (optional, with consent), and the mails' language
     email: str | None = Field(default=None, max_length=254)
     email_lang: str = Field(default="nl", max_length=8)

@@ -1,7 +1,9 @@
 """Passwords, tokens, join codes, clean text and rate limits."""
 
+import base64
 import functools
 import hashlib
+import hmac
 import re
 import secrets
 import threading
@@ -88,6 +90,38 @@ def new_token() -> str:
 def token_digest(token: str) -> str:
     """What the database keeps of a token: its SHA-256."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# a derived token: the row's id, a dot, and 24 bytes (192 bits) of HMAC-SHA256 in base64url; the tokens new_token
+# made before (base64url without a dot) can never take this form
+_DERIVED_TOKEN = re.compile(r"([1-9][0-9]{0,18})\.([A-Za-z0-9_-]{32})")
+_DERIVED_MAC_BYTES = 24
+
+
+def new_salt() -> str:
+    """A row's random salt for the tokens derived from it: a new salt ends the tokens derived from the old one."""
+    return secrets.token_urlsafe(16)
+
+
+def derived_token(*, secret: str, kind: str, row_id: int, salt: str) -> str:
+    """A credential derived from a row, nothing of it stored: the row's id and an HMAC of kind, id and salt."""
+    message = f"doorbraak token|{kind}|{row_id}|{salt}".encode()
+    mac = hmac.new(secret.encode(), message, hashlib.sha256).digest()[:_DERIVED_MAC_BYTES]
+    return f"{row_id}.{base64.urlsafe_b64encode(mac).decode()}"
+
+
+def derived_token_row(token: str) -> int | None:
+    """The row id a token of the derived form names (not yet checked); None for any other text."""
+    found = _DERIVED_TOKEN.fullmatch(token)
+    return whole_number(found.group(1)) if found else None
+
+
+def derived_token_matches(token: str, *, secret: str, kind: str, row_id: int, salt: str) -> bool:
+    """Whether a token is the one derived from this row for this kind (in constant time)."""
+    if not token.isascii():
+        return False
+    expected = derived_token(secret=secret, kind=kind, row_id=row_id, salt=salt)
+    return hmac.compare_digest(token, expected)
 
 
 def new_join_code() -> str:

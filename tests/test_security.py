@@ -105,6 +105,26 @@ def test_whole_numbers_are_read_strictly_and_within_bounds(raw: str, number: int
     assert security.whole_number(raw) == number
 
 
+def test_a_derived_token_depends_on_its_secret_kind_row_and_salt() -> None:
+    given = {"secret": "s" * 40, "kind": "personal link", "row_id": 42, "salt": security.new_salt()}
+    token = security.derived_token(**given)
+    assert token == security.derived_token(**given) and token.startswith("42.")
+    assert security.derived_token_row(token) == 42
+    assert security.derived_token_matches(token, **given)
+    for changed in ({"secret": "o" * 40}, {"kind": "projector link"}, {"row_id": 43}, {"salt": security.new_salt()}):
+        assert not security.derived_token_matches(token, **(given | changed))
+    assert not security.derived_token_matches(token[:-1] + "\u00e9", **given)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", ".", "42.", "42", "042." + "A" * 32, "42." + "A" * 31, "42." + "A" * 33, "4 2." + "A" * 32]
+    + ["42." + "A" * 31 + "=", "-42." + "A" * 32, "9" * 20 + "." + "A" * 32, security.new_token()],
+)
+def test_only_text_of_the_derived_form_names_a_row(text: str) -> None:
+    assert security.derived_token_row(text) is None
+
+
 def test_the_data_directory_and_the_database_are_created_private(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "fresh" / "data", environment="test")
     with TestClient(create_app(settings)) as client:

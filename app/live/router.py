@@ -109,6 +109,7 @@ async def _serve(
                 since=_seq(since),
                 since_workshop=wid,
                 replay_limit=runtime.settings.replay_limit,
+                secret=runtime.secret_key,
             )
         )
         connection.sent_seq = upto
@@ -290,6 +291,7 @@ async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str
                 role="phone",
                 participant_id=connection.participant_id,
                 seq=connection.sent_seq,
+                secret=runtime.secret_key,
             )
         )
         connection.send_direct(encode(frame))
@@ -436,7 +438,9 @@ async def projector_socket(websocket: WebSocket) -> None:
     if not _origin_ok(websocket):
         return await _refuse(websocket, 403, N_("Verbinding geweigerd: deze pagina hoort niet bij Doorbraak."))
     runtime = get_runtime(websocket)
-    workshop = await runtime.db.read(lambda db: _keys(workshops.workshop_by_projector_token(db, token)))
+    workshop = await runtime.db.read(
+        lambda db: _keys(workshops.workshop_by_projector_token(db, token, secret=runtime.secret_key))
+    )
     if workshop is None:
         return await _refuse(websocket, 404, N_("Deze projectorlink bestaat niet."))
     connection = Connection(

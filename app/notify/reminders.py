@@ -32,6 +32,7 @@ from app.notify.mails import ActionFacts, DigestFacts, Links, MeetingFacts, Reci
 from app.notify.outbox import Draft
 from app.organisations.service import organisation_key
 from app.store.events import Tx
+from app.workshops.service import link_token
 
 REMINDER_DAYS = 3
 # a pass on PostgreSQL holds this advisory lock while it writes, so two workers' passes never race on one key
@@ -51,13 +52,13 @@ class Due:
         return sum(len(people) for _, people in [*self.actions, *self.meetings, *self.digests])
 
 
-def _person(participant: Participant) -> Recipient:
+def _person(participant: Participant, *, secret: str) -> Recipient:
     return Recipient(
         address=participant.email or "",
         lang=participant.email_lang,
         name=participant.name,
         participant_id=participant.id,
-        link_token=participant.link_token,
+        link_token=link_token(participant, secret=secret),
     )
 
 
@@ -83,21 +84,29 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
 
 
-def due_mails(db: Session, *, today: date, now: datetime, days: int = REMINDER_DAYS) -> Due:
-    """Everything a pass would send today that the outbox does not hold yet."""
+def due_mails(db: Session, *, today: date, now: datetime, secret: str, days: int = REMINDER_DAYS) -> Due:
+    """Everything a pass would send today that the outbox does not hold yet (the secret key derives the participants'
+    personal links)."""
     due = Due()
     suppressed = _suppressed(db)
     names = {
         workspace_id or 0: name for workspace_id, name in db.execute(select(col(Workspace.id), col(Workspace.name)))
     }
-    _action_reminders(db, due, today=today, days=days, names=names, suppressed=suppressed)
-    _meeting_reminders(db, due, today=today, now=now, days=days, names=names, suppressed=suppressed)
+    _action_reminders(db, due, today=today, days=days, names=names, suppressed=suppressed, secret=secret)
+    _meeting_reminders(db, due, today=today, now=now, days=days, names=names, suppressed=suppressed, secret=secret)
     _digests(db, due, today=today, now=now, names=names)
     return _not_yet_queued(db, due)
 
 
 def _action_reminders(
-    db: Session, due: Due, *, today: date, days: int, names: dict[int, str], suppressed: set[tuple[int, str]]
+    db: Session,
+    due: Due,
+    *,
+    today: date,
+    days: int,
+    names: dict[int, str],
+    suppressed: set[tuple[int, str]],
+    secret: str,
 ) -> None:
     rows = db.execute(
         select(Action, col(Workshop.title))
@@ -154,11 +163,11 @@ def _action_reminders(
             owners = [*linked, *(p for p in named if p.organisation_id is None)]
         else:
             owners = named
-        people = [_person(p) for p in [*hands[action.id or 0], *owners]]
+        people = [_person(p, secret=secret) for p in [*hands[action.id or 0], *owners]]
         if action.contact_email:
             # a contact who was in the room gets it as a participant: with their own page, their name on reports
             known = by_address.get((action.workshop_id, address_key(action.contact_email)))
-            people.append(_person(known) if known else _contact(action))
+            people.append(_person(known, secret=secret) if known else _contact(action))
         people = _unique(people, suppressed, action.workspace_id)
         if people and action.due_on is not None:
             facts = ActionFacts(
@@ -184,6 +193,7 @@ def _meeting_reminders(
     days: int,
     names: dict[int, str],
     suppressed: set[tuple[int, str]],
+    secret: str,
 ) -> None:
     workshops = list(
         db.execute(
@@ -197,7 +207,7 @@ def _meeting_reminders(
     for workshop in workshops:
         assert workshop.followup_at is not None
         people = [
-            _person(p)
+            _person(p, secret=secret)
             for p in db.execute(
                 select(Participant)
                 .where(col(Participant.workshop_id) == workshop.id, col(Participant.email).is_not(None))

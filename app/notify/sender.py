@@ -227,9 +227,10 @@ class Sender:
         close_all()
 
 
-async def reminder_pass(db: Database, setup: MailSetup, *, today: date, now: datetime) -> int:
-    """Write every reminder and digest due today that the outbox does not hold yet; returns how many."""
-    due = await db.read(partial(reminders.due_mails, today=today, now=now, days=setup.reminder_days))
+async def reminder_pass(db: Database, setup: MailSetup, *, secret: str, today: date, now: datetime) -> int:
+    """Write every reminder and digest due today that the outbox does not hold yet; returns how many. The secret key
+    derives the personal links in them."""
+    due = await db.read(partial(reminders.due_mails, today=today, now=now, days=setup.reminder_days, secret=secret))
     if not due.count():
         return 0
     composed = await anyio.to_thread.run_sync(partial(reminders.compose, setup.links, due, now=now))
@@ -247,13 +248,13 @@ async def reminder_pass(db: Database, setup: MailSetup, *, today: date, now: dat
     return added
 
 
-async def keep_reminders(db: Database, setup: MailSetup) -> None:
+async def keep_reminders(db: Database, setup: MailSetup, *, secret: str) -> None:
     """Run the scheduler's pass (and remove old messages) shortly after start, then every hour."""
     await asyncio.sleep(PASS_FIRST_RUN_S)
     while True:
         try:
             now = utcnow()
-            added = await reminder_pass(db, setup, today=date.today(), now=now)
+            added = await reminder_pass(db, setup, secret=secret, today=date.today(), now=now)
             removed = await db.write(partial(outbox.prune, now=now))
             if added or removed:
                 log.info("mail: %d reminders and digests queued, %d old messages removed", added, removed)

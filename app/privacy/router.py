@@ -100,7 +100,8 @@ async def my_data(runtime: RuntimeDep, link_token: str) -> Response:
     """Everything stored about the participant this personal link belongs to."""
 
     def read(db: Session) -> dict[str, Any]:
-        return privacy.participant_record(db, participant=workshops.participant_by_link(db, link_token)[0])
+        participant, _ = workshops.participant_by_link(db, link_token, secret=runtime.secret_key)
+        return privacy.participant_record(db, participant=participant)
 
     record = await runtime.db.read(read)
     headers = {"content-disposition": 'attachment; filename="mijn-gegevens.json"', "cache-control": "no-store"}
@@ -112,7 +113,9 @@ async def forget_me(runtime: RuntimeDep, link_token: str) -> Response:
     """Remove the participant's name at once; their answers stay, without it."""
 
     def job(db: Tx) -> None:
-        privacy.forget_participant(db, participant=workshops.participant_by_link(db, link_token)[0])
+        participant, _ = workshops.participant_by_link(db, link_token, secret=runtime.secret_key)
+        # the link goes on working: the page it opens says the name is gone, and its actions can still be reported
+        privacy.forget_participant(db, participant=participant)
 
     await runtime.db.write(job)
     return see_other(f"/m/{link_token}?vergeten=1")

@@ -87,7 +87,7 @@ async def _phone_state(request: Request, runtime: Runtime, code: str) -> tuple[W
         workshop, participant = workshops.find_phone(db, code=code, cookies=request.cookies)
         if workshop is None or participant is None:
             return workshop, None
-        return workshop, phone_snapshot(db, workshop=workshop, participant=participant)
+        return workshop, phone_snapshot(db, workshop=workshop, participant=participant, secret=runtime.secret_key)
 
     workshop, state = await runtime.db.read(find)
     if workshop is None:
@@ -329,7 +329,7 @@ async def board(request: Request, runtime: RuntimeDep, member: Viewer, workshop_
             "workshop": workshop,
             "join_url": join_url(request, runtime, workshop),
             "code": spaced_code(workshop.join_code),
-            "projector_url": f"/p/{workshop.projector_token}",
+            "projector_url": f"/p/{workshops.projector_token(workshop, secret=runtime.secret_key)}",
             "default_followup": actions.default_followup(workshop).isoformat(timespec="minutes"),
             "review_candidates": review_candidates,
             "can_run": member.can_run,
@@ -378,7 +378,9 @@ async def set_hidden(
 @router.get("/p/{token}")
 async def projector(request: Request, runtime: RuntimeDep, token: str) -> Response:
     """The projector: its own unguessable link, no sign-in needed."""
-    workshop = await runtime.db.read(lambda db: workshops.workshop_by_projector_token(db, token))
+    workshop = await runtime.db.read(
+        partial(workshops.workshop_by_projector_token, token=token, secret=runtime.secret_key)
+    )
     if workshop is None:
         raise DomainError("projector_not_found", N_("Deze projectorlink bestaat niet."), status=404)
     url = join_url(request, runtime, workshop)
@@ -390,6 +392,8 @@ async def projector(request: Request, runtime: RuntimeDep, token: str) -> Respon
         "projector/projector.html",
         {
             "workshop": workshop,
+            # the link as opened: a projector link from before links were derived keeps its page and socket working
+            "token": token,
             "join_url": url,
             "code": spaced_code(workshop.join_code),
             "qr_svg": qr,

@@ -109,7 +109,7 @@ async def cloud_words(runtime: RuntimeDep, token: str, step: str = "") -> Respon
     """The word cloud of an open question, for the projector that has this link (JSON)."""
 
     def load(db: Any) -> list[tuple[str, int]]:
-        workshop = workshops.workshop_by_projector_token(db, token)
+        workshop = workshops.workshop_by_projector_token(db, token, secret=runtime.secret_key)
         if workshop is None:
             raise DomainError("projector_not_found", N_("Deze projectorlink bestaat niet."), status=404)
         if not any(s["id"] == step and s["type"] == "open_text" for s in workshop.steps):

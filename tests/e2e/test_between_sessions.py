@@ -61,7 +61,7 @@ def remind_and_send(settings: Settings, base_url: str, smtp: SmtpServer) -> int:
         setup = MailSetup(config=config, problem=None, links=links, reminder_days=3)
         sender = Sender(db, config)
         try:
-            await reminder_pass(db, setup, today=date.today(), now=utcnow())
+            await reminder_pass(db, setup, secret=settings.resolved_secret_key(), today=date.today(), now=utcnow())
             return await sender.drain()
         finally:
             sender.close()

@@ -23,7 +23,7 @@ from app.demo.driver import csrf_of
 from app.models import LOCAL_TIMEZONE, Action, OutboxMessage, Participant, Workshop
 from app.running import service as running
 from app.workshops import service as workshops
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, SECRET_KEY
 
 
 def _smtp_ports() -> range:
@@ -207,7 +207,7 @@ def build_network(tx: Any) -> Network:
         other_workshop_id=there.id or 0,
         action_id=view["id"],
         people={name: p.id or 0 for name, p in people.items()},
-        links={name: p.link_token for name, p in people.items()},
+        links={name: workshops.link_token(p, secret=SECRET_KEY) for name, p in people.items()},
     )
 
 

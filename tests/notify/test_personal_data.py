@@ -12,6 +12,7 @@ from app.notify import feeds
 from app.notify.mails import Links
 from app.notify.sender import MailSetup, reminder_pass
 from app.privacy import service as privacy
+from tests.conftest import SECRET_KEY
 from tests.notify.conftest import NOW, TODAY, Network, build_network, database
 
 LINKS = Links(base_url="http://testserver", domain="example.org")
@@ -22,7 +23,7 @@ def with_links_and_feeds(client: TestClient) -> Network:
     db = database(client)
     network: Network = db.write_sync(build_network)
     setup = MailSetup(config=None, problem=None, links=LINKS, reminder_days=3)
-    client.portal.call(partial(reminder_pass, db, setup, today=TODAY, now=NOW))
+    client.portal.call(partial(reminder_pass, db, setup, secret=SECRET_KEY, today=TODAY, now=NOW))
     db.write_sync(
         lambda tx: feeds.create_feed(
             tx, workspace_id=network.workspace_id, scope="participant", participant_id=network.people["volunteer"]
@@ -70,7 +71,9 @@ def test_retention_removes_addresses_links_and_feeds(client: TestClient) -> None
     assert count(db, CalendarFeed) == 0
     # an anonymised workshop's actions are reminded to nobody
     setup = MailSetup(config=None, problem=None, links=LINKS, reminder_days=3)
-    later = client.portal.call(partial(reminder_pass, db, setup, today=TODAY, now=NOW + timedelta(hours=1)))
+    later = client.portal.call(
+        partial(reminder_pass, db, setup, secret=SECRET_KEY, today=TODAY, now=NOW + timedelta(hours=1))
+    )
     assert later == 0
 
 

@@ -15,6 +15,7 @@ from app.actions import reporting, review
 from app.demo.driver import csrf_of
 from app.models import Action, ActionChange, Event, Facilitator, MailToken, Participant, ReviewItem, utcnow
 from app.notify.mails import Links
+from tests.conftest import SECRET_KEY
 from tests.notify.conftest import NOW, TODAY, Network, action_of, build_network, database, messages, new_workshop
 
 # who may report on the action (owned by Woonstichting, Gemeente a partner, Vera a volunteer, Cor its contact)
@@ -158,7 +159,7 @@ def queue_reminders(client: TestClient) -> None:
 
     db = database(client)
     setup = MailSetup(config=None, problem=None, links=LINKS, reminder_days=3)
-    client.portal.call(partial(reminder_pass, db, setup, today=TODAY, now=NOW))
+    client.portal.call(partial(reminder_pass, db, setup, secret=SECRET_KEY, today=TODAY, now=NOW))
 
 
 REMINDED = {

@@ -21,6 +21,8 @@ from app.notify.outbox import Backoff
 from app.notify.sender import MailSetup, Sender, check_server, mail_setup, reminder_pass, start_sending
 from app.notify.smtp import Outgoing, SmtpUrlError, build_message, parse_smtp_url
 from app.store.database import Database
+from app.workshops import service as workshops
+from tests.conftest import SECRET_KEY
 from tests.notify.conftest import (
     NOW,
     TODAY,
@@ -213,8 +215,9 @@ def test_the_start_does_not_wait_on_the_mail_server(tmp_path: Any) -> None:
 def _queue_one(tx: Any, *, links: Links) -> None:
     from app.notify import service
 
-    link = tx.execute(select(Participant.link_token).where(Participant.name == "Olga")).scalar_one()
-    service.save_address(tx, link_token=link, email="olga.nieuw@woon.nl", lang="nl", links=links)
+    olga = tx.execute(select(Participant).where(Participant.name == "Olga")).scalar_one()
+    link = workshops.link_token(olga, secret=SECRET_KEY)
+    service.save_address(tx, link_token=link, email="olga.nieuw@woon.nl", lang="nl", links=links, secret=SECRET_KEY)
 
 
 @pytest.fixture
@@ -249,7 +252,10 @@ def send_all(http: TestClient) -> int:
 
 def pass_on(http: TestClient, *, today: Any = TODAY, now: datetime = NOW) -> int:
     """The scheduler's pass, on the app's loop."""
-    return http.portal.call(partial(reminder_pass, database(http), http.app.state.mail, today=today, now=now))
+    secret = http.app.state.runtime.secret_key
+    return http.portal.call(
+        partial(reminder_pass, database(http), http.app.state.mail, secret=secret, today=today, now=now)
+    )
 
 
 def test_a_reminder_arrives_with_both_parts_its_language_the_meeting_and_unsubscribe(
@@ -416,7 +422,7 @@ def test_the_outbox_page_shows_what_would_have_gone(client: TestClient, browser:
     db.write_sync(build_network)
     setup = client.app.state.mail
     assert not setup.sending
-    client.portal.call(partial(reminder_pass, db, setup, today=TODAY, now=NOW))
+    client.portal.call(partial(reminder_pass, db, setup, secret=SECRET_KEY, today=TODAY, now=NOW))
     sign_in(client, "bea@a.nl")
     page = client.get("/f/berichten")
     assert "Er is geen mailserver ingesteld" in page.text
@@ -512,9 +518,29 @@ def test_the_digest_names_what_moved_and_what_is_stuck_in_the_members_language(c
     db.write_sync(moved_and_stuck)
     setup = MailSetup(config=None, problem=None, links=LINKS, reminder_days=3)
     # Bea's only: the other workspace had nothing this week, and an empty digest is not sent
-    assert client.portal.call(partial(reminder_pass, db, setup, today=today, now=utcnow())) == 1
+    assert client.portal.call(partial(reminder_pass, db, setup, secret=SECRET_KEY, today=today, now=utcnow())) == 1
     (bea,) = messages(db, kind="digest")
     assert (bea.lang, bea.subject) == ("en", "Weekly digest Werkruimte van Bea")
     for heading in ("Moved (1)", "Stuck (1)", "New (1)"):
         assert heading in bea.body_text, heading
     assert "Overdue" not in bea.body_text and "Huiskamer in de flat" in bea.body_html
+
+
+def test_the_personal_link_in_a_reminder_opens_mijn_afspraken(mail_client: TestClient, smtp_server: SmtpServer) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    queued = pass_on(mail_client)
+    assert send_all(mail_client) == queued
+    paths = {
+        path
+        for message in smtp_server.inbox.wait_for(queued)
+        for path in re.findall(
+            r"http://testserver(/m/[\w.-]+)", message.get_body(preferencelist=("plain",)).get_content()
+        )
+    }
+    # the action's volunteer, contact and the owner organisation's people of both workshops: each their own link,
+    # derived when the mail was written
+    assert paths == {f"/m/{network.links[who]}" for who in ("volunteer", "owner", "owner_elsewhere", "contact")}
+    for path in paths:
+        assert mail_client.get(path).status_code == 200
+        assert mail_client.get(path[:-1] + ("A" if path[-1] != "A" else "B")).status_code == 404
