@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-latest lint e2e install chromium fonts serve bench translations
+.PHONY: run test test-latest lint e2e install chromium fonts serve bench soak translations
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ test-latest: $(LATEST)/bin/.installed
 ## bench: simulated phones over real websockets against a fresh server and a bare baseline (docs/performance.md)
 bench: install
 	$(BIN)/doorbraak bench --phones 200
+
+## soak: phones joining and leaving for 10 minutes, the server's memory per minute (docs/performance.md, "Churn");
+# not part of `make test`
+soak: install
+	$(BIN)/python scripts/soak.py --minutes 10 --phones 200
 
 e2e: install chromium
 	$(BIN)/python -m pytest tests/e2e

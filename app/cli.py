@@ -1,4 +1,4 @@
-"""The `doorbraak` command: serve, demo, bench, create-facilitator, export, templates."""
+"""The `doorbraak` command: serve, demo, bench, create-facilitator, export, templates, backup and restore."""
 
 import argparse
 import asyncio
@@ -271,7 +271,9 @@ def mail(args: argparse.Namespace) -> None:
         await db.start(publish)
         try:
             if args.action == "remind":
-                added = await mailer.reminder_pass(db, setup, today=date.today(), now=utcnow())
+                # the server's own secret key: the personal links in the mails are the ones the server opens
+                secret = settings.resolved_secret_key()
+                added = await mailer.reminder_pass(db, setup, secret=secret, today=date.today(), now=utcnow())
                 print(f"{added} reminders and digests queued", flush=True)
                 return
             assert setup.config is not None
@@ -296,8 +298,11 @@ def create_facilitator(args: argparse.Namespace) -> None:
     password = args.password
     if password is None:
         password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass("Password: ")
-    if len(password) < 10:
-        raise SystemExit("the password needs at least 10 characters")
+    try:
+        # the rule the web's forms apply: no account the sign-in form could not use, nor one easy to guess
+        accounts.check_new_password(password, known=(args.email, args.name))
+    except DomainError as exc:
+        raise SystemExit(exc.text()) from exc
     db = Database(Settings().resolved_database_url())
     db.migrate()
     try:
@@ -327,6 +332,36 @@ def retention(args: argparse.Namespace) -> None:
     for item in done:
         print(f"workshop {item['workshop_id']} of {item['held_on']}: {item['names_removed']} names removed")
     print(f"{len(done)} workshops anonymised")
+
+
+def backup(args: argparse.Namespace) -> None:
+    """Copy the running SQLite database to a file, consistently, without stopping the server."""
+    from app.store.backup import BackupRefused
+    from app.store.backup import backup as back_up
+
+    url = Settings().resolved_database_url()
+    try:
+        contents = back_up(url, Path(args.file))
+    except BackupRefused as exc:
+        raise SystemExit(str(exc)) from None
+    print(f"backed up to {args.file}: {contents.describe()}")
+
+
+def restore(args: argparse.Namespace) -> None:
+    """Put a backup in the place of the SQLite database (servers stopped), keeping the replaced one aside."""
+    from datetime import datetime
+
+    from app.store.backup import BackupRefused
+    from app.store.backup import restore as put_back
+
+    url = Settings().resolved_database_url()
+    try:
+        restored = put_back(url, Path(args.file), now=datetime.now())
+    except BackupRefused as exc:
+        raise SystemExit(str(exc)) from None
+    print(f"restored {args.file} to {restored.database}: {restored.contents.describe()}")
+    if restored.kept_aside is not None:
+        print(f"the database it replaced is kept at {restored.kept_aside}")
 
 
 def templates_check(args: argparse.Namespace) -> None:
@@ -491,6 +526,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("retention", help="remove names past each workspace's retention period now")
     p.set_defaults(func=retention)
+
+    p = commands.add_parser("backup", help="copy the SQLite database to a file while the server runs")
+    p.add_argument("file", metavar="FILE", help="the backup to write (created private, 0600; an older one is replaced)")
+    p.set_defaults(func=backup)
+
+    p = commands.add_parser("restore", help="put a backup back in place of the SQLite database (server stopped)")
+    p.add_argument("file", metavar="FILE", help="a backup made by `doorbraak backup`")
+    p.set_defaults(func=restore)
 
     p = commands.add_parser("templates", help="work with session format files")
     checks = p.add_subparsers(dest="action", required=True)

@@ -32,7 +32,10 @@ class Settings(BaseSettings):
     )
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in data_dir.")
     broadcast_url: str | None = Field(default=None, description="redis:// URL for scale-out; default: in-process.")
-    secret_key: str | None = Field(default=None, description="Signs cookies; default: generated into data_dir.")
+    secret_key: str | None = Field(
+        default=None,
+        description="Derives personal and projector links (a new key changes them); default: generated into data_dir.",
+    )
     public_url: str | None = Field(default=None, description="Base URL phones use (QR code); default: request host.")
     allowed_origins: list[str] = Field(default_factory=list, description="Extra websocket/form origins.")
     cookie_secure: bool | None = Field(default=None, description="Force the Secure cookie flag; default: on https.")
@@ -100,11 +103,16 @@ class Settings(BaseSettings):
             raise ValueError('a rate limit such as "30/minute" or "10/10 seconds;100/hour"') from None
         return value
 
+    def make_data_dir(self) -> None:
+        """Create data_dir if it is missing, private to the account the server runs as (0700): it holds the database
+        and the secret key."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file in data_dir."""
         if self.database_url:
             return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.make_data_dir()
         return f"sqlite:///{self.data_dir / 'doorbraak.db'}"
 
     def resolved_secret_key(self) -> str:
@@ -113,7 +121,7 @@ class Settings(BaseSettings):
             if len(self.secret_key) < 32:
                 raise ValueError("DOORBRAAK_SECRET_KEY must be at least 32 characters")
             return self.secret_key
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.make_data_dir()
         path = self.data_dir / "secret_key"
         if not path.exists():
             path.touch(mode=0o600)

@@ -2,11 +2,18 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+import annotated_types
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+# the largest id an id column holds: SQLite's integers reach 2**63 - 1, PostgreSQL's INTEGER only this
+MAX_ROW_ID = 2**31 - 1
+# an id as a route, a form or a message gives it: a larger one is no row, and refused as bad input (422) before a
+# driver would overflow on it
+RowId = Annotated[int, annotated_types.Interval(ge=1, le=MAX_ROW_ID)]
 
 # the seven "spanningsclusters": kinds of tension an obstacle can stem from
 TENSIONS = (
@@ -190,7 +197,10 @@ class Workshop(SQLModel, table=True):
     steps: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     step_index: int = 0
     join_code: str = Field(max_length=12, unique=True, index=True)
-    projector_token: str = Field(max_length=64, unique=True, index=True)
+    # the projector link (/p/…) is derived from the id and this salt with the secret key (app/workshops/service.py)
+    projector_salt: str = Field(max_length=32)
+    # the SHA-256 of a projector link handed out before links were derived (migration 0010): it keeps working
+    legacy_projector_digest: str | None = Field(default=None, max_length=64, unique=True, index=True)
     allow_anonymous: bool = False
     starts_at: time | None = None
     # dots each phone may place in a vote step
@@ -233,8 +243,11 @@ class Participant(SQLModel, table=True):
     # the network's organisation this name stands for; None for anonymous participants
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     anonymous: bool = False
-    # opens the participant's own "Mijn afspraken" page, also later and from another device
-    link_token: str = Field(max_length=64, unique=True, index=True)
+    # the personal link (/m/…) opens "Mijn afspraken", also later and from another device; it is derived from the id
+    # and this salt with the secret key (app/workshops/service.py)
+    link_salt: str = Field(max_length=32)
+    # the SHA-256 of a personal link handed out before links were derived (migration 0010): it keeps working
+    legacy_link_digest: str | None = Field(default=None, max_length=64, unique=True, index=True)
     # given by the participant for their link and reminders (optional, with consent), and the mails' language
     email: str | None = Field(default=None, max_length=254)
     email_lang: str = Field(default="nl", max_length=8)

@@ -1,15 +1,21 @@
 """Passwords, tokens, join codes and clean text."""
 
+import base64
 import functools
 import hashlib
+import hmac
 import re
 import secrets
+import threading
 import unicodedata
+from collections.abc import Iterable
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 from app.config import Settings
+from app.models import MAX_ROW_ID
 
 # no 0/O, no 1/I/L: a code read from across the room is typed right the first time
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -52,6 +58,23 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+# zxcvbn's scores run 0-4; 3 is "safely unguessable" against an online attack slowed by a hash like argon2's
+_LEAST_STRENGTH = 3
+# zxcvbn refuses longer input (its matching grows fast with length); a password that starts strong stays strong
+_ESTIMATED_PREFIX = 72
+# zxcvbn keeps the user inputs of a call in a module-wide dictionary: two checks at once would mix their words
+_ESTIMATOR_LOCK = threading.Lock()
+
+
+def password_is_guessable(password: str, *, known: Iterable[str] = ()) -> bool:
+    """Whether a password is common, a dictionary word, a pattern or a repeat, or built from the known words (an
+    account's name and email), by zxcvbn's estimate of the guesses it takes."""
+    words = [word for text in known for word in re.split(r"[\s@.]+", text.lower()) if word]
+    with _ESTIMATOR_LOCK:
+        estimate = zxcvbn(password[:_ESTIMATED_PREFIX], user_inputs=[*words, "doorbraak"])
+    return int(estimate["score"]) < _LEAST_STRENGTH
+
+
 def verify_without_account(password: str) -> None:
     """Verify a password against a stand-in hash: a sign-in for an unknown email costs what a real one does."""
     verify_password(_stand_in_hash(_hasher), password)
@@ -67,6 +90,38 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# a derived token: the row's id, a dot, and 24 bytes (192 bits) of HMAC-SHA256 in base64url; the tokens new_token
+# made before (base64url without a dot) can never take this form
+_DERIVED_TOKEN = re.compile(r"([1-9][0-9]{0,18})\.([A-Za-z0-9_-]{32})")
+_DERIVED_MAC_BYTES = 24
+
+
+def new_salt() -> str:
+    """A row's random salt for the tokens derived from it: a new salt ends the tokens derived from the old one."""
+    return secrets.token_urlsafe(16)
+
+
+def derived_token(*, secret: str, kind: str, row_id: int, salt: str) -> str:
+    """A credential derived from a row, nothing of it stored: the row's id and an HMAC of kind, id and salt."""
+    message = f"doorbraak token|{kind}|{row_id}|{salt}".encode()
+    mac = hmac.new(secret.encode(), message, hashlib.sha256).digest()[:_DERIVED_MAC_BYTES]
+    return f"{row_id}.{base64.urlsafe_b64encode(mac).decode()}"
+
+
+def derived_token_row(token: str) -> int | None:
+    """The row id a token of the derived form names (not yet checked); None for any other text."""
+    found = _DERIVED_TOKEN.fullmatch(token)
+    return whole_number(found.group(1)) if found else None
+
+
+def derived_token_matches(token: str, *, secret: str, kind: str, row_id: int, salt: str) -> bool:
+    """Whether a token is the one derived from this row for this kind (in constant time)."""
+    if not token.isascii():
+        return False
+    expected = derived_token(secret=secret, kind=kind, row_id=row_id, salt=salt)
+    return hmac.compare_digest(token, expected)
+
+
 def new_join_code() -> str:
     """A short code that is easy to read and type."""
     return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
@@ -75,6 +130,16 @@ def new_join_code() -> str:
 def normalise_join_code(raw: str) -> str:
     """A typed code in its stored form: capitals, no spaces or dashes."""
     return re.sub(r"[\s\-]", "", raw).upper()[:12]
+
+
+def whole_number(raw: str, *, low: int = 1, high: int = MAX_ROW_ID) -> int | None:
+    """A number typed or sent as text, read strictly: ASCII digits only (not "²" or "٣", which str.isdigit takes
+    and int() refuses or reads), from low to high (by default: a row id); None for anything else."""
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(high)):
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
 
 
 def clean_text(raw: str) -> str:

@@ -7,11 +7,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import FileSystemLoader, select_autoescape
+from pydantic import BaseModel, Field
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
@@ -36,6 +37,8 @@ templates.env.globals.update(result_messages=result_messages, static_url=static.
 
 # the health check's address (app/main.py), answered whatever the Host header says
 HEALTH_PATH = "/healthz"
+# a year: a browser that once reached the site over https keeps to https, whatever a link or a network says
+HSTS = "max-age=31536000"
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -113,7 +116,8 @@ class BrowserMiddleware:
             if fresh:
                 token = secrets.token_urlsafe(32)
             scope.setdefault("state", {})["csrf_token"] = token
-            secure = "; Secure" if scope.get("scheme") == "https" else ""
+            https = scope.get("scheme") == "https"
+            secure = "; Secure" if https else ""
 
             async def send_with_headers(message: Message) -> None:
                 if message["type"] == "http.response.start":
@@ -122,6 +126,9 @@ class BrowserMiddleware:
                     headers.setdefault("x-content-type-options", "nosniff")
                     headers.setdefault("referrer-policy", "same-origin")
                     headers.setdefault("x-frame-options", "DENY")
+                    if https:
+                        # only over https: a browser ignores it on plain http, and a site on http alone must stay
+                        headers.setdefault("strict-transport-security", HSTS)
                     if fresh:
                         headers.append("set-cookie", f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")
                 await send(message)
@@ -159,7 +166,12 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     """HTTP errors as a finished page (or JSON for scripts)."""
     assert isinstance(exc, HTTPException)
-    messages = {404: N_("Deze pagina bestaat niet."), 405: N_("Dat kan op deze pagina niet.")}
+    messages = {
+        # FastAPI's own words for a body it cannot parse (JSON nested too deep for its parser, say)
+        400: N_("Dit verzoek kunnen we niet lezen."),
+        404: N_("Deze pagina bestaat niet."),
+        405: N_("Dat kan op deze pagina niet."),
+    }
     message = (
         exc.detail
         if isinstance(exc.detail, str) and exc.status_code not in messages
@@ -189,3 +201,74 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Callable[[Request, Any], Corouti
     RequestValidationError: validation_error_handler,
     LoginRequired: login_required_handler,
 }
+
+
+class ErrorOut(BaseModel):
+    """A refused request, as a script gets it (Accept: application/json, or any /api/ path); a browser gets a page."""
+
+    detail: str = Field(description="What is wrong, in the reader's language (Dutch, or English by Accept-Language).")
+    code: str = Field(
+        description="A stable code for programs: the refusal's own (email_taken, bad_json, ...), invalid_input for "
+        "a field that does not parse, login_required, or http_<status>."
+    )
+
+
+# every refusal a route can give, by the handlers above: a DomainError's status, a field that does not parse (422),
+# a missing sign-in (401), a forged form or a role that may not (403), a limit (413, 429)
+ERRORS = {
+    400: "The request cannot be read (JSON that does not parse, or nests too deep).",
+    401: "Not signed in (a page sends the browser to the sign-in page instead).",
+    403: "Not allowed: a form without this browser's CSRF token, or a role that may not do this.",
+    404: "No such thing here, or not yours to see.",
+    409: "The change clashes with what is stored (taken already, done already).",
+    410: "A link that has expired or was used.",
+    413: "Too much sent at once.",
+    422: "A field is missing, too long or not what it should be; the detail says which.",
+    429: "Too many tries; the detail says how long to wait.",
+}
+# the files some pages are, by their path's end (other pages are HTML, or JSON for a script that asks for it)
+FILE_TYPES = {
+    ".csv": "text/csv",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".yaml": "application/yaml",
+    ".ics": "text/calendar",
+}
+
+
+class DocumentedApp(FastAPI):
+    """FastAPI, with an OpenAPI document that says what the routes really answer: pages as HTML, files by type,
+    redirects after forms, and every refusal in the shape of ErrorOut."""
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI document (made once): FastAPI's, with the responses its routes cannot declare themselves."""
+        if self.openapi_schema is None:
+            self.openapi_schema = _with_real_responses(super().openapi())
+        return self.openapi_schema
+
+
+def _with_real_responses(document: dict[str, Any]) -> dict[str, Any]:
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["ErrorOut"] = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    # FastAPI's own shape for a 422, which validation_error_handler replaces with ErrorOut
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    as_json = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    as_page = {**as_json, "text/html": {"schema": {"type": "string"}}}
+    for path, operations in document.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            ok = responses.get("200", {}).get("content", {})
+            if ok.get("application/json", {}).get("schema") == {}:
+                # no response model: a page, or a file; a page answers a script that asks for JSON in JSON
+                file_type = next((kind for end, kind in FILE_TYPES.items() if path.endswith(end)), None)
+                if file_type is None:
+                    ok.setdefault("text/html", {"schema": {"type": "string"}})
+                else:
+                    ok.setdefault(file_type, {})
+            api = path.startswith("/api/")
+            if not api:
+                responses.setdefault("303", {"description": "Done, or sign in first: the page to go to next."})
+            for status, description in ERRORS.items():
+                said = responses.get(str(status), {}).get("description", description)
+                responses[str(status)] = {"description": said, "content": as_json if api else as_page}
+    return document

@@ -22,6 +22,8 @@ from app.main import create_app
 from tests.servers import serving
 
 PASSWORD = "correct horse battery"
+# the secret key of the apps the settings fixture makes: tests that derive a link themselves use it
+SECRET_KEY = "t" * 40
 
 
 def sqlite_file(settings: Settings) -> Path:
@@ -32,7 +34,7 @@ def sqlite_file(settings: Settings) -> Path:
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite database migrated to the newest revision once per test run; each test's database is a copy."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("template"), environment="test", secret_key="t" * 40)
+    settings = Settings(data_dir=tmp_path_factory.mktemp("template"), environment="test", secret_key=SECRET_KEY)
     with TestClient(create_app(settings)):
         pass  # the app migrates its database as it starts, and checkpoints it into the one file as it stops
     return sqlite_file(settings)
@@ -47,7 +49,7 @@ def migrated_copy(template: Path, settings: Settings) -> Settings:
 @pytest.fixture
 def settings(tmp_path: Path, migrated_template: Path) -> Settings:
     """Settings for a throwaway SQLite database in a temp folder, migrated (a copy of the template)."""
-    return migrated_copy(migrated_template, Settings(data_dir=tmp_path, environment="test", secret_key="t" * 40))
+    return migrated_copy(migrated_template, Settings(data_dir=tmp_path, environment="test", secret_key=SECRET_KEY))
 
 
 @pytest.fixture

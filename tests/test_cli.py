@@ -31,8 +31,27 @@ def test_create_facilitator_reads_the_password_from_stdin(
 
 def test_create_facilitator_refuses_a_short_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOORBRAAK_DATA_DIR", str(tmp_path))
-    with pytest.raises(SystemExit, match="10 characters"):
+    with pytest.raises(SystemExit, match="minstens 12 tekens"):
         cli.main(["create-facilitator", "--email", "a@b.nl", "--name", "A", "--password", "kort"])
+
+
+@pytest.mark.parametrize("password", ["aaaaaaaaaaaa", "wachtwoord12", "construction"])
+def test_create_facilitator_refuses_a_password_that_is_easy_to_guess(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, password: str
+) -> None:
+    monkeypatch.setenv("DOORBRAAK_DATA_DIR", str(tmp_path))
+    with pytest.raises(SystemExit, match="te makkelijk te raden"):
+        cli.main(["create-facilitator", "--email", "a@b.nl", "--name", "A", "--password", password])
+    assert not (tmp_path / "doorbraak.db").exists()  # refused before the database is touched
+
+
+def test_create_facilitator_refuses_a_password_the_sign_in_form_could_never_take(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOORBRAAK_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Kq" * 50_000 + "\n"))
+    with pytest.raises(SystemExit, match="maximaal 1000 tekens"):
+        cli.main(["create-facilitator", "--email", "a@b.nl", "--name", "A"])
 
 
 def test_serve_refuses_several_workers_without_a_broadcast_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -68,3 +87,21 @@ def test_serve_caps_malloc_arenas_for_itself_and_its_workers(monkeypatch: pytest
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     cli.cap_malloc_arenas()
     assert cli.os.environ["MALLOC_ARENA_MAX"] == "4"
+
+
+def test_backup_and_restore_say_what_they_did_and_refuse_in_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DOORBRAAK_DATA_DIR", str(tmp_path / "data"))
+    cli.main(["create-facilitator", "--email", "a@b.nl", "--name", "A", "--password", "een heel geheim wachtwoord"])
+    cli.main(["backup", str(tmp_path / "copy.backup")])
+    assert "backed up to" in capsys.readouterr().out
+    cli.main(["restore", str(tmp_path / "copy.backup")])
+    said = capsys.readouterr().out
+    assert "0 workshops, 0 answers, revision" in said and "the database it replaced is kept at" in said
+    (tmp_path / "notes.txt").write_text("geen database")
+    with pytest.raises(SystemExit, match="not a readable SQLite database"):
+        cli.main(["restore", str(tmp_path / "notes.txt")])
+    monkeypatch.setenv("DOORBRAAK_DATABASE_URL", "postgresql://u:p@h/d")
+    with pytest.raises(SystemExit, match="pg_dump"):
+        cli.main(["backup", str(tmp_path / "copy.backup")])

@@ -1,10 +1,13 @@
 """Text cleaning, join codes, tokens, password hashes and rate limits."""
 
 import random
+import stat
 from pathlib import Path
 
 import pytest
 from argon2 import extract_parameters, profiles
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from app import security
 from app.config import Settings
@@ -91,3 +94,49 @@ def test_the_test_suite_hashes_with_argon2s_least_parameters(settings: Settings)
     assert extract_parameters(digest) == profiles.CHEAPEST
     assert security.verify_password(digest, "een lang wachtwoord")
     assert not security.verify_password(digest, "fout")
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [("7", 7), (" 12 ", 12), ("0", None), ("²", None), ("٣", None), ("1_0", None), ("-3", None), ("+3", None)]
+    + [("3.0", None), ("", None), (str(2**31 - 1), 2**31 - 1), (str(2**31), None), ("9" * 5000, None)],
+)
+def test_whole_numbers_are_read_strictly_and_within_bounds(raw: str, number: int | None) -> None:
+    assert security.whole_number(raw) == number
+
+
+def test_a_derived_token_depends_on_its_secret_kind_row_and_salt() -> None:
+    given = {"secret": "s" * 40, "kind": "personal link", "row_id": 42, "salt": security.new_salt()}
+    token = security.derived_token(**given)
+    assert token == security.derived_token(**given) and token.startswith("42.")
+    assert security.derived_token_row(token) == 42
+    assert security.derived_token_matches(token, **given)
+    for changed in ({"secret": "o" * 40}, {"kind": "projector link"}, {"row_id": 43}, {"salt": security.new_salt()}):
+        assert not security.derived_token_matches(token, **(given | changed))
+    assert not security.derived_token_matches(token[:-1] + "\u00e9", **given)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", ".", "42.", "42", "042." + "A" * 32, "42." + "A" * 31, "42." + "A" * 33, "4 2." + "A" * 32]
+    + ["42." + "A" * 31 + "=", "-42." + "A" * 32, "9" * 20 + "." + "A" * 32, security.new_token()],
+)
+def test_only_text_of_the_derived_form_names_a_row(text: str) -> None:
+    assert security.derived_token_row(text) is None
+
+
+def test_the_data_directory_and_the_database_are_created_private(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "fresh" / "data", environment="test")
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/setup").status_code == 200
+        files = {path.name: stat.S_IMODE(path.stat().st_mode) for path in settings.data_dir.iterdir()}
+        assert stat.S_IMODE(settings.data_dir.stat().st_mode) == 0o700
+    assert files["doorbraak.db"] == files["secret_key"] == 0o600
+    assert files.get("doorbraak.db-wal", 0o600) == 0o600  # SQLite gives its log the database's mode
+
+
+def test_hsts_is_sent_over_https_only(app: FastAPI) -> None:
+    with TestClient(app, base_url="https://doorbraak.example") as secure:
+        assert secure.get("/setup").headers["strict-transport-security"] == "max-age=31536000"
+    with TestClient(app) as plain:
+        assert "strict-transport-security" not in plain.get("/setup").headers

@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 
 from app.demo.driver import csrf_of
 from tests.conftest import PASSWORD
-from tests.live.test_scale_out import free_port, wait_for
+from tests.servers import free_port, wait_for
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 

@@ -110,7 +110,7 @@ async def setup(
         error = gettext(N_("Vul een geldig e-mailadres in."))
     else:
         try:
-            accounts.check_new_password(password)
+            accounts.check_new_password(password, known=(name, email))
         except DomainError as exc:
             error = exc.text()
     if error:

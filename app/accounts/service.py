@@ -1,5 +1,7 @@
 """Accounts: creating one (with a workspace of its own, or into an existing one), signing in and out."""
 
+from collections.abc import Iterable
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -10,15 +12,30 @@ from app.i18n import N_
 from app.models import Facilitator, LoginSession, Membership, Workspace
 from app.store.events import Tx
 
-PASSWORD_MIN = 10
+PASSWORD_MIN = 12
+PASSWORD_MAX = 1000
 
 
-def check_new_password(password: str) -> None:
-    """Refuse a new password that is too short or too long to use."""
+def check_new_password(password: str, *, known: Iterable[str] = ()) -> None:
+    """Refuse a new password that is too short, too long to use, or common or easy to guess (known: the account's
+    own words, its name and email, which make a password guessable too)."""
     if len(password) < PASSWORD_MIN:
-        raise DomainError("password_short", N_("Kies een wachtwoord van minstens 10 tekens."), status=422)
-    if len(password) > 1000:
-        raise DomainError("password_long", N_("Dit wachtwoord is te lang: maximaal 1000 tekens."), status=422)
+        raise DomainError(
+            "password_short", N_("Kies een wachtwoord van minstens {min} tekens."), status=422, min=PASSWORD_MIN
+        )
+    if len(password) > PASSWORD_MAX:
+        raise DomainError(
+            "password_long", N_("Dit wachtwoord is te lang: maximaal {max} tekens."), status=422, max=PASSWORD_MAX
+        )
+    if security.password_is_guessable(password, known=known):
+        raise DomainError(
+            "password_weak",
+            N_(
+                "Dit wachtwoord is te makkelijk te raden: het is een veelgebruikt wachtwoord, een woord uit het "
+                "woordenboek of een herhaling. Kies er een van een paar losse woorden die niet bij elkaar horen."
+            ),
+            status=422,
+        )
 
 
 def count_facilitators(db: Session) -> int:
@@ -92,6 +109,6 @@ def change_password(db: Tx, *, account_id: int, session_id: int, current: str, n
     account = db.get(Facilitator, account_id)
     if account is None or not security.verify_password(account.password_hash, current):
         raise DomainError("wrong_password", N_("Je huidige wachtwoord klopt niet."), status=422)
-    check_new_password(new)
+    check_new_password(new, known=(account.email, account.name))
     account.password_hash = security.hash_password(new)
     end_other_sessions(db, account_id=account_id, keep_session_id=session_id)

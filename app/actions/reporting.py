@@ -1,8 +1,8 @@
 """Who may report on an action: the one rule that Mijn afspraken, a reminder's buttons and a follow-up's phones keep.
 
-In the workshop that agreed it: a participant of the owner organisation or of a partner, a volunteer, and the
-contact (a participant who gave the contact's e-mail address). From another workshop of the same workspace: a
-participant of the owner organisation, and the contact. Nobody from another workspace.
+A participant of the owner organisation (in any workshop of the workspace), a volunteer (of the workshop that agreed
+it) and the contact (a participant who gave the contact's e-mail address). A partner organisation's people see the
+action but do not report on it: the owner answers for it. Nobody from another workspace.
 """
 
 from typing import Any
@@ -15,7 +15,7 @@ from app.actions.service import action_views
 from app.addresses import address_key
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Action, ActionPartner, Participant, Volunteer, Workshop
+from app.models import Action, Participant, Volunteer, Workshop
 from app.organisations.service import organisation_key
 
 
@@ -35,15 +35,12 @@ def owns(action: Action, participant: Participant) -> bool:
     ) == organisation_key(participant.organisation)
 
 
-def _reason(action: Action, participant: Participant, *, partner: bool, volunteer: bool) -> str | None:
-    """The rule, for an action of the participant's workspace: whether its workshop's partner and volunteer."""
+def _reason(action: Action, participant: Participant, *, volunteer: bool) -> str | None:
+    """The rule, for an action of the participant's workspace: whether they raised a hand for it."""
     if owns(action, participant):
         return "owner"
-    if participant.workshop_id == action.workshop_id:
-        if partner:
-            return "partner"
-        if volunteer:
-            return "volunteer"
+    if volunteer and participant.workshop_id == action.workshop_id:
+        return "volunteer"
     if (
         action.contact_email
         and participant.email
@@ -54,19 +51,9 @@ def _reason(action: Action, participant: Participant, *, partner: bool, voluntee
 
 
 def reporter_reason(db: Session, *, action: Action, participant: Participant) -> str | None:
-    """Why this participant may report on this action ("owner", "partner", "volunteer", "contact"), or None."""
+    """Why this participant may report on this action ("owner", "volunteer", "contact"), or None."""
     if action.deleted_at is not None or _workspace_of(db, participant) != action.workspace_id:
         return None
-    partner = (
-        participant.organisation_id is not None
-        and db.execute(
-            select(col(ActionPartner.id)).where(
-                col(ActionPartner.action_id) == action.id,
-                col(ActionPartner.organisation_id) == participant.organisation_id,
-            )
-        ).first()
-        is not None
-    )
     volunteer = (
         db.execute(
             select(col(Volunteer.id)).where(
@@ -75,7 +62,7 @@ def reporter_reason(db: Session, *, action: Action, participant: Participant) ->
         ).first()
         is not None
     )
-    return _reason(action, participant, partner=partner, volunteer=volunteer)
+    return _reason(action, participant, volunteer=volunteer)
 
 
 def check_reporter(db: Session, *, action: Action, participant: Participant) -> str:
@@ -85,8 +72,7 @@ def check_reporter(db: Session, *, action: Action, participant: Participant) -> 
         raise DomainError(
             "not_reporter",
             N_(
-                "Over deze afspraak melden de eigenaar, de partners, de vrijwilligers en de contactpersoon. "
-                "Jij staat daar niet bij."
+                "Over deze afspraak melden de eigenaar, de vrijwilligers en de contactpersoon. Jij staat daar niet bij."
             ),
             status=403,
         )
@@ -105,10 +91,6 @@ def reportable_actions(db: Session, *, participant: Participant, withdrawn: bool
         else false()
     )
     here = col(Action.workshop_id) == participant.workshop_id
-    partner = exists().where(
-        col(ActionPartner.action_id) == col(Action.id),
-        col(ActionPartner.organisation_id) == participant.organisation_id,
-    )
     volunteer = exists().where(
         col(Volunteer.action_id) == col(Action.id), col(Volunteer.participant_id) == participant.id
     )
@@ -120,30 +102,15 @@ def reportable_actions(db: Session, *, participant: Participant, withdrawn: bool
             select(Action)
             .where(col(Action.workspace_id) == workspace_id)
             .where(true() if withdrawn else col(Action.deleted_at).is_(None))
-            .where(
-                or_(owner, and_(here, or_(partner, volunteer)), contact, col(Action.owner_organisation_id).is_(None))
-            )
+            .where(or_(owner, and_(here, volunteer), contact, col(Action.owner_organisation_id).is_(None)))
             .order_by(col(Action.due_on).is_(None), col(Action.due_on), col(Action.id))
         ).scalars()
-    )
-    partnered = set(
-        db.execute(
-            select(col(ActionPartner.action_id)).where(
-                col(ActionPartner.organisation_id) == participant.organisation_id
-            )
-        ).scalars()
-        if participant.organisation_id is not None
-        else ()
     )
     joined = set(
         db.execute(select(col(Volunteer.action_id)).where(col(Volunteer.participant_id) == participant.id)).scalars()
     )
     # the query narrows by organisation and place; the rule itself (names of unlinked rows, folded addresses) decides
-    return [
-        action
-        for action in candidates
-        if _reason(action, participant, partner=action.id in partnered, volunteer=action.id in joined)
-    ]
+    return [action for action in candidates if _reason(action, participant, volunteer=action.id in joined)]
 
 
 def report_list(db: Session, *, participant: Participant) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from app.actions import service as actions
 from app.auth import CsrfChecked, Runner
 from app.errors import DomainError
 from app.i18n import N_
+from app.models import RowId
 from app.runtime import RuntimeDep
 from app.workshops import service as workshops
 
@@ -28,8 +29,8 @@ class ActionIn(BaseModel):
     # left out (None): the address stays as it is; "" removes it
     contact_email: str | None = Field(default=None, max_length=320)
     due_on: str | None = Field(default=None, max_length=40)
-    obstacle_id: int | None = None
-    contribution_id: int | None = None
+    obstacle_id: RowId | None = None
+    contribution_id: RowId | None = None
     status: str = Field(default="open", max_length=20)
 
 
@@ -52,7 +53,7 @@ def _due_on(raw: str | None) -> date | None:
         ) from None
 
 
-def _save(body: ActionIn, action_id: int | None, account_id: int) -> Any:
+def _save(body: ActionIn, action_id: RowId | None, account_id: RowId) -> Any:
     def job(db: Any, *, workshop: Any) -> dict[str, Any]:
         return actions.save_action(
             db,
@@ -75,7 +76,7 @@ def _save(body: ActionIn, action_id: int | None, account_id: int) -> Any:
 
 
 @router.post("/actions")
-async def create(runtime: RuntimeDep, member: Runner, workshop_id: int, body: ActionIn) -> Any:
+async def create(runtime: RuntimeDep, member: Runner, workshop_id: RowId, body: ActionIn) -> Any:
     """Agree a new action."""
     _due_on(body.due_on)  # refuse a bad date before queueing the write
     return await runtime.db.write(
@@ -84,7 +85,7 @@ async def create(runtime: RuntimeDep, member: Runner, workshop_id: int, body: Ac
 
 
 @router.post("/actions/{action_id}")
-async def update(runtime: RuntimeDep, member: Runner, workshop_id: int, action_id: int, body: ActionIn) -> Any:
+async def update(runtime: RuntimeDep, member: Runner, workshop_id: RowId, action_id: RowId, body: ActionIn) -> Any:
     """Change an agreed action (its status, owner, date...)."""
     _due_on(body.due_on)
     return await runtime.db.write(
@@ -93,7 +94,7 @@ async def update(runtime: RuntimeDep, member: Runner, workshop_id: int, action_i
 
 
 @router.post("/actions/{action_id}/delete")
-async def delete(runtime: RuntimeDep, member: Runner, workshop_id: int, action_id: int) -> Any:
+async def delete(runtime: RuntimeDep, member: Runner, workshop_id: RowId, action_id: RowId) -> Any:
     """Withdraw an action."""
 
     def job(db: Any, *, workshop: Any) -> None:
@@ -104,7 +105,7 @@ async def delete(runtime: RuntimeDep, member: Runner, workshop_id: int, action_i
 
 
 @router.post("/followup")
-async def followup(runtime: RuntimeDep, member: Runner, workshop_id: int, body: FollowupIn) -> Any:
+async def followup(runtime: RuntimeDep, member: Runner, workshop_id: RowId, body: FollowupIn) -> Any:
     """Set the follow-up meeting."""
     try:
         at = datetime.fromisoformat(body.at.strip())
@@ -133,7 +134,7 @@ class ReportIn(BaseModel):
 
 
 @router.post("/review/source")
-async def review_source(runtime: RuntimeDep, member: Runner, workshop_id: int, body: ReviewSourceIn) -> Any:
+async def review_source(runtime: RuntimeDep, member: Runner, workshop_id: RowId, body: ReviewSourceIn) -> Any:
     """Choose which earlier workshop's open actions this follow-up reviews."""
 
     def job(db: Any, *, workshop: Any) -> dict[str, Any]:
@@ -143,7 +144,9 @@ async def review_source(runtime: RuntimeDep, member: Runner, workshop_id: int, b
 
 
 @router.post("/review/{action_id}")
-async def review_report(runtime: RuntimeDep, member: Runner, workshop_id: int, action_id: int, body: ReportIn) -> Any:
+async def review_report(
+    runtime: RuntimeDep, member: Runner, workshop_id: RowId, action_id: RowId, body: ReportIn
+) -> Any:
     """Record an owner's report from the board."""
 
     def job(db: Any, *, workshop: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from app.answers import service as answers
 from app.auth import CsrfChecked
 from app.runtime import PhoneKeys, RuntimeDep
+from app.security import whole_number
 from app.web import see_other
 from app.workshops import service as workshops
 
@@ -32,7 +33,7 @@ async def submit_answer(
     if workshop is None or participant is None:
         raise await runtime.phone_refused(request, code_known=workshop is not None)
     await runtime.check_answer_rate(PhoneKeys.of(request, workshop_id=workshop.id or 0, participant_id=participant.id))
-    link = int(links_to) if links_to.isdigit() else None
+    link = whole_number(links_to)
     submission = answers.Submission(
         workshop_id=workshop.id or 0,
         participant_id=participant.id or 0,

@@ -62,7 +62,7 @@ def _seed(db: Tx, *, count: int, today: date) -> None:
             name=f"Deelnemer {n}",
             organisation="Buurtwerk",
             organisation_id=helper_id.id if helper_id else None,
-            link_token=security.new_token(),
+            link_salt=security.new_salt(),
             email=f"deelnemer{n}@example.org",
             email_lang="en" if n % 5 == 0 else "nl",
         )
@@ -157,7 +157,7 @@ async def _measure(
     sender = Sender(db, setup.config, connections=options.connections)
     try:
         started = time.perf_counter()
-        queued = await reminder_pass(db, setup, today=today, now=utcnow())
+        queued = await reminder_pass(db, setup, secret=settings.resolved_secret_key(), today=today, now=utcnow())
         passed = time.perf_counter()
         say(f"pass: {queued} reminders in the outbox after {passed - started:.1f} s; sending")
         claimed = await sender.run_until_done()

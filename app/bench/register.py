@@ -235,7 +235,7 @@ def fill(db: Tx, *, options: FillOptions, password: str, today: date) -> Filled:
                 "format_key": "vervolgsessie" if is_followup else "doorbraak",
                 "steps": followup if is_followup else doorbraak,
                 "join_code": security.new_join_code(),
-                "projector_token": security.new_token(),
+                "projector_salt": security.new_salt(),
                 "closed_at": _moment(held_on, rng) if held_on < today - timedelta(days=2) else None,
                 "created_at": _moment(held_on, rng),
             }
@@ -254,7 +254,7 @@ def fill(db: Tx, *, options: FillOptions, password: str, today: date) -> Filled:
                 "name": f"Deelnemer {n + 1}",
                 "organisation": names[k],
                 "organisation_id": organisation_ids[k],
-                "link_token": security.new_token(),
+                "link_salt": security.new_salt(),
                 "joined_at": _moment(held[w], rng),
             }
             for w in workshop_ids

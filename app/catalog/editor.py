@@ -19,7 +19,7 @@ from app.catalog.service import FormatSpec, StepSpec, step_dict
 from app.errors import DomainError
 from app.i18n import N_, gettext, pick
 from app.models import Answer, Response, Workshop
-from app.security import clean_text
+from app.security import clean_text, whole_number
 from app.store.events import Audience, EventKind, Tx, append_event
 from app.workshops import service as workshops
 
@@ -502,9 +502,9 @@ def apply_change(steps: list[dict[str, Any]], change: str, *, add_type: str = ""
         options = list(steps[index].get("options") or [])
         if len(options) < MAX_OPTIONS:
             steps[index]["options"] = [*options, {}]
-    elif action == "remove_option" and option.isdigit():
+    elif action == "remove_option" and (option_index := whole_number(option, low=0)) is not None:
         options = list(steps[index].get("options") or [])
-        if int(option) < len(options):
-            del options[int(option)]
+        if option_index < len(options):
+            del options[option_index]
             steps[index]["options"] = options
     return steps

@@ -1,12 +1,13 @@
 """Format pages: adjust a workshop's steps before it starts, keep own formats, download and upload format files."""
 
-import json
+import sys
 from collections.abc import AsyncIterator, Iterable
 from functools import partial
 from typing import Any
 from urllib.parse import quote
 
 import anyio
+import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import FormData, UploadFile
@@ -18,8 +19,9 @@ from app.catalog.editor import Problem, StepsInvalid
 from app.catalog.service import TEMPLATES_DIR, formats
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.models import Member, Workshop
+from app.models import Member, RowId, Workshop
 from app.runtime import Runtime, RuntimeDep
+from app.security import whole_number
 from app.web import render, see_other, wants_json
 from app.workshops import service as workshops
 
@@ -36,7 +38,7 @@ def _too_large() -> DomainError:
 
 def _declared_length(request: Request) -> int:
     length = request.headers.get("content-length", "")
-    return int(length) if length.isdigit() else 0
+    return whole_number(length, low=0, high=sys.maxsize) or 0
 
 
 async def _json_or_form(request: Request) -> tuple[dict[str, Any] | None, FormData | None]:
@@ -49,7 +51,8 @@ async def _json_or_form(request: Request) -> tuple[dict[str, Any] | None, FormDa
     if len(raw) > MAX_JSON:
         raise _too_large()
     try:
-        data = json.loads(raw)
+        # orjson refuses nesting deeper than 1,024 (json would recurse until RecursionError) and NaN
+        data = orjson.loads(raw)
     except ValueError as exc:
         raise DomainError("bad_json", N_("Dit verzoek kunnen we niet lezen."), status=400) from exc
     if not isinstance(data, dict):
@@ -62,7 +65,7 @@ def _text(source: Any, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-async def _owned(runtime: Runtime, *, workshop_id: int, member: Member) -> Workshop:
+async def _owned(runtime: Runtime, *, workshop_id: RowId, member: Member) -> Workshop:
     return await runtime.db.read(partial(workshops.owned_workshop, workshop_id=workshop_id, member=member))
 
 
@@ -117,7 +120,7 @@ def _editor_page(
 
 @router.get("/f/workshops/{workshop_id}/steps")
 async def steps_editor(
-    request: Request, runtime: RuntimeDep, member: Viewer, workshop_id: int, bewaard: int = 0
+    request: Request, runtime: RuntimeDep, member: Viewer, workshop_id: RowId, bewaard: int = 0
 ) -> Response:
     """The step editor of a workshop that has not started yet."""
     workshop = await _owned(runtime, workshop_id=workshop_id, member=member)
@@ -134,7 +137,7 @@ async def steps_editor(
 
 
 @router.post("/f/workshops/{workshop_id}/steps", dependencies=[CsrfChecked])
-async def save_steps(request: Request, runtime: RuntimeDep, member: Runner, workshop_id: int) -> Response:
+async def save_steps(request: Request, runtime: RuntimeDep, member: Runner, workshop_id: RowId) -> Response:
     """Replace the steps (JSON {"steps": [...]} or the editor's form); connected screens follow at once."""
     body, form = await _json_or_form(request)
     steps: Any = body.get("steps") if body is not None else editor.steps_from_form(form)
@@ -164,7 +167,7 @@ async def save_steps(request: Request, runtime: RuntimeDep, member: Runner, work
 
 
 @router.post("/f/workshops/{workshop_id}/steps/format", dependencies=[CsrfChecked])
-async def save_as_format(request: Request, runtime: RuntimeDep, member: Runner, workshop_id: int) -> Response:
+async def save_as_format(request: Request, runtime: RuntimeDep, member: Runner, workshop_id: RowId) -> Response:
     """Keep the edited steps as an own format (JSON {key, name, description, steps, overwrite} or the form)."""
     body, form = await _json_or_form(request)
     source: Any = body if body is not None else form
@@ -205,7 +208,7 @@ def _yaml_download(text: str, filename: str) -> Response:
 
 
 @router.get("/f/workshops/{workshop_id}/steps.yaml")
-async def download_workshop_steps(runtime: RuntimeDep, member: Viewer, workshop_id: int) -> Response:
+async def download_workshop_steps(runtime: RuntimeDep, member: Viewer, workshop_id: RowId) -> Response:
     """A workshop's current steps as a format file, named after the workshop."""
     workshop = await _owned(runtime, workshop_id=workshop_id, member=member)
     spec = editor.workshop_format(workshop)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.auth import CsrfChecked, Runner, Viewer
 from app.clusters import keywords as tag_keywords
 from app.clusters import service as clusters
-from app.models import TENSIONS, THEMES, Member, Workspace
+from app.models import TENSIONS, THEMES, Member, RowId, Workspace
 from app.runtime import Runtime, RuntimeDep
 from app.web import render, save_word_list
 from app.workshops import service as workshops
@@ -30,15 +30,15 @@ MAX_FORM_TEXT = len(tag_keywords.TAGS) * (tag_keywords.MAX_KEYWORDS + 1) * (tag_
 class GroupIn(BaseModel):
     """Obstacles to put on one pile: an existing cluster, or a new one."""
 
-    answer_ids: list[int] = Field(min_length=1, max_length=500)
-    into: int | None = None
+    answer_ids: list[RowId] = Field(min_length=1, max_length=500)
+    into: RowId | None = None
     name: str | None = Field(default=None, max_length=200)
 
 
 class UngroupIn(BaseModel):
     """An obstacle to take off its pile."""
 
-    answer_id: int
+    answer_id: RowId
 
 
 class ClusterIn(BaseModel):
@@ -48,10 +48,6 @@ class ClusterIn(BaseModel):
     tension: str | None = Field(default=None, max_length=40)
     theme: str | None = Field(default=None, max_length=40)
     focus: bool | None = None
-
-
-# an id the database can hold: anything larger is refused as bad input rather than reaching the driver
-RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class AcceptedPileIn(BaseModel):
@@ -78,26 +74,26 @@ class SettingsIn(BaseModel):
     dots: int | None = Field(default=None, ge=1, le=20)
 
 
-async def _run(runtime: Any, fn: Any, workshop_id: int, member: Member) -> Any:
+async def _run(runtime: Any, fn: Any, workshop_id: RowId, member: Member) -> Any:
     return await runtime.db.write(workshops.owned_job(fn, workshop_id=workshop_id, member=member))
 
 
 @router.post("/clusters/group")
-async def group(runtime: RuntimeDep, member: Runner, workshop_id: int, body: GroupIn) -> Any:
+async def group(runtime: RuntimeDep, member: Runner, workshop_id: RowId, body: GroupIn) -> Any:
     """Merge obstacles (and their piles) into one cluster."""
     fn = partial(clusters.group, answer_ids=body.answer_ids, into=body.into, name=body.name)
     return {"clusters": await _run(runtime, fn, workshop_id, member)}
 
 
 @router.post("/clusters/ungroup")
-async def ungroup(runtime: RuntimeDep, member: Runner, workshop_id: int, body: UngroupIn) -> Any:
+async def ungroup(runtime: RuntimeDep, member: Runner, workshop_id: RowId, body: UngroupIn) -> Any:
     """Split an obstacle off its cluster."""
     fn = partial(clusters.ungroup, answer_id=body.answer_id)
     return {"clusters": await _run(runtime, fn, workshop_id, member)}
 
 
 @router.post("/clusters/{cluster_id}")
-async def edit(runtime: RuntimeDep, member: Runner, workshop_id: int, cluster_id: int, body: ClusterIn) -> Any:
+async def edit(runtime: RuntimeDep, member: Runner, workshop_id: RowId, cluster_id: RowId, body: ClusterIn) -> Any:
     """Rename, tag or focus a cluster."""
     fn = partial(clusters.edit_cluster, cluster_id=cluster_id, **body.model_dump(exclude_unset=True))
     return {"clusters": await _run(runtime, fn, workshop_id, member)}
@@ -109,7 +105,7 @@ def _suggest(obstacles: Any, keywords: Any) -> dict[str, Any]:
 
 
 @router.post("/suggestions")
-async def suggestions(runtime: RuntimeDep, member: Runner, workshop_id: int) -> Any:
+async def suggestions(runtime: RuntimeDep, member: Runner, workshop_id: RowId) -> Any:
     """Propose piles for the loose obstacles; changes nothing (a POST, so no other site can set a board to work)."""
 
     def load(db: Session) -> Any:
@@ -123,14 +119,14 @@ async def suggestions(runtime: RuntimeDep, member: Runner, workshop_id: int) -> 
 
 
 @router.post("/suggestions/accept")
-async def accept(runtime: RuntimeDep, member: Runner, workshop_id: int, body: AcceptIn) -> Any:
+async def accept(runtime: RuntimeDep, member: Runner, workshop_id: RowId, body: AcceptIn) -> Any:
     """Lay accepted suggestions down as piles; says which obstacles were skipped because they changed meanwhile."""
     piles = [clusters.AcceptedPile(**pile.model_dump()) for pile in body.piles]
     return await _run(runtime, partial(clusters.accept_piles, piles=piles), workshop_id, member)
 
 
 @router.post("/settings")
-async def settings(runtime: RuntimeDep, member: Runner, workshop_id: int, body: SettingsIn) -> Any:
+async def settings(runtime: RuntimeDep, member: Runner, workshop_id: RowId, body: SettingsIn) -> Any:
     """Limit the contribution round to focus clusters, or change the number of dots."""
     fn = partial(clusters.change_settings, **body.model_dump(exclude_unset=True))
     return await _run(runtime, fn, workshop_id, member)

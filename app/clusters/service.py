@@ -15,6 +15,7 @@ from app.clusters import suggest
 from app.errors import DomainError
 from app.i18n import N_
 from app.models import TENSIONS, THEMES, Answer, Cluster, Participant, Vote, Workshop
+from app.security import clean_text
 from app.store.events import Audience, EventKind, Tx, append_event
 from app.workshops import service as workshops
 
@@ -141,6 +142,15 @@ def _drop_empty_clusters(db: Tx, workshop_id: int, *, keep_votes_in: int | None)
     db.execute(delete(Cluster).where(col(Cluster.id).in_(empty)))
 
 
+MAX_NAME = 200
+
+
+def pile_name(raw: str | None) -> str:
+    """A name given to a pile, cleaned as every user text is (no bidi overrides, zero-width characters or escape
+    codes), on one line and within the column; empty when nothing visible was given."""
+    return clean_text(raw or "").replace("\n", " ")[:MAX_NAME].strip()
+
+
 def group(
     db: Tx, *, workshop: Workshop, answer_ids: list[int], into: int | None = None, name: str | None = None
 ) -> list[dict[str, Any]]:
@@ -153,7 +163,7 @@ def group(
         if target is None or target.workshop_id != workshop.id:
             raise DomainError("cluster_not_found", N_("Dit cluster bestaat niet."), status=404)
     else:
-        target = Cluster(workshop_id=workshop.id or 0, name=(name or chosen[0].text)[:200])
+        target = Cluster(workshop_id=workshop.id or 0, name=pile_name(name) or pile_name(chosen[0].text))
         db.add(target)
         db.flush()
     # whole clusters move together: merging two piles keeps everything on them
@@ -199,9 +209,9 @@ def edit_cluster(
     if cluster is None or cluster.workshop_id != workshop.id:
         raise DomainError("cluster_not_found", N_("Dit cluster bestaat niet."), status=404)
     if name is not None:
-        if not name.strip():
+        if not pile_name(name):
             raise DomainError("name_missing", N_("Geef het cluster een naam."), status=422)
-        cluster.name = name.strip()[:200]
+        cluster.name = pile_name(name)
     if tension is not None:
         if tension and tension not in TENSIONS:
             raise DomainError("unknown_tension", N_("Kies een van de zeven spanningsclusters."), status=422)
@@ -319,12 +329,11 @@ def accept_piles(db: Tx, *, workshop: Workshop, piles: Sequence[AcceptedPile]) -
                 skipped.append({"key": pile.key, "reason": "too_few", "answer_ids": [a.id for a in chosen]})
             continue
         if target is None:
-            name = (pile.name or "").strip() or chosen[0].text
-            target = Cluster(workshop_id=workshop.id or 0, name=name[:200])
+            target = Cluster(workshop_id=workshop.id or 0, name=pile_name(pile.name) or pile_name(chosen[0].text))
             db.add(target)
             db.flush()
-        elif pile.name and pile.name.strip():
-            target.name = pile.name.strip()[:200]
+        elif pile_name(pile.name):
+            target.name = pile_name(pile.name)
         if pile.tension:
             target.tension = pile.tension
         if pile.theme:
@@ -360,7 +369,7 @@ def ensure_clusters(db: Tx, *, workshop: Workshop, publish: bool = True) -> None
         .all()
     )
     for answer in loose:
-        cluster = Cluster(workshop_id=workshop.id or 0, name=answer.text[:200])
+        cluster = Cluster(workshop_id=workshop.id or 0, name=pile_name(answer.text))
         db.add(cluster)
         db.flush()
         answer.cluster_id = cluster.id

@@ -2,10 +2,12 @@
 
 Pure Python on the server, nothing downloaded: each obstacle becomes a bag of features (its content words reduced
 to their stem with slips of the pen mended, the parts of its compound words, the concepts of a small lexicon of
-the words alliances use (grouping_nl.yaml), pairs of adjacent words), weighted by how rare they are in the room
-(tf-idf), and obstacles are merged by average linkage on the cosine of those bags while a pile's members are, on
-average, alike enough. Dutch first (Snowball's Dutch stemmer, Dutch stop words), English answers too. The same
-features say why a pile belongs together: the words and phrases its members share, marked in their texts.
+the words alliances use (grouping_nl.yaml), pairs of adjacent words, and apart from those the letter n-grams of
+its words), weighted by how rare they are in the room (tf-idf), and obstacles are merged by average linkage on
+the cosine of those bags while a pile's members are, on average, alike enough; a member alike to too few of the
+others is then left out, and two obstacles alone make a pile only when they share two words. Dutch first
+(Snowball's Dutch stemmer, Dutch stop words), English answers too. The same features say why a pile belongs
+together: the words and phrases its members share, marked in their texts.
 
 Nothing here touches the database: app/clusters/service.py reads the obstacles and applies what is accepted.
 """
@@ -28,19 +30,32 @@ from app.answers import words as answer_words
 
 LEXICON = Path(__file__).with_name("grouping_nl.yaml")
 
-# a pile's members must be at least this alike on average (cosine of their feature bags); measured on
-# tests/clusters/data/obstacles_nl.yaml with `doorbraak bench grouping` (docs/performance.md)
-THRESHOLD = 0.18
+# a pile's members must be at least this alike on average (cosine of their feature bags); chosen, with the weights
+# below, on tests/clusters/data/obstacles_nl.yaml and obstacles_nl_holdout.yaml with `doorbraak bench grouping`
+# (docs/performance.md), the second round on obstacles_nl_holdout2.yaml too; never on obstacles_nl_holdout3.yaml
+THRESHOLD = 0.10
+# a member of a proposed pile must be linked (at least this alike) to at least this share of the others, or it is
+# left loose: a strong link to one member does not make it belong to the pile
+MEMBER_LINKS = 0.34
+LINK = 0.17
+# two obstacles alone make a pile only when they share this many words (a concept and its words count once)
+PAIR_WORDS = 2
 # texts at least this alike are near-duplicates: such a pile is proposed first
 DUPLICATE = 0.8
 # weights of the kinds of features against a word's own stem
 PART_WEIGHT = 0.7
-PAIR_WEIGHT = 0.5
-CONCEPT_WEIGHT = 1.2
+PAIR_WEIGHT = 0.3
+CONCEPT_WEIGHT = 1.6
 # a word every kind of obstacle uses (grouping_nl.yaml) counts this much of a word of its own
 GENERIC_WEIGHT = 0.3
-# a word for whom an obstacle is about (grouping_nl.yaml: who) counts this much
-WHO_WEIGHT = 0.7
+# a word for whom an obstacle is about, where it happens or what is short (grouping_nl.yaml: who, where, lack)
+# counts this much: such words are said of every topic, and joined piles about different things
+ASIDE_WEIGHT = 0.35
+# letter n-grams of a word's stem: their length, the shortest stem that has them, and the share of a text's bag
+# they make up together (the words the rest)
+GRAM = 3
+GRAM_MIN_WORD = 4
+GRAM_SHARE = 0.2
 # a feature in more than this share of the obstacles (and more than a handful) tells nothing apart
 COMMON_SHARE = 0.25
 COMMON_FLOOR = 8
@@ -152,8 +167,11 @@ class Lexicon:
     """The stems of the words every obstacle uses, and each stem's concept (the words that mean much the same)."""
 
     generic: frozenset[str]
-    who: frozenset[str]
+    # words for who, where and what is short, and their concepts: they count for less (ASIDE_WEIGHT)
+    aside: frozenset[str]
     concepts: Mapping[str, str]
+    # entries of several words ("maatschappelijk_werker"): their stems in order, and their concept
+    phrases: Mapping[tuple[str, ...], str]
     # every word of its concepts, folded: known parts of compound words
     words: frozenset[str]
 
@@ -168,16 +186,27 @@ def lexicon() -> Lexicon:
         return {stem(folded), stem(folded, english=True)} if folded else set()
 
     generic = frozenset(s for word in data["generic"].split() for s in stems(word))
-    who = frozenset(s for word in data["who"].split() for s in stems(word))
+    aside = frozenset(s for key in ("who", "where", "lack") for word in data[key].split() for s in stems(word))
+    places = data["where"].split()
+    at_places = frozenset(s for word in places for s in stems(word))
     concepts: dict[str, str] = {}
+    phrases: dict[tuple[str, ...], str] = {}
     for line in data["concepts"]:
-        words = line.split()
-        for word in words:
-            for s in stems(word):
-                concepts.setdefault(s, words[0])
-    who |= {f"~{concepts[s]}" for s in who if s in concepts}
-    words = frozenset(_fold(word) for line in data["concepts"] for word in line.split())
-    return Lexicon(generic=generic, who=who, concepts=concepts, words=words)
+        entries = line.split()
+        for entry in entries:
+            if "_" in entry:
+                # a phrase is matched word for word, never by its words alone: "social worker" is not "social"
+                folded = [_fold(word) for word in entry.split("_")]
+                for english in (False, True):
+                    phrases.setdefault(tuple(stem(word, english) for word in folded), entries[0])
+                continue
+            for s in stems(entry):
+                concepts.setdefault(s, entries[0])
+    # a word of who or of lack makes its concept count less too ("jongeren" the concept of "jeugd"); a place only
+    # the concept it names ("school" makes "onderwijs" count less, "flat" leaves "woning" as it is)
+    aside |= {f"~{concepts[s]}" for s in aside if s in concepts and (s not in at_places or concepts[s] in places)}
+    words = frozenset(_fold(word) for line in data["concepts"] for entry in line.split() for word in entry.split("_"))
+    return Lexicon(generic=generic, aside=aside, concepts=concepts, phrases=phrases, words=words)
 
 
 @cache
@@ -298,6 +327,8 @@ class _Text:
     folded: str = ""
     # the stems of its words and of their parts, which tag keywords are looked up in
     stems: frozenset[str] = frozenset()
+    # the lexicon's concepts it names: the first and last of the tokens that name each, and the concept feature
+    concepts: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
@@ -328,10 +359,31 @@ def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
             if 2 * MIN_PART <= len(t.surface) <= MAX_COMPOUND and (parts := _split(_fold(t.surface), known)):
                 text.tokens[n] = Token(t.start, t.end, t.surface, t.stem, tuple(map(stem, parts)), parts)
         text.stems = frozenset(s for t in text.tokens for s in (t.stem, *t.parts))
+        text.concepts = _concept_spans(text.tokens, lexicon())
     return texts
 
 
-def _raw_features(tokens: Sequence[Token], words: Lexicon) -> dict[str, float]:
+def _concept_spans(tokens: Sequence[Token], words: Lexicon) -> list[tuple[int, int, str]]:
+    """Where a text names a concept of the lexicon: by a word's stem or a part of it, or by a phrase's words side
+    by side (stop words between them do not count: "van het kastje naar de muur")."""
+    spans = [
+        (n, n, f"~{words.concepts[s]}")
+        for n, token in enumerate(tokens)
+        for s in dict.fromkeys((token.stem, *token.parts))
+        if s in words.concepts
+    ]
+    longest = max(map(len, words.phrases), default=0)
+    for n in range(len(tokens)):
+        for size in range(2, longest + 1):
+            key = tuple(t.stem for t in tokens[n : n + size])
+            if len(key) == size and key in words.phrases:
+                spans.append((n, n + size - 1, f"~{words.phrases[key]}"))
+    return spans
+
+
+def _raw_features(
+    tokens: Sequence[Token], concepts: Sequence[tuple[int, int, str]], words: Lexicon
+) -> dict[str, float]:
     """A text's features before weighting by rarity: stems, compound parts, concepts ("~name") and pairs of
     adjacent stems; a generic word counts for less."""
     features: dict[str, float] = {}
@@ -339,21 +391,40 @@ def _raw_features(tokens: Sequence[Token], words: Lexicon) -> dict[str, float]:
     def add(feature: str, weight: float) -> None:
         if feature in words.generic:
             weight *= GENERIC_WEIGHT
-        elif feature in words.who:
-            weight *= WHO_WEIGHT
+        elif feature in words.aside:
+            weight *= ASIDE_WEIGHT
         features[feature] = max(features.get(feature, 0.0), weight)
 
     for token in tokens:
         add(token.stem, 1.0)
         for part in token.parts:
             add(part, PART_WEIGHT)
-        for s in (token.stem, *token.parts):
-            if s in words.concepts:
-                add(f"~{words.concepts[s]}", CONCEPT_WEIGHT)
+    for *_, concept in concepts:
+        add(concept, CONCEPT_WEIGHT)
     for first, second in zip(tokens, tokens[1:], strict=False):
         if first.stem != second.stem:
             add(f"{first.stem} {second.stem}", PAIR_WEIGHT)
+    for token in tokens:
+        if token.stem in words.generic:
+            continue
+        grams = _grams(token.stem)
+        if grams:
+            # a long word has many n-grams: together they count as much as a short word's few
+            weight = 1 / math.sqrt(len(grams))
+            if token.stem in words.aside:
+                weight *= ASIDE_WEIGHT
+            for gram in grams:
+                features[gram] = max(features.get(gram, 0.0), weight)
     return features
+
+
+def _grams(word: str) -> list[str]:
+    """The letter n-grams of a stem, marked at its ends ("#<hu", "#hui", ... "#rt>"): what word forms the stemmer
+    leaves apart ("huisart" and "huisarts"), slips and the heads of compounds have in common."""
+    if len(word) < GRAM_MIN_WORD:
+        return []
+    marked = f"<{word}>"
+    return [f"#{marked[i : i + GRAM]}" for i in range(len(marked) - GRAM + 1)]
 
 
 def _signature(text: _Text) -> tuple[str, ...]:
@@ -368,7 +439,7 @@ def _weigh(texts: list[_Text]) -> dict[str, float]:
     more common than one phone would, so a repeated obstacle is not left out as too common.
     """
     words = lexicon()
-    raw = [_raw_features(text.tokens, words) for text in texts]
+    raw = [_raw_features(text.tokens, text.concepts, words) for text in texts]
     distinct = {_signature(text): features for text, features in zip(texts, raw, strict=True)}
     df: Counter[str] = Counter(f for features in distinct.values() for f in features)
     n = len(distinct)
@@ -376,8 +447,17 @@ def _weigh(texts: list[_Text]) -> dict[str, float]:
     idf = {f: math.log((n + 1) / (d + 1)) + 1 for f, d in df.items() if d <= common}
     for text, features in zip(texts, raw, strict=True):
         weighted = {f: w * idf[f] for f, w in features.items() if f in idf}
-        norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
-        text.features = {f: v / norm for f, v in weighted.items()}
+        words_part = {f: v for f, v in weighted.items() if not f.startswith("#")}
+        grams_part = {f: v for f, v in weighted.items() if f.startswith("#")}
+        # each part is scaled to its share apart, so a text's many n-grams do not drown its words
+        shares = [(words_part, 1.0 - GRAM_SHARE), (grams_part, GRAM_SHARE)]
+        shares = [(part, share) for part, share in shares if part]
+        total = sum(share for _, share in shares) or 1.0
+        text.features = {}
+        for part, share in shares:
+            norm = math.sqrt(sum(v * v for v in part.values()))
+            scale = math.sqrt(share / total) / norm
+            text.features.update((f, v * scale) for f, v in part.items())
     return idf
 
 
@@ -474,12 +554,40 @@ def _average_linkage(
     return [sorted(group) for group in members.values()]
 
 
+def _trim(texts: list[_Text], group: list[int], *, keep: set[int], threshold: float) -> list[int]:
+    """A pile without the members alike enough to too few of the others (MEMBER_LINKS), the least linked first;
+    members in keep (an existing pile's) stay."""
+    if len(group) < 3:
+        return group
+    local = _neighbours([texts[i] for i in group])
+    alive = set(range(len(group)))
+    while len(alive) > 2:
+        links = {i: sum(local[i].get(j, 0.0) >= threshold for j in alive if j != i) for i in alive}
+        weakest = min((i for i in alive if group[i] not in keep), key=lambda i: (links[i], i), default=None)
+        if weakest is None or links[weakest] >= MEMBER_LINKS * (len(alive) - 1):
+            break
+        alive.remove(weakest)
+    return [group[i] for i in sorted(alive)]
+
+
+def _words_shared(texts: list[_Text], pair: Sequence[int], words: Lexicon) -> int:
+    """How many words two texts share, a concept and the words it stands for counting once, generic words not."""
+    a, b = (texts[i].features for i in pair)
+    shared = {f for f in a if f in b and not f.startswith("#") and " " not in f}
+    concepts = {f for f in shared if f.startswith("~")}
+    return len(concepts) + sum(
+        1
+        for f in shared
+        if not f.startswith("~") and f not in words.generic and f"~{words.concepts.get(f, '')}" not in concepts
+    )
+
+
 # ---- explaining and naming
 
 
 def _shared(texts: list[_Text], group: Sequence[int], idf: Mapping[str, float]) -> list[str]:
     """The features most of a pile's members share, the rarest in the room first among equally shared."""
-    counts: Counter[str] = Counter(f for i in group for f in texts[i].features)
+    counts: Counter[str] = Counter(f for i in group for f in texts[i].features if not f.startswith("#"))
     least = max(2, math.ceil(len(group) * 0.3))
     shared = [f for f, n in counts.items() if n >= least]
     shared.sort(key=lambda f: (-counts[f], -idf.get(f, 0), f))
@@ -489,17 +597,11 @@ def _shared(texts: list[_Text], group: Sequence[int], idf: Mapping[str, float]) 
     return [f for f in shared if " " in f or f not in covered]
 
 
-def _concepts(token: Token, words: Lexicon) -> set[str]:
-    """The concept features ("~name") a word stands for, by its stem or a part of it."""
-    return {f"~{words.concepts[s]}" for s in (token.stem, *token.parts) if s in words.concepts}
-
-
 def _display(texts: list[_Text], group: Sequence[int], feature: str) -> str:
     """How a feature is written in the pile's own words: its most frequent surface form, lower case; a concept
     by its two most frequent words ("wijkagent ≈ politie")."""
     forms: Counter[str] = Counter()
-    by_stem: dict[str, Counter[str]] = defaultdict(Counter)
-    words = lexicon()
+    by_stem: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
     for i in group:
         tokens = texts[i].tokens
         text = texts[i].obstacle.text
@@ -509,9 +611,10 @@ def _display(texts: list[_Text], group: Sequence[int], feature: str) -> str:
                 if (a.stem, b.stem) == (first, second):
                     forms[" ".join(text[a.start : b.end].split()).lower()] += 1
         elif feature.startswith("~"):
-            for t in tokens:
-                if feature in _concepts(t, words):
-                    by_stem[t.stem][t.surface.lower()] += 1
+            for start, end, concept in texts[i].concepts:
+                if concept == feature:
+                    said = " ".join(text[tokens[start].start : tokens[end].end].split()).lower()
+                    by_stem[tuple(t.stem for t in tokens[start : end + 1])][said] += 1
         else:
             for t in tokens:
                 if t.stem == feature:
@@ -540,15 +643,17 @@ def _marks(text: _Text, features: set[str]) -> list[list[int]]:
     """Where a text says what its pile shares: the [start, end) of each such word or pair, in UTF-16 units."""
     spans: list[tuple[int, int]] = []
     tokens = text.tokens
-    words = lexicon()
     # a pair's words count on their own too, where they are not side by side
     singles = features | {w for f in features if " " in f for w in f.split()}
     for a, b in zip(tokens, tokens[1:], strict=False):
         if f"{a.stem} {b.stem}" in features:
             spans.append((a.start, b.end))
     for t in tokens:
-        if t.stem in singles or any(p in singles for p in t.parts) or _concepts(t, words) & features:
+        if t.stem in singles or any(p in singles for p in t.parts):
             spans.append((t.start, t.end))
+    spans.extend(
+        (tokens[first].start, tokens[last].end) for first, last, concept in text.concepts if concept in features
+    )
     merged: list[list[int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -671,14 +776,17 @@ def suggest(
             repeated[_signature(text)].append(i)
     same = [group for group in repeated.values() if len(group) > 1]
     groups = _average_linkage(near, piles=list(existing.values()), same=same, threshold=threshold)
+    on_piles = {i for members in existing.values() for i in members}
+    groups = [_trim(texts, group, keep=on_piles, threshold=max(threshold, LINK)) for group in groups]
+    said_same = {i for g in same for i in g}
+    words = lexicon()
     keyword_stems = _keyword_stems(keywords or {})
     piles = []
-    loose_left = 0
     for group in groups:
         on_pile = [i for i in group if obstacles[i].pile is not None]
         added = [i for i in group if obstacles[i].pile is None]
-        if not on_pile and len(added) < 2:
-            loose_left += len(added)
+        lone_pair = len(added) == 2 and not on_pile and not set(added) <= said_same
+        if (not on_pile and len(added) < 2) or (lone_pair and _words_shared(texts, added, words) < PAIR_WORDS):
             continue
         if not added:
             continue
@@ -705,4 +813,6 @@ def suggest(
     piles.sort(key=lambda p: (not p.duplicates, -(len(p.answer_ids) + len(p.pile_ids)), min(p.answer_ids)))
     # a server keeps nothing of a run: thousands of cached words would hold on to memory between asks
     stem.cache_clear()
-    return Result(piles=piles, loose=loose_left, considered=sum(o.pile is None for o in obstacles))
+    considered = sum(o.pile is None for o in obstacles)
+    placed = sum(len(p.answer_ids) for p in piles)
+    return Result(piles=piles, loose=considered - placed, considered=considered)

@@ -28,6 +28,7 @@ from app.models import Facilitator
 from app.running import service as running
 from app.security import hash_password, new_token
 from app.store.database import Database
+from app.workshops import service as workshops
 
 DEMO_EMAIL = "demo@doorbraak.local"
 
@@ -47,6 +48,8 @@ def prepare(settings: Settings) -> DemoWorkshop:
     db = Database(settings.resolved_database_url())
     db.migrate()
     password = new_token()
+    # the server's secret key (from the same settings): the projector link is derived with it
+    secret = settings.resolved_secret_key()
 
     def create(session: Any) -> DemoWorkshop:
         found = session.query(Facilitator).filter_by(email=DEMO_EMAIL).one_or_none()
@@ -64,7 +67,8 @@ def prepare(settings: Settings) -> DemoWorkshop:
             spec=formats()["doorbraak"],
             allow_anonymous=True,
         )
-        return DemoWorkshop(workshop.id or 0, workshop.join_code, f"/p/{workshop.projector_token}", password)
+        token = workshops.projector_token(workshop, secret=secret)
+        return DemoWorkshop(workshop.id or 0, workshop.join_code, f"/p/{token}", password)
 
     try:
         return db.write_sync(create)

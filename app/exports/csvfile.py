@@ -25,9 +25,20 @@ def table_csv(table: Table) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow([_text(h) for h in table.headers])
-    neutralise = tables.neutralise
-    # text cells, most of them, without the call through _text: a register's export writes a hundred thousand
-    writer.writerows([neutralise(c) if type(c) is str else _text(c) for c in row] for row in table.rows)
+    formula = tables.FORMULA_STARTS
+    # a register's export writes a hundred thousand cells: text (most of them) is neutralised here rather than
+    # through two calls, and the csv module writes None as "" and a date as its isoformat by itself
+    writer.writerows(
+        [
+            ("'" + c if c.startswith(formula) else c)
+            if type(c) is str
+            else c
+            if c is None or type(c) is date
+            else _text(c)
+            for c in row
+        ]
+        for row in table.rows
+    )
     # the BOM tells Excel the file is UTF-8; without it "ë" turns into "Ã«"
     return buffer.getvalue().encode("utf-8-sig")
 

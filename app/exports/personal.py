@@ -22,9 +22,9 @@ from app.workshops import service as workshops
 router = APIRouter(prefix="/m/{link_token}")
 
 
-def my_agreements(db: Session, *, link_token: str) -> dict[str, Any]:
-    """What one participant said, joined and agreed to, in one workshop."""
-    participant, workshop = workshops.participant_by_link(db, link_token)
+def my_agreements(db: Session, *, link_token: str, secret: str) -> dict[str, Any]:
+    """What one participant said, joined and agreed to, in one workshop (the secret key checks the link)."""
+    participant, workshop = workshops.participant_by_link(db, link_token, secret=secret)
     mine = answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=False, participant_id=participant.id)
     texts = {a["id"]: a["text"] for a in answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=False)}
     steps = {step["id"]: step for step in workshop.steps}
@@ -49,7 +49,7 @@ def my_agreements(db: Session, *, link_token: str) -> dict[str, Any]:
 @router.get("")
 async def page(request: Request, runtime: RuntimeDep, link_token: str, vergeten: int = 0) -> Response:
     """The "Mijn afspraken" page."""
-    data = await runtime.db.read(partial(my_agreements, link_token=link_token))
+    data = await runtime.db.read(partial(my_agreements, link_token=link_token, secret=runtime.secret_key))
     # dates and labels in the besluitenlijst's words, so this page reads the same as every other
     context = {**data, "link": request.url.path, "wording": wording, "forgotten": bool(vergeten)}
     return render(request, "participant/mine.html", context)
@@ -60,7 +60,7 @@ async def calendar(runtime: RuntimeDep, link_token: str) -> Response:
     """The follow-up meeting and the due dates of the actions this participant joined, for their calendar."""
 
     def build(db: Session) -> bytes:
-        mine = my_agreements(db, link_token=link_token)
+        mine = my_agreements(db, link_token=link_token, secret=runtime.secret_key)
         joined_ids = {action["id"] for action in mine["joined"]}
         decisions = load_decision_list(db, workshop_id=mine["workshop"].id or 0)
         joined = tuple(action for action in decisions.actions if action.id in joined_ids)

@@ -16,24 +16,23 @@ from app.exports.schemas import (
     ActionPublic,
     AnswerPublic,
     DecisionListPublic,
-    ErrorPublic,
     ResultsPublic,
     ReviewPublic,
 )
 from app.i18n import N_
-from app.models import Member
+from app.models import Member, RowId
 from app.runtime import Runtime, RuntimeDep
-from app.web import render
+from app.web import ErrorOut, render
 from app.workshops import service as workshops
 
 router = APIRouter()
 API_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorPublic, "description": "Not signed in."},
-    404: {"model": ErrorPublic, "description": "No such workshop, or not yours."},
+    401: {"model": ErrorOut, "description": "Not signed in."},
+    404: {"model": ErrorOut, "description": "No such workshop, or not yours."},
 }
 
 
-async def _decision_list(runtime: Runtime, *, member: Member, workshop_id: int) -> DecisionList:
+async def _decision_list(runtime: Runtime, *, member: Member, workshop_id: RowId) -> DecisionList:
     def load(db: Session) -> DecisionList:
         workshops.owned_workshop(db, workshop_id=workshop_id, member=member)
         return load_decision_list(db, workshop_id=workshop_id)
@@ -42,7 +41,7 @@ async def _decision_list(runtime: Runtime, *, member: Member, workshop_id: int) 
 
 
 @router.get("/f/workshops/{workshop_id}/besluitenlijst")
-async def decision_list_page(request: Request, runtime: RuntimeDep, member: Viewer, workshop_id: int) -> Response:
+async def decision_list_page(request: Request, runtime: RuntimeDep, member: Viewer, workshop_id: RowId) -> Response:
     """The besluitenlijst as a page that prints on A4, with a download button for every file."""
     decisions = await _decision_list(runtime, member=member, workshop_id=workshop_id)
     return render(
@@ -62,7 +61,7 @@ async def decision_list_page(request: Request, runtime: RuntimeDep, member: View
     summary="Download the besluitenlijst as a file",
     responses={200: {"content": {f.media_type.split(";")[0]: {} for f in EXPORTS.values()}}},
 )
-async def download(runtime: RuntimeDep, member: Viewer, workshop_id: int, name: str) -> Response:
+async def download(runtime: RuntimeDep, member: Viewer, workshop_id: RowId, name: str) -> Response:
     """One of actions.csv, answers.csv, besluitenlijst.xlsx, agenda.ics, besluitenlijst.md, besluitenlijst.pdf."""
     decisions = await _decision_list(runtime, member=member, workshop_id=workshop_id)
     export = EXPORTS.get(name)
@@ -82,35 +81,35 @@ async def download(runtime: RuntimeDep, member: Viewer, workshop_id: int, name: 
 
 
 @router.get("/api/workshops/{workshop_id}/actions", tags=["export"], responses=API_ERRORS)
-async def api_actions(runtime: RuntimeDep, member: Viewer, workshop_id: int) -> list[ActionPublic]:
+async def api_actions(runtime: RuntimeDep, member: Viewer, workshop_id: RowId) -> list[ActionPublic]:
     """The agreed actions (deleted ones left out), with partners and volunteers."""
     decisions = await _decision_list(runtime, member=member, workshop_id=workshop_id)
     return [ActionPublic.model_validate(action) for action in decisions.actions]
 
 
 @router.get("/api/workshops/{workshop_id}/answers", tags=["export"], responses=API_ERRORS)
-async def api_answers(runtime: RuntimeDep, member: Viewer, workshop_id: int) -> list[AnswerPublic]:
+async def api_answers(runtime: RuntimeDep, member: Viewer, workshop_id: RowId) -> list[AnswerPublic]:
     """Every answer of the session except hidden ones, oldest first."""
     decisions = await _decision_list(runtime, member=member, workshop_id=workshop_id)
     return [AnswerPublic.model_validate(answer) for answer in decisions.answers]
 
 
 @router.get("/api/workshops/{workshop_id}/decisions", tags=["export"], responses=API_ERRORS)
-async def api_decisions(runtime: RuntimeDep, member: Viewer, workshop_id: int) -> DecisionListPublic:
+async def api_decisions(runtime: RuntimeDep, member: Viewer, workshop_id: RowId) -> DecisionListPublic:
     """The besluitenlijst: opgave, obstacles by votes, contributions by organisation, actions and the follow-up."""
     decisions = await _decision_list(runtime, member=member, workshop_id=workshop_id)
     return DecisionListPublic.model_validate(decisions)
 
 
 @router.get("/api/workshops/{workshop_id}/results", tags=["export"], responses=API_ERRORS)
-async def api_results(runtime: RuntimeDep, member: Viewer, workshop_id: int) -> ResultsPublic:
+async def api_results(runtime: RuntimeDep, member: Viewer, workshop_id: RowId) -> ResultsPublic:
     """The grade and choice steps' results and, for a format with mosaic tiles, the mosaic."""
     decisions = await _decision_list(runtime, member=member, workshop_id=workshop_id)
     return ResultsPublic.model_validate(decisions)
 
 
 @router.get("/api/workshops/{workshop_id}/review", tags=["export"], responses=API_ERRORS)
-async def api_review(runtime: RuntimeDep, member: Viewer, workshop_id: int) -> ReviewPublic | None:
+async def api_review(runtime: RuntimeDep, member: Viewer, workshop_id: RowId) -> ReviewPublic | None:
     """A follow-up's look back: the earlier actions, their status before and now, and the owners' notes; else null."""
     decisions = await _decision_list(runtime, member=member, workshop_id=workshop_id)
     return None if decisions.review is None else ReviewPublic.model_validate(decisions.review)

@@ -207,10 +207,3 @@ class DecisionListPublic(_Out):
     mosaic: MosaicPublic | None = Field(description="Only for a format with grade steps that feed mosaic tiles.")
     review: ReviewPublic | None = Field(description="Only for a follow-up session.")
     generated_at: datetime
-
-
-class ErrorPublic(BaseModel):
-    """A refused request."""
-
-    detail: str
-    code: str

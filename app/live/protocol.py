@@ -54,7 +54,11 @@ UVICORN_ATTRIBUTES: dict[str, type] = {
     "conn": ServerProtocol,
 }
 # the methods DirectProtocol overrides, with their parameters: one renamed or reshaped would go around ours
-UVICORN_OVERRIDES = {"handle_connect": ["self", "event"], "send_receive_event_to_app": ["self"]}
+UVICORN_OVERRIDES = {
+    "handle_connect": ["self", "event"],
+    "send_receive_event_to_app": ["self"],
+    "connection_lost": ["self", "exc"],
+}
 # what write_now reads of the websockets connection inside uvicorn's protocol (its `conn`)
 WEBSOCKETS_ATTRIBUTES: dict[str, type] = {
     "state": State,
@@ -133,6 +137,17 @@ class DirectProtocol(WebSocketsSansIOProtocol):
         if scope is not None:
             scope["extensions"][WRITE_NOW] = self.write_now
             scope["extensions"][LISTEN] = self.listen
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """As uvicorn, then drop what this protocol offered the app: both point back at it, the listener at the
+        app's connection too, and a cycle is freed only by a full sweep of the collector, which a busy server runs
+        rarely (app/main.py: tune_garbage_collector); broken here, a finished connection is freed at once."""
+        super().connection_lost(exc)
+        self.listener = None
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope["extensions"].pop(WRITE_NOW, None)
+            scope["extensions"].pop(LISTEN, None)
 
     def listen(self, listener: Listener) -> None:
         """Hand every text message to listener as it is read, rather than to the ASGI receive.

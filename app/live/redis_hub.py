@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 CHANNEL = "doorbraak:events"
 CHECK_EVERY_S = 1.0
 READ_AT_MOST = 2000
+# the longest wait between tries to reach Redis again: workers hear each other's doorbell at most this long after
+# it is back (the log check covers the gap meanwhile, a second at a time)
+RETRY_AT_MOST_S = 2.0
 
 
 def _events_after(db: Session, *, workshop_id: int, after: int) -> list[Event]:
@@ -52,6 +55,8 @@ class RedisHub(LocalHub):
         self._locks: dict[int, asyncio.Lock] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.origin = f"{os.getpid()}-{id(self)}"
+        # the doorbell could not be rung: said once when it starts and once when it works again, not per commit
+        self._ringing_failed = False
 
     async def start(self) -> None:
         """Connect to Redis and start listening; a Redis that is down is retried in the background."""
@@ -87,7 +92,13 @@ class RedisHub(LocalHub):
                 await self.redis.publish(CHANNEL, f"{workshop_id}:{self.origin}")
         except (RedisError, OSError) as exc:
             # the change is committed; the other workers find it at their next log check
-            log.warning("doorbell not rung (%s); other workers will catch up from the event log", exc)
+            if not self._ringing_failed:
+                log.warning("doorbell not rung (%s); other workers catch up from the event log meanwhile", exc)
+            self._ringing_failed = True
+        else:
+            if self._ringing_failed:
+                log.warning("doorbell rung again")
+            self._ringing_failed = False
 
     async def pull(self, workshop_id: int) -> None:
         """Deliver, in order, every logged event of a workshop that this worker's connections have not had."""
@@ -134,7 +145,7 @@ class RedisHub(LocalHub):
             except Exception as exc:  # Redis down or restarting: keep serving, retry the doorbell later
                 log.warning("doorbell connection lost (%s); retrying in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, RETRY_AT_MOST_S)
 
     async def _check(self) -> None:
         while True:

@@ -11,14 +11,17 @@ from app.stage import service as stage
 from app.store.events import encode, events_between, last_seq
 
 
-def snapshot(db: Session, *, workshop_id: int, role: str, participant_id: int | None, seq: int) -> dict[str, Any]:
-    """The snapshot for a role, with the server's clock read last (the client sets its clock offset by it)."""
+def snapshot(
+    db: Session, *, workshop_id: int, role: str, participant_id: int | None, seq: int, secret: str
+) -> dict[str, Any]:
+    """The snapshot for a role, with the server's clock read last (the client sets its clock offset by it); the secret
+    key derives a phone's personal link."""
     workshop = db.get(Workshop, workshop_id)
     assert workshop is not None
     if role == "phone":
         participant = db.get(Participant, participant_id)
         assert participant is not None
-        view = phone_snapshot(db, workshop=workshop, participant=participant)
+        view = phone_snapshot(db, workshop=workshop, participant=participant, secret=secret)
     else:
         view = staff_snapshot(db, workshop=workshop, role=role)
     frame = {"type": ServerFrame.SNAPSHOT, "seq": seq, **view}
@@ -36,6 +39,7 @@ def catch_up(
     since: int | None,
     since_workshop: str | None,
     replay_limit: int,
+    secret: str,
 ) -> tuple[list[str], int]:
     """Frames that bring a client up to date, and the seq they reach.
 
@@ -49,7 +53,7 @@ def catch_up(
         if len(missed) <= replay_limit:
             synced = {"type": ServerFrame.SYNCED, "seq": upto, "now": server_now()}
             return [*(event_frame(e) for e in missed), encode(synced)], upto
-    frame = snapshot(db, workshop_id=workshop_id, role=role, participant_id=participant_id, seq=upto)
+    frame = snapshot(db, workshop_id=workshop_id, role=role, participant_id=participant_id, seq=upto, secret=secret)
     return [encode(frame)], upto
 
 

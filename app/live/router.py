@@ -25,9 +25,10 @@ from app.live import replay
 from app.live.frames import ClientMessage, ServerFrame, error_frame
 from app.live.hub import Connection, LocalHub
 from app.live.protocol import LISTEN
-from app.models import Workshop
+from app.models import RowId, Workshop
 from app.responses import service as responses
 from app.runtime import PhoneKeys, Runtime, get_runtime, origin_allowed
+from app.security import whole_number
 from app.store.events import encode
 from app.workshops import service as workshops
 
@@ -74,10 +75,7 @@ def _origin_ok(websocket: WebSocket) -> bool:
 
 def _seq(raw: str | None) -> int | None:
     """A client's resume point; anything unusable means "send me a snapshot"."""
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None
+    return whole_number(raw, low=0) if raw is not None else None
 
 
 async def _serve(
@@ -112,6 +110,7 @@ async def _serve(
                 since=_seq(since),
                 since_workshop=wid,
                 replay_limit=runtime.settings.replay_limit,
+                secret=runtime.secret_key,
             )
         )
         connection.sent_seq = upto
@@ -135,6 +134,10 @@ async def _wind_down(
         task.cancel()
     # a dropped phone is normal; anything else is worth a log line instead of a lost task exception
     outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    # a finished task holds its exception, whose traceback holds the connection that holds the task: without these
+    # links the connection is freed when it ends, not at the collector's next (rare) full sweep
+    connection.sender = None
+    inbox.waiting.clear()
     if inbox.failed.done():
         outcomes.append(inbox.failed.exception())
     for outcome in outcomes:
@@ -314,6 +317,7 @@ async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str
                 role="phone",
                 participant_id=connection.participant_id,
                 seq=connection.sent_seq,
+                secret=runtime.secret_key,
             )
         )
         connection.send_direct(encode(frame))
@@ -326,13 +330,13 @@ async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str
 class VotesIn(BaseModel):
     """A phone's whole dot allocation: cluster id to number of dots."""
 
-    allocation: dict[int, int] = Field(max_length=200)
+    allocation: dict[RowId, int] = Field(max_length=200)
 
 
 class VolunteerIn(BaseModel):
     """A raised (or lowered) hand for an action."""
 
-    action_id: int
+    action_id: RowId
     joining: bool
 
 
@@ -346,7 +350,7 @@ class ResponseIn(BaseModel):
 class ReviewIn(BaseModel):
     """An owner's report on an earlier action in a follow-up session."""
 
-    action_id: int
+    action_id: RowId
     status: str = Field(max_length=20)
     note: str = Field(default="", max_length=2000)
 
@@ -464,7 +468,9 @@ async def projector_socket(websocket: WebSocket) -> None:
     if not _origin_ok(websocket):
         return await _refuse(websocket, 403, N_("Verbinding geweigerd: deze pagina hoort niet bij Doorbraak."))
     runtime = get_runtime(websocket)
-    workshop = await runtime.db.read(lambda db: _keys(workshops.workshop_by_projector_token(db, token)))
+    workshop = await runtime.db.read(
+        lambda db: _keys(workshops.workshop_by_projector_token(db, token, secret=runtime.secret_key))
+    )
     if workshop is None:
         return await _refuse(websocket, 404, N_("Deze projectorlink bestaat niet."))
     connection = Connection(

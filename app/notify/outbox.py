@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.models import MailToken, OutboxMessage, Workspace, utcnow
-from app.notify.smtp import Outgoing, header_text
+from app.notify.smtp import UNBUILDABLE, Outgoing, header_text
 from app.security import token_digest
 from app.store.events import Tx
 
@@ -184,7 +184,8 @@ def record(db: Tx, *, sent: list[int], failed: dict[int, str], now: datetime, ba
         ).scalars()
         for row in rows:
             row.last_error = header_text(failed[row.id or 0])[:500]
-            if now - (row.first_attempt_at or now) >= backoff.retry_for:
+            # a message that cannot be built (an address no server takes) comes out the same on every try
+            if row.last_error.startswith(UNBUILDABLE) or now - (row.first_attempt_at or now) >= backoff.retry_for:
                 row.status = "failed"
             else:
                 row.status, row.next_attempt_at = "pending", now + backoff.delay(row.attempts)

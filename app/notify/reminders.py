@@ -32,6 +32,7 @@ from app.notify.mails import ActionFacts, DigestFacts, Links, MeetingFacts, Reci
 from app.notify.outbox import Draft
 from app.organisations.service import organisation_key
 from app.store.events import Tx
+from app.workshops.service import link_token
 
 REMINDER_DAYS = 3
 # a pass on PostgreSQL holds this advisory lock while it writes, so two workers' passes never race on one key
@@ -51,13 +52,13 @@ class Due:
         return sum(len(people) for _, people in [*self.actions, *self.meetings, *self.digests])
 
 
-def _person(participant: Participant) -> Recipient:
+def _person(participant: Participant, *, secret: str) -> Recipient:
     return Recipient(
         address=participant.email or "",
         lang=participant.email_lang,
         name=participant.name,
         participant_id=participant.id,
-        link_token=participant.link_token,
+        link_token=link_token(participant, secret=secret),
     )
 
 
@@ -83,21 +84,29 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
 
 
-def due_mails(db: Session, *, today: date, now: datetime, days: int = REMINDER_DAYS) -> Due:
-    """Everything a pass would send today that the outbox does not hold yet."""
+def due_mails(db: Session, *, today: date, now: datetime, secret: str, days: int = REMINDER_DAYS) -> Due:
+    """Everything a pass would send today that the outbox does not hold yet (the secret key derives the participants'
+    personal links)."""
     due = Due()
     suppressed = _suppressed(db)
     names = {
         workspace_id or 0: name for workspace_id, name in db.execute(select(col(Workspace.id), col(Workspace.name)))
     }
-    _action_reminders(db, due, today=today, days=days, names=names, suppressed=suppressed)
-    _meeting_reminders(db, due, today=today, now=now, days=days, names=names, suppressed=suppressed)
+    _action_reminders(db, due, today=today, days=days, names=names, suppressed=suppressed, secret=secret)
+    _meeting_reminders(db, due, today=today, now=now, days=days, names=names, suppressed=suppressed, secret=secret)
     _digests(db, due, today=today, now=now, names=names)
     return _not_yet_queued(db, due)
 
 
 def _action_reminders(
-    db: Session, due: Due, *, today: date, days: int, names: dict[int, str], suppressed: set[tuple[int, str]]
+    db: Session,
+    due: Due,
+    *,
+    today: date,
+    days: int,
+    names: dict[int, str],
+    suppressed: set[tuple[int, str]],
+    secret: str,
 ) -> None:
     rows = db.execute(
         select(Action, col(Workshop.title))
@@ -113,46 +122,52 @@ def _action_reminders(
     ).all()
     if not rows:
         return
-    workshop_ids = {action.workshop_id for action, _ in rows}
-    with_address = list(
-        db.execute(
-            select(Participant).where(
-                col(Participant.workshop_id).in_(workshop_ids), col(Participant.email).is_not(None)
-            )
-        ).scalars()
-    )
-    # who of each workshop is of which organisation, and has which address: looked up, not searched, per action
+    # the owner organisation's people of every workshop of the workspace, as the rule (reporting.owns) names them
+    # and Mijn afspraken lists the action to them; volunteers and a contact in the room are of its own workshop
+    workspace_ids = {action.workspace_id for action, _ in rows}
+    with_address = db.execute(
+        select(Participant, col(Workshop.workspace_id))
+        .join(Workshop, col(Workshop.id) == col(Participant.workshop_id))
+        .where(
+            col(Workshop.workspace_id).in_(workspace_ids),
+            col(Workshop.anonymised_at).is_(None),
+            col(Participant.email).is_not(None),
+        )
+        .order_by(col(Participant.id))
+    ).all()
+    # who of each workspace is of which organisation, and has which address: looked up, not searched, per action
     of_organisation: defaultdict[tuple[int, int], list[Participant]] = defaultdict(list)
     of_name: defaultdict[tuple[int, str], list[Participant]] = defaultdict(list)
     by_address: dict[tuple[int, str], Participant] = {}
     by_id = {}
-    for participant in with_address:
+    for participant, workspace_id in with_address:
         if not participant.anonymous:
-            of_name[(participant.workshop_id, organisation_key(participant.organisation))].append(participant)
+            of_name[(workspace_id, organisation_key(participant.organisation))].append(participant)
             if participant.organisation_id is not None:
-                of_organisation[(participant.workshop_id, participant.organisation_id)].append(participant)
+                of_organisation[(workspace_id, participant.organisation_id)].append(participant)
         by_address.setdefault((participant.workshop_id, address_key(participant.email or "")), participant)
         by_id[participant.id] = participant
     hands: defaultdict[int, list[Participant]] = defaultdict(list)
     for action_id, participant_id in db.execute(
-        select(col(Volunteer.action_id), col(Volunteer.participant_id)).where(
-            col(Volunteer.participant_id).in_(list(by_id))
-        )
+        select(col(Volunteer.action_id), col(Volunteer.participant_id))
+        .join(Action, col(Action.id) == col(Volunteer.action_id))
+        .where(col(Action.workspace_id).in_(workspace_ids))
     ):
-        hands[action_id].append(by_id[participant_id])
+        if participant_id in by_id:
+            hands[action_id].append(by_id[participant_id])
     for action, workshop_title in rows:
         # the rule's owners (reporting.owns): by the linked organisation, else by the typed names
-        named = of_name[(action.workshop_id, organisation_key(action.owner_organisation))]
+        named = of_name[(action.workspace_id, organisation_key(action.owner_organisation))]
         if action.owner_organisation_id is not None:
-            linked = of_organisation[(action.workshop_id, action.owner_organisation_id)]
+            linked = of_organisation[(action.workspace_id, action.owner_organisation_id)]
             owners = [*linked, *(p for p in named if p.organisation_id is None)]
         else:
             owners = named
-        people = [_person(p) for p in [*hands[action.id or 0], *owners]]
+        people = [_person(p, secret=secret) for p in [*hands[action.id or 0], *owners]]
         if action.contact_email:
             # a contact who was in the room gets it as a participant: with their own page, their name on reports
             known = by_address.get((action.workshop_id, address_key(action.contact_email)))
-            people.append(_person(known) if known else _contact(action))
+            people.append(_person(known, secret=secret) if known else _contact(action))
         people = _unique(people, suppressed, action.workspace_id)
         if people and action.due_on is not None:
             facts = ActionFacts(
@@ -178,6 +193,7 @@ def _meeting_reminders(
     days: int,
     names: dict[int, str],
     suppressed: set[tuple[int, str]],
+    secret: str,
 ) -> None:
     workshops = list(
         db.execute(
@@ -191,7 +207,7 @@ def _meeting_reminders(
     for workshop in workshops:
         assert workshop.followup_at is not None
         people = [
-            _person(p)
+            _person(p, secret=secret)
             for p in db.execute(
                 select(Participant)
                 .where(col(Participant.workshop_id) == workshop.id, col(Participant.email).is_not(None))

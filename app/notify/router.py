@@ -15,10 +15,11 @@ from app.auth import CsrfChecked, Manager, Runner, Viewer
 from app.errors import DomainError
 from app.exports import personal, wording
 from app.i18n import current_locale
-from app.models import ACTION_STATUSES, Facilitator, Member, Membership
+from app.models import ACTION_STATUSES, Facilitator, Member, Membership, RowId
 from app.notify import feeds, outbox, service
 from app.notify.sender import MailSetup, mail_setup
 from app.runtime import Runtime, RuntimeDep
+from app.security import whole_number
 from app.store.events import Tx
 from app.web import render, see_other
 
@@ -44,7 +45,7 @@ def _absolute(request: Request, path: str) -> str:
 async def _mine_page(
     request: Request, runtime: Runtime, link_token: str, *, status: int = 200, **extra: Any
 ) -> Response:
-    data = await runtime.db.read(partial(personal.my_agreements, link_token=link_token))
+    data = await runtime.db.read(partial(personal.my_agreements, link_token=link_token, secret=runtime.secret_key))
     context = {**data, "link": f"/m/{link_token}", "wording": wording, "forgotten": False, **extra}
     return render(request, "participant/mine.html", context, status=status)
 
@@ -58,7 +59,14 @@ async def give_address(
     lang: Annotated[str, Form(max_length=8)] = "nl",
 ) -> Response:
     """Keep the participant's address (empty: remove it); a new one gets their link by mail."""
-    job = partial(service.save_address, link_token=link_token, email=email, lang=lang, links=_setup(request).links)
+    job = partial(
+        service.save_address,
+        link_token=link_token,
+        email=email,
+        lang=lang,
+        links=_setup(request).links,
+        secret=runtime.secret_key,
+    )
     try:
         await runtime.db.write(job)
     except DomainError as exc:
@@ -75,12 +83,19 @@ async def report(
     request: Request,
     runtime: RuntimeDep,
     link_token: str,
-    action_id: int,
+    action_id: RowId,
     status: Annotated[str, Form(max_length=20)],
     note: Annotated[str, NOTE_FIELD] = "",
 ) -> Response:
     """Report an action's status from Mijn afspraken; the page shows it, the register and running boards too."""
-    job = partial(service.report_from_page, link_token=link_token, action_id=action_id, status=status, note=note)
+    job = partial(
+        service.report_from_page,
+        link_token=link_token,
+        action_id=action_id,
+        status=status,
+        note=note,
+        secret=runtime.secret_key,
+    )
     try:
         await runtime.db.write(job)
     except DomainError as exc:
@@ -99,7 +114,7 @@ async def report(
 @router.post("/m/{link_token}/agenda", dependencies=[CsrfChecked])
 async def my_feed(request: Request, runtime: RuntimeDep, link_token: str) -> Response:
     """A calendar link of the participant's own dates, shown once (an earlier one stops working)."""
-    token = await runtime.db.write(partial(service.participant_feed, link_token=link_token))
+    token = await runtime.db.write(partial(service.participant_feed, link_token=link_token, secret=runtime.secret_key))
     url = _absolute(request, f"/agenda/{token}.ics")
     context = {"url": url, "webcal": feeds.webcal(url), "back": f"/m/{link_token}"}
     return render(request, "notify/feed_link.html", context)
@@ -111,7 +126,7 @@ async def my_feed(request: Request, runtime: RuntimeDep, link_token: str) -> Res
 @router.get("/status/{token}")
 async def confirm_status(request: Request, runtime: RuntimeDep, token: str, status: str = "") -> Response:
     """The page a reminder's button opens: nothing is reported until its one button is pressed."""
-    link = await runtime.db.read(partial(service.status_link, token=token))
+    link = await runtime.db.read(partial(service.status_link, token=token, secret=runtime.secret_key))
     chosen = status if status in ACTION_STATUSES else "bezig"
     return render(
         request,
@@ -129,7 +144,7 @@ async def report_status(
     note: Annotated[str, NOTE_FIELD] = "",
 ) -> Response:
     """Report the status the recipient confirmed; the link works once."""
-    link = await runtime.db.read(partial(service.status_link, token=token))
+    link = await runtime.db.read(partial(service.status_link, token=token, secret=runtime.secret_key))
     try:
         view = await runtime.db.write(partial(service.report_by_link, token=token, status=status, note=note))
     except DomainError as exc:
@@ -230,7 +245,13 @@ async def calendars(request: Request, runtime: RuntimeDep, member: Viewer, bewaa
     return await _calendars_page(request, runtime, member, saved=bool(bewaard))
 
 
-@router.post("/f/agenda", dependencies=[CsrfChecked])
+@router.post(
+    "/f/agenda",
+    dependencies=[CsrfChecked],
+    responses={
+        201: {"description": "The feed is made; the page shows its link this once.", "content": {"text/html": {}}}
+    },
+)
 async def new_calendar_feed(
     request: Request,
     runtime: RuntimeDep,
@@ -239,7 +260,7 @@ async def new_calendar_feed(
     organisation_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Make a feed of the workspace or of one organisation; its link is shown this once."""
-    chosen = int(organisation_id) if organisation_id.isdecimal() and organisation_id.isascii() else None
+    chosen = whole_number(organisation_id)
 
     def job(db: Tx) -> str:
         return feeds.create_feed(
@@ -261,7 +282,7 @@ async def new_calendar_feed(
 
 
 @router.post("/f/agenda/{feed_id}/intrekken", dependencies=[CsrfChecked])
-async def revoke_calendar_feed(runtime: RuntimeDep, member: Manager, feed_id: int) -> Response:
+async def revoke_calendar_feed(runtime: RuntimeDep, member: Manager, feed_id: RowId) -> Response:
     """Stop a feed: calendars that subscribed to it get nothing more (beheerder)."""
     await runtime.db.write(partial(feeds.revoke_feed, workspace_id=member.workspace_id, feed_id=feed_id))
     return see_other("/f/agenda?bewaard=1")

@@ -25,7 +25,16 @@ from app.models import utcnow
 from app.notify import outbox, reminders
 from app.notify.mails import Links
 from app.notify.outbox import Backoff
-from app.notify.smtp import Connection, Outgoing, SendError, SmtpConfig, SmtpUrlError, build_message, parse_smtp_url
+from app.notify.smtp import (
+    UNBUILDABLE,
+    Connection,
+    Outgoing,
+    SendError,
+    SmtpConfig,
+    SmtpUrlError,
+    build_message,
+    parse_smtp_url,
+)
 from app.store.database import Database
 
 log = logging.getLogger("doorbraak.mail")
@@ -128,11 +137,11 @@ class Sender:
         """Send one message on this thread's connection; None when accepted, else why not."""
         try:
             message = build_message(outgoing, sender=self.config.sender, now=utcnow())
-            self._connection().send(message, outgoing.recipient)
+            self._connection().send(message, str(message["To"]))
         except SendError as exc:
             return str(exc)
         except (ValueError, TypeError) as exc:  # a header the email package refuses: try again changes nothing
-            return f"unbuildable: {exc}"
+            return f"{UNBUILDABLE}{exc}"
         return None
 
     async def run_once(self) -> int:
@@ -218,9 +227,10 @@ class Sender:
         close_all()
 
 
-async def reminder_pass(db: Database, setup: MailSetup, *, today: date, now: datetime) -> int:
-    """Write every reminder and digest due today that the outbox does not hold yet; returns how many."""
-    due = await db.read(partial(reminders.due_mails, today=today, now=now, days=setup.reminder_days))
+async def reminder_pass(db: Database, setup: MailSetup, *, secret: str, today: date, now: datetime) -> int:
+    """Write every reminder and digest due today that the outbox does not hold yet; returns how many. The secret key
+    derives the personal links in them."""
+    due = await db.read(partial(reminders.due_mails, today=today, now=now, days=setup.reminder_days, secret=secret))
     if not due.count():
         return 0
     composed = await anyio.to_thread.run_sync(partial(reminders.compose, setup.links, due, now=now))
@@ -238,13 +248,13 @@ async def reminder_pass(db: Database, setup: MailSetup, *, today: date, now: dat
     return added
 
 
-async def keep_reminders(db: Database, setup: MailSetup) -> None:
+async def keep_reminders(db: Database, setup: MailSetup, *, secret: str) -> None:
     """Run the scheduler's pass (and remove old messages) shortly after start, then every hour."""
     await asyncio.sleep(PASS_FIRST_RUN_S)
     while True:
         try:
             now = utcnow()
-            added = await reminder_pass(db, setup, today=date.today(), now=now)
+            added = await reminder_pass(db, setup, secret=secret, today=date.today(), now=now)
             removed = await db.write(partial(outbox.prune, now=now))
             if added or removed:
                 log.info("mail: %d reminders and digests queued, %d old messages removed", added, removed)
@@ -254,18 +264,26 @@ async def keep_reminders(db: Database, setup: MailSetup) -> None:
 
 
 async def start_sending(db: Database, setup: MailSetup) -> Sender | None:
-    """Say at start what mail will do; with a usable server, check the login and return a sender to run."""
+    """Say at start what mail will do; with a usable server, a sender to run (check_server asks the server)."""
     if setup.problem:
         log.error("mail: %s The outbox page shows what would have been sent.", in_english(setup.problem))
         return None
     if setup.config is None:
         log.info("mail: DOORBRAAK_SMTP_URL is not set; the outbox page shows what would have been sent")
         return None
-    sender = Sender(db, setup.config, on_note=lambda note: setattr(setup, "server_note", note or None))
+    return Sender(db, setup.config, on_note=lambda note: setattr(setup, "server_note", note or None))
+
+
+async def check_server(sender: Sender, setup: MailSetup) -> None:
+    """Connect and sign in once and say how it went, in the log and on the outbox page.
+
+    Run beside the app rather than before it: a server that does not answer holds a connection up to its
+    timeout (30 s), and the app should take requests meanwhile.
+    """
+    assert setup.config is not None
     refused = await anyio.to_thread.run_sync(sender.check_login)
     if refused:
         setup.server_note = refused
         log.error("mail: %s (%s); messages wait in the outbox and are tried again", refused, setup.config.describe())
     else:
         log.info("mail: sending through %s", setup.config.describe())
-    return sender

@@ -28,12 +28,13 @@ from app.store.events import Tx
 from app.workshops import service as workshops
 
 
-def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links) -> bool:
+def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links, secret: str) -> bool:
     """Keep (or, empty, remove) a participant's address; a new address gets their link by mail at once.
 
-    Returns whether a mail was queued. Giving an address again undoes an earlier unsubscribe of it.
+    Returns whether a mail was queued. Giving an address again undoes an earlier unsubscribe of it. The secret key
+    checks the link and derives the one in the mail.
     """
-    participant, workshop = workshops.participant_by_link(db, link_token)
+    participant, workshop = workshops.participant_by_link(db, link_token, secret=secret)
     if lang not in i18n.available_locales():
         raise DomainError("bad_language", N_("Kies Nederlands of Engels voor je e-mails."), status=422)
     if not email.strip():
@@ -57,7 +58,7 @@ def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links
         lang=lang,
         name=participant.name,
         participant_id=participant.id,
-        link_token=participant.link_token,
+        link_token=workshops.link_token(participant, secret=secret),
     )
     draft = mails.link_mail(
         links,
@@ -71,9 +72,9 @@ def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links
     return outbox.queue(db, workspace_id=workshop.workspace_id, drafts=[draft], domain=links.domain) == 1
 
 
-def report_from_page(db: Tx, *, link_token: str, action_id: int, status: str, note: str) -> dict[str, Any]:
+def report_from_page(db: Tx, *, link_token: str, action_id: int, status: str, note: str, secret: str) -> dict[str, Any]:
     """A report from Mijn afspraken: an action of the participant's workspace that the rule lets them report on."""
-    participant, workshop = workshops.participant_by_link(db, link_token)
+    participant, workshop = workshops.participant_by_link(db, link_token, secret=secret)
     action = db.get(Action, action_id)
     if action is None or action.workspace_id != workshop.workspace_id or action.deleted_at is not None:
         raise DomainError("action_not_found", N_("Deze afspraak bestaat niet (meer)."), status=404)
@@ -112,8 +113,9 @@ def _mail_token(db: Session, token: str, purpose: str) -> MailToken:
     return row
 
 
-def status_link(db: Session, *, token: str) -> StatusLink:
-    """What a status button's confirmation page shows; nothing changes by opening it."""
+def status_link(db: Session, *, token: str, secret: str) -> StatusLink:
+    """What a status button's confirmation page shows, with the participant's own link (derived with the secret key);
+    nothing changes by opening it."""
     row = _mail_token(db, token, "status")
     action = db.get(Action, row.action_id) if row.action_id else None
     if action is None or action.deleted_at is not None:
@@ -124,7 +126,7 @@ def status_link(db: Session, *, token: str) -> StatusLink:
         title=action.title,
         owner=action.owner_organisation,
         status=action.status,
-        link_token=participant.link_token if participant else None,
+        link_token=workshops.link_token(participant, secret=secret) if participant else None,
     )
 
 
@@ -200,9 +202,9 @@ def unsubscribe(db: Tx, *, token: str) -> None:
     db.flush()
 
 
-def participant_feed(db: Tx, *, link_token: str) -> str:
+def participant_feed(db: Tx, *, link_token: str, secret: str) -> str:
     """A new calendar feed of the participant's own dates (their earlier one stops); returns its token."""
-    participant, workshop = workshops.participant_by_link(db, link_token)
+    participant, workshop = workshops.participant_by_link(db, link_token, secret=secret)
     return feeds.create_feed(db, workspace_id=workshop.workspace_id, scope="participant", participant_id=participant.id)
 
 

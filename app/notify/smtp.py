@@ -20,7 +20,7 @@ from email.utils import format_datetime, formataddr
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from app.addresses import checked_address
+from app.addresses import ascii_form, checked_address
 from app.errors import DomainError
 from app.i18n import N_
 
@@ -90,7 +90,8 @@ def parse_smtp_url(url: str) -> SmtpConfig:
     if len(senders) != 1 or not senders[0]:
         raise SmtpUrlError(N_("DOORBRAAK_SMTP_URL heeft één afzender nodig: ?from=afzender@voorbeeld.nl."))
     try:
-        sender = checked_address(senders[0])
+        # the envelope's and From's address as every server takes it (a domain in other letters as xn--)
+        sender = ascii_form(checked_address(senders[0]))
     except DomainError:
         raise SmtpUrlError(N_("De afzender (?from=) in DOORBRAAK_SMTP_URL is geen e-mailadres.")) from None
     username = unquote(parts.username) if parts.username else None
@@ -152,12 +153,14 @@ def build_message(outgoing: Outgoing, *, sender: str, now: datetime) -> Message:
         message = MIMEMultipart("mixed", policy=_POLICY)
         message.attach(parts)
         calendar = _text(outgoing.attachment, "calendar")
-        calendar.set_param("method", "PUBLISH")
+        # a plain attachment, not an invitation: a method in its type (RFC 6047) would need the same METHOD in the
+        # calendar itself, and makes some clients treat a reminder as a meeting request to answer
         calendar.add_header("Content-Disposition", "attachment", filename="doorbraak-vervolg.ics")
         message.attach(calendar)
     name = header_text(outgoing.sender_name)
     message["From"] = formataddr((name, sender), charset="utf-8")
-    message["To"] = outgoing.recipient
+    # a domain in other letters goes as its xn-- form: no server on the way needs SMTPUTF8
+    message["To"] = ascii_form(outgoing.recipient)
     subject = header_text(outgoing.subject)
     message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
     message["Date"] = format_datetime(now)
@@ -172,6 +175,8 @@ def build_message(outgoing: Outgoing, *, sender: str, now: datetime) -> Message:
 
 # why a message was not sent, as the outbox records it ("reason: the server's words") and its page names it
 SEND_FAILURES = ("unreachable", "login_refused", "refused", "recipient_refused", "unbuildable")
+# the one failure that trying again cannot mend: the outbox marks it failed at once
+UNBUILDABLE = "unbuildable: "
 
 
 class SendError(Exception):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.auth import CsrfChecked, Manager, Viewer
 from app.errors import DomainError
 from app.labels import SECTOR_LABELS, label
-from app.models import SECTORS, Member, Organisation
+from app.models import SECTORS, Member, Organisation, RowId
 from app.organisations import service as organisations
 from app.runtime import Runtime, RuntimeDep
 from app.store.events import Tx
@@ -109,7 +109,7 @@ async def create_organisation(
 
 
 async def _edit_page(
-    request: Request, runtime: Runtime, member: Member, organisation_id: int, *, status: int = 200, **extra: Any
+    request: Request, runtime: Runtime, member: Member, organisation_id: RowId, *, status: int = 200, **extra: Any
 ) -> Response:
     """One organisation's form, and the form to merge it into another."""
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.auth import CsrfChecked, Runner, Viewer
-from app.models import Member, Workspace
+from app.models import Member, RowId, Workspace
 from app.plain import service as plain
 from app.runtime import Runtime, RuntimeDep
 from app.web import render, save_word_list, see_other, wants_json
@@ -67,7 +67,7 @@ async def set_bingo(
     request: Request,
     runtime: RuntimeDep,
     member: Runner,
-    workshop_id: int,
+    workshop_id: RowId,
     on: Annotated[bool, Form()],
 ) -> Response:
     """Show or hide the bullshitbingo card on the projector."""

@@ -12,9 +12,10 @@ from sqlmodel import col
 from app.auth import CsrfChecked, Manager, Runner, Viewer
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Member, Participant, Workshop, Workspace
+from app.models import Member, Participant, RowId, Workshop, Workspace
 from app.privacy import service as privacy
 from app.runtime import Runtime, RuntimeDep
+from app.security import whole_number
 from app.store.events import Tx
 from app.web import render, see_other
 from app.workshops import service as workshops
@@ -54,7 +55,9 @@ async def save_settings(
 ) -> Response:
     """Change the retention period (beheerder)."""
     try:
-        number = int(months.strip()) if months.strip().isdecimal() and months.strip().isascii() else -1
+        number = whole_number(months, low=0, high=10**9)
+        # anything not a number gets the rule's own message, as a number out of its range does
+        number = -1 if number is None else number
         await runtime.db.write(partial(privacy.set_retention, workspace_id=member.workspace_id, months=number))
     except DomainError as exc:
         return await _settings_page(request, runtime, member, errors=[exc.text()], status=exc.status)
@@ -62,7 +65,7 @@ async def save_settings(
 
 
 @router.get("/f/workshops/{workshop_id}/verwijderen")
-async def delete_page(request: Request, runtime: RuntimeDep, member: Runner, workshop_id: int) -> Response:
+async def delete_page(request: Request, runtime: RuntimeDep, member: Runner, workshop_id: RowId) -> Response:
     """Ask for the workshop's title before deleting it."""
     workshop = await runtime.db.read(partial(workshops.owned_workshop, workshop_id=workshop_id, member=member))
     return render(request, "privacy/delete_workshop.html", {"workshop": workshop})
@@ -73,7 +76,7 @@ async def delete(
     request: Request,
     runtime: RuntimeDep,
     member: Runner,
-    workshop_id: int,
+    workshop_id: RowId,
     title: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     """Delete the workshop and everything in it, once its title is typed."""
@@ -97,7 +100,8 @@ async def my_data(runtime: RuntimeDep, link_token: str) -> Response:
     """Everything stored about the participant this personal link belongs to."""
 
     def read(db: Session) -> dict[str, Any]:
-        return privacy.participant_record(db, participant=workshops.participant_by_link(db, link_token)[0])
+        participant, _ = workshops.participant_by_link(db, link_token, secret=runtime.secret_key)
+        return privacy.participant_record(db, participant=participant)
 
     record = await runtime.db.read(read)
     headers = {"content-disposition": 'attachment; filename="mijn-gegevens.json"', "cache-control": "no-store"}
@@ -109,14 +113,16 @@ async def forget_me(runtime: RuntimeDep, link_token: str) -> Response:
     """Remove the participant's name at once; their answers stay, without it."""
 
     def job(db: Tx) -> None:
-        privacy.forget_participant(db, participant=workshops.participant_by_link(db, link_token)[0])
+        participant, _ = workshops.participant_by_link(db, link_token, secret=runtime.secret_key)
+        # the link goes on working: the page it opens says the name is gone, and its actions can still be reported
+        privacy.forget_participant(db, participant=participant)
 
     await runtime.db.write(job)
     return see_other(f"/m/{link_token}?vergeten=1")
 
 
 @router.get("/f/workshops/{workshop_id}/deelnemers/{participant_id}/gegevens.json")
-async def participant_data(runtime: RuntimeDep, member: Runner, workshop_id: int, participant_id: int) -> Response:
+async def participant_data(runtime: RuntimeDep, member: Runner, workshop_id: RowId, participant_id: RowId) -> Response:
     """Everything stored about one participant of a workshop, for a data subject request."""
 
     def read(db: Session) -> dict[str, Any]:

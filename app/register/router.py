@@ -16,7 +16,7 @@ from app.auth import CsrfChecked, Runner, Viewer
 from app.errors import DomainError
 from app.exports import csvfile
 from app.labels import STATUS_LABELS, TENSION_LABELS, THEME_LABELS, translated
-from app.models import Member, Workshop
+from app.models import Member, RowId, Workshop
 from app.register import service as register
 from app.register.filters import DUE_CHOICES, PAGE_SIZE, RegisterFilter, parse_filter
 from app.runtime import Runtime, RuntimeDep
@@ -160,8 +160,8 @@ async def discuss(
     request: Request,
     runtime: RuntimeDep,
     member: Runner,
-    followup: Annotated[int, Form()],
-    action: Annotated[list[int], Form()] = [],  # noqa: B006 - FastAPI copies its defaults
+    followup: Annotated[RowId, Form()],
+    action: Annotated[list[RowId], Form()] = [],  # noqa: B006 - FastAPI copies its defaults
     scope: Annotated[str, Form(max_length=10)] = "selected",
     filter_query: Annotated[str, Form(alias="filter", max_length=20_000)] = "",
 ) -> Response:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app import security
 from app import steps as step_types
 from app.errors import DomainError
 from app.i18n import N_
@@ -19,8 +20,8 @@ RESPONSE_TYPES = (step_types.Grade, step_types.Choice)
 def _grade(step: step_types.Grade, value: Any) -> list[int]:
     """A grade as sent by a phone or a form: a whole number on the step's scale, else a clear error."""
     low, high = step.low, step.high
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str):
+        value = security.whole_number(value, low=low, high=high)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise DomainError(
             "bad_grade", N_("Een cijfer is een heel getal van {low} tot en met {high}."), status=422, low=low, high=high

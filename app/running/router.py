@@ -19,13 +19,13 @@ from app.catalog import saved as saved_formats
 from app.catalog.service import formats
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.models import Facilitator, Member, Workshop, Workspace
+from app.models import Facilitator, Member, RowId, Workshop, Workspace
 from app.organisations import service as organisations
 from app.plain import service as plain
 from app.running import service as running
 from app.running.snapshots import phone_snapshot
 from app.runtime import JoinList, Runtime, RuntimeDep
-from app.security import clean_text
+from app.security import clean_text, whole_number
 from app.stage import service as stage
 from app.web import render, see_other, wants_json
 from app.workshops import service as workshops
@@ -77,7 +77,7 @@ async def _phone_state(request: Request, runtime: Runtime, code: str) -> tuple[W
         workshop, participant = workshops.find_phone(db, code=code, cookies=request.cookies)
         if workshop is None or participant is None:
             return workshop, None
-        return workshop, phone_snapshot(db, workshop=workshop, participant=participant)
+        return workshop, phone_snapshot(db, workshop=workshop, participant=participant, secret=runtime.secret_key)
 
     workshop, state = await runtime.db.read(find)
     if workshop is None or state is None:
@@ -271,7 +271,8 @@ async def create_workshop(
         start = time.fromisoformat(starts_at) if starts_at else None
     except ValueError:
         errors.append(gettext(N_("Kies een geldige begintijd (uu:mm).")))
-    if not dots.isdigit() or not 1 <= int(dots) <= 20:
+    dots_each = whole_number(dots, low=1, high=20)
+    if dots_each is None:
         errors.append(gettext(N_("Kies tussen 1 en 20 stippen per deelnemer.")))
     spec = await runtime.db.read(
         partial(saved_formats.chosen_format, workspace_id=member.workspace_id, choice=format_key)
@@ -290,7 +291,7 @@ async def create_workshop(
             "dots": dots,
         }
         return await _workshop_list_page(request, runtime, member, status=422, errors=errors, form=form)
-    assert spec is not None
+    assert spec is not None and dots_each is not None
     workshop = await runtime.db.write(
         partial(
             running.create_workshop,
@@ -303,14 +304,14 @@ async def create_workshop(
             allow_anonymous=allow_anonymous,
             moderated=moderated,
             starts_at=start,
-            dots=int(dots),
+            dots=dots_each,
         )
     )
     return see_other(f"/f/workshops/{workshop.id}")
 
 
 @router.get("/f/workshops/{workshop_id}")
-async def board(request: Request, runtime: RuntimeDep, member: Viewer, workshop_id: int) -> Response:
+async def board(request: Request, runtime: RuntimeDep, member: Viewer, workshop_id: RowId) -> Response:
     """The facilitator's live board."""
 
     def load(db: Any) -> tuple[Workshop, list[dict[str, Any]]]:
@@ -328,7 +329,7 @@ async def board(request: Request, runtime: RuntimeDep, member: Viewer, workshop_
             "workshop": workshop,
             "join_url": join_url(request, runtime, workshop),
             "code": spaced_code(workshop.join_code),
-            "projector_url": f"/p/{workshop.projector_token}",
+            "projector_url": f"/p/{workshops.projector_token(workshop, secret=runtime.secret_key)}",
             "default_followup": actions.default_followup(workshop).isoformat(timespec="minutes"),
             "review_candidates": review_candidates,
             "can_run": member.can_run,
@@ -341,11 +342,12 @@ async def move_step(
     request: Request,
     runtime: RuntimeDep,
     member: Runner,
-    workshop_id: int,
+    workshop_id: RowId,
     to: Annotated[str, Form(max_length=8)],
 ) -> Response:
     """Move the workshop to another step; phones and projector follow live."""
-    target: int | str = int(to) if to.isdigit() else to
+    index = whole_number(to, low=0)
+    target: int | str = to if index is None else index
     view = await runtime.db.write(partial(running.move_step, workshop_id=workshop_id, member=member, to=target))
     if wants_json(request):
         return JSONResponse({"step_index": view["step_index"], "closed": view["closed"]})
@@ -357,8 +359,8 @@ async def set_hidden(
     request: Request,
     runtime: RuntimeDep,
     member: Runner,
-    workshop_id: int,
-    answer_id: int,
+    workshop_id: RowId,
+    answer_id: RowId,
     hidden: Annotated[bool, Form()],
 ) -> Response:
     """Hide an answer from the projector, or show it again."""
@@ -376,7 +378,9 @@ async def set_hidden(
 @router.get("/p/{token}")
 async def projector(request: Request, runtime: RuntimeDep, token: str) -> Response:
     """The projector: its own unguessable link, no sign-in needed."""
-    workshop = await runtime.db.read(lambda db: workshops.workshop_by_projector_token(db, token))
+    workshop = await runtime.db.read(
+        partial(workshops.workshop_by_projector_token, token=token, secret=runtime.secret_key)
+    )
     if workshop is None:
         raise DomainError("projector_not_found", N_("Deze projectorlink bestaat niet."), status=404)
     url = join_url(request, runtime, workshop)
@@ -388,6 +392,8 @@ async def projector(request: Request, runtime: RuntimeDep, token: str) -> Respon
         "projector/projector.html",
         {
             "workshop": workshop,
+            # the link as opened: a projector link from before links were derived keeps its page and socket working
+            "token": token,
             "join_url": url,
             "code": spaced_code(workshop.join_code),
             "qr_svg": qr,

@@ -58,7 +58,7 @@ def create_workshop(
         format_key=spec.key,
         steps=spec.step_dicts(),
         join_code=code,
-        projector_token=security.new_token(),
+        projector_salt=security.new_salt(),
         allow_anonymous=allow_anonymous,
         starts_at=starts_at,
         dots=dots,

@@ -48,8 +48,9 @@ def step_data(db: Session, *, workshop: Workshop, staff: bool) -> dict[str, Any]
     return data
 
 
-def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant) -> dict[str, Any]:
-    """What a phone needs: the step, its own answers and dots, what it can link to, vote on and join."""
+def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant, secret: str) -> dict[str, Any]:
+    """What a phone needs: the step, its own answers and dots, what it can link to, vote on and join, and its personal
+    link (derived with the secret key)."""
     options = [{"id": a.id, "text": a.text} for a in answers.linkable(db, workshop=workshop)]
     votable = []
     if workshops.current_step(workshop)["type"] == "dot_vote":
@@ -76,5 +77,5 @@ def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant)
         **step_data(db, workshop=workshop, staff=False),
         "timer": stage.timer_view(workshop),
         "participant": participant.id,
-        "link": f"/m/{participant.link_token}",
+        "link": f"/m/{workshops.link_token(participant, secret=secret)}",
     }

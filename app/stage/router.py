@@ -11,7 +11,7 @@ from app.answers import service as answers
 from app.auth import CsrfChecked, Runner, Viewer
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Member, Workspace
+from app.models import Member, RowId, Workspace
 from app.runtime import Runtime, RuntimeDep
 from app.stage import service as stage
 from app.web import render, save_word_list, see_other, wants_json
@@ -23,7 +23,7 @@ MAX_FORM_TEXT = moderation.MAX_ENTRIES * 2 * (moderation.MAX_ENTRY_LENGTH + 2)
 TimerAction = Literal["start", "pause", "resume", "add", "stop"]
 
 
-async def _run(request: Request, runtime: Runtime, fn: Any, *, workshop_id: int, member: Member) -> Response:
+async def _run(request: Request, runtime: Runtime, fn: Any, *, workshop_id: RowId, member: Member) -> Response:
     """Run a change on a workshop of this facilitator; JSON for the board's script, else back to the board."""
     view = await runtime.db.write(workshops.owned_job(fn, workshop_id=workshop_id, member=member))
     if wants_json(request):
@@ -36,7 +36,7 @@ async def timer(
     request: Request,
     runtime: RuntimeDep,
     member: Runner,
-    workshop_id: int,
+    workshop_id: RowId,
     action: Annotated[TimerAction, Form()],
     minutes: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
@@ -59,7 +59,7 @@ async def spotlight(
     request: Request,
     runtime: RuntimeDep,
     member: Runner,
-    workshop_id: int,
+    workshop_id: RowId,
     answer_id: Annotated[int | None, Form()] = None,
 ) -> Response:
     """Show one answer alone on the projector, or (no answer) go back to the wall."""
@@ -72,7 +72,7 @@ async def projector_view(
     request: Request,
     runtime: RuntimeDep,
     member: Runner,
-    workshop_id: int,
+    workshop_id: RowId,
     view: Annotated[str, Form(max_length=8)],
 ) -> Response:
     """Switch the projector between the wall and the word cloud."""
@@ -82,7 +82,7 @@ async def projector_view(
 
 @router.post("/f/workshops/{workshop_id}/moderated", dependencies=[CsrfChecked])
 async def moderated(
-    request: Request, runtime: RuntimeDep, member: Runner, workshop_id: int, on: Annotated[bool, Form()]
+    request: Request, runtime: RuntimeDep, member: Runner, workshop_id: RowId, on: Annotated[bool, Form()]
 ) -> Response:
     """Turn "eerst naar de regie" on or off: answers wait for approval before they reach the projector."""
     fn = partial(workshops.set_moderated, on=on)
@@ -90,13 +90,15 @@ async def moderated(
 
 
 @router.post("/f/workshops/{workshop_id}/answers/approve-all", dependencies=[CsrfChecked])
-async def approve_all(request: Request, runtime: RuntimeDep, member: Runner, workshop_id: int) -> Response:
+async def approve_all(request: Request, runtime: RuntimeDep, member: Runner, workshop_id: RowId) -> Response:
     """Let every waiting answer onto the projector."""
     return await _run(request, runtime, answers.approve_all, workshop_id=workshop_id, member=member)
 
 
 @router.post("/f/workshops/{workshop_id}/answers/{answer_id}/approve", dependencies=[CsrfChecked])
-async def approve(request: Request, runtime: RuntimeDep, member: Runner, workshop_id: int, answer_id: int) -> Response:
+async def approve(
+    request: Request, runtime: RuntimeDep, member: Runner, workshop_id: RowId, answer_id: RowId
+) -> Response:
     """Let one waiting answer onto the projector."""
     fn = partial(answers.approve_answer, answer_id=answer_id)
     return await _run(request, runtime, fn, workshop_id=workshop_id, member=member)
@@ -107,7 +109,7 @@ async def cloud_words(runtime: RuntimeDep, token: str, step: str = "") -> Respon
     """The word cloud of an open question, for the projector that has this link (JSON)."""
 
     def load(db: Any) -> list[tuple[str, int]]:
-        workshop = workshops.workshop_by_projector_token(db, token)
+        workshop = workshops.workshop_by_projector_token(db, token, secret=runtime.secret_key)
         if workshop is None:
             raise DomainError("projector_not_found", N_("Deze projectorlink bestaat niet."), status=404)
         if not any(s["id"] == step and s["type"] == "open_text" for s in workshop.steps):

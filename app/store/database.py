@@ -2,16 +2,21 @@
 
 import asyncio
 import contextlib
+import fcntl
 import logging
+import os
 import sqlite3
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
+from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -34,6 +39,42 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _create_private(path: str | None) -> None:
+    """Create a SQLite database file that is missing as readable by its owner alone (0600); SQLite gives its
+    write-ahead log and shared-memory files the database file's mode."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    # a missing folder is left for SQLite's own error, as before
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for another database or an in-memory one."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def migrations_config() -> Config:
+    """Alembic's configuration: where the migrations are."""
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    return config
+
+
+def hold_shared(path: Path) -> int:
+    """Hold a shared lock on a SQLite file while this process works on it; returns the descriptor that holds it.
+
+    It is flock's, apart from the byte-range locks SQLite takes itself: any number of servers and commands hold it
+    together, and a restore, which takes it alone (app/store/backup.py), can tell the file is in use.
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    fcntl.flock(descriptor, fcntl.LOCK_SH)
+    return descriptor
+
+
 def make_engine(url: str, *, writer: bool, wait: bool = True) -> Engine:
     """An engine; readers see one consistent snapshot per transaction, SQLite writers lock at BEGIN.
 
@@ -44,6 +85,7 @@ def make_engine(url: str, *, writer: bool, wait: bool = True) -> Engine:
     if not url.startswith("sqlite"):
         isolation = "READ COMMITTED" if writer else "REPEATABLE READ"
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, isolation_level=isolation)
+    _create_private(make_url(url).database)
     busy_ms = 30_000 if wait else 0
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000})
 
@@ -129,14 +171,14 @@ class Database:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="doorbraak-writer")
         self._publish: Publisher | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # the shared lock on the SQLite file while the writer runs (see hold_shared)
+        self._file_lock: int | None = None
 
     def migrate(self, revision: str = "head") -> None:
         """Migrate to a revision (default: newest); a database from before migrations is adopted at 0001."""
         from alembic import command
-        from alembic.config import Config
 
-        config = Config()
-        config.set_main_option("script_location", str(ROOT / "migrations"))
+        config = migrations_config()
         with self.write_engine.connect() as connection:
             if self.is_sqlite:
                 # SQLite changes constraints by copying tables, which foreign key checks would refuse midway
@@ -155,6 +197,9 @@ class Database:
 
     async def start(self, publish: Publisher) -> None:
         """Start the writer; committed events go to publish."""
+        path = sqlite_file(self.url)
+        if path is not None and path.exists():
+            self._file_lock = hold_shared(path)
         self._publish = publish
         self._loop = asyncio.get_running_loop()
         self._queue = asyncio.Queue()
@@ -175,6 +220,9 @@ class Database:
         self.read_engine.dispose()
         if self._no_wait_engine is not None:
             self._no_wait_engine.dispose()
+        if self._file_lock is not None:
+            os.close(self._file_lock)  # closing it lets the lock go
+            self._file_lock = None
 
     async def read(self, fn: Callable[[Session], T]) -> T:
         """Run a read-only function with its own short-lived session in a worker thread."""

@@ -18,6 +18,11 @@ from app.store.events import Audience, EventKind, Tx, append_event
 
 ANONYMOUS_ORGANISATION = "Anoniem"
 PARTICIPANT_COOKIE = "dbk_p_{code}"
+# what a derived token is for: a personal link never opens a projector, nor the other way round
+LINK_TOKEN_KIND = "personal link"
+PROJECTOR_TOKEN_KIND = "projector link"
+# the tokens of before migration 0010 were 32 characters; anything much longer is no such token
+LEGACY_TOKEN_MAX_LENGTH = 64
 T = TypeVar("T")
 
 
@@ -52,10 +57,33 @@ def workshop_by_code(db: Session, code: str) -> Workshop | None:
     return db.execute(query).scalar_one_or_none()
 
 
-def workshop_by_projector_token(db: Session, token: str) -> Workshop | None:
-    """The workshop a projector link belongs to, if any."""
-    query = select(Workshop).where(col(Workshop.projector_token) == token)
-    return db.execute(query).scalar_one_or_none()
+def projector_token(workshop: Workshop, *, secret: str) -> str:
+    """The token of the workshop's projector link (/p/…), derived each time it is shown."""
+    return security.derived_token(
+        secret=secret, kind=PROJECTOR_TOKEN_KIND, row_id=workshop.id or 0, salt=workshop.projector_salt
+    )
+
+
+def workshop_by_projector_token(db: Session, token: str, *, secret: str) -> Workshop | None:
+    """The workshop a projector link belongs to, if any (also a link handed out before links were derived)."""
+    row_id = security.derived_token_row(token)
+    if row_id is None:
+        digest = _legacy_digest(token)
+        query = select(Workshop).where(col(Workshop.legacy_projector_digest) == digest)
+        return None if digest is None else db.execute(query).scalar_one_or_none()
+    workshop = db.get(Workshop, row_id)
+    if workshop is None or not security.derived_token_matches(
+        token, secret=secret, kind=PROJECTOR_TOKEN_KIND, row_id=row_id, salt=workshop.projector_salt
+    ):
+        return None
+    return workshop
+
+
+def _legacy_digest(token: str) -> str | None:
+    """The digest a link from before migration 0010 is kept as; None for text that cannot be such a link."""
+    if not token or len(token) > LEGACY_TOKEN_MAX_LENGTH:
+        return None
+    return security.token_digest(token)
 
 
 def current_step(workshop: Workshop) -> dict[str, Any]:
@@ -138,7 +166,7 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
         organisation=organisation,
         organisation_id=organisation_id,
         anonymous=anonymous,
-        link_token=security.new_token(),
+        link_salt=security.new_salt(),
     )
     try:
         with db.begin_nested():
@@ -173,9 +201,28 @@ def find_phone(db: Session, *, code: str, cookies: Mapping[str, str]) -> tuple[W
     return workshop, participant_by_token(db, workshop_id=workshop.id or 0, token=token)
 
 
-def participant_by_link(db: Session, link_token: str) -> tuple[Participant, Workshop]:
-    """The participant a personal link ("Mijn afspraken") belongs to, and their workshop; 404 for an unknown link."""
-    participant = db.execute(select(Participant).where(col(Participant.link_token) == link_token)).scalar_one_or_none()
+def link_token(participant: Participant, *, secret: str) -> str:
+    """The token of the participant's personal link (/m/…), derived each time it is shown."""
+    return security.derived_token(
+        secret=secret, kind=LINK_TOKEN_KIND, row_id=participant.id or 0, salt=participant.link_salt
+    )
+
+
+def participant_by_link(db: Session, link_token: str, *, secret: str) -> tuple[Participant, Workshop]:
+    """The participant a personal link ("Mijn afspraken") belongs to, and their workshop; 404 for an unknown link
+    (a link handed out before links were derived is known by its digest)."""
+    row_id = security.derived_token_row(link_token)
+    participant: Participant | None = None
+    if row_id is None:
+        digest = _legacy_digest(link_token)
+        query = select(Participant).where(col(Participant.legacy_link_digest) == digest)
+        participant = None if digest is None else db.execute(query).scalar_one_or_none()
+    else:
+        participant = db.get(Participant, row_id)
+        if participant is not None and not security.derived_token_matches(
+            link_token, secret=secret, kind=LINK_TOKEN_KIND, row_id=row_id, salt=participant.link_salt
+        ):
+            participant = None
     if participant is None:
         raise DomainError("link_unknown", N_("Deze persoonlijke link kennen we niet."), status=404)
     workshop = db.get(Workshop, participant.workshop_id)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.auth import CsrfChecked, Manager
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Member
+from app.models import Member, RowId
 from app.runtime import Runtime, RuntimeDep
 from app.web import render, see_other
 from app.workspaces import merge
@@ -48,7 +48,7 @@ async def merge_workspace(
     request: Request,
     runtime: RuntimeDep,
     member: Manager,
-    source: Annotated[int, Form(ge=1, le=2**63 - 1)],
+    source: Annotated[RowId, Form()],
     confirm: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Merge another workspace (of which this member is beheerder too) into the current one."""

@@ -5,7 +5,7 @@ from functools import partial
 from math import ceil
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.accounts import service as accounts
@@ -24,15 +24,14 @@ from app.auth import (
 from app.errors import DomainError
 from app.i18n import N_, gettext
 from app.labels import ROLE_LABELS
-from app.models import ROLES, Facilitator, Member
+from app.models import ROLES, Facilitator, Member, RowId
 from app.runtime import Runtime, RuntimeDep
+from app.security import whole_number
 from app.store.events import Tx
 from app.web import render, see_other
 from app.workspaces import service as workspaces
 
 router = APIRouter()
-# a row id as the databases store it: anything larger is no row, and SQLite would overflow on it
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 # what the page says after a change, by the key the redirect carries
 DONE = {
     "naam": N_("De naam is opgeslagen."),
@@ -90,9 +89,10 @@ async def rename_workspace(request: Request, runtime: RuntimeDep, member: Manage
 @router.post("/f/werkruimte/wissel", dependencies=[CsrfChecked])
 async def switch_workspace(runtime: RuntimeDep, member: Viewer, workspace_id: FormText = "") -> Response:
     """Work in another of the account's workspaces; one it is no member of is not found."""
-    if not workspace_id.isdigit() or not 1 <= int(workspace_id) < 2**63:
+    chosen = whole_number(workspace_id)
+    if chosen is None:
         raise DomainError("workspace_not_found", N_("Deze werkruimte bestaat niet."), status=404)
-    await runtime.db.write(partial(workspaces.switch_workspace, member=member, workspace_id=int(workspace_id)))
+    await runtime.db.write(partial(workspaces.switch_workspace, member=member, workspace_id=chosen))
     return see_other("/f/workshops")
 
 

@@ -324,7 +324,7 @@ def check_new_account(*, name: str, email: str, password: str) -> tuple[str, str
         raise DomainError("name_too_long", N_("Een naam is hoogstens {max} tekens lang."), status=422, max=MAX_NAME)
     if "@" not in email or len(email) > MAX_EMAIL or any(character.isspace() for character in email):
         raise DomainError("email_invalid", N_("Vul een geldig e-mailadres in."), status=422)
-    accounts.check_new_password(password)
+    accounts.check_new_password(password, known=(name, email))
     return name, email
 
 

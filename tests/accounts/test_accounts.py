@@ -2,6 +2,8 @@
 
 from typing import Any
 
+import pytest
+
 from tests.conftest import PASSWORD, Facilitator, csrf_of, sign_up
 
 
@@ -30,7 +32,41 @@ def test_setup_rejects_short_passwords_with_a_message(client: Any) -> None:
         "/setup", data={"csrf": csrf_of(page.text), "name": "A", "email": "a@b.nl", "password": "kort"}
     )
     assert response.status_code == 422
-    assert "minstens 10 tekens" in response.text
+    assert "minstens 12 tekens" in response.text
+
+
+# a repeat, a common password with digits, an English dictionary word, the account's own name: all 12 long
+WEAK_PASSWORDS = ["aaaaaaaaaaaa", "wachtwoord12", "construction", "annabuurtman"]
+
+
+@pytest.mark.parametrize("password", WEAK_PASSWORDS)
+def test_setup_refuses_a_password_that_is_easy_to_guess(client: Any, password: str) -> None:
+    page = client.get("/setup")
+    response = client.post(
+        "/setup",
+        data={"csrf": csrf_of(page.text), "name": "Anna Buurtman", "email": "anna@b.nl", "password": password},
+    )
+    assert response.status_code == 422
+    assert "te makkelijk te raden" in response.text
+    assert client.get("/f/login", follow_redirects=False).headers["location"] == "/setup"  # no account was made
+
+
+def test_a_weak_password_is_refused_in_english_too(client: Any) -> None:
+    page = client.get("/setup")
+    response = client.post(
+        "/setup",
+        data={"csrf": csrf_of(page.text), "name": "A", "email": "a@b.nl", "password": "wachtwoord12"},
+        headers={"accept-language": "en"},
+    )
+    assert response.status_code == 422 and "too easy to guess" in response.text
+
+
+@pytest.mark.parametrize("password", WEAK_PASSWORDS[:3])
+def test_a_new_password_on_the_account_page_must_be_hard_to_guess(facilitator: Facilitator, password: str) -> None:
+    response = facilitator.http.post(
+        "/f/account/wachtwoord", data={"csrf": facilitator.csrf(), "current": PASSWORD, "new": password}
+    )
+    assert response.status_code == 422 and "te makkelijk te raden" in response.text
 
 
 def test_session_cookie_is_httponly_and_samesite(client: Any) -> None:

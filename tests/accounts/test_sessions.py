@@ -72,7 +72,7 @@ def test_a_new_password_ends_the_other_sessions_and_keeps_this_one(facilitator: 
     )
     assert wrong.status_code == 422 and "huidige wachtwoord klopt niet" in wrong.text
     short = facilitator.http.post("/f/account/wachtwoord", data={"csrf": csrf, "current": PASSWORD, "new": "kort"})
-    assert short.status_code == 422 and "minstens 10 tekens" in short.text
+    assert short.status_code == 422 and "minstens 12 tekens" in short.text
     assert _signed_in(laptop)  # a refused change ends nothing
     done = facilitator.http.post(
         "/f/account/wachtwoord", data={"csrf": csrf, "current": PASSWORD, "new": "nieuw en lang genoeg"}

@@ -80,6 +80,30 @@ def test_group_merge_rename_tag_and_split(facilitator: Facilitator, workshop: Wo
     assert board_clusters(facilitator, workshop)[0]["name"] == "Hulp in stukjes"
 
 
+# a right-to-left override that turns the rest around, zero-width spaces and joiners, a terminal escape code
+DIRTY_NAME = "Ver\u202esnip\u202cpe\u200bring\u200d \x1b[31m\x07  nu"
+
+
+def test_a_pile_name_is_cleaned_like_every_other_text(facilitator: Facilitator, workshop: Workshop, join: Any) -> None:
+    a, b, c = obstacles(facilitator, workshop, join(workshop), "loketten", "intake", "potjes")
+    facilitator.go(workshop, "cluster")
+    grouped = post(facilitator, workshop, "/clusters/group", {"answer_ids": [a, b], "name": DIRTY_NAME}).json()
+    assert grouped["clusters"][0]["name"] == "Versnippering [31m nu"
+    pile = grouped["clusters"][0]["id"]
+    renamed = post(facilitator, workshop, f"/clusters/{pile}", {"name": "\u2066Regie\u2069\ufeff\nkwijt\x1b"}).json()
+    assert renamed["clusters"][0]["name"] == "Regie kwijt"
+    invisible = post(facilitator, workshop, f"/clusters/{pile}", {"name": "\u200b\u202e\x1b"})
+    assert invisible.status_code == 422 and "naam" in invisible.json()["detail"]
+    accepted = post(
+        facilitator,
+        workshop,
+        "/suggestions/accept",
+        {"piles": [{"key": "k", "answer_ids": [c], "into": pile, "name": "\u202dGeld\u200c potjes"}]},
+    ).json()
+    assert [x["name"] for x in accepted["clusters"]] == ["Geld potjes"]
+    assert board_clusters(facilitator, workshop)[0]["name"] == "Geld potjes"
+
+
 @pytest.mark.parametrize(
     ("body", "status", "message"),
     [

@@ -1,7 +1,10 @@
 """The matching behind suggested piles: word forms, compounds, stop words, slips, near-duplicates, loose ones."""
 
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
+
+import yaml
 
 from app.clusters import keywords, suggest
 from app.clusters.suggest import Obstacle
@@ -51,6 +54,18 @@ def test_compound_words_meet_their_parts() -> None:
     assert together(result, 0, 1, 2)
     (pile,) = [p for p in result.piles if 0 in p.answer_ids]
     assert "jeugd" in pile.shared and "hulp" in pile.shared
+
+
+def test_word_forms_the_stemmer_leaves_apart_meet_by_their_letters() -> None:
+    # the stemmer makes "huisarts" into "huisart" but "huisartsen" into "huisarts"; their letters still agree
+    assert suggest.stem("huisarts") != suggest.stem("huisartsen")
+    result = run("Geen huisarts in de buurt", "Huisartsen zitten vol", "Wij vinden geen huisarts")
+    assert together(result, 0, 1, 2)
+
+
+def test_compounds_of_a_word_the_lexicon_knows_meet() -> None:
+    result = run("Energiearmoede", "De energierekening is te hoog", "Energiekosten rijzen de pan uit")
+    assert together(result, 0, 1, 2)
 
 
 def test_stop_words_alone_make_no_pile() -> None:
@@ -174,3 +189,67 @@ def test_a_pile_gets_a_tension_and_a_theme_from_the_keywords() -> None:
         if 0 in p.answer_ids
     ]
     assert (pile.tension, pile.theme) == ("machtskwesties", "wonen")
+
+
+def concepts_named(text: str) -> set[str]:
+    """The lexicon's concepts one obstacle names."""
+    (analysed,) = suggest._analyse([Obstacle(0, text)])
+    return {concept for *_, concept in analysed.concepts}
+
+
+def test_a_phrase_of_the_lexicon_counts_only_as_a_whole() -> None:
+    assert "~hulpverlener" in concepts_named("Geen maatschappelijk werker in de wijk")
+    assert "~hulpverlener" in concepts_named("No social worker for our families")
+    # "sociale" alone is no social worker, and a wall alone is no runaround
+    assert "~hulpverlener" not in concepts_named("Wachtlijst sociale huur")
+    assert "~loket" in concepts_named("Van het kastje naar de muur gestuurd")
+    assert "~loket" not in concepts_named("Je hoort de buren door de muur")
+
+
+def test_a_phrase_is_marked_as_a_whole() -> None:
+    texts = [
+        "Van het kastje naar de muur gestuurd",
+        "Van het kastje naar de muur bij de gemeente",
+        "Van loket naar loket",
+    ]
+    result = run(*texts)
+    (pile,) = [p for p in result.piles if 0 in p.answer_ids]
+    assert together(result, 0, 1, 2)
+    start, end = pile.marks[0][0]
+    assert texts[0][start:end] == "kastje naar de muur"
+
+
+def test_every_word_of_the_lexicon_has_one_concept_at_most() -> None:
+    data = yaml.safe_load(suggest.LEXICON.read_text(encoding="utf-8"))
+    owners: dict[str, set[str]] = defaultdict(set)
+    for line in data["concepts"]:
+        entries = line.split()
+        for entry in entries:
+            folded = suggest._fold(entry)
+            for stem in {suggest.stem(folded), suggest.stem(folded, english=True)}:
+                owners[stem].add(entries[0])
+    assert {stem: names for stem, names in owners.items() if len(names) > 1} == {}
+
+
+def test_two_obstacles_that_share_one_word_make_no_pile() -> None:
+    assert not together(run("Mijn dochter wordt online gepest", "Gokverslaving via online casino's"), 0, 1)
+    assert together(run("Mijn dochter wordt online gepest", "Kinderen worden online gepest"), 0, 1)
+    # saying the same thing is enough, however little it is
+    assert together(run("Woningnood", "woningnood!"), 0, 1)
+
+
+def test_a_member_alike_to_too_few_of_its_pile_is_left_out() -> None:
+    room = [
+        "Veel kinderen met overgewicht",
+        "Ongezond eten in gezinnen met weinig geld",
+        "Overgewicht en diabetes in de wijk",
+        "Gezonde voeding is te duur",
+        # alike to the second one only, by its money
+        "Schaamte om over geldproblemen te praten",
+        *BACKGROUND,
+    ]
+    texts = suggest._analyse([Obstacle(i, text) for i, text in enumerate(room)])
+    suggest._weigh(texts)
+    assert suggest._trim(texts, [0, 1, 2, 3, 4], keep=set(), threshold=suggest.LINK) == [0, 1, 2, 3]
+    # an obstacle already on the pile stays on it
+    assert suggest._trim(texts, [0, 1, 2, 3, 4], keep={4}, threshold=suggest.LINK) == [0, 1, 2, 3, 4]

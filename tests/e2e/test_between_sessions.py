@@ -31,7 +31,7 @@ SCREENS = {"360x800": SMALL_PHONE, "1920x1080": PROJECTOR}
 
 @pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
-    """A real SMTP server for this test, on 127.0.0.1:8681-8689 (see tests/notify/conftest.py)."""
+    """A real SMTP server for this test, on 127.0.0.1, a port of SMTP_PORTS (see tests/notify/conftest.py)."""
     server = SmtpServer(inbox=Inbox(), port=free_smtp_port())
     server.start()
     yield server
@@ -61,7 +61,7 @@ def remind_and_send(settings: Settings, base_url: str, smtp: SmtpServer) -> int:
         setup = MailSetup(config=config, problem=None, links=links, reminder_days=3)
         sender = Sender(db, config)
         try:
-            await reminder_pass(db, setup, today=date.today(), now=utcnow())
+            await reminder_pass(db, setup, secret=settings.resolved_secret_key(), today=date.today(), now=utcnow())
             return await sender.drain()
         finally:
             sender.close()

@@ -60,7 +60,7 @@ def _participant(db: Session, workshop_id: int, name: str, organisation: str, *,
         name=name,
         organisation=organisation,
         anonymous=anonymous,
-        link_token=security.new_token(),
+        link_salt=security.new_salt(),
     )
     db.add(participant)
     db.flush()

@@ -5,11 +5,9 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
-import httpx
 from sqlalchemy import select
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -18,7 +16,7 @@ from app.config import Settings
 from app.demo.driver import DemoFacilitator, Phone, prepare, ws_url
 from app.models import Answer
 from app.store.database import Database
-from tests.live.test_scale_out import free_port, wait_for
+from tests.servers import doorbraak_serve, free_port
 
 SECRET = "crash-test-secret-" + "x" * 20
 
@@ -34,20 +32,7 @@ def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes
     }
     env.pop("DOORBRAAK_DATABASE_URL", None)
     env.pop("DOORBRAAK_BROADCAST_URL", None)
-    command = [
-        sys.executable,
-        "-c",
-        "from app.cli import main; main()",
-        "serve",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    with log.open("a") as out:  # the child keeps its own handle on the log
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200, "server up")
-    return process
+    return doorbraak_serve(port, env, log)
 
 
 def test_sigkill_during_a_burst_keeps_every_acknowledged_answer_exactly_once(tmp_path: Path) -> None:

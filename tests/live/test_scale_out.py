@@ -7,7 +7,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from websockets.asyncio.client import connect
 
 from app.config import Settings
 from app.demo.driver import DemoFacilitator, Phone, prepare, ws_url
+from tests.servers import doorbraak_serve, free_port, stop, wait_for
 
 PG_URL = os.environ.get("DOORBRAAK_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("DOORBRAAK_TEST_REDIS_URL")
@@ -30,24 +30,6 @@ pytestmark = [
     ),
 ]
 SECRET = "scale-out-test-secret-" + "x" * 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(check: Any, what: str, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except (httpx.HTTPError, OSError):
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{what} did not happen within {seconds} s")
 
 
 class Server:
@@ -63,31 +45,11 @@ class Server:
             "DOORBRAAK_SECRET_KEY": SECRET,
             "DOORBRAAK_DATA_DIR": str(tmp / name),
         }
-        self.log = open(tmp / f"{name}.log", "w")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from app.cli import main; main()",
-                "serve",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_for(lambda: httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200, f"server {name} up")
+        self.log = tmp / f"{name}.log"
+        self.process = doorbraak_serve(self.port, env, self.log)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+        stop(self.process)
 
 
 @pytest.fixture
@@ -222,3 +184,82 @@ def test_redis_going_away_loses_nothing_and_answers_never_fail(
     finally:
         first.stop()
         second.stop()
+
+
+def test_redis_stopped_for_20_seconds_gives_no_500_loses_nothing_and_both_workers_converge_within_5_s(
+    tmp_path: Path, database: Settings, own_redis: tuple[str, Any]
+) -> None:
+    from redis import Redis
+
+    redis_url, redis_down = own_redis
+    demo = prepare(database)
+    first, second = Server(tmp_path, "a", redis_url), Server(tmp_path, "b", redis_url)
+    statuses: list[tuple[str, int]] = []
+    acked: list[str] = []
+
+    async def scenario() -> float:
+        screens: list[list[dict[str, Any]]] = [[], []]
+        ready = [asyncio.Event(), asyncio.Event()]
+        projectors = [
+            asyncio.create_task(projector_frames(server.url, demo.projector_path, frames, up))
+            for server, frames, up in zip((first, second), screens, ready, strict=True)
+        ]
+        await asyncio.gather(*(up.wait() for up in ready))
+        facilitator = DemoFacilitator(first.url, demo.workshop_id)
+        await facilitator.sign_in(demo.password)
+        phones = [Phone(server.url, demo.code, f"Ali {n}", "Wijkteam") for n, server in enumerate((first, second))]
+        await asyncio.gather(*(phone.join() for phone in phones))
+        await facilitator.step("1")
+        pages = [httpx.AsyncClient(base_url=server.url, timeout=10) for server in (first, second)]
+        try:
+            await phones[0].answer("obstacles", "voor de storing")
+            acked.append("voor de storing")
+            redis_down(True)
+            outage_ends = time.monotonic() + 20
+            k = 0
+            while time.monotonic() < outage_ends:
+                for n, phone in enumerate(phones):
+                    text = f"tijdens de storing {k} via {'ab'[n]}"
+                    reply = await phone.answer("obstacles", text)
+                    assert reply["type"] == "ack", reply
+                    acked.append(text)
+                for page in pages:  # a person opening pages meanwhile: the join page, the projector, the board
+                    for path in (f"/j/{demo.code}", demo.projector_path, "/healthz"):
+                        statuses.append((path, (await page.get(path)).status_code))
+                statuses.append(("board", (await facilitator.http.get(f"/f/workshops/{demo.workshop_id}")).status_code))
+                k += 1
+                await asyncio.sleep(1.0)  # within a phone's answer allowance (one a second)
+            redis_down(False)
+            back = time.monotonic()
+            await phones[1].answer("obstacles", "na de storing")
+            acked.append("na de storing")
+            await until(
+                lambda: all(answers_seen(frames) == acked for frames in screens),
+                "both workers' projectors show every answer",
+                seconds=5,
+            )
+            listening = Redis.from_url(redis_url)
+            try:
+                # both workers ring and hear the doorbell again, not only find events by their periodic check
+                await until(
+                    lambda: listening.pubsub_numsub("doorbraak:events")[0][1] == 2, "both workers listen again", 5
+                )
+            finally:
+                listening.close()
+            return time.monotonic() - back
+        finally:
+            for projector in projectors:
+                projector.cancel()
+            await asyncio.gather(*projectors, return_exceptions=True)
+            await asyncio.gather(*(phone.close() for phone in phones), *(page.aclose() for page in pages))
+            await facilitator.close()
+
+    try:
+        converged_in = asyncio.run(asyncio.wait_for(scenario(), 90))
+    finally:
+        first.stop()
+        second.stop()
+    assert converged_in <= 5
+    assert len(acked) > 30
+    assert [entry for entry in statuses if entry[1] >= 500] == []
+    assert {status for _, status in statuses} == {200}

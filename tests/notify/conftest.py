@@ -1,7 +1,8 @@
-"""Fixtures between sessions: a real SMTP server (aiosmtpd) on 127.0.0.1:8681-8689, and a network of people."""
+"""Fixtures between sessions: a real SMTP server (aiosmtpd) on 127.0.0.1 (SMTP_PORTS), and a network of people."""
 
 import asyncio
 import email
+import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -22,9 +23,17 @@ from app.demo.driver import csrf_of
 from app.models import LOCAL_TIMEZONE, Action, OutboxMessage, Participant, Workshop
 from app.running import service as running
 from app.workshops import service as workshops
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, SECRET_KEY
 
-SMTP_PORTS = range(8681, 8690)
+
+def _smtp_ports() -> range:
+    """The ports the tests' SMTP servers may take: DOORBRAAK_TEST_SMTP_PORTS="first-last", else 8681-8689."""
+    first, _, last = os.environ.get("DOORBRAAK_TEST_SMTP_PORTS", "8681-8689").partition("-")
+    return range(int(first), int(last or first) + 1)
+
+
+# engineers sharing a machine each give their own range, so their test runs never race for a port
+SMTP_PORTS = _smtp_ports()
 # the day the tests' scheduler passes run on; due dates are set relative to it
 TODAY = date(2026, 12, 7)
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
@@ -64,7 +73,7 @@ class Inbox:
 
 
 def free_smtp_port() -> int:
-    """A port of 8681-8689 that nothing listens on now."""
+    """A port of SMTP_PORTS that nothing listens on now."""
     for port in SMTP_PORTS:
         with socket.socket() as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -73,7 +82,7 @@ def free_smtp_port() -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 8681-8689 for the test's SMTP server")
+    raise RuntimeError(f"no free port in {SMTP_PORTS} for the test's SMTP server (DOORBRAAK_TEST_SMTP_PORTS)")
 
 
 @dataclass
@@ -120,7 +129,7 @@ class SmtpServer:
 
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
-    """A real SMTP server on 127.0.0.1, port 8681-8689, keeping what it receives."""
+    """A real SMTP server on 127.0.0.1, on a port of SMTP_PORTS, keeping what it receives."""
     server = SmtpServer(inbox=Inbox(), port=free_smtp_port())
     server.start()
     yield server
@@ -198,7 +207,7 @@ def build_network(tx: Any) -> Network:
         other_workshop_id=there.id or 0,
         action_id=view["id"],
         people={name: p.id or 0 for name, p in people.items()},
-        links={name: p.link_token for name, p in people.items()},
+        links={name: workshops.link_token(p, secret=SECRET_KEY) for name, p in people.items()},
     )
 
 

@@ -182,6 +182,18 @@ def test_a_beheerder_revokes_a_feed_and_it_answers_404(client: TestClient, netwo
     assert "ingetrokken op" in boss.get("/f/agenda").text
 
 
+def test_another_workspaces_beheerder_cannot_revoke_a_feed(client: TestClient, network: Network, browser: Any) -> None:
+    boss, stranger = browser(), browser()
+    sign_in(boss, "bea@a.nl")
+    made = boss.post("/f/agenda", data={"csrf": csrf_of(boss.get("/f/agenda").text), "scope": "workspace"})
+    path = feed_url(made.text)
+    feed_id = database(client).read_sync(lambda tx: tx.execute(select(CalendarFeed.id)).scalar_one())
+    sign_in(stranger, "xander@b.nl")
+    csrf = csrf_of(stranger.get("/f/agenda").text)
+    assert stranger.post(f"/f/agenda/{feed_id}/intrekken", data={"csrf": csrf}).status_code == 404
+    assert client.get(path).status_code == 200, "the feed still works"
+
+
 def test_bad_feed_requests_are_refused(client: TestClient, network: Network, browser: Any) -> None:
     boss = browser()
     sign_in(boss, "bea@a.nl")
@@ -195,6 +207,7 @@ def test_bad_feed_requests_are_refused(client: TestClient, network: Network, bro
     )
     assert boss.post("/f/agenda", data={"csrf": csrf, "scope": "alles"}).status_code == 422
     assert boss.post("/f/agenda/999/intrekken", data={"csrf": csrf}).status_code == 404
+    assert boss.post(f"/f/agenda/{2**64}/intrekken", data={"csrf": csrf}).status_code == 422
     db = database(client)
 
     def a_participant_feed(tx: Any) -> int:
@@ -209,3 +222,15 @@ def test_bad_feed_requests_are_refused(client: TestClient, network: Network, bro
     # a participant's own feed is theirs: the office cannot see or revoke it by id
     own = db.write_sync(a_participant_feed)
     assert boss.post(f"/f/agenda/{own}/intrekken", data={"csrf": csrf}).status_code == 404
+
+
+def test_the_menu_leads_every_member_to_the_calendars_and_the_workspace_page_to_the_outbox(
+    client: TestClient, network: Network, browser: Any
+) -> None:
+    boss = browser()
+    sign_in(boss, "bea@a.nl")
+    for path in ("/f/workshops", "/f/register", "/f/organisaties", "/f/berichten"):
+        menu = boss.get(path).text.split('<nav class="topnav">', 1)[1].split("</nav>", 1)[0]
+        assert '<a href="/f/agenda">Agenda</a>' in menu, path
+    # the outbox is a beheerder's: their workspace page links it
+    assert '<a href="/f/berichten">Uitgaande berichten</a>' in boss.get("/f/werkruimte").text

@@ -18,9 +18,11 @@ from app.config import Settings
 from app.models import Membership, Participant
 from app.notify.mails import Links
 from app.notify.outbox import Backoff
-from app.notify.sender import MailSetup, Sender, mail_setup, reminder_pass, start_sending
+from app.notify.sender import MailSetup, Sender, check_server, mail_setup, reminder_pass, start_sending
 from app.notify.smtp import Outgoing, SmtpUrlError, build_message, parse_smtp_url
 from app.store.database import Database
+from app.workshops import service as workshops
+from tests.conftest import SECRET_KEY
 from tests.notify.conftest import (
     NOW,
     TODAY,
@@ -168,6 +170,7 @@ def test_a_refused_login_is_said_at_start_and_the_message_waits(
             await db.start(publish)
             sender = await start_sending(db, setup)
             assert sender is not None
+            await check_server(sender, setup)
             await db.write(build_network)
             await db.write(partial(_queue_one, links=setup.links))
             assert await sender.run_once() == 1
@@ -185,11 +188,36 @@ def test_a_refused_login_is_said_at_start_and_the_message_waits(
         server.stop()
 
 
+def test_the_start_does_not_wait_on_the_mail_server(tmp_path: Any) -> None:
+    import asyncio
+    import socket
+
+    from tests.notify.conftest import SMTP_PORTS
+
+    # a server that takes connections and never says a word: a login check waits on it up to its timeout
+    with socket.socket() as silent:
+        # as free_smtp_port probed it: a port an earlier test's server left in TIME_WAIT is free to take
+        silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        silent.bind(("127.0.0.1", free_smtp_port()))
+        silent.listen()
+        port = silent.getsockname()[1]
+        assert port in SMTP_PORTS
+        url = f"smtp://127.0.0.1:{port}?from=noreply@example.org"
+        setup = mail_setup(Settings(data_dir=tmp_path, environment="test", smtp_url=url, public_url="http://x"))
+        sender = asyncio.run(start_sending(Database(f"sqlite:///{tmp_path / 'm.db'}"), setup))
+        assert sender is not None
+        sender.close()
+        silent.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            silent.accept()  # nobody knocked: the check is check_server's, which the app runs beside itself
+
+
 def _queue_one(tx: Any, *, links: Links) -> None:
     from app.notify import service
 
-    link = tx.execute(select(Participant.link_token).where(Participant.name == "Olga")).scalar_one()
-    service.save_address(tx, link_token=link, email="olga.nieuw@woon.nl", lang="nl", links=links)
+    olga = tx.execute(select(Participant).where(Participant.name == "Olga")).scalar_one()
+    link = workshops.link_token(olga, secret=SECRET_KEY)
+    service.save_address(tx, link_token=link, email="olga.nieuw@woon.nl", lang="nl", links=links, secret=SECRET_KEY)
 
 
 @pytest.fixture
@@ -224,7 +252,10 @@ def send_all(http: TestClient) -> int:
 
 def pass_on(http: TestClient, *, today: Any = TODAY, now: datetime = NOW) -> int:
     """The scheduler's pass, on the app's loop."""
-    return http.portal.call(partial(reminder_pass, database(http), http.app.state.mail, today=today, now=now))
+    secret = http.app.state.runtime.secret_key
+    return http.portal.call(
+        partial(reminder_pass, database(http), http.app.state.mail, secret=secret, today=today, now=now)
+    )
 
 
 def test_a_reminder_arrives_with_both_parts_its_language_the_meeting_and_unsubscribe(
@@ -239,8 +270,9 @@ def test_a_reminder_arrives_with_both_parts_its_language_the_meeting_and_unsubsc
 
     db.write_sync(english_and_a_meeting)
     queued = pass_on(mail_client)
-    # the action: Vera (volunteer), Olga (owner), Cor (contact); the meeting: every address of the workshop
-    assert queued == 3 + 5
+    # the action: Vera (volunteer), Olga and Otto (owner organisation, Otto of another workshop), Cor (contact);
+    # the meeting: every address of the workshop
+    assert queued == 4 + 5
     assert send_all(mail_client) == queued
     inbox = smtp_server.inbox.wait_for(queued)
     by = {(str(m["To"]), "ICS" if m.get_content_type() == "multipart/mixed" else "action"): m for m in inbox}
@@ -260,6 +292,8 @@ def test_a_reminder_arrives_with_both_parts_its_language_the_meeting_and_unsubsc
     meeting = by[("olga@woon.nl", "ICS")]
     (attachment,) = list(meeting.iter_attachments())
     assert attachment.get_content_type() == "text/calendar"
+    # a type's method must match a METHOD in the calendar (RFC 6047); an attachment to save names none
+    assert attachment.get_param("method") is None and "METHOD" not in Calendar.from_ical(attachment.get_content())
     (event,) = Calendar.from_ical(attachment.get_content()).walk("VEVENT")
     assert str(event["uid"]).startswith("followup-") and str(event["location"]) == "Buurthuis"
     # sent: what the database keeps of it no longer holds the personal links
@@ -293,20 +327,20 @@ def test_a_reminder_arrives_with_both_parts_its_language_the_meeting_and_unsubsc
         )
 
     db.write_sync(move)
-    assert pass_on(mail_client) == 2
+    assert pass_on(mail_client) == 3
     send_all(mail_client)
-    later = smtp_server.inbox.wait_for(queued + 2)[queued:]
-    assert sorted(str(m["To"]) for m in later) == ["cor@bieb.nl", "olga@woon.nl"]
+    later = smtp_server.inbox.wait_for(queued + 3)[queued:]
+    assert sorted(str(m["To"]) for m in later) == ["cor@bieb.nl", "olga@woon.nl", "otto@woon.nl"]
 
 
 def test_a_second_pass_adds_nothing(mail_client: TestClient) -> None:
     db = database(mail_client)
     db.write_sync(build_network)
     first = pass_on(mail_client)
-    assert first == 3
+    assert first == 4
     assert pass_on(mail_client) == 0
     assert pass_on(mail_client, now=NOW + timedelta(hours=5)) == 0
-    assert len(messages(db)) == 3
+    assert len(messages(db)) == 4
 
 
 def test_giving_an_address_sends_the_personal_link_once(mail_client: TestClient, smtp_server: SmtpServer) -> None:
@@ -388,11 +422,11 @@ def test_the_outbox_page_shows_what_would_have_gone(client: TestClient, browser:
     db.write_sync(build_network)
     setup = client.app.state.mail
     assert not setup.sending
-    client.portal.call(partial(reminder_pass, db, setup, today=TODAY, now=NOW))
+    client.portal.call(partial(reminder_pass, db, setup, secret=SECRET_KEY, today=TODAY, now=NOW))
     sign_in(client, "bea@a.nl")
     page = client.get("/f/berichten")
     assert "Er is geen mailserver ingesteld" in page.text
-    assert page.text.count('class="outbox-item"') == 3 and "niet verstuurd: 3" in page.text
+    assert page.text.count('class="outbox-item"') == 4 and "niet verstuurd: 4" in page.text
     assert "Hoe staat het ermee?" in page.text, "the text that would have been sent"
     # without the personal links in it: a beheerder reads what goes out, not the keys to people's pages
     assert "/status/…?status=klaar" in page.text and "/afmelden/…" in page.text
@@ -402,3 +436,111 @@ def test_the_outbox_page_shows_what_would_have_gone(client: TestClient, browser:
     sign_in(other, "xander@b.nl")
     theirs = other.get("/f/berichten")
     assert theirs.status_code == 200 and 'class="outbox-item"' not in theirs.text
+
+
+def test_an_address_with_other_letters_before_the_at_is_refused_and_a_domain_goes_in_ascii(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    from app.demo.driver import csrf_of
+
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    link = network.links["unrelated"]
+    page = mail_client.get(f"/m/{link}")
+    # SMTPUTF8 is not every server's: refused where the person can still give another address
+    refused = mail_client.post(
+        f"/m/{link}/e-mail", data={"csrf": csrf_of(page.text), "email": "jöran@sport.nl", "lang": "nl"}
+    )
+    assert refused.status_code == 422 and "letters als é of ö vóór de @" in refused.text
+    assert db.read_sync(lambda tx: tx.get(Participant, network.people["unrelated"]).email) == "ursula@sport.nl"
+    saved = mail_client.post(
+        f"/m/{link}/e-mail",
+        data={"csrf": csrf_of(page.text), "email": "ursula@bücher.de", "lang": "nl"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert "ursula@bücher.de" in mail_client.get(f"/m/{link}").text, "shown as typed"
+    send_all(mail_client)
+    (sent,) = smtp_server.inbox.wait_for(1)
+    assert smtp_server.inbox.envelopes == [("noreply@example.org", ["ursula@xn--bcher-kva.de"])]
+    assert str(sent["To"]) == "ursula@xn--bcher-kva.de"
+
+
+def test_a_message_no_server_can_take_fails_at_once_and_the_outbox_page_says_why(
+    mail_client: TestClient, smtp_server: SmtpServer, browser: Any
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+
+    def stored_before_the_check(tx: Any) -> None:
+        # an address kept before addresses were checked for SMTPUTF8: no message to it can be built
+        tx.get(Participant, network.people["volunteer"]).email = "véra@buurtwerk.nl"
+
+    db.write_sync(stored_before_the_check)
+    assert pass_on(mail_client) == 4
+    send_all(mail_client)
+    smtp_server.inbox.wait_for(3)
+    (failed,) = messages(db, status="failed")
+    assert failed.recipient == "véra@buurtwerk.nl" and failed.attempts == 1
+    assert failed.last_error.startswith("unbuildable: ")
+    assert {m.status for m in messages(db)} == {"sent", "failed"}
+    boss = browser()
+    sign_in(boss, "bea@a.nl")
+    outbox_page = boss.get("/f/berichten").text
+    assert "mislukt: 1" in outbox_page and "bericht kon niet gemaakt worden" in outbox_page
+
+
+def test_the_digest_names_what_moved_and_what_is_stuck_in_the_members_language(client: TestClient) -> None:
+    from datetime import date
+
+    from app.models import Action, utcnow
+
+    db = database(client)
+    network: Network = db.write_sync(build_network)
+    today = date.today()
+
+    def moved_and_stuck(tx: Any) -> None:
+        for membership in tx.execute(select(Membership)).scalars():
+            membership.digest, membership.digest_lang = True, "en"
+        actions.save_action(
+            tx,
+            workshop_id=network.workshop_id,
+            action_id=network.action_id,
+            title="Huiskamer in de flat",
+            owner_organisation="Woonstichting",
+            partners=["Gemeente"],
+            contact_person="Cor",
+            contact_email="Cor@Bieb.nl",
+            due_on=today + timedelta(days=20),
+        )
+        tx.get(Action, network.action_id).status = "vastgelopen"
+
+    db.write_sync(moved_and_stuck)
+    setup = MailSetup(config=None, problem=None, links=LINKS, reminder_days=3)
+    # Bea's only: the other workspace had nothing this week, and an empty digest is not sent
+    assert client.portal.call(partial(reminder_pass, db, setup, secret=SECRET_KEY, today=today, now=utcnow())) == 1
+    (bea,) = messages(db, kind="digest")
+    assert (bea.lang, bea.subject) == ("en", "Weekly digest Werkruimte van Bea")
+    for heading in ("Moved (1)", "Stuck (1)", "New (1)"):
+        assert heading in bea.body_text, heading
+    assert "Overdue" not in bea.body_text and "Huiskamer in de flat" in bea.body_html
+
+
+def test_the_personal_link_in_a_reminder_opens_mijn_afspraken(mail_client: TestClient, smtp_server: SmtpServer) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    queued = pass_on(mail_client)
+    assert send_all(mail_client) == queued
+    paths = {
+        path
+        for message in smtp_server.inbox.wait_for(queued)
+        for path in re.findall(
+            r"http://testserver(/m/[\w.-]+)", message.get_body(preferencelist=("plain",)).get_content()
+        )
+    }
+    # the action's volunteer, contact and the owner organisation's people of both workshops: each their own link,
+    # derived when the mail was written
+    assert paths == {f"/m/{network.links[who]}" for who in ("volunteer", "owner", "owner_elsewhere", "contact")}
+    for path in paths:
+        assert mail_client.get(path).status_code == 200
+        assert mail_client.get(path[:-1] + ("A" if path[-1] != "A" else "B")).status_code == 404

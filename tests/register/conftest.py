@@ -74,7 +74,7 @@ def participant(db: Session, workshop_id: int, name: str, organisation: str) -> 
         token_hash=security.token_digest(security.new_token()),
         name=name,
         organisation=organisation,
-        link_token=security.new_token(),
+        link_salt=security.new_salt(),
     )
     db.add(person)
     db.flush()

@@ -56,6 +56,8 @@ def test_csv_opens_in_dutch_excel_neutralises_formulas_and_holds_every_matching_
     assert huiskamer["Vrijwilligers"] == "2"
     assert huiskamer["Workshop"] == "Eenzaamheid Oost"
     assert huiskamer["Samen met"] == "Gemeente Heerlen"
+    # partners in the order they were added, not by name: the database joins them for the whole export at once
+    assert by_id[ledger.actions["buurtfeest"]]["Samen met"] == "Woonstichting Thuis, Politie Limburg"
 
 
 def test_the_workbook_has_typed_dates_a_frozen_bold_header_and_no_formulas(

@@ -327,8 +327,14 @@ def test_signed_out_a_new_account_accepts_in_one_step(team: Team, browser: Calla
         f"{path}/account",
         data={"csrf": csrf_of(page.text), "name": "Sanne", "email": "s@gemeente.nl", "password": "kort"},
     )
-    assert short.status_code == 422 and "minstens 10 tekens" in short.text
+    assert short.status_code == 422 and "minstens 12 tekens" in short.text
     assert 'value="Sanne"' in short.text and 'value="s@gemeente.nl"' in short.text
+    for weak in ("aaaaaaaaaaaa", "wachtwoord12", "construction"):
+        guessable = sanne.post(
+            f"{path}/account",
+            data={"csrf": csrf_of(page.text), "name": "Sanne", "email": "s@gemeente.nl", "password": weak},
+        )
+        assert guessable.status_code == 422 and "te makkelijk te raden" in guessable.text
     taken = sanne.post(
         f"{path}/account",
         data={"csrf": csrf_of(page.text), "name": "S", "email": "MEES@buurt.nl", "password": PASSWORD},

@@ -1,0 +1,91 @@
+"""Input an attacker sends on purpose gets a clear refusal, never a 500 (issue 16, point 4)."""
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Facilitator, Workshop
+
+# one past the largest id an INTEGER column holds on PostgreSQL, and one past SQLite's 64-bit integers
+TOO_LARGE_IDS = [2**31, 2**63]
+
+
+def test_a_number_of_dots_in_other_digits_is_refused_with_a_message(facilitator: Facilitator) -> None:
+    # "²".isdigit() is true, and int("²") fails
+    for dots in ("²", "٣", "1_0", "21"):
+        response = facilitator.http.post(
+            "/f/workshops",
+            data={
+                "csrf": facilitator.csrf(),
+                "title": "Overlast",
+                "opgave": "Samen minder overlast",
+                "held_on": "2026-11-22",
+                "format_key": "doorbraak",
+                "dots": dots,
+            },
+        )
+        assert response.status_code == 422, dots
+        assert "Kies tussen 1 en 20 stippen" in response.text
+
+
+@pytest.mark.parametrize("too_large", TOO_LARGE_IDS)
+def test_an_id_too_large_for_the_database_in_a_path_is_a_clear_refusal(
+    facilitator: Facilitator, workshop: Workshop, too_large: int
+) -> None:
+    for path in (
+        f"/f/workshops/{too_large}",
+        f"/f/workshops/{too_large}/steps",
+        f"/f/workshops/{too_large}/besluitenlijst",
+    ):
+        response = facilitator.http.get(path, headers={"accept": "application/json"})
+        assert response.status_code == 422, path
+        assert response.json()["code"] == "invalid_input"
+    answer = facilitator.http.post(
+        f"/f/workshops/{workshop.id}/clusters/{too_large}",
+        json={"name": "Te groot"},
+        headers={"X-CSRF-Token": facilitator.csrf(), "accept": "application/json"},
+    )
+    assert answer.status_code == 422 and answer.json()["code"] == "invalid_input"
+
+
+@pytest.mark.parametrize("too_large", TOO_LARGE_IDS)
+def test_an_id_too_large_for_the_database_in_a_cluster_request_is_a_clear_refusal(
+    facilitator: Facilitator, workshop: Workshop, too_large: int
+) -> None:
+    headers = {"X-CSRF-Token": facilitator.csrf(), "accept": "application/json"}
+    for path, body in (
+        ("clusters/group", {"answer_ids": [too_large]}),
+        ("clusters/group", {"answer_ids": [1], "into": too_large}),
+        ("clusters/ungroup", {"answer_id": too_large}),
+    ):
+        response = facilitator.http.post(f"/f/workshops/{workshop.id}/{path}", json=body, headers=headers)
+        assert response.status_code == 422, (path, body)
+        assert response.json()["code"] == "invalid_input"
+
+
+def nested(depth: int) -> str:
+    """A JSON body with one value nested depth lists deep."""
+    return '{"steps": ' + "[" * depth + "]" * depth + "}"
+
+
+@pytest.mark.parametrize("depth", [50_000, 2_000])
+def test_json_nested_deep_into_the_steps_editor_is_refused(
+    facilitator: Facilitator, workshop: Workshop, depth: int
+) -> None:
+    response = facilitator.http.post(
+        f"/f/workshops/{workshop.id}/steps",
+        content=nested(depth),
+        headers={"X-CSRF-Token": facilitator.csrf(), "content-type": "application/json", "accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_json"
+
+
+def test_json_nested_deep_into_any_json_route_is_refused(facilitator: Facilitator, workshop: Workshop) -> None:
+    response: Any = facilitator.http.post(
+        f"/f/workshops/{workshop.id}/clusters/group",
+        content='{"answer_ids": ' + "[" * 50_000 + "]" * 50_000 + "}",
+        headers={"X-CSRF-Token": facilitator.csrf(), "content-type": "application/json", "accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Dit verzoek kunnen we niet lezen."
