@@ -21,10 +21,12 @@ from app.config import Settings, settings_problems
 
 def uvicorn_options() -> dict[str, Any]:
     """How uvicorn runs Doorbraak; the websocket protocol is checked now, at start-up."""
-    from app.live.protocol import server_protocol
+    from app.live.protocol import UpgradingHttpProtocol, server_protocol
 
     return {
         "factory": True,
+        # uvicorn's httptools protocol, freed as soon as a connection becomes a websocket
+        "http": UpgradingHttpProtocol,
         # compression doubles CPU and memory per connection for frames this small
         "ws_per_message_deflate": False,
         # uvicorn's websockets protocol with a plain write and a plain read for frames, where the installed uvicorn

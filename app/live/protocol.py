@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
 from websockets.protocol import OPEN, State
@@ -123,6 +124,17 @@ def text_frame(text: str) -> bytes:
     if length < 1 << 16:
         return struct.pack("!BBH", 0x81, 126, length) + data
     return struct.pack("!BBQ", 0x81, 127, length) + data
+
+
+class UpgradingHttpProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP protocol, which lets go of its parser once it has handed a connection to a websocket."""
+
+    def handle_websocket_upgrade(self) -> None:
+        """Hand over as uvicorn does, then drop the parser: it calls back into this protocol, a cycle that uvicorn
+        breaks only in connection_lost, which an upgraded connection never reaches; left, every phone's handshake
+        waits for a full sweep of the collector."""
+        super().handle_websocket_upgrade()
+        del self.parser
 
 
 class DirectProtocol(WebSocketsSansIOProtocol):
