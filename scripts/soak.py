@@ -126,7 +126,14 @@ def main() -> None:
         base_url = f"http://127.0.0.1:{port}"
         settings = Settings(data_dir=Path(scratch) / "data", database_url=None)
         command = [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port)]
-        env = {"PATH": "/usr/bin:/bin", "DOORBRAAK_DATA_DIR": str(settings.data_dir)}
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "DOORBRAAK_DATA_DIR": str(settings.data_dir),
+            # every phone comes from 127.0.0.1 and a place is taken again every few seconds: the join limits are
+            # sized to the churn (they still count every join), the rest stays as shipped
+            "DOORBRAAK_LIMIT_JOINS_PER_ADDRESS": f"{30 * args.phones}/minute",
+            "DOORBRAAK_LIMIT_JOINS_PER_WORKSHOP": f"{30 * args.phones}/minute",
+        }
         with subprocess_server(
             [*command, "--log-level", "warning"], env=env, log=Path(scratch) / "server.log", ready=http_up(base_url)
         ) as pid:
