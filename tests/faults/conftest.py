@@ -29,8 +29,8 @@ def server_env(data_dir: Path, **settings: str) -> dict[str, str]:
     return env | {
         "DOORBRAAK_DATA_DIR": str(data_dir),
         "DOORBRAAK_SECRET_KEY": SECRET,
-        "DOORBRAAK_SUBMIT_BURST": "1000",
-        "DOORBRAAK_SUBMIT_PER_SECOND": "1000",
+        "DOORBRAAK_LIMIT_ANSWERS_PER_PHONE": "1000/second",
+        "DOORBRAAK_LIMIT_ANSWERS_PER_ADDRESS": "100000/minute",
         **{f"DOORBRAAK_{name.upper()}": value for name, value in settings.items()},
     }
 

@@ -27,8 +27,8 @@ def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes
         **os.environ,
         "DOORBRAAK_DATA_DIR": str(data_dir),
         "DOORBRAAK_SECRET_KEY": SECRET,
-        "DOORBRAAK_SUBMIT_BURST": "1000",
-        "DOORBRAAK_SUBMIT_PER_SECOND": "1000",
+        "DOORBRAAK_LIMIT_ANSWERS_PER_PHONE": "1000/second",
+        "DOORBRAAK_LIMIT_ANSWERS_PER_ADDRESS": "100000/minute",
     }
     env.pop("DOORBRAAK_DATABASE_URL", None)
     env.pop("DOORBRAAK_BROADCAST_URL", None)
