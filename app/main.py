@@ -37,7 +37,7 @@ from app.running import router as running_router
 from app.runtime import Runtime
 from app.stage import router as stage_router
 from app.store.database import Database
-from app.web import EXCEPTION_HANDLERS, BrowserMiddleware, CompressedResponses
+from app.web import EXCEPTION_HANDLERS, BrowserMiddleware, CompressedResponses, StaticFirst
 from app.workspaces import merge_router as workspace_merge_router
 from app.workspaces import router as workspaces_router
 
@@ -136,6 +136,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BrowserMiddleware)
     # pages and downloads go out compressed (a phone's first load stays small); static files are compressed already
     app.add_middleware(CompressedResponses, minimum_size=1000, compresslevel=6)
+    # added last, so it runs first: static files skip the page middleware
+    app.add_middleware(StaticFirst)
     static.current()  # read and compress static/ now: a missing folder stops the start, not the first page
     app.add_route("/static/{path:path}", static.serve, methods=["GET"], name="static", include_in_schema=False)
     app.include_router(accounts_router.router)
