@@ -408,24 +408,20 @@ async def phone_socket(websocket: WebSocket) -> None:
     if not _origin_ok(websocket):
         return await _refuse(websocket, 403, N_("Verbinding geweigerd: deze pagina hoort niet bij Doorbraak."))
     runtime = get_runtime(websocket)
-
-    def find(db: Any) -> tuple[tuple[int, str] | None, int | None]:
-        workshop, participant = workshops.find_phone(db, code=code, cookies=websocket.cookies)
-        return _keys(workshop), participant.id if participant else None
-
-    workshop, participant_id = await runtime.db.read(find)
-    if workshop is None:
+    found = await runtime.db.read(partial(workshops.phone_keys, code=code, cookies=websocket.cookies))
+    if found is None:
         return await _refuse(websocket, 404, N_("Deze code kennen we niet. Kijk nog eens op het scherm."))
+    workshop_id, public_id, participant_id = found
     if participant_id is None:
         return await _refuse(websocket, 403, N_("Meld je eerst aan voor deze sessie."))
     connection = Connection(
         websocket,
-        workshop_id=workshop[0],
+        workshop_id=workshop_id,
         role="phone",
         participant_id=participant_id,
         queue_size=runtime.settings.send_queue_size,
     )
-    await _serve(websocket, connection, public_id=workshop[1], since=since, wid=wid, handler=_handle_phone)
+    await _serve(websocket, connection, public_id=public_id, since=since, wid=wid, handler=_handle_phone)
 
 
 async def projector_socket(websocket: WebSocket) -> None:

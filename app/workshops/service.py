@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy import Table, and_, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -201,6 +201,27 @@ def find_phone(db: Session, *, code: str, cookies: Mapping[str, str]) -> tuple[W
         return None, None
     token = cookies.get(participant_cookie(workshop))
     return workshop, participant_by_token(db, workshop_id=workshop.id or 0, token=token)
+
+
+_PHONE_KEYS = Prepared(
+    select(_WORKSHOP.c.id, _WORKSHOP.c.public_id, _PARTICIPANT.c.id)
+    .select_from(
+        _WORKSHOP.outerjoin(
+            _PARTICIPANT,
+            and_(_PARTICIPANT.c.workshop_id == _WORKSHOP.c.id, _PARTICIPANT.c.token_hash == bindparam("token_hash")),
+        )
+    )
+    .where(_WORKSHOP.c.join_code == bindparam("code"))
+)
+
+
+def phone_keys(db: Session, *, code: str, cookies: Mapping[str, str]) -> tuple[int, str, int | None] | None:
+    """What a phone's websocket keeps (the workshop's id and public id, the participant's id if this browser joined),
+    read in one statement and without loading the workshop; None for an unknown code."""
+    join_code = security.normalise_join_code(code)
+    token = cookies.get(PARTICIPANT_COOKIE.format(code=join_code))
+    found = _PHONE_KEYS.one(db, {"code": join_code, "token_hash": security.token_digest(token) if token else ""})
+    return (found[0], found[1], found[2]) if found is not None else None
 
 
 def joined_phone(db: Session, *, code: str, cookies: Mapping[str, str]) -> tuple[Workshop, Participant]:
