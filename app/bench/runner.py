@@ -369,13 +369,25 @@ def cookie_header(http: httpx.AsyncClient) -> dict[str, str]:
 TLS = ssl.create_default_context()
 
 
+async def request(http: httpx.AsyncClient, method: str, url: str, **options: Any) -> httpx.Response:
+    """A request as a browser sends it: once more when the server had closed the kept-alive connection it went on.
+
+    uvicorn closes a connection idle for 5 s; a phone whose join takes longer than that under load may send its next
+    request on one just as it closes ("Server disconnected without sending a response"), which a browser retries.
+    """
+    try:
+        return await http.request(method, url, **options)
+    except httpx.RemoteProtocolError:
+        return await http.request(method, url, **options)
+
+
 async def fetch_files(http: httpx.AsyncClient, page: str, fetched: set[str]) -> None:
     """Fetch what a page names under /static/ and the modules its scripts import, each URL once (a browser's cache
     keeps them for a year), those known at the same moment side by side as a browser does."""
     wanted = [url for url in dict.fromkeys(STATIC_REFERENCE.findall(page)) if url not in fetched]
     while wanted:
         fetched.update(wanted)
-        responses = await asyncio.gather(*(http.get(url) for url in wanted))
+        responses = await asyncio.gather(*(request(http, "GET", url) for url in wanted))
         found: list[str] = []
         for url, response in zip(wanted, responses, strict=True):
             response.raise_for_status()
@@ -405,18 +417,20 @@ class AppTarget(Target):
         origin = {"Origin": self.base_url}
         async with httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=60) as http:
             fetched: set[str] = set()
-            page = await http.get(f"/j/{self.code}")
+            page = await request(http, "GET", f"/j/{self.code}")
             page.raise_for_status()
             await fetch_files(http, page.text, fetched)
             organisation = f"Partner {index % ORGANISATIONS + 1}"
-            response = await http.post(
+            response = await request(
+                http,
+                "POST",
                 f"/j/{self.code}/participant",
                 data={"csrf": csrf_of(page.text), "name": f"Telefoon {index}", "organisation": organisation},
                 headers=origin,
             )
             if response.status_code != 303:
                 raise RuntimeError(f"join failed with HTTP {response.status_code}")
-            page = await http.get(response.headers["location"])
+            page = await request(http, "GET", response.headers["location"])
             page.raise_for_status()
             await fetch_files(http, page.text, fetched)
             await client.start(ws_url(self.base_url, f"/ws/phone/{self.code}"), cookie_header(http) | origin)
