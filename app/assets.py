@@ -17,7 +17,7 @@ import mimetypes
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,8 +138,14 @@ class StaticFolder:
 
     async def serve(self, request: Request) -> Response:
         """A file, gzipped if the browser takes that; for a year in its cache if the URL has the current version."""
+        response = self.respond(request.path_params["path"], request.headers)
+        if response is None:
+            raise HTTPException(status_code=404)
+        return response
+
+    def respond(self, path: str, headers: Mapping[str, str]) -> Response | None:
+        """The response to a GET of a path under /static/ with these request headers; None for no such file."""
         snapshot = self.current()
-        path = request.path_params["path"]
         cache = CACHE_CHECK_FIRST
         version, _, rest = path.partition("/")
         if rest and VERSION.fullmatch(version):
@@ -148,18 +154,18 @@ class StaticFolder:
                 cache = CACHE_A_YEAR
         file = snapshot.files.get(path)
         if file is None:
-            raise HTTPException(status_code=404)
+            return None
         body, etag, encoding = file.body, file.etag, ""
-        if file.gzipped is not None and accepts_gzip(request.headers.get("accept-encoding", "")):
+        if file.gzipped is not None and accepts_gzip(headers.get("accept-encoding", "")):
             body, etag, encoding = file.gzipped, file.gzipped_etag, "gzip"
-        headers = {"cache-control": cache, "etag": etag}
+        sent = {"cache-control": cache, "etag": etag}
         if file.gzipped is not None:
-            headers["vary"] = "accept-encoding"
-        if etag in request.headers.get("if-none-match", ""):
-            return Response(status_code=304, headers=headers)
+            sent["vary"] = "accept-encoding"
+        if etag in headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=sent)
         if encoding:
-            headers["content-encoding"] = encoding
-        return Response(body, headers=headers, media_type=file.media_type)
+            sent["content-encoding"] = encoding
+        return Response(body, headers=sent, media_type=file.media_type)
 
 
 static = StaticFolder(ROOT / "static")

@@ -242,6 +242,8 @@ def bench(args: argparse.Namespace) -> None:
         seconds=args.seconds,
         baseline=not args.no_baseline,
         rounds=args.rounds,
+        port=args.port,
+        mixed=not args.no_mixed,
     )
     result = run(options, say=lambda line: print(line, flush=True))
     print(f"\n{table(result)}", flush=True)
@@ -495,6 +497,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=5.0, help="length of the sustained phase")
     p.add_argument("--json", action="store_true", help="end with the figures as one JSON object")
     p.add_argument("--no-baseline", action="store_true", help="skip the bare websockets baseline")
+    p.add_argument(
+        "--no-mixed", action="store_true", help="skip the mixed scenario (phones/2 join while phones/4 answer)"
+    )
+    p.add_argument(
+        "--port",
+        type=_positive,
+        help="the port of the server the bench starts (the baseline's the next); default: free",
+    )
     p.add_argument(
         "--rounds",
         type=_positive,

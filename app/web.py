@@ -86,6 +86,36 @@ async def save_word_list(
     return see_other(f"{path}?saved=own")
 
 
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+}
+STATIC_PREFIX = "/static/"
+
+
+class StaticFirst:
+    """Static files answered from memory ahead of the page middleware, with the security headers every page gets.
+
+    A fresh phone fetches about ten files to join; through the middleware (language, CSRF cookie, gzip, routing)
+    each cost more than reading it. A path that names no file goes on to the app, which answers 404 as usual.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"].startswith(STATIC_PREFIX):
+            response = static.respond(scope["path"][len(STATIC_PREFIX) :], Headers(scope=scope))
+            if response is not None:
+                response.headers.update(SECURITY_HEADERS)
+                if scope.get("scheme") == "https":
+                    response.headers["strict-transport-security"] = HSTS
+                return await response(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
 class CompressedResponses(GZipMiddleware):
     """Starlette's gzip for pages and downloads, used only when the browser takes gzip (a "gzip;q=0" says no)."""
 
@@ -122,10 +152,8 @@ class BrowserMiddleware:
             async def send_with_headers(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     headers = MutableHeaders(scope=message)
-                    headers.setdefault("content-security-policy", CSP)
-                    headers.setdefault("x-content-type-options", "nosniff")
-                    headers.setdefault("referrer-policy", "same-origin")
-                    headers.setdefault("x-frame-options", "DENY")
+                    for name, value in SECURITY_HEADERS.items():
+                        headers.setdefault(name, value)
                     if https:
                         # only over https: a browser ignores it on plain http, and a site on http alone must stay
                         headers.setdefault("strict-transport-security", HSTS)

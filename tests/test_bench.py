@@ -42,6 +42,16 @@ def test_bench_smoke_run_loses_and_duplicates_nothing(capsys: pytest.CaptureFixt
     assert figures["baseline_cpu_us_per_delivery"] == figures["baseline_cpu_us_per_delivery_rounds"][chosen]
     assert figures["ack_p99_ms"] == figures["ack_p99_ms_rounds"][chosen]
     assert f"round {figures['headline_round']} of 2" in "\n".join(output)
+    # joining as a phone does (pages, files, form, websocket), timed per join and in server CPU, beside the bare connect
+    for side in ("", "baseline_"):
+        assert figures[f"{side}join_failures"] == 0
+        assert 0 < figures[f"{side}join_p50_ms"] <= figures[f"{side}join_p99_ms"] <= figures[f"{side}join_max_ms"]
+        assert figures[f"{side}connect_s"] > 0
+    assert figures["server_cpu_ms_per_join"] > 0 and figures["baseline_cpu_ms_per_join"] > 0
+    # the mixed scenario: half as many phones again join while a quarter, already in, keep answering
+    assert (figures["mixed_in_room"], figures["mixed_joining"]) == (25, 50)
+    assert figures["mixed_join_failures"] == figures["mixed_lost"] == figures["mixed_errors"] == 0
+    assert figures["mixed_answers"] > 0 and 0 < figures["mixed_ack_p50_ms"] <= figures["mixed_ack_p99_ms"]
 
 
 async def test_rounds_alternate_between_the_servers() -> None:

@@ -7,8 +7,10 @@ import json
 import math
 import os
 import random
+import re
 import resource
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -17,7 +19,8 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urljoin
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
@@ -29,6 +32,11 @@ from app.demo.driver import csrf_of, ws_url
 ANSWER_TIMEOUT = 10.0  # an answer without an ack this long after the last send counts as lost
 BURST_SECONDS = 2.0
 CONNECT_CONCURRENCY = 50
+# the organisations the phones of a join storm name, so the join page has a list to offer, as at a town hall
+ORGANISATIONS = 40
+# the static files a page names, and the modules a script imports (what a browser fetches after the HTML)
+STATIC_REFERENCE = re.compile(r'(?:src|href)="(/static/[^"]+)"')
+MODULE_IMPORT = re.compile(r'(?:from|import)\s*"(\./[^"]+)"')
 FIELDS = (
     "phones",
     "connect_s",
@@ -47,6 +55,7 @@ FIELDS = (
     "ratio_vs_baseline",
 )
 Say = Callable[[str], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -60,6 +69,10 @@ class BenchOptions:
     baseline: bool = True
     # bursts and step changes measured per server; the headline figures are the median round's
     rounds: int = 5
+    # the port of the server the bench starts (the baseline's is the next one); None: any free port
+    port: int | None = None
+    # the join storm with answers beside it: phones/2 join while phones/4 already in a room keep answering
+    mixed: bool = True
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -351,6 +364,38 @@ def cookie_header(http: httpx.AsyncClient) -> dict[str, str]:
     return {"Cookie": "; ".join(f"{name}={value}" for name, value in http.cookies.items())}
 
 
+# made once: httpx builds a TLS context for every client it is not handed one, milliseconds of the load generator's
+# CPU per phone (the bench speaks plain HTTP, but a --url may be https)
+TLS = ssl.create_default_context()
+
+
+async def request(http: httpx.AsyncClient, method: str, url: str, **options: Any) -> httpx.Response:
+    """A request as a browser sends it: once more when the server had closed the kept-alive connection it went on.
+
+    uvicorn closes a connection idle for 5 s; a phone whose join takes longer than that under load may send its next
+    request on one just as it closes ("Server disconnected without sending a response"), which a browser retries.
+    """
+    try:
+        return await http.request(method, url, **options)
+    except httpx.RemoteProtocolError:
+        return await http.request(method, url, **options)
+
+
+async def fetch_files(http: httpx.AsyncClient, page: str, fetched: set[str]) -> None:
+    """Fetch what a page names under /static/ and the modules its scripts import, each URL once (a browser's cache
+    keeps them for a year), those known at the same moment side by side as a browser does."""
+    wanted = [url for url in dict.fromkeys(STATIC_REFERENCE.findall(page)) if url not in fetched]
+    while wanted:
+        fetched.update(wanted)
+        responses = await asyncio.gather(*(request(http, "GET", url) for url in wanted))
+        found: list[str] = []
+        for url, response in zip(wanted, responses, strict=True):
+            response.raise_for_status()
+            if url.endswith(".js"):
+                found.extend(urljoin(url, name) for name in MODULE_IMPORT.findall(response.text))
+        wanted = [url for url in dict.fromkeys(found) if url not in fetched]
+
+
 class AppTarget(Target):
     """Doorbraak itself: phones join over HTTP, the facilitator signs in and moves steps over HTTP."""
 
@@ -361,24 +406,34 @@ class AppTarget(Target):
         self.code = code
         self.projector_path = projector_path
         self.password = password
-        # each phone is its own device: a fresh connection per request, never a pooled one the server may have
-        # closed for idleness meanwhile (that race showed up as failed joins at 2,000 phones)
-        self.transport = httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_connections=CONNECT_CONCURRENCY + 10, max_keepalive_connections=0)
-        )
         self.facilitator = DemoFacilitator(self.base_url, workshop_id)
 
     async def open_phone(self, client: Client, index: int) -> None:
-        """Fill in the join form, then open the phone's websocket with the participant cookie."""
-        http = httpx.AsyncClient(base_url=self.base_url, transport=self.transport, timeout=60)
-        page = await http.get(f"/j/{self.code}")
-        response = await http.post(
-            f"/j/{self.code}/participant",
-            data={"csrf": csrf_of(page.text), "name": f"Telefoon {index}", "organisation": "Bench"},
-        )
-        if response.status_code != 303:
-            raise RuntimeError(f"join failed with HTTP {response.status_code}")
-        await client.start(ws_url(self.base_url, f"/ws/phone/{self.code}"), cookie_header(http))
+        """Join as a fresh phone does: the join page and its files, the form, the phone page the form redirects to
+        and its files, then the phone's websocket with the participant cookie."""
+        # each phone is its own device with its own connections, kept alive only for its own requests (a pool shared
+        # by phones reused connections the server had closed for idleness: failed joins at 2,000 phones)
+        transport = httpx.AsyncHTTPTransport(verify=TLS, limits=httpx.Limits(max_connections=6))
+        origin = {"Origin": self.base_url}
+        async with httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=60) as http:
+            fetched: set[str] = set()
+            page = await request(http, "GET", f"/j/{self.code}")
+            page.raise_for_status()
+            await fetch_files(http, page.text, fetched)
+            organisation = f"Partner {index % ORGANISATIONS + 1}"
+            response = await request(
+                http,
+                "POST",
+                f"/j/{self.code}/participant",
+                data={"csrf": csrf_of(page.text), "name": f"Telefoon {index}", "organisation": organisation},
+                headers=origin,
+            )
+            if response.status_code != 303:
+                raise RuntimeError(f"join failed with HTTP {response.status_code}")
+            page = await request(http, "GET", response.headers["location"])
+            page.raise_for_status()
+            await fetch_files(http, page.text, fetched)
+            await client.start(ws_url(self.base_url, f"/ws/phone/{self.code}"), cookie_header(http) | origin)
 
     async def open_screens(self, projector: Client, board: Client) -> None:
         """Open the projector's websocket, sign the facilitator in and open the board's, as its page does."""
@@ -393,9 +448,8 @@ class AppTarget(Target):
         await self.facilitator.step(str(index))
 
     async def close(self) -> None:
-        """Close the facilitator's and the phones' HTTP connections."""
+        """Close the facilitator's HTTP connections."""
         await self.facilitator.close()
-        await self.transport.aclose()
 
 
 class BaselineTarget(Target):
@@ -450,29 +504,46 @@ class Room:
         """The staff screens: each gets every answer and every step."""
         return self.projector, self.board
 
-    async def join_storm(self) -> dict[str, Any]:
-        """Every phone joins at once (at most CONNECT_CONCURRENCY setting up at a time)."""
+    async def open_screens(self) -> None:
+        """Connect the projector and the facilitator's board."""
         await self.target.open_screens(self.projector, self.board)
+
+    async def join_phones(self, phones: list[Client], *, first: int = 0, label: str = "joining") -> dict[str, Any]:
+        """These phones join at once (at most CONNECT_CONCURRENCY setting up at a time) and become the room's;
+        each join is timed from its first request to its snapshot."""
         gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
-        progress = Progress("joining", len(self.phones))
+        progress = Progress(label, len(phones))
         failures: list[BaseException] = []
+        times: list[float] = []
 
         async def join(index: int, phone: Client) -> None:
             async with gate:
+                began = time.perf_counter()
                 try:
                     await self.target.open_phone(phone, index)
                 except Exception as exc:  # counted and reported: a failed join is a finding, not a crash
                     failures.append(exc)
+                else:
+                    times.append(time.perf_counter() - began)
                 progress.step()
 
         started = time.perf_counter()
-        await asyncio.gather(*(join(i, phone) for i, phone in enumerate(self.phones)))
+        await asyncio.gather(*(join(first + i, phone) for i, phone in enumerate(phones)))
         connect_s = time.perf_counter() - started
         progress.finish()
-        self.phones = [phone for phone in self.phones if phone.socket is not None and phone.reader is not None]
+        joining = {id(phone) for phone in phones}
+        self.phones = [phone for phone in self.phones if id(phone) not in joining] + [
+            phone for phone in phones if phone.socket is not None and phone.reader is not None
+        ]
         if failures:
             self.say(f"  {len(failures)} joins failed, first: {failures[0]!r}")
-        return {"connect_s": round(connect_s, 2), "join_failures": len(failures)}
+        return {
+            "connect_s": round(connect_s, 2),
+            "join_failures": len(failures),
+            "join_p50_ms": _ms(percentile(times, 0.5)),
+            "join_p99_ms": _ms(percentile(times, 0.99)),
+            "join_max_ms": _ms(max(times, default=0.0)),
+        }
 
     async def step_change(self, index: int) -> dict[str, Any]:
         """Move the workshop on and time until every phone has the step (and wait for the screens to have it)."""
@@ -556,6 +627,32 @@ class Room:
             "sustained_errors": sum(1 for _, ack in sent if ack.done() and ack.result()[0] == "error"),
         }
 
+    async def answer_while(self, busy: "asyncio.Task[Any]", step: str, rate: float) -> dict[str, Any]:
+        """Answers at a steady rate, round-robin over the room's phones, until the busy task is done; their acks."""
+        phones = list(self.phones)
+        interval = 1 / rate
+        sent: list[tuple[float, asyncio.Future[Any]]] = []
+        start = time.perf_counter() + 0.05
+        while not busy.done():
+            delay = start + len(sent) * interval - time.perf_counter()
+            if delay > 0:
+                await asyncio.wait({busy}, timeout=delay)
+                continue
+            client_id, message = _answer(step, f"Antwoord tijdens het binnenkomen {len(sent)}")
+            phone = phones[len(sent) % len(phones)]
+            sent.append((time.perf_counter(), phone.expect(f"answer:{client_id}")))
+            await phone.send(message)
+        await _settle([ack for _, ack in sent], ANSWER_TIMEOUT)
+        acks = [ack.result()[1] - at for at, ack in sent if ack.done() and ack.result()[0] == "ack"]
+        return {
+            "ack_p50_ms": _ms(percentile(acks, 0.5)),
+            "ack_p99_ms": _ms(percentile(acks, 0.99)),
+            "ack_max_ms": _ms(max(acks, default=0.0)),
+            "answers": len(sent),
+            "lost": sum(1 for _, ack in sent if not ack.done()),
+            "errors": sum(1 for _, ack in sent if ack.done() and ack.result()[0] == "error"),
+        }
+
     async def close(self) -> None:
         """Close every connection, a bounded number at a time."""
         gate = asyncio.Semaphore(200)
@@ -571,6 +668,18 @@ class Room:
 def per_delivery(pids: Sequence[int], cpu: float, deliveries: int) -> float | None:
     """Server CPU microseconds per delivered frame; None where the server's process is not visible."""
     return round(cpu * 1e6 / deliveries, 1) if pids and deliveries else None
+
+
+def per_join(cpu: float | None, joins: int) -> float | None:
+    """Server CPU milliseconds per join; None where the server's process is not visible."""
+    return round(cpu * 1e3 / joins, 2) if cpu is not None and joins else None
+
+
+async def measured_cpu(pids: Sequence[int], scenario: Awaitable[T]) -> tuple[T, float | None]:
+    """Run a scenario; also return the server's CPU seconds meanwhile (None where its process is not visible)."""
+    cpu = cpu_seconds(pids)
+    result = await scenario
+    return result, cpu_seconds(pids) - cpu if pids else None
 
 
 async def measured(
@@ -617,10 +726,36 @@ class Side:
         self.rounds: list[Round] = []
 
     async def join(self) -> dict[str, Any]:
-        """Every phone joins, and the room opens the question the bursts answer."""
-        joined = await self.room.join_storm()
+        """The screens connect, every phone joins (with the server's CPU per join), and the room opens the question
+        the bursts answer."""
+        await self.room.open_screens()
+        joined, cpu = await measured_cpu(self.pids, self.room.join_phones(self.room.phones))
         await self.room.step_change(self.open_step)
-        return joined
+        return joined | {"cpu_ms_per_join": per_join(cpu, len(self.room.phones) or 1)}
+
+    async def mixed(self, *, joining: int, rate: float) -> dict[str, Any]:
+        """While the room's phones answer at rate, joining more phones join: how late those answers'
+        acknowledgements come, and the joins meanwhile."""
+        room = self.room
+        await room.open_screens()
+        await room.join_phones(room.phones, label="in the room")
+        await room.step_change(self.open_step)
+        in_room = len(room.phones)
+        newcomers = [Client(room.meter) for _ in range(joining)]
+
+        async def join_and_answer() -> tuple[dict[str, Any], dict[str, Any]]:
+            joins = asyncio.create_task(room.join_phones(newcomers, first=in_room))
+            answered = await room.answer_while(joins, "obstacles", rate)
+            return await joins, answered
+
+        (joined, answered), cpu = await measured_cpu(self.pids, join_and_answer())
+        return (
+            {"mixed_in_room": in_room, "mixed_joining": joining, "mixed_rate": rate}
+            | {f"mixed_{key}": value for key, value in joined.items()}
+            | {f"mixed_{key}": value for key, value in answered.items()}
+            # the answers' cost is in it too
+            | {"mixed_server_cpu_ms_per_join": per_join(cpu, joining)}
+        )
 
     async def measure_round(self, number: int) -> Round:
         """One burst and one step change, each with the server CPU and the frames it cost."""
@@ -750,11 +885,16 @@ async def run_sides(
 
     app.between = sustained_once
     try:
-        result |= await app.join()
-        say(f"join storm   {len(room.phones)} phones connected in {result['connect_s']} s")
+        joined = await app.join()
+        result |= {("server_" if key == "cpu_ms_per_join" else "") + key: value for key, value in joined.items()}
+        say(f"join storm   {len(room.phones)} phones joined in {result['connect_s']} s: {join_line(joined)}")
         if baseline is not None:
             joined = await baseline.join()
-            say(f"baseline     {len(baseline.room.phones)} phones connected in {joined['connect_s']} s")
+            result |= {f"baseline_{key}": value for key, value in joined.items()}
+            say(
+                f"baseline     {len(baseline.room.phones)} phones connected in {joined['connect_s']} s: "
+                f"{join_line(joined)}"
+            )
         await alternate_rounds([app] if baseline is None else [app, baseline], rounds)
         result |= summarise(
             app.rounds,
@@ -771,6 +911,32 @@ async def run_sides(
         if baseline is not None:
             await baseline.room.close()
     return result
+
+
+def join_line(joined: dict[str, Any]) -> str:
+    """A join storm's figures in words."""
+    return (
+        f"join p50 {joined['join_p50_ms']} ms, p99 {joined['join_p99_ms']} ms, max {joined['join_max_ms']} ms; "
+        f"server CPU {joined['cpu_ms_per_join']} ms per join; {joined['join_failures']} failed"
+    )
+
+
+async def run_mixed(side: Side, *, joining: int, rate: float, say: Say) -> dict[str, Any]:
+    """The mixed scenario in a room of its own: joining phones join while the room's phones keep answering."""
+    in_room = len(side.room.phones)
+    # the rate limit refills one answer a second per phone
+    capped = min(rate, float(in_room))
+    try:
+        mixed = await side.mixed(joining=joining, rate=capped)
+    finally:
+        await side.room.close()
+    say(
+        f"mixed        {joining} phones joined in {mixed['mixed_connect_s']} s (join p99 {mixed['mixed_join_p99_ms']} "
+        f"ms, {mixed['mixed_join_failures']} failed) while {in_room} in the room answered {capped}/s: ack p50 "
+        f"{mixed['mixed_ack_p50_ms']} ms, p99 {mixed['mixed_ack_p99_ms']} ms, lost {mixed['mixed_lost']}, errors "
+        f"{mixed['mixed_errors']}"
+    )
+    return mixed
 
 
 def report(result: dict[str, Any], say: Say) -> None:
@@ -858,7 +1024,7 @@ def run(options: BenchOptions, say: Say = print) -> dict[str, Any]:
                     if not pids:
                         say("the server's process is not visible here: no memory or CPU figures")
                 else:
-                    port = free_port()
+                    port = options.port or free_port()
                     base_url = f"http://127.0.0.1:{port}"
                     settings = Settings(data_dir=scratch_dir / "data", database_url=None)
                     command = [*python, "serve", "--port", str(port), "--log-level", "warning"]
@@ -885,7 +1051,7 @@ def run(options: BenchOptions, say: Say = print) -> dict[str, Any]:
                 baseline = None
                 if options.baseline:
                     # up beside ours from the start: the two servers' rounds alternate
-                    port = free_port()
+                    port = options.port + 1 if options.port else free_port()
                     command = [sys.executable, "-m", "app.bench.baseline", "--port", str(port)]
                     baseline_pid = stack.enter_context(
                         subprocess_server(
@@ -894,11 +1060,26 @@ def run(options: BenchOptions, say: Say = print) -> dict[str, Any]:
                     )
                     baseline = baseline_side(port, pid=baseline_pid, phones=options.phones, say=say)
                 with collector_paused():
-                    return asyncio.run(
+                    result = asyncio.run(
                         run_sides(
                             app, baseline, rate=options.rate, seconds=options.seconds, rounds=options.rounds, say=say
                         )
                     )
+                    if options.mixed:
+                        # a workshop of its own, on the same server: the first room's phones have left
+                        gc.collect()
+                        prepared = prepare(settings)
+                        target = AppTarget(
+                            base_url,
+                            workshop_id=prepared.workshop_id,
+                            code=prepared.code,
+                            projector_path=prepared.projector_path,
+                            password=prepared.password,
+                        )
+                        side = app_side(target, pids=pids, phones=max(1, options.phones // 4), say=say)
+                        mixed = run_mixed(side, joining=max(1, options.phones // 2), rate=options.rate, say=say)
+                        result |= asyncio.run(mixed)
+                    return result
     finally:
         if own_affinity is not None:
             with contextlib.suppress(OSError):

@@ -441,25 +441,21 @@ async def phone_socket(websocket: WebSocket) -> None:
     if not _origin_ok(websocket):
         return await _refuse(websocket, 403, N_("Verbinding geweigerd: deze pagina hoort niet bij Doorbraak."))
     runtime = get_runtime(websocket)
-
-    def find(db: Any) -> tuple[tuple[int, str] | None, int | None]:
-        workshop, participant = workshops.find_phone(db, code=code, cookies=websocket.cookies)
-        return _keys(workshop), participant.id if participant else None
-
-    workshop, participant_id = await runtime.db.read(find)
-    if workshop is None or participant_id is None:
+    found = await runtime.db.read(partial(workshops.phone_keys, code=code, cookies=websocket.cookies))
+    if found is None or found[2] is None:
         # counted and worded as the phone's HTTP routes do: a guessed code gets no other answer here
-        refusal = await runtime.phone_refused(websocket, code_known=workshop is not None)
+        refusal = await runtime.phone_refused(websocket, code_known=found is not None)
         return await _refuse(websocket, refusal.status, refusal.message, **refusal.params)
+    workshop_id, public_id, participant_id = found
     connection = Connection(
         websocket,
-        workshop_id=workshop[0],
+        workshop_id=workshop_id,
         role="phone",
         participant_id=participant_id,
         queue_size=runtime.settings.send_queue_size,
     )
-    phone = PhoneKeys.of(websocket, workshop_id=workshop[0], participant_id=participant_id)
-    await _serve(websocket, connection, public_id=workshop[1], since=since, wid=wid, handler=_handle_phone, phone=phone)
+    phone = PhoneKeys.of(websocket, workshop_id=workshop_id, participant_id=participant_id)
+    await _serve(websocket, connection, public_id=public_id, since=since, wid=wid, handler=_handle_phone, phone=phone)
 
 
 async def projector_socket(websocket: WebSocket) -> None:

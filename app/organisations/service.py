@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Executable, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -26,6 +26,7 @@ from app.models import (
 )
 from app.security import clean_text
 from app.store.events import Tx
+from app.store.prepared import Prepared
 
 KEY_MAX = 120
 NAME_MAX = 120
@@ -73,6 +74,29 @@ def find_organisation(db: Session, *, workspace_id: int, name: str) -> Organisat
         .where(col(OrganisationName.workspace_id) == workspace_id, col(OrganisationName.key) == key)
     )
     return db.execute(query).scalar_one_or_none()
+
+
+_ORGANISATION: Table = Organisation.__table__  # type: ignore[attr-defined]
+_ORGANISATION_NAME: Table = OrganisationName.__table__  # type: ignore[attr-defined]
+# a join storm asks this once per phone: a plain statement on the driver's cursor (app/store/prepared.py)
+_NAMED = Prepared(
+    select(_ORGANISATION.c.id, _ORGANISATION.c.name)
+    .select_from(_ORGANISATION_NAME.join(_ORGANISATION, _ORGANISATION.c.id == _ORGANISATION_NAME.c.organisation_id))
+    .where(_ORGANISATION_NAME.c.workspace_id == bindparam("workspace"), _ORGANISATION_NAME.c.key == bindparam("key"))
+)
+
+
+def organisation_named(db: Tx, *, workspace_id: int, name: str) -> tuple[int, str] | None:
+    """The id and the network's spelling of the organisation a typed name stands for, as resolve_organisation
+    finds or makes it, without loading the organisation when it exists."""
+    key = organisation_key(name)
+    if not key:
+        return None
+    found = _NAMED.one(db, {"workspace": workspace_id, "key": key})
+    if found is not None:
+        return found[0], found[1]
+    made = resolve_organisation(db, workspace_id=workspace_id, name=name)
+    return (made.id or 0, made.name) if made is not None else None
 
 
 def resolve_organisation(db: Session, *, workspace_id: int, name: str) -> Organisation | None:

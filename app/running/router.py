@@ -19,11 +19,11 @@ from app.catalog import saved as saved_formats
 from app.catalog.service import formats
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.models import Facilitator, Member, RowId, Workshop, Workspace
+from app.models import Facilitator, Member, Participant, RowId, Workshop, Workspace
 from app.organisations import service as organisations
 from app.plain import service as plain
 from app.running import service as running
-from app.running.snapshots import phone_snapshot
+from app.running.snapshots import phone_page_state
 from app.runtime import JoinList, Runtime, RuntimeDep
 from app.security import clean_text, whole_number
 from app.stage import service as stage
@@ -70,17 +70,9 @@ async def join_with_code(
     return see_other(f"/j/{workshop.join_code}")
 
 
-async def _phone_state(request: Request, runtime: Runtime, code: str) -> tuple[Workshop, dict[str, Any] | None]:
-    """The workshop a code opens and, if this browser joined it, the phone's snapshot."""
-
-    def find(db: Any) -> tuple[Workshop | None, dict[str, Any] | None]:
-        workshop, participant = workshops.find_phone(db, code=code, cookies=request.cookies)
-        if workshop is None or participant is None:
-            return workshop, None
-        return workshop, phone_snapshot(db, workshop=workshop, participant=participant, secret=runtime.secret_key)
-
-    workshop, state = await runtime.db.read(find)
-    if workshop is None or state is None:
+async def _known_code(request: Request, runtime: Runtime, workshop: Workshop | None, *, joined: bool) -> Workshop:
+    """The workshop a code opened; an unknown code, or any code while this address guesses, is refused."""
+    if workshop is None or not joined:
         # a phone that joined proves it knows the code; anyone else may be guessing, so is asked about the
         # address's unknown codes before the answer can tell a real code from a wrong one
         refusal = await runtime.code_refusal(request)
@@ -88,7 +80,13 @@ async def _phone_state(request: Request, runtime: Runtime, code: str) -> tuple[W
             raise refusal
         if workshop is None:
             raise await runtime.unknown_code(request)
-    return workshop, state
+    return workshop
+
+
+async def _phone_of(request: Request, runtime: Runtime, code: str) -> tuple[Workshop, Participant | None]:
+    """The workshop a code opens and, if this browser joined it, its participant."""
+    workshop, participant = await runtime.db.read(partial(workshops.find_phone, code=code, cookies=request.cookies))
+    return await _known_code(request, runtime, workshop, joined=participant is not None), participant
 
 
 async def _join_list(runtime: Runtime, workshop: Workshop) -> JoinList:
@@ -127,13 +125,21 @@ async def _join_page(
 @router.get("/j/{code}")
 async def phone_page(request: Request, runtime: RuntimeDep, code: str, sent: int = 0) -> Response:
     """A phone's page: the join form first, then the current question."""
-    workshop, state = await _phone_state(request, runtime, code)
+
+    def find(db: Any) -> tuple[Workshop | None, dict[str, Any] | None, dict[str, str]]:
+        workshop, participant = workshops.find_phone(db, code=code, cookies=request.cookies)
+        if workshop is None or participant is None:
+            return workshop, None, {}
+        # the hint while typing uses the list of the workshop's workspace
+        jargon = plain.jargon_for(db, workspace_id=workshop.workspace_id)
+        return workshop, phone_page_state(db, workshop=workshop, participant=participant), jargon
+
+    found, state, jargon = await runtime.db.read(find)
+    workshop = await _known_code(request, runtime, found, joined=state is not None)
     if state is None:
         if workshop.closed_at is not None:
             raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
         return await _join_page(request, runtime, workshop)
-    # the hint while typing uses the list of the workshop's workspace
-    jargon = await runtime.db.read(partial(plain.jargon_for, workspace_id=workshop.workspace_id))
     return render(
         request,
         "participant/phone.html",
@@ -178,8 +184,8 @@ async def join(
     anonymous: Annotated[bool, Form()] = False,
 ) -> Response:
     """Add this phone to the workshop and remember it in a cookie."""
-    workshop, state = await _phone_state(request, runtime, code)
-    if state is not None:
+    workshop, participant = await _phone_of(request, runtime, code)
+    if participant is not None:
         return see_other(f"/j/{workshop.join_code}")
     # without the script the form has a list and an "anders" field: what was typed wins over what was picked
     chosen = organisation if organisation.strip() else organisation_choice

@@ -48,6 +48,20 @@ def step_data(db: Session, *, workshop: Workshop, staff: bool) -> dict[str, Any]
     return data
 
 
+def phone_page_state(db: Session, *, workshop: Workshop, participant: Participant) -> dict[str, Any]:
+    """What the phone's page shows before its script takes over: who this is, their answers, what to link to.
+
+    The rest of the phone's snapshot comes over its websocket; a join storm reads this once per phone.
+    """
+    return {
+        "me": {"name": participant.name, "organisation": participant.organisation},
+        "answers": answers.list_answers(
+            db, workshop_id=workshop.id or 0, include_hidden=True, participant_id=participant.id
+        ),
+        "options": [{"id": a.id, "text": a.text} for a in answers.linkable(db, workshop=workshop)],
+    }
+
+
 def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant, secret: str) -> dict[str, Any]:
     """What a phone needs: the step, its own answers and dots, what it can link to, vote on and join, and its personal
     link (derived with the secret key)."""

@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, and_, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -12,11 +12,40 @@ from app import security
 from app import steps as step_types
 from app.errors import DomainError, read_only
 from app.i18n import N_
-from app.models import LOCAL_TIMEZONE, Member, Participant, Workshop
+from app.models import LOCAL_TIMEZONE, Member, Participant, Workshop, utcnow
 from app.organisations import service as organisations
 from app.store.events import Audience, EventKind, Tx, append_event
+from app.store.prepared import Prepared
 
 ANONYMOUS_ORGANISATION = "Anoniem"
+_PARTICIPANT: Table = Participant.__table__  # type: ignore[attr-defined]
+_WORKSHOP: Table = Workshop.__table__  # type: ignore[attr-defined]
+# a join storm runs these once per phone: plain statements on the driver's cursor (app/store/prepared.py), and the
+# workshop's three fields a join needs rather than the workshop with its steps decoded from JSON
+_JOINABLE = Prepared(
+    select(_WORKSHOP.c.closed_at, _WORKSHOP.c.allow_anonymous, _WORKSHOP.c.workspace_id).where(
+        _WORKSHOP.c.id == bindparam("workshop")
+    )
+)
+_ADD_PARTICIPANT = Prepared(
+    insert(_PARTICIPANT).returning(_PARTICIPANT.c.id),
+    [
+        "workshop_id",
+        "token_hash",
+        "name",
+        "organisation",
+        "organisation_id",
+        "anonymous",
+        "link_salt",
+        "email_lang",
+        "joined_at",
+    ],
+)
+# a Python-side default, which a plain insert does not apply
+_DEFAULT_MAIL_LANGUAGE = Participant.model_fields["email_lang"].default
+_ROOM_SIZE = Prepared(
+    select(func.count()).select_from(_PARTICIPANT).where(_PARTICIPANT.c.workshop_id == bindparam("workshop"))
+)
 PARTICIPANT_COOKIE = "dbk_p_{code}"
 # what a derived token is for: a personal link never opens a projector, nor the other way round
 LINK_TOKEN_KIND = "personal link"
@@ -138,13 +167,14 @@ def set_moderated(db: Tx, *, workshop: Workshop, on: bool) -> dict[str, Any]:
 
 def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, anonymous: bool) -> str:
     """Add a participant; returns the token their phone keeps in a cookie."""
-    workshop = db.get(Workshop, workshop_id)
-    if workshop is None or workshop.closed_at is not None:
+    workshop = _JOINABLE.one(db, {"workshop": workshop_id})
+    if workshop is None or workshop[0] is not None:
         raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
+    _, allow_anonymous, workspace_id = workshop
     name, organisation = security.clean_text(name), security.clean_text(organisation)
     organisation_id = None
     if anonymous:
-        if not workshop.allow_anonymous:
+        if not allow_anonymous:
             raise DomainError("anonymous_not_allowed", N_("In deze sessie doe je mee met je naam."), status=422)
         name, organisation = "", ANONYMOUS_ORGANISATION
     else:
@@ -154,35 +184,35 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
             raise DomainError("organisation_missing", N_("Vul je organisatie in."), status=422)
         if len(name) > 80 or len(organisation) > 120:
             raise DomainError("name_too_long", N_("Naam of organisatie is te lang."), status=422)
-        found = organisations.resolve_organisation(db, workspace_id=workshop.workspace_id, name=organisation)
+        found = organisations.organisation_named(db, workspace_id=workspace_id, name=organisation)
         if found is not None:
             # the network's spelling of the name, whatever capitals or dots this phone typed
-            organisation, organisation_id = found.name, found.id
+            organisation_id, organisation = found
     token = security.new_token()
-    participant = Participant(
-        workshop_id=workshop_id,
-        token_hash=security.token_digest(token),
-        name=name,
-        organisation=organisation,
-        organisation_id=organisation_id,
-        anonymous=anonymous,
-        link_salt=security.new_salt(),
-    )
+    row = {
+        "workshop_id": workshop_id,
+        "token_hash": security.token_digest(token),
+        "name": name,
+        "organisation": organisation,
+        "organisation_id": organisation_id,
+        "anonymous": anonymous,
+        "link_salt": security.new_salt(),
+        "email_lang": _DEFAULT_MAIL_LANGUAGE,
+        "joined_at": utcnow(),
+    }
     try:
-        with db.begin_nested():
-            db.add(participant)
-            db.flush()
+        # no savepoint of its own: the writer runs every join in one (Database.write), which a failure rolls back
+        added = _ADD_PARTICIPANT.one(db, row)
     except IntegrityError as exc:  # pragma: no cover - a token collision needs 2^192 luck
         raise DomainError("retry", N_("Probeer het nog eens."), status=503) from exc
-    count = db.execute(
-        select(func.count()).select_from(Participant).where(col(Participant.workshop_id) == workshop_id)
-    ).scalar_one()
+    assert added is not None
+    count = _ROOM_SIZE.one(db, {"workshop": workshop_id})
     append_event(
         db,
         workshop_id=workshop_id,
         kind=EventKind.PARTICIPANT_JOINED,
         audience=Audience.STAFF,
-        data={"id": participant.id, "organisation": organisation, "count": count},
+        data={"id": added[0], "organisation": organisation, "count": count[0] if count else 0},
     )
     return token
 
@@ -206,6 +236,27 @@ def link_token(participant: Participant, *, secret: str) -> str:
     return security.derived_token(
         secret=secret, kind=LINK_TOKEN_KIND, row_id=participant.id or 0, salt=participant.link_salt
     )
+
+
+_PHONE_KEYS = Prepared(
+    select(_WORKSHOP.c.id, _WORKSHOP.c.public_id, _PARTICIPANT.c.id)
+    .select_from(
+        _WORKSHOP.outerjoin(
+            _PARTICIPANT,
+            and_(_PARTICIPANT.c.workshop_id == _WORKSHOP.c.id, _PARTICIPANT.c.token_hash == bindparam("token_hash")),
+        )
+    )
+    .where(_WORKSHOP.c.join_code == bindparam("code"))
+)
+
+
+def phone_keys(db: Session, *, code: str, cookies: Mapping[str, str]) -> tuple[int, str, int | None] | None:
+    """What a phone's websocket keeps (the workshop's id and public id, the participant's id if this browser joined),
+    read in one statement and without loading the workshop; None for an unknown code."""
+    join_code = security.normalise_join_code(code)
+    token = cookies.get(PARTICIPANT_COOKIE.format(code=join_code))
+    found = _PHONE_KEYS.one(db, {"code": join_code, "token_hash": security.token_digest(token) if token else ""})
+    return (found[0], found[1], found[2]) if found is not None else None
 
 
 def participant_by_link(db: Session, link_token: str, *, secret: str) -> tuple[Participant, Workshop]:
