@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import annotated_types
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Table, Text, UniqueConstraint, inspect
 from sqlmodel import Field, SQLModel
 
 # the largest id an id column holds: SQLite's integers reach 2**63 - 1, PostgreSQL's INTEGER only this
@@ -520,3 +520,10 @@ class CalendarFeed(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="facilitator.id")
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's table, for the plain statements a burst or a join storm runs (app/store/prepared.py)."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table)
+    return table

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Integer, Table, Text, any_, bindparam, cast, func, literal_column, select
+from sqlalchemy import JSON, Integer, Text, any_, bindparam, cast, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -16,13 +16,13 @@ from app import steps as step_types
 from app.answers import moderation
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import THEMES, Answer, Cluster, Participant, Workshop, Workspace, utcnow
+from app.models import THEMES, Answer, Cluster, Participant, Workshop, Workspace, table_of, utcnow
 from app.security import clean_text
 from app.store.database import one_item
 from app.store.events import Audience, EventKind, Tx, append_event
 from app.store.prepared import Bound, Prepared
 
-ANSWER: Table = Answer.__table__  # type: ignore[attr-defined]
+ANSWER = table_of(Answer)
 
 
 @dataclass(frozen=True)
@@ -79,9 +79,9 @@ def _repeat(existing: tuple[int, int], *, participant_id: int, client_id: str) -
 
 
 # the hot path of a burst: plain column reads and one insert, run on the driver's cursor (app/store/prepared.py)
-_PARTICIPANT: Table = Participant.__table__  # type: ignore[attr-defined]
-_WORKSHOP: Table = Workshop.__table__  # type: ignore[attr-defined]
-_WORKSPACE: Table = Workspace.__table__  # type: ignore[attr-defined]
+_PARTICIPANT = table_of(Participant)
+_WORKSHOP = table_of(Workshop)
+_WORKSPACE = table_of(Workspace)
 _ANSWER_COLUMNS = [
     "workshop_id",
     "participant_id",

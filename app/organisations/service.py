@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Executable, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -22,6 +22,7 @@ from app.models import (
     Organisation,
     OrganisationName,
     Participant,
+    table_of,
     utcnow,
 )
 from app.security import clean_text
@@ -76,8 +77,8 @@ def find_organisation(db: Session, *, workspace_id: int, name: str) -> Organisat
     return db.execute(query).scalar_one_or_none()
 
 
-_ORGANISATION: Table = Organisation.__table__  # type: ignore[attr-defined]
-_ORGANISATION_NAME: Table = OrganisationName.__table__  # type: ignore[attr-defined]
+_ORGANISATION = table_of(Organisation)
+_ORGANISATION_NAME = table_of(OrganisationName)
 # a join storm asks this once per phone: a plain statement on the driver's cursor (app/store/prepared.py)
 _NAMED = Prepared(
     select(_ORGANISATION.c.id, _ORGANISATION.c.name)

@@ -5,11 +5,11 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, Text, bindparam, cast, insert, select, type_coerce, update
+from sqlalchemy import Text, bindparam, cast, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.models import Event, Workshop, utcnow
+from app.models import Event, Workshop, table_of, utcnow
 from app.store.prepared import Prepared
 
 
@@ -63,8 +63,8 @@ class LoggedEvent:
 
 # what the hub fans out: events just logged here, or read back from the log (the Redis hub, replay)
 LogEntry = LoggedEvent | Event
-WORKSHOP: Table = Workshop.__table__  # type: ignore[attr-defined]
-EVENT: Table = Event.__table__  # type: ignore[attr-defined]
+WORKSHOP = table_of(Workshop)
+EVENT = table_of(Event)
 # kinds and audiences as the plain text the log stores, the frames carry and the hub keys its sets by: a driver
 # binds an enum member about a microsecond slower than a str (sqlite3), and the JSON encoder takes longer too
 _TEXT: dict[str, str] = {member: member.value for member in (*EventKind, *Audience)}

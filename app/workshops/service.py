@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, and_, bindparam, func, insert, select
+from sqlalchemy import and_, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -12,14 +12,14 @@ from app import security
 from app import steps as step_types
 from app.errors import DomainError, read_only
 from app.i18n import N_
-from app.models import LOCAL_TIMEZONE, Member, Participant, Workshop, utcnow
+from app.models import LOCAL_TIMEZONE, Member, Participant, Workshop, table_of, utcnow
 from app.organisations import service as organisations
 from app.store.events import Audience, EventKind, Tx, append_event
 from app.store.prepared import Prepared
 
 ANONYMOUS_ORGANISATION = "Anoniem"
-_PARTICIPANT: Table = Participant.__table__  # type: ignore[attr-defined]
-_WORKSHOP: Table = Workshop.__table__  # type: ignore[attr-defined]
+_PARTICIPANT = table_of(Participant)
+_WORKSHOP = table_of(Workshop)
 # a join storm runs these once per phone: plain statements on the driver's cursor (app/store/prepared.py), and the
 # workshop's three fields a join needs rather than the workshop with its steps decoded from JSON
 _JOINABLE = Prepared(
