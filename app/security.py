@@ -12,7 +12,6 @@ from collections.abc import Iterable
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn
 
 from app.config import Settings
 from app.models import MAX_ROW_ID
@@ -69,6 +68,9 @@ _ESTIMATOR_LOCK = threading.Lock()
 def password_is_guessable(password: str, *, known: Iterable[str] = ()) -> bool:
     """Whether a password is common, a dictionary word, a pattern or a repeat, or built from the known words (an
     account's name and email), by zxcvbn's estimate of the guesses it takes."""
+    # loaded with the first password set, not at start-up: its word lists are 12 MB of every server's memory
+    from zxcvbn import zxcvbn
+
     words = [word for text in known for word in re.split(r"[\s@.]+", text.lower()) if word]
     with _ESTIMATOR_LOCK:
         estimate = zxcvbn(password[:_ESTIMATED_PREFIX], user_inputs=[*words, "doorbraak"])
