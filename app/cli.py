@@ -33,6 +33,9 @@ def uvicorn_options() -> dict[str, Any]:
         # and websockets still have what it uses; else uvicorn's own (app/live/protocol.py)
         "ws": server_protocol(),
         "ws_max_size": 1 << 20,
+        # a phone on a crowded wifi may take longer than uvicorn's 5 s between the requests of a join (page, files,
+        # form, phone page): a connection kept 30 s is not closed under it, which a browser then has to notice
+        "timeout_keep_alive": 30,
         # uvicorn believes X-Forwarded-For from 127.0.0.1 by default, which let any local client name itself
         # anyone and slip past every limit: the app believes them from DOORBRAAK_TRUSTED_PROXIES only (app/main.py)
         "proxy_headers": False,

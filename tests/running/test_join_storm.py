@@ -76,6 +76,7 @@ def test_two_hundred_phones_joining_at_once_are_all_in_the_room(live_server: str
             *(target.open_phone(phone, index * ORGANISATIONS) for index, phone in enumerate(phones)),
             return_exceptions=True,
         )
+        assert [outcome for outcome in joined if outcome is not None] == [], "every phone joined"
         # each websocket works: a ping is answered
         for phone in phones:
             pong = phone.expect("pong")
