@@ -403,6 +403,7 @@ def export(args: argparse.Namespace) -> None:
     from app.exports.data import DecisionList, load_decision_list
     from app.exports.formats import COMMAND_LINE_FORMATS, CSV_CONTENTS, for_command_line
     from app.models import Workshop
+    from app.security import whole_number
     from app.store.database import Database
     from app.workshops import service as workshops
 
@@ -418,8 +419,8 @@ def export(args: argparse.Namespace) -> None:
     def load(db: Session) -> DecisionList | None:
         # a join code first: codes are letters and digits, so "234567" may be a code as well as an id
         workshop = workshops.workshop_by_code(db, args.workshop)
-        if workshop is None and args.workshop.isdigit():
-            workshop = db.get(Workshop, int(args.workshop))
+        if workshop is None and (workshop_id := whole_number(args.workshop)) is not None:
+            workshop = db.get(Workshop, workshop_id)
         return None if workshop is None else load_decision_list(db, workshop_id=workshop.id or 0)
 
     db = Database(Settings().resolved_database_url())

@@ -89,3 +89,17 @@ def test_json_nested_deep_into_any_json_route_is_refused(facilitator: Facilitato
     )
     assert response.status_code == 400
     assert response.json()["detail"] == "Dit verzoek kunnen we niet lezen."
+
+
+def test_numbers_in_other_digits_in_a_query_string_or_a_form_are_no_500(facilitator: Facilitator, join: Any) -> None:
+    # the same "²" as the dots above, where a page shows a figure a redirect put in its address, and in a grade
+    for path in ("/f/organisaties?opgeslagen=²&deelnemers=٣", "/f/werkruimte/samenvoegen?klaar=1&workshops=²"):
+        response = facilitator.http.get(path)
+        assert response.status_code == 200, path
+    from tests.responses.test_forms import post_response
+
+    workshop = facilitator.create_workshop(format_key="netwerkmozaiek")
+    phone = join(workshop)
+    facilitator.go(workshop, "opgave_cijfer")
+    response = post_response(phone, workshop, "opgave_cijfer", "²")
+    assert response.status_code == 422, response.text

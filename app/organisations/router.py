@@ -13,6 +13,7 @@ from app.labels import SECTOR_LABELS, label
 from app.models import SECTORS, Member, Organisation, RowId
 from app.organisations import service as organisations
 from app.runtime import Runtime, RuntimeDep
+from app.security import whole_number
 from app.store.events import Tx
 from app.web import render, see_other
 
@@ -76,8 +77,7 @@ async def organisation_list(request: Request, runtime: RuntimeDep, member: Viewe
 
 def _query_number(request: Request, name: str) -> int | None:
     """A number a redirect put in the query (the organisation saved or merged into, what moved), to show it."""
-    value = request.query_params.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    return whole_number(request.query_params.get(name, ""), low=0)
 
 
 @router.post("/f/organisaties", dependencies=[CsrfChecked])

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from app.auth import CsrfChecked
 from app.responses import service as responses
 from app.runtime import PhoneKeys, RuntimeDep
+from app.security import whole_number
 from app.web import see_other
 from app.workshops import service as workshops
 
@@ -28,7 +29,8 @@ async def submit_response(
     if workshop is None or participant is None:
         raise await runtime.phone_refused(request, code_known=workshop is not None)
     await runtime.check_tap_rate(PhoneKeys.of(request, workshop_id=workshop.id or 0, participant_id=participant.id))
-    picked = [int(v) if v.strip().isdigit() else v for v in value or []]
+    # a number read strictly ("²" stays text, which the checks refuse in words); anything else goes as it was sent
+    picked = [number if (number := whole_number(v, low=0)) is not None else v for v in value or []]
     kind = workshops.current_step(workshop)["type"]
     await runtime.db.write(
         partial(

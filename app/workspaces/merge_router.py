@@ -12,6 +12,7 @@ from app.errors import DomainError
 from app.i18n import N_
 from app.models import Member, RowId
 from app.runtime import Runtime, RuntimeDep
+from app.security import whole_number
 from app.web import render, see_other
 from app.workspaces import merge
 
@@ -32,7 +33,8 @@ async def _merge_page(
 
     current, others = await runtime.db.read(load)
     query = request.query_params
-    done = {name: int(query[name]) for name in OUTCOME if query.get(name, "").isdigit() and len(query[name]) < 10}
+    figures = {name: whole_number(query.get(name, ""), low=0, high=999_999_999) for name in OUTCOME}
+    done = {name: figure for name, figure in figures.items() if figure is not None}
     context = {"current": current, "others": others, "done": done if query.get("klaar") else None, **extra}
     return render(request, "workspaces/merge.html", context, status=status)
 
