@@ -9,12 +9,11 @@ from urllib.parse import urlencode
 
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import ACTION_STATUSES, TENSIONS, THEMES
+from app.models import ACTION_STATUSES, MAX_ROW_ID, TENSIONS, THEMES
 
 PAGE_SIZE = 50
 # more than any register needs, and small enough that no offset or id overflows a database integer
 PAGE_MAX = 100_000
-ID_MAX = 2**31 - 1
 TEXT_MAX = 200
 # a filter can name this many organisations or workshops at once (a form with every box ticked stays under it)
 CHOICES_MAX = 500
@@ -91,7 +90,7 @@ def _ids(raw: list[str], *, code: str, message: str, problems: list[DomainError]
     """Ids given as plain decimal numbers that fit a database integer; each other value is a problem."""
     ids = []
     for value in raw:
-        if not _NUMBER.fullmatch(value) or not 0 < int(value) <= ID_MAX:
+        if not _NUMBER.fullmatch(value) or not 0 < int(value) <= MAX_ROW_ID:
             problems.append(DomainError(code, message, status=422, value=value[:40]))
         else:
             ids.append(int(value))
