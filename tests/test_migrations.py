@@ -1,15 +1,18 @@
 """Migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 from sqlmodel import SQLModel
 
-from app.store.database import Database, normalise_url
+from app.store.database import SCHEMA_HEAD, Database, migrations_config, normalise_url
 
 
 def schema_drift(url: str) -> list[object]:
@@ -28,6 +31,43 @@ def test_migrations_match_the_models_on_sqlite(tmp_path: Path) -> None:
     assert schema_drift(db.url) == []
     db.write_engine.dispose()
     db.read_engine.dispose()
+
+
+def test_the_schema_head_the_server_checks_is_alembics_newest_migration() -> None:
+    assert ScriptDirectory.from_config(migrations_config()).get_current_head() == SCHEMA_HEAD
+
+
+def test_a_database_at_the_newest_migration_opens_without_loading_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'current.db'}"
+    Database(url).migrate()
+    script = (
+        "import sys\n"
+        "from app.main import create_app\n"
+        "from starlette.testclient import TestClient\n"
+        "with TestClient(create_app()) as client:\n"
+        "    assert client.get('/healthz').status_code == 200\n"
+        "print(' '.join(m for m in ('alembic', 'mako', 'pygments') if m in sys.modules))\n"
+    )
+    env = {"DOORBRAAK_DATABASE_URL": url, "DOORBRAAK_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.split() == []
+    assert Database(url).schema_revision() == SCHEMA_HEAD
+
+
+def test_serve_migrates_a_new_database_in_a_process_of_its_own(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from app.cli import _migrate_apart\n"
+        "from app.config import Settings\n"
+        "_migrate_apart(Settings())\n"
+        "print(' '.join(m for m in ('alembic', 'mako', 'pygments') if m in sys.modules))\n"
+    )
+    env = {"DOORBRAAK_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.split() == []
+    db = Database(f"sqlite:///{tmp_path / 'doorbraak.db'}")
+    assert db.schema_revision() == SCHEMA_HEAD
+    assert schema_drift(db.url) == []
 
 
 def test_a_database_from_before_migrations_is_adopted(tmp_path: Path) -> None:
