@@ -2,7 +2,7 @@
 
 import math
 import secrets
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -105,24 +105,25 @@ class StaticFirst:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"].startswith(STATIC_PREFIX):
             response = static.respond(scope["path"][len(STATIC_PREFIX) :], Headers(scope=scope))
             if response is not None:
                 response.headers.update(SECURITY_HEADERS)
                 if scope.get("scheme") == "https":
                     response.headers["strict-transport-security"] = HSTS
-                return await response(scope, receive, send)
-        await self.app(scope, receive, send)
+                return response(scope, receive, send)
+        # handed on, not awaited here: no coroutine of this middleware stays for the hours a websocket lasts
+        return self.app(scope, receive, send)
 
 
 class CompressedResponses(GZipMiddleware):
     """Starlette's gzip for pages and downloads, used only when the browser takes gzip (a "gzip;q=0" says no)."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not accepts_gzip(Headers(scope=scope).get("accept-encoding", "")):
-            return await self.app(scope, receive, send)
-        await super().__call__(scope, receive, send)
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:  # type: ignore[override]
+        if scope["type"] != "http" or not accepts_gzip(Headers(scope=scope).get("accept-encoding", "")):
+            return self.app(scope, receive, send)  # handed on, as StaticFirst does
+        return super().__call__(scope, receive, send)
 
 
 class BrowserMiddleware:
@@ -131,16 +132,23 @@ class BrowserMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            return await self.app(scope, receive, send)
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        if scope["type"] == "websocket":
+            # the locale stays set in the connection's own task, which ends with it; handed on, as StaticFirst does
+            i18n.current_locale.set(self._locale(HTTPConnection(scope)))
+            return self.app(scope, receive, send)
+        if scope["type"] != "http":
+            return self.app(scope, receive, send)
+        return self._page(scope, receive, send)
+
+    @staticmethod
+    def _locale(connection: HTTPConnection) -> str:
+        return i18n.negotiate(connection.headers.get("accept-language"), connection.cookies.get(i18n.LANGUAGE_COOKIE))
+
+    async def _page(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = HTTPConnection(scope)
-        reset = i18n.current_locale.set(
-            i18n.negotiate(connection.headers.get("accept-language"), connection.cookies.get(i18n.LANGUAGE_COOKIE))
-        )
+        reset = i18n.current_locale.set(self._locale(connection))
         try:
-            if scope["type"] == "websocket":
-                return await self.app(scope, receive, send)
             token = connection.cookies.get(CSRF_COOKIE, "")
             fresh = len(token) < 32
             if fresh:

@@ -3,7 +3,7 @@
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from starlette.websockets import WebSocket
 
@@ -15,12 +15,13 @@ log = logging.getLogger(__name__)
 
 
 class Connection:
-    """One live websocket: a bounded queue of encoded frames and the task that writes them."""
+    """One live websocket: frames written as they come, a bounded queue and a sender task only when one must wait."""
 
-    # a frame for a connection with nothing queued and its sender waiting is written at once by the server's plain
-    # write (most frames: an acknowledgement, a step change); a frame that write declines (the socket is paused or
-    # closing, or the server offers no plain write) is queued for the sender, which sends it the ASGI way, and later
-    # frames queue behind it, so a slow phone still never holds up anyone else
+    # A frame is written at once by the server's plain write (most frames: an acknowledgement, a step change). One
+    # that write declines (the socket is paused or closing, or the server offers no plain write) is queued, and a
+    # sender task sends the queue the ASGI way, which waits or fails; later frames queue behind it until it is
+    # empty, so a slow phone never holds up anyone else. Most connections never need the queue or the task, and
+    # with 2,000 phones each one held for hours is memory (docs/performance.md).
 
     def __init__(
         self, websocket: WebSocket, *, workshop_id: int, role: str, participant_id: int | None, queue_size: int
@@ -30,15 +31,29 @@ class Connection:
         self.role = role
         self.audiences = ROLE_AUDIENCES[role]
         self.participant_id = participant_id
-        self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(maxsize=queue_size)
+        self.queue_size = queue_size
+        self.queue: asyncio.Queue[tuple[int, str]] | None = None
         # frames up to this seq were sent by replay or snapshot; live copies of them are skipped
         self.sent_seq = 0
         self.overflowed = False
         self.sender: asyncio.Task[None] | None = None
-        # the sender is parked on an empty queue: nothing is being written, so a new frame may go straight out
-        self._idle = False
+        # until the replay or snapshot is out (start), live frames wait behind it in the queue
+        self._caught_up = False
         # the server's plain write (app/live/protocol.py), where it offers one: no coroutine per frame
         self._write_direct = websocket.scope.get("extensions", {}).get(WRITE_NOW)
+        # resolves once the connection is to end, with the error that ended it, if one did
+        self.ended: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
+
+    def start(self, first_frames: Sequence[str]) -> None:
+        """Send the replay or snapshot, then what waited behind it; from then on frames go out as they come."""
+        for index, frame in enumerate(first_frames):
+            if self._write_direct is None or not self._write_direct(text_frame(frame)):
+                self._start_sender(first_frames[index:])
+                break
+        else:
+            if self.queue is not None and not self.queue.empty():
+                self._start_sender(())
+        self._caught_up = True
 
     def offer(self, seq: int, frame: str, wire: bytes | None = None) -> None:
         """Send or queue a frame without waiting; a connection too slow to keep up is dropped, to catch up later.
@@ -47,27 +62,8 @@ class Connection:
         """
         if self.overflowed:
             return
-        if self._idle and self.queue.empty():
+        if self._caught_up and self.sender is None:
             self._write_now(seq, frame, wire)
-            return
-        self._queue(seq, frame)
-
-    def _queue(self, seq: int, frame: str) -> None:
-        try:
-            self.queue.put_nowait((seq, frame))
-        except asyncio.QueueFull:
-            self.overflowed = True
-            log.info("dropping slow %s connection of workshop %s", self.role, self.workshop_id)
-            if self.sender is not None:
-                self.sender.cancel()
-
-    def _write_now(self, seq: int, frame: str, wire: bytes | None) -> None:
-        """Write on the caller's turn of the event loop where the server can take it; else queue for the sender."""
-        if seq and seq <= self.sent_seq:
-            return
-        if self._write_direct is not None and self._write_direct(wire or text_frame(frame)):
-            if seq:
-                self.sent_seq = seq
             return
         self._queue(seq, frame)
 
@@ -75,23 +71,61 @@ class Connection:
         """Send a frame that is not an event (an acknowledgement, an error): written now, or queued as offer does."""
         self.offer(0, frame)
 
-    async def send_loop(self, first_frames: Iterable[str]) -> None:
-        """Write the replay or snapshot, then live frames in order, skipping what replay already sent."""
+    def end(self, error: BaseException | None = None) -> None:
+        """Have the endpoint close this connection (the first reason given counts)."""
+        if not self.ended.done():
+            self.ended.set_result(error)
+
+    def _write_now(self, seq: int, frame: str, wire: bytes | None) -> None:
+        """Write on the caller's turn of the event loop where the server can take it; else queue for a sender."""
+        if seq and seq <= self.sent_seq:
+            return
+        if self._write_direct is not None and self._write_direct(wire or text_frame(frame)):
+            if seq:
+                self.sent_seq = seq
+            return
+        self._queue(seq, frame)
+        self._start_sender(())
+
+    def _queue(self, seq: int, frame: str) -> None:
+        if self.queue is None:
+            self.queue = asyncio.Queue(maxsize=self.queue_size)
+        try:
+            self.queue.put_nowait((seq, frame))
+        except asyncio.QueueFull:
+            self.overflowed = True
+            log.info("dropping slow %s connection of workshop %s", self.role, self.workshop_id)
+            if self.sender is not None:
+                self.sender.cancel()
+            else:
+                self.end()
+
+    def _start_sender(self, first_frames: Sequence[str]) -> None:
+        self.sender = asyncio.create_task(self._send(first_frames))
+        self.sender.add_done_callback(self._sender_done)
+
+    async def _send(self, first_frames: Sequence[str]) -> None:
+        """Send frames the ASGI way, skipping what replay already sent, until nothing waits any more."""
         send = self.websocket.send_text
         for frame in first_frames:
             await send(frame)
-        while True:
-            # with frames queued, get() returns without waiting, so nothing sees the flag raised
-            self._idle = True
-            try:
-                seq, frame = await self.queue.get()
-            finally:
-                self._idle = False
+        queue = self.queue
+        while queue is not None and not queue.empty():
+            seq, frame = queue.get_nowait()
             if seq and seq <= self.sent_seq:
                 continue
             await send(frame)
             if seq:
                 self.sent_seq = seq
+        # all caught up: frames are written as they come again
+        self.sender = None
+
+    def _sender_done(self, sender: "asyncio.Task[None]") -> None:
+        """A sender stopped by a full queue or by a failed send ends the connection; one that emptied it does not."""
+        if sender.cancelled():
+            self.end()
+        elif (error := sender.exception()) is not None:
+            self.end(error)
 
 
 class LocalHub:

@@ -21,7 +21,7 @@ import asyncio
 import inspect
 import logging
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from uvicorn.config import Config
@@ -126,6 +126,12 @@ def text_frame(text: str) -> bytes:
     return struct.pack("!BBQ", 0x81, 127, length) + data
 
 
+def _text_of(message: Mapping[str, Any]) -> str:
+    """A received ASGI message's text; a binary message's bytes read as UTF-8, the bytes that are not replaced."""
+    text = message.get("text")
+    return text if text is not None else (message.get("bytes") or b"").decode(errors="replace")
+
+
 class UpgradingHttpProtocol(HttpToolsProtocol):
     """uvicorn's HTTP protocol, which lets go of its parser once it has handed a connection to a websocket."""
 
@@ -141,6 +147,7 @@ class DirectProtocol(WebSocketsSansIOProtocol):
     """uvicorn's websockets protocol, with write_now and listen in scope["extensions"] (WRITE_NOW, LISTEN)."""
 
     listener: Listener | None = None
+    closed: Callable[[], None] | None = None
 
     def handle_connect(self, event: Any) -> None:
         """Accept as uvicorn does, then offer write_now and listen to the app (a refused handshake has no scope)."""
@@ -151,31 +158,44 @@ class DirectProtocol(WebSocketsSansIOProtocol):
             scope["extensions"][LISTEN] = self.listen
 
     def connection_lost(self, exc: Exception | None) -> None:
-        """As uvicorn, then drop what this protocol offered the app: both point back at it, the listener at the
-        app's connection too, and a cycle is freed only by a full sweep of the collector, which a busy server runs
-        rarely (app/main.py: tune_garbage_collector); broken here, a finished connection is freed at once."""
+        """As uvicorn, then tell the app's listener the socket is gone and drop what this protocol offered the app.
+
+        Both point back at it, the listener at the app's connection too, and a cycle is freed only by a full sweep
+        of the collector, which a busy server runs rarely (app/main.py: tune_garbage_collector); broken here, a
+        finished connection is freed at once.
+        """
         super().connection_lost(exc)
-        self.listener = None
+        closed = self.closed
+        self.listener = self.closed = None
         scope = getattr(self, "scope", None)
         if scope is not None:
             scope["extensions"].pop(WRITE_NOW, None)
             scope["extensions"].pop(LISTEN, None)
+        if closed is not None:
+            closed()
 
-    def listen(self, listener: Listener) -> None:
-        """Hand every text message to listener as it is read, rather than to the ASGI receive.
+    def listen(self, listener: Listener, closed: Callable[[], None] | None = None) -> None:
+        """Hand every message to listener as it is read, and call closed once the socket is gone (every way a
+        websocket ends closes its socket), rather than through the ASGI receive, which the app then need not call.
 
-        Text messages already queued go to the listener first, in order; the listener must not raise. Binary
-        messages and the disconnect still come through the ASGI receive.
+        Messages already queued go to the listener first, in order; a binary message arrives as its text (bytes
+        that are not UTF-8 replaced), as the app's own receive loop reads one. The listener must not raise. The
+        disconnect stays in the ASGI queue as well.
         """
         queued = []
         while not self.queue.empty():
             queued.append(self.queue.get_nowait())
-        self.listener = listener
+        self.listener, self.closed = listener, closed
         for message in queued:
-            if message["type"] == "websocket.receive" and (text := message.get("text")) is not None:
-                listener(text)
+            if message["type"] == "websocket.receive":
+                listener(_text_of(message))
             else:
                 self.queue.put_nowait(message)
+        if self.disconnected:  # gone before the app listened: no connection_lost is coming
+            self.closed = None
+            if closed is not None:
+                closed()
+            return
         # uvicorn stops reading while a message waits in its queue and its receive starts again once the queue is
         # empty; the queue emptied here, so this is where reading starts again
         if self.read_paused and self.queue.empty():
@@ -183,17 +203,20 @@ class DirectProtocol(WebSocketsSansIOProtocol):
             self.transport.resume_reading()
 
     def send_receive_event_to_app(self) -> None:
-        """A whole message has been read: a text message goes to the listener, if there is one."""
+        """A whole message has been read: it goes to the listener, if there is one."""
         listener = self.listener
-        if listener is None or self.curr_msg_data_type != "text" or self.close_sent:
+        if listener is None or self.close_sent:
             super().send_receive_event_to_app()
             return
         data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
-        try:
-            text = data.decode()
-        except UnicodeDecodeError:  # uvicorn's own handling closes the connection with 1007
-            super().send_receive_event_to_app()
-            return
+        if self.curr_msg_data_type == "text":
+            try:
+                text = data.decode()
+            except UnicodeDecodeError:  # uvicorn's own handling closes the connection with 1007
+                super().send_receive_event_to_app()
+                return
+        else:
+            text = data.decode(errors="replace")
         self.frames = []
         listener(text)
 

@@ -94,8 +94,9 @@ async def _serve(
     inbox = _Inbox(runtime, connection, handler, phone)
     listen = websocket.scope.get("extensions", {}).get(LISTEN)
     if listen is not None:
-        # the server hands over each message as it is read (app/live/protocol.py): no task woken per message
-        listen(inbox.take)
+        # the server hands over each message as it is read, and says when the socket is gone
+        # (app/live/protocol.py): no task waits to receive, for the hours a phone stays
+        listen(inbox.take, connection.end)
     hub = _hub(websocket)
     hub.register(connection)
     receiver: asyncio.Task[None] | None = None
@@ -114,9 +115,11 @@ async def _serve(
             )
         )
         connection.sent_seq = upto
-        connection.sender = asyncio.create_task(connection.send_loop(frames))
-        receiver = asyncio.create_task(_receive(websocket, inbox))
-        await asyncio.wait({connection.sender, receiver, inbox.failed}, return_when=asyncio.FIRST_COMPLETED)
+        connection.start(frames)
+        if listen is None:
+            receiver = asyncio.create_task(_receive(websocket, inbox))
+            receiver.add_done_callback(partial(_received_all, connection))
+        await connection.ended
     finally:
         hub.unregister(connection)
         # the clean-up must finish even when the server is cancelling this connection
@@ -124,22 +127,27 @@ async def _serve(
             await _wind_down(websocket, connection, receiver, inbox)
 
 
+def _received_all(connection: Connection, receiver: "asyncio.Task[None]") -> None:
+    """The client left (or receiving failed): the connection ends."""
+    connection.end(None if receiver.cancelled() else receiver.exception())
+
+
 async def _wind_down(
     websocket: WebSocket, connection: Connection, receiver: asyncio.Task[None] | None, inbox: "_Inbox"
 ) -> None:
-    """Stop both sides and the handlers still waiting, collect how they ended, and close the socket."""
+    """Stop the sender, the receiver and the handlers still waiting, collect how they ended, and close the socket."""
     inbox.closed = True
     tasks = [task for task in (connection.sender, receiver, *inbox.waiting) if task is not None]
     for task in tasks:
         task.cancel()
     # a dropped phone is normal; anything else is worth a log line instead of a lost task exception
-    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    outcomes: list[BaseException | None] = list(await asyncio.gather(*tasks, return_exceptions=True))
     # a finished task holds its exception, whose traceback holds the connection that holds the task: without these
     # links the connection is freed when it ends, not at the collector's next (rare) full sweep
     connection.sender = None
     inbox.waiting.clear()
-    if inbox.failed.done():
-        outcomes.append(inbox.failed.exception())
+    if connection.ended.done():
+        outcomes.append(connection.ended.result())
     for outcome in outcomes:
         if isinstance(outcome, Exception) and not isinstance(outcome, WebSocketDisconnect | RuntimeError):
             log.warning("live connection of workshop %s ended with %r", connection.workshop_id, outcome)
@@ -153,7 +161,7 @@ async def _close_quietly(websocket: WebSocket, code: int) -> None:
 
 
 async def _receive(websocket: WebSocket, inbox: "_Inbox") -> None:
-    """Read what the server does not hand to the inbox itself (everything, under a server without LISTEN)."""
+    """Read every message into the inbox, under a server that does not hand them over itself (no LISTEN)."""
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
@@ -182,8 +190,6 @@ class _Inbox:
         self.phone = phone
         self.limit = runtime.settings.ws_max_message_bytes
         self.waiting: set[asyncio.Task[None]] = set()
-        # set with the error of a change that failed unexpectedly: the connection ends, as a failed send would
-        self.failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.closed = False
 
     def take(self, raw: str) -> None:
@@ -246,8 +252,7 @@ class _Inbox:
 
     def fail(self, error: BaseException) -> None:
         """End the connection over an unexpected error; the client reconnects and resends what was not acknowledged."""
-        if not self.failed.done():
-            self.failed.set_exception(error)
+        self.connection.end(error)
 
 
 def _send_error(connection: Connection, error: DomainError, **extra: Any) -> None:

@@ -74,7 +74,7 @@ def event(seq: int, audience: str = "staff", workshop_id: int = 1) -> Event:
 
 async def drain(*connections: Connection) -> None:
     for _ in range(50):
-        if all(c.queue.empty() for c in connections):
+        if all(c.sender is None and (c.queue is None or c.queue.empty()) for c in connections):
             return
         await asyncio.sleep(0)
 
@@ -85,7 +85,7 @@ async def test_a_stalled_receiver_is_dropped_and_the_others_keep_receiving() -> 
     fast_conn, slow_conn = connection(fast), connection(slow)
     for conn in (fast_conn, slow_conn):
         hub.register(conn)
-        conn.sender = asyncio.create_task(conn.send_loop([]))
+        conn.start([])
     for seq in range(1, 41):
         await hub.publish([event(seq)])
         await asyncio.sleep(0)
@@ -93,8 +93,9 @@ async def test_a_stalled_receiver_is_dropped_and_the_others_keep_receiving() -> 
     assert len(fast.sent) == 40
     assert slow_conn.overflowed
     await asyncio.sleep(0)
-    assert slow_conn.sender.cancelled()  # the endpoint then closes it; the client reconnects and replays
-    fast_conn.sender.cancel()
+    assert slow_conn.sender is not None and slow_conn.sender.cancelled()
+    # the endpoint then closes it; the client reconnects and replays
+    assert slow_conn.ended.done() and not fast_conn.ended.done()
 
 
 async def test_each_event_is_encoded_once_for_all_receivers(monkeypatch: Any) -> None:
@@ -131,8 +132,8 @@ async def test_phones_only_get_events_meant_for_everyone() -> None:
         hub.register(conn)
     await hub.publish([event(1, "staff"), event(2, "all")])
     assert [seq for seq, _ in [phone.queue.get_nowait()]] == [2]
-    assert projector.queue.qsize() == 2
-    assert other_room.queue.empty()
+    assert projector.queue is not None and projector.queue.qsize() == 2
+    assert other_room.queue is None
 
 
 async def test_frames_already_sent_by_replay_are_not_sent_twice() -> None:
@@ -142,11 +143,9 @@ async def test_frames_already_sent_by_replay_are_not_sent_twice() -> None:
     for seq in (4, 5, 6):
         conn.offer(seq, f"e{seq}")
     conn.send_direct("ack")
-    conn.sender = asyncio.create_task(conn.send_loop(["replayed"]))
+    conn.start(["replayed"])
     await drain(conn)
-    await asyncio.sleep(0)
     assert socket.sent == ["replayed", "e6", "ack"]
-    conn.sender.cancel()
 
 
 async def test_unregistered_connections_are_forgotten() -> None:
@@ -157,21 +156,48 @@ async def test_unregistered_connections_are_forgotten() -> None:
     hub.unregister(conn)
     assert hub.connections(1) == 0
     await hub.publish([event(1)])
-    assert conn.queue.empty()
+    assert conn.queue is None
 
 
 async def parked(socket: FakeSocket) -> Connection:
-    """A connection whose sender has written its (empty) snapshot and waits for frames."""
+    """A connection that has sent its (empty) snapshot and waits for frames."""
     connection = Connection(socket, workshop_id=1, role="phone", participant_id=7, queue_size=16)  # type: ignore[arg-type]
-    connection.sender = asyncio.create_task(connection.send_loop([]))
-    await asyncio.sleep(0)
+    connection.start([])
     return connection
 
 
 async def stop(connection: Connection) -> Any:
-    assert connection.sender is not None
-    connection.sender.cancel()
-    return await asyncio.gather(connection.sender, return_exceptions=True)
+    if connection.sender is not None:
+        connection.sender.cancel()
+        return await asyncio.gather(connection.sender, return_exceptions=True)
+    return None
+
+
+async def test_a_connection_whose_socket_takes_every_frame_has_no_sender_task_and_no_queue() -> None:
+    socket = ServedSocket()
+    connection = Connection(socket, workshop_id=1, role="phone", participant_id=7, queue_size=16)  # type: ignore[arg-type]
+    connection.start(["snapshot"])
+    for seq in (1, 2, 3):
+        connection.offer(seq, f"e{seq}")
+    connection.send_direct("ack")
+    assert socket.sent == ["snapshot", "e1", "e2", "e3", "ack"]
+    # what 2,000 phones would each hold for hours: a task, its coroutines and a queue (docs/performance.md)
+    assert connection.sender is None and connection.queue is None
+    assert not connection.ended.done()
+
+
+async def test_frames_that_arrive_during_catch_up_follow_the_snapshot_in_order() -> None:
+    socket = ServedSocket()
+    connection = Connection(socket, workshop_id=1, role="phone", participant_id=7, queue_size=16)  # type: ignore[arg-type]
+    connection.sent_seq = 4
+    connection.offer(4, "in the snapshot already")
+    connection.offer(5, "e5")
+    assert socket.sent == []  # the snapshot is not out yet: nothing may overtake it
+    connection.start(["snapshot"])
+    connection.offer(6, "e6")
+    await drain(connection)
+    assert socket.sent == ["snapshot", "e5", "e6"]
+    assert connection.sender is None and connection.sent_seq == 6
 
 
 async def test_a_frame_for_an_idle_connection_is_written_before_offer_returns() -> None:
@@ -200,10 +226,11 @@ async def test_once_a_write_waits_later_frames_queue_behind_it_in_order() -> Non
         await asyncio.sleep(0)
     assert socket.sent == ["first", "second", "ack"]
     assert connection.sent_seq == 2
+    assert connection.sender is None  # the queue is empty: the sender has stopped
     socket.gate = None
-    connection.offer(3, "third")  # idle again: straight out
+    connection.offer(3, "third")  # straight out again
     assert socket.sent[-1] == "third"
-    await stop(connection)
+    assert not connection.ended.done()
 
 
 async def test_a_failed_write_ends_the_connection() -> None:
@@ -214,6 +241,8 @@ async def test_a_failed_write_ends_the_connection() -> None:
     (outcome,) = await asyncio.gather(connection.sender, return_exceptions=True)  # type: ignore[arg-type]
     # the plain write declines a gone socket; the sender's ASGI send fails, which ends the sender and the connection
     assert isinstance(outcome, ConnectionResetError)
+    await asyncio.sleep(0)
+    assert connection.ended.result() is outcome
 
 
 async def test_a_slow_connection_is_dropped_when_its_queue_is_full() -> None:
@@ -225,13 +254,14 @@ async def test_a_slow_connection_is_dropped_when_its_queue_is_full() -> None:
     assert connection.overflowed
     (outcome,) = await asyncio.gather(connection.sender, return_exceptions=True)  # type: ignore[arg-type]
     assert isinstance(outcome, asyncio.CancelledError)
+    await asyncio.sleep(0)
+    assert connection.ended.done()  # the endpoint closes it with 1013; the phone comes back and catches up
 
 
 async def test_the_servers_plain_write_takes_frames_and_declines_to_the_asgi_send_in_order() -> None:
     socket = DirectSocket()
     conn = connection(socket)
-    conn.sender = asyncio.create_task(conn.send_loop([]))
-    await asyncio.sleep(0)  # the sender is parked, waiting for frames
+    conn.start([])
     conn.offer(1, "een")
     assert socket.direct == ["een"] and socket.sent == []  # written before offer returned, with no coroutine
     socket.taking = False  # paused: the plain write declines, the ASGI send waits for the socket
@@ -240,14 +270,11 @@ async def test_the_servers_plain_write_takes_frames_and_declines_to_the_asgi_sen
     conn.offer(3, "drie")
     socket.gate.set()
     await drain(conn)
-    await asyncio.sleep(0)
     assert socket.sent == ["twee", "drie"] and socket.direct == ["een"]
     assert conn.sent_seq == 3
-    conn.offer(3, "drie")  # a live copy of what was sent is skipped, on either path
     socket.taking = True
-    conn.offer(3, "drie")
+    conn.offer(3, "drie")  # a live copy of what was sent is skipped
     assert socket.direct == ["een"]
-    conn.sender.cancel()
 
 
 def test_text_frame_is_the_frame_websockets_itself_would_write_for_every_length_form() -> None:
@@ -260,7 +287,7 @@ def test_text_frame_is_the_frame_websockets_itself_would_write_for_every_length_
         assert text_frame(text) == Frame(Opcode.TEXT, text.encode()).serialize(mask=False), len(text)
 
 
-async def test_listen_hands_queued_text_messages_over_in_order_and_leaves_the_rest_queued() -> None:
+async def test_listen_hands_queued_messages_over_in_order_and_leaves_the_disconnect_queued() -> None:
     from uvicorn.config import Config
     from uvicorn.server import ServerState
 
@@ -280,11 +307,17 @@ async def test_listen_hands_queued_text_messages_over_in_order_and_leaves_the_re
     ):
         protocol.queue.put_nowait(message)
     taken: list[str] = []
-    protocol.listen(taken.append)
-    assert taken == ["een", "drie"]
+    closed: list[bool] = []
+    protocol.listen(taken.append, lambda: closed.append(True))
+    assert taken == ["een", "twee", "drie"]  # a binary message as its text, as the app's receive loop reads one
     assert protocol.listener == taken.append
     left = [protocol.queue.get_nowait() for _ in range(protocol.queue.qsize())]
-    assert left == [{"type": "websocket.receive", "bytes": b"twee"}, {"type": "websocket.disconnect", "code": 1000}]
+    assert left == [{"type": "websocket.disconnect", "code": 1000}]
+    assert closed == []  # the socket itself is not gone yet: connection_lost says so
+    protocol.disconnected = True  # as connection_lost leaves it
+    late: list[bool] = []
+    protocol.listen(taken.append, lambda: late.append(True))
+    assert late == [True]  # a socket gone before the app listened is reported at once
 
 
 async def test_without_the_servers_plain_write_every_frame_goes_through_the_sender_in_order() -> None:

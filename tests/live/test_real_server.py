@@ -66,12 +66,15 @@ def test_frames_go_out_through_the_servers_plain_write(
 
     async def attempt() -> dict:  # type: ignore[type-arg]
         async with connect(ws_url(live_server, projector_path), origin=live_server) as ws:  # type: ignore[arg-type]
-            await ws.recv()  # the snapshot, sent the ASGI way by the connection's sender
+            await ws.recv()  # the snapshot
             await ws.send(json.dumps({"type": "ping"}))
             return json.loads(await ws.recv())  # type: ignore[no-any-return]
 
     assert asyncio.run(attempt()) == {"type": "pong"}
-    assert written == [(b'\x81\x0f{"type":"pong"}', True)]
+    (snapshot, taken), pong = written
+    # the snapshot too: a connection whose socket takes every frame needs no sender task
+    assert taken and snapshot[:2] == b"\x81\x7e" and json.loads(snapshot[4:])["type"] == "snapshot"
+    assert pong == (b'\x81\x0f{"type":"pong"}', True)
 
 
 def test_messages_are_handed_over_by_the_servers_listener(
@@ -80,12 +83,12 @@ def test_messages_are_handed_over_by_the_servers_listener(
     heard: list[str] = []
     plain = DirectProtocol.listen
 
-    def recording(self: DirectProtocol, listener: Any) -> None:
+    def recording(self: DirectProtocol, listener: Any, closed: Any = None) -> None:
         def hear(text: str) -> None:
             heard.append(text)
             listener(text)
 
-        plain(self, hear)
+        plain(self, hear, closed)
 
     monkeypatch.setattr(DirectProtocol, "listen", recording)
 
@@ -143,6 +146,33 @@ def test_a_listener_taking_over_a_queued_message_leaves_the_connection_reading(
         assert two_heard.wait(timeout=10), f"the server stopped reading after {heard}"
     assert paused_at_listen == [True]  # the case this test is about: reading was paused when listen() came
     assert heard == ["een", "twee"]
+
+
+@pytest.mark.parametrize("leaving", ["close", "drop"])
+def test_a_connection_whose_client_leaves_is_let_go(live_settings: Settings, leaving: str) -> None:
+    # the server says when a socket is gone (listen's second callback): no task of the app waits to receive it
+    from app.main import create_app
+
+    app = create_app(live_settings)
+    with serving(app) as url:
+        prepared = prepare(live_settings)
+        hub = app.state.hub
+
+        async def visit() -> None:
+            ws = await connect(ws_url(url, prepared.projector_path.replace("/p/", "/ws/projector/")), origin=url)
+            await ws.recv()  # the snapshot: registered
+            assert hub.connections(prepared.workshop_id) == 1
+            if leaving == "close":
+                await ws.close()
+            else:  # the phone's network is gone: no close frame, the socket just ends
+                ws.transport.abort()
+            for _ in range(100):
+                if hub.connections(prepared.workshop_id) == 0:
+                    return
+                await asyncio.sleep(0.05)
+
+        asyncio.run(visit())
+        assert hub.connections(prepared.workshop_id) == 0
 
 
 def test_unknown_projector_link_gets_http_404(live_server: str) -> None:
