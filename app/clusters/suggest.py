@@ -72,8 +72,8 @@ SHOWN_SHARED = 5
 # runs of letters: a hyphen or an apostrophe parts words ("jeugd-ggz", "auto's"), digits are no words
 _WORD = re.compile(r"[^\W\d_]+")
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
-# Dutch plurals the stemmer cannot bring back to their singular, and "ouderen" (the elderly), which it would
-# make "ouder" (a parent)
+# Dutch plurals the stemmer cannot bring back to their singular, "ouderen" (the elderly), which it would make
+# "ouder" (a parent), and "regeling" (a scheme), which it would make "regel" (a rule)
 _IRREGULAR = {
     "kinderen": "kind",
     "ouderen": "oudere",
@@ -87,6 +87,8 @@ _IRREGULAR = {
     "gaten": "gat",
     "dagen": "dag",
     "wegen": "weg",
+    "regeling": "regeling",
+    "regelingen": "regeling",
 }
 
 
@@ -366,10 +368,12 @@ def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
 def _concept_spans(tokens: Sequence[Token], words: Lexicon) -> list[tuple[int, int, str]]:
     """Where a text names a concept of the lexicon: by a word's stem or a part of it, or by a phrase's words side
     by side (stop words between them do not count: "van het kastje naar de muur")."""
+    # a word the lexicon knows means what the lexicon says: "huurachterstand" is a debt, not a home, so only a
+    # compound the lexicon does not know takes the concepts of its parts
     spans = [
         (n, n, f"~{words.concepts[s]}")
         for n, token in enumerate(tokens)
-        for s in dict.fromkeys((token.stem, *token.parts))
+        for s in ((token.stem,) if token.stem in words.concepts else dict.fromkeys(token.parts))
         if s in words.concepts
     ]
     longest = max(map(len, words.phrases), default=0)
