@@ -71,6 +71,8 @@ SHOWN_SHARED = 5
 
 # runs of letters: a hyphen or an apostrophe parts words ("jeugd-ggz", "auto's"), digits are no words
 _WORD = re.compile(r"[^\W\d_]+")
+# a Dutch diminutive: the word and its ending, -je or -jes (-tje, -pje and -etje end so too)
+_DIMINUTIVE = re.compile(r"(.{3,})jes?")
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
 # Dutch plurals the stemmer cannot bring back to their singular, "ouderen" (the elderly), which it would make
 # "ouder" (a parent), and "regeling" (a scheme), which it would make "regel" (a rule)
@@ -293,6 +295,27 @@ def _spelling(counts: Counter[str]) -> dict[str, str]:
     return fixes
 
 
+def _diminutives(counts: Counter[str], words: Lexicon) -> dict[str, str]:
+    """Dutch diminutives mapped to the word they make small ("speeltuintje" → "speeltuin", "bankjes" → "bank"),
+    which the stemmer leaves apart: only to a word the room or the lexicon knows, since the ending alone does not
+    tell "buurtje" (buurt) from "tuintje" (tuin); a diminutive the lexicon names itself ("potje") stays."""
+    known = {stem(w) for w in counts} | set(words.concepts) | words.generic
+    fixes = {}
+    for word in counts:
+        match = _DIMINUTIVE.fullmatch(word)
+        if not match or word in words.words:
+            continue
+        rest = match.group(1)
+        # -je after most consonants, -tje after a vowel or l/n/r/w, -pje after m, -etje after a short vowel
+        candidates = [rest, rest[:-1]] if rest[-1] in "tp" else [rest]
+        if rest.endswith("et") and len(rest) > 3 and rest[-3] == rest[-4]:
+            candidates.append(rest[:-3])
+        base = next((c for c in candidates if len(c) >= MIN_PART and stem(c) in known), None)
+        if base:
+            fixes[word] = base
+    return fixes
+
+
 def _split(word: str, known: frozenset[str] | set[str]) -> tuple[str, ...]:
     """A compound's parts that are words of their own here ("jeugdhulp" → "jeugd", "hulp"), or () when none.
 
@@ -339,7 +362,7 @@ def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
     stop = dutch | english
     raw = [(o, _words(o.text)) for o in obstacles]
     counts: Counter[str] = Counter(w for _, words in raw for *_, w in words if w not in stop)
-    fixes = _spelling(counts)
+    fixes = _spelling(counts) | _diminutives(counts, lexicon())
     texts = []
     for obstacle, words in raw:
         folded = [fixes.get(w, w) for *_, w in words]

@@ -63,6 +63,14 @@ def test_word_forms_the_stemmer_leaves_apart_meet_by_their_letters() -> None:
     assert together(result, 0, 1, 2)
 
 
+def test_a_diminutive_meets_the_word_it_makes_small() -> None:
+    result = run("Het speeltuintje is kapot", "De speeltuin is kapot en vies", "Speeltuin al maanden kapot")
+    assert together(result, 0, 1, 2)
+    # only to a word the room or the lexicon knows: "buurtje" is no "buur" + "tje"
+    (analysed, *_) = suggest._analyse([Obstacle(0, "Een gezellig buurtje"), Obstacle(1, "De buurt is gezellig")])
+    assert analysed.tokens[-1].stem == suggest.stem("buurt")
+
+
 def test_compounds_of_a_word_the_lexicon_knows_meet() -> None:
     result = run("Energiearmoede", "De energierekening is te hoog", "Energiekosten rijzen de pan uit")
     assert together(result, 0, 1, 2)
