@@ -239,6 +239,14 @@ def test_every_word_of_the_lexicon_has_one_concept_at_most() -> None:
     assert {stem: names for stem, names in owners.items() if len(names) > 1} == {}
 
 
+def test_every_word_of_the_lexicon_is_a_content_word() -> None:
+    # a stop word is never a token, so an entry or a phrase that holds one would never be found
+    dutch, english = suggest._stopwords()
+    data = yaml.safe_load(suggest.LEXICON.read_text(encoding="utf-8"))
+    entries = [entry for line in data["concepts"] for entry in line.split()]
+    assert [e for e in entries if any(suggest._fold(w) in dutch | english for w in e.split("_"))] == []
+
+
 def test_two_obstacles_that_share_one_word_make_no_pile() -> None:
     assert not together(run("Mijn dochter wordt online gepest", "Gokverslaving via online casino's"), 0, 1)
     assert together(run("Mijn dochter wordt online gepest", "Kinderen worden online gepest"), 0, 1)
