@@ -270,11 +270,13 @@ def _words(text: str) -> list[tuple[int, int, str, str]]:
     return found
 
 
-def _spelling(counts: Counter[str]) -> dict[str, str]:
+def _spelling(counts: Counter[str], lexicon_words: frozenset[str] = frozenset()) -> dict[str, str]:
     """Slips of the pen mapped to the word they miss by one letter ("jeugzorg" → "jeugdzorg").
 
     Only a word seen once, of seven letters or more, is corrected, and only to one seen more often: two words that
-    differ by one letter and both occur are taken to be two words.
+    differ by one letter and both occur are taken to be two words. A word of the lexicon is never a slip, and is
+    what a slip means when the room has nothing closer, but only for a letter left out or added ("schimel"): one
+    letter for another is too often a word of its own ("gesloten" is no "besloten").
     """
     frequent = [w for w, n in counts.items() if n >= 2 and len(w) >= 5]
     by_deletion: dict[str, list[str]] = defaultdict(list)
@@ -284,14 +286,20 @@ def _spelling(counts: Counter[str]) -> dict[str, str]:
             by_deletion[word[:i] + word[i + 1 :]].append(word)
     fixes = {}
     for word, n in counts.items():
-        if n != 1 or len(word) < 7:
+        if n != 1 or len(word) < 7 or word in lexicon_words:
             continue
+        shorter = {word[:i] + word[i + 1 :] for i in range(len(word))}
         candidates = set(by_deletion.get(word, ()))
-        for i in range(len(word)):
-            candidates.update(by_deletion.get(word[:i] + word[i + 1 :], ()))
+        for short in shorter:
+            candidates.update(by_deletion.get(short, ()))
         candidates.discard(word)
         if candidates:
             fixes[word] = max(sorted(candidates), key=lambda c: counts[c])
+            continue
+        # a letter left out of a lexicon's word, or one added to it
+        meant = sorted(_lexicon_slips(lexicon_words).get(word, ()) or shorter & lexicon_words)
+        if meant:
+            fixes[word] = meant[0]
     return fixes
 
 
@@ -314,6 +322,17 @@ def _diminutives(counts: Counter[str], words: Lexicon) -> dict[str, str]:
         if base:
             fixes[word] = base
     return fixes
+
+
+@lru_cache(maxsize=1)
+def _lexicon_slips(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """The lexicon's words of six letters or more by each form with one letter left out."""
+    slips: dict[str, list[str]] = defaultdict(list)
+    for word in words:
+        if len(word) >= 6:
+            for i in range(len(word)):
+                slips[word[:i] + word[i + 1 :]].append(word)
+    return {slip: tuple(found) for slip, found in slips.items()}
 
 
 def _split(word: str, known: frozenset[str] | set[str]) -> tuple[str, ...]:
@@ -362,7 +381,7 @@ def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
     stop = dutch | english
     raw = [(o, _words(o.text)) for o in obstacles]
     counts: Counter[str] = Counter(w for _, words in raw for *_, w in words if w not in stop)
-    fixes = _spelling(counts) | _diminutives(counts, lexicon())
+    fixes = _spelling(counts, lexicon().words) | _diminutives(counts, lexicon())
     texts = []
     for obstacle, words in raw:
         folded = [fixes.get(w, w) for *_, w in words]

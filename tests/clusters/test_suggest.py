@@ -85,6 +85,10 @@ def test_stop_words_alone_make_no_pile() -> None:
 def test_a_slip_of_the_pen_still_matches() -> None:
     result = run("Wachtlijsten jeugdzorg", "wachtlijsten jeugzorg", "Jeugdzorg heeft wachtlijsten")
     assert together(result, 0, 1, 2)
+    # a word of the lexicon is what a slip means when nobody in the room says it: a letter left out or added
+    assert "~schimmel" in concepts_named("schimel op de muren")
+    # but not one letter for another: "gesloten" (closed) is a word, not a slip of "besloten" (decided)
+    assert "~besluit" not in concepts_named("Het buurthuis is gesloten")
 
 
 def test_near_duplicates_come_first_and_are_named_after_themselves() -> None:
