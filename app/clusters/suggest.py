@@ -71,9 +71,11 @@ SHOWN_SHARED = 5
 
 # runs of letters: a hyphen or an apostrophe parts words ("jeugd-ggz", "auto's"), digits are no words
 _WORD = re.compile(r"[^\W\d_]+")
+# a Dutch diminutive: the word and its ending, -je or -jes (-tje, -pje and -etje end so too)
+_DIMINUTIVE = re.compile(r"(.{3,})jes?")
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
-# Dutch plurals the stemmer cannot bring back to their singular, and "ouderen" (the elderly), which it would
-# make "ouder" (a parent)
+# Dutch plurals the stemmer cannot bring back to their singular, "ouderen" (the elderly), which it would make
+# "ouder" (a parent), and "regeling" (a scheme), which it would make "regel" (a rule)
 _IRREGULAR = {
     "kinderen": "kind",
     "ouderen": "oudere",
@@ -87,6 +89,8 @@ _IRREGULAR = {
     "gaten": "gat",
     "dagen": "dag",
     "wegen": "weg",
+    "regeling": "regeling",
+    "regelingen": "regeling",
 }
 
 
@@ -266,11 +270,13 @@ def _words(text: str) -> list[tuple[int, int, str, str]]:
     return found
 
 
-def _spelling(counts: Counter[str]) -> dict[str, str]:
+def _spelling(counts: Counter[str], lexicon_words: frozenset[str] = frozenset()) -> dict[str, str]:
     """Slips of the pen mapped to the word they miss by one letter ("jeugzorg" → "jeugdzorg").
 
     Only a word seen once, of seven letters or more, is corrected, and only to one seen more often: two words that
-    differ by one letter and both occur are taken to be two words.
+    differ by one letter and both occur are taken to be two words. A word of the lexicon is never a slip, and is
+    what a slip means when the room has nothing closer, but only for a letter left out or added ("schimel"): one
+    letter for another is too often a word of its own ("gesloten" is no "besloten").
     """
     frequent = [w for w, n in counts.items() if n >= 2 and len(w) >= 5]
     by_deletion: dict[str, list[str]] = defaultdict(list)
@@ -280,15 +286,53 @@ def _spelling(counts: Counter[str]) -> dict[str, str]:
             by_deletion[word[:i] + word[i + 1 :]].append(word)
     fixes = {}
     for word, n in counts.items():
-        if n != 1 or len(word) < 7:
+        if n != 1 or len(word) < 7 or word in lexicon_words:
             continue
+        shorter = {word[:i] + word[i + 1 :] for i in range(len(word))}
         candidates = set(by_deletion.get(word, ()))
-        for i in range(len(word)):
-            candidates.update(by_deletion.get(word[:i] + word[i + 1 :], ()))
+        for short in shorter:
+            candidates.update(by_deletion.get(short, ()))
         candidates.discard(word)
         if candidates:
             fixes[word] = max(sorted(candidates), key=lambda c: counts[c])
+            continue
+        # a letter left out of a lexicon's word, or one added to it
+        meant = sorted(_lexicon_slips(lexicon_words).get(word, ()) or shorter & lexicon_words)
+        if meant:
+            fixes[word] = meant[0]
     return fixes
+
+
+def _diminutives(counts: Counter[str], words: Lexicon) -> dict[str, str]:
+    """Dutch diminutives mapped to the word they make small ("speeltuintje" → "speeltuin", "bankjes" → "bank"),
+    which the stemmer leaves apart: only to a word the room or the lexicon knows, since the ending alone does not
+    tell "buurtje" (buurt) from "tuintje" (tuin); a diminutive the lexicon names itself ("potje") stays."""
+    known = {stem(w) for w in counts} | set(words.concepts) | words.generic
+    fixes = {}
+    for word in counts:
+        match = _DIMINUTIVE.fullmatch(word)
+        if not match or word in words.words:
+            continue
+        rest = match.group(1)
+        # -je after most consonants, -tje after a vowel or l/n/r/w, -pje after m, -etje after a short vowel
+        candidates = [rest, rest[:-1]] if rest[-1] in "tp" else [rest]
+        if rest.endswith("et") and len(rest) > 3 and rest[-3] == rest[-4]:
+            candidates.append(rest[:-3])
+        base = next((c for c in candidates if len(c) >= MIN_PART and stem(c) in known), None)
+        if base:
+            fixes[word] = base
+    return fixes
+
+
+@lru_cache(maxsize=1)
+def _lexicon_slips(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """The lexicon's words of six letters or more by each form with one letter left out."""
+    slips: dict[str, list[str]] = defaultdict(list)
+    for word in words:
+        if len(word) >= 6:
+            for i in range(len(word)):
+                slips[word[:i] + word[i + 1 :]].append(word)
+    return {slip: tuple(found) for slip, found in slips.items()}
 
 
 def _split(word: str, known: frozenset[str] | set[str]) -> tuple[str, ...]:
@@ -337,7 +381,7 @@ def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
     stop = dutch | english
     raw = [(o, _words(o.text)) for o in obstacles]
     counts: Counter[str] = Counter(w for _, words in raw for *_, w in words if w not in stop)
-    fixes = _spelling(counts)
+    fixes = _spelling(counts, lexicon().words) | _diminutives(counts, lexicon())
     texts = []
     for obstacle, words in raw:
         folded = [fixes.get(w, w) for *_, w in words]
@@ -366,10 +410,12 @@ def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
 def _concept_spans(tokens: Sequence[Token], words: Lexicon) -> list[tuple[int, int, str]]:
     """Where a text names a concept of the lexicon: by a word's stem or a part of it, or by a phrase's words side
     by side (stop words between them do not count: "van het kastje naar de muur")."""
+    # a word the lexicon knows means what the lexicon says: "huurachterstand" is a debt, not a home, so only a
+    # compound the lexicon does not know takes the concepts of its parts
     spans = [
         (n, n, f"~{words.concepts[s]}")
         for n, token in enumerate(tokens)
-        for s in dict.fromkeys((token.stem, *token.parts))
+        for s in ((token.stem,) if token.stem in words.concepts else dict.fromkeys(token.parts))
         if s in words.concepts
     ]
     longest = max(map(len, words.phrases), default=0)
