@@ -31,6 +31,9 @@ READ_AT_MOST = 2000
 # the longest wait between tries to reach Redis again: workers hear each other's doorbell at most this long after
 # it is back (the log check covers the gap meanwhile, a second at a time)
 RETRY_AT_MOST_S = 2.0
+# how long ringing the doorbell may wait for Redis: one that hangs (stopped, or its host unreachable) then counts as
+# down, and the other workers catch up from the event log
+RING_TIMEOUT_S = 1.0
 
 
 def _events_after(db: Session, *, workshop_id: int, after: int) -> list[Event]:
@@ -51,6 +54,10 @@ class RedisHub(LocalHub):
         self.url = url
         self.db = db
         self.redis: Redis | None = None
+        # rings the doorbell, with a timeout: the listener's connection waits for messages without one
+        self.ringer: Redis | None = None
+        self._to_ring: set[int] = set()
+        self._ring_wanted = asyncio.Event()
         self.delivered: dict[int, int] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -61,9 +68,11 @@ class RedisHub(LocalHub):
     async def start(self) -> None:
         """Connect to Redis and start listening; a Redis that is down is retried in the background."""
         self.redis = Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=None)
+        self.ringer = Redis.from_url(self.url, socket_connect_timeout=RING_TIMEOUT_S, socket_timeout=RING_TIMEOUT_S)
         self._tasks = [
             asyncio.create_task(self._listen(), name="doorbraak-doorbell"),
             asyncio.create_task(self._check(), name="doorbraak-log-check"),
+            asyncio.create_task(self._ring(), name="doorbraak-ringer"),
         ]
 
     async def stop(self) -> None:
@@ -71,8 +80,9 @@ class RedisHub(LocalHub):
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.redis is not None:
-            await self.redis.aclose()
+        for client in (self.redis, self.ringer):
+            if client is not None:
+                await client.aclose()
 
     def unregister(self, connection: Connection) -> None:
         """Forget a connection; a workshop without local connections is forgotten too."""
@@ -85,20 +95,29 @@ class RedisHub(LocalHub):
         workshops = sorted({event.workshop_id for event in events})
         for workshop_id in workshops:
             await self.pull(workshop_id)
-        if self.redis is None:
-            return
-        try:
-            for workshop_id in workshops:
-                await self.redis.publish(CHANNEL, f"{workshop_id}:{self.origin}")
-        except (RedisError, OSError) as exc:
-            # the change is committed; the other workers find it at their next log check
-            if not self._ringing_failed:
-                log.warning("doorbell not rung (%s); other workers catch up from the event log meanwhile", exc)
-            self._ringing_failed = True
-        else:
-            if self._ringing_failed:
-                log.warning("doorbell rung again")
-            self._ringing_failed = False
+        # rung by a task of its own: the writer, whose commits this follows, never waits for Redis
+        self._to_ring.update(workshops)
+        self._ring_wanted.set()
+
+    async def _ring(self) -> None:
+        """Ring the doorbell for every workshop with new events, those that came in meanwhile together."""
+        while True:
+            await self._ring_wanted.wait()
+            self._ring_wanted.clear()
+            workshops, self._to_ring = sorted(self._to_ring), set()
+            try:
+                assert self.ringer is not None
+                for workshop_id in workshops:
+                    await self.ringer.publish(CHANNEL, f"{workshop_id}:{self.origin}")
+            except (RedisError, OSError) as exc:
+                # the change is committed; the other workers find it at their next log check
+                if not self._ringing_failed:
+                    log.warning("doorbell not rung (%s); other workers catch up from the event log meanwhile", exc)
+                self._ringing_failed = True
+            else:
+                if self._ringing_failed:
+                    log.warning("doorbell rung again")
+                self._ringing_failed = False
 
     async def pull(self, workshop_id: int) -> None:
         """Deliver, in order, every logged event of a workshop that this worker's connections have not had."""

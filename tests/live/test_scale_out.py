@@ -5,6 +5,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -86,7 +87,11 @@ def own_redis() -> Iterator[tuple[str, Any]]:
         else:
             state["process"] = start()
 
-    yield f"redis://127.0.0.1:{port}/0", restart
+    def hang(hung: bool) -> None:
+        """Stop Redis answering while its connections stay open (SIGSTOP), or let it go on."""
+        state["process"].send_signal(signal.SIGSTOP if hung else signal.SIGCONT)
+
+    yield f"redis://127.0.0.1:{port}/0", restart, hang
     state["process"].kill()
     state["process"].wait()
 
@@ -155,9 +160,9 @@ def test_a_phone_on_one_server_and_a_projector_on_the_other_see_each_other(tmp_p
 
 
 def test_redis_going_away_loses_nothing_and_answers_never_fail(
-    tmp_path: Path, database: Settings, own_redis: tuple[str, Any]
+    tmp_path: Path, database: Settings, own_redis: tuple[str, Any, Any]
 ) -> None:
-    redis_url, redis_down = own_redis
+    redis_url, redis_down, _ = own_redis
     demo = prepare(database)
     first, second = Server(tmp_path, "a", redis_url), Server(tmp_path, "b", redis_url)
     try:
@@ -186,12 +191,41 @@ def test_redis_going_away_loses_nothing_and_answers_never_fail(
         second.stop()
 
 
+def test_a_redis_that_hangs_holds_up_no_answer(
+    tmp_path: Path, database: Settings, own_redis: tuple[str, Any, Any]
+) -> None:
+    # a stopped Redis keeps its connections open and never answers: no error comes, only silence. The doorbell and
+    # the limits wait for it at most a second, and the writer not at all, so answers are still stored and shown.
+    redis_url, _, hang = own_redis
+    demo = prepare(database)
+    first, second = Server(tmp_path, "a", redis_url), Server(tmp_path, "b", redis_url)
+    try:
+
+        async def scenario() -> None:
+            async with obstacle_round(demo, first.url, second.url) as (phone, frames):
+                assert (await phone.answer("obstacles", "voor het hangen"))["type"] == "ack"
+                hang(True)
+                try:
+                    for n in range(3):
+                        assert (await phone.answer("obstacles", f"terwijl Redis hangt {n}"))["type"] == "ack"
+                    await until(lambda: len(answers_seen(frames)) == 4, "B catches up from the log while Redis hangs")
+                finally:
+                    hang(False)
+                assert (await phone.answer("obstacles", "daarna"))["type"] == "ack"
+                await until(lambda: len(answers_seen(frames)) == 5, "B sees the answer after Redis answers again")
+
+        asyncio.run(scenario())
+    finally:
+        first.stop()
+        second.stop()
+
+
 def test_redis_stopped_for_20_seconds_gives_no_500_loses_nothing_and_both_workers_converge_within_5_s(
-    tmp_path: Path, database: Settings, own_redis: tuple[str, Any]
+    tmp_path: Path, database: Settings, own_redis: tuple[str, Any, Any]
 ) -> None:
     from redis import Redis
 
-    redis_url, redis_down = own_redis
+    redis_url, redis_down, _ = own_redis
     demo = prepare(database)
     first, second = Server(tmp_path, "a", redis_url), Server(tmp_path, "b", redis_url)
     statuses: list[tuple[str, int]] = []
