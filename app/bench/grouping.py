@@ -28,6 +28,7 @@ HOLDOUT_SETS = (
     DATA / "obstacles_nl_holdout.yaml",
     DATA / "obstacles_nl_holdout2.yaml",
     DATA / "obstacles_nl_holdout3.yaml",
+    DATA / "obstacles_nl_holdout4.yaml",
 )
 PURE = 0.8
 SIZES = (200, 2000)

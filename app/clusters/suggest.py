@@ -32,7 +32,7 @@ LEXICON = Path(__file__).with_name("grouping_nl.yaml")
 
 # a pile's members must be at least this alike on average (cosine of their feature bags); chosen, with the weights
 # below, on tests/clusters/data/obstacles_nl.yaml and obstacles_nl_holdout.yaml with `doorbraak bench grouping`
-# (docs/performance.md), the second round on obstacles_nl_holdout2.yaml too; never on obstacles_nl_holdout3.yaml
+# (docs/performance.md), the second round on obstacles_nl_holdout2.yaml too; never on obstacles_nl_holdout3.yaml or 4
 THRESHOLD = 0.10
 # a member of a proposed pile must be linked (at least this alike) to at least this share of the others, or it is
 # left loose: a strong link to one member does not make it belong to the pile

@@ -7,22 +7,24 @@ import pytest
 
 from app.bench import grouping
 
-MAIN, HOLDOUT, HOLDOUT2, HOLDOUT3 = grouping.DEFAULT_SET, *grouping.HOLDOUT_SETS
+MAIN, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4 = grouping.DEFAULT_SET, *grouping.HOLDOUT_SETS
 
 # reached (adjusted Rand index, share of proposed piles pure, true piles found): obstacles_nl 0.737, 80.6%, 29 of 32;
 # obstacles_nl_holdout 0.876, 90.9%, 10 of 10; obstacles_nl_holdout2 0.881, 100%, 17 of 18 (all three tuned on,
-# after the lexicon was broadened: branch reach); obstacles_nl_holdout3 0.494, 66.7%, 13 of 20 before that
-# (never tuned on: the independent figure, measured by the lead only)
+# after the lexicon was broadened: branch reach). Never tuned on, measured by the lead only (docs/performance.md):
+# obstacles_nl_holdout3 0.663, 71.4%, 17 of 20; obstacles_nl_holdout4 0.459, 53.7%, 15 of 29
 FLOORS = {
     MAIN: (0.72, 0.78, 27),
     HOLDOUT: (0.84, 0.88, 9),
     HOLDOUT2: (0.85, 0.95, 16),
-    HOLDOUT3: (0.46, 0.62, 11),
+    HOLDOUT3: (0.63, 0.68, 15),
+    HOLDOUT4: (0.43, 0.50, 13),
 }
 
 
 @pytest.mark.parametrize(
-    ("path", "least_texts", "least_piles"), [(MAIN, 300, 25), (HOLDOUT2, 120, 12), (HOLDOUT3, 150, 15)]
+    ("path", "least_texts", "least_piles"),
+    [(MAIN, 300, 25), (HOLDOUT2, 120, 12), (HOLDOUT3, 150, 15), (HOLDOUT4, 300, 25)],
 )
 def test_the_labelled_sets_are_as_big_as_promised(path: Path, least_texts: int, least_piles: int) -> None:
     labelled = grouping.load(path)
