@@ -22,9 +22,12 @@ PORTS = os.environ.get("DOORBRAAK_TEST_PORTS", "")
 
 @contextmanager
 def serving(app: Any) -> Iterator[str]:
-    """Serve app on a free port as `doorbraak serve` would (protocol checked now); yields its base URL."""
+    """Serve app as `doorbraak serve` would (protocol checked now); yields its base URL.
+
+    On a free port: one of DOORBRAAK_TEST_PORTS where that is set, so the browser tests keep to them too.
+    """
     options = {k: v for k, v in uvicorn_options().items() if k != "factory"}
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", **options)
+    config = uvicorn.Config(app, host="127.0.0.1", port=free_port() if PORTS else 0, log_level="warning", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

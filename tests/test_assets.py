@@ -146,6 +146,57 @@ def test_the_modules_import_each_other_by_relative_url_so_imports_carry_the_vers
             assert specifier.startswith("./"), f"{module} imports {specifier!r}: not relative to itself"
 
 
+# a phone's first load: these pages leave office.css out (tests/e2e/test_phone_weight.py weighs them)
+PHONE_PAGES = ("participant/home.html", "participant/join.html", "participant/phone.html")
+
+
+def phone_sources() -> str:
+    """The phone's pages with every template they extend or include, and every module they load, as one text."""
+    templates: set[str] = set()
+    todo = list(PHONE_PAGES)
+    while todo:
+        name = todo.pop()
+        if name not in templates:
+            templates.add(name)
+            todo += re.findall(r'(?:include|extends) "([^"]+)"', (TEMPLATES / name).read_text(encoding="utf-8"))
+    text = "".join((TEMPLATES / name).read_text(encoding="utf-8") for name in templates)
+    modules: set[str] = set()
+    todo = re.findall(r'static_url\("js/([\w.]+)"\)', text)
+    while todo:
+        name = todo.pop()
+        if name not in modules:
+            modules.add(name)
+            todo += re.findall(r'from "\./([\w.]+)"', (STATIC / "js" / name).read_text(encoding="utf-8"))
+    assert {"join.js", "phone.js", "live.js", "phone_steps.js"} <= modules
+    return text + "".join((STATIC / "js" / name).read_text(encoding="utf-8") for name in modules)
+
+
+def test_office_css_holds_no_rule_a_phones_page_could_match() -> None:
+    text = phone_sources()
+    # every word of the pages and modules may be a class; a class they put together (`status-${x}`, "level-{{ n }}")
+    # counts by its start
+    words = set(re.findall(r"[A-Za-z_][\w-]*", text))
+    starts = tuple(re.findall(r"([A-Za-z_][\w-]*-)(?:\$\{|\{\{)", text))
+    office = re.sub(r"/\*.*?\*/", "", (STATIC / "css" / "office.css").read_text(encoding="utf-8"), flags=re.S)
+    selectors = [
+        s.strip() for head in re.findall(r"([^{}]+)\{[^{}]*\}", office) for s in re.split(r",(?![^(]*\))", head)
+    ]
+    assert len(selectors) > 300
+    for selector in selectors:
+        names = re.findall(r"[.#]([A-Za-z_][\w-]*)", selector)
+        foreign = [name for name in names if name not in words and not name.startswith(starts)]
+        assert foreign, f"office.css: {selector!r} could match on a phone's join or live page: it belongs in app.css"
+
+
+def test_a_phones_first_page_leaves_the_office_css_out_and_other_pages_load_it(client: TestClient) -> None:
+    home = client.get("/").text
+    assert static.url("css/app.css") in home and "office.css" not in home
+    privacy = client.get("/privacy").text
+    assert privacy.index(static.url("css/app.css")) < privacy.index(static.url("css/office.css"))
+    for page in PHONE_PAGES:
+        assert "{% block office_css %}{% endblock %}" in (TEMPLATES / page).read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(("accept", "compressed"), [("gzip, deflate, br", True), ("gzip;q=0", False), ("", False)])
 def test_pages_go_out_compressed_to_a_browser_that_takes_gzip(
     client: TestClient, accept: str, compressed: bool

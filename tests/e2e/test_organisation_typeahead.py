@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.browser import PHONE
+from tests.e2e.browser import PHONE, PROJECTOR
 from tests.e2e.test_live_session import Session, start_session
 from tests.e2e.test_phone_fit import SMALL_PHONE, assert_fits
 
@@ -118,3 +118,32 @@ def test_long_names_fit_a_small_phone(new_context: Callable[..., Any]) -> None:
     phone.get_by_label("Je organisatie").fill("stich maat")
     expect(phone.get_by_role("option")).to_have_text([LONG])
     assert_fits(phone, "join-typeahead")
+
+
+# per column header: how many lines its words take
+HEADER_LINES = """(row) => [...row.children].filter((cell) => cell.textContent.trim()).map((cell) => {
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  return [cell.textContent, new Set([...range.getClientRects()].map((box) => Math.round(box.top))).size];
+})"""
+
+
+def test_the_office_list_keeps_its_headers_whole_and_fits_a_small_phone(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    office_adds_the_network(session)
+    page = session.board.context.new_page()
+    for language in ("nl", "en"):
+        page.set_viewport_size(PROJECTOR["viewport"])
+        page.goto(f"/taal/{language}?next=/f/organisaties")
+        header = page.locator(".organisation-columns").first
+        assert all(lines == 1 for _, lines in page.evaluate(HEADER_LINES, header.element_handle())), language
+        # the numbers line up under their headers, at the right
+        first = page.locator(".organisation-row:not(.organisation-columns)").first
+        for column, cell in ((2, 0), (3, 1), (4, 2)):
+            head = header.locator("span").nth(column).bounding_box()
+            count = first.locator(".organisation-count").nth(cell).bounding_box()
+            assert head and count and abs((head["x"] + head["width"]) - (count["x"] + count["width"])) < 1
+        page.set_viewport_size(SMALL_PHONE["viewport"])
+        page.reload()
+        expect(page.get_by_role("link", name=LONG, exact=True)).to_be_visible()
+        assert_fits(page, f"organisation-list-{language}")

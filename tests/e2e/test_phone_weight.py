@@ -15,6 +15,21 @@ expect: Any = pytest.importorskip("playwright.sync_api").expect
 # issue 13: a room on venue wifi or 4G joins in seconds
 FIRST_LOAD_LIMIT = 50_000
 VERSIONED = re.compile(r"/static/[0-9a-f]{12}/")
+# a network's list of organisations: the join page then offers it, and join.js fetches the names to suggest
+NETWORK = [
+    f"{kind} {place}"
+    for kind in (
+        "Gemeente",
+        "Woonstichting",
+        "Stichting Welzijn en Maatschappelijke Dienstverlening",
+        "Wijkteam",
+        "GGD",
+        "Basisschool De Regenboog",
+        "Jongerenwerk",
+        "Politie basisteam",
+    )
+    for place in ("Heerlen", "Kerkrade", "Landgraaf", "Brunssum", "Parkstad-Zuid")
+]
 
 
 def transferred(responses: list[Any]) -> list[tuple[int, str]]:
@@ -32,8 +47,21 @@ def transferred(responses: list[Any]) -> list[tuple[int, str]]:
     return listing
 
 
-def test_a_phone_joins_and_reaches_its_live_page_in_at_most_50_kb(new_context: Callable[..., Any]) -> None:
+def add_the_network(board: Any) -> None:
+    """The office's list of organisations, through the list page's form."""
+    csrf = board.evaluate("document.querySelector('meta[name=csrf-token]').content")
+    for name in NETWORK:
+        response = board.context.request.post("/f/organisaties", form={"csrf": csrf, "name": name})
+        assert response.ok, name
+
+
+@pytest.mark.parametrize("organisations", [0, len(NETWORK)])
+def test_a_phone_joins_and_reaches_its_live_page_in_at_most_50_kb(
+    new_context: Callable[..., Any], organisations: int
+) -> None:
     session = start_session(new_context)
+    if organisations:
+        add_the_network(session.board)
     responses: list[Any] = []
     phone = new_context(**PHONE).new_page()
     phone.on("response", lambda response: responses.append(response))
@@ -42,7 +70,11 @@ def test_a_phone_joins_and_reaches_its_live_page_in_at_most_50_kb(new_context: C
     phone.goto(f"/j/{session.code}")
     form = phone.locator("#join-form")
     form.get_by_label("Je naam").fill("Ali")
-    form.get_by_label("Je organisatie").fill("Woonstichting")
+    if organisations:
+        form.get_by_label("Je organisatie").fill("woonst heer")
+        phone.get_by_role("option", name="Woonstichting Heerlen").click()
+    else:
+        form.get_by_label("Je organisatie").fill("Woonstichting")
     form.get_by_role("button", name="Meedoen").click()
     expect(phone.locator("#status")).to_have_attribute("data-state", "online")
     phone.wait_for_load_state("networkidle")
@@ -55,7 +87,10 @@ def test_a_phone_joins_and_reaches_its_live_page_in_at_most_50_kb(new_context: C
 
     # every static file came gzipped from a versioned URL, the modules' own imports included
     static = [r for r in responses if "/static/" in r.url]
-    assert {r.url.rsplit("/", 1)[1] for r in static} >= {"app.css", "phone.js", "live.js", "phone_steps.js"}
+    names = {r.url.rsplit("/", 1)[1] for r in static}
+    assert names >= {"app.css", "phone.js", "live.js", "phone_steps.js"}
+    assert "office.css" not in names  # the office's pages' styles (static/css/app.css says why)
+    assert ("join.js" in names) is bool(organisations)
     for response in static:
         assert VERSIONED.search(response.url), f"{response.url} has no version"
         assert response.headers["content-encoding"] == "gzip", response.url
