@@ -117,13 +117,17 @@ class StaticFirst:
         return self.app(scope, receive, send)
 
 
-class CompressedResponses(GZipMiddleware):
+class CompressedResponses:
     """Starlette's gzip for pages and downloads, used only when the browser takes gzip (a "gzip;q=0" says no)."""
 
-    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:  # type: ignore[override]
+    def __init__(self, app: ASGIApp, *, minimum_size: int, compresslevel: int) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size, compresslevel=compresslevel)
+
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] != "http" or not accepts_gzip(Headers(scope=scope).get("accept-encoding", "")):
             return self.app(scope, receive, send)  # handed on, as StaticFirst does
-        return super().__call__(scope, receive, send)
+        return self.gzip(scope, receive, send)
 
 
 class BrowserMiddleware:

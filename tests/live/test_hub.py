@@ -159,9 +159,13 @@ async def test_unregistered_connections_are_forgotten() -> None:
     assert conn.queue is None
 
 
+def phone_connection(socket: FakeSocket) -> Connection:
+    return Connection(socket, workshop_id=1, role="phone", participant_id=7, queue_size=16)  # type: ignore[arg-type]
+
+
 async def parked(socket: FakeSocket) -> Connection:
     """A connection that has sent its (empty) snapshot and waits for frames."""
-    connection = Connection(socket, workshop_id=1, role="phone", participant_id=7, queue_size=16)  # type: ignore[arg-type]
+    connection = phone_connection(socket)
     connection.start([])
     return connection
 
@@ -175,7 +179,7 @@ async def stop(connection: Connection) -> Any:
 
 async def test_a_connection_whose_socket_takes_every_frame_has_no_sender_task_and_no_queue() -> None:
     socket = ServedSocket()
-    connection = Connection(socket, workshop_id=1, role="phone", participant_id=7, queue_size=16)  # type: ignore[arg-type]
+    connection = phone_connection(socket)
     connection.start(["snapshot"])
     for seq in (1, 2, 3):
         connection.offer(seq, f"e{seq}")
@@ -188,7 +192,7 @@ async def test_a_connection_whose_socket_takes_every_frame_has_no_sender_task_an
 
 async def test_frames_that_arrive_during_catch_up_follow_the_snapshot_in_order() -> None:
     socket = ServedSocket()
-    connection = Connection(socket, workshop_id=1, role="phone", participant_id=7, queue_size=16)  # type: ignore[arg-type]
+    connection = phone_connection(socket)
     connection.sent_seq = 4
     connection.offer(4, "in the snapshot already")
     connection.offer(5, "e5")
