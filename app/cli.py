@@ -135,8 +135,7 @@ def _migrate_apart(settings: Settings) -> None:
     try:
         current = db.schema_revision()
     finally:
-        db.write_engine.dispose()
-        db.read_engine.dispose()
+        db.close()
     if current == SCHEMA_HEAD:
         return
     command = [sys.executable, "-c", "from app.cli import main; main()", "migrate"]
@@ -153,8 +152,7 @@ def migrate(args: argparse.Namespace) -> None:
     try:
         db.migrate()
     finally:
-        db.write_engine.dispose()
-        db.read_engine.dispose()
+        db.close()
 
 
 def demo(args: argparse.Namespace) -> None:
@@ -229,8 +227,7 @@ def fill_register(args: argparse.Namespace) -> None:
             lambda session: fill(session, options=_fill_options(args), password=password, today=local_today())
         )
     finally:
-        db.write_engine.dispose()
-        db.read_engine.dispose()
+        db.close()
     counts = ", ".join(f"{n} {kind}" for kind, n in filled.counts.items())
     print(f"filled workspace {filled.workspace_id} in {time.monotonic() - started:.1f} s: {counts}")
     print(f"sign in as {filled.email} with password {filled.password}, then open /f/register")
@@ -355,8 +352,7 @@ def create_facilitator(args: argparse.Namespace) -> None:
     except DomainError as exc:
         raise SystemExit(exc.text()) from exc
     finally:
-        db.write_engine.dispose()
-        db.read_engine.dispose()
+        db.close()
     print(f"created facilitator {facilitator.email} (id {facilitator.id})")
 
 
@@ -370,8 +366,7 @@ def retention(args: argparse.Namespace) -> None:
     try:
         done = db.write_sync(lambda session: privacy.run_retention(session, today=date.today()))
     finally:
-        db.write_engine.dispose()
-        db.read_engine.dispose()
+        db.close()
     for item in done:
         print(f"workshop {item['workshop_id']} of {item['held_on']}: {item['names_removed']} names removed")
     print(f"{len(done)} workshops anonymised")
@@ -464,8 +459,7 @@ def export(args: argparse.Namespace) -> None:
     try:
         decisions = db.read_sync(load)
     finally:
-        db.write_engine.dispose()
-        db.read_engine.dispose()
+        db.close()
     if decisions is None:
         raise SystemExit(f"no workshop with id or join code {args.workshop!r}")
     body = chosen.render(decisions)

@@ -25,8 +25,7 @@ def test_create_facilitator_reads_the_password_from_stdin(
     assert verify_password(found.password_hash, "een heel geheim wachtwoord")
     with pytest.raises(SystemExit, match="bestaat al"):
         cli.main(["create-facilitator", "--email", "fenna@buurt.nl", "--name", "F", "--password", "nog een wachtwoord"])
-    db.read_engine.dispose()
-    db.write_engine.dispose()
+    db.close()
 
 
 def test_create_facilitator_refuses_a_short_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -84,8 +84,7 @@ def test_links_from_before_0010_keep_working_on_sqlite(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     db = Database(url)
     check_old_links_survive(db, Settings(data_dir=tmp_path, environment="test", secret_key=SECRET, database_url=url))
-    db.write_engine.dispose()
-    db.read_engine.dispose()
+    db.close()
 
 
 def test_going_back_to_0009_gives_every_row_a_new_plain_token(tmp_path: Path) -> None:
@@ -104,8 +103,7 @@ def test_going_back_to_0009_gives_every_row_a_new_plain_token(tmp_path: Path) ->
     for tokens in (links, projectors):
         assert tokens and all(len(token) >= 32 for token in tokens) and len(set(tokens)) == len(tokens)
     db.migrate()  # and up again
-    db.write_engine.dispose()
-    db.read_engine.dispose()
+    db.close()
 
 
 @pytest.mark.postgres
@@ -124,6 +122,5 @@ def test_links_from_before_0010_keep_working_on_postgresql(tmp_path: Path) -> No
             db, Settings(data_dir=tmp_path, environment="test", secret_key=SECRET, database_url=url)
         )
     finally:
-        db.write_engine.dispose()
-        db.read_engine.dispose()
+        db.close()
         reset_schema()

@@ -218,8 +218,7 @@ def check_upgrade(db: Database) -> None:
 def test_an_install_at_0005_upgrades_with_every_row_accounted_for_on_sqlite(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'old.db'}")
     check_upgrade(db)
-    db.write_engine.dispose()
-    db.read_engine.dispose()
+    db.close()
 
 
 @pytest.mark.postgres
@@ -233,6 +232,5 @@ def test_an_install_at_0005_upgrades_with_every_row_accounted_for_on_postgresql(
     reset_schema()
     db = Database(os.environ["DOORBRAAK_TEST_DATABASE_URL"])
     check_upgrade(db)
-    db.write_engine.dispose()
-    db.read_engine.dispose()
+    db.close()
     reset_schema()

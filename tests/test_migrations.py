@@ -29,8 +29,7 @@ def test_migrations_match_the_models_on_sqlite(tmp_path: Path) -> None:
     db.migrate()
     db.migrate()  # running again is harmless
     assert schema_drift(db.url) == []
-    db.write_engine.dispose()
-    db.read_engine.dispose()
+    db.close()
 
 
 def test_the_schema_head_the_server_checks_is_alembics_newest_migration() -> None:
@@ -79,8 +78,7 @@ def test_a_database_from_before_migrations_is_adopted(tmp_path: Path) -> None:
     db.migrate()
     assert "alembic_version" in inspect(db.write_engine).get_table_names()
     assert schema_drift(url) == []
-    db.write_engine.dispose()
-    db.read_engine.dispose()
+    db.close()
 
 
 @pytest.mark.postgres
@@ -96,8 +94,7 @@ def test_migrations_match_the_models_on_postgresql() -> None:
     db = Database(url)
     db.migrate()
     assert schema_drift(url) == []
-    db.write_engine.dispose()
-    db.read_engine.dispose()
+    db.close()
 
 
 @pytest.mark.postgres
@@ -117,5 +114,4 @@ def test_workers_starting_together_migrate_one_at_a_time() -> None:
         list(pool.map(lambda db: db.migrate(), workers))  # would raise "relation already exists" unserialised
     assert schema_drift(url) == []
     for db in workers:
-        db.write_engine.dispose()
-        db.read_engine.dispose()
+        db.close()

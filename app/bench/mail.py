@@ -180,6 +180,5 @@ async def _measure(
         "messages_per_s": round(received / (done - passed), 1) if done > passed else None,
         "database": "postgresql" if options.database_url else "sqlite",
     }
-    db.write_engine.dispose()
-    db.read_engine.dispose()
+    db.close()
     return figures

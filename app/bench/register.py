@@ -519,8 +519,7 @@ def run_register_bench(options: RegisterBenchOptions, say: Say = print) -> dict[
                 with database.write_engine.begin() as connection:
                     connection.exec_driver_sql("ANALYZE")
         finally:
-            database.write_engine.dispose()
-            database.read_engine.dispose()
+            database.close()
         say(f"filled       {filled.counts} in {fill_seconds:.1f} s")
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"

@@ -73,8 +73,7 @@ def prepare(settings: Settings) -> DemoWorkshop:
     try:
         return db.write_sync(create)
     finally:
-        db.write_engine.dispose()
-        db.read_engine.dispose()
+        db.close()
 
 
 def csrf_of(page: str) -> str:

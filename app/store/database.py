@@ -232,13 +232,17 @@ class Database:
                 if self._checkpointing is not None:
                     await self._checkpointing
         self._executor.shutdown(wait=True)
+        self.close()
+        if self._file_lock is not None:
+            os.close(self._file_lock)  # closing it lets the lock go
+            self._file_lock = None
+
+    def close(self) -> None:
+        """Close every engine's connections: what stop does last, and all a command that never started needs."""
         self.write_engine.dispose()
         self.read_engine.dispose()
         if self._no_wait_engine is not None:
             self._no_wait_engine.dispose()
-        if self._file_lock is not None:
-            os.close(self._file_lock)  # closing it lets the lock go
-            self._file_lock = None
 
     async def read(self, fn: Callable[[Session], T]) -> T:
         """Run a read-only function with its own short-lived session in a worker thread."""

@@ -98,8 +98,7 @@ def database(tmp_path: Path) -> Any:
     db = Database(f"sqlite:///{tmp_path / 'a.db'}")
     db.migrate()
     yield db
-    db.write_engine.dispose()
-    db.read_engine.dispose()
+    db.close()
 
 
 def test_single_answer_steps_refuse_a_second_answer(database: Database) -> None:

@@ -135,8 +135,7 @@ def test_a_volunteer_reports_klaar_from_the_reminder(
             for c in tx.execute(select(ActionChange).where(col(ActionChange.action_id) == action["id"])).scalars()
         ]
     )
-    db.read_engine.dispose()
-    db.write_engine.dispose()
+    db.close()
     assert changes[-1] == ("status", "open", "klaar", "Open sinds maandag", "mail")
 
     # the link is spent; Mijn afspraken shows the new status

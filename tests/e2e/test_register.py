@@ -81,8 +81,7 @@ def network(live_server: str, live_settings: Settings) -> Iterator[Network]:
         return Network(actions=actions, followup_id=vervolg)
 
     yield database.write_sync(build)
-    database.write_engine.dispose()
-    database.read_engine.dispose()
+    database.close()
 
 
 def sign_in(new_context: Callable[..., Any], email: str, **options: Any) -> Any:

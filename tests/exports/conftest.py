@@ -189,8 +189,7 @@ def database(tmp_path: Path) -> Iterator[Database]:
     db = Database(f"sqlite:///{tmp_path / 'exports.db'}")
     db.migrate()
     yield db
-    db.write_engine.dispose()
-    db.read_engine.dispose()
+    db.close()
 
 
 @pytest.fixture

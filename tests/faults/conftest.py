@@ -64,8 +64,7 @@ class Room:
         try:
             tokens = db.write_sync(join)
         finally:
-            db.write_engine.dispose()
-            db.read_engine.dispose()
+            db.close()
         cookie = workshops.PARTICIPANT_COOKIE.format(code=self.demo.code)
         return [{"Cookie": f"{cookie}={token}"} for token in tokens]
 

@@ -108,8 +108,7 @@ def test_sigkill_during_a_burst_keeps_every_acknowledged_answer_exactly_once(tmp
     assert len(acked_before_crash) >= 5
     db = Database(settings.resolved_database_url())
     stored = db.read_sync(lambda s: [(a.client_id, a.text) for a in s.execute(select(Answer)).scalars()])
-    db.read_engine.dispose()
-    db.write_engine.dispose()
+    db.close()
     client_ids = [client_id for client_id, _ in stored]
     assert len(client_ids) == len(set(client_ids))  # nothing doubled
     assert acked_before_crash <= set(client_ids)  # nothing acknowledged was lost

@@ -207,8 +207,7 @@ def logged(tmp_path: Path) -> list[Event]:
     db.migrate()
     db.write_sync(play_every_kind)
     events = db.read_sync(lambda s: list(s.execute(select(Event).order_by(Event.id)).scalars()))  # type: ignore[arg-type]
-    db.write_engine.dispose()
-    db.read_engine.dispose()
+    db.close()
     return events
 
 

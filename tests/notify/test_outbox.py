@@ -187,8 +187,7 @@ def test_two_workers_on_postgresql_send_each_of_1000_messages_once(tmp_path: Pat
     counts = [claimed(worker) for worker in workers]
     received = Counter(smtp_server.inbox.wait_for(1000) and smtp_server.inbox.ids())
     rows = messages(db)
-    db.write_engine.dispose()
-    db.read_engine.dispose()
+    db.close()
     # both took part (SKIP LOCKED let each claim what the other had not), and each message went exactly once
     assert sum(counts) == 1000 and min(counts) > 0, counts
     assert set(received) == {r.message_id for r in rows}
@@ -213,8 +212,7 @@ def test_a_worker_killed_mid_run_loses_no_message(tmp_path: Path, smtp_server: S
     second = sender_process(env, "--until-done", "--lease", "2", "--batch", "20")
     claimed(second)
     rows = messages(db)
-    db.write_engine.dispose()
-    db.read_engine.dispose()
+    db.close()
     received = Counter(smtp_server.inbox.ids())
     assert {r.status for r in rows} == {"sent"}
     assert set(received) == {r.message_id for r in rows}, "every message arrived"

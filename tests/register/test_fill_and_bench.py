@@ -89,8 +89,7 @@ def test_fill_register_writes_what_it_was_asked_for(tmp_path: Path, capsys: pyte
         }
 
     counts = db.read_sync(check)
-    db.read_engine.dispose()
-    db.write_engine.dispose()
+    db.close()
     assert counts["actions"] == 500 and counts["workshops"] == 20 and counts["organisations"] == 30
     assert counts["history"] == 1500
     assert counts["partners"] > 0 and counts["volunteers"] > 0

@@ -102,8 +102,7 @@ def test_two_hundred_phones_joining_at_once_are_all_in_the_room(live_server: str
             ).scalar_one()
         )
     finally:
-        db.write_engine.dispose()
-        db.read_engine.dispose()
+        db.close()
     assert stored == PHONES
     # a projector opened now sees the same lobby
     late = Lobby(live_server, demo.projector_path, until=0)

@@ -27,8 +27,7 @@ def in_database(settings: Settings, fn: Callable[..., object], *, write: bool = 
     try:
         return db.write_sync(fn) if write else db.read_sync(fn)
     finally:
-        db.write_engine.dispose()
-        db.read_engine.dispose()
+        db.close()
 
 
 def count(model: type) -> Callable[..., object]:
