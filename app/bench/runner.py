@@ -27,7 +27,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from app.catalog.service import formats
 from app.config import Settings
-from app.demo.driver import csrf_of, ws_url
+from app.demo.driver import DemoFacilitator, DemoWorkshop, csrf_of, ws_url
 
 ANSWER_TIMEOUT = 10.0  # an answer without an ack this long after the last send counts as lost
 BURST_SECONDS = 2.0
@@ -399,14 +399,12 @@ async def fetch_files(http: httpx.AsyncClient, page: str, fetched: set[str]) -> 
 class AppTarget(Target):
     """Doorbraak itself: phones join over HTTP, the facilitator signs in and moves steps over HTTP."""
 
-    def __init__(self, base_url: str, *, workshop_id: int, code: str, projector_path: str, password: str) -> None:
-        from app.demo.driver import DemoFacilitator
-
+    def __init__(self, base_url: str, workshop: DemoWorkshop) -> None:
         self.base_url = base_url.rstrip("/")
-        self.code = code
-        self.projector_path = projector_path
-        self.password = password
-        self.facilitator = DemoFacilitator(self.base_url, workshop_id)
+        self.code = workshop.code
+        self.projector_path = workshop.projector_path
+        self.password = workshop.password
+        self.facilitator = DemoFacilitator(self.base_url, workshop.workshop_id)
 
     async def open_phone(self, client: Client, index: int) -> None:
         """Join as a fresh phone does: the join page and its files, the form, the phone page the form redirects to
@@ -1040,13 +1038,7 @@ def run(options: BenchOptions, say: Say = print) -> dict[str, Any]:
                     ]
                 prepared = prepare(settings)
                 say(f"bench        {options.phones} phones against {base_url} (server processes {pids})")
-                target = AppTarget(
-                    base_url,
-                    workshop_id=prepared.workshop_id,
-                    code=prepared.code,
-                    projector_path=prepared.projector_path,
-                    password=prepared.password,
-                )
+                target = AppTarget(base_url, prepared)
                 app = app_side(target, pids=pids, phones=options.phones, say=say)
                 baseline = None
                 if options.baseline:
@@ -1069,13 +1061,7 @@ def run(options: BenchOptions, say: Say = print) -> dict[str, Any]:
                         # a workshop of its own, on the same server: the first room's phones have left
                         gc.collect()
                         prepared = prepare(settings)
-                        target = AppTarget(
-                            base_url,
-                            workshop_id=prepared.workshop_id,
-                            code=prepared.code,
-                            projector_path=prepared.projector_path,
-                            password=prepared.password,
-                        )
+                        target = AppTarget(base_url, prepared)
                         side = app_side(target, pids=pids, phones=max(1, options.phones // 4), say=say)
                         mixed = run_mixed(side, joining=max(1, options.phones // 2), rate=options.rate, say=say)
                         result |= asyncio.run(mixed)

@@ -62,9 +62,7 @@ class AnsweringPing(Client):
 
 def test_two_hundred_phones_joining_at_once_are_all_in_the_room(live_server: str, live_settings: Settings) -> None:
     demo = prepare(live_settings)
-    target = AppTarget(
-        live_server, workshop_id=demo.workshop_id, code=demo.code, projector_path=demo.projector_path, password=""
-    )
+    target = AppTarget(live_server, demo)
     phones = [AnsweringPing(Meter()) for _ in range(PHONES)]
 
     async def storm() -> tuple[Lobby, list[BaseException | None]]:
