@@ -53,6 +53,17 @@ class Server:
         stop(self.process)
 
 
+@contextlib.contextmanager
+def two_servers(tmp_path: Path, redis_url: str) -> Iterator[tuple[Server, Server]]:
+    """Two workers on the test database, sharing redis_url; stopped afterwards."""
+    first, second = Server(tmp_path, "a", redis_url), Server(tmp_path, "b", redis_url)
+    try:
+        yield first, second
+    finally:
+        first.stop()
+        second.stop()
+
+
 @pytest.fixture
 def database() -> Settings:
     """Settings on the emptied test PostgreSQL database."""
@@ -63,7 +74,7 @@ def database() -> Settings:
 
 
 @pytest.fixture
-def own_redis() -> Iterator[tuple[str, Any]]:
+def own_redis() -> Iterator[tuple[str, Any, Any]]:
     """A Redis of this test's own, which it may stop and start again."""
     binary = shutil.which("redis-server")
     if binary is None:
@@ -141,8 +152,7 @@ async def until(condition: Any, what: str, seconds: float = 15) -> None:
 
 def test_a_phone_on_one_server_and_a_projector_on_the_other_see_each_other(tmp_path: Path, database: Settings) -> None:
     demo = prepare(database)
-    first, second = Server(tmp_path, "a", REDIS_URL or ""), Server(tmp_path, "b", REDIS_URL or "")
-    try:
+    with two_servers(tmp_path, REDIS_URL or "") as (first, second):
 
         async def scenario() -> None:
             async with obstacle_round(demo, first.url, second.url) as (phone, frames):
@@ -154,9 +164,6 @@ def test_a_phone_on_one_server_and_a_projector_on_the_other_see_each_other(tmp_p
                 assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))  # in order, none twice
 
         asyncio.run(scenario())
-    finally:
-        first.stop()
-        second.stop()
 
 
 def test_redis_going_away_loses_nothing_and_answers_never_fail(
@@ -164,8 +171,7 @@ def test_redis_going_away_loses_nothing_and_answers_never_fail(
 ) -> None:
     redis_url, redis_down, _ = own_redis
     demo = prepare(database)
-    first, second = Server(tmp_path, "a", redis_url), Server(tmp_path, "b", redis_url)
-    try:
+    with two_servers(tmp_path, redis_url) as (first, second):
 
         async def scenario() -> None:
             async with obstacle_round(demo, first.url, second.url) as (phone, frames):
@@ -186,9 +192,6 @@ def test_redis_going_away_loses_nothing_and_answers_never_fail(
                 ]
 
         asyncio.run(scenario())
-    finally:
-        first.stop()
-        second.stop()
 
 
 def test_a_redis_that_hangs_holds_up_no_answer(
@@ -198,8 +201,7 @@ def test_a_redis_that_hangs_holds_up_no_answer(
     # the limits wait for it at most a second, and the writer not at all, so answers are still stored and shown.
     redis_url, _, hang = own_redis
     demo = prepare(database)
-    first, second = Server(tmp_path, "a", redis_url), Server(tmp_path, "b", redis_url)
-    try:
+    with two_servers(tmp_path, redis_url) as (first, second):
 
         async def scenario() -> None:
             async with obstacle_round(demo, first.url, second.url) as (phone, frames):
@@ -215,9 +217,6 @@ def test_a_redis_that_hangs_holds_up_no_answer(
                 await until(lambda: len(answers_seen(frames)) == 5, "B sees the answer after Redis answers again")
 
         asyncio.run(scenario())
-    finally:
-        first.stop()
-        second.stop()
 
 
 def test_redis_stopped_for_20_seconds_gives_no_500_loses_nothing_and_both_workers_converge_within_5_s(
