@@ -126,7 +126,7 @@ def text_frame(text: str) -> bytes:
     return struct.pack("!BBQ", 0x81, 127, length) + data
 
 
-def _text_of(message: Mapping[str, Any]) -> str:
+def message_text(message: Mapping[str, Any]) -> str:
     """A received ASGI message's text; a binary message's bytes read as UTF-8, the bytes that are not replaced."""
     text = message.get("text")
     return text if text is not None else (message.get("bytes") or b"").decode(errors="replace")
@@ -188,7 +188,7 @@ class DirectProtocol(WebSocketsSansIOProtocol):
         self.listener, self.closed = listener, closed
         for message in queued:
             if message["type"] == "websocket.receive":
-                listener(_text_of(message))
+                listener(message_text(message))
             else:
                 self.queue.put_nowait(message)
         if self.disconnected:  # gone before the app listened: no connection_lost is coming

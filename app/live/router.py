@@ -24,7 +24,7 @@ from app.i18n import N_, gettext
 from app.live import replay
 from app.live.frames import ClientMessage, ServerFrame, error_frame
 from app.live.hub import Connection, LocalHub
-from app.live.protocol import LISTEN
+from app.live.protocol import LISTEN, message_text
 from app.models import RowId, Workshop
 from app.responses import service as responses
 from app.runtime import PhoneKeys, Runtime, get_runtime, origin_allowed
@@ -166,10 +166,7 @@ async def _receive(websocket: WebSocket, inbox: "_Inbox") -> None:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
-        raw = message.get("text")
-        if raw is None:
-            raw = (message.get("bytes") or b"").decode("utf-8", errors="replace")
-        inbox.take(raw)
+        inbox.take(message_text(message))
 
 
 class _Inbox:
