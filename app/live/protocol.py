@@ -21,7 +21,7 @@ import asyncio
 import inspect
 import logging
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 from uvicorn.config import Config
@@ -60,12 +60,14 @@ UVICORN_OVERRIDES = {
     "send_receive_event_to_app": ["self"],
     "connection_lost": ["self", "exc"],
 }
-# what write_now reads of the websockets connection inside uvicorn's protocol (its `conn`)
+# what write_now reads of the websockets connection inside uvicorn's protocol (its `conn`), and the parser
+# connection_lost closes
 WEBSOCKETS_ATTRIBUTES: dict[str, type] = {
     "state": State,
     "extensions": list,
     "expect_continuation_frame": bool,
     "writes": list,
+    "parser": Generator,
 }
 
 
@@ -98,7 +100,10 @@ def missing_internals() -> list[str]:
         method = getattr(WebSocketsSansIOProtocol, name, None)
         if not callable(method) or list(inspect.signature(method).parameters) != parameters:
             missing.append(f"uvicorn.{name}({', '.join(parameters)})")
-    return missing + lacking("websockets", getattr(protocol, "conn", None), WEBSOCKETS_ATTRIBUTES)
+    missing += lacking("websockets", getattr(protocol, "conn", None), WEBSOCKETS_ATTRIBUTES)
+    if not missing:
+        protocol.conn.parser.close()  # the cycle connection_lost breaks, which this one never reaches
+    return missing
 
 
 def server_protocol() -> str:
@@ -158,13 +163,15 @@ class DirectProtocol(WebSocketsSansIOProtocol):
             scope["extensions"][LISTEN] = self.listen
 
     def connection_lost(self, exc: Exception | None) -> None:
-        """As uvicorn, then tell the app's listener the socket is gone and drop what this protocol offered the app.
+        """As uvicorn, then tell the app's listener the socket is gone and let go of every cycle this connection is in.
 
-        Both point back at it, the listener at the app's connection too, and a cycle is freed only by a full sweep
-        of the collector, which a busy server runs rarely (app/main.py: tune_garbage_collector); broken here, a
-        finished connection is freed at once.
+        A cycle is freed only by a full sweep of the collector, which a busy server runs rarely (app/main.py:
+        tune_garbage_collector); broken here, a finished connection is freed at once. What this protocol offered
+        the app points back at it, the listener at the app's connection too. websockets' parser is a suspended
+        generator whose frame holds its connection: closed, it lets go (no more bytes can arrive).
         """
         super().connection_lost(exc)
+        self.conn.parser.close()
         closed = self.closed
         self.listener = self.closed = None
         scope = getattr(self, "scope", None)

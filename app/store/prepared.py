@@ -6,6 +6,7 @@
 # bookkeeping, the result's conversions included (Prepared's docstring lists exactly what goes). It runs in the
 # session's own transaction, so savepoints, the commit and the rollback stay the writer's (app/store/database.py).
 
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -99,10 +100,12 @@ class Prepared:
         # starts the savepoint, so a rollback to it also undoes what ran here
         transaction = db.get_nested_transaction() or db.get_transaction()
         cached = db.info.get("driver_connection")
-        if cached is None or cached[0] is not transaction:
+        if cached is None or cached[0]() is not transaction:
             connection = db.connection()
+            # the transaction by weak reference: the session's info holding it (and it the session) was a cycle
+            # only a full sweep of the collector frees, with the connection and everything the session held
             cached = db.info["driver_connection"] = (
-                transaction,
+                weakref.ref(transaction),
                 connection.connection.dbapi_connection,
                 connection.dialect,
             )
