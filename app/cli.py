@@ -16,6 +16,8 @@ from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from app.config import Settings, settings_problems
 
@@ -100,6 +102,11 @@ def cap_malloc_arenas() -> None:
     libc.mallopt(_M_ARENA_MAX, int(os.environ["MALLOC_ARENA_MAX"]))
 
 
+def shown_database(settings: Settings) -> str:
+    """The database's address as it may be printed: without its password."""
+    return make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
+
+
 def serve(args: argparse.Namespace) -> None:
     """Run the web server."""
     cap_malloc_arenas()
@@ -107,8 +114,8 @@ def serve(args: argparse.Namespace) -> None:
     if args.workers > 1 and not settings.broadcast_url:
         raise SystemExit("--workers above 1 needs DOORBRAAK_BROADCAST_URL: without it each worker is its own room")
     base_url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
-    print(f"Doorbraak runs at {base_url}  (database: {settings.resolved_database_url()})", flush=True)
     _migrate_apart(settings)
+    print(f"Doorbraak runs at {base_url}  (database: {shown_database(settings)})", flush=True)
     if args.demo:
         _start_demo(base_url, settings, args.demo_phones, args.demo_pace)
     else:
@@ -612,3 +619,6 @@ def main(argv: list[str] | None = None) -> None:
         if exc.title != Settings.__name__:
             raise
         raise SystemExit(settings_problems(exc)) from None
+    except OperationalError as exc:
+        # a database that cannot be reached (stopped, wrong address, wrong password) is a setting to fix, not a bug
+        raise SystemExit(f"The database {shown_database(Settings())} cannot be used: {str(exc.orig).strip()}") from None

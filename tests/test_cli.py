@@ -1,6 +1,7 @@
 """The doorbraak command."""
 
 import io
+import socket
 import sys
 from pathlib import Path
 
@@ -75,6 +76,23 @@ def test_a_bad_setting_is_named_with_its_variable_not_a_traceback(
     assert message.startswith("Doorbraak cannot start with these settings:")
     assert "DOORBRAAK_COMMIT_INTERVAL_MS: Input should be" in message and problem in message
     assert repr(value) in message
+
+
+def test_a_database_that_cannot_be_reached_is_named_without_its_password_or_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("DOORBRAAK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DOORBRAAK_DATABASE_URL", f"postgresql://doorbraak:geheim-wachtwoord@127.0.0.1:{port}/doorbraak")
+    for command in (["serve"], ["migrate"]):
+        with pytest.raises(SystemExit) as stopped:
+            cli.main(command)
+        message = str(stopped.value.code)
+        assert message.startswith(f"The database postgresql://doorbraak:***@127.0.0.1:{port}/doorbraak cannot be used:")
+        assert "refused" in message
+    assert "geheim-wachtwoord" not in capsys.readouterr().out  # nor in what serve printed before it stopped
 
 
 def test_serve_caps_malloc_arenas_for_itself_and_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
