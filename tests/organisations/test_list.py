@@ -179,6 +179,18 @@ def test_new_names_come_first_with_their_count_and_every_use_is_counted(
     assert counts("Woonstichting") == ["0", "0", "1"]
     assert counts("Zorggroep") == ["1", "0", "0"]
 
+    def labels(page: str, name: str) -> list[str]:
+        row = page.split(f"<strong>{name}</strong>", 1)[1].split("</li>", 1)[0]
+        return re.findall(r'count-label">([^<]+)</span>', row)
+
+    # one of a thing is named in the singular, in both languages
+    assert labels(page, "Buurtteam Noord") == ["deelnemer", "actie als eigenaar", "actie als partner"]
+    assert labels(page, "Gemeente Heerlen") == ["deelnemers", "actie als eigenaar", "actie als partner"]
+    assert labels(page, "Woonstichting") == ["deelnemers", "acties als eigenaar", "actie als partner"]
+    english = office.meekijker.http.get("/f/organisaties", headers={"Accept-Language": "en"}).text
+    assert labels(english, "Buurtteam Noord") == ["participant", "action as owner", "action as partner"]
+    assert labels(english, "Woonstichting") == ["participants", "actions as owner", "action as partner"]
+
 
 def test_filter_by_words_and_sector(office: Office) -> None:
     for fields in (
