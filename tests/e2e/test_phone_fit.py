@@ -1,4 +1,6 @@
-"""Phones never overflow: every step of every format stays within a 360 px and a 390 px screen with hostile text."""
+"""Phones never overflow: every step of every format stays within a 360 px and a 390 px screen with hostile text.
+
+The facilitator's board, with the same text, stays within 1024 and 1440 px."""
 
 import os
 import re
@@ -56,6 +58,18 @@ def assert_fits(phone: Any, where: str) -> None:
     assert not found["outside"], f"{where}: buttons off screen: {found['outside']}"
 
 
+def board_fits(board: Any, where: str) -> None:
+    """The facilitator's board, with the same hostile text, never scrolls sideways on a laptop or a small one."""
+    for width in (1024, 1440):
+        board.set_viewport_size({"width": width, "height": 800})
+        if SHOTS:
+            board.screenshot(path=f"{SHOTS}/board-{width}-{where}.png", full_page=True)
+        found = board.evaluate(MEASURE, width)
+        assert found["scroll"] <= width, f"board {where}: {found['scroll']} px wide on {width} px: {found['wide']}"
+        assert not found["outside"], f"board {where}: buttons off screen: {found['outside']}"
+    board.set_viewport_size({"width": 1440, "height": 900})
+
+
 def join_long(new_context: Callable[..., Any], code: str, options: dict[str, Any]) -> Any:
     """A phone that joins with the longest name and organisation the form takes, checked on the way in."""
     phone = new_context(**options).new_page()
@@ -84,6 +98,7 @@ def test_every_doorbraak_step_fits_a_small_phone_with_hostile_text(new_context: 
     board = session.board
     phones = {size: join_long(new_context, session.code, options) for size, options in PHONES.items()}
     all_fit(phones, "lobby")
+    board_fits(board, "lobby")
 
     next_until(board, "Obstakels")
     for text in (LONG, URL, FORMULA):
@@ -91,6 +106,7 @@ def test_every_doorbraak_step_fits_a_small_phone_with_hostile_text(new_context: 
         expect(mine(phones["360"], text)).to_have_class(re.compile(r"\breceived\b"))
     phones["390"].locator("#step textarea").fill(LONG)  # what is being typed counts too
     all_fit(phones, "obstacles")
+    board_fits(board, "obstacles")
 
     # the board merges the long word and the URL into one pile with a 120-character name
     next_until(board, "Ordenen")
@@ -104,6 +120,7 @@ def test_every_doorbraak_step_fits_a_small_phone_with_hostile_text(new_context: 
     name.press("Enter")
     board.locator("#cluster-panel h2").click()
     expect(name).to_have_value(PILE)
+    board_fits(board, "cluster")
 
     next_until(board, "Stemmen")
     for size, phone in phones.items():
@@ -122,6 +139,7 @@ def test_every_doorbraak_step_fits_a_small_phone_with_hostile_text(new_context: 
         send(phone, f"{LONG} {URL}", obstacle=LONG)
         expect(mine(phone, f"{LONG} {URL}")).to_have_class(re.compile(r"\breceived\b"))
     all_fit(phones, "contributions")
+    board_fits(board, "contributions")
 
     next_until(board, "Afspraken")
     form = board.locator("#action-form")
@@ -137,6 +155,7 @@ def test_every_doorbraak_step_fits_a_small_phone_with_hostile_text(new_context: 
         assert_fits(phone, "actions")
         card.get_by_role("button", name="Ik doe mee").tap()
         expect(card.get_by_role("button", name="Je doet mee ✓")).to_be_visible()
+    board_fits(board, "actions")
 
     followup = board.locator("#followup-form")
     followup.locator("[name=at]").fill("2026-12-18T10:00")
@@ -146,6 +165,7 @@ def test_every_doorbraak_step_fits_a_small_phone_with_hostile_text(new_context: 
     for phone in phones.values():
         expect(phone.locator("#step .followup")).to_contain_text("18 december")
     all_fit(phones, "close")
+    board_fits(board, "close")
 
     for phone in phones.values():
         phone.locator("#step").get_by_role("link", name="Mijn afspraken").click()
