@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from pydantic import BaseModel, Field
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
@@ -30,10 +31,30 @@ from app.store.database import Database
 
 templates = Jinja2Templates(
     env=i18n.translating_environment(
-        FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(default=True)
+        FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(default=True),
+        # the templates ship with the code: no need to look at every file's time on every page
+        auto_reload=False,
     )
 )
-templates.env.globals.update(result_messages=result_messages, static_url=static.url)
+# what per_language rendered, by template and language
+_per_language: dict[tuple[str, str], Markup] = {}
+
+
+def per_language(name: str) -> Markup:
+    """A part of a page that depends on nothing but the language, rendered once per language and then reused.
+
+    The phone page's views and texts are 85 translated strings, the same for every phone: rendered for each of a
+    thousand phones joining, they were most of the page's cost.
+    """
+    key = (name, i18n.current_locale.get())
+    found = _per_language.get(key)
+    if found is None:
+        found = _per_language[key] = Markup(templates.env.get_template(name).render())
+    return found
+
+
+templates.env.globals.update(result_messages=result_messages, static_url=static.url, per_language=per_language)
 
 # the health check's address (app/main.py), answered whatever the Host header says
 HEALTH_PATH = "/healthz"

@@ -158,7 +158,9 @@ def phone_sources() -> str:
         name = todo.pop()
         if name not in templates:
             templates.add(name)
-            todo += re.findall(r'(?:include|extends) "([^"]+)"', (TEMPLATES / name).read_text(encoding="utf-8"))
+            source = (TEMPLATES / name).read_text(encoding="utf-8")
+            todo += re.findall(r'(?:include|extends) "([^"]+)"', source)
+            todo += re.findall(r'per_language\("([^"]+)"\)', source)
     text = "".join((TEMPLATES / name).read_text(encoding="utf-8") for name in templates)
     modules: set[str] = set()
     todo = re.findall(r'static_url\("js/([\w.]+)"\)', text)

@@ -1,9 +1,11 @@
 """The English interface: complete catalogs, the language switch on every page, and the /taal route."""
 
+import json
 import re
 from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -218,6 +220,26 @@ def test_every_kind_of_page_has_the_switch(
     assert_switch(page.text, current="en", back_to=f"/j/{workshop.code}")
     assert "Your answers" in page.text
     assert '"lang": "en"' in page.text  # the phone script formats dates in English too
+
+
+def test_the_phone_pages_shared_texts_are_each_phones_own_language(
+    workshop: Workshop, join: Callable[..., Phone]
+) -> None:
+    # the views and texts every phone of a language shares are rendered once per language (web.per_language):
+    # a Dutch phone first must not hand its Dutch to an English one, nor the other way round
+    def texts(http: TestClient) -> dict[str, Any]:
+        page = http.get(f"/j/{workshop.code}").text
+        found = re.search(r'<script type="application/json" id="phone-texts">(.*?)</script>', page, re.S)
+        assert found and '<template id="tpl-open-text">' in page
+        return json.loads(found.group(1))  # type: ignore[no-any-return]
+
+    dutch, english = join(workshop, "Ali").http, join(workshop, "Bea").http
+    english.get("/taal/en")
+    for _ in range(2):
+        assert texts(dutch)["messages"]["received"] == "ontvangen"
+        assert texts(english)["messages"]["received"] == "received"
+        assert texts(english)["results"]["median"] == "median"
+        assert texts(dutch)["results"]["median"] == "mediaan"
 
 
 def test_the_projector_shows_the_switch_and_speaks_english(facilitator: Facilitator, workshop: Workshop) -> None:

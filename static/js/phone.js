@@ -6,7 +6,9 @@ import { saveById } from "./room.js";
 import { Countdown } from "./stage.js";
 
 const config = readConfig("phone-config");
-const t = config.messages;
+// the texts are the same for every phone of a language: the server renders them once (web.per_language)
+const texts = readConfig("phone-texts");
+const t = texts.messages;
 const outboxKey = `doorbraak:outbox:${config.code}`;
 const votesKey = `doorbraak:votes:${config.code}`;
 const state = {
@@ -45,7 +47,7 @@ function saveOutbox() {
 }
 
 const stepViews = createStepViews({
-  state, t, results: config.results, lang: config.lang, code: config.code, send: (message) => live.send(message),
+  state, t, results: texts.results, lang: config.lang, code: config.code, send: (message) => live.send(message),
 });
 stepViews.setRender(() => renderStep());
 
@@ -260,7 +262,7 @@ function buildAnswerForm(fragment, step, draft) {
   if (draft) textarea.value = draft.text;
   if (step.themes) {
     fragment.querySelector('[data-slot="themes"]').hidden = false;
-    const choices = [["", t.no_theme], ...Object.entries(config.results.themes)].map(([value, label]) => {
+    const choices = [["", t.no_theme], ...Object.entries(texts.results.themes)].map(([value, label]) => {
       const input = el("input", { type: "radio", name: "theme", value });
       input.checked = (draft?.theme || "") === value;
       return el("label", { class: "chip-option" }, input, el("span", { text: label }));
