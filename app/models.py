@@ -334,6 +334,8 @@ class Action(SQLModel, table=True):
     contact_person: str = Field(default="", max_length=120)
     # the contact's address: reminders go there, and a participant who gave it may report on the action
     contact_email: str | None = Field(default=None, max_length=254)
+    # the language of the contact's mails (a contact who never joined has no page to choose one on)
+    contact_lang: str = Field(default="nl", max_length=8)
     due_on: date | None = None
     obstacle_id: int | None = Field(default=None, foreign_key="answer.id")
     contribution_id: int | None = Field(default=None, foreign_key="answer.id")

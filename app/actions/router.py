@@ -10,7 +10,7 @@ from app.actions import review
 from app.actions import service as actions
 from app.auth import CsrfChecked, Runner
 from app.errors import DomainError
-from app.i18n import N_
+from app.i18n import N_, current_locale
 from app.models import RowId
 from app.runtime import RuntimeDep
 from app.workshops import service as workshops
@@ -54,6 +54,9 @@ def _due_on(raw: str | None) -> date | None:
 
 
 def _save(body: ActionIn, action_id: RowId | None, account_id: RowId) -> Any:
+    # read now, in the request: the writer that runs the job has no language of its own
+    lang = current_locale.get()
+
     def job(db: Any, *, workshop: Any) -> dict[str, Any]:
         return actions.save_action(
             db,
@@ -70,6 +73,7 @@ def _save(body: ActionIn, action_id: RowId | None, account_id: RowId) -> Any:
             status=body.status,
             account_id=account_id,
             contact_email=body.contact_email,
+            contact_lang=lang,
         )
 
     return job

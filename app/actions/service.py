@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from app import addresses
 from app.errors import DomainError
-from app.i18n import N_
+from app.i18n import N_, available_locales
 from app.models import (
     ACTION_STATUSES,
     LOCAL_TIMEZONE,
@@ -171,10 +171,12 @@ def save_action(
     status: str = "open",
     account_id: int | None = None,
     contact_email: str | None = None,
+    contact_lang: str | None = None,
 ) -> dict[str, Any]:
     """Agree a new action or change one, recording what changed in its history; phones and projector see it at once.
 
-    contact_email None keeps the contact's address as it is (the board does not show it); "" removes it.
+    contact_email None keeps the contact's address as it is (the board does not show it); "" removes it. A new
+    address gets contact_lang, the language its mails go out in: the board's, as whoever typed it saw it.
     """
     title, owner = clean_text(title), clean_text(owner_organisation)
     if not title:
@@ -214,6 +216,8 @@ def save_action(
     action.contact_person = clean_text(contact_person)
     if contact_email is not None:
         action.contact_email = contact_email or None
+    if contact_email and contact_lang in available_locales():
+        action.contact_lang = contact_lang
     action.due_on, action.status = due_on, status
     action.obstacle_id, action.contribution_id = obstacle_id, contribution_id
     db.flush()

@@ -63,7 +63,7 @@ def _person(participant: Participant, *, secret: str) -> Recipient:
 
 
 def _contact(action: Action) -> Recipient:
-    return Recipient(address=action.contact_email or "", lang="nl", name=action.contact_person)
+    return Recipient(address=action.contact_email or "", lang=action.contact_lang, name=action.contact_person)
 
 
 def _unique(people: list[Recipient], suppressed: set[tuple[int, str]], workspace_id: int) -> list[Recipient]:

@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from app.actions import service as actions
 from app.config import Settings
+from app.demo.driver import csrf_of
 from app.models import Membership, Participant
 from app.notify.mails import Links
 from app.notify.outbox import Backoff
@@ -331,6 +332,33 @@ def test_a_reminder_arrives_with_both_parts_its_language_the_meeting_and_unsubsc
     send_all(mail_client)
     later = smtp_server.inbox.wait_for(queued + 3)[queued:]
     assert sorted(str(m["To"]) for m in later) == ["cor@bieb.nl", "olga@woon.nl", "otto@woon.nl"]
+
+
+def test_a_contact_who_never_joined_gets_mail_in_the_language_the_board_was_used_in(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    sign_in(mail_client, "bea@a.nl")
+    csrf = csrf_of(mail_client.get("/f/workshops").text)
+
+    def agree(title: str, contact: str, language: str) -> None:
+        mail_client.get(f"/taal/{language}")
+        response = mail_client.post(
+            f"/f/workshops/{network.workshop_id}/actions",
+            json={"title": title, "owner_organisation": "Stadsdeel", "contact_person": "Sam",
+                  "contact_email": contact, "due_on": str(TODAY + timedelta(days=2))},
+            headers={"X-CSRF-Token": csrf, "Accept": "application/json"},
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+
+    agree("Speeltuin open", "sam@stadsdeel.nl", "en")
+    agree("Bankjes terug", "kees@stadsdeel.nl", "nl")
+    assert pass_on(mail_client) > 0
+    send_all(mail_client)
+    to = {str(m["To"]): str(m["Subject"]) for m in smtp_server.inbox.wait_for(len(messages(db)))}
+    assert to["sam@stadsdeel.nl"].startswith("Reminder: Speeltuin open is due on")
+    assert to["kees@stadsdeel.nl"].startswith("Herinnering: Bankjes terug staat op")
 
 
 def test_a_second_pass_adds_nothing(mail_client: TestClient) -> None:
