@@ -175,8 +175,9 @@ def save_action(
 ) -> dict[str, Any]:
     """Agree a new action or change one, recording what changed in its history; phones and projector see it at once.
 
-    contact_email None keeps the contact's address as it is (the board does not show it); "" removes it. A new
-    address gets contact_lang, the language its mails go out in: the board's, as whoever typed it saw it.
+    contact_email None keeps the contact's address as it is (the board does not show it); "" removes it. An address
+    given (new or typed again) takes contact_lang, the language its mails go out in: the board's, as whoever typed
+    it saw it.
     """
     title, owner = clean_text(title), clean_text(owner_organisation)
     if not title:
