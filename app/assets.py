@@ -1,11 +1,13 @@
 """Static files served from memory: gzip-compressed once, under versioned URLs that browsers keep for a year.
 
-A page names a file with `static_url("js/phone.js")`, which gives /static/<version>/js/phone.js, where the version
-is one hash over every file in the folder rather than one per file. The ES modules import each other by relative
-URL ("./live.js"), and the browser resolves those against the importing module's own URL, so every import carries
-the same version: a browser can never combine a fresh phone.js with a stale live.js from its cache, and no import
-map (an inline script the Content-Security-Policy would have to make an exception for) is needed. The price is
-that a change to any file gives every file a new URL, as a release does anyway.
+A page names a file with `static_url("css/app.css")`, which gives /static/<version>/css/app.css, where the version
+is one hash over every file in the folder rather than one per file. A page's script is named with
+`module_url("js/phone.js")`: the module and the modules it imports in one file (app/bundles.py), under the same
+version. Where a module cannot be bundled, the page loads it, and it loads its imports, by relative URL ("./live.js"),
+which the browser resolves against the importing module's own URL, so every import carries the same version: a
+browser can never combine a fresh phone.js with a stale live.js from its cache, and no import map (an inline script
+the Content-Security-Policy would have to make an exception for) is needed. The price is that a change to any file
+gives every file a new URL, as a release does anyway.
 
 Only a URL with the current version is cached for a year; an unversioned URL (or one of another release, from a
 page loaded before a restart) gets the current file, which the browser checks again by its ETag on each use.
@@ -13,6 +15,7 @@ page loaded before a restart) gets the current file, which the browser checks ag
 
 import gzip
 import hashlib
+import logging
 import mimetypes
 import os
 import re
@@ -25,11 +28,16 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app import bundles
 from app.config import ROOT
+
+log = logging.getLogger(__name__)
 
 VERSION = re.compile(r"[0-9a-f]{12}")
 CACHE_A_YEAR = "public, max-age=31536000, immutable"
 CACHE_CHECK_FIRST = "no-cache"
+# where a module's bundle is served, beside the modules themselves: /static/<version>/bundle/js/phone.js
+BUNDLES = "bundle/"
 
 Fingerprint = tuple[tuple[str, int, int], ...]
 
@@ -52,6 +60,8 @@ class Snapshot:
     fingerprint: Fingerprint
     files: dict[str, StaticFile]
     version: str
+    # a module's path -> the path of the file that is it and everything it imports (app/bundles.py)
+    bundled: dict[str, str]
 
 
 def fingerprint(directory: Path) -> Fingerprint:
@@ -69,25 +79,41 @@ def fingerprint(directory: Path) -> Fingerprint:
     return tuple(sorted(found))
 
 
+def _static_file(path: str, body: bytes, digest: str) -> StaticFile:
+    # gzip rather than brotli: brotli's best level would take 4 KB off the phone's 48 KB first load, for a
+    # compiled dependency and most of a second of CPU at every start; mtime=0: the same bytes in every worker
+    gzipped = gzip.compress(body, compresslevel=9, mtime=0)
+    return StaticFile(
+        body=body,
+        gzipped=gzipped if len(gzipped) < len(body) else None,
+        media_type=mimetypes.guess_type(path)[0] or "text/plain",
+        etag=f'"{digest[:20]}"',
+        gzipped_etag=f'"{digest[:20]}-gzip"',
+    )
+
+
 def read_snapshot(directory: Path, taken: Fingerprint) -> Snapshot:
-    """Read and compress every file the fingerprint lists."""
+    """Read and compress every file the fingerprint lists, and bundle each module that imports others."""
     files = {}
     version = hashlib.sha256()
     for path, _, _ in taken:
         body = (directory / path).read_bytes()
         digest = hashlib.sha256(body).hexdigest()
         version.update(f"{path}\0{digest}\0".encode())
-        # gzip rather than brotli: brotli's best level would take 4 KB off the phone's 48 KB first load, for a
-        # compiled dependency and most of a second of CPU at every start; mtime=0: the same bytes in every worker
-        gzipped = gzip.compress(body, compresslevel=9, mtime=0)
-        files[path] = StaticFile(
-            body=body,
-            gzipped=gzipped if len(gzipped) < len(body) else None,
-            media_type=mimetypes.guess_type(path)[0] or "text/plain",
-            etag=f'"{digest[:20]}"',
-            gzipped_etag=f'"{digest[:20]}-gzip"',
-        )
-    return Snapshot(fingerprint=taken, files=files, version=version.hexdigest()[:12])
+        files[path] = _static_file(path, body, digest)
+    bundled = {}
+    for path, file in list(files.items()):
+        made = BUNDLES + path
+        if not path.endswith(".js") or b"import" not in file.body or made in files:
+            continue
+        try:
+            body = bundles.bundle(path, lambda name: files[name].body.decode()).encode()
+        except bundles.NotBundled as exc:
+            log.warning("%s is served as separate modules: %s", path, exc)
+            continue
+        files[made] = _static_file(made, body, hashlib.sha256(body).hexdigest())
+        bundled[path] = made
+    return Snapshot(fingerprint=taken, files=files, version=version.hexdigest()[:12], bundled=bundled)
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
@@ -135,6 +161,11 @@ class StaticFolder:
     def url(self, path: str) -> str:
         """The versioned URL of a file in the folder, e.g. url("css/app.css")."""
         return f"/static/{self.current().version}/{path}"
+
+    def module_url(self, path: str) -> str:
+        """The versioned URL of a page's module script: the bundle of it and its imports where there is one."""
+        snapshot = self.current()
+        return f"/static/{snapshot.version}/{snapshot.bundled.get(path, path)}"
 
     async def serve(self, request: Request) -> Response:
         """A file, gzipped if the browser takes that; for a year in its cache if the URL has the current version."""

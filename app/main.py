@@ -11,6 +11,7 @@ from functools import partial
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
+from fastapi.telemetry import TelemetryConfig
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import language, security
@@ -55,6 +56,7 @@ RETENTION_FIRST_RUN_S = 60
 RETENTION_EVERY_S = 6 * 3600
 # how long stopping waits for the mail round in flight
 MAIL_STOP_S = 30
+TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 def tune_garbage_collector() -> None:
@@ -139,6 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
+        # FastAPI's OpenTelemetry hooks ask for the global providers on every request; Doorbraak configures none
+        telemetry=TELEMETRY_OFF,
     )
     app.state.runtime = runtime
     app.state.mail = mail_setup
@@ -161,15 +165,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     static.current()  # read and compress static/ now: a missing folder stops the start, not the first page
     app.add_route("/static/{path:path}", static.serve, methods=["GET"], name="static", include_in_schema=False)
-    app.include_router(accounts_router.router)
+    # the routes of a join storm first: a request is matched against the routes in order, and a thousand phones
+    # joining in a minute make their websocket, join and phone page the most frequent requests by far
+    app.include_router(live_router.router)
     app.include_router(running_router.router)
+    app.include_router(accounts_router.router)
     app.include_router(answers_router.router)
     app.include_router(responses_router.router)
     app.include_router(clusters_router.router)
     app.include_router(clusters_router.pages)
     app.include_router(actions_router.router)
     app.include_router(personal_router.router)
-    app.include_router(live_router.router)
     app.include_router(exports_router.router)
     app.include_router(catalog_router.router)
     app.include_router(plain_router.router)

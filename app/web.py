@@ -54,7 +54,9 @@ def per_language(name: str) -> Markup:
     return found
 
 
-templates.env.globals.update(result_messages=result_messages, static_url=static.url, per_language=per_language)
+templates.env.globals.update(
+    result_messages=result_messages, static_url=static.url, module_url=static.module_url, per_language=per_language
+)
 
 # the health check's address (app/main.py), answered whatever the Host header says
 HEALTH_PATH = "/healthz"
