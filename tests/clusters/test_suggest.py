@@ -291,6 +291,15 @@ def test_a_small_pile_holds_only_members_that_share_two_words_with_another() -> 
         "Geen huis voor jonge gezinnen",
     )
     assert together(result, 0, 1, 2) and 3 not in on_a_pile(result)
+    # a word all share keeps them together only when it is much of what each says
+    result = run(
+        "Vrijwilligers haken af door de regels",
+        "Gemeente stelt onduidelijke regels voor subsidie",
+        "Regels voor de huurtoeslag zijn te ingewikkeld",
+    )
+    assert on_a_pile(result).isdisjoint({0, 1, 2})
+    result = run("Schulden stapelen zich op", "Hulp bij schulden komt te laat", "Schulden worden niet gezien")
+    assert together(result, 0, 1, 2)
 
 
 def test_a_dutch_word_takes_no_concept_from_the_english_stem_of_another() -> None:
