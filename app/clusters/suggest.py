@@ -43,7 +43,7 @@ LINK = 0.17
 PAIR_WORDS = 2
 # in a pile of at most this many, each member must share PAIR_WORDS words with another, unless a word or concept
 # is common to all: a third obstacle that shares one word with one of a pair chains topics as readily as a lone
-# pair would; 3, 4 and 5 gave the same on the five labelled sets, larger piles have too few words all share
+# pair would; chosen on the five labelled sets: 3 and 4 give the same, from 5 up true piles are lost
 SMALL_PILE = 4
 # and what they all share counts only when it is this much of each member's bag (the length of its part of the
 # unit vector): between the small piles that were mixed (0.29 to 0.44, most of them) and those that were pure (0.45
