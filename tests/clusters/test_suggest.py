@@ -273,3 +273,38 @@ def test_a_member_alike_to_too_few_of_its_pile_is_left_out() -> None:
     assert suggest._trim(texts, [0, 1, 2, 3, 4], keep=set(), threshold=suggest.LINK) == [0, 1, 2, 3]
     # an obstacle already on the pile stays on it
     assert suggest._trim(texts, [0, 1, 2, 3, 4], keep={4}, threshold=suggest.LINK) == [0, 1, 2, 3, 4]
+
+
+def test_a_small_pile_holds_only_members_that_share_two_words_with_another() -> None:
+    # a third obstacle alike to a pair by one word only is left out, and the pair stays
+    result = run(
+        "Gezinnen met een hoge energierekening",
+        "De energierekening is te hoog voor gezinnen",
+        "Gezinnen wachten op jeugdzorg",
+    )
+    assert together(result, 0, 1) and 2 not in on_a_pile(result)
+    # the least alike goes first, and a word all the rest share keeps them together
+    result = run(
+        "Schimmel in de huurwoningen",
+        "Vocht en schimmel in huis",
+        "Kinderen worden ziek van de schimmel",
+        "Geen huis voor jonge gezinnen",
+    )
+    assert together(result, 0, 1, 2) and 3 not in on_a_pile(result)
+    # a word all share keeps them together only when it is much of what each says
+    result = run(
+        "Vrijwilligers haken af door de regels",
+        "Gemeente stelt onduidelijke regels voor subsidie",
+        "Regels voor de huurtoeslag zijn te ingewikkeld",
+    )
+    assert on_a_pile(result).isdisjoint({0, 1, 2})
+    result = run("Schulden stapelen zich op", "Hulp bij schulden komt te laat", "Schulden worden niet gezien")
+    assert together(result, 0, 1, 2)
+
+
+def test_a_dutch_word_takes_no_concept_from_the_english_stem_of_another() -> None:
+    # the English stemmer makes "parking" into "park": a park in a Dutch text is no parking, "parkeren" is
+    room = ["Niemand durft 's avonds door het park", "No parking at all", "Parkeren"]
+    dutch, english, parking = suggest._analyse([Obstacle(i, text) for i, text in enumerate(room)])
+    assert [c for *_, c in dutch.concepts] == []
+    assert [c for *_, c in english.concepts] == [c for *_, c in parking.concepts] == ["~parkeren"]
