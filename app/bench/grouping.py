@@ -29,6 +29,7 @@ HOLDOUT_SETS = (
     DATA / "obstacles_nl_holdout2.yaml",
     DATA / "obstacles_nl_holdout3.yaml",
     DATA / "obstacles_nl_holdout4.yaml",
+    DATA / "obstacles_nl_holdout5.yaml",
 )
 PURE = 0.8
 SIZES = (200, 2000)

@@ -7,25 +7,28 @@ import pytest
 
 from app.bench import grouping
 
-MAIN, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4 = grouping.DEFAULT_SET, *grouping.HOLDOUT_SETS
+MAIN, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5 = grouping.DEFAULT_SET, *grouping.HOLDOUT_SETS
 
 # reached (adjusted Rand index, share of proposed piles pure, true piles found): obstacles_nl 0.738, 85.3%, 29 of 32;
 # obstacles_nl_holdout 0.899, 100%, 10 of 10; obstacles_nl_holdout2 0.877, 100%, 17 of 18 (all three tuned on,
 # after the lexicon was broadened: branch reach). Never tuned on until branch grouping5, which chose the small-pile
 # rule (SMALL_PILE, COMMON_WEIGHT) looking at all five sets' figures: obstacles_nl_holdout3 0.668, 84.0%, 17 of 20;
-# obstacles_nl_holdout4 0.463, 62.9%, 15 of 29 (before it: 0.663, 71.4%, 17 of 20 and 0.459, 53.7%, 15 of 29)
+# obstacles_nl_holdout4 0.463, 62.9%, 15 of 29 (before it: 0.663, 71.4%, 17 of 20 and 0.459, 53.7%, 15 of 29).
+# Written after grouping5 by a helper that saw neither the matcher nor any other set, and measured by the lead once
+# before and once after grouping5 was merged: obstacles_nl_holdout5 0.434, 48.8%, 13 of 32 -> 0.433, 57.5%, 14 of 32
 FLOORS = {
     MAIN: (0.72, 0.82, 27),
     HOLDOUT: (0.86, 0.95, 9),
     HOLDOUT2: (0.85, 0.95, 16),
     HOLDOUT3: (0.64, 0.80, 15),
     HOLDOUT4: (0.44, 0.60, 13),
+    HOLDOUT5: (0.41, 0.54, 12),
 }
 
 
 @pytest.mark.parametrize(
     ("path", "least_texts", "least_piles"),
-    [(MAIN, 300, 25), (HOLDOUT2, 120, 12), (HOLDOUT3, 150, 15), (HOLDOUT4, 300, 25)],
+    [(MAIN, 300, 25), (HOLDOUT2, 120, 12), (HOLDOUT3, 150, 15), (HOLDOUT4, 300, 25), (HOLDOUT5, 300, 25)],
 )
 def test_the_labelled_sets_are_as_big_as_promised(path: Path, least_texts: int, least_piles: int) -> None:
     labelled = grouping.load(path)
