@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -161,6 +162,11 @@ class StaticFolder:
     def url(self, path: str) -> str:
         """The versioned URL of a file in the folder, e.g. url("css/app.css")."""
         return f"/static/{self.current().version}/{path}"
+
+    def data_url(self, path: str) -> str:
+        """A small file written into the page itself as a data: URL: one request fewer for a device new to the site."""
+        file = self.current().files[path]
+        return f"data:{file.media_type},{quote(file.body.decode())}"
 
     def module_url(self, path: str) -> str:
         """The versioned URL of a page's module script: the bundle of it and its imports where there is one."""

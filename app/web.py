@@ -55,7 +55,11 @@ def per_language(name: str) -> Markup:
 
 
 templates.env.globals.update(
-    result_messages=result_messages, static_url=static.url, module_url=static.module_url, per_language=per_language
+    result_messages=result_messages,
+    static_url=static.url,
+    module_url=static.module_url,
+    data_url=static.data_url,
+    per_language=per_language,
 )
 
 # the health check's address (app/main.py), answered whatever the Host header says

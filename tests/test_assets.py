@@ -129,7 +129,7 @@ def test_pages_name_static_files_only_through_the_helper_and_only_files_that_exi
     for template in TEMPLATES.rglob("*.html"):
         text = template.read_text(encoding="utf-8")
         assert "/static/" not in text, f"{template.relative_to(ROOT)} names a static file without static_url()"
-        named += re.findall(r"(?:static|module)_url\(\"([^\"]+)\"\)", text)
+        named += re.findall(r"(?:static|module|data)_url\(\"([^\"]+)\"\)", text)
     assert "js/phone.js" in named
     for path in named:
         assert (STATIC / path).is_file(), f"static_url({path!r}) names no file"

@@ -90,6 +90,7 @@ def test_a_phone_joins_and_reaches_its_live_page_in_at_most_50_kb(
     static = [r for r in responses if "/static/" in r.url]
     paths = sorted(VERSIONED.split(r.url, 1)[1] for r in static)
     assert "css/app.css" in paths
+    assert "img/favicon.svg" not in paths  # the icon is written into the page (data_url)
     assert "css/office.css" not in paths  # the office's pages' styles (static/css/app.css says why)
     scripts = [path for path in paths if path.endswith(".js")]
     assert scripts == (["bundle/js/join.js"] if organisations else []) + ["bundle/js/phone.js"]
