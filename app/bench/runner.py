@@ -25,6 +25,7 @@ from urllib.parse import urljoin
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
+from app.bench.phone_http import PhoneHTTP
 from app.catalog.service import formats
 from app.config import Settings
 from app.demo.driver import DemoFacilitator, DemoWorkshop, csrf_of, ws_url
@@ -359,35 +360,23 @@ class Target:
         """Release what the target holds."""
 
 
-def cookie_header(http: httpx.AsyncClient) -> dict[str, str]:
-    """The cookies an HTTP client holds, as the header its websocket sends (a browser's page would)."""
+def cookie_header(http: PhoneHTTP) -> dict[str, str]:
+    """The cookies a phone holds, as the header its websocket sends (a browser's page would)."""
     return {"Cookie": "; ".join(f"{name}={value}" for name, value in http.cookies.items())}
 
 
-# made once: httpx builds a TLS context for every client it is not handed one, milliseconds of the load generator's
-# CPU per phone (the bench speaks plain HTTP, but a --url may be https)
+# made once: a context per phone would cost the load generator milliseconds each (the bench speaks plain HTTP, but
+# a --url may be https)
 TLS = ssl.create_default_context()
 
 
-async def request(http: httpx.AsyncClient, method: str, url: str, **options: Any) -> httpx.Response:
-    """A request as a browser sends it: once more when the server had closed the kept-alive connection it went on.
-
-    uvicorn closes a connection idle for 5 s; a phone whose join takes longer than that under load may send its next
-    request on one just as it closes ("Server disconnected without sending a response"), which a browser retries.
-    """
-    try:
-        return await http.request(method, url, **options)
-    except httpx.RemoteProtocolError:
-        return await http.request(method, url, **options)
-
-
-async def fetch_files(http: httpx.AsyncClient, page: str, fetched: set[str]) -> None:
+async def fetch_files(http: PhoneHTTP, page: str, fetched: set[str]) -> None:
     """Fetch what a page names under /static/ and the modules its scripts import, each URL once (a browser's cache
     keeps them for a year), those known at the same moment side by side as a browser does."""
     wanted = [url for url in dict.fromkeys(STATIC_REFERENCE.findall(page)) if url not in fetched]
     while wanted:
         fetched.update(wanted)
-        responses = await asyncio.gather(*(request(http, "GET", url) for url in wanted))
+        responses = await asyncio.gather(*(http.request("GET", url) for url in wanted))
         found: list[str] = []
         for url, response in zip(wanted, responses, strict=True):
             response.raise_for_status()
@@ -411,27 +400,29 @@ class AppTarget(Target):
         and its files, then the phone's websocket with the participant cookie."""
         # each phone is its own device with its own connections, kept alive only for its own requests (a pool shared
         # by phones reused connections the server had closed for idleness: failed joins at 2,000 phones)
-        transport = httpx.AsyncHTTPTransport(verify=TLS, limits=httpx.Limits(max_connections=6))
+        http = PhoneHTTP(self.base_url, tls=TLS, timeout=60)
         origin = {"Origin": self.base_url}
-        async with httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=60) as http:
+        try:
             fetched: set[str] = set()
-            page = await request(http, "GET", f"/j/{self.code}")
+            page = await http.request("GET", f"/j/{self.code}")
             page.raise_for_status()
-            await fetch_files(http, page.text, fetched)
+            html = page.text
+            await fetch_files(http, html, fetched)
             organisation = f"Partner {index % ORGANISATIONS + 1}"
-            response = await request(
-                http,
+            response = await http.request(
                 "POST",
                 f"/j/{self.code}/participant",
-                data={"csrf": csrf_of(page.text), "name": f"Telefoon {index}", "organisation": organisation},
+                form={"csrf": csrf_of(html), "name": f"Telefoon {index}", "organisation": organisation},
                 headers=origin,
             )
-            if response.status_code != 303:
-                raise RuntimeError(f"join failed with HTTP {response.status_code}")
-            page = await request(http, "GET", response.headers["location"])
+            if response.status != 303:
+                raise RuntimeError(f"join failed with HTTP {response.status}")
+            page = await http.request("GET", response.headers["location"])
             page.raise_for_status()
             await fetch_files(http, page.text, fetched)
             await client.start(ws_url(self.base_url, f"/ws/phone/{self.code}"), cookie_header(http) | origin)
+        finally:
+            await http.close()
 
     async def open_screens(self, projector: Client, board: Client) -> None:
         """Open the projector's websocket, sign the facilitator in and open the board's, as its page does."""
