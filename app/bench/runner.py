@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -360,9 +360,9 @@ class Target:
         """Release what the target holds."""
 
 
-def cookie_header(http: PhoneHTTP) -> dict[str, str]:
-    """The cookies a phone holds, as the header its websocket sends (a browser's page would)."""
-    return {"Cookie": "; ".join(f"{name}={value}" for name, value in http.cookies.items())}
+def cookie_header(cookies: Mapping[str, str]) -> dict[str, str]:
+    """The cookies a browser holds, as the header its page's websocket sends."""
+    return {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())}
 
 
 # made once: a context per phone would cost the load generator milliseconds each (the bench speaks plain HTTP, but
@@ -420,7 +420,7 @@ class AppTarget(Target):
             page = await http.request("GET", response.headers["location"])
             page.raise_for_status()
             await fetch_files(http, page.text, fetched)
-            await client.start(ws_url(self.base_url, f"/ws/phone/{self.code}"), cookie_header(http) | origin)
+            await client.start(ws_url(self.base_url, f"/ws/phone/{self.code}"), cookie_header(http.cookies) | origin)
         finally:
             await http.close()
 
@@ -430,7 +430,7 @@ class AppTarget(Target):
         await projector.start(ws_url(self.base_url, f"/ws/projector/{token}"))
         await self.facilitator.sign_in(self.password)
         board_url = ws_url(self.base_url, f"/ws/board/{self.facilitator.workshop_id}")
-        await board.start(board_url, cookie_header(self.facilitator.http))
+        await board.start(board_url, cookie_header(self.facilitator.http.cookies))
 
     async def move_step(self, index: int) -> None:
         """The board's step button."""
