@@ -21,7 +21,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -63,6 +63,8 @@ class Snapshot:
     version: str
     # a module's path -> the path of the file that is it and everything it imports (app/bundles.py)
     bundled: dict[str, str]
+    # data: URLs made of its files so far (data_url), by path
+    inline: dict[str, str] = field(default_factory=dict)
 
 
 def fingerprint(directory: Path) -> Fingerprint:
@@ -165,8 +167,12 @@ class StaticFolder:
 
     def data_url(self, path: str) -> str:
         """A small file written into the page itself as a data: URL: one request fewer for a device new to the site."""
-        file = self.current().files[path]
-        return f"data:{file.media_type},{quote(file.body.decode())}"
+        snapshot = self.current()
+        found = snapshot.inline.get(path)
+        if found is None:
+            file = snapshot.files[path]
+            found = snapshot.inline[path] = f"data:{file.media_type},{quote(file.body.decode())}"
+        return found
 
     def module_url(self, path: str) -> str:
         """The versioned URL of a page's module script: the bundle of it and its imports where there is one."""

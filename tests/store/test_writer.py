@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from app import i18n
 from app.answers import service as answers
 from app.errors import DomainError
 from app.live.frames import event_frame
@@ -388,3 +389,15 @@ async def test_checkpoints_run_in_the_writer_thread_and_keep_up_with_the_commits
         assert engine_setting.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
         engine_setting.close()
         assert check.execute("SELECT count(*) FROM event WHERE kind LIKE 'k%'").fetchone() == (12,)
+
+
+async def test_a_read_runs_in_its_own_thread_in_the_callers_context(db: Database) -> None:
+    i18n.current_locale.set("en")
+
+    def seen(_: Any) -> tuple[str, str]:
+        return i18n.current_locale.get(), threading.current_thread().name
+
+    language, thread = await db.read(seen)
+    # a snapshot says its labels in the language of the page that asked for it
+    assert language == "en"
+    assert thread.startswith("doorbraak-read") and thread != threading.current_thread().name
