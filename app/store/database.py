@@ -179,10 +179,10 @@ class Database:
         self._task: asyncio.Task[None] | None = None
         # one thread: SQLite allows one writer, and one writer keeps seq allocation simple
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="doorbraak-writer")
-        # the reads' own threads, as many as anyio's default: handed over with the event loop's executor call, which
-        # costs a phone's join a tenth of a millisecond less per read than anyio's to_thread (its checks of which
-        # event loop runs, its capacity limiter)
-        self._readers = ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="doorbraak-read")
+        # the reads' own threads (made on the first read after a start or a stop), handed over with the event loop's
+        # executor call: 0.03-0.05 ms less per read than anyio's to_thread (its checks of which event loop runs,
+        # its capacity limiter), five reads per phone that joins
+        self._readers: ThreadPoolExecutor | None = None
         self._publish: Publisher | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         # the shared lock on the SQLite file while the writer runs (see hold_shared)
@@ -239,7 +239,9 @@ class Database:
                 if self._checkpointing is not None:
                     await self._checkpointing
         self._executor.shutdown(wait=True)
-        self._readers.shutdown(wait=True)
+        if self._readers is not None:
+            self._readers.shutdown(wait=True)
+            self._readers = None
         self.close()
         if self._file_lock is not None:
             os.close(self._file_lock)  # closing it lets the lock go
@@ -254,6 +256,8 @@ class Database:
 
     async def read(self, fn: Callable[[Session], T]) -> T:
         """Run a read-only function with its own short-lived session in a reader thread, in the caller's context."""
+        if self._readers is None:
+            self._readers = ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="doorbraak-read")
         call = contextvars.copy_context().run
         return await asyncio.get_running_loop().run_in_executor(self._readers, call, self.read_sync, fn)
 

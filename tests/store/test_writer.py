@@ -401,3 +401,9 @@ async def test_a_read_runs_in_its_own_thread_in_the_callers_context(db: Database
     # a snapshot says its labels in the language of the page that asked for it
     assert language == "en"
     assert thread.startswith("doorbraak-read") and thread != threading.current_thread().name
+
+
+async def test_a_database_reads_again_after_a_stop_and_a_new_start(db: Database) -> None:
+    await db.stop()
+    await db.start(Recorder(db))
+    assert await db.read(lambda session: session.scalar(select(func.count()).select_from(Answer))) == 0
