@@ -308,3 +308,19 @@ def test_a_dutch_word_takes_no_concept_from_the_english_stem_of_another() -> Non
     dutch, english, parking = suggest._analyse([Obstacle(i, text) for i, text in enumerate(room)])
     assert [c for *_, c in dutch.concepts] == []
     assert [c for *_, c in english.concepts] == [c for *_, c in parking.concepts] == ["~parkeren"]
+
+
+def test_not_reading_well_and_letters_nobody_understands_are_two_obstacles() -> None:
+    # the lexicon had one concept for literacy, the Dutch language and hard official letters alike
+    result = run(
+        "Veel statushouders zijn laaggeletterd",
+        "Laaggeletterdheid onder statushouders",
+        "Brieven van de Belastingdienst zijn onbegrijpelijk",
+        "Onbegrijpelijke brieven van de Belastingdienst",
+    )
+    assert together(result, 0, 1) and together(result, 2, 3)
+    assert not together(result, 0, 2) and not together(result, 1, 3)
+
+
+def test_everyday_words_for_a_debt_meet_the_word_debts() -> None:
+    assert together(run("Veel gezinnen staan rood", "Gezinnen met schulden"), 0, 1)
