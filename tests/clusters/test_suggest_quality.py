@@ -19,14 +19,15 @@ MAIN, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5 = grouping.DEFAULT_SET, *g
 # Branch lexicon6 changed the lexicon only (broad concepts split, everyday words added), judged on the figures of
 # the first five sets and never on the texts of holdout3 or holdout4, nor anything of holdout5 but its floor test
 # passing: obstacles_nl 0.743, 85.7%, 29 of 32; holdout 0.899, 100%, 10 of 10; holdout2 0.890, 100%, 18 of 18;
-# holdout3 0.679, 88.0%, 18 of 20; holdout4 0.531, 69.4%, 18 of 29
+# holdout3 0.679, 88.0%, 18 of 20; holdout4 0.531, 69.4%, 18 of 29; measured by the lead after the merge:
+# holdout5 0.444, 57.1%, 17 of 32
 FLOORS = {
     MAIN: (0.72, 0.82, 27),
     HOLDOUT: (0.86, 0.95, 9),
     HOLDOUT2: (0.85, 0.95, 16),
     HOLDOUT3: (0.65, 0.84, 16),
     HOLDOUT4: (0.50, 0.65, 16),
-    HOLDOUT5: (0.41, 0.54, 12),
+    HOLDOUT5: (0.42, 0.54, 15),
 }
 
 
