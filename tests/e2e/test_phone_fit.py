@@ -70,6 +70,20 @@ def board_fits(board: Any, where: str) -> None:
     board.set_viewport_size({"width": 1440, "height": 900})
 
 
+def board_answers_on_a_phone(board: Any) -> None:
+    """On a phone's width the board's answers keep the whole width for their text, their buttons under it."""
+    board.set_viewport_size({"width": 360, "height": 800})
+    under = board.evaluate(
+        """() => [...document.querySelectorAll("li.board-answer")].map((item) => {
+          const text = item.querySelector(".text").getBoundingClientRect();
+          const buttons = item.querySelector(".answer-buttons").getBoundingClientRect();
+          return Math.abs(buttons.left - text.left) < 1 && buttons.top >= text.bottom - 0.5;
+        })"""
+    )
+    assert under and all(under), under
+    board.set_viewport_size({"width": 1440, "height": 900})
+
+
 def join_long(new_context: Callable[..., Any], code: str, options: dict[str, Any]) -> Any:
     """A phone that joins with the longest name and organisation the form takes, checked on the way in."""
     phone = new_context(**options).new_page()
@@ -107,6 +121,7 @@ def test_every_doorbraak_step_fits_a_small_phone_with_hostile_text(new_context: 
     phones["390"].locator("#step textarea").fill(LONG)  # what is being typed counts too
     all_fit(phones, "obstacles")
     board_fits(board, "obstacles")
+    board_answers_on_a_phone(board)
 
     # the board merges the long word and the URL into one pile with a 120-character name
     next_until(board, "Ordenen")
