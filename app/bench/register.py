@@ -224,6 +224,8 @@ def fill(db: Tx, *, options: FillOptions, password: str, today: date) -> Filled:
         is_followup = n % 20 == 19
         # follow-ups may still be ahead; every other workshop has been held, over the last year and a half
         held_on = today - timedelta(days=rng.randint(-14 if is_followup else 0, 540))
+        steps = followup if is_followup else doorbraak
+        closed = held_on < today - timedelta(days=2)
         workshop_rows.append(
             {
                 "public_id": uuid.uuid4().hex,
@@ -233,10 +235,12 @@ def fill(db: Tx, *, options: FillOptions, password: str, today: date) -> Filled:
                 "opgave": f"Samen aanpakken in {place}: {problem}. Wat kan elke organisatie bijdragen?",
                 "held_on": held_on,
                 "format_key": "vervolgsessie" if is_followup else "doorbraak",
-                "steps": followup if is_followup else doorbraak,
+                "steps": steps,
+                # a workshop closes by reaching its closing step, where its board and projector then stand
+                "step_index": len(steps) - 1 if closed else 0,
                 "join_code": security.new_join_code(),
                 "projector_salt": security.new_salt(),
-                "closed_at": _moment(held_on, rng) if held_on < today - timedelta(days=2) else None,
+                "closed_at": _moment(held_on, rng) if closed else None,
                 "created_at": _moment(held_on, rng),
             }
         )

@@ -72,6 +72,11 @@ def test_fill_register_writes_what_it_was_asked_for(tmp_path: Path, capsys: pyte
             .join(Participant, col(Participant.id) == col(Volunteer.participant_id))
         ):
             assert workshop_of_action == workshop_of_person
+        # a closed workshop stands at its closing step, as one closed on its board does; an open one at its start
+        for workshop in session.execute(select(Workshop).where(col(Workshop.workspace_id) == workspace_id)).scalars():
+            closing = len(workshop.steps) - 1
+            assert workshop.step_index == (closing if workshop.closed_at else 0)
+            assert workshop.steps[closing]["type"] == "close"
         # an action's last change is its newest history entry
         last = select(col(ActionChange.action_id), func.max(col(ActionChange.at))).group_by(col(ActionChange.action_id))
         newest = {i: at.replace(tzinfo=UTC) for i, at in session.execute(last)}
