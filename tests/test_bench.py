@@ -48,6 +48,7 @@ def test_bench_smoke_run_loses_and_duplicates_nothing(capsys: pytest.CaptureFixt
         assert 0 < figures[f"{side}join_p50_ms"] <= figures[f"{side}join_p99_ms"] <= figures[f"{side}join_max_ms"]
         assert figures[f"{side}connect_s"] > 0
     assert figures["server_cpu_ms_per_join"] > 0 and figures["baseline_cpu_ms_per_join"] > 0
+    assert figures["load_generator_cpu_ms_per_join"] > 0 and figures["baseline_load_generator_cpu_ms_per_join"] > 0
     # the mixed scenario: half as many phones again join while a quarter, already in, keep answering
     assert (figures["mixed_in_room"], figures["mixed_joining"]) == (25, 50)
     assert figures["mixed_join_failures"] == figures["mixed_lost"] == figures["mixed_errors"] == 0
