@@ -13,6 +13,7 @@ Only a URL with the current version is cached for a year; an unversioned URL (or
 page loaded before a restart) gets the current file, which the browser checks again by its ETag on each use.
 """
 
+import contextlib
 import gzip
 import hashlib
 import logging
@@ -96,7 +97,7 @@ def _static_file(path: str, body: bytes, digest: str) -> StaticFile:
 
 
 def read_snapshot(directory: Path, taken: Fingerprint) -> Snapshot:
-    """Read and compress every file the fingerprint lists, and bundle each module that imports others."""
+    """Read and compress every file the fingerprint lists, and bundle each page's script with what it imports."""
     files = {}
     version = hashlib.sha256()
     for path, _, _ in taken:
@@ -104,13 +105,19 @@ def read_snapshot(directory: Path, taken: Fingerprint) -> Snapshot:
         digest = hashlib.sha256(body).hexdigest()
         version.update(f"{path}\0{digest}\0".encode())
         files[path] = _static_file(path, body, digest)
+    scripts = {path: file.body.decode() for path, file in files.items() if path.endswith(".js")}
+    imported: set[str] = set()
+    for path, text in scripts.items():
+        with contextlib.suppress(bundles.NotBundled):  # bundling the module that has it says what is wrong
+            imported.update(bundles.imports(path, text))
     bundled = {}
-    for path, file in list(files.items()):
+    for path, text in scripts.items():
         made = BUNDLES + path
-        if not path.endswith(".js") or b"import" not in file.body or made in files:
+        # a page's script is a module no other module imports: only those are bundled, once each
+        if path in imported or "import" not in text or made in files:
             continue
         try:
-            body = bundles.bundle(path, lambda name: files[name].body.decode()).encode()
+            body = bundles.bundle(path, scripts.__getitem__).encode()
         except bundles.NotBundled as exc:
             log.warning("%s is served as separate modules: %s", path, exc)
             continue

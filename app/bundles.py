@@ -60,6 +60,12 @@ def _variable(path: str) -> str:
     return "__module_" + re.sub(r"\W", "_", path.removesuffix(".js"))
 
 
+def imports(path: str, text: str) -> list[str]:
+    """The paths of the modules a module imports, in the static folder ("js/live.js")."""
+    folder = path.rpartition("/")[0]
+    return [_joined(folder, relative) for _, relative in _IMPORT.findall(text)]
+
+
 def bundle(entry: str, read: Callable[[str], str]) -> str:
     """The entry module and everything it imports as one script; read(path) gives a module's text by its path in
     the static folder ("js/live.js")."""

@@ -93,3 +93,12 @@ def test_a_module_that_cannot_be_bundled_is_loaded_as_it_is(tmp_path: Path) -> N
     files = StaticFolder(folder)
     assert files.module_url("js/page.js").endswith("/js/page.js")
     assert not files.module_url("js/page.js").endswith(f"/{BUNDLES}js/page.js")
+
+
+def test_only_a_module_no_other_imports_is_bundled(tmp_path: Path) -> None:
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js" / "page.js").write_text('import { a } from "./shared.js";\na();\n')
+    (tmp_path / "js" / "shared.js").write_text('import { b } from "./base.js";\nexport function a() { b(); }\n')
+    (tmp_path / "js" / "base.js").write_text("export function b() {}\n")
+    # shared.js imports too, but a page never names it: bundling it would be start-up work for nothing
+    assert StaticFolder(tmp_path).current().bundled == {"js/page.js": f"{BUNDLES}js/page.js"}
