@@ -202,7 +202,12 @@ def get_runtime(connection: HTTPConnection) -> Runtime:
     return connection.app.state.runtime  # type: ignore[no-any-return]
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+async def _runtime_dependency(connection: HTTPConnection) -> Runtime:
+    """get_runtime as a route's dependency: FastAPI runs a plain function's dependency on a worker thread."""
+    return get_runtime(connection)
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime_dependency)]
 
 
 def client_address(request: HTTPConnection) -> str:
