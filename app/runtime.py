@@ -13,6 +13,7 @@ from starlette.requests import HTTPConnection
 
 from app.config import Settings
 from app.errors import DomainError
+from app.holed import HoledPage
 from app.i18n import N_
 from app.store.database import Database
 from app.throttle import Throttle, rules
@@ -56,6 +57,19 @@ class JoinList:
     gzipped: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class JoinPageKey:
+    """What a cached join page was rendered from, besides its organisations (kept as long as the list is)."""
+
+    workshop_id: int
+    language: str
+    # the address as the phone typed it: the language switch links back to it
+    path: str
+    title: str
+    opgave: str
+    allow_anonymous: bool
+
+
 @dataclass
 class Runtime:
     """The long-lived parts of one app instance that routes use (the live hub is app.state.hub: see app/main.py)."""
@@ -68,11 +82,14 @@ class Runtime:
     limits: "Limits" = field(init=False)
     # the organisations a join page offers, by workshop id (see JOIN_LIST_SECONDS)
     join_lists: ShortCache[int, JoinList] = field(init=False)
+    # the join page as a fresh phone gets it, rendered and compressed around its CSRF token once per few seconds
+    join_pages: ShortCache[JoinPageKey, HoledPage] = field(init=False)
 
     def __post_init__(self) -> None:
         self.throttle = Throttle(self.settings.broadcast_url)
         self.limits = Limits.from_settings(self.settings)
         self.join_lists = ShortCache(seconds=JOIN_LIST_SECONDS)
+        self.join_pages = ShortCache(seconds=JOIN_LIST_SECONDS)
 
     async def code_refusal(self, connection: HTTPConnection) -> DomainError | None:
         """A 429 for an address that tried too many unknown codes: asked before a code is looked up, so that the
@@ -242,6 +259,7 @@ def host_allowed(host: str, allowed_hosts: list[str]) -> bool:
 
 __all__ = [
     "JoinList",
+    "JoinPageKey",
     "Limits",
     "PhoneKeys",
     "Request",

@@ -11,6 +11,7 @@ import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
+from app import i18n
 from app import steps as step_types
 from app.actions import review
 from app.actions import service as actions
@@ -18,13 +19,14 @@ from app.auth import CsrfChecked, Runner, Viewer, set_private_cookie
 from app.catalog import saved as saved_formats
 from app.catalog.service import formats
 from app.errors import DomainError
+from app.holed import HoledPage, new_marker
 from app.i18n import N_, gettext
 from app.models import Facilitator, Member, Participant, RowId, Workshop, Workspace
 from app.organisations import service as organisations
 from app.plain import service as plain
 from app.running import service as running
 from app.running.snapshots import phone_page_state
-from app.runtime import JoinList, Runtime, RuntimeDep
+from app.runtime import JoinList, JoinPageKey, Runtime, RuntimeDep
 from app.security import clean_text, whole_number
 from app.stage import service as stage
 from app.web import render, see_other, wants_json
@@ -110,6 +112,8 @@ async def _join_page(
 ) -> Response:
     """The join form, with the workshop's organisations to pick from (a plain select until the script takes over)."""
     choices = (await _join_list(runtime, workshop)).choices
+    if status == 200 and not extra and not request.scope["query_string"]:
+        return _fresh_join_page(request, runtime, workshop, choices)
     response = render(
         request, "participant/join.html", {"workshop": workshop, "choices": choices, **extra}, status=status
     )
@@ -120,6 +124,34 @@ async def _join_page(
         response.headers["content-encoding"] = "gzip"
         response.headers["vary"] = "accept-encoding"
     return response
+
+
+def _fresh_join_page(request: Request, runtime: Runtime, workshop: Workshop, choices: list[dict[str, Any]]) -> Response:
+    """The join form as every fresh phone gets it: rendered and compressed once per few seconds around the CSRF token.
+
+    A join storm asks for the same page a thousand times; each phone's only difference is its token.
+    """
+    key = JoinPageKey(
+        workshop_id=workshop.id or 0,
+        language=i18n.current_locale.get(),
+        path=request.scope["path"],
+        title=workshop.title,
+        opgave=workshop.opgave,
+        allow_anonymous=workshop.allow_anonymous,
+    )
+    page = runtime.join_pages.get(key)
+    if page is None:
+        marker = new_marker()
+        rendered = render(
+            request, "participant/join.html", {"workshop": workshop, "choices": choices, "csrf_token": marker}
+        )
+        page = HoledPage.of(bytes(rendered.body).decode(), marker)
+        runtime.join_pages.put(key, page)
+    token = request.state.csrf_token
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers = {"content-encoding": "gzip", "vary": "accept-encoding"}
+        return Response(page.gzipped(token), media_type="text/html", headers=headers)
+    return Response(page.plain(token), media_type="text/html", headers={"vary": "accept-encoding"})
 
 
 @router.get("/j/{code}")

@@ -25,8 +25,9 @@ def choices(http: TestClient, workshop: Workshop) -> list[dict[str, Any]]:
 
 
 def expire_join_lists(app: FastAPI) -> None:
-    """Forget the cached join lists, as five seconds would."""
+    """Forget the cached join lists and the join pages made with them, as five seconds would."""
     app.state.runtime.join_lists = ShortCache(seconds=5)
+    app.state.runtime.join_pages = ShortCache(seconds=5)
 
 
 def participants(app: FastAPI) -> list[tuple[str, str, int | None]]:
@@ -96,6 +97,19 @@ def test_the_list_is_read_once_for_a_few_seconds(
     assert len(choices(phone, workshop)) == 3  # the cached list, as every phone of a join storm gets it
     expire_join_lists(app)
     assert len(choices(phone, workshop)) == 4
+
+
+def test_the_join_page_shows_new_organisations_once_the_list_is_read_again(
+    app: FastAPI, office: Office, browser: Callable[[], TestClient]
+) -> None:
+    workshop = office.beheerder.create_workshop()
+    assert form(office.beheerder, "/f/organisaties", {"name": "Gemeente Heerlen"}).status_code == 303
+    assert "<option>Gemeente Heerlen</option>" in browser().get(f"/j/{workshop.code}").text
+    assert form(office.beheerder, "/f/organisaties", {"name": "Politie Limburg"}).status_code == 303
+    # within the few seconds the list is kept, as the script's list is
+    assert "Politie Limburg" not in browser().get(f"/j/{workshop.code}").text
+    expire_join_lists(app)
+    assert "<option>Politie Limburg</option>" in browser().get(f"/j/{workshop.code}").text
 
 
 def test_the_short_cache_forgets_after_its_period_and_keeps_a_bounded_number() -> None:
