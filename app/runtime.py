@@ -58,16 +58,15 @@ class JoinList:
 
 
 @dataclass(frozen=True, slots=True)
-class JoinPageKey:
-    """What a cached join page was rendered from, besides its organisations (kept as long as the list is)."""
+class PageKey:
+    """What a page kept in Runtime.pages was rendered from: template, workshop, language, the address as typed (the
+    language switch links back to it), and the workshop's fields the page shows, so that a change shows at once."""
 
+    template: str
     workshop_id: int
     language: str
-    # the address as the phone typed it: the language switch links back to it
     path: str
-    title: str
-    opgave: str
-    allow_anonymous: bool
+    shown: tuple[Any, ...]
 
 
 @dataclass
@@ -82,14 +81,15 @@ class Runtime:
     limits: "Limits" = field(init=False)
     # the organisations a join page offers, by workshop id (see JOIN_LIST_SECONDS)
     join_lists: ShortCache[int, JoinList] = field(init=False)
-    # the join page as a fresh phone gets it, rendered and compressed around its CSRF token once per few seconds
-    join_pages: ShortCache[JoinPageKey, HoledPage] = field(init=False)
+    # the pages of a join storm (join page, phone page), rendered and gzipped around each phone's own parts once per
+    # few seconds (app/holed.py); what they show besides the workshop's own fields may be as late as the join list
+    pages: ShortCache[PageKey, HoledPage] = field(init=False)
 
     def __post_init__(self) -> None:
         self.throttle = Throttle(self.settings.broadcast_url)
         self.limits = Limits.from_settings(self.settings)
         self.join_lists = ShortCache(seconds=JOIN_LIST_SECONDS)
-        self.join_pages = ShortCache(seconds=JOIN_LIST_SECONDS)
+        self.pages = ShortCache(seconds=JOIN_LIST_SECONDS)
 
     async def code_refusal(self, connection: HTTPConnection) -> DomainError | None:
         """A 429 for an address that tried too many unknown codes: asked before a code is looked up, so that the
@@ -259,7 +259,7 @@ def host_allowed(host: str, allowed_hosts: list[str]) -> bool:
 
 __all__ = [
     "JoinList",
-    "JoinPageKey",
+    "PageKey",
     "Limits",
     "PhoneKeys",
     "Request",

@@ -2,7 +2,7 @@
 
 import math
 import secrets
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,10 @@ from app import i18n
 from app.assets import accepts_gzip, static
 from app.auth import CSRF_COOKIE, LoginRequired
 from app.errors import DomainError
+from app.holed import HoledPage, markers
 from app.i18n import N_, gettext
 from app.labels import result_messages
+from app.runtime import PageKey, Runtime
 from app.store.database import Database
 
 templates = Jinja2Templates(
@@ -76,6 +78,38 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     """A page from templates/, with the CSRF token and language at hand."""
     context = {"csrf_token": request.state.csrf_token, "lang": i18n.current_locale.get(), **(context or {})}
     return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def render_kept(
+    request: Request,
+    runtime: Runtime,
+    name: str,
+    context: dict[str, Any],
+    *,
+    workshop_id: int,
+    shown: tuple[Any, ...],
+    fills: Mapping[str, str],
+    keep: bool = True,
+) -> Response:
+    """A workshop's page as render makes it, kept for a few seconds (Runtime.pages) with holes for this request's own
+    parts: fills names each part's context variable and its text, escaped (the CSRF token is "csrf_token").
+
+    shown: what the page shows of the workshop (the key it is kept under: a change shows at once); keep=False renders
+    without keeping (an address with a query is never kept, nor a page whose lists must not be late).
+    """
+    key = PageKey(name, workshop_id, i18n.current_locale.get(), request.scope["path"], shown)
+    keep = keep and not request.scope["query_string"]
+    page = runtime.pages.get(key) if keep else None
+    if page is None:
+        holes = markers(fills)
+        rendered = render(request, name, {**context, **holes})
+        page = HoledPage.of(bytes(rendered.body).decode(), holes)
+        if keep:
+            runtime.pages.put(key, page)
+    if accepts_gzip(request.headers.get("accept-encoding", "")):
+        headers = {"vary": "accept-encoding", "content-encoding": "gzip"}
+        return Response(page.gzipped(fills), media_type="text/html", headers=headers)
+    return Response(page.plain(fills), media_type="text/html", headers={"vary": "accept-encoding"})
 
 
 def wants_json(request: HTTPConnection) -> bool:

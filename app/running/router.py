@@ -10,6 +10,8 @@ from typing import Annotated, Any
 import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import escape
 
 from app import i18n
 from app import steps as step_types
@@ -19,17 +21,15 @@ from app.auth import CsrfChecked, Runner, Viewer, set_private_cookie
 from app.catalog import saved as saved_formats
 from app.catalog.service import formats
 from app.errors import DomainError
-from app.holed import HoledPage, new_marker
 from app.i18n import N_, gettext
 from app.models import Facilitator, Member, Participant, RowId, Workshop, Workspace
 from app.organisations import service as organisations
-from app.plain import service as plain
 from app.running import service as running
 from app.running.snapshots import phone_page_state
-from app.runtime import JoinList, JoinPageKey, Runtime, RuntimeDep
+from app.runtime import JoinList, Runtime, RuntimeDep
 from app.security import clean_text, whole_number
 from app.stage import service as stage
-from app.web import render, see_other, wants_json
+from app.web import render, render_kept, see_other, templates, wants_json
 from app.workshops import service as workshops
 
 router = APIRouter()
@@ -127,63 +127,60 @@ async def _join_page(
 
 
 def _fresh_join_page(request: Request, runtime: Runtime, workshop: Workshop, choices: list[dict[str, Any]]) -> Response:
-    """The join form as every fresh phone gets it: rendered and compressed once per few seconds around the CSRF token.
+    """The join form as every fresh phone gets it: rendered and gzipped once per few seconds around the CSRF token.
 
     A join storm asks for the same page a thousand times; each phone's only difference is its token.
     """
-    key = JoinPageKey(
+    return render_kept(
+        request,
+        runtime,
+        "participant/join.html",
+        {"workshop": workshop, "choices": choices},
         workshop_id=workshop.id or 0,
-        language=i18n.current_locale.get(),
-        path=request.scope["path"],
-        title=workshop.title,
-        opgave=workshop.opgave,
-        allow_anonymous=workshop.allow_anonymous,
+        shown=(workshop.title, workshop.opgave, workshop.allow_anonymous),
+        fills={"csrf_token": request.state.csrf_token},
     )
-    page = runtime.join_pages.get(key)
-    if page is None:
-        marker = new_marker()
-        rendered = render(
-            request, "participant/join.html", {"workshop": workshop, "choices": choices, "csrf_token": marker}
-        )
-        page = HoledPage.of(bytes(rendered.body).decode(), marker)
-        runtime.join_pages.put(key, page)
-    token = request.state.csrf_token
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        headers = {"content-encoding": "gzip", "vary": "accept-encoding"}
-        return Response(page.gzipped(token), media_type="text/html", headers=headers)
-    return Response(page.plain(token), media_type="text/html", headers={"vary": "accept-encoding"})
 
 
 @router.get("/j/{code}")
 async def phone_page(request: Request, runtime: RuntimeDep, code: str, sent: int = 0) -> Response:
-    """A phone's page: the join form first, then the current question."""
+    """A phone's page: the join form first, then the current question.
 
-    def find(db: Any) -> tuple[Workshop | None, dict[str, Any] | None, dict[str, str]]:
+    What every phone of the workshop sees alike is rendered once per few seconds; this phone's name, answers, token
+    and the jargon list (which its facilitator may have just changed) are filled in (render_kept).
+    """
+
+    def find(db: Any) -> tuple[Workshop | None, dict[str, Any] | None]:
         workshop, participant = workshops.find_phone(db, code=code, cookies=request.cookies)
         if workshop is None or participant is None:
-            return workshop, None, {}
-        # the hint while typing uses the list of the workshop's workspace
-        jargon = plain.jargon_for(db, workspace_id=workshop.workspace_id)
-        return workshop, phone_page_state(db, workshop=workshop, participant=participant), jargon
+            return workshop, None
+        return workshop, phone_page_state(db, workshop=workshop, participant=participant)
 
-    found, state, jargon = await runtime.db.read(find)
+    found, state = await runtime.db.read(find)
     workshop = await _known_code(request, runtime, found, joined=state is not None)
     if state is None:
         if workshop.closed_at is not None:
             raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
         return await _join_page(request, runtime, workshop)
-    return render(
+    # typed, its defaults filled in: the page needs no default of its own
+    step = step_types.read(workshops.current_step(workshop))
+    config = {"code": workshop.join_code, "workshop": workshop.public_id, "lang": i18n.current_locale.get()}
+    return render_kept(
         request,
+        runtime,
         "participant/phone.html",
-        {
-            "workshop": workshop,
-            "state": state,
-            # typed, its defaults filled in: the page needs no default of its own
-            "step": step_types.read(workshops.current_step(workshop)),
-            "sent": bool(sent),
-            "client_id": uuid.uuid4(),
-            "jargon": jargon,
+        {"workshop": workshop, "step": step, "sent": bool(sent), "options": state["options"]},
+        workshop_id=workshop.id or 0,
+        shown=(workshop.title, workshop.opgave, workshop.closed_at, workshop.step_index, repr(step)),
+        fills={
+            "csrf_token": request.state.csrf_token,
+            "client_id": str(uuid.uuid4()),
+            "me_line": str(escape(state["me_line"])),
+            "my_answers": templates.get_template("participant/_my_answers.html").render(answers=state["answers"]),
+            "phone_config": htmlsafe_json_dumps({**config, "jargon": state["jargon"]}),
         },
+        # what an answer may belong to grows with every answer: read for each page
+        keep=not state["options"],
     )
 
 

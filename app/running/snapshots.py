@@ -8,6 +8,7 @@ from app.actions import review
 from app.actions import service as actions
 from app.answers import service as answers
 from app.clusters import service as clusters
+from app.i18n import N_, gettext
 from app.models import Participant, Workshop
 from app.plain import service as plain
 from app.responses import service as responses
@@ -49,16 +50,19 @@ def step_data(db: Session, *, workshop: Workshop, staff: bool) -> dict[str, Any]
 
 
 def phone_page_state(db: Session, *, workshop: Workshop, participant: Participant) -> dict[str, Any]:
-    """What the phone's page shows before its script takes over: who this is, their answers, what to link to.
+    """What the phone's page shows before its script takes over: who this is, their answers, what to link to, and
+    the hints while typing (the list of the workshop's workspace).
 
     The rest of the phone's snapshot comes over its websocket; a join storm reads this once per phone.
     """
+    name = participant.name or gettext(N_("Anoniem"))
     return {
-        "me": {"name": participant.name, "organisation": participant.organisation},
+        "me_line": f"{name} · {participant.organisation}" if participant.name and participant.organisation else name,
         "answers": answers.list_answers(
             db, workshop_id=workshop.id or 0, include_hidden=True, participant_id=participant.id
         ),
         "options": [{"id": a.id, "text": a.text} for a in answers.linkable(db, workshop=workshop)],
+        "jargon": plain.jargon_for(db, workspace_id=workshop.workspace_id),
     }
 
 

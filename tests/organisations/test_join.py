@@ -27,7 +27,7 @@ def choices(http: TestClient, workshop: Workshop) -> list[dict[str, Any]]:
 def expire_join_lists(app: FastAPI) -> None:
     """Forget the cached join lists and the join pages made with them, as five seconds would."""
     app.state.runtime.join_lists = ShortCache(seconds=5)
-    app.state.runtime.join_pages = ShortCache(seconds=5)
+    app.state.runtime.pages = ShortCache(seconds=5)
 
 
 def participants(app: FastAPI) -> list[tuple[str, str, int | None]]:

@@ -1,0 +1,108 @@
+"""The phone page: what every phone of a workshop sees alike is rendered once, each phone's own parts filled in."""
+
+import re
+import uuid
+from typing import Any
+
+from app.auth import CSRF_COOKIE
+from app.demo.driver import csrf_of
+from tests.conftest import Facilitator, Phone, Workshop
+
+HOSTILE = "<script>alert(\"x\")</script> & 'Ali'"
+
+
+def own_parts_removed(page: str, phone: Phone) -> str:
+    """The page with this phone's own parts replaced by placeholders, to compare two phones' pages."""
+    page = page.replace(phone.http.cookies[CSRF_COOKIE], "TOKEN")
+    page = re.sub(r'name="client_id" value="[0-9a-f-]{36}"', 'name="client_id" value="ID"', page)
+    page = re.sub(r'<p class="me clamp-2" title="[^"]*">[^<]*</p>', '<p class="me">ME</p>', page)
+    return re.sub(r'<ul id="my-answers" class="answer-list">.*?</ul>', "<ul>MINE</ul>", page, flags=re.S)
+
+
+def my_answers(page: str) -> str:
+    """The page's list of the phone's own answers."""
+    found = re.search(r'<ul id="my-answers" class="answer-list">(.*?)</ul>', page, flags=re.S)
+    assert found is not None
+    return found.group(1)
+
+
+def post_answer(phone: Phone, text: str) -> Any:
+    """An answer through the page's form, as a phone without its script sends it."""
+    page = phone.http.get(f"/j/{phone.workshop.code}").text
+    return phone.http.post(
+        f"/j/{phone.workshop.code}/answers",
+        data={"csrf": csrf_of(page), "client_id": str(uuid.uuid4()), "step": "obstacles", "text": text},
+        follow_redirects=False,
+    )
+
+
+def test_two_phones_get_the_same_page_with_their_own_parts(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    facilitator.step(workshop, "next")
+    first, second = (
+        join(workshop, name="Ilse", organisation="GGD"),
+        join(workshop, name=HOSTILE, organisation="Buurtteam"),
+    )
+    assert post_answer(first, "Wachtlijsten bij de jeugdzorg").status_code == 303
+    pages = {}
+    for phone in (first, second):
+        response = phone.http.get(f"/j/{workshop.code}", headers={"Accept-Encoding": "gzip"})
+        assert response.headers["content-encoding"] == "gzip"
+        pages[id(phone)] = page = response.text
+        assert csrf_of(page) == phone.http.cookies[CSRF_COOKIE]
+        assert page.count(phone.http.cookies[CSRF_COOKIE]) == 2  # the meta tag and the answer form
+    mine, theirs = pages[id(first)], pages[id(second)]
+    assert own_parts_removed(mine, first) == own_parts_removed(theirs, second)
+    assert '<p class="me clamp-2" title="Ilse · GGD">Ilse · GGD</p>' in mine
+    assert "Wachtlijsten bij de jeugdzorg" in my_answers(mine) and "Nog niets verstuurd" not in my_answers(mine)
+    assert "Wachtlijsten" not in theirs and "Nog niets verstuurd" in my_answers(theirs)
+    # a name is text wherever it stands: never markup
+    escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;Ali&#39; · Buurtteam"
+    assert f'title="{escaped}">{escaped}</p>' in theirs
+    assert "<script>alert" not in theirs
+    client_ids = re.findall(r'name="client_id" value="([0-9a-f-]{36})"', mine + theirs)
+    assert len(set(client_ids)) == 2
+
+
+def test_an_answer_shows_on_the_next_page_at_once(facilitator: Facilitator, workshop: Workshop, join: Any) -> None:
+    facilitator.step(workshop, "next")
+    phone = join(workshop)
+    assert "Nog niets verstuurd" in my_answers(phone.http.get(f"/j/{workshop.code}").text)
+    sent = post_answer(phone, "Niemand weet wie de regie heeft")
+    assert sent.status_code == 303
+    again = phone.http.get(sent.headers["location"]).text
+    assert "Niemand weet wie de regie heeft" in my_answers(again)
+    assert "Ontvangen. Je kunt er nog een sturen." in again
+    assert "Niemand weet wie de regie heeft" in my_answers(phone.http.get(f"/j/{workshop.code}").text)
+
+
+def test_the_next_step_shows_at_once(facilitator: Facilitator, workshop: Workshop, join: Any) -> None:
+    phone = join(workshop)
+    assert 'id="answer-form"' not in phone.http.get(f"/j/{workshop.code}").text
+    facilitator.step(workshop, "next")
+    assert 'id="answer-form"' in phone.http.get(f"/j/{workshop.code}").text
+
+
+def test_a_step_that_links_to_obstacles_lists_the_newest_at_once(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    facilitator.step(workshop, "next")
+    first, second = join(workshop, name="Ilse"), join(workshop, name="Bram")
+    assert post_answer(first, "Geen plek voor jongeren").status_code == 303
+    facilitator.go(workshop, "contributions")
+    assert "<option" in first.http.get(f"/j/{workshop.code}").text
+    assert "Geen plek voor jongeren" in first.http.get(f"/j/{workshop.code}").text
+    facilitator.go(workshop, "obstacles")
+    assert post_answer(second, "Te weinig huizen voor starters").status_code == 303
+    facilitator.go(workshop, "contributions")
+    page = second.http.get(f"/j/{workshop.code}").text
+    assert ">Te weinig huizen voor starters</option>" in page and ">Geen plek voor jongeren</option>" in page
+
+
+def test_each_language_has_its_own_page(workshop: Workshop, join: Any) -> None:
+    phone = join(workshop)
+    dutch = phone.http.get(f"/j/{workshop.code}", headers={"Accept-Language": "nl"}).text
+    english = phone.http.get(f"/j/{workshop.code}", headers={"Accept-Language": "en"}).text
+    assert "Nog niets verstuurd" in my_answers(dutch)
+    assert "Nog niets verstuurd" not in my_answers(english) and '<html lang="en">' in english
