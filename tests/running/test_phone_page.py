@@ -75,6 +75,10 @@ def test_an_answer_shows_on_the_next_page_at_once(facilitator: Facilitator, work
     assert "Niemand weet wie de regie heeft" in my_answers(again)
     assert "Ontvangen. Je kunt er nog een sturen." in again
     assert "Niemand weet wie de regie heeft" in my_answers(phone.http.get(f"/j/{workshop.code}").text)
+    # an answer is text too
+    assert post_answer(phone, "<img src=x onerror=alert(1)> & meer").status_code == 303
+    listed = my_answers(phone.http.get(f"/j/{workshop.code}").text)
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; meer" in listed and "<img" not in listed
 
 
 def test_the_next_step_shows_at_once(facilitator: Facilitator, workshop: Workshop, join: Any) -> None:
