@@ -106,10 +106,24 @@ def render_kept(
         page = HoledPage.of(bytes(rendered.body).decode(), holes)
         if keep:
             runtime.pages.put(key, page)
+    elif runtime.settings.environment == "test":
+        _check_kept(request, name, context, page, fills)
     if accepts_gzip(request.headers.get("accept-encoding", "")):
         headers = {"vary": "accept-encoding", "content-encoding": "gzip"}
         return Response(page.gzipped(fills), media_type="text/html", headers=headers)
     return Response(page.plain(fills), media_type="text/html", headers={"vary": "accept-encoding"})
+
+
+def _check_kept(
+    request: Request, name: str, context: dict[str, Any], page: HoledPage, fills: Mapping[str, str]
+) -> None:
+    """In tests, a kept page filled for this request must be what rendering it for this request gives: a part that
+    differs per phone but is neither a fill nor in the key would otherwise show one phone's data to the next."""
+    fresh = bytes(render(request, name, {**context, **{hole: Markup(text) for hole, text in fills.items()}}).body)
+    if fresh != page.plain(fills):
+        raise RuntimeError(
+            f"the kept {name} differs from a fresh render: a per-request part is not a fill or in the key"
+        )
 
 
 def wants_json(request: HTTPConnection) -> bool:

@@ -4,8 +4,13 @@ import re
 import uuid
 from typing import Any
 
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
+
 from app.auth import CSRF_COOKIE
 from app.demo.driver import csrf_of
+from app.web import render_kept
 from tests.conftest import Facilitator, Phone, Workshop
 
 HOSTILE = "<script>alert(\"x\")</script> & 'Ali'"
@@ -110,3 +115,26 @@ def test_each_language_has_its_own_page(workshop: Workshop, join: Any) -> None:
     english = phone.http.get(f"/j/{workshop.code}", headers={"Accept-Language": "en"}).text
     assert "Nog niets verstuurd" in my_answers(dutch)
     assert "Nog niets verstuurd" not in my_answers(english) and '<html lang="en">' in english
+
+
+def test_a_kept_page_that_would_show_one_phones_part_to_the_next_is_caught(app: FastAPI, client: TestClient) -> None:
+    def request() -> Request:
+        scope = {"type": "http", "method": "GET", "path": "/j/X", "query_string": b"", "headers": [], "app": app}
+        return Request({**scope, "state": {"csrf_token": "t" * 43}})
+
+    template = "participant/_my_answers.html"
+    mine = render_kept(
+        request(), app.state.runtime, template, {"answers": [{"text": "Van mij"}]}, workshop_id=1, shown=(), fills={}
+    )
+    assert b"Van mij" in mine.body
+    # the answers passed as context rather than as a fill: the next phone would see the first one's
+    with pytest.raises(RuntimeError, match="fresh render"):
+        render_kept(
+            request(),
+            app.state.runtime,
+            template,
+            {"answers": [{"text": "Van jou"}]},
+            workshop_id=1,
+            shown=(),
+            fills={},
+        )
