@@ -5,7 +5,7 @@ import json
 import uuid
 from datetime import date, time
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import segno
 from fastapi import APIRouter, Form, Request
@@ -22,17 +22,20 @@ from app.catalog import saved as saved_formats
 from app.catalog.service import formats
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.models import Facilitator, Member, Participant, RowId, Workshop, Workspace
+from app.models import Facilitator, Member, RowId, Workshop, Workspace
 from app.organisations import service as organisations
 from app.running import service as running
 from app.running.snapshots import phone_page_state
 from app.runtime import JoinList, Runtime, RuntimeDep
-from app.security import clean_text, whole_number
+from app.security import clean_text, normalise_join_code, whole_number
 from app.stage import service as stage
 from app.web import render, render_kept, see_other, templates, wants_json
 from app.workshops import service as workshops
+from app.workshops.service import JoinCard
 
 router = APIRouter()
+# what a join code opened: the workshop, or its keys (workshops.phone_keys)
+Found = TypeVar("Found")
 PARTICIPANT_MAX_AGE = 60 * 24 * 3600
 
 
@@ -72,43 +75,38 @@ async def join_with_code(
     return see_other(f"/j/{workshop.join_code}")
 
 
-async def _known_code(request: Request, runtime: Runtime, workshop: Workshop | None, *, joined: bool) -> Workshop:
-    """The workshop a code opened; an unknown code, or any code while this address guesses, is refused."""
-    if workshop is None or not joined:
+async def _known_code(request: Request, runtime: Runtime, found: Found | None, *, joined: bool) -> Found:
+    """What a code opened (its workshop, or the workshop's keys); an unknown code, or any code while this address
+    guesses, is refused."""
+    if found is None or not joined:
         # a phone that joined proves it knows the code; anyone else may be guessing, so is asked about the
         # address's unknown codes before the answer can tell a real code from a wrong one
         refusal = await runtime.code_refusal(request)
         if refusal is not None:
             raise refusal
-        if workshop is None:
+        if found is None:
             raise await runtime.unknown_code(request)
-    return workshop
+    return found
 
 
-async def _phone_of(request: Request, runtime: Runtime, code: str) -> tuple[Workshop, Participant | None]:
-    """The workshop a code opens and, if this browser joined it, its participant."""
-    workshop, participant = await runtime.db.read(partial(workshops.find_phone, code=code, cookies=request.cookies))
-    return await _known_code(request, runtime, workshop, joined=participant is not None), participant
-
-
-async def _join_list(runtime: Runtime, workshop: Workshop) -> JoinList:
+async def _join_list(runtime: Runtime, workshop: JoinCard) -> JoinList:
     """The organisations a joining phone may pick, read and encoded once per few seconds per workshop.
 
     A join storm opens the join page and asks for this list once per phone: the database and gzip see it once.
     """
-    found = runtime.join_lists.get(workshop.id or 0)
+    found = runtime.join_lists.get(workshop.id)
     if found is None:
         choices = await runtime.db.read(
-            partial(organisations.join_choices, workspace_id=workshop.workspace_id, workshop_id=workshop.id or 0)
+            partial(organisations.join_choices, workspace_id=workshop.workspace_id, workshop_id=workshop.id)
         )
         body = json.dumps({"organisations": choices}, ensure_ascii=False, separators=(",", ":")).encode()
         found = JoinList(choices=choices, body=body, gzipped=gzip.compress(body))
-        runtime.join_lists.put(workshop.id or 0, found)
+        runtime.join_lists.put(workshop.id, found)
     return found
 
 
 async def _join_page(
-    request: Request, runtime: Runtime, workshop: Workshop, *, status: int = 200, **extra: Any
+    request: Request, runtime: Runtime, workshop: JoinCard, *, status: int = 200, **extra: Any
 ) -> Response:
     """The join form, with the workshop's organisations to pick from (a plain select until the script takes over)."""
     choices = (await _join_list(runtime, workshop)).choices
@@ -126,7 +124,7 @@ async def _join_page(
     return response
 
 
-def _fresh_join_page(request: Request, runtime: Runtime, workshop: Workshop, choices: list[dict[str, Any]]) -> Response:
+def _fresh_join_page(request: Request, runtime: Runtime, workshop: JoinCard, choices: list[dict[str, Any]]) -> Response:
     """The join form as every fresh phone gets it: rendered and gzipped once per few seconds around the CSRF token.
 
     A join storm asks for the same page a thousand times; each phone's only difference is its token.
@@ -136,10 +134,18 @@ def _fresh_join_page(request: Request, runtime: Runtime, workshop: Workshop, cho
         runtime,
         "participant/join.html",
         {"workshop": workshop, "choices": choices},
-        workshop_id=workshop.id or 0,
+        workshop_id=workshop.id,
         shown=(workshop.title, workshop.opgave, workshop.allow_anonymous),
         fills={"csrf_token": request.state.csrf_token},
     )
+
+
+async def _fresh_phone(request: Request, runtime: Runtime, card: JoinCard | None) -> Response:
+    """The join page for a phone that has not joined: refused for a guessed code, 410 once the session is over."""
+    card = await _known_code(request, runtime, card, joined=False)
+    if card.closed:
+        raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
+    return await _join_page(request, runtime, card)
 
 
 @router.get("/j/{code}")
@@ -150,6 +156,10 @@ async def phone_page(request: Request, runtime: RuntimeDep, code: str, sent: int
     and the jargon list (which its facilitator may have just changed) are filled in (render_kept).
     """
 
+    if workshops.participant_cookie(normalise_join_code(code)) not in request.cookies:
+        # a fresh phone (a join storm's thousand): the join page, from what it shows of the workshop alone
+        return await _fresh_phone(request, runtime, await runtime.db.read(partial(workshops.join_card, code=code)))
+
     def find(db: Any) -> tuple[Workshop | None, dict[str, Any] | None]:
         workshop, participant = workshops.find_phone(db, code=code, cookies=request.cookies)
         if workshop is None or participant is None:
@@ -157,11 +167,9 @@ async def phone_page(request: Request, runtime: RuntimeDep, code: str, sent: int
         return workshop, phone_page_state(db, workshop=workshop, participant=participant)
 
     found, state = await runtime.db.read(find)
-    workshop = await _known_code(request, runtime, found, joined=state is not None)
-    if state is None:
-        if workshop.closed_at is not None:
-            raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
-        return await _join_page(request, runtime, workshop)
+    if state is None:  # a cookie for no participant of this workshop: as a fresh phone
+        return await _fresh_phone(request, runtime, workshops.join_card_of(found) if found is not None else None)
+    workshop = await _known_code(request, runtime, found, joined=True)
     # typed, its defaults filled in: the page needs no default of its own
     step = step_types.read(workshops.current_step(workshop))
     config = {"code": workshop.join_code, "workshop": workshop.public_id, "lang": i18n.current_locale.get()}
@@ -190,10 +198,10 @@ async def join_organisations(request: Request, runtime: RuntimeDep, code: str) -
     refusal = await runtime.code_refusal(request)
     if refusal is not None:
         raise refusal
-    workshop = await runtime.db.read(lambda db: workshops.workshop_by_code(db, code))
+    workshop = await runtime.db.read(partial(workshops.join_card, code=code))
     if workshop is None:
         raise await runtime.unknown_code(request)
-    if workshop.closed_at is not None:
+    if workshop.closed:
         raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
     found = await _join_list(runtime, workshop)
     headers = {"cache-control": "private, max-age=5", "vary": "accept-encoding"}
@@ -213,17 +221,23 @@ async def join(
     anonymous: Annotated[bool, Form()] = False,
 ) -> Response:
     """Add this phone to the workshop and remember it in a cookie."""
-    workshop, participant = await _phone_of(request, runtime, code)
-    if participant is not None:
-        return see_other(f"/j/{workshop.join_code}")
+    # the workshop's and this browser's keys in one statement: the workshop itself is only needed to show the form
+    # again (a join storm posts a thousand forms)
+    keys = await runtime.db.read(partial(workshops.phone_keys, code=code, cookies=request.cookies))
+    workshop_id, _, participant_id = await _known_code(
+        request, runtime, keys, joined=keys is not None and keys[2] is not None
+    )
+    join_code = normalise_join_code(code)
+    if participant_id is not None:
+        return see_other(f"/j/{join_code}")
     # without the script the form has a list and an "anders" field: what was typed wins over what was picked
     chosen = organisation if organisation.strip() else organisation_choice
-    await runtime.check_join(request, workshop.id or 0)
+    await runtime.check_join(request, workshop_id)
     try:
         token = await runtime.db.write(
             partial(
                 workshops.join_workshop,
-                workshop_id=workshop.id or 0,
+                workshop_id=workshop_id,
                 name=name,
                 organisation=chosen,
                 anonymous=anonymous,
@@ -232,18 +246,19 @@ async def join(
     except DomainError as exc:
         if exc.status != 422:
             raise
+        card = await runtime.db.read(partial(workshops.join_card, code=code))
         return await _join_page(
             request,
             runtime,
-            workshop,
+            await _known_code(request, runtime, card, joined=False),
             status=422,
             error=exc.text(),
             name=name,
             organisation=organisation,
             organisation_choice=organisation_choice,
         )
-    response = see_other(f"/j/{workshop.join_code}")
-    set_private_cookie(response, request, workshops.participant_cookie(workshop), token, max_age=PARTICIPANT_MAX_AGE)
+    response = see_other(f"/j/{join_code}")
+    set_private_cookie(response, request, workshops.participant_cookie(join_code), token, max_age=PARTICIPANT_MAX_AGE)
     return response
 
 

@@ -1,7 +1,7 @@
 """Workshops: finding one and checking who owns it, what every screen knows of it, and participants joining."""
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import and_, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -217,9 +217,9 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
     return token
 
 
-def participant_cookie(workshop: Workshop) -> str:
-    """The name of the cookie that remembers a phone in this workshop."""
-    return PARTICIPANT_COOKIE.format(code=workshop.join_code)
+def participant_cookie(join_code: str) -> str:
+    """The name of the cookie that remembers a phone in the workshop of this (stored) join code."""
+    return PARTICIPANT_COOKIE.format(code=join_code)
 
 
 def find_phone(db: Session, *, code: str, cookies: Mapping[str, str]) -> tuple[Workshop | None, Participant | None]:
@@ -227,8 +227,55 @@ def find_phone(db: Session, *, code: str, cookies: Mapping[str, str]) -> tuple[W
     workshop = workshop_by_code(db, code)
     if workshop is None:
         return None, None
-    token = cookies.get(participant_cookie(workshop))
+    token = cookies.get(participant_cookie(workshop.join_code))
     return workshop, participant_by_token(db, workshop_id=workshop.id or 0, token=token)
+
+
+class JoinCard(NamedTuple):
+    """What a join page shows of a workshop, and what it needs to list the organisations: one statement's worth."""
+
+    id: int
+    workspace_id: int
+    join_code: str
+    title: str
+    opgave: str
+    allow_anonymous: bool
+    closed: bool
+
+
+_JOIN_CARD = Prepared(
+    select(
+        _WORKSHOP.c.id,
+        _WORKSHOP.c.workspace_id,
+        _WORKSHOP.c.join_code,
+        _WORKSHOP.c.title,
+        _WORKSHOP.c.opgave,
+        _WORKSHOP.c.allow_anonymous,
+        _WORKSHOP.c.closed_at,
+    ).where(_WORKSHOP.c.join_code == bindparam("code"))
+)
+
+
+def join_card(db: Session, *, code: str) -> JoinCard | None:
+    """The join page's view of the workshop a code opens, without loading the workshop; None for an unknown code."""
+    found = _JOIN_CARD.one(db, {"code": security.normalise_join_code(code)})
+    if found is None:
+        return None
+    workshop_id, workspace_id, join_code, title, opgave, allow_anonymous, closed_at = found
+    return JoinCard(workshop_id, workspace_id, join_code, title, opgave, bool(allow_anonymous), closed_at is not None)
+
+
+def join_card_of(workshop: Workshop) -> JoinCard:
+    """The join page's view of a workshop already loaded."""
+    return JoinCard(
+        workshop.id or 0,
+        workshop.workspace_id,
+        workshop.join_code,
+        workshop.title,
+        workshop.opgave,
+        workshop.allow_anonymous,
+        workshop.closed_at is not None,
+    )
 
 
 def link_token(participant: Participant, *, secret: str) -> str:
@@ -254,7 +301,7 @@ def phone_keys(db: Session, *, code: str, cookies: Mapping[str, str]) -> tuple[i
     """What a phone's websocket keeps (the workshop's id and public id, the participant's id if this browser joined),
     read in one statement and without loading the workshop; None for an unknown code."""
     join_code = security.normalise_join_code(code)
-    token = cookies.get(PARTICIPANT_COOKIE.format(code=join_code))
+    token = cookies.get(participant_cookie(join_code))
     found = _PHONE_KEYS.one(db, {"code": join_code, "token_hash": security.token_digest(token) if token else ""})
     return (found[0], found[1], found[2]) if found is not None else None
 

@@ -102,3 +102,22 @@ def test_the_language_switch_links_back_to_the_address_as_typed(
     odd = browser().get(f"/j/{workshop.code}", params={"x": '"><script>'}).text
     assert "<script>" not in re.sub(r"<script type=\"module\"[^>]*></script>", "", odd)
     assert "next=/j/" in odd
+
+
+def test_a_cookie_of_no_participant_gets_the_join_page(
+    facilitator: Facilitator, browser: Callable[[], TestClient]
+) -> None:
+    workshop = facilitator.create_workshop()
+    phone = browser()
+    phone.cookies.set(f"dbk_p_{workshop.code}", "een-token-dat-niemand-heeft")
+    page = phone.get(f"/j/{workshop.code}")
+    assert page.status_code == 200 and 'id="join-form"' in page.text
+
+
+def test_a_workshop_that_allows_anonymity_offers_it(
+    facilitator: Facilitator, browser: Callable[[], TestClient]
+) -> None:
+    open_to_all = facilitator.create_workshop(allow_anonymous=True)
+    named = facilitator.create_workshop()
+    assert "Anoniem meedoen" in browser().get(f"/j/{open_to_all.code}").text
+    assert "Anoniem meedoen" not in browser().get(f"/j/{named.code}").text
