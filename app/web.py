@@ -90,12 +90,14 @@ def render_kept(
     shown: tuple[Any, ...],
     fills: Mapping[str, str],
     keep: bool = True,
+    status: int = 200,
 ) -> Response:
     """A workshop's page as render makes it, kept for a few seconds (Runtime.pages) with holes for this request's own
     parts: fills names each part's context variable and its text, escaped (the CSRF token is "csrf_token").
 
     shown: what the page shows of the workshop (the key it is kept under: a change shows at once); keep=False renders
-    without keeping (an address with a query is never kept, nor a page whose lists must not be late).
+    without keeping (an address with a query is never kept, nor a page whose lists must not be late, nor one showing
+    what was typed or an error).
     """
     key = PageKey(name, workshop_id, i18n.current_locale.get(), request.scope["path"], shown)
     keep = keep and not request.scope["query_string"]
@@ -110,8 +112,8 @@ def render_kept(
         _check_kept(request, name, context, page, fills)
     if accepts_gzip(request.headers.get("accept-encoding", "")):
         headers = {"vary": "accept-encoding", "content-encoding": "gzip"}
-        return Response(page.gzipped(fills), media_type="text/html", headers=headers)
-    return Response(page.plain(fills), media_type="text/html", headers={"vary": "accept-encoding"})
+        return Response(page.gzipped(fills), status_code=status, media_type="text/html", headers=headers)
+    return Response(page.plain(fills), status_code=status, media_type="text/html", headers={"vary": "accept-encoding"})
 
 
 def _check_kept(
