@@ -4,8 +4,10 @@ A stored step is a plain dict (in a workshop's row and in format files); `read` 
 typed step with every default filled in, so no reader needs to know a default.
 """
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
+from functools import lru_cache
 from typing import Any, ClassVar, Literal
 
 from app.i18n import N_
@@ -385,6 +387,13 @@ def read(data: Mapping[str, Any]) -> Step:
     kind = data["type"]
     names = _FIELDS[kind]
     return STEP_TYPES[kind](**{name: value for name, value in data.items() if name in names})
+
+
+@lru_cache(maxsize=256)
+def read_stored(text: str) -> tuple[Step, ...]:
+    """A workshop's typed steps from their stored JSON text: decoded once per version of the steps, and shared
+    (a typed step is frozen)."""
+    return tuple(map(read, json.loads(text)))
 
 
 def with_defaults(data: Mapping[str, Any]) -> Mapping[str, Any]:

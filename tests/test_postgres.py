@@ -37,7 +37,12 @@ from tests.live.test_websockets import (  # noqa: F401
     test_participant_of_one_workshop_cannot_use_another,
     test_reconnect_with_last_seq_replays_exactly_the_missed_events,
 )
+from tests.plain.test_jargon import test_the_phone_gets_the_list_of_its_workshops_facilitator  # noqa: F401
+from tests.responses.test_formats_live import test_phones_do_not_see_the_running_grades_before_the_mosaic  # noqa: F401
 from tests.rooms import room_in_obstacle_round, staff_of
+from tests.running.test_phone_page import (  # noqa: F401
+    test_a_phone_gets_its_own_answers_as_the_board_shows_them_a_hidden_one_included,
+)
 from tests.running.test_workshops import (  # noqa: F401
     test_closed_workshop_refuses_new_phones_but_keeps_joined_ones,
     test_room_count_and_organisations_reach_the_projector,

@@ -1,10 +1,8 @@
 """Answers: submitted once per client id, moderated by the facilitator."""
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, Integer, Text, any_, bindparam, cast, func, literal_column, select
@@ -107,7 +105,7 @@ _CREATED, _TO_STAFF, _TO_BOARD = EventKind.ANSWER_CREATED, Audience.STAFF, Audie
 # a run of answers reads its workshop's open step and moderation once, and its authors with one statement
 _WORKSHOP_STATE = Prepared(
     select(
-        # as text, decoded once per version of the steps (_steps) rather than once per answer
+        # as text, decoded once per version of the steps (step_types.read_stored) rather than once per answer
         cast(_WORKSHOP.c.steps, Text),
         _WORKSHOP.c.step_index,
         _WORKSHOP.c.closed_at,
@@ -150,12 +148,6 @@ class _Room(NamedTuple):
     blocked: re.Pattern[str] | None
 
 
-@lru_cache(maxsize=256)
-def _steps(text: str) -> tuple[step_types.Step, ...]:
-    """A workshop's typed steps from their stored text; shared between calls, and frozen."""
-    return tuple(map(step_types.read, json.loads(text)))
-
-
 def _rooms(db: Session, submissions: list["Submission"]) -> dict[tuple[int, int], _Room]:
     """Per workshop and author, the room an answer is sent into; absent where the author is not in it."""
     wanted: dict[int, set[int]] = {}
@@ -172,7 +164,14 @@ def _rooms(db: Session, submissions: list["Submission"]) -> dict[tuple[int, int]
             db, {"workshop": workshop_id, "ids": sorted(participant_ids)}
         ):
             rooms[workshop_id, participant_id] = _Room(
-                name, organisation, _steps(steps), step_index, closed_at, bool(focus_only), bool(moderated), matcher
+                name,
+                organisation,
+                step_types.read_stored(steps),
+                step_index,
+                closed_at,
+                bool(focus_only),
+                bool(moderated),
+                matcher,
             )
     return rooms
 
@@ -318,12 +317,11 @@ def _linkable_query(db: Session, *, workshop_id: int, links_to: str, focus_only:
     return query
 
 
-def linkable(db: Session, *, workshop: Workshop) -> list[Answer]:
-    """The answers the current step's answers may belong to."""
-    step = step_types.read(workshop.steps[workshop.step_index])
+def linkable(db: Session, *, workshop_id: int, step: step_types.Step, focus_only: bool) -> list[Answer]:
+    """The answers a step's answers may belong to (its workshop's focus_only limits them to the focus)."""
     if not isinstance(step, step_types.OpenText) or not step.links_to:
         return []
-    query = _linkable_query(db, workshop_id=workshop.id or 0, links_to=step.links_to, focus_only=workshop.focus_only)
+    query = _linkable_query(db, workshop_id=workshop_id, links_to=step.links_to, focus_only=focus_only)
     return list(db.execute(query).scalars())
 
 
@@ -399,15 +397,52 @@ def approve_all(db: Tx, *, workshop: Workshop) -> dict[str, Any]:
     return {"approved": approved}
 
 
-def list_answers(
-    db: Session,
-    *,
-    workshop_id: int,
-    include_hidden: bool,
-    step_id: str | None = None,
-    participant_id: int | None = None,
+_OWN_ANSWERS = Prepared(
+    select(
+        ANSWER.c.id,
+        ANSWER.c.step_id,
+        ANSWER.c.text,
+        ANSWER.c.links_to,
+        ANSWER.c.theme,
+        ANSWER.c.hidden,
+        ANSWER.c.participant_id,
+        ANSWER.c.client_id,
+        ANSWER.c.held,
+    )
+    .where(ANSWER.c.workshop_id == bindparam("workshop"), ANSWER.c.participant_id == bindparam("participant"))
+    .order_by(ANSWER.c.id)
+)
+
+
+def own_answers(
+    db: Session, *, workshop_id: int, participant_id: int, name: str, organisation: str, include_hidden: bool
 ) -> list[dict[str, Any]]:
-    """A workshop's answers, oldest first."""
+    """One participant's answers (their name and organisation as given), oldest first, as list_answers shows them:
+    on every phone page and snapshot, so one prepared statement."""
+    rows = _OWN_ANSWERS.all(db, {"workshop": workshop_id, "participant": participant_id})
+    views = []
+    for answer_id, step_id, text, links_to, theme, hidden, participant_id, client_id, held in rows:
+        if hidden and not include_hidden:
+            continue
+        # the driver's raw row: SQLite gives a flag as 0 or 1
+        row = {
+            "step_id": step_id,
+            "text": text,
+            "links_to": links_to,
+            "theme": theme,
+            "hidden": bool(hidden),
+            "participant_id": participant_id,
+            "client_id": client_id,
+            "held": bool(held),
+        }
+        views.append(_view(answer_id=answer_id, row=row, name=name, organisation=organisation))
+    return views
+
+
+def list_answers(
+    db: Session, *, workshop_id: int, include_hidden: bool, step_id: str | None = None
+) -> list[dict[str, Any]]:
+    """A workshop's answers, oldest first (one participant's: own_answers)."""
     query = (
         select(Answer, Participant)
         .join(Participant, col(Participant.id) == col(Answer.participant_id))
@@ -418,6 +453,4 @@ def list_answers(
         query = query.where(col(Answer.hidden).is_(False))
     if step_id is not None:
         query = query.where(col(Answer.step_id) == step_id)
-    if participant_id is not None:
-        query = query.where(col(Answer.participant_id) == participant_id)
     return [answer_view(answer, participant) for answer, participant in db.execute(query).all()]

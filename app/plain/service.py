@@ -4,6 +4,7 @@ The phone and the projector match in the browser with static/js/jargon.js; find_
 same rules, and tests/plain/jargon_cases.json holds the cases both must pass.
 """
 
+import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -12,15 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import Text, bindparam, cast, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Workshop, Workspace
+from app.models import Workshop, Workspace, table_of
 from app.security import clean_text
 from app.store.events import Audience, EventKind, Tx, append_event
+from app.store.prepared import Prepared
 
 log = logging.getLogger(__name__)
 SHIPPED = Path(__file__).with_name("jargon.yaml")
@@ -198,10 +200,16 @@ def shipped_jargon() -> dict[str, str]:
 # ---- a workspace's list and the bingo card
 
 
+_WORKSPACE = table_of(Workspace)
+# the list as its stored text, on either database (Prepared returns rows as the driver gives them)
+_JARGON = Prepared(select(cast(_WORKSPACE.c.jargon, Text)).where(_WORKSPACE.c.id == bindparam("workspace")))
+
+
 def jargon_for(db: Session, *, workspace_id: int) -> dict[str, str]:
-    """The list a workspace's workshops use: its own, else the shipped one."""
-    workspace = db.get(Workspace, workspace_id)
-    own = workspace.jargon if workspace is not None else None
+    """The list a workspace's workshops use: its own, else the shipped one (on every phone page: one prepared
+    statement, not the workspace loaded)."""
+    found = _JARGON.one(db, {"workspace": workspace_id})
+    own = json.loads(found[0]) if found is not None and found[0] is not None else None
     return dict(own) if own is not None else dict(shipped_jargon())
 
 

@@ -1,9 +1,10 @@
 """Grades and choices: store a participant's response, and tally a step for the screens and exports."""
 
+import json
 import statistics
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, bindparam, cast, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -11,8 +12,9 @@ from app import security
 from app import steps as step_types
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Participant, Response, Workshop, utcnow
+from app.models import Participant, Response, Workshop, table_of, utcnow
 from app.store.events import Audience, EventKind, Tx, append_event
+from app.store.prepared import Prepared
 
 RESPONSE_TYPES = (step_types.Grade, step_types.Choice)
 
@@ -149,10 +151,16 @@ def mosaic(workshop: Workshop, step_tallies: dict[str, dict[str, Any]]) -> dict[
     return {"tiles": tiles, "weakest": weakest}
 
 
-def my_responses(db: Session, *, workshop_id: int, participant_id: int) -> dict[str, list[int]]:
-    """A participant's stored grades and choices by step."""
-    query = select(col(Response.step_id), col(Response.values)).where(
-        col(Response.workshop_id) == workshop_id,
-        col(Response.participant_id) == participant_id,
+_RESPONSE = table_of(Response)
+# the values as their stored text, on either database (Prepared returns rows as the driver gives them)
+_MY_RESPONSES = Prepared(
+    select(_RESPONSE.c.step_id, cast(_RESPONSE.c["values"], Text)).where(
+        _RESPONSE.c.workshop_id == bindparam("workshop"), _RESPONSE.c.participant_id == bindparam("participant")
     )
-    return {step_id: values for step_id, values in db.execute(query).all()}
+)
+
+
+def my_responses(db: Session, *, workshop_id: int, participant_id: int) -> dict[str, list[int]]:
+    """A participant's stored grades and choices by step (in every phone's snapshot: one prepared statement)."""
+    rows = _MY_RESPONSES.all(db, {"workshop": workshop_id, "participant": participant_id})
+    return {step_id: json.loads(values) for step_id, values in rows}

@@ -14,7 +14,6 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import escape
 
 from app import i18n
-from app import steps as step_types
 from app.actions import review
 from app.actions import service as actions
 from app.auth import CsrfChecked, Runner, Viewer, set_private_cookie
@@ -31,7 +30,7 @@ from app.security import clean_text, normalise_join_code, whole_number
 from app.stage import service as stage
 from app.web import render, render_kept, see_other, templates, wants_json
 from app.workshops import service as workshops
-from app.workshops.service import JoinCard
+from app.workshops.service import JoinCard, PhoneCard
 
 router = APIRouter()
 # what a join code opened: the workshop, or its keys (workshops.phone_keys)
@@ -148,26 +147,25 @@ async def phone_page(request: Request, runtime: RuntimeDep, code: str, sent: int
         # a fresh phone (a join storm's thousand): the join page, from what it shows of the workshop alone
         return await _fresh_phone(request, runtime, await runtime.db.read(partial(workshops.join_card, code=code)))
 
-    def find(db: Any) -> tuple[Workshop | None, dict[str, Any] | None]:
-        workshop, participant = workshops.find_phone(db, code=code, cookies=request.cookies)
-        if workshop is None or participant is None:
-            return workshop, None
-        return workshop, phone_page_state(db, workshop=workshop, participant=participant)
+    def find(db: Any) -> tuple[PhoneCard | None, dict[str, Any] | None]:
+        card = workshops.phone_card(db, code=code, cookies=request.cookies)
+        if card is None or card.phone is None:
+            return card, None
+        return card, phone_page_state(db, card=card, phone=card.phone)
 
     found, state = await runtime.db.read(find)
     if state is None:  # a cookie for no participant of this workshop: as a fresh phone
-        return await _fresh_phone(request, runtime, workshops.join_card_of(found) if found is not None else None)
-    workshop = await _known_code(request, runtime, found, joined=True)
-    # typed, its defaults filled in: the page needs no default of its own
-    step = step_types.read(workshops.current_step(workshop))
-    config = {"code": workshop.join_code, "workshop": workshop.public_id, "lang": i18n.current_locale.get()}
+        return await _fresh_phone(request, runtime, found.workshop if found is not None else None)
+    card = await _known_code(request, runtime, found, joined=True)
+    workshop = card.workshop
+    config = {"code": workshop.join_code, "workshop": card.public_id, "lang": i18n.current_locale.get()}
     return render_kept(
         request,
         runtime,
         "participant/phone.html",
-        {"workshop": workshop, "step": step, "sent": bool(sent), "options": state["options"]},
-        workshop_id=workshop.id or 0,
-        shown=(workshop.title, workshop.opgave, workshop.closed_at, workshop.step_index, repr(step)),
+        {"workshop": workshop, "step": card.step, "sent": bool(sent), "options": state["options"]},
+        workshop_id=workshop.id,
+        shown=(workshop.title, workshop.opgave, workshop.closed, card.step_index, repr(card.step)),
         fills={
             "csrf_token": request.state.csrf_token,
             "client_id": str(uuid.uuid4()),

@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app import steps as step_types
 from app.actions import review
 from app.actions import service as actions
 from app.answers import service as answers
@@ -14,6 +15,7 @@ from app.plain import service as plain
 from app.responses import service as responses
 from app.stage import service as stage
 from app.workshops import service as workshops
+from app.workshops.service import Phone, PhoneCard
 
 
 def staff_snapshot(db: Session, *, workshop: Workshop, role: str) -> dict[str, Any]:
@@ -49,27 +51,45 @@ def step_data(db: Session, *, workshop: Workshop, staff: bool) -> dict[str, Any]
     return data
 
 
-def phone_page_state(db: Session, *, workshop: Workshop, participant: Participant) -> dict[str, Any]:
+def phone_page_state(db: Session, *, card: PhoneCard, phone: Phone) -> dict[str, Any]:
     """What the phone's page shows before its script takes over: who this is, their answers, what to link to, and
     the hints while typing (the list of the workshop's workspace).
 
     The rest of the phone's snapshot comes over its websocket; a join storm reads this once per phone.
     """
-    name = participant.name or gettext(N_("Anoniem"))
+    workshop_id = card.workshop.id
     return {
-        "me_line": f"{name} · {participant.organisation}" if participant.name and participant.organisation else name,
-        "answers": answers.list_answers(
-            db, workshop_id=workshop.id or 0, include_hidden=True, participant_id=participant.id
+        "me_line": me_line(phone.name, phone.organisation),
+        "answers": answers.own_answers(
+            db,
+            workshop_id=workshop_id,
+            participant_id=phone.id,
+            name=phone.name,
+            organisation=phone.organisation,
+            include_hidden=True,
         ),
-        "options": [{"id": a.id, "text": a.text} for a in answers.linkable(db, workshop=workshop)],
-        "jargon": plain.jargon_for(db, workspace_id=workshop.workspace_id),
+        "options": [
+            {"id": a.id, "text": a.text}
+            for a in answers.linkable(db, workshop_id=workshop_id, step=card.step, focus_only=card.focus_only)
+        ],
+        "jargon": plain.jargon_for(db, workspace_id=card.workshop.workspace_id),
     }
+
+
+def me_line(name: str, organisation: str) -> str:
+    """Who a phone is, as its page's header line says it ("Anoniem" without a name)."""
+    shown = name or gettext(N_("Anoniem"))
+    return f"{shown} · {organisation}" if name and organisation else shown
 
 
 def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant, secret: str) -> dict[str, Any]:
     """What a phone needs: the step, its own answers and dots, what it can link to, vote on and join, and its personal
     link (derived with the secret key)."""
-    options = [{"id": a.id, "text": a.text} for a in answers.linkable(db, workshop=workshop)]
+    step = step_types.read(workshops.current_step(workshop))
+    options = [
+        {"id": a.id, "text": a.text}
+        for a in answers.linkable(db, workshop_id=workshop.id or 0, step=step, focus_only=workshop.focus_only)
+    ]
     votable = []
     if workshops.current_step(workshop)["type"] == "dot_vote":
         texts = {
@@ -83,8 +103,13 @@ def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant,
         "role": "phone",
         "workshop": workshops.workshop_view(workshop),
         "me": {"name": participant.name, "organisation": participant.organisation},
-        "answers": answers.list_answers(
-            db, workshop_id=workshop.id or 0, include_hidden=True, participant_id=participant.id
+        "answers": answers.own_answers(
+            db,
+            workshop_id=workshop.id or 0,
+            participant_id=participant.id or 0,
+            name=participant.name,
+            organisation=participant.organisation,
+            include_hidden=True,
         ),
         "options": options,
         # phones see the piles to vote on, not the running tally: no bandwagon

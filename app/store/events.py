@@ -156,9 +156,15 @@ def write_log(db: Session, events: list[LoggedEvent]) -> None:
     _SET_SEQ.many(db, [{"workshop": workshop, "seq": seq} for workshop, seq in ends.items()])
 
 
+_LAST_SEQ = Prepared(select(WORKSHOP.c.last_seq).where(WORKSHOP.c.id == bindparam("workshop")))
+
+
 def last_seq(db: Session, workshop_id: int) -> int:
-    """The newest sequence number of a workshop."""
-    return db.execute(select(col(Workshop.last_seq)).where(col(Workshop.id) == workshop_id)).scalar_one()
+    """The newest sequence number of a workshop (every websocket that opens asks: one prepared statement)."""
+    found = _LAST_SEQ.one(db, {"workshop": workshop_id})
+    if found is None:
+        raise LookupError(f"no workshop {workshop_id}")
+    return int(found[0])
 
 
 def events_between(db: Session, *, workshop_id: int, after: int, upto: int, role: str, limit: int) -> list[Event]:

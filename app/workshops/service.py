@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import and_, bindparam, func, insert, select
+from sqlalchemy import Text, and_, bindparam, cast, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -15,7 +15,7 @@ from app.i18n import N_
 from app.models import LOCAL_TIMEZONE, Member, Participant, Workshop, table_of, utcnow
 from app.organisations import service as organisations
 from app.store.events import Audience, EventKind, Tx, append_event
-from app.store.prepared import Prepared
+from app.store.prepared import Prepared, Row
 
 ANONYMOUS_ORGANISATION = "Anoniem"
 _PARTICIPANT = table_of(Participant)
@@ -243,38 +243,84 @@ class JoinCard(NamedTuple):
     closed: bool
 
 
-_JOIN_CARD = Prepared(
-    select(
-        _WORKSHOP.c.id,
-        _WORKSHOP.c.workspace_id,
-        _WORKSHOP.c.join_code,
-        _WORKSHOP.c.title,
-        _WORKSHOP.c.opgave,
-        _WORKSHOP.c.allow_anonymous,
-        _WORKSHOP.c.closed_at,
-    ).where(_WORKSHOP.c.join_code == bindparam("code"))
+_JOIN_CARD_COLUMNS = (
+    _WORKSHOP.c.id,
+    _WORKSHOP.c.workspace_id,
+    _WORKSHOP.c.join_code,
+    _WORKSHOP.c.title,
+    _WORKSHOP.c.opgave,
+    _WORKSHOP.c.allow_anonymous,
+    _WORKSHOP.c.closed_at,
 )
+_JOIN_CARD = Prepared(select(*_JOIN_CARD_COLUMNS).where(_WORKSHOP.c.join_code == bindparam("code")))
 
 
 def join_card(db: Session, *, code: str) -> JoinCard | None:
     """The join page's view of the workshop a code opens, without loading the workshop; None for an unknown code."""
     found = _JOIN_CARD.one(db, {"code": security.normalise_join_code(code)})
-    if found is None:
-        return None
-    workshop_id, workspace_id, join_code, title, opgave, allow_anonymous, closed_at = found
+    return _join_card(found) if found is not None else None
+
+
+def _join_card(row: Row) -> JoinCard:
+    workshop_id, workspace_id, join_code, title, opgave, allow_anonymous, closed_at = row
     return JoinCard(workshop_id, workspace_id, join_code, title, opgave, bool(allow_anonymous), closed_at is not None)
 
 
-def join_card_of(workshop: Workshop) -> JoinCard:
-    """The join page's view of a workshop already loaded."""
-    return JoinCard(
-        workshop.id or 0,
-        workshop.workspace_id,
-        workshop.join_code,
-        workshop.title,
-        workshop.opgave,
-        workshop.allow_anonymous,
-        workshop.closed_at is not None,
+# the workshop's participant whose cookie token this browser holds (the token's digest is the parameter)
+_THIS_PHONE = and_(_PARTICIPANT.c.workshop_id == _WORKSHOP.c.id, _PARTICIPANT.c.token_hash == bindparam("token_hash"))
+
+
+class Phone(NamedTuple):
+    """A participant as their phone's page names them."""
+
+    id: int
+    name: str
+    organisation: str
+
+
+class PhoneCard(NamedTuple):
+    """What a phone's page shows of its workshop, and who this browser's cookie says it is (None: not joined)."""
+
+    workshop: JoinCard
+    public_id: str
+    step_index: int
+    step: step_types.Step
+    focus_only: bool
+    phone: Phone | None
+
+
+_PHONE_CARD = Prepared(
+    select(
+        *_JOIN_CARD_COLUMNS,
+        _WORKSHOP.c.public_id,
+        _WORKSHOP.c.step_index,
+        cast(_WORKSHOP.c.steps, Text),
+        _WORKSHOP.c.focus_only,
+        _PARTICIPANT.c.id,
+        _PARTICIPANT.c.name,
+        _PARTICIPANT.c.organisation,
+    )
+    .select_from(_WORKSHOP.outerjoin(_PARTICIPANT, _THIS_PHONE))
+    .where(_WORKSHOP.c.join_code == bindparam("code"))
+)
+
+
+def phone_card(db: Session, *, code: str, cookies: Mapping[str, str]) -> PhoneCard | None:
+    """A phone's page's view of the workshop a code opens and of this browser's participant, in one statement and
+    without loading either; None for an unknown code."""
+    join_code = security.normalise_join_code(code)
+    token = cookies.get(participant_cookie(join_code))
+    found = _PHONE_CARD.one(db, {"code": join_code, "token_hash": security.token_digest(token) if token else ""})
+    if found is None:
+        return None
+    public_id, step_index, steps, focus_only, participant_id, name, organisation = found[len(_JOIN_CARD_COLUMNS) :]
+    return PhoneCard(
+        _join_card(found[: len(_JOIN_CARD_COLUMNS)]),
+        public_id,
+        step_index,
+        step_types.read_stored(steps)[step_index],
+        bool(focus_only),
+        Phone(participant_id, name, organisation) if participant_id is not None else None,
     )
 
 
@@ -287,12 +333,7 @@ def link_token(participant: Participant, *, secret: str) -> str:
 
 _PHONE_KEYS = Prepared(
     select(_WORKSHOP.c.id, _WORKSHOP.c.public_id, _PARTICIPANT.c.id)
-    .select_from(
-        _WORKSHOP.outerjoin(
-            _PARTICIPANT,
-            and_(_PARTICIPANT.c.workshop_id == _WORKSHOP.c.id, _PARTICIPANT.c.token_hash == bindparam("token_hash")),
-        )
-    )
+    .select_from(_WORKSHOP.outerjoin(_PARTICIPANT, _THIS_PHONE))
     .where(_WORKSHOP.c.join_code == bindparam("code"))
 )
 

@@ -138,3 +138,32 @@ def test_a_kept_page_that_would_show_one_phones_part_to_the_next_is_caught(app: 
             shown=(),
             fills={},
         )
+
+
+def test_a_phone_gets_its_own_answers_as_the_board_shows_them_a_hidden_one_included(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    phone, other = join(workshop, name="Ilse", organisation="GGD"), join(workshop, name="Bas")
+    facilitator.step(workshop, "next")
+    sent = []
+    for who, text in ((phone, "Wachtlijsten"), (other, "Niet van mij"), (phone, "Te weinig jongerenwerk")):
+        with who.connect() as ws:
+            ws.receive_json()
+            ws.send_text(who.answer_frame(text))
+            sent.append(ws.receive_json()["answer_id"])
+    hidden = facilitator.http.post(
+        f"/f/workshops/{workshop.id}/answers/{sent[2]}/hidden",
+        data={"hidden": "true"},
+        headers={"X-CSRF-Token": facilitator.csrf(), "Accept": "application/json"},
+    )
+    assert hidden.status_code == 200
+    with facilitator.http.websocket_connect(f"/ws/board/{workshop.id}") as board:
+        on_board = {answer["id"]: answer for answer in board.receive_json()["answers"]}
+    with phone.connect() as ws:
+        mine = ws.receive_json()["answers"]
+    # the same view, flags as true and false (not a driver's 1 and 0), the hidden answer still the phone's own
+    assert mine == [on_board[sent[0]], on_board[sent[2]]]
+    assert mine[0]["hidden"] is False and mine[1]["hidden"] is True
+    assert mine[0]["author"] == "Ilse" and mine[0]["organisation"] == "GGD"
+    page = my_answers(phone.http.get(f"/j/{workshop.code}").text)
+    assert "Wachtlijsten" in page and "Te weinig jongerenwerk" in page and "Niet van mij" not in page
