@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -22,11 +22,13 @@ from app.models import (
     Participant,
     Volunteer,
     Workshop,
+    table_of,
     utcnow,
 )
 from app.organisations import service as organisations
 from app.security import clean_text
 from app.store.events import Audience, EventKind, Tx, append_event
+from app.store.prepared import Prepared
 from app.workshops import service as workshops
 
 FOLLOWUP_AFTER = timedelta(days=14)
@@ -79,8 +81,18 @@ def action_view(db: Session, action: Action) -> dict[str, Any]:
     return action_views(db, [action])[0]
 
 
+_ACTION = table_of(Action)
+_LIVE_ACTIONS = Prepared(
+    select(_ACTION.c.id).where(_ACTION.c.workshop_id == bindparam("workshop"), _ACTION.c.deleted_at.is_(None))
+)
+
+
 def list_actions(db: Session, *, workshop_id: int) -> list[dict[str, Any]]:
     """A workshop's agreed actions, in the order they were agreed."""
+    # every phone's snapshot asks, most of them before any action is agreed: a prepared statement finds there are
+    # none, where loading none through the ORM cost a join storm a third of a millisecond per phone
+    if not _LIVE_ACTIONS.all(db, {"workshop": workshop_id}):
+        return []
     actions = (
         db.execute(
             select(Action)
