@@ -4,7 +4,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Text, and_, bindparam, cast, func, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -200,11 +199,10 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
         "email_lang": _DEFAULT_MAIL_LANGUAGE,
         "joined_at": utcnow(),
     }
-    try:
-        # no savepoint of its own: the writer runs every join in one (Database.write), which a failure rolls back
-        added = _ADD_PARTICIPANT.one(db, row)
-    except IntegrityError as exc:  # pragma: no cover - a token collision needs 2^192 luck
-        raise DomainError("retry", N_("Probeer het nog eens."), status=503) from exc
+    # every refusal above comes before the first write, so the writer runs a join without a savepoint of its own
+    # (Database.write): should this insert fail (a token collision needs 2^192 luck), the writer redoes the batch
+    # with savepoints, and this join with a new token
+    added = _ADD_PARTICIPANT.one(db, row)
     assert added is not None
     count = _ROOM_SIZE.one(db, {"workshop": workshop_id})
     append_event(

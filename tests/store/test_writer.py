@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app import i18n
+from app import i18n, security
 from app.answers import service as answers
 from app.errors import DomainError
 from app.live.frames import event_frame
-from app.models import Answer, Event
+from app.models import Answer, Event, Participant
 from app.store.database import Database
 from app.store.events import append_event, last_seq
+from app.workshops import service as workshops
 from tests.rooms import room_in_obstacle_round
 
 
@@ -407,3 +408,25 @@ async def test_a_database_reads_again_after_a_stop_and_a_new_start(db: Database)
     await db.stop()
     await db.start(Recorder(db))
     assert await db.read(lambda session: session.scalar(select(func.count()).select_from(Answer))) == 0
+
+
+async def test_a_join_whose_token_collides_is_redone_with_a_new_token(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    room = await db.write(partial(room_in_obstacle_round, participants=1))
+    taken = await db.write(
+        partial(workshops.join_workshop, workshop_id=room.workshop_id, name="Ilse", organisation="GGD", anonymous=False)
+    )
+    tokens = iter([taken, "a-fresh-token-" + "x" * 32])
+    monkeypatch.setattr(security, "new_token", lambda: next(tokens))
+    # as the join route writes it: no savepoint of its own, so the failed insert has the batch redone
+    token = await db.write(
+        partial(workshops.join_workshop, workshop_id=room.workshop_id, name="Bas", organisation="GGD", anonymous=False),
+        savepoint=False,
+    )
+    assert token.startswith("a-fresh-token-")
+
+    def names(s: Any) -> list[str]:
+        return list(s.execute(select(Participant.name).order_by(Participant.id)).scalars())
+
+    assert await db.read(names) == ["P0", "Ilse", "Bas"]
