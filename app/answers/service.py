@@ -405,7 +405,6 @@ _OWN_ANSWERS = Prepared(
         ANSWER.c.links_to,
         ANSWER.c.theme,
         ANSWER.c.hidden,
-        ANSWER.c.participant_id,
         ANSWER.c.client_id,
         ANSWER.c.held,
     )
@@ -415,13 +414,14 @@ _OWN_ANSWERS = Prepared(
 
 
 def own_answers(
-    db: Session, *, workshop_id: int, participant_id: int, name: str, organisation: str, include_hidden: bool
+    db: Session, *, workshop_id: int, author: tuple[int, str, str], include_hidden: bool
 ) -> list[dict[str, Any]]:
-    """One participant's answers (their name and organisation as given), oldest first, as list_answers shows them:
-    on every phone page and snapshot, so one prepared statement."""
+    """One participant's answers, oldest first, as list_answers shows them; author is the participant's id, name
+    and organisation (workshops.Phone). On every phone page and snapshot, so one prepared statement."""
+    participant_id, name, organisation = author
     rows = _OWN_ANSWERS.all(db, {"workshop": workshop_id, "participant": participant_id})
     views = []
-    for answer_id, step_id, text, links_to, theme, hidden, participant_id, client_id, held in rows:
+    for answer_id, step_id, text, links_to, theme, hidden, client_id, held in rows:
         if hidden and not include_hidden:
             continue
         # the driver's raw row: SQLite gives a flag as 0 or 1

@@ -26,12 +26,7 @@ def my_agreements(db: Session, *, link_token: str, secret: str) -> dict[str, Any
     """What one participant said, joined and agreed to, in one workshop (the secret key checks the link)."""
     participant, workshop = workshops.participant_by_link(db, link_token, secret=secret)
     mine = answers.own_answers(
-        db,
-        workshop_id=workshop.id or 0,
-        participant_id=participant.id or 0,
-        name=participant.name,
-        organisation=participant.organisation,
-        include_hidden=False,
+        db, workshop_id=workshop.id or 0, author=workshops.phone_of(participant), include_hidden=False
     )
     texts = {a["id"]: a["text"] for a in answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=False)}
     steps = {step["id"]: step for step in workshop.steps}

@@ -60,14 +60,7 @@ def phone_page_state(db: Session, *, card: PhoneCard, phone: Phone) -> dict[str,
     workshop_id = card.workshop.id
     return {
         "me_line": me_line(phone.name, phone.organisation),
-        "answers": answers.own_answers(
-            db,
-            workshop_id=workshop_id,
-            participant_id=phone.id,
-            name=phone.name,
-            organisation=phone.organisation,
-            include_hidden=True,
-        ),
+        "answers": answers.own_answers(db, workshop_id=workshop_id, author=phone, include_hidden=True),
         "options": [
             {"id": a.id, "text": a.text}
             for a in answers.linkable(db, workshop_id=workshop_id, step=card.step, focus_only=card.focus_only)
@@ -104,12 +97,7 @@ def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant,
         "workshop": workshops.workshop_view(workshop),
         "me": {"name": participant.name, "organisation": participant.organisation},
         "answers": answers.own_answers(
-            db,
-            workshop_id=workshop.id or 0,
-            participant_id=participant.id or 0,
-            name=participant.name,
-            organisation=participant.organisation,
-            include_hidden=True,
+            db, workshop_id=workshop.id or 0, author=workshops.phone_of(participant), include_hidden=True
         ),
         "options": options,
         # phones see the piles to vote on, not the running tally: no bandwagon

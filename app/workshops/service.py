@@ -276,6 +276,11 @@ class Phone(NamedTuple):
     organisation: str
 
 
+def phone_of(participant: Participant) -> Phone:
+    """A loaded participant as their phone's page names them."""
+    return Phone(participant.id or 0, participant.name, participant.organisation)
+
+
 class PhoneCard(NamedTuple):
     """What a phone's page shows of its workshop, and who this browser's cookie says it is (None: not joined)."""
 
