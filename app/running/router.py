@@ -16,6 +16,7 @@ from markupsafe import escape
 from app import i18n
 from app.actions import review
 from app.actions import service as actions
+from app.assets import accepts_gzip
 from app.auth import CsrfChecked, Runner, Viewer, set_private_cookie
 from app.catalog import saved as saved_formats
 from app.catalog.service import formats
@@ -191,7 +192,7 @@ async def join_organisations(request: Request, runtime: RuntimeDep, code: str) -
         raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
     found = await _join_list(runtime, workshop)
     headers = {"cache-control": "private, max-age=5", "vary": "accept-encoding"}
-    if "gzip" in request.headers.get("accept-encoding", ""):
+    if accepts_gzip(request.headers.get("accept-encoding", "")):
         return Response(found.gzipped, media_type="application/json", headers={**headers, "content-encoding": "gzip"})
     return Response(found.body, media_type="application/json", headers=headers)
 

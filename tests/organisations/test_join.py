@@ -77,8 +77,11 @@ def test_the_list_goes_gzipped_to_a_browser_that_takes_it(network: Office, brows
     phone = browser()
     packed = phone.get(f"/j/{workshop.code}/organisaties", headers={"Accept-Encoding": "gzip"})
     plain = phone.get(f"/j/{workshop.code}/organisaties", headers={"Accept-Encoding": "identity"})
+    refused = phone.get(f"/j/{workshop.code}/organisaties", headers={"Accept-Encoding": "gzip;q=0, identity"})
     assert (packed.headers["content-encoding"], packed.headers["content-type"]) == ("gzip", "application/json")
     assert "content-encoding" not in plain.headers
+    # a q of 0 refuses gzip, though the header names it
+    assert "content-encoding" not in refused.headers and refused.json() == plain.json()
     assert packed.json() == plain.json()
     assert [choice["name"] for choice in plain.json()["organisations"]] == [
         "Gemeente Heerlen",
