@@ -84,7 +84,7 @@ def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant,
         for a in answers.linkable(db, workshop_id=workshop.id or 0, step=step, focus_only=workshop.focus_only)
     ]
     votable = []
-    if workshops.current_step(workshop)["type"] == "dot_vote":
+    if step.type == "dot_vote":
         texts = {
             a["id"]: a["text"] for a in answers.list_answers(db, workshop_id=workshop.id or 0, include_hidden=False)
         }

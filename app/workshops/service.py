@@ -268,6 +268,14 @@ def _join_card(row: Row) -> JoinCard:
 _THIS_PHONE = and_(_PARTICIPANT.c.workshop_id == _WORKSHOP.c.id, _PARTICIPANT.c.token_hash == bindparam("token_hash"))
 
 
+def _this_phone_params(code: str, cookies: Mapping[str, str]) -> dict[str, str]:
+    """The join code as stored and the digest of the token this browser's cookie holds for it: the parameters of a
+    statement that finds the workshop and _THIS_PHONE."""
+    join_code = security.normalise_join_code(code)
+    token = cookies.get(participant_cookie(join_code))
+    return {"code": join_code, "token_hash": security.token_digest(token) if token else ""}
+
+
 class Phone(NamedTuple):
     """A participant as their phone's page names them."""
 
@@ -311,9 +319,7 @@ _PHONE_CARD = Prepared(
 def phone_card(db: Session, *, code: str, cookies: Mapping[str, str]) -> PhoneCard | None:
     """A phone's page's view of the workshop a code opens and of this browser's participant, in one statement and
     without loading either; None for an unknown code."""
-    join_code = security.normalise_join_code(code)
-    token = cookies.get(participant_cookie(join_code))
-    found = _PHONE_CARD.one(db, {"code": join_code, "token_hash": security.token_digest(token) if token else ""})
+    found = _PHONE_CARD.one(db, _this_phone_params(code, cookies))
     if found is None:
         return None
     public_id, step_index, steps, focus_only, participant_id, name, organisation = found[len(_JOIN_CARD_COLUMNS) :]
@@ -344,9 +350,7 @@ _PHONE_KEYS = Prepared(
 def phone_keys(db: Session, *, code: str, cookies: Mapping[str, str]) -> tuple[int, str, int | None] | None:
     """What a phone's websocket keeps (the workshop's id and public id, the participant's id if this browser joined),
     read in one statement and without loading the workshop; None for an unknown code."""
-    join_code = security.normalise_join_code(code)
-    token = cookies.get(participant_cookie(join_code))
-    found = _PHONE_KEYS.one(db, {"code": join_code, "token_hash": security.token_digest(token) if token else ""})
+    found = _PHONE_KEYS.one(db, _this_phone_params(code, cookies))
     return (found[0], found[1], found[2]) if found is not None else None
 
 
