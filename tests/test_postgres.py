@@ -42,6 +42,7 @@ from tests.responses.test_formats_live import test_phones_do_not_see_the_running
 from tests.rooms import room_in_obstacle_round, staff_of
 from tests.running.test_phone_page import (  # noqa: F401
     test_a_phone_gets_its_own_answers_as_the_board_shows_them_a_hidden_one_included,
+    test_a_snapshot_reads_the_workshop_and_the_phone_as_the_orm_loads_them,
 )
 from tests.running.test_workshops import (  # noqa: F401
     test_closed_workshop_refuses_new_phones_but_keeps_joined_ones,

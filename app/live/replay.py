@@ -5,10 +5,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.live.frames import ServerFrame, event_frame
-from app.models import Participant, Workshop, utcnow
+from app.models import utcnow
 from app.running.snapshots import phone_snapshot, staff_snapshot
 from app.stage import service as stage
 from app.store.events import encode, events_between, last_seq
+from app.workshops import service as workshops
 
 
 def snapshot(
@@ -16,10 +17,10 @@ def snapshot(
 ) -> dict[str, Any]:
     """The snapshot for a role, with the server's clock read last (the client sets its clock offset by it); the secret
     key derives a phone's personal link."""
-    workshop = db.get(Workshop, workshop_id)
-    assert workshop is not None
+    workshop, participant = workshops.workshop_and_participant(
+        db, workshop_id=workshop_id, participant_id=participant_id if role == "phone" else None
+    )
     if role == "phone":
-        participant = db.get(Participant, participant_id)
         assert participant is not None
         view = phone_snapshot(db, workshop=workshop, participant=participant, secret=secret)
     else:

@@ -7,18 +7,20 @@
 # session's own transaction, so savepoints, the commit and the rollback stay the writer's (app/store/database.py).
 
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
-from sqlalchemy.sql import ClauseElement, visitors
+from sqlalchemy.orm import Session, configure_mappers
+from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlalchemy.sql import ClauseElement, Select, visitors
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter
 
 Row = tuple[Any, ...]
+M = TypeVar("M")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,8 @@ class _Compiled:
     # the few whose type converts them (a timestamp, a flag): their place, name and conversion
     conversions: tuple[tuple[int, str, Callable[[Any], Any]], ...]
     positional: bool
+    # with Prepared(converted=True): each result column's conversion, None where the driver's value is already it
+    results: tuple[Callable[[Any], Any] | None, ...] = ()
 
 
 class Prepared:
@@ -40,10 +44,11 @@ class Prepared:
     the session autoflushes; a driver's error raised as SQLAlchemy's own (IntegrityError, OperationalError...).
 
     Not kept: rows come back raw, as the driver gives them (no result processors: on SQLite a datetime is its
-    text, JSON a string, a boolean 0 or 1); a column's Python-side default or onupdate is not applied, so every
-    value comes from the caller's parameters (refused below where one would be missing); no rowcount, no
-    inserted primary key other than through RETURNING; no engine or session events, no echo, no execution
-    options; many() is the driver's own executemany.
+    text, JSON a string, a boolean 0 or 1), unless made with converted=True, when each column goes through its
+    type's result conversion as SQLAlchemy's result would (TypeDecorators included); a column's Python-side
+    default or onupdate is not applied, so every value comes from the caller's parameters (refused below where
+    one would be missing); no rowcount, no inserted primary key other than through RETURNING; no engine or
+    session events, no echo, no execution options; many() is the driver's own executemany.
 
     Refused when made: an expanding parameter (an IN list, `in_([...])` or `bindparam(..., expanding=True)`) and a
     literal_execute one, which SQLAlchemy renders into the SQL anew on every call, and a value written into the
@@ -51,7 +56,13 @@ class Prepared:
     What the dialect itself renders that way is refused when the statement is first compiled for it.
     """
 
-    def __init__(self, statement: ClauseElement | Mapping[str, ClauseElement], columns: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        statement: ClauseElement | Mapping[str, ClauseElement],
+        columns: Sequence[str] = (),
+        *,
+        converted: bool = False,
+    ) -> None:
         for variant in statement.values() if isinstance(statement, Mapping) else (statement,):
             for element in visitors.iterate(variant):
                 if isinstance(element, BindParameter):
@@ -60,6 +71,7 @@ class Prepared:
         self.statement = statement
         # for an insert: the columns it fills, in the order the rows name them
         self.columns = list(columns)
+        self.converted = converted
         self._compiled: dict[tuple[str, bool], _Compiled] = {}
 
     def _for(self, dialect: Dialect, many: bool) -> _Compiled:
@@ -75,7 +87,14 @@ class Prepared:
             _refuse_compiled(done, names)
             convert = [done.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
             conversions = tuple((i, names[i], fn) for i, fn in enumerate(convert) if fn is not None)
-            compiled = self._compiled[key] = _Compiled(done.string, names, conversions, dialect.positional)
+            results: tuple[Callable[[Any], Any] | None, ...] = ()
+            if self.converted:
+                # no driver type code: the types Doorbraak stores (numbers, text, flags, timestamps, JSON) need none
+                results = tuple(
+                    column.type.dialect_impl(dialect).result_processor(dialect, None)
+                    for column in cast(Select[Any], statement).selected_columns
+                )
+            compiled = self._compiled[key] = _Compiled(done.string, names, conversions, dialect.positional, results)
         return compiled
 
     def one(self, db: Session, params: dict[str, Any]) -> Row | None:
@@ -111,6 +130,19 @@ class Prepared:
             )
         _, driver, dialect = cached
         return Bound(self, driver, dialect)
+
+
+def detached(model: type[M], values: Iterable[tuple[str, Any]]) -> M:
+    """An instance of a table model holding these column values, as the ORM's loading builds one, in no session."""
+    # what loading a row does (a new instance, its values put straight into its dict), without the session's
+    # identity map and events: a few microseconds, where Session.get costs a hundred and more
+    manager = manager_of_class(model)
+    if not manager.mapper.configured:
+        # as the ORM's first query would: before it, the class's attributes cannot yet be read
+        configure_mappers()
+    instance = manager.new_instance()
+    instance.__dict__.update(values)
+    return instance
 
 
 def _refuse_unprepared(parameter: BindParameter[Any], name: str) -> None:
@@ -160,17 +192,25 @@ class Bound:
         """Run once; the first row, if any."""
         cursor = self._run(params)
         try:
-            return cursor.fetchone()  # type: ignore[no-any-return]
+            row = cursor.fetchone()
         finally:
             cursor.close()
+        return row if row is None else self._converted(row)
 
     def all(self, params: dict[str, Any]) -> list[Row]:
         """Run once; every row."""
         cursor = self._run(params)
         try:
-            return cursor.fetchall()  # type: ignore[no-any-return]
+            rows = cursor.fetchall()
         finally:
             cursor.close()
+        return [self._converted(row) for row in rows] if self._prepared.converted else rows
+
+    def _converted(self, row: Row) -> Row:
+        if not self._prepared.converted:
+            return row
+        results = self._prepared._for(self._dialect, False).results
+        return tuple(value if fn is None else fn(value) for fn, value in zip(results, row, strict=True))
 
     def many(self, rows: list[dict[str, Any]]) -> None:
         """Run once per row, as the driver's executemany."""

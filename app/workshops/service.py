@@ -14,7 +14,7 @@ from app.i18n import N_
 from app.models import LOCAL_TIMEZONE, Member, Participant, Workshop, table_of, utcnow
 from app.organisations import service as organisations
 from app.store.events import Audience, EventKind, Tx, append_event
-from app.store.prepared import Prepared, Row
+from app.store.prepared import Prepared, Row, detached
 
 ANONYMOUS_ORGANISATION = "Anoniem"
 _PARTICIPANT = table_of(Participant)
@@ -352,6 +352,34 @@ def phone_keys(db: Session, *, code: str, cookies: Mapping[str, str]) -> tuple[i
     read in one statement and without loading the workshop; None for an unknown code."""
     found = _PHONE_KEYS.one(db, _this_phone_params(code, cookies))
     return (found[0], found[1], found[2]) if found is not None else None
+
+
+_WORKSHOP_AND_PARTICIPANT = Prepared(
+    select(*_WORKSHOP.c, *_PARTICIPANT.c)
+    .select_from(
+        _WORKSHOP.outerjoin(
+            _PARTICIPANT,
+            and_(_PARTICIPANT.c.workshop_id == _WORKSHOP.c.id, _PARTICIPANT.c.id == bindparam("participant")),
+        )
+    )
+    .where(_WORKSHOP.c.id == bindparam("workshop")),
+    converted=True,
+)
+
+
+def workshop_and_participant(
+    db: Session, *, workshop_id: int, participant_id: int | None
+) -> tuple[Workshop, Participant | None]:
+    """A workshop and one of its participants (None: no participant asked for, or not of this workshop), in one
+    prepared statement and in no session: for a snapshot, which every websocket that opens reads."""
+    row = _WORKSHOP_AND_PARTICIPANT.one(db, {"workshop": workshop_id, "participant": participant_id})
+    if row is None:
+        raise LookupError(f"no workshop {workshop_id}")
+    split = len(_WORKSHOP.c)
+    workshop = detached(Workshop, zip(_WORKSHOP.c.keys(), row[:split], strict=True))
+    if row[split] is None:
+        return workshop, None
+    return workshop, detached(Participant, zip(_PARTICIPANT.c.keys(), row[split:], strict=True))
 
 
 def participant_by_link(db: Session, link_token: str, *, secret: str) -> tuple[Participant, Workshop]:

@@ -7,10 +7,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from app.auth import CSRF_COOKIE
 from app.demo.driver import csrf_of
+from app.models import Participant, table_of
+from app.models import Workshop as StoredWorkshop
 from app.web import render_kept
+from app.workshops import service as workshops
 from tests.conftest import Facilitator, Phone, Workshop
 
 HOSTILE = "<script>alert(\"x\")</script> & 'Ali'"
@@ -167,3 +171,32 @@ def test_a_phone_gets_its_own_answers_as_the_board_shows_them_a_hidden_one_inclu
     assert mine[0]["author"] == "Ilse" and mine[0]["organisation"] == "GGD"
     page = my_answers(phone.http.get(f"/j/{workshop.code}").text)
     assert "Wachtlijsten" in page and "Te weinig jongerenwerk" in page and "Niet van mij" not in page
+
+
+def test_a_snapshot_reads_the_workshop_and_the_phone_as_the_orm_loads_them(
+    app: FastAPI, facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    join(workshop, name=HOSTILE, organisation="GGD")
+    facilitator.step(workshop, "next")
+    other = facilitator.create_workshop(title="Andere avond")
+    join(other, name="Bas")
+
+    def both(db: Any) -> list[tuple[Any, Any]]:
+        stranger = db.execute(select(Participant).where(Participant.workshop_id == other.id)).scalar_one()
+        mine = db.execute(select(Participant).where(Participant.workshop_id == workshop.id)).scalar_one()
+        read, phone = workshops.workshop_and_participant(db, workshop_id=workshop.id, participant_id=mine.id)
+        _, none = workshops.workshop_and_participant(db, workshop_id=workshop.id, participant_id=stranger.id)
+        _, staff = workshops.workshop_and_participant(db, workshop_id=workshop.id, participant_id=None)
+        assert none is None and staff is None  # a phone of another workshop is no phone of this one
+        assert phone is not None
+        loaded = db.get(StoredWorkshop, workshop.id)
+        return [
+            *((getattr(read, c.key), getattr(loaded, c.key)) for c in table_of(StoredWorkshop).c),
+            *((getattr(phone, c.key), getattr(mine, c.key)) for c in table_of(Participant).c),
+        ]
+
+    pairs = app.state.runtime.db.read_sync(both)
+    # the same values and the same types: a timestamp with its zone, steps as a list, flags as booleans
+    assert [(type(a), a) for a, _ in pairs] == [(type(b), b) for _, b in pairs]
+    assert any(isinstance(a, list) for a, _ in pairs) and any(isinstance(a, bool) for a, _ in pairs)
+    assert HOSTILE in [a for a, _ in pairs]

@@ -1,6 +1,8 @@
 """Prepared statements run on the driver's cursor but inside the session's transaction, like Session.execute."""
 
 import gc
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,6 +96,31 @@ def test_rows_come_back_raw_while_values_going_in_are_converted(db: Database) ->
     raw, converted = db.write_sync(change)
     assert raw == "2026-05-04 03:02:01.000000"  # as the driver gives it: no result conversion
     assert converted == made  # the same row through SQLAlchemy's own path
+
+
+def test_converted_rows_come_back_as_sqlalchemys_own_result_gives_them(db: Database) -> None:
+    made = datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC)
+    created = Prepared(
+        select(FACILITATOR.c.created_at, FACILITATOR.c.name).where(FACILITATOR.c.email == bindparam("email")),
+        converted=True,
+    )
+
+    def change(s: Session) -> list[object]:
+        ADD.one(s, {**person("e@example.org"), "created_at": made})
+        return [created.one(s, {"email": "e@example.org"}), created.all(s, {"email": "e@example.org"})]
+
+    assert db.write_sync(change) == [(made, "Fenna"), [(made, "Fenna")]]
+
+
+def test_a_detached_instance_can_be_read_before_the_orm_has_run_a_query(tmp_path: Path) -> None:
+    # a fresh server's first snapshot may come before any query has configured the mappers
+    script = (
+        "from app.models import Workshop\n"
+        "from app.store.prepared import detached\n"
+        "print(detached(Workshop, [('title', 'Avond'), ('step_index', 2)]).title)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=Path.cwd())
+    assert done.stdout.strip() == "Avond"
 
 
 @pytest.mark.parametrize(
