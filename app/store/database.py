@@ -6,7 +6,9 @@ import contextvars
 import fcntl
 import logging
 import os
+import queue
 import sqlite3
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -150,6 +152,70 @@ class _Outcome:
     events: list[LoggedEvent] = field(default_factory=list)
 
 
+class _ReadThreads:
+    """Threads that run reads, each result handed back to its event loop with one call.
+
+    The event loop's run_in_executor goes through concurrent.futures: a Future with its Condition and lock per call,
+    then an asyncio future chained to it. A join storm's phone makes five reads, and with these plain threads a join
+    costs the server about 0.1 ms (5%) less (docs/performance.md, "2026-12-05, fifth"). A thread starts when a read
+    finds none idle, up to READ_THREADS; then reads wait their turn.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], asyncio.Future[Any]] | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        # threads waiting for a job that no queued job has claimed yet (as concurrent.futures' idle semaphore)
+        self._idle = 0
+        self._counting = threading.Lock()
+
+    def run(self, call: Callable[[], T]) -> "asyncio.Future[T]":
+        """Queue a call for a thread; the future resolves on this event loop with its result or its exception."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        with self._counting:
+            claimed = self._idle > 0
+            if claimed:
+                self._idle -= 1
+        self._jobs.put((call, future))
+        if not claimed and len(self._threads) < READ_THREADS:
+            thread = threading.Thread(target=self._work, name=f"doorbraak-read-{len(self._threads)}", daemon=True)
+            self._threads.append(thread)
+            thread.start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            call, future = job
+            try:
+                outcome = (True, call())
+            except BaseException as exc:  # as concurrent.futures does: the caller gets whatever the read raised
+                outcome = (False, exc)
+            with contextlib.suppress(RuntimeError):  # its event loop has closed: no one waits any more
+                future.get_loop().call_soon_threadsafe(_settle, future, outcome)
+            del job, call, future, outcome  # nothing of this read stays alive while the thread waits for the next
+            with self._counting:
+                self._idle += 1
+
+    def stop(self) -> None:
+        """Let every thread finish the read it runs, then end."""
+        for _ in self._threads:
+            self._jobs.put(None)
+        for thread in self._threads:
+            thread.join()
+
+
+def _settle(future: "asyncio.Future[Any]", outcome: tuple[bool, Any]) -> None:
+    if future.cancelled():  # the reader stopped waiting (its request ended)
+        return
+    ok, value = outcome
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
+
+
 class Database:
     """Reads run in threads; writes queue for the writer, which commits them in batches and then publishes."""
 
@@ -179,10 +245,10 @@ class Database:
         self._task: asyncio.Task[None] | None = None
         # one thread: SQLite allows one writer, and one writer keeps seq allocation simple
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="doorbraak-writer")
-        # the reads' own threads (made on the first read after a start or a stop), handed over with the event loop's
-        # executor call: a phone's websocket (two reads) cost the server a tenth less than with anyio's to_thread
-        # (its checks of which event loop runs, its capacity limiter), and a join makes five reads
-        self._readers: ThreadPoolExecutor | None = None
+        # the reads' own threads (made on the first read after a start or a stop): a phone's websocket (two reads)
+        # cost the server a tenth less with the event loop's executor than with anyio's to_thread (its checks of
+        # which event loop runs, its capacity limiter), and a join 5% less again with _ReadThreads
+        self._readers: _ReadThreads | None = None
         self._publish: Publisher | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         # the shared lock on the SQLite file while the writer runs (see hold_shared)
@@ -240,7 +306,7 @@ class Database:
                     await self._checkpointing
         self._executor.shutdown(wait=True)
         if self._readers is not None:
-            self._readers.shutdown(wait=True)
+            self._readers.stop()
             self._readers = None
         self.close()
         if self._file_lock is not None:
@@ -257,9 +323,8 @@ class Database:
     async def read(self, fn: Callable[[Session], T]) -> T:
         """Run a read-only function with its own short-lived session in a reader thread, in the caller's context."""
         if self._readers is None:
-            self._readers = ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="doorbraak-read")
-        call = contextvars.copy_context().run
-        return await asyncio.get_running_loop().run_in_executor(self._readers, call, self.read_sync, fn)
+            self._readers = _ReadThreads()
+        return await self._readers.run(partial(contextvars.copy_context().run, self.read_sync, fn))
 
     def read_sync(self, fn: Callable[[Session], T]) -> T:
         """Run a read-only function now, on this thread."""

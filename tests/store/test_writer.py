@@ -4,6 +4,7 @@ import asyncio
 import json
 import sqlite3
 import threading
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -402,6 +403,38 @@ async def test_a_read_runs_in_its_own_thread_in_the_callers_context(db: Database
     # a snapshot says its labels in the language of the page that asked for it
     assert language == "en"
     assert thread.startswith("doorbraak-read") and thread != threading.current_thread().name
+
+
+async def test_reads_that_wait_for_each_other_each_get_a_thread(db: Database) -> None:
+    # each read waits until all three run at once: with fewer threads than waiting reads this would never finish
+    together = threading.Barrier(3, timeout=10)
+
+    def meet(_: Any) -> str:
+        together.wait()
+        return threading.current_thread().name
+
+    names = await asyncio.gather(*(db.read(meet) for _ in range(3)))
+    assert len(set(names)) == 3
+
+
+async def test_a_finished_reads_thread_takes_the_next_read(db: Database) -> None:
+    first = await db.read(lambda _: threading.current_thread().name)
+    later = {await db.read(lambda _: threading.current_thread().name) for _ in range(20)}
+    assert later == {first}  # one read after another: no new thread for each
+
+
+async def test_a_read_that_fails_raises_in_its_caller_and_the_threads_read_on(db: Database) -> None:
+    def broken(_: Any) -> None:
+        raise LookupError("no such row")
+
+    with pytest.raises(LookupError, match="no such row"):
+        await db.read(broken)
+    waiting = asyncio.ensure_future(db.read(lambda _: time.sleep(0.2)))
+    await asyncio.sleep(0.05)
+    waiting.cancel()  # its caller stopped waiting: the read finishes unseen
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert await db.read(lambda session: session.scalar(select(func.count()).select_from(Answer))) == 0
 
 
 async def test_a_database_reads_again_after_a_stop_and_a_new_start(db: Database) -> None:
