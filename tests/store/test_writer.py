@@ -5,12 +5,14 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import PendingRollbackError
 
 from app import i18n, security
 from app.answers import service as answers
@@ -421,6 +423,52 @@ async def test_a_finished_reads_thread_takes_the_next_read(db: Database) -> None
     first = await db.read(lambda _: threading.current_thread().name)
     later = {await db.read(lambda _: threading.current_thread().name) for _ in range(20)}
     assert later == {first}  # one read after another: no new thread for each
+
+
+async def test_each_read_on_a_reader_thread_sees_what_was_committed_before_it(db: Database) -> None:
+    # a reader thread keeps its SQLite connection and session between reads: neither a transaction nor a loaded
+    # object may outlive the read that began it
+    room = await db.write(partial(room_in_obstacle_round, participants=1))
+
+    loaded: list[Participant] = []  # held, so the session's identity map would keep them were they not let go
+
+    def named(s: Any) -> tuple[str, str, int]:
+        participant = s.get(Participant, room.participant_ids[0])
+        loaded.append(participant)
+        count = s.scalar(select(func.count()).select_from(Participant))
+        return participant.name, threading.current_thread().name, count
+
+    def rename(to: str) -> Callable[[Any], None]:
+        def change(s: Any) -> None:
+            s.get(Participant, room.participant_ids[0]).name = to
+
+        return change
+
+    first = await db.read(named)
+    names = [f"Naam {n}" for n in range(10)]
+    threads = {first[1]}
+    for n, to in enumerate(names):
+        await db.write(rename(to))
+        await db.write(
+            partial(workshops.join_workshop, workshop_id=room.workshop_id, name=to, organisation="GGD", anonymous=False)
+        )
+        name, thread, count = await db.read(named)
+        assert (name, count) == (to, first[2] + n + 1)  # a fresh object, a fresh snapshot
+        threads.add(thread)
+    assert len(threads) < len(names)  # threads read again: their kept sessions were used more than once
+
+
+async def test_a_reader_whose_connection_broke_reads_again(db: Database) -> None:
+    def break_it(s: Any) -> None:
+        s.connection().invalidate()  # as SQLAlchemy does when the driver reports a lost connection
+
+    for _ in range(3):  # on whichever threads: each read after it still works
+        with pytest.raises(PendingRollbackError):
+            await db.read(break_it)
+        counts = await asyncio.gather(
+            *(db.read(lambda s: s.scalar(select(func.count()).select_from(Answer))) for _ in range(5))
+        )
+        assert counts == [0] * 5
 
 
 async def test_a_read_that_fails_raises_in_its_caller_and_the_threads_read_on(db: Database) -> None:
