@@ -152,68 +152,30 @@ class _Outcome:
     events: list[LoggedEvent] = field(default_factory=list)
 
 
-Read = Callable[[Callable[[Session], T]], T]
-
-
-class _KeptSession:
-    """A reader thread's own SQLite connection and session, kept from one read to the next.
-
-    A read through a new session checks a connection out of the pool and builds a session, a connection and a
-    transaction around it: 60 µs of SQLAlchemy's bookkeeping where a prepared statement takes 3, and a joining
-    phone makes five reads. Kept, a read costs its BEGIN and COMMIT and 25 µs. Between reads no transaction is
-    open, so a kept connection holds back neither the writer nor a checkpoint; one whose driver connection broke is
-    connected again by SQLAlchemy on the next read. Only for SQLite: a PostgreSQL
-    connection kept per thread would hold a server connection per reader thread, more than its pool allows.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self._connection = engine.connect()
-        self._session = Session(bind=self._connection, expire_on_commit=False)
-
-    def read(self, fn: Callable[[Session], T]) -> T:
-        """Run a read-only function in a transaction of its own; nothing it loaded stays in the session."""
-        try:
-            with self._session.begin():
-                return fn(self._session)
-        finally:
-            # as a new session per read would: the next read loads afresh, never an object of this one
-            self._session.expunge_all()
-
-    def close(self) -> None:
-        """Close the session and its connection."""
-        self._session.close()
-        self._connection.close()
-
-
 class _ReadThreads:
     """Threads that run reads, each result handed back to its event loop with one call.
 
     The event loop's run_in_executor goes through concurrent.futures: a Future with its Condition and lock per call,
     then an asyncio future chained to it. A join storm's phone makes five reads, and with these plain threads a join
     costs the server about 0.1 ms (5%) less (docs/performance.md, "2026-12-05, fifth"). A thread starts when a read
-    finds none idle, up to READ_THREADS; then reads wait their turn. Each thread reads through keep() if given (its
-    own _KeptSession, closed when the thread ends), otherwise through read().
+    finds none idle, up to READ_THREADS; then reads wait their turn.
     """
 
-    def __init__(self, read: "Read[Any]", keep: Callable[[], _KeptSession] | None) -> None:
-        self._read = read
-        self._keep = keep
-        self._jobs: queue.SimpleQueue[
-            tuple[contextvars.Context, Callable[[Session], Any], asyncio.Future[Any]] | None
-        ] = queue.SimpleQueue()
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], asyncio.Future[Any]] | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         # threads waiting for a job that no queued job has claimed yet (as concurrent.futures' idle semaphore)
         self._idle = 0
         self._counting = threading.Lock()
 
-    def run(self, fn: Callable[[Session], T]) -> "asyncio.Future[T]":
-        """Queue a read for a thread, in the caller's context; the future resolves on this event loop."""
+    def run(self, call: Callable[[], T]) -> "asyncio.Future[T]":
+        """Queue a call for a thread; the future resolves on this event loop with its result or its exception."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         with self._counting:
             claimed = self._idle > 0
             if claimed:
                 self._idle -= 1
-        self._jobs.put((contextvars.copy_context(), fn, future))
+        self._jobs.put((call, future))
         if not claimed and len(self._threads) < READ_THREADS:
             thread = threading.Thread(target=self._work, name=f"doorbraak-read-{len(self._threads)}", daemon=True)
             self._threads.append(thread)
@@ -221,27 +183,20 @@ class _ReadThreads:
         return future
 
     def _work(self) -> None:
-        kept = self._keep() if self._keep is not None else None
-        read = kept.read if kept is not None else self._read
-        try:
-            while True:
-                job = self._jobs.get()
-                if job is None:
-                    return
-                context, fn, future = job
-                try:
-                    outcome = (True, context.run(read, fn))
-                except BaseException as exc:  # as concurrent.futures does: the caller gets whatever the read raised
-                    outcome = (False, exc)
-                # counted idle before the caller can hear back: its next read then finds this thread, not a new one
-                with self._counting:
-                    self._idle += 1
-                with contextlib.suppress(RuntimeError):  # its event loop has closed: no one waits any more
-                    future.get_loop().call_soon_threadsafe(_settle, future, outcome)
-                del job, context, fn, future, outcome  # nothing of this read stays alive while the thread waits
-        finally:
-            if kept is not None:
-                kept.close()
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            call, future = job
+            try:
+                outcome = (True, call())
+            except BaseException as exc:  # as concurrent.futures does: the caller gets whatever the read raised
+                outcome = (False, exc)
+            with contextlib.suppress(RuntimeError):  # its event loop has closed: no one waits any more
+                future.get_loop().call_soon_threadsafe(_settle, future, outcome)
+            del job, call, future, outcome  # nothing of this read stays alive while the thread waits for the next
+            with self._counting:
+                self._idle += 1
 
     def stop(self) -> None:
         """Let every thread finish the read it runs, then end."""
@@ -368,9 +323,8 @@ class Database:
     async def read(self, fn: Callable[[Session], T]) -> T:
         """Run a read-only function with its own short-lived session in a reader thread, in the caller's context."""
         if self._readers is None:
-            keep = partial(_KeptSession, self.read_engine) if self.is_sqlite else None
-            self._readers = _ReadThreads(self.read_sync, keep)
-        return await self._readers.run(fn)
+            self._readers = _ReadThreads()
+        return await self._readers.run(partial(contextvars.copy_context().run, self.read_sync, fn))
 
     def read_sync(self, fn: Callable[[Session], T]) -> T:
         """Run a read-only function now, on this thread."""
