@@ -192,11 +192,12 @@ class _ReadThreads:
                 outcome = (True, call())
             except BaseException as exc:  # as concurrent.futures does: the caller gets whatever the read raised
                 outcome = (False, exc)
+            # counted idle before the caller can hear back: its next read then finds this thread, not a new one
+            with self._counting:
+                self._idle += 1
             with contextlib.suppress(RuntimeError):  # its event loop has closed: no one waits any more
                 future.get_loop().call_soon_threadsafe(_settle, future, outcome)
             del job, call, future, outcome  # nothing of this read stays alive while the thread waits for the next
-            with self._counting:
-                self._idle += 1
 
     def stop(self) -> None:
         """Let every thread finish the read it runs, then end."""
