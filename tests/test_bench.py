@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +143,29 @@ def test_the_load_generator_collects_its_garbage_only_between_rounds() -> None:
     with collector_paused():
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_join_phases_gives_the_servers_cpu_for_each_request_of_a_join() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).parents[1] / "scripts" / "join_phases.py"),
+            "--phones",
+            "20",
+            "--rounds",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = done.stdout.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["round 1", "round 2"]
+    for line in lines:
+        phases, total = line.split(": ", 1)[1].split(" | per join ")
+        figures = dict(part.rsplit(" ", 1) for part in phases.strip().split("  "))
+        assert list(figures) == ["join page", "its files", "form", "phone page", "websocket"]
+        # every phase costs the server something, and the sum is the figure per join
+        assert all(float(ms) > 0 for ms in figures.values())
+        assert abs(sum(float(ms) for ms in figures.values()) - float(total.removesuffix(" ms"))) < 0.01
