@@ -192,25 +192,24 @@ class Bound:
         """Run once; the first row, if any."""
         cursor = self._run(params)
         try:
-            row = cursor.fetchone()
+            row: Row | None = cursor.fetchone()
         finally:
             cursor.close()
-        return row if row is None else self._converted(row)
+        if row is None or not self._prepared.converted:
+            return row
+        return _converted(self._prepared._for(self._dialect, False).results, row)
 
     def all(self, params: dict[str, Any]) -> list[Row]:
         """Run once; every row."""
         cursor = self._run(params)
         try:
-            rows = cursor.fetchall()
+            rows: list[Row] = cursor.fetchall()
         finally:
             cursor.close()
-        return [self._converted(row) for row in rows] if self._prepared.converted else rows
-
-    def _converted(self, row: Row) -> Row:
         if not self._prepared.converted:
-            return row
+            return rows
         results = self._prepared._for(self._dialect, False).results
-        return tuple(value if fn is None else fn(value) for fn, value in zip(results, row, strict=True))
+        return [_converted(results, row) for row in rows]
 
     def many(self, rows: list[dict[str, Any]]) -> None:
         """Run once per row, as the driver's executemany."""
@@ -247,3 +246,8 @@ class Bound:
             if not isinstance(value, dict | list):
                 last[name] = (value, values[index])
         return tuple(values) if compiled.positional else dict(zip(compiled.names, values, strict=True))
+
+
+def _converted(results: tuple[Callable[[Any], Any] | None, ...], row: Row) -> Row:
+    """A row with each column through its result conversion (Prepared(converted=True))."""
+    return tuple(value if fn is None else fn(value) for fn, value in zip(results, row, strict=True))

@@ -365,6 +365,9 @@ _WORKSHOP_AND_PARTICIPANT = Prepared(
     .where(_WORKSHOP.c.id == bindparam("workshop")),
     converted=True,
 )
+# where each table's columns lie in its row, by name
+_WORKSHOP_KEYS = tuple(_WORKSHOP.c.keys())
+_PARTICIPANT_KEYS = tuple(_PARTICIPANT.c.keys())
 
 
 def workshop_and_participant(
@@ -375,11 +378,11 @@ def workshop_and_participant(
     row = _WORKSHOP_AND_PARTICIPANT.one(db, {"workshop": workshop_id, "participant": participant_id})
     if row is None:
         raise LookupError(f"no workshop {workshop_id}")
-    split = len(_WORKSHOP.c)
-    workshop = detached(Workshop, zip(_WORKSHOP.c.keys(), row[:split], strict=True))
+    split = len(_WORKSHOP_KEYS)
+    workshop = detached(Workshop, zip(_WORKSHOP_KEYS, row[:split], strict=True))
     if row[split] is None:
         return workshop, None
-    return workshop, detached(Participant, zip(_PARTICIPANT.c.keys(), row[split:], strict=True))
+    return workshop, detached(Participant, zip(_PARTICIPANT_KEYS, row[split:], strict=True))
 
 
 def participant_by_link(db: Session, link_token: str, *, secret: str) -> tuple[Participant, Workshop]:
