@@ -38,6 +38,8 @@ THRESHOLD = 0.10
 # a member of a proposed pile must be linked (at least this alike) to at least this share of the others, or it is
 # left loose: a strong link to one member does not make it belong to the pile
 MEMBER_LINKS = 0.34
+REASSIGN_ROUNDS = 3
+REASSIGN_MARGIN = 0.02
 LINK = 0.17
 # two obstacles alone make a pile only when they share this many words (a concept and its words count once)
 PAIR_WORDS = 2
@@ -619,6 +621,35 @@ def _average_linkage(
     return [sorted(group) for group in members.values()]
 
 
+def _reassign(alike: dict[int, dict[int, float]], groups: list[list[int]], *, keep: set[int]) -> list[list[int]]:
+    """Move each member to the pile it is most alike to on average, when that is clearly another one: the greedy
+    merging may have put it where a broad shared word took it first."""
+    home = {i: g for g, members in enumerate(groups) for i in members}
+    members = [set(m) for m in groups]
+    for _ in range(REASSIGN_ROUNDS):
+        moved = 0
+        for i in sorted(home):
+            own = home[i]
+            if i in keep or len(members[own]) < 2:
+                continue
+            sums: dict[int, float] = defaultdict(float)
+            for j, cosine in alike[i].items():
+                sums[home[j]] += cosine
+            mine = sums.get(own, 0.0) / (len(members[own]) - 1)
+            best, score = own, mine
+            for g, total in sums.items():
+                if g != own and len(members[g]) >= 2 and total / len(members[g]) > score:
+                    best, score = g, total / len(members[g])
+            if best != own and score > mine + REASSIGN_MARGIN:
+                members[own].discard(i)
+                members[best].add(i)
+                home[i] = best
+                moved += 1
+        if not moved:
+            break
+    return [sorted(m) for m in members if m]
+
+
 def _trim(texts: list[_Text], group: list[int], *, keep: set[int], threshold: float) -> list[int]:
     """A pile without the members alike enough to too few of the others (MEMBER_LINKS), the least linked first;
     members in keep (an existing pile's) stay."""
@@ -865,7 +896,9 @@ def suggest(
         if text.obstacle.pile is None and text.features:
             repeated[_signature(text)].append(i)
     same = [group for group in repeated.values() if len(group) > 1]
+    alike = {i: dict(row) for i, row in near.items()}
     groups = _average_linkage(near, piles=list(existing.values()), same=same, threshold=threshold)
+    groups = _reassign(alike, groups, keep={i for g in [*existing.values(), *same] for i in g})
     on_piles = {i for members in existing.values() for i in members}
     groups = [_trim(texts, group, keep=on_piles, threshold=max(threshold, LINK)) for group in groups]
     said_same = {i for g in same for i in g}

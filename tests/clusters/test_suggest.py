@@ -275,6 +275,26 @@ def test_a_member_alike_to_too_few_of_its_pile_is_left_out() -> None:
     assert suggest._trim(texts, [0, 1, 2, 3, 4], keep={4}, threshold=suggest.LINK) == [0, 1, 2, 3, 4]
 
 
+def test_a_member_moves_to_the_pile_it_is_most_alike_to() -> None:
+    # 2 was merged with 0 and 1 first (by a broad word), but is far more alike to 3 and 4
+    alike: dict[int, dict[int, float]] = {
+        0: {1: 0.6, 2: 0.2},
+        1: {0: 0.6, 2: 0.2},
+        2: {0: 0.2, 1: 0.2, 3: 0.5, 4: 0.5},
+        3: {2: 0.5, 4: 0.6},
+        4: {2: 0.5, 3: 0.6},
+        5: {},
+    }
+    groups = [[0, 1, 2], [3, 4], [5]]
+    assert suggest._reassign(alike, groups, keep=set()) == [[0, 1], [2, 3, 4], [5]]
+    # a member of an existing pile, or of obstacles said alike, stays where it is
+    assert suggest._reassign(alike, groups, keep={2}) == groups
+    # a member barely more alike elsewhere stays: moving it would only trade one doubt for another
+    alike[2] |= {3: 0.21, 4: 0.21}
+    alike[3][2] = alike[4][2] = 0.21
+    assert suggest._reassign(alike, groups, keep=set()) == groups
+
+
 def test_a_small_pile_holds_only_members_that_share_two_words_with_another() -> None:
     # a third obstacle alike to a pair by one word only is left out, and the pair stays
     result = run(
