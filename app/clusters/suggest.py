@@ -892,8 +892,10 @@ def suggest(
         if o.pile is not None:
             existing[o.pile].append(index[o.id])
     repeated: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    words = lexicon()
     for i, text in enumerate(texts):
-        if text.obstacle.pile is None and text.features:
+        # "mensen" and "geen mensen" say nothing alike: a text of generic words only repeats nothing
+        if text.obstacle.pile is None and any(t.stem not in words.generic for t in text.tokens):
             repeated[_signature(text)].append(i)
     same = [group for group in repeated.values() if len(group) > 1]
     alike = {i: dict(row) for i, row in near.items()}
@@ -902,7 +904,6 @@ def suggest(
     on_piles = {i for members in existing.values() for i in members}
     groups = [_trim(texts, group, keep=on_piles, threshold=max(threshold, LINK)) for group in groups]
     said_same = {i for g in same for i in g}
-    words = lexicon()
     groups = [_supported(texts, group, keep=on_piles | said_same, words=words) for group in groups]
     keyword_stems = _keyword_stems(keywords or {})
     piles = []

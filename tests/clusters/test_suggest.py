@@ -113,6 +113,12 @@ def test_near_duplicates_come_first_and_are_named_after_themselves() -> None:
     assert not result.piles[1].duplicates
 
 
+def test_texts_of_generic_words_only_are_not_said_alike() -> None:
+    # "geen mensen" (no staff) and "mensen" have the same stems, but say nothing that makes them one obstacle
+    assert run("Mensen", "Geen mensen", "Mensen komen niet rond").piles == []
+    assert together(run("Geen plek voor jongeren", "geen plek voor jongeren!", "Mensen"), 0, 1)
+
+
 def test_obstacles_that_fit_nowhere_stay_loose() -> None:
     result = run(
         "Wachtlijsten in de jeugdzorg",
