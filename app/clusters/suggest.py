@@ -86,7 +86,8 @@ _WORD = re.compile(r"[^\W\d_]+")
 _DIMINUTIVE = re.compile(r"(.{3,})jes?")
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
 # Dutch plurals the stemmer cannot bring back to their singular, "ouderen" (the elderly), which it would make
-# "ouder" (a parent), and "regeling" (a scheme), which it would make "regel" (a rule)
+# "ouder" (a parent), "regeling" (a scheme), which it would make "regel" (a rule), and "bereikbaarheid" (how easily a
+# place is reached), which it would make "bereik" (reaching people)
 _IRREGULAR = {
     "kinderen": "kind",
     "ouderen": "oudere",
@@ -102,6 +103,9 @@ _IRREGULAR = {
     "wegen": "weg",
     "regeling": "regeling",
     "regelingen": "regeling",
+    "bereikbaar": "bereikbaar",
+    "bereikbaarheid": "bereikbaar",
+    "onbereikbaar": "onbereikbaar",
 }
 
 
