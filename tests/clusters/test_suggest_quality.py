@@ -7,7 +7,10 @@ import pytest
 
 from app.bench import grouping
 
-MAIN, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5 = grouping.DEFAULT_SET, *grouping.HOLDOUT_SETS
+MAIN, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6, HOLDOUT7, HOLDOUT8, HOLDOUT9 = (
+    grouping.DEFAULT_SET,
+    *grouping.HOLDOUT_SETS,
+)
 
 # reached (adjusted Rand index, share of proposed piles pure, true piles found): obstacles_nl 0.738, 85.3%, 29 of 32;
 # obstacles_nl_holdout 0.899, 100%, 10 of 10; obstacles_nl_holdout2 0.877, 100%, 17 of 18 (all three tuned on,
@@ -20,20 +23,34 @@ MAIN, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5 = grouping.DEFAULT_SET, *g
 # the first five sets and never on the texts of holdout3 or holdout4, nor anything of holdout5 but its floor test
 # passing: obstacles_nl 0.743, 85.7%, 29 of 32; holdout 0.899, 100%, 10 of 10; holdout2 0.890, 100%, 18 of 18;
 # holdout3 0.679, 88.0%, 18 of 20; holdout4 0.531, 69.4%, 18 of 29; measured by the lead after the merge:
-# holdout5 0.444, 57.1%, 17 of 32
+# holdout5 0.444, 57.1%, 17 of 32.
+# Round six (2026-12-05) wrote holdout6 to holdout9 blind, chose its changes on the first eight sets (holdout5 to
+# holdout7 included) and measured holdout8 and holdout9 once at its start and once at its end: obstacles_nl 0.774,
+# 94.3%, 30 of 32; holdout 0.899, 100%, 10 of 10; holdout2 0.904, 100%, 18 of 18; holdout3 0.690, 88.5%, 17 of 20;
+# holdout4 0.542, 65.0%, 19 of 29; holdout5 0.475, 68.2%, 20 of 32; holdout6 0.472, 67.6%, 21 of 34; holdout7 0.493,
+# 64.7%, 16 of 28; never tuned on: holdout8 0.563, 62.2%, 18 of 31; holdout9 0.426, 64.1%, 18 of 32
 FLOORS = {
-    MAIN: (0.72, 0.82, 27),
+    MAIN: (0.75, 0.88, 28),
     HOLDOUT: (0.86, 0.95, 9),
-    HOLDOUT2: (0.85, 0.95, 16),
-    HOLDOUT3: (0.65, 0.84, 16),
-    HOLDOUT4: (0.50, 0.65, 16),
-    HOLDOUT5: (0.42, 0.54, 15),
+    HOLDOUT2: (0.87, 0.95, 16),
+    HOLDOUT3: (0.66, 0.84, 15),
+    HOLDOUT4: (0.51, 0.60, 17),
+    HOLDOUT5: (0.45, 0.63, 18),
+    HOLDOUT6: (0.45, 0.62, 19),
+    HOLDOUT7: (0.46, 0.60, 14),
+    HOLDOUT8: (0.53, 0.57, 16),
+    HOLDOUT9: (0.40, 0.59, 16),
 }
 
 
 @pytest.mark.parametrize(
     ("path", "least_texts", "least_piles"),
-    [(MAIN, 300, 25), (HOLDOUT2, 120, 12), (HOLDOUT3, 150, 15), (HOLDOUT4, 300, 25), (HOLDOUT5, 300, 25)],
+    [
+        (MAIN, 300, 25),
+        (HOLDOUT2, 120, 12),
+        (HOLDOUT3, 150, 15),
+        *((path, 300, 25) for path in (HOLDOUT4, HOLDOUT5, HOLDOUT6, HOLDOUT7, HOLDOUT8, HOLDOUT9)),
+    ],
 )
 def test_the_labelled_sets_are_as_big_as_promised(path: Path, least_texts: int, least_piles: int) -> None:
     labelled = grouping.load(path)
