@@ -56,6 +56,27 @@ def test_compound_words_meet_their_parts() -> None:
     assert "jeugd" in pile.shared and "hulp" in pile.shared
 
 
+def test_a_compound_the_lexicon_knows_means_the_same_written_apart_either_way_round() -> None:
+    words = suggest.lexicon()
+    concept = words.concepts[suggest.stem("jeugdhulp")]
+    assert words.phrases[(suggest.stem("jeugd"), suggest.stem("hulp"))] == concept
+    assert words.phrases[(suggest.stem("hulp"), suggest.stem("jeugd"))] == concept
+    (analysed,) = suggest._analyse([Obstacle(0, "Hulp voor de jeugd komt te laat")])
+    assert f"~{concept}" in {feature for *_, feature in analysed.concepts}
+
+
+def test_a_small_pile_holds_only_members_alike_to_every_other() -> None:
+    # the third is alike to the first two by its waiting list only: too little to hold a pile of three together
+    room = ["Wachtlijst ggz", "Lange wachtlijsten in de ggz", "Wachtlijst voor de jeugdzorg", *BACKGROUND]
+    texts = suggest._analyse([Obstacle(i, text) for i, text in enumerate(room)])
+    suggest._weigh(texts)
+    assert 0 < suggest._cosine(texts[0], texts[2]) < suggest.SMALL_LINK
+    assert suggest._close_knit(texts, [0, 1, 2], keep=set()) == [0, 1]
+    # an obstacle already on the pile stays on it
+    assert 2 in suggest._close_knit(texts, [0, 1, 2], keep={2})
+    assert suggest._close_knit(texts, [0, 1, 2], keep={0, 1, 2}) == [0, 1, 2]
+
+
 def test_word_forms_the_stemmer_leaves_apart_meet_by_their_letters() -> None:
     # the stemmer makes "huisarts" into "huisart" but "huisartsen" into "huisarts"; their letters still agree
     assert suggest.stem("huisarts") != suggest.stem("huisartsen")
