@@ -925,7 +925,7 @@ def suggest(
     words = lexicon()
     for i, text in enumerate(texts):
         # "mensen" and "geen mensen" say nothing alike: a text of generic words only repeats nothing
-        if text.obstacle.pile is None and any(t.stem not in words.generic for t in text.tokens):
+        if text.obstacle.pile is None and text.features and any(t.stem not in words.generic for t in text.tokens):
             repeated[_signature(text)].append(i)
     same = [group for group in repeated.values() if len(group) > 1]
     alike = {i: dict(row) for i, row in near.items()}

@@ -138,6 +138,10 @@ def test_texts_of_generic_words_only_are_not_said_alike() -> None:
     # "geen mensen" (no staff) and "mensen" have the same stems, but say nothing that makes them one obstacle
     assert run("Mensen", "Geen mensen", "Mensen komen niet rond").piles == []
     assert together(run("Geen plek voor jongeren", "geen plek voor jongeren!", "Mensen"), 0, 1)
+    # nor do texts whose every word is too common in the room to tell anything: no pile that shares nothing
+    room = ["Jongeren"] * 5 + [f"Jongeren en {topic}" for topic in ("schulden", "drugs", "school", "werk", "sport")]
+    result = run(*room, background=[f"Jongeren en {topic}" for topic in ("geld", "wonen", "zorg", "taal", "straat")])
+    assert on_a_pile(result).isdisjoint(range(5)) and all(pile.shared for pile in result.piles)
 
 
 def test_obstacles_that_fit_nowhere_stay_loose() -> None:
