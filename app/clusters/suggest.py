@@ -779,11 +779,18 @@ def _display(texts: list[_Text], group: Sequence[int], feature: str) -> str:
 
 
 def _shown(texts: list[_Text], group: Sequence[int], features: Sequence[str]) -> list[str]:
-    """The shared features as the board shows them: in the pile's words, none that an earlier one already says."""
+    """The shared features as the board shows them: in the pile's words, none that another one already says
+    ("huis" beside "wifi in het buurthuis": the longer takes the place of the first it holds)."""
     shown: list[str] = []
     for feature in features:
         display = _display(texts, group, feature)
-        if not any(display in earlier for earlier in shown):
+        if any(display in other for other in shown):
+            continue
+        held = [n for n, other in enumerate(shown) if other in display]
+        if held:
+            shown[held[0]] = display
+            shown = [other for n, other in enumerate(shown) if n not in held[1:]]
+        else:
             shown.append(display)
         if len(shown) == SHOWN_SHARED:
             break
