@@ -434,7 +434,10 @@ def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
         for n, t in enumerate(text.tokens):
             if 2 * MIN_PART <= len(t.surface) <= MAX_COMPOUND and (parts := _split(_fold(t.surface), known)):
                 text.tokens[n] = Token(t.start, t.end, t.surface, t.stem, tuple(map(stem, parts)), parts)
-        text.stems = frozenset(s for t in text.tokens for s in (t.stem, *t.parts))
+        # a word the lexicon knows means what it says, for tags too: "vuurwerk" is no work
+        text.stems = frozenset(
+            s for t in text.tokens for s in (t.stem, *(() if t.stem in lexicon().concepts else t.parts))
+        )
         text.concepts = _concept_spans(text.tokens, lexicon(), english=text.english)
     return texts
 

@@ -235,6 +235,22 @@ def test_a_pile_gets_a_tension_and_a_theme_from_the_keywords() -> None:
     assert (pile.tension, pile.theme) == ("machtskwesties", "wonen")
 
 
+def test_a_word_the_lexicon_knows_takes_no_tag_from_its_parts() -> None:
+    # "vuurwerk" splits into "vuur" and "werk" when the room says "vuur", but fireworks are not work
+    result = run(
+        "Vuurwerk rond oud en nieuw",
+        "Vuurwerk in de portieken",
+        "Overal vuurwerk tot diep in de nacht",
+        "Een pan op het vuur vergeten",
+        keywords=keywords.shipped_keywords(),
+        tensions=TENSIONS,
+        themes=THEMES,
+    )
+    (pile,) = [p for p in result.piles if 0 in p.answer_ids]
+    assert suggest._split("vuurwerk", {"vuur", "werk"}) == ("vuur", "werk")
+    assert pile.theme != "werken"
+
+
 def concepts_named(text: str) -> set[str]:
     """The lexicon's concepts one obstacle names."""
     (analysed,) = suggest._analyse([Obstacle(0, text)])
