@@ -1,7 +1,7 @@
 """The matching behind suggested piles: word forms, compounds, stop words, slips, near-duplicates, loose ones."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -208,46 +208,25 @@ def test_english_answers_are_matched_too() -> None:
     assert together(result, 0, 1, 2)
 
 
-def test_a_pile_gets_a_tension_and_a_theme_from_the_keywords() -> None:
-    result = run(
-        "Alles is projectgeld",
-        "Geld zit in aparte potjes",
-        "Geen structureel geld voor preventie",
-        keywords=keywords.shipped_keywords(),
-        tensions=TENSIONS,
-        themes=THEMES,
-    )
+def first_pile_tagged(*texts: str, keywords: Mapping[str, Iterable[str]]) -> suggest.Suggestion:
+    """The pile proposed for the first of these obstacles, tagged from these keywords."""
+    result = run(*texts, keywords=keywords, tensions=TENSIONS, themes=THEMES)
     (pile,) = [p for p in result.piles if 0 in p.answer_ids]
-    assert pile.tension == "financiering"
-    own = {"machtskwesties": ["potjes", "geld"], "wonen": ["geld"]}
-    (pile,) = [
-        p
-        for p in run(
-            "Alles is projectgeld",
-            "Geld zit in aparte potjes",
-            "Geen structureel geld voor preventie",
-            keywords=own,
-            tensions=TENSIONS,
-            themes=THEMES,
-        ).piles
-        if 0 in p.answer_ids
-    ]
+    return pile
+
+
+def test_a_pile_gets_a_tension_and_a_theme_from_the_keywords() -> None:
+    money = ("Alles is projectgeld", "Geld zit in aparte potjes", "Geen structureel geld voor preventie")
+    assert first_pile_tagged(*money, keywords=keywords.shipped_keywords()).tension == "financiering"
+    pile = first_pile_tagged(*money, keywords={"machtskwesties": ["potjes", "geld"], "wonen": ["geld"]})
     assert (pile.tension, pile.theme) == ("machtskwesties", "wonen")
 
 
 def test_a_word_the_lexicon_knows_takes_no_tag_from_its_parts() -> None:
     # "vuurwerk" splits into "vuur" and "werk" when the room says "vuur", but fireworks are not work
-    result = run(
-        "Vuurwerk rond oud en nieuw",
-        "Vuurwerk in de portieken",
-        "Overal vuurwerk tot diep in de nacht",
-        "Een pan op het vuur vergeten",
-        keywords=keywords.shipped_keywords(),
-        tensions=TENSIONS,
-        themes=THEMES,
-    )
-    (pile,) = [p for p in result.piles if 0 in p.answer_ids]
     assert suggest._split("vuurwerk", {"vuur", "werk"}) == ("vuur", "werk")
+    fireworks = ("Vuurwerk rond oud en nieuw", "Vuurwerk in de portieken", "Overal vuurwerk tot diep in de nacht")
+    pile = first_pile_tagged(*fireworks, "Een pan op het vuur vergeten", keywords=keywords.shipped_keywords())
     assert pile.theme != "werken"
 
 
