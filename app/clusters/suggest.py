@@ -201,6 +201,11 @@ class Lexicon:
     # concepts' stems only the English stemmer makes: a Dutch text's "park" is not "parking", nor "meet" "meeting"
     english_only: frozenset[str] = frozenset()
 
+    def knows(self, stem: str, *, english: bool) -> bool:
+        """Whether a stem of a text in this language has a concept: such a word means what the lexicon says, so
+        only a compound it does not know takes the meaning of its parts ("huurachterstand" is a debt, not a home)."""
+        return stem in self.concepts and (english or stem not in self.english_only)
+
 
 @cache
 def lexicon() -> Lexicon:
@@ -413,7 +418,8 @@ def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
     stop = dutch | english
     raw = [(o, _words(o.text)) for o in obstacles]
     counts: Counter[str] = Counter(w for _, words in raw for *_, w in words if w not in stop)
-    fixes = _spelling(counts, lexicon().words) | _diminutives(counts, lexicon())
+    shipped = lexicon()
+    fixes = _spelling(counts, shipped.words) | _diminutives(counts, shipped)
     texts = []
     for obstacle, words in raw:
         folded = [fixes.get(w, w) for *_, w in words]
@@ -428,35 +434,28 @@ def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
     known = {t.stem for text in texts for t in text.tokens if len(t.stem) >= MIN_PART}
     known |= {_fold(t.surface) for text in texts for t in text.tokens if len(t.surface) >= MIN_PART}
     # and the lexicon's words, so "schuldhulpverlening" finds "schuld" in a room where nobody says it alone
-    known |= {w for w in lexicon().words if len(w) >= MIN_PART}
+    known |= {w for w in shipped.words if len(w) >= MIN_PART}
     known -= stop
     for text in texts:
         for n, t in enumerate(text.tokens):
             if 2 * MIN_PART <= len(t.surface) <= MAX_COMPOUND and (parts := _split(_fold(t.surface), known)):
                 text.tokens[n] = Token(t.start, t.end, t.surface, t.stem, tuple(map(stem, parts)), parts)
-        # a word the lexicon knows means what it says, for tags too: "vuurwerk" is no work
+        # for tags too: "vuurwerk" is no work
         text.stems = frozenset(
-            s for t in text.tokens for s in (t.stem, *(() if t.stem in lexicon().concepts else t.parts))
+            s for t in text.tokens for s in (t.stem, *(() if shipped.knows(t.stem, english=text.english) else t.parts))
         )
-        text.concepts = _concept_spans(text.tokens, lexicon(), english=text.english)
+        text.concepts = _concept_spans(text.tokens, shipped, english=text.english)
     return texts
 
 
 def _concept_spans(tokens: Sequence[Token], words: Lexicon, *, english: bool = False) -> list[tuple[int, int, str]]:
     """Where a text names a concept of the lexicon: by a word's stem or a part of it, or by a phrase's words side
     by side (stop words between them do not count: "van het kastje naar de muur"); a Dutch text by Dutch stems."""
-    foreign = frozenset() if english else words.english_only
-
-    def known(s: str) -> bool:
-        return s in words.concepts and s not in foreign
-
-    # a word the lexicon knows means what the lexicon says: "huurachterstand" is a debt, not a home, so only a
-    # compound the lexicon does not know takes the concepts of its parts
     spans = [
         (n, n, f"~{words.concepts[s]}")
         for n, token in enumerate(tokens)
-        for s in ((token.stem,) if known(token.stem) else dict.fromkeys(token.parts))
-        if known(s)
+        for s in ((token.stem,) if words.knows(token.stem, english=english) else dict.fromkeys(token.parts))
+        if words.knows(s, english=english)
     ]
     longest = max(map(len, words.phrases), default=0)
     for n in range(len(tokens)):
@@ -939,11 +938,11 @@ def suggest(
             repeated[_signature(text)].append(i)
     same = [group for group in repeated.values() if len(group) > 1]
     alike = {i: dict(row) for i, row in near.items()}
-    groups = _average_linkage(near, piles=list(existing.values()), same=same, threshold=threshold)
-    groups = _reassign(alike, groups, keep={i for g in [*existing.values(), *same] for i in g})
     on_piles = {i for members in existing.values() for i in members}
-    groups = [_trim(texts, group, keep=on_piles, threshold=max(threshold, LINK)) for group in groups]
     said_same = {i for g in same for i in g}
+    groups = _average_linkage(near, piles=list(existing.values()), same=same, threshold=threshold)
+    groups = _reassign(alike, groups, keep=on_piles | said_same)
+    groups = [_trim(texts, group, keep=on_piles, threshold=max(threshold, LINK)) for group in groups]
     groups = [_supported(texts, group, keep=on_piles | said_same, words=words) for group in groups]
     groups = [_close_knit(texts, group, keep=on_piles | said_same) for group in groups]
     keyword_stems = _keyword_stems(keywords or {})
