@@ -56,6 +56,12 @@ COMMON_WEIGHT = 0.45
 # and each member of such a pile must be this alike to every other: twice the link, as the mixed small piles of the
 # first eight labelled sets were alike pairwise by one concept that spans two obstacles ("ggz" and "verward")
 SMALL_LINK = 2 * LINK
+# an obstacle left loose joins a pile of at least ATTACH_PILE whose concept most members name (at least half), when
+# that concept is at least ATTACH_SHARE of the concepts the obstacle names and no other pile's concept is: an
+# obstacle that names a pile's topic can still be too little alike to its many members on average ("vaste lasten te
+# hoog voor een bijstandsuitkering" beside a pile on poverty); chosen on the first eight labelled sets
+ATTACH_PILE = 4
+ATTACH_SHARE = 0.45
 # texts at least this alike are near-duplicates: such a pile is proposed first
 DUPLICATE = 0.8
 # weights of the kinds of features against a word's own stem
@@ -723,6 +729,43 @@ def _close_knit(texts: list[_Text], group: list[int], *, keep: set[int]) -> list
     return alive
 
 
+def _proposable(texts: list[_Text], group: list[int], *, said_same: set[int], words: Lexicon) -> bool:
+    """Whether a group makes a pile worth proposing: loose obstacles to add to an existing pile, or at least two
+    for a new one, which share PAIR_WORDS words when they are just two and say different things."""
+    on_pile = [i for i in group if texts[i].obstacle.pile is not None]
+    added = [i for i in group if texts[i].obstacle.pile is None]
+    if not added or (not on_pile and len(added) < 2):
+        return False
+    lone_pair = len(added) == 2 and not on_pile and not set(added) <= said_same
+    return not lone_pair or _words_shared(texts, added, words) >= PAIR_WORDS
+
+
+def _attach_loose(texts: list[_Text], groups: list[list[int]], *, aside: frozenset[str]) -> list[list[int]]:
+    """The piles to propose, each loose obstacle not on an existing pile added to the one whose concept it names
+    (ATTACH_PILE, ATTACH_SHARE)."""
+
+    def concepts(i: int) -> set[str]:
+        return {f for f in texts[i].features if f.startswith("~") and f not in aside}
+
+    piles = [list(group) for group in groups]
+    topics: dict[str, int] = {}
+    for n, pile in enumerate(piles):
+        most = Counter(f for i in pile for f in concepts(i)).most_common(1)
+        if len(pile) >= ATTACH_PILE and most and 2 * most[0][1] >= len(pile):
+            # two piles on one concept: an obstacle that names it has no one pile to join
+            topics[most[0][0]] = -1 if most[0][0] in topics else n
+    placed = {i for pile in piles for i in pile}
+    for i, text in enumerate(texts):
+        if i in placed or text.obstacle.pile is not None:
+            continue
+        named = concepts(i)
+        total = sum(text.features[f] for f in named)
+        homes = {topics[f] for f in named if topics.get(f, -1) >= 0 and text.features[f] >= ATTACH_SHARE * total}
+        if len(homes) == 1:
+            piles[homes.pop()].append(i)
+    return [sorted(pile) for pile in piles]
+
+
 def _words_shared(texts: list[_Text], pair: Sequence[int], words: Lexicon) -> int:
     """How many words two texts share, a concept and the words it stands for counting once, generic words not."""
     a, b = (texts[i].features for i in pair)
@@ -945,16 +988,13 @@ def suggest(
     groups = [_trim(texts, group, keep=on_piles, threshold=max(threshold, LINK)) for group in groups]
     groups = [_supported(texts, group, keep=on_piles | said_same, words=words) for group in groups]
     groups = [_close_knit(texts, group, keep=on_piles | said_same) for group in groups]
+    groups = [group for group in groups if _proposable(texts, group, said_same=said_same, words=words)]
+    groups = _attach_loose(texts, groups, aside=words.aside)
     keyword_stems = _keyword_stems(keywords or {})
     piles = []
     for group in groups:
         on_pile = [i for i in group if obstacles[i].pile is not None]
         added = [i for i in group if obstacles[i].pile is None]
-        lone_pair = len(added) == 2 and not on_pile and not set(added) <= said_same
-        if (not on_pile and len(added) < 2) or (lone_pair and _words_shared(texts, added, words) < PAIR_WORDS):
-            continue
-        if not added:
-            continue
         features = _shared(texts, group, idf)
         shown = set(features[:SHOWN_SHARED])
         pile = obstacles[on_pile[0]].pile if on_pile else None

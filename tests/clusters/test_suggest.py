@@ -322,6 +322,34 @@ def test_a_member_moves_to_the_pile_it_is_most_alike_to() -> None:
     assert suggest._reassign(alike, groups, keep=set()) == groups
 
 
+def test_a_loose_obstacle_joins_the_one_pile_whose_concept_it_names() -> None:
+    room = [
+        "Schulden bij jonge gezinnen",
+        "Problematische schulden stapelen zich op",
+        "Schulden door hoge vaste lasten",
+        "Mensen met schulden melden zich te laat",
+        "Eenzame ouderen in de flat",
+        "Eenzaamheid onder ouderen",
+        "Ouderen zijn eenzaam en zien niemand",
+        "Veel eenzaamheid in de wijk",
+        # a debt by another word, in many words of its own
+        "Een deurwaarder aan de deur bij gezinnen die al jaren rondtobben met rekeningen",
+        # debts and loneliness: no one pile to join
+        "De deurwaarder staat voor de deur van eenzame ouderen",
+        # debts are a small part of what it names
+        "Drugs, vandalisme en schulden",
+    ]
+    texts = suggest._analyse([Obstacle(i, text) for i, text in enumerate(room)])
+    suggest._weigh(texts)
+    aside = suggest.lexicon().aside
+    debts, lonely = [0, 1, 2, 3], [4, 5, 6, 7]
+    assert suggest._attach_loose(texts, [debts, lonely], aside=aside) == [[*debts, 8], lonely]
+    # a pile of three takes none: one wrong member would make it mixed
+    assert 8 not in {i for pile in suggest._attach_loose(texts, [debts[:3], lonely], aside=aside) for i in pile}
+    # nor does either of two piles on the same concept: the debt goes nowhere, debt and loneliness to loneliness
+    assert suggest._attach_loose(texts, [debts, debts[::-1], lonely], aside=aside) == [debts, debts, [*lonely, 9]]
+
+
 def test_a_small_pile_holds_only_members_that_share_two_words_with_another() -> None:
     # a third obstacle alike to a pair by one word only is left out, and the pair stays
     result = run(
