@@ -988,8 +988,9 @@ def suggest(
     groups = [_trim(texts, group, keep=on_piles, threshold=max(threshold, LINK)) for group in groups]
     groups = [_supported(texts, group, keep=on_piles | said_same, words=words) for group in groups]
     groups = [_close_knit(texts, group, keep=on_piles | said_same) for group in groups]
-    groups = [group for group in groups if _proposable(texts, group, said_same=said_same, words=words)]
-    groups = _attach_loose(texts, groups, aside=words.aside)
+    # existing piles stay in, to take loose obstacles that name their concept
+    groups = [g for g in groups if _proposable(texts, g, said_same=said_same, words=words) or on_piles & set(g)]
+    groups = [g for g in _attach_loose(texts, groups, aside=words.aside) if not set(g) <= on_piles]
     keyword_stems = _keyword_stems(keywords or {})
     piles = []
     for group in groups:

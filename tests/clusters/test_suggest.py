@@ -348,6 +348,9 @@ def test_a_loose_obstacle_joins_the_one_pile_whose_concept_it_names() -> None:
     assert 8 not in {i for pile in suggest._attach_loose(texts, [debts[:3], lonely], aside=aside) for i in pile}
     # nor does either of two piles on the same concept: the debt goes nowhere, debt and loneliness to loneliness
     assert suggest._attach_loose(texts, [debts, debts[::-1], lonely], aside=aside) == [debts, debts, [*lonely, 9]]
+    # an existing pile on debts takes it too, though nothing else was added to it
+    result = suggest.suggest([Obstacle(i, text, pile=50 if i in debts else None) for i, text in enumerate(room[:9])])
+    assert [(p.into, p.answer_ids, p.pile_ids) for p in result.piles if p.into] == [(50, [8], debts)]
 
 
 def test_a_small_pile_holds_only_members_that_share_two_words_with_another() -> None:
