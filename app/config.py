@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     limit_taps_per_address: str = Field(
         default="6000/minute", description="Taps all phones at one address may send to one workshop."
     )
+    limit_suggestions_per_member: str = Field(
+        default="6/minute;60/hour", description="Asks for suggested piles by one facilitator (each costs CPU)."
+    )
     limit_sign_ins_per_account: str = Field(
         default="10/minute;20/hour;50/day",
         description="Failed sign-ins to one account from browsers it has not signed in on before.",
@@ -90,6 +93,7 @@ class Settings(BaseSettings):
         "limit_answers_per_address",
         "limit_taps_per_phone",
         "limit_taps_per_address",
+        "limit_suggestions_per_member",
         "limit_sign_ins_per_account",
         "limit_sign_ins_per_address",
         "limit_sign_ins_per_browser",

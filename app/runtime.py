@@ -160,6 +160,18 @@ class Runtime:
         if wait:
             raise DomainError("rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429)
 
+    async def check_suggestion_rate(self, member_id: int) -> None:
+        """Refuse a facilitator's ask for suggested piles when they asked too often just now: each run costs CPU."""
+        wait = await self.throttle.hit(self.limits.suggestions_per_member, "suggest", str(member_id))
+        if wait:
+            raise DomainError(
+                "asking_too_often",
+                N_("Je vraagt te vaak om voorstellen. Probeer het over {seconds} seconden opnieuw."),
+                status=429,
+                seconds=ceil(wait),
+                retry_after=ceil(wait),
+            )
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
@@ -172,6 +184,7 @@ class Limits:
     answers_per_address: tuple[RateLimitItem, ...]
     taps_per_phone: tuple[RateLimitItem, ...]
     taps_per_address: tuple[RateLimitItem, ...]
+    suggestions_per_member: tuple[RateLimitItem, ...]
     sign_ins_per_account: tuple[RateLimitItem, ...]
     sign_ins_per_address: tuple[RateLimitItem, ...]
     sign_ins_per_browser: tuple[RateLimitItem, ...]

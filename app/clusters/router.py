@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from app.auth import CsrfChecked, Runner, Viewer
 from app.clusters import keywords as tag_keywords
 from app.clusters import service as clusters
+from app.errors import DomainError
+from app.i18n import N_
 from app.models import TENSIONS, THEMES, Member, RowId, Workspace
 from app.runtime import Runtime, RuntimeDep
 from app.web import render, save_word_list
@@ -54,7 +56,7 @@ class AcceptedPileIn(BaseModel):
     """One accepted suggestion as the board left it: trimmed, renamed, tags kept or changed."""
 
     key: str = Field(max_length=80)
-    answer_ids: list[RowId] = Field(min_length=1, max_length=5000)
+    answer_ids: list[RowId] = Field(min_length=1, max_length=clusters.MAX_SUGGESTED)
     into: RowId | None = None
     name: str | None = Field(default=None, max_length=200)
     tension: str | None = Field(default=None, max_length=40)
@@ -113,6 +115,7 @@ async def suggestions(runtime: RuntimeDep, member: Runner, workshop_id: RowId) -
             db, workshop=workshops.changed_workshop(db, workshop_id=workshop_id, member=member)
         )
 
+    await runtime.check_suggestion_rate(member.account_id)
     obstacles, keywords = await runtime.db.read(load)
     # the matching is CPU work: off the event loop, so the room's frames keep flowing meanwhile
     return await anyio.to_thread.run_sync(_suggest, obstacles, keywords)
@@ -121,6 +124,13 @@ async def suggestions(runtime: RuntimeDep, member: Runner, workshop_id: RowId) -
 @router.post("/suggestions/accept")
 async def accept(runtime: RuntimeDep, member: Runner, workshop_id: RowId, body: AcceptIn) -> Any:
     """Lay accepted suggestions down as piles; says which obstacles were skipped because they changed meanwhile."""
+    if sum(len(pile.answer_ids) for pile in body.piles) > clusters.MAX_SUGGESTED:
+        raise DomainError(
+            "too_many_accepted",
+            N_("Er kunnen hoogstens {max} obstakels tegelijk op stapels."),
+            status=422,
+            max=clusters.MAX_SUGGESTED,
+        )
     piles = [clusters.AcceptedPile(**pile.model_dump()) for pile in body.piles]
     return await _run(runtime, partial(clusters.accept_piles, piles=piles), workshop_id, member)
 

@@ -231,6 +231,8 @@ def edit_cluster(
 
 # past this many obstacles a suggestion run would keep the server busy for too long; ask the room to pile by hand
 MAX_SUGGESTED = 4000
+# and past this many characters in all: long answers cost time too (4,000 of 200 characters take some 8 s of CPU)
+MAX_SUGGESTED_CHARACTERS = 400_000
 
 
 def suggestion_input(db: Session, *, workshop: Workshop) -> tuple[list[suggest.Obstacle], tag_keywords.KeywordList]:
@@ -256,6 +258,12 @@ def suggest_piles(obstacles: Sequence[suggest.Obstacle], keywords: tag_keywords.
             N_("Er zijn meer dan {max} obstakels: te veel om in één keer stapels voor te stellen."),
             status=422,
             max=MAX_SUGGESTED,
+        )
+    if sum(len(obstacle.text) for obstacle in obstacles) > MAX_SUGGESTED_CHARACTERS:
+        raise DomainError(
+            "too_much_to_suggest",
+            N_("De obstakels zijn samen te lang om in één keer stapels voor te stellen: leg er eerst een deel op."),
+            status=422,
         )
     return suggest.suggest(obstacles, keywords=keywords, tensions=TENSIONS, themes=THEMES).as_dict()
 

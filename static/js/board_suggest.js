@@ -43,10 +43,12 @@ export function createSuggest({ state, t, config, send }) {
     return n >= 2;
   }
 
+  // an addition sends only what was changed on its card: the pile may have been renamed or tagged since the ask
   function body(pile) {
+    const sent = (field) => (pile.into === null || pile.changed.has(field) ? pile[field] || null : null);
     return {
       key: pile.key, answer_ids: movable(pile), into: pile.into,
-      name: pile.name, tension: pile.tension || null, theme: pile.theme || null,
+      name: sent("name"), tension: sent("tension"), theme: sent("theme"),
     };
   }
 
@@ -68,7 +70,10 @@ export function createSuggest({ state, t, config, send }) {
       el("option", { value: "", text: `${label}: ${t.dash}` }),
       ...Object.entries(labels).map(([key, text]) => el("option", { value: key, text })));
     select.value = pile[field] || "";
-    select.addEventListener("change", () => { pile[field] = select.value; });
+    select.addEventListener("change", () => {
+      pile[field] = select.value;
+      pile.changed.add(field);
+    });
     return select;
   }
 
@@ -104,7 +109,10 @@ export function createSuggest({ state, t, config, send }) {
     const existing = pile.into !== null ? state.clusters.find((c) => c.id === pile.into) : null;
     const name = el("textarea", { class: "cluster-name", "aria-label": t.rename, maxlength: "200", rows: "1" });
     name.value = pile.name;
-    name.addEventListener("input", () => { pile.name = name.value; });
+    name.addEventListener("input", () => {
+      pile.name = name.value;
+      pile.changed.add("name");
+    });
     name.addEventListener("keydown", (event) => {
       if (event.key === "Enter") event.preventDefault(); // a name is one line
     });
@@ -187,6 +195,7 @@ export function createSuggest({ state, t, config, send }) {
         tension: existing.tension || pile.tension,
         theme: existing.theme || pile.theme,
         removed: new Set(),
+        changed: new Set(),
       };
     });
     nodes.summary.textContent = result.piles.length
@@ -196,10 +205,10 @@ export function createSuggest({ state, t, config, send }) {
   }
 
   function skippedNote(result) {
-    const count = (reason) => result.skipped.filter((s) => s.reason === reason).reduce((n, s) => n + s.answer_ids.length, 0);
+    const skippedFor = (reason) => result.skipped.filter((s) => s.reason === reason).reduce((n, s) => n + s.answer_ids.length, 0);
     const parts = [];
     for (const reason of ["hidden", "gone", "moved", "too_few", "pile_gone"]) {
-      const n = count(reason);
+      const n = skippedFor(reason);
       if (n) parts.push(count(t, `suggest_skipped_${reason}`, { n }));
     }
     return parts.length ? `${t.suggest_skipped} ${parts.join("; ")}.` : "";

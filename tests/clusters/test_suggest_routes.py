@@ -14,13 +14,14 @@ from sqlalchemy import select
 from app.accounts import service as accounts
 from app.answers import service as answers
 from app.clusters import service as clusters
+from app.clusters import suggest
 from app.demo.driver import csrf_of
 from app.errors import DomainError
 from app.models import Answer, Event
 from app.models import Workshop as WorkshopRow
 from app.store.database import Database
 from tests.clusters.test_clusters import obstacles, post
-from tests.conftest import PASSWORD, Facilitator, Phone, Workshop, receive_until
+from tests.conftest import PASSWORD, Facilitator, LimitsClock, Phone, Workshop, receive_until
 from tests.rooms import room_in_obstacle_round
 
 HOUSING = ["Te weinig betaalbare woningen", "Geen betaalbare huurwoning te vinden", "Huurwoningen zijn niet betaalbaar"]
@@ -179,7 +180,31 @@ def test_bad_requests_get_a_clear_error(
     assert post(facilitator, workshop, "/suggestions/accept", {"piles": [{"key": "x"}]}).status_code == 422
     too_big = {"piles": [{"key": "x", "answer_ids": [ids[0], 2**70]}]}
     assert post(facilitator, workshop, "/suggestions/accept", too_big).status_code == 422
+    # more ids in all than a room may have obstacles: refused before anything is looked up
+    too_many = {"piles": [{"key": f"k{n}", "answer_ids": list(range(1, 2001))} for n in range(3)]}
+    refused = post(facilitator, workshop, "/suggestions/accept", too_many)
+    assert (refused.status_code, refused.json()["code"]) == (422, "too_many_accepted")
     assert set(stored_piles(facilitator, workshop).values()) == {None}
+
+
+def test_asking_too_often_is_refused_for_a_while(
+    facilitator: Facilitator, workshop: Workshop, join: Callable[..., Phone], frozen_clock: LimitsClock
+) -> None:
+    room(facilitator, workshop, join, *HOUSING)
+    for _ in range(6):
+        ask(facilitator, workshop)
+    refused = post(facilitator, workshop, "/suggestions", {})
+    assert (refused.status_code, refused.json()["code"]) == (429, "asking_too_often")
+    assert 0 < int(refused.headers["retry-after"]) <= 60
+    frozen_clock.advance(61)
+    assert ask(facilitator, workshop)["piles"]
+
+
+def test_too_much_text_to_suggest_for_is_refused_with_a_clear_message() -> None:
+    long = [suggest.Obstacle(i, "woningnood " * 1000) for i in range(41)]
+    with pytest.raises(DomainError) as refused:
+        clusters.suggest_piles(long, {})
+    assert refused.value.code == "too_much_to_suggest"
 
 
 def test_no_one_or_only_hidden_obstacles_give_no_piles(
