@@ -318,19 +318,21 @@ def _spelling(counts: Counter[str], lexicon_words: frozenset[str] = frozenset())
     Only a word seen once, of seven letters or more, is corrected, and only to one seen more often: two words that
     differ by one letter and both occur are taken to be two words. A word of the lexicon is never a slip, and is
     what a slip means when the room has nothing closer, but only for a letter left out or added ("schimel"): one
-    letter for another is too often a word of its own ("gesloten" is no "besloten").
+    letter for another is too often a word of its own ("gesloten" is no "besloten"). The first letter is never the
+    slip.
     """
     frequent = [w for w, n in counts.items() if n >= 2 and len(w) >= 5]
     by_deletion: dict[str, list[str]] = defaultdict(list)
     for word in frequent:
         by_deletion[word].append(word)
-        for i in range(len(word)):
+        # not the first letter: a slip seldom falls there, and "houders" are no "ouders"
+        for i in range(1, len(word)):
             by_deletion[word[:i] + word[i + 1 :]].append(word)
     fixes = {}
     for word, n in counts.items():
         if n != 1 or len(word) < 7 or word in lexicon_words:
             continue
-        shorter = {word[:i] + word[i + 1 :] for i in range(len(word))}
+        shorter = {word[:i] + word[i + 1 :] for i in range(1, len(word))}
         candidates = set(by_deletion.get(word, ()))
         for short in shorter:
             candidates.update(by_deletion.get(short, ()))
@@ -368,11 +370,11 @@ def _diminutives(counts: Counter[str], words: Lexicon) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _lexicon_slips(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
-    """The lexicon's words of six letters or more by each form with one letter left out."""
+    """The lexicon's words of six letters or more by each form with one letter but the first left out."""
     slips: dict[str, list[str]] = defaultdict(list)
     for word in words:
         if len(word) >= 6:
-            for i in range(len(word)):
+            for i in range(1, len(word)):
                 slips[word[:i] + word[i + 1 :]].append(word)
     return {slip: tuple(found) for slip, found in slips.items()}
 

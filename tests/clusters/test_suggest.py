@@ -1,6 +1,6 @@
 """The matching behind suggested piles: word forms, compounds, stop words, slips, near-duplicates, loose ones."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -111,6 +111,9 @@ def test_a_slip_of_the_pen_still_matches() -> None:
     assert "~schimmel" in concepts_named("schimel op de muren")
     # but not one letter for another: "gesloten" (closed) is a word, not a slip of "besloten" (decided)
     assert "~besluit" not in concepts_named("Het buurthuis is gesloten")
+    # nor a letter before the first: holders ("houders") are no parents ("ouders")
+    assert "~ouders" not in concepts_named("pgb-houders vinden geen zorgverlener")
+    assert suggest._spelling(Counter({"houders": 1, "ouders": 3})) == {}
 
 
 def test_near_duplicates_come_first_and_are_named_after_themselves() -> None:
