@@ -3,6 +3,7 @@ and trimmed), one rejected; the projector follows and the vote runs on those pil
 fit a laptop and a phone-sized board."""
 
 import asyncio
+import json
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,8 @@ import pytest
 from app.demo.driver import send_crowd
 from tests.e2e.conftest import PHONE, PROJECTOR
 from tests.e2e.test_agreed_actions import exactly, tap, wall_pile
-from tests.e2e.test_live_session import join, next_until, open_projector, start_session
+from tests.e2e.test_live_session import board_row, join, next_until, open_projector, start_session
+from tests.e2e.test_projector_wall import board_post, workshop_id
 
 pytestmark = pytest.mark.e2e
 expect: Any = pytest.importorskip("playwright.sync_api").expect
@@ -208,4 +210,59 @@ def test_the_suggestions_for_200_obstacles_fit_the_screen(
     assert board.locator("#suggest-list").evaluate(
         "(list) => [...list.querySelectorAll('.suggest-card')].every((c) => c.scrollWidth <= c.clientWidth + 1)"
     )
+    assert session.dialogs == []
+
+
+def test_an_addition_keeps_the_piles_new_name_and_the_note_says_what_was_skipped(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session = start_session(new_context, title="Stapels aanvullen")
+    board = session.board
+    next_until(board, "Obstakels")
+    debts, others = GROUPS["schulden"], LOOSE[:3]
+    send_from_phones(live_server, session.code, [*debts, *others])
+    expect(board.locator("#answers .board-answer")).to_have_count(len(debts) + len(others))
+    ids = {text: int(board_row(board, text).get_attribute("data-id")) for text in [*debts, *others]}
+
+    next_until(board, "Ordenen")
+    # six of the debts on a pile of their own, with a name and a theme
+    made = board_post(board, "/clusters/group", {"answer_ids": [ids[t] for t in debts[:6]], "name": "Oude naam"})
+    pile = next(c["id"] for c in made["clusters"] if c["name"] == "Oude naam")
+    board_post(board, f"/clusters/{pile}", {"theme": "wonen"})
+    board.locator("body").press("g")
+    addition = board.locator("#suggest-list article.suggest-card").filter(
+        has=board.locator(".badge", has_text="bestaande")
+    )
+    expect(addition).to_have_count(1)
+    expect(addition.locator(".cluster-name")).to_have_value("Oude naam")
+    # a co-facilitator renames and re-tags the pile meanwhile
+    board_post(board, f"/clusters/{pile}", {"name": "Schuldhulp", "theme": "werken"})
+    expect(board.locator("#cluster-list .cluster-card .cluster-name").first).to_have_value("Schuldhulp")
+
+    # the board still believes the bus obstacle is loose and on the card; the server hid it meanwhile
+    hidden = ids[others[0]]
+    response = board.request.post(
+        f"/f/workshops/{workshop_id(board)}/answers/{hidden}/hidden",
+        form={"hidden": "true"},
+        headers={"X-CSRF-Token": board.locator('meta[name="csrf-token"]').get_attribute("content")},
+    )
+    assert response.ok, response.text()
+
+    def stale(route: Any) -> None:
+        body = route.request.post_data_json
+        body["piles"][0]["answer_ids"].append(hidden)
+        route.continue_(post_data=json.dumps(body))
+
+    board.route("**/suggestions/accept", stale)
+    addition.get_by_role("button", name="Overnemen").click()
+    expect(board.locator("#suggest-note")).to_have_text(
+        "1 stapel gemaakt. Overgeslagen omdat het intussen veranderde: 1 verborgen."
+    )
+    # the pile took the two debts and kept the name and theme given it after the ask
+    renamed = board.locator("#cluster-list .cluster-card").filter(
+        has=board.locator(".member-list .text", has_text=exactly(debts[7]))
+    )
+    expect(renamed.locator(".cluster-name")).to_have_value("Schuldhulp")
+    expect(renamed.locator(".member-list .text")).to_have_count(len(debts))
+    expect(renamed.locator("select").nth(1)).to_have_value("werken")
     assert session.dialogs == []
