@@ -311,13 +311,18 @@ def accept_piles(db: Tx, *, workshop: Workshop, piles: Sequence[AcceptedPile]) -
     db.execute(select(col(Workshop.id)).where(col(Workshop.id) == workshop.id).with_for_update())
     source = source_step_id(workshop)
     wanted = {answer_id for pile in piles for answer_id in pile.answer_ids}
-    found = {
-        answer.id: answer
-        for answer in db.execute(
-            select(Answer).where(col(Answer.id).in_(wanted), col(Answer.workshop_id) == workshop.id)
-        ).scalars()
-        if answer.step_id == source
-    }
+    found = {answer.id: answer for answer in db.execute(select(Answer).where(col(Answer.id).in_(wanted))).scalars()}
+    # one deleted meanwhile is skipped below; one of another workshop, or no obstacle, was never suggested here
+    if any(a.workshop_id != workshop.id or a.step_id != source for a in found.values()):
+        raise DomainError("not_an_obstacle", N_("Alleen obstakels van deze workshop kun je ordenen."), status=422)
+    foreign = [pile.into for pile in piles if pile.into is not None]
+    if (
+        foreign
+        and db.execute(
+            select(col(Cluster.id)).where(col(Cluster.id).in_(foreign), col(Cluster.workshop_id) != workshop.id)
+        ).first()
+    ):
+        raise DomainError("cluster_not_found", N_("Dit cluster bestaat niet."), status=404)
     skipped: list[dict[str, Any]] = []
     made: list[str] = []
     for pile in piles:

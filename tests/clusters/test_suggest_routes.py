@@ -187,6 +187,23 @@ def test_bad_requests_get_a_clear_error(
     assert set(stored_piles(facilitator, workshop).values()) == {None}
 
 
+def test_obstacles_and_piles_of_another_workshop_are_refused(
+    facilitator: Facilitator, workshop: Workshop, join: Callable[..., Phone]
+) -> None:
+    ids = room(facilitator, workshop, join, *HOUSING)
+    other = facilitator.create_workshop()
+    theirs = room(facilitator, other, join, *YOUTH_CARE)
+    made = post(facilitator, other, "/clusters/group", {"answer_ids": theirs[:2]})
+    assert made.status_code == 200, made.text
+    pile = made.json()["clusters"][0]["id"]
+    refused = accept(facilitator, workshop, {"key": "x", "answer_ids": [ids[0], ids[1], theirs[2]]})
+    assert (refused.status_code, refused.json()["code"]) == (422, "not_an_obstacle")
+    refused = accept(facilitator, workshop, {"key": "x", "answer_ids": [ids[0]], "into": pile})
+    assert (refused.status_code, refused.json()["code"]) == (404, "cluster_not_found")
+    assert set(stored_piles(facilitator, workshop).values()) == {None}
+    assert stored_piles(facilitator, other)[theirs[2]] is None
+
+
 def test_asking_too_often_is_refused_for_a_while(
     facilitator: Facilitator, workshop: Workshop, join: Callable[..., Phone], frozen_clock: LimitsClock
 ) -> None:
