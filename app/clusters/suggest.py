@@ -821,7 +821,8 @@ def _display(texts: list[_Text], group: Sequence[int], feature: str) -> str:
                     forms[t.part_words[t.parts.index(feature)]] += 1
     if by_stem:
         ranked = sorted(by_stem.values(), key=lambda c: -sum(c.values()))
-        return " ≈ ".join(c.most_common(1)[0][0] for c in ranked[:2])
+        # two spellings the stemmer keeps apart can read the same once lower-cased: the word is shown once
+        return " ≈ ".join(list(dict.fromkeys(c.most_common(1)[0][0] for c in ranked))[:2])
     return forms.most_common(1)[0][0] if forms else feature.lstrip("~")
 
 

@@ -202,6 +202,16 @@ def test_a_pile_says_what_its_members_share_and_marks_it_in_their_words() -> Non
         assert all(m.strip() and m.strip() == m for m in marked)
 
 
+def test_a_word_is_shown_once_where_two_languages_stem_it_apart() -> None:
+    # an English text stems "woningnood" its own way: the two stems read the same, and are shown once
+    result = run(
+        "the woningnood is a big problem for young families", "woningnood in de wijk", "Woningnood bij starters"
+    )
+    assert together(result, 0, 1, 2)
+    shown = result.piles[0].shared
+    assert all(len(set(words := feature.split(" ≈ "))) == len(words) for feature in shown), shown
+
+
 def test_english_answers_are_matched_too() -> None:
     result = run(
         "Waiting lists for youth care are too long",
