@@ -124,13 +124,8 @@ class Runtime:
         if not wait:
             wait = await self.throttle.hit(self.limits.joins_per_workshop, "join", str(workshop_id))
         if wait:
-            raise DomainError(
-                "too_many_joins",
-                N_("Er melden zich nu veel telefoons tegelijk aan. Probeer het over {seconds} seconden opnieuw."),
-                status=429,
-                seconds=ceil(wait),
-                retry_after=ceil(wait),
-            )
+            message = N_("Er melden zich nu veel telefoons tegelijk aan. Probeer het over {seconds} seconden opnieuw.")
+            raise _must_wait("too_many_joins", message, wait)
 
     async def check_answer_rate(self, phone: "PhoneKeys") -> None:
         """Refuse an answer from a phone, or from all phones at its address in its workshop, sending too fast."""
@@ -164,13 +159,8 @@ class Runtime:
         """Refuse a facilitator's ask for suggested piles when they asked too often just now: each run costs CPU."""
         wait = await self.throttle.hit(self.limits.suggestions_per_member, "suggest", str(member_id))
         if wait:
-            raise DomainError(
-                "asking_too_often",
-                N_("Je vraagt te vaak om voorstellen. Probeer het over {seconds} seconden opnieuw."),
-                status=429,
-                seconds=ceil(wait),
-                retry_after=ceil(wait),
-            )
+            message = N_("Je vraagt te vaak om voorstellen. Probeer het over {seconds} seconden opnieuw.")
+            raise _must_wait("asking_too_often", message, wait)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,14 +207,13 @@ def _answering_too_fast(wait: float) -> DomainError:
     )
 
 
+def _must_wait(code: str, message: str, wait: float) -> DomainError:
+    """A 429 that says how many seconds to wait, in its message (seconds) and in its Retry-After header."""
+    return DomainError(code, message, status=429, seconds=ceil(wait), retry_after=ceil(wait))
+
+
 def _too_many_codes(wait: float) -> DomainError:
-    return DomainError(
-        "too_many_codes",
-        N_("Te veel onbekende codes geprobeerd. Wacht {seconds} seconden."),
-        status=429,
-        seconds=ceil(wait),
-        retry_after=ceil(wait),
-    )
+    return _must_wait("too_many_codes", N_("Te veel onbekende codes geprobeerd. Wacht {seconds} seconden."), wait)
 
 
 def get_runtime(connection: HTTPConnection) -> Runtime:
