@@ -315,13 +315,9 @@ def accept_piles(db: Tx, *, workshop: Workshop, piles: Sequence[AcceptedPile]) -
     # one deleted meanwhile is skipped below; one of another workshop, or no obstacle, was never suggested here
     if any(a.workshop_id != workshop.id or a.step_id != source for a in found.values()):
         raise DomainError("not_an_obstacle", N_("Alleen obstakels van deze workshop kun je ordenen."), status=422)
-    foreign = [pile.into for pile in piles if pile.into is not None]
-    if (
-        foreign
-        and db.execute(
-            select(col(Cluster.id)).where(col(Cluster.id).in_(foreign), col(Cluster.workshop_id) != workshop.id)
-        ).first()
-    ):
+    targets = [pile.into for pile in piles if pile.into is not None]
+    elsewhere = select(col(Cluster.id)).where(col(Cluster.id).in_(targets), col(Cluster.workshop_id) != workshop.id)
+    if targets and db.execute(elsewhere).first():
         raise DomainError("cluster_not_found", N_("Dit cluster bestaat niet."), status=404)
     skipped: list[dict[str, Any]] = []
     made: list[str] = []

@@ -61,10 +61,11 @@ COMMON_WEIGHT = 0.5
 # the first eight labelled sets were alike pairwise by one concept that spans two obstacles ("ggz" and "verward");
 # the search's 0.38 split three obstacles that share a phrase or a compound (tests/clusters/test_suggest.py)
 SMALL_LINK = 0.34
-# an obstacle left loose joins a pile of at least ATTACH_PILE whose concept most members name (at least half), when
-# that concept is at least ATTACH_SHARE of the concepts the obstacle names and no other pile's concept is: an
-# obstacle that names a pile's topic can still be too little alike to its many members on average ("vaste lasten te
-# hoog voor een bijstandsuitkering" beside a pile on poverty); chosen on the first eight labelled sets
+# an obstacle left loose joins a pile of at least ATTACH_PILE whose concept at least half its members name, when that
+# concept is at least ATTACH_SHARE of what the obstacle's concepts weigh and no other pile's concept is: an obstacle
+# that names a pile's topic can still be too little alike to its many members on average ("vaste lasten te hoog voor
+# een bijstandsuitkering" beside a pile on poverty); from four members up, one wrong addition leaves a pile pure
+# (chosen on the first eight labelled sets: docs/performance.md, seventh round)
 ATTACH_PILE = 4
 ATTACH_SHARE = 0.45
 # texts at least this alike are near-duplicates: such a pile is proposed first
