@@ -331,15 +331,13 @@ def _spelling(counts: Counter[str], lexicon_words: frozenset[str] = frozenset())
     frequent = [w for w, n in counts.items() if n >= 2 and len(w) >= 5]
     by_deletion: dict[str, list[str]] = defaultdict(list)
     for word in frequent:
-        by_deletion[word].append(word)
-        # not the first letter: a slip seldom falls there, and "houders" are no "ouders"
-        for i in range(1, len(word)):
-            by_deletion[word[:i] + word[i + 1 :]].append(word)
+        for form in (word, *_deletions(word)):
+            by_deletion[form].append(word)
     fixes = {}
     for word, n in counts.items():
         if n != 1 or len(word) < 7 or word in lexicon_words:
             continue
-        shorter = {word[:i] + word[i + 1 :] for i in range(1, len(word))}
+        shorter = set(_deletions(word))
         candidates = set(by_deletion.get(word, ()))
         for short in shorter:
             candidates.update(by_deletion.get(short, ()))
@@ -375,14 +373,20 @@ def _diminutives(counts: Counter[str], words: Lexicon) -> dict[str, str]:
     return fixes
 
 
+def _deletions(word: str) -> list[str]:
+    """The word with one letter left out, each letter but the first: a slip seldom falls there, and "houders" are
+    no "ouders"."""
+    return [word[:i] + word[i + 1 :] for i in range(1, len(word))]
+
+
 @lru_cache(maxsize=1)
 def _lexicon_slips(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
     """The lexicon's words of six letters or more by each form with one letter but the first left out."""
     slips: dict[str, list[str]] = defaultdict(list)
     for word in words:
         if len(word) >= 6:
-            for i in range(1, len(word)):
-                slips[word[:i] + word[i + 1 :]].append(word)
+            for slip in _deletions(word):
+                slips[slip].append(word)
     return {slip: tuple(found) for slip, found in slips.items()}
 
 
