@@ -14,8 +14,6 @@ from sqlalchemy.orm import Session
 from app.auth import CsrfChecked, Runner, Viewer
 from app.clusters import keywords as tag_keywords
 from app.clusters import service as clusters
-from app.errors import DomainError
-from app.i18n import N_
 from app.models import TENSIONS, THEMES, Member, RowId, Workspace
 from app.runtime import Runtime, RuntimeDep
 from app.web import render, save_word_list
@@ -124,13 +122,6 @@ async def suggestions(runtime: RuntimeDep, member: Runner, workshop_id: RowId) -
 @router.post("/suggestions/accept")
 async def accept(runtime: RuntimeDep, member: Runner, workshop_id: RowId, body: AcceptIn) -> Any:
     """Lay accepted suggestions down as piles; says which obstacles were skipped because they changed meanwhile."""
-    if sum(len(pile.answer_ids) for pile in body.piles) > clusters.MAX_SUGGESTED:
-        raise DomainError(
-            "too_many_accepted",
-            N_("Er kunnen hoogstens {max} obstakels tegelijk op stapels."),
-            status=422,
-            max=clusters.MAX_SUGGESTED,
-        )
     piles = [clusters.AcceptedPile(**pile.model_dump()) for pile in body.piles]
     return await _run(runtime, partial(clusters.accept_piles, piles=piles), workshop_id, member)
 

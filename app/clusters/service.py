@@ -281,7 +281,15 @@ class AcceptedPile:
     theme: str | None = None
 
 
-def _checked_tags(piles: Sequence[AcceptedPile]) -> None:
+def _checked_piles(piles: Sequence[AcceptedPile]) -> None:
+    """Refuse accepted piles with more obstacles than a room may hold, or with a tag that is none."""
+    if sum(len(pile.answer_ids) for pile in piles) > MAX_SUGGESTED:
+        raise DomainError(
+            "too_many_accepted",
+            N_("Er kunnen hoogstens {max} obstakels tegelijk op stapels."),
+            status=422,
+            max=MAX_SUGGESTED,
+        )
     for pile in piles:
         if pile.tension and pile.tension not in TENSIONS:
             raise DomainError("unknown_tension", N_("Kies een van de zeven spanningsclusters."), status=422)
@@ -306,7 +314,7 @@ def accept_piles(db: Tx, *, workshop: Workshop, piles: Sequence[AcceptedPile]) -
     Only obstacles that are still loose and visible are moved: one hidden, deleted or put on a pile since the
     suggestion was made stays where it is. A new pile needs two obstacles left; an addition needs its pile.
     """
-    _checked_tags(piles)
+    _checked_piles(piles)
     # two boards accepting at once (on any worker) take turns here, and the second reads what the first did
     db.execute(select(col(Workshop.id)).where(col(Workshop.id) == workshop.id).with_for_update())
     source = source_step_id(workshop)
