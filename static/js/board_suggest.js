@@ -195,7 +195,8 @@ export function createSuggest({ state, t, config, send }) {
         tension: existing.tension || pile.tension,
         theme: existing.theme || pile.theme,
         removed: new Set(),
-        changed: new Set(),
+        // a tag the pile lacks and the suggestion proposes is sent as if typed on the card
+        changed: new Set(["tension", "theme"].filter((field) => pile.into !== null && !existing[field] && pile[field])),
       };
     });
     nodes.summary.textContent = result.piles.length

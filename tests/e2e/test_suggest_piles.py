@@ -225,18 +225,20 @@ def test_an_addition_keeps_the_piles_new_name_and_the_note_says_what_was_skipped
     ids = {text: int(board_row(board, text).get_attribute("data-id")) for text in [*debts, *others]}
 
     next_until(board, "Ordenen")
-    # six of the debts on a pile of their own, with a name and a theme
+    # six of the debts on a pile of their own, with a name and a tension but no theme
     made = board_post(board, "/clusters/group", {"answer_ids": [ids[t] for t in debts[:6]], "name": "Oude naam"})
     pile = next(c["id"] for c in made["clusters"] if c["name"] == "Oude naam")
-    board_post(board, f"/clusters/{pile}", {"theme": "wonen"})
+    board_post(board, f"/clusters/{pile}", {"tension": "besluitvorming"})
     board.locator("body").press("g")
     addition = board.locator("#suggest-list article.suggest-card").filter(
         has=board.locator(".badge", has_text="bestaande")
     )
     expect(addition).to_have_count(1)
     expect(addition.locator(".cluster-name")).to_have_value("Oude naam")
+    # the card proposes the theme the pile lacks (the shipped keywords put debts under work)
+    expect(addition.locator("select").nth(1)).to_have_value("werken")
     # a co-facilitator renames and re-tags the pile meanwhile
-    board_post(board, f"/clusters/{pile}", {"name": "Schuldhulp", "theme": "werken"})
+    board_post(board, f"/clusters/{pile}", {"name": "Schuldhulp", "tension": "financiering"})
     expect(board.locator("#cluster-list .cluster-card .cluster-name").first).to_have_value("Schuldhulp")
 
     # the board still believes the bus obstacle is loose and on the card; the server hid it meanwhile
@@ -258,11 +260,12 @@ def test_an_addition_keeps_the_piles_new_name_and_the_note_says_what_was_skipped
     expect(board.locator("#suggest-note")).to_have_text(
         "1 stapel gemaakt. Overgeslagen omdat het intussen veranderde: 1 verborgen."
     )
-    # the pile took the two debts and kept the name and theme given it after the ask
+    # the pile took the two debts, kept the name and tension given it after the ask, and took the proposed theme
     renamed = board.locator("#cluster-list .cluster-card").filter(
         has=board.locator(".member-list .text", has_text=exactly(debts[7]))
     )
     expect(renamed.locator(".cluster-name")).to_have_value("Schuldhulp")
     expect(renamed.locator(".member-list .text")).to_have_count(len(debts))
+    expect(renamed.locator("select").nth(0)).to_have_value("financiering")
     expect(renamed.locator("select").nth(1)).to_have_value("werken")
     assert session.dialogs == []
