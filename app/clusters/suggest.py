@@ -839,11 +839,14 @@ def _display(texts: list[_Text], group: Sequence[int], feature: str) -> str:
 
 def _shown(texts: list[_Text], group: Sequence[int], features: Sequence[str]) -> list[str]:
     """The shared features as the board shows them: in the pile's words, none that another one already says
-    ("huis" beside "wifi in het buurthuis": the longer takes the place of the first it holds)."""
+    ("huis" beside "wifi in het buurthuis": the longer takes the place of the first it holds; "vuurwerk rond oud"
+    beside "oud en nieuw ≈ vuurwerk": its words, stop words aside, are all there)."""
+    dutch, english = _stopwords()
     shown: list[str] = []
     for feature in features:
         display = _display(texts, group, feature)
-        if any(display in other for other in shown):
+        said = set(_WORD.findall(display)) - dutch - english
+        if any(display in other or said <= set(_WORD.findall(other)) for other in shown):
             continue
         held = [n for n, other in enumerate(shown) if other in display]
         if held:
