@@ -353,9 +353,10 @@ def _spelling(counts: Counter[str], lexicon_words: frozenset[str] = frozenset())
 
 
 def _diminutives(counts: Counter[str], words: Lexicon) -> dict[str, str]:
-    """Dutch diminutives mapped to the word they make small ("speeltuintje" → "speeltuin", "bankjes" → "bank"),
-    which the stemmer leaves apart: only to a word the room or the lexicon knows, since the ending alone does not
-    tell "buurtje" (buurt) from "tuintje" (tuin); a diminutive the lexicon names itself ("potje") stays."""
+    """Dutch diminutives mapped to the word they make small ("speeltuintje" → "speeltuin", "bankjes" → "bank",
+    "woninkje" → "woning"), which the stemmer leaves apart: only to a word the room or the lexicon knows, since the
+    ending alone does not tell "buurtje" (buurt) from "tuintje" (tuin); a diminutive the lexicon names itself
+    ("potje") stays."""
     known = {stem(w) for w in counts} | set(words.concepts) | words.generic
     fixes = {}
     for word in counts:
@@ -367,6 +368,9 @@ def _diminutives(counts: Counter[str], words: Lexicon) -> dict[str, str]:
         candidates = [rest, rest[:-1]] if rest[-1] in "tp" else [rest]
         if rest.endswith("et") and len(rest) > 3 and rest[-3] == rest[-4]:
             candidates.append(rest[:-3])
+        # -ing makes -inkje: "woninkje" is a small "woning"
+        if rest.endswith("ink"):
+            candidates.append(f"{rest[:-1]}g")
         base = next((c for c in candidates if len(c) >= MIN_PART and stem(c) in known), None)
         if base:
             fixes[word] = base
@@ -463,11 +467,11 @@ def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
         text.stems = frozenset(
             s for t in text.tokens for s in (t.stem, *(() if shipped.knows(t.stem, english=text.english) else t.parts))
         )
-        text.concepts = _concept_spans(text.tokens, shipped, english=text.english)
+        text.concepts = _concept_spans(text.obstacle.text, text.tokens, shipped, english=text.english)
     return texts
 
 
-def _concept_spans(tokens: Sequence[Token], words: Lexicon, *, english: bool = False) -> list[tuple[int, int, str]]:
+def _concept_spans(raw: str, tokens: Sequence[Token], words: Lexicon, *, english: bool) -> list[tuple[int, int, str]]:
     """Where a text names a concept of the lexicon: by a word's stem or a part of it, or by a phrase's words side
     by side (stop words between them do not count: "van het kastje naar de muur"); a Dutch text by Dutch stems."""
     spans = [
@@ -476,6 +480,12 @@ def _concept_spans(tokens: Sequence[Token], words: Lexicon, *, english: bool = F
         for s in ((token.stem,) if words.knows(token.stem, english=english) else dict.fromkeys(token.parts))
         if words.knows(s, english=english)
     ]
+    # a compound written as two words ("laag geletterdheid", "werk loosheid"): only side by side in the text itself
+    for n, (a, b) in enumerate(zip(tokens, tokens[1:], strict=False)):
+        if not raw[a.end : b.start].strip(" -"):
+            joined = stem(_fold(a.surface + b.surface), english)
+            if words.knows(joined, english=english):
+                spans.append((n, n + 1, f"~{words.concepts[joined]}"))
     longest = max(map(len, words.phrases), default=0)
     for n in range(len(tokens)):
         for size in range(2, longest + 1):

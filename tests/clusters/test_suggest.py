@@ -66,6 +66,22 @@ def test_a_compound_the_lexicon_knows_means_the_same_written_apart_either_way_ro
     assert f"~{concept}" in {feature for *_, feature in analysed.concepts}
 
 
+def test_a_compound_written_as_two_words_is_the_compound() -> None:
+    concepts = suggest.lexicon().concepts
+
+    def named(text: str) -> set[str]:
+        (analysed,) = suggest._analyse([Obstacle(0, text)])
+        return {feature for *_, feature in analysed.concepts}
+
+    assert f"~{concepts[suggest.stem('laaggeletterdheid')]}" in named("Laag geletterdheid bij ouders")
+    assert f"~{concepts[suggest.stem('werkloosheid')]}" in named("werk-loosheid onder jongeren")
+    # only where the two stand side by side in the text, with nothing but a space or a hyphen between
+    assert f"~{concepts[suggest.stem('laaggeletterdheid')]}" not in named("de drempel is laag, geletterdheid ook")
+    assert f"~{concepts[suggest.stem('laaggeletterdheid')]}" not in named("drempel laag en geletterdheid hoog")
+    result = run("laag geletterdheid", "Laaggeletterdheid onder ouders", "veel laaggeletterden in de wijk")
+    assert together(result, 0, 1, 2)
+
+
 def test_a_small_pile_holds_only_members_alike_to_every_other() -> None:
     # the third is alike to the first two by its waiting list only: too little to hold a pile of three together
     room = ["Wachtlijst ggz", "Lange wachtlijsten in de ggz", "Wachtlijst voor de jeugdzorg", *BACKGROUND]
@@ -91,6 +107,9 @@ def test_a_diminutive_meets_the_word_it_makes_small() -> None:
     # only to a word the room or the lexicon knows: "buurtje" is no "buur" + "tje"
     (analysed, *_) = suggest._analyse([Obstacle(0, "Een gezellig buurtje"), Obstacle(1, "De buurt is gezellig")])
     assert analysed.tokens[-1].stem == suggest.stem("buurt")
+    # -ing makes -inkje
+    (analysed,) = suggest._analyse([Obstacle(0, "een klein woninkje")])
+    assert analysed.tokens[-1].stem == suggest.stem("woning")
 
 
 def test_compounds_of_a_word_the_lexicon_knows_meet() -> None:
