@@ -852,13 +852,16 @@ def _shown(texts: list[_Text], group: Sequence[int], features: Sequence[str]) ->
     ("huis" beside "wifi in het buurthuis": the longer takes the place of the first it holds; "vuurwerk rond oud"
     beside "oud en nieuw ≈ vuurwerk": its words, stop words aside, are all there)."""
     dutch, english = _stopwords()
+
+    def says(longer: str, shorter: str) -> bool:
+        return shorter in longer or set(_WORD.findall(shorter)) - dutch - english <= set(_WORD.findall(longer))
+
     shown: list[str] = []
     for feature in features:
         display = _display(texts, group, feature)
-        said = set(_WORD.findall(display)) - dutch - english
-        if any(display in other or said <= set(_WORD.findall(other)) for other in shown):
+        if any(says(other, display) for other in shown):
             continue
-        held = [n for n, other in enumerate(shown) if other in display]
+        held = [n for n, other in enumerate(shown) if says(display, other)]
         if held:
             shown[held[0]] = display
             shown = [other for n, other in enumerate(shown) if n not in held[1:]]

@@ -232,16 +232,20 @@ def test_a_word_is_shown_once_where_two_languages_stem_it_apart() -> None:
 
 
 def test_a_pair_of_words_is_not_shown_beside_a_concept_that_says_both() -> None:
-    # the pair "vuurwerk (rond) oud" adds nothing to "oud en nieuw ≈ vuurwerk"
-    result = run(
+    # the pair "vuurwerk (rond) oud" adds nothing to "oud en nieuw ≈ vuurwerk", whichever of the two comes first
+    first = run(
         "vuurwerk rond oud en nieuw",
         "veel vuurwerkoverlast rond oud en nieuw",
         "Vuurwerk rond oud en nieuw is eng",
         "knallen met oud en nieuw, de hele week vuurwerk",
     )
-    assert together(result, 0, 1, 2, 3)
-    (pile,) = [p for p in result.piles if 0 in p.answer_ids]
-    assert len([feature for feature in pile.shared if "vuurwerk" in feature]) == 1, pile.shared
+    assert together(first, 0, 1, 2, 3)
+    room = ["Vuurwerk rond oud en nieuw", "Vuurwerk rond oud en nieuw in Noord", "Echt: vuurwerk rond oud en nieuw"]
+    second = run(*room, background=[])
+    assert together(second, 0, 1, 2)
+    for result in (first, second):
+        (pile,) = [p for p in result.piles if 0 in p.answer_ids]
+        assert len([feature for feature in pile.shared if "vuurwerk" in feature]) == 1, pile.shared
 
 
 def test_english_answers_are_matched_too() -> None:
