@@ -850,17 +850,27 @@ def _display(texts: list[_Text], group: Sequence[int], feature: str) -> str:
 def _shown(texts: list[_Text], group: Sequence[int], features: Sequence[str]) -> list[str]:
     """The shared features as the board shows them: in the pile's words, none that another one already says
     ("huis" beside "wifi in het buurthuis": the longer takes the place of the first it holds; "vuurwerk rond oud"
-    beside "oud en nieuw ≈ vuurwerk": its words, stop words aside, are all there)."""
+    beside "oud en nieuw ≈ vuurwerk": its words, stop words aside, are all there), two pairs that a member says as one
+    phrase joined into it."""
     dutch, english = _stopwords()
 
     def says(longer: str, shorter: str) -> bool:
         return shorter in longer or set(_WORD.findall(shorter)) - dutch - english <= set(_WORD.findall(longer))
+
+    said = [" ".join(texts[i].obstacle.text.split()).lower() for i in group]
+
+    def joined(first: str, second: str) -> str | None:
+        # "bus rijdt" and "rijdt 's avonds" read as one, "bus rijdt 's avonds", where a member says it so
+        head, _, rest = second.partition(" ")
+        whole = f"{first}{second[len(head) :]}"
+        return whole if rest and " " in first and first.endswith(f" {head}") and any(whole in s for s in said) else None
 
     shown: list[str] = []
     for feature in features:
         display = _display(texts, group, feature)
         if any(says(other, display) for other in shown):
             continue
+        display = next((j for other in shown for j in (joined(other, display), joined(display, other)) if j), display)
         held = [n for n, other in enumerate(shown) if says(display, other)]
         if held:
             shown[held[0]] = display

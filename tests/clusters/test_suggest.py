@@ -248,6 +248,16 @@ def test_a_pair_of_words_is_not_shown_beside_a_concept_that_says_both() -> None:
         assert len([feature for feature in pile.shared if "vuurwerk" in feature]) == 1, pile.shared
 
 
+def test_two_pairs_of_words_a_member_says_as_one_phrase_are_shown_as_it() -> None:
+    room = ["De bus rijdt 's avonds niet", "De bus rijdt 's avonds niet in Noord", "Echt: de bus rijdt 's avonds niet"]
+    (pile,) = run(*room, background=[]).piles
+    assert pile.shared == ["bus rijdt 's avonds"]
+    # only where a member says them as one: "bus rijdt" and "rijdt laat" stay two where nobody says "bus rijdt laat"
+    room = ["de bus rijdt niet, hij rijdt laat", "bus rijdt nooit op tijd, rijdt laat", "Bus rijdt zelden, rijdt laat"]
+    (pile,) = run(*room, background=[]).piles
+    assert pile.shared == ["bus rijdt", "rijdt laat"]
+
+
 def test_english_answers_are_matched_too() -> None:
     result = run(
         "Waiting lists for youth care are too long",
