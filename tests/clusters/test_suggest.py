@@ -258,6 +258,16 @@ def test_two_pairs_of_words_a_member_says_as_one_phrase_are_shown_as_it() -> Non
     assert pile.shared == ["bus rijdt", "rijdt laat"]
 
 
+def test_a_concept_is_not_shown_by_two_forms_one_of_which_holds_the_other() -> None:
+    # "schulden ≈ problematische schulden" says no more than "schulden"; the next form that differs is shown instead
+    room = ["schulden", "Schulden!", "problematische schulden", "Problematische schulden", "schuldenlast groeit"]
+    (pile,) = run(*room, background=[]).piles
+    assert pile.shared[0] == "schulden ≈ schuldenlast", pile.shared
+    for feature in pile.shared:
+        forms = [set(form.split()) for form in feature.split(" ≈ ")]
+        assert not any(a <= b for a in forms for b in forms if a is not b), feature
+
+
 def test_english_answers_are_matched_too() -> None:
     result = run(
         "Waiting lists for youth care are too long",
