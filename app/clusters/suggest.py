@@ -845,14 +845,12 @@ def _display(texts: list[_Text], group: Sequence[int], feature: str) -> str:
         # two spellings the stemmer keeps apart can read the same once lower-cased, and "schulden ≈ problematische
         # schulden" says no more than "schulden": a form is shown only when its words neither hold nor are held by
         # another's
-        forms_shown: list[set[str]] = []
-        shown: list[str] = []
+        shown: dict[str, set[str]] = {}
         for form in (c.most_common(1)[0][0] for c in ranked):
             words = set(_WORD.findall(form))
-            if not any(words <= other or other <= words for other in forms_shown):
-                forms_shown.append(words)
-                shown.append(form)
-        return " ≈ ".join(shown[:2])
+            if not any(words <= other or other <= words for other in shown.values()):
+                shown[form] = words
+        return " ≈ ".join(list(shown)[:2])
     return forms.most_common(1)[0][0] if forms else feature.lstrip("~")
 
 
