@@ -265,10 +265,11 @@ def lexicon() -> Lexicon:
 @cache
 def _stemmers() -> tuple[Any, Any]:
     """Snowball's Dutch (the Porter-style one: the newer one takes "ge-" off, making "gezin" into "zin") and
-    English stemmers; imported on first use, so a server that never suggests does not carry them."""
-    import snowballstemmer
+    English stemmers, compiled (PyStemmer); imported on first use, so a server that never suggests does not carry
+    them."""
+    import Stemmer
 
-    return snowballstemmer.stemmer("dutch_porter"), snowballstemmer.stemmer("english")
+    return Stemmer.Stemmer("dutch_porter"), Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=65536)
