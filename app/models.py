@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import annotated_types
+from pydantic import Strict
 from sqlalchemy import JSON, Column, Index, Table, Text, UniqueConstraint, inspect
 from sqlmodel import Field, SQLModel
 
@@ -14,6 +15,8 @@ MAX_ROW_ID = 2**31 - 1
 # an id as a route, a form or a message gives it: a larger one is no row, and refused as bad input (422) before a
 # driver would overflow on it
 RowId = Annotated[int, annotated_types.Interval(ge=1, le=MAX_ROW_ID)]
+# an id in a JSON body: a JSON number only, so true or "15" is refused as bad input rather than read as 1 or 15
+BodyRowId = Annotated[RowId, Strict()]
 
 # the seven "spanningsclusters": kinds of tension an obstacle can stem from
 TENSIONS = (

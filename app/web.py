@@ -300,7 +300,12 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
 async def validation_error_handler(request: Request, exc: Exception) -> Response:
     """Malformed form or query input: say which field, never a 500."""
     assert isinstance(exc, RequestValidationError)
-    fields = sorted({str(err["loc"][-1]) for err in exc.errors() if err.get("loc")})
+    # a field by its name, not by the place in a list ("answer_ids", not "0"); JSON that does not parse, or a body
+    # that is no object, has no field to name
+    named = [[part for part in err.get("loc", ())[1:] if isinstance(part, str)] for err in exc.errors()]
+    fields = sorted({names[-1] for names in named if names})
+    if not fields:
+        return _error_response(request, 422, gettext(N_("Dit verzoek kunnen we niet lezen.")), "invalid_input")
     message = gettext(N_("Niet alle velden zijn goed ingevuld: {fields}.")).format(fields=", ".join(fields))
     return _error_response(request, 422, message, "invalid_input")
 

@@ -11,7 +11,7 @@ from app.actions import service as actions
 from app.auth import CsrfChecked, Runner
 from app.errors import DomainError
 from app.i18n import N_, current_locale
-from app.models import RowId
+from app.models import BodyRowId, RowId
 from app.runtime import RuntimeDep
 from app.workshops import service as workshops
 
@@ -29,8 +29,8 @@ class ActionIn(BaseModel):
     # left out (None): the address stays as it is; "" removes it
     contact_email: str | None = Field(default=None, max_length=320)
     due_on: str | None = Field(default=None, max_length=40)
-    obstacle_id: RowId | None = None
-    contribution_id: RowId | None = None
+    obstacle_id: BodyRowId | None = None
+    contribution_id: BodyRowId | None = None
     status: str = Field(default="open", max_length=20)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.auth import CsrfChecked, Runner, Viewer
 from app.clusters import keywords as tag_keywords
 from app.clusters import service as clusters
-from app.models import TENSIONS, THEMES, Member, RowId, Workspace
+from app.models import TENSIONS, THEMES, BodyRowId, Member, RowId, Workspace
 from app.runtime import Runtime, RuntimeDep
 from app.web import render, save_word_list
 from app.workshops import service as workshops
@@ -30,15 +30,15 @@ MAX_FORM_TEXT = len(tag_keywords.TAGS) * (tag_keywords.MAX_KEYWORDS + 1) * (tag_
 class GroupIn(BaseModel):
     """Obstacles to put on one pile: an existing cluster, or a new one."""
 
-    answer_ids: list[RowId] = Field(min_length=1, max_length=500)
-    into: RowId | None = None
+    answer_ids: list[BodyRowId] = Field(min_length=1, max_length=500)
+    into: BodyRowId | None = None
     name: str | None = Field(default=None, max_length=200)
 
 
 class UngroupIn(BaseModel):
     """An obstacle to take off its pile."""
 
-    answer_id: RowId
+    answer_id: BodyRowId
 
 
 class ClusterIn(BaseModel):
@@ -54,8 +54,8 @@ class AcceptedPileIn(BaseModel):
     """One accepted suggestion as the board left it: trimmed, renamed, tags kept or changed."""
 
     key: str = Field(max_length=80)
-    answer_ids: list[RowId] = Field(min_length=1, max_length=clusters.MAX_SUGGESTED)
-    into: RowId | None = None
+    answer_ids: list[BodyRowId] = Field(min_length=1, max_length=clusters.MAX_SUGGESTED)
+    into: BodyRowId | None = None
     name: str | None = Field(default=None, max_length=200)
     tension: str | None = Field(default=None, max_length=40)
     theme: str | None = Field(default=None, max_length=40)

@@ -359,6 +359,9 @@ def accept_piles(db: Tx, *, workshop: Workshop, piles: Sequence[AcceptedPile]) -
         for answer in chosen:
             answer.cluster_id = target.id
         made.append(pile.key)
+    if not made and skipped and all(s["reason"] == "pile_gone" for s in skipped):
+        gone = N_("De stapel waar deze obstakels bij zouden komen, bestaat niet meer.")
+        raise DomainError("pile_gone", gone, status=409)
     if not made:
         raise DomainError(
             "suggestions_outdated",

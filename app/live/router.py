@@ -25,7 +25,7 @@ from app.live import replay
 from app.live.frames import ClientMessage, ServerFrame, error_frame
 from app.live.hub import Connection, LocalHub
 from app.live.protocol import LISTEN, message_text
-from app.models import RowId, Workshop
+from app.models import BodyRowId, RowId, Workshop
 from app.responses import service as responses
 from app.runtime import PhoneKeys, Runtime, get_runtime, origin_allowed
 from app.security import whole_number
@@ -338,7 +338,7 @@ class VotesIn(BaseModel):
 class VolunteerIn(BaseModel):
     """A raised (or lowered) hand for an action."""
 
-    action_id: RowId
+    action_id: BodyRowId
     joining: bool
 
 
@@ -352,7 +352,7 @@ class ResponseIn(BaseModel):
 class ReviewIn(BaseModel):
     """An owner's report on an earlier action in a follow-up session."""
 
-    action_id: RowId
+    action_id: BodyRowId
     status: str = Field(max_length=20)
     note: str = Field(default="", max_length=2000)
 

@@ -175,7 +175,20 @@ def test_bad_requests_get_a_clear_error(
     housing = pile_with(found, ids[0])
     assert accept(facilitator, workshop, housing | {"tension": "vriendschap"}).status_code == 422
     assert accept(facilitator, workshop, housing | {"theme": "sport"}).status_code == 422
-    assert accept(facilitator, workshop, housing | {"into": 424242}).status_code == 409
+    gone = accept(facilitator, workshop, housing | {"into": 424242})
+    assert (gone.status_code, gone.json()["code"]) == (409, "pile_gone")
+    # an id is a number: not true (which Python would read as 1) nor a string of digits
+    for wrong in (True, str(ids[1])):
+        refused = accept(facilitator, workshop, housing | {"answer_ids": [ids[0], wrong]})
+        assert (refused.status_code, refused.json()["code"]) == (422, "invalid_input"), refused.text
+        assert "answer_ids" in refused.json()["detail"]
+    # JSON that does not parse names no field (its parser's position would read as one)
+    broken = facilitator.http.post(
+        f"/f/workshops/{workshop.id}/suggestions/accept",
+        content=b'{"piles": [',
+        headers={"X-CSRF-Token": facilitator.csrf(), "Accept": "application/json", "Content-Type": "application/json"},
+    )
+    assert (broken.status_code, broken.json()["detail"]) == (422, "Dit verzoek kunnen we niet lezen."), broken.text
     assert post(facilitator, workshop, "/suggestions/accept", {"piles": []}).status_code == 422
     assert post(facilitator, workshop, "/suggestions/accept", {"piles": [{"key": "x"}]}).status_code == 422
     too_big = {"piles": [{"key": "x", "answer_ids": [ids[0], 2**70]}]}
