@@ -39,6 +39,9 @@ HOLDOUT_SETS = (
 )
 PURE = 0.8
 SIZES = (200, 2000)
+# most rooms send fewer obstacles than a labelled set holds: rooms of these sizes are drawn from it, a few times each
+ROOMS = (60, 100)
+ROOM_DRAWS = 3
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,18 @@ def quality(labelled: Labelled, *, threshold: float = suggest.THRESHOLD) -> dict
     }
 
 
+def rooms(labelled: Labelled, size: int, *, draws: int = ROOM_DRAWS) -> dict[str, float]:
+    """The mean adjusted Rand index and share of pure piles over `draws` rooms of `size` obstacles drawn from the set
+    (the same ones every time)."""
+    ari = pure = 0.0
+    for seed in range(draws):
+        chosen = sorted(random.Random(seed).sample(range(len(labelled.texts)), min(size, len(labelled.texts))))
+        figures = quality(Labelled([labelled.texts[i] for i in chosen], [labelled.labels[i] for i in chosen]))
+        ari += figures["adjusted_rand_index"] / draws
+        pure += figures["pure_share"] / draws
+    return {"adjusted_rand_index": round(ari, 3), "pure_share": round(pure, 3)}
+
+
 def variants(texts: Sequence[str], count: int, *, seed: int = 17) -> list[str]:
     """`count` obstacles made from the set: its own texts first, then copies with a word dropped, a letter
     swapped or a few words added, as a big room would send them."""
@@ -147,9 +162,13 @@ def timing(texts: Sequence[str], count: int, *, repeat: int = 3) -> tuple[float,
 
 
 def run(path: Path = DEFAULT_SET) -> dict[str, Any]:
-    """Quality on the labelled set and the time per 200 and per 2,000 obstacles."""
+    """Quality on the labelled set and on smaller rooms drawn from it, and the time per 200 and per 2,000
+    obstacles."""
     labelled = load(path)
     figures = quality(labelled)
+    for size in ROOMS:
+        for key, value in rooms(labelled, size).items():
+            figures[f"rooms_of_{size}_{key}"] = value
     for size in SIZES:
         wall, cpu = timing(labelled.texts, size)
         figures[f"seconds_per_{size}"] = round(wall, 3)

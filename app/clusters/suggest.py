@@ -57,6 +57,12 @@ SMALL_PILE = 4
 # and up) on the five labelled sets, below the tests' piles of one word said in three short texts (0.51 and up)
 # (searched: 0.45 before)
 COMMON_WEIGHT = 0.5
+# two obstacles alone that share one word or concept make a pile after all when it is as much of what each says
+# (COMMON_WEIGHT), in a room of up to this many obstacles; in a bigger room that bar rises with its size, out of
+# reach past 200: where a topic has a few voices, two who share its word are often all there are, where it has many,
+# two alone who share one word were mixed more often than not. Chosen on rooms of 60 to 250 obstacles drawn from
+# the first eight labelled sets (docs/performance.md, ninth round)
+PAIR_ROOM = 100
 # and each member of such a pile must be this alike to every other: well above the link, as the mixed small piles of
 # the first eight labelled sets were alike pairwise by one concept that spans two obstacles ("ggz" and "verward");
 # the search's 0.38 split three obstacles that share a phrase or a compound (tests/clusters/test_suggest.py)
@@ -720,13 +726,7 @@ def _supported(texts: list[_Text], group: list[int], *, keep: set[int], words: L
     each says (COMMON_WEIGHT); members in keep stay."""
     alive = list(group)
     while 2 < len(alive) <= SMALL_PILE:
-        common = [
-            f
-            for f in set.intersection(*(set(texts[i].features) for i in alive))
-            if not f.startswith("#") and " " not in f and f not in words.generic and f not in words.aside
-        ]
-        # what all share must be much of what each says: "schulden" in three short texts, not "zorg" in long ones
-        if common and all(math.hypot(*(texts[i].features[f] for f in common)) >= COMMON_WEIGHT for i in alive):
+        if _much_of_each(texts, alive, words, COMMON_WEIGHT):
             break
         weak = [
             i
@@ -755,13 +755,27 @@ def _close_knit(texts: list[_Text], group: list[int], *, keep: set[int]) -> list
 
 def _proposable(texts: list[_Text], group: list[int], *, said_same: set[int], words: Lexicon) -> bool:
     """Whether a group makes a pile worth proposing: loose obstacles to add to an existing pile, or at least two
-    for a new one, which share PAIR_WORDS words when they are just two and say different things."""
+    for a new one, which share PAIR_WORDS words (or, in a small room, one that is much of each: PAIR_ROOM) when
+    they are just two and say different things."""
     on_pile = [i for i in group if texts[i].obstacle.pile is not None]
     added = [i for i in group if texts[i].obstacle.pile is None]
     if not added or (not on_pile and len(added) < 2):
         return False
     lone_pair = len(added) == 2 and not on_pile and not set(added) <= said_same
-    return not lone_pair or _words_shared(texts, added, words) >= PAIR_WORDS
+    if not lone_pair or _words_shared(texts, added, words) >= PAIR_WORDS:
+        return True
+    return _much_of_each(texts, added, words, COMMON_WEIGHT * max(1.0, len(texts) / PAIR_ROOM))
+
+
+def _much_of_each(texts: list[_Text], group: Sequence[int], words: Lexicon, bar: float) -> bool:
+    """Whether all members share words or a concept (not generic or aside) that weigh at least bar in each one's
+    bag: "schulden" in three short texts, not "zorg" in long ones."""
+    common = [
+        f
+        for f in set.intersection(*(set(texts[i].features) for i in group))
+        if not f.startswith("#") and " " not in f and f not in words.generic and f not in words.aside
+    ]
+    return bool(common) and all(math.hypot(*(texts[i].features[f] for f in common)) >= bar for i in group)
 
 
 def _attach_loose(texts: list[_Text], groups: list[list[int]], *, aside: frozenset[str]) -> list[list[int]]:

@@ -6,6 +6,7 @@ from typing import Any
 
 import yaml
 
+from app.bench import grouping
 from app.clusters import keywords, suggest
 from app.clusters.suggest import Obstacle
 from app.models import TENSIONS, THEMES
@@ -352,6 +353,16 @@ def test_two_obstacles_that_share_one_word_make_no_pile() -> None:
     assert together(run("Mijn dochter wordt online gepest", "Kinderen worden online gepest"), 0, 1)
     # saying the same thing is enough, however little it is
     assert together(run("Woningnood", "woningnood!"), 0, 1)
+
+
+def test_in_a_small_room_two_obstacles_make_a_pile_when_their_one_shared_word_is_much_of_each() -> None:
+    lonely = ("Eenzaamheid onder ouderen wordt niet gezien", "Jongvolwassenen zijn ook eenzaam en zwijgen erover")
+    assert together(run(*lonely), 0, 1)
+    # in a room of hundreds the same two stay loose: a topic with many voices does not rest on two who share a word
+    analysed = suggest._analyse([Obstacle(i, text) for i, text in enumerate(grouping.load(grouping.DEFAULT_SET).texts)])
+    others = [text.obstacle.text for text in analysed if all(c != "~eenzaam" for *_, c in text.concepts)]
+    assert len(others) >= 250
+    assert not together(run(*lonely, background=others[:250]), 0, 1)
 
 
 def test_a_member_alike_to_too_few_of_its_pile_is_left_out() -> None:
