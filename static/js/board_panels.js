@@ -1,5 +1,6 @@
 // The board's step panels: grouping and voting, agreed actions, the follow-up.
 import { count, el, format, longDay, longMoment } from "./live.js";
+import { tagSelect } from "./board_tags.js";
 
 export function createPanels({ state, t, config }) {
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -90,16 +91,6 @@ export function createPanels({ state, t, config }) {
     });
   }
 
-  // labels: stored key to the words shown, in the page's language
-  function tagSelect(label, labels, value, onChange) {
-    const select = el("select", { "aria-label": label },
-      el("option", { value: "", text: `${label}: ${t.dash}` }),
-      ...Object.entries(labels).map(([key, text]) => el("option", { value: key, text })));
-    select.value = value || "";
-    select.addEventListener("change", () => onChange(select.value));
-    return select;
-  }
-
   function clusterCard(cluster) {
     const byId = new Map(obstacles().map((a) => [a.id, a]));
     // a text area that grows with the name (app.css), so a long name is read whole; Enter or leaving it saves
@@ -129,8 +120,8 @@ export function createPanels({ state, t, config }) {
       el("header", { class: "cluster-head" }, name,
         el("span", { class: "badge live", text: count(t, "votes", { n: cluster.votes }) })),
       el("div", { class: "cluster-tags" },
-        tagSelect(t.tension, config.results.tensions, cluster.tension, (v) => send(`/clusters/${cluster.id}`, { tension: v })),
-        tagSelect(t.theme, config.results.themes, cluster.theme, (v) => send(`/clusters/${cluster.id}`, { theme: v })),
+        tagSelect(t, t.tension, config.results.tensions, cluster.tension, (v) => send(`/clusters/${cluster.id}`, { tension: v })),
+        tagSelect(t, t.theme, config.results.themes, cluster.theme, (v) => send(`/clusters/${cluster.id}`, { theme: v })),
         el("label", { class: "check small" }, focus, t.focus)),
       el("ul", { class: "member-list" }, ...members));
     dropTarget(card, (id) => group([id], cluster.id));

@@ -1,6 +1,7 @@
 // The board's suggested piles: ask the server (the button or G), then accept, rename, trim or reject each pile.
 // Nothing reaches the room until a pile is accepted; an accepted pile is an ordinary grouping (clusters.changed).
 import { count, el, format } from "./live.js";
+import { tagSelect } from "./board_tags.js";
 
 const SHOWN = 6;
 
@@ -65,16 +66,11 @@ export function createSuggest({ state, t, config, send }) {
     return el("span", { class: "text" }, ...parts);
   }
 
-  function tagSelect(label, labels, pile, field) {
-    const select = el("select", { "aria-label": label },
-      el("option", { value: "", text: `${label}: ${t.dash}` }),
-      ...Object.entries(labels).map(([key, text]) => el("option", { value: key, text })));
-    select.value = pile[field] || "";
-    select.addEventListener("change", () => {
-      pile[field] = select.value;
+  function pileTag(label, labels, pile, field) {
+    return tagSelect(t, label, labels, pile[field], (value) => {
+      pile[field] = value;
       pile.changed.add(field);
     });
-    return select;
   }
 
   function memberItem(pile, id) {
@@ -129,14 +125,16 @@ export function createSuggest({ state, t, config, send }) {
     const shared = pile.shared.length
       ? el("p", { class: "suggest-why small" }, `${t.suggest_shared} `, ...pile.shared.map((word) => el("mark", { text: word })))
       : null;
-    const kept = existing ? existing.answers.map((id) => state.answers.get(id)).filter(Boolean) : [];
+    const onPile = existing ? existing.answers.map((id) => state.answers.get(id)).filter(Boolean) : [];
     return el("article", { class: "cluster-card suggest-card", "data-key": pile.key },
       el("header", { class: "cluster-head" }, name, ...badges),
       shared,
       el("div", { class: "cluster-tags" },
-        tagSelect(t.tension, config.results.tensions, pile, "tension"),
-        tagSelect(t.theme, config.results.themes, pile, "theme")),
-      kept.length ? el("ul", { class: "member-list kept" }, ...kept.map((a) => el("li", { class: "suggest-member is-kept" }, el("span", { class: "text", text: a.text })))) : null,
+        pileTag(t.tension, config.results.tensions, pile, "tension"),
+        pileTag(t.theme, config.results.themes, pile, "theme")),
+      onPile.length ? el("p", { class: "muted small kept-head", text: format(t.suggest_kept, { name: existing.name }) }) : null,
+      onPile.length ? el("ul", { class: "member-list kept" }, ...onPile.map((a) => el("li", { class: "suggest-member is-kept" }, el("span", { class: "text", text: a.text })))) : null,
+      onPile.length ? el("p", { class: "muted small kept-head", text: t.suggest_added }) : null,
       memberList(pile),
       el("p", { class: "muted small", "data-slot": "hint" }),
       el("div", { class: "row-buttons" }, accept, reject));
@@ -171,6 +169,17 @@ export function createSuggest({ state, t, config, send }) {
     if (!piles.length) nodes.summary.textContent = t.suggest_none_left;
   }
 
+  // asking again as more obstacles arrive keeps what was done on a card the new answer still has (the same key):
+  // its name, its tags, the obstacles taken out of it and whether it was opened out
+  function carriedOver(fresh, old) {
+    if (!old) return fresh;
+    for (const field of old.changed) fresh[field] = old[field];
+    fresh.changed = new Set([...fresh.changed, ...old.changed]);
+    fresh.removed = new Set([...old.removed].filter((id) => fresh.answer_ids.includes(id)));
+    fresh.expanded = old.expanded;
+    return fresh;
+  }
+
   async function ask() {
     if (asking || !clusterPanelShown()) return;
     asking = true;
@@ -187,9 +196,10 @@ export function createSuggest({ state, t, config, send }) {
       return;
     }
     // an addition to a pile starts from that pile's own name and tags: accepting it must not change them unasked
+    const before = new Map(piles.map((pile) => [pile.key, pile]));
     piles = result.piles.map((pile) => {
       const existing = pile.into !== null ? state.clusters.find((c) => c.id === pile.into) || {} : {};
-      return {
+      const fresh = {
         ...pile,
         name: pile.into !== null ? existing.name || "" : pile.name,
         tension: existing.tension || pile.tension,
@@ -198,6 +208,7 @@ export function createSuggest({ state, t, config, send }) {
         // a tag the pile lacks and the suggestion proposes is sent as if typed on the card
         changed: new Set(["tension", "theme"].filter((field) => pile.into !== null && !existing[field] && pile[field])),
       };
+      return carriedOver(fresh, before.get(pile.key));
     });
     nodes.summary.textContent = result.piles.length
       ? format(t.suggest_summary, { piles: result.piles.length, loose: result.loose })

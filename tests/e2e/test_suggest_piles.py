@@ -152,6 +152,14 @@ def test_suggested_piles_are_accepted_renamed_trimmed_and_rejected_and_the_room_
     expect(card(board, "Wachttijd jeugdzorg loopt op")).to_have_count(0)
     members = [m for m in GROUPS["jeugdzorg"] if m != "Wachttijd jeugdzorg loopt op"]
     expect(card(board, members[0]).locator(".cluster-name")).to_have_value(RENAMED)
+    # asking again, as one would when more obstacles came in, keeps what was done on the card
+    board.evaluate("document.activeElement.blur()")  # in the name field G is a letter
+    board.locator("body").press("g")
+    expect(board.locator("#suggest-summary")).to_have_text(re.compile("stapels voorgesteld"))
+    expect(card(board, members[0]).locator(".cluster-name")).to_have_value(RENAMED)
+    expect(card(board, "Wachttijd jeugdzorg loopt op")).to_have_count(0)
+    # the pile added to is captioned apart from what the suggestion adds: here no pile is added to
+    expect(board.locator("#suggest-list .kept-head")).to_have_count(0)
     suggested = card(board, members[0]).locator(".suggest-member .text").all_inner_texts()
     card(board, members[0]).get_by_role("button", name="Overnemen").click()
     expect(board.locator("#suggest-note")).to_have_text(re.compile("1 stapel gemaakt"))
@@ -235,6 +243,9 @@ def test_an_addition_keeps_the_piles_new_name_and_the_note_says_what_was_skipped
     )
     expect(addition).to_have_count(1)
     expect(addition.locator(".cluster-name")).to_have_value("Oude naam")
+    expect(addition.locator(".kept-head")).to_have_text(["Al op ‘Oude naam’:", "Komt erbij:"])
+    # each tag keeps its label in sight once it has a value
+    expect(addition.locator(".tag-select .tag-label")).to_have_text(["Spanningscluster", "Thema"])
     # the card proposes the theme the pile lacks (the shipped keywords put debts under work)
     expect(addition.locator("select").nth(1)).to_have_value("werken")
     # a co-facilitator renames and re-tags the pile meanwhile
