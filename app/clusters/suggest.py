@@ -100,7 +100,7 @@ EDGE_FLOOR = 0.05
 MIN_PART = 4
 # longer "words" are not split: no compound is, and a pasted run of letters would cost time
 MAX_COMPOUND = 40
-# a proposed name longer than this is built from the shared words instead of taken from one obstacle
+# a proposed name is an obstacle's text of at most this many characters, a longer one cut short
 NAME_LENGTH = 70
 SHOWN_SHARED = 5
 
@@ -937,24 +937,35 @@ def _tidy(text: str) -> str:
     return line[:1].upper() + line[1:] if line else ""
 
 
-def _name(texts: list[_Text], group: Sequence[int], shared: Sequence[str]) -> str:
-    """A name in the pile's own words: its most repeated text, or the obstacle most like the others if short
-    enough, or else its shared words."""
+def _name(texts: list[_Text], group: Sequence[int]) -> str:
+    """A name in the pile's own words: its most repeated text, or else the obstacle most like the others, a short
+    one if there is one, a long one cut short."""
     repeated = Counter(texts[i].folded for i in group if texts[i].folded)
     folded, times = repeated.most_common(1)[0] if repeated else ("", 0)
     if times >= 2:
-        return _tidy(next(texts[i].obstacle.text for i in group if texts[i].folded == folded))
+        return _shortened(next(texts[i].obstacle.text for i in group if texts[i].folded == folded))
 
     def centrality(i: int) -> float:
         # against fifty members at most: a name needs no more, and a pile of 2,000 would take seconds
         return sum(_cosine(texts[i], texts[j]) for j in group[:50] if j != i)
 
-    candidates = [i for i in group if 0 < len(_tidy(texts[i].obstacle.text)) <= NAME_LENGTH]
-    if candidates:
-        best = max(candidates, key=lambda i: (centrality(i), -len(texts[i].obstacle.text), -i))
-        return _tidy(texts[best].obstacle.text)
-    words = [_display(texts, group, f) for f in shared[:3]]
-    return _tidy(", ".join(dict.fromkeys(words)))[:200] or texts[group[0]].obstacle.text[:200]
+    said = [i for i in group if _tidy(texts[i].obstacle.text)]
+    short = [i for i in said if len(_tidy(texts[i].obstacle.text)) <= NAME_LENGTH]
+    best = max(short or said, key=lambda i: (centrality(i), -len(texts[i].obstacle.text), -i), default=group[0])
+    return _shortened(texts[best].obstacle.text)
+
+
+def _shortened(text: str) -> str:
+    """An obstacle's text as a name of at most NAME_LENGTH characters: a longer one ends after a whole word, and
+    with an ellipsis, rather than as a string of the words its pile shares."""
+    line = _tidy(text)
+    if len(line) <= NAME_LENGTH:
+        return line
+    cut = line[: NAME_LENGTH - 1]
+    # a word cut in two only when it is most of the line (a pasted run of letters)
+    if (space := cut.rfind(" ")) >= NAME_LENGTH // 3:
+        cut = cut[:space]
+    return _tidy(cut) + "…"
 
 
 def _near_duplicates(texts: list[_Text], group: Sequence[int]) -> bool:
@@ -1066,7 +1077,7 @@ def suggest(
         piles.append(
             Suggestion(
                 key=f"{pile or 'new'}-{min(ids)}",
-                name="" if pile is not None else _name(texts, group, features),
+                name="" if pile is not None else _name(texts, group),
                 answer_ids=ids,
                 into=pile,
                 pile_ids=[obstacles[i].id for i in on_pile],

@@ -158,6 +158,20 @@ def test_near_duplicates_come_first_and_are_named_after_themselves() -> None:
     assert not result.piles[1].duplicates
 
 
+def test_a_pile_of_long_obstacles_is_named_by_the_start_of_one_of_them() -> None:
+    long = [
+        "De schuldhulpverlening in onze gemeente heeft een wachtlijst van maanden, en intussen lopen de schulden op",
+        "Wie zich meldt bij de schuldhulpverlening wacht maanden op een eerste gesprek, terwijl de schulden groeien",
+        "Mensen met schulden durven niet naar de schuldhulpverlening, en als ze gaan is er een lange wachtlijst",
+    ]
+    assert all(len(text) > suggest.NAME_LENGTH for text in long)
+    (pile,) = run(*long).piles
+    assert pile.name.endswith("…") and len(pile.name) <= suggest.NAME_LENGTH
+    # whole words of one of its obstacles, not a string of the words they share
+    assert any(text.startswith(pile.name.removesuffix("…")) for text in long), pile.name
+    assert "≈" not in pile.name
+
+
 def test_texts_of_generic_words_only_are_not_said_alike() -> None:
     # "geen mensen" (no staff) and "mensen" have the same stems, but say nothing that makes them one obstacle
     assert run("Mensen", "Geen mensen", "Mensen komen niet rond").piles == []
