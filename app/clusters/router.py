@@ -92,6 +92,13 @@ async def ungroup(runtime: RuntimeDep, member: Runner, workshop_id: RowId, body:
     return {"clusters": await _run(runtime, fn, workshop_id, member)}
 
 
+@router.post("/clusters/{cluster_id}/dissolve")
+async def dissolve(runtime: RuntimeDep, member: Runner, workshop_id: RowId, cluster_id: RowId) -> Any:
+    """Take every obstacle off a pile; the pile goes."""
+    fn = partial(clusters.dissolve, cluster_id=cluster_id)
+    return {"clusters": await _run(runtime, fn, workshop_id, member)}
+
+
 @router.post("/clusters/{cluster_id}")
 async def edit(runtime: RuntimeDep, member: Runner, workshop_id: RowId, cluster_id: RowId, body: ClusterIn) -> Any:
     """Rename, tag or focus a cluster."""

@@ -184,6 +184,21 @@ def ungroup(db: Tx, *, workshop: Workshop, answer_id: int) -> list[dict[str, Any
     if answer.cluster_id is None:
         return clusters_view(db, workshop_id=workshop.id or 0)
     answer.cluster_id = None
+    return _taken_off(db, workshop)
+
+
+def dissolve(db: Tx, *, workshop: Workshop, cluster_id: int) -> list[dict[str, Any]]:
+    """Take every obstacle off a pile at once, which then goes: a pile accepted by mistake is undone in one step."""
+    cluster = db.get(Cluster, cluster_id)
+    if cluster is None or cluster.workshop_id != workshop.id:
+        raise DomainError("cluster_not_found", N_("Dit cluster bestaat niet."), status=404)
+    db.execute(update(Answer).where(col(Answer.cluster_id) == cluster_id).values(cluster_id=None))
+    return _taken_off(db, workshop)
+
+
+def _taken_off(db: Tx, workshop: Workshop) -> list[dict[str, Any]]:
+    """After obstacles left their piles: empty piles go (refused if they hold dots), and once voting has begun
+    each loose obstacle is a pile of its own again."""
     db.flush()
     _drop_empty_clusters(db, workshop.id or 0, keep_votes_in=None)
     if (

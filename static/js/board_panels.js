@@ -116,6 +116,9 @@ export function createPanels({ state, t, config }) {
       loose.addEventListener("click", () => send("/clusters/ungroup", { answer_id: id }));
       return draggable(byId.get(id), loose);
     });
+    // a pile made by mistake (one accepted suggestion, or all of them) goes back to loose obstacles in one press
+    const dissolve = el("button", { type: "button", class: "link small", text: t.dissolve, "aria-label": `${t.dissolve}: ${cluster.name}` });
+    dissolve.addEventListener("click", () => send(`/clusters/${cluster.id}/dissolve`, {}));
     const card = el("article", { class: `cluster-card${cluster.focus ? " is-focus" : ""}`, "data-cluster": cluster.id },
       el("header", { class: "cluster-head" }, name,
         el("span", { class: "badge live", text: count(t, "votes", { n: cluster.votes }) })),
@@ -123,7 +126,8 @@ export function createPanels({ state, t, config }) {
         tagSelect(t, t.tension, config.results.tensions, cluster.tension, (v) => send(`/clusters/${cluster.id}`, { tension: v })),
         tagSelect(t, t.theme, config.results.themes, cluster.theme, (v) => send(`/clusters/${cluster.id}`, { theme: v })),
         el("label", { class: "check small" }, focus, t.focus)),
-      el("ul", { class: "member-list" }, ...members));
+      el("ul", { class: "member-list" }, ...members),
+      el("p", { class: "cluster-foot" }, dissolve));
     dropTarget(card, (id) => group([id], cluster.id));
     return card;
   }

@@ -274,6 +274,29 @@ def test_only_runners_of_the_workshops_workspace_may_ask_or_accept(
     assert set(stored_piles(facilitator, workshop).values()) == {None}
 
 
+def test_a_pile_accepted_by_mistake_is_broken_up_in_one_step(
+    facilitator: Facilitator,
+    other_facilitator: Facilitator,
+    workshop: Workshop,
+    join: Callable[..., Phone],
+    browser: Callable[[], TestClient],
+) -> None:
+    ids = room(facilitator, workshop, join, *HOUSING, *YOUTH_CARE)
+    housing = pile_with(ask(facilitator, workshop), ids[0])
+    assert accept(facilitator, workshop, housing).status_code == 200
+    kept = post(facilitator, workshop, "/clusters/group", {"answer_ids": ids[3:5]}).json()["clusters"]
+    pile = next(c["id"] for c in kept if ids[0] in c["answers"])
+    dissolve = f"/clusters/{pile}/dissolve"
+    assert post(other_facilitator, workshop, dissolve, {}).status_code == 404
+    assert post(sign_in_as_viewer(facilitator, workshop, browser()), workshop, dissolve, {}).status_code == 403
+    done = post(facilitator, workshop, dissolve, {})
+    assert done.status_code == 200, done.text
+    assert [c["answers"] for c in done.json()["clusters"]] == [ids[3:5]]
+    assert [stored_piles(facilitator, workshop)[i] for i in ids[:3]] == [None, None, None]
+    again = post(facilitator, workshop, dissolve, {})
+    assert (again.status_code, again.json()["code"]) == (404, "cluster_not_found")
+
+
 def sign_in_as_viewer(owner: Facilitator, workshop: Workshop, http: TestClient) -> Facilitator:
     """A meekijker of the workshop's workspace, signed in in a browser of their own."""
     runtime = runtime_of(owner)

@@ -279,4 +279,8 @@ def test_an_addition_keeps_the_piles_new_name_and_the_note_says_what_was_skipped
     expect(renamed.locator(".member-list .text")).to_have_count(len(debts))
     expect(renamed.locator("select").nth(0)).to_have_value("financiering")
     expect(renamed.locator("select").nth(1)).to_have_value("werken")
+    # taken back in one press: every debt is loose again and the pile is gone
+    renamed.get_by_role("button", name="Stapel opheffen: Schuldhulp").click()
+    expect(board.locator("#cluster-list .cluster-card")).to_have_count(0)
+    expect(board.locator("#loose li.obstacle-chip .text", has_text=exactly(debts[7]))).to_have_count(1)
     assert session.dialogs == []
