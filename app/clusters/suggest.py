@@ -57,16 +57,17 @@ SMALL_PILE = 4
 # and up) on the five labelled sets, below the tests' piles of one word said in three short texts (0.51 and up)
 # (searched: 0.45 before)
 COMMON_WEIGHT = 0.5
+# and each member of such a pile must be this alike to every other: well above the link, as the mixed small piles of
+# the first eight labelled sets were alike pairwise by one concept that spans two obstacles ("ggz" and "verward");
+# the search's 0.38 split three obstacles that share a phrase or a compound (tests/clusters/test_suggest.py); searched
+# again in the ninth round with rooms of 60 to 150 obstacles drawn from the sets as well as the whole sets (0.34 before)
+SMALL_LINK = 0.30
 # two obstacles alone that share one word or concept make a pile after all when it is as much of what each says
 # (COMMON_WEIGHT), in a room of up to this many obstacles; in a bigger room that bar rises with its size, out of
 # reach past 200: where a topic has a few voices, two who share its word are often all there are, where it has many,
 # two alone who share one word were mixed more often than not. Chosen on rooms of 60 to 250 obstacles drawn from
 # the first eight labelled sets (docs/performance.md, ninth round)
 PAIR_ROOM = 100
-# and each member of such a pile must be this alike to every other: well above the link, as the mixed small piles of
-# the first eight labelled sets were alike pairwise by one concept that spans two obstacles ("ggz" and "verward");
-# the search's 0.38 split three obstacles that share a phrase or a compound (tests/clusters/test_suggest.py)
-SMALL_LINK = 0.34
 # an obstacle left loose joins a pile of at least ATTACH_PILE whose concept at least half its members name, when that
 # concept is at least ATTACH_SHARE of what the obstacle's concepts weigh and no other pile's concept is: an obstacle
 # that names a pile's topic can still be too little alike to its many members on average ("vaste lasten te hoog voor
