@@ -126,15 +126,19 @@ export function createSuggest({ state, t, config, send }) {
       ? el("p", { class: "suggest-why small" }, `${t.suggest_shared} `, ...pile.shared.map((word) => el("mark", { text: word })))
       : null;
     const onPile = existing ? existing.answers.map((id) => state.answers.get(id)).filter(Boolean) : [];
+    // the pile's own obstacles, greyed, captioned apart from what the suggestion adds to them
+    const pileItself = onPile.length ? [
+      el("p", { class: "muted small kept-head", text: format(t.suggest_kept, { name: existing.name }) }),
+      el("ul", { class: "member-list kept" }, ...onPile.map((a) => el("li", { class: "suggest-member is-kept" }, el("span", { class: "text", text: a.text })))),
+      el("p", { class: "muted small kept-head", text: t.suggest_added }),
+    ] : [];
     return el("article", { class: "cluster-card suggest-card", "data-key": pile.key },
       el("header", { class: "cluster-head" }, name, ...badges),
       shared,
       el("div", { class: "cluster-tags" },
         pileTag(t.tension, config.results.tensions, pile, "tension"),
         pileTag(t.theme, config.results.themes, pile, "theme")),
-      onPile.length ? el("p", { class: "muted small kept-head", text: format(t.suggest_kept, { name: existing.name }) }) : null,
-      onPile.length ? el("ul", { class: "member-list kept" }, ...onPile.map((a) => el("li", { class: "suggest-member is-kept" }, el("span", { class: "text", text: a.text })))) : null,
-      onPile.length ? el("p", { class: "muted small kept-head", text: t.suggest_added }) : null,
+      ...pileItself,
       memberList(pile),
       el("p", { class: "muted small", "data-slot": "hint" }),
       el("div", { class: "row-buttons" }, accept, reject));
