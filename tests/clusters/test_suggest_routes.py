@@ -347,6 +347,10 @@ def test_the_keyword_list_is_the_workspaces_own_once_saved(
     assert viewer.http.get("/f/trefwoorden").status_code == 200
     refused = viewer.http.post("/f/trefwoorden", data={"csrf": viewer.csrf(), "words": "wonen: huis"})
     assert refused.status_code == 403
+    # an empty list of its own proposes no tags, and the page says so
+    emptied = facilitator.http.post("/f/trefwoorden", data={"csrf": facilitator.csrf(), "words": ""})
+    assert 'id="keywords-empty"' in emptied.text
+    assert (pile_with(ask(facilitator, workshop), ids[0])["tension"]) is None
     reset = facilitator.http.post(
         "/f/trefwoorden", data={"csrf": facilitator.csrf(), "action": "reset"}, follow_redirects=False
     )
