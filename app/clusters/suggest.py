@@ -65,8 +65,8 @@ SMALL_LINK = 0.30
 # two obstacles alone that share one word or concept make a pile after all when it is as much of what each says
 # (COMMON_WEIGHT), in a room of up to this many obstacles; in a bigger room that bar rises with its size, out of
 # reach past 200: where a topic has a few voices, two who share its word are often all there are, where it has many,
-# two alone who share one word were mixed more often than not. Chosen on rooms of 60 to 250 obstacles drawn from
-# the first eight labelled sets (docs/performance.md, ninth round)
+# two alone who share one word are often mixed. Chosen on rooms of 60 to 250 obstacles drawn from the first eight
+# labelled sets (docs/performance.md, ninth round)
 PAIR_ROOM = 100
 # an obstacle left loose joins a pile of at least ATTACH_PILE whose concept at least half its members name, when that
 # concept is at least ATTACH_SHARE of what the obstacle's concepts weigh and no other pile's concept is: an obstacle
