@@ -363,7 +363,7 @@ def test_every_word_of_the_lexicon_is_a_content_word() -> None:
 
 
 def test_two_obstacles_that_share_one_word_make_no_pile() -> None:
-    # unless, in a small room, that word is much of what each says (the test after the next)
+    # unless, in a small room, that word is much of what each says (the next test)
     assert not together(run("Mijn dochter wordt online gepest", "Gokverslaving via online casino's"), 0, 1)
     assert together(run("Mijn dochter wordt online gepest", "Kinderen worden online gepest"), 0, 1)
     # saying the same thing is enough, however little it is
