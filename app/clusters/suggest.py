@@ -768,13 +768,18 @@ def _proposable(texts: list[_Text], group: list[int], *, said_same: set[int], wo
     return _much_of_each(texts, added, words, COMMON_WEIGHT * max(1.0, len(texts) / PAIR_ROOM))
 
 
+def _one_word(feature: str) -> bool:
+    """Whether a feature is a word (a stem or a compound's part) or a concept, not a letter n-gram or a pair."""
+    return not feature.startswith("#") and " " not in feature
+
+
 def _much_of_each(texts: list[_Text], group: Sequence[int], words: Lexicon, bar: float) -> bool:
     """Whether all members share words or a concept (not generic or aside) that weigh at least bar in each one's
     bag: "schulden" in three short texts, not "zorg" in long ones."""
     common = [
         f
         for f in set.intersection(*(set(texts[i].features) for i in group))
-        if not f.startswith("#") and " " not in f and f not in words.generic and f not in words.aside
+        if _one_word(f) and f not in words.generic and f not in words.aside
     ]
     return bool(common) and all(math.hypot(*(texts[i].features[f] for f in common)) >= bar for i in group)
 
@@ -808,7 +813,7 @@ def _attach_loose(texts: list[_Text], groups: list[list[int]], *, aside: frozens
 def _words_shared(texts: list[_Text], pair: Sequence[int], words: Lexicon) -> int:
     """How many words two texts share, a concept and the words it stands for counting once, generic words not."""
     a, b = (texts[i].features for i in pair)
-    shared = {f for f in a if f in b and not f.startswith("#") and " " not in f}
+    shared = {f for f in a if f in b and _one_word(f)}
     concepts = {f for f in shared if f.startswith("~")}
     return len(concepts) + sum(
         1
@@ -950,10 +955,10 @@ def _name(texts: list[_Text], group: Sequence[int]) -> str:
         # against fifty members at most: a name needs no more, and a pile of 2,000 would take seconds
         return sum(_cosine(texts[i], texts[j]) for j in group[:50] if j != i)
 
-    said = [i for i in group if _tidy(texts[i].obstacle.text)]
-    short = [i for i in said if len(_tidy(texts[i].obstacle.text)) <= NAME_LENGTH]
-    best = max(short or said, key=lambda i: (centrality(i), -len(texts[i].obstacle.text), -i), default=group[0])
-    return _shortened(texts[best].obstacle.text)
+    lines = {i: line for i in group if (line := _tidy(texts[i].obstacle.text))}
+    short = [i for i, line in lines.items() if len(line) <= NAME_LENGTH]
+    best = max(short or lines, key=lambda i: (centrality(i), -len(texts[i].obstacle.text), -i), default=None)
+    return "" if best is None else _shortened(lines[best])
 
 
 def _shortened(text: str) -> str:
