@@ -105,8 +105,9 @@ MAX_COMPOUND = 40
 NAME_LENGTH = 70
 SHOWN_SHARED = 5
 
-# runs of letters: a hyphen or an apostrophe parts words ("jeugd-ggz", "auto's"), digits are no words
-_WORD = re.compile(r"[^\W\d_]+")
+# runs of letters: a hyphen or an apostrophe parts words ("jeugd-ggz", "auto's"), digits are no words, except in a
+# code of a letter or two and a number that stands alone ("e33", the police's code for confused behaviour; "nt2")
+_WORD = re.compile(r"(?<![^\W_])[^\W\d_]{1,2}\d{1,3}(?![^\W_])|[^\W\d_]+")
 # a Dutch diminutive: the word and its ending, -je or -jes (-tje, -pje and -etje end so too)
 _DIMINUTIVE = re.compile(r"(.{3,})jes?")
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
@@ -131,6 +132,22 @@ _IRREGULAR = {
     "bereikbaar": "bereikbaar",
     "bereikbaarheid": "bereikbaar",
     "onbereikbaar": "onbereikbaar",
+    # accounting for one's work (an administrative burden), which the stemmer makes "verantwoord" (responsible)
+    "verantwoorden": "verantwoording",
+    "verantwoording": "verantwoording",
+    # words the stemmers would make into another word of the lexicon: "het duurt" is no "duur" (dear), "rente"
+    # (interest) no "rent", "cars" no "care", "beschikbaar" (available) no "beschikking" (a decision), "uit de hand"
+    # no "handen" (staff)
+    "duurt": "duren",
+    "duren": "duren",
+    "duurde": "duren",
+    "duurden": "duren",
+    "rente": "rente",
+    "care": "care",
+    "beschikbaar": "beschikbaar",
+    "beschikbare": "beschikbaar",
+    "beschikbaarheid": "beschikbaar",
+    "handen": "handen",
 }
 
 
@@ -297,7 +314,7 @@ def stem(word: str, english: bool = False) -> str:
 def _fold(word: str) -> str:
     """A word as it is compared: compatibility forms unified, case and accents folded, hyphens and quotes out."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(ch for ch in decomposed if ch.isalpha())
+    return "".join(ch for ch in decomposed if ch.isalnum())
 
 
 def _is_english(words: Sequence[str]) -> bool:

@@ -497,3 +497,36 @@ def test_not_reading_well_and_letters_nobody_understands_are_two_obstacles() -> 
 
 def test_everyday_words_for_a_debt_meet_the_word_debts() -> None:
     assert together(run("Veel gezinnen staan rood", "Gezinnen met schulden"), 0, 1)
+
+
+def test_a_word_the_stemmer_makes_into_another_takes_no_concept_from_it() -> None:
+    # "het duurt" is how long a thing takes, not what it costs; interest is no rent, cars are no care
+    assert concepts_named("Het duurt maanden voor er iets gebeurt") == {"~wachtlijst"}
+    assert concepts_named("Alles is zo duur geworden") == {"~betalen"}
+    assert "~woning" not in concepts_named("De rente op de lening loopt op")
+    assert concepts_named("Too many cars in the street") == set()
+    assert "~zorg" in concepts_named("Not enough care for the elderly")
+    # a thing out of hand is no shortage of staff, hands at the bedside are
+    assert concepts_named("Het loopt uit de hand op het plein") == set()
+    assert concepts_named("Te weinig handen aan het bed") == {"~personeel"}
+    assert concepts_named("Er is geen plek beschikbaar") == set()
+
+
+def test_a_code_of_a_letter_and_a_number_is_a_word() -> None:
+    # "e33" is how the police log a confused person; a number alone is still no word
+    assert "~verward" in concepts_named("Steeds meer e33 meldingen")
+    (analysed,) = suggest._analyse([Obstacle(0, "Bus 33 rijdt om 8 uur, E33")])
+    assert [token.surface for token in analysed.tokens] == ["Bus", "rijdt", "uur", "E33"]
+
+
+def test_homes_for_the_old_to_move_on_to_are_another_obstacle_than_too_few_homes() -> None:
+    result = run(
+        "Geen seniorenwoningen in het dorp",
+        "Ouderen kunnen niet doorstromen naar een seniorenwoning",
+        "Doorstroming van ouderen komt niet op gang",
+        "Te weinig betaalbare woningen",
+        "Woningtekort in de stad",
+        "Geen huizen te krijgen",
+    )
+    assert together(result, 0, 1, 2) and together(result, 3, 4, 5)
+    assert not together(result, 0, 3)

@@ -7,10 +7,22 @@ import pytest
 
 from app.bench import grouping
 
-MAIN, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6, HOLDOUT7, HOLDOUT8, HOLDOUT9, HOLDOUT10, HOLDOUT11 = (
-    grouping.DEFAULT_SET,
-    *grouping.HOLDOUT_SETS,
-)
+(
+    MAIN,
+    HOLDOUT,
+    HOLDOUT2,
+    HOLDOUT3,
+    HOLDOUT4,
+    HOLDOUT5,
+    HOLDOUT6,
+    HOLDOUT7,
+    HOLDOUT8,
+    HOLDOUT9,
+    HOLDOUT10,
+    HOLDOUT11,
+    HOLDOUT12,
+    HOLDOUT13,
+) = (grouping.DEFAULT_SET, *grouping.HOLDOUT_SETS)
 
 # reached (adjusted Rand index, share of proposed piles pure, true piles found): obstacles_nl 0.738, 85.3%, 29 of 32;
 # obstacles_nl_holdout 0.899, 100%, 10 of 10; obstacles_nl_holdout2 0.877, 100%, 17 of 18 (all three tuned on,
@@ -39,19 +51,27 @@ MAIN, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6, HOLDOUT7, HOLDO
 # holdout3 0.735, 100%, 17; holdout4 0.598, 81.8%, 23; holdout5 0.539, 80.0%, 21; holdout6 0.518, 74.3%, 22; holdout7
 # 0.533, 73.3%, 16; never tuned on: holdout8 0.606, 70.6%, 20; holdout9 0.442, 63.9%, 18; holdout10 0.599, 72.2%, 23;
 # holdout11 0.548, 73.0%, 21
+# Round ten wrote holdout12 and holdout13 blind and measured them on round nine's code (0.547, 74.4%, 25 and 0.570,
+# 54.5%, 13); it chose a lexicon's and stemming's mending on the first twelve sets (holdout8 to holdout11 included):
+# obstacles_nl 0.779, 97.1%, 30; holdout 0.940, 100%, 10; holdout2 0.907, 100%, 18; holdout3 0.764, 100%, 18; holdout4
+# 0.605, 80.0%, 23; holdout5 0.573, 82.5%, 24; holdout6 0.529, 71.8%, 22; holdout7 0.533, 71.9%, 17; holdout8 0.615,
+# 72.2%, 20; holdout9 0.475, 68.4%, 20; holdout10 0.603, 73.0%, 24; holdout11 0.595, 76.3%, 23; never tuned on:
+# holdout12 0.561, 77.3%, 27; holdout13 0.573, 63.9%, 17
 FLOORS = {
     MAIN: (0.75, 0.93, 28),
     HOLDOUT: (0.91, 0.95, 9),
     HOLDOUT2: (0.88, 0.95, 16),
-    HOLDOUT3: (0.71, 0.93, 15),
-    HOLDOUT4: (0.57, 0.78, 21),
-    HOLDOUT5: (0.51, 0.76, 19),
-    HOLDOUT6: (0.49, 0.71, 20),
-    HOLDOUT7: (0.51, 0.70, 14),
-    HOLDOUT8: (0.58, 0.67, 18),
-    HOLDOUT9: (0.41, 0.60, 16),
-    HOLDOUT10: (0.57, 0.69, 21),
-    HOLDOUT11: (0.52, 0.70, 19),
+    HOLDOUT3: (0.73, 0.93, 16),
+    HOLDOUT4: (0.58, 0.76, 21),
+    HOLDOUT5: (0.55, 0.78, 21),
+    HOLDOUT6: (0.50, 0.69, 20),
+    HOLDOUT7: (0.51, 0.69, 15),
+    HOLDOUT8: (0.59, 0.69, 18),
+    HOLDOUT9: (0.45, 0.65, 18),
+    HOLDOUT10: (0.58, 0.70, 22),
+    HOLDOUT11: (0.57, 0.73, 21),
+    HOLDOUT12: (0.54, 0.74, 25),
+    HOLDOUT13: (0.55, 0.61, 15),
 }
 
 
@@ -80,10 +100,11 @@ def test_suggestions_on_the_labelled_sets_stay_above_their_floors(path: Path) ->
     assert figures["true_piles_found"] >= least_found, figures
 
 
-# rooms of 60 and 100 obstacles drawn from each of the twelve sets (grouping.rooms), the mean over the twelve; before
-# round nine (its rule for two obstacles alone in a small room, SMALL_LINK 0.30): 0.398 and 75.7% pure, 0.546 and
-# 79.7% pure; after it: 0.504 and 83.2%, 0.582 and 80.4%
-ROOM_FLOORS = {60: (0.47, 0.80), 100: (0.55, 0.78)}
+# rooms of 60 and 100 obstacles drawn from each of the sets (grouping.rooms), the mean over the sets; over the first
+# twelve, before round nine (its rule for two obstacles alone in a small room, SMALL_LINK 0.30): 0.398 and 75.7% pure,
+# 0.546 and 79.7% pure; after it: 0.504 and 83.2%, 0.582 and 80.4%; over all fourteen after round ten: 0.506 and
+# 83.7%, 0.571 and 80.9%
+ROOM_FLOORS = {60: (0.48, 0.81), 100: (0.55, 0.78)}
 
 
 @pytest.mark.parametrize("size", list(ROOM_FLOORS))
