@@ -160,9 +160,7 @@ def group(
         raise DomainError("nothing_selected", N_("Kies eerst de obstakels die bij elkaar horen."), status=422)
     chosen = _obstacles(db, workshop, answer_ids)
     if into is not None:
-        target = db.get(Cluster, into)
-        if target is None or target.workshop_id != workshop.id:
-            raise DomainError("cluster_not_found", N_("Dit cluster bestaat niet."), status=404)
+        target = _cluster(db, workshop, into)
     else:
         target = Cluster(workshop_id=workshop.id or 0, name=pile_name(name) or pile_name(chosen[0].text))
         db.add(target)
@@ -189,11 +187,17 @@ def ungroup(db: Tx, *, workshop: Workshop, answer_id: int) -> list[dict[str, Any
 
 def dissolve(db: Tx, *, workshop: Workshop, cluster_id: int) -> list[dict[str, Any]]:
     """Take every obstacle off a pile at once, which then goes: a pile accepted by mistake is undone in one step."""
+    _cluster(db, workshop, cluster_id)
+    db.execute(update(Answer).where(col(Answer.cluster_id) == cluster_id).values(cluster_id=None))
+    return _taken_off(db, workshop)
+
+
+def _cluster(db: Tx, workshop: Workshop, cluster_id: int) -> Cluster:
+    """A pile of this workshop; another workshop's, or none, is not found."""
     cluster = db.get(Cluster, cluster_id)
     if cluster is None or cluster.workshop_id != workshop.id:
         raise DomainError("cluster_not_found", N_("Dit cluster bestaat niet."), status=404)
-    db.execute(update(Answer).where(col(Answer.cluster_id) == cluster_id).values(cluster_id=None))
-    return _taken_off(db, workshop)
+    return cluster
 
 
 def _taken_off(db: Tx, workshop: Workshop) -> list[dict[str, Any]]:
@@ -221,9 +225,7 @@ def edit_cluster(
     focus: bool | None = None,
 ) -> list[dict[str, Any]]:
     """Rename a cluster, tag it, or mark it as a focus; empty tag text clears a tag."""
-    cluster = db.get(Cluster, cluster_id)
-    if cluster is None or cluster.workshop_id != workshop.id:
-        raise DomainError("cluster_not_found", N_("Dit cluster bestaat niet."), status=404)
+    cluster = _cluster(db, workshop, cluster_id)
     if name is not None:
         if not pile_name(name):
             raise DomainError("name_missing", N_("Geef het cluster een naam."), status=422)
