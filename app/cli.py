@@ -193,6 +193,12 @@ def bench_grouping(args: argparse.Namespace) -> None:
 
     from app.bench import grouping
 
+    if args.learn:
+        from app.bench import meaning
+
+        known = meaning.write()
+        print(f"learnt the meaning of {known} features from {len(meaning.learnt_from())} labelled sets", flush=True)
+        return
     path = Path(args.data) if args.data else grouping.DEFAULT_SET
     if not path.is_file():
         raise SystemExit(f"no labelled set at {path} (it is in the repository's tests/; give another with --data)")
@@ -533,6 +539,11 @@ def build_parser() -> argparse.ArgumentParser:
         "SMTP server",
     )
     p.add_argument("--data", help="bench grouping: a labelled set other than tests/clusters/data/obstacles_nl.yaml")
+    p.add_argument(
+        "--learn",
+        action="store_true",
+        help="bench grouping: learn the meaning of words from the labelled sets again (grouping_meaning.npz)",
+    )
     p.add_argument("--reminders", type=_positive, default=5000, help="mail: due reminders in the run")
     p.add_argument("--connections", type=_positive, default=4, help="mail: SMTP connections the sender opens")
     p.add_argument("--phones", type=int, default=200)

@@ -43,6 +43,11 @@ HOLDOUT_SETS = (
 # written the same way, each for one session on one opgave (the key `opgave`), as the product is used: every
 # obstacle is about that opgave, and its piles differ by the obstacle, not by the topic; the hardest kind
 ONE_OPGAVE_SETS = tuple(DATA / f"obstacles_nl_holdout{n}.yaml" for n in range(15, 20))
+# written the same way for the matcher to learn the meaning of words from (app/bench/meaning.py), one opgave each
+TRAINING_SETS = tuple(sorted(DATA.glob("obstacles_nl_train*.yaml")))
+ALL_SETS = (DEFAULT_SET, *HOLDOUT_SETS, *ONE_OPGAVE_SETS, *TRAINING_SETS)
+# never learnt from nor read: what they measure is how the matcher does on obstacles it has never seen
+BLIND_SETS = tuple(DATA / f"obstacles_nl_holdout{n}.yaml" for n in (12, 13, 14, 15, 19))
 PURE = 0.8
 SIZES = (200, 2000)
 # most rooms send fewer obstacles than a labelled set holds: rooms of these sizes are drawn from it, a few times each

@@ -16,6 +16,7 @@ Nothing here touches the database: app/clusters/service.py reads the obstacles a
 import bisect
 import heapq
 import math
+import os
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -30,6 +31,8 @@ import yaml
 from app.answers import words as answer_words
 
 LEXICON = Path(__file__).with_name("grouping_nl.yaml")
+# what words mean, learnt from the true piles of the labelled sets (app/bench/meaning.py makes it)
+MEANING = Path(__file__).with_name("grouping_meaning.npz")
 
 # a pile's members must be at least this alike on average (cosine of their feature bags); chosen, with the weights
 # below, on tests/clusters/data/obstacles_nl.yaml and obstacles_nl_holdout.yaml with `doorbraak bench grouping`
@@ -104,6 +107,16 @@ MAX_COMPOUND = 40
 # a proposed name is an obstacle's text of at most this many characters, a longer one cut short
 NAME_LENGTH = 70
 SHOWN_SHARED = 5
+# learnt meaning bends the word links: a link between two obstacles counts (1 + MEANING_BEND * (m - MEANING_MIDDLE))
+# times, m the cosine of their meanings, and each obstacle is linked to its MEANING_NEAREST nearest in meaning beyond
+# MEANING_MIDDLE by MEANING_LINK times the excess, words shared or not (two who are each other's nearest, twice);
+# chosen on the labelled sets one at a time, each with meaning learnt from the others (docs/performance.md, round 11)
+MEANING_MIDDLE = 0.6
+MEANING_BEND = 2.0
+MEANING_NEAREST = 20
+MEANING_LINK = 1.0
+# the cosines of meaning are worked out this many obstacles at a time, to bound the memory of a room of thousands
+MEANING_BLOCK = 512
 
 # runs of letters: a hyphen or an apostrophe parts words ("jeugd-ggz", "auto's"), digits are no words, except in a
 # code of a letter or two and a number that stands alone ("e33", the police's code for confused behaviour; "nt2")
@@ -286,6 +299,34 @@ def lexicon() -> Lexicon:
     return Lexicon(generic, aside, concepts, phrases, words, english_only)
 
 
+@dataclass(frozen=True)
+class Meaning:
+    """What the features of obstacles mean, learnt: each feature's row of unit vectors."""
+
+    rows: Mapping[str, int]
+    vectors: Any
+
+
+@cache
+def _numpy() -> Any:
+    """numpy, imported on first use (a server that never suggests does not carry it), its BLAS on one thread: a
+    room's products are small, and threads that spin while they wait would take the cores the live room runs on."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    import numpy
+
+    return numpy
+
+
+@cache
+def meaning() -> Meaning:
+    """The shipped meanings (grouping_meaning.npz): features and their vectors, half precision on disk."""
+    np = _numpy()
+    with np.load(MEANING) as data:
+        features = [str(f) for f in data["features"]]
+        vectors = data["vectors"].astype(np.float32)
+    return Meaning({f: n for n, f in enumerate(features)}, vectors)
+
+
 @cache
 def _stemmers() -> tuple[Any, Any]:
     """Snowball's Dutch (the Porter-style one: the newer one takes "ge-" off, making "gezin" into "zin") and
@@ -458,6 +499,8 @@ class _Text:
     # the lexicon's concepts it names: the first and last of the tokens that name each, and the concept feature
     concepts: list[tuple[int, int, str]] = field(default_factory=list)
     english: bool = False
+    # what it means: the learnt meanings of its features, weighted as they are, at unit length (None: none known)
+    meaning: Any = None
 
 
 def _analyse(obstacles: Sequence[Obstacle]) -> list[_Text]:
@@ -597,7 +640,25 @@ def _weigh(texts: list[_Text]) -> dict[str, float]:
             norm = math.sqrt(sum(v * v for v in part.values()))
             scale = math.sqrt(share / total) / norm
             text.features.update((f, v * scale) for f, v in part.items())
+        text.meaning = _meaning_of(weighted)
     return idf
+
+
+def _meaning_of(weighted: Mapping[str, float]) -> Any:
+    """A text's meaning: the sum of its features' learnt meanings, each as much as the feature weighs, at the length
+    of the square root of the share of its words' weight whose meaning is known (a text of words never learnt is
+    not sure of what it means); None when no feature has a known meaning."""
+    known = meaning()
+    found = [(known.rows[f], w) for f, w in weighted.items() if f in known.rows]
+    if not found:
+        return None
+    np = _numpy()
+    rows, weights = zip(*found, strict=True)
+    vector = np.asarray(weights, dtype=np.float32) @ known.vectors[list(rows)]
+    norm = float(np.linalg.norm(vector))
+    words = sum(w * w for f, w in weighted.items() if not f.startswith("#") and " " not in f)
+    share = min(1.0, sum(w * w for w in weights) / words)
+    return vector * (share**0.25 / norm) if norm > 0 else None
 
 
 def _neighbours(texts: list[_Text]) -> dict[int, dict[int, float]]:
@@ -623,7 +684,34 @@ def _neighbours(texts: list[_Text]) -> dict[int, dict[int, float]]:
         for j, cosine in row.items():
             if cosine >= EDGE_FLOOR:
                 near[i][j] = near[j][i] = cosine
+    _bend(texts, near)
     return near
+
+
+def _bend(texts: list[_Text], near: dict[int, dict[int, float]]) -> None:
+    """Bend the word links by what the texts mean (MEANING_BEND), and link each text to those nearest to it in
+    meaning (MEANING_NEAREST): "de wijkagent zie je nooit" and "politie niet zichtbaar op straat" share no word."""
+    known = [i for i, text in enumerate(texts) if text.meaning is not None]
+    if len(known) < 2:
+        return
+    np = _numpy()
+    at = {i: n for n, i in enumerate(known)}
+    vectors = np.stack([texts[i].meaning for i in known])
+    for i, row in near.items():
+        for j in row:
+            if i < j and i in at and j in at:
+                alike = float(vectors[at[i]] @ vectors[at[j]])
+                row[j] = near[j][i] = row[j] * max(0.0, 1 + MEANING_BEND * (alike - MEANING_MIDDLE))
+    nearest = min(MEANING_NEAREST, len(known) - 1)
+    for start in range(0, len(known), MEANING_BLOCK):
+        block = vectors[start : start + MEANING_BLOCK] @ vectors.T
+        for n, cosines in enumerate(block, start):
+            cosines[n] = -1.0
+            for m in np.argpartition(-cosines, nearest - 1)[:nearest]:
+                excess = float(cosines[m]) - MEANING_MIDDLE
+                if excess > 0:
+                    i, j = known[n], known[int(m)]
+                    near[i][j] = near[j][i] = near[i].get(j, 0.0) + MEANING_LINK * excess
 
 
 def _cosine(a: _Text, b: _Text) -> float:

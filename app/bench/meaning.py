@@ -1,0 +1,86 @@
+"""The learnt meaning of words (app/clusters/grouping_meaning.npz): made from the true piles of the labelled sets.
+
+Every true pile of the sets it learns from is one document of the features its members use (their stems, the parts
+of their compounds and the lexicon's concepts, as app/clusters/suggest.py reads them); a feature's meaning is its
+row of the positive pointwise mutual information of features and piles, reduced by a singular value decomposition
+to DIMENSIONS numbers. Two features mean much the same when they are used in the same kinds of pile, in sets
+written by different authors: "zichtbaar" beside "wijkagent", "clientenstop" beside "wachtlijst". The blind sets
+(grouping.BLIND_SETS) are never learnt from: they measure what was learnt.
+
+`doorbraak bench grouping --learn` writes the file again; tests/clusters/test_suggest_quality.py holds that the
+shipped one knows the features these sets give today.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from app.bench import grouping
+from app.clusters import suggest
+
+DIMENSIONS = 64
+# each dimension weighs as the square root of its singular value: the first few do not drown the rest
+SPREAD = 0.5
+
+
+def learnt_from() -> list[Path]:
+    """The labelled sets the meanings are learnt from: every one but the blind ones."""
+    blind = set(grouping.BLIND_SETS)
+    return [path for path in grouping.ALL_SETS if path not in blind]
+
+
+def _features(texts: Sequence[str]) -> list[set[str]]:
+    """What of each text has a meaning to learn: its features as the matcher reads them, without the letter
+    n-grams, pairs of words and words every obstacle uses."""
+    words = suggest.lexicon()
+    analysed = suggest._analyse([suggest.Obstacle(n, text) for n, text in enumerate(texts)])
+    return [
+        {
+            f
+            for f in suggest._raw_features(text.tokens, text.concepts, words)
+            if not f.startswith("#") and " " not in f and f not in words.generic
+        }
+        for text in analysed
+    ]
+
+
+def piles(paths: Sequence[Path]) -> dict[str, Counter[str]]:
+    """Every true pile of the sets: how many of its members use each feature."""
+    found: dict[str, Counter[str]] = defaultdict(Counter)
+    for path in paths:
+        labelled = grouping.load(path)
+        for label, features in zip(labelled.labels, _features(labelled.texts), strict=True):
+            if not label.startswith("loose-"):
+                found[f"{path.stem}:{label}"].update(features)
+    return found
+
+
+def learn(paths: Sequence[Path]) -> tuple[list[str], np.ndarray]:
+    """The features of the sets' piles and their meanings, unit vectors of DIMENSIONS numbers."""
+    found = piles(paths)
+    features = sorted({f for counts in found.values() for f in counts})
+    row = {f: n for n, f in enumerate(features)}
+    counts = np.zeros((len(features), len(found)), dtype=np.float64)
+    for column, members in enumerate(found.values()):
+        for f, n in members.items():
+            counts[row[f], column] = n
+    total = counts.sum()
+    expected = counts.sum(axis=1, keepdims=True) @ counts.sum(axis=0, keepdims=True) / total
+    with np.errstate(divide="ignore"):
+        association = np.where(counts > 0, np.maximum(np.log(np.where(counts > 0, counts, 1) / expected), 0), 0)
+    left, values, _ = np.linalg.svd(association, full_matrices=False)
+    size = min(DIMENSIONS, len(values))
+    vectors = left[:, :size] * values[:size] ** SPREAD
+    # a singular vector's sign is arbitrary: the largest part of each is made positive, so a rebuild gives the same
+    vectors *= np.sign(left[np.abs(left[:, :size]).argmax(axis=0), range(size)])
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return features, vectors
+
+
+def write(path: Path = suggest.MEANING) -> int:
+    """Learn from the sets and write the shipped file; returns how many features it knows."""
+    features, vectors = learn(learnt_from())
+    np.savez_compressed(path, features=np.array(features), vectors=vectors.astype(np.float16))
+    return len(features)
