@@ -1,13 +1,13 @@
 """The learnt meaning of words (app/clusters/grouping_meaning.npz): made from the true piles of the labelled sets.
 
 Every true pile of the sets it learns from is one document of the features its members use (their stems, the parts
-of their compounds and the lexicon's concepts, as app/clusters/suggest.py reads them); a feature's meaning is its
-row of the positive pointwise mutual information of features and piles, reduced by a singular value decomposition
-to DIMENSIONS numbers. Two features mean much the same when they are used in the same kinds of pile, in sets
-written by different authors: "zichtbaar" beside "wijkagent", "clientenstop" beside "wachtlijst". The blind sets
+of their compounds and the lexicon's concepts: suggest.meaningful); a feature's meaning is its row of the positive
+pointwise mutual information of features and piles, reduced by a singular value decomposition to DIMENSIONS numbers.
+Two features mean much the same when they are used in the same kinds of pile, in sets written by different authors:
+"deurwaarder" and "incasso", "hangplek" and "jongerencentrum", "vervoer" and "regiotaxi". The blind sets
 (grouping.BLIND_SETS) are never learnt from: they measure what was learnt.
 
-`doorbraak bench grouping --learn` writes the file again; tests/clusters/test_suggest_quality.py holds that the
+`doorbraak bench grouping --learn` writes the file again; tests/clusters/test_suggest_meaning.py holds that the
 shipped one knows the features these sets give today.
 """
 
@@ -31,27 +31,12 @@ def learnt_from() -> list[Path]:
     return [path for path in grouping.ALL_SETS if path not in blind]
 
 
-def _features(texts: Sequence[str]) -> list[set[str]]:
-    """What of each text has a meaning to learn: its features as the matcher reads them, without the letter
-    n-grams, pairs of words and words every obstacle uses."""
-    words = suggest.lexicon()
-    analysed = suggest._analyse([suggest.Obstacle(n, text) for n, text in enumerate(texts)])
-    return [
-        {
-            f
-            for f in suggest._raw_features(text.tokens, text.concepts, words)
-            if not f.startswith("#") and " " not in f and f not in words.generic
-        }
-        for text in analysed
-    ]
-
-
 def piles(paths: Sequence[Path]) -> dict[str, Counter[str]]:
     """Every true pile of the sets: how many of its members use each feature."""
     found: dict[str, Counter[str]] = defaultdict(Counter)
     for path in paths:
         labelled = grouping.load(path)
-        for label, features in zip(labelled.labels, _features(labelled.texts), strict=True):
+        for label, features in zip(labelled.labels, suggest.meaningful(labelled.texts), strict=True):
             if not label.startswith("loose-"):
                 found[f"{path.stem}:{label}"].update(features)
     return found
@@ -68,6 +53,7 @@ def learn(paths: Sequence[Path]) -> tuple[list[str], np.ndarray]:
             counts[row[f], column] = n
     total = counts.sum()
     expected = counts.sum(axis=1, keepdims=True) @ counts.sum(axis=0, keepdims=True) / total
+    # a pile whose members use no feature at all expects nothing, and its column stays 0
     with np.errstate(divide="ignore"):
         association = np.where(counts > 0, np.maximum(np.log(np.where(counts > 0, counts, 1) / expected), 0), 0)
     left, values, _ = np.linalg.svd(association, full_matrices=False)

@@ -1,14 +1,16 @@
-"""Suggested piles: obstacles that say the same thing, found by their words, for the facilitator to confirm.
+"""Suggested piles: obstacles that say the same thing, by their words and their meaning, for the facilitator.
 
-Pure Python on the server, nothing downloaded: each obstacle becomes a bag of features (its content words reduced
-to their stem with slips of the pen mended, the parts of its compound words, the concepts of a small lexicon of
-the words alliances use (grouping_nl.yaml), pairs of adjacent words, and apart from those the letter n-grams of
-its words), weighted by how rare they are in the room (tf-idf), and obstacles are merged by average linkage on
-the cosine of those bags while a pile's members are, on average, alike enough; a member alike to too few of the
-others is then left out, and two obstacles alone make a pile only when they share two words, as does each member
-of a pile of a few unless what they all share is much of what each says. Dutch first (Snowball's Dutch stemmer,
-Dutch stop words, the lexicon's concepts by their Dutch stems), English answers too. The same features say why a
-pile belongs together: the words and phrases its members share, marked in their texts.
+On the server, nothing downloaded: each obstacle becomes a bag of features (its content words reduced to their
+stem with slips of the pen mended, the parts of its compound words, the concepts of a small lexicon of the words
+alliances use (grouping_nl.yaml), pairs of adjacent words, and apart from those the letter n-grams of its words),
+weighted by how rare they are in the room (tf-idf); the cosine of two bags is bent by how alike the two obstacles
+are in meaning, learnt from the true piles of labelled sessions (grouping_meaning.npz), which also links obstacles
+that say the same in other words; obstacles are merged by average linkage on those links while a pile's members
+are, on average, alike enough; a member alike to too few of the others is then left out, and two obstacles alone
+make a pile only when they share two words, as does each member of a pile of a few unless what they all share is
+much of what each says. Dutch first (Snowball's Dutch stemmer, Dutch stop words, the lexicon's concepts by their
+Dutch stems), English answers too. The same features say why a pile belongs together: the words and phrases its
+members share, marked in their texts.
 
 Nothing here touches the database: app/clusters/service.py reads the obstacles and applies what is accepted.
 """
@@ -108,13 +110,16 @@ MAX_COMPOUND = 40
 NAME_LENGTH = 70
 SHOWN_SHARED = 5
 # learnt meaning bends the word links: a link between two obstacles counts (1 + MEANING_BEND * (m - MEANING_MIDDLE))
-# times, m the cosine of their meanings, and each obstacle is linked to its MEANING_NEAREST nearest in meaning beyond
-# MEANING_MIDDLE by MEANING_LINK times the excess, words shared or not (two who are each other's nearest, twice);
-# chosen on the labelled sets one at a time, each with meaning learnt from the others (docs/performance.md, round 11)
-MEANING_MIDDLE = 0.6
+# times, m the cosine of their meanings (what the room means in common taken out), and each obstacle is linked to its
+# MEANING_NEAREST nearest in meaning beyond MEANING_MIDDLE by MEANING_LINK times the excess, words shared or not (two
+# who are each other's nearest, twice); chosen on the labelled sets one at a time, each with meaning learnt from the
+# others (docs/performance.md, eleventh round)
+MEANING_MIDDLE = 0.5
 MEANING_BEND = 2.0
 MEANING_NEAREST = 20
 MEANING_LINK = 1.0
+# what a room's texts mean in common counts as if this many more texts meant nothing (chosen on the labelled sets)
+MEANING_ROOM = 30
 # the cosines of meaning are worked out this many obstacles at a time, to bound the memory of a room of thousands
 MEANING_BLOCK = 512
 
@@ -615,7 +620,7 @@ def _signature(text: _Text) -> tuple[str, ...]:
 
 
 def _weigh(texts: list[_Text]) -> dict[str, float]:
-    """Give every text its unit-length tf-idf bag; returns each feature's idf (common ones left out).
+    """Give every text its unit-length tf-idf bag and its meaning; returns each feature's idf (common ones left out).
 
     Rarity is counted over the different things said: nine phones sending one sentence make its words no
     more common than one phone would, so a repeated obstacle is not left out as too common.
@@ -641,7 +646,39 @@ def _weigh(texts: list[_Text]) -> dict[str, float]:
             scale = math.sqrt(share / total) / norm
             text.features.update((f, v * scale) for f, v in part.items())
         text.meaning = _meaning_of(weighted)
+    _apart_from_the_room(texts)
     return idf
+
+
+def _apart_from_the_room(texts: list[_Text]) -> None:
+    """Take what the room's texts mean in common out of each text's meaning, keeping its length: in a room of one
+    opgave every obstacle means that opgave, and what tells them apart is the rest."""
+    meanings = [text.meaning for text in texts if text.meaning is not None]
+    if len(meanings) < 2:
+        return
+    np = _numpy()
+    # as if MEANING_ROOM more texts meant nothing in common: a few texts that say one thing are not a room's theme
+    common = np.sum(np.stack(meanings), axis=0) / (len(meanings) + MEANING_ROOM)
+    for text in texts:
+        if text.meaning is not None:
+            rest = text.meaning - common
+            norm = float(np.linalg.norm(rest))
+            text.meaning = rest * (float(np.linalg.norm(text.meaning)) / norm) if norm > 0 else None
+
+
+def meaningful(texts: Sequence[str]) -> list[set[str]]:
+    """The features of each text whose meaning is learnt (app/bench/meaning.py): its stems, the parts of its compounds
+    and its concepts, without the letter n-grams, the pairs of words and the words every obstacle uses."""
+    words = lexicon()
+    analysed = _analyse([Obstacle(n, text) for n, text in enumerate(texts)])
+    return [
+        {
+            f
+            for f in _raw_features(text.tokens, text.concepts, words)
+            if not f.startswith("#") and " " not in f and f not in words.generic
+        }
+        for text in analysed
+    ]
 
 
 def _meaning_of(weighted: Mapping[str, float]) -> Any:
@@ -697,21 +734,24 @@ def _bend(texts: list[_Text], near: dict[int, dict[int, float]]) -> None:
     np = _numpy()
     at = {i: n for n, i in enumerate(known)}
     vectors = np.stack([texts[i].meaning for i in known])
-    for i, row in near.items():
-        for j in row:
-            if i < j and i in at and j in at:
-                alike = float(vectors[at[i]] @ vectors[at[j]])
-                row[j] = near[j][i] = row[j] * max(0.0, 1 + MEANING_BEND * (alike - MEANING_MIDDLE))
     nearest = min(MEANING_NEAREST, len(known) - 1)
+    added: list[tuple[int, int, float]] = []
     for start in range(0, len(known), MEANING_BLOCK):
         block = vectors[start : start + MEANING_BLOCK] @ vectors.T
         for n, cosines in enumerate(block, start):
+            i = known[n]
+            row = near[i]
+            for j, link in row.items():
+                m = at.get(j)
+                if m is not None and m > n:
+                    row[j] = near[j][i] = link * max(0.0, 1 + MEANING_BEND * (float(cosines[m]) - MEANING_MIDDLE))
             cosines[n] = -1.0
-            for m in np.argpartition(-cosines, nearest - 1)[:nearest]:
-                excess = float(cosines[m]) - MEANING_MIDDLE
-                if excess > 0:
-                    i, j = known[n], known[int(m)]
-                    near[i][j] = near[j][i] = near[i].get(j, 0.0) + MEANING_LINK * excess
+            top = np.argpartition(-cosines, nearest - 1)[:nearest]
+            excess = cosines[top] - MEANING_MIDDLE
+            added.extend((i, known[m], float(e)) for m, e in zip(top[excess > 0], excess[excess > 0], strict=True))
+    # after the bending, which is of the word links only
+    for i, j, excess in added:
+        near[i][j] = near[j][i] = near[i].get(j, 0.0) + MEANING_LINK * excess
 
 
 def _cosine(a: _Text, b: _Text) -> float:
