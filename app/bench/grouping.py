@@ -48,6 +48,8 @@ TRAINING_SETS = tuple(sorted(DATA.glob("obstacles_nl_train*.yaml")))
 ALL_SETS = (DEFAULT_SET, *HOLDOUT_SETS, *ONE_OPGAVE_SETS, *TRAINING_SETS)
 # never learnt from nor read: what they measure is how the matcher does on obstacles it has never seen
 BLIND_SETS = tuple(DATA / f"obstacles_nl_holdout{n}.yaml" for n in (12, 13, 14, 15, 19))
+# the blind sets' obstacles sorted into piles again, by a second reader who saw only the texts: how far two agree
+SECOND_READINGS = tuple(sorted((DATA / "second_reading").glob("obstacles_nl_*.yaml")))
 PURE = 0.8
 SIZES = (200, 2000)
 # most rooms send fewer obstacles than a labelled set holds: rooms of these sizes are drawn from it, a few times each
@@ -86,6 +88,15 @@ def adjusted_rand_index(truth: Sequence[str], found: Sequence[str]) -> float:
     expected = same_truth * same_found / comb(len(truth), 2)
     best = (same_truth + same_found) / 2
     return 1.0 if best == expected else (same_both - expected) / (best - expected)
+
+
+def agreement(first: Path, second: Path) -> float:
+    """How far two readings of the same obstacles agree: the adjusted Rand index of their piles."""
+    one, other = load(first), load(second)
+    if sorted(one.texts) != sorted(other.texts):
+        raise ValueError(f"{first.name} and {second.name} do not hold the same obstacles")
+    piles = dict(zip(other.texts, other.labels, strict=True))
+    return adjusted_rand_index(one.labels, [piles[text] for text in one.texts])
 
 
 def _partition(result: suggest.Result, count: int) -> list[str]:
