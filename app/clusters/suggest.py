@@ -306,7 +306,7 @@ def lexicon() -> Lexicon:
 
 @dataclass(frozen=True)
 class Meaning:
-    """What the features of obstacles mean, learnt: each feature's row of unit vectors."""
+    """What the features of obstacles mean, learnt: each feature's row in a matrix of unit vectors."""
 
     rows: Mapping[str, int]
     vectors: Any
@@ -504,7 +504,8 @@ class _Text:
     # the lexicon's concepts it names: the first and last of the tokens that name each, and the concept feature
     concepts: list[tuple[int, int, str]] = field(default_factory=list)
     english: bool = False
-    # what it means: the learnt meanings of its features, weighted as they are, at unit length (None: none known)
+    # what it means: the learnt meanings of its features, weighted as they are, shorter the less of it is known
+    # (None: nothing)
     meaning: Any = None
 
 
@@ -727,7 +728,8 @@ def _neighbours(texts: list[_Text]) -> dict[int, dict[int, float]]:
 
 def _bend(texts: list[_Text], near: dict[int, dict[int, float]]) -> None:
     """Bend the word links by what the texts mean (MEANING_BEND), and link each text to those nearest to it in
-    meaning (MEANING_NEAREST): "de wijkagent zie je nooit" and "politie niet zichtbaar op straat" share no word."""
+    meaning (MEANING_NEAREST): "niemand wil in het bestuur" and "verenigingen vinden geen penningmeester" share no
+    word."""
     known = [i for i, text in enumerate(texts) if text.meaning is not None]
     if len(known) < 2:
         return
