@@ -1,0 +1,8 @@
+"""Doorbraak: doorbraak sessions of neighbourhood alliances, and the programme office's work between them."""
+
+import os
+
+# numpy's BLAS (the grouping suggestions: app/clusters/suggest.py) on one thread, whichever module imports numpy
+# first (openpyxl does when it is there): a room's products are small, and threads that spin while they wait would
+# take the cores the live room runs on; set here, as numpy reads it once, when it is first imported
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -18,7 +18,6 @@ Nothing here touches the database: app/clusters/service.py reads the obstacles a
 import bisect
 import heapq
 import math
-import os
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -110,10 +109,11 @@ MAX_COMPOUND = 40
 NAME_LENGTH = 70
 SHOWN_SHARED = 5
 # learnt meaning bends the word links: a link between two obstacles counts (1 + MEANING_BEND * (m - MEANING_MIDDLE))
-# times, m the cosine of their meanings (what the room means in common taken out), and each obstacle is linked to its
-# MEANING_NEAREST nearest in meaning beyond MEANING_MIDDLE by MEANING_LINK times the excess, words shared or not (two
-# who are each other's nearest, twice); chosen on the labelled sets one at a time, each with meaning learnt from the
-# others (docs/performance.md, eleventh round)
+# times, and nothing from m = 0 down, m how alike their meanings are (the product of the two vectors: their cosine,
+# less where a text is unsure of its meaning; what the room means in common taken out), and each obstacle is linked
+# to its MEANING_NEAREST nearest in meaning beyond MEANING_MIDDLE by MEANING_LINK times the excess, words shared or not
+# (two who are each other's nearest, twice); chosen on the labelled sets one at a time, each with meaning learnt from
+# the others (docs/performance.md, eleventh round)
 MEANING_MIDDLE = 0.5
 MEANING_BEND = 2.0
 MEANING_NEAREST = 20
@@ -314,9 +314,8 @@ class Meaning:
 
 @cache
 def _numpy() -> Any:
-    """numpy, imported on first use (a server that never suggests does not carry it), its BLAS on one thread: a
-    room's products are small, and threads that spin while they wait would take the cores the live room runs on."""
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    """numpy, imported on first use: a server that never suggests does not carry it (app/__init__.py keeps its BLAS
+    on one thread)."""
     import numpy
 
     return numpy
@@ -700,7 +699,8 @@ def _meaning_of(weighted: Mapping[str, float]) -> Any:
 
 
 def _neighbours(texts: list[_Text]) -> dict[int, dict[int, float]]:
-    """The cosine of every pair of texts alike enough to count, both ways round: text → other text → cosine.
+    """The cosine of every pair of texts alike enough to count, both ways round (text → other text → cosine), bent
+    by what they mean, with links of meaning alone added (_bend).
 
     An inverted index finds the pairs that share a feature (unrelated pairs cost nothing), one text's row at a
     time, so memory holds the pairs that count rather than every pair that shares a word.
@@ -941,10 +941,14 @@ def _attach_loose(texts: list[_Text], groups: list[list[int]], *, aside: frozens
     piles = [list(group) for group in groups]
     topics: dict[str, int] = {}
     for n, pile in enumerate(piles):
-        most = Counter(f for i in pile for f in concepts(i)).most_common(1)
-        if len(pile) >= ATTACH_PILE and most and 2 * most[0][1] >= len(pile):
+        counts = Counter(f for i in pile for f in concepts(i))
+        most = max(counts.values(), default=0)
+        # a pile whose members name two concepts as often has no one topic (and which came first would depend on
+        # the order of a set, so on the process)
+        (topic, *others) = [f for f, count in counts.items() if count == most] or [""]
+        if len(pile) >= ATTACH_PILE and topic and not others and 2 * most >= len(pile):
             # two piles on one concept: an obstacle that names it has no one pile to join
-            topics[most[0][0]] = -1 if most[0][0] in topics else n
+            topics[topic] = -1 if topic in topics else n
     placed = {i for pile in piles for i in pile}
     for i, text in enumerate(texts):
         if i in placed or text.obstacle.pile is not None:
