@@ -114,7 +114,7 @@ SHOWN_SHARED = 5
 # to its MEANING_NEAREST nearest in meaning beyond MEANING_MIDDLE by MEANING_LINK times the excess, words shared or not
 # (two who are each other's nearest, twice); chosen on the labelled sets one at a time, each with meaning learnt from
 # the others (docs/performance.md, eleventh round)
-MEANING_MIDDLE = 0.5
+MEANING_MIDDLE = 0.55
 MEANING_BEND = 2.0
 MEANING_NEAREST = 20
 MEANING_LINK = 1.0
