@@ -672,11 +672,7 @@ def meaningful(texts: Sequence[str]) -> list[set[str]]:
     words = lexicon()
     analysed = _analyse([Obstacle(n, text) for n, text in enumerate(texts)])
     return [
-        {
-            f
-            for f in _raw_features(text.tokens, text.concepts, words)
-            if not f.startswith("#") and " " not in f and f not in words.generic
-        }
+        {f for f in _raw_features(text.tokens, text.concepts, words) if _one_word(f) and f not in words.generic}
         for text in analysed
     ]
 
@@ -693,7 +689,7 @@ def _meaning_of(weighted: Mapping[str, float]) -> Any:
     rows, weights = zip(*found, strict=True)
     vector = np.asarray(weights, dtype=np.float32) @ known.vectors[list(rows)]
     norm = float(np.linalg.norm(vector))
-    words = sum(w * w for f, w in weighted.items() if not f.startswith("#") and " " not in f)
+    words = sum(w * w for f, w in weighted.items() if _one_word(f))
     share = min(1.0, sum(w * w for w in weights) / words)
     return vector * (share**0.25 / norm) if norm > 0 else None
 
