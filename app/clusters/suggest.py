@@ -81,6 +81,9 @@ ATTACH_PILE = 4
 ATTACH_SHARE = 0.45
 # texts at least this alike are near-duplicates: such a pile is proposed first
 DUPLICATE = 0.8
+# of a text said more often than this, the further copies are not matched but follow the first wherever it goes:
+# matching links every pair of a pile, and a thousand phones sending one sentence would make a million pairs
+REPEATS_KEPT = 4
 # weights of the kinds of features against a word's own stem
 # (searched: 0.7 before)
 PART_WEIGHT = 0.6
@@ -619,6 +622,25 @@ def _signature(text: _Text) -> tuple[str, ...]:
     return tuple(t.stem for t in text.tokens)
 
 
+def _set_aside_copies(texts: list[_Text]) -> tuple[list[_Text], dict[int, list[_Text]]]:
+    """The texts to match, without the loose copies of a text beyond the first REPEATS_KEPT; and those copies, under
+    the index of the first (in the texts to match), whose pile they go on."""
+    kept: list[_Text] = []
+    first: dict[tuple[str, ...], int] = {}
+    seen: Counter[tuple[str, ...]] = Counter()
+    copies: dict[int, list[_Text]] = defaultdict(list)
+    for text in texts:
+        signature = _signature(text)
+        if text.obstacle.pile is None and signature:
+            seen[signature] += 1
+            if seen[signature] > REPEATS_KEPT:
+                copies[first[signature]].append(text)
+                continue
+            first.setdefault(signature, len(kept))
+        kept.append(text)
+    return kept, copies
+
+
 def _weigh(texts: list[_Text]) -> dict[str, float]:
     """Give every text its unit-length tf-idf bag and its meaning; returns each feature's idf (common ones left out).
 
@@ -1121,10 +1143,12 @@ def _shortened(text: str) -> str:
     return _tidy(cut) + "…"
 
 
-def _near_duplicates(texts: list[_Text], group: Sequence[int]) -> bool:
+def _near_duplicates(texts: list[_Text], group: Sequence[int], copies: Mapping[int, Sequence[_Text]]) -> bool:
     """Whether a pile is near-duplicates: its members all alike, or most of them (three or more) saying the same."""
-    said = Counter(_signature(texts[i]) for i in group).most_common(1)[0][1]
-    if said >= 3 and said * 2 >= len(group):
+    said: Counter[tuple[str, ...]] = Counter()
+    for i in group:
+        said[_signature(texts[i])] += 1 + len(copies.get(i, ()))
+    if (most := said.most_common(1)[0][1]) >= 3 and most * 2 >= said.total():
         return True
     first, *rest = group
     return bool(rest) and all(_cosine(texts[first], texts[i]) >= DUPLICATE for i in rest)
@@ -1191,7 +1215,9 @@ def suggest(
     threshold: float = THRESHOLD,
 ) -> Result:
     """Propose piles for loose obstacles: new piles, and additions to existing ones (which are never broken up)."""
-    texts = _analyse(obstacles)
+    considered = sum(o.pile is None for o in obstacles)
+    texts, copies = _set_aside_copies(_analyse(obstacles))
+    obstacles = [text.obstacle for text in texts]
     idf = _weigh(texts)
     near = _neighbours(texts)
     index = {o.id: i for i, o in enumerate(obstacles)}
@@ -1221,12 +1247,12 @@ def suggest(
     piles = []
     for group in groups:
         on_pile = [i for i in group if obstacles[i].pile is not None]
-        added = [i for i in group if obstacles[i].pile is None]
         features = _shared(texts, group, idf)
         shown = set(features[:SHOWN_SHARED])
         pile = obstacles[on_pile[0]].pile if on_pile else None
-        ids = [obstacles[i].id for i in added]
-        duplicates = _near_duplicates(texts, group)
+        said = [t for i in group for t in (texts[i], *copies.get(i, ()))]
+        ids = [t.obstacle.id for t in said if t.obstacle.pile is None]
+        duplicates = _near_duplicates(texts, group, copies)
         piles.append(
             Suggestion(
                 key=f"{pile or 'new'}-{min(ids)}",
@@ -1235,7 +1261,7 @@ def suggest(
                 into=pile,
                 pile_ids=[obstacles[i].id for i in on_pile],
                 shared=_shown(texts, group, features),
-                marks={obstacles[i].id: m for i in group if (m := _marks(texts[i], shown))},
+                marks={t.obstacle.id: m for t in said if (m := _marks(t, shown))},
                 duplicates=duplicates,
                 tension=_tag(texts, group, keyword_stems, tensions),
                 theme=_tag(texts, group, keyword_stems, themes),
@@ -1245,6 +1271,5 @@ def suggest(
     piles.sort(key=lambda p: (not p.duplicates, -(len(p.answer_ids) + len(p.pile_ids)), min(p.answer_ids)))
     # a server keeps nothing of a run: thousands of cached words would hold on to memory between asks
     stem.cache_clear()
-    considered = sum(o.pile is None for o in obstacles)
     placed = sum(len(p.answer_ids) for p in piles)
     return Result(piles=piles, loose=considered - placed, considered=considered)

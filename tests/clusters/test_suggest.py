@@ -158,6 +158,36 @@ def test_near_duplicates_come_first_and_are_named_after_themselves() -> None:
     assert not result.piles[1].duplicates
 
 
+def test_a_sentence_sent_by_hundreds_is_one_pile_with_every_copy_marked() -> None:
+    forms = ["Geen plek voor jongeren", "geen plek voor jongeren!!", "GEEN PLEK VOOR JONGEREN 😞"]
+    same = [forms[n % 3] for n in range(300)]
+    other = ["Schulden stapelen zich op", "Hulp bij schulden komt te laat", "Schulden worden niet gezien"]
+    result = run(*other, *same)
+    first = result.piles[0]
+    assert first.duplicates
+    assert sorted(first.answer_ids) == list(range(3, 303))
+    # each copy is marked in its own words
+    everything = [*other, *same]
+    assert {i: [everything[i][a:b].lower() for a, b in first.marks[i]] for i in first.marks} == {
+        i: ["plek voor jongeren"] for i in first.answer_ids
+    }
+    assert together(result, 0, 1, 2)
+    assert result.loose == result.considered - 303
+
+
+def test_copies_of_a_sentence_on_a_pile_all_go_onto_it() -> None:
+    obstacles = [
+        Obstacle(0, "Geen plek voor jongeren", pile=7),
+        Obstacle(1, "Jongeren hangen rond bij de supermarkt", pile=7),
+        *(Obstacle(n, "geen plek voor jongeren") for n in range(2, 40)),
+        *(Obstacle(40 + n, text) for n, text in enumerate(BACKGROUND)),
+    ]
+    result = suggest.suggest(obstacles)
+    onto = [pile for pile in result.piles if pile.into == 7]
+    assert len(onto) == 1 and sorted(onto[0].answer_ids) == list(range(2, 40))
+    assert not any(pile.into is None and set(pile.answer_ids) & set(range(2, 40)) for pile in result.piles)
+
+
 def test_a_pile_of_long_obstacles_is_named_by_the_start_of_one_of_them() -> None:
     long = [
         "De schuldhulpverlening in onze gemeente heeft een wachtlijst van maanden, en intussen lopen de schulden op",
