@@ -206,6 +206,8 @@ class Suggestion:
     shared: list[str] = field(default_factory=list)
     # per obstacle, the [start, end) of its words that the pile shares, in UTF-16 code units (as the browser counts)
     marks: dict[int, list[list[int]]] = field(default_factory=dict)
+    # per obstacle that says none of those words, the [start, end) of its word nearest to them in learnt meaning
+    akin: dict[int, list[list[int]]] = field(default_factory=dict)
     duplicates: bool = False
     tension: str | None = None
     theme: str | None = None
@@ -220,6 +222,7 @@ class Suggestion:
             "pile_ids": self.pile_ids,
             "shared": self.shared,
             "marks": {str(k): v for k, v in self.marks.items()},
+            "akin": {str(k): v for k, v in self.akin.items()},
             "duplicates": self.duplicates,
             "tension": self.tension,
             "theme": self.theme,
@@ -1104,6 +1107,29 @@ def _marks(text: _Text, features: set[str]) -> list[list[int]]:
     return [[_utf16(raw, s), _utf16(raw, e)] for s, e in merged]
 
 
+def _akin(text: _Text, features: set[str]) -> list[list[int]]:
+    """Where a text that says none of its pile's shared words says what is nearest to them in learnt meaning: the
+    [start, end) of its word whose meaning is most like theirs together, when at least MEANING_MIDDLE alike
+    ("hondenpoep" in a pile that shares "zwerfafval"); none when it has no such word."""
+    known, words = meaning(), lexicon()
+    anchors = [known.rows[w] for f in features for w in f.split() if w in known.rows]
+    if not anchors:
+        return []
+    np = _numpy()
+    together = known.vectors[anchors].sum(axis=0)
+    together /= max(float(np.linalg.norm(together)), 1e-12)
+    best, span = MEANING_MIDDLE, None
+    for n, t in enumerate(text.tokens):
+        concepts = (concept for first, last, concept in text.concepts if first <= n <= last)
+        for f in (t.stem, *t.parts, *concepts):
+            if f not in known.rows or f in words.generic:
+                continue
+            if (alike := float(known.vectors[known.rows[f]] @ together)) >= best:
+                best, span = alike, (t.start, t.end)
+    raw = text.obstacle.text
+    return [[_utf16(raw, span[0]), _utf16(raw, span[1])]] if span else []
+
+
 def _tidy(text: str) -> str:
     """An obstacle's text as a pile's name: one line, without trailing marks or emoji."""
     line = " ".join(text.split())
@@ -1253,6 +1279,7 @@ def suggest(
         said = [t for i in group for t in (texts[i], *copies.get(i, ()))]
         ids = [t.obstacle.id for t in said if t.obstacle.pile is None]
         duplicates = _near_duplicates(texts, group, copies)
+        marks = {t.obstacle.id: m for t in said if (m := _marks(t, shown))}
         piles.append(
             Suggestion(
                 key=f"{pile or 'new'}-{min(ids)}",
@@ -1261,7 +1288,8 @@ def suggest(
                 into=pile,
                 pile_ids=[obstacles[i].id for i in on_pile],
                 shared=_shown(texts, group, features),
-                marks={t.obstacle.id: m for t in said if (m := _marks(t, shown))},
+                marks=marks,
+                akin={t.obstacle.id: m for t in said if t.obstacle.id not in marks and (m := _akin(t, shown))},
                 duplicates=duplicates,
                 tension=_tag(texts, group, keyword_stems, tensions),
                 theme=_tag(texts, group, keyword_stems, themes),

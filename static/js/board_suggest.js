@@ -53,13 +53,16 @@ export function createSuggest({ state, t, config, send }) {
     };
   }
 
-  // a text with the words its pile shares marked; marks are [start, end) in the string's own (UTF-16) units
-  function marked(text, marks) {
+  // a text with the words its pile shares marked, or else its word nearest to them in meaning (akin);
+  // marks are [start, end) in the string's own (UTF-16) units
+  function marked(text, marks, akin) {
     const parts = [];
     let at = 0;
-    for (const [start, end] of marks || []) {
+    const spans = marks && marks.length ? marks : akin || [];
+    const attributes = spans === marks ? {} : { class: "akin", title: t.suggest_akin.charAt(0).toUpperCase() + t.suggest_akin.slice(1) };
+    for (const [start, end] of spans) {
       if (start > at) parts.push(text.slice(at, start));
-      parts.push(el("mark", { text: text.slice(start, end) }));
+      parts.push(el("mark", { ...attributes, text: text.slice(start, end) }));
       at = end;
     }
     if (at < text.length) parts.push(text.slice(at));
@@ -82,7 +85,7 @@ export function createSuggest({ state, t, config, send }) {
       build();
     });
     return el("li", { class: "suggest-member", "data-id": id },
-      marked(text, pile.marks[String(id)]),
+      marked(text, pile.marks[String(id)], pile.akin && pile.akin[String(id)]),
       el("span", { class: "stale-note small", "data-slot": "stale" }),
       drop);
   }
@@ -125,6 +128,10 @@ export function createSuggest({ state, t, config, send }) {
     const shared = pile.shared.length
       ? el("p", { class: "suggest-why small" }, `${t.suggest_shared} `, ...pile.shared.map((word) => el("mark", { text: word })))
       : null;
+    // members that belong by what they mean have a word underlined: the card says what that means, on a phone too
+    const akin = Object.keys(pile.akin || {}).some((id) => pile.answer_ids.includes(Number(id)) && !pile.removed.has(Number(id)))
+      ? el("p", { class: "akin-note muted small" }, el("mark", { class: "akin", text: t.suggest_akin_mark }), `: ${t.suggest_akin}`)
+      : null;
     const onPile = existing ? existing.answers.map((id) => state.answers.get(id)).filter(Boolean) : [];
     // the pile's own obstacles, greyed, captioned apart from what the suggestion adds to them
     const pileItself = onPile.length ? [
@@ -135,6 +142,7 @@ export function createSuggest({ state, t, config, send }) {
     return el("article", { class: "cluster-card suggest-card", "data-key": pile.key },
       el("header", { class: "cluster-head" }, name, ...badges),
       shared,
+      akin,
       el("div", { class: "cluster-tags" },
         pileTag(t.tension, config.results.tensions, pile, "tension"),
         pileTag(t.theme, config.results.themes, pile, "theme")),

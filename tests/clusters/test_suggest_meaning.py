@@ -99,3 +99,31 @@ def test_meaning_learnt_without_a_set_groups_that_set_better(monkeypatch: pytest
         monkeypatch.setattr(suggest, "meaning", lambda others=others: others)
         learnt.append(grouping.quality(labelled)["adjusted_rand_index"])
     assert mean(learnt) >= mean(without) + 0.04, (without, learnt)
+
+
+def test_a_member_linked_by_meaning_alone_has_its_nearest_word_marked_as_akin() -> None:
+    texts = [
+        "Schulden stapelen zich op",
+        "Hulp bij schulden komt te laat",
+        "Schulden worden niet gezien",
+        "Mensen met schulden durven niet te bellen",
+        "Achterstand bij de zorgverzekeraar en nu de wanbetalersregeling",
+    ]
+    result = suggest.suggest([Obstacle(i, text) for i, text in enumerate([*texts, *BACKGROUND])])
+    pile = next(p for p in result.piles if 4 in p.answer_ids)
+    # it shares no word with the pile, so nothing of it is marked as shared; its word of debt is marked as akin
+    assert 4 not in pile.marks and set(pile.marks) == {0, 1, 2, 3}
+    assert [texts[4][a:b] for a, b in pile.akin[4]] == ["wanbetalersregeling"]
+    assert pile.as_dict()["akin"] == {"4": pile.akin[4]}
+
+
+def test_only_a_word_near_enough_in_meaning_is_marked_as_akin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        suggest, "meaning", lambda: known({"schuld": [1, 0], "deurwaarder": [0.9, 0.3], "stoep": [0.3, 1]})
+    )
+    text = "Elke week de deurwaarder op de stoep"
+    near, far = suggest._analyse([Obstacle(0, text), Obstacle(1, "Op de stoep")])
+    assert [text[a:b] for a, b in suggest._akin(near, {"schuld"})] == ["deurwaarder"]
+    # "stoep" is 0.29 alike to "schuld": under MEANING_MIDDLE
+    assert suggest._akin(far, {"schuld"}) == []
+    assert suggest._akin(near, {"zwembad"}) == []

@@ -89,6 +89,7 @@ LOOSE = [
     "Wifi in het buurthuis",
 ]
 RENAMED = "Wachten op jeugdhulp"
+AKIN = "Achterstand bij de zorgverzekeraar en nu de wanbetalersregeling"
 
 
 def crowd(texts: list[str], per_phone: int = 10) -> list[tuple[tuple[str, str], str]]:
@@ -205,12 +206,23 @@ def test_the_suggestions_for_200_obstacles_fit_the_screen(
     next_until(board, "Obstakels")
     texts = [text for group in GROUPS.values() for text in group] + LOOSE
     # 200 obstacles: the 60 above, and as many again with a word more, as a big room would send
-    texts = (texts + [f"{t} in Noord" for t in texts] + [f"Echt: {t.lower()}" for t in texts] + texts[:20])[:200]
+    texts = (texts + [f"{t} in Noord" for t in texts] + [f"Echt: {t.lower()}" for t in texts] + texts[:20])[:199]
+    # and one that shares no word with its pile: its word nearest in meaning is marked apart, with why
+    texts.append(AKIN)
     send_from_phones(live_server, session.code, texts)
     expect(board.locator("#answers .board-answer")).to_have_count(200)
     next_until(board, "Ordenen")
     board.get_by_role("button", name=re.compile("Stel stapels voor")).click()
     expect(board.locator("#suggest-list article.suggest-card").first).to_be_visible()
+    # it joins a long pile, below the first few members
+    while (more := board.locator("#suggest-list .suggest-more")).count():
+        more.first.click()
+    akin = card(board, AKIN).locator(".suggest-member mark.akin")
+    expect(akin).to_have_text("wanbetalersregeling")
+    expect(akin).to_have_attribute("title", re.compile("om wat het betekent"))
+    expect(card(board, AKIN).locator(".akin-note")).to_contain_text("om wat het betekent")
+    expect(card(board, AKIN).locator(".suggest-member", has_text=AKIN).locator("mark:not(.akin)")).to_have_count(0)
+    card(board, AKIN).screenshot(path=str(tmp_path / f"akin-{screen}.png"))
     board.locator("#suggest-panel").scroll_into_view_if_needed()
     board.screenshot(path=str(tmp_path / f"suggestions-{screen}.png"))
     # nothing sticks out sideways, however long the names and however many piles
