@@ -798,11 +798,15 @@ def _average_linkage(
     piles: Sequence[Sequence[int]],
     same: Sequence[Sequence[int]],
     threshold: float,
-) -> list[list[int]]:
-    """Merge groups while the most alike pair is alike enough on average (consumes near).
+    tighter: float,
+) -> tuple[list[list[int]], list[list[int]]]:
+    """Merge groups while the most alike pair is alike enough on average (consumes near); returns the groups, and the
+    groups as they were while the most alike pair was still alike by `tighter` on average.
 
     Groups start as one text each, except existing piles, which take loose obstacles but never merge with each
-    other, and texts that say the same (same), which start as one group.
+    other, and texts that say the same (same), which start as one group. Each merge is of the pair most alike on
+    average, and no merge makes a pair more alike than that, so the second groups are those the first fall into at
+    the bar `tighter`.
     """
     # sums[a][b]: the summed cosines between the members of groups a and b; a text's row is where a group's starts
     sums = near
@@ -838,17 +842,21 @@ def _average_linkage(
         for b in row:
             if a < b:
                 push(a, b)
+    before: list[list[int]] | None = None
     while heap:
-        _, a, b, va, vb = heapq.heappop(heap)
+        negative, a, b, va, vb = heapq.heappop(heap)
         if a not in members or b not in members or version[a] != va or version[b] != vb:
             continue
+        if before is None and -negative < tighter:
+            before = [list(group) for group in members.values()]
         # the larger group (or the existing pile) absorbs the other
         if b in fixed or (a not in fixed and len(members[b]) > len(members[a])):
             a, b = b, a
         merge(a, b)
         for c in sums[a]:
             push(a, c)
-    return [sorted(group) for group in members.values()]
+    groups = [sorted(group) for group in members.values()]
+    return groups, groups if before is None else [sorted(group) for group in before]
 
 
 def _reassign(alike: dict[int, dict[int, float]], groups: list[list[int]], *, keep: set[int]) -> list[list[int]]:
@@ -880,17 +888,15 @@ def _reassign(alike: dict[int, dict[int, float]], groups: list[list[int]], *, ke
     return [sorted(m) for m in members if m]
 
 
-def _parts(
-    alike: dict[int, dict[int, float]], group: list[int], *, piles: Sequence[list[int]], same: Sequence[list[int]]
-) -> list[list[int]]:
-    """A big pile (BIG_PILE) as the piles its members make when merged again at BIG_PILE_THRESHOLD, an existing
-    pile's members and texts that say the same kept together; a smaller one as it is."""
+def _parts(group: list[int], tighter: Mapping[int, int]) -> list[list[int]]:
+    """A big pile (BIG_PILE) as the piles its members were on while they were still alike by BIG_PILE_THRESHOLD on
+    average (`tighter`: each text's group then, _average_linkage); a smaller one as it is."""
     if len(group) < BIG_PILE:
         return [group]
-    members = set(group)
-    local = {i: {j: v for j, v in alike[i].items() if j in members} for i in group}
-    inside = [[g for g in kind if members.issuperset(g)] for kind in (piles, same)]
-    return _average_linkage(local, piles=inside[0], same=inside[1], threshold=BIG_PILE_THRESHOLD)
+    parts: dict[int, list[int]] = defaultdict(list)
+    for i in group:
+        parts[tighter[i]].append(i)
+    return list(parts.values())
 
 
 def _trim(texts: list[_Text], group: list[int], *, keep: set[int], threshold: float) -> list[int]:
@@ -1281,9 +1287,12 @@ def suggest(
     alike = {i: dict(row) for i, row in near.items()}
     on_piles = {i for members in existing.values() for i in members}
     said_same = {i for g in same for i in g}
-    groups = _average_linkage(near, piles=list(existing.values()), same=same, threshold=threshold)
+    groups, tighter = _average_linkage(
+        near, piles=list(existing.values()), same=same, threshold=threshold, tighter=BIG_PILE_THRESHOLD
+    )
     groups = _reassign(alike, groups, keep=on_piles | said_same)
-    groups = [part for group in groups for part in _parts(alike, group, piles=list(existing.values()), same=same)]
+    tighter_of = {i: n for n, part in enumerate(tighter) for i in part}
+    groups = [part for group in groups for part in _parts(group, tighter_of)]
     groups = [_trim(texts, group, keep=on_piles, threshold=max(threshold, LINK)) for group in groups]
     groups = [_supported(texts, group, keep=on_piles | said_same, words=words) for group in groups]
     groups = [_close_knit(texts, group, keep=on_piles | said_same) for group in groups]
