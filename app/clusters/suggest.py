@@ -50,11 +50,10 @@ LINK = 0.13
 # rounds: a broad word can have put it where it came first (chosen on the first eight labelled sets)
 REASSIGN_MARGIN = 0.02
 REASSIGN_ROUNDS = 3
-# a pile of at least BIG_PILE members is merged again from its members at the bar BIG_PILE_THRESHOLD, and proposed
-# as the tighter piles it then falls into: in a room of one opgave, a pile that big often holds two or three a
-# facilitator keeps apart, chained by a word they share ("taal" for not speaking Dutch, not reading it and the
-# waiting list for lessons); chosen on the labelled sets, each with meaning learnt from the others (docs/performance.md,
-# twelfth round)
+# a pile of at least BIG_PILE members is proposed as the tighter piles it falls into at the bar BIG_PILE_THRESHOLD:
+# in a room of one opgave, a pile that big often holds two or three a facilitator keeps apart, chained by a word they
+# share ("taal" for not speaking Dutch, not reading it and the waiting list for lessons); chosen on the labelled sets,
+# each with meaning learnt from the others (docs/performance.md, twelfth round)
 BIG_PILE = 16
 BIG_PILE_THRESHOLD = 0.2
 # two obstacles alone make a pile only when they share this many words (a concept and its words count once)
