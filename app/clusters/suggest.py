@@ -50,10 +50,11 @@ LINK = 0.13
 # rounds: a broad word can have put it where it came first (chosen on the first eight labelled sets)
 REASSIGN_MARGIN = 0.02
 REASSIGN_ROUNDS = 3
-# a pile of at least BIG_PILE members is proposed as the tighter piles it falls into at the bar BIG_PILE_THRESHOLD:
-# in a room of one opgave, a pile that big often holds two or three a facilitator keeps apart, chained by a word they
-# share ("taal" for not speaking Dutch, not reading it and the waiting list for lessons); chosen on the labelled sets,
-# each with meaning learnt from the others (docs/performance.md, twelfth round)
+# a pile of at least BIG_PILE members is merged again from its members at the bar BIG_PILE_THRESHOLD, and proposed
+# as the tighter piles it then falls into: in a room of one opgave, a pile that big often holds two or three a
+# facilitator keeps apart, chained by a word they share ("taal" for not speaking Dutch, not reading it and the
+# waiting list for lessons); chosen on the labelled sets, each with meaning learnt from the others (docs/performance.md,
+# twelfth round)
 BIG_PILE = 16
 BIG_PILE_THRESHOLD = 0.2
 # two obstacles alone make a pile only when they share this many words (a concept and its words count once)
@@ -797,15 +798,11 @@ def _average_linkage(
     piles: Sequence[Sequence[int]],
     same: Sequence[Sequence[int]],
     threshold: float,
-    tighter: float,
-) -> tuple[list[list[int]], list[list[int]]]:
-    """Merge groups while the most alike pair is alike enough on average (consumes near); returns the groups, and the
-    groups as they were while the most alike pair was still alike by `tighter` on average.
+) -> list[list[int]]:
+    """Merge groups while the most alike pair is alike enough on average (consumes near).
 
     Groups start as one text each, except existing piles, which take loose obstacles but never merge with each
-    other, and texts that say the same (same), which start as one group. Each merge is of the pair most alike on
-    average, and no merge makes a pair more alike than that, so the second groups are those the first fall into at
-    the bar `tighter`.
+    other, and texts that say the same (same), which start as one group.
     """
     # sums[a][b]: the summed cosines between the members of groups a and b; a text's row is where a group's starts
     sums = near
@@ -841,21 +838,17 @@ def _average_linkage(
         for b in row:
             if a < b:
                 push(a, b)
-    before: list[list[int]] | None = None
     while heap:
-        negative, a, b, va, vb = heapq.heappop(heap)
+        _, a, b, va, vb = heapq.heappop(heap)
         if a not in members or b not in members or version[a] != va or version[b] != vb:
             continue
-        if before is None and -negative < tighter:
-            before = [list(group) for group in members.values()]
         # the larger group (or the existing pile) absorbs the other
         if b in fixed or (a not in fixed and len(members[b]) > len(members[a])):
             a, b = b, a
         merge(a, b)
         for c in sums[a]:
             push(a, c)
-    groups = [sorted(group) for group in members.values()]
-    return groups, groups if before is None else [sorted(group) for group in before]
+    return [sorted(group) for group in members.values()]
 
 
 def _reassign(alike: dict[int, dict[int, float]], groups: list[list[int]], *, keep: set[int]) -> list[list[int]]:
@@ -887,15 +880,17 @@ def _reassign(alike: dict[int, dict[int, float]], groups: list[list[int]], *, ke
     return [sorted(m) for m in members if m]
 
 
-def _parts(group: list[int], tighter: Mapping[int, int]) -> list[list[int]]:
-    """A big pile (BIG_PILE) as the piles its members were on while they were still alike by BIG_PILE_THRESHOLD on
-    average (`tighter`: each text's group then, _average_linkage); a smaller one as it is."""
+def _parts(
+    alike: dict[int, dict[int, float]], group: list[int], *, piles: Sequence[list[int]], same: Sequence[list[int]]
+) -> list[list[int]]:
+    """A big pile (BIG_PILE) as the piles its members make when merged again at BIG_PILE_THRESHOLD, an existing
+    pile's members and texts that say the same kept together; a smaller one as it is."""
     if len(group) < BIG_PILE:
         return [group]
-    parts: dict[int, list[int]] = defaultdict(list)
-    for i in group:
-        parts[tighter[i]].append(i)
-    return list(parts.values())
+    members = set(group)
+    local = {i: {j: v for j, v in alike[i].items() if j in members} for i in group}
+    inside = [[g for g in kind if members.issuperset(g)] for kind in (piles, same)]
+    return _average_linkage(local, piles=inside[0], same=inside[1], threshold=BIG_PILE_THRESHOLD)
 
 
 def _trim(texts: list[_Text], group: list[int], *, keep: set[int], threshold: float) -> list[int]:
@@ -1286,12 +1281,9 @@ def suggest(
     alike = {i: dict(row) for i, row in near.items()}
     on_piles = {i for members in existing.values() for i in members}
     said_same = {i for g in same for i in g}
-    groups, tighter = _average_linkage(
-        near, piles=list(existing.values()), same=same, threshold=threshold, tighter=BIG_PILE_THRESHOLD
-    )
+    groups = _average_linkage(near, piles=list(existing.values()), same=same, threshold=threshold)
     groups = _reassign(alike, groups, keep=on_piles | said_same)
-    tighter_of = {i: n for n, part in enumerate(tighter) for i in part}
-    groups = [part for group in groups for part in _parts(group, tighter_of)]
+    groups = [part for group in groups for part in _parts(alike, group, piles=list(existing.values()), same=same)]
     groups = [_trim(texts, group, keep=on_piles, threshold=max(threshold, LINK)) for group in groups]
     groups = [_supported(texts, group, keep=on_piles | said_same, words=words) for group in groups]
     groups = [_close_knit(texts, group, keep=on_piles | said_same) for group in groups]
