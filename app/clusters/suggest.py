@@ -50,13 +50,6 @@ LINK = 0.13
 # rounds: a broad word can have put it where it came first (chosen on the first eight labelled sets)
 REASSIGN_MARGIN = 0.02
 REASSIGN_ROUNDS = 3
-# a pile of at least BIG_PILE members is merged again from its members at the bar BIG_PILE_THRESHOLD, and proposed
-# as the tighter piles it then falls into: in a room of one opgave, a pile that big often holds two or three a
-# facilitator keeps apart, chained by a word they share ("taal" for not speaking Dutch, not reading it and the
-# waiting list for lessons); chosen on the labelled sets, each with meaning learnt from the others (docs/performance.md,
-# twelfth round)
-BIG_PILE = 16
-BIG_PILE_THRESHOLD = 0.2
 # two obstacles alone make a pile only when they share this many words (a concept and its words count once)
 PAIR_WORDS = 2
 # in a pile of at most this many, each member must share PAIR_WORDS words with another, unless a word or concept
@@ -880,19 +873,6 @@ def _reassign(alike: dict[int, dict[int, float]], groups: list[list[int]], *, ke
     return [sorted(m) for m in members if m]
 
 
-def _parts(
-    alike: dict[int, dict[int, float]], group: list[int], *, piles: Sequence[list[int]], same: Sequence[list[int]]
-) -> list[list[int]]:
-    """A big pile (BIG_PILE) as the piles its members make when merged again at BIG_PILE_THRESHOLD, an existing
-    pile's members and texts that say the same kept together; a smaller one as it is."""
-    if len(group) < BIG_PILE:
-        return [group]
-    members = set(group)
-    local = {i: {j: v for j, v in alike[i].items() if j in members} for i in group}
-    inside = [[g for g in kind if members.issuperset(g)] for kind in (piles, same)]
-    return _average_linkage(local, piles=inside[0], same=inside[1], threshold=BIG_PILE_THRESHOLD)
-
-
 def _trim(texts: list[_Text], group: list[int], *, keep: set[int], threshold: float) -> list[int]:
     """A pile without the members alike enough to too few of the others (MEMBER_LINKS), the least linked first;
     members in keep (an existing pile's) stay."""
@@ -1283,7 +1263,6 @@ def suggest(
     said_same = {i for g in same for i in g}
     groups = _average_linkage(near, piles=list(existing.values()), same=same, threshold=threshold)
     groups = _reassign(alike, groups, keep=on_piles | said_same)
-    groups = [part for group in groups for part in _parts(alike, group, piles=list(existing.values()), same=same)]
     groups = [_trim(texts, group, keep=on_piles, threshold=max(threshold, LINK)) for group in groups]
     groups = [_supported(texts, group, keep=on_piles | said_same, words=words) for group in groups]
     groups = [_close_knit(texts, group, keep=on_piles | said_same) for group in groups]

@@ -564,27 +564,3 @@ def test_homes_for_the_old_to_move_on_to_are_another_obstacle_than_too_few_homes
     )
     assert together(result, 0, 1, 2) and together(result, 3, 4, 5)
     assert not together(result, 0, 3)
-
-
-def two_knots(size: int, within: float, between: float) -> dict[int, dict[int, float]]:
-    """How alike two knots of obstacles are (0..size-1 and size..2*size-1): alike within, less so between."""
-    return {
-        i: {j: within if (i < size) == (j < size) else between for j in range(2 * size) if j != i}
-        for i in range(2 * size)
-    }
-
-
-def test_a_big_pile_that_two_knots_make_is_proposed_as_the_two() -> None:
-    # merged at the bar (0.12 between, on average), but two piles at the bar for big ones
-    assert suggest.THRESHOLD < 0.12 < suggest.BIG_PILE_THRESHOLD
-    alike = two_knots(8, within=0.5, between=0.12)
-    everyone = list(range(16))
-    parts = suggest._parts(alike, everyone, piles=[], same=[])
-    assert sorted(parts) == [list(range(8)), list(range(8, 16))]
-    # an existing pile is never broken up, nor are texts that say the same parted
-    parts = suggest._parts(two_knots(8, within=0.5, between=0.12), everyone, piles=[[0, 8]], same=[[1, 9]])
-    assert [0, 8] in [[i for i in part if i in (0, 8)] for part in parts]
-    assert any({1, 9} <= set(part) for part in parts)
-    # a smaller pile stays as it is
-    smaller = list(range(14))
-    assert suggest._parts(two_knots(7, within=0.5, between=0.12), smaller, piles=[], same=[]) == [smaller]

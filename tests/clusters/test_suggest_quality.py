@@ -68,32 +68,27 @@ ONE_OPGAVE15, ONE_OPGAVE16, ONE_OPGAVE17, ONE_OPGAVE18, ONE_OPGAVE19 = grouping.
 # eleven): holdout12 0.561, 77.3%, 27 -> 0.656, 79.5%, 30; holdout13 0.573, 63.9%, 17 -> 0.685, 71.0%, 18; holdout14
 # 0.553, 69.2%, 16 -> 0.639, 64.9%, 16; holdout15 0.434, 47.2%, 11 -> 0.468, 37.5%, 8; holdout19 0.200, 39.4%, 3 ->
 # 0.200, 27.6%, 3 (docs/performance.md, eleventh round)
-# Round twelve parts a pile of 16 or more that falls into tighter piles (suggest.BIG_PILE), chosen on every labelled
-# set but the blind five, each with meaning learnt from the others; holdout17 falls from 54.2% pure to 50.0%, the
-# others hold or rise; the blind five went: holdout12 0.656, 79.5%, 30 -> 0.660, 79.5%, 30; holdout13 0.685, 71.0%,
-# 18 -> 0.682, 75.8%, 20; holdout14 0.639, 64.9%, 16 -> 0.645, 66.7%, 18; holdout15 0.468, 37.5%, 8 -> 0.469, 41.2%,
-# 9; holdout19 0.200, 27.6%, 3 -> 0.219, 34.3%, 4 (docs/performance.md, twelfth round)
 FLOORS = {
-    MAIN: (0.79, 0.88, 26),
-    HOLDOUT: (0.93, 0.97, 9),
-    HOLDOUT2: (0.94, 0.97, 17),
-    HOLDOUT3: (0.83, 0.97, 17),
-    HOLDOUT4: (0.75, 0.84, 23),
+    MAIN: (0.77, 0.87, 25),
+    HOLDOUT: (0.93, 0.95, 9),
+    HOLDOUT2: (0.94, 0.95, 17),
+    HOLDOUT3: (0.83, 0.95, 17),
+    HOLDOUT4: (0.74, 0.80, 21),
     HOLDOUT5: (0.75, 0.90, 27),
-    HOLDOUT6: (0.72, 0.86, 27),
-    HOLDOUT7: (0.69, 0.71, 20),
-    HOLDOUT8: (0.80, 0.91, 26),
-    HOLDOUT9: (0.61, 0.84, 24),
-    HOLDOUT10: (0.74, 0.73, 22),
-    HOLDOUT11: (0.68, 0.85, 26),
-    HOLDOUT12: (0.63, 0.77, 28),
-    HOLDOUT13: (0.66, 0.73, 18),
-    HOLDOUT14: (0.62, 0.64, 16),
-    ONE_OPGAVE15: (0.44, 0.38, 7),
-    ONE_OPGAVE16: (0.51, 0.64, 15),
-    ONE_OPGAVE17: (0.56, 0.47, 10),
-    ONE_OPGAVE18: (0.52, 0.61, 14),
-    ONE_OPGAVE19: (0.19, 0.31, 2),
+    HOLDOUT6: (0.72, 0.82, 25),
+    HOLDOUT7: (0.69, 0.70, 18),
+    HOLDOUT8: (0.80, 0.90, 26),
+    HOLDOUT9: (0.61, 0.76, 20),
+    HOLDOUT10: (0.74, 0.71, 20),
+    HOLDOUT11: (0.67, 0.84, 25),
+    HOLDOUT12: (0.63, 0.76, 28),
+    HOLDOUT13: (0.66, 0.68, 16),
+    HOLDOUT14: (0.61, 0.62, 14),
+    ONE_OPGAVE15: (0.44, 0.34, 6),
+    ONE_OPGAVE16: (0.50, 0.63, 15),
+    ONE_OPGAVE17: (0.56, 0.51, 10),
+    ONE_OPGAVE18: (0.50, 0.61, 13),
+    ONE_OPGAVE19: (0.18, 0.25, 2),
 }
 
 
