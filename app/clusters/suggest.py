@@ -1112,7 +1112,8 @@ def _akin(text: _Text, features: set[str]) -> list[list[int]]:
     [start, end) of its word whose meaning is most like theirs together, when at least MEANING_MIDDLE alike
     ("hondenpoep" in a pile that shares "zwerfafval"); none when it has no such word."""
     known, words = meaning(), lexicon()
-    anchors = [known.rows[w] for f in features for w in f.split() if w in known.rows]
+    # in a fixed order: a float sum in a set's order could differ by the last bit under another hash seed
+    anchors = [known.rows[w] for f in sorted(features) for w in f.split() if w in known.rows]
     if not anchors:
         return []
     np = _numpy()
