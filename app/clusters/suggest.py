@@ -1107,28 +1107,32 @@ def _marks(text: _Text, features: set[str]) -> list[list[int]]:
     return [[_utf16(raw, s), _utf16(raw, e)] for s, e in merged]
 
 
-def _akin(text: _Text, features: set[str]) -> list[list[int]]:
-    """Where a text that says none of its pile's shared words says what is nearest to them in learnt meaning: the
-    [start, end) of its word whose meaning is most like theirs together, when at least MEANING_MIDDLE alike
-    ("hondenpoep" in a pile that shares "zwerfafval"); none when it has no such word."""
+def _akin(texts: Sequence[_Text], features: set[str]) -> dict[int, list[list[int]]]:
+    """Where texts that say none of their pile's shared words say what is nearest to them in learnt meaning: per
+    obstacle id, the [start, end) of its word whose meaning is most like theirs together, when at least MEANING_MIDDLE
+    alike ("hondenpoep" in a pile that shares "zwerfafval"); a text with no such word is left out."""
     known, words = meaning(), lexicon()
     # in a fixed order: a float sum in a set's order could differ by the last bit under another hash seed
     anchors = [known.rows[w] for f in sorted(features) for w in f.split() if w in known.rows]
-    if not anchors:
-        return []
+    if not texts or not anchors:
+        return {}
     np = _numpy()
     together = known.vectors[anchors].sum(axis=0)
     together /= max(float(np.linalg.norm(together)), 1e-12)
-    best, span = MEANING_MIDDLE, None
-    for n, t in enumerate(text.tokens):
-        concepts = (concept for first, last, concept in text.concepts if first <= n <= last)
-        for f in (t.stem, *t.parts, *concepts):
-            if f not in known.rows or f in words.generic:
-                continue
-            if (alike := float(known.vectors[known.rows[f]] @ together)) >= best:
-                best, span = alike, (t.start, t.end)
-    raw = text.obstacle.text
-    return [[_utf16(raw, span[0]), _utf16(raw, span[1])]] if span else []
+    found = {}
+    for text in texts:
+        best, span = MEANING_MIDDLE, None
+        for n, t in enumerate(text.tokens):
+            concepts = (concept for first, last, concept in text.concepts if first <= n <= last)
+            for f in (t.stem, *t.parts, *concepts):
+                if f not in known.rows or f in words.generic:
+                    continue
+                if (alike := float(known.vectors[known.rows[f]] @ together)) >= best:
+                    best, span = alike, (t.start, t.end)
+        if span:
+            raw = text.obstacle.text
+            found[text.obstacle.id] = [[_utf16(raw, span[0]), _utf16(raw, span[1])]]
+    return found
 
 
 def _tidy(text: str) -> str:
@@ -1290,7 +1294,7 @@ def suggest(
                 pile_ids=[obstacles[i].id for i in on_pile],
                 shared=_shown(texts, group, features),
                 marks=marks,
-                akin={t.obstacle.id: m for t in said if t.obstacle.id not in marks and (m := _akin(t, shown))},
+                akin=_akin([t for t in said if t.obstacle.id not in marks], shown),
                 duplicates=duplicates,
                 tension=_tag(texts, group, keyword_stems, tensions),
                 theme=_tag(texts, group, keyword_stems, themes),

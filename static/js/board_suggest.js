@@ -34,8 +34,13 @@ export function createSuggest({ state, t, config, send }) {
     return null;
   }
 
+  // what the card lists: the suggested obstacles the facilitator has not dropped
+  function listed(pile) {
+    return pile.answer_ids.filter((id) => !pile.removed.has(id));
+  }
+
   function movable(pile) {
-    return pile.answer_ids.filter((id) => !pile.removed.has(id) && staleness(pile, id) === null);
+    return listed(pile).filter((id) => staleness(pile, id) === null);
   }
 
   function acceptable(pile) {
@@ -92,7 +97,7 @@ export function createSuggest({ state, t, config, send }) {
 
   // a long pile shows its first obstacles; the rest are a press away, so 200 obstacles stay readable
   function memberList(pile) {
-    const ids = pile.answer_ids.filter((id) => !pile.removed.has(id));
+    const ids = listed(pile);
     const shown = pile.expanded || ids.length <= SHOWN ? ids : ids.slice(0, SHOWN - 1);
     const list = el("ul", { class: "member-list" }, ...shown.map((id) => memberItem(pile, id)));
     if (shown.length === ids.length) return list;
@@ -129,7 +134,7 @@ export function createSuggest({ state, t, config, send }) {
       ? el("p", { class: "suggest-why small" }, `${t.suggest_shared} `, ...pile.shared.map((word) => el("mark", { text: word })))
       : null;
     // members that belong by what they mean have a word underlined: the card says what that means, on a phone too
-    const akin = Object.keys(pile.akin || {}).some((id) => pile.answer_ids.includes(Number(id)) && !pile.removed.has(Number(id)))
+    const akin = pile.akin && listed(pile).some((id) => String(id) in pile.akin)
       ? el("p", { class: "akin-note muted small" }, el("mark", { class: "akin", text: t.suggest_akin_mark }), `: ${t.suggest_akin}`)
       : null;
     const onPile = existing ? existing.answers.map((id) => state.answers.get(id)).filter(Boolean) : [];

@@ -123,7 +123,8 @@ def test_only_a_word_near_enough_in_meaning_is_marked_as_akin(monkeypatch: pytes
     )
     text = "Elke week de deurwaarder op de stoep"
     near, far = suggest._analyse([Obstacle(0, text), Obstacle(1, "Op de stoep")])
-    assert [text[a:b] for a, b in suggest._akin(near, {"schuld"})] == ["deurwaarder"]
+    akin = suggest._akin([near, far], {"schuld"})
+    assert [text[a:b] for a, b in akin[0]] == ["deurwaarder"]
     # "stoep" is 0.29 alike to "schuld": under MEANING_MIDDLE
-    assert suggest._akin(far, {"schuld"}) == []
-    assert suggest._akin(near, {"zwembad"}) == []
+    assert 1 not in akin
+    assert suggest._akin([near], {"zwembad"}) == {}
