@@ -16,7 +16,6 @@ Nothing here touches the database: app/clusters/service.py reads the obstacles a
 """
 
 import bisect
-import heapq
 import math
 import re
 import unicodedata
@@ -104,6 +103,8 @@ COMMON_SHARE = 0.25
 COMMON_FLOOR = 8
 # pairs of obstacles less alike than this are treated as unrelated, which keeps the graph sparse at 2,000
 EDGE_FLOOR = 0.05
+# a row with this many pairs sharing a feature is summed in numpy (_DenseRows)
+DENSE_ROW = 1000
 # a compound's parts are at least this long, so "overlast" is not "over" + "last" by accident
 MIN_PART = 4
 # longer "words" are not split: no compound is, and a pasted run of letters would cost time
@@ -719,6 +720,32 @@ def _meaning_of(weighted: Mapping[str, float]) -> Any:
     return vector * (share**0.25 / norm) if norm > 0 else None
 
 
+class _DenseRows:
+    """A text's sums with the texts after it, added feature by feature in numpy, for rows with many pairs (a
+    sentence a thousand phones sent with a word of their own): one addition a feature rather than one a pair, in
+    the same order as one by one, so the cosines are the same to the last bit."""
+
+    def __init__(self, ids: Mapping[str, list[int]], weights: Mapping[str, list[float]], count: int) -> None:
+        self.ids, self.weights = ids, weights
+        self.arrays: dict[str, tuple[Any, Any]] = {}
+        self.sums = _numpy().zeros(count)
+
+    def row(self, i: int, after: Sequence[tuple[str, float, int]]) -> list[tuple[int, float]]:
+        """The texts after text i alike to it at EDGE_FLOOR or more, and their cosines; after holds each of its
+        features, its weight and where the texts after i start in the feature's postings."""
+        np = _numpy()
+        for f, v, start in after:
+            if f not in self.arrays:
+                self.arrays[f] = (np.asarray(self.ids[f]), np.asarray(self.weights[f]))
+            others, alike = self.arrays[f]
+            self.sums[others[start:]] += v * alike[start:]
+        sums = self.sums[i + 1 :]
+        found = np.flatnonzero(sums >= EDGE_FLOOR)
+        pairs = list(zip((found + i + 1).tolist(), sums[found].tolist(), strict=True))
+        sums[:] = 0.0
+        return pairs
+
+
 def _neighbours(texts: list[_Text]) -> dict[int, dict[int, float]]:
     """The cosine of every pair of texts alike enough to count, both ways round (text → other text → cosine), bent
     by what they mean, with links of meaning alone added (_bend).
@@ -733,16 +760,19 @@ def _neighbours(texts: list[_Text]) -> dict[int, dict[int, float]]:
             ids[f].append(i)
             weights[f].append(v)
     near: dict[int, dict[int, float]] = {i: {} for i in range(len(texts))}
+    dense = _DenseRows(ids, weights, len(texts))
     for i, text in enumerate(texts):
-        row: dict[int, float] = defaultdict(float)
-        for f, v in text.features.items():
-            others = ids[f]
-            start = bisect.bisect_right(others, i)
-            for j, w in zip(others[start:], weights[f][start:], strict=True):
-                row[j] += v * w
-        for j, cosine in row.items():
-            if cosine >= EDGE_FLOOR:
-                near[i][j] = near[j][i] = cosine
+        after = [(f, v, bisect.bisect_right(ids[f], i)) for f, v in text.features.items()]
+        if sum(len(ids[f]) - start for f, _, start in after) >= DENSE_ROW:
+            found = dense.row(i, after)
+        else:
+            row: dict[int, float] = defaultdict(float)
+            for f, v, start in after:
+                for j, w in zip(ids[f][start:], weights[f][start:], strict=True):
+                    row[j] += v * w
+            found = [(j, cosine) for j, cosine in row.items() if cosine >= EDGE_FLOOR]
+        for j, cosine in found:
+            near[i][j] = near[j][i] = cosine
     _bend(texts, near)
     return near
 
@@ -792,7 +822,7 @@ def _average_linkage(
     same: Sequence[Sequence[int]],
     threshold: float,
 ) -> list[list[int]]:
-    """Merge groups while the most alike pair is alike enough on average (consumes near).
+    """Merge groups while two are alike enough on average (consumes near), following a chain of nearest neighbours.
 
     Groups start as one text each, except existing piles, which take loose obstacles but never merge with each
     other, and texts that say the same (same), which start as one group.
@@ -801,11 +831,11 @@ def _average_linkage(
     sums = near
     members: dict[int, list[int]] = {i: [i] for i in sums}
     fixed: set[int] = set()
-    version = dict.fromkeys(members, 0)
+    # groups alike enough to none: merging others only averages what they are alike to, so they stay that way
+    done: set[int] = set()
 
     def merge(a: int, b: int) -> None:
         members[a].extend(members.pop(b))
-        version[a] += 1
         for c, s in sums.pop(b).items():
             del sums[c][b]
             if c != a:
@@ -813,34 +843,48 @@ def _average_linkage(
                 sums[c][a] = sums[c].get(a, 0.0) + s
         sums[a].pop(b, None)
 
+    def nearest(a: int, previous: int | None) -> int | None:
+        # of equally alike groups the chain's previous one, so that a tie ends the chain rather than circling
+        size = len(members[a])
+        best, key = None, (threshold, False, 0)
+        for c, s in sums[a].items():
+            if c in done or (a in fixed and c in fixed):
+                continue
+            candidate = (s / (size * len(members[c])), c == previous, -c)
+            if candidate >= key:
+                best, key = c, candidate
+        return best
+
     for group, is_pile in [*((p, True) for p in piles), *((g, False) for g in same)]:
         for i in group[1:]:
             merge(group[0], i)
         if is_pile:
             fixed.add(group[0])
-    heap: list[tuple[float, int, int, int, int]] = []
-
-    def push(a: int, b: int) -> None:
-        if a in fixed and b in fixed:
-            return
-        average = sums[a][b] / (len(members[a]) * len(members[b]))
-        if average >= threshold:
-            heapq.heappush(heap, (-average, a, b, version[a], version[b]))
-
-    for a, row in sums.items():
-        for b in row:
-            if a < b:
-                push(a, b)
-    while heap:
-        _, a, b, va, vb = heapq.heappop(heap)
-        if a not in members or b not in members or version[a] != va or version[b] != vb:
+    # Each group's nearest is pushed on the chain until two are each other's nearest, and they merge. For average
+    # linkage a merged group is never more alike to a third than its parts were, so the chain stays valid and the
+    # piles are those of merging the most alike pair first (Murtagh 1983), in time that grows with the pairs rather
+    # than with the pairs times the merges, which a pile of hundreds of near-duplicates made slow.
+    starts = list(reversed(members))
+    while starts:
+        start = starts.pop()
+        if start not in members or start in done:
             continue
-        # the larger group (or the existing pile) absorbs the other
-        if b in fixed or (a not in fixed and len(members[b]) > len(members[a])):
-            a, b = b, a
-        merge(a, b)
-        for c in sums[a]:
-            push(a, c)
+        chain = [start]
+        while chain:
+            a = chain[-1]
+            previous = chain[-2] if len(chain) > 1 else None
+            b = nearest(a, previous)
+            if b is None:
+                done.add(chain.pop())
+            elif b != previous:
+                chain.append(b)
+            else:
+                del chain[-2:]
+                # the larger group (or the existing pile) absorbs the other
+                if b in fixed or (a not in fixed and len(members[b]) > len(members[a])):
+                    a, b = b, a
+                merge(a, b)
+                (chain if not chain else starts).append(a)
     return [sorted(group) for group in members.values()]
 
 
@@ -880,12 +924,15 @@ def _trim(texts: list[_Text], group: list[int], *, keep: set[int], threshold: fl
         return group
     local = _neighbours([texts[i] for i in group])
     alive = set(range(len(group)))
+    linked = {i: [j for j, cosine in row.items() if cosine >= threshold] for i, row in local.items()}
+    links = {i: len(others) for i, others in linked.items()}
     while len(alive) > 2:
-        links = {i: sum(local[i].get(j, 0.0) >= threshold for j in alive if j != i) for i in alive}
         weakest = min((i for i in alive if group[i] not in keep), key=lambda i: (links[i], i), default=None)
         if weakest is None or links[weakest] >= MEMBER_LINKS * (len(alive) - 1):
             break
         alive.remove(weakest)
+        for j in linked[weakest]:
+            links[j] -= 1
     return [group[i] for i in sorted(alive)]
 
 

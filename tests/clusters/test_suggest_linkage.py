@@ -1,0 +1,89 @@
+"""How the matcher piles up linked obstacles at scale: the chain of nearest neighbours gives the piles of merging the
+most alike pair first, and rows with many pairs are summed in numpy to the same cosines as one by one."""
+
+import random
+from itertools import combinations
+
+import pytest
+
+from app.clusters import suggest
+from app.clusters.suggest import Obstacle
+
+
+def greedy(links: dict[int, dict[int, float]], piles: list[list[int]], same: list[list[int]], threshold: float):
+    """Piles as the textbook merges them: the two most alike groups (their mean link) first, existing piles never
+    with each other, until no two are alike at the threshold; slow, and plainly right."""
+    groups = [[*p] for p in piles] + [[*g] for g in same]
+    grouped = {i for g in groups for i in g}
+    groups += [[i] for i in links if i not in grouped]
+    fixed = [n < len(piles) for n in range(len(groups))]
+    while True:
+        best, pair = threshold, None
+        for a, b in combinations(range(len(groups)), 2):
+            if fixed[a] and fixed[b]:
+                continue
+            total = sum(links[i].get(j, 0.0) for i in groups[a] for j in groups[b])
+            average = total / (len(groups[a]) * len(groups[b]))
+            if average >= best:
+                best, pair = average, (a, b)
+        if pair is None:
+            return {frozenset(g) for g in groups}
+        a, b = pair
+        groups[a] += groups.pop(b)
+        fixed[a] = fixed[a] or fixed.pop(b)
+
+
+def sparse_links(rng: random.Random, count: int) -> dict[int, dict[int, float]]:
+    """A room's links: a few dense clusters with noise between them, most pairs unlinked."""
+    cluster = [rng.randrange(5) for _ in range(count)]
+    links: dict[int, dict[int, float]] = {i: {} for i in range(count)}
+    for i, j in combinations(range(count), 2):
+        chance = 0.7 if cluster[i] == cluster[j] else 0.08
+        if rng.random() < chance:
+            links[i][j] = links[j][i] = rng.uniform(0.02, 0.6)
+    return links
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_the_chain_of_nearest_neighbours_piles_as_merging_the_most_alike_pair_first(seed: int) -> None:
+    rng = random.Random(seed)
+    count = rng.randint(8, 36)
+    links = sparse_links(rng, count)
+    order = rng.sample(range(count), count)
+    piles = [order[0:3], order[3:5]] if seed % 3 else []
+    same = [order[5:7]] if seed % 2 else []
+    threshold = rng.choice([0.05, 0.09, 0.15, 0.25])
+    expected = greedy(links, piles, same, threshold)
+    copy = {i: dict(row) for i, row in links.items()}
+    found = suggest._average_linkage(copy, piles=piles, same=same, threshold=threshold)
+    assert {frozenset(g) for g in found} == expected
+    # every text is in one group, and two existing piles are never one
+    assert sorted(i for g in found for i in g) == list(range(count))
+    if piles:
+        assert not any(set(piles[0]) <= set(g) and set(piles[1]) <= set(g) for g in found)
+
+
+def test_rows_with_many_pairs_are_summed_to_the_same_cosines_as_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(3)
+    sentences = [
+        "geen plek voor jongeren in de wijk",
+        "de wachtlijst voor jeugdhulp is te lang",
+        "ouderen zijn eenzaam en komen de deur niet uit",
+        "er zijn te weinig betaalbare woningen",
+        "de buurtbus rijdt niet meer in het weekend",
+    ]
+    texts = [f"{sentences[n % 5]} {''.join(rng.choice('abdeklmnoprstuw') for _ in range(6))}" for n in range(500)]
+    analysed = suggest._analyse([Obstacle(i, text) for i, text in enumerate(texts)])
+    suggest._weigh(analysed)
+    summed = []
+    row = suggest._DenseRows.row
+    monkeypatch.setattr(suggest._DenseRows, "row", lambda self, i, after: summed.append(i) or row(self, i, after))
+    dense = suggest._neighbours(analysed)
+    # the copies' rows hold thousands of pairs that share a feature: summed in numpy
+    assert len(summed) > 200
+    monkeypatch.setattr(suggest, "DENSE_ROW", 10**9)
+    one_by_one = suggest._neighbours(analysed)
+    assert len(summed) == len(set(summed))
+    assert dense == one_by_one
+    # each copy is linked to the other 99 copies of its sentence
+    assert all(len([j for j in dense[i] if j % 5 == i % 5]) == 99 for i in range(0, 500, 37))
