@@ -785,7 +785,9 @@ def _bend(texts: list[_Text], near: dict[int, dict[int, float]]) -> None:
     if len(known) < 2:
         return
     np = _numpy()
-    at = {i: n for n, i in enumerate(known)}
+    # each text's row of vectors, -1 for a text whose meaning is not known
+    place = np.full(len(texts), -1)
+    place[known] = np.arange(len(known))
     vectors = np.stack([texts[i].meaning for i in known])
     nearest = min(MEANING_NEAREST, len(known) - 1)
     added: list[tuple[int, int, float]] = []
@@ -794,10 +796,15 @@ def _bend(texts: list[_Text], near: dict[int, dict[int, float]]) -> None:
         for n, cosines in enumerate(block, start):
             i = known[n]
             row = near[i]
-            for j, link in row.items():
-                m = at.get(j)
-                if m is not None and m > n:
-                    row[j] = near[j][i] = link * max(0.0, 1 + MEANING_BEND * (float(cosines[m]) - MEANING_MIDDLE))
+            # each pair once, from its first text; in numpy, as a pile of near-duplicates has a million pairs
+            others = np.fromiter(row, dtype=np.intp, count=len(row))
+            later = place[others] > n
+            if later.any():
+                links = np.fromiter(row.values(), dtype=np.float64, count=len(row))[later]
+                alike = cosines[place[others[later]]].astype(np.float64)
+                bent = links * np.maximum(0.0, 1 + MEANING_BEND * (alike - MEANING_MIDDLE))
+                for j, link in zip(others[later].tolist(), bent.tolist(), strict=True):
+                    row[j] = near[j][i] = link
             cosines[n] = -1.0
             top = np.argpartition(-cosines, nearest - 1)[:nearest]
             excess = cosines[top] - MEANING_MIDDLE
