@@ -39,6 +39,11 @@ export function createSuggest({ state, t, config, send }) {
     return pile.answer_ids.filter((id) => !pile.removed.has(id));
   }
 
+  // whether the card shows a member with a word underlined that is still to be moved (not behind "Toon nog")
+  function underlined(pile) {
+    return shownMembers(pile).some((id) => String(id) in pile.akin && staleness(pile, id) === null);
+  }
+
   function movable(pile) {
     return listed(pile).filter((id) => staleness(pile, id) === null);
   }
@@ -96,9 +101,14 @@ export function createSuggest({ state, t, config, send }) {
   }
 
   // a long pile shows its first obstacles; the rest are a press away, so 200 obstacles stay readable
+  function shownMembers(pile) {
+    const ids = listed(pile);
+    return pile.expanded || ids.length <= SHOWN ? ids : ids.slice(0, SHOWN - 1);
+  }
+
   function memberList(pile) {
     const ids = listed(pile);
-    const shown = pile.expanded || ids.length <= SHOWN ? ids : ids.slice(0, SHOWN - 1);
+    const shown = shownMembers(pile);
     const list = el("ul", { class: "member-list" }, ...shown.map((id) => memberItem(pile, id)));
     if (shown.length === ids.length) return list;
     const more = el("button", { type: "button", class: "link small suggest-more", text: format(t.suggest_more, { n: ids.length - shown.length }) });
@@ -133,8 +143,9 @@ export function createSuggest({ state, t, config, send }) {
     const shared = pile.shared.length
       ? el("p", { class: "suggest-why small" }, `${t.suggest_shared} `, ...pile.shared.map((word) => el("mark", { text: word })))
       : null;
-    // members that belong by what they mean have a word underlined: the card says what that means, on a phone too
-    const akin = pile.akin && listed(pile).some((id) => String(id) in pile.akin)
+    // members that belong by what they mean have a word underlined: the card says what that means, on a phone too,
+    // while such a member is in sight (refresh)
+    const akin = pile.akin && Object.keys(pile.akin).length
       ? el("p", { class: "akin-note muted small" }, el("mark", { class: "akin", text: t.suggest_akin_mark }), `: ${t.suggest_akin}`)
       : null;
     const onPile = existing ? existing.answers.map((id) => state.answers.get(id)).filter(Boolean) : [];
@@ -174,6 +185,8 @@ export function createSuggest({ state, t, config, send }) {
         item.classList.toggle("is-stale", why !== null);
         item.querySelector('[data-slot="stale"]').textContent = why || "";
       }
+      const akinNote = cardNode.querySelector(".akin-note");
+      if (akinNote) akinNote.hidden = !underlined(pile);
       const ok = acceptable(pile);
       cardNode.querySelector(".button.primary").disabled = !ok;
       cardNode.querySelector('[data-slot="hint"]').textContent = ok ? "" : (pile.into !== null ? t.suggest_nothing_left : t.suggest_too_few);

@@ -143,7 +143,11 @@ def test_suggested_piles_are_accepted_renamed_trimmed_and_rejected_and_the_room_
     expect(jeugd.locator(".suggest-member mark").first).to_be_visible()
     # a member that belongs by meaning alone has its word nearest in meaning underlined, and the card says why
     debts = card(board, "Schulden stapelen zich op")
+    # while that member is behind "Toon nog", the card has no underline to explain
+    expect(debts.locator(".suggest-member", has_text=AKIN)).to_have_count(0)
+    expect(debts.locator(".akin-note")).to_be_hidden()
     debts.get_by_role("button", name=re.compile("Toon nog")).click()
+    expect(debts.locator(".akin-note")).to_be_visible()
     akin = debts.locator(".suggest-member", has_text=AKIN).locator("mark")
     expect(akin).to_have_text(["wanbetalersregeling"])
     expect(akin).to_have_class("akin")
