@@ -853,13 +853,13 @@ def _average_linkage(
     def nearest(a: int, previous: int | None) -> int | None:
         # of equally alike groups the chain's previous one, so that a tie ends the chain rather than circling
         size = len(members[a])
-        best, key = None, (threshold, False, 0)
+        best, key = None, None
         for c, s in sums[a].items():
             if c in done or (a in fixed and c in fixed):
                 continue
-            candidate = (s / (size * len(members[c])), c == previous, -c)
-            if candidate >= key:
-                best, key = c, candidate
+            average = s / (size * len(members[c]))
+            if average >= threshold and (key is None or (average, c == previous, -c) > key):
+                best, key = c, (average, c == previous, -c)
         return best
 
     for group, is_pile in [*((p, True) for p in piles), *((g, False) for g in same)]:

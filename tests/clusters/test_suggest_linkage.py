@@ -87,3 +87,10 @@ def test_rows_with_many_pairs_are_summed_to_the_same_cosines_as_one_by_one(monke
     assert dense == one_by_one
     # each copy is linked to the other 99 copies of its sentence
     assert all(len([j for j in dense[i] if j % 5 == i % 5]) == 99 for i in range(0, 500, 37))
+
+
+def test_two_groups_alike_at_exactly_the_threshold_merge() -> None:
+    links = {0: {1: 0.25}, 1: {0: 0.25}, 2: {}}
+    assert suggest._average_linkage(links, piles=[], same=[], threshold=0.25) == [[0, 1], [2]]
+    links = {0: {1: 0.25}, 1: {0: 0.25}, 2: {}}
+    assert suggest._average_linkage(links, piles=[], same=[], threshold=0.2501) == [[0], [1], [2]]
