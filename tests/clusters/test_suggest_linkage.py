@@ -6,6 +6,7 @@ from itertools import combinations
 
 import pytest
 
+from app.bench import grouping
 from app.clusters import suggest
 from app.clusters.suggest import Obstacle
 
@@ -94,3 +95,13 @@ def test_two_groups_alike_at_exactly_the_threshold_merge() -> None:
     assert suggest._average_linkage(links, piles=[], same=[], threshold=0.25) == [[0, 1], [2]]
     links = {0: {1: 0.25}, 1: {0: 0.25}, 2: {}}
     assert suggest._average_linkage(links, piles=[], same=[], threshold=0.2501) == [[0], [1], [2]]
+
+
+def test_the_benchmarks_echoing_room_is_five_sentences_each_sent_with_a_word_of_its_own() -> None:
+    made = grouping.echoes(grouping.load(), 100)
+    assert len(made) == len(set(made)) == 100
+    sentences = {text.rsplit(" ", 1)[0] for text in made}
+    assert len(sentences) == 5
+    # one true pile each
+    labelled = grouping.load()
+    assert len({labelled.labels[labelled.texts.index(s)] for s in sentences}) == 5
