@@ -1,5 +1,6 @@
 """How the matcher piles up linked obstacles at scale: the chain of nearest neighbours gives the piles of merging the
-most alike pair first, and rows with many pairs are summed in numpy to the same cosines as one by one."""
+most alike pair first, rows with many pairs are summed in numpy to the same cosines as one by one, and the links
+bent and the members trimmed as the plain loops would."""
 
 import random
 from itertools import combinations
@@ -31,7 +32,8 @@ def greedy(links: dict[int, dict[int, float]], piles: list[list[int]], same: lis
             return {frozenset(g) for g in groups}
         a, b = pair
         groups[a] += groups.pop(b)
-        fixed[a] = fixed[a] or fixed.pop(b)
+        joined = fixed.pop(b)
+        fixed[a] = fixed[a] or joined
 
 
 def sparse_links(rng: random.Random, count: int) -> dict[int, dict[int, float]]:
@@ -84,7 +86,6 @@ def test_rows_with_many_pairs_are_summed_to_the_same_cosines_as_one_by_one(monke
     assert len(summed) > 200
     monkeypatch.setattr(suggest, "DENSE_ROW", 10**9)
     one_by_one = suggest._neighbours(analysed)
-    assert len(summed) == len(set(summed))
     assert dense == one_by_one
     # each copy is linked to the other 99 copies of its sentence
     assert all(len([j for j in dense[i] if j % 5 == i % 5]) == 99 for i in range(0, 500, 37))
@@ -105,3 +106,43 @@ def test_the_benchmarks_echoing_room_is_five_sentences_each_sent_with_a_word_of_
     # one true pile each
     labelled = grouping.load()
     assert len({labelled.labels[labelled.texts.index(s)] for s in sentences}) == 5
+
+
+def test_the_links_are_bent_by_meaning_as_pair_by_pair(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = grouping.variants(grouping.load().texts, 600)
+    analysed = suggest._analyse([Obstacle(i, text) for i, text in enumerate(texts)])
+    suggest._weigh(analysed)
+    bent = suggest._neighbours(analysed)
+    monkeypatch.setattr(suggest, "_bend", lambda texts, near: None)
+    words = suggest._neighbours(analysed)
+    place = {i: n for n, i in enumerate(i for i, t in enumerate(analysed) if t.meaning is not None)}
+    assert len(place) > 500
+    for i, row in words.items():
+        for j, link in row.items():
+            if i in place and j in place:
+                alike = float(analysed[i].meaning @ analysed[j].meaning)
+                link *= max(0.0, 1 + suggest.MEANING_BEND * (alike - suggest.MEANING_MIDDLE))
+            # the links of meaning alone come on top of the bent word link
+            assert bent[i][j] == pytest.approx(link, abs=1e-6) or bent[i][j] > link
+    assert sum(len(row) for row in bent.values()) > sum(len(row) for row in words.values())
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_pile_is_trimmed_as_counting_every_members_links_again_after_each_removal(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(seed)
+    count = rng.randint(4, 40)
+    links = sparse_links(rng, count)
+    keep = set(rng.sample(range(count), rng.randint(0, 3)))
+    threshold = rng.choice([0.13, 0.2, 0.3])
+    alive = set(range(count))
+    while len(alive) > 2:
+        counted = {i: sum(links[i].get(j, 0.0) >= threshold for j in alive if j != i) for i in alive}
+        weakest = min((i for i in alive if i not in keep), key=lambda i: (counted[i], i), default=None)
+        if weakest is None or counted[weakest] >= suggest.MEMBER_LINKS * (len(alive) - 1):
+            break
+        alive.remove(weakest)
+    monkeypatch.setattr(suggest, "_neighbours", lambda texts: {i: dict(row) for i, row in links.items()})
+    trimmed = suggest._trim([None] * count, list(range(count)), keep=keep, threshold=threshold)  # type: ignore[list-item]
+    assert trimmed == sorted(alive)
