@@ -111,6 +111,11 @@ MIN_PART = 4
 MAX_COMPOUND = 40
 # a proposed name is an obstacle's text of at most this many characters, a longer one cut short
 NAME_LENGTH = 70
+# a new pile of three or more whose members are on average less alike than this is marked for a second look: in rooms
+# of one opgave 93% of such piles mix obstacles a facilitator keeps apart, against 52% of the rest (docs/performance.md,
+# thirteenth round); the mean is taken over its first DOUBTFUL_MEMBERS members, enough to tell
+DOUBTFUL_LINK = 0.5
+DOUBTFUL_MEMBERS = 200
 SHOWN_SHARED = 5
 # learnt meaning bends the word links: a link between two obstacles counts (1 + MEANING_BEND * (m - MEANING_MIDDLE))
 # times, and nothing from m = 0 down, m how alike their meanings are (the product of the two vectors: their cosine,
@@ -210,6 +215,8 @@ class Suggestion:
     # per obstacle that says none of those words, the [start, end) of its word nearest to them in learnt meaning
     akin: dict[int, list[list[int]]] = field(default_factory=dict)
     duplicates: bool = False
+    # a new pile whose members are little alike on average: most such piles mix obstacles a facilitator keeps apart
+    doubtful: bool = False
     tension: str | None = None
     theme: str | None = None
 
@@ -225,6 +232,7 @@ class Suggestion:
             "marks": {str(k): v for k, v in self.marks.items()},
             "akin": {str(k): v for k, v in self.akin.items()},
             "duplicates": self.duplicates,
+            "doubtful": self.doubtful,
             "tension": self.tension,
             "theme": self.theme,
         }
@@ -1228,6 +1236,15 @@ def _shortened(text: str) -> str:
     return _tidy(cut) + "…"
 
 
+def _doubtful(alike: Mapping[int, Mapping[int, float]], group: Sequence[int]) -> bool:
+    """Whether a pile's members are on average less alike than DOUBTFUL_LINK (its first DOUBTFUL_MEMBERS)."""
+    members = group[:DOUBTFUL_MEMBERS]
+    if len(members) < 3:
+        return False
+    total = sum(alike[i].get(j, 0.0) for n, i in enumerate(members) for j in members[n + 1 :])
+    return total / (len(members) * (len(members) - 1) / 2) < DOUBTFUL_LINK
+
+
 def _near_duplicates(texts: list[_Text], group: Sequence[int], copies: Mapping[int, Sequence[_Text]]) -> bool:
     """Whether a pile is near-duplicates: its members all alike, or most of them (three or more) saying the same."""
     said: Counter[tuple[str, ...]] = Counter()
@@ -1350,12 +1367,13 @@ def suggest(
                 marks=marks,
                 akin=_akin([t for t in said if t.obstacle.id not in marks], shown),
                 duplicates=duplicates,
+                doubtful=pile is None and not duplicates and _doubtful(alike, group),
                 tension=_tag(texts, group, keyword_stems, tensions),
                 theme=_tag(texts, group, keyword_stems, themes),
             )
         )
-    # near-duplicates first, then the largest piles
-    piles.sort(key=lambda p: (not p.duplicates, -(len(p.answer_ids) + len(p.pile_ids)), min(p.answer_ids)))
+    # near-duplicates first, the doubtful last, the largest first in between
+    piles.sort(key=lambda p: (not p.duplicates, p.doubtful, -(len(p.answer_ids) + len(p.pile_ids)), min(p.answer_ids)))
     # a server keeps nothing of a run: thousands of cached words would hold on to memory between asks
     stem.cache_clear()
     placed = sum(len(p.answer_ids) for p in piles)

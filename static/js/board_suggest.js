@@ -139,6 +139,8 @@ export function createSuggest({ state, t, config, send }) {
     });
     const badges = [];
     if (pile.duplicates) badges.push(el("span", { class: "badge live", text: t.suggest_duplicates }));
+    // a pile whose members are little alike mostly mixes obstacles apart: the facilitator looks twice
+    if (pile.doubtful) badges.push(el("span", { class: "badge doubtful", text: t.suggest_doubtful, title: t.suggest_doubtful_why }));
     if (pile.into !== null) badges.push(el("span", { class: "badge", text: t.suggest_adds }));
     const shared = pile.shared.length
       ? el("p", { class: "suggest-why small" }, `${t.suggest_shared} `, ...pile.shared.map((word) => el("mark", { text: word })))

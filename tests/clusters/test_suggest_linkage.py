@@ -146,3 +146,13 @@ def test_a_pile_is_trimmed_as_counting_every_members_links_again_after_each_remo
     monkeypatch.setattr(suggest, "_neighbours", lambda texts: {i: dict(row) for i, row in links.items()})
     trimmed = suggest._trim([None] * count, list(range(count)), keep=keep, threshold=threshold)  # type: ignore[list-item]
     assert trimmed == sorted(alive)
+
+
+def test_a_pile_is_doubtful_when_its_members_are_on_average_little_alike() -> None:
+    tight = {0: {1: 0.9, 2: 0.8}, 1: {0: 0.9, 2: 0.7}, 2: {0: 0.8, 1: 0.7}}
+    assert not suggest._doubtful(tight, [0, 1, 2])
+    # a chain: each alike to the next, the ends not at all
+    chain = {0: {1: 0.7}, 1: {0: 0.7, 2: 0.7}, 2: {1: 0.7}}
+    assert suggest._doubtful(chain, [0, 1, 2])
+    # two are too few to say
+    assert not suggest._doubtful({0: {}, 1: {}}, [0, 1])

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from app.bench import grouping
 from app.demo.driver import send_crowd
 from tests.e2e.conftest import PHONE, PROJECTOR
 from tests.e2e.test_agreed_actions import exactly, tap, wall_pile
@@ -299,4 +300,32 @@ def test_an_addition_keeps_the_piles_new_name_and_the_note_says_what_was_skipped
     renamed.get_by_role("button", name="Stapel opheffen: Schuldhulp").click()
     expect(board.locator("#cluster-list .cluster-card")).to_have_count(0)
     expect(board.locator("#loose li.obstacle-chip .text", has_text=exactly(debts[7]))).to_have_count(1)
+    assert session.dialogs == []
+
+
+def test_a_pile_whose_members_are_little_alike_is_marked_and_comes_last(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    # a room of one opgave: a third of a labelled set's obstacles, where the matcher marks a few piles as doubtful
+    texts = grouping.load(grouping.DATA / "obstacles_nl_holdout18.yaml").texts[::3]
+    session = start_session(new_context, title="Politie en vertrouwen")
+    board = session.board
+    next_until(board, "Obstakels")
+    send_from_phones(live_server, session.code, texts)
+    expect(board.locator("#answers .board-answer")).to_have_count(len(texts))
+    next_until(board, "Ordenen")
+    with board.expect_response(lambda response: response.url.endswith("/suggestions")) as asked:
+        board.locator("body").press("g")
+    piles = asked.value.json()["piles"]
+    doubtful = [pile["doubtful"] for pile in piles]
+    assert 0 < sum(doubtful) < len(piles)
+    cards = board.locator("#suggest-list article.suggest-card")
+    expect(cards).to_have_count(len(piles))
+    badges = board.locator("#suggest-list .badge.doubtful")
+    expect(badges).to_have_count(sum(doubtful))
+    expect(badges.first).to_have_text("minder samenhang")
+    expect(badges.first).to_have_attribute("title", re.compile("Kijk na of deze obstakels bij elkaar horen"))
+    # the doubtful ones are the last cards, after every pile the matcher is surer of
+    marked = [card.locator(".badge.doubtful").count() == 1 for card in cards.all()]
+    assert marked == sorted(marked) and sum(marked) == sum(doubtful)
     assert session.dialogs == []
