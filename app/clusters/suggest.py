@@ -112,7 +112,7 @@ MAX_COMPOUND = 40
 # a proposed name is an obstacle's text of at most this many characters, a longer one cut short
 NAME_LENGTH = 70
 # a new pile of three or more whose members are on average less alike than this is marked for a second look: in rooms
-# of one opgave 93% of such piles mix obstacles a facilitator keeps apart, against 52% of the rest (docs/performance.md,
+# of one opgave 90% of such piles mix obstacles a facilitator keeps apart, against 51% of the rest (docs/performance.md,
 # thirteenth round); the mean is taken over its first DOUBTFUL_MEMBERS members, enough to tell
 DOUBTFUL_LINK = 0.5
 DOUBTFUL_MEMBERS = 200
@@ -1236,9 +1236,14 @@ def _shortened(text: str) -> str:
     return _tidy(cut) + "…"
 
 
-def _doubtful(alike: Mapping[int, Mapping[int, float]], group: Sequence[int]) -> bool:
+def _doubtful(texts: list[_Text], alike: Mapping[int, Mapping[int, float]], group: Sequence[int]) -> bool:
     """Whether a pile's members are on average less alike than DOUBTFUL_LINK (its first DOUBTFUL_MEMBERS)."""
-    members = group[:DOUBTFUL_MEMBERS]
+    # each thing said once: copies are linked far above 1 (a word link, bent, plus one of meaning), and three of
+    # one sentence would make a mixed pile look sure
+    first: dict[tuple[str, ...], int] = {}
+    for i in group:
+        first.setdefault(_signature(texts[i]), i)
+    members = list(first.values())[:DOUBTFUL_MEMBERS]
     if len(members) < 3:
         return False
     total = sum(alike[i].get(j, 0.0) for n, i in enumerate(members) for j in members[n + 1 :])
@@ -1367,7 +1372,7 @@ def suggest(
                 marks=marks,
                 akin=_akin([t for t in said if t.obstacle.id not in marks], shown),
                 duplicates=duplicates,
-                doubtful=pile is None and not duplicates and _doubtful(alike, group),
+                doubtful=pile is None and not duplicates and _doubtful(texts, alike, group),
                 tension=_tag(texts, group, keyword_stems, tensions),
                 theme=_tag(texts, group, keyword_stems, themes),
             )

@@ -63,13 +63,15 @@ export function createSuggest({ state, t, config, send }) {
     };
   }
 
+  const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
   // a text with the words its pile shares marked, or else its word nearest to them in meaning (akin);
   // marks are [start, end) in the string's own (UTF-16) units
   function marked(text, marks, akin) {
     const parts = [];
     let at = 0;
     const spans = marks && marks.length ? marks : akin || [];
-    const attributes = spans === marks ? {} : { class: "akin", title: t.suggest_akin.charAt(0).toUpperCase() + t.suggest_akin.slice(1) };
+    const attributes = spans === marks ? {} : { class: "akin", title: capitalised(t.suggest_akin) };
     for (const [start, end] of spans) {
       if (start > at) parts.push(text.slice(at, start));
       parts.push(el("mark", { ...attributes, text: text.slice(start, end) }));
@@ -139,8 +141,7 @@ export function createSuggest({ state, t, config, send }) {
     });
     const badges = [];
     if (pile.duplicates) badges.push(el("span", { class: "badge live", text: t.suggest_duplicates }));
-    // a pile whose members are little alike mostly mixes obstacles apart: the facilitator looks twice
-    if (pile.doubtful) badges.push(el("span", { class: "badge doubtful", text: t.suggest_doubtful, title: t.suggest_doubtful_why }));
+    if (pile.doubtful) badges.push(el("span", { class: "badge doubtful", text: t.suggest_doubtful }));
     if (pile.into !== null) badges.push(el("span", { class: "badge", text: t.suggest_adds }));
     const shared = pile.shared.length
       ? el("p", { class: "suggest-why small" }, `${t.suggest_shared} `, ...pile.shared.map((word) => el("mark", { text: word })))
@@ -150,6 +151,8 @@ export function createSuggest({ state, t, config, send }) {
     const akin = pile.akin && Object.keys(pile.akin).length
       ? el("p", { class: "akin-note muted small" }, el("mark", { class: "akin", text: t.suggest_akin_mark }), `: ${t.suggest_akin}`)
       : null;
+    // a pile whose members are little alike mostly mixes obstacles kept apart: the card says so, on a phone too
+    const doubt = pile.doubtful ? el("p", { class: "doubt-note small", text: capitalised(t.suggest_doubtful_why) }) : null;
     const onPile = existing ? existing.answers.map((id) => state.answers.get(id)).filter(Boolean) : [];
     // the pile's own obstacles, greyed, captioned apart from what the suggestion adds to them
     const pileItself = onPile.length ? [
@@ -159,6 +162,7 @@ export function createSuggest({ state, t, config, send }) {
     ] : [];
     return el("article", { class: "cluster-card suggest-card", "data-key": pile.key },
       el("header", { class: "cluster-head" }, name, ...badges),
+      doubt,
       shared,
       akin,
       el("div", { class: "cluster-tags" },

@@ -149,10 +149,22 @@ def test_a_pile_is_trimmed_as_counting_every_members_links_again_after_each_remo
 
 
 def test_a_pile_is_doubtful_when_its_members_are_on_average_little_alike() -> None:
-    tight = {0: {1: 0.9, 2: 0.8}, 1: {0: 0.9, 2: 0.7}, 2: {0: 0.8, 1: 0.7}}
-    assert not suggest._doubtful(tight, [0, 1, 2])
+    texts = suggest._analyse([Obstacle(i, t) for i, t in enumerate(["Geen plek", "Geen plek", "Te laat", "Te duur"])])
+    tight = {1: {2: 0.9, 3: 0.8}, 2: {1: 0.9, 3: 0.7}, 3: {1: 0.8, 2: 0.7}}
+    assert not suggest._doubtful(texts, tight, [1, 2, 3])
     # a chain: each alike to the next, the ends not at all
-    chain = {0: {1: 0.7}, 1: {0: 0.7, 2: 0.7}, 2: {1: 0.7}}
-    assert suggest._doubtful(chain, [0, 1, 2])
+    chain = {1: {2: 0.7}, 2: {1: 0.7, 3: 0.7}, 3: {2: 0.7}}
+    assert suggest._doubtful(texts, chain, [1, 2, 3])
+    # the mean, not the weakest link: two strong links and a missing one are 0.6 on average
+    mostly = {1: {2: 0.9, 3: 0.9}, 2: {1: 0.9}, 3: {1: 0.9}}
+    assert not suggest._doubtful(texts, mostly, [1, 2, 3])
+    # a copy counts once: its link to its first, far above 1, does not make a loose pile look sure
+    copies = {
+        0: {1: 2.7, 2: 0.3, 3: 0.3},
+        1: {0: 2.7, 2: 0.3, 3: 0.3},
+        2: {0: 0.3, 1: 0.3, 3: 0.3},
+        3: {0: 0.3, 1: 0.3, 2: 0.3},
+    }
+    assert suggest._doubtful(texts, copies, [0, 1, 2, 3])
     # two are too few to say
-    assert not suggest._doubtful({0: {}, 1: {}}, [0, 1])
+    assert not suggest._doubtful(texts, {0: {}, 2: {}}, [0, 2])

@@ -324,8 +324,11 @@ def test_a_pile_whose_members_are_little_alike_is_marked_and_comes_last(
     badges = board.locator("#suggest-list .badge.doubtful")
     expect(badges).to_have_count(sum(doubtful))
     expect(badges.first).to_have_text("minder samenhang")
-    expect(badges.first).to_have_attribute("title", re.compile("Kijk na of deze obstakels bij elkaar horen"))
+    # what it means is on the card itself, for a phone has no pointer to hover with
+    notes = board.locator("#suggest-list .doubt-note")
+    expect(notes).to_have_count(sum(doubtful))
+    expect(notes.first).to_have_text("Deze obstakels lijken weinig op elkaar: kijk na of ze bij elkaar horen")
     # the doubtful ones are the last cards, after every pile the matcher is surer of
     marked = [card.locator(".badge.doubtful").count() == 1 for card in cards.all()]
-    assert marked == sorted(marked) and sum(marked) == sum(doubtful)
+    assert marked == sorted(marked)
     assert session.dialogs == []
