@@ -246,8 +246,11 @@ export function createSuggest({ state, t, config, send }) {
       };
       return carriedOver(fresh, before.get(pile.key));
     });
+    // before "Alles overnemen", the summary says how many proposals the matcher is unsure of
+    const doubtful = result.piles.filter((pile) => pile.doubtful).length;
     nodes.summary.textContent = result.piles.length
-      ? format(t.suggest_summary, { piles: result.piles.length, loose: result.loose })
+      ? [format(t.suggest_summary, { piles: result.piles.length, loose: result.loose }),
+        doubtful ? count(t, "suggest_doubtful_count", { n: doubtful }) : ""].filter(Boolean).join(" ")
       : format(t.suggest_nothing, { n: result.considered });
     build();
   }

@@ -324,6 +324,10 @@ def test_a_pile_whose_members_are_little_alike_is_marked_and_comes_last(
     badges = board.locator("#suggest-list .badge.doubtful")
     expect(badges).to_have_count(sum(doubtful))
     expect(badges.first).to_have_text("minder samenhang")
+    # before "Alles overnemen" the summary says how many the matcher is unsure of, and where they are
+    n = sum(doubtful)
+    unsure = "De stapel met minder samenhang staat" if n == 1 else f"De {n} met minder samenhang staan"
+    expect(board.locator("#suggest-summary")).to_contain_text(f"{unsure} onderaan.")
     # what it means is on the card itself, for a phone has no pointer to hover with
     notes = board.locator("#suggest-list .doubt-note")
     expect(notes).to_have_count(sum(doubtful))
