@@ -865,9 +865,9 @@ def _average_linkage(
         for c, s in sums[a].items():
             if c in done or (a in fixed and c in fixed):
                 continue
-            average = s / (size * len(members[c]))
-            if average >= threshold and (key is None or (average, c == previous, -c) > key):
-                best, key = c, (average, c == previous, -c)
+            candidate = (s / (size * len(members[c])), c == previous, -c)
+            if candidate[0] >= threshold and (key is None or candidate > key):
+                best, key = c, candidate
         return best
 
     for group, is_pile in [*((p, True) for p in piles), *((g, False) for g in same)]:
