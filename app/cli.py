@@ -198,15 +198,29 @@ def bench_grouping(args: argparse.Namespace) -> None:
 
         known = meaning.write()
         print(f"learnt the meaning of {known} features from {len(meaning.learnt_from())} labelled sets", flush=True)
+        if args.sentence_model:
+            width = meaning.write_projection(_sentence_model(args.sentence_model))
+            print(f"learnt {width} directions of the sentence model's reading from the same sets", flush=True)
         return
     path = Path(args.data) if args.data else grouping.DEFAULT_SET
     if not path.is_file():
         raise SystemExit(f"no labelled set at {path} (it is in the repository's tests/; give another with --data)")
-    figures = grouping.run(path)
+    figures = grouping.run(path, _sentence_model(args.sentence_model))
     for key, value in figures.items():
         print(f"{key:22} {value}", flush=True)
     if args.json:
         print(json.dumps(figures), flush=True)
+
+
+def _sentence_model(setting: str | None) -> Any:
+    """The sentence model of a --sentence-model setting, or None; a clear exit where it cannot load."""
+    if setting is None:
+        return None
+    from app.clusters import model
+
+    if (problem := model.problem(setting)) is not None:
+        raise SystemExit(problem)
+    return model.loaded(setting)
 
 
 def _fill_options(args: argparse.Namespace) -> Any:
@@ -543,6 +557,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--learn",
         action="store_true",
         help="bench grouping: learn the meaning of words from the labelled sets again (grouping_meaning.npz)",
+    )
+    p.add_argument(
+        "--sentence-model",
+        metavar="MODEL",
+        help="bench grouping: with the sentence model ('bundled' or a model file, as DOORBRAAK_SENTENCE_MODEL); "
+        "with --learn: learn its projection too (grouping_model.npz)",
     )
     p.add_argument("--reminders", type=_positive, default=5000, help="mail: due reminders in the run")
     p.add_argument("--connections", type=_positive, default=4, help="mail: SMTP connections the sender opens")

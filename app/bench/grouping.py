@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from app.clusters import keywords, suggest
+from app.clusters.model import SentenceModel
 from app.models import TENSIONS, THEMES
 
 # in a checkout: the labelled set beside the tests that use it
@@ -108,10 +109,12 @@ def _partition(result: suggest.Result, count: int) -> list[str]:
     return found
 
 
-def quality(labelled: Labelled, *, threshold: float = suggest.THRESHOLD) -> dict[str, Any]:
+def quality(
+    labelled: Labelled, *, threshold: float = suggest.THRESHOLD, model: SentenceModel | None = None
+) -> dict[str, Any]:
     """Adjusted Rand index, the share of pure piles, and the true piles found, for one run on the whole set."""
     obstacles = [suggest.Obstacle(i, text) for i, text in enumerate(labelled.texts)]
-    result = suggest.suggest(obstacles, threshold=threshold)
+    result = suggest.suggest(obstacles, threshold=threshold, model=model)
     found = _partition(result, len(obstacles))
     purities, hits = [], set()
     sizes = Counter(labelled.labels)
@@ -135,13 +138,16 @@ def quality(labelled: Labelled, *, threshold: float = suggest.THRESHOLD) -> dict
     }
 
 
-def rooms(labelled: Labelled, size: int, *, draws: int = ROOM_DRAWS) -> dict[str, float]:
+def rooms(
+    labelled: Labelled, size: int, *, draws: int = ROOM_DRAWS, model: SentenceModel | None = None
+) -> dict[str, float]:
     """The mean adjusted Rand index and share of pure piles over `draws` rooms of `size` obstacles drawn from the set
     (the same ones every time)."""
     ari = pure = 0.0
     for seed in range(draws):
         chosen = sorted(random.Random(seed).sample(range(len(labelled.texts)), min(size, len(labelled.texts))))
-        figures = quality(Labelled([labelled.texts[i] for i in chosen], [labelled.labels[i] for i in chosen]))
+        chosen_set = Labelled([labelled.texts[i] for i in chosen], [labelled.labels[i] for i in chosen])
+        figures = quality(chosen_set, model=model)
         ari += figures["adjusted_rand_index"] / draws
         pure += figures["pure_share"] / draws
     return {"adjusted_rand_index": round(ari, 3), "pure_share": round(pure, 3)}
@@ -186,32 +192,42 @@ def echoes(labelled: Labelled, count: int, *, seed: int = 17) -> list[str]:
     return made
 
 
-def timing(texts: Sequence[str], *, repeat: int = 3) -> tuple[float, float]:
+def timing(
+    texts: Sequence[str], *, repeat: int = 3, model: SentenceModel | None = None, read_ahead: bool = False
+) -> tuple[float, float]:
     """The fastest of a few runs of the suggestions for these obstacles (keyword tags included): seconds on the
-    clock, and seconds of this process's CPU (what a busy shared machine does not inflate)."""
+    clock, and seconds of this process's CPU (what a busy shared machine does not inflate); a model reads every
+    text again each run, unless it has read them ahead (as the board has it do while the room groups)."""
     obstacles = [suggest.Obstacle(i, text) for i, text in enumerate(texts)]
     wall = cpu = float("inf")
     for _ in range(repeat):
+        if model is not None:
+            model.forget()
+            if read_ahead:
+                model.read(texts)
         started, started_cpu = time.perf_counter(), time.process_time()
-        suggest.suggest(obstacles, keywords=keywords.shipped_keywords(), tensions=TENSIONS, themes=THEMES)
+        suggest.suggest(obstacles, keywords=keywords.shipped_keywords(), tensions=TENSIONS, themes=THEMES, model=model)
         wall = min(wall, time.perf_counter() - started)
         cpu = min(cpu, time.process_time() - started_cpu)
     return wall, cpu
 
 
-def run(path: Path = DEFAULT_SET) -> dict[str, Any]:
+def run(path: Path = DEFAULT_SET, model: SentenceModel | None = None) -> dict[str, Any]:
     """Quality on the labelled set and on smaller rooms drawn from it, and the time per 200 and per 2,000
-    obstacles."""
+    obstacles (with a sentence model, if one is given)."""
     labelled = load(path)
-    figures = quality(labelled)
+    figures = quality(labelled, model=model)
     for size in ROOMS:
-        for key, value in rooms(labelled, size).items():
+        for key, value in rooms(labelled, size, model=model).items():
             figures[f"rooms_of_{size}_{key}"] = value
     for size in SIZES:
-        wall, cpu = timing(variants(labelled.texts, size))
+        wall, cpu = timing(variants(labelled.texts, size), model=model)
         figures[f"seconds_per_{size}"] = round(wall, 3)
         figures[f"cpu_seconds_per_{size}"] = round(cpu, 3)
-    wall, cpu = timing(echoes(labelled, SIZES[-1]), repeat=1)
+        if model is not None:
+            wall, cpu = timing(variants(labelled.texts, size), model=model, read_ahead=True)
+            figures[f"seconds_per_{size}_read_ahead"] = round(wall, 3)
+    wall, cpu = timing(echoes(labelled, SIZES[-1]), repeat=1, model=model)
     figures[f"seconds_per_{SIZES[-1]}_echoes"] = round(wall, 3)
     figures[f"cpu_seconds_per_{SIZES[-1]}_echoes"] = round(cpu, 3)
     return figures

@@ -18,11 +18,17 @@ from pathlib import Path
 import numpy as np
 
 from app.bench import grouping
+from app.clusters import model as sentence_model
 from app.clusters import suggest
 
 DIMENSIONS = 64
 # each dimension weighs as the square root of its singular value: the first few do not drown the rest
 SPREAD = 0.5
+# what the sentence model reads is projected on this many directions; the spread within piles is shrunk this far
+# towards the same in every direction, so that one the sets barely vary along does not count for much (chosen on
+# the labelled sets: docs/performance.md, fourteenth round)
+MODEL_DIMENSIONS = 128
+MODEL_SHRINK = 0.1
 
 
 def learnt_from() -> list[Path]:
@@ -70,3 +76,39 @@ def write(path: Path = suggest.MEANING) -> int:
     features, vectors = learn(learnt_from())
     np.savez_compressed(path, features=np.array(features), vectors=vectors.astype(np.float16))
     return len(features)
+
+
+def projection(paths: Sequence[Path], reader: sentence_model.SentenceModel) -> np.ndarray:
+    """The directions in which the sets' piles differ most, for their size, from how their members differ within
+    (linear discriminant analysis of what the sentence model reads, each set centred as a room is): MODEL_DIMENSIONS
+    columns, each as long as the square root of how far it tells piles apart."""
+    size = int(np.asarray(reader.embed(["."])).shape[1])
+    within, between = np.zeros((size, size)), np.zeros((size, size))
+    for path in paths:
+        labelled = grouping.load(path)
+        read = np.asarray(reader.embed(labelled.texts), dtype=np.float64)
+        read -= read.mean(axis=0)
+        labels = np.array(labelled.labels)
+        for label in sorted(set(labelled.labels)):
+            if label.startswith("loose-"):
+                continue
+            members = read[labels == label]
+            centre = members.mean(axis=0)
+            within += (members - centre).T @ (members - centre)
+            between += len(members) * np.outer(centre, centre)
+    within = (1 - MODEL_SHRINK) * within / np.trace(within) + MODEL_SHRINK * np.eye(size) / size
+    values, vectors = np.linalg.eigh(within)
+    whiten = vectors / np.sqrt(values)
+    apart, directions = np.linalg.eigh(whiten.T @ (between / np.trace(between)) @ whiten)
+    order = np.argsort(apart)[::-1][:MODEL_DIMENSIONS]
+    columns = (whiten @ directions[:, order]) * np.sqrt(np.maximum(apart[order], 0))
+    # a direction's sign is arbitrary: the largest part of each is made positive, so a rebuild gives the same
+    signs = np.sign(columns[np.abs(columns).argmax(axis=0), range(columns.shape[1])])
+    return np.asarray(columns * signs)
+
+
+def write_projection(reader: sentence_model.SentenceModel, path: Path = sentence_model.PROJECTION) -> int:
+    """Learn the projection from the sets with this model and write the shipped file; returns its width."""
+    columns = projection(learnt_from(), reader)
+    np.savez_compressed(path, projection=columns.astype(np.float32))
+    return int(columns.shape[1])

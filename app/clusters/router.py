@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import CsrfChecked, Runner, Viewer
 from app.clusters import keywords as tag_keywords
+from app.clusters import model as sentence_model
 from app.clusters import service as clusters
 from app.models import TENSIONS, THEMES, BodyRowId, Member, RowId, Workspace
 from app.runtime import Runtime, RuntimeDep
@@ -106,24 +107,40 @@ async def edit(runtime: RuntimeDep, member: Runner, workshop_id: RowId, cluster_
     return {"clusters": await _run(runtime, fn, workshop_id, member)}
 
 
-def _suggest(obstacles: Any, keywords: Any) -> dict[str, Any]:
+def _suggest(obstacles: Any, keywords: Any, setting: str | None) -> dict[str, Any]:
     with _suggesting:
-        return clusters.suggest_piles(obstacles, keywords)
+        return clusters.suggest_piles(obstacles, keywords, model=sentence_model.loaded(setting) if setting else None)
 
 
-@router.post("/suggestions")
-async def suggestions(runtime: RuntimeDep, member: Runner, workshop_id: RowId) -> Any:
-    """Propose piles for the loose obstacles; changes nothing (a POST, so no other site can set a board to work)."""
+async def _suggestion_input(runtime: Runtime, member: Member, workshop_id: int) -> Any:
+    """The obstacles and keyword list suggestions are made from, for a member who may change the workshop."""
 
     def load(db: Session) -> Any:
         return clusters.suggestion_input(
             db, workshop=workshops.changed_workshop(db, workshop_id=workshop_id, member=member)
         )
 
+    return await runtime.db.read(load)
+
+
+@router.post("/suggestions")
+async def suggestions(runtime: RuntimeDep, member: Runner, workshop_id: RowId) -> Any:
+    """Propose piles for the loose obstacles; changes nothing (a POST, so no other site can set a board to work)."""
     await runtime.check_suggestion_rate(member.account_id)
-    obstacles, keywords = await runtime.db.read(load)
+    obstacles, keywords = await _suggestion_input(runtime, member, workshop_id)
     # the matching is CPU work: off the event loop, so the room's frames keep flowing meanwhile
-    return await anyio.to_thread.run_sync(_suggest, obstacles, keywords)
+    return await anyio.to_thread.run_sync(_suggest, obstacles, keywords, runtime.settings.sentence_model)
+
+
+@router.post("/suggestions/ahead")
+async def read_ahead(runtime: RuntimeDep, member: Runner, workshop_id: RowId) -> Any:
+    """Have the sentence model, if there is one, read the room's obstacles before the facilitator asks; changes
+    nothing. Says how many are still to be read."""
+    # the workshop is checked first, model or not: a route answers only those who may run it
+    obstacles, _ = await _suggestion_input(runtime, member, workshop_id)
+    if not runtime.settings.sentence_model:
+        return {"reading": 0}
+    return {"reading": clusters.read_ahead(obstacles, sentence_model.loaded(runtime.settings.sentence_model))}
 
 
 @router.post("/suggestions/accept")

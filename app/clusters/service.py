@@ -12,6 +12,7 @@ from sqlmodel import col
 from app import steps as step_types
 from app.clusters import keywords as tag_keywords
 from app.clusters import suggest
+from app.clusters.model import SentenceModel
 from app.errors import DomainError
 from app.i18n import N_
 from app.models import TENSIONS, THEMES, Answer, Cluster, Participant, Vote, Workshop, table_of
@@ -267,8 +268,27 @@ def suggestion_input(db: Session, *, workshop: Workshop) -> tuple[list[suggest.O
     return obstacles, tag_keywords.keywords_for(db, workspace_id=workshop.workspace_id)
 
 
-def suggest_piles(obstacles: Sequence[suggest.Obstacle], keywords: tag_keywords.KeywordList) -> dict[str, Any]:
-    """Proposed piles for the loose obstacles, as the board shows them; nothing is stored."""
+def suggest_piles(
+    obstacles: Sequence[suggest.Obstacle],
+    keywords: tag_keywords.KeywordList,
+    *,
+    model: SentenceModel | None = None,
+) -> dict[str, Any]:
+    """Proposed piles for the loose obstacles, as the board shows them (read by the sentence model too, if there is
+    one); nothing is stored."""
+    _suggestible(obstacles)
+    return suggest.suggest(obstacles, keywords=keywords, tensions=TENSIONS, themes=THEMES, model=model).as_dict()
+
+
+def read_ahead(obstacles: Sequence[suggest.Obstacle], model: SentenceModel) -> int:
+    """Have the sentence model read the obstacles before the facilitator asks (as much as an ask would take); how
+    many it is still to read."""
+    _suggestible(obstacles)
+    return model.read_ahead([obstacle.text for obstacle in obstacles])
+
+
+def _suggestible(obstacles: Sequence[suggest.Obstacle]) -> None:
+    """Refuse more obstacles, or more text, than one ask for suggestions takes."""
     if len(obstacles) > MAX_SUGGESTED:
         raise DomainError(
             "too_many_to_suggest",
@@ -282,7 +302,6 @@ def suggest_piles(obstacles: Sequence[suggest.Obstacle], keywords: tag_keywords.
             N_("De obstakels zijn samen te lang om in één keer stapels voor te stellen: leg er eerst een deel op."),
             status=422,
         )
-    return suggest.suggest(obstacles, keywords=keywords, tensions=TENSIONS, themes=THEMES).as_dict()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ are, on average, alike enough; a member alike to too few of the others is then l
 make a pile only when they share two words, as does each member of a pile of a few unless what they all share is
 much of what each says. Dutch first (Snowball's Dutch stemmer, Dutch stop words, the lexicon's concepts by their
 Dutch stems), English answers too. The same features say why a pile belongs together: the words and phrases its
-members share, marked in their texts.
+members share, marked in their texts. An optional sentence model (app/clusters/model.py) adds what it reads in each
+obstacle to the meaning.
 
 Nothing here touches the database: app/clusters/service.py reads the obstacles and applies what is accepted.
 """
@@ -29,6 +30,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from app.answers import words as answer_words
+from app.clusters.model import SentenceModel
 
 LEXICON = Path(__file__).with_name("grouping_nl.yaml")
 # what words mean, learnt from the true piles of the labelled sets (app/bench/meaning.py makes it)
@@ -129,6 +131,11 @@ MEANING_NEAREST = 20
 MEANING_LINK = 1.0
 # what a room's texts mean in common counts as if this many more texts meant nothing (chosen on the labelled sets)
 MEANING_ROOM = 30
+# an optional sentence model (app/clusters/model.py) reads each text too: what it reads, centred on the room and of
+# unit length, is this share of the text's meaning (all of it where the meaning of the text's words is not known);
+# the meaning is then surer, so it bends the links more and links more by itself (WITH_MODEL; chosen on the labelled
+# sets, each with the word meanings learnt without it: docs/performance.md, fourteenth round)
+MODEL_SHARE = 0.5
 # the cosines of meaning are worked out this many obstacles at a time, to bound the memory of a room of thousands
 MEANING_BLOCK = 512
 
@@ -317,6 +324,19 @@ def lexicon() -> Lexicon:
                 for pair in (parts, parts[::-1]):
                     phrases.setdefault(tuple(stem(part) for part in pair), concepts[stem(_fold(entry))])
     return Lexicon(generic, aside, concepts, phrases, words, english_only)
+
+
+class Bending(NamedTuple):
+    """How meaning bends the word links (_bend): the likeness it is measured from, how much it bends, and how much a
+    link of meaning alone weighs."""
+
+    middle: float
+    bend: float
+    link: float
+
+
+WORDS_ONLY = Bending(MEANING_MIDDLE, MEANING_BEND, MEANING_LINK)
+WITH_MODEL = Bending(0.5, 4.0, 3.0)
 
 
 @dataclass(frozen=True)
@@ -653,8 +673,9 @@ def _set_aside_copies(texts: list[_Text]) -> tuple[list[_Text], dict[int, list[_
     return kept, copies
 
 
-def _weigh(texts: list[_Text]) -> dict[str, float]:
-    """Give every text its unit-length tf-idf bag and its meaning; returns each feature's idf (common ones left out).
+def _weigh(texts: list[_Text], model: SentenceModel | None = None) -> dict[str, float]:
+    """Give every text its unit-length tf-idf bag and its meaning (with what the model reads in it, if there is one);
+    returns each feature's idf (common ones left out).
 
     Rarity is counted over the different things said: nine phones sending one sentence make its words no
     more common than one phone would, so a repeated obstacle is not left out as too common.
@@ -680,8 +701,26 @@ def _weigh(texts: list[_Text]) -> dict[str, float]:
             scale = math.sqrt(share / total) / norm
             text.features.update((f, v * scale) for f, v in part.items())
         text.meaning = _meaning_of(weighted)
+    if model is not None:
+        _read_by(model, texts)
     _apart_from_the_room(texts)
     return idf
+
+
+def _read_by(model: SentenceModel, texts: list[_Text]) -> None:
+    """Make what the sentence model reads in each text, centred on the room, MODEL_SHARE of its meaning."""
+    if len(texts) < 2:
+        return
+    np = _numpy()
+    readings = model.read([text.obstacle.text for text in texts]).astype(np.float64)
+    readings -= readings.mean(axis=0)
+    readings /= np.maximum(np.linalg.norm(readings, axis=1, keepdims=True), 1e-12)
+    unknown = np.zeros(meaning().vectors.shape[1], dtype=np.float32)
+    for text, reading in zip(texts, readings.astype(np.float32), strict=True):
+        if text.meaning is None:
+            text.meaning = np.concatenate([unknown, reading])
+        else:
+            text.meaning = np.concatenate([math.sqrt(1 - MODEL_SHARE) * text.meaning, math.sqrt(MODEL_SHARE) * reading])
 
 
 def _apart_from_the_room(texts: list[_Text]) -> None:
@@ -754,7 +793,7 @@ class _DenseRows:
         return pairs
 
 
-def _neighbours(texts: list[_Text]) -> dict[int, dict[int, float]]:
+def _neighbours(texts: list[_Text], bending: Bending = WORDS_ONLY) -> dict[int, dict[int, float]]:
     """The cosine of every pair of texts alike enough to count, both ways round (text → other text → cosine), bent
     by what they mean, with links of meaning alone added (_bend).
 
@@ -781,12 +820,12 @@ def _neighbours(texts: list[_Text]) -> dict[int, dict[int, float]]:
             found = [(j, cosine) for j, cosine in row.items() if cosine >= EDGE_FLOOR]
         for j, cosine in found:
             near[i][j] = near[j][i] = cosine
-    _bend(texts, near)
+    _bend(texts, near, bending)
     return near
 
 
-def _bend(texts: list[_Text], near: dict[int, dict[int, float]]) -> None:
-    """Bend the word links by what the texts mean (MEANING_BEND), and link each text to those nearest to it in
+def _bend(texts: list[_Text], near: dict[int, dict[int, float]], bending: Bending) -> None:
+    """Bend the word links by what the texts mean (bending.bend), and link each text to those nearest to it in
     meaning (MEANING_NEAREST): "niemand wil in het bestuur" and "verenigingen vinden geen penningmeester" share no
     word."""
     known = [i for i, text in enumerate(texts) if text.meaning is not None]
@@ -810,16 +849,16 @@ def _bend(texts: list[_Text], near: dict[int, dict[int, float]]) -> None:
             if later.any():
                 links = np.fromiter(row.values(), dtype=np.float64, count=len(row))[later]
                 alike = cosines[place[others[later]]].astype(np.float64)
-                bent = links * np.maximum(0.0, 1 + MEANING_BEND * (alike - MEANING_MIDDLE))
+                bent = links * np.maximum(0.0, 1 + bending.bend * (alike - bending.middle))
                 for j, link in zip(others[later].tolist(), bent.tolist(), strict=True):
                     row[j] = near[j][i] = link
             cosines[n] = -1.0
             top = np.argpartition(-cosines, nearest - 1)[:nearest]
-            excess = cosines[top] - MEANING_MIDDLE
+            excess = cosines[top] - bending.middle
             added.extend((i, known[m], float(e)) for m, e in zip(top[excess > 0], excess[excess > 0], strict=True))
     # after the bending, which is of the word links only
     for i, j, excess in added:
-        near[i][j] = near[j][i] = near[i].get(j, 0.0) + MEANING_LINK * excess
+        near[i][j] = near[j][i] = near[i].get(j, 0.0) + bending.link * excess
 
 
 def _cosine(a: _Text, b: _Text) -> float:
@@ -932,12 +971,14 @@ def _reassign(alike: dict[int, dict[int, float]], groups: list[list[int]], *, ke
     return [sorted(m) for m in members if m]
 
 
-def _trim(texts: list[_Text], group: list[int], *, keep: set[int], threshold: float) -> list[int]:
+def _trim(
+    texts: list[_Text], group: list[int], *, keep: set[int], threshold: float, bending: Bending = WORDS_ONLY
+) -> list[int]:
     """A pile without the members alike enough to too few of the others (MEMBER_LINKS), the least linked first;
     members in keep (an existing pile's) stay."""
     if len(group) < 3:
         return group
-    local = _neighbours([texts[i] for i in group])
+    local = _neighbours([texts[i] for i in group], bending)
     alive = set(range(len(group)))
     linked = {i: [j for j, cosine in row.items() if cosine >= threshold] for i, row in local.items()}
     links = {i: len(others) for i, others in linked.items()}
@@ -1320,13 +1361,16 @@ def suggest(
     tensions: Sequence[str] = (),
     themes: Sequence[str] = (),
     threshold: float = THRESHOLD,
+    model: SentenceModel | None = None,
 ) -> Result:
-    """Propose piles for loose obstacles: new piles, and additions to existing ones (which are never broken up)."""
+    """Propose piles for loose obstacles: new piles, and additions to existing ones (which are never broken up); with
+    a sentence model, by what it reads in them too."""
     considered = sum(o.pile is None for o in obstacles)
     texts, copies = _set_aside_copies(_analyse(obstacles))
     obstacles = [text.obstacle for text in texts]
-    idf = _weigh(texts)
-    near = _neighbours(texts)
+    idf = _weigh(texts, model)
+    bending = WORDS_ONLY if model is None else WITH_MODEL
+    near = _neighbours(texts, bending)
     index = {o.id: i for i, o in enumerate(obstacles)}
     existing: dict[int, list[int]] = defaultdict(list)
     for o in obstacles:
@@ -1344,7 +1388,7 @@ def suggest(
     said_same = {i for g in same for i in g}
     groups = _average_linkage(near, piles=list(existing.values()), same=same, threshold=threshold)
     groups = _reassign(alike, groups, keep=on_piles | said_same)
-    groups = [_trim(texts, group, keep=on_piles, threshold=max(threshold, LINK)) for group in groups]
+    groups = [_trim(texts, group, keep=on_piles, threshold=max(threshold, LINK), bending=bending) for group in groups]
     groups = [_supported(texts, group, keep=on_piles | said_same, words=words) for group in groups]
     groups = [_close_knit(texts, group, keep=on_piles | said_same) for group in groups]
     # existing piles stay in, to take loose obstacles that name their concept

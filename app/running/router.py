@@ -372,6 +372,8 @@ async def board(request: Request, runtime: RuntimeDep, member: Viewer, workshop_
             "default_followup": actions.default_followup(workshop).isoformat(timespec="minutes"),
             "review_candidates": review_candidates,
             "can_run": member.can_run,
+            # the board has the sentence model read the obstacles ahead of an ask (app/clusters/model.py)
+            "reads_ahead": bool(runtime.settings.sentence_model),
         },
     )
 

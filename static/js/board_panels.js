@@ -23,13 +23,19 @@ export function createPanels({ state, t, config }) {
   };
   let deferred = false;
 
-  async function send(path, body, errorNode = null) {
+  // errorNode shows what failed; without one, an alert does, unless quiet (work the facilitator did not ask for)
+  async function send(path, body, errorNode = null, quiet = false) {
     const response = await fetch(`${base}${path}`, {
       method: "POST",
       headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRF-Token": csrf },
       body: JSON.stringify(body),
+    }).catch((error) => {
+      if (quiet) return null;
+      throw error;
     });
+    if (!response) return null;
     const result = await response.json().catch(() => ({}));
+    if (quiet) return response.ok ? result : null;
     if (!response.ok) {
       const message = format(t.failed, { reason: result.detail || response.status });
       if (errorNode) {

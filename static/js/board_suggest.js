@@ -4,6 +4,7 @@ import { count, el, format } from "./live.js";
 import { tagSelect } from "./board_tags.js";
 
 const SHOWN = 6;
+const AHEAD_MS = 3000;
 
 export function createSuggest({ state, t, config, send }) {
   const node = (id) => document.getElementById(id);
@@ -181,7 +182,21 @@ export function createSuggest({ state, t, config, send }) {
   }
 
   // what the room changed since the suggestion: obstacles no longer loose are struck through and left out
+  // with a sentence model, the server reads the obstacles while the room groups, so that an ask finds them read:
+  // asked a few seconds after the grouping step shows and after obstacles arrive, quietly (an ask says what fails)
+  let aheadTimer = null;
+  let aheadCount = -1;
+  function readAhead() {
+    if (!config.reads_ahead || !clusterPanelShown() || aheadTimer || state.answers.size === aheadCount) return;
+    aheadTimer = setTimeout(() => {
+      aheadTimer = null;
+      aheadCount = state.answers.size;
+      send("/suggestions/ahead", {}, null, true);
+    }, AHEAD_MS);
+  }
+
   function refresh() {
+    readAhead();
     nodes.panel.hidden = !clusterPanelShown() || nodes.panel.dataset.open !== "true";
     for (const cardNode of nodes.list.querySelectorAll(".suggest-card")) {
       const pile = piles.find((p) => p.key === cardNode.dataset.key);

@@ -429,3 +429,11 @@ async def test_two_processes_accepting_overlapping_suggestions_at_once() -> None
     finally:
         await first.stop()
         await second.stop()
+
+
+def test_without_a_sentence_model_nothing_is_read_ahead(
+    facilitator: Facilitator, workshop: Workshop, join: Callable[..., Phone]
+) -> None:
+    room(facilitator, workshop, join, *HOUSING)
+    assert post(facilitator, workshop, "/suggestions/ahead", {}).json() == {"reading": 0}
+    assert '"reads_ahead": false' in facilitator.http.get(f"/f/workshops/{workshop.id}").text
