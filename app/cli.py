@@ -196,10 +196,12 @@ def bench_grouping(args: argparse.Namespace) -> None:
     if args.learn:
         from app.bench import meaning
 
+        # the model's setting is checked before the word meanings are learnt again, not after
+        reader = _sentence_model(args.sentence_model)
         known = meaning.write()
         print(f"learnt the meaning of {known} features from {len(meaning.learnt_from())} labelled sets", flush=True)
-        if args.sentence_model:
-            width = meaning.write_projection(_sentence_model(args.sentence_model))
+        if reader is not None:
+            width = meaning.write_projection(reader)
             print(f"learnt {width} directions of the sentence model's reading from the same sets", flush=True)
         return
     path = Path(args.data) if args.data else grouping.DEFAULT_SET

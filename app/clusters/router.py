@@ -108,8 +108,12 @@ async def edit(runtime: RuntimeDep, member: Runner, workshop_id: RowId, cluster_
 
 
 def _suggest(obstacles: Any, keywords: Any, setting: str | None) -> dict[str, Any]:
+    model = sentence_model.loaded(setting) if setting else None
+    if model is not None:
+        # what the model has not read ahead is read before this ask takes its turn: other boards' asks go on
+        clusters.read_now(obstacles, model)
     with _suggesting:
-        return clusters.suggest_piles(obstacles, keywords, model=sentence_model.loaded(setting) if setting else None)
+        return clusters.suggest_piles(obstacles, keywords, model=model)
 
 
 async def _suggestion_input(runtime: Runtime, member: Member, workshop_id: int) -> Any:

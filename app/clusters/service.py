@@ -287,6 +287,12 @@ def read_ahead(obstacles: Sequence[suggest.Obstacle], model: SentenceModel) -> i
     return model.read_ahead([obstacle.text for obstacle in obstacles])
 
 
+def read_now(obstacles: Sequence[suggest.Obstacle], model: SentenceModel) -> None:
+    """Have the sentence model read the obstacles an ask is about to match (as much as an ask would take)."""
+    _suggestible(obstacles)
+    model.read([obstacle.text for obstacle in obstacles])
+
+
 def _suggestible(obstacles: Sequence[suggest.Obstacle]) -> None:
     """Refuse more obstacles, or more text, than one ask for suggestions takes."""
     if len(obstacles) > MAX_SUGGESTED:

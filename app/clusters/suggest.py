@@ -713,7 +713,8 @@ def _read_by(model: SentenceModel, texts: list[_Text]) -> None:
         return
     np = _numpy()
     readings = model.read([text.obstacle.text for text in texts]).astype(np.float64)
-    readings -= readings.mean(axis=0)
+    # as for the words' meaning (MEANING_ROOM): two texts centred on their mean alone would be opposites
+    readings -= readings.sum(axis=0) / (len(texts) + MEANING_ROOM)
     readings /= np.maximum(np.linalg.norm(readings, axis=1, keepdims=True), 1e-12)
     unknown = np.zeros(meaning().vectors.shape[1], dtype=np.float32)
     for text, reading in zip(texts, readings.astype(np.float32), strict=True):

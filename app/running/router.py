@@ -373,7 +373,7 @@ async def board(request: Request, runtime: RuntimeDep, member: Viewer, workshop_
             "review_candidates": review_candidates,
             "can_run": member.can_run,
             # the board has the sentence model read the obstacles ahead of an ask (app/clusters/model.py)
-            "reads_ahead": bool(runtime.settings.sentence_model),
+            "reads_ahead": bool(runtime.settings.sentence_model) and member.can_run,
         },
     )
 

@@ -1,6 +1,9 @@
 """The optional sentence model (app/clusters/model.py): what it reads, what it keeps, how it is switched on, and what
 it does to the suggested piles."""
 
+import random
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -94,18 +97,18 @@ def test_the_model_makes_rooms_of_one_opgave_purer() -> None:
 
 
 # with the model (docs/performance.md, fourteenth round; words only in brackets, from test_suggest_quality.py):
-# holdout12 0.660, 76.9%, 28 (0.656, 79.5%); holdout13 0.734, 82.8%, 18 (0.685, 71.0%); holdout14 0.632, 71.1%, 19
-# (0.639, 64.9%); holdout15 0.499, 61.8%, 13 (0.468, 37.5%); holdout19 0.198, 57.1%, 5 (0.200, 27.6%); these five are
+# holdout12 0.660, 78.9%, 28 (0.656, 79.5%); holdout13 0.732, 82.8%, 18 (0.685, 71.0%); holdout14 0.635, 71.1%, 19
+# (0.639, 64.9%); holdout15 0.503, 57.6%, 12 (0.468, 37.5%); holdout19 0.198, 57.1%, 5 (0.200, 27.6%); these five are
 # blind: neither the meaning of words nor the projection is learnt from them. The three read sets of one opgave, which
-# both are learnt from: holdout16 0.596, 77.4%, 18; holdout17 0.625, 70.8%, 14; holdout18 0.497, 83.9%, 18
+# both are learnt from: holdout16 0.586, 75.0%, 17; holdout17 0.617, 72.0%, 14; holdout18 0.495, 80.6%, 18
 MODEL_FLOORS = {
-    "obstacles_nl_holdout12": (0.64, 0.74, 26),
+    "obstacles_nl_holdout12": (0.64, 0.76, 26),
     "obstacles_nl_holdout13": (0.71, 0.80, 16),
     "obstacles_nl_holdout14": (0.61, 0.68, 17),
-    "obstacles_nl_holdout15": (0.47, 0.58, 11),
-    "obstacles_nl_holdout16": (0.57, 0.74, 16),
-    "obstacles_nl_holdout17": (0.60, 0.68, 12),
-    "obstacles_nl_holdout18": (0.47, 0.80, 16),
+    "obstacles_nl_holdout15": (0.48, 0.54, 10),
+    "obstacles_nl_holdout16": (0.56, 0.72, 15),
+    "obstacles_nl_holdout17": (0.59, 0.69, 12),
+    "obstacles_nl_holdout18": (0.47, 0.78, 16),
     "obstacles_nl_holdout19": (0.18, 0.54, 4),
 }
 
@@ -117,6 +120,22 @@ def test_suggestions_with_the_model_stay_above_their_floors(name: str) -> None:
     assert figures["adjusted_rand_index"] >= least_ari, figures
     assert figures["pure_share"] >= least_pure, figures
     assert figures["true_piles_found"] >= least_found, figures
+
+
+def test_two_obstacles_alone_are_piled_as_often_as_by_words() -> None:
+    # two texts centred on their own mean would read as opposites: pairs drawn from one true pile each
+    labelled = grouping.load(grouping.DATA / "obstacles_nl_holdout13.yaml")
+    piles: dict[str, list[str]] = {}
+    for text, label in zip(labelled.texts, labelled.labels, strict=True):
+        if not label.startswith("loose-"):
+            piles.setdefault(label, []).append(text)
+    rng = random.Random(1)
+    by_words = with_model = 0
+    for _ in range(40):
+        pair = [suggest.Obstacle(n, text) for n, text in enumerate(rng.sample(piles[rng.choice(sorted(piles))], 2))]
+        by_words += bool(suggest.suggest(pair).piles)
+        with_model += bool(suggest.suggest(pair, model=bundled()).piles)
+    assert by_words >= 10 and with_model >= by_words - 1, (by_words, with_model)
 
 
 def test_the_projection_tells_piles_apart_better_than_the_reading_itself() -> None:
@@ -177,23 +196,27 @@ def test_the_app_starts_with_the_bundled_model(settings: Settings) -> None:
         assert client.get("/healthz").status_code == 200
 
 
+def unread(texts: Sequence[str]) -> Any:
+    raise AssertionError(f"read again: {texts}")
+
+
 def test_the_board_has_the_room_read_ahead_of_an_ask(
     facilitator: Facilitator,
     other_facilitator: Facilitator,
     workshop: Workshop,
     join: Any,
     browser: Callable[[], TestClient],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     texts = ["Jongeren hangen rond bij de supermarkt", "Er is geen plek om te sporten", "De wijkagent zie je nooit"]
     room(facilitator, workshop, join, *texts)
     bundled().forget()
     assert post(facilitator, workshop, "/suggestions/ahead", {}).json() == {"reading": 3}
-    thread = bundled()._ahead
-    assert thread is not None
-    thread.join(timeout=30)
+    assert bundled().read_ahead_done(timeout=30)
     assert set(bundled()._read) == set(texts)
     # read once: asking again reads nothing, and so does the ask itself
     assert post(facilitator, workshop, "/suggestions/ahead", {}).json() == {"reading": 0}
+    monkeypatch.setattr(bundled(), "embed", unread)
     assert ask(facilitator, workshop)["considered"] == 3
     # only those who may run the workshop, and with the CSRF token
     assert post(other_facilitator, workshop, "/suggestions/ahead", {}).status_code == 404
@@ -216,9 +239,46 @@ def test_no_more_is_read_ahead_than_an_ask_would_take(
     assert not bundled()._read
 
 
-def test_the_board_says_whether_to_read_ahead(facilitator: Facilitator, workshop: Workshop) -> None:
-    page = facilitator.http.get(f"/f/workshops/{workshop.id}")
-    assert '"reads_ahead": true' in page.text
+def test_the_board_says_whether_to_read_ahead(
+    facilitator: Facilitator, workshop: Workshop, browser: Callable[[], TestClient]
+) -> None:
+    assert '"reads_ahead": true' in facilitator.http.get(f"/f/workshops/{workshop.id}").text
+    # a meekijker's board may not ask
+    viewer = sign_in_as_viewer(facilitator, workshop, browser())
+    assert '"reads_ahead": false' in viewer.http.get(f"/f/workshops/{workshop.id}").text
+
+
+def test_two_rooms_read_ahead_at_once_are_both_read() -> None:
+    model = Counting()
+    first = [f"Obstakel {n} van de eerste zaal" for n in range(30)]
+    second = [f"Obstakel {n} van de tweede zaal" for n in range(5)]
+    assert model.read_ahead(first) == 30
+    assert model.read_ahead(second) >= 5
+    assert model.read_ahead_done(timeout=60)
+    assert set(model._read) == {*first, *second}
+    assert sorted(model.embedded) == sorted({*first, *second})
+
+
+def test_a_text_the_engine_would_spell_out_too_long_is_read_safely(tmp_path: Path) -> None:
+    # U+FDFA is spelt out as 18 letters by the engine's own table, more than the room it keeps: read apart, so a
+    # regression ends a child process rather than the tests
+    script = tmp_path / "read.py"
+    script.write_text(
+        "from app.clusters import model\n"
+        "rows = model.SentenceModel(model.BUNDLED).read(['\\ufdfa' * 300, 'Geen plek voor jongeren'])\n"
+        "print(rows.shape)\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "(2, 128)", done.stderr[-500:]
+
+
+def test_a_damaged_model_file_or_a_folder_stops_the_start(tmp_path: Path, settings: Settings) -> None:
+    damaged = tmp_path / "e5-small-q4.bin"
+    damaged.write_bytes(b"E5S1" + bytes(range(256)) * 40)
+    with pytest.raises(ValueError, match="DOORBRAAK_SENTENCE_MODEL: the model file at .* cannot be read by the engine"):
+        create_app(settings.model_copy(update={"sentence_model": str(damaged)}))
+    with pytest.raises(ValueError, match="DOORBRAAK_SENTENCE_MODEL: no model file at"):
+        create_app(settings.model_copy(update={"sentence_model": str(tmp_path)}))
 
 
 def test_a_model_file_of_ones_own_is_read_as_the_bundled_one(tmp_path: Path) -> None:

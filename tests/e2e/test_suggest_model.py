@@ -14,6 +14,8 @@ from tests.e2e.test_suggest_piles import send_from_phones
 
 pytestmark = pytest.mark.e2e
 expect: Any = pytest.importorskip("playwright.sync_api").expect
+# the board waits this long before it asks the server to read ahead (static/js/board_suggest.js, AHEAD_MS)
+AHEAD_MS = 3000
 
 
 @pytest.fixture
@@ -33,14 +35,13 @@ def test_the_board_has_the_obstacles_read_before_the_facilitator_asks(
     next_until(board, "Obstakels")
     send_from_phones(live_server, session.code, texts)
     expect(board.locator("#answers .board-answer")).to_have_count(len(texts))
-    # nothing is read while the room answers: the phones' step has all the server's attention
+    # nothing is read while the room answers, not even after the board's wait: the phones' step has the server
+    board.wait_for_timeout(AHEAD_MS + 1000)
     assert not set(model._read) & set(texts)
     with board.expect_response(lambda response: response.url.endswith("/suggestions/ahead")) as ahead:
         next_until(board, "Ordenen")
     assert ahead.value.json() == {"reading": len(texts)}
-    reading = model._ahead
-    assert reading is not None
-    reading.join(timeout=60)
+    assert model.read_ahead_done(timeout=60)
     assert set(texts) <= set(model._read)
     with board.expect_response(lambda response: response.url.endswith("/suggestions")) as asked:
         board.locator("body").press("g")
