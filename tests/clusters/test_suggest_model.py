@@ -289,3 +289,38 @@ def test_a_model_file_of_ones_own_is_read_as_the_bundled_one(tmp_path: Path) -> 
     assert sentence_model.problem(str(own)) is None
     texts = ["Geen plek voor jongeren", "De wijkagent zie je nooit"]
     assert np.allclose(sentence_model.SentenceModel(str(own)).read(texts), bundled().read(texts))
+
+
+class Failing(Counting):
+    """The bundled model, whose engine fails on one text."""
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        if "kapot" in texts:
+            raise UnicodeEncodeError("utf-8", "kapot", 0, 1, "a lone surrogate")
+        return super().embed(texts)
+
+
+def test_a_reading_ahead_that_failed_starts_again_at_the_next_ask(caplog: pytest.LogCaptureFixture) -> None:
+    model = Failing()
+    assert model.read_ahead(["kapot"]) == 1
+    assert model.read_ahead_done(timeout=30)
+    assert "could not read ahead" in caplog.text
+    assert model.read_ahead(["heel", "ook heel"]) == 2
+    assert model.read_ahead_done(timeout=30)
+    assert {"heel", "ook heel"} <= set(model._read)
+
+
+def test_the_engine_reads_no_more_letters_than_the_text_has() -> None:
+    given: list[str] = []
+
+    class Engine:
+        def query(self, texts: list[str]) -> Any:
+            given.extend(texts)
+            return np.zeros((len(texts), 384), dtype=np.float32)
+
+    model = sentence_model.SentenceModel(sentence_model.BUNDLED)
+    model._engine = Engine()
+    model.embed(["\ufdfa" * 200, "ﬁets", "Ｆｉｅｔｓ"])
+    # NFKC spells U+FDFA out as 18 letters: only the first 400 are read, twice as many as the text had
+    assert len(given[0]) == 400 and given[0].startswith("صلى الله")
+    assert given[1:] == ["fiets", "Fiets"]
