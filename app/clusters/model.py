@@ -107,9 +107,11 @@ class SentenceModel:
         try:
             while True:
                 with self._lock:
-                    batch = [text for text in list(self._waiting)[:AHEAD_BATCH] if text not in self._read]
-                    for text in list(self._waiting)[:AHEAD_BATCH]:
+                    taken = list(self._waiting)[:AHEAD_BATCH]
+                    for text in taken:
                         del self._waiting[text]
+                    # an ask may have read some of them meanwhile
+                    batch = [text for text in taken if text not in self._read]
                     if not batch and not self._waiting:
                         self._ahead = None
                         return
