@@ -42,7 +42,7 @@ document.getElementById("steps-form").addEventListener("submit", (event) => {
 });
 
 document.addEventListener("keydown", (event) => {
-  if (event.target.closest("input:not([type=checkbox]), textarea, select, [contenteditable]") || event.altKey || event.ctrlKey) return;
+  if (event.target.closest("input:not([type=checkbox]), textarea, select, [contenteditable]") || event.altKey || event.ctrlKey || event.metaKey) return;
   if (panels.onKey(event)) return;
   if (suggest.onKey(event)) return;
   if (stage.onKey(event)) return;

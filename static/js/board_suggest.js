@@ -21,6 +21,8 @@ export function createSuggest({ state, t, config, send }) {
   // the suggestions still open, as the facilitator left them (name, tags, members taken out)
   let piles = [];
   let asking = false;
+  // whether the last ask proposed any pile: once they are all dealt with, the summary says so
+  let offered = false;
 
   const clusterPanelShown = () => !node("cluster-panel").hidden;
   const pileOf = (id) => state.clusters.find((c) => c.answers.includes(id));
@@ -217,7 +219,8 @@ export function createSuggest({ state, t, config, send }) {
     nodes.acceptAll.textContent = format(t.suggest_accept_all, { n: open });
     nodes.acceptAll.hidden = !piles.length;
     nodes.rejectAll.hidden = !piles.length;
-    if (!piles.length) nodes.summary.textContent = t.suggest_none_left;
+    // "all dealt with" only once proposals were shown; an ask that proposed none keeps saying why
+    if (!piles.length && offered) nodes.summary.textContent = t.suggest_none_left;
   }
 
   // asking again as more obstacles arrive keeps what was done on a card the new answer still has (the same key):
@@ -263,10 +266,13 @@ export function createSuggest({ state, t, config, send }) {
     });
     // before "Alles overnemen", the summary says how many proposals the matcher is unsure of
     const doubtful = result.piles.filter((pile) => pile.doubtful).length;
-    nodes.summary.textContent = result.piles.length
-      ? [format(t.suggest_summary, { piles: result.piles.length, loose: result.loose }),
-        doubtful ? count(t, "suggest_doubtful_count", { n: doubtful }) : ""].filter(Boolean).join(" ")
-      : format(t.suggest_nothing, { n: result.considered });
+    offered = result.piles.length > 0;
+    nodes.summary.textContent = offered
+      ? [format(t.suggest_summary, {
+        piles: count(t, "suggest_piles", { n: result.piles.length }),
+        loose: count(t, "suggest_loose", { n: result.loose }),
+      }), doubtful ? count(t, "suggest_doubtful_count", { n: doubtful }) : ""].filter(Boolean).join(" ")
+      : (result.considered ? count(t, "suggest_nothing", { n: result.considered }) : t.suggest_no_loose);
     build();
   }
 

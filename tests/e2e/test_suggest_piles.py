@@ -171,7 +171,9 @@ def test_suggested_piles_are_accepted_renamed_trimmed_and_rejected_and_the_room_
     # asking again, as one would when more obstacles came in, keeps what was done on the card
     board.evaluate("document.activeElement.blur()")  # in the name field G is a letter
     board.locator("body").press("g")
-    expect(board.locator("#suggest-summary")).to_have_text(re.compile("stapels voorgesteld"))
+    expect(board.locator("#suggest-summary")).to_have_text(
+        re.compile(r"stapels voorgesteld; \d+ obstakels? (blijven|blijft) los\.")
+    )
     expect(card(board, members[0]).locator(".cluster-name")).to_have_value(RENAMED)
     expect(card(board, "Wachttijd jeugdzorg loopt op")).to_have_count(0)
     # the pile added to is captioned apart from what the suggestion adds: here no pile is added to
@@ -335,4 +337,50 @@ def test_a_pile_whose_members_are_little_alike_is_marked_and_comes_last(
     # the doubtful ones are the last cards, after every pile the matcher is surer of
     marked = [card.locator(".badge.doubtful").count() == 1 for card in cards.all()]
     assert marked == sorted(marked)
+    assert session.dialogs == []
+
+
+def test_an_ask_that_proposes_nothing_says_why_and_meta_g_is_left_to_the_browser(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session = start_session(new_context, title="Niets voor te stellen")
+    board = session.board
+    asks: list[str] = []
+    board.on("request", lambda request: asks.append(request.url) if request.url.endswith("/suggestions") else None)
+    next_until(board, "Obstakels")
+    unlike = ["Hondenpoep op het gras", "Laadpalen altijd bezet"]
+    send_from_phones(live_server, session.code, unlike)
+    expect(board.locator("#answers .board-answer")).to_have_count(2)
+    ids = [int(board_row(board, text).get_attribute("data-id")) for text in unlike]
+    next_until(board, "Ordenen")
+    # Cmd+G is the browser's "find next" on a Mac: it must not ask, nor use up an ask of the minute
+    board.locator("body").press("Meta+g")
+    # a press that asks posts at once; nothing posted in half a second is nothing posted
+    board.wait_for_timeout(500)
+    assert asks == []
+    board.locator("body").press("g")
+    expect(board.locator("#suggest-summary")).to_have_text(
+        "Geen stapels om voor te stellen: van de 2 losse obstakels lijkt er geen genoeg op een ander."
+    )
+    assert len(asks) == 1
+
+    def hide(answer_id: int) -> None:
+        response = board.request.post(
+            f"/f/workshops/{workshop_id(board)}/answers/{answer_id}/hidden",
+            form={"hidden": "true"},
+            headers={"X-CSRF-Token": board.locator('meta[name="csrf-token"]').get_attribute("content")},
+        )
+        assert response.ok, response.text()
+
+    hide(ids[0])
+    board.locator("body").press("g")
+    expect(board.locator("#suggest-summary")).to_have_text(
+        "Geen stapels om voor te stellen: er is maar één los obstakel."
+    )
+    hide(ids[1])
+    board.locator("body").press("g")
+    expect(board.locator("#suggest-summary")).to_have_text(
+        "Geen stapels om voor te stellen: er zijn geen losse obstakels (verborgen obstakels tellen niet mee)."
+    )
+    assert len(asks) == 3
     assert session.dialogs == []
