@@ -201,8 +201,11 @@ def bench_grouping(args: argparse.Namespace) -> None:
         known = meaning.write()
         print(f"learnt the meaning of {known} features from {len(meaning.learnt_from())} labelled sets", flush=True)
         if reader is not None:
-            width = meaning.write_projection(reader)
-            print(f"learnt {width} directions of the sentence model's reading from the same sets", flush=True)
+            width = meaning.write_model(reader)
+            print(
+                f"learnt {width} directions of the sentence model's reading, and its links, from the same sets",
+                flush=True,
+            )
         return
     path = Path(args.data) if args.data else grouping.DEFAULT_SET
     if not path.is_file():
@@ -564,7 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--sentence-model",
         metavar="MODEL",
         help="bench grouping: with the sentence model ('bundled' or a model file, as DOORBRAAK_SENTENCE_MODEL); "
-        "with --learn: learn its projection too (grouping_model.npz)",
+        "with --learn: learn its projection and the links too (grouping_model.npz)",
     )
     p.add_argument("--reminders", type=_positive, default=5000, help="mail: due reminders in the run")
     p.add_argument("--connections", type=_positive, default=4, help="mail: SMTP connections the sender opens")

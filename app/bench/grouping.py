@@ -109,12 +109,10 @@ def _partition(result: suggest.Result, count: int) -> list[str]:
     return found
 
 
-def quality(
-    labelled: Labelled, *, threshold: float = suggest.THRESHOLD, model: SentenceModel | None = None
-) -> dict[str, Any]:
+def quality(labelled: Labelled, *, model: SentenceModel | None = None) -> dict[str, Any]:
     """Adjusted Rand index, the share of pure piles, and the true piles found, for one run on the whole set."""
     obstacles = [suggest.Obstacle(i, text) for i, text in enumerate(labelled.texts)]
-    result = suggest.suggest(obstacles, threshold=threshold, model=model)
+    result = suggest.suggest(obstacles, model=model)
     found = _partition(result, len(obstacles))
     purities, hits = [], set()
     sizes = Counter(labelled.labels)
@@ -134,7 +132,6 @@ def quality(
         "pure_share": round(sum(p >= PURE for p in purities) / len(purities), 3) if purities else 0.0,
         "true_piles_found": len(hits),
         "left_loose": result.loose,
-        "threshold": threshold,
     }
 
 

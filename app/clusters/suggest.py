@@ -10,8 +10,9 @@ are, on average, alike enough; a member alike to too few of the others is then l
 make a pile only when they share two words, as does each member of a pile of a few unless what they all share is
 much of what each says. Dutch first (Snowball's Dutch stemmer, Dutch stop words, the lexicon's concepts by their
 Dutch stems), English answers too. The same features say why a pile belongs together: the words and phrases its
-members share, marked in their texts. An optional sentence model (app/clusters/model.py) adds what it reads in each
-obstacle to the meaning.
+members share, marked in their texts. With an optional sentence model (app/clusters/model.py) the links are learnt
+instead: how likely two obstacles are to share a pile, from their words, their meaning and what the model reads in
+them, as the labelled sessions' pairs taught (app/bench/meaning.py).
 
 Nothing here touches the database: app/clusters/service.py reads the obstacles and applies what is accepted.
 """
@@ -115,7 +116,9 @@ MAX_COMPOUND = 40
 NAME_LENGTH = 70
 # a new pile of three or more whose members are on average less alike than this is marked for a second look: in rooms
 # of one opgave 90% of such piles mix obstacles a facilitator keeps apart, against 51% of the rest (docs/performance.md,
-# thirteenth round); the mean is taken over its first DOUBTFUL_MEMBERS members, enough to tell
+# thirteenth round); the mean is taken over its first DOUBTFUL_MEMBERS members, enough to tell. With the learnt links
+# (a likelihood, not a cosine) the same bar marks piles of which 22% are pure in rooms of one opgave, against 68% of
+# the rest (fifteenth round)
 DOUBTFUL_LINK = 0.5
 DOUBTFUL_MEMBERS = 200
 SHOWN_SHARED = 5
@@ -131,13 +134,19 @@ MEANING_NEAREST = 20
 MEANING_LINK = 1.0
 # what a room's texts mean in common counts as if this many more texts meant nothing (chosen on the labelled sets)
 MEANING_ROOM = 30
-# an optional sentence model (app/clusters/model.py) reads each text too: what it reads, centred on the room and of
-# unit length, is this share of the text's meaning (all of it where the meaning of the text's words is not known);
-# the meaning is then surer, so it bends the links more and links more by itself (WITH_MODEL; chosen on the labelled
-# sets, each with the word meanings learnt without it: docs/performance.md, fourteenth round)
-MODEL_SHARE = 0.5
+# with an optional sentence model (app/clusters/model.py), how likely two obstacles are to belong on one pile is
+# learnt from the labelled sets' pairs (app/bench/meaning.py, links) rather than bent by hand: from their word cosine
+# and how alike their meanings and the model's readings of them are (what the room reads in common taken out). Piles
+# are then merged while their members are on average at least this likely to share one (chosen on the labelled sets,
+# each with the meanings, the projection and the links learnt without it: docs/performance.md, fifteenth round)
+LEARNT_THRESHOLD = 0.45
+# less likely links are left out: on the labelled sets 0.02 gave the same figures, and at 4,000 obstacles three times
+# the pairs (a million) and 3.3 s instead of 2.1
+LEARNT_FLOOR = 0.1
 # the cosines of meaning are worked out this many obstacles at a time, to bound the memory of a room of thousands
 MEANING_BLOCK = 512
+# and the learnt links this many (eight numbers a pair)
+LINK_BLOCK = 64
 
 # runs of letters: a hyphen or an apostrophe parts words ("jeugd-ggz", "auto's"), digits are no words, except in a
 # code of a letter or two and a number that stands alone ("e33", the police's code for confused behaviour; "nt2")
@@ -336,7 +345,6 @@ class Bending(NamedTuple):
 
 
 WORDS_ONLY = Bending(MEANING_MIDDLE, MEANING_BEND, MEANING_LINK)
-WITH_MODEL = Bending(0.5, 4.0, 3.0)
 
 
 @dataclass(frozen=True)
@@ -673,9 +681,9 @@ def _set_aside_copies(texts: list[_Text]) -> tuple[list[_Text], dict[int, list[_
     return kept, copies
 
 
-def _weigh(texts: list[_Text], model: SentenceModel | None = None) -> dict[str, float]:
-    """Give every text its unit-length tf-idf bag and its meaning (with what the model reads in it, if there is one);
-    returns each feature's idf (common ones left out).
+def _weigh(texts: list[_Text], known: Meaning | None = None) -> dict[str, float]:
+    """Give every text its unit-length tf-idf bag and its meaning (by the shipped meanings, or those known); returns
+    each feature's idf (common ones left out).
 
     Rarity is counted over the different things said: nine phones sending one sentence make its words no
     more common than one phone would, so a repeated obstacle is not left out as too common.
@@ -700,28 +708,9 @@ def _weigh(texts: list[_Text], model: SentenceModel | None = None) -> dict[str, 
             norm = math.sqrt(sum(v * v for v in part.values()))
             scale = math.sqrt(share / total) / norm
             text.features.update((f, v * scale) for f, v in part.items())
-        text.meaning = _meaning_of(weighted)
-    if model is not None:
-        _read_by(model, texts)
+        text.meaning = _meaning_of(weighted, known or meaning())
     _apart_from_the_room(texts)
     return idf
-
-
-def _read_by(model: SentenceModel, texts: list[_Text]) -> None:
-    """Make what the sentence model reads in each text, centred on the room, MODEL_SHARE of its meaning."""
-    if len(texts) < 2:
-        return
-    np = _numpy()
-    readings = model.read([text.obstacle.text for text in texts]).astype(np.float64)
-    # as for the words' meaning (MEANING_ROOM): two texts centred on their mean alone would be opposites
-    readings -= readings.sum(axis=0) / (len(texts) + MEANING_ROOM)
-    readings /= np.maximum(np.linalg.norm(readings, axis=1, keepdims=True), 1e-12)
-    unknown = np.zeros(meaning().vectors.shape[1], dtype=np.float32)
-    for text, reading in zip(texts, readings.astype(np.float32), strict=True):
-        if text.meaning is None:
-            text.meaning = np.concatenate([unknown, reading])
-        else:
-            text.meaning = np.concatenate([math.sqrt(1 - MODEL_SHARE) * text.meaning, math.sqrt(MODEL_SHARE) * reading])
 
 
 def _apart_from_the_room(texts: list[_Text]) -> None:
@@ -751,11 +740,10 @@ def meaningful(texts: Sequence[str]) -> list[set[str]]:
     ]
 
 
-def _meaning_of(weighted: Mapping[str, float]) -> Any:
+def _meaning_of(weighted: Mapping[str, float], known: Meaning) -> Any:
     """A text's meaning: the sum of its features' learnt meanings, each as much as the feature weighs, at the length
     of the square root of the share of its words' weight whose meaning is known (a text of words never learnt is
     not sure of what it means); None when no feature has a known meaning."""
-    known = meaning()
     found = [(known.rows[f], w) for f, w in weighted.items() if f in known.rows]
     if not found:
         return None
@@ -796,7 +784,14 @@ class _DenseRows:
 
 def _neighbours(texts: list[_Text], bending: Bending = WORDS_ONLY) -> dict[int, dict[int, float]]:
     """The cosine of every pair of texts alike enough to count, both ways round (text → other text → cosine), bent
-    by what they mean, with links of meaning alone added (_bend).
+    by what they mean, with links of meaning alone added (_bend)."""
+    near = _word_links(texts)
+    _bend(texts, near, bending)
+    return near
+
+
+def _word_links(texts: list[_Text]) -> dict[int, dict[int, float]]:
+    """The cosine of every pair of texts alike enough to count (EDGE_FLOOR), both ways round.
 
     An inverted index finds the pairs that share a feature (unrelated pairs cost nothing), one text's row at a
     time, so memory holds the pairs that count rather than every pair that shares a word.
@@ -821,7 +816,6 @@ def _neighbours(texts: list[_Text], bending: Bending = WORDS_ONLY) -> dict[int, 
             found = [(j, cosine) for j, cosine in row.items() if cosine >= EDGE_FLOOR]
         for j, cosine in found:
             near[i][j] = near[j][i] = cosine
-    _bend(texts, near, bending)
     return near
 
 
@@ -865,6 +859,75 @@ def _bend(texts: list[_Text], near: dict[int, dict[int, float]], bending: Bendin
 def _cosine(a: _Text, b: _Text) -> float:
     """How alike two texts are: the cosine of their feature bags."""
     return sum(v * b.features.get(f, 0.0) for f, v in a.features.items())
+
+
+class _Pairs:
+    """What the learnt links (LEARNT_*) are worked out from, for a room: its word links, its texts' meanings and the
+    model's readings of them; rows of pairs are made a block at a time, so a room of 4,000 never holds every pair at
+    once. Only how alike two texts are counts, never where they stand among the room's others: ranks and shared
+    nearest neighbours helped whole labelled sets a little, and piled every obstacle of a small room together."""
+
+    def __init__(self, texts: list[_Text], readings: Any) -> None:
+        np = _numpy()
+        count = len(texts)
+        self.words = _word_links(texts)
+        # a text whose meaning is not known is alike to none in meaning
+        self.meanings = np.zeros((count, meaning().vectors.shape[1]), dtype=np.float32)
+        for i, text in enumerate(texts):
+            if text.meaning is not None:
+                self.meanings[i] = text.meaning
+        read = np.asarray(readings, dtype=np.float64)
+        # as for the words' meaning (MEANING_ROOM): two texts centred on their mean alone would be opposites
+        read = read - read.sum(axis=0) / (count + MEANING_ROOM)
+        read /= np.maximum(np.linalg.norm(read, axis=1, keepdims=True), 1e-12)
+        self.readings = read.astype(np.float32)
+
+    def features(self, start: int, stop: int) -> Any:
+        """The features of every pair in rows start to stop (rows × texts × features): a constant, the word cosine,
+        the meanings' and the readings' likeness, whether any word is shared, and the three products of two."""
+        np = _numpy()
+        words = np.zeros((stop - start, len(self.readings)), dtype=np.float32)
+        for n, i in enumerate(range(start, stop)):
+            row = self.words[i]
+            words[n, list(row)] = list(row.values())
+        meanings = self.meanings[start:stop] @ self.meanings.T
+        readings = self.readings[start:stop] @ self.readings.T
+        columns = [np.ones_like(words), words, meanings, readings, (words > 0).astype(np.float32)]
+        columns += [words * meanings, words * readings, meanings * readings]
+        return np.stack(columns, axis=-1)
+
+
+def pair_features(texts: list[_Text], readings: Any) -> Any:
+    """The features of every pair of a room's texts (texts × texts × features): what app/bench/meaning.py learns the
+    links from."""
+    pairs = _Pairs(texts, readings)
+    return pairs.features(0, len(texts))
+
+
+def analysed(obstacles: Sequence[Obstacle], known: Meaning) -> list[_Text]:
+    """The obstacles analysed and weighed as a room, with these meanings of words (app/bench/meaning.py learns the
+    links from them)."""
+    texts = _analyse(obstacles)
+    _weigh(texts, known)
+    return texts
+
+
+def _learnt_links(texts: list[_Text], readings: Any, weights: Any) -> dict[int, dict[int, float]]:
+    """How likely each pair of texts is to belong on one pile, learnt (LEARNT_*), both ways round; pairs less likely
+    than LEARNT_FLOOR left out."""
+    near: dict[int, dict[int, float]] = {i: {} for i in range(len(texts))}
+    if len(texts) < 2:
+        return near
+    np = _numpy()
+    pairs = _Pairs(texts, readings)
+    for start in range(0, len(texts), LINK_BLOCK):
+        stop = min(len(texts), start + LINK_BLOCK)
+        likely = 1.0 / (1.0 + np.exp(-(pairs.features(start, stop) @ weights)))
+        for n, i in enumerate(range(start, stop)):
+            # each pair once, from its first text, so both ways round hold the same number
+            for j in np.flatnonzero(likely[n, i + 1 :] >= LEARNT_FLOOR) + i + 1:
+                near[i][int(j)] = near[int(j)][i] = float(likely[n, j])
+    return near
 
 
 # ---- piling up
@@ -972,14 +1035,12 @@ def _reassign(alike: dict[int, dict[int, float]], groups: list[list[int]], *, ke
     return [sorted(m) for m in members if m]
 
 
-def _trim(
-    texts: list[_Text], group: list[int], *, keep: set[int], threshold: float, bending: Bending = WORDS_ONLY
-) -> list[int]:
+def _trim(texts: list[_Text], group: list[int], *, keep: set[int], threshold: float) -> list[int]:
     """A pile without the members alike enough to too few of the others (MEMBER_LINKS), the least linked first;
     members in keep (an existing pile's) stay."""
     if len(group) < 3:
         return group
-    local = _neighbours([texts[i] for i in group], bending)
+    local = _neighbours([texts[i] for i in group])
     alive = set(range(len(group)))
     linked = {i: [j for j, cosine in row.items() if cosine >= threshold] for i, row in local.items()}
     links = {i: len(others) for i, others in linked.items()}
@@ -1361,7 +1422,6 @@ def suggest(
     keywords: Mapping[str, Iterable[str]] | None = None,
     tensions: Sequence[str] = (),
     themes: Sequence[str] = (),
-    threshold: float = THRESHOLD,
     model: SentenceModel | None = None,
 ) -> Result:
     """Propose piles for loose obstacles: new piles, and additions to existing ones (which are never broken up); with
@@ -1369,9 +1429,12 @@ def suggest(
     considered = sum(o.pile is None for o in obstacles)
     texts, copies = _set_aside_copies(_analyse(obstacles))
     obstacles = [text.obstacle for text in texts]
-    idf = _weigh(texts, model)
-    bending = WORDS_ONLY if model is None else WITH_MODEL
-    near = _neighbours(texts, bending)
+    idf = _weigh(texts)
+    if model is None:
+        near, threshold = _neighbours(texts), THRESHOLD
+    else:
+        readings = model.read([text.obstacle.text for text in texts])
+        near, threshold = _learnt_links(texts, readings, model.links), LEARNT_THRESHOLD
     index = {o.id: i for i, o in enumerate(obstacles)}
     existing: dict[int, list[int]] = defaultdict(list)
     for o in obstacles:
@@ -1389,7 +1452,10 @@ def suggest(
     said_same = {i for g in same for i in g}
     groups = _average_linkage(near, piles=list(existing.values()), same=same, threshold=threshold)
     groups = _reassign(alike, groups, keep=on_piles | said_same)
-    groups = [_trim(texts, group, keep=on_piles, threshold=max(threshold, LINK), bending=bending) for group in groups]
+    if model is None:
+        # the learnt links are not trimmed: trimmed by them, the piles of the labelled sets stayed as they were
+        # (measured with the links' first version, fifteenth round)
+        groups = [_trim(texts, group, keep=on_piles, threshold=max(threshold, LINK)) for group in groups]
     groups = [_supported(texts, group, keep=on_piles | said_same, words=words) for group in groups]
     groups = [_close_knit(texts, group, keep=on_piles | said_same) for group in groups]
     # existing piles stay in, to take loose obstacles that name their concept

@@ -143,7 +143,7 @@ def test_a_pile_is_trimmed_as_counting_every_members_links_again_after_each_remo
         if weakest is None or counted[weakest] >= suggest.MEMBER_LINKS * (len(alive) - 1):
             break
         alive.remove(weakest)
-    monkeypatch.setattr(suggest, "_neighbours", lambda texts, bending: {i: dict(row) for i, row in links.items()})
+    monkeypatch.setattr(suggest, "_neighbours", lambda texts, bending=None: {i: dict(row) for i, row in links.items()})
     trimmed = suggest._trim([None] * count, list(range(count)), keep=keep, threshold=threshold)  # type: ignore[list-item]
     assert trimmed == sorted(alive)
 
