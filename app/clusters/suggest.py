@@ -117,7 +117,7 @@ NAME_LENGTH = 70
 # a new pile of three or more whose members are on average less alike than this is marked for a second look: in rooms
 # of one opgave 90% of such piles mix obstacles a facilitator keeps apart, against 51% of the rest (docs/performance.md,
 # thirteenth round); the mean is taken over its first DOUBTFUL_MEMBERS members, enough to tell. With the learnt links
-# (a likelihood, not a cosine) the same bar marks piles of which 22% are pure in rooms of one opgave, against 68% of
+# (a likelihood, not a cosine) the same bar marks piles of which 12% are pure in rooms of one opgave, against 66% of
 # the rest (fifteenth round)
 DOUBTFUL_LINK = 0.5
 DOUBTFUL_MEMBERS = 200
@@ -135,17 +135,18 @@ MEANING_LINK = 1.0
 # what a room's texts mean in common counts as if this many more texts meant nothing (chosen on the labelled sets)
 MEANING_ROOM = 30
 # with an optional sentence model (app/clusters/model.py), how likely two obstacles are to belong on one pile is
-# learnt from the labelled sets' pairs (app/bench/meaning.py, links) rather than bent by hand: from their word cosine
-# and how alike their meanings and the model's readings of them are (what the room reads in common taken out). Piles
-# are then merged while their members are on average at least this likely to share one (chosen on the labelled sets,
-# each with the meanings, the projection and the links learnt without it: docs/performance.md, fifteenth round)
+# learnt from the labelled sets' pairs (app/bench/meaning.py, links) rather than bent by hand: from how alike their
+# meanings and the model's readings of them are (what the room reads in common taken out; _Pairs says why no more).
+# Piles are then merged while their members are on average at least this likely to share one (chosen on the labelled
+# sets, each with the meanings, the projection and the links learnt without it: docs/performance.md, fifteenth round)
 LEARNT_THRESHOLD = 0.45
-# less likely links are left out: on the labelled sets 0.02 gave the same figures, and at 4,000 obstacles three times
-# the pairs (a million) and 3.3 s instead of 2.1
+# less likely links are left out: on the labelled sets of one opgave 0.02 gave much the same (0.374 and 63.1% pure
+# against 0.375 and 63.1%), and at 4,000 obstacles three times the pairs, 2.35 s instead of 1.33 and 160 MB at the
+# peak instead of 60
 LEARNT_FLOOR = 0.1
 # the cosines of meaning are worked out this many obstacles at a time, to bound the memory of a room of thousands
 MEANING_BLOCK = 512
-# and the learnt links this many (eight numbers a pair)
+# and the learnt links this many (three numbers a pair)
 LINK_BLOCK = 64
 
 # runs of letters: a hyphen or an apostrophe parts words ("jeugd-ggz", "auto's"), digits are no words, except in a
@@ -333,18 +334,6 @@ def lexicon() -> Lexicon:
                 for pair in (parts, parts[::-1]):
                     phrases.setdefault(tuple(stem(part) for part in pair), concepts[stem(_fold(entry))])
     return Lexicon(generic, aside, concepts, phrases, words, english_only)
-
-
-class Bending(NamedTuple):
-    """How meaning bends the word links (_bend): the likeness it is measured from, how much it bends, and how much a
-    link of meaning alone weighs."""
-
-    middle: float
-    bend: float
-    link: float
-
-
-WORDS_ONLY = Bending(MEANING_MIDDLE, MEANING_BEND, MEANING_LINK)
 
 
 @dataclass(frozen=True)
@@ -782,11 +771,11 @@ class _DenseRows:
         return pairs
 
 
-def _neighbours(texts: list[_Text], bending: Bending = WORDS_ONLY) -> dict[int, dict[int, float]]:
+def _neighbours(texts: list[_Text]) -> dict[int, dict[int, float]]:
     """The cosine of every pair of texts alike enough to count, both ways round (text → other text → cosine), bent
     by what they mean, with links of meaning alone added (_bend)."""
     near = _word_links(texts)
-    _bend(texts, near, bending)
+    _bend(texts, near)
     return near
 
 
@@ -819,8 +808,8 @@ def _word_links(texts: list[_Text]) -> dict[int, dict[int, float]]:
     return near
 
 
-def _bend(texts: list[_Text], near: dict[int, dict[int, float]], bending: Bending) -> None:
-    """Bend the word links by what the texts mean (bending.bend), and link each text to those nearest to it in
+def _bend(texts: list[_Text], near: dict[int, dict[int, float]]) -> None:
+    """Bend the word links by what the texts mean (MEANING_BEND), and link each text to those nearest to it in
     meaning (MEANING_NEAREST): "niemand wil in het bestuur" and "verenigingen vinden geen penningmeester" share no
     word."""
     known = [i for i, text in enumerate(texts) if text.meaning is not None]
@@ -844,16 +833,16 @@ def _bend(texts: list[_Text], near: dict[int, dict[int, float]], bending: Bendin
             if later.any():
                 links = np.fromiter(row.values(), dtype=np.float64, count=len(row))[later]
                 alike = cosines[place[others[later]]].astype(np.float64)
-                bent = links * np.maximum(0.0, 1 + bending.bend * (alike - bending.middle))
+                bent = links * np.maximum(0.0, 1 + MEANING_BEND * (alike - MEANING_MIDDLE))
                 for j, link in zip(others[later].tolist(), bent.tolist(), strict=True):
                     row[j] = near[j][i] = link
             cosines[n] = -1.0
             top = np.argpartition(-cosines, nearest - 1)[:nearest]
-            excess = cosines[top] - bending.middle
+            excess = cosines[top] - MEANING_MIDDLE
             added.extend((i, known[m], float(e)) for m, e in zip(top[excess > 0], excess[excess > 0], strict=True))
     # after the bending, which is of the word links only
     for i, j, excess in added:
-        near[i][j] = near[j][i] = near[i].get(j, 0.0) + bending.link * excess
+        near[i][j] = near[j][i] = near[i].get(j, 0.0) + MEANING_LINK * excess
 
 
 def _cosine(a: _Text, b: _Text) -> float:
@@ -862,15 +851,18 @@ def _cosine(a: _Text, b: _Text) -> float:
 
 
 class _Pairs:
-    """What the learnt links (LEARNT_*) are worked out from, for a room: its word links, its texts' meanings and the
-    model's readings of them; rows of pairs are made a block at a time, so a room of 4,000 never holds every pair at
-    once. Only how alike two texts are counts, never where they stand among the room's others: ranks and shared
-    nearest neighbours helped whole labelled sets a little, and piled every obstacle of a small room together."""
+    """What the learnt links (LEARNT_*) are worked out from, for a room: its texts' meanings and the model's readings
+    of them; rows of pairs are made a block at a time, so a room of 4,000 never holds every pair at once.
+
+    Only how alike two texts are counts. Where a pair stands among the room's others (ranks, shared nearest
+    neighbours) helped whole labelled sets a little and piled every obstacle of a small room together. The word
+    cosine, given the meaning learnt from those words, was learnt to count against a link: two obstacles would have
+    been less likely to share a pile the more words they share. The words count through their meaning, and through
+    the checks of small piles and of lone pairs."""
 
     def __init__(self, texts: list[_Text], readings: Any) -> None:
         np = _numpy()
         count = len(texts)
-        self.words = _word_links(texts)
         # a text whose meaning is not known is alike to none in meaning
         self.meanings = np.zeros((count, meaning().vectors.shape[1]), dtype=np.float32)
         for i, text in enumerate(texts):
@@ -883,18 +875,12 @@ class _Pairs:
         self.readings = read.astype(np.float32)
 
     def features(self, start: int, stop: int) -> Any:
-        """The features of every pair in rows start to stop (rows × texts × features): a constant, the word cosine,
-        the meanings' and the readings' likeness, whether any word is shared, and the three products of two."""
+        """The features of every pair in rows start to stop (rows × texts × features): a constant, and how alike
+        their meanings and their readings are."""
         np = _numpy()
-        words = np.zeros((stop - start, len(self.readings)), dtype=np.float32)
-        for n, i in enumerate(range(start, stop)):
-            row = self.words[i]
-            words[n, list(row)] = list(row.values())
         meanings = self.meanings[start:stop] @ self.meanings.T
         readings = self.readings[start:stop] @ self.readings.T
-        columns = [np.ones_like(words), words, meanings, readings, (words > 0).astype(np.float32)]
-        columns += [words * meanings, words * readings, meanings * readings]
-        return np.stack(columns, axis=-1)
+        return np.stack([np.ones_like(meanings), meanings, readings], axis=-1)
 
 
 def pair_features(texts: list[_Text], readings: Any) -> Any:
@@ -920,9 +906,13 @@ def _learnt_links(texts: list[_Text], readings: Any, weights: Any) -> dict[int, 
         return near
     np = _numpy()
     pairs = _Pairs(texts, readings)
+    # a text without a word (emoji, punctuation) is linked to none, as by words alone: the model reads them all alike
+    wordless = np.array([not text.features for text in texts])
     for start in range(0, len(texts), LINK_BLOCK):
         stop = min(len(texts), start + LINK_BLOCK)
         likely = 1.0 / (1.0 + np.exp(-(pairs.features(start, stop) @ weights)))
+        likely[:, wordless] = 0.0
+        likely[wordless[start:stop]] = 0.0
         for n, i in enumerate(range(start, stop)):
             # each pair once, from its first text, so both ways round hold the same number
             for j in np.flatnonzero(likely[n, i + 1 :] >= LEARNT_FLOOR) + i + 1:
@@ -1453,8 +1443,8 @@ def suggest(
     groups = _average_linkage(near, piles=list(existing.values()), same=same, threshold=threshold)
     groups = _reassign(alike, groups, keep=on_piles | said_same)
     if model is None:
-        # the learnt links are not trimmed: trimmed by them, the piles of the labelled sets stayed as they were
-        # (measured with the links' first version, fifteenth round)
+        # the learnt links are not trimmed: trimmed by them, the piles of the labelled sets stayed as they were (with
+        # the links' first version, fifteenth round; not measured again with the links shipped)
         groups = [_trim(texts, group, keep=on_piles, threshold=max(threshold, LINK)) for group in groups]
     groups = [_supported(texts, group, keep=on_piles | said_same, words=words) for group in groups]
     groups = [_close_knit(texts, group, keep=on_piles | said_same) for group in groups]

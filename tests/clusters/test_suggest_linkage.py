@@ -113,7 +113,7 @@ def test_the_links_are_bent_by_meaning_as_pair_by_pair(monkeypatch: pytest.Monke
     analysed = suggest._analyse([Obstacle(i, text) for i, text in enumerate(texts)])
     suggest._weigh(analysed)
     bent = suggest._neighbours(analysed)
-    monkeypatch.setattr(suggest, "_bend", lambda texts, near, bending: None)
+    monkeypatch.setattr(suggest, "_bend", lambda texts, near: None)
     words = suggest._neighbours(analysed)
     place = {i: n for n, i in enumerate(i for i, t in enumerate(analysed) if t.meaning is not None)}
     assert len(place) > 500
@@ -143,7 +143,7 @@ def test_a_pile_is_trimmed_as_counting_every_members_links_again_after_each_remo
         if weakest is None or counted[weakest] >= suggest.MEMBER_LINKS * (len(alive) - 1):
             break
         alive.remove(weakest)
-    monkeypatch.setattr(suggest, "_neighbours", lambda texts, bending=None: {i: dict(row) for i, row in links.items()})
+    monkeypatch.setattr(suggest, "_neighbours", lambda texts: {i: dict(row) for i, row in links.items()})
     trimmed = suggest._trim([None] * count, list(range(count)), keep=keep, threshold=threshold)  # type: ignore[list-item]
     assert trimmed == sorted(alive)
 
