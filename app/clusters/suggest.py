@@ -11,7 +11,7 @@ make a pile only when they share two words, as does each member of a pile of a f
 much of what each says. Dutch first (Snowball's Dutch stemmer, Dutch stop words, the lexicon's concepts by their
 Dutch stems), English answers too. The same features say why a pile belongs together: the words and phrases its
 members share, marked in their texts. With an optional sentence model (app/clusters/model.py) the links are learnt
-instead: how likely two obstacles are to share a pile, from their words, their meaning and what the model reads in
+instead: how likely two obstacles are to share a pile, from the meaning of their words and what the model reads in
 them, as the labelled sessions' pairs taught (app/bench/meaning.py).
 
 Nothing here touches the database: app/clusters/service.py reads the obstacles and applies what is accepted.
@@ -773,14 +773,7 @@ class _DenseRows:
 
 def _neighbours(texts: list[_Text]) -> dict[int, dict[int, float]]:
     """The cosine of every pair of texts alike enough to count, both ways round (text → other text → cosine), bent
-    by what they mean, with links of meaning alone added (_bend)."""
-    near = _word_links(texts)
-    _bend(texts, near)
-    return near
-
-
-def _word_links(texts: list[_Text]) -> dict[int, dict[int, float]]:
-    """The cosine of every pair of texts alike enough to count (EDGE_FLOOR), both ways round.
+    by what they mean, with links of meaning alone added (_bend).
 
     An inverted index finds the pairs that share a feature (unrelated pairs cost nothing), one text's row at a
     time, so memory holds the pairs that count rather than every pair that shares a word.
@@ -805,6 +798,7 @@ def _word_links(texts: list[_Text]) -> dict[int, dict[int, float]]:
             found = [(j, cosine) for j, cosine in row.items() if cosine >= EDGE_FLOOR]
         for j, cosine in found:
             near[i][j] = near[j][i] = cosine
+    _bend(texts, near)
     return near
 
 
