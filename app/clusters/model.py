@@ -145,21 +145,24 @@ class SentenceModel:
         folded = [unicodedata.normalize("NFKC", text)[: min(2 * len(text), READ_LETTERS)] for text in texts]
         return self._engine.query(folded)
 
-    @cached_property
+    @property
     def links(self) -> Any:
         """The weights of the learnt links (suggest._learnt_links), learnt with the projection."""
-        import numpy
+        return self._learnt["links"]
 
-        with numpy.load(PROJECTION) as data:
-            return data["links"].astype(numpy.float32)
+    @property
+    def _projection(self) -> Any:
+        """The directions the readings are projected on (app/bench/meaning.py, projection)."""
+        return self._learnt["projection"]
 
     @cached_property
-    def _projection(self) -> Any:
-        """The shipped projection (read on first use: app/bench/meaning.py learns it with the model itself)."""
+    def _learnt(self) -> dict[str, Any]:
+        """The shipped projection and links, read once on first use (app/bench/meaning.py learns them with the model
+        itself)."""
         import numpy
 
         with numpy.load(PROJECTION) as data:
-            return data["projection"].astype(numpy.float32)
+            return {name: data[name].astype(numpy.float32) for name in ("projection", "links")}
 
 
 @cache
