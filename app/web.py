@@ -170,6 +170,10 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
 }
 STATIC_PREFIX = "/static/"
+# the largest body a page sends is the board's "Alles overnemen" for 4,000 obstacles, about 1 MB; anything larger
+# is refused before it is read, so no one, signed in or not, makes the server read and parse hundreds of megabytes
+MAX_BODY = 4 * 1024 * 1024
+TOO_LARGE = N_("Dit is te veel om in één keer te versturen.")
 
 
 class StaticFirst:
@@ -208,7 +212,7 @@ class CompressedResponses:
 
 
 class BrowserMiddleware:
-    """Sets the CSRF cookie on first visit, picks the language, and adds security headers to every page."""
+    """Sets the CSRF cookie on first visit, picks the language, adds security headers, refuses bodies over MAX_BODY."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -250,9 +254,32 @@ class BrowserMiddleware:
                         headers.append("set-cookie", f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")
                 await send(message)
 
+            length = connection.headers.get("content-length")
+            if length is None and "transfer-encoding" in connection.headers:
+                receive = _limited(receive)
+            elif length is not None and length.isdigit() and int(length) > MAX_BODY:
+                response = _error_response(Request(scope), 413, gettext(TOO_LARGE), "too_large")
+                await response(scope, receive, send_with_headers)
+                return
             await self.app(scope, receive, send_with_headers)
         finally:
             i18n.current_locale.reset(reset)
+
+
+def _limited(receive: Receive) -> Receive:
+    """receive() for a body of undeclared length (chunked): refused with a 413 once it passes MAX_BODY."""
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > MAX_BODY:
+            # an HTTPException: FastAPI passes it on from reading a body, where any other error becomes a 400
+            raise HTTPException(413, gettext(TOO_LARGE))
+        return message
+
+    return counted
 
 
 class AllowedHosts(TrustedHostMiddleware):
@@ -294,7 +321,9 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
         if isinstance(exc.detail, str) and exc.status_code not in messages
         else gettext(messages.get(exc.status_code, N_("Er ging iets mis.")))
     )
-    return _error_response(request, exc.status_code, message, f"http_{exc.status_code}")
+    # a body too large is refused by BrowserMiddleware in two places, with one code
+    code = "too_large" if exc.status_code == 413 else f"http_{exc.status_code}"
+    return _error_response(request, exc.status_code, message, code)
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> Response:

@@ -1,17 +1,21 @@
 """Text cleaning, join codes, tokens, password hashes and rate limits."""
 
 import random
+import socket
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from argon2 import extract_parameters, profiles
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app import security
+from app import security, web
 from app.config import Settings
 from app.main import create_app
+from tests.servers import serving
 
 
 @pytest.mark.parametrize(
@@ -140,3 +144,52 @@ def test_hsts_is_sent_over_https_only(app: FastAPI) -> None:
         assert secure.get("/setup").headers["strict-transport-security"] == "max-age=31536000"
     with TestClient(app) as plain:
         assert "strict-transport-security" not in plain.get("/setup").headers
+
+
+def _raw_post(url: str, path: str, head: dict[str, str], body: bytes) -> bytes:
+    """Send a request's head and the start of its body over a plain socket, and read what comes back."""
+    host, port = url.removeprefix("http://").split(":")
+    lines = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", *(f"{name}: {value}" for name, value in head.items())]
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += sock.recv(65536)
+        return answer
+
+
+def test_a_body_declared_too_large_is_refused_before_it_is_read(app: FastAPI) -> None:
+    accept = "/f/workshops/1/suggestions/accept"
+    with serving(app) as url:
+        # 100 MB declared, 1 kB sent: the answer comes without waiting for the rest, from anyone, signed in or not
+        head = {"Content-Type": "application/json", "Accept": "application/json", "Content-Length": "100000000"}
+        answer = _raw_post(url, accept, head, b"{" + b" " * 1000)
+        assert answer.startswith(b"HTTP/1.1 413")
+        with httpx.Client(base_url=url) as http:
+            at_the_limit = b'{"piles": []}' + b" " * (web.MAX_BODY - 13)
+            refused = http.post(accept, content=at_the_limit, headers={"content-type": "application/json"})
+            assert refused.status_code == 403  # read, and refused for what it is: no CSRF token
+            over = http.post(accept, content=at_the_limit + b" ", headers={"accept": "application/json"})
+            assert over.status_code == 413
+            assert over.json() == {"detail": "Dit is te veel om in één keer te versturen.", "code": "too_large"}
+
+
+def test_a_chunked_body_is_refused_once_it_passes_the_limit(app: FastAPI) -> None:
+    sent = 0
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal sent
+        yield b'{"piles": ['
+        while sent < 3 * web.MAX_BODY:
+            sent += 65536
+            yield b" " * 65536
+
+    with serving(app) as url, httpx.Client(base_url=url) as http:
+        headers = {"content-type": "application/json", "accept": "application/json", "accept-language": "en"}
+        try:
+            answer = http.post("/f/workshops/1/suggestions/accept", content=chunks(), headers=headers)
+        except httpx.TransportError:
+            pytest.fail(f"the connection broke after {sent} bytes instead of answering")
+        assert answer.status_code == 413
+        assert answer.json() == {"detail": "This is too much to send at once.", "code": "too_large"}
+        assert http.get("/setup").status_code == 200  # the server goes on serving

@@ -22,7 +22,7 @@ from app.i18n import N_, gettext
 from app.models import Member, RowId, Workshop
 from app.runtime import Runtime, RuntimeDep
 from app.security import whole_number
-from app.web import render, see_other, wants_json
+from app.web import TOO_LARGE, render, see_other, wants_json
 from app.workshops import service as workshops
 
 router = APIRouter(tags=["formats"])
@@ -33,7 +33,7 @@ SAVE_AS_FIELDS = {"key": "format_key", "name": "format_name", "description": "de
 
 
 def _too_large() -> DomainError:
-    return DomainError("too_large", N_("Dit is te veel om in één keer te versturen."), status=413)
+    return DomainError("too_large", TOO_LARGE, status=413)
 
 
 def _declared_length(request: Request) -> int:
