@@ -51,21 +51,41 @@ class ClusterIn(BaseModel):
     focus: bool | None = None
 
 
-class AcceptedPileIn(BaseModel):
+class PileTagsIn(BaseModel):
+    """A pile's name and tags."""
+
+    name: str | None = Field(default=None, max_length=200)
+    tension: str | None = Field(default=None, max_length=40)
+    theme: str | None = Field(default=None, max_length=40)
+
+
+class AcceptedPileIn(PileTagsIn):
     """One accepted suggestion as the board left it: trimmed, renamed, tags kept or changed."""
 
     key: str = Field(max_length=80)
     answer_ids: list[BodyRowId] = Field(min_length=1, max_length=clusters.MAX_SUGGESTED)
     into: BodyRowId | None = None
-    name: str | None = Field(default=None, max_length=200)
-    tension: str | None = Field(default=None, max_length=40)
-    theme: str | None = Field(default=None, max_length=40)
 
 
 class AcceptIn(BaseModel):
     """The suggestions accepted at once: one, or all that are left."""
 
     piles: list[AcceptedPileIn] = Field(min_length=1, max_length=2000)
+
+
+class LaidPileIn(BaseModel):
+    """What accepting one suggestion did, as the accept answered it ("laid")."""
+
+    pile: BodyRowId
+    answer_ids: list[BodyRowId] = Field(min_length=1, max_length=clusters.MAX_SUGGESTED)
+    before: PileTagsIn | None = None
+    after: PileTagsIn | None = None
+
+
+class TakeBackIn(BaseModel):
+    """The accepted suggestions to undo: what the last accept laid down."""
+
+    piles: list[LaidPileIn] = Field(min_length=1, max_length=2000)
 
 
 class SettingsIn(BaseModel):
@@ -152,6 +172,21 @@ async def accept(runtime: RuntimeDep, member: Runner, workshop_id: RowId, body: 
     """Lay accepted suggestions down as piles; says which obstacles were skipped because they changed meanwhile."""
     piles = [clusters.AcceptedPile(**pile.model_dump()) for pile in body.piles]
     return await _run(runtime, partial(clusters.accept_piles, piles=piles), workshop_id, member)
+
+
+@router.post("/suggestions/undo")
+async def take_back(runtime: RuntimeDep, member: Runner, workshop_id: RowId, body: TakeBackIn) -> Any:
+    """Undo accepted suggestions: their obstacles loose again; says how many stayed because they changed since."""
+    laid = [
+        clusters.LaidPile(
+            pile=pile.pile,
+            answer_ids=pile.answer_ids,
+            before=pile.before.model_dump() if pile.before else None,
+            after=pile.after.model_dump() if pile.after else None,
+        )
+        for pile in body.piles
+    ]
+    return await _run(runtime, partial(clusters.take_back, laid=laid), workshop_id, member)
 
 
 @router.post("/settings")

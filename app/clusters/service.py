@@ -1,7 +1,7 @@
 """Clusters of obstacles, and the dots the room places on them."""
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,6 +227,15 @@ def edit_cluster(
 ) -> list[dict[str, Any]]:
     """Rename a cluster, tag it, or mark it as a focus; empty tag text clears a tag."""
     cluster = _cluster(db, workshop, cluster_id)
+    _retag(cluster, name=name, tension=tension, theme=theme)
+    if focus is not None:
+        cluster.focus = focus
+    db.flush()
+    return _publish_clusters(db, workshop)
+
+
+def _retag(cluster: Cluster, *, name: str | None, tension: str | None, theme: str | None) -> None:
+    """Rename or tag a pile, each checked; a field given as None stays, empty tag text clears a tag."""
     if name is not None:
         if not pile_name(name):
             raise DomainError("name_missing", N_("Geef het cluster een naam."), status=422)
@@ -239,10 +248,6 @@ def edit_cluster(
         if theme and theme not in THEMES:
             raise DomainError("unknown_theme", N_("Kies een van de thema's."), status=422)
         cluster.theme = theme or None
-    if focus is not None:
-        cluster.focus = focus
-    db.flush()
-    return _publish_clusters(db, workshop)
 
 
 # ---- suggested piles
@@ -325,18 +330,22 @@ class AcceptedPile:
 
 def _checked_piles(piles: Sequence[AcceptedPile]) -> None:
     """Refuse accepted piles with more obstacles than a room may hold, or with a tag that is none."""
-    if sum(len(pile.answer_ids) for pile in piles) > MAX_SUGGESTED:
+    _at_most_a_room(sum(len(pile.answer_ids) for pile in piles))
+    for pile in piles:
+        if pile.tension and pile.tension not in TENSIONS:
+            raise DomainError("unknown_tension", N_("Kies een van de zeven spanningsclusters."), status=422)
+        if pile.theme and pile.theme not in THEMES:
+            raise DomainError("unknown_theme", N_("Kies een van de thema's."), status=422)
+
+
+def _at_most_a_room(obstacles: int) -> None:
+    if obstacles > MAX_SUGGESTED:
         raise DomainError(
             "too_many_accepted",
             N_("Er kunnen hoogstens {max} obstakels tegelijk op stapels."),
             status=422,
             max=MAX_SUGGESTED,
         )
-    for pile in piles:
-        if pile.tension and pile.tension not in TENSIONS:
-            raise DomainError("unknown_tension", N_("Kies een van de zeven spanningsclusters."), status=422)
-        if pile.theme and pile.theme not in THEMES:
-            raise DomainError("unknown_theme", N_("Kies een van de thema's."), status=422)
 
 
 def _not_loose(answer: Answer | None, target: Cluster | None) -> str | None:
@@ -371,6 +380,7 @@ def accept_piles(db: Tx, *, workshop: Workshop, piles: Sequence[AcceptedPile]) -
         raise DomainError("cluster_not_found", N_("Dit cluster bestaat niet."), status=404)
     skipped: list[dict[str, Any]] = []
     made: list[str] = []
+    laid: list[dict[str, Any]] = []
     for pile in piles:
         target = db.get(Cluster, pile.into) if pile.into is not None else None
         if pile.into is not None and (target is None or target.workshop_id != workshop.id):
@@ -388,6 +398,7 @@ def accept_piles(db: Tx, *, workshop: Workshop, piles: Sequence[AcceptedPile]) -
             if chosen:
                 skipped.append({"key": pile.key, "reason": "too_few", "answer_ids": [a.id for a in chosen]})
             continue
+        before = None if target is None else _tags(target)
         if target is None:
             target = Cluster(workshop_id=workshop.id or 0, name=pile_name(pile.name) or pile_name(chosen[0].text))
             db.add(target)
@@ -401,6 +412,8 @@ def accept_piles(db: Tx, *, workshop: Workshop, piles: Sequence[AcceptedPile]) -
         for answer in chosen:
             answer.cluster_id = target.id
         made.append(pile.key)
+        after = None if before is None else _tags(target)
+        laid.append({"pile": target.id, "answer_ids": [a.id for a in chosen], "before": before, "after": after})
     if not made and skipped and all(s["reason"] == "pile_gone" for s in skipped):
         gone = N_("De stapel waar deze obstakels bij zouden komen, bestaat niet meer.")
         raise DomainError("pile_gone", gone, status=409)
@@ -411,7 +424,73 @@ def accept_piles(db: Tx, *, workshop: Workshop, piles: Sequence[AcceptedPile]) -
             status=409,
         )
     db.flush()
-    return {"clusters": _publish_clusters(db, workshop), "accepted": made, "skipped": skipped}
+    # what was laid down, as take_back undoes it: the board keeps it for its "Ongedaan maken"
+    return {"clusters": _publish_clusters(db, workshop), "accepted": made, "skipped": skipped, "laid": laid}
+
+
+PILE_TAGS = ("name", "tension", "theme")
+
+
+def _tags(cluster: Cluster) -> dict[str, str | None]:
+    return {field: getattr(cluster, field) for field in PILE_TAGS}
+
+
+@dataclass(frozen=True)
+class LaidPile:
+    """What accepting one suggestion did (accept_piles' "laid"): the obstacles it put on a pile and, for a pile that
+    was there already, that pile's name and tags before and after."""
+
+    pile: int
+    answer_ids: Sequence[int]
+    before: Mapping[str, str | None] | None = None
+    after: Mapping[str, str | None] | None = None
+
+
+def take_back(db: Tx, *, workshop: Workshop, laid: Sequence[LaidPile]) -> dict[str, Any]:
+    """Undo accepted suggestions in one grouping event: their obstacles loose again, the piles made for them gone,
+    a pile that took additions named and tagged as it was. What was changed since stays as it is, and is counted."""
+    _at_most_a_room(sum(len(pile.answer_ids) for pile in laid))
+    db.execute(select(col(Workshop.id)).where(col(Workshop.id) == workshop.id).with_for_update())
+    ids = {pile.pile for pile in laid}
+    found = {c.id: c for c in db.execute(select(Cluster).where(col(Cluster.id).in_(ids))).scalars()}
+    if any(cluster.workshop_id != workshop.id for cluster in found.values()):
+        raise DomainError("cluster_not_found", N_("Dit cluster bestaat niet."), status=404)
+    wanted = {answer_id for pile in laid for answer_id in pile.answer_ids}
+    on_pile = {
+        (answer.id, answer.cluster_id): answer
+        for answer in db.execute(
+            select(Answer).where(
+                col(Answer.id).in_(wanted), col(Answer.workshop_id) == workshop.id, col(Answer.cluster_id).in_(ids)
+            )
+        ).scalars()
+    }
+    loosened, stayed, retagged = 0, 0, 0
+    for pile in laid:
+        for answer_id in dict.fromkeys(pile.answer_ids):
+            answer = on_pile.pop((answer_id, pile.pile), None)
+            if answer is None:
+                stayed += 1  # hidden or deleted since, taken off, or moved to another pile: left where it is
+                continue
+            answer.cluster_id = None
+            loosened += 1
+        cluster = found.get(pile.pile)
+        if cluster is None or pile.before is None or pile.after is None:
+            continue
+        # a name or tag changed again since the accept is the facilitator's newer choice, and stays
+        back = {
+            f: pile.before.get(f) or ""
+            for f in PILE_TAGS
+            if getattr(cluster, f) == pile.after.get(f) != pile.before.get(f)
+        }
+        _retag(cluster, name=back.get("name"), tension=back.get("tension"), theme=back.get("theme"))
+        retagged += len(back)
+    if not loosened and not retagged:
+        raise DomainError(
+            "nothing_to_take_back",
+            N_("Er is niets terug te draaien: deze obstakels zijn intussen al verplaatst of verwijderd."),
+            status=409,
+        )
+    return {"clusters": _taken_off(db, workshop), "loosened": loosened, "stayed": stayed}
 
 
 def ensure_clusters(db: Tx, *, workshop: Workshop, publish: bool = True) -> None:

@@ -14,6 +14,8 @@ export function createSuggest({ state, t, config, send }) {
     list: node("suggest-list"),
     summary: node("suggest-summary"),
     note: node("suggest-note"),
+    noteText: node("suggest-note-text"),
+    undo: node("suggest-undo"),
     error: node("suggest-error"),
     acceptAll: node("suggest-accept-all"),
     rejectAll: node("suggest-reject-all"),
@@ -23,6 +25,8 @@ export function createSuggest({ state, t, config, send }) {
   let asking = false;
   // whether the last ask proposed any pile: once they are all dealt with, the summary says so
   let offered = false;
+  // the last accept, until it is undone or the facilitator asks again: what it laid down, and its proposals
+  let lastAccept = null;
 
   const clusterPanelShown = () => !node("cluster-panel").hidden;
   const pileOf = (id) => state.clusters.find((c) => c.answers.includes(id));
@@ -240,7 +244,7 @@ export function createSuggest({ state, t, config, send }) {
     nodes.ask.disabled = true;
     nodes.panel.dataset.open = "true";
     nodes.panel.hidden = false;
-    nodes.note.hidden = true;
+    showNote("");
     nodes.summary.textContent = t.suggest_busy;
     const result = await send("/suggestions", {}, nodes.error);
     asking = false;
@@ -297,15 +301,41 @@ export function createSuggest({ state, t, config, send }) {
       return;
     }
     const done = new Set([...result.accepted, ...result.skipped.map((s) => s.key)]);
+    const accepted = new Set(result.accepted);
+    lastAccept = { laid: result.laid, piles: piles.filter((pile) => accepted.has(pile.key)) };
     piles = piles.filter((pile) => !done.has(pile.key));
-    const note = [count(t, "suggest_made", { n: result.accepted.length }), skippedNote(result)].filter(Boolean).join(" ");
-    nodes.note.textContent = note;
-    nodes.note.hidden = false;
+    showNote([count(t, "suggest_made", { n: result.accepted.length }), skippedNote(result)].filter(Boolean).join(" "), true);
+    build();
+  }
+
+  // the note under the panel's head; with the undo button while the last accept can still be undone
+  function showNote(text, undoable = false) {
+    nodes.noteText.textContent = text;
+    nodes.note.hidden = !text;
+    nodes.undo.hidden = !undoable;
+    if (!undoable) lastAccept = null;
+  }
+
+  // the last accept undone: its obstacles loose again, and its proposals back on the panel to accept or reject
+  async function undo() {
+    if (!lastAccept) return;
+    const taken = lastAccept;
+    nodes.undo.disabled = true;
+    const result = await send("/suggestions/undo", { piles: taken.laid }, nodes.error);
+    nodes.undo.disabled = false;
+    if (!result) return;
+    const open = new Set(piles.map((pile) => pile.key));
+    piles = [...taken.piles.filter((pile) => !open.has(pile.key)), ...piles];
+    nodes.panel.dataset.open = "true";
+    nodes.summary.textContent = count(t, "suggest_open", { n: piles.length });
+    const stayed = result.stayed ? count(t, "suggest_undone_stayed", { n: result.stayed }) : "";
+    showNote([count(t, "suggest_undone", { n: result.loosened }), stayed].filter(Boolean).join(" "));
     build();
   }
 
   nodes.ask.addEventListener("click", ask);
   nodes.acceptAll.addEventListener("click", () => submit(piles));
+  nodes.undo.addEventListener("click", undo);
   nodes.rejectAll.addEventListener("click", () => {
     piles = [];
     nodes.panel.dataset.open = "false";

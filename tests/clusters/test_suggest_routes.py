@@ -297,6 +297,100 @@ def test_a_pile_accepted_by_mistake_is_broken_up_in_one_step(
     assert (again.status_code, again.json()["code"]) == (404, "cluster_not_found")
 
 
+def take_back(facilitator: Facilitator, workshop: Workshop, accepted: Any) -> Any:
+    """Undo an accept, as the board's "Ongedaan maken" does: with what the accept answered it laid down."""
+    return post(facilitator, workshop, "/suggestions/undo", {"piles": accepted.json()["laid"]})
+
+
+def pile_of(facilitator: Facilitator, workshop: Workshop, answer_id: int) -> dict[str, Any]:
+    views = clusters_now(facilitator, workshop)
+    return next(c for c in views if answer_id in c["answers"])
+
+
+def clusters_now(facilitator: Facilitator, workshop: Workshop) -> Any:
+    runtime = runtime_of(facilitator)
+    return runtime.db.read_sync(lambda db: clusters.clusters_view(db, workshop_id=workshop.id))
+
+
+def test_an_accept_is_undone_in_one_step_and_a_pile_it_added_to_gets_its_name_back(
+    facilitator: Facilitator, workshop: Workshop, join: Callable[..., Phone]
+) -> None:
+    ids = room(facilitator, workshop, join, *HOUSING, *YOUTH_CARE, *OTHER)
+    housing = pile_with(ask(facilitator, workshop), ids[0])
+    assert accept(facilitator, workshop, housing | {"answer_ids": ids[0:2], "name": "Wonen"}).status_code == 200
+    housing_pile = pile_of(facilitator, workshop, ids[0])
+    again = ask(facilitator, workshop)
+    addition, youth = pile_with(again, ids[2]), pile_with(again, ids[3])
+    assert addition["into"] == housing_pile["id"]
+    renamed = addition | {"name": "Betaalbaar wonen", "tension": "beleid"}
+    with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
+        projector.receive_json()
+        accepted = accept(facilitator, workshop, renamed, youth)
+        assert accepted.status_code == 200, accepted.text
+        receive_until(projector, lambda f: f.get("kind") == "clusters.changed")
+        assert pile_of(facilitator, workshop, ids[2])["name"] == "Betaalbaar wonen"
+        assert pile_of(facilitator, workshop, ids[2])["tension"] == "beleid" != housing_pile["tension"]
+        undone = take_back(facilitator, workshop, accepted)
+        assert undone.status_code == 200, undone.text
+        event = receive_until(projector, lambda f: f.get("kind") == "clusters.changed")
+    assert (undone.json()["loosened"], undone.json()["stayed"]) == (4, 0)
+    # the projector shows the room as it was before this accept: the first accept's pile, under its own name
+    assert event["data"]["clusters"] == [housing_pile]
+    piles = stored_piles(facilitator, workshop)
+    assert [piles[i] for i in ids[2:6]] == [None] * 4
+    again = take_back(facilitator, workshop, accepted)
+    assert (again.status_code, again.json()["code"]) == (409, "nothing_to_take_back")
+
+
+def test_what_changed_since_the_accept_stays_when_it_is_undone(
+    facilitator: Facilitator, workshop: Workshop, join: Callable[..., Phone]
+) -> None:
+    ids = room(facilitator, workshop, join, *HOUSING, *YOUTH_CARE, *OTHER)
+    found = ask(facilitator, workshop)
+    accepted = accept(facilitator, workshop, pile_with(found, ids[0]), pile_with(found, ids[3]))
+    assert accepted.status_code == 200, accepted.text
+    youth = pile_of(facilitator, workshop, ids[3])
+    # since: one housing obstacle moved to a pile made by hand, the youth pile renamed and given one obstacle more
+    assert post(facilitator, workshop, "/clusters/ungroup", {"answer_id": ids[0]}).status_code == 200
+    assert post(facilitator, workshop, "/clusters/group", {"answer_ids": [ids[0], ids[6]]}).status_code == 200
+    assert post(facilitator, workshop, f"/clusters/{youth['id']}", {"name": "Jeugd"}).status_code == 200
+    added = {"answer_ids": [ids[7]], "into": youth["id"]}
+    assert post(facilitator, workshop, "/clusters/group", added).status_code == 200
+    undone = take_back(facilitator, workshop, accepted)
+    assert undone.status_code == 200, undone.text
+    assert (undone.json()["loosened"], undone.json()["stayed"]) == (5, 1)
+    views = {c["name"]: c["answers"] for c in clusters_now(facilitator, workshop)}
+    assert views["Jeugd"] == [ids[7]]
+    assert [ids[0], ids[6]] in views.values()
+    assert [stored_piles(facilitator, workshop)[i] for i in (ids[1], ids[2], ids[3], ids[4], ids[5])] == [None] * 5
+
+
+def test_an_undo_is_refused_for_piles_of_another_workshop_and_for_bad_tags(
+    facilitator: Facilitator, other_facilitator: Facilitator, workshop: Workshop, join: Callable[..., Phone]
+) -> None:
+    ids = room(facilitator, workshop, join, *HOUSING)
+    accepted = accept(facilitator, workshop, pile_with(ask(facilitator, workshop), ids[0]))
+    laid = accepted.json()["laid"]
+    assert laid == [{"pile": laid[0]["pile"], "answer_ids": ids, "before": None, "after": None}]
+    other = facilitator.create_workshop()
+    theirs = room(facilitator, other, join, *YOUTH_CARE)
+    made = post(facilitator, other, "/clusters/group", {"answer_ids": theirs[:2]}).json()["clusters"][0]["id"]
+    refused = post(facilitator, workshop, "/suggestions/undo", {"piles": [{"pile": made, "answer_ids": theirs[:2]}]})
+    assert (refused.status_code, refused.json()["code"]) == (404, "cluster_not_found")
+    assert post(other_facilitator, workshop, "/suggestions/undo", {"piles": laid}).status_code == 404
+    # a pile's name and tags are put back only as a facilitator could set them
+    assert post(facilitator, workshop, f"/clusters/{laid[0]['pile']}", {"name": "x"}).status_code == 200
+    now = {field: pile_of(facilitator, workshop, ids[0])[field] for field in ("name", "tension", "theme")}
+    tagged = [laid[0] | {"before": now | {"name": "Wonen", "tension": "vriendschap"}, "after": now}]
+    refused = post(facilitator, workshop, "/suggestions/undo", {"piles": tagged})
+    assert (refused.status_code, refused.json()["code"]) == (422, "unknown_tension"), refused.text
+    assert post(facilitator, workshop, "/suggestions/undo", {"piles": []}).status_code == 422
+    # nothing of a refused undo is kept
+    assert set(stored_piles(facilitator, workshop).values()) == {laid[0]["pile"]}
+    assert pile_of(facilitator, workshop, ids[0])["name"] == "x"
+    assert stored_piles(facilitator, other)[theirs[0]] == made
+
+
 def sign_in_as_viewer(owner: Facilitator, workshop: Workshop, http: TestClient) -> Facilitator:
     """A meekijker of the workshop's workspace, signed in in a browser of their own."""
     runtime = runtime_of(owner)

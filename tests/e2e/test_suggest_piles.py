@@ -180,7 +180,7 @@ def test_suggested_piles_are_accepted_renamed_trimmed_and_rejected_and_the_room_
     expect(board.locator("#suggest-list .kept-head")).to_have_count(0)
     suggested = card(board, members[0]).locator(".suggest-member .text").all_inner_texts()
     card(board, members[0]).get_by_role("button", name="Overnemen").click()
-    expect(board.locator("#suggest-note")).to_have_text(re.compile("1 stapel gemaakt"))
+    expect(board.locator("#suggest-note-text")).to_have_text(re.compile("1 stapel gemaakt"))
     # reject the debts pile: it goes, and nothing of it reaches the room
     debts.get_by_role("button", name="Afwijzen").click()
     expect(debts).to_have_count(0)
@@ -287,7 +287,7 @@ def test_an_addition_keeps_the_piles_new_name_and_the_note_says_what_was_skipped
 
     board.route("**/suggestions/accept", stale)
     addition.get_by_role("button", name="Overnemen").click()
-    expect(board.locator("#suggest-note")).to_have_text(
+    expect(board.locator("#suggest-note-text")).to_have_text(
         "1 stapel gemaakt. Overgeslagen omdat het intussen veranderde: 1 verborgen."
     )
     # the pile took the two debts, kept the name and tension given it after the ask, and took the proposed theme
@@ -383,4 +383,42 @@ def test_an_ask_that_proposes_nothing_says_why_and_meta_g_is_left_to_the_browser
         "Geen stapels om voor te stellen: er zijn geen losse obstakels (verborgen obstakels tellen niet mee)."
     )
     assert len(asks) == 3
+    assert session.dialogs == []
+
+
+def test_alles_overnemen_is_undone_in_one_press_and_the_proposals_come_back(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session = start_session(new_context, title="Alles terug")
+    board = session.board
+    next_until(board, "Obstakels")
+    texts = [*GROUPS["wonen"], *GROUPS["politie"], *LOOSE[:3]]
+    send_from_phones(live_server, session.code, texts)
+    expect(board.locator("#answers .board-answer")).to_have_count(len(texts))
+    next_until(board, "Ordenen")
+    with board.expect_response(lambda response: response.url.endswith("/suggestions")) as asked:
+        board.locator("body").press("g")
+    proposed = len(asked.value.json()["piles"])
+    assert proposed >= 2
+    cards = board.locator("#suggest-list article.suggest-card")
+    expect(cards).to_have_count(proposed)
+    undo = board.get_by_role("button", name="Ongedaan maken")
+    expect(undo).to_be_hidden()
+    board.get_by_role("button", name=f"Alles overnemen ({proposed})").click()
+    expect(board.locator("#cluster-list .cluster-card")).to_have_count(proposed)
+    expect(cards).to_have_count(0)
+    expect(board.locator("#suggest-note-text")).to_have_text(f"{proposed} stapels gemaakt.")
+    undo.click()
+    # the room is as it was, and every proposal is back to take one by one
+    expect(board.locator("#cluster-list .cluster-card")).to_have_count(0)
+    expect(board.locator("#loose li.obstacle-chip")).to_have_count(len(texts))
+    expect(cards).to_have_count(proposed)
+    expect(board.locator("#suggest-note-text")).to_have_text(
+        re.compile(r"^Teruggedraaid: \d+ obstakels liggen weer los en staan weer bij de voorstellen\.$")
+    )
+    expect(board.locator("#suggest-summary")).to_have_text(f"{proposed} voorstellen staan open.")
+    expect(undo).to_be_hidden()
+    card(board, GROUPS["politie"][0]).get_by_role("button", name="Overnemen").click()
+    expect(board.locator("#cluster-list .cluster-card")).to_have_count(1)
+    expect(undo).to_be_visible()
     assert session.dialogs == []
