@@ -8,6 +8,7 @@ from functools import partial
 from math import ceil
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
@@ -218,11 +219,27 @@ async def sign_in_refusal(request: Request, attempt: SignInAttempt) -> str | Non
     return gettext(message).format(minutes=ceil(wait / 60))
 
 
+async def password_refusal(
+    request: Request, attempt: SignInAttempt, password_hash: str | None, password: str
+) -> tuple[int, str] | None:
+    """Check a password in its turn (security.password_turn): None when it is right; else 429 and how long to wait
+    after too many wrong ones, or 401 and "" for a wrong one, which is counted."""
+    async with security.password_turn():
+        # the allowance is read in the turn: a burst of parallel guesses waits there, and meets the count that the
+        # first of them left, so it costs argon2 no more often than guesses one after another
+        wait = await sign_in_refusal(request, attempt)
+        if wait is not None:
+            return 429, wait
+        if await anyio.to_thread.run_sync(security.password_matches, password_hash, password):
+            return None
+        await sign_in_failed(request, attempt)
+        return 401, ""
+
+
 async def sign_in_failed(request: Request, attempt: SignInAttempt) -> None:
     """Count a wrong password; each allowance has several windows, so the wait grows with the failures."""
     runtime = get_runtime(request)
     throttle, limits = runtime.throttle, runtime.limits
-    # counted after the password is checked: parallel guesses may pass a few more, each paying argon2's price
     if attempt.browser is not None:
         await throttle.hit(limits.sign_ins_per_browser, "browser", attempt.browser)
     else:

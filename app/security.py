@@ -10,6 +10,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 
+import anyio
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -80,6 +81,27 @@ def password_is_guessable(password: str, *, known: Iterable[str] = ()) -> bool:
 def verify_without_account(password: str) -> None:
     """Verify a password against a stand-in hash: a sign-in for an unknown email costs what a real one does."""
     verify_password(_stand_in_hash(_hasher), password)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether a password matches its hash; without one (no such account) after the same work, and never."""
+    if password_hash is None:
+        verify_without_account(password)
+        return False
+    return verify_password(password_hash, password)
+
+
+# argon2 takes 64 MiB and a core for a moment: a burst of a hundred sign-ins at once took a gigabyte and every
+# pooled database connection, and pages waited half a minute. So passwords are checked this many at a time
+PASSWORD_TURNS = 2
+_turns: list[anyio.CapacityLimiter] = []
+
+
+def password_turn() -> anyio.CapacityLimiter:
+    """The turn a password is checked or hashed in, PASSWORD_TURNS at once in this process (async with it)."""
+    if not _turns:
+        _turns.append(anyio.CapacityLimiter(PASSWORD_TURNS))  # made in the event loop, as anyio asks
+    return _turns[0]
 
 
 def new_token() -> str:

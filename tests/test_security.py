@@ -1,8 +1,11 @@
 """Text cleaning, join codes, tokens, password hashes and rate limits."""
 
+import asyncio
 import random
 import socket
 import stat
+import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -193,3 +196,34 @@ def test_a_chunked_body_is_refused_once_it_passes_the_limit(app: FastAPI) -> Non
         assert answer.status_code == 413
         assert answer.json() == {"detail": "This is too much to send at once.", "code": "too_large"}
         assert http.get("/setup").status_code == 200  # the server goes on serving
+
+
+def test_a_burst_of_wrong_sign_ins_at_once_checks_no_more_passwords_than_one_after_another(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[str] = []
+    verify = security.verify_password
+
+    def slow_verify(digest: str, password: str) -> bool:
+        checked.append(password)
+        time.sleep(0.02)  # argon2's real parameters take a tenth of a second or more; the suite's own take nothing
+        return verify(digest, password)
+
+    monkeypatch.setattr(security, "verify_password", slow_verify)
+
+    async def burst(url: str) -> list[int]:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            await http.get("/setup")
+            form = {"csrf": http.cookies["dbk_csrf"], "email": "iemand@buurt.nl"}
+            answers = await asyncio.gather(
+                *(http.post("/f/login", data=form | {"password": f"geraden {n}"}) for n in range(40))
+            )
+            return [answer.status_code for answer in answers]
+
+    with serving(app) as url:
+        statuses = Counter(asyncio.run(burst(url)))
+    allowance = min(rule.amount for rule in app.state.runtime.limits.sign_ins_per_address)
+    # forty guesses at once: about as many are checked as one after another would be (those in their turn together
+    # may each pass the count), the rest are told to wait
+    assert allowance <= statuses[401] < allowance + security.PASSWORD_TURNS
+    assert statuses[429] == 40 - statuses[401] and len(checked) == statuses[401]

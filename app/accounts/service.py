@@ -63,13 +63,9 @@ def create_facilitator(
     return facilitator
 
 
-def authenticate(db: Session, *, email: str, password: str) -> Facilitator | None:
-    """The account with this email and password, or None."""
-    found = db.execute(select(Facilitator).where(col(Facilitator.email) == email.strip().lower())).scalar_one_or_none()
-    if found is None:
-        security.verify_without_account(password)  # same work either way: no account probing by timing
-        return None
-    return found if security.verify_password(found.password_hash, password) else None
+def account_by_email(db: Session, *, email: str) -> Facilitator | None:
+    """The account with this email address, or None; its password is checked outside (auth.password_refusal)."""
+    return db.execute(select(Facilitator).where(col(Facilitator.email) == email.strip().lower())).scalar_one_or_none()
 
 
 def first_workspace(db: Session, *, account_id: int, workspace_id: int | None = None) -> int | None:
@@ -104,11 +100,19 @@ def end_other_sessions(db: Tx, *, account_id: int, keep_session_id: int | None =
     return int(getattr(db.execute(query), "rowcount", 0) or 0)
 
 
-def change_password(db: Tx, *, account_id: int, session_id: int, current: str, new: str) -> None:
-    """Set a new password after checking the current one; every other session of the account ends."""
-    account = db.get(Facilitator, account_id)
-    if account is None or not security.verify_password(account.password_hash, current):
-        raise DomainError("wrong_password", N_("Je huidige wachtwoord klopt niet."), status=422)
+def new_password_hash(account: Facilitator, new: str) -> str:
+    """The hash of an account's new password, once it is checked (check_new_password); CPU work, kept out of the
+    writer."""
     check_new_password(new, known=(account.email, account.name))
-    account.password_hash = security.hash_password(new)
+    return security.hash_password(new)
+
+
+def change_password(db: Tx, *, account_id: int, session_id: int, old_hash: str, new_hash: str) -> None:
+    """Set a new password (its hash, made outside) if the old one is still the account's; every other session of the
+    account ends."""
+    account = db.get(Facilitator, account_id)
+    if account is None or account.password_hash != old_hash:
+        # changed from another session between the check and now: the password checked is not the current one
+        raise DomainError("wrong_password", N_("Je huidige wachtwoord klopt niet."), status=422)
+    account.password_hash = new_hash
     end_other_sessions(db, account_id=account_id, keep_session_id=session_id)

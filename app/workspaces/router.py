@@ -14,9 +14,8 @@ from app.auth import (
     Manager,
     SignInAttempt,
     Viewer,
+    password_refusal,
     sign_in,
-    sign_in_failed,
-    sign_in_refusal,
     sign_in_succeeded,
     sign_out,
     signed_in_member,
@@ -244,14 +243,12 @@ async def accept_with_sign_in(
 ) -> Response:
     """Sign in with an existing account and join the workspace in one step."""
     attempt = SignInAttempt.of(request, email)
-    refusal = await sign_in_refusal(request, attempt)
-    if refusal is not None:
-        return await _landing(request, runtime, token, status=429, error=refusal, login_email=email)
-    account = await runtime.db.read(partial(accounts.authenticate, email=email, password=password))
-    if account is None:
-        await sign_in_failed(request, attempt)
-        message = gettext(N_("E-mailadres of wachtwoord klopt niet."))
-        return await _landing(request, runtime, token, status=401, error=message, login_email=email)
+    account = await runtime.db.read(partial(accounts.account_by_email, email=email))
+    refused = await password_refusal(request, attempt, account.password_hash if account else None, password)
+    if refused is not None or account is None:
+        status, error = refused or (401, "")
+        error = error or gettext(N_("E-mailadres of wachtwoord klopt niet."))
+        return await _landing(request, runtime, token, status=status, error=error, login_email=email)
     try:
         session_token = await runtime.db.write(
             partial(workspaces.accept_with_sign_in, token=token, account_id=account.id or 0)

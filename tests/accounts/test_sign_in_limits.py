@@ -114,3 +114,21 @@ def test_the_browser_that_made_the_account_is_known_to_it(
     facilitator.http.post("/f/logout", data={"csrf": facilitator.csrf()})
     # the facilitator fixture made the account on /setup in this browser, and never signed in on it since
     assert sign_in(facilitator.http, PASSWORD)[0] == 303
+
+
+def test_guessing_the_current_password_on_the_account_page_counts_as_wrong_sign_ins(
+    facilitator: Facilitator, frozen_clock: LimitsClock
+) -> None:
+    csrf = facilitator.csrf()
+
+    def change(current: str) -> tuple[int, str]:
+        form = {"csrf": csrf, "current": current, "new": "nieuw en lang genoeg"}
+        response = facilitator.http.post("/f/account/wachtwoord", data=form, follow_redirects=False)
+        return response.status_code, response.text
+
+    statuses = [change(f"geraden {n}")[0] for n in range(10)]
+    assert statuses == [422] * 10
+    status, page = change(PASSWORD)  # even the right one waits now: a guesser cannot tell it apart
+    assert status == 429 and 0 < wait_said(page) <= 60
+    frozen_clock.advance(61)
+    assert change(PASSWORD)[0] == 303
