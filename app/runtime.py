@@ -155,6 +155,14 @@ class Runtime:
         if wait:
             raise DomainError("rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429)
 
+    async def check_refresh_rate(self, phone: "PhoneKeys") -> None:
+        """Refuse a phone's ask for a fresh snapshot when it asks as often as a phone may tap: each is a database read
+        of the whole room, and a phone asks when the room changes, not in a loop."""
+        # the phone's own allowance only: two thousand phones behind one school's address all ask at a step change
+        wait = await self.throttle.hit(self.limits.taps_per_phone, "refresh", phone.participant)
+        if wait:
+            raise _answering_too_fast(wait)
+
     async def check_suggestion_rate(self, member_id: int) -> None:
         """Refuse a facilitator's ask for suggested piles when they asked too often just now: each run costs CPU."""
         wait = await self.throttle.hit(self.limits.suggestions_per_member, "suggest", str(member_id))

@@ -312,6 +312,14 @@ def _acknowledge(inbox: _Inbox, data: dict[str, Any], stored: "asyncio.Future[an
 async def _handle_phone(runtime: Runtime, connection: Connection, data: dict[str, Any]) -> None:
     """A phone's requests besides answers (see _queue_answer): a fresh snapshot, and taps."""
     if data["type"] == ClientMessage.REFRESH:
+        keys = PhoneKeys.of(
+            connection.websocket, workshop_id=connection.workshop_id, participant_id=connection.participant_id
+        )
+        try:
+            await runtime.check_refresh_rate(keys)
+        except DomainError as exc:
+            exc.params.setdefault("request", ClientMessage.REFRESH)
+            raise
         frame = await runtime.db.read(
             partial(
                 replay.snapshot,

@@ -368,6 +368,11 @@ function acknowledge(frame) {
 }
 
 function refuse(frame) {
+  if (frame.request === "refresh") {
+    // asked too often (the room changed many times at once): the snapshot comes a moment later, unasked for
+    setTimeout(() => live.send({ type: "refresh" }), Math.max(1, frame.retry_after || 1) * 1000);
+    return;
+  }
   if (frame.request === "votes") {
     if (frame.code === "rate_limited") {
       setTimeout(sendVotes, 1000);

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.testclient import WebSocketDenialResponse
 
-from tests.conftest import Facilitator, Workshop, receive_until
+from tests.conftest import Facilitator, LimitsClock, Workshop, receive_until
 
 
 def is_event(kind: str) -> Any:
@@ -306,6 +306,28 @@ def test_tap_floods_are_rate_limited_and_the_error_names_the_request(
     limited = [f for f in frames if f.get("code") == "rate_limited"]
     assert len(limited) == 5  # past the burst of 30 taps
     assert all(f["request"] == "votes" and f["type"] == "error" for f in limited)
+
+
+def test_refresh_floods_are_rate_limited_apart_from_taps(
+    frozen_clock: LimitsClock, facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    phone = join(workshop)
+    with phone.connect() as ws:
+        ws.receive_json()
+        for _ in range(35):
+            ws.send_text(json.dumps({"type": "refresh"}))
+        frames = [ws.receive_json() for _ in range(35)]
+        # a snapshot is a read of the whole room: a phone may ask as often as it may tap, and no more
+        assert [f["type"] for f in frames].count("snapshot") == 30
+        limited = [f for f in frames if f["type"] == "error"]
+        assert len(limited) == 5 and all(f["code"] == "rate_limited" and f["request"] == "refresh" for f in limited)
+        assert all(f["retry_after"] > 0 for f in limited)
+        # its taps have their own allowance
+        ws.send_text(json.dumps({"type": "votes", "allocation": {}}))
+        assert ws.receive_json().get("code") != "rate_limited"
+        frozen_clock.advance(7)
+        ws.send_text(json.dumps({"type": "refresh"}))
+        assert ws.receive_json()["type"] == "snapshot"
 
 
 def test_participant_of_one_workshop_cannot_use_another(
