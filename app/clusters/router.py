@@ -15,7 +15,7 @@ from app.auth import CsrfChecked, Runner, Viewer
 from app.clusters import keywords as tag_keywords
 from app.clusters import model as sentence_model
 from app.clusters import service as clusters
-from app.models import TENSIONS, THEMES, BodyRowId, Member, RowId, Workspace
+from app.models import MAX_ROW_ID, TENSIONS, THEMES, BodyRowId, Member, RowId, Workspace
 from app.runtime import Runtime, RuntimeDep
 from app.web import render, save_word_list
 from app.workshops import service as workshops
@@ -74,18 +74,18 @@ class AcceptIn(BaseModel):
 
 
 class LaidPileIn(BaseModel):
-    """What accepting one suggestion did, as the accept answered it ("laid")."""
+    """What accepting one suggestion did, as the accept answered it (in "undo")."""
 
     pile: BodyRowId
     answer_ids: list[BodyRowId] = Field(min_length=1, max_length=clusters.MAX_SUGGESTED)
     before: PileTagsIn | None = None
-    after: PileTagsIn | None = None
 
 
 class TakeBackIn(BaseModel):
-    """The accepted suggestions to undo: what the last accept laid down."""
+    """The last accept to undo, as it answered: what it laid down, and the number of the event that said so."""
 
     piles: list[LaidPileIn] = Field(min_length=1, max_length=2000)
+    seq: int = Field(ge=0, le=MAX_ROW_ID)
 
 
 class SettingsIn(BaseModel):
@@ -176,17 +176,14 @@ async def accept(runtime: RuntimeDep, member: Runner, workshop_id: RowId, body: 
 
 @router.post("/suggestions/undo")
 async def take_back(runtime: RuntimeDep, member: Runner, workshop_id: RowId, body: TakeBackIn) -> Any:
-    """Undo accepted suggestions: their obstacles loose again; says how many stayed because they changed since."""
+    """Undo the last accept of suggestions while the piles are as it left them: its obstacles loose again."""
     laid = [
         clusters.LaidPile(
-            pile=pile.pile,
-            answer_ids=pile.answer_ids,
-            before=pile.before.model_dump() if pile.before else None,
-            after=pile.after.model_dump() if pile.after else None,
+            pile=pile.pile, answer_ids=pile.answer_ids, before=pile.before.model_dump() if pile.before else None
         )
         for pile in body.piles
     ]
-    return await _run(runtime, partial(clusters.take_back, laid=laid), workshop_id, member)
+    return await _run(runtime, partial(clusters.take_back, laid=laid, seq=body.seq), workshop_id, member)
 
 
 @router.post("/settings")

@@ -17,7 +17,7 @@ from app.errors import DomainError
 from app.i18n import N_
 from app.models import TENSIONS, THEMES, Answer, Cluster, Participant, Vote, Workshop, table_of
 from app.security import clean_text
-from app.store.events import Audience, EventKind, Tx, append_event
+from app.store.events import Audience, EventKind, Tx, append_event, logged_last, logged_since
 from app.store.prepared import Prepared
 from app.workshops import service as workshops
 
@@ -240,14 +240,19 @@ def _retag(cluster: Cluster, *, name: str | None, tension: str | None, theme: st
         if not pile_name(name):
             raise DomainError("name_missing", N_("Geef het cluster een naam."), status=422)
         cluster.name = pile_name(name)
+    _checked_tags(tension, theme)
     if tension is not None:
-        if tension and tension not in TENSIONS:
-            raise DomainError("unknown_tension", N_("Kies een van de zeven spanningsclusters."), status=422)
         cluster.tension = tension or None
     if theme is not None:
-        if theme and theme not in THEMES:
-            raise DomainError("unknown_theme", N_("Kies een van de thema's."), status=422)
         cluster.theme = theme or None
+
+
+def _checked_tags(tension: str | None, theme: str | None) -> None:
+    """Refuse a tension or theme that is none of the shipped ones (empty or None: no tag)."""
+    if tension and tension not in TENSIONS:
+        raise DomainError("unknown_tension", N_("Kies een van de zeven spanningsclusters."), status=422)
+    if theme and theme not in THEMES:
+        raise DomainError("unknown_theme", N_("Kies een van de thema's."), status=422)
 
 
 # ---- suggested piles
@@ -332,10 +337,7 @@ def _checked_piles(piles: Sequence[AcceptedPile]) -> None:
     """Refuse accepted piles with more obstacles than a room may hold, or with a tag that is none."""
     _at_most_a_room(sum(len(pile.answer_ids) for pile in piles))
     for pile in piles:
-        if pile.tension and pile.tension not in TENSIONS:
-            raise DomainError("unknown_tension", N_("Kies een van de zeven spanningsclusters."), status=422)
-        if pile.theme and pile.theme not in THEMES:
-            raise DomainError("unknown_theme", N_("Kies een van de thema's."), status=422)
+        _checked_tags(pile.tension, pile.theme)
 
 
 def _at_most_a_room(obstacles: int) -> None:
@@ -412,8 +414,7 @@ def accept_piles(db: Tx, *, workshop: Workshop, piles: Sequence[AcceptedPile]) -
         for answer in chosen:
             answer.cluster_id = target.id
         made.append(pile.key)
-        after = None if before is None else _tags(target)
-        laid.append({"pile": target.id, "answer_ids": [a.id for a in chosen], "before": before, "after": after})
+        laid.append({"pile": target.id, "answer_ids": [a.id for a in chosen], "before": before})
     if not made and skipped and all(s["reason"] == "pile_gone" for s in skipped):
         gone = N_("De stapel waar deze obstakels bij zouden komen, bestaat niet meer.")
         raise DomainError("pile_gone", gone, status=409)
@@ -424,33 +425,45 @@ def accept_piles(db: Tx, *, workshop: Workshop, piles: Sequence[AcceptedPile]) -
             status=409,
         )
     db.flush()
-    # what was laid down, as take_back undoes it: the board keeps it for its "Ongedaan maken"
-    return {"clusters": _publish_clusters(db, workshop), "accepted": made, "skipped": skipped, "laid": laid}
-
-
-PILE_TAGS = ("name", "tension", "theme")
+    views = _publish_clusters(db, workshop)
+    # what was laid down, and the event that said so: the board keeps both for its "Ongedaan maken" (take_back)
+    undo = {"piles": laid, "seq": logged_last(db, workshop_id=workshop.id or 0)}
+    return {"clusters": views, "accepted": made, "skipped": skipped, "undo": undo}
 
 
 def _tags(cluster: Cluster) -> dict[str, str | None]:
-    return {field: getattr(cluster, field) for field in PILE_TAGS}
+    return {"name": cluster.name, "tension": cluster.tension, "theme": cluster.theme}
 
 
 @dataclass(frozen=True)
 class LaidPile:
-    """What accepting one suggestion did (accept_piles' "laid"): the obstacles it put on a pile and, for a pile that
-    was there already, that pile's name and tags before and after."""
+    """What accepting one suggestion did (accept_piles' "undo"): the obstacles it put on a pile and, for a pile that
+    was there already, that pile's name and tags before."""
 
     pile: int
     answer_ids: Sequence[int]
     before: Mapping[str, str | None] | None = None
-    after: Mapping[str, str | None] | None = None
 
 
-def take_back(db: Tx, *, workshop: Workshop, laid: Sequence[LaidPile]) -> dict[str, Any]:
-    """Undo accepted suggestions in one grouping event: their obstacles loose again, the piles made for them gone,
-    a pile that took additions named and tagged as it was. What was changed since stays as it is, and is counted."""
+def take_back(db: Tx, *, workshop: Workshop, laid: Sequence[LaidPile], seq: int) -> dict[str, Any]:
+    """Undo the last accept of suggestions (its clusters event was seq) in one grouping event: its obstacles loose
+    again, the piles it made gone, a pile it added to named and tagged as before.
+
+    Refused once the piles changed after it, by anyone (a pile's id may even have been given to a new pile since), or
+    once the vote has begun: then the facilitator takes piles apart by hand.
+    """
     _at_most_a_room(sum(len(pile.answer_ids) for pile in laid))
     db.execute(select(col(Workshop.id)).where(col(Workshop.id) == workshop.id).with_for_update())
+    if _vote_has_started(workshop):
+        raise DomainError(
+            "vote_started", N_("Het stemmen is begonnen: haal een stapel nu met de hand uit elkaar."), status=409
+        )
+    if logged_since(db, workshop_id=workshop.id or 0, kind=EventKind.CLUSTERS_CHANGED, seq=seq):
+        raise DomainError(
+            "changed_since",
+            N_("De stapels zijn sindsdien veranderd: haal een stapel nu met de hand uit elkaar (‘Stapel opheffen’)."),
+            status=409,
+        )
     ids = {pile.pile for pile in laid}
     found = {c.id: c for c in db.execute(select(Cluster).where(col(Cluster.id).in_(ids))).scalars()}
     if any(cluster.workshop_id != workshop.id for cluster in found.values()):
@@ -464,33 +477,27 @@ def take_back(db: Tx, *, workshop: Workshop, laid: Sequence[LaidPile]) -> dict[s
             )
         ).scalars()
     }
-    loosened, stayed, retagged = 0, 0, 0
+    loosened = 0
     for pile in laid:
         for answer_id in dict.fromkeys(pile.answer_ids):
+            # one deleted since is gone; one hidden since goes loose with the rest, and stays hidden
             answer = on_pile.pop((answer_id, pile.pile), None)
-            if answer is None:
-                stayed += 1  # hidden or deleted since, taken off, or moved to another pile: left where it is
-                continue
-            answer.cluster_id = None
-            loosened += 1
+            if answer is not None:
+                answer.cluster_id = None
+                loosened += 1
         cluster = found.get(pile.pile)
-        if cluster is None or pile.before is None or pile.after is None:
-            continue
-        # a name or tag changed again since the accept is the facilitator's newer choice, and stays
-        back = {
-            f: pile.before.get(f) or ""
-            for f in PILE_TAGS
-            if getattr(cluster, f) == pile.after.get(f) != pile.before.get(f)
-        }
-        _retag(cluster, name=back.get("name"), tension=back.get("tension"), theme=back.get("theme"))
-        retagged += len(back)
-    if not loosened and not retagged:
+        if cluster is not None and pile.before is not None:
+            before = pile.before
+            _retag(
+                cluster, name=before.get("name"), tension=before.get("tension") or "", theme=before.get("theme") or ""
+            )
+    if not loosened:
         raise DomainError(
             "nothing_to_take_back",
-            N_("Er is niets terug te draaien: deze obstakels zijn intussen al verplaatst of verwijderd."),
+            N_("Er is niets terug te draaien: deze obstakels zijn intussen verwijderd."),
             status=409,
         )
-    return {"clusters": _taken_off(db, workshop), "loosened": loosened, "stayed": stayed}
+    return {"clusters": _taken_off(db, workshop), "loosened": loosened}
 
 
 def ensure_clusters(db: Tx, *, workshop: Workshop, publish: bool = True) -> None:

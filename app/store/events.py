@@ -131,6 +131,23 @@ def append_event(db: Tx, *, workshop_id: int, kind: EventKind, audience: Audienc
     return event
 
 
+def logged_last(db: Tx, *, workshop_id: int) -> int:
+    """The sequence number of the event this transaction logged last for the workshop."""
+    return db.seqs[workshop_id]
+
+
+def logged_since(db: Tx, *, workshop_id: int, kind: EventKind, seq: int) -> bool:
+    """Whether the workshop logged an event of this kind after seq: stored by an earlier batch, or earlier in this
+    one and still to be stored."""
+    kind_text = _TEXT.get(kind, kind)
+    if any(e.workshop_id == workshop_id and e.kind == kind_text and e.seq > seq for e in db.outbox):
+        return True
+    later = select(col(Event.id)).where(
+        col(Event.workshop_id) == workshop_id, col(Event.seq) > seq, col(Event.kind) == kind_text
+    )
+    return db.execute(later.limit(1)).first() is not None
+
+
 def write_log(db: Session, events: list[LoggedEvent]) -> None:
     """Store a batch's events with one statement, and move each workshop's log end to its last event."""
     if not events:

@@ -25,7 +25,7 @@ export function createSuggest({ state, t, config, send }) {
   let asking = false;
   // whether the last ask proposed any pile: once they are all dealt with, the summary says so
   let offered = false;
-  // the last accept, until it is undone or the facilitator asks again: what it laid down, and its proposals
+  // the last accept, while it can be undone: what it laid down (the server's "undo"), and its proposals
   let lastAccept = null;
 
   const clusterPanelShown = () => !node("cluster-panel").hidden;
@@ -203,6 +203,8 @@ export function createSuggest({ state, t, config, send }) {
 
   function refresh() {
     readAhead();
+    // once the piles changed after the accept, the server would refuse its undo: the button goes
+    if (lastAccept && (state.clustersSeq ?? 0) > lastAccept.undo.seq) showNote(nodes.noteText.textContent);
     nodes.panel.hidden = !clusterPanelShown() || nodes.panel.dataset.open !== "true";
     for (const cardNode of nodes.list.querySelectorAll(".suggest-card")) {
       const pile = piles.find((p) => p.key === cardNode.dataset.key);
@@ -302,7 +304,7 @@ export function createSuggest({ state, t, config, send }) {
     }
     const done = new Set([...result.accepted, ...result.skipped.map((s) => s.key)]);
     const accepted = new Set(result.accepted);
-    lastAccept = { laid: result.laid, piles: piles.filter((pile) => accepted.has(pile.key)) };
+    lastAccept = { undo: result.undo, piles: piles.filter((pile) => accepted.has(pile.key)) };
     piles = piles.filter((pile) => !done.has(pile.key));
     showNote([count(t, "suggest_made", { n: result.accepted.length }), skippedNote(result)].filter(Boolean).join(" "), true);
     build();
@@ -320,16 +322,20 @@ export function createSuggest({ state, t, config, send }) {
   async function undo() {
     if (!lastAccept) return;
     const taken = lastAccept;
-    nodes.undo.disabled = true;
-    const result = await send("/suggestions/undo", { piles: taken.laid }, nodes.error);
-    nodes.undo.disabled = false;
-    if (!result) return;
+    for (const button of nodes.panel.querySelectorAll("button")) button.disabled = true;
+    const result = await send("/suggestions/undo", taken.undo, nodes.error);
+    for (const button of nodes.panel.querySelectorAll("button")) button.disabled = false;
+    if (lastAccept !== taken) return; // another accept came meanwhile: its own undo stays
+    if (!result) {
+      showNote(nodes.noteText.textContent); // refused (the piles changed since): the error says why
+      refresh();
+      return;
+    }
     const open = new Set(piles.map((pile) => pile.key));
     piles = [...taken.piles.filter((pile) => !open.has(pile.key)), ...piles];
     nodes.panel.dataset.open = "true";
     nodes.summary.textContent = count(t, "suggest_open", { n: piles.length });
-    const stayed = result.stayed ? count(t, "suggest_undone_stayed", { n: result.stayed }) : "";
-    showNote([count(t, "suggest_undone", { n: result.loosened }), stayed].filter(Boolean).join(" "));
+    showNote(count(t, "suggest_undone", { n: result.loosened }));
     build();
   }
 

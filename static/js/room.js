@@ -29,6 +29,7 @@ export function applyFrame(state, frame, { keepHidden }) {
     state.room = frame.room;
     state.answers = new Map(frame.answers.map((answer) => [answer.id, answer]));
     state.clusters = frame.clusters;
+    state.clustersSeq = frame.seq;
     state.actions = frame.actions;
     state.bingo = frame.bingo || { on: false, words: {} };
     state.tallies = frame.tallies || {};
@@ -81,6 +82,7 @@ export function applyFrame(state, frame, { keepHidden }) {
       break;
     case "clusters.changed":
       state.clusters = data.clusters;
+      state.clustersSeq = frame.seq;
       break;
     case "votes.changed":
       for (const cluster of state.clusters) cluster.votes = data.votes[cluster.id] || 0;

@@ -421,4 +421,11 @@ def test_alles_overnemen_is_undone_in_one_press_and_the_proposals_come_back(
     card(board, GROUPS["politie"][0]).get_by_role("button", name="Overnemen").click()
     expect(board.locator("#cluster-list .cluster-card")).to_have_count(1)
     expect(undo).to_be_visible()
+    # once anyone changes the piles after it, the accept is no longer the last word: its undo goes
+    loose = int(board_row(board, LOOSE[0]).get_attribute("data-id"))
+    board_post(
+        board, "/clusters/group", {"answer_ids": [loose, int(board_row(board, LOOSE[1]).get_attribute("data-id"))]}
+    )
+    expect(board.locator("#cluster-list .cluster-card")).to_have_count(2)
+    expect(undo).to_be_hidden()
     assert session.dialogs == []
