@@ -1,9 +1,11 @@
 """Text cleaning, join codes, tokens, password hashes and rate limits."""
 
 import asyncio
+import contextlib
 import random
 import socket
 import stat
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from app import security, web
 from app.config import Settings
+from app.live.protocol import MAX_HEAD
 from app.main import create_app
 from tests.servers import serving
 
@@ -227,3 +230,29 @@ def test_a_burst_of_wrong_sign_ins_at_once_checks_no_more_passwords_than_one_aft
     # may each pass the count), the rest are told to wait
     assert allowance <= statuses[401] < allowance + security.PASSWORD_TURNS
     assert statuses[429] == 40 - statuses[401] and len(checked) == statuses[401]
+
+
+def test_a_request_head_longer_than_any_browser_sends_ends_the_connection(app: FastAPI) -> None:
+    with serving(app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        answer: list[bytes] = []
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+
+            def read() -> None:
+                with contextlib.suppress(OSError):  # the server closes with our bytes unread: a reset follows
+                    while chunk := sock.recv(65536):
+                        answer.append(chunk)
+
+            reader = threading.Thread(target=read)
+            reader.start()
+            sent = 0
+            with contextlib.suppress(OSError):
+                sock.sendall(b"GET /setup HTTP/1.1\r\nHost: x\r\nX-Long: ")
+                while sent < 4 * MAX_HEAD:  # never ending the header
+                    sock.sendall(b"a" * 65536)
+                    sent += 65536
+            reader.join(timeout=10)
+        assert b"".join(answer).startswith(b"HTTP/1.1 431 ") and not reader.is_alive()
+        with httpx.Client(base_url=url) as http:
+            # a long head a browser could send (big cookies) passes; the server goes on serving
+            assert http.get("/setup", headers={"x-long": "a" * 100_000}).status_code == 200

@@ -137,8 +137,51 @@ def message_text(message: Mapping[str, Any]) -> str:
     return text if text is not None else (message.get("bytes") or b"").decode(errors="replace")
 
 
+# httptools takes a request line and headers of any length, and gathers a long one at a cost that grows with its
+# square: a 100 MB header held the event loop for 10 s. Browsers send a few kilobytes; nginx's buffers take 32 kB.
+# Counted per read, so it must stay above one read's size (256 kB), lest a small head and a body in one read count
+MAX_HEAD = 1 << 20
+LINGER_S = 1.0
+TOO_LONG_HEAD = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 28\r\nconnection: close\r\n\r\nRequest headers are too long"
+)
+
+
 class UpgradingHttpProtocol(HttpToolsProtocol):
-    """uvicorn's HTTP protocol, which lets go of its parser once it has handed a connection to a websocket."""
+    """uvicorn's HTTP protocol, which lets go of its parser once it has handed a connection to a websocket, and
+    closes a connection whose request line and headers pass MAX_HEAD."""
+
+    # bytes read since the request began while its headers were still coming; None once they are complete
+    head_read: int | None = 0
+    # set once a head was too long: what still arrives is dropped unread until the connection closes
+    refused = False
+
+    def data_received(self, data: bytes) -> None:
+        """As uvicorn, unless this read takes the request's head past MAX_HEAD: then a 431, and the connection ends."""
+        if self.refused:
+            return
+        if self.head_read is not None:
+            self.head_read += len(data)
+            if self.head_read > MAX_HEAD:
+                self.refused = True
+                self.transport.write(TOO_LONG_HEAD)
+                # closed at once with the client's bytes unread, the socket would be reset and the answer lost with
+                # it: this side ends first, and the rest that arrives meanwhile is dropped
+                self.transport.write_eof()
+                self.loop.call_later(LINGER_S, self.transport.close)
+                return
+        super().data_received(data)
+
+    def on_message_begin(self) -> None:
+        """As uvicorn; a new request's head starts to count."""
+        super().on_message_begin()
+        self.head_read = 0
+
+    def on_headers_complete(self) -> None:
+        """As uvicorn; the head is complete, and the body is the app's to limit (app/web.py, MAX_BODY)."""
+        self.head_read = None
+        super().on_headers_complete()
 
     def handle_websocket_upgrade(self) -> None:
         """Hand over as uvicorn does, then drop the parser: it calls back into this protocol, a cycle that uvicorn
