@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     limit_sign_ins_per_browser: str = Field(
         default="10/minute;30/hour", description="Failed sign-ins from a browser the account signed in on before."
     )
+    limit_mail_addresses_per_link: str = Field(
+        default="5/hour;20/day", description="Addresses one participant may give on Mijn afspraken (each gets a mail)."
+    )
+    limit_mail_addresses_per_address: str = Field(
+        default="300/hour", description="Addresses all participants at one address may give (each gets a mail)."
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list, description="Addresses or networks whose X-Forwarded-For/-Proto headers are believed."
     )
@@ -103,6 +109,8 @@ class Settings(BaseSettings):
         "limit_sign_ins_per_account",
         "limit_sign_ins_per_address",
         "limit_sign_ins_per_browser",
+        "limit_mail_addresses_per_link",
+        "limit_mail_addresses_per_address",
     )
     @classmethod
     def _a_rate_limit(cls, value: str) -> str:

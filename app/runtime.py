@@ -15,6 +15,7 @@ from app.config import Settings
 from app.errors import DomainError
 from app.holed import HoledPage
 from app.i18n import N_
+from app.security import token_digest
 from app.store.database import Database
 from app.throttle import Throttle, rules
 
@@ -163,6 +164,20 @@ class Runtime:
         if wait:
             raise _answering_too_fast(wait)
 
+    async def check_mail_address_rate(self, connection: HTTPConnection, link_token: str) -> None:
+        """Refuse an address given on Mijn afspraken too often, by one participant or from one address: each new one
+        gets a mail, and anyone who joined could otherwise have the server mail any address they type."""
+        # the address first, so that made-up links cannot fill the memory with counters; each link by its digest,
+        # as the counters may live in Redis
+        wait = await self.throttle.hit(self.limits.mail_addresses_per_address, "mail", client_address(connection))
+        if not wait:
+            wait = await self.throttle.hit(self.limits.mail_addresses_per_link, "mail-link", token_digest(link_token))
+        if wait:
+            message = N_("Je hebt vaak een e-mailadres opgegeven. Wacht {minutes} minuten en probeer het opnieuw.")
+            raise DomainError(
+                "too_many_addresses", message, status=429, minutes=ceil(wait / 60), retry_after=ceil(wait)
+            )
+
     async def check_suggestion_rate(self, member_id: int) -> None:
         """Refuse a facilitator's ask for suggested piles when they asked too often just now: each run costs CPU."""
         wait = await self.throttle.hit(self.limits.suggestions_per_member, "suggest", str(member_id))
@@ -186,6 +201,8 @@ class Limits:
     sign_ins_per_account: tuple[RateLimitItem, ...]
     sign_ins_per_address: tuple[RateLimitItem, ...]
     sign_ins_per_browser: tuple[RateLimitItem, ...]
+    mail_addresses_per_link: tuple[RateLimitItem, ...]
+    mail_addresses_per_address: tuple[RateLimitItem, ...]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Limits":

@@ -59,6 +59,13 @@ async def give_address(
     lang: Annotated[str, Form(max_length=8)] = "nl",
 ) -> Response:
     """Keep the participant's address (empty: remove it); a new one gets their link by mail."""
+    if email.strip():
+        try:
+            await runtime.check_mail_address_rate(request, link_token)
+        except DomainError as exc:
+            return await _mine_page(
+                request, runtime, link_token, status=exc.status, email_error=exc.text(), typed_email=email
+            )
     job = partial(
         service.save_address,
         link_token=link_token,

@@ -405,6 +405,25 @@ def test_giving_an_address_sends_the_personal_link_once(mail_client: TestClient,
     assert db.read_sync(lambda tx: tx.get(Participant, network.people["unrelated"]).email) is None
 
 
+def test_a_participant_giving_address_after_address_is_stopped(mail_client: TestClient) -> None:
+    from app.demo.driver import csrf_of
+
+    db = database(mail_client)
+    link = db.write_sync(build_network).links["unrelated"]
+    token = csrf_of(mail_client.get(f"/m/{link}").text)
+
+    def give(address: str) -> Any:
+        return mail_client.post(f"/m/{link}/e-mail", data={"csrf": token, "email": address, "lang": "nl"})
+
+    # each new address is a mail: anyone who joined could otherwise have the server mail whomever they like
+    assert [give(f"buurman{n}@voorbeeld.nl").status_code for n in range(5)] == [200] * 5
+    refused = give("nog.een@voorbeeld.nl")
+    assert refused.status_code == 429 and "Wacht 60 minuten" in refused.text
+    assert len(messages(db, kind="link")) == 5
+    # taking the address away again is never refused
+    assert give("").status_code == 200
+
+
 def test_a_members_weekly_digest_comes_once_and_stops_on_unsubscribe(
     mail_client: TestClient, smtp_server: SmtpServer, browser: Any
 ) -> None:
