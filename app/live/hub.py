@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from starlette.websockets import WebSocket
@@ -136,6 +136,8 @@ class LocalHub:
         # per workshop and audience, the connections that see it: a staff event among 2,000 phones
         # reaches its two staff screens without looking at every phone
         self._audiences: dict[int, dict[str, set[Connection]]] = defaultdict(lambda: defaultdict(set))
+        # per workshop and participant, how many sockets their phone has open here (sockets_of)
+        self._phones: Counter[tuple[int, int]] = Counter()
 
     async def start(self) -> None:
         """Nothing to start in-process."""
@@ -148,17 +150,28 @@ class LocalHub:
         self._rooms[connection.workshop_id].add(connection)
         for audience in connection.audiences:
             self._audiences[connection.workshop_id][audience].add(connection)
+        if connection.participant_id is not None:
+            self._phones[connection.workshop_id, connection.participant_id] += 1
 
     def unregister(self, connection: Connection) -> None:
         """Stop delivering to a connection."""
         room = self._rooms.get(connection.workshop_id)
-        if room is not None:
+        if room is not None and connection in room:
+            if connection.participant_id is not None:
+                phone = (connection.workshop_id, connection.participant_id)
+                self._phones[phone] -= 1
+                if not self._phones[phone]:
+                    del self._phones[phone]
             room.discard(connection)
             for members in self._audiences[connection.workshop_id].values():
                 members.discard(connection)
             if not room:
                 del self._rooms[connection.workshop_id]
                 del self._audiences[connection.workshop_id]
+
+    def sockets_of(self, workshop_id: int, participant_id: int) -> int:
+        """How many sockets a participant's phone has open in this process."""
+        return self._phones[workshop_id, participant_id]
 
     def connections(self, workshop_id: int) -> int:
         """How many live connections a workshop has in this process."""

@@ -440,6 +440,11 @@ def _resume_point(websocket: WebSocket) -> tuple[str | None, str | None]:
     return websocket.query_params.get("since"), websocket.query_params.get("wid")
 
 
+# a few tabs, or a reload while the old socket still closes; one participant's cookie once opened a thousand
+# sockets, each of them fed every event of the room
+SOCKETS_PER_PHONE = 4
+
+
 def _keys(workshop: Workshop | None) -> tuple[int, str] | None:
     """A workshop's id and public id: all a connection keeps, not the loaded row with its steps (per phone)."""
     return (workshop.id or 0, workshop.public_id) if workshop else None
@@ -457,6 +462,9 @@ async def phone_socket(websocket: WebSocket) -> None:
         refusal = await runtime.phone_refused(websocket, code_known=found is not None)
         return await _refuse(websocket, refusal.status, refusal.message, **refusal.params)
     workshop_id, public_id, participant_id = found
+    if participant_id is not None and _hub(websocket).sockets_of(workshop_id, participant_id) >= SOCKETS_PER_PHONE:
+        message = N_("Deze deelname is al op te veel schermen tegelijk open. Sluit een tabblad en laad opnieuw.")
+        return await _refuse(websocket, 429, message)
     connection = Connection(
         websocket,
         workshop_id=workshop_id,

@@ -5,6 +5,7 @@ import json
 import threading
 from typing import Any
 
+import httpx
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -199,3 +200,40 @@ def test_oversized_messages_get_an_error_frame_and_huge_ones_close_with_1009(
     error, code = asyncio.run(attempt())
     assert error["code"] == "too_large" and error["limit"] == 8192
     assert code == 1009
+
+
+def test_a_phones_sockets_opened_all_at_once_are_held_to_a_few(live_settings: Settings) -> None:
+    from app.demo.driver import csrf_of
+    from app.live.router import SOCKETS_PER_PHONE
+    from app.main import create_app
+
+    app = create_app(live_settings)
+    with serving(app) as url:
+        prepared = prepare(live_settings)
+
+        async def storm() -> int:
+            async with httpx.AsyncClient(base_url=url) as http:
+                page = await http.get(f"/j/{prepared.code}")
+                form = {"csrf": csrf_of(page.text), "name": "Veel", "organisation": "Tabbladen"}
+                await http.post(f"/j/{prepared.code}/participant", data=form)
+                cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+
+            async def open_one() -> bool:
+                path = ws_url(url, f"/ws/phone/{prepared.code}")
+                try:
+                    ws = await connect(path, additional_headers={"Cookie": cookie}, origin=url)
+                except InvalidStatus:
+                    return False  # turned down at the handshake
+                frame = json.loads(await ws.recv())
+                assert frame["type"] == "snapshot"
+                opened.append(ws)
+                return True
+
+            opened: list[Any] = []
+            results = await asyncio.gather(*(open_one() for _ in range(30)))
+            for ws in opened:
+                await ws.close()
+            return sum(results)
+
+        # thirty at once with one participant's cookie: a few are served, the rest turned down at the handshake
+        assert asyncio.run(storm()) == SOCKETS_PER_PHONE

@@ -1,5 +1,6 @@
 """Live connections: acknowledgements, fan-out, replay, snapshots, and bad frames."""
 
+import contextlib
 import json
 import uuid
 from typing import Any
@@ -367,3 +368,17 @@ def test_board_needs_a_signed_in_facilitator(client: Any, workshop: Workshop, br
     with pytest.raises(WebSocketDenialResponse) as refused, browser().websocket_connect(f"/ws/board/{workshop.id}"):
         pass
     assert refused.value.status_code == 401
+
+
+def test_a_phone_opens_a_few_sockets_and_no_more(facilitator: Facilitator, workshop: Workshop, join: Any) -> None:
+    phone = join(workshop)
+    with contextlib.ExitStack() as sockets:
+        for _ in range(4):  # a few tabs, or a reload while the old socket still closes
+            assert sockets.enter_context(phone.connect()).receive_json()["type"] == "snapshot"
+        # one participant's cookie once opened a thousand, each fed every event of the room
+        with pytest.raises(WebSocketDenialResponse) as refused, phone.connect():
+            pass
+        assert refused.value.status_code == 429
+    # the tabs closed, it connects again
+    with phone.connect() as ws:
+        assert ws.receive_json()["type"] == "snapshot"
