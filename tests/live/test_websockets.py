@@ -295,15 +295,20 @@ def test_answer_floods_are_rate_limited(
     assert sum(f["type"] == "ack" for f in frames) == 10  # the configured burst
 
 
+def flood(ws: Any, message: dict[str, Any], times: int = 35) -> list[dict[str, Any]]:
+    """Send a message many times over, then read as many frames back."""
+    for _ in range(times):
+        ws.send_text(json.dumps(message))
+    return [ws.receive_json() for _ in range(times)]
+
+
 def test_tap_floods_are_rate_limited_and_the_error_names_the_request(
     frozen_clock: None, facilitator: Facilitator, workshop: Workshop, join: Any
 ) -> None:
     phone = join(workshop)
     with phone.connect() as ws:
         ws.receive_json()
-        for _ in range(35):
-            ws.send_text(json.dumps({"type": "votes", "allocation": {}}))
-        frames = [ws.receive_json() for _ in range(35)]
+        frames = flood(ws, {"type": "votes", "allocation": {}})
     limited = [f for f in frames if f.get("code") == "rate_limited"]
     assert len(limited) == 5  # past the burst of 30 taps
     assert all(f["request"] == "votes" and f["type"] == "error" for f in limited)
@@ -315,9 +320,7 @@ def test_refresh_floods_are_rate_limited_apart_from_taps(
     phone = join(workshop)
     with phone.connect() as ws:
         ws.receive_json()
-        for _ in range(35):
-            ws.send_text(json.dumps({"type": "refresh"}))
-        frames = [ws.receive_json() for _ in range(35)]
+        frames = flood(ws, {"type": "refresh"})
         # a snapshot is a read of the whole room: a phone may ask as often as it may tap, and no more
         assert [f["type"] for f in frames].count("snapshot") == 30
         limited = [f for f in frames if f["type"] == "error"]
