@@ -8,7 +8,8 @@ import re
 import secrets
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import anyio
 from argon2 import PasswordHasher, profiles
@@ -27,6 +28,7 @@ _REAL_HASHER = PasswordHasher()
 _TEST_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
 _hasher = _REAL_HASHER
 # zero-width characters, bidi embeddings and overrides, isolates, word joiner, BOM, soft hyphen
+T = TypeVar("T")
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _CONTROL = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f]")
 _SPACES = re.compile(r"[^\S\n]+")
@@ -102,6 +104,12 @@ def password_turn() -> anyio.CapacityLimiter:
     if not _turns:
         _turns.append(anyio.CapacityLimiter(PASSWORD_TURNS))  # made in the event loop, as anyio asks
     return _turns[0]
+
+
+async def in_password_turn(work: Callable[[], T]) -> T:
+    """Password work (argon2, zxcvbn) in its turn, on a thread: never on the event loop or in the writer."""
+    async with password_turn():
+        return await anyio.to_thread.run_sync(work)
 
 
 def new_token() -> str:

@@ -3,7 +3,6 @@
 from functools import partial
 from typing import Annotated, Any
 
-import anyio
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
@@ -105,14 +104,15 @@ async def setup(
 ) -> Response:
     """Create the first account and sign it in; refused once any account exists."""
     if await runtime.db.read(accounts.count_facilitators) > 0:
-        # before the password is judged: zxcvbn's 20 ms of CPU are no one's to spend once the server is set up
+        # before the password is judged: zxcvbn's CPU (seconds, for some passwords) is no one's once set up
         raise _setup_done()
     error = None
     if "@" not in email:
         error = gettext(N_("Vul een geldig e-mailadres in."))
     else:
         try:
-            accounts.check_new_password(password, known=(name, email))
+            work = partial(accounts.new_password_hash, password, known=(name, email))
+            password_hash = await security.in_password_turn(work)
         except DomainError as exc:
             error = exc.text()
     if error:
@@ -121,7 +121,7 @@ async def setup(
     def create_first(db: Tx) -> str:
         if accounts.count_facilitators(db) > 0:
             raise _setup_done()  # a second setup page sent at the same moment
-        account = accounts.create_facilitator(db, email=email, name=name, password=password)
+        account = accounts.create_facilitator(db, email=email, name=name, password_hash=password_hash)
         return accounts.start_session(db, account_id=account.id or 0)
 
     token = await runtime.db.write(create_first)
@@ -163,8 +163,8 @@ async def change_password(
         error = error or gettext(N_("Je huidige wachtwoord klopt niet."))
         return await _account_page(request, runtime, member, status=422 if status == 401 else status, errors=[error])
     try:
-        async with security.password_turn():
-            new_hash = await anyio.to_thread.run_sync(accounts.new_password_hash, account, new)
+        work = partial(accounts.new_password_hash, new, known=(account.email, account.name))
+        new_hash = await security.in_password_turn(work)
         change = partial(
             accounts.change_password,
             account_id=member.account_id,

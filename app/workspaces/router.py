@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from app import security
 from app.accounts import service as accounts
 from app.auth import (
     CsrfChecked,
@@ -216,8 +217,14 @@ async def accept_with_new_account(
     password: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Make an account that joins the workspace in the same write, and sign it in."""
-    job = partial(workspaces.accept_with_new_account, token=token, name=name, email=email, password=password)
     try:
+        # the invitation first: judging and hashing a password is CPU that only someone invited may spend
+        await runtime.db.read(partial(workspaces.usable_invitation, token=token))
+        work = partial(accounts.new_password_hash, password, known=(name, email))
+        password_hash = await security.in_password_turn(work)
+        job = partial(
+            workspaces.accept_with_new_account, token=token, name=name, email=email, password_hash=password_hash
+        )
         session_token = await runtime.db.write(job)
     except DomainError as exc:
         if exc.status in (404, 410):

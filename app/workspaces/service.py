@@ -272,7 +272,7 @@ def revoke_invitation(db: Tx, *, member: Member, invitation_id: int) -> None:
 
 def invitation_landing(db: Session, *, token: str, account_id: int | None) -> InvitationLanding:
     """What an invitation's link offers; refused when it is unknown (404), used or expired (410)."""
-    invitation = _usable_invitation(db, token)
+    invitation = usable_invitation(db, token)
     workspace = db.get(Workspace, invitation.workspace_id)
     inviter = db.get(Facilitator, invitation.created_by)
     current_role = None
@@ -297,7 +297,7 @@ def accept_invitation(db: Tx, *, token: str, member: Member) -> Accepted:
 
     An account that is a member already keeps its role and leaves the invitation unused, for whom it was meant.
     """
-    invitation = _usable_invitation(db, token)
+    invitation = usable_invitation(db, token)
     current = db.execute(
         select(Membership).where(
             col(Membership.workspace_id) == invitation.workspace_id, col(Membership.account_id) == member.account_id
@@ -314,7 +314,7 @@ def accept_invitation(db: Tx, *, token: str, member: Member) -> Accepted:
     )
 
 
-def check_new_account(*, name: str, email: str, password: str) -> tuple[str, str]:
+def check_new_account(*, name: str, email: str) -> tuple[str, str]:
     """The name and email of an account about to be made, cleaned; refused with a message per problem."""
     name = security.clean_text(name).replace("\n", " ")
     email = email.strip()
@@ -324,20 +324,25 @@ def check_new_account(*, name: str, email: str, password: str) -> tuple[str, str
         raise DomainError("name_too_long", N_("Een naam is hoogstens {max} tekens lang."), status=422, max=MAX_NAME)
     if "@" not in email or len(email) > MAX_EMAIL or any(character.isspace() for character in email):
         raise DomainError("email_invalid", N_("Vul een geldig e-mailadres in."), status=422)
-    accounts.check_new_password(password, known=(name, email))
     return name, email
 
 
-def accept_with_new_account(db: Tx, *, token: str, name: str, email: str, password: str) -> str:
-    """A new account that joins the invitation's workspace in the same write; returns its session token.
+def accept_with_new_account(db: Tx, *, token: str, name: str, email: str, password_hash: str) -> str:
+    """A new account (its password checked and hashed outside: accounts.new_password_hash) that joins the
+    invitation's workspace in the same write; returns its session token.
 
     The invitation is used up first, so two browsers racing for it cannot both get an account; should the account
     be refused (an email that is taken), the whole change is undone and the invitation stays open.
     """
-    name, email = check_new_account(name=name, email=email, password=password)
-    invitation = _usable_invitation(db, token)
+    name, email = check_new_account(name=name, email=email)
+    invitation = usable_invitation(db, token)
     account = accounts.create_facilitator(
-        db, email=email, name=name, password=password, workspace_id=invitation.workspace_id, role=invitation.role
+        db,
+        email=email,
+        name=name,
+        password_hash=password_hash,
+        workspace_id=invitation.workspace_id,
+        role=invitation.role,
     )
     _use_invitation(db, invitation, account_id=account.id or 0)
     return accounts.start_session(db, account_id=account.id or 0, workspace_id=invitation.workspace_id)
@@ -346,7 +351,7 @@ def accept_with_new_account(db: Tx, *, token: str, name: str, email: str, passwo
 def accept_with_sign_in(db: Tx, *, token: str, account_id: int) -> str:
     """An existing account, whose password was just checked, joins the invitation's workspace and is signed in
     there; this also lets in an account that belongs to no workspace any more. Returns the session token."""
-    invitation = _usable_invitation(db, token)
+    invitation = usable_invitation(db, token)
     current = db.execute(
         select(Membership).where(
             col(Membership.workspace_id) == invitation.workspace_id, col(Membership.account_id) == account_id
@@ -358,7 +363,7 @@ def accept_with_sign_in(db: Tx, *, token: str, account_id: int) -> str:
     return accounts.start_session(db, account_id=account_id, workspace_id=invitation.workspace_id)
 
 
-def _usable_invitation(db: Session, token: str) -> Invitation:
+def usable_invitation(db: Session, token: str) -> Invitation:
     """The invitation a token opens, if it is still usable: unknown is 404, used or expired is 410."""
     invitation = db.execute(
         select(Invitation).where(col(Invitation.token_hash) == security.token_digest(token))

@@ -451,6 +451,23 @@ def test_wrong_invitation_links_are_rate_limited(
     assert prober.get(path).status_code == 200
 
 
+def test_a_password_is_judged_only_for_a_usable_invitation(
+    team: Team, browser: Callable[[], TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    judged: list[str] = []
+    guessable = security.password_is_guessable
+    monkeypatch.setattr(security, "password_is_guessable", lambda p, **kw: judged.append(p) or guessable(p, **kw))
+    visitor = browser()
+    page = visitor.get(invite(team.beheerder))
+    # zxcvbn takes seconds over some passwords: a made-up link gets its 404 before any of them is spent
+    form = {"csrf": csrf_of(page.text), "name": "N", "email": "n@x.nl", "password": "!$%(+0123456789<@[{|" * 3}
+    assert visitor.post("/uitnodiging/verzonnen/account", data=form).status_code == 404
+    assert judged == []
+    path = invite(team.beheerder)
+    assert visitor.post(f"{path}/account", data=form | {"password": PASSWORD}).status_code == 200
+    assert judged == [PASSWORD]
+
+
 def test_invitation_forms_need_the_csrf_token(team: Team, browser: Callable[[], TestClient]) -> None:
     path = invite(team.beheerder)
     visitor = browser()

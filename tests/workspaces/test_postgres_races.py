@@ -14,6 +14,7 @@ from app.models import Event, Facilitator, Member, Membership
 from app.workspaces import service as workspaces
 from tests.conftest import PASSWORD
 from tests.test_postgres import PG_URL, two_writers
+from tests.workspaces.test_service import HASHED
 
 pytestmark = [
     pytest.mark.postgres,
@@ -46,7 +47,7 @@ async def test_one_invitation_raced_through_two_processes_makes_one_account() ->
         jobs = [
             writer.write(
                 partial(
-                    workspaces.accept_with_new_account, token=token, name="N", email=f"n{i}@x.nl", password=PASSWORD
+                    workspaces.accept_with_new_account, token=token, name="N", email=f"n{i}@x.nl", password_hash=HASHED
                 )
             )
             for i, writer in enumerate([first, second] * 3)

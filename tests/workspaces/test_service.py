@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
@@ -17,6 +18,9 @@ from app.errors import DomainError
 from app.models import Facilitator, Invitation, LoginSession, Member, Membership, Workspace, utcnow
 from app.workspaces import service as workspaces
 from tests.conftest import PASSWORD
+
+# a new account's password comes hashed from the route (accounts.new_password_hash); the suite's cheapest hash
+HASHED = PasswordHasher.from_parameters(profiles.CHEAPEST).hash(PASSWORD)
 
 
 class Office:
@@ -211,7 +215,7 @@ def test_the_workspace_view_lists_members_open_invitations_and_workspaces(office
     office.write(lambda db: workspaces.create_invitation(db, member=boss, role="facilitator", note=" voor Sanne "))
     used = office.write(lambda db: workspaces.create_invitation(db, member=boss, role="facilitator"))
     office.write(
-        lambda db: workspaces.accept_with_new_account(db, token=used, name="N", email="n@x.nl", password=PASSWORD)
+        lambda db: workspaces.accept_with_new_account(db, token=used, name="N", email="n@x.nl", password_hash=HASHED)
     )
     expired = office.write(lambda db: workspaces.create_invitation(db, member=boss, role="meekijker"))
     office.write(
@@ -292,7 +296,7 @@ def test_unknown_used_and_expired_invitations_are_refused_apart(office: Office) 
         for attempt in (
             lambda db, t=token: workspaces.accept_invitation(db, token=t, member=guest),
             lambda db, t=token: workspaces.accept_with_new_account(
-                db, token=t, name="N", email="n@x.nl", password=PASSWORD
+                db, token=t, name="N", email="n@x.nl", password_hash=HASHED
             ),
         ):
             error = refused(office, attempt)
@@ -325,30 +329,30 @@ def test_revoking_makes_the_link_unknown_and_only_open_ones_of_ones_own_workspac
 def test_a_refused_new_account_leaves_the_invitation_open(office: Office) -> None:
     boss = office.account("b@x.nl")
     token = office.write(lambda db: workspaces.create_invitation(db, member=boss, role="facilitator"))
-    for name, email, password, code in (
-        ("", "n@x.nl", PASSWORD, "name_missing"),
-        ("N" * 121, "n@x.nl", PASSWORD, "name_too_long"),
-        ("N", "geen-adres", PASSWORD, "email_invalid"),
-        ("N", "n @x.nl", PASSWORD, "email_invalid"),
-        ("N", "n@x.nl", "kort", "password_short"),
-        ("N", "n@x.nl", "x" * 1001, "password_long"),
+    for name, email, code in (
+        ("", "n@x.nl", "name_missing"),
+        ("N" * 121, "n@x.nl", "name_too_long"),
+        ("N", "geen-adres", "email_invalid"),
+        ("N", "n @x.nl", "email_invalid"),
     ):
         error = refused(
             office,
-            lambda db, n=name, e=email, p=password: workspaces.accept_with_new_account(
-                db, token=token, name=n, email=e, password=p
+            lambda db, n=name, e=email: workspaces.accept_with_new_account(
+                db, token=token, name=n, email=e, password_hash=HASHED
             ),
         )
         assert (error.code, error.status) == (code, 422)
     taken = refused(
         office,
-        lambda db: workspaces.accept_with_new_account(db, token=token, name="B", email="B@x.nl", password=PASSWORD),
+        lambda db: workspaces.accept_with_new_account(db, token=token, name="B", email="B@x.nl", password_hash=HASHED),
     )
     assert (taken.code, taken.status) == ("email_taken", 409)
     (row,) = office.read(lambda db: list(db.execute(select(Invitation)).scalars()))
     assert row.used_at is None
     session = office.write(
-        lambda db: workspaces.accept_with_new_account(db, token=token, name=" Nina ", email="n@x.nl", password=PASSWORD)
+        lambda db: workspaces.accept_with_new_account(
+            db, token=token, name=" Nina ", email="n@x.nl", password_hash=HASHED
+        )
     )
     from app.auth import member_for_token
 
@@ -367,7 +371,7 @@ def test_two_browsers_racing_for_one_invitation_make_one_member(client: TestClie
         jobs += [
             db.write(
                 lambda s, i=i: workspaces.accept_with_new_account(
-                    s, token=token, name="N", email=f"n{i}@x.nl", password=PASSWORD
+                    s, token=token, name="N", email=f"n{i}@x.nl", password_hash=HASHED
                 )
             )
             for i in range(3)
