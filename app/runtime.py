@@ -15,7 +15,6 @@ from app.config import Settings
 from app.errors import DomainError
 from app.holed import HoledPage
 from app.i18n import N_
-from app.security import token_digest
 from app.store.database import Database
 from app.throttle import Throttle, rules
 
@@ -157,21 +156,21 @@ class Runtime:
             raise DomainError("rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429)
 
     async def check_refresh_rate(self, phone: "PhoneKeys") -> None:
-        """Refuse a phone's ask for a fresh snapshot when it asks as often as a phone may tap: each is a database read
-        of the whole room, and a phone asks when the room changes, not in a loop."""
+        """Refuse a phone's ask for a fresh snapshot (a refresh, or a connection, which begins with one) when it asks
+        as often as a phone may tap: each is a database read of the whole room, and a phone asks when the room
+        changes or its network comes back, not in a loop."""
         # the phone's own allowance only: two thousand phones behind one school's address all ask at a step change
         wait = await self.throttle.hit(self.limits.taps_per_phone, "refresh", phone.participant)
         if wait:
             raise _answering_too_fast(wait)
 
-    async def check_mail_address_rate(self, connection: HTTPConnection, link_token: str) -> None:
+    async def check_mail_address_rate(self, connection: HTTPConnection, participant_id: int) -> None:
         """Refuse an address given on Mijn afspraken too often, by one participant or from one address: each new one
         gets a mail, and anyone who joined could otherwise have the server mail any address they type."""
-        # the address first, so that made-up links cannot fill the memory with counters; each link by its digest,
-        # as the counters may live in Redis
-        wait = await self.throttle.hit(self.limits.mail_addresses_per_address, "mail", client_address(connection))
+        # an address one participant may not give does not use up the allowance of the others at its address
+        wait = await self.throttle.hit(self.limits.mail_addresses_per_link, "mail-link", str(participant_id))
         if not wait:
-            wait = await self.throttle.hit(self.limits.mail_addresses_per_link, "mail-link", token_digest(link_token))
+            wait = await self.throttle.hit(self.limits.mail_addresses_per_address, "mail", client_address(connection))
         if wait:
             message = N_("Je hebt vaak een e-mailadres opgegeven. Wacht {minutes} minuten en probeer het opnieuw.")
             raise DomainError(

@@ -465,6 +465,12 @@ async def phone_socket(websocket: WebSocket) -> None:
     if participant_id is not None and _hub(websocket).sockets_of(workshop_id, participant_id) >= SOCKETS_PER_PHONE:
         message = N_("Deze deelname is al op te veel schermen tegelijk open. Sluit een tabblad en laad opnieuw.")
         return await _refuse(websocket, 429, message)
+    phone = PhoneKeys.of(websocket, workshop_id=workshop_id, participant_id=participant_id)
+    try:
+        # a connection begins with a snapshot or a replay: reconnecting in a loop is refreshing in a loop
+        await runtime.check_refresh_rate(phone)
+    except DomainError as exc:
+        return await _refuse(websocket, exc.status, exc.message, **exc.params)
     connection = Connection(
         websocket,
         workshop_id=workshop_id,
@@ -472,7 +478,6 @@ async def phone_socket(websocket: WebSocket) -> None:
         participant_id=participant_id,
         queue_size=runtime.settings.send_queue_size,
     )
-    phone = PhoneKeys.of(websocket, workshop_id=workshop_id, participant_id=participant_id)
     await _serve(websocket, connection, public_id=public_id, since=since, wid=wid, handler=_handle_phone, phone=phone)
 
 

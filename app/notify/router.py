@@ -22,6 +22,7 @@ from app.runtime import Runtime, RuntimeDep
 from app.security import whole_number
 from app.store.events import Tx
 from app.web import render, see_other
+from app.workshops import service as workshops
 
 router = APIRouter()
 NOTE_FIELD = Form(max_length=2000)
@@ -61,8 +62,14 @@ async def give_address(
     """Keep the participant's address (empty: remove it); a new one gets their link by mail."""
     if email.strip():
         try:
-            await runtime.check_mail_address_rate(request, link_token)
+            # a made-up link is refused (404) before it counts against anyone's allowance
+            participant, _ = await runtime.db.read(
+                partial(workshops.participant_by_link, link_token=link_token, secret=runtime.secret_key)
+            )
+            await runtime.check_mail_address_rate(request, participant.id or 0)
         except DomainError as exc:
+            if exc.code == "link_unknown":
+                raise
             return await _mine_page(
                 request, runtime, link_token, status=exc.status, email_error=exc.text(), typed_email=email
             )

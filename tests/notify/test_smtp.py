@@ -422,6 +422,9 @@ def test_a_participant_giving_address_after_address_is_stopped(mail_client: Test
     assert len(messages(db, kind="link")) == 5
     # taking the address away again is never refused
     assert give("").status_code == 200
+    # a made-up link is not found, and counts against no one
+    made_up = mail_client.post(f"/m/{link[:-4]}AAAA/e-mail", data={"csrf": token, "email": "x@voorbeeld.nl"})
+    assert made_up.status_code == 404
 
 
 def test_a_members_weekly_digest_comes_once_and_stops_on_unsubscribe(
