@@ -141,6 +141,9 @@ def message_text(message: Mapping[str, Any]) -> str:
 # square: a 100 MB header held the event loop for 10 s. Browsers send a few kilobytes; nginx's buffers take 32 kB.
 # Counted per read, so it must stay above one read's size (256 kB), lest a small head and a body in one read count
 MAX_HEAD = 1 << 20
+# a whole request, head and body: above the body the app takes (app/web.py, MAX_BODY, 4 MB), so that only what the
+# app refuses anyway is cut off; and a chunked body's trailer is headers again, gathered as slowly
+MAX_REQUEST = 8 << 20
 LINGER_S = 1.0
 TOO_LONG_HEAD = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
@@ -150,38 +153,47 @@ TOO_LONG_HEAD = (
 
 class UpgradingHttpProtocol(HttpToolsProtocol):
     """uvicorn's HTTP protocol, which lets go of its parser once it has handed a connection to a websocket, and
-    closes a connection whose request line and headers pass MAX_HEAD."""
+    ends a connection whose request's head passes MAX_HEAD (with a 431) or whose whole request passes MAX_REQUEST."""
 
-    # bytes read since the request began while its headers were still coming; None once they are complete
-    head_read: int | None = 0
-    # set once a head was too long: what still arrives is dropped unread until the connection closes
+    # bytes read of the request being read (None between requests), and whether its head is complete
+    request_read: int | None = 0
+    head_read = False
+    # set once a request was too long: what still arrives is dropped unread until the connection closes
     refused = False
 
     def data_received(self, data: bytes) -> None:
-        """As uvicorn, unless this read takes the request's head past MAX_HEAD: then a 431, and the connection ends."""
+        """As uvicorn, unless this read takes the request past its limits: then the connection ends."""
         if self.refused:
             return
-        if self.head_read is not None:
-            self.head_read += len(data)
-            if self.head_read > MAX_HEAD:
-                self.refused = True
-                self.transport.write(TOO_LONG_HEAD)
-                # closed at once with the client's bytes unread, the socket would be reset and the answer lost with
-                # it: this side ends first, and the rest that arrives meanwhile is dropped
-                self.transport.write_eof()
-                self.loop.call_later(LINGER_S, self.transport.close)
+        if self.request_read is not None:
+            self.request_read += len(data)
+            if self.request_read > (MAX_REQUEST if self.head_read else MAX_HEAD):
+                self._refuse(b"" if self.head_read else TOO_LONG_HEAD)
                 return
         super().data_received(data)
 
+    def _refuse(self, answer: bytes) -> None:
+        self.refused = True
+        self.transport.write(answer)
+        # closed at once with the client's bytes unread, the socket would be reset and the answer lost with it:
+        # this side ends first, and the rest that arrives meanwhile is dropped
+        self.transport.write_eof()
+        self.loop.call_later(LINGER_S, self.transport.close)
+
     def on_message_begin(self) -> None:
-        """As uvicorn; a new request's head starts to count."""
+        """As uvicorn; a new request starts to count."""
         super().on_message_begin()
-        self.head_read = 0
+        self.request_read, self.head_read = 0, False
 
     def on_headers_complete(self) -> None:
         """As uvicorn; the head is complete, and the body is the app's to limit (app/web.py, MAX_BODY)."""
-        self.head_read = None
+        self.head_read = True
         super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        """As uvicorn; the request is read whole."""
+        self.request_read = None
+        super().on_message_complete()
 
     def handle_websocket_upgrade(self) -> None:
         """Hand over as uvicorn does, then drop the parser: it calls back into this protocol, a cycle that uvicorn
