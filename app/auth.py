@@ -223,13 +223,22 @@ async def password_refusal(
     request: Request, attempt: SignInAttempt, password_hash: str | None, password: str
 ) -> tuple[int, str] | None:
     """Check a password in its turn (security.password_turn): None when it is right; else 429 and how long to wait
-    after too many wrong ones, or 401 and "" for a wrong one, which is counted."""
-    async with security.password_turn():
+    after too many wrong ones, 503 when too many wait for a turn already, or 401 and "" for a wrong one, which is
+    counted."""
+    turn = security.password_turn()
+    if turn.statistics().tasks_waiting >= security.PASSWORD_QUEUE:
+        # right passwords are not limited: anyone with an account could otherwise keep everyone else waiting
+        return 503, gettext(
+            N_("Er melden zich nu veel mensen tegelijk aan. Probeer het over een paar seconden opnieuw.")
+        )
+    async with turn:
         # the allowance is read in the turn: a burst of parallel guesses waits there, and meets the count that the
         # first of them left, so it costs argon2 no more often than guesses one after another
         wait = await sign_in_refusal(request, attempt)
         if wait is not None:
             return 429, wait
+        if await request.is_disconnected():
+            return 401, ""  # the browser gave up while it waited: its password is not worth a check
         if await anyio.to_thread.run_sync(security.password_matches, password_hash, password):
             return None
         await sign_in_failed(request, attempt)

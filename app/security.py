@@ -96,6 +96,8 @@ def password_matches(password_hash: str | None, password: str) -> bool:
 # argon2 takes 64 MiB and a core for a moment: a burst of a hundred sign-ins at once took a gigabyte and every
 # pooled database connection, and pages waited half a minute. So passwords are checked this many at a time
 PASSWORD_TURNS = 2
+# and at most this many wait for a turn (about two seconds with argon2's real parameters); the rest are told to retry
+PASSWORD_QUEUE = 16
 _turns: list[anyio.CapacityLimiter] = []
 
 
