@@ -223,8 +223,8 @@ async def password_refusal(
     request: Request, attempt: SignInAttempt, password_hash: str | None, password: str
 ) -> tuple[int, str] | None:
     """Check a password in its turn (security.password_turn): None when it is right; else 429 and how long to wait
-    after too many wrong ones, 503 when too many wait for a turn already, or 401 and "" for a wrong one, which is
-    counted."""
+    after too many wrong ones, 503 when too many wait for a turn already, or 401 and "" for a wrong one (counted) or
+    for a browser that left while it waited (not checked, not counted)."""
     turn = security.password_turn()
     if turn.statistics().tasks_waiting >= security.PASSWORD_QUEUE:
         # right passwords are not limited: anyone with an account could otherwise keep everyone else waiting

@@ -167,15 +167,25 @@ class Runtime:
     async def check_mail_address_rate(self, connection: HTTPConnection, participant_id: int) -> None:
         """Refuse an address given on Mijn afspraken too often, by one participant or from one address: each new one
         gets a mail, and anyone who joined could otherwise have the server mail any address they type."""
-        # an address one participant may not give does not use up the allowance of the others at its address
-        wait = await self.throttle.hit(self.limits.mail_addresses_per_link, "mail-link", str(participant_id))
+        # counted only where both allowances have room: a try one of them refuses uses up neither
+        keys = (("mail-link", str(participant_id)), ("mail", client_address(connection)))
+        rules = (self.limits.mail_addresses_per_link, self.limits.mail_addresses_per_address)
+        wait = max([await self.throttle.check(rule, *key) for rule, key in zip(rules, keys, strict=True)])
         if not wait:
-            wait = await self.throttle.hit(self.limits.mail_addresses_per_address, "mail", client_address(connection))
+            wait = max([await self.throttle.hit(rule, *key) for rule, key in zip(rules, keys, strict=True)])
         if wait:
             message = N_("Je hebt vaak een e-mailadres opgegeven. Wacht {minutes} minuten en probeer het opnieuw.")
             raise DomainError(
                 "too_many_addresses", message, status=429, minutes=ceil(wait / 60), retry_after=ceil(wait)
             )
+
+    async def check_new_account_rate(self, connection: HTTPConnection) -> None:
+        """Refuse a new account's password from an address that tried as many as it may try wrong passwords: judging
+        one takes zxcvbn up to seconds, and an invitation stays open while its account is refused."""
+        wait = await self.throttle.hit(self.limits.sign_ins_per_address, "new-account", client_address(connection))
+        if wait:
+            message = N_("Te veel pogingen. Wacht {minutes} minuten en probeer het opnieuw.")
+            raise DomainError("too_many_attempts", message, status=429, minutes=ceil(wait / 60))
 
     async def check_suggestion_rate(self, member_id: int) -> None:
         """Refuse a facilitator's ask for suggested piles when they asked too often just now: each run costs CPU."""

@@ -9,7 +9,6 @@ import secrets
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable
-from typing import TypeVar
 
 import anyio
 from argon2 import PasswordHasher, profiles
@@ -28,7 +27,6 @@ _REAL_HASHER = PasswordHasher()
 _TEST_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
 _hasher = _REAL_HASHER
 # zero-width characters, bidi embeddings and overrides, isolates, word joiner, BOM, soft hyphen
-T = TypeVar("T")
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _CONTROL = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f]")
 _SPACES = re.compile(r"[^\S\n]+")
@@ -108,10 +106,14 @@ def password_turn() -> anyio.CapacityLimiter:
     return _turns[0]
 
 
-async def in_password_turn(work: Callable[[], T]) -> T:
-    """Password work (argon2, zxcvbn) in its turn, on a thread: never on the event loop or in the writer."""
+async def hashed_new_password(password: str, judge: Callable[[], None]) -> str:
+    """A new password's hash, once judge (which raises for a weak one) let it through: both on threads, never on the
+    event loop or in the writer; the hash in its turn."""
+    # zxcvbn runs one at a time under its own lock and outside the turns: a crafted password takes it seconds, which
+    # must not keep sign-ins from their turn
+    await anyio.to_thread.run_sync(judge)
     async with password_turn():
-        return await anyio.to_thread.run_sync(work)
+        return await anyio.to_thread.run_sync(hash_password, password)
 
 
 def new_token() -> str:

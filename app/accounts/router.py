@@ -111,8 +111,8 @@ async def setup(
         error = gettext(N_("Vul een geldig e-mailadres in."))
     else:
         try:
-            work = partial(accounts.new_password_hash, password, known=(name, email))
-            password_hash = await security.in_password_turn(work)
+            judge = partial(accounts.check_new_password, password, known=(name, email))
+            password_hash = await security.hashed_new_password(password, judge)
         except DomainError as exc:
             error = exc.text()
     if error:
@@ -163,8 +163,8 @@ async def change_password(
         error = error or gettext(N_("Je huidige wachtwoord klopt niet."))
         return await _account_page(request, runtime, member, status=422 if status == 401 else status, errors=[error])
     try:
-        work = partial(accounts.new_password_hash, new, known=(account.email, account.name))
-        new_hash = await security.in_password_turn(work)
+        judge = partial(accounts.check_new_password, new, known=(account.email, account.name))
+        new_hash = await security.hashed_new_password(new, judge)
         change = partial(
             accounts.change_password,
             account_id=member.account_id,

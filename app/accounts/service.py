@@ -43,24 +43,30 @@ def count_facilitators(db: Session) -> int:
     return db.execute(select(func.count()).select_from(Facilitator)).scalar_one()
 
 
+def email_taken() -> DomainError:
+    return DomainError("email_taken", N_("Er bestaat al een account met dit e-mailadres."), status=409)
+
+
 def create_facilitator(
     db: Tx,
     *,
     email: str,
     name: str,
-    password: str = "",
+    password: str | None = None,
     password_hash: str | None = None,
     workspace_id: int | None = None,
     role: str = "beheerder",
 ) -> Facilitator:
     """A new account: a member of the given workspace, else beheerder of a new one; the email must be free. Its
-    password comes hashed from the routes (new_password_hash, outside the writer), or is hashed here."""
+    password comes hashed from the routes (security.hashed_new_password, outside the writer), or is hashed here."""
+    if (password is None) == (password_hash is None):
+        raise TypeError("create_facilitator takes a password or its hash, one of the two")
     email = email.strip().lower()
     if db.execute(select(Facilitator).where(col(Facilitator.email) == email)).first():
-        raise DomainError("email_taken", N_("Er bestaat al een account met dit e-mailadres."), status=409)
-    facilitator = Facilitator(
-        email=email, name=name.strip(), password_hash=password_hash or security.hash_password(password)
-    )
+        raise email_taken()
+    hashed = security.hash_password(password) if password is not None else password_hash
+    assert hashed is not None  # one of the two, as checked above
+    facilitator = Facilitator(email=email, name=name.strip(), password_hash=hashed)
     db.add(facilitator)
     if workspace_id is None:
         workspace = Workspace(name=f"Werkruimte van {facilitator.name}"[:120])
@@ -108,12 +114,6 @@ def end_other_sessions(db: Tx, *, account_id: int, keep_session_id: int | None =
     if keep_session_id is not None:
         query = query.where(col(LoginSession.id) != keep_session_id)
     return int(getattr(db.execute(query), "rowcount", 0) or 0)
-
-
-def new_password_hash(password: str, *, known: Iterable[str]) -> str:
-    """The hash of a new password, once it is checked (check_new_password): CPU work, for security.in_password_turn."""
-    check_new_password(password, known=known)
-    return security.hash_password(password)
 
 
 def change_password(db: Tx, *, account_id: int, session_id: int, old_hash: str, new_hash: str) -> None:

@@ -142,7 +142,8 @@ def message_text(message: Mapping[str, Any]) -> str:
 # Counted per read, so it must stay above one read's size (256 kB), lest a small head and a body in one read count
 MAX_HEAD = 1 << 20
 # a whole request, head and body: above the body the app takes (app/web.py, MAX_BODY, 4 MB), so that only what the
-# app refuses anyway is cut off; and a chunked body's trailer is headers again, gathered as slowly
+# app refuses anyway is cut off. What is not body (the head, a chunked body's framing and its trailer, which is
+# headers again, gathered as slowly) is held to MAX_HEAD
 MAX_REQUEST = 8 << 20
 LINGER_S = 1.0
 TOO_LONG_HEAD = (
@@ -153,10 +154,13 @@ TOO_LONG_HEAD = (
 
 class UpgradingHttpProtocol(HttpToolsProtocol):
     """uvicorn's HTTP protocol, which lets go of its parser once it has handed a connection to a websocket, and
-    ends a connection whose request's head passes MAX_HEAD (with a 431) or whose whole request passes MAX_REQUEST."""
+    ends a connection whose request has more than MAX_HEAD that is not body (with a 431 while that is its head), or
+    more than MAX_REQUEST in all."""
 
-    # bytes read of the request being read (None between requests), and whether its head is complete
+    # bytes read of the request being read (None between requests), how many of them were body, and whether its
+    # head is complete
     request_read: int | None = 0
+    body_read = 0
     head_read = False
     # set once a request was too long: what still arrives is dropped unread until the connection closes
     refused = False
@@ -167,7 +171,8 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
             return
         if self.request_read is not None:
             self.request_read += len(data)
-            if self.request_read > (MAX_REQUEST if self.head_read else MAX_HEAD):
+            # the body of this read is not parsed yet: at most one read (256 kB) of it counts as not body
+            if self.request_read - self.body_read > MAX_HEAD or self.request_read > MAX_REQUEST:
                 self._refuse(b"" if self.head_read else TOO_LONG_HEAD)
                 return
         super().data_received(data)
@@ -183,12 +188,17 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         """As uvicorn; a new request starts to count."""
         super().on_message_begin()
-        self.request_read, self.head_read = 0, False
+        self.request_read, self.body_read, self.head_read = 0, 0, False
 
     def on_headers_complete(self) -> None:
-        """As uvicorn; the head is complete, and the body is the app's to limit (app/web.py, MAX_BODY)."""
+        """As uvicorn; the head is complete."""
         self.head_read = True
         super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        """As uvicorn; what is body counts apart from the rest of the request."""
+        self.body_read += len(body)
+        super().on_body(body)
 
     def on_message_complete(self) -> None:
         """As uvicorn; the request is read whole."""

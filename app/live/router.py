@@ -5,6 +5,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
+from math import ceil
 from typing import Any
 from uuid import UUID
 
@@ -55,7 +56,8 @@ class AnswerIn(BaseModel):
 async def _refuse(websocket: WebSocket, status: int, message: str, **params: Any) -> None:
     """Turn a handshake down with an HTTP status and a readable reason (a 429 says when to try again)."""
     text = gettext(message).format(**params)
-    headers = {"retry-after": str(params["retry_after"])} if "retry_after" in params else None
+    # whole seconds, as HTTP has it (an answer's wait may come in tenths)
+    headers = {"retry-after": str(ceil(params["retry_after"]))} if "retry_after" in params else None
     try:
         await websocket.send_denial_response(PlainTextResponse(text, status_code=status, headers=headers))
     except RuntimeError:  # the server cannot send a denial response: say it in a close frame instead

@@ -218,10 +218,15 @@ async def accept_with_new_account(
 ) -> Response:
     """Make an account that joins the workspace in the same write, and sign it in."""
     try:
-        # the invitation first: judging and hashing a password is CPU that only someone invited may spend
+        # the invitation first, then what is cheap to check: judging and hashing a password is CPU that only
+        # someone invited may spend, as often as a wrong password may be tried
         await runtime.db.read(partial(workspaces.usable_invitation, token=token))
-        work = partial(accounts.new_password_hash, password, known=(name, email))
-        password_hash = await security.in_password_turn(work)
+        name, email = workspaces.check_new_account(name=name, email=email)
+        if await runtime.db.read(partial(accounts.account_by_email, email=email)) is not None:
+            raise accounts.email_taken()
+        await runtime.check_new_account_rate(request)
+        judge = partial(accounts.check_new_password, password, known=(name, email))
+        password_hash = await security.hashed_new_password(password, judge)
         job = partial(
             workspaces.accept_with_new_account, token=token, name=name, email=email, password_hash=password_hash
         )
@@ -229,7 +234,7 @@ async def accept_with_new_account(
     except DomainError as exc:
         if exc.status in (404, 410):
             return await _invitation_refused(request, runtime, exc)
-        if exc.status not in (409, 422):
+        if exc.status not in (409, 422, 429):
             raise
         return await _landing(
             request, runtime, token, status=exc.status, error=exc.text(), code=exc.code, name=name, email=email

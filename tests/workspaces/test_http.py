@@ -463,9 +463,28 @@ def test_a_password_is_judged_only_for_a_usable_invitation(
     form = {"csrf": csrf_of(page.text), "name": "N", "email": "n@x.nl", "password": "!$%(+0123456789<@[{|" * 3}
     assert visitor.post("/uitnodiging/verzonnen/account", data=form).status_code == 404
     assert judged == []
+    # nor is it judged for an address that is no address, or is taken: the invitation stays open, unpaid for
     path = invite(team.beheerder)
+    assert visitor.post(f"{path}/account", data=form | {"email": "geen-adres"}).status_code == 422
+    taken = visitor.post(f"{path}/account", data=form | {"email": team.beheerder.email})
+    assert taken.status_code == 409 and "Er bestaat al een account" in taken.text
+    assert judged == []
     assert visitor.post(f"{path}/account", data=form | {"password": PASSWORD}).status_code == 200
     assert judged == [PASSWORD]
+
+
+def test_new_account_passwords_from_one_address_are_limited_like_wrong_ones(
+    frozen_clock: None, team: Team, browser: Callable[[], TestClient]
+) -> None:
+    visitor = browser()
+    path = invite(team.beheerder)
+    form = {"csrf": csrf_of(visitor.get(path).text), "name": "N", "email": "n@x.nl", "password": "kort"}
+    allowance = min(rule.amount for rule in team.app.state.runtime.limits.sign_ins_per_address)
+    statuses = [visitor.post(f"{path}/account", data=form).status_code for _ in range(allowance + 1)]
+    # each is judged by zxcvbn, seconds for some passwords: as many as wrong passwords may be tried
+    assert statuses == [422] * allowance + [429]
+    assert "Te veel pogingen" in visitor.post(f"{path}/account", data=form).text
+    assert visitor.get(path).status_code == 200  # the invitation is still open
 
 
 def test_invitation_forms_need_the_csrf_token(team: Team, browser: Callable[[], TestClient]) -> None:
