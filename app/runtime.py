@@ -180,12 +180,17 @@ class Runtime:
             )
 
     async def check_new_account_rate(self, connection: HTTPConnection) -> None:
-        """Refuse a new account's password from an address that tried as many as it may try wrong passwords: judging
-        one takes zxcvbn up to seconds, and an invitation stays open while its account is refused."""
-        wait = await self.throttle.hit(self.limits.sign_ins_per_address, "new-account", client_address(connection))
+        """Refuse a new account's password from an address whose passwords were refused as often as wrong ones may
+        be tried: judging one takes zxcvbn up to seconds, and an invitation stays open while its account is refused.
+        (Accounts made count against no one: thirty colleagues in one office may take their invitations at once.)"""
+        wait = await self.throttle.check(self.limits.sign_ins_per_address, "new-account", client_address(connection))
         if wait:
             message = N_("Te veel pogingen. Wacht {minutes} minuten en probeer het opnieuw.")
             raise DomainError("too_many_attempts", message, status=429, minutes=ceil(wait / 60))
+
+    async def count_refused_new_account(self, connection: HTTPConnection) -> None:
+        """Count a new account's password refused as too weak (check_new_account_rate)."""
+        await self.throttle.hit(self.limits.sign_ins_per_address, "new-account", client_address(connection))
 
     async def check_suggestion_rate(self, member_id: int) -> None:
         """Refuse a facilitator's ask for suggested piles when they asked too often just now: each run costs CPU."""

@@ -97,6 +97,7 @@ PASSWORD_TURNS = 2
 # and at most this many wait for a turn (about two seconds with argon2's real parameters); the rest are told to retry
 PASSWORD_QUEUE = 16
 _turns: list[anyio.CapacityLimiter] = []
+_judging: list[anyio.CapacityLimiter] = []
 
 
 def password_turn() -> anyio.CapacityLimiter:
@@ -106,14 +107,25 @@ def password_turn() -> anyio.CapacityLimiter:
     return _turns[0]
 
 
-async def hashed_new_password(password: str, judge: Callable[[], None]) -> str:
-    """A new password's hash, once judge (which raises for a weak one) let it through: both on threads, never on the
-    event loop or in the writer; the hash in its turn."""
-    # zxcvbn runs one at a time under its own lock and outside the turns: a crafted password takes it seconds, which
-    # must not keep sign-ins from their turn
-    await anyio.to_thread.run_sync(judge)
+def judging_turn() -> anyio.CapacityLimiter:
+    """The turn a new password is judged in (zxcvbn), one at a time in this process and apart from the password
+    turns: a crafted password takes it seconds, which must not keep sign-ins from their turn (async with it)."""
+    if not _judging:
+        _judging.append(anyio.CapacityLimiter(1))
+    return _judging[0]
+
+
+async def hashed(password: str) -> str:
+    """A password's hash, made in its turn on a thread: never on the event loop or in the writer."""
     async with password_turn():
         return await anyio.to_thread.run_sync(hash_password, password)
+
+
+async def hashed_new_password(password: str, judge: Callable[[], None]) -> str:
+    """A new password's hash, once judge (which raises for a weak one) let it through in the judging turn."""
+    async with judging_turn():
+        await anyio.to_thread.run_sync(judge)
+    return await hashed(password)
 
 
 def new_token() -> str:

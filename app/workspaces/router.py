@@ -5,6 +5,7 @@ from functools import partial
 from math import ceil
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
@@ -219,14 +220,20 @@ async def accept_with_new_account(
     """Make an account that joins the workspace in the same write, and sign it in."""
     try:
         # the invitation first, then what is cheap to check: judging and hashing a password is CPU that only
-        # someone invited may spend, as often as a wrong password may be tried
+        # someone invited may spend, and a refused one as often as a wrong password may be tried
         await runtime.db.read(partial(workspaces.usable_invitation, token=token))
         name, email = workspaces.check_new_account(name=name, email=email)
         if await runtime.db.read(partial(accounts.account_by_email, email=email)) is not None:
             raise accounts.email_taken()
-        await runtime.check_new_account_rate(request)
-        judge = partial(accounts.check_new_password, password, known=(name, email))
-        password_hash = await security.hashed_new_password(password, judge)
+        async with security.judging_turn():
+            # the allowance is read in the turn: tries sent at once meet the count that the first of them left
+            await runtime.check_new_account_rate(request)
+            try:
+                await anyio.to_thread.run_sync(partial(accounts.check_new_password, password, known=(name, email)))
+            except DomainError:
+                await runtime.count_refused_new_account(request)
+                raise
+        password_hash = await security.hashed(password)
         job = partial(
             workspaces.accept_with_new_account, token=token, name=name, email=email, password_hash=password_hash
         )
