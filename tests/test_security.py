@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 from argon2 import extract_parameters, profiles
@@ -229,9 +230,33 @@ def test_a_burst_of_wrong_sign_ins_at_once_checks_no_more_passwords_than_one_aft
     # forty guesses at once: about as many are checked as one after another would be (those in their turn together
     # may each pass the count), the rest are told to wait
     assert allowance <= statuses[401] < allowance + security.PASSWORD_TURNS
-    # past the turns and their queue, a sign-in is told at once to retry in a moment (503)
-    assert statuses[503] > 0
+    # past the turns and their queue, a sign-in is told at once to retry in a moment (503): how many depends on how
+    # fast they arrive, which test_sign_ins_past_the_queue_are_told_to_retry_at_once holds apart
     assert statuses[401] + statuses[429] + statuses[503] == 40 and len(checked) == statuses[401]
+
+
+async def test_sign_ins_past_the_queue_are_told_to_retry_at_once(settings: Settings) -> None:
+    from app.auth import SignInAttempt, password_refusal
+
+    turn = security.password_turn()
+    release = anyio.Event()
+    waiting = 2 + security.PASSWORD_QUEUE
+
+    async def hold() -> None:
+        async with turn:
+            await release.wait()
+
+    async with anyio.create_task_group() as holders:
+        for _ in range(waiting):  # two in their turn, the queue full behind them
+            holders.start_soon(hold)
+        await anyio.wait_all_tasks_blocked()
+        assert turn.statistics().tasks_waiting == security.PASSWORD_QUEUE
+        attempt = SignInAttempt(account="a", address="b", browser=None)
+        # told before anything is read of the request or the password
+        with anyio.fail_after(5):
+            refused = await password_refusal(None, attempt, None, "geraden")  # type: ignore[arg-type]
+        release.set()
+    assert refused is not None and refused[0] == 503
 
 
 def _endless(url: str, start: bytes, limit: int) -> bytes:
