@@ -1,0 +1,52 @@
+"""Pages of the programme office with long unbroken words in what people typed still fit the screen."""
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from app.demo.driver import csrf_of
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import PROJECTOR
+from tests.e2e.test_workspace_invitation import SMALL_PHONE, no_sideways_scroll
+
+pytestmark = pytest.mark.e2e
+
+WORD = "Donaudampfschifffahrtsgesellschaftskapitänswitwenrentenversicherungsanstalt"
+
+
+def a_workshop_of_long_words(base_url: str) -> int:
+    """The first account, a workspace named with a long word, and a workshop whose opgave and action hold more."""
+    with httpx.Client(base_url=base_url) as office:
+        page = office.get("/setup")
+        office.post(
+            "/setup", data={"csrf": csrf_of(page.text), "name": "Fenna", "email": "f@x.nl", "password": PASSWORD}
+        )
+        token = csrf_of(office.get("/f/werkruimte").text)
+        office.post("/f/werkruimte/naam", data={"csrf": token, "name": f"Alliantie {WORD}"[:120]})
+        made = office.post(
+            "/f/workshops",
+            data={"csrf": token, "title": f"Buurt {WORD}", "opgave": f"Samen {WORD * 2}", "held_on": "2026-12-01"},
+        )
+        workshop_id = int(made.headers["location"].rsplit("/", 1)[1])
+        action = {"title": f"Actie {WORD}", "owner_organisation": WORD[:100], "description": WORD * 3}
+        saved = office.post(f"/f/workshops/{workshop_id}/actions", json=action, headers={"x-csrf-token": token})
+        assert saved.status_code == 200, saved.text
+        return workshop_id
+
+
+@pytest.mark.parametrize("screen", [SMALL_PHONE, PROJECTOR], ids=["360x800", "1920x1080"])
+def test_the_besluitenlijst_and_the_merge_page_fit_long_words(
+    new_context: Callable[..., Any], live_server: str, screen: dict[str, Any]
+) -> None:
+    workshop_id = a_workshop_of_long_words(live_server)
+    page = new_context(**screen).new_page()
+    page.goto("/f/login")
+    page.get_by_label("E-mailadres").fill("f@x.nl")
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url("**/f/workshops")
+    for path in (f"/f/workshops/{workshop_id}/besluitenlijst", "/f/werkruimte/samenvoegen"):
+        page.goto(path)
+        no_sideways_scroll(page)
