@@ -26,6 +26,11 @@ def day(value: date | None) -> str:
     return format_date(value, format="long", locale=_date_locale()) if value else ""
 
 
+def day_of(value: datetime) -> str:
+    """The day a stored moment falls on, on the room's wall clock, written out: "7 december 2026"."""
+    return day(local_time(value).date())
+
+
 def moment(value: datetime) -> str:
     """A moment on the room's wall clock: "dinsdag 8 december 2026 om 14:00"."""
     local = local_time(value)

@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -234,3 +234,21 @@ def test_the_menu_leads_every_member_to_the_calendars_and_the_workspace_page_to_
         assert '<a href="/f/agenda">Agenda</a>' in menu, path
     # the outbox is a beheerder's: their workspace page links it
     assert '<a href="/f/berichten">Uitgaande berichten</a>' in boss.get("/f/werkruimte").text
+
+
+def test_a_feed_is_dated_by_the_dutch_clock(client: TestClient, network: Network, browser: Any) -> None:
+    db = database(client)
+    boss = browser()
+    sign_in(boss, "bea@a.nl")
+    boss.post("/f/agenda", data={"csrf": csrf_of(boss.get("/f/agenda").text), "scope": "workspace"})
+
+    def late_at_night(tx: Any) -> None:
+        feed = tx.execute(select(CalendarFeed)).scalar_one()
+        # half past midnight in the Netherlands, still the day before in UTC
+        feed.created_at = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
+        feed.revoked_at = datetime(2027, 1, 31, 23, 15, tzinfo=UTC)
+
+    db.write_sync(late_at_night)
+    page = boss.get("/f/agenda").text
+    assert "op 7 december 2026" in page
+    assert "ingetrokken op 1 februari 2027" in page
