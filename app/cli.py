@@ -324,6 +324,7 @@ def mail(args: argparse.Namespace) -> None:
     from datetime import timedelta
 
     from app.models import utcnow
+    from app.notify import reminders
     from app.notify import sender as mailer
     from app.store.database import Database
     from app.store.events import LoggedEvent
@@ -345,7 +346,8 @@ def mail(args: argparse.Namespace) -> None:
             if args.action == "remind":
                 # the server's own secret key: the personal links in the mails are the ones the server opens
                 secret = settings.resolved_secret_key()
-                added = await mailer.reminder_pass(db, setup, secret=secret, today=date.today(), now=utcnow())
+                now = utcnow()
+                added = await mailer.reminder_pass(db, setup, secret=secret, today=reminders.local_day(now), now=now)
                 print(f"{added} reminders and digests queued", flush=True)
                 return
             assert setup.config is not None

@@ -254,7 +254,7 @@ async def keep_reminders(db: Database, setup: MailSetup, *, secret: str) -> None
     while True:
         try:
             now = utcnow()
-            added = await reminder_pass(db, setup, secret=secret, today=date.today(), now=now)
+            added = await reminder_pass(db, setup, secret=secret, today=reminders.local_day(now), now=now)
             removed = await db.write(partial(outbox.prune, now=now))
             if added or removed:
                 log.info("mail: %d reminders and digests queued, %d old messages removed", added, removed)

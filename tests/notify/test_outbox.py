@@ -1,12 +1,13 @@
 """The outbox under faults: a server down and up again, two workers on PostgreSQL, a worker killed mid-run."""
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 
 from app.accounts import service as accounts
 from app.models import utcnow
-from app.notify import outbox
+from app.notify import outbox, sender
 from app.notify.outbox import Draft
 from app.notify.sender import Sender
 from app.notify.smtp import parse_smtp_url
@@ -218,3 +219,20 @@ def test_a_worker_killed_mid_run_loses_no_message(tmp_path: Path, smtp_server: S
     assert set(received) == {r.message_id for r in rows}, "every message arrived"
     # what the server took but the killed worker had not recorded goes once more, with its own Message-ID
     assert max(received.values()) <= 2
+
+
+def test_the_hourly_pass_counts_days_by_the_dutch_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    # half past midnight on 1 July in the Netherlands, still 30 June in UTC (and on a server that keeps UTC)
+    now = datetime(2030, 6, 30, 22, 30, tzinfo=UTC)
+    seen: list[date] = []
+
+    async def one_pass(db: Any, setup: Any, *, secret: str, today: date, now: datetime) -> int:
+        seen.append(today)
+        raise asyncio.CancelledError  # one pass is enough
+
+    monkeypatch.setattr(sender, "PASS_FIRST_RUN_S", 0)
+    monkeypatch.setattr(sender, "utcnow", lambda: now)
+    monkeypatch.setattr(sender, "reminder_pass", one_pass)
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(sender.keep_reminders(None, None, secret="s"))  # type: ignore[arg-type]
+    assert seen == [date(2030, 7, 1)]
