@@ -323,8 +323,7 @@ def mail(args: argparse.Namespace) -> None:
     """Send what the outbox holds, or run the reminders' pass once, outside the server."""
     from datetime import timedelta
 
-    from app.models import utcnow
-    from app.notify import reminders
+    from app.models import local_day, utcnow
     from app.notify import sender as mailer
     from app.store.database import Database
     from app.store.events import LoggedEvent
@@ -347,7 +346,7 @@ def mail(args: argparse.Namespace) -> None:
                 # the server's own secret key: the personal links in the mails are the ones the server opens
                 secret = settings.resolved_secret_key()
                 now = utcnow()
-                added = await mailer.reminder_pass(db, setup, secret=secret, today=reminders.local_day(now), now=now)
+                added = await mailer.reminder_pass(db, setup, secret=secret, today=local_day(now), now=now)
                 print(f"{added} reminders and digests queued", flush=True)
                 return
             assert setup.config is not None

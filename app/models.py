@@ -65,6 +65,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored moment as aware UTC (SQLite hands them back without a timezone)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def local_day(moment: datetime) -> date:
+    """The day a stored moment falls on in the Netherlands, whatever clock the server keeps."""
+    return as_utc(moment).astimezone(LOCAL_TIMEZONE).date()
+
+
 @dataclass(frozen=True)
 class Member:
     """Who is signed in, in which workspace, with which role: what every route of the programme office checks."""

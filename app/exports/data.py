@@ -3,7 +3,7 @@
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any, ClassVar
 
 from sqlalchemy import select
@@ -34,6 +34,7 @@ from app.models import (
     Participant,
     Volunteer,
     Workshop,
+    as_utc,
     utcnow,
 )
 from app.responses import service as responses
@@ -273,11 +274,6 @@ def _by_pile(obstacles: list[ObstacleRow]) -> list[ObstacleRow]:
             seen.add(o.cluster_id)
         rows.append(replace(o, first_of_pile=first))
     return rows
-
-
-def as_utc(moment: datetime) -> datetime:
-    """A stored moment as aware UTC (SQLite hands them back without a timezone)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def local_time(moment: datetime) -> datetime:

@@ -11,7 +11,7 @@ from app.exports.data import ActionRow, WorkshopInfo, local_time
 from app.exports.results import Mosaic, Review, ReviewRow
 from app.i18n import N_, current_locale, gettext, ngettext
 from app.labels import STATUS_LABELS, TENSION_LABELS, THEME_LABELS, label
-from app.models import LOCAL_TIMEZONE
+from app.models import LOCAL_TIMEZONE, local_day
 
 # English dates day first, as Dutch ones and the pages' own (static/js/live.js, dateLocale) are
 _DATE_LOCALES = {"en": "en_GB"}
@@ -28,7 +28,7 @@ def day(value: date | None) -> str:
 
 def day_of(value: datetime) -> str:
     """The day a stored moment falls on, on the room's wall clock, written out: "7 december 2026"."""
-    return day(local_time(value).date())
+    return day(local_day(value))
 
 
 def moment(value: datetime) -> str:

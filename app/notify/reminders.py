@@ -80,12 +80,6 @@ def _suppressed(db: Session) -> set[tuple[int, str]]:
     return {(w, a) for w, a in db.execute(select(col(MailSuppression.workspace_id), col(MailSuppression.address)))}
 
 
-def local_day(now: datetime) -> date:
-    """The day it is on the Dutch clock at this moment: what "three days before" and the digest's week count from
-    (the server's own clock may keep UTC)."""
-    return now.astimezone(LOCAL_TIMEZONE).date()
-
-
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
 

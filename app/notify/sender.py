@@ -21,7 +21,7 @@ import anyio
 from app.config import Settings
 from app.errors import DomainError
 from app.i18n import N_, in_locale
-from app.models import utcnow
+from app.models import local_day, utcnow
 from app.notify import outbox, reminders
 from app.notify.mails import Links
 from app.notify.outbox import Backoff
@@ -254,7 +254,7 @@ async def keep_reminders(db: Database, setup: MailSetup, *, secret: str) -> None
     while True:
         try:
             now = utcnow()
-            added = await reminder_pass(db, setup, secret=secret, today=reminders.local_day(now), now=now)
+            added = await reminder_pass(db, setup, secret=secret, today=local_day(now), now=now)
             removed = await db.write(partial(outbox.prune, now=now))
             if added or removed:
                 log.info("mail: %d reminders and digests queued, %d old messages removed", added, removed)

@@ -12,7 +12,7 @@ from sqlmodel import col
 from app.auth import CsrfChecked, Manager, Runner, Viewer
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Member, Participant, RowId, Workshop, Workspace
+from app.models import Member, Participant, RowId, Workshop, Workspace, local_day
 from app.privacy import service as privacy
 from app.runtime import Runtime, RuntimeDep
 from app.security import whole_number
@@ -39,7 +39,15 @@ async def _settings_page(
         return db.get(Workspace, member.workspace_id), list(db.execute(done.order_by(col(Workshop.held_on))).scalars())
 
     workspace, anonymised = await runtime.db.read(load)
-    context = {"workspace": workspace, "anonymised": anonymised, "can_manage": member.can_manage, **extra}
+    # the day the names went, on the Dutch clock (stored in UTC: past midnight here it is still yesterday there)
+    removed_on = {workshop.id: local_day(workshop.anonymised_at) for workshop in anonymised if workshop.anonymised_at}
+    context = {
+        "workspace": workspace,
+        "anonymised": anonymised,
+        "removed_on": removed_on,
+        "can_manage": member.can_manage,
+        **extra,
+    }
     return render(request, "privacy/settings.html", context, status=status)
 
 

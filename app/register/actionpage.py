@@ -9,7 +9,7 @@ from sqlmodel import col
 
 from app.actions import service as actions
 from app.errors import DomainError, read_only
-from app.exports.data import as_utc, local_time
+from app.exports.data import local_time
 from app.exports.wording import day
 from app.i18n import N_, gettext
 from app.labels import STATUS_LABELS, label
@@ -24,6 +24,7 @@ from app.models import (
     Participant,
     Volunteer,
     Workshop,
+    as_utc,
 )
 from app.security import clean_text
 from app.store.events import Tx

@@ -1,7 +1,7 @@
 """Workspaces: their name, members and roles, invitations, and the workspace a signed-in browser works in."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +13,6 @@ from app.accounts import service as accounts
 from app.errors import DomainError, not_manager
 from app.i18n import N_
 from app.models import (
-    LOCAL_TIMEZONE,
     ROLES,
     Facilitator,
     Invitation,
@@ -21,6 +20,7 @@ from app.models import (
     Member,
     Membership,
     Workspace,
+    local_day,
     utcnow,
 )
 from app.store.events import Tx
@@ -98,11 +98,6 @@ class Accepted:
     workspace_id: int
     role: str
     already_member: bool
-
-
-def local_day(moment: datetime) -> date:
-    """The day a stored moment (always timezone-aware) falls on in the Netherlands."""
-    return moment.astimezone(LOCAL_TIMEZONE).date()
 
 
 def workspace_view(db: Session, *, member: Member) -> WorkspaceView:
