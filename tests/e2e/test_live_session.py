@@ -28,7 +28,10 @@ class Session:
 
 
 def start_session(
-    new_context: Callable[..., Any], title: str = "Jeugdoverlast Noord", format_key: str = "doorbraak"
+    new_context: Callable[..., Any],
+    title: str = "Jeugdoverlast Noord",
+    format_key: str = "doorbraak",
+    opgave: str = "Samen zorgen dat jongeren in Noord een plek hebben en buren rust.",
 ) -> Session:
     """First-run setup, a new workshop, and its board open and live."""
     board = new_context(**LAPTOP).new_page()
@@ -40,7 +43,7 @@ def start_session(
     expect(board).to_have_url(re.compile(r"/f/workshops$"))
 
     board.get_by_label("Titel").fill(title)
-    board.get_by_label("De opgave").fill("Samen zorgen dat jongeren in Noord een plek hebben en buren rust.")
+    board.get_by_label("De opgave").fill(opgave)
     board.get_by_label("Datum").fill("2026-11-22")
     board.get_by_label("Werkvorm").select_option(format_key)
     board.get_by_role("button", name="Workshop maken").click()

@@ -50,3 +50,21 @@ def test_a_full_lobby_counts_the_organisations_it_has_no_room_for(
     # what is shown and what the "+N meer" chip counts add up to every organisation in the room
     assert shown and more[0]["text"] == f"+{len(ORGANISATIONS) - len(shown)} meer"
     assert {chip["text"] for chip in shown} <= set(ORGANISATIONS)
+
+
+LONG_WORD = "Samenwerkingsovereenkomstonderhandelingsproblematiek" * 2
+
+FITS = """() => [...document.querySelectorAll("#lobby .eyebrow, #opgave")].map((node) => {
+  const column = node.parentElement.getBoundingClientRect();
+  return { text: node.textContent.slice(0, 20), fits: node.scrollWidth <= node.clientWidth + 1
+    && node.getBoundingClientRect().right <= column.right + 1 };
+})"""
+
+
+def test_a_long_unbroken_word_in_the_title_or_opgave_wraps_on_the_projector(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title=f"Netwerkdag {LONG_WORD}", opgave=f"Samen {LONG_WORD} oplossen")
+    projector = new_context(**PROJECTOR).new_page()
+    projector.goto(session.projector_path)
+    expect(projector.locator("#opgave")).to_contain_text(LONG_WORD)
+    fits = projector.evaluate(FITS)
+    assert len(fits) == 2 and all(node["fits"] for node in fits), fits
