@@ -19,7 +19,7 @@ from starlette.requests import HTTPConnection
 from app import security
 from app.errors import not_manager, read_only
 from app.i18n import N_, gettext
-from app.models import LoginSession, Member, Membership, utcnow
+from app.models import Facilitator, LoginSession, Member, Membership, utcnow
 from app.runtime import client_address, get_runtime, origin_allowed
 
 SESSION_COOKIE = "dbk_session"
@@ -243,6 +243,19 @@ async def password_refusal(
             return None
         await sign_in_failed(request, attempt)
         return 401, ""
+
+
+async def account_signing_in(
+    request: Request, attempt: SignInAttempt, account: Facilitator | None, password: str
+) -> Facilitator | tuple[int, str]:
+    """The account a sign-in form names (None for an unknown address) when its password is right; else the status
+    and message to answer with, a wrong password and an unknown address in the same words."""
+    refused = await password_refusal(request, attempt, account.password_hash if account else None, password)
+    # without an account no password matches: the second test is for the type checker
+    if refused is None and account is not None:
+        return account
+    status, message = refused or (401, "")
+    return status, message or gettext(N_("E-mailadres of wachtwoord klopt niet."))
 
 
 async def sign_in_failed(request: Request, attempt: SignInAttempt) -> None:

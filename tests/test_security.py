@@ -15,7 +15,7 @@ import anyio
 import httpx
 import pytest
 from argon2 import extract_parameters, profiles
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
 from app import security, web
@@ -257,6 +257,31 @@ async def test_sign_ins_past_the_queue_are_told_to_retry_at_once(settings: Setti
             refused = await password_refusal(None, attempt, None, "geraden")  # type: ignore[arg-type]
         release.set()
     assert refused is not None and refused[0] == 503
+
+
+def _form_post(app: FastAPI) -> Request:
+    """A sign-in form's request as the routes get it, from one address, without cookies."""
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {"type": "http", "app": app, "method": "POST", "path": "/", "headers": [], "client": ("10.1.2.3", 5000)}
+    return Request(scope, receive)
+
+
+async def test_a_sign_in_gives_the_account_for_its_right_password_and_the_same_words_otherwise(app: FastAPI) -> None:
+    from app.auth import SignInAttempt, account_signing_in
+    from app.models import Facilitator
+
+    email = "mees@buurt.nl"
+    account = Facilitator(id=1, email=email, name="Mees", password_hash=security.hash_password("goed geheim"))
+    request = _form_post(app)
+    attempt = SignInAttempt.of(request, email)
+    assert await account_signing_in(request, attempt, account, "goed geheim") is account
+    refusal = (401, "E-mailadres of wachtwoord klopt niet.")
+    # a wrong password and an unknown address read alike, whatever the password
+    assert await account_signing_in(request, attempt, account, "fout") == refusal
+    assert await account_signing_in(request, attempt, None, "goed geheim") == refusal
 
 
 def _endless(url: str, start: bytes, limit: int) -> bytes:

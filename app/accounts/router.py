@@ -12,6 +12,7 @@ from app.auth import (
     CsrfChecked,
     SignInAttempt,
     Viewer,
+    account_signing_in,
     password_refusal,
     session_token,
     sign_in,
@@ -53,11 +54,10 @@ async def login(
 ) -> Response:
     """Check the password and hand out a session cookie; wrong passwords are slowed down (README: "Signing in")."""
     attempt = SignInAttempt.of(request, email)
-    facilitator = await runtime.db.read(partial(accounts.account_by_email, email=email))
-    refused = await password_refusal(request, attempt, facilitator.password_hash if facilitator else None, password)
-    if refused is not None or facilitator is None:
-        status, error = refused or (401, "")
-        error = error or gettext(N_("E-mailadres of wachtwoord klopt niet."))
+    found = await runtime.db.read(partial(accounts.account_by_email, email=email))
+    facilitator = await account_signing_in(request, attempt, found, password)
+    if isinstance(facilitator, tuple):
+        status, error = facilitator
         return render(request, "accounts/login.html", {"error": error, "email": email, "next": next}, status=status)
     try:
         token = await runtime.db.write(partial(accounts.start_session, account_id=facilitator.id or 0))

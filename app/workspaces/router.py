@@ -16,14 +16,14 @@ from app.auth import (
     Manager,
     SignInAttempt,
     Viewer,
-    password_refusal,
+    account_signing_in,
     sign_in,
     sign_in_succeeded,
     sign_out,
     signed_in_member,
 )
 from app.errors import DomainError
-from app.i18n import N_, gettext
+from app.i18n import N_
 from app.labels import ROLE_LABELS
 from app.models import ROLES, Facilitator, Member, RowId
 from app.runtime import Runtime, RuntimeDep
@@ -262,11 +262,10 @@ async def accept_with_sign_in(
 ) -> Response:
     """Sign in with an existing account and join the workspace in one step."""
     attempt = SignInAttempt.of(request, email)
-    account = await runtime.db.read(partial(accounts.account_by_email, email=email))
-    refused = await password_refusal(request, attempt, account.password_hash if account else None, password)
-    if refused is not None or account is None:
-        status, error = refused or (401, "")
-        error = error or gettext(N_("E-mailadres of wachtwoord klopt niet."))
+    found = await runtime.db.read(partial(accounts.account_by_email, email=email))
+    account = await account_signing_in(request, attempt, found, password)
+    if isinstance(account, tuple):
+        status, error = account
         return await _landing(request, runtime, token, status=status, error=error, login_email=email)
     try:
         session_token = await runtime.db.write(
