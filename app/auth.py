@@ -2,7 +2,7 @@
 
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from math import ceil
@@ -219,43 +219,60 @@ async def sign_in_refusal(request: Request, attempt: SignInAttempt) -> str | Non
     return gettext(message).format(minutes=ceil(wait / 60))
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A password not let through: the status and message to answer with, and the seconds to wait before trying
+    again where that is known (a Retry-After header)."""
+
+    status: int
+    message: str
+    retry_after: int | None = None
+
+    def told(self, response: Response) -> Response:
+        """The page that answers this refusal, with its Retry-After header where it has one."""
+        if self.retry_after is not None:
+            response.headers["retry-after"] = str(self.retry_after)
+        return response
+
+
 async def password_refusal(
     request: Request, attempt: SignInAttempt, password_hash: str | None, password: str
-) -> tuple[int, str] | None:
+) -> Refusal | None:
     """Check a password in its turn (security.password_turn): None when it is right; else 429 and how long to wait
     after too many wrong ones, 503 when too many wait for a turn already, or 401 and "" for a wrong one (counted) or
     for a browser that left while it waited (not checked, not counted)."""
     turn = security.password_turn()
     if turn.statistics().tasks_waiting >= security.PASSWORD_QUEUE:
         # right passwords are not limited: anyone with an account could otherwise keep everyone else waiting
-        return 503, gettext(
-            N_("Er melden zich nu veel mensen tegelijk aan. Probeer het over een paar seconden opnieuw.")
-        )
+        message = N_("Er melden zich nu veel mensen tegelijk aan. Probeer het over een paar seconden opnieuw.")
+        return Refusal(503, gettext(message), retry_after=security.PASSWORD_RETRY_AFTER)
     async with turn:
         # the allowance is read in the turn: a burst of parallel guesses waits there, and meets the count that the
         # first of them left, so it costs argon2 no more often than guesses one after another
         wait = await sign_in_refusal(request, attempt)
         if wait is not None:
-            return 429, wait
+            return Refusal(429, wait)
         if await request.is_disconnected():
-            return 401, ""  # the browser gave up while it waited: its password is not worth a check
+            return Refusal(401, "")  # the browser gave up while it waited: its password is not worth a check
         if await anyio.to_thread.run_sync(security.password_matches, password_hash, password):
             return None
         await sign_in_failed(request, attempt)
-        return 401, ""
+        return Refusal(401, "")
 
 
 async def account_signing_in(
     request: Request, attempt: SignInAttempt, account: Facilitator | None, password: str
-) -> Facilitator | tuple[int, str]:
-    """The account a sign-in form names (None for an unknown address) when its password is right; else the status
-    and message to answer with, a wrong password and an unknown address in the same words."""
+) -> Facilitator | Refusal:
+    """The account a sign-in form names (None for an unknown address) when its password is right; else the refusal
+    to answer with, a wrong password and an unknown address in the same words."""
     refused = await password_refusal(request, attempt, account.password_hash if account else None, password)
     # without an account no password matches: the second test is for the type checker
     if refused is None and account is not None:
         return account
-    status, message = refused or (401, "")
-    return status, message or gettext(N_("E-mailadres of wachtwoord klopt niet."))
+    refused = refused or Refusal(401, "")
+    return (
+        refused if refused.message else replace(refused, message=gettext(N_("E-mailadres of wachtwoord klopt niet.")))
+    )
 
 
 async def sign_in_failed(request: Request, attempt: SignInAttempt) -> None:

@@ -96,6 +96,8 @@ def password_matches(password_hash: str | None, password: str) -> bool:
 PASSWORD_TURNS = 2
 # and at most this many wait for a turn (about two seconds with argon2's real parameters); the rest are told to retry
 PASSWORD_QUEUE = 16
+# and when, in their Retry-After: by then the full queue they met has had its turns
+PASSWORD_RETRY_AFTER = 2
 _turns: list[anyio.CapacityLimiter] = []
 _judging: list[anyio.CapacityLimiter] = []
 

@@ -256,7 +256,7 @@ async def test_sign_ins_past_the_queue_are_told_to_retry_at_once(settings: Setti
         with anyio.fail_after(5):
             refused = await password_refusal(None, attempt, None, "geraden")  # type: ignore[arg-type]
         release.set()
-    assert refused is not None and refused[0] == 503
+    assert refused is not None and refused.status == 503 and refused.retry_after == security.PASSWORD_RETRY_AFTER
 
 
 def _form_post(app: FastAPI) -> Request:
@@ -270,7 +270,7 @@ def _form_post(app: FastAPI) -> Request:
 
 
 async def test_a_sign_in_gives_the_account_for_its_right_password_and_the_same_words_otherwise(app: FastAPI) -> None:
-    from app.auth import SignInAttempt, account_signing_in
+    from app.auth import Refusal, SignInAttempt, account_signing_in
     from app.models import Facilitator
 
     email = "mees@buurt.nl"
@@ -278,7 +278,7 @@ async def test_a_sign_in_gives_the_account_for_its_right_password_and_the_same_w
     request = _form_post(app)
     attempt = SignInAttempt.of(request, email)
     assert await account_signing_in(request, attempt, account, "goed geheim") is account
-    refusal = (401, "E-mailadres of wachtwoord klopt niet.")
+    refusal = Refusal(401, "E-mailadres of wachtwoord klopt niet.")
     # a wrong password and an unknown address read alike, whatever the password
     assert await account_signing_in(request, attempt, account, "fout") == refusal
     assert await account_signing_in(request, attempt, None, "goed geheim") == refusal

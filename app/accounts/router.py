@@ -56,9 +56,9 @@ async def login(
     attempt = SignInAttempt.of(request, email)
     found = await runtime.db.read(partial(accounts.account_by_email, email=email))
     facilitator = await account_signing_in(request, attempt, found, password)
-    if isinstance(facilitator, tuple):
-        status, error = facilitator
-        return render(request, "accounts/login.html", {"error": error, "email": email, "next": next}, status=status)
+    if not isinstance(facilitator, Facilitator):
+        context = {"error": facilitator.message, "email": email, "next": next}
+        return facilitator.told(render(request, "accounts/login.html", context, status=facilitator.status))
     try:
         token = await runtime.db.write(partial(accounts.start_session, account_id=facilitator.id or 0))
     except DomainError as exc:  # every membership was removed: the account opens nothing
@@ -159,9 +159,9 @@ async def change_password(
     assert account is not None  # a member's session ends with its account
     refused = await password_refusal(request, SignInAttempt.of(request, account.email), account.password_hash, current)
     if refused is not None:
-        status, error = refused
-        error = error or gettext(N_("Je huidige wachtwoord klopt niet."))
-        return await _account_page(request, runtime, member, status=422 if status == 401 else status, errors=[error])
+        error = refused.message or gettext(N_("Je huidige wachtwoord klopt niet."))
+        status = 422 if refused.status == 401 else refused.status
+        return refused.told(await _account_page(request, runtime, member, status=status, errors=[error]))
     try:
         judge = partial(accounts.check_new_password, new, known=(account.email, account.name))
         new_hash = await security.hashed_new_password(new, judge)

@@ -264,9 +264,9 @@ async def accept_with_sign_in(
     attempt = SignInAttempt.of(request, email)
     found = await runtime.db.read(partial(accounts.account_by_email, email=email))
     account = await account_signing_in(request, attempt, found, password)
-    if isinstance(account, tuple):
-        status, error = account
-        return await _landing(request, runtime, token, status=status, error=error, login_email=email)
+    if not isinstance(account, Facilitator):
+        page = await _landing(request, runtime, token, status=account.status, error=account.message, login_email=email)
+        return account.told(page)
     try:
         session_token = await runtime.db.write(
             partial(workspaces.accept_with_sign_in, token=token, account_id=account.id or 0)

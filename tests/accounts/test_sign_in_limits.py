@@ -3,8 +3,10 @@
 import re
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 
+from app import security
 from app.demo.driver import csrf_of
 from tests.conftest import PASSWORD, Facilitator, LimitsClock
 from tests.workspaces.test_http import invite
@@ -132,3 +134,26 @@ def test_guessing_the_current_password_on_the_account_page_counts_as_wrong_sign_
     assert status == 429 and 0 < wait_said(page) <= 60
     frozen_clock.advance(61)
     assert change(PASSWORD)[0] == 303
+
+
+def test_every_sign_in_past_the_password_queue_says_when_to_retry(
+    facilitator: Facilitator, browser: Callable[[], TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = invite(facilitator)
+    stranger = browser()
+    landing = csrf_of(stranger.get(path).text)
+    # a queue of none: every password arrives to find it full, with no turns held by the test
+    monkeypatch.setattr(security, "PASSWORD_QUEUE", 0)
+    form = {"email": EMAIL, "password": PASSWORD}
+    answers = [
+        stranger.post("/f/login", data=form | {"csrf": landing}, follow_redirects=False),
+        stranger.post(f"{path}/inloggen", data=form | {"csrf": landing}, follow_redirects=False),
+        facilitator.http.post(
+            "/f/account/wachtwoord",
+            data={"csrf": facilitator.csrf(), "current": PASSWORD, "new": "nieuw en lang genoeg"},
+            follow_redirects=False,
+        ),
+    ]
+    for answer in answers:
+        assert answer.status_code == 503 and "veel mensen tegelijk" in answer.text
+        assert answer.headers["retry-after"] == str(security.PASSWORD_RETRY_AFTER)
