@@ -186,6 +186,14 @@ async def unsubscribe(request: Request, runtime: RuntimeDep, token: str) -> Resp
     return render(request, "notify/unsubscribe.html", {**info, "token": token, "done": True})
 
 
+@router.post("/afmelden/{token}/weer-aanmelden", dependencies=[CsrfChecked])
+async def resubscribe(request: Request, runtime: RuntimeDep, token: str) -> Response:
+    """Take an unsubscribe back, from the page its mail's link opens: only the address's owner has that link."""
+    await runtime.db.write(partial(service.resubscribe, token=token))
+    info = await runtime.db.read(partial(service.unsubscribe_link, token=token))
+    return render(request, "notify/unsubscribe.html", {**info, "token": token, "done": False, "resubscribed": True})
+
+
 @router.get("/agenda/{token}.ics")
 async def calendar_feed(runtime: RuntimeDep, token: str) -> Response:
     """A subscribed calendar: its events now (404 once revoked)."""

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -28,11 +28,25 @@ from app.store.events import Tx
 from app.workshops import service as workshops
 
 
+def _suppression_of(workspace_id: int, address: str) -> ColumnElement[bool]:
+    """Which row says that the address unsubscribed from the workspace's reminders."""
+    return (col(MailSuppression.workspace_id) == workspace_id) & (
+        col(MailSuppression.address) == addresses.address_key(address)
+    )
+
+
+def is_unsubscribed(db: Session, *, workspace_id: int, address: str) -> bool:
+    """Whether an address unsubscribed from this workspace's reminders."""
+    found = select(col(MailSuppression.id)).where(_suppression_of(workspace_id, address))
+    return db.execute(found).first() is not None
+
+
 def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links, secret: str) -> bool:
     """Keep (or, empty, remove) a participant's address; a new address gets their link by mail at once.
 
-    Returns whether a mail was queued. Giving an address again undoes an earlier unsubscribe of it. The secret key
-    checks the link and derives the one in the mail.
+    Returns whether a mail was queued. An address that unsubscribed from the workspace is refused (409): anyone who
+    joined may type any address, so only its owner takes an unsubscribe back (resubscribe, from a mail's link). The
+    secret key checks the link and derives the one in the mail.
     """
     participant, workshop = workshops.participant_by_link(db, link_token, secret=secret)
     if lang not in i18n.available_locales():
@@ -41,14 +55,15 @@ def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links
         participant.email = None
         return False
     address = addresses.checked_address(email)
+    if is_unsubscribed(db, workspace_id=workshop.workspace_id, address=address):
+        message = N_(
+            "Dit adres heeft gevraagd om geen e-mail meer van deze werkruimte, dus we sturen er niets heen. Is het "
+            "jouw adres? Meld je dan weer aan met de afmeldlink onderaan een eerdere e-mail van ons, en geef het hier "
+            "opnieuw op."
+        )
+        raise DomainError("address_unsubscribed", message, status=409)
     new = participant.email is None or addresses.address_key(participant.email) != addresses.address_key(address)
     participant.email, participant.email_lang = address, lang
-    db.execute(
-        delete(MailSuppression).where(
-            col(MailSuppression.workspace_id) == workshop.workspace_id,
-            col(MailSuppression.address) == addresses.address_key(address),
-        )
-    )
     db.flush()
     if not new:
         return False
@@ -153,14 +168,30 @@ def report_by_link(db: Tx, *, token: str, status: str, note: str) -> dict[str, A
     return view
 
 
+def _membership(db: Session, row: MailToken) -> Membership | None:
+    """The membership whose digest an unsubscribe link of a digest stops."""
+    return db.execute(
+        select(Membership).where(
+            col(Membership.account_id) == row.account_id, col(Membership.workspace_id) == row.workspace_id
+        )
+    ).scalar_one_or_none()
+
+
 def unsubscribe_link(db: Session, *, token: str) -> dict[str, Any]:
-    """What the unsubscribe page says it will stop (a workspace's reminders, or a member's digest)."""
+    """What the unsubscribe page says it will stop (a workspace's reminders, or a member's digest), and whether it
+    stopped already (the page then offers to take it back)."""
     row = _mail_token(db, token, "unsubscribe")
     workspace = db.get(Workspace, row.workspace_id)
+    if row.account_id is not None:
+        membership = _membership(db, row)
+        unsubscribed = membership is not None and not membership.digest
+    else:
+        unsubscribed = is_unsubscribed(db, workspace_id=row.workspace_id, address=row.address)
     return {
         "address": row.address,
         "digest": row.account_id is not None,
         "workspace": workspace.name if workspace else "",
+        "unsubscribed": unsubscribed,
     }
 
 
@@ -168,20 +199,11 @@ def unsubscribe(db: Tx, *, token: str) -> None:
     """Stop the mails this link's mail came with: the member's digest, or every reminder to the address."""
     row = _mail_token(db, token, "unsubscribe")
     if row.account_id is not None:
-        membership = db.execute(
-            select(Membership).where(
-                col(Membership.account_id) == row.account_id, col(Membership.workspace_id) == row.workspace_id
-            )
-        ).scalar_one_or_none()
+        membership = _membership(db, row)
         if membership is not None:
             membership.digest = False
-    else:
-        key = addresses.address_key(row.address)
-        held = select(col(MailSuppression.id)).where(
-            col(MailSuppression.workspace_id) == row.workspace_id, col(MailSuppression.address) == key
-        )
-        if db.execute(held).first() is None:
-            db.add(MailSuppression(workspace_id=row.workspace_id, address=key))
+    elif not is_unsubscribed(db, workspace_id=row.workspace_id, address=row.address):
+        db.add(MailSuppression(workspace_id=row.workspace_id, address=addresses.address_key(row.address)))
     # what waits to be sent to this address from this workspace stays unsent too
     waiting = db.execute(
         select(col(OutboxMessage.id), col(OutboxMessage.recipient), col(OutboxMessage.kind)).where(
@@ -218,3 +240,17 @@ def set_digest(db: Tx, *, account_id: int, workspace_id: int, on: bool, lang: st
     if membership is None:
         raise DomainError("not_a_member", N_("Je bent geen lid meer van deze werkruimte."), status=403)
     membership.digest, membership.digest_lang = on, lang
+
+
+def resubscribe(db: Tx, *, token: str) -> None:
+    """Take back what this unsubscribe link stopped: the member's digest, or the workspace's reminders to the address.
+
+    Only the address's owner has the link (it came in a mail to it, and works for UNSUBSCRIBE_LINK_FOR): the one
+    way back for an address that a participant may not give again on Mijn afspraken (save_address)."""
+    row = _mail_token(db, token, "unsubscribe")
+    if row.account_id is not None:
+        membership = _membership(db, row)
+        if membership is not None:
+            membership.digest = True
+    else:
+        db.execute(delete(MailSuppression).where(_suppression_of(row.workspace_id, row.address)))

@@ -16,7 +16,7 @@ from sqlmodel import col
 from app.actions import service as actions
 from app.config import Settings
 from app.demo.driver import csrf_of
-from app.models import Membership, Participant
+from app.models import MailSuppression, Membership, Participant
 from app.notify.mails import Links
 from app.notify.outbox import Backoff
 from app.notify.sender import MailSetup, Sender, check_server, mail_setup, reminder_pass, start_sending
@@ -455,16 +455,20 @@ def test_a_members_weekly_digest_comes_once_and_stops_on_unsubscribe(
     unsubscribe = str(received[0]["List-Unsubscribe"])[1:-1].removeprefix("http://testserver")
     assert mail_client.post(unsubscribe, content=b"List-Unsubscribe=One-Click").status_code == 200
     digest_on = db.read_sync(
-        lambda tx: (
-            tx.execute(select(Membership.digest).where(col(Membership.workspace_id) == network.workspace_id))
-            .scalars()
-            .all()
-        )
+        lambda tx: tx.execute(
+            select(Membership.id, Membership.digest).where(col(Membership.workspace_id) == network.workspace_id)
+        ).all()
     )
-    assert digest_on == [False]
+    ((membership_id, on),) = digest_on
+    assert on is False
     next_week = later + timedelta(days=7)
     pass_on(mail_client, today=next_week, now=NOW + timedelta(days=10))
     assert len(messages(db, kind="digest")) == 1
+    # the link's page offers it back
+    page = boss.get(unsubscribe)
+    back = boss.post(f"{unsubscribe}/weer-aanmelden", data={"csrf": csrf_of(page.text)})
+    assert back.status_code == 200 and "krijgt het weekoverzicht weer" in back.text
+    assert db.read_sync(lambda tx: tx.get(Membership, membership_id).digest) is True
 
 
 def test_the_outbox_page_shows_what_would_have_gone(client: TestClient, browser: Any) -> None:
@@ -594,3 +598,74 @@ def test_the_personal_link_in_a_reminder_opens_mijn_afspraken(mail_client: TestC
     for path in paths:
         assert mail_client.get(path).status_code == 200
         assert mail_client.get(path[:-1] + ("A" if path[-1] != "A" else "B")).status_code == 404
+
+
+def _another_browser(mail_client: TestClient) -> TestClient:
+    """Another browser of the same app, on its event loop: one that opens a link from a mail."""
+    other = TestClient(mail_client.app)
+    other.portal = mail_client.portal
+    return other
+
+
+def test_an_address_that_unsubscribed_stays_so_when_given_until_its_owner_takes_it_back(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    own, other = network.links["unrelated"], network.links["partner"]
+    token = csrf_of(mail_client.get(f"/m/{own}").text)
+
+    def give(link: str, address: str) -> Any:
+        form = {"csrf": token, "email": address, "lang": "nl"}
+        return mail_client.post(f"/m/{link}/e-mail", data=form, follow_redirects=False)
+
+    assert give(own, "ursula.nieuw@sport.nl").status_code == 303
+    assert send_all(mail_client) == 1
+    (first,) = smtp_server.inbox.wait_for(1)
+    unsubscribe = str(first["List-Unsubscribe"])[1:-1].removeprefix("http://testserver")
+    assert mail_client.post(unsubscribe, content=b"List-Unsubscribe=One-Click").status_code == 200
+
+    # another participant gives it (written otherwise): refused, told why and how, nothing kept and nothing sent
+    refused = give(other, "Ursula.Nieuw@Sport.nl")
+    assert refused.status_code == 409
+    assert "Dit adres heeft gevraagd om geen e-mail meer van deze werkruimte" in refused.text
+    assert "afmeldlink onderaan een eerdere e-mail" in refused.text
+    assert db.read_sync(lambda tx: tx.get(Participant, network.people["partner"]).email) == "piet@gemeente.nl"
+    mail_client.get("/taal/en")
+    in_english = give(other, "ursula.nieuw@sport.nl")
+    assert (
+        in_english.status_code == 409 and "This address asked for no more email from this workspace" in in_english.text
+    )
+    assert len(messages(db, kind="link")) == 1 and send_all(mail_client) == 0
+    assert [m.kind for m in messages(db, recipient="ursula.nieuw@sport.nl")] == ["link"]
+
+    # the owner, from the link in her mail: the page says she is unsubscribed and offers it back
+    owner = _another_browser(mail_client)
+    page = owner.get(unsubscribe)
+    assert "Je bent afgemeld" in page.text and "Meld mij weer aan" in page.text
+    back_form = {"csrf": csrf_of(page.text)}
+    assert owner.post("/afmelden/verzonnen-link-van-niemand/weer-aanmelden", data=back_form).status_code == 404
+    back = owner.post(f"{unsubscribe}/weer-aanmelden", data=back_form)
+    assert back.status_code == 200 and "Je bent weer aangemeld" in back.text
+    assert "Ja, meld mij af" in owner.get(unsubscribe).text
+
+    # and may be given again, and mailed (a participant's link goes once to an address: this is the other's)
+    assert give(other, "ursula.nieuw@sport.nl").status_code == 303
+    assert send_all(mail_client) == 1
+    assert [str(m["To"]) for m in smtp_server.inbox.wait_for(2)[1:]] == ["ursula.nieuw@sport.nl"]
+
+
+def test_giving_an_unsubscribed_address_counts_against_the_allowance(mail_client: TestClient) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    db.write_sync(lambda tx: tx.add(MailSuppression(workspace_id=network.workspace_id, address="vera@buurtwerk.nl")))
+    link = network.links["partner"]
+    token = csrf_of(mail_client.get(f"/m/{link}").text)
+
+    def give() -> int:
+        form = {"csrf": token, "email": "Vera@Buurtwerk.nl", "lang": "nl"}
+        return mail_client.post(f"/m/{link}/e-mail", data=form).status_code
+
+    # which addresses unsubscribed is told no faster than addresses may be given at all
+    assert [give() for _ in range(6)] == [409] * 5 + [429]
+    assert messages(db, kind="link") == []
