@@ -1,13 +1,14 @@
 """Personal data kept no longer than needed: retention, forgetting a name, deleting a workshop, a data request."""
 
 import json
-from datetime import date, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from app.models import Action, Answer, Event, Participant, ReviewItem, Workshop
+from app.models import Action, Answer, Event, Participant, ReviewItem, Workshop, local_day
 from app.privacy import service as privacy
 from tests.actions.test_actions import contribution
 from tests.clusters.test_clusters import post
@@ -159,3 +160,27 @@ def test_the_privacy_page_reads_in_both_languages(client: Any) -> None:
     assert "Wat we bewaren" in client.get("/privacy").text
     english = client.get("/privacy", headers={"accept-language": "en"})
     assert "What we keep" in english.text
+
+
+def test_the_day_names_were_removed_is_the_dutch_day(facilitator: Facilitator, join: Any) -> None:
+    workshop, _, _ = _room(facilitator, join, title="Na middernacht")
+
+    def removed_late(db: Any) -> None:
+        # half past eleven in UTC is half past twelve in Amsterdam: the next day there
+        db.get(Workshop, workshop.id).anonymised_at = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
+
+    _db(facilitator).write_sync(removed_late)
+    page = facilitator.http.get("/f/privacy")
+    assert "namen verwijderd op 2026-12-07" in page.text
+
+
+def test_a_stored_moment_falls_on_its_dutch_day_whatever_the_servers_clock(monkeypatch: Any) -> None:
+    # a server whose clock keeps Kiribati's time (UTC+14) must not read SQLite's timezone-less moments by it
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
+    time.tzset()
+    try:
+        assert local_day(datetime(2026, 12, 6, 5, 0)) == date(2026, 12, 6)
+        assert local_day(datetime(2026, 12, 6, 23, 30, tzinfo=UTC)) == date(2026, 12, 7)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
