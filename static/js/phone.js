@@ -160,12 +160,28 @@ function renderVotes() {
     plus.disabled = used >= max;
     minus.addEventListener("click", () => changeDots(cluster.id, -1));
     plus.addEventListener("click", () => changeDots(cluster.id, 1));
-    const items = cluster.items.length > 1 ? el("ul", { class: "muted small" }, ...cluster.items.map((text) => el("li", { text }))) : null;
     return el("li", { class: `vote-item${n ? " chosen" : ""}` },
-      el("div", { class: "vote-text" }, el("strong", { text: cluster.name }), items),
+      el("div", { class: "vote-text" }, el("strong", { text: cluster.name }), ...pileItems(cluster)),
       el("div", { class: "vote-controls" }, minus,
         el("span", { class: "dots", "aria-label": String(n), text: "●".repeat(n) || "○" }), plus));
   }));
+}
+
+// a pile shows its first few obstacles, the rest behind "+n meer": a room of 150 obstacles made a vote page of
+// 10,000 px on a phone; which piles were opened survives the redraw after every dot
+const PILE_SHOWN = 3;
+const openPiles = new Set();
+
+function pileItems(cluster) {
+  if (cluster.items.length < 2) return [];
+  const list = (texts) => el("ul", { class: "muted small" }, ...texts.map((text) => el("li", { text })));
+  const shown = [list(cluster.items.slice(0, PILE_SHOWN))];
+  const rest = cluster.items.slice(PILE_SHOWN);
+  if (!rest.length) return shown;
+  const more = el("details", { class: "pile-more" }, el("summary", { class: "muted small", text: format(t.more, { n: rest.length }) }), list(rest));
+  more.open = openPiles.has(cluster.id);
+  more.addEventListener("toggle", () => (more.open ? openPiles.add(cluster.id) : openPiles.delete(cluster.id)));
+  return [...shown, more];
 }
 
 function changeDots(clusterId, delta) {

@@ -256,3 +256,37 @@ def test_the_offline_notice_leaves_the_workshop_title_readable(new_context: Call
     assert_fits(phone, "offline")
     phone.context.set_offline(False)
     expect(phone.locator("#status")).to_have_attribute("data-state", "online")
+
+
+def test_a_big_pile_shows_three_obstacles_on_the_phone_and_the_rest_on_request(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Doorbraak grote stapel")
+    board = session.board
+    phone = join_long(new_context, session.code, PHONE)
+    texts = [f"Wachtlijst voor hulp nummer {n}" for n in range(1, 7)]
+    next_until(board, "Obstakels")
+    for text in texts:
+        send(phone, text)
+        expect(mine(phone, text)).to_have_class(re.compile(r"\breceived\b"))
+
+    next_until(board, "Ordenen")
+    for text in texts:
+        board.get_by_role("checkbox", name=f"Selecteer: {text}", exact=True).check()
+    board.locator("#merge").click()
+    expect(board.locator("#cluster-list .cluster-name")).to_have_count(1)
+
+    next_until(board, "Stemmen")
+    pile = phone.locator("#step .vote-list li.vote-item")
+    expect(pile).to_have_count(1)
+    shown = pile.locator(".vote-text > ul li")
+    expect(shown).to_have_count(3)
+    more = pile.locator("details.pile-more")
+    expect(more.locator("summary")).to_have_text("+3 meer")
+    expect(more.locator("li").first).to_be_hidden()
+    more.locator("summary").tap()
+    expect(more.locator("li")).to_have_count(3)
+    expect(more.locator("li").first).to_be_visible()
+    # a dot redraws the list: the pile stays open
+    pile.get_by_role("button", name=re.compile("^Stip erbij")).tap()
+    expect(phone.locator("#step .dots-left")).to_have_text("Nog 2 van 3 stippen te verdelen")
+    expect(pile.locator("details.pile-more")).to_have_attribute("open", "")
+    assert_fits(phone, "vote-big-pile")
