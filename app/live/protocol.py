@@ -150,20 +150,49 @@ TOO_LONG_HEAD = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
     b"content-length: 28\r\nconnection: close\r\n\r\nRequest headers are too long"
 )
+# uvicorn gives no time limit to a request's head, nor to a connection that never sends one (its keep-alive
+# timeout runs only after a response, and stops at any byte, a lone line end too): a client that sends its head a
+# byte every few seconds, or nothing, held its connection and file descriptor for ever, and a few thousand such
+# locked the phones of a room out. A head is a few hundred bytes, sent in one go: 30 s lets a phone on a poor
+# mobile network through (nginx's client_header_timeout is 60 s, with a proxy that waits as long in front).
+# Counted from the request's first byte
+HEAD_TIMEOUT_S = 30.0
+# how long a connection may send nothing before its first request, or only stray line ends between requests: as
+# long as uvicorn keeps one silent after a response (timeout_keep_alive, app/cli.py)
+IDLE_TIMEOUT_S = 30.0
+SLOW_HEAD = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 31\r\nconnection: close\r\n\r\nRequest headers came too slowly"
+)
 
 
 class UpgradingHttpProtocol(HttpToolsProtocol):
     """uvicorn's HTTP protocol, which lets go of its parser once it has handed a connection to a websocket, and
     ends a connection whose request has more than MAX_HEAD that is not body (with a 431 while that is its head), or
-    more than MAX_REQUEST in all."""
+    more than MAX_REQUEST in all, or whose head is not whole HEAD_TIMEOUT_S after its first byte (with a 408), or
+    that sends no request for IDLE_TIMEOUT_S."""
 
     # bytes read of the request being read (None between requests), how many of them were body, and whether its
     # head is complete
     request_read: int | None = 0
     body_read = 0
     head_read = False
-    # set once a request was too long: what still arrives is dropped unread until the connection closes
+    # set once a request was too long or too slow: what still arrives is dropped unread until the connection closes
     refused = False
+    # the one timer of a connection that is waiting for a head (None while none is awaited), and when the head being
+    # read began (None while none is)
+    head_timer: asyncio.TimerHandle | None = None
+    head_began: float | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """As uvicorn; the first request is awaited from now."""
+        super().connection_made(transport)
+        self.head_timer = self.loop.call_later(IDLE_TIMEOUT_S, self._head_late)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """As uvicorn; no head is awaited any more."""
+        self._stop_head_timer()
+        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         """As uvicorn, unless this read takes the request past its limits: then the connection ends."""
@@ -175,10 +204,38 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
             if self.request_read - self.body_read > MAX_HEAD or self.request_read > MAX_REQUEST:
                 self._refuse(b"" if self.head_read else TOO_LONG_HEAD)
                 return
+        elif self.head_timer is None:
+            # the first read after a request: uvicorn's keep-alive timer stops at it, though a line end begins no
+            # request, so a line end now and then would hold the connection; this one does not stop
+            self.head_timer = self.loop.call_later(IDLE_TIMEOUT_S, self._head_late)
         super().data_received(data)
+
+    def _head_late(self) -> None:
+        """The head awaited is late: end the connection, with a 408 if its head had begun and no response is due."""
+        self.head_timer = None
+        if self.refused or self.transport.is_closing():
+            return
+        # uvicorn's cycle is the last request's: its response not complete, the client waits for us, not we for it
+        answering = self.cycle is not None and not self.cycle.response_complete
+        if self.head_began is None:
+            if not answering:  # silent since it opened or since its last response
+                self.transport.close()
+            return
+        deadline = self.head_began + HEAD_TIMEOUT_S
+        if self.loop.time() < deadline:  # the timer ran from before the request's first byte: it has until deadline
+            self.head_timer = self.loop.call_at(deadline, self._head_late)
+            return
+        # a 408 now would be read as the answer to the request before
+        self._refuse(b"" if answering else SLOW_HEAD)
+
+    def _stop_head_timer(self) -> None:
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
 
     def _refuse(self, answer: bytes) -> None:
         self.refused = True
+        self._stop_head_timer()
         self.transport.write(answer)
         # closed at once with the client's bytes unread, the socket would be reset and the answer lost with it:
         # this side ends first, and the rest that arrives meanwhile is dropped
@@ -186,13 +243,18 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
         self.loop.call_later(LINGER_S, self.transport.close)
 
     def on_message_begin(self) -> None:
-        """As uvicorn; a new request starts to count."""
+        """As uvicorn; a new request starts to count, and its head to be timed."""
         super().on_message_begin()
         self.request_read, self.body_read, self.head_read = 0, 0, False
+        self.head_began = self.loop.time()
+        if self.head_timer is None:  # a request sent in the same read as the end of the one before
+            self.head_timer = self.loop.call_later(HEAD_TIMEOUT_S, self._head_late)
 
     def on_headers_complete(self) -> None:
-        """As uvicorn; the head is complete."""
+        """As uvicorn; the head is complete, so no longer timed (a body, or a websocket after it, takes its time)."""
         self.head_read = True
+        self.head_began = None
+        self._stop_head_timer()
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
