@@ -1,0 +1,151 @@
+"""Slow and silent clients over a real server: a head that comes too slowly and a connection that sends nothing end."""
+
+import re
+import select
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from websockets.sync.client import connect
+
+from app.config import Settings
+from app.demo.driver import prepare
+from app.live import protocol
+from app.main import create_app
+from tests.servers import serving
+
+# the deadlines of these tests: short, so that each waits a second or two, not half a minute
+DEADLINE_S = 0.5
+# how long a connection the server should end may take to end, on a busy machine
+BOUND_S = 10.0
+# the least time a deadline takes as the client measures it: the server's clock starts a little apart from ours
+AT_LEAST_S = DEADLINE_S * 0.9
+
+
+@pytest.fixture
+def short_deadlines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A head has DEADLINE_S to arrive, and a connection DEADLINE_S to send one."""
+    monkeypatch.setattr(protocol, "HEAD_TIMEOUT_S", DEADLINE_S)
+    monkeypatch.setattr(protocol, "IDLE_TIMEOUT_S", DEADLINE_S)
+
+
+@pytest.fixture
+def raw(app: FastAPI) -> Iterator[tuple[str, int]]:
+    """The address of the app served for real, to open raw sockets to."""
+    with serving(app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        yield host, int(port)
+
+
+async def echo_length(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An app that reads a request's whole body and answers with its length."""
+    if scope["type"] != "http":
+        return
+    length, more = 0, True
+    while more:
+        message = await receive()
+        length += len(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = str(length).encode()
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"%d" % len(body))]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def dribble(sock: socket.socket, data: bytes, every: float) -> bytes:
+    """Send data a byte every `every` seconds until the server ends the connection; all it sent back."""
+    answer = b""
+    deadline = time.monotonic() + BOUND_S
+    for byte in data:
+        try:
+            sock.sendall(bytes([byte]))
+        except OSError:  # ended while a byte was on its way
+            break
+        if select.select([sock], [], [], every)[0]:
+            break
+        assert time.monotonic() < deadline, "the server kept the connection open"
+    else:
+        raise AssertionError("the server kept the connection open to the last byte")
+    sock.settimeout(BOUND_S)
+    try:
+        while chunk := sock.recv(65536):
+            answer += chunk
+    except ConnectionResetError:
+        pass
+    return answer
+
+
+def response(sock: socket.socket) -> bytes:
+    """One whole response with a content-length, read from sock; fails if the server ends the connection first."""
+    sock.settimeout(BOUND_S)
+
+    def more(got: bytes) -> bytes:
+        chunk = sock.recv(65536)
+        assert chunk, f"the connection ended after {got!r}"
+        return got + chunk
+
+    got = b""
+    while b"\r\n\r\n" not in got:
+        got = more(got)
+    head = got.partition(b"\r\n\r\n")[0]
+    length = re.search(rb"(?im)^content-length: *(\d+)", head)
+    assert length is not None, head
+    while len(got) < len(head) + 4 + int(length[1]):
+        got = more(got)
+    return got
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_head_sent_slower_than_its_deadline_gets_408_and_the_connection_ends(raw: tuple[str, int]) -> None:
+    with socket.create_connection(raw, timeout=BOUND_S) as sock:
+        # silent a while first: the head's time counts from its own first byte, not from when the connection opened
+        time.sleep(DEADLINE_S * 0.8)
+        began = time.monotonic()
+        answer = dribble(sock, b"GET /setup HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 1000, every=0.05)
+        took = time.monotonic() - began
+    assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+    assert answer.endswith(b"\r\n\r\nRequest headers came too slowly")
+    assert AT_LEAST_S <= took < DEADLINE_S + BOUND_S
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_connection_that_sends_nothing_is_closed(raw: tuple[str, int]) -> None:
+    with socket.create_connection(raw, timeout=BOUND_S) as sock:
+        opened = time.monotonic()
+        assert sock.recv(65536) == b""  # ended, without an answer: there was no request to answer
+        assert time.monotonic() - opened >= AT_LEAST_S
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_line_ends_after_a_response_do_not_keep_the_connection(raw: tuple[str, int]) -> None:
+    # uvicorn keeps a connection 30 s after a response (app/cli.py), but stops counting at any byte, though a line
+    # end begins no request
+    with socket.create_connection(raw, timeout=BOUND_S) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert response(sock).startswith(b"HTTP/1.1 200 ")
+        assert dribble(sock, b"\r\n" * 1000, every=0.05) == b""
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_slow_body_and_a_kept_connection_are_not_held_to_the_heads_deadline() -> None:
+    with serving(echo_length) as url, socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1]))) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+        for byte in b"0123456789":  # the body over three deadlines
+            time.sleep(DEADLINE_S * 0.3)
+            sock.sendall(bytes([byte]))
+        assert response(sock).endswith(b"\r\n\r\n10")
+        time.sleep(DEADLINE_S * 3)  # kept alive as long as uvicorn's timeout_keep_alive, not only the deadline
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab")
+        assert response(sock).endswith(b"\r\n\r\n2")
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_websocket_stays_open_past_the_heads_deadline(live_settings: Settings) -> None:
+    with serving(create_app(live_settings)) as url:
+        projector = prepare(live_settings).projector_path.replace("/p/", "/ws/projector/")
+        with connect(url.replace("http://", "ws://") + projector, origin=url) as ws:  # type: ignore[arg-type]
+            ws.recv(timeout=BOUND_S)  # the snapshot
+            time.sleep(DEADLINE_S * 3)
+            assert ws.ping().wait(timeout=BOUND_S), "the websocket was ended"
