@@ -199,26 +199,6 @@ def _browser_cookies(connection: HTTPConnection) -> URLSafeSerializer:
     return URLSafeSerializer(get_runtime(connection).secret_key, salt="known-browser")
 
 
-async def sign_in_refusal(request: Request, attempt: SignInAttempt) -> str | None:
-    """What to say when this attempt must wait (too many wrong passwords before it), or None to go ahead."""
-    runtime = get_runtime(request)
-    throttle, limits = runtime.throttle, runtime.limits
-    if attempt.browser is not None:
-        wait = await throttle.check(limits.sign_ins_per_browser, "browser", attempt.browser)
-    else:
-        wait = max(
-            await throttle.check(limits.sign_ins_per_account, "account", attempt.account),
-            await throttle.check(limits.sign_ins_per_address, "sign-in", attempt.address),
-        )
-    if not wait:
-        return None
-    if wait <= 90:
-        message = N_("Te veel pogingen. Wacht {seconds} seconden en probeer het opnieuw.")
-        return gettext(message).format(seconds=ceil(wait))
-    message = N_("Te veel pogingen. Wacht {minutes} minuten en probeer het opnieuw.")
-    return gettext(message).format(minutes=ceil(wait / 60))
-
-
 @dataclass(frozen=True, slots=True)
 class Refusal:
     """A password not let through: the status and message to answer with, and the seconds to wait before trying
@@ -235,6 +215,30 @@ class Refusal:
         return response
 
 
+async def sign_in_refusal(request: Request, attempt: SignInAttempt) -> Refusal | None:
+    """The 429 when this attempt must wait (too many wrong passwords before it), or None to go ahead."""
+    runtime = get_runtime(request)
+    throttle, limits = runtime.throttle, runtime.limits
+    if attempt.browser is not None:
+        wait = await throttle.check(limits.sign_ins_per_browser, "browser", attempt.browser)
+    else:
+        wait = max(
+            await throttle.check(limits.sign_ins_per_account, "account", attempt.account),
+            await throttle.check(limits.sign_ins_per_address, "sign-in", attempt.address),
+        )
+    if not wait:
+        return None
+    if wait <= 90:
+        message = gettext(N_("Te veel pogingen. Wacht {seconds} seconden en probeer het opnieuw.")).format(
+            seconds=ceil(wait)
+        )
+    else:
+        message = gettext(N_("Te veel pogingen. Wacht {minutes} minuten en probeer het opnieuw.")).format(
+            minutes=ceil(wait / 60)
+        )
+    return Refusal(429, message, retry_after=ceil(wait))
+
+
 async def password_refusal(
     request: Request, attempt: SignInAttempt, password_hash: str | None, password: str
 ) -> Refusal | None:
@@ -249,9 +253,8 @@ async def password_refusal(
     async with turn:
         # the allowance is read in the turn: a burst of parallel guesses waits there, and meets the count that the
         # first of them left, so it costs argon2 no more often than guesses one after another
-        wait = await sign_in_refusal(request, attempt)
-        if wait is not None:
-            return Refusal(429, wait)
+        if (waiting := await sign_in_refusal(request, attempt)) is not None:
+            return waiting
         if await request.is_disconnected():
             return Refusal(401, "")  # the browser gave up while it waited: its password is not worth a check
         if await anyio.to_thread.run_sync(security.password_matches, password_hash, password):

@@ -365,7 +365,7 @@ class ErrorOut(BaseModel):
 
 
 # every refusal a route can give, by the handlers above: a DomainError's status, a field that does not parse (422),
-# a missing sign-in (401), a forged form or a role that may not (403), a limit (413, 429)
+# a missing sign-in (401), a forged form or a role that may not (403), a limit (413, 429), a full queue (503)
 ERRORS = {
     400: "The request cannot be read (JSON that does not parse, or nests too deep).",
     401: "Not signed in (a page sends the browser to the sign-in page instead).",
@@ -375,7 +375,8 @@ ERRORS = {
     410: "A link that has expired or was used.",
     413: "Too much sent at once.",
     422: "A field is missing, too long or not what it should be; the detail says which.",
-    429: "Too many tries; the detail says how long to wait.",
+    429: "Too many tries; the detail and the Retry-After header say how long to wait.",
+    503: "Busy: too many sign-ins wait for a password check already (routes that check one); see Retry-After.",
 }
 # the files some pages are, by their path's end (other pages are HTML, or JSON for a script that asks for it)
 FILE_TYPES = {

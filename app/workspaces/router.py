@@ -168,9 +168,12 @@ async def _invitation_refused(request: Request, runtime: Runtime, exc: DomainErr
                 status=429,
                 seconds=ceil(wait),
             )
-    return render(
+    response = render(
         request, "workspaces/invitation_gone.html", {"message": exc.text(), "code": exc.code}, status=exc.status
     )
+    if exc.status == 429:
+        response.headers["retry-after"] = str(exc.params["seconds"])
+    return response
 
 
 async def _landing(request: Request, runtime: Runtime, token: str, *, status: int = 200, **extra: Any) -> Response:

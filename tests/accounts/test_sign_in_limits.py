@@ -99,6 +99,8 @@ def test_the_invitation_sign_in_is_throttled_the_same_way(
     data = {"csrf": token, "email": EMAIL, "password": PASSWORD}
     refused = attacker.post(f"{path}/inloggen", data=data, follow_redirects=False)
     assert refused.status_code == 429 and "Te veel pogingen" in refused.text
+    # the wait in the words is the wait in the header
+    assert f"Wacht {refused.headers['retry-after']} seconden" in refused.text
     # and a wrong password there counts as one on the sign-in page would
     frozen_clock.advance(61)
     for _ in range(10):

@@ -446,7 +446,8 @@ def test_wrong_invitation_links_are_rate_limited(
     allowed = team.app.state.runtime.limits.unknown_codes[0].amount
     statuses = [prober.get(f"/uitnodiging/gok{i}").status_code for i in range(allowed + 2)]
     assert statuses == [404] * allowed + [429, 429]
-    assert "Te veel onbekende links" in prober.get("/uitnodiging/gok").text
+    refused = prober.get("/uitnodiging/gok")
+    assert "Te veel onbekende links" in refused.text and int(refused.headers["retry-after"]) > 0
     # a real link still opens: only wrong ones count
     assert prober.get(path).status_code == 200
 
