@@ -27,6 +27,12 @@ export function createSuggest({ state, t, config, send }) {
   let offered = false;
   // the last accept, while it can be undone: what it laid down (the server's "undo"), and its proposals
   let lastAccept = null;
+  // while an undo is on its way: the room hears of it (a clusters frame) before this board has the answer
+  let undoing = false;
+  // the panel is kept in this tab (sessionStorage, gone with the tab: nothing of a room stays on a shared laptop),
+  // so a reload, or a browser that crashed and brought its tabs back, finds the proposals as they were left
+  const storeKey = `doorbraak:suggestions:${config.id}`;
+  let restored = false;
 
   const clusterPanelShown = () => !node("cluster-panel").hidden;
   const pileOf = (id) => state.clusters.find((c) => c.answers.includes(id));
@@ -92,6 +98,7 @@ export function createSuggest({ state, t, config, send }) {
     return tagSelect(t, label, labels, pile[field], (value) => {
       pile[field] = value;
       pile.changed.add(field);
+      save();
     });
   }
 
@@ -135,6 +142,7 @@ export function createSuggest({ state, t, config, send }) {
     name.addEventListener("input", () => {
       pile.name = name.value;
       pile.changed.add("name");
+      save();
     });
     name.addEventListener("keydown", (event) => {
       if (event.key === "Enter") event.preventDefault(); // a name is one line
@@ -185,6 +193,35 @@ export function createSuggest({ state, t, config, send }) {
   function build() {
     nodes.list.replaceChildren(...piles.map(card));
     refresh();
+    save();
+  }
+
+  function save() {
+    const kept = piles.map((pile) => ({ ...pile, removed: [...pile.removed], changed: [...pile.changed] }));
+    const panel = { piles: kept, offered, open: nodes.panel.dataset.open, summary: nodes.summary.textContent };
+    try {
+      sessionStorage.setItem(storeKey, JSON.stringify(panel));
+    } catch {
+      // storage full or refused: only a reload's restore is lost
+    }
+  }
+
+  // once the room is known (the cards show its obstacles' texts), the panel as this tab left it
+  function restore() {
+    restored = true;
+    let kept = null;
+    try {
+      kept = JSON.parse(sessionStorage.getItem(storeKey) || "null");
+    } catch {
+      kept = null;
+    }
+    if (!kept || !Array.isArray(kept.piles)) return false;
+    piles = kept.piles.map((pile) => ({ ...pile, removed: new Set(pile.removed), changed: new Set(pile.changed) }));
+    offered = Boolean(kept.offered);
+    nodes.panel.dataset.open = kept.open === "true" ? "true" : "false";
+    nodes.summary.textContent = kept.summary || "";
+    build();
+    return true;
   }
 
   // what the room changed since the suggestion: obstacles no longer loose are struck through and left out
@@ -202,9 +239,10 @@ export function createSuggest({ state, t, config, send }) {
   }
 
   function refresh() {
+    if (!restored && state.workshop && restore()) return;
     readAhead();
     // once the piles changed after the accept, the server would refuse its undo: the button goes
-    if (lastAccept && (state.clustersSeq ?? 0) > lastAccept.undo.seq) showNote(nodes.noteText.textContent);
+    if (lastAccept && !undoing && (state.clustersSeq ?? 0) > lastAccept.undo.seq) showNote(nodes.noteText.textContent);
     nodes.panel.hidden = !clusterPanelShown() || nodes.panel.dataset.open !== "true";
     for (const cardNode of nodes.list.querySelectorAll(".suggest-card")) {
       const pile = piles.find((p) => p.key === cardNode.dataset.key);
@@ -323,7 +361,9 @@ export function createSuggest({ state, t, config, send }) {
     if (!lastAccept) return;
     const taken = lastAccept;
     for (const button of nodes.panel.querySelectorAll("button")) button.disabled = true;
+    undoing = true;
     const result = await send("/suggestions/undo", taken.undo, nodes.error);
+    undoing = false;
     for (const button of nodes.panel.querySelectorAll("button")) button.disabled = false;
     if (lastAccept !== taken) return; // another accept came meanwhile: its own undo stays
     if (!result) {

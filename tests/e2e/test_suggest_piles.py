@@ -429,3 +429,41 @@ def test_alles_overnemen_is_undone_in_one_press_and_the_proposals_come_back(
     expect(board.locator("#cluster-list .cluster-card")).to_have_count(2)
     expect(undo).to_be_hidden()
     assert session.dialogs == []
+
+
+def test_the_proposals_survive_a_reload_of_the_board_as_they_were_left(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session = start_session(new_context, title="Herladen")
+    board = session.board
+    next_until(board, "Obstakels")
+    texts = [*GROUPS["wonen"], *GROUPS["politie"], *GROUPS["jeugdzorg"], *LOOSE[:3]]
+    send_from_phones(live_server, session.code, texts)
+    expect(board.locator("#answers .board-answer")).to_have_count(len(texts))
+    next_until(board, "Ordenen")
+    with board.expect_response(lambda response: response.url.endswith("/suggestions")) as asked:
+        board.locator("body").press("g")
+    proposed = len(asked.value.json()["piles"])
+    assert proposed >= 3
+    cards = board.locator("#suggest-list article.suggest-card")
+    expect(cards).to_have_count(proposed)
+    summary = board.locator("#suggest-summary").inner_text()
+    # one renamed, one trimmed, one rejected
+    jeugd = card(board, GROUPS["jeugdzorg"][0])
+    jeugd.locator(".cluster-name").fill(RENAMED)
+    wonen = card(board, GROUPS["wonen"][0])
+    dropped = wonen.locator(".suggest-member .text").last.inner_text()
+    wonen.get_by_role("button", name=f"eruit: {dropped}", exact=True).click()
+    politie = card(board, GROUPS["politie"][0])
+    politie.get_by_role("button", name="Afwijzen").click()
+    expect(cards).to_have_count(proposed - 1)
+
+    board.reload()
+    expect(cards).to_have_count(proposed - 1)
+    expect(board.locator("#suggest-summary")).to_have_text(summary)
+    expect(card(board, GROUPS["jeugdzorg"][0]).locator(".cluster-name")).to_have_value(RENAMED)
+    expect(card(board, GROUPS["politie"][0])).to_have_count(0)
+    expect(board.locator("#suggest-list .suggest-member .text", has_text=exactly(dropped))).to_have_count(0)
+    # and what was kept can be taken as it was left
+    card(board, GROUPS["jeugdzorg"][0]).get_by_role("button", name="Overnemen").click()
+    expect(board.locator("#cluster-list .cluster-name")).to_have_value(RENAMED)
