@@ -196,8 +196,14 @@ def save_action(
         raise DomainError("title_missing", N_("Geef de actie een titel."), status=422)
     if not owner:
         raise DomainError("owner_missing", N_("Welke organisatie is eigenaar van deze actie?"), status=422)
-    if len(title) > 200 or len(owner) > 120 or len(description) > 2000 or len(contact_person) > 120:
-        raise DomainError("too_long", N_("Een van de velden is te lang."), status=422)
+    for value, most, code, message in (
+        (title, 200, "title_too_long", N_("De titel is te lang: hoogstens {most} tekens.")),
+        (owner, 120, "owner_too_long", N_("De naam van de eigenaar is te lang: hoogstens {most} tekens.")),
+        (description, 2000, "description_too_long", N_("De toelichting is te lang: hoogstens {most} tekens.")),
+        (contact_person, 120, "contact_too_long", N_("De contactpersoon is te lang: hoogstens {most} tekens.")),
+    ):
+        if len(value) > most:
+            raise DomainError(code, message, status=422, most=most)
     if status not in ACTION_STATUSES:
         raise DomainError("unknown_status", N_("Kies een status: open, bezig, klaar of vastgelopen."), status=422)
     if contact_email:

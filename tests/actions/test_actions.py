@@ -76,6 +76,11 @@ def test_a_contribution_becomes_an_action_that_phones_and_projector_see(
         ({"title": " ", "owner_organisation": "Y"}, "titel"),
         ({"title": "X", "owner_organisation": ""}, "eigenaar"),
         ({"title": "X", "owner_organisation": "Y", "obstacle_id": 424242}, "bestaat niet"),
+        # a field too long is named, with its most
+        ({"title": "X" * 201, "owner_organisation": "Y"}, "De titel is te lang: hoogstens 200 tekens."),
+        ({"title": "X", "owner_organisation": "Y" * 121}, "De naam van de eigenaar is te lang: hoogstens 120 tekens."),
+        ({"title": "X", "owner_organisation": "Y", "description": "Z" * 2001}, "De toelichting is te lang"),
+        ({"title": "X", "owner_organisation": "Y", "contact_person": "Z" * 121}, "De contactpersoon is te lang"),
     ],
 )
 def test_bad_actions_get_a_specific_error(
