@@ -221,12 +221,16 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
             if not answering:  # silent since it opened or since its last response
                 self.transport.close()
             return
+        if answering:
+            # a response still going holds the connection anyway, and a pipelined request may have paused reading
+            # until it is done, so the rest of this head may have been sent and left unread: its deadline moves on
+            # while one is due
+            self.head_began = max(self.head_began, self.loop.time())
         deadline = self.head_began + HEAD_TIMEOUT_S
         if self.loop.time() < deadline:  # the timer ran from before the request's first byte: it has until deadline
             self.head_timer = self.loop.call_at(deadline, self._head_late)
             return
-        # a 408 now would be read as the answer to the request before
-        self._refuse(b"" if answering else SLOW_HEAD)
+        self._refuse(SLOW_HEAD)
 
     def _stop_head_timer(self) -> None:
         if self.head_timer is not None:

@@ -1,5 +1,6 @@
 """Slow and silent clients over a real server: a head that comes too slowly and a connection that sends nothing end."""
 
+import asyncio
 import re
 import select
 import socket
@@ -52,6 +53,16 @@ async def echo_length(scope: dict[str, Any], receive: Any, send: Any) -> None:
     body = str(length).encode()
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"%d" % len(body))]})
     await send({"type": "http.response.body", "body": body})
+
+
+async def slow_first(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An app that answers /slow after three deadlines, and anything else at once."""
+    if scope["type"] != "http":
+        return
+    if scope["path"] == "/slow":
+        await asyncio.sleep(DEADLINE_S * 3)
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"4")]})
+    await send({"type": "http.response.body", "body": b"done"})
 
 
 def dribble(sock: socket.socket, data: bytes, every: float) -> bytes:
@@ -149,3 +160,18 @@ def test_a_websocket_stays_open_past_the_heads_deadline(live_settings: Settings)
             ws.recv(timeout=BOUND_S)  # the snapshot
             time.sleep(DEADLINE_S * 3)
             assert ws.ping().wait(timeout=BOUND_S), "the websocket was ended"
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_pipelined_head_that_waits_behind_a_long_response_is_not_cut() -> None:
+    with serving(slow_first) as url, socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1]))) as sock:
+        # the second request waits its turn, and the server stops reading until then: the rest of the third head,
+        # sent at once, is read only once the first response is done, past the head's deadline
+        sock.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHo")
+        time.sleep(DEADLINE_S * 0.2)
+        sock.sendall(b"st: x\r\n\r\n")
+        sock.settimeout(BOUND_S)
+        got = b""
+        while got.count(b"\r\n\r\ndone") < 3 and (chunk := sock.recv(65536)):
+            got += chunk
+    assert got.count(b"HTTP/1.1 200 OK\r\n") == 3, got
