@@ -2,7 +2,7 @@
 import { Live, count, dateLocale, el, format, localDate, pick, readConfig, showStatus } from "./live.js";
 import { renderBingo } from "./bingo.js";
 import { renderStage } from "./stage.js";
-import { choiceChart, gradeChart, mosaicGrid, reviewList, reviewSummary } from "./results.js";
+import { choiceChart, gradeChart, mosaicGrid, reviewItem, reviewList, reviewSummary } from "./results.js";
 import { applyFrame, newRoom } from "./room.js";
 
 const config = readConfig("projector-config");
@@ -211,8 +211,17 @@ function renderMosaic(current) {
 }
 
 function renderReview(current) {
-  heading(current, state.review.items.length ? reviewSummary(state.review, config.results) : pick(current.prompt, config.lang));
-  results("wall results review-wall", reviewList(state.review, config.results, config.lang));
+  const review = state.review;
+  heading(current, review.items.length ? reviewSummary(review, config.results) : pick(current.prompt, config.lang));
+  if (!review.items.length) {
+    results("wall results review-wall", reviewList(review, config.results, config.lang));
+    return;
+  }
+  // paged like the other walls: a look-back on 30 actions showed the first six and cut off the rest
+  const spread = review.workshops > 1;
+  const entries = review.items.map((item) => entry(["review", item, spread], 0,
+    () => reviewItem(item, config.results, { spread, tag: "article" })));
+  fill("wall results review-wall", entries, [], new Set());
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -67,19 +67,22 @@ export function mosaicGrid(mosaic, t, lang) {
 export function reviewList(review, t, lang, extra) {
   if (!review.items.length) return el("p", { class: "waiting", text: review.workshop ? t.review_none : t.review_unset });
   const spread = review.workshops > 1;
-  return el("ul", { class: "review-list" }, ...review.items.map((item) => {
-    const moved = item.reported && item.before !== item.status;
-    return el("li", { class: `review-item status-${item.status}${moved ? " moved" : ""}`, "data-action": item.id },
-      el("p", { class: "text", text: item.title }),
-      el("p", { class: "who", text: item.owner }),
-      spread ? el("p", { class: "agreed-in", text: item.workshop_title }) : null,
-      el("p", { class: "status-line" },
-        el("span", { class: `status-chip status-${item.before}`, text: t.statuses[item.before] || item.before }),
-        el("span", { class: "arrow", "aria-hidden": "true", text: " → " }),
-        el("span", { class: `status-chip status-${item.status}`, text: item.reported ? (t.statuses[item.status] || item.status) : "?" })),
-      item.note ? el("p", { class: "note-text", text: item.note }) : null,
-      extra ? extra(item) : null);
-  }));
+  return el("ul", { class: "review-list" }, ...review.items.map((item) => reviewItem(item, t, { spread, extra })));
+}
+
+// one earlier action as a card: an item of the board's list, or (tag "article") a card on the projector's wall
+export function reviewItem(item, t, { spread = false, extra = null, tag = "li" } = {}) {
+  const moved = item.reported && item.before !== item.status;
+  return el(tag, { class: `review-item status-${item.status}${moved ? " moved" : ""}`, "data-action": item.id },
+    el("p", { class: "text", text: item.title }),
+    el("p", { class: "who", text: item.owner }),
+    spread ? el("p", { class: "agreed-in", text: item.workshop_title }) : null,
+    el("p", { class: "status-line" },
+      el("span", { class: `status-chip status-${item.before}`, text: t.statuses[item.before] || item.before }),
+      el("span", { class: "arrow", "aria-hidden": "true", text: " → " }),
+      el("span", { class: `status-chip status-${item.status}`, text: item.reported ? (t.statuses[item.status] || item.status) : "?" })),
+    item.note ? el("p", { class: "note-text", text: item.note }) : null,
+    extra ? extra(item) : null);
 }
 
 export function reviewSummary(review, t) {

@@ -1,6 +1,7 @@
 """A follow-up session and a residents' evening in real browsers: owners report on earlier actions, residents
 tag answers with a theme and pick where to start."""
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -86,3 +87,50 @@ def test_residents_tag_answers_with_a_theme_and_choose_where_to_start(new_contex
     step.get_by_text("Gezondheid", exact=True).click()
     expect(projector.locator('.choice-row[data-option="4"] .choice-n')).to_have_text("1")
     expect(projector.locator('.choice-row[data-option="0"] .choice-n')).to_have_text("0")
+
+
+LONG_WORD = "Samenwerkingsovereenkomstonderhandelingsproblematiek" * 2
+
+AGREE_BY_POST = """async ([workshop, titles]) => {
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  for (const title of titles) {
+    const response = await fetch(`/f/workshops/${workshop}/actions`, { method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ title, owner_organisation: "Woonstichting Thuis" }) });
+    if (!response.ok) throw new Error(await response.text());
+  }
+}"""
+
+CARDS_FIT = """() => {
+  const wall = document.getElementById("round-answers").getBoundingClientRect();
+  return [...document.querySelectorAll("#round-answers .wall-page .review-item")].every((card) => {
+    const box = card.getBoundingClientRect();
+    return box.bottom <= wall.bottom + 1 && box.right <= wall.right + 1 && card.scrollWidth <= card.clientWidth + 1;
+  });
+}"""
+
+
+def test_a_look_back_on_thirty_actions_pages_on_the_projector(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Doorbraak Zuid")
+    board = session.board
+    titles = [f"Afspraak {n} {LONG_WORD}" if n == 0 else f"Afspraak {n}: een huiskamer in de flat" for n in range(30)]
+    board.evaluate(AGREE_BY_POST, [board.url.rsplit("/", 1)[1], titles])
+
+    new_workshop(board, "Vervolg Zuid", "vervolgsessie")
+    code = board.locator(".code-chip").inner_text().replace(" ", "")
+    projector_path = f"{board.locator('#projector-link').get_attribute('href')}?dwell=600"
+    projector = open_projector(new_context, Session(board=board, code=code, projector_path=projector_path, dialogs=[]))
+    next_until(board, "Hoe staat het?")
+    expect(projector.locator("#round-prompt")).to_have_text("0 van 30 afspraken zijn in beweging gekomen.")
+
+    # what does not fit goes onto pages, as on the other walls; turning them shows every action once
+    count = projector.locator("#wall-count")
+    expect(count).to_have_text(re.compile(r"^blad 1 van \d+$"))
+    pages = int(count.inner_text().rsplit(" ", 1)[1])
+    seen: list[str] = []
+    for page in range(1, pages + 1):
+        expect(count).to_have_text(f"blad {page} van {pages}")
+        assert projector.evaluate(CARDS_FIT), f"a card on page {page} runs off the wall"
+        seen += projector.locator("#round-answers .wall-page .review-item .text").all_inner_texts()
+        projector.keyboard.press("PageDown")
+    assert sorted(seen) == sorted(titles)
