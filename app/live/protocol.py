@@ -164,13 +164,24 @@ SLOW_HEAD = (
     b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
     b"content-length: 31\r\nconnection: close\r\n\r\nRequest headers came too slowly"
 )
+# the rest of a request after its head (a body, a chunked body's framing and trailer) has REST_GRACE_S, and then
+# must keep coming at REST_RATE bytes a second on average: a byte every few seconds held the connection for ever,
+# after the head's deadline had passed. A phone on a poor mobile network sends a kilobyte in well under a second,
+# and the largest body there is (MAX_BODY, 4 MB) in about an hour at this rate
+REST_GRACE_S = 30.0
+REST_RATE = 1000
+SLOW_REST = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 26\r\nconnection: close\r\n\r\nRequest body came too slowly"
+)
 
 
 class UpgradingHttpProtocol(HttpToolsProtocol):
     """uvicorn's HTTP protocol, which lets go of its parser once it has handed a connection to a websocket, and
     ends a connection whose request has more than MAX_HEAD that is not body (with a 431 while that is its head), or
-    more than MAX_REQUEST in all, or whose head is not whole HEAD_TIMEOUT_S after its first byte (with a 408), or
-    that sends no request for IDLE_TIMEOUT_S."""
+    more than MAX_REQUEST in all, or whose head is not whole HEAD_TIMEOUT_S after its first byte, or whose rest
+    comes slower than REST_RATE after REST_GRACE_S (with a 408 while no response began), or that sends no request
+    for IDLE_TIMEOUT_S."""
 
     # bytes read of the request being read (None between requests), how many of them were body, and whether its
     # head is complete
@@ -179,10 +190,13 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
     head_read = False
     # set once a request was too long or too slow: what still arrives is dropped unread until the connection closes
     refused = False
-    # the one timer of a connection that is waiting for a head (None while none is awaited), and when the head being
-    # read began (None while none is)
+    # the one timer of a connection that is waiting for a request or the rest of one (None while none is awaited),
+    # when the head being read began (None while none is), and when the rest of the request began to be read, with
+    # how much of it had been read then (None while no rest is awaited)
     head_timer: asyncio.TimerHandle | None = None
     head_began: float | None = None
+    rest_began: float | None = None
+    read_at_head = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """As uvicorn; the first request is awaited from now."""
@@ -217,6 +231,9 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
             return
         # uvicorn's cycle is the last request's: its response not complete, the client waits for us, not we for it
         answering = self.cycle is not None and not self.cycle.response_complete
+        if self.rest_began is not None:
+            self._rest_late()
+            return
         if self.head_began is None:
             if not answering:  # silent since it opened or since its last response
                 self.transport.close()
@@ -231,6 +248,21 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
             self.head_timer = self.loop.call_at(deadline, self._head_late)
             return
         self._refuse(SLOW_HEAD)
+
+    def _rest_late(self) -> None:
+        """The rest of the request may be late: end it unless it came at REST_RATE, or its response is going."""
+        assert self.rest_began is not None and self.request_read is not None
+        cycle = self.cycle
+        now = self.loop.time()
+        if cycle is not None and cycle.response_started and not cycle.response_complete:
+            # the app answers (it read what it wanted): the rest is judged from when the answer is done
+            self.rest_began, self.read_at_head = now, self.request_read
+        deadline = self.rest_began + REST_GRACE_S + (self.request_read - self.read_at_head) / REST_RATE
+        if now < deadline:
+            self.head_timer = self.loop.call_at(deadline, self._head_late)
+            return
+        # answered already, a 408 would be read as the answer to the request after it
+        self._refuse(b"" if cycle is not None and cycle.response_started else SLOW_REST)
 
     def _stop_head_timer(self) -> None:
         if self.head_timer is not None:
@@ -255,10 +287,14 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
             self.head_timer = self.loop.call_later(HEAD_TIMEOUT_S, self._head_late)
 
     def on_headers_complete(self) -> None:
-        """As uvicorn; the head is complete, so no longer timed (a body, or a websocket after it, takes its time)."""
+        """As uvicorn; the head is complete, and the rest of the request is timed by its pace from now."""
         self.head_read = True
         self.head_began = None
-        self._stop_head_timer()
+        self.rest_began, self.read_at_head = self.loop.time(), self.request_read or 0
+        # the timer runs on (it fires no later than the head's deadline, then finds the rest's), and stops when the
+        # request is whole, in the same read for a request without a body
+        if self.head_timer is None:
+            self.head_timer = self.loop.call_later(REST_GRACE_S, self._head_late)
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
@@ -267,14 +303,18 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
         super().on_body(body)
 
     def on_message_complete(self) -> None:
-        """As uvicorn; the request is read whole."""
+        """As uvicorn; the request is read whole, and no longer timed."""
         self.request_read = None
+        self.rest_began = None
+        self._stop_head_timer()
         super().on_message_complete()
 
     def handle_websocket_upgrade(self) -> None:
         """Hand over as uvicorn does, then drop the parser: it calls back into this protocol, a cycle that uvicorn
         breaks only in connection_lost, which an upgraded connection never reaches; left, every phone's handshake
         waits for a full sweep of the collector."""
+        self.rest_began = None
+        self._stop_head_timer()  # a websocket keeps its own time
         super().handle_websocket_upgrade()
         del self.parser
 

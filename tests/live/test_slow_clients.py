@@ -26,11 +26,18 @@ BOUND_S = 10.0
 AT_LEAST_S = DEADLINE_S * 0.9
 
 
+# the pace the rest of a request keeps in these tests, in bytes a second after DEADLINE_S: a byte every 0.15 s
+# keeps it, a byte every 0.5 s does not
+REST_RATE = 4
+
+
 @pytest.fixture
 def short_deadlines(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A head has DEADLINE_S to arrive, and a connection DEADLINE_S to send one."""
+    """A head has DEADLINE_S to arrive, a connection DEADLINE_S to send one, and a body REST_RATE after DEADLINE_S."""
     monkeypatch.setattr(protocol, "HEAD_TIMEOUT_S", DEADLINE_S)
     monkeypatch.setattr(protocol, "IDLE_TIMEOUT_S", DEADLINE_S)
+    monkeypatch.setattr(protocol, "REST_GRACE_S", DEADLINE_S)
+    monkeypatch.setattr(protocol, "REST_RATE", REST_RATE)
 
 
 @pytest.fixture
@@ -175,3 +182,38 @@ def test_a_pipelined_head_that_waits_behind_a_long_response_is_not_cut() -> None
         while got.count(b"\r\n\r\ndone") < 3 and (chunk := sock.recv(65536)):
             got += chunk
     assert got.count(b"HTTP/1.1 200 OK\r\n") == 3, got
+
+
+def port_of(url: str) -> tuple[str, int]:
+    return "127.0.0.1", int(url.rsplit(":", 1)[1])
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_body_sent_slower_than_its_pace_gets_408_and_the_connection_ends() -> None:
+    with serving(echo_length) as url, socket.create_connection(port_of(url), timeout=BOUND_S) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+        began = time.monotonic()
+        answer = dribble(sock, b"a" * 1000, every=0.5)
+        took = time.monotonic() - began
+    assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+    assert answer.endswith(b"\r\n\r\nRequest body came too slowly")
+    assert AT_LEAST_S <= took < DEADLINE_S + BOUND_S
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_chunked_bodys_trailer_sent_slowly_gets_408() -> None:
+    # a trailer is more head after the body: it counts against the rest's pace, not against nothing
+    with serving(echo_length) as url, socket.create_connection(port_of(url), timeout=BOUND_S) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n")
+        answer = dribble(sock, b"X-Trailer: " + b"t" * 1000, every=0.5)
+    assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_body_still_dribbling_after_its_answer_ends_the_connection_without_another() -> None:
+    # the app answered without reading the body: what still comes is for no one, and a 408 would read as the answer
+    # to a request after it
+    with serving(slow_first) as url, socket.create_connection(port_of(url), timeout=BOUND_S) as sock:
+        sock.sendall(b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+        assert response(sock).endswith(b"\r\n\r\ndone")
+        assert dribble(sock, b"a" * 1000, every=0.5) == b""
