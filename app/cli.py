@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -391,13 +390,14 @@ def create_facilitator(args: argparse.Namespace) -> None:
 
 def retention(args: argparse.Namespace) -> None:
     """Remove names and contact details past each workspace's retention period now (the server does it daily)."""
+    from app.models import local_day, utcnow
     from app.privacy import service as privacy
     from app.store.database import Database
 
     db = Database(Settings().resolved_database_url())
     db.migrate()
     try:
-        done = db.write_sync(lambda session: privacy.run_retention(session, today=date.today()))
+        done = db.write_sync(lambda session: privacy.run_retention(session, today=local_day(utcnow())))
     finally:
         db.close()
     for item in done:

@@ -6,7 +6,6 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date
 from functools import partial
 
 from fastapi import FastAPI
@@ -27,6 +26,7 @@ from app.exports import personal as personal_router
 from app.exports import router as exports_router
 from app.live import router as live_router
 from app.live.hub import LocalHub
+from app.models import local_day, utcnow
 from app.notify import router as notify_router
 from app.notify import sender as mail
 from app.organisations import router as organisations_router
@@ -85,7 +85,7 @@ async def keep_retention(db: Database) -> None:
     await asyncio.sleep(RETENTION_FIRST_RUN_S)
     while True:
         try:
-            await db.write(partial(privacy.run_retention, today=date.today()))
+            await db.write(partial(privacy.run_retention, today=local_day(utcnow())))
         except Exception:  # a failed run is retried at the next one; the server keeps serving
             log.exception("retention run failed")
         await asyncio.sleep(RETENTION_EVERY_S)

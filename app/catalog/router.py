@@ -19,7 +19,7 @@ from app.catalog.editor import Problem, StepsInvalid
 from app.catalog.service import TEMPLATES_DIR, formats
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.models import Member, RowId, Workshop
+from app.models import Member, RowId, Workshop, local_day
 from app.runtime import Runtime, RuntimeDep
 from app.security import whole_number
 from app.web import TOO_LARGE, render, see_other, wants_json
@@ -239,6 +239,7 @@ async def _formats_page(
         "shipped": formats(),
         "own": [(row, saved.parsed_spec(row)) for row in rows],
         "max_upload_kb": files.MAX_UPLOAD // 1024,
+        "local_day": local_day,
         **extra,
     }
     return render(request, "facilitator/formats.html", context, status=status)

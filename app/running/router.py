@@ -22,7 +22,7 @@ from app.catalog import saved as saved_formats
 from app.catalog.service import formats
 from app.errors import DomainError
 from app.i18n import N_, gettext
-from app.models import Facilitator, Member, RowId, Workshop, Workspace
+from app.models import Facilitator, Member, RowId, Workshop, Workspace, local_day, utcnow
 from app.organisations import service as organisations
 from app.running import service as running
 from app.running.snapshots import phone_page_state
@@ -275,7 +275,8 @@ async def _workshop_list_page(
         "workshops": items,
         "formats": formats(),
         "own_formats": [(saved_formats.OWN_PREFIX + row.key, row.spec) for row in own],
-        "today": date.today().isoformat(),
+        # the form's first date: today in the Netherlands, whatever clock the server keeps
+        "today": local_day(utcnow()).isoformat(),
         **extra,
     }
     return render(request, "facilitator/workshops.html", context, status=status)

@@ -1,6 +1,7 @@
 """Workshops: creating, listing, the projector link, joining, and moving through steps."""
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from app.security import JOIN_ALPHABET
@@ -190,3 +191,12 @@ def test_unknown_pages_get_a_finished_error_page(client: Any) -> None:
     response = client.get("/bestaat/niet")
     assert response.status_code == 404
     assert "Deze pagina bestaat niet" in response.text and "Naar de startpagina" in response.text
+
+
+def test_a_new_workshop_is_dated_today_in_the_netherlands(facilitator: Facilitator, monkeypatch: Any) -> None:
+    from app.running import router
+
+    # half past eleven in UTC is half past twelve in Amsterdam, the next day
+    monkeypatch.setattr(router, "utcnow", lambda: datetime(2027, 3, 27, 23, 30, tzinfo=UTC))
+    page = facilitator.http.get("/f/workshops")
+    assert 'name="held_on" value="2027-03-28"' in page.text
