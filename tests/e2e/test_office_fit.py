@@ -9,6 +9,7 @@ import pytest
 from app.demo.driver import csrf_of
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PROJECTOR
+from tests.e2e.test_register import sign_in
 from tests.e2e.test_workspace_invitation import SMALL_PHONE, no_sideways_scroll
 
 pytestmark = pytest.mark.e2e
@@ -41,12 +42,7 @@ def test_the_besluitenlijst_and_the_merge_page_fit_long_words(
     new_context: Callable[..., Any], live_server: str, screen: dict[str, Any]
 ) -> None:
     workshop_id = a_workshop_of_long_words(live_server)
-    page = new_context(**screen).new_page()
-    page.goto("/f/login")
-    page.get_by_label("E-mailadres").fill("f@x.nl")
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url("**/f/workshops")
+    page = sign_in(new_context, "f@x.nl", **screen)
     for path in (f"/f/workshops/{workshop_id}/besluitenlijst", "/f/werkruimte/samenvoegen"):
         page.goto(path)
         no_sideways_scroll(page)

@@ -105,6 +105,24 @@ def send_from_phones(base_url: str, code: str, texts: list[str]) -> None:
         pool.submit(asyncio.run, send_crowd(base_url, code, crowd(texts))).result()
 
 
+def asked_for_piles(
+    new_context: Callable[..., Any], live_server: str, title: str, texts: list[str]
+) -> tuple[Any, list[dict[str, Any]]]:
+    """A session whose phones sent the texts, on its grouping step, the board showing the piles it asked for (G):
+    the session and the piles proposed."""
+    session = start_session(new_context, title=title)
+    board = session.board
+    next_until(board, "Obstakels")
+    send_from_phones(live_server, session.code, texts)
+    expect(board.locator("#answers .board-answer")).to_have_count(len(texts))
+    next_until(board, "Ordenen")
+    with board.expect_response(lambda response: response.url.endswith("/suggestions")) as asked:
+        board.locator("body").press("g")
+    piles: list[dict[str, Any]] = asked.value.json()["piles"]
+    expect(board.locator("#suggest-list article.suggest-card")).to_have_count(len(piles))
+    return session, piles
+
+
 def card(board: Any, member: str) -> Any:
     """A suggested pile on the board, by one of its obstacles."""
     return board.locator("#suggest-list article.suggest-card").filter(
@@ -310,19 +328,11 @@ def test_a_pile_whose_members_are_little_alike_is_marked_and_comes_last(
 ) -> None:
     # a room of one opgave: a third of a labelled set's obstacles, where the matcher marks a few piles as doubtful
     texts = grouping.load(grouping.DATA / "obstacles_nl_holdout18.yaml").texts[::3]
-    session = start_session(new_context, title="Politie en vertrouwen")
+    session, piles = asked_for_piles(new_context, live_server, "Politie en vertrouwen", texts)
     board = session.board
-    next_until(board, "Obstakels")
-    send_from_phones(live_server, session.code, texts)
-    expect(board.locator("#answers .board-answer")).to_have_count(len(texts))
-    next_until(board, "Ordenen")
-    with board.expect_response(lambda response: response.url.endswith("/suggestions")) as asked:
-        board.locator("body").press("g")
-    piles = asked.value.json()["piles"]
     doubtful = [pile["doubtful"] for pile in piles]
     assert 0 < sum(doubtful) < len(piles)
     cards = board.locator("#suggest-list article.suggest-card")
-    expect(cards).to_have_count(len(piles))
     badges = board.locator("#suggest-list .badge.doubtful")
     expect(badges).to_have_count(sum(doubtful))
     expect(badges.first).to_have_text("minder samenhang")
@@ -389,19 +399,12 @@ def test_an_ask_that_proposes_nothing_says_why_and_meta_g_is_left_to_the_browser
 def test_alles_overnemen_is_undone_in_one_press_and_the_proposals_come_back(
     new_context: Callable[..., Any], live_server: str
 ) -> None:
-    session = start_session(new_context, title="Alles terug")
-    board = session.board
-    next_until(board, "Obstakels")
     texts = [*GROUPS["wonen"], *GROUPS["politie"], *LOOSE[:3]]
-    send_from_phones(live_server, session.code, texts)
-    expect(board.locator("#answers .board-answer")).to_have_count(len(texts))
-    next_until(board, "Ordenen")
-    with board.expect_response(lambda response: response.url.endswith("/suggestions")) as asked:
-        board.locator("body").press("g")
-    proposed = len(asked.value.json()["piles"])
+    session, piles = asked_for_piles(new_context, live_server, "Alles terug", texts)
+    proposed = len(piles)
+    board = session.board
     assert proposed >= 2
     cards = board.locator("#suggest-list article.suggest-card")
-    expect(cards).to_have_count(proposed)
     undo = board.get_by_role("button", name="Ongedaan maken")
     expect(undo).to_be_hidden()
     board.get_by_role("button", name=f"Alles overnemen ({proposed})").click()
@@ -434,19 +437,12 @@ def test_alles_overnemen_is_undone_in_one_press_and_the_proposals_come_back(
 def test_the_proposals_survive_a_reload_of_the_board_as_they_were_left(
     new_context: Callable[..., Any], live_server: str
 ) -> None:
-    session = start_session(new_context, title="Herladen")
-    board = session.board
-    next_until(board, "Obstakels")
     texts = [*GROUPS["wonen"], *GROUPS["politie"], *GROUPS["jeugdzorg"], *LOOSE[:3]]
-    send_from_phones(live_server, session.code, texts)
-    expect(board.locator("#answers .board-answer")).to_have_count(len(texts))
-    next_until(board, "Ordenen")
-    with board.expect_response(lambda response: response.url.endswith("/suggestions")) as asked:
-        board.locator("body").press("g")
-    proposed = len(asked.value.json()["piles"])
+    session, piles = asked_for_piles(new_context, live_server, "Herladen", texts)
+    proposed = len(piles)
+    board = session.board
     assert proposed >= 3
     cards = board.locator("#suggest-list article.suggest-card")
-    expect(cards).to_have_count(proposed)
     summary = board.locator("#suggest-summary").inner_text()
     # one renamed, one trimmed, one rejected
     jeugd = card(board, GROUPS["jeugdzorg"][0])
