@@ -172,7 +172,7 @@ REST_GRACE_S = 30.0
 REST_RATE = 1000
 SLOW_REST = (
     b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-    b"content-length: 26\r\nconnection: close\r\n\r\nRequest body came too slowly"
+    b"content-length: 28\r\nconnection: close\r\n\r\nRequest body came too slowly"
 )
 
 
@@ -254,8 +254,9 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
         assert self.rest_began is not None and self.request_read is not None
         cycle = self.cycle
         now = self.loop.time()
-        if cycle is not None and cycle.response_started and not cycle.response_complete:
-            # the app answers (it read what it wanted): the rest is judged from when the answer is done
+        if self._rest_held():
+            # this side holds the rest back, or the app answers (it read what it wanted): the client waits for us,
+            # and the rest is judged from when that is over
             self.rest_began, self.read_at_head = now, self.request_read
         deadline = self.rest_began + REST_GRACE_S + (self.request_read - self.read_at_head) / REST_RATE
         if now < deadline:
@@ -263,6 +264,20 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
             return
         # answered already, a 408 would be read as the answer to the request after it
         self._refuse(b"" if cycle is not None and cycle.response_started else SLOW_REST)
+
+    def _rest_held(self) -> bool:
+        """Whether the rest of the request waits for this side: a response of this request or one before it is
+        going (a pipelined request is not read until then), the app has not taken the body it has (uvicorn stops
+        reading above HIGH_WATER_LIMIT), or the client sent `Expect: 100-continue` and waits for the 100 Continue
+        that goes out once the app asks for the body."""
+        cycle = self.cycle
+        if self.pipeline or self.flow.read_paused:
+            return True
+        return (
+            cycle is not None
+            and not cycle.response_complete
+            and (cycle.response_started or cycle.waiting_for_100_continue)
+        )
 
     def _stop_head_timer(self) -> None:
         if self.head_timer is not None:

@@ -72,6 +72,13 @@ async def slow_first(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b"done"})
 
 
+async def late_reader(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """echo_length, after three deadlines of work before it asks for the body."""
+    if scope["type"] == "http":
+        await asyncio.sleep(DEADLINE_S * 3)
+    await echo_length(scope, receive, send)
+
+
 def dribble(sock: socket.socket, data: bytes, every: float) -> bytes:
     """Send data a byte every `every` seconds until the server ends the connection; all it sent back."""
     answer = b""
@@ -217,3 +224,43 @@ def test_a_body_still_dribbling_after_its_answer_ends_the_connection_without_ano
         sock.sendall(b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
         assert response(sock).endswith(b"\r\n\r\ndone")
         assert dribble(sock, b"a" * 1000, every=0.5) == b""
+
+
+@pytest.mark.parametrize("answer", [protocol.TOO_LONG_HEAD, protocol.SLOW_HEAD, protocol.SLOW_REST])
+def test_each_refusal_declares_the_length_of_its_text(answer: bytes) -> None:
+    head, _, text = answer.partition(b"\r\n\r\n")
+    length = re.search(rb"(?im)^content-length: *(\d+)", head)
+    assert length is not None and int(length[1]) == len(text), answer
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_pipelined_body_that_waits_behind_a_long_response_is_not_cut() -> None:
+    # the server stops reading behind the first request: the rest of the second one's body is read only once the
+    # first response is done, past the rest's grace; a 408 then would also read as the answer to the first request
+    with serving(slow_first) as url, socket.create_connection(port_of(url), timeout=BOUND_S) as sock:
+        sock.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\nPOST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab")
+        time.sleep(DEADLINE_S * 0.2)
+        sock.sendall(b"cd")
+        got = b""
+        while got.count(b"\r\n\r\ndone") < 2 and (chunk := sock.recv(65536)):
+            got += chunk
+    assert got.startswith(b"HTTP/1.1 200 OK\r\n"), got
+    assert got.count(b"HTTP/1.1 200 OK\r\n") == 2, got
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_body_the_app_reads_late_is_not_blamed_on_the_client() -> None:
+    # sent at once, but more than uvicorn buffers (HIGH_WATER_LIMIT): it stops reading until the app asks for it
+    body = b"a" * 200_000
+    with serving(late_reader) as url, socket.create_connection(port_of(url), timeout=BOUND_S) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        assert response(sock).endswith(b"\r\n\r\n%d" % len(body))
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_body_that_waits_for_100_continue_is_not_blamed_on_the_client() -> None:
+    with serving(late_reader) as url, socket.create_connection(port_of(url), timeout=BOUND_S) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+        assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(b"ab")
+        assert response(sock).endswith(b"\r\n\r\n2")
