@@ -175,6 +175,13 @@ SLOW_REST = (
     b"content-length: 28\r\nconnection: close\r\n\r\nRequest body came too slowly"
 )
 
+# websockets refuses a handshake that carries a body (a Content-Length other than 0, or a Transfer-Encoding), but
+# behind uvicorn without a word and without closing: the connection, no longer timed, was held for ever
+UPGRADE_WITH_BODY = (
+    b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 33\r\nconnection: close\r\n\r\nA websocket handshake has no body"
+)
+
 
 class UpgradingHttpProtocol(HttpToolsProtocol):
     """uvicorn's HTTP protocol, which lets go of its parser once it has handed a connection to a websocket, and
@@ -328,6 +335,12 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
         """Hand over as uvicorn does, then drop the parser: it calls back into this protocol, a cycle that uvicorn
         breaks only in connection_lost, which an upgraded connection never reaches; left, every phone's handshake
         waits for a full sweep of the collector."""
+        if any(
+            name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0")
+            for name, value in self.headers
+        ):
+            self._refuse(UPGRADE_WITH_BODY)
+            return
         self.rest_began = None
         self._stop_head_timer()  # a websocket keeps its own time
         super().handle_websocket_upgrade()

@@ -226,7 +226,9 @@ def test_a_body_still_dribbling_after_its_answer_ends_the_connection_without_ano
         assert dribble(sock, b"a" * 1000, every=0.5) == b""
 
 
-@pytest.mark.parametrize("answer", [protocol.TOO_LONG_HEAD, protocol.SLOW_HEAD, protocol.SLOW_REST])
+@pytest.mark.parametrize(
+    "answer", [protocol.TOO_LONG_HEAD, protocol.SLOW_HEAD, protocol.SLOW_REST, protocol.UPGRADE_WITH_BODY]
+)
 def test_each_refusal_declares_the_length_of_its_text(answer: bytes) -> None:
     head, _, text = answer.partition(b"\r\n\r\n")
     length = re.search(rb"(?im)^content-length: *(\d+)", head)
@@ -264,3 +266,16 @@ def test_a_body_that_waits_for_100_continue_is_not_blamed_on_the_client() -> Non
         assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
         sock.sendall(b"ab")
         assert response(sock).endswith(b"\r\n\r\n2")
+
+
+@pytest.mark.usefixtures("short_deadlines")
+@pytest.mark.parametrize("framing", [b"Content-Length: 5", b"Transfer-Encoding: chunked"])
+def test_a_websocket_handshake_with_a_body_is_refused_not_held(framing: bytes) -> None:
+    handshake = (
+        b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s\r\n\r\n" % framing
+    )
+    with serving(echo_length) as url, socket.create_connection(port_of(url), timeout=BOUND_S) as sock:
+        sock.sendall(handshake)
+        assert response(sock).startswith(b"HTTP/1.1 400 Bad Request\r\n")
+        assert sock.recv(65536) == b""
