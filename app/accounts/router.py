@@ -79,6 +79,9 @@ async def logout(request: Request, runtime: RuntimeDep) -> Response:
         await runtime.db.write(partial(accounts.end_session, token=token))
     response = see_other("/")
     sign_out(response)
+    # what the board kept in the browser (the suggested piles' names and words, in sessionStorage) goes with the
+    # session, for the next person at a shared laptop
+    response.headers["clear-site-data"] = '"storage"'
     return response
 
 

@@ -29,9 +29,10 @@ export function createSuggest({ state, t, config, send }) {
   let lastAccept = null;
   // while an undo is on its way: the room hears of it (a clusters frame) before this board has the answer
   let undoing = false;
-  // the panel is kept in this tab (sessionStorage, gone with the tab: nothing of a room stays on a shared laptop),
-  // so a reload, or a browser that crashed and brought its tabs back, finds the proposals as they were left
-  const storeKey = `doorbraak:suggestions:${config.id}`;
+  // the panel is kept in this tab (sessionStorage; signing out clears it, app/accounts/router.py), so a reload, or a
+  // browser that crashed and brought its tabs back, finds the proposals as they were left; keyed by the workshop's
+  // public id, never reused, where a deleted workshop's number may come back
+  const storeKey = `doorbraak:suggestions:${config.workshop}`;
   let restored = false;
 
   const clusterPanelShown = () => !node("cluster-panel").hidden;
@@ -198,7 +199,9 @@ export function createSuggest({ state, t, config, send }) {
 
   function save() {
     const kept = piles.map((pile) => ({ ...pile, removed: [...pile.removed], changed: [...pile.changed] }));
-    const panel = { piles: kept, offered, open: nodes.panel.dataset.open, summary: nodes.summary.textContent };
+    // while an ask is on its way the summary says so: a reload then shows none rather than a wait that never ends
+    const summary = asking ? "" : nodes.summary.textContent;
+    const panel = { piles: kept, offered, open: nodes.panel.dataset.open, summary };
     try {
       sessionStorage.setItem(storeKey, JSON.stringify(panel));
     } catch {
@@ -334,8 +337,13 @@ export function createSuggest({ state, t, config, send }) {
     const ready = chosen.filter(acceptable);
     if (!ready.length) return;
     for (const button of nodes.panel.querySelectorAll("button")) button.disabled = true;
-    const result = await send("/suggestions/accept", { piles: ready.map(body) }, nodes.error);
-    for (const button of nodes.panel.querySelectorAll("button")) button.disabled = false;
+    let result = null;
+    try {
+      result = await send("/suggestions/accept", { piles: ready.map(body) }, nodes.error);
+    } finally {
+      // a network that failed leaves the panel usable (send has said what went wrong)
+      for (const button of nodes.panel.querySelectorAll("button")) button.disabled = false;
+    }
     if (!result) {
       refresh();
       return;
@@ -362,9 +370,13 @@ export function createSuggest({ state, t, config, send }) {
     const taken = lastAccept;
     for (const button of nodes.panel.querySelectorAll("button")) button.disabled = true;
     undoing = true;
-    const result = await send("/suggestions/undo", taken.undo, nodes.error);
-    undoing = false;
-    for (const button of nodes.panel.querySelectorAll("button")) button.disabled = false;
+    let result = null;
+    try {
+      result = await send("/suggestions/undo", taken.undo, nodes.error);
+    } finally {
+      undoing = false;
+      for (const button of nodes.panel.querySelectorAll("button")) button.disabled = false;
+    }
     if (lastAccept !== taken) return; // another accept came meanwhile: its own undo stays
     if (!result) {
       showNote(nodes.noteText.textContent); // refused (the piles changed since): the error says why

@@ -463,3 +463,9 @@ def test_the_proposals_survive_a_reload_of_the_board_as_they_were_left(
     # and what was kept can be taken as it was left
     card(board, GROUPS["jeugdzorg"][0]).get_by_role("button", name="Overnemen").click()
     expect(board.locator("#cluster-list .cluster-name")).to_have_value(RENAMED)
+    # signing out takes the piles' words out of the browser, for the next person at the laptop
+    kept = "() => Object.keys(sessionStorage).filter((key) => key.startsWith('doorbraak:suggestions:'))"
+    assert len(board.evaluate(kept)) == 1
+    board.get_by_role("button", name="Uitloggen").click()
+    board.wait_for_url(re.compile(r"/$"))
+    assert board.evaluate(kept) == []
