@@ -22,7 +22,7 @@ import inspect
 import logging
 import struct
 from collections.abc import Callable, Generator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -205,9 +205,10 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
     rest_began: float | None = None
     read_at_head = 0
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """As uvicorn; the first request is awaited from now."""
-        super().connection_made(transport)
+        # a stream server's transport (asyncio's own signature names only the base; uvicorn's narrows it)
+        super().connection_made(cast(asyncio.Transport, transport))
         self.head_timer = self.loop.call_later(IDLE_TIMEOUT_S, self._head_late)
 
     def connection_lost(self, exc: Exception | None) -> None:

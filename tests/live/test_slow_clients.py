@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from websockets.sync.client import connect
+from websockets.typing import Origin
 
 from app.config import Settings
 from app.demo.driver import prepare
@@ -170,7 +171,7 @@ def test_a_slow_body_and_a_kept_connection_are_not_held_to_the_heads_deadline() 
 def test_a_websocket_stays_open_past_the_heads_deadline(live_settings: Settings) -> None:
     with serving(create_app(live_settings)) as url:
         projector = prepare(live_settings).projector_path.replace("/p/", "/ws/projector/")
-        with connect(url.replace("http://", "ws://") + projector, origin=url) as ws:  # type: ignore[arg-type]
+        with connect(url.replace("http://", "ws://") + projector, origin=Origin(url)) as ws:
             ws.recv(timeout=BOUND_S)  # the snapshot
             time.sleep(DEADLINE_S * 3)
             assert ws.ping().wait(timeout=BOUND_S), "the websocket was ended"
