@@ -137,6 +137,13 @@ def message_text(message: Mapping[str, Any]) -> str:
     return text if text is not None else (message.get("bytes") or b"").decode(errors="replace")
 
 
+def _closing_answer(status: str, text: str) -> bytes:
+    """A plain-text answer after which the connection ends, its length counted (a 408 once declared 26 of 28)."""
+    body = text.encode()
+    head = f"HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {len(body)}\r\n"
+    return head.encode() + b"connection: close\r\n\r\n" + body
+
+
 # httptools takes a request line and headers of any length, and gathers a long one at a cost that grows with its
 # square: a 100 MB header held the event loop for 10 s. Browsers send a few kilobytes; nginx's buffers take 32 kB.
 # Counted per read, so it must stay above one read's size (256 kB), lest a small head and a body in one read count
@@ -146,10 +153,7 @@ MAX_HEAD = 1 << 20
 # headers again, gathered as slowly) is held to MAX_HEAD
 MAX_REQUEST = 8 << 20
 LINGER_S = 1.0
-TOO_LONG_HEAD = (
-    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
-    b"content-length: 28\r\nconnection: close\r\n\r\nRequest headers are too long"
-)
+TOO_LONG_HEAD = _closing_answer("431 Request Header Fields Too Large", "Request headers are too long")
 # uvicorn gives no time limit to a request's head, nor to a connection that never sends one (its keep-alive
 # timeout runs only after a response, and stops at any byte, a lone line end too): a client that sends its head a
 # byte every few seconds, or nothing, held its connection and file descriptor for ever, and a few thousand such
@@ -160,27 +164,18 @@ HEAD_TIMEOUT_S = 30.0
 # how long a connection may send nothing before its first request, or only stray line ends between requests: as
 # long as uvicorn keeps one silent after a response (timeout_keep_alive, app/cli.py)
 IDLE_TIMEOUT_S = 30.0
-SLOW_HEAD = (
-    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-    b"content-length: 31\r\nconnection: close\r\n\r\nRequest headers came too slowly"
-)
+SLOW_HEAD = _closing_answer("408 Request Timeout", "Request headers came too slowly")
 # the rest of a request after its head (a body, a chunked body's framing and trailer) has REST_GRACE_S, and then
 # must keep coming at REST_RATE bytes a second on average: a byte every few seconds held the connection for ever,
 # after the head's deadline had passed. A phone on a poor mobile network sends a kilobyte in well under a second,
 # and the largest body there is (MAX_BODY, 4 MB) in about an hour at this rate
 REST_GRACE_S = 30.0
 REST_RATE = 1000
-SLOW_REST = (
-    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-    b"content-length: 28\r\nconnection: close\r\n\r\nRequest body came too slowly"
-)
+SLOW_REST = _closing_answer("408 Request Timeout", "Request body came too slowly")
 
 # websockets refuses a handshake that carries a body (a Content-Length other than 0, or a Transfer-Encoding), but
 # behind uvicorn without a word and without closing: the connection, no longer timed, was held for ever
-UPGRADE_WITH_BODY = (
-    b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\n"
-    b"content-length: 33\r\nconnection: close\r\n\r\nA websocket handshake has no body"
-)
+UPGRADE_WITH_BODY = _closing_answer("400 Bad Request", "A websocket handshake has no body")
 
 
 class UpgradingHttpProtocol(HttpToolsProtocol):
@@ -237,11 +232,11 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
         self.head_timer = None
         if self.refused or self.transport.is_closing():
             return
-        # uvicorn's cycle is the last request's: its response not complete, the client waits for us, not we for it
-        answering = self.cycle is not None and not self.cycle.response_complete
         if self.rest_began is not None:
             self._rest_late()
             return
+        # uvicorn's cycle is the last request's: its response not complete, the client waits for us, not we for it
+        answering = self.cycle is not None and not self.cycle.response_complete
         if self.head_began is None:
             if not answering:  # silent since it opened or since its last response
                 self.transport.close()
