@@ -1,9 +1,11 @@
 """What the running app holds for its routes: settings, database, rate limits; and typed dependencies for routes."""
 
+import ipaddress
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from math import ceil
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -270,7 +272,22 @@ RuntimeDep = Annotated[Runtime, Depends(_runtime_dependency)]
 
 def client_address(request: HTTPConnection) -> str:
     """The caller's address, as the rate limits key it."""
-    return request.client.host if request.client else "unknown"
+    return _rate_key(request.client.host) if request.client else "unknown"
+
+
+@lru_cache(maxsize=4096)
+def _rate_key(host: str) -> str:
+    """An IPv4 address as it is; an IPv6 address by its /64, which one home or phone is given whole: keyed address by
+    address, a single client would hold 2^64 allowances."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return host
 
 
 def origin_allowed(connection: HTTPConnection, settings: Settings) -> bool:

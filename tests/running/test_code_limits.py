@@ -125,6 +125,27 @@ def test_joining_is_limited_per_address_and_per_workshop(strict_app: FastAPI, fr
         assert join_from(phone("203.0.113.7"), workshop) == 303
 
 
+def test_an_ipv6_network_of_one_client_counts_as_one_address(strict_app: FastAPI, frozen_clock: LimitsClock) -> None:
+    with TestClient(strict_app) as client:
+        workshop = sign_up(client, email="fenna@buurtalliantie.nl").create_workshop()
+
+        def phone(address: str) -> TestClient:
+            other = TestClient(strict_app, client=(address, 50000))
+            other.portal = client.portal
+            return other
+
+        # a home or phone is given a whole /64: new addresses from it do not bring new allowances
+        same_network = ["2001:db8:1:2::7", "2001:db8:1:2:ffff::1", "2001:db8:1:2:abcd:ef01:2345:6789"]
+        assert [join_from(phone(address), workshop) for address in same_network] == [303, 303, 303]
+        assert join_from(phone("2001:db8:1:2::8"), workshop) == 429
+        # the next /64 is someone else
+        assert join_from(phone("2001:db8:1:3::7"), workshop) == 303
+        # an IPv4 address written as IPv6 is that IPv4 address (a minute on: the workshop took in its five)
+        frozen_clock.advance(61)
+        assert [join_from(phone("203.0.113.9"), workshop) for _ in range(3)] == [303, 303, 303]
+        assert join_from(phone("::ffff:203.0.113.9"), workshop) == 429
+
+
 def test_phones_of_one_address_share_an_answer_allowance(strict_app: FastAPI, frozen_clock: LimitsClock) -> None:
     with TestClient(strict_app) as client:
         boss: Facilitator = sign_up(client, email="fenna@buurtalliantie.nl")
