@@ -3,11 +3,13 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -95,9 +97,34 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, LANGUAGE_NAMES.get(code, code.upper())) for code in available_locales()]
 
 
+# English dates day first, as Dutch ones and the pages' own (static/js/live.js, dateLocale) are
+_DATE_LOCALES = {"en": "en_GB"}
+
+
+def date_locale() -> str:
+    """The locale dates are written in, in the current language."""
+    return _DATE_LOCALES.get(current_locale.get(), current_locale.get())
+
+
+def day(value: date | None) -> str:
+    """A date written out: "22 november 2026"; empty for no date."""
+    return format_date(value, format="long", locale=date_locale()) if value else ""
+
+
+def short_day(value: date | None) -> str:
+    """A date where space is short (tables, lists): "9 aug 2026", "9 Aug 2026"; empty for no date."""
+    return format_date(value, format="medium", locale=date_locale()) if value else ""
+
+
 def jinja_globals() -> dict[str, Any]:
-    """What templates need to translate."""
-    return {"pick": pick, "current_locale": current_locale.get, "language_choices": language_choices}
+    """What templates need to translate, dates included."""
+    return {
+        "pick": pick,
+        "current_locale": current_locale.get,
+        "language_choices": language_choices,
+        "long_day": day,
+        "short_day": short_day,
+    }
 
 
 def translating_environment(loader: BaseLoader, *, autoescape: Any, **options: Any) -> Environment:

@@ -250,3 +250,13 @@ def test_the_projector_shows_the_switch_and_speaks_english(facilitator: Facilita
     assert footer and 'class="lang-switch"' in footer.group(0)
     assert "participants" in footer.group(0)
     assert '"lang": "en"' in page
+
+
+def test_dates_are_written_out_in_the_pages_language(facilitator: Facilitator, workshop: Workshop) -> None:
+    # every workshop of the fixtures is held on 22 November 2026
+    assert "22 november 2026" in facilitator.http.get("/f/workshops").text
+    assert "22 november 2026" in facilitator.http.get(f"/f/workshops/{workshop.id}").text
+    facilitator.http.get("/taal/en")
+    assert "22 November 2026" in facilitator.http.get("/f/workshops").text
+    board = facilitator.http.get(f"/f/workshops/{workshop.id}").text
+    assert "22 November 2026" in board and "22-11-2026" not in board

@@ -2,28 +2,16 @@
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import datetime
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
 from app.exports.data import ActionRow, WorkshopInfo, local_time
 from app.exports.results import Mosaic, Review, ReviewRow
-from app.i18n import N_, current_locale, gettext, ngettext
+from app.i18n import N_, current_locale, date_locale, day, gettext, ngettext
 from app.labels import STATUS_LABELS, TENSION_LABELS, THEME_LABELS, label
 from app.models import LOCAL_TIMEZONE, local_day
-
-# English dates day first, as Dutch ones and the pages' own (static/js/live.js, dateLocale) are
-_DATE_LOCALES = {"en": "en_GB"}
-
-
-def _date_locale() -> str:
-    return _DATE_LOCALES.get(current_locale.get(), current_locale.get())
-
-
-def day(value: date | None) -> str:
-    """A date written out: "22 november 2026"; empty for no date."""
-    return format_date(value, format="long", locale=_date_locale()) if value else ""
 
 
 def day_of(value: datetime) -> str:
@@ -35,8 +23,8 @@ def moment(value: datetime) -> str:
     """A moment on the room's wall clock: "dinsdag 8 december 2026 om 14:00"."""
     local = local_time(value)
     return gettext(N_("{day} om {time}")).format(
-        day=format_date(local.date(), format="full", locale=_date_locale()),
-        time=format_time(local, "HH:mm", tzinfo=LOCAL_TIMEZONE, locale=_date_locale()),
+        day=format_date(local.date(), format="full", locale=date_locale()),
+        time=format_time(local, "HH:mm", tzinfo=LOCAL_TIMEZONE, locale=date_locale()),
     )
 
 

@@ -14,7 +14,7 @@ from sqlmodel import col
 from app.actions import review
 from app.errors import DomainError
 from app.exports.tables import Table
-from app.i18n import N_, gettext
+from app.i18n import N_, gettext, short_day
 from app.labels import STATUS_LABELS, label
 from app.models import (
     ACTION_STATUSES,
@@ -341,7 +341,7 @@ def choices(db: Session, *, workspace_id: int) -> Choices:
     )
     return Choices(
         organisations=tuple((i or 0, name) for i, name in organisations),
-        workshops=tuple((i or 0, f"{title} ({day:%d-%m-%Y})") for i, title, day in held),
+        workshops=tuple((i or 0, f"{title} ({short_day(day)})") for i, title, day in held),
     )
 
 

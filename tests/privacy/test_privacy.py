@@ -171,7 +171,7 @@ def test_the_day_names_were_removed_is_the_dutch_day(facilitator: Facilitator, j
 
     _db(facilitator).write_sync(removed_late)
     page = facilitator.http.get("/f/privacy")
-    assert "namen verwijderd op 2026-12-07" in page.text
+    assert "namen verwijderd op 7 december 2026" in page.text
 
 
 def test_a_stored_moment_falls_on_its_dutch_day_whatever_the_servers_clock(monkeypatch: Any) -> None:

@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app.i18n import short_day
 from app.register.filters import PAGE_SIZE
 from tests.conftest import Facilitator
 from tests.register.conftest import Ledger, add_action, database_of, moment
@@ -48,8 +49,8 @@ def test_the_register_lists_every_action_of_the_workspace_but_not_deleted_ones(
     assert f'href="/f/acties/{ledger.actions["huiskamer"]}"' in row
     assert "Woonstichting Thuis" in row and "Gemeente Heerlen" in row
     assert "over tijd" in row and "Eenzaamheid Oost" in row
-    assert (ledger.today - timedelta(days=10)).strftime("%d-%m-%Y") in row  # the workshop's date
-    assert (ledger.today - timedelta(days=1)).strftime("%d-%m-%Y") in row  # the last change
+    assert short_day(ledger.today - timedelta(days=10)) in row  # the workshop's date
+    assert short_day(ledger.today - timedelta(days=1)) in row  # the last change
     assert re.search(r'class="number"><span>2<', row)  # two volunteers
 
 
@@ -263,4 +264,4 @@ def test_a_change_shows_in_the_register_at_once(facilitator: Facilitator, ledger
 def test_dates_are_shown_as_the_dutch_write_them(facilitator: Facilitator, ledger: Ledger) -> None:
     page = facilitator.http.get("/f/register").text
     assert date.isoformat(ledger.today) in page  # in the <time> element's datetime
-    assert ledger.today.strftime("%d-%m-%Y") in page
+    assert short_day(ledger.today) in page
