@@ -9,7 +9,10 @@ from babel.numbers import format_decimal
 
 from app.exports.data import ActionRow, WorkshopInfo, local_time
 from app.exports.results import Mosaic, Review, ReviewRow
-from app.i18n import N_, current_locale, date_locale, day, gettext, ngettext
+from app.i18n import N_, current_locale, date_locale, gettext, ngettext
+
+# a date written out is i18n's (pages use it too); the besluitenlijst, mails and their templates read it from here
+from app.i18n import day as day
 from app.labels import STATUS_LABELS, TENSION_LABELS, THEME_LABELS, label
 from app.models import LOCAL_TIMEZONE, local_day
 
