@@ -3,6 +3,7 @@ import { createPanels } from "./board_panels.js";
 import { createResults } from "./board_results.js";
 import { createStage } from "./board_stage.js";
 import { createSuggest } from "./board_suggest.js";
+import { about, focusPlace, isBoardKey, keepFocus } from "./board_keyboard.js";
 import { Live, el, format, pick, readConfig, showStatus } from "./live.js";
 import { applyFrame, newRoom } from "./room.js";
 
@@ -42,7 +43,7 @@ document.getElementById("steps-form").addEventListener("submit", (event) => {
 });
 
 document.addEventListener("keydown", (event) => {
-  if (event.target.closest("input:not([type=checkbox]), textarea, select, [contenteditable]") || event.altKey || event.ctrlKey || event.metaKey) return;
+  if (!isBoardKey(event)) return;
   if (panels.onKey(event)) return;
   if (suggest.onKey(event)) return;
   if (stage.onKey(event)) return;
@@ -82,11 +83,14 @@ function renderRoom() {
 }
 
 function answerRow(answer) {
-  const button = el("button", { class: "link", type: "button", text: answer.hidden ? t.show : t.hide });
+  const verb = answer.hidden ? t.show : t.hide;
+  const button = el("button", { class: "link", type: "button", text: verb, "aria-label": about(verb, answer.text) });
   button.addEventListener("click", () => {
-    button.disabled = true;
+    // once a press, but not disabled meanwhile: a disabled button drops the keyboard's focus to the page
+    if (button.dataset.busy) return;
+    button.dataset.busy = "true";
     post(`/f/workshops/${config.id}/answers/${answer.id}/hidden`, { hidden: String(!answer.hidden) })
-      .finally(() => { button.disabled = false; });
+      .finally(() => { delete button.dataset.busy; });
   });
   const linked = answer.links_to ? state.answers.get(answer.links_to) : null;
   const spotlit = state.stage.spotlight === answer.id;
@@ -127,6 +131,8 @@ function scheduleRender() {
   pending = true;
   requestAnimationFrame(() => {
     pending = false;
+    // the lists are drawn anew: the focus goes back to where it was (board_keyboard.js)
+    const place = focusPlace();
     renderSteps();
     renderRoom();
     renderAnswers();
@@ -135,6 +141,7 @@ function scheduleRender() {
     results.render();
     stage.render();
     if (!bingoToggle.disabled) bingoToggle.checked = Boolean(state.bingo && state.bingo.on);
+    keepFocus(place);
   });
 }
 
@@ -144,6 +151,7 @@ bingoToggle.addEventListener("change", async () => {
   bingoToggle.disabled = true;
   const result = await post(`/f/workshops/${config.id}/bingo`, { on: String(bingoToggle.checked) });
   bingoToggle.disabled = false;
+  if (document.activeElement === document.body) bingoToggle.focus(); // a box switched off while busy lost the focus
   if (result) bingoToggle.checked = result.on;
   else bingoToggle.checked = !bingoToggle.checked;
 });

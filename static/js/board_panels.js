@@ -1,5 +1,6 @@
 // The board's step panels: grouping and voting, agreed actions, the follow-up.
 import { count, el, format, longDay, longMoment } from "./live.js";
+import { about } from "./board_keyboard.js";
 import { tagSelect } from "./board_tags.js";
 
 export function createPanels({ state, t, config }) {
@@ -60,13 +61,31 @@ export function createPanels({ state, t, config }) {
     return send("/clusters/group", { answer_ids: answerIds, into });
   }
 
-  function mergeSelection() {
+  // the pile a merge made, until its card is drawn: its name then takes the focus, ready to be typed
+  let named = null;
+
+  async function mergeSelection() {
     const ids = [...selected];
     if (!ids.length) return;
     // keep an existing pile when the selection has one: merging into it keeps its name and tags
     const pile = state.clusters.find((c) => c.answers.some((id) => selected.has(id)));
     selected.clear();
-    group(ids, pile ? pile.id : null);
+    const result = await group(ids, pile ? pile.id : null);
+    const made = result && result.clusters.find((c) => c.answers.includes(ids[0]));
+    if (!made) return;
+    named = { cluster: made.id, member: ids[0] };
+    focusNamed();
+  }
+
+  // the card shows the merge once the room's frame has come (before or after the answer to the merge)
+  function focusNamed() {
+    if (!named) return;
+    const card = nodes.clusters.querySelector(`[data-cluster="${named.cluster}"]`);
+    if (!card || !card.querySelector(`[data-id="${named.member}"]`)) return;
+    named = null;
+    const name = card.querySelector(".cluster-name");
+    name.focus();
+    name.select(); // the name it got from its first obstacle: typing replaces it, Enter keeps it
   }
 
   function draggable(answer, extra) {
@@ -114,11 +133,11 @@ export function createPanels({ state, t, config }) {
       event.preventDefault(); // a name is one line
       rename();
     });
-    const focus = el("input", { type: "checkbox" });
+    const focus = el("input", { type: "checkbox", "aria-label": about(t.focus, cluster.name) });
     focus.checked = cluster.focus;
     focus.addEventListener("change", () => send(`/clusters/${cluster.id}`, { focus: focus.checked }));
     const members = cluster.answers.filter((id) => byId.has(id)).map((id) => {
-      const loose = el("button", { type: "button", class: "link small", text: t.ungroup });
+      const loose = el("button", { type: "button", class: "link small", text: t.ungroup, "aria-label": about(t.ungroup, byId.get(id).text) });
       loose.addEventListener("click", () => send("/clusters/ungroup", { answer_id: id }));
       return draggable(byId.get(id), loose);
     });
@@ -129,8 +148,8 @@ export function createPanels({ state, t, config }) {
       el("header", { class: "cluster-head" }, name,
         el("span", { class: "badge live", text: count(t, "votes", { n: cluster.votes }) })),
       el("div", { class: "cluster-tags" },
-        tagSelect(t, t.tension, config.results.tensions, cluster.tension, (v) => send(`/clusters/${cluster.id}`, { tension: v })),
-        tagSelect(t, t.theme, config.results.themes, cluster.theme, (v) => send(`/clusters/${cluster.id}`, { theme: v })),
+        tagSelect(t, t.tension, config.results.tensions, cluster.tension, (v) => send(`/clusters/${cluster.id}`, { tension: v }), cluster.name),
+        tagSelect(t, t.theme, config.results.themes, cluster.theme, (v) => send(`/clusters/${cluster.id}`, { theme: v }), cluster.name),
         el("label", { class: "check small" }, focus, t.focus)),
       el("ul", { class: "member-list" }, ...members),
       el("p", { class: "cluster-foot" }, dissolve));
@@ -157,6 +176,7 @@ export function createPanels({ state, t, config }) {
     nodes.clusters.replaceChildren(...(cards.length ? cards : [el("p", { class: "muted", text: t.no_clusters })]));
     nodes.focusOnly.checked = state.workshop.focus_only;
     if (document.activeElement !== nodes.dots) nodes.dots.value = state.workshop.dots;
+    focusNamed();
   }
 
   nodes.clusterPanel.addEventListener("focusout", () => {
@@ -217,13 +237,13 @@ export function createPanels({ state, t, config }) {
       contact_person: action.contact, due_on: action.due_on, obstacle_id: action.obstacle_id,
       contribution_id: action.contribution_id, status: status.value,
     }));
-    const edit = el("button", { type: "button", class: "link", text: t.edit });
+    const edit = el("button", { type: "button", class: "link", text: t.edit, "aria-label": about(t.edit, action.title) });
     edit.addEventListener("click", () => fillForm({
       id: action.id, title: action.title, description: action.description, owner_organisation: action.owner,
       contact_person: action.contact, partners: action.partners.join(", "), due_on: action.due_on,
       status: action.status, obstacle_id: action.obstacle_id, contribution_id: action.contribution_id,
     }));
-    const remove = el("button", { type: "button", class: "link", text: t.delete });
+    const remove = el("button", { type: "button", class: "link", text: t.delete, "aria-label": about(t.delete, action.title) });
     remove.addEventListener("click", () => window.confirm(t.confirm_delete) && send(`/actions/${action.id}/delete`, {}));
     // the owner and the partners apart, as the besluitenlijst has them
     const facts = [format(t.owner, { owner: action.owner })];
@@ -258,14 +278,15 @@ export function createPanels({ state, t, config }) {
     const pledges = [...state.answers.values()].filter((a) => linkSteps.has(a.step) && !a.hidden).map((answer) => {
       const action = actionOf.get(answer.id);
       const make = action
-        ? el("button", { type: "button", class: "link is-action", text: t.is_action })
-        : el("button", { type: "button", class: "link", text: t.to_action });
+        ? el("button", { type: "button", class: "link is-action", text: t.is_action, "aria-label": about(t.is_action, answer.text) })
+        : el("button", { type: "button", class: "link", text: t.to_action, "aria-label": about(t.to_action, answer.text) });
       make.addEventListener("click", () => (action ? showAction(action.id) : fillForm({
         title: answer.text, owner_organisation: answer.organisation, contact_person: answer.author,
         contribution_id: answer.id, obstacle_id: answer.links_to,
       })));
       const obstacle = state.answers.get(answer.links_to);
-      return el("li", { class: "board-answer" },
+      // data-key, not data-id: S puts answers in the spotlight, a contribution is not one of the wall's
+      return el("li", { class: "board-answer", "data-key": `pledge-${answer.id}` },
         el("p", { class: "text", text: answer.text }),
         el("p", { class: "meta muted", text: [answer.organisation, obstacle ? `↳ ${obstacle.text}` : ""].filter(Boolean).join(" · ") }),
         make);

@@ -1,4 +1,5 @@
 // The board's stage controls: the countdown, the spotlight, the projector's word cloud and the approval queue.
+import { about } from "./board_keyboard.js";
 import { el, format, pick, readConfig } from "./live.js";
 import { Countdown } from "./stage.js";
 
@@ -50,6 +51,7 @@ export function createStage({ state, config, post }) {
     moderated.disabled = true;
     const result = await post(`${base}/moderated`, { on: String(moderated.checked) });
     moderated.disabled = false;
+    if (document.activeElement === document.body) moderated.focus(); // switched off while busy, it lost the focus
     moderated.checked = result ? result.moderated : !moderated.checked;
   });
 
@@ -64,9 +66,9 @@ export function createStage({ state, config, post }) {
   }
 
   function queueRow(answer) {
-    const yes = el("button", { class: "button primary", type: "button", text: t.approve });
+    const yes = el("button", { class: "button primary", type: "button", text: t.approve, "aria-label": about(t.approve, answer.text) });
     yes.addEventListener("click", () => approve(answer));
-    const no = el("button", { class: "button", type: "button", text: t.reject });
+    const no = el("button", { class: "button", type: "button", text: t.reject, "aria-label": about(t.reject, answer.text) });
     no.addEventListener("click", () => post(`${base}/answers/${answer.id}/hidden`, { hidden: "true" }));
     const step = state.workshop.steps.find((s) => s.id === answer.step);
     return el("li", { class: "board-answer", "data-id": answer.id },
@@ -80,7 +82,7 @@ export function createStage({ state, config, post }) {
   function spotlightButton(answer) {
     const on = state.stage.spotlight === answer.id;
     const button = el("button", { class: "link", type: "button", text: on ? t.spotlight_off : t.spotlight,
-      "aria-pressed": on ? "true" : "false" });
+      "aria-label": about(t.spotlight, answer.text), "aria-pressed": on ? "true" : "false" });
     button.addEventListener("click", () => toggleSpotlight(answer.id));
     return button;
   }

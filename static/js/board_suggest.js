@@ -1,6 +1,7 @@
 // The board's suggested piles: ask the server (the button or G), then accept, rename, trim or reject each pile.
 // Nothing reaches the room until a pile is accepted; an accepted pile is an ordinary grouping (clusters.changed).
 import { count, el, format } from "./live.js";
+import { about, usable } from "./board_keyboard.js";
 import { tagSelect } from "./board_tags.js";
 
 const SHOWN = 6;
@@ -11,6 +12,7 @@ export function createSuggest({ state, t, config, send }) {
   const nodes = {
     ask: node("suggest"),
     panel: node("suggest-panel"),
+    title: node("suggest-title"),
     list: node("suggest-list"),
     summary: node("suggest-summary"),
     note: node("suggest-note"),
@@ -100,7 +102,7 @@ export function createSuggest({ state, t, config, send }) {
       pile[field] = value;
       pile.changed.add(field);
       save();
-    });
+    }, pile.name);
   }
 
   function memberItem(pile, id) {
@@ -108,8 +110,11 @@ export function createSuggest({ state, t, config, send }) {
     const text = answer ? answer.text : "";
     const drop = el("button", { type: "button", class: "link small", text: t.suggest_drop, "aria-label": `${t.suggest_drop}: ${text}` });
     drop.addEventListener("click", () => {
+      // the focus goes on to the obstacle that takes this one's place on the card
+      const place = listed(pile).indexOf(id);
       pile.removed.add(id);
       build();
+      focusOnCard(pile.key, (cardNode) => nearestOf(cardNode.querySelectorAll(".suggest-member button"), place));
     });
     return el("li", { class: "suggest-member", "data-id": id },
       marked(text, pile.marks[String(id)], pile.akin && pile.akin[String(id)]),
@@ -132,6 +137,8 @@ export function createSuggest({ state, t, config, send }) {
     more.addEventListener("click", () => {
       pile.expanded = true;
       build();
+      // on to the first obstacle that was behind the button
+      focusOnCard(pile.key, (cardNode) => nearestOf(cardNode.querySelectorAll(".suggest-member button"), shown.length));
     });
     return el("div", { class: "suggest-members" }, list, more);
   }
@@ -143,17 +150,23 @@ export function createSuggest({ state, t, config, send }) {
     name.addEventListener("input", () => {
       pile.name = name.value;
       pile.changed.add("name");
+      accept.setAttribute("aria-label", about(t.suggest_accept, name.value));
+      reject.setAttribute("aria-label", about(t.suggest_reject, name.value));
       save();
     });
     name.addEventListener("keydown", (event) => {
       if (event.key === "Enter") event.preventDefault(); // a name is one line
     });
-    const accept = el("button", { type: "button", class: "button primary small-button", text: t.suggest_accept });
+    const accept = el("button", { type: "button", class: "button primary small-button", text: t.suggest_accept,
+      "aria-label": about(t.suggest_accept, pile.name) });
     accept.addEventListener("click", () => submit([pile]));
-    const reject = el("button", { type: "button", class: "button small-button", text: t.suggest_reject });
+    const reject = el("button", { type: "button", class: "button small-button", text: t.suggest_reject,
+      "aria-label": about(t.suggest_reject, pile.name) });
     reject.addEventListener("click", () => {
+      const place = piles.indexOf(pile);
       piles = piles.filter((p) => p !== pile);
       build();
+      focusAfterCard(place, "reject");
     });
     const badges = [];
     if (pile.duplicates) badges.push(el("span", { class: "badge live", text: t.suggest_duplicates }));
@@ -189,6 +202,61 @@ export function createSuggest({ state, t, config, send }) {
       el("p", { class: "muted small", "data-slot": "hint" }),
       el("div", { class: "row-buttons" }, accept, reject));
   }
+
+  // ---- the keyboard's focus: a card's button that goes hands the focus on, never back to the top of the page
+
+  function nearestOf(list, index) {
+    const nodes = [...list];
+    const from = Math.min(index, nodes.length - 1);
+    for (let i = from; i >= 0 && i < nodes.length; i += 1) if (usable(nodes[i])) return nodes[i];
+    for (let i = from - 1; i >= 0; i -= 1) if (usable(nodes[i])) return nodes[i];
+    return null;
+  }
+
+  function cardNodes() {
+    return [...nodes.list.querySelectorAll(".suggest-card")];
+  }
+
+  // the card's own control the pick chooses, or else its accept or reject button
+  function focusOnCard(key, pickControl) {
+    const cardNode = cardNodes().find((c) => c.dataset.key === key);
+    if (!cardNode) return focusPanel();
+    const buttons = cardNode.querySelectorAll(".row-buttons .button");
+    (pickControl(cardNode) || nearestOf(buttons, 0)).focus();
+  }
+
+  // a card left the panel: on to the card that took its place (or the last), the same button where it can be
+  function focusAfterCard(index, which) {
+    const cards = cardNodes();
+    if (!cards.length) {
+      if (which === "accept" && usable(nodes.undo)) nodes.undo.focus();
+      else focusPanel();
+      return;
+    }
+    const buttons = cards[Math.min(index, cards.length - 1)].querySelectorAll(".row-buttons .button");
+    nearestOf(buttons, which === "accept" ? 0 : 1).focus();
+  }
+
+  function focusPanel() {
+    if (usable(nodes.title)) nodes.title.focus();
+  }
+
+  // where Escape or "Alles afwijzen" hands the focus back: what opened the panel, else its button
+  let opener = null;
+
+  function close() {
+    nodes.panel.dataset.open = "false";
+    nodes.panel.hidden = true;
+    save();
+    (usable(opener) ? opener : nodes.ask).focus();
+  }
+
+  nodes.panel.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    event.preventDefault();
+    event.stopPropagation(); // the board's own Escape (stop the spotlight) is not meant
+    close();
+  });
 
   // rebuild the cards: after asking, accepting, rejecting or trimming (not on every frame: a name being typed stays)
   function build() {
@@ -283,6 +351,8 @@ export function createSuggest({ state, t, config, send }) {
 
   async function ask() {
     if (asking || !clusterPanelShown()) return;
+    const from = document.activeElement;
+    if (!nodes.panel.contains(from)) opener = from && from !== document.body ? from : nodes.ask;
     asking = true;
     nodes.ask.disabled = true;
     nodes.panel.dataset.open = "true";
@@ -294,6 +364,7 @@ export function createSuggest({ state, t, config, send }) {
     nodes.ask.disabled = false;
     if (!result) {
       nodes.summary.textContent = "";
+      nodes.ask.focus(); // disabled while asking, it had lost the focus
       return;
     }
     // an addition to a pile starts from that pile's own name and tags: accepting it must not change them unasked
@@ -321,6 +392,8 @@ export function createSuggest({ state, t, config, send }) {
       }), doubtful ? count(t, "suggest_doubtful_count", { n: doubtful }) : ""].filter(Boolean).join(" ")
       : (result.considered ? count(t, "suggest_nothing", { n: result.considered }) : t.suggest_no_loose);
     build();
+    // into the panel: its heading, with the summary just under it and the first pile a few Tabs on
+    focusPanel();
   }
 
   function skippedNote(result) {
@@ -346,14 +419,19 @@ export function createSuggest({ state, t, config, send }) {
     }
     if (!result) {
       refresh();
+      if (document.activeElement === document.body) focusPanel(); // its button was off while it went
       return;
     }
+    const place = chosen.length === 1 ? piles.indexOf(chosen[0]) : 0;
     const done = new Set([...result.accepted, ...result.skipped.map((s) => s.key)]);
     const accepted = new Set(result.accepted);
     lastAccept = { undo: result.undo, piles: piles.filter((pile) => accepted.has(pile.key)) };
     piles = piles.filter((pile) => !done.has(pile.key));
     showNote([count(t, "suggest_made", { n: result.accepted.length }), skippedNote(result)].filter(Boolean).join(" "), true);
     build();
+    if (chosen.length === 1) focusAfterCard(place, "accept");
+    else if (usable(nodes.undo)) nodes.undo.focus();
+    else focusPanel();
   }
 
   // the note under the panel's head; with the undo button while the last accept can still be undone
@@ -381,6 +459,7 @@ export function createSuggest({ state, t, config, send }) {
     if (!result) {
       showNote(nodes.noteText.textContent); // refused (the piles changed since): the error says why
       refresh();
+      focusPanel();
       return;
     }
     const open = new Set(piles.map((pile) => pile.key));
@@ -389,6 +468,7 @@ export function createSuggest({ state, t, config, send }) {
     nodes.summary.textContent = count(t, "suggest_open", { n: piles.length });
     showNote(count(t, "suggest_undone", { n: result.loosened }));
     build();
+    focusAfterCard(0, "accept"); // the first of the piles it brought back
   }
 
   nodes.ask.addEventListener("click", ask);
@@ -396,8 +476,8 @@ export function createSuggest({ state, t, config, send }) {
   nodes.undo.addEventListener("click", undo);
   nodes.rejectAll.addEventListener("click", () => {
     piles = [];
-    nodes.panel.dataset.open = "false";
     build();
+    close();
   });
 
   return {

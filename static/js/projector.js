@@ -561,7 +561,8 @@ window.addEventListener("resize", () => {
 });
 
 document.addEventListener("keydown", (event) => {
-  if (views.round.hidden || event.altKey || event.ctrlKey || event.metaKey) return;
+  // a held key repeats: one page a press, not a spin through the wall
+  if (views.round.hidden || event.altKey || event.ctrlKey || event.metaKey || event.repeat) return;
   const by = { ArrowRight: 1, PageDown: 1, ArrowLeft: -1, PageUp: -1 }[event.key];
   if (!by || pager.pages.length <= 1) return;
   event.preventDefault();

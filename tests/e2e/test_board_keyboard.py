@@ -1,0 +1,231 @@
+"""The board by keyboard alone: grouping, suggested piles, the timer and the steps with Tab, Space, Enter and the
+board's letters; focus stays on something sensible while obstacles stream in; no letter fires while one types."""
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_live_session import current_step, next_until, start_session
+from tests.e2e.test_suggest_piles import GROUPS, send_from_phones
+
+pytestmark = pytest.mark.e2e
+expect: Any = pytest.importorskip("playwright.sync_api").expect
+
+FEW = ["Geen plek voor jongeren", "Te weinig politie op straat", "Ouderen zijn eenzaam", "Woningtekort"]
+MORE = ["De bus rijdt 's avonds niet", "Hondenpoep op het gras", "Te weinig bankjes"]
+
+
+def focused(page: Any) -> dict[str, Any]:
+    """What has the keyboard's focus: its tag, id, classes, text or label, and the item (data-id) it sits in."""
+    return page.evaluate(
+        """() => {
+          const node = document.activeElement;
+          const item = node.closest("[data-id]");
+          const panel = node.closest("[id]");
+          return { tag: node.tagName.toLowerCase(), id: node.id, classes: [...node.classList],
+                   text: (node.getAttribute("aria-label") || node.textContent || "").trim(),
+                   item: item ? item.dataset.id : null, within: panel ? panel.id : null,
+                   type: node.type || null };
+        }"""
+    )
+
+
+def tab_to(page: Any, wanted: Callable[[dict[str, Any]], bool], most: int = 120) -> dict[str, Any]:
+    """Press Tab until the focused element is the wanted one; fails after `most` presses."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        now = focused(page)
+        if wanted(now):
+            return now
+    raise AssertionError(f"Tab never reached it; focus ended on {focused(page)}")
+
+
+def grouping_board(new_context: Callable[..., Any], live_server: str, texts: list[str]) -> Any:
+    """A board on its grouping step with these obstacles sent from phones."""
+    session = start_session(new_context, title="Toetsenbord Noord")
+    board = session.board
+    next_until(board, "Obstakels")
+    send_from_phones(live_server, session.code, texts)
+    expect(board.locator("#answers .board-answer")).to_have_count(len(texts))
+    next_until(board, "Ordenen")
+    expect(board.locator("#loose .obstacle-chip")).to_have_count(len(texts))
+    board.locator("body").click(position={"x": 5, "y": 200})  # the keyboard starts from the page, not a button
+    return board
+
+
+def test_focus_stays_put_while_obstacles_stream_in_and_hiding_and_merging_work_by_keyboard(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session = start_session(new_context, title="Toetsenbord Noord")
+    board = session.board
+    next_until(board, "Obstakels")
+    send_from_phones(live_server, session.code, FEW)
+    expect(board.locator("#answers .board-answer")).to_have_count(len(FEW))
+    board.locator("body").click(position={"x": 5, "y": 200})
+    hide = tab_to(board, lambda f: f["text"].startswith("Verbergen") and f["within"] == "answers")
+
+    # phones keep sending: the list is drawn again, and the focus must stay on the same answer's button
+    send_from_phones(live_server, session.code, MORE)
+    expect(board.locator("#answers .board-answer")).to_have_count(len(FEW) + len(MORE))
+    now = focused(board)
+    assert now["text"] == hide["text"] and now["item"] == hide["item"], now
+    assert hide["text"].startswith("Verbergen: "), hide  # which answer, among forty
+
+    # hiding it by keyboard: its button becomes "Tonen" and keeps the focus
+    with board.expect_response(lambda r: r.url.endswith("/hidden")):
+        board.keyboard.press("Enter")
+    expect(board.locator(f'#answers [data-id="{hide["item"]}"]')).to_have_class(re.compile("is-hidden"))
+    now = focused(board)
+    assert now["text"].startswith("Tonen") and now["item"] == hide["item"], now
+
+    # on to grouping with the arrow key (the focus is on a button, not in a field)
+    board.keyboard.press("ArrowRight")
+    expect(board.locator("#cluster-panel")).to_be_visible()
+    expect(board.locator("#loose .obstacle-chip")).to_have_count(len(FEW) + len(MORE) - 1)
+    board.locator("body").click(position={"x": 5, "y": 200})
+    first = tab_to(board, lambda f: f["type"] == "checkbox" and f["within"] == "loose")
+    board.keyboard.press("Space")
+    board.keyboard.press("Tab")
+    second = focused(board)
+    assert second["type"] == "checkbox" and second["item"] != first["item"], second
+    board.keyboard.press("Space")
+    with board.expect_response(lambda r: r.url.endswith("/clusters/group")):
+        board.keyboard.press("m")
+    card = board.locator("#cluster-list .cluster-card")
+    expect(card).to_have_count(1)
+    expect(card.locator(".obstacle-chip")).to_have_count(2)
+    # the merged pile's name has the focus, so the facilitator names it straight away (and "t" starts no timer)
+    expect(card.locator(".cluster-name")).to_be_focused()
+    with board.expect_response(lambda r: r.request.method == "POST" and "/clusters/" in r.url) as renamed:
+        board.keyboard.type("Samen sterk")
+        board.keyboard.press("Enter")
+    assert renamed.value.ok
+    assert renamed.value.request.post_data_json == {"name": "Samen sterk"}
+    expect(board.locator("#board-timer")).to_be_hidden()
+
+
+def test_suggested_piles_by_keyboard_focus_moves_into_the_panel_and_back(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    board = grouping_board(new_context, live_server, GROUPS["jeugdzorg"] + GROUPS["wonen"] + GROUPS["politie"])
+    with board.expect_response(lambda r: r.url.endswith("/suggestions")):
+        board.keyboard.press("g")
+    panel = board.locator("#suggest-panel")
+    expect(panel).to_be_visible()
+    cards = panel.locator(".suggest-card")
+    expect(cards).to_have_count(3)
+    # the panel took the focus: the next Tab is inside it, not back at the top of the page
+    expect(board.locator("#suggest-title")).to_be_focused()
+
+    # accept the first pile: it leaves the panel, and the focus goes to the next pile's accept button
+    tab_to(board, lambda f: f["text"].startswith("Overnemen"))
+    with board.expect_response(lambda r: r.url.endswith("/suggestions/accept")):
+        board.keyboard.press("Enter")
+    expect(cards).to_have_count(2)
+    expect(board.locator("#cluster-list .cluster-card")).to_have_count(1)
+    expect(cards.first.get_by_role("button", name="Overnemen")).to_be_focused()
+
+    # reject the next one from its own button: the focus goes on to the last pile
+    board.keyboard.press("Tab")
+    expect(cards.first.get_by_role("button", name="Afwijzen")).to_be_focused()
+    board.keyboard.press("Enter")
+    expect(cards).to_have_count(1)
+    expect(cards.first.get_by_role("button", name="Afwijzen")).to_be_focused()
+
+    # Escape closes the panel and gives the focus back to the button that opens it; nothing was rejected
+    board.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    expect(board.locator("#suggest")).to_be_focused()
+
+    # asked again from that button: the focus is in the panel again; "Alles afwijzen" closes it and hands it back
+    with board.expect_response(lambda r: r.url.endswith("/suggestions")):
+        board.keyboard.press("Enter")
+    expect(board.locator("#suggest-title")).to_be_focused()
+    expect(cards.first).to_be_visible()
+    tab_to(board, lambda f: f["id"] == "suggest-reject-all")
+    board.keyboard.press("Enter")
+    expect(panel).to_be_hidden()
+    expect(board.locator("#suggest")).to_be_focused()
+
+
+def test_the_timer_buttons_hand_the_focus_on_when_they_go(new_context: Callable[..., Any]) -> None:
+    board = start_session(new_context, title="Tijd Noord").board
+    board.locator("body").click(position={"x": 5, "y": 200})
+    tab_to(board, lambda f: f["id"] == "timer-minutes")
+    board.keyboard.type("5")
+    board.keyboard.press("Tab")
+    expect(board.locator("#timer-start")).to_be_focused()
+    board.keyboard.press("Enter")
+    expect(board.locator("#board-timer")).to_be_visible()
+    board.keyboard.press("Tab")
+    expect(board.locator("#timer-pause")).to_be_focused()
+    board.keyboard.press("Enter")
+    # "Pauze" goes and "Verder" comes in its place: the focus with it
+    expect(board.locator("#timer-resume")).to_be_focused()
+    board.keyboard.press("Enter")
+    expect(board.locator("#timer-pause")).to_be_focused()
+    tab_to(board, lambda f: f["id"] == "timer-stop")
+    board.keyboard.press("Enter")
+    expect(board.locator("#board-timer")).to_be_hidden()
+    expect(board.locator("#timer-start")).to_be_focused()
+
+
+def test_the_board_letters_do_not_fire_while_typing_with_a_modifier_or_when_a_key_is_held(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    board = grouping_board(new_context, live_server, FEW)
+    step = current_step(board)
+    requests: list[str] = []
+    board.on("request", lambda r: requests.append(r.url) if r.method == "POST" else None)
+
+    # typing in the step's own fields: the dots and a pile's name (every board letter, and the arrows)
+    board.locator("#dots").focus()
+    board.keyboard.press("Control+a")
+    board.keyboard.type("3")
+    for key in ["g", "m", "t", "w", "a", "s", "0", "+", "ArrowRight", "PageDown", "Escape"]:
+        board.keyboard.press(key)
+    board.locator("#loose input[type=checkbox]").first.check()
+    board.locator("#loose input[type=checkbox]").nth(1).check()
+
+    # with Ctrl, Meta or Alt the letter is the browser's or the system's, not the board's
+    board.locator("body").click(position={"x": 5, "y": 200})
+    for key in ["Control+m", "Meta+m", "Alt+m", "Control+g", "Alt+t", "Control+ArrowRight", "Alt+ArrowRight"]:
+        board.keyboard.press(key)
+    board_work = ("/clusters/group", "/suggestions", "/timer", "/step")
+    assert not [url for url in requests if url.endswith(board_work)], requests
+    assert current_step(board) == step
+    expect(board.locator("#suggest-panel")).to_be_hidden()
+    expect(board.locator("#cluster-list .cluster-card")).to_have_count(0)
+
+    # a held arrow repeats: one step forward, not one per repeat
+    board.keyboard.down("ArrowRight")
+    board.keyboard.down("ArrowRight")
+    board.keyboard.down("ArrowRight")
+    board.keyboard.up("ArrowRight")
+    expect(board.locator(".step-button.current")).to_have_attribute("data-index", str(step + 1))
+    board.wait_for_load_state("networkidle")
+    assert current_step(board) == step + 1
+    assert len([url for url in requests if url.endswith("/step")]) == 1, requests
+
+
+def test_the_shortcuts_are_named_and_the_stream_of_answers_is_not_read_aloud(new_context: Callable[..., Any]) -> None:
+    board = start_session(new_context, title="Namen Noord").board
+    shortcuts = {
+        "#next-step": "ArrowRight PageDown",
+        "#prev-step": "ArrowLeft PageUp",
+        "#timer-start": "T",
+        "#timer-add": "+",
+        "#timer-stop": "0",
+        "#view-toggle": "W",
+        "#suggest": "G",
+        "#merge": "M",
+    }
+    for selector, keys in shortcuts.items():
+        expect(board.locator(selector)).to_have_attribute("aria-keyshortcuts", keys)
+    # every answer from 80 phones would be read out: the lists are not live regions
+    for selector in ["#answers", "#queue", "#loose", "#cluster-list"]:
+        assert board.locator(selector).get_attribute("aria-live") in (None, "off"), selector
+    expect(board.locator("#cluster-keys")).to_contain_text("druk M")
+    expect(board.locator("#cluster-keys")).to_contain_text("G stelt stapels voor")
