@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_live_session import current_step, next_until, start_session
+from tests.e2e.test_live_session import current_step, next_until, open_projector, start_session
 from tests.e2e.test_suggest_piles import GROUPS, send_from_phones
 
 pytestmark = pytest.mark.e2e
@@ -150,7 +150,7 @@ def test_suggested_piles_by_keyboard_focus_moves_into_the_panel_and_back(
     expect(board.locator("#suggest")).to_be_focused()
 
 
-def test_the_timer_buttons_hand_the_focus_on_when_they_go(new_context: Callable[..., Any]) -> None:
+def test_the_timer_and_step_buttons_hand_the_focus_on_when_they_go(new_context: Callable[..., Any]) -> None:
     board = start_session(new_context, title="Tijd Noord").board
     board.locator("body").click(position={"x": 5, "y": 200})
     tab_to(board, lambda f: f["id"] == "timer-minutes")
@@ -170,6 +170,15 @@ def test_the_timer_buttons_hand_the_focus_on_when_they_go(new_context: Callable[
     board.keyboard.press("Enter")
     expect(board.locator("#board-timer")).to_be_hidden()
     expect(board.locator("#timer-start")).to_be_focused()
+
+    # "Volgende" by keyboard to the last step: the button goes off there, and the focus moves to the current step
+    tab_to(board, lambda f: f["id"] == "next-step")
+    last = board.locator(".step-button").count() - 1
+    for index in range(1, last + 1):
+        board.keyboard.press("Enter")
+        expect(board.locator(".step-button.current")).to_have_attribute("data-index", str(index))
+    expect(board.locator("#next-step")).to_be_disabled()
+    expect(board.locator(".step-button.current")).to_be_focused()
 
 
 def test_the_board_letters_do_not_fire_while_typing_with_a_modifier_or_when_a_key_is_held(
@@ -211,7 +220,8 @@ def test_the_board_letters_do_not_fire_while_typing_with_a_modifier_or_when_a_ke
 
 
 def test_the_shortcuts_are_named_and_the_stream_of_answers_is_not_read_aloud(new_context: Callable[..., Any]) -> None:
-    board = start_session(new_context, title="Namen Noord").board
+    session = start_session(new_context, title="Namen Noord")
+    board = session.board
     shortcuts = {
         "#next-step": "ArrowRight PageDown",
         "#prev-step": "ArrowLeft PageUp",
@@ -229,3 +239,9 @@ def test_the_shortcuts_are_named_and_the_stream_of_answers_is_not_read_aloud(new
         assert board.locator(selector).get_attribute("aria-live") in (None, "off"), selector
     expect(board.locator("#cluster-keys")).to_contain_text("druk M")
     expect(board.locator("#cluster-keys")).to_contain_text("G stelt stapels voor")
+    expect(board.locator("#projector-keys")).to_contain_text("PageDown")
+
+    # the projector's wall turns its pages by itself and its word cloud redraws every few seconds: not read aloud
+    projector = open_projector(new_context, session)
+    for selector in ["#round-answers", "#stage-cloud [data-slot=words]"]:
+        assert projector.locator(selector).get_attribute("aria-live") in (None, "off"), selector
