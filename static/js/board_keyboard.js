@@ -52,10 +52,12 @@ export function focusPlace() {
   }
   const regions = [];
   for (let region = node.parentElement && node.parentElement.closest("[id]"); region; region = region.parentElement && region.parentElement.closest("[id]")) {
-    if (region.id === "main") break;
-    regions.push({ id: region.id, index: focusables(region).indexOf(node) });
+    // the attribute, not .id: the action form has a field named "id", which .id would return
+    const id = region.getAttribute("id");
+    if (id === "main") break;
+    regions.push({ id, index: focusables(region).indexOf(node) });
   }
-  return { node, id: node.id, items, regions };
+  return { node, id: node.getAttribute("id"), items, regions };
 }
 
 // after a redraw: if the focus fell to the page, to the same control again, or the nearest one in its place

@@ -24,9 +24,9 @@ def focused(page: Any) -> dict[str, Any]:
           const node = document.activeElement;
           const item = node.closest("[data-id]");
           const panel = node.closest("[id]");
-          return { tag: node.tagName.toLowerCase(), id: node.id, classes: [...node.classList],
+          return { tag: node.tagName.toLowerCase(), id: node.getAttribute("id") || "", classes: [...node.classList],
                    text: (node.getAttribute("aria-label") || node.textContent || "").trim(),
-                   item: item ? item.dataset.id : null, within: panel ? panel.id : null,
+                   item: item ? item.dataset.id : null, within: panel ? panel.getAttribute("id") : null,
                    type: node.type || null };
         }"""
     )
@@ -148,6 +148,68 @@ def test_suggested_piles_by_keyboard_focus_moves_into_the_panel_and_back(
     board.keyboard.press("Enter")
     expect(panel).to_be_hidden()
     expect(board.locator("#suggest")).to_be_focused()
+
+
+def test_trimming_accepting_all_and_undoing_suggested_piles_by_keyboard(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    board = grouping_board(new_context, live_server, GROUPS["wonen"] + GROUPS["eenzaam"])
+    with board.expect_response(lambda r: r.url.endswith("/suggestions")):
+        board.keyboard.press("g")
+    cards = board.locator("#suggest-panel .suggest-card")
+    expect(cards).to_have_count(2)
+
+    # "eruit" takes an obstacle off the card; the focus goes to the "eruit" of the one that took its place
+    dropped = tab_to(board, lambda f: f["text"].startswith("eruit: "))
+    board.keyboard.press("Enter")
+    expect(cards.first.get_by_role("button", name=dropped["text"], exact=True)).to_have_count(0)
+    now = focused(board)
+    assert now["text"].startswith("eruit: ") and now["text"] != dropped["text"], now
+
+    # everything at once, then undone: the undo button has the focus, then the first pile brought back
+    board.keyboard.press("Shift+Tab")
+    for _ in range(200):
+        if focused(board)["id"] == "suggest-accept-all":
+            break
+        board.keyboard.press("Shift+Tab")
+    with board.expect_response(lambda r: r.url.endswith("/suggestions/accept")):
+        board.keyboard.press("Enter")
+    expect(board.locator("#cluster-list .cluster-card")).to_have_count(2)
+    expect(board.locator("#suggest-undo")).to_be_focused()
+    with board.expect_response(lambda r: r.url.endswith("/suggestions/undo")):
+        board.keyboard.press("Enter")
+    expect(board.locator("#cluster-list .cluster-card")).to_have_count(0)
+    expect(cards).to_have_count(2)
+    expect(cards.first.get_by_role("button", name="Overnemen")).to_be_focused()
+
+
+def test_an_action_is_written_edited_and_moved_on_by_keyboard(new_context: Callable[..., Any]) -> None:
+    board = start_session(new_context, title="Afspraken Noord").board
+    next_until(board, "Afspraken")
+    board.locator("body").click(position={"x": 5, "y": 200})
+    tab_to(board, lambda f: f["tag"] == "input" and f["within"] == "action-form")
+    expect(board.get_by_label("Wat gaan we doen?")).to_be_focused()
+    board.keyboard.type("Jongerenwerk opent de gymzaal op vrijdag")
+    tab_to(board, lambda f: f["tag"] == "input" and f["text"] == "" and f["within"] == "action-form", most=2)
+    board.keyboard.type("Gemeente")
+    with board.expect_response(lambda r: r.url.endswith("/actions")):
+        board.keyboard.press("Enter")
+    item = board.locator("#action-list .action-item")
+    expect(item).to_have_count(1)
+
+    # its own buttons say which action they change
+    tab_to(board, lambda f: f["text"] == "Bewerken: Jongerenwerk opent de gymzaal op vrijdag")
+    board.keyboard.press("Enter")
+    expect(board.get_by_label("Wat gaan we doen?")).to_be_focused()
+    expect(board.get_by_label("Wat gaan we doen?")).to_have_value("Jongerenwerk opent de gymzaal op vrijdag")
+
+    # the status by arrow key: the list is drawn again, the focus stays on that action's status
+    status = tab_to(board, lambda f: f["tag"] == "select" and f["within"] == "action-list")
+    with board.expect_response(lambda r: "/actions/" in r.url):
+        board.keyboard.press("ArrowDown")
+    expect(item.locator("select")).to_have_value("bezig")
+    expect(item.locator("select")).to_be_focused()
+    assert focused(board)["text"] == status["text"]
 
 
 def test_the_timer_and_step_buttons_hand_the_focus_on_when_they_go(new_context: Callable[..., Any]) -> None:
