@@ -297,7 +297,7 @@ def test_the_shortcuts_are_named_and_the_stream_of_answers_is_not_read_aloud(new
     for selector, keys in shortcuts.items():
         expect(board.locator(selector)).to_have_attribute("aria-keyshortcuts", keys)
     # every answer from 80 phones would be read out: the lists are not live regions
-    for selector in ["#answers", "#queue", "#loose", "#cluster-list"]:
+    for selector in ["#answers", "#queue", "#loose", "#cluster-list", "#results-body"]:
         assert board.locator(selector).get_attribute("aria-live") in (None, "off"), selector
     expect(board.locator("#cluster-keys")).to_contain_text("druk M")
     expect(board.locator("#cluster-keys")).to_contain_text("G stelt stapels voor")
