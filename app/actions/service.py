@@ -281,19 +281,33 @@ def delete_action(db: Tx, *, workshop_id: int, action_id: int, account_id: int |
 
 
 def volunteer(db: Tx, *, workshop_id: int, participant_id: int, action_id: int, joining: bool) -> dict[str, Any]:
-    """Raise or lower a hand for an action's project team; repeating it changes nothing."""
+    """Raise or lower a hand for an action's project team while the session runs; repeating it changes nothing.
+
+    The project team is put together in the room: once the session is closed its hands stand as agreed (the
+    besluitenlijst, the register and Mijn afspraken show them), and a phone that comes back late is told so.
+    """
     action = db.get(Action, action_id)
     if action is None or action.workshop_id != workshop_id or action.deleted_at is not None:
         raise DomainError("action_gone", N_("Deze actie bestaat niet meer."), status=404)
     existing = db.execute(
         select(Volunteer).where(col(Volunteer.action_id) == action_id, col(Volunteer.participant_id) == participant_id)
     ).scalar_one_or_none()
-    if joining and existing is None:
+    if (existing is not None) == joining:
+        return action_view(db, action)  # already so: a resend after a lost acknowledgement, closed or not
+    workshop = db.get(Workshop, workshop_id)
+    if workshop is None or workshop.closed_at is not None:
+        raise DomainError(
+            "hands_closed",
+            N_(
+                "De sessie is afgesloten: meedoen of afmelden kan hier niet meer. "
+                "Neem contact op met de eigenaar van de actie."
+            ),
+            status=409,
+        )
+    if joining:
         db.add(Volunteer(action_id=action_id, participant_id=participant_id))
-    elif not joining and existing is not None:
-        db.delete(existing)
     else:
-        return action_view(db, action)
+        db.delete(existing)
     db.flush()
     view = action_view(db, action)
     append_event(db, workshop_id=workshop_id, kind=EventKind.ACTION_SAVED, audience=Audience.ALL, data=view)

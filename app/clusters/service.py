@@ -546,6 +546,10 @@ def set_votes(db: Tx, *, workshop_id: int, participant_id: int, allocation: dict
     workshop = db.get(Workshop, workshop_id)
     assert workshop is not None
     if not _voting_open(workshop):
+        # a phone resending the dots stored before the vote closed (its acknowledgement lost) hears them counted
+        stored = my_votes(db, workshop_id=workshop_id, participant_id=participant_id)
+        if {cluster: n for cluster, n in allocation.items() if n} == stored:
+            return stored
         raise DomainError("vote_closed", N_("De stemming is gesloten."), status=409)
     # lock the voter's row: two messages of one phone through two servers cannot both pass the dot limit
     db.execute(select(col(Participant.id)).where(col(Participant.id) == participant_id).with_for_update())

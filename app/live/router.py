@@ -380,27 +380,37 @@ async def _tap(runtime: Runtime, connection: Connection, request: str, data: dic
         return {"type": ServerFrame.VOTES_ACK, "allocation": {str(k): v for k, v in allocation.items()}}
     if request == ClientMessage.VOLUNTEER:
         hand = VolunteerIn.model_validate(data)
-        await runtime.db.write(
-            partial(
-                actions.volunteer,
-                workshop_id=workshop_id,
-                participant_id=participant_id,
-                action_id=hand.action_id,
-                joining=hand.joining,
+        try:
+            await runtime.db.write(
+                partial(
+                    actions.volunteer,
+                    workshop_id=workshop_id,
+                    participant_id=participant_id,
+                    action_id=hand.action_id,
+                    joining=hand.joining,
+                )
             )
-        )
+        except DomainError as exc:
+            # the phone keeps an untold hand per action: a refusal names which one to let go of
+            exc.params.setdefault("action_id", hand.action_id)
+            raise
         return {"type": ServerFrame.VOLUNTEER_ACK, "action_id": hand.action_id, "joining": hand.joining}
     if request == ClientMessage.RESPONSE:
         response = ResponseIn.model_validate(data)
-        values = await runtime.db.write(
-            partial(
-                responses.submit_response,
-                workshop_id=workshop_id,
-                participant_id=participant_id,
-                step_id=response.step,
-                value=response.value,
+        try:
+            values = await runtime.db.write(
+                partial(
+                    responses.submit_response,
+                    workshop_id=workshop_id,
+                    participant_id=participant_id,
+                    step_id=response.step,
+                    value=response.value,
+                )
             )
-        )
+        except DomainError as exc:
+            # a phone resending after the room moved on says which question was not counted
+            exc.params.setdefault("step", response.step)
+            raise
         return {"type": ServerFrame.RESPONSE_ACK, "step": response.step, "values": values}
     report = ReviewIn.model_validate(data)
     item = await runtime.db.write(

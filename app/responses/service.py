@@ -44,6 +44,14 @@ def _choice(step: step_types.Choice, value: Any) -> list[int]:
     return sorted(picked)
 
 
+def _as_sent(value: Any) -> list[Any] | None:
+    """A grade or choice as a phone sends it, in the form it is stored in (a number, or option numbers sorted)."""
+    picked = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in picked):
+        return None
+    return sorted(picked)
+
+
 def submit_response(db: Tx, *, workshop_id: int, participant_id: int, step_id: str, value: Any) -> list[int]:
     """Store or replace a participant's grade or choice in the current step; returns what is stored."""
     workshop = db.get(Workshop, workshop_id)
@@ -51,18 +59,21 @@ def submit_response(db: Tx, *, workshop_id: int, participant_id: int, step_id: s
     participant = db.get(Participant, participant_id, with_for_update=True)
     if workshop is None or participant is None or participant.workshop_id != workshop_id:
         raise DomainError("not_a_participant", N_("Je doet niet mee aan deze sessie."), status=403)
-    step = step_types.read(workshop.steps[workshop.step_index])
-    if workshop.closed_at is not None or step.id != step_id or not isinstance(step, RESPONSE_TYPES):
-        raise DomainError(
-            "step_closed", N_("Deze vraag is gesloten. Kijk op het scherm wat nu aan de beurt is."), status=409
-        )
-    values = _grade(step, value) if isinstance(step, step_types.Grade) else _choice(step, value)
     query = select(Response).where(
         col(Response.workshop_id) == workshop_id,
         col(Response.step_id) == step_id,
         col(Response.participant_id) == participant_id,
     )
     response = db.execute(query).scalar_one_or_none()
+    step = step_types.read(workshop.steps[workshop.step_index])
+    if workshop.closed_at is not None or step.id != step_id or not isinstance(step, RESPONSE_TYPES):
+        # a phone resending what was stored before the step closed (its acknowledgement lost) hears it counted
+        if response is not None and response.values == _as_sent(value):
+            return response.values
+        raise DomainError(
+            "step_closed", N_("Deze vraag is gesloten. Kijk op het scherm wat nu aan de beurt is."), status=409
+        )
+    values = _grade(step, value) if isinstance(step, step_types.Grade) else _choice(step, value)
     if response is not None and response.values == values:
         return values  # a resend: nothing changed, no event
     if response is None:

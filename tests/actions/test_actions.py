@@ -165,3 +165,36 @@ def test_follow_up_is_kept_in_utc_and_shown_on_the_rooms_clock(facilitator: Faci
 
     stored = runtime.db.read_sync(lambda db: db.get(WorkshopRow, workshop.id).followup_at)
     assert (stored.hour, stored.minute) == (18, 30)  # 19:30 in Amsterdam in winter is 18:30 UTC
+
+
+def test_hands_close_with_the_session(facilitator: Facilitator, workshop: Workshop, join: Any) -> None:
+    alice, bob = join(workshop, name="Alice", organisation="GGD"), join(workshop, name="Bob", organisation="Politie")
+    action = post(
+        facilitator, workshop, "/actions", {"title": "Buurtkamer open", "owner_organisation": "Welzijn"}
+    ).json()
+    facilitator.go(workshop, "actions")
+    with alice.connect() as a:
+        a.receive_json()
+        a.send_text(json.dumps({"type": "volunteer", "action_id": action["id"], "joining": True}))
+        receive_until(a, lambda f: f["type"] == "volunteer_ack")
+    facilitator.go(workshop, "close")
+    with alice.connect() as a, bob.connect() as b:
+        a.receive_json(), b.receive_json()
+        # the project team stands as the room agreed it: no hand raised, none lowered after the close
+        for ws, joining in ((b, True), (a, False)):
+            ws.send_text(json.dumps({"type": "volunteer", "action_id": action["id"], "joining": joining}))
+            error = receive_until(ws, lambda f: f["type"] in ("error", "volunteer_ack"))
+            assert (error["type"], error["code"], error["request"]) == ("error", "hands_closed", "volunteer")
+            assert error["action_id"] == action["id"]
+            assert "afgesloten" in error["message"]
+        # a phone resending the hand it raised before the close (its acknowledgement lost) hears it stands
+        a.send_text(json.dumps({"type": "volunteer", "action_id": action["id"], "joining": True}))
+        assert receive_until(a, lambda f: f["type"] in ("error", "volunteer_ack"))["type"] == "volunteer_ack"
+    assert [v["name"] for v in board_actions(facilitator, workshop)[0]["volunteers"]] == ["Alice"]
+    # reopening the session (a step back) opens the hands again
+    facilitator.go(workshop, "actions")
+    with bob.connect() as b:
+        b.receive_json()
+        b.send_text(json.dumps({"type": "volunteer", "action_id": action["id"], "joining": True}))
+        assert receive_until(b, lambda f: f["type"] in ("error", "volunteer_ack"))["type"] == "volunteer_ack"
+    assert [v["name"] for v in board_actions(facilitator, workshop)[0]["volunteers"]] == ["Alice", "Bob"]

@@ -284,3 +284,25 @@ async def test_the_dot_limit_holds_under_concurrency(tmp_path: Path) -> None:
         assert len(per_phone) == 40 and all(n == 3 for _, n in per_phone)
     finally:
         await db.stop()
+
+
+def test_dots_resent_after_the_vote_closed_are_acknowledged_only_when_they_were_stored(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    phone = join(workshop)
+    (a,) = obstacles(facilitator, workshop, phone, "een")
+    facilitator.go(workshop, "vote")
+    (pile,) = board_clusters(facilitator, workshop)
+    with phone.connect() as ws:
+        ws.receive_json()
+        ws.send_text(json.dumps({"type": "votes", "allocation": {pile["id"]: 2}}))
+        assert receive_until(ws, lambda f: f["type"] in ("votes_ack", "error"))["type"] == "votes_ack"
+    facilitator.go(workshop, "contributions")
+    with phone.connect() as ws:
+        ws.receive_json()
+        ws.send_text(json.dumps({"type": "votes", "allocation": {pile["id"]: 2}}))
+        again = receive_until(ws, lambda f: f["type"] in ("votes_ack", "error"))
+        assert (again["type"], again["allocation"]) == ("votes_ack", {str(pile["id"]): 2})
+        ws.send_text(json.dumps({"type": "votes", "allocation": {pile["id"]: 3}}))
+        assert receive_until(ws, lambda f: f["type"] in ("votes_ack", "error"))["code"] == "vote_closed"
+    assert board_clusters(facilitator, workshop)[0]["votes"] == 2

@@ -265,3 +265,23 @@ def test_a_follow_up_cannot_review_another_facilitators_actions(
         assert ws.receive_json()["review"] == {"workshop": None, "workshops": 0, "items": []}
         error = tap(ws, {"type": "review", "action_id": action_id, "status": "klaar"}, "review_ack")
         assert error["code"] == "not_under_review"
+
+
+def test_a_grade_resent_after_its_step_closed_is_acknowledged_only_when_it_was_stored(
+    facilitator: Facilitator, join: Any
+) -> None:
+    workshop = facilitator.create_workshop(format_key="netwerkmozaiek")
+    phone = join(workshop)
+    facilitator.go(workshop, "opgave_cijfer")
+    with phone.connect() as ws:
+        ws.receive_json()
+        tap(ws, {"type": "response", "step": "opgave_cijfer", "value": 8}, "response_ack")
+    facilitator.go(workshop, "waarde_cijfer")
+    with phone.connect() as ws:
+        ws.receive_json()
+        # the acknowledgement was lost on the way: the resend hears its 8 counted, not that the question closed
+        again = tap(ws, {"type": "response", "step": "opgave_cijfer", "value": 8}, "response_ack")
+        assert (again["type"], again["values"]) == ("response_ack", [8])
+        # a changed grade for the closed question is refused, naming the question
+        changed = tap(ws, {"type": "response", "step": "opgave_cijfer", "value": 3}, "response_ack")
+        assert (changed["type"], changed["code"], changed["step"]) == ("error", "step_closed", "opgave_cijfer")
