@@ -1,6 +1,7 @@
 // The participant's phone: answers are kept on the phone until the server says they are stored.
-import { Live, count, el, format, longDay, longMoment, newId, pick, readConfig, showStatus } from "./live.js";
+import { Live, el, format, longMoment, newId, pick, readConfig, showStatus } from "./live.js";
 import { jargonHint } from "./jargon.js";
+import { createActionList } from "./phone_actions.js";
 import { createStepViews } from "./phone_steps.js";
 import { saveById } from "./room.js";
 import { Countdown } from "./stage.js";
@@ -11,10 +12,11 @@ const texts = readConfig("phone-texts");
 const t = texts.messages;
 const outboxKey = `doorbraak:outbox:${config.code}`;
 const votesKey = `doorbraak:votes:${config.code}`;
+const draftsKey = `doorbraak:drafts:${config.code}`;
 const state = {
   workshop: null, answers: [], options: [], outbox: loadOutbox(), clusters: [], myVotes: {}, actions: [],
   participant: null, link: null, wanted: loadWanted(), me: null, responses: {}, review: { workshop: null, items: [] },
-  mosaic: null,
+  mosaic: null, drafts: loadDrafts(),
 };
 const stepNode = document.getElementById("step");
 const mineNode = document.getElementById("my-answers");
@@ -27,6 +29,21 @@ function loadOutbox() {
   } catch {
     return [];
   }
+}
+
+// what is typed but not yet sent, per question: a step that moves on (or a reload) does not take it away
+function loadDrafts() {
+  try {
+    const found = JSON.parse(localStorage.getItem(draftsKey) || "{}");
+    return found && typeof found === "object" ? found : {};
+  } catch {
+    return {};
+  }
+}
+
+function saveDrafts() {
+  if (Object.keys(state.drafts).length) localStorage.setItem(draftsKey, JSON.stringify(state.drafts));
+  else localStorage.removeItem(draftsKey);
 }
 
 function loadWanted() {
@@ -46,10 +63,27 @@ function saveOutbox() {
   localStorage.setItem(outboxKey, JSON.stringify(state.outbox));
 }
 
+// a message the step's own view cannot show (the step it was about has gone): it stays until read
+const noticeNode = el("div", { class: "alert phone-notice", role: "alert", hidden: true },
+  el("p", { "data-slot": "text" }));
+const noticeClose = el("button", { type: "button", class: "link", text: t.notice_close });
+noticeClose.addEventListener("click", () => { noticeNode.hidden = true; });
+noticeNode.append(noticeClose);
+stepNode.before(noticeNode);
+
+function notice(text) {
+  noticeNode.querySelector('[data-slot="text"]').textContent = text;
+  noticeNode.hidden = !text;
+}
+
 const stepViews = createStepViews({
-  state, t, results: texts.results, lang: config.lang, code: config.code, send: (message) => live.send(message),
+  state, t, results: texts.results, lang: config.lang, code: config.code, send: (message) => live.send(message), notice,
 });
 stepViews.setRender(() => renderStep());
+const actionList = createActionList({
+  state, t, lang: config.lang, code: config.code, send: (message) => live.send(message), notice,
+  isOnline: () => live.isOpen(),
+});
 
 function currentStep() {
   const w = state.workshop;
@@ -86,6 +120,7 @@ function actionsView(step) {
   const mine = fragment.querySelector('[data-slot="mine"]');
   if (state.link) mine.href = state.link;
   else mine.remove();
+  actionList.bind(fragment);
   return fragment;
 }
 
@@ -123,20 +158,27 @@ const VIEWS = {
   close: closeView,
 };
 
+function openStepId() {
+  const step = currentStep();
+  return step && !state.workshop.closed && step.type === "open_text" ? step.id : null;
+}
+
+let shownQuestion = null; // the open question last drawn, to notice the room moving on from it
+
 function renderStep() {
   const step = currentStep();
   if (!step) return;
-  const previous = stepNode.querySelector("form");
-  const draft = previous && previous.dataset.step === step.id
-    ? { text: previous.querySelector("textarea").value, link: previous.querySelector("select")?.value,
-      theme: previous.querySelector('input[name="theme"]:checked')?.value }
-    : null;
   // a closed workshop shows its end whatever step it stopped at
   const view = state.workshop.closed ? VIEWS.close : VIEWS[step.type] || VIEWS.lobby;
-  stepNode.replaceChildren(view(step, draft));
+  stepNode.replaceChildren(view(step, state.drafts[step.id] || null));
   stepNode.dataset.step = step.id;
+  // the room moved on while something was typed and not sent: say where it is kept
+  const question = openStepId();
+  if (shownQuestion && shownQuestion !== question && state.drafts[shownQuestion]) notice(t.draft_kept);
+  shownQuestion = question;
   renderVotes();
   renderActions();
+  renderMine();
 }
 
 // ---- dot voting: the phone sends its whole allocation, so a resend after a lost connection changes nothing
@@ -216,38 +258,16 @@ function followupNode() {
 }
 
 function renderActions() {
-  const list = stepNode.querySelector('.action-list[data-slot="list"]');
-  if (!list) return;
+  if (!stepNode.querySelector('[data-slot="actions"]')) return;
   const followup = stepNode.querySelector('[data-slot="followup"]');
   if (followup) followup.replaceChildren(followupNode());
   // a raised hand: a reminder by mail is one step away, on Mijn afspraken
   const remind = stepNode.querySelector('[data-slot="remind"]');
   if (remind) {
-    const joinedAny = state.actions.some((action) => action.volunteers.some((v) => v.participant === state.participant));
-    remind.hidden = !(joinedAny && state.link);
+    remind.hidden = !(actionList.joinedAny() && state.link);
     if (state.link) remind.querySelector('[data-slot="remind-link"]').href = `${state.link}#e-mail`;
   }
-  if (!state.actions.length) {
-    list.replaceChildren(el("li", { class: "muted", text: t.no_actions }));
-    return;
-  }
-  list.replaceChildren(...state.actions.map((action) => {
-    const joined = action.volunteers.some((v) => v.participant === state.participant);
-    const button = el("button", { type: "button", class: `button${joined ? " primary" : ""}`, "aria-pressed": String(joined),
-      text: joined ? t.joined : t.join });
-    button.addEventListener("click", () => {
-      button.disabled = true;
-      live.send({ type: "volunteer", action_id: action.id, joining: !joined });
-    });
-    const facts = [format(t.owner, { owner: action.owner })];
-    if (action.partners.length) facts.push(format(t.partners, { names: action.partners.join(", ") }));
-    if (action.due_on) facts.push(format(t.due, { date: longDay(action.due_on, config.lang) }));
-    return el("li", { class: "action-card" },
-      el("strong", { text: action.title }),
-      el("span", { class: "muted small", text: facts.join(" · ") }),
-      el("span", { class: "muted small", text: count(t, "volunteers", { n: action.volunteers.length }) }),
-      button);
-  }));
+  actionList.render();
 }
 
 function showStepError(message) {
@@ -276,6 +296,15 @@ function buildAnswerForm(fragment, step, draft) {
     fragment.querySelector('[data-slot="link-label"]').remove();
   }
   if (draft) textarea.value = draft.text;
+  const keepDraft = () => {
+    const text = textarea.value;
+    if (text.trim()) {
+      state.drafts[step.id] = { text, link: select?.value || null, theme: form.querySelector('input[name="theme"]:checked')?.value || null };
+    } else {
+      delete state.drafts[step.id];
+    }
+    saveDrafts();
+  };
   if (step.themes) {
     fragment.querySelector('[data-slot="themes"]').hidden = false;
     const choices = [["", t.no_theme], ...Object.entries(texts.results.themes)].map(([value, label]) => {
@@ -291,6 +320,8 @@ function buildAnswerForm(fragment, step, draft) {
     counter.classList.toggle("over", n > max);
   };
   textarea.addEventListener("input", updateCounter);
+  textarea.addEventListener("input", keepDraft);
+  form.addEventListener("change", keepDraft);
   updateCounter();
   const showJargon = jargonHint(fragment.querySelector('[data-slot="jargon"]'), config.jargon || {});
   textarea.addEventListener("input", () => showJargon(textarea.value));
@@ -319,6 +350,8 @@ function submit(form, step, max) {
   };
   state.outbox.push(item);
   saveOutbox();
+  delete state.drafts[step.id];
+  saveDrafts();
   textarea.value = "";
   textarea.dispatchEvent(new Event("input"));
   renderMine();
@@ -351,6 +384,19 @@ function answerItem(text, linksTo, status, label) {
 
 function renderMine() {
   const items = [];
+  // typed for a question that closed before "Versturen": not sent, not lost
+  for (const [stepId, draft] of Object.entries(state.drafts)) {
+    if (stepId === openStepId() || !state.workshop) continue;
+    const li = answerItem(draft.text, null, "failed unsent", `✎ ${t.draft_unsent}`);
+    const dismiss = el("button", { class: "link", type: "button", text: t.dismiss });
+    dismiss.addEventListener("click", () => {
+      delete state.drafts[stepId];
+      saveDrafts();
+      renderMine();
+    });
+    li.append(dismiss);
+    items.push(li);
+  }
   for (const item of state.outbox) {
     if (item.state === "failed") {
       const li = answerItem(item.text, item.links_to, "failed", `⚠ ${t.failed}: ${item.error}`);
@@ -397,8 +443,17 @@ function refuse(frame) {
     state.wanted = null; // back to what the server has
     saveWanted();
     renderVotes();
+    // dots refused after the vote closed: the vote's own view is gone, so the notice says it
+    if (currentStep()?.type !== "dot_vote" || state.workshop.closed) {
+      notice(format(t.votes_refused, { message: frame.message }));
+      return;
+    }
   }
-  if (frame.request === "volunteer") renderActions();
+  if (frame.request === "volunteer") {
+    if (frame.code === "rate_limited") setTimeout(actionList.resend, Math.max(1, frame.retry_after || 1) * 1000);
+    else actionList.refused(frame);
+    return;
+  }
   const item = state.outbox.find((entry) => entry.client_id === frame.client_id);
   if (!item) {
     showStepError(frame.message);
@@ -472,7 +527,7 @@ function onFrame(frame) {
     saveWanted();
     renderVotes();
   } else if (frame.type === "volunteer_ack") {
-    renderActions();
+    actionList.acknowledged(frame);
   } else if (frame.type === "ack") {
     acknowledge(frame);
   } else if (frame.type === "error") {
@@ -489,8 +544,10 @@ const live = new Live(`/ws/phone/${config.code}`, {
       flush();
       sendVotes();
       stepViews.resend();
+      actionList.resend();
     }
     renderMine();
+    actionList.render();
   },
 });
 live.start();

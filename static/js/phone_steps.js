@@ -5,7 +5,7 @@ import { el, format, pick } from "./live.js";
 import { mosaicGrid } from "./results.js";
 import { saveById } from "./room.js";
 
-export function createStepViews({ state, t, results, lang, code, send }) {
+export function createStepViews({ state, t, results, lang, code, send, notice }) {
   const wantedKey = `doorbraak:responses:${code}`;
   let wanted = load();
   const drafts = {}; // look back: what the owner is typing per action, kept across re-renders
@@ -187,14 +187,19 @@ export function createStepViews({ state, t, results, lang, code, send }) {
       }
       // what the server refused is not kept for a resend; the phone shows what is stored and why
       if (frame.request === "response") {
-        for (const step of Object.keys(wanted)) delete wanted[step];
+        for (const step of Object.keys(wanted)) if (!frame.step || step === frame.step) delete wanted[step];
         save();
       }
       render();
+      const current = state.workshop?.steps[state.workshop.step_index];
       const error = stepNode().querySelector('[data-slot="error"]');
-      if (error) {
+      if (error && (!frame.step || frame.step === current?.id) && !state.workshop?.closed) {
         error.hidden = false;
         error.textContent = frame.message;
+      } else {
+        // the question it was about has gone from the screen: say which one was not counted
+        const step = state.workshop?.steps.find((s) => s.id === frame.step);
+        notice(format(t.response_refused, { step: step ? pick(step.title, lang) : "", message: frame.message }));
       }
       return true;
     } else {
@@ -204,11 +209,12 @@ export function createStepViews({ state, t, results, lang, code, send }) {
     return true;
   }
 
-  // after a reconnect: what was tapped but never acknowledged, for the step that is still open
+  // after a reconnect: what was tapped but never acknowledged. Sent even when the room seems to have moved on: the
+  // server acknowledges what it stored before the step closed, and says so when it did not, so the phone can tell
   function resend() {
-    const current = state.workshop?.steps[state.workshop.step_index];
     for (const [stepId, values] of Object.entries(wanted)) {
-      if (current && current.id === stepId) send(responseMessage(current, values));
+      const step = state.workshop?.steps.find((s) => s.id === stepId);
+      if (step) send(responseMessage(step, values));
       else delete wanted[stepId];
     }
     save();

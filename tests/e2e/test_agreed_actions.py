@@ -242,21 +242,27 @@ def test_the_room_groups_votes_and_agrees_actions_that_reach_the_export(
     expect(wall_actions.locator(".hands")).to_have_text([re.compile("Wie doet mee?")] * 2)
     for phone in phones:
         expect(phone.locator(".action-list li.action-card strong")).to_have_text([PLEDGE_B[0], SECOND_ACTION])
-    expect(phone_action(bea, PLEDGE_B[0])).to_contain_text("samen met Woonstichting Thuis, Politie")
+    # a row shows its owner; the partners and the date are one tap further
+    phone_action(bea, PLEDGE_B[0]).locator(".action-toggle").click()
+    expect(phone_action(bea, PLEDGE_B[0]).locator(".action-details")).to_contain_text(
+        "samen met Woonstichting Thuis, Politie"
+    )
 
     # ... Ali and Chris raise their hands for the first
     for phone in (ali, chris):
         phone_action(phone, PLEDGE_B[0]).get_by_role("button", name="Ik doe mee").click()
         joined = phone_action(phone, PLEDGE_B[0]).get_by_role("button", name="Je doet mee ✓")
         expect(joined).to_have_attribute("aria-pressed", "true")
-        expect(phone_action(phone, SECOND_ACTION).get_by_role("button")).to_have_attribute("aria-pressed", "false")
+        expect(phone_action(phone, SECOND_ACTION).locator("button.hand")).to_have_attribute("aria-pressed", "false")
     expect(wall_actions.first.locator(".hands")).to_have_text("Doen mee: Ali, Chris")
     expect(board_actions.first).to_contain_text("Doen mee: Ali · Woonstichting Thuis, Chris · Politie")
     expect(board_actions.first.locator("p.meta").first).to_have_text(
         "Eigenaar: Wijkteam Noord · samen met Woonstichting Thuis, Politie · klaar op 31 januari 2027"
     )
     expect(phone_action(bea, PLEDGE_B[0])).to_contain_text("2 doen mee")
-    expect(phone_action(bea, PLEDGE_B[0]).get_by_role("button")).to_have_text("Ik doe mee")
+    expect(phone_action(bea, PLEDGE_B[0]).locator("button.hand")).to_have_text("Ik doe mee")
+    # the room's hands redrew Bea's list: the details she opened are still open
+    expect(phone_action(bea, PLEDGE_B[0]).locator(".action-details")).to_contain_text("Doen mee: Ali, Chris")
 
     # 7. the follow-up, then the close: phones say thank you, with the follow-up and their own page
     followup = board.locator("#followup-form")

@@ -1,0 +1,204 @@
+// The phone's list of agreed actions: the participant's own first, the rest folded and searchable, a hand raised
+// in one tap. A hand tapped without a connection is kept on the phone and sent when the connection is back.
+import { count, el, format, longDay } from "./live.js";
+
+// a room agrees thirty to sixty actions: a phone showed every one of them in full, 7,700 px of page to scroll past
+const REST_SHOWN = 5;
+const SEARCH_FROM = 8;
+
+// "Súdwest-Fryslân" is found by typing "sudwest": compare without accents and case
+function folded(text) {
+  return (text || "").normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().trim();
+}
+
+export function createActionList({ state, t, lang, code, send, notice, isOnline }) {
+  const handsKey = `doorbraak:hands:${code}`;
+  const hands = loadHands(); // action id -> the hand this phone wants (true up, false down), until acknowledged
+  const openDetails = new Set();
+  // where an action sits is settled when the phone first lists it: a hand raised in "all the others" does not make
+  // an action jump out from under the finger into "for you" (a reload sorts it there)
+  const placed = new Map();
+  let restOpen = false;
+  let query = "";
+
+  function loadHands() {
+    try {
+      const found = JSON.parse(localStorage.getItem(handsKey) || "{}");
+      return found && typeof found === "object" ? found : {};
+    } catch {
+      return {};
+    }
+  }
+
+  function saveHands() {
+    if (Object.keys(hands).length) localStorage.setItem(handsKey, JSON.stringify(hands));
+    else localStorage.removeItem(handsKey);
+  }
+
+  function joinedOnServer(action) {
+    return action.volunteers.some((v) => v.participant === state.participant);
+  }
+
+  function joined(action) {
+    return action.id in hands ? hands[action.id] : joinedOnServer(action);
+  }
+
+  function ofMyOrganisation(action) {
+    const mine = folded(state.me?.organisation);
+    return Boolean(mine) && [action.owner, ...action.partners].some((name) => folded(name) === mine);
+  }
+
+  function isForMe(action) {
+    if (!placed.has(action.id)) placed.set(action.id, ofMyOrganisation(action) || joinedOnServer(action));
+    return placed.get(action.id) || ofMyOrganisation(action);
+  }
+
+  function matches(action) {
+    if (!query) return true;
+    const words = folded(query).split(/\s+/);
+    const haystack = folded([action.title, action.owner, ...action.partners, action.description].join(" "));
+    return words.every((word) => haystack.includes(word));
+  }
+
+  function tap(action) {
+    hands[action.id] = !joined(action);
+    saveHands();
+    sendHand(action.id);
+    render();
+  }
+
+  function sendHand(id) {
+    send({ type: "volunteer", action_id: Number(id), joining: hands[id] });
+  }
+
+  function handButton(action) {
+    const up = joined(action);
+    const waiting = action.id in hands;
+    const label = up ? t.joined : t.join;
+    const button = el("button", {
+      type: "button", class: `button hand${up ? " primary" : ""}${waiting ? " waiting" : ""}`,
+      "aria-pressed": String(up), text: waiting ? label.replace(" ✓", "") : label,
+    });
+    if (waiting) button.append(el("span", { class: "hand-wait", text: ` ${isOnline() ? t.sending : t.waiting}` }));
+    button.addEventListener("click", () => tap(action));
+    return button;
+  }
+
+  function details(action) {
+    const lines = [format(t.owner, { owner: action.owner })];
+    if (action.partners.length) lines.push(format(t.partners, { names: action.partners.join(", ") }));
+    if (action.due_on) lines.push(format(t.due, { date: longDay(action.due_on, lang) }));
+    if (action.contact) lines.push(format(t.contact, { name: action.contact }));
+    const names = action.volunteers.map((v) => v.name || v.organisation).filter(Boolean);
+    if (names.length) lines.push(format(t.who_joined, { names: names.join(", ") }));
+    const box = el("div", { class: "action-details small" }, ...lines.map((text) => el("p", { text })));
+    if (action.description) box.append(el("p", { class: "muted", text: action.description }));
+    return box;
+  }
+
+  function actionRow(action) {
+    const up = joined(action);
+    const open = openDetails.has(action.id);
+    // the participant's own organisation is named short: in "for you" it would fill each action with one long name
+    const ownedByMe = folded(action.owner) === folded(state.me?.organisation);
+    const meta = [ownedByMe ? t.yours : action.owner];
+    // why an action of another owner is "for you": the participant's organisation shares it
+    if (ofMyOrganisation(action) && !ownedByMe) meta.push(t.with_yours);
+    if (action.volunteers.length) meta.push(count(t, "volunteers", { n: action.volunteers.length }));
+    const toggle = el("button", { type: "button", class: "action-toggle muted small", "aria-expanded": String(open) },
+      el("span", { class: "action-meta", text: meta.join(" · ") }), el("span", { class: "chevron", "aria-hidden": "true" }));
+    toggle.addEventListener("click", () => {
+      if (openDetails.has(action.id)) openDetails.delete(action.id);
+      else openDetails.add(action.id);
+      render();
+    });
+    const item = el("li", { class: `action-card hand-row${up ? " joined" : ""}`, "data-action": String(action.id) },
+      el("strong", { class: "action-title", text: action.title }),
+      el("div", { class: "hand-foot" }, toggle, handButton(action)));
+    if (open) item.append(details(action));
+    return item;
+  }
+
+  function listGroup(title, n, actions) {
+    return [el("h2", { class: "action-group", text: `${title} · ${n}` }), el("ul", { class: "action-list" }, ...actions.map(actionRow))];
+  }
+
+  function render() {
+    const stepNode = document.getElementById("step");
+    const box = stepNode.querySelector('[data-slot="actions"]');
+    if (!box) return;
+    const active = box.contains(document.activeElement) ? document.activeElement : null;
+    const focused = active?.closest("li[data-action]")?.dataset.action;
+    const part = active?.classList.contains("action-toggle") ? ".action-toggle" : ".hand";
+    const search = stepNode.querySelector('[data-slot="search"]');
+    const searchBox = stepNode.querySelector('[data-slot="search-box"]');
+    const all = state.actions;
+    searchBox.hidden = all.length < SEARCH_FROM && !query;
+    if (search.value !== query) search.value = query;
+    const mineCount = all.filter(joined).length;
+    const summary = [count(t, "actions_count", { n: all.length })];
+    if (mineCount) summary.push(count(t, "joined_count", { n: mineCount }));
+    stepNode.querySelector('[data-slot="summary"]').textContent = all.length ? summary.join(" · ") : "";
+    if (!all.length) {
+      box.replaceChildren(el("p", { class: "muted", text: t.no_actions }));
+      return;
+    }
+    const found = all.filter(matches);
+    const forMe = found.filter(isForMe);
+    const others = found.filter((action) => !isForMe(action));
+    const parts = [];
+    if (!found.length) parts.push(el("p", { class: "muted", text: format(t.no_match, { query }) }));
+    if (forMe.length) parts.push(...listGroup(t.for_you, forMe.length, forMe));
+    if (others.length) {
+      parts.push(...listGroup(forMe.length || query ? t.the_others : t.all_actions, others.length, others.slice(0, query ? undefined : REST_SHOWN)));
+      const rest = query ? [] : others.slice(REST_SHOWN);
+      if (rest.length) {
+        const more = el("details", { class: "pile-more action-more" },
+          el("summary", { class: "small", text: format(t.more, { n: rest.length }) }), el("ul", { class: "action-list" }, ...rest.map(actionRow)));
+        more.open = restOpen;
+        more.addEventListener("toggle", () => { restOpen = more.open; });
+        parts.push(more);
+      }
+    }
+    box.replaceChildren(...parts);
+    // the room's updates redraw the list: a keyboard's place on a hand or on details stays where it was
+    if (focused) box.querySelector(`li[data-action="${focused}"] ${part}`)?.focus();
+  }
+
+  // the search box is drawn with the step, not with the list: typing in it survives the room's updates
+  function bind(stepNode) {
+    const search = stepNode.querySelector('[data-slot="search"]');
+    if (!search) return;
+    search.value = query;
+    search.addEventListener("input", () => {
+      query = search.value;
+      render();
+    });
+  }
+
+  // a hand the server stored (or one it says was already so) is no longer waiting
+  function acknowledged(frame) {
+    if (hands[frame.action_id] === frame.joining) delete hands[frame.action_id];
+    saveHands();
+    render();
+  }
+
+  // a refused hand is not kept for a resend: the phone shows what is stored, and says why in words
+  function refused(frame) {
+    const id = frame.action_id;
+    const action = state.actions.find((a) => a.id === id);
+    if (id !== undefined) delete hands[id];
+    saveHands();
+    notice(action ? format(t.hand_refused, { title: action.title, message: frame.message }) : frame.message);
+    render();
+  }
+
+  function resend() {
+    for (const id of Object.keys(hands)) sendHand(id);
+  }
+
+  return {
+    render, bind, acknowledged, refused, resend,
+    joinedAny: () => state.actions.some(joined),
+  };
+}

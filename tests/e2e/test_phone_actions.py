@@ -1,0 +1,154 @@
+"""A busy room's agreed actions on a phone: the participant's own first, the rest folded and searchable, a hand
+raised without scrolling past thirty others, and what is open stays open while the room's updates redraw the list."""
+
+import json
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_live_session import join, next_until, start_session
+
+pytestmark = pytest.mark.e2e
+expect: Any = pytest.importorskip("playwright.sync_api").expect
+
+GEMEENTE = "Gemeente Súdwest-Fryslân afdeling Maatschappelijke Ontwikkeling"
+OTHERS = ["Woonstichting Thuis", "Politie Noord-Nederland", "GGD Fryslân", "Wijkteam Noord"]
+LONG_WORD = "Onderwijszorgarrangementsverantwoordelijkheidscoördinatiestructuur"[:60]
+SCRIPT = "<script>alert(1)</script> in de titel"
+SHOTS = os.environ.get("DOORBRAAK_PHONE_SHOTS")
+
+
+def titles(n: int) -> list[dict[str, Any]]:
+    """Thirty-odd actions as a room agrees them: every fifth the Gemeente's, one long word, one script."""
+    made = []
+    for i in range(n):
+        title = f"Actie {i + 1}: een huiskamer in de flat aan de Schepenenstraat, elke woensdag open"
+        if i == 7:
+            title = LONG_WORD
+        elif i == 11:
+            title = SCRIPT
+        owner = GEMEENTE if i % 5 == 0 else OTHERS[i % len(OTHERS)]
+        partners = [GEMEENTE] if i == 13 else [OTHERS[(i + 1) % len(OTHERS)]]
+        made.append(
+            {
+                "title": title,
+                "owner_organisation": owner,
+                "partners": partners,
+                "due_on": "2027-01-15",
+                "description": "Wie, wat en wanneer: een toelichting van een paar zinnen.",
+            }
+        )
+    return made
+
+
+def agree_many(board: Any, actions: list[dict[str, Any]]) -> None:
+    """Agree these actions through the board's own JSON route, one after the other."""
+    board.evaluate(
+        """async (actions) => {
+          const csrf = document.querySelector('meta[name="csrf-token"]').content;
+          for (const body of actions) {
+            const response = await fetch(location.pathname + "/actions", { method: "POST", body: JSON.stringify(body),
+              headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf } });
+            if (!response.ok) throw new Error(await response.text());
+          }
+        }""",
+        actions,
+    )
+
+
+def row(phone: Any, title: str) -> Any:
+    """An action's row on the phone, by its whole title."""
+    return phone.locator("#step li.hand-row").filter(
+        has=phone.locator(".action-title", has_text=re.compile(f"^{re.escape(title)}$"))
+    )
+
+
+def shoot(phone: Any, name: str) -> None:
+    """A screenshot to look at by hand, when DOORBRAAK_PHONE_SHOTS names a folder."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        phone.screenshot(path=f"{SHOTS}/{name}.png")
+        phone.screenshot(path=f"{SHOTS}/{name}-full.png", full_page=True)
+
+
+def test_thirty_actions_on_a_phone_own_first_the_rest_folded(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Doorbraak Súdwest-Fryslân")
+    board = session.board
+    mine = join(new_context, session.code, "Sjoerd", GEMEENTE)
+    small = join(new_context, session.code, "Bea", "Wijkteam Noord")
+    small.set_viewport_size({"width": 360, "height": 800})
+    next_until(board, "Afspraken")
+    actions = titles(32)
+    agree_many(board, actions)
+    expect(mine.locator("#step li.hand-row")).to_have_count(32)
+    expect(mine.locator("#step .action-summary")).to_have_text("32 afspraken")
+
+    # the Gemeente's own seven (owner of every fifth, partner of one) come first, in full
+    own = [a["title"] for i, a in enumerate(actions) if i % 5 == 0 or i == 13]
+    groups = mine.locator("#step .action-group")
+    expect(groups).to_have_text([f"Voor jou · {len(own)}", f"Andere afspraken · {32 - len(own)}"])
+    first_list = mine.locator("#step .action-groups > ul.action-list").first
+    expect(first_list.locator(".action-title")).to_have_text(own)
+    # the others: five shown, the rest behind "+n meer"
+    more = mine.locator("#step details.action-more")
+    expect(more.locator("summary")).to_have_text(f"+{32 - len(own) - 5} meer")
+    expect(mine.locator("#step li.hand-row:visible")).to_have_count(len(own) + 5)
+    height = mine.evaluate("document.documentElement.scrollHeight")
+    print(f"\nphone page at 390x844 with 32 actions: {height} px")
+    shoot(mine, "actions-390")
+    shoot(small, "actions-360")
+
+    # the script in a title is text; the long word stays on the screen
+    expect(row(mine, SCRIPT)).to_have_count(1)
+    for phone in (mine, small):
+        width = phone.viewport_size["width"]
+        assert phone.evaluate("document.documentElement.scrollWidth") <= width
+
+    # open the fold and one row's details; another phone's hand redraws the list, and both stay open
+    more.locator("summary").click()
+    late = actions[29]["title"]
+    expect(row(mine, late)).to_be_visible()
+    row(mine, late).locator(".action-toggle").click()
+    expect(row(mine, late).locator(".action-details")).to_contain_text("Klaar op 15 januari 2027")
+    small.get_by_role("searchbox", name="Zoek een afspraak").fill("actie 30:")
+    expect(small.locator("#step li.hand-row")).to_have_count(1)
+    row(small, late).get_by_role("button", name="Ik doe mee").click()
+    expect(row(mine, late).locator(".action-toggle")).to_contain_text("1 doet mee")
+    expect(row(mine, late).locator(".action-details")).to_contain_text("Doen mee: Bea")
+    expect(more).to_have_attribute("open", "")
+    row(mine, late).scroll_into_view_if_needed()
+    shoot(mine, "actions-390-open")
+
+    # a hand raised among the others stays where it was tapped, and the count says so
+    other = actions[1]["title"]
+    row(mine, other).get_by_role("button", name="Ik doe mee").click()
+    expect(row(mine, other).get_by_role("button", name="Je doet mee ✓")).to_have_attribute("aria-pressed", "true")
+    expect(mine.locator("#step .action-summary")).to_have_text("32 afspraken · je doet mee aan 1")
+    expect(first_list.locator(".action-title")).to_have_text(own)
+
+    # searching finds an action by a word of its owner, accents or not, and shows every match unfolded
+    search = mine.get_by_role("searchbox", name="Zoek een afspraak")
+    search.fill("politie")
+    police = [a for a in actions if any("Politie" in name for name in (a["owner_organisation"], *a["partners"]))]
+    expect(mine.locator("#step li.hand-row")).to_have_count(len(police))
+    expect(mine.locator("#step details.action-more")).to_have_count(0)
+    search.fill("sudwest fryslan")
+    expect(mine.locator("#step li.hand-row")).to_have_count(len(own))
+    search.fill("geen-zo'n-actie")
+    expect(mine.locator("#step .action-groups")).to_contain_text("Geen afspraak gevonden")
+    search.fill("")
+    expect(mine.locator("#step li.hand-row")).to_have_count(32)
+
+    # after a reload the hand it raised counts as its own: first
+    mine.reload()
+    expect(mine.locator("#step .action-groups > ul.action-list").first.locator(".action-title")).to_have_text(
+        sorted([other, *own], key=[a["title"] for a in actions].index)
+    )
+    row(mine, other).get_by_role("button", name="Je doet mee ✓").click()
+    expect(row(mine, other).get_by_role("button", name="Ik doe mee")).to_be_visible()
+    assert json.loads(mine.evaluate(f"localStorage.getItem('doorbraak:hands:{session.code}') || '{{}}'")) == {}
+    assert session.dialogs == []
