@@ -133,6 +133,9 @@ class Membership(SQLModel, table=True):
     # the weekly digest of the workspace by mail (overdue, moved, stuck, new), and in which language
     digest: bool = False
     digest_lang: str = Field(default="nl", max_length=8)
+    # when a digest's unsubscribe link switched the digest off: only then may such a link switch it on again (the
+    # member's own choice in their settings clears it)
+    digest_stopped_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -494,12 +497,13 @@ class MailToken(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)
-    # "unsubscribe" or "status"
+    # "unsubscribe", "status", or "resubscribe" (the confirmation an unsubscribed address asked for: single-use)
     purpose: str = Field(max_length=12)
     workspace_id: int = Field(foreign_key="workspace.id")
-    # the recipient's address as the mail was sent to it
+    # the recipient's address as the mail was sent to it (a "resubscribe" link: folded, as its rate limit counts it)
     address: str = Field(max_length=254)
-    # a status link: the action, and the participant it was sent to (None for the action's contact)
+    # a status link: the action, and the participant it was sent to (None for the action's contact); a resubscribe
+    # link: the participant who asked for it
     action_id: int | None = Field(default=None, foreign_key="action.id", index=True)
     participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
     # an unsubscribe link in a digest: the member whose digest it stops

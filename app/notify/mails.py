@@ -22,6 +22,9 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # a reminder's buttons keep working this long after the due date; an unsubscribe link a year
 STATUS_LINK_AFTER_DUE = timedelta(days=30)
 UNSUBSCRIBE_LINK_FOR = timedelta(days=365)
+# a confirmation that lifts an unsubscribe works two days, once; an address gets at most one a day
+RESUBSCRIBE_LINK_FOR = timedelta(days=2)
+RESUBSCRIBE_MAIL_EVERY = timedelta(days=1)
 # the reminder's buttons: the statuses a report moves an action to
 REPORTED_STATUSES = ("bezig", "klaar", "vastgelopen")
 
@@ -265,4 +268,49 @@ def digest_mail(links: Links, *, recipient: Recipient, digest: DigestFacts, now:
         body_html=html,
         unsubscribe_url=unsubscribe_url,
         tokens=(unsubscribe,),
+    )
+
+
+def resubscribe_mail(
+    links: Links,
+    *,
+    address: str,
+    lang: str,
+    participant_id: int,
+    workspace_id: int,
+    workspace_name: str,
+    workshop_title: str,
+    now: datetime,
+) -> Draft:
+    """The one mail to an address that unsubscribed, asked for on Mijn afspraken: its link lifts the unsubscribe.
+
+    It names only what the programme office wrote (workspace, workshop), never what the asker typed: no one sends
+    their words to someone else's inbox through it. No unsubscribe link: the address is unsubscribed already."""
+    token, row = outbox.new_token(
+        purpose="resubscribe",
+        workspace_id=workspace_id,
+        address=address,
+        participant_id=participant_id,
+        expires_at=now + RESUBSCRIBE_LINK_FOR,
+    )
+    confirm_url = links.url(f"/weer-aanmelden/{token}")
+    with i18n.in_locale(lang):
+        subject = gettext(N_("Wil je weer e-mail van {workspace}?")).format(workspace=workspace_name)
+        text, html = render(
+            "resubscribe",
+            workspace_name=workspace_name,
+            workshop_title=workshop_title,
+            confirm_url=confirm_url,
+            unsubscribe_url="",
+        )
+    return Draft(
+        kind="resubscribe",
+        # one a day per address, whichever workspace asks (the service also counts the last RESUBSCRIBE_MAIL_EVERY)
+        dedupe_key=outbox.dedupe_key("resubscribe", outbox.address_hash(address_key(address)), now.date().isoformat()),
+        recipient=address,
+        lang=lang,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        tokens=(row,),
     )

@@ -86,10 +86,52 @@ async def give_address(
     except DomainError as exc:
         if exc.code == "link_unknown":
             raise
+        # an unsubscribed address: its owner may say yes to one mail (the form offers it, saying no more than this)
+        offer = exc.code == "address_unsubscribed"
+        return await _mine_page(
+            request,
+            runtime,
+            link_token,
+            status=exc.status,
+            email_error=exc.text(),
+            typed_email=email,
+            offer_confirmation=offer,
+            typed_lang=lang,
+        )
+    return see_other(f"/m/{link_token}?e-mail={'bewaard' if email.strip() else 'weg'}#e-mail")
+
+
+@router.post("/m/{link_token}/e-mail/bevestigen", dependencies=[CsrfChecked])
+async def ask_confirmation(
+    request: Request,
+    runtime: RuntimeDep,
+    link_token: str,
+    email: Annotated[str, Form(max_length=320)],
+    lang: Annotated[str, Form(max_length=8)] = "nl",
+) -> Response:
+    """Mail an unsubscribed address one link that lifts its unsubscribe; the answer is the same whether it went."""
+    try:
+        participant, _ = await runtime.db.read(
+            partial(workshops.participant_by_link, link_token=link_token, secret=runtime.secret_key)
+        )
+        # the allowance of giving an address: each try may mail someone
+        await runtime.check_mail_address_rate(request, participant.id or 0)
+        job = partial(
+            service.ask_to_resubscribe,
+            link_token=link_token,
+            email=email,
+            lang=lang,
+            links=_setup(request).links,
+            secret=runtime.secret_key,
+        )
+        await runtime.db.write(job)
+    except DomainError as exc:
+        if exc.code == "link_unknown":
+            raise
         return await _mine_page(
             request, runtime, link_token, status=exc.status, email_error=exc.text(), typed_email=email
         )
-    return see_other(f"/m/{link_token}?e-mail={'bewaard' if email.strip() else 'weg'}#e-mail")
+    return see_other(f"/m/{link_token}?e-mail=bevestigen#e-mail")
 
 
 @router.post("/m/{link_token}/acties/{action_id}/status", dependencies=[CsrfChecked])
@@ -181,17 +223,32 @@ async def confirm_unsubscribe(request: Request, runtime: RuntimeDep, token: str)
 @router.post("/afmelden/{token}")
 async def unsubscribe(request: Request, runtime: RuntimeDep, token: str) -> Response:
     """Unsubscribe: the page's button, or a mail program's one-click POST (RFC 8058), which has no cookies."""
-    info = await runtime.db.read(partial(service.unsubscribe_link, token=token))
     await runtime.db.write(partial(service.unsubscribe, token=token))
+    info = await runtime.db.read(partial(service.unsubscribe_link, token=token))
     return render(request, "notify/unsubscribe.html", {**info, "token": token, "done": True})
 
 
 @router.post("/afmelden/{token}/weer-aanmelden", dependencies=[CsrfChecked])
 async def resubscribe(request: Request, runtime: RuntimeDep, token: str) -> Response:
-    """Take an unsubscribe back, from the page its mail's link opens: only the address's owner has that link."""
-    await runtime.db.write(partial(service.resubscribe, token=token))
+    """Take back what an unsubscribe stopped, from the page its mail's link opens; the page says what happened."""
+    outcome = await runtime.db.write(partial(service.resubscribe, token=token))
     info = await runtime.db.read(partial(service.unsubscribe_link, token=token))
-    return render(request, "notify/unsubscribe.html", {**info, "token": token, "done": False, "resubscribed": True})
+    return render(request, "notify/unsubscribe.html", {**info, "token": token, "outcome": outcome})
+
+
+@router.get("/weer-aanmelden/{token}")
+async def confirm_resubscribe_page(request: Request, runtime: RuntimeDep, token: str) -> Response:
+    """The page a confirmation mail's link opens: nothing changes until its button is pressed."""
+    info = await runtime.db.read(partial(service.resubscribe_link, token=token))
+    return render(request, "notify/resubscribe.html", {**info, "token": token, "done": False})
+
+
+@router.post("/weer-aanmelden/{token}", dependencies=[CsrfChecked])
+async def confirm_resubscribe(request: Request, runtime: RuntimeDep, token: str) -> Response:
+    """The address's owner says yes: its unsubscribe is lifted; the link works once."""
+    job = partial(service.confirm_resubscribe, token=token, lang=current_locale.get())
+    info = await runtime.db.write(job)
+    return render(request, "notify/resubscribe.html", {**info, "token": token, "done": True})
 
 
 @router.get("/agenda/{token}.ics")
@@ -225,7 +282,7 @@ async def outbox_page(request: Request, runtime: RuntimeDep, member: Manager) ->
 
 
 # the personal part of a link in a mail: the page shows that a link is there, not the link itself
-_PERSONAL_LINK = re.compile(r"(/(?:m|status|afmelden)/)[A-Za-z0-9_-]{16,}")
+_PERSONAL_LINK = re.compile(r"(/(?:m|status|afmelden|weer-aanmelden)/)[A-Za-z0-9_-]{16,}")
 
 
 def _masked(text: str) -> str:

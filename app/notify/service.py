@@ -18,11 +18,12 @@ from app.models import (
     Membership,
     OutboxMessage,
     Participant,
+    Workshop,
     Workspace,
     utcnow,
 )
 from app.notify import feeds, mails, outbox
-from app.notify.mails import Links, Recipient
+from app.notify.mails import RESUBSCRIBE_MAIL_EVERY, Links, Recipient
 from app.security import token_digest
 from app.store.events import Tx
 from app.workshops import service as workshops
@@ -58,8 +59,8 @@ def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links
     if is_unsubscribed(db, workspace_id=workshop.workspace_id, address=address):
         message = N_(
             "Dit adres heeft gevraagd om geen e-mail meer van deze werkruimte, dus we sturen er niets heen. Is het "
-            "jouw adres? Meld je dan weer aan met de afmeldlink onderaan een eerdere e-mail van ons, en geef het hier "
-            "opnieuw op."
+            "jouw adres? Meld je dan weer aan met de afmeldlink onderaan een eerdere e-mail van ons, of vraag "
+            "hieronder een bevestigingsmail."
         )
         raise DomainError("address_unsubscribed", message, status=409)
     new = participant.email is None or addresses.address_key(participant.email) != addresses.address_key(address)
@@ -125,6 +126,8 @@ def _mail_token(db: Session, token: str, purpose: str) -> MailToken:
         raise DomainError(
             "mail_link_used", N_("Met deze link is al gemeld. Meld opnieuw via Mijn afspraken."), status=410
         )
+    if purpose == "resubscribe" and row.used_at is not None:
+        raise DomainError("mail_link_used", N_("Deze link is al gebruikt: je bent weer aangemeld."), status=410)
     return row
 
 
@@ -177,21 +180,45 @@ def _membership(db: Session, row: MailToken) -> Membership | None:
     ).scalar_one_or_none()
 
 
+def _address_in_use(db: Session, *, workspace_id: int, address: str) -> bool:
+    """Whether anyone of the workspace still has this address: a participant, or an action's contact."""
+    key = addresses.address_key(address)
+    given = db.execute(
+        select(col(Participant.email))
+        .join(Workshop, col(Workshop.id) == col(Participant.workshop_id))
+        .where(col(Workshop.workspace_id) == workspace_id, col(Participant.email).is_not(None))
+    ).scalars()
+    contacts = db.execute(
+        select(col(Action.contact_email)).where(
+            col(Action.workspace_id) == workspace_id,
+            col(Action.deleted_at).is_(None),
+            col(Action.contact_email).is_not(None),
+        )
+    ).scalars()
+    return any(addresses.address_key(found or "") == key for found in (*given, *contacts))
+
+
 def unsubscribe_link(db: Session, *, token: str) -> dict[str, Any]:
-    """What the unsubscribe page says it will stop (a workspace's reminders, or a member's digest), and whether it
-    stopped already (the page then offers to take it back)."""
+    """What the unsubscribe page says it will stop (a workspace's reminders, or a member's digest), whether it stopped
+    already, and whether the page may offer to take it back; a digest of a membership that is gone stops nothing."""
     row = _mail_token(db, token, "unsubscribe")
     workspace = db.get(Workspace, row.workspace_id)
+    member, restorable = True, True
     if row.account_id is not None:
         membership = _membership(db, row)
+        member = membership is not None
         unsubscribed = membership is not None and not membership.digest
+        restorable = membership is not None and membership.digest_stopped_at is not None
     else:
         unsubscribed = is_unsubscribed(db, workspace_id=row.workspace_id, address=row.address)
     return {
         "address": row.address,
         "digest": row.account_id is not None,
+        "member": member,
         "workspace": workspace.name if workspace else "",
         "unsubscribed": unsubscribed,
+        # a link may switch back on only what a link switched off
+        "restorable": unsubscribed and restorable,
     }
 
 
@@ -200,8 +227,9 @@ def unsubscribe(db: Tx, *, token: str) -> None:
     row = _mail_token(db, token, "unsubscribe")
     if row.account_id is not None:
         membership = _membership(db, row)
-        if membership is not None:
-            membership.digest = False
+        if membership is not None and membership.digest:
+            # what subscribing again may restore: the digest this link switched off, nothing switched off before
+            membership.digest, membership.digest_stopped_at = False, utcnow()
     elif not is_unsubscribed(db, workspace_id=row.workspace_id, address=row.address):
         db.add(MailSuppression(workspace_id=row.workspace_id, address=addresses.address_key(row.address)))
     # what waits to be sent to this address from this workspace stays unsent too
@@ -239,18 +267,96 @@ def set_digest(db: Tx, *, account_id: int, workspace_id: int, on: bool, lang: st
     ).scalar_one_or_none()
     if membership is None:
         raise DomainError("not_a_member", N_("Je bent geen lid meer van deze werkruimte."), status=403)
-    membership.digest, membership.digest_lang = on, lang
+    # the member's own choice replaces what a link stopped: no link switches it back on after this
+    membership.digest, membership.digest_lang, membership.digest_stopped_at = on, lang, None
 
 
-def resubscribe(db: Tx, *, token: str) -> None:
-    """Take back what this unsubscribe link stopped: the member's digest, or the workspace's reminders to the address.
+# what subscribing again did, for the page to say it truthfully
+RESTORED = "restored"
+NOTHING_STOPPED = "nothing_stopped"
+OWN_CHOICE = "own_choice"
+NOT_A_MEMBER = "not_a_member"
+NO_ONE_HAS_IT = "no_one_has_it"
 
-    Only the address's owner has the link (it came in a mail to it, and works for UNSUBSCRIBE_LINK_FOR): the one
-    way back for an address that a participant may not give again on Mijn afspraken (save_address)."""
+
+def resubscribe(db: Tx, *, token: str) -> str:
+    """Take back what this unsubscribe link's kind of link stopped, and nothing else; returns what happened.
+
+    A digest comes back only if such a link switched it off (not if its member did, in their settings); the
+    workspace's reminders to the address come back by lifting its unsubscribe. Only the address's owner has the link
+    (it came in a mail to it, and works for UNSUBSCRIBE_LINK_FOR)."""
     row = _mail_token(db, token, "unsubscribe")
     if row.account_id is not None:
         membership = _membership(db, row)
-        if membership is not None:
-            membership.digest = True
-    else:
-        db.execute(delete(MailSuppression).where(_suppression_of(row.workspace_id, row.address)))
+        if membership is None:
+            return NOT_A_MEMBER
+        if membership.digest:
+            return NOTHING_STOPPED
+        if membership.digest_stopped_at is None:
+            return OWN_CHOICE
+        membership.digest, membership.digest_stopped_at = True, None
+        return RESTORED
+    if not is_unsubscribed(db, workspace_id=row.workspace_id, address=row.address):
+        return NOTHING_STOPPED
+    db.execute(delete(MailSuppression).where(_suppression_of(row.workspace_id, row.address)))
+    return RESTORED if _address_in_use(db, workspace_id=row.workspace_id, address=row.address) else NO_ONE_HAS_IT
+
+
+def ask_to_resubscribe(db: Tx, *, link_token: str, email: str, lang: str, links: Links, secret: str) -> bool:
+    """Mail an address that unsubscribed one link that lifts its unsubscribe, asked for on Mijn afspraken.
+
+    Its owner's press on the link is the consent (double opt-in); whoever asked only learns what the refusal told
+    them already, whatever happens (the caller says the same either way). At most one such mail goes to an address
+    in RESUBSCRIBE_MAIL_EVERY, whichever workspace asks: no one is mailed over and over. Returns whether one was
+    queued."""
+    participant, workshop = workshops.participant_by_link(db, link_token, secret=secret)
+    if lang not in i18n.available_locales():
+        raise DomainError("bad_language", N_("Kies Nederlands of Engels voor je e-mails."), status=422)
+    address = addresses.checked_address(email)
+    if not is_unsubscribed(db, workspace_id=workshop.workspace_id, address=address):
+        return False
+    key, now = addresses.address_key(address), utcnow()
+    recent = select(col(MailToken.id)).where(
+        col(MailToken.purpose) == "resubscribe",
+        col(MailToken.address) == key,
+        col(MailToken.created_at) > now - RESUBSCRIBE_MAIL_EVERY,
+    )
+    if db.execute(recent).first() is not None:
+        return False
+    workspace = db.get(Workspace, workshop.workspace_id)
+    draft = mails.resubscribe_mail(
+        links,
+        address=key,
+        lang=lang,
+        participant_id=participant.id or 0,
+        workspace_id=workshop.workspace_id,
+        workspace_name=workspace.name if workspace else "",
+        workshop_title=workshop.title,
+        now=now,
+    )
+    return outbox.queue(db, workspace_id=workshop.workspace_id, drafts=[draft], domain=links.domain) == 1
+
+
+def resubscribe_link(db: Session, *, token: str) -> dict[str, Any]:
+    """What a confirmation link's page asks: may this address have the workspace's reminders again? Changes nothing."""
+    return _asked_about(db, _mail_token(db, token, "resubscribe"))
+
+
+def confirm_resubscribe(db: Tx, *, token: str, lang: str) -> dict[str, Any]:
+    """The owner's yes: the address's unsubscribe is lifted, and kept for the participant who asked if they have
+    none yet; the link is spent."""
+    row = _mail_token(db, token, "resubscribe")
+    row.used_at = utcnow()
+    db.execute(delete(MailSuppression).where(_suppression_of(row.workspace_id, row.address)))
+    participant = db.get(Participant, row.participant_id) if row.participant_id else None
+    if participant is not None and not participant.email:
+        participant.email, participant.email_lang = row.address, lang
+    saved = participant is not None and addresses.address_key(participant.email or "") == row.address
+    db.flush()
+    return {**_asked_about(db, row), "saved": saved}
+
+
+def _asked_about(db: Session, row: MailToken) -> dict[str, Any]:
+    """The address and workspace a confirmation link is about."""
+    workspace = db.get(Workspace, row.workspace_id)
+    return {"address": row.address, "workspace": workspace.name if workspace else ""}

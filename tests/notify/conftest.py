@@ -13,14 +13,20 @@ from email.policy import default
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import col
 
 from app.accounts import service as accounts
 from app.actions import service as actions
 from app.catalog.service import formats
+from app.config import Settings
 from app.demo.driver import csrf_of
+from app.main import create_app
 from app.models import LOCAL_TIMEZONE, Action, OutboxMessage, Participant, Workshop
+from app.notify.outbox import Backoff
+from app.notify.sender import MailSetup, Sender
 from app.running import service as running
 from app.workshops import service as workshops
 from tests.conftest import PASSWORD, SECRET_KEY
@@ -250,3 +256,31 @@ def sign_in(http: Any, email: str) -> None:
         "/f/login", data={"csrf": csrf_of(page.text), "email": email, "password": PASSWORD}, follow_redirects=False
     )
     assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def mail_app(settings: Settings, smtp_server: SmtpServer) -> FastAPI:
+    """An app whose settings name the test's SMTP server."""
+    return create_app(settings.model_copy(update={"smtp_url": smtp_server.url, "public_url": "http://testserver"}))
+
+
+@pytest.fixture
+def mail_client(mail_app: FastAPI) -> Any:
+    """A browser of that app."""
+    with TestClient(mail_app) as http:
+        yield http
+
+
+def send_all(http: TestClient) -> int:
+    """The sender, on the app's loop, until nothing is due."""
+    setup: MailSetup = http.app.state.mail
+    assert setup.config is not None and setup.sending
+
+    async def drain() -> int:
+        sender = Sender(database(http), setup.config, backoff=Backoff(first=timedelta(0)))
+        try:
+            return await sender.drain()
+        finally:
+            sender.close()
+
+    return http.portal.call(drain)

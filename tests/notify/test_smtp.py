@@ -7,7 +7,6 @@ from functools import partial
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 from sqlalchemy import select
@@ -18,8 +17,7 @@ from app.config import Settings
 from app.demo.driver import csrf_of
 from app.models import MailSuppression, Membership, Participant
 from app.notify.mails import Links
-from app.notify.outbox import Backoff
-from app.notify.sender import MailSetup, Sender, check_server, mail_setup, reminder_pass, start_sending
+from app.notify.sender import MailSetup, check_server, mail_setup, reminder_pass, start_sending
 from app.notify.smtp import Outgoing, SmtpUrlError, build_message, parse_smtp_url
 from app.store.database import Database
 from app.workshops import service as workshops
@@ -34,6 +32,7 @@ from tests.notify.conftest import (
     database,
     free_smtp_port,
     messages,
+    send_all,
     sign_in,
 )
 
@@ -219,36 +218,6 @@ def _queue_one(tx: Any, *, links: Links) -> None:
     olga = tx.execute(select(Participant).where(Participant.name == "Olga")).scalar_one()
     link = workshops.link_token(olga, secret=SECRET_KEY)
     service.save_address(tx, link_token=link, email="olga.nieuw@woon.nl", lang="nl", links=links, secret=SECRET_KEY)
-
-
-@pytest.fixture
-def mail_app(settings: Settings, smtp_server: SmtpServer) -> FastAPI:
-    """An app whose settings name the test's SMTP server."""
-    from app.main import create_app
-
-    return create_app(settings.model_copy(update={"smtp_url": smtp_server.url, "public_url": "http://testserver"}))
-
-
-@pytest.fixture
-def mail_client(mail_app: FastAPI) -> Any:
-    """A browser of that app."""
-    with TestClient(mail_app) as http:
-        yield http
-
-
-def send_all(http: TestClient) -> int:
-    """The sender, on the app's loop, until nothing is due."""
-    setup: MailSetup = http.app.state.mail
-    assert setup.config is not None and setup.sending
-
-    async def drain() -> int:
-        sender = Sender(database(http), setup.config, backoff=Backoff(first=timedelta(0)))
-        try:
-            return await sender.drain()
-        finally:
-            sender.close()
-
-    return http.portal.call(drain)
 
 
 def pass_on(http: TestClient, *, today: Any = TODAY, now: datetime = NOW) -> int:

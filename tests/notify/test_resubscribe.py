@@ -1,0 +1,314 @@
+"""Unsubscribing and subscribing again: a link gives back only what a link took, says what happened, and an address
+that unsubscribed long ago comes back by its owner's yes to one confirmation mail; as an attacker would try it."""
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, select, update
+from sqlmodel import col
+
+from app.demo.driver import csrf_of
+from app.models import Action, MailSuppression, MailToken, Membership, Participant, utcnow
+from app.notify import outbox
+from tests.notify.conftest import Network, SmtpServer, build_network, database, messages, send_all, sign_in
+
+
+def _link(db: Any, *, purpose: str, workspace_id: int, address: str, **about: Any) -> str:
+    """A link as a mail carries it (its token kept hashed), and its path."""
+    token, row = outbox.new_token(
+        purpose=purpose, workspace_id=workspace_id, address=address, expires_at=utcnow() + timedelta(days=30), **about
+    )
+    db.write_sync(lambda tx: tx.add(MailToken(**row)))
+    return f"/afmelden/{token}" if purpose == "unsubscribe" else f"/weer-aanmelden/{token}"
+
+
+def _membership(db: Any, workspace_id: int) -> Membership:
+    return db.read_sync(
+        lambda tx: tx.execute(select(Membership).where(col(Membership.workspace_id) == workspace_id)).scalar_one()
+    )
+
+
+def _digest_link(db: Any, network: Network) -> str:
+    membership = _membership(db, network.workspace_id)
+    return _link(
+        db,
+        purpose="unsubscribe",
+        workspace_id=network.workspace_id,
+        address="bea@a.nl",
+        account_id=membership.account_id,
+    )
+
+
+def _set_digest(db: Any, workspace_id: int, on: bool) -> None:
+    db.write_sync(
+        lambda tx: tx.execute(update(Membership).where(col(Membership.workspace_id) == workspace_id).values(digest=on))
+    )
+
+
+def _suppressed(db: Any, workspace_id: int) -> list[str]:
+    return db.read_sync(
+        lambda tx: list(
+            tx.execute(
+                select(col(MailSuppression.address)).where(col(MailSuppression.workspace_id) == workspace_id)
+            ).scalars()
+        )
+    )
+
+
+def _resubscribe(http: TestClient, path: str) -> Any:
+    page = http.get(path)
+    return http.post(f"{path}/weer-aanmelden", data={"csrf": csrf_of(page.text)})
+
+
+def test_a_digest_link_switches_on_only_a_digest_a_link_switched_off(client: TestClient) -> None:
+    db = database(client)
+    network: Network = db.write_sync(build_network)
+    link = _digest_link(db, network)
+
+    # never switched on: the page offers nothing back, and a forged press switches nothing on
+    pressed = _resubscribe(client, link)
+    assert _membership(db, network.workspace_id).digest is False
+    assert pressed.status_code == 200 and "Er is niets veranderd" in pressed.text
+    assert "krijgt het weekoverzicht weer" not in pressed.text
+    page = client.get(link)
+    assert "Meld mij weer aan" not in page.text and "Naar je instellingen" in page.text
+
+    # on, stopped by the link, given back by the link
+    _set_digest(db, network.workspace_id, True)
+    assert client.post(link, content=b"List-Unsubscribe=One-Click").status_code == 200
+    assert _membership(db, network.workspace_id).digest is False
+    back = _resubscribe(client, link)
+    assert "krijgt het weekoverzicht weer" in back.text and _membership(db, network.workspace_id).digest is True
+
+    # stopped by the link, then the member's own choice in the settings: the link no longer decides
+    assert client.post(link).status_code == 200
+    boss = TestClient(client.app)
+    boss.portal = client.portal
+    sign_in(boss, "bea@a.nl")
+    settings = boss.get("/f/agenda")
+    for choice in ("on", ""):
+        chosen = boss.post(
+            "/f/agenda/weekoverzicht", data={"csrf": csrf_of(settings.text), "digest": choice, "lang": "nl"}
+        )
+        assert chosen.status_code == 200
+    again = _resubscribe(client, link)
+    assert "Er is niets veranderd" in again.text and "in je instellingen" in again.text
+    assert _membership(db, network.workspace_id).digest is False
+
+
+def test_after_the_membership_went_the_digest_link_says_nothing_changed(client: TestClient) -> None:
+    db = database(client)
+    network: Network = db.write_sync(build_network)
+    link = _digest_link(db, network)
+    _set_digest(db, network.workspace_id, True)
+    assert client.post(link).status_code == 200
+    db.write_sync(lambda tx: tx.execute(delete(Membership).where(col(Membership.workspace_id) == network.workspace_id)))
+
+    page = client.get(link)
+    assert "geen lid meer" in page.text and "Meld mij weer aan" not in page.text
+    pressed = _resubscribe(client, link)
+    assert pressed.status_code == 200
+    assert "krijgt het weekoverzicht weer" not in pressed.text and "Je bent weer aangemeld" not in pressed.text
+    assert "Er is niets veranderd" in pressed.text and "geen lid meer" in pressed.text
+
+
+def test_a_reminder_link_says_when_no_one_here_has_the_address_any_more(client: TestClient) -> None:
+    db = database(client)
+    network: Network = db.write_sync(build_network)
+    # the action's bare contact: the action goes, and with it the one place the address was kept
+    link = _link(db, purpose="unsubscribe", workspace_id=network.workspace_id, address="buiten@contact.nl")
+    db.write_sync(
+        lambda tx: tx.execute(
+            update(Action).where(col(Action.id) == network.action_id).values(contact_email="buiten@contact.nl")
+        )
+    )
+    assert client.post(link).status_code == 200
+    assert _suppressed(db, network.workspace_id) == ["buiten@contact.nl"]
+    db.write_sync(
+        lambda tx: tx.execute(update(Action).where(col(Action.id) == network.action_id).values(deleted_at=utcnow()))
+    )
+
+    pressed = _resubscribe(client, link)
+    assert pressed.status_code == 200 and _suppressed(db, network.workspace_id) == []
+    assert "krijgt weer herinneringen" not in pressed.text
+    assert "Afmelding opgeheven" in pressed.text and "niemand heeft dit adres hier nu opgegeven" in pressed.text
+    # pressed again: nothing was unsubscribed, and the page says so
+    again = client.post(f"{link}/weer-aanmelden", data={"csrf": csrf_of(pressed.text)})
+    assert "Er is niets veranderd" in again.text and "was niet afgemeld" in again.text
+
+    client.get("/taal/en")
+    assert client.post(link).status_code == 200
+    in_english = _resubscribe(client, link)
+    assert "Unsubscribe lifted" in in_english.text and "no one has given this address here" in in_english.text
+
+
+def _give(http: TestClient, link: str, address: str, lang: str = "nl") -> Any:
+    form = {"csrf": csrf_of(http.get(f"/m/{link}").text), "email": address, "lang": lang}
+    return http.post(f"/m/{link}/e-mail", data=form, follow_redirects=False)
+
+
+def _ask(http: TestClient, link: str, address: str, lang: str = "nl") -> Any:
+    form = {"csrf": csrf_of(http.get(f"/m/{link}").text), "email": address, "lang": lang}
+    return http.post(f"/m/{link}/e-mail/bevestigen", data=form, follow_redirects=False)
+
+
+def test_an_address_unsubscribed_long_ago_comes_back_by_its_owners_yes(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    db.write_sync(
+        lambda tx: tx.execute(update(Participant).values(name="<script>Koop nu!</script> http://spam.example"))
+    )
+    # unsubscribed over a year ago: the link in that mail has expired
+    old = _link(db, purpose="unsubscribe", workspace_id=network.workspace_id, address="Ursula@Sport.nl")
+    assert mail_client.post(old).status_code == 200
+    db.write_sync(lambda tx: tx.execute(update(MailToken).values(expires_at=utcnow() - timedelta(days=1))))
+    assert mail_client.get(old).status_code == 410
+    assert mail_client.post(f"{old}/weer-aanmelden", data={"csrf": "x"}).status_code in (403, 410)
+
+    # typed on Mijn afspraken: refused, with the offer of one confirmation mail
+    ursula = network.links["unrelated"]
+    refused = _give(mail_client, ursula, "ursula@sport.nl", lang="en")
+    assert refused.status_code == 409 and "Stuur een bevestigingsmail" in refused.text
+    assert 'action="/m/' in refused.text and "/e-mail/bevestigen" in refused.text
+    asked = _ask(mail_client, ursula, "ursula@sport.nl", lang="en")
+    assert asked.status_code == 303 and asked.headers["location"].endswith("?e-mail=bevestigen#e-mail")
+    assert "kreeg het de afgelopen dag nog geen bevestigingsmail" in mail_client.get(asked.headers["location"]).text
+    # while it waits, the beheerder's outbox page shows the mail but not its link: consent is the owner's
+    boss = TestClient(mail_client.app)
+    boss.portal = mail_client.portal
+    sign_in(boss, "bea@a.nl")
+    waiting = boss.get("/f/berichten").text
+    assert "/weer-aanmelden/…" in waiting and not re.search(r"/weer-aanmelden/[\w-]{16,}", waiting)
+    assert send_all(mail_client) == 1
+    (mail,) = smtp_server.inbox.wait_for(1)
+    assert str(mail["To"]) == "ursula@sport.nl" and mail["List-Unsubscribe"] is None
+    assert str(mail["Subject"]) == "Do you want email from Werkruimte van Bea again?"
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    html = mail.get_body(preferencelist=("html",)).get_content()
+    # what the asker typed never reaches someone else's inbox through it
+    assert "spam.example" not in body + html and "Koop" not in body + html
+    (path,) = re.findall(r"http://testserver(/weer-aanmelden/[\w-]+)", body)
+
+    # asked again, by another participant from another browser, the same day: the same answer, no second mail
+    other = TestClient(mail_client.app)
+    other.portal = mail_client.portal
+    again = _ask(other, network.links["partner"], "URSULA@sport.nl")
+    assert again.status_code == 303 and again.headers["location"].endswith("?e-mail=bevestigen#e-mail")
+    # nor for an address that is not unsubscribed at all: the answer says no more than the 409 did
+    not_unsubscribed = _ask(other, network.links["partner"], "iemand@anders.nl")
+    assert not_unsubscribed.status_code == 303 and not_unsubscribed.headers["location"] == again.headers["location"]
+    assert send_all(mail_client) == 0 and len(messages(db, kind="resubscribe")) == 1
+
+    # opening the link (a mail scanner does) changes nothing; a POST without the page's CSRF token neither
+    owner = TestClient(mail_client.app)
+    owner.portal = mail_client.portal
+    page = owner.get(path)
+    assert page.status_code == 200 and "Ja, ik wil weer herinneringen" in page.text
+    assert _suppressed(db, network.workspace_id) == ["ursula@sport.nl"]
+    assert owner.post(path, data={"csrf": "verzonnen"}).status_code == 403
+    assert _suppressed(db, network.workspace_id) == ["ursula@sport.nl"]
+
+    done = owner.post(path, data={"csrf": csrf_of(page.text)})
+    assert done.status_code == 200 and "Je bent weer aangemeld" in done.text
+    assert _suppressed(db, network.workspace_id) == []
+    # she kept it all along; nothing else changed
+    assert db.read_sync(lambda tx: tx.get(Participant, network.people["unrelated"]).email) == "ursula@sport.nl"
+    # single use
+    assert owner.get(path).status_code == 410
+    assert owner.post(path, data={"csrf": csrf_of(page.text)}).status_code == 410
+
+
+def test_the_confirmation_keeps_the_address_for_whoever_asked_when_they_have_none(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    asker = network.people["unrelated"]
+    db.write_sync(lambda tx: setattr(tx.get(Participant, asker), "email", None))
+    db.write_sync(lambda tx: tx.add(MailSuppression(workspace_id=network.workspace_id, address="ursula@sport.nl")))
+    assert _ask(mail_client, network.links["unrelated"], "Ursula@Sport.nl").status_code == 303
+    assert send_all(mail_client) == 1
+    body = smtp_server.inbox.wait_for(1)[0].get_body(preferencelist=("plain",)).get_content()
+    assert "Op Mijn afspraken van de workshop “Jeugdoverlast Noord” is dit adres opgegeven" in body
+    (path,) = re.findall(r"http://testserver(/weer-aanmelden/[\w-]+)", body)
+    done = mail_client.post(path, data={"csrf": csrf_of(mail_client.get(path).text)})
+    assert "bewaard bij de Mijn afspraken" in done.text
+    assert db.read_sync(lambda tx: tx.get(Participant, asker).email) == "ursula@sport.nl"
+
+
+def test_asking_for_confirmations_is_limited_per_client_and_per_link(mail_client: TestClient) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    for n in range(6):
+        db.write_sync(
+            lambda tx, n=n: tx.add(MailSuppression(workspace_id=network.workspace_id, address=f"weg{n}@a.nl"))
+        )
+    link = network.links["partner"]
+    answers = [_ask(mail_client, link, f"weg{n}@a.nl").status_code for n in range(6)]
+    # the allowance of giving an address at all: five an hour
+    assert answers == [303] * 5 + [429]
+    assert len(messages(db, kind="resubscribe")) == 5
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["x", "A" * 32, "%00", "..%2F..%2Fetc", "ü" * 40, "a" * 3000, "%E2%80%AE", "-" * 32],
+)
+def test_garbage_links_are_not_found_never_a_500(client: TestClient, token: str) -> None:
+    for method, path in (
+        ("GET", f"/afmelden/{token}"),
+        ("POST", f"/afmelden/{token}"),
+        ("POST", f"/afmelden/{token}/weer-aanmelden"),
+        ("GET", f"/weer-aanmelden/{token}"),
+        ("POST", f"/weer-aanmelden/{token}"),
+    ):
+        response = client.request(method, path, data={"csrf": "x"})
+        assert response.status_code in (403, 404), (method, path, response.status_code)
+
+
+def test_a_link_of_one_kind_opens_no_route_of_another_and_a_workspace_lifts_only_its_own(client: TestClient) -> None:
+    db = database(client)
+    network: Network = db.write_sync(build_network)
+    other_workspace = db.read_sync(
+        lambda tx: tx.execute(
+            select(col(Membership.workspace_id)).where(col(Membership.workspace_id) != network.workspace_id)
+        ).scalar_one()
+    )
+    for workspace_id in (network.workspace_id, other_workspace):
+        db.write_sync(lambda tx, w=workspace_id: tx.add(MailSuppression(workspace_id=w, address="zelfde@a.nl")))
+    unsubscribe = _link(db, purpose="unsubscribe", workspace_id=network.workspace_id, address="zelfde@a.nl")
+    confirm = _link(db, purpose="resubscribe", workspace_id=other_workspace, address="zelfde@a.nl")
+    # an unsubscribe link's token on the confirmation route, and the other way round: not found
+    assert client.get(confirm.replace("/weer-aanmelden/", "/afmelden/")).status_code == 404
+    assert client.get(unsubscribe.replace("/afmelden/", "/weer-aanmelden/")).status_code == 404
+    page = client.get(confirm)
+    assert client.post(confirm, data={"csrf": csrf_of(page.text)}).status_code == 200
+    # the other workspace's confirmation lifted the other workspace's unsubscribe, not this one's
+    assert _suppressed(db, network.workspace_id) == ["zelfde@a.nl"] and _suppressed(db, other_workspace) == []
+
+
+def test_a_get_changes_nothing_and_one_click_needs_no_cookie(client: TestClient) -> None:
+    db = database(client)
+    network: Network = db.write_sync(build_network)
+    link = _link(db, purpose="unsubscribe", workspace_id=network.workspace_id, address="vera@buurtwerk.nl")
+    for _ in range(3):
+        assert client.get(link).status_code == 200
+        assert client.head(link).status_code in (200, 405)
+    assert _suppressed(db, network.workspace_id) == []
+    # RFC 8058: the mail program's POST carries no cookie and no CSRF token, and is answered the same every time
+    cookieless = TestClient(client.app)
+    cookieless.portal = client.portal
+    for _ in range(2):
+        one_click = cookieless.post(
+            link, content=b"List-Unsubscribe=One-Click", headers={"content-type": "application/x-www-form-urlencoded"}
+        )
+        assert one_click.status_code == 200
+    assert _suppressed(db, network.workspace_id) == ["vera@buurtwerk.nl"]
+    # subscribing again is a form of the page: without its CSRF token it is refused
+    assert cookieless.post(f"{link}/weer-aanmelden").status_code == 403
+    assert _suppressed(db, network.workspace_id) == ["vera@buurtwerk.nl"]
