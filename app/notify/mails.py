@@ -289,7 +289,8 @@ def resubscribe_mail(
     token, row = outbox.new_token(
         purpose="resubscribe",
         workspace_id=workspace_id,
-        address=address,
+        # folded: the rate limit of one a day counts by it
+        address=address_key(address),
         participant_id=participant_id,
         expires_at=now + RESUBSCRIBE_LINK_FOR,
     )

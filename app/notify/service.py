@@ -127,7 +127,7 @@ def _mail_token(db: Session, token: str, purpose: str) -> MailToken:
             "mail_link_used", N_("Met deze link is al gemeld. Meld opnieuw via Mijn afspraken."), status=410
         )
     if purpose == "resubscribe" and row.used_at is not None:
-        raise DomainError("mail_link_used", N_("Deze link is al gebruikt: je bent weer aangemeld."), status=410)
+        raise DomainError("mail_link_used", N_("Met deze link is al bevestigd; hij werkt één keer."), status=410)
     return row
 
 
@@ -326,7 +326,7 @@ def ask_to_resubscribe(db: Tx, *, link_token: str, email: str, lang: str, links:
     workspace = db.get(Workspace, workshop.workspace_id)
     draft = mails.resubscribe_mail(
         links,
-        address=key,
+        address=address,
         lang=lang,
         participant_id=participant.id or 0,
         workspace_id=workshop.workspace_id,
