@@ -106,7 +106,7 @@ async def ask_confirmation(
     request: Request,
     runtime: RuntimeDep,
     link_token: str,
-    email: Annotated[str, Form(max_length=320)],
+    email: Annotated[str, Form(max_length=320)] = "",
     lang: Annotated[str, Form(max_length=8)] = "nl",
 ) -> Response:
     """Mail an unsubscribed address one link that lifts its unsubscribe; the answer is the same whether it went."""

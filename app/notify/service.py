@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, select, text
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -316,6 +316,10 @@ def ask_to_resubscribe(db: Tx, *, link_token: str, email: str, lang: str, links:
     if not is_unsubscribed(db, workspace_id=workshop.workspace_id, address=address):
         return False
     key, now = addresses.address_key(address), utcnow()
+    if db.get_bind().dialect.name == "postgresql":
+        # two workers asked for the same address at once: the second waits and counts the first one's mail, where
+        # the dedupe key's unique index would otherwise refuse it with an error
+        db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"resubscribe:{key}"})
     recent = select(col(MailToken.id)).where(
         col(MailToken.purpose) == "resubscribe",
         col(MailToken.address) == key,

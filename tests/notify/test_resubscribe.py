@@ -187,6 +187,7 @@ def test_an_address_unsubscribed_long_ago_comes_back_by_its_owners_yes(
     sign_in(boss, "bea@a.nl")
     waiting = boss.get("/f/berichten").text
     assert "/weer-aanmelden/…" in waiting and not re.search(r"/weer-aanmelden/[\w-]{16,}", waiting)
+    assert "Bevestiging weer aanmelden" in waiting
     assert send_all(mail_client) == 1
     (mail,) = smtp_server.inbox.wait_for(1)
     # to the address as typed (its local part's case may matter to its server); no unsubscribe link: it is one already
@@ -316,3 +317,34 @@ def test_a_get_changes_nothing_and_one_click_needs_no_cookie(client: TestClient)
     # subscribing again is a form of the page: without its CSRF token it is refused
     assert cookieless.post(f"{link}/weer-aanmelden").status_code == 403
     assert _suppressed(db, network.workspace_id) == ["vera@buurtwerk.nl"]
+
+
+@pytest.mark.parametrize(
+    ("address", "lang", "status"),
+    [
+        ("", "nl", 422),
+        ("geen-adres", "nl", 422),
+        ("ü@ü.nl", "nl", 422),
+        ("a@b.nl", "xx", 422),
+        ("a@b.nl" * 60, "nl", 422),
+    ],
+)
+def test_asking_with_bad_input_is_told_why_and_sends_nothing(
+    client: TestClient, address: str, lang: str, status: int
+) -> None:
+    db = database(client)
+    network: Network = db.write_sync(build_network)
+    answer = _ask(client, network.links["partner"], address, lang=lang)
+    # told on the page (or, longer than any address, by the form check every form has), never a 500
+    assert answer.status_code == status
+    assert 'role="alert"' in answer.text or "Niet alle velden zijn goed ingevuld: email" in answer.text
+    assert messages(db, kind="resubscribe") == []
+
+
+def test_asking_from_a_made_up_page_is_not_found(client: TestClient) -> None:
+    db = database(client)
+    network: Network = db.write_sync(build_network)
+    real = network.links["partner"]
+    form = {"csrf": csrf_of(client.get(f"/m/{real}").text), "email": "a@b.nl", "lang": "nl"}
+    made_up = real[:-4] + ("AAAA" if not real.endswith("AAAA") else "BBBB")
+    assert client.post(f"/m/{made_up}/e-mail/bevestigen", data=form).status_code == 404
