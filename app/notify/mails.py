@@ -22,6 +22,8 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # a reminder's buttons keep working this long after the due date; an unsubscribe link a year
 STATUS_LINK_AFTER_DUE = timedelta(days=30)
 UNSUBSCRIBE_LINK_FOR = timedelta(days=365)
+# a digest's link switches back on what it switched off for a week ("by mistake"); later its member signs in
+DIGEST_BACK_BY_LINK_FOR = timedelta(days=7)
 # a confirmation that lifts an unsubscribe works two days, once; an address gets at most one a day
 RESUBSCRIBE_LINK_FOR = timedelta(days=2)
 RESUBSCRIBE_MAIL_EVERY = timedelta(days=1)

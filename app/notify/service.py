@@ -20,10 +20,11 @@ from app.models import (
     Participant,
     Workshop,
     Workspace,
+    as_utc,
     utcnow,
 )
 from app.notify import feeds, mails, outbox
-from app.notify.mails import RESUBSCRIBE_MAIL_EVERY, Links, Recipient
+from app.notify.mails import DIGEST_BACK_BY_LINK_FOR, RESUBSCRIBE_MAIL_EVERY, Links, Recipient
 from app.security import token_digest
 from app.store.events import Tx
 from app.workshops import service as workshops
@@ -208,7 +209,7 @@ def unsubscribe_link(db: Session, *, token: str) -> dict[str, Any]:
         membership = _membership(db, row)
         member = membership is not None
         unsubscribed = membership is not None and not membership.digest
-        restorable = membership is not None and membership.digest_stopped_at is not None
+        restorable = membership is not None and _digest_restorable(membership)
     else:
         unsubscribed = is_unsubscribed(db, workspace_id=row.workspace_id, address=row.address)
     return {
@@ -271,10 +272,17 @@ def set_digest(db: Tx, *, account_id: int, workspace_id: int, on: bool, lang: st
     membership.digest, membership.digest_lang, membership.digest_stopped_at = on, lang, None
 
 
+def _digest_restorable(membership: Membership) -> bool:
+    """Whether a digest's link may switch it on again: a link switched it off, and not long ago."""
+    stopped = membership.digest_stopped_at
+    return stopped is not None and as_utc(stopped) > utcnow() - DIGEST_BACK_BY_LINK_FOR
+
+
 # what subscribing again did, for the page to say it truthfully
 RESTORED = "restored"
 NOTHING_STOPPED = "nothing_stopped"
 OWN_CHOICE = "own_choice"
+TOO_LATE = "too_late"
 NOT_A_MEMBER = "not_a_member"
 NO_ONE_HAS_IT = "no_one_has_it"
 
@@ -282,9 +290,10 @@ NO_ONE_HAS_IT = "no_one_has_it"
 def resubscribe(db: Tx, *, token: str) -> str:
     """Take back what this unsubscribe link's kind of link stopped, and nothing else; returns what happened.
 
-    A digest comes back only if such a link switched it off (not if its member did, in their settings); the
-    workspace's reminders to the address come back by lifting its unsubscribe. Only the address's owner has the link
-    (it came in a mail to it, and works for UNSUBSCRIBE_LINK_FOR)."""
+    A digest comes back only if such a link switched it off (not its member, in the settings) in the last
+    DIGEST_BACK_BY_LINK_FOR: a digest may be forwarded, and its member can sign in. The workspace's reminders to the
+    address come back by lifting its unsubscribe: the link came in a mail to it, and for a bare contact, who has no
+    Mijn afspraken to ask for a confirmation from, it is the one way back (UNSUBSCRIBE_LINK_FOR)."""
     row = _mail_token(db, token, "unsubscribe")
     if row.account_id is not None:
         membership = _membership(db, row)
@@ -294,6 +303,8 @@ def resubscribe(db: Tx, *, token: str) -> str:
             return NOTHING_STOPPED
         if membership.digest_stopped_at is None:
             return OWN_CHOICE
+        if not _digest_restorable(membership):
+            return TOO_LATE
         membership.digest, membership.digest_stopped_at = True, None
         return RESTORED
     if not is_unsubscribed(db, workspace_id=row.workspace_id, address=row.address):
