@@ -500,7 +500,7 @@ class MailToken(SQLModel, table=True):
     # "unsubscribe", "status", or "resubscribe" (the confirmation an unsubscribed address asked for: single-use)
     purpose: str = Field(max_length=12)
     workspace_id: int = Field(foreign_key="workspace.id")
-    # the recipient's address as the mail was sent to it (a "resubscribe" link: folded, as its rate limit counts it)
+    # the recipient's address as the mail was sent to it
     address: str = Field(max_length=254)
     # a status link: the action, and the participant it was sent to (None for the action's contact); a resubscribe
     # link: the participant who asked for it

@@ -27,6 +27,7 @@ DIGEST_BACK_BY_LINK_FOR = timedelta(days=7)
 # a confirmation that lifts an unsubscribe works two days, once; an address gets at most one a day
 RESUBSCRIBE_LINK_FOR = timedelta(days=2)
 RESUBSCRIBE_MAIL_EVERY = timedelta(days=1)
+RESUBSCRIBE_MAILS_PER_MONTH = 3
 # the reminder's buttons: the statuses a report moves an action to
 REPORTED_STATUSES = ("bezig", "klaar", "vastgelopen")
 
@@ -273,6 +274,11 @@ def digest_mail(links: Links, *, recipient: Recipient, digest: DigestFacts, now:
     )
 
 
+def resubscribe_key_prefix(address: str) -> str:
+    """How the once-only keys of confirmation mails to this address begin (the day follows)."""
+    return outbox.dedupe_key("resubscribe", outbox.address_hash(address_key(address)), "")
+
+
 def resubscribe_mail(
     links: Links,
     *,
@@ -291,8 +297,7 @@ def resubscribe_mail(
     token, row = outbox.new_token(
         purpose="resubscribe",
         workspace_id=workspace_id,
-        # folded: the rate limit of one a day counts by it
-        address=address_key(address),
+        address=address,
         participant_id=participant_id,
         expires_at=now + RESUBSCRIBE_LINK_FOR,
     )
@@ -308,8 +313,8 @@ def resubscribe_mail(
         )
     return Draft(
         kind="resubscribe",
-        # one a day per address, whichever workspace asks (the service also counts the last RESUBSCRIBE_MAIL_EVERY)
-        dedupe_key=outbox.dedupe_key("resubscribe", outbox.address_hash(address_key(address)), now.date().isoformat()),
+        # one a day per address, whichever workspace asks; the service counts the month's by the key's prefix
+        dedupe_key=resubscribe_key_prefix(address) + now.date().isoformat(),
         recipient=address,
         lang=lang,
         subject=subject,

@@ -24,7 +24,13 @@ from app.models import (
     utcnow,
 )
 from app.notify import feeds, mails, outbox
-from app.notify.mails import DIGEST_BACK_BY_LINK_FOR, RESUBSCRIBE_MAIL_EVERY, Links, Recipient
+from app.notify.mails import (
+    DIGEST_BACK_BY_LINK_FOR,
+    RESUBSCRIBE_MAIL_EVERY,
+    RESUBSCRIBE_MAILS_PER_MONTH,
+    Links,
+    Recipient,
+)
 from app.security import token_digest
 from app.store.events import Tx
 from app.workshops import service as workshops
@@ -318,8 +324,8 @@ def ask_to_resubscribe(db: Tx, *, link_token: str, email: str, lang: str, links:
 
     Its owner's press on the link is the consent (double opt-in); whoever asked only learns what the refusal told
     them already, whatever happens (the caller says the same either way). At most one such mail goes to an address
-    in RESUBSCRIBE_MAIL_EVERY, whichever workspace asks: no one is mailed over and over. Returns whether one was
-    queued."""
+    in RESUBSCRIBE_MAIL_EVERY and RESUBSCRIBE_MAILS_PER_MONTH in a month, whichever workspace asks: no one is
+    mailed over and over. Returns whether one was queued."""
     participant, workshop = workshops.participant_by_link(db, link_token, secret=secret)
     if lang not in i18n.available_locales():
         raise DomainError("bad_language", N_("Kies Nederlands of Engels voor je e-mails."), status=422)
@@ -331,12 +337,17 @@ def ask_to_resubscribe(db: Tx, *, link_token: str, email: str, lang: str, links:
         # two workers asked for the same address at once: the second waits and counts the first one's mail, where
         # the dedupe key's unique index would otherwise refuse it with an error
         db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"resubscribe:{key}"})
-    recent = select(col(MailToken.id)).where(
-        col(MailToken.purpose) == "resubscribe",
-        col(MailToken.address) == key,
-        col(MailToken.created_at) > now - RESUBSCRIBE_MAIL_EVERY,
-    )
-    if db.execute(recent).first() is not None:
+    # the mails of the last month (the outbox keeps them that long), found by their key, which holds the address's
+    # hash: sent ones too, and those of a participant whose data went since
+    sent_at = db.execute(
+        select(col(OutboxMessage.created_at)).where(
+            col(OutboxMessage.kind) == "resubscribe",
+            col(OutboxMessage.dedupe_key).startswith(mails.resubscribe_key_prefix(address), autoescape=True),
+            col(OutboxMessage.created_at) > now - outbox.KEEP,
+        )
+    ).scalars()
+    earlier = [as_utc(moment) for moment in sent_at]
+    if len(earlier) >= RESUBSCRIBE_MAILS_PER_MONTH or any(moment > now - RESUBSCRIBE_MAIL_EVERY for moment in earlier):
         return False
     workspace = db.get(Workspace, workshop.workspace_id)
     draft = mails.resubscribe_mail(
@@ -366,7 +377,9 @@ def confirm_resubscribe(db: Tx, *, token: str, lang: str) -> dict[str, Any]:
     participant = db.get(Participant, row.participant_id) if row.participant_id else None
     if participant is not None and not participant.email:
         participant.email, participant.email_lang = row.address, lang
-    saved = participant is not None and addresses.address_key(participant.email or "") == row.address
+    saved = participant is not None and addresses.address_key(participant.email or "") == addresses.address_key(
+        row.address
+    )
     db.flush()
     return {**_asked_about(db, row), "saved": saved}
 

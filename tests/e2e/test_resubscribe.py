@@ -42,7 +42,7 @@ def test_an_unsubscribed_address_comes_back_by_its_owners_yes_on_another_phone(
     expect(phone.get_by_role("alert")).to_contain_text("Dit adres heeft gevraagd om geen e-mail meer")
     assert fits(phone)
     phone.get_by_role("button", name="Stuur een bevestigingsmail").click()
-    expect(phone.get_by_role("status")).to_contain_text("dan is er nu een onderweg")
+    expect(phone.get_by_role("status")).to_contain_text("dan is er nu een bevestigingsmail onderweg")
     assert fits(phone)
 
     # the mail waits in the outbox (no mail server in this test): its link, opened on the owner's own phone
