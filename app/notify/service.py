@@ -294,7 +294,7 @@ NO_ONE_HAS_IT = "no_one_has_it"
 
 
 def resubscribe(db: Tx, *, token: str) -> str:
-    """Take back what this unsubscribe link's kind of link stopped, and nothing else; returns what happened.
+    """Take back what an unsubscribe link of this kind stopped, and nothing else; returns what happened.
 
     A digest comes back only if such a link switched it off (not its member, in the settings) in the last
     DIGEST_BACK_BY_LINK_FOR: a digest may be forwarded, and its member can sign in. The workspace's reminders to the
