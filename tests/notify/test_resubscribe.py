@@ -1,8 +1,12 @@
 """Unsubscribing and subscribing again: a link gives back only what a link took, says what happened, and an address
 that unsubscribed long ago comes back by its owner's yes to one confirmation mail; as an attacker would try it."""
 
+import os
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -13,7 +17,21 @@ from sqlmodel import col
 from app.demo.driver import csrf_of
 from app.models import Action, MailSuppression, MailToken, Membership, OutboxMessage, Participant, as_utc, utcnow
 from app.notify import outbox
-from tests.notify.conftest import Network, SmtpServer, build_network, database, messages, send_all, sign_in
+from app.notify import service as notify
+from app.notify.mails import Links
+from app.store.database import Database
+from tests.conftest import SECRET_KEY
+from tests.notify.conftest import (
+    Network,
+    SmtpServer,
+    build_network,
+    database,
+    messages,
+    send_all,
+    sign_in,
+)
+
+PG_URL = os.environ.get("DOORBRAAK_TEST_DATABASE_URL")
 
 
 def _link(db: Any, *, purpose: str, workspace_id: int, address: str, **about: Any) -> str:
@@ -400,3 +418,42 @@ def test_asking_from_a_made_up_page_is_not_found(client: TestClient) -> None:
     form = {"csrf": csrf_of(client.get(f"/m/{real}").text), "email": "a@b.nl", "lang": "nl"}
     made_up = real[:-4] + ("AAAA" if not real.endswith("AAAA") else "BBBB")
     assert client.post(f"/m/{made_up}/e-mail/bevestigen", data=form).status_code == 404
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+def test_two_workers_asked_at_once_on_postgresql_mail_one_confirmation() -> None:
+    from tests.test_postgres import reset_schema
+
+    reset_schema()
+    db = Database(PG_URL or "")
+    db.migrate()
+    try:
+        network: Network = db.write_sync(build_network)
+        db.write_sync(lambda tx: tx.add(MailSuppression(workspace_id=network.workspace_id, address="weg@a.nl")))
+        links = Links(base_url="http://testserver", domain="testserver")
+        start = threading.Barrier(4)
+
+        def ask(link: str) -> bool:
+            start.wait()
+            return bool(
+                db.write_sync(
+                    partial(
+                        notify.ask_to_resubscribe,
+                        link_token=network.links[link],
+                        email="weg@a.nl",
+                        lang="nl",
+                        links=links,
+                        secret=SECRET_KEY,
+                    )
+                )
+            )
+
+        # four people ask in the same instant, each through a connection of their own: without the lock the
+        # later ones would meet the first one's row in the unique index and fail rather than count it
+        with ThreadPoolExecutor(4) as pool:
+            queued = list(pool.map(ask, ["partner", "owner", "volunteer", "contact"]))
+        assert sorted(queued) == [False, False, False, True]
+        assert len(messages(db, kind="resubscribe")) == 1
+    finally:
+        db.close()
