@@ -247,6 +247,10 @@ class BrowserMiddleware:
                     headers = MutableHeaders(scope=message)
                     for name, value in SECURITY_HEADERS.items():
                         headers.setdefault(name, value)
+                    if headers.get("content-type", "").startswith("text/html"):
+                        # a page holds someone's answers, actions or register: kept by no cache, and not shown again
+                        # from the browser's history after signing out on a shared computer
+                        headers.setdefault("cache-control", "no-store")
                     if https:
                         # only over https: a browser ignores it on plain http, and a site on http alone must stay
                         headers.setdefault("strict-transport-security", HSTS)

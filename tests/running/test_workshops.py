@@ -4,6 +4,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from app.assets import static
 from app.security import JOIN_ALPHABET
 from tests.conftest import Facilitator, Workshop, csrf_of
 
@@ -74,6 +75,23 @@ def test_pages_carry_a_strict_content_security_policy(client: Any) -> None:
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["x-frame-options"] == "DENY"
+
+
+def test_pages_are_kept_by_no_cache_and_static_files_are(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    phone = join(workshop)
+    pages = [
+        facilitator.http.get(u)
+        for u in ("/f/workshops", f"/f/workshops/{workshop.id}", f"/p/{workshop.projector_token}")
+    ]
+    pages += [phone.http.get(f"/j/{workshop.code}"), facilitator.http.get("/nergens-te-vinden")]
+    for page in pages:
+        assert page.headers["content-type"].startswith("text/html")
+        assert page.headers["cache-control"] == "no-store", page.url
+    # a static file keeps its own
+    style = facilitator.http.get(static.url("css/app.css"))
+    assert "no-store" not in style.headers["cache-control"]
 
 
 def test_no_page_has_an_inline_script(facilitator: Facilitator, workshop: Workshop, join: Any) -> None:
