@@ -165,9 +165,36 @@ function openStepId() {
 
 let shownQuestion = null; // the open question last drawn, to notice the room moving on from it
 
+// fields typed in; a search box, an answer, an owner's note on an earlier action
+const TYPING = "textarea, input[type=search], input[type=text]";
+
+// where the phone is typing, in terms that survive the step being drawn again: the field's place and its caret
+function typingPlace() {
+  const node = document.activeElement;
+  if (!node || !stepNode.contains(node) || !node.matches(TYPING)) return null;
+  const item = node.closest("[data-action]");
+  return {
+    step: stepNode.dataset.step, action: item ? item.dataset.action : null,
+    index: [...(item || stepNode).querySelectorAll(TYPING)].indexOf(node),
+    start: node.selectionStart, end: node.selectionEnd, direction: node.selectionDirection,
+  };
+}
+
+// the room's updates redraw the step (a setting, the follow-up, a reconnect): a phone's keyboard stays open and the
+// caret where it was, instead of the field dropping out from under the thumb
+function keepTyping(place) {
+  if (!place || place.step !== stepNode.dataset.step) return;
+  const within = place.action === null ? stepNode : stepNode.querySelector(`[data-action="${CSS.escape(place.action)}"]`);
+  const node = within && within.querySelectorAll(TYPING)[place.index];
+  if (!node || document.activeElement === node) return;
+  node.focus({ preventScroll: true });
+  node.setSelectionRange(place.start, place.end, place.direction);
+}
+
 function renderStep() {
   const step = currentStep();
   if (!step) return;
+  const typing = typingPlace();
   // a closed workshop shows its end whatever step it stopped at
   const view = state.workshop.closed ? VIEWS.close : VIEWS[step.type] || VIEWS.lobby;
   stepNode.replaceChildren(view(step, state.drafts[step.id] || null));
@@ -179,6 +206,7 @@ function renderStep() {
   renderVotes();
   renderActions();
   renderMine();
+  keepTyping(typing);
 }
 
 // ---- dot voting: the phone sends its whole allocation, so a resend after a lost connection changes nothing

@@ -155,3 +155,49 @@ def test_thirty_actions_on_a_phone_own_first_the_rest_folded(new_context: Callab
     assert json.loads(mine.evaluate(f"localStorage.getItem('doorbraak:hands:{session.code}') || '{{}}'")) == {}
     assert session.dialogs == []
 
+
+def post_json(board: Any, path: str, body: dict[str, Any]) -> None:
+    """A facilitator's change through the board's own JSON route (path after the workshop's)."""
+    board.evaluate(
+        """async ([path, body]) => {
+          const csrf = document.querySelector('meta[name="csrf-token"]').content;
+          const response = await fetch(location.pathname + path, { method: "POST", body: JSON.stringify(body),
+            headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf } });
+          if (!response.ok) throw new Error(await response.text());
+        }""",
+        [path, body],
+    )
+
+
+def test_typing_on_a_phone_survives_the_room_redrawing_the_step(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Doorbraak Súdwest-Fryslân")
+    board = session.board
+    phone = join(new_context, session.code, "Sjoerd", GEMEENTE)
+    next_until(board, "Obstakels")
+
+    # an answer half typed, the caret inside it; the facilitator changes a setting, which redraws the step
+    text = phone.locator('#step textarea[data-slot="text"]')
+    text.click()
+    phone.keyboard.type("Te weinig plekken voor jongeren")
+    text.evaluate("(node) => node.setSelectionRange(3, 10)")
+    phone.evaluate("document.querySelector('#step form').dataset.before = 'yes'")
+    post_json(board, "/settings", {"focus_only": True})
+    expect(phone.locator("#step form[data-before]")).to_have_count(0)
+    expect(text).to_be_focused()
+    assert text.evaluate("(node) => [node.selectionStart, node.selectionEnd]") == [3, 10]
+    phone.keyboard.type("!")
+    expect(text).to_have_value("Te !plekken voor jongeren")
+
+    # the search box among the agreed actions: the follow-up set meanwhile does not close the phone's keyboard
+    next_until(board, "Afspraken")
+    agree_many(board, titles(12))
+    search = phone.get_by_role("searchbox", name="Zoek een afspraak")
+    search.click()
+    phone.keyboard.type("actie 1")
+    search.evaluate("(node) => node.setSelectionRange(2, 2)")
+    post_json(board, "/followup", {"at": "2027-03-01T19:30", "place": "Buurthuis De Schakel"})
+    expect(phone.locator("#step")).to_contain_text("Buurthuis De Schakel")
+    expect(search).to_be_focused()
+    phone.keyboard.type("x")
+    expect(search).to_have_value("acxtie 1")
+    assert session.dialogs == []
