@@ -202,3 +202,37 @@ async def test_dot_limit_holds_when_two_processes_take_one_phones_votes() -> Non
     finally:
         await first.stop()
         await second.stop()
+
+
+async def test_one_hand_resent_by_two_tabs_through_two_processes_is_one_volunteer() -> None:
+    from app.actions import service as actions
+    from app.models import Volunteer
+
+    events: list[Event] = []
+    first, second = await two_writers(events)
+    try:
+        workshop_id, (person,) = await make_room(first, 1)
+        for round_ in range(40):
+            action = await first.write(
+                partial(actions.save_action, workshop_id=workshop_id, title=f"A{round_}", owner_organisation="O")
+            )
+            # a phone's two tabs come back online together and both resend the hand they kept
+            jobs = [
+                db.write(
+                    partial(
+                        actions.volunteer,
+                        workshop_id=workshop_id,
+                        participant_id=person,
+                        action_id=action["id"],
+                        joining=True,
+                    )
+                )
+                for db in (first, second)
+            ]
+            results = await asyncio.gather(*jobs, return_exceptions=True)
+            assert not [r for r in results if isinstance(r, Exception)], results
+        count = await first.read(lambda s: s.execute(select(func.count()).select_from(Volunteer)).scalar_one())
+        assert count == 40
+    finally:
+        await first.stop()
+        await second.stop()

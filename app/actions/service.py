@@ -289,6 +289,8 @@ def volunteer(db: Tx, *, workshop_id: int, participant_id: int, action_id: int, 
     action = db.get(Action, action_id)
     if action is None or action.workshop_id != workshop_id or action.deleted_at is not None:
         raise DomainError("action_gone", N_("Deze actie bestaat niet meer."), status=404)
+    # lock the phone's row: its two tabs resending one kept hand through two servers cannot both insert it
+    db.execute(select(col(Participant.id)).where(col(Participant.id) == participant_id).with_for_update())
     existing = db.execute(
         select(Volunteer).where(col(Volunteer.action_id) == action_id, col(Volunteer.participant_id) == participant_id)
     ).scalar_one_or_none()
