@@ -53,9 +53,14 @@ export function createActionList({ state, t, lang, code, send, notice, isOnline 
     return placed.get(action.id) || ofMyOrganisation(action);
   }
 
+  // spaces alone are no search: the list stays folded
+  function searching() {
+    return query.trim() !== "";
+  }
+
   function matches(action) {
-    if (!query) return true;
-    const words = folded(query).split(/\s+/);
+    if (!searching()) return true;
+    const words = folded(query.trim()).split(/\s+/);
     const haystack = folded([action.title, action.owner, ...action.partners, action.description].join(" "));
     return words.every((word) => haystack.includes(word));
   }
@@ -150,8 +155,8 @@ export function createActionList({ state, t, lang, code, send, notice, isOnline 
     if (!found.length) parts.push(el("p", { class: "muted", text: format(t.no_match, { query }) }));
     if (forMe.length) parts.push(...listGroup(t.for_you, forMe.length, forMe));
     if (others.length) {
-      parts.push(...listGroup(forMe.length || query ? t.the_others : t.all_actions, others.length, others.slice(0, query ? undefined : REST_SHOWN)));
-      const rest = query ? [] : others.slice(REST_SHOWN);
+      parts.push(...listGroup(forMe.length || searching() ? t.the_others : t.all_actions, others.length, others.slice(0, searching() ? undefined : REST_SHOWN)));
+      const rest = searching() ? [] : others.slice(REST_SHOWN);
       if (rest.length) {
         const more = el("details", { class: "pile-more action-more" },
           el("summary", { class: "small", text: format(t.more, { n: rest.length }) }), el("ul", { class: "action-list" }, ...rest.map(actionRow)));

@@ -142,6 +142,9 @@ def test_thirty_actions_on_a_phone_own_first_the_rest_folded(new_context: Callab
     expect(mine.locator("#step .action-groups")).to_contain_text("Geen afspraak gevonden")
     search.fill("")
     expect(mine.locator("#step li.hand-row")).to_have_count(32)
+    # spaces alone are no search: the rest stays in its fold
+    search.fill("   ")
+    expect(mine.locator("#step details.action-more")).to_have_count(1)
 
     # after a reload the hand it raised counts as its own: first
     mine.reload()
