@@ -246,8 +246,7 @@ async def confirm_resubscribe_page(request: Request, runtime: RuntimeDep, token:
 @router.post("/weer-aanmelden/{token}", dependencies=[CsrfChecked])
 async def confirm_resubscribe(request: Request, runtime: RuntimeDep, token: str) -> Response:
     """The address's owner says yes: its unsubscribe is lifted; the link works once."""
-    job = partial(service.confirm_resubscribe, token=token, lang=current_locale.get())
-    info = await runtime.db.write(job)
+    info = await runtime.db.write(partial(service.confirm_resubscribe, token=token))
     return render(request, "notify/resubscribe.html", {**info, "token": token, "done": True})
 
 

@@ -118,11 +118,13 @@ class StatusLink:
     link_token: str | None
 
 
-def _mail_token(db: Session, token: str, purpose: str) -> MailToken:
-    """A link's token, checked: unknown (or forged) 404; expired or (a status link) used before 410."""
-    row = db.execute(
-        select(MailToken).where(col(MailToken.token_hash) == token_digest(token), col(MailToken.purpose) == purpose)
-    ).scalar_one_or_none()
+def _mail_token(db: Session, token: str, purpose: str, *, lock: bool = False) -> MailToken:
+    """A link's token, checked: unknown (or forged) 404; expired or (a status link) used before 410.
+
+    lock holds its row until the transaction ends (PostgreSQL): a press of a single-use link in the same instant
+    on another worker then waits, and finds the link used."""
+    found = select(MailToken).where(col(MailToken.token_hash) == token_digest(token), col(MailToken.purpose) == purpose)
+    row = db.execute(found.with_for_update() if lock else found).scalar_one_or_none()
     if row is None:
         raise DomainError(
             "mail_link_unknown", N_("Deze link kennen we niet. Kijk of hij helemaal is overgenomen."), status=404
@@ -368,20 +370,17 @@ def resubscribe_link(db: Session, *, token: str) -> dict[str, Any]:
     return _asked_about(db, _mail_token(db, token, "resubscribe"))
 
 
-def confirm_resubscribe(db: Tx, *, token: str, lang: str) -> dict[str, Any]:
-    """The owner's yes: the address's unsubscribe is lifted, and kept for the participant who asked if they have
-    none yet; the link is spent."""
-    row = _mail_token(db, token, "resubscribe")
+def confirm_resubscribe(db: Tx, *, token: str) -> dict[str, Any]:
+    """The owner's yes: the address's unsubscribe is lifted, and the link is spent.
+
+    The address is not kept for the participant who asked: the yes is to mail again, and whoever asked may be a
+    stranger, or have mistyped their own address; their reminders, with their personal links, would come to the
+    owner unasked. An asker who is the owner gives it again on Mijn afspraken, and gets their link as anyone does."""
+    row = _mail_token(db, token, "resubscribe", lock=True)
     row.used_at = utcnow()
     db.execute(delete(MailSuppression).where(_suppression_of(row.workspace_id, row.address)))
-    participant = db.get(Participant, row.participant_id) if row.participant_id else None
-    if participant is not None and not participant.email:
-        participant.email, participant.email_lang = row.address, lang
-    saved = participant is not None and addresses.address_key(participant.email or "") == addresses.address_key(
-        row.address
-    )
     db.flush()
-    return {**_asked_about(db, row), "saved": saved}
+    return _asked_about(db, row)
 
 
 def _asked_about(db: Session, row: MailToken) -> dict[str, Any]:

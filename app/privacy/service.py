@@ -221,6 +221,12 @@ def participant_record(db: Session, *, participant: Participant) -> dict[str, An
         .where(col(Volunteer.participant_id) == participant.id)
     ).scalars()
     reports = db.execute(select(ActionUpdate).where(col(ActionUpdate.participant_id) == participant.id)).scalars()
+    # whether the address's owner said yes is not the asker's to know: they may have typed someone else's address
+    asked = db.execute(
+        select(MailToken)
+        .where(col(MailToken.participant_id) == participant.id, col(MailToken.purpose) == "resubscribe")
+        .order_by(col(MailToken.id))
+    ).scalars()
     return {
         "participant": {
             "name": participant.name,
@@ -240,5 +246,8 @@ def participant_record(db: Session, *, participant: Participant) -> dict[str, An
         "volunteered_for": list(volunteered),
         "reports": [
             {"action_id": r.action_id, "status": r.status, "note": r.note, "at": when(r.updated_at)} for r in reports
+        ],
+        "confirmations_asked": [
+            {"address": t.address, "asked_at": when(t.created_at), "works_until": when(t.expires_at)} for t in asked
         ],
     }

@@ -15,10 +15,22 @@ from sqlalchemy import delete, select, update
 from sqlmodel import col
 
 from app.demo.driver import csrf_of
-from app.models import Action, MailSuppression, MailToken, Membership, OutboxMessage, Participant, as_utc, utcnow
+from app.errors import DomainError
+from app.models import (
+    Action,
+    MailSuppression,
+    MailToken,
+    Membership,
+    OutboxMessage,
+    Participant,
+    Workshop,
+    as_utc,
+    utcnow,
+)
 from app.notify import outbox
 from app.notify import service as notify
 from app.notify.mails import Links
+from app.privacy import service as privacy
 from app.store.database import Database
 from tests.conftest import SECRET_KEY
 from tests.notify.conftest import (
@@ -268,7 +280,7 @@ def test_an_address_unsubscribed_long_ago_comes_back_by_its_owners_yes(
     assert owner.post(path, data={"csrf": csrf_of(page.text)}).status_code == 410
 
 
-def test_the_confirmation_keeps_the_address_for_whoever_asked_when_they_have_none(
+def test_the_owners_yes_lifts_the_unsubscribe_and_gives_the_asker_nothing(
     mail_client: TestClient, smtp_server: SmtpServer
 ) -> None:
     db = database(mail_client)
@@ -281,9 +293,18 @@ def test_the_confirmation_keeps_the_address_for_whoever_asked_when_they_have_non
     body = smtp_server.inbox.wait_for(1)[0].get_body(preferencelist=("plain",)).get_content()
     assert "Op Mijn afspraken van de workshop “Jeugdoverlast Noord” is dit adres opgegeven" in body
     (path,) = re.findall(r"http://testserver(/weer-aanmelden/[\w-]+)", body)
-    done = mail_client.post(path, data={"csrf": csrf_of(mail_client.get(path).text)})
-    assert "bewaard bij de Mijn afspraken" in done.text
-    # as it was typed: its server may care about the case of the part before the @
+    # the owner's yes is to mail again, not to whoever typed the address (a stranger, or someone's typo): their
+    # reminders, with their personal links, do not start coming to her unasked
+    owner = TestClient(mail_client.app)
+    owner.portal = mail_client.portal
+    done = owner.post(path, data={"csrf": csrf_of(owner.get(path).text)})
+    assert done.status_code == 200 and "Je bent weer aangemeld" in done.text
+    assert "Gaf jij het adres op bij Mijn afspraken? Geef het daar dan opnieuw op" in done.text
+    assert db.read_sync(lambda tx: tx.get(Participant, asker).email) is None
+    assert _suppressed(db, network.workspace_id) == []
+    # whoever asked, if it was her, now gives it again like any address, and gets her link by mail as anyone does
+    given = _give(mail_client, network.links["unrelated"], "Ursula@Sport.nl")
+    assert given.status_code == 303 and len(messages(db, kind="link")) == 1
     assert db.read_sync(lambda tx: tx.get(Participant, asker).email) == "Ursula@sport.nl"
 
 
@@ -457,3 +478,74 @@ def test_two_workers_asked_at_once_on_postgresql_mail_one_confirmation() -> None
         assert len(messages(db, kind="resubscribe")) == 1
     finally:
         db.close()
+
+
+def _confirm_twice_at_once(db: Database) -> list[str]:
+    """Two presses of one confirmation link in the same instant, each through a connection of its own."""
+    network: Network = db.write_sync(build_network)
+    db.write_sync(lambda tx: tx.add(MailSuppression(workspace_id=network.workspace_id, address="weg@a.nl")))
+    link = _link(
+        db,
+        purpose="resubscribe",
+        workspace_id=network.workspace_id,
+        address="weg@a.nl",
+        participant_id=network.people["partner"],
+    )
+    token = link.rsplit("/", 1)[1]
+    start = threading.Barrier(2)
+
+    def press(_: int) -> str:
+        start.wait()
+        try:
+            db.write_sync(partial(notify.confirm_resubscribe, token=token))
+        except DomainError as exc:
+            return exc.code
+        return "done"
+
+    with ThreadPoolExecutor(2) as pool:
+        return sorted(pool.map(press, range(2)))
+
+
+def test_two_presses_of_one_confirmation_at_once_on_sqlite_count_once(tmp_path: Any) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'twice.db'}")
+    db.migrate()
+    try:
+        assert _confirm_twice_at_once(db) == ["done", "mail_link_used"]
+    finally:
+        db.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+def test_two_presses_of_one_confirmation_at_once_on_postgresql_count_once() -> None:
+    from tests.test_postgres import reset_schema
+
+    reset_schema()
+    db = Database(PG_URL or "")
+    db.migrate()
+    try:
+        # single use: without a lock on the link's row both presses read it unused and both say "done"
+        for _ in range(3):
+            reset_schema()
+            db.migrate()
+            assert _confirm_twice_at_once(db) == ["done", "mail_link_used"]
+    finally:
+        db.close()
+
+
+def test_a_confirmation_asked_is_in_the_askers_download_and_goes_with_their_data(client: TestClient) -> None:
+    db = database(client)
+    network: Network = db.write_sync(build_network)
+    db.write_sync(lambda tx: tx.add(MailSuppression(workspace_id=network.workspace_id, address="ursula@sport.nl")))
+    link = network.links["unrelated"]
+    assert _ask(client, link, "Ursula@Sport.nl").status_code == 303
+    (asked,) = client.get(f"/m/{link}/gegevens.json").json()["confirmations_asked"]
+    # what they typed and when; whether the address's owner said yes is hers, not theirs to download
+    assert asked["address"] == "Ursula@sport.nl" and set(asked) == {"address", "asked_at", "works_until"}
+    db.write_sync(lambda tx: privacy.anonymise_workshop(tx, workshop=tx.get(Workshop, network.workshop_id)))
+    # the link went with the asker's data: not found, and the unsubscribe stays; the mail itself stays the outbox's
+    # month, so that the address's limit still counts it
+    spent = select(MailToken).where(col(MailToken.purpose) == "resubscribe")
+    assert db.read_sync(lambda tx: tx.execute(spent).all()) == []
+    assert _suppressed(db, network.workspace_id) == ["ursula@sport.nl"]
+    assert len(messages(db, kind="resubscribe")) == 1

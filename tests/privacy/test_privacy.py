@@ -162,6 +162,14 @@ def test_the_privacy_page_reads_in_both_languages(client: Any) -> None:
     assert "What we keep" in english.text
 
 
+def test_the_privacy_page_says_what_unsubscribing_and_mail_keep(client: Any) -> None:
+    page = client.get("/privacy").text
+    # an unsubscribed address is kept to honour it, sent mails a month, a confirmation link two days
+    assert "zolang je afgemeld bent" in page and "30 dagen" in page and "twee dagen" in page
+    english = client.get("/privacy", headers={"accept-language": "en"}).text
+    assert "as long as you stay unsubscribed" in english and "30 days" in english and "two days" in english
+
+
 def test_the_day_names_were_removed_is_the_dutch_day(facilitator: Facilitator, join: Any) -> None:
     workshop, _, _ = _room(facilitator, join, title="Na middernacht")
 
