@@ -159,7 +159,7 @@ def status_link(db: Session, *, token: str, secret: str) -> StatusLink:
 
 def report_by_link(db: Tx, *, token: str, status: str, note: str) -> dict[str, Any]:
     """The one POST a status button leads to: the report, by the rule, from the mail's recipient; the link is spent."""
-    row = _mail_token(db, token, "status")
+    row = _mail_token(db, token, "status", lock=True)
     if row.action_id is None:
         raise DomainError("action_not_found", N_("Deze afspraak bestaat niet (meer)."), status=404)
     participant = db.get(Participant, row.participant_id) if row.participant_id else None

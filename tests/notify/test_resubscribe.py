@@ -551,3 +551,67 @@ def test_a_confirmation_asked_is_in_the_askers_download_and_goes_with_their_data
     assert db.read_sync(lambda tx: tx.execute(spent).all()) == []
     assert _suppressed(db, network.workspace_id) == ["ursula@sport.nl"]
     assert len(messages(db, kind="resubscribe")) == 1
+
+
+def test_no_confirmation_goes_to_an_address_unsubscribed_only_elsewhere_and_variants_count_as_one(
+    client: TestClient,
+) -> None:
+    db = database(client)
+    network: Network = db.write_sync(build_network)
+    other_workspace = db.read_sync(
+        lambda tx: tx.execute(
+            select(col(Membership.workspace_id)).where(col(Membership.workspace_id) != network.workspace_id)
+        ).scalar_one()
+    )
+    db.write_sync(lambda tx: tx.add(MailSuppression(workspace_id=other_workspace, address="elders@a.nl")))
+    # unsubscribed from another workspace only: this one's participants cannot have it mailed
+    assert _ask(client, network.links["partner"], "elders@a.nl").status_code == 303
+    assert messages(db, kind="resubscribe") == []
+
+    db.write_sync(lambda tx: tx.add(MailSuppression(workspace_id=network.workspace_id, address="weg@bücher.de")))
+    # one address however it is typed: case, the domain's xn-- form, full-width letters, spaces
+    for link, typed in (
+        ("partner", "weg@xn--bcher-kva.de"),
+        ("owner", "WEG@BÜCHER.DE"),
+        ("volunteer", " weg@ｂücher.de "),
+        ("contact", "Weg@Bücher.De"),
+    ):
+        assert _ask(client, network.links[link], typed).status_code == 303
+    assert [message.recipient for message in messages(db, kind="resubscribe")] == ["weg@bücher.de"]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+def test_two_presses_of_one_status_button_at_once_on_postgresql_report_once() -> None:
+    from tests.test_postgres import reset_schema
+
+    db = Database(PG_URL or "")
+    try:
+        # the same single use as a confirmation's: a reminder's button reports once, not once per worker
+        for _ in range(3):
+            reset_schema()
+            db.migrate()
+            network: Network = db.write_sync(build_network)
+            link = _link(
+                db,
+                purpose="status",
+                workspace_id=network.workspace_id,
+                address="olga@woon.nl",
+                action_id=network.action_id,
+                participant_id=network.people["owner"],
+            )
+            token = link.rsplit("/", 1)[1]
+            start = threading.Barrier(2)
+
+            def press(status: str, token: str = token, start: threading.Barrier = start) -> str:
+                start.wait()
+                try:
+                    db.write_sync(partial(notify.report_by_link, token=token, status=status, note=""))
+                except DomainError as exc:
+                    return exc.code
+                return "done"
+
+            with ThreadPoolExecutor(2) as pool:
+                assert sorted(pool.map(press, ["bezig", "klaar"])) == ["done", "mail_link_used"]
+    finally:
+        db.close()
