@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from functools import partial
 from math import ceil
 from typing import Any
@@ -367,6 +367,17 @@ class ReviewIn(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
+@contextlib.contextmanager
+def _refusal_naming(**about: Any) -> Iterator[None]:
+    """A tap's refusal names what it was about, so a phone knows which kept tap the server will not take."""
+    try:
+        yield
+    except DomainError as exc:
+        for name, value in about.items():
+            exc.params.setdefault(name, value)
+        raise
+
+
 async def _tap(runtime: Runtime, connection: Connection, request: str, data: dict[str, Any]) -> dict[str, Any]:
     """Store one tap and say what is stored now."""
     workshop_id, participant_id = connection.workshop_id, connection.participant_id or 0
@@ -380,7 +391,8 @@ async def _tap(runtime: Runtime, connection: Connection, request: str, data: dic
         return {"type": ServerFrame.VOTES_ACK, "allocation": {str(k): v for k, v in allocation.items()}}
     if request == ClientMessage.VOLUNTEER:
         hand = VolunteerIn.model_validate(data)
-        try:
+        # the phone keeps an untold hand per action: a refusal names which one to let go of
+        with _refusal_naming(action_id=hand.action_id):
             await runtime.db.write(
                 partial(
                     actions.volunteer,
@@ -390,14 +402,11 @@ async def _tap(runtime: Runtime, connection: Connection, request: str, data: dic
                     joining=hand.joining,
                 )
             )
-        except DomainError as exc:
-            # the phone keeps an untold hand per action: a refusal names which one to let go of
-            exc.params.setdefault("action_id", hand.action_id)
-            raise
         return {"type": ServerFrame.VOLUNTEER_ACK, "action_id": hand.action_id, "joining": hand.joining}
     if request == ClientMessage.RESPONSE:
         response = ResponseIn.model_validate(data)
-        try:
+        # a phone resending after the room moved on is told which question was not counted
+        with _refusal_naming(step=response.step):
             values = await runtime.db.write(
                 partial(
                     responses.submit_response,
@@ -407,10 +416,6 @@ async def _tap(runtime: Runtime, connection: Connection, request: str, data: dic
                     value=response.value,
                 )
             )
-        except DomainError as exc:
-            # a phone resending after the room moved on says which question was not counted
-            exc.params.setdefault("step", response.step)
-            raise
         return {"type": ServerFrame.RESPONSE_ACK, "step": response.step, "values": values}
     report = ReviewIn.model_validate(data)
     item = await runtime.db.write(

@@ -51,6 +51,15 @@ async def _mine_page(
     return render(request, "participant/mine.html", context, status=status)
 
 
+async def _within_mail_allowance(request: Request, runtime: Runtime, link_token: str) -> None:
+    """Refuse a made-up link (404) before it counts against anyone's allowance, then a client or link over the
+    allowance of giving an address: each try may mail someone."""
+    participant, _ = await runtime.db.read(
+        partial(workshops.participant_by_link, link_token=link_token, secret=runtime.secret_key)
+    )
+    await runtime.check_mail_address_rate(request, participant.id or 0)
+
+
 @router.post("/m/{link_token}/e-mail", dependencies=[CsrfChecked])
 async def give_address(
     request: Request,
@@ -62,11 +71,7 @@ async def give_address(
     """Keep the participant's address (empty: remove it); a new one gets their link by mail."""
     if email.strip():
         try:
-            # a made-up link is refused (404) before it counts against anyone's allowance
-            participant, _ = await runtime.db.read(
-                partial(workshops.participant_by_link, link_token=link_token, secret=runtime.secret_key)
-            )
-            await runtime.check_mail_address_rate(request, participant.id or 0)
+            await _within_mail_allowance(request, runtime, link_token)
         except DomainError as exc:
             if exc.code == "link_unknown":
                 raise
@@ -111,11 +116,7 @@ async def ask_confirmation(
 ) -> Response:
     """Mail an unsubscribed address one link that lifts its unsubscribe; the answer is the same whether it went."""
     try:
-        participant, _ = await runtime.db.read(
-            partial(workshops.participant_by_link, link_token=link_token, secret=runtime.secret_key)
-        )
-        # the allowance of giving an address: each try may mail someone
-        await runtime.check_mail_address_rate(request, participant.id or 0)
+        await _within_mail_allowance(request, runtime, link_token)
         job = partial(
             service.ask_to_resubscribe,
             link_token=link_token,
