@@ -183,7 +183,8 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
     ends a connection whose request has more than MAX_HEAD that is not body (with a 431 while that is its head), or
     more than MAX_REQUEST in all, or whose head is not whole HEAD_TIMEOUT_S after its first byte, or whose rest
     comes slower than REST_RATE after REST_GRACE_S (with a 408 while no response began), or that sends no request
-    for IDLE_TIMEOUT_S."""
+    for IDLE_TIMEOUT_S. None of these clocks runs while this side holds the client back (_held), and each starts
+    again, whole, once that is over."""
 
     # bytes read of the request being read (None between requests), how many of them were body, and whether its
     # head is complete
@@ -199,6 +200,9 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
     head_began: float | None = None
     rest_began: float | None = None
     read_at_head = 0
+    # whether this side was seen holding the client back (_held) since the clock of what is awaited last started:
+    # once that is over, the client's clock starts again
+    was_held = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """As uvicorn; the first request is awaited from now."""
@@ -215,6 +219,8 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
         """As uvicorn, unless this read takes the request past its limits: then the connection ends."""
         if self.refused:
             return
+        if self.was_held and not self._held():  # the first read after a hold: what it brings counts after it
+            self._hold_ended()
         if self.request_read is not None:
             self.request_read += len(data)
             # the body of this read is not parsed yet: at most one read (256 kB) of it counts as not body
@@ -228,58 +234,76 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
         super().data_received(data)
 
     def _head_late(self) -> None:
-        """The head awaited is late: end the connection, with a 408 if its head had begun and no response is due."""
+        """The timer's look: end the connection if what it awaits is late and this side does not hold the client
+        back; else look again when it may be."""
         self.head_timer = None
         if self.refused or self.transport.is_closing():
             return
-        if self.rest_began is not None:
-            self._rest_late()
+        awaited = self.head_began is not None or self.rest_began is not None
+        if self._held():
+            # the client waits for us: nothing it does not send meanwhile counts against it, and its clock starts
+            # again once that is over (a silent connection that waits for its answer is uvicorn's to keep: its
+            # keep-alive timer runs after the response, and this one again from the next read)
+            self.was_held = True
+            if awaited:
+                grace = HEAD_TIMEOUT_S if self.rest_began is None else REST_GRACE_S
+                self.head_timer = self.loop.call_later(grace, self._head_late)
             return
-        # uvicorn's cycle is the last request's: its response not complete, the client waits for us, not we for it
-        answering = self.cycle is not None and not self.cycle.response_complete
-        if self.head_began is None:
-            if not answering:  # silent since it opened or since its last response
-                self.transport.close()
+        if not awaited:  # silent since it opened or since its last response
+            self.transport.close()
             return
-        if answering:
-            # a response still going holds the connection anyway, and a pipelined request may have paused reading
-            # until it is done, so the rest of this head may have been sent and left unread: its deadline moves on
-            # while one is due
-            self.head_began = max(self.head_began, self.loop.time())
-        deadline = self.head_began + HEAD_TIMEOUT_S
-        if self.loop.time() < deadline:  # the timer ran from before the request's first byte: it has until deadline
+        if self.was_held:  # the hold ended since the last look, and no byte came after it
+            self._hold_ended()
+        deadline = self._deadline()
+        if self.loop.time() < deadline:  # the timer ran from before the clock last started: it has until deadline
             self.head_timer = self.loop.call_at(deadline, self._head_late)
             return
-        self._refuse(SLOW_HEAD)
-
-    def _rest_late(self) -> None:
-        """The rest of the request may be late: end it unless it came at REST_RATE, or its response is going."""
-        assert self.rest_began is not None and self.request_read is not None
-        cycle = self.cycle
-        now = self.loop.time()
-        if self._rest_held():
-            # this side holds the rest back, or the app answers (it read what it wanted): the client waits for us,
-            # and the rest is judged from when that is over
-            self.rest_began, self.read_at_head = now, self.request_read
-        deadline = self.rest_began + REST_GRACE_S + (self.request_read - self.read_at_head) / REST_RATE
-        if now < deadline:
-            self.head_timer = self.loop.call_at(deadline, self._head_late)
+        if self.rest_began is None:
+            self._refuse(SLOW_HEAD)
             return
         # answered already, a 408 would be read as the answer to the request after it
+        cycle = self.cycle
         self._refuse(b"" if cycle is not None and cycle.response_started else SLOW_REST)
 
-    def _rest_held(self) -> bool:
-        """Whether the rest of the request waits for this side: a response of this request or one before it is
-        going (a pipelined request is not read until then), the app has not taken the body it has (uvicorn stops
-        reading above HIGH_WATER_LIMIT), or the client sent `Expect: 100-continue` and waits for the 100 Continue
-        that goes out once the app asks for the body."""
-        cycle = self.cycle
-        if self.pipeline or self.flow.read_paused:
+    def _deadline(self) -> float:
+        """When the head being read must be whole, or when the rest being read is too slow at what it has brought."""
+        if self.rest_began is None:
+            assert self.head_began is not None
+            return self.head_began + HEAD_TIMEOUT_S
+        assert self.request_read is not None
+        return self.rest_began + REST_GRACE_S + (self.request_read - self.read_at_head) / REST_RATE
+
+    def _hold_ended(self) -> None:
+        """This side no longer holds the client back: its clock starts again from now, with a whole HEAD_TIMEOUT_S
+        or REST_GRACE_S, unless what it sent before already gives it longer."""
+        self.was_held = False
+        now = self.loop.time()
+        if self.rest_began is not None:
+            if now + REST_GRACE_S > self._deadline():
+                self.rest_began, self.read_at_head = now, self.request_read or 0
+        elif self.head_began is not None:
+            self.head_began = max(self.head_began, now)
+
+    def _held(self) -> bool:
+        """Whether this side holds the client back, so that what it has not sent meanwhile does not count against it.
+
+        It does while reading is paused (uvicorn stops reading behind a pipelined request, and above HIGH_WATER_LIMIT
+        of body the app has not taken), and while an earlier request is still owed its answer: a head that arrives
+        meanwhile may wait unread behind it, and a 408 would be read as that earlier answer, a plain close would
+        cut it off. The rest of a request is held, besides, once its own answer is going (the app read what it
+        wanted; what still comes is dropped) and while the client waits for the 100 Continue that goes out when the
+        app asks for the body (`Expect: 100-continue`). uvicorn's cycle is the last request whose head was read:
+        while a head is awaited, the one before it; while the rest is, its own, pipelined while an earlier is owed.
+        """
+        if self.flow.read_paused:
             return True
-        return (
-            cycle is not None
-            and not cycle.response_complete
-            and (cycle.response_started or cycle.waiting_for_100_continue)
+        cycle = self.cycle
+        if cycle is None:
+            return False
+        if self.rest_began is None:
+            return not cycle.response_complete
+        return bool(self.pipeline) or (
+            not cycle.response_complete and (cycle.response_started or cycle.waiting_for_100_continue)
         )
 
     def _stop_head_timer(self) -> None:
@@ -301,6 +325,7 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self.request_read, self.body_read, self.head_read = 0, 0, False
         self.head_began = self.loop.time()
+        self.was_held = self._held()  # a head read behind a pipelined request that paused reading waits with it
         if self.head_timer is None:  # a request sent in the same read as the end of the one before
             self.head_timer = self.loop.call_later(HEAD_TIMEOUT_S, self._head_late)
 
@@ -314,16 +339,20 @@ class UpgradingHttpProtocol(HttpToolsProtocol):
         if self.head_timer is None:
             self.head_timer = self.loop.call_later(REST_GRACE_S, self._head_late)
         super().on_headers_complete()
+        self.was_held = self._held()  # pipelined now, or the client waits for a 100 Continue
 
     def on_body(self, body: bytes) -> None:
         """As uvicorn; what is body counts apart from the rest of the request."""
         self.body_read += len(body)
         super().on_body(body)
+        if self.flow.read_paused:  # above HIGH_WATER_LIMIT: the rest waits until the app takes what it has
+            self.was_held = True
 
     def on_message_complete(self) -> None:
         """As uvicorn; the request is read whole, and no longer timed."""
         self.request_read = None
         self.rest_began = None
+        self.was_held = False
         self._stop_head_timer()
         super().on_message_complete()
 

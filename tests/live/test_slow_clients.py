@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from uvicorn.protocols.http import httptools_impl
 from websockets.sync.client import connect
 from websockets.typing import Origin
 
@@ -63,20 +64,33 @@ async def echo_length(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# how long the apps below work on a request at their /slow: three deadlines, past two looks of the server's timer;
+# at /late, just before its second look (at two deadlines, the first having found the client held back)
+WORK_S = {"/slow": DEADLINE_S * 3, "/late": DEADLINE_S * 1.8}
+
+
 async def slow_first(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """An app that answers /slow after three deadlines, and anything else at once."""
+    """An app that answers /slow and /late after their WORK_S, and anything else at once."""
     if scope["type"] != "http":
         return
-    if scope["path"] == "/slow":
-        await asyncio.sleep(DEADLINE_S * 3)
+    await asyncio.sleep(WORK_S.get(scope["path"], 0))
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"4")]})
     await send({"type": "http.response.body", "body": b"done"})
 
 
+async def slow_body(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """slow_first, but its answer's head goes out at once and only its body after WORK_S; it never reads a body."""
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"4")]})
+    await asyncio.sleep(WORK_S.get(scope["path"], 0))
+    await send({"type": "http.response.body", "body": b"done"})
+
+
 async def late_reader(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """echo_length, after three deadlines of work before it asks for the body."""
+    """echo_length, after the WORK_S of its path (three deadlines at /) before it asks for the body."""
     if scope["type"] == "http":
-        await asyncio.sleep(DEADLINE_S * 3)
+        await asyncio.sleep(WORK_S.get(scope["path"], DEADLINE_S * 3))
     await echo_length(scope, receive, send)
 
 
@@ -280,3 +294,93 @@ def test_a_websocket_handshake_with_a_body_is_refused_not_held(framing: bytes) -
         sock.sendall(handshake)
         assert response(sock).startswith(b"HTTP/1.1 400 Bad Request\r\n")
         assert sock.recv(65536) == b""
+
+
+def responses(sock: socket.socket, count: int) -> bytes:
+    """count whole responses of slow_first or slow_body, read from sock; all that came if the server ends first."""
+    sock.settimeout(BOUND_S)
+    got = b""
+    while got.count(b"done") < count and (chunk := sock.recv(65536)):
+        got += chunk
+    return got
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_head_begun_while_an_earlier_answer_is_owed_waits_for_it_and_then_has_its_whole_time() -> None:
+    # a pipelining client's next head, begun while /late is worked on: cut meanwhile, its 408 would be read as the
+    # answer to /late. The answer comes just before the timer's second look, and the client sends the rest of its
+    # head a while after it: its clock starts again after the hold, not at the timer's first look during it
+    with serving(slow_first) as url, socket.create_connection(port_of(url), timeout=BOUND_S) as sock:
+        sock.sendall(b"GET /late HTTP/1.1\r\nHost: x\r\n\r\nGET /a HTTP/1.1\r\nHo")
+        assert responses(sock, 1).startswith(b"HTTP/1.1 200 OK\r\n")
+        time.sleep(DEADLINE_S * 0.3)
+        sock.sendall(b"st: x\r\n\r\n")
+        assert responses(sock, 1).startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_head_begun_while_an_earlier_answer_is_going_waits_for_it() -> None:
+    with serving(slow_body) as url, socket.create_connection(port_of(url), timeout=BOUND_S) as sock:
+        sock.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.settimeout(BOUND_S)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 OK\r\n")  # its head, its body three deadlines later
+        sock.sendall(b"GET /a HTTP/1.1\r\nHo")
+        assert responses(sock, 1).endswith(b"done")
+        sock.sendall(b"st: x\r\n\r\n")
+        assert responses(sock, 1).startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_head_that_waits_unread_behind_a_body_the_app_takes_late_is_not_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    # uvicorn stops reading above HIGH_WATER_LIMIT of body the app has not taken: made small, so that the body
+    # and the start of the next head come in one read, and the rest of that head waits unread until the app reads
+    monkeypatch.setattr(httptools_impl, "HIGH_WATER_LIMIT", 4)
+    with serving(late_reader) as url, socket.create_connection(port_of(url), timeout=BOUND_S) as sock:
+        sock.sendall(b"POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789GET /a HTTP/1.1\r\nHo")
+        time.sleep(DEADLINE_S * 0.2)
+        sock.sendall(b"st: x\r\n\r\n")
+        assert response(sock).endswith(b"\r\n\r\n10")
+        assert response(sock).endswith(b"\r\n\r\n0")
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_body_still_coming_while_its_answer_goes_is_not_cut() -> None:
+    # the app answered without reading the body, and its answer takes three deadlines: a client may stop sending
+    # until it has read it. The rest of the body is dropped, and the connection serves the next request
+    with serving(slow_body) as url, socket.create_connection(port_of(url), timeout=BOUND_S) as sock:
+        sock.sendall(b"POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab")
+        assert responses(sock, 1).endswith(b"\r\n\r\ndone")
+        sock.sendall(b"cdGET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert responses(sock, 1).startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_body_sent_a_while_after_a_late_100_continue_has_its_whole_grace() -> None:
+    # the 100 Continue goes out just before the timer's second look: the client's grace starts after it, not at
+    # the timer's first look, while it still waited
+    with serving(late_reader) as url, socket.create_connection(port_of(url), timeout=BOUND_S) as sock:
+        sock.sendall(b"POST /late HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+        assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        time.sleep(DEADLINE_S * 0.3)
+        sock.sendall(b"ab")
+        assert response(sock).endswith(b"\r\n\r\n2")
+
+
+async def reading_first(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """slow_first, after it asked for its request's body: uvicorn reads again then, pipelined requests or not."""
+    if scope["type"] == "http":
+        await receive()
+    await slow_first(scope, receive, send)
+
+
+@pytest.mark.usefixtures("short_deadlines")
+def test_a_pipelined_body_read_while_an_earlier_answer_is_owed_is_not_cut() -> None:
+    # read, not held unread: still a 408 for it would be read as the answer to /slow
+    with serving(reading_first) as url, socket.create_connection(port_of(url), timeout=BOUND_S) as sock:
+        sock.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\nPOST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab")
+        got = responses(sock, 1)
+        sock.sendall(b"cd")
+        if got.count(b"done") < 2:  # the app answers /a without waiting for the rest of its body
+            got += responses(sock, 1)
+    assert got.startswith(b"HTTP/1.1 200 OK\r\n"), got
+    assert got.count(b"HTTP/1.1 200 OK\r\n") == 2, got
