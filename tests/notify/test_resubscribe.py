@@ -522,9 +522,7 @@ def test_two_presses_of_one_confirmation_at_once_on_sqlite_count_once(tmp_path: 
 def test_two_presses_of_one_confirmation_at_once_on_postgresql_count_once() -> None:
     from tests.test_postgres import reset_schema
 
-    reset_schema()
     db = Database(PG_URL or "")
-    db.migrate()
     try:
         # single use: without a lock on the link's row both presses read it unused and both say "done"
         for _ in range(3):

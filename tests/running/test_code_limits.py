@@ -4,6 +4,7 @@ per address and per workshop, and the answer allowance shared by the phones of o
 import json
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -106,14 +107,18 @@ def join_from(http: TestClient, workshop: Workshop) -> int:
     return http.post(f"/j/{workshop.code}/participant", data=data, follow_redirects=False).status_code
 
 
+def phone_at(app: FastAPI, client: TestClient, address: str) -> TestClient:
+    """A phone coming from this address, served by the running app of client."""
+    other = TestClient(app, client=(address, 50000))
+    other.portal = client.portal
+    return other
+
+
 def test_joining_is_limited_per_address_and_per_workshop(strict_app: FastAPI, frozen_clock: LimitsClock) -> None:
     with TestClient(strict_app) as client:
         workshop = sign_up(client, email="fenna@buurtalliantie.nl").create_workshop()
 
-        def phone(address: str) -> TestClient:
-            other = TestClient(strict_app, client=(address, 50000))
-            other.portal = client.portal
-            return other
+        phone = partial(phone_at, strict_app, client)
 
         # one address: three phones, then a 429 that says to wait
         statuses = [join_from(phone("203.0.113.7"), workshop) for _ in range(4)]
@@ -129,10 +134,7 @@ def test_an_ipv6_network_of_one_client_counts_as_one_address(strict_app: FastAPI
     with TestClient(strict_app) as client:
         workshop = sign_up(client, email="fenna@buurtalliantie.nl").create_workshop()
 
-        def phone(address: str) -> TestClient:
-            other = TestClient(strict_app, client=(address, 50000))
-            other.portal = client.portal
-            return other
+        phone = partial(phone_at, strict_app, client)
 
         # a home or phone is given a whole /64: new addresses from it do not bring new allowances
         same_network = ["2001:db8:1:2::7", "2001:db8:1:2:ffff::1", "2001:db8:1:2:abcd:ef01:2345:6789"]
@@ -153,8 +155,7 @@ def test_phones_of_one_address_share_an_answer_allowance(strict_app: FastAPI, fr
         boss.step(workshop, "next")
         phones = []
         for n in range(3):
-            http = TestClient(strict_app, client=(f"203.0.113.{n % 2}", 50000))
-            http.portal = client.portal
+            http = phone_at(strict_app, client, f"203.0.113.{n % 2}")
             assert join_from(http, workshop) == 303
             phones.append(http)
 
