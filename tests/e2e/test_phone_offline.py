@@ -59,6 +59,8 @@ def test_a_phone_offline_while_the_room_moves_on(new_context: Callable[..., Any]
     expect(board.locator("#answers .board-answer")).to_have_count(0)
     # the facilitator steps back: the typed text is in the box again
     board.get_by_role("button", name="Vorige").click()
+    # the board shows the step it went back to before the next presses count from it
+    expect(board.locator(".step-button.current")).to_contain_text("Obstakels")
     expect(ali.locator("#step textarea")).to_have_value("Half getypt, nog niet verstuurd")
     next_until(board, "Afspraken")
     kept.get_by_role("button", name="Weghalen").click()
