@@ -23,12 +23,13 @@ from app.config import Settings, settings_problems
 
 def uvicorn_options() -> dict[str, Any]:
     """How uvicorn runs Doorbraak; the websocket protocol is checked now, at start-up."""
-    from app.live.protocol import UpgradingHttpProtocol, server_protocol
+    from app.live.protocol import http_protocol, server_protocol
 
     return {
         "factory": True,
-        # uvicorn's httptools protocol, freed as soon as a connection becomes a websocket
-        "http": UpgradingHttpProtocol,
+        # uvicorn's httptools protocol, with deadlines for slow clients and freed as soon as a connection becomes a
+        # websocket, where the installed uvicorn still has what it uses; else uvicorn's own (app/live/protocol.py)
+        "http": http_protocol(),
         # compression doubles CPU and memory per connection for frames this small
         "ws_per_message_deflate": False,
         # uvicorn's websockets protocol with a plain write and a plain read for frames, where the installed uvicorn

@@ -13,19 +13,22 @@
 # The protocol also offers a listener hook: from then on each text message is handed to a plain function as it
 # is read.
 #
-# Both lean on uvicorn's and websockets' private attributes. server_protocol() checks at start-up that each one
-# below is still there on the real classes; if one is not, the server runs uvicorn's own protocol and the app
-# sends and receives the plain ASGI way (slower, never wrong). The pins in pyproject.toml point here.
+# Both lean on uvicorn's and websockets' private attributes, as does the HTTP protocol below (UpgradingHttpProtocol).
+# server_protocol() and http_protocol() check at start-up that each one below is still there on the real classes;
+# if one is not, the server runs uvicorn's own protocol in its place (slower, or without this one's deadlines; never
+# wrong). The pins in pyproject.toml point here.
 
 import asyncio
 import inspect
 import logging
 import struct
+from collections import deque
 from collections.abc import Callable, Generator, Mapping
 from typing import Any, cast
 
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.flow_control import FlowControl
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
 from websockets.protocol import OPEN, State
@@ -69,10 +72,56 @@ WEBSOCKETS_ATTRIBUTES: dict[str, type] = {
     "writes": list,
     "parser": Generator,
 }
+PLAIN_HTTP_PROTOCOL = "httptools"
+# the methods UpgradingHttpProtocol overrides, with their parameters
+HTTP_OVERRIDES = {
+    "connection_made": ["self", "transport"],
+    "connection_lost": ["self", "exc"],
+    "data_received": ["self", "data"],
+    "on_message_begin": ["self"],
+    "on_headers_complete": ["self"],
+    "on_body": ["self", "body"],
+    "on_message_complete": ["self"],
+    "handle_websocket_upgrade": ["self"],
+}
+# what UpgradingHttpProtocol reads of uvicorn's HTTP protocol (`cycle` and `headers` are None until a request), of
+# its flow control and of a request's cycle
+HTTP_ATTRIBUTES: dict[str, type] = {
+    "loop": asyncio.AbstractEventLoop,
+    "transport": object,  # None until the connection is made
+    "parser": object,
+    "pipeline": deque,
+    "cycle": object,
+    "headers": object,
+}
+FLOW_ATTRIBUTES: dict[str, type] = {"read_paused": bool}
+CYCLE_ATTRIBUTES: dict[str, type] = {
+    "response_started": bool,
+    "response_complete": bool,
+    "waiting_for_100_continue": bool,
+}
 
 
 async def _no_app(scope: Any, receive: Any, send: Any) -> None:
     """The app of the protocol made only to be looked at; it never serves."""
+
+
+def _lacking(owner: str, instance: object, expected: dict[str, type]) -> list[str]:
+    """The attributes of expected that instance lacks or holds as another kind, named as "owner.name (kind)"."""
+    return [
+        f"{owner}.{name} ({kind.__name__})"
+        for name, kind in expected.items()
+        if not hasattr(instance, name) or not isinstance(getattr(instance, name), kind)
+    ]
+
+
+def _reshaped(owner: str, cls: type, overrides: dict[str, list[str]]) -> list[str]:
+    """The methods of overrides that cls no longer has with these parameters: an override of ours would go around."""
+    return [
+        f"{owner}.{name}({', '.join(parameters)})"
+        for name, parameters in overrides.items()
+        if not callable(method := getattr(cls, name, None)) or list(inspect.signature(method).parameters) != parameters
+    ]
 
 
 def missing_internals() -> list[str]:
@@ -88,21 +137,46 @@ def missing_internals() -> list[str]:
     finally:
         loop.close()
 
-    def lacking(owner: str, instance: object, expected: dict[str, type]) -> list[str]:
-        return [
-            f"{owner}.{name} ({kind.__name__})"
-            for name, kind in expected.items()
-            if not hasattr(instance, name) or not isinstance(getattr(instance, name), kind)
-        ]
-
-    missing = lacking("uvicorn", protocol, UVICORN_ATTRIBUTES)
-    for name, parameters in UVICORN_OVERRIDES.items():
-        method = getattr(WebSocketsSansIOProtocol, name, None)
-        if not callable(method) or list(inspect.signature(method).parameters) != parameters:
-            missing.append(f"uvicorn.{name}({', '.join(parameters)})")
-    missing += lacking("websockets", getattr(protocol, "conn", None), WEBSOCKETS_ATTRIBUTES)
+    missing = _lacking("uvicorn", protocol, UVICORN_ATTRIBUTES)
+    missing += _reshaped("uvicorn", WebSocketsSansIOProtocol, UVICORN_OVERRIDES)
+    missing += _lacking("websockets", getattr(protocol, "conn", None), WEBSOCKETS_ATTRIBUTES)
     if not missing:
         protocol.conn.parser.close()  # the cycle connection_lost breaks, which this one never reaches
+    return missing
+
+
+def missing_http_internals() -> list[str]:
+    """What UpgradingHttpProtocol uses that the installed uvicorn lacks: nothing, while the pins hold."""
+    loop = asyncio.new_event_loop()
+    try:
+        config = Config(_no_app, http=PLAIN_HTTP_PROTOCOL, log_config=None)
+        protocol = HttpToolsProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+        flow = FlowControl(cast(asyncio.Transport, None))
+        cycle = RequestResponseCycle(
+            scope=cast(Any, {}),
+            transport=cast(asyncio.Transport, None),
+            flow=flow,
+            logger=log,
+            access_logger=log,
+            access_log=False,
+            default_headers=[],
+            message_event=asyncio.Event(),
+            expect_100_continue=False,
+            keep_alive=True,
+            on_response=lambda: None,
+        )
+    except Exception as exc:
+        return [f"uvicorn's HttpToolsProtocol or its request cycle cannot be made as it was ({exc!r})"]
+    finally:
+        loop.close()
+    missing = (
+        _lacking("uvicorn", protocol, HTTP_ATTRIBUTES)
+        + _reshaped("uvicorn", HttpToolsProtocol, HTTP_OVERRIDES)
+        + _lacking("uvicorn.flow", flow, FLOW_ATTRIBUTES)
+        + _lacking("uvicorn.cycle", cycle, CYCLE_ATTRIBUTES)
+    )
+    if hasattr(protocol, "parser"):
+        del protocol.parser  # it calls back into the protocol: a cycle that connection_lost breaks, never reached here
     return missing
 
 
@@ -117,6 +191,19 @@ def server_protocol() -> str:
         ", ".join(missing),
     )
     return PLAIN_PROTOCOL
+
+
+def http_protocol() -> type[HttpToolsProtocol] | str:
+    """uvicorn's `http` option: UpgradingHttpProtocol if all it uses is there, else uvicorn's own with one warning."""
+    missing = missing_http_internals()
+    if not missing:
+        return UpgradingHttpProtocol
+    log.warning(
+        "uvicorn no longer has what app/live/protocol.py's HTTP protocol uses (%s): serving HTTP with uvicorn's own, "
+        "without the deadlines for slow and silent clients; see the pins in pyproject.toml",
+        ", ".join(missing),
+    )
+    return PLAIN_HTTP_PROTOCOL
 
 
 def text_frame(text: str) -> bytes:

@@ -8,8 +8,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.flow_control import FlowControl
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.asyncio.client import connect
 from websockets.server import ServerProtocol
@@ -18,7 +20,16 @@ from app.config import Settings
 from app.demo.driver import prepare
 from app.live import protocol
 from app.live.hub import Connection
-from app.live.protocol import PLAIN_PROTOCOL, DirectProtocol, UpgradingHttpProtocol, missing_internals, server_protocol
+from app.live.protocol import (
+    PLAIN_HTTP_PROTOCOL,
+    PLAIN_PROTOCOL,
+    DirectProtocol,
+    UpgradingHttpProtocol,
+    http_protocol,
+    missing_http_internals,
+    missing_internals,
+    server_protocol,
+)
 from app.main import create_app
 from tests.servers import serving
 
@@ -26,6 +37,8 @@ from tests.servers import serving
 def test_the_installed_uvicorn_and_websockets_have_all_the_protocol_uses(caplog: pytest.LogCaptureFixture) -> None:
     assert missing_internals() == []
     assert server_protocol() == "app.live.protocol:DirectProtocol"
+    assert missing_http_internals() == []
+    assert http_protocol() is UpgradingHttpProtocol
     assert caplog.records == []
 
 
@@ -81,6 +94,60 @@ def test_what_an_upgrade_took_away_is_named_in_one_warning_and_uvicorns_own_prot
         assert server_protocol() == PLAIN_PROTOCOL
     (warning,) = caplog.records
     assert warning.levelno == logging.WARNING and named in warning.getMessage()
+
+
+def http_upgraded(monkeypatch: pytest.MonkeyPatch, what: str) -> None:
+    """Change the real uvicorn HTTP classes as a release might."""
+    if what == "an overridden method is gone":
+        monkeypatch.delattr(HttpToolsProtocol, "on_headers_complete")
+    elif what == "an overridden method takes another argument":
+        monkeypatch.setattr(HttpToolsProtocol, "on_body", lambda self, body, more: None)
+    elif what == "the pipeline is another kind":
+        monkeypatch.setattr(
+            HttpToolsProtocol, "__init__", after_init(HttpToolsProtocol, lambda p: setattr(p, "pipeline", []))
+        )
+    elif what == "the flow's state is renamed":
+        monkeypatch.setattr(FlowControl, "__init__", after_init(FlowControl, lambda f: delattr(f, "read_paused")))
+    elif what == "the cycle's state is renamed":
+        monkeypatch.setattr(
+            RequestResponseCycle,
+            "__init__",
+            after_init(RequestResponseCycle, lambda c: delattr(c, "waiting_for_100_continue")),
+        )
+
+
+@pytest.mark.parametrize(
+    ("what", "named"),
+    [
+        ("an overridden method is gone", "uvicorn.on_headers_complete(self)"),
+        ("an overridden method takes another argument", "uvicorn.on_body(self, body)"),
+        ("the pipeline is another kind", "uvicorn.pipeline (deque)"),
+        ("the flow's state is renamed", "uvicorn.flow.read_paused (bool)"),
+        ("the cycle's state is renamed", "uvicorn.cycle.waiting_for_100_continue (bool)"),
+    ],
+)
+def test_what_an_upgrade_took_from_the_http_protocol_is_named_and_uvicorns_own_serves_http(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, what: str, named: str
+) -> None:
+    # the deadlines for slow clients read uvicorn's state: renamed, they would fail in a timer, with no one told
+    http_upgraded(monkeypatch, what)
+    assert missing_http_internals() == [named]
+    with caplog.at_level(logging.WARNING, logger="app.live.protocol"):
+        assert http_protocol() == PLAIN_HTTP_PROTOCOL
+    (warning,) = caplog.records
+    assert warning.levelno == logging.WARNING and named in warning.getMessage()
+
+
+def test_without_the_http_internals_pages_are_served_by_uvicorns_own_protocol(
+    monkeypatch: pytest.MonkeyPatch, live_settings: Settings
+) -> None:
+    monkeypatch.setitem(protocol.HTTP_ATTRIBUTES, "renamed_in_a_later_release", object)
+    ours: list[object] = []
+    monkeypatch.setattr(UpgradingHttpProtocol, "on_message_begin", lambda self: ours.append(self))
+    with serving(create_app(live_settings)) as url, httpx.Client() as client:
+        answer = client.get(f"{url}/healthz")
+    assert answer.status_code == 200
+    assert ours == []
 
 
 def test_without_the_internals_the_app_is_served_through_plain_asgi(
