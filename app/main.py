@@ -48,6 +48,7 @@ from app.web import (
     CompressedResponses,
     DocumentedApp,
     StaticFirst,
+    keep_secrets_out_of_server_log,
 )
 from app.workspaces import merge_router as workspace_merge_router
 from app.workspaces import router as workspaces_router
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """A Doorbraak app for these settings (default: from the environment)."""
     settings = settings or Settings()
     security.use_password_parameters(settings)
+    keep_secrets_out_of_server_log()
     if settings.sentence_model:
         if (problem := sentence_model.problem(settings.sentence_model)) is not None:
             raise ValueError(f"DOORBRAAK_SENTENCE_MODEL: {problem}")

@@ -1,6 +1,9 @@
-"""Page rendering, the browser middleware (CSRF cookie, language, security headers) and error pages."""
+"""Page rendering, the browser middleware (CSRF cookie, language, security headers), error pages, and the secrets
+kept out of the server's log."""
 
+import logging
 import math
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from functools import partial
@@ -161,6 +164,47 @@ async def save_word_list(
         return await show(status=422, errors=[problem.text() for problem in problems], text=typed)
     await db.write(partial(save, words=parsed))
     return see_other(f"{path}?saved=own")
+
+
+# the paths whose next segment is a secret that opens something without signing in: a participant's personal link,
+# a projector, the links in mails, a calendar feed, an invitation (tests/test_web.py checks every such route is here)
+SECRET_PATHS = (
+    "/m/",
+    "/p/",
+    "/ws/projector/",
+    "/agenda/",
+    "/afmelden/",
+    "/status/",
+    "/weer-aanmelden/",
+    "/uitnodiging/",
+)
+# the secret up to the next "/", "?" or the end; a feed's ".ics" stays
+_SECRET_SEGMENT = re.compile(
+    "^(" + "|".join(re.escape(prefix) for prefix in SECRET_PATHS) + r")[^/?#\s]+?(?=(?:\.ics)?(?:[/?#\s]|$))"
+)
+
+
+class SecretsOutOfLog(logging.Filter):
+    """Masks the secret in a request path uvicorn logs: whoever reads the log must not be able to open the link."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Always let the record through, with its path masked."""
+        # uvicorn's access lines and its websocket lines pass the path as one of the arguments
+        args = record.args
+        if isinstance(args, tuple) and any(isinstance(arg, str) and arg.startswith(SECRET_PATHS) for arg in args):
+            record.args = tuple(_SECRET_SEGMENT.sub(r"\1***", arg) if isinstance(arg, str) else arg for arg in args)
+        return True
+
+
+_SECRETS_OUT_OF_LOG = SecretsOutOfLog()
+
+
+def keep_secrets_out_of_server_log() -> None:
+    """Have uvicorn's access and websocket lines mask the links' secrets (once per process, however many apps)."""
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if _SECRETS_OUT_OF_LOG not in logger.filters:
+            logger.addFilter(_SECRETS_OUT_OF_LOG)
 
 
 SECURITY_HEADERS = {

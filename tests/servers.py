@@ -72,11 +72,13 @@ def wait_for(check: Callable[[], Any], what: str, seconds: float = 20) -> None:
     raise AssertionError(f"{what} did not happen within {seconds} s")
 
 
-def doorbraak_serve(port: int, env: dict[str, str], log: Path) -> "subprocess.Popen[bytes]":
+def doorbraak_serve(
+    port: int, env: dict[str, str], log: Path, *, log_level: str = "warning"
+) -> "subprocess.Popen[bytes]":
     """`doorbraak serve` on a port, in a process of its own with these settings, once it answers."""
     command = [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port)]
     with log.open("a") as out:  # the child keeps its own handle on the log
-        process = subprocess.Popen([*command, "--log-level", "warning"], env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([*command, "--log-level", log_level], env=env, stdout=out, stderr=subprocess.STDOUT)
     wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200, f"server on {port}")
     return process
 
