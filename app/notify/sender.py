@@ -8,6 +8,7 @@ themselves. With several workers each runs both: the outbox's claim and the pass
 import asyncio
 import contextlib
 import logging
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +45,8 @@ NO_PUBLIC_URL = "http://localhost:8000"
 PASS_FIRST_RUN_S = 60
 PASS_EVERY_S = 3600
 IDLE_WAIT_S = 5.0
+# an address in a server's reply ("550 5.1.1 <jan@example.org>: Recipient address rejected")
+_ADDRESS = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
 
 
 @dataclass
@@ -86,6 +89,11 @@ def mail_setup(settings: Settings) -> MailSetup:
         links=Links(base_url=base_url, domain=domain),
         reminder_days=settings.reminder_days,
     )
+
+
+def without_addresses(text: str) -> str:
+    """A server's reply as the log may keep it: the log outlives the outbox, which keeps the address 30 days."""
+    return _ADDRESS.sub("***", text)
 
 
 def in_english(problem: DomainError) -> str:
@@ -157,7 +165,10 @@ class Sender:
         if failed:
             reason = next(iter(failed.values()))
             log.warning(
-                "mail: %d of %d messages not sent (%s); they are tried again later", len(failed), len(claimed), reason
+                "mail: %d of %d messages not sent (%s); they are tried again later",
+                len(failed),
+                len(claimed),
+                without_addresses(reason),
             )
             self._note(reason)
         elif sent:

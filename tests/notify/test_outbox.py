@@ -1,6 +1,7 @@
 """The outbox under faults: a server down and up again, two workers on PostgreSQL, a worker killed mid-run."""
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -115,6 +116,46 @@ async def test_a_server_down_then_up_gets_each_message_once(sqlite_db: Database,
     assert {(r.status, r.attempts, r.last_error) for r in rows} == {("sent", 3, "")}
     assert sorted(str(m["Message-ID"]) for m in received) == sorted(r.message_id for r in rows)
     assert len(down_server.inbox.messages) == 3
+
+
+class RefusingOne(Inbox):
+    """An inbox whose server refuses one address, naming it in its reply as Postfix does."""
+
+    def __init__(self, refused: str) -> None:
+        super().__init__()
+        self.refused = refused
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        """aiosmtpd's hook: refuse the one address, take the others."""
+        if address == self.refused:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown in virtual mailbox table"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+async def test_a_refused_address_is_kept_with_its_message_but_not_written_in_the_log(
+    sqlite_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    await sqlite_db.write(partial(fill, count=3))
+    refused = drafts(3)[1].recipient
+    server = SmtpServer(inbox=RefusingOne(refused), port=free_smtp_port())
+    server.start()
+    sender = Sender(sqlite_db, parse_smtp_url(server.url), timeout=5)
+    caplog.set_level(logging.INFO, logger="doorbraak.mail")
+    try:
+        assert await sender.run_once() == 3
+        server.inbox.wait_for(2)
+    finally:
+        sender.close()
+        server.stop()
+    (row,) = [row for row in messages(sqlite_db) if row.status != "sent"]
+    # the outbox page shows the server's own words, address and all, for as long as the message is kept
+    assert row.recipient == refused and f"<{refused}>" in row.last_error
+    # the log, which an operator keeps for as long as they like, says what happened without whose address it was
+    assert "1 of 3 messages not sent (recipient_refused: 550 5.1.1 <***>: Recipient address rejected" in caplog.text
+    assert refused not in caplog.text
 
 
 async def test_after_a_day_of_refusals_a_message_is_failed_with_its_reason(
