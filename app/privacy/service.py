@@ -5,7 +5,7 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, or_, select, update
+from sqlalchemy import Select, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -69,11 +69,27 @@ def set_retention(db: Tx, *, workspace_id: int, months: int) -> None:
 
 
 def due_for_anonymising(db: Session, *, today: date) -> list[Workshop]:
-    """Workshops whose workspace's retention period has passed and that still hold names."""
+    """Workshops whose workspace's retention period has passed and that still hold names.
+
+    Also those anonymised before that hold names or contact details again: the register and the personal links
+    live on, so a member may give an old action a contact, or a participant their address, after the period.
+    """
+    this_workshop = col(Workshop.id)
+    names_again = or_(
+        exists().where(
+            col(Participant.workshop_id) == this_workshop,
+            or_(col(Participant.name) != "", col(Participant.email).is_not(None)),
+        ),
+        exists().where(
+            col(Action.workshop_id) == this_workshop,
+            or_(col(Action.contact_person) != "", col(Action.contact_email).is_not(None)),
+        ),
+        exists().where(col(Event.workshop_id) == this_workshop),
+    )
     rows = db.execute(
         select(Workshop, col(Workspace.retention_months))
         .join(Workspace, col(Workspace.id) == col(Workshop.workspace_id))
-        .where(col(Workshop.anonymised_at).is_(None), col(Workshop.held_on) < today)
+        .where(or_(col(Workshop.anonymised_at).is_(None), names_again), col(Workshop.held_on) < today)
         .order_by(col(Workshop.held_on))
     ).all()
     return [workshop for workshop, months in rows if months_after(workshop.held_on, months) <= today]
@@ -101,7 +117,8 @@ def anonymise_workshop(db: Tx, *, workshop: Workshop) -> int:
     )
     # the event log only serves screens catching up during the session, and its payloads carry names
     db.execute(delete(Event).where(col(Event.workshop_id) == workshop.id))
-    workshop.anonymised_at = utcnow()
+    # the day the names first went, as the privacy page says it
+    workshop.anonymised_at = workshop.anonymised_at or utcnow()
     db.flush()
     return int(getattr(people, "rowcount", 0) or 0)
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from app.models import Action, Answer, Event, Participant, ReviewItem, Workshop, local_day
+from app.models import Action, ActionChange, Answer, Event, Participant, ReviewItem, Workshop, local_day
 from app.privacy import service as privacy
 from tests.actions.test_actions import contribution
 from tests.clusters.test_clusters import post
@@ -85,6 +85,45 @@ def test_past_the_retention_period_names_and_contacts_go_and_answers_stay(facili
     assert saved.status_code == 200 and "12 maanden" in saved.text
     done = _db(facilitator).write_sync(lambda db: privacy.run_retention(db, today=today))
     assert [item["workshop_id"] for item in done] == [recent.id]
+
+
+def test_names_and_contacts_given_after_the_retention_period_go_at_the_next_run(
+    facilitator: Facilitator, join: Any, browser: Any
+) -> None:
+    workshop, phone, action_id = _room(facilitator, join, title="Oud")
+    link = personal_link(phone)
+    today = date(2026, 12, 4)
+    _held(facilitator, workshop.id, today - timedelta(days=19 * 31))
+    assert len(_db(facilitator).write_sync(lambda db: privacy.run_retention(db, today=today))) == 1
+    removed_at = _db(facilitator).read_sync(lambda db: db.get(Workshop, workshop.id).anonymised_at)
+    # the register lives on: a member gives the old action a contact again; the participant gives an address
+    changed = post(
+        facilitator,
+        workshop,
+        f"/actions/{action_id}",
+        {
+            "title": "Terugbellen",
+            "owner_organisation": "Schuldhulp",
+            "contact_person": "Bea de Vries",
+            "contact_email": "bea@schuldhulp.nl",
+        },
+    )
+    assert changed.status_code == 200
+    own = browser()
+    form = {"csrf": csrf_of(own.get(link).text), "email": "ali@example.org", "lang": "nl"}
+    assert own.post(f"{link}/e-mail", data=form, follow_redirects=False).status_code == 303
+    done = _db(facilitator).write_sync(lambda db: privacy.run_retention(db, today=today + timedelta(days=1)))
+    assert [item["workshop_id"] for item in done] == [workshop.id]
+    action = _db(facilitator).read_sync(lambda db: db.get(Action, action_id))
+    assert (action.contact_person, action.contact_email) == ("", None)
+    emails = _db(facilitator).read_sync(lambda db: list(db.execute(select(col(Participant.email))).scalars()))
+    assert emails == [None]
+    contacts = select(col(ActionChange.after)).where(col(ActionChange.kind) == "contact")
+    history = _db(facilitator).read_sync(lambda db: list(db.execute(contacts).scalars()))
+    assert history and all("Bea" not in after for after in history)
+    # the day the names went stays the first one; a run with nothing new finds nothing to do
+    assert _db(facilitator).read_sync(lambda db: db.get(Workshop, workshop.id).anonymised_at) == removed_at
+    assert _db(facilitator).write_sync(lambda db: privacy.run_retention(db, today=today + timedelta(days=2))) == []
 
 
 def test_a_retention_period_out_of_bounds_is_refused(facilitator: Facilitator) -> None:
