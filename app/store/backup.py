@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from app.store.database import migrations_config, normalise_url, sqlite_file
 
@@ -64,14 +64,23 @@ def database_file(url: str, *, doing: str) -> Path:
 
 
 def _postgresql_way(url: str, *, doing: str) -> str:
-    # pg_dump and pg_restore take libpq's URL, without SQLAlchemy's driver name; the password stays out of sight
+    # pg_dump and pg_restore take libpq's URL, without SQLAlchemy's driver name; the password stays out of sight,
+    # and out of the line too, so the line runs as shown (libpq reads the password from PGPASSWORD or ~/.pgpass)
     parsed = make_url(normalise_url(url)).set(drivername="postgresql")
-    shown = parsed.render_as_string(hide_password=True)
+    without_password = URL.create(
+        "postgresql", parsed.username, None, parsed.host, parsed.port, parsed.database, parsed.query
+    )
+    shown = without_password.render_as_string(hide_password=False)
     if doing == "back up":
-        how = f"back it up with pg_dump:\n  pg_dump --format=custom --file=FILE '{shown}'"
+        # pg_dump creates its file as the shell's umask says, readable by everyone on most systems
+        how = (
+            "back it up with pg_dump, into a file readable by you alone:\n"
+            f"  (umask 077 && pg_dump --format=custom --file=FILE '{shown}')"
+        )
     else:
         how = f"stop every server, then:\n  pg_restore --clean --if-exists --no-owner --dbname='{shown}' FILE"
-    return f"the database is PostgreSQL: {how}\n(README.md, Backup and restore)"
+    password = "\n(the password from PGPASSWORD or ~/.pgpass)" if parsed.password else ""
+    return f"the database is PostgreSQL: {how}{password}\n(README.md, Backup and restore)"
 
 
 def backup(url: str, target: Path) -> Contents:
@@ -107,6 +116,9 @@ def restore(url: str, backup_file: Path, *, now: datetime) -> Restored:
     backup_file = backup_file.absolute()
     if not backup_file.is_file():
         raise BackupRefused(f"there is no file {backup_file} to restore")
+    if backup_file.stat().st_size == 0:
+        # SQLite reads an empty file as an empty database, which would be refused as someone else's
+        raise BackupRefused(f"{backup_file} is empty, so not a backup: did the backup that wrote it fail?")
     if target.exists() and backup_file.samefile(target):
         raise BackupRefused(f"{backup_file} is the database itself, not a backup of it")
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,11 @@
 """Backup and restore of the SQLite database: a checked copy, put back only where it is safe to."""
 
+import os
+import shlex
+import shutil
 import sqlite3
 import stat
+import subprocess
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -9,6 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from app.config import Settings
 from app.main import create_app
@@ -130,9 +135,12 @@ def test_a_restore_refuses_what_is_not_an_intact_doorbraak_database_at_a_known_r
         db.execute("UPDATE alembic_version SET version_num = '9999'")
     text = tmp_path / "notes.txt"
     text.write_text("geen database\n" * 100)
+    empty = tmp_path / "empty.backup"  # what a nightly job leaves when its disk is full
+    empty.write_bytes(b"")
     url = filled.resolved_database_url()
     refusals = {
         text: "is not a readable SQLite database",
+        empty: "is empty, so not a backup",
         damaged_copy(good, tmp_path): "is damaged; SQLite's integrity check says",
         other: "is a SQLite database, but not one of Doorbraak's",
         newer: "is at revision 9999, which this version of Doorbraak does not know",
@@ -156,5 +164,30 @@ def test_on_postgresql_the_commands_give_the_postgresql_way_without_the_password
     with pytest.raises(BackupRefused) as refused:
         doing(url, tmp_path / "x", **extra)
     message = str(refused.value)
-    assert tool in message and "postgresql://doorbraak:***@db.example:5432/doorbraak" in message
-    assert "geheim" not in message and "psycopg" not in message
+    # the address as the tool takes it, with the password where the tool looks for it rather than a mask to type over
+    assert tool in message and "'postgresql://doorbraak@db.example:5432/doorbraak'" in message
+    assert "PGPASSWORD" in message
+    assert "geheim" not in message and "psycopg" not in message and "***" not in message
+
+
+PG_URL = os.environ.get("DOORBRAAK_TEST_DATABASE_URL")
+
+
+@pytest.mark.skipif(not PG_URL or not shutil.which("pg_dump"), reason="needs PostgreSQL and its pg_dump")
+def test_on_postgresql_the_dump_the_backup_command_shows_is_readable_by_its_maker_alone(tmp_path: Path) -> None:
+    assert PG_URL is not None
+    db = Database(PG_URL)
+    db.migrate()
+    db.close()
+    with pytest.raises(BackupRefused) as refused:
+        backup(PG_URL, tmp_path / "x")
+    (line,) = [line.strip() for line in str(refused.value).splitlines() if "--file=FILE" in line]
+    dump = tmp_path / "doorbraak.dump"
+    command = line.replace("FILE", shlex.quote(str(dump)))
+    env = {**os.environ, "PGPASSWORD": make_url(PG_URL).password or ""}
+    # as from an operator's shell or cron, whose files everyone may read unless told otherwise
+    done = subprocess.run(["sh", "-c", f"umask 022; {command}"], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(dump.stat().st_mode) == 0o600
+    listed = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True, check=False)
+    assert "TABLE public participant" in listed.stdout
