@@ -209,6 +209,11 @@ def test_the_privacy_page_says_what_unsubscribing_and_mail_keep(client: Any) -> 
     assert "as long as you stay unsubscribed" in english and "30 days" in english and "two days" in english
 
 
+def test_the_privacy_page_says_the_servers_log_holds_addresses_but_not_names(client: Any) -> None:
+    assert "IP-adres" in client.get("/privacy").text
+    assert "IP address" in client.get("/privacy", headers={"accept-language": "en"}).text
+
+
 def test_the_day_names_were_removed_is_the_dutch_day(facilitator: Facilitator, join: Any) -> None:
     workshop, _, _ = _room(facilitator, join, title="Na middernacht")
 
