@@ -87,6 +87,11 @@ def hold_shared(path: Path) -> int:
     return descriptor
 
 
+# an error's message and its traceback leave out the values being stored: names, addresses and answers are personal
+# data, and the server's log is kept longer than they may be
+HIDE_PARAMETERS = True
+
+
 def make_engine(url: str, *, writer: bool, wait: bool = True) -> Engine:
     """An engine; readers see one consistent snapshot per transaction, SQLite writers lock at BEGIN.
 
@@ -96,10 +101,19 @@ def make_engine(url: str, *, writer: bool, wait: bool = True) -> Engine:
     url = normalise_url(url)
     if not url.startswith("sqlite"):
         isolation = "READ COMMITTED" if writer else "REPEATABLE READ"
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, isolation_level=isolation)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=20,
+            isolation_level=isolation,
+            hide_parameters=HIDE_PARAMETERS,
+        )
     _create_private(make_url(url).database)
     busy_ms = 30_000 if wait else 0
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000})
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000}, hide_parameters=HIDE_PARAMETERS
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -109,6 +123,9 @@ def make_engine(url: str, *, writer: bool, wait: bool = True) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # what retention and "vergeet mij" delete is overwritten in the file, not left in free pages: Debian's build
+        # does so by default, others need asking
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         if writer:
             # the Database checkpoints from its writer thread instead (see Database._checkpoint_now): done by a

@@ -511,3 +511,27 @@ async def test_a_join_whose_token_collides_is_redone_with_a_new_token(
         return list(s.execute(select(Participant.name).order_by(Participant.id)).scalars())
 
     assert await db.read(names) == ["P0", "Ilse", "Bas"]
+
+
+def test_a_failed_write_names_no_value_it_tried_to_store(tmp_path: Path) -> None:
+    # an error's message lands in the server's log, kept longer than the names and addresses it would quote
+    from sqlalchemy.exc import IntegrityError
+
+    from app.models import Facilitator
+
+    database = Database(f"sqlite:///{tmp_path / 'w.db'}")
+    database.migrate()
+    try:
+        database.write_sync(
+            lambda tx: tx.add(Facilitator(email="geheim@voorbeeld.nl", name="Eerste", password_hash="x"))
+        )
+        with pytest.raises(IntegrityError) as raised:
+            database.write_sync(
+                lambda tx: tx.add(Facilitator(email="geheim@voorbeeld.nl", name="Tweede Persoon", password_hash="x"))
+            )
+        assert "UNIQUE constraint failed" in str(raised.value)
+        assert "geheim@voorbeeld.nl" not in str(raised.value) and "Tweede Persoon" not in str(raised.value)
+        # what is deleted is overwritten in the file, not left readable in its free pages
+        assert database.read_sync(lambda s: s.connection().exec_driver_sql("PRAGMA secure_delete").scalar()) == 1
+    finally:
+        database.close()
