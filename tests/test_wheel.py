@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 
 from app.demo.driver import csrf_of
 from tests.conftest import PASSWORD
-from tests.servers import free_port, wait_for
+from tests.servers import SERVER_START_S, free_port, wait_for
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 
@@ -59,7 +59,11 @@ def server(venv: Path, tmp_path: Path) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: process.poll() is None and httpx.get(f"{base}/healthz").status_code == 200, "server up")
+        wait_for(
+            lambda: process.poll() is None and httpx.get(f"{base}/healthz").status_code == 200,
+            "server up",
+            SERVER_START_S,
+        )
         yield base
     except AssertionError:
         raise AssertionError(f"the installed server did not start:\n{log.read_text()}") from None
