@@ -1,5 +1,6 @@
 // The step editor: move, add and remove steps and options in place, then save the whole list as JSON.
 // Without this script the same buttons post the form and the server does each change; with it nothing reloads.
+import { about } from "./board_keyboard.js";
 import { el, format, readConfig } from "./live.js";
 
 const config = readConfig("editor-config");
@@ -14,6 +15,7 @@ const summaryList = document.getElementById("editor-summary-list");
 // ids once used stay taken until the page reloads: a removed step's id must not come back as another type
 const taken = new Set(config.ids);
 let dirty = false;
+let saving = false;
 
 const cards = () => [...list.querySelectorAll(":scope > .step-card")];
 const movable = (card) => !card.classList.contains("is-fixed");
@@ -80,8 +82,17 @@ function newId(kind) {
   return `${kind}_${number}`;
 }
 
+// the step next to this one, past the places of removed steps
+function neighbour(card, direction) {
+  let sibling = direction === "up" ? card.previousElementSibling : card.nextElementSibling;
+  while (sibling && !sibling.classList.contains("step-card")) {
+    sibling = direction === "up" ? sibling.previousElementSibling : sibling.nextElementSibling;
+  }
+  return sibling;
+}
+
 function move(card, direction) {
-  const sibling = direction === "up" ? card.previousElementSibling : card.nextElementSibling;
+  const sibling = neighbour(card, direction);
   if (!sibling || !movable(sibling) || !movable(card)) return;
   if (direction === "up") sibling.before(card);
   else sibling.after(card);
@@ -93,15 +104,26 @@ function move(card, direction) {
   changed(format(t.moved, { title: titleOf(card), number: cards().indexOf(card) + 1 }));
 }
 
+// a removed step leaves its place with a button that puts it back, texts and all, until the steps are saved;
+// that button takes the focus, so the keyboard stays where the step was and Tab goes on to the next one
 function remove(card) {
   if (!movable(card)) return;
   const title = titleOf(card);
-  const next = card.nextElementSibling || card.previousElementSibling;
-  card.remove();
+  const message = format(t.removed, { title });
+  const back = el("button", { type: "button", class: "button small-button", text: t.put_back, "aria-label": about(t.put_back, title) });
+  const place = el("li", { class: "step-removed" }, el("span", { text: message }), back);
+  back.addEventListener("click", () => putBack(card, place));
+  card.replaceWith(place);
   refresh();
-  const focus = next && (next.querySelector(".step-tools button:not([disabled])") || next.querySelector("summary"));
-  if (focus) focus.focus();
-  changed(format(t.removed, { title }));
+  back.focus();
+  changed(message);
+}
+
+function putBack(card, place) {
+  place.replaceWith(card);
+  refresh();
+  card.querySelector("[data-remove]").focus();
+  changed(format(t.restored, { title: titleOf(card), number: cards().indexOf(card) + 1 }));
 }
 
 function add(kind) {
@@ -119,7 +141,10 @@ function add(kind) {
   const earlier = cards().slice(0, cards().indexOf(card)).filter((c) => c.dataset.type === "open_text");
   const source = card.querySelector('select[data-open-text-select="required"]');
   if (source && earlier.length) source.value = earlier[earlier.length - 1].dataset.stepId;
-  card.querySelector(`[name="${CSS.escape(id)}.title.nl"]`).focus();
+  // the title it got from its type, selected: typing replaces it, Tab keeps it
+  const title = card.querySelector(`[name="${CSS.escape(id)}.title.nl"]`);
+  title.focus();
+  title.select();
   changed(format(t.added, { title: titleOf(card), number: cards().indexOf(card) + 1 }));
 }
 
@@ -223,8 +248,10 @@ function showNotice(message, link) {
   statusNode.textContent = "";
 }
 
+// not disabled while saving: a disabled button drops the keyboard's focus to the page
 function busy(on) {
-  for (const button of form.querySelectorAll("#save-steps, #save-as")) button.disabled = on;
+  saving = on;
+  for (const button of form.querySelectorAll("#save-steps, #save-as")) button.setAttribute("aria-disabled", String(on));
   if (on) statusNode.textContent = t.saving;
 }
 
@@ -238,6 +265,7 @@ async function send(url, body) {
 }
 
 async function submit(url, body, onDone) {
+  if (saving) return;
   clearErrors();
   busy(true);
   try {
@@ -255,6 +283,8 @@ async function submit(url, body, onDone) {
 function save() {
   submit(form.getAttribute("action"), { steps: collect() }, (data) => {
     dirty = false;
+    // stored without them: nothing left to put back
+    list.querySelectorAll(":scope > .step-removed").forEach((place) => place.remove());
     showNotice(data.message, { href: `/f/workshops/${config.workshop}`, text: t.to_board });
   });
 }

@@ -1,0 +1,137 @@
+"""The step editor by keyboard alone: every button names the step it acts on, the focus stays on something sensible
+after adding, moving, removing, putting back and saving, and the focus ring shows on the white cards."""
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_board_keyboard import focused, tab_to
+from tests.e2e.test_live_session import start_session
+
+pytestmark = pytest.mark.e2e
+expect: Any = pytest.importorskip("playwright.sync_api").expect
+
+# the outline's contrast with what it is drawn on, as WCAG's non-text contrast has it (at least 3:1)
+RING_CONTRAST = """node => {
+  const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const light = (text) => {
+    const [r, g, b] = rgb(text).map((v) => v / 255)
+      .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  let ground = node.parentElement;
+  const clear = (box) => /rgba\\(.*, 0\\)|transparent/.test(getComputedStyle(box).backgroundColor);
+  while (ground && clear(ground)) ground = ground.parentElement;
+  const style = getComputedStyle(node);
+  if (style.outlineStyle === "none" || parseFloat(style.outlineWidth) < 2) return 0;
+  const [a, b] = [light(style.outlineColor), light(getComputedStyle(ground || document.body).backgroundColor)];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def open_editor(new_context: Callable[..., Any], title: str) -> Any:
+    """A new workshop's step editor, reached from its board with Tab and Enter."""
+    board = start_session(new_context, title=title).board
+    board.locator("body").click(position={"x": 5, "y": 200})
+    tab_to(board, lambda f: f["id"] == "edit-steps-link")
+    board.keyboard.press("Enter")
+    expect(board).to_have_url(re.compile(r"/f/workshops/\d+/steps$"))
+    return board
+
+
+def test_adding_moving_removing_putting_back_and_saving_a_step_by_keyboard(new_context: Callable[..., Any]) -> None:
+    editor = open_editor(new_context, "Toetsenbord Zuid")
+    cards = editor.locator("#step-cards > .step-card")
+    expect(cards).to_have_count(7)
+
+    # every step's buttons say which step they move, remove or open: not seven times "Omhoog"
+    contributions = editor.locator('.step-card[data-step-id="contributions"]')
+    expect(contributions.get_by_role("button", name="Omhoog Stap 5: Bijdragen", exact=True)).to_be_enabled()
+    expect(contributions.get_by_role("button", name="Omlaag Stap 5: Bijdragen", exact=True)).to_be_enabled()
+    expect(contributions.get_by_role("button", name="Stap weghalen Stap 5: Bijdragen", exact=True)).to_be_enabled()
+    expect(contributions.locator("summary")).to_have_accessible_name("Teksten en instellingen Stap 5: Bijdragen")
+
+    # a step added with the type list and its button: the focus goes to its title, ready to type
+    tab_to(editor, lambda f: f["id"] == "add-type")
+    editor.keyboard.press("ArrowDown")
+    expect(editor.locator("#add-type")).to_have_value("cluster")
+    editor.keyboard.press("Tab")
+    expect(editor.locator("#add-step")).to_be_focused()
+    editor.keyboard.press("Enter")
+    added = editor.locator('.step-card[data-step-id="cluster_2"]')
+    expect(added.get_by_role("textbox", name="Titel (Nederlands)")).to_be_focused()
+    editor.keyboard.type("Nog eens ordenen")  # in place of the title it came with
+    expect(added.get_by_role("textbox", name="Titel (Nederlands)")).to_have_value("Nog eens ordenen")
+    expect(cards.nth(6)).to_have_attribute("data-step-id", "cluster_2")
+
+    # moved up twice from its own arrow: the focus stays on it, and its name follows the place and the title
+    editor.keyboard.press("Shift+Tab")  # the card's "Teksten en instellingen"
+    editor.keyboard.press("Shift+Tab")
+    editor.keyboard.press("Shift+Tab")
+    expect(added.get_by_role("button", name="Omhoog Stap 7: Nog eens ordenen", exact=True)).to_be_focused()
+    editor.keyboard.press("Enter")
+    editor.keyboard.press("Enter")
+    expect(cards.nth(4)).to_have_attribute("data-step-id", "cluster_2")
+    expect(added.get_by_role("button", name="Omhoog Stap 5: Nog eens ordenen", exact=True)).to_be_focused()
+    expect(editor.locator("#editor-status")).to_have_text("Nog eens ordenen staat nu op plek 5.")
+
+    # removed: the focus goes to the button that puts it back, in its place in the list
+    editor.keyboard.press("Tab")
+    editor.keyboard.press("Tab")
+    expect(added.get_by_role("button", name="Stap weghalen Stap 5: Nog eens ordenen", exact=True)).to_be_focused()
+    editor.keyboard.press("Enter")
+    expect(cards).to_have_count(7)
+    put_back = editor.get_by_role("button", name="Terugzetten: Nog eens ordenen", exact=True)
+    expect(put_back).to_be_focused()
+    expect(editor.locator('.step-card[data-step-id="contributions"] h2')).to_have_text("Stap 5: Bijdragen")
+
+    # Tab goes on to the next step; Shift+Tab back and Enter puts it back where it was, title and all
+    editor.keyboard.press("Tab")
+    expect(contributions.get_by_role("button", name="Omhoog Stap 5: Bijdragen", exact=True)).to_be_focused()
+    editor.keyboard.press("Shift+Tab")
+    expect(put_back).to_be_focused()
+    editor.keyboard.press("Enter")
+    expect(cards).to_have_count(8)
+    expect(cards.nth(4)).to_have_attribute("data-step-id", "cluster_2")
+    expect(put_back).to_have_count(0)
+    expect(added.get_by_role("button", name="Stap weghalen Stap 5: Nog eens ordenen", exact=True)).to_be_focused()
+    expect(added.get_by_role("textbox", name="Titel (Nederlands)")).to_have_value("Nog eens ordenen")
+    expect(editor.locator("#editor-status")).to_have_text("Nog eens ordenen staat weer op plek 5.")
+
+    # removed again and saved from the keyboard: the focus stays on the save button while and after it saves
+    editor.keyboard.press("Enter")
+    expect(put_back).to_be_focused()
+    tab_to(editor, lambda f: f["id"] == "save-steps")
+    with editor.expect_response(lambda r: r.url.endswith("/steps") and r.request.method == "POST") as saved:
+        editor.keyboard.press("Enter")
+        expect(editor.locator("#save-steps")).to_be_focused()
+    assert saved.value.ok
+    expect(editor.locator("#editor-notice")).to_contain_text("Bewaard")
+    expect(editor.locator("#save-steps")).to_be_focused()
+    # stored: nothing left to put back
+    expect(put_back).to_have_count(0)
+    expect(cards).to_have_count(7)
+
+
+def test_the_step_editor_names_its_buttons_in_english_too(new_context: Callable[..., Any]) -> None:
+    editor = open_editor(new_context, "Keyboard South")
+    editor.get_by_role("link", name="EN", exact=True).click()
+    vote = editor.locator('.step-card[data-step-id="vote"]')
+    expect(vote.get_by_role("button", name="Move up Step 4: Stemmen", exact=True)).to_be_enabled()
+    vote.get_by_role("button", name="Remove step Step 4: Stemmen", exact=True).click()
+    expect(editor.get_by_role("button", name="Put back: Stemmen", exact=True)).to_be_focused()
+
+
+def test_the_focus_ring_shows_on_the_step_cards(new_context: Callable[..., Any]) -> None:
+    editor = open_editor(new_context, "Ring Zuid")
+    for wanted in (
+        lambda f: f["tag"] == "summary",
+        lambda f: f["text"] == "Omlaag",
+        lambda f: f["id"] == "add-step",
+        lambda f: f["id"] == "save-steps",
+    ):
+        tab_to(editor, wanted)
+        contrast = editor.evaluate(f"({RING_CONTRAST})(document.activeElement)")
+        assert contrast >= 3, (focused(editor), contrast)
