@@ -141,7 +141,7 @@ def _announce_stage(db: Tx, workshop: Workshop) -> dict[str, Any]:
 
 
 def set_spotlight(db: Tx, *, workshop: Workshop, answer_id: int | None) -> dict[str, Any]:
-    """Show one visible answer alone on the projector, or (None) go back to the wall."""
+    """Show one visible answer alone on the projector, or (None) end that: the view beneath (wall or cloud) is back."""
     if answer_id is not None:
         answer = db.get(Answer, answer_id)
         if answer is None or answer.workshop_id != workshop.id:
@@ -174,14 +174,15 @@ def end_spotlight_on(db: Tx, *, workshop: Workshop, answer_id: int) -> None:
 
 
 def set_view(db: Tx, *, workshop: Workshop, view: str) -> dict[str, Any]:
-    """Switch the projector between the wall and the word cloud of an open question."""
+    """Show the wall or the word cloud of an open question on the projector, ending a spotlight that would hide it."""
     if view not in VIEWS:
         raise DomainError("no_such_view", N_("Kies de wand of de woordwolk."), status=422)
     if view == "cloud" and workshop.steps[workshop.step_index]["type"] != "open_text":
         raise DomainError("cloud_needs_question", N_("Een woordwolk kan alleen bij een open vraag."), status=409)
-    if workshop.projector_view == view:
+    if workshop.projector_view == view and workshop.spotlight_answer_id is None:
         return stage_view(workshop)
     workshop.projector_view = view
+    workshop.spotlight_answer_id = None
     return _announce_stage(db, workshop)
 
 

@@ -78,11 +78,11 @@ export function createStage({ state, config, post }) {
       el("div", { class: "answer-buttons" }, yes, no));
   }
 
-  // the button on each visible answer of the board's list
+  // the button on each visible answer of the board's list: its name says what pressing it does now (no pressed
+  // state beside it: "Uitlichten stoppen, pressed" would leave a listener guessing)
   function spotlightButton(answer) {
-    const on = state.stage.spotlight === answer.id;
-    const button = el("button", { class: "link", type: "button", text: on ? t.spotlight_off : t.spotlight,
-      "aria-label": about(t.spotlight, answer.text), "aria-pressed": on ? "true" : "false" });
+    const verb = state.stage.spotlight === answer.id ? t.spotlight_stop : t.spotlight;
+    const button = el("button", { class: "link", type: "button", text: verb, "aria-label": about(verb, answer.text) });
     button.addEventListener("click", () => toggleSpotlight(answer.id));
     return button;
   }
@@ -101,8 +101,8 @@ export function createStage({ state, config, post }) {
     const open = step.type === "open_text" && !state.workshop.closed;
     const view = node("view-toggle");
     view.disabled = !open;
+    // what pressing it shows; it ends a spotlight too (app/stage/service.py set_view), so the name holds then as well
     view.textContent = state.stage.view === "cloud" ? t.to_wall : t.to_cloud;
-    view.setAttribute("aria-pressed", state.stage.view === "cloud" ? "true" : "false");
     const spotlit = state.stage.spotlight ? state.answers.get(state.stage.spotlight) : null;
     node("spotlight-off").hidden = !spotlit;
     node("spotlight-now").textContent = spotlit ? format(t.spotlit, { text: spotlit.text }) : t.no_spotlight;

@@ -313,3 +313,49 @@ def test_the_shortcuts_are_named_and_the_stream_of_answers_is_not_read_aloud(new
     projector = open_projector(new_context, session)
     for selector in ["#round-answers", "#stage-cloud [data-slot=words]"]:
         assert projector.locator(selector).get_attribute("aria-live") in (None, "off"), selector
+
+
+def test_the_spotlight_buttons_say_what_pressing_them_does(new_context: Callable[..., Any], live_server: str) -> None:
+    session = start_session(new_context, title="Uitlichten Noord")
+    board = session.board
+    next_until(board, "Obstakels")
+    send_from_phones(live_server, session.code, FEW[:2])
+    expect(board.locator("#answers .board-answer")).to_have_count(2)
+    board.locator("body").click(position={"x": 5, "y": 200})
+    tab_to(board, lambda f: f["text"] == f"Uitlichten: {FEW[1]}")
+    row = board.locator("#answers .board-answer", has_text=FEW[1])
+    view = board.locator("#view-toggle")
+
+    # in the spotlight: the same button now stops it, by that name, seen and heard alike, with the focus kept
+    with board.expect_response(lambda r: r.url.endswith("/spotlight")):
+        board.keyboard.press("Enter")
+    stop = row.get_by_role("button", name=f"Uitlichten stoppen: {FEW[1]}", exact=True)
+    expect(stop).to_be_focused()
+    expect(stop).to_have_text("Uitlichten stoppen")
+    expect(stop).not_to_have_attribute("aria-pressed", re.compile(".*"))
+    expect(board.get_by_role("button", name="Uitlichten stoppen", exact=True)).to_be_visible()  # the toolbar's
+    expect(board.locator("#spotlight-now")).to_have_text(f"Op de projector uitgelicht: ‘{FEW[1]}’")
+
+    # "Woordwolk tonen" shows the word cloud, also while an answer was in the spotlight: that ends
+    with board.expect_response(lambda r: r.url.endswith("/projector-view")):
+        board.keyboard.press("w")
+    expect(view).to_have_text("Terug naar de wand")
+    expect(view).not_to_have_attribute("aria-pressed", re.compile(".*"))
+    expect(board.locator("#spotlight-off")).to_be_hidden()
+    expect(row.get_by_role("button", name=f"Uitlichten: {FEW[1]}", exact=True)).to_be_focused()
+
+    # over the cloud and stopped again from the same button: the cloud is back, the name says so
+    board.keyboard.press("Enter")
+    expect(stop).to_be_focused()
+    board.keyboard.press("Enter")
+    expect(row.get_by_role("button", name=f"Uitlichten: {FEW[1]}", exact=True)).to_be_focused()
+    expect(view).to_have_text("Terug naar de wand")
+
+    # and in English
+    board.get_by_role("link", name="EN", exact=True).click()
+    expect(board.locator("#status")).to_have_attribute("data-state", "online")
+    row = board.locator("#answers .board-answer", has_text=FEW[1])
+    row.get_by_role("button", name=f"Spotlight: {FEW[1]}", exact=True).click()
+    expect(row.get_by_role("button", name=f"End the spotlight: {FEW[1]}", exact=True)).to_have_text("End the spotlight")
+    expect(board.get_by_role("button", name="End the spotlight", exact=True)).to_be_visible()
+    expect(board.locator("#view-toggle")).to_have_text("Back to the wall")

@@ -154,6 +154,24 @@ def test_spotlight_shows_one_answer_and_hiding_it_ends_it(
     assert post(other_facilitator, workshop, "spotlight", answer_id=str(second)).status_code == 404
 
 
+def test_switching_the_view_ends_the_spotlight_so_the_projector_shows_that_view(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    facilitator.go(workshop, "obstacles")
+    (first,) = answer_ids(facilitator, workshop, join, "Geen plek om te spelen")
+    post(facilitator, workshop, "spotlight", answer_id=str(first))
+    # "Woordwolk tonen" while an answer is in the spotlight: the cloud is what the room then sees
+    assert post(facilitator, workshop, "projector-view", view="cloud").json() == {"view": "cloud", "spotlight": None}
+    post(facilitator, workshop, "spotlight", answer_id=str(first))
+    assert post(facilitator, workshop, "projector-view", view="wall").json() == {"view": "wall", "spotlight": None}
+    # asking for the view already shown ends the spotlight too: the button said what the room would see
+    post(facilitator, workshop, "spotlight", answer_id=str(first))
+    with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
+        assert projector.receive_json()["stage"] == {"view": "wall", "spotlight": first}
+        assert post(facilitator, workshop, "projector-view", view="wall").json() == {"view": "wall", "spotlight": None}
+        assert receive_until(projector, is_event("projector.changed"))["data"] == {"view": "wall", "spotlight": None}
+
+
 def test_word_cloud_view_and_words(facilitator: Facilitator, workshop: Workshop, join: Any) -> None:
     refused = post(facilitator, workshop, "projector-view", view="cloud")
     assert refused.status_code == 409 and refused.json()["code"] == "cloud_needs_question"
