@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import LAPTOP
 from tests.e2e.test_live_session import current_step, next_until, open_projector, start_session
 from tests.e2e.test_suggest_piles import GROUPS, send_from_phones
 
@@ -313,6 +314,24 @@ def test_the_shortcuts_are_named_and_the_stream_of_answers_is_not_read_aloud(new
     projector = open_projector(new_context, session)
     for selector in ["#round-answers", "#stage-cloud [data-slot=words]"]:
         assert projector.locator(selector).get_attribute("aria-live") in (None, "off"), selector
+
+
+def test_the_top_bar_reads_right_before_the_live_connection_is_up(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Koptekst Noord")
+    # venue wifi: the page as the server sends it, before (or without) its script and its live connection
+    bare = new_context(**LAPTOP, storage_state=session.board.context.storage_state(), java_script_enabled=False)
+    page = bare.new_page()
+    page.goto(session.board.url)
+    # the code is read out with what it is, not as a bare "727 M84"
+    expect(page.locator(".board-links")).to_match_aria_snapshot(
+        f'- paragraph: "Code om mee te doen: {session.code[:3]} {session.code[3:]}"'
+    )
+    expect(page.get_by_role("button", name="1. Welkom")).to_have_attribute("aria-current", "step")
+    expect(page.locator("[aria-current=step]")).to_have_count(1)
+    # "Start" and "Stop" of what: the timer's buttons sit in a form named after the clock
+    timer = page.get_by_role("form", name="Tijd")
+    expect(timer.get_by_role("button", name="Start", exact=True)).to_be_visible()
+    expect(timer.get_by_role("button", name="Stop", exact=True)).to_be_visible()
 
 
 def test_the_spotlight_buttons_say_what_pressing_them_does(new_context: Callable[..., Any], live_server: str) -> None:
