@@ -20,6 +20,7 @@ export function createPanels({ state, t, config }) {
     followupForm: document.getElementById("followup-form"),
     followupCurrent: document.getElementById("followup-current"),
     focusOnly: document.getElementById("focus-only"),
+    mergeNote: document.getElementById("merge-note"),
     dots: document.getElementById("dots"),
   };
   let deferred = false;
@@ -64,9 +65,19 @@ export function createPanels({ state, t, config }) {
   // the pile a merge made, until its card is drawn: its name then takes the focus, ready to be typed
   let named = null;
 
+  // M or the button with nothing ticked: say how it works rather than do nothing
+  function noteMerge(text) {
+    nodes.mergeNote.textContent = text;
+    nodes.mergeNote.hidden = !text;
+  }
+
   async function mergeSelection() {
     const ids = [...selected];
-    if (!ids.length) return;
+    if (!ids.length) {
+      noteMerge(t.merge_none);
+      return;
+    }
+    noteMerge("");
     // keep an existing pile when the selection has one: merging into it keeps its name and tags
     const pile = state.clusters.find((c) => c.answers.some((id) => selected.has(id)));
     selected.clear();
@@ -89,9 +100,14 @@ export function createPanels({ state, t, config }) {
   }
 
   function draggable(answer, extra) {
-    const box = el("input", { type: "checkbox", "aria-label": `${t.select}: ${answer.text}` });
+    // described by the key that merges the ticked ones, so a listener on a box learns what ticking is for
+    const box = el("input", { type: "checkbox", "aria-label": `${t.select}: ${answer.text}`, "aria-describedby": "merge-hint" });
     box.checked = selected.has(answer.id);
-    box.addEventListener("change", () => (box.checked ? selected.add(answer.id) : selected.delete(answer.id)));
+    box.addEventListener("change", () => {
+      if (box.checked) selected.add(answer.id);
+      else selected.delete(answer.id);
+      noteMerge("");
+    });
     const item = el("li", { class: "obstacle-chip", draggable: "true", "data-id": answer.id },
       box, el("span", { class: "text", text: answer.text }), extra || null);
     item.addEventListener("dragstart", (event) => {

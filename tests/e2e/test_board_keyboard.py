@@ -378,3 +378,45 @@ def test_the_spotlight_buttons_say_what_pressing_them_does(new_context: Callable
     expect(row.get_by_role("button", name=f"End the spotlight: {FEW[1]}", exact=True)).to_have_text("End the spotlight")
     expect(board.get_by_role("button", name="End the spotlight", exact=True)).to_be_visible()
     expect(board.locator("#view-toggle")).to_have_text("Back to the wall")
+
+
+def test_merging_by_keyboard_is_found_from_the_tick_boxes_and_reaches_an_existing_pile(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    board = grouping_board(new_context, live_server, FEW)
+    box = board.locator("#loose input[type=checkbox]")
+    tab_to(board, lambda f: f["type"] == "checkbox" and f["within"] == "loose")
+    expect(box.first).to_be_focused()
+    # a listener on a box hears what ticking is for
+    expect(box.first).to_have_accessible_description("M voegt de aangevinkte obstakels samen.")
+
+    # M with nothing ticked says how it works, and the focus stays
+    board.keyboard.press("m")
+    expect(board.get_by_role("status").filter(has_text="Vink eerst obstakels aan")).to_be_visible()
+    expect(box.first).to_be_focused()
+
+    # two ticked and merged: one pile; the hint goes once a box is ticked
+    board.keyboard.press("Space")
+    expect(board.locator("#merge-note")).to_be_hidden()
+    board.keyboard.press("Tab")
+    board.keyboard.press("Space")
+    with board.expect_response(lambda r: r.url.endswith("/clusters/group")):
+        board.keyboard.press("m")
+    pile = board.locator("#cluster-list .cluster-card")
+    expect(pile.locator(".obstacle-chip")).to_have_count(2)
+    expect(pile.locator(".cluster-name")).to_be_focused()
+
+    # a loose obstacle onto that pile, without dragging: tick it and one of the pile's, then M
+    board.keyboard.press("Enter")  # keeps the name
+    board.locator("body").click(position={"x": 5, "y": 200})
+    loose = tab_to(board, lambda f: f["type"] == "checkbox" and f["within"] == "loose")
+    board.keyboard.press("Space")
+    tab_to(board, lambda f: f["type"] == "checkbox" and f["text"].startswith("Selecteer") and f["within"] != "loose")
+    board.keyboard.press("Space")
+    with board.expect_response(lambda r: r.url.endswith("/clusters/group")) as merged:
+        board.keyboard.press("m")
+    assert merged.value.request.post_data_json["into"] is not None
+    expect(pile).to_have_count(1)
+    expect(pile.locator(".obstacle-chip")).to_have_count(3)
+    expect(pile.locator(f'.obstacle-chip[data-id="{loose["item"]}"]')).to_have_count(1)
+    expect(pile.locator(".cluster-name")).to_be_focused()
