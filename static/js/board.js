@@ -57,8 +57,18 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// the step the room is on, said aloud when it changes: → moves the whole room from anywhere on the page, and a
+// listener would otherwise not hear that it did (not on the first frame: the page says it already)
+const stepNow = document.getElementById("step-now");
+let stepShown = null;
+
 function renderSteps() {
   const w = state.workshop;
+  if (stepShown !== null && stepShown !== w.step_index) {
+    stepNow.textContent = format(t.step_now, { n: w.step_index + 1, total: w.steps.length,
+      title: pick(w.steps[w.step_index].title, config.lang) });
+  }
+  stepShown = w.step_index;
   // steps edited before the start arrive in "workshop.changed": rebuild the buttons once they no longer match
   const labels = w.steps.map((step, index) => `${index + 1}. ${pick(step.title, config.lang)}`);
   const buttons = [...document.querySelectorAll(".step-button")];

@@ -334,6 +334,27 @@ def test_the_top_bar_reads_right_before_the_live_connection_is_up(new_context: C
     expect(timer.get_by_role("button", name="Stop", exact=True)).to_be_visible()
 
 
+def test_a_step_change_by_keyboard_is_heard_and_a_jump_keeps_the_focus(new_context: Callable[..., Any]) -> None:
+    board = start_session(new_context, title="Stappen Noord").board
+    now = board.locator("#step-now")
+    expect(now).to_have_attribute("role", "status")
+    expect(now).to_have_text("")  # the page says where the room is: nothing to announce on arrival
+
+    # → from anywhere on the page moves the whole room: a listener hears where to
+    board.locator("body").click(position={"x": 5, "y": 200})
+    board.keyboard.press("ArrowRight")
+    expect(now).to_have_text("Nu stap 2 van 7: Obstakels")
+
+    # a jump from the list of steps: the focus stays on the step, now the current one
+    tab_to(board, lambda f: f["text"] == "4. Stemmen")
+    board.keyboard.press("Enter")
+    step = board.get_by_role("button", name="4. Stemmen", exact=True)
+    expect(step).to_have_attribute("aria-current", "step")
+    expect(step).to_be_focused()
+    expect(now).to_have_text("Nu stap 4 van 7: Stemmen")
+    expect(board.locator("[aria-current=step]")).to_have_count(1)
+
+
 def test_the_spotlight_buttons_say_what_pressing_them_does(new_context: Callable[..., Any], live_server: str) -> None:
     session = start_session(new_context, title="Uitlichten Noord")
     board = session.board
