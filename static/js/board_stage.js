@@ -14,6 +14,29 @@ export function createStage({ state, config, post }) {
     return state.workshop.steps[state.workshop.step_index];
   }
 
+  // "2,5" in Dutch, "2.5" in English
+  function minutesText(seconds) {
+    return String(Math.round((seconds / 60) * 10) / 10).replace(".", config.lang === "en" ? "." : ",");
+  }
+
+  // the countdown's changes said aloud: T works from anywhere on the board, and the clock itself is not a live
+  // region (a second by second reading would drown the room's other news); nothing on arrival
+  let timerHeard = null;
+  function announceTimer(timer) {
+    const before = timerHeard;
+    const now = { state: timer.state, total: timer.total_ms || 0, ends: timer.ends_at || 0 };
+    timerHeard = now;
+    if (!before || (before.state === now.state && before.total === now.total && before.ends === now.ends)) return;
+    let text;
+    if (now.state === "stopped") text = t.timer_stopped;
+    else if (now.state === "paused" && before.state === "running") text = t.timer_paused;
+    else if (now.state === "running" && before.state === "paused") text = t.timer_resumed;
+    else if (now.state === before.state && now.total === before.total + 60_000) text = t.timer_added;
+    else if (now.state === "running") text = format(t.timer_started, { minutes: minutesText(now.total / 1000) });
+    else return;
+    node("timer-now").textContent = text;
+  }
+
   function timer(action) {
     const fields = { action };
     if (action === "start" && minutes.value.trim()) fields.minutes = minutes.value.trim();
@@ -90,14 +113,13 @@ export function createStage({ state, config, post }) {
   function render() {
     const step = currentStep();
     countdown.set(state.timer, state.clockOffset);
+    announceTimer(state.timer);
     const running = state.timer.state;
     node("timer-pause").hidden = running !== "running";
     node("timer-resume").hidden = running !== "paused";
     node("timer-add").disabled = running === "stopped";
     node("timer-stop").disabled = running === "stopped";
-    node("timer-default").textContent = step.timer
-      ? format(t.timer_default, { minutes: String(Math.round((step.timer / 60) * 10) / 10).replace(".", config.lang === "en" ? "." : ",") })
-      : t.timer_no_default;
+    node("timer-default").textContent = step.timer ? format(t.timer_default, { minutes: minutesText(step.timer) }) : t.timer_no_default;
     const open = step.type === "open_text" && !state.workshop.closed;
     const view = node("view-toggle");
     view.disabled = !open;

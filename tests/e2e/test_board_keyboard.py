@@ -355,6 +355,30 @@ def test_a_step_change_by_keyboard_is_heard_and_a_jump_keeps_the_focus(new_conte
     expect(board.locator("[aria-current=step]")).to_have_count(1)
 
 
+def test_the_timer_by_keyboard_is_heard(new_context: Callable[..., Any]) -> None:
+    board = start_session(new_context, title="Klok Noord").board
+    heard = board.locator("#timer-now")
+    expect(heard).to_have_attribute("role", "status")
+    expect(heard).to_have_text("")
+    board.locator("body").click(position={"x": 5, "y": 200})
+    tab_to(board, lambda f: f["id"] == "timer-minutes")
+    board.keyboard.type("2,5")
+    board.keyboard.press("Tab")
+    board.keyboard.press("Enter")
+    expect(heard).to_have_text("De tijd loopt: 2,5 min.")
+    # the letters from anywhere: the clock itself is no live region, so this is what a listener hears
+    board.locator("body").click(position={"x": 5, "y": 200})
+    for key, said in (
+        ("t", "De tijd staat op pauze."),
+        ("+", "Een minuut erbij."),
+        ("t", "De tijd loopt weer."),
+        ("0", "De tijd is gestopt."),
+    ):
+        with board.expect_response(lambda r: r.url.endswith("/timer")):
+            board.keyboard.press(key)
+        expect(heard).to_have_text(said)
+
+
 def test_the_spotlight_buttons_say_what_pressing_them_does(new_context: Callable[..., Any], live_server: str) -> None:
     session = start_session(new_context, title="Uitlichten Noord")
     board = session.board
