@@ -1,6 +1,7 @@
 """Unsubscribing and subscribing again: a link gives back only what a link took, says what happened, and an address
 that unsubscribed long ago comes back by its owner's yes to one confirmation mail; as an attacker would try it."""
 
+import asyncio
 import os
 import re
 import threading
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 from sqlmodel import col
 
 from app.demo.driver import csrf_of
@@ -30,6 +31,9 @@ from app.models import (
 from app.notify import outbox
 from app.notify import service as notify
 from app.notify.mails import Links
+from app.notify.outbox import Backoff
+from app.notify.sender import Sender
+from app.notify.smtp import SmtpConfig, parse_smtp_url
 from app.privacy import service as privacy
 from app.store.database import Database
 from tests.conftest import SECRET_KEY
@@ -310,30 +314,53 @@ def test_the_owners_yes_lifts_the_unsubscribe_and_gives_the_asker_nothing(
     assert db.read_sync(lambda tx: tx.get(Participant, asker).email) == "Ursula@sport.nl"
 
 
+def _two_days_pass(db: Database) -> None:
+    """Every confirmation so far was asked two days earlier (its key names its day)."""
+
+    def move(tx: Any) -> None:
+        for message in tx.execute(select(OutboxMessage).where(col(OutboxMessage.kind) == "resubscribe")).scalars():
+            message.created_at = as_utc(message.created_at) - timedelta(days=2)
+            prefix, _, day = message.dedupe_key.rpartition(":")
+            message.dedupe_key = f"{prefix}:{date.fromisoformat(day) - timedelta(days=2)}"
+
+    db.write_sync(move)
+
+
 def test_an_address_gets_a_confirmation_at_most_daily_and_three_a_month(client: TestClient) -> None:
     db = database(client)
     network: Network = db.write_sync(build_network)
     db.write_sync(lambda tx: tx.add(MailSuppression(workspace_id=network.workspace_id, address="weg@a.nl")))
-
-    def two_days_pass() -> None:
-        """Every confirmation so far was asked two days earlier (its key names its day)."""
-
-        def move(tx: Any) -> None:
-            for message in tx.execute(select(OutboxMessage).where(col(OutboxMessage.kind) == "resubscribe")).scalars():
-                message.created_at = as_utc(message.created_at) - timedelta(days=2)
-                prefix, _, day = message.dedupe_key.rpartition(":")
-                message.dedupe_key = f"{prefix}:{date.fromisoformat(day) - timedelta(days=2)}"
-
-        db.write_sync(move)
 
     asked = []
     for link in ("partner", "owner", "volunteer", "contact"):
         _ask(client, network.links[link], "Weg@A.nl")
         _ask(client, network.links[link], "weg@a.nl")
         asked.append(len(messages(db, kind="resubscribe")))
-        two_days_pass()
+        _two_days_pass(db)
     # one a day, three a month, whoever asks: a participant cannot make the server a nuisance to someone
     assert asked == [1, 2, 3, 3]
+
+
+def test_unsubscribing_between_asks_mails_the_address_no_more_often(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    db.write_sync(lambda tx: tx.add(MailSuppression(workspace_id=network.workspace_id, address="weg@a.nl")))
+    # an old mail's unsubscribe link, pressed again between asks: it takes out a confirmation not sent yet
+    unsubscribe = _link(db, purpose="unsubscribe", workspace_id=network.workspace_id, address="weg@a.nl")
+    received = []
+    for link in ("partner", "owner", "volunteer", "contact"):
+        for _ in range(2):
+            assert _ask(mail_client, network.links[link], "weg@a.nl").status_code == 303
+            assert mail_client.post(unsubscribe).status_code == 200
+            assert _ask(mail_client, network.links[link], "weg@a.nl").status_code == 303
+            send_all(mail_client)
+        received.append(len(smtp_server.inbox.messages))
+        _two_days_pass(db)
+    # a confirmation taken out before a sender took it never went: what went is what the limit counts
+    assert received == [1, 2, 3, 3]
+    assert [message.status for message in messages(db, kind="resubscribe")] == ["sent"] * 3
 
 
 def test_asking_for_confirmations_is_limited_per_client_and_per_link(mail_client: TestClient) -> None:
@@ -611,5 +638,78 @@ def test_two_presses_of_one_status_button_at_once_on_postgresql_report_once() ->
 
             with ThreadPoolExecutor(2) as pool:
                 assert sorted(pool.map(press, ["bezig", "klaar"])) == ["done", "mail_link_used"]
+    finally:
+        db.close()
+
+
+def _send_from_another_worker(config: SmtpConfig) -> int:
+    """Another worker's sender on the same database, run until nothing is due; returns how many it claimed."""
+
+    async def send() -> int:
+        other = Database(PG_URL or "")
+
+        async def publish(_: list[Any]) -> None:
+            return None
+
+        await other.start(publish)
+        sender = Sender(other, config, backoff=Backoff(first=timedelta(0)))
+        try:
+            return await sender.drain()
+        finally:
+            sender.close()
+            await other.stop()
+
+    return asyncio.run(send())
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+def test_an_unsubscribe_as_another_worker_sends_a_confirmation_leaves_it_counted_on_postgresql(
+    smtp_server: SmtpServer,
+) -> None:
+    from tests.test_postgres import reset_schema
+
+    reset_schema()
+    db = Database(PG_URL or "")
+    db.migrate()
+    try:
+        network: Network = db.write_sync(build_network)
+        db.write_sync(lambda tx: tx.add(MailSuppression(workspace_id=network.workspace_id, address="weg@a.nl")))
+        unsubscribe = _link(db, purpose="unsubscribe", workspace_id=network.workspace_id, address="weg@a.nl")
+        links = Links(base_url="http://testserver", domain="testserver")
+        config = parse_smtp_url(smtp_server.url)
+
+        def ask(link: str) -> bool:
+            job = partial(
+                notify.ask_to_resubscribe,
+                link_token=network.links[link],
+                email="weg@a.nl",
+                lang="nl",
+                links=links,
+                secret=SECRET_KEY,
+            )
+            return bool(db.write_sync(job))
+
+        assert ask("partner")
+        sent_meanwhile: list[int] = []
+
+        def another_worker_sends(connection: Any, cursor: Any, statement: str, *_: Any) -> None:
+            # the unsubscribe has read the mail as waiting; in this instant another worker claims and sends it
+            if statement.startswith("DELETE FROM outboxmessage") and not sent_meanwhile:
+                sent_meanwhile.append(_send_from_another_worker(config))
+
+        event.listen(db.write_engine, "before_cursor_execute", another_worker_sends)
+        try:
+            db.write_sync(partial(notify.unsubscribe, token=unsubscribe.rsplit("/", 1)[1]))
+        finally:
+            event.remove(db.write_engine, "before_cursor_execute", another_worker_sends)
+        assert sent_meanwhile == [1]
+        smtp_server.inbox.wait_for(1)
+        # asked again the same day: the address has had its one mail of the day, and gets no second one
+        ask("owner")
+        _send_from_another_worker(config)
+        assert len(smtp_server.inbox.messages) == 1
+        # the mail that went stays in the outbox, where the address's day and month count it
+        assert [message.status for message in messages(db, kind="resubscribe")] == ["sent"]
     finally:
         db.close()
