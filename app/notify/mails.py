@@ -22,8 +22,9 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # a reminder's buttons keep working this long after the due date; an unsubscribe link a year
 STATUS_LINK_AFTER_DUE = timedelta(days=30)
 UNSUBSCRIBE_LINK_FOR = timedelta(days=365)
-# a digest's link switches back on what it switched off for a week ("by mistake"); later its member signs in
-DIGEST_BACK_BY_LINK_FOR = timedelta(days=7)
+# an unsubscribe link switches back on what it switched off for a week ("by mistake"): a mail may be forwarded, and
+# its link works a year; later a digest's member signs in, and an address's owner says yes to a confirmation mail
+BACK_BY_LINK_FOR = timedelta(days=7)
 # a confirmation that lifts an unsubscribe works two days, once; an address gets at most one a day
 RESUBSCRIBE_LINK_FOR = timedelta(days=2)
 RESUBSCRIBE_MAIL_EVERY = timedelta(days=1)
@@ -284,13 +285,14 @@ def resubscribe_mail(
     *,
     address: str,
     lang: str,
-    participant_id: int,
+    participant_id: int | None,
     workspace_id: int,
     workspace_name: str,
     workshop_title: str,
     now: datetime,
 ) -> Draft:
-    """The one mail to an address that unsubscribed, asked for on Mijn afspraken: its link lifts the unsubscribe.
+    """The one mail to an address that unsubscribed, asked for on Mijn afspraken of a workshop (workshop_title) or,
+    without one, from an earlier mail's unsubscribe page: its link lifts the unsubscribe.
 
     It names only what the programme office wrote (workspace, workshop), never what the asker typed: no one sends
     their words to someone else's inbox through it. No unsubscribe link: the address is unsubscribed already."""

@@ -231,8 +231,10 @@ async def unsubscribe(request: Request, runtime: RuntimeDep, token: str) -> Resp
 
 @router.post("/afmelden/{token}/weer-aanmelden", dependencies=[CsrfChecked])
 async def resubscribe(request: Request, runtime: RuntimeDep, token: str) -> Response:
-    """Take back what an unsubscribe stopped, from the page its mail's link opens; the page says what happened."""
-    outcome = await runtime.db.write(partial(service.resubscribe, token=token))
+    """Take back what an unsubscribe stopped, from the page its mail's link opens (long ago: ask its address's owner
+    by mail); the page says what happened."""
+    job = partial(service.resubscribe, token=token, lang=current_locale.get(), links=_setup(request).links)
+    outcome = await runtime.db.write(job)
     info = await runtime.db.read(partial(service.unsubscribe_link, token=token))
     return render(request, "notify/unsubscribe.html", {**info, "token": token, "outcome": outcome})
 

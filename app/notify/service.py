@@ -1,6 +1,7 @@
 """What the routes of Mijn afspraken and of links in mails do: an address given, a report, unsubscribing, a feed."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, select, text
@@ -25,7 +26,7 @@ from app.models import (
 )
 from app.notify import feeds, mails, outbox
 from app.notify.mails import (
-    DIGEST_BACK_BY_LINK_FOR,
+    BACK_BY_LINK_FOR,
     RESUBSCRIBE_MAIL_EVERY,
     RESUBSCRIBE_MAILS_PER_MONTH,
     Links,
@@ -45,8 +46,19 @@ def _suppression_of(workspace_id: int, address: str) -> ColumnElement[bool]:
 
 def is_unsubscribed(db: Session, *, workspace_id: int, address: str) -> bool:
     """Whether an address unsubscribed from this workspace's reminders."""
-    found = select(col(MailSuppression.id)).where(_suppression_of(workspace_id, address))
-    return db.execute(found).first() is not None
+    return unsubscribed_at(db, workspace_id=workspace_id, address=address) is not None
+
+
+def unsubscribed_at(db: Session, *, workspace_id: int, address: str) -> datetime | None:
+    """When an address unsubscribed from this workspace's reminders; None if it did not."""
+    found = select(col(MailSuppression.created_at)).where(_suppression_of(workspace_id, address))
+    moment = db.execute(found).scalar_one_or_none()
+    return as_utc(moment) if moment else None
+
+
+def _recent(stopped: datetime | None) -> bool:
+    """Whether an unsubscribe link may switch back on what a link switched off at this moment (BACK_BY_LINK_FOR)."""
+    return stopped is not None and as_utc(stopped) > utcnow() - BACK_BY_LINK_FOR
 
 
 def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links, secret: str) -> bool:
@@ -212,14 +224,15 @@ def unsubscribe_link(db: Session, *, token: str) -> dict[str, Any]:
     already, and whether the page may offer to take it back; a digest of a membership that is gone stops nothing."""
     row = _mail_token(db, token, "unsubscribe")
     workspace = db.get(Workspace, row.workspace_id)
-    member, restorable = True, True
+    member = True
     if row.account_id is not None:
         membership = _membership(db, row)
         member = membership is not None
         unsubscribed = membership is not None and not membership.digest
-        restorable = membership is not None and _digest_restorable(membership)
+        restorable = membership is not None and _recent(membership.digest_stopped_at)
     else:
-        unsubscribed = is_unsubscribed(db, workspace_id=row.workspace_id, address=row.address)
+        stopped = unsubscribed_at(db, workspace_id=row.workspace_id, address=row.address)
+        unsubscribed, restorable = stopped is not None, _recent(stopped)
     return {
         "address": row.address,
         "digest": row.account_id is not None,
@@ -281,12 +294,6 @@ def set_digest(db: Tx, *, account_id: int, workspace_id: int, on: bool, lang: st
     membership.digest, membership.digest_lang, membership.digest_stopped_at = on, lang, None
 
 
-def _digest_restorable(membership: Membership) -> bool:
-    """Whether a digest's link may switch it on again: a link switched it off, and not long ago."""
-    stopped = membership.digest_stopped_at
-    return stopped is not None and as_utc(stopped) > utcnow() - DIGEST_BACK_BY_LINK_FOR
-
-
 # what subscribing again did, for the page to say it truthfully
 RESTORED = "restored"
 NOTHING_STOPPED = "nothing_stopped"
@@ -294,15 +301,17 @@ OWN_CHOICE = "own_choice"
 TOO_LATE = "too_late"
 NOT_A_MEMBER = "not_a_member"
 NO_ONE_HAS_IT = "no_one_has_it"
+CONFIRMATION_ASKED = "confirmation_asked"
 
 
-def resubscribe(db: Tx, *, token: str) -> str:
+def resubscribe(db: Tx, *, token: str, lang: str, links: Links) -> str:
     """Take back what an unsubscribe link of this kind stopped, and nothing else; returns what happened.
 
-    A digest comes back only if such a link switched it off (not its member, in the settings) in the last
-    DIGEST_BACK_BY_LINK_FOR: a digest may be forwarded, and its member can sign in. The workspace's reminders to the
-    address come back by lifting its unsubscribe: the link came in a mail to it, and for a bare contact, who has no
-    Mijn afspraken to ask for a confirmation from, it is the one way back (UNSUBSCRIBE_LINK_FOR)."""
+    Only what such a link switched off in the last BACK_BY_LINK_FOR comes back: a mail may be forwarded, and its
+    link works for UNSUBSCRIBE_LINK_FOR. A digest switched off longer ago (or by its member, in the settings) comes
+    back when its member, signed in, says so. An address's unsubscribe of longer ago is lifted by its owner's yes to
+    a confirmation mail, which the link asks for (in the page's language): a bare contact has no Mijn afspraken to
+    ask from."""
     row = _mail_token(db, token, "unsubscribe")
     if row.account_id is not None:
         membership = _membership(db, row)
@@ -312,12 +321,24 @@ def resubscribe(db: Tx, *, token: str) -> str:
             return NOTHING_STOPPED
         if membership.digest_stopped_at is None:
             return OWN_CHOICE
-        if not _digest_restorable(membership):
+        if not _recent(membership.digest_stopped_at):
             return TOO_LATE
         membership.digest, membership.digest_stopped_at = True, None
         return RESTORED
-    if not is_unsubscribed(db, workspace_id=row.workspace_id, address=row.address):
+    stopped = unsubscribed_at(db, workspace_id=row.workspace_id, address=row.address)
+    if stopped is None:
         return NOTHING_STOPPED
+    if not _recent(stopped):
+        _mail_confirmation(
+            db,
+            workspace_id=row.workspace_id,
+            address=row.address,
+            lang=lang,
+            participant_id=row.participant_id,
+            workshop_title="",
+            links=links,
+        )
+        return CONFIRMATION_ASKED
     db.execute(delete(MailSuppression).where(_suppression_of(row.workspace_id, row.address)))
     return RESTORED if _address_in_use(db, workspace_id=row.workspace_id, address=row.address) else NO_ONE_HAS_IT
 
@@ -326,15 +347,37 @@ def ask_to_resubscribe(db: Tx, *, link_token: str, email: str, lang: str, links:
     """Mail an address that unsubscribed one link that lifts its unsubscribe, asked for on Mijn afspraken.
 
     Its owner's press on the link is the consent (double opt-in); whoever asked only learns what the refusal told
-    them already, whatever happens (the caller says the same either way). At most one such mail goes to an address
-    in RESUBSCRIBE_MAIL_EVERY and RESUBSCRIBE_MAILS_PER_MONTH in a month, whichever workspace asks: no one is
-    mailed over and over. Returns whether one was queued."""
+    them already, whatever happens (the caller says the same either way). Returns whether one was queued."""
     participant, workshop = workshops.participant_by_link(db, link_token, secret=secret)
     if lang not in i18n.available_locales():
         raise DomainError("bad_language", N_("Kies Nederlands of Engels voor je e-mails."), status=422)
     address = addresses.checked_address(email)
     if not is_unsubscribed(db, workspace_id=workshop.workspace_id, address=address):
         return False
+    return _mail_confirmation(
+        db,
+        workspace_id=workshop.workspace_id,
+        address=address,
+        lang=lang,
+        participant_id=participant.id,
+        workshop_title=workshop.title,
+        links=links,
+    )
+
+
+def _mail_confirmation(
+    db: Tx,
+    *,
+    workspace_id: int,
+    address: str,
+    lang: str,
+    participant_id: int | None,
+    workshop_title: str,
+    links: Links,
+) -> bool:
+    """Queue a confirmation mail to an unsubscribed address, unless that would mail it over and over: at most one in
+    RESUBSCRIBE_MAIL_EVERY and RESUBSCRIBE_MAILS_PER_MONTH in a month, whichever workspace asks. Returns whether
+    one was queued."""
     key, now = addresses.address_key(address), utcnow()
     if db.get_bind().dialect.name == "postgresql":
         # two workers asked for the same address at once: the second waits and counts the first one's mail, where
@@ -352,18 +395,18 @@ def ask_to_resubscribe(db: Tx, *, link_token: str, email: str, lang: str, links:
     earlier = [as_utc(moment) for moment in sent_at]
     if len(earlier) >= RESUBSCRIBE_MAILS_PER_MONTH or any(moment > now - RESUBSCRIBE_MAIL_EVERY for moment in earlier):
         return False
-    workspace = db.get(Workspace, workshop.workspace_id)
+    workspace = db.get(Workspace, workspace_id)
     draft = mails.resubscribe_mail(
         links,
         address=address,
         lang=lang,
-        participant_id=participant.id or 0,
-        workspace_id=workshop.workspace_id,
+        participant_id=participant_id,
+        workspace_id=workspace_id,
         workspace_name=workspace.name if workspace else "",
-        workshop_title=workshop.title,
+        workshop_title=workshop_title,
         now=now,
     )
-    return outbox.queue(db, workspace_id=workshop.workspace_id, drafts=[draft], domain=links.domain) == 1
+    return outbox.queue(db, workspace_id=workspace_id, drafts=[draft], domain=links.domain) == 1
 
 
 def resubscribe_link(db: Session, *, token: str) -> dict[str, Any]:

@@ -201,6 +201,43 @@ def test_a_reminder_link_says_when_no_one_here_has_the_address_any_more(client: 
     assert "Unsubscribe lifted" in in_english.text and "no one has given this address here" in in_english.text
 
 
+def test_a_reminder_link_lifts_an_unsubscribe_for_a_week_then_asks_its_owner_by_mail(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    link = _link(
+        db,
+        purpose="unsubscribe",
+        workspace_id=network.workspace_id,
+        address="ursula@sport.nl",
+        participant_id=network.people["unrelated"],
+    )
+    assert mail_client.post(link).status_code == 200
+    # months later, someone holding a forwarded reminder opens its link: it works a year, but lifts nothing now
+    db.write_sync(lambda tx: tx.execute(update(MailSuppression).values(created_at=utcnow() - timedelta(days=8))))
+    page = mail_client.get(link)
+    assert "Meld mij weer aan" not in page.text and "meer dan een week geleden afgemeld" in page.text
+    assert "Stuur een bevestigingsmail" in page.text
+    mail_client.get("/taal/en")
+    for _ in range(2):
+        pressed = mail_client.post(f"{link}/weer-aanmelden", data={"csrf": csrf_of(page.text)})
+        assert pressed.status_code == 200 and "Confirm it in your email" in pressed.text
+        assert _suppressed(db, network.workspace_id) == ["ursula@sport.nl"]
+    # the address's owner gets one mail (however often the link is pressed), and only her yes lifts it
+    assert send_all(mail_client) == 1
+    (mail,) = smtp_server.inbox.wait_for(1)
+    assert str(mail["To"]) == "ursula@sport.nl"
+    assert str(mail["Subject"]) == "Do you want email from Werkruimte van Bea again?"
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "the unsubscribe link at the bottom of an earlier email from Werkruimte van Bea" in body
+    (path,) = re.findall(r"http://testserver(/weer-aanmelden/[\w-]+)", body)
+    owner = TestClient(mail_client.app)
+    owner.portal = mail_client.portal
+    done = owner.post(path, data={"csrf": csrf_of(owner.get(path).text)})
+    assert done.status_code == 200 and _suppressed(db, network.workspace_id) == []
+
+
 def _give(http: TestClient, link: str, address: str, lang: str = "nl") -> Any:
     form = {"csrf": csrf_of(http.get(f"/m/{link}").text), "email": address, "lang": lang}
     return http.post(f"/m/{link}/e-mail", data=form, follow_redirects=False)
