@@ -25,6 +25,15 @@ TENSION_LABELS = {
     "financiering": N_("Financiering"),
 }
 
+# the kinds of mail the outbox holds (OutboxMessage.kind), as the outbox page and a participant's download name them
+MAIL_KIND_LABELS = {
+    "link": N_("Persoonlijke link"),
+    "action_reminder": N_("Herinnering bij een afspraak"),
+    "followup_reminder": N_("Herinnering vervolgafspraak"),
+    "digest": N_("Weekoverzicht"),
+    "resubscribe": N_("Bevestiging weer aanmelden"),
+}
+
 # the parts of society an organisation belongs to (app.models.SECTORS)
 SECTOR_LABELS = {
     "wonen": N_("Wonen"),

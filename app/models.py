@@ -471,6 +471,9 @@ class OutboxMessage(SQLModel, table=True):
     # one message per (kind, recipient, action or meeting, date): a second scheduler pass adds nothing
     dedupe_key: str = Field(max_length=200, unique=True)
     recipient: str = Field(max_length=254)
+    # the participant it was written for (their link, a reminder with their page) or who asked for it (a
+    # confirmation), for their data download; None for a digest, a bare contact, or once their data went
+    participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
     lang: str = Field(default="nl", max_length=8)
     subject: str = Field(max_length=300)
     # emptied once sent: they hold the recipient's personal links

@@ -37,6 +37,8 @@ class Draft:
     kind: str
     dedupe_key: str
     recipient: str
+    # the participant it is written for or was asked by (OutboxMessage.participant_id)
+    participant_id: int | None
     lang: str
     subject: str
     body_text: str
@@ -103,6 +105,7 @@ def queue(db: Tx, *, workspace_id: int, drafts: list[Draft], domain: str) -> int
                 "kind": draft.kind,
                 "dedupe_key": draft.dedupe_key,
                 "recipient": draft.recipient,
+                "participant_id": draft.participant_id,
                 "lang": draft.lang,
                 "subject": header_text(draft.subject),
                 "body_text": draft.body_text,

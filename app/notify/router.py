@@ -15,6 +15,7 @@ from app.auth import CsrfChecked, Manager, Runner, Viewer
 from app.errors import DomainError
 from app.exports import personal, wording
 from app.i18n import current_locale
+from app.labels import MAIL_KIND_LABELS, translated
 from app.models import ACTION_STATUSES, Facilitator, Member, Membership, RowId
 from app.notify import feeds, outbox, service
 from app.notify.sender import MailSetup, mail_setup
@@ -280,7 +281,8 @@ async def outbox_page(request: Request, runtime: RuntimeDep, member: Manager) ->
     setup = _setup(request)
     data = await runtime.db.read(load)
     previews = {message.id: _masked(message.body_text) for message in data["messages"]}
-    return render(request, "notify/outbox.html", {**data, "previews": previews, "setup": setup, "wording": wording})
+    context = {**data, "previews": previews, "setup": setup, "wording": wording, "kinds": translated(MAIL_KIND_LABELS)}
+    return render(request, "notify/outbox.html", context)
 
 
 # the personal part of a link in a mail: the page shows that a link is there, not the link itself

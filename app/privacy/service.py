@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from app.errors import DomainError
 from app.i18n import N_
+from app.labels import MAIL_KIND_LABELS, label
 from app.models import (
     Action,
     ActionChange,
@@ -21,6 +22,7 @@ from app.models import (
     Cluster,
     Event,
     MailToken,
+    OutboxMessage,
     Participant,
     Response,
     ReviewItem,
@@ -124,10 +126,14 @@ def anonymise_workshop(db: Tx, *, workshop: Workshop) -> int:
 
 
 def _forget_mail_links(db: Tx, *, participants: Select[int | None], actions: Select[int | None]) -> None:
-    """Remove the links in mails and the calendar feeds of these participants and actions (app/notify)."""
+    """Remove the links in mails and the calendar feeds of these participants and actions, and untie the outbox's
+    mails from them (app/notify): the outbox keeps its mails its month, the limits of confirmations count them."""
     theirs = or_(col(MailToken.participant_id).in_(participants), col(MailToken.action_id).in_(actions))
     db.execute(delete(MailToken).where(theirs))
     db.execute(delete(CalendarFeed).where(col(CalendarFeed.participant_id).in_(participants)))
+    db.execute(
+        update(OutboxMessage).where(col(OutboxMessage.participant_id).in_(participants)).values(participant_id=None)
+    )
 
 
 def run_retention(db: Tx, *, today: date) -> list[dict[str, Any]]:
@@ -244,6 +250,20 @@ def participant_record(db: Session, *, participant: Participant) -> dict[str, An
         .where(col(MailToken.participant_id) == participant.id, col(MailToken.purpose) == "resubscribe")
         .order_by(col(MailToken.id))
     ).scalars()
+    # found by whom they were written for, never by address: anyone may type any address, and the outbox's mails to
+    # it written for someone else (a contact's reminders, a member's digest) are not theirs
+    mails = db.execute(
+        select(
+            col(OutboxMessage.kind),
+            col(OutboxMessage.subject),
+            col(OutboxMessage.recipient),
+            col(OutboxMessage.created_at),
+            col(OutboxMessage.status),
+            col(OutboxMessage.sent_at),
+        )
+        .where(col(OutboxMessage.participant_id) == participant.id)
+        .order_by(col(OutboxMessage.id))
+    ).all()
     return {
         "participant": {
             "name": participant.name,
@@ -266,5 +286,18 @@ def participant_record(db: Session, *, participant: Participant) -> dict[str, An
         ],
         "confirmations_asked": [
             {"address": t.address, "asked_at": when(t.created_at), "works_until": when(t.expires_at)} for t in asked
+        ],
+        # waiting, or sent and kept the outbox's month (without their text): what, to where, when, how it went
+        "mails": [
+            {
+                "kind": kind,
+                "what": label(MAIL_KIND_LABELS, kind),
+                "subject": subject,
+                "to": recipient,
+                "queued_at": when(queued_at),
+                "status": status,
+                "sent_at": when(sent_at),
+            }
+            for kind, subject, recipient, queued_at, status, sent_at in mails
         ],
     }

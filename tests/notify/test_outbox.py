@@ -49,6 +49,7 @@ def drafts(count: int) -> list[Draft]:
             kind="link",
             dedupe_key=f"test:{n}",
             recipient=f"deelnemer{n}@example.org",
+            participant_id=None,
             lang="nl",
             subject=f"Bericht {n}",
             body_text=f"Tekst {n}",

@@ -5,15 +5,17 @@ from functools import partial
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlmodel import col
 
-from app.models import Action, CalendarFeed, MailToken, Participant, Workshop
+from app.demo.driver import csrf_of
+from app.models import Action, CalendarFeed, MailToken, Membership, Participant, Workshop
 from app.notify import feeds
 from app.notify.mails import Links
 from app.notify.sender import MailSetup, reminder_pass
 from app.privacy import service as privacy
 from tests.conftest import SECRET_KEY
-from tests.notify.conftest import NOW, TODAY, Network, build_network, database
+from tests.notify.conftest import NOW, TODAY, Network, build_network, database, messages, sign_in
 
 LINKS = Links(base_url="http://testserver", domain="example.org")
 
@@ -88,3 +90,59 @@ def test_a_workshop_with_links_and_feeds_is_deleted_whole(client: TestClient) ->
     assert db.read_sync(lambda tx: tx.get(Workshop, network.workshop_id)) is None
     assert links_left(db) == [("unsubscribe", network.people["owner_elsewhere"], None)]
     assert count(db, CalendarFeed) == 0
+
+
+def _give(http: TestClient, link: str, address: str) -> None:
+    """An address given on the participant's Mijn afspraken."""
+    form = {"csrf": csrf_of(http.get(f"/m/{link}").text), "email": address, "lang": "nl"}
+    assert http.post(f"/m/{link}/e-mail", data=form, follow_redirects=False).status_code == 303
+
+
+def test_the_download_lists_the_mails_written_for_the_participant_and_not_others_to_their_address(
+    client: TestClient,
+) -> None:
+    db = database(client)
+    network: Network = db.write_sync(build_network)
+    # anyone may type any address: Otto gives the member's, Bas that of the action's contact, who was never in the room
+    db.write_sync(
+        lambda tx: tx.execute(
+            update(Action)
+            .where(col(Action.id) == network.action_id)
+            .values(contact_email="buiten@contact.nl", status="vastgelopen")
+        )
+    )
+    db.write_sync(lambda tx: tx.execute(update(Membership).values(digest=True)))
+    _give(client, network.links["owner_elsewhere"], "Bea@A.nl")
+    _give(client, network.links["partner_elsewhere"], "buiten@contact.nl")
+    setup = MailSetup(config=None, problem=None, links=LINKS, reminder_days=3)
+    client.portal.call(partial(reminder_pass, db, setup, secret=SECRET_KEY, today=TODAY, now=NOW))
+    # the outbox holds mails to those addresses written for others: the member's digest, the contact's reminder
+    held = {(message.recipient.casefold(), message.kind) for message in messages(db)}
+    assert {("bea@a.nl", "digest"), ("buiten@contact.nl", "action_reminder")} <= held
+
+    def mails(link: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = client.get(f"/m/{link}/gegevens.json").json()["mails"]
+        return found
+
+    otto = mails(network.links["owner_elsewhere"])
+    assert [(mail["kind"], mail["to"]) for mail in otto] == [("link", "Bea@a.nl"), ("action_reminder", "Bea@a.nl")]
+    assert [(mail["kind"], mail["to"]) for mail in mails(network.links["partner_elsewhere"])] == [
+        ("link", "buiten@contact.nl")
+    ]
+    link_mail, reminder = otto
+    assert link_mail["what"] == "Persoonlijke link" and link_mail["subject"] == "Je persoonlijke link voor Tweede ronde"
+    assert reminder["what"] == "Herinnering bij een afspraak" and "Huiskamer in de flat" in reminder["subject"]
+    assert (reminder["status"], reminder["sent_at"]) == ("pending", None) and reminder["queued_at"].startswith("20")
+    client.get("/taal/en")
+    assert [mail["what"] for mail in mails(network.links["owner_elsewhere"])] == ["Personal link", "Action reminder"]
+    # a member answering a data request downloads the same
+    sign_in(client, "bea@a.nl")
+    answered = client.get(
+        f"/f/workshops/{network.other_workshop_id}/deelnemers/{network.people['owner_elsewhere']}/gegevens.json"
+    )
+    assert [mail["kind"] for mail in answered.json()["mails"]] == ["link", "action_reminder"]
+
+    # once his data goes, the outbox keeps its mails its month, tied to no one
+    db.write_sync(lambda tx: privacy.anonymise_workshop(tx, workshop=tx.get(Workshop, network.other_workshop_id)))
+    assert mails(network.links["owner_elsewhere"]) == []
+    assert len(messages(db, recipient="Bea@a.nl")) == 2

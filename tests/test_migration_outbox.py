@@ -1,0 +1,87 @@
+"""Migration 0013 ties an outbox message to the participant it was written for: messages are kept, up and down, on
+SQLite and PostgreSQL."""
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from app.store.database import Database, migrations_config
+from tests.test_migration_workspaces import fill_before_workspaces
+
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def _messages(db: Database) -> list[tuple[object, ...]]:
+    """Every outbox message as (workspace, kind, key, recipient, status), in order."""
+    with db.write_engine.connect() as c:
+        query = "SELECT workspace_id, kind, dedupe_key, recipient, status FROM outboxmessage ORDER BY id"
+        return [tuple(row) for row in c.execute(sa.text(query)).all()]
+
+
+def _columns(db: Database) -> set[str]:
+    with db.write_engine.connect() as c:
+        return {column["name"] for column in sa.inspect(c).get_columns("outboxmessage")}
+
+
+def check_up_and_down(db: Database) -> None:
+    """Fill at 0005, stand at 0012 with a message waiting, go to 0013, back to 0012 and up again: nothing lost."""
+    db.migrate("0005")
+    fill_before_workspaces(db.url)
+    db.migrate("0012")
+    with db.write_engine.begin() as c:
+        workspace = c.execute(sa.text("SELECT min(id) FROM workspace")).scalar_one()
+        c.execute(
+            sa.text(
+                "INSERT INTO outboxmessage (workspace_id, kind, dedupe_key, recipient, lang, subject, body_text, "
+                "body_html, attachment, unsubscribe_url, message_id, status, attempts, next_attempt_at, last_error, "
+                "created_at) VALUES (:w, 'link', 'link:1:abc', 'a@b.nl', 'nl', 'Je link', 'tekst', '<p>tekst</p>', "
+                "'', '', '<1@b.nl>', 'pending', 0, :now, '', :now)"
+            ),
+            {"w": workspace, "now": NOW},
+        )
+    before = _messages(db)
+    assert len(before) == 1
+
+    db.migrate("0013")
+    assert db.schema_revision() == "0013" and _messages(db) == before
+    with db.write_engine.begin() as c:
+        # a message from before records no one: it is not said to be anyone's
+        assert c.execute(sa.text("SELECT participant_id FROM outboxmessage")).scalar() is None
+        participant = c.execute(sa.text("SELECT min(id) FROM participant")).scalar_one()
+        c.execute(sa.text("UPDATE outboxmessage SET participant_id = :p"), {"p": participant})
+
+    config = migrations_config()
+    config.set_main_option("sqlalchemy.url", db.url)
+    command.downgrade(config, "0012")
+    assert "participant_id" not in _columns(db) and _messages(db) == before
+    db.migrate()
+    assert "participant_id" in _columns(db) and _messages(db) == before
+
+
+def test_0013_keeps_outbox_messages_up_and_down_on_sqlite(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        check_up_and_down(db)
+    finally:
+        db.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
+    reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
+)
+def test_0013_keeps_outbox_messages_up_and_down_on_postgresql() -> None:
+    from tests.test_postgres import reset_schema
+
+    reset_schema()
+    db = Database(os.environ["DOORBRAAK_TEST_DATABASE_URL"])
+    try:
+        check_up_and_down(db)
+    finally:
+        db.close()
+        reset_schema()
