@@ -3,6 +3,7 @@ import { Live, el, format, longMoment, newId, pick, readConfig, showStatus } fro
 import { jargonHint } from "./jargon.js";
 import { createActionList } from "./phone_actions.js";
 import { createStepViews } from "./phone_steps.js";
+import { forgetOldWorkshops, record, workshopStore } from "./phone_store.js";
 import { saveById } from "./room.js";
 import { Countdown } from "./stage.js";
 
@@ -10,9 +11,9 @@ const config = readConfig("phone-config");
 // the texts are the same for every phone of a language: the server renders them once (web.per_language)
 const texts = readConfig("phone-texts");
 const t = texts.messages;
-const outboxKey = `doorbraak:outbox:${config.code}`;
-const votesKey = `doorbraak:votes:${config.code}`;
-const draftsKey = `doorbraak:drafts:${config.code}`;
+// what this phone keeps of this workshop; what it kept of workshops long past goes now
+forgetOldWorkshops(config.code);
+const store = workshopStore(config.code);
 const state = {
   workshop: null, answers: [], options: [], outbox: loadOutbox(), clusters: [], myVotes: {}, actions: [],
   participant: null, link: null, wanted: loadWanted(), me: null, responses: {}, review: { workshop: null, items: [] },
@@ -22,45 +23,35 @@ const stepNode = document.getElementById("step");
 const mineNode = document.getElementById("my-answers");
 const statusNode = document.getElementById("status");
 
+// what was kept is read as far as it makes sense: a damaged entry is left out rather than breaking the page
+function typed(item) {
+  return typeof record(item)?.text === "string";
+}
+
 function loadOutbox() {
-  try {
-    const items = JSON.parse(localStorage.getItem(outboxKey) || "[]");
-    return Array.isArray(items) ? items : [];
-  } catch {
-    return [];
-  }
+  const items = store.load("outbox");
+  return Array.isArray(items) ? items.filter((item) => typed(item) && item.client_id) : [];
 }
 
 // what is typed but not yet sent, per question: a step that moves on (or a reload) does not take it away
 function loadDrafts() {
-  try {
-    const found = JSON.parse(localStorage.getItem(draftsKey) || "{}");
-    return found && typeof found === "object" ? found : {};
-  } catch {
-    return {};
-  }
+  return Object.fromEntries(Object.entries(record(store.load("drafts")) || {}).filter(([, draft]) => typed(draft)));
 }
 
 function saveDrafts() {
-  if (Object.keys(state.drafts).length) localStorage.setItem(draftsKey, JSON.stringify(state.drafts));
-  else localStorage.removeItem(draftsKey);
+  store.save("drafts", Object.keys(state.drafts).length ? state.drafts : null);
 }
 
 function loadWanted() {
-  try {
-    return JSON.parse(localStorage.getItem(votesKey) || "null");
-  } catch {
-    return null;
-  }
+  return record(store.load("votes"));
 }
 
 function saveWanted() {
-  if (state.wanted) localStorage.setItem(votesKey, JSON.stringify(state.wanted));
-  else localStorage.removeItem(votesKey);
+  store.save("votes", state.wanted);
 }
 
 function saveOutbox() {
-  localStorage.setItem(outboxKey, JSON.stringify(state.outbox));
+  store.save("outbox", state.outbox.length ? state.outbox : null);
 }
 
 // a message the step's own view cannot show (the step it was about has gone): it stays until read
@@ -77,11 +68,11 @@ function notice(text) {
 }
 
 const stepViews = createStepViews({
-  state, t, results: texts.results, lang: config.lang, code: config.code, send: (message) => live.send(message), notice,
+  state, t, results: texts.results, lang: config.lang, store, send: (message) => live.send(message), notice,
 });
 stepViews.setRender(() => renderStep());
 const actionList = createActionList({
-  state, t, lang: config.lang, code: config.code, send: (message) => live.send(message), notice,
+  state, t, lang: config.lang, store, send: (message) => live.send(message), notice,
   isOnline: () => live.isOpen(),
 });
 
@@ -522,11 +513,13 @@ function onFrame(frame) {
     const stored = new Set(state.answers.map((answer) => answer.client_id));
     state.outbox = state.outbox.filter((item) => !stored.has(item.client_id));
     saveOutbox();
+    store.setClosed(state.workshop.closed);
     renderStep();
     renderMine();
   } else if (frame.type === "event" && frame.kind === "step.changed") {
     state.workshop.step_index = frame.data.step_index;
     state.workshop.closed = frame.data.closed;
+    store.setClosed(frame.data.closed);
     if (frame.data.mosaic) state.mosaic = frame.data.mosaic;
     const step = currentStep();
     // these steps need fresh lists from the server: what to link to, what to vote on

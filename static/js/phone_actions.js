@@ -1,6 +1,7 @@
 // The phone's list of agreed actions: the participant's own first, the rest folded and searchable, a hand raised
 // in one tap. A hand tapped without a connection is kept on the phone and sent when the connection is back.
 import { count, el, format, longDay } from "./live.js";
+import { record } from "./phone_store.js";
 
 // a room agrees thirty to sixty actions: a phone showed every one of them in full, 7,700 px of page to scroll past
 const REST_SHOWN = 5;
@@ -11,9 +12,9 @@ function folded(text) {
   return (text || "").normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().trim();
 }
 
-export function createActionList({ state, t, lang, code, send, notice, isOnline }) {
-  const handsKey = `doorbraak:hands:${code}`;
-  const hands = loadHands(); // action id -> the hand this phone wants (true up, false down), until acknowledged
+export function createActionList({ state, t, lang, store, send, notice, isOnline }) {
+  // action id -> the hand this phone wants (true up, false down), until acknowledged
+  const hands = record(store.load("hands")) || {};
   const openDetails = new Set();
   // where an action sits is settled when the phone first lists it: a hand raised in "all the others" does not make
   // an action jump out from under the finger into "for you" (a reload sorts it there)
@@ -21,18 +22,8 @@ export function createActionList({ state, t, lang, code, send, notice, isOnline 
   let restOpen = false;
   let query = "";
 
-  function loadHands() {
-    try {
-      const found = JSON.parse(localStorage.getItem(handsKey) || "{}");
-      return found && typeof found === "object" ? found : {};
-    } catch {
-      return {};
-    }
-  }
-
   function saveHands() {
-    if (Object.keys(hands).length) localStorage.setItem(handsKey, JSON.stringify(hands));
-    else localStorage.removeItem(handsKey);
+    store.save("hands", Object.keys(hands).length ? hands : null);
   }
 
   function joinedOnServer(action) {

@@ -2,28 +2,19 @@
 // or choice is kept on the phone until the server acknowledges it, and sent again after a lost connection: it is a
 // whole state, so a resend changes nothing.
 import { el, format, pick } from "./live.js";
+import { record } from "./phone_store.js";
 import { mosaicGrid } from "./results.js";
 import { saveById } from "./room.js";
 
-export function createStepViews({ state, t, results, lang, code, send, notice }) {
-  const wantedKey = `doorbraak:responses:${code}`;
-  let wanted = load();
+export function createStepViews({ state, t, results, lang, store, send, notice }) {
+  // step id -> what this phone chose, until acknowledged
+  const wanted = record(store.load("responses")) || {};
   const drafts = {}; // look back: what the owner is typing per action, kept across re-renders
   let openItem = null;
 
-  function load() {
-    try {
-      const found = JSON.parse(localStorage.getItem(wantedKey) || "{}");
-      return found && typeof found === "object" ? found : {};
-    } catch {
-      return {};
-    }
-  }
-
   function save() {
     // nothing waiting, nothing stored: the phone keeps no more than it must
-    if (Object.keys(wanted).length) localStorage.setItem(wantedKey, JSON.stringify(wanted));
-    else localStorage.removeItem(wantedKey);
+    store.save("responses", Object.keys(wanted).length ? wanted : null);
   }
 
   function template(id, step) {

@@ -1,0 +1,116 @@
+// What a phone keeps in its browser (localStorage), per workshop code, and for how long. Each thing is one key,
+// doorbraak:<kind>:<code>: answers waiting for the server (outbox), what was typed and not sent (drafts), dots,
+// hands and grades not yet acknowledged (votes, hands, responses), and when the phone last used the workshop (used).
+// A phone that joined many workshops kept every one's typed text for ever; now a workshop's keys go once it is
+// closed with nothing left to send, and on every phone page load those of workshops not used for days.
+// localStorage may be missing or refuse (blocked site data, a full quota): the phone then works from memory alone.
+
+const PREFIX = "doorbraak:";
+const KINDS = new Set(["outbox", "drafts", "votes", "hands", "responses", "used"]);
+const DAY = 24 * 60 * 60 * 1000;
+// a session lasts hours, sometimes two days: a workshop the phone has not opened for three days is done with, and
+// its drafts and refused answers (already shown, no longer sendable) go
+const QUIET = 3 * DAY;
+// what the phone still means to send waits for its workshop to be opened again, and is sent then; not for ever: a
+// month on, no step is still open for it
+const UNSENT_KEPT = 30 * DAY;
+
+function storage() {
+  try {
+    return window.localStorage; // the getter itself throws where the browser blocks site data
+  } catch {
+    return null;
+  }
+}
+
+function read(name) {
+  try {
+    return JSON.parse(storage()?.getItem(name) ?? "null");
+  } catch {
+    return null; // unreadable is as good as nothing kept
+  }
+}
+
+function write(name, value) {
+  const store = storage();
+  try {
+    if (value === null || value === undefined) store?.removeItem(name);
+    else store?.setItem(name, JSON.stringify(value));
+  } catch {
+    // full or refused: this phone keeps it in memory only, and still sends it
+  }
+}
+
+/** A stored object as it was kept, or null for anything else (nothing, a list, a number). */
+export function record(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? value : null;
+}
+
+const filled = (value) => record(value) !== null && Object.keys(value).length > 0;
+
+// what the phone will send by itself when the workshop is open again: by kind, from what is stored. Drafts were
+// never sent and refused answers cannot be: shown to the participant, they are not waiting for anything
+const UNSENT = {
+  outbox: (items) => Array.isArray(items) && items.some((item) => item?.state === "pending"),
+  votes: (wanted) => record(wanted) !== null, // a whole allocation, even an empty one: "take my dots off" is sent too
+  hands: filled,
+  responses: filled,
+};
+
+function holdsUnsent(code) {
+  return Object.entries(UNSENT).some(([kind, unsent]) => unsent(read(`${PREFIX}${kind}:${code}`)));
+}
+
+function forget(code) {
+  for (const kind of KINDS) write(`${PREFIX}${kind}:${code}`, null);
+}
+
+/** The keys of one workshop's code. Loading gives null for nothing, unreadable or refused; saving null removes. */
+export function workshopStore(code, now = Date.now) {
+  let closed = false;
+  const store = {
+    load(kind) {
+      return read(`${PREFIX}${kind}:${code}`);
+    },
+    save(kind, value) {
+      write(`${PREFIX}${kind}:${code}`, value);
+      write(`${PREFIX}used:${code}`, now());
+      if (closed) store.settle();
+    },
+    // the room closed: once nothing is left to send, what the phone kept of it goes. It was shown (the page keeps
+    // it in memory until it is left); a session the facilitator opens again is written again at the next change
+    setClosed(isClosed) {
+      closed = isClosed;
+      if (closed) store.settle();
+    },
+    settle() {
+      if (!holdsUnsent(code)) forget(code);
+    },
+  };
+  write(`${PREFIX}used:${code}`, now());
+  return store;
+}
+
+/** Remove what the phone kept of other workshops it has not used for days, unless it still has to send it. */
+export function forgetOldWorkshops(current, now = Date.now()) {
+  const store = storage();
+  if (!store) return;
+  try {
+    const codes = new Set();
+    for (let i = 0; i < store.length; i += 1) {
+      const [prefix, kind, code] = (store.key(i) || "").split(":");
+      if (`${prefix}:` === PREFIX && KINDS.has(kind) && code && code !== current) codes.add(code);
+    }
+    for (const code of codes) {
+      const used = read(`${PREFIX}used:${code}`);
+      if (typeof used !== "number" || !(used <= now)) {
+        // kept before the phone noted its use (or by a clock since put back): the days are counted from now
+        write(`${PREFIX}used:${code}`, now);
+      } else if (now - used > UNSENT_KEPT || (now - used > QUIET && !holdsUnsent(code))) {
+        forget(code);
+      }
+    }
+  } catch {
+    // a clean-up is housekeeping: whatever the browser refuses, the phone's page goes on
+  }
+}

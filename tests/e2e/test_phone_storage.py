@@ -1,0 +1,131 @@
+"""What a phone keeps in its browser, and for how long: old workshops' typed text goes, what is still to be sent
+stays, and a closed session's leftovers go once shown."""
+
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_live_session import join, mine, next_until, send, start_session
+from tests.e2e.test_phone_offline import offline, online
+
+pytestmark = pytest.mark.e2e
+expect: Any = pytest.importorskip("playwright.sync_api").expect
+
+DAY_MS = 24 * 3600 * 1000
+KEPT = """() => Object.fromEntries(Object.keys(localStorage).sort().map((key) => [key, localStorage.getItem(key)]))"""
+PLANT = """(keys) => { for (const [key, value] of Object.entries(keys)) localStorage.setItem(key, value); }"""
+
+
+def kept(phone: Any) -> dict[str, str]:
+    """Everything the phone's browser keeps in localStorage, by key."""
+    result: dict[str, str] = phone.evaluate(KEPT)
+    return result
+
+
+def of_workshop(phone: Any, code: str) -> list[str]:
+    """The keys the phone keeps for one workshop code."""
+    return [key for key in kept(phone) if key.endswith(f":{code}")]
+
+
+def test_a_phone_forgets_old_workshops_but_keeps_what_it_still_has_to_send(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    phone = join(new_context, session.code, "Ali", "Woonstichting Thuis")
+    next_until(session.board, "Obstakels")
+    now = phone.evaluate("Date.now()")
+
+    def ago(days: int) -> str:
+        return json.dumps(now - days * DAY_MS)
+
+    draft = json.dumps({"q1": {"text": "Mijn buurman drinkt te veel", "link": None, "theme": None}})
+    pending = json.dumps([{"client_id": "c1", "step": "q1", "text": "Nog te versturen", "state": "pending"}])
+    refused = json.dumps([{"client_id": "c2", "step": "q1", "text": "Te laat", "state": "failed", "error": "dicht"}])
+    planted = {
+        # ten days unused, only typed and refused text: gone
+        "doorbraak:used:OLD111": ago(10),
+        "doorbraak:drafts:OLD111": draft,
+        "doorbraak:outbox:OLD111": refused,
+        # ten days unused, but an answer, a hand, a grade and dots still to be sent: kept for when it is opened
+        "doorbraak:used:WAIT22": ago(10),
+        "doorbraak:drafts:WAIT22": draft,
+        "doorbraak:outbox:WAIT22": pending,
+        "doorbraak:used:HAND33": ago(10),
+        "doorbraak:hands:HAND33": json.dumps({"7": True}),
+        "doorbraak:used:GRAD44": ago(10),
+        "doorbraak:responses:GRAD44": json.dumps({"g1": [7]}),
+        "doorbraak:used:DOTS55": ago(10),
+        "doorbraak:votes:DOTS55": json.dumps({}),
+        # forty days unused: even what was never sent goes
+        "doorbraak:used:LATE66": ago(40),
+        "doorbraak:outbox:LATE66": pending,
+        # a day unused: kept as it is
+        "doorbraak:used:NEW777": ago(1),
+        "doorbraak:drafts:NEW777": draft,
+        # kept before the phone noted when (or with a damaged note): kept, and the days count from now
+        "doorbraak:drafts:LEGACY": draft,
+        "doorbraak:used:BROKEN": "{not json",
+        "doorbraak:drafts:BROKEN": draft,
+        # damaged beyond reading, and old: gone
+        "doorbraak:used:JUNK88": ago(10),
+        "doorbraak:outbox:JUNK88": "[{",
+        "doorbraak:hands:JUNK88": "not json",
+        # this workshop's own, however old its note: it is in use
+        f"doorbraak:used:{session.code}": ago(100),
+        f"doorbraak:drafts:{session.code}": json.dumps({"x": {"text": "Half getypt", "link": None, "theme": None}}),
+        # not the phone's
+        "doorbraak:suggestions:abc": "{}",
+        "iets-anders": "blijft",
+    }
+    phone.evaluate(PLANT, planted)
+    phone.reload()
+    expect(phone.locator("#status")).to_have_attribute("data-state", "online")
+
+    after = kept(phone)
+    for code in ("OLD111", "LATE66", "JUNK88"):
+        assert of_workshop(phone, code) == [], code
+    for key in [k for k in planted if re.search(r":(WAIT22|HAND33|GRAD44|DOTS55|NEW777)$", k)]:
+        assert after[key] == planted[key], key
+    assert after["doorbraak:drafts:LEGACY"] == draft
+    assert after["doorbraak:drafts:BROKEN"] == draft
+    for code in ("LEGACY", "BROKEN"):
+        assert now <= json.loads(after[f"doorbraak:used:{code}"]) <= time.time() * 1000 + DAY_MS
+    assert after[f"doorbraak:drafts:{session.code}"] == planted[f"doorbraak:drafts:{session.code}"]
+    assert json.loads(after[f"doorbraak:used:{session.code}"]) >= now
+    assert after["doorbraak:suggestions:abc"] == "{}"
+    assert after["iets-anders"] == "blijft"
+    # and the page works with all that around it
+    send(phone, "Te weinig plekken voor jongeren")
+    expect(mine(phone, "Te weinig plekken voor jongeren")).to_have_class(re.compile(r"\breceived\b"))
+
+
+def test_a_closed_session_leaves_nothing_on_the_phone_once_shown(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    board = session.board
+    ali = join(new_context, session.code, "Ali", "Woonstichting Thuis")
+    next_until(board, "Obstakels")
+    send(ali, "Elk loket een eigen intake")
+    expect(mine(ali, "Elk loket een eigen intake")).to_have_class(re.compile(r"\breceived\b"))
+
+    # an answer sent without a connection and a second one typed; the room closes meanwhile
+    offline(ali)
+    send(ali, "Verstuurd zonder verbinding")
+    ali.locator("#step textarea").fill("Half getypt, nog niet verstuurd")
+    unsent = {f"doorbraak:outbox:{session.code}", f"doorbraak:drafts:{session.code}"}
+    assert unsent <= set(of_workshop(ali, session.code))
+    next_until(board, "Afronding")
+    online(ali)
+    # what could no longer count is shown once, and the phone keeps none of it
+    expect(mine(ali, "Verstuurd zonder verbinding")).to_have_class(re.compile(r"\bfailed\b"))
+    expect(mine(ali, "Half getypt, nog niet verstuurd")).to_be_visible()
+    expect(ali.locator("#step h1")).to_have_text("Dank je wel!")
+    assert of_workshop(ali, session.code) == []
+    ali.reload()
+    expect(ali.locator("#status")).to_have_attribute("data-state", "online")
+    expect(mine(ali, "Elk loket een eigen intake")).to_be_visible()
+    expect(mine(ali, "Verstuurd zonder verbinding")).to_have_count(0)
+    expect(mine(ali, "Half getypt, nog niet verstuurd")).to_have_count(0)
+    assert of_workshop(ali, session.code) == []
+
