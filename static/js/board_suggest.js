@@ -31,7 +31,7 @@ export function createSuggest({ state, t, config, send }) {
   let lastAccept = null;
   // while an undo is on its way: the room hears of it (a clusters frame) before this board has the answer
   let undoing = false;
-  // the panel is kept in this tab (sessionStorage; signing out clears it, app/accounts/router.py), so a reload, or a
+  // the panel is kept in this tab (sessionStorage; signing out clears it, static/js/sign_out.js), so a reload, or a
   // browser that crashed and brought its tabs back, finds the proposals as they were left; keyed by the workshop's
   // public id, never reused, where a deleted workshop's number may come back
   const storeKey = `doorbraak:suggestions:${config.workshop}`;

@@ -83,7 +83,11 @@ def open_projector(new_context: Callable[..., Any], session: Session) -> Any:
 
 def join(new_context: Callable[..., Any], code: str, name: str, organisation: str, **options: Any) -> Any:
     """A phone scanning the code and filling in the join form."""
-    phone = new_context(**PHONE, **options).new_page()
+    return join_on(new_context(**PHONE, **options).new_page(), code, name, organisation)
+
+
+def join_on(phone: Any, code: str, name: str, organisation: str) -> Any:
+    """A page that opens the code's link and fills in the join form, as a phone does."""
     phone.goto(f"/j/{code}")
     form = phone.locator("#join-form")
     form.get_by_label("Je naam").fill(name)

@@ -1,5 +1,5 @@
 """What a phone keeps in its browser, and for how long: old workshops' typed text goes, what is still to be sent
-stays, and a closed session's leftovers go once shown."""
+stays, a closed session's leftovers go once shown, and a facilitator signing out in the same browser leaves it."""
 
 import json
 import re
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_live_session import join, mine, next_until, send, start_session
+from tests.e2e.test_live_session import join, join_on, mine, next_until, send, start_session
 from tests.e2e.test_phone_offline import offline, online
 
 pytestmark = pytest.mark.e2e
@@ -129,3 +129,44 @@ def test_a_closed_session_leaves_nothing_on_the_phone_once_shown(new_context: Ca
     expect(mine(ali, "Half getypt, nog niet verstuurd")).to_have_count(0)
     assert of_workshop(ali, session.code) == []
 
+
+def network(page: Any) -> Callable[[bool], None]:
+    """Takes one page's network away and gives it back, not its browser's: Chromium's network emulation for a tab."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+
+    def connected(on: bool) -> None:
+        conditions = {"offline": not on, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+        cdp.send("Network.emulateNetworkConditions", conditions)
+        expect(page.locator("#status")).to_have_attribute("data-state", "online" if on else "offline")
+
+    return connected
+
+
+def test_signing_out_leaves_a_phone_in_the_same_browser_what_it_has_not_sent(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    board = session.board
+    # a facilitator trying the session on the laptop: the phone is a tab of the board's own browser
+    phone = join_on(board.context.new_page(), session.code, "Fenna", "Buurtalliantie")
+    next_until(board, "Obstakels")
+    expect(phone.locator("#step h1")).to_have_text("Wat is hier het grootste obstakel?")
+    connected = network(phone)
+    connected(False)
+    send(phone, "Verstuurd zonder verbinding")
+    phone.locator("#step textarea").fill("Half getypt")
+    unsent = {f"doorbraak:outbox:{session.code}", f"doorbraak:drafts:{session.code}"}
+    assert unsent <= set(kept(phone))
+
+    board.bring_to_front()
+    board.get_by_role("button", name="Uitloggen").click()
+    board.wait_for_url(re.compile(r"/$"))
+    board.goto("/f/workshops")
+    expect(board).to_have_url(re.compile(r"/f/login"))  # signed out indeed
+    assert unsent <= set(kept(phone))
+
+    # back online, and even after a reload: the answer arrives, the typed text is still there
+    connected(True)
+    expect(mine(phone, "Verstuurd zonder verbinding")).to_have_class(re.compile(r"\breceived\b"))
+    phone.reload()
+    expect(mine(phone, "Verstuurd zonder verbinding")).to_have_class(re.compile(r"\breceived\b"))
+    expect(phone.locator("#step textarea")).to_have_value("Half getypt")
