@@ -41,12 +41,14 @@ def action_views(db: Session, actions: Sequence[Action]) -> list[dict[str, Any]]
         return []
     ids = [action.id for action in actions]
     partners: defaultdict[int, list[str]] = defaultdict(list)
-    for action_id, organisation in db.execute(
-        select(col(ActionPartner.action_id), col(ActionPartner.organisation))
+    partner_ids: defaultdict[int, list[int | None]] = defaultdict(list)
+    for action_id, organisation, organisation_id in db.execute(
+        select(col(ActionPartner.action_id), col(ActionPartner.organisation), col(ActionPartner.organisation_id))
         .where(col(ActionPartner.action_id).in_(ids))
         .order_by(col(ActionPartner.id))
     ).all():
         partners[action_id].append(organisation)
+        partner_ids[action_id].append(organisation_id)
     volunteers: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
     for action_id, participant_id, name, organisation in db.execute(
         select(col(Volunteer.action_id), col(Participant.id), col(Participant.name), col(Participant.organisation))
@@ -63,7 +65,10 @@ def action_views(db: Session, actions: Sequence[Action]) -> list[dict[str, Any]]
             "title": action.title,
             "description": action.description,
             "owner": action.owner_organisation,
+            # the organisations in the network's list, beside their names: a phone finds its own by them
+            "owner_id": action.owner_organisation_id,
             "partners": partners[action.id or 0],
+            "partner_ids": partner_ids[action.id or 0],
             "contact": action.contact_person,
             "due_on": action.due_on.isoformat() if action.due_on else None,
             "status": action.status,

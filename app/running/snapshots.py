@@ -95,7 +95,12 @@ def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant,
     return {
         "role": "phone",
         "workshop": workshops.workshop_view(workshop),
-        "me": {"name": participant.name, "organisation": participant.organisation},
+        # the organisation a phone finds its own actions by: the network's, by id; an anonymous phone has none
+        "me": {
+            "name": participant.name,
+            "organisation": "" if participant.anonymous else participant.organisation,
+            "organisation_id": participant.organisation_id,
+        },
         "answers": answers.own_answers(
             db, workshop_id=workshop.id or 0, author=workshops.phone_of(participant), include_hidden=True
         ),

@@ -1,15 +1,38 @@
-// The phone's list of agreed actions: the participant's own first, the rest folded and searchable, a hand raised
-// in one tap. A hand tapped without a connection is kept on the phone and sent when the connection is back.
+// The phone's list of agreed actions: the participant's own first, each group folded after its first few and
+// searchable, a hand raised in one tap. A hand tapped without a connection is kept on the phone and sent when the
+// connection is back.
 import { count, el, format, longDay } from "./live.js";
+import { searchWords } from "./organisation_search.js";
 import { record } from "./phone_store.js";
 
-// a room agrees thirty to sixty actions: a phone showed every one of them in full, 7,700 px of page to scroll past
-const REST_SHOWN = 5;
+// a room agrees thirty to sixty actions: a phone showed every one of them in full, 7,700 px of page to scroll past.
+// Each group shows its first few, the rest behind "+n meer": the participant's own a few more, they are what the
+// phone is for, but the organisation of a big partner (the municipality) may own a third of a room's actions
+const SHOWN = { mine: 8, others: 5 };
 const SEARCH_FROM = 8;
 
 // "Súdwest-Fryslân" is found by typing "sudwest": compare without accents and case
 function folded(text) {
   return (text || "").normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().trim();
+}
+
+// a name as the network's list tells names apart: case, accents, punctuation and spacing do not count
+function nameKey(name) {
+  return searchWords(name || "").join(" ");
+}
+
+/**
+ * Whether an organisation (its name, and its id in the network's list where it has one) is the participant's own:
+ * the same id (the server resolved each typed name, aliases included, to one organisation of the list, and a rename
+ * since keeps it), or the same whole name but for case, accents, punctuation and spacing ("gemeente sudwest-fryslan"
+ * typed past the suggestion). Never a part of a name: "Politie" is not "Politie Academie" unless the office made the
+ * one a name of the other. An anonymous participant has no organisation.
+ */
+export function ofOrganisation(me, name, id) {
+  if (!me) return false;
+  if (me.organisation_id != null && me.organisation_id === id) return true;
+  const mine = nameKey(me.organisation);
+  return mine !== "" && nameKey(name) === mine;
 }
 
 export function createActionList({ state, t, lang, store, send, notice, isOnline }) {
@@ -19,7 +42,7 @@ export function createActionList({ state, t, lang, store, send, notice, isOnline
   // where an action sits is settled when the phone first lists it: a hand raised in "all the others" does not make
   // an action jump out from under the finger into "for you" (a reload sorts it there)
   const placed = new Map();
-  let restOpen = false;
+  const openGroups = new Set(); // the groups whose "+n meer" is open, kept across the room's redraws
   let query = "";
 
   function saveHands() {
@@ -34,9 +57,13 @@ export function createActionList({ state, t, lang, store, send, notice, isOnline
     return action.id in hands ? hands[action.id] : joinedOnServer(action);
   }
 
+  function ownedByMe(action) {
+    return ofOrganisation(state.me, action.owner, action.owner_id ?? null);
+  }
+
   function ofMyOrganisation(action) {
-    const mine = folded(state.me?.organisation);
-    return Boolean(mine) && [action.owner, ...action.partners].some((name) => folded(name) === mine);
+    const partnerIds = action.partner_ids || [];
+    return ownedByMe(action) || action.partners.some((name, i) => ofOrganisation(state.me, name, partnerIds[i] ?? null));
   }
 
   function isForMe(action) {
@@ -96,10 +123,10 @@ export function createActionList({ state, t, lang, store, send, notice, isOnline
     const up = joined(action);
     const open = openDetails.has(action.id);
     // the participant's own organisation is named short: in "for you" it would fill each action with one long name
-    const ownedByMe = folded(action.owner) === folded(state.me?.organisation);
-    const meta = [ownedByMe ? t.yours : action.owner];
+    const owned = ownedByMe(action);
+    const meta = [owned ? t.yours : action.owner];
     // why an action of another owner is "for you": the participant's organisation shares it
-    if (ofMyOrganisation(action) && !ownedByMe) meta.push(t.with_yours);
+    if (!owned && ofMyOrganisation(action)) meta.push(t.with_yours);
     if (action.volunteers.length) meta.push(count(t, "volunteers", { n: action.volunteers.length }));
     const toggle = el("button", { type: "button", class: "action-toggle muted small", "aria-expanded": String(open) },
       el("span", { class: "action-meta", text: meta.join(" · ") }), el("span", { class: "chevron", "aria-hidden": "true" }));
@@ -115,8 +142,22 @@ export function createActionList({ state, t, lang, store, send, notice, isOnline
     return item;
   }
 
-  function listGroup(title, n, actions) {
-    return [el("h2", { class: "action-group", text: `${title} · ${n}` }), el("ul", { class: "action-list" }, ...actions.map(actionRow))];
+  // a group's heading and first actions, the rest folded behind "+n meer" (all of them while searching)
+  function listGroup(key, title, actions) {
+    const shown = searching() ? actions : actions.slice(0, SHOWN[key]);
+    const parts = [
+      el("h2", { class: "action-group", text: `${title} · ${actions.length}` }),
+      el("ul", { class: "action-list" }, ...shown.map(actionRow)),
+    ];
+    const rest = actions.slice(shown.length);
+    if (rest.length) {
+      const more = el("details", { class: "pile-more action-more", "data-group": key },
+        el("summary", { class: "small", text: format(t.more, { n: rest.length }) }), el("ul", { class: "action-list" }, ...rest.map(actionRow)));
+      more.open = openGroups.has(key);
+      more.addEventListener("toggle", () => (more.open ? openGroups.add(key) : openGroups.delete(key)));
+      parts.push(more);
+    }
+    return parts;
   }
 
   function render() {
@@ -144,18 +185,8 @@ export function createActionList({ state, t, lang, store, send, notice, isOnline
     const others = found.filter((action) => !isForMe(action));
     const parts = [];
     if (!found.length) parts.push(el("p", { class: "muted", text: format(t.no_match, { query }) }));
-    if (forMe.length) parts.push(...listGroup(t.for_you, forMe.length, forMe));
-    if (others.length) {
-      parts.push(...listGroup(forMe.length || searching() ? t.the_others : t.all_actions, others.length, others.slice(0, searching() ? undefined : REST_SHOWN)));
-      const rest = searching() ? [] : others.slice(REST_SHOWN);
-      if (rest.length) {
-        const more = el("details", { class: "pile-more action-more" },
-          el("summary", { class: "small", text: format(t.more, { n: rest.length }) }), el("ul", { class: "action-list" }, ...rest.map(actionRow)));
-        more.open = restOpen;
-        more.addEventListener("toggle", () => { restOpen = more.open; });
-        parts.push(more);
-      }
-    }
+    if (forMe.length) parts.push(...listGroup("mine", t.for_you, forMe));
+    if (others.length) parts.push(...listGroup("others", forMe.length || searching() ? t.the_others : t.all_actions, others));
     box.replaceChildren(...parts);
     // the room's updates redraw the list: a keyboard's place on a hand or on details stays where it was
     if (focused) box.querySelector(`li[data-action="${focused}"] ${part}`)?.focus();

@@ -2,6 +2,7 @@
 // or choice is kept on the phone until the server acknowledges it, and sent again after a lost connection: it is a
 // whole state, so a resend changes nothing.
 import { el, format, pick } from "./live.js";
+import { ofOrganisation } from "./phone_actions.js";
 import { record } from "./phone_store.js";
 import { mosaicGrid } from "./results.js";
 import { saveById } from "./room.js";
@@ -100,8 +101,12 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
     return fragment;
   }
 
+  function ownedByMe(item) {
+    return ofOrganisation(state.me, item.owner, item.owner_id ?? null);
+  }
+
   function reviewItem(item) {
-    const mineToo = state.me && item.owner === state.me.organisation;
+    const mineToo = ownedByMe(item);
     const open = openItem === item.id;
     const head = el("button", { type: "button", class: "review-head", "aria-expanded": String(open) },
       el("strong", { text: item.title }),
@@ -146,8 +151,7 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
   function review(step) {
     const fragment = template("tpl-review", step);
     // an owner finds their own organisation's actions first
-    const items = [...state.review.items].sort((a, b) =>
-      Number(b.owner === state.me?.organisation) - Number(a.owner === state.me?.organisation));
+    const items = [...state.review.items].sort((a, b) => Number(ownedByMe(b)) - Number(ownedByMe(a)));
     const list = fragment.querySelector('[data-slot="list"]');
     if (items.length) list.replaceChildren(...items.map(reviewItem));
     else list.replaceChildren(el("li", { class: "muted", text: state.review.workshop ? results.review_none : results.review_unset }));

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.test_live_session import join, next_until, start_session
+from tests.e2e.test_phone_weight import add_the_network
 
 pytestmark = pytest.mark.e2e
 expect: Any = pytest.importorskip("playwright.sync_api").expect
@@ -146,11 +147,12 @@ def test_thirty_actions_on_a_phone_own_first_the_rest_folded(new_context: Callab
     search.fill("   ")
     expect(mine.locator("#step details.action-more")).to_have_count(1)
 
-    # after a reload the hand it raised counts as its own: first
+    # after a reload the hand it raised counts as its own: first, the ninth of them behind its own "+n meer"
     mine.reload()
-    expect(mine.locator("#step .action-groups > ul.action-list").first.locator(".action-title")).to_have_text(
-        sorted([other, *own], key=[a["title"] for a in actions].index)
-    )
+    for_me = sorted([other, *own], key=[a["title"] for a in actions].index)
+    first_list = mine.locator("#step .action-groups > ul.action-list").first
+    expect(first_list.locator(".action-title")).to_have_text(for_me[:8])
+    expect(mine.locator('#step details.action-more[data-group="mine"] .action-title')).to_have_text(for_me[8:])
     row(mine, other).get_by_role("button", name="Je doet mee ✓").click()
     expect(row(mine, other).get_by_role("button", name="Ik doe mee")).to_be_visible()
     # the phone forgets the hand once the server has it, not when the tap is drawn
@@ -203,4 +205,78 @@ def test_typing_on_a_phone_survives_the_room_redrawing_the_step(new_context: Cal
     expect(search).to_be_focused()
     phone.keyboard.type("x")
     expect(search).to_have_value("acxtie 1")
+    assert session.dialogs == []
+
+
+POLITIE = "Politie"
+ACADEMIE = "Politie Academie"
+
+
+def police_room(n: int) -> list[dict[str, Any]]:
+    """A room where the police own every third action, share two and its academy owns five, all typed carelessly."""
+    made = []
+    for i in range(n):
+        owner, partners = OTHERS[i % len(OTHERS)], [GEMEENTE]
+        if i in (1, 8, 16, 22, 29):
+            owner = "politie  academie"  # the academy, typed in lower case: not the police
+        elif i % 3 == 0:
+            owner = "POLITIE"
+        elif i in (4, 10):
+            partners = [GEMEENTE, "politie."]
+        title = f"Actie {i + 1}: buurtpreventie en jongerenwerk rond het Stationsplein, elke vrijdagavond"
+        made.append({"title": LONG_WORD if i == 7 else title, "owner_organisation": owner, "partners": partners})
+    return made
+
+
+def test_a_big_organisation_finds_its_own_folded_and_never_its_namesakes(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Veiligheid Súdwest-Fryslân")
+    board = session.board
+    add_the_network(board, [POLITIE, ACADEMIE, GEMEENTE, *OTHERS])
+    # "  politie " as a phone types it: the network's Politie, by the list's own rule
+    agent = join(new_context, session.code, "Wijkagent Jansen", "  politie ")
+    expect(agent.locator(".me")).to_contain_text("Politie")
+    next_until(board, "Afspraken")
+    actions = police_room(36)
+    agree_many(board, actions)
+    expect(agent.locator("#step li.hand-row")).to_have_count(36)
+
+    # the police's fourteen (owner of twelve, partner of two), never the academy's five; eight shown, six folded
+    own = [a["title"] for i, a in enumerate(actions) if (i % 3 == 0 and i not in (1, 8, 16, 22, 29)) or i in (4, 10)]
+    academy = [a["title"] for i, a in enumerate(actions) if i in (1, 8, 16, 22, 29)]
+    assert len(own) == 14
+    groups = agent.locator("#step .action-group")
+    expect(groups).to_have_text([f"Voor jou · {len(own)}", f"Andere afspraken · {36 - len(own)}"])
+    first = agent.locator("#step .action-groups > ul.action-list").first
+    expect(first.locator(".action-title")).to_have_text(own[:8])
+    mine_more = agent.locator('#step details.action-more[data-group="mine"]')
+    expect(mine_more.locator("summary")).to_have_text("+6 meer")
+    expect(agent.locator('#step details.action-more[data-group="others"] summary')).to_have_text(f"+{36 - 14 - 5} meer")
+    expect(agent.locator("#step li.hand-row:visible")).to_have_count(8 + 5)
+    for title in academy:
+        expect(mine_more.locator(".action-title", has_text=re.compile(f"^{re.escape(title)}$"))).to_have_count(0)
+        expect(first.locator(".action-title", has_text=re.compile(f"^{re.escape(title)}$"))).to_have_count(0)
+    expect(row(agent, own[0]).locator(".action-meta")).to_have_text("Jouw organisatie")
+    expect(row(agent, actions[4]["title"]).locator(".action-meta")).to_contain_text("met jouw organisatie")
+    assert agent.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(agent, "actions-own-390")
+    # the Gemeente's name typed past the suggestion, without its accents, is still the Gemeente: every action shares it
+    typed = join(new_context, session.code, "Sjoerd", "gemeente sudwest fryslan afdeling maatschappelijke ontwikkeling")
+    expect(typed.locator("#step .action-group")).to_have_text(["Voor jou · 36"])
+
+    # the fold opens and stays open while the room redraws the list
+    mine_more.locator("summary").click()
+    expect(row(agent, own[13])).to_be_visible()
+    # the office renames the police in its list meanwhile; the next action of theirs is still the agent's own
+    office = board.context.new_page()
+    office.goto("/f/organisaties")
+    office.get_by_role("link", name=f"Bewerken of samenvoegen: {POLITIE}", exact=True).click()
+    office.get_by_role("textbox", name="Naam", exact=True).fill("Politie Eenheid Noord-Nederland")
+    office.get_by_role("button", name="Opslaan").click()
+    expect(office).to_have_url(re.compile(r"/f/organisaties"))
+    late = "Actie 37: wijkagent op de basisschool"
+    agree_many(board, [{"title": late, "owner_organisation": "Politie Eenheid Noord-Nederland", "partners": []}])
+    expect(groups.first).to_have_text(f"Voor jou · {len(own) + 1}")
+    expect(mine_more).to_have_attribute("open", "")
+    expect(mine_more.locator(".action-title").last).to_have_text(late)
+    shoot(agent, "actions-own-390-open")
     assert session.dialogs == []

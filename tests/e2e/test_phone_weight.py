@@ -47,10 +47,10 @@ def transferred(responses: list[Any]) -> list[tuple[int, str]]:
     return listing
 
 
-def add_the_network(board: Any) -> None:
+def add_the_network(board: Any, names: list[str] = NETWORK) -> None:
     """The office's list of organisations, through the list page's form."""
     csrf = board.evaluate("document.querySelector('meta[name=csrf-token]').content")
-    for name in NETWORK:
+    for name in names:
         response = board.context.request.post("/f/organisaties", form={"csrf": csrf, "name": name})
         assert response.ok, name
 
