@@ -130,6 +130,28 @@ def test_a_closed_session_leaves_nothing_on_the_phone_once_shown(new_context: Ca
     assert of_workshop(ali, session.code) == []
 
 
+# a browser whose storage is full (or, in an old private mode, has none), and one that refuses site data outright
+FULL = "Storage.prototype.setItem = function () { throw new DOMException('vol', 'QuotaExceededError'); };"
+REFUSED = """Object.defineProperty(window, "localStorage", {
+  get() { throw new DOMException("geweigerd", "SecurityError"); },
+});"""
+
+
+@pytest.mark.parametrize("storage", [FULL, REFUSED], ids=["full", "refused"])
+def test_a_phone_whose_browser_keeps_nothing_still_takes_part(new_context: Callable[..., Any], storage: str) -> None:
+    session = start_session(new_context)
+    phone = join(new_context, session.code, "Ali", "Woonstichting Thuis")
+    phone.context.add_init_script(storage)
+    phone.reload()
+    expect(phone.locator("#status")).to_have_attribute("data-state", "online")
+    next_until(session.board, "Obstakels")
+    phone.locator("#step textarea").fill("Getypt zonder opslag")
+    send(phone, "Verstuurd zonder opslag")
+    expect(mine(phone, "Verstuurd zonder opslag")).to_have_class(re.compile(r"\breceived\b"))
+    next_until(session.board, "Afronding")
+    expect(phone.locator("#step h1")).to_have_text("Dank je wel!")
+
+
 def network(page: Any) -> Callable[[bool], None]:
     """Takes one page's network away and gives it back, not its browser's: Chromium's network emulation for a tab."""
     cdp = page.context.new_cdp_session(page)
