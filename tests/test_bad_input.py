@@ -49,6 +49,25 @@ def test_an_id_too_large_for_the_database_in_a_path_is_a_clear_refusal(
 
 
 @pytest.mark.parametrize("too_large", TOO_LARGE_IDS)
+def test_an_id_too_large_for_the_database_on_an_action_or_organisation_page_is_a_clear_refusal(
+    facilitator: Facilitator, too_large: int
+) -> None:
+    for path in (f"/f/acties/{too_large}", f"/f/organisaties/{too_large}"):
+        response = facilitator.http.get(path, headers={"accept": "application/json"})
+        assert response.status_code == 422, path
+        assert response.json()["code"] == "invalid_input"
+    form = {"csrf": facilitator.csrf(), "title": "Te groot", "owner": "Woonstichting", "status": "open", "seen": ""}
+    for path, data in (
+        (f"/f/acties/{too_large}", form),
+        (f"/f/acties/{too_large}/intrekken", {"csrf": facilitator.csrf()}),
+        (f"/f/organisaties/{too_large}/eigen", {"csrf": facilitator.csrf(), "own": "true"}),
+    ):
+        response = facilitator.http.post(path, data=data, headers={"accept": "application/json"})
+        assert response.status_code == 422, path
+        assert response.json()["code"] == "invalid_input"
+
+
+@pytest.mark.parametrize("too_large", TOO_LARGE_IDS)
 def test_an_id_too_large_for_the_database_in_a_cluster_request_is_a_clear_refusal(
     facilitator: Facilitator, workshop: Workshop, too_large: int
 ) -> None:

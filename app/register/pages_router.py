@@ -11,7 +11,7 @@ from app.auth import CsrfChecked, Manager, Runner, Viewer
 from app.errors import DomainError
 from app.exports import wording
 from app.labels import STATUS_LABELS, label
-from app.models import ACTION_STATUSES, LOCAL_TIMEZONE, Member
+from app.models import ACTION_STATUSES, LOCAL_TIMEZONE, Member, RowId
 from app.register import actionpage, organisationpage
 from app.register.actionpage import ActionForm
 from app.runtime import Runtime, RuntimeDep
@@ -31,7 +31,7 @@ async def _action_page(
     request: Request,
     runtime: Runtime,
     member: Member,
-    action_id: int,
+    action_id: RowId,
     *,
     form: ActionForm | None = None,
     status: int = 200,
@@ -51,7 +51,7 @@ async def _action_page(
 
 
 @router.get("/f/acties/{action_id:int}")
-async def action(request: Request, runtime: RuntimeDep, member: Viewer, action_id: int) -> Response:
+async def action(request: Request, runtime: RuntimeDep, member: Viewer, action_id: RowId) -> Response:
     """An action's page: what was agreed, by whom, its history, and (for who may) the form to change it."""
     return await _action_page(request, runtime, member, action_id)
 
@@ -61,7 +61,7 @@ async def save_action(
     request: Request,
     runtime: RuntimeDep,
     member: Runner,
-    action_id: int,
+    action_id: RowId,
     title: Annotated[str, Form(max_length=actionpage.TITLE_MAX * FORM_SLACK)] = "",
     description: Annotated[str, Form(max_length=actionpage.DESCRIPTION_MAX * FORM_SLACK)] = "",
     owner: Annotated[str, Form(max_length=actionpage.OWNER_MAX * FORM_SLACK)] = "",
@@ -100,14 +100,14 @@ async def save_action(
 
 
 @router.post("/f/acties/{action_id:int}/intrekken", dependencies=[CsrfChecked])
-async def withdraw_action(runtime: RuntimeDep, member: Runner, action_id: int) -> Response:
+async def withdraw_action(runtime: RuntimeDep, member: Runner, action_id: RowId) -> Response:
     """Withdraw the action; its page stays, with the withdrawal in its history."""
     await runtime.db.write(partial(actionpage.withdraw, action_id=action_id, member=member))
     return see_other(f"/f/acties/{action_id}?gedaan=ingetrokken")
 
 
 @router.get("/f/organisaties/{organisation_id:int}")
-async def organisation(request: Request, runtime: RuntimeDep, member: Viewer, organisation_id: int) -> Response:
+async def organisation(request: Request, runtime: RuntimeDep, member: Viewer, organisation_id: RowId) -> Response:
     """An organisation's page: its actions as owner and partner, its volunteers, what is overdue, the partner share."""
     page = await runtime.db.read(
         partial(organisationpage.organisation_page, organisation_id=organisation_id, member=member, today=today())
@@ -125,7 +125,7 @@ async def organisation(request: Request, runtime: RuntimeDep, member: Viewer, or
 
 @router.post("/f/organisaties/{organisation_id:int}/eigen", dependencies=[CsrfChecked])
 async def mark_own(
-    runtime: RuntimeDep, member: Manager, organisation_id: int, own: Annotated[bool, Form()] = True
+    runtime: RuntimeDep, member: Manager, organisation_id: RowId, own: Annotated[bool, Form()] = True
 ) -> Response:
     """Mark the organisation as the programme office's own (own=true), or no longer (own=false)."""
     await runtime.db.write(partial(organisationpage.mark_own, organisation_id=organisation_id, member=member, own=own))
