@@ -535,7 +535,7 @@ class CalendarFeed(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True, index=True)
     scope: str = Field(max_length=12)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
-    # no foreign key: merging organisations may remove this one, and its feed then finds nothing (404)
+    # no foreign key, so no migration: merging organisations points the feed to the one it merges into
     organisation_id: int | None = None
     participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
     # the member who made a workspace's or organisation's feed

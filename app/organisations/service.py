@@ -19,6 +19,7 @@ from app.models import (
     Action,
     ActionChange,
     ActionPartner,
+    CalendarFeed,
     Organisation,
     OrganisationName,
     Participant,
@@ -429,9 +430,10 @@ def merge_organisation(
 def absorb(db: Tx, *, source: Organisation, target: Organisation, account_id: int | None = None) -> Merged:
     """Move everything of source to target (also from another workspace) and delete source.
 
-    Participants, action owners and partners point to target and show its name; an action that would then name
-    target twice (owner and partner, or two partners) keeps it once; changed actions get a history entry. Source's
-    names become target's aliases, except a name another organisation of target's workspace already has.
+    Participants, action owners and partners point to target and show its name, and so do calendar feeds; an action
+    that would then name target twice (owner and partner, or two partners) keeps it once; changed actions get a
+    history entry. Source's names become target's aliases, except a name another organisation of target's workspace
+    already has.
     """
     merged = Merged()
     source_id, target_id = source.id or 0, target.id or 0
@@ -443,6 +445,11 @@ def absorb(db: Tx, *, source: Organisation, target: Organisation, account_id: in
     )
     _move_actions(db, source_id=source_id, target=target, account_id=account_id, merged=merged)
     _move_names(db, source=source, target=target, merged=merged)
+    # a calendar subscribed to the duplicate goes on with the organisation; left pointing at source's id, it would
+    # show whichever organisation SQLite gives that id next
+    db.execute(
+        update(CalendarFeed).where(col(CalendarFeed.organisation_id) == source_id).values(organisation_id=target_id)
+    )
     target.own = target.own or source.own
     target.confirmed = target.confirmed or source.confirmed
     target.sector = target.sector or source.sector

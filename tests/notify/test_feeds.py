@@ -166,6 +166,46 @@ def test_each_feed_holds_its_own_actions(client: TestClient, network: Network, b
     assert owner == ["Deadline: Huiskamer in de flat"]
 
 
+def test_an_organisations_feed_follows_it_into_a_merge_and_never_to_a_later_organisation(
+    client: TestClient, network: Network, browser: Callable[[], Any]
+) -> None:
+    db = database(client)
+    boss = browser()
+    sign_in(boss, "bea@a.nl")
+    csrf = csrf_of(boss.get("/f/organisaties").text)
+    for name in ("Buurtteam Oost", "Buurtteam O."):
+        added = boss.post("/f/organisaties", data={"csrf": csrf, "name": name}, follow_redirects=False)
+        assert added.status_code == 303
+
+    def organisation_id(name: str) -> int:
+        query = select(Organisation.id).where(col(Organisation.name) == name)
+        return int(db.read_sync(lambda tx: tx.execute(query).scalar_one()))
+
+    def agree(title: str, owner: str) -> None:
+        db.write_sync(
+            lambda tx: actions.save_action(
+                tx, workshop_id=network.workshop_id, title=title, owner_organisation=owner, due_on=TODAY
+            )
+        )
+
+    kept, duplicate = organisation_id("Buurtteam Oost"), organisation_id("Buurtteam O.")
+    agree("Spreekuur", "Buurtteam O.")
+    made = boss.post("/f/agenda", data={"csrf": csrf, "scope": "organisation", "organisation_id": str(duplicate)})
+    path = feed_url(made.text)
+    merged = boss.post(f"/f/organisaties/{duplicate}/samenvoegen", data={"csrf": csrf, "into": str(kept)})
+    assert merged.status_code == 200
+    # the duplicate's calendar is the organisation's: it goes on, with the name it was merged into
+    feed = client.get(path)
+    assert feed.status_code == 200
+    assert [str(e["summary"]) for e in events(feed.content).values()] == ["Deadline: Spreekuur"]
+    assert str(Calendar.from_ical(feed.content)["x-wr-calname"]).startswith("Buurtteam Oost · ")
+    # SQLite gives a new row the largest id again once that row is gone: the duplicate's, here
+    assert boss.post("/f/organisaties", data={"csrf": csrf, "name": "Politie Zuid"}).status_code == 200
+    agree("Cameratoezicht", "Politie Zuid")
+    titles = [str(e["summary"]) for e in events(client.get(path).content).values()]
+    assert titles == ["Deadline: Spreekuur"]
+
+
 def test_a_beheerder_revokes_a_feed_and_it_answers_404(client: TestClient, network: Network, browser: Any) -> None:
     db = database(client)
     boss = browser()
