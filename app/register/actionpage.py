@@ -130,9 +130,12 @@ def seen_stamp(action: Action) -> str:
     return as_utc(action.updated_at).isoformat()
 
 
-def workspace_action(db: Session, *, action_id: int, member: Member) -> Action:
-    """An action of the member's workspace, withdrawn ones too; any other is reported as not found."""
-    action = db.get(Action, action_id)
+def workspace_action(db: Session, *, action_id: int, member: Member, lock: bool = False) -> Action:
+    """An action of the member's workspace, withdrawn ones too; any other is reported as not found.
+
+    lock holds its row until the transaction ends (PostgreSQL), for a change that checks the action first.
+    """
+    action = db.get(Action, action_id, with_for_update=lock)
     if action is None or action.workspace_id != member.workspace_id:
         raise DomainError("action_not_found", N_("Deze actie bestaat niet."), status=404)
     return action
@@ -288,7 +291,8 @@ def parsed_due_on(form: ActionForm) -> date | None:
 
 def save_form(db: Tx, *, action_id: int, member: Member, form: ActionForm) -> None:
     """Store a checked edit form through save_action, unless someone else changed the action since it was opened."""
-    action = workspace_action(db, action_id=action_id, member=member)
+    # locked: a save of the same form on another worker waits for this one, then finds the action changed
+    action = workspace_action(db, action_id=action_id, member=member, lock=True)
     if not member.can_run:
         raise read_only()
     if action.deleted_at is not None:
@@ -319,7 +323,7 @@ def save_form(db: Tx, *, action_id: int, member: Member, form: ActionForm) -> No
 
 def withdraw(db: Tx, *, action_id: int, member: Member) -> None:
     """Withdraw an action of the member's workspace; its page and history stay."""
-    action = workspace_action(db, action_id=action_id, member=member)
+    action = workspace_action(db, action_id=action_id, member=member, lock=True)
     if not member.can_run:
         raise read_only()
     actions.delete_action(db, workshop_id=action.workshop_id, action_id=action_id, account_id=member.account_id)
