@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from app.errors import DomainError
 from app.i18n import N_
 from app.models import ACTION_STATUSES, MAX_ROW_ID, TENSIONS, THEMES
+from app.security import clean_text
 
 PAGE_SIZE = 50
 # more than any register needs, and small enough that no offset or id overflows a database integer
@@ -178,7 +179,8 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
         message=N_("Onbekend spanningscluster '{value}': kies uit {choices}."),
         problems=problems,
     )
-    text = " ".join(_one(given.get("q", [])).split())
+    # cleaned as typed text is: a control character (PostgreSQL refuses a NUL) or an invisible one finds nothing
+    text = " ".join(clean_text(_one(given.get("q", []))).split())
     if len(text) > TEXT_MAX:
         problems.append(
             DomainError(

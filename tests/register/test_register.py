@@ -65,6 +65,7 @@ def test_the_register_lists_every_action_of_the_workspace_but_not_deleted_ones(
         ("q=flat", {"huiskamer", "buurtfeest"}),  # Oost's opgave mentions the flat; so does one title
         ("q=speeltuin", {"speeltuin"}),
         ("q=100%25", set()),  # a percent sign is searched for, not a wildcard
+        ("q=speel%00tuin%07", {"speeltuin"}),  # control characters are left out (PostgreSQL refuses a NUL)
         ("theme=veiligheid", {"wijkagent"}),  # the cluster's theme
         ("theme=wonen", {"loket"}),  # the answer's own theme
         ("theme=wonen&theme=veiligheid", {"wijkagent", "loket"}),
