@@ -81,6 +81,8 @@ def create_facilitator(
 
 def account_by_email(db: Session, *, email: str) -> Facilitator | None:
     """The account with this email address, or None; its password is checked outside (auth.password_refusal)."""
+    if "\x00" in email:
+        return None  # no address holds one, and PostgreSQL refuses to compare text that does
     return db.execute(select(Facilitator).where(col(Facilitator.email) == email.strip().lower())).scalar_one_or_none()
 
 

@@ -317,7 +317,8 @@ def check_new_account(*, name: str, email: str) -> tuple[str, str]:
         raise DomainError("name_missing", N_("Vul je naam in."), status=422)
     if len(name) > MAX_NAME:
         raise DomainError("name_too_long", N_("Een naam is hoogstens {max} tekens lang."), status=422, max=MAX_NAME)
-    if "@" not in email or len(email) > MAX_EMAIL or any(character.isspace() for character in email):
+    # no space or control character (PostgreSQL refuses a NUL in text): none is part of an address
+    if "@" not in email or len(email) > MAX_EMAIL or not email.isprintable() or " " in email:
         raise DomainError("email_invalid", N_("Vul een geldig e-mailadres in."), status=422)
     return name, email
 

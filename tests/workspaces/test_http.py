@@ -352,6 +352,23 @@ def test_signed_out_a_new_account_accepts_in_one_step(team: Team, browser: Calla
     assert sanne.get(path).status_code == 410
 
 
+def test_an_address_with_a_control_character_is_no_account_on_an_invitation(
+    team: Team, browser: Callable[[], TestClient]
+) -> None:
+    path = invite(team.beheerder)
+    laptop = browser()
+    csrf = csrf_of(laptop.get(path).text)
+    made = laptop.post(
+        f"{path}/account", data={"csrf": csrf, "name": "Sanne", "email": "s\x00@gemeente.nl", "password": PASSWORD}
+    )
+    assert made.status_code == 422 and "Vul een geldig e-mailadres in." in made.text
+    signed_in = laptop.post(
+        f"{path}/inloggen", data={"csrf": csrf, "email": team.outsider.email + "\x00", "password": PASSWORD}
+    )
+    assert signed_in.status_code == 401 and "E-mailadres of wachtwoord klopt niet." in signed_in.text
+    assert [invitation.used_at for invitation in invitations(team.app)] == [None]
+
+
 def test_signing_in_first_comes_back_to_the_invitation(team: Team, browser: Callable[[], TestClient]) -> None:
     path = invite(team.beheerder)
     laptop = browser()
