@@ -32,6 +32,8 @@ class ActionIn(BaseModel):
     obstacle_id: BodyRowId | None = None
     contribution_id: BodyRowId | None = None
     status: str = Field(default="open", max_length=20)
+    # the action's "seen" when the form was filled: a change someone made since is not saved over (409)
+    seen: str | None = Field(default=None, max_length=64)
 
 
 class FollowupIn(BaseModel):
@@ -74,6 +76,7 @@ def _save(body: ActionIn, action_id: RowId | None, account_id: RowId) -> Any:
             account_id=account_id,
             contact_email=body.contact_email,
             contact_lang=lang,
+            seen=body.seen,
         )
 
     return job

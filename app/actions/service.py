@@ -22,6 +22,7 @@ from app.models import (
     Participant,
     Volunteer,
     Workshop,
+    as_utc,
     table_of,
     utcnow,
 )
@@ -32,6 +33,21 @@ from app.store.prepared import Prepared
 from app.workshops import service as workshops
 
 FOLLOWUP_AFTER = timedelta(days=14)
+
+
+def changed_stamp(action: Action) -> str:
+    """When an action last changed, as an edit form hands it back (the same from either database): a save made
+    from an older stamp would overwrite a change its author never saw, and is refused."""
+    return as_utc(action.updated_at).isoformat()
+
+
+def changed_meanwhile() -> DomainError:
+    """The refusal of a save made from an edit form filled before someone else's change."""
+    return DomainError(
+        "changed_meanwhile",
+        N_("Intussen heeft iemand anders deze actie gewijzigd. Kijk je wijzigingen na en sla opnieuw op."),
+        status=409,
+    )
 
 
 def action_views(db: Session, actions: Sequence[Action]) -> list[dict[str, Any]]:
@@ -76,6 +92,7 @@ def action_views(db: Session, actions: Sequence[Action]) -> list[dict[str, Any]]
             "obstacle": texts.get(action.obstacle_id),
             "contribution_id": action.contribution_id,
             "volunteers": volunteers[action.id or 0],
+            "seen": changed_stamp(action),
         }
         for action in actions
     ]
@@ -189,8 +206,11 @@ def save_action(
     account_id: int | None = None,
     contact_email: str | None = None,
     contact_lang: str | None = None,
+    seen: str | None = None,
 ) -> dict[str, Any]:
     """Agree a new action or change one, recording what changed in its history; phones and projector see it at once.
+
+    seen, the action's changed_stamp when its edit form was filled: a change made since refuses the save (409).
 
     contact_email None keeps the contact's address as it is (the board does not show it); "" removes it. An address
     given (new or typed again) takes contact_lang, the language its mails go out in: the board's, as whoever typed
@@ -229,9 +249,12 @@ def save_action(
         db.add(action)
         earlier = None
     else:
-        found = db.get(Action, action_id)
+        # locked: a save from the same filled form on another worker waits for this one, then finds it changed
+        found = db.get(Action, action_id, with_for_update=True)
         if found is None or found.workshop_id != workshop_id or found.deleted_at is not None:
             raise DomainError("action_not_found", N_("Deze actie bestaat niet (meer)."), status=404)
+        if seen is not None and seen != changed_stamp(found):
+            raise changed_meanwhile()
         action = found
         earlier = _recorded(action, _partner_names(db, action.id))
     action.title, action.owner_organisation = title, owner

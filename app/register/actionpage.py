@@ -24,7 +24,6 @@ from app.models import (
     Participant,
     Volunteer,
     Workshop,
-    as_utc,
 )
 from app.security import clean_text
 from app.store.events import Tx
@@ -125,11 +124,6 @@ class ActionForm:
         return [name for name in (clean_text(line) for line in self.partners.splitlines()) if name]
 
 
-def seen_stamp(action: Action) -> str:
-    """The moment an action last changed, written the same way whichever database it came from."""
-    return as_utc(action.updated_at).isoformat()
-
-
 def workspace_action(db: Session, *, action_id: int, member: Member, lock: bool = False) -> Action:
     """An action of the member's workspace, withdrawn ones too; any other is reported as not found.
 
@@ -189,7 +183,7 @@ def action_page(db: Session, *, action_id: int, member: Member, today: date) -> 
         workshop_id=workshop.id or 0,
         workshop_title=workshop.title,
         workshop_held_on=workshop.held_on,
-        seen=seen_stamp(action),
+        seen=actions.changed_stamp(action),
         history=history(db, action_id=action.id or 0),
     )
 
@@ -297,12 +291,6 @@ def save_form(db: Tx, *, action_id: int, member: Member, form: ActionForm) -> No
         raise read_only()
     if action.deleted_at is not None:
         raise DomainError("action_deleted", N_("Deze actie is ingetrokken: wijzigen kan niet meer."), status=409)
-    if form.seen != seen_stamp(action):
-        raise DomainError(
-            "changed_meanwhile",
-            N_("Intussen heeft iemand anders deze actie gewijzigd. Kijk je wijzigingen na en sla opnieuw op."),
-            status=409,
-        )
     actions.save_action(
         db,
         workshop_id=action.workshop_id,
@@ -318,6 +306,8 @@ def save_form(db: Tx, *, action_id: int, member: Member, form: ActionForm) -> No
         contribution_id=action.contribution_id,
         status=form.status,
         account_id=member.account_id,
+        # unless someone else changed the action since the form was opened
+        seen=form.seen,
     )
 
 

@@ -225,6 +225,8 @@ export function createPanels({ state, t, config }) {
       contact_person: data.get("contact_person"), due_on: data.get("due_on") || null, status: data.get("status"),
       partners: String(data.get("partners") || "").split(",").map((p) => p.trim()).filter(Boolean),
       obstacle_id: number("obstacle_id"), contribution_id: number("contribution_id"),
+      // the action as the form was filled with it: someone else's change since is not saved over (409)
+      seen: data.get("seen") || null,
       // the board never shows the contact's address (phones hear every action): an empty field keeps it
       ...(data.get("contact_email") ? { contact_email: data.get("contact_email") } : {}),
     };
@@ -234,13 +236,20 @@ export function createPanels({ state, t, config }) {
     event.preventDefault();
     const id = nodes.actionForm.elements.id.value;
     const saved = await send(id ? `/actions/${id}` : "/actions", actionBody(nodes.actionForm), nodes.actionError);
-    if (saved) nodes.actionForm.reset();
+    if (saved) {
+      nodes.actionForm.reset();
+    } else if (id) {
+      // refused, say for a change made meanwhile: the list shows that change, and pressing again saves over it
+      const now = state.actions.find((action) => String(action.id) === id);
+      if (now) nodes.actionForm.elements.seen.value = now.seen;
+    }
   });
   nodes.actionForm.addEventListener("reset", () => {
     // reset leaves hidden fields alone, so clear them here, at once: fillForm sets them right after
     nodes.actionError.hidden = true;
     nodes.actionForm.elements.id.value = "";
     nodes.actionForm.elements.contribution_id.value = "";
+    nodes.actionForm.elements.seen.value = "";
   });
 
   function actionItem(action) {
@@ -251,13 +260,14 @@ export function createPanels({ state, t, config }) {
     status.addEventListener("change", () => send(`/actions/${action.id}`, {
       title: action.title, description: action.description, owner_organisation: action.owner, partners: action.partners,
       contact_person: action.contact, due_on: action.due_on, obstacle_id: action.obstacle_id,
-      contribution_id: action.contribution_id, status: status.value,
+      contribution_id: action.contribution_id, status: status.value, seen: action.seen,
     }));
     const edit = el("button", { type: "button", class: "link", text: t.edit, "aria-label": about(t.edit, action.title) });
     edit.addEventListener("click", () => fillForm({
       id: action.id, title: action.title, description: action.description, owner_organisation: action.owner,
       contact_person: action.contact, partners: action.partners.join(", "), due_on: action.due_on,
       status: action.status, obstacle_id: action.obstacle_id, contribution_id: action.contribution_id,
+      seen: action.seen,
     }));
     const remove = el("button", { type: "button", class: "link", text: t.delete, "aria-label": about(t.delete, action.title) });
     remove.addEventListener("click", () => window.confirm(t.confirm_delete) && send(`/actions/${action.id}/delete`, {}));

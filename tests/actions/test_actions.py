@@ -7,6 +7,7 @@ import pytest
 
 from tests.clusters.test_clusters import obstacles, post
 from tests.conftest import Facilitator, Workshop, receive_until
+from tests.register.pages import join_workspace
 
 
 def contribution(facilitator: Facilitator, workshop: Workshop, phone: Any) -> tuple[int, int]:
@@ -65,6 +66,27 @@ def test_a_contribution_becomes_an_action_that_phones_and_projector_see(
     ).json()
     assert changed["status"] == "bezig"
     assert [a["status"] for a in board_actions(facilitator, workshop)] == ["bezig"]
+
+
+def test_a_board_form_filled_before_someone_elses_change_is_not_saved_over_it(
+    facilitator: Facilitator, workshop: Workshop, browser: Any
+) -> None:
+    carla = join_workspace(facilitator, browser(), email="carla@buurtalliantie.nl", name="Carla", role="facilitator")
+    agreed = post(facilitator, workshop, "/actions", {"title": "Terugbelbelofte", "owner_organisation": "Schuldhulp"})
+    action = agreed.json()
+    filled = {"title": "Terugbelbelofte", "owner_organisation": "Schuldhulp", "seen": action["seen"]}
+    # a colleague on another board sets the status; the first board's edit form still holds the old one
+    moved = post(carla, workshop, f"/actions/{action['id']}", {**filled, "status": "klaar"})
+    assert moved.status_code == 200 and moved.json()["seen"] != action["seen"]
+    stale = post(facilitator, workshop, f"/actions/{action['id']}", {**filled, "title": "Bellen binnen een week"})
+    assert stale.status_code == 409 and stale.json()["code"] == "changed_meanwhile"
+    assert [(a["title"], a["status"]) for a in board_actions(facilitator, workshop)] == [("Terugbelbelofte", "klaar")]
+    # pressed again with the change in view, it saves
+    again = {**filled, "title": "Bellen binnen een week", "status": "klaar", "seen": moved.json()["seen"]}
+    assert post(facilitator, workshop, f"/actions/{action['id']}", again).status_code == 200
+    assert [(a["title"], a["status"]) for a in board_actions(facilitator, workshop)] == [
+        ("Bellen binnen een week", "klaar")
+    ]
 
 
 @pytest.mark.parametrize(

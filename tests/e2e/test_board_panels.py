@@ -5,7 +5,9 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.browser import LAPTOP
 from tests.e2e.test_live_session import join, next_until, send, start_session
+from tests.e2e.test_register import sign_in
 
 pytestmark = pytest.mark.e2e
 expect: Any = pytest.importorskip("playwright.sync_api").expect
@@ -61,4 +63,38 @@ def test_the_board_shows_long_pile_names_whole_and_contributions_that_are_action
     expect(pledge.get_by_role("button", name="Maak er een afspraak van")).to_have_count(0)
     pledge.get_by_role("button", name="Al een afspraak: bekijken").click()
     expect(action).to_be_focused()
+    assert session.dialogs == []
+
+
+def test_an_edit_filled_before_a_colleagues_change_on_another_board_is_not_saved_over_it(
+    new_context: Callable[..., Any],
+) -> None:
+    session = start_session(new_context, title="Twee borden")
+    board = session.board
+    next_until(board, "Afspraken")
+    form = board.locator("#action-form")
+    form.get_by_label("Wat gaan we doen?").fill("Terugbelbelofte")
+    form.get_by_label("Eigenaar (organisatie)").fill("Schuldhulp")
+    form.get_by_role("button", name="Afspraak vastleggen").click()
+    action = board.locator("#action-list li.action-item")
+    expect(action).to_have_count(1)
+    action.get_by_role("button", name="Bewerken: Terugbelbelofte").click()
+    form.get_by_label("Wat gaan we doen?").fill("Bellen binnen een week")
+
+    # meanwhile the co-facilitator, on the same board in another browser, marks the action done
+    other = sign_in(new_context, "fenna@buurtalliantie.nl", **LAPTOP)
+    other.goto(board.url)
+    other.locator("#action-list li.action-item").get_by_label("Status").select_option("klaar")
+    expect(action.get_by_label("Status")).to_have_value("klaar")
+
+    form.get_by_role("button", name="Afspraak vastleggen").click()
+    expect(form.locator("#action-error")).to_contain_text("Intussen heeft iemand anders deze actie gewijzigd.")
+    expect(action.locator(".text")).to_have_text("Terugbelbelofte")
+    expect(other.locator("#action-list li.action-item").get_by_label("Status")).to_have_value("klaar")
+    # pressed again, with the change in view, it saves what the form says
+    form.get_by_label("Status").select_option("klaar")
+    form.get_by_role("button", name="Afspraak vastleggen").click()
+    expect(action.locator(".text")).to_have_text("Bellen binnen een week")
+    expect(other.locator("#action-list li.action-item .text")).to_have_text("Bellen binnen een week")
+    expect(action.get_by_label("Status")).to_have_value("klaar")
     assert session.dialogs == []
