@@ -177,9 +177,14 @@ def new_join_code() -> str:
     return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
+_JOIN_CODE = re.compile(r"[A-Z0-9]{1,12}")
+
+
 def normalise_join_code(raw: str) -> str:
-    """A typed code in its stored form: capitals, no spaces or dashes."""
-    return re.sub(r"[\s\-]", "", raw).upper()[:12]
+    """A typed code in its stored form: capitals, no spaces or dashes; "" (no workshop's) if it holds anything else."""
+    # a NUL or another mark never reaches the database: PostgreSQL refuses a NUL in text with an error, not a miss
+    code = re.sub(r"[\s\-]", "", raw).upper()[:12]
+    return code if _JOIN_CODE.fullmatch(code) else ""
 
 
 def whole_number(raw: str, *, low: int = 1, high: int = MAX_ROW_ID) -> int | None:

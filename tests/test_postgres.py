@@ -40,6 +40,7 @@ from tests.live.test_websockets import (  # noqa: F401
 from tests.plain.test_jargon import test_the_phone_gets_the_list_of_its_workshops_facilitator  # noqa: F401
 from tests.responses.test_formats_live import test_phones_do_not_see_the_running_grades_before_the_mosaic  # noqa: F401
 from tests.rooms import room_in_obstacle_round, staff_of
+from tests.running.test_join_page import test_a_code_with_a_control_character_finds_no_workshop  # noqa: F401
 from tests.running.test_phone_page import (  # noqa: F401
     test_a_phone_gets_its_own_answers_as_the_board_shows_them_a_hidden_one_included,
     test_a_snapshot_reads_the_workshop_and_the_phone_as_the_orm_loads_them,

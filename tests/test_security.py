@@ -64,6 +64,7 @@ def test_join_codes_avoid_look_alike_characters() -> None:
 def test_typed_codes_are_normalised() -> None:
     assert security.normalise_join_code(" abc-234 ") == "ABC234"
     assert security.normalise_join_code("abc 234") == "ABC234"
+    assert security.normalise_join_code("ABC\x00234") == security.normalise_join_code("%ABC") == ""
 
 
 def test_passwords_are_argon2_and_verify() -> None:

@@ -121,3 +121,21 @@ def test_a_workshop_that_allows_anonymity_offers_it(
     named = facilitator.create_workshop()
     assert "Anoniem meedoen" in browser().get(f"/j/{open_to_all.code}").text
     assert "Anoniem meedoen" not in browser().get(f"/j/{named.code}").text
+
+
+def test_a_code_with_a_control_character_finds_no_workshop(
+    facilitator: Facilitator, browser: Callable[[], TestClient]
+) -> None:
+    # PostgreSQL refuses a NUL in text with an error: it must never reach the database, as a miss or a 500 would say
+    workshop = facilitator.create_workshop()
+    phone = browser()
+    page = phone.get("/")
+    assert page.status_code == 200
+    csrf = csrf_of(page.text)
+    for code in ("%00", f"{workshop.code[:3]}%00{workshop.code[3:]}", "AB%07C", "%C3%9F"):
+        assert phone.get(f"/j/{code}").status_code == 404, code
+        refused = phone.post(f"/j/{code}/participant", data={"csrf": csrf, "name": "Ali", "organisation": "GGD"})
+        assert refused.status_code == 404, code
+    typed = phone.post("/join", data={"csrf": csrf, "code": f"{workshop.code}\x00"}, follow_redirects=False)
+    assert typed.status_code < 500
+    assert phone.get(f"/j/{workshop.code.lower()}").status_code == 200
