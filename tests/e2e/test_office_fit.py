@@ -9,10 +9,12 @@ import pytest
 from app.demo.driver import csrf_of
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PROJECTOR
+from tests.e2e.test_live_session import next_until, start_session
 from tests.e2e.test_register import sign_in
 from tests.e2e.test_workspace_invitation import SMALL_PHONE, no_sideways_scroll
 
 pytestmark = pytest.mark.e2e
+expect: Any = pytest.importorskip("playwright.sync_api").expect
 
 WORD = "Donaudampfschifffahrtsgesellschaftskapitänswitwenrentenversicherungsanstalt"
 
@@ -46,3 +48,21 @@ def test_the_besluitenlijst_and_the_merge_page_fit_long_words(
     for path in (f"/f/workshops/{workshop_id}/besluitenlijst", "/f/werkruimte/samenvoegen"):
         page.goto(path)
         no_sideways_scroll(page)
+
+
+def test_the_boards_action_form_stays_in_its_card_on_a_small_screen(new_context: Callable[..., Any]) -> None:
+    board = start_session(new_context).board
+    next_until(board, "Afspraken")
+    board.set_viewport_size({"width": 360, "height": 800})
+    panel = board.locator("#actions-panel")
+    expect(panel).to_be_visible()
+    inside = panel.evaluate(
+        """panel => {
+          const edge = panel.getBoundingClientRect().right;
+          return [...panel.querySelectorAll("input:not([type=hidden]), select, textarea, button")]
+            .filter((field) => field.getBoundingClientRect().right > edge + 0.5)
+            .map((field) => field.name || field.textContent.trim());
+        }"""
+    )
+    assert inside == []
+    no_sideways_scroll(board)
