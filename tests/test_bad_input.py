@@ -52,7 +52,7 @@ def test_an_id_too_large_for_the_database_in_a_path_is_a_clear_refusal(
 def test_an_id_too_large_for_the_database_on_an_action_or_organisation_page_is_a_clear_refusal(
     facilitator: Facilitator, too_large: int
 ) -> None:
-    for path in (f"/f/acties/{too_large}", f"/f/organisaties/{too_large}"):
+    for path in (f"/f/acties/{too_large}", f"/f/organisaties/{too_large}", f"/f/organisaties/{too_large}/bewerken"):
         response = facilitator.http.get(path, headers={"accept": "application/json"})
         assert response.status_code == 422, path
         assert response.json()["code"] == "invalid_input"
@@ -61,6 +61,10 @@ def test_an_id_too_large_for_the_database_on_an_action_or_organisation_page_is_a
         (f"/f/acties/{too_large}", form),
         (f"/f/acties/{too_large}/intrekken", {"csrf": facilitator.csrf()}),
         (f"/f/organisaties/{too_large}/eigen", {"csrf": facilitator.csrf(), "own": "true"}),
+        (f"/f/organisaties/{too_large}/bewerken", {"csrf": facilitator.csrf(), "name": "Te groot"}),
+        (f"/f/organisaties/{too_large}/bevestigen", {"csrf": facilitator.csrf()}),
+        (f"/f/organisaties/{too_large}/samenvoegen", {"csrf": facilitator.csrf(), "into": "1"}),
+        ("/f/organisaties/1/samenvoegen", {"csrf": facilitator.csrf(), "into": str(too_large)}),
     ):
         response = facilitator.http.post(path, data=data, headers={"accept": "application/json"})
         assert response.status_code == 422, path

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.auth import CsrfChecked, Manager, Viewer
 from app.errors import DomainError
 from app.labels import SECTOR_LABELS, label
-from app.models import SECTORS, Member, Organisation, RowId
+from app.models import MAX_ROW_ID, SECTORS, Member, Organisation, RowId
 from app.organisations import service as organisations
 from app.runtime import Runtime, RuntimeDep
 from app.security import whole_number
@@ -23,8 +23,8 @@ ALIASES_FORM_MAX = 100 * (organisations.NAME_MAX + 1)
 Name = Annotated[str, Form(max_length=300)]
 Aliases = Annotated[str, Form(max_length=ALIASES_FORM_MAX)]
 Sector = Annotated[str, Form(max_length=40)]
-# an id the database can hold: a longer one is a 422, not an overflow
-OrganisationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# an id the database can hold: a larger one is a 422, not an overflow
+OrganisationId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 async def _list_page(
@@ -207,7 +207,7 @@ async def merge_organisation(
     runtime: RuntimeDep,
     member: Manager,
     organisation_id: OrganisationId,
-    into: Annotated[int, Form(ge=1, le=2**63 - 1)],
+    into: Annotated[int, Form(ge=1, le=MAX_ROW_ID)],
 ) -> Response:
     """Merge a duplicate into another organisation: its participants, actions and names go along; it is gone."""
 
