@@ -178,10 +178,21 @@ SECRET_PATHS = (
     "/weer-aanmelden/",
     "/uitnodiging/",
 )
-# the secret up to the next "/", "?" or the end; a feed's ".ics" stays
-_SECRET_SEGMENT = re.compile(
-    "^(" + "|".join(re.escape(prefix) for prefix in SECRET_PATHS) + r")[^/?#\s]+?(?=(?:\.ics)?(?:[/?#\s]|$))"
+# such a path wherever it stands: at the start of a request's path, in a full link in a mail, or as the page to go
+# back to in a query (the language switch's /taal/en?next=/m/…, the sign-in's ?next=), its slashes as they are or as
+# %2F; the secret is the token's characters (base64url, and the dot of a derived token) up to the next other one,
+# and a feed's ".ics" stays
+_SECRET_LINK = re.compile(
+    "("
+    + "|".join(re.escape(prefix).replace("/", "(?:/|%2[Ff])") for prefix in SECRET_PATHS)
+    + r")[\w.-]+?(?=(?:\.ics)?(?![\w.-]))",
+    re.ASCII,
 )
+
+
+def without_secret_links(text: str, mask: str = "***") -> str:
+    """A text with the secret of every link that opens something by itself replaced by mask (SECRET_PATHS)."""
+    return _SECRET_LINK.sub(lambda found: found[1] + mask, text)
 
 
 class SecretsOutOfLog(logging.Filter):
@@ -189,10 +200,10 @@ class SecretsOutOfLog(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Always let the record through, with its path masked."""
-        # uvicorn's access lines and its websocket lines pass the path as one of the arguments
+        # uvicorn's access lines and its websocket lines pass the path, with its query, as one of the arguments
         args = record.args
-        if isinstance(args, tuple) and any(isinstance(arg, str) and arg.startswith(SECRET_PATHS) for arg in args):
-            record.args = tuple(_SECRET_SEGMENT.sub(r"\1***", arg) if isinstance(arg, str) else arg for arg in args)
+        if isinstance(args, tuple) and any(isinstance(arg, str) and _SECRET_LINK.search(arg) for arg in args):
+            record.args = tuple(without_secret_links(arg) if isinstance(arg, str) else arg for arg in args)
         return True
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import html
 import os
 import re
 import secrets
@@ -36,7 +37,12 @@ def test_the_log_shows_the_requests_to_secret_links_without_their_secrets(tmp_pa
     base = f"http://127.0.0.1:{port}"
     try:
         for path in requests:
-            httpx.get(base + path, timeout=10)
+            page = httpx.get(base + path, timeout=10)
+            # the page's language switch names the page to come back to, secret and all, in its query
+            for switch in re.findall(r'href="(/taal/[^"]+)"', page.text):
+                httpx.get(base + html.unescape(switch), timeout=10)
+        # the same page to go back to, its slashes encoded as another page or browser may write them
+        httpx.get(f"{base}/taal/en?next=%2Fm%2F{personal}%2Fgegevens.json", timeout=10)
 
         async def projector_socket() -> None:
             # refused or accepted and then closed, as an unknown projector link is: either way it is logged
@@ -46,7 +52,7 @@ def test_the_log_shows_the_requests_to_secret_links_without_their_secrets(tmp_pa
 
         asyncio.run(projector_socket())
         wait_for(lambda: "WebSocket /ws/projector/" in log.read_text(), "the projector's socket in the log")
-        wait_for(lambda: "/weer-aanmelden/" in log.read_text(), "the last request in the log")
+        wait_for(lambda: "%2Fgegevens.json" in log.read_text(), "the last request in the log")
     finally:
         stop(server)
     said = log.read_text()
@@ -59,6 +65,8 @@ def test_the_log_shows_the_requests_to_secret_links_without_their_secrets(tmp_pa
         '"GET /agenda/***.ics HTTP/1.1" 404',
         '"GET /status/***?status=klaar HTTP/1.1"',
         '"WebSocket /ws/projector/***"',
+        '"GET /taal/en?next=/m/*** HTTP/1.1" 303',
+        '"GET /taal/en?next=%2Fm%2F***%2Fgegevens.json HTTP/1.1" 303',
     ):
         assert shown in said, shown
 

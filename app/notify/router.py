@@ -1,7 +1,6 @@
 """Between sessions on the web: Mijn afspraken's address, reports and feed; links in mails; the outbox and the
 calendar pages of the programme office."""
 
-import re
 from functools import partial
 from typing import Annotated, Any
 
@@ -22,7 +21,7 @@ from app.notify.sender import MailSetup, mail_setup
 from app.runtime import Runtime, RuntimeDep
 from app.security import whole_number
 from app.store.events import Tx
-from app.web import render, see_other
+from app.web import render, see_other, without_secret_links
 from app.workshops import service as workshops
 
 router = APIRouter()
@@ -285,13 +284,9 @@ async def outbox_page(request: Request, runtime: RuntimeDep, member: Manager) ->
     return render(request, "notify/outbox.html", context)
 
 
-# the personal part of a link in a mail: the page shows that a link is there, not the link itself
-_PERSONAL_LINK = re.compile(r"(/(?:m|status|afmelden|weer-aanmelden)/)[A-Za-z0-9_-]{16,}")
-
-
 def _masked(text: str) -> str:
     """A mail's text with its personal links cut short: a beheerder reads what goes out, not people's keys."""
-    return _PERSONAL_LINK.sub(r"\1…", text)
+    return without_secret_links(text, "…")
 
 
 async def _calendars_page(

@@ -452,8 +452,9 @@ def test_the_outbox_page_shows_what_would_have_gone(client: TestClient, browser:
     assert page.text.count('class="outbox-item"') == 4 and "niet verstuurd: 4" in page.text
     assert "Hoe staat het ermee?" in page.text, "the text that would have been sent"
     # without the personal links in it: a beheerder reads what goes out, not the keys to people's pages
-    assert "/status/…?status=klaar" in page.text and "/afmelden/…" in page.text
-    assert not re.search(r"/(m|status|afmelden)/[A-Za-z0-9_-]{16,}", page.text)
+    assert "/status/…?status=klaar" in page.text and "/afmelden/…" in page.text and "/m/…" in page.text
+    # a personal link's token is the participant's id, a dot and its key
+    assert not re.search(r"/(m|status|afmelden)/[A-Za-z0-9_.-]{16,}", page.text)
     # another workspace's beheerder sees none of it
     other = browser()
     sign_in(other, "xander@b.nl")
