@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -92,6 +92,18 @@ def hold_shared(path: Path) -> int:
 HIDE_PARAMETERS = True
 
 
+def _first_line_only(context: ExceptionContext) -> None:
+    """Cut a PostgreSQL error down to its first line, the rule broken and where: its DETAIL quotes the row's values
+    ("Key (email)=(...) already exists", "Failing row contains (...)"), which hiding the parameters leaves in."""
+    error = context.original_exception
+    first = getattr(getattr(error, "diag", None), "message_primary", None)
+    if not first or context.sqlalchemy_exception is None:
+        return
+    # the driver's own error too: a traceback prints it as the cause of SQLAlchemy's
+    error.args = (first,)
+    context.sqlalchemy_exception.args = (f"({type(error).__module__}.{type(error).__name__}) {first}",)
+
+
 def make_engine(url: str, *, writer: bool, wait: bool = True) -> Engine:
     """An engine; readers see one consistent snapshot per transaction, SQLite writers lock at BEGIN.
 
@@ -101,7 +113,7 @@ def make_engine(url: str, *, writer: bool, wait: bool = True) -> Engine:
     url = normalise_url(url)
     if not url.startswith("sqlite"):
         isolation = "READ COMMITTED" if writer else "REPEATABLE READ"
-        return create_engine(
+        engine = create_engine(
             url,
             pool_pre_ping=True,
             pool_size=10,
@@ -109,6 +121,8 @@ def make_engine(url: str, *, writer: bool, wait: bool = True) -> Engine:
             isolation_level=isolation,
             hide_parameters=HIDE_PARAMETERS,
         )
+        event.listen(engine, "handle_error", _first_line_only)
+        return engine
     _create_private(make_url(url).database)
     busy_ms = 30_000 if wait else 0
     engine = create_engine(

@@ -2,10 +2,13 @@
 
 import asyncio
 import json
+import os
 import sqlite3
 import threading
 import time
+import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,8 @@ from app.store.database import Database
 from app.store.events import append_event, last_seq
 from app.workshops import service as workshops
 from tests.rooms import room_in_obstacle_round
+
+PG_URL = os.environ.get("DOORBRAAK_TEST_DATABASE_URL")
 
 
 class Recorder:
@@ -513,25 +518,51 @@ async def test_a_join_whose_token_collides_is_redone_with_a_new_token(
     assert await db.read(names) == ["P0", "Ilse", "Bas"]
 
 
-def test_a_failed_write_names_no_value_it_tried_to_store(tmp_path: Path) -> None:
-    # an error's message lands in the server's log, kept longer than the names and addresses it would quote
+def _refusals_quote_no_value(database: Database) -> None:
+    """A duplicate address and a missing name are refused without the row's values in the error or its traceback."""
+    from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
 
     from app.models import Facilitator
 
-    database = Database(f"sqlite:///{tmp_path / 'w.db'}")
+    # named here, so the traceback's lines of code show the names, not the values
+    address, name, other = "geheim@voorbeeld.nl", "Tweede Persoon", "derde@voorbeeld.nl"
     database.migrate()
+    database.write_sync(lambda tx: tx.add(Facilitator(email=address, name="Eerste", password_hash="x")))
+    with pytest.raises(IntegrityError) as duplicate:
+        database.write_sync(lambda tx: tx.add(Facilitator(email=address, name=name, password_hash="x")))
+    # a row without a name: PostgreSQL's refusal would list every value of it ("Failing row contains ...")
+    missing = "INSERT INTO facilitator (email, name, password_hash, created_at) VALUES (:email, NULL, 'x', :at)"
+    with pytest.raises(IntegrityError) as nameless:
+        database.write_sync(lambda tx: tx.execute(text(missing), {"email": other, "at": datetime.now(UTC)}))
+    for refused in (duplicate.value, nameless.value):
+        assert "facilitator" in str(refused).splitlines()[0], refused  # which table and rule, for the log's reader
+        # as log.exception writes it: the traceback, with the driver's own error as its cause
+        said = "".join(traceback.format_exception(refused))
+        assert not any(value in said for value in (address, name, other)), said
+
+
+def test_a_failed_write_names_no_value_it_tried_to_store(tmp_path: Path) -> None:
+    # an error's message lands in the server's log, kept longer than the names and addresses it would quote
+    database = Database(f"sqlite:///{tmp_path / 'w.db'}")
     try:
-        database.write_sync(
-            lambda tx: tx.add(Facilitator(email="geheim@voorbeeld.nl", name="Eerste", password_hash="x"))
-        )
-        with pytest.raises(IntegrityError) as raised:
-            database.write_sync(
-                lambda tx: tx.add(Facilitator(email="geheim@voorbeeld.nl", name="Tweede Persoon", password_hash="x"))
-            )
-        assert "UNIQUE constraint failed" in str(raised.value)
-        assert "geheim@voorbeeld.nl" not in str(raised.value) and "Tweede Persoon" not in str(raised.value)
+        _refusals_quote_no_value(database)
         # what is deleted is overwritten in the file, not left readable in its free pages
         assert database.read_sync(lambda s: s.connection().exec_driver_sql("PRAGMA secure_delete").scalar()) == 1
     finally:
         database.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+def test_a_failed_write_on_postgresql_names_no_value_it_tried_to_store() -> None:
+    # PostgreSQL's own message quotes the row in its DETAIL, which hiding the statement's parameters leaves in
+    from tests.test_postgres import reset_schema
+
+    reset_schema()
+    database = Database(PG_URL or "")
+    try:
+        _refusals_quote_no_value(database)
+    finally:
+        database.close()
+        reset_schema()
