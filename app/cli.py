@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -397,8 +398,12 @@ def retention(args: argparse.Namespace) -> None:
 
     db = Database(Settings().resolved_database_url())
     db.migrate()
+    today = local_day(utcnow())
+    done: list[dict[str, Any]] = []
     try:
-        done = db.write_sync(lambda session: privacy.run_retention(session, today=local_day(utcnow())))
+        # a slice at a time, as the server does: a server on the same SQLite file waits for its write lock meanwhile
+        for among in db.read_sync(partial(privacy.due_in_slices, today=today)):
+            done += db.write_sync(partial(privacy.run_retention, today=today, among=among))
     finally:
         db.close()
     for item in done:
