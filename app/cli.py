@@ -391,7 +391,7 @@ def create_facilitator(args: argparse.Namespace) -> None:
 
 
 def retention(args: argparse.Namespace) -> None:
-    """Remove names and contact details past each workspace's retention period now (the server does it daily)."""
+    """Remove names and contact details past each workspace's retention period now (the server: every six hours)."""
     from app.models import local_day, utcnow
     from app.privacy import service as privacy
     from app.store.database import Database
