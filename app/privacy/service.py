@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, or_, select, update
+from sqlalchemy import Select, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -45,6 +45,9 @@ NAME_KEYS = ("name", "author")
 # the writer commits on the event loop (500 workshops with 1,000 events each held it 2.8 s in one transaction; ten
 # take about 60 ms)
 RETENTION_SLICE = 10
+# and events deleted in one transaction: a big session leaves tens of thousands (50,000 took 164 ms), so a slice
+# ends before it would pass this many, and a workshop with more has one to itself
+RETENTION_SLICE_EVENTS = 10_000
 
 
 def months_after(day: date, months: int) -> date:
@@ -106,9 +109,26 @@ def due_for_anonymising(db: Session, *, today: date, among: Sequence[int] | None
 
 
 def due_in_slices(db: Session, *, today: date) -> list[list[int]]:
-    """The ids of the workshops due for anonymising, RETENTION_SLICE to a list: each slice is one transaction."""
+    """The ids of the workshops due for anonymising, in slices of at most RETENTION_SLICE workshops and
+    RETENTION_SLICE_EVENTS events (or one workshop): each slice is one transaction."""
     due = [workshop.id or 0 for workshop in due_for_anonymising(db, today=today)]
-    return [due[start : start + RETENTION_SLICE] for start in range(0, len(due), RETENTION_SLICE)]
+    events: dict[int, int] = {}
+    for start in range(0, len(due), 500):  # an IN list of a bounded length
+        among = due[start : start + 500]
+        counted = select(col(Event.workshop_id), func.count()).where(col(Event.workshop_id).in_(among))
+        events.update(
+            (workshop_id, count) for workshop_id, count in db.execute(counted.group_by(col(Event.workshop_id)))
+        )
+    slices: list[list[int]] = []
+    load = 0
+    for workshop_id in due:
+        weight = events.get(workshop_id, 0)
+        if not slices or len(slices[-1]) == RETENTION_SLICE or load + weight > RETENTION_SLICE_EVENTS:
+            slices.append([])
+            load = 0
+        slices[-1].append(workshop_id)
+        load += weight
+    return slices
 
 
 def anonymise_workshop(db: Tx, *, workshop: Workshop) -> int:

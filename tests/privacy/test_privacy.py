@@ -168,6 +168,33 @@ def test_a_retention_run_of_many_workshops_lets_the_rooms_write_between_its_slic
     assert any(0 < left < count for left in seen), seen
 
 
+def test_retention_slices_hold_few_events_and_a_big_session_has_one_to_itself(
+    client: TestClient, monkeypatch: Any
+) -> None:
+    # ten workshops are a small slice, unless one of them was a network day with tens of thousands of events
+    monkeypatch.setattr(privacy, "RETENTION_SLICE_EVENTS", 100)
+    app: Any = client.app
+    db: Database = app.state.runtime.db
+    today = date(2026, 12, 4)
+    sizes = [0, 40, 70, 250, 10, 10]
+
+    def build(tx: Any) -> list[int]:
+        boss = accounts.create_facilitator(tx, email="bea@a.nl", name="Bea", password=PASSWORD)
+        ids = []
+        for n, size in enumerate(sizes):
+            workshop = new_workshop(tx, boss.id, f"Oud {n}")
+            workshop.held_on = today - timedelta(days=19 * 31)
+            tx.add_all(
+                Event(workshop_id=workshop.id, seq=seq, kind="x", audience="all", payload={}) for seq in range(size)
+            )
+            ids.append(workshop.id)
+        return ids
+
+    ids = db.write_sync(build)
+    slices = db.read_sync(lambda tx: privacy.due_in_slices(tx, today=today))
+    assert slices == [ids[0:2], ids[2:3], ids[3:4], ids[4:6]]
+
+
 def test_a_retention_period_out_of_bounds_is_refused(facilitator: Facilitator) -> None:
     csrf = csrf_of(facilitator.http.get("/f/privacy").text)
     for months in ("0", "121", "twaalf", "١٢", "-3", ""):
