@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     limit_suggestions_per_member: str = Field(
         default="6/minute;60/hour", description="Asks for suggested piles by one facilitator (each costs CPU)."
     )
+    limit_exports_per_member: str = Field(
+        default="10/minute;100/hour",
+        description="Downloads of the register or a besluitenlijst as a file by one member (a workbook of 3,000 "
+        "actions is 2 s of CPU).",
+    )
     limit_sign_ins_per_account: str = Field(
         default="10/minute;20/hour;50/day",
         description="Failed sign-ins to one account from browsers it has not signed in on before.",
@@ -106,6 +111,7 @@ class Settings(BaseSettings):
         "limit_taps_per_phone",
         "limit_taps_per_address",
         "limit_suggestions_per_member",
+        "limit_exports_per_member",
         "limit_sign_ins_per_account",
         "limit_sign_ins_per_address",
         "limit_sign_ins_per_browser",

@@ -196,9 +196,20 @@ class Runtime:
 
     async def check_suggestion_rate(self, member_id: int) -> None:
         """Refuse a facilitator's ask for suggested piles when they asked too often just now: each run costs CPU."""
-        wait = await self.throttle.hit(self.limits.suggestions_per_member, "suggest", str(member_id))
+        message = N_("Je vraagt te vaak om voorstellen. Probeer het over {seconds} seconden opnieuw.")
+        await self._check_member_rate(self.limits.suggestions_per_member, "suggest", member_id, message)
+
+    async def check_export_rate(self, member_id: int) -> None:
+        """Refuse a member's download of a file when they downloaded too many just now: a workbook costs CPU."""
+        message = N_("Je downloadt te veel bestanden achter elkaar. Probeer het over {seconds} seconden opnieuw.")
+        await self._check_member_rate(self.limits.exports_per_member, "export", member_id, message)
+
+    async def _check_member_rate(
+        self, limit: tuple[RateLimitItem, ...], kind: str, member_id: int, message: str
+    ) -> None:
+        """Count one costly ask of a signed-in account; refuse it (429) when that account asked too often just now."""
+        wait = await self.throttle.hit(limit, kind, str(member_id))
         if wait:
-            message = N_("Je vraagt te vaak om voorstellen. Probeer het over {seconds} seconden opnieuw.")
             raise _must_wait("asking_too_often", message, wait)
 
 
@@ -214,6 +225,7 @@ class Limits:
     taps_per_phone: tuple[RateLimitItem, ...]
     taps_per_address: tuple[RateLimitItem, ...]
     suggestions_per_member: tuple[RateLimitItem, ...]
+    exports_per_member: tuple[RateLimitItem, ...]
     sign_ins_per_account: tuple[RateLimitItem, ...]
     sign_ins_per_address: tuple[RateLimitItem, ...]
     sign_ins_per_browser: tuple[RateLimitItem, ...]

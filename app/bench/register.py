@@ -529,6 +529,8 @@ def run_register_bench(options: RegisterBenchOptions, say: Say = print) -> dict[
         base_url = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if k != "DOORBRAAK_BROADCAST_URL"}
         env |= {"DOORBRAAK_DATABASE_URL": url, "DOORBRAAK_DATA_DIR": str(Path(scratch) / "data")}
+        # one bench account downloads the register's file for every filter, many times: not a member to slow down
+        env["DOORBRAAK_LIMIT_EXPORTS_PER_MEMBER"] = "100000/minute"
         command = [sys.executable, "-c", "import sys; from app.cli import main; main(sys.argv[1:])"]
         command += ["serve", "--port", str(port), "--log-level", "warning"]
         own_affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None

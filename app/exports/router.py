@@ -63,6 +63,7 @@ async def decision_list_page(request: Request, runtime: RuntimeDep, member: View
 )
 async def download(runtime: RuntimeDep, member: Viewer, workshop_id: RowId, name: str) -> Response:
     """One of actions.csv, answers.csv, besluitenlijst.xlsx, agenda.ics, besluitenlijst.md, besluitenlijst.pdf."""
+    await runtime.check_export_rate(member.account_id)
     decisions = await _decision_list(runtime, member=member, workshop_id=workshop_id)
     export = EXPORTS.get(name)
     if export is None:

@@ -111,8 +111,10 @@ async def register_page(request: Request, runtime: RuntimeDep, member: Viewer) -
 
 
 async def _export_rows(request: Request, runtime: Runtime, member: Member) -> tuple[list[register.RegisterRow], date]:
-    """Every row the query string's filter matches, and the day it was counted on; a bad filter is refused (422)."""
+    """Every row the query string's filter matches, and the day it was counted on; a bad filter is refused (422), and
+    a member who downloads too often just now waits (429)."""
     chosen, problems = parse_filter(request.query_params.multi_items())
+    await runtime.check_export_rate(member.account_id)
     today = register.local_today()
 
     def load(db: Session) -> list[register.RegisterRow]:

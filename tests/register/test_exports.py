@@ -95,3 +95,18 @@ def test_an_export_takes_the_same_filter_as_the_page(facilitator: Facilitator, l
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))[1:]
     assert [int(row[0]) for row in rows] == [ledger.actions["huiskamer"]]
     assert date.fromisoformat(rows[0][6]) < ledger.today
+
+
+def test_a_member_who_downloads_file_after_file_waits_and_others_do_not(
+    facilitator: Facilitator, other_facilitator: Facilitator, ledger: Ledger
+) -> None:
+    # a workbook of 3,000 actions is 2 s of CPU: one account looping over it must not take the server's cores
+    paths = ("/f/register.csv", "/f/register.xlsx", f"/f/workshops/{ledger.workshops['oost']}/export/actions.csv")
+    for n in range(10):
+        assert facilitator.http.get(paths[n % 3]).status_code == 200, n
+    refused = facilitator.http.get("/f/register.xlsx")
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 60
+    assert "Je downloadt te veel bestanden achter elkaar" in refused.text
+    assert facilitator.http.get("/f/register").status_code == 200  # the page itself is not a download
+    assert other_facilitator.http.get("/f/register.csv").status_code == 200
