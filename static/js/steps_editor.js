@@ -46,13 +46,17 @@ function refreshSources(all) {
     .map((card) => ({ id: card.dataset.stepId, title: titleOf(card) }));
   for (const select of list.querySelectorAll("select[data-open-text-select]")) {
     const own = select.closest(".step-card").dataset.stepId;
-    const value = select.value;
+    // a removed open question stays chosen, out of sight, until it is put back or another is chosen: putting back
+    // a step also puts back the steps that worked with its answers
+    const value = select.value || select.dataset.removedSource || "";
     // the page words the empty choice per setting ("none" where it may stay empty); keep its words
     const empty = select.options[0]?.text || "";
     const choices = openTexts.filter((step) => step.id !== own);
     select.replaceChildren(el("option", { value: "", text: empty }),
       ...choices.map((step) => el("option", { value: step.id, text: step.title })));
     select.value = choices.some((step) => step.id === value) ? value : "";
+    if (value && !select.value) select.dataset.removedSource = value;
+    else delete select.dataset.removedSource;
   }
 }
 
@@ -319,6 +323,8 @@ form.addEventListener("submit", (event) => {
 form.addEventListener("input", (event) => {
   const field = event.target;
   if (field.closest(".save-as")) return;
+  // chosen by hand: a removed question no longer comes back in its place
+  if (field.matches("select[data-open-text-select]")) delete field.dataset.removedSource;
   const card = field.closest(".step-card");
   if (card && field.name === `${card.dataset.stepId}.title.nl`) {
     card.querySelector(".step-title-text").textContent = titleOf(card);

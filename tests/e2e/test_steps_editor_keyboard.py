@@ -135,3 +135,42 @@ def test_the_focus_ring_shows_on_the_step_cards(new_context: Callable[..., Any])
         tab_to(editor, wanted)
         contrast = editor.evaluate(f"({RING_CONTRAST})(document.activeElement)")
         assert contrast >= 3, (focused(editor), contrast)
+
+
+def test_a_question_put_back_is_again_the_one_its_later_steps_work_with(new_context: Callable[..., Any]) -> None:
+    editor = open_editor(new_context, "Terug Zuid")
+    sources = {
+        "cluster": editor.locator('select[name="cluster.source"]'),
+        "vote": editor.locator('select[name="vote.source"]'),
+        "contributions": editor.locator('select[name="contributions.links_to"]'),
+    }
+    for source in sources.values():
+        expect(source).to_have_value("obstacles")
+
+    # removed by mistake: the steps that work with its answers have nothing to choose from for now
+    obstacles = editor.locator('.step-card[data-step-id="obstacles"]')
+    obstacles.get_by_role("button", name="Stap weghalen Stap 2: Obstakels", exact=True).click()
+    for source in sources.values():
+        expect(source).to_have_value("")
+
+    # put back: they work with it again, so the steps are stored as they were (before, the ordering and the vote
+    # were refused for want of a question, and the contributions saved unlinked without a word)
+    editor.get_by_role("button", name="Terugzetten: Obstakels", exact=True).click()
+    for source in sources.values():
+        expect(source).to_have_value("obstacles")
+    with editor.expect_response(lambda r: r.url.endswith("/steps") and r.request.method == "POST") as saved:
+        editor.locator("#save-steps").click()
+    assert saved.value.ok, saved.value.text()
+    editor.goto(editor.url)
+    for source in sources.values():
+        expect(source).to_have_value("obstacles")
+
+    # another question chosen by hand while one is removed stays chosen when it comes back
+    editor.get_by_role("button", name="Stap weghalen Stap 2: Obstakels", exact=True).click()
+    editor.locator("#add-type").select_option("open_text")
+    editor.locator("#add-step").click()
+    editor.locator('.step-card[data-step-id="contributions"] summary').click()
+    sources["contributions"].select_option("open_text")
+    editor.get_by_role("button", name="Terugzetten: Obstakels", exact=True).click()
+    expect(sources["contributions"]).to_have_value("open_text")
+    expect(sources["cluster"]).to_have_value("obstacles")
