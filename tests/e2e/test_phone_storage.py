@@ -192,3 +192,31 @@ def test_signing_out_leaves_a_phone_in_the_same_browser_what_it_has_not_sent(new
     phone.reload()
     expect(mine(phone, "Verstuurd zonder verbinding")).to_have_class(re.compile(r"\breceived\b"))
     expect(phone.locator("#step textarea")).to_have_value("Half getypt")
+
+
+SUGGESTIONS = "() => Object.keys(sessionStorage).filter((key) => key.startsWith('doorbraak:suggestions:'))"
+
+
+@pytest.mark.parametrize("ended", ["everywhere", "ran_out"])
+def test_a_board_tab_signed_out_another_way_forgets_its_piles_at_the_sign_in_form(
+    new_context: Callable[..., Any], ended: str
+) -> None:
+    session = start_session(new_context)
+    board = session.board
+    # what the board keeps in its tab while the room groups (board_suggest.js): the piles' names and words
+    board.evaluate("sessionStorage.setItem('doorbraak:suggestions:w1', JSON.stringify({piles: [{name: 'Drugs'}]}))")
+    if ended == "everywhere":
+        # from the account page in another tab: this tab's form never ran
+        other = board.context.new_page()
+        other.goto("/f/account")
+        other.get_by_role("button", name="Overal uitloggen").click()
+        other.wait_for_url(re.compile(r"/f/login"))
+    else:
+        board.context.clear_cookies()  # the session ran out: the browser drops its cookie
+    assert board.evaluate(SUGGESTIONS) == ["doorbraak:suggestions:w1"]
+
+    # the board's next page is the sign-in form, and the next person to sign in here finds nothing of them
+    board.goto(board.url)
+    expect(board).to_have_url(re.compile(r"/f/login\?next="))
+    expect(board.get_by_role("button", name="Inloggen")).to_be_visible()
+    assert board.evaluate(SUGGESTIONS) == []
