@@ -35,6 +35,17 @@ export function ofOrganisation(me, name, id) {
   return mine !== "" && nameKey(name) === mine;
 }
 
+/**
+ * Whether the participant reports on an action as its owner: the server's rule (app/actions/reporting.py, owns),
+ * which refuses any other's report. Where both have an id, the ids decide: a name typed past the suggestion without
+ * its accents is another organisation there until the office merges the two, so marking its actions "yours" would
+ * lead to a refusal.
+ */
+export function ownerOf(me, name, id) {
+  if (me?.organisation_id != null && id != null) return me.organisation_id === id;
+  return ofOrganisation(me, name, id);
+}
+
 export function createActionList({ state, t, lang, store, send, notice, isOnline }) {
   // action id -> the hand this phone wants (true up, false down), until acknowledged
   const hands = record(store.load("hands")) || {};

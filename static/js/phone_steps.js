@@ -2,7 +2,7 @@
 // or choice is kept on the phone until the server acknowledges it, and sent again after a lost connection: it is a
 // whole state, so a resend changes nothing.
 import { el, format, pick } from "./live.js";
-import { ofOrganisation } from "./phone_actions.js";
+import { ownerOf } from "./phone_actions.js";
 import { record } from "./phone_store.js";
 import { mosaicGrid } from "./results.js";
 import { saveById } from "./room.js";
@@ -101,8 +101,9 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
     return fragment;
   }
 
+  // the look back is for reporting: "yours" only where the server takes this phone's report as the owner's
   function ownedByMe(item) {
-    return ofOrganisation(state.me, item.owner, item.owner_id ?? null);
+    return ownerOf(state.me, item.owner, item.owner_id ?? null);
   }
 
   function reviewItem(item) {
