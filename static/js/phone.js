@@ -70,7 +70,7 @@ function notice(text) {
 const stepViews = createStepViews({
   state, t, results: texts.results, lang: config.lang, store, send: (message) => live.send(message), notice,
 });
-stepViews.setRender(() => renderStep());
+stepViews.setRender((said) => renderStep(said));
 const actionList = createActionList({
   state, t, lang: config.lang, store, send: (message) => live.send(message), notice,
   isOnline: () => live.isOpen(),
@@ -182,12 +182,20 @@ function keepTyping(place) {
   node.setSelectionRange(place.start, place.end, place.direction);
 }
 
-function renderStep() {
+// the step last drawn: the step's region (aria-live) reads a step out when the room moves to it or the phone's own
+// press changed it (said), not each time the room's updates draw it again (another owner's report, a setting, a
+// reconnect), which in a busy room would repeat it to a listener without end
+let drawnView = null;
+
+function renderStep(said = false) {
   const step = currentStep();
   if (!step) return;
   const typing = typingPlace();
   // a closed workshop shows its end whatever step it stopped at
   const view = state.workshop.closed ? VIEWS.close : VIEWS[step.type] || VIEWS.lobby;
+  const shown = state.workshop.closed ? "closed" : step.id;
+  stepNode.setAttribute("aria-live", said || shown !== drawnView ? "polite" : "off");
+  drawnView = shown;
   stepNode.replaceChildren(view(step, state.drafts[step.id] || null));
   stepNode.dataset.step = step.id;
   // the room moved on while something was typed and not sent: say where it is kept
@@ -212,7 +220,9 @@ function renderVotes() {
   const mine = allocation();
   const max = state.workshop.dots;
   const used = Object.values(mine).reduce((a, b) => a + b, 0);
-  stepNode.querySelector('[data-slot="left"]').textContent = format(t.dots_left, { n: max - used, max });
+  const left = stepNode.querySelector('[data-slot="left"]');
+  const text = format(t.dots_left, { n: max - used, max });
+  if (left.textContent !== text) left.textContent = text; // read out as it changes: only when it does
   list.replaceChildren(...state.clusters.map((cluster) => {
     const n = mine[cluster.id] || 0;
     const minus = el("button", { type: "button", class: "dot-button", "aria-label": `${t.remove_dot}: ${cluster.name}`, text: "−" });
@@ -535,7 +545,7 @@ function onFrame(frame) {
     renderActions();
   } else if (frame.type === "event" && frame.kind === "followup.set") {
     state.workshop.followup = frame.data.followup;
-    renderStep();
+    renderStep(true); // news for the whole room, once
   } else if (frame.type === "event" && frame.kind === "workshop.changed") {
     Object.assign(state.workshop, frame.data);
     // limiting the round to the focus changes which obstacles a contribution can name

@@ -186,7 +186,10 @@ export function createActionList({ state, t, lang, store, send, notice, isOnline
     const mineCount = all.filter(joined).length;
     const summary = [count(t, "actions_count", { n: all.length })];
     if (mineCount) summary.push(count(t, "joined_count", { n: mineCount }));
-    stepNode.querySelector('[data-slot="summary"]').textContent = all.length ? summary.join(" · ") : "";
+    // a region read out as it changes: written when it says something new, not at each of the room's redraws
+    const said = stepNode.querySelector('[data-slot="summary"]');
+    const text = all.length ? summary.join(" · ") : "";
+    if (said.textContent !== text) said.textContent = text;
     if (!all.length) {
       box.replaceChildren(el("p", { class: "muted", text: t.no_actions }));
       return;

@@ -58,7 +58,7 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
         "aria-pressed": String(g === chosen), "aria-label": format(t.grade_label, { grade: g }), text: String(g) });
       button.addEventListener("click", () => {
         respond(step, [g]);
-        render();
+        render(true);
       });
       buttons.push(button);
     }
@@ -117,7 +117,7 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
       el("span", { class: `status-chip status-${item.status}`, text: results.statuses[item.status] || item.status }));
     head.addEventListener("click", () => {
       openItem = open ? null : item.id;
-      render();
+      render(true);
     });
     const box = el("li", { class: `review-card${mineToo ? " own" : ""}`, "data-action": item.id }, head);
     if (item.reported) box.append(el("p", { class: "notice small", text: `${t.report_sent} ${item.note}` }));
@@ -186,7 +186,7 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
         for (const step of Object.keys(wanted)) if (!frame.step || step === frame.step) delete wanted[step];
         save();
       }
-      render();
+      render(true);
       const current = state.workshop?.steps[state.workshop.step_index];
       const error = stepNode().querySelector('[data-slot="error"]');
       if (error && (!frame.step || frame.step === current?.id) && !state.workshop?.closed) {
@@ -201,7 +201,8 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
     } else {
       return false;
     }
-    render();
+    // this phone's own grade or report arriving is said; another phone's report only redraws the list
+    render(frame.type === "response_ack" || frame.type === "review_ack");
     return true;
   }
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.test_live_session import Session, join, next_until, open_projector, send, start_session
+from tests.e2e.test_phone_actions import LISTEN, heard
 
 pytestmark = pytest.mark.e2e
 expect: Any = pytest.importorskip("playwright.sync_api").expect
@@ -161,3 +162,30 @@ def test_the_look_back_marks_yours_only_what_the_server_takes_your_report_on(new
     expect(cards.first).to_contain_text("Wijkagent op school")  # not sorted first either
     gemeente = cards.filter(has_text="Huiskamer in de flat")
     expect(gemeente.locator(".review-head")).to_have_text(re.compile(r"Gemeente Súdwest-Fryslân\s*Open$"))
+
+
+def test_another_owners_report_is_not_read_out_again_on_a_listening_phone(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Doorbraak Noord")
+    board = session.board
+    next_until(board, "Afspraken")
+    agree(board, "Huiskamer in de flat", "Woonstichting Thuis")
+    agree(board, "Wijkagent op school", "Politie")
+    new_workshop(board, "Vervolg Noord", "vervolgsessie")
+    code = board.locator(".code-chip").inner_text().replace(" ", "")
+    ali = join(new_context, code, "Ali", "Woonstichting Thuis")
+    bo = join(new_context, code, "Bo", "Politie")
+    ali.evaluate(LISTEN)
+    next_until(board, "Hoe staat het?")
+    expect(ali.locator("#step .review-card")).to_have_count(2)
+    assert "Hoe staat jouw afspraak ervoor?" in heard(ali)  # the room moved to the step: said once
+
+    police = bo.locator("#step .review-card").first
+    bo.evaluate(LISTEN)
+    police.locator(".review-head").click()
+    police.get_by_text("Klaar", exact=True).click()
+    police.get_by_role("button", name="Doorgeven").click()
+    expect(police).to_contain_text("Doorgegeven ✓")
+    assert "Doorgegeven ✓" in heard(bo)  # the phone's own report arriving is still said
+    # the police's report reached Ali's list, which it redrew whole: before, the step was read out again each time
+    expect(ali.locator("#step .review-card", has_text="Wijkagent op school")).to_contain_text("Klaar")
+    assert heard(ali) == ""

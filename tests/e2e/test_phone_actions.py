@@ -1,15 +1,18 @@
 """A busy room's agreed actions on a phone: the participant's own first, the rest folded and searchable, a hand
 raised without scrolling past thirty others, and what is open stays open while the room's updates redraw the list."""
 
+import asyncio
 import json
 import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.demo.driver import Phone
 from tests.e2e.test_live_session import join, next_until, start_session
 from tests.e2e.test_phone_weight import add_the_network
 
@@ -280,3 +283,68 @@ def test_a_big_organisation_finds_its_own_folded_and_never_its_namesakes(new_con
     expect(mine_more.locator(".action-title").last).to_have_text(late)
     shoot(agent, "actions-own-390-open")
     assert session.dialogs == []
+
+
+# what a screen reader on the phone would read out: the text put into a live region (its nearest aria-live not "off")
+LISTEN = """() => {
+  window.heard = [];
+  const live = (node) => {
+    const region = node && node.closest("[aria-live]");
+    return region && region.getAttribute("aria-live") !== "off";
+  };
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      if (!live(change.target.nodeType === 1 ? change.target : change.target.parentElement)) continue;
+      if (change.type === "characterData") window.heard.push(change.target.data);
+      for (const node of change.addedNodes) if (node.textContent.trim()) window.heard.push(node.textContent.trim());
+    }
+  }).observe(document.getElementById("main"), { childList: true, subtree: true, characterData: true });
+}"""
+
+
+def heard(phone: Any) -> str:
+    """What the phone's live regions said since LISTEN, and forget it."""
+    said: list[str] = phone.evaluate("() => window.heard.splice(0)")
+    return " | ".join(said)
+
+
+async def raise_hands(base_url: str, code: str, action_ids: list[int], phones: int) -> None:
+    """Phones over real websockets each raise a hand for one of the actions."""
+    room = [Phone(base_url, code, f"Deelnemer {i}", "Buurtteam") for i in range(phones)]
+    try:
+        await asyncio.gather(*(phone.join() for phone in room))
+        await asyncio.gather(*(phone.raise_hand(action_ids[i % len(action_ids)]) for i, phone in enumerate(room)))
+    finally:
+        await asyncio.gather(*(phone.close() for phone in room), return_exceptions=True)
+
+
+def test_a_room_raising_hands_is_not_read_out_on_a_listening_phone(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session = start_session(new_context)
+    board = session.board
+    phone = join(new_context, session.code, "Ali", "Buurtteam")
+    next_until(board, "Afspraken")
+    agree_many(board, [{"title": f"Actie {n}", "owner_organisation": "Gemeente", "partners": []} for n in range(1, 13)])
+    expect(phone.locator("#step li.hand-row")).to_have_count(12)
+    ids = [int(i) for i in phone.locator("#step li.hand-row").evaluate_all("rows => rows.map((r) => r.dataset.action)")]
+    phone.evaluate(LISTEN)
+
+    # forty hands from the room: each redraws the list, and before each was read out whole (the step is a live region)
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, raise_hands(live_server, session.code, ids, 40)).result()
+    expect(row(phone, "Actie 12").locator(".action-meta")).to_contain_text("3 doen mee")
+    expect(row(phone, "Actie 1").locator(".action-meta")).to_contain_text("4 doen mee")
+    assert heard(phone) == ""
+
+    # what is news is still said: one more action, the phone's own hand, the room moving on
+    agree_many(board, [{"title": "Actie 13", "owner_organisation": "Buurtteam", "partners": []}])
+    expect(phone.locator("#step [data-slot=summary]")).to_have_text("13 afspraken")
+    assert heard(phone) == "13 afspraken"
+    row(phone, "Actie 13").get_by_role("button", name="Ik doe mee").click()
+    expect(phone.locator("#step [data-slot=summary]")).to_have_text("13 afspraken · je doet mee aan 1")
+    expect(row(phone, "Actie 13").get_by_role("button", name="Je doet mee ✓")).to_be_visible()
+    assert heard(phone) == "13 afspraken · je doet mee aan 1"
+    next_until(board, "Afronding")
+    expect(phone.locator("#step h1")).to_have_text("Dank je wel!")
+    assert "Dank je wel!" in heard(phone)
