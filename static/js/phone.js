@@ -158,28 +158,38 @@ let shownQuestion = null; // the open question last drawn, to notice the room mo
 
 // fields typed in; a search box, an answer, an owner's note on an earlier action
 const TYPING = "textarea, input[type=search], input[type=text]";
+// what a tap or the keyboard acts on in a step, and the items of a step's lists (an action, a look-back item, a pile)
+const CONTROLS = "button, input, textarea, select, a[href], summary";
+const ITEMS = ["data-action", "data-pile"];
 
-// where the phone is typing, in terms that survive the step being drawn again: the field's place and its caret
-function typingPlace() {
+// where the phone's focus is, in terms that survive the step being drawn again: the control's place (in its item, else
+// in the step) and a typed field's caret
+function focusPlace() {
   const node = document.activeElement;
-  if (!node || !stepNode.contains(node) || !node.matches(TYPING)) return null;
-  const item = node.closest("[data-action]");
+  if (!node || !stepNode.contains(node) || !node.matches(CONTROLS)) return null;
+  const item = node.closest(ITEMS.map((name) => `[${name}]`).join(", "));
+  const name = item && ITEMS.find((attribute) => item.hasAttribute(attribute));
   return {
-    step: stepNode.dataset.step, action: item ? item.dataset.action : null,
-    index: [...(item || stepNode).querySelectorAll(TYPING)].indexOf(node),
-    start: node.selectionStart, end: node.selectionEnd, direction: node.selectionDirection,
+    step: stepNode.dataset.step, item: item ? { name, value: item.getAttribute(name) } : null,
+    index: [...(item || stepNode).querySelectorAll(CONTROLS)].indexOf(node),
+    typing: node.matches(TYPING), start: node.selectionStart, end: node.selectionEnd, direction: node.selectionDirection,
   };
 }
 
-// the room's updates redraw the step (a setting, the follow-up, a reconnect): a phone's keyboard stays open and the
-// caret where it was, instead of the field dropping out from under the thumb
-function keepTyping(place) {
+// the room's updates and the phone's own presses redraw the step (a grade, a dot, the follow-up, a reconnect): the
+// focus stays on the control it was on (a screen reader or keyboard does not start again from the top of the page),
+// a phone's keyboard stays open and the caret where it was
+function keepFocus(place) {
   if (!place || place.step !== stepNode.dataset.step) return;
-  const within = place.action === null ? stepNode : stepNode.querySelector(`[data-action="${CSS.escape(place.action)}"]`);
-  const node = within && within.querySelectorAll(TYPING)[place.index];
+  const within = place.item ? stepNode.querySelector(`[${place.item.name}="${CSS.escape(place.item.value)}"]`) : stepNode;
+  const controls = within ? [...within.querySelectorAll(CONTROLS)] : [];
+  // the same control, or the nearest one that can take the focus (a pile's "+" once the dots are used up)
+  const near = (i) => Math.abs(i - place.index) * 2 + (i < place.index ? 1 : 0);
+  const node = controls.map((control, i) => [near(i), control]).filter(([, control]) => !control.disabled)
+    .sort(([a], [b]) => a - b)[0]?.[1];
   if (!node || document.activeElement === node) return;
   node.focus({ preventScroll: true });
-  node.setSelectionRange(place.start, place.end, place.direction);
+  if (place.typing && node.matches(TYPING)) node.setSelectionRange(place.start, place.end, place.direction);
 }
 
 // the step last drawn: the step's region (aria-live) reads a step out when the room moves to it or the phone's own
@@ -190,7 +200,7 @@ let drawnView = null;
 function renderStep(said = false) {
   const step = currentStep();
   if (!step) return;
-  const typing = typingPlace();
+  const focus = focusPlace();
   // a closed workshop shows its end whatever step it stopped at
   const view = state.workshop.closed ? VIEWS.close : VIEWS[step.type] || VIEWS.lobby;
   const shown = state.workshop.closed ? "closed" : step.id;
@@ -205,7 +215,7 @@ function renderStep(said = false) {
   renderVotes();
   renderActions();
   renderMine();
-  keepTyping(typing);
+  keepFocus(focus);
 }
 
 // ---- dot voting: the phone sends its whole allocation, so a resend after a lost connection changes nothing
@@ -217,6 +227,7 @@ function allocation() {
 function renderVotes() {
   const list = stepNode.querySelector('.vote-list[data-slot="list"]');
   if (!list) return;
+  const focus = focusPlace();
   const mine = allocation();
   const max = state.workshop.dots;
   const used = Object.values(mine).reduce((a, b) => a + b, 0);
@@ -231,11 +242,12 @@ function renderVotes() {
     plus.disabled = used >= max;
     minus.addEventListener("click", () => changeDots(cluster.id, -1));
     plus.addEventListener("click", () => changeDots(cluster.id, 1));
-    return el("li", { class: `vote-item${n ? " chosen" : ""}` },
+    return el("li", { class: `vote-item${n ? " chosen" : ""}`, "data-pile": String(cluster.id) },
       el("div", { class: "vote-text" }, el("strong", { text: cluster.name }), ...pileItems(cluster)),
       el("div", { class: "vote-controls" }, minus,
         el("span", { class: "dots", "aria-label": String(n), text: "●".repeat(n) || "○" }), plus));
   }));
+  keepFocus(focus);
 }
 
 // a pile shows its first few obstacles, the rest behind "+n meer": a room of 150 obstacles made a vote page of
