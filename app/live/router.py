@@ -26,7 +26,7 @@ from app.live import replay
 from app.live.frames import ClientMessage, ServerFrame, error_frame
 from app.live.hub import Connection, LocalHub
 from app.live.protocol import LISTEN, message_text
-from app.models import BodyRowId, RowId, Workshop
+from app.models import BodyRowId, Member, RowId, Workshop
 from app.responses import service as responses
 from app.runtime import PhoneKeys, Runtime, get_runtime, origin_allowed
 from app.security import whole_number
@@ -519,6 +519,11 @@ async def projector_socket(websocket: WebSocket) -> None:
     await _serve(websocket, connection, public_id=workshop[1], since=since, wid=wid, handler=None)
 
 
+# how often an open board asks again whether its browser is still signed in and may see the workshop: a sign-out
+# everywhere, a colleague's removal or an expired session ends it within this, on every worker
+BOARD_RECHECK_S = 30.0
+
+
 async def board_socket(websocket: WebSocket) -> None:
     """The facilitator's board: everything, hidden answers included."""
     workshop_id, since, wid = websocket.path_params["workshop_id"], *_resume_point(websocket)
@@ -528,14 +533,7 @@ async def board_socket(websocket: WebSocket) -> None:
     member = await signed_in_member(websocket)
     if member is None:
         return await _refuse(websocket, 401, N_("Log eerst in."))
-
-    def find(db: Any) -> tuple[int, str] | None:
-        try:
-            return _keys(workshops.owned_workshop(db, workshop_id=workshop_id, member=member))
-        except DomainError:
-            return None
-
-    workshop = await runtime.db.read(find)
+    workshop = await runtime.db.read(partial(_board_keys, workshop_id=workshop_id, member=member))
     if workshop is None:
         return await _refuse(websocket, 404, N_("Deze workshop bestaat niet."))
     connection = Connection(
@@ -545,7 +543,43 @@ async def board_socket(websocket: WebSocket) -> None:
         participant_id=None,
         queue_size=runtime.settings.send_queue_size,
     )
-    await _serve(websocket, connection, public_id=workshop[1], since=since, wid=wid, handler=None)
+    watch = asyncio.create_task(_end_once_signed_out(websocket, connection, workshop_id))
+    try:
+        await _serve(websocket, connection, public_id=workshop[1], since=since, wid=wid, handler=None)
+    finally:
+        watch.cancel()
+
+
+def _board_keys(db: Any, *, workshop_id: int, member: Member) -> tuple[int, str] | None:
+    """The keys of the workshop if this member may run its board, else None."""
+    try:
+        return _keys(workshops.owned_workshop(db, workshop_id=workshop_id, member=member))
+    except DomainError:
+        return None
+
+
+async def _end_once_signed_out(websocket: WebSocket, connection: Connection, workshop_id: int) -> None:
+    """End a board's connection once its browser may no longer see the workshop: the handshake alone was checked."""
+    runtime = get_runtime(websocket)
+    while not connection.ended.done():
+        await asyncio.sleep(BOARD_RECHECK_S)
+        try:
+            member = await signed_in_member(websocket)
+            keys = (
+                None
+                if member is None
+                else await runtime.db.read(partial(_board_keys, workshop_id=workshop_id, member=member))
+            )
+        except Exception:  # a database that does not answer now has not signed anyone out: ask again next time
+            log.warning("could not check an open board's sign-in again", exc_info=True)
+            continue
+        if keys is None:
+            # said first, so the board goes to the sign-in page rather than trying again and again
+            _send_error(connection, DomainError("signed_out", N_("Je bent uitgelogd. Log opnieuw in."), status=401))
+            if connection.sender is not None:  # queued behind others: out before the close, or given up on
+                await asyncio.wait([connection.sender], timeout=5)
+            connection.end(None)
+            return
 
 
 # plain Starlette routes: no dependency solving to keep alive for the hours a connection lasts, which with

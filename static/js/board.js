@@ -129,6 +129,12 @@ function renderAnswers() {
 }
 
 function onFrame(frame) {
+  if (frame.type === "error" && frame.code === "signed_out") {
+    // signed out elsewhere (everywhere, or the session ran out): the sign-in page, which also forgets this tab's piles
+    live.drop();
+    location.assign(`/f/login?next=${encodeURIComponent(location.pathname)}`);
+    return;
+  }
   const first = frame.type === "snapshot";
   if (!applyFrame(state, frame, { keepHidden: true })) return;
   scheduleRender();

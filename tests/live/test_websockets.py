@@ -2,12 +2,15 @@
 
 import contextlib
 import json
+import time
 import uuid
 from typing import Any
 
 import pytest
 from starlette.testclient import WebSocketDenialResponse
+from starlette.websockets import WebSocketDisconnect
 
+from app.live import router as live_router
 from tests.conftest import Facilitator, LimitsClock, Workshop, receive_until
 
 
@@ -390,3 +393,27 @@ def test_a_phone_opens_a_few_sockets_and_no_more(facilitator: Facilitator, works
     # the tabs closed, it connects again
     with phone.connect() as ws:
         assert ws.receive_json()["type"] == "snapshot"
+
+
+def test_an_open_board_ends_once_its_browser_is_signed_out_everywhere(
+    facilitator: Facilitator, workshop: Workshop, join: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the handshake checked the sign-in: without another look, a board left open on a lost laptop kept streaming
+    monkeypatch.setattr(live_router, "BOARD_RECHECK_S", 0.05)
+    phone = join(workshop, name="Ali", organisation="Woonstichting")
+    facilitator.step(workshop, "next")
+    with facilitator.http.websocket_connect(f"/ws/board/{workshop.id}") as board:
+        assert board.receive_json()["type"] == "snapshot"
+        signed_out = facilitator.http.post("/f/account/overal-uitloggen", data={"csrf": facilitator.csrf()})
+        assert signed_out.status_code == 200
+        time.sleep(0.5)
+        # what the room sends now would reach the board if it were still open
+        with phone.connect() as ws:
+            ws.receive_json()
+            ws.send_text(phone.answer_frame("Na het uitloggen", client_id=str(uuid.uuid4())))
+            assert ws.receive_json()["type"] == "ack"
+        # the board is told why, so it can go to the sign-in page, and then closed
+        told = board.receive_json()
+        assert told["type"] == "error" and told["code"] == "signed_out"
+        with pytest.raises(WebSocketDisconnect):
+            board.receive_json()
