@@ -58,8 +58,16 @@ def sign_in(response: Response, request: Request, token: str) -> None:
 
 
 def sign_out(response: Response) -> None:
-    """Remove the session cookie."""
+    """Remove the session cookie, and what a cache or the back button might still show."""
     response.delete_cookie(SESSION_COOKIE, path="/")
+    # For the next person at a shared laptop: the session has ended and its cookie goes; the office's pages are kept
+    # by no cache (app/web.py: no-store), and "cache" takes what a cache or the back button might still show; what
+    # the board kept in the tab (its suggested piles, in sessionStorage) the page clears as the sign-out form is sent
+    # (static/js/sign_out.js) and the sign-in page again. Not "storage": that also emptied the site's localStorage,
+    # where a phone in the same browser (a facilitator trying a session, a shared tablet) keeps the answers, hands
+    # and typed text it has not yet sent; the board keeps nothing there. Nor "cookies": they hold such a phone's
+    # place in its workshop.
+    response.headers["clear-site-data"] = '"cache"'
 
 
 def session_token(connection: HTTPConnection) -> str | None:

@@ -79,13 +79,6 @@ async def logout(request: Request, runtime: RuntimeDep) -> Response:
         await runtime.db.write(partial(accounts.end_session, token=token))
     response = see_other("/")
     sign_out(response)
-    # For the next person at a shared laptop: the session has ended and its cookie goes; the office's pages are kept
-    # by no cache (app/web.py: no-store), and "cache" takes what a cache or the back button might still show; what
-    # the board kept in the tab (its suggested piles, in sessionStorage) the page clears as this form is sent
-    # (static/js/sign_out.js). Not "storage": that also emptied the site's localStorage, where a phone in the same
-    # browser (a facilitator trying a session, a shared tablet) keeps the answers, hands and typed text it has not
-    # yet sent; the board keeps nothing there. Nor "cookies": they hold such a phone's place in its workshop.
-    response.headers["clear-site-data"] = '"cache"'
     return response
 
 

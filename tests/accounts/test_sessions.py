@@ -109,3 +109,14 @@ def test_a_removed_member_is_signed_out_at_once(facilitator: Facilitator) -> Non
     # and signing in again finds no workspace to open
     response = _sign_in(facilitator.http, facilitator.email)
     assert response.status_code == 403 and "geen enkele werkruimte" in response.text
+
+
+def test_every_way_of_signing_out_clears_the_browsers_cache_and_not_its_storage(facilitator: Facilitator) -> None:
+    # not "storage": a phone in the same browser keeps there what it has not yet sent
+    everywhere = facilitator.http.post(
+        "/f/account/overal-uitloggen", data={"csrf": facilitator.csrf()}, follow_redirects=False
+    )
+    assert everywhere.status_code == 303 and everywhere.headers["clear-site-data"] == '"cache"'
+    _sign_in(facilitator.http, facilitator.email)
+    here = facilitator.http.post("/f/logout", data={"csrf": facilitator.csrf()}, follow_redirects=False)
+    assert here.status_code == 303 and here.headers["clear-site-data"] == '"cache"'
