@@ -11,7 +11,7 @@ from typing import Annotated
 import anyio
 from fastapi import Depends, HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select, update
+from sqlalchemy import not_, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 from starlette.requests import HTTPConnection
@@ -19,15 +19,14 @@ from starlette.requests import HTTPConnection
 from app import security
 from app.errors import not_manager, read_only
 from app.i18n import N_, gettext
-from app.models import Facilitator, LoginSession, Member, Membership, utcnow
+from app.models import SESSION_LONGEST, Facilitator, LoginSession, Member, Membership, session_ended, utcnow
 from app.runtime import client_address, get_runtime, origin_allowed
 
 SESSION_COOKIE = "dbk_session"
 CSRF_COOKIE = "dbk_csrf"
 CSRF_HEADER = "x-csrf-token"
-SESSION_MAX_AGE = 7 * 24 * 3600
-# a session nobody used for this long has ended, whatever its age
-SESSION_IDLE = timedelta(hours=24)
+# the cookie lasts as long as the longest sign-in; the database ends it sooner when it goes unused (models.SESSION_IDLE)
+SESSION_MAX_AGE = int(SESSION_LONGEST.total_seconds())
 # a browser an account signed in on keeps its own allowance of wrong passwords for a year (README: "Signing in")
 KNOWN_BROWSER_COOKIE = "dbk_browser"
 KNOWN_BROWSER_MAX_AGE = 365 * 24 * 3600
@@ -94,8 +93,7 @@ def member_for_token(db: Session, token: str) -> tuple[Member, datetime] | None:
         )
         .where(
             col(LoginSession.token_hash) == security.token_digest(token),
-            col(LoginSession.created_at) > now - timedelta(seconds=SESSION_MAX_AGE),
-            col(LoginSession.last_seen_at) > now - SESSION_IDLE,
+            not_(session_ended(now)),
         )
     ).first()
     if row is None:

@@ -391,7 +391,8 @@ def create_facilitator(args: argparse.Namespace) -> None:
 
 
 def retention(args: argparse.Namespace) -> None:
-    """Remove names and contact details past each workspace's retention period now (the server: every six hours)."""
+    """Remove names and contact details past each workspace's retention period, and ended sign-ins and invitations,
+    now (the server: every six hours)."""
     from app.models import local_day, utcnow
     from app.privacy import service as privacy
     from app.store.database import Database
@@ -404,11 +405,12 @@ def retention(args: argparse.Namespace) -> None:
         # a slice at a time, as the server does: a server on the same SQLite file waits for its write lock meanwhile
         for among in db.read_sync(partial(privacy.due_in_slices, today=today)):
             done += db.write_sync(partial(privacy.run_retention, today=today, among=among))
+        sessions, invitations = db.write_sync(partial(privacy.remove_ended_sign_ins, now=utcnow()))
     finally:
         db.close()
     for item in done:
         print(f"workshop {item['workshop_id']} of {item['held_on']}: {item['names_removed']} names removed")
-    print(f"{len(done)} workshops anonymised")
+    print(f"{len(done)} workshops anonymised; {sessions} ended sign-ins and {invitations} old invitations deleted")
 
 
 def backup(args: argparse.Namespace) -> None:
@@ -623,7 +625,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=_positive, default=100, help="send: messages claimed at a time")
     p.set_defaults(func=mail)
 
-    p = commands.add_parser("retention", help="remove names past each workspace's retention period now")
+    p = commands.add_parser(
+        "retention", help="remove names past each workspace's retention period, and ended sign-ins, now"
+    )
     p.set_defaults(func=retention)
 
     p = commands.add_parser("backup", help="copy the SQLite database to a file while the server runs")

@@ -81,10 +81,12 @@ def tune_garbage_collector() -> None:
 
 
 async def retention_pass(db: Database, *, today: date) -> list[dict[str, Any]]:
-    """Anonymise the workshops past their retention period a slice at a time, so the live rooms' writes go between."""
+    """Anonymise the workshops past their retention period a slice at a time, so the live rooms' writes go between;
+    then delete the sign-ins and invitations that have ended."""
     done: list[dict[str, Any]] = []
     for among in await db.read(partial(privacy.due_in_slices, today=today)):
         done += await db.write(partial(privacy.run_retention, today=today, among=among))
+    await db.write(partial(privacy.remove_ended_sign_ins, now=utcnow()))
     return done
 
 

@@ -1,14 +1,14 @@
 """All table models."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import annotated_types
 from pydantic import Strict
-from sqlalchemy import JSON, Column, Index, Table, Text, UniqueConstraint, inspect
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, ColumnElement, Index, Table, Text, UniqueConstraint, inspect, or_
+from sqlmodel import Field, SQLModel, col
 
 # the largest id an id column holds: SQLite's integers reach 2**63 - 1, PostgreSQL's INTEGER only this
 MAX_ROW_ID = 2**31 - 1
@@ -149,6 +149,18 @@ class LoginSession(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspace.id")
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+# a sign-in ends after a day unused, and a week after it began however often it is used
+SESSION_IDLE = timedelta(hours=24)
+SESSION_LONGEST = timedelta(days=7)
+
+
+def session_ended(now: datetime) -> ColumnElement[bool]:
+    """Which sign-ins have ended by now: app/auth.py lets none of them in, the retention run deletes them."""
+    return or_(
+        col(LoginSession.last_seen_at) <= now - SESSION_IDLE, col(LoginSession.created_at) <= now - SESSION_LONGEST
+    )
 
 
 class Invitation(SQLModel, table=True):

@@ -38,6 +38,10 @@ from tests.live.test_websockets import (  # noqa: F401
     test_reconnect_with_last_seq_replays_exactly_the_missed_events,
 )
 from tests.plain.test_jargon import test_the_phone_gets_the_list_of_its_workshops_facilitator  # noqa: F401
+from tests.privacy.test_ended_sign_ins import (  # noqa: F401
+    test_the_retention_run_deletes_ended_sign_ins_and_keeps_live_ones,
+    test_the_retention_run_deletes_invitations_a_week_after_they_ended,
+)
 from tests.responses.test_formats_live import test_phones_do_not_see_the_running_grades_before_the_mosaic  # noqa: F401
 from tests.rooms import room_in_obstacle_round, staff_of
 from tests.running.test_join_page import test_a_code_with_a_control_character_finds_no_workshop  # noqa: F401

@@ -12,13 +12,14 @@ from sqlmodel import col
 from app.auth import CsrfChecked, Manager, Runner, Viewer
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Member, Participant, RowId, Workshop, Workspace, local_day
+from app.models import SESSION_IDLE, SESSION_LONGEST, Member, Participant, RowId, Workshop, Workspace, local_day
 from app.privacy import service as privacy
 from app.runtime import Runtime, RuntimeDep
 from app.security import whole_number
 from app.store.events import Tx
 from app.web import render, see_other
 from app.workshops import service as workshops
+from app.workspaces.service import INVITATION_DAYS
 
 router = APIRouter()
 
@@ -26,7 +27,13 @@ router = APIRouter()
 @router.get("/privacy")
 async def statement(request: Request) -> Response:
     """What Doorbraak stores, why and for how long."""
-    return render(request, "privacy/statement.html")
+    periods = {
+        "idle_hours": int(SESSION_IDLE.total_seconds()) // 3600,
+        "session_days": SESSION_LONGEST.days,
+        "invitation_days": INVITATION_DAYS,
+        "invitation_kept_days": privacy.ENDED_INVITATIONS_KEPT.days,
+    }
+    return render(request, "privacy/statement.html", periods)
 
 
 async def _settings_page(

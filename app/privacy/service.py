@@ -3,7 +3,7 @@ and everything stored about one participant for a data subject request."""
 
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, delete, exists, func, or_, select, update
@@ -22,6 +22,8 @@ from app.models import (
     CalendarFeed,
     Cluster,
     Event,
+    Invitation,
+    LoginSession,
     MailToken,
     OutboxMessage,
     Participant,
@@ -31,6 +33,7 @@ from app.models import (
     Vote,
     Workshop,
     Workspace,
+    session_ended,
     utcnow,
 )
 from app.security import clean_text
@@ -48,6 +51,8 @@ RETENTION_SLICE = 10
 # and events deleted in one transaction: a big session leaves tens of thousands (50,000 took 164 ms), so a slice
 # ends before it would pass this many, and a workshop with more has one to itself
 RETENTION_SLICE_EVENTS = 10_000
+# an invitation that expired or was used is kept this long, so its link still says which of the two it was
+ENDED_INVITATIONS_KEPT = timedelta(days=7)
 
 
 def months_after(day: date, months: int) -> date:
@@ -179,6 +184,20 @@ def run_retention(db: Tx, *, today: date, among: Sequence[int] | None = None) ->
         log.info("retention: workshop %s (%s) anonymised, %s names removed", workshop.id, workshop.held_on, people)
         done.append({"workshop_id": workshop.id, "held_on": workshop.held_on.isoformat(), "names_removed": people})
     return done
+
+
+def remove_ended_sign_ins(db: Tx, *, now: datetime) -> tuple[int, int]:
+    """Delete the sign-ins that have ended and the invitations used or expired a while ago; logs and returns how many
+    of each went."""
+    sessions = db.execute(delete(LoginSession).where(session_ended(now)))
+    long_ago = now - ENDED_INVITATIONS_KEPT
+    invitations = db.execute(
+        delete(Invitation).where(or_(col(Invitation.expires_at) <= long_ago, col(Invitation.used_at) <= long_ago))
+    )
+    removed = int(getattr(sessions, "rowcount", 0) or 0), int(getattr(invitations, "rowcount", 0) or 0)
+    if any(removed):
+        log.info("retention: %s ended sign-ins and %s old invitations deleted", *removed)
+    return removed
 
 
 def _scrub_names(value: Any, name: str) -> Any:
