@@ -2,14 +2,15 @@
 and everything stored about one participant for a data subject request."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app.addresses import address_key
 from app.errors import DomainError
 from app.i18n import N_
 from app.labels import MAIL_KIND_LABELS, label
@@ -37,12 +38,13 @@ from app.models import (
     utcnow,
 )
 from app.security import clean_text
-from app.store.events import Tx
+from app.store.events import EventKind, Tx
 
 log = logging.getLogger("doorbraak.privacy")
 RETENTION_MIN_MONTHS = 1
 RETENTION_MAX_MONTHS = 120
-# the keys under which event payloads carry a person's name (answers' authors, volunteers, the room's list)
+# the keys under which event payloads carry a participant's name, beside their id under "participant" (an answer's
+# author, a raised hand)
 NAME_KEYS = ("name", "author")
 # workshops anonymised in one transaction: a first run, or a shorter period, finds hundreds at once, and on SQLite
 # the writer commits on the event loop (500 workshops with 1,000 events each held it 2.8 s in one transaction; ten
@@ -51,6 +53,13 @@ RETENTION_SLICE = 10
 # and events deleted in one transaction: a big session leaves tens of thousands (50,000 took 164 ms), so a slice
 # ends before it would pass this many, and a workshop with more has one to itself
 RETENTION_SLICE_EVENTS = 10_000
+# the events a follow-up workshop logs about another workshop's actions, with their volunteers
+REVIEW_KINDS = (EventKind.REVIEW_CHANGED.value, EventKind.REVIEW_SAVED.value)
+# the mails (labels.MAIL_KIND_LABELS) that name a participant or an action's contact and carry their links: a
+# participant's own link, and the reminders the reminder pass writes; not a member's digest, nor the confirmation an
+# unsubscribed address is sent (it names no one, and its limit counts it)
+REMINDERS = ("action_reminder", "followup_reminder")
+MAILS_TO_PEOPLE = ("link", *REMINDERS)
 # an invitation that expired or was used is kept this long, so its link still says which of the two it was
 ENDED_INVITATIONS_KEPT = timedelta(days=7)
 
@@ -143,11 +152,18 @@ def anonymise_workshop(db: Tx, *, workshop: Workshop) -> int:
         .where(col(Participant.workshop_id) == workshop.id, col(Participant.name) != "")
         .values(name="")
     )
-    # e-mail addresses go with the names, and so do the links and feeds that were theirs
+    # e-mail addresses go with the names, and so do the links, feeds and unsent mails that were theirs
     participants = select(col(Participant.id)).where(col(Participant.workshop_id) == workshop.id)
     actions = select(col(Action.id)).where(col(Action.workshop_id) == workshop.id)
+    _forget_mail(
+        db,
+        workspace_id=workshop.workspace_id,
+        participants=participants,
+        actions=actions,
+        contacts=_contact_addresses(db, workshop_id=workshop.id or 0),
+    )
+    _forget_feeds(db, participants=participants)
     db.execute(update(Participant).where(col(Participant.workshop_id) == workshop.id).values(email=None))
-    _forget_mail_links(db, participants=participants, actions=actions)
     db.execute(
         update(Action).where(col(Action.workshop_id) == workshop.id).values(contact_person="", contact_email=None)
     )
@@ -164,15 +180,64 @@ def anonymise_workshop(db: Tx, *, workshop: Workshop) -> int:
     return int(getattr(people, "rowcount", 0) or 0)
 
 
-def _forget_mail_links(db: Tx, *, participants: Select[int | None], actions: Select[int | None]) -> None:
-    """Remove the links in mails and the calendar feeds of these participants and actions, and untie the outbox's
-    mails from them (app/notify): the outbox keeps its mails its month, the limits of confirmations count them."""
-    theirs = or_(col(MailToken.participant_id).in_(participants), col(MailToken.action_id).in_(actions))
-    db.execute(delete(MailToken).where(theirs))
-    db.execute(delete(CalendarFeed).where(col(CalendarFeed.participant_id).in_(participants)))
+def _contact_addresses(db: Session, *, workshop_id: int) -> list[str | None]:
+    """The addresses a workshop's actions' contacts gave."""
+    return list(db.execute(select(col(Action.contact_email)).where(col(Action.workshop_id) == workshop_id)).scalars())
+
+
+def _forget_mail(
+    db: Tx,
+    *,
+    workspace_id: int,
+    participants: Select[int | None],
+    actions: Select[int | None] | None = None,
+    contacts: Iterable[str | None] = (),
+) -> None:
+    """Remove the links in mails of these participants and actions, and the workspace's mails to them not sent yet
+    (app/notify): each names its recipient and carries their links. A participant's are found by whom they were
+    written for, never by address; a reminder of these actions by the status link it carries, and one to a contact
+    who is no participant by the contact's address (a reminder of something else to the same person goes too, and the
+    next reminder pass writes it again).
+
+    What the outbox keeps besides, it keeps its month, untied from the participants: the limits of confirmations
+    count those."""
+    theirs: ColumnElement[bool] = col(MailToken.participant_id).in_(participants)
+    reminded: set[tuple[str, int | None]] = {(address_key(address), None) for address in contacts if address}
+    if actions is not None:
+        theirs = or_(theirs, col(MailToken.action_id).in_(actions))
+        status_links = select(col(MailToken.address), col(MailToken.participant_id)).where(
+            col(MailToken.action_id).in_(actions), col(MailToken.purpose) == "status"
+        )
+        reminded |= {(address_key(address), person) for address, person in db.execute(status_links).all()}
+    people = set(db.execute(participants).scalars())
+    waiting = db.execute(
+        select(
+            col(OutboxMessage.id),
+            col(OutboxMessage.kind),
+            col(OutboxMessage.recipient),
+            col(OutboxMessage.participant_id),
+        ).where(
+            col(OutboxMessage.workspace_id) == workspace_id,
+            col(OutboxMessage.status) != "sent",
+            col(OutboxMessage.kind).in_(MAILS_TO_PEOPLE),
+        )
+    ).all()
+    dropped = [
+        message_id
+        for message_id, kind, recipient, person in waiting
+        if person in people or (kind in REMINDERS and (address_key(recipient), person) in reminded)
+    ]
+    if dropped:
+        db.execute(delete(OutboxMessage).where(col(OutboxMessage.id).in_(dropped)))
     db.execute(
         update(OutboxMessage).where(col(OutboxMessage.participant_id).in_(participants)).values(participant_id=None)
     )
+    db.execute(delete(MailToken).where(theirs))
+
+
+def _forget_feeds(db: Tx, *, participants: Select[int | None]) -> None:
+    """Remove the calendar feeds of these participants (app/notify)."""
+    db.execute(delete(CalendarFeed).where(col(CalendarFeed.participant_id).in_(participants)))
 
 
 def run_retention(db: Tx, *, today: date, among: Sequence[int] | None = None) -> list[dict[str, Any]]:
@@ -200,25 +265,38 @@ def remove_ended_sign_ins(db: Tx, *, now: datetime) -> tuple[int, int]:
     return removed
 
 
-def _scrub_names(value: Any, name: str) -> Any:
-    """A payload with every name field that holds this name emptied."""
+def _without_name(value: Any, participant_id: int) -> Any:
+    """A payload with this participant's name emptied wherever it stands beside their id."""
     if isinstance(value, dict):
+        theirs = value.get("participant") == participant_id
         return {
-            key: "" if key in NAME_KEYS and item == name else _scrub_names(item, name) for key, item in value.items()
+            key: "" if theirs and key in NAME_KEYS else _without_name(item, participant_id)
+            for key, item in value.items()
         }
     if isinstance(value, list):
-        return [_scrub_names(item, name) for item in value]
+        return [_without_name(item, participant_id) for item in value]
     return value
 
 
 def forget_participant(db: Tx, *, participant: Participant) -> None:
-    """Remove a participant's name at their own request, also from the workshop's event log."""
-    name = participant.name
-    if not name:
-        return
-    participant.name = ""
-    for event in db.execute(select(Event).where(col(Event.workshop_id) == participant.workshop_id)).scalars():
-        scrubbed = _scrub_names(event.payload, name)
+    """Remove a participant's name and address at once: from the event log too, with their links in mails and the
+    mails not sent to them yet. What they sent, voted and raised a hand for stays, without their name."""
+    workshop = db.get(Workshop, participant.workshop_id)
+    assert workshop is not None
+    this_one = select(col(Participant.id)).where(col(Participant.id) == participant.id)
+    _forget_mail(db, workspace_id=workshop.workspace_id, participants=this_one)
+    participant.name, participant.email = "", None
+    # by their id, never by the name: two people in a room may share it. A follow-up workshop's reviews list the
+    # volunteers of this one's actions
+    same_workspace = select(col(Workshop.id)).where(col(Workshop.workspace_id) == workshop.workspace_id)
+    events = select(Event).where(
+        or_(
+            col(Event.workshop_id) == workshop.id,
+            and_(col(Event.workshop_id).in_(same_workspace), col(Event.kind).in_(REVIEW_KINDS)),
+        )
+    )
+    for event in db.execute(events).scalars():
+        scrubbed = _without_name(event.payload, participant.id or 0)
         if scrubbed != event.payload:
             event.payload = scrubbed
     db.flush()
@@ -254,7 +332,14 @@ def delete_workshop(db: Tx, *, workshop: Workshop, typed_title: str) -> None:
         .values(workshop_id=None, participant_id=None)
     )
     db.execute(update(Workshop).where(col(Workshop.review_of) == workshop_id).values(review_of=None))
-    _forget_mail_links(db, participants=participant_ids, actions=action_ids)
+    _forget_mail(
+        db,
+        workspace_id=workshop.workspace_id,
+        participants=participant_ids,
+        actions=action_ids,
+        contacts=_contact_addresses(db, workshop_id=workshop_id or 0),
+    )
+    _forget_feeds(db, participants=participant_ids)
     for model, column in (
         (Volunteer, col(Volunteer.action_id).in_(action_ids)),
         (ActionPartner, col(ActionPartner.action_id).in_(action_ids)),

@@ -211,7 +211,7 @@ def test_a_participant_removes_their_name_at_once(facilitator: Facilitator, join
     assert "Ali Yılmaz" in page.text
     assert other.post(f"{link}/vergeet-mij", data={}).status_code == 403  # a form from elsewhere does nothing
     response = other.post(f"{link}/vergeet-mij", data={"csrf": csrf_of(page.text)})
-    assert response.status_code == 200 and "Je naam is verwijderd" in response.text
+    assert response.status_code == 200 and "Je naam en e-mailadres zijn verwijderd" in response.text
     assert "Ali Yılmaz" not in response.text
     logged = _db(facilitator).read_sync(
         lambda db: [e.payload for e in db.execute(select(Event).where(col(Event.workshop_id) == workshop.id)).scalars()]
