@@ -42,7 +42,10 @@ from tests.privacy.test_ended_sign_ins import (  # noqa: F401
     test_the_retention_run_deletes_ended_sign_ins_and_keeps_live_ones,
     test_the_retention_run_deletes_invitations_a_week_after_they_ended,
 )
-from tests.privacy.test_forget import test_forgetting_oneself_removes_only_ones_own_name_where_two_share_it  # noqa: F401
+from tests.privacy.test_forget import (  # noqa: F401
+    test_a_member_forgets_a_participant_who_lost_their_link,
+    test_forgetting_oneself_removes_only_ones_own_name_where_two_share_it,
+)
 from tests.responses.test_formats_live import test_phones_do_not_see_the_running_grades_before_the_mosaic  # noqa: F401
 from tests.rooms import room_in_obstacle_round, staff_of
 from tests.running.test_join_page import test_a_code_with_a_control_character_finds_no_workshop  # noqa: F401

@@ -1,4 +1,5 @@
-"""The privacy statement, the retention setting, deleting a workshop, and a participant's own data and name."""
+"""The privacy statement, the retention setting, deleting a workshop, and a participant's data and name: their own,
+or a member's for a data subject request."""
 
 from functools import partial
 from typing import Annotated, Any
@@ -12,7 +13,18 @@ from sqlmodel import col
 from app.auth import CsrfChecked, Manager, Runner, Viewer
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import SESSION_IDLE, SESSION_LONGEST, Member, Participant, RowId, Workshop, Workspace, local_day
+from app.models import (
+    LOCAL_TIMEZONE,
+    SESSION_IDLE,
+    SESSION_LONGEST,
+    Member,
+    Participant,
+    RowId,
+    Workshop,
+    Workspace,
+    as_utc,
+    local_day,
+)
 from app.privacy import service as privacy
 from app.runtime import Runtime, RuntimeDep
 from app.security import whole_number
@@ -136,15 +148,76 @@ async def forget_me(runtime: RuntimeDep, link_token: str) -> Response:
     return see_other(f"/m/{link_token}?vergeten=1")
 
 
+def _participant_of(db: Session, *, workshop_id: int, participant_id: int, member: Member) -> Participant:
+    """A participant of a workshop of the member's workspace; any other is reported as not found."""
+    workshop = workshops.owned_workshop(db, workshop_id=workshop_id, member=member)
+    participant = db.get(Participant, participant_id)
+    if participant is None or participant.workshop_id != workshop.id:
+        raise DomainError("participant_not_found", N_("Deze deelnemer bestaat niet in deze workshop."), status=404)
+    return participant
+
+
+@router.get("/f/workshops/{workshop_id}/deelnemers")
+async def participants(
+    request: Request, runtime: RuntimeDep, member: Runner, workshop_id: RowId, vergeten: int = 0
+) -> Response:
+    """A workshop's participants, each with their data to download or their name and address to remove."""
+
+    def read(db: Session) -> dict[str, Any]:
+        workshop = workshops.owned_workshop(db, workshop_id=workshop_id, member=member)
+        return {"workshop": workshop, "participants": privacy.participants_of(db, workshop_id=workshop_id)}
+
+    context = await runtime.db.read(read)
+    # when each joined, on the Dutch clock: two people of one name and organisation are told apart by it
+    joined = {p.id: as_utc(p.joined_at).astimezone(LOCAL_TIMEZONE).strftime("%H:%M") for p in context["participants"]}
+    return render(request, "privacy/participants.html", {**context, "joined": joined, "forgotten": bool(vergeten)})
+
+
+@router.get("/f/workshops/{workshop_id}/deelnemers/{participant_id}/vergeten")
+async def forget_page(
+    request: Request, runtime: RuntimeDep, member: Runner, workshop_id: RowId, participant_id: RowId
+) -> Response:
+    """Ask for the participant's name (or address) before removing both."""
+    participant = await runtime.db.read(
+        partial(_participant_of, workshop_id=workshop_id, participant_id=participant_id, member=member)
+    )
+    return render(request, "privacy/forget_participant.html", {"participant": participant, "workshop_id": workshop_id})
+
+
+@router.post("/f/workshops/{workshop_id}/deelnemers/{participant_id}/vergeten", dependencies=[CsrfChecked])
+async def forget_participant(
+    request: Request,
+    runtime: RuntimeDep,
+    member: Runner,
+    workshop_id: RowId,
+    participant_id: RowId,
+    typed: Annotated[str, Form(max_length=400)] = "",
+) -> Response:
+    """Remove a participant's name and address, as their own "vergeet mij" does, once the name is typed."""
+
+    def job(db: Tx) -> None:
+        participant = _participant_of(db, workshop_id=workshop_id, participant_id=participant_id, member=member)
+        privacy.forget_on_request(db, participant=participant, typed=typed)
+
+    try:
+        await runtime.db.write(job)
+    except DomainError as exc:
+        if exc.code != "confirmation_mismatch":
+            raise
+        participant = await runtime.db.read(
+            partial(_participant_of, workshop_id=workshop_id, participant_id=participant_id, member=member)
+        )
+        context = {"participant": participant, "workshop_id": workshop_id, "errors": [exc.text()], "typed": typed}
+        return render(request, "privacy/forget_participant.html", context, status=exc.status)
+    return see_other(f"/f/workshops/{workshop_id}/deelnemers?vergeten=1")
+
+
 @router.get("/f/workshops/{workshop_id}/deelnemers/{participant_id}/gegevens.json")
 async def participant_data(runtime: RuntimeDep, member: Runner, workshop_id: RowId, participant_id: RowId) -> Response:
     """Everything stored about one participant of a workshop, for a data subject request."""
 
     def read(db: Session) -> dict[str, Any]:
-        workshop = workshops.owned_workshop(db, workshop_id=workshop_id, member=member)
-        participant = db.get(Participant, participant_id)
-        if participant is None or participant.workshop_id != workshop.id:
-            raise DomainError("participant_not_found", N_("Deze deelnemer bestaat niet in deze workshop."), status=404)
+        participant = _participant_of(db, workshop_id=workshop_id, participant_id=participant_id, member=member)
         return privacy.participant_record(db, participant=participant)
 
     record = await runtime.db.read(read)

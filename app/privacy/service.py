@@ -302,6 +302,28 @@ def forget_participant(db: Tx, *, participant: Participant) -> None:
     db.flush()
 
 
+def participants_of(db: Session, *, workshop_id: int) -> list[Participant]:
+    """A workshop's participants by name, those without one last, for a member answering a data subject request."""
+    name = col(Participant.name)
+    query = select(Participant).where(col(Participant.workshop_id) == workshop_id)
+    return list(db.execute(query.order_by(name == "", func.lower(name), col(Participant.id))).scalars())
+
+
+def forget_on_request(db: Tx, *, participant: Participant, typed: str) -> None:
+    """Forget a participant for a member at a data subject's request, once their name (or, without one, their
+    address) is typed to confirm; one with neither left needs no confirmation."""
+    shown = participant.name or participant.email or ""
+    if shown and clean_text(typed).casefold() != shown.casefold():
+        what = (
+            N_("Typ de naam van de deelnemer precies over om te bevestigen.")
+            if participant.name
+            else N_("Typ het e-mailadres van de deelnemer precies over om te bevestigen.")
+        )
+        raise DomainError("confirmation_mismatch", what, status=422)
+    forget_participant(db, participant=participant)
+    log.info("participant %s forgotten at a member's request", participant.id)
+
+
 def delete_workshop(db: Tx, *, workshop: Workshop, typed_title: str) -> None:
     """Delete a workshop and everything in it, once its title has been typed to confirm."""
     if clean_text(typed_title).casefold() != workshop.title.casefold():

@@ -1,4 +1,4 @@
-"""Forgetting one participant by their own link: by who they are, never by their name."""
+"""Forgetting one participant, by their own link or by a member at their request: by who they are, never by name."""
 
 import csv
 import io
@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import col
@@ -15,6 +16,7 @@ from app.models import Event, MailToken, OutboxMessage, Participant
 from tests.clusters.test_clusters import obstacles, post
 from tests.conftest import Facilitator, Phone, Workshop, csrf_of
 from tests.exports.test_personal import personal_link
+from tests.workspaces.conftest import add_member, workspace_of
 
 
 @dataclass
@@ -161,3 +163,120 @@ def test_forgetting_oneself_removes_only_ones_own_name_where_two_share_it(
     assert unsent_for(facilitator) == [("ali@thuis.nl", room.stays_id)]
     links = select(col(MailToken.participant_id))
     assert _db(facilitator).read_sync(lambda db: list(db.execute(links).scalars())) == [room.stays_id]
+
+
+def test_a_member_forgets_a_participant_who_lost_their_link(facilitator: Facilitator, join: Any, browser: Any) -> None:
+    room = two_alis(facilitator, join)
+    give_address(room.forgets, browser, "ali.yilmaz@schuldhulp.nl")
+    decisions = facilitator.http.get(f"/f/workshops/{room.workshop.id}/besluitenlijst").text
+    assert f'href="/f/workshops/{room.workshop.id}/deelnemers"' in decisions
+    listing = facilitator.http.get(f"/f/workshops/{room.workshop.id}/deelnemers")
+    assert listing.status_code == 200 and "ali.yilmaz@schuldhulp.nl" in listing.text
+    url = f"/f/workshops/{room.workshop.id}/deelnemers/{room.forgets_id}/vergeten"
+    assert url in listing.text and f"/deelnemers/{room.forgets_id}/gegevens.json" in listing.text
+    page = facilitator.http.get(url)
+    assert page.status_code == 200 and "Schuldhulp" in page.text and "Typ de naam om te bevestigen" in page.text
+    # a name that is not theirs is refused, and nothing changes
+    wrong = facilitator.http.post(url, data={"csrf": csrf_of(page.text), "typed": "Alie"})
+    assert wrong.status_code == 422 and "precies over" in wrong.text
+    assert _participant(facilitator, room.forgets_id).name == "Ali"
+    done = facilitator.http.post(url, data={"csrf": csrf_of(page.text), "typed": " ali "}, follow_redirects=False)
+    assert done.status_code == 303
+    result = facilitator.http.get(done.headers["location"])
+    assert "De naam en het e-mailadres zijn verwijderd" in result.text
+    assert "ali.yilmaz@schuldhulp.nl" not in result.text
+    assert_only_one_forgotten(facilitator, room)
+    assert unsent_for(facilitator) == []
+    record = facilitator.http.get(f"/f/workshops/{room.workshop.id}/deelnemers/{room.forgets_id}/gegevens.json")
+    assert record.json()["participant"]["name"] == "" and record.json()["participant"]["email"] is None
+    assert {a["text"] for a in record.json()["answers"]} == {"Wachtlijsten"}  # what they said stays
+    # a second press (a double click, the back button) finds nothing left to type or remove
+    again = facilitator.http.get(url)
+    assert again.status_code == 200 and 'name="typed"' not in again.text
+    assert facilitator.http.post(url, data={"csrf": csrf_of(page.text)}, follow_redirects=False).status_code == 303
+
+
+def test_an_anonymous_participant_with_an_address_is_confirmed_by_the_address(
+    facilitator: Facilitator, browser: Any
+) -> None:
+    workshop = facilitator.create_workshop(title="Open", allow_anonymous=True)
+    http = browser()
+    page = http.get(f"/j/{workshop.code}")
+    joined = http.post(
+        f"/j/{workshop.code}/participant",
+        data={"csrf": csrf_of(page.text), "anonymous": "true"},
+        follow_redirects=False,
+    )
+    assert joined.status_code == 303, joined.text
+    phone = Phone(http=http, workshop=workshop)
+    give_address(phone, browser, "stil@example.org")
+    (participant_id,) = _db(facilitator).read_sync(lambda db: list(db.execute(select(col(Participant.id))).scalars()))
+    url = f"/f/workshops/{workshop.id}/deelnemers/{participant_id}/vergeten"
+    form = facilitator.http.get(url)
+    assert "Typ het e-mailadres om te bevestigen" in form.text
+    refused = facilitator.http.post(url, data={"csrf": csrf_of(form.text), "typed": ""})
+    assert refused.status_code == 422 and "e-mailadres van de deelnemer precies over" in refused.text
+    done = facilitator.http.post(url, data={"csrf": csrf_of(form.text), "typed": "Stil@Example.org"})
+    assert done.status_code == 200 and _participant(facilitator, participant_id).email is None
+
+
+@pytest.mark.parametrize("who", ["other_workspace", "meekijker", "no_csrf"])
+def test_no_one_else_forgets_a_participant(
+    facilitator: Facilitator, other_facilitator: Facilitator, join: Any, browser: Any, who: str
+) -> None:
+    workshop = facilitator.create_workshop(title="Wijk A")
+    join(workshop, name="Ali", organisation="Schuldhulp")
+    participant_id = _db(facilitator).read_sync(lambda db: db.execute(select(col(Participant.id))).scalar_one())
+    base = f"/f/workshops/{workshop.id}/deelnemers"
+    url = f"{base}/{participant_id}/vergeten"
+    app: Any = facilitator.http.app
+    if who == "meekijker":
+        reader = add_member(
+            app,
+            browser(),
+            workspace_id=workspace_of(app, facilitator.email),
+            role="meekijker",
+            email="m@a.nl",
+            name="M",
+        )
+        expected = 403
+    else:
+        reader, expected = other_facilitator, 404
+    csrf = csrf_of(reader.http.get("/f/workshops").text)
+    if who == "no_csrf":
+        reader, expected = facilitator, 403
+        assert facilitator.http.post(url, data={"typed": "Ali"}).status_code == expected
+    else:
+        assert reader.http.get(base).status_code == expected
+        assert reader.http.get(url).status_code == expected
+        assert reader.http.post(url, data={"csrf": csrf, "typed": "Ali"}).status_code == expected
+        data = reader.http.get(f"{base}/{participant_id}/gegevens.json")
+        assert data.status_code == expected and "Schuldhulp" not in data.text
+    assert _participant(facilitator, participant_id).name == "Ali"
+
+
+def test_a_participant_of_another_workshop_or_workspace_is_not_found(
+    facilitator: Facilitator, other_facilitator: Facilitator, join: Any
+) -> None:
+    mine, also_mine = facilitator.create_workshop(title="Wijk A"), facilitator.create_workshop(title="Wijk B")
+    theirs = other_facilitator.create_workshop(title="Elders")
+    join(also_mine, name="Bo", organisation="Politie")
+    join(theirs, name="Xavier", organisation="Woonstichting")
+    ids = _db(facilitator).read_sync(
+        lambda db: dict(db.execute(select(col(Participant.name), col(Participant.id))).all())
+    )
+    csrf = csrf_of(facilitator.http.get("/f/workshops").text)
+    for participant_id in (ids["Bo"], ids["Xavier"], 999):
+        url = f"/f/workshops/{mine.id}/deelnemers/{participant_id}/vergeten"
+        assert facilitator.http.get(url).status_code == 404
+        assert facilitator.http.post(url, data={"csrf": csrf, "typed": "Xavier"}).status_code == 404
+    # their workshop, with their participant: not this member's to see
+    url = f"/f/workshops/{theirs.id}/deelnemers/{ids['Xavier']}/vergeten"
+    assert facilitator.http.post(url, data={"csrf": csrf, "typed": "Xavier"}).status_code == 404
+    for bad in ("abc", "0", str(2**40)):
+        assert (
+            facilitator.http.post(f"/f/workshops/{mine.id}/deelnemers/{bad}/vergeten", data={"csrf": csrf}).status_code
+            == 422
+        )
+    assert _participant(facilitator, ids["Xavier"]).name == "Xavier"
+    assert _participant(facilitator, ids["Bo"]).name == "Bo"
