@@ -64,10 +64,12 @@ from tests.stage.test_stage import (  # noqa: F401
 )
 
 PG_URL = os.environ.get("DOORBRAAK_TEST_DATABASE_URL")
-pytestmark = [
+# the marks of a module whose tests run on PostgreSQL: skipped, saying why, where it is not given
+ON_POSTGRES = [
     pytest.mark.postgres,
     pytest.mark.skipif(not PG_URL, reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped"),
 ]
+pytestmark = ON_POSTGRES
 
 
 def reset_schema() -> None:
@@ -79,11 +81,17 @@ def reset_schema() -> None:
     engine.dispose()
 
 
+def postgres_settings(tmp_path: Path) -> Settings:
+    """Settings pointing at the test PostgreSQL database, emptied first: a module's `settings` fixture, so the tests
+    it collects from elsewhere run there."""
+    reset_schema()
+    return Settings(data_dir=tmp_path, environment="test", secret_key="p" * 40, database_url=PG_URL)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings pointing at the test PostgreSQL database, emptied first."""
-    reset_schema()
-    return Settings(data_dir=tmp_path, environment="test", secret_key="p" * 40, database_url=PG_URL)
+    return postgres_settings(tmp_path)
 
 
 async def two_writers(publish_to: list[Event]) -> tuple[Database, Database]:

@@ -1,6 +1,5 @@
 """The merges and the join list on PostgreSQL, where foreign keys and unique names are checked row by row."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -28,17 +27,12 @@ from tests.organisations.test_workspace_merge import (  # noqa: F401
     test_organisations_with_a_name_a_knows_merge_and_a_taken_alias_is_dropped,
     two,
 )
-from tests.test_postgres import reset_schema
+from tests.test_postgres import ON_POSTGRES, postgres_settings
 
-PG_URL = os.environ.get("DOORBRAAK_TEST_DATABASE_URL")
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not PG_URL, reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped"),
-]
+pytestmark = ON_POSTGRES
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings pointing at the test PostgreSQL database, emptied first."""
-    reset_schema()
-    return Settings(data_dir=tmp_path, environment="test", secret_key="p" * 40, database_url=PG_URL)
+    return postgres_settings(tmp_path)

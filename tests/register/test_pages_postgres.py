@@ -2,7 +2,6 @@
 flag, dates without one sorted last) run there as on SQLite."""
 
 import asyncio
-import os
 import threading
 from dataclasses import replace
 from datetime import date
@@ -33,19 +32,15 @@ from tests.register.test_organisation_page import (  # noqa: F401
     test_the_share_leaves_out_other_workspaces,
     test_the_share_partners_own_counts_every_action_and_the_open_ones,
 )
-from tests.test_postgres import PG_URL, reset_schema, two_writers
+from tests.test_postgres import ON_POSTGRES, postgres_settings, two_writers
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"), reason="PostgreSQL tests skipped"),
-]
+pytestmark = ON_POSTGRES
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings pointing at the test PostgreSQL database, emptied first."""
-    reset_schema()
-    return Settings(data_dir=tmp_path, environment="test", secret_key="p" * 40, database_url=PG_URL)
+    return postgres_settings(tmp_path)
 
 
 TODAY = date(2026, 12, 7)

@@ -1,6 +1,5 @@
 """The register's filters, sorting, exports and selection again on PostgreSQL (ILIKE, dates, JSON as text)."""
 
-import os
 from pathlib import Path
 
 import pytest
@@ -24,18 +23,12 @@ from tests.register.test_register import (  # noqa: F401
     test_pages_of_fifty_with_links_that_keep_the_filter,
     test_sorting,
 )
+from tests.test_postgres import ON_POSTGRES, postgres_settings
 
-PG_URL = os.environ.get("DOORBRAAK_TEST_DATABASE_URL")
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not PG_URL, reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped"),
-]
+pytestmark = ON_POSTGRES
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings pointing at the test PostgreSQL database, emptied first."""
-    from tests.test_postgres import reset_schema
-
-    reset_schema()
-    return Settings(data_dir=tmp_path, environment="test", secret_key="p" * 40, database_url=PG_URL)
+    return postgres_settings(tmp_path)
