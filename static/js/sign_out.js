@@ -1,6 +1,6 @@
 // Signing out takes with it what the office's pages kept in this tab, for the next person at a shared laptop: the
 // board's suggested piles (board_suggest.js), in sessionStorage. Only that: a phone in the same browser keeps its
-// unsent answers in localStorage, which stays (app/accounts/router.py says why the sign-out clears no storage).
+// unsent answers in localStorage, which stays (app/auth.py, sign_out, says why the sign-out clears no storage).
 function forgetTab() {
   try {
     sessionStorage.clear();
