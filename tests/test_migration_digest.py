@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from alembic.config import Config
 
-from app.store.database import ROOT, Database
+from app.store.database import Database, migrations_config
 from tests.test_migration_workspaces import fill_before_workspaces
+from tests.test_postgres import emptied_postgres
 
 
 def _memberships(db: Database) -> list[tuple[object, ...]]:
@@ -48,8 +48,7 @@ def check_up_and_down(db: Database) -> None:
         assert c.execute(sa.text("SELECT count(*) FROM membership WHERE digest_stopped_at IS NOT NULL")).scalar() == 0
         c.execute(sa.text("UPDATE membership SET digest_stopped_at = CURRENT_TIMESTAMP"))
 
-    config = Config()
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config = migrations_config()
     config.set_main_option("sqlalchemy.url", db.url)
     command.downgrade(config, "0011")
     assert "digest_stopped_at" not in _columns(db) and _memberships(db) == before
@@ -71,12 +70,5 @@ def test_0012_keeps_memberships_up_and_down_on_sqlite(tmp_path: Path) -> None:
     reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
 )
 def test_0012_keeps_memberships_up_and_down_on_postgresql() -> None:
-    from tests.test_postgres import reset_schema
-
-    reset_schema()
-    db = Database(os.environ["DOORBRAAK_TEST_DATABASE_URL"])
-    try:
+    with emptied_postgres() as db:
         check_up_and_down(db)
-    finally:
-        db.close()
-        reset_schema()

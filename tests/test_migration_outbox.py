@@ -11,6 +11,7 @@ from alembic import command
 
 from app.store.database import Database, migrations_config
 from tests.test_migration_workspaces import fill_before_workspaces
+from tests.test_postgres import emptied_postgres
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -76,12 +77,5 @@ def test_0013_keeps_outbox_messages_up_and_down_on_sqlite(tmp_path: Path) -> Non
     reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
 )
 def test_0013_keeps_outbox_messages_up_and_down_on_postgresql() -> None:
-    from tests.test_postgres import reset_schema
-
-    reset_schema()
-    db = Database(os.environ["DOORBRAAK_TEST_DATABASE_URL"])
-    try:
+    with emptied_postgres() as db:
         check_up_and_down(db)
-    finally:
-        db.close()
-        reset_schema()

@@ -227,10 +227,7 @@ def test_an_install_at_0005_upgrades_with_every_row_accounted_for_on_sqlite(tmp_
     reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
 )
 def test_an_install_at_0005_upgrades_with_every_row_accounted_for_on_postgresql() -> None:
-    from tests.test_postgres import reset_schema
+    from tests.test_postgres import emptied_postgres
 
-    reset_schema()
-    db = Database(os.environ["DOORBRAAK_TEST_DATABASE_URL"])
-    check_upgrade(db)
-    db.close()
-    reset_schema()
+    with emptied_postgres() as db:
+        check_upgrade(db)

@@ -2,6 +2,8 @@
 
 import asyncio
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -79,6 +81,18 @@ def reset_schema() -> None:
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     engine.dispose()
+
+
+@contextmanager
+def emptied_postgres() -> Iterator[Database]:
+    """A database on the test PostgreSQL, empty, and emptied again after: a migration test leaves its own schema."""
+    reset_schema()
+    db = Database(PG_URL or "")
+    try:
+        yield db
+    finally:
+        db.close()
+        reset_schema()
 
 
 def postgres_settings(tmp_path: Path) -> Settings:
