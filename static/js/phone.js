@@ -28,9 +28,15 @@ function typed(item) {
   return typeof record(item)?.text === "string";
 }
 
+// this tab's answers and those another tab (open, or closed before it could send them) kept
 function loadOutbox() {
-  const items = store.load("outbox");
-  return Array.isArray(items) ? items.filter((item) => typed(item) && item.client_id) : [];
+  return store.answers().filter((item) => typed(item) && item.client_id);
+}
+
+// what another tab of this workshop kept since this one loaded: sent from here too, for the other may be closed
+function adoptOutbox() {
+  const known = new Set(state.outbox.map((item) => item.client_id));
+  state.outbox.push(...loadOutbox().filter((item) => !known.has(item.client_id)));
 }
 
 // what is typed but not yet sent, per question: a step that moves on (or a reload) does not take it away
@@ -48,10 +54,6 @@ function loadWanted() {
 
 function saveWanted() {
   store.save("votes", state.wanted);
-}
-
-function saveOutbox() {
-  store.save("outbox", state.outbox.length ? state.outbox : null);
 }
 
 // a message the step's own view cannot show (the step it was about has gone): it stays until read
@@ -387,10 +389,10 @@ function submit(form, step, max) {
   if (problem) return;
   const item = {
     client_id: newId(), step: step.id, text, links_to: step.links_to ? Number(select.value) : null, state: "pending",
-    theme: form.querySelector('input[name="theme"]:checked')?.value || null,
+    theme: form.querySelector('input[name="theme"]:checked')?.value || null, at: Date.now(),
   };
   state.outbox.push(item);
-  saveOutbox();
+  store.keepAnswer(item);
   delete state.drafts[step.id];
   saveDrafts();
   textarea.value = "";
@@ -407,6 +409,7 @@ function send(item) {
 }
 
 function flush() {
+  adoptOutbox();
   for (const item of state.outbox) if (item.state === "pending") send(item);
 }
 
@@ -444,7 +447,7 @@ function renderMine() {
       const dismiss = el("button", { class: "link", type: "button", text: t.dismiss });
       dismiss.addEventListener("click", () => {
         state.outbox = state.outbox.filter((other) => other !== item);
-        saveOutbox();
+        store.dropAnswer(item.client_id);
         renderMine();
       });
       li.append(dismiss);
@@ -463,7 +466,7 @@ function renderMine() {
 function acknowledge(frame) {
   const item = state.outbox.find((entry) => entry.client_id === frame.client_id);
   state.outbox = state.outbox.filter((entry) => entry.client_id !== frame.client_id);
-  saveOutbox();
+  store.dropAnswer(frame.client_id);
   if (item && !state.answers.some((answer) => answer.id === frame.answer_id)) {
     state.answers.push({ id: frame.answer_id, text: item.text, links_to: item.links_to, client_id: item.client_id });
   }
@@ -506,7 +509,7 @@ function refuse(frame) {
   }
   item.state = "failed";
   item.error = frame.message;
-  saveOutbox();
+  store.keepAnswer(item);
   renderMine();
 }
 
@@ -533,8 +536,8 @@ function onFrame(frame) {
     saveWanted();
     // an answer stored before the connection dropped is acknowledged again when resent; drop it from the outbox now
     const stored = new Set(state.answers.map((answer) => answer.client_id));
+    for (const item of state.outbox) if (stored.has(item.client_id)) store.dropAnswer(item.client_id);
     state.outbox = state.outbox.filter((item) => !stored.has(item.client_id));
-    saveOutbox();
     store.setClosed(state.workshop.closed);
     renderStep();
     renderMine();

@@ -1,6 +1,12 @@
 // What a phone keeps in its browser (localStorage), per workshop code, and for how long. Each thing is one key,
 // doorbraak:<kind>:<code>: answers waiting for the server (outbox), what was typed and not sent (drafts), dots,
 // hands and grades not yet acknowledged (votes, hands, responses), and when the phone last used the workshop (used).
+// An answer waiting for the server is a key of its own, doorbraak:outbox:<code>:<client id>: two tabs of one workshop
+// (or a reload while another tab is open) kept one list, each writing its own whole, so one tab's save took out what
+// the other had sent without a connection. Each tab now writes and removes only its own answers' keys: there is no
+// list to read, change and write back, which localStorage cannot do as one step (Chromium's tabs even see each
+// other's writes a moment late), and no lock to wait for. The server takes a client id twice as one answer, so a tab
+// sending another tab's answer too changes nothing.
 // A phone that joined many workshops kept every one's typed text for ever; now a workshop's keys go once it is
 // closed with nothing left to send, and on every phone page load those of workshops not used for days.
 // localStorage may be missing or refuse (blocked site data, a full quota): the phone then works from memory alone.
@@ -57,25 +63,71 @@ const UNSENT = {
   responses: filled,
 };
 
+// the keys that start so, as they are at this moment
+function keysFrom(start) {
+  const store = storage();
+  const keys = [];
+  try {
+    for (let i = 0; i < (store?.length ?? 0); i += 1) {
+      const key = store.key(i);
+      if (key?.startsWith(start)) keys.push(key);
+    }
+  } catch {
+    // refused: nothing kept
+  }
+  return keys;
+}
+
+// a workshop's answers waiting for the server, oldest first; those of one list (as phones kept them before) first
+function answersOf(code) {
+  const listed = read(`${PREFIX}outbox:${code}`);
+  const own = keysFrom(`${PREFIX}outbox:${code}:`).map(read).filter((item) => record(item) !== null);
+  own.sort((a, b) => (Number(a.at) || 0) - (Number(b.at) || 0));
+  return [...(Array.isArray(listed) ? listed : []), ...own];
+}
+
 function holdsUnsent(code) {
-  return Object.entries(UNSENT).some(([kind, unsent]) => unsent(read(`${PREFIX}${kind}:${code}`)));
+  const kept = (kind) => (kind === "outbox" ? answersOf(code) : read(`${PREFIX}${kind}:${code}`));
+  return Object.entries(UNSENT).some(([kind, unsent]) => unsent(kept(kind)));
 }
 
 function forget(code) {
   for (const kind of KINDS) write(`${PREFIX}${kind}:${code}`, null);
+  for (const key of keysFrom(`${PREFIX}outbox:${code}:`)) write(key, null);
 }
 
 /** The keys of one workshop's code. Loading gives null for nothing, unreadable or refused; saving null removes. */
 export function workshopStore(code, now = Date.now) {
   let closed = false;
+  const touched = () => {
+    write(`${PREFIX}used:${code}`, now());
+    if (closed) store.settle();
+  };
   const store = {
     load(kind) {
       return read(`${PREFIX}${kind}:${code}`);
     },
     save(kind, value) {
       write(`${PREFIX}${kind}:${code}`, value);
-      write(`${PREFIX}used:${code}`, now());
-      if (closed) store.settle();
+      touched();
+    },
+    // the answers waiting for the server, this tab's and any other's (a list kept by an older page becomes keys)
+    answers() {
+      const listed = read(`${PREFIX}outbox:${code}`);
+      if (Array.isArray(listed)) {
+        for (const item of listed) if (typeof record(item)?.client_id === "string") store.keepAnswer(item);
+        write(`${PREFIX}outbox:${code}`, null);
+      }
+      return answersOf(code);
+    },
+    // one answer as it is now (waiting, or refused), under its own key
+    keepAnswer(item) {
+      write(`${PREFIX}outbox:${code}:${item.client_id}`, item);
+      touched();
+    },
+    dropAnswer(clientId) {
+      write(`${PREFIX}outbox:${code}:${clientId}`, null);
+      touched();
     },
     // the room closed: once nothing is left to send, what the phone kept of it goes. It was shown (the page keeps
     // it in memory until it is left); a session the facilitator opens again is written again at the next change

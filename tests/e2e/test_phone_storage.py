@@ -4,6 +4,7 @@ stays, a closed session's leftovers go once shown, and a facilitator signing out
 import json
 import re
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -27,8 +28,13 @@ def kept(phone: Any) -> dict[str, str]:
 
 
 def of_workshop(phone: Any, code: str) -> list[str]:
-    """The keys the phone keeps for one workshop code."""
-    return [key for key in kept(phone) if key.endswith(f":{code}")]
+    """The keys the phone keeps for one workshop code (doorbraak:<kind>:<code>, an answer's with its id after it)."""
+    return [key for key in kept(phone) if key.split(":")[2:3] == [code]]
+
+
+def kinds(phone: Any, code: str) -> set[str]:
+    """What kinds of thing the phone keeps for one workshop code: outbox, drafts, votes ..."""
+    return {key.split(":")[1] for key in of_workshop(phone, code)}
 
 
 def test_a_phone_forgets_old_workshops_but_keeps_what_it_still_has_to_send(new_context: Callable[..., Any]) -> None:
@@ -43,15 +49,24 @@ def test_a_phone_forgets_old_workshops_but_keeps_what_it_still_has_to_send(new_c
     draft = json.dumps({"q1": {"text": "Mijn buurman drinkt te veel", "link": None, "theme": None}})
     pending = json.dumps([{"client_id": "c1", "step": "q1", "text": "Nog te versturen", "state": "pending"}])
     refused = json.dumps([{"client_id": "c2", "step": "q1", "text": "Te laat", "state": "failed", "error": "dicht"}])
+    # an answer as a page keeps it now: under a key of its own
+    waiting = json.dumps({"client_id": "c3", "step": "q1", "text": "Ook nog te versturen", "state": "pending"})
+    gone = json.dumps({"client_id": "c4", "step": "q1", "text": "Ook te laat", "state": "failed", "error": "dicht"})
+    expect(phone.locator("#step h1")).to_have_text("Wat is hier het grootste obstakel?")
+    step = phone.locator("#step").get_attribute("data-step")
+    listed = [{"client_id": str(uuid.uuid4()), "step": step, "text": "Uit een lijst van eerder", "state": "pending"}]
     planted = {
         # ten days unused, only typed and refused text: gone
         "doorbraak:used:OLD111": ago(10),
         "doorbraak:drafts:OLD111": draft,
         "doorbraak:outbox:OLD111": refused,
+        "doorbraak:outbox:OLD111:c4": gone,
         # ten days unused, but an answer, a hand, a grade and dots still to be sent: kept for when it is opened
         "doorbraak:used:WAIT22": ago(10),
         "doorbraak:drafts:WAIT22": draft,
         "doorbraak:outbox:WAIT22": pending,
+        "doorbraak:used:KEYS99": ago(10),
+        "doorbraak:outbox:KEYS99:c3": waiting,
         "doorbraak:used:HAND33": ago(10),
         "doorbraak:hands:HAND33": json.dumps({"7": True}),
         "doorbraak:used:GRAD44": ago(10),
@@ -75,6 +90,8 @@ def test_a_phone_forgets_old_workshops_but_keeps_what_it_still_has_to_send(new_c
         # this workshop's own, however old its note: it is in use
         f"doorbraak:used:{session.code}": ago(100),
         f"doorbraak:drafts:{session.code}": json.dumps({"x": {"text": "Half getypt", "link": None, "theme": None}}),
+        # sent without a connection and kept in one list, by the page before this one: sent now
+        f"doorbraak:outbox:{session.code}": json.dumps(listed),
         # not the phone's
         "doorbraak:suggestions:abc": "{}",
         "iets-anders": "blijft",
@@ -86,7 +103,7 @@ def test_a_phone_forgets_old_workshops_but_keeps_what_it_still_has_to_send(new_c
     after = kept(phone)
     for code in ("OLD111", "LATE66", "JUNK88"):
         assert of_workshop(phone, code) == [], code
-    for key in [k for k in planted if re.search(r":(WAIT22|HAND33|GRAD44|DOTS55|NEW777)$", k)]:
+    for key in [k for k in planted if re.search(r":(WAIT22|KEYS99|HAND33|GRAD44|DOTS55|NEW777)(:c3)?$", k)]:
         assert after[key] == planted[key], key
     assert after["doorbraak:drafts:LEGACY"] == draft
     assert after["doorbraak:drafts:BROKEN"] == draft
@@ -96,6 +113,8 @@ def test_a_phone_forgets_old_workshops_but_keeps_what_it_still_has_to_send(new_c
     assert json.loads(after[f"doorbraak:used:{session.code}"]) >= now
     assert after["doorbraak:suggestions:abc"] == "{}"
     assert after["iets-anders"] == "blijft"
+    expect(mine(phone, "Uit een lijst van eerder")).to_have_class(re.compile(r"\breceived\b"))
+    assert "outbox" not in kinds(phone, session.code)
     # and the page works with all that around it
     send(phone, "Te weinig plekken voor jongeren")
     expect(mine(phone, "Te weinig plekken voor jongeren")).to_have_class(re.compile(r"\breceived\b"))
@@ -113,8 +132,7 @@ def test_a_closed_session_leaves_nothing_on_the_phone_once_shown(new_context: Ca
     offline(ali)
     send(ali, "Verstuurd zonder verbinding")
     ali.locator("#step textarea").fill("Half getypt, nog niet verstuurd")
-    unsent = {f"doorbraak:outbox:{session.code}", f"doorbraak:drafts:{session.code}"}
-    assert unsent <= set(of_workshop(ali, session.code))
+    assert {"outbox", "drafts"} <= kinds(ali, session.code)
     next_until(board, "Afronding")
     online(ali)
     # what could no longer count is shown once, and the phone keeps none of it
@@ -176,15 +194,14 @@ def test_signing_out_leaves_a_phone_in_the_same_browser_what_it_has_not_sent(new
     connected(False)
     send(phone, "Verstuurd zonder verbinding")
     phone.locator("#step textarea").fill("Half getypt")
-    unsent = {f"doorbraak:outbox:{session.code}", f"doorbraak:drafts:{session.code}"}
-    assert unsent <= set(kept(phone))
+    assert {"outbox", "drafts"} <= kinds(phone, session.code)
 
     board.bring_to_front()
     board.get_by_role("button", name="Uitloggen").click()
     board.wait_for_url(re.compile(r"/$"))
     board.goto("/f/workshops")
     expect(board).to_have_url(re.compile(r"/f/login"))  # signed out indeed
-    assert unsent <= set(kept(phone))
+    assert {"outbox", "drafts"} <= kinds(phone, session.code)
 
     # back online, and even after a reload: the answer arrives, the typed text is still there
     connected(True)
@@ -220,3 +237,37 @@ def test_a_board_tab_signed_out_another_way_forgets_its_piles_at_the_sign_in_for
     expect(board).to_have_url(re.compile(r"/f/login\?next="))
     expect(board.get_by_role("button", name="Inloggen")).to_be_visible()
     assert board.evaluate(SUGGESTIONS) == []
+
+
+def test_two_tabs_of_one_phone_offline_lose_none_of_each_others_answers(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    first = join(new_context, session.code, "Ali", "Woonstichting Thuis")
+    # the same phone opens the workshop in a second tab: the same browser, the same participant
+    second = first.context.new_page()
+    second.goto(first.url)
+    next_until(session.board, "Obstakels")
+    expect(second.locator("#step h1")).to_have_text("Wat is hier het grootste obstakel?")
+
+    # without a connection, answers sent in turn from both tabs: each tab's save came after the other's
+    offline(first)
+    texts = {first: ["Eerste tab, eerste antwoord", "Eerste tab, tweede antwoord"], second: ["Tweede tab, eerste"]}
+    for phone, text in [(first, texts[first][0]), (second, texts[second][0]), (first, texts[first][1])]:
+        send(phone, text)
+        expect(mine(phone, text)).to_have_class(re.compile(r"\bpending\b"))
+    second.locator("#step textarea").fill("Tweede tab, nog aan het typen")
+    # the first tab is closed before the connection is back: what it sent lives on in the browser alone
+    first.close()
+    online(second)
+
+    for text in [*texts[first], *texts[second]]:
+        expect(mine(second, text)).to_have_class(re.compile(r"\breceived\b"))
+    # a fresh tab shows what the server stored: every answer, each once, and nothing left to send
+    third = second.context.new_page()
+    third.goto(second.url)
+    expect(third.locator("#status")).to_have_attribute("data-state", "online")
+    for text in [*texts[first], *texts[second]]:
+        expect(mine(third, text)).to_have_count(1)
+        expect(mine(third, text)).to_have_class(re.compile(r"\breceived\b"))
+    expect(third.locator("#my-answers li.answer")).to_have_count(3)
+    expect(session.board.locator("#answers .board-answer")).to_have_count(3)
+    assert "outbox" not in kinds(third, session.code)
