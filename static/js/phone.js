@@ -513,6 +513,17 @@ function refuse(frame) {
   renderMine();
 }
 
+// the room closed, or opened again (the facilitator stepped back from the close). What was typed and not sent was
+// shown at the close as not sent, and the phone kept none of it (phone_store.js): a session opened again starts
+// without it, as a reload would, rather than showing it again and writing it back at the next key pressed
+function setClosed(wasClosed, closed) {
+  store.setClosed(closed);
+  if (wasClosed && !closed) {
+    state.drafts = {};
+    saveDrafts();
+  }
+}
+
 // the countdown in the header follows the snapshot, the replay's clock and the timer's events by itself
 const phoneTimer = new Countdown(document.getElementById("phone-timer"));
 
@@ -520,6 +531,7 @@ function onFrame(frame) {
   phoneTimer.onFrame(frame);
   if (stepViews.onFrame(frame)) return;
   if (frame.type === "snapshot") {
+    const wasClosed = state.workshop?.closed;
     state.workshop = frame.workshop;
     state.answers = frame.answers;
     state.options = frame.options || [];
@@ -538,13 +550,14 @@ function onFrame(frame) {
     const stored = new Set(state.answers.map((answer) => answer.client_id));
     for (const item of state.outbox) if (stored.has(item.client_id)) store.dropAnswer(item.client_id);
     state.outbox = state.outbox.filter((item) => !stored.has(item.client_id));
-    store.setClosed(state.workshop.closed);
+    setClosed(wasClosed, state.workshop.closed);
     renderStep();
     renderMine();
   } else if (frame.type === "event" && frame.kind === "step.changed") {
+    const wasClosed = state.workshop.closed;
     state.workshop.step_index = frame.data.step_index;
     state.workshop.closed = frame.data.closed;
-    store.setClosed(frame.data.closed);
+    setClosed(wasClosed, frame.data.closed);
     if (frame.data.mosaic) state.mosaic = frame.data.mosaic;
     const step = currentStep();
     // these steps need fresh lists from the server: what to link to, what to vote on

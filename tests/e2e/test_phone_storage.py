@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_live_session import join, join_on, mine, next_until, send, start_session
+from tests.e2e.test_live_session import current_step, join, join_on, mine, next_until, send, start_session
 from tests.e2e.test_phone_offline import offline, online
 
 pytestmark = pytest.mark.e2e
@@ -271,3 +271,38 @@ def test_two_tabs_of_one_phone_offline_lose_none_of_each_others_answers(new_cont
     expect(third.locator("#my-answers li.answer")).to_have_count(3)
     expect(session.board.locator("#answers .board-answer")).to_have_count(3)
     assert "outbox" not in kinds(third, session.code)
+
+
+def back_one(board: Any) -> None:
+    """The facilitator steps back once, and the board shows the step it went back to."""
+    index = current_step(board)
+    board.get_by_role("button", name="Vorige").click()
+    expect(board.locator(".step-button.current")).to_have_attribute("data-index", str(index - 1))
+
+
+def test_a_session_opened_again_after_its_close_leaves_the_drafts_shown_at_the_close(
+    new_context: Callable[..., Any],
+) -> None:
+    session = start_session(new_context)
+    board = session.board
+    ali = join(new_context, session.code, "Ali", "Woonstichting Thuis")
+    next_until(board, "Obstakels")
+    ali.locator("#step textarea").fill("Half getypt toen de sessie sloot")
+    next_until(board, "Afronding")
+    # shown once at the close, as not sent; the phone keeps none of it
+    expect(ali.locator("#step h1")).to_have_text("Dank je wel!")
+    expect(mine(ali, "Half getypt toen de sessie sloot")).to_be_visible()
+    assert of_workshop(ali, session.code) == []
+
+    # the facilitator opens the session again: the phone shows what a reload would, without the old draft
+    back_one(board)
+    expect(ali.locator("#step h1")).not_to_have_text("Dank je wel!")
+    expect(mine(ali, "Half getypt toen de sessie sloot")).to_have_count(0)
+    while not re.search("Obstakels", board.locator(".step-button.current").inner_text()):
+        back_one(board)
+    expect(ali.locator("#step h1")).to_have_text("Wat is hier het grootste obstakel?")
+    expect(ali.locator("#step textarea")).to_have_value("")
+    ali.locator("#step textarea").fill("Nieuw")
+    assert json.loads(kept(ali)[f"doorbraak:drafts:{session.code}"]) == {
+        ali.locator("#step").get_attribute("data-step"): {"text": "Nieuw", "link": None, "theme": None}
+    }
