@@ -1,7 +1,7 @@
 // The participant's phone: answers are kept on the phone until the server says they are stored.
 import { Live, el, format, longMoment, newId, pick, readConfig, showStatus } from "./live.js";
 import { jargonHint } from "./jargon.js";
-import { createActionList } from "./phone_actions.js";
+import { createActionList, leftMine } from "./phone_actions.js";
 import { createStepViews } from "./phone_steps.js";
 import { forgetOldWorkshops, record, workshopStore } from "./phone_store.js";
 import { saveById } from "./room.js";
@@ -566,6 +566,7 @@ function onFrame(frame) {
   } else if (frame.type === "event" && frame.kind === "clusters.changed") {
     if (currentStep()?.type === "dot_vote") live.send({ type: "refresh" });
   } else if (frame.type === "event" && frame.kind === "action.saved") {
+    if (leftMine(state.me, state.actions.find((a) => a.id === frame.data.id), frame.data)) live.send({ type: "refresh" });
     saveById(state.actions, frame.data);
     renderActions();
   } else if (frame.type === "event" && frame.kind === "action.deleted") {

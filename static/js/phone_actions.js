@@ -46,6 +46,18 @@ export function ownerOf(me, name, id) {
   return ofOrganisation(me, name, id);
 }
 
+/**
+ * Whether an action (or a look-back item) that named the participant's organisation by id, as the phone had it, now
+ * names it no more. The office merged that organisation into another (the server moved the participant along, but a
+ * phone hears of it only in its next snapshot), or the action changed hands: either way the phone asks for a fresh
+ * snapshot, so what it marks as its own follows the server again.
+ */
+export function leftMine(me, before, after) {
+  const mine = me?.organisation_id;
+  const names = (action) => action.owner_id === mine || (action.partner_ids || []).includes(mine);
+  return mine != null && before != null && names(before) && !names(after);
+}
+
 export function createActionList({ state, t, lang, store, send, notice, isOnline }) {
   // action id -> the hand this phone wants (true up, false down), until acknowledged
   const hands = record(store.load("hands")) || {};

@@ -2,7 +2,7 @@
 // or choice is kept on the phone until the server acknowledges it, and sent again after a lost connection: it is a
 // whole state, so a resend changes nothing.
 import { el, format, pick } from "./live.js";
-import { ownerOf } from "./phone_actions.js";
+import { leftMine, ownerOf } from "./phone_actions.js";
 import { record } from "./phone_store.js";
 import { mosaicGrid } from "./results.js";
 import { saveById } from "./room.js";
@@ -162,6 +162,10 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
   const stepNode = () => document.getElementById("step");
   let render = () => {};
 
+  function refreshIfLeft(item) {
+    if (leftMine(state.me, state.review.items.find((other) => other.id === item.id), item)) send({ type: "refresh" });
+  }
+
   // frames about these steps; true when handled
   function onFrame(frame) {
     if (frame.type === "response_ack") {
@@ -169,10 +173,12 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
       delete wanted[frame.step];
       save();
     } else if (frame.type === "review_ack") {
+      refreshIfLeft(frame.item);
       saveById(state.review.items, frame.item);
       delete drafts[frame.item.id];
       openItem = null;
     } else if (frame.type === "event" && frame.kind === "review.saved") {
+      refreshIfLeft(frame.data);
       saveById(state.review.items, frame.data);
     } else if (frame.type === "event" && frame.kind === "review.changed") {
       state.review = frame.data;

@@ -189,3 +189,43 @@ def test_another_owners_report_is_not_read_out_again_on_a_listening_phone(new_co
     # the police's report reached Ali's list, which it redrew whole: before, the step was read out again each time
     expect(ali.locator("#step .review-card", has_text="Wijkagent op school")).to_contain_text("Klaar")
     assert heard(ali) == ""
+
+
+def test_a_phone_whose_organisation_is_merged_mid_session_keeps_finding_its_own_actions(
+    new_context: Callable[..., Any],
+) -> None:
+    session = start_session(new_context, title="Doorbraak Noord")
+    board = session.board
+    next_until(board, "Afspraken")
+    # the same organisation, typed two ways: the office's list has both until it merges them
+    agree(board, "Huiskamer in de flat", "Woonst. Thuis")
+    agree(board, "Wijkagent op school", "Woonstichting Thuis")
+    new_workshop(board, "Vervolg Noord", "vervolgsessie")
+    code = board.locator(".code-chip").inner_text().replace(" ", "")
+    phone = join(new_context, code, "Ali", "Woonst. Thuis")
+    next_until(board, "Hoe staat het?")
+    cards = phone.locator("#step .review-card")
+    expect(cards).to_have_count(2)
+    yours = phone.locator("#step .review-card.own")
+    expect(yours).to_have_count(1)
+    expect(yours).to_contain_text("Huiskamer in de flat")
+    expect(yours).to_contain_text("jouw organisatie")
+
+    # the office merges the spelling into the organisation while the phone stays connected
+    office = board.context.new_page()
+    office.goto("/f/organisaties")
+    office.get_by_role("link", name="Bewerken of samenvoegen: Woonst. Thuis").click()
+    office.get_by_label("Samenvoegen met").select_option(label="Woonstichting Thuis · nieuw")
+    office.get_by_role("button", name="Samenvoegen").click()
+    expect(office.locator(".notice")).to_contain_text("Samengevoegd met Woonstichting Thuis")
+
+    # the owner reports: the server takes it as the merged organisation's, and the phone goes on showing both of that
+    # organisation's actions as its own (it had marked neither once the report came back naming the merged one)
+    own = cards.filter(has_text="Huiskamer in de flat")
+    own.locator(".review-head").click()
+    own.get_by_text("Bezig", exact=True).click()
+    own.get_by_role("button", name="Doorgeven").click()
+    expect(own).to_contain_text("Doorgegeven ✓")
+    expect(yours).to_have_count(2)
+    for card in yours.all():
+        expect(card).to_contain_text("Woonstichting Thuis · jouw organisatie")

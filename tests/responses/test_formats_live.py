@@ -5,8 +5,11 @@ import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlmodel import col
 
 from app.catalog.service import formats
+from app.models import Organisation
 from tests.conftest import Facilitator, Phone, Workshop, receive_until
 
 
@@ -285,3 +288,49 @@ def test_a_grade_resent_after_its_step_closed_is_acknowledged_only_when_it_was_s
         # a changed grade for the closed question is refused, naming the question
         changed = tap(ws, {"type": "response", "step": "opgave_cijfer", "value": 3}, "response_ack")
         assert (changed["type"], changed["code"], changed["step"]) == ("error", "step_closed", "opgave_cijfer")
+
+
+def test_a_report_sent_after_its_organisation_merged_counts_for_the_one_it_merged_into(
+    facilitator: Facilitator, join: Any
+) -> None:
+    earlier = facilitator.create_workshop(title="Eerste doorbraak")
+    facilitator.go(earlier, "actions")
+    # the office keeps the organisation; a duplicate spelling came with the action and the phone
+    added = facilitator.http.post("/f/organisaties", data={"csrf": facilitator.csrf(), "name": "Woonstichting Thuis"})
+    assert added.status_code == 200, added.text
+    response = post(
+        facilitator, earlier, "/actions", {"title": "Huiskamer in de flat", "owner_organisation": "Woonst. T"}
+    )
+    assert response.status_code == 200, response.text
+    duplicate, kept = response.json()["owner_id"], organisation_id(facilitator, "Woonstichting Thuis")
+    assert duplicate not in (None, kept)
+    workshop = facilitator.create_workshop(format_key="vervolgsessie")
+    phone = join(workshop, organisation="Woonst. T")
+    facilitator.go(workshop, "stand")
+    with phone.connect() as ws:
+        snapshot = ws.receive_json()
+        assert snapshot["me"]["organisation_id"] == duplicate
+        [item] = snapshot["review"]["items"]
+        # the office merges the duplicate while the phone is connected: the phone still holds the merged-away id
+        merged = facilitator.http.post(
+            f"/f/organisaties/{duplicate}/samenvoegen", data={"csrf": facilitator.csrf(), "into": str(kept)}
+        )
+        assert merged.status_code == 200, merged.text
+        # the owner's report is taken (it is neither a volunteer nor the contact), on the surviving organisation
+        ack = tap(ws, {"type": "review", "action_id": item["id"], "status": "bezig", "note": "Gestart"}, "review_ack")
+        assert ack["type"] == "review_ack", ack
+        assert (ack["item"]["owner_id"], ack["item"]["owner"]) == (kept, "Woonstichting Thuis")
+        assert (ack["item"]["status"], ack["item"]["note"], ack["item"]["reported"]) == ("bezig", "Gestart", True)
+    # and the phone's next snapshot names the organisation it is now part of
+    with phone.connect() as ws:
+        assert ws.receive_json()["me"] == {
+            "name": "Ali",
+            "organisation": "Woonstichting Thuis",
+            "organisation_id": kept,
+        }
+
+
+def organisation_id(facilitator: Facilitator, name: str) -> int:
+    """The id of one of the workspace's organisations."""
+    query = select(Organisation.id).where(col(Organisation.name) == name)
+    return int(facilitator.http.app.state.runtime.db.read_sync(lambda db: db.execute(query).scalar_one()))
