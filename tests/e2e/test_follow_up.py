@@ -34,6 +34,16 @@ def new_workshop(board: Any, title: str, format_key: str) -> None:
     expect(board.locator("#status")).to_have_attribute("data-state", "online")
 
 
+def follow_up_on(new_context: Callable[..., Any], place: str, actions: dict[str, str]) -> tuple[Any, str]:
+    """A doorbraak that agreed these actions (title: owner) and a follow-up looking back on it: its board and code."""
+    board = start_session(new_context, title=f"Doorbraak {place}").board
+    next_until(board, "Afspraken")
+    for title, owner in actions.items():
+        agree(board, title, owner)
+    new_workshop(board, f"Vervolg {place}", "vervolgsessie")
+    return board, board.locator(".code-chip").inner_text().replace(" ", "")
+
+
 def test_owners_report_on_earlier_actions_and_the_room_sees_what_moved(new_context: Callable[..., Any]) -> None:
     session = start_session(new_context, title="Doorbraak Noord")
     board = session.board
@@ -138,14 +148,9 @@ def test_a_look_back_on_thirty_actions_pages_on_the_projector(new_context: Calla
 
 
 def test_the_look_back_marks_yours_only_what_the_server_takes_your_report_on(new_context: Callable[..., Any]) -> None:
-    session = start_session(new_context, title="Doorbraak Súdwest")
-    board = session.board
-    next_until(board, "Afspraken")
-    agree(board, "Wijkagent op school", "Politie")
-    agree(board, "Huiskamer in de flat", "Gemeente Súdwest-Fryslân")
-
-    new_workshop(board, "Vervolg Súdwest", "vervolgsessie")
-    code = board.locator(".code-chip").inner_text().replace(" ", "")
+    board, code = follow_up_on(
+        new_context, "Súdwest", {"Wijkagent op school": "Politie", "Huiskamer in de flat": "Gemeente Súdwest-Fryslân"}
+    )
     # the Gemeente's name typed past the suggestion, without its accents: a new name in the network's list (the
     # office merges it later), so the server does not take this phone's report as the owner's
     typed = join(new_context, code, "Sjoerd", "gemeente sudwest-fryslan")
@@ -165,13 +170,9 @@ def test_the_look_back_marks_yours_only_what_the_server_takes_your_report_on(new
 
 
 def test_another_owners_report_is_not_read_out_again_on_a_listening_phone(new_context: Callable[..., Any]) -> None:
-    session = start_session(new_context, title="Doorbraak Noord")
-    board = session.board
-    next_until(board, "Afspraken")
-    agree(board, "Huiskamer in de flat", "Woonstichting Thuis")
-    agree(board, "Wijkagent op school", "Politie")
-    new_workshop(board, "Vervolg Noord", "vervolgsessie")
-    code = board.locator(".code-chip").inner_text().replace(" ", "")
+    board, code = follow_up_on(
+        new_context, "Noord", {"Huiskamer in de flat": "Woonstichting Thuis", "Wijkagent op school": "Politie"}
+    )
     ali = join(new_context, code, "Ali", "Woonstichting Thuis")
     bo = join(new_context, code, "Bo", "Politie")
     ali.evaluate(LISTEN)
@@ -194,14 +195,10 @@ def test_another_owners_report_is_not_read_out_again_on_a_listening_phone(new_co
 def test_a_phone_whose_organisation_is_merged_mid_session_keeps_finding_its_own_actions(
     new_context: Callable[..., Any],
 ) -> None:
-    session = start_session(new_context, title="Doorbraak Noord")
-    board = session.board
-    next_until(board, "Afspraken")
     # the same organisation, typed two ways: the office's list has both until it merges them
-    agree(board, "Huiskamer in de flat", "Woonst. Thuis")
-    agree(board, "Wijkagent op school", "Woonstichting Thuis")
-    new_workshop(board, "Vervolg Noord", "vervolgsessie")
-    code = board.locator(".code-chip").inner_text().replace(" ", "")
+    board, code = follow_up_on(
+        new_context, "Noord", {"Huiskamer in de flat": "Woonst. Thuis", "Wijkagent op school": "Woonstichting Thuis"}
+    )
     phone = join(new_context, code, "Ali", "Woonst. Thuis")
     next_until(board, "Hoe staat het?")
     cards = phone.locator("#step .review-card")
