@@ -25,12 +25,12 @@ def table_csv(table: Table) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow([_text(h) for h in table.headers])
-    formula = tables.FORMULA_STARTS
-    # a register's export writes a hundred thousand cells: text (most of them) is neutralised here rather than
-    # through two calls, and the csv module writes None as "" and a date as its isoformat by itself
+    starts, inside, neutralise = tables.MAY_RUN_STARTS, tables.may_run_inside, tables.neutralise
+    # a register's export writes a hundred thousand cells: text (most of them) is checked here rather than through
+    # two calls, and the csv module writes None as "" and a date as its isoformat by itself
     writer.writerows(
         [
-            ("'" + c if c.startswith(formula) else c)
+            (neutralise(c) if c.startswith(starts) or inside(c) else c)
             if type(c) is str
             else c
             if c is None or type(c) is date

@@ -1,5 +1,6 @@
 """The besluitenlijst as tables (actions, obstacles, answers, grades, choices, progress) for CSV and XLSX."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -10,6 +11,15 @@ from app.i18n import N_, gettext
 Cell = str | int | float | date | datetime | None
 # a spreadsheet reads a cell starting with one of these as a formula (the fullwidth forms too, in some locales)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# our CSV separates at semicolons, but English-locale Excel splits the same line at commas, an import dialog may
+# split at tabs, and a line break inside a quoted value ends the row for a reader that took the quote as text:
+# after any of these a new cell starts, and the spaces and quotes before a formula do not stop it from running
+_FORMULAS = "".join(re.escape(start) for start in FORMULA_STARTS)
+_FIELD_STARTS = ",;\t\r\n"
+_FORMULA_AT_A_FIELD_START = re.compile(f'(?:^|[{_FIELD_STARTS}])[ "]*(?=[{_FORMULAS}])')
+# what neutralise has to look at, as fast checks: a risky first character, or a formula after a separator
+MAY_RUN_STARTS = (*FORMULA_STARTS, " ", '"')
+may_run_inside = re.compile(f'[{_FIELD_STARTS}][ "]*[{_FORMULAS}]').search
 
 
 @dataclass(frozen=True)
@@ -24,14 +34,15 @@ class Table:
 
 
 def runs_as_formula(text: str) -> bool:
-    """Whether a spreadsheet would read this text as a formula: it starts with =, +, -, @, tab or CR."""
+    """Whether a spreadsheet cell holding this text would run as a formula: it starts with =, +, -, @, tab or CR."""
     return text.startswith(FORMULA_STARTS)
 
 
 def neutralise(text: str) -> str:
-    """Text that cannot run as a formula: a leading =, +, -, @, tab or CR gets a single quote before it."""
-    # the test of runs_as_formula, written out: this runs for every text cell of every CSV
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """CSV text that runs as no formula wherever a spreadsheet splits it: a quote before each such formula."""
+    if text.startswith(MAY_RUN_STARTS) or may_run_inside(text):
+        return _FORMULA_AT_A_FIELD_START.sub("\\g<0>'", text)
+    return text
 
 
 def _headers(*texts: str) -> tuple[str, ...]:

@@ -114,15 +114,63 @@ def test_the_obstacle_steps_come_from_the_workshop_steps_not_their_ids(database:
         ("\uff1dSUM(1)", "'\uff1dSUM(1)"),
         ("Gewoon = tekst", "Gewoon = tekst"),
         ("", ""),
+        # where English-locale Excel splits at the comma, or a reader at the tab or line break, a cell starts too
+        ("x,=1+1,", "x,'=1+1,"),
+        ('wachtlijst, =HYPERLINK("http://evil","klik")', 'wachtlijst, \'=HYPERLINK("http://evil","klik")'),
+        ('jeugd,"=1+1"', 'jeugd,"\'=1+1"'),
+        ("a;@SUM(A1)", "a;'@SUM(A1)"),
+        ("a\tb\t+1", "a\tb\t'+1"),
+        ("Obstakels:\n- geld", "Obstakels:\n'- geld"),
+        ("  =1+1", "  '=1+1"),
+        ("Gemeente Heerlen, afdeling Jeugd", "Gemeente Heerlen, afdeling Jeugd"),
+        ("3 - 4 keer, soms vaker", "3 - 4 keer, soms vaker"),
     ],
 )
 def test_cells_that_a_spreadsheet_would_run_get_a_quote(value: str, expected: str) -> None:
     assert tables.neutralise(value) == expected
 
 
+def split_as_spreadsheets_do(body: bytes) -> list[str]:
+    """Every cell a spreadsheet makes of the file split at semicolons, commas or tabs, leading spaces trimmed."""
+    text = body.decode("utf-8-sig")
+    return [
+        cell
+        for delimiter in ";,\t"
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
+        for cell in row
+    ]
+
+
+def assert_runs_no_formula(body: bytes) -> None:
+    """No cell of the CSV starts with a formula, after the spaces and quotes before it, however it is split."""
+    runs = [cell for cell in split_as_spreadsheets_do(body) if cell.lstrip(' "').startswith(FORMULA_STARTS)]
+    assert runs == []
+
+
+def test_no_cell_runs_as_a_formula_whichever_separator_a_spreadsheet_splits_at() -> None:
+    hostile = (
+        "x,=1+1,",
+        'wachtlijst, =HYPERLINK("http://evil","klik")',
+        'jeugd; zorg,"=1+1"',
+        "lijst:\n-2+3+cmd|' /C calc'!A0",
+        "a\t@SUM(A1)",
+        "  +31 6 1234",
+    )
+    typed = "Gemeente Heerlen, afdeling Jeugd"
+    rows = tuple((f"rij {n}", text, typed) for n, text in enumerate(hostile))
+    table = tables.Table(name="T", headers=("A", "B", "C"), rows=rows)
+    body = csvfile.table_csv(table)
+    assert_runs_no_formula(body)
+    # read at the semicolons it was written with, normal text is as typed and the rest only has its quotes added
+    _, *written = read_csv(body)
+    assert [row[2] for row in written] == [typed] * len(hostile)
+    assert [row[1].replace("'", "") for row in written] == [text.replace("'", "") for text in hostile]
+
+
 def test_actions_csv_opens_in_dutch_excel_and_runs_no_formula(decisions: DecisionList) -> None:
     body = csvfile.actions_csv(decisions)
     assert b"\r\n" in body and body.count(b"\r\n") == 4
+    assert_runs_no_formula(body)
     rows = read_csv(body)
     header, *actions = rows
     assert header[:4] == ["Nr", "Actie", "Omschrijving", "Eigenaar"]
@@ -145,7 +193,9 @@ def test_actions_csv_opens_in_dutch_excel_and_runs_no_formula(decisions: Decisio
 
 
 def test_answers_csv_holds_every_visible_answer(decisions: DecisionList) -> None:
-    header, *answers = read_csv(csvfile.answers_csv(decisions))
+    body = csvfile.answers_csv(decisions)
+    assert_runs_no_formula(body)
+    header, *answers = read_csv(body)
     assert header == ["Stap", "Antwoord", "Naam", "Organisatie", "Bij obstakel", "Tijdstip", "Thema"]
     texts = [row[1] for row in answers]
     assert len(answers) == 9

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from openpyxl import load_workbook
 
 from tests.conftest import Facilitator
+from tests.exports.test_files import assert_runs_no_formula
 from tests.register.conftest import Ledger, add_action, database_of
 
 INJECTION = '=HYPERLINK("http://x","klik")'
@@ -21,7 +22,7 @@ def with_formula(facilitator: Facilitator, ledger: Ledger) -> int:
             workshop_id=ledger.workshops["oost"],
             title=INJECTION,
             owner="@SUM(A1)",
-            partners=("+31 6 1234; team",),
+            partners=("+31 6 1234; team", '=HYPERLINK("http://x","klik")'),
             due_on=ledger.today + timedelta(days=2),
             updated_on=ledger.today,
         )
@@ -48,7 +49,9 @@ def test_csv_opens_in_dutch_excel_neutralises_formulas_and_holds_every_matching_
     formula = by_id[formula_id]
     assert formula["Actie"] == "'" + INJECTION
     assert formula["Eigenaar"] == "'@SUM(A1)"
-    assert formula["Samen met"] == "'+31 6 1234; team"  # the separator inside a value is quoted, not split
+    # the separator inside a value is quoted, not split; the partner after the comma is a cell where Excel splits there
+    assert formula["Samen met"] == "'+31 6 1234; team, '" + INJECTION
+    assert_runs_no_formula(response.content)
     huiskamer = by_id[ledger.actions["huiskamer"]]
     assert huiskamer["Deadline"] == (ledger.today - timedelta(days=3)).isoformat()
     assert huiskamer["Over tijd"] == "ja"
