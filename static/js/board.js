@@ -3,7 +3,7 @@ import { createPanels } from "./board_panels.js";
 import { createResults } from "./board_results.js";
 import { createStage } from "./board_stage.js";
 import { createSuggest } from "./board_suggest.js";
-import { about, focusPlace, isBoardKey, keepFocus } from "./board_keyboard.js";
+import { about, focusPlace, gist, isBoardKey, keepFocus } from "./board_keyboard.js";
 import { Live, el, format, pick, readConfig, showStatus } from "./live.js";
 import { applyFrame, newRoom } from "./room.js";
 
@@ -104,8 +104,11 @@ function answerRow(answer) {
   });
   const linked = answer.links_to ? state.answers.get(answer.links_to) : null;
   const spotlit = state.stage.spotlight === answer.id;
-  // focusable, so S puts the focused answer in the spotlight (board_stage.js)
-  return el("li", { class: `board-answer${answer.hidden ? " is-hidden" : ""}${spotlit ? " is-spotlit" : ""}`, "data-id": answer.id, tabindex: "0" },
+  // focusable, so S puts the focused answer in the spotlight (board_stage.js); named by its first words and who
+  // sent it, so Tab through forty answers is not forty answers read out whole
+  const name = gist(answer.text, answer.author || t.anonymous, answer.organisation, answer.hidden ? t.hidden : null);
+  return el("li", { class: `board-answer${answer.hidden ? " is-hidden" : ""}${spotlit ? " is-spotlit" : ""}`, "data-id": answer.id,
+    tabindex: "0", "aria-label": name },
     el("p", { class: "text", text: answer.text }),
     linked ? el("p", { class: "link muted", text: `↳ ${linked.text}` }) : null,
     el("p", { class: "meta muted", text: [answer.author || t.anonymous, answer.organisation, config.results.themes[answer.theme]].filter(Boolean).join(" · ") }),

@@ -7,6 +7,7 @@ const ITEMS = ["data-id", "data-cluster", "data-action", "data-index", "data-key
 const ITEM_SELECTOR = ITEMS.map((name) => `[${name}]`).join(", ");
 const FOCUSABLE = "button, input, select, textarea, a[href], [tabindex]";
 const LABEL_MOST = 80;
+const GIST_MOST = 60;
 
 // whether a key press is the board's: not while typing, not with a modifier (Ctrl+M, Cmd+S are the browser's),
 // and not a held key repeating (a held arrow would skip through the room's steps)
@@ -21,6 +22,16 @@ export function about(verb, text) {
   const subject = String(text || "").replace(/\s+/g, " ").trim();
   if (!subject) return verb;
   return `${verb}: ${subject.length > LABEL_MOST ? `${subject.slice(0, LABEL_MOST - 1)}…` : subject}`;
+}
+
+// an item's name for a listener: the first words of its text and who it is from, not the whole answer again
+export function gist(text, ...more) {
+  let head = String(text || "").replace(/\s+/g, " ").trim();
+  if (head.length > GIST_MOST) {
+    const cut = head.lastIndexOf(" ", GIST_MOST - 1);
+    head = `${head.slice(0, cut > 0 ? cut : GIST_MOST - 1)}…`;
+  }
+  return [head, ...more].filter(Boolean).join(" · ");
 }
 
 export function usable(node) {

@@ -1,6 +1,6 @@
 // The board's step panels: grouping and voting, agreed actions, the follow-up.
 import { count, el, format, longDay, longMoment } from "./live.js";
-import { about } from "./board_keyboard.js";
+import { about, gist } from "./board_keyboard.js";
 import { tagSelect } from "./board_tags.js";
 
 export function createPanels({ state, t, config }) {
@@ -65,16 +65,22 @@ export function createPanels({ state, t, config }) {
   // the pile a merge made, until its card is drawn: its name then takes the focus, ready to be typed
   let named = null;
 
-  // M or the button with nothing ticked: say how it works rather than do nothing
+  // M or the button with fewer than two ticked: say how it works rather than do nothing (or make a pile of one)
+  let noteTimer = 0;
   function noteMerge(text) {
-    nodes.mergeNote.textContent = text;
+    clearTimeout(noteTimer);
+    nodes.mergeNote.textContent = "";
     nodes.mergeNote.hidden = !text;
+    // shown first and worded a moment later: a status region is heard when its words change while it is shown, and
+    // so a second M is heard again
+    if (text) noteTimer = setTimeout(() => { nodes.mergeNote.textContent = text; }, 50);
   }
 
   async function mergeSelection() {
     const ids = [...selected];
-    if (!ids.length) {
-      noteMerge(t.merge_none);
+    // one ticked would be a pile of one (or nothing, on its own pile): say that two are needed, and make nothing
+    if (ids.length < 2) {
+      noteMerge(ids.length ? t.merge_one : t.merge_none);
       return;
     }
     noteMerge("");
@@ -160,7 +166,9 @@ export function createPanels({ state, t, config }) {
     // a pile made by mistake (one accepted suggestion, or all of them) goes back to loose obstacles in one press
     const dissolve = el("button", { type: "button", class: "link small", text: t.dissolve, "aria-label": `${t.dissolve}: ${cluster.name}` });
     dissolve.addEventListener("click", () => send(`/clusters/${cluster.id}/dissolve`, {}));
-    const card = el("article", { class: `cluster-card${cluster.focus ? " is-focus" : ""}`, "data-cluster": cluster.id },
+    const label = format(t.pile_label, { name: gist(cluster.name), size: count(t, "pile_size", { n: members.length }),
+      votes: count(t, "votes", { n: cluster.votes }) });
+    const card = el("article", { class: `cluster-card${cluster.focus ? " is-focus" : ""}`, "data-cluster": cluster.id, "aria-label": label },
       el("header", { class: "cluster-head" }, name,
         el("span", { class: "badge live", text: count(t, "votes", { n: cluster.votes }) })),
       el("div", { class: "cluster-tags" },

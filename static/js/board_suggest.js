@@ -1,7 +1,7 @@
 // The board's suggested piles: ask the server (the button or G), then accept, rename, trim or reject each pile.
 // Nothing reaches the room until a pile is accepted; an accepted pile is an ordinary grouping (clusters.changed).
 import { count, el, format } from "./live.js";
-import { about, usable } from "./board_keyboard.js";
+import { about, gist, usable } from "./board_keyboard.js";
 import { tagSelect } from "./board_tags.js";
 
 const SHOWN = 6;
@@ -152,6 +152,7 @@ export function createSuggest({ state, t, config, send }) {
       pile.changed.add("name");
       accept.setAttribute("aria-label", about(t.suggest_accept, name.value));
       reject.setAttribute("aria-label", about(t.suggest_reject, name.value));
+      cardNode.setAttribute("aria-label", cardLabel(pile));
       save();
     });
     name.addEventListener("keydown", (event) => {
@@ -189,7 +190,7 @@ export function createSuggest({ state, t, config, send }) {
       el("ul", { class: "member-list kept" }, ...onPile.map((a) => el("li", { class: "suggest-member is-kept" }, el("span", { class: "text", text: a.text })))),
       el("p", { class: "muted small kept-head", text: t.suggest_added }),
     ] : [];
-    return el("article", { class: "cluster-card suggest-card", "data-key": pile.key },
+    const cardNode = el("article", { class: "cluster-card suggest-card", "data-key": pile.key, "aria-label": cardLabel(pile) },
       el("header", { class: "cluster-head" }, name, ...badges),
       doubt,
       shared,
@@ -201,6 +202,12 @@ export function createSuggest({ state, t, config, send }) {
       memberList(pile),
       el("p", { class: "muted small", "data-slot": "hint" }),
       el("div", { class: "row-buttons" }, accept, reject));
+    return cardNode;
+  }
+
+  // the card's name for a listener: which pile, and how many obstacles it lists
+  function cardLabel(pile) {
+    return format(t.suggest_label, { name: gist(pile.name), size: count(t, "pile_size", { n: listed(pile).length }) });
   }
 
   // ---- the keyboard's focus: a card's button that goes hands the focus on, never back to the top of the page

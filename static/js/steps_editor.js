@@ -124,6 +124,11 @@ function remove(card) {
 }
 
 function putBack(card, place) {
+  // refused now rather than by the save: the steps would be past the most there may be
+  if (cards().length >= config.max_steps) {
+    statusNode.textContent = format(t.put_back_full, { title: titleOf(card), most: config.max_steps });
+    return;
+  }
   place.replaceWith(card);
   refresh();
   card.querySelector("[data-remove]").focus();
@@ -152,6 +157,13 @@ function add(kind) {
   changed(format(t.added, { title: titleOf(card), number: cards().indexOf(card) + 1 }));
 }
 
+// each ✕ says which option it removes: its number and its Dutch text (as the page draws it without this script)
+function nameOption(row) {
+  const number = Number(row.dataset.option) + 1;
+  const text = row.querySelector('[data-lang="nl"] input').value;
+  row.querySelector("[data-remove-option]").setAttribute("aria-label", about(format(t.remove_option, { number }), text));
+}
+
 function renumberOptions(card) {
   const rows = [...card.querySelectorAll(".option-row")];
   rows.forEach((row, k) => {
@@ -159,6 +171,7 @@ function renumberOptions(card) {
     row.querySelector(".option-number").textContent = String(k + 1);
     row.querySelector(".option-n").textContent = String(k + 1);
     row.querySelector("[data-remove-option]").value = `remove_option:${card.dataset.stepId}:${k}`;
+    nameOption(row);
   });
   card.querySelector("[data-add-option]").disabled = rows.length >= config.max_options;
 }
@@ -325,6 +338,7 @@ form.addEventListener("input", (event) => {
   if (field.closest(".save-as")) return;
   // chosen by hand: a removed question no longer comes back in its place
   if (field.matches("select[data-open-text-select]")) delete field.dataset.removedSource;
+  if (field.closest('.option-row [data-lang="nl"]')) nameOption(field.closest(".option-row"));
   const card = field.closest(".step-card");
   if (card && field.name === `${card.dataset.stepId}.title.nl`) {
     card.querySelector(".step-title-text").textContent = titleOf(card);

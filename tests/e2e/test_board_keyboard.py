@@ -9,7 +9,7 @@ import pytest
 
 from tests.e2e.conftest import LAPTOP
 from tests.e2e.test_live_session import current_step, next_until, open_projector, start_session
-from tests.e2e.test_suggest_piles import GROUPS, send_from_phones
+from tests.e2e.test_suggest_piles import GROUPS, asked_for_piles, send_from_phones
 
 pytestmark = pytest.mark.e2e
 expect: Any = pytest.importorskip("playwright.sync_api").expect
@@ -465,3 +465,88 @@ def test_merging_by_keyboard_is_found_from_the_tick_boxes_and_reaches_an_existin
     expect(pile.locator(".obstacle-chip")).to_have_count(3)
     expect(pile.locator(f'.obstacle-chip[data-id="{loose["item"]}"]')).to_have_count(1)
     expect(pile.locator(".cluster-name")).to_be_focused()
+
+
+LONG = "Jongeren hangen elke avond rond bij het winkelcentrum omdat er nergens anders een plek voor ze is"
+
+
+def test_answers_and_piles_have_short_names_and_the_projector_link_says_it_opens_a_window(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session = start_session(new_context, title="Namen Noord")
+    board = session.board
+    # a link that opens a window says so, to a listener as well as in its text
+    expect(board.locator("#projector-link")).to_have_accessible_name("Open projector (opent in een nieuw venster)")
+    expect(board.locator("#projector-link")).to_have_text(re.compile("^Open projector"))
+    next_until(board, "Obstakels")
+    send_from_phones(live_server, session.code, [*FEW[:2], LONG])
+    rows = board.locator("#answers .board-answer")
+    expect(rows).to_have_count(3)
+
+    # a focused answer is named by its first words and who sent it, not read out whole
+    expect(board.get_by_role("listitem", name=f"{FEW[0]} · Deelnemer 0 · Buurtteam", exact=True)).to_have_count(1)
+    gist = "Jongeren hangen elke avond rond bij het winkelcentrum omdat…"
+    long_row = board.get_by_role("listitem", name=f"{gist} · Deelnemer 0 · Buurtteam", exact=True)
+    expect(long_row).to_have_attribute("tabindex", "0")
+    long_row.focus()
+    expect(long_row).to_be_focused()
+
+    # a pile's card: its name, its size and its dots
+    next_until(board, "Ordenen")
+    for text in FEW[:2]:
+        board.locator("#loose .obstacle-chip", has_text=text).locator("input[type=checkbox]").check()
+    with board.expect_response(lambda r: r.url.endswith("/clusters/group")):
+        board.locator("#merge").click()
+    pile = board.get_by_role("article", name=f"Stapel {FEW[0]}: 2 obstakels, 0 stippen", exact=True)
+    expect(pile).to_have_count(1)
+
+    board.get_by_role("link", name="EN", exact=True).click()
+    expect(board.locator("#status")).to_have_attribute("data-state", "online")
+    expect(board.locator("#projector-link")).to_have_accessible_name("Open projector (opens in a new window)")
+    expect(board.get_by_role("article", name=f"Pile {FEW[0]}: 2 obstacles, 0 dots", exact=True)).to_have_count(1)
+
+
+def test_a_suggested_pile_is_named_by_its_name_and_size_as_it_is_renamed_and_trimmed(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session, piles = asked_for_piles(new_context, live_server, "Voorstel Noord", GROUPS["jeugdzorg"] + GROUPS["wonen"])
+    board = session.board
+    assert piles
+    cards = board.locator("#suggest-list .suggest-card")
+    for n, pile in enumerate(piles):
+        name = f"Voorgestelde stapel {pile['name']}: {len(pile['answer_ids'])} obstakels"
+        expect(cards.nth(n)).to_have_accessible_name(name)
+    first = cards.first
+    first.locator(".cluster-name").fill("Wachten op hulp")
+    size = len(piles[0]["answer_ids"])
+    expect(first).to_have_accessible_name(f"Voorgestelde stapel Wachten op hulp: {size} obstakels")
+    first.locator(".suggest-member button").first.click()
+    expect(cards.first).to_have_accessible_name(f"Voorgestelde stapel Wachten op hulp: {size - 1} obstakels")
+
+
+def test_m_with_one_obstacle_ticked_says_two_are_needed_and_makes_no_pile(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    board = grouping_board(new_context, live_server, FEW)
+    grouped: list[str] = []
+    board.on("request", lambda request: grouped.append(request.url) if "/clusters/group" in request.url else None)
+    tab_to(board, lambda f: f["type"] == "checkbox" and f["within"] == "loose")
+    board.keyboard.press("Space")
+    board.keyboard.press("m")
+    note = board.get_by_role("status").filter(has_text="Eén obstakel is nog geen stapel: vink er minstens twee aan.")
+    expect(note).to_be_visible()
+    expect(board.locator("#loose input[type=checkbox]").first).to_be_focused()
+    # pressed again, it is said again (the words are set anew in the status region)
+    board.keyboard.press("m")
+    expect(note).to_be_visible()
+    expect(board.locator("#cluster-list .cluster-card")).to_have_count(0)
+    expect(board.locator("#loose .obstacle-chip")).to_have_count(len(FEW))
+    assert grouped == []
+
+    # a second one ticked: now M merges them
+    board.keyboard.press("Tab")
+    board.keyboard.press("Space")
+    expect(board.locator("#merge-note")).to_be_hidden()
+    with board.expect_response(lambda r: r.url.endswith("/clusters/group")):
+        board.keyboard.press("m")
+    expect(board.locator("#cluster-list .cluster-card .obstacle-chip")).to_have_count(2)

@@ -174,3 +174,64 @@ def test_a_question_put_back_is_again_the_one_its_later_steps_work_with(new_cont
     editor.get_by_role("button", name="Terugzetten: Obstakels", exact=True).click()
     expect(sources["contributions"]).to_have_value("open_text")
     expect(sources["cluster"]).to_have_value("obstacles")
+
+
+def test_each_option_remove_button_names_the_option_it_removes(new_context: Callable[..., Any]) -> None:
+    editor = open_editor(new_context, "Opties Zuid")
+    editor.locator("#add-type").select_option("choice")
+    editor.locator("#add-step").click()
+    card = editor.locator('.step-card[data-step-id="choice"]')
+    expect(card.locator(".option-row")).to_have_count(2)
+    # not twice "Optie weghalen": the number, and the text once it has one, following what is typed
+    expect(card.get_by_role("button", name="Optie 1 weghalen", exact=True)).to_be_visible()
+    card.get_by_role("textbox", name="Optie 1 (Nederlands)").fill("Fietsen")
+    card.get_by_role("textbox", name="Optie 2 (Nederlands)").fill("Lopen")
+    card.get_by_role("button", name="+ Optie toevoegen").click()
+    card.get_by_role("textbox", name="Optie 3 (Nederlands)").fill("Met de bus")
+    expect(card.get_by_role("button", name="Optie 1 weghalen: Fietsen", exact=True)).to_be_visible()
+    expect(card.get_by_role("button", name="Optie 3 weghalen: Met de bus", exact=True)).to_be_visible()
+
+    # the first one removed: the others move up a number, and their buttons say so
+    card.get_by_role("button", name="Optie 1 weghalen: Fietsen", exact=True).click()
+    expect(card.get_by_role("button", name="Optie 1 weghalen: Lopen", exact=True)).to_be_visible()
+    expect(card.get_by_role("button", name="Optie 2 weghalen: Met de bus", exact=True)).to_be_visible()
+
+    # saved and drawn by the server: the same names, in English too
+    card.get_by_role("textbox", name="Vraag op de telefoon (Nederlands)").fill("Hoe kom je hier?")
+    with editor.expect_response(lambda r: r.url.endswith("/steps") and r.request.method == "POST") as saved:
+        editor.locator("#save-steps").click()
+    assert saved.value.ok, saved.value.text()
+    editor.goto(editor.url)
+    card.locator("summary").click()
+    expect(card.get_by_role("button", name="Optie 2 weghalen: Met de bus", exact=True)).to_be_visible()
+    editor.get_by_role("link", name="EN", exact=True).click()
+    card.locator("summary").click()
+    expect(card.get_by_role("button", name="Remove option 1: Lopen", exact=True)).to_be_visible()
+
+
+def test_a_step_put_back_past_the_most_steps_is_refused_at_once(new_context: Callable[..., Any]) -> None:
+    editor = open_editor(new_context, "Veertig Zuid")
+    cards = editor.locator("#step-cards > .step-card")
+    vote = editor.locator('.step-card[data-step-id="vote"]')
+    vote.get_by_role("button", name="Stap weghalen Stap 4: Stemmen", exact=True).click()
+    put_back = editor.get_by_role("button", name="Terugzetten: Stemmen", exact=True)
+    expect(put_back).to_be_focused()
+    add = editor.locator("#add-step")
+    while add.is_enabled():
+        add.click()
+    expect(cards).to_have_count(40)
+
+    # the 41st would only be refused by the save: refused now, said, and the focus stays on the button
+    put_back.focus()
+    editor.keyboard.press("Enter")
+    expect(editor.locator("#editor-status")).to_have_text(
+        "Stemmen kan niet terug: er staan al 40 stappen, meer kan niet. Haal eerst een andere stap weg."
+    )
+    expect(cards).to_have_count(40)
+    expect(put_back).to_be_focused()
+
+    # with a step removed it goes back as before
+    cards.nth(38).get_by_role("button", name=re.compile("^Stap weghalen")).click()
+    put_back.click()
+    expect(cards).to_have_count(40)
+    expect(vote).to_have_count(1)
