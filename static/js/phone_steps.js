@@ -143,7 +143,10 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
       el("button", { type: "submit", class: "button primary", text: t.report_send }));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      form.querySelector("button").disabled = true;
+      const button = form.querySelector("button");
+      // marked, not disabled: a disabled button drops the focus, and a keyboard or screen reader starts at the top again
+      if (button.getAttribute("aria-disabled") === "true") return;
+      button.setAttribute("aria-disabled", "true");
       send({ type: "review", action_id: item.id, status: draft.status, note: draft.note.trim() });
     });
     return form;
