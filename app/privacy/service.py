@@ -96,7 +96,8 @@ def due_for_anonymising(db: Session, *, today: date, among: Sequence[int] | None
     """Workshops (of among, if given) whose workspace's retention period has passed and that still hold names.
 
     Also those anonymised before that hold names or contact details again: the register and the personal links
-    live on, so a member may give an old action a contact, or a participant their address, after the period.
+    live on, so a member may give an old action a contact, or a participant their address, after the period. Not
+    those that only logged events since: an owner's report logs one, and names none that these rows do not hold.
     """
     this_workshop = col(Workshop.id)
     names_again = or_(
@@ -108,7 +109,13 @@ def due_for_anonymising(db: Session, *, today: date, among: Sequence[int] | None
             col(Action.workshop_id) == this_workshop,
             or_(col(Action.contact_person) != "", col(Action.contact_email).is_not(None)),
         ),
-        exists().where(col(Event.workshop_id) == this_workshop),
+        # a contact named and taken away again: anonymising empties these, so any left is newer
+        exists().where(
+            col(ActionChange.action_id) == col(Action.id),
+            col(Action.workshop_id) == this_workshop,
+            col(ActionChange.kind) == "contact",
+            or_(col(ActionChange.before) != "", col(ActionChange.after) != ""),
+        ),
     )
     query = (
         select(Workshop, col(Workspace.retention_months))

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from app.accounts import service as accounts
+from app.actions import review
 from app.main import retention_pass
 from app.models import Action, ActionChange, Answer, Event, Participant, ReviewItem, Workshop, local_day
 from app.privacy import service as privacy
@@ -305,3 +306,53 @@ def test_a_stored_moment_falls_on_its_dutch_day_whatever_the_servers_clock(monke
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_an_owners_report_on_an_anonymised_workshop_leaves_it_done_and_a_new_name_makes_it_due(
+    facilitator: Facilitator, join: Any
+) -> None:
+    workshop, _, action_id = _room(facilitator, join, title="Oud")
+    recent, _, recent_action = _room(facilitator, join, title="Recent")
+    # another workshop's contact history says nothing about this one
+    contact = {"title": "Terugbellen", "owner_organisation": "Schuldhulp", "contact_person": "Cor"}
+    assert post(facilitator, recent, f"/actions/{recent_action}", contact).status_code == 200
+    today = date(2026, 12, 4)
+    _held(facilitator, workshop.id, today - timedelta(days=19 * 31))
+    assert len(_db(facilitator).write_sync(lambda db: privacy.run_retention(db, today=today))) == 1
+    owner = _db(facilitator).read_sync(
+        lambda db: db.execute(select(Participant).where(col(Participant.workshop_id) == workshop.id)).scalar_one()
+    )
+
+    def report(db: Any) -> None:
+        # the owner organisation's participant reports from Mijn afspraken: the history and the log hear of it
+        review.report_between_sessions(
+            db, action_id=action_id, status="bezig", note="Loopt", via="mijn_afspraken", participant=owner
+        )
+
+    _db(facilitator).write_sync(report)
+    assert _count(facilitator, Event, col(Event.workshop_id) == workshop.id) > 0
+    due = _db(facilitator).read_sync(lambda db: privacy.due_in_slices(db, today=today + timedelta(days=1)))
+    assert due == []
+    # a name given after the period (a member names a contact again) makes it due at the next run
+    changed = post(
+        facilitator,
+        workshop,
+        f"/actions/{action_id}",
+        {"title": "Terugbellen", "owner_organisation": "Schuldhulp", "contact_person": "Bea de Vries"},
+    )
+    assert changed.status_code == 200
+    due = _db(facilitator).read_sync(lambda db: privacy.due_in_slices(db, today=today + timedelta(days=1)))
+    assert due == [[workshop.id]]
+    # and a contact named and taken away again leaves the name in the history: still due
+    cleared = post(
+        facilitator,
+        workshop,
+        f"/actions/{action_id}",
+        {"title": "Terugbellen", "owner_organisation": "Schuldhulp", "contact_person": ""},
+    )
+    assert cleared.status_code == 200
+    due = _db(facilitator).read_sync(lambda db: privacy.due_in_slices(db, today=today + timedelta(days=1)))
+    assert due == [[workshop.id]]
+    done = _db(facilitator).write_sync(lambda db: privacy.run_retention(db, today=today + timedelta(days=1)))
+    assert [item["workshop_id"] for item in done] == [workshop.id]
+    assert _db(facilitator).read_sync(lambda db: privacy.due_in_slices(db, today=today + timedelta(days=2))) == []
