@@ -10,9 +10,9 @@ import subprocess
 import sys
 import threading
 import time
-from functools import partial
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 from pydantic import ValidationError
@@ -20,6 +20,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from app.config import Settings, settings_problems
+
+T = TypeVar("T")
 
 
 def uvicorn_options() -> dict[str, Any]:
@@ -393,19 +395,26 @@ def create_facilitator(args: argparse.Namespace) -> None:
 def retention(args: argparse.Namespace) -> None:
     """Remove names and contact details past each workspace's retention period, and ended sign-ins and invitations,
     now (the server: every six hours)."""
+    from sqlalchemy.orm import Session
+
     from app.models import local_day, utcnow
     from app.privacy import service as privacy
     from app.store.database import Database
+    from app.store.events import Tx
 
     db = Database(Settings().resolved_database_url())
     db.migrate()
-    today = local_day(utcnow())
-    done: list[dict[str, Any]] = []
+
+    # the server's pass, each slice in a transaction of its own on this thread: a server on the same SQLite file
+    # waits for its write lock only a slice at a time
+    async def read(fn: Callable[[Session], T]) -> T:
+        return db.read_sync(fn)
+
+    async def write(fn: Callable[[Tx], T]) -> T:
+        return db.write_sync(fn)
+
     try:
-        # a slice at a time, as the server does: a server on the same SQLite file waits for its write lock meanwhile
-        for among in db.read_sync(partial(privacy.due_in_slices, today=today)):
-            done += db.write_sync(partial(privacy.run_retention, today=today, among=among))
-        sessions, invitations = db.write_sync(partial(privacy.remove_ended_sign_ins, now=utcnow()))
+        done, (sessions, invitations) = asyncio.run(privacy.retention_pass(read, write, today=local_day(utcnow())))
     finally:
         db.close()
     for item in done:

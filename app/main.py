@@ -6,9 +6,6 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date
-from functools import partial
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
@@ -80,16 +77,6 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(YOUNG_OBJECTS, middle, 1_000)
 
 
-async def retention_pass(db: Database, *, today: date) -> list[dict[str, Any]]:
-    """Anonymise the workshops past their retention period a slice at a time, so the live rooms' writes go between;
-    then delete the sign-ins and invitations that have ended."""
-    done: list[dict[str, Any]] = []
-    for among in await db.read(partial(privacy.due_in_slices, today=today)):
-        done += await db.write(partial(privacy.run_retention, today=today, among=among))
-    await db.write(partial(privacy.remove_ended_sign_ins, now=utcnow()))
-    return done
-
-
 async def keep_retention(db: Database) -> None:
     """Remove names past their workspace's retention period: shortly after start, then every six hours.
 
@@ -98,7 +85,7 @@ async def keep_retention(db: Database) -> None:
     await asyncio.sleep(RETENTION_FIRST_RUN_S)
     while True:
         try:
-            await retention_pass(db, today=local_day(utcnow()))
+            await privacy.retention_pass(db.read, db.write, today=local_day(utcnow()))
         except Exception:  # a failed run is retried at the next one; the server keeps serving
             log.exception("retention run failed")
         await asyncio.sleep(RETENTION_EVERY_S)

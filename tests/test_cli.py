@@ -4,6 +4,7 @@ import io
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -122,3 +123,38 @@ def test_backup_and_restore_say_what_they_did_and_refuse_in_words(
     monkeypatch.setenv("DOORBRAAK_DATABASE_URL", "postgresql://u:p@h/d")
     with pytest.raises(SystemExit, match="pg_dump"):
         cli.main(["backup", str(tmp_path / "copy.backup")])
+
+
+def test_retention_anonymises_the_workshops_past_their_period_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import timedelta
+
+    from app.accounts import service as accounts
+    from app.models import Participant, Workshop, local_day, utcnow
+    from tests.conftest import PASSWORD
+    from tests.notify.conftest import join, new_workshop
+
+    monkeypatch.setenv("DOORBRAAK_DATA_DIR", str(tmp_path))
+    db = Database(f"sqlite:///{tmp_path / 'doorbraak.db'}")
+    db.migrate()
+
+    def build(tx: Any) -> list[int]:
+        boss = accounts.create_facilitator(tx, email="bea@a.nl", name="Bea", password=PASSWORD)
+        ids = []
+        for title, months in (("Oud", 19), ("Recent", 2)):
+            workshop = new_workshop(tx, boss.id, title)
+            join(tx, workshop.id, f"Deelnemer {title}", "Buurtwerk")
+            workshop.held_on = local_day(utcnow()) - timedelta(days=months * 31)
+            ids.append(workshop.id)
+        return ids
+
+    old, recent = db.write_sync(build)
+    cli.main(["retention"])
+    out = capsys.readouterr().out
+    assert f"workshop {old} of " in out and ": 1 names removed" in out and f"workshop {recent} " not in out
+    assert "1 workshops anonymised; 0 ended sign-ins and 0 old invitations deleted" in out
+    names = db.read_sync(lambda s: dict(s.execute(select(Participant.workshop_id, Participant.name)).all()))
+    assert names == {old: "", recent: "Deelnemer Recent"}
+    assert db.read_sync(lambda s: s.get(Workshop, old).anonymised_at) is not None
+    db.close()

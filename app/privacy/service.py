@@ -4,6 +4,7 @@ and everything stored about one participant for a data subject request."""
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
@@ -38,6 +39,7 @@ from app.models import (
     utcnow,
 )
 from app.security import clean_text
+from app.store.database import Reads, Writes
 from app.store.events import EventKind, Tx
 
 log = logging.getLogger("doorbraak.privacy")
@@ -256,6 +258,17 @@ def run_retention(db: Tx, *, today: date, among: Sequence[int] | None = None) ->
         log.info("retention: workshop %s (%s) anonymised, %s names removed", workshop.id, workshop.held_on, people)
         done.append({"workshop_id": workshop.id, "held_on": workshop.held_on.isoformat(), "names_removed": people})
     return done
+
+
+async def retention_pass(read: Reads, write: Writes, *, today: date) -> tuple[list[dict[str, Any]], tuple[int, int]]:
+    """Anonymise the workshops past their retention period a slice at a time, so the live rooms' writes go between;
+    then delete the sign-ins and invitations that have ended. Returns what run_retention and remove_ended_sign_ins
+    did. The server's six-hourly pass and `doorbraak retention` both run it, each with its own read and write."""
+    done: list[dict[str, Any]] = []
+    for among in await read(partial(due_in_slices, today=today)):
+        done += await write(partial(run_retention, today=today, among=among))
+    removed = await write(partial(remove_ended_sign_ins, now=utcnow()))
+    return done, removed
 
 
 def remove_ended_sign_ins(db: Tx, *, now: datetime) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import anyio
 from sqlalchemy import Engine, create_engine, event, inspect
@@ -32,6 +32,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Publisher = Callable[[list[LoggedEvent]], Awaitable[None]]
+
+
+class Reads(Protocol):
+    """How a pass reads: Database.read on the server, a command's read_sync made awaitable (app/cli.py)."""
+
+    def __call__(self, fn: Callable[[Session], T], /) -> Awaitable[T]: ...
+
+
+class Writes(Protocol):
+    """How a pass writes: Database.write on the server, a command's write_sync made awaitable (app/cli.py)."""
+
+    def __call__(self, fn: Callable[[Tx], T], /) -> Awaitable[T]: ...
+
+
 # a change that stores many items in one call: per item its result, or the DomainError that refused it
 Many = Callable[[Tx, list[Any]], list[Any]]
 # the newest migration (tests/test_migrations.py keeps it equal to alembic's head): a database already there is

@@ -8,8 +8,8 @@ from sqlalchemy import select, update
 from sqlmodel import col
 
 from app.auth import SESSION_COOKIE
-from app.main import retention_pass
 from app.models import Invitation, LoginSession, utcnow
+from app.privacy import service as privacy
 from tests.conftest import Facilitator
 from tests.workspaces.conftest import sign_in
 from tests.workspaces.test_http import invite
@@ -36,7 +36,8 @@ def _session_of(facilitator: Facilitator, http: Any) -> int:
 
 def _retention(facilitator: Facilitator) -> None:
     """The server's six-hourly retention run, on the app's loop."""
-    facilitator.http.portal.call(partial(retention_pass, _db(facilitator), today=date.today()))
+    db = _db(facilitator)
+    facilitator.http.portal.call(partial(privacy.retention_pass, db.read, db.write, today=date.today()))
 
 
 def test_the_retention_run_deletes_ended_sign_ins_and_keeps_live_ones(facilitator: Facilitator, browser: Any) -> None:

@@ -12,7 +12,6 @@ from sqlmodel import col
 
 from app.accounts import service as accounts
 from app.actions import review
-from app.main import retention_pass
 from app.models import Action, ActionChange, Answer, Event, Participant, ReviewItem, Workshop, local_day
 from app.privacy import service as privacy
 from app.store.database import Database
@@ -156,15 +155,15 @@ def test_a_retention_run_of_many_workshops_lets_the_rooms_write_between_its_slic
         where = (col(Participant.workshop_id).in_(ids), col(Participant.name) != "")
         return tx.execute(select(func.count()).select_from(Participant).where(*where)).scalar_one()
 
-    async def retention_while_a_room_writes() -> tuple[list[dict[str, Any]], list[int]]:
-        run = asyncio.create_task(retention_pass(db, today=today))
+    async def retention_while_a_room_writes() -> tuple[tuple[list[dict[str, Any]], tuple[int, int]], list[int]]:
+        run = asyncio.create_task(privacy.retention_pass(db.read, db.write, today=today))
         seen = []
         while not run.done():
             # a room's write, in the writer's queue behind whatever retention queued: the names it finds left
             seen.append(await db.write(named))
         return await run, seen
 
-    done, seen = client.portal.call(retention_while_a_room_writes)
+    (done, _), seen = client.portal.call(retention_while_a_room_writes)
     assert sorted(item["workshop_id"] for item in done) == sorted(ids) and db.read_sync(named) == 0
     assert any(0 < left < count for left in seen), seen
 
