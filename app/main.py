@@ -6,6 +6,8 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
@@ -26,6 +28,7 @@ from app.exports import router as exports_router
 from app.live import router as live_router
 from app.live.hub import LocalHub
 from app.models import local_day, utcnow
+from app.notify import outbox
 from app.notify import router as notify_router
 from app.notify import sender as mail
 from app.organisations import router as organisations_router
@@ -55,6 +58,8 @@ from app.workspaces import router as workspaces_router
 log = logging.getLogger(__name__)
 RETENTION_FIRST_RUN_S = 60
 RETENTION_EVERY_S = 6 * 3600
+OUTBOX_FIRST_RUN_S = 60
+OUTBOX_EVERY_S = 3600
 # how long stopping waits for the mail round in flight
 MAIL_STOP_S = 30
 # new objects between two young collections of the garbage collector (tune_garbage_collector)
@@ -91,6 +96,37 @@ async def keep_retention(db: Database) -> None:
         await asyncio.sleep(RETENTION_EVERY_S)
 
 
+async def outbox_pass(db: Database, *, now: datetime) -> int:
+    """Remove the outbox's messages and mail links past their time; returns how many messages went."""
+    removed = await db.write(partial(outbox.prune, now=now))
+    if removed:
+        log.info("mail: %d old messages removed", removed)
+    return removed
+
+
+async def keep_outbox_clean(db: Database) -> None:
+    """Remove old messages and mail links shortly after start, then every hour: a pass of its own, so a reminder
+    pass that fails leaves the sent mails' addresses no longer than their month."""
+    await asyncio.sleep(OUTBOX_FIRST_RUN_S)
+    while True:
+        try:
+            await outbox_pass(db, now=utcnow())
+        except Exception:  # a failed run is retried at the next one; the server keeps serving
+            log.exception("mail: removing old messages failed")
+        await asyncio.sleep(OUTBOX_EVERY_S)
+
+
+def start_passes(db: Database, setup: mail.MailSetup, *, secret: str) -> list[asyncio.Task[None]]:
+    """Start the passes the server runs beside its requests, each in a task of its own: one that fails holds up
+    none of the others."""
+    return [
+        asyncio.create_task(keep_retention(db)),
+        # reminders are written without a mail server too: the outbox page shows what would have gone
+        asyncio.create_task(mail.keep_reminders(db, setup, secret=secret)),
+        asyncio.create_task(keep_outbox_clean(db)),
+    ]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A Doorbraak app for these settings (default: from the environment)."""
     settings = settings or Settings()
@@ -121,9 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sender, sending = None, None
         if settings.environment != "test":
             tune_garbage_collector()
-            background.append(asyncio.create_task(keep_retention(db)))
-            # reminders are written without a mail server too: the outbox page shows what would have gone
-            background.append(asyncio.create_task(mail.keep_reminders(db, mail_setup, secret=runtime.secret_key)))
+            background += start_passes(db, mail_setup, secret=runtime.secret_key)
             sender = await mail.start_sending(db, mail_setup)
             if sender is not None:
                 background.append(asyncio.create_task(mail.check_server(sender, mail_setup)))

@@ -260,15 +260,15 @@ async def reminder_pass(db: Database, setup: MailSetup, *, secret: str, today: d
 
 
 async def keep_reminders(db: Database, setup: MailSetup, *, secret: str) -> None:
-    """Run the scheduler's pass (and remove old messages) shortly after start, then every hour."""
+    """Run the scheduler's pass shortly after start, then every hour (old messages go in a pass of their own:
+    app/main.py keep_outbox_clean)."""
     await asyncio.sleep(PASS_FIRST_RUN_S)
     while True:
         try:
             now = utcnow()
             added = await reminder_pass(db, setup, secret=secret, today=local_day(now), now=now)
-            removed = await db.write(partial(outbox.prune, now=now))
-            if added or removed:
-                log.info("mail: %d reminders and digests queued, %d old messages removed", added, removed)
+            if added:
+                log.info("mail: %d reminders and digests queued", added)
         except Exception:  # the next pass catches up: every mail has its key
             log.exception("mail: the reminder pass failed")
         await asyncio.sleep(PASS_EVERY_S)

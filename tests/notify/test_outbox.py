@@ -14,9 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlmodel import col
 
+from app import main
 from app.accounts import service as accounts
-from app.models import utcnow
+from app.config import Settings
+from app.models import OutboxMessage, utcnow
 from app.notify import outbox, sender
 from app.notify.outbox import Draft
 from app.notify.sender import Sender
@@ -280,3 +284,42 @@ def test_the_hourly_pass_counts_days_by_the_dutch_clock(monkeypatch: pytest.Monk
         unused: Any = None
         asyncio.run(sender.keep_reminders(unused, unused, secret="s"))
     assert seen == [date(2030, 7, 1)]
+
+
+async def test_old_messages_go_when_the_reminder_pass_fails(
+    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await sqlite_db.write(partial(fill, count=2))
+
+    def age(tx: Any) -> None:
+        # one sent well over the outbox's month ago, one today
+        old = tx.execute(select(OutboxMessage).order_by(col(OutboxMessage.id))).scalars().first()
+        old.created_at = utcnow() - outbox.KEEP - timedelta(days=1)
+
+    await sqlite_db.write(age)
+    failed, cleaned = asyncio.Event(), asyncio.Event()
+
+    async def failing_pass(*args: Any, **kwargs: Any) -> int:
+        failed.set()
+        raise RuntimeError("the reminders' query failed")
+
+    clean_once = main.outbox_pass
+
+    async def watched_clean(db: Database, *, now: datetime) -> int:
+        removed = await clean_once(db, now=now)
+        cleaned.set()
+        return removed
+
+    monkeypatch.setattr(sender, "reminder_pass", failing_pass)
+    monkeypatch.setattr(main, "outbox_pass", watched_clean)
+    monkeypatch.setattr(sender, "PASS_FIRST_RUN_S", 0)
+    monkeypatch.setattr(main, "OUTBOX_FIRST_RUN_S", 0)
+    setup = sender.mail_setup(Settings(data_dir=tmp_path, environment="test"))
+    passes = main.start_passes(sqlite_db, setup, secret="s")
+    try:
+        await asyncio.wait_for(asyncio.gather(failed.wait(), cleaned.wait()), timeout=10)
+    finally:
+        for task in passes:
+            task.cancel()
+        await asyncio.gather(*passes, return_exceptions=True)
+    assert [row.subject for row in messages(sqlite_db)] == ["Bericht 1"]
