@@ -47,6 +47,10 @@ from tests.privacy.test_ended_sign_ins import (  # noqa: F401
 from tests.privacy.test_forget import (  # noqa: F401
     test_a_member_forgets_a_participant_who_lost_their_link,
     test_forgetting_oneself_removes_only_ones_own_name_where_two_share_it,
+    test_forgetting_takes_them_off_the_actions_named_after_them_and_no_one_else,
+)
+from tests.privacy.test_privacy import (  # noqa: F401
+    test_an_owners_report_on_an_anonymised_workshop_leaves_it_done_and_a_new_name_makes_it_due,
 )
 from tests.responses.test_formats_live import test_phones_do_not_see_the_running_grades_before_the_mosaic  # noqa: F401
 from tests.rooms import room_in_obstacle_round, staff_of

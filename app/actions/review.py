@@ -282,13 +282,20 @@ def report_between_sessions(
     db.flush()
     view = action_view(db, action)
     append_event(db, workshop_id=action.workshop_id, kind=EventKind.ACTION_SAVED, audience=Audience.ALL, data=view)
+    announce_to_reviews(db, action_ids=[action_id])
+    return view
+
+
+def announce_to_reviews(db: Tx, *, action_ids: list[int]) -> None:
+    """Tell every running follow-up that reviews one of these actions its review anew: its board and phones show
+    the actions as they are now."""
     reviewing = db.execute(
         select(Workshop)
-        .join(ReviewItem, col(ReviewItem.workshop_id) == col(Workshop.id))
-        .where(col(ReviewItem.action_id) == action_id, col(Workshop.closed_at).is_(None))
+        .where(col(Workshop.closed_at).is_(None))
+        .where(
+            col(Workshop.id).in_(select(col(ReviewItem.workshop_id)).where(col(ReviewItem.action_id).in_(action_ids)))
+        )
         .order_by(col(Workshop.id))
     ).scalars()
     for follow_up in reviewing:
-        # the follow-up's board and phones show the action under review with its status now
         _announce(db, follow_up)
-    return view

@@ -364,6 +364,18 @@ def set_hidden(db: Tx, *, workshop_id: int, answer_id: int, hidden: bool) -> dic
     return answer_view(answer, participant)
 
 
+def announce_again(db: Tx, *, answer: Answer, participant: Participant) -> None:
+    """Send an answer to the screens again as it stands (its author's name removed): to the board alone while it
+    waits for approval, as when it came in; else to the board and projector, shown or hidden."""
+    if answer.held:
+        kind, audience = _CREATED, _TO_BOARD
+    else:
+        kind, audience = (EventKind.ANSWER_HIDDEN if answer.hidden else EventKind.ANSWER_SHOWN), _TO_STAFF
+    append_event(
+        db, workshop_id=answer.workshop_id, kind=kind, audience=audience, data=answer_view(answer, participant)
+    )
+
+
 def _approve(db: Tx, answer: Answer, participant: Participant) -> dict[str, Any]:
     answer.held = False
     answer.hidden = False

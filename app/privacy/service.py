@@ -2,6 +2,7 @@
 and everything stored about one participant for a data subject request."""
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -11,7 +12,10 @@ from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, s
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app.actions import review
+from app.actions import service as action_service
 from app.addresses import address_key
+from app.answers import service as answer_service
 from app.errors import DomainError
 from app.i18n import N_
 from app.labels import MAIL_KIND_LABELS, label
@@ -40,7 +44,7 @@ from app.models import (
 )
 from app.security import clean_text
 from app.store.database import Reads, Writes
-from app.store.events import EventKind, Tx
+from app.store.events import Audience, EventKind, Tx, append_event
 
 log = logging.getLogger("doorbraak.privacy")
 RETENTION_MIN_MONTHS = 1
@@ -285,41 +289,133 @@ def remove_ended_sign_ins(db: Tx, *, now: datetime) -> tuple[int, int]:
     return removed
 
 
-def _without_name(value: Any, participant_id: int) -> Any:
-    """A payload with this participant's name emptied wherever it stands beside their id."""
+def _without_name(value: Any, participant_id: int, contact_of: set[int]) -> Any:
+    """A payload with this participant's name emptied wherever it stands beside their id, and the contact of the
+    actions (by id) that named them as it."""
     if isinstance(value, dict):
         theirs = value.get("participant") == participant_id
+        contact = "contact" in value and value.get("id") in contact_of
         return {
-            key: "" if theirs and key in NAME_KEYS else _without_name(item, participant_id)
+            key: ""
+            if (theirs and key in NAME_KEYS) or (contact and key == "contact")
+            else _without_name(item, participant_id, contact_of)
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [_without_name(item, participant_id) for item in value]
+        return [_without_name(item, participant_id, contact_of) for item in value]
     return value
+
+
+def _contact_actions(db: Session, *, participant: Participant, workspace_id: int) -> list[Action]:
+    """The actions whose contact is this participant: by the address they gave, anywhere in the workspace (the rule
+    of app/actions/reporting.py); or by their name, on an action of their own workshop made from their contribution
+    or while no one else in the room is called so (the name alone never tells two people of one name apart)."""
+    found: list[Action] = []
+    if participant.email:
+        key = address_key(participant.email)
+        addressed = select(Action).where(
+            col(Action.workspace_id) == workspace_id, col(Action.contact_email).is_not(None)
+        )
+        found += [a for a in db.execute(addressed).scalars() if address_key(a.contact_email or "") == key]
+    name = participant.name.casefold()
+    if not name:
+        return found
+    named = select(Action).where(col(Action.workshop_id) == participant.workshop_id, col(Action.contact_person) != "")
+    candidates = [a for a in db.execute(named).scalars() if a.contact_person.casefold() == name and a not in found]
+    if candidates:
+        others = select(col(Participant.name)).where(
+            col(Participant.workshop_id) == participant.workshop_id, col(Participant.id) != participant.id
+        )
+        shared = any(other.casefold() == name for other in db.execute(others).scalars())
+        theirs = set(db.execute(select(col(Answer.id)).where(col(Answer.participant_id) == participant.id)).scalars())
+        found += [a for a in candidates if not shared or a.contribution_id in theirs]
+    return found
+
+
+# an action's contact as its history records it: a name, an address in brackets, or both (actions.service._recorded)
+_RECORDED_CONTACT = re.compile(r"^(.*?)\s*<([^<>]*)>$")
+
+
+def _forget_contact(db: Tx, *, actions: list[Action], participant: Participant) -> None:
+    """Take the participant off the actions that name them as contact: the name and address, what the actions'
+    history records of them, and the status links in mails to the address as a contact."""
+    names = ({participant.name.casefold()} | {a.contact_person.casefold() for a in actions}) - {""}
+    addresses = {address_key(a) for a in (participant.email, *(a.contact_email for a in actions)) if a}
+
+    def theirs(recorded: str) -> bool:
+        found = _RECORDED_CONTACT.match(recorded)
+        person, address = (found[1], found[2]) if found else (recorded, "")
+        return person.casefold() in names or (bool(address) and address_key(address) in addresses)
+
+    ids = [a.id for a in actions]
+    history = select(ActionChange).where(col(ActionChange.action_id).in_(ids), col(ActionChange.kind) == "contact")
+    for change in db.execute(history).scalars():
+        change.before = "" if theirs(change.before) else change.before
+        change.after = "" if theirs(change.after) else change.after
+    # a reminder's status link to a contact who is no participant carries their address (one of theirs went with
+    # their mails, _forget_mail)
+    links = select(MailToken).where(col(MailToken.action_id).in_(ids), col(MailToken.participant_id).is_(None))
+    for link in db.execute(links).scalars():
+        if address_key(link.address) in addresses:
+            db.delete(link)
+    now = utcnow()
+    for action in actions:
+        action.contact_person, action.contact_email = "", None
+        # changed now: a board's edit form that still holds the name is refused rather than saving it back
+        action.updated_at = now
+
+
+def _announce_forgotten(db: Tx, *, participant: Participant, contact_of: list[Action]) -> None:
+    """Send the open boards, projectors and phones what showed the participant's name, without it: their answers,
+    the actions they raised a hand for or were the contact of, and the follow-ups reviewing those actions."""
+    answers = select(Answer).where(col(Answer.participant_id) == participant.id).order_by(col(Answer.id))
+    for answer in db.execute(answers).scalars():
+        answer_service.announce_again(db, answer=answer, participant=participant)
+    hands = select(col(Volunteer.action_id)).where(col(Volunteer.participant_id) == participant.id)
+    shown = select(Action).where(
+        or_(col(Action.id).in_(hands), col(Action.id).in_([a.id for a in contact_of])),
+        col(Action.deleted_at).is_(None),
+    )
+    changed = list(db.execute(shown.order_by(col(Action.id))).scalars())
+    for view, action in zip(action_service.action_views(db, changed), changed, strict=True):
+        append_event(db, workshop_id=action.workshop_id, kind=EventKind.ACTION_SAVED, audience=Audience.ALL, data=view)
+    review.announce_to_reviews(db, action_ids=[action.id or 0 for action in changed])
 
 
 def forget_participant(db: Tx, *, participant: Participant) -> None:
     """Remove a participant's name and address at once: from the event log too, with their links in mails and the
-    mails not sent to them yet. What they sent, voted and raised a hand for stays, without their name."""
+    mails not sent to them yet, and from the actions that name them as contact. What they sent, voted and raised a
+    hand for stays, without their name; the screens open on it hear so once this commits."""
     workshop = db.get(Workshop, participant.workshop_id)
     assert workshop is not None
     this_one = select(col(Participant.id)).where(col(Participant.id) == participant.id)
-    _forget_mail(db, workspace_id=workshop.workspace_id, participants=this_one)
+    contact_of = _contact_actions(db, participant=participant, workspace_id=workshop.workspace_id)
+    _forget_mail(
+        db,
+        workspace_id=workshop.workspace_id,
+        participants=this_one,
+        contacts=[action.contact_email for action in contact_of],
+    )
+    _forget_contact(db, actions=contact_of, participant=participant)
     participant.name, participant.email = "", None
     # by their id, never by the name: two people in a room may share it. A follow-up workshop's reviews list the
-    # volunteers of this one's actions
+    # volunteers of this one's actions, and another workshop's log the actions it named them contact of
     same_workspace = select(col(Workshop.id)).where(col(Workshop.workspace_id) == workshop.workspace_id)
+    contact_ids = {action.id or 0 for action in contact_of}
+    elsewhere = {action.workshop_id for action in contact_of} - {workshop.id}
     events = select(Event).where(
         or_(
             col(Event.workshop_id) == workshop.id,
             and_(col(Event.workshop_id).in_(same_workspace), col(Event.kind).in_(REVIEW_KINDS)),
+            and_(col(Event.workshop_id).in_(elsewhere), col(Event.kind) == EventKind.ACTION_SAVED.value),
         )
     )
     for event in db.execute(events).scalars():
-        scrubbed = _without_name(event.payload, participant.id or 0)
+        scrubbed = _without_name(event.payload, participant.id or 0, contact_ids)
         if scrubbed != event.payload:
             event.payload = scrubbed
     db.flush()
+    _announce_forgotten(db, participant=participant, contact_of=contact_of)
 
 
 def participants_of(db: Session, *, workshop_id: int) -> list[Participant]:

@@ -16,7 +16,9 @@ from app.demo.driver import csrf_of
 from app.models import Participant
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PROJECTOR
+from tests.e2e.test_live_session import join, next_until, open_projector, send, start_session
 from tests.e2e.test_office_fit import WORD, a_workshop_of_long_words
+from tests.e2e.test_phone_actions import agree_many, row
 from tests.e2e.test_register import sign_in
 from tests.e2e.test_workspace_invitation import SMALL_PHONE, no_sideways_scroll
 
@@ -86,3 +88,36 @@ def test_a_member_finds_and_forgets_one_participant_of_a_full_room(
     expect(rows.last).to_contain_text("Naam verwijderd")
     no_sideways_scroll(page)
     page.screenshot(path=shots / f"deelnemers-na-{size}.png", full_page=True)
+
+
+def test_open_screens_lose_a_forgotten_name_without_a_reload(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    board = session.board
+    projector = open_projector(new_context, session)
+    name = "Zora Quist-Verhoeven"
+    zora = join(new_context, session.code, name, "Bibliotheek Noord")
+    other = join(new_context, session.code, "Bea", "Wijkteam Noord")
+    next_until(board, "Obstakels")
+    send(zora, "Niemand weet wie de sleutel van het buurthuis heeft.")
+    expect(board.locator("#answers")).to_contain_text(name)
+    next_until(board, "Afspraken")
+    agree_many(board, [{"title": "Sleutelplan buurthuis", "owner_organisation": "Welzijn"}])
+    row(zora, "Sleutelplan buurthuis").get_by_role("button", name="Ik doe mee").click()
+    for screen in (board, projector):
+        expect(screen.locator("main")).to_contain_text(name)
+    row(other, "Sleutelplan buurthuis").locator(".action-toggle").click()
+    expect(row(other, "Sleutelplan buurthuis").locator(".action-details")).to_contain_text(name)
+
+    # the member forgets her in another tab; the board, the projector and the other phone stay as they are
+    office = board.context.new_page()
+    office.goto(board.url + "/deelnemers")
+    office.locator(".participant-row").filter(has_text=name).get_by_role("link", name="Vergeten…").click()
+    office.get_by_label("Typ de naam om te bevestigen").fill(name)
+    office.get_by_role("button", name="Naam en adres verwijderen").click()
+    expect(office.get_by_role("status")).to_contain_text("De naam en het e-mailadres zijn verwijderd")
+    for screen in (board, projector):
+        expect(screen.locator("main")).not_to_contain_text("Zora")
+    expect(board.locator("#answers")).to_contain_text("Niemand weet wie de sleutel")
+    expect(projector.locator("main")).to_contain_text("Doen mee: Bibliotheek Noord")
+    expect(row(other, "Sleutelplan buurthuis").locator(".action-details")).not_to_contain_text("Zora")
+    expect(row(other, "Sleutelplan buurthuis").locator(".action-details")).to_contain_text("Bibliotheek Noord")

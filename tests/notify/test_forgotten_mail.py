@@ -1,15 +1,18 @@
 """Mails waiting in the outbox go with the person or workshop they name: forgotten, anonymised or deleted."""
 
+import json
+import re
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from app.actions import service as actions
 from app.demo.driver import csrf_of
-from app.models import Workshop
+from app.models import Action, ActionChange, Event, Workshop
 from app.notify.sender import reminder_pass
 from app.privacy import service as privacy
 from tests.notify.conftest import NOW, TODAY, Network, SmtpServer, build_network, database, messages, send_all, sign_in
@@ -85,3 +88,68 @@ def test_a_workshops_waiting_mails_go_with_its_names(
     assert _delivered_to(mail_client, smtp_server) == ["bas.nieuw@gemeente.nl", "otto.thuis@woon.nl"]
     otto = [str(m["Subject"]) for m in smtp_server.inbox.messages if str(m["To"]) == "otto.thuis@woon.nl"]
     assert otto == ["Je persoonlijke link voor Tweede ronde"]
+
+
+def test_a_forgotten_contact_is_gone_from_the_action_everywhere_it_showed(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    db = database(mail_client)
+    network = _network(mail_client)
+    # Cor gave the address the action names as its contact's, so he is its contact; a second action of the other
+    # workshop names the same address, a third someone else
+    for workshop_id, title, person, address in (
+        (network.other_workshop_id, "Leesclub", "C. de Boer", "COR@bieb.nl"),
+        (network.workshop_id, "Buurtfeest", "Bea", "bea@buurt.nl"),
+    ):
+        db.write_sync(
+            partial(
+                actions.save_action,
+                workshop_id=workshop_id,
+                title=title,
+                owner_organisation="Bibliotheek",
+                contact_person=person,
+                contact_email=address,
+            )
+        )
+    assert _remind(mail_client) > 0
+    assert any(m.recipient.casefold() == "cor@bieb.nl" for m in messages(db))
+    link = f"/m/{network.links['contact']}"
+    assert _post_form(mail_client, link, f"{link}/vergeet-mij").status_code == 303
+    contacts = db.read_sync(
+        lambda tx: {a.title: (a.contact_person, a.contact_email) for a in tx.execute(select(Action)).scalars()}
+    )
+    assert contacts == {
+        "Huiskamer in de flat": ("", None),
+        "Leesclub": ("", None),
+        "Buurtfeest": ("Bea", "bea@buurt.nl"),
+    }
+    recorded = db.read_sync(
+        lambda tx: [
+            (c.before, c.after)
+            for c in tx.execute(select(ActionChange).where(ActionChange.kind == "contact")).scalars()
+        ]
+    )
+    logged = db.read_sync(lambda tx: [e.payload for e in tx.execute(select(Event)).scalars()])
+    sign_in(mail_client, "bea@a.nl")
+    shown = [
+        mail_client.get(url).text
+        for url in (
+            f"/f/acties/{network.action_id}",
+            "/f/register",
+            "/f/register.csv",
+            f"/f/workshops/{network.workshop_id}/besluitenlijst",
+            f"/f/workshops/{network.workshop_id}/export/actions.csv",
+            f"/f/workshops/{network.workshop_id}/export/besluitenlijst.md",
+            f"/api/workshops/{network.workshop_id}/actions",
+            f"/api/workshops/{network.other_workshop_id}/actions",
+        )
+    ]
+    for text in [*shown, json.dumps(logged), json.dumps(recorded)]:
+        assert not re.search(r"\bCor\b|C\. de Boer|bieb\.nl", text, re.IGNORECASE), text[:2000]
+    assert ";Bea;" in shown[2]  # the other contact stays
+    # no reminder goes to him as contact, now or at the next pass
+    to = _delivered_to(mail_client, smtp_server)
+    assert "cor@bieb.nl" not in {address.casefold() for address in to} and "olga@woon.nl" in to
+    assert all("bieb.nl" not in str(m["To"]).casefold() for m in smtp_server.inbox.messages)
+    _remind(mail_client)
+    assert all("bieb.nl" not in m.recipient.casefold() for m in messages(db))

@@ -280,3 +280,39 @@ def test_a_participant_of_another_workshop_or_workspace_is_not_found(
         )
     assert _participant(facilitator, ids["Xavier"]).name == "Xavier"
     assert _participant(facilitator, ids["Bo"]).name == "Bo"
+
+
+def test_forgetting_takes_them_off_the_actions_named_after_them_and_no_one_else(
+    facilitator: Facilitator, join: Any, browser: Any
+) -> None:
+    room = two_alis(facilitator, join)
+    zora = join(room.workshop, name="Zora Quist", organisation="Bibliotheek")
+    answers = facilitator.http.get(f"/api/workshops/{room.workshop.id}/answers").json()
+    said = {a["text"]: a["id"] for a in answers}
+    made = {}
+    for title, contact, contribution in (
+        # made on the board from what each Ali pledged: the contact is its author
+        ("Van deze Ali", "Ali", said["Wachtlijsten"]),
+        ("Van de andere Ali", "Ali", said["Te weinig tijd"]),
+        # typed by hand: with two of the name in the room it is not known which one, so it stays
+        ("Ali zonder herkomst", "ali", None),
+        # a name no one else in the room has is theirs
+        ("Voor Zora", "zora quist", None),
+    ):
+        body = {"title": title, "owner_organisation": "Welzijn", "contact_person": contact}
+        created = post(facilitator, room.workshop, "/actions", {**body, "contribution_id": contribution})
+        assert created.status_code == 200, created.text
+        made[title] = created.json()["id"]
+    for phone in (room.forgets, zora):
+        link = personal_link(phone)
+        own = browser()
+        assert own.post(f"{link}/vergeet-mij", data={"csrf": csrf_of(own.get(link).text)}).status_code == 200
+    listed = facilitator.http.get(f"/api/workshops/{room.workshop.id}/actions").json()
+    assert {a["title"]: a["contact"] for a in listed if a["title"] in made} == {
+        "Van deze Ali": "",
+        "Van de andere Ali": "Ali",
+        "Ali zonder herkomst": "ali",
+        "Voor Zora": "",
+    }
+    page = facilitator.http.get(f"/f/acties/{made['Voor Zora']}").text
+    assert "Voor Zora" in page and "Quist" not in page
