@@ -6,6 +6,7 @@ import math
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,26 @@ def _check_kept(
 def wants_json(request: HTTPConnection) -> bool:
     """Whether the caller is a script that wants JSON back rather than a page."""
     return "application/json" in request.headers.get("accept", "")
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where a long list stands for its page links (_partials/_pager.html): this page, how many, each page's address."""
+
+    page: int
+    pages: int
+    link: Callable[[int], str]
+
+    @property
+    def numbers(self) -> list[int | None]:
+        """The page links to show: the first, the last, and two either side of this one; None marks a gap."""
+        wanted = sorted({1, self.pages, *range(max(1, self.page - 2), min(self.pages, self.page + 2) + 1)})
+        numbers: list[int | None] = []
+        for number in wanted:
+            if numbers and number - (numbers[-1] or 0) > 1:
+                numbers.append(None)
+            numbers.append(number)
+        return numbers
 
 
 def see_other(url: str) -> RedirectResponse:

@@ -3,8 +3,9 @@ or a member's for a data subject request."""
 
 from functools import partial
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +30,7 @@ from app.privacy import service as privacy
 from app.runtime import Runtime, RuntimeDep
 from app.security import whole_number
 from app.store.events import Tx
-from app.web import render, see_other
+from app.web import Pager, render, see_other
 from app.workshops import service as workshops
 from app.workspaces.service import INVITATION_DAYS
 
@@ -159,18 +160,43 @@ def _participant_of(db: Session, *, workshop_id: int, participant_id: int, membe
 
 @router.get("/f/workshops/{workshop_id}/deelnemers")
 async def participants(
-    request: Request, runtime: RuntimeDep, member: Runner, workshop_id: RowId, vergeten: int = 0
+    request: Request,
+    runtime: RuntimeDep,
+    member: Runner,
+    workshop_id: RowId,
+    q: Annotated[str, Query(max_length=254)] = "",
+    page: Annotated[str, Query(max_length=20)] = "1",
+    vergeten: int = 0,
 ) -> Response:
-    """A workshop's participants, each with their data to download or their name and address to remove."""
+    """A workshop's participants, found by name or address, a hundred to a page, each with their data to download
+    or their name and address to remove."""
+    number = whole_number(page, low=1, high=10**6)
 
-    def read(db: Session) -> dict[str, Any]:
+    def read(db: Session) -> tuple[Workshop, privacy.ParticipantsPage]:
         workshop = workshops.owned_workshop(db, workshop_id=workshop_id, member=member)
-        return {"workshop": workshop, "participants": privacy.participants_of(db, workshop_id=workshop_id)}
+        if number is None:
+            raise DomainError("bad_page", N_("Een paginanummer is een heel getal vanaf 1."), status=422)
+        return workshop, privacy.participants_page(db, workshop_id=workshop_id, search=q, page=number)
 
-    context = await runtime.db.read(read)
+    workshop, shown = await runtime.db.read(read)
     # when each joined, on the Dutch clock: two people of one name and organisation are told apart by it
-    joined = {p.id: as_utc(p.joined_at).astimezone(LOCAL_TIMEZONE).strftime("%H:%M") for p in context["participants"]}
-    return render(request, "privacy/participants.html", {**context, "joined": joined, "forgotten": bool(vergeten)})
+    joined = {p.id: as_utc(p.joined_at).astimezone(LOCAL_TIMEZONE).strftime("%H:%M") for p in shown.rows}
+    base = f"/f/workshops/{workshop_id}/deelnemers"
+
+    def link(number: int) -> str:
+        query = urlencode([*([("q", q)] if q else []), *([("page", str(number))] if number > 1 else [])])
+        return f"{base}?{query}" if query else base
+
+    context = {
+        "workshop": workshop,
+        "shown": shown,
+        "search": q,
+        "pager": Pager(shown.page, shown.pages, link),
+        "page_size": privacy.PARTICIPANTS_PAGE,
+        "joined": joined,
+        "forgotten": bool(vergeten),
+    }
+    return render(request, "privacy/participants.html", context)
 
 
 @router.get("/f/workshops/{workshop_id}/deelnemers/{participant_id}/vergeten")

@@ -2,8 +2,10 @@
 and everything stored about one participant for a data subject request."""
 
 import logging
+import math
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -42,6 +44,7 @@ from app.models import (
     session_ended,
     utcnow,
 )
+from app.organisations import service as organisations
 from app.security import clean_text
 from app.store.database import Reads, Writes
 from app.store.events import Audience, EventKind, Tx, append_event
@@ -66,6 +69,8 @@ REVIEW_KINDS = (EventKind.REVIEW_CHANGED.value, EventKind.REVIEW_SAVED.value)
 # unsubscribed address is sent (it names no one, and its limit counts it)
 REMINDERS = ("action_reminder", "followup_reminder")
 MAILS_TO_PEOPLE = ("link", *REMINDERS)
+# participants on one page of a workshop's list: a room of 2,000 is twenty pages
+PARTICIPANTS_PAGE = 100
 # an invitation that expired or was used is kept this long, so its link still says which of the two it was
 ENDED_INVITATIONS_KEPT = timedelta(days=7)
 
@@ -418,11 +423,47 @@ def forget_participant(db: Tx, *, participant: Participant) -> None:
     _announce_forgotten(db, participant=participant, contact_of=contact_of)
 
 
-def participants_of(db: Session, *, workshop_id: int) -> list[Participant]:
-    """A workshop's participants by name, those without one last, for a member answering a data subject request."""
-    name = col(Participant.name)
-    query = select(Participant).where(col(Participant.workshop_id) == workshop_id)
-    return list(db.execute(query.order_by(name == "", func.lower(name), col(Participant.id))).scalars())
+@dataclass(frozen=True)
+class ParticipantsPage:
+    """One page of a workshop's participants, for a member answering a data subject request."""
+
+    rows: list[Participant]
+    # in the workshop, and of those the ones the search finds
+    total: int
+    found: int
+    page: int
+    pages: int
+
+
+def participants_page(db: Session, *, workshop_id: int, search: str = "", page: int = 1) -> ParticipantsPage:
+    """A workshop's participants whose name or address holds the search, by name (those without one last),
+    PARTICIPANTS_PAGE to a page; a page past the last is refused, naming it."""
+    people = db.execute(
+        select(col(Participant.id), col(Participant.name), col(Participant.email)).where(
+            col(Participant.workshop_id) == workshop_id
+        )
+    ).all()
+    # matched here, not by the database: as the organisations are searched (every word typed starts a word of the
+    # name or address, accents and case aside), where SQLite's lower() would leave "Ö" and "İ" as they are
+    found = sorted(
+        (name == "", name.casefold(), participant_id)
+        for participant_id, name, email in people
+        if not search or organisations.matches(search, (name, email or ""))
+    )
+    pages = max(1, math.ceil(len(found) / PARTICIPANTS_PAGE))
+    if page > pages:
+        raise DomainError(
+            "page_out_of_range",
+            N_("Pagina {page} bestaat niet: de laatste is {pages}."),
+            status=404,
+            page=page,
+            pages=pages,
+        )
+    shown = [
+        participant_id for _, _, participant_id in found[(page - 1) * PARTICIPANTS_PAGE : page * PARTICIPANTS_PAGE]
+    ]
+    loaded = {p.id: p for p in db.execute(select(Participant).where(col(Participant.id).in_(shown))).scalars()}
+    return ParticipantsPage([loaded[i] for i in shown], total=len(people), found=len(found), page=page, pages=pages)
 
 
 def forget_on_request(db: Tx, *, participant: Participant, typed: str) -> None:

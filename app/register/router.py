@@ -21,7 +21,7 @@ from app.register import service as register
 from app.register.filters import DUE_CHOICES, PAGE_SIZE, RegisterFilter, parse_filter
 from app.runtime import Runtime, RuntimeDep
 from app.store.events import Tx
-from app.web import render, see_other
+from app.web import Pager, render, see_other
 
 router = APIRouter(tags=["register"])
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,17 +54,6 @@ def _load(db: Session, *, member: Member, chosen: RegisterFilter, problems: list
     )
 
 
-def _page_numbers(page: int, pages: int) -> list[int | None]:
-    """The page links to show: the first, the last, and two either side of this one; None marks a gap."""
-    wanted = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
-    numbers: list[int | None] = []
-    for number in wanted:
-        if numbers and number - (numbers[-1] or 0) > 1:
-            numbers.append(None)
-        numbers.append(number)
-    return numbers
-
-
 async def _show(
     request: Request,
     runtime: Runtime,
@@ -90,7 +79,9 @@ async def _show(
             "shown": shown,
             "errors": [error.text() for error in errors],
             "today": today,
-            "page_numbers": _page_numbers(shown.page.page, shown.page.pages) if shown.page else [],
+            "pager": Pager(shown.page.page, shown.page.pages, lambda n: f"/f/register?{chosen.query(page=n)}")
+            if shown.page
+            else None,
             "page_size": PAGE_SIZE,
             "review_max": register.REVIEW_MAX,
             "counts": register.counts_view(shown.page.counts) if shown.page else [],

@@ -14,6 +14,7 @@ from sqlmodel import col
 from app.config import Settings
 from app.demo.driver import csrf_of
 from app.models import Participant
+from app.store.database import Database
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PROJECTOR
 from tests.e2e.test_live_session import join, next_until, open_projector, send, start_session
@@ -21,6 +22,7 @@ from tests.e2e.test_office_fit import WORD, a_workshop_of_long_words
 from tests.e2e.test_phone_actions import agree_many, row
 from tests.e2e.test_register import sign_in
 from tests.e2e.test_workspace_invitation import SMALL_PHONE, no_sideways_scroll
+from tests.notify.conftest import join as join_as
 
 pytestmark = pytest.mark.e2e
 expect: Any = pytest.importorskip("playwright.sync_api").expect
@@ -121,3 +123,76 @@ def test_open_screens_lose_a_forgotten_name_without_a_reload(new_context: Callab
     expect(projector.locator("main")).to_contain_text("Doen mee: Bibliotheek Noord")
     expect(row(other, "Sleutelplan buurthuis").locator(".action-details")).not_to_contain_text("Zora")
     expect(row(other, "Sleutelplan buurthuis").locator(".action-details")).to_contain_text("Bibliotheek Noord")
+
+
+# hostile names as people type them: very long, a long word, markup, letters folded by search, right to left
+HOSTILE = [
+    WORD[:80],
+    "<img src=x onerror=alert(1)> Piet",
+    "İlker Öztürk-Yılmaz van der Plas tot Oostwaarde-Zuidbroek",
+    "محمد العلي",
+    "Anna-Maria van den Berg-Oosterhuis Verschuren",
+]
+
+
+def a_room_of_two_thousand(base_url: str, settings: Settings) -> int:
+    """The workshop of long words with 2,000 participants joined through the service, hostile names among them."""
+    workshop_id = a_workshop_of_long_words(base_url)
+    db = Database(settings.resolved_database_url())
+
+    def fill(tx: Any) -> None:
+        for n in range(2000 - len(HOSTILE)):
+            address = f"{WORD.lower()[:40]}.{n}@example.org" if n % 9 == 0 else None
+            join_as(tx, workshop_id, f"Deelnemer {n:04d} {'Oosterhuis-' * (n % 3)}Jansen", f"Stichting {n}", address)
+        for name in HOSTILE:
+            join_as(tx, workshop_id, name, f"Stichting {WORD}", f"{WORD.lower()[:60]}@example.org")
+
+    db.write_sync(fill)
+    db.close()
+    return workshop_id
+
+
+@pytest.mark.parametrize("screen", [SMALL_PHONE, PROJECTOR], ids=["360x800", "1920x1080"])
+def test_a_room_of_two_thousand_is_paged_and_searched(
+    new_context: Callable[..., Any], live_server: str, live_settings: Settings, screen: dict[str, Any], tmp_path: Path
+) -> None:
+    workshop_id = a_room_of_two_thousand(live_server, live_settings)
+    shots = Path(os.environ.get("DOORBRAAK_SCREENSHOTS", tmp_path))
+    size = "{width}x{height}".format(**screen["viewport"])
+    page = sign_in(new_context, "f@x.nl", **screen)
+    page.on("dialog", lambda dialog: pytest.fail(f"a name ran as script: {dialog.message}"))
+    page.goto(f"/f/workshops/{workshop_id}/deelnemers")
+    rows = page.locator(".participant-row")
+    expect(rows).to_have_count(100)
+    expect(page.locator(".eyebrow")).to_have_text("Deelnemers · 2000")
+    pager = page.get_by_role("navigation", name="Pagina’s")
+    expect(pager.locator("[aria-current=page]")).to_have_text("1")
+    no_sideways_scroll(page)
+    page.screenshot(path=shots / f"deelnemers-2000-{size}.png", full_page=True)
+    pager.get_by_role("link", name="20", exact=True).click()
+    expect(rows).to_have_count(100)
+    expect(pager.locator("[aria-current=page]")).to_have_text("20")
+    no_sideways_scroll(page)
+    page.screenshot(path=shots / f"deelnemers-2000-p20-{size}.png", full_page=True)
+    # found by a word of the name, accents and case aside; the result said to a screen reader
+    page.get_by_label("Zoek op naam of e-mailadres").fill("ilker oztu")
+    page.get_by_role("button", name="Zoeken").click()
+    expect(page.get_by_role("status")).to_contain_text("1 deelnemer gevonden")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(HOSTILE[2])
+    no_sideways_scroll(page)
+    page.screenshot(path=shots / f"deelnemers-zoek-{size}.png", full_page=True)
+    rows.first.get_by_role("link", name="Vergeten…").click()
+    page.get_by_label("Typ de naam om te bevestigen").fill(HOSTILE[2])
+    page.get_by_role("button", name="Naam en adres verwijderen").click()
+    expect(page.get_by_role("status")).to_contain_text("De naam en het e-mailadres zijn verwijderd")
+    expect(page.locator(".participant-list")).not_to_contain_text("İlker")
+    page.get_by_label("Zoek op naam of e-mailadres").fill("<img")
+    page.get_by_role("button", name="Zoeken").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(HOSTILE[1])
+    page.goto(f"/taal/en?next=/f/workshops/{workshop_id}/deelnemers%3Fpage%3D7")
+    expect(page.get_by_role("navigation", name="Pages").locator("[aria-current=page]")).to_have_text("7")
+    expect(page.get_by_text("Page 7 of 20, 100 a page")).to_be_visible()
+    no_sideways_scroll(page)
+    page.screenshot(path=shots / f"participants-2000-p7-{size}.png", full_page=True)

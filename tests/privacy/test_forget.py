@@ -16,6 +16,7 @@ from app.models import Event, MailToken, OutboxMessage, Participant
 from tests.clusters.test_clusters import obstacles, post
 from tests.conftest import Facilitator, Phone, Workshop, csrf_of
 from tests.exports.test_personal import personal_link
+from tests.notify.conftest import join as join_as
 from tests.workspaces.conftest import add_member, workspace_of
 
 
@@ -316,3 +317,44 @@ def test_forgetting_takes_them_off_the_actions_named_after_them_and_no_one_else(
     }
     page = facilitator.http.get(f"/f/acties/{made['Voor Zora']}").text
     assert "Voor Zora" in page and "Quist" not in page
+
+
+def test_a_room_of_hundreds_is_listed_a_hundred_to_a_page_and_found_by_name_or_address(
+    facilitator: Facilitator,
+) -> None:
+    workshop = facilitator.create_workshop(title="Netwerkdag")
+
+    def fill(tx: Any) -> None:
+        for n in range(247):
+            join_as(tx, workshop.id, f"Deelnemer {n:03d}", "Buurtwerk", f"d{n}@voorbeeld.nl" if n % 7 == 0 else None)
+        join_as(tx, workshop.id, "ÖZLEM <script>alert(1)</script>", "Wijkteam", "o.yilmaz@wijkteam.nl")
+        join_as(tx, workshop.id, "İlker", "Politie")
+
+    _db(facilitator).write_sync(fill)
+    base = f"/f/workshops/{workshop.id}/deelnemers"
+    first = facilitator.http.get(base)
+    assert first.status_code == 200 and first.text.count('class="participant-row"') == 100
+    assert "Deelnemers · 249" in first.text and "Pagina 1 van 3, 100 per pagina" in first.text
+    assert f'rel="next" href="{base}?page=2"' in first.text and "<script>alert" not in first.text
+    last = facilitator.http.get(f"{base}?page=3")
+    assert last.text.count('class="participant-row"') == 49 and 'aria-current="page">3<' in last.text
+    # those without a name come last, by name otherwise: İlker and Özlem after Deelnemer 246
+    assert "İlker" in last.text and "Deelnemer 246" in last.text and "Deelnemer 001" not in last.text
+    # every word typed starts a word of the name or address, accents and case aside, as organisations are found
+    for query, found in (("ozlem", 1), ("O.YILMAZ@", 1), ("ilker", 1), ("deelnemer 12", 10), ("lem", 0)):
+        page = facilitator.http.get(base, params={"q": query})
+        assert page.status_code == 200 and page.text.count('class="participant-row"') == found, query
+        assert ("Niemand gevonden" in page.text) == (found == 0), query
+    searched = facilitator.http.get(base, params={"q": "deelnemer 0"})
+    assert searched.text.count('class="participant-row"') == 100 and "100 deelnemers gevonden" in searched.text
+    assert f'href="{base}?q=deelnemer+0&amp;page=2"' not in searched.text  # exactly 100: one page
+    wide = facilitator.http.get(base, params={"q": "deelnemer"})
+    assert f'href="{base}?q=deelnemer&amp;page=2"' in wide.text
+    beyond = facilitator.http.get(f"{base}?page=4")
+    assert beyond.status_code == 404 and "Pagina 4 bestaat niet: de laatste is 3." in beyond.text
+    for bad in ("abc", "0", "-1", "٣", "9" * 30):
+        refused = facilitator.http.get(base, params={"page": bad})
+        assert refused.status_code == 422 and "Deelnemer 000" not in refused.text, bad
+    assert facilitator.http.get(base, params={"q": "x" * 255}).status_code == 422
+    english = facilitator.http.get(f"{base}?page=2", headers={"accept-language": "en"})
+    assert "Page 2 of 3, 100 a page" in english.text and "Search by name or e-mail address" in english.text
