@@ -60,14 +60,18 @@ def a_full_room(base_url: str, settings: Settings) -> int:
     return workshop_id
 
 
+def signed_in_on(new_context: Callable[..., Any], screen: dict[str, Any], tmp_path: Path) -> tuple[Any, Path, str]:
+    """The member signed in on this screen; where its screenshots go, and the screen's size for their names."""
+    shots = Path(os.environ.get("DOORBRAAK_SCREENSHOTS", tmp_path))
+    return sign_in(new_context, "f@x.nl", **screen), shots, "{width}x{height}".format(**screen["viewport"])
+
+
 @pytest.mark.parametrize("screen", [SMALL_PHONE, PROJECTOR], ids=["360x800", "1920x1080"])
 def test_a_member_finds_and_forgets_one_participant_of_a_full_room(
     new_context: Callable[..., Any], live_server: str, live_settings: Settings, screen: dict[str, Any], tmp_path: Path
 ) -> None:
     workshop_id = a_full_room(live_server, live_settings)
-    shots = Path(os.environ.get("DOORBRAAK_SCREENSHOTS", tmp_path))
-    size = "{width}x{height}".format(**screen["viewport"])
-    page = sign_in(new_context, "f@x.nl", **screen)
+    page, shots, size = signed_in_on(new_context, screen, tmp_path)
     page.goto(f"/f/workshops/{workshop_id}/besluitenlijst")
     page.get_by_role("link", name="Deelnemers en hun gegevens").click()
     rows = page.locator(".participant-row")
@@ -157,9 +161,7 @@ def test_a_room_of_two_thousand_is_paged_and_searched(
     new_context: Callable[..., Any], live_server: str, live_settings: Settings, screen: dict[str, Any], tmp_path: Path
 ) -> None:
     workshop_id = a_room_of_two_thousand(live_server, live_settings)
-    shots = Path(os.environ.get("DOORBRAAK_SCREENSHOTS", tmp_path))
-    size = "{width}x{height}".format(**screen["viewport"])
-    page = sign_in(new_context, "f@x.nl", **screen)
+    page, shots, size = signed_in_on(new_context, screen, tmp_path)
     page.on("dialog", lambda dialog: pytest.fail(f"a name ran as script: {dialog.message}"))
     page.goto(f"/f/workshops/{workshop_id}/deelnemers")
     rows = page.locator(".participant-row")
