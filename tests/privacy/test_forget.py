@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from app.models import Event, MailToken, OutboxMessage, Participant
 from tests.clusters.test_clusters import obstacles, post
-from tests.conftest import Facilitator, Phone, Workshop, csrf_of
+from tests.conftest import Facilitator, Phone, Workshop, csrf_of, receive_until
 from tests.exports.test_personal import personal_link
 from tests.notify.conftest import join as join_as
 from tests.workspaces.conftest import add_member, workspace_of
@@ -358,3 +358,38 @@ def test_a_room_of_hundreds_is_listed_a_hundred_to_a_page_and_found_by_name_or_a
     assert facilitator.http.get(base, params={"q": "x" * 255}).status_code == 422
     english = facilitator.http.get(f"{base}?page=2", headers={"accept-language": "en"})
     assert "Page 2 of 3, 100 a page" in english.text and "Search by name or e-mail address" in english.text
+
+
+def test_an_answer_waiting_for_approval_loses_its_name_on_the_board_alone(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    held_back = {"X-CSRF-Token": facilitator.csrf(), "Accept": "application/json"}
+    assert facilitator.http.post(f"/f/workshops/{workshop.id}/moderated", data={"on": "true"}, headers=held_back)
+    author = join(workshop, name="Ali", organisation="Schuldhulp")
+    facilitator.go(workshop, "obstacles")
+    with (
+        facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector,
+        facilitator.http.websocket_connect(f"/ws/board/{workshop.id}") as board,
+        author.connect() as ws,
+    ):
+        projector.receive_json(), board.receive_json(), ws.receive_json()
+        ws.send_text(author.answer_frame("Te weinig groen op het plein"))
+        assert receive_until(ws, lambda f: f["type"] == "ack")
+        assert receive_until(board, lambda f: f.get("kind") == "answer.created")["data"]["author"] == "Ali"
+        (participant_id,) = _db(facilitator).read_sync(
+            lambda db: list(db.execute(select(col(Participant.id))).scalars())
+        )
+        url = f"/f/workshops/{workshop.id}/deelnemers/{participant_id}/vergeten"
+        forgotten = facilitator.http.post(
+            url, data={"csrf": facilitator.csrf(), "typed": "Ali"}, follow_redirects=False
+        )
+        assert forgotten.status_code == 303
+        facilitator.step(workshop, "next")
+        before_the_step = []
+        while (frame := board.receive_json()).get("kind") != "step.changed":
+            before_the_step.append(frame)
+        assert [(f["kind"], f["data"]["author"], f["data"]["held"]) for f in before_the_step] == [
+            ("answer.created", "", True)
+        ]
+        # the projector never had it, and does not get it now: its next event is the step change
+        assert receive_until(projector, lambda f: f["type"] == "event")["kind"] == "step.changed"
