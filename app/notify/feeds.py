@@ -1,15 +1,17 @@
 """Calendar feeds: a participant's, an organisation's or the workspace's due dates and follow-ups, subscribable.
 
 A feed's link carries a token the database keeps only as a hash: it is shown once, when made, and stops working
-when revoked. Events keep the UIDs the downloads use; SEQUENCE counts an action's changes after it was agreed
-(its history) and a meeting's moves, so a subscribed calendar replaces its copy when a date moves; a withdrawn
-action's date stays in the feed as a cancelled event, so calendars remove it.
+when revoked. A workspace's or organisation's feed is its maker's: it works only while they are a member of the
+workspace (removing them revokes it; a membership ended any other way stops it too). Events keep the UIDs the
+downloads use; SEQUENCE counts an action's changes after it was agreed (its history) and a meeting's moves, so a
+subscribed calendar replaces its copy when a date moves; a withdrawn action's date stays in the feed as a cancelled
+event, so calendars remove it.
 """
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -25,6 +27,7 @@ from app.models import (
     ActionPartner,
     CalendarFeed,
     Facilitator,
+    Membership,
     Organisation,
     Participant,
     Workshop,
@@ -88,15 +91,34 @@ def revoke_feed(db: Tx, *, workspace_id: int, feed_id: int) -> None:
 
 
 def feeds_of(db: Session, *, workspace_id: int) -> list[dict[str, Any]]:
-    """The workspace's and its organisations' feeds, newest first, with what they show and who made them."""
+    """The workspace's and its organisations' feeds, newest first, with what they show, who made them and whether
+    that maker is still a member (a feed whose maker left works no more)."""
     rows = db.execute(
-        select(CalendarFeed, col(Organisation.name), col(Facilitator.name))
+        select(CalendarFeed, col(Organisation.name), col(Facilitator.name), col(Membership.id))
         .outerjoin(Organisation, col(Organisation.id) == col(CalendarFeed.organisation_id))
         .outerjoin(Facilitator, col(Facilitator.id) == col(CalendarFeed.created_by))
+        .outerjoin(Membership, _makers_membership())
         .where(col(CalendarFeed.workspace_id) == workspace_id, col(CalendarFeed.scope) != "participant")
         .order_by(col(CalendarFeed.id).desc())
     ).all()
-    return [{"feed": feed, "organisation": organisation, "made_by": made_by} for feed, organisation, made_by in rows]
+    return [
+        {"feed": feed, "organisation": organisation, "made_by": made_by, "maker_left": membership is None}
+        for feed, organisation, made_by, membership in rows
+    ]
+
+
+def _makers_membership() -> ColumnElement[bool]:
+    """Joins a feed to its maker's membership of the feed's workspace: none once they left it."""
+    return and_(
+        col(Membership.workspace_id) == col(CalendarFeed.workspace_id),
+        col(Membership.account_id) == col(CalendarFeed.created_by),
+    )
+
+
+def _maker_left(db: Session, feed: CalendarFeed) -> bool:
+    """Whether a workspace's or organisation's feed has lost its maker: removed, or their account gone."""
+    query = select(col(Membership.id)).join(CalendarFeed, _makers_membership()).where(col(CalendarFeed.id) == feed.id)
+    return db.execute(query).first() is None
 
 
 def organisations_of(db: Session, *, workspace_id: int) -> list[Organisation]:
@@ -111,6 +133,9 @@ def feed_calendar(db: Session, *, token: str) -> bytes:
         select(CalendarFeed).where(col(CalendarFeed.token_hash) == security.token_digest(token))
     ).scalar_one_or_none()
     if feed is None or feed.revoked_at is not None:
+        raise _gone()
+    # checked here as well as revoked at removal: a membership may end by other ways than the workspace page
+    if feed.scope != "participant" and _maker_left(db, feed):
         raise _gone()
     workspace = db.get(Workspace, feed.workspace_id)
     assert workspace is not None

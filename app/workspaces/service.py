@@ -14,6 +14,7 @@ from app.errors import DomainError, not_manager
 from app.i18n import N_
 from app.models import (
     ROLES,
+    CalendarFeed,
     Facilitator,
     Invitation,
     LoginSession,
@@ -213,7 +214,8 @@ def change_role(db: Tx, *, member: Member, account_id: int, role: str) -> None:
 
 
 def remove_member(db: Tx, *, member: Member, account_id: int) -> None:
-    """Take a member out of the workspace (a beheerder's change): their browsers signed in to it stop at once.
+    """Take a member out of the workspace (a beheerder's change): their browsers signed in to it and their calendar
+    feeds stop at once.
 
     A beheerder may remove themselves, but not as the last beheerder.
     """
@@ -227,6 +229,18 @@ def remove_member(db: Tx, *, member: Member, account_id: int) -> None:
         delete(LoginSession).where(
             col(LoginSession.account_id) == account_id, col(LoginSession.workspace_id) == member.workspace_id
         )
+    )
+    # their calendar feeds of the workspace and its organisations end for good, also should they be invited back
+    # (app/notify/feeds.py refuses them at read time too)
+    db.execute(
+        update(CalendarFeed)
+        .where(
+            col(CalendarFeed.workspace_id) == member.workspace_id,
+            col(CalendarFeed.created_by) == account_id,
+            col(CalendarFeed.scope) != "participant",
+            col(CalendarFeed.revoked_at).is_(None),
+        )
+        .values(revoked_at=utcnow())
     )
     db.flush()
 
