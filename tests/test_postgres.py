@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
 from app.answers import service as answers
@@ -124,6 +125,12 @@ async def two_writers(publish_to: list[Event]) -> tuple[Database, Database]:
     await first.start(publish)
     await second.start(publish)
     return first, second
+
+
+def waiting_for_a_lock(db: Session) -> bool:
+    """Whether a connection to this database waits for a row another transaction holds."""
+    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    return bool(db.connection().exec_driver_sql(query).scalar())
 
 
 async def make_room(db: Database, people: int) -> tuple[int, list[int]]:

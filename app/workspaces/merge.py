@@ -115,11 +115,11 @@ def merge_workspaces(db: Tx, *, member: Member, source_id: int) -> WorkspaceMerg
     target has none of its own. Source is deleted.
     """
     target_id = member.workspace_id
-    if _role_in(db, account_id=member.account_id, workspace_id=target_id) != "beheerder":
-        raise not_manager()
     if source_id == target_id:
         raise DomainError("merge_same_workspace", N_("Een werkruimte kan niet met zichzelf samengaan."), status=422)
-    source, target = db.get(Workspace, source_id), db.get(Workspace, target_id)
+    source, target = _locked(db, source_id=source_id, target_id=target_id)
+    if _role_in(db, account_id=member.account_id, workspace_id=target_id) != "beheerder":
+        raise not_manager()
     source_role = _role_in(db, account_id=member.account_id, workspace_id=source_id)
     if source is None or target is None or source_role is None:
         raise DomainError("workspace_not_found", N_("Deze werkruimte bestaat niet."), status=404)
@@ -150,6 +150,26 @@ def merge_workspaces(db: Tx, *, member: Member, source_id: int) -> WorkspaceMerg
     db.delete(source)
     db.flush()
     return outcome
+
+
+def _locked(db: Tx, *, source_id: int, target_id: int) -> tuple[Workspace | None, Workspace | None]:
+    """Both workspaces (None for one that does not exist), locked until the merge commits (PostgreSQL; SQLite has
+    one writer anyway), the lower id first: A into B and B into A at once wait for each other, never deadlock.
+
+    A merge that waited on the lock for a workspace another merge then took away is refused, having moved nothing.
+    """
+    there = {workspace_id: db.get(Workspace, workspace_id) is not None for workspace_id in (source_id, target_id)}
+    locked = {
+        workspace_id: db.get(Workspace, workspace_id, with_for_update=True, populate_existing=True)
+        for workspace_id in sorted(there)
+    }
+    if any(there[workspace_id] and workspace is None for workspace_id, workspace in locked.items()):
+        raise DomainError(
+            "merged_meanwhile",
+            N_("Deze werkruimte is intussen al samengevoegd. Er is niets verplaatst: open Samenvoegen opnieuw."),
+            status=409,
+        )
+    return locked[source_id], locked[target_id]
 
 
 def _changed_rows(db: Session, statement: Executable) -> int:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import anyio
 import pytest
-from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
 from app.actions import service as actions
@@ -32,7 +31,7 @@ from tests.register.test_organisation_page import (  # noqa: F401
     test_the_share_leaves_out_other_workspaces,
     test_the_share_partners_own_counts_every_action_and_the_open_ones,
 )
-from tests.test_postgres import ON_POSTGRES, postgres_settings, two_writers
+from tests.test_postgres import ON_POSTGRES, postgres_settings, two_writers, waiting_for_a_lock
 
 pytestmark = ON_POSTGRES
 
@@ -57,12 +56,6 @@ def _an_action(db: Tx) -> tuple[Member, int]:
     return Member(account_id=account.id or 0, workspace_id=workspace_id, role="facilitator"), action["id"]
 
 
-def _waiting_for_a_lock(db: Session) -> bool:
-    """Whether a connection to this database waits for a row another transaction holds."""
-    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    return bool(db.connection().exec_driver_sql(query).scalar())
-
-
 async def test_two_saves_of_one_opened_form_through_two_processes_do_not_lose_the_first() -> None:
     first, second = await two_writers([])
     try:
@@ -82,7 +75,7 @@ async def test_two_saves_of_one_opened_form_through_two_processes_do_not_lose_th
         two = second.write(
             partial(actionpage.save_form, action_id=action_id, member=member, form=replace(opened, contact="Carla"))
         )
-        await until(lambda: first.read_sync(_waiting_for_a_lock), "the second save waiting for the first's row")
+        await until(lambda: first.read_sync(waiting_for_a_lock), "the second save waiting for the first's row")
         release.set()
         outcomes = await asyncio.gather(one, two, return_exceptions=True)
         assert outcomes[0] is None

@@ -1,20 +1,32 @@
-"""Two server processes on one PostgreSQL: an invitation is used once, and a workspace keeps a beheerder."""
+"""Two server processes on one PostgreSQL: an invitation is used once, a workspace keeps a beheerder, and two
+merges at once move everything once."""
 
 import asyncio
+import threading
+from datetime import date
 from functools import partial
 from typing import Any
 
+import anyio
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.accounts import service as accounts
+from app.actions import service as actions
 from app.errors import DomainError
-from app.models import Event, Facilitator, Member, Membership
+from app.models import Action, Event, Facilitator, Member, Membership, Organisation, Workshop, Workspace
+from app.store.events import Tx
+from app.workspaces import merge
 from app.workspaces import service as workspaces
 from tests.conftest import PASSWORD
-from tests.test_postgres import PG_URL, two_writers
+from tests.faults.conftest import until
+from tests.register.conftest import new_workshop
+from tests.test_postgres import PG_URL, two_writers, waiting_for_a_lock
 from tests.workspaces.test_service import HASHED
+
+DAY = date(2026, 12, 7)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -75,5 +87,73 @@ async def test_two_beheerders_stepping_down_at_once_through_two_processes_leave_
         beheerders = select(func.count()).select_from(Membership).where(col(Membership.role) == "beheerder")
         assert await first.read(partial(count, query=beheerders)) == 1
     finally:
+        await first.stop()
+        await second.stop()
+
+
+def two_workspaces(db: Tx) -> tuple[int, int, int]:
+    """Workspaces A (Fenna's) and B (Otto's), each with a workshop and an action owned by "Gemeente"; Fenna is a
+    beheerder of both. Returns Fenna's account id, A and B."""
+    ids = []
+    for email, name in (("fenna@x.nl", "Fenna"), ("otto@x.nl", "Otto")):
+        account = accounts.create_facilitator(db, email=email, name=name, password=PASSWORD)
+        workshop_id = new_workshop(db, account_id=account.id or 0, title=f"Avond {name}", opgave="Samen", held_on=DAY)
+        actions.save_action(db, workshop_id=workshop_id, title=f"Actie van {name}", owner_organisation="Gemeente")
+        ids.append((account.id or 0, accounts.first_workspace(db, account_id=account.id or 0) or 0))
+    (fenna, a), (_, b) = ids
+    db.add(Membership(workspace_id=b, account_id=fenna, role="beheerder"))
+    return fenna, a, b
+
+
+def where_things_are(db: Session) -> dict[str, Any]:
+    """Each workspace left with its workshops, actions, organisations and members."""
+    counted = {
+        model.__name__: sorted(
+            tuple(row) for row in db.execute(select(model.workspace_id, func.count()).group_by(model.workspace_id))
+        )
+        for model in (Workshop, Action, Organisation, Membership)
+    }
+    return {"Workspace": sorted(db.execute(select(col(Workspace.id))).scalars()), **counted}
+
+
+@pytest.mark.parametrize("second_way", ["the other way round", "the same way again"])
+async def test_two_merges_at_once_through_two_processes_move_everything_once(second_way: str) -> None:
+    first, second = await two_writers([])
+    try:
+        fenna, a, b = await first.write(two_workspaces)
+        merged, release = threading.Event(), threading.Event()
+
+        def merge_and_hold(db: Tx) -> None:
+            merge.merge_workspaces(db, member=Member(account_id=fenna, workspace_id=b, role="beheerder"), source_id=a)
+            merged.set()
+            # the first merge stays open until the second one has reached a workspace it holds
+            release.wait(timeout=30)
+
+        one = first.write(merge_and_hold)
+        assert await anyio.to_thread.run_sync(partial(merged.wait, timeout=30))
+        target, source = (a, b) if second_way == "the other way round" else (b, a)
+        two = second.write(
+            partial(
+                merge.merge_workspaces,
+                member=Member(account_id=fenna, workspace_id=target, role="beheerder"),
+                source_id=source,
+            )
+        )
+        await until(lambda: first.read_sync(waiting_for_a_lock), "the second merge waiting for the first's lock")
+        release.set()
+        outcomes = await asyncio.gather(one, two, return_exceptions=True)
+        assert outcomes[0] is None
+        assert isinstance(outcomes[1], DomainError), outcomes
+        assert (outcomes[1].code, outcomes[1].status) == ("merged_meanwhile", 409)
+        # all of A in B, once: two workshops, two actions, one Gemeente, Fenna and Otto
+        assert await first.read(where_things_are) == {
+            "Workspace": [b],
+            "Workshop": [(b, 2)],
+            "Action": [(b, 2)],
+            "Organisation": [(b, 1)],
+            "Membership": [(b, 2)],
+        }
+    finally:
+        release.set()
         await first.stop()
         await second.stop()
