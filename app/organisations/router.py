@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import CsrfChecked, Manager, Viewer
 from app.errors import DomainError
+from app.i18n import N_, gettext
 from app.labels import SECTOR_LABELS, label
 from app.models import MAX_ROW_ID, SECTORS, Member, Organisation, RowId
 from app.organisations import service as organisations
@@ -23,6 +24,20 @@ ALIASES_FORM_MAX = 100 * (organisations.NAME_MAX + 1)
 Name = Annotated[str, Form(max_length=300)]
 Aliases = Annotated[str, Form(max_length=ALIASES_FORM_MAX)]
 Sector = Annotated[str, Form(max_length=40)]
+# what an edit form was filled from (organisations.seen_of): every field as JSON, a character at most six
+Seen = Annotated[
+    str,
+    Form(
+        max_length=6 * (organisations.NAME_MAX * (organisations.ALIASES_MAX + 2) + organisations.ALIASES_MAX + 40) + 100
+    ),
+]
+# the edit form's fields as a refusal names what changed in them
+FIELD_LABELS = {
+    "name": N_("Naam"),
+    "short_name": N_("Korte naam"),
+    "sector": N_("Sector"),
+    "aliases": N_("Andere namen"),
+}
 # an id the database can hold: a larger one is a 422, not an overflow
 OrganisationId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
@@ -109,9 +124,21 @@ async def create_organisation(
 
 
 async def _edit_page(
-    request: Request, runtime: Runtime, member: Member, organisation_id: RowId, *, status: int = 200, **extra: Any
+    request: Request,
+    runtime: Runtime,
+    member: Member,
+    organisation_id: RowId,
+    *,
+    status: int = 200,
+    seen: str | None = None,
+    seen_before: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response:
-    """One organisation's form, and the form to merge it into another."""
+    """One organisation's form, and the form to merge it into another.
+
+    seen, what the form was filled from, stays that of a form sent back for its own mistakes; seen_before, that of a
+    form refused for a change made meanwhile: the page lists the change, and its form is filled from now on.
+    """
 
     def load(db: Session) -> tuple[Organisation, list[organisations.OrganisationRow]]:
         found = organisations.workspace_organisation(
@@ -121,8 +148,13 @@ async def _edit_page(
 
     organisation, rows = await runtime.db.read(load)
     (own,) = [row for row in rows if row.organisation.id == organisation_id]
+    changes = organisations.changed_since(seen_before, organisation) if seen_before else []
     context = {
         "organisation": organisation,
+        "seen": seen or organisations.seen_of(organisation),
+        "changes": [
+            (gettext(FIELD_LABELS[name]), _shown(name, then), _shown(name, now)) for name, then, now in changes
+        ],
         "usage": own,
         "others": sorted(
             (row.organisation for row in rows if row.organisation.id != organisation_id),
@@ -140,6 +172,13 @@ async def _edit_page(
         **extra,
     }
     return render(request, "organisations/edit.html", context, status=status)
+
+
+def _shown(name: str, value: str) -> str:
+    """A field's value as a refusal lists it: a sector by its label, the other names after each other."""
+    if name == "sector":
+        value = label(SECTOR_LABELS, value or None)
+    return ", ".join(value.splitlines()) or "—"
 
 
 @router.get("/f/organisaties/{organisation_id:int}/bewerken")
@@ -160,10 +199,19 @@ async def save_organisation(
     short_name: Name = "",
     aliases: Aliases = "",
     sector: Sector = "",
+    seen: Seen = "",
 ) -> Response:
-    """Change an organisation's names or sector (which confirms it); a new name shows wherever it was used."""
+    """Change an organisation's names or sector (which confirms it); a new name shows wherever it was used.
+
+    A form filled before someone else's change is refused (409) with that change shown and what was typed kept.
+    """
     fields, problems = organisations.read_fields(name=name, short_name=short_name, aliases=aliases, sector=sector)
     typed = {"name": name, "short_name": short_name, "aliases": aliases, "sector": sector}
+    filled_from: dict[str, str] | None = None
+    try:
+        filled_from = organisations.read_seen(seen)
+    except DomainError as exc:
+        problems.append(exc)
     error: DomainError | None = None
     if not problems:
         try:
@@ -173,6 +221,7 @@ async def save_organisation(
                     workspace_id=member.workspace_id,
                     organisation_id=organisation_id,
                     fields=fields,
+                    seen=filled_from,
                 )
             )
         except DomainError as exc:
@@ -182,6 +231,7 @@ async def save_organisation(
         else:
             return see_other(f"/f/organisaties?opgeslagen={saved.id}")
     problems = problems or ([error] if error else [])
+    meanwhile = error is not None and error.code == "organisation_changed_meanwhile"
     return await _edit_page(
         request,
         runtime,
@@ -190,6 +240,8 @@ async def save_organisation(
         status=problems[0].status,
         errors=[p.text() for p in problems],
         typed=typed,
+        seen=seen if filled_from is not None and not meanwhile else None,
+        seen_before=filled_from if meanwhile else None,
     )
 
 

@@ -1,5 +1,6 @@
 """The network's organisations: finding one by any of its names, the list the office keeps, and merging duplicates."""
 
+import json
 import re
 import unicodedata
 from collections import defaultdict
@@ -120,9 +121,12 @@ def resolve_organisation(db: Session, *, workspace_id: int, name: str) -> Organi
     return organisation
 
 
-def workspace_organisation(db: Session, *, workspace_id: int, organisation_id: int) -> Organisation:
-    """An organisation of this workspace; any other is reported as not found."""
-    organisation = db.get(Organisation, organisation_id)
+def workspace_organisation(db: Session, *, workspace_id: int, organisation_id: int, lock: bool = False) -> Organisation:
+    """An organisation of this workspace; any other is reported as not found.
+
+    lock holds its row until the transaction ends (PostgreSQL), for a change that checks the organisation first.
+    """
+    organisation = db.get(Organisation, organisation_id, with_for_update=lock)
     if organisation is None or organisation.workspace_id != workspace_id:
         raise DomainError("organisation_not_found", N_("Deze organisatie bestaat niet."), status=404)
     return organisation
@@ -329,14 +333,77 @@ def _checked_keys(db: Session, *, workspace_id: int, fields: OrganisationFields,
     return keys
 
 
+# ---- the edit form's "seen": what it was filled from, so a save over a change made since is refused
+
+# the fields of the edit form, in the order a refusal lists what changed
+FORM_FIELDS = ("name", "short_name", "sector", "aliases")
+
+
+def form_values(organisation: Organisation) -> dict[str, str]:
+    """An organisation's fields as its edit form shows them (aliases one per line)."""
+    return {
+        "name": organisation.name,
+        "short_name": organisation.short_name,
+        "sector": organisation.sector or "",
+        "aliases": "\n".join(organisation.aliases),
+    }
+
+
+def seen_of(organisation: Organisation) -> str:
+    """What an edit form is filled from, as the form hands it back (ASCII JSON: no line breaks for a browser to
+    change on the way)."""
+    return json.dumps(form_values(organisation), ensure_ascii=True, sort_keys=True)
+
+
+def read_seen(raw: str) -> dict[str, str] | None:
+    """A form's seen back; None for a form without one (opened before there was one); anything else is a 422."""
+    if not raw:
+        return None
+    try:
+        values = json.loads(raw)
+    except ValueError:
+        values = None
+    if (
+        not isinstance(values, dict)
+        or set(values) != set(FORM_FIELDS)
+        or not all(isinstance(value, str) for value in values.values())
+    ):
+        raise DomainError("bad_seen", N_("Dit formulier is niet compleet. Open de organisatie opnieuw."), status=422)
+    return values
+
+
+def changed_since(seen: dict[str, str], organisation: Organisation) -> list[tuple[str, str, str]]:
+    """What someone changed since the form was filled: (field, as the form was filled, as it is now)."""
+    now = form_values(organisation)
+    return [(name, seen[name], now[name]) for name in FORM_FIELDS if seen[name] != now[name]]
+
+
 def save_organisation(
-    db: Tx, *, workspace_id: int, fields: OrganisationFields, organisation_id: int | None = None
+    db: Tx,
+    *,
+    workspace_id: int,
+    fields: OrganisationFields,
+    organisation_id: int | None = None,
+    seen: dict[str, str] | None = None,
 ) -> Organisation:
-    """Add an organisation, or change one (which confirms it); a rename reaches every participant and action."""
+    """Add an organisation, or change one (which confirms it); a rename reaches every participant and action.
+
+    seen, what the edit form was filled from (read_seen): a change someone made since refuses the save (409).
+    """
     if organisation_id is None:
         organisation = Organisation(workspace_id=workspace_id, name=fields.name, key="")
     else:
-        organisation = workspace_organisation(db, workspace_id=workspace_id, organisation_id=organisation_id)
+        # locked: a save of another form filled at the same time, on another worker, waits and is then refused
+        organisation = workspace_organisation(db, workspace_id=workspace_id, organisation_id=organisation_id, lock=True)
+        if seen is not None and changed_since(seen, organisation):
+            raise DomainError(
+                "organisation_changed_meanwhile",
+                N_(
+                    "Intussen heeft iemand anders deze organisatie gewijzigd: hieronder staat wat. Wat jij typte "
+                    "staat nog in het formulier. Kijk het na en sla opnieuw op."
+                ),
+                status=409,
+            )
     keys = _checked_keys(db, workspace_id=workspace_id, fields=fields, own_id=organisation_id)
     renamed = organisation.name != fields.name
     organisation.name, organisation.key = fields.name, keys[0]

@@ -1,0 +1,81 @@
+"""Two beheerders change one organisation: the second save, from a form filled before the first, is refused (409)
+with what changed shown and everything typed kept, rather than silently undoing the first."""
+
+import html
+import re
+from collections.abc import Callable
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.conftest import Facilitator
+from tests.organisations.conftest import Office, add_member, form, organisations_of
+
+
+def seen_of(page: str) -> str:
+    """The edit form's hidden "seen": what it was filled from."""
+    found = re.search(r'<input type="hidden" name="seen" value="([^"]*)">', page)
+    assert found is not None, page
+    return html.unescape(found.group(1))
+
+
+def opened(member: Facilitator, organisation_id: int) -> str:
+    """Open an organisation's edit page; its form's seen."""
+    page = member.http.get(f"/f/organisaties/{organisation_id}/bewerken")
+    assert page.status_code == 200
+    return seen_of(page.text)
+
+
+def test_a_save_over_a_change_made_meanwhile_is_refused_showing_it_and_keeping_what_was_typed(
+    app: FastAPI, office: Office, browser: Callable[[], TestClient]
+) -> None:
+    form(office.beheerder, "/f/organisaties", {"name": "Gemeente Heerlen", "aliases": "Gem. Heerlen"})
+    heerlen = organisations_of(app, office.workspace_id)["Gemeente Heerlen"]
+    path = f"/f/organisaties/{heerlen.id}/bewerken"
+    colleague = add_member(
+        app, browser, email="bram@buurtalliantie.nl", workspace_id=office.workspace_id, role="beheerder"
+    )
+    mine, theirs = opened(office.beheerder, heerlen.id), opened(colleague, heerlen.id)
+    saved = form(
+        colleague, path, {"name": "Gemeente Heerlen", "aliases": "Gem. Heerlen", "sector": "gemeente", "seen": theirs}
+    )
+    assert saved.status_code == 303
+    typed = {"name": "Gemeente Heerlen & Co", "short_name": "GH", "aliases": "Gem. Heerlen\nHeerlen", "sector": ""}
+    refused = form(office.beheerder, path, {**typed, "seen": mine})
+    assert refused.status_code == 409
+    assert "Intussen heeft iemand anders deze organisatie gewijzigd" in refused.text
+    changes = refused.text.split('changed-meanwhile">', 1)[1].split("</div>", 1)[0]
+    assert "Sector" in changes and "Gemeente" in changes and "Naam" not in changes
+    # everything typed is in the form again
+    assert 'name="name" value="Gemeente Heerlen &amp; Co"' in refused.text
+    assert 'name="short_name" value="GH"' in refused.text
+    assert ">Gem. Heerlen\nHeerlen</textarea>" in refused.text
+    stored = organisations_of(app, office.workspace_id)["Gemeente Heerlen"]
+    assert (stored.sector, stored.short_name) == ("gemeente", "")
+    # the refused page's form knows the change now: sent again as it stands, it is saved
+    again = form(office.beheerder, path, {**typed, "seen": seen_of(refused.text)})
+    assert again.status_code == 303
+    stored = organisations_of(app, office.workspace_id)["Gemeente Heerlen & Co"]
+    assert (stored.sector, stored.short_name, stored.aliases) == (None, "GH", ["Gem. Heerlen", "Heerlen"])
+
+
+def test_a_form_refused_for_another_reason_keeps_what_it_was_filled_from(app: FastAPI, office: Office) -> None:
+    form(office.beheerder, "/f/organisaties", {"name": "GGD"})
+    ggd = organisations_of(app, office.workspace_id)["GGD"]
+    path = f"/f/organisaties/{ggd.id}/bewerken"
+    mine = opened(office.beheerder, ggd.id)
+    empty = form(office.beheerder, path, {"name": "", "seen": mine})
+    assert empty.status_code == 422 and seen_of(empty.text) == mine
+    assert form(office.beheerder, path, {"name": "GGD Zuid", "sector": "onderwijs", "seen": mine}).status_code == 303
+    # the first form, sent again after that save, would undo it
+    assert form(office.beheerder, path, {"name": "GGD", "seen": mine}).status_code == 409
+
+
+def test_a_broken_seen_is_a_clear_422_with_what_was_typed(app: FastAPI, office: Office) -> None:
+    form(office.beheerder, "/f/organisaties", {"name": "GGD"})
+    ggd = organisations_of(app, office.workspace_id)["GGD"]
+    for seen in ("{", "[]", '{"name": 1}'):
+        refused = form(office.beheerder, f"/f/organisaties/{ggd.id}/bewerken", {"name": "GGD Zuid", "seen": seen})
+        assert refused.status_code == 422 and "Open de organisatie opnieuw" in refused.text
+        assert 'name="name" value="GGD Zuid"' in refused.text
+    assert "GGD" in organisations_of(app, office.workspace_id)
