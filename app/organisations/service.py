@@ -40,8 +40,17 @@ NO_SECTOR = "geen"
 
 
 def organisation_key(name: str) -> str:
-    """A name folded for matching: case, punctuation and spacing do not count ("Gem. Heerlen" is "gem heerlen")."""
-    return " ".join(re.sub(r"[^\w\s]", " ", name.casefold()).split())[:KEY_MAX]
+    """A name folded for matching: case, accents, punctuation and spacing do not count ("Gem. Heerlen" is
+    "gem heerlen", "Südwest" is "sudwest").
+
+    Stored keys were made with it: a change here needs a migration that makes them again (as 0014 did).
+    """
+    return " ".join(re.sub(r"[^\w\s]", " ", without_accents(name.casefold())).split())[:KEY_MAX]
+
+
+def without_accents(text: str) -> str:
+    """A text with its letters' accents and other marks left off ("Zuyderländ" → "Zuyderland")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.category(c).startswith("M"))
 
 
 def search_words(text: str) -> list[str]:
@@ -50,8 +59,7 @@ def search_words(text: str) -> list[str]:
     static/js/organisation_search.js does the same in the browser; tests/organisations/search_cases.json holds
     both to it.
     """
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.category(c).startswith("M"))
-    return re.findall(r"[^\W_]+", plain.lower())
+    return re.findall(r"[^\W_]+", without_accents(text).lower())
 
 
 def matches(query: str, names: Iterable[str]) -> bool:
@@ -148,6 +156,9 @@ class OrganisationRow:
     participants: int
     owned: int
     partnered: int
+    # other organisations whose name is the same once folded: two kept apart when keys began to fold accents
+    # (migration 0014), for the office to merge
+    same_name_as: tuple[str, ...] = ()
 
 
 def check_sector_filter(sector: str) -> None:
@@ -167,10 +178,26 @@ def list_organisations(db: Session, *, workspace_id: int, text: str = "", sector
     found = [o for o in db.execute(query).scalars() if matches(text, all_names(o))]
     participants, owned, partnered = usage_counts(db, workspace_id=workspace_id)
     found.sort(key=lambda o: (o.confirmed, search_words(o.name), o.id))
+    same = _same_names(db, workspace_id=workspace_id)
     return [
-        OrganisationRow(o, participants.get(o.id or 0, 0), owned.get(o.id or 0, 0), partnered.get(o.id or 0, 0))
+        OrganisationRow(
+            o,
+            participants.get(o.id or 0, 0),
+            owned.get(o.id or 0, 0),
+            partnered.get(o.id or 0, 0),
+            tuple(name for other_id, name in same.get(organisation_key(o.name), []) if other_id != o.id),
+        )
         for o in found
     ]
+
+
+def _same_names(db: Session, *, workspace_id: int) -> dict[str, list[tuple[int, str]]]:
+    """The workspace's organisations (id, name) by folded name, where two or more share one."""
+    by_key: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    query = select(col(Organisation.id), col(Organisation.name)).where(col(Organisation.workspace_id) == workspace_id)
+    for organisation_id, name in db.execute(query.order_by(col(Organisation.id))).all():
+        by_key[organisation_key(name)].append((organisation_id or 0, name))
+    return {key: named for key, named in by_key.items() if len(named) > 1}
 
 
 def usage_counts(db: Session, *, workspace_id: int) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:

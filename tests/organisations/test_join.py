@@ -226,3 +226,18 @@ def test_joining_with_neither_keeps_what_was_typed(
     assert picked.status_code == 422
     assert "<option selected>Zuyderland</option>" in picked.text
     assert participants(app) == []
+
+
+def test_a_name_typed_without_its_accents_joins_the_organisation_that_has_them(
+    app: FastAPI, network: Office, browser: Callable[[], TestClient]
+) -> None:
+    assert form(network.beheerder, "/f/organisaties", {"name": "Südwest Wonen"}).status_code == 303
+    workshop = network.beheerder.create_workshop()
+    by_name = organisations_of(app, network.workspace_id)
+    assert post_join(browser(), workshop, name="Ali", organisation="sudwest wonen").status_code == 303
+    assert post_join(browser(), workshop, name="Bea", organisation="Zuyderländ").status_code == 303
+    assert participants(app) == [
+        ("Ali", "Südwest Wonen", by_name["Südwest Wonen"].id),
+        ("Bea", "Zuyderland", by_name["Zuyderland"].id),
+    ]
+    assert organisations_of(app, network.workspace_id).keys() == by_name.keys()

@@ -1,5 +1,6 @@
 """The office's list of organisations: who reads and changes it, adding, changing, confirming, and what it counts."""
 
+import html
 import re
 from collections.abc import Callable
 from typing import Any
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import col
 
-from app.models import Action, ActionPartner, OrganisationName, Participant
+from app.models import Action, ActionPartner, Organisation, OrganisationName, Participant
 from tests.conftest import Facilitator, Workshop
 from tests.organisations.conftest import Office, add_action, form, organisations_of
 
@@ -286,3 +287,40 @@ def test_confirming_moves_a_name_out_of_new(
     page = office.beheerder.http.get(response.headers["location"]).text
     assert 'Nieuw <span class="badge new">0</span>' in page
     assert "Buurtteam Noord" in section(page, "Bevestigd")
+
+
+def test_two_organisations_kept_apart_when_keys_began_to_fold_accents_are_marked_and_merge(
+    app: FastAPI, office: Office, join: Callable[..., Any]
+) -> None:
+    form(office.beheerder, "/f/organisaties", {"name": "Sudwest"})
+
+    def kept_apart(db: Any) -> None:
+        """Südwest as migration 0014 leaves it beside Sudwest: its old key, with the accent."""
+        organisation = Organisation(workspace_id=office.workspace_id, name="Südwest", key="südwest", confirmed=True)
+        db.add(organisation)
+        db.flush()
+        db.add(OrganisationName(workspace_id=office.workspace_id, key="südwest", organisation_id=organisation.id))
+
+    app.state.runtime.db.write_sync(kept_apart)
+    by_name = organisations_of(app, office.workspace_id)
+    page = office.beheerder.http.get("/f/organisaties").text
+    marks = re.findall(r'class="organisation-same small wrap">([^<]+)<', page)
+    assert [html.unescape(mark) for mark in marks] == [
+        "Dezelfde naam als ‘Südwest’: dubbel? Voeg ze samen via Bewerken.",
+        "Dezelfde naam als ‘Sudwest’: dubbel? Voeg ze samen via Bewerken.",
+    ]
+    assert "organisation-same" not in office.meekijker.http.get("/f/organisaties").text
+    # saving the one with the old key says which organisation has its name
+    refused = form(office.beheerder, f"/f/organisaties/{by_name['Südwest'].id}/bewerken", {"name": "Südwest"})
+    assert refused.status_code == 409 and "‘Südwest’ is al een naam van Sudwest" in refused.text
+    merged = form(
+        office.beheerder,
+        f"/f/organisaties/{by_name['Südwest'].id}/samenvoegen",
+        {"into": str(by_name["Sudwest"].id)},
+    )
+    assert merged.status_code == 303
+    assert list(organisations_of(app, office.workspace_id)) == ["Sudwest"]
+    assert "organisation-same" not in office.beheerder.http.get("/f/organisaties").text
+    workshop = office.beheerder.create_workshop()
+    join(workshop, "Ali", "SÜDWEST")
+    assert list(organisations_of(app, office.workspace_id)) == ["Sudwest"]
