@@ -2,7 +2,6 @@
 nothing merged or lost, and where two organisations of a workspace would share a key, both stay."""
 
 import json
-import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +11,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from app.store.database import Database, migrations_config
-from tests.test_postgres import emptied_postgres
+from tests.test_postgres import ON_POSTGRES, emptied_postgres
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -112,19 +111,14 @@ def check_up_down_up(db: Database) -> None:
     assert db.schema_revision() == "0014" and _keys(db) == AFTER
 
 
-def test_0014_refolds_organisation_keys_up_and_down_on_sqlite(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["sqlite", pytest.param("postgresql", marks=ON_POSTGRES)])
+def test_0014_refolds_organisation_keys_up_and_down(where: str, tmp_path: Path) -> None:
+    if where == "postgresql":
+        with emptied_postgres() as db:
+            check_up_down_up(db)
+        return
     db = Database(f"sqlite:///{tmp_path / 'old.db'}")
     try:
         check_up_down_up(db)
     finally:
         db.close()
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
-    reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
-)
-def test_0014_refolds_organisation_keys_up_and_down_on_postgresql() -> None:
-    with emptied_postgres() as db:
-        check_up_down_up(db)
