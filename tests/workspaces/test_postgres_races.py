@@ -157,3 +157,33 @@ async def test_two_merges_at_once_through_two_processes_move_everything_once(sec
         release.set()
         await first.stop()
         await second.stop()
+
+
+async def test_a_workshop_made_in_a_workspace_while_it_merges_away_is_refused_not_half_made() -> None:
+    first, second = await two_writers([])
+    try:
+        fenna, a, b = await first.write(two_workspaces)
+        merged, release = threading.Event(), threading.Event()
+
+        def merge_and_hold(db: Tx) -> None:
+            merge.merge_workspaces(db, member=Member(account_id=fenna, workspace_id=b, role="beheerder"), source_id=a)
+            merged.set()
+            release.wait(timeout=30)
+
+        one = first.write(merge_and_hold)
+        assert await anyio.to_thread.run_sync(partial(merged.wait, timeout=30))
+        # a browser still in A, from before the merge moved it
+        two = second.write(
+            lambda db: new_workshop(db, account_id=fenna, title="Nog een avond", opgave="Samen", held_on=DAY)
+        )
+        await until(lambda: first.read_sync(waiting_for_a_lock), "the new workshop waiting for the merge")
+        release.set()
+        outcomes = await asyncio.gather(one, two, return_exceptions=True)
+        assert outcomes[0] is None
+        assert isinstance(outcomes[1], DomainError), outcomes
+        assert (outcomes[1].code, outcomes[1].status) == ("workspace_merged", 409)
+        assert (await first.read(where_things_are))["Workshop"] == [(b, 2)]
+    finally:
+        release.set()
+        await first.stop()
+        await second.stop()
