@@ -3,6 +3,7 @@ merges at once move everything once."""
 
 import asyncio
 import threading
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 from typing import Any
@@ -15,8 +16,10 @@ from sqlmodel import col
 
 from app.accounts import service as accounts
 from app.actions import service as actions
+from app.catalog.service import formats
 from app.errors import DomainError
 from app.models import Action, Event, Facilitator, Member, Membership, Organisation, Workshop, Workspace
+from app.running import service as running
 from app.store.events import Tx
 from app.workspaces import merge
 from app.workspaces import service as workspaces
@@ -116,74 +119,69 @@ def where_things_are(db: Session) -> dict[str, Any]:
     return {"Workspace": sorted(db.execute(select(col(Workspace.id))).scalars()), **counted}
 
 
-@pytest.mark.parametrize("second_way", ["the other way round", "the same way again"])
-async def test_two_merges_at_once_through_two_processes_move_everything_once(second_way: str) -> None:
+async def while_a_merges_into_b(second_job: Callable[[int, int, int], Callable[[Tx], Any]]) -> Any:
+    """Merge A into B through one process and, while its transaction is open, start second_job(fenna, a, b) through
+    another; once that waits for a lock the merge holds, let the merge commit. Returns the second job's outcome,
+    an error as it was raised, and where things are then."""
     first, second = await two_writers([])
+    merged, release = threading.Event(), threading.Event()
     try:
         fenna, a, b = await first.write(two_workspaces)
-        merged, release = threading.Event(), threading.Event()
 
         def merge_and_hold(db: Tx) -> None:
             merge.merge_workspaces(db, member=Member(account_id=fenna, workspace_id=b, role="beheerder"), source_id=a)
             merged.set()
-            # the first merge stays open until the second one has reached a workspace it holds
             release.wait(timeout=30)
 
         one = first.write(merge_and_hold)
         assert await anyio.to_thread.run_sync(partial(merged.wait, timeout=30))
-        target, source = (a, b) if second_way == "the other way round" else (b, a)
-        two = second.write(
-            partial(
-                merge.merge_workspaces,
-                member=Member(account_id=fenna, workspace_id=target, role="beheerder"),
-                source_id=source,
-            )
-        )
-        await until(lambda: first.read_sync(waiting_for_a_lock), "the second merge waiting for the first's lock")
+        two = second.write(second_job(fenna, a, b))
+        await until(lambda: first.read_sync(waiting_for_a_lock), "the second process waiting for the merge's lock")
         release.set()
         outcomes = await asyncio.gather(one, two, return_exceptions=True)
-        assert outcomes[0] is None
-        assert isinstance(outcomes[1], DomainError), outcomes
-        assert (outcomes[1].code, outcomes[1].status) == ("merged_meanwhile", 409)
-        # all of A in B, once: two workshops, two actions, one Gemeente, Fenna and Otto
-        assert await first.read(where_things_are) == {
-            "Workspace": [b],
-            "Workshop": [(b, 2)],
-            "Action": [(b, 2)],
-            "Organisation": [(b, 1)],
-            "Membership": [(b, 2)],
-        }
+        assert outcomes[0] is None, outcomes
+        return outcomes[1], await first.read(where_things_are), b
     finally:
         release.set()
         await first.stop()
         await second.stop()
+
+
+@pytest.mark.parametrize("second_way", ["the other way round", "the same way again"])
+async def test_two_merges_at_once_through_two_processes_move_everything_once(second_way: str) -> None:
+    def second_merge(fenna: int, a: int, b: int) -> Callable[[Tx], Any]:
+        target, source = (a, b) if second_way == "the other way round" else (b, a)
+        member = Member(account_id=fenna, workspace_id=target, role="beheerder")
+        return partial(merge.merge_workspaces, member=member, source_id=source)
+
+    outcome, where, b = await while_a_merges_into_b(second_merge)
+    assert isinstance(outcome, DomainError), outcome
+    assert (outcome.code, outcome.status) == ("merged_meanwhile", 409)
+    # all of A in B, once: two workshops, two actions, one Gemeente, Fenna and Otto
+    assert where == {
+        "Workspace": [b],
+        "Workshop": [(b, 2)],
+        "Action": [(b, 2)],
+        "Organisation": [(b, 1)],
+        "Membership": [(b, 2)],
+    }
 
 
 async def test_a_workshop_made_in_a_workspace_while_it_merges_away_is_refused_not_half_made() -> None:
-    first, second = await two_writers([])
-    try:
-        fenna, a, b = await first.write(two_workspaces)
-        merged, release = threading.Event(), threading.Event()
-
-        def merge_and_hold(db: Tx) -> None:
-            merge.merge_workspaces(db, member=Member(account_id=fenna, workspace_id=b, role="beheerder"), source_id=a)
-            merged.set()
-            release.wait(timeout=30)
-
-        one = first.write(merge_and_hold)
-        assert await anyio.to_thread.run_sync(partial(merged.wait, timeout=30))
+    def new_one(fenna: int, a: int, b: int) -> Callable[[Tx], Any]:
         # a browser still in A, from before the merge moved it
-        two = second.write(
-            lambda db: new_workshop(db, account_id=fenna, title="Nog een avond", opgave="Samen", held_on=DAY)
+        return partial(
+            running.create_workshop,
+            workspace_id=a,
+            facilitator_id=fenna,
+            title="Nog een avond",
+            opgave="Samen",
+            held_on=DAY,
+            spec=formats()["doorbraak"],
+            allow_anonymous=False,
         )
-        await until(lambda: first.read_sync(waiting_for_a_lock), "the new workshop waiting for the merge")
-        release.set()
-        outcomes = await asyncio.gather(one, two, return_exceptions=True)
-        assert outcomes[0] is None
-        assert isinstance(outcomes[1], DomainError), outcomes
-        assert (outcomes[1].code, outcomes[1].status) == ("workspace_merged", 409)
-        assert (await first.read(where_things_are))["Workshop"] == [(b, 2)]
-    finally:
-        release.set()
-        await first.stop()
-        await second.stop()
+
+    outcome, where, b = await while_a_merges_into_b(new_one)
+    assert isinstance(outcome, DomainError), outcome
+    assert (outcome.code, outcome.status) == ("workspace_merged", 409)
+    assert where["Workshop"] == [(b, 2)]
