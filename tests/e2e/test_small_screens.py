@@ -1,0 +1,40 @@
+"""A busy room and a busy office on a phone's screen: nothing sideways, fingers find every control, text reads."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_live_session import join_on, next_until, start_session
+from tests.e2e.test_phone_actions import agree_many
+from tests.e2e.test_workspace_invitation import SMALL_PHONE, no_sideways_scroll
+
+pytestmark = pytest.mark.e2e
+expect: Any = pytest.importorskip("playwright.sync_api").expect
+
+# a Dutch compound of 78 letters: no phone and no office page may widen for it
+WORD = "kindercarnavalsoptochtvoorbereidingswerkzaamhedenplanningscommissievergadering"
+LONG_ORGANISATION = "Woningcorporatie Samenwerkende Huurdersbelangenverenigingen Noord-Holland"
+
+
+def test_other_organisations_actions_with_long_names_fit_a_small_phone(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    phone = join_on(new_context(**SMALL_PHONE).new_page(), session.code, "Sara", "GGD")
+    next_until(session.board, "Afspraken")
+    agree_many(
+        session.board,
+        [
+            {"title": f"Een {WORD} voor de buurt", "owner_organisation": WORD, "partners": [LONG_ORGANISATION]},
+            {"title": "Vast spreekuur op dinsdag", "owner_organisation": LONG_ORGANISATION, "partners": [WORD]},
+        ],
+    )
+    expect(phone.locator("#step li.hand-row")).to_have_count(2)
+    no_sideways_scroll(phone)
+
+
+def test_the_workshop_list_fits_a_long_title_on_a_small_phone(new_context: Callable[..., Any]) -> None:
+    board = start_session(new_context, title=f"Doorbraak {WORD} Heerlen-Noord").board
+    board.set_viewport_size(SMALL_PHONE["viewport"])
+    board.goto("/f/workshops")
+    expect(board.locator(".workshop-link")).to_have_count(1)
+    no_sideways_scroll(board)
