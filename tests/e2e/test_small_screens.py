@@ -16,6 +16,16 @@ expect: Any = pytest.importorskip("playwright.sync_api").expect
 WORD = "kindercarnavalsoptochtvoorbereidingswerkzaamhedenplanningscommissievergadering"
 LONG_ORGANISATION = "Woningcorporatie Samenwerkende Huurdersbelangenverenigingen Noord-Holland"
 
+# what a finger needs: WCAG 2.5.5's 44 by 44 CSS pixels
+FINGER = 44
+SMALL_TARGETS = """(selector) => [...document.querySelectorAll(selector)]
+  .filter((node) => node.getClientRects().length)
+  .map((node) => ({ node, box: node.getBoundingClientRect() }))
+  .filter(({ box }) => box.height < 44 - 0.5 || box.width < 44 - 0.5)
+  .map(({ node, box }) => `${node.tagName.toLowerCase()} "${node.textContent.trim().slice(0, 30)}"`
+    + ` ${Math.round(box.width)}x${Math.round(box.height)}`)"""
+CONTROLS = ".lang-switch a, .lang-switch .lang-current, a.brand, summary, .small-button, .quick-link, label.check"
+
 
 def test_other_organisations_actions_with_long_names_fit_a_small_phone(new_context: Callable[..., Any]) -> None:
     session = start_session(new_context)
@@ -38,3 +48,15 @@ def test_the_workshop_list_fits_a_long_title_on_a_small_phone(new_context: Calla
     board.goto("/f/workshops")
     expect(board.locator(".workshop-link")).to_have_count(1)
     no_sideways_scroll(board)
+
+
+def test_every_control_of_the_header_and_the_office_takes_a_finger_on_a_phone(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    board = session.board
+    board.set_viewport_size(SMALL_PHONE["viewport"])
+    for path in ("/f/werkruimte", "/f/organisaties", "/f/register", "/f/agenda"):
+        board.goto(path)
+        assert board.evaluate(SMALL_TARGETS, CONTROLS) == [], path
+    phone = new_context(**SMALL_PHONE).new_page()
+    phone.goto(f"/j/{session.code}")
+    assert phone.evaluate(SMALL_TARGETS, CONTROLS) == []
