@@ -60,3 +60,21 @@ def test_every_control_of_the_header_and_the_office_takes_a_finger_on_a_phone(ne
     phone = new_context(**SMALL_PHONE).new_page()
     phone.goto(f"/j/{session.code}")
     assert phone.evaluate(SMALL_TARGETS, CONTROLS) == []
+
+
+def test_the_outbox_counts_read_at_four_and_a_half_to_one(new_context: Callable[..., Any]) -> None:
+    board = start_session(new_context).board
+    board.goto("/f/berichten")
+    ratios = board.locator(".outbox-counts .badge").evaluate_all(
+        """(badges) => badges.map((badge) => {
+          const channel = (colour) => colour.match(/[\\d.]+/g).slice(0, 3).map((value) => {
+            const v = value / 255;
+            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+          });
+          const light = (colour) => { const [r, g, b] = channel(colour); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+          const style = getComputedStyle(badge);
+          const [a, b] = [light(style.color), light(style.backgroundColor)];
+          return [badge.textContent.trim(), (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+        })"""
+    )
+    assert ratios and all(ratio >= 4.5 for _, ratio in ratios), ratios
