@@ -33,6 +33,12 @@ function texts(ids) {
   return ids.map((id) => state.answers.get(id)).filter((a) => a && !a.hidden);
 }
 
+// each name in a <bdi> of its own: two right-to-left names side by side would otherwise read as one run and swap
+// places in the list
+function nameList(names, separator) {
+  return names.flatMap((name, i) => [i ? separator : "", el("bdi", { text: name })]);
+}
+
 // a list cut to `limit` items, with "+N meer" for the rest: a card taller than the wall is summarised, never cut
 function limited(items, limit) {
   return { shown: items.slice(0, limit), rest: Math.max(0, items.length - limit) };
@@ -170,16 +176,18 @@ function renderRanking(current) {
 function renderActions(current) {
   heading(current, t.agreed);
   const entries = state.actions.map((action) => {
-    const facts = [[action.owner, ...action.partners].join(" + ")];
-    if (action.due_on) facts.push(format(t.due, { date: localDate(action.due_on).toLocaleDateString(dateLocale(config.lang), { day: "numeric", month: "long" }) }));
+    const organisations = [action.owner, ...action.partners];
+    const due = action.due_on ? [" · ", format(t.due, { date: localDate(action.due_on).toLocaleDateString(dateLocale(config.lang), { day: "numeric", month: "long" }) })] : [];
     const names = action.volunteers.map((v) => v.name || v.organisation);
-    return entry(["action", action.id, action.title, facts, names], names.length, (limit) => {
+    return entry(["action", action.id, action.title, organisations, due, names], names.length, (limit) => {
       const { shown, rest } = limited(names, limit);
-      const hands = shown.join(", ") + (rest ? ` ${format(t.more, { n: rest })}` : "");
+      const [before, after] = t.hands.split("{names}");
       return el("article", { class: "note action", "data-action": action.id },
         el("p", { class: "text", text: action.title }),
-        el("p", { class: "who", text: facts.join(" · ") }),
-        el("p", { class: "hands", text: names.length ? format(t.hands, { names: hands }) : t.no_hands }));
+        el("p", { class: "who" }, ...nameList(organisations, " + "), ...due),
+        names.length
+          ? el("p", { class: "hands" }, before, ...nameList(shown, ", "), rest ? ` ${format(t.more, { n: rest })}` : "", after)
+          : el("p", { class: "hands", text: t.no_hands }));
     });
   });
   fill("wall", entries, [count(t, "count_actions", { n: entries.length })], new Set(), t.no_actions);
