@@ -62,19 +62,25 @@ def test_every_control_of_the_header_and_the_office_takes_a_finger_on_a_phone(ne
     assert phone.evaluate(SMALL_TARGETS, CONTROLS) == []
 
 
-def test_the_outbox_counts_read_at_four_and_a_half_to_one(new_context: Callable[..., Any]) -> None:
+# a chip's contrast, text on its own background (WCAG 1.4.3)
+CONTRAST = """(chips) => chips.map((chip) => {
+  const channel = (colour) => colour.match(/[\\d.]+/g).slice(0, 3).map((value) => {
+    const v = value / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+  const light = (colour) => { const [r, g, b] = channel(colour); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const style = getComputedStyle(chip);
+  const [a, b] = [light(style.color), light(style.backgroundColor)];
+  return [chip.textContent.trim(), (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+})"""
+
+
+def test_status_chips_and_the_outbox_counts_read_at_four_and_a_half_to_one(new_context: Callable[..., Any]) -> None:
     board = start_session(new_context).board
-    board.goto("/f/berichten")
-    ratios = board.locator(".outbox-counts .badge").evaluate_all(
-        """(badges) => badges.map((badge) => {
-          const channel = (colour) => colour.match(/[\\d.]+/g).slice(0, 3).map((value) => {
-            const v = value / 255;
-            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-          });
-          const light = (colour) => { const [r, g, b] = channel(colour); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
-          const style = getComputedStyle(badge);
-          const [a, b] = [light(style.color), light(style.backgroundColor)];
-          return [badge.textContent.trim(), (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
-        })"""
-    )
-    assert ratios and all(ratio >= 4.5 for _, ratio in ratios), ratios
+    next_until(board, "Afspraken")
+    statuses = ("open", "bezig", "klaar", "vastgelopen")
+    agree_many(board, [{"title": f"Actie {s}", "owner_organisation": "GGD", "status": s} for s in statuses])
+    for path, chips in (("/f/register", ".status-chip, .status-count"), ("/f/berichten", ".outbox-counts .badge")):
+        board.goto(path)
+        ratios = board.locator(chips).evaluate_all(CONTRAST)
+        assert ratios and all(ratio >= 4.5 for _, ratio in ratios), (path, ratios)
