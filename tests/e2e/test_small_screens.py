@@ -17,14 +17,24 @@ WORD = "kindercarnavalsoptochtvoorbereidingswerkzaamhedenplanningscommissieverga
 LONG_ORGANISATION = "Woningcorporatie Samenwerkende Huurdersbelangenverenigingen Noord-Holland"
 
 # what a finger needs: WCAG 2.5.5's 44 by 44 CSS pixels
-FINGER = 44
 SMALL_TARGETS = """(selector) => [...document.querySelectorAll(selector)]
   .filter((node) => node.getClientRects().length)
   .map((node) => ({ node, box: node.getBoundingClientRect() }))
   .filter(({ box }) => box.height < 44 - 0.5 || box.width < 44 - 0.5)
   .map(({ node, box }) => `${node.tagName.toLowerCase()} "${node.textContent.trim().slice(0, 30)}"`
     + ` ${Math.round(box.width)}x${Math.round(box.height)}`)"""
-CONTROLS = ".lang-switch a, .lang-switch .lang-current, a.brand, summary, .small-button, .quick-link, label.check"
+CONTROLS = ", ".join(
+    [
+        ".lang-switch a",
+        ".lang-switch .lang-current",
+        "a.brand",
+        "summary",
+        ".small-button",
+        ".quick-link",
+        "label.check",
+        ".chip-option",
+    ]
+)
 
 
 def test_other_organisations_actions_with_long_names_fit_a_small_phone(new_context: Callable[..., Any]) -> None:
