@@ -126,3 +126,45 @@ def test_numbers_in_other_digits_in_a_query_string_or_a_form_are_no_500(facilita
     facilitator.go(workshop, "opgave_cijfer")
     response = post_response(phone, workshop, "opgave_cijfer", "²")
     assert response.status_code == 422, response.text
+
+
+@pytest.mark.parametrize("too_large", TOO_LARGE_IDS)
+def test_an_id_too_large_for_the_database_in_a_spotlight_is_a_clear_refusal(
+    facilitator: Facilitator, workshop: Workshop, too_large: int
+) -> None:
+    response = facilitator.http.post(
+        f"/f/workshops/{workshop.id}/spotlight",
+        data={"answer_id": str(too_large)},
+        headers={"X-CSRF-Token": facilitator.csrf(), "accept": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_input"
+
+
+def test_a_nul_in_an_own_format_key_or_a_step_finds_nothing(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    # PostgreSQL answers a NUL in a query's text with an error: these ask about no key or step there is
+    json_headers = {"X-CSRF-Token": facilitator.csrf(), "accept": "application/json"}
+    for response in (
+        facilitator.http.get("/f/formats/eigen/a%00b.yaml", headers=json_headers),
+        facilitator.http.post("/f/formats/eigen/a%00b/delete", headers=json_headers),
+    ):
+        assert response.status_code == 404 and response.json()["code"] == "format_not_found"
+    form = {"csrf": facilitator.csrf(), "title": "Overlast", "opgave": "Samen", "held_on": "2026-11-22"}
+    created = facilitator.http.post("/f/workshops", data={**form, "format_key": "eigen:a\x00b"})
+    assert created.status_code == 422 and "Kies een bestaande werkvorm" in created.text
+    from tests.responses.test_forms import post_response
+
+    response = post_response(join(workshop), workshop, "lobby\x00", "1")
+    assert response.status_code == 409 and "Deze vraag is gesloten" in response.text
+
+
+@pytest.mark.parametrize("held_on", ["9999-12-31", "0001-01-01"])
+def test_a_session_day_no_follow_up_can_be_counted_from_is_refused(facilitator: Facilitator, held_on: str) -> None:
+    # a workshop on 9999-12-31 was made, and its board (which offers a follow-up two weeks on) never opened
+    form = {"csrf": facilitator.csrf(), "title": "Overlast", "opgave": "Samen", "held_on": held_on}
+    response = facilitator.http.post("/f/workshops", data=form, follow_redirects=False)
+    assert response.status_code == 422
+    assert "Kies een datum tussen 2000 en 2099." in response.text
+    assert 'min="2000-01-01" max="2099-12-31"' in response.text

@@ -69,6 +69,10 @@ from tests.stage.test_stage import (  # noqa: F401
     test_spotlight_shows_one_answer_and_hiding_it_ends_it,
     test_start_pause_add_resume_stop,
 )
+from tests.test_bad_input import (  # noqa: F401
+    test_a_nul_in_an_own_format_key_or_a_step_finds_nothing,
+    test_an_id_too_large_for_the_database_in_a_spotlight_is_a_clear_refusal,
+)
 
 PG_URL = os.environ.get("DOORBRAAK_TEST_DATABASE_URL")
 # the marks of a module whose tests run on PostgreSQL: skipped, saying why, where it is not given

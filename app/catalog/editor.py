@@ -15,7 +15,7 @@ from sqlmodel import col
 from app import steps as step_types
 from app.catalog import saved
 from app.catalog.files import MAX_STEPS
-from app.catalog.service import FormatSpec, StepSpec, step_dict
+from app.catalog.service import FormatSpec, StepSpec, is_format_key, step_dict
 from app.errors import DomainError
 from app.i18n import N_, gettext, pick
 from app.models import Answer, Response, Workshop
@@ -295,7 +295,7 @@ def ensure_not_started(workshop: Workshop) -> None:
 
 def _workshop_spec_key(workshop: Workshop) -> str:
     key = workshop.format_key.removeprefix(saved.OWN_PREFIX)
-    return key if re.fullmatch(r"[a-z][a-z0-9_-]{0,39}", key) else "workshop"
+    return key if is_format_key(key) else "workshop"
 
 
 def _keep_what_is_stored(db: Session, *, workshop: Workshop, spec: FormatSpec) -> None:

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.catalog.service import FormatSpec, formats
+from app.catalog.service import FormatSpec, formats, is_format_key
 from app.errors import DomainError
 from app.i18n import N_
 from app.models import SavedFormat, utcnow
@@ -23,6 +23,9 @@ def list_saved(db: Session, *, workspace_id: int) -> list[SavedFormat]:
 
 def find_saved(db: Session, *, workspace_id: int, key: str) -> SavedFormat | None:
     """This workspace's own format with this key, if there is one."""
+    if not is_format_key(key):
+        # PostgreSQL refuses a NUL in a query's text with an error, not a miss
+        return None
     query = select(SavedFormat).where(
         col(SavedFormat.workspace_id) == workspace_id,
         col(SavedFormat.key) == key,

@@ -14,6 +14,8 @@ from app.config import ROOT
 
 log = logging.getLogger(__name__)
 TEMPLATES_DIR = ROOT / "session_templates"
+# a format's key: its file's name, and part of download addresses
+FORMAT_KEY = r"^[a-z][a-z0-9_-]{0,39}$"
 
 
 class Localised(BaseModel):
@@ -65,7 +67,7 @@ class FormatSpec(BaseModel):
     """A session format: its name and its steps in order."""
 
     model_config = ConfigDict(extra="forbid")
-    key: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")
+    key: str = Field(pattern=FORMAT_KEY)
     name: Localised
     description: Localised
     steps: list[StepSpec] = Field(min_length=2)
@@ -86,6 +88,11 @@ def step_dict(step: StepSpec) -> dict[str, Any]:
     return dict(step_types.with_defaults(step.model_dump(exclude_none=True)))
 
 
+def is_format_key(text: str) -> bool:
+    """Whether a text is a key a format can have (anything else names none, and never reaches a query)."""
+    return re.fullmatch(FORMAT_KEY, text) is not None
+
+
 class FormatFileError(Exception):
     """A format file that cannot be used, with the file and the fields at fault."""
 
@@ -103,6 +110,9 @@ def load_format(path: Path) -> FormatSpec:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise FormatFileError(f"{path.name}: invalid YAML: {_yaml_problem(exc)}") from exc
+    except RecursionError as exc:
+        # PyYAML builds nested lists and mappings by recursion: a few KB of "[[[[" reach Python's limit
+        raise FormatFileError(f"{path.name}: invalid YAML: nested too deeply") from exc
     try:
         spec = FormatSpec.model_validate(data)
     except ValidationError as exc:

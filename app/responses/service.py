@@ -52,6 +52,12 @@ def _as_sent(value: Any) -> list[Any] | None:
     return sorted(picked)
 
 
+def _step_closed() -> DomainError:
+    return DomainError(
+        "step_closed", N_("Deze vraag is gesloten. Kijk op het scherm wat nu aan de beurt is."), status=409
+    )
+
+
 def submit_response(db: Tx, *, workshop_id: int, participant_id: int, step_id: str, value: Any) -> list[int]:
     """Store or replace a participant's grade or choice in the current step; returns what is stored."""
     workshop = db.get(Workshop, workshop_id)
@@ -59,6 +65,9 @@ def submit_response(db: Tx, *, workshop_id: int, participant_id: int, step_id: s
     participant = db.get(Participant, participant_id, with_for_update=True)
     if workshop is None or participant is None or participant.workshop_id != workshop_id:
         raise DomainError("not_a_participant", N_("Je doet niet mee aan deze sessie."), status=403)
+    if not any(known["id"] == step_id for known in workshop.steps):
+        # no step of this workshop: nothing to look up (PostgreSQL refuses a NUL in a query's text with an error)
+        raise _step_closed()
     query = select(Response).where(
         col(Response.workshop_id) == workshop_id,
         col(Response.step_id) == step_id,
@@ -70,9 +79,7 @@ def submit_response(db: Tx, *, workshop_id: int, participant_id: int, step_id: s
         # a phone resending what was stored before the step closed (its acknowledgement lost) hears it counted
         if response is not None and response.values == _as_sent(value):
             return response.values
-        raise DomainError(
-            "step_closed", N_("Deze vraag is gesloten. Kijk op het scherm wat nu aan de beurt is."), status=409
-        )
+        raise _step_closed()
     values = _grade(step, value) if isinstance(step, step_types.Grade) else _choice(step, value)
     if response is not None and response.values == values:
         return values  # a resend: nothing changed, no event

@@ -37,6 +37,9 @@ router = APIRouter()
 # what a join code opened: the workshop, or its keys (workshops.phone_keys)
 Found = TypeVar("Found")
 PARTICIPANT_MAX_AGE = 60 * 24 * 3600
+# the days a session may be held on: the year 9999 leaves no room for its follow-up two weeks on, and the board,
+# which offers that follow-up, could not open
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 def join_url(request: Request, runtime: Runtime, workshop: Workshop) -> str:
@@ -277,6 +280,8 @@ async def _workshop_list_page(
         "own_formats": [(saved_formats.OWN_PREFIX + row.key, row.spec) for row in own],
         # the form's first date: today in the Netherlands, whatever clock the server keeps
         "today": local_day(utcnow()).isoformat(),
+        "first_day": FIRST_DAY.isoformat(),
+        "last_day": LAST_DAY.isoformat(),
         **extra,
     }
     return render(request, "facilitator/workshops.html", context, status=status)
@@ -307,6 +312,11 @@ async def create_workshop(
         day = date.fromisoformat(held_on)
     except ValueError:
         errors.append(gettext(N_("Kies een geldige datum.")))
+    else:
+        if not FIRST_DAY <= day <= LAST_DAY:
+            errors.append(
+                gettext(N_("Kies een datum tussen {first} en {last}.")).format(first=FIRST_DAY.year, last=LAST_DAY.year)
+            )
     try:
         start = time.fromisoformat(starts_at) if starts_at else None
     except ValueError:

@@ -60,7 +60,7 @@ async def spotlight(
     runtime: RuntimeDep,
     member: Runner,
     workshop_id: RowId,
-    answer_id: Annotated[int | None, Form()] = None,
+    answer_id: Annotated[RowId | None, Form()] = None,
 ) -> Response:
     """Show one answer alone on the projector, or (no answer) go back to the wall."""
     fn = partial(stage.set_spotlight, answer_id=answer_id)

@@ -314,6 +314,8 @@ GOOD_FILE = (Path("session_templates") / "bewonersgesprek.yaml").read_text(encod
         ("latin.yaml", "key: caf\xe9\n".encode("latin-1"), 422, "geen UTF-8-tekst"),
         ("notities.txt", b"key: x\n", 422, "Kies een .yaml-bestand"),
         ("anders.yaml", GOOD_FILE.encode(), 422, "anders.yaml: key: 'bewonersgesprek' does not match the file name"),
+        # PyYAML nests by recursion: 20 KB of brackets once reached Python's limit, and a 500
+        ("diep.yaml", b"key: " + b"[" * 20_000 + b"]" * 20_000, 422, "diep.yaml: invalid YAML: nested too deeply"),
     ],
 )
 def test_upload_errors_say_what_is_wrong(
