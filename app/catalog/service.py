@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from app import steps as step_types
 from app.config import ROOT
+from app.security import clean_text
 
 log = logging.getLogger(__name__)
 TEMPLATES_DIR = ROOT / "session_templates"
@@ -24,6 +25,12 @@ class Localised(BaseModel):
     model_config = ConfigDict(extra="forbid")
     nl: str = Field(min_length=1)
     en: str | None = None
+
+    @field_validator("nl", "en", mode="before")
+    @classmethod
+    def _cleaned(cls, value: Any) -> Any:
+        """A text as every user text is kept (an uploaded file's too): no NUL, direction override or invisible mark."""
+        return clean_text(value) if isinstance(value, str) else value
 
 
 class StepSpec(BaseModel):

@@ -327,6 +327,18 @@ def test_upload_errors_say_what_is_wrong(
     assert "eigen:" not in facilitator.http.get("/f/workshops").text
 
 
+def test_an_uploaded_files_texts_are_cleaned_as_typed_ones(facilitator: Facilitator) -> None:
+    # a NUL (\0 in YAML), a right-to-left override that turns the name around on every screen, a zero-width space
+    content = GOOD_FILE.replace("nl: Bewonersgesprek", 'nl: "Bewoners\\0\u202egesprek"').replace(
+        "{nl: Welkom,", '{nl: "Wel\u200bkom",'
+    )
+    response = upload(facilitator, "bewonersgesprek.yaml", content.encode())
+    assert response.status_code == 303, response.text
+    back = facilitator.http.get("/f/formats/eigen/bewonersgesprek.yaml").text
+    assert "nl: Bewonersgesprek\n" in back and "nl: Welkom\n" in back
+    assert "\u202e" not in back and "\u200b" not in back and "\\0" not in back
+
+
 def test_upload_without_a_file_or_token(facilitator: Facilitator) -> None:
     response = facilitator.http.post("/f/formats/upload", data={"csrf": facilitator.csrf()})
     assert response.status_code == 422 and "Kies eerst een bestand" in response.text
