@@ -1,6 +1,7 @@
 """Pages of the programme office with long unbroken words in what people typed still fit the screen."""
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -66,3 +67,22 @@ def test_the_boards_action_form_stays_in_its_card_on_a_small_screen(new_context:
     )
     assert inside == []
     no_sideways_scroll(board)
+
+
+def test_the_formats_page_fits_an_own_format_named_with_a_long_word(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    a_workshop_of_long_words(live_server)
+    page = sign_in(new_context, "f@x.nl", **SMALL_PHONE)
+    page.goto("/f/formats")
+    shipped = (Path("session_templates") / "bewonersgesprek.yaml").read_text(encoding="utf-8")
+    named = shipped.replace("key: bewonersgesprek", "key: lang").replace(
+        "title: {nl: Trots, en: Proud}", f"title: {{nl: {WORD}, en: Proud}}"
+    )
+    named = named.replace("nl: Bewonersgesprek", f"nl: {WORD}")
+    page.set_input_files(
+        'input[name="file"]', {"name": "lang.yaml", "mimeType": "application/yaml", "buffer": named.encode()}
+    )
+    page.get_by_role("button", name="Uploaden").click()
+    expect(page.locator("#format-eigen-lang h3")).to_have_text(WORD)
+    no_sideways_scroll(page)
