@@ -3,6 +3,7 @@
 from typing import Any
 
 from app.i18n import N_, gettext
+from app.security import FIRST_DAY, LAST_DAY
 
 
 class DomainError(Exception):
@@ -28,3 +29,14 @@ def read_only() -> DomainError:
 def not_manager() -> DomainError:
     """The refusal for anyone but a beheerder who tries to manage the workspace."""
     return DomainError("not_manager", N_("Alleen een beheerder van deze werkruimte kan dit."), status=403)
+
+
+def day_out_of_range() -> DomainError:
+    """The refusal of a typed day outside the years the calendars count with (security.day_in_range)."""
+    return DomainError(
+        "day_out_of_range",
+        N_("Kies een datum tussen {first} en {last}."),
+        status=422,
+        first=FIRST_DAY.year,
+        last=LAST_DAY.year,
+    )

@@ -9,6 +9,7 @@ import secrets
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable
+from datetime import date
 
 import anyio
 from argon2 import PasswordHasher, profiles
@@ -195,6 +196,16 @@ def whole_number(raw: str, *, low: int = 1, high: int = MAX_ROW_ID) -> int | Non
         return None
     number = int(text)
     return number if low <= number <= high else None
+
+
+# the days a person may type (a session, a due date, a follow-up): every calendar, reminder and page counts on from
+# them, and from 9999-12-31 there is no next day to count to
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def day_in_range(day: date) -> bool:
+    """Whether a typed day lies within the years the calendars and reminders count with."""
+    return FIRST_DAY <= day <= LAST_DAY
 
 
 def clean_text(raw: str) -> str:

@@ -1,5 +1,6 @@
 """Input an attacker sends on purpose gets a clear refusal, never a 500 (issue 16, point 4)."""
 
+import re
 from typing import Any
 
 import pytest
@@ -168,3 +169,18 @@ def test_a_session_day_no_follow_up_can_be_counted_from_is_refused(facilitator: 
     assert response.status_code == 422
     assert "Kies een datum tussen 2000 en 2099." in response.text
     assert 'min="2000-01-01" max="2099-12-31"' in response.text
+
+
+def test_a_due_date_or_follow_up_no_calendar_can_count_past_is_refused(
+    facilitator: Facilitator, workshop: Workshop
+) -> None:
+    # an action due 9999-12-31 was stored, and every calendar feed of the workspace answered a 500 from then on
+    headers = {"X-CSRF-Token": facilitator.csrf(), "accept": "application/json"}
+    action = {"title": "Buurtapp", "owner_organisation": "Woonstichting", "due_on": "9999-12-31"}
+    for path, body in (("actions", action), ("followup", {"at": "9999-12-31T23:30"})):
+        response = facilitator.http.post(f"/f/workshops/{workshop.id}/{path}", json=body, headers=headers)
+        assert response.status_code == 422, path
+        assert response.json() == {"detail": "Kies een datum tussen 2000 en 2099.", "code": "day_out_of_range"}
+    made = facilitator.http.post("/f/agenda", data={"csrf": facilitator.csrf(), "scope": "workspace"}).text
+    feed = re.search(r"/agenda/[^/\"]+\.ics", made)
+    assert feed is not None and facilitator.http.get(feed.group(0)).status_code == 200

@@ -9,10 +9,11 @@ from pydantic import BaseModel, Field
 from app.actions import review
 from app.actions import service as actions
 from app.auth import CsrfChecked, Runner
-from app.errors import DomainError
+from app.errors import DomainError, day_out_of_range
 from app.i18n import N_, current_locale
 from app.models import BodyRowId, RowId
 from app.runtime import RuntimeDep
+from app.security import day_in_range
 from app.workshops import service as workshops
 
 router = APIRouter(prefix="/f/workshops/{workshop_id}", dependencies=[CsrfChecked], tags=["facilitator"])
@@ -48,11 +49,14 @@ def _due_on(raw: str | None) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw.strip())
+        day = date.fromisoformat(raw.strip())
     except ValueError:
         raise DomainError(
             "bad_date", N_("Deze datum klopt niet: gebruik jjjj-mm-dd, bijvoorbeeld 2026-12-06."), status=422
         ) from None
+    if not day_in_range(day):
+        raise day_out_of_range()
+    return day
 
 
 def _save(body: ActionIn, action_id: RowId | None, account_id: RowId) -> Any:
@@ -120,6 +124,8 @@ async def followup(runtime: RuntimeDep, member: Runner, workshop_id: RowId, body
         raise DomainError(
             "bad_datetime", N_("Dit tijdstip klopt niet: gebruik jjjj-mm-dd uu:mm."), status=422
         ) from None
+    if not day_in_range(at.date()):
+        raise day_out_of_range()
 
     def job(db: Any, *, workshop: Any) -> dict[str, Any]:
         return actions.set_followup(db, workshop_id=workshop.id, at=at, place=body.place)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.actions import service as actions
-from app.errors import DomainError, read_only
+from app.errors import DomainError, day_out_of_range, read_only
 from app.exports.data import local_time
 from app.exports.wording import day
 from app.i18n import N_, gettext
@@ -25,7 +25,7 @@ from app.models import (
     Volunteer,
     Workshop,
 )
-from app.security import clean_text
+from app.security import clean_text, day_in_range
 from app.store.events import Tx
 
 TITLE_MAX, OWNER_MAX, DESCRIPTION_MAX, CONTACT_MAX, PARTNER_MAX = 200, 120, 2000, 120, 120
@@ -276,11 +276,14 @@ def parsed_due_on(form: ActionForm) -> date | None:
     if not form.due_on.strip():
         return None
     try:
-        return date.fromisoformat(form.due_on.strip())
+        day = date.fromisoformat(form.due_on.strip())
     except ValueError:
         raise DomainError(
             "bad_date", N_("Deze datum klopt niet: gebruik jjjj-mm-dd, bijvoorbeeld 2026-12-06."), status=422
         ) from None
+    if not day_in_range(day):
+        raise day_out_of_range()
+    return day
 
 
 def save_form(db: Tx, *, action_id: int, member: Member, form: ActionForm) -> None:

@@ -20,14 +20,14 @@ from app.assets import accepts_gzip
 from app.auth import CsrfChecked, Runner, Viewer, set_private_cookie
 from app.catalog import saved as saved_formats
 from app.catalog.service import formats
-from app.errors import DomainError
+from app.errors import DomainError, day_out_of_range
 from app.i18n import N_, gettext
 from app.models import Facilitator, Member, RowId, Workshop, Workspace, local_day, utcnow
 from app.organisations import service as organisations
 from app.running import service as running
 from app.running.snapshots import phone_page_state
 from app.runtime import JoinList, Runtime, RuntimeDep
-from app.security import clean_text, normalise_join_code, whole_number
+from app.security import FIRST_DAY, LAST_DAY, clean_text, day_in_range, normalise_join_code, whole_number
 from app.stage import service as stage
 from app.web import render, render_kept, see_other, templates, wants_json
 from app.workshops import service as workshops
@@ -37,9 +37,6 @@ router = APIRouter()
 # what a join code opened: the workshop, or its keys (workshops.phone_keys)
 Found = TypeVar("Found")
 PARTICIPANT_MAX_AGE = 60 * 24 * 3600
-# the days a session may be held on: the year 9999 leaves no room for its follow-up two weeks on, and the board,
-# which offers that follow-up, could not open
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 def join_url(request: Request, runtime: Runtime, workshop: Workshop) -> str:
@@ -313,10 +310,9 @@ async def create_workshop(
     except ValueError:
         errors.append(gettext(N_("Kies een geldige datum.")))
     else:
-        if not FIRST_DAY <= day <= LAST_DAY:
-            errors.append(
-                gettext(N_("Kies een datum tussen {first} en {last}.")).format(first=FIRST_DAY.year, last=LAST_DAY.year)
-            )
+        # from 9999-12-31 there is no follow-up two weeks on, and the board, which offers one, could not open
+        if not day_in_range(day):
+            errors.append(day_out_of_range().text())
     try:
         start = time.fromisoformat(starts_at) if starts_at else None
     except ValueError:

@@ -242,6 +242,7 @@ LONG = "x" * 201
         ({"partners": "Wijkteam\n" + "p" * 121}, "partners", "Te lang: hoogstens 120 tekens, nu 121."),
         ({"due_on": "2026-02-30"}, "due_on", "Deze datum klopt niet: gebruik jjjj-mm-dd"),
         ({"due_on": "30-12-2026"}, "due_on", "Deze datum klopt niet: gebruik jjjj-mm-dd"),
+        ({"due_on": "9999-12-31"}, "due_on", "Kies een datum tussen 2000 en 2099."),
         ({"status": "misschien"}, "status", "Kies een status: open, bezig, klaar of vastgelopen."),
     ],
 )
