@@ -33,6 +33,7 @@ from app.holed import HoledPage, markers
 from app.i18n import N_, gettext
 from app.labels import result_messages
 from app.runtime import PageKey, Runtime
+from app.security import FIRST_DAY, LAST_DAY
 from app.store.database import Database
 
 templates = Jinja2Templates(
@@ -66,6 +67,9 @@ templates.env.globals.update(
     module_url=static.module_url,
     data_url=static.data_url,
     per_language=per_language,
+    # the days a date field offers (security.day_in_range refuses the others)
+    first_day=FIRST_DAY.isoformat(),
+    last_day=LAST_DAY.isoformat(),
 )
 
 # the health check's address (app/main.py), answered whatever the Host header says

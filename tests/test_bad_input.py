@@ -181,6 +181,10 @@ def test_a_due_date_or_follow_up_no_calendar_can_count_past_is_refused(
         response = facilitator.http.post(f"/f/workshops/{workshop.id}/{path}", json=body, headers=headers)
         assert response.status_code == 422, path
         assert response.json() == {"detail": "Kies een datum tussen 2000 en 2099.", "code": "day_out_of_range"}
+    # the board's fields offer only the days that are taken
+    board = facilitator.http.get(f"/f/workshops/{workshop.id}").text
+    assert '<input type="date" name="due_on" min="2000-01-01" max="2099-12-31">' in board
+    assert 'min="2000-01-01T00:00" max="2099-12-31T23:59"' in board
     made = facilitator.http.post("/f/agenda", data={"csrf": facilitator.csrf(), "scope": "workspace"}).text
     feed = re.search(r"/agenda/[^/\"]+\.ics", made)
     assert feed is not None and facilitator.http.get(feed.group(0)).status_code == 200

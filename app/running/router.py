@@ -27,7 +27,7 @@ from app.organisations import service as organisations
 from app.running import service as running
 from app.running.snapshots import phone_page_state
 from app.runtime import JoinList, Runtime, RuntimeDep
-from app.security import FIRST_DAY, LAST_DAY, clean_text, day_in_range, normalise_join_code, whole_number
+from app.security import clean_text, day_in_range, normalise_join_code, whole_number
 from app.stage import service as stage
 from app.web import render, render_kept, see_other, templates, wants_json
 from app.workshops import service as workshops
@@ -277,8 +277,6 @@ async def _workshop_list_page(
         "own_formats": [(saved_formats.OWN_PREFIX + row.key, row.spec) for row in own],
         # the form's first date: today in the Netherlands, whatever clock the server keeps
         "today": local_day(utcnow()).isoformat(),
-        "first_day": FIRST_DAY.isoformat(),
-        "last_day": LAST_DAY.isoformat(),
         **extra,
     }
     return render(request, "facilitator/workshops.html", context, status=status)
