@@ -47,7 +47,7 @@ def followup_event(
     event.add("dtstamp", stamp)
     event.add("sequence", sequence)
     event.add("dtstart", at)
-    event.add("dtend", at + FOLLOWUP_LENGTH)
+    _add_end(event, at, FOLLOWUP_LENGTH)
     event.add("summary", gettext(N_("Vervolgafspraak: {title}")).format(title=title))
     event.add("description", opgave)
     if place:
@@ -75,13 +75,23 @@ def deadline_event(
     event.add("dtstamp", stamp)
     event.add("sequence", sequence)
     event.add("dtstart", due_on)
-    event.add("dtend", due_on + timedelta(days=1))
+    _add_end(event, due_on, timedelta(days=1))
     event.add("transp", "TRANSPARENT")
     summary = N_("Klaar: {title}") if done else N_("Deadline: {title}")
     event.add("summary", gettext(summary).format(title=title))
     event.add("description", description)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     return event
+
+
+def _add_end(event: "Event", start: date | datetime, length: timedelta) -> None:
+    """The event's end as DTEND, or as DURATION where the end falls past the calendar's last day."""
+    # days are bounded to 2000-2099 when typed (security.day_in_range); one stored earlier may be 9999-12-31, and a
+    # feed must still answer rather than fail on the whole workspace's calendar for it
+    try:
+        event.add("dtend", start + length)
+    except OverflowError:
+        event.add("duration", length)
 
 
 def calendar_bytes(calendar: "Calendar") -> bytes:

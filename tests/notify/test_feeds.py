@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from app.actions import service as actions
 from app.demo.driver import csrf_of
-from app.models import CalendarFeed, Organisation, Workshop
+from app.models import Action, CalendarFeed, Organisation, Workshop
 from tests.notify.conftest import TODAY, Network, build_network, database, join, sign_in
 
 
@@ -292,3 +292,24 @@ def test_a_feed_is_dated_by_the_dutch_clock(client: TestClient, network: Network
     page = boss.get("/f/agenda").text
     assert "op 7 december 2026" in page
     assert "ingetrokken op 1 februari 2027" in page
+
+
+def test_days_stored_at_the_end_of_the_calendar_still_give_a_feed(client: TestClient, network: Network) -> None:
+    # days are bounded to 2000-2099 when typed now; one stored before, on the calendar's last day, made every feed of
+    # its workspace answer a 500, since its end (the day or hour after it) cannot be counted
+    db = database(client)
+    last_hour = datetime(9999, 12, 31, 22, 30, tzinfo=UTC)  # 23:30 on the Dutch clock, as it could be typed
+
+    def stored_before(tx: Any) -> None:
+        tx.get(Action, network.action_id).due_on = date.max
+        tx.get(Workshop, network.workshop_id).followup_at = last_hour
+
+    db.write_sync(stored_before)
+    response = client.get(participant_feed(client, network.links["volunteer"]))
+    assert response.status_code == 200
+    workshop = public_id(db, network.workshop_id)
+    feed = events(response.content)
+    due = feed[f"action-{network.action_id}-{workshop}@doorbraak"]
+    assert due.decoded("dtstart") == date.max and due.decoded("duration") == timedelta(days=1)
+    meeting = feed[f"followup-{workshop}@doorbraak"]
+    assert meeting.decoded("dtend") - meeting.decoded("dtstart") == timedelta(hours=1)
