@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         description="Downloads of the register or a besluitenlijst as a file by one member (a workbook of 3,000 "
         "actions is 2 s of CPU).",
     )
+    limit_uploads_per_member: str = Field(
+        default="10/minute;60/hour",
+        description="Format files uploaded by one member (a file nested as deep as the reader allows is 0.6 s of CPU "
+        "before it is refused).",
+    )
     limit_sign_ins_per_account: str = Field(
         default="10/minute;20/hour;50/day",
         description="Failed sign-ins to one account from browsers it has not signed in on before.",
@@ -112,6 +117,7 @@ class Settings(BaseSettings):
         "limit_taps_per_address",
         "limit_suggestions_per_member",
         "limit_exports_per_member",
+        "limit_uploads_per_member",
         "limit_sign_ins_per_account",
         "limit_sign_ins_per_address",
         "limit_sign_ins_per_browser",

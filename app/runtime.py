@@ -204,6 +204,11 @@ class Runtime:
         message = N_("Je downloadt te veel bestanden achter elkaar. Probeer het over {seconds} seconden opnieuw.")
         await self._check_member_rate(self.limits.exports_per_member, "export", member_id, message)
 
+    async def check_upload_rate(self, member_id: int) -> None:
+        """Refuse a member's upload of a format file when they uploaded too many just now: reading one costs CPU."""
+        message = N_("Je uploadt te veel bestanden achter elkaar. Probeer het over {seconds} seconden opnieuw.")
+        await self._check_member_rate(self.limits.uploads_per_member, "upload", member_id, message)
+
     async def _check_member_rate(
         self, limit: tuple[RateLimitItem, ...], kind: str, member_id: int, message: str
     ) -> None:
@@ -226,6 +231,7 @@ class Limits:
     taps_per_address: tuple[RateLimitItem, ...]
     suggestions_per_member: tuple[RateLimitItem, ...]
     exports_per_member: tuple[RateLimitItem, ...]
+    uploads_per_member: tuple[RateLimitItem, ...]
     sign_ins_per_account: tuple[RateLimitItem, ...]
     sign_ins_per_address: tuple[RateLimitItem, ...]
     sign_ins_per_browser: tuple[RateLimitItem, ...]

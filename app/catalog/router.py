@@ -276,6 +276,8 @@ async def _upload_guard(request: Request) -> AsyncIterator[None]:
 @router.post("/f/formats/upload", dependencies=[Depends(_upload_guard), CsrfChecked])
 async def upload_format(request: Request, runtime: RuntimeDep, member: Runner) -> Response:
     """Store an uploaded format file (multipart field "file") as an own format, checked like the shipped ones."""
+    # before the form is read: a refusal is the app's own 429 page, with its Retry-After
+    await runtime.check_upload_rate(member.account_id)
     form = await request.form()
     upload = form.get("file")
     try:

@@ -347,3 +347,19 @@ def test_upload_without_a_file_or_token(facilitator: Facilitator) -> None:
         "/f/formats/upload", files={"file": ("x.yaml", GOOD_FILE.encode(), "application/yaml")}
     )
     assert refused.status_code == 403 and csrf_of(page)
+
+
+def test_a_member_who_uploads_file_after_file_waits_and_others_do_not(
+    facilitator: Facilitator, other_facilitator: Facilitator
+) -> None:
+    # a file nested as deep as the reader allows costs 0.6 s of CPU before it is refused: one account looping
+    # over it must not take the server's cores
+    deep = b"key: " + b"[" * 20_000 + b"]" * 20_000
+    for n in range(10):
+        assert upload(facilitator, "diep.yaml", deep).status_code == 422, n
+    refused = upload(facilitator, "bewonersgesprek.yaml", GOOD_FILE.encode())
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 60
+    assert "Je uploadt te veel bestanden achter elkaar" in html.unescape(refused.text)
+    assert "eigen:bewonersgesprek" not in facilitator.http.get("/f/workshops").text
+    assert upload(other_facilitator, "bewonersgesprek.yaml", GOOD_FILE.encode()).status_code == 303
