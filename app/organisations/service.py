@@ -5,10 +5,10 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, bindparam, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Executable, bindparam, delete, func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -24,11 +24,14 @@ from app.models import (
     Organisation,
     OrganisationName,
     Participant,
+    ReviewItem,
+    Volunteer,
+    Workshop,
     table_of,
     utcnow,
 )
 from app.security import clean_text
-from app.store.events import Tx
+from app.store.events import Audience, EventKind, Tx, append_event
 from app.store.prepared import Prepared
 
 KEY_MAX = 120
@@ -432,7 +435,7 @@ def save_organisation(
                 status=409,
             )
     keys = _checked_keys(db, workspace_id=workspace_id, fields=fields, own_id=organisation_id)
-    renamed = organisation.name != fields.name
+    renamed, seen_name = organisation.name != fields.name, organisation.name
     organisation.name, organisation.key = fields.name, keys[0]
     organisation.short_name, organisation.aliases = fields.short_name, list(fields.aliases)
     organisation.sector, organisation.confirmed = fields.sector, True
@@ -456,6 +459,8 @@ def save_organisation(
         ) from exc
     if renamed and organisation_id is not None:
         _show_name(db, organisation)
+        renaming = Renaming(organisation.id or 0, seen_name, organisation.id or 0, organisation.name)
+        announce_renamed(db, renamed=[renaming], showing=_showing(db, [renaming.was_id]))
     return organisation
 
 
@@ -486,6 +491,74 @@ def confirm_organisation(db: Tx, *, workspace_id: int, organisation_id: int) -> 
     return organisation
 
 
+# ---- what open workshops show of a rename or a merge
+
+
+@dataclass(frozen=True, slots=True)
+class Renaming:
+    """An organisation as the screens knew it (id and name), and as they show it now: renamed, or merged into
+    another."""
+
+    was_id: int
+    was: str
+    id: int
+    name: str
+
+
+def _showing(db: Session, organisation_ids: Sequence[int]) -> dict[int, set[int]]:
+    """Per open workshop, which of these organisations its board, projector and phones show: a participant's (and
+    so an answer's or a volunteer's), an action's owner or partner, or one of these in an action it looks back on."""
+    named = (
+        select(col(Action.id).label("action_id"), col(Action.owner_organisation_id).label("organisation_id"))
+        .where(col(Action.owner_organisation_id).in_(organisation_ids))
+        .union_all(
+            select(col(ActionPartner.action_id), col(ActionPartner.organisation_id)).where(
+                col(ActionPartner.organisation_id).in_(organisation_ids)
+            ),
+            select(col(Volunteer.action_id), col(Participant.organisation_id))
+            .join(Participant, col(Participant.id) == col(Volunteer.participant_id))
+            .where(col(Participant.organisation_id).in_(organisation_ids)),
+        )
+        .subquery()
+    )
+    pairs = union(
+        select(col(Participant.workshop_id), col(Participant.organisation_id)).where(
+            col(Participant.organisation_id).in_(organisation_ids)
+        ),
+        select(col(Action.workshop_id), named.c.organisation_id)
+        .join(named, named.c.action_id == col(Action.id))
+        .where(col(Action.deleted_at).is_(None)),
+        select(col(ReviewItem.workshop_id), named.c.organisation_id).join(
+            named, named.c.action_id == col(ReviewItem.action_id)
+        ),
+    ).subquery()
+    showing: defaultdict[int, set[int]] = defaultdict(set)
+    for workshop_id, organisation_id in db.execute(
+        select(pairs.c.workshop_id, pairs.c.organisation_id)
+        .join(Workshop, col(Workshop.id) == pairs.c.workshop_id)
+        .where(col(Workshop.closed_at).is_(None))
+    ).all():
+        showing[workshop_id].add(organisation_id)
+    return dict(showing)
+
+
+def announce_renamed(db: Tx, *, renamed: Sequence[Renaming], showing: dict[int, set[int]]) -> None:
+    """Tell each open workshop that shows one of these organisations, in one event, what its screens now call them.
+
+    Closed workshops are left alone: nobody watches them live, and their next snapshot reads the names anew.
+    """
+    for workshop_id in sorted(showing):
+        changed = [asdict(renaming) for renaming in renamed if renaming.was_id in showing[workshop_id]]
+        if changed:
+            append_event(
+                db,
+                workshop_id=workshop_id,
+                kind=EventKind.ORGANISATION_RENAMED,
+                audience=Audience.ALL,
+                data={"renamed": changed},
+            )
+
+
 # ---- merging
 
 
@@ -497,6 +570,9 @@ class Merged:
     owned: int = 0
     partnered: int = 0
     names_dropped: list[str] = field(default_factory=list)
+    # the organisations merged away, and per open workshop which of them it showed: for announce_renamed
+    renamed: list[Renaming] = field(default_factory=list)
+    showing: dict[int, set[int]] = field(default_factory=dict)
 
     def add(self, other: "Merged") -> None:
         """Count another merge's figures in with these."""
@@ -504,6 +580,9 @@ class Merged:
         self.owned += other.owned
         self.partnered += other.partnered
         self.names_dropped += other.names_dropped
+        self.renamed += other.renamed
+        for workshop_id, organisation_ids in other.showing.items():
+            self.showing.setdefault(workshop_id, set()).update(organisation_ids)
 
 
 def merge_organisation(
@@ -518,7 +597,9 @@ def merge_organisation(
         raise DomainError(
             "merge_target_not_found", N_("De organisatie om mee samen te voegen bestaat niet."), status=404
         )
-    return absorb(db, source=source, target=target, account_id=account_id)
+    merged = absorb(db, source=source, target=target, account_id=account_id)
+    announce_renamed(db, renamed=merged.renamed, showing=merged.showing)
+    return merged
 
 
 def absorb(db: Tx, *, source: Organisation, target: Organisation, account_id: int | None = None) -> Merged:
@@ -529,8 +610,10 @@ def absorb(db: Tx, *, source: Organisation, target: Organisation, account_id: in
     history entry. Source's names become target's aliases, except a name another organisation of target's workspace
     already has.
     """
-    merged = Merged()
     source_id, target_id = source.id or 0, target.id or 0
+    # read before the rows move: afterwards they name target
+    renaming = Renaming(source_id, source.name, target_id, target.name)
+    merged = Merged(renamed=[renaming], showing=_showing(db, [source_id]))
     merged.participants = changed_rows(
         db,
         update(Participant)
@@ -712,4 +795,5 @@ def move_organisations(db: Tx, *, from_workspace_id: int, to_workspace_id: int, 
         )
         organisation.workspace_id = to_workspace_id
         db.flush()
+    announce_renamed(db, renamed=merged.renamed, showing=merged.showing)
     return merged

@@ -33,6 +33,7 @@ class EventKind(StrEnum):
     TIMER_CHANGED = "timer.changed"
     PROJECTOR_CHANGED = "projector.changed"
     BINGO_CHANGED = "bingo.changed"
+    ORGANISATION_RENAMED = "organisation.renamed"
 
 
 class Audience(StrEnum):

@@ -4,7 +4,7 @@ import { jargonHint } from "./jargon.js";
 import { createActionList, leftMine } from "./phone_actions.js";
 import { createStepViews } from "./phone_steps.js";
 import { forgetOldWorkshops, record, workshopStore } from "./phone_store.js";
-import { saveById } from "./room.js";
+import { renamer, saveById } from "./room.js";
 import { Countdown } from "./stage.js";
 
 const config = readConfig("phone-config");
@@ -22,6 +22,8 @@ const state = {
 const stepNode = document.getElementById("step");
 const mineNode = document.getElementById("my-answers");
 const statusNode = document.getElementById("status");
+// who this is ("Ali · Woonstichting"), as the server wrote it above the step
+const meNode = document.querySelector("p.me");
 
 // what was kept is read as far as it makes sense: a damaged entry is left out rather than breaking the page
 function typed(item) {
@@ -569,6 +571,20 @@ function onFrame(frame) {
     if (leftMine(state.me, state.actions.find((a) => a.id === frame.data.id), frame.data)) live.send({ type: "refresh" });
     saveById(state.actions, frame.data);
     renderActions();
+  } else if (frame.type === "event" && frame.kind === "organisation.renamed") {
+    const rename = renamer(frame.data.renamed);
+    state.actions = state.actions.map(rename.action);
+    state.review.items = state.review.items.map(rename.action);
+    if (state.me?.organisation) {
+      // the participant went along with a merged organisation: its actions stay "yours"
+      state.me.organisation = rename.name(state.me.organisation);
+      state.me.organisation_id = rename.id(state.me.organisation_id);
+      if (state.me.name) {
+        meNode.textContent = `${state.me.name} · ${state.me.organisation}`;
+        meNode.title = meNode.textContent;
+      }
+    }
+    renderStep();
   } else if (frame.type === "event" && frame.kind === "action.deleted") {
     state.actions = state.actions.filter((a) => a.id !== frame.data.id);
     renderActions();

@@ -15,6 +15,31 @@ export function saveById(items, item) {
   else items.push(item);
 }
 
+// The office renamed organisations or merged some into others (an organisation.renamed event's list): the names and
+// ids a screen keeps follow, and an action that now names one organisation twice keeps it once, as the merge does.
+export function renamer(renamed) {
+  const names = new Map(renamed.map((r) => [r.was, r.name]));
+  const ids = new Map(renamed.map((r) => [r.was_id, r.id]));
+  const name = (text) => names.get(text) ?? text;
+  const id = (value) => (ids.has(value) ? ids.get(value) : value);
+  const action = (item) => {
+    const ownerId = id(item.owner_id ?? null);
+    const kept = new Set([ownerId]);
+    const partners = [];
+    const partnerIds = [];
+    item.partners.forEach((partner, i) => {
+      const partnerId = id(item.partner_ids?.[i] ?? null);
+      if (partnerId !== null && kept.has(partnerId)) return;
+      kept.add(partnerId);
+      partners.push(name(partner));
+      partnerIds.push(partnerId);
+    });
+    const volunteers = item.volunteers.map((v) => ({ ...v, organisation: name(v.organisation) }));
+    return { ...item, owner: name(item.owner), owner_id: ownerId, partners, partner_ids: partnerIds, volunteers };
+  };
+  return { name, id, action };
+}
+
 // piles as every screen and export ranks them: most votes first, then the older pile; the same rule as the server's
 // clusters.service.pile_rank (tests/e2e/test_pile_rank.py runs both on the same piles)
 export function rankPiles(piles) {
@@ -103,6 +128,18 @@ export function applyFrame(state, frame, { keepHidden }) {
     case "bingo.changed":
       state.bingo = data;
       break;
+    case "organisation.renamed": {
+      const rename = renamer(data.renamed);
+      for (const answer of state.answers.values()) answer.organisation = rename.name(answer.organisation);
+      const present = {};
+      for (const [name, n] of Object.entries(state.room.organisations)) {
+        present[rename.name(name)] = (present[rename.name(name)] || 0) + n;
+      }
+      state.room.organisations = present;
+      state.actions = state.actions.map(rename.action);
+      state.review.items = state.review.items.map(rename.action);
+      break;
+    }
     case "participant.joined":
       state.room.count = data.count;
       state.room.organisations[data.organisation] = (state.room.organisations[data.organisation] || 0) + 1;

@@ -18,6 +18,7 @@ from app.clusters import service as clusters
 from app.config import ROOT
 from app.live.frames import ClientMessage, ServerFrame
 from app.models import Event, Workshop
+from app.organisations import service as organisations
 from app.plain import service as plain
 from app.responses import service as responses
 from app.running import service as running
@@ -197,6 +198,11 @@ def play_every_kind(db: Tx) -> None:
     move(followup, step_index(followup, "action_review"))
     review.report_progress(
         db, workshop_id=followup.id or 0, participant_id=ali, action_id=action["id"], status="bezig", note="Gebeld"
+    )
+    named = organisations.find_organisation(db, workspace_id=room.workspace_id, name="O")
+    assert named is not None
+    organisations.save_organisation(
+        db, workspace_id=room.workspace_id, organisation_id=named.id, fields=organisations.OrganisationFields("O2")
     )
 
 

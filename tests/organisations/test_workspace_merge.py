@@ -41,6 +41,7 @@ from tests.organisations.conftest import (
     organisations_of,
     workspace_of,
 )
+from tests.organisations.test_renamed_live import renamed_events
 
 PATH = "/f/werkruimte/samenvoegen"
 
@@ -360,3 +361,18 @@ def test_every_table_that_belongs_to_a_workspace_is_handled_by_the_merge() -> No
         "calendarfeed",
     }
     assert belonging == handled
+
+
+def test_merging_a_workspace_tells_its_open_workshops_of_the_organisations_merged_by_name(
+    app: FastAPI, two: Two
+) -> None:
+    in_b = app.state.runtime.db.read_sync(
+        lambda db: db.execute(select(col(Workshop.id)).where(col(Workshop.title) == "Avond in B")).scalar_one()
+    )
+    b_heerlen = organisations_of(app, two.b)["gemeente heerlen"]
+    a_heerlen = organisations_of(app, two.a)["Gemeente Heerlen"]
+
+    assert merge(two.office.beheerder, two.b).status_code == 303
+
+    renamed = [{"was_id": b_heerlen.id, "was": "gemeente heerlen", "id": a_heerlen.id, "name": "Gemeente Heerlen"}]
+    assert renamed_events(app) == {in_b: [{"renamed": renamed}]}
