@@ -4,7 +4,7 @@ import { createResults } from "./board_results.js";
 import { createStage } from "./board_stage.js";
 import { createSuggest } from "./board_suggest.js";
 import { about, focusPlace, gist, isBoardKey, keepFocus } from "./board_keyboard.js";
-import { Live, el, format, pick, readConfig, showStatus } from "./live.js";
+import { Live, el, format, nameList, pick, readConfig, showStatus } from "./live.js";
 import { applyFrame, newRoom } from "./room.js";
 
 const config = readConfig("board-config");
@@ -88,7 +88,7 @@ function renderSteps() {
 
 function renderRoom() {
   document.getElementById("room-count").textContent = state.room.count;
-  const chips = Object.entries(state.room.organisations).map(([name, n]) => el("li", { class: "chip", text: `${name} · ${n}` }));
+  const chips = Object.entries(state.room.organisations).map(([name, n]) => el("li", { class: "chip" }, ...nameList([name]), ` · ${n}`));
   document.getElementById("organisations").replaceChildren(...chips);
 }
 
@@ -111,7 +111,7 @@ function answerRow(answer) {
     tabindex: "0", "aria-label": name },
     el("p", { class: "text", text: answer.text }),
     linked ? el("p", { class: "link muted", text: `↳ ${linked.text}` }) : null,
-    el("p", { class: "meta muted", text: [answer.author || t.anonymous, answer.organisation, config.results.themes[answer.theme]].filter(Boolean).join(" · ") }),
+    el("p", { class: "meta muted" }, ...nameList([answer.author || t.anonymous, answer.organisation, config.results.themes[answer.theme]].filter(Boolean), " · ")),
     answer.hidden ? el("span", { class: "badge", text: t.hidden }) : null,
     el("div", { class: "answer-buttons" }, answer.hidden ? null : stage.spotlightButton(answer), button));
 }

@@ -1,5 +1,5 @@
 // The board's step panels: grouping and voting, agreed actions, the follow-up.
-import { count, el, format, longDay, longMoment } from "./live.js";
+import { count, el, format, formatNodes, longDay, longMoment, nameList } from "./live.js";
 import { about, gist } from "./board_keyboard.js";
 import { tagSelect } from "./board_tags.js";
 
@@ -279,15 +279,17 @@ export function createPanels({ state, t, config }) {
     }));
     const remove = el("button", { type: "button", class: "link", text: t.delete, "aria-label": about(t.delete, action.title) });
     remove.addEventListener("click", () => window.confirm(t.confirm_delete) && send(`/actions/${action.id}/delete`, {}));
-    // the owner and the partners apart, as the besluitenlijst has them
-    const facts = [format(t.owner, { owner: action.owner })];
-    if (action.partners.length) facts.push(format(t.partners, { names: action.partners.join(", ") }));
-    if (action.due_on) facts.push(format(t.due, { date: longDay(action.due_on, config.lang) }));
-    const names = action.volunteers.map((v) => [v.name, v.organisation].filter(Boolean).join(" · "));
+    // the owner and the partners apart, as the besluitenlijst has them; every name in a <bdi> (live.js nameList)
+    const facts = [formatNodes(t.owner, "owner", nameList([action.owner]))];
+    if (action.partners.length) facts.push(formatNodes(t.partners, "names", nameList(action.partners, ", ")));
+    if (action.due_on) facts.push([format(t.due, { date: longDay(action.due_on, config.lang) })]);
+    const names = action.volunteers.map((v) => nameList([v.name, v.organisation].filter(Boolean), " · "));
     return el("li", { class: "board-answer action-item", "data-action": action.id },
       el("p", { class: "text", text: action.title }),
-      el("p", { class: "meta muted", text: facts.join(" · ") }),
-      el("p", { class: "meta muted", text: names.length ? format(t.volunteers, { names: names.join(", ") }) : t.no_volunteers }),
+      el("p", { class: "meta muted" }, ...nameList(facts, " · ")),
+      names.length
+        ? el("p", { class: "meta muted" }, ...formatNodes(t.volunteers, "names", nameList(names, ", ")))
+        : el("p", { class: "meta muted", text: t.no_volunteers }),
       el("div", { class: "item-tools" }, status, edit, remove));
   }
 

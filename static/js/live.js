@@ -129,6 +129,18 @@ export function pick(texts, lang) {
   return texts[lang] || texts.nl || Object.values(texts)[0] || "";
 }
 
+// each name in a <bdi> of its own: two right-to-left names side by side would otherwise read as one run and swap
+// places in the list. A name may come as its parts already isolated (a person and their organisation, a nameList).
+export function nameList(names, separator) {
+  return names.flatMap((name, i) => [i ? separator : "", ...(Array.isArray(name) ? name : [el("bdi", { text: name })])]);
+}
+
+// a message whose one {placeholder} holds nodes (a nameList): the words around it as they are
+export function formatNodes(template, key, nodes) {
+  const [before, after = ""] = template.split(`{${key}}`);
+  return [before, ...nodes, after];
+}
+
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {

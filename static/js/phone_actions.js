@@ -1,7 +1,7 @@
 // The phone's list of agreed actions: the participant's own first, each group folded after its first few and
 // searchable, a hand raised in one tap. A hand tapped without a connection is kept on the phone and sent when the
 // connection is back.
-import { count, el, format, longDay } from "./live.js";
+import { count, el, format, formatNodes, longDay, nameList } from "./live.js";
 import { searchWords } from "./organisation_search.js";
 import { record } from "./phone_store.js";
 
@@ -131,13 +131,14 @@ export function createActionList({ state, t, lang, store, send, notice, isOnline
   }
 
   function details(action) {
-    const lines = [format(t.owner, { owner: action.owner })];
-    if (action.partners.length) lines.push(format(t.partners, { names: action.partners.join(", ") }));
-    if (action.due_on) lines.push(format(t.due, { date: longDay(action.due_on, lang) }));
-    if (action.contact) lines.push(format(t.contact, { name: action.contact }));
+    // every name in a <bdi> of its own (live.js nameList)
+    const lines = [formatNodes(t.owner, "owner", nameList([action.owner]))];
+    if (action.partners.length) lines.push(formatNodes(t.partners, "names", nameList(action.partners, ", ")));
+    if (action.due_on) lines.push([format(t.due, { date: longDay(action.due_on, lang) })]);
+    if (action.contact) lines.push(formatNodes(t.contact, "name", nameList([action.contact])));
     const names = action.volunteers.map((v) => v.name || v.organisation).filter(Boolean);
-    if (names.length) lines.push(format(t.who_joined, { names: names.join(", ") }));
-    const box = el("div", { class: "action-details small" }, ...lines.map((text) => el("p", { text })));
+    if (names.length) lines.push(formatNodes(t.who_joined, "names", nameList(names, ", ")));
+    const box = el("div", { class: "action-details small" }, ...lines.map((nodes) => el("p", {}, ...nodes)));
     if (action.description) box.append(el("p", { class: "muted", text: action.description }));
     return box;
   }
@@ -152,7 +153,7 @@ export function createActionList({ state, t, lang, store, send, notice, isOnline
     if (!owned && ofMyOrganisation(action)) meta.push(t.with_yours);
     if (action.volunteers.length) meta.push(count(t, "volunteers", { n: action.volunteers.length }));
     const toggle = el("button", { type: "button", class: "action-toggle muted small", "aria-expanded": String(open) },
-      el("span", { class: "action-meta", text: meta.join(" · ") }), el("span", { class: "chevron", "aria-hidden": "true" }));
+      el("span", { class: "action-meta" }, ...nameList(meta, " · ")), el("span", { class: "chevron", "aria-hidden": "true" }));
     toggle.addEventListener("click", () => {
       if (openDetails.has(action.id)) openDetails.delete(action.id);
       else openDetails.add(action.id);

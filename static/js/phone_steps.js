@@ -1,7 +1,7 @@
 // The phone's grade, choice, mosaic and look-back step views (phone.js's VIEWS table picks them by type). A grade
 // or choice is kept on the phone until the server acknowledges it, and sent again after a lost connection: it is a
 // whole state, so a resend changes nothing.
-import { el, format, pick } from "./live.js";
+import { el, format, nameList, pick } from "./live.js";
 import { leftMine, ownerOf } from "./phone_actions.js";
 import { record } from "./phone_store.js";
 import { mosaicGrid } from "./results.js";
@@ -111,7 +111,7 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
     const open = openItem === item.id;
     const head = el("button", { type: "button", class: "review-head", "aria-expanded": String(open) },
       el("strong", { text: item.title }),
-      el("span", { class: "muted small", text: [item.owner, mineToo ? t.your_organisation : null].filter(Boolean).join(" · ") }),
+      el("span", { class: "muted small" }, ...nameList([item.owner, mineToo ? t.your_organisation : null].filter(Boolean), " · ")),
       // a selection from the register may span several workshops: say which one the action was agreed in
       state.review.workshops > 1 ? el("span", { class: "muted small agreed-in", text: item.workshop_title }) : null,
       el("span", { class: `status-chip status-${item.status}`, text: results.statuses[item.status] || item.status }));

@@ -1,5 +1,5 @@
 // The projector: the lobby with the way in, then the room's answers as they arrive.
-import { Live, count, dateLocale, el, format, localDate, pick, readConfig, showStatus } from "./live.js";
+import { Live, count, dateLocale, el, format, formatNodes, localDate, nameList, pick, readConfig, showStatus } from "./live.js";
 import { renderBingo } from "./bingo.js";
 import { renderStage } from "./stage.js";
 import { choiceChart, gradeChart, mosaicGrid, reviewItem, reviewList, reviewSummary } from "./results.js";
@@ -31,12 +31,6 @@ function visible(stepId) {
 
 function texts(ids) {
   return ids.map((id) => state.answers.get(id)).filter((a) => a && !a.hidden);
-}
-
-// each name in a <bdi> of its own: two right-to-left names side by side would otherwise read as one run and swap
-// places in the list
-function nameList(names, separator) {
-  return names.flatMap((name, i) => [i ? separator : "", el("bdi", { text: name })]);
 }
 
 // a list cut to `limit` items, with "+N meer" for the rest: a card taller than the wall is summarised, never cut
@@ -181,12 +175,11 @@ function renderActions(current) {
     const names = action.volunteers.map((v) => v.name || v.organisation);
     return entry(["action", action.id, action.title, organisations, due, names], names.length, (limit) => {
       const { shown, rest } = limited(names, limit);
-      const [before, after] = t.hands.split("{names}");
       return el("article", { class: "note action", "data-action": action.id },
         el("p", { class: "text", text: action.title }),
         el("p", { class: "who" }, ...nameList(organisations, " + "), ...due),
         names.length
-          ? el("p", { class: "hands" }, before, ...nameList(shown, ", "), rest ? ` ${format(t.more, { n: rest })}` : "", after)
+          ? el("p", { class: "hands" }, ...formatNodes(t.hands, "names", [...nameList(shown, ", "), rest ? ` ${format(t.more, { n: rest })}` : ""]))
           : el("p", { class: "hands", text: t.no_hands }));
     });
   });

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_live_session import next_until, open_projector, start_session
+from tests.e2e.test_live_session import join, next_until, open_projector, start_session
 from tests.e2e.test_phone_actions import agree_many
 
 pytestmark = pytest.mark.e2e
@@ -42,3 +42,41 @@ def test_partners_in_two_right_to_left_scripts_keep_their_order_on_the_projector
     expect(who).to_contain_text(ARABIC)
     owner, first, second = who.evaluate(LEFT_OF, ["GGD", HEBREW, ARABIC])
     assert owner < first < second, (owner, first, second)
+
+
+HEBREW_PERSON = "דנה"
+ARABIC_PERSON = "سارة"
+
+
+def test_partners_and_volunteers_in_two_right_to_left_scripts_keep_their_order_on_the_board_and_phone(
+    new_context: Callable[..., Any],
+) -> None:
+    session = start_session(new_context)
+    dana = join(new_context, session.code, HEBREW_PERSON, HEBREW)
+    sara = join(new_context, session.code, ARABIC_PERSON, ARABIC)
+    piet = join(new_context, session.code, "Piet", "Politie")
+    next_until(session.board, "Afspraken")
+    agree_many(session.board, [{"title": "Spreekuur op dinsdag", "owner_organisation": HEBREW, "partners": [ARABIC]}])
+    for phone in (dana, sara):
+        phone.get_by_role("button", name="Ik doe mee").click()
+
+    action = session.board.locator("#action-list li.action-item")
+    expect(action).to_contain_text(f"{ARABIC_PERSON} · {ARABIC}")
+    facts, hands = action.locator("p.meta").all()
+    owner, partner = facts.evaluate(LEFT_OF, [HEBREW, ARABIC])
+    assert owner < partner, (owner, partner)
+    first, first_organisation, second, second_organisation = hands.evaluate(
+        LEFT_OF, [HEBREW_PERSON, f"{HEBREW}", ARABIC_PERSON, f"{ARABIC}"]
+    )
+    assert first < first_organisation < second < second_organisation
+
+    # the line under the title on a phone of another organisation: the owner, then how many joined
+    meta = piet.locator("#step .action-meta")
+    expect(meta).to_contain_text("2 doen mee")
+    owner, joined = meta.evaluate(LEFT_OF, [HEBREW, "2 doen mee"])
+    assert owner < joined, (owner, joined)
+    meta.click()
+    details = piet.locator("#step .action-details")
+    expect(details).to_contain_text(ARABIC_PERSON)
+    first, second = details.evaluate(LEFT_OF, [HEBREW_PERSON, ARABIC_PERSON])
+    assert first < second, (first, second)
