@@ -81,3 +81,27 @@ def test_a_laptop_shows_every_link_and_no_menu_button(new_context: Callable[...,
     for link in nav.locator(".nav-links a").all():
         expect(link).to_be_visible()
     expect(nav.locator("[aria-current=page]")).to_have_text("Register")
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_the_boards_bar_stays_one_row_on_a_phone_with_its_live_pill_in_sight(
+    new_context: Callable[..., Any], width: int
+) -> None:
+    session = start_session(new_context)
+    signed_in = session.board.context.storage_state()
+    page = new_context(
+        storage_state=signed_in, viewport={"width": width, "height": 800}, is_mobile=True, has_touch=True
+    ).new_page()
+    for language in ("nl", "en"):
+        page.goto(f"/taal/{language}?next=/{session.board.url.split('/', 3)[3]}")
+        status = page.locator("#status")
+        expect(status).to_have_attribute("data-state", "online")
+        bar = page.locator(".topbar").bounding_box()
+        assert bar and bar["height"] < 60, (language, bar)
+        for part in (".brand", "#status", ".nav-menu > summary", ".topnav > :last-child"):
+            box = page.locator(part).bounding_box()
+            assert box, part
+            # in the bar's one row, whole, and on the screen
+            assert bar["y"] <= box["y"] and box["y"] + box["height"] <= bar["y"] + bar["height"], (language, part, box)
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (language, part, box)
+        assert status.evaluate("(node) => node.scrollWidth <= node.clientWidth"), "the pill's word is cut"
