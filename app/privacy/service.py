@@ -314,7 +314,8 @@ def _without_name(value: Any, participant_id: int, contact_of: set[int]) -> Any:
 def _contact_actions(db: Session, *, participant: Participant, workspace_id: int) -> list[Action]:
     """The actions whose contact is this participant: by the address they gave, anywhere in the workspace (the rule
     of app/actions/reporting.py); or by their name, on an action of their own workshop made from their contribution
-    or while no one else in the room is called so (the name alone never tells two people of one name apart)."""
+    or while no one else in the room is called so (the name alone never tells two people of one name apart), and
+    that gives no address other than theirs."""
     found: list[Action] = []
     if participant.email:
         key = address_key(participant.email)
@@ -326,7 +327,12 @@ def _contact_actions(db: Session, *, participant: Participant, workspace_id: int
     if not name:
         return found
     named = select(Action).where(col(Action.workshop_id) == participant.workshop_id, col(Action.contact_person) != "")
-    candidates = [a for a in db.execute(named).scalars() if a.contact_person.casefold() == name and a not in found]
+    # an action whose contact has an address, where the participant gave another, names someone else of the name
+    candidates = [
+        a
+        for a in db.execute(named).scalars()
+        if a.contact_person.casefold() == name and a not in found and not (participant.email and a.contact_email)
+    ]
     if candidates:
         others = select(col(Participant.name)).where(
             col(Participant.workshop_id) == participant.workshop_id, col(Participant.id) != participant.id

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import col
 
-from app.models import Event, MailToken, OutboxMessage, Participant
+from app.models import Action, Event, MailToken, OutboxMessage, Participant
 from tests.clusters.test_clusters import obstacles, post
 from tests.conftest import Facilitator, Phone, Workshop, csrf_of, receive_until
 from tests.exports.test_personal import personal_link
@@ -393,3 +393,45 @@ def test_an_answer_waiting_for_approval_loses_its_name_on_the_board_alone(
         ]
         # the projector never had it, and does not get it now: its next event is the step change
         assert receive_until(projector, lambda f: f["type"] == "event")["kind"] == "step.changed"
+
+
+def test_forgetting_leaves_a_contact_of_their_name_with_another_address_and_other_workshops_contacts(
+    facilitator: Facilitator, join: Any, browser: Any
+) -> None:
+    room = facilitator.create_workshop(title="Wijkavond")
+    other_room = facilitator.create_workshop(title="Netwerkdag")
+    jan = join(room, name="Jan Smit", organisation="Buurtwerk")
+    give_address(jan, browser, "jan@thuis.nl")
+    made = {}
+    for workshop, title, address in (
+        # the municipality's Jan Smit, not in the room: the address is not the one this Jan gave
+        (room, "Met het adres van een ander", "j.smit@gemeente.nl"),
+        (room, "Alleen de naam", None),
+        (other_room, "In een andere workshop", None),
+        (other_room, "Met zijn adres", "Jan@Thuis.nl"),
+    ):
+        body = {
+            "title": title,
+            "owner_organisation": "Gemeente",
+            "contact_person": "Jan Smit",
+            "contact_email": address,
+        }
+        created = post(facilitator, workshop, "/actions", body)
+        assert created.status_code == 200, created.text
+        made[title] = created.json()["id"]
+    link = personal_link(jan)
+    own = browser()
+    assert own.post(f"{link}/vergeet-mij", data={"csrf": csrf_of(own.get(link).text)}).status_code == 200
+    listed = [
+        action
+        for workshop in (room, other_room)
+        for action in facilitator.http.get(f"/api/workshops/{workshop.id}/actions").json()
+    ]
+    assert {a["title"]: a["contact"] for a in listed} == {
+        "Met het adres van een ander": "Jan Smit",
+        "Alleen de naam": "",
+        "In een andere workshop": "Jan Smit",
+        "Met zijn adres": "",
+    }
+    kept = _db(facilitator).read_sync(lambda db: db.get(Action, made["Met het adres van een ander"]))
+    assert kept.contact_email == "j.smit@gemeente.nl"
