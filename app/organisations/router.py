@@ -24,11 +24,13 @@ ALIASES_FORM_MAX = 100 * (organisations.NAME_MAX + 1)
 Name = Annotated[str, Form(max_length=300)]
 Aliases = Annotated[str, Form(max_length=ALIASES_FORM_MAX)]
 Sector = Annotated[str, Form(max_length=40)]
-# what an edit form was filled from (organisations.seen_of): every field as JSON, a character at most six
+# what an edit form was filled from (organisations.seen_of): every field as ASCII JSON, a character at most twelve
+# (one past U+FFFF, an emoji or 𝐁𝐨𝐥𝐝, is two escapes of six)
 Seen = Annotated[
     str,
     Form(
-        max_length=6 * (organisations.NAME_MAX * (organisations.ALIASES_MAX + 2) + organisations.ALIASES_MAX + 40) + 100
+        max_length=12 * (organisations.NAME_MAX * (organisations.ALIASES_MAX + 2) + organisations.ALIASES_MAX + 40)
+        + 100
     ),
 ]
 # the edit form's fields as a refusal names what changed in them

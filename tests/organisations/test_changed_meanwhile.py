@@ -79,3 +79,23 @@ def test_a_broken_seen_is_a_clear_422_with_what_was_typed(app: FastAPI, office: 
         assert refused.status_code == 422 and "Open de organisatie opnieuw" in refused.text
         assert 'name="name" value="GGD Zuid"' in refused.text
     assert "GGD" in organisations_of(app, office.workspace_id)
+
+
+def test_an_organisation_named_in_characters_past_the_basic_plane_is_saved_from_its_form(
+    app: FastAPI, office: Office
+) -> None:
+    # 𝐁 (mathematical bold, as names are styled on social media) is two escapes of six characters in the form's seen
+    bold = "𝐁" * 100
+    typed = {
+        "name": f"Buurthuis {bold}",
+        "short_name": "BH " + "𝐁" * 30,
+        "aliases": "\n".join(f"Buurthuis {n} {bold}" for n in range(20)),
+    }
+    assert form(office.beheerder, "/f/organisaties", typed).status_code == 303
+    organisation = organisations_of(app, office.workspace_id)[typed["name"]]
+    seen = opened(office.beheerder, organisation.id)
+    saved = form(
+        office.beheerder, f"/f/organisaties/{organisation.id}/bewerken", {**typed, "sector": "wonen", "seen": seen}
+    )
+    assert saved.status_code == 303, saved.text
+    assert organisations_of(app, office.workspace_id)[typed["name"]].sector == "wonen"
