@@ -24,6 +24,9 @@ BEFORE = {
         ("Café de Kroon", ["Cafe de Kroon"]),
         ("Zorggroep Élan", []),
         ("Zorggroep Elàn", []),
+        # "acme", Acmé's new key, is held by Acme ℅ until Acme ℅ moves on to its own (℅ folds to "c/o")
+        ("Acmé", []),
+        ("Acme ℅", []),
     ],
     "Zuid": [("Südwest", [])],
 }
@@ -35,6 +38,8 @@ AFTER = {
     ("Noord", "Café de Kroon"): ("cafe de kroon", ["cafe de kroon", "café de kroon"]),  # its alias had the key
     ("Noord", "Zorggroep Élan"): ("zorggroep elan", ["zorggroep elan"]),  # the first made takes the key
     ("Noord", "Zorggroep Elàn"): ("zorggroep elàn", ["zorggroep elàn"]),
+    ("Noord", "Acmé"): ("acme", ["acme"]),
+    ("Noord", "Acme ℅"): ("acme c o", ["acme c o"]),
     ("Zuid", "Südwest"): ("sudwest", ["sudwest"]),  # another workspace's is its own
 }
 

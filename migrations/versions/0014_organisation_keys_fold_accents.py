@@ -123,16 +123,22 @@ def _rekey(
     """Give each row (of one workspace: its id, key and the names it may stand for) the new fold of the name its
     key was made from, unless another row holds that key: then it keeps its own. Returns each row's key."""
     taken = {key for _, key, _ in rows}
-    keys = {}
-    for row_id, key, named in rows:
-        keys[row_id] = key
-        if any(becomes(name) == key for name in named):
-            continue  # right already
-        wanted = next((becomes(name) for name in named if was(name) == key and becomes(name)), None)
-        if wanted is None or wanted in taken:
-            continue
-        connection.execute(table.update().where(table.c.id == row_id).values(key=wanted))
-        taken.discard(key)
-        taken.add(wanted)
-        keys[row_id] = wanted
+    keys = {row_id: key for row_id, key, _ in rows}
+    moved = True
+    # round again until none moves: a key a later row left ("acme" of "Acme ℅", which becomes "acme c o") is free for
+    # an earlier one ("Acmé") then; each row moves once at most
+    while moved:
+        moved = False
+        for row_id, _, named in rows:
+            key = keys[row_id]
+            if any(becomes(name) == key for name in named):
+                continue  # right already
+            wanted = next((becomes(name) for name in named if was(name) == key and becomes(name)), None)
+            if wanted is None or wanted in taken:
+                continue
+            connection.execute(table.update().where(table.c.id == row_id).values(key=wanted))
+            taken.discard(key)
+            taken.add(wanted)
+            keys[row_id] = wanted
+            moved = True
     return keys
