@@ -27,6 +27,8 @@ BEFORE = {
         # "acme", Acmé's new key, is held by Acme ℅ until Acme ℅ moves on to its own (℅ folds to "c/o")
         ("Acmé", []),
         ("Acme ℅", []),
+        # its sign comes apart into capitals: folded to lower case as well
+        ("Stichting № 5", []),
     ],
     "Zuid": [("Südwest", [])],
 }
@@ -40,6 +42,7 @@ AFTER = {
     ("Noord", "Zorggroep Elàn"): ("zorggroep elàn", ["zorggroep elàn"]),
     ("Noord", "Acmé"): ("acme", ["acme"]),
     ("Noord", "Acme ℅"): ("acme c o", ["acme c o"]),
+    ("Noord", "Stichting № 5"): ("stichting no 5", ["stichting no 5"]),
     ("Zuid", "Südwest"): ("sudwest", ["sudwest"]),  # another workspace's is its own
 }
 

@@ -48,7 +48,8 @@ def organisation_key(name: str) -> str:
 
     Stored keys were made with it: a change here needs a migration that makes them again (as 0014 did).
     """
-    return " ".join(re.sub(r"[^\w\s]", " ", without_accents(name.casefold())).split())[:KEY_MAX]
+    # case folded again once the accents are off: some signs come apart into capitals ("№" is "No", "™" is "TM")
+    return " ".join(re.sub(r"[^\w\s]", " ", without_accents(name.casefold()).casefold()).split())[:KEY_MAX]
 
 
 def without_accents(text: str) -> str:

@@ -53,7 +53,7 @@ def _with_accents(name: str) -> str:
 def _without_accents(name: str) -> str:
     """A name folded as keys are from 0014: accents and other marks left off as well."""
     folded = unicodedata.normalize("NFKD", name.casefold())
-    plain = "".join(c for c in folded if not unicodedata.category(c).startswith("M"))
+    plain = "".join(c for c in folded if not unicodedata.category(c).startswith("M")).casefold()
     return " ".join(re.sub(r"[^\w\s]", " ", plain).split())[:KEY_MAX]
 
 

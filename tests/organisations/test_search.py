@@ -24,3 +24,6 @@ def test_search_words_drop_accents_case_and_punctuation() -> None:
 def test_the_key_that_makes_one_organisation_of_several_spellings() -> None:
     assert organisations.organisation_key("Gem. Heerlen") == organisations.organisation_key("gem heerlen")
     assert organisations.organisation_key("Gemeente  HEERLEN!") == "gemeente heerlen"
+    # signs that come apart into capitals fold as typed: "№" is "No", "™" is "TM"
+    assert organisations.organisation_key("Stichting № 5") == organisations.organisation_key("stichting no 5")
+    assert organisations.organisation_key("Acme™") == organisations.organisation_key("ACMETM") == "acmetm"
