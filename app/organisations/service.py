@@ -201,7 +201,8 @@ def _same_names(db: Session, *, workspace_id: int) -> dict[str, list[tuple[int, 
     query = select(col(Organisation.id), col(Organisation.name)).where(col(Organisation.workspace_id) == workspace_id)
     for organisation_id, name in db.execute(query.order_by(col(Organisation.id))).all():
         by_key[organisation_key(name)].append((organisation_id or 0, name))
-    return {key: named for key, named in by_key.items() if len(named) > 1}
+    # a name of marks alone ("ͺ", kept from before 0014) folds to nothing now: two such share no name
+    return {key: named for key, named in by_key.items() if key and len(named) > 1}
 
 
 def usage_counts(db: Session, *, workspace_id: int) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:

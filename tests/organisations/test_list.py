@@ -324,3 +324,17 @@ def test_two_organisations_kept_apart_when_keys_began_to_fold_accents_are_marked
     workshop = office.beheerder.create_workshop()
     join(workshop, "Ali", "SÜDWEST")
     assert list(organisations_of(app, office.workspace_id)) == ["Sudwest"]
+
+
+def test_two_names_that_fold_to_nothing_are_not_marked_as_the_same(app: FastAPI, office: Office) -> None:
+    def kept(db: Any) -> None:
+        """Names of a sign that folded to itself until 0014 and folds to nothing since: 0014 left their keys."""
+        for name in ("ͺ", "ﹰ"):
+            organisation = Organisation(workspace_id=office.workspace_id, name=name, key=name, confirmed=True)
+            db.add(organisation)
+            db.flush()
+            db.add(OrganisationName(workspace_id=office.workspace_id, key=name, organisation_id=organisation.id))
+
+    app.state.runtime.db.write_sync(kept)
+    page = office.beheerder.http.get("/f/organisaties").text
+    assert "ﹰ" in page and "organisation-same" not in page
