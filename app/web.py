@@ -220,15 +220,26 @@ def without_secret_links(text: str, mask: str = "***") -> str:
     return _SECRET_LINK.sub(lambda found: found[1] + mask, text)
 
 
+# what a member searched a workshop's participants by (/f/workshops/{id}/deelnemers?q=): a name or an address, of
+# someone who may have asked to be forgotten
+_PEOPLE_SEARCH = re.compile(r"(/deelnemers\?(?:[^\s&#]*&)*q=)[^\s&#]*", re.ASCII)
+
+
+def _for_log(text: str) -> str:
+    """A request path as the log may show it: secrets of links and searches for people masked."""
+    return _PEOPLE_SEARCH.sub(lambda found: found[1] + "***", without_secret_links(text))
+
+
 class SecretsOutOfLog(logging.Filter):
-    """Masks the secret in a request path uvicorn logs: whoever reads the log must not be able to open the link."""
+    """Masks the secret in a request path uvicorn logs: whoever reads the log must not be able to open the link,
+    nor read whom a member searched the participants for."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Always let the record through, with its path masked."""
         # uvicorn's access lines and its websocket lines pass the path, with its query, as one of the arguments
         args = record.args
-        if isinstance(args, tuple) and any(isinstance(arg, str) and _SECRET_LINK.search(arg) for arg in args):
-            record.args = tuple(without_secret_links(arg) if isinstance(arg, str) else arg for arg in args)
+        if isinstance(args, tuple) and any(isinstance(arg, str) and _for_log(arg) != arg for arg in args):
+            record.args = tuple(_for_log(arg) if isinstance(arg, str) else arg for arg in args)
         return True
 
 

@@ -1,4 +1,5 @@
-"""What the server writes in its log about requests: never the secret in a link that opens something by itself."""
+"""What the server writes in its log about requests: never the secret in a link that opens something by itself, nor
+whom a member searched the participants for."""
 
 import asyncio
 import contextlib
@@ -31,6 +32,9 @@ def test_the_log_shows_the_requests_to_secret_links_without_their_secrets(tmp_pa
         f"/status/{mail}?status=klaar",
         f"/weer-aanmelden/{mail}",
         f"/uitnodiging/{invitation}",
+        # a member's search of a workshop's participants: for whom is personal data
+        "/f/workshops/1/deelnemers?q=ali.yilmaz%40schuldhulp.nl&page=2",
+        "/f/workshops/1/deelnemers?page=2&q=Ali+Yilmaz",
     ]
     port, log = free_port(), tmp_path / "server.log"
     server = doorbraak_serve(port, env, log, log_level="info")
@@ -56,7 +60,7 @@ def test_the_log_shows_the_requests_to_secret_links_without_their_secrets(tmp_pa
     finally:
         stop(server)
     said = log.read_text()
-    for secret in (personal, projector, feed, mail, invitation):
+    for secret in (personal, projector, feed, mail, invitation, "yilmaz", "Yilmaz"):
         assert secret not in said
     # what an operator needs to follow the traffic stays: which kind of link, the rest of the path, the answer
     for shown in (
@@ -67,6 +71,8 @@ def test_the_log_shows_the_requests_to_secret_links_without_their_secrets(tmp_pa
         '"WebSocket /ws/projector/***"',
         '"GET /taal/en?next=/m/*** HTTP/1.1" 303',
         '"GET /taal/en?next=%2Fm%2F***%2Fgegevens.json HTTP/1.1" 303',
+        '"GET /f/workshops/1/deelnemers?q=***&page=2 HTTP/1.1" 303',
+        '"GET /f/workshops/1/deelnemers?page=2&q=*** HTTP/1.1" 303',
     ):
         assert shown in said, shown
 
