@@ -220,19 +220,27 @@ def without_secret_links(text: str, mask: str = "***") -> str:
     return _SECRET_LINK.sub(lambda found: found[1] + mask, text)
 
 
-# what a member searched a workshop's participants by (/f/workshops/{id}/deelnemers?q=): a name or an address, of
-# someone who may have asked to be forgotten
-_PEOPLE_SEARCH = re.compile(r"(/deelnemers\?(?:[^\s&#]*&)*q=)[^\s&#]*", re.ASCII)
+# what a member searched a workshop's participants or the register by (?q=, also inside a language switch's
+# encoded ?next=): a name or an address, of someone who may have asked to be forgotten
+_SEARCHED_PAGE = re.compile(
+    r"(?:/|%2F)(?:deelnemers|register(?:\.csv|\.xlsx)?)(?:\?|%3F)([^\s#]*)", re.ASCII | re.IGNORECASE
+)
+_SEARCH_TERM = re.compile(r"((?:^|&|%26)q(?:=|%3D))(?:(?!%26)[^\s&#])*", re.ASCII | re.IGNORECASE)
 
 
 def _for_log(text: str) -> str:
     """A request path as the log may show it: secrets of links and searches for people masked."""
-    return _PEOPLE_SEARCH.sub(lambda found: found[1] + "***", without_secret_links(text))
+
+    def masked(page: re.Match[str]) -> str:
+        start = page.start(1) - page.start(0)
+        return page[0][:start] + _SEARCH_TERM.sub(lambda term: term[1] + "***", page[1])
+
+    return _SEARCHED_PAGE.sub(masked, without_secret_links(text))
 
 
 class SecretsOutOfLog(logging.Filter):
     """Masks the secret in a request path uvicorn logs: whoever reads the log must not be able to open the link,
-    nor read whom a member searched the participants for."""
+    nor read whom a member searched the participants or the register for."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Always let the record through, with its path masked."""

@@ -35,6 +35,8 @@ def test_the_log_shows_the_requests_to_secret_links_without_their_secrets(tmp_pa
         # a member's search of a workshop's participants: for whom is personal data
         "/f/workshops/1/deelnemers?q=ali.yilmaz%40schuldhulp.nl&page=2",
         "/f/workshops/1/deelnemers?page=2&q=Ali+Yilmaz",
+        # and of the register, whose search finds contacts by name
+        "/f/register?status=open&q=Jan+Smit&q=Smit",
     ]
     port, log = free_port(), tmp_path / "server.log"
     server = doorbraak_serve(port, env, log, log_level="info")
@@ -60,7 +62,7 @@ def test_the_log_shows_the_requests_to_secret_links_without_their_secrets(tmp_pa
     finally:
         stop(server)
     said = log.read_text()
-    for secret in (personal, projector, feed, mail, invitation, "yilmaz", "Yilmaz"):
+    for secret in (personal, projector, feed, mail, invitation, "yilmaz", "Yilmaz", "Smit"):
         assert secret not in said
     # what an operator needs to follow the traffic stays: which kind of link, the rest of the path, the answer
     for shown in (
@@ -73,6 +75,7 @@ def test_the_log_shows_the_requests_to_secret_links_without_their_secrets(tmp_pa
         '"GET /taal/en?next=%2Fm%2F***%2Fgegevens.json HTTP/1.1" 303',
         '"GET /f/workshops/1/deelnemers?q=***&page=2 HTTP/1.1" 303',
         '"GET /f/workshops/1/deelnemers?page=2&q=*** HTTP/1.1" 303',
+        '"GET /f/register?status=open&q=***&q=*** HTTP/1.1" 303',
     ):
         assert shown in said, shown
 
