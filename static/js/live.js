@@ -161,6 +161,22 @@ export function showStatus(node, state, messages) {
   node.textContent = messages[state] || state;
 }
 
+/**
+ * fn, run once some seconds from now however often it is asked for meanwhile. A phone that sent many messages at once
+ * hears a refusal for each one its rate limit turned away, and each resends everything still waiting: timed one per
+ * refusal, every round sent the waiting answers as often as there were (2,048 frames for 30 answers).
+ */
+export function resendLater(fn) {
+  let timer = 0;
+  return (seconds) => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = 0;
+      fn();
+    }, Math.max(1, seconds || 1) * 1000);
+  };
+}
+
 export function newId() {
   if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
   // crypto.randomUUID needs https; venue wifi may serve plain http, where getRandomValues still works

@@ -1,5 +1,5 @@
 // The participant's phone: answers are kept on the phone until the server says they are stored.
-import { Live, el, format, longMoment, newId, pick, readConfig, showStatus } from "./live.js";
+import { Live, el, format, longMoment, newId, pick, readConfig, resendLater, showStatus } from "./live.js";
 import { jargonHint } from "./jargon.js";
 import { createActionList, leftMine } from "./phone_actions.js";
 import { createStepViews } from "./phone_steps.js";
@@ -414,6 +414,7 @@ function flush() {
   adoptOutbox();
   for (const item of state.outbox) if (item.state === "pending") send(item);
 }
+const flushLater = resendLater(flush);
 
 function optionText(id) {
   const found = state.options.find((option) => option.id === id);
@@ -475,15 +476,19 @@ function acknowledge(frame) {
   renderMine();
 }
 
+const refreshLater = resendLater(() => live.send({ type: "refresh" }));
+const handsLater = resendLater(() => actionList.resend());
+const votesLater = resendLater(() => sendVotes());
+
 function refuse(frame) {
   if (frame.request === "refresh") {
     // asked too often (the room changed many times at once): the snapshot comes a moment later, unasked for
-    setTimeout(() => live.send({ type: "refresh" }), Math.max(1, frame.retry_after || 1) * 1000);
+    refreshLater(frame.retry_after);
     return;
   }
   if (frame.request === "votes") {
     if (frame.code === "rate_limited") {
-      setTimeout(sendVotes, 1000);
+      votesLater(1);
       return;
     }
     state.wanted = null; // back to what the server has
@@ -496,7 +501,7 @@ function refuse(frame) {
     }
   }
   if (frame.request === "volunteer") {
-    if (frame.code === "rate_limited") setTimeout(actionList.resend, Math.max(1, frame.retry_after || 1) * 1000);
+    if (frame.code === "rate_limited") handsLater(frame.retry_after);
     else actionList.refused(frame);
     return;
   }
@@ -506,7 +511,7 @@ function refuse(frame) {
     return;
   }
   if (frame.code === "rate_limited") {
-    setTimeout(flush, Math.max(1, frame.retry_after || 1) * 1000);
+    flushLater(frame.retry_after);
     return;
   }
   item.state = "failed";

@@ -1,7 +1,7 @@
 // The phone's grade, choice, mosaic and look-back step views (phone.js's VIEWS table picks them by type). A grade
 // or choice is kept on the phone until the server acknowledges it, and sent again after a lost connection: it is a
 // whole state, so a resend changes nothing.
-import { el, format, nameList, pick } from "./live.js";
+import { el, format, nameList, pick, resendLater } from "./live.js";
 import { leftMine, ownerOf } from "./phone_actions.js";
 import { record } from "./phone_store.js";
 import { mosaicGrid } from "./results.js";
@@ -187,7 +187,7 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
       state.review = frame.data;
     } else if (frame.type === "error" && (frame.request === "response" || frame.request === "review")) {
       if (frame.code === "rate_limited") {
-        setTimeout(resend, 1000);
+        resendSoon();
         return true;
       }
       // what the server refused is not kept for a resend; the phone shows what is stored and why
@@ -225,6 +225,7 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
     }
     save();
   }
+  const resendSoon = resendLater(resend);
 
   return {
     grade,

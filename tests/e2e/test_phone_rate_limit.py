@@ -1,0 +1,53 @@
+"""A phone with many answers to send and a rate limit that turns most away: each is sent again, not each as often
+as there were refusals."""
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from app.config import Settings
+from tests.e2e.test_live_session import join, mine, next_until, start_session
+from tests.e2e.test_phone_storage import PLANT
+
+pytestmark = pytest.mark.e2e
+expect: Any = pytest.importorskip("playwright.sync_api").expect
+
+WAITING = 20
+ALLOWED = 5
+
+
+@pytest.fixture
+def live_settings(live_settings: Settings) -> Settings:
+    """The live server with a tight limit on a phone's answers, so a few rounds of refusals take seconds."""
+    return live_settings.model_copy(update={"limit_answers_per_phone": f"{ALLOWED}/2 seconds"})
+
+
+def test_answers_turned_away_by_the_rate_limit_are_sent_again_once_a_round(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    phone = join(new_context, session.code, "Ali", "Woonstichting Thuis")
+    next_until(session.board, "Obstakels")
+    expect(phone.locator("#step h1")).to_have_text("Wat is hier het grootste obstakel?")
+    step = phone.locator("#step").get_attribute("data-step")
+    # twenty answers sent without a connection, in this tab or another: all go at once when the page opens
+    texts = [f"Antwoord nummer {n}" for n in range(WAITING)]
+    waiting = {}
+    for at, text in enumerate(texts):
+        client_id = str(uuid.uuid4())
+        item = {"client_id": client_id, "step": step, "text": text, "state": "pending", "at": at}
+        waiting[f"doorbraak:outbox:{session.code}:{client_id}"] = json.dumps(item)
+    phone.evaluate(PLANT, waiting)
+    sent: list[str] = []
+    phone.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(str(payload))))
+    phone.reload()
+
+    for text in texts:
+        expect(mine(phone, text)).to_have_class(re.compile(r"\breceived\b"))
+    # five go through a round, the rest are refused and go again in the next: 20 + 15 + 10 + 5 frames. Sent again
+    # once per refusal, the rounds were 20, then 15 times 15, then ...
+    answers = [frame for frame in sent if json.loads(frame).get("type") == "answer"]
+    assert len(answers) <= 2 * WAITING + WAITING // 2, len(answers)
+    expect(session.board.locator("#answers .board-answer")).to_have_count(WAITING)
