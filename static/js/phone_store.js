@@ -37,19 +37,26 @@ function read(name) {
   }
 }
 
+// whether it was written: full or refused, the phone keeps it in memory only, and still sends it
 function write(name, value) {
   const store = storage();
   try {
-    if (value === null || value === undefined) store?.removeItem(name);
-    else store?.setItem(name, JSON.stringify(value));
+    if (value === null || value === undefined) store.removeItem(name);
+    else store.setItem(name, JSON.stringify(value));
+    return true;
   } catch {
-    // full or refused: this phone keeps it in memory only, and still sends it
+    return false;
   }
 }
 
 /** A stored object as it was kept, or null for anything else (nothing, a list, a number). */
 export function record(value) {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? value : null;
+}
+
+// an answer the phone can send and show: its text and its id as the page made them (anything else kept is damage)
+function answer(item) {
+  return typeof record(item)?.text === "string" && typeof item.client_id === "string" && item.client_id !== "";
 }
 
 const filled = (value) => record(value) !== null && Object.keys(value).length > 0;
@@ -78,12 +85,19 @@ function keysFrom(start) {
   return keys;
 }
 
-// a workshop's answers waiting for the server, oldest first; those of one list (as phones kept them before) first
-function answersOf(code) {
+// the answers of a list as phones kept them before, as far as they are answers
+function listedOf(code) {
   const listed = read(`${PREFIX}outbox:${code}`);
-  const own = keysFrom(`${PREFIX}outbox:${code}:`).map(read).filter((item) => record(item) !== null);
+  return Array.isArray(listed) ? listed.filter(answer) : [];
+}
+
+// a workshop's answers waiting for the server, oldest first; those of one list (as phones kept them before) first,
+// unless a key of their own holds them too
+function answersOf(code) {
+  const own = keysFrom(`${PREFIX}outbox:${code}:`).map(read).filter(answer);
   own.sort((a, b) => (Number(a.at) || 0) - (Number(b.at) || 0));
-  return [...(Array.isArray(listed) ? listed : []), ...own];
+  const keyed = new Set(own.map((item) => item.client_id));
+  return [...listedOf(code).filter((item) => !keyed.has(item.client_id)), ...own];
 }
 
 function holdsUnsent(code) {
@@ -111,14 +125,17 @@ export function workshopStore(code, now = Date.now) {
       write(`${PREFIX}${kind}:${code}`, value);
       touched();
     },
-    // the answers waiting for the server, this tab's and any other's (a list kept by an older page becomes keys)
+    // the answers waiting for the server, this tab's and any other's. A list kept by an older page becomes keys: taken
+    // out first, for the room that frees; what a full storage cannot hold as keys goes back into a list, and what
+    // not even that is sent from memory (it was removed the moment it was read, and lost with a full storage)
     answers() {
-      const listed = read(`${PREFIX}outbox:${code}`);
-      if (Array.isArray(listed)) {
-        for (const item of listed) if (typeof record(item)?.client_id === "string") store.keepAnswer(item);
-        write(`${PREFIX}outbox:${code}`, null);
-      }
-      return answersOf(code);
+      const listed = listedOf(code);
+      write(`${PREFIX}outbox:${code}`, null);
+      const left = listed.filter((item) => !write(`${PREFIX}outbox:${code}:${item.client_id}`, item));
+      const unkept = left.length && !write(`${PREFIX}outbox:${code}`, left) ? left : [];
+      const kept = answersOf(code);
+      const ids = new Set(kept.map((item) => item.client_id));
+      return [...unkept.filter((item) => !ids.has(item.client_id)), ...kept];
     },
     // one answer as it is now (waiting, or refused), under its own key
     keepAnswer(item) {
@@ -127,6 +144,10 @@ export function workshopStore(code, now = Date.now) {
     },
     dropAnswer(clientId) {
       write(`${PREFIX}outbox:${code}:${clientId}`, null);
+      // a list is there only while the storage was too full to make it keys
+      const listed = listedOf(code);
+      const rest = listed.filter((item) => item.client_id !== clientId);
+      if (rest.length < listed.length) write(`${PREFIX}outbox:${code}`, rest.length ? rest : null);
       touched();
     },
     // the room closed: once nothing is left to send, what the phone kept of it goes. It was shown (the page keeps

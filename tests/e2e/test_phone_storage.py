@@ -306,3 +306,40 @@ def test_a_session_opened_again_after_its_close_leaves_the_drafts_shown_at_the_c
     assert json.loads(kept(ali)[f"doorbraak:drafts:{session.code}"]) == {
         ali.locator("#step").get_attribute("data-step"): {"text": "Nieuw", "link": None, "theme": None}
     }
+
+
+def test_a_list_kept_by_an_older_page_is_sent_even_with_a_full_storage_and_leaves_no_damage(
+    new_context: Callable[..., Any],
+) -> None:
+    session = start_session(new_context)
+    phone = join(new_context, session.code, "Ali", "Woonstichting Thuis")
+    next_until(session.board, "Obstakels")
+    expect(phone.locator("#step h1")).to_have_text("Wat is hier het grootste obstakel?")
+    step = phone.locator("#step").get_attribute("data-step")
+    listed = [{"client_id": str(uuid.uuid4()), "step": step, "text": "Uit een volle opslag", "state": "pending"}]
+    phone.evaluate(PLANT, {f"doorbraak:outbox:{session.code}": json.dumps(listed)})
+    # the storage is full by the time the new page opens: the list cannot become keys
+    phone.context.add_init_script(FULL)
+    phone.reload()
+    expect(mine(phone, "Uit een volle opslag")).to_have_class(re.compile(r"\breceived\b"))
+
+    # damaged entries of such a list (no text, no id, not an answer at all) become nothing the phone keeps waiting
+    other = join(new_context, session.code, "Bo", "Buurtteam")
+    damaged = [
+        {"client_id": str(uuid.uuid4()), "step": step, "text": "Heel gebleven", "state": "pending"},
+        {"client_id": "", "step": step, "text": "Zonder id", "state": "pending"},
+        {"client_id": "zonder-tekst", "step": step, "state": "pending"},
+        5,
+        None,
+        "los",
+    ]
+    other.evaluate(PLANT, {f"doorbraak:outbox:{session.code}": json.dumps(damaged)})
+    other.reload()
+    expect(mine(other, "Heel gebleven")).to_have_class(re.compile(r"\breceived\b"))
+    expect(other.locator("#my-answers li.answer")).to_have_count(1)
+    assert "outbox" not in kinds(other, session.code)
+    # so the close leaves nothing behind: nothing seems still to be sent
+    other.locator("#step textarea").fill("Half getypt")
+    next_until(session.board, "Afronding")
+    expect(other.locator("#step h1")).to_have_text("Dank je wel!")
+    assert of_workshop(other, session.code) == []
