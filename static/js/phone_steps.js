@@ -146,8 +146,10 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
       const button = form.querySelector("button");
       // marked, not disabled: a disabled button drops the focus, and a keyboard or screen reader starts at the top again
       if (button.getAttribute("aria-disabled") === "true") return;
-      button.setAttribute("aria-disabled", "true");
-      send({ type: "review", action_id: item.id, status: draft.status, note: draft.note.trim() });
+      // busy only once it went: without a connection nothing comes back to end the wait (the bar says offline)
+      if (send({ type: "review", action_id: item.id, status: draft.status, note: draft.note.trim() })) {
+        button.setAttribute("aria-disabled", "true");
+      }
     });
     return form;
   }
@@ -186,7 +188,9 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
     } else if (frame.type === "event" && frame.kind === "review.changed") {
       state.review = frame.data;
     } else if (frame.type === "error" && (frame.request === "response" || frame.request === "review")) {
-      if (frame.code === "rate_limited") {
+      // grades are sent again by themselves; a report is not (resend sends grades), so a report turned away says
+      // so like any refusal and its form is drawn again, ready to press once more, rather than left busy for good
+      if (frame.code === "rate_limited" && frame.request === "response") {
         resendSoon();
         return true;
       }
