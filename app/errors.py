@@ -40,3 +40,12 @@ def day_out_of_range() -> DomainError:
         first=FIRST_DAY.year,
         last=LAST_DAY.year,
     )
+
+
+def workspace_merged() -> DomainError:
+    """The refusal for a change into a workspace that a merge took away meanwhile: nothing of it is stored."""
+    return DomainError(
+        "workspace_merged",
+        N_("Deze werkruimte is intussen samengevoegd met een andere. Er is niets opgeslagen: open de pagina opnieuw."),
+        status=409,
+    )

@@ -31,6 +31,7 @@ from app.models import (
     utcnow,
 )
 from app.security import clean_text
+from app.store.database import held_workspace
 from app.store.events import Audience, EventKind, Tx, append_event
 from app.store.prepared import Prepared
 
@@ -128,8 +129,12 @@ def resolve_organisation(db: Session, *, workspace_id: int, name: str) -> Organi
             db.add(OrganisationName(workspace_id=workspace_id, key=key, organisation_id=organisation.id or 0))
             db.flush()
     except IntegrityError:
-        # another worker added the same name a moment ago: use theirs
-        return find_organisation(db, workspace_id=workspace_id, name=name)
+        # another worker added the same name a moment ago: use theirs; with none, it failed on something else (a
+        # workspace merged away meanwhile), for the writer to answer
+        found = find_organisation(db, workspace_id=workspace_id, name=name)
+        if found is None:
+            raise
+        return found
     return organisation
 
 
@@ -422,6 +427,8 @@ def save_organisation(
 
     seen, what the edit form was filled from (read_seen): a change someone made since refuses the save (409).
     """
+    # before the organisation's row, as a workspace merge takes its workspace before the rows it moves
+    held_workspace(db, workspace_id=workspace_id)
     if organisation_id is None:
         organisation = Organisation(workspace_id=workspace_id, name=fields.name, key="")
     else:

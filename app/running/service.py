@@ -18,9 +18,9 @@ from app.i18n import N_
 from app.models import Action, Member, Workshop, utcnow
 from app.responses import service as responses
 from app.stage import service as stage
+from app.store.database import held_workspace
 from app.store.events import Audience, EventKind, Tx, append_event
 from app.workshops import service as workshops
-from app.workspaces import merge
 
 
 def create_workshop(
@@ -42,7 +42,7 @@ def create_workshop(
         workspace_id = accounts.first_workspace(db, account_id=facilitator_id)
         if workspace_id is None:
             raise DomainError("no_workspace", N_("Dit account hoort bij geen enkele werkruimte meer."), status=403)
-    merge.held_workspace(db, workspace_id=workspace_id)
+    held_workspace(db, workspace_id=workspace_id)
     for _ in range(10):
         code = security.new_join_code()
         taken = db.execute(select(col(Workshop.id)).where(col(Workshop.join_code) == code)).first()

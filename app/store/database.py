@@ -9,6 +9,7 @@ import os
 import queue
 import sqlite3
 import threading
+import weakref
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -17,13 +18,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import anyio
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import col
 
 from app.config import ROOT
-from app.errors import DomainError
+from app.errors import DomainError, workspace_merged
+from app.models import Workspace
 from app.store.events import LoggedEvent, Tx, write_log
 
 if TYPE_CHECKING:
@@ -118,6 +123,41 @@ def _first_line_only(context: ExceptionContext) -> None:
     context.sqlalchemy_exception.args = (f"({type(error).__module__}.{type(error).__name__}) {first}",)
 
 
+# a statement's error that broke a foreign key, and the workspaces the statement wrote rows into (_note_workspaces)
+_WROTE_INTO: weakref.WeakKeyDictionary[BaseException, frozenset[int]] = weakref.WeakKeyDictionary()
+
+
+def _note_workspaces(context: ExceptionContext) -> None:
+    """Note the workspaces a statement that broke a foreign key wrote rows into, for the writer (_refusal)."""
+    error, execution = context.sqlalchemy_exception, context.execution_context
+    if not isinstance(error, IntegrityError) or not isinstance(execution, DefaultExecutionContext):
+        return
+    if _broke_a_foreign_key(error):
+        # a column's new value is bound under the column's name, whatever the driver's parameter style
+        written = {params.get("workspace_id") for params in execution.compiled_parameters}
+        _WROTE_INTO[error] = frozenset(value for value in written if isinstance(value, int))
+
+
+def _broke_a_foreign_key(error: IntegrityError) -> bool:
+    """Whether a row referred to a row that is not there (PostgreSQL's SQLSTATE, SQLite's extended error code)."""
+    driver_error = error.orig
+    return (
+        getattr(driver_error, "sqlstate", None) == "23503"
+        or getattr(driver_error, "sqlite_errorcode", None) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+    )
+
+
+def held_workspace(db: Session, *, workspace_id: int) -> Workspace:
+    """The workspace a change adds a row to, held until the change commits (FOR KEY SHARE on PostgreSQL, as its
+    foreign key would): a merge taking the workspace away meanwhile waits for the change, or has already gone, and
+    then the change is refused (409). A change that writes other rows a merge moves first holds it before those,
+    so the two take their locks in the same order (never a deadlock); any other is refused by the writer."""
+    workspace = db.get(Workspace, workspace_id, with_for_update={"read": True, "key_share": True})
+    if workspace is None:
+        raise workspace_merged()
+    return workspace
+
+
 def make_engine(url: str, *, writer: bool, wait: bool = True) -> Engine:
     """An engine; readers see one consistent snapshot per transaction, SQLite writers lock at BEGIN.
 
@@ -136,12 +176,14 @@ def make_engine(url: str, *, writer: bool, wait: bool = True) -> Engine:
             hide_parameters=HIDE_PARAMETERS,
         )
         event.listen(engine, "handle_error", _first_line_only)
+        event.listen(engine, "handle_error", _note_workspaces)
         return engine
     _create_private(make_url(url).database)
     busy_ms = 30_000 if wait else 0
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000}, hide_parameters=HIDE_PARAMETERS
     )
+    event.listen(engine, "handle_error", _note_workspaces)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -580,10 +622,29 @@ def _run_job(db: Tx, job: _Job) -> _Outcome:
     except Exception as exc:
         if not job.savepoint and not isinstance(exc, DomainError):
             raise _RedoWithSavepoints from exc
-        outcome.error, outcome.events = exc, []
+        outcome.error, outcome.events = _refusal(db, exc), []
         seqs.clear()
         seqs.update(before)
     return outcome
+
+
+def _refusal(db: Tx, error: Exception) -> Exception:
+    """What a failed change answers, its savepoint rolled back: one that failed on a workspace a merge took away
+    meanwhile (a row into it broke its foreign key, or the workspace's own row was gone when updated) is refused
+    (409) as a change that held the workspace would be (held_workspace), rather than failing as a fault."""
+    written: frozenset[int] = frozenset()
+    if isinstance(error, IntegrityError):
+        written = _WROTE_INTO.get(error, written)
+    elif isinstance(error, StaleDataError):
+        # the ORM does not say which row it missed: the workspaces this transaction has loaded
+        loaded = db.identity_map.keys()
+        written = frozenset(identity[0] for model, identity, _ in loaded if model is Workspace)
+    there = db.execute(select(col(Workspace.id)).where(col(Workspace.id).in_(written))).all() if written else []
+    if len(there) == len(written):
+        return error
+    refused = workspace_merged()
+    refused.__cause__ = error
+    return refused
 
 
 def _run_items(db: Tx, jobs: list[_Job]) -> list[_Outcome]:

@@ -172,23 +172,6 @@ def _locked(db: Tx, *, source_id: int, target_id: int) -> tuple[Workspace | None
     return locked[source_id], locked[target_id]
 
 
-def held_workspace(db: Tx, *, workspace_id: int) -> Workspace:
-    """The workspace a change adds a row to, held until the change commits (FOR KEY SHARE on PostgreSQL, as its
-    foreign key would): a merge taking the workspace away meanwhile waits for the change, or has already gone, and
-    then the change is refused (409) rather than failing on the missing workspace."""
-    workspace = db.get(Workspace, workspace_id, with_for_update={"read": True, "key_share": True})
-    if workspace is None:
-        raise DomainError(
-            "workspace_merged",
-            N_(
-                "Deze werkruimte is intussen samengevoegd met een andere. "
-                "Er is niets opgeslagen: open de pagina opnieuw."
-            ),
-            status=409,
-        )
-    return workspace
-
-
 def _changed_rows(db: Session, statement: Executable) -> int:
     """Run an UPDATE or DELETE; returns how many rows it changed."""
     return cast(CursorResult[Any], db.execute(statement)).rowcount

@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import PendingRollbackError
+from sqlalchemy.exc import IntegrityError, PendingRollbackError
 
 from app import i18n, security
 from app.answers import service as answers
 from app.errors import DomainError
 from app.live.frames import event_frame
-from app.models import Answer, Event, Participant
+from app.models import Action, Answer, Event, Invitation, Participant, Workspace
 from app.store.database import Database
 from app.store.events import append_event, last_seq
 from app.workshops import service as workshops
@@ -540,6 +540,49 @@ def _refusals_quote_no_value(database: Database) -> None:
         # as log.exception writes it: the traceback, with the driver's own error as its cause
         said = "".join(traceback.format_exception(refused))
         assert not any(value in said for value in (address, name, other)), said
+
+
+async def test_a_change_into_a_workspace_gone_meanwhile_is_refused_as_merged_a_fault_elsewhere_is_not(
+    db: Database,
+) -> None:
+    # what a browser still in a workspace that a merge took away a moment ago sends: the writer answers for every
+    # such change in one place (PostgreSQL's races, the workspace's own row among them:
+    # tests/workspaces/test_postgres_races.py)
+    workshop_id, _ = await make_room(db)
+    gone = await db.write(_workspace_deleted_meanwhile)
+
+    def invited(db: Any) -> None:
+        at = datetime.now(UTC)
+        db.add(Invitation(workspace_id=gone, token_hash="h", role="facilitator", created_by=1, expires_at=at))
+        db.flush()
+
+    refusals: list[Any] = []
+    for change, savepoint in (
+        (invited, True),
+        # a change that asked for no savepoint is redone in one, and refused there
+        (invited, False),
+    ):
+        refusals.append(await asyncio.gather(db.write(change, savepoint=savepoint), return_exceptions=True))
+    assert [(r.code, r.status) for (r,) in refusals] == [("workspace_merged", 409)] * 2
+    # a row that refers to a missing workshop in a workspace that is there stays the fault it is
+    (fault,) = await asyncio.gather(
+        db.write(
+            lambda s: s.add(Action(workshop_id=workshop_id + 1, workspace_id=1, title="x", owner_organisation="y"))
+        ),
+        return_exceptions=True,
+    )
+    assert isinstance(fault, IntegrityError), fault
+    assert await db.read(lambda s: s.execute(select(func.count()).select_from(Invitation)).scalar_one()) == 0
+
+
+def _workspace_deleted_meanwhile(db: Any) -> int:
+    """A workspace made and deleted again, as a merge leaves the one it took in."""
+    workspace = Workspace(name="Weg")
+    db.add(workspace)
+    db.flush()
+    db.delete(workspace)
+    db.flush()
+    return workspace.id or 0
 
 
 def test_a_failed_write_names_no_value_it_tried_to_store(tmp_path: Path) -> None:

@@ -12,15 +12,36 @@ import anyio
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from app.accounts import service as accounts
 from app.actions import service as actions
+from app.answers import moderation
+from app.catalog import saved
 from app.catalog.service import formats
+from app.clusters import keywords
 from app.errors import DomainError
-from app.models import Action, Event, Facilitator, Member, Membership, Organisation, Workshop, Workspace
+from app.models import (
+    Action,
+    CalendarFeed,
+    Event,
+    Facilitator,
+    Invitation,
+    Member,
+    Membership,
+    Organisation,
+    Participant,
+    SavedFormat,
+    Workshop,
+    Workspace,
+)
+from app.notify import feeds
+from app.organisations import service as organisations
+from app.plain import service as plain
 from app.running import service as running
+from app.store.database import Database
 from app.store.events import Tx
+from app.workshops import service as workshops
 from app.workspaces import merge
 from app.workspaces import service as workspaces
 from tests.conftest import PASSWORD
@@ -119,10 +140,12 @@ def where_things_are(db: Session) -> dict[str, Any]:
     return {"Workspace": sorted(db.execute(select(col(Workspace.id))).scalars()), **counted}
 
 
-async def while_a_merges_into_b(second_job: Callable[[int, int, int], Callable[[Tx], Any]]) -> Any:
+async def while_a_merges_into_b(
+    second_job: Callable[[int, int, int], Callable[[Tx], Any]], *, savepoint: bool = True
+) -> Any:
     """Merge A into B through one process and, while its transaction is open, start second_job(fenna, a, b) through
-    another; once that waits for a lock the merge holds, let the merge commit. Returns the second job's outcome,
-    an error as it was raised, and where things are then."""
+    another (with the writer's savepoint or not, as its route asks); once that waits for a lock the merge holds, let
+    the merge commit. Returns the second job's outcome, an error as it was raised, where things are then, and B."""
     first, second = await two_writers([])
     merged, release = threading.Event(), threading.Event()
     try:
@@ -135,7 +158,7 @@ async def while_a_merges_into_b(second_job: Callable[[int, int, int], Callable[[
 
         one = first.write(merge_and_hold)
         assert await anyio.to_thread.run_sync(partial(merged.wait, timeout=30))
-        two = second.write(second_job(fenna, a, b))
+        two = second.write(second_job(fenna, a, b), savepoint=savepoint)
         await until(lambda: first.read_sync(waiting_for_a_lock), "the second process waiting for the merge's lock")
         release.set()
         outcomes = await asyncio.gather(one, two, return_exceptions=True)
@@ -185,3 +208,119 @@ async def test_a_workshop_made_in_a_workspace_while_it_merges_away_is_refused_no
     assert isinstance(outcome, DomainError), outcome
     assert (outcome.code, outcome.status) == ("workspace_merged", 409)
     assert where["Workshop"] == [(b, 2)]
+
+
+def workshop_in(db: Session, workspace_id: int) -> int:
+    """The workshop of a workspace that has one, as a browser in it would name it."""
+    return db.execute(select(col(Workshop.id)).where(col(Workshop.workspace_id) == workspace_id)).scalar_one()
+
+
+def own_lists(db: Session, workspace_id: int) -> tuple[Any, ...]:
+    """A workspace's own jargon, word filter and keywords."""
+    workspace = db.get(Workspace, workspace_id)
+    assert workspace is not None
+    return workspace.jargon, workspace.blocked_words, workspace.tag_keywords
+
+
+# a change a browser still in A sends while A merges into B: made from what the browser knows (fenna, a, b) and
+# the table that would hold its row
+CHANGES_INTO_A: dict[str, tuple[Callable[[int, int, int], Callable[[Tx], Any]], type[SQLModel]]] = {
+    "a board agrees an action with a new owner": (
+        lambda fenna, a, b: (
+            lambda db: actions.save_action(
+                db, workshop_id=workshop_in(db, a), title="Speeltuin open", owner_organisation="Buurtclub"
+            )
+        ),
+        Action,
+    ),
+    "an invitation": (
+        lambda fenna, a, b: partial(
+            workspaces.create_invitation,
+            member=Member(account_id=fenna, workspace_id=a, role="beheerder"),
+            role="facilitator",
+        ),
+        Invitation,
+    ),
+    "a new organisation": (
+        lambda fenna, a, b: partial(
+            organisations.save_organisation, workspace_id=a, fields=organisations.OrganisationFields("Buurtclub")
+        ),
+        Organisation,
+    ),
+    "a calendar feed": (
+        lambda fenna, a, b: partial(feeds.create_feed, workspace_id=a, scope="workspace", created_by=fenna),
+        CalendarFeed,
+    ),
+    "a session format saved as the workspace's own": (
+        lambda fenna, a, b: partial(
+            saved.save_format,
+            workspace_id=a,
+            facilitator_id=fenna,
+            spec=formats()["doorbraak"].model_copy(update={"key": "eigen-avond"}),
+        ),
+        SavedFormat,
+    ),
+    "a jargon list": (
+        lambda fenna, a, b: partial(plain.save_jargon, workspace_id=a, words={"synergie": "samen"}),
+        Workspace,
+    ),
+    "a word filter": (
+        lambda fenna, a, b: partial(moderation.save_blocked_words, workspace_id=a, words=["vloek"]),
+        Workspace,
+    ),
+    "a keyword list": (
+        lambda fenna, a, b: partial(keywords.save_keywords, workspace_id=a, words={"wonen": ["huis"]}),
+        Workspace,
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES_INTO_A))
+async def test_a_change_into_a_workspace_while_it_merges_away_is_refused_not_half_made(change: str) -> None:
+    job, model = CHANGES_INTO_A[change]
+    outcome, where, b = await while_a_merges_into_b(job)
+    assert isinstance(outcome, DomainError), outcome
+    assert (outcome.code, outcome.status) == ("workspace_merged", 409)
+    # A's in B, once, and nothing of the change anywhere
+    assert where == {
+        "Workspace": [b],
+        "Workshop": [(b, 2)],
+        "Action": [(b, 2)],
+        "Organisation": [(b, 1)],
+        "Membership": [(b, 2)],
+    }
+    tables = Database(PG_URL or "")
+    try:
+        assert tables.read_sync(partial(count, query=select(func.count()).select_from(model))) == (
+            {Action: 2, Organisation: 1, Workspace: 1}.get(model, 0)
+        )
+        assert tables.read_sync(partial(own_lists, workspace_id=b)) == (None, None, None)
+    finally:
+        tables.close()
+
+
+async def test_a_phone_typing_a_new_organisation_while_its_workspace_merges_away_joins_with_it_there() -> None:
+    def join(fenna: int, a: int, b: int) -> Callable[[Tx], Any]:
+        # the join form names the workshop as it was when the phone opened it: in A
+        known: list[int] = []
+
+        def job(db: Tx) -> str:
+            known[:] = known or [workshop_in(db, a)]
+            return workshops.join_workshop(
+                db, workshop_id=known[0], name="Piet", organisation="Buurtclub", anonymous=False
+            )
+
+        return job
+
+    # as the join route writes it: without a savepoint of its own
+    outcome, where, b = await while_a_merges_into_b(join, savepoint=False)
+    assert isinstance(outcome, str), outcome
+    assert where["Organisation"] == [(b, 2)]
+    tables = Database(PG_URL or "")
+    try:
+        joined = select(col(Organisation.workspace_id), col(Organisation.name)).join(
+            Participant, col(Participant.organisation_id) == col(Organisation.id)
+        )
+        assert tables.read_sync(lambda db: db.execute(joined).all()) == [(b, "Buurtclub")]
+    finally:
+        tables.close()
