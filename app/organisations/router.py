@@ -40,6 +40,9 @@ FIELD_LABELS = {
     "sector": N_("Sector"),
     "aliases": N_("Andere namen"),
 }
+# the refusals of an edit whose organisation is gone meanwhile: merged into another or removed, or its workspace
+# merged away
+GONE = ("organisation_not_found", "workspace_merged")
 # an id the database can hold: a larger one is a 422, not an overflow
 OrganisationId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
@@ -227,6 +230,8 @@ async def save_organisation(
                 )
             )
         except DomainError as exc:
+            if exc.code in GONE:
+                return await _gone_page(request, runtime, member, exc, filled_from=filled_from, typed=typed)
             if exc.status != 409:
                 raise
             error = exc
@@ -234,17 +239,54 @@ async def save_organisation(
             return see_other(f"/f/organisaties?opgeslagen={saved.id}")
     problems = problems or ([error] if error else [])
     meanwhile = error is not None and error.code == "organisation_changed_meanwhile"
-    return await _edit_page(
-        request,
-        runtime,
-        member,
-        organisation_id,
-        status=problems[0].status,
-        errors=[p.text() for p in problems],
-        typed=typed,
-        seen=seen if filled_from is not None and not meanwhile else None,
-        seen_before=filled_from if meanwhile else None,
-    )
+    try:
+        return await _edit_page(
+            request,
+            runtime,
+            member,
+            organisation_id,
+            status=problems[0].status,
+            errors=[p.text() for p in problems],
+            typed=typed,
+            seen=seen if filled_from is not None and not meanwhile else None,
+            seen_before=filled_from if meanwhile else None,
+        )
+    except DomainError as exc:
+        if exc.code not in GONE:
+            raise
+        return await _gone_page(request, runtime, member, exc, filled_from=filled_from, typed=typed)
+
+
+async def _gone_page(
+    request: Request,
+    runtime: Runtime,
+    member: Member,
+    error: DomainError,
+    *,
+    filled_from: dict[str, str] | None,
+    typed: dict[str, str],
+) -> Response:
+    """An edit form sent back for an organisation that is gone (404), or whose workspace is (409): the organisation
+    that has its name now, where a merge put it, and what was typed, to take over there."""
+    into = None
+    if error.code == "organisation_not_found":
+        into = await runtime.db.read(
+            partial(organisations.where_it_went, workspace_id=member.workspace_id, seen=filled_from)
+        )
+    # each field's lines as typed, a sector by its label
+    shown = {**typed, "sector": label(SECTOR_LABELS, typed["sector"] or None)}
+    context = {
+        "name": (filled_from or {}).get("name") or typed["name"],
+        "into": into,
+        # a workspace merged away meanwhile says so itself
+        "reason": error.text() if error.code != "organisation_not_found" else "",
+        "typed": [
+            (gettext(FIELD_LABELS[field]), shown[field].splitlines())
+            for field in ("name", "short_name", "sector", "aliases")
+            if shown[field].strip()
+        ],
+    }
+    return render(request, "organisations/gone.html", context, status=error.status)
 
 
 @router.post("/f/organisaties/{organisation_id:int}/bevestigen", dependencies=[CsrfChecked])

@@ -415,6 +415,17 @@ def changed_since(seen: dict[str, str], organisation: Organisation) -> list[tupl
     return [(name, seen[name], now[name]) for name in FORM_FIELDS if seen[name] != now[name]]
 
 
+def where_it_went(db: Session, *, workspace_id: int, seen: dict[str, str] | None) -> Organisation | None:
+    """The organisation of the workspace that now has a name one had when its edit form was filled (a merge makes
+    the names of the one merged away the other's); None without the form's names, or where none has them now."""
+    names = [seen["name"], seen["short_name"], *seen["aliases"].splitlines()] if seen else []
+    for name in names:
+        found = find_organisation(db, workspace_id=workspace_id, name=name)
+        if found is not None:
+            return found
+    return None
+
+
 def save_organisation(
     db: Tx,
     *,

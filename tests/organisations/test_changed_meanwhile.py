@@ -99,3 +99,45 @@ def test_an_organisation_named_in_characters_past_the_basic_plane_is_saved_from_
     )
     assert saved.status_code == 303, saved.text
     assert organisations_of(app, office.workspace_id)[typed["name"]].sector == "wonen"
+
+
+def test_a_save_of_an_organisation_merged_away_meanwhile_says_where_it_went_and_keeps_what_was_typed(
+    app: FastAPI, office: Office, browser: Callable[[], TestClient]
+) -> None:
+    form(office.beheerder, "/f/organisaties", {"name": "GGD Zuid", "aliases": "GGD-ZL"})
+    form(office.beheerder, "/f/organisaties", {"name": "GGD Zuid-Limburg"})
+    found = organisations_of(app, office.workspace_id)
+    duplicate, kept = found["GGD Zuid"], found["GGD Zuid-Limburg"]
+    path = f"/f/organisaties/{duplicate.id}/bewerken"
+    mine = opened(office.beheerder, duplicate.id)
+    colleague = add_member(
+        app, browser, email="bram@buurtalliantie.nl", workspace_id=office.workspace_id, role="beheerder"
+    )
+    assert form(colleague, f"/f/organisaties/{duplicate.id}/samenvoegen", {"into": str(kept.id)}).status_code == 303
+    typed = {
+        "name": "GGD Zuid <b>",
+        "short_name": "GGD",
+        "aliases": "GGD-ZL\nGezondheidsdienst",
+        "sector": "zorg en welzijn",
+    }
+    for seen, where in ((mine, "GGD Zuid-Limburg"), ("", None)):
+        refused = form(office.beheerder, path, {**typed, "seen": seen})
+        assert refused.status_code == 404
+        if where:
+            # the name the form was filled with is the other one's now: that one is named, with a link to its form
+            assert "Intussen is ‘GGD Zuid’ samengevoegd: de naam hoort nu bij ‘GGD Zuid-Limburg’" in refused.text
+            assert f'href="/f/organisaties/{kept.id}/bewerken"' in refused.text
+        else:
+            # a form that does not say what it was filled from cannot tell where it went
+            assert "Intussen is ‘GGD Zuid &lt;b&gt;’ samengevoegd of verwijderd" in refused.text
+            assert f"/f/organisaties/{kept.id}/bewerken" not in refused.text
+        kept_box = refused.text.split('typed-kept">', 1)[1].split("</div>", 1)[0]
+        for shown in ("GGD Zuid &lt;b&gt;", "GGD", "GGD-ZL<br>Gezondheidsdienst", "Zorg en welzijn"):
+            assert shown in kept_box, shown
+    # nothing typed reached the organisation it went into
+    stored = organisations_of(app, office.workspace_id)
+    assert list(stored) == ["GGD Zuid-Limburg"]
+    assert (stored["GGD Zuid-Limburg"].short_name, stored["GGD Zuid-Limburg"].sector) == ("", None)
+    # a form with a mistake in it, sent after the merge, keeps what was typed the same way
+    empty = form(office.beheerder, path, {**typed, "name": "", "seen": mine})
+    assert empty.status_code == 404 and "de naam hoort nu bij ‘GGD Zuid-Limburg’" in empty.text
