@@ -324,3 +324,47 @@ async def test_a_phone_typing_a_new_organisation_while_its_workspace_merges_away
         assert tables.read_sync(lambda db: db.execute(joined).all()) == [(b, "Buurtclub")]
     finally:
         tables.close()
+
+
+async def test_an_organisation_edit_under_way_when_its_workspace_starts_merging_goes_through_then_the_merge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first, second = await two_writers([])
+    locked, release = threading.Event(), threading.Event()
+    checked_keys = organisations._checked_keys
+
+    def checked_slowly(*args: Any, **kwargs: Any) -> list[str]:
+        # the edit has its organisation's row locked here, before it writes the names
+        locked.set()
+        release.wait(timeout=30)
+        return checked_keys(*args, **kwargs)
+
+    monkeypatch.setattr(organisations, "_checked_keys", checked_slowly)
+    try:
+        fenna, a, b = await first.write(two_workspaces)
+        gemeente = await first.read(
+            lambda db: db.execute(select(col(Organisation.id)).where(col(Organisation.workspace_id) == a)).scalar_one()
+        )
+        edit = second.write(
+            partial(
+                organisations.save_organisation,
+                workspace_id=a,
+                organisation_id=gemeente,
+                fields=organisations.OrganisationFields("Gemeente Noord"),
+            )
+        )
+        assert await anyio.to_thread.run_sync(partial(locked.wait, timeout=30))
+        member = Member(account_id=fenna, workspace_id=b, role="beheerder")
+        merged = first.write(partial(merge.merge_workspaces, member=member, source_id=a))
+        await until(lambda: first.read_sync(waiting_for_a_lock), "the merge waiting for the edit")
+        release.set()
+        outcomes = await asyncio.gather(edit, merged, return_exceptions=True)
+        # both, one after the other: not a deadlock that PostgreSQL ends by failing one of them
+        assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)], outcomes
+        where = await first.read(where_things_are)
+        # the renamed one is not B's Gemeente any more: it came along as an organisation of its own
+        assert (where["Workspace"], where["Organisation"]) == ([b], [(b, 2)])
+    finally:
+        release.set()
+        await first.stop()
+        await second.stop()
