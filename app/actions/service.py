@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.organisations import service as organisations
 from app.security import clean_text
+from app.store.database import held_workspace
 from app.store.events import Audience, EventKind, Tx, append_event
 from app.store.prepared import Prepared
 from app.workshops import service as workshops
@@ -239,6 +240,8 @@ def save_action(
         obstacle_id = db.get(Answer, contribution_id).links_to  # type: ignore[union-attr]
     workshop = db.get(Workshop, workshop_id)
     assert workshop is not None
+    # before the action's row and the organisations it names, as a workspace merge locks them
+    held_workspace(db, workspace_id=workshop.workspace_id)
     owner_found = organisations.resolve_organisation(db, workspace_id=workshop.workspace_id, name=owner)
     if owner_found is not None:
         owner = owner_found.name

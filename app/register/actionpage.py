@@ -26,6 +26,7 @@ from app.models import (
     Workshop,
 )
 from app.security import clean_text, day_in_range
+from app.store.database import held_workspace
 from app.store.events import Tx
 
 TITLE_MAX, OWNER_MAX, DESCRIPTION_MAX, CONTACT_MAX, PARTNER_MAX = 200, 120, 2000, 120, 120
@@ -127,8 +128,11 @@ class ActionForm:
 def workspace_action(db: Session, *, action_id: int, member: Member, lock: bool = False) -> Action:
     """An action of the member's workspace, withdrawn ones too; any other is reported as not found.
 
-    lock holds its row until the transaction ends (PostgreSQL), for a change that checks the action first.
+    lock holds its row until the transaction ends (PostgreSQL), for a change that checks the action first; its
+    workspace is held before it, as a workspace merge locks them.
     """
+    if lock:
+        held_workspace(db, workspace_id=member.workspace_id)
     action = db.get(Action, action_id, with_for_update=lock)
     if action is None or action.workspace_id != member.workspace_id:
         raise DomainError("action_not_found", N_("Deze actie bestaat niet."), status=404)

@@ -38,6 +38,7 @@ from app.models import (
 from app.notify import feeds
 from app.organisations import service as organisations
 from app.plain import service as plain
+from app.register import actionpage
 from app.running import service as running
 from app.store.database import Database
 from app.store.events import Tx
@@ -326,45 +327,116 @@ async def test_a_phone_typing_a_new_organisation_while_its_workspace_merges_away
         tables.close()
 
 
-async def test_an_organisation_edit_under_way_when_its_workspace_starts_merging_goes_through_then_the_merge(
+async def under_way_when_a_merges_into_b(
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
+    paused: tuple[Any, str],
+    change: Callable[[int, int, int], Callable[[Tx], Any]],
+    when: Callable[..., bool] = lambda *args, **kwargs: True,
+) -> Any:
+    """Start change(fenna, a, b) through one process and pause it where it calls paused (a module and a function's
+    name) with arguments when accepts, having locked its row; merge A into B through another, and once the merge
+    waits for a lock, let the change go on. Returns both outcomes, an error as it was raised, where things are then,
+    and B."""
     first, second = await two_writers([])
     locked, release = threading.Event(), threading.Event()
-    checked_keys = organisations._checked_keys
+    module, name = paused
+    original = getattr(module, name)
 
-    def checked_slowly(*args: Any, **kwargs: Any) -> list[str]:
-        # the edit has its organisation's row locked here, before it writes the names
-        locked.set()
-        release.wait(timeout=30)
-        return checked_keys(*args, **kwargs)
+    def slowly(*args: Any, **kwargs: Any) -> Any:
+        if when(*args, **kwargs):
+            locked.set()
+            release.wait(timeout=30)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(organisations, "_checked_keys", checked_slowly)
     try:
         fenna, a, b = await first.write(two_workspaces)
-        gemeente = await first.read(
-            lambda db: db.execute(select(col(Organisation.id)).where(col(Organisation.workspace_id) == a)).scalar_one()
-        )
-        edit = second.write(
-            partial(
-                organisations.save_organisation,
-                workspace_id=a,
-                organisation_id=gemeente,
-                fields=organisations.OrganisationFields("Gemeente Noord"),
-            )
-        )
+        monkeypatch.setattr(module, name, slowly)
+        changed = second.write(change(fenna, a, b))
         assert await anyio.to_thread.run_sync(partial(locked.wait, timeout=30))
         member = Member(account_id=fenna, workspace_id=b, role="beheerder")
         merged = first.write(partial(merge.merge_workspaces, member=member, source_id=a))
-        await until(lambda: first.read_sync(waiting_for_a_lock), "the merge waiting for the edit")
+        await until(lambda: first.read_sync(waiting_for_a_lock), "the merge waiting for the change")
         release.set()
-        outcomes = await asyncio.gather(edit, merged, return_exceptions=True)
-        # both, one after the other: not a deadlock that PostgreSQL ends by failing one of them
-        assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)], outcomes
-        where = await first.read(where_things_are)
-        # the renamed one is not B's Gemeente any more: it came along as an organisation of its own
-        assert (where["Workspace"], where["Organisation"]) == ([b], [(b, 2)])
+        outcomes = await asyncio.gather(changed, merged, return_exceptions=True)
+        return outcomes, await first.read(where_things_are), b
     finally:
         release.set()
         await first.stop()
         await second.stop()
+
+
+def first_of(db: Session, model: type[Organisation | Action], workspace_id: int) -> Any:
+    """A workspace's first organisation or action."""
+    return (
+        db.execute(select(model).where(col(model.workspace_id) == workspace_id).order_by(col(model.id)))
+        .scalars()
+        .first()
+    )
+
+
+async def test_an_organisation_edit_under_way_when_its_workspace_starts_merging_goes_through_then_the_merge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def edit(fenna: int, a: int, b: int) -> Callable[[Tx], Any]:
+        return lambda db: organisations.save_organisation(
+            db,
+            workspace_id=a,
+            organisation_id=first_of(db, Organisation, a).id,
+            fields=organisations.OrganisationFields("Gemeente Noord"),
+        )
+
+    # paused where the edit has its organisation's row locked, before it writes the names
+    outcomes, where, b = await under_way_when_a_merges_into_b(monkeypatch, (organisations, "_checked_keys"), edit)
+    # both, one after the other: not a deadlock that PostgreSQL ends by failing one of them
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)], outcomes
+    # the renamed one is not B's Gemeente any more: it came along as an organisation of its own
+    assert (where["Workspace"], where["Organisation"]) == ([b], [(b, 2)])
+
+
+async def test_an_action_form_saved_under_way_when_its_workspace_starts_merging_goes_through_then_the_merge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def save(fenna: int, a: int, b: int) -> Callable[[Tx], Any]:
+        def job(db: Tx) -> None:
+            action = first_of(db, Action, a)
+            form = actionpage.ActionForm(
+                title="Speeltuin open", owner="Buurtclub", partners="Gemeente", seen=actions.changed_stamp(action)
+            )
+            member = Member(account_id=fenna, workspace_id=a, role="beheerder")
+            actionpage.save_form(db, action_id=action.id, member=member, form=form)
+
+        return job
+
+    # paused where the form has its action's row locked, before the new owner is written
+    outcomes, where, b = await under_way_when_a_merges_into_b(monkeypatch, (actionpage.actions, "save_action"), save)
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)], outcomes
+    # Buurtclub came along from A; its Gemeente went into B's
+    assert (where["Workspace"], where["Organisation"], where["Action"]) == ([b], [(b, 2)], [(b, 2)])
+
+
+async def test_an_action_changed_on_the_board_under_way_when_its_workspace_starts_merging_goes_through_then_the_merge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def save(fenna: int, a: int, b: int) -> Callable[[Tx], Any]:
+        def job(db: Tx) -> Any:
+            action = first_of(db, Action, a)
+            return actions.save_action(
+                db,
+                workshop_id=action.workshop_id,
+                action_id=action.id,
+                title=action.title,
+                owner_organisation="Gemeente",
+                partners=["Buurtclub"],
+            )
+
+        return job
+
+    # paused where the board's change has its action's row locked, before the new partner is written
+    outcomes, where, b = await under_way_when_a_merges_into_b(
+        monkeypatch,
+        (organisations, "resolve_organisation"),
+        save,
+        when=lambda *args, **kwargs: kwargs["name"] == "Buurtclub",
+    )
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)], outcomes
+    assert (where["Workspace"], where["Organisation"], where["Action"]) == ([b], [(b, 2)], [(b, 2)])
