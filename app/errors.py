@@ -49,3 +49,15 @@ def workspace_merged() -> DomainError:
         N_("Deze werkruimte is intussen samengevoegd met een andere. Er is niets opgeslagen: open de pagina opnieuw."),
         status=409,
     )
+
+
+def gone_meanwhile() -> DomainError:
+    """The refusal for a change to something that another change removed or merged meanwhile: nothing is stored."""
+    return DomainError(
+        "gone_meanwhile",
+        N_(
+            "Wat je wilde wijzigen is intussen samengevoegd of verwijderd. "
+            "Er is niets opgeslagen: open de pagina opnieuw."
+        ),
+        status=409,
+    )

@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import col
 
 from app.config import ROOT
-from app.errors import DomainError, workspace_merged
+from app.errors import DomainError, gone_meanwhile, workspace_merged
 from app.models import Workspace
 from app.store.events import LoggedEvent, Tx, write_log
 
@@ -631,19 +631,23 @@ def _run_job(db: Tx, job: _Job) -> _Outcome:
 def _refusal(db: Tx, error: Exception) -> Exception:
     """What a failed change answers, its savepoint rolled back: one that failed on a workspace a merge took away
     meanwhile (a row into it broke its foreign key, or the workspace's own row was gone when updated) is refused
-    (409) as a change that held the workspace would be (held_workspace), rather than failing as a fault."""
-    written: frozenset[int] = frozenset()
+    (409) as a change that held the workspace would be (held_workspace); one whose row another change removed
+    meanwhile is refused as gone (409); anything else fails as the fault it is."""
+    otherwise: Exception = error
     if isinstance(error, IntegrityError):
-        written = _WROTE_INTO.get(error, written)
+        written = _WROTE_INTO.get(error, frozenset())
     elif isinstance(error, StaleDataError):
         # the ORM does not say which row it missed: the workspaces this transaction has loaded
         loaded = db.identity_map.keys()
         written = frozenset(identity[0] for model, identity, _ in loaded if model is Workspace)
-    there = db.execute(select(col(Workspace.id)).where(col(Workspace.id).in_(written))).all() if written else []
-    if len(there) == len(written):
+        # with no version column, an UPDATE or DELETE that found no row means another change removed it
+        otherwise = gone_meanwhile()
+    else:
         return error
-    refused = workspace_merged()
-    refused.__cause__ = error
+    there = db.execute(select(col(Workspace.id)).where(col(Workspace.id).in_(written))).all() if written else []
+    refused = otherwise if len(there) == len(written) else workspace_merged()
+    if refused is not error:
+        refused.__cause__ = error
     return refused
 
 

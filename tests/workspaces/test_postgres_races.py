@@ -38,7 +38,7 @@ from app.models import (
 from app.notify import feeds
 from app.organisations import service as organisations
 from app.plain import service as plain
-from app.register import actionpage
+from app.register import actionpage, organisationpage
 from app.running import service as running
 from app.store.database import Database
 from app.store.events import Tx
@@ -440,3 +440,26 @@ async def test_an_action_changed_on_the_board_under_way_when_its_workspace_start
     )
     assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)], outcomes
     assert (where["Workspace"], where["Organisation"], where["Action"]) == ([b], [(b, 2)], [(b, 2)])
+
+
+def changes_to_what_a_merge_removes(fenna: int, a: int, b: int) -> dict[str, Callable[[Tx], Any]]:
+    """Changes a browser still in A makes to A's Gemeente, which the merge folds into B's and removes."""
+    beheerder = Member(account_id=fenna, workspace_id=a, role="beheerder")
+    return {
+        "confirmed": lambda db: organisations.confirm_organisation(
+            db, workspace_id=a, organisation_id=first_of(db, Organisation, a).id
+        ),
+        "marked as the office's own": lambda db: organisationpage.mark_own(
+            db, organisation_id=first_of(db, Organisation, a).id, member=beheerder, own=True
+        ),
+    }
+
+
+@pytest.mark.parametrize("change", ["confirmed", "marked as the office's own"])
+async def test_an_organisation_changed_while_a_merge_removes_it_is_refused_not_a_fault(change: str) -> None:
+    outcome, where, b = await while_a_merges_into_b(
+        lambda fenna, a, b: changes_to_what_a_merge_removes(fenna, a, b)[change]
+    )
+    assert isinstance(outcome, DomainError), outcome
+    assert (outcome.code, outcome.status) == ("gone_meanwhile", 409)
+    assert where["Organisation"] == [(b, 1)]
