@@ -141,6 +141,26 @@ def where_things_are(db: Session) -> dict[str, Any]:
     return {"Workspace": sorted(db.execute(select(col(Workspace.id))).scalars()), **counted}
 
 
+def all_of_a_in(b: int) -> dict[str, Any]:
+    """Where things are once A merged into B, once: two workshops, two actions, one Gemeente, Fenna and Otto."""
+    return {
+        "Workspace": [b],
+        "Workshop": [(b, 2)],
+        "Action": [(b, 2)],
+        "Organisation": [(b, 1)],
+        "Membership": [(b, 2)],
+    }
+
+
+def looked_up(fn: Callable[[Session], Any]) -> Any:
+    """Read the test PostgreSQL once more, after the two processes stopped."""
+    tables = Database(PG_URL or "")
+    try:
+        return tables.read_sync(fn)
+    finally:
+        tables.close()
+
+
 async def while_a_merges_into_b(
     second_job: Callable[[int, int, int], Callable[[Tx], Any]], *, savepoint: bool = True
 ) -> Any:
@@ -181,14 +201,7 @@ async def test_two_merges_at_once_through_two_processes_move_everything_once(sec
     outcome, where, b = await while_a_merges_into_b(second_merge)
     assert isinstance(outcome, DomainError), outcome
     assert (outcome.code, outcome.status) == ("merged_meanwhile", 409)
-    # all of A in B, once: two workshops, two actions, one Gemeente, Fenna and Otto
-    assert where == {
-        "Workspace": [b],
-        "Workshop": [(b, 2)],
-        "Action": [(b, 2)],
-        "Organisation": [(b, 1)],
-        "Membership": [(b, 2)],
-    }
+    assert where == all_of_a_in(b)
 
 
 async def test_a_workshop_made_in_a_workspace_while_it_merges_away_is_refused_not_half_made() -> None:
@@ -283,21 +296,11 @@ async def test_a_change_into_a_workspace_while_it_merges_away_is_refused_not_hal
     assert isinstance(outcome, DomainError), outcome
     assert (outcome.code, outcome.status) == ("workspace_merged", 409)
     # A's in B, once, and nothing of the change anywhere
-    assert where == {
-        "Workspace": [b],
-        "Workshop": [(b, 2)],
-        "Action": [(b, 2)],
-        "Organisation": [(b, 1)],
-        "Membership": [(b, 2)],
-    }
-    tables = Database(PG_URL or "")
-    try:
-        assert tables.read_sync(partial(count, query=select(func.count()).select_from(model))) == (
-            {Action: 2, Organisation: 1, Workspace: 1}.get(model, 0)
-        )
-        assert tables.read_sync(partial(own_lists, workspace_id=b)) == (None, None, None)
-    finally:
-        tables.close()
+    assert where == all_of_a_in(b)
+    assert looked_up(partial(count, query=select(func.count()).select_from(model))) == (
+        {Action: 2, Organisation: 1, Workspace: 1}.get(model, 0)
+    )
+    assert looked_up(partial(own_lists, workspace_id=b)) == (None, None, None)
 
 
 async def test_a_phone_typing_a_new_organisation_while_its_workspace_merges_away_joins_with_it_there() -> None:
@@ -317,14 +320,10 @@ async def test_a_phone_typing_a_new_organisation_while_its_workspace_merges_away
     outcome, where, b = await while_a_merges_into_b(join, savepoint=False)
     assert isinstance(outcome, str), outcome
     assert where["Organisation"] == [(b, 2)]
-    tables = Database(PG_URL or "")
-    try:
-        joined = select(col(Organisation.workspace_id), col(Organisation.name)).join(
-            Participant, col(Participant.organisation_id) == col(Organisation.id)
-        )
-        assert tables.read_sync(lambda db: db.execute(joined).all()) == [(b, "Buurtclub")]
-    finally:
-        tables.close()
+    joined = select(col(Organisation.workspace_id), col(Organisation.name)).join(
+        Participant, col(Participant.organisation_id) == col(Organisation.id)
+    )
+    assert looked_up(lambda db: db.execute(joined).all()) == [(b, "Buurtclub")]
 
 
 async def under_way_when_a_merges_into_b(
