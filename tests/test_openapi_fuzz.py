@@ -58,6 +58,13 @@ class Signed:
             case.path_parameters = {**(case.path_parameters or {}), **real}
 
 
+def found(pattern: str, page: str) -> str:
+    """The first group of a pattern the page must hold."""
+    match = re.search(pattern, page)
+    assert match is not None, pattern
+    return match.group(1)
+
+
 def on_postgresql(tmp_path: Path) -> Settings:
     """Settings on the test PostgreSQL database, emptied and migrated."""
     reset_schema()
@@ -101,12 +108,12 @@ def signed_in_server(request: pytest.FixtureRequest, tmp_path: Path, migrated_te
         }
         assert http.post("/f/workshops", data=workshop).status_code == 303
         board = http.get("/f/workshops/1").text
-        code = re.search(r'class="code-chip"[^>]*>([^<]+)<', board).group(1).replace(" ", "")  # type: ignore[union-attr]
-        projector = re.search(r'href="/p/([^"]+)"', board).group(1)  # type: ignore[union-attr]
+        code = found(r'class="code-chip"[^>]*>([^<]+)<', board).replace(" ", "")
+        projector = found(r'href="/p/([^"]+)"', board)
         joining = {"csrf": csrf_of(phone.get(f"/j/{code}").text), "name": "Ali", "organisation": "Woonstichting"}
         assert phone.post(f"/j/{code}/participant", data=joining).status_code == 303
         feed = http.post("/f/agenda", data={"csrf": workshop["csrf"], "scope": "workspace"}).text
-        calendar = re.search(r"/agenda/([^/\"]+)\.ics", feed).group(1)  # type: ignore[union-attr]
+        calendar = found(r"/agenda/([^/\"]+)\.ics", feed)
         runtime = app.state.runtime
         ali = runtime.db.read_sync(lambda db: db.get(Participant, 1))
         cookie = workshops.participant_cookie(code)
