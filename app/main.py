@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import partial
@@ -82,18 +82,15 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(YOUNG_OBJECTS, middle, 1_000)
 
 
-async def keep_retention(db: Database) -> None:
-    """Remove names past their workspace's retention period: shortly after start, then every six hours.
-
-    With several workers each runs it; a second run finds nothing left to do.
-    """
-    await asyncio.sleep(RETENTION_FIRST_RUN_S)
+async def repeat(first_s: float, every_s: float, run: Callable[[], Awaitable[object]], *, failed: str) -> None:
+    """Run a pass shortly after start, then at its interval, for as long as the server runs."""
+    await asyncio.sleep(first_s)
     while True:
         try:
-            await privacy.retention_pass(db.read, db.write, today=local_day(utcnow()))
+            await run()
         except Exception:  # a failed run is retried at the next one; the server keeps serving
-            log.exception("retention run failed")
-        await asyncio.sleep(RETENTION_EVERY_S)
+            log.exception(failed)
+        await asyncio.sleep(every_s)
 
 
 async def outbox_pass(db: Database, *, now: datetime) -> int:
@@ -104,26 +101,28 @@ async def outbox_pass(db: Database, *, now: datetime) -> int:
     return removed
 
 
-async def keep_outbox_clean(db: Database) -> None:
-    """Remove old messages and mail links shortly after start, then every hour: a pass of its own, so a reminder
-    pass that fails leaves the sent mails' addresses no longer than their month."""
-    await asyncio.sleep(OUTBOX_FIRST_RUN_S)
-    while True:
-        try:
-            await outbox_pass(db, now=utcnow())
-        except Exception:  # a failed run is retried at the next one; the server keeps serving
-            log.exception("mail: removing old messages failed")
-        await asyncio.sleep(OUTBOX_EVERY_S)
-
-
 def start_passes(db: Database, setup: mail.MailSetup, *, secret: str) -> list[asyncio.Task[None]]:
     """Start the passes the server runs beside its requests, each in a task of its own: one that fails holds up
-    none of the others."""
+    none of the others (old mails go in a pass of their own, so a failing reminder pass keeps no address past its
+    month). With several workers each runs them; a second run finds nothing left to do."""
+
+    async def retention() -> None:
+        """Remove the names past their workspace's retention period (every six hours)."""
+        await privacy.retention_pass(db.read, db.write, today=local_day(utcnow()))
+
     return [
-        asyncio.create_task(keep_retention(db)),
+        asyncio.create_task(repeat(RETENTION_FIRST_RUN_S, RETENTION_EVERY_S, retention, failed="retention run failed")),
         # reminders are written without a mail server too: the outbox page shows what would have gone
         asyncio.create_task(mail.keep_reminders(db, setup, secret=secret)),
-        asyncio.create_task(keep_outbox_clean(db)),
+        # outbox_pass looked up at each run (a test watches it)
+        asyncio.create_task(
+            repeat(
+                OUTBOX_FIRST_RUN_S,
+                OUTBOX_EVERY_S,
+                lambda: outbox_pass(db, now=utcnow()),
+                failed="mail: removing old messages failed",
+            )
+        ),
     ]
 
 

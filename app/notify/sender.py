@@ -261,7 +261,7 @@ async def reminder_pass(db: Database, setup: MailSetup, *, secret: str, today: d
 
 async def keep_reminders(db: Database, setup: MailSetup, *, secret: str) -> None:
     """Run the scheduler's pass shortly after start, then every hour (old messages go in a pass of their own:
-    app/main.py keep_outbox_clean)."""
+    app/main.py start_passes)."""
     await asyncio.sleep(PASS_FIRST_RUN_S)
     while True:
         try:
