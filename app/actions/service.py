@@ -1,5 +1,6 @@
 """Agreed actions, the organisations that share them, volunteers, and the follow-up meeting."""
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -167,6 +168,16 @@ def record_change(
         )
     )
     action.updated_at = now
+
+
+# an action's contact as its history records it: a name, an address in angle brackets, or both
+_RECORDED_CONTACT = re.compile(r"^(.*?)\s*<([^<>]*)>$")
+
+
+def recorded_contact(recorded: str) -> tuple[str, str]:
+    """The name and the address in a contact as the history records it (_recorded): "Cor <cor@wijk.nl>"."""
+    found = _RECORDED_CONTACT.match(recorded)
+    return (found[1], found[2]) if found else (recorded, "")
 
 
 def _recorded(action: Action, partners: list[str]) -> dict[str, str]:

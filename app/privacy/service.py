@@ -3,7 +3,6 @@ and everything stored about one participant for a data subject request."""
 
 import logging
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -343,10 +342,6 @@ def _contact_actions(db: Session, *, participant: Participant, workspace_id: int
     return found
 
 
-# an action's contact as its history records it: a name, an address in brackets, or both (actions.service._recorded)
-_RECORDED_CONTACT = re.compile(r"^(.*?)\s*<([^<>]*)>$")
-
-
 def _forget_contact(db: Tx, *, actions: list[Action], participant: Participant) -> None:
     """Take the participant off the actions that name them as contact: the name and address, what the actions'
     history records of them, and the status links in mails to the address as a contact."""
@@ -354,8 +349,7 @@ def _forget_contact(db: Tx, *, actions: list[Action], participant: Participant) 
     addresses = {address_key(a) for a in (participant.email, *(a.contact_email for a in actions)) if a}
 
     def theirs(recorded: str) -> bool:
-        found = _RECORDED_CONTACT.match(recorded)
-        person, address = (found[1], found[2]) if found else (recorded, "")
+        person, address = action_service.recorded_contact(recorded)
         return person.casefold() in names or (bool(address) and address_key(address) in addresses)
 
     ids = [a.id for a in actions]
