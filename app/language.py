@@ -7,18 +7,11 @@ from app import i18n
 from app.auth import set_private_cookie
 from app.errors import DomainError
 from app.i18n import N_
+from app.web import local_path
 
 router = APIRouter()
 
 LANGUAGE_MAX_AGE = 365 * 24 * 3600
-
-
-def local_path(target: str | None) -> str:
-    """The page to go back to: a path on this site, never another host (else the home page)."""
-    # "//host" and "/\host" are read by browsers as another host; control characters can hide either
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and target.isprintable():
-        return target
-    return "/"
 
 
 @router.get("/taal/{lang}", include_in_schema=False)

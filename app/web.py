@@ -161,6 +161,16 @@ class Pager:
         return numbers
 
 
+def local_path(target: str | None, *, otherwise: str = "/") -> str:
+    """The page to go back to: a path on this site, never another host (else otherwise)."""
+    # "//host" and "/\\host" are read by browsers as another host; control characters can hide either (a browser
+    # drops a raw tab or line break inside an address: "/<tab>/host" is "//host" to it, should a redirect ever send
+    # it unencoded)
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and target.isprintable():
+        return target
+    return otherwise
+
+
 def see_other(url: str) -> RedirectResponse:
     """A redirect after a POST."""
     return RedirectResponse(url, status_code=303)

@@ -24,16 +24,14 @@ from app.i18n import N_, gettext
 from app.models import Facilitator, Member
 from app.runtime import Runtime, RuntimeDep
 from app.store.events import Tx
-from app.web import render, see_other
+from app.web import local_path, render, see_other
 
 router = APIRouter()
 
 
 def _safe_next(target: str | None) -> str:
     """Only redirect within this site after signing in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/f/workshops"
+    return local_path(target, otherwise="/f/workshops")
 
 
 @router.get("/f/login")

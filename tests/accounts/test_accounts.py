@@ -118,6 +118,10 @@ def test_sign_in_does_not_redirect_off_site(facilitator: Facilitator, browser: A
     for target, expected in (
         ("//evil.example/x", "/f/workshops"),
         ("https://evil.example", "/f/workshops"),
+        # a browser drops a raw tab or line break inside an address ("//evil.example"); Starlette percent-encodes
+        # them in the Location, but the rule does not lean on that: it is the language switch's (web.local_path)
+        ("/\t/evil.example", "/f/workshops"),
+        ("/\n/evil.example", "/f/workshops"),
         ("/f/workshops/1", "/f/workshops/1"),
     ):
         # a sign-in rotates the CSRF token: each attempt takes the form's current one
@@ -127,7 +131,7 @@ def test_sign_in_does_not_redirect_off_site(facilitator: Facilitator, browser: A
             data={"csrf": token, "email": facilitator.email, "password": PASSWORD, "next": target},
             follow_redirects=False,
         )
-        assert response.headers["location"] == expected
+        assert response.headers["location"] == expected, target
 
 
 def test_forms_without_the_csrf_token_are_refused(facilitator: Facilitator) -> None:
