@@ -32,7 +32,8 @@ THEMES = ("wonen", "werken", "leren", "veiligheid", "gezondheid")
 ACTION_STATUSES = ("open", "bezig", "klaar", "vastgelopen")
 # what a workspace member may do: manage the workspace, run workshops and edit actions, or only read
 ROLES = ("beheerder", "facilitator", "meekijker")
-# what an ActionChange records: agreed, a field changed, withdrawn, or a report (in a review or between sessions)
+# what an ActionChange records: agreed, a field changed, withdrawn, or a report (in a review or between sessions);
+# "contact_forgotten": the contact taken off at their request (app/privacy), without their name
 CHANGE_KINDS = (
     "created",
     "title",
@@ -40,6 +41,7 @@ CHANGE_KINDS = (
     "owner",
     "partners",
     "contact",
+    "contact_forgotten",
     "due_on",
     "status",
     "deleted",

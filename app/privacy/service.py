@@ -17,7 +17,7 @@ from app.actions import review
 from app.actions import service as action_service
 from app.addresses import address_key
 from app.answers import service as answer_service
-from app.errors import DomainError
+from app.errors import DomainError, workspace_merged
 from app.i18n import N_
 from app.labels import MAIL_KIND_LABELS, label
 from app.models import (
@@ -135,7 +135,8 @@ def due_for_anonymising(db: Session, *, today: date, among: Sequence[int] | None
     )
     if among is not None:
         query = query.where(col(Workshop.id).in_(among))
-    rows = db.execute(query).all()
+    # fresh rows, not those this transaction loaded before it held their workspaces (run_retention)
+    rows = db.execute(query.execution_options(populate_existing=True)).all()
     return [workshop for workshop, months in rows if months_after(workshop.held_on, months) <= today]
 
 
@@ -257,11 +258,33 @@ def _forget_feeds(db: Tx, *, participants: Select[int | None]) -> None:
     db.execute(delete(CalendarFeed).where(col(CalendarFeed.participant_id).in_(participants)))
 
 
+def hold_personal_data(db: Tx, *, workspace_ids: Iterable[int]) -> set[int]:
+    """Lock the workspaces whose people's data a change removes, the lowest id first, before it writes a row of theirs
+    (FOR NO KEY UPDATE on PostgreSQL; SQLite has one writer anyway); returns those still there.
+
+    Forgetting a participant and the retention pass anonymising their workshop write the same rows (names, mails,
+    contacts, the event log) in different orders: holding the workspace first makes the second wait for the first
+    to commit, where on their own they deadlocked. A change that only adds rows to the workspace (held_workspace's
+    FOR KEY SHARE, a foreign key's check) does not wait for this lock."""
+    held = (
+        select(col(Workspace.id))
+        .where(col(Workspace.id).in_(sorted(set(workspace_ids))))
+        .order_by(col(Workspace.id))
+        .with_for_update(key_share=True)
+    )
+    return {workspace_id for workspace_id in db.execute(held).scalars() if workspace_id is not None}
+
+
 def run_retention(db: Tx, *, today: date, among: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """Anonymise every workshop (of among, if given) past its workspace's retention period; logs and returns what it
-    did. Those of among are asked again here: another worker's run may have done them since they were found."""
+    did. Those found are asked again once their workspaces are held: another worker's run may have done them since,
+    or a participant been forgotten."""
+    found = due_for_anonymising(db, today=today, among=among)
+    held = hold_personal_data(db, workspace_ids={workshop.workspace_id for workshop in found})
     done = []
-    for workshop in due_for_anonymising(db, today=today, among=among):
+    for workshop in due_for_anonymising(db, today=today, among=[workshop.id or 0 for workshop in found]):
+        if workshop.workspace_id not in held:
+            continue  # its workspace merged into another meanwhile: the next pass finds it there
         people = anonymise_workshop(db, workshop=workshop)
         log.info("retention: workshop %s (%s) anonymised, %s names removed", workshop.id, workshop.held_on, people)
         done.append({"workshop_id": workshop.id, "held_on": workshop.held_on.isoformat(), "names_removed": people})
@@ -363,11 +386,11 @@ def _forget_contact(db: Tx, *, actions: list[Action], participant: Participant) 
     for link in db.execute(links).scalars():
         if address_key(link.address) in addresses:
             db.delete(link)
-    now = utcnow()
     for action in actions:
         action.contact_person, action.contact_email = "", None
-        # changed now: a board's edit form that still holds the name is refused rather than saving it back
-        action.updated_at = now
+        # the history says the contact went, never who it was; recording it marks the action changed now, so a
+        # board's edit form that still holds the name is refused rather than saving it back
+        action_service.record_change(db, action, "contact_forgotten")
 
 
 def _announce_forgotten(db: Tx, *, participant: Participant, contact_of: list[Action]) -> None:
@@ -393,6 +416,10 @@ def forget_participant(db: Tx, *, participant: Participant) -> None:
     hand for stays, without their name; the screens open on it hear so once this commits."""
     workshop = db.get(Workshop, participant.workshop_id)
     assert workshop is not None
+    if not hold_personal_data(db, workspace_ids=[workshop.workspace_id]):
+        raise workspace_merged()
+    # as the retention pass may have left them while this waited for it
+    db.refresh(participant)
     this_one = select(col(Participant.id)).where(col(Participant.id) == participant.id)
     contact_of = _contact_actions(db, participant=participant, workspace_id=workshop.workspace_id)
     _forget_mail(

@@ -17,6 +17,7 @@ from tests.clusters.test_clusters import obstacles, post
 from tests.conftest import Facilitator, Phone, Workshop, csrf_of, receive_until
 from tests.exports.test_personal import personal_link
 from tests.notify.conftest import join as join_as
+from tests.register.pages import history, history_kinds
 from tests.workspaces.conftest import add_member, workspace_of
 
 
@@ -317,6 +318,12 @@ def test_forgetting_takes_them_off_the_actions_named_after_them_and_no_one_else(
     }
     page = facilitator.http.get(f"/f/acties/{made['Voor Zora']}").text
     assert "Voor Zora" in page and "Quist" not in page
+    # the history says the contact went, without naming them; only where it went
+    assert history(page)[0].startswith("Contactpersoon verwijderd op eigen verzoek ")
+    assert history(page)[0].endswith(" · systeem")
+    for title, kept in (("Van deze Ali", False), ("Van de andere Ali", True), ("Ali zonder herkomst", True)):
+        kinds = history_kinds(facilitator.http.get(f"/f/acties/{made[title]}").text)
+        assert ("contact_forgotten" not in kinds) == kept, title
 
 
 def test_a_room_of_hundreds_is_listed_a_hundred_to_a_page_and_found_by_name_or_address(

@@ -147,8 +147,11 @@ def test_every_kind_of_change_is_in_the_history_newest_first_with_who_and_when(
     def by_the_system(db: Any) -> None:
         found = db.get(Action, action_id)
         actions.record_change(db, found, "contact", before="Carla de Wit", after="C. de Wit")
+        actions.record_change(db, found, "contact_forgotten")
         db.flush()
-        db.execute(select(ActionChange).order_by(col(ActionChange.id).desc()).limit(1)).scalar_one().at = winter
+        latest = db.execute(select(ActionChange).order_by(col(ActionChange.id).desc()).limit(2)).scalars()
+        for change, at in zip(latest, (winter + timedelta(days=1), winter), strict=True):
+            change.at = at
 
     runtime_of(facilitator).db.write_sync(by_the_system)
     withdrawn = facilitator.http.post(
@@ -160,7 +163,8 @@ def test_every_kind_of_change_is_in_the_history_newest_first_with_who_and_when(
     entries = history(page)
     kinds = history_kinds(page)
     assert set(kinds) == set(CHANGE_KINDS)
-    assert kinds[0] == "deleted" and kinds[-2:] == ["created", "contact"]  # the system's change is dated 2020
+    # the system's changes are dated 2020
+    assert kinds[0] == "deleted" and kinds[-3:] == ["created", "contact_forgotten", "contact"]
     assert entries[0].startswith("Ingetrokken") and entries[0].endswith("Fenna")
     assert entries[1].startswith("Terugblik in “Vervolg Noord”: bezig → vastgelopen Sleutel geregeld")
     assert entries[1].endswith("Wim (Woonstichting Thuis) via Vervolg Noord")
@@ -171,7 +175,8 @@ def test_every_kind_of_change_is_in_the_history_newest_first_with_who_and_when(
     assert entries[6].startswith("Eigenaar: Schuldhulp Noord → Woonstichting Thuis")
     assert entries[7].startswith("Beschrijving aangepast") and "Wordt: Elke dinsdag open." in entries[7]
     assert entries[8].startswith("Titel: Huiskamer in de flat → Huiskamer in flat Zuid")
-    assert entries[-2].startswith("Afgesproken met status open") and entries[-2].endswith("Fenna")
+    assert entries[-3].startswith("Afgesproken met status open") and entries[-3].endswith("Fenna")
+    assert entries[-2] == "Contactpersoon verwijderd op eigen verzoek 16 januari 2020 om 11:05 · systeem"
     assert entries[-1] == "Contactpersoon: Carla de Wit → C. de Wit 15 januari 2020 om 11:05 · systeem"
     assert '<time datetime="2020-01-15T11:05+01:00">' in page
 
