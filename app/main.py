@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import partial
@@ -32,6 +32,7 @@ from app.notify import outbox
 from app.notify import router as notify_router
 from app.notify import sender as mail
 from app.organisations import router as organisations_router
+from app.passes import repeat
 from app.plain import router as plain_router
 from app.privacy import router as privacy_router
 from app.privacy import service as privacy
@@ -82,17 +83,6 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(YOUNG_OBJECTS, middle, 1_000)
 
 
-async def repeat(first_s: float, every_s: float, run: Callable[[], Awaitable[object]], *, failed: str) -> None:
-    """Run a pass shortly after start, then at its interval, for as long as the server runs."""
-    await asyncio.sleep(first_s)
-    while True:
-        try:
-            await run()
-        except Exception:  # a failed run is retried at the next one; the server keeps serving
-            log.exception(failed)
-        await asyncio.sleep(every_s)
-
-
 async def outbox_pass(db: Database, *, now: datetime) -> int:
     """Remove the outbox's messages and mail links past their time; returns how many messages went."""
     removed = await db.write(partial(outbox.prune, now=now))
@@ -111,7 +101,9 @@ def start_passes(db: Database, setup: mail.MailSetup, *, secret: str) -> list[as
         await privacy.retention_pass(db.read, db.write, today=local_day(utcnow()))
 
     return [
-        asyncio.create_task(repeat(RETENTION_FIRST_RUN_S, RETENTION_EVERY_S, retention, failed="retention run failed")),
+        asyncio.create_task(
+            repeat(RETENTION_FIRST_RUN_S, RETENTION_EVERY_S, retention, failed="retention run failed", log=log)
+        ),
         # reminders are written without a mail server too: the outbox page shows what would have gone
         asyncio.create_task(mail.keep_reminders(db, setup, secret=secret)),
         # outbox_pass looked up at each run (a test watches it)
@@ -121,6 +113,7 @@ def start_passes(db: Database, setup: mail.MailSetup, *, secret: str) -> list[as
                 OUTBOX_EVERY_S,
                 lambda: outbox_pass(db, now=utcnow()),
                 failed="mail: removing old messages failed",
+                log=log,
             )
         ),
     ]

@@ -36,6 +36,7 @@ from app.notify.smtp import (
     build_message,
     parse_smtp_url,
 )
+from app.passes import repeat
 from app.store.database import Database
 
 log = logging.getLogger("doorbraak.mail")
@@ -262,16 +263,15 @@ async def reminder_pass(db: Database, setup: MailSetup, *, secret: str, today: d
 async def keep_reminders(db: Database, setup: MailSetup, *, secret: str) -> None:
     """Run the scheduler's pass shortly after start, then every hour (old messages go in a pass of their own:
     app/main.py start_passes)."""
-    await asyncio.sleep(PASS_FIRST_RUN_S)
-    while True:
-        try:
-            now = utcnow()
-            added = await reminder_pass(db, setup, secret=secret, today=local_day(now), now=now)
-            if added:
-                log.info("mail: %d reminders and digests queued", added)
-        except Exception:  # the next pass catches up: every mail has its key
-            log.exception("mail: the reminder pass failed")
-        await asyncio.sleep(PASS_EVERY_S)
+
+    async def reminders() -> None:
+        now = utcnow()
+        added = await reminder_pass(db, setup, secret=secret, today=local_day(now), now=now)
+        if added:
+            log.info("mail: %d reminders and digests queued", added)
+
+    # a failed pass is caught up by the next: every mail has its key
+    await repeat(PASS_FIRST_RUN_S, PASS_EVERY_S, reminders, failed="mail: the reminder pass failed", log=log)
 
 
 async def start_sending(db: Database, setup: MailSetup) -> Sender | None:
