@@ -9,11 +9,17 @@ from app.exports.data import DecisionList, local_time
 from app.i18n import N_, gettext
 
 Cell = str | int | float | date | datetime | None
-# a spreadsheet reads a cell starting with one of these as a formula (the fullwidth forms too, in some locales)
+# a spreadsheet reads a cell starting with one of these as a formula (the fullwidth forms too, in some locales, as
+# OWASP's testing guide warns; LibreOffice Calc runs none of them, nor U+FE66 small equals or U+2212 minus, which
+# are therefore left as typed: tests/exports/test_calc.py)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # our CSV separates at semicolons, but English-locale Excel splits the same line at commas, an import dialog may
 # split at tabs, and a line break inside a quoted value ends the row for a reader that took the quote as text:
-# after any of these a new cell starts, and the spaces and quotes before a formula do not stop it from running
+# after any of these a new cell starts, and the spaces and quotes before a formula do not stop it from running.
+# Quoting every value does not keep a cell whole instead: Calc splitting a semicolon file at commas or tabs loses
+# track of the quotes at a line break inside a cell, and then starts cells at the commas and tabs after it, in the
+# rows after it too (tests/exports/test_calc.py finds formulas there with every value quoted and only each cell's
+# start guarded)
 _FORMULAS = "".join(re.escape(start) for start in FORMULA_STARTS)
 _FIELD_STARTS = ",;\t\r\n"
 _FORMULA_AT_A_FIELD_START = re.compile(f'(?:^|[{_FIELD_STARTS}])[ "]*(?=[{_FORMULAS}])')
