@@ -14,6 +14,7 @@ const t = texts.messages;
 // what this phone keeps of this workshop; what it kept of workshops long past goes now
 forgetOldWorkshops(config.code);
 const store = workshopStore(config.code);
+const drafts = store.drafts((taken) => dropTaken(taken));
 const state = {
   workshop: null, answers: [], options: [], outbox: loadOutbox(), clusters: [], myVotes: {}, actions: [],
   participant: null, link: null, wanted: loadWanted(), me: null, responses: {}, review: { workshop: null, items: [] },
@@ -24,11 +25,6 @@ const mineNode = document.getElementById("my-answers");
 const statusNode = document.getElementById("status");
 // who this is ("Ali · Woonstichting"), as the server wrote it above the step
 const meNode = document.querySelector("p.me");
-
-// what was kept is read as far as it makes sense: a damaged entry is left out rather than breaking the page
-function typed(item) {
-  return typeof record(item)?.text === "string";
-}
 
 // this tab's answers and those another tab (open, or closed before it could send them) kept
 function loadOutbox() {
@@ -41,13 +37,28 @@ function adoptOutbox() {
   state.outbox.push(...loadOutbox().filter((item) => !known.has(item.client_id)));
 }
 
-// what is typed but not yet sent, per question: a step that moves on (or a reload) does not take it away
+// what is typed but not yet sent, per question: a step that moves on (or a reload) does not take it away. Each tab
+// keeps its own (phone_store.js), so one tab's answer sent does not take out what another typed
 function loadDrafts() {
-  return Object.fromEntries(Object.entries(record(store.load("drafts")) || {}).filter(([, draft]) => typed(draft)));
+  return drafts.drafts;
 }
 
 function saveDrafts() {
-  store.save("drafts", Object.keys(state.drafts).length ? state.drafts : null);
+  drafts.save(state.drafts);
+}
+
+// another tab open beside this one sent, cleared or typed on what this tab took from it when it opened: it is that
+// tab's, and the copy goes here, from the box too unless it was changed here meanwhile
+function dropTaken({ step, text }) {
+  if (state.drafts[step]?.text !== text) return;
+  delete state.drafts[step];
+  saveDrafts();
+  const box = stepNode.querySelector(`form[data-step="${CSS.escape(step)}"] textarea`);
+  if (box && box.value === text) {
+    box.value = "";
+    box.dispatchEvent(new Event("input"));
+  }
+  renderMine();
 }
 
 function loadWanted() {
@@ -344,7 +355,10 @@ function buildAnswerForm(fragment, step, draft) {
   const keepDraft = () => {
     const text = textarea.value;
     if (text.trim()) {
-      state.drafts[step.id] = { text, link: select?.value || null, theme: form.querySelector('input[name="theme"]:checked')?.value || null };
+      state.drafts[step.id] = {
+        text, link: select?.value || null, theme: form.querySelector('input[name="theme"]:checked')?.value || null,
+        at: Date.now(),
+      };
     } else {
       delete state.drafts[step.id];
     }

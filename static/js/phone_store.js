@@ -7,9 +7,16 @@
 // list to read, change and write back, which localStorage cannot do as one step (Chromium's tabs even see each
 // other's writes a moment late), and no lock to wait for. The server takes a client id twice as one answer, so a tab
 // sending another tab's answer too changes nothing.
+// What is typed and not sent is kept per tab too, doorbraak:drafts:<code>:<tab id>: with one list per workshop a
+// tab sending its answer wrote its whole list, without what another tab had typed meanwhile. A tab that opens takes
+// over what the others kept (and an older page's list, doorbraak:drafts:<code>): texts for one question are joined,
+// so nothing typed goes. What it took from a tab still open is that tab's again once that tab changes it (sends it,
+// clears it, types on), so a text sent there does not come back here.
 // A phone that joined many workshops kept every one's typed text for ever; now a workshop's keys go once it is
 // closed with nothing left to send, and on every phone page load those of workshops not used for days.
 // localStorage may be missing or refuse (blocked site data, a full quota): the phone then works from memory alone.
+
+import { newId } from "./live.js";
 
 const PREFIX = "doorbraak:";
 const KINDS = new Set(["outbox", "drafts", "votes", "hands", "responses", "used"]);
@@ -29,11 +36,19 @@ function storage() {
   }
 }
 
-function read(name) {
+function parse(raw) {
   try {
-    return JSON.parse(storage()?.getItem(name) ?? "null");
+    return JSON.parse(raw ?? "null");
   } catch {
     return null; // unreadable is as good as nothing kept
+  }
+}
+
+function read(name) {
+  try {
+    return parse(storage()?.getItem(name));
+  } catch {
+    return null; // refused
   }
 }
 
@@ -106,13 +121,36 @@ function holdsUnsent(code) {
 }
 
 function forget(code) {
-  for (const kind of KINDS) write(`${PREFIX}${kind}:${code}`, null);
-  for (const key of keysFrom(`${PREFIX}outbox:${code}:`)) write(key, null);
+  for (const kind of KINDS) {
+    write(`${PREFIX}${kind}:${code}`, null);
+    for (const key of keysFrom(`${PREFIX}${kind}:${code}:`)) write(key, null);
+  }
+}
+
+// the drafts of one key, by question, as far as they are typed text
+function draftsIn(value) {
+  return Object.entries(record(value) || {}).filter(([, draft]) => typeof record(draft)?.text === "string");
+}
+
+// several tabs' drafts as one: per question the latest link and theme, and every text, each once (a text another
+// already holds is left out)
+function joinDrafts(kept) {
+  const joined = {};
+  const written = kept.flatMap(draftsIn).sort(([, a], [, b]) => (Number(a.at) || 0) - (Number(b.at) || 0));
+  for (const [step, draft] of written) {
+    const before = joined[step]?.text;
+    let text = draft.text;
+    if (before?.includes(text.trim())) text = before;
+    else if (before && !text.includes(before.trim())) text = `${before}\n\n${text}`;
+    joined[step] = { ...draft, text };
+  }
+  return joined;
 }
 
 /** The keys of one workshop's code. Loading gives null for nothing, unreadable or refused; saving null removes. */
 export function workshopStore(code, now = Date.now) {
   let closed = false;
+  const tab = newId();
   const touched = () => {
     write(`${PREFIX}used:${code}`, now());
     if (closed) store.settle();
@@ -149,6 +187,37 @@ export function workshopStore(code, now = Date.now) {
       const rest = listed.filter((item) => item.client_id !== clientId);
       if (rest.length < listed.length) write(`${PREFIX}outbox:${code}`, rest.length ? rest : null);
       touched();
+    },
+    // what was typed and not sent here, and what other tabs and older pages kept: from now on this tab's own. Copies
+    // taken from a tab still open go as that tab changes them: onTaken hears { step, text } of each
+    drafts(onTaken) {
+      const own = `${PREFIX}drafts:${code}:${tab}`;
+      const keys = [`${PREFIX}drafts:${code}`, ...keysFrom(`${PREFIX}drafts:${code}:`)];
+      const kept = keys.map((key) => [key, read(key)]).filter(([, value]) => draftsIn(value).length);
+      const copies = new Map(kept.map(([key, value]) => [key, new Map(draftsIn(value).map(([step, d]) => [step, d.text]))]));
+      const joined = joinDrafts(kept.map(([, value]) => value));
+      let wrote = false;
+      const save = (drafts) => {
+        const empty = !Object.keys(drafts).length;
+        // taken by a tab opened since: an empty list is written rather than none, for that tab to hear it
+        const written = write(own, empty && !(wrote && read(own) === null) ? null : drafts);
+        wrote ||= !empty;
+        touched();
+        return written;
+      };
+      // what a full storage cannot hold here stays where it was
+      if (!Object.keys(joined).length || save(joined)) for (const key of keys) write(key, null);
+      window.addEventListener("storage", (event) => {
+        const taken = copies.get(event.key);
+        if (!taken) return;
+        const left = record(parse(event.newValue)) || {};
+        for (const [step, text] of taken) {
+          if (left[step]?.text === text) continue;
+          taken.delete(step);
+          onTaken({ step, text });
+        }
+      });
+      return { drafts: joined, save };
     },
     // the room closed: once nothing is left to send, what the phone kept of it goes. It was shown (the page keeps
     // it in memory until it is left); a session the facilitator opens again is written again at the next change

@@ -32,6 +32,11 @@ def of_workshop(phone: Any, code: str) -> list[str]:
     return [key for key in kept(phone) if key.split(":")[2:3] == [code]]
 
 
+def drafts_kept(phone: Any, code: str) -> list[Any]:
+    """What the phone keeps typed and not sent for one workshop, one entry per key (each tab has its own)."""
+    return [json.loads(value) for key, value in kept(phone).items() if key.startswith(f"doorbraak:drafts:{code}:")]
+
+
 def kinds(phone: Any, code: str) -> set[str]:
     """What kinds of thing the phone keeps for one workshop code: outbox, drafts, votes ..."""
     return {key.split(":")[1] for key in of_workshop(phone, code)}
@@ -61,6 +66,7 @@ def test_a_phone_forgets_old_workshops_but_keeps_what_it_still_has_to_send(new_c
         "doorbraak:drafts:OLD111": draft,
         "doorbraak:outbox:OLD111": refused,
         "doorbraak:outbox:OLD111:c4": gone,
+        "doorbraak:drafts:OLD111:een-tab": draft,
         # ten days unused, but an answer, a hand, a grade and dots still to be sent: kept for when it is opened
         "doorbraak:used:WAIT22": ago(10),
         "doorbraak:drafts:WAIT22": draft,
@@ -89,7 +95,9 @@ def test_a_phone_forgets_old_workshops_but_keeps_what_it_still_has_to_send(new_c
         "doorbraak:hands:JUNK88": "not json",
         # this workshop's own, however old its note: it is in use
         f"doorbraak:used:{session.code}": ago(100),
+        # typed in one list by the page before this one, and in a tab of this page that was closed
         f"doorbraak:drafts:{session.code}": json.dumps({"x": {"text": "Half getypt", "link": None, "theme": None}}),
+        f"doorbraak:drafts:{session.code}:een-tab": json.dumps({"y": {"text": "Ook getypt", "link": "3", "at": 1}}),
         # sent without a connection and kept in one list, by the page before this one: sent now
         f"doorbraak:outbox:{session.code}": json.dumps(listed),
         # not the phone's
@@ -109,7 +117,10 @@ def test_a_phone_forgets_old_workshops_but_keeps_what_it_still_has_to_send(new_c
     assert after["doorbraak:drafts:BROKEN"] == draft
     for code in ("LEGACY", "BROKEN"):
         assert now <= json.loads(after[f"doorbraak:used:{code}"]) <= time.time() * 1000 + DAY_MS
-    assert after[f"doorbraak:drafts:{session.code}"] == planted[f"doorbraak:drafts:{session.code}"]
+    # both now this tab's, under one key of its own
+    assert drafts_kept(phone, session.code) == [
+        {"x": {"text": "Half getypt", "link": None, "theme": None}, "y": {"text": "Ook getypt", "link": "3", "at": 1}}
+    ]
     assert json.loads(after[f"doorbraak:used:{session.code}"]) >= now
     assert after["doorbraak:suggestions:abc"] == "{}"
     assert after["iets-anders"] == "blijft"
@@ -303,8 +314,12 @@ def test_a_session_opened_again_after_its_close_leaves_the_drafts_shown_at_the_c
     expect(ali.locator("#step h1")).to_have_text("Wat is hier het grootste obstakel?")
     expect(ali.locator("#step textarea")).to_have_value("")
     ali.locator("#step textarea").fill("Nieuw")
-    assert json.loads(kept(ali)[f"doorbraak:drafts:{session.code}"]) == {
-        ali.locator("#step").get_attribute("data-step"): {"text": "Nieuw", "link": None, "theme": None}
+    [drafts] = drafts_kept(ali, session.code)
+    assert list(drafts) == [ali.locator("#step").get_attribute("data-step")]
+    assert {key: value for key, value in next(iter(drafts.values())).items() if key != "at"} == {
+        "text": "Nieuw",
+        "link": None,
+        "theme": None,
     }
 
 
@@ -343,3 +358,47 @@ def test_a_list_kept_by_an_older_page_is_sent_even_with_a_full_storage_and_leave
     next_until(session.board, "Afronding")
     expect(other.locator("#step h1")).to_have_text("Dank je wel!")
     assert of_workshop(other, session.code) == []
+
+
+def test_two_tabs_of_one_phone_keep_each_others_typed_text(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    first = join(new_context, session.code, "Ali", "Woonstichting Thuis")
+    second = first.context.new_page()
+    second.goto(first.url)
+    next_until(session.board, "Obstakels")
+    for phone in (first, second):
+        expect(phone.locator("#step h1")).to_have_text("Wat is hier het grootste obstakel?")
+
+    # typed in one tab, then an answer sent from the other: the other tab's save took the first one's text out
+    first.locator("#step textarea").fill("Half getypt in de eerste tab")
+    send(second, "Verstuurd uit de tweede tab")
+    expect(mine(second, "Verstuurd uit de tweede tab")).to_have_class(re.compile(r"\breceived\b"))
+    second.locator("#step textarea").fill("Half getypt in de tweede tab")
+    url = first.url
+    first.close()
+    second.close()
+
+    # a tab opened later finds both tabs' typed text, each whole, and the phone keeps it once
+    again = new_tab(second, url)
+    box = again.locator("#step textarea")
+    expect(box).to_have_value("Half getypt in de eerste tab\n\nHalf getypt in de tweede tab")
+    assert [key.split(":")[1] for key in of_workshop(again, session.code)].count("drafts") == 1
+
+    # a tab opened beside a living one shows its text too, and lets go of it once that tab sends it
+    beside = new_tab(again, url)
+    expect(beside.locator("#step textarea")).to_have_value(box.input_value())
+    again.locator("#step").get_by_role("button", name="Versturen").click()
+    expect(again.locator("#my-answers li.answer.received")).to_have_count(2)
+    expect(beside.locator("#step textarea")).to_have_value("")
+    beside.reload()
+    expect(beside.locator("#status")).to_have_attribute("data-state", "online")
+    expect(beside.locator("#step textarea")).to_have_value("")
+    assert "drafts" not in kinds(beside, session.code)
+
+
+def new_tab(phone: Any, url: str) -> Any:
+    """Another tab of the same phone's browser on the workshop's page, once it is live."""
+    tab = phone.context.new_page()
+    tab.goto(url)
+    expect(tab.locator("#status")).to_have_attribute("data-state", "online")
+    return tab
