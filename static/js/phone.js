@@ -23,6 +23,7 @@ const state = {
 const stepNode = document.getElementById("step");
 const mineNode = document.getElementById("my-answers");
 const statusNode = document.getElementById("status");
+const offlineNode = document.getElementById("offline-note");
 // who this is ("Ali · Woonstichting"), as the server wrote it above the step
 const meNode = document.querySelector("p.me");
 
@@ -635,6 +636,10 @@ const live = new Live(`/ws/phone/${config.code}`, {
   onFrame,
   onStatus: (status) => {
     showStatus(statusNode, status, t);
+    // a phone whose network is there but not the server tries again every few seconds: the line stays through
+    // those tries rather than coming and going (and being read out) with each
+    const note = { offline: t.offline_note, online: "" }[status] ?? offlineNode.textContent;
+    if (offlineNode.textContent !== note) offlineNode.textContent = note;
     if (status === "online") {
       flush();
       sendVotes();

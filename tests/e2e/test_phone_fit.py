@@ -13,6 +13,7 @@ import pytest
 from tests.e2e.browser import PHONE
 from tests.e2e.test_follow_up import agree, new_workshop
 from tests.e2e.test_live_session import Session, mine, next_until, send, start_session
+from tests.e2e.test_small_screens import CONTRAST
 
 pytestmark = pytest.mark.e2e
 expect: Any = pytest.importorskip("playwright.sync_api").expect
@@ -240,22 +241,48 @@ def test_the_follow_up_look_back_fits_a_small_phone(new_context: Callable[..., A
         assert_fits(phone, "vervolgsessie-mine")
 
 
-def test_the_offline_notice_leaves_the_workshop_title_readable(new_context: Callable[..., Any]) -> None:
+# how far down the page's own content starts: under the bar and whatever strip the bar has under it
+CONTENT_TOP = "() => document.querySelector('main').getBoundingClientRect().top"
+OFFLINE_NOTE = {
+    "nl": "Offline: we sturen het zodra er verbinding is",
+    "en": "Offline: we'll send it once you're back online",
+}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_offline_notice_is_one_short_line_that_leaves_the_title_readable(
+    new_context: Callable[..., Any], lang: str
+) -> None:
     session = start_session(new_context, title="Jeugdoverlast Noord")
     phone = new_context(**SMALL_PHONE).new_page()
     phone.goto(f"/j/{session.code}")
     phone.get_by_label("Je naam").fill("Ali")
     phone.get_by_label("Je organisatie").fill("Woonstichting")
     phone.get_by_role("button", name="Meedoen").click()
+    if lang == "en":
+        phone.goto(f"/taal/en?next=/j/{session.code}")
     expect(phone.locator("#status")).to_have_attribute("data-state", "online")
+    online_top = phone.evaluate(CONTENT_TOP)
     phone.context.set_offline(True)
     expect(phone.locator("#status")).to_have_attribute("data-state", "offline")
+    # said to a screen reader as it happens, in words that say what happens to what is sent
+    note = phone.get_by_role("status").filter(has_text=OFFLINE_NOTE[lang])
+    expect(note).to_have_text(OFFLINE_NOTE[lang])
+    # one line: the bar grew from 55 to 101 px with it, a third of what is left above a phone's keyboard
+    grown = phone.evaluate(CONTENT_TOP) - online_top
+    assert 0 < grown <= 24, grown
+    assert note.evaluate("(node) => node.getClientRects().length === 1 && node.scrollWidth <= node.clientWidth")
+    ratios = note.evaluate_all(CONTRAST)
+    assert all(ratio >= 4.5 for _, ratio in ratios), ratios
     title = phone.locator(".phone-bar .brand")
     # the whole title is shown: not cut to "D…" beside the notice
     assert title.evaluate("(node) => node.scrollWidth <= node.clientWidth"), title.bounding_box()
-    assert_fits(phone, "offline")
+    assert_fits(phone, f"offline-{lang}")
     phone.context.set_offline(False)
     expect(phone.locator("#status")).to_have_attribute("data-state", "online")
+    # back online the strip takes no room
+    expect(note).to_have_count(0)
+    assert phone.evaluate(CONTENT_TOP) == online_top
 
 
 def test_a_big_pile_shows_three_obstacles_on_the_phone_and_the_rest_on_request(new_context: Callable[..., Any]) -> None:
