@@ -259,7 +259,7 @@ function renderVotes() {
     minus.addEventListener("click", () => changeDots(cluster.id, -1));
     plus.addEventListener("click", () => changeDots(cluster.id, 1));
     return el("li", { class: `vote-item${n ? " chosen" : ""}`, "data-pile": String(cluster.id) },
-      el("div", { class: "vote-text" }, el("strong", { text: cluster.name }), ...pileItems(cluster)),
+      el("div", { class: "vote-text" }, el("strong", { dir: "auto", text: cluster.name }), ...pileItems(cluster)),
       el("div", { class: "vote-controls" }, minus,
         el("span", { class: "dots", "aria-label": String(n), text: "●".repeat(n) || "○" }), plus));
   }));
@@ -273,7 +273,7 @@ const openPiles = new Set();
 
 function pileItems(cluster) {
   if (cluster.items.length < 2) return [];
-  const list = (texts) => el("ul", { class: "muted small" }, ...texts.map((text) => el("li", { text })));
+  const list = (texts) => el("ul", { class: "muted small" }, ...texts.map((text) => el("li", { dir: "auto", text })));
   const shown = [list(cluster.items.slice(0, PILE_SHOWN))];
   const rest = cluster.items.slice(PILE_SHOWN);
   if (!rest.length) return shown;
@@ -436,10 +436,12 @@ function optionText(id) {
   return found ? found.text : null;
 }
 
+// people's own words take their own direction (dir=auto): an answer in Arabic or Hebrew starts at the right and ends
+// with its full stop on the left, as it was typed
 function answerItem(text, linksTo, status, label) {
   const link = linksTo ? optionText(linksTo) : null;
   return el("li", { class: `answer ${status}` },
-    el("span", { class: "text", text }),
+    el("span", { class: "text", dir: "auto", text }),
     link ? el("span", { class: "link muted", text: format(t.contribution_to, { text: link }) }) : null,
     el("span", { class: "tick", text: label }));
 }

@@ -160,7 +160,7 @@ export function createActionList({ state, t, lang, store, send, notice, isOnline
       render();
     });
     const item = el("li", { class: `action-card hand-row${up ? " joined" : ""}`, "data-action": String(action.id) },
-      el("strong", { class: "action-title", text: action.title }),
+      el("strong", { class: "action-title", dir: "auto", text: action.title }),
       el("div", { class: "hand-foot" }, toggle, handButton(action)));
     if (open) item.append(details(action));
     return item;

@@ -110,7 +110,7 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
     const mineToo = ownedByMe(item);
     const open = openItem === item.id;
     const head = el("button", { type: "button", class: "review-head", "aria-expanded": String(open) },
-      el("strong", { text: item.title }),
+      el("strong", { dir: "auto", text: item.title }),
       el("span", { class: "muted small" }, ...nameList([item.owner, mineToo ? t.your_organisation : null].filter(Boolean), " · ")),
       // a selection from the register may span several workshops: say which one the action was agreed in
       state.review.workshops > 1 ? el("span", { class: "muted small agreed-in", text: item.workshop_title }) : null,
@@ -134,7 +134,7 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
       input.addEventListener("change", () => { draft.status = value; });
       return el("label", { class: `chip-option status-${value}` }, input, el("span", { text: label }));
     });
-    const note = el("textarea", { rows: "2", maxlength: "280" });
+    const note = el("textarea", { rows: "2", maxlength: "280", dir: "auto" });
     note.value = draft.note;
     note.addEventListener("input", () => { draft.note = note.value; });
     const form = el("form", { class: "stack report-form" },

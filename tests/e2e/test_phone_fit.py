@@ -317,3 +317,34 @@ def test_a_big_pile_shows_three_obstacles_on_the_phone_and_the_rest_on_request(n
     expect(phone.locator("#step .dots-left")).to_have_text("Nog 2 van 3 stippen te verdelen")
     expect(pile.locator("details.pile-more")).to_have_attribute("open", "")
     assert_fits(phone, "vote-big-pile")
+
+
+DIRECTION = "(nodes) => nodes.map((node) => getComputedStyle(node).direction)"
+
+
+def test_right_to_left_words_read_from_the_right_on_the_phone(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    phone = new_context(**SMALL_PHONE).new_page()
+    phone.goto(f"/j/{session.code}")
+    phone.get_by_label("Je naam").fill("عبد الرحمن")
+    phone.get_by_label("Je organisatie").fill("Woonstichting")
+    phone.get_by_role("button", name="Meedoen").click()
+    next_until(session.board, "Obstakels")
+    answers = ["لا يوجد مكان للشباب في المساء.", "Te weinig plekken.", "שכנים לא מכירים זה את זה."]
+    for text in answers:
+        send(phone, text)
+        expect(mine(phone, text)).to_have_class(re.compile(r"\breceived\b"))
+    # what is typed takes the direction of its words as it is typed, and so does each answer in the list
+    box = phone.locator("#step textarea")
+    box.fill("מסמך 123 של העירייה.")
+    assert box.evaluate_all(DIRECTION) == ["rtl"]
+    texts = phone.locator("#my-answers li.answer .text")
+    assert texts.evaluate_all(DIRECTION) == ["rtl", "ltr", "rtl"]
+    # as the server writes the list before the page's script takes over
+    phone.route("**/*.js", lambda route: route.abort())
+    phone.reload()
+    expect(texts).to_have_count(3)
+    assert texts.evaluate_all(DIRECTION) == ["rtl", "ltr", "rtl"]
+    assert phone.locator("#step textarea").evaluate_all(DIRECTION) == ["ltr"]
+    phone.locator("#step textarea").fill("מסמך")
+    assert phone.locator("#step textarea").evaluate_all(DIRECTION) == ["rtl"]
