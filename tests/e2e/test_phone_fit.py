@@ -323,7 +323,7 @@ DIRECTION = "(nodes) => nodes.map((node) => getComputedStyle(node).direction)"
 
 
 def test_right_to_left_words_read_from_the_right_on_the_phone(new_context: Callable[..., Any]) -> None:
-    session = start_session(new_context)
+    session = start_session(new_context, title="مجلس الحي الشمالي للشباب والجيران")
     phone = new_context(**SMALL_PHONE).new_page()
     phone.goto(f"/j/{session.code}")
     phone.get_by_label("Je naam").fill("عبد الرحمن")
@@ -334,6 +334,10 @@ def test_right_to_left_words_read_from_the_right_on_the_phone(new_context: Calla
     for text in answers:
         send(phone, text)
         expect(mine(phone, text)).to_have_class(re.compile(r"\breceived\b"))
+    # a title too long for the bar is cut at its end, on the left, not at its start
+    title = phone.locator(".phone-bar .brand")
+    assert title.evaluate("(node) => node.scrollWidth > node.clientWidth")
+    assert title.evaluate_all(DIRECTION) == ["rtl"]
     # what is typed takes the direction of its words as it is typed, and so does each answer in the list
     box = phone.locator("#step textarea")
     box.fill("מסמך 123 של העירייה.")
