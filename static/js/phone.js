@@ -38,8 +38,7 @@ function adoptOutbox() {
   state.outbox.push(...loadOutbox().filter((item) => !known.has(item.client_id)));
 }
 
-// what is typed but not yet sent, per question: a step that moves on (or a reload) does not take it away. Each tab
-// keeps its own (phone_store.js), so one tab's answer sent does not take out what another typed
+// what is typed but not yet sent, per question: a step that moves on (or a reload) does not take it away
 function loadDrafts() {
   return drafts.drafts;
 }
@@ -48,8 +47,7 @@ function saveDrafts() {
   drafts.save(state.drafts);
 }
 
-// another tab open beside this one sent, cleared or typed on what this tab took from it when it opened: it is that
-// tab's, and the copy goes here, from the box too unless it was changed here meanwhile
+// the open tab this text was taken from changed it: the copy goes, from the box too if untouched here
 function dropTaken({ step, text }) {
   if (state.drafts[step]?.text !== text) return;
   delete state.drafts[step];
@@ -436,8 +434,7 @@ function optionText(id) {
   return found ? found.text : null;
 }
 
-// people's own words take their own direction (dir=auto): an answer in Arabic or Hebrew starts at the right and ends
-// with its full stop on the left, as it was typed
+// dir=auto: an answer in Arabic or Hebrew reads from the right
 function answerItem(text, linksTo, status, label) {
   const link = linksTo ? optionText(linksTo) : null;
   return el("li", { class: `answer ${status}` },
@@ -638,8 +635,7 @@ const live = new Live(`/ws/phone/${config.code}`, {
   onFrame,
   onStatus: (status) => {
     showStatus(statusNode, status, t);
-    // a phone whose network is there but not the server tries again every few seconds: the line stays through
-    // those tries rather than coming and going (and being read out) with each
+    // kept through the tries to reconnect, not read out again at each
     const note = { offline: t.offline_note, online: "" }[status] ?? offlineNode.textContent;
     if (offlineNode.textContent !== note) offlineNode.textContent = note;
     if (status === "online") {

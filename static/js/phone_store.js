@@ -7,11 +7,7 @@
 // list to read, change and write back, which localStorage cannot do as one step (Chromium's tabs even see each
 // other's writes a moment late), and no lock to wait for. The server takes a client id twice as one answer, so a tab
 // sending another tab's answer too changes nothing.
-// What is typed and not sent is kept per tab too, doorbraak:drafts:<code>:<tab id>: with one list per workshop a
-// tab sending its answer wrote its whole list, without what another tab had typed meanwhile. A tab that opens takes
-// over what the others kept (and an older page's list, doorbraak:drafts:<code>): texts for one question are joined,
-// so nothing typed goes. What it took from a tab still open is that tab's again once that tab changes it (sends it,
-// clears it, types on), so a text sent there does not come back here.
+// Typed text too is per tab, doorbraak:drafts:<code>:<tab id>: one tab's save of one list took out another's.
 // A phone that joined many workshops kept every one's typed text for ever; now a workshop's keys go once it is
 // closed with nothing left to send, and on every phone page load those of workshops not used for days.
 // localStorage may be missing or refuse (blocked site data, a full quota): the phone then works from memory alone.
@@ -127,13 +123,11 @@ function forget(code) {
   }
 }
 
-// the drafts of one key, by question, as far as they are typed text
 function draftsIn(value) {
   return Object.entries(record(value) || {}).filter(([, draft]) => typeof record(draft)?.text === "string");
 }
 
-// several tabs' drafts as one: per question the latest link and theme, and every text, each once (a text another
-// already holds is left out)
+// several tabs' drafts as one: per question every text once, the latest link and theme
 function joinDrafts(kept) {
   const joined = {};
   const written = kept.flatMap(draftsIn).sort(([, a], [, b]) => (Number(a.at) || 0) - (Number(b.at) || 0));
@@ -188,8 +182,8 @@ export function workshopStore(code, now = Date.now) {
       if (rest.length < listed.length) write(`${PREFIX}outbox:${code}`, rest.length ? rest : null);
       touched();
     },
-    // what was typed and not sent here, and what other tabs and older pages kept: from now on this tab's own. Copies
-    // taken from a tab still open go as that tab changes them: onTaken hears { step, text } of each
+    // what other tabs (and older pages) kept becomes this tab's; a copy whose tab is still open and changes it (sends,
+    // clears, types on) goes again: onTaken({ step, text })
     drafts(onTaken) {
       const own = `${PREFIX}drafts:${code}:${tab}`;
       const keys = [`${PREFIX}drafts:${code}`, ...keysFrom(`${PREFIX}drafts:${code}:`)];
@@ -199,13 +193,12 @@ export function workshopStore(code, now = Date.now) {
       let wrote = false;
       const save = (drafts) => {
         const empty = !Object.keys(drafts).length;
-        // taken by a tab opened since: an empty list is written rather than none, for that tab to hear it
+        // taken by a tab opened since: that tab hears of a write, not of removing what is not there
         const written = write(own, empty && !(wrote && read(own) === null) ? null : drafts);
         wrote ||= !empty;
         touched();
         return written;
       };
-      // what a full storage cannot hold here stays where it was
       if (!Object.keys(joined).length || save(joined)) for (const key of keys) write(key, null);
       window.addEventListener("storage", (event) => {
         const taken = copies.get(event.key);
