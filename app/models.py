@@ -179,6 +179,8 @@ class Invitation(SQLModel, table=True):
     expires_at: datetime
     used_at: datetime | None = None
     used_by: int | None = Field(default=None, foreign_key="facilitator.id")
+    # the name of the workspace it was made for, once a merge moved it into another: its link says so
+    merged_from: str | None = Field(default=None, max_length=120)
 
 
 class Organisation(SQLModel, table=True):

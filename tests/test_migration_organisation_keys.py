@@ -115,7 +115,7 @@ def check_up_down_up(db: Database) -> None:
     config.set_main_option("sqlalchemy.url", db.url)
     command.downgrade(config, "0013")
     assert _keys(db) == _old_keys()
-    db.migrate()
+    db.migrate("0014")
     assert db.schema_revision() == "0014" and _keys(db) == AFTER
 
 

@@ -43,7 +43,7 @@ class WorkspaceMerge:
     renamed_formats: list[tuple[str, str]] = field(default_factory=list)
     organisation_count: int = 0
     members: int = 0
-    invitations_dropped: int = 0
+    invitations_moved: int = 0
     sessions: int = 0
     # what merging organisations with the same name moved, and the names that could not come along
     organisation_merge: organisations.Merged = field(default_factory=organisations.Merged)
@@ -109,10 +109,10 @@ def merge_workspaces(db: Tx, *, member: Member, source_id: int) -> WorkspaceMerg
 
     Workshops, actions and saved formats move (a format key the target has already gets "-2", "-3"...);
     organisations move, and one the target knows by name merges with it as on the organisations page; invitations
-    of source are dropped; its mail (outbox, links, unsubscribes) and calendar feeds move; its members move, and a
-    member of both keeps the higher role; browsers signed in to
-    source are signed in to the target; source's jargon list, word filter and keywords are used only where the
-    target has none of its own. Source is deleted.
+    of source move and keep source's name, so their links lead to the target and say why; its mail (outbox, links,
+    unsubscribes) and calendar feeds move; its members move, and a member of both keeps the higher role; browsers
+    signed in to source are signed in to the target; source's jargon list, word filter and keywords are used only
+    where the target has none of its own. Source is deleted.
     """
     target_id = member.workspace_id
     if source_id == target_id:
@@ -137,7 +137,7 @@ def merge_workspaces(db: Tx, *, member: Member, source_id: int) -> WorkspaceMerg
     outcome.workshops = _move(db, Workshop, source_id, target_id)
     outcome.actions = _move(db, Action, source_id, target_id)
     _move_formats(db, source_id=source_id, target_id=target_id, outcome=outcome)
-    outcome.invitations_dropped = _changed_rows(db, delete(Invitation).where(col(Invitation.workspace_id) == source_id))
+    outcome.invitations_moved = _move_invitations(db, source=source, target_id=target_id)
     _move_members(db, source_id=source_id, target_id=target_id, outcome=outcome)
     outcome.sessions = _move(db, LoginSession, source_id, target_id)
     _move_mail(db, source_id=source_id, target_id=target_id)
@@ -175,6 +175,18 @@ def _locked(db: Tx, *, source_id: int, target_id: int) -> tuple[Workspace | None
 def _changed_rows(db: Session, statement: Executable) -> int:
     """Run an UPDATE or DELETE; returns how many rows it changed."""
     return cast(CursorResult[Any], db.execute(statement)).rowcount
+
+
+def _move_invitations(db: Tx, *, source: Workspace, target_id: int) -> int:
+    """Point source's invitations to the target, noting the name of the workspace each was made for (the first,
+    where an invitation moves a second time); returns how many."""
+    statement = (
+        update(Invitation)
+        .where(col(Invitation.workspace_id) == source.id)
+        .values(workspace_id=target_id, merged_from=func.coalesce(col(Invitation.merged_from), source.name))
+        .execution_options(synchronize_session=False)
+    )
+    return _changed_rows(db, statement)
 
 
 def _move_mail(db: Tx, *, source_id: int, target_id: int) -> None:

@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from app import security
 from app.accounts import service as accounts
-from app.errors import DomainError, not_manager
+from app.errors import DomainError, not_manager, workspace_merged
 from app.i18n import N_
 from app.models import (
     ROLES,
@@ -24,6 +24,7 @@ from app.models import (
     local_day,
     utcnow,
 )
+from app.store.database import held_workspace
 from app.store.events import Tx
 
 INVITATION_DAYS = 7
@@ -90,6 +91,8 @@ class InvitationLanding:
     invited_by: str
     expires_on: date
     current_role: str | None
+    # the workspace it was made for, when that merged into this one
+    merged_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -298,6 +301,7 @@ def invitation_landing(db: Session, *, token: str, account_id: int | None) -> In
         invited_by=inviter.name if inviter else "",
         expires_on=local_day(invitation.expires_at),
         current_role=current_role,
+        merged_from=invitation.merged_from,
     )
 
 
@@ -306,7 +310,7 @@ def accept_invitation(db: Tx, *, token: str, member: Member) -> Accepted:
 
     An account that is a member already keeps its role and leaves the invitation unused, for whom it was meant.
     """
-    invitation = usable_invitation(db, token)
+    invitation = _invitation_held(db, token)
     current = db.execute(
         select(Membership).where(
             col(Membership.workspace_id) == invitation.workspace_id, col(Membership.account_id) == member.account_id
@@ -345,7 +349,7 @@ def accept_with_new_account(db: Tx, *, token: str, name: str, email: str, passwo
     be refused (an email that is taken), the whole change is undone and the invitation stays open.
     """
     name, email = check_new_account(name=name, email=email)
-    invitation = usable_invitation(db, token)
+    invitation = _invitation_held(db, token)
     account = accounts.create_facilitator(
         db,
         email=email,
@@ -361,7 +365,7 @@ def accept_with_new_account(db: Tx, *, token: str, name: str, email: str, passwo
 def accept_with_sign_in(db: Tx, *, token: str, account_id: int) -> str:
     """An existing account, whose password was just checked, joins the invitation's workspace and is signed in
     there; this also lets in an account that belongs to no workspace any more. Returns the session token."""
-    invitation = usable_invitation(db, token)
+    invitation = _invitation_held(db, token)
     current = db.execute(
         select(Membership).where(
             col(Membership.workspace_id) == invitation.workspace_id, col(Membership.account_id) == account_id
@@ -385,6 +389,25 @@ def usable_invitation(db: Session, token: str) -> Invitation:
     if invitation.expires_at <= utcnow():
         raise DomainError("invitation_expired", N_("Deze uitnodiging is verlopen."), status=410)
     return invitation
+
+
+def _invitation_held(db: Tx, token: str) -> Invitation:
+    """The usable invitation a token opens, its workspace held until the change commits (held_workspace): a merge
+    taking that workspace away first moves the invitation into the one that is left, which is then the one joined.
+
+    The workspace is held before the invitation is claimed, in the merge's own order (workspace, then invitation),
+    so the two wait for each other and never deadlock.
+    """
+    for _ in range(3):
+        invitation = usable_invitation(db, token)
+        try:
+            held_workspace(db, workspace_id=invitation.workspace_id)
+        except DomainError:
+            # merged meanwhile: read the invitation again where the merge put it
+            db.expire(invitation)
+            continue
+        return invitation
+    raise workspace_merged()
 
 
 def _use_invitation(db: Tx, invitation: Invitation, *, account_id: int) -> None:

@@ -31,7 +31,7 @@ from app.models import (
 )
 from app.models import Facilitator as Account
 from app.store.events import Tx
-from tests.conftest import Facilitator
+from tests.conftest import PASSWORD, Facilitator, csrf_of
 from tests.organisations.conftest import (
     Office,
     add_action,
@@ -179,9 +179,9 @@ def test_merging_brings_everything_of_b_into_a(app: FastAPI, two: Two) -> None:
     assert "Andere namen die niet mee konden, omdat een organisatie hier al zo heet: 1." in done
 
     after = db.read_sync(census)
-    # B is gone, with its invitation; nothing else is lost
+    # B is gone; its invitation came along, and nothing else is lost
     assert after["Workspace"] == before["Workspace"] - 1
-    assert after["Invitation"] == before["Invitation"] - 1
+    assert after["Invitation"] == before["Invitation"]
     for name in ("Workshop", "Action", "Participant", "SavedFormat"):
         assert after[name] == before[name], name
     for model in (Workshop, Action, SavedFormat):
@@ -192,6 +192,24 @@ def test_merging_brings_everything_of_b_into_a(app: FastAPI, two: Two) -> None:
     a_organisations = organisations_of(app, two.a)
     assert set(a_organisations) == {"Gemeente Heerlen", "GGD", "Politie"}
     assert db.read_sync(lambda s: s.get(Workspace, two.b)) is None
+
+
+def test_an_invitation_of_b_opened_after_the_merge_says_so_and_joins_a(
+    app: FastAPI, two: Two, browser: Callable[[], TestClient]
+) -> None:
+    names = app.state.runtime.db.read_sync(lambda db: {id_: db.get(Workspace, id_).name for id_ in (two.a, two.b)})
+    merge(two.office.beheerder, two.b)
+
+    invitee = browser()
+    page = invitee.get("/uitnodiging/uitnodiging")
+    assert page.status_code == 200, page.text
+    told = f"Deze uitnodiging was voor de werkruimte {names[two.b]}. Die is samengevoegd met {names[two.a]}"
+    assert told in page.text
+    form = {"csrf": csrf_of(page.text), "name": "Sanne", "email": "sanne@buurt.nl", "password": PASSWORD}
+    assert invitee.post("/uitnodiging/uitnodiging/account", data=form, follow_redirects=False).status_code == 303
+    assert membership_role(app, "sanne@buurt.nl", two.a) == "facilitator"
+    # used once, like any invitation
+    assert "al gebruikt" in browser().get("/uitnodiging/uitnodiging").text
 
 
 def test_organisations_with_a_name_a_knows_merge_and_a_taken_alias_is_dropped(app: FastAPI, two: Two) -> None:

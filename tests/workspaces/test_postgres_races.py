@@ -162,15 +162,22 @@ def looked_up(fn: Callable[[Session], Any]) -> Any:
 
 
 async def while_a_merges_into_b(
-    second_job: Callable[[int, int, int], Callable[[Tx], Any]], *, savepoint: bool = True
+    second_job: Callable[[int, int, int], Callable[[Tx], Any]],
+    *,
+    savepoint: bool = True,
+    made_before: Callable[[int, int, int], Callable[[Tx], Any]] | None = None,
 ) -> Any:
     """Merge A into B through one process and, while its transaction is open, start second_job(fenna, a, b) through
     another (with the writer's savepoint or not, as its route asks); once that waits for a lock the merge holds, let
-    the merge commit. Returns the second job's outcome, an error as it was raised, where things are then, and B."""
+    the merge commit. Returns the second job's outcome, an error as it was raised, where things are then, and B.
+
+    made_before(fenna, a, b), if given, is written before the merge begins."""
     first, second = await two_writers([])
     merged, release = threading.Event(), threading.Event()
     try:
         fenna, a, b = await first.write(two_workspaces)
+        if made_before is not None:
+            await first.write(made_before(fenna, a, b))
 
         def merge_and_hold(db: Tx) -> None:
             merge.merge_workspaces(db, member=Member(account_id=fenna, workspace_id=b, role="beheerder"), source_id=a)
@@ -462,3 +469,26 @@ async def test_an_organisation_changed_while_a_merge_removes_it_is_refused_not_a
     assert isinstance(outcome, DomainError), outcome
     assert (outcome.code, outcome.status) == ("gone_meanwhile", 409)
     assert where["Organisation"] == [(b, 1)]
+
+
+async def test_an_invitation_of_a_accepted_while_a_merges_into_b_joins_b() -> None:
+    tokens: list[str] = []
+
+    def invite(fenna: int, a: int, b: int) -> Callable[[Tx], Any]:
+        member = Member(account_id=fenna, workspace_id=a, role="beheerder")
+        return lambda db: tokens.append(workspaces.create_invitation(db, member=member, role="facilitator"))
+
+    def accept(fenna: int, a: int, b: int) -> Callable[[Tx], Any]:
+        # the link was made in A before the merge began; its invitee signs up while A merges away
+        return partial(
+            workspaces.accept_with_new_account, token=tokens[0], name="Sanne", email="sanne@x.nl", password_hash=HASHED
+        )
+
+    outcome, where, b = await while_a_merges_into_b(accept, made_before=invite)
+    assert isinstance(outcome, str), outcome
+    joined = (
+        select(col(Membership.workspace_id), col(Membership.role))
+        .join(Facilitator, col(Facilitator.id) == col(Membership.account_id))
+        .where(col(Facilitator.email) == "sanne@x.nl")
+    )
+    assert looked_up(lambda db: db.execute(joined).all()) == [(b, "facilitator")]
