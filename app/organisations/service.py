@@ -609,6 +609,9 @@ def merge_organisation(
     db: Tx, *, workspace_id: int, organisation_id: int, into_id: int, account_id: int | None = None
 ) -> Merged:
     """Merge a duplicate into another organisation of the workspace: its people, actions and names go along."""
+    # the workspace before any row a workspace merge moves, in that merge's own order: the two then wait for each
+    # other rather than deadlock, and a workspace merged away meanwhile is refused (409) before anything is moved
+    held_workspace(db, workspace_id=workspace_id)
     source = workspace_organisation(db, workspace_id=workspace_id, organisation_id=organisation_id)
     if into_id == organisation_id:
         raise DomainError("merge_into_itself", N_("Een organisatie kan niet met zichzelf samengaan."), status=422)

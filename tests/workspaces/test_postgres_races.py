@@ -338,11 +338,14 @@ async def under_way_when_a_merges_into_b(
     paused: tuple[Any, str],
     change: Callable[[int, int, int], Callable[[Tx], Any]],
     when: Callable[..., bool] = lambda *args, **kwargs: True,
+    made_before: Callable[[int, int, int], Callable[[Tx], Any]] | None = None,
 ) -> Any:
     """Start change(fenna, a, b) through one process and pause it where it calls paused (a module and a function's
     name) with arguments when accepts, having locked its row; merge A into B through another, and once the merge
     waits for a lock, let the change go on. Returns both outcomes, an error as it was raised, where things are then,
-    and B."""
+    and B.
+
+    made_before(fenna, a, b), if given, is written before the change begins."""
     first, second = await two_writers([])
     locked, release = threading.Event(), threading.Event()
     module, name = paused
@@ -356,6 +359,8 @@ async def under_way_when_a_merges_into_b(
 
     try:
         fenna, a, b = await first.write(two_workspaces)
+        if made_before is not None:
+            await first.write(made_before(fenna, a, b))
         monkeypatch.setattr(module, name, slowly)
         changed = second.write(change(fenna, a, b))
         assert await anyio.to_thread.run_sync(partial(locked.wait, timeout=30))
@@ -446,6 +451,54 @@ async def test_an_action_changed_on_the_board_under_way_when_its_workspace_start
     )
     assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)], outcomes
     assert (where["Workspace"], where["Organisation"], where["Action"]) == ([b], [(b, 2)], [(b, 2)])
+
+
+def duplicate(fenna: int, a: int, b: int) -> Callable[[Tx], Any]:
+    """A second organisation of A, Gemeentehuis, owning an action of its own; made after A's Gemeente, so a
+    workspace merge comes to Gemeente first."""
+    return lambda db: actions.save_action(
+        db, workshop_id=workshop_in(db, a), title="Loket open", owner_organisation="Gemeentehuis"
+    )
+
+
+def merge_duplicate(fenna: int, a: int, b: int) -> Callable[[Tx], Any]:
+    """Merge A's Gemeentehuis into its Gemeente, as the organisations page does."""
+
+    def job(db: Tx) -> Any:
+        gemeente, gemeentehuis = db.execute(
+            select(Organisation).where(col(Organisation.workspace_id) == a).order_by(col(Organisation.id))
+        ).scalars()
+        return organisations.merge_organisation(
+            db, workspace_id=a, organisation_id=gemeentehuis.id, into_id=gemeente.id, account_id=fenna
+        )
+
+    return job
+
+
+async def test_an_organisation_merge_under_way_when_its_workspace_starts_merging_goes_through_then_the_merge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # paused where the organisation merge has moved Gemeentehuis's action, before it moves its names and Gemeente
+    outcomes, where, b = await under_way_when_a_merges_into_b(
+        monkeypatch,
+        (organisations, "_move_names"),
+        merge_duplicate,
+        # not where the workspace merge moves A's Gemeente into B's
+        when=lambda *args, **kwargs: kwargs["source"].name == "Gemeentehuis",
+        made_before=duplicate,
+    )
+    # both, one after the other: not a deadlock that PostgreSQL ends by failing one of them
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)], outcomes
+    # Gemeentehuis went into A's Gemeente, which went into B's: one organisation owns all three actions
+    assert (where["Workspace"], where["Organisation"], where["Action"]) == ([b], [(b, 1)], [(b, 3)])
+
+
+async def test_an_organisation_merge_while_its_workspace_merges_away_is_refused_not_half_made() -> None:
+    outcome, where, b = await while_a_merges_into_b(merge_duplicate, made_before=duplicate)
+    assert isinstance(outcome, DomainError), outcome
+    assert (outcome.code, outcome.status) == ("workspace_merged", 409)
+    # A's Gemeente went into B's; Gemeentehuis came along as it was, for the office to merge there
+    assert (where["Workspace"], where["Organisation"], where["Action"]) == ([b], [(b, 2)], [(b, 3)])
 
 
 def changes_to_what_a_merge_removes(fenna: int, a: int, b: int) -> dict[str, Callable[[Tx], Any]]:
