@@ -9,7 +9,8 @@ from math import ceil
 from typing import Annotated
 
 import anyio
-from fastapi import Depends, HTTPException, Request, Response
+from fastapi import Depends, HTTPException, Request, Response, params
+from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import not_, select, update
 from sqlalchemy.orm import Session
@@ -155,13 +156,33 @@ Runner = Annotated[Member, Depends(require_runner)]
 Manager = Annotated[Member, Depends(require_manager)]
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _sent_a_form(request: Request) -> bool:
+    """Whether the request's body is a form (or there is no body at all, which reads as an empty form)."""
+    content_type = request.headers.get("content-type", "").strip().lower()
+    if content_type:
+        return content_type.startswith(FORM_TYPES)
+    return request.headers.get("content-length", "0").strip() == "0" and "transfer-encoding" not in request.headers
+
+
+def _reads_a_form(request: Request) -> bool:
+    """Whether the route that answers the request takes its fields from a form (FastAPI's Form parameters)."""
+    route = request.scope.get("route")
+    return (
+        isinstance(route, APIRoute)
+        and route.body_field is not None
+        and isinstance(route.body_field.field_info, params.Form)
+    )
+
+
 async def verify_csrf(request: Request) -> None:
-    """Refuse a state-changing request that lacks this browser's CSRF token or comes from another site."""
+    """Refuse a state-changing request that lacks this browser's CSRF token or comes from another site; and one to a
+    form route whose body is no form (JSON, say), which would otherwise be read as an empty form and save blanks."""
     expected = request.cookies.get(CSRF_COOKIE, "")
     sent = request.headers.get(CSRF_HEADER)
-    if sent is None and request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
+    if sent is None and request.headers.get("content-type", "").lower().startswith(FORM_TYPES):
         form = await request.form()
         value = form.get("csrf")
         sent = value if isinstance(value, str) else None
@@ -173,6 +194,12 @@ async def verify_csrf(request: Request) -> None:
     ):
         message = N_("Dit formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.")
         raise HTTPException(403, gettext(message))
+    if _reads_a_form(request) and not _sent_a_form(request):
+        message = N_(
+            "Hier kan alleen een formulier heen (application/x-www-form-urlencoded of multipart/form-data). "
+            "Er is niets opgeslagen."
+        )
+        raise HTTPException(415, gettext(message))
 
 
 CsrfChecked = Depends(verify_csrf)

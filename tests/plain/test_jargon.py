@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from app.plain import service as plain
 from tests.conftest import Facilitator, Workshop, receive_until
@@ -169,6 +170,23 @@ def test_the_list_needs_a_signed_in_facilitator_and_a_form_token(
     forged = facilitator.http.post("/f/jargon", data={"words": "synergie = samen"}, follow_redirects=False)
     assert forged.status_code == 403
     assert "Standaardlijst" in facilitator.http.get("/f/jargon").text
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("application/json", '{"words": ""}'), ("text/plain", "words="), ("", '{"words": ""}')],
+    ids=["json", "plain text", "no type"],
+)
+def test_a_body_that_is_no_form_is_refused_not_read_as_an_empty_list(
+    app: FastAPI, facilitator: Facilitator, content_type: str, body: str
+) -> None:
+    assert save_list(facilitator, "synergie = samen sterker").status_code == 303
+    headers = {"X-CSRF-Token": facilitator.csrf(), "Content-Type": content_type}
+    response = facilitator.http.post("/f/jargon", content=body, headers=headers, follow_redirects=False)
+    assert response.status_code == 415, response.text
+    assert "Hier kan alleen een formulier heen" in response.text and "Er is niets opgeslagen" in response.text
+    kept = app.state.runtime.db.read_sync(lambda db: plain.jargon_for(db, workspace_id=1))
+    assert kept == {"synergie": "samen sterker"}
 
 
 def test_the_phone_gets_the_list_of_its_workshops_facilitator(
