@@ -141,15 +141,18 @@ def _things(tx: Any, *, workshop_id: int) -> dict[str, int]:
     invitation = tx.execute(select(col(Invitation.id))).scalar_one()
     workshop.step_index = [step["id"] for step in workshop.steps].index("obstacles")
     tx.flush()
-    ack = answers.submit_answer(
-        tx,
-        workshop_id=workshop_id,
-        participant_id=participant.id,
-        step_id="obstacles",
-        text="Te weinig tijd",
-        client_id=str(uuid.uuid4()),
-    )
-    piles = clusters.group(tx, workshop=workshop, answer_ids=[ack.answer_id], name="Tijd")
+    acks = [
+        answers.submit_answer(
+            tx,
+            workshop_id=workshop_id,
+            participant_id=participant.id,
+            step_id="obstacles",
+            text=text,
+            client_id=str(uuid.uuid4()),
+        )
+        for text in ("Te weinig tijd", "Geen tijd om af te stemmen")
+    ]
+    piles = clusters.group(tx, workshop=workshop, answer_ids=[ack.answer_id for ack in acks], name="Tijd")
     action = Action(
         workshop_id=workshop_id, workspace_id=workshop.workspace_id, title="Actie", owner_organisation="Woonstichting"
     )
@@ -160,7 +163,7 @@ def _things(tx: Any, *, workshop_id: int) -> dict[str, int]:
     tx.flush()
     return {
         "feed_id": feed.id,
-        "answer_id": ack.answer_id,
+        "answer_id": acks[0].answer_id,
         "cluster_id": piles[0]["id"],
         "action_id": action.id,
         "organisation_id": participant.organisation_id,

@@ -163,6 +163,7 @@ def group(
     if into is not None:
         target = _cluster(db, workshop, into)
     else:
+        _refuse_a_pile_of_one(db, chosen)
         target = Cluster(workshop_id=workshop.id or 0, name=pile_name(name) or pile_name(chosen[0].text))
         db.add(target)
         db.flush()
@@ -175,6 +176,24 @@ def group(
     db.flush()
     _drop_empty_clusters(db, workshop.id or 0, keep_votes_in=target.id)
     return _publish_clusters(db, workshop)
+
+
+def _refuse_a_pile_of_one(db: Tx, chosen: Sequence[Answer]) -> None:
+    """A new pile holds at least two obstacles (the chosen ones and whatever piles they are on): one on its own
+    stays loose, where voting gives it a pile of its own anyway."""
+    on_piles = {answer.cluster_id for answer in chosen if answer.cluster_id is not None}
+    moving = {answer.id for answer in chosen}
+    if on_piles:
+        moving |= set(db.execute(select(col(Answer.id)).where(col(Answer.cluster_id).in_(on_piles))).scalars())
+    if len(moving) < 2:
+        raise DomainError(
+            "pile_of_one",
+            N_(
+                "Een stapel heeft minstens twee obstakels. "
+                "Kies er nog een, of zet dit obstakel op een bestaande stapel."
+            ),
+            status=400,
+        )
 
 
 def ungroup(db: Tx, *, workshop: Workshop, answer_id: int) -> list[dict[str, Any]]:

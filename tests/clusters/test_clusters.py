@@ -115,11 +115,30 @@ def test_a_pile_name_is_cleaned_like_every_other_text(facilitator: Facilitator, 
 def test_bad_cluster_changes_get_a_clear_error(
     facilitator: Facilitator, workshop: Workshop, join: Any, body: dict[str, Any], status: int, message: str
 ) -> None:
-    (a,) = obstacles(facilitator, workshop, join(workshop), "iets")
-    (pile,) = post(facilitator, workshop, "/clusters/group", {"answer_ids": [a]}).json()["clusters"]
+    a, b = obstacles(facilitator, workshop, join(workshop), "iets", "nog iets")
+    (pile,) = post(facilitator, workshop, "/clusters/group", {"answer_ids": [a, b]}).json()["clusters"]
     response = post(facilitator, workshop, f"/clusters/{pile['id']}", body)
     assert response.status_code == status and message in response.json()["detail"]
     assert board_clusters(facilitator, workshop)[0]["name"] == "iets"  # unchanged
+
+
+def test_a_new_pile_of_one_obstacle_is_refused_and_nothing_changes(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    a, b, c = obstacles(facilitator, workshop, join(workshop), "een", "twee", "drie")
+    for chosen in ([a], [a, a]):
+        response = post(facilitator, workshop, "/clusters/group", {"answer_ids": chosen, "name": "Alleen"})
+        assert response.status_code == 400 and response.json()["code"] == "pile_of_one"
+        assert "Een stapel heeft minstens twee obstakels" in response.json()["detail"]
+    assert board_clusters(facilitator, workshop) == []
+    # one obstacle onto a pile, or one of a pile onto a new one (its pile comes along), still works
+    (pile,) = post(facilitator, workshop, "/clusters/group", {"answer_ids": [a, b]}).json()["clusters"]
+    (grown,) = post(facilitator, workshop, "/clusters/group", {"answer_ids": [c], "into": pile["id"]}).json()[
+        "clusters"
+    ]
+    assert grown["answers"] == [a, b, c]
+    (moved,) = post(facilitator, workshop, "/clusters/group", {"answer_ids": [c], "name": "Nieuw"}).json()["clusters"]
+    assert (moved["name"], moved["answers"]) == ("Nieuw", [a, b, c])
 
 
 def test_only_this_workshops_obstacles_can_be_grouped(

@@ -41,22 +41,26 @@ def do_the_step(step: dict[str, Any], facilitator: Facilitator, workshop: Worksh
     """What a room does in a step of this type, checked on the phone and on the projector."""
     kind = step["type"]
     if kind == "open_text":
-        message = {
-            "type": "answer",
-            "client_id": str(uuid.uuid4()),
-            "step": step["id"],
-            "text": f"antwoord bij {step['id']}",
-        }
-        if step.get("links_to"):
-            phone.send_text(json.dumps({"type": "refresh"}))
-            options = receive_until(phone, lambda f: f["type"] == "snapshot")["options"]
-            message["links_to"] = options[0]["id"]
-        if step.get("themes"):
-            message["theme"] = "wonen"
-        phone.send_text(json.dumps(message))
-        assert receive_until(phone, lambda f: f["type"] in ("ack", "error"))["type"] == "ack"
-        seen = receive_until(staff, lambda f: f.get("kind") == "answer.created")
-        assert seen["data"]["step"] == step["id"]
+        # two answers where the step takes several: a cluster step that groups them makes a pile of two (a pile of
+        # one is refused)
+        for number in (1, 2) if step.get("multiple", True) else (1,):
+            message = {
+                "type": "answer",
+                "client_id": str(uuid.uuid4()),
+                "step": step["id"],
+                "text": f"antwoord {number} bij {step['id']}",
+            }
+            if step.get("links_to"):
+                phone.send_text(json.dumps({"type": "refresh"}))
+                options = receive_until(phone, lambda f: f["type"] == "snapshot")["options"]
+                message["links_to"] = options[0]["id"]
+            if step.get("themes"):
+                message["theme"] = "wonen"
+            phone.send_text(json.dumps(message))
+            reply = receive_until(phone, lambda f: f["type"] in ("ack", "error"))
+            assert reply["type"] == "ack", reply
+            seen = receive_until(staff, lambda f: f.get("kind") == "answer.created")
+            assert seen["data"]["step"] == step["id"]
     elif kind in ("grade", "choice"):
         value = 7 if kind == "grade" else [1]
         ack = tap(phone, {"type": "response", "step": step["id"], "value": value}, "response_ack")
