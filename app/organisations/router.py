@@ -1,5 +1,6 @@
 """The office's list of the network's organisations: reading it (any member), adding, changing, confirming, merging."""
 
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
 
@@ -194,6 +195,30 @@ async def edit_page(
     return await _edit_page(request, runtime, member, organisation_id)
 
 
+@dataclass(frozen=True, slots=True)
+class _SentEdit:
+    """An edit form as it was sent: its fields read, what was typed, what the form was filled from (seen, as sent
+    and as read), and the form's own mistakes."""
+
+    fields: organisations.OrganisationFields
+    typed: dict[str, str]
+    seen: str
+    filled_from: dict[str, str] | None
+    problems: list[DomainError]
+
+
+def _read_edit(*, name: str, short_name: str, aliases: str, sector: str, seen: str) -> _SentEdit:
+    """Read an edit form; a mistake in a field, or a seen that cannot be read, is one of its problems."""
+    fields, problems = organisations.read_fields(name=name, short_name=short_name, aliases=aliases, sector=sector)
+    typed = {"name": name, "short_name": short_name, "aliases": aliases, "sector": sector}
+    filled_from: dict[str, str] | None = None
+    try:
+        filled_from = organisations.read_seen(seen)
+    except DomainError as exc:
+        problems.append(exc)
+    return _SentEdit(fields=fields, typed=typed, seen=seen, filled_from=filled_from, problems=problems)
+
+
 @router.post("/f/organisaties/{organisation_id:int}/bewerken", dependencies=[CsrfChecked])
 async def save_organisation(
     request: Request,
@@ -210,51 +235,80 @@ async def save_organisation(
 
     A form filled before someone else's change is refused (409) with that change shown and what was typed kept.
     """
-    fields, problems = organisations.read_fields(name=name, short_name=short_name, aliases=aliases, sector=sector)
-    typed = {"name": name, "short_name": short_name, "aliases": aliases, "sector": sector}
-    filled_from: dict[str, str] | None = None
+    sent = _read_edit(name=name, short_name=short_name, aliases=aliases, sector=sector, seen=seen)
+    if sent.problems:
+        return await _sent_back(request, runtime, member, organisation_id, sent, sent.problems)
+    job = partial(
+        organisations.save_organisation,
+        workspace_id=member.workspace_id,
+        organisation_id=organisation_id,
+        fields=sent.fields,
+        seen=sent.filled_from,
+    )
     try:
-        filled_from = organisations.read_seen(seen)
+        saved = await runtime.db.write(job)
     except DomainError as exc:
-        problems.append(exc)
-    error: DomainError | None = None
-    if not problems:
-        try:
-            saved = await runtime.db.write(
-                partial(
-                    organisations.save_organisation,
-                    workspace_id=member.workspace_id,
-                    organisation_id=organisation_id,
-                    fields=fields,
-                    seen=filled_from,
-                )
-            )
-        except DomainError as exc:
-            if exc.code in GONE:
-                return await _gone_page(request, runtime, member, exc, filled_from=filled_from, typed=typed)
-            if exc.status != 409:
-                raise
-            error = exc
-        else:
-            return see_other(f"/f/organisaties?opgeslagen={saved.id}")
-    problems = problems or ([error] if error else [])
-    meanwhile = error is not None and error.code == "organisation_changed_meanwhile"
+        if exc.code in GONE:
+            return await _gone_page(request, runtime, member, exc, filled_from=sent.filled_from, typed=sent.typed)
+        if exc.status != 409:
+            raise
+        if exc.code == "organisation_changed_meanwhile":
+            return await _changed_meanwhile(request, runtime, member, organisation_id, sent, exc)
+        return await _sent_back(request, runtime, member, organisation_id, sent, [exc])
+    return see_other(f"/f/organisaties?opgeslagen={saved.id}")
+
+
+async def _sent_back(
+    request: Request,
+    runtime: Runtime,
+    member: Member,
+    organisation_id: int,
+    sent: _SentEdit,
+    problems: list[DomainError],
+) -> Response:
+    """The form again for its own mistakes, or for a refusal such as a name another organisation has: what was
+    typed kept, and what it was filled from kept too (a save from it is still checked against that)."""
+    return await _edit_page_or_gone(
+        request,
+        runtime,
+        member,
+        organisation_id,
+        sent,
+        status=problems[0].status,
+        errors=[problem.text() for problem in problems],
+        typed=sent.typed,
+        seen=sent.seen if sent.filled_from is not None else None,
+    )
+
+
+async def _changed_meanwhile(
+    request: Request, runtime: Runtime, member: Member, organisation_id: int, sent: _SentEdit, error: DomainError
+) -> Response:
+    """The form refused (409) for someone else's change since it was filled: the page lists that change, keeps what
+    was typed, and is filled from the organisation as it is now, so the next save can go through."""
+    return await _edit_page_or_gone(
+        request,
+        runtime,
+        member,
+        organisation_id,
+        sent,
+        status=error.status,
+        errors=[error.text()],
+        typed=sent.typed,
+        seen_before=sent.filled_from,
+    )
+
+
+async def _edit_page_or_gone(
+    request: Request, runtime: Runtime, member: Member, organisation_id: int, sent: _SentEdit, **page: Any
+) -> Response:
+    """The edit page as asked; the page for a gone organisation should it be gone by the time the page is read."""
     try:
-        return await _edit_page(
-            request,
-            runtime,
-            member,
-            organisation_id,
-            status=problems[0].status,
-            errors=[p.text() for p in problems],
-            typed=typed,
-            seen=seen if filled_from is not None and not meanwhile else None,
-            seen_before=filled_from if meanwhile else None,
-        )
+        return await _edit_page(request, runtime, member, organisation_id, **page)
     except DomainError as exc:
         if exc.code not in GONE:
             raise
-        return await _gone_page(request, runtime, member, exc, filled_from=filled_from, typed=typed)
+        return await _gone_page(request, runtime, member, exc, filled_from=sent.filled_from, typed=sent.typed)
 
 
 async def _gone_page(
