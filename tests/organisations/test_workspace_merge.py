@@ -203,7 +203,8 @@ def test_an_invitation_of_b_opened_after_the_merge_says_so_and_joins_a(
     invitee = browser()
     page = invitee.get("/uitnodiging/uitnodiging")
     assert page.status_code == 200, page.text
-    told = f"Deze uitnodiging was voor de werkruimte {names[two.b]}. Die is samengevoegd met {names[two.a]}"
+    # each name isolated (FSI ... PDI), so a right-to-left one keeps the sentence in order
+    told = f"was voor de werkruimte \u2068{names[two.b]}\u2069. Die is samengevoegd met \u2068{names[two.a]}\u2069;"
     assert told in page.text
     form = {"csrf": csrf_of(page.text), "name": "Sanne", "email": "sanne@buurt.nl", "password": PASSWORD}
     assert invitee.post("/uitnodiging/uitnodiging/account", data=form, follow_redirects=False).status_code == 303
