@@ -9,7 +9,7 @@ import pytest
 
 from app.demo.driver import csrf_of
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import PROJECTOR
+from tests.e2e.conftest import PHONE, PROJECTOR
 from tests.e2e.test_live_session import next_until, start_session
 from tests.e2e.test_register import sign_in
 from tests.e2e.test_workspace_invitation import SMALL_PHONE, no_sideways_scroll
@@ -86,3 +86,55 @@ def test_the_formats_page_fits_an_own_format_named_with_a_long_word(
     page.get_by_role("button", name="Uploaden").click()
     expect(page.locator("#format-eigen-lang h3")).to_have_text(WORD)
     no_sideways_scroll(page)
+
+
+FIELDS_OUTSIDE_THEIR_LABEL = """() => [...document.querySelectorAll("label > input, label > select")]
+  .filter((field) => field.getBoundingClientRect().width > 0)
+  .filter((field) => field.getBoundingClientRect().right > field.parentElement.getBoundingClientRect().right + 0.5)
+  .map((field) => field.name)"""
+
+
+def test_date_fields_keep_to_their_own_column_on_a_phone(new_context: Callable[..., Any], live_server: str) -> None:
+    workshop_id = a_workshop_of_long_words(live_server)
+    page = sign_in(new_context, "f@x.nl", **PHONE)
+    (action,) = page.request.get(f"/api/workshops/{workshop_id}/actions").json()
+    # a date field does not shrink below its digits and calendar button: beside another field in a 390 px
+    # screen's two narrow columns it ran over its neighbour
+    for path in ("/f/workshops", f"/f/acties/{action['id']}"):
+        page.goto(path)
+        assert page.evaluate(FIELDS_OUTSIDE_THEIR_LABEL) == [], path
+
+
+def test_the_new_workshops_tick_boxes_are_one_size_whatever_their_text(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    a_workshop_of_long_words(live_server)
+    page = sign_in(new_context, "f@x.nl", **PHONE)
+    boxes = page.locator("form[action='/f/workshops'] label.check input[type=checkbox]")
+    expect(boxes).to_have_count(2)
+    # a long text beside a tick box squeezed the box smaller than its neighbour's, and out of line with it
+    sizes = [boxes.nth(index).bounding_box() for index in range(2)]
+    assert sizes[0]["width"] == sizes[1]["width"] and sizes[0]["x"] == sizes[1]["x"], sizes
+
+
+def test_the_action_pages_history_follows_its_facts_on_a_wide_screen(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    workshop_id = a_workshop_of_long_words(live_server)
+    page = sign_in(new_context, "f@x.nl", **PROJECTOR)
+    (action,) = page.request.get(f"/api/workshops/{workshop_id}/actions").json()
+    page.goto(f"/f/acties/{action['id']}")
+    facts = page.locator("#afspraak").bounding_box()
+    history = page.locator("#geschiedenis").bounding_box()
+    # the edit form beside them is taller than both: its height went to both rows, and a gap opened above the history
+    assert history["y"] - (facts["y"] + facts["height"]) < 40, (facts, history)
+
+
+def test_a_heading_after_a_form_stands_apart_from_its_button(new_context: Callable[..., Any], live_server: str) -> None:
+    a_workshop_of_long_words(live_server)
+    page = sign_in(new_context, "f@x.nl", **PHONE)
+    for path, heading in (("/f/account", "Overal uitloggen"), ("/f/privacy", "Al zonder namen")):
+        page.goto(path)
+        form = page.locator("h2", has_text=heading).locator("xpath=preceding-sibling::form[1]").bounding_box()
+        top = page.locator("h2", has_text=heading).bounding_box()["y"]
+        assert top - (form["y"] + form["height"]) >= 16, path
