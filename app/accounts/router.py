@@ -116,10 +116,15 @@ async def setup(
     if error:
         return render(request, "accounts/setup.html", {"error": error, "name": name, "email": email}, status=422)
 
+    # named here, in the language the setup page was filled in: the writer runs outside this request
+    workspace_name = gettext(N_("Werkruimte van {name}")).format(name=name.strip())
+
     def create_first(db: Tx) -> str:
         if accounts.count_facilitators(db) > 0:
             raise _setup_done()  # a second setup page sent at the same moment
-        account = accounts.create_facilitator(db, email=email, name=name, password_hash=password_hash)
+        account = accounts.create_facilitator(
+            db, email=email, name=name, password_hash=password_hash, workspace_name=workspace_name
+        )
         return accounts.start_session(db, account_id=account.id or 0)
 
     token = await runtime.db.write(create_first)

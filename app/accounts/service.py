@@ -56,6 +56,7 @@ def create_facilitator(
     password_hash: str | None = None,
     workspace_id: int | None = None,
     role: str = "beheerder",
+    workspace_name: str | None = None,
 ) -> Facilitator:
     """A new account: a member of the given workspace, else beheerder of a new one; the email must be free. Its
     password comes hashed from the routes (security.hashed_new_password, outside the writer), or is hashed here."""
@@ -69,7 +70,7 @@ def create_facilitator(
     facilitator = Facilitator(email=email, name=name.strip(), password_hash=hashed)
     db.add(facilitator)
     if workspace_id is None:
-        workspace = Workspace(name=f"Werkruimte van {facilitator.name}"[:120])
+        workspace = Workspace(name=(workspace_name or f"Werkruimte van {facilitator.name}")[:120])
         db.add(workspace)
         db.flush()
         workspace_id, role = workspace.id, "beheerder"

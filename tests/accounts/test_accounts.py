@@ -26,6 +26,19 @@ def test_setup_creates_the_first_account_once(client: Any, browser: Any) -> None
     assert "Er is al een account" in response.text
 
 
+def test_setup_names_the_first_workspace_in_the_language_it_was_filled_in(client: Any) -> None:
+    client.get("/taal/en")
+    page = client.get("/setup")
+    response = client.post(
+        "/setup",
+        data={"csrf": csrf_of(page.text), "name": "Pim", "email": "pim@x.nl", "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    # the name is stored, and shows on every page and in every mail: it is in the language of whoever set up
+    assert 'class="workspace-name">Pim&#39;s workspace<' in client.get("/f/werkruimte").text
+
+
 def test_setup_rejects_short_passwords_with_a_message(client: Any) -> None:
     page = client.get("/setup")
     response = client.post(
