@@ -54,7 +54,11 @@ def create_feed(
 ) -> str:
     """A new feed; returns its token, which nobody can read back later. A participant's earlier feed stops."""
     if scope == "organisation":
-        organisation = db.get(Organisation, organisation_id) if organisation_id else None
+        if organisation_id is None:
+            raise DomainError(
+                "organisation_missing", N_("Kies bij “Eén organisatie” een organisatie uit de lijst."), status=422
+            )
+        organisation = db.get(Organisation, organisation_id)
         if organisation is None or organisation.workspace_id != workspace_id:
             raise DomainError("organisation_not_found", N_("Deze organisatie bestaat niet."), status=404)
     elif scope == "participant":

@@ -318,9 +318,9 @@ async def _calendars_page(
 
 
 @router.get("/f/agenda")
-async def calendars(request: Request, runtime: RuntimeDep, member: Viewer, bewaard: int = 0) -> Response:
+async def calendars(request: Request, runtime: RuntimeDep, member: Viewer, bewaard: str = "") -> Response:
     """Calendar feeds of the workspace and its organisations, and the member's own weekly digest."""
-    return await _calendars_page(request, runtime, member, saved=bool(bewaard))
+    return await _calendars_page(request, runtime, member, saved=bewaard)
 
 
 @router.post(
@@ -352,7 +352,9 @@ async def new_calendar_feed(
     try:
         token = await runtime.db.write(job)
     except DomainError as exc:
-        return await _calendars_page(request, runtime, member, status=exc.status, errors=[exc.text()])
+        return await _calendars_page(
+            request, runtime, member, status=exc.status, errors=[exc.text()], scope_chosen=scope
+        )
     url = _absolute(request, f"/agenda/{token}.ics")
     return await _calendars_page(
         request, runtime, member, status=201, new_link={"url": url, "webcal": feeds.webcal(url)}
@@ -378,4 +380,5 @@ async def digest_choice(
         service.set_digest, account_id=member.account_id, workspace_id=member.workspace_id, on=digest == "on", lang=lang
     )
     await runtime.db.write(job)
-    return see_other("/f/agenda?bewaard=1#weekoverzicht")
+    # its own confirmation, beside its form: the page comes back scrolled there, past the top of the page
+    return see_other("/f/agenda?bewaard=weekoverzicht#weekoverzicht")

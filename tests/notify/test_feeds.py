@@ -242,9 +242,9 @@ def test_bad_feed_requests_are_refused(client: TestClient, network: Network, bro
         boss.post("/f/agenda", data={"csrf": csrf, "scope": "organisation", "organisation_id": "999"}).status_code
         == 404
     )
-    assert (
-        boss.post("/f/agenda", data={"csrf": csrf, "scope": "organisation", "organisation_id": "x"}).status_code == 404
-    )
+    for missing in ("x", ""):
+        refused = boss.post("/f/agenda", data={"csrf": csrf, "scope": "organisation", "organisation_id": missing})
+        assert refused.status_code == 422 and "Kies bij “Eén organisatie” een organisatie uit de lijst." in refused.text
     assert boss.post("/f/agenda", data={"csrf": csrf, "scope": "alles"}).status_code == 422
     assert boss.post("/f/agenda/999/intrekken", data={"csrf": csrf}).status_code == 404
     assert boss.post(f"/f/agenda/{2**64}/intrekken", data={"csrf": csrf}).status_code == 422
