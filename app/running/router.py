@@ -22,6 +22,7 @@ from app.catalog import saved as saved_formats
 from app.catalog.service import formats
 from app.errors import DomainError, day_out_of_range
 from app.i18n import N_, gettext
+from app.labels import ROLE_LABELS
 from app.models import Facilitator, Member, RowId, Workshop, Workspace, local_day, utcnow
 from app.organisations import service as organisations
 from app.running import service as running
@@ -252,9 +253,10 @@ async def join(
 
 
 @router.get("/f/workshops")
-async def workshop_list(request: Request, runtime: RuntimeDep, member: Viewer) -> Response:
-    """A facilitator's workshops and the form for a new one."""
-    return await _workshop_list_page(request, runtime, member)
+async def workshop_list(request: Request, runtime: RuntimeDep, member: Viewer, welkom: str = "") -> Response:
+    """A facilitator's workshops and the form for a new one; after an invitation, a welcome naming the role."""
+    welcome_role = ROLE_LABELS.get(member.role) if welkom else None
+    return await _workshop_list_page(request, runtime, member, welcome_role=welcome_role)
 
 
 async def _workshop_list_page(

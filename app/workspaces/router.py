@@ -193,6 +193,10 @@ async def _landing(request: Request, runtime: Runtime, token: str, *, status: in
     return render(request, "workspaces/invitation.html", context, status=status)
 
 
+# where an accepted invitation leads: the workshop list, saying which workspace and role the person now has
+WELCOME = "/f/workshops?welkom=1"
+
+
 @router.get("/uitnodiging/{token}")
 async def invitation_page(request: Request, runtime: RuntimeDep, token: str) -> Response:
     """Where an invitation's link leads: what it offers, or why it no longer works."""
@@ -208,7 +212,7 @@ async def accept_invitation(request: Request, runtime: RuntimeDep, member: Viewe
         if exc.status == 409:
             raise
         return await _invitation_refused(request, runtime, exc)
-    return see_other("/f/workshops")
+    return see_other(WELCOME)
 
 
 @router.post("/uitnodiging/{token}/account", dependencies=[CsrfChecked])
@@ -249,7 +253,7 @@ async def accept_with_new_account(
         return await _landing(
             request, runtime, token, status=exc.status, error=exc.text(), code=exc.code, name=name, email=email
         )
-    response = see_other("/f/workshops")
+    response = see_other(WELCOME)
     sign_in(response, request, session_token)
     await sign_in_succeeded(response, request, SignInAttempt.of(request, email))
     return response
@@ -278,7 +282,7 @@ async def accept_with_sign_in(
         if exc.status in (404, 410):
             return await _invitation_refused(request, runtime, exc)
         raise
-    response = see_other("/f/workshops")
+    response = see_other(WELCOME)
     sign_in(response, request, session_token)
     await sign_in_succeeded(response, request, attempt)
     return response

@@ -51,7 +51,7 @@ def join_with_new_account(page: Any, link: str, name: str, email: str) -> None:
     form.get_by_label("E-mailadres").fill(email)
     form.get_by_label("Wachtwoord").fill(PASSWORD)
     form.get_by_role("button", name="Account maken en lid worden").click()
-    expect(page).to_have_url(re.compile(r"/f/workshops$"))
+    expect(page).to_have_url(re.compile(r"/f/workshops\?welkom=1$"))
 
 
 def create_workshop(page: Any, title: str) -> None:
@@ -87,6 +87,10 @@ def test_a_colleague_joins_from_an_invitation_and_runs_a_workshop(new_context: C
         "Word lid van Werkruimte van Fenna Facilitator als facilitator"
     )
     join_with_new_account(sanne, link, "Sanne de Vries", "sanne@gemeente.nl")
+    # said where they are now, and as what: the page itself looks the same for every new member
+    expect(sanne.get_by_role("status")).to_have_text(
+        "Welkom in Werkruimte van Fenna Facilitator: je bent er nu facilitator."
+    )
     expect(sanne.get_by_role("heading", level=1)).to_have_text("Workshops · Werkruimte van Fenna Facilitator")
     create_workshop(sanne, "Jongerenwerk Zuid")
 

@@ -298,7 +298,7 @@ def test_a_signed_in_account_joins_and_lands_in_the_workspace(team: Team) -> Non
     assert "Word lid van Werkruimte van Fenna als facilitator" in page.text and "Ingelogd als" not in page.text
     assert "Je bent ingelogd als Otto" in page.text
     response = otto.http.post(path, data={"csrf": csrf_of(page.text)}, follow_redirects=False)
-    assert response.headers["location"] == "/f/workshops"
+    assert response.headers["location"] == "/f/workshops?welkom=1"
     assert (
         "Workshops · " in otto.http.get("/f/workshops").text
         and ">Werkruimte van Fenna</a>" in otto.http.get("/f/workshops").text
@@ -345,7 +345,7 @@ def test_signed_out_a_new_account_accepts_in_one_step(team: Team, browser: Calla
         data={"csrf": csrf_of(page.text), "name": "Sanne", "email": "s@gemeente.nl", "password": PASSWORD},
         follow_redirects=False,
     )
-    assert response.status_code == 303 and response.headers["location"] == "/f/workshops"
+    assert response.status_code == 303 and response.headers["location"] == "/f/workshops?welkom=1"
     assert "dbk_session=" in response.headers["set-cookie"]
     assert "Je kijkt mee" in sanne.get("/f/workshops").text
     assert workspaces_of(team.app, "s@gemeente.nl") == {team.workspace_id: "meekijker"}
@@ -385,7 +385,7 @@ def test_signing_in_first_comes_back_to_the_invitation(team: Team, browser: Call
     page = anonymous.get(path)
     refused = anonymous.post(path, data={"csrf": csrf_of(page.text)}, follow_redirects=False)
     assert refused.headers["location"] == f"/f/login?next={path}"
-    assert post(laptop, path).headers["location"] == "/f/workshops"
+    assert post(laptop, path).headers["location"] == "/f/workshops?welkom=1"
     assert team.workspace_id in workspaces_of(team.app, team.outsider.email)
 
 
@@ -407,7 +407,7 @@ def test_an_account_in_no_workspace_signs_in_on_the_invitation_and_joins(
         data={"csrf": csrf_of(page.text), "email": "mees@buurt.nl", "password": PASSWORD},
         follow_redirects=False,
     )
-    assert joined.headers["location"] == "/f/workshops"
+    assert joined.headers["location"] == "/f/workshops?welkom=1"
     assert workspaces_of(team.app, "mees@buurt.nl")[team.workspace_id] == "meekijker"
     assert laptop.get("/f/workshops").status_code == 200
     again = browser()
