@@ -98,3 +98,31 @@ def test_an_edit_filled_before_a_colleagues_change_on_another_board_is_not_saved
     expect(other.locator("#action-list li.action-item .text")).to_have_text("Bellen binnen een week")
     expect(action.get_by_label("Status")).to_have_value("klaar")
     assert session.dialogs == []
+
+
+def test_a_small_pile_beside_a_big_one_keeps_its_fields_together(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Stapels naast elkaar")
+    board = session.board
+    phone = join(new_context, session.code, "Ali", "Schuldhulp")
+    next_until(board, "Obstakels")
+    big = ["Geen plek voor jongeren", "Buurthuis te vroeg dicht", "Nergens om te hangen", "Te weinig jongerenwerk"]
+    for text in [*big, "Wachtlijst jeugdzorg", "Schulden niet gezien"]:
+        send(phone, text)
+        expect(board.locator("#answers .board-answer", has_text=text)).to_have_count(1)
+
+    next_until(board, "Ordenen")
+    board.set_viewport_size({"width": 1920, "height": 1080})
+    for group in (big, ["Wachtlijst jeugdzorg", "Schulden niet gezien"]):
+        for text in group:
+            board.get_by_role("checkbox", name=f"Selecteer: {text}", exact=True).check()
+        board.locator("#merge").click()
+    cards = board.locator("#cluster-list .cluster-card")
+    expect(cards).to_have_count(2)
+
+    def name_to_tag(card: Any) -> float:
+        name = card.locator(".cluster-name").bounding_box()
+        return float(card.get_by_text("Spanningscluster").bounding_box()["y"] - (name["y"] + name["height"]))
+
+    # side by side the small card grows to the big one's height: that height went between its fields
+    gaps = sorted(name_to_tag(cards.nth(index)) for index in range(2))
+    assert gaps[1] - gaps[0] < 2, gaps
