@@ -1,5 +1,6 @@
 """Pages of the programme office with long unbroken words in what people typed still fit the screen."""
 
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -138,3 +139,32 @@ def test_a_heading_after_a_form_stands_apart_from_its_button(new_context: Callab
         form = page.locator("h2", has_text=heading).locator("xpath=preceding-sibling::form[1]").bounding_box()
         top = page.locator("h2", has_text=heading).bounding_box()["y"]
         assert top - (form["y"] + form["height"]) >= 16, path
+
+
+def test_the_besluitenlijsts_column_heads_keep_their_words_whole(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    workshop_id = a_workshop_of_long_words(live_server)
+    page = sign_in(new_context, "f@x.nl", **PROJECTOR)
+    page.goto(f"/f/workshops/{workshop_id}")
+    code = page.locator(".code-chip").inner_text().replace(" ", "")
+    page.locator("#next-step").click()  # to the obstacles
+    expect(page.locator(".step-button.current")).to_contain_text("Obstakels")
+    with httpx.Client(base_url=live_server) as phone:
+        form = phone.get(f"/j/{code}")
+        phone.post(f"/j/{code}/participant", data={"csrf": csrf_of(form.text), "name": "Ali", "organisation": WORD})
+        answer = {"csrf": csrf_of(phone.get(f"/j/{code}").text), "client_id": str(uuid.uuid4()), "step": "obstacles"}
+        sent = phone.post(f"/j/{code}/answers", data={**answer, "text": f"Geen plek {WORD}"})
+        assert sent.status_code == 303, sent.text
+    page.goto(f"/f/workshops/{workshop_id}/besluitenlijst")
+    heads = page.locator(".decisions-table th")
+    expect(heads.first).to_be_visible()
+    # the page breaks long typed words anywhere; a column head ("Stemmen", "Spanning") broke mid-word with them
+    broken = heads.evaluate_all(
+        """(heads) => heads.filter((head) => {
+          const range = document.createRange();
+          range.selectNodeContents(head);
+          return !/\\s/.test(head.textContent.trim()) && range.getClientRects().length > 1;
+        }).map((head) => head.textContent.trim())"""
+    )
+    assert broken == []
