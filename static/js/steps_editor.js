@@ -21,10 +21,22 @@ const cards = () => [...list.querySelectorAll(":scope > .step-card")];
 const movable = (card) => !card.classList.contains("is-fixed");
 const cardOf = (id) => list.querySelector(`:scope > .step-card[data-step-id="${CSS.escape(id)}"]`);
 
-function titleOf(card) {
-  const input = card.querySelector(`[name="${CSS.escape(card.dataset.stepId)}.title.nl"]`);
-  return (input && input.value.trim()) || card.querySelector(".step-title-text").textContent;
+// a text in the page's language, Dutch while that is empty: as the server picks it (app/i18n.py, pick)
+function inLanguage(fieldOf) {
+  for (const lang of [config.lang, "nl"]) {
+    const field = fieldOf(lang);
+    if (field && field.value.trim()) return field.value.trim();
+  }
+  return "";
 }
+
+function titleOf(card) {
+  const id = CSS.escape(card.dataset.stepId);
+  return inLanguage((lang) => card.querySelector(`[name="${id}.title.${lang}"]`))
+    || card.querySelector(".step-title-text").textContent;
+}
+
+const isTitle = (card, field) => [config.lang, "nl"].some((lang) => field.name === `${card.dataset.stepId}.title.${lang}`);
 
 function refresh() {
   const all = cards();
@@ -157,10 +169,10 @@ function add(kind) {
   changed(format(t.added, { title: titleOf(card), number: cards().indexOf(card) + 1 }));
 }
 
-// each ✕ says which option it removes: its number and its Dutch text (as the page draws it without this script)
+// each ✕ says which option it removes: its number and its text in the page's language (as the page draws it)
 function nameOption(row) {
   const number = Number(row.dataset.option) + 1;
-  const text = row.querySelector('[data-lang="nl"] input').value;
+  const text = inLanguage((lang) => row.querySelector(`[data-lang="${lang}"] input`));
   row.querySelector("[data-remove-option]").setAttribute("aria-label", about(format(t.remove_option, { number }), text));
 }
 
@@ -338,9 +350,9 @@ form.addEventListener("input", (event) => {
   if (field.closest(".save-as")) return;
   // chosen by hand: a removed question no longer comes back in its place
   if (field.matches("select[data-open-text-select]")) delete field.dataset.removedSource;
-  if (field.closest('.option-row [data-lang="nl"]')) nameOption(field.closest(".option-row"));
+  if (field.closest(".option-row .lang-field")) nameOption(field.closest(".option-row"));
   const card = field.closest(".step-card");
-  if (card && field.name === `${card.dataset.stepId}.title.nl`) {
+  if (card && isTitle(card, field)) {
     card.querySelector(".step-title-text").textContent = titleOf(card);
     if (card.dataset.type === "open_text") refreshSources(cards());
   }

@@ -119,9 +119,9 @@ def test_the_step_editor_names_its_buttons_in_english_too(new_context: Callable[
     editor = open_editor(new_context, "Keyboard South")
     editor.get_by_role("link", name="EN", exact=True).click()
     vote = editor.locator('.step-card[data-step-id="vote"]')
-    expect(vote.get_by_role("button", name="Move up Step 4: Stemmen", exact=True)).to_be_enabled()
-    vote.get_by_role("button", name="Remove step Step 4: Stemmen", exact=True).click()
-    expect(editor.get_by_role("button", name="Put back: Stemmen", exact=True)).to_be_focused()
+    expect(vote.get_by_role("button", name="Move up Step 4: Vote", exact=True)).to_be_enabled()
+    vote.get_by_role("button", name="Remove step Step 4: Vote", exact=True).click()
+    expect(editor.get_by_role("button", name="Put back: Vote", exact=True)).to_be_focused()
 
 
 def test_the_focus_ring_shows_on_the_step_cards(new_context: Callable[..., Any]) -> None:
@@ -235,3 +235,35 @@ def test_a_step_put_back_past_the_most_steps_is_refused_at_once(new_context: Cal
     put_back.click()
     expect(cards).to_have_count(40)
     expect(vote).to_have_count(1)
+
+
+def test_in_english_the_buttons_name_steps_and_options_by_their_english_text(new_context: Callable[..., Any]) -> None:
+    editor = open_editor(new_context, "Opties in het Engels")
+    editor.get_by_role("link", name="EN", exact=True).click()
+    contributions = editor.locator('.step-card[data-step-id="contributions"]')
+    expect(contributions.get_by_role("button", name="Remove step Step 5: Contributions", exact=True)).to_be_visible()
+    editor.locator("#add-type").select_option("choice")
+    editor.locator("#add-step").click()
+    card = editor.locator('.step-card[data-step-id="choice"]')
+    card.get_by_role("textbox", name="Title (Dutch)").fill("Vervoer")
+    card.get_by_role("textbox", name="Title (English)").fill("Getting here")
+    expect(card.get_by_role("button", name="Remove step Step 7: Getting here", exact=True)).to_be_visible()
+
+    # the English text as it is typed; the Dutch one while the English is still empty
+    card.get_by_role("textbox", name="Option 1 (Dutch)").fill("Ja")
+    card.get_by_role("textbox", name="Option 2 (Dutch)").fill("Nee")
+    expect(card.get_by_role("button", name="Remove option 1: Ja", exact=True)).to_be_visible()
+    card.get_by_role("textbox", name="Option 1 (English)").fill("Yes")
+    expect(card.get_by_role("button", name="Remove option 1: Yes", exact=True)).to_be_visible()
+    expect(card.get_by_role("button", name="Remove option 2: Nee", exact=True)).to_be_visible()
+
+    # saved and drawn by the server: the same English names
+    card.get_by_role("textbox", name="Question on the phone (Dutch)").fill("Hoe kom je hier?")
+    with editor.expect_response(lambda r: r.url.endswith("/steps") and r.request.method == "POST") as saved:
+        editor.locator("#save-steps").click()
+    assert saved.value.ok, saved.value.text()
+    editor.goto(editor.url)
+    card.locator("summary").click()
+    expect(card.get_by_role("button", name="Remove option 1: Yes", exact=True)).to_be_visible()
+    expect(card.get_by_role("button", name="Remove option 2: Nee", exact=True)).to_be_visible()
+    expect(card.get_by_role("heading", name="Step 7: Getting here", exact=True)).to_be_visible()
