@@ -56,8 +56,9 @@ function card(answer, ...extra) {
 
 // One thing on the wall: `key` changes whenever what it shows changes; `make(limit)` draws it with at most `limit`
 // list items (pledges, pile examples, hands); `items` is how many there are.
-function entry(key, items, make) {
-  return { key: JSON.stringify(key), items, make };
+// `wide` spans the whole wall from the start.
+function entry(key, items, make, wide = false) {
+  return { key: JSON.stringify(key), items, make, wide };
 }
 
 function answerEntry(answer) {
@@ -86,40 +87,79 @@ function rankedPiles() {
     .sort((a, b) => Number(b.pile.focus) - Number(a.pile.focus) || a.rank - b.rank).map(({ pile }) => pile);
 }
 
+// The contribution round: each contribution under the pile (or the loose obstacle) it answers, the piles that have
+// contributions in the room's order, then one card that names what nobody has taken up yet. 151 obstacles with a
+// card each, most of them saying "no contributions yet", made a round of 60 contributions 29 pages long.
 function renderPledges(current) {
   const contributions = visible(current.id);
   const obstacles = new Map(visible(current.links_to).map((o) => [o.id, o]));
+  const answering = new Map();
+  for (const contribution of contributions) {
+    if (!answering.has(contribution.links_to)) answering.set(contribution.links_to, []);
+    answering.get(contribution.links_to).push(contribution);
+  }
   const piles = rankedPiles();
   const focus = piles.filter((c) => c.focus);
   // when the round is limited to the focus clusters, so is the wall
   const limitToFocus = state.workshop.focus_only && focus.length;
-  const ordered = [];
+  const groups = [];
   for (const pile of limitToFocus ? focus : piles) {
-    for (const id of pile.answers) {
-      if (obstacles.has(id)) ordered.push([obstacles.get(id), pile]);
-      obstacles.delete(id);
-    }
+    const members = pile.answers.filter((id) => obstacles.has(id)).map((id) => obstacles.get(id));
+    for (const obstacle of members) obstacles.delete(obstacle.id);
+    if (members.length) groups.push({ pile, members });
   }
-  if (!limitToFocus) ordered.push(...[...obstacles.values()].map((o) => [o, null]));
-  const entries = ordered.map(([obstacle, pile]) => {
-    const mine = contributions.filter((c) => c.links_to === obstacle.id);
-    const key = ["pledged", obstacle.id, obstacle.text, obstacle.organisation, obstacle.theme, pile && pile.name,
-      pile && pile.focus, mine.map((c) => [c.id, c.text, c.organisation])];
-    return entry(key, mine.length, (limit) => {
-      const { shown, rest } = limited(mine, limit);
-      const list = mine.length
-        ? el("ul", { class: "pledges" }, ...shown.map((c) => el("li", { class: fresh(c.id).trim() },
-          el("span", { class: "pledge", text: c.text }), el("span", { class: "who", text: c.organisation || t.anonymous }))))
-        : el("p", { class: "who", text: t.no_contributions });
-      const tag = pile ? el("p", { class: "tags" }, el("span", { class: "tag pile-tag", text: pile.name })) : null;
-      const node = card(obstacle, tag, list, more(rest));
-      if (pile && pile.focus) node.classList.add("is-focus");
-      return node;
-    });
-  });
-  const pledged = entries.reduce((sum, e) => sum + e.items, 0);
-  fill("wall linked", entries, [count(t, "count_obstacles", { n: entries.length }),
+  if (!limitToFocus) groups.push(...[...obstacles.values()].map((o) => ({ pile: null, members: [o] })));
+  for (const group of groups) group.pledges = group.members.flatMap((o) => answering.get(o.id) || []);
+  const taken = groups.filter((g) => g.pledges.length);
+  const open = groups.filter((g) => !g.pledges.length);
+  const entries = taken.map(pledgeEntry);
+  if (open.length) entries.push(openEntry(open));
+  const shown = groups.reduce((sum, g) => sum + g.members.length, 0);
+  const pledged = taken.reduce((sum, g) => sum + g.pledges.length, 0);
+  fill("wall linked", entries, [count(t, "count_obstacles", { n: shown }),
     count(t, "count_contributions", { n: pledged })], new Set([current.id, current.links_to]));
+}
+
+function groupTitle({ pile, members }) {
+  return pile ? pile.name : members[0].text;
+}
+
+function pledgeEntry(group) {
+  const { pile, members, pledges } = group;
+  const title = groupTitle(group);
+  // a pile of one that carries its obstacle's own words is that obstacle; in this round the room reads what is
+  // promised, so who named the obstacle gives way to one more promise on the page
+  const single = members.length === 1 && members[0].text === title;
+  const who = single ? null : count(t, "count_obstacles", { n: members.length });
+  const key = ["pledged", pile ? pile.id : members[0].id, title, who, pile && pile.focus,
+    pledges.map((c) => [c.id, c.text, c.organisation])];
+  return entry(key, pledges.length, (limit) => {
+    const { shown, rest } = limited(pledges, limit);
+    const node = el("article", { class: `note pledge-group${pile && pile.focus ? " is-focus" : ""}`,
+      "data-cluster": pile ? pile.id : null, "data-id": single ? members[0].id : null },
+    el("p", { class: "text", text: title }),
+    who ? el("p", { class: "who", text: who }) : null,
+    el("ul", { class: "pledges" }, ...shown.map((c) => el("li", { class: fresh(c.id).trim() },
+      el("span", { class: "pledge", text: c.text }), " ", el("span", { class: "who", text: c.organisation || t.anonymous })))),
+    more(rest));
+    return node;
+  });
+}
+
+// a reminder, not a reading: the first words of an obstacle are enough to pick it on the phone
+const OPEN_TITLE_MOST = 60;
+
+// the obstacles nobody has taken up yet, as the phones offer them, in the piles' order
+function openEntry(open) {
+  const titles = open.flatMap((group) => group.members).map(({ text }) => (text.length > OPEN_TITLE_MOST
+    ? `${text.slice(0, OPEN_TITLE_MOST - 1).trimEnd()}…` : text));
+  return entry(["open", titles], titles.length, (limit) => {
+    const { shown, rest } = limited(titles, limit);
+    return el("article", { class: "note still-open" },
+      el("p", { class: "text", text: format(t.still_open, { n: titles.length }) }),
+      el("ul", { class: "open-list" }, ...shown.map((title) => el("li", { text: title }))),
+      more(rest));
+  }, true);
 }
 
 function pileEntry(cluster) {
@@ -231,7 +271,8 @@ function renderReview(current) {
 // The rule: every page stays up CYCLE_MS / pages, but never less than MIN_DWELL_MS, so up to
 // CYCLE_MS / MIN_DWELL_MS pages every answer is on screen within a minute; beyond that (hundreds of answers)
 // the cycle grows, because a page that turns faster than it can be read shows nothing. ?dwell=<seconds> on the
-// projector's address fixes the time per page (for tests and rehearsals); → / PageDown and ← / PageUp turn by hand.
+// projector's address fixes the time per page (for tests and rehearsals); → / PageDown and ← / PageUp turn by hand,
+// the space bar (or P) pauses the turning while the room talks about a page, and starts it again.
 const CYCLE_MS = 60_000;
 const MIN_DWELL_MS = 7_000;
 const FADE_MS = 450;
@@ -240,7 +281,8 @@ const FIXED_DWELL_MS = dwellParam >= 1 && dwellParam <= 600 ? dwellParam * 1000 
 const calm = window.matchMedia("(prefers-reduced-motion: reduce)");
 
 let paged = null; // what the wall shows: { className, entries, summary, steps, empty }, or null for the charts
-const pager = { view: null, index: 0, pages: [], arrived: 0, timer: null, size: "", turning: false };
+const pager = { view: null, index: 0, pages: [], arrived: 0, timer: null, size: "", turning: false, paused: false };
+const progress = document.getElementById("wall-progress");
 const drawn = new Map(); // entry key -> { node, limit, height, wide }: a card is drawn and measured once
 let repack = true; // false while only new answers arrived on a later page: those wait for page 1
 const pageBox = el("div", { class: "wall-page" });
@@ -282,56 +324,86 @@ function draw(entry, limit, wide = false) {
 }
 
 function sizeCards(entries, geo) {
-  const fresh = [];
+  const fresh = { narrow: [], wide: [] };
   for (const e of entries) {
     if (!drawn.has(e.key)) {
-      drawn.set(e.key, draw(e, Infinity));
-      fresh.push(drawn.get(e.key));
+      drawn.set(e.key, draw(e, Infinity, e.wide));
+      fresh[e.wide ? "wide" : "narrow"].push(drawn.get(e.key));
     }
   }
-  measure(geo.column, fresh);
+  measure(geo.column, fresh.narrow);
+  measure(geo.width, fresh.wide);
   // taller than the wall in one column: across the whole width, then with its list summarised ("+4 meer")
   for (const e of entries) {
     let shown = drawn.get(e.key);
-    if (shown.wide || shown.height <= geo.height) continue;
-    shown = draw(e, Infinity, true);
-    measure(geo.width, [shown]);
-    for (let limit = e.items - 1; shown.height > geo.height && limit >= 0; limit -= 1) {
-      shown = draw(e, limit, true);
+    if (shown.fitted || shown.height <= geo.height) continue;
+    if (!shown.wide) {
+      shown = draw(e, Infinity, true);
       measure(geo.width, [shown]);
     }
-    drawn.set(e.key, shown);
+    drawn.set(e.key, shown.height <= geo.height ? shown : Object.assign(fitted(e, geo), { fitted: true }));
   }
+}
+
+// the card with as many of its list items as fit the wall's height, found by halving (a list of 100 open
+// obstacles is measured seven times, not a hundred)
+function fitted(e, geo) {
+  let best = null;
+  let low = 0;
+  let high = e.items - 1;
+  while (low <= high) {
+    const limit = Math.floor((low + high) / 2);
+    const shown = draw(e, limit, true);
+    measure(geo.width, [shown]);
+    if (shown.height <= geo.height) {
+      best = shown;
+      low = limit + 1;
+    } else {
+      high = limit - 1;
+    }
+  }
+  if (best) return best;
+  const none = draw(e, 0, true);
+  measure(geo.width, [none]);
+  return none;
 }
 
 function shortest(tops) {
   return tops.indexOf(Math.min(...tops));
 }
 
+// how many cards a page may pass over to fill a gap with a smaller one further on: enough to fill the bottom of
+// each column, few enough that what came in just now is never moved pages away
+const LOOKAHEAD = 8;
+
 function pack(entries, geo) {
-  // masonry in reading order: each card goes to the shortest column; a card that fits nowhere opens a new page
+  // masonry in reading order: each card goes to the shortest column. A card that no longer fits waits for the next
+  // page while the next few cards may still fill the gaps: one tall card left a quarter of every page empty.
   const pages = [];
-  let page;
-  let tops;
-  const open = () => {
-    page = [];
-    pages.push(page);
-    tops = new Array(geo.columns).fill(0);
-  };
-  open();
-  for (const e of entries) {
-    const { node, height, wide } = drawn.get(e.key);
-    let column = wide ? 0 : shortest(tops);
-    let top = wide ? Math.max(...tops) : tops[column];
-    if (top) top += geo.gap;
-    if (page.length && top + height > geo.height) {
-      open();
-      column = 0;
-      top = 0;
+  let left = entries.map((e) => drawn.get(e.key));
+  while (left.length) {
+    const page = [];
+    const tops = new Array(geo.columns).fill(0);
+    const waiting = [];
+    for (const card of left) {
+      if (waiting.length >= LOOKAHEAD || (waiting.length && card.wide)) {
+        waiting.push(card);
+        continue;
+      }
+      const { node, height, wide } = card;
+      const column = wide ? 0 : shortest(tops);
+      let top = wide ? Math.max(...tops) : tops[column];
+      if (top) top += geo.gap;
+      if (page.length && top + height > geo.height) {
+        waiting.push(card);
+        continue;
+      }
+      page.push({ node, left: column * (geo.column + geo.gap), top, width: wide ? geo.width : geo.column });
+      if (wide) tops.fill(top + height);
+      else tops[column] = top + height;
     }
-    page.push({ node, left: column * (geo.column + geo.gap), top, width: wide ? geo.width : geo.column });
-    if (wide) tops.fill(top + height);
-    else tops[column] = top + height;
+    pages.push(page);
+    left = waiting;
   }
   return pages;
 }
@@ -352,6 +424,7 @@ function summarise() {
   const parts = [...paged.summary];
   if (pager.pages.length > 1) parts.push(format(t.page, { page: pager.index + 1, pages: pager.pages.length }));
   document.getElementById("wall-count").textContent = paged.entries.length ? parts.join(" · ") : "";
+  document.getElementById("wall-paused").hidden = !(pager.paused && pager.pages.length > 1);
   const sign = document.getElementById("wall-new");
   sign.hidden = !pager.arrived;
   sign.textContent = format(t.arrived, { n: pager.arrived });
@@ -407,15 +480,37 @@ function stopPaging() {
   pager.timer = null;
   pager.turning = false;
   wall.classList.remove("is-turning");
+  progress.classList.remove("is-running");
+}
+
+function showProgress(ms) {
+  // a line that fills up until the page turns: the room sees that the wall moves on by itself, and when
+  const bar = progress.firstElementChild;
+  progress.classList.add("is-running");
+  bar.style.transition = "none";
+  bar.style.transform = "scaleX(0)";
+  void bar.offsetWidth; // the empty line is drawn first, so the filling starts from zero
+  bar.style.transition = `transform ${ms}ms linear`;
+  bar.style.transform = "scaleX(1)";
 }
 
 function keepPaging() {
-  if (pager.pages.length <= 1) {
+  if (pager.pages.length <= 1 || pager.paused) {
     stopPaging();
     return;
   }
   // a running clock is kept: a stream of answers must not hold a page up for ever
-  if (pager.timer === null) pager.timer = setTimeout(() => turn(1), dwell());
+  if (pager.timer === null) {
+    pager.timer = setTimeout(() => turn(1), dwell());
+    showProgress(dwell());
+  }
+}
+
+function togglePause() {
+  pager.paused = !pager.paused;
+  if (pager.paused) stopPaging();
+  else keepPaging();
+  summarise();
 }
 
 function turn(by) {
@@ -564,6 +659,11 @@ window.addEventListener("resize", () => {
 document.addEventListener("keydown", (event) => {
   // a held key repeats: one page a press, not a spin through the wall
   if (views.round.hidden || event.altKey || event.ctrlKey || event.metaKey || event.repeat) return;
+  if ((event.key === " " || event.key.toLowerCase() === "p") && pager.pages.length > 1) {
+    event.preventDefault();
+    togglePause();
+    return;
+  }
   const by = { ArrowRight: 1, PageDown: 1, ArrowLeft: -1, PageUp: -1 }[event.key];
   if (!by || pager.pages.length <= 1) return;
   event.preventDefault();

@@ -195,7 +195,7 @@ def test_the_room_groups_votes_and_agrees_actions_that_reach_the_export(
     next_until(board, "Bijdragen")
     for phone in phones:
         expect(phone.locator("#step select option")).to_have_text(["Kies een obstakel", INTAKE, GEGEVENS])
-    expect(projector.locator("#round-answers article.note > p.text")).to_have_text([INTAKE, GEGEVENS])
+    expect(projector.locator("#round-answers article.still-open .open-list li")).to_have_text([INTAKE, GEGEVENS])
     for phone, (text, obstacle) in zip(phones, [PLEDGE_A, PLEDGE_B, PLEDGE_C], strict=True):
         send(phone, text, obstacle=obstacle)
         expect(mine(phone, text)).to_have_class(re.compile(r"\breceived\b"))
