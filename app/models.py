@@ -283,6 +283,9 @@ class Participant(SQLModel, table=True):
     # given by the participant for their link and reminders (optional, with consent), and the mails' language
     email: str | None = Field(default=None, max_length=254)
     email_lang: str = Field(default="nl", max_length=8)
+    # when the address's owner opened the confirmation link mailed to it; until then (and again once the address
+    # changes) the address is only typed, by anyone who joined, and makes them no action's contact
+    email_confirmed_at: datetime | None = None
     joined_at: datetime = Field(default_factory=utcnow)
 
 
@@ -516,7 +519,8 @@ class MailToken(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)
-    # "unsubscribe", "status", or "resubscribe" (the confirmation an unsubscribed address asked for: single-use)
+    # "unsubscribe", "status", "resubscribe" (the confirmation an unsubscribed address asked for: single-use), or
+    # "confirm" (a participant's new address, confirmed by its owner: single-use)
     purpose: str = Field(max_length=12)
     workspace_id: int = Field(foreign_key="workspace.id")
     # the recipient's address as the mail was sent to it

@@ -1,7 +1,8 @@
 """Who may report on an action: the one rule that Mijn afspraken, a reminder's buttons and a follow-up's phones keep.
 
 A participant of the owner organisation (in any workshop of the workspace), a volunteer (of the workshop that agreed
-it) and the contact (a participant who gave the contact's e-mail address). A partner organisation's people see the
+it) and the contact (a participant who gave the contact's e-mail address, once its owner confirmed it: anyone who
+joined may type any address). A partner organisation's people see the
 action but do not report on it: the owner answers for it. Nobody from another workspace.
 """
 
@@ -35,6 +36,11 @@ def owns(action: Action, participant: Participant) -> bool:
     ) == organisation_key(participant.organisation)
 
 
+def confirmed_email(participant: Participant) -> str | None:
+    """The participant's address if its owner confirmed it (the mailed link), else None: only that names a contact."""
+    return participant.email if participant.email and participant.email_confirmed_at is not None else None
+
+
 def _reason(action: Action, participant: Participant, *, volunteer: bool) -> str | None:
     """The rule, for an action of the participant's workspace: whether they raised a hand for it."""
     if owns(action, participant):
@@ -43,8 +49,8 @@ def _reason(action: Action, participant: Participant, *, volunteer: bool) -> str
         return "volunteer"
     if (
         action.contact_email
-        and participant.email
-        and address_key(action.contact_email) == address_key(participant.email)
+        and confirmed_email(participant)
+        and address_key(action.contact_email) == address_key(participant.email or "")
     ):
         return "contact"
     return None
@@ -95,7 +101,9 @@ def reportable_actions(db: Session, *, participant: Participant, withdrawn: bool
         col(Volunteer.action_id) == col(Action.id), col(Volunteer.participant_id) == participant.id
     )
     contact = (
-        col(Action.contact_email).is_not(None) & (col(Action.contact_email) != "") if participant.email else false()
+        col(Action.contact_email).is_not(None) & (col(Action.contact_email) != "")
+        if confirmed_email(participant)
+        else false()
     )
     candidates = list(
         db.execute(

@@ -29,6 +29,10 @@ BACK_BY_LINK_FOR = timedelta(days=7)
 RESUBSCRIBE_LINK_FOR = timedelta(days=2)
 RESUBSCRIBE_MAIL_EVERY = timedelta(days=1)
 RESUBSCRIBE_MAILS_PER_MONTH = 3
+# the link that confirms a participant's new address works a week, once; the address saved again an hour later (the
+# mail lost) mails a new one
+CONFIRM_LINK_FOR = timedelta(days=7)
+CONFIRMATION_AGAIN_AFTER = timedelta(hours=1)
 # the reminder's buttons: the statuses a report moves an action to
 REPORTED_STATUSES = ("bezig", "klaar", "vastgelopen")
 
@@ -153,9 +157,19 @@ def _unsubscribe(links: Links, *, workspace_id: int, recipient: Recipient, now: 
 def link_mail(
     links: Links, *, recipient: Recipient, workspace_id: int, workspace_name: str, workshop_title: str, now: datetime
 ) -> Draft:
-    """The participant's own link, sent when they give their address."""
+    """The participant's own link, sent when they give their address, with the link that confirms the address.
+
+    Each is a mail of its own (its key holds the confirmation's token): the address given again, or again after
+    another, needs a new confirmation, and Mijn afspraken's allowance of addresses bounds how often that mails."""
     assert recipient.participant_id is not None and recipient.link_token is not None
     unsubscribe_url, token = _unsubscribe(links, workspace_id=workspace_id, recipient=recipient, now=now)
+    confirm, confirm_row = outbox.new_token(
+        purpose="confirm",
+        workspace_id=workspace_id,
+        address=recipient.address,
+        participant_id=recipient.participant_id,
+        expires_at=now + CONFIRM_LINK_FOR,
+    )
     with i18n.in_locale(recipient.lang):
         subject = gettext(N_("Je persoonlijke link voor {title}")).format(title=workshop_title)
         text, html = render(
@@ -164,12 +178,16 @@ def link_mail(
             workspace_name=workspace_name,
             workshop_title=workshop_title,
             page_url=links.url(f"/m/{recipient.link_token}"),
+            confirm_url=links.url(f"/e-mail-bevestigen/{confirm}"),
             unsubscribe_url=unsubscribe_url,
         )
     return Draft(
         kind="link",
         dedupe_key=outbox.dedupe_key(
-            "link", recipient.participant_id, outbox.address_hash(address_key(recipient.address))
+            "link",
+            recipient.participant_id,
+            outbox.address_hash(address_key(recipient.address)),
+            confirm_row["token_hash"][:16],
         ),
         recipient=recipient.address,
         participant_id=recipient.participant_id,
@@ -178,7 +196,7 @@ def link_mail(
         body_text=text,
         body_html=html,
         unsubscribe_url=unsubscribe_url,
-        tokens=(token,),
+        tokens=(token, confirm_row),
     )
 
 

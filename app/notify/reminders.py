@@ -145,7 +145,9 @@ def _action_reminders(
             of_name[(workspace_id, organisation_key(participant.organisation))].append(participant)
             if participant.organisation_id is not None:
                 of_organisation[(workspace_id, participant.organisation_id)].append(participant)
-        by_address.setdefault((participant.workshop_id, address_key(participant.email or "")), participant)
+        if participant.email_confirmed_at is not None:
+            # a typed address is anyone's: the contact's reminder carries their page and reports as them once confirmed
+            by_address.setdefault((participant.workshop_id, address_key(participant.email or "")), participant)
         by_id[participant.id] = participant
     hands: defaultdict[int, list[Participant]] = defaultdict(list)
     for action_id, participant_id in db.execute(

@@ -253,6 +253,20 @@ async def confirm_resubscribe(request: Request, runtime: RuntimeDep, token: str)
     return render(request, "notify/resubscribe.html", {**info, "token": token, "done": True})
 
 
+@router.get("/e-mail-bevestigen/{token}")
+async def confirm_address_page(request: Request, runtime: RuntimeDep, token: str) -> Response:
+    """The page an address's confirmation link opens: nothing changes until its button is pressed."""
+    info = await runtime.db.read(partial(service.confirm_address_link, token=token))
+    return render(request, "notify/confirm_address.html", {**info, "token": token, "done": False})
+
+
+@router.post("/e-mail-bevestigen/{token}", dependencies=[CsrfChecked])
+async def confirm_address(request: Request, runtime: RuntimeDep, token: str) -> Response:
+    """The address's owner confirms it: it now counts for who may report on what; the link works once."""
+    info = await runtime.db.write(partial(service.confirm_address, token=token))
+    return render(request, "notify/confirm_address.html", {**info, "token": token, "done": True})
+
+
 @router.get("/agenda/{token}.ics")
 async def calendar_feed(runtime: RuntimeDep, token: str) -> Response:
     """A subscribed calendar: its events now (404 once revoked)."""

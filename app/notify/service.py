@@ -27,6 +27,7 @@ from app.models import (
 from app.notify import feeds, mails, outbox
 from app.notify.mails import (
     BACK_BY_LINK_FOR,
+    CONFIRMATION_AGAIN_AFTER,
     RESUBSCRIBE_MAIL_EVERY,
     RESUBSCRIBE_MAILS_PER_MONTH,
     Links,
@@ -62,17 +63,20 @@ def _recent(stopped: datetime | None) -> bool:
 
 
 def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links, secret: str) -> bool:
-    """Keep (or, empty, remove) a participant's address; a new address gets their link by mail at once.
+    """Keep (or, empty, remove) a participant's address; a new address, or one still unconfirmed, gets their link by
+    mail at once, with a link that confirms the address.
 
     Returns whether a mail was queued. An address that unsubscribed from the workspace is refused (409): anyone who
-    joined may type any address, so only its owner takes an unsubscribe back (resubscribe, from a mail's link). The
-    secret key checks the link and derives the one in the mail.
+    joined may type any address, so only its owner takes an unsubscribe back (resubscribe, from a mail's link), and
+    only its owner's confirmation makes it count for the reporting rule. The secret key checks the link and derives
+    the one in the mail.
     """
     participant, workshop = workshops.participant_by_link(db, link_token, secret=secret)
     if lang not in i18n.available_locales():
         raise DomainError("bad_language", N_("Kies Nederlands of Engels voor je e-mails."), status=422)
     if not email.strip():
-        participant.email = None
+        participant.email, participant.email_confirmed_at = None, None
+        _drop_confirmations(db, participant_id=participant.id)
         return False
     address = addresses.checked_address(email)
     if is_unsubscribed(db, workspace_id=workshop.workspace_id, address=address):
@@ -84,9 +88,14 @@ def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links
         raise DomainError("address_unsubscribed", message, status=409)
     new = participant.email is None or addresses.address_key(participant.email) != addresses.address_key(address)
     participant.email, participant.email_lang = address, lang
+    if new:
+        # the owner of the old address confirmed that one, not this
+        participant.email_confirmed_at = None
     db.flush()
-    if not new:
+    if participant.email_confirmed_at is not None or (not new and _confirmation_on_its_way(db, participant.id)):
         return False
+    # only the newest mail's link confirms: an older one may have gone to another address
+    _drop_confirmations(db, participant_id=participant.id)
     workspace = db.get(Workspace, workshop.workspace_id)
     recipient = Recipient(
         address=address,
@@ -105,6 +114,33 @@ def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links
     )
     # in the same transaction as the address: both are kept, or neither
     return outbox.queue(db, workspace_id=workshop.workspace_id, drafts=[draft], domain=links.domain) == 1
+
+
+def _confirmation_on_its_way(db: Session, participant_id: int | None) -> bool:
+    """Whether the participant's address was mailed a confirmation link lately that still works: the same address
+    saved again (a second press) mails no second one; after a while (lost, or expired) it does."""
+    now = utcnow()
+    found = db.execute(
+        select(col(MailToken.id)).where(
+            col(MailToken.participant_id) == participant_id,
+            col(MailToken.purpose) == "confirm",
+            col(MailToken.used_at).is_(None),
+            col(MailToken.expires_at) > now,
+            col(MailToken.created_at) > now - CONFIRMATION_AGAIN_AFTER,
+        )
+    ).first()
+    return found is not None
+
+
+def _drop_confirmations(db: Tx, *, participant_id: int | None) -> None:
+    """Void the participant's address confirmation links not used yet."""
+    db.execute(
+        delete(MailToken).where(
+            col(MailToken.participant_id) == participant_id,
+            col(MailToken.purpose) == "confirm",
+            col(MailToken.used_at).is_(None),
+        )
+    )
 
 
 def report_from_page(db: Tx, *, link_token: str, action_id: int, status: str, note: str, secret: str) -> dict[str, Any]:
@@ -147,7 +183,7 @@ def _mail_token(db: Session, token: str, purpose: str, *, lock: bool = False) ->
         raise DomainError(
             "mail_link_used", N_("Met deze link is al gemeld. Meld opnieuw via Mijn afspraken."), status=410
         )
-    if purpose == "resubscribe" and row.used_at is not None:
+    if purpose in ("resubscribe", "confirm") and row.used_at is not None:
         raise DomainError("mail_link_used", N_("Met deze link is al bevestigd; hij werkt één keer."), status=410)
     return row
 
@@ -431,3 +467,35 @@ def _asked_about(db: Session, row: MailToken) -> dict[str, Any]:
     """The address and workspace a confirmation link is about."""
     workspace = db.get(Workspace, row.workspace_id)
     return {"address": row.address, "workspace": workspace.name if workspace else ""}
+
+
+def _confirmed_participant(db: Session, row: MailToken) -> Participant:
+    """The participant whose address a confirmation link is for, while that is still their address (else 410)."""
+    participant = db.get(Participant, row.participant_id) if row.participant_id else None
+    if participant is None or participant.email is None:
+        raise DomainError(
+            "address_changed", N_("Dit adres is niet meer opgegeven. Er valt niets te bevestigen."), status=410
+        )
+    if addresses.address_key(participant.email) != addresses.address_key(row.address):
+        raise DomainError(
+            "address_changed",
+            N_("Het adres is veranderd sinds deze e-mail. Bevestig met de link in de nieuwste e-mail."),
+            status=410,
+        )
+    return participant
+
+
+def confirm_address_link(db: Session, *, token: str) -> dict[str, Any]:
+    """What an address confirmation link's page asks: is this address yours? Changes nothing (mail scanners open it)."""
+    row = _mail_token(db, token, "confirm")
+    _confirmed_participant(db, row)
+    return _asked_about(db, row)
+
+
+def confirm_address(db: Tx, *, token: str) -> dict[str, Any]:
+    """The owner's yes: the participant's address is confirmed, and counts for the reporting rule; the link is spent."""
+    row = _mail_token(db, token, "confirm", lock=True)
+    participant = _confirmed_participant(db, row)
+    row.used_at = participant.email_confirmed_at = utcnow()
+    db.flush()
+    return _asked_about(db, row)

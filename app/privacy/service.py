@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, s
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.actions import review
+from app.actions import reporting, review
 from app.actions import service as action_service
 from app.addresses import address_key
 from app.answers import service as answer_service
@@ -181,7 +181,11 @@ def anonymise_workshop(db: Tx, *, workshop: Workshop) -> int:
         contacts=_contact_addresses(db, workshop_id=workshop.id or 0),
     )
     _forget_feeds(db, participants=participants)
-    db.execute(update(Participant).where(col(Participant.workshop_id) == workshop.id).values(email=None))
+    db.execute(
+        update(Participant)
+        .where(col(Participant.workshop_id) == workshop.id)
+        .values(email=None, email_confirmed_at=None)
+    )
     db.execute(
         update(Action).where(col(Action.workshop_id) == workshop.id).values(contact_person="", contact_email=None)
     )
@@ -339,8 +343,10 @@ def _contact_actions(db: Session, *, participant: Participant, workspace_id: int
     or while no one else in the room is called so (the name alone never tells two people of one name apart), and
     that gives no address other than theirs."""
     found: list[Action] = []
-    if participant.email:
-        key = address_key(participant.email)
+    # an address its owner has not confirmed may be anyone's: forgetting its typist takes no one else off an action
+    email = reporting.confirmed_email(participant)
+    if email:
+        key = address_key(email)
         addressed = select(Action).where(
             col(Action.workspace_id) == workspace_id, col(Action.contact_email).is_not(None)
         )
@@ -429,7 +435,7 @@ def forget_participant(db: Tx, *, participant: Participant) -> None:
         contacts=[action.contact_email for action in contact_of],
     )
     _forget_contact(db, actions=contact_of, participant=participant)
-    participant.name, participant.email = "", None
+    participant.name, participant.email, participant.email_confirmed_at = "", None, None
     # by their id, never by the name: two people in a room may share it. A follow-up workshop's reviews list the
     # volunteers of this one's actions, and another workshop's log the actions it named them contact of
     same_workspace = select(col(Workshop.id)).where(col(Workshop.workspace_id) == workshop.workspace_id)
@@ -616,6 +622,7 @@ def participant_record(db: Session, *, participant: Participant) -> dict[str, An
             "anonymous": participant.anonymous,
             "email": participant.email,
             "email_language": participant.email_lang if participant.email else None,
+            "email_confirmed_at": when(participant.email_confirmed_at),
             "joined_at": when(participant.joined_at),
         },
         "workshop": {"title": workshop.title, "held_on": workshop.held_on.isoformat()},

@@ -24,7 +24,7 @@ from app.catalog.service import formats
 from app.config import Settings
 from app.demo.driver import csrf_of
 from app.main import create_app
-from app.models import LOCAL_TIMEZONE, Action, OutboxMessage, Participant, Workshop
+from app.models import LOCAL_TIMEZONE, Action, OutboxMessage, Participant, Workshop, utcnow
 from app.notify.outbox import Backoff
 from app.notify.sender import MailSetup, Sender
 from app.running import service as running
@@ -154,12 +154,15 @@ class Network:
     links: dict[str, str]
 
 
-def join(tx: Any, workshop_id: int, name: str, organisation: str, email: str | None = None) -> Participant:
-    """A participant through the service, with an address if given."""
+def join(
+    tx: Any, workshop_id: int, name: str, organisation: str, email: str | None = None, *, confirmed: bool = True
+) -> Participant:
+    """A participant through the service, with an address if given (confirmed by its owner, unless told not)."""
     token = workshops.join_workshop(tx, workshop_id=workshop_id, name=name, organisation=organisation, anonymous=False)
     participant = workshops.participant_by_token(tx, workshop_id=workshop_id, token=token)
     assert participant is not None
     participant.email = email
+    participant.email_confirmed_at = utcnow() if email and confirmed else None
     tx.flush()
     return participant
 

@@ -1,0 +1,143 @@
+"""An address typed on Mijn afspraken makes its typist an action's contact only once its owner confirmed it, by the
+link in the mail it got (single-use, a GET changes nothing); a changed address needs confirming again."""
+
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlmodel import col
+
+from app.demo.driver import csrf_of
+from app.models import MailToken, Participant
+from tests.notify.conftest import Network, SmtpServer, action_of, build_network, database, send_all
+from tests.notify.test_reports import post_form
+
+# the action's contact address (stored as "Cor@Bieb.nl"); Ursula of the sports club is no one of the action
+CONTACT = "cor@bieb.nl"
+
+
+def give(http: TestClient, page: str, address: str, lang: str = "nl") -> None:
+    """The participant saves an address on their page."""
+    saved = post_form(http, page, f"{page}/e-mail", {"email": address, "lang": lang})
+    assert saved.status_code == 303, saved.text
+
+
+def may_report(http: TestClient, page: str, network: Network) -> bool:
+    """Whether the page offers the action, and a report on it from the page is taken."""
+    offered = f'id="actie-{network.action_id}"' in http.get(page).text
+    report = post_form(http, page, f"{page}/acties/{network.action_id}/status", {"status": "bezig", "note": ""})
+    assert report.status_code in (303, 403), report.text
+    assert offered == (report.status_code == 303), "the page offers exactly what it takes"
+    return report.status_code == 303
+
+
+def confirm_path(smtp: SmtpServer, count: int, address: str) -> str:
+    """The confirmation link in the newest mail to this address, once count mails arrived (plain and HTML agree)."""
+    received = smtp.inbox.wait_for(count)
+    mail = [m for m in received if m["To"].addresses[0].addr_spec.casefold() == address.casefold()][-1]
+    plain = mail.get_body(preferencelist=("plain",)).get_content()
+    html = mail.get_body(preferencelist=("html",)).get_content()
+    (path,) = re.findall(r"http://testserver(/e-mail-bevestigen/[\w-]+)", plain)
+    assert f'href="http://testserver{path}"' in html
+    return path
+
+
+def confirmed_at(http: TestClient, network: Network) -> Any:
+    return database(http).read_sync(lambda tx: tx.get(Participant, network.people["unrelated"]).email_confirmed_at)
+
+
+def test_a_typed_address_gives_no_contact_rights_until_its_owner_confirms(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    network: Network = database(mail_client).write_sync(build_network)
+    page = f"/m/{network.links['unrelated']}"
+    give(mail_client, page, CONTACT)
+    # typed is not confirmed: Ursula is no contact of the action, and her page says the address waits
+    assert not may_report(mail_client, page, network)
+    assert "Dit adres wacht op bevestiging" in mail_client.get(page).text
+    english = mail_client.get(page, headers={"accept-language": "en"}).text
+    assert "This address is waiting for confirmation" in english
+    send_all(mail_client)
+    path = confirm_path(smtp_server, 1, CONTACT)
+    # a mail scanner (or anyone) opening the link changes nothing
+    opened = mail_client.get(path)
+    assert opened.status_code == 200 and CONTACT in opened.text and "Ja, dit is mijn adres" in opened.text
+    assert confirmed_at(mail_client, network) is None and not may_report(mail_client, page, network)
+    # a press without the page's CSRF token is refused
+    assert mail_client.post(path, data={}).status_code == 403
+    assert confirmed_at(mail_client, network) is None
+    done = mail_client.post(path, data={"csrf": csrf_of(opened.text)})
+    assert done.status_code == 200 and "Je adres is bevestigd" in done.text
+    assert confirmed_at(mail_client, network) is not None
+    assert may_report(mail_client, page, network)
+    assert "Dit adres is bevestigd" in mail_client.get(page).text
+    # the link works once
+    again = mail_client.post(path, data={"csrf": csrf_of(opened.text)})
+    assert again.status_code == 410 and "hij werkt één keer" in again.text
+    assert mail_client.get(path).status_code == 410
+
+
+def test_a_changed_address_loses_the_contact_rights_and_needs_a_new_confirmation(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    network: Network = database(mail_client).write_sync(build_network)
+    page = f"/m/{network.links['unrelated']}"
+    give(mail_client, page, CONTACT)
+    send_all(mail_client)
+    first = confirm_path(smtp_server, 1, CONTACT)
+    assert mail_client.post(first, data={"csrf": csrf_of(mail_client.get(first).text)}).status_code == 200
+    assert may_report(mail_client, page, network)
+    # the same address saved again (another language) keeps its confirmation and mails nothing
+    give(mail_client, page, "Cor@Bieb.nl", lang="en")
+    assert may_report(mail_client, page, network)
+    give(mail_client, page, "ursula@sport.nl")
+    assert confirmed_at(mail_client, network) is None and not may_report(mail_client, page, network)
+    # back to the contact's address: confirmed once is not confirmed now, a new mail asks again
+    give(mail_client, page, CONTACT)
+    assert not may_report(mail_client, page, network)
+    send_all(mail_client)
+    confirm_path(smtp_server, 2, "ursula@sport.nl")
+    latest = confirm_path(smtp_server, 3, CONTACT)
+    assert latest != first and mail_client.get(first).status_code == 410
+    assert mail_client.post(latest, data={"csrf": csrf_of(mail_client.get(latest).text)}).status_code == 200
+    assert may_report(mail_client, page, network)
+    # removed, the address takes its confirmation with it
+    give(mail_client, page, "")
+    assert confirmed_at(mail_client, network) is None
+
+
+def test_only_the_newest_link_confirms(mail_client: TestClient, smtp_server: SmtpServer) -> None:
+    network: Network = database(mail_client).write_sync(build_network)
+    page = f"/m/{network.links['unrelated']}"
+    give(mail_client, page, CONTACT)
+    send_all(mail_client)
+    stale = confirm_path(smtp_server, 1, CONTACT)
+    give(mail_client, page, "ursula@sport.nl")
+    # the link mailed to the old address confirms nothing now, not even the address it was for
+    assert mail_client.get(stale).status_code == 404
+    confirming = database(mail_client).read_sync(
+        lambda tx: tx.execute(select(col(MailToken.address)).where(col(MailToken.purpose) == "confirm")).all()
+    )
+    assert [address for (address,) in confirming] == ["ursula@sport.nl"]
+    assert not may_report(mail_client, page, network)
+
+
+def test_forgetting_whoever_typed_an_address_leaves_its_contact_and_forgets_a_confirmation(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    stranger, owner = f"/m/{network.links['unrelated']}", f"/m/{network.links['contact']}"
+    give(mail_client, stranger, CONTACT)
+    forgotten = post_form(mail_client, stranger, f"{stranger}/vergeet-mij", {})
+    assert forgotten.status_code == 303
+    # the typist's forgetting takes no one else off the action
+    action = action_of(db, network.action_id)
+    assert (action.contact_person, action.contact_email) == ("Cor", "Cor@bieb.nl")
+    # Cor's own, confirmed address: her download says so, and forgetting her takes the address and its confirmation
+    assert mail_client.get(f"{owner}/gegevens.json").json()["participant"]["email_confirmed_at"]
+    assert post_form(mail_client, owner, f"{owner}/vergeet-mij", {}).status_code == 303
+    cor = db.read_sync(lambda tx: tx.get(Participant, network.people["contact"]))
+    assert (cor.email, cor.email_confirmed_at) == (None, None)
+    assert action_of(db, network.action_id).contact_email is None
