@@ -211,6 +211,7 @@ SECRET_PATHS = (
     "/afmelden/",
     "/status/",
     "/weer-aanmelden/",
+    "/e-mail-bevestigen/",
     "/uitnodiging/",
 )
 # such a path wherever it stands: at the start of a request's path, in a full link in a mail, or as the page to go

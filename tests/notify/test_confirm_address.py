@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from app.demo.driver import csrf_of
 from app.models import MailToken, Participant
-from tests.notify.conftest import Network, SmtpServer, action_of, build_network, database, send_all
+from tests.notify.conftest import Network, SmtpServer, action_of, build_network, database, send_all, sign_in
 from tests.notify.test_reports import post_form
 
 # the action's contact address (stored as "Cor@Bieb.nl"); Ursula of the sports club is no one of the action
@@ -58,6 +58,12 @@ def test_a_typed_address_gives_no_contact_rights_until_its_owner_confirms(
     assert "Dit adres wacht op bevestiging" in mail_client.get(page).text
     english = mail_client.get(page, headers={"accept-language": "en"}).text
     assert "This address is waiting for confirmation" in english
+    # while it waits, the beheerder's outbox page shows the mail but not its link: the yes is the owner's
+    boss = TestClient(mail_client.app)
+    boss.portal = mail_client.portal
+    sign_in(boss, "bea@a.nl")
+    waiting = boss.get("/f/berichten").text
+    assert "/e-mail-bevestigen/…" in waiting and not re.search(r"/e-mail-bevestigen/[\w-]{16,}", waiting)
     send_all(mail_client)
     path = confirm_path(smtp_server, 1, CONTACT)
     # a mail scanner (or anyone) opening the link changes nothing
