@@ -262,15 +262,33 @@ class SecretsOutOfLog(logging.Filter):
         return True
 
 
+class RefusalsOnce(logging.Filter):
+    """Leaves out websockets' own line about a refused handshake ("connection rejected (403 Forbidden)"): uvicorn
+    logs each one already, with the client and the path, and a refusal is to take one line."""
+
+    # the formats websockets (server.py, send_response) logs a refusal's response with, through uvicorn's logger
+    ECHOES = ("connection rejected (%d %s)", "HTTP response sent (%d %s)")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Drop websockets' echo of a refusal; let every other record through."""
+        return record.msg not in self.ECHOES
+
+
 _SECRETS_OUT_OF_LOG = SecretsOutOfLog()
+_REFUSALS_ONCE = RefusalsOnce()
 
 
 def keep_secrets_out_of_server_log() -> None:
-    """Have uvicorn's access and websocket lines mask the links' secrets (once per process, however many apps)."""
-    for name in ("uvicorn.access", "uvicorn.error"):
+    """Have uvicorn's access and websocket lines mask the links' secrets, and a refused websocket log one line (once
+    per process, however many apps)."""
+    for name, kept_out in (
+        ("uvicorn.access", _SECRETS_OUT_OF_LOG),
+        ("uvicorn.error", _SECRETS_OUT_OF_LOG),
+        ("uvicorn.error", _REFUSALS_ONCE),
+    ):
         logger = logging.getLogger(name)
-        if _SECRETS_OUT_OF_LOG not in logger.filters:
-            logger.addFilter(_SECRETS_OUT_OF_LOG)
+        if kept_out not in logger.filters:
+            logger.addFilter(kept_out)
 
 
 SECURITY_HEADERS = {

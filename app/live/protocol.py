@@ -56,12 +56,14 @@ UVICORN_ATTRIBUTES: dict[str, type] = {
     "frames": list,
     "curr_msg_data_type": str,
     "conn": ServerProtocol,
+    "app": object,  # the ASGI app, called by run_asgi
 }
 # the methods DirectProtocol overrides, with their parameters: one renamed or reshaped would go around ours
 UVICORN_OVERRIDES = {
     "handle_connect": ["self", "event"],
     "send_receive_event_to_app": ["self"],
     "connection_lost": ["self", "exc"],
+    "run_asgi": ["self"],
 }
 # what write_now reads of the websockets connection inside uvicorn's protocol (its `conn`), and the parser
 # connection_lost closes
@@ -491,6 +493,27 @@ class DirectProtocol(WebSocketsSansIOProtocol):
             scope["extensions"].pop(LISTEN, None)
         if closed is not None:
             closed()
+
+    async def run_asgi(self) -> None:
+        """As uvicorn, but a handshake the app turned down with a response of its own (send_denial_response) counts
+        as ended once that response is out.
+
+        uvicorn leaves its handshake incomplete and logs "ASGI callable returned without completing handshake" at
+        ERROR for every such refusal: a page of another site opening sockets in a loop would fill the error log.
+        uvicorn's INFO line with the status stays, the one line a refusal logs."""
+        app = self.app
+
+        async def refusal_ends_the_handshake(scope: Any, receive: Any, send: Any) -> None:
+            await app(scope, receive, send)
+            if self.initial_response is not None and self.close_sent:
+                self.handshake_complete = True
+
+        self.app = refusal_ends_the_handshake
+        try:
+            await super().run_asgi()
+        finally:
+            # the wrapper holds this protocol: put back, it leaves no cycle for the collector
+            self.app = app
 
     def listen(self, listener: Listener, closed: Callable[[], None] | None = None) -> None:
         """Hand every message to listener as it is read, and call closed once the socket is gone (every way a

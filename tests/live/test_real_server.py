@@ -2,7 +2,9 @@
 
 import asyncio
 import json
+import logging
 import threading
+import time
 from typing import Any
 
 import httpx
@@ -14,7 +16,7 @@ from websockets.sync.client import connect as sync_connect
 from app.config import Settings
 from app.demo.driver import prepare
 from app.live.protocol import LISTEN, DirectProtocol
-from tests.servers import serving
+from tests.servers import serving, wait_for
 
 
 def ws_url(base: str, path: str) -> str:
@@ -200,6 +202,31 @@ def test_oversized_messages_get_an_error_frame_and_huge_ones_close_with_1009(
     error, code = asyncio.run(attempt())
     assert error["code"] == "too_large" and error["limit"] == 8192
     assert code == 1009
+
+
+def test_a_refused_handshake_logs_one_quiet_line(
+    live_server: str, projector_path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the server is up: its loggers are set, and this lets their INFO lines through to be counted
+    caplog.set_level(logging.INFO, logger="uvicorn.error")
+    caplog.set_level(logging.INFO, logger="app")
+    refusals = [
+        # a page of another site, over and over: each one an ERROR line filled the log
+        *[(projector_path, "https://evil.example", 403)] * 5,
+        ("/ws/phone/ZZZZZZ", live_server, 404),
+        ("/ws/projector/geen-echte-link", live_server, 404),
+        ("/ws/board/1", live_server, 401),
+    ]
+    for path, origin, status in refusals:
+        caplog.clear()
+        refused = refused_status(ws_url(live_server, path), origin=origin)
+        assert refused.response.status_code == status
+        # the server logs after the response went out: wait for its line about this one
+        wait_for(lambda: any(r.name == "uvicorn.error" for r in caplog.records), f"the log of {path}", 5)
+        time.sleep(0.2)  # and whatever else it would log once the app returned
+        logged = [r for r in caplog.records if r.name.startswith(("uvicorn", "app"))]
+        assert [(r.levelno, r.exc_info) for r in logged] == [(logging.INFO, None)], [r.getMessage() for r in logged]
+        assert f" {status}" in logged[0].getMessage()
 
 
 def test_a_phones_sockets_opened_all_at_once_are_held_to_a_few(live_settings: Settings) -> None:
