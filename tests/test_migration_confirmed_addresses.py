@@ -1,4 +1,4 @@
-"""Migration 0015 adds whether a participant's address was confirmed: an address from before counts as confirmed
+"""Migration 0016 adds whether a participant's address was confirmed: an address from before counts as confirmed
 where a mail written for them reached it and none to it failed; on SQLite and PostgreSQL, up and down."""
 
 import os
@@ -40,7 +40,7 @@ def check_up_and_down(db: Database) -> None:
     confirmed; one whose mail failed, one never mailed, and one whose mail went to another address do not."""
     db.migrate("0005")
     fill_before_workspaces(db.url)
-    db.migrate("0014")
+    db.migrate("0015")
     with db.write_engine.begin() as c:
         workspace = c.execute(sa.text("SELECT min(id) FROM workspace")).scalar_one()
         people = list(c.execute(sa.text("SELECT id FROM participant ORDER BY id LIMIT 5")).scalars())
@@ -54,19 +54,19 @@ def check_up_and_down(db: Database) -> None:
             c, workspace=workspace, key="action_reminder:2:y", to="faalt@a.nl", status="failed", participant=people[2]
         )
         _mail(c, workspace=workspace, key=f"link:{people[4]}:h3", to="vroeger@a.nl", status="sent", participant=None)
-    db.migrate("0015")
+    db.migrate("0016")
     expected = {"oud@a.nl": True, "nieuw@a.nl": True, "faalt@a.nl": False, "nooit@a.nl": False, "anders@a.nl": False}
     assert _confirmed(db) == expected
     config = migrations_config()
     config.set_main_option("sqlalchemy.url", db.url)
-    command.downgrade(config, "0014")
+    command.downgrade(config, "0015")
     with db.write_engine.connect() as c:
         assert "email_confirmed_at" not in {col["name"] for col in sa.inspect(c).get_columns("participant")}
     db.migrate()
     assert _confirmed(db) == expected
 
 
-def test_0015_confirms_addresses_that_were_mailed_on_sqlite(tmp_path: Path) -> None:
+def test_0016_confirms_addresses_that_were_mailed_on_sqlite(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'old.db'}")
     try:
         check_up_and_down(db)
@@ -79,6 +79,6 @@ def test_0015_confirms_addresses_that_were_mailed_on_sqlite(tmp_path: Path) -> N
     not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
     reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
 )
-def test_0015_confirms_addresses_that_were_mailed_on_postgresql() -> None:
+def test_0016_confirms_addresses_that_were_mailed_on_postgresql() -> None:
     with emptied_postgres() as db:
         check_up_and_down(db)

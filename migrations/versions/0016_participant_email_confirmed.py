@@ -11,8 +11,8 @@ accepted and not refused is the owner's chance to have objected (unsubscribe) th
 and saving the address again mails a new link. Until then reminders still reach them as before; only the contact's
 rights wait.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 
 from collections import defaultdict
@@ -23,8 +23,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
