@@ -31,6 +31,23 @@ def test_each_module_comes_once_after_what_it_imports_with_its_names() -> None:
     assert "import" not in made and "export" not in made
 
 
+def test_a_bundle_leaves_out_whole_line_comments_but_never_text() -> None:
+    tree = modules(
+        page=(
+            'import { a } from "./a.js";\n// why the page does this\n/**\n * a doc comment\n */\n'
+            'a(); // said beside the code\nconst url = "https://example.org/x"; /* kept */\n'
+        ),
+        a='  // indented, inside a function\'s body too\nexport const a = () => `one ${"`two`"}`;\n',
+    )
+    made = bundle("js/page.js", tree.__getitem__)
+    assert "why the page" not in made and "a doc comment" not in made and "indented" not in made
+    assert "a(); // said beside the code" in made and '"https://example.org/x"; /* kept */' in made
+    assert re.findall(r"^// (\S+)$", made, flags=re.MULTILINE) == ["js/a.js", "js/page.js"]
+    # a template literal over lines: a "//" line inside it is the string's text, so the module keeps every line
+    tree = modules(page="// a comment\nconst help = `first line\n// not a comment\n`;\n")
+    assert "\n// not a comment\n" in bundle("js/page.js", tree.__getitem__)
+
+
 def test_imports_are_found_by_their_path_from_the_importing_module() -> None:
     tree = {
         "js/pages/page.js": 'import { x } from "../shared/x.js";\nx();\n',
