@@ -3,7 +3,7 @@ import { Live, el, format, longMoment, newId, pick, readConfig, resendLater, sho
 import { jargonHint } from "./jargon.js";
 import { createActionList, leftMine } from "./phone_actions.js";
 import { createStepViews } from "./phone_steps.js";
-import { forgetOldWorkshops, record, workshopStore } from "./phone_store.js";
+import { forgetOldWorkshops, workshopStore } from "./phone_store.js";
 import { renamer, saveById } from "./room.js";
 import { Countdown } from "./stage.js";
 
@@ -15,6 +15,7 @@ const t = texts.messages;
 forgetOldWorkshops(config.code);
 const store = workshopStore(config.code);
 const drafts = store.drafts((taken) => dropTaken(taken));
+const votes = store.pending("votes");
 const state = {
   workshop: null, answers: [], options: [], outbox: loadOutbox(), clusters: [], myVotes: {}, actions: [],
   participant: null, link: null, wanted: loadWanted(), me: null, responses: {}, review: { workshop: null, items: [] },
@@ -61,11 +62,11 @@ function dropTaken({ step, text }) {
 }
 
 function loadWanted() {
-  return record(store.load("votes"));
+  return votes.value;
 }
 
 function saveWanted() {
-  store.save("votes", state.wanted);
+  votes.save(state.wanted);
 }
 
 // a message the step's own view cannot show (the step it was about has gone): it stays until read

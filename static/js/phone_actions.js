@@ -3,7 +3,6 @@
 // connection is back.
 import { count, el, format, formatNodes, longDay, nameList } from "./live.js";
 import { searchWords } from "./organisation_search.js";
-import { record } from "./phone_store.js";
 
 // a room agrees thirty to sixty actions: a phone showed every one of them in full, 7,700 px of page to scroll past.
 // Each group shows its first few, the rest behind "+n meer": the participant's own a few more, they are what the
@@ -60,7 +59,8 @@ export function leftMine(me, before, after) {
 
 export function createActionList({ state, t, lang, store, send, notice, isOnline }) {
   // action id -> the hand this phone wants (true up, false down), until acknowledged
-  const hands = record(store.load("hands")) || {};
+  const pending = store.pending("hands");
+  const hands = pending.value;
   const openDetails = new Set();
   // where an action sits is settled when the phone first lists it: a hand raised in "all the others" does not make
   // an action jump out from under the finger into "for you" (a reload sorts it there)
@@ -69,7 +69,7 @@ export function createActionList({ state, t, lang, store, send, notice, isOnline
   let query = "";
 
   function saveHands() {
-    store.save("hands", Object.keys(hands).length ? hands : null);
+    pending.save(Object.keys(hands).length ? hands : null);
   }
 
   function joinedOnServer(action) {

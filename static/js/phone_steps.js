@@ -3,19 +3,19 @@
 // whole state, so a resend changes nothing.
 import { el, format, nameList, pick, resendLater } from "./live.js";
 import { leftMine, ownerOf } from "./phone_actions.js";
-import { record } from "./phone_store.js";
 import { mosaicGrid } from "./results.js";
 import { saveById } from "./room.js";
 
 export function createStepViews({ state, t, results, lang, store, send, notice }) {
   // step id -> what this phone chose, until acknowledged
-  const wanted = record(store.load("responses")) || {};
+  const pending = store.pending("responses");
+  const wanted = pending.value;
   const drafts = {}; // look back: what the owner is typing per action, kept across re-renders
   let openItem = null;
 
   function save() {
     // nothing waiting, nothing stored: the phone keeps no more than it must
-    store.save("responses", Object.keys(wanted).length ? wanted : null);
+    pending.save(Object.keys(wanted).length ? wanted : null);
   }
 
   function template(id, step) {

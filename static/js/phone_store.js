@@ -8,6 +8,8 @@
 // other's writes a moment late), and no lock to wait for. The server takes a client id twice as one answer, so a tab
 // sending another tab's answer too changes nothing.
 // Typed text too is per tab, doorbraak:drafts:<code>:<tab id>: one tab's save of one list took out another's.
+// So are hands, grades and dots not yet acknowledged (pending): one tab's save, or its acknowledgement emptying the
+// key, took out what another tab had tapped offline, lost for good once that tab was closed.
 // A phone that joined many workshops kept every one's typed text for ever; now a workshop's keys go once it is
 // closed with nothing left to send, and on every phone page load those of workshops not used for days.
 // localStorage may be missing or refuse (blocked site data, a full quota): the phone then works from memory alone.
@@ -61,7 +63,7 @@ function write(name, value) {
 }
 
 /** A stored object as it was kept, or null for anything else (nothing, a list, a number). */
-export function record(value) {
+function record(value) {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? value : null;
 }
 
@@ -111,9 +113,16 @@ function answersOf(code) {
   return [...listedOf(code).filter((item) => !keyed.has(item.client_id)), ...own];
 }
 
+// the values each tab keeps of a kind, an older page's one key first, then the tabs' oldest first
+function tabsOf(code, kind) {
+  const tabs = keysFrom(`${PREFIX}${kind}:${code}:`).map(read).filter((kept) => record(kept) && "value" in kept);
+  tabs.sort((a, b) => (Number(a.at) || 0) - (Number(b.at) || 0));
+  return [read(`${PREFIX}${kind}:${code}`), ...tabs.map((kept) => kept.value)].filter((value) => value !== null);
+}
+
 function holdsUnsent(code) {
-  const kept = (kind) => (kind === "outbox" ? answersOf(code) : read(`${PREFIX}${kind}:${code}`));
-  return Object.entries(UNSENT).some(([kind, unsent]) => unsent(kept(kind)));
+  const kept = (kind) => (kind === "outbox" ? [answersOf(code)] : tabsOf(code, kind));
+  return Object.entries(UNSENT).some(([kind, unsent]) => kept(kind).some(unsent));
 }
 
 function forget(code) {
@@ -150,12 +159,20 @@ export function workshopStore(code, now = Date.now) {
     if (closed) store.settle();
   };
   const store = {
-    load(kind) {
-      return read(`${PREFIX}${kind}:${code}`);
-    },
-    save(kind, value) {
-      write(`${PREFIX}${kind}:${code}`, value);
-      touched();
+    // what this tab and those before it tapped and the server has not acknowledged (hands, responses: by id, the
+    // latest tab's over the earlier; votes: the latest whole allocation), now this tab's own to send and keep
+    pending(kind) {
+      const own = `${PREFIX}${kind}:${code}:${tab}`;
+      const keys = [`${PREFIX}${kind}:${code}`, ...keysFrom(`${PREFIX}${kind}:${code}:`)];
+      const kept = tabsOf(code, kind).map(record).filter(Boolean);
+      const value = kind === "votes" ? kept.at(-1) ?? null : Object.assign({}, ...kept);
+      const save = (next) => {
+        const written = write(own, next === null ? null : { at: now(), value: next });
+        touched();
+        return written;
+      };
+      if (kept.length && save(value)) for (const key of keys) if (key !== own) write(key, null);
+      return { value, save };
     },
     // the answers waiting for the server, this tab's and any other's. A list kept by an older page becomes keys: taken
     // out first, for the room that frees; what a full storage cannot hold as keys goes back into a list, and what

@@ -9,6 +9,7 @@ import pytest
 
 from tests.e2e.test_follow_up import agree
 from tests.e2e.test_live_session import join, mine, next_until, send, start_session
+from tests.e2e.test_phone_actions import kept_keys
 
 pytestmark = pytest.mark.e2e
 expect: Any = pytest.importorskip("playwright.sync_api").expect
@@ -90,7 +91,7 @@ def test_a_phone_offline_while_the_room_moves_on(new_context: Callable[..., Any]
     expect(board.locator("#action-list li.action-item", has_text="Wijkagent op school")).to_contain_text(
         "Nog niemand aangemeld"
     )
-    assert ali.evaluate(f"localStorage.getItem('doorbraak:hands:{session.code}')") is None
+    assert kept_keys(ali, "hands", session.code) == []
     notice.get_by_role("button", name="Begrepen").click()
     expect(notice).to_be_hidden()
     assert session.dialogs == []
@@ -114,4 +115,4 @@ def test_a_grade_tapped_offline_for_a_question_that_closed_is_said_not_to_count(
     expect(ali.locator("#step h1")).to_have_text("Wat maakt de opgave voor jou helder of juist vaag?")
     expect(ali.locator(".phone-notice")).to_contain_text("Je antwoord bij „Opgave” is niet meegeteld.")
     expect(ali.locator(".phone-notice")).to_contain_text("Deze vraag is gesloten")
-    assert ali.evaluate(f"localStorage.getItem('doorbraak:responses:{session.code}')") is None
+    assert kept_keys(ali, "responses", session.code) == []

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.test_follow_up import agree
 from tests.e2e.test_live_session import current_step, join, join_on, mine, next_until, send, start_session
-from tests.e2e.test_phone_offline import offline, online
+from tests.e2e.test_phone_offline import hand_row, offline, online
 
 pytestmark = pytest.mark.e2e
 expect: Any = pytest.importorskip("playwright.sync_api").expect
@@ -394,6 +395,39 @@ def test_two_tabs_of_one_phone_keep_each_others_typed_text(new_context: Callable
     expect(beside.locator("#status")).to_have_attribute("data-state", "online")
     expect(beside.locator("#step textarea")).to_have_value("")
     assert "drafts" not in kinds(beside, session.code)
+
+
+def test_two_tabs_of_one_phone_offline_keep_each_others_raised_hands(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    board = session.board
+    first = join(new_context, session.code, "Ali", "Woonstichting Thuis")
+    second = first.context.new_page()
+    second.goto(first.url)
+    next_until(board, "Afspraken")
+    agree(board, "Huiskamer in de flat", "Welzijn Noord")
+    agree(board, "Wijkagent op school", "Politie")
+    for phone in (first, second):
+        expect(hand_row(phone, "Wijkagent op school")).to_be_visible()
+
+    # without a connection, a hand in each tab: the second tab's save of one key for all took the first one's out
+    offline(first)
+    hand_row(first, "Huiskamer in de flat").get_by_role("button", name="Ik doe mee").click()
+    hand_row(second, "Wijkagent op school").get_by_role("button", name="Ik doe mee").click()
+    for phone, title in [(first, "Huiskamer in de flat"), (second, "Wijkagent op school")]:
+        expect(hand_row(phone, title).locator("button.hand")).to_contain_text("wacht op verbinding")
+    url = first.url
+    first.close()
+    second.close()
+
+    # the phone opens the workshop again with a connection: both hands are sent, each once, and none is left kept
+    first.context.set_offline(False)
+    again = new_tab(second, url)
+    for title in ("Huiskamer in de flat", "Wijkagent op school"):
+        expect(hand_row(again, title).get_by_role("button", name="Je doet mee ✓")).to_be_visible()
+        board_item = board.locator("#action-list li.action-item", has_text=title)
+        expect(board_item).to_contain_text("Doen mee: Ali · Woonstichting Thuis")
+    expect(again.locator("#step button.hand.waiting")).to_have_count(0)
+    assert "hands" not in kinds(again, session.code)
 
 
 def new_tab(phone: Any, url: str) -> Any:
