@@ -11,7 +11,7 @@ import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 from jinja2.utils import htmlsafe_json_dumps
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from app import i18n
 from app.actions import review
@@ -171,7 +171,9 @@ async def phone_page(request: Request, runtime: RuntimeDep, code: str, sent: int
         fills={
             "csrf_token": request.state.csrf_token,
             "client_id": str(uuid.uuid4()),
-            "me_line": str(escape(state["me_line"])),
+            # each part isolated: a right-to-left name beside a left-to-right organisation read as one jumbled run
+            "me_line": str(escape(" · ".join(f"\u2068{part}\u2069" for part in state["me_parts"]))),
+            "me_parts": str(Markup(" · ").join(Markup("<bdi>{}</bdi>").format(part) for part in state["me_parts"])),
             "my_answers": templates.get_template("participant/_my_answers.html").render(answers=state["answers"]),
             "phone_config": htmlsafe_json_dumps({**config, "jargon": state["jargon"]}),
         },

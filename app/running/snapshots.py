@@ -59,7 +59,7 @@ def phone_page_state(db: Session, *, card: PhoneCard, phone: Phone) -> dict[str,
     """
     workshop_id = card.workshop.id
     return {
-        "me_line": me_line(phone.name, phone.organisation),
+        "me_parts": me_parts(phone.name, phone.organisation),
         "answers": answers.own_answers(db, workshop_id=workshop_id, author=phone, include_hidden=True),
         "options": [
             {"id": a.id, "text": a.text}
@@ -69,10 +69,10 @@ def phone_page_state(db: Session, *, card: PhoneCard, phone: Phone) -> dict[str,
     }
 
 
-def me_line(name: str, organisation: str) -> str:
-    """Who a phone is, as its page's header line says it ("Anoniem" without a name)."""
+def me_parts(name: str, organisation: str) -> list[str]:
+    """Who a phone is, as its page's header line says it: name and organisation, or "Anoniem" without a name."""
     shown = name or gettext(N_("Anoniem"))
-    return f"{shown} · {organisation}" if name and organisation else shown
+    return [shown, organisation] if name and organisation else [shown]
 
 
 def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant, secret: str) -> dict[str, Any]:

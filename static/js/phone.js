@@ -435,12 +435,14 @@ function optionText(id) {
   return found ? found.text : null;
 }
 
-// dir=auto: an answer in Arabic or Hebrew reads from the right
+// dir=auto: an answer in Arabic or Hebrew reads from the right. The obstacle it belongs to is two lines at most,
+// whole in its title and when tapped (focused), and to a screen reader always
 function answerItem(text, linksTo, status, label) {
   const link = linksTo ? optionText(linksTo) : null;
+  const to = link && format(t.contribution_to, { text: `\u2068${link}\u2069` });
   return el("li", { class: `answer ${status}` },
     el("span", { class: "text", dir: "auto", text }),
-    link ? el("span", { class: "link muted", text: format(t.contribution_to, { text: link }) }) : null,
+    to ? el("span", { class: "link muted clamp-2", tabindex: "0", title: to, text: to }) : null,
     el("span", { class: "tick", text: label }));
 }
 
@@ -600,8 +602,8 @@ function onFrame(frame) {
       state.me.organisation = rename.name(state.me.organisation);
       state.me.organisation_id = rename.id(state.me.organisation_id);
       if (state.me.name) {
-        meNode.textContent = `${state.me.name} · ${state.me.organisation}`;
-        meNode.title = meNode.textContent;
+        meNode.replaceChildren(el("bdi", { text: state.me.name }), " · ", el("bdi", { text: state.me.organisation }));
+        meNode.title = `\u2068${state.me.name}\u2069 · \u2068${state.me.organisation}\u2069`;
       }
     }
     renderStep();

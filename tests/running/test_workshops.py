@@ -148,7 +148,7 @@ def test_joining_remembers_the_phone(workshop: Workshop, join: Any) -> None:
     cookie = next(c for c in phone.http.cookies.jar if c.name == f"dbk_p_{workshop.code}")
     assert cookie.has_nonstandard_attr("HttpOnly")
     again = phone.http.get(f"/j/{workshop.code}")
-    assert "Ali · Wijkteam" in again.text and 'id="join-form"' not in again.text
+    assert "<bdi>Ali</bdi> · <bdi>Wijkteam</bdi>" in again.text and 'id="join-form"' not in again.text
 
 
 def test_join_form_requires_name_and_organisation(workshop: Workshop, browser: Any) -> None:

@@ -1,0 +1,78 @@
+"""The phone's short lines stay readable: who you are with each part in its own direction, and the obstacle a
+contribution belongs to in two lines, whole when tapped."""
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_live_session import join, join_on, mine, next_until, send, start_session
+from tests.e2e.test_phone_fit import LONG, PHONES, assert_fits
+
+pytestmark = pytest.mark.e2e
+expect: Any = pytest.importorskip("playwright.sync_api").expect
+
+# a name in Arabic, an organisation in Dutch that ends in Hebrew and a number: run together without isolation, the
+# "·" and the number landed inside the other part
+RTL_NAME = "سارة الحربي"
+MIXED_ORGANISATION = "Woonstichting בית שלום 12"
+# an obstacle as long as the step takes (200 characters): four lines under a contribution on a phone
+LONG_OBSTACLE = (
+    "De wachtlijst voor een huurwoning in de wijk is zo lang dat jongeren vertrekken, ouderen niet kunnen "
+    "verhuizen en gezinnen jaren wachten op een plek die past bij wat ze echt nodig hebben"
+)
+
+
+def line_count(node: Any) -> float:
+    """How many lines of its own text a node shows."""
+    count: float = node.evaluate("(n) => n.getBoundingClientRect().height / parseFloat(getComputedStyle(n).lineHeight)")
+    return count
+
+
+def test_a_mixed_direction_name_and_organisation_each_read_in_their_own_direction(
+    new_context: Callable[..., Any],
+) -> None:
+    session = start_session(new_context)
+    phone = join(new_context, session.code, RTL_NAME, MIXED_ORGANISATION)
+    me = phone.locator("p.me")
+    expect(me.locator("bdi")).to_have_text([RTL_NAME, MIXED_ORGANISATION])
+    expect(me).to_have_text(f"{RTL_NAME} · {MIXED_ORGANISATION}")
+    assert me.get_attribute("title") == f"\u2068{RTL_NAME}\u2069 · \u2068{MIXED_ORGANISATION}\u2069"
+    assert_fits(phone, "me-line")
+
+
+@pytest.mark.parametrize("size", sorted(PHONES))
+def test_a_contributions_long_obstacle_shows_two_lines_and_whole_when_tapped(
+    new_context: Callable[..., Any], size: str
+) -> None:
+    session = start_session(new_context)
+    board = session.board
+    phone = join_on(new_context(**PHONES[size]).new_page(), session.code, RTL_NAME, MIXED_ORGANISATION)
+    next_until(board, "Obstakels")
+    send(phone, LONG_OBSTACLE)
+    expect(mine(phone, LONG_OBSTACLE)).to_have_class(re.compile(r"\breceived\b"))
+    next_until(board, "Bijdragen")
+    send(phone, LONG, obstacle=LONG_OBSTACLE)
+    contribution = mine(phone, LONG)
+    expect(contribution).to_have_class(re.compile(r"\breceived\b"))
+
+    link = contribution.locator(".link")
+    expect(link).to_contain_text(LONG_OBSTACLE)  # whole in the page, so a screen reader reads it whole
+    assert link.get_attribute("title") == f"bij: \u2068{LONG_OBSTACLE}\u2069"
+    assert line_count(link) == pytest.approx(2, abs=0.1)
+    assert link.evaluate("(n) => n.scrollHeight > n.clientHeight + 1")  # the rest is cut off, with an ellipsis
+    assert_fits(phone, f"contribution-{size}")
+    link.click()
+    assert line_count(link) >= 3
+    assert_fits(phone, f"contribution-open-{size}")
+
+    # the phone's own page afterwards: the same two lines, and who you are each part in its own direction
+    next_until(board, "Afronding")
+    phone.locator("#step").get_by_role("link", name="Mijn afspraken").click()
+    expect(phone).to_have_url(re.compile(r"/m/[^/]+$"))
+    expect(phone.locator("main bdi")).to_have_text([RTL_NAME, MIXED_ORGANISATION])
+    link = phone.locator("li.answer .link")
+    expect(link).to_contain_text(LONG_OBSTACLE)
+    assert line_count(link) == pytest.approx(2, abs=0.1)
+    assert_fits(phone, f"mine-{size}")
