@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -17,7 +18,7 @@ from app.actions import reporting, review
 from app.actions import service as action_service
 from app.addresses import address_key
 from app.answers import service as answer_service
-from app.errors import DomainError, workspace_merged
+from app.errors import DomainError, gone_meanwhile, workspace_merged
 from app.i18n import N_
 from app.labels import MAIL_KIND_LABELS, label
 from app.models import (
@@ -279,6 +280,14 @@ def hold_personal_data(db: Tx, *, workspace_ids: Iterable[int]) -> set[int]:
     return {workspace_id for workspace_id in db.execute(held).scalars() if workspace_id is not None}
 
 
+def _refreshed(db: Session, row: Workshop | Participant) -> None:
+    """Read the row anew, once its workspace is held; one another change deleted while this waited is refused (409)."""
+    try:
+        db.refresh(row)
+    except InvalidRequestError:  # "could not refresh instance": its row is gone
+        raise gone_meanwhile() from None
+
+
 def run_retention(db: Tx, *, today: date, among: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """Anonymise every workshop (of among, if given) past its workspace's retention period; logs and returns what it
     did. Those found are asked again once their workspaces are held: another worker's run may have done them since,
@@ -424,8 +433,8 @@ def forget_participant(db: Tx, *, participant: Participant) -> None:
     assert workshop is not None
     if not hold_personal_data(db, workspace_ids=[workshop.workspace_id]):
         raise workspace_merged()
-    # as the retention pass may have left them while this waited for it
-    db.refresh(participant)
+    # as the retention pass may have left them while this waited for it, or a deleted workshop taken them along
+    _refreshed(db, participant)
     this_one = select(col(Participant.id)).where(col(Participant.id) == participant.id)
     contact_of = _contact_actions(db, participant=participant, workspace_id=workshop.workspace_id)
     _forget_mail(
@@ -520,6 +529,11 @@ def delete_workshop(db: Tx, *, workshop: Workshop, typed_title: str) -> None:
         raise DomainError(
             "title_mismatch", N_("Typ de titel van de workshop precies over om hem te verwijderen."), status=422
         )
+    # the workspace first, as forgetting, the retention pass and a workspace merge take it: they write the same rows
+    # (names, actions, the log) in other orders, and without it PostgreSQL failed one of the two as a deadlock
+    if not hold_personal_data(db, workspace_ids=[workshop.workspace_id]):
+        raise workspace_merged()
+    _refreshed(db, workshop)
     workshop_id = workshop.id
     action_ids = select(col(Action.id)).where(col(Action.workshop_id) == workshop_id)
     participant_ids = select(col(Participant.id)).where(col(Participant.workshop_id) == workshop_id)

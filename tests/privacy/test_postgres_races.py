@@ -9,12 +9,13 @@ from typing import Any
 
 import anyio
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.actions import service as actions
 from app.answers import service as answers
+from app.errors import DomainError
 from app.models import Action, ActionChange, Answer, Event, OutboxMessage, Participant, Workshop, Workspace
 from app.privacy import service as privacy
 from app.store.database import Database
@@ -156,3 +157,88 @@ async def test_forgetting_while_the_retention_pass_anonymises_the_workshop_both_
     finally:
         await forgetting.stop()
         await retaining.stop()
+
+
+def room_without_mail_past_its_retention(db: Tx) -> int:
+    """As room_past_its_retention, without the link mail: deleting the workshop would wait for that mail first, before
+    it holds anything, and hide the race. Returns Jan's id."""
+    jan = room_past_its_retention(db)
+    db.execute(delete(OutboxMessage))
+    return jan
+
+
+def delete_the_workshop(db: Tx) -> None:
+    """What a member's "verwijderen" runs, with the title typed."""
+    workshop = db.execute(select(Workshop)).scalar_one()
+    privacy.delete_workshop(db, workshop=workshop, typed_title=workshop.title)
+
+
+async def deleted_while(other: str, first_to_write: str) -> tuple[Any, Any, dict[str, Any]]:
+    """Delete the workshop through one process while another forgets Jan or runs the retention pass, the first one
+    held midway (holding what it wrote so far) until the other waits for it. Returns the deletion's and the other's
+    outcomes, an error as it was raised, and what is left."""
+    deleting, other_one = await two_writers([])
+    try:
+        jan = await deleting.write(room_without_mail_past_its_retention)
+
+        def start_other() -> Any:
+            if other == "forgetting":
+                return other_one.write(partial(forget, jan))
+            return asyncio.ensure_future(privacy.retention_pass(other_one.read, other_one.write, today=DAY))
+
+        if first_to_write == "deleting":
+            # holding the actions and the log, before the participants
+            paused, release = pause_before(deleting, "DELETE FROM participant")
+        else:
+            # the pass holding the names, before the log; the forgetting its actions, before the name
+            paused, release = pause_before(
+                other_one, "DELETE FROM event" if other == "retention" else "UPDATE participant"
+            )
+        try:
+            if first_to_write == "deleting":
+                deleted = deleting.write(delete_the_workshop)
+                assert await anyio.to_thread.run_sync(partial(paused.wait, timeout=30))
+                done = start_other()
+            else:
+                done = start_other()
+                assert await anyio.to_thread.run_sync(partial(paused.wait, timeout=30))
+                deleted = deleting.write(delete_the_workshop)
+            await until(lambda: deleting.read_sync(waiting_for_a_lock), "the second one waiting for the first")
+        finally:
+            release.set()
+        outcomes = await asyncio.gather(deleted, done, return_exceptions=True)
+        left = await deleting.read(
+            lambda db: {
+                model.__name__: db.execute(select(func.count()).select_from(model)).scalar_one()
+                for model in (Workshop, Participant, Answer, Action, Event, Workspace)
+            }
+        )
+        return outcomes[0], outcomes[1], left
+    finally:
+        await deleting.stop()
+        await other_one.stop()
+
+
+@pytest.mark.parametrize("first_to_write", ["deleting", "retention"])
+async def test_deleting_a_workshop_while_the_retention_pass_anonymises_it_both_succeed(first_to_write: str) -> None:
+    deleted, passed, left = await deleted_while("retention", first_to_write)
+    # not a deadlock that PostgreSQL ends by failing one of them, nor a row the other removed under it
+    assert deleted is None, deleted
+    assert not isinstance(passed, BaseException), passed
+    done, _ = passed
+    # the pass that came second found nothing left to anonymise
+    assert [row["names_removed"] for row in done] == ([] if first_to_write == "deleting" else [3])
+    assert left == {"Workshop": 0, "Participant": 0, "Answer": 0, "Action": 0, "Event": 0, "Workspace": 1}
+
+
+@pytest.mark.parametrize("first_to_write", ["deleting", "forgetting"])
+async def test_deleting_a_workshop_while_a_participant_is_forgotten_deletes_it(first_to_write: str) -> None:
+    deleted, forgotten, left = await deleted_while("forgetting", first_to_write)
+    assert deleted is None, deleted
+    if first_to_write == "deleting":
+        # the participant went with the workshop while the forgetting waited: refused as gone, not a fault
+        assert isinstance(forgotten, DomainError), forgotten
+        assert (forgotten.code, forgotten.status) == ("gone_meanwhile", 409)
+    else:
+        assert forgotten is None, forgotten
+    assert left == {"Workshop": 0, "Participant": 0, "Answer": 0, "Action": 0, "Event": 0, "Workspace": 1}

@@ -38,6 +38,7 @@ from app.models import (
 from app.notify import feeds
 from app.organisations import service as organisations
 from app.plain import service as plain
+from app.privacy import service as privacy
 from app.register import actionpage, organisationpage
 from app.running import service as running
 from app.store.database import Database
@@ -545,3 +546,33 @@ async def test_an_invitation_of_a_accepted_while_a_merges_into_b_joins_b() -> No
         .where(col(Facilitator.email) == "sanne@x.nl")
     )
     assert looked_up(lambda db: db.execute(joined).all()) == [(b, "facilitator")]
+
+
+def delete_a_workshop(fenna: int, a: int, b: int) -> Callable[[Tx], Any]:
+    """A browser still in A deletes A's workshop, its title typed."""
+
+    def job(db: Tx) -> None:
+        workshop = db.get(Workshop, workshop_in(db, a))
+        assert workshop is not None
+        privacy.delete_workshop(db, workshop=workshop, typed_title=workshop.title)
+
+    return job
+
+
+async def test_a_workshop_deleted_while_its_workspace_merges_away_is_refused_not_half_deleted() -> None:
+    outcome, where, b = await while_a_merges_into_b(delete_a_workshop)
+    assert isinstance(outcome, DomainError), outcome
+    assert (outcome.code, outcome.status) == ("workspace_merged", 409)
+    assert where == all_of_a_in(b)
+
+
+async def test_a_workshop_deletion_under_way_when_its_workspace_starts_merging_goes_through_then_the_merge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # paused where the deletion has removed the actions' history and mail, before the actions and the workshop
+    outcomes, where, b = await under_way_when_a_merges_into_b(
+        monkeypatch, (privacy, "_forget_feeds"), delete_a_workshop
+    )
+    # both, one after the other: not a history row the merge adds to an action the deletion then removes
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)], outcomes
+    assert where == {**all_of_a_in(b), "Workshop": [(b, 1)], "Action": [(b, 1)]}
