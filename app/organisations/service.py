@@ -505,6 +505,9 @@ def _show_name(db: Session, organisation: Organisation) -> None:
 
 def confirm_organisation(db: Tx, *, workspace_id: int, organisation_id: int) -> Organisation:
     """Mark a typed name as one the office has looked at: it leaves "Nieuw" and joining phones are offered it."""
+    # before the organisation's row, as save_organisation does: a workspace merge then waits for the change and reads
+    # the organisation with it, where otherwise it folded the one it read before into another and lost the change
+    held_workspace(db, workspace_id=workspace_id)
     organisation = workspace_organisation(db, workspace_id=workspace_id, organisation_id=organisation_id)
     organisation.confirmed = True
     db.flush()

@@ -13,6 +13,7 @@ from sqlmodel import col
 from app.errors import DomainError, not_manager
 from app.i18n import N_, current_locale, gettext, ngettext
 from app.models import ACTION_STATUSES, Action, ActionPartner, Member, Organisation, Participant, Volunteer, Workshop
+from app.store.database import held_workspace
 from app.store.events import Tx
 
 SECTOR_LABELS = {
@@ -208,6 +209,8 @@ def partner_share(db: Session, *, workspace_id: int) -> Share:
 
 def mark_own(db: Tx, *, organisation_id: int, member: Member, own: bool) -> None:
     """Mark an organisation as the programme office's own, or no longer; a beheerder's decision."""
+    # before the organisation's row, as organisations.confirm_organisation does (why: there)
+    held_workspace(db, workspace_id=member.workspace_id)
     organisation = workspace_organisation(db, organisation_id=organisation_id, member=member)
     if not member.can_manage:
         raise not_manager()

@@ -2,6 +2,7 @@
 merges at once move everything once."""
 
 import asyncio
+import sys
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -521,7 +522,8 @@ async def test_an_organisation_changed_while_a_merge_removes_it_is_refused_not_a
         lambda fenna, a, b: changes_to_what_a_merge_removes(fenna, a, b)[change]
     )
     assert isinstance(outcome, DomainError), outcome
-    assert (outcome.code, outcome.status) == ("gone_meanwhile", 409)
+    # it held the workspace first and found it merged away
+    assert (outcome.code, outcome.status) == ("workspace_merged", 409)
     assert where["Organisation"] == [(b, 1)]
 
 
@@ -576,3 +578,30 @@ async def test_a_workshop_deletion_under_way_when_its_workspace_starts_merging_g
     # both, one after the other: not a history row the merge adds to an action the deletion then removes
     assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)], outcomes
     assert where == {**all_of_a_in(b), "Workshop": [(b, 1)], "Action": [(b, 1)]}
+
+
+def written_so_far() -> None:
+    """Where a change the test pauses stops, having written its rows, before it commits."""
+
+
+@pytest.mark.parametrize("change", ["confirmed", "marked as the office's own"])
+async def test_an_organisation_changed_under_way_when_its_workspace_starts_merging_keeps_the_change(
+    monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    def changed(fenna: int, a: int, b: int) -> Callable[[Tx], Any]:
+        def job(db: Tx) -> None:
+            changes_to_what_a_merge_removes(fenna, a, b)[change](db)
+            written_so_far()
+
+        return job
+
+    # paused once A's Gemeente is changed, its row locked, until the merge (which folds it into B's) waits for it
+    outcomes, where, b = await under_way_when_a_merges_into_b(
+        monkeypatch, (sys.modules[__name__], "written_so_far"), changed
+    )
+    # both, one after the other: not a deadlock that PostgreSQL ends by failing one of them
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)], outcomes
+    assert where["Organisation"] == [(b, 1)]
+    # and the merge read A's Gemeente as changed, not as it was before: the change went along into B's
+    gemeente = looked_up(lambda db: db.execute(select(Organisation.confirmed, Organisation.own)).one())
+    assert tuple(gemeente) == ((True, False) if change == "confirmed" else (False, True))
