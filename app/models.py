@@ -33,7 +33,8 @@ ACTION_STATUSES = ("open", "bezig", "klaar", "vastgelopen")
 # what a workspace member may do: manage the workspace, run workshops and edit actions, or only read
 ROLES = ("beheerder", "facilitator", "meekijker")
 # what an ActionChange records: agreed, a field changed, withdrawn, or a report (in a review or between sessions);
-# "contact_forgotten": the contact taken off at their request (app/privacy), without their name
+# "contact_forgotten": the contact taken off at their request (app/privacy), without their name; "contact_expired": by
+# the retention pass, without it too
 CHANGE_KINDS = (
     "created",
     "title",
@@ -42,6 +43,7 @@ CHANGE_KINDS = (
     "partners",
     "contact",
     "contact_forgotten",
+    "contact_expired",
     "due_on",
     "status",
     "deleted",

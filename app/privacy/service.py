@@ -188,13 +188,19 @@ def anonymise_workshop(db: Tx, *, workshop: Workshop) -> int:
         .values(email=None, email_confirmed_at=None)
     )
     db.execute(
-        update(Action).where(col(Action.workshop_id) == workshop.id).values(contact_person="", contact_email=None)
-    )
-    db.execute(
         update(ActionChange)
         .where(col(ActionChange.action_id).in_(actions), col(ActionChange.kind) == "contact")
         .values(before="", after="")
     )
+    with_contact = select(Action).where(
+        col(Action.workshop_id) == workshop.id,
+        or_(col(Action.contact_person) != "", col(Action.contact_email).is_not(None)),
+    )
+    for action in db.execute(with_contact.order_by(col(Action.id))).scalars():
+        action.contact_person, action.contact_email = "", None
+        # the history says the contact went, never who it was (as forgetting's own entry does); recording it marks
+        # the action changed now, so a board's edit form that still holds the name is refused rather than saving it
+        action_service.record_change(db, action, "contact_expired")
     # the event log only serves screens catching up during the session, and its payloads carry names
     db.execute(delete(Event).where(col(Event.workshop_id) == workshop.id))
     # the day the names first went, as the privacy page says it

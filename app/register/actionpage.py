@@ -335,6 +335,7 @@ _KIND_LABELS = {
     "partners": N_("Partners"),
     "contact": N_("Contactpersoon"),
     "contact_forgotten": N_("Contactpersoon verwijderd op eigen verzoek"),
+    "contact_expired": N_("Contactpersoon verwijderd na de bewaartermijn"),
     "due_on": N_("Deadline"),
     "status": N_("Status"),
     "deleted": N_("Ingetrokken"),
@@ -352,7 +353,7 @@ def change_label(change: Change) -> str:
 
 def change_values(change: Change) -> tuple[str, str] | None:
     """From what to what, as people read it (dates written out, statuses named); None where that says nothing."""
-    if change.kind in ("deleted", "created", "description", "contact_forgotten"):
+    if change.kind in ("deleted", "created", "description", "contact_forgotten", "contact_expired"):
         return None
     return _value(change.kind, change.before), _value(change.kind, change.after)
 

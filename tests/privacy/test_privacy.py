@@ -21,6 +21,7 @@ from tests.conftest import PASSWORD, Facilitator, Phone, csrf_of
 from tests.exports.test_personal import personal_link
 from tests.notify.conftest import join as join_as
 from tests.notify.conftest import new_workshop
+from tests.register.pages import history, history_kinds
 
 
 def _db(facilitator: Facilitator) -> Any:
@@ -345,3 +346,24 @@ def test_an_owners_report_on_an_anonymised_workshop_leaves_it_done_and_a_new_nam
     done = _db(facilitator).write_sync(lambda db: privacy.run_retention(db, today=today + timedelta(days=1)))
     assert [item["workshop_id"] for item in done] == [workshop.id]
     assert _db(facilitator).read_sync(lambda db: privacy.due_in_slices(db, today=today + timedelta(days=2))) == []
+
+
+def test_the_retention_pass_says_in_the_history_of_each_action_with_a_contact_that_it_went(
+    facilitator: Facilitator, join: Any
+) -> None:
+    workshop, _, with_contact = _room(facilitator, join, title="Oud")
+    without = post(facilitator, workshop, "/actions", {"title": "Buurtkamer", "owner_organisation": "Welzijn"}).json()
+    today = date(2026, 12, 4)
+    _held(facilitator, workshop.id, today - timedelta(days=19 * 31))
+    assert len(_db(facilitator).write_sync(lambda db: privacy.run_retention(db, today=today))) == 1
+    page = facilitator.http.get(f"/f/acties/{with_contact}").text
+    # the entry names no one: not the contact, not a member
+    assert history(page)[0].startswith("Contactpersoon verwijderd na de bewaartermijn ")
+    assert history(page)[0].endswith(" · systeem") and "Ali" not in page
+    english = facilitator.http.get(f"/f/acties/{with_contact}", headers={"Accept-Language": "en"}).text
+    assert history(english)[0].startswith("Contact removed after the retention period ")
+    # an action that had no contact has nothing gone to tell
+    assert history_kinds(facilitator.http.get(f"/f/acties/{without['id']}").text) == ["created"]
+    # nor has a later run: the contact is gone already
+    assert _db(facilitator).write_sync(lambda db: privacy.run_retention(db, today=today + timedelta(days=1))) == []
+    assert history_kinds(facilitator.http.get(f"/f/acties/{with_contact}").text) == ["contact_expired", "created"]

@@ -148,9 +148,10 @@ def test_every_kind_of_change_is_in_the_history_newest_first_with_who_and_when(
         found = db.get(Action, action_id)
         actions.record_change(db, found, "contact", before="Carla de Wit", after="C. de Wit")
         actions.record_change(db, found, "contact_forgotten")
+        actions.record_change(db, found, "contact_expired")
         db.flush()
-        latest = db.execute(select(ActionChange).order_by(col(ActionChange.id).desc()).limit(2)).scalars()
-        for change, at in zip(latest, (winter + timedelta(days=1), winter), strict=True):
+        latest = db.execute(select(ActionChange).order_by(col(ActionChange.id).desc()).limit(3)).scalars()
+        for change, at in zip(latest, (winter + timedelta(days=2), winter + timedelta(days=1), winter), strict=True):
             change.at = at
 
     runtime_of(facilitator).db.write_sync(by_the_system)
@@ -164,7 +165,7 @@ def test_every_kind_of_change_is_in_the_history_newest_first_with_who_and_when(
     kinds = history_kinds(page)
     assert set(kinds) == set(CHANGE_KINDS)
     # the system's changes are dated 2020
-    assert kinds[0] == "deleted" and kinds[-3:] == ["created", "contact_forgotten", "contact"]
+    assert kinds[0] == "deleted" and kinds[-4:] == ["created", "contact_expired", "contact_forgotten", "contact"]
     assert entries[0].startswith("Ingetrokken") and entries[0].endswith("Fenna")
     assert entries[1].startswith("Terugblik in “Vervolg Noord”: bezig → vastgelopen Sleutel geregeld")
     assert entries[1].endswith("Wim (Woonstichting Thuis) via Vervolg Noord")
@@ -175,7 +176,8 @@ def test_every_kind_of_change_is_in_the_history_newest_first_with_who_and_when(
     assert entries[6].startswith("Eigenaar: Schuldhulp Noord → Woonstichting Thuis")
     assert entries[7].startswith("Beschrijving aangepast") and "Wordt: Elke dinsdag open." in entries[7]
     assert entries[8].startswith("Titel: Huiskamer in de flat → Huiskamer in flat Zuid")
-    assert entries[-3].startswith("Afgesproken met status open") and entries[-3].endswith("Fenna")
+    assert entries[-4].startswith("Afgesproken met status open") and entries[-4].endswith("Fenna")
+    assert entries[-3] == "Contactpersoon verwijderd na de bewaartermijn 17 januari 2020 om 11:05 · systeem"
     assert entries[-2] == "Contactpersoon verwijderd op eigen verzoek 16 januari 2020 om 11:05 · systeem"
     assert entries[-1] == "Contactpersoon: Carla de Wit → C. de Wit 15 januari 2020 om 11:05 · systeem"
     assert '<time datetime="2020-01-15T11:05+01:00">' in page
