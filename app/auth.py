@@ -159,7 +159,7 @@ Manager = Annotated[Member, Depends(require_manager)]
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _sent_a_form(request: Request) -> bool:
+def sent_a_form(request: Request) -> bool:
     """Whether the request's body is a form (or there is no body at all, which reads as an empty form)."""
     content_type = request.headers.get("content-type", "").strip().lower()
     if content_type:
@@ -194,12 +194,17 @@ async def verify_csrf(request: Request) -> None:
     ):
         message = N_("Dit formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.")
         raise HTTPException(403, gettext(message))
-    if _reads_a_form(request) and not _sent_a_form(request):
-        message = N_(
-            "Hier kan alleen een formulier heen (application/x-www-form-urlencoded of multipart/form-data). "
-            "Er is niets opgeslagen."
-        )
-        raise HTTPException(415, gettext(message))
+    if _reads_a_form(request) and not sent_a_form(request):
+        raise not_a_form()
+
+
+def not_a_form() -> HTTPException:
+    """The refusal for a body that is no form where only a form is read (Starlette would read it as an empty one)."""
+    message = N_(
+        "Hier kan alleen een formulier heen (application/x-www-form-urlencoded of multipart/form-data). "
+        "Er is niets opgeslagen."
+    )
+    return HTTPException(415, gettext(message))
 
 
 CsrfChecked = Depends(verify_csrf)

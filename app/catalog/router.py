@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from app import steps as step_types
-from app.auth import CsrfChecked, Runner, Viewer
+from app.auth import CsrfChecked, Runner, Viewer, not_a_form, sent_a_form
 from app.catalog import editor, files, saved
 from app.catalog.editor import Problem, StepsInvalid
 from app.catalog.service import TEMPLATES_DIR, formats
@@ -42,8 +42,18 @@ def _declared_length(request: Request) -> int:
 
 
 async def _json_or_form(request: Request) -> tuple[dict[str, Any] | None, FormData | None]:
-    """The posted JSON object, or else the posted form."""
-    if not request.headers.get("content-type", "").startswith("application/json"):
+    """The posted JSON object, or else the posted form; any other body is refused (415)."""
+    if not request.headers.get("content-type", "").strip().lower().startswith("application/json"):
+        # Starlette reads a body of any other type (plain text, say) as an empty form, which would save blanks
+        if not sent_a_form(request):
+            raise DomainError(
+                "not_form_or_json",
+                N_(
+                    "Hier kan alleen een formulier of JSON heen (application/x-www-form-urlencoded, "
+                    "multipart/form-data of application/json). Er is niets opgeslagen."
+                ),
+                status=415,
+            )
         return None, await request.form()
     if _declared_length(request) > MAX_JSON:
         raise _too_large()
@@ -276,6 +286,9 @@ async def _upload_guard(request: Request) -> AsyncIterator[None]:
 @router.post("/f/formats/upload", dependencies=[Depends(_upload_guard), CsrfChecked])
 async def upload_format(request: Request, runtime: RuntimeDep, member: Runner) -> Response:
     """Store an uploaded format file (multipart field "file") as an own format, checked like the shipped ones."""
+    # any other body reads as a form without a file, and would be answered "choose a file" as if none was chosen
+    if not sent_a_form(request):
+        raise not_a_form()
     # before the form is read: a refusal is the app's own 429 page, with its Retry-After
     await runtime.check_upload_rate(member.account_id)
     form = await request.form()

@@ -363,3 +363,47 @@ def test_a_member_who_uploads_file_after_file_waits_and_others_do_not(
     assert "Je uploadt te veel bestanden achter elkaar" in html.unescape(refused.text)
     assert "eigen:bewonersgesprek" not in facilitator.http.get("/f/workshops").text
     assert upload(other_facilitator, "bewonersgesprek.yaml", GOOD_FILE.encode()).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("route", "content_type", "body"),
+    [
+        ("steps", "text/plain", '{"steps": []}'),
+        ("steps", "", '{"steps": []}'),
+        ("steps/format", "text/plain", '{"key": "leeg", "name": "Leeg", "steps": []}'),
+    ],
+    ids=["steps as plain text", "steps without a type", "a format as plain text"],
+)
+def test_a_body_neither_form_nor_json_is_refused_not_read_as_an_empty_form(
+    facilitator: Facilitator, workshop: Workshop, route: str, content_type: str, body: str
+) -> None:
+    before = stored_steps(facilitator, workshop)
+    headers = {"X-CSRF-Token": facilitator.csrf(), "Content-Type": content_type, "Accept": "application/json"}
+    response = facilitator.http.post(f"/f/workshops/{workshop.id}/{route}", content=body, headers=headers)
+    assert response.status_code == 415, response.text
+    assert "alleen een formulier of JSON" in response.json()["detail"]
+    english = facilitator.http.post(
+        f"/f/workshops/{workshop.id}/{route}", content=body, headers={**headers, "Accept-Language": "en"}
+    )
+    assert english.status_code == 415 and "Only a form or JSON" in english.json()["detail"]
+    assert stored_steps(facilitator, workshop) == before
+    assert "leeg" not in facilitator.http.get("/f/formats").text
+    # JSON named in capitals is JSON all the same
+    headers["Content-Type"] = "Application/JSON"
+    assert facilitator.http.post(f"/f/workshops/{workshop.id}/steps", content=body, headers=headers).status_code != 415
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("text/plain", "key: eigen"), ("application/json", '{"file": "key: eigen"}')],
+    ids=["plain text", "json"],
+)
+def test_an_upload_that_is_no_form_is_refused_not_read_as_no_file(
+    facilitator: Facilitator, content_type: str, body: str
+) -> None:
+    headers = {"X-CSRF-Token": facilitator.csrf(), "Content-Type": content_type}
+    response = facilitator.http.post("/f/formats/upload", content=body, headers=headers)
+    assert response.status_code == 415, response.text
+    assert "Hier kan alleen een formulier heen" in response.text and "Er is niets opgeslagen" in response.text
+    english = facilitator.http.post("/f/formats/upload", content=body, headers={**headers, "Accept-Language": "en"})
+    assert english.status_code == 415 and "Nothing was saved" in english.text
