@@ -273,10 +273,10 @@ def hold_personal_data(db: Tx, *, workspace_ids: Iterable[int]) -> set[int]:
     """Lock the workspaces whose people's data a change removes, the lowest id first, before it writes a row of theirs
     (FOR NO KEY UPDATE on PostgreSQL; SQLite has one writer anyway); returns those still there.
 
-    Forgetting a participant and the retention pass anonymising their workshop write the same rows (names, mails,
-    contacts, the event log) in different orders: holding the workspace first makes the second wait for the first
-    to commit, where on their own they deadlocked. A change that only adds rows to the workspace (held_workspace's
-    FOR KEY SHARE, a foreign key's check) does not wait for this lock."""
+    Forgetting a participant, the retention pass anonymising their workshop and a member deleting it write the same
+    rows (names, mails, contacts, the event log) in different orders: holding the workspace first makes the second
+    wait for the first to commit, where on their own they deadlocked. A change that only adds rows to the workspace
+    (held_workspace's FOR KEY SHARE, a foreign key's check) does not wait for this lock."""
     held = (
         select(col(Workspace.id))
         .where(col(Workspace.id).in_(sorted(set(workspace_ids))))
