@@ -32,6 +32,7 @@ OBSTACLES = [
     "School ziet het als eerste, maar weet niet wie ze kan bellen.",
     "Regels van de corporatie botsen met wat het wijkteam afspreekt.",
     "Jongeren haken af voordat de hulp begint.",
+    "Het wijkteam weet niet dat school al hulp biedt: we zien elkaars dossiers niet.",
 ]
 
 CONTRIBUTIONS = [
@@ -52,7 +53,8 @@ CLUSTERS = [
     ("Versnipperde hulp: elk loket apart", [0, 3, 7], "operationele processen", "gezondheid"),
     ("Geld en mandaat zitten vast", [1, 4], "financiering", "wonen"),
     ("Niemand houdt de regie", [6, 8], "besturing", "veiligheid"),
-    ("Gegevens mogen niet gedeeld worden", [2], "informatie/beeldvorming", None),
+    # two obstacles at least: the board makes no pile of one
+    ("Gegevens mogen niet gedeeld worden", [2, 10], "informatie/beeldvorming", None),
 ]
 
 # actions the room agrees on: (contribution index, title, due in days, partners)
