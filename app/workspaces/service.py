@@ -55,6 +55,8 @@ class InvitationRow:
     invited_by: str
     created_on: date
     expires_on: date
+    # the workspace it was made for, when a merge brought it here: its link makes a member of this one now
+    merged_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ def workspace_view(db: Session, *, member: Member) -> WorkspaceView:
             invited_by=invited_by,
             created_on=local_day(invitation.created_at),
             expires_on=local_day(invitation.expires_at),
+            merged_from=invitation.merged_from,
         )
         for invitation, invited_by in db.execute(
             select(Invitation, col(Facilitator.name))

@@ -1,5 +1,6 @@
 """Merging workspace B into A: everything of B comes along, nothing is lost, and only a beheerder of both may."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -211,6 +212,24 @@ def test_an_invitation_of_b_opened_after_the_merge_says_so_and_joins_a(
     assert membership_role(app, "sanne@buurt.nl", two.a) == "facilitator"
     # used once, like any invitation
     assert "al gebruikt" in browser().get("/uitnodiging/uitnodiging").text
+
+
+def test_the_merge_page_says_b_s_invitations_keep_working_and_a_s_page_lists_them_to_withdraw(
+    app: FastAPI, two: Two, browser: Callable[[], TestClient]
+) -> None:
+    # the beheerder decides to merge on what the page says: an invitation of B lets its holder into A afterwards
+    page = two.office.beheerder.http.get(PATH).text
+    assert "vervallen" not in page
+    assert "Open uitnodigingen van de andere werkruimte blijven werken" in page
+    name_of_b = app.state.runtime.db.read_sync(lambda db: db.get(Workspace, two.b).name)
+    merge(two.office.beheerder, two.b)
+
+    listed = two.office.beheerder.http.get("/f/werkruimte").text
+    assert f"gemaakt voor \u2068{name_of_b}\u2069" in listed
+    withdraw = re.search(r'action="(/f/werkruimte/uitnodigingen/\d+/intrekken)"', listed)
+    assert withdraw is not None
+    assert form(two.office.beheerder, withdraw.group(1), {}).status_code == 303
+    assert "bestaat niet" in browser().get("/uitnodiging/uitnodiging").text
 
 
 def test_organisations_with_a_name_a_knows_merge_and_a_taken_alias_is_dropped(app: FastAPI, two: Two) -> None:
