@@ -1,17 +1,12 @@
-// What a phone keeps in its browser (localStorage), per workshop code, and for how long. Each thing is one key,
-// doorbraak:<kind>:<code>: answers waiting for the server (outbox), what was typed and not sent (drafts), dots,
-// hands and grades not yet acknowledged (votes, hands, responses), and when the phone last used the workshop (used).
-// An answer waiting for the server is a key of its own, doorbraak:outbox:<code>:<client id>: two tabs of one workshop
-// (or a reload while another tab is open) kept one list, each writing its own whole, so one tab's save took out what
-// the other had sent without a connection. Each tab now writes and removes only its own answers' keys: there is no
-// list to read, change and write back, which localStorage cannot do as one step (Chromium's tabs even see each
-// other's writes a moment late), and no lock to wait for. The server takes a client id twice as one answer, so a tab
-// sending another tab's answer too changes nothing.
-// Typed text too is per tab, doorbraak:drafts:<code>:<tab id>: one tab's save of one list took out another's.
-// So are hands, grades and dots not yet acknowledged (pending): one tab's save, or its acknowledgement emptying the
-// key, took out what another tab had tapped offline, lost for good once that tab was closed.
-// A phone that joined many workshops kept every one's typed text for ever; now a workshop's keys go once it is
-// closed with nothing left to send, and on every phone page load those of workshops not used for days.
+// What a phone keeps in its browser (localStorage), per workshop code: doorbraak:<kind>:<code> for when the phone
+// last used the workshop (used). Answers waiting for the server are a key each, doorbraak:outbox:<code>:<client id>;
+// typed text is one key per tab, doorbraak:drafts:<code>:<tab id>, and so are hands, grades and dots not yet
+// acknowledged (pending: doorbraak:<votes|hands|responses>:<code>:<tab id>). A tab writes and removes only its own,
+// as one shared list read, changed and written back by two tabs lost what the other added (localStorage has no
+// lock). The server takes a client id twice as one answer. A tab that opens takes over the other tabs' drafts, each
+// noting the tabs it came from (from): once one of those writes again, it sent, cleared or changed that text, and the
+// copy goes. A workshop's keys go once it is closed with nothing left to send, and those of workshops not used for
+// days.
 // localStorage may be missing or refuse (blocked site data, a full quota): the phone then works from memory alone.
 
 import { newId } from "./live.js";
@@ -136,16 +131,20 @@ function draftsIn(value) {
   return Object.entries(record(value) || {}).filter(([, draft]) => typeof record(draft)?.text === "string");
 }
 
-// several tabs' drafts as one: per question every text once, the latest link and theme
+const origins = (draft) => (Array.isArray(draft.from) ? draft.from.filter((key) => typeof key === "string") : []);
+
+// several tabs' drafts as one: per question every text once, the latest link and theme; a joined text is this tab's
 function joinDrafts(kept) {
   const joined = {};
-  const written = kept.flatMap(draftsIn).sort(([, a], [, b]) => (Number(a.at) || 0) - (Number(b.at) || 0));
+  const written = kept.flatMap(([key, value]) => draftsIn(value).map(([step, d]) => [step, { ...d, from: [...origins(d), key] }]))
+    .sort(([, a], [, b]) => (Number(a.at) || 0) - (Number(b.at) || 0));
   for (const [step, draft] of written) {
     const before = joined[step]?.text;
     let text = draft.text;
     if (before?.includes(text.trim())) text = before;
     else if (before && !text.includes(before.trim())) text = `${before}\n\n${text}`;
     joined[step] = { ...draft, text };
+    if (before !== undefined) delete joined[step].from;
   }
   return joined;
 }
@@ -204,23 +203,31 @@ export function workshopStore(code, now = Date.now) {
     drafts(onTaken) {
       const own = `${PREFIX}drafts:${code}:${tab}`;
       const keys = [`${PREFIX}drafts:${code}`, ...keysFrom(`${PREFIX}drafts:${code}:`)];
-      const kept = keys.map((key) => [key, read(key)]).filter(([, value]) => draftsIn(value).length);
-      const copies = new Map(kept.map(([key, value]) => [key, new Map(draftsIn(value).map(([step, d]) => [step, d.text]))]));
-      const joined = joinDrafts(kept.map(([, value]) => value));
+      // a copy whose tab wrote since: that tab's key says what is left
+      const kept = keys.map((key) => [key, Object.fromEntries(draftsIn(read(key))
+        .filter(([, d]) => !origins(d).some((origin) => read(origin) !== null)))]);
+      const copies = new Map();
+      for (const [key, value] of kept) {
+        for (const [step, d] of Object.entries(value)) {
+          for (const origin of [...origins(d), key]) copies.set(origin, (copies.get(origin) || new Map()).set(step, d.text));
+        }
+      }
+      const joined = joinDrafts(kept);
       let wrote = false;
       const save = (drafts) => {
-        const empty = !Object.keys(drafts).length;
-        // taken by a tab opened since: that tab hears of a write, not of removing what is not there
-        const written = write(own, empty && !(wrote && read(own) === null) ? null : drafts);
-        wrote ||= !empty;
+        // emptied once written is {}: a removed key is one another tab took
+        const written = write(own, !Object.keys(drafts).length && !wrote ? null : drafts);
+        wrote ||= written && Object.keys(drafts).length > 0;
         touched();
         return written;
       };
       if (!Object.keys(joined).length || save(joined)) for (const key of keys) write(key, null);
       window.addEventListener("storage", (event) => {
-        const taken = copies.get(event.key);
-        if (!taken) return;
+        if (event.newValue === null || !event.key?.startsWith(`${PREFIX}drafts:${code}:`) || event.key === own) return;
         const left = record(parse(event.newValue)) || {};
+        const taken = copies.get(event.key) || new Map();
+        // and what a tab took from this one
+        for (const [step, d] of draftsIn(parse(event.oldValue))) if (origins(d).includes(own)) taken.set(step, d.text);
         for (const [step, text] of taken) {
           if (left[step]?.text === text) continue;
           taken.delete(step);

@@ -118,9 +118,13 @@ def test_a_phone_forgets_old_workshops_but_keeps_what_it_still_has_to_send(new_c
     assert after["doorbraak:drafts:BROKEN"] == draft
     for code in ("LEGACY", "BROKEN"):
         assert now <= json.loads(after[f"doorbraak:used:{code}"]) <= time.time() * 1000 + DAY_MS
-    # both now this tab's, under one key of its own
+    # both now this tab's, under one key of its own, each noting where it came from
+    legacy, tab = f"doorbraak:drafts:{session.code}", f"doorbraak:drafts:{session.code}:een-tab"
     assert drafts_kept(phone, session.code) == [
-        {"x": {"text": "Half getypt", "link": None, "theme": None}, "y": {"text": "Ook getypt", "link": "3", "at": 1}}
+        {
+            "x": {"text": "Half getypt", "link": None, "theme": None, "from": [legacy]},
+            "y": {"text": "Ook getypt", "link": "3", "at": 1, "from": [tab]},
+        }
     ]
     assert json.loads(after[f"doorbraak:used:{session.code}"]) >= now
     assert after["doorbraak:suggestions:abc"] == "{}"
@@ -436,3 +440,42 @@ def new_tab(phone: Any, url: str) -> Any:
     tab.goto(url)
     expect(tab.locator("#status")).to_have_attribute("data-state", "online")
     return tab
+
+
+def test_a_sent_answer_does_not_come_back_from_a_tab_that_copied_it(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    first = join(new_context, session.code, "Ali", "Woonstichting Thuis")
+    next_until(session.board, "Obstakels")
+    expect(first.locator("#step h1")).to_have_text("Wat is hier het grootste obstakel?")
+    url = first.url
+
+    # typed in one tab; a second tab opens and copies it, a third copies that copy; both close again
+    first.locator("#step textarea").fill("Half getypt in de eerste tab")
+    for _ in range(2):
+        copy = new_tab(first, url)
+        expect(copy.locator("#step textarea")).to_have_value("Half getypt in de eerste tab")
+    for page in first.context.pages[1:]:
+        page.close()
+
+    # the first tab sends it: a tab opened now starts empty, where the closed tabs' copies came back as a draft
+    first.locator("#step").get_by_role("button", name="Versturen").click()
+    expect(mine(first, "Half getypt in de eerste tab")).to_have_class(re.compile(r"\breceived\b"))
+    again = new_tab(first, url)
+    expect(again.locator("#step textarea")).to_have_value("")
+    assert not any(drafts_kept(again, session.code))
+
+
+def test_a_tab_lets_go_of_its_text_once_the_tab_that_copied_it_sends_it(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    first = join(new_context, session.code, "Ali", "Woonstichting Thuis")
+    next_until(session.board, "Obstakels")
+    expect(first.locator("#step h1")).to_have_text("Wat is hier het grootste obstakel?")
+    first.locator("#step textarea").fill("Half getypt in de eerste tab")
+    second = new_tab(first, first.url)
+
+    # sent from the tab that copied it: the first tab's box empties, rather than offering it to send a second time
+    second.locator("#step").get_by_role("button", name="Versturen").click()
+    expect(mine(second, "Half getypt in de eerste tab")).to_have_class(re.compile(r"\breceived\b"))
+    expect(first.locator("#step textarea")).to_have_value("")
+    first.close()
+    expect(new_tab(second, second.url).locator("#step textarea")).to_have_value("")
