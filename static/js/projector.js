@@ -46,10 +46,12 @@ function fresh(id) {
   return shownIds.has(id) ? "" : " fresh";
 }
 
+// people's own words take their own direction (dir=auto), as on the phone: an Arabic answer stood left-aligned with
+// its full stop on the wrong side
 function card(answer, ...extra) {
   return el("article", { class: `note${fresh(answer.id)}`, "data-id": answer.id },
-    el("p", { class: "text", text: answer.text }),
-    el("p", { class: "who", text: answer.organisation || t.anonymous }),
+    el("p", { class: "text", dir: "auto", text: answer.text }),
+    el("p", { class: "who", dir: "auto", text: answer.organisation || t.anonymous }),
     answer.theme ? el("p", { class: "tags" }, el("span", { class: "tag", text: config.results.themes[answer.theme] })) : null,
     ...extra);
 }
@@ -137,10 +139,10 @@ function pledgeEntry(group) {
     const { shown, rest } = limited(pledges, limit);
     const node = el("article", { class: `note pledge-group${pile && pile.focus ? " is-focus" : ""}`,
       "data-cluster": pile ? pile.id : null, "data-id": single ? members[0].id : null },
-    el("p", { class: "text", text: title }),
+    el("p", { class: "text", dir: "auto", text: title }),
     who ? el("p", { class: "who", text: who }) : null,
     el("ul", { class: "pledges" }, ...shown.map((c) => el("li", { class: fresh(c.id).trim() },
-      el("span", { class: "pledge", text: c.text }), " ", el("span", { class: "who", text: c.organisation || t.anonymous })))),
+      el("span", { class: "pledge", dir: "auto", text: c.text }), " ", el("span", { class: "who", dir: "auto", text: c.organisation || t.anonymous })))),
     more(rest));
     return node;
   });
@@ -157,7 +159,7 @@ function openEntry(open) {
     const { shown, rest } = limited(titles, limit);
     return el("article", { class: "note still-open" },
       el("p", { class: "text", text: format(t.still_open, { n: titles.length }) }),
-      el("ul", { class: "open-list" }, ...shown.map((title) => el("li", { text: title }))),
+      el("ul", { class: "open-list" }, ...shown.map((title) => el("li", { dir: "auto", text: title }))),
       more(rest));
   }, true);
 }
@@ -171,10 +173,10 @@ function pileEntry(cluster) {
   return entry(key, Math.min(examples.length, PILE_EXAMPLES), (limit) => {
     const { shown, rest } = limited(examples, Math.min(limit, PILE_EXAMPLES));
     return el("article", { class: `note cluster${cluster.focus ? " is-focus" : ""}`, "data-cluster": cluster.id },
-      el("p", { class: "text", text: cluster.name }),
+      el("p", { class: "text", dir: "auto", text: cluster.name }),
       el("p", { class: "who pile-count", text: count(t, "count_obstacles", { n: members.length }) }),
       tags.length ? el("p", { class: "tags" }, ...tags.map((tag) => el("span", { class: "tag", text: tag }))) : null,
-      shown.length ? el("ul", { class: "members" }, ...shown.map((a) => el("li", { text: a.text }))) : null,
+      shown.length ? el("ul", { class: "members" }, ...shown.map((a) => el("li", { dir: "auto", text: a.text }))) : null,
       more(rest));
   });
 }
@@ -200,7 +202,7 @@ function renderRanking(current) {
     bar.style.width = `${(100 * cluster.votes) / most}%`;
     return el("article", { class: `rank${cluster.focus ? " is-focus" : ""}`, "data-cluster": cluster.id },
       el("span", { class: "place", text: String(index + 1) }),
-      el("span", { class: "rank-name", text: cluster.name }),
+      el("span", { class: "rank-name", dir: "auto", text: cluster.name }),
       el("span", { class: "bar-track" }, bar),
       el("span", { class: "rank-votes", text: String(cluster.votes) }));
   }));
@@ -216,7 +218,7 @@ function renderActions(current) {
     return entry(["action", action.id, action.title, organisations, due, names], names.length, (limit) => {
       const { shown, rest } = limited(names, limit);
       return el("article", { class: "note action", "data-action": action.id },
-        el("p", { class: "text", text: action.title }),
+        el("p", { class: "text", dir: "auto", text: action.title }),
         el("p", { class: "who" }, ...nameList(organisations, " + "), ...due),
         names.length
           ? el("p", { class: "hands" }, ...formatNodes(t.hands, "names", [...nameList(shown, ", "), rest ? ` ${format(t.more, { n: rest })}` : ""]))
@@ -558,7 +560,7 @@ function renderRoom() {
   // the best represented organisations first, so those a cut leaves out are the smallest
   const names = Object.entries(state.room.organisations)
     .sort(([a, n], [b, m]) => m - n || a.localeCompare(b)).map(([name]) => name);
-  document.getElementById("organisations").replaceChildren(...names.map((name) => el("li", { class: "chip", text: name })));
+  document.getElementById("organisations").replaceChildren(...names.map((name) => el("li", { class: "chip", dir: "auto", text: name })));
 }
 
 function fitChips() {

@@ -5,8 +5,10 @@ from typing import Any
 
 import pytest
 
+from app.demo.driver import send_crowd
 from tests.e2e.test_live_session import join, next_until, open_projector, start_session
 from tests.e2e.test_phone_actions import agree_many
+from tests.e2e.test_projector_wall import run
 
 pytestmark = pytest.mark.e2e
 expect: Any = pytest.importorskip("playwright.sync_api").expect
@@ -80,3 +82,40 @@ def test_partners_and_volunteers_in_two_right_to_left_scripts_keep_their_order_o
     expect(details).to_contain_text(ARABIC_PERSON)
     first, second = details.evaluate(LEFT_OF, [HEBREW_PERSON, ARABIC_PERSON])
     assert first < second, (first, second)
+
+
+# each text on the wall that holds one of the words, with the direction it is laid out in
+DIRECTIONS = """(words) => [...document.querySelectorAll("#round-answers *")]
+  .filter((node) => node.children.length === 0 && words.some((word) => node.textContent.includes(word)))
+  .map((node) => [node.textContent, getComputedStyle(node).direction])"""
+
+
+def test_right_to_left_words_on_the_wall_run_right_to_left(new_context: Callable[..., Any], live_server: str) -> None:
+    session = start_session(new_context)
+    projector = open_projector(new_context, session)
+    next_until(session.board, "Obstakels")
+    arabic = "لا يوجد مكان للشباب في المساء."
+    hebrew = "אין מספיק מקום לנוער בערב."
+    ids = run(
+        send_crowd(live_server, session.code, [(("Sara", f"{HEBREW} עמותה"), hebrew), (("Omar", ARABIC), arabic)])
+    )
+    expect(projector.locator("#round-answers article.note")).to_have_count(2)
+    words = [arabic, hebrew, HEBREW, ARABIC]
+    found = projector.evaluate(DIRECTIONS, words)
+    # an answer and who sent it, each in its own direction, where the wall's left-to-right one put the full stop on
+    # the wrong side of an Arabic sentence
+    assert sorted(found) == sorted([[arabic, "rtl"], [hebrew, "rtl"], [ARABIC, "rtl"], [f"{HEBREW} עמותה", "rtl"]])
+
+    # and the lobby's partners, whatever their script
+    chips = projector.locator("#organisations li").evaluate_all(
+        "(chips) => chips.map((c) => getComputedStyle(c).direction)"
+    )
+    assert chips == ["rtl", "rtl"]
+
+    # the contribution round: a promise in Hebrew under the Arabic obstacle, the Hebrew one still open
+    next_until(session.board, "Bijdragen")
+    promise = "אנחנו פותחים את המרכז בערב."
+    run(send_crowd(live_server, session.code, [(("Sara", HEBREW), promise)], step="contributions", links_to=[ids[1]]))
+    expect(projector.locator("#round-answers .pledges li")).to_have_count(1)
+    found = projector.evaluate(DIRECTIONS, [*words, promise])
+    assert sorted(found) == sorted([[arabic, "rtl"], [promise, "rtl"], [HEBREW, "rtl"], [hebrew, "rtl"]])
