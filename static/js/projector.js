@@ -441,7 +441,9 @@ function layoutWall() {
   }
   const view = `${step().id}:${paged.className}`;
   if (view !== pager.view) {
-    Object.assign(pager, { view, index: 0, arrived: 0 });
+    // a pause holds a page while the room talks about it; the next step is moved to from the board, which cannot
+    // lift it, so it turns again
+    Object.assign(pager, { view, index: 0, arrived: 0, paused: false });
     stopPaging();
     repack = true;
   }

@@ -274,3 +274,25 @@ def test_a_big_contribution_round_is_a_few_pages_that_turn_and_pause(
     expect(projector.locator("#wall-count")).to_contain_text(
         f"blad {(held + 1) % pages + 1} van {pages}", timeout=5_000
     )
+
+
+def test_a_pause_holds_one_step_and_the_next_step_turns_again(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session = start_session(new_context, title="Netwerkdag Pauze")
+    board = session.board
+    projector = new_context(**PROJECTOR).new_page()
+    projector.goto(f"{session.projector_path}?dwell=1")
+    expect(projector.locator("#status")).to_have_attribute("data-state", "online")
+    next_until(board, "Obstakels")
+    run(send_crowd(live_server, session.code, crowd(60)))
+    expect(projector.locator("#wall-count")).to_contain_text("60 obstakels · blad 2 van", timeout=5_000)
+
+    # paused while the room talks about the obstacles; then the facilitator moves on from the board
+    projector.locator("body").press("Space")
+    expect(projector.locator("#wall-paused")).to_be_visible()
+    next_until(board, "Ordenen")
+    # the piles' wall turns by itself: the pause was for that page, and the board has no key to lift it
+    expect(projector.locator("#round-prompt")).to_have_text("Welke obstakels horen bij elkaar?")
+    expect(projector.locator("#wall-count")).to_contain_text("blad 2 van", timeout=5_000)
+    expect(projector.locator("#wall-paused")).to_be_hidden()
