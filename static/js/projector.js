@@ -47,7 +47,8 @@ function fresh(id) {
 }
 
 // people's own words take their own direction (dir=auto), as on the phone: an Arabic answer stood left-aligned with
-// its full stop on the wrong side
+// its full stop on the wrong side. In a list with bullets the words go in a span: a right-to-left item put its
+// bullet outside the card
 function card(answer, ...extra) {
   return el("article", { class: `note${fresh(answer.id)}`, "data-id": answer.id },
     el("p", { class: "text", dir: "auto", text: answer.text }),
@@ -176,7 +177,7 @@ function pileEntry(cluster) {
       el("p", { class: "text", dir: "auto", text: cluster.name }),
       el("p", { class: "who pile-count", text: count(t, "count_obstacles", { n: members.length }) }),
       tags.length ? el("p", { class: "tags" }, ...tags.map((tag) => el("span", { class: "tag", text: tag }))) : null,
-      shown.length ? el("ul", { class: "members" }, ...shown.map((a) => el("li", { dir: "auto", text: a.text }))) : null,
+      shown.length ? el("ul", { class: "members" }, ...shown.map((a) => el("li", {}, el("span", { dir: "auto", text: a.text })))) : null,
       more(rest));
   });
 }

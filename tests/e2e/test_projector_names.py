@@ -8,7 +8,7 @@ import pytest
 from app.demo.driver import send_crowd
 from tests.e2e.test_live_session import join, next_until, open_projector, start_session
 from tests.e2e.test_phone_actions import agree_many
-from tests.e2e.test_projector_wall import run
+from tests.e2e.test_projector_wall import CARDS_ON_SCREEN, board_post, run
 
 pytestmark = pytest.mark.e2e
 expect: Any = pytest.importorskip("playwright.sync_api").expect
@@ -112,10 +112,19 @@ def test_right_to_left_words_on_the_wall_run_right_to_left(new_context: Callable
     )
     assert chips == ["rtl", "rtl"]
 
-    # the contribution round: a promise in Hebrew under the Arabic obstacle, the Hebrew one still open
+    # one pile of both, named in Arabic: its examples keep their bullets inside the card
+    next_until(session.board, "Ordenen")
+    pile = "مجموعة الشباب"
+    board_post(session.board, "/clusters/group", {"answer_ids": ids, "name": pile})
+    expect(projector.locator("#round-answers article.cluster .members li")).to_have_count(2)
+    found = projector.evaluate(DIRECTIONS, [*words, pile])
+    assert sorted(found) == sorted([[pile, "rtl"], [arabic, "rtl"], [hebrew, "rtl"]])
+    assert all(card["inside"] for card in projector.evaluate(CARDS_ON_SCREEN))
+
+    # the contribution round: a promise in Hebrew under the pile
     next_until(session.board, "Bijdragen")
     promise = "אנחנו פותחים את המרכז בערב."
     run(send_crowd(live_server, session.code, [(("Sara", HEBREW), promise)], step="contributions", links_to=[ids[1]]))
     expect(projector.locator("#round-answers .pledges li")).to_have_count(1)
-    found = projector.evaluate(DIRECTIONS, [*words, promise])
-    assert sorted(found) == sorted([[arabic, "rtl"], [promise, "rtl"], [HEBREW, "rtl"], [hebrew, "rtl"]])
+    found = projector.evaluate(DIRECTIONS, [*words, pile, promise])
+    assert sorted(found) == sorted([[pile, "rtl"], [promise, "rtl"], [HEBREW, "rtl"]])
