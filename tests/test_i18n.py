@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -99,11 +100,41 @@ def test_every_text_is_in_the_dutch_catalog() -> None:
     assert not problems, "\n".join(problems)
 
 
+def english_texts_of_formats() -> list[str]:
+    """Every English text of the shipped formats: names, descriptions, step prompts (each `en:` value)."""
+
+    def walk(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            own = [node["en"]] if isinstance(node.get("en"), str) else []
+            return own + [text for value in node.values() for text in walk(value)]
+        if isinstance(node, list):
+            return [text for value in node for text in walk(value)]
+        return []
+
+    return [
+        text
+        for path in sorted((ROOT / "session_templates").glob("*.yaml"))
+        for text in walk(yaml.safe_load(path.read_text()))
+    ]
+
+
+def test_english_calls_the_event_a_workshop_everywhere() -> None:
+    # the headings say "Workshops" (as the README does); a button saying "New session" reads as another thing
+    texts = [
+        string
+        for message in catalog("en")
+        if message.id
+        for string in (message.string if isinstance(message.string, tuple) else (message.string,))
+    ]
+    mixed = [text for text in texts + english_texts_of_formats() if re.search(r"\bsessions?\b", text, re.IGNORECASE)]
+    assert not mixed, "\n".join(mixed)
+
+
 def test_catalogs_load_without_a_compile_step() -> None:
     assert i18n.available_locales() == ("nl", "en")
     token = i18n.current_locale.set("en")
     try:
-        assert i18n.gettext("Doe mee met een sessie") == "Join a session"
+        assert i18n.gettext("Doe mee met een sessie") == "Join a workshop"
         assert i18n.gettext("een tekst die niemand vertaalde") == "een tekst die niemand vertaalde"
     finally:
         i18n.current_locale.reset(token)
@@ -152,7 +183,7 @@ def assert_switch(html: str, *, current: str, back_to: str) -> None:
 def test_accept_language_english_gets_english_pages(client: TestClient) -> None:
     page = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9,nl;q=0.5"})
     assert '<html lang="en">' in page.text
-    assert "Join a session" in page.text
+    assert "Join a workshop" in page.text
     assert "Doe mee met een sessie" not in page.text
     assert_switch(page.text, current="en", back_to="/")
 
@@ -167,7 +198,7 @@ def test_the_switch_sets_a_cookie_and_goes_back(client: TestClient) -> None:
     assert "Secure" not in cookie  # plain http: a Secure cookie would never come back
 
     english = client.get("/", headers={"Accept-Language": "nl"})  # the cookie wins over the browser
-    assert "Join a session" in english.text
+    assert "Join a workshop" in english.text
 
     assert client.get("/taal/nl", params={"next": "/"}, follow_redirects=False).headers["location"] == "/"
     dutch = client.get("/", headers={"Accept-Language": "en"})
