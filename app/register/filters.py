@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from app.errors import DomainError
-from app.i18n import N_
+from app.i18n import N_, gettext
+from app.labels import STATUS_LABELS, TENSION_LABELS, THEME_LABELS
 from app.models import ACTION_STATUSES, MAX_ROW_ID, TENSIONS, THEMES
 from app.security import clean_text
 
@@ -87,6 +88,20 @@ def _choices(values: Iterable[str]) -> str:
     return ", ".join(values)
 
 
+@dataclass(frozen=True)
+class _NamedChoices:
+    """Allowed keys an error lists by their names in the language the message is shown in, each with its key
+    when the name differs (the key is what the address takes): "in progress (bezig)"."""
+
+    labels: dict[str, str]
+
+    def __str__(self) -> str:
+        named = (gettext(self.labels[key]).lower() for key in self.labels)
+        return ", ".join(
+            name if name == key else f"{name} ({key})" for key, name in zip(self.labels, named, strict=True)
+        )
+
+
 def _ids(raw: list[str], *, code: str, message: str, problems: list[DomainError]) -> tuple[int, ...]:
     """Ids given as plain decimal numbers that fit a database integer; each other value is a problem."""
     ids = []
@@ -99,12 +114,20 @@ def _ids(raw: list[str], *, code: str, message: str, problems: list[DomainError]
 
 
 def _keys(
-    raw: list[str], allowed: tuple[str, ...], *, code: str, message: str, problems: list[DomainError]
+    raw: list[str],
+    allowed: tuple[str, ...],
+    *,
+    labels: dict[str, str],
+    code: str,
+    message: str,
+    problems: list[DomainError],
 ) -> tuple[str, ...]:
     """The allowed keys given, in their own order; each other value is a problem."""
     for value in raw:
         if value not in allowed:
-            problems.append(DomainError(code, message, status=422, value=value[:40], choices=_choices(allowed)))
+            # named when the message is shown: its text is made in the page's language, after this
+            choices = _NamedChoices({key: labels[key] for key in allowed})
+            problems.append(DomainError(code, message, status=422, value=value[:40], choices=choices))
     # in the order the list gives them, so one filter has one query string however it was typed
     return tuple(key for key in allowed if key in raw)
 
@@ -161,6 +184,7 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
     statuses = _keys(
         given.get("status", []),
         ACTION_STATUSES,
+        labels=STATUS_LABELS,
         code="bad_status",
         message=N_("Onbekende status '{value}': kies uit {choices}."),
         problems=problems,
@@ -168,6 +192,7 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
     themes = _keys(
         given.get("theme", []),
         THEMES,
+        labels=THEME_LABELS,
         code="bad_theme",
         message=N_("Onbekend thema '{value}': kies uit {choices}."),
         problems=problems,
@@ -175,6 +200,7 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
     tensions = _keys(
         given.get("tension", []),
         TENSIONS,
+        labels=TENSION_LABELS,
         code="bad_tension",
         message=N_("Onbekend spanningscluster '{value}': kies uit {choices}."),
         problems=problems,

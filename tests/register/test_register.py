@@ -209,6 +209,17 @@ def test_bad_input_is_named_with_a_422_never_a_500(
     assert facilitator.http.get(f"/f/register.csv?{query}").status_code == 422
 
 
+def test_a_bad_filter_names_the_choices_in_the_pages_language(facilitator: Facilitator, ledger: Ledger) -> None:
+    english = {"Accept-Language": "en"}
+    response = facilitator.http.get("/f/register?status=gedaan&tension=ruzie", headers=english)
+    assert response.status_code == 422
+    # the names as the page reads them, each with the key the address takes
+    assert "choose from open, in progress (bezig), done (klaar), stuck (vastgelopen)." in response.text
+    assert "information and perception (informatie/beeldvorming)" in response.text
+    dutch = facilitator.http.get("/f/register?status=gedaan", headers={"Accept-Language": "nl"})
+    assert "kies uit open, bezig, klaar, vastgelopen." in dutch.text
+
+
 def test_every_problem_is_named_at_once(facilitator: Facilitator, ledger: Ledger) -> None:
     response = facilitator.http.get("/f/register?status=x&due=y&page=0")
     assert response.status_code == 422
