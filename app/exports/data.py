@@ -37,6 +37,7 @@ from app.models import (
     as_utc,
     utcnow,
 )
+from app.organisations import service as organisations
 from app.responses import service as responses
 from app.workshops.service import ANONYMOUS_ORGANISATION
 
@@ -437,9 +438,9 @@ def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
     )
 
 
-def _organisation_order(item: tuple[str, list[ContributionRow]]) -> tuple[bool, str]:
-    # anonymous contributions last, the organisations alphabetically before them
-    return item[0] == ANONYMOUS_ORGANISATION, item[0].casefold()
+def _organisation_order(item: tuple[str, list[ContributionRow]]) -> tuple[bool, organisations.NameOrder]:
+    # anonymous contributions last, the organisations by name before them
+    return item[0] == ANONYMOUS_ORGANISATION, organisations.name_order(item[0])
 
 
 def _actions(

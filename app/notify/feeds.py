@@ -34,6 +34,7 @@ from app.models import (
     Workspace,
     utcnow,
 )
+from app.organisations import service as organisations
 from app.store.events import Tx
 
 REFRESH = timedelta(hours=1)
@@ -128,7 +129,7 @@ def _maker_left(db: Session, feed: CalendarFeed) -> bool:
 def organisations_of(db: Session, *, workspace_id: int) -> list[Organisation]:
     """The workspace's organisations by name, for choosing one's feed."""
     query = select(Organisation).where(col(Organisation.workspace_id) == workspace_id)
-    return list(db.execute(query.order_by(func.lower(col(Organisation.name)), col(Organisation.id))).scalars())
+    return sorted(db.execute(query).scalars(), key=lambda o: (organisations.name_order(o.name), o.id or 0))
 
 
 def feed_calendar(db: Session, *, token: str) -> bytes:

@@ -164,7 +164,7 @@ async def _edit_page(
         "usage": own,
         "others": sorted(
             (row.organisation for row in rows if row.organisation.id != organisation_id),
-            key=lambda o: organisations.search_words(o.name),
+            key=lambda o: (organisations.name_order(o.name), o.id),
         ),
         "typed": {
             "name": organisation.name,

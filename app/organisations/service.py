@@ -67,6 +67,21 @@ def search_words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", without_accents(text).lower())
 
 
+NameOrder = tuple[str | tuple[int, str], ...]
+
+
+def name_order(name: str) -> NameOrder:
+    """How a name sorts in every list: by its search words, numbers by their value ("Huis 2" before "Huis 10").
+
+    The words alternate with the numbers in them, so two names compare word with word and number with number.
+    """
+    parts = re.split(r"(\d+)", " ".join(search_words(name)))
+    # a number as its digits (any script's, as 0-9) without leading zeros, longer ones after: no int() of a long run
+    numbers = ("".join(str(unicodedata.digit(c)) for c in part).lstrip("0") for part in parts[1::2])
+    paired = zip(parts[:-1:2], ((len(n), n) for n in numbers), strict=True)
+    return (*(part for pair in paired for part in pair), parts[-1])
+
+
 def matches(query: str, names: Iterable[str]) -> bool:
     """Whether every typed word starts a word of one of the names ("gem hee" finds "Gemeente Heerlen")."""
     wanted = search_words(query)
@@ -186,7 +201,7 @@ def list_organisations(db: Session, *, workspace_id: int, text: str = "", sector
         query = query.where(col(Organisation.sector) == sector)
     found = [o for o in db.execute(query).scalars() if matches(text, all_names(o))]
     participants, owned, partnered = usage_counts(db, workspace_id=workspace_id)
-    found.sort(key=lambda o: (o.confirmed, search_words(o.name), o.id))
+    found.sort(key=lambda o: (o.confirmed, name_order(o.name), o.id))
     same = _same_names(db, workspace_id=workspace_id)
     return [
         OrganisationRow(
@@ -255,7 +270,7 @@ def join_choices(db: Session, *, workspace_id: int, workshop_id: int) -> list[di
         )
     ).all()
     choices = [{"name": name, "also": [n for n in [short_name, *aliases] if n]} for name, short_name, aliases in rows]
-    return sorted(choices, key=lambda choice: (search_words(choice["name"]), choice["name"]))
+    return sorted(choices, key=lambda choice: (name_order(choice["name"]), choice["name"]))
 
 
 # ---- creating and changing

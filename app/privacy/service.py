@@ -494,7 +494,7 @@ def participants_page(db: Session, *, workshop_id: int, search: str = "", page: 
     # matched here, not by the database: as the organisations are searched (every word typed starts a word of the
     # name or address, accents and case aside), where SQLite's lower() would leave "Ö" and "İ" as they are
     found = sorted(
-        (name == "", name.casefold(), participant_id)
+        (name == "", organisations.name_order(name), participant_id)
         for participant_id, name, email in people
         if not search or organisations.matches(search, (name, email or ""))
     )

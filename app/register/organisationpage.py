@@ -13,6 +13,7 @@ from sqlmodel import col
 from app.errors import DomainError, not_manager
 from app.i18n import N_, current_locale, gettext, ngettext
 from app.models import ACTION_STATUSES, Action, ActionPartner, Member, Organisation, Participant, Volunteer, Workshop
+from app.organisations import service as organisations
 from app.store.database import held_workspace
 from app.store.events import Tx
 
@@ -186,11 +187,12 @@ def partner_share(db: Session, *, workspace_id: int) -> Share:
         .where(col(Action.workspace_id) == workspace_id, col(Action.deleted_at).is_(None))
         .group_by(col(Action.status), col(Organisation.own))
     ).all()
-    own_names = db.execute(
-        select(col(Organisation.name))
-        .where(col(Organisation.workspace_id) == workspace_id, col(Organisation.own))
-        .order_by(col(Organisation.name))
-    ).scalars()
+    own_names = sorted(
+        db.execute(
+            select(col(Organisation.name)).where(col(Organisation.workspace_id) == workspace_id, col(Organisation.own))
+        ).scalars(),
+        key=organisations.name_order,
+    )
     total = by_partners = open_total = open_by_partners = 0
     for status, own, count in counts:
         total += count

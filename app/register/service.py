@@ -29,6 +29,7 @@ from app.models import (
     Volunteer,
     Workshop,
 )
+from app.organisations import service as organisations
 from app.register.filters import PAGE_SIZE, RegisterFilter
 from app.store.events import Tx
 from app.workshops import service as workshops
@@ -152,15 +153,32 @@ def _source(chosen: RegisterFilter) -> FromClause | type[Action]:
     )
 
 
-def _order(chosen: RegisterFilter) -> list[Any]:
+def _owner_rank(db: Session, *, workspace_id: int) -> ColumnElement[Any]:
+    """Each action's place by its owner's name as every list sorts names (organisations.name_order), for the
+    database to page by.
+
+    An owner is one of the workspace's organisations and carries its name (renames and merges keep it so): the
+    names are read from those few rows, not from every action. An owner outside them (a name of signs alone, which
+    names no organisation) comes first, where such a name sorts.
+    """
+    names = db.execute(select(col(Organisation.name)).where(col(Organisation.workspace_id) == workspace_id)).scalars()
+    order = {name: organisations.name_order(name) for name in names}
+    if not order:  # no organisations, so no owners yet: nothing to order
+        return literal(0)
+    # names that differ only in case or accents share a place: their actions keep the order they were agreed in
+    place = {key: rank for rank, key in enumerate(sorted(set(order.values())))}
+    return case({name: place[key] for name, key in order.items()}, value=col(Action.owner_organisation), else_=-1)
+
+
+def _order(db: Session, chosen: RegisterFilter, *, workspace_id: int) -> list[Any]:
     """The rows' order; actions without a date come last either way, and ties keep the order they were agreed in."""
-    status_rank = case({status: rank for rank, status in enumerate(ACTION_STATUSES)}, value=col(Action.status))
-    key: ColumnElement[Any] | SQLColumnExpression[Any] = {
-        "due": col(Action.due_on),
-        "status": status_rank,
-        "organisation": func.lower(col(Action.owner_organisation)),
-        "changed": col(Action.updated_at),
-    }[chosen.sort]
+    key: ColumnElement[Any] | SQLColumnExpression[Any]
+    if chosen.sort == "status":
+        key = case({status: rank for rank, status in enumerate(ACTION_STATUSES)}, value=col(Action.status))
+    elif chosen.sort == "organisation":
+        key = _owner_rank(db, workspace_id=workspace_id)
+    else:
+        key = {"due": col(Action.due_on), "changed": col(Action.updated_at)}[chosen.sort]
     direction, tie = (key.desc(), col(Action.id).desc()) if chosen.descending else (key.asc(), col(Action.id).asc())
     return [direction.nulls_last() if chosen.sort == "due" else direction, tie]
 
@@ -256,7 +274,7 @@ def _rows(db: Session, query: Select[Any], *, today: date) -> list[RegisterRow]:
     ]
 
 
-def _select_rows(chosen: RegisterFilter, *, workspace_id: int, today: date) -> Select[Any]:
+def _select_rows(db: Session, chosen: RegisterFilter, *, workspace_id: int, today: date) -> Select[Any]:
     """The columns of a register row, for the actions the filter matches, in its order."""
     hands = select(func.count()).where(col(Volunteer.action_id) == col(Action.id)).scalar_subquery()
     # the partners as one text per action, in the order they were added: one statement for an export of thousands
@@ -288,7 +306,7 @@ def _select_rows(chosen: RegisterFilter, *, workspace_id: int, today: date) -> S
         .select_from(_source(chosen))
         .join(Workshop, col(Workshop.id) == col(Action.workshop_id))
         .where(*_conditions(chosen, workspace_id=workspace_id, today=today))
-        .order_by(*_order(chosen))
+        .order_by(*_order(db, chosen, workspace_id=workspace_id))
     )
 
 
@@ -305,14 +323,14 @@ def register_page(db: Session, *, workspace_id: int, chosen: RegisterFilter, tod
             page=chosen.page,
             pages=pages,
         )
-    query = _select_rows(chosen, workspace_id=workspace_id, today=today)
+    query = _select_rows(db, chosen, workspace_id=workspace_id, today=today)
     rows = _rows(db, query.offset((chosen.page - 1) * PAGE_SIZE).limit(PAGE_SIZE), today=today)
     return RegisterPage(rows=tuple(rows), total=total, counts=counts, page=chosen.page, pages=pages)
 
 
 def register_rows(db: Session, *, workspace_id: int, chosen: RegisterFilter, today: date) -> list[RegisterRow]:
     """Every action the filter matches, in its order: what the exports write."""
-    return _rows(db, _select_rows(chosen, workspace_id=workspace_id, today=today), today=today)
+    return _rows(db, _select_rows(db, chosen, workspace_id=workspace_id, today=today), today=today)
 
 
 def matching_ids(db: Session, *, workspace_id: int, chosen: RegisterFilter, today: date, limit: int) -> list[int]:
@@ -321,7 +339,7 @@ def matching_ids(db: Session, *, workspace_id: int, chosen: RegisterFilter, toda
         select(col(Action.id))
         .select_from(_source(chosen))
         .where(*_conditions(chosen, workspace_id=workspace_id, today=today))
-        .order_by(*_order(chosen))
+        .order_by(*_order(db, chosen, workspace_id=workspace_id))
         .limit(limit)
     )
     return [i for i in db.execute(query).scalars() if i is not None]
@@ -329,18 +347,18 @@ def matching_ids(db: Session, *, workspace_id: int, chosen: RegisterFilter, toda
 
 def choices(db: Session, *, workspace_id: int) -> Choices:
     """The organisations (by name) and workshops (newest first) the filter form offers."""
-    organisations = db.execute(
-        select(col(Organisation.id), col(Organisation.name))
-        .where(col(Organisation.workspace_id) == workspace_id)
-        .order_by(func.lower(col(Organisation.name)), col(Organisation.id))
-    )
+    named = db.execute(
+        select(col(Organisation.id), col(Organisation.name)).where(col(Organisation.workspace_id) == workspace_id)
+    ).all()
     held = db.execute(
         select(col(Workshop.id), col(Workshop.title), col(Workshop.held_on))
         .where(col(Workshop.workspace_id) == workspace_id)
         .order_by(col(Workshop.held_on).desc(), col(Workshop.id).desc())
     )
     return Choices(
-        organisations=tuple((i or 0, name) for i, name in organisations),
+        organisations=tuple(
+            (i or 0, name) for i, name in sorted(named, key=lambda row: (organisations.name_order(row[1]), row[0] or 0))
+        ),
         workshops=tuple((i or 0, f"{title} ({short_day(day)})") for i, title, day in held),
     )
 

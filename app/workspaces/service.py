@@ -24,6 +24,7 @@ from app.models import (
     local_day,
     utcnow,
 )
+from app.organisations import service as organisations
 from app.store.database import held_workspace
 from app.store.events import Tx
 
@@ -120,11 +121,13 @@ def workspace_view(db: Session, *, member: Member) -> WorkspaceView:
             since=local_day(membership.created_at),
             is_you=account.id == member.account_id,
         )
-        for membership, account in db.execute(
-            select(Membership, Facilitator)
-            .join(Facilitator, col(Facilitator.id) == col(Membership.account_id))
-            .where(col(Membership.workspace_id) == member.workspace_id)
-            .order_by(col(Membership.role), func.lower(col(Facilitator.name)), col(Facilitator.id))
+        for membership, account in sorted(
+            db.execute(
+                select(Membership, Facilitator)
+                .join(Facilitator, col(Facilitator.id) == col(Membership.account_id))
+                .where(col(Membership.workspace_id) == member.workspace_id)
+            ).all(),
+            key=lambda row: (row[0].role, organisations.name_order(row[1].name), row[1].id or 0),
         )
     ]
     invitations = [
@@ -150,11 +153,13 @@ def workspace_view(db: Session, *, member: Member) -> WorkspaceView:
     ]
     choices = [
         WorkspaceChoice(id=workspace_id or 0, name=name, role=role, current=workspace_id == member.workspace_id)
-        for workspace_id, name, role in db.execute(
-            select(col(Workspace.id), col(Workspace.name), col(Membership.role))
-            .join(Membership, col(Membership.workspace_id) == col(Workspace.id))
-            .where(col(Membership.account_id) == member.account_id)
-            .order_by(func.lower(col(Workspace.name)), col(Workspace.id))
+        for workspace_id, name, role in sorted(
+            db.execute(
+                select(col(Workspace.id), col(Workspace.name), col(Membership.role))
+                .join(Membership, col(Membership.workspace_id) == col(Workspace.id))
+                .where(col(Membership.account_id) == member.account_id)
+            ).all(),
+            key=lambda row: (organisations.name_order(row[1]), row[0] or 0),
         )
     ]
     return WorkspaceView(

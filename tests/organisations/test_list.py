@@ -42,6 +42,13 @@ def test_every_member_reads_the_list(office: Office, role: str) -> None:
     assert ('/bewerken"' in page.text) is (role == "beheerder")
 
 
+def test_the_list_reads_numbers_in_names_as_numbers(office: Office) -> None:
+    for name in ("Organisatie nummer 10", "organisatie nummer 2", "Ölfabriek", "Organisatie nummer 1"):
+        form(office.beheerder, "/f/organisaties", {"name": name})
+    listed = rows(office.beheerder.http.get("/f/organisaties").text)
+    assert listed == ["Ölfabriek", "Organisatie nummer 1", "organisatie nummer 2", "Organisatie nummer 10"]
+
+
 def test_signed_out_is_sent_to_sign_in(client: TestClient) -> None:
     response = client.get("/f/organisaties", follow_redirects=False)
     assert response.status_code == 303

@@ -27,3 +27,18 @@ def test_the_key_that_makes_one_organisation_of_several_spellings() -> None:
     # signs that come apart into capitals fold as typed: "№" is "No", "™" is "TM"
     assert organisations.organisation_key("Stichting № 5") == organisations.organisation_key("stichting no 5")
     assert organisations.organisation_key("Acme™") == organisations.organisation_key("ACMETM") == "acmetm"
+
+
+def test_names_sort_with_numbers_as_numbers_and_accents_and_case_aside() -> None:
+    names = ["Huis 10", "huis 9", "Huis 007b", "Huis 7a", "Hüis ٣", "Huis", "", "9" * 5000, "8" * 4999]
+    assert sorted(names, key=organisations.name_order) == [
+        "",
+        "8" * 4999,  # fewer digits first, and no int() of a run longer than Python reads
+        "9" * 5000,
+        "Huis",
+        "Hüis ٣",
+        "Huis 7a",
+        "Huis 007b",
+        "huis 9",
+        "Huis 10",
+    ]

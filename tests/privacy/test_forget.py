@@ -460,3 +460,17 @@ def test_forgetting_leaves_a_contact_of_their_name_with_another_address_and_othe
     }
     kept = _db(facilitator).read_sync(lambda db: db.get(Action, made["Met het adres van een ander"]))
     assert kept.contact_email == "j.smit@gemeente.nl"
+
+
+def test_the_participants_are_listed_by_name_with_numbers_read_as_numbers(facilitator: Facilitator) -> None:
+    workshop = facilitator.create_workshop(title="Netwerkdag")
+
+    def fill(tx: Any) -> None:
+        for name in ("Tafel 10", "tafel 2", "Ëva", "Tafel 1", "Bas"):
+            join_as(tx, workshop.id, name, "Buurtwerk", None)
+
+    _db(facilitator).write_sync(fill)
+    page = facilitator.http.get(f"/f/workshops/{workshop.id}/deelnemers").text
+    listed = re.findall(r'<strong class="wrap">([^<]+)</strong>', page)
+    # case and accents aside, and 2 before 10
+    assert listed == ["Bas", "Ëva", "Tafel 1", "tafel 2", "Tafel 10"]

@@ -177,6 +177,28 @@ def test_pages_of_fifty_with_links_that_keep_the_filter(facilitator: Facilitator
     assert "Pagina 4 bestaat niet: de laatste pagina bij dit filter is 3." in past.text
 
 
+def test_sorting_by_organisation_reads_numbers_as_numbers_across_pages(
+    facilitator: Facilitator, ledger: Ledger
+) -> None:
+    owners = [f"Organisatie nummer {n}" for n in range(1, PAGE_SIZE + 12)] + ["Örganisatie 3"]
+
+    def many(db: Session) -> dict[int, str]:
+        made = {}
+        for owner in reversed(owners):  # agreed in another order than the names'
+            action = add_action(db, workshop_id=ledger.workshops["noord"], title="Genummerd", owner=owner)
+            made[action] = owner
+        return made
+
+    made = database_of(facilitator.http).write_sync(many)
+    both = shown(facilitator.http, "q=genummerd&sort=organisation") + shown(
+        facilitator.http, "q=genummerd&sort=organisation&page=2"
+    )
+    numbers = [int(made[i].rsplit(" ", 1)[1]) for i in both]
+    # "Örganisatie 3" before "Organisatie nummer 1" (accents aside), then 1, 2, ... 9, 10, ...
+    assert numbers == [3, *range(1, PAGE_SIZE + 12)]
+    assert shown(facilitator.http, "q=genummerd&sort=-organisation")[0] == both[-1]
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
