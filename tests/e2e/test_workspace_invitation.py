@@ -84,7 +84,7 @@ def test_a_colleague_joins_from_an_invitation_and_runs_a_workshop(new_context: C
     sanne = new_context(**LAPTOP).new_page()
     sanne.goto(link)
     expect(sanne.get_by_role("heading", level=1)).to_have_text(
-        "Word lid van Werkruimte van Fenna Facilitator als facilitator"
+        "Word lid van \u2068Werkruimte van Fenna Facilitator\u2069 als facilitator"
     )
     join_with_new_account(sanne, link, "Sanne de Vries", "sanne@gemeente.nl")
     # said where they are now, and as what: the page itself looks the same for every new member

@@ -207,6 +207,10 @@ def test_an_invitation_of_b_opened_after_the_merge_says_so_and_joins_a(
     # each name isolated (FSI ... PDI), so a right-to-left one keeps the sentence in order
     told = f"was voor de werkruimte \u2068{names[two.b]}\u2069. Die is samengevoegd met \u2068{names[two.a]}\u2069;"
     assert told in page.text
+    assert f"<h1>Word lid van \u2068{names[two.a]}\u2069 als facilitator</h1>" in page.text
+    # A's list of open invitations says where this one came from, the name isolated as well
+    listed = two.office.beheerder.http.get("/f/werkruimte", headers={"Accept-Language": "en"}).text
+    assert f" · made for \u2068{names[two.b]}\u2069</span>" in listed
     form = {"csrf": csrf_of(page.text), "name": "Sanne", "email": "sanne@buurt.nl", "password": PASSWORD}
     assert invitee.post("/uitnodiging/uitnodiging/account", data=form, follow_redirects=False).status_code == 303
     assert membership_role(app, "sanne@buurt.nl", two.a) == "facilitator"
