@@ -16,7 +16,7 @@ from app.demo.driver import csrf_of
 from app.models import Participant
 from app.store.database import Database
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import PROJECTOR
+from tests.e2e.conftest import PHONE, PROJECTOR
 from tests.e2e.test_live_session import join, next_until, open_projector, send, start_session
 from tests.e2e.test_office_fit import WORD, a_workshop_of_long_words
 from tests.e2e.test_phone_actions import agree_many, row
@@ -198,3 +198,29 @@ def test_a_room_of_two_thousand_is_paged_and_searched(
     expect(page.get_by_text("Page 7 of 20, 100 a page")).to_be_visible()
     no_sideways_scroll(page)
     page.screenshot(path=shots / f"participants-2000-p7-{size}.png", full_page=True)
+
+
+@pytest.mark.parametrize("screen", [PHONE, PROJECTOR], ids=["390x844", "1920x1080"])
+def test_the_way_back_stands_apart_from_the_red_button_and_quieter(
+    new_context: Callable[..., Any], live_server: str, live_settings: Settings, screen: dict[str, Any], tmp_path: Path
+) -> None:
+    workshop_id = a_workshop_of_long_words(live_server)
+    db = Database(live_settings.resolved_database_url())
+    asker = db.write_sync(lambda tx: join_as(tx, workshop_id, ASKER, "Woonstichting Parkstad", "anna@example.org").id)
+    db.close()
+    page, shots, size = signed_in_on(new_context, screen, tmp_path)
+    for language, back_to in (("nl", "Terug naar de deelnemers"), ("en", "Back to the participants")):
+        page.goto(f"/taal/{language}?next=/f/workshops/{workshop_id}/deelnemers/{asker}/vergeten")
+        remove = page.locator("form button.danger")
+        back = page.get_by_role("link", name=back_to)
+        button, link = remove.bounding_box(), back.bounding_box()
+        # it sat right under the red button, a few pixels away: one slip of the thumb from removing for good
+        below = link["y"] - (button["y"] + button["height"])
+        beside = link["x"] - (button["x"] + button["width"])
+        assert below >= 16 or (beside >= 16 and abs(link["y"] - button["y"]) < button["height"]), (button, link)
+        look = """element => { const style = getComputedStyle(element);
+          return [style.color, style.borderTopColor, Number(style.fontWeight)]; }"""
+        danger, safe = remove.evaluate(look), back.evaluate(look)
+        assert safe[0] != danger[0] and safe[1] != danger[1] and safe[2] < danger[2], (danger, safe)
+        no_sideways_scroll(page)
+        page.screenshot(path=shots / f"vergeten-knoppen-{language}-{size}.png", full_page=True)
