@@ -168,3 +168,32 @@ def test_the_besluitenlijsts_column_heads_keep_their_words_whole(
         }).map((head) => head.textContent.trim())"""
     )
     assert broken == []
+
+
+@pytest.mark.parametrize("screen", [PHONE, PROJECTOR], ids=["390x844", "1920x1080"])
+def test_a_new_workshops_date_time_and_dots_keep_to_a_clean_row(
+    new_context: Callable[..., Any], live_server: str, screen: dict[str, Any], tmp_path: Path
+) -> None:
+    a_workshop_of_long_words(live_server)
+    page = sign_in(new_context, "f@x.nl", **screen)
+    wide = screen["viewport"]["width"] > 800
+    for language in ("nl", "en"):
+        page.goto(f"/taal/{language}?next=/f/workshops")
+        fields = [
+            page.locator(f"form[action='/f/workshops'] [name={name}]") for name in ("held_on", "starts_at", "dots")
+        ]
+        date, time, dots = (field.bounding_box() for field in fields)
+        assert page.evaluate(FIELDS_OUTSIDE_THEIR_LABEL) == [], language
+        # at 1920 the dots dropped alone to a second row (three columns of 11rem did not fit the form's column);
+        # on a phone the date goes across and the time and the dots share the row beneath
+        bottoms = [box["y"] + box["height"] for box in (date, time, dots)]
+        if wide:
+            assert bottoms[0] == bottoms[1] == bottoms[2], (language, date, time, dots)
+        else:
+            assert bottoms[1] == bottoms[2] and time["y"] > bottoms[0], (language, date, time, dots)
+            assert date["width"] >= time["width"] + dots["width"], (language, date, time, dots)
+        assert time["x"] - (date["x"] + date["width"]) >= 8 or not wide
+        assert dots["x"] - (time["x"] + time["width"]) >= 8, (language, time, dots)
+        no_sideways_scroll(page)
+        size = "{width}x{height}".format(**screen["viewport"])
+        page.locator("form[action='/f/workshops']").screenshot(path=tmp_path / f"new-workshop-{language}-{size}.png")
