@@ -81,7 +81,7 @@ def agree(member: Facilitator, workshop: Workshop, **fields: Any) -> dict[str, A
 
 def text_of(fragment: str) -> str:
     """An HTML fragment as the words a reader sees: tags out (blocks part words, inline ones not), spaces collapsed."""
-    inline_out = re.sub(r"</?(?:a|span|strong|time|em)\b[^>]*>", "", fragment)
+    inline_out = re.sub(r"</?(?:a|span|strong|time|em|bdi)\b[^>]*>", "", fragment)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", inline_out)).split())
 
 

@@ -80,8 +80,8 @@ def test_the_page_shows_what_was_agreed_by_whom_and_where(
     organisations = runtime_of(facilitator).db.read_sync(
         lambda db: {o.name: o.id for o in db.execute(select(Organisation)).scalars()}
     )
-    assert f'href="/f/organisaties/{organisations["Schuldhulp Noord"]}">Schuldhulp Noord</a>' in page.text
-    assert f'href="/f/organisaties/{organisations["Wijkteam Noord"]}">Wijkteam Noord</a>' in page.text
+    assert f'href="/f/organisaties/{organisations["Schuldhulp Noord"]}"><bdi>Schuldhulp Noord</bdi></a>' in page.text
+    assert f'href="/f/organisaties/{organisations["Wijkteam Noord"]}"><bdi>Wijkteam Noord</bdi></a>' in page.text
     for expected in (
         "Binnen een week bellen we terug.",
         "Samen met Wijkteam Noord, Gemeente Heerlen",
