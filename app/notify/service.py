@@ -72,6 +72,9 @@ def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links
     the one in the mail.
     """
     participant, workshop = workshops.participant_by_link(db, link_token, secret=secret)
+    # held, and read as it is now: a confirmation of the old address committed since the read above would otherwise
+    # stay set on the new one (PostgreSQL), and one under way waits for this change and then finds the address changed
+    db.refresh(participant, with_for_update={"key_share": True})
     if lang not in i18n.available_locales():
         raise DomainError("bad_language", N_("Kies Nederlands of Engels voor je e-mails."), status=422)
     if not email.strip():
@@ -469,9 +472,14 @@ def _asked_about(db: Session, row: MailToken) -> dict[str, Any]:
     return {"address": row.address, "workspace": workspace.name if workspace else ""}
 
 
-def _confirmed_participant(db: Session, row: MailToken) -> Participant:
-    """The participant whose address a confirmation link is for, while that is still their address (else 410)."""
-    participant = db.get(Participant, row.participant_id) if row.participant_id else None
+def _confirmed_participant(db: Session, row: MailToken, *, lock: bool = False) -> Participant:
+    """The participant whose address a confirmation link is for, while that is still their address (else 410); lock
+    holds them until the transaction ends (PostgreSQL), as saving an address does before it voids their links."""
+    participant = (
+        db.get(Participant, row.participant_id, with_for_update={"key_share": True} if lock else None)
+        if row.participant_id
+        else None
+    )
     if participant is None or participant.email is None:
         raise DomainError(
             "address_changed", N_("Dit adres is niet meer opgegeven. Er valt niets te bevestigen."), status=410
@@ -493,7 +501,11 @@ def confirm_address_link(db: Session, *, token: str) -> dict[str, Any]:
 
 
 def confirm_address(db: Tx, *, token: str) -> dict[str, Any]:
-    """The owner's yes: the participant's address is confirmed, and counts for the reporting rule; the link is spent."""
+    """The owner's yes: the participant's address is confirmed, and counts for the reporting rule; the link is spent.
+
+    The participant is held before the link, in saving an address's order (the participant, then their links): the
+    other way round, a confirmation and a change of the address at one moment deadlocked on PostgreSQL."""
+    _confirmed_participant(db, _mail_token(db, token, "confirm"), lock=True)
     row = _mail_token(db, token, "confirm", lock=True)
     participant = _confirmed_participant(db, row)
     row.used_at = participant.email_confirmed_at = utcnow()
