@@ -42,8 +42,9 @@ Listener = Callable[[str], None]
 # uvicorn's `ws` option that runs its own protocol: what the app is served through when the check fails
 PLAIN_PROTOCOL = "websockets-sansio"
 
-# Every attribute DirectProtocol uses of uvicorn's protocol, with the type it relies on. (One more, `scope`, only
-# exists once a handshake is accepted; handle_connect reads it with getattr and offers nothing without it.)
+# Every attribute DirectProtocol uses of uvicorn's protocol, with the type it relies on. (Three more: `scope` only
+# exists once a handshake is accepted, `response` once one is answered and `client` once connected; handle_connect
+# reads them with getattr and does without.)
 UVICORN_ATTRIBUTES: dict[str, type] = {
     "queue": asyncio.Queue,
     "read_paused": bool,
@@ -57,6 +58,7 @@ UVICORN_ATTRIBUTES: dict[str, type] = {
     "curr_msg_data_type": str,
     "conn": ServerProtocol,
     "app": object,  # the ASGI app, called by run_asgi
+    "logger": logging.Logger,
 }
 # the methods DirectProtocol overrides, with their parameters: one renamed or reshaped would go around ours
 UVICORN_OVERRIDES = {
@@ -470,6 +472,13 @@ class DirectProtocol(WebSocketsSansIOProtocol):
     def handle_connect(self, event: Any) -> None:
         """Accept as uvicorn does, then offer write_now and listen to the app (a refused handshake has no scope)."""
         super().handle_connect(event)
+        response, client = getattr(self, "response", None), getattr(self, "client", None)
+        if response is not None and response.status_code != 101:
+            # websockets refused the handshake itself (a malformed request, an old version): uvicorn writes no line
+            # of its own for it, and websockets' own is left out (app/web.py RefusalsOnce); this is the one line,
+            # in the form uvicorn writes for a refusal of the app's
+            where = f"{client[0]}:{client[1]}" if client else ""
+            self.logger.info('%s - "WebSocket %s" %d', where, event.path, response.status_code)
         scope = getattr(self, "scope", None)
         if scope is not None:
             scope["extensions"][WRITE_NOW] = self.write_now

@@ -229,6 +229,27 @@ def test_a_refused_handshake_logs_one_quiet_line(
         assert f" {status}" in logged[0].getMessage()
 
 
+def test_a_handshake_websockets_itself_refuses_logs_its_one_line(
+    live_server: str, projector_path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a client speaking an old websocket version: refused (400) before the app hears of it, so uvicorn writes no line
+    # of its own, and websockets' line ("connection rejected") is the one the refusal filter leaves out
+    caplog.set_level(logging.INFO, logger="uvicorn.error")
+    upgrade = {
+        "connection": "Upgrade",
+        "upgrade": "websocket",
+        "sec-websocket-version": "8",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+    }
+    response = httpx.get(live_server + projector_path, headers=upgrade)
+    assert response.status_code == 400 and "Sec-WebSocket-Version" in response.text, response.text
+    wait_for(lambda: any(r.name == "uvicorn.error" for r in caplog.records), "the refusal's line", 5)
+    time.sleep(0.2)
+    logged = [r for r in caplog.records if r.name.startswith("uvicorn")]
+    assert [(r.levelno, r.exc_info) for r in logged] == [(logging.INFO, None)], [r.getMessage() for r in logged]
+    assert "400" in logged[0].getMessage() and "/ws/projector/" in logged[0].getMessage()
+
+
 def test_a_phones_sockets_opened_all_at_once_are_held_to_a_few(live_settings: Settings) -> None:
     from app.demo.driver import csrf_of
     from app.live.router import SOCKETS_PER_PHONE
