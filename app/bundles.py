@@ -21,10 +21,12 @@ _NAME = re.compile(r"[A-Za-z_$][\w$]*")
 # top-level await cannot run inside the function a module becomes
 _TOP_LEVEL_AWAIT = re.compile(r"^await\b", re.MULTILINE)
 # a line that is only a comment, or a /* */ comment of whole lines: a third of the phone's bundle, gzipped, and no
-# use to a browser (the modules served one by one keep theirs, for reading)
-_COMMENT_LINES = re.compile(r"^[ \t]*(?://[^\n]*|/\*(?:[^*]|\*(?!/))*\*/[ \t]*)\n", re.MULTILINE)
-# a template literal over several lines, or a string continued on the next: a "//" line there is text, not a comment
-_OPEN_ON_LINE = re.compile(r"^(?:[^`\n]*`[^`\n]*`)*[^`\n]*`[^`\n]*$|\\$", re.MULTILINE)
+# use to a browser (the modules served one by one keep theirs, for reading); a "//" comment ends at a line separator
+# (U+2028, U+2029) too, so a line holding one is kept
+_COMMENT_LINES = re.compile(r"^[ \t]*(?://[^\n\u2028\u2029]*|/\*(?:[^*]|\*(?!/))*\*/[ \t]*)\n", re.MULTILINE)
+# a template literal over several lines, or a string continued on the next (whatever the file's line ends): a "//"
+# line there is text, not a comment
+_OPEN_ON_LINE = re.compile(r"^(?:[^`\n]*`[^`\n]*`)*[^`\n]*`[^`\n]*$|\\\r?$", re.MULTILINE)
 
 
 def without_comments(text: str) -> str:

@@ -46,6 +46,10 @@ def test_a_bundle_leaves_out_whole_line_comments_but_never_text() -> None:
     # a template literal over lines: a "//" line inside it is the string's text, so the module keeps every line
     tree = modules(page="// a comment\nconst help = `first line\n// not a comment\n`;\n")
     assert "\n// not a comment\n" in bundle("js/page.js", tree.__getitem__)
+    # a string continued on the next line in a file saved with Windows line ends (backslash, CR, LF), and code after
+    # a line separator (U+2028), which ends a "//" comment for a browser: kept, every character
+    for text in ("const s = 'one \\\r\n// two';\r\n", "// note\u2028globalThis.ran = true;\n"):
+        assert text in bundle("js/page.js", modules(page=text).__getitem__)
 
 
 def test_imports_are_found_by_their_path_from_the_importing_module() -> None:
