@@ -161,6 +161,8 @@ def test_a_question_put_back_is_again_the_one_its_later_steps_work_with(new_cont
     with editor.expect_response(lambda r: r.url.endswith("/steps") and r.request.method == "POST") as saved:
         editor.locator("#save-steps").click()
     assert saved.value.ok, saved.value.text()
+    # the script marks the page saved once it has read the answer; a reload before that asks "leave the page?"
+    expect(editor.locator("#editor-notice")).to_be_visible()
     editor.goto(editor.url)
     for source in sources.values():
         expect(source).to_have_value("obstacles")
@@ -201,6 +203,8 @@ def test_each_option_remove_button_names_the_option_it_removes(new_context: Call
     with editor.expect_response(lambda r: r.url.endswith("/steps") and r.request.method == "POST") as saved:
         editor.locator("#save-steps").click()
     assert saved.value.ok, saved.value.text()
+    # the script marks the page saved once it has read the answer; a reload before that asks "leave the page?"
+    expect(editor.locator("#editor-notice")).to_be_visible()
     editor.goto(editor.url)
     card.locator("summary").click()
     expect(card.get_by_role("button", name="Optie 2 weghalen: Met de bus", exact=True)).to_be_visible()
@@ -262,6 +266,8 @@ def test_in_english_the_buttons_name_steps_and_options_by_their_english_text(new
     with editor.expect_response(lambda r: r.url.endswith("/steps") and r.request.method == "POST") as saved:
         editor.locator("#save-steps").click()
     assert saved.value.ok, saved.value.text()
+    # the script marks the page saved once it has read the answer; a reload before that asks "leave the page?"
+    expect(editor.locator("#editor-notice")).to_be_visible()
     editor.goto(editor.url)
     card.locator("summary").click()
     expect(card.get_by_role("button", name="Remove option 1: Yes", exact=True)).to_be_visible()
