@@ -41,6 +41,16 @@ def open_editor(new_context: Callable[..., Any], title: str) -> Any:
     return board
 
 
+def saved_and_reloaded(editor: Any) -> None:
+    """Press Bewaren, see the save go through, and open the page again as the server draws it."""
+    with editor.expect_response(lambda r: r.url.endswith("/steps") and r.request.method == "POST") as saved:
+        editor.locator("#save-steps").click()
+    assert saved.value.ok, saved.value.text()
+    # the script marks the page saved once it has read the answer; a reload before that asks "leave the page?"
+    expect(editor.locator("#editor-notice")).to_be_visible()
+    editor.goto(editor.url)
+
+
 def test_adding_moving_removing_putting_back_and_saving_a_step_by_keyboard(new_context: Callable[..., Any]) -> None:
     editor = open_editor(new_context, "Toetsenbord Zuid")
     cards = editor.locator("#step-cards > .step-card")
@@ -158,12 +168,7 @@ def test_a_question_put_back_is_again_the_one_its_later_steps_work_with(new_cont
     editor.get_by_role("button", name="Terugzetten: Obstakels", exact=True).click()
     for source in sources.values():
         expect(source).to_have_value("obstacles")
-    with editor.expect_response(lambda r: r.url.endswith("/steps") and r.request.method == "POST") as saved:
-        editor.locator("#save-steps").click()
-    assert saved.value.ok, saved.value.text()
-    # the script marks the page saved once it has read the answer; a reload before that asks "leave the page?"
-    expect(editor.locator("#editor-notice")).to_be_visible()
-    editor.goto(editor.url)
+    saved_and_reloaded(editor)
     for source in sources.values():
         expect(source).to_have_value("obstacles")
 
@@ -200,12 +205,7 @@ def test_each_option_remove_button_names_the_option_it_removes(new_context: Call
 
     # saved and drawn by the server: the same names, in English too
     card.get_by_role("textbox", name="Vraag op de telefoon (Nederlands)").fill("Hoe kom je hier?")
-    with editor.expect_response(lambda r: r.url.endswith("/steps") and r.request.method == "POST") as saved:
-        editor.locator("#save-steps").click()
-    assert saved.value.ok, saved.value.text()
-    # the script marks the page saved once it has read the answer; a reload before that asks "leave the page?"
-    expect(editor.locator("#editor-notice")).to_be_visible()
-    editor.goto(editor.url)
+    saved_and_reloaded(editor)
     card.locator("summary").click()
     expect(card.get_by_role("button", name="Optie 2 weghalen: Met de bus", exact=True)).to_be_visible()
     editor.get_by_role("link", name="EN", exact=True).click()
@@ -263,12 +263,7 @@ def test_in_english_the_buttons_name_steps_and_options_by_their_english_text(new
 
     # saved and drawn by the server: the same English names
     card.get_by_role("textbox", name="Question on the phone (Dutch)").fill("Hoe kom je hier?")
-    with editor.expect_response(lambda r: r.url.endswith("/steps") and r.request.method == "POST") as saved:
-        editor.locator("#save-steps").click()
-    assert saved.value.ok, saved.value.text()
-    # the script marks the page saved once it has read the answer; a reload before that asks "leave the page?"
-    expect(editor.locator("#editor-notice")).to_be_visible()
-    editor.goto(editor.url)
+    saved_and_reloaded(editor)
     card.locator("summary").click()
     expect(card.get_by_role("button", name="Remove option 1: Yes", exact=True)).to_be_visible()
     expect(card.get_by_role("button", name="Remove option 2: Nee", exact=True)).to_be_visible()
