@@ -2,8 +2,10 @@
 
 import asyncio
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -13,10 +15,13 @@ from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
 from app.answers import service as answers
+from app.catalog.service import formats
 from app.config import Settings
-from app.models import Answer, Event
+from app.models import Answer, Event, Workspace
+from app.privacy import service as privacy
 from app.running import service as running
 from app.store.database import Database, normalise_url
+from app.store.events import Audience, EventKind, Tx, append_event
 from tests.actions.test_actions import (  # noqa: F401
     test_a_contribution_becomes_an_action_that_phones_and_projector_see,
     test_raising_and_lowering_a_hand,
@@ -202,6 +207,79 @@ async def test_sequence_numbers_stay_gapless_with_two_processes_writing() -> Non
         )
         assert seqs == list(range(1, len(seqs) + 1))
         assert len(seqs) == 4 + 1 + 60  # joins, the step change, the answers
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+def two_workspaces_and_two_workshops(db: Session) -> tuple[int, int, int, int]:
+    """Two workspaces, as two networks' offices on one server, and two workshops (of a third) to log events in."""
+    room = room_in_obstacle_round(db, participants=1)
+    other = running.create_workshop(
+        db,
+        facilitator_id=room.owner_id,
+        title="T2",
+        opgave="O",
+        held_on=date.today(),
+        spec=formats()["doorbraak"],
+        allow_anonymous=False,
+    )
+    north, south = Workspace(name="Noord"), Workspace(name="Zuid")
+    db.add_all([north, south])
+    db.flush()
+    return north.id or 0, south.id or 0, room.workshop_id, other.id or 0
+
+
+def logged(workshop_id: int, db: Tx) -> None:
+    """A change that logs one event in a workshop."""
+    append_event(db, workshop_id=workshop_id, kind=EventKind.WORKSHOP_CHANGED, audience=Audience.STAFF, data={})
+
+
+def hold_then_meet(workspace_id: int, met: threading.Barrier, db: Tx) -> None:
+    """Hold a workspace's personal data, then wait until the other process holds its own."""
+    privacy.hold_personal_data(db, workspace_ids=[workspace_id])
+    met.wait(timeout=30)
+
+
+def hold_and_log(workspace_id: int, workshop_id: int, db: Tx) -> str:
+    """Hold a workspace's personal data, as forgetting or the retention pass does first, and log an event."""
+    privacy.hold_personal_data(db, workspace_ids=[workspace_id])
+    logged(workshop_id, db)
+    return f"held {workspace_id}"
+
+
+async def test_a_change_that_loses_a_deadlock_to_another_processs_batch_is_done_again_on_its_own() -> None:
+    # Each change takes its workspaces lowest first, but a batch holds every lock of its changes until it commits:
+    # two processes whose batches take two workspaces in turn, each the other's way round, deadlock, and PostgreSQL
+    # fails one change's statement. That change is done again once its batch has let go, and nobody sees a 500.
+    published: tuple[list[Event], list[Event]] = ([], [])
+    first, second = await two_writers(published[0])
+    await second.stop()
+    second = Database(PG_URL or "")
+
+    async def publish(events: list[Event]) -> None:
+        published[1].extend(events)
+
+    await second.start(publish)
+    try:
+        north, south, first_room, second_room = await first.write(two_workspaces_and_two_workshops)
+        published[0].clear()
+        met = threading.Barrier(2)
+        # queued in the same moment, each process's three changes go into one batch: the one done again after it
+        # logs its event after the third's, and is published after it too
+        outcomes = await asyncio.gather(
+            first.write(partial(hold_then_meet, north, met)),
+            first.write(partial(hold_and_log, south, first_room)),
+            first.write(partial(logged, first_room)),
+            second.write(partial(hold_then_meet, south, met)),
+            second.write(partial(hold_and_log, north, second_room)),
+            second.write(partial(logged, second_room)),
+            return_exceptions=True,
+        )
+        assert outcomes == [None, f"held {south}", None, None, f"held {north}", None]
+        for events in published:
+            seqs = [event.seq for event in events]
+            assert len(seqs) == 2 and seqs == sorted(seqs), seqs
     finally:
         await first.stop()
         await second.stop()

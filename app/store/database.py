@@ -237,6 +237,27 @@ class _Outcome:
     value: Any = None
     error: BaseException | None = None
     events: list[LoggedEvent] = field(default_factory=list)
+    # committed after the rest of its batch (done again after a deadlock): its events are published after theirs
+    late: bool = False
+
+
+# PostgreSQL's code for a deadlock it broke by failing one transaction's statement; in a savepoint only that change
+# is rolled back
+DEADLOCK = "40P01"
+# how often a change that lost a deadlock is done again on its own before its error stands
+DEADLOCK_RETRIES = 3
+
+
+def _lost_a_deadlock(error: BaseException) -> bool:
+    """Whether a change failed only because PostgreSQL broke a deadlock with it: done again, it can succeed."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) == DEADLOCK
+
+
+def _in_commit_order(outcomes: list[_Outcome]) -> list[LoggedEvent]:
+    """The batch's events in the order they were committed: a change done again after the batch comes last."""
+    events = [event for outcome in outcomes if not outcome.late for event in outcome.events]
+    events.extend(event for outcome in outcomes if outcome.late for event in outcome.events)
+    return events
 
 
 class _ReadThreads:
@@ -477,7 +498,7 @@ class Database:
                 batch.append(self._queue.get_nowait())
             try:
                 outcomes = await self._commit_batch(loop, batch)
-                events = [ev for outcome in outcomes for ev in outcome.events]
+                events = _in_commit_order(outcomes)
                 for job, outcome in zip(batch, outcomes, strict=True):
                     if job.future.done():
                         continue
@@ -537,10 +558,25 @@ class Database:
         return await loop.run_in_executor(self._executor, self._commit, batch)
 
     def _commit(self, batch: list[_Job], engine: Engine | None = None) -> list[_Outcome]:
-        """Run a batch in one transaction, each job in a savepoint; on a failed commit, retry one by one.
+        """Run a batch in one transaction, each job in a savepoint; on a failed commit, retry one by one; a job that
+        lost a deadlock is done again on its own afterwards.
 
         The engine is for the first attempt; redoing a batch that failed midway waits for the lock if it must.
         """
+        outcomes = self._commit_or_retry(batch, engine)
+        for index, outcome in enumerate(outcomes):
+            tries = 1
+            # each change takes its locks in one order, but a batch holds all its changes' locks until it commits:
+            # two processes' batches can meet the other way round, and PostgreSQL then fails one statement of one
+            while outcome.error is not None and _lost_a_deadlock(outcome.error) and tries <= DEADLOCK_RETRIES:
+                log.info("a change lost a deadlock to another transaction; doing it again on its own (%d)", tries)
+                (outcome,) = self._commit_each(batch[index])
+                outcome.late, outcomes[index] = True, outcome
+                tries += 1
+        return outcomes
+
+    def _commit_or_retry(self, batch: list[_Job], engine: Engine | None = None) -> list[_Outcome]:
+        """Run a batch in one transaction, each job in a savepoint; on a failed commit, retry one by one."""
         try:
             return self._commit_once(batch, engine)
         except _RedoWithSavepoints:
