@@ -570,7 +570,8 @@ class Database:
             # two processes' batches can meet the other way round, and PostgreSQL then fails one statement of one
             while outcome.error is not None and _lost_a_deadlock(outcome.error) and tries <= DEADLOCK_RETRIES:
                 log.info("a change lost a deadlock to another transaction; doing it again on its own (%d)", tries)
-                (outcome,) = self._commit_each(batch[index])
+                # in a savepoint: losing again leaves its error, not a redo of a batch it no longer is in
+                (outcome,) = self._commit_each(replace(batch[index], savepoint=True))
                 outcome.late, outcomes[index] = True, outcome
                 tries += 1
         return outcomes
