@@ -32,7 +32,8 @@ def new_calendar(name: str, prodid: str = "-//Doorbraak//Besluitenlijst//NL") ->
     calendar.add("prodid", prodid)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", name)
+    # an X- property is written as it is, unescaped: a title or workspace name of two lines broke the whole file
+    calendar.add("x-wr-calname", " ".join(name.split()))
     return calendar
 
 

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -13,8 +14,9 @@ from sqlmodel import col
 
 from app.actions import service as actions
 from app.demo.driver import csrf_of
-from app.models import Action, CalendarFeed, Organisation, Workshop
-from tests.notify.conftest import TODAY, Network, build_network, database, join, sign_in
+from app.models import Action, CalendarFeed, Organisation, Workshop, Workspace
+from app.notify import reminders
+from tests.notify.conftest import NOW, TODAY, Network, build_network, database, join, sign_in
 
 
 @pytest.fixture
@@ -313,3 +315,35 @@ def test_days_stored_at_the_end_of_the_calendar_still_give_a_feed(client: TestCl
     assert due.decoded("dtstart") == date.max and due.decoded("duration") == timedelta(days=1)
     meeting = feed[f"followup-{workshop}@doorbraak"]
     assert meeting.decoded("dtend") - meeting.decoded("dtstart") == timedelta(hours=1)
+
+
+def test_a_name_of_two_lines_keeps_every_calendar_and_the_reminders_of_every_workspace(
+    client: TestClient, network: Network, browser: Callable[[], Any]
+) -> None:
+    # a pasted title or workspace name may hold a line break; a calendar's name took it unescaped and icalendar
+    # refused the whole file (500), and in the reminder pass the one workshop stopped every workspace's reminders
+    db = database(client)
+    meeting_at = datetime.combine(TODAY + timedelta(days=2), datetime.min.time(), tzinfo=UTC) + timedelta(hours=9)
+
+    def two_lines(tx: Any) -> None:
+        workshop = tx.get(Workshop, network.workshop_id)
+        workshop.title, workshop.followup_at = "Jeugdoverlast\nNoord", meeting_at
+        tx.get(Workspace, network.workspace_id).name = "Netwerk\nNoord"
+
+    db.write_sync(two_lines)
+    boss = browser()
+    sign_in(boss, "bea@a.nl")
+    page = boss.get("/f/agenda")
+    made = boss.post("/f/agenda", data={"csrf": csrf_of(page.text), "scope": "workspace"})
+    feed = boss.get(feed_url(made.text))
+    assert feed.status_code == 200
+    assert str(Calendar.from_ical(feed.content)["x-wr-calname"]) == "Netwerk Noord"
+    download = boss.get(f"/f/workshops/{network.workshop_id}/export/agenda.ics")
+    assert download.status_code == 200
+    assert str(Calendar.from_ical(download.content)["x-wr-calname"]) == "Jeugdoverlast Noord"
+    due = db.read_sync(partial(reminders.due_mails, today=TODAY, now=NOW, secret="s"))
+    invited = {facts.workshop_id: [person.address for person in people] for facts, people in due.meetings}
+    assert "olga@woon.nl" in invited[network.workshop_id]
+    calendar = Calendar.from_ical(next(facts.ics for facts, _ in due.meetings))
+    assert str(calendar["x-wr-calname"]) == "Jeugdoverlast Noord"
+    assert str(calendar.walk("VEVENT")[0]["summary"]) == "Vervolgafspraak: Jeugdoverlast\nNoord"
