@@ -54,4 +54,6 @@ def ascii_form(address: str) -> str:
 
 def address_key(address: str) -> str:
     """An address folded for matching: "Jan@Voorbeeld.nl" is the same person as "jan@voorbeeld.nl"."""
-    return address.strip().casefold()
+    # lower, not casefold: casefold makes straße.de strasse.de, another domain (xn--strae-oqa.de) that someone else
+    # may own; a normal form's domain is in lower case already, so only the ASCII name before the @ changes
+    return address.strip().lower()

@@ -11,12 +11,23 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import col
 
+from app import addresses
 from app.actions import reporting, review
 from app.demo.driver import csrf_of
 from app.models import Action, ActionChange, Event, Facilitator, MailToken, Participant, ReviewItem, utcnow
 from app.notify.mails import Links
 from tests.conftest import SECRET_KEY
-from tests.notify.conftest import NOW, TODAY, Network, action_of, build_network, database, messages, new_workshop
+from tests.notify.conftest import (
+    NOW,
+    TODAY,
+    Network,
+    action_of,
+    build_network,
+    database,
+    messages,
+    new_workshop,
+)
+from tests.notify.conftest import join as joined
 
 # who may report on the action (owned by Woonstichting, Gemeente a partner, Vera a volunteer, Cor its contact)
 MAY = {"owner", "volunteer", "contact", "owner_elsewhere"}
@@ -68,6 +79,24 @@ def test_the_rule_names_who_may_report(client: TestClient, network: Network) -> 
         "partner_elsewhere": None,
         "other_workspace": None,
     }
+
+
+def test_an_address_that_only_folds_to_the_contacts_is_not_the_contact(client: TestClient, network: Network) -> None:
+    # straße.de is another domain than strasse.de (xn--strae-oqa.de), mail to it reaches whoever registered it; Python's
+    # casefold made the two one address, so its owner confirmed it and reported as the contact of strasse.de
+    db = database(client)
+
+    def reasons(tx: Any) -> dict[str, str | None]:
+        action = tx.get(Action, network.action_id)
+        action.contact_email = "cor@strasse.de"
+        here = tx.get(Participant, network.people["contact"]).workshop_id
+        people = {
+            "other_domain": joined(tx, here, "Kor", "Bieb", addresses.checked_address("cor@straße.de")),
+            "same_domain": joined(tx, here, "Cor", "Bieb", addresses.checked_address("Cor@STRASSE.de")),
+        }
+        return {name: reporting.reporter_reason(tx, action=action, participant=p) for name, p in people.items()}
+
+    assert db.write_sync(reasons) == {"other_domain": None, "same_domain": "contact"}
 
 
 @pytest.mark.parametrize("who", sorted(MAY | MAY_NOT | {"other_workspace"}))
