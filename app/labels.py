@@ -34,6 +34,9 @@ MAIL_KIND_LABELS = {
     "resubscribe": N_("Bevestiging weer aanmelden"),
 }
 
+# where a report between sessions came from (app.models.REPORT_CHANNELS), as an action's history names it
+REPORT_CHANNEL_LABELS = {"mijn_afspraken": N_("Mijn afspraken"), "mail": N_("een herinneringsmail")}
+
 # the parts of society an organisation belongs to (app.models.SECTORS)
 SECTOR_LABELS = {
     "wonen": N_("Wonen"),

@@ -288,6 +288,9 @@ class Participant(SQLModel, table=True):
     # when the address's owner opened the confirmation link mailed to it; until then (and again once the address
     # changes) the address is only typed, by anyone who joined, and makes them no action's contact
     email_confirmed_at: datetime | None = None
+    # when the programme office said the participant does not belong to the organisation they named: anyone who
+    # joined may name any organisation, so the office takes a false claim back; it stays shown, as taken back
+    organisation_revoked_at: datetime | None = None
     joined_at: datetime = Field(default_factory=utcnow)
 
 

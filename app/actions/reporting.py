@@ -1,6 +1,7 @@
 """Who may report on an action: the one rule that Mijn afspraken, a reminder's buttons and a follow-up's phones keep.
 
-A participant of the owner organisation (in any workshop of the workspace), a volunteer (of the workshop that agreed
+A participant of the owner organisation (in any workshop of the workspace, unless the programme office took their
+claim to it back: anyone who joined may name any organisation), a volunteer (of the workshop that agreed
 it) and the contact (a participant who gave the contact's e-mail address, once its owner confirmed it: anyone who
 joined may type any address). A partner organisation's people see the
 action but do not report on it: the owner answers for it. Nobody from another workspace.
@@ -16,7 +17,7 @@ from app.actions.service import action_views
 from app.addresses import address_key
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Action, Participant, Volunteer, Workshop
+from app.models import Action, Participant, Volunteer, Workshop, utcnow
 from app.organisations.service import organisation_key
 
 
@@ -25,8 +26,9 @@ def _workspace_of(db: Session, participant: Participant) -> int | None:
 
 
 def owns(action: Action, participant: Participant) -> bool:
-    """Whether the participant's organisation owns the action (by the linked organisation, else by its name)."""
-    if participant.anonymous:
+    """Whether the participant's organisation owns the action (by the linked organisation, else by its name); an
+    organisation the programme office took back owns nothing for them."""
+    if participant.anonymous or not claims_organisation(participant):
         return False
     if action.owner_organisation_id is not None and participant.organisation_id is not None:
         return action.owner_organisation_id == participant.organisation_id
@@ -34,6 +36,25 @@ def owns(action: Action, participant: Participant) -> bool:
     return bool(organisation_key(action.owner_organisation)) and organisation_key(
         action.owner_organisation
     ) == organisation_key(participant.organisation)
+
+
+def claims_organisation(participant: Participant) -> bool:
+    """Whether the participant's organisation counts for the rule: named, and not taken back by the programme office."""
+    return not participant.anonymous and participant.organisation_revoked_at is None
+
+
+def take_back_organisation(db: Session, *, participant: Participant, taken_back: bool) -> None:
+    """The programme office says the participant does (not) belong to the organisation they named; their reports
+    made before stay in the history, under the name they gave."""
+    if participant.anonymous:
+        raise DomainError(
+            "no_organisation", N_("Deze deelnemer deed anoniem mee en noemde geen organisatie."), status=409
+        )
+    if taken_back and participant.organisation_revoked_at is None:
+        participant.organisation_revoked_at = utcnow()
+    elif not taken_back:
+        participant.organisation_revoked_at = None
+    db.flush()
 
 
 def confirmed_email(participant: Participant) -> str | None:
@@ -93,7 +114,7 @@ def reportable_actions(db: Session, *, participant: Participant, withdrawn: bool
     workspace_id = _workspace_of(db, participant)
     owner = (
         col(Action.owner_organisation_id) == participant.organisation_id
-        if participant.organisation_id is not None and not participant.anonymous
+        if participant.organisation_id is not None and claims_organisation(participant)
         else false()
     )
     here = col(Action.workshop_id) == participant.workshop_id

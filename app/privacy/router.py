@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app.actions import reporting
 from app.auth import CsrfChecked, Manager, Runner, Viewer
 from app.errors import DomainError
 from app.i18n import N_
@@ -236,6 +237,29 @@ async def forget_participant(
         context = {"participant": participant, "workshop_id": workshop_id, "errors": [exc.text()], "typed": typed}
         return render(request, "privacy/forget_participant.html", context, status=exc.status)
     return see_other(f"/f/workshops/{workshop_id}/deelnemers?vergeten=1")
+
+
+@router.post("/f/workshops/{workshop_id}/deelnemers/{participant_id}/organisatie", dependencies=[CsrfChecked])
+async def organisation_claim(
+    runtime: RuntimeDep,
+    member: Runner,
+    workshop_id: RowId,
+    participant_id: RowId,
+    belongs: Annotated[str, Form(max_length=5)] = "",
+    q: Annotated[str, Form(max_length=254)] = "",
+    page: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Take back the organisation a participant named ("hoort niet bij deze organisatie"), or give it back: the
+    reporting rule follows at once."""
+
+    def job(db: Tx) -> None:
+        participant = _participant_of(db, workshop_id=workshop_id, participant_id=participant_id, member=member)
+        reporting.take_back_organisation(db, participant=participant, taken_back=belongs != "ja")
+
+    await runtime.db.write(job)
+    query = urlencode([*([("q", q)] if q else []), *([("page", page)] if page not in ("", "1") else [])])
+    back = f"/f/workshops/{workshop_id}/deelnemers" + (f"?{query}" if query else "")
+    return see_other(f"{back}#deelnemer-{participant_id}")
 
 
 @router.get("/f/workshops/{workshop_id}/deelnemers/{participant_id}/gegevens.json")

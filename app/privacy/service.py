@@ -643,6 +643,7 @@ def participant_record(db: Session, *, participant: Participant) -> dict[str, An
             "email": participant.email,
             "email_language": participant.email_lang if participant.email else None,
             "email_confirmed_at": when(participant.email_confirmed_at),
+            "organisation_taken_back_at": when(participant.organisation_revoked_at),
             "joined_at": when(participant.joined_at),
         },
         "workshop": {"title": workshop.title, "held_on": workshop.held_on.isoformat()},

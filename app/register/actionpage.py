@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from app.actions import service as actions
@@ -12,7 +12,7 @@ from app.errors import DomainError, day_out_of_range, read_only
 from app.exports.data import local_time
 from app.exports.wording import day
 from app.i18n import N_, gettext
-from app.labels import STATUS_LABELS, label
+from app.labels import REPORT_CHANNEL_LABELS, STATUS_LABELS, label
 from app.models import (
     ACTION_STATUSES,
     Action,
@@ -65,6 +65,11 @@ class Change:
     participant_organisation: str | None
     participant_anonymous: bool
     workshop_title: str | None
+    # a participant's: the workshop they joined, whether the office took their organisation back, and the channel
+    # of a report between sessions (REPORT_CHANNELS): what the office needs to spot a false claim
+    joined_title: str | None = None
+    organisation_taken_back: bool = False
+    via: str = ""
 
 
 @dataclass(frozen=True)
@@ -201,6 +206,7 @@ def is_overdue(action: Action, *, today: date) -> bool:
 
 def history(db: Session, *, action_id: int) -> tuple[Change, ...]:
     """Every recorded change of an action, newest first, with the names of who made it and where."""
+    joined = aliased(Workshop)
     rows = db.execute(
         select(
             ActionChange,
@@ -209,10 +215,13 @@ def history(db: Session, *, action_id: int) -> tuple[Change, ...]:
             col(Participant.organisation),
             col(Participant.anonymous),
             col(Workshop.title),
+            col(joined.title),
+            col(Participant.organisation_revoked_at),
         )
         .outerjoin(Facilitator, col(Facilitator.id) == col(ActionChange.account_id))
         .outerjoin(Participant, col(Participant.id) == col(ActionChange.participant_id))
         .outerjoin(Workshop, col(Workshop.id) == col(ActionChange.workshop_id))
+        .outerjoin(joined, col(joined.id) == col(Participant.workshop_id))
         .where(col(ActionChange.action_id) == action_id)
         .order_by(col(ActionChange.at).desc(), col(ActionChange.id).desc())
     ).all()
@@ -228,8 +237,20 @@ def history(db: Session, *, action_id: int) -> tuple[Change, ...]:
             participant_organisation=participant_organisation,
             participant_anonymous=bool(anonymous),
             workshop_title=workshop_title,
+            joined_title=joined_title,
+            organisation_taken_back=revoked_at is not None,
+            via=change.via,
         )
-        for change, account_name, participant_name, participant_organisation, anonymous, workshop_title in rows
+        for (
+            change,
+            account_name,
+            participant_name,
+            participant_organisation,
+            anonymous,
+            workshop_title,
+            joined_title,
+            revoked_at,
+        ) in rows
     )
 
 
@@ -388,13 +409,23 @@ def change_author(change: Change) -> str:
     if change.participant_name is not None:
         if change.participant_anonymous or not change.participant_name:
             person = gettext(N_("Een anonieme deelnemer"))
+        elif change.organisation_taken_back:
+            person = gettext(N_("{name} ({organisation}, organisatie teruggenomen)")).format(
+                name=change.participant_name, organisation=change.participant_organisation
+            )
         else:
             person = gettext(N_("{name} ({organisation})")).format(
                 name=change.participant_name, organisation=change.participant_organisation
             )
         if change.workshop_title:
             return gettext(N_("{person} via {workshop}")).format(person=person, workshop=change.workshop_title)
-        return person
+        # a report between sessions: the workshop the reporter joined, where they named their organisation
+        where = label(REPORT_CHANNEL_LABELS, change.via) if change.via else ""
+        if change.joined_title:
+            person = gettext(N_("{person}, deelnemer van {workshop}")).format(
+                person=person, workshop=change.joined_title
+            )
+        return gettext(N_("{person}, via {channel}")).format(person=person, channel=where) if where else person
     return gettext(N_("systeem"))
 
 

@@ -1,0 +1,105 @@
+"""The programme office takes back an organisation a participant named: the rule then refuses their reports by it."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.actions import reporting
+from app.demo.driver import csrf_of
+from app.models import Action, Participant
+from tests.notify.conftest import Network, action_of, build_network, database
+from tests.notify.test_reports import history, post_form
+from tests.workspaces.conftest import add_member, sign_in
+
+
+@pytest.fixture
+def network(client: TestClient) -> Network:
+    """The people around one action, in the app's database."""
+    return database(client).write_sync(build_network)
+
+
+def _participants_page(network: Network) -> str:
+    return f"/f/workshops/{network.workshop_id}/deelnemers"
+
+
+def _claim_url(network: Network, who: str) -> str:
+    return f"{_participants_page(network)}/{network.people[who]}/organisatie"
+
+
+def _report(client: TestClient, network: Network, who: str, status: str) -> Any:
+    page = f"/m/{network.links[who]}"
+    return post_form(client, page, f"{page}/acties/{network.action_id}/status", {"status": status})
+
+
+def test_a_taken_back_organisation_reports_no_more_and_its_reports_stay_named(
+    client: TestClient, browser: Any, network: Network
+) -> None:
+    assert _report(client, network, "owner", "bezig").status_code == 303
+    office = sign_in(browser(), "bea@a.nl").http
+    listed = office.get(_participants_page(network)).text
+    assert "<bdi>Woonstichting</bdi>" in listed and "Hoort niet bij deze organisatie" in listed
+    taken = office.post(_claim_url(network, "owner"), data={"csrf": csrf_of(listed)}, follow_redirects=False)
+    assert taken.status_code == 303, taken.text
+    assert taken.headers["location"].endswith(f"#deelnemer-{network.people['owner']}")
+    assert "organisatie teruggenomen" in office.get(_participants_page(network)).text
+
+    refused = _report(client, network, "owner", "klaar")
+    assert refused.status_code == 403 and "Jij staat daar niet bij" in refused.text
+    assert action_of(database(client), network.action_id).status == "bezig"
+    mine = client.get(f"/m/{network.links['owner']}").text
+    assert "hebben je organisatie teruggenomen" in mine and f'id="actie-{network.action_id}"' not in mine
+    # the report made before stays, and the register's page names who made it, their claim and where they joined
+    assert [c.kind for c in history(database(client), network.action_id)] == ["created", "status"]
+    page = office.get(f"/f/acties/{network.action_id}").text
+    assert "Olga (Woonstichting, organisatie teruggenomen), deelnemer van Jeugdoverlast Noord" in page
+    assert "via Mijn afspraken" in page
+
+    # said by mistake: given back, the rule lets them report again
+    office.post(_claim_url(network, "owner"), data={"csrf": csrf_of(listed), "belongs": "ja"})
+    assert _report(client, network, "owner", "klaar").status_code == 303
+
+
+def test_a_volunteer_and_a_confirmed_contact_keep_their_rights(client: TestClient, network: Network) -> None:
+    def reasons(tx: Any) -> dict[str, str | None]:
+        action = tx.get(Action, network.action_id)
+        found = {}
+        for who in ("volunteer", "contact", "owner_elsewhere"):
+            participant = tx.get(Participant, network.people[who])
+            reporting.take_back_organisation(tx, participant=participant, taken_back=True)
+            found[who] = reporting.reporter_reason(tx, action=action, participant=participant)
+        return found
+
+    assert database(client).write_sync(reasons) == {
+        "volunteer": "volunteer",
+        "contact": "contact",
+        "owner_elsewhere": None,
+    }
+
+
+@pytest.mark.parametrize("who", ["other_workspace", "meekijker", "participant", "no_csrf"])
+def test_no_one_else_takes_an_organisation_back(client: TestClient, browser: Any, network: Network, who: str) -> None:
+    url = _claim_url(network, "owner")
+    if who == "no_csrf":
+        http, expected = sign_in(browser(), "bea@a.nl").http, 403
+        assert http.post(url, data={}).status_code == expected
+    else:
+        if who == "other_workspace":
+            http, expected = sign_in(browser(), "xander@b.nl").http, 404
+        elif who == "meekijker":
+            app: Any = client.app
+            member = add_member(
+                app, browser(), workspace_id=network.workspace_id, role="meekijker", email="m@a.nl", name="M"
+            )
+            http, expected = member.http, 403
+        else:
+            # a participant's browser: their personal page open, not signed in
+            http, expected = browser(), 401
+            http.get(f"/m/{network.links['owner']}")
+        csrf = csrf_of(http.get(f"/m/{network.links['unrelated']}").text)
+        response = http.post(url, data={"csrf": csrf}, follow_redirects=False)
+        assert response.status_code in ((expected, 303) if who == "participant" else (expected,)), response.text
+        if response.status_code == 303:
+            assert "/f/login" in response.headers["location"]
+    participant = database(client).read_sync(lambda tx: tx.get(Participant, network.people["owner"]))
+    assert participant.organisation_revoked_at is None
