@@ -27,6 +27,7 @@ TENSION_LABELS = {
 
 # the kinds of mail the outbox holds (OutboxMessage.kind), as the outbox page and a participant's download name them
 MAIL_KIND_LABELS = {
+    "confirm_address": N_("Bevestiging e-mailadres"),
     "link": N_("Persoonlijke link"),
     "action_reminder": N_("Herinnering bij een afspraak"),
     "followup_reminder": N_("Herinnering vervolgafspraak"),

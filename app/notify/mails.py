@@ -29,10 +29,12 @@ BACK_BY_LINK_FOR = timedelta(days=7)
 RESUBSCRIBE_LINK_FOR = timedelta(days=2)
 RESUBSCRIBE_MAIL_EVERY = timedelta(days=1)
 RESUBSCRIBE_MAILS_PER_MONTH = 3
-# the link that confirms a participant's new address works a week, once; the address saved again an hour later (the
-# mail lost) mails a new one
+# the link that confirms a participant's new address works a week, once; the same address saved again a day later
+# (the mail lost) mails a new one, and a participant has at most three sent a day, to whichever addresses: each
+# mails an address anyone who joined may type
 CONFIRM_LINK_FOR = timedelta(days=7)
-CONFIRMATION_AGAIN_AFTER = timedelta(hours=1)
+CONFIRMATION_AGAIN_AFTER = timedelta(days=1)
+CONFIRMATIONS_PER_DAY = 3
 # the reminder's buttons: the statuses a report moves an action to
 REPORTED_STATUSES = ("bezig", "klaar", "vastgelopen")
 
@@ -154,14 +156,16 @@ def _unsubscribe(links: Links, *, workspace_id: int, recipient: Recipient, now: 
     return links.url(f"/afmelden/{token}"), row
 
 
-def link_mail(
+def confirm_mail(
     links: Links, *, recipient: Recipient, workspace_id: int, workspace_name: str, workshop_title: str, now: datetime
 ) -> Draft:
-    """The participant's own link, sent when they give their address, with the link that confirms the address.
+    """The mail to an address a participant gave: only the link that confirms it, never their personal link (the
+    address may be mistyped, and its inbox a stranger's).
 
     Each is a mail of its own (its key holds the confirmation's token): the address given again, or again after
-    another, needs a new confirmation, and Mijn afspraken's allowance of addresses bounds how often that mails."""
-    assert recipient.participant_id is not None and recipient.link_token is not None
+    another, needs a new confirmation; save_address bounds how often that mails. It names only what the programme
+    office wrote (workspace, workshop); the confirmation page names who typed it."""
+    assert recipient.participant_id is not None
     unsubscribe_url, token = _unsubscribe(links, workspace_id=workspace_id, recipient=recipient, now=now)
     confirm, confirm_row = outbox.new_token(
         purpose="confirm",
@@ -171,20 +175,18 @@ def link_mail(
         expires_at=now + CONFIRM_LINK_FOR,
     )
     with i18n.in_locale(recipient.lang):
-        subject = gettext(N_("Je persoonlijke link voor {title}")).format(title=workshop_title)
+        subject = gettext(N_("Is dit jouw e-mailadres? ({title})")).format(title=workshop_title)
         text, html = render(
-            "link",
-            recipient=recipient,
+            "confirm_address",
             workspace_name=workspace_name,
             workshop_title=workshop_title,
-            page_url=links.url(f"/m/{recipient.link_token}"),
             confirm_url=links.url(f"/e-mail-bevestigen/{confirm}"),
             unsubscribe_url=unsubscribe_url,
         )
     return Draft(
-        kind="link",
+        kind="confirm_address",
         dedupe_key=outbox.dedupe_key(
-            "link",
+            "confirm_address",
             recipient.participant_id,
             outbox.address_hash(address_key(recipient.address)),
             confirm_row["token_hash"][:16],
@@ -197,6 +199,39 @@ def link_mail(
         body_html=html,
         unsubscribe_url=unsubscribe_url,
         tokens=(token, confirm_row),
+    )
+
+
+def link_mail(
+    links: Links, *, recipient: Recipient, workspace_id: int, workspace_name: str, workshop_title: str, now: datetime
+) -> Draft:
+    """The participant's own link, sent once they confirmed their address from the browser they gave it in: once per
+    participant and address."""
+    assert recipient.participant_id is not None and recipient.link_token is not None
+    unsubscribe_url, token = _unsubscribe(links, workspace_id=workspace_id, recipient=recipient, now=now)
+    with i18n.in_locale(recipient.lang):
+        subject = gettext(N_("Je persoonlijke link voor {title}")).format(title=workshop_title)
+        text, html = render(
+            "link",
+            recipient=recipient,
+            workspace_name=workspace_name,
+            workshop_title=workshop_title,
+            page_url=links.url(f"/m/{recipient.link_token}"),
+            unsubscribe_url=unsubscribe_url,
+        )
+    return Draft(
+        kind="link",
+        dedupe_key=outbox.dedupe_key(
+            "link", recipient.participant_id, outbox.address_hash(address_key(recipient.address))
+        ),
+        recipient=recipient.address,
+        participant_id=recipient.participant_id,
+        lang=recipient.lang,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        unsubscribe_url=unsubscribe_url,
+        tokens=(token,),
     )
 
 

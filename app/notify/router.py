@@ -10,13 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.auth import CsrfChecked, Manager, Runner, Viewer
+from app.auth import CsrfChecked, Manager, Runner, Viewer, set_private_cookie
 from app.errors import DomainError
 from app.exports import personal, wording
 from app.i18n import current_locale
 from app.labels import MAIL_KIND_LABELS, translated
 from app.models import ACTION_STATUSES, Facilitator, Member, Membership, RowId
 from app.notify import feeds, outbox, service
+from app.notify.mails import CONFIRM_LINK_FOR
 from app.notify.sender import MailSetup, mail_setup
 from app.runtime import Runtime, RuntimeDep
 from app.security import whole_number
@@ -26,6 +27,10 @@ from app.workshops import service as workshops
 
 router = APIRouter()
 NOTE_FIELD = Form(max_length=2000)
+# the cookie of the browser that typed an address on Mijn afspraken (service.typist_proof)
+TYPIST_COOKIE = "dbk_typist"
+# what saving an address did (service.AddressSaved), as Mijn afspraken's query names it
+ADDRESS_STATES = {"removed": "weg", "kept": "bewaard", "mailed": "gestuurd", "waiting": "wacht"}
 
 
 def _setup(request: Request) -> MailSetup:
@@ -87,7 +92,7 @@ async def give_address(
         secret=runtime.secret_key,
     )
     try:
-        await runtime.db.write(job)
+        saved = await runtime.db.write(job)
     except DomainError as exc:
         if exc.code == "link_unknown":
             raise
@@ -103,7 +108,11 @@ async def give_address(
             offer_confirmation=offer,
             typed_lang=lang,
         )
-    return see_other(f"/m/{link_token}?e-mail={'bewaard' if email.strip() else 'weg'}#e-mail")
+    answer = see_other(f"/m/{link_token}?e-mail={ADDRESS_STATES[saved.state]}#e-mail")
+    if saved.proof:
+        # this browser typed the address: confirming from it (and only from it) shows and mails the personal link
+        set_private_cookie(answer, request, TYPIST_COOKIE, saved.proof, max_age=int(CONFIRM_LINK_FOR.total_seconds()))
+    return answer
 
 
 @router.post("/m/{link_token}/e-mail/bevestigen", dependencies=[CsrfChecked])
@@ -263,7 +272,14 @@ async def confirm_address_page(request: Request, runtime: RuntimeDep, token: str
 @router.post("/e-mail-bevestigen/{token}", dependencies=[CsrfChecked])
 async def confirm_address(request: Request, runtime: RuntimeDep, token: str) -> Response:
     """The address's owner confirms it: it now counts for who may report on what; the link works once."""
-    info = await runtime.db.write(partial(service.confirm_address, token=token))
+    job = partial(
+        service.confirm_address,
+        token=token,
+        proof=request.cookies.get(TYPIST_COOKIE, ""),
+        links=_setup(request).links,
+        secret=runtime.secret_key,
+    )
+    info = await runtime.db.write(job)
     return render(request, "notify/confirm_address.html", {**info, "token": token, "done": True})
 
 

@@ -1,10 +1,10 @@
 """What the routes of Mijn afspraken and of links in mails do: an address given, a report, unsubscribing, a feed."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select, text
+from sqlalchemy import ColumnElement, delete, func, select, text
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -28,12 +28,13 @@ from app.notify import feeds, mails, outbox
 from app.notify.mails import (
     BACK_BY_LINK_FOR,
     CONFIRMATION_AGAIN_AFTER,
+    CONFIRMATIONS_PER_DAY,
     RESUBSCRIBE_MAIL_EVERY,
     RESUBSCRIBE_MAILS_PER_MONTH,
     Links,
     Recipient,
 )
-from app.security import token_digest
+from app.security import derived_token, derived_token_matches, token_digest
 from app.store.events import Tx
 from app.workshops import service as workshops
 
@@ -62,14 +63,39 @@ def _recent(stopped: datetime | None) -> bool:
     return stopped is not None and as_utc(stopped) > utcnow() - BACK_BY_LINK_FOR
 
 
-def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links, secret: str) -> bool:
-    """Keep (or, empty, remove) a participant's address; a new address, or one still unconfirmed, gets their link by
-    mail at once, with a link that confirms the address.
+@dataclass(frozen=True)
+class AddressSaved:
+    """What saving an address did: "removed", "kept" (confirmed, or the same language only), "mailed" (a confirmation
+    went out) or "waiting" (one went out lately and still works); and the proof for the browser that typed it."""
 
-    Returns whether a mail was queued. An address that unsubscribed from the workspace is refused (409): anyone who
-    joined may type any address, so only its owner takes an unsubscribe back (resubscribe, from a mail's link), and
-    only its owner's confirmation makes it count for the reporting rule. The secret key checks the link and derives
-    the one in the mail.
+    state: str
+    proof: str | None = None
+
+
+TYPIST_KIND = "address_typist"
+
+
+def typist_proof(participant: Participant, address: str, *, secret: str) -> str:
+    """What the browser that gave this address keeps (a cookie): confirming from it shows and mails the personal link,
+    which a stranger who owns a mistyped address, confirming from their own browser, never gets."""
+    salt = f"{participant.link_salt}|{addresses.address_key(address)}"
+    return derived_token(secret=secret, kind=TYPIST_KIND, row_id=participant.id or 0, salt=salt)
+
+
+def _is_typist(participant: Participant, proof: str, *, secret: str) -> bool:
+    if not proof or participant.email is None:
+        return False
+    salt = f"{participant.link_salt}|{addresses.address_key(participant.email)}"
+    return derived_token_matches(proof, secret=secret, kind=TYPIST_KIND, row_id=participant.id or 0, salt=salt)
+
+
+def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links, secret: str) -> AddressSaved:
+    """Keep (or, empty, remove) a participant's address; a new address, or one still unconfirmed, gets a mail with
+    only the link that confirms it (CONFIRMATION_AGAIN_AFTER apart, CONFIRMATIONS_PER_DAY a participant).
+
+    An address that unsubscribed from the workspace is refused (409): anyone who joined may type any address, so only
+    its owner takes an unsubscribe back (resubscribe, from a mail's link), and only its owner's confirmation makes it
+    count for the reporting rule. The secret key checks the link and derives the typist's proof.
     """
     participant, workshop = workshops.participant_by_link(db, link_token, secret=secret)
     # held, and read as it is now: a confirmation of the old address committed since the read above would otherwise
@@ -80,7 +106,7 @@ def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links
     if not email.strip():
         participant.email, participant.email_confirmed_at = None, None
         _drop_confirmations(db, participant_id=participant.id)
-        return False
+        return AddressSaved("removed")
     address = addresses.checked_address(email)
     if is_unsubscribed(db, workspace_id=workshop.workspace_id, address=address):
         message = N_(
@@ -90,24 +116,34 @@ def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links
         )
         raise DomainError("address_unsubscribed", message, status=409)
     new = participant.email is None or addresses.address_key(participant.email) != addresses.address_key(address)
+    proof = typist_proof(participant, address, secret=secret)
+    if not new and participant.email_confirmed_at is not None:
+        participant.email_lang = lang
+        return AddressSaved("kept", proof)
+    if not new and _confirmation_on_its_way(db, participant.id):
+        # the mail may be slow, or in a spam folder: saving again a minute later mails no second one
+        participant.email_lang = lang
+        return AddressSaved("waiting", proof)
+    if _confirmations_today(db, participant.id) >= CONFIRMATIONS_PER_DAY:
+        # each confirmation mails an address typed by anyone; the address stays as it was
+        raise DomainError(
+            "too_many_confirmations",
+            N_(
+                "Je liet vandaag al {limit} bevestigingsmails sturen. Kijk of er een in je map met ongewenste e-mail "
+                "staat, of probeer het morgen opnieuw."
+            ),
+            status=429,
+            limit=CONFIRMATIONS_PER_DAY,
+        )
     participant.email, participant.email_lang = address, lang
-    if new:
-        # the owner of the old address confirmed that one, not this
-        participant.email_confirmed_at = None
+    # a new address: the owner of the old one confirmed that one, not this
+    participant.email_confirmed_at = None
     db.flush()
-    if participant.email_confirmed_at is not None or (not new and _confirmation_on_its_way(db, participant.id)):
-        return False
     # only the newest mail's link confirms: an older one may have gone to another address
     _drop_confirmations(db, participant_id=participant.id)
     workspace = db.get(Workspace, workshop.workspace_id)
-    recipient = Recipient(
-        address=address,
-        lang=lang,
-        name=participant.name,
-        participant_id=participant.id,
-        link_token=workshops.link_token(participant, secret=secret),
-    )
-    draft = mails.link_mail(
+    recipient = Recipient(address=address, lang=lang, name=participant.name, participant_id=participant.id)
+    draft = mails.confirm_mail(
         links,
         recipient=recipient,
         workspace_id=workshop.workspace_id,
@@ -116,12 +152,13 @@ def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links
         now=utcnow(),
     )
     # in the same transaction as the address: both are kept, or neither
-    return outbox.queue(db, workspace_id=workshop.workspace_id, drafts=[draft], domain=links.domain) == 1
+    outbox.queue(db, workspace_id=workshop.workspace_id, drafts=[draft], domain=links.domain)
+    return AddressSaved("mailed", proof)
 
 
 def _confirmation_on_its_way(db: Session, participant_id: int | None) -> bool:
-    """Whether the participant's address was mailed a confirmation link lately that still works: the same address
-    saved again (a second press) mails no second one; after a while (lost, or expired) it does."""
+    """Whether the participant's address was mailed a confirmation link that still works, less than
+    CONFIRMATION_AGAIN_AFTER ago: the same address saved again mails no second one until then."""
     now = utcnow()
     found = db.execute(
         select(col(MailToken.id)).where(
@@ -133,6 +170,19 @@ def _confirmation_on_its_way(db: Session, participant_id: int | None) -> bool:
         )
     ).first()
     return found is not None
+
+
+def _confirmations_today(db: Session, participant_id: int | None) -> int:
+    """How many confirmation mails the participant had sent in the last day, to whichever address."""
+    return db.execute(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            col(OutboxMessage.participant_id) == participant_id,
+            col(OutboxMessage.kind) == "confirm_address",
+            col(OutboxMessage.created_at) > utcnow() - timedelta(days=1),
+        )
+    ).scalar_one()
 
 
 def _drop_confirmations(db: Tx, *, participant_id: int | None) -> None:
@@ -169,7 +219,7 @@ class StatusLink:
     link_token: str | None
 
 
-def _mail_token(db: Session, token: str, purpose: str, *, lock: bool = False) -> MailToken:
+def _mail_token(db: Session, token: str, purpose: str, *, lock: bool = False, used_ok: bool = False) -> MailToken:
     """A link's token, checked: unknown (or forged) 404; expired or (a status link) used before 410.
 
     lock holds its row until the transaction ends (PostgreSQL): a press of a single-use link in the same instant
@@ -186,7 +236,7 @@ def _mail_token(db: Session, token: str, purpose: str, *, lock: bool = False) ->
         raise DomainError(
             "mail_link_used", N_("Met deze link is al gemeld. Meld opnieuw via Mijn afspraken."), status=410
         )
-    if purpose in ("resubscribe", "confirm") and row.used_at is not None:
+    if purpose in ("resubscribe", "confirm") and row.used_at is not None and not used_ok:
         raise DomainError("mail_link_used", N_("Met deze link is al bevestigd; hij werkt één keer."), status=410)
     return row
 
@@ -472,6 +522,16 @@ def _asked_about(db: Session, row: MailToken) -> dict[str, Any]:
     return {"address": row.address, "workspace": workspace.name if workspace else ""}
 
 
+def _typed_by(db: Session, participant: Participant) -> dict[str, Any]:
+    """Who typed the address, as the confirmation page names them: a stranger sees at once it is not theirs."""
+    workshop = db.get(Workshop, participant.workshop_id)
+    return {
+        "typist": "" if participant.anonymous else participant.name,
+        "organisation": "" if participant.anonymous else participant.organisation,
+        "workshop_title": workshop.title if workshop else "",
+    }
+
+
 def _confirmed_participant(db: Session, row: MailToken, *, lock: bool = False) -> Participant:
     """The participant whose address a confirmation link is for, while that is still their address (else 410); lock
     holds them until the transaction ends (PostgreSQL), as saving an address does before it voids their links."""
@@ -494,20 +554,51 @@ def _confirmed_participant(db: Session, row: MailToken, *, lock: bool = False) -
 
 
 def confirm_address_link(db: Session, *, token: str) -> dict[str, Any]:
-    """What an address confirmation link's page asks: is this address yours? Changes nothing (mail scanners open it)."""
+    """What an address confirmation link's page asks: is this address yours, typed by this person? Changes nothing
+    (mail scanners open it)."""
     row = _mail_token(db, token, "confirm")
-    _confirmed_participant(db, row)
-    return _asked_about(db, row)
+    participant = _confirmed_participant(db, row)
+    return {**_asked_about(db, row), **_typed_by(db, participant)}
 
 
-def confirm_address(db: Tx, *, token: str) -> dict[str, Any]:
+def confirm_address(db: Tx, *, token: str, proof: str, links: Links, secret: str) -> dict[str, Any]:
     """The owner's yes: the participant's address is confirmed, and counts for the reporting rule; the link is spent.
 
-    The participant is held before the link, in saving an address's order (the participant, then their links): the
-    other way round, a confirmation and a change of the address at one moment deadlocked on PostgreSQL."""
-    _confirmed_participant(db, _mail_token(db, token, "confirm"), lock=True)
-    row = _mail_token(db, token, "confirm", lock=True)
+    The personal link goes only to the browser that typed the address (proof): the confirmation page shows it and
+    mails it to the address, now known to be the typist's. A yes from any other browser, a stranger's whose address
+    was mistyped, confirms the address and nothing more; the typist, pressing the spent link in their own browser,
+    still gets their link. The participant is held before the link, in saving an address's order (the participant,
+    then their links): the other way round, a confirmation and a change of the address at one moment deadlocked on
+    PostgreSQL."""
+    _confirmed_participant(db, _mail_token(db, token, "confirm", used_ok=True), lock=True)
+    row = _mail_token(db, token, "confirm", lock=True, used_ok=True)
     participant = _confirmed_participant(db, row)
-    row.used_at = participant.email_confirmed_at = utcnow()
+    typist = _is_typist(participant, proof, secret=secret)
+    if row.used_at is not None and not (typist and participant.email_confirmed_at is not None):
+        raise DomainError("mail_link_used", N_("Met deze link is al bevestigd; hij werkt één keer."), status=410)
+    if row.used_at is None:
+        row.used_at = participant.email_confirmed_at = utcnow()
     db.flush()
-    return _asked_about(db, row)
+    page = None
+    if typist and participant.email:
+        page = workshops.link_token(participant, secret=secret)
+        workshop = db.get(Workshop, participant.workshop_id)
+        workspace = db.get(Workspace, row.workspace_id)
+        recipient = Recipient(
+            address=participant.email,
+            lang=participant.email_lang,
+            name=participant.name,
+            participant_id=participant.id,
+            link_token=page,
+        )
+        draft = mails.link_mail(
+            links,
+            recipient=recipient,
+            workspace_id=row.workspace_id,
+            workspace_name=workspace.name if workspace else "",
+            workshop_title=workshop.title if workshop else "",
+            now=utcnow(),
+        )
+        # once per participant and address: pressing the spent link again in the typist's browser mails no second
+        outbox.queue(db, workspace_id=row.workspace_id, drafts=[draft], domain=links.domain)
+    return {**_asked_about(db, row), **_typed_by(db, participant), "page": f"/m/{page}" if page else None}

@@ -65,10 +65,10 @@ RETENTION_SLICE_EVENTS = 10_000
 # the events a follow-up workshop logs about another workshop's actions, with their volunteers
 REVIEW_KINDS = (EventKind.REVIEW_CHANGED.value, EventKind.REVIEW_SAVED.value)
 # the mails (labels.MAIL_KIND_LABELS) that name a participant or an action's contact and carry their links: a
-# participant's own link, and the reminders the reminder pass writes; not a member's digest, nor the confirmation an
-# unsubscribed address is sent (it names no one, and its limit counts it)
+# participant's address confirmation and own link, and the reminders the reminder pass writes; not a member's
+# digest, nor the confirmation an unsubscribed address is sent (it names no one, and its limit counts it)
 REMINDERS = ("action_reminder", "followup_reminder")
-MAILS_TO_PEOPLE = ("link", *REMINDERS)
+MAILS_TO_PEOPLE = ("confirm_address", "link", *REMINDERS)
 # participants on one page of a workshop's list: a room of 2,000 is twenty pages
 PARTICIPANTS_PAGE = 100
 # an invitation that expired or was used is kept this long, so its link still says which of the two it was

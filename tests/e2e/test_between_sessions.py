@@ -99,7 +99,7 @@ def test_a_volunteer_reports_klaar_from_the_reminder(
     expect(vera.get_by_text("Je adres is bewaard.")).to_be_visible()
     mine_url = vera.url.split("?")[0]
 
-    # the server's pass and sender: the link, then the reminder, reach the test's SMTP server
+    # the server's pass and sender: the address's confirmation, then the reminder, reach the test's SMTP server
     assert remind_and_send(live_settings, live_server, smtp) == 2
     received = smtp.inbox.wait_for(2)
     (reminder,) = [m for m in received if str(m["Subject"]).startswith("Herinnering:")]

@@ -2,6 +2,7 @@
 link in the mail it got (single-use, a GET changes nothing); a changed address needs confirming again."""
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -9,8 +10,18 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from app.demo.driver import csrf_of
-from app.models import MailToken, Participant
-from tests.notify.conftest import Network, SmtpServer, action_of, build_network, database, send_all, sign_in
+from app.models import MailToken, OutboxMessage, Participant
+from tests.conftest import LimitsClock
+from tests.notify.conftest import (
+    Network,
+    SmtpServer,
+    action_of,
+    build_network,
+    database,
+    messages,
+    send_all,
+    sign_in,
+)
 from tests.notify.test_reports import post_form
 
 # the action's contact address (stored as "Cor@Bieb.nl"); Ursula of the sports club is no one of the action
@@ -35,8 +46,15 @@ def may_report(http: TestClient, page: str, network: Network) -> bool:
 def confirm_path(smtp: SmtpServer, count: int, address: str) -> str:
     """The confirmation link in the newest mail to this address, once count mails arrived (plain and HTML agree)."""
     received = smtp.inbox.wait_for(count)
-    mail = [m for m in received if m["To"].addresses[0].addr_spec.casefold() == address.casefold()][-1]
+    mail = [
+        m
+        for m in received
+        if m["To"].addresses[0].addr_spec.casefold() == address.casefold()
+        and "/e-mail-bevestigen/" in m.get_body(preferencelist=("plain",)).get_content()
+    ][-1]
     plain = mail.get_body(preferencelist=("plain",)).get_content()
+    # only the link that confirms: the address may be mistyped, and the typist's page is theirs alone
+    assert "/m/" not in plain and "/m/" not in mail.get_body(preferencelist=("html",)).get_content()
     html = mail.get_body(preferencelist=("html",)).get_content()
     (path,) = re.findall(r"http://testserver(/e-mail-bevestigen/[\w-]+)", plain)
     assert f'href="http://testserver{path}"' in html
@@ -48,8 +66,9 @@ def confirmed_at(http: TestClient, network: Network) -> Any:
 
 
 def test_a_typed_address_gives_no_contact_rights_until_its_owner_confirms(
-    mail_client: TestClient, smtp_server: SmtpServer
+    mail_client: TestClient, smtp_server: SmtpServer, browser: Any
 ) -> None:
+    stranger = browser()
     network: Network = database(mail_client).write_sync(build_network)
     page = f"/m/{network.links['unrelated']}"
     give(mail_client, page, CONTACT)
@@ -68,7 +87,12 @@ def test_a_typed_address_gives_no_contact_rights_until_its_owner_confirms(
     path = confirm_path(smtp_server, 1, CONTACT)
     # a mail scanner (or anyone) opening the link changes nothing
     opened = mail_client.get(path)
-    assert opened.status_code == 200 and CONTACT in opened.text and "Ja, dit is mijn adres" in opened.text
+    assert opened.status_code == 200 and CONTACT in opened.text and "Ja, ik gaf dit adres op" in opened.text
+    # it names who typed it, and where: a stranger sees at once that it is not theirs
+    assert (
+        "<bdi>Ursula</bdi></strong> (<bdi>Sportclub</bdi>) gaf" in opened.text
+        and "<bdi>Jeugdoverlast Noord</bdi>" in opened.text
+    )
     assert confirmed_at(mail_client, network) is None and not may_report(mail_client, page, network)
     # a press without the page's CSRF token is refused
     assert mail_client.post(path, data={}).status_code == 403
@@ -78,10 +102,10 @@ def test_a_typed_address_gives_no_contact_rights_until_its_owner_confirms(
     assert confirmed_at(mail_client, network) is not None
     assert may_report(mail_client, page, network)
     assert "Dit adres is bevestigd" in mail_client.get(page).text
-    # the link works once
-    again = mail_client.post(path, data={"csrf": csrf_of(opened.text)})
+    # the link works once (the typist's own browser aside: pressed again, it shows their page)
+    again = stranger.post(path, data={"csrf": csrf_of(stranger.get(page).text)})
     assert again.status_code == 410 and "hij werkt één keer" in again.text
-    assert mail_client.get(path).status_code == 410
+    assert stranger.get(path).status_code == 410
 
 
 def test_a_changed_address_loses_the_contact_rights_and_needs_a_new_confirmation(
@@ -147,3 +171,83 @@ def test_forgetting_whoever_typed_an_address_leaves_its_contact_and_forgets_a_co
     cor = db.read_sync(lambda tx: tx.get(Participant, network.people["contact"]))
     assert (cor.email, cor.email_confirmed_at) == (None, None)
     assert action_of(db, network.action_id).contact_email is None
+
+
+def test_only_the_typists_browser_gets_the_personal_link(
+    mail_client: TestClient, smtp_server: SmtpServer, browser: Any
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    page = f"/m/{network.links['unrelated']}"
+    # Ursula mistypes her address: it is Cor's; Cor presses yes from his own browser
+    give(mail_client, page, CONTACT)
+    send_all(mail_client)
+    path = confirm_path(smtp_server, 1, CONTACT)
+    cor = browser()
+    done = cor.post(path, data={"csrf": csrf_of(cor.get(path).text)})
+    assert done.status_code == 200 and "Je adres is bevestigd" in done.text
+    assert network.links["unrelated"] not in done.text and "in de browser waarin je het adres opgaf" in done.text
+    assert messages(db, kind="link") == []
+    # the spent link gives the stranger nothing more, however often pressed
+    assert cor.post(path, data={"csrf": csrf_of(done.text)}).status_code == 410
+    assert messages(db, kind="link") == []
+    # the typist, holding the link (the address is theirs after all), gets their page in their own browser, once
+    again = mail_client.post(path, data={"csrf": csrf_of(mail_client.get(page).text)})
+    assert again.status_code == 200 and f'href="{page}"' in again.text
+    mail_client.post(path, data={"csrf": csrf_of(mail_client.get(page).text)})
+    (sent,) = messages(db, kind="link")
+    assert (sent.recipient, sent.participant_id) == (CONTACT, network.people["unrelated"])
+    assert f"http://testserver{page}" in sent.body_text
+
+
+def test_the_typists_yes_shows_and_mails_the_personal_link(mail_client: TestClient, smtp_server: SmtpServer) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    page = f"/m/{network.links['unrelated']}"
+    give(mail_client, page, "u.bakker@sport.nl", lang="en")
+    assert (
+        "Open that link in this browser"
+        in mail_client.get(f"{page}?e-mail=gestuurd", headers={"accept-language": "en"}).text
+    )
+    send_all(mail_client)
+    path = confirm_path(smtp_server, 1, "u.bakker@sport.nl")
+    assert messages(db, kind="link") == []
+    done = mail_client.post(path, data={"csrf": csrf_of(mail_client.get(path).text)})
+    assert done.status_code == 200 and f'href="{page}"' in done.text
+    send_all(mail_client)
+    mail = smtp_server.inbox.wait_for(2)[-1]
+    assert mail["Subject"] == "Your personal link for Jeugdoverlast Noord"
+    assert f"http://testserver{page}" in mail.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_confirmations_are_mailed_a_day_apart_and_three_a_day(
+    mail_client: TestClient, frozen_clock: LimitsClock
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    page = f"/m/{network.links['unrelated']}"
+    give(mail_client, page, "u.bakker@sport.nl")
+    # saved again (the mail slow, or in the spam folder): no second mail, and the page says why
+    again = post_form(mail_client, page, f"{page}/e-mail", {"email": "U.Bakker@Sport.nl", "lang": "nl"})
+    assert again.headers["location"].endswith("?e-mail=wacht#e-mail")
+    assert "Er is al een bevestigingsmail onderweg" in mail_client.get(again.headers["location"]).text
+    assert len(messages(db, kind="confirm_address")) == 1
+    # other addresses: three a day in all, then a clear refusal that keeps the address as it was
+    give(mail_client, page, "u.bakker@sport2.nl")
+    give(mail_client, page, "u.bakker@sport3.nl")
+    refused = post_form(mail_client, page, f"{page}/e-mail", {"email": "u.bakker@sport4.nl", "lang": "nl"})
+    assert refused.status_code == 429 and "al 3 bevestigingsmails" in refused.text
+    assert 'value="u.bakker@sport4.nl"' in refused.text
+    assert len(messages(db, kind="confirm_address")) == 3
+    assert db.read_sync(lambda tx: tx.get(Participant, network.people["unrelated"]).email) == "u.bakker@sport3.nl"
+
+    def a_day_later(tx: Any) -> None:
+        for message in tx.execute(select(OutboxMessage)).scalars():
+            message.created_at -= timedelta(days=1, minutes=1)
+        for token in tx.execute(select(MailToken)).scalars():
+            token.created_at -= timedelta(days=1, minutes=1)
+
+    db.write_sync(a_day_later)
+    frozen_clock.advance(timedelta(days=1, minutes=1).total_seconds())
+    give(mail_client, page, "u.bakker@sport3.nl")
+    assert len(messages(db, kind="confirm_address")) == 4

@@ -72,7 +72,7 @@ def test_a_workshops_waiting_mails_go_with_its_names(
 ) -> None:
     db = database(mail_client)
     network = _network(mail_client)
-    # Bas and Otto, of another workshop of the workspace, give new addresses: their link mails wait too, and are theirs
+    # Bas and Otto, of another workshop of the workspace, give new addresses: their confirmations wait, and are theirs
     for who, address in (("partner_elsewhere", "bas.nieuw@gemeente.nl"), ("owner_elsewhere", "otto.thuis@woon.nl")):
         link = f"/m/{network.links[who]}"
         assert _post_form(mail_client, link, f"{link}/e-mail", email=address, lang="nl").status_code == 303
@@ -83,11 +83,11 @@ def test_a_workshops_waiting_mails_go_with_its_names(
         sign_in(mail_client, "bea@a.nl")
         page = f"/f/workshops/{network.workshop_id}/verwijderen"
         assert _post_form(mail_client, page, page, title="Jeugdoverlast Noord").status_code == 303
-    # Otto was reminded of this workshop's action, at the address of his link mail: the reminder goes with the
-    # workshop, his link stays his
+    # Otto was reminded of this workshop's action, at the address of his confirmation mail: the reminder goes with the
+    # workshop, his confirmation stays his
     assert _delivered_to(mail_client, smtp_server) == ["bas.nieuw@gemeente.nl", "otto.thuis@woon.nl"]
     otto = [str(m["Subject"]) for m in smtp_server.inbox.messages if str(m["To"]) == "otto.thuis@woon.nl"]
-    assert otto == ["Je persoonlijke link voor Tweede ronde"]
+    assert otto == ["Is dit jouw e-mailadres? (Tweede ronde)"]
 
 
 def test_a_forgotten_contact_is_gone_from_the_action_everywhere_it_showed(

@@ -125,28 +125,37 @@ def test_the_download_lists_the_mails_written_for_the_participant_and_not_others
         return found
 
     otto = mails(network.links["owner_elsewhere"])
-    assert [(mail["kind"], mail["to"]) for mail in otto] == [("link", "Bea@a.nl"), ("action_reminder", "Bea@a.nl")]
+    assert [(mail["kind"], mail["to"]) for mail in otto] == [
+        ("confirm_address", "Bea@a.nl"),
+        ("action_reminder", "Bea@a.nl"),
+    ]
     assert [(mail["kind"], mail["to"]) for mail in mails(network.links["partner_elsewhere"])] == [
-        ("link", "buiten@contact.nl")
+        ("confirm_address", "buiten@contact.nl")
     ]
     link_mail, reminder = otto
-    assert link_mail["what"] == "Persoonlijke link" and link_mail["subject"] == "Je persoonlijke link voor Tweede ronde"
+    assert link_mail["what"] == "Bevestiging e-mailadres"
+    assert link_mail["subject"] == "Is dit jouw e-mailadres? (Tweede ronde)"
     assert reminder["what"] == "Herinnering bij een afspraak" and "Huiskamer in de flat" in reminder["subject"]
     assert (reminder["status"], reminder["sent_at"]) == ("pending", None) and reminder["queued_at"].startswith("20")
     client.get("/taal/en")
-    assert [mail["what"] for mail in mails(network.links["owner_elsewhere"])] == ["Personal link", "Action reminder"]
+    assert [mail["what"] for mail in mails(network.links["owner_elsewhere"])] == [
+        "E-mail address confirmation",
+        "Action reminder",
+    ]
     # a member answering a data request downloads the same
     sign_in(client, "bea@a.nl")
     answered = client.get(
         f"/f/workshops/{network.other_workshop_id}/deelnemers/{network.people['owner_elsewhere']}/gegevens.json"
     )
-    assert [mail["kind"] for mail in answered.json()["mails"]] == ["link", "action_reminder"]
+    assert [mail["kind"] for mail in answered.json()["mails"]] == ["confirm_address", "action_reminder"]
 
     # once his data goes, the outbox keeps what was sent its month, tied to no one; what still waited for him goes
     # with his data, and the member's digest to the same address stays hers
-    sent = update(OutboxMessage).where(col(OutboxMessage.kind) == "link", col(OutboxMessage.recipient) == "Bea@a.nl")
+    sent = update(OutboxMessage).where(
+        col(OutboxMessage.kind) == "confirm_address", col(OutboxMessage.recipient) == "Bea@a.nl"
+    )
     db.write_sync(lambda tx: tx.execute(sent.values(status="sent")))
     db.write_sync(lambda tx: privacy.anonymise_workshop(tx, workshop=tx.get(Workshop, network.other_workshop_id)))
     assert mails(network.links["owner_elsewhere"]) == []
     kept = [(m.kind, m.status, m.participant_id) for m in messages(db) if m.recipient.casefold() == "bea@a.nl"]
-    assert kept == [("link", "sent", None), ("digest", "pending", None)]
+    assert kept == [("confirm_address", "sent", None), ("digest", "pending", None)]

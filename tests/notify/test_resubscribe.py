@@ -345,9 +345,9 @@ def test_the_owners_yes_lifts_the_unsubscribe_and_gives_the_asker_nothing(
     assert "Gaf jij het adres op bij Mijn afspraken? Geef het daar dan opnieuw op" in done.text
     assert db.read_sync(lambda tx: tx.get(Participant, asker).email) is None
     assert _suppressed(db, network.workspace_id) == []
-    # whoever asked, if it was her, now gives it again like any address, and gets her link by mail as anyone does
+    # whoever asked, if it was her, now gives it again like any address, and gets its confirmation as anyone does
     given = _give(mail_client, network.links["unrelated"], "Ursula@Sport.nl")
-    assert given.status_code == 303 and len(messages(db, kind="link")) == 1
+    assert given.status_code == 303 and len(messages(db, kind="confirm_address")) == 1
     assert db.read_sync(lambda tx: tx.get(Participant, asker).email) == "Ursula@sport.nl"
 
 

@@ -340,7 +340,9 @@ def test_a_second_pass_adds_nothing(mail_client: TestClient) -> None:
     assert len(messages(db)) == 4
 
 
-def test_giving_an_address_sends_the_personal_link_once(mail_client: TestClient, smtp_server: SmtpServer) -> None:
+def test_giving_an_address_mails_its_confirmation_once_and_the_personal_link_after_it(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
     from app.demo.driver import csrf_of
 
     db = database(mail_client)
@@ -361,12 +363,20 @@ def test_giving_an_address_sends_the_personal_link_once(mail_client: TestClient,
         )
         assert saved.status_code == 303
     assert "Ursula.Nieuw@sport.nl" in mail_client.get(saved.headers["location"]).text
-    (queued,) = messages(db, kind="link")
+    (queued,) = messages(db, kind="confirm_address")
     assert queued.recipient == "Ursula.Nieuw@sport.nl" and queued.lang == "en"
     send_all(mail_client)
     (sent,) = smtp_server.inbox.wait_for(1)
-    assert str(sent["Subject"]) == "Your personal link for Jeugdoverlast Noord"
-    assert f"http://testserver/m/{link}" in sent.get_body(preferencelist=("plain",)).get_content()
+    assert str(sent["Subject"]) == "Is this your e-mail address? (Jeugdoverlast Noord)"
+    plain = sent.get_body(preferencelist=("plain",)).get_content()
+    assert "/m/" not in plain
+    (confirm,) = re.findall(r"http://testserver(/e-mail-bevestigen/[\w-]+)", plain)
+    # confirmed in the browser that gave the address: now the personal link comes, to the confirmed address
+    assert mail_client.post(confirm, data={"csrf": csrf_of(mail_client.get(confirm).text)}).status_code == 200
+    send_all(mail_client)
+    (_, personal) = smtp_server.inbox.wait_for(2)
+    assert str(personal["Subject"]) == "Your personal link for Jeugdoverlast Noord"
+    assert f"http://testserver/m/{link}" in personal.get_body(preferencelist=("plain",)).get_content()
     removed = mail_client.post(
         f"/m/{link}/e-mail", data={"csrf": csrf_of(page.text), "email": ""}, follow_redirects=False
     )
@@ -384,11 +394,14 @@ def test_a_participant_giving_address_after_address_is_stopped(mail_client: Test
     def give(address: str) -> Any:
         return mail_client.post(f"/m/{link}/e-mail", data={"csrf": token, "email": address, "lang": "nl"})
 
-    # each new address is a mail: anyone who joined could otherwise have the server mail whomever they like
-    assert [give(f"buurman{n}@voorbeeld.nl").status_code for n in range(5)] == [200] * 5
+    # each new address is a mail: anyone who joined could otherwise have the server mail whomever they like; three
+    # confirmations a day, and every try counts against the allowance of tries
+    tries = [give(f"buurman{n}@voorbeeld.nl") for n in range(5)]
+    assert [t.status_code for t in tries] == [200, 200, 200, 429, 429]
+    assert "al 3 bevestigingsmails" in tries[-1].text
     refused = give("nog.een@voorbeeld.nl")
     assert refused.status_code == 429 and "Wacht 60 minuten" in refused.text
-    assert len(messages(db, kind="link")) == 5
+    assert len(messages(db, kind="confirm_address")) == 3
     # taking the address away again is never refused
     assert give("").status_code == 200
     # a made-up link is not found, and counts against no one
@@ -606,8 +619,8 @@ def test_an_address_that_unsubscribed_stays_so_when_given_until_its_owner_takes_
     assert (
         in_english.status_code == 409 and "This address asked for no more email from this workspace" in in_english.text
     )
-    assert len(messages(db, kind="link")) == 1 and send_all(mail_client) == 0
-    assert [m.kind for m in messages(db, recipient="ursula.nieuw@sport.nl")] == ["link"]
+    assert len(messages(db, kind="confirm_address")) == 1 and send_all(mail_client) == 0
+    assert [m.kind for m in messages(db, recipient="ursula.nieuw@sport.nl")] == ["confirm_address"]
 
     # the owner, from the link in her mail: the page says she is unsubscribed and offers it back
     owner = _another_browser(mail_client)

@@ -133,7 +133,7 @@ def assert_only_one_forgotten(facilitator: Facilitator, room: TwoAlis) -> None:
 
 
 def give_address(phone: Phone, browser: Callable[[], TestClient], address: str) -> None:
-    """The participant gives an address on Mijn afspraken: their link mail waits in the outbox."""
+    """The participant gives an address on Mijn afspraken: its confirmation mail waits in the outbox."""
     link = personal_link(phone)
     own = browser()
     form = {"csrf": csrf_of(own.get(link).text), "email": address, "lang": "nl"}
@@ -141,10 +141,10 @@ def give_address(phone: Phone, browser: Callable[[], TestClient], address: str) 
 
 
 def confirm_address(facilitator: Facilitator, browser: Callable[[], TestClient], address: str) -> None:
-    """The address's owner opens the confirmation link of the newest link mail to it, and confirms."""
+    """The address's owner opens the confirmation link of the newest confirmation mail to it, and confirms."""
     query = (
         select(col(OutboxMessage.body_text))
-        .where(col(OutboxMessage.kind) == "link", col(OutboxMessage.recipient) == address)
+        .where(col(OutboxMessage.kind) == "confirm_address", col(OutboxMessage.recipient) == address)
         .order_by(col(OutboxMessage.id).desc())
     )
     body = _db(facilitator).read_sync(lambda db: db.execute(query).scalars().first())
