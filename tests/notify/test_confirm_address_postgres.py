@@ -64,7 +64,7 @@ async def test_confirming_while_the_address_changes(first_to_write: str) -> None
     try:
         page, link = await confirming.write(typed_address_with_a_link)
         paused, release = pause_before(confirming if first_to_write == "confirming" else changing, HELD[first_to_write])
-        confirm = partial(notify.confirm_address, token=link)
+        confirm = partial(notify.confirm_address, token=link, proof="", links=LINKS, secret=SECRET)
         change = partial(
             notify.save_address, link_token=page, email="ursula@nieuw.nl", lang="nl", links=LINKS, secret=SECRET
         )
