@@ -353,7 +353,9 @@ def mail(args: argparse.Namespace) -> None:
                 print(f"{added} reminders and digests queued", flush=True)
                 return
             assert setup.config is not None
-            sender = mailer.Sender(db, setup.config, lease=timedelta(seconds=args.lease), batch=args.batch)
+            sender = mailer.Sender(
+                db, setup.config, lease=timedelta(seconds=args.lease), batch=args.batch, base_url=setup.links.base_url
+            )
             try:
                 claimed = await (sender.run_until_done() if args.until_done else sender.drain())
             finally:

@@ -12,7 +12,7 @@ import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 from urllib.parse import urlsplit
@@ -40,8 +40,8 @@ from app.passes import repeat
 from app.store.database import Database
 
 log = logging.getLogger("doorbraak.mail")
-# where links in mails point when DOORBRAAK_PUBLIC_URL is not set: only ever seen on the outbox page, as nothing is
-# sent without it
+# where links in mails point when DOORBRAAK_PUBLIC_URL is not set: nothing is sent then, but the messages wait in
+# the outbox, and the sender moves their links to the address set since (relinked) before they go
 NO_PUBLIC_URL = "http://localhost:8000"
 PASS_FIRST_RUN_S = 60
 PASS_EVERY_S = 3600
@@ -97,6 +97,20 @@ def without_addresses(text: str) -> str:
     return _ADDRESS.sub("***", text)
 
 
+def relinked(outgoing: Outgoing, base_url: str) -> Outgoing:
+    """A message written while DOORBRAAK_PUBLIC_URL was not set, with its links on the address set since."""
+    old, new = f"{NO_PUBLIC_URL}/", f"{base_url.rstrip('/')}/"
+    if old == new or old not in outgoing.unsubscribe_url + outgoing.body_text + outgoing.body_html:
+        return outgoing
+    return replace(
+        outgoing,
+        body_text=outgoing.body_text.replace(old, new),
+        body_html=outgoing.body_html.replace(old, new),
+        attachment=outgoing.attachment.replace(old, new),
+        unsubscribe_url=outgoing.unsubscribe_url.replace(old, new),
+    )
+
+
 def in_english(problem: DomainError) -> str:
     """A problem as the log says it: in English, from the catalogue."""
     with in_locale("en"):
@@ -118,8 +132,10 @@ class Sender:
         timeout: float = 30,
         on_note: Callable[[str], None] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        base_url: str = NO_PUBLIC_URL,
     ) -> None:
         self.db = db
+        self.base_url = base_url
         self.clock = clock
         self.config = config
         self.batch = batch
@@ -145,7 +161,7 @@ class Sender:
     def _send(self, outgoing: Outgoing) -> str | None:
         """Send one message on this thread's connection; None when accepted, else why not."""
         try:
-            message = build_message(outgoing, sender=self.config.sender, now=utcnow())
+            message = build_message(relinked(outgoing, self.base_url), sender=self.config.sender, now=utcnow())
             self._connection().send(message, str(message["To"]))
         except SendError as exc:
             return str(exc)
@@ -282,7 +298,12 @@ async def start_sending(db: Database, setup: MailSetup) -> Sender | None:
     if setup.config is None:
         log.info("mail: DOORBRAAK_SMTP_URL is not set; the outbox page shows what would have been sent")
         return None
-    return Sender(db, setup.config, on_note=lambda note: setattr(setup, "server_note", note or None))
+    return Sender(
+        db,
+        setup.config,
+        on_note=lambda note: setattr(setup, "server_note", note or None),
+        base_url=setup.links.base_url,
+    )
 
 
 async def check_server(sender: Sender, setup: MailSetup) -> None:

@@ -280,7 +280,9 @@ def send_all(http: TestClient) -> int:
     assert setup.config is not None and setup.sending
 
     async def drain() -> int:
-        sender = Sender(database(http), setup.config, backoff=Backoff(first=timedelta(0)))
+        sender = Sender(
+            database(http), setup.config, backoff=Backoff(first=timedelta(0)), base_url=setup.links.base_url
+        )
         try:
             return await sender.drain()
         finally:

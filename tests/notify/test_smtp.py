@@ -15,6 +15,7 @@ from sqlmodel import col
 from app.actions import service as actions
 from app.config import Settings
 from app.demo.driver import csrf_of
+from app.main import create_app
 from app.models import MailSuppression, Membership, Participant
 from app.notify.mails import Links
 from app.notify.sender import MailSetup, check_server, mail_setup, reminder_pass, start_sending
@@ -382,6 +383,27 @@ def test_giving_an_address_mails_its_confirmation_once_and_the_personal_link_aft
     )
     assert removed.status_code == 303
     assert db.read_sync(lambda tx: tx.get(Participant, network.people["unrelated"]).email) is None
+
+
+def test_a_mail_written_before_the_public_url_was_set_goes_with_its_links_on_that_url(
+    settings: Settings, smtp_server: SmtpServer
+) -> None:
+    # an office without mail yet: a participant leaves an address, and the mail with their link waits
+    with TestClient(create_app(settings)) as quiet:
+        link = database(quiet).write_sync(build_network).links["unrelated"]
+        page = quiet.get(f"/m/{link}")
+        given = quiet.post(f"/m/{link}/e-mail", data={"csrf": csrf_of(page.text), "email": "u@sport.nl", "lang": "nl"})
+        assert given.status_code == 200
+    # the office sets mail up and restarts: the waiting mail goes, pointing where the server now is
+    public = "https://doorbraak.example.org"
+    with TestClient(create_app(settings.model_copy(update={"smtp_url": smtp_server.url, "public_url": public}))) as on:
+        assert send_all(on) == 1
+    (sent,) = smtp_server.inbox.wait_for(1)
+    text = sent.get_body(preferencelist=("plain",)).get_content()
+    html = sent.get_body(preferencelist=("html",)).get_content()
+    assert f"{public}/m/{link}" in text and f"{public}/m/{link}" in html
+    assert f"<{public}/afmelden/" in str(sent["List-Unsubscribe"])
+    assert "localhost:8000" not in text + html + str(sent["List-Unsubscribe"])
 
 
 def test_a_participant_giving_address_after_address_is_stopped(mail_client: TestClient) -> None:
