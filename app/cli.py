@@ -121,7 +121,7 @@ def serve(args: argparse.Namespace) -> None:
     print(f"Doorbraak runs at {base_url}  (database: {shown_database(settings)})", flush=True)
     if args.demo:
         _start_demo(base_url, settings, args.demo_phones, args.demo_pace)
-    else:
+    elif not _has_accounts(settings):
         print(f"  First time? Open {base_url}/setup to create your facilitator account.", flush=True)
     uvicorn.run(
         "app.main:create_app",
@@ -151,6 +151,18 @@ def _migrate_apart(settings: Settings) -> None:
     command = [sys.executable, "-c", "from app.cli import main; main()", "migrate"]
     if subprocess.run(command, check=False).returncode != 0:
         raise SystemExit("The database could not be brought to the newest schema; the lines above say why.")
+
+
+def _has_accounts(settings: Settings) -> bool:
+    """Whether anyone signed up yet: only a fresh install is sent to /setup, which refuses once there is one."""
+    from app.accounts import service as accounts
+    from app.store.database import Database
+
+    db = Database(settings.resolved_database_url())
+    try:
+        return db.read_sync(accounts.count_facilitators) > 0
+    finally:
+        db.close()
 
 
 def migrate(args: argparse.Namespace) -> None:

@@ -96,6 +96,20 @@ def test_a_database_that_cannot_be_reached_is_named_without_its_password_or_a_tr
     assert "geheim-wachtwoord" not in capsys.readouterr().out  # nor in what serve printed before it stopped
 
 
+def test_serve_points_to_the_setup_page_only_while_no_one_has_an_account(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DOORBRAAK_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(cli.uvicorn, "run", lambda *args, **kwargs: None)
+    cli.main(["serve"])
+    assert "/setup to create your facilitator account" in capsys.readouterr().out
+    cli.main(["create-facilitator", "--email", "a@b.nl", "--name", "A", "--password", "een lang wachtwoord 2026"])
+    capsys.readouterr()
+    cli.main(["serve"])
+    # the setup page would only say there is an account already
+    assert "/setup" not in capsys.readouterr().out
+
+
 def test_serve_caps_malloc_arenas_for_itself_and_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
     cli.cap_malloc_arenas()
