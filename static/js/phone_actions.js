@@ -153,7 +153,9 @@ export function createActionList({ state, t, lang, store, send, notice, isOnline
     if (!owned && ofMyOrganisation(action)) meta.push(t.with_yours);
     if (action.volunteers.length) meta.push(count(t, "volunteers", { n: action.volunteers.length }));
     const toggle = el("button", { type: "button", class: "action-toggle muted small", "aria-expanded": String(open) },
-      el("span", { class: "action-meta" }, ...nameList(meta, " · ")), el("span", { class: "chevron", "aria-hidden": "true" }));
+      el("span", { class: "action-meta" }, el("span", { class: "action-owner" }, ...nameList(meta.slice(0, 1), "")),
+        ...(meta.length > 1 ? [el("span", {}, el("span", { class: "sep" }, " · "), ...nameList(meta.slice(1), " · "))] : [])),
+      el("span", { class: "chevron", "aria-hidden": "true" }));
     toggle.addEventListener("click", () => {
       if (openDetails.has(action.id)) openDetails.delete(action.id);
       else openDetails.add(action.id);

@@ -169,6 +169,31 @@ def test_thirty_actions_on_a_phone_own_first_the_rest_folded(new_context: Callab
     assert session.dialogs == []
 
 
+def test_a_long_owner_name_takes_two_lines_beside_the_hand_and_shows_whole_when_opened(
+    new_context: Callable[..., Any],
+) -> None:
+    session = start_session(new_context, title="Doorbraak Parkstad")
+    owner = "Stichting Maatschappelijke Dienstverlening en Welzijnsondersteuning Parkstad-Oost en Omliggende Kernen"
+    phone = join(new_context, session.code, "Bea", "Wijkteam Noord")
+    phone.set_viewport_size({"width": 360, "height": 800})
+    next_until(session.board, "Afspraken")
+    agree_many(session.board, [{"title": "Eén intakeformulier", "owner_organisation": owner, "partners": []}])
+    meta = row(phone, "Eén intakeformulier").locator(".action-meta")
+    expect(meta).to_have_text(owner)
+    lines = "(e) => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)"
+    assert meta.evaluate(lines) <= 2.1
+    # who joined keeps a line of its own, whatever the owner's length
+    row(phone, "Eén intakeformulier").get_by_role("button", name="Ik doe mee").click()
+    expect(meta).to_have_text(f"{owner} · 1 doet mee")
+    expect(meta.locator("> span").last).to_be_visible()
+    assert meta.evaluate(lines) <= 3.1
+    row(phone, "Eén intakeformulier").locator(".action-toggle").click()
+    expect(row(phone, "Eén intakeformulier").locator(".action-details")).to_contain_text(owner)
+    assert meta.evaluate(lines) > 3.1
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert session.dialogs == []
+
+
 def post_json(board: Any, path: str, body: dict[str, Any]) -> None:
     """A facilitator's change through the board's own JSON route (path after the workshop's)."""
     board.evaluate(
