@@ -127,6 +127,20 @@ def test_mijn_afspraken_reports_by_the_rule(client: TestClient, network: Network
         assert [c.kind for c in history(db, network.action_id)] == ["created"]
 
 
+def test_a_volunteer_sees_their_action_once_with_its_partners_and_marked_as_joined(
+    client: TestClient, network: Network
+) -> None:
+    mine = client.get(f"/m/{network.links['volunteer']}").text
+    # it stood twice, under "Acties waar je aan meedoet" and again above its report form
+    assert mine.count("Huiskamer in de flat") == 1
+    card = mine[mine.index(f'id="actie-{network.action_id}"') :]
+    card = card[: card.index("</article>")]
+    assert "Je doet mee ✓" in card and "Samen met" in card and "Gemeente" in card
+    assert "Acties waar je aan meedoet" not in mine
+    # someone who joined nothing is told so
+    assert "Je hebt je nog niet aangemeld voor een actie." in client.get(f"/m/{network.links['unrelated']}").text
+
+
 def test_a_report_reaches_the_board_and_a_running_follow_up_live(client: TestClient, network: Network) -> None:
     db = database(client)
 
