@@ -22,7 +22,7 @@ from app.catalog import saved as saved_formats
 from app.catalog.service import formats
 from app.errors import DomainError, day_out_of_range
 from app.i18n import N_, gettext
-from app.labels import ROLE_LABELS
+from app.labels import ROLE_LABELS, STATUS_LABELS, translated
 from app.models import Facilitator, Member, RowId, Workshop, Workspace, local_day, utcnow
 from app.organisations import service as organisations
 from app.running import service as running
@@ -381,6 +381,8 @@ async def board(request: Request, runtime: RuntimeDep, member: Viewer, workshop_
             "default_followup": actions.default_followup(workshop).isoformat(timespec="minutes"),
             "review_candidates": review_candidates,
             "can_run": member.can_run,
+            # named as in the register and on an action's page, not in the lower case of running text
+            "statuses": translated(STATUS_LABELS),
             # the board has the sentence model read the obstacles ahead of an ask (app/clusters/model.py)
             "reads_ahead": bool(runtime.settings.sentence_model) and member.can_run,
         },

@@ -41,6 +41,16 @@ def test_create_workshop_reports_every_missing_field(facilitator: Facilitator) -
         assert message in response.text
 
 
+def test_the_boards_action_status_reads_as_everywhere_else_in_both_languages(
+    facilitator: Facilitator, workshop: Workshop
+) -> None:
+    board = facilitator.http.get(f"/f/workshops/{workshop.id}").text
+    assert '<option value="bezig">Bezig</option>' in board and '<option value="open">Open</option>' in board
+    english = facilitator.http.get(f"/f/workshops/{workshop.id}", headers={"Accept-Language": "en"}).text
+    assert '<option value="bezig">In progress</option>' in english
+    assert '<option value="vastgelopen">Stuck</option>' in english
+
+
 def test_facilitators_only_see_their_own_workshops(
     facilitator: Facilitator, other_facilitator: Facilitator, workshop: Workshop
 ) -> None:
