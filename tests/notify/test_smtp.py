@@ -388,7 +388,7 @@ def test_giving_an_address_mails_its_confirmation_once_and_the_personal_link_aft
 def test_a_mail_written_before_the_public_url_was_set_goes_with_its_links_on_that_url(
     settings: Settings, smtp_server: SmtpServer
 ) -> None:
-    # an office without mail yet: a participant leaves an address, and the mail with their link waits
+    # an office without mail yet: a participant leaves an address, and the mail that confirms it waits
     with TestClient(create_app(settings)) as quiet:
         link = database(quiet).write_sync(build_network).links["unrelated"]
         page = quiet.get(f"/m/{link}")
@@ -401,8 +401,9 @@ def test_a_mail_written_before_the_public_url_was_set_goes_with_its_links_on_tha
     (sent,) = smtp_server.inbox.wait_for(1)
     text = sent.get_body(preferencelist=("plain",)).get_content()
     html = sent.get_body(preferencelist=("html",)).get_content()
-    assert f"{public}/m/{link}" in text and f"{public}/m/{link}" in html
+    assert f"{public}/e-mail-bevestigen/" in text and f"{public}/e-mail-bevestigen/" in html
     assert f"<{public}/afmelden/" in str(sent["List-Unsubscribe"])
+    assert "/m/" not in text + html
     assert "localhost:8000" not in text + html + str(sent["List-Unsubscribe"])
 
 
