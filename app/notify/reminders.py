@@ -5,7 +5,10 @@ the outbox takes a key once, so passes may run as often as wanted, from several 
 what is due (a reader thread), composes the mails (a worker thread: templates), and hands them to the writer.
 """
 
+import traceback
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -39,17 +42,47 @@ REMINDER_DAYS = 3
 PASS_LOCK = 748214
 
 
+@dataclass(frozen=True)
+class Unmade:
+    """A reminder or digest a pass could not make: which kind, of which workspace, for which row, and what raised
+    where (never the row's text: that may be personal)."""
+
+    kind: str  # "action", "meeting" (its row a workshop) or "digest" (its row the workspace)
+    workspace_id: int
+    row_id: int
+    error: str
+
+    def row(self) -> str:
+        """The row it is of, as the log names it: "action 12", "workshop 3", "workspace 2"."""
+        table = {"action": "action", "meeting": "workshop", "digest": "workspace"}[self.kind]
+        return f"{table} {self.row_id}"
+
+
 @dataclass
 class Due:
-    """What a pass found to send: per action and per meeting its recipients, per workspace its digest readers."""
+    """What a pass found to send: per action and per meeting its recipients, per workspace its digest readers; and
+    what it could not make."""
 
     actions: list[tuple[ActionFacts, list[Recipient]]] = field(default_factory=list)
     meetings: list[tuple[MeetingFacts, list[Recipient]]] = field(default_factory=list)
     digests: list[tuple[DigestFacts, list[Recipient]]] = field(default_factory=list)
+    unmade: list[Unmade] = field(default_factory=list)
 
     def count(self) -> int:
         """How many mails this would be."""
         return sum(len(people) for _, people in [*self.actions, *self.meetings, *self.digests])
+
+
+@contextmanager
+def _alone(unmade: list[Unmade], kind: str, *, workspace_id: int, row_id: int) -> Iterator[None]:
+    """Make one action's, meeting's or digest's mails on their own: one that raises is noted and skipped, so one bad
+    row never keeps every workspace's reminders."""
+    try:
+        yield
+    except Exception as exc:  # any fault of one row: the pass goes on with the others
+        place = traceback.extract_tb(exc.__traceback__)[-1]
+        error = f"{type(exc).__name__} at {place.filename.rsplit('/', 1)[-1]}:{place.lineno}"
+        unmade.append(Unmade(kind=kind, workspace_id=workspace_id, row_id=row_id, error=error))
 
 
 def _person(participant: Participant, *, secret: str) -> Recipient:
@@ -158,32 +191,33 @@ def _action_reminders(
         if participant_id in by_id:
             hands[action_id].append(by_id[participant_id])
     for action, workshop_title in rows:
-        # the rule's owners (reporting.owns): by the linked organisation, else by the typed names
-        named = of_name[(action.workspace_id, organisation_key(action.owner_organisation))]
-        if action.owner_organisation_id is not None:
-            linked = of_organisation[(action.workspace_id, action.owner_organisation_id)]
-            owners = [*linked, *(p for p in named if p.organisation_id is None)]
-        else:
-            owners = named
-        people = [_person(p, secret=secret) for p in [*hands[action.id or 0], *owners]]
-        if action.contact_email:
-            # a contact who was in the room gets it as a participant: with their own page, their name on reports
-            known = by_address.get((action.workshop_id, address_key(action.contact_email)))
-            people.append(_person(known, secret=secret) if known else _contact(action))
-        people = _unique(people, suppressed, action.workspace_id)
-        if people and action.due_on is not None:
-            facts = ActionFacts(
-                id=action.id or 0,
-                workspace_id=action.workspace_id,
-                workspace_name=names.get(action.workspace_id, ""),
-                title=action.title,
-                description=action.description,
-                owner=action.owner_organisation,
-                due_on=action.due_on,
-                status=action.status,
-                workshop_title=workshop_title,
-            )
-            due.actions.append((facts, people))
+        with _alone(due.unmade, "action", workspace_id=action.workspace_id, row_id=action.id or 0):
+            # the rule's owners (reporting.owns): by the linked organisation, else by the typed names
+            named = of_name[(action.workspace_id, organisation_key(action.owner_organisation))]
+            if action.owner_organisation_id is not None:
+                linked = of_organisation[(action.workspace_id, action.owner_organisation_id)]
+                owners = [*linked, *(p for p in named if p.organisation_id is None)]
+            else:
+                owners = named
+            people = [_person(p, secret=secret) for p in [*hands[action.id or 0], *owners]]
+            if action.contact_email:
+                # a contact who was in the room gets it as a participant: with their own page, their name on reports
+                known = by_address.get((action.workshop_id, address_key(action.contact_email)))
+                people.append(_person(known, secret=secret) if known else _contact(action))
+            people = _unique(people, suppressed, action.workspace_id)
+            if people and action.due_on is not None:
+                facts = ActionFacts(
+                    id=action.id or 0,
+                    workspace_id=action.workspace_id,
+                    workspace_name=names.get(action.workspace_id, ""),
+                    title=action.title,
+                    description=action.description,
+                    owner=action.owner_organisation,
+                    due_on=action.due_on,
+                    status=action.status,
+                    workshop_title=workshop_title,
+                )
+                due.actions.append((facts, people))
 
 
 def _meeting_reminders(
@@ -207,50 +241,51 @@ def _meeting_reminders(
         ).scalars()
     )
     for workshop in workshops:
-        assert workshop.followup_at is not None
-        people = [
-            _person(p, secret=secret)
-            for p in db.execute(
-                select(Participant)
-                .where(col(Participant.workshop_id) == workshop.id, col(Participant.email).is_not(None))
-                .order_by(col(Participant.id))
-            ).scalars()
-        ]
-        people += [
-            _contact(action)
-            for action in db.execute(
-                select(Action).where(
-                    col(Action.workshop_id) == workshop.id,
-                    col(Action.deleted_at).is_(None),
-                    col(Action.contact_email).is_not(None),
+        with _alone(due.unmade, "meeting", workspace_id=workshop.workspace_id, row_id=workshop.id or 0):
+            assert workshop.followup_at is not None
+            people = [
+                _person(p, secret=secret)
+                for p in db.execute(
+                    select(Participant)
+                    .where(col(Participant.workshop_id) == workshop.id, col(Participant.email).is_not(None))
+                    .order_by(col(Participant.id))
+                ).scalars()
+            ]
+            people += [
+                _contact(action)
+                for action in db.execute(
+                    select(Action).where(
+                        col(Action.workshop_id) == workshop.id,
+                        col(Action.deleted_at).is_(None),
+                        col(Action.contact_email).is_not(None),
+                    )
+                ).scalars()
+            ]
+            people = _unique(people, suppressed, workshop.workspace_id)
+            if not people:
+                continue
+            calendar = new_calendar(workshop.title)
+            calendar.add_component(
+                followup_event(
+                    public_id=workshop.public_id,
+                    title=workshop.title,
+                    opgave=workshop.opgave,
+                    at=workshop.followup_at,
+                    place=workshop.followup_place,
+                    stamp=now,
+                    sequence=workshop.followup_sequence,
                 )
-            ).scalars()
-        ]
-        people = _unique(people, suppressed, workshop.workspace_id)
-        if not people:
-            continue
-        calendar = new_calendar(workshop.title)
-        calendar.add_component(
-            followup_event(
-                public_id=workshop.public_id,
-                title=workshop.title,
-                opgave=workshop.opgave,
-                at=workshop.followup_at,
-                place=workshop.followup_place,
-                stamp=now,
-                sequence=workshop.followup_sequence,
             )
-        )
-        meeting = MeetingFacts(
-            workshop_id=workshop.id or 0,
-            workspace_id=workshop.workspace_id,
-            workspace_name=names.get(workshop.workspace_id, ""),
-            workshop_title=workshop.title,
-            at=workshop.followup_at.astimezone(LOCAL_TIMEZONE),
-            place=workshop.followup_place,
-            ics=calendar_bytes(calendar).decode(),
-        )
-        due.meetings.append((meeting, people))
+            meeting = MeetingFacts(
+                workshop_id=workshop.id or 0,
+                workspace_id=workshop.workspace_id,
+                workspace_name=names.get(workshop.workspace_id, ""),
+                workshop_title=workshop.title,
+                at=workshop.followup_at.astimezone(LOCAL_TIMEZONE),
+                place=workshop.followup_place,
+                ics=calendar_bytes(calendar).decode(),
+            )
+            due.meetings.append((meeting, people))
 
 
 def digest_week(day: date) -> str:
@@ -272,21 +307,22 @@ def _digests(db: Session, due: Due, *, today: date, now: datetime, names: dict[i
         )
     week_ago = now - timedelta(days=7)
     for workspace_id, people in readers.items():
-        live = select(Action).where(col(Action.workspace_id) == workspace_id, col(Action.deleted_at).is_(None))
-        moved_ids = select(col(ActionChange.action_id)).where(
-            col(ActionChange.kind) == "due_on", col(ActionChange.at) >= week_ago
-        )
-        digest = DigestFacts(
-            workspace_id=workspace_id,
-            workspace_name=names.get(workspace_id, ""),
-            week=digest_week(today),
-            overdue=_rows(db, live.where(col(Action.status) != "klaar", col(Action.due_on) < today)),
-            moved=_rows(db, live.where(col(Action.id).in_(moved_ids))),
-            stuck=_rows(db, live.where(col(Action.status) == "vastgelopen")),
-            new=_rows(db, live.where(col(Action.created_at) >= week_ago)),
-        )
-        if not digest.empty():
-            due.digests.append((digest, people))
+        with _alone(due.unmade, "digest", workspace_id=workspace_id, row_id=workspace_id):
+            live = select(Action).where(col(Action.workspace_id) == workspace_id, col(Action.deleted_at).is_(None))
+            moved_ids = select(col(ActionChange.action_id)).where(
+                col(ActionChange.kind) == "due_on", col(ActionChange.at) >= week_ago
+            )
+            digest = DigestFacts(
+                workspace_id=workspace_id,
+                workspace_name=names.get(workspace_id, ""),
+                week=digest_week(today),
+                overdue=_rows(db, live.where(col(Action.status) != "klaar", col(Action.due_on) < today)),
+                moved=_rows(db, live.where(col(Action.id).in_(moved_ids))),
+                stuck=_rows(db, live.where(col(Action.status) == "vastgelopen")),
+                new=_rows(db, live.where(col(Action.created_at) >= week_ago)),
+            )
+            if not digest.empty():
+                due.digests.append((digest, people))
 
 
 def _rows(db: Session, query: Select[Action]) -> list[dict[str, object]]:
@@ -301,6 +337,7 @@ def _not_yet_queued(db: Session, due: Due) -> Due:
         actions=[(a, [p for p in people if mails.action_key(a, p) not in held]) for a, people in due.actions],
         meetings=[(m, [p for p in people if mails.meeting_key(m, p) not in held]) for m, people in due.meetings],
         digests=[(d, [p for p in people if mails.digest_key(d, p) not in held]) for d, people in due.digests],
+        unmade=due.unmade,
     )
 
 
@@ -313,18 +350,23 @@ def _keys(due: Due) -> list[str]:
 
 
 def compose(links: Links, due: Due, *, now: datetime) -> dict[int, list[Draft]]:
-    """Every due mail composed, per workspace."""
+    """Every due mail composed, per workspace; an action, meeting or digest whose mails fail goes to due.unmade."""
     drafts: defaultdict[int, list[Draft]] = defaultdict(list)
     for action, people in due.actions:
-        drafts[action.workspace_id] += [
-            mails.action_reminder(links, recipient=p, action=action, now=now) for p in people
-        ]
+        with _alone(due.unmade, "action", workspace_id=action.workspace_id, row_id=action.id):
+            drafts[action.workspace_id] += [
+                mails.action_reminder(links, recipient=p, action=action, now=now) for p in people
+            ]
     for meeting, people in due.meetings:
-        drafts[meeting.workspace_id] += [
-            mails.followup_reminder(links, recipient=p, meeting=meeting, now=now) for p in people
-        ]
+        with _alone(due.unmade, "meeting", workspace_id=meeting.workspace_id, row_id=meeting.workshop_id):
+            drafts[meeting.workspace_id] += [
+                mails.followup_reminder(links, recipient=p, meeting=meeting, now=now) for p in people
+            ]
     for digest, people in due.digests:
-        drafts[digest.workspace_id] += [mails.digest_mail(links, recipient=p, digest=digest, now=now) for p in people]
+        with _alone(due.unmade, "digest", workspace_id=digest.workspace_id, row_id=digest.workspace_id):
+            drafts[digest.workspace_id] += [
+                mails.digest_mail(links, recipient=p, digest=digest, now=now) for p in people
+            ]
     return dict(drafts)
 
 

@@ -310,7 +310,15 @@ async def outbox_page(request: Request, runtime: RuntimeDep, member: Manager) ->
     setup = _setup(request)
     data = await runtime.db.read(load)
     previews = {message.id: _masked(message.body_text) for message in data["messages"]}
-    context = {**data, "previews": previews, "setup": setup, "wording": wording, "kinds": translated(MAIL_KIND_LABELS)}
+    unmade = sum(1 for item in setup.unmade if item.workspace_id == member.workspace_id)
+    context = {
+        **data,
+        "previews": previews,
+        "setup": setup,
+        "unmade": unmade,
+        "wording": wording,
+        "kinds": translated(MAIL_KIND_LABELS),
+    }
     return render(request, "notify/outbox.html", context)
 
 

@@ -60,6 +60,8 @@ class MailSetup:
     reminder_days: int
     # the latest thing the sender learnt about the server ("reason: detail", see smtp.SEND_FAILURES), or None
     server_note: str | None = field(default=None)
+    # what the latest reminder pass could not make (the outbox page says so to the workspace's beheerders)
+    unmade: list[reminders.Unmade] = field(default_factory=list)
 
     @property
     def sending(self) -> bool:
@@ -259,9 +261,10 @@ async def reminder_pass(db: Database, setup: MailSetup, *, secret: str, today: d
     """Write every reminder and digest due today that the outbox does not hold yet; returns how many. The secret key
     derives the personal links in them."""
     due = await db.read(partial(reminders.due_mails, today=today, now=now, days=setup.reminder_days, secret=secret))
-    if not due.count():
-        return 0
-    composed = await anyio.to_thread.run_sync(partial(reminders.compose, setup.links, due, now=now))
+    composed = (
+        await anyio.to_thread.run_sync(partial(reminders.compose, setup.links, due, now=now)) if due.count() else {}
+    )
+    _note_unmade(setup, due.unmade)
     added = 0
     # in slices, so one pass of thousands never holds the writer long (on SQLite it commits on the event loop)
     for workspace_id, drafts in composed.items():
@@ -274,6 +277,20 @@ async def reminder_pass(db: Database, setup: MailSetup, *, secret: str, today: d
                 )
             )
     return added
+
+
+def _note_unmade(setup: MailSetup, unmade: list[reminders.Unmade]) -> None:
+    """Log what a pass could not make, once while it stays so (ids only, no one's data), and keep it for the page."""
+    for item in unmade:
+        if item not in setup.unmade:
+            log.error(
+                "mail: the %s mails of %s (workspace %d) could not be made (%s); the other mails are queued",
+                item.kind,
+                item.row(),
+                item.workspace_id,
+                item.error,
+            )
+    setup.unmade = unmade
 
 
 async def keep_reminders(db: Database, setup: MailSetup, *, secret: str) -> None:
