@@ -215,6 +215,11 @@ def clean_text(raw: str) -> str:
     return _clean_fully(raw)
 
 
+def clean_line(raw: str) -> str:
+    """User text that is one line (a title, a name) cleaned as clean_text, its line breaks and tabs one space each."""
+    return " ".join(line for line in clean_text(raw).split("\n") if line)
+
+
 def _quick(raw: str) -> bool:
     """One line of visible text: no control, invisible or spacing character is printable, and no run of spaces,
     so only the normalisation and the outer spaces are left to do (the common case, done without the patterns)."""

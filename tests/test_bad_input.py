@@ -1,11 +1,19 @@
 """Input an attacker sends on purpose gets a clear refusal, never a 500 (issue 16, point 4)."""
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from tests.conftest import Facilitator, Workshop
+from app.demo.driver import csrf_of
+from app.models import Facilitator as FacilitatorRow
+from app.models import Organisation, Participant, Workspace
+from app.models import Workshop as WorkshopRow
+from tests.conftest import Facilitator, Workshop, sign_up
 
 # one past the largest id an INTEGER column holds on PostgreSQL, and one past SQLite's 64-bit integers
 TOO_LARGE_IDS = [2**31, 2**63]
@@ -188,3 +196,45 @@ def test_a_due_date_or_follow_up_no_calendar_can_count_past_is_refused(
     made = facilitator.http.post("/f/agenda", data={"csrf": facilitator.csrf(), "scope": "workspace"}).text
     feed = re.search(r"/agenda/[^/\"]+\.ics", made)
     assert feed is not None and facilitator.http.get(feed.group(0)).status_code == 200
+
+
+def test_a_title_or_a_name_typed_with_line_breaks_is_stored_on_one_line(
+    app: FastAPI, client: TestClient, browser: Callable[[], TestClient]
+) -> None:
+    # a pasted title or name kept its line breaks: every page, mail subject and calendar that shows it on one line
+    # then had to cope (a calendar's name did not); the opgave keeps its lines
+    boss = sign_up(client, email="fenna@buurtalliantie.nl", name="Fenna\nde\tVries")
+    workshop = boss.create_workshop(title="Jeugd\r\noverlast\n\n\tNoord\n", opgave="Regel 1\nRegel 2")
+    join_form = {"name": "Olga\nde Vries", "organisation": "Woon\r\nstichting"}
+    phone = browser()
+    page = phone.get(f"/j/{workshop.code}")
+    joined = phone.post(f"/j/{workshop.code}/participant", data={"csrf": csrf_of(page.text), **join_form})
+    assert joined.status_code == 200
+    db = app.state.runtime.db
+    assert db.read_sync(lambda tx: tx.execute(select(Workspace.name)).scalar_one()) == "Werkruimte van Fenna de Vries"
+    renamed = boss.http.post("/f/werkruimte/naam", data={"csrf": boss.csrf(), "name": "Netwerk\u2028\nNoord"})
+    assert renamed.status_code == 200
+    added = boss.http.post("/f/organisaties", data={"csrf": boss.csrf(), "name": "Politie\nZuid", "short_name": "P\nZ"})
+    assert added.status_code == 200
+
+    def stored(db: Any) -> list[object]:
+        shop = db.get(WorkshopRow, workshop.id)
+        return [
+            db.execute(select(FacilitatorRow.name)).scalar_one(),
+            db.execute(select(Workspace.name)).scalar_one(),
+            shop.title,
+            shop.opgave,
+            *db.execute(select(Participant.name, Participant.organisation)).one(),
+            *db.execute(select(Organisation.name, Organisation.short_name).where(Organisation.short_name != "")).one(),
+        ]
+
+    assert db.read_sync(stored) == [
+        "Fenna de Vries",
+        "Netwerk Noord",
+        "Jeugd overlast Noord",
+        "Regel 1\nRegel 2",
+        "Olga de Vries",
+        "Woon stichting",
+        "Politie Zuid",
+        "P Z",
+    ]

@@ -327,3 +327,16 @@ def test_a_request_head_longer_than_any_browser_sends_ends_the_connection(app: F
         with httpx.Client(base_url=url) as http:
             # a long head a browser could send (big cookies) passes; the server goes on serving
             assert http.get("/setup", headers={"x-long": "a" * 100_000}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Jeugd\r\noverlast\n\n\tNoord\n", "Jeugd overlast Noord"),
+        ("Netwerk\u2028Noord", "Netwerk Noord"),
+        ("  één  regel ", "één regel"),
+        ("\n\n", ""),
+    ],
+)
+def test_a_line_folds_its_line_breaks_and_tabs_into_one_space(raw: str, clean: str) -> None:
+    assert security.clean_line(raw) == clean

@@ -117,7 +117,7 @@ async def setup(
         return render(request, "accounts/setup.html", {"error": error, "name": name, "email": email}, status=422)
 
     # named here, in the language the setup page was filled in: the writer runs outside this request
-    workspace_name = gettext(N_("Werkruimte van {name}")).format(name=name.strip())
+    workspace_name = gettext(N_("Werkruimte van {name}")).format(name=security.clean_line(name))
 
     def create_first(db: Tx) -> str:
         if accounts.count_facilitators(db) > 0:

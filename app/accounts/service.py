@@ -67,10 +67,10 @@ def create_facilitator(
         raise email_taken()
     hashed = security.hash_password(password) if password is not None else password_hash
     assert hashed is not None  # one of the two, as checked above
-    facilitator = Facilitator(email=email, name=name.strip(), password_hash=hashed)
+    facilitator = Facilitator(email=email, name=security.clean_line(name), password_hash=hashed)
     db.add(facilitator)
     if workspace_id is None:
-        workspace = Workspace(name=(workspace_name or f"Werkruimte van {facilitator.name}")[:120])
+        workspace = Workspace(name=security.clean_line(workspace_name or f"Werkruimte van {facilitator.name}")[:120])
         db.add(workspace)
         db.flush()
         workspace_id, role = workspace.id, "beheerder"

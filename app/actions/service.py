@@ -28,7 +28,7 @@ from app.models import (
     utcnow,
 )
 from app.organisations import service as organisations
-from app.security import clean_text
+from app.security import clean_line, clean_text
 from app.store.database import held_workspace
 from app.store.events import Audience, EventKind, Tx, append_event
 from app.store.prepared import Prepared
@@ -228,7 +228,7 @@ def save_action(
     given (new or typed again) takes contact_lang, the language its mails go out in: the board's, as whoever typed
     it saw it.
     """
-    title, owner = clean_text(title), clean_text(owner_organisation)
+    title, owner = clean_text(title), clean_line(owner_organisation)
     if not title:
         raise DomainError("title_missing", N_("Geef de actie een titel."), status=422)
     if not owner:
@@ -274,7 +274,7 @@ def save_action(
     action.title, action.owner_organisation = title, owner
     action.owner_organisation_id = owner_found.id if owner_found else None
     action.description = clean_text(description)
-    action.contact_person = clean_text(contact_person)
+    action.contact_person = clean_line(contact_person)
     if contact_email is not None:
         action.contact_email = contact_email or None
     if contact_email and contact_lang in available_locales():
@@ -284,7 +284,7 @@ def save_action(
     db.flush()
     wanted: dict[str, int | None] = {}
     for raw in partners or []:
-        name = clean_text(raw)[:120]
+        name = clean_line(raw)[:120]
         partner = organisations.resolve_organisation(db, workspace_id=workshop.workspace_id, name=name)
         name = partner.name if partner else name
         if name and name != owner and name not in wanted:

@@ -30,7 +30,7 @@ from app.models import (
     table_of,
     utcnow,
 )
-from app.security import clean_text
+from app.security import clean_line, clean_text
 from app.store.database import held_workspace
 from app.store.events import Audience, EventKind, Tx, append_event
 from app.store.prepared import Prepared
@@ -295,7 +295,7 @@ def read_fields(
 ) -> tuple[OrganisationFields, list[DomainError]]:
     """The form's fields cleaned (aliases one per line), with what is wrong with them (nothing: an empty list)."""
     problems: list[DomainError] = []
-    name, short_name = clean_text(name), clean_text(short_name)
+    name, short_name = clean_line(name), clean_line(short_name)
     lines = [clean_text(line) for line in aliases.splitlines()]
     alias_list = [line for line in lines if line]
     if not name:

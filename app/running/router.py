@@ -28,7 +28,7 @@ from app.organisations import service as organisations
 from app.running import service as running
 from app.running.snapshots import phone_page_state
 from app.runtime import JoinList, Runtime, RuntimeDep
-from app.security import clean_text, day_in_range, normalise_join_code, whole_number
+from app.security import clean_line, clean_text, day_in_range, normalise_join_code, whole_number
 from app.stage import service as stage
 from app.web import render, render_kept, see_other, templates, wants_json
 from app.workshops import service as workshops
@@ -301,7 +301,7 @@ async def create_workshop(
     dots: Annotated[str, Form(max_length=4)] = "3",
 ) -> Response:
     """Create a workshop from a format and open its board."""
-    title, opgave = clean_text(title), clean_text(opgave)
+    title, opgave = clean_line(title), clean_text(opgave)
     errors = []
     if not title:
         errors.append(gettext(N_("Geef de workshop een titel.")))

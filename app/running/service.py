@@ -54,7 +54,7 @@ def create_workshop(
         public_id=uuid.uuid4().hex,
         workspace_id=workspace_id,
         facilitator_id=facilitator_id,
-        title=title,
+        title=security.clean_line(title),
         opgave=opgave,
         held_on=held_on,
         format_key=spec.key,

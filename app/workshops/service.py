@@ -170,7 +170,7 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
     if workshop is None or workshop[0] is not None:
         raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
     _, allow_anonymous, workspace_id = workshop
-    name, organisation = security.clean_text(name), security.clean_text(organisation)
+    name, organisation = security.clean_line(name), security.clean_line(organisation)
     organisation_id = None
     if anonymous:
         if not allow_anonymous:

@@ -175,7 +175,7 @@ def workspace_view(db: Session, *, member: Member) -> WorkspaceView:
 
 def workspace_name(raw: str) -> str:
     """A workspace's name as typed, cleaned; refused when empty or longer than 120 characters."""
-    name = security.clean_text(raw).replace("\n", " ")
+    name = security.clean_line(raw)
     if not name:
         raise DomainError("workspace_name_missing", N_("Geef de werkruimte een naam."), status=422)
     if len(name) > MAX_NAME:
@@ -337,7 +337,7 @@ def accept_invitation(db: Tx, *, token: str, member: Member) -> Accepted:
 
 def check_new_account(*, name: str, email: str) -> tuple[str, str]:
     """The name and email of an account about to be made, cleaned; refused with a message per problem."""
-    name = security.clean_text(name).replace("\n", " ")
+    name = security.clean_line(name)
     email = email.strip()
     if not name:
         raise DomainError("name_missing", N_("Vul je naam in."), status=422)
