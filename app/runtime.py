@@ -113,7 +113,7 @@ class Runtime:
             return refusal
         if not code_known:
             return await self.unknown_code(connection)
-        return DomainError("not_a_participant", N_("Meld je eerst aan voor deze sessie."), status=403)
+        return DomainError("not_a_participant", N_("Meld je eerst aan voor deze workshop."), status=403)
 
     async def unknown_link(self, connection: HTTPConnection) -> float:
         """Count an unknown invitation link against its address, as unknown codes are; the seconds to wait, or 0."""

@@ -123,7 +123,7 @@ RULES: dict[str, Rule] = {
     "duplicate_id": Rule("duplicate step id {id!r}", N_("deze code heeft een andere stap al")),
     "not_an_earlier_open_text": Rule(
         "step {id!r}: {setting} {name!r} is not an earlier open_text step",
-        N_("kies een open vraag die eerder in de sessie komt"),
+        N_("kies een open vraag die eerder in de workshop komt"),
     ),
     "mosaic_without_tiles": Rule(
         "a mosaic step needs grade steps with a tile to show",
@@ -338,7 +338,7 @@ class Close(Step):
 
     key = "close"
     label = N_("Afronding")
-    hint = N_("Einde van de sessie; meedoen kan daarna niet meer.")
+    hint = N_("Einde van de workshop; meedoen kan daarna niet meer.")
     place = "last"
 
 

@@ -77,7 +77,7 @@ def translation_problems(lang: str, *, complete: bool) -> list[str]:
 def test_extraction_sees_python_templates_and_partials() -> None:
     messages = source_messages()
     assert "Deze pagina bestaat niet." in messages  # app/web.py, N_
-    assert "Doe mee met een sessie" in messages  # participant/home.html
+    assert "Doe mee met een workshop" in messages  # participant/home.html
     assert "Uitloggen" in messages  # _partials/_facilitator_nav.html
 
 
@@ -100,12 +100,12 @@ def test_every_text_is_in_the_dutch_catalog() -> None:
     assert not problems, "\n".join(problems)
 
 
-def english_texts_of_formats() -> list[str]:
-    """Every English text of the shipped formats: names, descriptions, step prompts (each `en:` value)."""
+def texts_of_formats(lang: str) -> list[str]:
+    """One language's texts of the shipped formats: names, descriptions, step prompts (each `en:` or `nl:` value)."""
 
     def walk(node: Any) -> list[str]:
         if isinstance(node, dict):
-            own = [node["en"]] if isinstance(node.get("en"), str) else []
+            own = [node[lang]] if isinstance(node.get(lang), str) else []
             return own + [text for value in node.values() for text in walk(value)]
         if isinstance(node, list):
             return [text for value in node for text in walk(value)]
@@ -126,7 +126,19 @@ def test_english_calls_the_event_a_workshop_everywhere() -> None:
         if message.id
         for string in (message.string if isinstance(message.string, tuple) else (message.string,))
     ]
-    mixed = [text for text in texts + english_texts_of_formats() if re.search(r"\bsessions?\b", text, re.IGNORECASE)]
+    mixed = [text for text in texts + texts_of_formats("en") if re.search(r"\bsessions?\b", text, re.IGNORECASE)]
+    assert not mixed, "\n".join(mixed)
+
+
+def test_dutch_calls_the_event_a_workshop_everywhere() -> None:
+    # the office side said "workshop" and the phone "sessie" for the same thing; a sign-in stays an "inlogsessie"
+    texts = [
+        text
+        for message in catalog("nl")
+        if message.id
+        for text in (message.id if isinstance(message.id, tuple) else (message.id,))
+    ]
+    mixed = [text for text in texts + texts_of_formats("nl") if re.search(r"(?<!inlog)sessie", text, re.IGNORECASE)]
     assert not mixed, "\n".join(mixed)
 
 
@@ -134,11 +146,11 @@ def test_catalogs_load_without_a_compile_step() -> None:
     assert i18n.available_locales() == ("nl", "en")
     token = i18n.current_locale.set("en")
     try:
-        assert i18n.gettext("Doe mee met een sessie") == "Join a workshop"
+        assert i18n.gettext("Doe mee met een workshop") == "Join a workshop"
         assert i18n.gettext("een tekst die niemand vertaalde") == "een tekst die niemand vertaalde"
     finally:
         i18n.current_locale.reset(token)
-    assert i18n.gettext("Doe mee met een sessie") == "Doe mee met een sessie"
+    assert i18n.gettext("Doe mee met een workshop") == "Doe mee met een workshop"
 
 
 def test_untranslated_and_fuzzy_entries_show_the_dutch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -184,7 +196,7 @@ def test_accept_language_english_gets_english_pages(client: TestClient) -> None:
     page = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9,nl;q=0.5"})
     assert '<html lang="en">' in page.text
     assert "Join a workshop" in page.text
-    assert "Doe mee met een sessie" not in page.text
+    assert "Doe mee met een workshop" not in page.text
     assert_switch(page.text, current="en", back_to="/")
 
 
@@ -202,7 +214,7 @@ def test_the_switch_sets_a_cookie_and_goes_back(client: TestClient) -> None:
 
     assert client.get("/taal/nl", params={"next": "/"}, follow_redirects=False).headers["location"] == "/"
     dutch = client.get("/", headers={"Accept-Language": "en"})
-    assert "Doe mee met een sessie" in dutch.text
+    assert "Doe mee met een workshop" in dutch.text
     assert_switch(dutch.text, current="nl", back_to="/")
 
 

@@ -144,7 +144,7 @@ async def _account_page(
 @router.get("/f/account")
 async def account_page(request: Request, runtime: RuntimeDep, member: Viewer, gewijzigd: int = 0) -> Response:
     """The signed-in person's account: change the password, sign out everywhere."""
-    notice = gettext(N_("Je wachtwoord is gewijzigd. Je andere sessies zijn beëindigd.")) if gewijzigd else None
+    notice = gettext(N_("Je wachtwoord is gewijzigd. Je andere inlogsessies zijn beëindigd.")) if gewijzigd else None
     return await _account_page(request, runtime, member, notice=notice)
 
 

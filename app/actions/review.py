@@ -181,7 +181,7 @@ def report_progress(
         # a phone reports only on what is its own: its organisation's, its raised hand's, its contact's
         participant = db.get(Participant, participant_id)
         if participant is None or participant.workshop_id != workshop_id:
-            raise DomainError("not_a_participant", N_("Meld je eerst aan voor deze sessie."), status=403)
+            raise DomainError("not_a_participant", N_("Meld je eerst aan voor deze workshop."), status=403)
         check_reporter(db, action=action, participant=participant)
     status, note = _checked_report(status, note)
     update = db.execute(

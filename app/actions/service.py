@@ -343,7 +343,7 @@ def volunteer(db: Tx, *, workshop_id: int, participant_id: int, action_id: int, 
         raise DomainError(
             "hands_closed",
             N_(
-                "De sessie is afgesloten: meedoen of afmelden kan hier niet meer. "
+                "De workshop is afgesloten: meedoen of afmelden kan hier niet meer. "
                 "Neem contact op met de eigenaar van de actie."
             ),
             status=409,
@@ -373,7 +373,7 @@ def set_followup(db: Tx, *, workshop_id: int, at: datetime, place: str) -> dict[
     if len(place) > 200:
         raise DomainError("too_long", N_("De plaats is te lang."), status=422)
     if at.date() < workshop.held_on:
-        raise DomainError("followup_before", N_("Het vervolg kan niet vóór de sessie zelf liggen."), status=422)
+        raise DomainError("followup_before", N_("Het vervolg kan niet vóór de workshop zelf liggen."), status=422)
     # people type the time on the room's clock; the database keeps the instant in UTC
     moved_to = at.replace(tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
     if workshop.followup_at is not None and (workshop.followup_at, workshop.followup_place) != (moved_to, place):

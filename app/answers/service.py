@@ -256,7 +256,7 @@ def _checked_row(db: Session, found: _Room | None, submission: Submission, now: 
     workshop_id, participant_id, step_id = submission.workshop_id, submission.participant_id, submission.step_id
     client_id, links_to, theme = submission.client_id, submission.links_to, submission.theme
     if found is None:
-        raise DomainError("not_a_participant", N_("Je doet niet mee aan deze sessie."), status=403)
+        raise DomainError("not_a_participant", N_("Je doet niet mee aan deze workshop."), status=403)
     step = found.steps[found.step_index]
     if found.closed_at is not None or step.id != step_id or not isinstance(step, step_types.OpenText):
         raise DomainError(

@@ -326,7 +326,7 @@ def fill(db: Tx, *, options: FillOptions, password: str, today: date) -> Filled:
                 "workshop_id": w,
                 "workspace_id": workspace_id,
                 "title": rng.choice(DEEDS).format(place=rng.choice(PLACES)),
-                "description": "Afgesproken in de sessie; eerste stap binnen twee weken." if n % 3 == 0 else "",
+                "description": "Afgesproken in de workshop; eerste stap binnen twee weken." if n % 3 == 0 else "",
                 "owner_organisation": names[owner],
                 "owner_organisation_id": organisation_ids[owner],
                 "contact_person": f"Contactpersoon {n % 97 + 1}",
@@ -382,7 +382,7 @@ def fill(db: Tx, *, options: FillOptions, password: str, today: date) -> Filled:
             "kind": kind,
             "before": "open",
             "after": action_rows[index]["status"],
-            "note": "Stand doorgegeven in de vervolgsessie" if kind == "review" else "",
+            "note": "Stand doorgegeven in de vervolgworkshop" if kind == "review" else "",
             "account_id": account_id,
             "at": at,
         }

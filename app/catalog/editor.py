@@ -288,7 +288,7 @@ def ensure_not_started(workshop: Workshop) -> None:
     if workshop.step_index != 0 or workshop.closed_at is not None:
         raise DomainError(
             "already_started",
-            N_("De sessie is al begonnen. De stappen liggen nu vast: aanpassen kan alleen vóór de start."),
+            N_("De workshop is al begonnen. De stappen liggen nu vast: aanpassen kan alleen vóór de start."),
             status=409,
         )
 

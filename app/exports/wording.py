@@ -110,7 +110,7 @@ def mosaic_legend(mosaic: Mosaic) -> str:
 def review_source(review: Review) -> str:
     """Which earlier session a follow-up looks back on."""
     if review.workshop_id is None:
-        return gettext(N_("Er is nog geen eerdere sessie gekozen om op terug te kijken."))
+        return gettext(N_("Er is nog geen eerdere workshop gekozen om op terug te kijken."))
     return gettext(N_("Afspraken uit “{title}” van {day}.")).format(title=review.title, day=day(review.held_on))
 
 

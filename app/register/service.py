@@ -391,7 +391,7 @@ def discuss(db: Tx, *, member: Member, followup_id: int, action_ids: list[int]) 
     if not _reviews(workshop):
         raise DomainError(
             "not_a_followup",
-            N_("'{title}' is geen vervolgsessie: kies een workshop met een terugblik op afspraken."),
+            N_("'{title}' is geen vervolgworkshop: kies een workshop met een terugblik op afspraken."),
             status=422,
             title=workshop.title,
         )
@@ -402,7 +402,7 @@ def discuss(db: Tx, *, member: Member, followup_id: int, action_ids: list[int]) 
     if len(set(action_ids)) > REVIEW_MAX:
         raise DomainError(
             "too_many_actions",
-            N_("Eén vervolgsessie bespreekt hooguit {limit} afspraken; je koos er {count}. Maak het filter kleiner."),
+            N_("Eén vervolgworkshop bespreekt hooguit {limit} afspraken; je koos er {count}. Maak het filter kleiner."),
             status=422,
             limit=REVIEW_MAX,
             count=len(set(action_ids)),
@@ -413,7 +413,7 @@ def discuss(db: Tx, *, member: Member, followup_id: int, action_ids: list[int]) 
     if own is not None:
         raise DomainError(
             "own_actions",
-            N_("Een vervolgsessie bespreekt afspraken van eerdere workshops, niet haar eigen."),
+            N_("Een vervolgworkshop bespreekt afspraken van eerdere workshops, niet zijn eigen."),
             status=422,
         )
     review.select_for_review(db, workshop=workshop, action_ids=action_ids)

@@ -64,7 +64,7 @@ def submit_response(db: Tx, *, workshop_id: int, participant_id: int, step_id: s
     # the row lock makes two quick resends from one phone wait for each other instead of racing to insert
     participant = db.get(Participant, participant_id, with_for_update=True)
     if workshop is None or participant is None or participant.workshop_id != workshop_id:
-        raise DomainError("not_a_participant", N_("Je doet niet mee aan deze sessie."), status=403)
+        raise DomainError("not_a_participant", N_("Je doet niet mee aan deze workshop."), status=403)
     if not any(known["id"] == step_id for known in workshop.steps):
         # no step of this workshop: nothing to look up (PostgreSQL refuses a NUL in a query's text with an error)
         raise _step_closed()

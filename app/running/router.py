@@ -69,7 +69,7 @@ async def join_with_code(
         if workshop is None:
             error = await runtime.unknown_code(request)
         elif workshop.closed_at is not None:
-            error = DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
+            error = DomainError("closed_code", N_("Deze workshop is afgelopen. Meedoen kan niet meer."), status=410)
     if error is not None:
         return render(request, "participant/home.html", {"error": error.text(), "code": code}, status=error.status)
     assert workshop is not None
@@ -133,7 +133,7 @@ async def _fresh_phone(request: Request, runtime: Runtime, card: JoinCard | None
     """The join page for a phone that has not joined: refused for a guessed code, 410 once the session is over."""
     card = await _known_code(request, runtime, card, joined=False)
     if card.closed:
-        raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
+        raise DomainError("closed_code", N_("Deze workshop is afgelopen. Meedoen kan niet meer."), status=410)
     return await _join_page(request, runtime, card)
 
 
@@ -192,7 +192,7 @@ async def join_organisations(request: Request, runtime: RuntimeDep, code: str) -
     if workshop is None:
         raise await runtime.unknown_code(request)
     if workshop.closed:
-        raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
+        raise DomainError("closed_code", N_("Deze workshop is afgelopen. Meedoen kan niet meer."), status=410)
     found = await _join_list(runtime, workshop)
     headers = {"cache-control": "private, max-age=5", "vary": "accept-encoding"}
     if accepts_gzip(request.headers.get("accept-encoding", "")):

@@ -168,13 +168,13 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
     """Add a participant; returns the token their phone keeps in a cookie."""
     workshop = _JOINABLE.one(db, {"workshop": workshop_id})
     if workshop is None or workshop[0] is not None:
-        raise DomainError("closed_code", N_("Deze sessie is afgelopen. Meedoen kan niet meer."), status=410)
+        raise DomainError("closed_code", N_("Deze workshop is afgelopen. Meedoen kan niet meer."), status=410)
     _, allow_anonymous, workspace_id = workshop
     name, organisation = security.clean_line(name), security.clean_line(organisation)
     organisation_id = None
     if anonymous:
         if not allow_anonymous:
-            raise DomainError("anonymous_not_allowed", N_("In deze sessie doe je mee met je naam."), status=422)
+            raise DomainError("anonymous_not_allowed", N_("In deze workshop doe je mee met je naam."), status=422)
         name, organisation = "", ANONYMOUS_ORGANISATION
     else:
         if not name:

@@ -177,7 +177,7 @@ def test_follow_up_reaches_phones_and_bad_times_are_refused(facilitator: Facilit
         assert event["data"]["followup"]["at"] == "2026-12-06T19:30"
     assert post(facilitator, workshop, "/followup", {"at": "volgende week"}).status_code == 422
     early = post(facilitator, workshop, "/followup", {"at": "2026-01-01T10:00"})
-    assert early.status_code == 422 and "vóór de sessie" in early.json()["detail"]
+    assert early.status_code == 422 and "vóór de workshop" in early.json()["detail"]
 
 
 def test_follow_up_is_kept_in_utc_and_shown_on_the_rooms_clock(facilitator: Facilitator, workshop: Workshop) -> None:

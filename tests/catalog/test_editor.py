@@ -168,9 +168,9 @@ def test_a_plain_form_post_edits_and_saves_without_the_script(facilitator: Facil
 def test_editing_stops_once_the_session_has_started(facilitator: Facilitator, workshop: Workshop) -> None:
     facilitator.step(workshop, "next")
     response = save(facilitator, workshop, doorbraak_steps())
-    assert response.status_code == 409 and "De sessie is al begonnen" in response.json()["detail"]
+    assert response.status_code == 409 and "De workshop is al begonnen" in response.json()["detail"]
     page = facilitator.http.get(f"/f/workshops/{workshop.id}/steps")
-    assert page.status_code == 409 and "De sessie is al begonnen" in page.text
+    assert page.status_code == 409 and "De workshop is al begonnen" in page.text
     assert f'href="/f/workshops/{workshop.id}"' in page.text and "steps_editor.js" not in page.text
     assert f'href="/f/workshops/{workshop.id}/steps"' not in facilitator.http.get(f"/f/workshops/{workshop.id}").text
 
@@ -233,7 +233,7 @@ def test_own_formats_are_saved_listed_used_and_private(
     listing = facilitator.http.get("/f/workshops").text
     assert 'value="eigen:buurt-doorbraak"' in listing and "Buurtdoorbraak (eigen)" in listing
     formats_page = facilitator.http.get("/f/formats").text
-    assert "Buurtdoorbraak" in formats_page and "Doorbraaksessie" in formats_page
+    assert "Buurtdoorbraak" in formats_page and "Doorbraakworkshop" in formats_page
     data = {"csrf": facilitator.csrf(), "title": "Tweede ronde", "opgave": "Verder", "held_on": "2026-12-01"}
     created = facilitator.http.post(
         "/f/workshops", data={**data, "format_key": "eigen:buurt-doorbraak"}, follow_redirects=False

@@ -87,7 +87,7 @@ def test_a_phone_offline_while_the_room_moves_on(new_context: Callable[..., Any]
     expect(ali.locator("#step h1")).to_have_text("Dank je wel!")
     notice = ali.locator(".phone-notice")
     expect(notice).to_contain_text("Je hand bij „Wijkagent op school” is niet doorgegeven.")
-    expect(notice).to_contain_text("De sessie is afgesloten")
+    expect(notice).to_contain_text("De workshop is afgesloten")
     expect(board.locator("#action-list li.action-item", has_text="Wijkagent op school")).to_contain_text(
         "Nog niemand aangemeld"
     )

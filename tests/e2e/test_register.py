@@ -149,7 +149,7 @@ def test_a_follow_up_reviews_a_register_selection_spanning_two_workshops(
     for title in ("Huiskamer in de flat", "Wijkagent op school"):
         fenna.get_by_role("checkbox", name=f"Kiezen: {title}").check()
     expect(fenna.locator("[data-picked]")).to_have_text("2")
-    fenna.get_by_label("Bespreken in vervolgsessie").select_option(str(network.followup_id))
+    fenna.get_by_label("Bespreken in vervolgworkshop").select_option(str(network.followup_id))
     fenna.get_by_role("button", name=re.compile("Aangevinkte afspraken bespreken")).click()
     expect(fenna).to_have_url(re.compile(rf"/f/workshops/{network.followup_id}$"))
     expect(fenna.locator("#status")).to_have_attribute("data-state", "online")
@@ -195,4 +195,4 @@ def test_a_follow_up_reviews_a_register_selection_spanning_two_workshops(
     expect(rows(fenna).first).to_contain_text("Wijkagent op school")
     # and the follow-up, with a report in, is no longer offered for another selection
     fenna.goto("/f/register")
-    expect(fenna.get_by_label("Bespreken in vervolgsessie")).to_have_count(0)
+    expect(fenna.get_by_label("Bespreken in vervolgworkshop")).to_have_count(0)

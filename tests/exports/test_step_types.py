@@ -179,8 +179,8 @@ def test_a_followup_without_an_earlier_session_says_so(database: Database) -> No
     decisions = decision_list(database, database.write_sync(unreviewed))
     assert decisions.review is not None and decisions.review.items == ()
     text = markdown.decision_list_md(decisions).decode()
-    assert "## Wat is er bewogen\n\nEr is nog geen eerdere sessie gekozen om op terug te kijken." in text
-    assert "Er is nog geen eerdere sessie gekozen" in " ".join(pdf_text(pdf.decision_list_pdf(decisions)).split())
+    assert "## Wat is er bewogen\n\nEr is nog geen eerdere workshop gekozen om op terug te kijken." in text
+    assert "Er is nog geen eerdere workshop gekozen" in " ".join(pdf_text(pdf.decision_list_pdf(decisions)).split())
 
 
 def test_xlsx_has_typed_grades_choices_and_progress_next_to_the_usual_sheets(

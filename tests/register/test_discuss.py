@@ -127,7 +127,7 @@ def test_refusals_are_clear(facilitator: Facilitator, ledger: Ledger, other_ledg
     # not a follow-up: a doorbraak has no look back
     response = discuss(facilitator.http, csrf, ledger.workshops["noord"], actions=[huiskamer])
     assert response.status_code == 422
-    assert "&#39;Jeugdoverlast Noord&#39; is geen vervolgsessie" in response.text
+    assert "&#39;Jeugdoverlast Noord&#39; is geen vervolgworkshop" in response.text
 
     # an action of another workspace is not found, and nothing changes
     before = reviewed(facilitator, vervolg)
@@ -193,7 +193,7 @@ def test_a_follow_up_cannot_review_its_own_actions_and_a_closed_one_takes_none(
     )
     response = discuss(facilitator.http, facilitator.csrf(), vervolg, actions=[own])
     assert response.status_code == 422
-    assert "niet haar eigen" in response.text
+    assert "niet zijn eigen" in response.text
 
     def close(db: Tx) -> None:
         from app.models import utcnow
