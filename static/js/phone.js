@@ -15,7 +15,12 @@ const t = texts.messages;
 forgetOldWorkshops(config.code);
 const store = workshopStore(config.code);
 const drafts = store.drafts((taken) => dropTaken(taken));
-const votes = store.pending("votes");
+// dots a tab opened since took over are that tab's to send (phone_store.js)
+const votes = store.pending("votes", () => {
+  if (state.wanted && !live.isOpen()) notice(t.taken_over);
+  state.wanted = null;
+  renderVotes();
+});
 const state = {
   workshop: null, answers: [], options: [], outbox: loadOutbox(), clusters: [], myVotes: {}, actions: [],
   participant: null, link: null, wanted: loadWanted(), me: null, responses: {}, review: { workshop: null, items: [] },
@@ -84,6 +89,7 @@ function notice(text) {
 
 const stepViews = createStepViews({
   state, t, results: texts.results, lang: config.lang, store, send: (message) => live.send(message), notice,
+  isOnline: () => live.isOpen(),
 });
 stepViews.setRender((said) => renderStep(said));
 const actionList = createActionList({
@@ -293,6 +299,7 @@ function changeDots(clusterId, delta) {
 }
 
 function sendVotes() {
+  votes.check();
   if (state.wanted) live.send({ type: "votes", allocation: state.wanted });
 }
 

@@ -59,7 +59,7 @@ export function leftMine(me, before, after) {
 
 export function createActionList({ state, t, lang, store, send, notice, isOnline }) {
   // action id -> the hand this phone wants (true up, false down), until acknowledged
-  const pending = store.pending("hands");
+  const pending = store.pending("hands", letGo);
   const hands = pending.value;
   const openDetails = new Set();
   // where an action sits is settled when the phone first lists it: a hand raised in "all the others" does not make
@@ -249,7 +249,17 @@ export function createActionList({ state, t, lang, store, send, notice, isOnline
     render();
   }
 
+  // a tab opened since took this one's waiting hands: they are its to send. Offline, this tab shows the room as it
+  // last heard it, and says so
+  function letGo() {
+    const waited = Object.keys(hands).length > 0;
+    for (const id of Object.keys(hands)) delete hands[id];
+    if (waited && !isOnline()) notice(t.taken_over);
+    render();
+  }
+
   function resend() {
+    if (pending.check()) return;
     for (const id of Object.keys(hands)) sendHand(id);
   }
 

@@ -6,9 +6,15 @@ import { leftMine, ownerOf } from "./phone_actions.js";
 import { mosaicGrid } from "./results.js";
 import { saveById } from "./room.js";
 
-export function createStepViews({ state, t, results, lang, store, send, notice }) {
+export function createStepViews({ state, t, results, lang, store, send, notice, isOnline }) {
   // step id -> what this phone chose, until acknowledged
-  const pending = store.pending("responses");
+  const pending = store.pending("responses", () => {
+    // taken over by a tab opened since (phone_store.js): that tab sends these now
+    const waited = Object.keys(wanted).length > 0;
+    for (const id of Object.keys(wanted)) delete wanted[id];
+    if (waited && !isOnline()) notice(t.taken_over);
+    render();
+  });
   const wanted = pending.value;
   const drafts = {}; // look back: what the owner is typing per action, kept across re-renders
   let openItem = null;
@@ -222,6 +228,7 @@ export function createStepViews({ state, t, results, lang, store, send, notice }
   // after a reconnect: what was tapped but never acknowledged. Sent even when the room seems to have moved on: the
   // server acknowledges what it stored before the step closed, and says so when it did not, so the phone can tell
   function resend() {
+    if (pending.check()) return;
     for (const [stepId, values] of Object.entries(wanted)) {
       const step = state.workshop?.steps.find((s) => s.id === stepId);
       if (step) send(responseMessage(step, values));

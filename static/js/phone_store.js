@@ -159,19 +159,33 @@ export function workshopStore(code, now = Date.now) {
   };
   const store = {
     // what this tab and those before it tapped and the server has not acknowledged (hands, responses: by id, the
-    // latest tab's over the earlier; votes: the latest whole allocation), now this tab's own to send and keep
-    pending(kind) {
+    // latest tab's over the earlier; votes: the latest whole allocation), now this tab's own to send and keep.
+    // A tab opened later takes it in turn: onTaken() says this one no longer holds it (check() asks, before a resend)
+    pending(kind, onTaken = () => {}) {
       const own = `${PREFIX}${kind}:${code}:${tab}`;
       const keys = [`${PREFIX}${kind}:${code}`, ...keysFrom(`${PREFIX}${kind}:${code}:`)];
       const kept = tabsOf(code, kind).map(record).filter(Boolean);
       const value = kind === "votes" ? kept.at(-1) ?? null : Object.assign({}, ...kept);
+      let holds = false; // this tab's key holds what it wrote
       const save = (next) => {
         const written = write(own, next === null ? null : { at: now(), value: next });
+        holds = written && next !== null;
         touched();
         return written;
       };
+      // the key gone, removed by a tab that took it over: that tab sends it now, and one more send from here (at a
+      // reconnect) would undo what was changed there since, as a hand lowered there rising again
+      const check = () => {
+        if (!holds || read(own) !== null) return false;
+        holds = false;
+        onTaken();
+        return true;
+      };
+      window.addEventListener("storage", (event) => {
+        if (event.key === own && event.newValue === null) check();
+      });
       if (kept.length && save(value)) for (const key of keys) if (key !== own) write(key, null);
-      return { value, save };
+      return { value, save, check };
     },
     // the answers waiting for the server, this tab's and any other's. A list kept by an older page becomes keys: taken
     // out first, for the room that frees; what a full storage cannot hold as keys goes back into a list, and what

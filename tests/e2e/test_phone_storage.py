@@ -479,3 +479,37 @@ def test_a_tab_lets_go_of_its_text_once_the_tab_that_copied_it_sends_it(new_cont
     expect(first.locator("#step textarea")).to_have_value("")
     first.close()
     expect(new_tab(second, second.url).locator("#step textarea")).to_have_value("")
+
+
+def test_a_tab_whose_hands_a_newer_tab_took_does_not_raise_them_again(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    board = session.board
+    first = join(new_context, session.code, "Ali", "Woonstichting Thuis")
+    next_until(board, "Afspraken")
+    agree(board, "Huiskamer in de flat", "Welzijn Noord")
+    expect(hand_row(first, "Huiskamer in de flat")).to_be_visible()
+
+    # the first tab loses its connection (this tab alone) and keeps a hand raised there
+    first.evaluate("dispatchEvent(new Event('offline'))")
+    expect(first.locator("#status")).to_have_attribute("data-state", "offline")
+    hand_row(first, "Huiskamer in de flat").get_by_role("button", name="Ik doe mee").click()
+    expect(hand_row(first, "Huiskamer in de flat").locator("button.hand")).to_contain_text("wacht op verbinding")
+
+    # a second tab takes the hand over and sends it; the participant lowers it there again
+    second = new_tab(first, first.url)
+    board_item = board.locator("#action-list li.action-item", has_text="Huiskamer in de flat")
+    expect(board_item).to_contain_text("Doen mee: Ali · Woonstichting Thuis")
+    hand_row(second, "Huiskamer in de flat").get_by_role("button", name="Je doet mee ✓").click()
+    expect(board_item).not_to_contain_text("Doen mee")
+    expect(second.locator("#step button.hand.waiting")).to_have_count(0)
+
+    # the first tab let go of it, and says that what it shows may be out of date
+    expect(hand_row(first, "Huiskamer in de flat").locator("button.hand.waiting")).to_have_count(0)
+    expect(first.locator(".phone-notice")).to_contain_text("ook open in een ander tabblad")
+    # back online it sends nothing: the hand lowered in the second tab stays down
+    first.evaluate("dispatchEvent(new Event('online'))")
+    expect(first.locator("#status")).to_have_attribute("data-state", "online")
+    expect(hand_row(first, "Huiskamer in de flat").get_by_role("button", name="Ik doe mee")).to_be_visible()
+    fresh = new_tab(second, second.url)
+    expect(hand_row(fresh, "Huiskamer in de flat").get_by_role("button", name="Ik doe mee")).to_be_visible()
+    expect(board_item).not_to_contain_text("Doen mee")
