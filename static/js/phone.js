@@ -449,9 +449,20 @@ function answerItem(text, linksTo, status, label) {
   const to = link && format(t.contribution_to, { text: `\u2068${link}\u2069` });
   return el("li", { class: `answer ${status}` },
     el("span", { class: "text", dir: "auto", text }),
-    to ? el("span", { class: "link muted clamp-2", tabindex: "0", title: to, text: to }) : null,
+    to ? el("span", { class: "link muted clamp-2", title: to, text: to }) : null,
     el("span", { class: "tick", text: label }));
 }
+
+// a line cut off at two lines is a tab stop, as focus shows it whole; one that fits is not: a keyboard went past a
+// stop for every contribution, each showing nothing more
+function focusClamped() {
+  for (const line of mineNode.querySelectorAll(".link.clamp-2")) {
+    if (line === document.activeElement) continue; // shown whole, so not measurable as cut off
+    if (line.scrollHeight > line.clientHeight + 1) line.tabIndex = 0;
+    else line.removeAttribute("tabindex");
+  }
+}
+window.addEventListener("resize", focusClamped);
 
 function renderMine() {
   const items = [];
@@ -488,6 +499,7 @@ function renderMine() {
   }
   if (!items.length) items.push(el("li", { class: "empty muted", text: t.nothing }));
   mineNode.replaceChildren(...items);
+  focusClamped();
 }
 
 function acknowledge(frame) {

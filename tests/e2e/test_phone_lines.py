@@ -76,3 +76,24 @@ def test_a_contributions_long_obstacle_shows_two_lines_and_whole_when_tapped(
     expect(link).to_contain_text(LONG_OBSTACLE)
     assert line_count(link) == pytest.approx(2, abs=0.1)
     assert_fits(phone, f"mine-{size}")
+
+
+def test_only_a_cut_off_obstacle_line_is_a_tab_stop(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    board = session.board
+    phone = join(new_context, session.code, "Ali", "Woonstichting Thuis")
+    next_until(board, "Obstakels")
+    for obstacle in (LONG_OBSTACLE, "Geen buurthuis"):
+        send(phone, obstacle)
+        expect(mine(phone, obstacle)).to_have_class(re.compile(r"\breceived\b"))
+    next_until(board, "Bijdragen")
+    send(phone, "Wij openen de kantine", obstacle="Geen buurthuis")
+    send(phone, "Wij bouwen mee", obstacle=LONG_OBSTACLE)
+    for text in ("Wij openen de kantine", "Wij bouwen mee"):
+        expect(mine(phone, text)).to_have_class(re.compile(r"\breceived\b"))
+
+    # the short line shows whole already: no stop for the keyboard; the long one is cut off, and a stop to open it
+    expect(mine(phone, "Wij openen de kantine").locator(".link")).not_to_have_attribute("tabindex", re.compile(r".*"))
+    expect(mine(phone, "Wij bouwen mee").locator(".link")).to_have_attribute("tabindex", "0")
+    stops = phone.evaluate("() => [...document.querySelectorAll('#my-answers [tabindex=\"0\"]')].length")
+    assert stops == 1
