@@ -297,7 +297,9 @@ export function createPanels({ state, t, config }) {
     const type = step().type;
     const visible = Boolean(step().links_to) || type === "actions" || type === "close";
     nodes.actionsPanel.hidden = !visible;
-    nodes.followupPanel.hidden = !(type === "actions" || type === "close");
+    // the follow-up date comes after the actions (DESIGN.md: actions, follow-up date, close): it is set at the
+    // wrap-up, which phones and the projector show it with, not while the room still agrees actions
+    nodes.followupPanel.hidden = type !== "close";
     const followup = state.workshop.followup;
     const form = nodes.followupForm;
     if (followup && !form.contains(document.activeElement)) {

@@ -126,3 +126,14 @@ def test_a_small_pile_beside_a_big_one_keeps_its_fields_together(new_context: Ca
     # side by side the small card grows to the big one's height: that height went between its fields
     gaps = sorted(name_to_tag(cards.nth(index)) for index in range(2))
     assert gaps[1] - gaps[0] < 2, gaps
+
+
+def test_the_follow_up_is_set_at_the_wrap_up_not_while_actions_are_agreed(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    board = session.board
+    next_until(board, "Afspraken")
+    expect(board.locator("#action-form")).to_be_visible()
+    expect(board.locator("#followup-panel")).to_be_hidden()
+    next_until(board, "Afronding")
+    expect(board.locator("#followup-panel")).to_be_visible()
+    expect(board.locator("#followup-form").get_by_role("button", name="Vastleggen")).to_be_enabled()

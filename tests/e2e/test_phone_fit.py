@@ -173,11 +173,11 @@ def test_every_doorbraak_step_fits_a_small_phone_with_hostile_text(new_context: 
         expect(card.get_by_role("button", name="Je doet mee ✓")).to_be_visible()
     board_fits(board, "actions")
 
+    next_until(board, "Afronding")
     followup = board.locator("#followup-form")
     followup.locator("[name=at]").fill("2026-12-18T10:00")
     followup.locator("[name=place]").fill(LONG)
     followup.get_by_role("button", name="Vastleggen").click()
-    next_until(board, "Afronding")
     for phone in phones.values():
         expect(phone.locator("#step .followup")).to_contain_text("18 december")
     all_fit(phones, "close")
