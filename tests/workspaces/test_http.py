@@ -297,7 +297,7 @@ def test_a_signed_in_account_joins_and_lands_in_the_workspace(team: Team) -> Non
     assert page.status_code == 200
     assert "Word lid van \u2068Werkruimte van Fenna\u2069 als facilitator" in page.text
     assert "Ingelogd als" not in page.text
-    assert "Je bent ingelogd als Otto" in page.text
+    assert "Je bent ingelogd als <bdi>Otto</bdi>" in page.text
     response = otto.http.post(path, data={"csrf": csrf_of(page.text)}, follow_redirects=False)
     assert response.headers["location"] == "/f/workshops?welkom=1"
     assert (
@@ -307,6 +307,18 @@ def test_a_signed_in_account_joins_and_lands_in_the_workspace(team: Team) -> Non
     assert workspaces_of(team.app, otto.email)[team.workspace_id] == "facilitator"
     used = otto.http.get(path)
     assert used.status_code == 410 and "al gebruikt" in used.text
+
+
+def test_the_inviters_name_is_isolated_and_escaped_on_the_invitation(
+    team: Team, browser: Callable[[], TestClient]
+) -> None:
+    # a right-to-left name with markup in it: run into the sentence, it pulled "nodigt je uit." to its side
+    sara = add_member(
+        team.app, browser(), workspace_id=team.workspace_id, role="beheerder", email="s@x.nl", name="سارة <i>12</i>"
+    )
+    page = team.outsider.http.get(invite(sara)).text
+    assert "<bdi>سارة &lt;i&gt;12&lt;/i&gt;</bdi> nodigt je uit." in page
+    assert "Je bent ingelogd als <bdi>Otto</bdi> (otto@elders.nl)." in page
 
 
 def test_a_member_already_is_told_their_role_stays(team: Team) -> None:
