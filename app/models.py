@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import annotated_types
 from pydantic import Strict
-from sqlalchemy import JSON, Column, ColumnElement, Index, Table, Text, UniqueConstraint, inspect, or_
+from sqlalchemy import JSON, Column, ColumnElement, Index, LargeBinary, Table, Text, UniqueConstraint, inspect, or_
 from sqlmodel import Field, SQLModel, col
 
 # the largest id an id column holds: SQLite's integers reach 2**63 - 1, PostgreSQL's INTEGER only this
@@ -266,13 +266,23 @@ class Workshop(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+# a participant's name_key without a name: above every key of a name, whose bytes are UTF-8 (never 0xff)
+NAMELESS = b"\xff"
+
+
 class Participant(SQLModel, table=True):
     """A phone in the room, known by the token in its cookie."""
+
+    # the participants page pages a workshop's people by name in the database
+    __table_args__ = (Index("ix_participant_workshop_name_key", "workshop_id", "name_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     workshop_id: int = Field(foreign_key="workshop.id", index=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)
     name: str = Field(max_length=80)
+    # the name as every list sorts names, as bytes that sort so (organisations.name_key); NAMELESS, after every
+    # name, for no name (anonymous, or forgotten: it holds nothing of the name that was)
+    name_key: bytes = Field(default=NAMELESS, sa_column=Column(LargeBinary, nullable=False, default=NAMELESS))
     organisation: str = Field(max_length=120)
     # the network's organisation this name stands for; None for anonymous participants
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)

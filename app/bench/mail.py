@@ -60,6 +60,7 @@ def _seed(db: Tx, *, count: int, today: date) -> None:
             workshop_id=workshop.id or 0,
             token_hash=security.token_digest(security.new_token()),
             name=f"Deelnemer {n}",
+            name_key=organisations.name_key(f"Deelnemer {n}"),
             organisation="Buurtwerk",
             organisation_id=helper_id.id if helper_id else None,
             link_salt=security.new_salt(),

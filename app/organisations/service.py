@@ -16,6 +16,7 @@ from sqlmodel import col
 from app.errors import DomainError
 from app.i18n import N_
 from app.models import (
+    NAMELESS,
     SECTORS,
     Action,
     ActionChange,
@@ -80,6 +81,25 @@ def name_order(name: str) -> NameOrder:
     numbers = ("".join(str(unicodedata.digit(c)) for c in part).lstrip("0") for part in parts[1::2])
     paired = zip(parts[:-1:2], ((len(n), n) for n in numbers), strict=True)
     return (*(part for pair in paired for part in pair), parts[-1])
+
+
+def name_key(name: str) -> bytes:
+    """name_order as bytes that sort byte by byte as it does (SQLite's BLOB, PostgreSQL's bytea), for the database
+    to order and page names by; models.NAMELESS, after all of them, for no name.
+
+    Stored keys were made with it: a change here needs a migration that makes them again (as 0017 made them).
+    """
+    if not name:
+        return NAMELESS
+    key = bytearray()
+    for part in name_order(name):
+        if isinstance(part, str):
+            # ended by a zero, below every UTF-8 byte: a part that begins another sorts first, as in a tuple
+            key += part.encode() + b"\0"
+        else:
+            length, digits = part
+            key += length.to_bytes(2, "big") + digits.encode()
+    return bytes(key)
 
 
 def matches(query: str, names: Iterable[str]) -> bool:

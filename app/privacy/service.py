@@ -22,6 +22,7 @@ from app.errors import DomainError, gone_meanwhile, workspace_merged
 from app.i18n import N_
 from app.labels import MAIL_KIND_LABELS, label
 from app.models import (
+    NAMELESS,
     Action,
     ActionChange,
     ActionPartner,
@@ -169,7 +170,7 @@ def anonymise_workshop(db: Tx, *, workshop: Workshop) -> int:
     people = db.execute(
         update(Participant)
         .where(col(Participant.workshop_id) == workshop.id, col(Participant.name) != "")
-        .values(name="")
+        .values(name="", name_key=NAMELESS)
     )
     # e-mail addresses go with the names, and so do the links, feeds and unsent mails that were theirs
     participants = select(col(Participant.id)).where(col(Participant.workshop_id) == workshop.id)
@@ -451,6 +452,7 @@ def forget_participant(db: Tx, *, participant: Participant) -> None:
     )
     _forget_contact(db, actions=contact_of, participant=participant)
     participant.name, participant.email, participant.email_confirmed_at = "", None, None
+    participant.name_key = NAMELESS
     # by their id, never by the name: two people in a room may share it. A follow-up workshop's reviews list the
     # volunteers of this one's actions, and another workshop's log the actions it named them contact of
     same_workspace = select(col(Workshop.id)).where(col(Workshop.workspace_id) == workshop.workspace_id)
@@ -486,19 +488,24 @@ class ParticipantsPage:
 def participants_page(db: Session, *, workshop_id: int, search: str = "", page: int = 1) -> ParticipantsPage:
     """A workshop's participants whose name or address holds the search, by name (those without one last),
     PARTICIPANTS_PAGE to a page; a page past the last is refused, naming it."""
-    people = db.execute(
-        select(col(Participant.id), col(Participant.name), col(Participant.email)).where(
-            col(Participant.workshop_id) == workshop_id
-        )
-    ).all()
-    # matched here, not by the database: as the organisations are searched (every word typed starts a word of the
-    # name or address, accents and case aside), where SQLite's lower() would leave "Ö" and "İ" as they are
-    found = sorted(
-        (name == "", organisations.name_order(name), participant_id)
-        for participant_id, name, email in people
-        if not search or organisations.matches(search, (name, email or ""))
-    )
-    pages = max(1, math.ceil(len(found) / PARTICIPANTS_PAGE))
+    of_workshop = col(Participant.workshop_id) == workshop_id
+    # by the stored key of the name (organisations.name_key: names as every list sorts them, none last), then by
+    # who came first: the database pages, along ix_participant_workshop_name_key
+    in_order = (col(Participant.name_key), col(Participant.id))
+    total = db.execute(select(func.count()).select_from(Participant).where(of_workshop)).scalar_one()
+    if not search:
+        found = total
+    else:
+        # matched here, not by the database: as the organisations are searched (every word typed starts a word of
+        # the name or address, accents and case aside), where SQLite's lower() would leave "Ö" and "İ" as they are
+        people = db.execute(
+            select(col(Participant.id), col(Participant.name), col(Participant.email))
+            .where(of_workshop)
+            .order_by(*in_order)
+        ).all()
+        matching = [i for i, name, email in people if organisations.matches(search, (name, email or ""))]
+        found = len(matching)
+    pages = max(1, math.ceil(found / PARTICIPANTS_PAGE))
     if page > pages:
         raise DomainError(
             "page_out_of_range",
@@ -507,11 +514,13 @@ def participants_page(db: Session, *, workshop_id: int, search: str = "", page: 
             page=page,
             pages=pages,
         )
-    shown = [
-        participant_id for _, _, participant_id in found[(page - 1) * PARTICIPANTS_PAGE : page * PARTICIPANTS_PAGE]
-    ]
+    start = (page - 1) * PARTICIPANTS_PAGE
+    if not search:
+        rows = select(Participant).where(of_workshop).order_by(*in_order).offset(start).limit(PARTICIPANTS_PAGE)
+        return ParticipantsPage(list(db.execute(rows).scalars()), total=total, found=found, page=page, pages=pages)
+    shown = matching[start : start + PARTICIPANTS_PAGE]
     loaded = {p.id: p for p in db.execute(select(Participant).where(col(Participant.id).in_(shown))).scalars()}
-    return ParticipantsPage([loaded[i] for i in shown], total=len(people), found=len(found), page=page, pages=pages)
+    return ParticipantsPage([loaded[i] for i in shown], total=total, found=found, page=page, pages=pages)
 
 
 def forget_on_request(db: Tx, *, participant: Participant, typed: str) -> None:

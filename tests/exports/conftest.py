@@ -16,6 +16,7 @@ from app.answers import service as answers
 from app.catalog.service import formats
 from app.exports.data import DecisionList, load_decision_list
 from app.models import Action, ActionPartner, Answer, Cluster, Participant, Volunteer, Vote, Workshop
+from app.organisations.service import name_key
 from app.responses import service as responses
 from app.running import service as running
 from app.store.database import Database
@@ -58,6 +59,7 @@ def _participant(db: Session, workshop_id: int, name: str, organisation: str, *,
         workshop_id=workshop_id,
         token_hash=security.token_digest(security.new_token()),
         name=name,
+        name_key=name_key(name),
         organisation=organisation,
         anonymous=anonymous,
         link_salt=security.new_salt(),

@@ -6,14 +6,18 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlmodel import col
 
 from app.models import Action, Event, MailToken, OutboxMessage, Participant
+from app.organisations import service as organisations
+from app.privacy import service as privacy
+from app.workshops import service as workshops
 from tests.clusters.test_clusters import obstacles, post
 from tests.conftest import Facilitator, Phone, Workshop, csrf_of, receive_until
 from tests.exports.test_personal import personal_link
@@ -382,6 +386,46 @@ def test_a_room_of_hundreds_is_listed_a_hundred_to_a_page_and_found_by_name_or_a
     assert facilitator.http.get(base, params={"q": "x" * 255}).status_code == 422
     english = facilitator.http.get(f"{base}?page=2", headers={"accept-language": "en"})
     assert "Page 2 of 3, 100 a page" in english.text and "Search by name or e-mail address" in english.text
+
+
+def test_the_participants_page_is_paged_by_the_database_in_the_order_names_sort_everywhere(
+    facilitator: Facilitator,
+) -> None:
+    workshop = facilitator.create_workshop(title="Netwerkdag", allow_anonymous=True)
+    names = ["Huis 10", "huis 2", "Zoë", "zoe", "Ärmin", "arm", "سارة", "12 Apen", "???", "Bo", "Anna de Wit 3"] * 12
+    forgotten: list[int] = []
+
+    def fill(tx: Any) -> None:
+        for n, name in enumerate(names):
+            person = join_as(tx, workshop.id, name, "Buurtwerk")
+            if n % 25 == 0:
+                forgotten.append(person.id or 0)
+                privacy.forget_participant(tx, participant=person)
+        for _ in range(3):
+            workshops.join_workshop(tx, workshop_id=workshop.id, name="", organisation="", anonymous=True)
+
+    db = _db(facilitator)
+    db.write_sync(fill)
+    people = db.read_sync(lambda s: s.execute(select(col(Participant.id), col(Participant.name))).all())
+    # the order the page had when it sorted in Python: by name as every list sorts names, the nameless last, by id
+    expected = [i for _, _, i in sorted((name == "", organisations.name_order(name), i) for i, name in people)]
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    listed: list[int] = []
+    event.listen(db.read_engine, "before_cursor_execute", seen)
+    try:
+        for page in (1, 2):
+            shown = db.read_sync(partial(privacy.participants_page, workshop_id=workshop.id, page=page))
+            listed += [p.id or 0 for p in shown.rows]
+    finally:
+        event.remove(db.read_engine, "before_cursor_execute", seen)
+    assert listed == expected and shown.found == shown.total == len(expected) == 135
+    assert set(forgotten) <= set(listed[-len(forgotten) - 3 :])  # nameless, as the anonymous are
+    # the database pages: no statement reads the whole room
+    assert all(" LIMIT " in sql for sql in statements if "FROM participant" in sql and "count(" not in sql)
 
 
 def test_an_answer_waiting_for_approval_loses_its_name_on_the_board_alone(

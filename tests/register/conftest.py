@@ -29,6 +29,7 @@ from app.models import (
     Workshop,
 )
 from app.organisations import service as organisations
+from app.organisations.service import name_key
 from app.register.service import local_today
 from app.running import service as running
 from app.store.database import Database
@@ -73,6 +74,7 @@ def participant(db: Session, workshop_id: int, name: str, organisation: str) -> 
         workshop_id=workshop_id,
         token_hash=security.token_digest(security.new_token()),
         name=name,
+        name_key=name_key(name),
         organisation=organisation,
         link_salt=security.new_salt(),
     )
