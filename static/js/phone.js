@@ -299,7 +299,7 @@ function changeDots(clusterId, delta) {
 }
 
 function sendVotes() {
-  votes.check();
+  votes.taken();
   if (state.wanted) live.send({ type: "votes", allocation: state.wanted });
 }
 

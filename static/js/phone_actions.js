@@ -259,7 +259,7 @@ export function createActionList({ state, t, lang, store, send, notice, isOnline
   }
 
   function resend() {
-    if (pending.check()) return;
+    if (pending.taken()) return;
     for (const id of Object.keys(hands)) sendHand(id);
   }
 

@@ -228,7 +228,7 @@ export function createStepViews({ state, t, results, lang, store, send, notice, 
   // after a reconnect: what was tapped but never acknowledged. Sent even when the room seems to have moved on: the
   // server acknowledges what it stored before the step closed, and says so when it did not, so the phone can tell
   function resend() {
-    if (pending.check()) return;
+    if (pending.taken()) return;
     for (const [stepId, values] of Object.entries(wanted)) {
       const step = state.workshop?.steps.find((s) => s.id === stepId);
       if (step) send(responseMessage(step, values));

@@ -160,7 +160,7 @@ export function workshopStore(code, now = Date.now) {
   const store = {
     // what this tab and those before it tapped and the server has not acknowledged (hands, responses: by id, the
     // latest tab's over the earlier; votes: the latest whole allocation), now this tab's own to send and keep.
-    // A tab opened later takes it in turn: onTaken() says this one no longer holds it (check() asks, before a resend)
+    // A tab opened later takes it in turn: onTaken() says this one no longer holds it (taken() asks, before a resend)
     pending(kind, onTaken = () => {}) {
       const own = `${PREFIX}${kind}:${code}:${tab}`;
       const keys = [`${PREFIX}${kind}:${code}`, ...keysFrom(`${PREFIX}${kind}:${code}:`)];
@@ -175,17 +175,17 @@ export function workshopStore(code, now = Date.now) {
       };
       // the key gone, removed by a tab that took it over: that tab sends it now, and one more send from here (at a
       // reconnect) would undo what was changed there since, as a hand lowered there rising again
-      const check = () => {
+      const taken = () => {
         if (!holds || read(own) !== null) return false;
         holds = false;
         onTaken();
         return true;
       };
       window.addEventListener("storage", (event) => {
-        if (event.key === own && event.newValue === null) check();
+        if (event.key === own && event.newValue === null) taken();
       });
       if (kept.length && save(value)) for (const key of keys) if (key !== own) write(key, null);
-      return { value, save, check };
+      return { value, save, taken };
     },
     // the answers waiting for the server, this tab's and any other's. A list kept by an older page becomes keys: taken
     // out first, for the room that frees; what a full storage cannot hold as keys goes back into a list, and what
