@@ -25,25 +25,25 @@ def check_up_and_down(db: Database) -> None:
     """Each participant's key is the app's key of their name, down and up again."""
     db.migrate("0005")
     fill_before_workspaces(db.url)
-    db.migrate("0016")
+    db.migrate("0017")
     with db.write_engine.begin() as c:
         people = list(c.execute(sa.text("SELECT id FROM participant ORDER BY id LIMIT 5")).scalars())
         for person, name in zip(people, NAMES, strict=True):
             c.execute(sa.text("UPDATE participant SET name = :n WHERE id = :p"), {"n": name, "p": person})
-    db.migrate("0017")
+    db.migrate("0018")
     keys = _keys(db)
     assert all(keys[name] == name_key(name) for name in NAMES) and keys[""] == b"\xff"
     assert all(key == name_key(name) for name, key in keys.items())
     config = migrations_config()
     config.set_main_option("sqlalchemy.url", db.url)
-    command.downgrade(config, "0016")
+    command.downgrade(config, "0017")
     with db.write_engine.connect() as c:
         assert "name_key" not in {col["name"] for col in sa.inspect(c).get_columns("participant")}
     db.migrate()
     assert _keys(db) == keys
 
 
-def test_0017_keys_every_participants_name_on_sqlite(tmp_path: Path) -> None:
+def test_0018_keys_every_participants_name_on_sqlite(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'old.db'}")
     try:
         check_up_and_down(db)
@@ -56,6 +56,6 @@ def test_0017_keys_every_participants_name_on_sqlite(tmp_path: Path) -> None:
     not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
     reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
 )
-def test_0017_keys_every_participants_name_on_postgresql() -> None:
+def test_0018_keys_every_participants_name_on_postgresql() -> None:
     with emptied_postgres() as db:
         check_up_and_down(db)

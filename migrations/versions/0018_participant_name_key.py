@@ -6,8 +6,8 @@ order as bytes that sort byte by byte the same (organisations.name_key), with an
 database pages. This makes the key of every participant there is; a participant without a name gets the key above
 every other (0xff), so the nameless come last as before.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 """
 
 import re
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
