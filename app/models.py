@@ -258,6 +258,8 @@ class Workshop(SQLModel, table=True):
     # what the projector shows besides the wall: one answer alone, and "wall" or "cloud" (the word cloud)
     spotlight_answer_id: int | None = None
     projector_view: str = Field(default="wall", max_length=8)
+    # the board holds the projector's turning pages on the one it shows, until the next step
+    projector_paused: bool = False
     # the newest event's sequence number; bumped in the same transaction as each change
     last_seq: int = 0
     closed_at: datetime | None = None

@@ -1,4 +1,4 @@
-"""The board's stage controls (countdown, spotlight, projector view, moderation) and the projector's word cloud."""
+"""The board's stage controls (countdown, spotlight, projector view and pause, moderation), the projector's cloud."""
 
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -77,6 +77,15 @@ async def projector_view(
 ) -> Response:
     """Switch the projector between the wall and the word cloud."""
     fn = partial(stage.set_view, view=view)
+    return await _run(request, runtime, fn, workshop_id=workshop_id, member=member)
+
+
+@router.post("/f/workshops/{workshop_id}/projector-pause", dependencies=[CsrfChecked])
+async def projector_pause(
+    request: Request, runtime: RuntimeDep, member: Runner, workshop_id: RowId, paused: Annotated[bool, Form()]
+) -> Response:
+    """Hold the projector's turning pages on the one it shows, or let them turn again."""
+    fn = partial(stage.set_paused, paused=paused)
     return await _run(request, runtime, fn, workshop_id=workshop_id, member=member)
 
 

@@ -38,8 +38,12 @@ def timer_view(workshop: Workshop) -> dict[str, Any]:
 
 
 def stage_view(workshop: Workshop) -> dict[str, Any]:
-    """What the projector shows besides the wall: the view ("wall" or "cloud") and the answer in the spotlight."""
-    return {"view": workshop.projector_view, "spotlight": workshop.spotlight_answer_id}
+    """What the projector shows besides the wall: the view ("wall" or "cloud"), the spotlight, whether pages hold."""
+    return {
+        "view": workshop.projector_view,
+        "spotlight": workshop.spotlight_answer_id,
+        "paused": workshop.projector_paused,
+    }
 
 
 def parse_minutes(raw: str) -> int:
@@ -186,11 +190,20 @@ def set_view(db: Tx, *, workshop: Workshop, view: str) -> dict[str, Any]:
     return _announce_stage(db, workshop)
 
 
+def set_paused(db: Tx, *, workshop: Workshop, paused: bool) -> dict[str, Any]:
+    """Hold the projector's pages on the one it shows (the room talks about it), or let them turn again."""
+    if workshop.projector_paused == paused:
+        return stage_view(workshop)
+    workshop.projector_paused = paused
+    return _announce_stage(db, workshop)
+
+
 def reset_for_step(db: Tx, *, workshop: Workshop) -> dict[str, Any]:
-    """A new step starts on a clean stage: no countdown, no spotlight, the wall; returns the timer for step.changed."""
+    """A new step starts on a clean stage: no countdown, spotlight or pause; returns the timer for step.changed."""
     clear_timer(workshop)
-    if workshop.spotlight_answer_id is not None or workshop.projector_view != "wall":
+    if workshop.spotlight_answer_id is not None or workshop.projector_view != "wall" or workshop.projector_paused:
         workshop.spotlight_answer_id = None
         workshop.projector_view = "wall"
+        workshop.projector_paused = False
         _announce_stage(db, workshop)
     return timer_view(workshop)

@@ -66,7 +66,20 @@ export function createStage({ state, config, post }) {
     return post(`${base}/projector-view`, { view: state.stage.view === "cloud" ? "wall" : "cloud" });
   }
 
+  // the projector's pages hold on the one the room talks about, from the board (the projector's own space bar is
+  // often out of the facilitator's reach); a new step lets them turn again (app/stage/service.py reset_for_step)
+  function togglePages() {
+    return post(`${base}/projector-pause`, { paused: String(!state.stage.paused) });
+  }
+
+  let pagesHeard = null;
+  function announcePages(paused) {
+    if (pagesHeard !== null && pagesHeard !== paused) node("pages-now").textContent = paused ? t.pages_paused : t.pages_resumed;
+    pagesHeard = paused;
+  }
+
   node("view-toggle").addEventListener("click", toggleView);
+  node("pages-pause").addEventListener("click", togglePages);
   node("spotlight-off").addEventListener("click", () => spotlight(null));
 
   const moderated = node("moderated-toggle");
@@ -125,6 +138,11 @@ export function createStage({ state, config, post }) {
     view.disabled = !open;
     // what pressing it shows; it ends a spotlight too (app/stage/service.py set_view), so the name holds then as well
     view.textContent = state.stage.view === "cloud" ? t.to_wall : t.to_cloud;
+    const pages = node("pages-pause");
+    const paused = Boolean(state.stage.paused);
+    pages.disabled = state.workshop.closed || step.type === "lobby" || step.type === "close";
+    pages.textContent = paused ? t.pages_resume : t.pages_pause;
+    announcePages(paused);
     const spotlit = state.stage.spotlight ? state.answers.get(state.stage.spotlight) : null;
     node("spotlight-off").hidden = !spotlit;
     node("spotlight-now").textContent = spotlit ? format(t.spotlit, { text: spotlit.text }) : t.no_spotlight;
@@ -145,6 +163,9 @@ export function createStage({ state, config, post }) {
       if (state.timer.state !== "stopped") timer("stop");
     } else if (key === "w" || key === "W") {
       if (!node("view-toggle").disabled) toggleView();
+    } else if (key === "p" || key === "P") {
+      if (node("pages-pause").disabled) return false;
+      togglePages();
     } else if (key === "s" || key === "S") {
       const row = document.activeElement && document.activeElement.closest(".board-answer[data-id]");
       const answer = row ? state.answers.get(Number(row.dataset.id)) : null;

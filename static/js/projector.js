@@ -275,7 +275,8 @@ function renderReview(current) {
 // CYCLE_MS / MIN_DWELL_MS pages every answer is on screen within a minute; beyond that (hundreds of answers)
 // the cycle grows, because a page that turns faster than it can be read shows nothing. ?dwell=<seconds> on the
 // projector's address fixes the time per page (for tests and rehearsals); → / PageDown and ← / PageUp turn by hand,
-// the space bar (or P) pauses the turning while the room talks about a page, and starts it again.
+// the space bar (or P) pauses the turning while the room talks about a page, and starts it again, as the board's
+// "Bladeren pauzeren" (P there) does from afar.
 const CYCLE_MS = 60_000;
 const MIN_DWELL_MS = 7_000;
 const FADE_MS = 450;
@@ -284,7 +285,8 @@ const FIXED_DWELL_MS = dwellParam >= 1 && dwellParam <= 600 ? dwellParam * 1000 
 const calm = window.matchMedia("(prefers-reduced-motion: reduce)");
 
 let paged = null; // what the wall shows: { className, entries, summary, steps, empty }, or null for the charts
-const pager = { view: null, index: 0, pages: [], arrived: 0, timer: null, size: "", turning: false, paused: false };
+const pager = { view: null, index: 0, pages: [], arrived: 0, timer: null, size: "", turning: false, paused: false,
+  held: false };
 const progress = document.getElementById("wall-progress");
 const drawn = new Map(); // entry key -> { node, limit, height, wide }: a card is drawn and measured once
 let repack = true; // false while only new answers arrived on a later page: those wait for page 1
@@ -441,11 +443,16 @@ function layoutWall() {
     return;
   }
   const view = `${step().id}:${paged.className}`;
+  // the board's pause as last heard (app/stage/service.py set_paused): the projector follows each change of it,
+  // and its own space bar still toggles in between
+  const held = Boolean(state.stage.paused);
   if (view !== pager.view) {
-    // a pause holds a page while the room talks about it; the next step is moved to from the board, which cannot
-    // lift it, so it turns again
-    Object.assign(pager, { view, index: 0, arrived: 0, paused: false });
+    // a pause holds a page while the room talks about it; the next step turns again (the server lifts the board's)
+    Object.assign(pager, { view, index: 0, arrived: 0, paused: held, held });
     stopPaging();
+    repack = true;
+  } else if (held !== pager.held) {
+    Object.assign(pager, { paused: held, held });
     repack = true;
   }
   if (!repack) {

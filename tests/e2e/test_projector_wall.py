@@ -292,7 +292,41 @@ def test_a_pause_holds_one_step_and_the_next_step_turns_again(
     projector.locator("body").press("Space")
     expect(projector.locator("#wall-paused")).to_be_visible()
     next_until(board, "Ordenen")
-    # the piles' wall turns by itself: the pause was for that page, and the board has no key to lift it
+    # the piles' wall turns by itself: the pause was for that page
     expect(projector.locator("#round-prompt")).to_have_text("Welke obstakels horen bij elkaar?")
     expect(projector.locator("#wall-count")).to_contain_text("blad 2 van", timeout=5_000)
     expect(projector.locator("#wall-paused")).to_be_hidden()
+
+
+def test_the_board_pauses_the_projectors_pages_from_afar(new_context: Callable[..., Any], live_server: str) -> None:
+    session = start_session(new_context, title="Netwerkdag Regie")
+    board = session.board
+    projector = new_context(**PROJECTOR).new_page()
+    projector.goto(f"{session.projector_path}?dwell=1")
+    expect(projector.locator("#status")).to_have_attribute("data-state", "online")
+    next_until(board, "Obstakels")
+    run(send_crowd(live_server, session.code, crowd(60)))
+    expect(projector.locator("#wall-count")).to_contain_text("60 obstakels · blad 2 van", timeout=5_000)
+
+    # the facilitator at the board, not at the projector's keyboard, holds the page the room talks about
+    pause = board.locator("#pages-pause")
+    expect(pause).to_have_text("Bladeren pauzeren")
+    board.locator("body").press("p")
+    expect(pause).to_have_text("Verder bladeren")
+    expect(board.locator("#pages-now")).to_have_text(re.compile("blijft op deze pagina"))
+    expect(projector.locator("#wall-paused")).to_be_visible()
+    expect(projector.locator("#wall-progress")).not_to_have_class(re.compile(r"\bis-running\b"))
+    held = position(projector)[0]
+    projector.wait_for_timeout(2_500)  # two and a half turns' time: a page that stays is what is tested
+    assert position(projector)[0] == held
+    # a projector that reloads stays on hold
+    projector.reload()
+    expect(projector.locator("#wall-paused")).to_be_visible()
+    projector.wait_for_timeout(2_500)
+    assert position(projector)[0] == 1
+
+    # and the board lets it turn again, by the button this time
+    pause.click()
+    expect(pause).to_have_text("Bladeren pauzeren")
+    expect(projector.locator("#wall-paused")).to_be_hidden()
+    expect(projector.locator("#wall-count")).to_contain_text("blad 2 van", timeout=5_000)

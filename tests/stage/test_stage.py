@@ -25,6 +25,10 @@ def timer(facilitator: Facilitator, workshop: Workshop, action: str, minutes: st
     return post(facilitator, workshop, "timer", action=action, minutes=minutes)
 
 
+def stage(view: str, spotlight: int | None = None) -> dict[str, Any]:
+    return {"view": view, "spotlight": spotlight, "paused": False}
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -135,7 +139,7 @@ def test_spotlight_shows_one_answer_and_hiding_it_ends_it(
     facilitator.go(workshop, "obstacles")
     first, second = answer_ids(facilitator, workshop, join, "Geen plek om te spelen", "Te weinig licht")
     with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
-        assert projector.receive_json()["stage"] == {"view": "wall", "spotlight": None}
+        assert projector.receive_json()["stage"] == stage("wall")
         assert post(facilitator, workshop, "spotlight", answer_id=str(first)).json()["spotlight"] == first
         assert receive_until(projector, is_event("projector.changed"))["data"]["spotlight"] == first
         hidden = post(facilitator, workshop, f"answers/{first}/hidden", hidden="true")
@@ -161,15 +165,15 @@ def test_switching_the_view_ends_the_spotlight_so_the_projector_shows_that_view(
     (first,) = answer_ids(facilitator, workshop, join, "Geen plek om te spelen")
     post(facilitator, workshop, "spotlight", answer_id=str(first))
     # "Woordwolk tonen" while an answer is in the spotlight: the cloud is what the room then sees
-    assert post(facilitator, workshop, "projector-view", view="cloud").json() == {"view": "cloud", "spotlight": None}
+    assert post(facilitator, workshop, "projector-view", view="cloud").json() == stage("cloud")
     post(facilitator, workshop, "spotlight", answer_id=str(first))
-    assert post(facilitator, workshop, "projector-view", view="wall").json() == {"view": "wall", "spotlight": None}
+    assert post(facilitator, workshop, "projector-view", view="wall").json() == stage("wall")
     # asking for the view already shown ends the spotlight too: the button said what the room would see
     post(facilitator, workshop, "spotlight", answer_id=str(first))
     with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
-        assert projector.receive_json()["stage"] == {"view": "wall", "spotlight": first}
-        assert post(facilitator, workshop, "projector-view", view="wall").json() == {"view": "wall", "spotlight": None}
-        assert receive_until(projector, is_event("projector.changed"))["data"] == {"view": "wall", "spotlight": None}
+        assert projector.receive_json()["stage"] == stage("wall", first)
+        assert post(facilitator, workshop, "projector-view", view="wall").json() == stage("wall")
+        assert receive_until(projector, is_event("projector.changed"))["data"] == stage("wall")
 
 
 def test_word_cloud_view_and_words(facilitator: Facilitator, workshop: Workshop, join: Any) -> None:
@@ -186,7 +190,7 @@ def test_word_cloud_view_and_words(facilitator: Facilitator, workshop: Workshop,
         "Verborgen geheim geheim",
     )
     post(facilitator, workshop, f"answers/{ids[2]}/hidden", hidden="true")
-    assert post(facilitator, workshop, "projector-view", view="cloud").json() == {"view": "cloud", "spotlight": None}
+    assert post(facilitator, workshop, "projector-view", view="cloud").json() == stage("cloud")
     response = facilitator.http.get(f"/p/{workshop.projector_token}/words", params={"step": "obstacles"})
     counted = {item["word"]: item["count"] for item in response.json()["words"]}
     assert counted["jongeren"] == 2 and counted["plek"] == 2
@@ -197,3 +201,30 @@ def test_word_cloud_view_and_words(facilitator: Facilitator, workshop: Workshop,
     facilitator.step(workshop, "next")
     with facilitator.http.websocket_connect(f"/ws/board/{workshop.id}") as board:
         assert board.receive_json()["stage"]["view"] == "wall"
+
+
+def test_the_board_pauses_the_projectors_pages_until_the_next_step(
+    facilitator: Facilitator, workshop: Workshop, join: Any, other_facilitator: Facilitator
+) -> None:
+    facilitator.go(workshop, "obstacles")
+    with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
+        assert projector.receive_json()["stage"]["paused"] is False
+        assert post(facilitator, workshop, "projector-pause", paused="true").json()["paused"] is True
+        assert receive_until(projector, is_event("projector.changed"))["data"]["paused"] is True
+    # a projector that reloads stays on hold
+    with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
+        assert projector.receive_json()["stage"]["paused"] is True
+        assert post(facilitator, workshop, "projector-pause", paused="false").json()["paused"] is False
+        assert receive_until(projector, is_event("projector.changed"))["data"]["paused"] is False
+    assert post(facilitator, workshop, "projector-pause", paused="misschien").status_code == 422
+    # only the facilitator's board: another workshop's facilitator and a phone are refused, nothing changes
+    assert post(other_facilitator, workshop, "projector-pause", paused="true").status_code == 404
+    phone = join(workshop)
+    refused = phone.http.post(
+        f"/f/workshops/{workshop.id}/projector-pause", data={"paused": "true"}, headers={"Accept": "application/json"}
+    )
+    assert refused.status_code in (401, 403)
+    post(facilitator, workshop, "projector-pause", paused="true")
+    facilitator.step(workshop, "next")
+    with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
+        assert projector.receive_json()["stage"]["paused"] is False
