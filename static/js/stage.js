@@ -163,7 +163,8 @@ function drawCloud(layer, words) {
     // the rarest words at the base size, the most frequent at 4 times it; by the square root so a word said
     // twice is not dwarfed by one said ten times
     const share = most > 1 ? Math.sqrt((word.count - 1) / (most - 1)) : 0;
-    const span = el("span", { class: "cloud-word", text: word.word, title: format(layer.dataset.count, { n: word.count }) });
+    // each word in its own direction (dir=auto isolates it too): an Arabic word among Dutch ones reads as written
+    const span = el("span", { class: "cloud-word", dir: "auto", text: word.word, title: format(layer.dataset.count, { n: word.count }) });
     span.style.fontSize = `${(1 + 3 * share).toFixed(2)}em`;
     span.dataset.weight = share > 0.66 ? "high" : share > 0.33 ? "mid" : "low";
     return span;

@@ -145,3 +145,34 @@ def test_spotlight_word_cloud_and_approval_on_the_projector(new_context: Callabl
     expect(note(projector, "Schoolpleinen zijn dicht")).to_be_visible()
     expect(queue).to_be_hidden()
     assert not session.dialogs
+
+
+DIRECTION = "(nodes) => nodes.map((node) => getComputedStyle(node).direction)"
+
+
+def test_right_to_left_words_read_right_to_left_in_the_spotlight_and_the_cloud(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    board = session.board
+    projector = open_projector(new_context, session)
+    phone = join(new_context, session.code, "Noor", "جمعية الحي")
+    next_until(board, "Obstakels")
+    arabic = "لا يوجد مكان للشباب في المساء."
+    send(phone, arabic)
+    expect(note(projector, arabic)).to_be_visible()
+
+    # in the spotlight the answer and its organisation each take their own direction, as on the wall
+    board_row(board, arabic).get_by_role("button", name="Uitlichten").click()
+    spotlight = projector.locator("#stage-spotlight")
+    expect(spotlight.locator("[data-slot=text]")).to_have_text(arabic)
+    assert spotlight.locator("[data-slot=text], [data-slot=who]").evaluate_all(DIRECTION) == ["rtl", "rtl"]
+    board.locator("body").press("Escape")
+
+    # in the word cloud an Arabic word reads right to left among Dutch ones
+    send(phone, "Geen plek voor jongeren")
+    expect(note(projector, "Geen plek voor jongeren")).to_be_visible()
+    board.locator("body").press("w")
+    cloud = projector.locator("#stage-cloud")
+    expect(cloud.locator(".cloud-word", has_text=re.compile("^للشباب$"))).to_be_visible()
+    assert cloud.locator(".cloud-word", has_text=re.compile("^للشباب$")).evaluate_all(DIRECTION) == ["rtl"]
+    assert cloud.locator(".cloud-word", has_text=re.compile("^jongeren$")).evaluate_all(DIRECTION) == ["ltr"]
+    assert not session.dialogs
