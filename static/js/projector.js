@@ -152,15 +152,23 @@ function pledgeEntry(group) {
 // a reminder, not a reading: the first words of an obstacle are enough to pick it on the phone
 const OPEN_TITLE_MOST = 60;
 
-// the obstacles nobody has taken up yet, as the phones offer them, in the piles' order
+// What nobody has taken up yet, in the piles' order: a pile by its name and how many obstacles it holds, a pile of
+// one (or a loose obstacle) by its own words. Listing every obstacle of every pile named 27 of 151, the room's
+// own piles among them unrecognisable, then "+124 meer".
 function openEntry(open) {
-  const titles = open.flatMap((group) => group.members).map(({ text }) => (text.length > OPEN_TITLE_MOST
-    ? `${text.slice(0, OPEN_TITLE_MOST - 1).trimEnd()}…` : text));
-  return entry(["open", titles], titles.length, (limit) => {
-    const { shown, rest } = limited(titles, limit);
+  const short = (text) => (text.length > OPEN_TITLE_MOST ? `${text.slice(0, OPEN_TITLE_MOST - 1).trimEnd()}…` : text);
+  const items = open.map((group) => {
+    const title = groupTitle(group);
+    const single = group.members.length === 1 && group.members[0].text === title;
+    return { title: short(title), size: single ? null : group.members.length };
+  });
+  const obstacles = open.reduce((sum, group) => sum + group.members.length, 0);
+  return entry(["open", items], items.length, (limit) => {
+    const { shown, rest } = limited(items, limit);
     return el("article", { class: "note still-open" },
-      el("p", { class: "text", text: format(t.still_open, { n: titles.length }) }),
-      el("ul", { class: "open-list" }, ...shown.map((title) => el("li", { dir: "auto", text: title }))),
+      el("p", { class: "text", text: format(t.still_open, { n: obstacles }) }),
+      el("ul", { class: "open-list" }, ...shown.map(({ title, size }) => el("li", { class: size ? "is-pile" : null, dir: "auto" },
+        el("span", { dir: "auto", text: title }), size ? el("span", { class: "open-size", text: String(size) }) : null))),
       more(rest));
   }, true);
 }

@@ -213,10 +213,12 @@ def test_piles_on_the_wall_and_the_contribution_round_in_focus_then_vote_order(
     for n, (text, _) in enumerate(pledges):
         expect(groups.nth(n).locator(".pledges li")).to_have_text(f"{text} GGD")
     still_open = projector.locator("#round-answers article.still-open")
-    # the obstacles nobody took up, as the phones offer them; the first words are enough to remind the room
+    # what nobody took up, in the piles' order: a pile by its name and size (listing its obstacles one by one named
+    # 27 of 151 in a big room), a loose obstacle by its first words, enough to pick it on the phone
     expect(still_open.locator(":scope > p.text")).to_have_text("Nog zonder bijdrage (6)")
-    gist = [text if len(text) <= 60 else f"{text[:59].rstrip()}…" for text in [*texts[0:5], texts[10]]]
-    expect(still_open.locator(".open-list li")).to_have_text(gist)
+    gist = texts[10] if len(texts[10]) <= 60 else f"{texts[10][:59].rstrip()}…"
+    expect(still_open.locator(".open-list li > span[dir]")).to_have_text(["Versnippering", gist])
+    expect(still_open.locator(".open-list li.is-pile .open-size")).to_have_text(["5"])
 
 
 def test_a_big_contribution_round_is_a_few_pages_that_turn_and_pause(
