@@ -195,7 +195,10 @@ def test_the_room_groups_votes_and_agrees_actions_that_reach_the_export(
     next_until(board, "Bijdragen")
     for phone in phones:
         expect(phone.locator("#step select option")).to_have_text(["Kies een obstakel", INTAKE, GEGEVENS])
-    expect(projector.locator("#round-answers article.still-open .open-list li")).to_have_text([INTAKE, GEGEVENS])
+    # the wall names the focus pile and its size; the phones offer its obstacles
+    still_open = projector.locator("#round-answers article.still-open")
+    expect(still_open.locator(".open-list li > span[dir]")).to_have_text([PILE_X])
+    expect(still_open.locator(".open-list .open-size")).to_have_text(["2"])
     for phone, (text, obstacle) in zip(phones, [PLEDGE_A, PLEDGE_B, PLEDGE_C], strict=True):
         send(phone, text, obstacle=obstacle)
         expect(mine(phone, text)).to_have_class(re.compile(r"\breceived\b"))
