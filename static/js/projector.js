@@ -14,7 +14,7 @@ const wall = document.getElementById("round-answers");
 let shownIds = new Set();
 
 // How many examples a pile card shows before "+N meer": a pile is read by its name, not by every obstacle in it.
-const PILE_EXAMPLES = 3;
+const PILE_EXAMPLES = 2;
 
 function step() {
   return state.workshop.steps[state.workshop.step_index];
@@ -399,7 +399,9 @@ function pack(entries, geo) {
     const tops = new Array(geo.columns).fill(0);
     const waiting = [];
     for (const card of left) {
-      if (waiting.length >= LOOKAHEAD || (waiting.length && card.wide)) {
+      // a wide card goes first on a page, or under the narrow cards around it once they have filled the columns:
+      // placed where it came it cut the page in two and left the columns above it half empty
+      if (waiting.length >= LOOKAHEAD || (card.wide && page.length)) {
         waiting.push(card);
         continue;
       }
@@ -415,8 +417,22 @@ function pack(entries, geo) {
       if (wide) tops.fill(top + height);
       else tops[column] = top + height;
     }
+    // the wide cards that waited go under everything on the page while they fit, in their order; the cards that
+    // still wait open the next page
+    const next = [];
+    let full = false;
+    for (const card of waiting) {
+      const top = Math.max(...tops) + geo.gap;
+      if (card.wide && !full && top + card.height <= geo.height) {
+        page.push({ node: card.node, left: 0, top, width: geo.width });
+        tops.fill(top + card.height);
+        continue;
+      }
+      if (card.wide) full = true;
+      next.push(card);
+    }
     pages.push(page);
-    left = waiting;
+    left = next;
   }
   return pages;
 }

@@ -18,6 +18,7 @@ expect: Any = pytest.importorskip("playwright.sync_api").expect
 
 HIDDEN = "Dit hoort niet op de muur: een naam en een telefoonnummer."
 LONG_WORD = "x" * 120
+LONG_NAME_WORD = "Gemeentelijkeschuldhulpverleningsaanvraagformulieren"
 
 # every card on the current page: its answer id, whether it lies whole inside the wall, and its type sizes
 CARDS_ON_SCREEN = """() => {
@@ -167,8 +168,8 @@ def test_piles_on_the_wall_and_the_contribution_round_in_focus_then_vote_order(
         cluster_ids[name] = next(c["id"] for c in views["clusters"] if c["name"] == name)
     big = projector.locator("#round-answers article.note.cluster", has_text="Versnippering")
     expect(big.locator(".pile-count")).to_have_text("5 obstakels")
-    expect(big.locator(".members li")).to_have_text(texts[0:3])  # a few examples, then how many more
-    expect(big.locator(".more")).to_have_text("+2 meer")
+    expect(big.locator(".members li")).to_have_text(texts[0:2])  # a few examples, then how many more
+    expect(big.locator(".more")).to_have_text("+3 meer")
     expect(projector.locator("#round-answers article.note.cluster")).to_have_count(3)
     expect(projector.locator("#round-answers article.note:not(.cluster)")).to_have_count(2)
     expect(projector.locator("#wall-count")).to_have_text("12 obstakels · 3 stapels")
@@ -332,3 +333,47 @@ def test_the_board_pauses_the_projectors_pages_from_afar(new_context: Callable[.
     expect(pause).to_have_text("Bladeren pauzeren")
     expect(projector.locator("#wall-paused")).to_be_hidden()
     expect(projector.locator("#wall-count")).to_contain_text("blad 2 van", timeout=5_000)
+
+
+# how much of the wall the cards of the current page cover, and how wide the widest card is against the wall
+PAGE_FILL = """() => {
+  const wall = document.getElementById("round-answers").getBoundingClientRect();
+  const cards = [...document.querySelectorAll("#round-answers .wall-page > article")].map((c) => c.getBoundingClientRect());
+  const area = cards.reduce((sum, box) => sum + box.width * box.height, 0);
+  return { covered: area / (wall.width * wall.height), widest: Math.max(...cards.map((box) => box.width)) / wall.width };
+}"""
+
+
+def test_forty_piles_with_long_names_fill_the_pages_in_columns(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session = start_session(new_context, title="Veertig stapels")
+    board = session.board
+    projector = new_context(**PROJECTOR).new_page()
+    projector.goto(f"{session.projector_path}?dwell=600")
+    expect(projector.locator("#status")).to_have_attribute("data-state", "online")
+    next_until(board, "Obstakels")
+    sent = [(person, f"{LONG_NAME_WORD} {text}" if n % 5 == 0 else text) for n, (person, text) in enumerate(crowd(192))]
+    ids = run(send_crowd(live_server, session.code, sent))
+    next_until(board, "Ordenen")
+    at = 0
+    for n in range(40):
+        size = [2, 3, 7, 2, 12, 2, 5, 4, 9, 2][n % 10]
+        name = f"Stapel {n} over de {LONG_NAME_WORD} die niemand begrijpt en elk jaar opnieuw moet invullen"
+        board_post(board, "/clusters/group", {"answer_ids": ids[at : at + size], "name": name if n % 2 else f"Stapel {n}"})
+        at += size
+    expect(projector.locator("#wall-count")).to_contain_text("192 obstakels · 40 stapels · blad 1 van")
+    page, pages = position(projector)
+    # a pile with a long name spanned the whole wall and cut page 1 in two: two piles on it, half the wall empty;
+    # with four columns of piles two high, forty piles are six pages, not fourteen
+    for page in range(1, pages + 1):
+        if page > 1:
+            turn_to(projector, page, pages)
+        fill = projector.evaluate(PAGE_FILL)
+        assert fill["widest"] < 0.3, f"a pile spans the wall on page {page}"
+        if page < pages:
+            assert fill["covered"] > 0.7, f"page {page} is {fill['covered']:.0%} covered"
+        for card in projector.evaluate(CARDS_ON_SCREEN):
+            assert card["inside"], f"cut off on page {page}: {card['text'][:60]}"
+    assert pages <= 7, pages
+
