@@ -205,17 +205,23 @@ function renderRanking(current) {
   heading(current, pick(current.prompt, config.lang));
   const piles = state.clusters.filter((c) => texts(c.answers).length);
   const most = Math.max(1, ...piles.map((c) => c.votes));
-  const entries = piles.map((cluster, index) => entry(["rank", cluster.id, index, cluster.name, cluster.votes, most,
-    cluster.focus], 0, () => {
-    const bar = el("span", { class: "bar" });
-    bar.style.width = `${(100 * cluster.votes) / most}%`;
-    return el("article", { class: `rank${cluster.focus ? " is-focus" : ""}`, "data-cluster": cluster.id },
+  // a pile of one (a loose obstacle the vote gave a pile) is a short row, two side by side; a pile the room made
+  // keeps its row across the wall. 151 loose obstacles, a full row each, were 17 pages.
+  const entries = piles.map((cluster, index) => {
+    const members = texts(cluster.answers);
+    const single = members.length === 1 && members[0].text === cluster.name;
+    return entry(["rank", cluster.id, index, cluster.name, cluster.votes, most, cluster.focus, single], 0, () => {
+      const bar = el("span", { class: "bar" });
+      bar.style.width = `${(100 * cluster.votes) / most}%`;
+      return el("article", { class: `rank${single ? " is-single" : ""}${cluster.focus ? " is-focus" : ""}`,
+        "data-cluster": cluster.id },
       el("span", { class: "place", text: String(index + 1) }),
       el("span", { class: "rank-name", dir: "auto", text: cluster.name }),
       el("span", { class: "bar-track" }, bar),
       el("span", { class: "rank-votes", text: String(cluster.votes) }));
-  }));
-  fill("wall ranking", entries, [count(t, "count_piles", { n: piles.length })], new Set());
+    }, !single);
+  });
+  fill("wall ranking", entries, [count(t, "count_piles", { n: piles.length })], new Set(), t.waiting, true);
 }
 
 function renderActions(current) {
@@ -302,8 +308,9 @@ const pageBox = el("div", { class: "wall-page" });
 const measureBox = el("div", { class: "wall-measure", "aria-hidden": "true" });
 const probe = el("div", { class: "wall-probe" });
 
-function fill(className, entries, summary, steps, empty = t.waiting) {
-  paged = { className, entries, summary, steps, empty };
+// `ordered`: the wall is a ranking, read in its order; no card is moved ahead to fill a gap
+function fill(className, entries, summary, steps, empty = t.waiting, ordered = false) {
+  paged = { className, entries, summary, steps, empty, ordered };
 }
 
 function dwell() {
@@ -389,7 +396,7 @@ function shortest(tops) {
 // each column, few enough that what came in just now is never moved pages away
 const LOOKAHEAD = 8;
 
-function pack(entries, geo) {
+function pack(entries, geo, ordered) {
   // masonry in reading order: each card goes to the shortest column. A card that no longer fits waits for the next
   // page while the next few cards may still fill the gaps: one tall card left a quarter of every page empty.
   const pages = [];
@@ -401,7 +408,7 @@ function pack(entries, geo) {
     for (const card of left) {
       // a wide card goes first on a page, or under the narrow cards around it once they have filled the columns:
       // placed where it came it cut the page in two and left the columns above it half empty
-      if (waiting.length >= LOOKAHEAD || (card.wide && page.length)) {
+      if (waiting.length >= (ordered ? 1 : LOOKAHEAD) || (card.wide && page.length && !ordered)) {
         waiting.push(card);
         continue;
       }
@@ -423,7 +430,7 @@ function pack(entries, geo) {
     let full = false;
     for (const card of waiting) {
       const top = Math.max(...tops) + geo.gap;
-      if (card.wide && !full && top + card.height <= geo.height) {
+      if (card.wide && !full && !ordered && top + card.height <= geo.height) {
         page.push({ node: card.node, left: 0, top, width: geo.width });
         tops.fill(top + card.height);
         continue;
@@ -500,7 +507,7 @@ function layoutWall() {
   sizeCards(paged.entries, geo);
   const keys = new Set(paged.entries.map((e) => e.key));
   for (const key of drawn.keys()) if (!keys.has(key)) drawn.delete(key);
-  pager.pages = pack(paged.entries, geo);
+  pager.pages = pack(paged.entries, geo, paged.ordered);
   pager.index = Math.min(pager.index, pager.pages.length - 1);
   // a card that waits on a later page will fade in with its page, not slide in again
   for (const [index, page] of pager.pages.entries()) {
