@@ -14,7 +14,11 @@ const wall = document.getElementById("round-answers");
 let shownIds = new Set();
 
 // How many examples a pile card shows before "+N meer": a pile is read by its name, not by every obstacle in it.
-const PILE_EXAMPLES = 2;
+// A wall of more than CROWDED piles (two rows of four) shows two, each on at most two lines (app.css .crowded),
+// so piles stand two high in every column: forty piles were fourteen pages, a long-named one across the wall
+const PILE_EXAMPLES = 3;
+const CROWDED_EXAMPLES = 2;
+const CROWDED = 8;
 
 function step() {
   return state.workshop.steps[state.workshop.step_index];
@@ -173,14 +177,15 @@ function openEntry(open) {
   }, true);
 }
 
-function pileEntry(cluster) {
+function pileEntry(cluster, crowded) {
   const members = texts(cluster.answers);
   const tags = [config.results.tensions[cluster.tension], config.results.themes[cluster.theme]].filter(Boolean);
   // a pile of one that carries its obstacle's own words needs no example under it
   const examples = members.length > 1 || members[0].text !== cluster.name ? members : [];
-  const key = ["pile", cluster.id, cluster.name, cluster.focus, tags, members.map((a) => [a.id, a.text])];
-  return entry(key, Math.min(examples.length, PILE_EXAMPLES), (limit) => {
-    const { shown, rest } = limited(examples, Math.min(limit, PILE_EXAMPLES));
+  const most = crowded ? CROWDED_EXAMPLES : PILE_EXAMPLES;
+  const key = ["pile", cluster.id, cluster.name, cluster.focus, tags, members.map((a) => [a.id, a.text]), most];
+  return entry(key, Math.min(examples.length, most), (limit) => {
+    const { shown, rest } = limited(examples, Math.min(limit, most));
     return el("article", { class: `note cluster${cluster.focus ? " is-focus" : ""}`, "data-cluster": cluster.id },
       el("p", { class: "text", dir: "auto", text: cluster.name }),
       el("p", { class: "who pile-count", text: count(t, "count_obstacles", { n: members.length }) }),
@@ -198,7 +203,9 @@ function renderClusters(current) {
   const loose = obstacles.filter((a) => !clustered.has(a.id));
   const summary = [count(t, "count_obstacles", { n: obstacles.length })];
   if (piles.length) summary.push(count(t, "count_piles", { n: piles.length }));
-  fill("wall", [...piles.map(pileEntry), ...loose.map(answerEntry)], summary, new Set([current.source]));
+  const crowded = piles.length > CROWDED;
+  fill(crowded ? "wall crowded" : "wall", [...piles.map((pile) => pileEntry(pile, crowded)), ...loose.map(answerEntry)],
+    summary, new Set([current.source]));
 }
 
 function renderRanking(current) {
