@@ -19,6 +19,8 @@ let shownIds = new Set();
 const PILE_EXAMPLES = 3;
 const CROWDED_EXAMPLES = 2;
 const CROWDED = 8;
+// rows of the vote's ranking that fit one page at 1920x1080
+const CROWDED_RANKING = 10;
 
 function step() {
   return state.workshop.steps[state.workshop.step_index];
@@ -212,11 +214,13 @@ function renderRanking(current) {
   heading(current, pick(current.prompt, config.lang));
   const piles = state.clusters.filter((c) => texts(c.answers).length);
   const most = Math.max(1, ...piles.map((c) => c.votes));
-  // a pile of one (a loose obstacle the vote gave a pile) is a short row, two side by side; a pile the room made
-  // keeps its row across the wall. 151 loose obstacles, a full row each, were 17 pages.
+  // in a long ranking a pile of one (a loose obstacle the vote gave a pile) is a short row, two side by side; a pile
+  // the room made keeps its row across the wall. 151 loose obstacles, a full row each, were 17 pages. A ranking that
+  // fits a page keeps every row whole.
+  const crowded = piles.length > CROWDED_RANKING;
   const entries = piles.map((cluster, index) => {
     const members = texts(cluster.answers);
-    const single = members.length === 1 && members[0].text === cluster.name;
+    const single = crowded && members.length === 1 && members[0].text === cluster.name;
     return entry(["rank", cluster.id, index, cluster.name, cluster.votes, most, cluster.focus, single], 0, () => {
       const bar = el("span", { class: "bar" });
       bar.style.width = `${(100 * cluster.votes) / most}%`;
