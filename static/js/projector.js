@@ -301,7 +301,7 @@ function renderReview(current) {
 // the cycle grows, because a page that turns faster than it can be read shows nothing. ?dwell=<seconds> on the
 // projector's address fixes the time per page (for tests and rehearsals); → / PageDown and ← / PageUp turn by hand,
 // the space bar (or P) pauses the turning while the room talks about a page, and starts it again, as the board's
-// "Bladeren pauzeren" (P there) does from afar.
+// "Bladeren stilzetten" (P there) does from afar.
 const CYCLE_MS = 60_000;
 const MIN_DWELL_MS = 7_000;
 const FADE_MS = 450;

@@ -314,7 +314,7 @@ def test_the_board_pauses_the_projectors_pages_from_afar(new_context: Callable[.
 
     # the facilitator at the board, not at the projector's keyboard, holds the page the room talks about
     pause = board.locator("#pages-pause")
-    expect(pause).to_have_text("Bladeren pauzeren")
+    expect(pause).to_have_text("Bladeren stilzetten")
     board.locator("body").press("p")
     expect(pause).to_have_text("Verder bladeren")
     expect(board.locator("#pages-now")).to_have_text(re.compile("blijft op deze pagina"))
@@ -331,7 +331,7 @@ def test_the_board_pauses_the_projectors_pages_from_afar(new_context: Callable[.
 
     # and the board lets it turn again, by the button this time
     pause.click()
-    expect(pause).to_have_text("Bladeren pauzeren")
+    expect(pause).to_have_text("Bladeren stilzetten")
     expect(projector.locator("#wall-paused")).to_be_hidden()
     expect(projector.locator("#wall-count")).to_contain_text("blad 2 van", timeout=5_000)
 
