@@ -467,6 +467,28 @@ function place(page) {
   }
 }
 
+// the page the board's pause holds, kept in this tab (sessionStorage): a projector reloaded while held comes back
+// to the page the room talks about, not to the first. Its own space bar's pause is not kept: it is for the moment
+const HELD_KEY = `doorbraak:held-page:${location.pathname}`;
+
+function heldPage(view) {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(HELD_KEY) || "null");
+    return kept?.view === view && Number.isInteger(kept.index) && kept.index > 0 ? kept.index : 0;
+  } catch {
+    return 0; // site data blocked or damaged: the first page
+  }
+}
+
+function keepHeldPage() {
+  try {
+    if (pager.held) sessionStorage.setItem(HELD_KEY, JSON.stringify({ view: pager.view, index: pager.index }));
+    else sessionStorage.removeItem(HELD_KEY);
+  } catch {
+    // site data blocked: a reload starts on the first page
+  }
+}
+
 function summarise() {
   const parts = [...paged.summary];
   if (pager.pages.length > 1) parts.push(format(t.page, { page: pager.index + 1, pages: pager.pages.length }));
@@ -490,7 +512,7 @@ function layoutWall() {
   const held = Boolean(state.stage.paused);
   if (view !== pager.view) {
     // a pause holds a page while the room talks about it; the next step turns again (the server lifts the board's)
-    Object.assign(pager, { view, index: 0, arrived: 0, paused: held, held });
+    Object.assign(pager, { view, index: held ? heldPage(view) : 0, arrived: 0, paused: held, held });
     stopPaging();
     repack = true;
   } else if (held !== pager.held) {
@@ -520,6 +542,7 @@ function layoutWall() {
   for (const key of drawn.keys()) if (!keys.has(key)) drawn.delete(key);
   pager.pages = pack(paged.entries, geo, paged.ordered);
   pager.index = Math.min(pager.index, pager.pages.length - 1);
+  keepHeldPage();
   // a card that waits on a later page will fade in with its page, not slide in again
   for (const [index, page] of pager.pages.entries()) {
     if (index !== pager.index) for (const { node } of page) node.classList.remove("fresh");
