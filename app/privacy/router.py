@@ -137,16 +137,40 @@ async def my_data(runtime: RuntimeDep, link_token: str) -> Response:
     return JSONResponse(record, headers=headers)
 
 
+async def _forget_me_page(
+    request: Request, runtime: Runtime, link_token: str, *, status: int = 200, **extra: Any
+) -> Response:
+    def read(db: Session) -> tuple[Participant, Workshop]:
+        return workshops.participant_by_link(db, link_token, secret=runtime.secret_key)
+
+    participant, workshop = await runtime.db.read(read)
+    context = {"participant": participant, "workshop": workshop, "link": f"/m/{link_token}", **extra}
+    return render(request, "participant/forget_me.html", context, status=status)
+
+
+@router.get("/m/{link_token}/vergeet-mij")
+async def forget_me_page(request: Request, runtime: RuntimeDep, link_token: str) -> Response:
+    """Say what "vergeet mij" removes and what stays, and ask to confirm; this changes nothing."""
+    return await _forget_me_page(request, runtime, link_token)
+
+
 @router.post("/m/{link_token}/vergeet-mij", dependencies=[CsrfChecked])
-async def forget_me(runtime: RuntimeDep, link_token: str) -> Response:
-    """Remove the participant's name at once; their answers stay, without it."""
+async def forget_me(
+    request: Request, runtime: RuntimeDep, link_token: str, confirm: Annotated[str, Form(max_length=5)] = ""
+) -> Response:
+    """Remove the participant's name once they confirm; their answers stay, without it."""
 
     def job(db: Tx) -> None:
         participant, _ = workshops.participant_by_link(db, link_token, secret=runtime.secret_key)
         # the link goes on working: the page it opens says the name is gone, and its actions can still be reported
-        privacy.forget_participant(db, participant=participant)
+        privacy.forget_self(db, participant=participant, confirmed=confirm == "ja")
 
-    await runtime.db.write(job)
+    try:
+        await runtime.db.write(job)
+    except DomainError as exc:
+        if exc.code != "forget_not_confirmed":
+            raise
+        return await _forget_me_page(request, runtime, link_token, errors=[exc.text()], status=exc.status)
     return see_other(f"/m/{link_token}?vergeten=1")
 
 

@@ -523,6 +523,18 @@ def participants_page(db: Session, *, workshop_id: int, search: str = "", page: 
     return ParticipantsPage([loaded[i] for i in shown], total=total, found=found, page=page, pages=pages)
 
 
+def forget_self(db: Tx, *, participant: Participant, confirmed: bool) -> None:
+    """Forget a participant from their own link, once they confirmed on the page that says what goes and what
+    stays."""
+    if not confirmed:
+        raise DomainError(
+            "forget_not_confirmed",
+            N_("Er is niets verwijderd: bevestig eerst op deze pagina dat je naam en e-mailadres weg mogen."),
+            status=422,
+        )
+    forget_participant(db, participant=participant)
+
+
 def forget_on_request(db: Tx, *, participant: Participant, typed: str) -> None:
     """Forget a participant for a member at a data subject's request, once their name (or, without one, their
     address) is typed to confirm; one with neither left needs no confirmation."""

@@ -160,14 +160,14 @@ def test_forgetting_whoever_typed_an_address_leaves_its_contact_and_forgets_a_co
     network: Network = db.write_sync(build_network)
     stranger, owner = f"/m/{network.links['unrelated']}", f"/m/{network.links['contact']}"
     give(mail_client, stranger, CONTACT)
-    forgotten = post_form(mail_client, stranger, f"{stranger}/vergeet-mij", {})
+    forgotten = post_form(mail_client, stranger, f"{stranger}/vergeet-mij", {"confirm": "ja"})
     assert forgotten.status_code == 303
     # the typist's forgetting takes no one else off the action
     action = action_of(db, network.action_id)
     assert (action.contact_person, action.contact_email) == ("Cor", "Cor@bieb.nl")
     # Cor's own, confirmed address: her download says so, and forgetting her takes the address and its confirmation
     assert mail_client.get(f"{owner}/gegevens.json").json()["participant"]["email_confirmed_at"]
-    assert post_form(mail_client, owner, f"{owner}/vergeet-mij", {}).status_code == 303
+    assert post_form(mail_client, owner, f"{owner}/vergeet-mij", {"confirm": "ja"}).status_code == 303
     cor = db.read_sync(lambda tx: tx.get(Participant, network.people["contact"]))
     assert (cor.email, cor.email_confirmed_at) == (None, None)
     assert action_of(db, network.action_id).contact_email is None

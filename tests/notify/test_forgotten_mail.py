@@ -58,7 +58,7 @@ def test_a_forgotten_participants_waiting_mails_are_not_sent(mail_client: TestCl
     waiting = [m for m in messages(db) if m.recipient == "vera@buurtwerk.nl"]
     assert len(waiting) == 2 and all("Hallo Vera" in m.body_text for m in waiting)
     link = f"/m/{network.links['volunteer']}"
-    assert _post_form(mail_client, link, f"{link}/vergeet-mij").status_code == 303
+    assert _post_form(mail_client, link, f"{link}/vergeet-mij", confirm="ja").status_code == 303
     to = _delivered_to(mail_client, smtp_server)
     assert "vera@buurtwerk.nl" not in to and {"olga@woon.nl", "cor@bieb.nl"} <= set(to)
     assert all("Vera" not in str(m) for m in smtp_server.inbox.messages)
@@ -114,7 +114,7 @@ def test_a_forgotten_contact_is_gone_from_the_action_everywhere_it_showed(
     assert _remind(mail_client) > 0
     assert any(m.recipient.casefold() == "cor@bieb.nl" for m in messages(db))
     link = f"/m/{network.links['contact']}"
-    assert _post_form(mail_client, link, f"{link}/vergeet-mij").status_code == 303
+    assert _post_form(mail_client, link, f"{link}/vergeet-mij", confirm="ja").status_code == 303
     contacts = db.read_sync(
         lambda tx: {a.title: (a.contact_person, a.contact_email) for a in tx.execute(select(Action)).scalars()}
     )

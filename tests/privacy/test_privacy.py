@@ -204,14 +204,24 @@ def test_a_retention_period_out_of_bounds_is_refused(facilitator: Facilitator) -
         assert "1 tot 120 maanden" in response.text
 
 
-def test_a_participant_removes_their_name_at_once(facilitator: Facilitator, join: Any, browser: Any) -> None:
+def test_a_participant_removes_their_name_after_confirming(facilitator: Facilitator, join: Any, browser: Any) -> None:
     workshop, phone, _ = _room(facilitator, join)
     link = personal_link(phone)
     other = browser()
-    page = other.get(link)
-    assert "Ali Yılmaz" in page.text
-    assert other.post(f"{link}/vergeet-mij", data={}).status_code == 403  # a form from elsewhere does nothing
-    response = other.post(f"{link}/vergeet-mij", data={"csrf": csrf_of(page.text)})
+    mine = other.get(link)
+    assert "Ali Yılmaz" in mine.text
+    # Mijn afspraken only leads to the question; it has no form that forgets
+    assert f'href="{link}/vergeet-mij"' in mine.text and f'action="{link}/vergeet-mij"' not in mine.text
+    page = other.get(f"{link}/vergeet-mij")
+    assert page.status_code == 200 and "Ali Yılmaz" in page.text
+    assert "Wat verdwijnt" in page.text and "Wat blijft" in page.text and "niet ongedaan" in page.text
+    assert f'href="{link}"' in page.text  # the way back
+    assert other.post(f"{link}/vergeet-mij", data={"confirm": "ja"}).status_code == 403  # a form from elsewhere
+    # a post without the page's confirmation removes nothing and says why
+    unconfirmed = other.post(f"{link}/vergeet-mij", data={"csrf": csrf_of(page.text)})
+    assert unconfirmed.status_code == 422 and "Er is niets verwijderd" in unconfirmed.text
+    assert "Ali Yılmaz" in other.get(link).text
+    response = other.post(f"{link}/vergeet-mij", data={"csrf": csrf_of(page.text), "confirm": "ja"})
     assert response.status_code == 200 and "Je naam en e-mailadres zijn verwijderd" in response.text
     assert "Ali Yılmaz" not in response.text
     logged = _db(facilitator).read_sync(
