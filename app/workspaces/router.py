@@ -41,6 +41,10 @@ DONE = {
     "ingetrokken": N_("De uitnodiging is ingetrokken: de link werkt niet meer."),
     "nieuw": N_("Je nieuwe werkruimte staat klaar. Je bent er beheerder."),
 }
+# a refusal with nothing typed to keep, by the key the redirect back to the page carries: a reload of the page that
+# says it then asks again rather than posting the refused change once more
+REFUSED: dict[str, Callable[[], DomainError]] = {"laatste-beheerder": workspaces.last_beheerder}
+REFUSED_KEYS = {refusal().code: key for key, refusal in REFUSED.items()}
 # typed text: long enough that a too-long value gets the service's own message rather than a bare 422
 FormText = Annotated[str, Form(max_length=1000)]
 
@@ -49,6 +53,9 @@ async def _page(request: Request, runtime: Runtime, member: Member, *, status: i
     """The workspace page for this member, with what a change left to say."""
     view = await runtime.db.read(partial(workspaces.workspace_view, member=member))
     done = DONE.get(request.query_params.get("gedaan", ""))
+    refused = REFUSED.get(request.query_params.get("fout", ""))
+    if refused is not None and "errors" not in extra:
+        extra["errors"] = [refused().text()]
     context = {
         "workspace": view,
         "can_manage": member.can_manage,
@@ -61,16 +68,23 @@ async def _page(request: Request, runtime: Runtime, member: Member, *, status: i
     return render(request, "workspaces/workspace.html", context, status=status)
 
 
+async def _refused(request: Request, runtime: Runtime, member: Member, exc: DomainError, **form: Any) -> Response:
+    """A refusal a person can fix: back to the page that says it, or the page again with what was typed."""
+    if exc.code in REFUSED_KEYS:
+        return see_other(f"/f/werkruimte?fout={REFUSED_KEYS[exc.code]}")
+    if exc.status not in (409, 422):
+        raise exc
+    return await _page(request, runtime, member, status=exc.status, errors=[exc.text()], form=form)
+
+
 async def _change(
     request: Request, runtime: Runtime, member: Member, job: Callable[[Tx], object], *, done: str, **form: Any
 ) -> Response:
-    """Run a change of the workspace page; a refusal a person can fix shows the page again with its message."""
+    """Run a change of the workspace page; a refusal a person can fix is said on the page."""
     try:
         await runtime.db.write(job)
     except DomainError as exc:
-        if exc.status not in (409, 422):
-            raise
-        return await _page(request, runtime, member, status=exc.status, errors=[exc.text()], form=form)
+        return await _refused(request, runtime, member, exc, **form)
     return see_other(f"/f/werkruimte?gedaan={done}")
 
 
@@ -120,12 +134,15 @@ async def change_role(
 @router.post("/f/werkruimte/leden/{account_id}/verwijderen", dependencies=[CsrfChecked])
 async def remove_member(request: Request, runtime: RuntimeDep, member: Manager, account_id: RowId) -> Response:
     """Take a member out of the workspace (beheerder); their browsers in it are signed out at once."""
-    job = partial(workspaces.remove_member, member=member, account_id=account_id)
-    response = await _change(request, runtime, member, job, done="verwijderd")
-    if account_id == member.account_id and response.status_code == 303:
-        # this browser's own session was in the workspace it just left
-        response = see_other("/f/login")
-        sign_out(response)
+    try:
+        await runtime.db.write(partial(workspaces.remove_member, member=member, account_id=account_id))
+    except DomainError as exc:
+        return await _refused(request, runtime, member, exc)
+    if account_id != member.account_id:
+        return see_other("/f/werkruimte?gedaan=verwijderd")
+    # this browser's own session was in the workspace it just left
+    response = see_other("/f/login")
+    sign_out(response)
     return response
 
 

@@ -483,11 +483,16 @@ def _keep_a_beheerder(db: Session, *, workspace_id: int) -> None:
         .where(col(Membership.workspace_id) == workspace_id, col(Membership.role) == "beheerder")
     ).scalar_one()
     if beheerders <= 1:
-        raise DomainError(
-            "last_beheerder",
-            N_("Een werkruimte heeft altijd een beheerder. Maak eerst iemand anders beheerder."),
-            status=409,
-        )
+        raise last_beheerder()
+
+
+def last_beheerder() -> DomainError:
+    """The refusal of a change that would leave a workspace without a beheerder."""
+    return DomainError(
+        "last_beheerder",
+        N_("Een werkruimte heeft altijd een beheerder. Maak eerst iemand anders beheerder."),
+        status=409,
+    )
 
 
 def _known_role(role: str) -> str:

@@ -152,15 +152,18 @@ def test_a_removed_member_cannot_sign_in_to_a_workspace_they_left(
     assert response.status_code == 403 and "geen enkele werkruimte" in response.text
 
 
-def test_the_last_beheerder_gets_a_clear_409(team: Team) -> None:
+def test_the_last_beheerder_is_sent_back_to_the_page_that_says_why(team: Team) -> None:
     me = team.id_of(team.beheerder)
     for url, data in (
         (f"/f/werkruimte/leden/{me}/rol", {"role": "facilitator"}),
         (f"/f/werkruimte/leden/{me}/verwijderen", {}),
     ):
         response = post(team.beheerder, url, **data)
-        assert response.status_code == 409
-        assert "altijd een beheerder" in response.text
+        # a redirect, so reloading the page that says it does not post the refused change again
+        assert response.status_code == 303 and response.headers["location"] == "/f/werkruimte?fout=laatste-beheerder"
+        page = team.beheerder.http.get(response.headers["location"])
+        assert page.status_code == 200 and "altijd een beheerder" in page.text
+    assert "altijd een beheerder" not in team.beheerder.http.get("/f/werkruimte?fout=iets-anders").text
     assert workspaces_of(team.app, team.beheerder.email) == {team.workspace_id: "beheerder"}
 
 
