@@ -228,3 +228,11 @@ def test_a_new_workshop_is_dated_today_in_the_netherlands(facilitator: Facilitat
     monkeypatch.setattr(router, "utcnow", lambda: datetime(2027, 3, 27, 23, 30, tzinfo=UTC))
     page = facilitator.http.get("/f/workshops")
     assert 'name="held_on" value="2027-03-28"' in page.text
+
+
+def test_an_empty_list_points_to_the_form_on_any_width(facilitator: Facilitator) -> None:
+    # the form stands beside the list on a laptop and below it on a phone: the hint names no side, it links the form
+    for language, words in (("nl", "Maak je eerste workshop"), ("en", "Create your first workshop")):
+        page = facilitator.http.get("/f/workshops", headers={"accept-language": language}).text
+        assert f'<a href="#nieuwe-workshop">{words}</a>' in page and 'id="nieuwe-workshop"' in page
+        assert not re.search(r"hiernaast|beside|next to|with the form", page, re.IGNORECASE)
