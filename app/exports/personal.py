@@ -38,6 +38,7 @@ def my_agreements(db: Session, *, link_token: str, secret: str) -> dict[str, Any
     return {
         "participant": participant,
         "workshop": workshop,
+        "me_parts": workshops.me_parts(participant.name, participant.organisation),
         "answers": [
             {**a, "step_title": steps.get(a["step"], {}).get("title"), "linked": texts.get(a["links_to"])} for a in mine
         ],

@@ -9,7 +9,6 @@ from app.actions import review
 from app.actions import service as actions
 from app.answers import service as answers
 from app.clusters import service as clusters
-from app.i18n import N_, gettext
 from app.models import Participant, Workshop
 from app.plain import service as plain
 from app.responses import service as responses
@@ -59,7 +58,7 @@ def phone_page_state(db: Session, *, card: PhoneCard, phone: Phone) -> dict[str,
     """
     workshop_id = card.workshop.id
     return {
-        "me_parts": me_parts(phone.name, phone.organisation),
+        "me_parts": workshops.me_parts(phone.name, phone.organisation),
         "answers": answers.own_answers(db, workshop_id=workshop_id, author=phone, include_hidden=True),
         "options": [
             {"id": a.id, "text": a.text}
@@ -67,12 +66,6 @@ def phone_page_state(db: Session, *, card: PhoneCard, phone: Phone) -> dict[str,
         ],
         "jargon": plain.jargon_for(db, workspace_id=card.workshop.workspace_id),
     }
-
-
-def me_parts(name: str, organisation: str) -> list[str]:
-    """Who a phone is, as its page's header line says it: name and organisation, or "Anoniem" without a name."""
-    shown = name or gettext(N_("Anoniem"))
-    return [shown, organisation] if name and organisation else [shown]
 
 
 def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant, secret: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from sqlmodel import col
 from app import security
 from app import steps as step_types
 from app.errors import DomainError, read_only
-from app.i18n import N_
+from app.i18n import N_, gettext
 from app.models import LOCAL_TIMEZONE, Member, Participant, Workshop, table_of, utcnow
 from app.organisations import service as organisations
 from app.store.events import Audience, EventKind, Tx, append_event
@@ -385,6 +385,13 @@ def workshop_and_participant(
     if row[split] is None:
         return workshop, None
     return workshop, detached(Participant, zip(_PARTICIPANT_KEYS, row[split:], strict=True))
+
+
+def me_parts(name: str, organisation: str) -> list[str]:
+    """Who a participant is, as their phone's header and Mijn afspraken say it: name and organisation, or "Anoniem"
+    without a name."""
+    shown = name or gettext(N_("Anoniem"))
+    return [shown, organisation] if name and organisation else [shown]
 
 
 def participant_by_link(db: Session, link_token: str, *, secret: str) -> tuple[Participant, Workshop]:
