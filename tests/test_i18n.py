@@ -100,8 +100,9 @@ def test_every_text_is_in_the_dutch_catalog() -> None:
     assert not problems, "\n".join(problems)
 
 
-def texts_of_formats(lang: str) -> list[str]:
-    """One language's texts of the shipped formats: names, descriptions, step prompts (each `en:` or `nl:` value)."""
+def texts_of_formats(lang: str, *paths: Path) -> list[str]:
+    """One language's texts of the shipped formats (or of these): names, descriptions, step prompts (each `en:` or
+    `nl:` value)."""
 
     def walk(node: Any) -> list[str]:
         if isinstance(node, dict):
@@ -113,7 +114,7 @@ def texts_of_formats(lang: str) -> list[str]:
 
     return [
         text
-        for path in sorted((ROOT / "session_templates").glob("*.yaml"))
+        for path in paths or sorted((ROOT / "session_templates").glob("*.yaml"))
         for text in walk(yaml.safe_load(path.read_text()))
     ]
 
@@ -139,6 +140,28 @@ def test_dutch_calls_the_event_a_workshop_everywhere() -> None:
         for text in (message.id if isinstance(message.id, tuple) else (message.id,))
     ]
     mixed = [text for text in texts + texts_of_formats("nl") if re.search(r"(?<!inlog)sessie", text, re.IGNORECASE)]
+    assert not mixed, "\n".join(mixed)
+
+
+# where a participant reads: the phone, Mijn afspraken, the projector, the pages a mail's links open, the mails
+PARTICIPANT_TEMPLATES = tuple(f"app/templates/{folder}/" for folder in ("participant", "notify", "mail", "projector"))
+
+
+def test_english_calls_an_agreed_action_an_action_where_participants_read_it() -> None:
+    # "My actions", the reminders and the status page say "action": a phone saying "agreements" for the same thing
+    # reads as another list
+    texts = [
+        string
+        for message in catalog("en")
+        if message.id and any(place.startswith(PARTICIPANT_TEMPLATES) for place, _ in message.locations)
+        for string in (message.string if isinstance(message.string, tuple) else (message.string,))
+    ]
+    formats = [
+        text
+        for name in ("doorbraak", "vervolgsessie")  # the formats that agree actions; the mosaic's "agreements" are not
+        for text in texts_of_formats("en", ROOT / "session_templates" / f"{name}.yaml")
+    ]
+    mixed = [text for text in texts + formats if re.search(r"\bagreements?\b", text, re.IGNORECASE)]
     assert not mixed, "\n".join(mixed)
 
 
