@@ -29,6 +29,11 @@ LEFT_OF = """(node, names) => names.map((name) => {
   }
   return null;
 })"""
+# where each name starts as read: its line (from the top), then from the left
+READING_PLACE = LEFT_OF.replace(
+    "return range.getBoundingClientRect().left;",
+    "const box = range.getBoundingClientRect(); return [Math.round(box.top), box.left];",
+)
 
 
 def test_partners_in_two_right_to_left_scripts_keep_their_order_on_the_projector(
@@ -72,10 +77,10 @@ def test_partners_and_volunteers_in_two_right_to_left_scripts_keep_their_order_o
     )
     assert first < first_organisation < second < second_organisation
 
-    # the line under the title on a phone of another organisation: the owner, then how many joined
+    # under the title on a phone of another organisation: the owner, then (on a line of its own) how many joined
     meta = piet.locator("#step .action-meta")
     expect(meta).to_contain_text("2 doen mee")
-    owner, joined = meta.evaluate(LEFT_OF, [HEBREW, "2 doen mee"])
+    owner, joined = meta.evaluate(READING_PLACE, [HEBREW, "2 doen mee"])
     assert owner < joined, (owner, joined)
     meta.click()
     details = piet.locator("#step .action-details")
