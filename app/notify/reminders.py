@@ -16,6 +16,7 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app.actions import reporting
 from app.addresses import address_key
 from app.exports.ics import calendar_bytes, followup_event, new_calendar
 from app.models import (
@@ -164,7 +165,9 @@ def _action_reminders(
         .where(
             col(Workshop.workspace_id).in_(workspace_ids),
             col(Workshop.anonymised_at).is_(None),
-            col(Participant.email).is_not(None),
+            # a typed address is anyone's: a reminder carries the participant's page and buttons that report as
+            # them, so only an address its owner confirmed gets one (a mistyped one gets the confirmation only)
+            col(Participant.email_confirmed_at).is_not(None),
         )
         .order_by(col(Participant.id))
     ).all()
@@ -174,13 +177,12 @@ def _action_reminders(
     by_address: dict[tuple[int, str], Participant] = {}
     by_id = {}
     for participant, workspace_id in with_address:
-        if not participant.anonymous:
+        if reporting.claims_organisation(participant):
             of_name[(workspace_id, organisation_key(participant.organisation))].append(participant)
             if participant.organisation_id is not None:
                 of_organisation[(workspace_id, participant.organisation_id)].append(participant)
-        if participant.email_confirmed_at is not None:
-            # a typed address is anyone's: the contact's reminder carries their page and reports as them once confirmed
-            by_address.setdefault((participant.workshop_id, address_key(participant.email or "")), participant)
+        # the contact's reminder carries their page and reports as them
+        by_address.setdefault((participant.workshop_id, address_key(participant.email or "")), participant)
         by_id[participant.id] = participant
     hands: defaultdict[int, list[Participant]] = defaultdict(list)
     for action_id, participant_id in db.execute(
@@ -247,7 +249,12 @@ def _meeting_reminders(
                 _person(p, secret=secret)
                 for p in db.execute(
                     select(Participant)
-                    .where(col(Participant.workshop_id) == workshop.id, col(Participant.email).is_not(None))
+                    # only a confirmed address: the reminder carries the participant's page
+                    .where(
+                        col(Participant.workshop_id) == workshop.id,
+                        col(Participant.email).is_not(None),
+                        col(Participant.email_confirmed_at).is_not(None),
+                    )
                     .order_by(col(Participant.id))
                 ).scalars()
             ]
