@@ -7,6 +7,7 @@ themselves. With several workers each runs both: the outbox's claim and the pass
 
 import asyncio
 import contextlib
+import html
 import logging
 import re
 import threading
@@ -43,6 +44,7 @@ log = logging.getLogger("doorbraak.mail")
 # where links in mails point when DOORBRAAK_PUBLIC_URL is not set: nothing is sent then, but the messages wait in
 # the outbox, and the sender moves their links to the address set since (relinked) before they go
 NO_PUBLIC_URL = "http://localhost:8000"
+_HREF = re.compile(r'href="([^"]*)"')
 PASS_FIRST_RUN_S = 60
 PASS_EVERY_S = 3600
 IDLE_WAIT_S = 5.0
@@ -102,15 +104,22 @@ def without_addresses(text: str) -> str:
 def relinked(outgoing: Outgoing, base_url: str) -> Outgoing:
     """A message written while DOORBRAAK_PUBLIC_URL was not set, with its links on the address set since."""
     old, new = f"{NO_PUBLIC_URL}/", f"{base_url.rstrip('/')}/"
-    if old == new or old not in outgoing.unsubscribe_url + outgoing.body_text + outgoing.body_html:
+    # ours are the HTML part's links (a user's text there is escaped, so it never makes an href) and the unsubscribe
+    # one: a user's words that name the old address (an action's description, a meeting's place) stay as typed
+    ours = {html.unescape(link) for link in _HREF.findall(outgoing.body_html)} | {outgoing.unsubscribe_url}
+    ours = {link for link in ours if link.startswith(old)}
+    if old == new or not ours:
         return outgoing
-    return replace(
-        outgoing,
-        body_text=outgoing.body_text.replace(old, new),
-        body_html=outgoing.body_html.replace(old, new),
-        attachment=outgoing.attachment.replace(old, new),
-        unsubscribe_url=outgoing.unsubscribe_url.replace(old, new),
-    )
+    text, body_html = outgoing.body_text, outgoing.body_html
+    # the longest first: a moved link no longer starts with the old address, so a shorter one cannot match inside it
+    for link in sorted(ours, key=len, reverse=True):
+        moved = new + link.removeprefix(old)
+        text = text.replace(link, moved)
+        body_html = body_html.replace(f'href="{html.escape(link)}"', f'href="{html.escape(moved)}"')
+    unsubscribe_url = outgoing.unsubscribe_url
+    if unsubscribe_url.startswith(old):
+        unsubscribe_url = new + unsubscribe_url.removeprefix(old)
+    return replace(outgoing, body_text=text, body_html=body_html, unsubscribe_url=unsubscribe_url)
 
 
 def in_english(problem: DomainError) -> str:
