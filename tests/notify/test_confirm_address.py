@@ -251,3 +251,33 @@ def test_confirmations_are_mailed_a_day_apart_and_three_a_day(
     frozen_clock.advance(timedelta(days=1, minutes=1).total_seconds())
     give(mail_client, page, "u.bakker@sport3.nl")
     assert len(messages(db, kind="confirm_address")) == 4
+
+
+def test_an_address_saved_before_confirming_existed_is_told_it_gets_no_reminders_and_can_ask_for_the_link(
+    mail_client: TestClient,
+) -> None:
+    network: Network = database(mail_client).write_sync(build_network)
+
+    def unconfirm(tx: Any) -> None:
+        # as migration 0016 left an address of before: kept, unconfirmed, and never mailed a confirmation link
+        tx.get(Participant, network.people["unrelated"]).email_confirmed_at = None
+
+    database(mail_client).write_sync(unconfirm)
+    page = f"/m/{network.links['unrelated']}"
+    shown = mail_client.get(page).text
+    assert "Herinneringen gaan naar" not in shown, "no reminder goes to an unconfirmed address"
+    assert "Tot het bevestigd is, krijg je er geen herinneringen op" in shown and "ursula@sport.nl" in shown
+    english = mail_client.get(page, headers={"accept-language": "en"}).text
+    assert "Until it is confirmed, you get no reminders there" in english
+    assert "Send the confirmation link" in english
+    # the page's own button mails the address its link, once
+    (offer,) = re.findall(r'<form method="post" action="([^"]+)" class="stack confirm-again">(.*?)</form>', shown, re.S)
+    fields = dict(re.findall(r'name="(email|lang)" value="([^"]*)"', offer[1]))
+    assert offer[0] == f"{page}/e-mail" and fields == {"email": "ursula@sport.nl", "lang": "nl"}
+    assert messages(database(mail_client), kind="confirm_address") == []
+    give(mail_client, page, fields["email"], fields["lang"])
+    (mailed,) = messages(database(mail_client), kind="confirm_address")
+    assert mailed.recipient == "ursula@sport.nl"
+    # pressed again the same day: the page says one is on its way, and no second mail goes
+    give(mail_client, page, fields["email"], fields["lang"])
+    assert len(messages(database(mail_client), kind="confirm_address")) == 1
