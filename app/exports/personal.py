@@ -54,7 +54,10 @@ async def page(request: Request, runtime: RuntimeDep, link_token: str, vergeten:
     """The "Mijn afspraken" page."""
     data = await runtime.db.read(partial(my_agreements, link_token=link_token, secret=runtime.secret_key))
     # dates and labels in the besluitenlijst's words, so this page reads the same as every other
-    context = {**data, "link": request.url.path, "wording": wording, "forgotten": bool(vergeten)}
+    # said only when true: the query is anyone's to type, and a link opened with it must not claim a removal
+    me = data["participant"]
+    forgotten = bool(vergeten) and not me.name and not me.email
+    context = {**data, "link": request.url.path, "wording": wording, "forgotten": forgotten}
     return render(request, "participant/mine.html", context)
 
 

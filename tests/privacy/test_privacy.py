@@ -210,6 +210,9 @@ def test_a_participant_removes_their_name_after_confirming(facilitator: Facilita
     other = browser()
     mine = other.get(link)
     assert "Ali Yılmaz" in mine.text
+    # the query that follows forgetting claims no removal on a page whose name is still there
+    claimed = other.get(f"{link}?vergeten=1").text
+    assert "Ali Yılmaz" in claimed and "Je naam en e-mailadres zijn verwijderd" not in claimed
     # Mijn afspraken only leads to the question; it has no form that forgets
     assert f'href="{link}/vergeet-mij"' in mine.text and f'action="{link}/vergeet-mij"' not in mine.text
     page = other.get(f"{link}/vergeet-mij")
