@@ -28,6 +28,11 @@ SCHEMES = {"smtp": 587, "smtps": 465}
 # a subject or a name a person typed goes into a header: line breaks would start a header of their own
 _NOT_IN_HEADER = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 HEADER_MAX = 200
+# what makes a display name look like an address or like a second sender: brackets, at signs (also their wide and
+# small forms), quotes, backslashes, and an encoded word's start, which a mail program would decode into any of them
+_NOT_IN_NAME = re.compile(r"=\?|[<>@\"\\\uff1c\uff1e\uff20\ufe64\ufe65\ufe6b\u2039\u203a\u00ab\u00bb]")
+SENDER_NAME_MAX = 80
+PRODUCT = "Doorbraak"
 # text parts in UTF-8, quoted-printable: a mail program's source view stays readable, unlike base64
 _UTF8 = charset.Charset("utf-8")
 _UTF8.body_encoding = charset.QP
@@ -118,6 +123,15 @@ def header_text(text: str) -> str:
     return " ".join(_NOT_IN_HEADER.sub(" ", text).split())[:HEADER_MAX]
 
 
+def sender_display(workspace_name: str) -> str:
+    """The From display name for a workspace: its name without anything address-like, then "via Doorbraak".
+
+    A workspace's name is typed by any of its managers: unchanged, "Gemeente Rotterdam <noreply@rotterdam.nl>"
+    would show in a mail program as that sender, whatever address the mail really came from."""
+    name = " ".join(_NOT_IN_NAME.sub(" ", header_text(workspace_name)).split())[:SENDER_NAME_MAX].strip()
+    return f"{name} via {PRODUCT}" if name and name != PRODUCT else PRODUCT
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One message as the sender builds it: an outbox row and the name of the workspace it comes from."""
@@ -157,8 +171,7 @@ def build_message(outgoing: Outgoing, *, sender: str, now: datetime) -> Message:
         # calendar itself, and makes some clients treat a reminder as a meeting request to answer
         calendar.add_header("Content-Disposition", "attachment", filename="doorbraak-vervolg.ics")
         message.attach(calendar)
-    name = header_text(outgoing.sender_name)
-    message["From"] = formataddr((name, sender), charset="utf-8")
+    message["From"] = formataddr((sender_display(outgoing.sender_name), sender), charset="utf-8")
     # a domain in other letters goes as its xn-- form: no server on the way needs SMTPUTF8
     message["To"] = ascii_form(outgoing.recipient)
     subject = header_text(outgoing.subject)

@@ -675,3 +675,39 @@ def test_giving_an_unsubscribed_address_counts_against_the_allowance(mail_client
     # which addresses unsubscribed is told no faster than addresses may be given at all
     assert [give() for _ in range(6)] == [409] * 5 + [429]
     assert messages(db, kind="link") == []
+
+
+@pytest.mark.parametrize(
+    "workspace",
+    [
+        "Gemeente Rotterdam <noreply@rotterdam.nl>",
+        "noreply@rotterdam.nl",
+        '"Gemeente Rotterdam" <noreply@rotterdam.nl>',
+        "Gemeente Rotterdam \uff1cnoreply\uff20rotterdam.nl\uff1e",
+        "=?utf-8?q?noreply=40rotterdam=2Enl?=",
+    ],
+)
+def test_a_workspace_named_like_another_sender_shows_as_itself_via_doorbraak(workspace: str) -> None:
+    from email import message_from_bytes
+    from email.header import decode_header, make_header
+    from email.utils import getaddresses
+
+    outgoing = Outgoing(
+        id=1,
+        sender_name=workspace,
+        recipient="jan@example.org",
+        subject="Herinnering",
+        body_text="tekst",
+        body_html="<p>tekst</p>",
+        attachment="",
+        unsubscribe_url="",
+        message_id="<een@example.org>",
+    )
+    raw = build_message(outgoing, sender="noreply@doorbraak.example", now=NOW).as_bytes()
+    parsed = message_from_bytes(raw)
+    # one address as a mail program reads it, and a display name with no address-like text in it
+    [(name, address)] = getaddresses([str(parsed["From"])])
+    shown = str(make_header(decode_header(name)))
+    assert address == "noreply@doorbraak.example"
+    assert shown.endswith(" via Doorbraak")
+    assert not set(shown) & set('<>@"\uff1c\uff1e\uff20') and "=?" not in shown, shown
