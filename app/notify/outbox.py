@@ -16,7 +16,8 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.models import MailToken, OutboxMessage, Workspace, utcnow
+from app.addresses import address_key
+from app.models import MailSuppression, MailToken, OutboxMessage, Participant, Workspace, utcnow
 from app.notify.smtp import UNBUILDABLE, Outgoing, header_text
 from app.security import token_digest
 from app.store.events import Tx
@@ -132,17 +133,71 @@ def queue(db: Tx, *, workspace_id: int, drafts: list[Draft], domain: str) -> int
     return len(messages)
 
 
+# mails that go to an address only while its owner wants them: a participant's carry their page and buttons that
+# report as them (a confirmation, and a resubscribe mail, go to an address not confirmed or unsubscribed by design;
+# a confirmation stays counted against the day's limit, whatever became of its address)
+_WANTED_ONLY = ("action_reminder", "followup_reminder", "link")
+
+
+def _unwanted(db: Session, rows: list[OutboxMessage]) -> set[int]:
+    """Which of these messages were queued for an address that has since unsubscribed from the workspace, or that is
+    no longer the confirmed address of the participant they were written for (changed, removed, or forgotten)."""
+    keys = {row.id: address_key(row.recipient) for row in rows}
+    suppressed = set(
+        db.execute(
+            select(col(MailSuppression.workspace_id), col(MailSuppression.address)).where(
+                col(MailSuppression.workspace_id).in_({row.workspace_id for row in rows}),
+                col(MailSuppression.address).in_(set(keys.values())),
+            )
+        ).all()
+    )
+    ids = {row.participant_id for row in rows if row.participant_id is not None and row.kind in _WANTED_ONLY}
+    people = {
+        participant_id: (address_key(email or ""), confirmed is not None)
+        for participant_id, email, confirmed in db.execute(
+            select(col(Participant.id), col(Participant.email), col(Participant.email_confirmed_at)).where(
+                col(Participant.id).in_(ids)
+            )
+        ).all()
+    }
+    unwanted = set()
+    for row in rows:
+        key = keys[row.id]
+        if row.kind in _WANTED_ONLY and (row.workspace_id, key) in suppressed:
+            unwanted.add(row.id or 0)
+        elif row.participant_id is not None and row.kind in _WANTED_ONLY:
+            address, confirmed = people.get(row.participant_id, ("", False))
+            if address != key or not confirmed:
+                unwanted.add(row.id or 0)
+    return unwanted
+
+
+def _due(db: Tx, *, now: datetime, limit: int) -> list[OutboxMessage]:
+    """Up to limit due messages still wanted, locked; the unwanted ones met on the way are removed."""
+    while True:
+        rows = list(
+            db.execute(
+                select(OutboxMessage)
+                .where(col(OutboxMessage.status).in_(("pending", "sending")), col(OutboxMessage.next_attempt_at) <= now)
+                .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).scalars()
+        )
+        unwanted = _unwanted(db, rows) if rows else set()
+        if not unwanted:
+            return rows
+        # checked as it is sent, not only as it is queued: a retry, or one a pass wrote before the change
+        db.execute(delete(OutboxMessage).where(col(OutboxMessage.id).in_(unwanted)))
+        db.flush()
+        wanted = [row for row in rows if row.id not in unwanted]
+        if wanted:
+            return wanted
+
+
 def claim(db: Tx, *, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Outgoing]:
     """Take up to limit due messages for this sender: each counts an attempt and is held until the lease ends."""
-    rows = list(
-        db.execute(
-            select(OutboxMessage)
-            .where(col(OutboxMessage.status).in_(("pending", "sending")), col(OutboxMessage.next_attempt_at) <= now)
-            .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).scalars()
-    )
+    rows = _due(db, now=now, limit=limit)
     if not rows:
         return []
     names = dict(

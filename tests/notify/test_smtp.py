@@ -2,6 +2,7 @@
 
 import logging
 import re
+import time
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -16,7 +17,8 @@ from app.actions import service as actions
 from app.config import Settings
 from app.demo.driver import csrf_of
 from app.main import create_app
-from app.models import MailSuppression, Membership, Participant
+from app.models import MailSuppression, Membership, OutboxMessage, Participant
+from app.notify import service as notify
 from app.notify.mails import Links
 from app.notify.sender import MailSetup, check_server, mail_setup, reminder_pass, start_sending
 from app.notify.smtp import Outgoing, SmtpUrlError, build_message, parse_smtp_url
@@ -711,3 +713,37 @@ def test_a_workspace_named_like_another_sender_shows_as_itself_via_doorbraak(wor
     assert address == "noreply@doorbraak.example"
     assert shown.endswith(" via Doorbraak")
     assert not set(shown) & set('<>@"\uff1c\uff1e\uff20') and "=?" not in shown, shown
+
+
+def test_a_queued_reminder_is_not_sent_to_an_address_changed_removed_or_unsubscribed_since(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    assert pass_on(mail_client) == 4
+    queued = {m.recipient: m for m in messages(db, kind="action_reminder")}
+    assert set(queued) == {"vera@buurtwerk.nl", "olga@woon.nl", "otto@woon.nl", "cor@bieb.nl"}
+
+    def retried(tx: Any) -> None:
+        # Vera's reminder failed once and waits for its retry: unsubscribing leaves a claimed one be
+        row = tx.get(OutboxMessage, queued["vera@buurtwerk.nl"].id)
+        row.attempts, row.last_error = 1, "unreachable: no route"
+
+    db.write_sync(retried)
+    anonymous = TestClient(mail_client.app)
+    anonymous.portal = mail_client.portal
+    path = queued["vera@buurtwerk.nl"].unsubscribe_url.removeprefix("http://testserver")
+    assert anonymous.post(path, content=b"List-Unsubscribe=One-Click").status_code == 200
+    # Olga gives another address (not confirmed yet) and Otto removes his: the reminder to the old one carries
+    # their personal page and buttons that report as them
+    secret = mail_client.app.state.runtime.secret_key
+    save = partial(notify.save_address, lang="nl", links=LINKS, secret=secret)
+    assert db.write_sync(partial(save, link_token=network.links["owner"], email="olga@nieuw.nl")).state == "mailed"
+    assert db.write_sync(partial(save, link_token=network.links["owner_elsewhere"], email="")).state == "removed"
+
+    send_all(mail_client)
+    smtp_server.inbox.wait_for(2)
+    time.sleep(0.2)
+    got = sorted((str(m["To"]), str(m["Subject"])[:10]) for m in smtp_server.inbox.messages)
+    assert got == [("cor@bieb.nl", "Herinnerin"), ("olga@nieuw.nl", "Is dit jou")]
+    assert not [m for m in messages(db) if m.status in ("pending", "sending")]
