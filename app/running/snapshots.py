@@ -93,6 +93,8 @@ def phone_snapshot(db: Session, *, workshop: Workshop, participant: Participant,
             "name": participant.name,
             "organisation": "" if participant.anonymous else participant.organisation,
             "organisation_id": participant.organisation_id,
+            # the office took the claim back: the phone marks none of the organisation's actions as its own
+            "organisation_taken_back": participant.organisation_revoked_at is not None,
         },
         "answers": answers.own_answers(
             db, workshop_id=workshop.id or 0, author=workshops.phone_of(participant), include_hidden=True

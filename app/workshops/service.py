@@ -39,7 +39,19 @@ _ADD_PARTICIPANT = Prepared(
         "link_salt",
         "email_lang",
         "joined_at",
+        "organisation_revoked_at",
     ],
+)
+# the claims to an organisation the office took back from someone of this name in the workspace (the name's key is
+# the start of ix_participant_workshop_name_key after the workshop)
+_TAKEN_BACK = Prepared(
+    select(_PARTICIPANT.c.organisation_id, _PARTICIPANT.c.organisation)
+    .join(_WORKSHOP, _WORKSHOP.c.id == _PARTICIPANT.c.workshop_id)
+    .where(
+        _WORKSHOP.c.workspace_id == bindparam("workspace"),
+        _PARTICIPANT.c.name_key == bindparam("name_key"),
+        _PARTICIPANT.c.organisation_revoked_at.is_not(None),
+    )
 )
 # a Python-side default, which a plain insert does not apply
 _DEFAULT_MAIL_LANGUAGE = Participant.model_fields["email_lang"].default
@@ -189,17 +201,23 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
             # the network's spelling of the name, whatever capitals or dots this phone typed
             organisation_id, organisation = found
     token = security.new_token()
+    name_key = organisations.name_key(name)
+    revoked = None
+    if not anonymous and _taken_back_before(db, workspace_id, name_key, organisation, organisation_id):
+        # the same person joining a follow-up: what the office said of their claim still holds (it can give it back)
+        revoked = utcnow()
     row = {
         "workshop_id": workshop_id,
         "token_hash": security.token_digest(token),
         "name": name,
-        "name_key": organisations.name_key(name),
+        "name_key": name_key,
         "organisation": organisation,
         "organisation_id": organisation_id,
         "anonymous": anonymous,
         "link_salt": security.new_salt(),
         "email_lang": _DEFAULT_MAIL_LANGUAGE,
         "joined_at": utcnow(),
+        "organisation_revoked_at": revoked,
     }
     # every refusal above comes before the first write, so the writer runs a join without a savepoint of its own
     # (Database.write): should this insert fail (a token collision needs 2^192 luck), the writer redoes the batch
@@ -215,6 +233,21 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
         data={"id": added[0], "organisation": organisation, "count": count[0] if count else 0},
     )
     return token
+
+
+def _taken_back_before(
+    db: Session, workspace_id: int, name_key: bytes, organisation: str, organisation_id: int | None
+) -> bool:
+    """Whether the office took this organisation back from a participant of this name in the workspace: by the
+    network's organisation where both have one, else by the name as typed."""
+    key = organisations.organisation_key(organisation)
+    for earlier_id, earlier in _TAKEN_BACK.all(db, {"workspace": workspace_id, "name_key": name_key}):
+        if earlier_id is not None and organisation_id is not None:
+            if earlier_id == organisation_id:
+                return True
+        elif organisations.organisation_key(earlier) == key:
+            return True
+    return False
 
 
 def participant_cookie(join_code: str) -> str:

@@ -28,7 +28,8 @@ function nameKey(name) {
  * one a name of the other. An anonymous participant has no organisation.
  */
 export function ofOrganisation(me, name, id) {
-  if (!me) return false;
+  // the office took the participant's claim back: the server takes no report from them as the owner's
+  if (!me || me.organisation_taken_back) return false;
   if (me.organisation_id != null && me.organisation_id === id) return true;
   const mine = nameKey(me.organisation);
   return mine !== "" && nameKey(name) === mine;
@@ -41,6 +42,7 @@ export function ofOrganisation(me, name, id) {
  * lead to a refusal.
  */
 export function ownerOf(me, name, id) {
+  if (me?.organisation_taken_back) return false;
   if (me?.organisation_id != null && id != null) return me.organisation_id === id;
   return ofOrganisation(me, name, id);
 }

@@ -331,6 +331,7 @@ def test_a_report_sent_after_its_organisation_merged_counts_for_the_one_it_merge
             "name": "Ali",
             "organisation": "Woonstichting Thuis",
             "organisation_id": kept,
+            "organisation_taken_back": False,
         }
 
 
@@ -338,3 +339,39 @@ def organisation_id(facilitator: Facilitator, name: str) -> int:
     """The id of one of the workspace's organisations."""
     query = select(Organisation.id).where(col(Organisation.name) == name)
     return int(facilitator.http.app.state.runtime.db.read_sync(lambda db: db.execute(query).scalar_one()))
+
+
+def test_an_organisation_taken_back_stays_so_when_its_participant_joins_the_follow_up(
+    facilitator: Facilitator, join: Any
+) -> None:
+    earlier = earlier_session_with_actions(facilitator, "Huiskamer in de flat")
+    impostor = join(earlier, name="Ali Yilmaz", organisation="Woonstichting")
+    with impostor.connect() as ws:
+        impostor_id = ws.receive_json()["participant"]
+    taken = facilitator.http.post(
+        f"/f/workshops/{earlier.id}/deelnemers/{impostor_id}/organisatie",
+        data={"csrf": facilitator.csrf(), "belongs": "nee"},
+        follow_redirects=False,
+    )
+    assert taken.status_code == 303, taken.text
+    workshop = facilitator.create_workshop(format_key="vervolgsessie")
+    # the same person, the same organisation, typed a little differently: still the claim the office took back
+    again = join(workshop, name="ali  yilmaz", organisation="woonstichting")
+    colleague = join(workshop, name="Bo", organisation="Woonstichting")
+    facilitator.go(workshop, "stand")
+    with again.connect() as ws:
+        snapshot = ws.receive_json()
+        # the phone marks no action of the organisation as its own, as the server takes no report from it as such
+        assert snapshot["me"]["organisation_taken_back"] is True
+        [item] = snapshot["review"]["items"]
+        refused = tap(ws, {"type": "review", "action_id": item["id"], "status": "bezig"}, "review_ack")
+        assert refused["code"] == "not_reporter"
+    people = facilitator.http.get(f"/f/workshops/{workshop.id}/deelnemers")
+    assert people.text.count("Hoort toch bij deze organisatie") == 1, (
+        "the office sees it taken back, and can give it back"
+    )
+    with colleague.connect() as ws:
+        snapshot = ws.receive_json()
+        assert snapshot["me"]["organisation_taken_back"] is False
+        ack = tap(ws, {"type": "review", "action_id": item["id"], "status": "bezig"}, "review_ack")
+        assert ack["type"] == "review_ack", ack
