@@ -203,7 +203,7 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
     token = security.new_token()
     name_key = organisations.name_key(name)
     revoked = None
-    if not anonymous and _taken_back_before(db, workspace_id, name_key, organisation, organisation_id):
+    if not anonymous and organisation and _taken_back_before(db, workspace_id, name_key, organisation, organisation_id):
         # the same person joining a follow-up: what the office said of their claim still holds (it can give it back)
         revoked = utcnow()
     row = {
