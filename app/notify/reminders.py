@@ -75,11 +75,19 @@ class Due:
 
 
 @contextmanager
-def _alone(unmade: list[Unmade], kind: str, *, workspace_id: int, row_id: int) -> Iterator[None]:
+def _alone(
+    unmade: list[Unmade], kind: str, *, workspace_id: int, row_id: int, db: Session | None = None
+) -> Iterator[None]:
     """Make one action's, meeting's or digest's mails on their own: one that raises is noted and skipped, so one bad
-    row never keeps every workspace's reminders."""
+    row never keeps every workspace's reminders. Given the session it reads in, the row's reads run in a savepoint."""
     try:
-        yield
+        if db is None:
+            yield
+        else:
+            # on PostgreSQL an error of the database aborts the whole transaction: rolled back to its savepoint,
+            # the failed row leaves the rows after it a transaction they can still read in
+            with db.begin_nested():
+                yield
     except Exception as exc:  # any fault of one row: the pass goes on with the others
         place = traceback.extract_tb(exc.__traceback__)[-1]
         error = f"{type(exc).__name__} at {place.filename.rsplit('/', 1)[-1]}:{place.lineno}"
@@ -193,7 +201,7 @@ def _action_reminders(
         if participant_id in by_id:
             hands[action_id].append(by_id[participant_id])
     for action, workshop_title in rows:
-        with _alone(due.unmade, "action", workspace_id=action.workspace_id, row_id=action.id or 0):
+        with _alone(due.unmade, "action", workspace_id=action.workspace_id, row_id=action.id or 0, db=db):
             # the rule's owners (reporting.owns): by the linked organisation, else by the typed names
             named = of_name[(action.workspace_id, organisation_key(action.owner_organisation))]
             if action.owner_organisation_id is not None:
@@ -235,15 +243,17 @@ def _meeting_reminders(
 ) -> None:
     workshops = list(
         db.execute(
-            select(Workshop).where(
+            select(Workshop)
+            .where(
                 col(Workshop.followup_at) > now,
                 col(Workshop.followup_at) < _day_start(today + timedelta(days=days + 1)),
                 col(Workshop.anonymised_at).is_(None),
             )
+            .order_by(col(Workshop.id))
         ).scalars()
     )
     for workshop in workshops:
-        with _alone(due.unmade, "meeting", workspace_id=workshop.workspace_id, row_id=workshop.id or 0):
+        with _alone(due.unmade, "meeting", workspace_id=workshop.workspace_id, row_id=workshop.id or 0, db=db):
             assert workshop.followup_at is not None
             people = [
                 _person(p, secret=secret)
@@ -314,7 +324,7 @@ def _digests(db: Session, due: Due, *, today: date, now: datetime, names: dict[i
         )
     week_ago = now - timedelta(days=7)
     for workspace_id, people in readers.items():
-        with _alone(due.unmade, "digest", workspace_id=workspace_id, row_id=workspace_id):
+        with _alone(due.unmade, "digest", workspace_id=workspace_id, row_id=workspace_id, db=db):
             live = select(Action).where(col(Action.workspace_id) == workspace_id, col(Action.deleted_at).is_(None))
             moved_ids = select(col(ActionChange.action_id)).where(
                 col(ActionChange.kind) == "due_on", col(ActionChange.at) >= week_ago
