@@ -55,6 +55,8 @@ class WorkshopInfo:
     join_code: str
     followup_at: datetime | None
     followup_place: str
+    # how often the follow-up moved: its calendar event's SEQUENCE
+    followup_sequence: int
     closed: bool
 
 
@@ -418,6 +420,7 @@ def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
             join_code=workshop.join_code,
             followup_at=followup_at,
             followup_place=workshop.followup_place,
+            followup_sequence=workshop.followup_sequence,
             closed=workshop.closed_at is not None,
         ),
         clusters=tuple(

@@ -1,11 +1,12 @@
 """The follow-up meeting and every action's due date as a calendar file (and the events calendar feeds share)."""
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from app.exports import wording
 from app.exports.data import ActionRow, DecisionList
 from app.i18n import N_, gettext
+from app.models import as_utc
 
 if TYPE_CHECKING:  # loaded on first use at run time: a live server that never exports keeps 3 MB less
     from icalendar import Calendar, Event
@@ -37,22 +38,43 @@ def new_calendar(name: str, prodid: str = "-//Doorbraak//Besluitenlijst//NL") ->
     return calendar
 
 
-def followup_event(
-    *, public_id: str, title: str, opgave: str, at: datetime, place: str, stamp: datetime, sequence: int = 0
-) -> "Event":
-    """The follow-up meeting: one hour, at its place."""
+class FollowUp(Protocol):
+    """What a follow-up meeting's event is made of: a workshop's row (models.Workshop) or the besluitenlijst's
+    (data.WorkshopInfo)."""
+
+    @property
+    def public_id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def opgave(self) -> str: ...
+    @property
+    def followup_at(self) -> datetime | None: ...
+    @property
+    def followup_place(self) -> str: ...
+    @property
+    def followup_sequence(self) -> int: ...
+
+
+def followup_event(workshop: FollowUp, *, stamp: datetime) -> "Event | None":
+    """The follow-up meeting of a workshop (None without one): one hour, at its place, under the same UID in every
+    download, feed and mail, its SEQUENCE counting its moves, so a calendar moves the meeting it holds."""
     from icalendar import Event
 
+    if workshop.followup_at is None:
+        return None
+    # SQLite hands a stored moment back without its timezone: the event says UTC wherever it was read
+    at = as_utc(workshop.followup_at)
     event = Event()
-    event.add("uid", followup_uid(public_id))
+    event.add("uid", followup_uid(workshop.public_id))
     event.add("dtstamp", stamp)
-    event.add("sequence", sequence)
+    event.add("sequence", workshop.followup_sequence)
     event.add("dtstart", at)
     _add_end(event, at, FOLLOWUP_LENGTH)
-    event.add("summary", gettext(N_("Vervolgafspraak: {title}")).format(title=title))
-    event.add("description", opgave)
-    if place:
-        event.add("location", place)
+    event.add("summary", gettext(N_("Vervolgafspraak: {title}")).format(title=workshop.title))
+    event.add("description", workshop.opgave)
+    if workshop.followup_place:
+        event.add("location", workshop.followup_place)
     return event
 
 
@@ -105,17 +127,9 @@ def decision_list_ics(decisions: DecisionList) -> bytes:
     """An iCalendar file: the follow-up (one hour, at its place) and each due date as an all-day event."""
     workshop = decisions.workshop
     calendar = new_calendar(workshop.title)
-    if workshop.followup_at is not None:
-        calendar.add_component(
-            followup_event(
-                public_id=workshop.public_id,
-                title=workshop.title,
-                opgave=workshop.opgave,
-                at=workshop.followup_at,
-                place=workshop.followup_place,
-                stamp=decisions.generated_at,
-            )
-        )
+    meeting = followup_event(workshop, stamp=decisions.generated_at)
+    if meeting is not None:
+        calendar.add_component(meeting)
     for action in decisions.actions:
         if action.due_on is None:
             continue

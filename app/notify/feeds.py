@@ -200,18 +200,9 @@ def _calendar(db: Session, *, name: str, actions: list[Action], meetings: list[W
         ).all()
     )
     for workshop in sorted(meetings, key=lambda w: w.id or 0):
-        if workshop.followup_at is not None:
-            calendar.add_component(
-                followup_event(
-                    public_id=workshop.public_id,
-                    title=workshop.title,
-                    opgave=workshop.opgave,
-                    at=workshop.followup_at,
-                    place=workshop.followup_place,
-                    stamp=stamp,
-                    sequence=workshop.followup_sequence,
-                )
-            )
+        meeting = followup_event(workshop, stamp=stamp)
+        if meeting is not None:
+            calendar.add_component(meeting)
     for action in sorted(dated, key=lambda a: a.id or 0):
         workshop = workshops[action.workshop_id]
         assert action.due_on is not None

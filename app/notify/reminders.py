@@ -282,17 +282,9 @@ def _meeting_reminders(
             if not people:
                 continue
             calendar = new_calendar(workshop.title)
-            calendar.add_component(
-                followup_event(
-                    public_id=workshop.public_id,
-                    title=workshop.title,
-                    opgave=workshop.opgave,
-                    at=workshop.followup_at,
-                    place=workshop.followup_place,
-                    stamp=now,
-                    sequence=workshop.followup_sequence,
-                )
-            )
+            event = followup_event(workshop, stamp=now)
+            assert event is not None
+            calendar.add_component(event)
             meeting = MeetingFacts(
                 workshop_id=workshop.id or 0,
                 workspace_id=workshop.workspace_id,

@@ -347,3 +347,38 @@ def test_a_name_of_two_lines_keeps_every_calendar_and_the_reminders_of_every_wor
     calendar = Calendar.from_ical(next(facts.ics for facts, _ in due.meetings))
     assert str(calendar["x-wr-calname"]) == "Jeugdoverlast Noord"
     assert str(calendar.walk("VEVENT")[0]["summary"]) == "Vervolgafspraak: Jeugdoverlast\nNoord"
+
+
+def test_a_moved_followup_counts_up_its_sequence_under_one_uid_in_the_download_the_feed_and_the_reminder(
+    client: TestClient, network: Network
+) -> None:
+    db = database(client)
+    link = network.links["volunteer"]
+    feed = participant_feed(client, link)
+    meeting = f"followup-{public_id(db, network.workshop_id)}@doorbraak"
+
+    def meet(day: date) -> None:
+        db.write_sync(
+            lambda tx: actions.set_followup(
+                tx,
+                workshop_id=network.workshop_id,
+                at=datetime.combine(day, datetime.min.time()) + timedelta(hours=14),
+                place="Buurthuis",
+            )
+        )
+
+    def three_events() -> list[Any]:
+        """The meeting as the download, the feed and the reminder's calendar file give it."""
+        due = db.read_sync(partial(reminders.due_mails, today=TODAY, now=NOW, secret="s" * 40))
+        (reminder,) = [facts.ics.encode() for facts, _ in due.meetings if facts.workshop_id == network.workshop_id]
+        return [
+            events(body)[meeting]
+            for body in (client.get(f"/m/{link}/vervolg.ics").content, client.get(feed).content, reminder)
+        ]
+
+    meet(TODAY + timedelta(days=2))
+    assert [int(event["sequence"]) for event in three_events()] == [0, 0, 0]
+    meet(TODAY + timedelta(days=3))
+    moved = three_events()
+    assert [int(event["sequence"]) for event in moved] == [1, 1, 1]
+    assert {event.decoded("dtstart").date() for event in moved} == {TODAY + timedelta(days=3)}

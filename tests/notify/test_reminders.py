@@ -36,10 +36,10 @@ def test_one_row_that_cannot_be_made_keeps_the_other_workspaces_and_rows_reminde
     # one meeting fails while the pass reads what is due, one action while its mails are written
     real_event, real_reminder = reminders.followup_event, mails.action_reminder
 
-    def event(**facts: Any) -> Any:
-        if facts["public_id"] == broken_public_id:
+    def event(workshop: Any, **rest: Any) -> Any:
+        if workshop.public_id == broken_public_id:
             raise ValueError("Jeugdoverlast Noord")
-        return real_event(**facts)
+        return real_event(workshop, **rest)
 
     def reminder(links: Any, *, action: Any, **rest: Any) -> Any:
         if action.id == network.action_id:
