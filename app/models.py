@@ -565,6 +565,22 @@ class MailSuppression(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class UnmadeMail(SQLModel, table=True):
+    """A reminder or digest the latest reminder pass could not make: its kind, workspace and row, and what raised
+    where (never the row's text). Every worker's outbox page reads it; each pass replaces them all."""
+
+    __table_args__ = (UniqueConstraint("kind", "row_id", name="uq_unmade_mail"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # "action", "meeting" (its row a workshop) or "digest" (its row the workspace)
+    kind: str = Field(max_length=12)
+    # no foreign key: the next pass replaces every row, so a merge or a deletion needs not know of this table
+    workspace_id: int = Field(index=True)
+    row_id: int
+    error: str = Field(max_length=200)
+    noted_at: datetime = Field(default_factory=utcnow)
+
+
 class CalendarFeed(SQLModel, table=True):
     """A subscribable calendar (webcal) of a participant's, an organisation's or a workspace's dates; revocable."""
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, delete, func, select, text
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -27,6 +27,7 @@ from app.models import (
     MailSuppression,
     Membership,
     Participant,
+    UnmadeMail,
     Volunteer,
     Workshop,
     Workspace,
@@ -377,6 +378,36 @@ def compose(links: Links, due: Due, *, now: datetime) -> dict[int, list[Draft]]:
                 mails.digest_mail(links, recipient=p, digest=digest, now=now) for p in people
             ]
     return dict(drafts)
+
+
+def note_unmade(db: Tx, *, unmade: list[Unmade], now: datetime) -> list[Unmade]:
+    """Keep what this pass could not make for every worker's outbox page, in place of what the last pass kept (a row
+    made again leaves it); returns what the last pass had not found, for the log to say once."""
+    if db.get_bind().dialect.name == "postgresql":
+        # two workers' passes at once: the second waits and finds the first one's rows
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PASS_LOCK})
+    kept = {
+        (row.kind, row.row_id): row for row in db.execute(select(UnmadeMail).order_by(col(UnmadeMail.id))).scalars()
+    }
+    now_unmade = {(item.kind, item.row_id): item for item in unmade}
+    gone = [row.id for key, row in kept.items() if key not in now_unmade]
+    if gone:
+        db.execute(delete(UnmadeMail).where(col(UnmadeMail.id).in_(gone)))
+    new = [item for key, item in now_unmade.items() if key not in kept]
+    for item in now_unmade.values():
+        row = kept.get((item.kind, item.row_id))
+        if row is None:
+            row = UnmadeMail(kind=item.kind, row_id=item.row_id, workspace_id=item.workspace_id, error="")
+            db.add(row)
+        row.workspace_id, row.error, row.noted_at = item.workspace_id, item.error[:200], now
+    db.flush()
+    return new
+
+
+def unmade_count(db: Session, *, workspace_id: int) -> int:
+    """How many of the workspace's reminders and digests the latest pass could not make."""
+    query = select(func.count()).select_from(UnmadeMail).where(col(UnmadeMail.workspace_id) == workspace_id)
+    return int(db.execute(query).scalar_one())
 
 
 def store(db: Tx, *, drafts: dict[int, list[Draft]], domain: str) -> int:

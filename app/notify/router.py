@@ -16,7 +16,7 @@ from app.exports import personal, wording
 from app.i18n import current_locale
 from app.labels import MAIL_KIND_LABELS, translated
 from app.models import ACTION_STATUSES, Facilitator, Member, Membership, RowId
-from app.notify import feeds, outbox, service
+from app.notify import feeds, outbox, reminders, service
 from app.notify.mails import CONFIRM_LINK_FOR
 from app.notify.sender import MailSetup, mail_setup
 from app.runtime import Runtime, RuntimeDep
@@ -305,17 +305,16 @@ async def outbox_page(request: Request, runtime: RuntimeDep, member: Manager) ->
         return {
             "messages": outbox.recent(db, workspace_id=member.workspace_id),
             "counts": outbox.counts(db, workspace_id=member.workspace_id),
+            "unmade": reminders.unmade_count(db, workspace_id=member.workspace_id),
         }
 
     setup = _setup(request)
     data = await runtime.db.read(load)
     previews = {message.id: _masked(message.body_text) for message in data["messages"]}
-    unmade = sum(1 for item in setup.unmade if item.workspace_id == member.workspace_id)
     context = {
         **data,
         "previews": previews,
         "setup": setup,
-        "unmade": unmade,
         "wording": wording,
         "kinds": translated(MAIL_KIND_LABELS),
     }

@@ -62,8 +62,6 @@ class MailSetup:
     reminder_days: int
     # the latest thing the sender learnt about the server ("reason: detail", see smtp.SEND_FAILURES), or None
     server_note: str | None = field(default=None)
-    # what the latest reminder pass could not make (the outbox page says so to the workspace's beheerders)
-    unmade: list[reminders.Unmade] = field(default_factory=list)
 
     @property
     def sending(self) -> bool:
@@ -273,7 +271,8 @@ async def reminder_pass(db: Database, setup: MailSetup, *, secret: str, today: d
     composed = (
         await anyio.to_thread.run_sync(partial(reminders.compose, setup.links, due, now=now)) if due.count() else {}
     )
-    _note_unmade(setup, due.unmade)
+    # kept in the database, where every worker's outbox page finds it (reminders.unmade_count)
+    _log_unmade(await db.write(partial(reminders.note_unmade, unmade=due.unmade, now=now)))
     added = 0
     # in slices, so one pass of thousands never holds the writer long (on SQLite it commits on the event loop)
     for workspace_id, drafts in composed.items():
@@ -288,18 +287,16 @@ async def reminder_pass(db: Database, setup: MailSetup, *, secret: str, today: d
     return added
 
 
-def _note_unmade(setup: MailSetup, unmade: list[reminders.Unmade]) -> None:
-    """Log what a pass could not make, once while it stays so (ids only, no one's data), and keep it for the page."""
-    for item in unmade:
-        if item not in setup.unmade:
-            log.error(
-                "mail: the %s mails of %s (workspace %d) could not be made (%s); the other mails are queued",
-                item.kind,
-                item.row(),
-                item.workspace_id,
-                item.error,
-            )
-    setup.unmade = unmade
+def _log_unmade(new: list[reminders.Unmade]) -> None:
+    """Log what a pass could not make that the pass before had not found (ids only, no one's data)."""
+    for item in new:
+        log.error(
+            "mail: the %s mails of %s (workspace %d) could not be made (%s); the other mails are queued",
+            item.kind,
+            item.row(),
+            item.workspace_id,
+            item.error,
+        )
 
 
 async def keep_reminders(db: Database, setup: MailSetup, *, secret: str) -> None:

@@ -24,7 +24,7 @@ from app.catalog.service import formats
 from app.config import Settings
 from app.demo.driver import csrf_of
 from app.main import create_app
-from app.models import LOCAL_TIMEZONE, Action, OutboxMessage, Participant, Workshop, utcnow
+from app.models import LOCAL_TIMEZONE, Action, OutboxMessage, Participant, UnmadeMail, Workshop, utcnow
 from app.notify.outbox import Backoff
 from app.notify.sender import MailSetup, Sender
 from app.running import service as running
@@ -230,6 +230,11 @@ def messages(db: Any, **where: Any) -> list[OutboxMessage]:
         return list(tx.execute(query).scalars())
 
     return db.read_sync(read)
+
+
+def unmade(db: Any) -> set[tuple[str, int]]:
+    """What the latest reminder pass could not make, as kept for every worker: (kind, row id)."""
+    return {(row.kind, row.row_id) for row in db.read_sync(lambda tx: tx.execute(select(UnmadeMail)).scalars().all())}
 
 
 def action_of(db: Any, action_id: int) -> Action:

@@ -13,7 +13,7 @@ from app.models import Participant, Workshop
 from app.notify import mails, reminders
 from app.notify.sender import MailSetup, reminder_pass
 from tests.conftest import SECRET_KEY
-from tests.notify.conftest import NOW, TODAY, Network, build_network, database, messages, sign_in
+from tests.notify.conftest import NOW, TODAY, Network, build_network, database, messages, sign_in, unmade
 
 
 def test_one_row_that_cannot_be_made_keeps_the_other_workspaces_and_rows_reminders(
@@ -59,10 +59,7 @@ def test_one_row_that_cannot_be_made_keeps_the_other_workspaces_and_rows_reminde
     assert {("followup_reminder", "otto@woon.nl", network.workspace_id)} <= queued
     assert not any(m.kind == "action_reminder" and m.workspace_id == network.workspace_id for m in messages(db))
     assert all("olga" not in m.recipient for m in messages(db, kind="followup_reminder"))
-    assert {(u.kind, u.row_id) for u in setup.unmade} == {
-        ("meeting", network.workshop_id),
-        ("action", network.action_id),
-    }
+    assert unmade(db) == {("meeting", network.workshop_id), ("action", network.action_id)}
     logged = [r.getMessage() for r in caplog.records if "could not be made" in r.getMessage()]
     assert len(logged) == 2
     assert f"action {network.action_id} (workspace {network.workspace_id})" in " ".join(logged)
