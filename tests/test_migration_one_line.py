@@ -1,0 +1,80 @@
+"""Migration 0022 makes the titles and names stored before security.clean_line one line, as clean_line makes them
+now, and gives a renamed participant its name key again; on SQLite and PostgreSQL."""
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.organisations.service import name_key
+from app.security import clean_line
+from app.store.database import Database
+from tests.test_migration_workspaces import fill_before_workspaces
+from tests.test_postgres import emptied_postgres
+
+# (table, column): what each was stored as, before clean_line
+STORED = {
+    ("workshop", "title"): "Jeugdoverlast\r\nNoord",
+    ("workspace", "name"): "Buurt-\n\nalliantie\tZuid",
+    ("facilitator", "name"): " Fenna\nde Vries ",
+    ("organisation", "name"): "Gemeente\u200b\nHeerlen",
+    ("participant", "name"): "سارة\nبن\u200bعلي",
+}
+
+
+def check(db: Database) -> None:
+    """Each stored text is one line after the migration; untouched rows and everything else stay as they were."""
+    db.migrate("0005")
+    fill_before_workspaces(db.url)
+    db.migrate("0021")
+    first: dict[str, int] = {}
+    with db.write_engine.begin() as c:
+        for (table, column), text in STORED.items():
+            first[table] = c.execute(sa.text(f"SELECT min(id) FROM {table}")).scalar_one()
+            c.execute(sa.text(f"UPDATE {table} SET {column} = :t WHERE id = :i"), {"t": text, "i": first[table]})
+        c.execute(
+            sa.text("UPDATE participant SET name_key = :k WHERE id = :i"), {"k": b"old", "i": first["participant"]}
+        )
+        untouched = dict(
+            c.execute(sa.text("SELECT id, name FROM participant WHERE id <> :i"), {"i": first["participant"]}).all()
+        )
+        untouched_keys = dict(
+            c.execute(sa.text("SELECT id, name_key FROM participant WHERE id <> :i"), {"i": first["participant"]}).all()
+        )
+    db.migrate("0022")
+    with db.write_engine.connect() as c:
+        for (table, column), text in STORED.items():
+            now = c.execute(sa.text(f"SELECT {column} FROM {table} WHERE id = :i"), {"i": first[table]}).scalar_one()
+            assert now == clean_line(text) and "\n" not in now and "\t" not in now
+        key = c.execute(sa.text("SELECT name_key FROM participant WHERE id = :i"), {"i": first["participant"]})
+        assert bytes(key.scalar_one()) == name_key(clean_line(STORED[("participant", "name")]))
+        assert (
+            dict(
+                c.execute(sa.text("SELECT id, name FROM participant WHERE id <> :i"), {"i": first["participant"]}).all()
+            )
+            == untouched
+        )
+        keys = dict(
+            c.execute(sa.text("SELECT id, name_key FROM participant WHERE id <> :i"), {"i": first["participant"]}).all()
+        )
+        assert {i: bytes(k) for i, k in keys.items()} == {i: bytes(k) for i, k in untouched_keys.items()}
+    assert db.schema_revision() == "0022"
+
+
+def test_0022_makes_stored_names_one_line_on_sqlite(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        check(db)
+    finally:
+        db.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
+    reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
+)
+def test_0022_makes_stored_names_one_line_on_postgresql() -> None:
+    with emptied_postgres() as db:
+        check(db)
