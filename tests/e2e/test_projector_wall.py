@@ -19,6 +19,7 @@ expect: Any = pytest.importorskip("playwright.sync_api").expect
 HIDDEN = "Dit hoort niet op de muur: een naam en een telefoonnummer."
 LONG_WORD = "x" * 120
 LONG_NAME_WORD = "Gemeentelijkeschuldhulpverleningsaanvraagformulieren"
+LONG_OBSTACLE = "De wachtlijst voor schuldhulpverlening is zo lang dat gezinnen maanden wachten."
 
 # every card on the current page: its answer id, whether it lies whole inside the wall, and its type sizes
 CARDS_ON_SCREEN = """() => {
@@ -392,9 +393,11 @@ RANKS_ON_SCREEN = """() => {
   const wall = document.getElementById("round-answers").getBoundingClientRect();
   return [...document.querySelectorAll("#round-answers .wall-page > article.rank")].map((row) => {
     const box = row.getBoundingClientRect();
+    const name = row.querySelector(".rank-name");
     return { inside: box.top >= wall.top - 0.5 && box.bottom <= wall.bottom + 0.5 && box.left >= wall.left - 0.5
       && box.right <= wall.right + 0.5,
-      size: parseFloat(getComputedStyle(row.querySelector(".rank-name")).fontSize) };
+      size: parseFloat(getComputedStyle(name).fontSize), text: name.textContent,
+      whole: name.scrollWidth <= name.clientWidth + 1 && name.scrollHeight <= name.clientHeight + 1 };
   });
 }"""
 
@@ -408,12 +411,12 @@ def test_a_vote_over_many_loose_obstacles_is_a_few_pages_of_short_rows(
     projector.goto(f"{session.projector_path}?dwell=600")
     expect(projector.locator("#status")).to_have_attribute("data-state", "online")
     next_until(board, "Obstakels")
-    run(send_crowd(live_server, session.code, crowd(151)))
+    run(send_crowd(live_server, session.code, [*crowd(150), (("Noor", "Huurdersvereniging"), LONG_OBSTACLE)]))
     next_until(board, "Stemmen")  # nothing grouped: each obstacle is a pile of its own
     expect(projector.locator("#wall-count")).to_contain_text("151 stapels · blad 1 van")
     page, pages = position(projector)
-    # a full row each made this 17 pages
-    assert pages <= 7, pages
+    # a full row each made this 17 pages; one line each 7, but cut at thirty letters; two lines where needed, 9
+    assert pages <= 9, pages
     places: list[int] = []
     for page in range(1, pages + 1):
         if page > 1:
@@ -422,6 +425,33 @@ def test_a_vote_over_many_loose_obstacles_is_a_few_pages_of_short_rows(
         assert rows, f"page {page} is empty"
         for row in rows:
             assert row["inside"] and row["size"] >= 24, (page, row)
+            # a short row's obstacle is there to be told apart: cut at thirty letters, three of these began the same
+            if row["text"] == LONG_OBSTACLE:
+                assert row["whole"], row
         places += [int(p) for p in projector.locator("#round-answers article.rank .place").all_inner_texts()]
     # every pile once, in the ranking's order (two side by side, read left to right)
     assert places == list(range(1, 152))
+
+
+def test_the_ninth_pile_keeps_the_page_the_room_is_on(new_context: Callable[..., Any], live_server: str) -> None:
+    session = start_session(new_context, title="Negen stapels")
+    board = session.board
+    projector = new_context(**PROJECTOR).new_page()
+    projector.goto(f"{session.projector_path}?dwell=600")
+    expect(projector.locator("#status")).to_have_attribute("data-state", "online")
+    next_until(board, "Obstakels")
+    ids = run(send_crowd(live_server, session.code, crowd(60)))
+    next_until(board, "Ordenen")
+    for n in range(8):
+        board_post(board, "/clusters/group", {"answer_ids": ids[2 * n : 2 * n + 2], "name": f"Stapel {n}"})
+    expect(projector.locator("#wall-count")).to_contain_text("8 stapels · blad 1 van")
+    _, pages = position(projector)
+    turn_to(projector, 2, pages)
+    projector.locator("body").press("Space")  # the room talks about this page
+    expect(projector.locator("#wall-paused")).to_be_visible()
+
+    # a ninth pile makes the wall crowded (smaller pile cards); the room stays on its page, and on hold
+    board_post(board, "/clusters/group", {"answer_ids": ids[16:18], "name": "Stapel 8"})
+    expect(projector.locator("#round-answers")).to_have_class(re.compile(r"\bcrowded\b"))
+    expect(projector.locator("#wall-count")).to_contain_text("9 stapels · blad 2 van")
+    expect(projector.locator("#wall-paused")).to_be_visible()
