@@ -506,7 +506,9 @@ function layoutWall() {
     document.getElementById("wall-new").hidden = true;
     return;
   }
-  const view = `${step().id}:${paged.className}`;
+  // the ninth pile makes the wall crowded (smaller pile cards), not another wall: counted in the view, it sent the
+  // room back to page 1 and dropped a pause
+  const view = `${step().id}:${paged.className.replace(/ crowded\b/, "")}`;
   // the board's pause as last heard (app/stage/service.py set_paused): the projector follows each change of it,
   // and its own space bar still toggles in between
   const held = Boolean(state.stage.paused);
