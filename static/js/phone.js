@@ -1,5 +1,5 @@
 // The participant's phone: answers are kept on the phone until the server says they are stored.
-import { Live, el, format, longMoment, newId, pick, readConfig, resendLater, showStatus } from "./live.js";
+import { Live, el, format, formatNodes, longMoment, newId, pick, readConfig, resendLater, showStatus } from "./live.js";
 import { jargonHint } from "./jargon.js";
 import { createActionList, leftMine } from "./phone_actions.js";
 import { createStepViews } from "./phone_steps.js";
@@ -443,13 +443,16 @@ function optionText(id) {
 }
 
 // dir=auto: an answer in Arabic or Hebrew reads from the right. The obstacle it belongs to is two lines at most,
-// whole in its title and when tapped (focused), and to a screen reader always
+// whole in its title and when tapped (focused), and to a screen reader always. Its line takes the obstacle's
+// direction (dir=auto passes over the <bdi> words around it), so a cut Arabic obstacle ends in "…" on its left
 function answerItem(text, linksTo, status, label) {
   const link = linksTo ? optionText(linksTo) : null;
   const to = link && format(t.contribution_to, { text: `\u2068${link}\u2069` });
+  const words = (part) => (part ? el("bdi", { text: part }) : null);
+  const [before, , after] = link ? formatNodes(t.contribution_to, "text", [link]) : [];
   return el("li", { class: `answer ${status}` },
     el("span", { class: "text", dir: "auto", text }),
-    to ? el("span", { class: "link muted clamp-2", title: to, text: to }) : null,
+    to ? el("span", { class: "link muted clamp-2", dir: "auto", title: to }, words(before), link, words(after)) : null,
     el("span", { class: "tick", text: label }));
 }
 

@@ -71,7 +71,7 @@ def test_a_contributions_long_obstacle_shows_two_lines_and_whole_when_tapped(
     next_until(board, "Afronding")
     phone.locator("#step").get_by_role("link", name="Mijn afspraken").click()
     expect(phone).to_have_url(re.compile(r"/m/[^/]+$"))
-    expect(phone.locator("main bdi")).to_have_text([RTL_NAME, MIXED_ORGANISATION])
+    expect(phone.locator("main p.clamp-2 bdi")).to_have_text([RTL_NAME, MIXED_ORGANISATION])
     link = phone.locator("li.answer .link")
     expect(link).to_contain_text(LONG_OBSTACLE)
     assert line_count(link) == pytest.approx(2, abs=0.1)
@@ -97,3 +97,35 @@ def test_only_a_cut_off_obstacle_line_is_a_tab_stop(new_context: Callable[..., A
     expect(mine(phone, "Wij bouwen mee").locator(".link")).to_have_attribute("tabindex", "0")
     stops = phone.evaluate("() => [...document.querySelectorAll('#my-answers [tabindex=\"0\"]')].length")
     assert stops == 1
+
+
+# long enough to be cut at two lines on any phone
+RTL_OBSTACLE = (
+    "لا توجد أماكن كافية للشباب في الحي بعد الساعة الثامنة مساءً والجيران يشتكون من الضوضاء كل ليلة ولا أحد يعرف "
+    "من المسؤول عن الحل ولا أين يمكن أن يلتقي الشباب بأمان وهدوء"
+)
+
+
+def test_a_cut_off_arabic_obstacle_ends_on_its_own_side(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context)
+    board = session.board
+    phone = join(new_context, session.code, RTL_NAME, MIXED_ORGANISATION)
+    next_until(board, "Obstakels")
+    send(phone, RTL_OBSTACLE)
+    expect(mine(phone, RTL_OBSTACLE)).to_have_class(re.compile(r"\breceived\b"))
+    next_until(board, "Bijdragen")
+    send(phone, "Wij openen de kantine", obstacle=RTL_OBSTACLE)
+    expect(mine(phone, "Wij openen de kantine")).to_have_class(re.compile(r"\breceived\b"))
+
+    # "bij: …" made the line left-to-right, so the "…" of the cut came on the right, in the middle of the Arabic
+    direction = "(n) => getComputedStyle(n).direction"
+    link = mine(phone, "Wij openen de kantine").locator(".link")
+    expect(link).to_contain_text(RTL_OBSTACLE)
+    assert link.evaluate("(n) => n.scrollHeight > n.clientHeight + 1")
+    assert link.evaluate(direction) == "rtl"
+    next_until(board, "Afronding")
+    phone.locator("#step").get_by_role("link", name="Mijn afspraken").click()
+    expect(phone).to_have_url(re.compile(r"/m/[^/]+$"))
+    link = phone.locator("li.answer .link")
+    expect(link).to_contain_text(RTL_OBSTACLE)
+    assert link.evaluate(direction) == "rtl"
