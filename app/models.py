@@ -285,6 +285,9 @@ class Participant(SQLModel, table=True):
     # the name as every list sorts names, as bytes that sort so (organisations.name_key); NAMELESS, after every
     # name, for no name (anonymous, or forgotten: it holds nothing of the name that was)
     name_key: bytes = Field(default=NAMELESS, sa_column=Column(LargeBinary, nullable=False, default=NAMELESS))
+    # the search words of the name and the address, each after a space (organisations.search_text): the participants
+    # page finds a typed word's start in the database; empty without either
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     organisation: str = Field(max_length=120)
     # the network's organisation this name stands for; None for anonymous participants
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)

@@ -61,6 +61,7 @@ def _seed(db: Tx, *, count: int, today: date) -> None:
             token_hash=security.token_digest(security.new_token()),
             name=f"Deelnemer {n}",
             name_key=organisations.name_key(f"Deelnemer {n}"),
+            search_text=organisations.search_text(f"Deelnemer {n}", f"deelnemer{n}@example.org"),
             organisation="Buurtwerk",
             organisation_id=helper_id.id if helper_id else None,
             link_salt=security.new_salt(),

@@ -36,7 +36,7 @@ from app.models import (
     Volunteer,
     Workshop,
 )
-from app.organisations.service import name_key, organisation_key
+from app.organisations.service import name_key, organisation_key, search_text
 from app.store.database import Database
 from app.store.events import Tx
 
@@ -257,6 +257,7 @@ def fill(db: Tx, *, options: FillOptions, password: str, today: date) -> Filled:
                 "token_hash": security.token_digest(security.new_token()),
                 "name": f"Deelnemer {n + 1}",
                 "name_key": name_key(f"Deelnemer {n + 1}"),
+                "search_text": search_text(f"Deelnemer {n + 1}"),
                 "organisation": names[k],
                 "organisation_id": organisation_ids[k],
                 "link_salt": security.new_salt(),

@@ -68,6 +68,12 @@ def search_words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", without_accents(text).lower())
 
 
+def search_text(*texts: str | None) -> str:
+    """The search words of the texts in one string, each after a space, so that a typed word (as search_words gives
+    it) starts a word of them where " " + word is in it: matches() as a database can ask it."""
+    return "".join(f" {word}" for text in texts if text for word in search_words(text))
+
+
 NameOrder = tuple[str | tuple[int, str], ...]
 
 

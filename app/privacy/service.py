@@ -186,7 +186,7 @@ def anonymise_workshop(db: Tx, *, workshop: Workshop) -> int:
     db.execute(
         update(Participant)
         .where(col(Participant.workshop_id) == workshop.id)
-        .values(email=None, email_confirmed_at=None)
+        .values(email=None, email_confirmed_at=None, search_text="")
     )
     db.execute(
         update(ActionChange)
@@ -452,7 +452,7 @@ def forget_participant(db: Tx, *, participant: Participant) -> None:
     )
     _forget_contact(db, actions=contact_of, participant=participant)
     participant.name, participant.email, participant.email_confirmed_at = "", None, None
-    participant.name_key = NAMELESS
+    participant.name_key, participant.search_text = NAMELESS, ""
     # by their id, never by the name: two people in a room may share it. A follow-up workshop's reviews list the
     # volunteers of this one's actions, and another workshop's log the actions it named them contact of
     same_workspace = select(col(Workshop.id)).where(col(Workshop.workspace_id) == workshop.workspace_id)
@@ -493,18 +493,12 @@ def participants_page(db: Session, *, workshop_id: int, search: str = "", page: 
     # who came first: the database pages, along ix_participant_workshop_name_key
     in_order = (col(Participant.name_key), col(Participant.id))
     total = db.execute(select(func.count()).select_from(Participant).where(of_workshop)).scalar_one()
-    if not search:
-        found = total
-    else:
-        # matched here, not by the database: as the organisations are searched (every word typed starts a word of
-        # the name or address, accents and case aside), where SQLite's lower() would leave "Ö" and "İ" as they are
-        people = db.execute(
-            select(col(Participant.id), col(Participant.name), col(Participant.email))
-            .where(of_workshop)
-            .order_by(*in_order)
-        ).all()
-        matching = [i for i, name, email in people if organisations.matches(search, (name, email or ""))]
-        found = len(matching)
+    # every word typed starts a word of the name or address, accents and case aside, as organisations are found
+    # (organisations.matches): asked of the stored search words, so the database finds and pages them too
+    typed = organisations.search_words(search)
+    found_by = [col(Participant.search_text).contains(f" {word}", autoescape=True) for word in typed]
+    count_found = select(func.count()).select_from(Participant).where(of_workshop, *found_by)
+    found = db.execute(count_found).scalar_one() if found_by else total
     pages = max(1, math.ceil(found / PARTICIPANTS_PAGE))
     if page > pages:
         raise DomainError(
@@ -515,12 +509,8 @@ def participants_page(db: Session, *, workshop_id: int, search: str = "", page: 
             pages=pages,
         )
     start = (page - 1) * PARTICIPANTS_PAGE
-    if not search:
-        rows = select(Participant).where(of_workshop).order_by(*in_order).offset(start).limit(PARTICIPANTS_PAGE)
-        return ParticipantsPage(list(db.execute(rows).scalars()), total=total, found=found, page=page, pages=pages)
-    shown = matching[start : start + PARTICIPANTS_PAGE]
-    loaded = {p.id: p for p in db.execute(select(Participant).where(col(Participant.id).in_(shown))).scalars()}
-    return ParticipantsPage([loaded[i] for i in shown], total=total, found=found, page=page, pages=pages)
+    rows = select(Participant).where(of_workshop, *found_by).order_by(*in_order).offset(start).limit(PARTICIPANTS_PAGE)
+    return ParticipantsPage(list(db.execute(rows).scalars()), total=total, found=found, page=page, pages=pages)
 
 
 def forget_self(db: Tx, *, participant: Participant, confirmed: bool) -> None:

@@ -27,6 +27,7 @@ from app.main import create_app
 from app.models import LOCAL_TIMEZONE, Action, OutboxMessage, Participant, UnmadeMail, Workshop, utcnow
 from app.notify.outbox import Backoff
 from app.notify.sender import MailSetup, Sender
+from app.organisations import service as organisations
 from app.running import service as running
 from app.workshops import service as workshops
 from tests.conftest import PASSWORD, SECRET_KEY
@@ -162,6 +163,7 @@ def join(
     participant = workshops.participant_by_token(tx, workshop_id=workshop_id, token=token)
     assert participant is not None
     participant.email = email
+    participant.search_text = organisations.search_text(name, email)
     participant.email_confirmed_at = utcnow() if email and confirmed else None
     tx.flush()
     return participant

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 from sqlmodel import col
 
+from app import models
 from app.models import Action, Event, MailToken, OutboxMessage, Participant
 from app.organisations import service as organisations
 from app.privacy import service as privacy
@@ -432,6 +433,73 @@ def test_the_participants_page_is_paged_by_the_database_in_the_order_names_sort_
     assert set(forgotten) <= set(listed[-len(forgotten) - 3 :])  # nameless, as the anonymous are
     # the database pages: no statement reads the whole room
     assert all(" LIMIT " in sql for sql in statements if "FROM participant" in sql and "count(" not in sql)
+
+
+def test_a_search_is_asked_of_the_database_and_finds_whom_the_words_typed_start_a_word_of(
+    facilitator: Facilitator, join: Callable[..., Phone]
+) -> None:
+    workshop = facilitator.create_workshop(title="Netwerkdag", allow_anonymous=True)
+    people = [
+        ("ÖZLEM Yılmaz", "o.yilmaz@wijkteam.nl"),
+        ("İlker 007", None),
+        ("Ali_Baba", "ALI@Example.NL"),
+        ("100% Ali", None),
+        ("José", "jose@straße.de"),
+        ("Jose\u0301 Zoë", None),
+        ("سارة العلي", "sara@voorbeeld.nl"),
+        ("a%b c_d", None),
+        ("Deelnemer", None),
+    ] * 15
+
+    def fill(tx: Any) -> None:
+        for name, email in people:
+            join_as(tx, workshop.id, name, "Buurtwerk", email)
+        workshops.join_workshop(tx, workshop_id=workshop.id, name="", organisation="", anonymous=True)
+
+    db = _db(facilitator)
+    db.write_sync(fill)
+    rows = db.read_sync(lambda s: s.execute(select(Participant.id, Participant.name, Participant.email)).all())
+    in_order = [i for _, _, i in sorted((name == "", organisations.name_order(name), i) for i, name, _ in rows)]
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.read_engine, "before_cursor_execute", seen)
+    try:
+        queries = ("ozlem", "ali", "ALI ba", "100", "%", "_", "a%", "jose", "JOSÉ", "zoe", "stra", "strasse")
+        for query in queries + ("سا", "العلي", "wijkteam.nl", "ilk 00", "ilker 7", "b", "d", "nobody"):
+            found = {i for i, name, email in rows if organisations.matches(query, (name, email or ""))}
+            expected = [i for i in in_order if i in found]
+            pages = [
+                db.read_sync(partial(privacy.participants_page, workshop_id=workshop.id, search=query, page=n))
+                for n in range(1, max(1, -(-len(expected) // privacy.PARTICIPANTS_PAGE)) + 1)
+            ]
+            assert [p.id for page in pages for p in page.rows] == expected, query
+            assert {page.found for page in pages} == {len(expected)}, query
+    finally:
+        event.remove(db.read_engine, "before_cursor_execute", seen)
+    # the database finds and pages: no statement reads the whole room
+    assert all(" LIMIT " in sql for sql in statements if "FROM participant" in sql and "count(" not in sql)
+    base = f"/f/workshops/{workshop.id}/deelnemers"
+
+    def listed(query: str) -> int:
+        return facilitator.http.get(base, params={"q": query}).text.count('class="participant-row"')
+
+    # an address given, changed or taken back on Mijn afspraken is found by, and no longer found by
+    phone = join(workshop, name="Quirijn")
+    link = personal_link(phone)
+    for address, by_old, by_new in (("q.one@xyz.nl", 0, 1), ("q.two@xyz.nl", 0, 1), ("", 0, 0)):
+        form = {"csrf": csrf_of(phone.http.get(link).text), "email": address, "lang": "nl"}
+        assert phone.http.post(f"{link}/e-mail", data=form, follow_redirects=False).status_code == 303
+        assert listed("one") == (by_new if address.startswith("q.one") else by_old), address
+        assert listed("two") == (by_new if address.startswith("q.two") else by_old), address
+        assert listed("quirijn") == 1
+    assert forget_me(phone.http, link).status_code == 200
+    assert listed("quirijn") == 0
+    # a workshop whose retention passed keeps nobody's words
+    db.write_sync(lambda tx: privacy.anonymise_workshop(tx, workshop=tx.get(models.Workshop, workshop.id)))
+    assert listed("ozlem") == listed("wijkteam") == listed("ali") == 0
 
 
 def test_an_answer_waiting_for_approval_loses_its_name_on_the_board_alone(
