@@ -143,25 +143,31 @@ def test_dutch_calls_the_event_a_workshop_everywhere() -> None:
     assert not mixed, "\n".join(mixed)
 
 
-# where a participant reads: the phone, Mijn afspraken, the projector, the pages a mail's links open, the mails
-PARTICIPANT_TEMPLATES = tuple(f"app/templates/{folder}/" for folder in ("participant", "notify", "mail", "projector"))
-
-
-def test_english_calls_an_agreed_action_an_action_where_participants_read_it() -> None:
-    # "My actions", the reminders and the status page say "action": a phone saying "agreements" for the same thing
-    # reads as another list
-    texts = [
+def english_texts() -> list[str]:
+    """Every English text of the catalog, both forms of a plural."""
+    return [
         string
         for message in catalog("en")
-        if message.id and any(place.startswith(PARTICIPANT_TEMPLATES) for place, _ in message.locations)
+        if message.id
         for string in (message.string if isinstance(message.string, tuple) else (message.string,))
     ]
+
+
+def test_english_calls_an_agreed_action_an_action_everywhere() -> None:
+    # "My actions", the reminders and the status page say "action"; the register said "All actions" while its rows,
+    # the organisation pages and the board said "agreements" for the same thing, which reads as another list
     formats = [
         text
         for name in ("doorbraak", "vervolgsessie")  # the formats that agree actions; the mosaic's "agreements" are not
         for text in texts_of_formats("en", ROOT / "session_templates" / f"{name}.yaml")
     ]
-    mixed = [text for text in texts + formats if re.search(r"\bagreements?\b", text, re.IGNORECASE)]
+    mixed = [text for text in english_texts() + formats if re.search(r"\bagreements?\b", text, re.IGNORECASE)]
+    assert not mixed, "\n".join(mixed)
+
+
+def test_english_writes_email_as_one_word_everywhere() -> None:
+    # the pages said "e-mail" and "email" side by side, sometimes in one sentence
+    mixed = [text for text in english_texts() if re.search(r"\be-mails?\b", text, re.IGNORECASE)]
     assert not mixed, "\n".join(mixed)
 
 

@@ -147,7 +147,7 @@ def test_the_download_lists_the_mails_written_for_the_participant_and_not_others
     assert (reminder["status"], reminder["sent_at"]) == ("pending", None) and reminder["queued_at"].startswith("20")
     client.get("/taal/en")
     assert [mail["what"] for mail in mails(network.links["owner_elsewhere"])] == [
-        "E-mail address confirmation",
+        "Email address confirmation",
         "Action reminder",
     ]
     # a member answering a data request downloads the same

@@ -370,7 +370,7 @@ def test_giving_an_address_mails_its_confirmation_once_and_the_personal_link_aft
     assert queued.recipient == "Ursula.Nieuw@sport.nl" and queued.lang == "en"
     send_all(mail_client)
     (sent,) = smtp_server.inbox.wait_for(1)
-    assert str(sent["Subject"]) == "Is this your e-mail address? (Jeugdoverlast Noord)"
+    assert str(sent["Subject"]) == "Is this your email address? (Jeugdoverlast Noord)"
     plain = sent.get_body(preferencelist=("plain",)).get_content()
     assert "/m/" not in plain
     (confirm,) = re.findall(r"http://testserver(/e-mail-bevestigen/[\w-]+)", plain)

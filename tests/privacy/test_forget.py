@@ -392,7 +392,7 @@ def test_a_room_of_hundreds_is_listed_a_hundred_to_a_page_and_found_by_name_or_a
         assert refused.status_code == 422 and "Deelnemer 000" not in refused.text, bad
     assert facilitator.http.get(base, params={"q": "x" * 255}).status_code == 422
     english = facilitator.http.get(f"{base}?page=2", headers={"accept-language": "en"})
-    assert "Page 2 of 3, 100 a page" in english.text and "Search by name or e-mail address" in english.text
+    assert "Page 2 of 3, 100 a page" in english.text and "Search by name or email address" in english.text
 
 
 def test_the_participants_page_is_paged_by_the_database_in_the_order_names_sort_everywhere(

@@ -293,6 +293,6 @@ def test_the_organisation_page_reads_in_english_too(facilitator: Facilitator) ->
     mark_own(facilitator, organisations[BUREAU])
     page = facilitator.http.get(f"/f/organisaties/{organisations[WONEN]}", headers={"Accept-Language": "en"}).text
     share = text_of(section(page, "aandeel"))
-    assert "80% of the 5 open agreements are in the hands of partners." in share
-    assert "71% of the 7 agreements are in the hands of partners." in share
+    assert "80% of the 5 open actions are in the hands of partners." in share
+    assert "71% of the 7 actions are in the hands of partners." in share
     assert "Past the deadline" in page and "Owner of" in page and "Eigenaar van" not in page
