@@ -36,9 +36,15 @@ SESSION_TOUCH_EVERY = timedelta(minutes=5)
 
 
 def cookie_secure(connection: HTTPConnection) -> bool:
-    """Whether cookies get the Secure flag: as configured, else when the site is served over https."""
-    configured = get_runtime(connection).settings.cookie_secure
-    return configured if configured is not None else connection.url.scheme in ("https", "wss")
+    """Whether cookies get the Secure flag: as configured, else when the site is served over https or its public
+    address is https."""
+    settings = get_runtime(connection).settings
+    if settings.cookie_secure is not None:
+        return settings.cookie_secure
+    # behind a TLS proxy that DOORBRAAK_TRUSTED_PROXIES does not name the request reads as http, yet the browser
+    # is on the https address phones are sent to
+    public_https = (settings.public_url or "").lower().startswith("https://")
+    return public_https or connection.url.scheme in ("https", "wss")
 
 
 def set_private_cookie(response: Response, request: Request, name: str, value: str, *, max_age: int) -> None:

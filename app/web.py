@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
 from app.assets import accepts_gzip, static
-from app.auth import CSRF_COOKIE, LoginRequired
+from app.auth import CSRF_COOKIE, LoginRequired, cookie_secure
 from app.errors import DomainError
 from app.holed import HoledPage, markers
 from app.i18n import N_, gettext
@@ -368,7 +368,8 @@ class BrowserMiddleware:
                 token = secrets.token_urlsafe(32)
             scope.setdefault("state", {})["csrf_token"] = token
             https = scope.get("scheme") == "https"
-            secure = "; Secure" if https else ""
+            # by the rule every other cookie follows: the setting, else https here or in the public address
+            secure = "; Secure" if fresh and cookie_secure(connection) else ""
 
             async def send_with_headers(message: Message) -> None:
                 if message["type"] == "http.response.start":

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from app.config import Settings
 from tests.conftest import PASSWORD, Facilitator, csrf_of, sign_up
 
 
@@ -105,6 +106,56 @@ def test_session_cookie_is_secure_over_https(app: Any) -> None:
             follow_redirects=False,
         )
         assert "Secure" in response.headers["set-cookie"]
+
+
+def _cookies_set(settings: Settings) -> list[str]:
+    """Every cookie the first visit and the setup of an app with these settings set, reached over plain http."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    with TestClient(create_app(settings)) as http:
+        page = http.get("/setup")
+        # the test client keeps a Secure cookie from going back over http, as a browser would: handed back here
+        http.cookies.set("dbk_csrf", csrf_of(page.text))
+        response = http.post(
+            "/setup",
+            data={"csrf": csrf_of(page.text), "name": "A", "email": "a@b.nl", "password": PASSWORD},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+        return [*page.headers.get_list("set-cookie"), *response.headers.get_list("set-cookie")]
+
+
+@pytest.mark.parametrize(
+    "secure_by",
+    [{"cookie_secure": True}, {"public_url": "https://doorbraak.example"}],
+    ids=["DOORBRAAK_COOKIE_SECURE", "an https DOORBRAAK_PUBLIC_URL"],
+)
+def test_every_cookie_is_secure_where_the_site_is_https_though_the_proxy_is_not_believed(
+    settings: Settings, secure_by: dict[str, Any]
+) -> None:
+    # behind a TLS proxy that DOORBRAAK_TRUSTED_PROXIES does not name, the request reads as plain http: the site's
+    # public address (or the setting) says the browser is on https, and a cookie without Secure would also go out
+    # over any plain-http request a network on the way can provoke
+    cookies = _cookies_set(settings.model_copy(update=secure_by))
+    assert {cookie.split("=", 1)[0] for cookie in cookies} >= {"dbk_csrf", "dbk_session", "dbk_browser"}
+    assert all(cookie.lower().endswith("; secure") or "; secure;" in cookie.lower() for cookie in cookies), cookies
+
+
+@pytest.mark.parametrize(
+    "plain",
+    [
+        {},
+        {"public_url": "http://192.168.1.20:8000"},
+        {"public_url": "https://doorbraak.example", "cookie_secure": False},
+    ],
+    ids=["by default", "an http DOORBRAAK_PUBLIC_URL", "forced off over an https address"],
+)
+def test_cookies_are_not_secure_on_a_plain_http_site(settings: Settings, plain: dict[str, Any]) -> None:
+    # a browser keeps no Secure cookie from plain http (localhost aside): signing in would fail without a word
+    cookies = _cookies_set(settings.model_copy(update=plain))
+    assert not any("secure" in cookie.lower() for cookie in cookies), cookies
 
 
 def test_wrong_password_is_refused_without_saying_which_part(facilitator: Facilitator, browser: Any) -> None:
