@@ -3,7 +3,8 @@
 The routes are read from the app itself, so a new route is covered (or fails here for want of a test value) the day
 it is added: every /f/ and /api/ route names Viewer, Runner or Manager; a member of another workspace finds none of
 this workspace's things and changes none; a meekijker changes nothing; a facilitator manages nothing; a signed-out
-or removed member is sent to sign in.
+or removed member is sent to sign in. Every other route names what guards it (PUBLIC_ROUTES), and every route that
+changes something refuses a request without this browser's CSRF token or from another site.
 """
 
 import re
@@ -21,7 +22,7 @@ from sqlmodel import col
 
 from app.accounts import service as accounts
 from app.answers import service as answers
-from app.auth import require_manager, require_member, require_runner
+from app.auth import require_manager, require_member, require_runner, verify_csrf
 from app.catalog import saved
 from app.catalog.service import formats
 from app.clusters import service as clusters
@@ -330,3 +331,110 @@ def test_the_board_socket_refuses_another_workspace_and_the_removed(office: Offi
         ):
             board.receive_json()
         assert getattr(refused.value, "status_code", None) in (401, 404), (who, refused.value)
+
+
+# every route outside the programme office, and what guards it: a new one fails the test below until it is named here
+# (and so looked at). "token": a secret link checked against the database or the secret key; "code": a join code and,
+# past joining, the phone's own cookie for that workshop; "invitation": a single-use invitation link; "open": no one's
+# data (pages anyone may see, sign-in and first run); "member": a signed-in member of the workshop's workspace
+PUBLIC_ROUTES = {
+    "/": "open",
+    "/healthz": "open",
+    "/privacy": "open",
+    "/taal/{lang}": "open",
+    "/setup": "open",
+    "/join": "code",
+    "/j/{code}": "code",
+    "/j/{code}/organisaties": "code",
+    "/j/{code}/participant": "code",
+    "/j/{code}/answers": "code",
+    "/j/{code}/responses": "code",
+    "/ws/phone/{code}": "code",
+    "/p/{token}": "token",
+    "/p/{token}/words": "token",
+    "/ws/projector/{token}": "token",
+    "/m/{link_token}": "token",
+    "/m/{link_token}/vervolg.ics": "token",
+    "/m/{link_token}/gegevens.json": "token",
+    "/m/{link_token}/vergeet-mij": "token",
+    "/m/{link_token}/e-mail": "token",
+    "/m/{link_token}/e-mail/bevestigen": "token",
+    "/m/{link_token}/acties/{action_id}/status": "token",
+    "/m/{link_token}/agenda": "token",
+    "/status/{token}": "token",
+    "/afmelden/{token}": "token",
+    "/afmelden/{token}/weer-aanmelden": "token",
+    "/weer-aanmelden/{token}": "token",
+    "/e-mail-bevestigen/{token}": "token",
+    "/agenda/{token}.ics": "token",
+    "/uitnodiging/{token}": "invitation",
+    "/uitnodiging/{token}/account": "invitation",
+    "/uitnodiging/{token}/inloggen": "invitation",
+    # a member's, checked like the office's routes: test_the_board_socket_refuses_another_workspace_and_the_removed
+    "/ws/board/{workshop_id}": "member",
+}
+# the one state-changing route without the CSRF token: a mail program's one-click unsubscribe (RFC 8058) has no cookies
+WITHOUT_CSRF = {("POST", "/afmelden/{token}")}
+
+
+def _every_route(app: FastAPI) -> Iterator[Any]:
+    """Every route of the app, websockets and mounts too, with included routers walked into."""
+
+    def walk(items: list[Any]) -> Iterator[Any]:
+        for item in items:
+            if hasattr(item, "original_router"):
+                yield from walk(item.original_router.routes)
+            elif hasattr(item, "routes") and not hasattr(item, "path"):
+                yield from walk(item.routes)
+            else:
+                yield item
+
+    yield from walk(list(app.routes))
+
+
+def test_every_route_outside_the_office_is_named_with_what_guards_it(app: FastAPI) -> None:
+    served = set()
+    for route in _every_route(app):
+        path = re.sub(r":[a-z]+\}", "}", route.path)
+        # the office's routes name their role (test_every_staff_route_names_a_role); the schema and files are public
+        if path.startswith(("/f/", "/api/")) or path in ("/openapi.json", "/static/{path}"):
+            continue
+        served.add(path)
+        assert path in PUBLIC_ROUTES, f"{path}: a route outside /f/ and /api/; name what guards it in PUBLIC_ROUTES"
+    assert served == set(PUBLIC_ROUTES), set(PUBLIC_ROUTES) - served
+
+
+def _changing(app: FastAPI) -> list[tuple[str, APIRoute]]:
+    return [
+        (method, route)
+        for route in _routes(app)
+        for method in sorted(route.methods - {"GET", "HEAD"})
+        if (method, route.path) not in WITHOUT_CSRF
+    ]
+
+
+def test_every_state_changing_route_checks_the_csrf_token(app: FastAPI) -> None:
+    changing = _changing(app)
+    assert len(changing) > 70
+    for method, route in changing:
+        calls = {dep.call for dep in route.dependant.dependencies}
+        assert verify_csrf in calls, f"{method} {route.path} changes things: add dependencies=[CsrfChecked]"
+
+
+def test_a_change_without_this_browsers_token_or_from_another_site_is_refused(app: FastAPI, office: Office) -> None:
+    db = app.state.runtime.db
+    before = fingerprint(db, office.workspace_id)
+    boss, other = office.browsers["beheerder"], office.browsers["other"]
+    own, others = boss.cookies["dbk_csrf"], other.cookies["dbk_csrf"]
+    values = {**office.values, "code": "QQQQQQ", "token": "1." + "A" * 32, "link_token": "1." + "A" * 32}
+    for method, route in _changing(app):
+        url = re.sub(r"\{([^}:]+)(:[a-z]+)?\}", lambda m: values.get(m.group(1), "1"), route.path)
+        tries = {
+            "no token": ({}, {}),
+            "another session's token": ({"csrf": others}, {"x-csrf-token": others}),
+            "another site": ({"csrf": own}, {"x-csrf-token": own, "origin": "https://evil.example"}),
+        }
+        for name, (form, headers) in tries.items():
+            response = boss.request(method, url, data=form, headers=headers, follow_redirects=False)
+            assert response.status_code == 403, (name, method, url, response.status_code, response.text[:200])
+    assert fingerprint(db, office.workspace_id) == before
