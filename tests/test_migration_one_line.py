@@ -78,3 +78,44 @@ def test_0022_makes_stored_names_one_line_on_sqlite(tmp_path: Path) -> None:
 def test_0022_makes_stored_names_one_line_on_postgresql() -> None:
     with emptied_postgres() as db:
         check(db)
+
+
+def check_invisible_only(db: Database) -> None:
+    """A text of nothing but invisible characters and line breaks is left as stored, not made empty: every form
+    refuses an empty title or name, and an empty one would show as a forgotten participant or a blank workspace."""
+    db.migrate("0005")
+    fill_before_workspaces(db.url)
+    db.migrate("0021")
+    invisible = "\u200b\n\u00ad\t\ufeff"
+    first: dict[str, int] = {}
+    with db.write_engine.begin() as c:
+        for table, column in STORED:
+            first[table] = c.execute(sa.text(f"SELECT min(id) FROM {table}")).scalar_one()
+            c.execute(sa.text(f"UPDATE {table} SET {column} = :t WHERE id = :i"), {"t": invisible, "i": first[table]})
+        old_key = sa.text("UPDATE participant SET name_key = :k WHERE id = :i")
+        c.execute(old_key, {"k": b"old", "i": first["participant"]})
+    db.migrate("0022")
+    with db.write_engine.connect() as c:
+        for table, column in STORED:
+            now = c.execute(sa.text(f"SELECT {column} FROM {table} WHERE id = :i"), {"i": first[table]}).scalar_one()
+            assert now == invisible, (table, now)
+        key = c.execute(sa.text("SELECT name_key FROM participant WHERE id = :i"), {"i": first["participant"]})
+        assert bytes(key.scalar_one()) == b"old"
+
+
+def test_0022_leaves_a_name_of_invisible_characters_only_as_stored_on_sqlite(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        check_invisible_only(db)
+    finally:
+        db.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
+    reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
+)
+def test_0022_leaves_a_name_of_invisible_characters_only_as_stored_on_postgresql() -> None:
+    with emptied_postgres() as db:
+        check_invisible_only(db)

@@ -3,7 +3,8 @@
 Workshop titles and the names of workspaces, accounts, participants and organisations are made one line as they
 are typed (security.clean_line) since that function was added; rows stored before it may hold line breaks, tabs or
 invisible characters, which search, sorting and every one-line place (a calendar's name, a mail's subject) trip
-over. This cleans them as clean_line does now, and gives a participant whose name changed its name key again.
+over. This cleans them as clean_line does now, and gives a participant whose name changed its name key again. A text
+that cleaning would leave empty (invisible characters only) is left as it is.
 
 Revision ID: 0022
 Revises: 0021
@@ -71,7 +72,9 @@ def upgrade() -> None:
         changed = []
         for row_id, text in connection.execute(sa.select(table.c.id, table.c[column])).all():
             cleaned = _clean_line(text or "")[:length]
-            if text is not None and cleaned != text:
+            # one of nothing but invisible characters stays as it was: every form refuses an empty title or name,
+            # and an empty participant's name reads as forgotten
+            if text is not None and cleaned and cleaned != text:
                 values = {"row": row_id, "text": cleaned}
                 if name == "participant":
                     values["key"] = _name_key(cleaned)
