@@ -46,7 +46,7 @@ _ADD_PARTICIPANT = Prepared(
 # the claims to an organisation the office took back from someone of this name in the workspace (the name's key is
 # the start of ix_participant_workshop_name_key after the workshop)
 _TAKEN_BACK = Prepared(
-    select(_PARTICIPANT.c.organisation_id, _PARTICIPANT.c.organisation)
+    select(_PARTICIPANT.c.organisation_id, _PARTICIPANT.c.organisation, _PARTICIPANT.c.name)
     .join(_WORKSHOP, _WORKSHOP.c.id == _PARTICIPANT.c.workshop_id)
     .where(
         _WORKSHOP.c.workspace_id == bindparam("workspace"),
@@ -204,7 +204,8 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
     token = security.new_token()
     name_key = organisations.name_key(name)
     revoked = None
-    if not anonymous and organisation and _taken_back_before(db, workspace_id, name_key, organisation, organisation_id):
+    named = (name, name_key)
+    if not anonymous and organisation and _taken_back_before(db, workspace_id, named, organisation, organisation_id):
         # the same person joining a follow-up: what the office said of their claim still holds (it can give it back)
         revoked = utcnow()
     row = {
@@ -238,12 +239,18 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
 
 
 def _taken_back_before(
-    db: Session, workspace_id: int, name_key: bytes, organisation: str, organisation_id: int | None
+    db: Session, workspace_id: int, named: tuple[str, bytes], organisation: str, organisation_id: int | None
 ) -> bool:
     """Whether the office took this organisation back from a participant of this name in the workspace: by the
     network's organisation where both have one, else by the name as typed."""
     key = organisations.organisation_key(organisation)
-    for earlier_id, earlier in _TAKEN_BACK.all(db, {"workspace": workspace_id, "name_key": name_key}):
+    name, name_key = named
+    # a name of signs alone ("🙂", "?") has the name key of no words, which every such name shares: the name decides
+    wordless = not organisations.search_words(name)
+    found = _TAKEN_BACK.all(db, {"workspace": workspace_id, "name_key": name_key})
+    for earlier_id, earlier, earlier_name in found:
+        if wordless and earlier_name != name:
+            continue
         if earlier_id is not None and organisation_id is not None:
             if earlier_id == organisation_id:
                 return True

@@ -4,10 +4,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlmodel import col
 
 from app.actions import reporting
 from app.demo.driver import csrf_of
 from app.models import Action, Participant
+from app.security import token_digest
+from app.workshops import service as workshops
 from tests.notify.conftest import Network, action_of, build_network, database
 from tests.notify.test_reports import history, post_form
 from tests.workspaces.conftest import add_member, sign_in
@@ -103,3 +107,24 @@ def test_no_one_else_takes_an_organisation_back(client: TestClient, browser: Any
             assert "/f/login" in response.headers["location"]
     participant = database(client).read_sync(lambda tx: tx.get(Participant, network.people["owner"]))
     assert participant.organisation_revoked_at is None
+
+
+def test_a_claim_taken_back_carries_to_the_same_name_only_not_to_every_name_without_letters(
+    client: TestClient, network: Network
+) -> None:
+    """Names of signs alone ("🙂", "🌻", "?") share the one name key of no words: a join carries a claim taken back by
+    the name itself then, so another person of the organisation keeps theirs."""
+
+    def joined(tx: Any, name: str) -> Participant:
+        token = workshops.join_workshop(
+            tx, workshop_id=network.workshop_id, name=name, organisation="Woonstichting", anonymous=False
+        )
+        query = select(Participant).where(col(Participant.token_hash) == token_digest(token))
+        return tx.execute(query).scalar_one()
+
+    def join_after_taking_back(tx: Any) -> dict[str, bool]:
+        smiley = joined(tx, "🙂")
+        reporting.take_back_organisation(tx, participant=smiley, taken_back=True)
+        return {name: joined(tx, name).organisation_revoked_at is not None for name in ("🌻", "?", "🙂")}
+
+    assert database(client).write_sync(join_after_taking_back) == {"🌻": False, "?": False, "🙂": True}
