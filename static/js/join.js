@@ -90,6 +90,11 @@ function typeAhead(pick) {
 
   input.addEventListener("input", show);
   input.addEventListener("blur", close);
+  // the list pushes "Meedoen" down: closing it as the field lets go would move the button up from under the finger,
+  // and the tap would land on nothing. So a press on a button keeps the focus (and the list) until the tap lands.
+  document.addEventListener("pointerdown", (event) => {
+    if (!list.hidden && event.target.closest("button")) event.preventDefault();
+  });
   input.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
       close();

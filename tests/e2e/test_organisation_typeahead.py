@@ -96,6 +96,21 @@ def test_short_names_aliases_accents_and_the_keyboard(new_context: Callable[...,
     expect(phone.locator(".me")).to_contain_text("Buurtteam Noord")
 
 
+@pytest.mark.parametrize("press", ["tap", "click"])
+def test_meedoen_pressed_while_suggestions_show_joins_at_the_first_press(
+    new_context: Callable[..., Any], press: str
+) -> None:
+    """The list closing as the field lets go must not move the button away from under the finger."""
+    session = start_session(new_context)
+    office_adds_the_network(session)
+    phone = open_join_page(new_context, session, **PHONE)
+    phone.get_by_label("Je naam").fill("Gijs")
+    phone.get_by_label("Je organisatie").fill("GGD")
+    expect(phone.get_by_role("option")).to_have_text(["GGD Zuid-Limburg"])
+    getattr(phone.get_by_role("button", name="Meedoen"), press)()
+    expect(phone.locator(".me")).to_contain_text("Gijs")
+
+
 def test_the_browser_matches_as_the_server_does(new_context: Callable[..., Any]) -> None:
     session = start_session(new_context)
     office_adds_the_network(session)
