@@ -249,7 +249,7 @@ def action_reminder(links: Links, *, recipient: Recipient, action: ActionFacts, 
     )
     buttons = [(status, links.url(f"/status/{token}?status={status}")) for status in REPORTED_STATUSES]
     with i18n.in_locale(recipient.lang):
-        subject = gettext(N_("Herinnering: {title} staat op {day}")).format(
+        subject = gettext(N_("Herinnering: “{title}” staat op {day}")).format(
             title=action.title, day=wording.day(action.due_on)
         )
         text, html = render(
@@ -279,7 +279,7 @@ def followup_reminder(links: Links, *, recipient: Recipient, meeting: MeetingFac
     """A reminder before the follow-up meeting, with the meeting as a calendar file."""
     unsubscribe_url, unsubscribe = _unsubscribe(links, workspace_id=meeting.workspace_id, recipient=recipient, now=now)
     with i18n.in_locale(recipient.lang):
-        subject = gettext(N_("Herinnering: vervolgafspraak {title} op {day}")).format(
+        subject = gettext(N_("Herinnering: vervolgafspraak “{title}” op {day}")).format(
             title=meeting.workshop_title, day=wording.day(meeting.at.date())
         )
         text, html = render(

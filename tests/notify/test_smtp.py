@@ -250,7 +250,7 @@ def test_a_reminder_arrives_with_both_parts_its_language_the_meeting_and_unsubsc
     inbox = smtp_server.inbox.wait_for(queued)
     by = {(str(m["To"]), "ICS" if m.get_content_type() == "multipart/mixed" else "action"): m for m in inbox}
     vera = by[("vera@buurtwerk.nl", "action")]
-    assert str(vera["Subject"]).startswith("Reminder: Huiskamer in de flat is due on")
+    assert str(vera["Subject"]).startswith("Reminder: “Huiskamer in de flat” is due on")
     assert "Werkruimte van Bea" in str(vera["From"]) and "noreply@example.org" in str(vera["From"])
     plain = vera.get_body(preferencelist=("plain",)).get_content()
     html = vera.get_body(preferencelist=("html",)).get_content()
@@ -260,7 +260,7 @@ def test_a_reminder_arrives_with_both_parts_its_language_the_meeting_and_unsubsc
     assert unsubscribe.startswith("<http://testserver/afmelden/") and unsubscribe.endswith(">")
     assert str(vera["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
     olga = by[("olga@woon.nl", "action")]
-    assert str(olga["Subject"]).startswith("Herinnering: Huiskamer in de flat staat op")
+    assert str(olga["Subject"]).startswith("Herinnering: “Huiskamer in de flat” staat op")
     assert "Hoe staat het ermee?" in olga.get_body(preferencelist=("plain",)).get_content()
     meeting = by[("olga@woon.nl", "ICS")]
     (attachment,) = list(meeting.iter_attachments())
@@ -329,8 +329,8 @@ def test_a_contact_who_never_joined_gets_mail_in_the_language_the_board_was_used
     assert pass_on(mail_client) > 0
     send_all(mail_client)
     to = {str(m["To"]): str(m["Subject"]) for m in smtp_server.inbox.wait_for(len(messages(db)))}
-    assert to["sam@stadsdeel.nl"].startswith("Reminder: Speeltuin open is due on")
-    assert to["kees@stadsdeel.nl"].startswith("Herinnering: Bankjes terug staat op")
+    assert to["sam@stadsdeel.nl"].startswith("Reminder: “Speeltuin open” is due on")
+    assert to["kees@stadsdeel.nl"].startswith("Herinnering: “Bankjes terug” staat op")
 
 
 def test_a_second_pass_adds_nothing(mail_client: TestClient) -> None:
