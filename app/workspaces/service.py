@@ -1,7 +1,7 @@
 """Workspaces: their name, members and roles, invitations, and the workspace a signed-in browser works in."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +13,7 @@ from app.accounts import service as accounts
 from app.errors import DomainError, not_manager, workspace_merged
 from app.i18n import N_
 from app.models import (
+    LOCAL_TIMEZONE,
     ROLES,
     CalendarFeed,
     Facilitator,
@@ -21,6 +22,7 @@ from app.models import (
     Member,
     Membership,
     Workspace,
+    as_utc,
     local_day,
     utcnow,
 )
@@ -92,7 +94,8 @@ class InvitationLanding:
     role: str
     note: str
     invited_by: str
-    expires_on: date
+    # on the Dutch clock: the link ends at this minute, not at the end of its day
+    expires_at: datetime
     current_role: str | None
     # the workspace it was made for, when that merged into this one
     merged_from: str | None = None
@@ -307,7 +310,7 @@ def invitation_landing(db: Session, *, token: str, account_id: int | None) -> In
         role=invitation.role,
         note=invitation.note,
         invited_by=inviter.name if inviter else "",
-        expires_on=local_day(invitation.expires_at),
+        expires_at=as_utc(invitation.expires_at).astimezone(LOCAL_TIMEZONE),
         current_role=current_role,
         merged_from=invitation.merged_from,
     )

@@ -324,6 +324,25 @@ def test_the_inviters_name_is_isolated_and_escaped_on_the_invitation(
     assert "Je bent ingelogd als <bdi>Otto</bdi> (otto@elders.nl)." in page
 
 
+def test_the_invitation_says_the_hour_it_ends_not_through_the_whole_day(team: Team) -> None:
+    """It ends seven days to the minute after it was made: "tot en met 14 januari" promised that day's evening."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from app.models import Invitation
+
+    path = invite(team.beheerder)
+    # 10:45 UTC is 11:45 on the Dutch clock in winter
+    team.app.state.runtime.db.write_sync(
+        lambda db: db.execute(update(Invitation).values(expires_at=datetime(2030, 1, 14, 10, 45, tzinfo=UTC)))
+    )
+    page = team.outsider.http.get(path).text
+    assert "De link werkt één keer, tot 14 januari 2030 om 11:45." in page
+    english = team.outsider.http.get(path, headers={"Accept-Language": "en"}).text
+    assert "The link works once, until 14 January 2030 at 11:45." in english
+
+
 def test_a_member_already_is_told_their_role_stays(team: Team) -> None:
     path = invite(team.beheerder, role="beheerder")
     page = team.meekijker.http.get(path).text
