@@ -367,7 +367,7 @@ async def board(request: Request, runtime: RuntimeDep, member: Viewer, workshop_
         if not any(step["type"] == "action_review" for step in workshop.steps):
             return workshop, []
         earlier = review.candidates(db, workshop=workshop)
-        return workshop, [{"id": w.id, "title": w.title, "held_on": w.held_on.isoformat()} for w in earlier]
+        return workshop, [{"id": w.id, "title": w.title, "held_on": w.held_on} for w in earlier]
 
     workshop, review_candidates = await runtime.db.read(load)
     return render(

@@ -268,3 +268,22 @@ def test_due_soon_actions_can_be_picked_for_review(facilitator: Facilitator, led
     assert response.status_code == 303
     assert ledger.actions["buurtfeest"] in reviewed(facilitator, vervolg)
     assert ledger.actions["wijkagent"] not in reviewed(facilitator, vervolg)
+
+
+def test_the_follow_ups_board_names_each_earlier_workshop_with_its_date_in_words(
+    facilitator: Facilitator, ledger: Ledger
+) -> None:
+    """As every other page writes a date: "7 dec 2026", not "2026-12-07"."""
+    from babel.dates import format_date
+
+    followup_id = followup(facilitator, ledger)
+    page = facilitator.http.get(f"/f/workshops/{followup_id}").text
+    found = re.search(r'<form id="review-source".*?</select>', page, re.S)
+    assert found, "the board offers no earlier workshop"
+    options = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', found.group(0))
+    assert options
+    held = database_of(facilitator.http).read_sync(
+        lambda db: {w.id: w.held_on for w in db.execute(select(Workshop)).scalars()}
+    )
+    for workshop_id, text in options:
+        assert text.endswith(f"({format_date(held[int(workshop_id)], format='medium', locale='nl')})"), text
