@@ -403,7 +403,10 @@ def _checked_keys(db: Session, *, workspace_id: int, fields: OrganisationFields,
         typed = next(name for name in fields.names() if organisation_key(name) == key)
         raise DomainError(
             "name_taken",
-            N_("‘{name}’ is al een naam van {other}. Voeg de twee samen, of kies een andere naam."),
+            # a new organisation has nothing to merge yet: the one it names is on the list already
+            N_("‘{name}’ is al een naam van {other}. Die staat dus al op de lijst.")
+            if own_id is None
+            else N_("‘{name}’ is al een naam van {other}. Voeg de twee samen, of kies een andere naam."),
             status=409,
             name=typed,
             other=other,

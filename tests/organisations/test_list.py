@@ -149,6 +149,9 @@ def test_a_name_of_another_organisation_is_refused_naming_it(app: FastAPI, offic
         response = form(office.beheerder, "/f/organisaties", fields)
         assert response.status_code == 409
         assert "is al een naam van Gemeente Heerlen" in response.text
+        # a new one has nothing to merge yet: the organisation meant is on the list already
+        assert "Voeg de twee samen" not in response.text
+        assert "Die staat dus al op de lijst." in response.text
     assert list(organisations_of(app, office.workspace_id)) == ["Gemeente Heerlen"]
 
 
@@ -266,7 +269,7 @@ def test_changing_to_a_taken_name_is_refused_and_the_form_keeps_what_was_typed(a
         office.beheerder, f"/f/organisaties/{heerlen.id}/bewerken", {"name": "Gemeente Heerlen", "aliases": "politie"}
     )
     assert response.status_code == 409
-    assert "‘politie’ is al een naam van Politie Limburg" in response.text
+    assert "‘politie’ is al een naam van Politie Limburg. Voeg de twee samen, of kies een andere naam." in response.text
     assert ">politie</textarea>" in response.text
     assert organisations_of(app, office.workspace_id)["Gemeente Heerlen"].aliases == []
     # its own names are no conflict: saving them again is fine
