@@ -253,6 +253,19 @@ def test_confirmations_are_mailed_a_day_apart_and_three_a_day(
     assert len(messages(db, kind="confirm_address")) == 4
 
 
+def test_just_after_the_confirmation_mail_went_the_page_offers_no_second_one(mail_client: TestClient) -> None:
+    """A button to send the link again, under "we sent it", only gets the answer that one is on its way."""
+    network: Network = database(mail_client).write_sync(build_network)
+    page = f"/m/{network.links['unrelated']}"
+    give(mail_client, page, "u.bakker@sport.nl", lang="nl")
+    for state in ("gestuurd", "wacht"):
+        shown = mail_client.get(f"{page}?e-mail={state}").text
+        assert "Tot het bevestigd is, krijg je er geen herinneringen op" in shown
+        assert "confirm-again" not in shown and "Stuur de bevestigingslink" not in shown, state
+    # coming back later, the offer is there
+    assert "Stuur de bevestigingslink" in mail_client.get(page).text
+
+
 def test_an_address_saved_before_confirming_existed_is_told_it_gets_no_reminders_and_can_ask_for_the_link(
     mail_client: TestClient,
 ) -> None:
