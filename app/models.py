@@ -598,6 +598,8 @@ class CalendarFeed(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="facilitator.id")
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+    # the language of the page that made the link: a calendar program asks for the feed without saying one
+    lang: str = Field(default="nl", max_length=8)
 
 
 def table_of(model: type[SQLModel]) -> Table:

@@ -20,7 +20,7 @@ from app.actions.reporting import reportable_actions
 from app.errors import DomainError
 from app.exports import wording
 from app.exports.ics import calendar_bytes, deadline_event, followup_event, new_calendar
-from app.i18n import N_, gettext
+from app.i18n import DEFAULT_LOCALE, N_, gettext, in_locale
 from app.models import (
     Action,
     ActionChange,
@@ -52,6 +52,7 @@ def create_feed(
     organisation_id: int | None = None,
     participant_id: int | None = None,
     created_by: int | None = None,
+    lang: str = DEFAULT_LOCALE,
 ) -> str:
     """A new feed; returns its token, which nobody can read back later. A participant's earlier feed stops."""
     if scope == "organisation":
@@ -80,6 +81,7 @@ def create_feed(
             organisation_id=organisation_id if scope == "organisation" else None,
             participant_id=participant_id if scope == "participant" else None,
             created_by=created_by,
+            lang=lang,
         )
     )
     db.flush()
@@ -142,6 +144,12 @@ def feed_calendar(db: Session, *, token: str) -> bytes:
     # checked here as well as revoked at removal: a membership may end by other ways than the workspace page
     if feed.scope != "participant" and _maker_left(db, feed):
         raise _gone()
+    with in_locale(feed.lang):
+        return _feed_body(db, feed)
+
+
+def _feed_body(db: Session, feed: CalendarFeed) -> bytes:
+    """The calendar of a feed that still works, in the language its link was made in."""
     workspace = db.get(Workspace, feed.workspace_id)
     assert workspace is not None
     if feed.scope == "participant":

@@ -180,7 +180,8 @@ async def report(
 @router.post("/m/{link_token}/agenda", dependencies=[CsrfChecked])
 async def my_feed(request: Request, runtime: RuntimeDep, link_token: str) -> Response:
     """A calendar link of the participant's own dates, shown once (an earlier one stops working)."""
-    token = await runtime.db.write(partial(service.participant_feed, link_token=link_token, secret=runtime.secret_key))
+    job = partial(service.participant_feed, link_token=link_token, secret=runtime.secret_key, lang=current_locale.get())
+    token = await runtime.db.write(job)
     url = _absolute(request, f"/agenda/{token}.ics")
     context = {"url": url, "webcal": feeds.webcal(url), "back": f"/m/{link_token}"}
     return render(request, "notify/feed_link.html", context)
@@ -376,6 +377,7 @@ async def new_calendar_feed(
 ) -> Response:
     """Make a feed of the workspace or of one organisation; its link is shown this once."""
     chosen = whole_number(organisation_id)
+    lang = current_locale.get()
 
     def job(db: Tx) -> str:
         return feeds.create_feed(
@@ -384,6 +386,7 @@ async def new_calendar_feed(
             scope=scope if scope in ("workspace", "organisation") else "",
             organisation_id=chosen,
             created_by=member.account_id,
+            lang=lang,
         )
 
     try:

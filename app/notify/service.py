@@ -367,10 +367,12 @@ def unsubscribe(db: Tx, *, token: str) -> None:
     db.flush()
 
 
-def participant_feed(db: Tx, *, link_token: str, secret: str) -> str:
-    """A new calendar feed of the participant's own dates (their earlier one stops); returns its token."""
+def participant_feed(db: Tx, *, link_token: str, secret: str, lang: str) -> str:
+    """A new calendar feed of the participant's own dates (their earlier one stops), in this language; its token."""
     participant, workshop = workshops.participant_by_link(db, link_token, secret=secret)
-    return feeds.create_feed(db, workspace_id=workshop.workspace_id, scope="participant", participant_id=participant.id)
+    return feeds.create_feed(
+        db, workspace_id=workshop.workspace_id, scope="participant", participant_id=participant.id, lang=lang
+    )
 
 
 def set_digest(db: Tx, *, account_id: int, workspace_id: int, on: bool, lang: str) -> None:

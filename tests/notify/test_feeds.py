@@ -382,3 +382,31 @@ def test_a_moved_followup_counts_up_its_sequence_under_one_uid_in_the_download_t
     moved = three_events()
     assert [int(event["sequence"]) for event in moved] == [1, 1, 1]
     assert {event.decoded("dtstart").date() for event in moved} == {TODAY + timedelta(days=3)}
+
+
+def test_a_feed_speaks_the_language_its_link_was_made_in(
+    client: TestClient, network: Network, browser: Callable[[], Any]
+) -> None:
+    """A calendar program asks without a language: the feed keeps the one of the page that made its link."""
+    db = database(client)
+    change(db, network, status="klaar")
+    client.cookies.set("dbk_lang", "en")
+    english = participant_feed(client, network.links["volunteer"])
+    client.cookies.delete("dbk_lang")
+    server = browser()  # as a calendar server fetches it: no cookie, no Accept-Language
+    body = server.get(english).content
+    calendar = Calendar.from_ical(body)
+    assert str(calendar["x-wr-calname"]).startswith("My actions · ")
+    (summary,) = [str(e["summary"]) for e in calendar.walk("VEVENT")]
+    assert summary == "Done: Huiskamer in de flat"
+    # one made in Dutch stays Dutch, whoever asks
+    dutch = participant_feed(client, network.links["owner"])
+    asked = server.get(dutch, headers={"accept-language": "en"}).content
+    assert str(Calendar.from_ical(asked)["x-wr-calname"]).startswith("Mijn afspraken · ")
+    # a member's feed too
+    boss = browser()
+    sign_in(boss, "bea@a.nl")
+    boss.get("/taal/en")
+    made = boss.post("/f/agenda", data={"csrf": csrf_of(boss.get("/f/agenda").text), "scope": "workspace"})
+    titles = [str(e["summary"]) for e in events(server.get(feed_url(made.text)).content).values()]
+    assert titles == ["Done: Huiskamer in de flat"]
