@@ -1,4 +1,5 @@
-"""The plain-text part of a mail keeps one line per item: the templates trim the newline after a block tag."""
+"""How a mail lays out its items: a line each in plain text (the templates trim the newline after a block tag), and
+in HTML each name apart from the text around it."""
 
 from dataclasses import replace
 from datetime import date
@@ -35,3 +36,12 @@ def test_the_meeting_reminder_puts_the_place_under_the_moment() -> None:
     lines = mails.followup_reminder(LINKS, recipient=recipient, meeting=placeless, now=NOW).body_text.splitlines()
     start = lines.index("  maandag 21 december 2026 om 19:30")
     assert lines[start + 1 : start + 3] == ["", "De afspraak zit als agendabestand bij deze e-mail."]
+
+
+def test_the_digests_html_keeps_a_right_to_left_title_apart_from_its_owner_and_date() -> None:
+    """Run into the line, an Arabic title took the "·" after it to its own side."""
+    rows = [{"title": "نحن نفتح مركزنا يوم الجمعة للشباب", "owner": "مؤسسة الجيران", "due_on": date(2026, 12, 10)}]
+    digest = mails.DigestFacts(workspace_id=1, workspace_name="Wijkalliantie Noord", week="2026-W50", new=rows)
+    html = mails.digest_mail(LINKS, recipient=MEMBER, digest=digest, now=NOW).body_html
+    assert "<bdi>نحن نفتح مركزنا يوم الجمعة للشباب</bdi>" in html
+    assert "· <bdi>مؤسسة الجيران</bdi> · 10 december 2026" in html
