@@ -37,3 +37,18 @@ def test_one_organisation_without_an_organisation_asks_for_one_and_keeps_the_cho
     expect(page.get_by_role("alert")).to_contain_text("Kies bij “Eén organisatie” een organisatie uit de lijst.")
     expect(page.get_by_role("radio", name="Eén organisatie")).to_be_checked()
     expect(page.locator(".feed-list")).to_contain_text("Nog geen agenda-links.")
+
+
+def test_a_new_calendar_link_has_a_copy_button_as_an_invitation_has(new_context: Callable[..., Any]) -> None:
+    """Shown once, with "kopieer hem nu", in a read-only field: a phone could hardly select all of it."""
+    office = new_context(**PHONE)
+    office.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = office.new_page()
+    set_up_beheerder(page)
+    page.goto("/f/agenda")
+    page.get_by_role("button", name="Maak een agenda-link").click()
+    shown = page.locator(".feed-new input").input_value()
+    page.get_by_role("button", name="Kopieer link").click()
+    expect(page.get_by_role("button", name="Gekopieerd")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == shown
+    assert shown.endswith(".ics")
