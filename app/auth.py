@@ -44,7 +44,14 @@ def cookie_secure(connection: HTTPConnection) -> bool:
     # behind a TLS proxy that DOORBRAAK_TRUSTED_PROXIES does not name the request reads as http, yet the browser
     # is on the https address phones are sent to
     public_https = (settings.public_url or "").lower().startswith("https://")
-    return public_https or connection.url.scheme in ("https", "wss")
+    return public_https or connection.scope.get("scheme") in ("https", "wss")
+
+
+def site_is_https(connection: HTTPConnection) -> bool:
+    """Whether the browser is on https, for Strict-Transport-Security: the request is, or the cookies' rule says so."""
+    # a request that is https keeps its header even where DOORBRAAK_COOKIE_SECURE forces Secure off: a browser
+    # applies HSTS only to the name it reached over https, never to a plain-http address of the same server
+    return connection.scope.get("scheme") in ("https", "wss") or cookie_secure(connection)
 
 
 def set_private_cookie(response: Response, request: Request, name: str, value: str, *, max_age: int) -> None:

@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     public_url: str | None = Field(default=None, description="Base URL phones use (QR code); default: request host.")
     allowed_origins: list[str] = Field(default_factory=list, description="Extra websocket/form origins.")
     cookie_secure: bool | None = Field(
-        default=None, description="Force the Secure cookie flag; default: on https or an https public_url."
+        default=None,
+        description="Force the Secure cookie flag (and HSTS with it); default: on https or an https public_url.",
     )
     send_queue_size: int = Field(default=1024, ge=16, description="Frames buffered per live connection.")
     replay_limit: int = Field(default=5000, ge=1, description="Above this many missed events, send a snapshot.")

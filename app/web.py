@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
 from app.assets import accepts_gzip, static
-from app.auth import CSRF_COOKIE, LoginRequired, cookie_secure
+from app.auth import CSRF_COOKIE, LoginRequired, cookie_secure, site_is_https
 from app.errors import DomainError
 from app.holed import HoledPage, markers
 from app.i18n import N_, gettext
@@ -319,7 +319,7 @@ class StaticFirst:
             response = static.respond(scope["path"][len(STATIC_PREFIX) :], Headers(scope=scope))
             if response is not None:
                 response.headers.update(SECURITY_HEADERS)
-                if scope.get("scheme") == "https":
+                if site_is_https(HTTPConnection(scope)):
                     response.headers["strict-transport-security"] = HSTS
                 return response(scope, receive, send)
         # handed on, not awaited here: no coroutine of this middleware stays for the hours a websocket lasts
@@ -367,7 +367,7 @@ class BrowserMiddleware:
             if fresh:
                 token = secrets.token_urlsafe(32)
             scope.setdefault("state", {})["csrf_token"] = token
-            https = scope.get("scheme") == "https"
+            https = site_is_https(connection)
             # by the rule every other cookie follows: the setting, else https here or in the public address
             secure = "; Secure" if fresh and cookie_secure(connection) else ""
 
@@ -381,7 +381,7 @@ class BrowserMiddleware:
                         # from the browser's history after signing out on a shared computer
                         headers.setdefault("cache-control", "no-store")
                     if https:
-                        # only over https: a browser ignores it on plain http, and a site on http alone must stay
+                        # only where the site is https: a site on http alone must stay reachable
                         headers.setdefault("strict-transport-security", HSTS)
                     if fresh:
                         headers.append("set-cookie", f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")

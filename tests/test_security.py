@@ -154,6 +154,28 @@ def test_hsts_is_sent_over_https_only(app: FastAPI) -> None:
         assert "strict-transport-security" not in plain.get("/setup").headers
 
 
+@pytest.mark.parametrize(
+    ("https_by", "sent"),
+    [
+        ({"public_url": "https://doorbraak.example"}, True),
+        ({"cookie_secure": True}, True),
+        ({"public_url": "http://192.168.1.20:8000"}, False),
+        ({"public_url": "https://doorbraak.example", "cookie_secure": False}, False),
+    ],
+    ids=["an https DOORBRAAK_PUBLIC_URL", "DOORBRAAK_COOKIE_SECURE", "an http public URL", "forced off"],
+)
+def test_hsts_follows_the_cookies_rule_behind_a_proxy_that_is_not_believed(
+    settings: Settings, https_by: dict[str, object], sent: bool
+) -> None:
+    # a TLS proxy that DOORBRAAK_TRUSTED_PROXIES does not name makes every request read as plain http
+    with TestClient(create_app(settings.model_copy(update=https_by))) as http:
+        page = http.get("/setup")
+        style = http.get(web.static.url("css/app.css"))
+    assert style.status_code == 200
+    for response in (page, style):
+        assert ("strict-transport-security" in response.headers) is sent, response.url
+
+
 def _raw_post(url: str, path: str, head: dict[str, str], body: bytes) -> bytes:
     """Send a request's head and the start of its body over a plain socket, and read what comes back."""
     host, port = url.removeprefix("http://").split(":")
