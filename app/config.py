@@ -52,7 +52,9 @@ class Settings(BaseSettings):
     # all hold). Phones in one room often share the venue's one public address, so what counts per address is sized
     # for a room of hundreds: README.md ("Limits") gives the reasoning behind each default.
     limit_unknown_codes: str = Field(
-        default="20/minute", description="Unknown join codes one address may try, on every route that takes a code."
+        default="20/minute",
+        description="Unknown join codes one address may try, on every route that takes a code; unknown links "
+        "(personal, projector, mail, calendar, invitation) count by the same rule, apart.",
     )
     limit_joins_per_address: str = Field(default="300/minute", description="Phones one address may join with.")
     limit_joins_per_workshop: str = Field(default="1200/minute", description="Phones joining one workshop.")

@@ -21,6 +21,14 @@ class DomainError(Exception):
         return gettext(self.message).format(**self.params)
 
 
+class UnknownLink(DomainError):
+    """A secret link (personal, projector, mail, calendar feed, invitation) that names nothing: a 404 that counts
+    against the caller's address (Runtime.unknown_link), where a link that expired or was revoked does not."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message, status=404)
+
+
 def read_only() -> DomainError:
     """The refusal a meekijker gets for any change."""
     return DomainError("read_only", N_("Je kijkt mee in deze werkruimte: wijzigen kan niet."), status=403)

@@ -115,9 +115,15 @@ class Runtime:
             return await self.unknown_code(connection)
         return DomainError("not_a_participant", N_("Meld je eerst aan voor deze workshop."), status=403)
 
-    async def unknown_link(self, connection: HTTPConnection) -> float:
-        """Count an unknown invitation link against its address, as unknown codes are; the seconds to wait, or 0."""
-        return await self.throttle.hit(self.limits.unknown_codes, client_address(connection))
+    async def unknown_link(self, connection: HTTPConnection) -> DomainError | None:
+        """Count a secret link that names nothing (errors.UnknownLink) against its address, by the rule of unknown
+        codes; the 429 to answer instead of its 404 once the address tried too many, else None."""
+        # only misses count, and a real link is never refused: calendars and mail providers fetch from addresses
+        # that thousands of people share. A tally apart from join codes': a venue's mistyped codes leave links alone
+        wait = await self.throttle.hit(self.limits.unknown_codes, "link", client_address(connection))
+        if not wait:
+            return None
+        return _must_wait("too_many_links", N_("Te veel onbekende links geprobeerd. Wacht {seconds} seconden."), wait)
 
     async def check_join(self, connection: HTTPConnection, workshop_id: int) -> None:
         """Refuse a new phone when its address, or its workshop, has taken in too many phones just now."""

@@ -28,11 +28,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import i18n
 from app.assets import accepts_gzip, static
 from app.auth import CSRF_COOKIE, LoginRequired, cookie_secure, site_is_https
-from app.errors import DomainError
+from app.errors import DomainError, UnknownLink
 from app.holed import HoledPage, markers
 from app.i18n import N_, gettext
 from app.labels import result_messages
-from app.runtime import PageKey, Runtime
+from app.runtime import PageKey, Runtime, get_runtime
 from app.security import FIRST_DAY, LAST_DAY
 from app.store.database import Database
 
@@ -434,6 +434,9 @@ def _error_response(request: Request, status: int, message: str, code: str) -> R
 async def domain_error_handler(request: Request, exc: Exception) -> Response:
     """A refused change, as a page or JSON with its status."""
     assert isinstance(exc, DomainError)
+    if isinstance(exc, UnknownLink):
+        # every route that opens a secret link (/m/, /p/, /status/, /afmelden/, /agenda/ ...) counts its misses here
+        exc = await get_runtime(request).unknown_link(request) or exc
     response = _error_response(request, exc.status, exc.text(), exc.code)
     if exc.status == 429 and "retry_after" in exc.params:
         response.headers["retry-after"] = str(math.ceil(exc.params["retry_after"]))

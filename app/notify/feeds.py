@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from app import security
 from app.actions.reporting import reportable_actions
-from app.errors import DomainError
+from app.errors import DomainError, UnknownLink
 from app.exports import wording
 from app.exports.ics import calendar_bytes, deadline_event, followup_event, new_calendar
 from app.i18n import DEFAULT_LOCALE, N_, gettext, in_locale
@@ -139,7 +139,10 @@ def feed_calendar(db: Session, *, token: str) -> bytes:
     feed = db.execute(
         select(CalendarFeed).where(col(CalendarFeed.token_hash) == security.token_digest(token))
     ).scalar_one_or_none()
-    if feed is None or feed.revoked_at is not None:
+    if feed is None:
+        # a link that never was counts against its caller; a revoked one is polled on by calendars that subscribed
+        raise UnknownLink("feed_not_found", N_("Deze agenda-link werkt niet (meer)."))
+    if feed.revoked_at is not None:
         raise _gone()
     # checked here as well as revoked at removal: a membership may end by other ways than the workspace page
     if feed.scope != "participant" and _maker_left(db, feed):

@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from app import addresses, i18n
 from app.actions import review
-from app.errors import DomainError
+from app.errors import DomainError, UnknownLink
 from app.i18n import N_
 from app.models import (
     Action,
@@ -230,9 +230,7 @@ def _mail_token(db: Session, token: str, purpose: str, *, lock: bool = False, us
     found = select(MailToken).where(col(MailToken.token_hash) == token_digest(token), col(MailToken.purpose) == purpose)
     row = db.execute(found.with_for_update() if lock else found).scalar_one_or_none()
     if row is None:
-        raise DomainError(
-            "mail_link_unknown", N_("Deze link kennen we niet. Kijk of hij helemaal is overgenomen."), status=404
-        )
+        raise UnknownLink("mail_link_unknown", N_("Deze link kennen we niet. Kijk of hij helemaal is overgenomen."))
     if row.expires_at < utcnow():
         raise DomainError("mail_link_expired", N_("Deze link is verlopen."), status=410)
     if purpose == "status" and row.used_at is not None:

@@ -20,7 +20,7 @@ from app.assets import accepts_gzip
 from app.auth import CsrfChecked, Runner, Viewer, set_private_cookie
 from app.catalog import saved as saved_formats
 from app.catalog.service import formats
-from app.errors import DomainError, day_out_of_range
+from app.errors import DomainError, UnknownLink, day_out_of_range
 from app.i18n import N_, gettext
 from app.labels import ROLE_LABELS, STATUS_LABELS, translated
 from app.models import Facilitator, Member, RowId, Workshop, Workspace, local_day, utcnow
@@ -434,7 +434,7 @@ async def projector(request: Request, runtime: RuntimeDep, token: str) -> Respon
         partial(workshops.workshop_by_projector_token, token=token, secret=runtime.secret_key)
     )
     if workshop is None:
-        raise DomainError("projector_not_found", N_("Deze projectorlink bestaat niet."), status=404)
+        raise UnknownLink("projector_not_found", N_("Deze projectorlink bestaat niet."))
     url = join_url(request, runtime, workshop)
     qr = segno.make(url, error="m").svg_inline(
         scale=10, border=2, dark="#111", light="#fff", omitsize=True, svgclass="qr"

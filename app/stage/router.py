@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from app.answers import moderation, words
 from app.answers import service as answers
 from app.auth import CsrfChecked, Runner, Viewer
-from app.errors import DomainError
+from app.errors import DomainError, UnknownLink
 from app.i18n import N_
 from app.models import Member, RowId, Workspace
 from app.runtime import Runtime, RuntimeDep
@@ -120,7 +120,7 @@ async def cloud_words(runtime: RuntimeDep, token: str, step: str = "") -> Respon
     def load(db: Any) -> list[tuple[str, int]]:
         workshop = workshops.workshop_by_projector_token(db, token, secret=runtime.secret_key)
         if workshop is None:
-            raise DomainError("projector_not_found", N_("Deze projectorlink bestaat niet."), status=404)
+            raise UnknownLink("projector_not_found", N_("Deze projectorlink bestaat niet."))
         if not any(s["id"] == step and s["type"] == "open_text" for s in workshop.steps):
             raise DomainError("no_such_step", N_("Die stap bestaat niet in deze workshop."), status=404)
         return words.step_words(db, workshop_id=workshop.id or 0, step_id=step)

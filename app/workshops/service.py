@@ -9,7 +9,7 @@ from sqlmodel import col
 
 from app import security
 from app import steps as step_types
-from app.errors import DomainError, read_only
+from app.errors import DomainError, UnknownLink, read_only
 from app.i18n import N_, gettext
 from app.models import LOCAL_TIMEZONE, Member, Participant, Workshop, table_of, utcnow
 from app.organisations import service as organisations
@@ -452,7 +452,7 @@ def participant_by_link(db: Session, link_token: str, *, secret: str) -> tuple[P
         ):
             participant = None
     if participant is None:
-        raise DomainError("link_unknown", N_("Deze persoonlijke link kennen we niet."), status=404)
+        raise UnknownLink("link_unknown", N_("Deze persoonlijke link kennen we niet."))
     workshop = db.get(Workshop, participant.workshop_id)
     assert workshop is not None
     return participant, workshop

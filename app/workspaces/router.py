@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 from functools import partial
-from math import ceil
 from typing import Annotated, Any
 
 import anyio
@@ -22,7 +21,7 @@ from app.auth import (
     sign_out,
     signed_in_member,
 )
-from app.errors import DomainError
+from app.errors import DomainError, UnknownLink
 from app.i18n import N_
 from app.labels import ROLE_LABELS
 from app.models import ROLES, Facilitator, Member, RowId
@@ -175,16 +174,9 @@ async def revoke_invitation(request: Request, runtime: RuntimeDep, member: Manag
 
 
 async def _invitation_refused(request: Request, runtime: Runtime, exc: DomainError) -> Response:
-    """The page for a link that leads nowhere; unknown links count against the wrong-code limit, as join codes do."""
-    if exc.code == "invitation_unknown":
-        wait = await runtime.unknown_link(request)
-        if wait:
-            exc = DomainError(
-                "too_many_links",
-                N_("Te veel onbekende links geprobeerd. Wacht {seconds} seconden."),
-                status=429,
-                seconds=ceil(wait),
-            )
+    """The page for a link that leads nowhere; unknown links count against their address (Runtime.unknown_link)."""
+    if isinstance(exc, UnknownLink):
+        exc = await runtime.unknown_link(request) or exc
     response = render(
         request, "workspaces/invitation_gone.html", {"message": exc.text(), "code": exc.code}, status=exc.status
     )

@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from app import security
 from app.accounts import service as accounts
-from app.errors import DomainError, not_manager, workspace_merged
+from app.errors import DomainError, UnknownLink, not_manager, workspace_merged
 from app.i18n import N_
 from app.models import (
     LOCAL_TIMEZONE,
@@ -394,7 +394,7 @@ def usable_invitation(db: Session, token: str) -> Invitation:
         select(Invitation).where(col(Invitation.token_hash) == security.token_digest(token))
     ).scalar_one_or_none()
     if invitation is None:
-        raise DomainError("invitation_unknown", N_("Deze uitnodiging bestaat niet (meer)."), status=404)
+        raise UnknownLink("invitation_unknown", N_("Deze uitnodiging bestaat niet (meer)."))
     if invitation.used_at is not None:
         raise DomainError("invitation_used", N_("Deze uitnodiging is al gebruikt."), status=410)
     if invitation.expires_at <= utcnow():
