@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     limit_mail_addresses_per_link: str = Field(
         default="5/hour;20/day", description="Addresses one participant may give on Mijn afspraken (each gets a mail)."
     )
+    limit_changes_per_link: str = Field(
+        default="20/minute;200/day",
+        description="Reports, and new calendar links, one participant may make on Mijn afspraken (each adds a row).",
+    )
     limit_mail_addresses_per_address: str = Field(
         default="300/hour", description="Addresses all participants at one address may give (each gets a mail)."
     )
@@ -128,6 +132,7 @@ class Settings(BaseSettings):
         "limit_sign_ins_per_browser",
         "limit_mail_addresses_per_link",
         "limit_mail_addresses_per_address",
+        "limit_changes_per_link",
     )
     @classmethod
     def _a_rate_limit(cls, value: str) -> str:

@@ -187,6 +187,13 @@ class Runtime:
                 "too_many_addresses", message, status=429, minutes=ceil(wait / 60), retry_after=ceil(wait)
             )
 
+    async def check_change_rate(self, kind: str, participant_id: int, message: str) -> None:
+        """Refuse a report or a new calendar link from Mijn afspraken when its participant made many just now: each
+        adds a row (to an action's history, to the feeds), and no other rule bounds a personal link's writes."""
+        wait = await self.throttle.hit(self.limits.changes_per_link, kind, str(participant_id))
+        if wait:
+            raise DomainError("too_many_changes", message, status=429, minutes=ceil(wait / 60), retry_after=ceil(wait))
+
     async def check_new_account_rate(self, connection: HTTPConnection) -> None:
         """Refuse a new account's password from an address whose passwords were refused as often as wrong ones may
         be tried: judging one takes zxcvbn up to seconds, and an invitation stays open while its account is refused.
@@ -243,6 +250,7 @@ class Limits:
     sign_ins_per_browser: tuple[RateLimitItem, ...]
     mail_addresses_per_link: tuple[RateLimitItem, ...]
     mail_addresses_per_address: tuple[RateLimitItem, ...]
+    changes_per_link: tuple[RateLimitItem, ...]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Limits":

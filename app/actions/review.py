@@ -16,6 +16,7 @@ from app.models import (
     ACTION_STATUSES,
     REPORT_CHANNELS,
     Action,
+    ActionChange,
     ActionUpdate,
     Participant,
     ReviewItem,
@@ -240,6 +241,17 @@ def _checked_report(status: str, note: str) -> tuple[str, str]:
     return status, note
 
 
+def _last_status_note(db: Session, *, action_id: int, status: str) -> str | None:
+    """The note of the action's latest change of status, if that change set this status; else None."""
+    latest = db.execute(
+        select(col(ActionChange.after), col(ActionChange.note))
+        .where(col(ActionChange.action_id) == action_id, col(ActionChange.kind) == "status")
+        .order_by(col(ActionChange.id).desc())
+        .limit(1)
+    ).first()
+    return latest[1] if latest is not None and latest[0] == status else None
+
+
 def report_between_sessions(
     db: Tx,
     *,
@@ -266,8 +278,9 @@ def report_between_sessions(
         # the mail went to an address that is no longer the action's contact
         raise DomainError("not_reporter", N_("Je bent niet meer de contactpersoon van deze afspraak."), status=403)
     status, note = _checked_report(status, note)
-    if status == action.status and not note:
-        return action_view(db, action)  # nothing new to tell: a second press changes nothing
+    if status == action.status and (not note or _last_status_note(db, action_id=action_id, status=status) == note):
+        # nothing new to tell: a second press (or a form sent again) adds nothing to the history
+        return action_view(db, action)
     record_change(
         db,
         action,

@@ -13,7 +13,7 @@ from sqlmodel import col
 from app.auth import CsrfChecked, Manager, Runner, Viewer, set_private_cookie
 from app.errors import DomainError
 from app.exports import personal, wording
-from app.i18n import current_locale
+from app.i18n import N_, current_locale
 from app.labels import MAIL_KIND_LABELS, translated
 from app.models import ACTION_STATUSES, Facilitator, Member, Membership, RowId
 from app.notify import feeds, outbox, reminders, service
@@ -31,6 +31,8 @@ NOTE_FIELD = Form(max_length=2000)
 TYPIST_COOKIE = "dbk_typist"
 # what saving an address did (service.AddressSaved), as Mijn afspraken's query names it
 ADDRESS_STATES = {"removed": "weg", "kept": "bewaard", "mailed": "gestuurd", "waiting": "wacht"}
+REPORTED_TOO_OFTEN = N_("Je hebt vaak achter elkaar gemeld. Wacht {minutes} minuten en probeer het opnieuw.")
+FEEDS_TOO_OFTEN = N_("Je hebt vaak een nieuwe agenda-link gemaakt. Wacht {minutes} minuten en probeer het opnieuw.")
 
 
 def _setup(request: Request) -> MailSetup:
@@ -154,6 +156,9 @@ async def report(
     note: Annotated[str, NOTE_FIELD] = "",
 ) -> Response:
     """Report an action's status from Mijn afspraken; the page shows it, the register and running boards too."""
+    participant, _ = await runtime.db.read(
+        partial(workshops.participant_by_link, link_token=link_token, secret=runtime.secret_key)
+    )
     job = partial(
         service.report_from_page,
         link_token=link_token,
@@ -163,23 +168,31 @@ async def report(
         secret=runtime.secret_key,
     )
     try:
+        await runtime.check_change_rate("report", participant.id or 0, REPORTED_TOO_OFTEN)
         await runtime.db.write(job)
     except DomainError as exc:
         if exc.code in ("link_unknown", "action_not_found", "not_reporter"):
             raise
-        return await _mine_page(
+        page = await _mine_page(
             request,
             runtime,
             link_token,
             status=exc.status,
             report_error={"action": action_id, "message": exc.text(), "note": note},
         )
+        if "retry_after" in exc.params:
+            page.headers["retry-after"] = str(exc.params["retry_after"])
+        return page
     return see_other(f"/m/{link_token}?gemeld={action_id}#actie-{action_id}")
 
 
 @router.post("/m/{link_token}/agenda", dependencies=[CsrfChecked])
 async def my_feed(request: Request, runtime: RuntimeDep, link_token: str) -> Response:
     """A calendar link of the participant's own dates, shown once (an earlier one stops working)."""
+    participant, _ = await runtime.db.read(
+        partial(workshops.participant_by_link, link_token=link_token, secret=runtime.secret_key)
+    )
+    await runtime.check_change_rate("feed", participant.id or 0, FEEDS_TOO_OFTEN)
     job = partial(service.participant_feed, link_token=link_token, secret=runtime.secret_key, lang=current_locale.get())
     token = await runtime.db.write(job)
     url = _absolute(request, f"/agenda/{token}.ics")

@@ -4,9 +4,10 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from app.actions import service as actions
 from app.demo.driver import csrf_of
 from app.models import Action, CalendarFeed, Organisation, Workshop, Workspace
 from app.notify import reminders
+from tests.conftest import LimitsClock
 from tests.notify.conftest import NOW, TODAY, Network, build_network, database, join, sign_in
 
 
@@ -126,6 +128,24 @@ def test_a_new_participant_feed_stops_the_old_one_and_unknown_tokens_are_404(
     assert client.get("/agenda/geraden-token.ics").status_code == 404
     tokens = database(client).read_sync(lambda tx: [f.token_hash for f in tx.execute(select(CalendarFeed)).scalars()])
     assert new.split("/")[2].removesuffix(".ics") not in tokens, "only the token's hash is kept"
+
+
+def test_new_calendar_links_from_one_personal_link_are_limited(
+    frozen_clock: LimitsClock, client: TestClient, network: Network
+) -> None:
+    # each press keeps a row (the earlier feed, revoked, answers its calendars "gone"): without a limit one person
+    # could add rows as fast as they can post
+    allowed = cast(FastAPI, client.app).state.runtime.limits.changes_per_link[0].amount
+    link = network.links["owner"]
+    token = csrf_of(client.get(f"/m/{link}").text)
+    made = [client.post(f"/m/{link}/agenda", data={"csrf": token}).status_code for _ in range(allowed + 1)]
+    assert made == [200] * allowed + [429]
+    refused = client.post(f"/m/{link}/agenda", data={"csrf": token}, headers={"accept-language": "en"})
+    assert refused.status_code == 429 and "new calendar link" in refused.text
+    rows = database(client).read_sync(lambda tx: len(tx.execute(select(CalendarFeed)).all()))
+    assert rows == allowed
+    # another participant's link has its own allowance
+    assert participant_feed(client, network.links["volunteer"]).endswith(".ics")
 
 
 def test_each_feed_holds_its_own_actions(client: TestClient, network: Network, browser: Callable[[], Any]) -> None:

@@ -4,9 +4,10 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import col
@@ -16,7 +17,7 @@ from app.actions import reporting, review
 from app.demo.driver import csrf_of
 from app.models import Action, ActionChange, Event, Facilitator, MailToken, Participant, ReviewItem, utcnow
 from app.notify.mails import Links
-from tests.conftest import SECRET_KEY
+from tests.conftest import SECRET_KEY, LimitsClock
 from tests.notify.conftest import (
     NOW,
     TODAY,
@@ -188,6 +189,44 @@ def test_bad_reports_are_refused_and_nothing_is_lost(client: TestClient, network
     assert no_csrf.status_code == 403
     assert action_of(db, network.action_id).status == "open"
     assert [c.kind for c in history(db, network.action_id)] == ["created"]
+
+
+def test_the_same_report_sent_again_adds_nothing_to_the_history(client: TestClient, network: Network) -> None:
+    db = database(client)
+    page = f"/m/{network.links['owner']}"
+    url = f"{page}/acties/{network.action_id}/status"
+    for _ in range(3):  # the form sent again: a double press, the back button, a reload that posts
+        assert post_form(client, page, url, {"status": "bezig", "note": "Wacht op de sleutel"}).status_code == 303
+    assert post_form(client, page, url, {"status": "bezig", "note": ""}).status_code == 303
+    assert post_form(client, page, url, {"status": "bezig", "note": "Sleutel is er"}).status_code == 303
+    assert post_form(client, page, url, {"status": "bezig", "note": "Wacht op de sleutel"}).status_code == 303
+    notes = [(c.after, c.note) for c in history(db, network.action_id) if c.kind == "status"]
+    # a new note is news, and so is an earlier one said again after another
+    assert notes == [("bezig", "Wacht op de sleutel"), ("bezig", "Sleutel is er"), ("bezig", "Wacht op de sleutel")]
+
+
+def test_reports_from_one_personal_link_are_limited(
+    frozen_clock: LimitsClock, client: TestClient, network: Network
+) -> None:
+    db = database(client)
+    allowed = cast(FastAPI, client.app).state.runtime.limits.changes_per_link[0].amount
+    page = f"/m/{network.links['owner']}"
+    url = f"{page}/acties/{network.action_id}/status"
+    token = csrf_of(client.get(page).text)
+    sent = [
+        client.post(url, data={"csrf": token, "status": "bezig", "note": f"stand {i}"}, follow_redirects=False)
+        for i in range(allowed + 1)
+    ]
+    assert [r.status_code for r in sent] == [303] * allowed + [429]
+    assert "vaak achter elkaar gemeld" in sent[-1].text and int(sent[-1].headers["retry-after"]) > 0
+    assert f"stand {allowed}" in sent[-1].text, "the refused note is kept in its field"
+    assert len(history(db, network.action_id)) == 1 + allowed
+    # the allowance is the link's: the action's volunteer reports as usual
+    volunteer = f"/m/{network.links['volunteer']}"
+    answer = post_form(client, volunteer, f"{volunteer}/acties/{network.action_id}/status", {"status": "klaar"})
+    assert answer.status_code == 303
+    frozen_clock.advance(61)
+    assert post_form(client, page, url, {"status": "bezig", "note": "weer"}).status_code == 303
 
 
 def status_links(db: Any, recipient: str) -> dict[str, str]:
