@@ -170,6 +170,37 @@ def test_the_look_back_marks_yours_only_what_the_server_takes_your_report_on(new
     expect(gemeente.locator(".review-head")).to_have_text(re.compile(r"Gemeente Súdwest-Fryslân\s*Open$"))
 
 
+def test_a_phone_whose_claim_the_office_took_back_marks_none_of_its_organisations_actions_yours(
+    new_context: Callable[..., Any],
+) -> None:
+    board, code = follow_up_on(
+        new_context, "Oost", {"Huiskamer in de flat": "Woonstichting Thuis", "Wijkagent op school": "Politie"}
+    )
+    impostor = join(new_context, code, "Ali", "Woonstichting Thuis")
+    colleague = join(new_context, code, "Bo", "Woonstichting Thuis")
+    workshop_page = board.url
+    board.goto(workshop_page + "/deelnemers")
+    row = board.locator(".participant-row", has_text="Ali")
+    row.get_by_role("button", name="Hoort niet bij deze organisatie").click()
+    expect(row).to_contain_text("organisatie teruggenomen")
+    board.goto(workshop_page)
+    expect(board.locator("#status")).to_have_attribute("data-state", "online")
+    next_until(board, "Hoe staat het?")
+
+    # the colleague's phone marks the organisation's action as its own: the same names, the same network's list
+    expect(colleague.locator("#step .review-card.own")).to_have_text(re.compile("^Huiskamer in de flat"))
+    # the phone whose claim was taken back (snapshot field me.organisation_taken_back) marks none, as the server
+    # takes no report from it as the owner's: neither as its own card nor in the words "jouw organisatie"
+    cards = impostor.locator("#step .review-card")
+    expect(cards).to_have_count(2)
+    # a phone hears of the take-back in its next snapshot (a reload, a reconnect): until then it keeps the "me" it
+    # joined with, and the server refuses its report as the owner's (not_reporter)
+    impostor.reload()
+    expect(cards).to_have_count(2)
+    expect(impostor.locator("#step .review-card.own")).to_have_count(0)
+    expect(cards.filter(has_text="Huiskamer in de flat")).not_to_contain_text("jouw organisatie")
+
+
 def test_another_owners_report_is_not_read_out_again_on_a_listening_phone(new_context: Callable[..., Any]) -> None:
     board, code = follow_up_on(
         new_context, "Noord", {"Huiskamer in de flat": "Woonstichting Thuis", "Wijkagent op school": "Politie"}
