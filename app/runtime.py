@@ -163,6 +163,13 @@ class Runtime:
         if wait:
             raise DomainError("rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429)
 
+    async def check_projector_rate(self, workshop_id: int) -> None:
+        """Refuse a projector's pause or restart of its pages when its workshop's projectors press as fast as a
+        phone may tap: each is a write and an event to the room's board and projectors."""
+        wait = await self.throttle.hit(self.limits.taps_per_phone, "projector", str(workshop_id))
+        if wait:
+            raise DomainError("rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429)
+
     async def check_refresh_rate(self, phone: "PhoneKeys") -> None:
         """Refuse a phone's ask for a fresh snapshot (a refresh, or a connection, which begins with one) when it asks
         as often as a phone may tap: each is a database read of the whole room, and a phone asks when the room

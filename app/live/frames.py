@@ -10,7 +10,7 @@ from app.store.events import LogEntry, LoggedEvent, encode
 
 
 class ClientMessage(StrEnum):
-    """Every type of message a phone may send; the projector and the board only listen."""
+    """Every type of message a live screen may send: all but `pause` come from phones; the board only listens."""
 
     PING = "ping"
     ANSWER = "answer"
@@ -19,6 +19,7 @@ class ClientMessage(StrEnum):
     VOLUNTEER = "volunteer"
     RESPONSE = "response"
     REVIEW = "review"
+    PAUSE = "pause"
 
 
 class ServerFrame(StrEnum):

@@ -30,6 +30,7 @@ from app.models import BodyRowId, Member, RowId, Workshop
 from app.responses import service as responses
 from app.runtime import PhoneKeys, Runtime, get_runtime, origin_allowed
 from app.security import whole_number
+from app.stage import service as stage
 from app.store.events import encode
 from app.workshops import service as workshops
 
@@ -452,6 +453,46 @@ async def _handle_tap(runtime: Runtime, connection: Connection, data: dict[str, 
     connection.send_direct(encode(reply))
 
 
+class PauseIn(BaseModel):
+    """The projector's space bar: hold its pages on the one it shows (true), or let them turn again (false)."""
+
+    paused: bool = Field(strict=True)
+
+
+async def _handle_projector(runtime: Runtime, connection: Connection, data: dict[str, Any], *, token: str) -> None:
+    """The projector's one request: its space bar holds or frees the pages, as the board's pause does."""
+    if data["type"] != ClientMessage.PAUSE:
+        raise DomainError("read_only", N_("Dit scherm kan alleen meekijken."))
+    try:
+        pause = PauseIn.model_validate(data)
+    except ValidationError as exc:
+        raise DomainError("bad_message", N_("Dit bericht kunnen we niet lezen."), request=data["type"]) from exc
+    try:
+        await runtime.check_projector_rate(connection.workshop_id)
+    except DomainError as exc:
+        exc.params.setdefault("request", data["type"])
+        raise
+    # the same pause the board sets: the board's button shows it, and either side lifts it; the projector.changed
+    # event (or, for a pause already so, nothing) is the projector's answer
+    await runtime.db.write(
+        partial(
+            _pause_pages,
+            token=token,
+            workshop_id=connection.workshop_id,
+            paused=pause.paused,
+            secret=runtime.secret_key,
+        )
+    )
+
+
+def _pause_pages(db: Any, *, token: str, workshop_id: int, paused: bool, secret: str) -> dict[str, Any]:
+    """Hold or free the pages of the workshop this projector link still opens (checked again: only its projector)."""
+    workshop = workshops.workshop_by_projector_token(db, token, secret=secret)
+    if workshop is None or workshop.id != workshop_id:
+        raise DomainError("projector_not_found", N_("Deze projectorlink bestaat niet."), status=404)
+    return stage.set_paused(db, workshop=workshop, paused=paused)
+
+
 def _resume_point(websocket: WebSocket) -> tuple[str | None, str | None]:
     """The seq and workshop a reconnecting client says it had (`?since=…&wid=…`)."""
     return websocket.query_params.get("since"), websocket.query_params.get("wid")
@@ -516,7 +557,8 @@ async def projector_socket(websocket: WebSocket) -> None:
         participant_id=None,
         queue_size=runtime.settings.send_queue_size,
     )
-    await _serve(websocket, connection, public_id=workshop[1], since=since, wid=wid, handler=None)
+    handler = partial(_handle_projector, token=token)
+    await _serve(websocket, connection, public_id=workshop[1], since=since, wid=wid, handler=handler)
 
 
 # how often an open board asks again whether its browser is still signed in and may see the workshop: a sign-out

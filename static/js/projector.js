@@ -300,8 +300,8 @@ function renderReview(current) {
 // CYCLE_MS / MIN_DWELL_MS pages every answer is on screen within a minute; beyond that (hundreds of answers)
 // the cycle grows, because a page that turns faster than it can be read shows nothing. ?dwell=<seconds> on the
 // projector's address fixes the time per page (for tests and rehearsals); → / PageDown and ← / PageUp turn by hand,
-// the space bar (or P) pauses the turning while the room talks about a page, and starts it again, as the board's
-// "Bladeren stilzetten" (P there) does from afar.
+// the space bar (or P) pauses the turning while the room talks about a page, and starts it again: the same pause
+// as the board's "Bladeren stilzetten" (P there), so the board shows it and either side lifts it.
 const CYCLE_MS = 60_000;
 const MIN_DWELL_MS = 7_000;
 const FADE_MS = 450;
@@ -467,8 +467,8 @@ function place(page) {
   }
 }
 
-// the page the board's pause holds, kept in this tab (sessionStorage): a projector reloaded while held comes back
-// to the page the room talks about, not to the first. Its own space bar's pause is not kept: it is for the moment
+// the page the room's pause (the board's, or this projector's space bar) holds, kept in this tab (sessionStorage): a
+// projector reloaded while held comes back to the page the room talks about, not to the first
 const HELD_KEY = `doorbraak:held-page:${location.pathname}`;
 
 function heldPage(view) {
@@ -509,8 +509,8 @@ function layoutWall() {
   // the ninth pile makes the wall crowded (smaller pile cards), not another wall: counted in the view, it sent the
   // room back to page 1 and dropped a pause
   const view = `${step().id}:${paged.className.replace(/ crowded\b/, "")}`;
-  // the board's pause as last heard (app/stage/service.py set_paused): the projector follows each change of it,
-  // and its own space bar still toggles in between
+  // the room's pause as last heard (app/stage/service.py set_paused): the projector follows each change of it; its
+  // space bar sets it too, and holds the pages by itself while offline
   const held = Boolean(state.stage.paused);
   if (view !== pager.view) {
     // a pause holds a page while the room talks about it; the next step turns again (the server lifts the board's)
@@ -586,7 +586,14 @@ function keepPaging() {
 }
 
 function togglePause() {
-  pager.paused = !pager.paused;
+  // held at once, then told to the server (message `pause`), whose projector.changed the board shows; a projector
+  // that is offline holds its pages by itself until the room's pause changes
+  setPaused(!pager.paused);
+  live.send({ type: "pause", paused: pager.paused });
+}
+
+function setPaused(paused) {
+  pager.paused = paused;
   if (pager.paused) stopPaging();
   else keepPaging();
   summarise();
@@ -711,6 +718,11 @@ function render() {
 }
 
 function onFrame(frame) {
+  // a space bar the server refused (pressed too fast): the pages stand as the room's pause says
+  if (frame.type === "error" && frame.request === "pause") {
+    if (state.workshop) setPaused(pager.held);
+    return;
+  }
   const first = frame.type === "snapshot";
   if (!applyFrame(state, frame, { keepHidden: false })) return;
   if (first) shownIds = new Set(state.answers.keys()); // what was there on load is not "new"

@@ -341,6 +341,34 @@ def test_the_board_pauses_the_projectors_pages_from_afar(new_context: Callable[.
     expect(projector.locator("#wall-count")).to_contain_text("blad 2 van", timeout=5_000)
 
 
+def test_the_projectors_space_bar_is_the_boards_pause(new_context: Callable[..., Any], live_server: str) -> None:
+    session = start_session(new_context, title="Netwerkdag Spatie")
+    board = session.board
+    projector = new_context(**PROJECTOR).new_page()
+    projector.goto(f"{session.projector_path}?dwell=1")
+    expect(projector.locator("#status")).to_have_attribute("data-state", "online")
+    next_until(board, "Obstakels")
+    run(send_crowd(live_server, session.code, crowd(60)))
+    expect(projector.locator("#wall-count")).to_contain_text("60 obstakels · blad 2 van", timeout=5_000)
+
+    # someone at the projector's keyboard holds the page: the board says so, and can let it turn again
+    pause = board.locator("#pages-pause")
+    projector.locator("body").press("Space")
+    expect(projector.locator("#wall-paused")).to_be_visible()
+    expect(pause).to_have_text("Verder bladeren")
+    expect(board.locator("#pages-now")).to_have_text(re.compile("blijft op deze pagina"))
+    pause.click()
+    expect(pause).to_have_text("Bladeren stilzetten")
+    expect(projector.locator("#wall-paused")).to_be_hidden()
+    expect(projector.locator("#wall-progress")).to_have_class(re.compile(r"\bis-running\b"))
+    # the board holds it, the projector's space bar lets it go
+    board.locator("body").press("p")
+    expect(projector.locator("#wall-paused")).to_be_visible()
+    projector.locator("body").press("Space")
+    expect(projector.locator("#wall-paused")).to_be_hidden()
+    expect(pause).to_have_text("Bladeren stilzetten")
+
+
 # how much of the wall the cards of the current page cover, and how wide the widest card is against the wall
 PAGE_FILL = """() => {
   const wall = document.getElementById("round-answers").getBoundingClientRect();

@@ -228,3 +228,48 @@ def test_the_board_pauses_the_projectors_pages_until_the_next_step(
     facilitator.step(workshop, "next")
     with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
         assert projector.receive_json()["stage"]["paused"] is False
+
+
+def test_the_projectors_space_bar_holds_the_same_pages_the_board_shows_and_either_side_frees_them(
+    facilitator: Facilitator, workshop: Workshop, other_facilitator: Facilitator, frozen_clock: Any
+) -> None:
+    facilitator.go(workshop, "obstacles")
+    other = other_facilitator.create_workshop()
+    projector_url = f"/ws/projector/{workshop.projector_token}"
+    with (
+        facilitator.http.websocket_connect(projector_url) as projector,
+        facilitator.http.websocket_connect(f"/ws/board/{workshop.id}") as board,
+    ):
+        assert projector.receive_json()["stage"]["paused"] is False
+        board.receive_json()
+        projector.send_json({"type": "pause", "paused": True})
+        assert receive_until(projector, is_event("projector.changed"))["data"]["paused"] is True
+        # the board's "Bladeren stilzetten" shows the projector's pause, and lifts it
+        assert receive_until(board, is_event("projector.changed"))["data"]["paused"] is True
+        assert post(facilitator, workshop, "projector-pause", paused="false").json()["paused"] is False
+        assert receive_until(projector, is_event("projector.changed"))["data"]["paused"] is False
+        # the board holds the pages; the projector's space bar lets them turn again
+        post(facilitator, workshop, "projector-pause", paused="true")
+        assert receive_until(projector, is_event("projector.changed"))["data"]["paused"] is True
+        projector.send_json({"type": "pause", "paused": False})
+        assert receive_until(board, is_event("projector.changed"))["data"]["paused"] is False
+        # what is not a pause is refused in words, and the connection stays open
+        for bad in ({"type": "pause"}, {"type": "pause", "paused": "ja"}, {"type": "pause", "paused": 1}):
+            projector.send_json(bad)
+            refused = projector.receive_json()
+            assert (refused["code"], refused["request"]) == ("bad_message", "pause"), refused
+        projector.send_json({"type": "votes", "allocation": {}})
+        assert projector.receive_json()["code"] == "read_only"
+        # a projector that presses as fast as a phone may tap is told to slow down
+        for press in range(30):
+            projector.send_json({"type": "pause", "paused": press % 2 == 0})
+        projector.send_json({"type": "pause", "paused": True})
+        limited = receive_until(projector, lambda frame: frame.get("type") == "error")
+        assert (limited["code"], limited["request"]) == ("rate_limited", "pause")
+    # the projector of another workshop holds its own pages only
+    with facilitator.http.websocket_connect(f"/ws/projector/{other.projector_token}") as elsewhere:
+        elsewhere.receive_json()
+        elsewhere.send_json({"type": "pause", "paused": True})
+        assert receive_until(elsewhere, is_event("projector.changed"))["data"]["paused"] is True
+    with facilitator.http.websocket_connect(projector_url) as projector:
+        assert projector.receive_json()["stage"]["paused"] is False
