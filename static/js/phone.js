@@ -15,11 +15,16 @@ const t = texts.messages;
 forgetOldWorkshops(config.code);
 const store = workshopStore(config.code);
 const drafts = store.drafts((taken) => dropTaken(taken));
-// dots a tab opened since took over are that tab's to send (phone_store.js)
+// dots a tab opened since took over are that tab's to send (phone_store.js); back here when it closed unsent
 const votes = store.pending("votes", () => {
   if (state.wanted && !live.isOpen()) notice(t.taken_over);
   state.wanted = null;
   renderVotes();
+}, (wanted) => {
+  state.wanted = wanted;
+  withdraw(t.taken_over);
+  renderVotes();
+  sendVotes();
 });
 const state = {
   workshop: null, answers: [], options: [], outbox: loadOutbox(), clusters: [], myVotes: {}, actions: [],
@@ -87,13 +92,18 @@ function notice(text) {
   noticeNode.hidden = !text;
 }
 
+// a notice no longer true (the other tab closed and this one sends again): it goes, if it is still the one shown
+function withdraw(text) {
+  if (noticeNode.querySelector('[data-slot="text"]').textContent === text) notice("");
+}
+
 const stepViews = createStepViews({
-  state, t, results: texts.results, lang: config.lang, store, send: (message) => live.send(message), notice,
+  state, t, results: texts.results, lang: config.lang, store, send: (message) => live.send(message), notice, withdraw,
   isOnline: () => live.isOpen(),
 });
 stepViews.setRender((said) => renderStep(said));
 const actionList = createActionList({
-  state, t, lang: config.lang, store, send: (message) => live.send(message), notice,
+  state, t, lang: config.lang, store, send: (message) => live.send(message), notice, withdraw,
   isOnline: () => live.isOpen(),
 });
 

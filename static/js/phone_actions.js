@@ -59,9 +59,9 @@ export function leftMine(me, before, after) {
   return mine != null && before != null && names(before) && !names(after);
 }
 
-export function createActionList({ state, t, lang, store, send, notice, isOnline }) {
+export function createActionList({ state, t, lang, store, send, notice, withdraw, isOnline }) {
   // action id -> the hand this phone wants (true up, false down), until acknowledged
-  const pending = store.pending("hands", letGo);
+  const pending = store.pending("hands", letGo, takeBack);
   const hands = pending.value;
   const openDetails = new Set();
   // where an action sits is settled when the phone first lists it: a hand raised in "all the others" does not make
@@ -258,6 +258,15 @@ export function createActionList({ state, t, lang, store, send, notice, isOnline
     for (const id of Object.keys(hands)) delete hands[id];
     if (waited && !isOnline()) notice(t.taken_over);
     render();
+  }
+
+  // that tab closed before it could send them: they are this tab's again, shown waiting and sent from here
+  function takeBack(value) {
+    for (const id of Object.keys(hands)) delete hands[id];
+    Object.assign(hands, value);
+    withdraw(t.taken_over);
+    render();
+    resend();
   }
 
   function resend() {

@@ -6,7 +6,7 @@ import { leftMine, ownerOf } from "./phone_actions.js";
 import { mosaicGrid } from "./results.js";
 import { saveById } from "./room.js";
 
-export function createStepViews({ state, t, results, lang, store, send, notice, isOnline }) {
+export function createStepViews({ state, t, results, lang, store, send, notice, withdraw, isOnline }) {
   // step id -> what this phone chose, until acknowledged
   const pending = store.pending("responses", () => {
     // taken over by a tab opened since (phone_store.js): that tab sends these now
@@ -14,6 +14,13 @@ export function createStepViews({ state, t, results, lang, store, send, notice, 
     for (const id of Object.keys(wanted)) delete wanted[id];
     if (waited && !isOnline()) notice(t.taken_over);
     render();
+  }, (value) => {
+    // that tab closed before it sent them: this one shows them waiting and sends them
+    for (const id of Object.keys(wanted)) delete wanted[id];
+    Object.assign(wanted, value);
+    withdraw(t.taken_over);
+    render();
+    resend();
   });
   const wanted = pending.value;
   const drafts = {}; // look back: what the owner is typing per action, kept across re-renders

@@ -1,12 +1,12 @@
 // What a phone keeps in its browser (localStorage), per workshop code: doorbraak:<kind>:<code> for when the phone
 // last used the workshop (used). Answers waiting for the server are a key each, doorbraak:outbox:<code>:<client id>;
 // typed text is one key per tab, doorbraak:drafts:<code>:<tab id>, and so are hands, grades and dots not yet
-// acknowledged (pending: doorbraak:<votes|hands|responses>:<code>:<tab id>). A tab writes and removes only its own,
-// as one shared list read, changed and written back by two tabs lost what the other added (localStorage has no
-// lock). The server takes a client id twice as one answer. A tab that opens takes over the other tabs' drafts, each
-// noting the tabs it came from (from): once one of those writes again, it sent, cleared or changed that text, and the
-// copy goes. A workshop's keys go once it is closed with nothing left to send, and those of workshops not used for
-// days.
+// acknowledged (pending: doorbraak:<votes|hands|responses>:<code>:<tab id>; a tab that closes holding some marks its
+// key closed, for an open tab to take back). A tab writes and removes only its own, as one shared list read, changed
+// and written back by two tabs lost what the other added (localStorage has no lock). The server takes a client id
+// twice as one answer. A tab that opens takes over the other tabs' drafts, each noting the tabs it came from (from):
+// once one of those writes again, it sent, cleared or changed that text, and the copy goes. A workshop's keys go once
+// it is closed with nothing left to send, and those of workshops not used for days.
 // localStorage may be missing or refuse (blocked site data, a full quota): the phone then works from memory alone.
 
 import { newId } from "./live.js";
@@ -160,12 +160,16 @@ export function workshopStore(code, now = Date.now) {
   const store = {
     // what this tab and those before it tapped and the server has not acknowledged (hands, responses: by id, the
     // latest tab's over the earlier; votes: the latest whole allocation), now this tab's own to send and keep.
-    // A tab opened later takes it in turn: onTaken() says this one no longer holds it (taken() asks, before a resend)
-    pending(kind, onTaken = () => {}) {
+    // A tab opened later takes it in turn: onTaken() says this one no longer holds it (taken() asks, before a resend).
+    // A tab that closes still holding some marks its key closed (pagehide), and an open tab takes that key back:
+    // onBack(value) hands it what it holds now, to show and send again
+    pending(kind, onTaken = () => {}, onBack = () => {}) {
       const own = `${PREFIX}${kind}:${code}:${tab}`;
-      const keys = [`${PREFIX}${kind}:${code}`, ...keysFrom(`${PREFIX}${kind}:${code}:`)];
+      const start = `${PREFIX}${kind}:${code}:`;
+      const keys = [`${PREFIX}${kind}:${code}`, ...keysFrom(start)];
       const kept = tabsOf(code, kind).map(record).filter(Boolean);
-      const value = kind === "votes" ? kept.at(-1) ?? null : Object.assign({}, ...kept);
+      const join = (values) => (kind === "votes" ? values.at(-1) ?? null : Object.assign({}, ...values));
+      const value = join(kept);
       let holds = false; // this tab's key holds what it wrote
       const save = (next) => {
         const written = write(own, next === null ? null : { at: now(), value: next });
@@ -181,8 +185,33 @@ export function workshopStore(code, now = Date.now) {
         onTaken();
         return true;
       };
+      // a closed tab's key, unless another open tab took it first: joined with this tab's own, the later written
+      // over the earlier, as a tab that opens joins them
+      const back = (key) => {
+        const closed = record(read(key));
+        if (!closed?.closed || !("value" in closed)) return;
+        const mine = holds ? record(read(own)) : null;
+        const values = [closed, mine].filter((k) => k && record(k.value))
+          .sort((a, b) => (Number(a.at) || 0) - (Number(b.at) || 0)).map((k) => k.value);
+        const next = join(values);
+        if (next === null || !save(next)) return;
+        write(key, null);
+        onBack(next);
+      };
       window.addEventListener("storage", (event) => {
         if (event.key === own && event.newValue === null) taken();
+        else if (event.key?.startsWith(start) && event.key !== own && record(parse(event.newValue))?.closed) back(event.key);
+      });
+      window.addEventListener("pagehide", () => {
+        const mine = record(read(own));
+        if (holds && mine) write(own, { ...mine, closed: true });
+      });
+      // back from the browser's back-forward cache: what no other tab took is this tab's again
+      window.addEventListener("pageshow", (event) => {
+        if (!event.persisted) return;
+        const mine = record(read(own));
+        if (mine?.closed) write(own, { at: mine.at, value: mine.value });
+        else taken();
       });
       if (kept.length && save(value)) for (const key of keys) if (key !== own) write(key, null);
       return { value, save, taken };

@@ -513,3 +513,46 @@ def test_a_tab_whose_hands_a_newer_tab_took_does_not_raise_them_again(new_contex
     fresh = new_tab(second, second.url)
     expect(hand_row(fresh, "Huiskamer in de flat").get_by_role("button", name="Ik doe mee")).to_be_visible()
     expect(board_item).not_to_contain_text("Doen mee")
+
+
+def deaf_server(page: Any) -> None:
+    """The page hears the server, but nothing it sends arrives (the network went as it sent)."""
+
+    def route(socket: Any) -> None:
+        socket.connect_to_server()
+        socket.on_message(lambda message: None)
+
+    page.route_web_socket(re.compile(r"/ws/phone/"), route)
+
+
+def test_hands_a_newer_tab_took_come_back_to_the_older_tab_when_it_closes_unsent(
+    new_context: Callable[..., Any],
+) -> None:
+    session = start_session(new_context)
+    board = session.board
+    first = join(new_context, session.code, "Ali", "Woonstichting Thuis")
+    next_until(board, "Afspraken")
+    agree(board, "Huiskamer in de flat", "Welzijn Noord")
+    expect(hand_row(first, "Huiskamer in de flat")).to_be_visible()
+    first.evaluate("dispatchEvent(new Event('offline'))")
+    expect(first.locator("#status")).to_have_attribute("data-state", "offline")
+    hand_row(first, "Huiskamer in de flat").get_by_role("button", name="Ik doe mee").click()
+
+    # a second tab takes the hand over, but what it sends never arrives, and it is closed
+    second = first.context.new_page()
+    deaf_server(second)
+    second.goto(first.url)
+    expect(hand_row(second, "Huiskamer in de flat").locator("button.hand.waiting")).to_have_count(1)
+    expect(hand_row(first, "Huiskamer in de flat").locator("button.hand.waiting")).to_have_count(0)
+    expect(first.locator(".phone-notice")).to_contain_text("ook open in een ander tabblad")
+    second.close()
+
+    # the first tab has it again: waiting, no longer saying the other tab sends it, and sent once it is online
+    expect(hand_row(first, "Huiskamer in de flat").locator("button.hand")).to_contain_text("wacht op verbinding")
+    expect(first.locator(".phone-notice")).to_be_hidden()
+    first.evaluate("dispatchEvent(new Event('online'))")
+    board_item = board.locator("#action-list li.action-item", has_text="Huiskamer in de flat")
+    expect(board_item).to_contain_text("Doen mee: Ali · Woonstichting Thuis")
+    expect(hand_row(first, "Huiskamer in de flat").get_by_role("button", name="Je doet mee ✓")).to_be_visible()
+    expect(first.locator("#step button.hand.waiting")).to_have_count(0)
+    assert "hands" not in kinds(first, session.code)
