@@ -352,3 +352,42 @@ def test_right_to_left_words_read_from_the_right_on_the_phone(new_context: Calla
     assert phone.locator("#step textarea").evaluate_all(DIRECTION) == ["ltr"]
     phone.locator("#step textarea").fill("מסמך")
     assert phone.locator("#step textarea").evaluate_all(DIRECTION) == ["rtl"]
+
+
+# where a node's own words stand in its block: the gap to the block's left and to its right edge, in px
+TEXT_GAPS = """(node) => {
+  const range = document.createRange();
+  range.selectNodeContents(node);
+  const words = range.getBoundingClientRect();
+  const block = node.closest(".vote-text").getBoundingClientRect();
+  return { left: Math.round(words.left - block.left), right: Math.round(block.right - words.right) };
+}"""
+
+
+def test_a_right_to_left_pile_name_reads_from_the_right_on_the_phones_vote(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Doorbraak stemmen")
+    board = session.board
+    phone = join_long(new_context, session.code, SMALL_PHONE)
+    texts = ["لا يوجد مكان للشباب في المساء.", "Te weinig plekken voor jongeren."]
+    next_until(board, "Obstakels")
+    for text in texts:
+        send(phone, text)
+        expect(mine(phone, text)).to_have_class(re.compile(r"\breceived\b"))
+    next_until(board, "Ordenen")
+    for text in texts:
+        board.get_by_role("checkbox", name=f"Selecteer: {text}", exact=True).check()
+    board.locator("#merge").click()
+    name = board.locator("#cluster-list .cluster-name")
+    name.fill("مكان للشباب")
+    name.press("Enter")
+    board.locator("#cluster-panel h2").click()
+    expect(name).to_have_value("مكان للشباب")
+
+    next_until(board, "Stemmen")
+    pile = phone.locator("#step .vote-list li.vote-item .vote-text > strong")
+    expect(pile).to_have_text("مكان للشباب")
+    # the name stands at the card's right, where Arabic starts, as on the projector; not at the left of a Dutch line
+    gaps = pile.evaluate(TEXT_GAPS)
+    assert gaps["right"] <= 1 < gaps["left"], gaps
+    assert pile.evaluate_all(DIRECTION) == ["rtl"]
+    assert_fits(phone, "vote-rtl-pile")
