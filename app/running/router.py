@@ -115,14 +115,16 @@ async def _join_page(
     the CSRF token: a join storm asks for the same page a thousand times. A list of 200 names is 13 KB of a phone's
     first 50; gzipped it is under 1 KB.
     """
-    choices = (await _join_list(runtime, workshop)).choices
+    listed = await _join_list(runtime, workshop)
     return render_kept(
         request,
         runtime,
         "participant/join.html",
-        {"workshop": workshop, "choices": choices, **extra},
+        {"workshop": workshop, "choices": listed.choices, **extra},
         workshop_id=workshop.id,
-        shown=(workshop.title, workshop.opgave, workshop.allow_anonymous),
+        # the list too (its JSON, the same object while it is kept: hashed once): it is read again on its own clock,
+        # and a page kept from the list before would offer the old one for up to as long again
+        shown=(workshop.title, workshop.opgave, workshop.allow_anonymous, listed.body),
         fills={"csrf_token": request.state.csrf_token},
         keep=status == 200 and not extra,
         status=status,
