@@ -121,5 +121,9 @@ def test_bench_register_runs_at_a_tiny_scale(capsys: pytest.CaptureFixture[str])
         assert f["rows"] >= 0, name
         for kind in ("page", "csv"):
             assert 0 < f[f"{kind}_p50_ms"] <= f[f"{kind}_p95_ms"], name
+    assert set(figures["sorts"]) == {"all by due date", "all by organisation", "all by status"}
+    for name, f in figures["sorts"].items():
+        assert 0 < f["page_p50_ms"] <= f["page_p95_ms"], name
     assert figures["requests_per_filter"] == 2
     assert any(line.startswith("all filters") for line in output)
+    assert any(line.startswith("all by organisation") for line in output)
