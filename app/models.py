@@ -372,10 +372,11 @@ class Vote(SQLModel, table=True):
 class Action(SQLModel, table=True):
     """An agreed action: what, who owns it, by when."""
 
-    # the register filters a workspace's actions by due date and by last change, and sorts by them
+    # the register filters a workspace's actions by due date and by last change, and sorts by them and by owner
     __table_args__ = (
         Index("ix_action_workspace_due_on", "workspace_id", "due_on"),
         Index("ix_action_workspace_updated_at", "workspace_id", "updated_at"),
+        Index("ix_action_workspace_owner_key", "workspace_id", "owner_key", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -386,6 +387,10 @@ class Action(SQLModel, table=True):
     description: str = Field(default="", max_length=2000)
     owner_organisation: str = Field(max_length=120)
     owner_organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    # the owner's name as the register sorts it, as bytes that sort so (organisations.owner_key), written with the
+    # name wherever it is set, renamed or merged; no default, so an action written without it is refused, not
+    # misplaced
+    owner_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     contact_person: str = Field(default="", max_length=120)
     # the contact's address: reminders go there, and a participant who gave it may report on the action
     contact_email: str | None = Field(default=None, max_length=254)

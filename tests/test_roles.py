@@ -40,6 +40,7 @@ from app.models import (
     Workshop,
     Workspace,
 )
+from app.organisations import service as organisations
 from app.workshops import service as workshops
 from app.workspaces import service as workspaces
 from tests.conftest import PASSWORD, csrf_of
@@ -155,7 +156,11 @@ def _things(tx: Any, *, workshop_id: int) -> dict[str, int]:
     ]
     piles = clusters.group(tx, workshop=workshop, answer_ids=[ack.answer_id for ack in acks], name="Tijd")
     action = Action(
-        workshop_id=workshop_id, workspace_id=workshop.workspace_id, title="Actie", owner_organisation="Woonstichting"
+        workshop_id=workshop_id,
+        workspace_id=workshop.workspace_id,
+        title="Actie",
+        owner_organisation="Woonstichting",
+        owner_key=organisations.owner_key("Woonstichting"),
     )
     tx.add(action)
     tx.flush()

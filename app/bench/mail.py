@@ -77,6 +77,7 @@ def _seed(db: Tx, *, count: int, today: date) -> None:
             workspace_id=workshop.workspace_id,
             title=f"Actie {n}",
             owner_organisation="Woonstichting",
+            owner_key=organisations.owner_key("Woonstichting"),
             owner_organisation_id=owner_id.id if owner_id else None,
             due_on=today + timedelta(days=2),
         )

@@ -36,7 +36,7 @@ from app.models import (
     Volunteer,
     Workshop,
 )
-from app.organisations.service import name_key, organisation_key, search_text
+from app.organisations.service import name_key, organisation_key, owner_key, search_text
 from app.store.database import Database
 from app.store.events import Tx
 
@@ -330,6 +330,7 @@ def fill(db: Tx, *, options: FillOptions, password: str, today: date) -> Filled:
                 "title": rng.choice(DEEDS).format(place=rng.choice(PLACES)),
                 "description": "Afgesproken in de workshop; eerste stap binnen twee weken." if n % 3 == 0 else "",
                 "owner_organisation": names[owner],
+                "owner_key": owner_key(names[owner]),
                 "owner_organisation_id": organisation_ids[owner],
                 "contact_person": f"Contactpersoon {n % 97 + 1}",
                 "due_on": due,
@@ -596,7 +597,7 @@ def register_table(result: dict[str, Any]) -> str:
     ]
     rows = [(name, str(f["rows"]), f) for name, f in result["filters"].items()]
     rows.append(("all filters", "", result))
-    rows += [(name, str(result["filled_actions"]), f) for name, f in result.get("sorts", {}).items()]
+    rows += [(name, "", f) for name, f in result.get("sorts", {}).items()]
     for name, count, f in rows:
         lines.append(
             f"{name:<20} {count:>6} {f['page_p50_ms']:>9} {f['page_p95_ms']:>9} {f.get('csv_p50_ms', '-'):>9} "

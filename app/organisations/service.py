@@ -108,6 +108,16 @@ def name_key(name: str) -> bytes:
     return bytes(key)
 
 
+def owner_key(name: str) -> bytes:
+    """An action's owner as the register sorts it (Action.owner_key): name_key, except that an owner of no name
+    sorts first, with the names of signs alone, which name no organisation.
+
+    Stored keys were made with it: a change here needs a migration that makes them again (as 0024 made them).
+    """
+    # a name of signs alone has the key of an empty name_order: a zero, below every other key
+    return name_key(name) if name else b"\0"
+
+
 def matches(query: str, names: Iterable[str]) -> bool:
     """Whether every typed word starts a word of one of the names ("gem hee" finds "Gemeente Heerlen")."""
     wanted = search_words(query)
@@ -538,7 +548,7 @@ def _show_name(db: Session, organisation: Organisation) -> None:
     db.execute(
         update(Action)
         .where(col(Action.owner_organisation_id) == organisation.id)
-        .values(owner_organisation=organisation.name)
+        .values(owner_organisation=organisation.name, owner_key=owner_key(organisation.name))
     )
     db.execute(
         update(ActionPartner)
@@ -737,6 +747,7 @@ def _move_actions(db: Tx, *, source_id: int, target: Organisation, account_id: i
         owner_before = action.owner_organisation
         if action.owner_organisation_id == source_id:
             action.owner_organisation_id, action.owner_organisation = target_id, target.name
+            action.owner_key = owner_key(target.name)
             merged.owned += 1
         names_before = [name for _, _, name in partners[action.id or 0]]
         names_after = []

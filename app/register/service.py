@@ -153,32 +153,17 @@ def _source(chosen: RegisterFilter) -> FromClause | type[Action]:
     )
 
 
-def _owner_rank(db: Session, *, workspace_id: int) -> ColumnElement[Any]:
-    """Each action's place by its owner's name as every list sorts names (organisations.name_order), for the
-    database to page by.
-
-    An owner is one of the workspace's organisations and carries its name (renames and merges keep it so): the
-    names are read from those few rows, not from every action. An owner outside them (a name of signs alone, which
-    names no organisation) comes first, where such a name sorts.
-    """
-    names = db.execute(select(col(Organisation.name)).where(col(Organisation.workspace_id) == workspace_id)).scalars()
-    order = {name: organisations.name_order(name) for name in names}
-    if not order:  # no organisations, so no owners yet: nothing to order
-        return literal(0)
-    # names that differ only in case or accents share a place: their actions keep the order they were agreed in
-    place = {key: rank for rank, key in enumerate(sorted(set(order.values())))}
-    return case({name: place[key] for name, key in order.items()}, value=col(Action.owner_organisation), else_=-1)
-
-
-def _order(db: Session, chosen: RegisterFilter, *, workspace_id: int) -> list[Any]:
+def _order(chosen: RegisterFilter) -> list[Any]:
     """The rows' order; actions without a date come last either way, and ties keep the order they were agreed in."""
     key: ColumnElement[Any] | SQLColumnExpression[Any]
     if chosen.sort == "status":
         key = case({status: rank for rank, status in enumerate(ACTION_STATUSES)}, value=col(Action.status))
-    elif chosen.sort == "organisation":
-        key = _owner_rank(db, workspace_id=workspace_id)
     else:
-        key = {"due": col(Action.due_on), "changed": col(Action.updated_at)}[chosen.sort]
+        # the owner's stored key (organisations.owner_key): the database pages along ix_action_workspace_owner_key,
+        # as it does along the due date's index, where it sorted every matching action by a CASE over the names
+        key = {"due": col(Action.due_on), "changed": col(Action.updated_at), "organisation": col(Action.owner_key)}[
+            chosen.sort
+        ]
     direction, tie = (key.desc(), col(Action.id).desc()) if chosen.descending else (key.asc(), col(Action.id).asc())
     return [direction.nulls_last() if chosen.sort == "due" else direction, tie]
 
@@ -306,7 +291,7 @@ def _select_rows(db: Session, chosen: RegisterFilter, *, workspace_id: int, toda
         .select_from(_source(chosen))
         .join(Workshop, col(Workshop.id) == col(Action.workshop_id))
         .where(*_conditions(chosen, workspace_id=workspace_id, today=today))
-        .order_by(*_order(db, chosen, workspace_id=workspace_id))
+        .order_by(*_order(chosen))
     )
 
 
@@ -339,7 +324,7 @@ def matching_ids(db: Session, *, workspace_id: int, chosen: RegisterFilter, toda
         select(col(Action.id))
         .select_from(_source(chosen))
         .where(*_conditions(chosen, workspace_id=workspace_id, today=today))
-        .order_by(*_order(db, chosen, workspace_id=workspace_id))
+        .order_by(*_order(chosen))
         .limit(limit)
     )
     return [i for i in db.execute(query).scalars() if i is not None]

@@ -16,7 +16,7 @@ from app.answers import service as answers
 from app.catalog.service import formats
 from app.exports.data import DecisionList, load_decision_list
 from app.models import Action, ActionPartner, Answer, Cluster, Participant, Volunteer, Vote, Workshop
-from app.organisations.service import name_key
+from app.organisations.service import name_key, owner_key
 from app.responses import service as responses
 from app.running import service as running
 from app.store.database import Database
@@ -131,6 +131,7 @@ def fill_workshop(db: Session, *, workshop_id: int) -> Filled:
         title="Inloopspreekuur jeugdzorg",
         description="Elke woensdag 14–16 uur in het buurthuis.\nOok voor ouders.",
         owner_organisation="Woonstichting Thuis",
+        owner_key=owner_key("Woonstichting Thuis"),
         contact_person=PHONE_NUMBER,
         due_on=date(2026, 12, 15),
         status="bezig",
@@ -143,6 +144,7 @@ def fill_workshop(db: Session, *, workshop_id: int) -> Filled:
         title=INJECTION,
         description="\tbegint met een tab",
         owner_organisation=AT_SUM,
+        owner_key=owner_key(AT_SUM),
         contact_person="-Piet",
         obstacle_id=secret.id,
     )
@@ -151,6 +153,7 @@ def fill_workshop(db: Session, *, workshop_id: int) -> Filled:
         workspace_id=_workspace_of(db, workshop_id),
         title="Verwijderde actie",
         owner_organisation="Niemand",
+        owner_key=owner_key("Niemand"),
         due_on=date(2026, 12, 20),
         deleted_at=datetime(2026, 11, 22, 15, 0, tzinfo=UTC),
     )
@@ -159,6 +162,7 @@ def fill_workshop(db: Session, *, workshop_id: int) -> Filled:
         workspace_id=_workspace_of(db, workshop_id),
         title="Eén loket 🎉",
         owner_organisation="Gemeente IJsselstein",
+        owner_key=owner_key("Gemeente IJsselstein"),
         due_on=date(2027, 1, 31),
         status="klaar",
         contribution_id=loket.id,
@@ -309,6 +313,7 @@ def fill_followup(db: Session, *, workshop_id: int) -> FollowUp:
             workspace_id=follow_up.workspace_id,
             title=title,
             owner_organisation=owner,
+            owner_key=owner_key(owner),
             status=status,
             due_on=due,
         )

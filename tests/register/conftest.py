@@ -29,7 +29,7 @@ from app.models import (
     Workshop,
 )
 from app.organisations import service as organisations
-from app.organisations.service import name_key
+from app.organisations.service import name_key, owner_key
 from app.register.service import local_today
 from app.running import service as running
 from app.store.database import Database
@@ -125,6 +125,7 @@ def add_action(
         workspace_id=workshop.workspace_id,
         title=title,
         owner_organisation=owner,
+        owner_key=owner_key(owner),
         owner_organisation_id=owner_found.id if owner_found else None,
         due_on=due_on,
         status=status,

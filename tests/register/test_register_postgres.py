@@ -22,6 +22,8 @@ from tests.register.test_register import (  # noqa: F401
     test_ids_of_another_workspace_are_refused_like_ids_that_do_not_exist,
     test_pages_of_fifty_with_links_that_keep_the_filter,
     test_sorting,
+    test_sorting_by_organisation_keeps_its_order_for_hostile_names_after_a_rename_and_a_merge,
+    test_sorting_by_organisation_reads_numbers_as_numbers_across_pages,
 )
 from tests.test_postgres import ON_POSTGRES, postgres_settings
 

@@ -22,6 +22,7 @@ from app.answers import service as answers
 from app.errors import DomainError
 from app.live.frames import event_frame
 from app.models import Action, Answer, Event, Invitation, Participant, Workspace
+from app.organisations import service as organisations
 from app.store.database import Database
 from app.store.events import append_event, last_seq
 from app.workshops import service as workshops
@@ -567,7 +568,15 @@ async def test_a_change_into_a_workspace_gone_meanwhile_is_refused_as_merged_a_f
     # a row that refers to a missing workshop in a workspace that is there stays the fault it is
     (fault,) = await asyncio.gather(
         db.write(
-            lambda s: s.add(Action(workshop_id=workshop_id + 1, workspace_id=1, title="x", owner_organisation="y"))
+            lambda s: s.add(
+                Action(
+                    workshop_id=workshop_id + 1,
+                    workspace_id=1,
+                    title="x",
+                    owner_organisation="y",
+                    owner_key=organisations.owner_key("y"),
+                )
+            )
         ),
         return_exceptions=True,
     )
