@@ -1,19 +1,21 @@
 """The translation layer: every interface text goes through gettext here."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
 from functools import cache
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
-from jinja2 import BaseLoader, Environment
+from jinja2 import BaseLoader, Environment, pass_context
+from jinja2.runtime import Context
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LOCALE = "nl"
@@ -116,6 +118,16 @@ def short_day(value: date | None) -> str:
     return format_date(value, format="medium", locale=date_locale()) if value else ""
 
 
+def number(value: int) -> str:
+    """A count as the current language writes it: "19.591" in Dutch, "19,591" in English."""
+    return format_decimal(value, locale=date_locale())
+
+
+def _counted(singular: str, plural: str, n: int) -> str:
+    """ngettext for templates, whose %(num)d then takes the count written out by number()."""
+    return ngettext(singular, plural, n).replace("%(num)d", "%(num)s")
+
+
 def jinja_globals() -> dict[str, Any]:
     """What templates need to translate, dates included."""
     return {
@@ -124,6 +136,7 @@ def jinja_globals() -> dict[str, Any]:
         "language_choices": language_choices,
         "long_day": day,
         "short_day": short_day,
+        "number": number,
     }
 
 
@@ -131,6 +144,14 @@ def translating_environment(loader: BaseLoader, *, autoescape: Any, **options: A
     """A Jinja environment whose templates translate with _() in the current language (pages and mails alike)."""
     env = Environment(loader=loader, extensions=["jinja2.ext.i18n"], autoescape=autoescape, **options)
     # Jinja's i18n extension adds this method to the environment at run time
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(gettext, _counted, newstyle=True)  # type: ignore[attr-defined]
+    plain = cast(Callable[..., Any], env.globals["ngettext"])
+
+    @pass_context
+    def counted(context: Context, singular: str, plural: str, n: int, /, **variables: Any) -> Any:
+        # every count a page or mail says in words follows the language: "19.591 afspraken", "19,591 actions"
+        return plain(context, singular, plural, n, **{"num": number(n), **variables})
+
+    env.globals["ngettext"] = counted
     env.globals.update(jinja_globals())
     return env

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.errors import DomainError, not_manager
-from app.i18n import N_, current_locale, gettext, ngettext
+from app.i18n import N_, current_locale, gettext, ngettext, number
 from app.models import ACTION_STATUSES, Action, ActionPartner, Member, Organisation, Participant, Volunteer, Workshop
 from app.organisations import service as organisations
 from app.store.database import held_workspace
@@ -244,4 +244,4 @@ def share_sentence(part: int, whole: int, *, open_only: bool) -> str:
             "{percent} van de {count} afspraken is in handen van partners.",
             whole,
         )
-    return sentence.format(percent=format_percent(part / whole, locale=current_locale.get()), count=whole)
+    return sentence.format(percent=format_percent(part / whole, locale=current_locale.get()), count=number(whole))

@@ -416,3 +416,16 @@ def test_a_page_sorted_by_due_date_or_organisation_walks_an_index_rather_than_so
 
     found = database_of(facilitator.http).read_sync(plan)
     assert "USE TEMP B-TREE FOR ORDER BY" not in found, found
+
+
+def test_counts_of_thousands_are_written_as_the_language_writes_them(facilitator: Facilitator, ledger: Ledger) -> None:
+    def many(db: Session) -> None:
+        for n in range(1200):
+            add_action(db, workshop_id=ledger.workshops["noord"], title=f"Veel {n}", owner="Buurtwerk Noord")
+
+    database_of(facilitator.http).write_sync(many)
+    dutch = facilitator.http.get("/f/register?q=veel").text
+    assert "1.200 afspraken" in dutch and "<strong>1.200</strong>" in dutch
+    facilitator.http.cookies.set("dbk_lang", "en")
+    english = facilitator.http.get("/f/register?q=veel").text
+    assert "1,200 actions" in english and "<strong>1,200</strong>" in english
