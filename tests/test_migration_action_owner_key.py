@@ -1,4 +1,4 @@
-"""Migration 0024 gives every action the key the register sorts owners by: the same as the app makes when an owner
+"""Migration 0025 gives every action the key the register sorts owners by: the same as the app makes when an owner
 is set (organisations.owner_key), an owner of no name first; on SQLite and PostgreSQL, up and down."""
 
 import os
@@ -27,7 +27,7 @@ def check_up_and_down(db: Database) -> None:
     """Each action's key is the app's key of its owner, down and up again, and the index serves the order."""
     db.migrate("0005")
     fill_before_workspaces(db.url)
-    db.migrate("0023")
+    db.migrate("0024")
     with db.write_engine.begin() as c:
         first = c.execute(sa.text("SELECT id FROM action ORDER BY id LIMIT 1")).scalar_one()
         for owner in OWNERS:
@@ -40,7 +40,7 @@ def check_up_and_down(db: Database) -> None:
                 ),
                 {"o": owner, "a": first},
             )
-    db.migrate("0024")
+    db.migrate("0025")
     keys = _keys(db)
     assert set(OWNERS) < set(keys) and len(keys) > len(OWNERS)
     assert all(key == owner_key(name) for name, key in keys.items())
@@ -50,7 +50,7 @@ def check_up_and_down(db: Database) -> None:
     assert indexes["ix_action_workspace_owner_key"] == ["workspace_id", "owner_key", "id"]
     config = migrations_config()
     config.set_main_option("sqlalchemy.url", db.url)
-    command.downgrade(config, "0023")
+    command.downgrade(config, "0024")
     with db.write_engine.connect() as c:
         assert "owner_key" not in {col["name"] for col in sa.inspect(c).get_columns("action")}
         assert "ix_action_workspace_owner_key" not in {i["name"] for i in sa.inspect(c).get_indexes("action")}
@@ -58,7 +58,7 @@ def check_up_and_down(db: Database) -> None:
     assert _keys(db) == keys
 
 
-def test_0024_keys_every_actions_owner_on_sqlite(tmp_path: Path) -> None:
+def test_0025_keys_every_actions_owner_on_sqlite(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'old.db'}")
     try:
         check_up_and_down(db)
@@ -71,6 +71,6 @@ def test_0024_keys_every_actions_owner_on_sqlite(tmp_path: Path) -> None:
     not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
     reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
 )
-def test_0024_keys_every_actions_owner_on_postgresql() -> None:
+def test_0025_keys_every_actions_owner_on_postgresql() -> None:
     with emptied_postgres() as db:
         check_up_and_down(db)

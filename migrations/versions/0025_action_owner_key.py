@@ -6,8 +6,8 @@ that sort as every list sorts names (organisations.owner_key: organisations.name
 first), with an index beside the workspace, and the database pages along it as it does for the due date. This
 makes the key of every action there is.
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 """
 
 import re
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0024"
-down_revision: str | None = "0023"
+revision: str = "0025"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -32,7 +32,7 @@ _action = sa.table(
 )
 
 
-# the app's organisations.owner_key as it is at 0024, written out here: a migration stays fixed
+# the app's organisations.owner_key as it is at 0025, written out here: a migration stays fixed
 def _owner_key(name: str) -> bytes:
     """An owner's name as bytes that sort as names do: its search words, numbers by their value; no name first."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.category(c).startswith("M"))
