@@ -1,17 +1,14 @@
 """Migration 0025 gives every action the key the register sorts owners by: the same as the app makes when an owner
 is set (organisations.owner_key), an owner of no name first; on SQLite and PostgreSQL, up and down."""
 
-import os
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from alembic import command
 
 from app.organisations.service import owner_key
-from app.store.database import Database, migrations_config
+from app.store.database import Database
+from tests.migrating import ON_EITHER, downgrade, empty_database
 from tests.test_migration_workspaces import fill_before_workspaces
-from tests.test_postgres import emptied_postgres
 
 OWNERS = ["Woonstichting 10", "Zoë de Wit 003", "مؤسسة الإسكان", "???", ""]
 
@@ -48,9 +45,7 @@ def check_up_and_down(db: Database) -> None:
     with db.write_engine.connect() as c:
         indexes = {i["name"]: i["column_names"] for i in sa.inspect(c).get_indexes("action")}
     assert indexes["ix_action_workspace_owner_key"] == ["workspace_id", "owner_key", "id"]
-    config = migrations_config()
-    config.set_main_option("sqlalchemy.url", db.url)
-    command.downgrade(config, "0024")
+    downgrade(db, "0024")
     with db.write_engine.connect() as c:
         assert "owner_key" not in {col["name"] for col in sa.inspect(c).get_columns("action")}
         assert "ix_action_workspace_owner_key" not in {i["name"] for i in sa.inspect(c).get_indexes("action")}
@@ -58,19 +53,7 @@ def check_up_and_down(db: Database) -> None:
     assert _keys(db) == keys
 
 
-def test_0025_keys_every_actions_owner_on_sqlite(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    try:
-        check_up_and_down(db)
-    finally:
-        db.close()
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
-    reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
-)
-def test_0025_keys_every_actions_owner_on_postgresql() -> None:
-    with emptied_postgres() as db:
+@ON_EITHER
+def test_0025_keys_every_actions_owner(where: str, tmp_path: Path) -> None:
+    with empty_database(where, tmp_path) as db:
         check_up_and_down(db)

@@ -1,17 +1,14 @@
 """Migration 0016 adds whether a participant's address was confirmed: no address from before counts as confirmed,
 not even one a mail reached (anyone may have typed it); on SQLite and PostgreSQL, up and down."""
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from alembic import command
 
-from app.store.database import Database, migrations_config
+from app.store.database import Database
+from tests.migrating import ON_EITHER, downgrade, empty_database
 from tests.test_migration_workspaces import fill_before_workspaces
-from tests.test_postgres import emptied_postgres
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -57,28 +54,14 @@ def check_up_and_down(db: Database) -> None:
     db.migrate("0016")
     expected = dict.fromkeys(addresses, False)
     assert _confirmed(db) == expected
-    config = migrations_config()
-    config.set_main_option("sqlalchemy.url", db.url)
-    command.downgrade(config, "0015")
+    downgrade(db, "0015")
     with db.write_engine.connect() as c:
         assert "email_confirmed_at" not in {col["name"] for col in sa.inspect(c).get_columns("participant")}
     db.migrate()
     assert _confirmed(db) == expected
 
 
-def test_0016_confirms_no_address_from_before_on_sqlite(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    try:
-        check_up_and_down(db)
-    finally:
-        db.close()
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
-    reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
-)
-def test_0016_confirms_no_address_from_before_on_postgresql() -> None:
-    with emptied_postgres() as db:
+@ON_EITHER
+def test_0016_confirms_no_address_from_before(where: str, tmp_path: Path) -> None:
+    with empty_database(where, tmp_path) as db:
         check_up_and_down(db)

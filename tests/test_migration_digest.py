@@ -1,16 +1,13 @@
 """Migration 0012 adds when a digest's link switched it off: memberships are kept, up and down, on SQLite and
 PostgreSQL."""
 
-import os
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from alembic import command
 
-from app.store.database import Database, migrations_config
+from app.store.database import Database
+from tests.migrating import ON_EITHER, downgrade, empty_database
 from tests.test_migration_workspaces import fill_before_workspaces
-from tests.test_postgres import emptied_postgres
 
 
 def _memberships(db: Database) -> list[tuple[object, ...]]:
@@ -48,27 +45,13 @@ def check_up_and_down(db: Database) -> None:
         assert c.execute(sa.text("SELECT count(*) FROM membership WHERE digest_stopped_at IS NOT NULL")).scalar() == 0
         c.execute(sa.text("UPDATE membership SET digest_stopped_at = CURRENT_TIMESTAMP"))
 
-    config = migrations_config()
-    config.set_main_option("sqlalchemy.url", db.url)
-    command.downgrade(config, "0011")
+    downgrade(db, "0011")
     assert "digest_stopped_at" not in _columns(db) and _memberships(db) == before
     db.migrate()
     assert "digest_stopped_at" in _columns(db) and _memberships(db) == before
 
 
-def test_0012_keeps_memberships_up_and_down_on_sqlite(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    try:
-        check_up_and_down(db)
-    finally:
-        db.close()
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
-    reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
-)
-def test_0012_keeps_memberships_up_and_down_on_postgresql() -> None:
-    with emptied_postgres() as db:
+@ON_EITHER
+def test_0012_keeps_memberships_up_and_down(where: str, tmp_path: Path) -> None:
+    with empty_database(where, tmp_path) as db:
         check_up_and_down(db)

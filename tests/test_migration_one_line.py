@@ -1,17 +1,15 @@
 """Migration 0022 makes the titles and names stored before security.clean_line one line, as clean_line makes them
 now, and gives a renamed participant its name key again; on SQLite and PostgreSQL."""
 
-import os
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from app.organisations.service import name_key
 from app.security import clean_line
 from app.store.database import Database
+from tests.migrating import ON_EITHER, empty_database
 from tests.test_migration_workspaces import fill_before_workspaces
-from tests.test_postgres import emptied_postgres
 
 # (table, column): what each was stored as, before clean_line
 STORED = {
@@ -62,21 +60,9 @@ def check(db: Database) -> None:
     assert db.schema_revision() == "0022"
 
 
-def test_0022_makes_stored_names_one_line_on_sqlite(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    try:
-        check(db)
-    finally:
-        db.close()
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
-    reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
-)
-def test_0022_makes_stored_names_one_line_on_postgresql() -> None:
-    with emptied_postgres() as db:
+@ON_EITHER
+def test_0022_makes_stored_names_one_line(where: str, tmp_path: Path) -> None:
+    with empty_database(where, tmp_path) as db:
         check(db)
 
 
@@ -103,19 +89,7 @@ def check_invisible_only(db: Database) -> None:
         assert bytes(key.scalar_one()) == b"old"
 
 
-def test_0022_leaves_a_name_of_invisible_characters_only_as_stored_on_sqlite(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    try:
-        check_invisible_only(db)
-    finally:
-        db.close()
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
-    reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
-)
-def test_0022_leaves_a_name_of_invisible_characters_only_as_stored_on_postgresql() -> None:
-    with emptied_postgres() as db:
+@ON_EITHER
+def test_0022_leaves_a_name_of_invisible_characters_only_as_stored(where: str, tmp_path: Path) -> None:
+    with empty_database(where, tmp_path) as db:
         check_invisible_only(db)

@@ -6,12 +6,10 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from alembic import command
 
-from app.store.database import Database, migrations_config
-from tests.test_postgres import ON_POSTGRES, emptied_postgres
+from app.store.database import Database
+from tests.migrating import ON_EITHER, downgrade, empty_database
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -111,22 +109,13 @@ def check_up_down_up(db: Database) -> None:
     assert _keys(db) == _old_keys()
     db.migrate("0014")
     assert _keys(db) == AFTER
-    config = migrations_config()
-    config.set_main_option("sqlalchemy.url", db.url)
-    command.downgrade(config, "0013")
+    downgrade(db, "0013")
     assert _keys(db) == _old_keys()
     db.migrate("0014")
     assert db.schema_revision() == "0014" and _keys(db) == AFTER
 
 
-@pytest.mark.parametrize("where", ["sqlite", pytest.param("postgresql", marks=ON_POSTGRES)])
+@ON_EITHER
 def test_0014_refolds_organisation_keys_up_and_down(where: str, tmp_path: Path) -> None:
-    if where == "postgresql":
-        with emptied_postgres() as db:
-            check_up_down_up(db)
-        return
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    try:
+    with empty_database(where, tmp_path) as db:
         check_up_down_up(db)
-    finally:
-        db.close()

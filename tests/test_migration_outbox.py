@@ -1,17 +1,14 @@
 """Migration 0013 ties an outbox message to the participant it was written for: messages are kept, up and down, on
 SQLite and PostgreSQL."""
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from alembic import command
 
-from app.store.database import Database, migrations_config
+from app.store.database import Database
+from tests.migrating import ON_EITHER, downgrade, empty_database
 from tests.test_migration_workspaces import fill_before_workspaces
-from tests.test_postgres import emptied_postgres
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -55,27 +52,13 @@ def check_up_and_down(db: Database) -> None:
         participant = c.execute(sa.text("SELECT min(id) FROM participant")).scalar_one()
         c.execute(sa.text("UPDATE outboxmessage SET participant_id = :p"), {"p": participant})
 
-    config = migrations_config()
-    config.set_main_option("sqlalchemy.url", db.url)
-    command.downgrade(config, "0012")
+    downgrade(db, "0012")
     assert "participant_id" not in _columns(db) and _messages(db) == before
     db.migrate()
     assert "participant_id" in _columns(db) and _messages(db) == before
 
 
-def test_0013_keeps_outbox_messages_up_and_down_on_sqlite(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    try:
-        check_up_and_down(db)
-    finally:
-        db.close()
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
-    reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
-)
-def test_0013_keeps_outbox_messages_up_and_down_on_postgresql() -> None:
-    with emptied_postgres() as db:
+@ON_EITHER
+def test_0013_keeps_outbox_messages_up_and_down(where: str, tmp_path: Path) -> None:
+    with empty_database(where, tmp_path) as db:
         check_up_and_down(db)

@@ -1,17 +1,14 @@
 """Migration 0017 gives every participant the key the participants page pages by: the same as the app makes at a
 join (organisations.name_key), the nameless last; on SQLite and PostgreSQL, up and down."""
 
-import os
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from alembic import command
 
 from app.organisations.service import name_key
-from app.store.database import Database, migrations_config
+from app.store.database import Database
+from tests.migrating import ON_EITHER, downgrade, empty_database
 from tests.test_migration_workspaces import fill_before_workspaces
-from tests.test_postgres import emptied_postgres
 
 NAMES = ["Huis 10", "Zoë de Wit 003", "سارة", "???", ""]
 
@@ -34,28 +31,14 @@ def check_up_and_down(db: Database) -> None:
     keys = _keys(db)
     assert all(keys[name] == name_key(name) for name in NAMES) and keys[""] == b"\xff"
     assert all(key == name_key(name) for name, key in keys.items())
-    config = migrations_config()
-    config.set_main_option("sqlalchemy.url", db.url)
-    command.downgrade(config, "0017")
+    downgrade(db, "0017")
     with db.write_engine.connect() as c:
         assert "name_key" not in {col["name"] for col in sa.inspect(c).get_columns("participant")}
     db.migrate()
     assert _keys(db) == keys
 
 
-def test_0018_keys_every_participants_name_on_sqlite(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    try:
-        check_up_and_down(db)
-    finally:
-        db.close()
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
-    reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
-)
-def test_0018_keys_every_participants_name_on_postgresql() -> None:
-    with emptied_postgres() as db:
+@ON_EITHER
+def test_0018_keys_every_participants_name(where: str, tmp_path: Path) -> None:
+    with empty_database(where, tmp_path) as db:
         check_up_and_down(db)

@@ -1,17 +1,14 @@
 """Migration 0023 gives every participant the search words the participants page finds them by: the same as the app
 writes at a join and when an address is given (organisations.search_text); on SQLite and PostgreSQL, up and down."""
 
-import os
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from alembic import command
 
 from app.organisations.service import search_text
-from app.store.database import Database, migrations_config
+from app.store.database import Database
+from tests.migrating import ON_EITHER, downgrade, empty_database
 from tests.test_migration_workspaces import fill_before_workspaces
-from tests.test_postgres import emptied_postgres
 
 PEOPLE = [
     ("ÖZLEM Yılmaz-de Wit", "o.yilmaz@wijkteam.nl"),
@@ -50,28 +47,14 @@ def check_up_and_down(db: Database) -> None:
         "",
     ]
     assert all(text == search_text(name, email) for name, email, text in texts.values())
-    config = migrations_config()
-    config.set_main_option("sqlalchemy.url", db.url)
-    command.downgrade(config, "0022")
+    downgrade(db, "0022")
     with db.write_engine.connect() as c:
         assert "search_text" not in {col["name"] for col in sa.inspect(c).get_columns("participant")}
     db.migrate()
     assert _texts(db) == texts
 
 
-def test_0023_writes_every_participants_search_words_on_sqlite(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    try:
-        check_up_and_down(db)
-    finally:
-        db.close()
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
-    reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
-)
-def test_0023_writes_every_participants_search_words_on_postgresql() -> None:
-    with emptied_postgres() as db:
+@ON_EITHER
+def test_0023_writes_every_participants_search_words(where: str, tmp_path: Path) -> None:
+    with empty_database(where, tmp_path) as db:
         check_up_and_down(db)

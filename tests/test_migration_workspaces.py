@@ -1,15 +1,14 @@
 """Migration 0006 moves an existing install into workspaces with every row accounted for, on SQLite and PostgreSQL."""
 
 import json
-import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from app.store.database import Database
+from tests.migrating import ON_EITHER, empty_database
 
 NOW = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
 STEPS = json.dumps([{"id": "lobby", "type": "lobby"}])
@@ -215,19 +214,7 @@ def check_upgrade(db: Database) -> None:
         assert under_review == [(ids["a_open"],)]
 
 
-def test_an_install_at_0005_upgrades_with_every_row_accounted_for_on_sqlite(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    check_upgrade(db)
-    db.close()
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(
-    not os.environ.get("DOORBRAAK_TEST_DATABASE_URL"),
-    reason="DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped",
-)
-def test_an_install_at_0005_upgrades_with_every_row_accounted_for_on_postgresql() -> None:
-    from tests.test_postgres import emptied_postgres
-
-    with emptied_postgres() as db:
+@ON_EITHER
+def test_an_install_at_0005_upgrades_with_every_row_accounted_for(where: str, tmp_path: Path) -> None:
+    with empty_database(where, tmp_path) as db:
         check_upgrade(db)

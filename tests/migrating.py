@@ -1,0 +1,35 @@
+"""What the migration tests share: a database of either kind to migrate from nothing, and a step back."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from alembic import command
+
+from app.store.database import Database, migrations_config
+from tests.test_postgres import ON_POSTGRES, emptied_postgres
+
+# a migration test runs on SQLite and on the test PostgreSQL (skipped, with its reason, where that is not set)
+ON_EITHER = pytest.mark.parametrize("where", ["sqlite", pytest.param("postgresql", marks=ON_POSTGRES)])
+
+
+@contextmanager
+def empty_database(where: str, tmp_path: Path) -> Iterator[Database]:
+    """An empty database of the kind named ('sqlite' or 'postgresql'), closed (and PostgreSQL's emptied) after."""
+    if where == "postgresql":
+        with emptied_postgres() as db:
+            yield db
+        return
+    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def downgrade(db: Database, revision: str) -> None:
+    """Take the database back to a revision, as `alembic downgrade` does."""
+    config = migrations_config()
+    config.set_main_option("sqlalchemy.url", db.url)
+    command.downgrade(config, revision)
