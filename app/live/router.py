@@ -549,7 +549,11 @@ async def projector_socket(websocket: WebSocket) -> None:
         lambda db: _keys(workshops.workshop_by_projector_token(db, token, secret=runtime.secret_key))
     )
     if workshop is None:
-        return await _refuse(websocket, 404, N_("Deze projectorlink bestaat niet."))
+        # a miss, counted as /p/ counts one (errors.UnknownLink): else this socket guesses past that route's limit
+        refusal = await runtime.unknown_link(websocket) or DomainError(
+            "projector_not_found", N_("Deze projectorlink bestaat niet."), status=404
+        )
+        return await _refuse(websocket, refusal.status, refusal.message, **refusal.params)
     connection = Connection(
         websocket,
         workshop_id=workshop[0],

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlmodel import col
+from starlette.testclient import WebSocketDenialResponse
 
 from app.models import CalendarFeed, MailSuppression, MailToken, Workshop, utcnow
 from app.notify import feeds, outbox
@@ -157,3 +158,26 @@ def test_a_link_that_expired_is_no_miss(frozen_clock: LimitsClock, client: TestC
     allowed = _allowance(client)
     assert {reader.get(path).status_code for _ in range(allowed + 2)} == {410}
     assert reader.get("/afmelden/gok").status_code == 404
+
+
+def _open_projector_socket(http: TestClient, token: str) -> int:
+    """The status a projector's websocket gets for this link: 101 where it opens, else its refusal's."""
+    try:
+        with http.websocket_connect(f"/ws/projector/{token}"):
+            return 101
+    except WebSocketDenialResponse as refused:
+        return refused.status_code
+
+
+def test_unknown_projector_links_on_the_projectors_socket_count_as_misses(
+    frozen_clock: LimitsClock, client: TestClient, network: Network
+) -> None:
+    # the socket takes the same secret as /p/: guesses there were answered 404 for ever, past the allowance of /p/
+    prober = _from(client, "203.0.113.10")
+    allowed = _allowance(client)
+    tries = [_open_projector_socket(prober, f"gok{i}") for i in range(allowed + 1)]
+    assert tries == [404] * allowed + [429]
+    # one tally with the pages' misses, and a real projector link still opens from this address
+    assert prober.get("/p/gok").status_code == 429
+    workshop = database(client).read_sync(lambda tx: tx.get(Workshop, network.workshop_id))
+    assert _open_projector_socket(prober, workshops.projector_token(workshop, secret=SECRET_KEY)) == 101
