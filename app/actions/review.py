@@ -1,6 +1,7 @@
 """The follow-up's look back: a selection of earlier actions (one workshop's open ones, or any from the register),
 and what their owners report."""
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -21,12 +22,16 @@ from app.models import (
     Participant,
     ReviewItem,
     Workshop,
+    as_utc,
     utcnow,
 )
 from app.security import clean_text
 from app.store.events import Audience, EventKind, Tx, append_event
 
 NOTE_MAX = 280
+# the same status with the same note again within this long is the form sent again (a double press, the back
+# button, a reload), not news; later it is an owner saying it still stands, which the history keeps
+RESENT_WITHIN = timedelta(hours=1)
 
 
 def review_items(db: Session, *, workshop: Workshop) -> dict[str, Any]:
@@ -242,14 +247,17 @@ def _checked_report(status: str, note: str) -> tuple[str, str]:
 
 
 def _last_status_note(db: Session, *, action_id: int, status: str) -> str | None:
-    """The note of the action's latest change of status, if that change set this status; else None."""
+    """The note of the action's latest change of status, if that change set this status within RESENT_WITHIN; else
+    None."""
     latest = db.execute(
-        select(col(ActionChange.after), col(ActionChange.note))
+        select(col(ActionChange.after), col(ActionChange.note), col(ActionChange.at))
         .where(col(ActionChange.action_id) == action_id, col(ActionChange.kind) == "status")
         .order_by(col(ActionChange.id).desc())
         .limit(1)
     ).first()
-    return latest[1] if latest is not None and latest[0] == status else None
+    if latest is None or latest[0] != status or as_utc(latest[2]) < utcnow() - RESENT_WITHIN:
+        return None
+    return latest[1]
 
 
 def report_between_sessions(

@@ -9,7 +9,7 @@ from typing import Any, cast
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import col
 
 from app import addresses
@@ -203,6 +203,16 @@ def test_the_same_report_sent_again_adds_nothing_to_the_history(client: TestClie
     notes = [(c.after, c.note) for c in history(db, network.action_id) if c.kind == "status"]
     # a new note is news, and so is an earlier one said again after another
     assert notes == [("bezig", "Wacht op de sleutel"), ("bezig", "Sleutel is er"), ("bezig", "Wacht op de sleutel")]
+    # and the same said again later: the owner says it still stands, which the history keeps
+    db.write_sync(
+        lambda tx: tx.execute(
+            update(ActionChange)
+            .where(col(ActionChange.action_id) == network.action_id)
+            .values(at=utcnow() - review.RESENT_WITHIN - timedelta(minutes=1))
+        )
+    )
+    assert post_form(client, page, url, {"status": "bezig", "note": "Wacht op de sleutel"}).status_code == 303
+    assert len([c for c in history(db, network.action_id) if c.kind == "status"]) == 4
 
 
 def test_reports_from_one_personal_link_are_limited(
