@@ -57,7 +57,8 @@ class InvitationRow:
     note: str
     invited_by: str
     created_on: date
-    expires_on: date
+    # the minute it stops working, on the Dutch clock: it works seven days to the minute, not to the day's end
+    expires_at: datetime
     # the workspace it was made for, when a merge brought it here: its link makes a member of this one now
     merged_from: str | None = None
 
@@ -140,7 +141,7 @@ def workspace_view(db: Session, *, member: Member) -> WorkspaceView:
             note=invitation.note,
             invited_by=invited_by,
             created_on=local_day(invitation.created_at),
-            expires_on=local_day(invitation.expires_at),
+            expires_at=as_utc(invitation.expires_at).astimezone(LOCAL_TIMEZONE),
             merged_from=invitation.merged_from,
         )
         for invitation, invited_by in db.execute(

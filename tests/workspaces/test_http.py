@@ -341,6 +341,9 @@ def test_the_invitation_says_the_hour_it_ends_not_through_the_whole_day(team: Te
     assert "De link werkt één keer, tot 14 januari 2030 om 11:45." in page
     english = team.outsider.http.get(path, headers={"Accept-Language": "en"}).text
     assert "The link works once, until 14 January 2030 at 11:45." in english
+    # and the workspace page's list of open invitations says the same minute
+    listed = team.beheerder.http.get("/f/werkruimte").text
+    assert "geldig tot 14 jan 2030 om 11:45" in listed
 
 
 def test_a_member_already_is_told_their_role_stays(team: Team) -> None:
