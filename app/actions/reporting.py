@@ -17,7 +17,7 @@ from app.actions.service import action_views
 from app.addresses import address_key
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Action, Participant, Volunteer, Workshop, utcnow
+from app.models import Action, ActionChange, Participant, Volunteer, Workshop, local_day, utcnow
 from app.organisations.service import organisation_key
 
 
@@ -150,6 +150,7 @@ def report_list(db: Session, *, participant: Participant) -> list[dict[str, Any]
             select(col(Workshop.id), col(Workshop.title)).where(col(Workshop.id).in_({a.workshop_id for a in found}))
         ).all()
     )
+    said = _last_said(db, [action.id or 0 for action in found])
     return [
         {
             **view,
@@ -157,6 +158,24 @@ def report_list(db: Session, *, participant: Participant) -> list[dict[str, Any]
             "workshop_title": titles.get(action.workshop_id, ""),
             # agreed in another workshop of the workspace: the page says which
             "elsewhere": action.workshop_id != participant.workshop_id,
+            "last_said": said.get(action.id or 0),
         }
         for action, view in zip(found, action_views(db, found), strict=True)
     ]
+
+
+def _last_said(db: Session, action_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each action's latest report with a note, whoever made it: the day and the note, so whoever reports next
+    reads what was said last."""
+    said: dict[int, dict[str, Any]] = {}
+    for action_id, at, note in db.execute(
+        select(col(ActionChange.action_id), col(ActionChange.at), col(ActionChange.note))
+        .where(
+            col(ActionChange.action_id).in_(action_ids),
+            col(ActionChange.kind) == "status",
+            col(ActionChange.note) != "",
+        )
+        .order_by(col(ActionChange.id))
+    ).all():
+        said[action_id] = {"day": local_day(at), "note": note}
+    return said

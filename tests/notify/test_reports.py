@@ -215,6 +215,17 @@ def test_the_same_report_sent_again_adds_nothing_to_the_history(client: TestClie
     assert len([c for c in history(db, network.action_id) if c.kind == "status"]) == 4
 
 
+def test_the_card_shows_what_was_reported_last_with_its_day(client: TestClient, network: Network) -> None:
+    """Whoever reports next reads what was said last, and when: the owner's note shows on the volunteer's card."""
+    owner, volunteer = f"/m/{network.links['owner']}", f"/m/{network.links['volunteer']}"
+    url = f"{owner}/acties/{network.action_id}/status"
+    assert "Laatst gemeld" not in client.get(volunteer).text
+    assert post_form(client, owner, url, {"status": "bezig", "note": "Sleutel <b>opgehaald</b>"}).status_code == 303
+    assert post_form(client, owner, url, {"status": "vastgelopen", "note": ""}).status_code == 303
+    card = client.get(volunteer).text.split(f'id="actie-{network.action_id}"')[1].split("</article>")[0]
+    assert "Laatst gemeld, " in card and "Sleutel &lt;b&gt;opgehaald&lt;/b&gt;" in card
+
+
 def test_reports_from_one_personal_link_are_limited(
     frozen_clock: LimitsClock, client: TestClient, network: Network
 ) -> None:
