@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from app.addresses import ascii_form, checked_address
 from app.errors import DomainError
 from app.i18n import N_
+from app.security import clean_line
 
 SCHEMES = {"smtp": 587, "smtps": 465}
 # a subject or a name a person typed goes into a header: line breaks would start a header of their own
@@ -128,7 +129,8 @@ def sender_display(workspace_name: str) -> str:
 
     A workspace's name is typed by any of its managers: unchanged, "Gemeente Rotterdam <noreply@rotterdam.nl>"
     would show in a mail program as that sender, whatever address the mail really came from."""
-    name = " ".join(_NOT_IN_NAME.sub(" ", header_text(workspace_name)).split())[:SENDER_NAME_MAX].strip()
+    # clean_line: a right-to-left override stored before names were cleaned would turn " via Doorbraak" around
+    name = " ".join(_NOT_IN_NAME.sub(" ", header_text(clean_line(workspace_name))).split())[:SENDER_NAME_MAX].strip()
     return f"{name} via {PRODUCT}" if name and name != PRODUCT else PRODUCT
 
 
