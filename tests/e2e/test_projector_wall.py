@@ -74,6 +74,19 @@ def board_post(board: Any, path: str, body: dict[str, Any]) -> Any:
     return response.json()
 
 
+def turning_wall(new_context: Callable[..., Any], live_server: str, title: str) -> tuple[Any, Any]:
+    """A board and its projector, whose wall of 60 obstacles turns a page a second and shows its second page."""
+    session = start_session(new_context, title=title)
+    board = session.board
+    projector = new_context(**PROJECTOR).new_page()
+    projector.goto(f"{session.projector_path}?dwell=1")
+    expect(projector.locator("#status")).to_have_attribute("data-state", "online")
+    next_until(board, "Obstakels")
+    run(send_crowd(live_server, session.code, crowd(60)))
+    expect(projector.locator("#wall-count")).to_contain_text("60 obstakels · blad 2 van", timeout=5_000)
+    return board, projector
+
+
 def test_a_busy_wall_pages_through_every_answer_at_a_readable_size(
     new_context: Callable[..., Any], live_server: str
 ) -> None:
@@ -284,14 +297,7 @@ def test_a_big_contribution_round_is_a_few_pages_that_turn_and_pause(
 def test_a_pause_holds_one_step_and_the_next_step_turns_again(
     new_context: Callable[..., Any], live_server: str
 ) -> None:
-    session = start_session(new_context, title="Netwerkdag Pauze")
-    board = session.board
-    projector = new_context(**PROJECTOR).new_page()
-    projector.goto(f"{session.projector_path}?dwell=1")
-    expect(projector.locator("#status")).to_have_attribute("data-state", "online")
-    next_until(board, "Obstakels")
-    run(send_crowd(live_server, session.code, crowd(60)))
-    expect(projector.locator("#wall-count")).to_contain_text("60 obstakels · blad 2 van", timeout=5_000)
+    board, projector = turning_wall(new_context, live_server, "Netwerkdag Pauze")
 
     # paused while the room talks about the obstacles; then the facilitator moves on from the board
     projector.locator("body").press("Space")
@@ -304,14 +310,7 @@ def test_a_pause_holds_one_step_and_the_next_step_turns_again(
 
 
 def test_the_board_pauses_the_projectors_pages_from_afar(new_context: Callable[..., Any], live_server: str) -> None:
-    session = start_session(new_context, title="Netwerkdag Regie")
-    board = session.board
-    projector = new_context(**PROJECTOR).new_page()
-    projector.goto(f"{session.projector_path}?dwell=1")
-    expect(projector.locator("#status")).to_have_attribute("data-state", "online")
-    next_until(board, "Obstakels")
-    run(send_crowd(live_server, session.code, crowd(60)))
-    expect(projector.locator("#wall-count")).to_contain_text("60 obstakels · blad 2 van", timeout=5_000)
+    board, projector = turning_wall(new_context, live_server, "Netwerkdag Regie")
 
     # the facilitator at the board, not at the projector's keyboard, holds the page the room talks about
     pause = board.locator("#pages-pause")
@@ -342,14 +341,7 @@ def test_the_board_pauses_the_projectors_pages_from_afar(new_context: Callable[.
 
 
 def test_the_projectors_space_bar_is_the_boards_pause(new_context: Callable[..., Any], live_server: str) -> None:
-    session = start_session(new_context, title="Netwerkdag Spatie")
-    board = session.board
-    projector = new_context(**PROJECTOR).new_page()
-    projector.goto(f"{session.projector_path}?dwell=1")
-    expect(projector.locator("#status")).to_have_attribute("data-state", "online")
-    next_until(board, "Obstakels")
-    run(send_crowd(live_server, session.code, crowd(60)))
-    expect(projector.locator("#wall-count")).to_contain_text("60 obstakels · blad 2 van", timeout=5_000)
+    board, projector = turning_wall(new_context, live_server, "Netwerkdag Spatie")
 
     # someone at the projector's keyboard holds the page: the board says so, and can let it turn again
     pause = board.locator("#pages-pause")
