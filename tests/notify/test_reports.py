@@ -203,12 +203,12 @@ def test_the_same_report_sent_again_adds_nothing_to_the_history(client: TestClie
     notes = [(c.after, c.note) for c in history(db, network.action_id) if c.kind == "status"]
     # a new note is news, and so is an earlier one said again after another
     assert notes == [("bezig", "Wacht op de sleutel"), ("bezig", "Sleutel is er"), ("bezig", "Wacht op de sleutel")]
-    # and the same said again later: the owner says it still stands, which the history keeps
+    # and the same said again a week later: the owner says it still stands, which the history keeps
     db.write_sync(
         lambda tx: tx.execute(
             update(ActionChange)
             .where(col(ActionChange.action_id) == network.action_id)
-            .values(at=utcnow() - review.RESENT_WITHIN - timedelta(minutes=1))
+            .values(at=utcnow() - timedelta(days=7))
         )
     )
     assert post_form(client, page, url, {"status": "bezig", "note": "Wacht op de sleutel"}).status_code == 303
