@@ -50,9 +50,10 @@ def test_answers_turned_away_by_the_rate_limit_are_sent_again_once_a_round(new_c
     for text in texts:
         expect(mine(phone, text)).to_have_class(re.compile(r"\breceived\b"))
     # five go through a round, the rest are refused and go again in the next: 20 + 15 + 10 + 5 frames. Sent again
-    # once per refusal, the rounds were 20, then 15 times 15, then ...
+    # once per refusal, the rounds were 20, then 15 times 15, then ... A round that comes a moment before the window
+    # has room again (a loaded machine) is refused whole and goes once more: one such round adds at most WAITING
     answers = [frame for frame in sent if json.loads(frame).get("type") == "answer"]
-    assert len(answers) <= 2 * WAITING + WAITING // 2, len(answers)
+    assert len(answers) <= 3 * WAITING + WAITING // 2, len(answers)
     expect(session.board.locator("#answers .board-answer")).to_have_count(WAITING)
 
 
