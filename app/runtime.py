@@ -161,14 +161,14 @@ class Runtime:
         if not wait:
             wait = await self.throttle.hit(self.limits.taps_per_address, "taps", *phone.address)
         if wait:
-            raise DomainError("rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429)
+            raise _tapping_too_fast()
 
     async def check_projector_rate(self, workshop_id: int) -> None:
         """Refuse a projector's pause or restart of its pages when its workshop's projectors press as fast as a
         phone may tap: each is a write and an event to the room's board and projectors."""
         wait = await self.throttle.hit(self.limits.taps_per_phone, "projector", str(workshop_id))
         if wait:
-            raise DomainError("rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429)
+            raise _tapping_too_fast()
 
     async def check_refresh_rate(self, phone: "PhoneKeys") -> None:
         """Refuse a phone's ask for a fresh snapshot (a refresh, or a connection, which begins with one) when it asks
@@ -290,6 +290,11 @@ def _answering_too_fast(wait: float) -> DomainError:
 def _must_wait(code: str, message: str, wait: float) -> DomainError:
     """A 429 that says how many seconds to wait, in its message (seconds) and in its Retry-After header."""
     return DomainError(code, message, status=429, seconds=ceil(wait), retry_after=ceil(wait))
+
+
+def _tapping_too_fast() -> DomainError:
+    """The 429 for a phone's taps, or a projector's presses, that come faster than a phone may tap."""
+    return DomainError("rate_limited", N_("Rustig aan: je tikt te snel. Probeer het zo opnieuw."), status=429)
 
 
 def _too_many_codes(wait: float) -> DomainError:
