@@ -112,7 +112,7 @@ def owner_key(name: str) -> bytes:
     """An action's owner as the register sorts it (Action.owner_key): name_key, except that an owner of no name
     sorts first, with the names of signs alone, which name no organisation.
 
-    Stored keys were made with it: a change here needs a migration that makes them again (as 0024 made them).
+    Stored keys were made with it: a change here needs a migration that makes them again (as 0025 made them).
     """
     # a name of signs alone has the key of an empty name_order: a zero, below every other key
     return name_key(name) if name else b"\0"
