@@ -7,13 +7,14 @@ joined may type any address). A partner organisation's people see the
 action but do not report on it: the owner answers for it. Nobody from another workspace.
 """
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from app.actions.service import action_views
+from app.actions.service import action_views, past_deadline
 from app.addresses import address_key
 from app.errors import DomainError
 from app.i18n import N_
@@ -142,8 +143,9 @@ def reportable_actions(db: Session, *, participant: Participant, withdrawn: bool
     return [action for action in candidates if _reason(action, participant, volunteer=action.id in joined)]
 
 
-def report_list(db: Session, *, participant: Participant) -> list[dict[str, Any]]:
-    """What Mijn afspraken offers to report on: each action as phones see it, with its day and workshop."""
+def report_list(db: Session, *, participant: Participant, today: date) -> list[dict[str, Any]]:
+    """What Mijn afspraken offers to report on: each action as phones see it, with its day, whether that day has
+    passed (counted from today) and its workshop."""
     found = reportable_actions(db, participant=participant)
     titles = dict(
         db.execute(
@@ -155,6 +157,7 @@ def report_list(db: Session, *, participant: Participant) -> list[dict[str, Any]
         {
             **view,
             "due_day": action.due_on,
+            "overdue": past_deadline(due_on=action.due_on, status=action.status, today=today),
             "workshop_title": titles.get(action.workshop_id, ""),
             # agreed in another workshop of the workspace: the page says which
             "elsewhere": action.workshop_id != participant.workshop_id,

@@ -37,6 +37,11 @@ from app.workshops import service as workshops
 FOLLOWUP_AFTER = timedelta(days=14)
 
 
+def past_deadline(*, due_on: date | None, status: str, today: date) -> bool:
+    """The one rule for "over de deadline" on every page, export and mail: due before today and not done."""
+    return due_on is not None and due_on < today and status != "klaar"
+
+
 def changed_stamp(action: Action) -> str:
     """When an action last changed, as an edit form hands it back (the same from either database): a save made
     from an older stamp would overwrite a change its author never saw, and is refused."""

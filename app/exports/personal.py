@@ -15,6 +15,7 @@ from app.answers import service as answers
 from app.exports import wording
 from app.exports.data import load_decision_list
 from app.exports.ics import decision_list_ics
+from app.models import local_day, utcnow
 from app.runtime import RuntimeDep
 from app.web import render
 from app.workshops import service as workshops
@@ -22,8 +23,9 @@ from app.workshops import service as workshops
 router = APIRouter(prefix="/m/{link_token}")
 
 
-def my_agreements(db: Session, *, link_token: str, secret: str) -> dict[str, Any]:
-    """What one participant said, joined and agreed to, in one workshop (the secret key checks the link)."""
+def my_agreements(db: Session, *, link_token: str, secret: str, today: date) -> dict[str, Any]:
+    """What one participant said, joined and agreed to, in one workshop (the secret key checks the link); what is
+    past its deadline is counted from today."""
     participant, workshop = workshops.participant_by_link(db, link_token, secret=secret)
     mine = answers.own_answers(
         db, workshop_id=workshop.id or 0, author=workshops.phone_of(participant), include_hidden=False
@@ -45,14 +47,16 @@ def my_agreements(db: Session, *, link_token: str, secret: str) -> dict[str, Any
         "joined": joined,
         "followup": workshops.followup_view(workshop),
         # what this participant may report on between sessions, here and in the workspace's other workshops
-        "reportable": reporting.report_list(db, participant=participant),
+        "reportable": reporting.report_list(db, participant=participant, today=today),
     }
 
 
 @router.get("")
 async def page(request: Request, runtime: RuntimeDep, link_token: str, vergeten: int = 0) -> Response:
     """The "Mijn afspraken" page."""
-    data = await runtime.db.read(partial(my_agreements, link_token=link_token, secret=runtime.secret_key))
+    data = await runtime.db.read(
+        partial(my_agreements, link_token=link_token, secret=runtime.secret_key, today=local_day(utcnow()))
+    )
     # dates and labels in the besluitenlijst's words, so this page reads the same as every other
     # said only when true: the query is anyone's to type, and a link opened with it must not claim a removal
     me = data["participant"]
@@ -66,7 +70,7 @@ async def calendar(runtime: RuntimeDep, link_token: str) -> Response:
     """The follow-up meeting and the due dates of the actions this participant joined, for their calendar."""
 
     def build(db: Session) -> bytes:
-        mine = my_agreements(db, link_token=link_token, secret=runtime.secret_key)
+        mine = my_agreements(db, link_token=link_token, secret=runtime.secret_key, today=local_day(utcnow()))
         joined_ids = {action["id"] for action in mine["joined"]}
         decisions = load_decision_list(db, workshop_id=mine["workshop"].id or 0)
         joined = tuple(action for action in decisions.actions if action.id in joined_ids)

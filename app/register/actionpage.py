@@ -199,9 +199,7 @@ def action_page(db: Session, *, action_id: int, member: Member, today: date) -> 
 
 def is_overdue(action: Action, *, today: date) -> bool:
     """Due before today, not done and not withdrawn."""
-    return (
-        action.due_on is not None and action.due_on < today and action.status != "klaar" and action.deleted_at is None
-    )
+    return actions.past_deadline(due_on=action.due_on, status=action.status, today=today) and action.deleted_at is None
 
 
 def history(db: Session, *, action_id: int) -> tuple[Change, ...]:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app.actions import service as actions
 from app.errors import DomainError, not_manager
 from app.i18n import N_, current_locale, gettext, ngettext, number
 from app.models import ACTION_STATUSES, Action, ActionPartner, Member, Organisation, Participant, Volunteer, Workshop
@@ -142,7 +143,7 @@ def _line(action: Action, workshop_title: str, today: date, people: tuple[str, .
         title=action.title,
         status=action.status,
         due_on=action.due_on,
-        overdue=action.due_on is not None and action.due_on < today and action.status != "klaar",
+        overdue=actions.past_deadline(due_on=action.due_on, status=action.status, today=today),
         owner=action.owner_organisation,
         owner_organisation_id=action.owner_organisation_id,
         workshop_title=workshop_title,

@@ -12,6 +12,7 @@ from sqlalchemy.sql import ColumnElement, FromClause, Select
 from sqlmodel import col
 
 from app.actions import review
+from app.actions import service as actions
 from app.errors import DomainError
 from app.exports.tables import Table
 from app.i18n import N_, gettext, short_day
@@ -232,7 +233,7 @@ def _rows(db: Session, query: Select[Any], *, today: date) -> list[RegisterRow]:
             tuple(partners.split(PARTNER_SEPARATOR)) if partners else (),
             contact,
             due_on,
-            due_on is not None and due_on < today and status != "klaar",
+            actions.past_deadline(due_on=due_on, status=status, today=today),
             status,
             hands,
             workshop_id,

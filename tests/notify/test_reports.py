@@ -14,9 +14,12 @@ from sqlmodel import col
 
 from app import addresses
 from app.actions import reporting, review
+from app.actions import service as actions
 from app.demo.driver import csrf_of
-from app.models import Action, ActionChange, Event, Facilitator, MailToken, Participant, ReviewItem, utcnow
+from app.models import Action, ActionChange, Event, Facilitator, MailToken, Participant, ReviewItem, local_day, utcnow
 from app.notify.mails import Links
+from app.register import service as register_service
+from app.register.filters import RegisterFilter
 from tests.conftest import SECRET_KEY, LimitsClock
 from tests.notify.conftest import (
     NOW,
@@ -385,3 +388,48 @@ def test_review_items_are_announced_only_to_running_follow_ups(client: TestClien
     after = db.read_sync(lambda tx: tx.execute(select(Event.seq).where(Event.workshop_id == closed)).scalars().all())
     assert after == before
     assert db.read_sync(lambda tx: tx.execute(select(ReviewItem)).scalars().all())
+
+
+def test_mijn_afspraken_marks_what_is_past_its_deadline_as_the_register_does(
+    client: TestClient, network: Network
+) -> None:
+    """An owner reads on their own page which of their actions are past the deadline: not done, due before today."""
+    db = database(client)
+    today = local_day(utcnow())
+
+    def dates(tx: Any) -> dict[str, int]:
+        tx.get(Action, network.action_id).due_on = today - timedelta(days=1)
+        workshop_id = network.workshop_id
+        due = {
+            "today": actions.save_action(
+                tx, workshop_id=workshop_id, title="Vandaag klaar", owner_organisation="Woonstichting", due_on=today
+            ),
+            "done": actions.save_action(
+                tx,
+                workshop_id=workshop_id,
+                title="Al gedaan",
+                owner_organisation="Woonstichting",
+                due_on=today - timedelta(days=9),
+                status="klaar",
+            ),
+        }
+        return {name: view["id"] for name, view in due.items()}
+
+    other = db.write_sync(dates)
+    page = client.get(f"/m/{network.links['owner']}").text
+
+    def card(action_id: int) -> str:
+        return page.split(f'id="actie-{action_id}"')[1].split("</article>")[0]
+
+    assert "over de deadline" in card(network.action_id)
+    assert "over de deadline" not in card(other["today"]) and "over de deadline" not in card(other["done"])
+    # the register, read by the programme office, says the same of the same action
+    register = database(client).read_sync(
+        partial(
+            register_service.register_rows,
+            workspace_id=network.workspace_id,
+            chosen=RegisterFilter(),
+            today=today,
+        )
+    )
+    assert {row.id for row in register if row.overdue} == {network.action_id}
