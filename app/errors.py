@@ -69,3 +69,17 @@ def gone_meanwhile() -> DomainError:
         ),
         status=409,
     )
+
+
+# how long a page that met an unreachable database tells the browser (and a script) to wait before asking again
+DATABASE_RETRY_AFTER = 5
+
+
+def database_unavailable() -> DomainError:
+    """The refusal while the database takes no connections or cut the one a request had: nothing new was stored."""
+    return DomainError(
+        "database_unavailable",
+        N_("De database is even niet bereikbaar. Probeer het over een paar seconden opnieuw."),
+        status=503,
+        retry_after=DATABASE_RETRY_AFTER,
+    )

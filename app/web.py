@@ -13,28 +13,32 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketState
 
 from app import i18n
 from app.assets import accepts_gzip, static
 from app.auth import CSRF_COOKIE, LoginRequired, cookie_secure, site_is_https
-from app.errors import DomainError, UnknownLink
+from app.errors import DomainError, UnknownLink, database_unavailable
 from app.holed import HoledPage, markers
 from app.i18n import N_, gettext
 from app.labels import result_messages
 from app.runtime import PageKey, Runtime, get_runtime
 from app.security import FIRST_DAY, LAST_DAY
-from app.store.database import Database
+from app.store.database import Database, unreachable
+
+log = logging.getLogger(__name__)
 
 templates = Jinja2Templates(
     env=i18n.translating_environment(
@@ -475,6 +479,23 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
     return _error_response(request, 422, message, "invalid_input")
 
 
+async def database_error_handler(connection: HTTPConnection, exc: Exception) -> Response:
+    """A database that cannot be used now: 503 and when to try again, as a page, JSON or a socket's refusal; any
+    other database error is the fault it is (500)."""
+    if not unreachable(exc):
+        raise exc
+    log.warning("answered 503: the database cannot be used now (%s)", getattr(exc, "orig", exc))
+    refusal = database_unavailable()
+    if isinstance(connection, Request):
+        response = _error_response(connection, refusal.status, refusal.text(), refusal.code)
+    elif isinstance(connection, WebSocket) and connection.client_state is WebSocketState.CONNECTING:
+        response = PlainTextResponse(refusal.text(), status_code=refusal.status)
+    else:
+        raise exc  # past a socket's handshake nothing can be answered: it closes, and its client connects again
+    response.headers["retry-after"] = str(refusal.params["retry_after"])
+    return response
+
+
 async def login_required_handler(request: Request, exc: Exception) -> Response:
     """Send a visitor who is not signed in to the sign-in page."""
     if wants_json(request) or request.url.path.startswith("/api/"):
@@ -487,6 +508,7 @@ EXCEPTION_HANDLERS: dict[int | type[Exception], Callable[[Request, Any], Corouti
     HTTPException: http_error_handler,
     RequestValidationError: validation_error_handler,
     LoginRequired: login_required_handler,
+    OperationalError: database_error_handler,
 }
 
 

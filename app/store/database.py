@@ -21,7 +21,7 @@ import anyio
 from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.engine.default import DefaultExecutionContext
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import col
@@ -436,7 +436,19 @@ class Database:
         return await self._readers.run(partial(contextvars.copy_context().run, self.read_sync, fn))
 
     def read_sync(self, fn: Callable[[Session], T]) -> T:
-        """Run a read-only function now, on this thread."""
+        """Run a read-only function now, on this thread; once more on a fresh connection if its own was cut."""
+        try:
+            return self._read_once(fn)
+        except DBAPIError as exc:
+            # a pooled connection checked a moment ago can still be cut mid-read (a failover, an operator, an idle
+            # timeout on the way): a read changed nothing, so it is simply read again, which the pool's ping of a
+            # fresh connection makes worth a try
+            if not exc.connection_invalidated:
+                raise
+            log.warning("a read lost its database connection (%s); reading again", exc.orig)
+            return self._read_once(fn)
+
+    def _read_once(self, fn: Callable[[Session], T]) -> T:
         with Session(self.read_engine, expire_on_commit=False) as db, db.begin():
             return fn(db)
 
@@ -606,6 +618,15 @@ class Database:
             # the whole batch's events in one statement, in the same transaction as the changes they describe
             write_log(db, [event for outcome in outcomes for event in outcome.events])
         return outcomes
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether an error says the database cannot be used now (a cut connection, a server that takes none or is
+    shutting down, a deadlock), not that the statement was wrong: the request may be made again in a moment."""
+    if not isinstance(error, OperationalError):
+        return False
+    # SQLite's OperationalError also says "no such table": a fault in the code, whereas its busy file is waited for
+    return error.connection_invalidated or not isinstance(error.orig, sqlite3.Error)
 
 
 def _lock_or_give_way(db: Session) -> None:
