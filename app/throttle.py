@@ -1,4 +1,5 @@
-"""Rate limits counted by the `limits` package: in this process's memory, or in Redis shared by every worker."""
+"""Rate limits counted by the `limits` package: in this process's memory, or in Redis shared by every worker (and in
+this worker's memory while Redis cannot be reached)."""
 
 import inspect
 import logging
@@ -70,12 +71,16 @@ class Throttle:
     def __init__(self, broadcast_url: str | None = None) -> None:
         self.memory: FixedWindowRateLimiter | None = None
         self.shared: aio.FixedWindowRateLimiter | None = None
+        # where hits are counted while Redis is unreachable: each worker's own allowance beats none, and an outage
+        # of the guard must still not refuse the whole room
+        self.fallback = FixedWindowRateLimiter(memory_storage())
         self._pool: ConnectionPool | None = None
         if broadcast_url is None:
-            self.memory = FixedWindowRateLimiter(memory_storage())
+            self.memory = self.fallback
         else:
             # the redis client the app already uses (redis.asyncio), on a pool of our own so that stopping closes
-            # it; the timeouts keep an unreachable Redis from holding a request longer than a second (then: open)
+            # it; the timeouts keep an unreachable Redis from holding a request longer than a second (then:
+            # the fallback)
             from redis import asyncio as redis_asyncio  # loaded only where Redis is used
 
             self._pool = redis_asyncio.ConnectionPool.from_url(
@@ -102,15 +107,7 @@ class Throttle:
         """hit, at once where the count is in memory; None where it is in Redis (then await hit)."""
         if self.memory is None:
             return None
-        # a refused hit is not counted by the rules after the one that refused it, which only say how long
-        wait = 0.0
-        for rule in rules:
-            if wait:
-                if not self.memory.test(rule, *key):
-                    wait = max(wait, _until(self.memory.get_window_stats(rule, *key)))
-            elif not self.memory.hit(rule, *key):
-                wait = _until(self.memory.get_window_stats(rule, *key))
-        return wait
+        return _hit_in(self.memory, rules, key)
 
     async def hit(self, rules: Sequence[RateLimitItem], *key: str) -> float:
         """Count one hit against every rule: 0 when all allow it, else the seconds until all of them would."""
@@ -125,43 +122,64 @@ class Throttle:
                 elif not await self.shared.hit(rule, *key):
                     wait = _until(await self.shared.get_window_stats(rule, *key))
         except StorageError as exc:
-            return self._fail_open(exc)
+            self._warn(exc)
+            return _hit_in(self.fallback, rules, key)
         return wait
 
     async def check(self, rules: Sequence[RateLimitItem], *key: str) -> float:
         """Like hit, without counting: 0 while every rule has room for one more, else the seconds to wait."""
+        if self.shared is None:
+            return _check_in(self.fallback, rules, key)
         wait = 0.0
         try:
             for rule in rules:
-                if self.memory is not None:
-                    if not self.memory.test(rule, *key):
-                        wait = max(wait, _until(self.memory.get_window_stats(rule, *key)))
-                elif self.shared is not None and not await self.shared.test(rule, *key):
+                if not await self.shared.test(rule, *key):
                     wait = max(wait, _until(await self.shared.get_window_stats(rule, *key)))
         except StorageError as exc:
-            return self._fail_open(exc)
+            self._warn(exc)
+            return _check_in(self.fallback, rules, key)
         return wait
 
     async def clear(self, rules: Sequence[RateLimitItem], *key: str) -> None:
-        """Forget the hits counted against these rules for this key."""
+        """Forget the hits counted against these rules for this key (in Redis and in this worker's memory)."""
+        for rule in rules:
+            self.fallback.clear(rule, *key)
+        if self.shared is None:
+            return
         try:
             for rule in rules:
-                if self.memory is not None:
-                    self.memory.clear(rule, *key)
-                elif self.shared is not None:
-                    await self.shared.clear(rule, *key)
+                await self.shared.clear(rule, *key)
         except StorageError as exc:
-            self._fail_open(exc)
+            self._warn(exc)
 
-    def _fail_open(self, error: StorageError) -> float:
-        """Allow what Redis cannot count: a limit is a guard, and an outage of it must not refuse the whole room."""
+    def _warn(self, error: StorageError) -> None:
+        """Say in the log, once a minute while it lasts, that Redis cannot count the limits."""
         now = time.monotonic()
         if now - self._warned_at >= WARN_EVERY_SECONDS:
             self._warned_at = now
-            log.warning("rate limits are not counted while Redis is unreachable (allowing): %s", error.storage_error)
-        return 0.0
+            log.warning(
+                "rate limits are counted in this worker's memory while Redis is unreachable: %s", error.storage_error
+            )
+
+
+def _hit_in(limiter: FixedWindowRateLimiter, rules: Sequence[RateLimitItem], key: Sequence[str]) -> float:
+    """Count one hit in a limiter of this process: 0 when every rule allows it, else the seconds to wait."""
+    # a refused hit is not counted by the rules after the one that refused it, which only say how long
+    wait = 0.0
+    for rule in rules:
+        if wait:
+            if not limiter.test(rule, *key):
+                wait = max(wait, _until(limiter.get_window_stats(rule, *key)))
+        elif not limiter.hit(rule, *key):
+            wait = _until(limiter.get_window_stats(rule, *key))
+    return wait
 
 
 def _until(stats: WindowStats) -> float:
     """The seconds until a full window ends; never less than a tenth, as one that has just ended still said full."""
     return max(stats.reset_time - time.time(), 0.1)
+
+
+def _check_in(limiter: FixedWindowRateLimiter, rules: Sequence[RateLimitItem], key: Sequence[str]) -> float:
+    """Like _hit_in, without counting."""
+    return max((_until(limiter.get_window_stats(r, *key)) for r in rules if not limiter.test(r, *key)), default=0.0)
