@@ -216,12 +216,13 @@ function renderRanking(current) {
   const most = Math.max(1, ...piles.map((c) => c.votes));
   // in a long ranking a pile of one (a loose obstacle the vote gave a pile) is a short row, two side by side; a pile
   // the room made keeps its row across the wall. 151 loose obstacles, a full row each, were 17 pages. A ranking that
-  // fits a page keeps every row whole.
+  // fits a page keeps every row whole; a crowded one keeps each name to two lines (office.css .crowded .rank).
   const crowded = piles.length > CROWDED_RANKING;
   const entries = piles.map((cluster, index) => {
     const members = texts(cluster.answers);
     const single = crowded && members.length === 1 && members[0].text === cluster.name;
-    return entry(["rank", cluster.id, index, cluster.name, cluster.votes, most, cluster.focus, single], 0, () => {
+    const key = ["rank", cluster.id, index, cluster.name, cluster.votes, most, cluster.focus, crowded, single];
+    return entry(key, 0, () => {
       const bar = el("span", { class: "bar" });
       bar.style.width = `${(100 * cluster.votes) / most}%`;
       return el("article", { class: `rank${single ? " is-single" : ""}${cluster.focus ? " is-focus" : ""}`,
@@ -232,7 +233,8 @@ function renderRanking(current) {
       el("span", { class: "rank-votes", text: String(cluster.votes) }));
     }, !single);
   });
-  fill("wall ranking", entries, [count(t, "count_piles", { n: piles.length })], new Set(), t.waiting, true);
+  const summary = [count(t, "count_piles", { n: piles.length })];
+  fill(crowded ? "wall ranking crowded" : "wall ranking", entries, summary, new Set(), t.waiting, true);
 }
 
 function renderActions(current) {

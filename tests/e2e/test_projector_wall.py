@@ -476,3 +476,43 @@ def test_the_ninth_pile_keeps_the_page_the_room_is_on(new_context: Callable[...,
     expect(projector.locator("#round-answers")).to_have_class(re.compile(r"\bcrowded\b"))
     expect(projector.locator("#wall-count")).to_contain_text("9 stapels · blad 2 van")
     expect(projector.locator("#wall-paused")).to_be_visible()
+
+
+# every ranking row of a pile the room made on the current page: whether it lies inside the wall, and its name's lines
+ROOM_PILE_ROWS = """() => {
+  const wall = document.getElementById("round-answers").getBoundingClientRect();
+  return [...document.querySelectorAll("#round-answers .wall-page > article.rank:not(.is-single)")].map((row) => {
+    const box = row.getBoundingClientRect();
+    const name = row.querySelector(".rank-name");
+    return { inside: box.top >= wall.top - 0.5 && box.bottom <= wall.bottom + 0.5,
+      lines: Math.round(name.getBoundingClientRect().height / parseFloat(getComputedStyle(name).lineHeight)) };
+  });
+}"""
+
+
+def test_a_crowded_vote_keeps_long_pile_names_to_two_lines(new_context: Callable[..., Any], live_server: str) -> None:
+    session = start_session(new_context, title="Lange stapelnamen")
+    board = session.board
+    projector = new_context(**PROJECTOR).new_page()
+    projector.goto(f"{session.projector_path}?dwell=600")
+    expect(projector.locator("#status")).to_have_attribute("data-state", "online")
+    next_until(board, "Obstakels")
+    ids = run(send_crowd(live_server, session.code, crowd(60)))
+    next_until(board, "Ordenen")
+    # twenty piles named as long as a name may be (200 letters), the way a pile named after a long obstacle is
+    for n in range(20):
+        name = f"Stapel {n}: " + " ".join(["jeugdhulpverleningsinstellingsoverleg"] * 5)
+        board_post(board, "/clusters/group", {"answer_ids": ids[2 * n : 2 * n + 2], "name": name})
+    next_until(board, "Stemmen")
+    expect(projector.locator("#wall-count")).to_contain_text("40 stapels · blad 1 van")
+    page, pages = position(projector)
+    # whole names (five lines of 200 letters) made this 8 pages; two lines each, 5
+    assert pages <= 5, pages
+    seen = 0
+    for page in range(1, pages + 1):
+        if page > 1:
+            turn_to(projector, page, pages)
+        for row in projector.evaluate(ROOM_PILE_ROWS):
+            assert row["inside"] and row["lines"] <= 2, (page, row)
+            seen += 1
+    assert seen == 20
