@@ -8,10 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
-from app.demo.driver import csrf_of
+from app.demo.driver import csrf_of, send_crowd
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PHONE, PROJECTOR
 from tests.e2e.test_live_session import next_until, start_session
+from tests.e2e.test_projector_wall import run
 from tests.e2e.test_register import sign_in
 from tests.e2e.test_workspace_invitation import SMALL_PHONE, no_sideways_scroll
 
@@ -197,3 +198,21 @@ def test_a_new_workshops_date_time_and_dots_keep_to_a_clean_row(
         no_sideways_scroll(page)
         size = "{width}x{height}".format(**screen["viewport"])
         page.locator("form[action='/f/workshops']").screenshot(path=tmp_path / f"new-workshop-{language}-{size}.png")
+
+
+def test_the_besluitenlijsts_answers_of_one_theme_take_the_whole_width(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session = start_session(new_context, title="Bewonersavond", format_key="bewonersgesprek")
+    board = session.board
+    next_until(board, "Trots")
+    # sixty answers without a theme: one group, "Zonder thema"
+    sent = [((f"Bewoner {n}", "Bewonersraad"), f"De speeltuin aan de {WORD} {n}") for n in range(60)]
+    run(send_crowd(live_server, session.code, sent, step="trots"))
+    workshop_id = board.url.rsplit("/", 1)[1]
+    board.goto(f"/f/workshops/{workshop_id}/besluitenlijst")
+    groups = board.locator('[data-step="trots"] .theme-groups')
+    expect(groups.locator(".theme-group")).to_have_count(1)
+    # a third of the width at 1440: sixty answers in a narrow column, two thirds of the card left empty
+    widths = groups.evaluate("(box) => [box.clientWidth, box.querySelector('.theme-group').offsetWidth]")
+    assert widths[1] >= 0.95 * widths[0], widths
