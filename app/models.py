@@ -498,7 +498,8 @@ class Event(SQLModel, table=True):
     workshop_id: int = Field(foreign_key="workshop.id")
     seq: int
     kind: str = Field(max_length=40)
-    # "all": phones too; "staff": facilitator board and projector only; "board": the facilitator only
+    # "all": phones too; "staff": facilitator board and projector only; "board": the facilitator only; "own": the
+    # phones of the participant the payload names
     audience: str = Field(max_length=8)
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)

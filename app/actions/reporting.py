@@ -20,6 +20,7 @@ from app.errors import DomainError
 from app.i18n import N_
 from app.models import Action, ActionChange, Participant, Volunteer, Workshop, local_day, utcnow
 from app.organisations.service import organisation_key
+from app.store.events import Audience, EventKind, Tx, append_event
 
 
 def _workspace_of(db: Session, participant: Participant) -> int | None:
@@ -44,18 +45,25 @@ def claims_organisation(participant: Participant) -> bool:
     return not participant.anonymous and participant.organisation_revoked_at is None
 
 
-def take_back_organisation(db: Session, *, participant: Participant, taken_back: bool) -> None:
+def take_back_organisation(db: Tx, *, participant: Participant, taken_back: bool) -> None:
     """The programme office says the participant does (not) belong to the organisation they named; their reports
-    made before stay in the history, under the name they gave."""
+    made before stay in the history, under the name they gave. A phone of theirs still open is told at once."""
     if participant.anonymous:
         raise DomainError(
             "no_organisation", N_("Deze deelnemer deed anoniem mee en noemde geen organisatie."), status=409
         )
-    if taken_back and participant.organisation_revoked_at is None:
-        participant.organisation_revoked_at = utcnow()
-    elif not taken_back:
-        participant.organisation_revoked_at = None
+    if taken_back == (participant.organisation_revoked_at is not None):
+        return
+    participant.organisation_revoked_at = utcnow() if taken_back else None
     db.flush()
+    # to that participant's phones alone: the room need not know whose claim the office doubted
+    append_event(
+        db,
+        workshop_id=participant.workshop_id,
+        kind=EventKind.ME_CHANGED,
+        audience=Audience.OWN,
+        data={"participant": participant.id, "organisation_taken_back": taken_back},
+    )
 
 
 def confirmed_email(participant: Participant) -> str | None:

@@ -2,16 +2,17 @@
 
 import asyncio
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 
 from starlette.websockets import WebSocket
 
 from app.live.frames import event_frame
 from app.live.protocol import WRITE_NOW, text_frame
-from app.store.events import ROLE_AUDIENCES, LogEntry
+from app.store.events import ROLE_AUDIENCES, Audience, LogEntry
 
 log = logging.getLogger(__name__)
+_OWN = Audience.OWN.value
 
 
 class Connection:
@@ -136,8 +137,9 @@ class LocalHub:
         # per workshop and audience, the connections that see it: a staff event among 2,000 phones
         # reaches its two staff screens without looking at every phone
         self._audiences: dict[int, dict[str, set[Connection]]] = defaultdict(lambda: defaultdict(set))
-        # per workshop and participant, how many sockets their phone has open here (sockets_of)
-        self._phones: Counter[tuple[int, int]] = Counter()
+        # per workshop and participant, the sockets their phone has open here: sockets_of counts them, and an event
+        # for that participant alone (Audience.OWN) reaches them without looking at every phone
+        self._phones: dict[tuple[int, int], set[Connection]] = defaultdict(set)
 
     async def start(self) -> None:
         """Nothing to start in-process."""
@@ -151,7 +153,7 @@ class LocalHub:
         for audience in connection.audiences:
             self._audiences[connection.workshop_id][audience].add(connection)
         if connection.participant_id is not None:
-            self._phones[connection.workshop_id, connection.participant_id] += 1
+            self._phones[connection.workshop_id, connection.participant_id].add(connection)
 
     def unregister(self, connection: Connection) -> None:
         """Stop delivering to a connection."""
@@ -159,7 +161,7 @@ class LocalHub:
         if room is not None and connection in room:
             if connection.participant_id is not None:
                 phone = (connection.workshop_id, connection.participant_id)
-                self._phones[phone] -= 1
+                self._phones[phone].discard(connection)
                 if not self._phones[phone]:
                     del self._phones[phone]
             room.discard(connection)
@@ -171,7 +173,7 @@ class LocalHub:
 
     def sockets_of(self, workshop_id: int, participant_id: int) -> int:
         """How many sockets a participant's phone has open in this process."""
-        return self._phones[workshop_id, participant_id]
+        return len(self._phones.get((workshop_id, participant_id), ()))
 
     def connections(self, workshop_id: int) -> int:
         """How many live connections a workshop has in this process."""
@@ -184,8 +186,11 @@ class LocalHub:
     def deliver(self, events: Sequence[LogEntry]) -> None:
         """Fan events out to this process's connections, in the order given."""
         for event in events:
-            audiences = self._audiences.get(event.workshop_id)
-            receivers = audiences.get(event.audience) if audiences else None
+            if event.audience == _OWN:
+                receivers = self._phones.get((event.workshop_id, event.payload.get("participant", 0)))
+            else:
+                audiences = self._audiences.get(event.workshop_id)
+                receivers = audiences.get(event.audience) if audiences else None
             if not receivers:
                 continue
             frame = event_frame(event)

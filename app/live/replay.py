@@ -50,7 +50,15 @@ def catch_up(
     # read the newest seq first: later events reach the connection live, as it registered before this
     upto = last_seq(db, workshop_id)
     if since is not None and since_workshop == public_id and 0 <= since <= upto:
-        missed = events_between(db, workshop_id=workshop_id, after=since, upto=upto, role=role, limit=replay_limit)
+        missed = events_between(
+            db,
+            workshop_id=workshop_id,
+            after=since,
+            upto=upto,
+            role=role,
+            limit=replay_limit,
+            participant_id=participant_id,
+        )
         if len(missed) <= replay_limit:
             synced = {"type": ServerFrame.SYNCED, "seq": upto, "now": server_now()}
             return [*(event_frame(e) for e in missed), encode(synced)], upto

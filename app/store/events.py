@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import Text, bindparam, cast, insert, select, type_coerce, update
+from sqlalchemy import ColumnElement, Text, and_, bindparam, cast, insert, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -34,6 +34,7 @@ class EventKind(StrEnum):
     PROJECTOR_CHANGED = "projector.changed"
     BINGO_CHANGED = "bingo.changed"
     ORGANISATION_RENAMED = "organisation.renamed"
+    ME_CHANGED = "me.changed"
 
 
 class Audience(StrEnum):
@@ -43,6 +44,8 @@ class Audience(StrEnum):
     STAFF = "staff"
     # the facilitator alone: answers held back for approval go there first
     BOARD = "board"
+    # the phones of the one participant the event names (its data's `participant`): what only they may know
+    OWN = "own"
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,12 +188,22 @@ def last_seq(db: Session, workshop_id: int) -> int:
     return int(found[0])
 
 
-def events_between(db: Session, *, workshop_id: int, after: int, upto: int, role: str, limit: int) -> list[Event]:
-    """The events a role sees with after < seq <= upto, oldest first, at most limit + 1 of them."""
+def events_between(
+    db: Session, *, workshop_id: int, after: int, upto: int, role: str, limit: int, participant_id: int | None = None
+) -> list[Event]:
+    """The events a role (and a phone's participant) sees with after < seq <= upto, oldest first, at most limit + 1."""
+    seen: ColumnElement[bool] = col(Event.audience).in_(ROLE_AUDIENCES[role])
+    if role == "phone" and participant_id is not None:
+        # filtered here, not after the read: the limit must count only what this phone is sent
+        own = and_(
+            col(Event.audience) == Audience.OWN.value,
+            col(Event.payload)["participant"].as_integer() == participant_id,
+        )
+        seen = or_(seen, own)
     query = (
         select(Event)
         .where(col(Event.workshop_id) == workshop_id, col(Event.seq) > after, col(Event.seq) <= upto)
-        .where(col(Event.audience).in_(ROLE_AUDIENCES[role]))
+        .where(seen)
         .order_by(col(Event.seq))
         .limit(limit + 1)
     )

@@ -639,6 +639,14 @@ function onFrame(frame) {
       }
     }
     renderStep();
+  } else if (frame.type === "event" && frame.kind === "me.changed") {
+    // the office took back (or gave back) the organisation this participant named: what the phone marks as its own
+    // follows at once, as the server's rule on reports does
+    if (state.me && frame.data.participant === state.participant) {
+      state.me.organisation_taken_back = frame.data.organisation_taken_back;
+      actionList.regroup();
+      renderStep();
+    }
   } else if (frame.type === "event" && frame.kind === "action.deleted") {
     state.actions = state.actions.filter((a) => a.id !== frame.data.id);
     renderActions();

@@ -269,13 +269,19 @@ export function createActionList({ state, t, lang, store, send, notice, withdraw
     resend();
   }
 
+  // whose actions are the participant's changed (the office took back their organisation, or gave it back): the
+  // next drawing places every action anew, as a reload would
+  function regroup() {
+    placed.clear();
+  }
+
   function resend() {
     if (pending.taken()) return;
     for (const id of Object.keys(hands)) sendHand(id);
   }
 
   return {
-    render, bind, acknowledged, refused, resend,
+    render, bind, acknowledged, refused, resend, regroup,
     joinedAny: () => state.actions.some(joined),
   };
 }

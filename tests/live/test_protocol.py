@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts import service as accounts
-from app.actions import review
+from app.actions import reporting, review
 from app.actions import service as actions
 from app.answers import service as answers
 from app.catalog.service import formats
 from app.clusters import service as clusters
 from app.config import ROOT
 from app.live.frames import ClientMessage, ServerFrame
-from app.models import Event, Workshop
+from app.models import Event, Participant, Workshop
 from app.organisations import service as organisations
 from app.plain import service as plain
 from app.responses import service as responses
@@ -80,7 +80,7 @@ def test_the_page_lists_exactly_the_client_messages_server_frames_and_event_kind
     events = table("Event kinds")
     assert set(events) == set(EventKind)
     for kind, (audiences, _) in events.items():
-        named = set(re.findall(r"\b(all|staff|board)\b", audiences))
+        named = set(re.findall(r"\b(all|staff|board|own)\b", audiences))
         assert named and named <= set(Audience), f"{kind}: audience {audiences!r}"
 
 
@@ -204,6 +204,7 @@ def play_every_kind(db: Tx) -> None:
     organisations.save_organisation(
         db, workspace_id=room.workspace_id, organisation_id=named.id, fields=organisations.OrganisationFields("O2")
     )
+    reporting.take_back_organisation(db, participant=db.get_one(Participant, ali), taken_back=True)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from app.config import Settings
-from app.demo.driver import DemoFacilitator, Phone, prepare, ws_url
+from app.demo.driver import DemoFacilitator, Phone, csrf_of, prepare, ws_url
 from tests.servers import doorbraak_serve, free_port, stop, wait_for
 
 PG_URL = os.environ.get("DOORBRAAK_TEST_DATABASE_URL")
@@ -296,3 +296,56 @@ def test_redis_stopped_for_20_seconds_gives_no_500_loses_nothing_and_both_worker
     assert len(acked) > 30
     assert [entry for entry in statuses if entry[1] >= 500] == []
     assert {status for _, status in statuses} == {200}
+
+
+async def phone_frames(url: str, code: str, frames: list[dict[str, Any]], ready: asyncio.Event) -> None:
+    """Join a workshop as a phone and collect what its websocket receives, until cancelled."""
+    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+        page = await http.get(f"/j/{code}")
+        form = {"csrf": csrf_of(page.text), "name": "Ali", "organisation": "Woonstichting"}
+        await http.post(f"/j/{code}/participant", data=form)
+        cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+    async with connect(ws_url(url, f"/ws/phone/{code}"), additional_headers={"Cookie": cookie}) as ws:
+        frames.append(json.loads(await ws.recv()))
+        ready.set()
+        async for raw in ws:
+            frames.append(json.loads(raw))
+
+
+def test_a_phone_on_one_server_is_told_when_the_office_on_the_other_takes_its_organisation_back(
+    tmp_path: Path, database: Settings
+) -> None:
+    demo = prepare(database)
+    with two_servers(tmp_path, REDIS_URL or "") as (first, second):
+
+        async def scenario() -> None:
+            frames: list[dict[str, Any]] = []
+            ready = asyncio.Event()
+            phone = asyncio.create_task(phone_frames(first.url, demo.code, frames, ready))
+            office = DemoFacilitator(second.url, demo.workshop_id)
+            try:
+                await asyncio.wait_for(ready.wait(), 15)
+                participant = frames[0]["participant"]
+                await office.sign_in(demo.password)
+
+                def told() -> list[dict[str, Any]]:
+                    return [f["data"] for f in frames if f.get("kind") == "me.changed"]
+
+                for n, belongs in enumerate(("", "ja")):
+                    response = await office.http.post(
+                        f"/f/workshops/{demo.workshop_id}/deelnemers/{participant}/organisatie",
+                        data={"belongs": belongs},
+                        headers={"X-CSRF-Token": office.csrf},
+                    )
+                    assert response.status_code == 303, response.text
+                    await until(lambda n=n: len(told()) > n, "the phone on A hears of the change made on B")
+                assert told() == [
+                    {"participant": participant, "organisation_taken_back": True},
+                    {"participant": participant, "organisation_taken_back": False},
+                ]
+            finally:
+                phone.cancel()
+                await asyncio.gather(phone, return_exceptions=True)
+                await office.close()
+
+        asyncio.run(scenario())

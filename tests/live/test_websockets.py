@@ -417,3 +417,50 @@ def test_an_open_board_ends_once_its_browser_is_signed_out_everywhere(
         assert told["type"] == "error" and told["code"] == "signed_out"
         with pytest.raises(WebSocketDisconnect):
             board.receive_json()
+
+
+def take_back(facilitator: Facilitator, workshop: Workshop, participant: int, *, belongs: bool = False) -> None:
+    """The office's button on the participants page: "hoort niet bij deze organisatie" (or, belongs, give it back)."""
+    response = facilitator.http.post(
+        f"/f/workshops/{workshop.id}/deelnemers/{participant}/organisatie",
+        data={"csrf": facilitator.csrf(), "belongs": "ja" if belongs else ""},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def events_until_the_step_changes(ws: Any) -> list[dict[str, Any]]:
+    """The events a socket receives up to and with the next step change (which the test made: never waits forever)."""
+    frames = [receive_until(ws, lambda frame: frame.get("type") == "event")]
+    while frames[-1]["kind"] != "step.changed":
+        frames.append(receive_until(ws, lambda frame: frame.get("type") == "event"))
+    return frames
+
+
+def test_an_open_phone_is_told_at_once_when_the_office_takes_its_organisation_back_and_no_other_phone_is(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    ali, bo = join(workshop, name="Ali"), join(workshop, name="Bo")
+    with ali.connect() as a, bo.connect() as b:
+        mine, others = a.receive_json(), b.receive_json()
+        assert mine["me"]["organisation_taken_back"] is False
+        take_back(facilitator, workshop, mine["participant"])
+        facilitator.step(workshop, "next")
+        told = events_until_the_step_changes(a)
+        assert [frame["kind"] for frame in told] == ["me.changed", "step.changed"]
+        assert told[0]["data"] == {"participant": mine["participant"], "organisation_taken_back": True}
+        # Bo's next frame is the step change: whose claim the office doubted is not the room's business
+        assert receive_until(b, lambda frame: frame.get("type") == "event")["kind"] == "step.changed"
+        take_back(facilitator, workshop, mine["participant"], belongs=True)
+        facilitator.step(workshop, "next")
+        told = events_until_the_step_changes(a)
+        assert [frame["kind"] for frame in told] == ["me.changed", "step.changed"]
+        assert told[0]["data"]["organisation_taken_back"] is False
+    # a phone that was away hears of it in its replay; the other phone's replay leaves it out
+    resume = f"?since={mine['seq']}&wid={mine['workshop']['id']}"
+    with ali.connect(resume) as a:
+        kinds = [frame.get("kind") for frame in [a.receive_json() for _ in range(5)]]
+    assert kinds == ["me.changed", "step.changed", "me.changed", "step.changed", None]
+    with bo.connect(f"?since={others['seq']}&wid={others['workshop']['id']}") as b:
+        replayed = [b.receive_json() for _ in range(3)]
+    assert [frame.get("kind") for frame in replayed] == ["step.changed", "step.changed", None]
