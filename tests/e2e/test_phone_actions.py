@@ -378,3 +378,34 @@ def test_a_room_raising_hands_is_not_read_out_on_a_listening_phone(
     next_until(board, "Afronding")
     expect(phone.locator("#step h1")).to_have_text("Dank je wel!")
     assert "Dank je wel!" in heard(phone)
+
+
+def test_a_phone_open_on_the_actions_follows_the_office_taking_its_organisation_back_and_giving_it_back(
+    new_context: Callable[..., Any],
+) -> None:
+    session = start_session(new_context, title="Doorbraak Súdwest-Fryslân")
+    board = session.board
+    mine = join(new_context, session.code, "Sjoerd de Vries-Hoekstra", GEMEENTE)
+    next_until(board, "Afspraken")
+    agree_many(board, titles(6))
+    own = row(mine, titles(6)[0]["title"])
+    groups = mine.locator("#step .action-group")
+    expect(groups).to_have_text(["Voor jou · 2", "Andere afspraken · 4"])
+    expect(own.locator(".action-owner")).to_have_text("Jouw organisatie")
+
+    # the office, in another tab of the board's browser, says Sjoerd does not belong to the Gemeente
+    office = board.context.new_page()
+    office.goto(board.url + "/deelnemers")
+    person = office.locator(".participant-row", has_text="Sjoerd")
+    person.get_by_role("button", name="Hoort niet bij deze organisatie").click()
+    expect(person).to_contain_text("organisatie teruggenomen")
+    # without a reload the phone marks none of the Gemeente's actions as its own, as the server takes no report
+    expect(groups).to_have_text(["Alle afspraken · 6"])
+    expect(own.locator(".action-owner")).to_have_text(GEMEENTE)
+    shoot(mine, "claim-taken-back-390")
+
+    # said by mistake: given back, the phone shows them as its own again
+    person.get_by_role("button", name="Hoort toch bij deze organisatie").click()
+    expect(person).not_to_contain_text("organisatie teruggenomen")
+    expect(groups).to_have_text(["Voor jou · 2", "Andere afspraken · 4"])
+    expect(own.locator(".action-owner")).to_have_text("Jouw organisatie")
