@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     send_queue_size: int = Field(default=1024, ge=16, description="Frames buffered per live connection.")
     replay_limit: int = Field(default=5000, ge=1, description="Above this many missed events, send a snapshot.")
     ws_max_message_bytes: int = Field(default=8192, ge=512, description="Largest accepted websocket message.")
+    # a room's projector, a second screen, a preview tab and a reload while the old socket still closes fit in 8;
+    # each projector socket is sent every answer of the room, so a link passed around must not open hundreds
+    projector_sockets: int = Field(
+        default=8, ge=1, description="Live projector screens one workshop may have open at once (per worker)."
+    )
     commit_interval_ms: float = Field(
         default=50, ge=0, le=1000, description="Under load, the least time between two commits of the writer."
     )

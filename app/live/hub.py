@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from starlette.websockets import WebSocket
@@ -140,6 +140,8 @@ class LocalHub:
         # per workshop and participant, the sockets their phone has open here: sockets_of counts them, and an event
         # for that participant alone (Audience.OWN) reaches them without looking at every phone
         self._phones: dict[tuple[int, int], set[Connection]] = defaultdict(set)
+        # per workshop, how many projector screens it has open here (projectors_of)
+        self._projectors: Counter[int] = Counter()
 
     async def start(self) -> None:
         """Nothing to start in-process."""
@@ -154,6 +156,8 @@ class LocalHub:
             self._audiences[connection.workshop_id][audience].add(connection)
         if connection.participant_id is not None:
             self._phones[connection.workshop_id, connection.participant_id].add(connection)
+        elif connection.role == "projector":
+            self._projectors[connection.workshop_id] += 1
 
     def unregister(self, connection: Connection) -> None:
         """Stop delivering to a connection."""
@@ -164,6 +168,10 @@ class LocalHub:
                 self._phones[phone].discard(connection)
                 if not self._phones[phone]:
                     del self._phones[phone]
+            elif connection.role == "projector":
+                self._projectors[connection.workshop_id] -= 1
+                if not self._projectors[connection.workshop_id]:
+                    del self._projectors[connection.workshop_id]
             room.discard(connection)
             for members in self._audiences[connection.workshop_id].values():
                 members.discard(connection)
@@ -174,6 +182,10 @@ class LocalHub:
     def sockets_of(self, workshop_id: int, participant_id: int) -> int:
         """How many sockets a participant's phone has open in this process."""
         return len(self._phones.get((workshop_id, participant_id), ()))
+
+    def projectors_of(self, workshop_id: int) -> int:
+        """How many projector screens a workshop has open in this process."""
+        return self._projectors[workshop_id]
 
     def connections(self, workshop_id: int) -> int:
         """How many live connections a workshop has in this process."""

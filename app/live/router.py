@@ -554,6 +554,9 @@ async def projector_socket(websocket: WebSocket) -> None:
             "projector_not_found", N_("Deze projectorlink bestaat niet."), status=404
         )
         return await _refuse(websocket, refusal.status, refusal.message, **refusal.params)
+    if _hub(websocket).projectors_of(workshop[0]) >= runtime.settings.projector_sockets:
+        message = N_("Deze projectorlink is al op te veel schermen tegelijk open. Sluit er een en laad opnieuw.")
+        return await _refuse(websocket, 429, message)
     connection = Connection(
         websocket,
         workshop_id=workshop[0],

@@ -285,3 +285,44 @@ def test_a_phones_sockets_opened_all_at_once_are_held_to_a_few(live_settings: Se
 
         # thirty at once with one participant's cookie: a few are served, the rest turned down at the handshake
         assert asyncio.run(storm()) == SOCKETS_PER_PHONE
+
+
+def test_a_projector_link_opens_a_few_screens_and_a_closed_one_frees_its_place(live_settings: Settings) -> None:
+    from app.main import create_app
+
+    app = create_app(live_settings)
+    cap = live_settings.projector_sockets
+    with serving(app) as url:
+        path = ws_url(url, "/ws/projector/" + prepare(live_settings).projector_path.rsplit("/", 1)[1])
+
+        async def storm() -> None:
+            opened: list[Any] = []
+
+            async def open_one() -> bool:
+                try:
+                    ws = await connect(path, origin=url)
+                except InvalidStatus:
+                    return False  # turned down at the handshake
+                assert json.loads(await ws.recv())["type"] == "snapshot"
+                opened.append(ws)
+                return True
+
+            try:
+                # twice the cap at once with one link: the cap is served, the rest turned down
+                assert sum(await asyncio.gather(*(open_one() for _ in range(2 * cap)))) == cap
+                with pytest.raises(InvalidStatus) as refused:
+                    await connect(path, origin=url)
+                assert refused.value.response.status_code == 429
+                assert b"te veel schermen" in refused.value.response.body
+                # a screen closed frees its place (the server lets go of it once the close is through)
+                await opened.pop().close()
+                for _ in range(100):
+                    if await open_one():
+                        break
+                    await asyncio.sleep(0.05)
+                assert len(opened) == cap
+            finally:
+                for ws in opened:
+                    await ws.close()
+
+        asyncio.run(storm())
