@@ -170,6 +170,15 @@ class Runtime:
         if wait:
             raise _tapping_too_fast()
 
+    def check_projector_rate_now(self, workshop_id: int) -> bool:
+        """check_projector_rate at once where the limits are in memory (True); False where it must be awaited."""
+        wait = self.throttle.hit_now(self.limits.taps_per_phone, "projector", str(workshop_id))
+        if wait is None:
+            return False
+        if wait:
+            raise _tapping_too_fast()
+        return True
+
     async def check_refresh_rate(self, phone: "PhoneKeys") -> None:
         """Refuse a phone's ask for a fresh snapshot (a refresh, or a connection, which begins with one) when it asks
         as often as a phone may tap: each is a database read of the whole room, and a phone asks when the room

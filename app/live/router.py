@@ -39,7 +39,8 @@ router = APIRouter()
 # every message and acknowledgement passes these: bound once, as plain text (on Python 3.11 an enum member costs
 # an attribute lookup each time, and encodes slower than a str)
 _PING, _ANSWER, _ACK = ClientMessage.PING.value, ClientMessage.ANSWER.value, ServerFrame.ACK.value
-Handler = Callable[[Runtime, Connection, dict[str, Any]], Awaitable[None]]
+# a handler may refuse a message when called, before the work it returns is started as a task
+Handler = Callable[[Runtime, Connection, dict[str, Any]], Coroutine[Any, Any, None]]
 
 
 class AnswerIn(BaseModel):
@@ -230,16 +231,16 @@ class _Inbox:
             else:
                 self._start(_queue_answer_when_allowed(self, self.phone, answer, data))
             return
-        self._start(self._handle(self.handler, data))
+        self._start(self._handle(self.handler(self.runtime, self.connection, data), data))
 
     def _start(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(work)
         self.waiting.add(task)
         task.add_done_callback(self.waiting.discard)
 
-    async def _handle(self, handler: Handler, data: dict[str, Any]) -> None:
+    async def _handle(self, work: Awaitable[None], data: dict[str, Any]) -> None:
         try:
-            await handler(self.runtime, self.connection, data)
+            await work
         except DomainError as exc:
             self.refuse(exc, data)
         except Exception as exc:
@@ -459,19 +460,28 @@ class PauseIn(BaseModel):
     paused: bool = Field(strict=True)
 
 
-async def _handle_projector(runtime: Runtime, connection: Connection, data: dict[str, Any], *, token: str) -> None:
-    """The projector's one request: its space bar holds or frees the pages, as the board's pause does."""
+def _handle_projector(
+    runtime: Runtime, connection: Connection, data: dict[str, Any], *, token: str
+) -> Coroutine[Any, Any, None]:
+    """The projector's one request: its space bar holds or frees the pages, as the board's pause does. Refused here,
+    before a task is started for it, when it is not a pause or comes too fast (with the limits in memory): a flood of
+    pauses starts no task per message."""
     if data["type"] != ClientMessage.PAUSE:
         raise DomainError("read_only", N_("Dit scherm kan alleen meekijken."))
     try:
         pause = PauseIn.model_validate(data)
     except ValidationError as exc:
         raise DomainError("bad_message", N_("Dit bericht kunnen we niet lezen."), request=data["type"]) from exc
-    try:
-        await runtime.check_projector_rate(connection.workshop_id)
-    except DomainError as exc:
-        exc.params.setdefault("request", data["type"])
-        raise
+    with _refusal_naming(request=data["type"]):
+        counted = runtime.check_projector_rate_now(connection.workshop_id)
+    return _pause(runtime, connection, token=token, paused=pause.paused, counted=counted)
+
+
+async def _pause(runtime: Runtime, connection: Connection, *, token: str, paused: bool, counted: bool) -> None:
+    """Store an allowed pause, after counting it in Redis where the limits are kept there (not counted yet)."""
+    if not counted:
+        with _refusal_naming(request=ClientMessage.PAUSE.value):
+            await runtime.check_projector_rate(connection.workshop_id)
     # the same pause the board sets: the board's button shows it, and either side lifts it; the projector.changed
     # event (or, for a pause already so, nothing) is the projector's answer
     await runtime.db.write(
@@ -479,7 +489,7 @@ async def _handle_projector(runtime: Runtime, connection: Connection, data: dict
             _pause_pages,
             token=token,
             workshop_id=connection.workshop_id,
-            paused=pause.paused,
+            paused=paused,
             secret=runtime.secret_key,
         )
     )

@@ -1,9 +1,11 @@
 """Live connections: acknowledgements, fan-out, replay, snapshots, and bad frames."""
 
+import asyncio
 import contextlib
 import json
 import time
 import uuid
+from functools import partial
 from typing import Any
 
 import pytest
@@ -11,6 +13,8 @@ from starlette.testclient import WebSocketDenialResponse
 from starlette.websockets import WebSocketDisconnect
 
 from app.live import router as live_router
+from app.live.hub import Connection
+from app.live.protocol import WRITE_NOW
 from tests.conftest import Facilitator, LimitsClock, Workshop, receive_until
 
 
@@ -464,3 +468,41 @@ def test_an_open_phone_is_told_at_once_when_the_office_takes_its_organisation_ba
     with bo.connect(f"?since={others['seq']}&wid={others['workshop']['id']}") as b:
         replayed = [b.receive_json() for _ in range(3)]
     assert [frame.get("kind") for frame in replayed] == ["step.changed", "step.changed", None]
+
+
+class TakingSocket:
+    """A projector's websocket under Doorbraak's server, whose plain write takes every frame (app/live/protocol.py)."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.scope: dict[str, Any] = {"extensions": {WRITE_NOW: self.write_now}}
+
+    def write_now(self, frame: bytes) -> bool:
+        self.sent.append(json.loads(frame[4:] if frame[1] == 126 else frame[2:]))
+        return True
+
+
+def test_a_flood_of_projector_pauses_is_refused_before_a_task_is_started_for_each(
+    frozen_clock: None, client: Any, workshop: Workshop
+) -> None:
+    runtime = client.app.state.runtime
+
+    async def flood() -> tuple[int, list[dict[str, Any]]]:
+        socket = TakingSocket()
+        connection = Connection(socket, workshop_id=workshop.id, role="projector", participant_id=None, queue_size=16)
+        connection.start([])
+        handler = partial(live_router._handle_projector, token=workshop.projector_token)
+        inbox = live_router._Inbox(runtime, connection, handler, None)
+        # as the server hands over a read of many messages: each taken in turn, no task running in between
+        for _ in range(200):
+            inbox.take(json.dumps({"type": "pause", "paused": True}))
+        waiting = len(inbox.waiting)
+        await asyncio.gather(*inbox.waiting)
+        return waiting, socket.sent
+
+    waiting, sent = client.portal.call(flood)
+    allowed = 30  # a projector presses as fast as a phone may tap (DOORBRAAK_LIMIT_TAPS_PER_PHONE: 30/6 seconds)
+    assert waiting == allowed
+    refused = [frame for frame in sent if frame.get("code") == "rate_limited"]
+    assert len(refused) == 200 - allowed and all(frame["request"] == "pause" for frame in refused)
+    assert len(sent) == len(refused)  # the allowed ones were stored without a word: no error among them
