@@ -21,6 +21,7 @@ from app.i18n import N_
 from app.models import Action, ActionChange, Participant, Volunteer, Workshop, local_day, utcnow
 from app.organisations.service import organisation_key
 from app.store.events import Audience, EventKind, Tx, append_event
+from app.workshops import service as workshops
 
 
 def _workspace_of(db: Session, participant: Participant) -> int | None:
@@ -46,24 +47,29 @@ def claims_organisation(participant: Participant) -> bool:
 
 
 def take_back_organisation(db: Tx, *, participant: Participant, taken_back: bool) -> None:
-    """The programme office says the participant does (not) belong to the organisation they named; their reports
-    made before stay in the history, under the name they gave. A phone of theirs still open is told at once."""
+    """The programme office says the participant does (not) belong to the organisation they named: so for each
+    workshop of the workspace they joined naming it, the newest word holding for their next join too. Their reports
+    made before stay in the history, under the name they gave; a phone of theirs still open is told at once."""
     if participant.anonymous:
         raise DomainError(
             "no_organisation", N_("Deze deelnemer deed anoniem mee en noemde geen organisatie."), status=409
         )
-    if taken_back == (participant.organisation_revoked_at is not None):
-        return
-    participant.organisation_revoked_at = utcnow() if taken_back else None
+    workspace = select(col(Workshop.workspace_id)).where(col(Workshop.id) == participant.workshop_id)
+    same = workshops.same_claims(db, workspace_id=db.execute(workspace).scalar_one(), participant=participant)
+    now = utcnow()
+    for person in db.execute(select(Participant).where(col(Participant.id).in_(same))).scalars():
+        if taken_back == (person.organisation_revoked_at is not None):
+            continue
+        person.organisation_revoked_at = now if taken_back else None
+        # to that participant's phones alone: the room need not know whose claim the office doubted
+        append_event(
+            db,
+            workshop_id=person.workshop_id,
+            kind=EventKind.ME_CHANGED,
+            audience=Audience.OWN,
+            data={"participant": person.id, "organisation_taken_back": taken_back},
+        )
     db.flush()
-    # to that participant's phones alone: the room need not know whose claim the office doubted
-    append_event(
-        db,
-        workshop_id=participant.workshop_id,
-        kind=EventKind.ME_CHANGED,
-        audience=Audience.OWN,
-        data={"participant": participant.id, "organisation_taken_back": taken_back},
-    )
 
 
 def confirmed_email(participant: Participant) -> str | None:

@@ -54,6 +54,16 @@ _TAKEN_BACK = Prepared(
         _PARTICIPANT.c.organisation_revoked_at.is_not(None),
     )
 )
+# everyone who joined the workspace's workshops under this name, with the organisation they named
+_NAMED_IN_WORKSPACE = Prepared(
+    select(_PARTICIPANT.c.organisation_id, _PARTICIPANT.c.organisation, _PARTICIPANT.c.name, _PARTICIPANT.c.id)
+    .join(_WORKSHOP, _WORKSHOP.c.id == _PARTICIPANT.c.workshop_id)
+    .where(
+        _WORKSHOP.c.workspace_id == bindparam("workspace"),
+        _PARTICIPANT.c.name_key == bindparam("name_key"),
+        _PARTICIPANT.c.anonymous.is_(False),
+    )
+)
 # a Python-side default, which a plain insert does not apply
 _DEFAULT_MAIL_LANGUAGE = Participant.model_fields["email_lang"].default
 _ROOM_SIZE = Prepared(
@@ -241,22 +251,38 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
 def _taken_back_before(
     db: Session, workspace_id: int, named: tuple[str, bytes], organisation: str, organisation_id: int | None
 ) -> bool:
-    """Whether the office took this organisation back from a participant of this name in the workspace: by the
-    network's organisation where both have one, else by the name as typed."""
-    key = organisations.organisation_key(organisation)
+    """Whether the office took this organisation back from a participant of this name in the workspace."""
     name, name_key = named
+    found = _TAKEN_BACK.all(db, {"workspace": workspace_id, "name_key": name_key})
+    same = _same_claim(name, organisation, organisation_id)
+    return any(same(earlier_name, earlier, earlier_id) for earlier_id, earlier, earlier_name in found)
+
+
+def same_claims(db: Session, *, workspace_id: int, participant: Participant) -> list[int]:
+    """The participants of the workspace (this one among them) who are this person naming this organisation again:
+    the office's word on the claim holds for each of them."""
+    found = _NAMED_IN_WORKSPACE.all(db, {"workspace": workspace_id, "name_key": participant.name_key})
+    same = _same_claim(participant.name, participant.organisation, participant.organisation_id)
+    return [
+        row_id for organisation_id, organisation, name, row_id in found if same(name, organisation, organisation_id)
+    ]
+
+
+def _same_claim(name: str, organisation: str, organisation_id: int | None) -> Callable[[str, str, int | None], bool]:
+    """Whether another row (its name, organisation and network organisation) is this name's claim to this
+    organisation: by the network's organisation where both have one, else by the name as typed."""
+    key = organisations.organisation_key(organisation)
     # a name of signs alone ("🙂", "?") has the name key of no words, which every such name shares: the name decides
     wordless = not organisations.search_words(name)
-    found = _TAKEN_BACK.all(db, {"workspace": workspace_id, "name_key": name_key})
-    for earlier_id, earlier, earlier_name in found:
-        if wordless and earlier_name != name:
-            continue
-        if earlier_id is not None and organisation_id is not None:
-            if earlier_id == organisation_id:
-                return True
-        elif organisations.organisation_key(earlier) == key:
-            return True
-    return False
+
+    def same(other_name: str, other: str, other_id: int | None) -> bool:
+        if wordless and other_name != name:
+            return False
+        if other_id is not None and organisation_id is not None:
+            return other_id == organisation_id
+        return organisations.organisation_key(other) == key
+
+    return same
 
 
 def participant_cookie(join_code: str) -> str:

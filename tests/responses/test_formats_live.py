@@ -375,3 +375,39 @@ def test_an_organisation_taken_back_stays_so_when_its_participant_joins_the_foll
         assert snapshot["me"]["organisation_taken_back"] is False
         ack = tap(ws, {"type": "review", "action_id": item["id"], "status": "bezig"}, "review_ack")
         assert ack["type"] == "review_ack", ack
+
+
+def test_the_offices_newest_word_on_a_claim_holds_in_every_workshop_and_at_the_next_join(
+    facilitator: Facilitator, join: Any
+) -> None:
+    """Given back in a follow-up, a claim is given back where it was first taken back, so the next follow-up does
+    not take it back again; taken back once more, it is taken back in every workshop the person named it in."""
+    earlier = earlier_session_with_actions(facilitator, "Huiskamer in de flat")
+    first = facilitator.create_workshop(format_key="vervolgsessie")
+    second = facilitator.create_workshop(format_key="vervolgsessie")
+    rows = {}
+    for workshop, typed in ((earlier, "Ali Yilmaz"), (first, "ali  yilmaz")):
+        with join(workshop, name=typed, organisation="Woonstichting").connect() as ws:
+            rows[workshop.id] = ws.receive_json()["participant"]
+
+    def say(workshop: Workshop, belongs: str) -> None:
+        url = f"/f/workshops/{workshop.id}/deelnemers/{rows[workshop.id]}/organisatie"
+        answer = facilitator.http.post(
+            url, data={"csrf": facilitator.csrf(), "belongs": belongs}, follow_redirects=False
+        )
+        assert answer.status_code == 303, answer.text
+
+    def taken_back(workshop: Workshop) -> bool:
+        page = facilitator.http.get(f"/f/workshops/{workshop.id}/deelnemers").text
+        return "Hoort toch bij deze organisatie" in page
+
+    say(earlier, "nee")
+    assert (taken_back(earlier), taken_back(first)) == (True, True), "a claim is the person's, not one row's"
+    say(first, "ja")
+    assert (taken_back(earlier), taken_back(first)) == (False, False)
+    with join(second, name="Ali Yilmaz", organisation="Woonstichting").connect() as ws:
+        snapshot = ws.receive_json()
+        rows[second.id] = snapshot["participant"]
+        assert snapshot["me"]["organisation_taken_back"] is False, "the newest word holds, not the first"
+    say(second, "nee")
+    assert [taken_back(w) for w in (earlier, first, second)] == [True, True, True]
