@@ -261,7 +261,7 @@ def fill_register(args: argparse.Namespace) -> None:
     import secrets
 
     from app.bench.register import fill
-    from app.register.service import local_today
+    from app.models import local_today
     from app.store.database import Database
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -411,7 +411,7 @@ def retention(args: argparse.Namespace) -> None:
     now (the server: every six hours)."""
     from sqlalchemy.orm import Session
 
-    from app.models import local_day, utcnow
+    from app.models import local_today
     from app.privacy import service as privacy
     from app.store.database import Database
     from app.store.events import Tx
@@ -428,7 +428,7 @@ def retention(args: argparse.Namespace) -> None:
         return db.write_sync(fn)
 
     try:
-        done, (sessions, invitations) = asyncio.run(privacy.retention_pass(read, write, today=local_day(utcnow())))
+        done, (sessions, invitations) = asyncio.run(privacy.retention_pass(read, write, today=local_today()))
     finally:
         db.close()
     for item in done:

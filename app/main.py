@@ -27,7 +27,7 @@ from app.exports import personal as personal_router
 from app.exports import router as exports_router
 from app.live import router as live_router
 from app.live.hub import LocalHub
-from app.models import local_day, utcnow
+from app.models import local_today, utcnow
 from app.notify import outbox
 from app.notify import router as notify_router
 from app.notify import sender as mail
@@ -98,7 +98,7 @@ def start_passes(db: Database, setup: mail.MailSetup, *, secret: str) -> list[as
 
     async def retention() -> None:
         """Remove the names past their workspace's retention period (every six hours)."""
-        await privacy.retention_pass(db.read, db.write, today=local_day(utcnow()))
+        await privacy.retention_pass(db.read, db.write, today=local_today())
 
     return [
         asyncio.create_task(

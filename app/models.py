@@ -79,6 +79,11 @@ def local_day(moment: datetime) -> date:
     return as_utc(moment).astimezone(LOCAL_TIMEZONE).date()
 
 
+def local_today() -> date:
+    """Today on the Dutch clock: what every page, export, mail and pass counts "overdue" and "this week" from."""
+    return local_day(utcnow())
+
+
 @dataclass(frozen=True)
 class Member:
     """Who is signed in, in which workspace, with which role: what every route of the programme office checks."""

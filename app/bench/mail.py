@@ -24,7 +24,7 @@ from app import security
 from app.accounts import service as accounts
 from app.catalog.service import formats
 from app.config import Settings
-from app.models import Action, OutboxMessage, Participant, Volunteer, utcnow
+from app.models import Action, OutboxMessage, Participant, Volunteer, local_today, utcnow
 from app.notify.sender import Sender, mail_setup, reminder_pass
 from app.organisations import service as organisations
 from app.running import service as running
@@ -149,7 +149,7 @@ async def _measure(
     assert setup.config is not None and setup.sending, setup.problem and setup.problem.text()
     db = Database(settings.resolved_database_url())
     db.migrate()
-    today = date.today()
+    today = local_today()
     say(f"seeding {options.reminders} due actions, each with a volunteer who gave an address")
     db.write_sync(lambda tx: _seed(tx, count=options.reminders, today=today))
 

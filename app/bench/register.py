@@ -35,6 +35,7 @@ from app.models import (
     Participant,
     Volunteer,
     Workshop,
+    local_today,
 )
 from app.organisations.service import name_key, organisation_key, owner_key, search_text
 from app.store.database import Database
@@ -529,7 +530,6 @@ def measure(
 def run_register_bench(options: RegisterBenchOptions, say: Say = print) -> dict[str, Any]:
     """Fill a database (a fresh SQLite file unless given one), serve it with `doorbraak serve`, time the register."""
     from app.bench.runner import free_port, http_up, pin, subprocess_server
-    from app.register.service import local_today
 
     today = local_today()
     with tempfile.TemporaryDirectory(prefix="doorbraak-register-") as scratch:

@@ -5,7 +5,7 @@ import json
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -24,7 +24,7 @@ from app.demo.content import (
     OBSTACLES,
     PEOPLE,
 )
-from app.models import Facilitator
+from app.models import Facilitator, local_today
 from app.running import service as running
 from app.security import hash_password, new_token
 from app.store.database import Database
@@ -63,7 +63,7 @@ def prepare(settings: Settings) -> DemoWorkshop:
             facilitator_id=found.id,
             title=DEMO_TITLE,
             opgave=DEMO_OPGAVE,
-            held_on=date.today(),
+            held_on=local_today(),
             spec=formats()["doorbraak"],
             allow_anonymous=True,
         )
@@ -281,7 +281,7 @@ async def run_demo(base_url: str, demo: DemoWorkshop, *, phones: int = 10, pace:
                     "contact_person": author.name,
                     "partners": partners,
                     "contribution_id": contribution_id,
-                    "due_on": (date.today() + timedelta(days=days)).isoformat(),
+                    "due_on": (local_today() + timedelta(days=days)).isoformat(),
                 },
             )
             action_ids.append(action["id"])
@@ -289,7 +289,7 @@ async def run_demo(base_url: str, demo: DemoWorkshop, *, phones: int = 10, pace:
         for phone in rng.sample(room, k=min(len(room), 6)):
             await phone.raise_hand(rng.choice(action_ids))
             await asyncio.sleep(0.5 * pace)
-        followup = datetime.combine(date.today() + timedelta(days=14), time(10, 0))
+        followup = datetime.combine(local_today() + timedelta(days=14), time(10, 0))
         await facilitator.post("/followup", {"at": followup.isoformat(timespec="minutes"), "place": FOLLOWUP_PLACE})
         say("demo: done; the board and projector stay live")
     finally:

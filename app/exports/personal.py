@@ -15,7 +15,7 @@ from app.answers import service as answers
 from app.exports import wording
 from app.exports.data import load_decision_list
 from app.exports.ics import decision_list_ics
-from app.models import local_day, utcnow
+from app.models import local_today
 from app.runtime import RuntimeDep
 from app.web import render
 from app.workshops import service as workshops
@@ -55,7 +55,7 @@ def my_agreements(db: Session, *, link_token: str, secret: str, today: date) -> 
 async def page(request: Request, runtime: RuntimeDep, link_token: str, vergeten: int = 0) -> Response:
     """The "Mijn afspraken" page."""
     data = await runtime.db.read(
-        partial(my_agreements, link_token=link_token, secret=runtime.secret_key, today=local_day(utcnow()))
+        partial(my_agreements, link_token=link_token, secret=runtime.secret_key, today=local_today())
     )
     # dates and labels in the besluitenlijst's words, so this page reads the same as every other
     # said only when true: the query is anyone's to type, and a link opened with it must not claim a removal
@@ -70,7 +70,7 @@ async def calendar(runtime: RuntimeDep, link_token: str) -> Response:
     """The follow-up meeting and the due dates of the actions this participant joined, for their calendar."""
 
     def build(db: Session) -> bytes:
-        mine = my_agreements(db, link_token=link_token, secret=runtime.secret_key, today=local_day(utcnow()))
+        mine = my_agreements(db, link_token=link_token, secret=runtime.secret_key, today=local_today())
         joined_ids = {action["id"] for action in mine["joined"]}
         decisions = load_decision_list(db, workshop_id=mine["workshop"].id or 0)
         joined = tuple(action for action in decisions.actions if action.id in joined_ids)

@@ -15,7 +15,7 @@ from app.errors import DomainError
 from app.exports import personal, wording
 from app.i18n import N_, current_locale
 from app.labels import MAIL_KIND_LABELS, translated
-from app.models import ACTION_STATUSES, Facilitator, Member, Membership, RowId, local_day, utcnow
+from app.models import ACTION_STATUSES, Facilitator, Member, Membership, RowId, local_today
 from app.notify import feeds, outbox, reminders, service
 from app.notify.mails import CONFIRM_LINK_FOR
 from app.notify.sender import MailSetup, mail_setup
@@ -54,7 +54,7 @@ async def _mine_page(
     request: Request, runtime: Runtime, link_token: str, *, status: int = 200, **extra: Any
 ) -> Response:
     data = await runtime.db.read(
-        partial(personal.my_agreements, link_token=link_token, secret=runtime.secret_key, today=local_day(utcnow()))
+        partial(personal.my_agreements, link_token=link_token, secret=runtime.secret_key, today=local_today())
     )
     context = {**data, "link": f"/m/{link_token}", "wording": wording, "forgotten": False, **extra}
     return render(request, "participant/mine.html", context, status=status)

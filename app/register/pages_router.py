@@ -1,6 +1,5 @@
 """The pages of one action (its facts, history and edit form) and of one organisation of the network."""
 
-from datetime import date, datetime
 from functools import partial
 from typing import Annotated
 
@@ -11,7 +10,7 @@ from app.auth import CsrfChecked, Manager, Runner, Viewer
 from app.errors import DomainError
 from app.exports import wording
 from app.labels import STATUS_LABELS, label
-from app.models import ACTION_STATUSES, LOCAL_TIMEZONE, Member, RowId
+from app.models import ACTION_STATUSES, Member, RowId, local_today
 from app.register import actionpage, organisationpage
 from app.register.actionpage import ActionForm
 from app.runtime import Runtime, RuntimeDep
@@ -20,11 +19,6 @@ from app.web import render, see_other
 router = APIRouter(tags=["facilitator"])
 # room for well over what the checks allow, so a too-long field gets its own message with the form kept
 FORM_SLACK = 10
-
-
-def today() -> date:
-    """Today on the Dutch wall clock: what "overdue" is measured against."""
-    return datetime.now(LOCAL_TIMEZONE).date()
 
 
 async def _action_page(
@@ -36,7 +30,9 @@ async def _action_page(
     form: ActionForm | None = None,
     status: int = 200,
 ) -> Response:
-    page = await runtime.db.read(partial(actionpage.action_page, action_id=action_id, member=member, today=today()))
+    page = await runtime.db.read(
+        partial(actionpage.action_page, action_id=action_id, member=member, today=local_today())
+    )
     context = {
         "page": page,
         "form": form or ActionForm.of(page),
@@ -110,7 +106,7 @@ async def withdraw_action(runtime: RuntimeDep, member: Runner, action_id: RowId)
 async def organisation(request: Request, runtime: RuntimeDep, member: Viewer, organisation_id: RowId) -> Response:
     """An organisation's page: its actions as owner and partner, its volunteers, what is overdue, the partner share."""
     page = await runtime.db.read(
-        partial(organisationpage.organisation_page, organisation_id=organisation_id, member=member, today=today())
+        partial(organisationpage.organisation_page, organisation_id=organisation_id, member=member, today=local_today())
     )
     context = {
         "page": page,

@@ -16,7 +16,7 @@ from app.auth import CsrfChecked, Runner, Viewer
 from app.errors import DomainError
 from app.exports import csvfile
 from app.labels import STATUS_LABELS, TENSION_LABELS, THEME_LABELS, translated
-from app.models import Member, RowId, Workshop
+from app.models import Member, RowId, Workshop, local_today
 from app.register import service as register
 from app.register.filters import DUE_CHOICES, PAGE_SIZE, RegisterFilter, parse_filter
 from app.runtime import Runtime, RuntimeDep
@@ -64,7 +64,7 @@ async def _show(
 ) -> Response:
     """The register page for these query parameters; bad ones (or a refused selection) are named, with status 4xx."""
     chosen, problems = parse_filter(params)
-    today = register.local_today()
+    today = local_today()
     shown = await runtime.db.read(partial(_load, member=member, chosen=chosen, problems=problems, today=today))
     errors = [*shown.errors, *([refused] if refused else [])]
     status = refused.status if refused else 422 if errors else 200
@@ -106,7 +106,7 @@ async def _export_rows(request: Request, runtime: Runtime, member: Member) -> tu
     a member who downloads too often just now waits (429)."""
     chosen, problems = parse_filter(request.query_params.multi_items())
     await runtime.check_export_rate(member.account_id)
-    today = register.local_today()
+    today = local_today()
 
     def load(db: Session) -> list[register.RegisterRow]:
         found = problems + register.unknown_choices(db, workspace_id=member.workspace_id, chosen=chosen)
@@ -171,7 +171,7 @@ async def discuss(
                     register.matching_ids,
                     workspace_id=member.workspace_id,
                     chosen=chosen,
-                    today=register.local_today(),
+                    today=local_today(),
                     limit=register.REVIEW_MAX + 1,
                 )
             )

@@ -83,11 +83,6 @@ class Choices:
     workshops: tuple[tuple[int, str], ...]
 
 
-def local_today() -> date:
-    """Today on the Dutch clock: what "overdue" and "this week" are counted from."""
-    return datetime.now(LOCAL_TIMEZONE).date()
-
-
 def _local_midnight(day: date) -> datetime:
     """The start of a day on the Dutch clock, in UTC."""
     return datetime.combine(day, time(0), tzinfo=LOCAL_TIMEZONE).astimezone(UTC)

@@ -23,7 +23,7 @@ from app.catalog.service import formats
 from app.errors import DomainError, UnknownLink, day_out_of_range
 from app.i18n import N_, gettext
 from app.labels import ROLE_LABELS, STATUS_LABELS, translated
-from app.models import Facilitator, Member, RowId, Workshop, Workspace, local_day, utcnow
+from app.models import Facilitator, Member, RowId, Workshop, Workspace, local_today
 from app.organisations import service as organisations
 from app.running import service as running
 from app.running.snapshots import phone_page_state
@@ -282,7 +282,7 @@ async def _workshop_list_page(
         "formats": formats(),
         "own_formats": [(saved_formats.OWN_PREFIX + row.key, row.spec) for row in own],
         # the form's first date: today in the Netherlands, whatever clock the server keeps
-        "today": local_day(utcnow()).isoformat(),
+        "today": local_today().isoformat(),
         **extra,
     }
     return render(request, "facilitator/workshops.html", context, status=status)

@@ -10,7 +10,7 @@ import pytest
 
 from app.accounts import service as accounts
 from app.config import Settings
-from app.register.service import local_today
+from app.models import local_today
 from app.store.database import Database
 from app.store.events import Tx
 from tests.conftest import PASSWORD

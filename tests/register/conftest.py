@@ -27,10 +27,10 @@ from app.models import (
     Participant,
     Volunteer,
     Workshop,
+    local_today,
 )
 from app.organisations import service as organisations
 from app.organisations.service import name_key, owner_key
-from app.register.service import local_today
 from app.running import service as running
 from app.store.database import Database
 from app.store.events import Tx

@@ -25,8 +25,8 @@ from app.models import (
     Participant,
     Volunteer,
     Workshop,
+    local_today,
 )
-from app.register.service import local_today
 from app.store.database import Database
 
 
