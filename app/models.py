@@ -79,6 +79,11 @@ def local_day(moment: datetime) -> date:
     return as_utc(moment).astimezone(LOCAL_TIMEZONE).date()
 
 
+def day_start(day: date) -> datetime:
+    """The moment a day begins on the Dutch clock, in UTC."""
+    return datetime.combine(day, time(), tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
+
+
 def local_today() -> date:
     """Today on the Dutch clock: what every page, export, mail and pass counts "overdue" and "this week" from."""
     return local_day(utcnow())
@@ -533,6 +538,12 @@ class OutboxMessage(SQLModel, table=True):
     attachment: str = Field(default="", sa_column=Column(Text, nullable=False))
     # the one-click unsubscribe address (RFC 8058)
     unsubscribe_url: str = Field(default="", max_length=500)
+    # what a reminder reminds of, as it stood when written: the action (and the start of its due day on the Dutch
+    # clock) or the follow-up's workshop (and the meeting's start); a reminder whose fact no longer holds is not sent.
+    # No foreign keys: a workshop's removal deletes its actions, and a reminder of a missing row is simply not sent
+    action_id: int | None = None
+    workshop_id: int | None = None
+    about_at: datetime | None = None
     # set before the first attempt and kept: a message sent again after a crash has the same one
     message_id: str = Field(max_length=200, unique=True)
     status: str = Field(default="pending", max_length=12)

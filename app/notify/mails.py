@@ -15,6 +15,7 @@ from app import i18n
 from app.addresses import address_key
 from app.exports import wording
 from app.i18n import N_, gettext
+from app.models import day_start
 from app.notify import outbox
 from app.notify.outbox import Draft
 
@@ -272,6 +273,8 @@ def action_reminder(links: Links, *, recipient: Recipient, action: ActionFacts, 
         body_html=html,
         unsubscribe_url=unsubscribe_url,
         tokens=(unsubscribe, status_row),
+        action_id=action.id,
+        about_at=day_start(action.due_on),
     )
 
 
@@ -302,6 +305,8 @@ def followup_reminder(links: Links, *, recipient: Recipient, meeting: MeetingFac
         attachment=meeting.ics,
         unsubscribe_url=unsubscribe_url,
         tokens=(unsubscribe,),
+        workshop_id=meeting.workshop_id,
+        about_at=meeting.at,
     )
 
 

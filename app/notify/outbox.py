@@ -17,7 +17,18 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.addresses import address_key
-from app.models import MailSuppression, MailToken, OutboxMessage, Participant, Workspace, utcnow
+from app.models import (
+    Action,
+    MailSuppression,
+    MailToken,
+    OutboxMessage,
+    Participant,
+    Workshop,
+    Workspace,
+    as_utc,
+    day_start,
+    utcnow,
+)
 from app.notify.smtp import UNBUILDABLE, Outgoing, header_text
 from app.security import token_digest
 from app.store.events import Tx
@@ -48,6 +59,10 @@ class Draft:
     unsubscribe_url: str = ""
     # MailToken rows as column values (cheaper than model instances by the thousand)
     tokens: tuple[dict[str, Any], ...] = ()
+    # a reminder's fact as it stood (OutboxMessage.action_id, workshop_id, about_at): checked again as it is sent
+    action_id: int | None = None
+    workshop_id: int | None = None
+    about_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +128,9 @@ def queue(db: Tx, *, workspace_id: int, drafts: list[Draft], domain: str) -> int
                 "body_html": draft.body_html,
                 "attachment": draft.attachment,
                 "unsubscribe_url": draft.unsubscribe_url,
+                "action_id": draft.action_id,
+                "workshop_id": draft.workshop_id,
+                "about_at": draft.about_at,
                 "message_id": new_message_id(domain),
                 "status": "pending",
                 "attempts": 0,
@@ -172,8 +190,49 @@ def _unwanted(db: Session, rows: list[OutboxMessage]) -> set[int]:
     return unwanted
 
 
+def _outdated(db: Session, rows: list[OutboxMessage]) -> set[int]:
+    """Which of these reminders remind of what no longer holds: an action done, withdrawn, removed or due on another
+    day, or a follow-up moved, cancelled or of a workshop whose names were removed (the next pass writes a reminder
+    of the new date, under a key of its own)."""
+    action_ids = {row.action_id for row in rows if row.action_id is not None}
+    workshop_ids = {row.workshop_id for row in rows if row.workshop_id is not None}
+    # an action's due day while it is still to do; a workshop's follow-up while it has one
+    action_days: dict[int, datetime] = {}
+    if action_ids:
+        for action_id, due_on in db.execute(
+            select(col(Action.id), col(Action.due_on))
+            .join(Workshop, col(Workshop.id) == col(Action.workshop_id))
+            .where(
+                col(Action.id).in_(action_ids),
+                col(Action.status) != "klaar",
+                col(Action.deleted_at).is_(None),
+                col(Workshop.anonymised_at).is_(None),
+            )
+        ).all():
+            if action_id is not None and due_on is not None:
+                action_days[action_id] = day_start(due_on)
+    meetings: dict[int, datetime] = {}
+    if workshop_ids:
+        for workshop_id, followup_at in db.execute(
+            select(col(Workshop.id), col(Workshop.followup_at)).where(
+                col(Workshop.id).in_(workshop_ids), col(Workshop.anonymised_at).is_(None)
+            )
+        ).all():
+            if workshop_id is not None and followup_at is not None:
+                meetings[workshop_id] = as_utc(followup_at)
+    outdated = set()
+    for row in rows:
+        # not a reminder, or one written before reminders kept their fact: sent as it was written
+        if row.about_at is None:
+            continue
+        holds = action_days.get(row.action_id) if row.action_id is not None else meetings.get(row.workshop_id or 0)
+        if holds != as_utc(row.about_at):
+            outdated.add(row.id or 0)
+    return outdated
+
+
 def _due(db: Tx, *, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Up to limit due messages still wanted, locked; the unwanted ones met on the way are removed."""
+    """Up to limit due messages still wanted and still true, locked; the others met on the way are removed."""
     while True:
         rows = list(
             db.execute(
@@ -184,7 +243,7 @@ def _due(db: Tx, *, now: datetime, limit: int) -> list[OutboxMessage]:
                 .with_for_update(skip_locked=True)
             ).scalars()
         )
-        unwanted = _unwanted(db, rows) if rows else set()
+        unwanted = _unwanted(db, rows) | _outdated(db, rows) if rows else set()
         if not unwanted:
             return rows
         # checked as it is sent, not only as it is queued: a retry, or one a pass wrote before the change

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, delete, func, select, text
 from sqlalchemy.orm import Session
@@ -31,6 +31,7 @@ from app.models import (
     Volunteer,
     Workshop,
     Workspace,
+    day_start,
 )
 from app.notify import mails, outbox
 from app.notify.mails import ActionFacts, DigestFacts, Links, MeetingFacts, Recipient
@@ -121,10 +122,6 @@ def _unique(people: list[Recipient], suppressed: set[tuple[int, str]], workspace
 
 def _suppressed(db: Session) -> set[tuple[int, str]]:
     return {(w, a) for w, a in db.execute(select(col(MailSuppression.workspace_id), col(MailSuppression.address)))}
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
 
 
 def due_mails(db: Session, *, today: date, now: datetime, secret: str, days: int = REMINDER_DAYS) -> Due:
@@ -247,7 +244,7 @@ def _meeting_reminders(
             select(Workshop)
             .where(
                 col(Workshop.followup_at) > now,
-                col(Workshop.followup_at) < _day_start(today + timedelta(days=days + 1)),
+                col(Workshop.followup_at) < day_start(today + timedelta(days=days + 1)),
                 col(Workshop.anonymised_at).is_(None),
             )
             .order_by(col(Workshop.id))

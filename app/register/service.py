@@ -3,7 +3,7 @@ a selection of it handed to a follow-up session to review."""
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import SQLColumnExpression, String, case, cast, func, join, literal, select
@@ -29,6 +29,7 @@ from app.models import (
     Organisation,
     Volunteer,
     Workshop,
+    day_start,
 )
 from app.organisations import service as organisations
 from app.register.filters import PAGE_SIZE, RegisterFilter
@@ -83,11 +84,6 @@ class Choices:
     workshops: tuple[tuple[int, str], ...]
 
 
-def _local_midnight(day: date) -> datetime:
-    """The start of a day on the Dutch clock, in UTC."""
-    return datetime.combine(day, time(0), tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
-
-
 def _due_range(due: str, today: date) -> tuple[date, date]:
     """The first and last day of this week (Monday to Sunday) or this month."""
     if due == "week":
@@ -136,7 +132,7 @@ def _conditions(chosen: RegisterFilter, *, workspace_id: int, today: date, statu
             col(Action.id).in_(with_hands) if chosen.volunteers == "yes" else col(Action.id).not_in(with_hands)
         )
     if chosen.changed_since:
-        where.append(col(Action.updated_at) >= _local_midnight(chosen.changed_since))
+        where.append(col(Action.updated_at) >= day_start(chosen.changed_since))
     return where
 
 
