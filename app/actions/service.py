@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
 from app import addresses
@@ -24,6 +25,7 @@ from app.models import (
     Volunteer,
     Workshop,
     as_utc,
+    day_start,
     table_of,
     utcnow,
 )
@@ -40,6 +42,24 @@ FOLLOWUP_AFTER = timedelta(days=14)
 def past_deadline(*, due_on: date | None, status: str, today: date) -> bool:
     """The one rule for "over de deadline" on every page, export and mail: due before today and not done."""
     return due_on is not None and due_on < today and status != "klaar"
+
+
+def past_deadline_where(today: date) -> list[ColumnElement[bool]]:
+    """past_deadline as conditions on Action, for the register's "over de deadline" and the digest's section."""
+    return [col(Action.due_on) < today, col(Action.status) != "klaar"]
+
+
+def agreed_since_where(day: date) -> ColumnElement[bool]:
+    """Agreed on or after this day (on the Dutch clock): the register's filter and the digest's "new"."""
+    return col(Action.created_at) >= day_start(day)
+
+
+def moved_since_where(day: date) -> ColumnElement[bool]:
+    """Given another due date on or after this day: the register's filter and the digest's "moved"."""
+    moved = select(col(ActionChange.action_id)).where(
+        col(ActionChange.kind) == "due_on", col(ActionChange.at) >= day_start(day)
+    )
+    return col(Action.id).in_(moved)
 
 
 def changed_stamp(action: Action) -> str:

@@ -100,20 +100,35 @@ class MeetingFacts:
 
 
 @dataclass(frozen=True)
+class DigestSection:
+    """A part of a digest: its most urgent action rows, how many it has in all, and the register's query string that
+    lists them all."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+    register_query: str = ""
+
+    @property
+    def more(self) -> int:
+        """How many the mail leaves to the register."""
+        return self.total - len(self.rows)
+
+
+@dataclass(frozen=True)
 class DigestFacts:
-    """A workspace's week: what is overdue, moved, stuck, and new (each a list of action rows)."""
+    """A workspace's week: what is overdue, moved, stuck, and new."""
 
     workspace_id: int
     workspace_name: str
     week: str
-    overdue: list[dict[str, Any]] = field(default_factory=list)
-    moved: list[dict[str, Any]] = field(default_factory=list)
-    stuck: list[dict[str, Any]] = field(default_factory=list)
-    new: list[dict[str, Any]] = field(default_factory=list)
+    overdue: DigestSection = field(default_factory=DigestSection)
+    moved: DigestSection = field(default_factory=DigestSection)
+    stuck: DigestSection = field(default_factory=DigestSection)
+    new: DigestSection = field(default_factory=DigestSection)
 
     def empty(self) -> bool:
         """Nothing to tell this week."""
-        return not (self.overdue or self.moved or self.stuck or self.new)
+        return not (self.overdue.total or self.moved.total or self.stuck.total or self.new.total)
 
 
 def action_key(action: ActionFacts, recipient: Recipient) -> str:

@@ -11,18 +11,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
+from typing import Any
 
-from sqlalchemy import Select, delete, func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.actions import reporting
+from app.actions import service as actions
 from app.addresses import address_key
 from app.exports.ics import calendar_bytes, followup_event, new_calendar
 from app.models import (
     LOCAL_TIMEZONE,
     Action,
-    ActionChange,
     Facilitator,
     MailSuppression,
     Membership,
@@ -34,13 +36,16 @@ from app.models import (
     day_start,
 )
 from app.notify import mails, outbox
-from app.notify.mails import ActionFacts, DigestFacts, Links, MeetingFacts, Recipient
+from app.notify.mails import ActionFacts, DigestFacts, DigestSection, Links, MeetingFacts, Recipient
 from app.notify.outbox import Draft
 from app.organisations.service import organisation_key
 from app.store.events import Tx
 from app.workshops.service import link_token
 
 REMINDER_DAYS = 3
+# a digest's section lists this many actions, the most urgent first, and links to the register for the rest: with
+# hundreds of actions it ran to hundreds of lines
+DIGEST_ROWS = 10
 # a pass on PostgreSQL holds this advisory lock while it writes, so two workers' passes never race on one key
 PASS_LOCK = 748214
 
@@ -134,7 +139,7 @@ def due_mails(db: Session, *, today: date, now: datetime, secret: str, days: int
     }
     _action_reminders(db, due, today=today, days=days, names=names, suppressed=suppressed, secret=secret)
     _meeting_reminders(db, due, today=today, now=now, days=days, names=names, suppressed=suppressed, secret=secret)
-    _digests(db, due, today=today, now=now, names=names)
+    _digests(db, due, today=today, names=names)
     return _not_yet_queued(db, due)
 
 
@@ -301,7 +306,7 @@ def digest_week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _digests(db: Session, due: Due, *, today: date, now: datetime, names: dict[int, str]) -> None:
+def _digests(db: Session, due: Due, *, today: date, names: dict[int, str]) -> None:
     readers: defaultdict[int, list[Recipient]] = defaultdict(list)
     for membership, account in db.execute(
         select(Membership, Facilitator)
@@ -312,29 +317,34 @@ def _digests(db: Session, due: Due, *, today: date, now: datetime, names: dict[i
         readers[membership.workspace_id].append(
             Recipient(address=account.email, lang=membership.digest_lang, name=account.name, account_id=account.id)
         )
-    week_ago = now - timedelta(days=7)
+    # the week from the start of its first day on the Dutch clock, as the register's "since" filters count
+    week_ago = today - timedelta(days=7)
     for workspace_id, people in readers.items():
         with _alone(due.unmade, "digest", workspace_id=workspace_id, row_id=workspace_id, db=db):
-            live = select(Action).where(col(Action.workspace_id) == workspace_id, col(Action.deleted_at).is_(None))
-            moved_ids = select(col(ActionChange.action_id)).where(
-                col(ActionChange.kind) == "due_on", col(ActionChange.at) >= week_ago
-            )
+            section = partial(_section, db, workspace_id=workspace_id)
             digest = DigestFacts(
                 workspace_id=workspace_id,
                 workspace_name=names.get(workspace_id, ""),
                 week=digest_week(today),
-                overdue=_rows(db, live.where(col(Action.status) != "klaar", col(Action.due_on) < today)),
-                moved=_rows(db, live.where(col(Action.id).in_(moved_ids))),
-                stuck=_rows(db, live.where(col(Action.status) == "vastgelopen")),
-                new=_rows(db, live.where(col(Action.created_at) >= week_ago)),
+                overdue=section(actions.past_deadline_where(today), register_query="due=overdue"),
+                moved=section([actions.moved_since_where(week_ago)], register_query=f"moved_since={week_ago}"),
+                stuck=section([col(Action.status) == "vastgelopen"], register_query="status=vastgelopen"),
+                new=section([actions.agreed_since_where(week_ago)], register_query=f"agreed_since={week_ago}"),
             )
             if not digest.empty():
                 due.digests.append((digest, people))
 
 
-def _rows(db: Session, query: Select[Action]) -> list[dict[str, object]]:
-    actions = db.execute(query.order_by(col(Action.due_on), col(Action.id))).scalars()
-    return [{"title": a.title, "owner": a.owner_organisation, "due_on": a.due_on} for a in actions]
+def _section(db: Session, where: list[Any], *, workspace_id: int, register_query: str) -> DigestSection:
+    """The workspace's actions that meet these conditions: the first DIGEST_ROWS in the register's own order (the
+    nearest deadline first, none last), and how many in all."""
+    where = [col(Action.workspace_id) == workspace_id, col(Action.deleted_at).is_(None), *where]
+    total = db.execute(select(func.count()).select_from(Action).where(*where)).scalar_one()
+    first = db.execute(
+        select(Action).where(*where).order_by(col(Action.due_on).asc().nulls_last(), col(Action.id)).limit(DIGEST_ROWS)
+    ).scalars()
+    rows = [{"title": a.title, "owner": a.owner_organisation, "due_on": a.due_on} for a in first]
+    return DigestSection(rows=rows, total=int(total), register_query=register_query)
 
 
 def _not_yet_queued(db: Session, due: Due) -> Due:

@@ -22,6 +22,8 @@ CHOICES_MAX = 500
 DUE_CHOICES = ("overdue", "week", "month", "none")
 VOLUNTEER_CHOICES = ("yes", "no")
 SORTS = ("due", "status", "organisation", "changed")
+# the parts that take a day, each meaning "on or after its start on the Dutch clock"
+SINCE_PARTS = ("changed_since", "agreed_since", "moved_since")
 _NUMBER = re.compile(r"[0-9]{1,10}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -39,6 +41,9 @@ class RegisterFilter:
     due: str | None = None
     volunteers: str | None = None
     changed_since: date | None = None
+    # agreed, or given another due date, on or after this day (what a weekly digest's "new" and "moved" link to)
+    agreed_since: date | None = None
+    moved_since: date | None = None
     sort: str = "due"
     descending: bool = False
     page: int = 1
@@ -67,8 +72,7 @@ class RegisterFilter:
             pairs.append(("due", changed.due))
         if changed.volunteers:
             pairs.append(("volunteers", changed.volunteers))
-        if changed.changed_since:
-            pairs.append(("changed_since", changed.changed_since.isoformat()))
+        pairs += [(name, day.isoformat()) for name in SINCE_PARTS if (day := getattr(changed, name)) is not None]
         if changed.sort_key != "due":
             pairs.append(("sort", changed.sort_key))
         if changed.page != 1:
@@ -238,17 +242,19 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
             )
         )
         volunteers = None
-    raw_since = _one(given.get("changed_since", []))
-    changed_since = parse_date(raw_since) if raw_since else None
-    if raw_since and changed_since is None:
-        problems.append(
-            DomainError(
-                "bad_date",
-                N_("De datum '{value}' bestaat niet: gebruik jjjj-mm-dd, bijvoorbeeld 2026-12-06."),
-                status=422,
-                value=raw_since[:40],
+    since: dict[str, date | None] = {}
+    for name in SINCE_PARTS:
+        raw_since = _one(given.get(name, []))
+        since[name] = parse_date(raw_since) if raw_since else None
+        if raw_since and since[name] is None:
+            problems.append(
+                DomainError(
+                    "bad_date",
+                    N_("De datum '{value}' bestaat niet: gebruik jjjj-mm-dd, bijvoorbeeld 2026-12-06."),
+                    status=422,
+                    value=raw_since[:40],
+                )
             )
-        )
     raw_sort = _one(given.get("sort", [])) or "due"
     sort = raw_sort.removeprefix("-")
     if sort not in SORTS:
@@ -284,7 +290,9 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
         tensions=tensions,
         due=due,
         volunteers=volunteers,
-        changed_since=changed_since,
+        changed_since=since["changed_since"],
+        agreed_since=since["agreed_since"],
+        moved_since=since["moved_since"],
         sort=sort,
         descending=raw_sort.startswith("-"),
         page=page,

@@ -120,7 +120,7 @@ def _conditions(chosen: RegisterFilter, *, workspace_id: int, today: date, statu
     if chosen.tensions:
         where.append(col(Cluster.tension).in_(chosen.tensions))
     if chosen.due == "overdue":
-        where += [col(Action.due_on) < today, col(Action.status) != "klaar"]
+        where += actions.past_deadline_where(today)
     elif chosen.due in ("week", "month"):
         first, last = _due_range(chosen.due, today)
         where.append(col(Action.due_on).between(first, last))
@@ -133,6 +133,10 @@ def _conditions(chosen: RegisterFilter, *, workspace_id: int, today: date, statu
         )
     if chosen.changed_since:
         where.append(col(Action.updated_at) >= day_start(chosen.changed_since))
+    if chosen.agreed_since:
+        where.append(actions.agreed_since_where(chosen.agreed_since))
+    if chosen.moved_since:
+        where.append(actions.moved_since_where(chosen.moved_since))
     return where
 
 

@@ -16,7 +16,9 @@ def test_each_action_of_the_digest_is_a_line_of_its_own() -> None:
         {"title": "Buurtavond", "owner": "Bewoners", "due_on": None},
         {"title": "Extra jongerenwerk", "owner": "Gemeente", "due_on": date(2027, 1, 6)},
     ]
-    digest = mails.DigestFacts(workspace_id=1, workspace_name="Wijkalliantie Noord", week="2026-W50", new=rows)
+    digest = mails.DigestFacts(
+        workspace_id=1, workspace_name="Wijkalliantie Noord", week="2026-W50", new=mails.DigestSection(rows, len(rows))
+    )
     text = mails.digest_mail(LINKS, recipient=MEMBER, digest=digest, now=NOW).body_text
     lines = text.splitlines()
     start = lines.index("Nieuw (3)")
@@ -41,7 +43,9 @@ def test_the_meeting_reminder_puts_the_place_under_the_moment() -> None:
 def test_the_digests_html_keeps_a_right_to_left_title_apart_from_its_owner_and_date() -> None:
     """Run into the line, an Arabic title took the "·" after it to its own side."""
     rows = [{"title": "نحن نفتح مركزنا يوم الجمعة للشباب", "owner": "مؤسسة الجيران", "due_on": date(2026, 12, 10)}]
-    digest = mails.DigestFacts(workspace_id=1, workspace_name="Wijkalliantie Noord", week="2026-W50", new=rows)
+    digest = mails.DigestFacts(
+        workspace_id=1, workspace_name="Wijkalliantie Noord", week="2026-W50", new=mails.DigestSection(rows, len(rows))
+    )
     html = mails.digest_mail(LINKS, recipient=MEMBER, digest=digest, now=NOW).body_html
     assert "<bdi>نحن نفتح مركزنا يوم الجمعة للشباب</bdi>" in html
     assert "· <bdi>مؤسسة الجيران</bdi> · 10 december 2026" in html
