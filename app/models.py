@@ -7,7 +7,20 @@ from zoneinfo import ZoneInfo
 
 import annotated_types
 from pydantic import Strict
-from sqlalchemy import JSON, Column, ColumnElement, Index, LargeBinary, Table, Text, UniqueConstraint, inspect, or_
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    Computed,
+    Index,
+    Integer,
+    LargeBinary,
+    Table,
+    Text,
+    UniqueConstraint,
+    inspect,
+    or_,
+)
 from sqlmodel import Field, SQLModel, col
 
 # the largest id an id column holds: SQLite's integers reach 2**63 - 1, PostgreSQL's INTEGER only this
@@ -629,3 +642,14 @@ def table_of(model: type[SQLModel]) -> Table:
     table = inspect(model).local_table
     assert isinstance(table, Table)
     return table
+
+
+# each status's place in the register's status order, the database's own: a generated column (virtual on
+# SQLite, stored on PostgreSQL, as migration 0026 makes it) that no write can forget, indexed beside the workspace,
+# so the register sorted by status pages along ix_action_workspace_status_rank as it does along the due date instead
+# of sorting every matching action. Left out of the ORM mapping: nothing reads it into an Action, and a column the
+# database rewrites on every update would otherwise be expired and read again after each flush.
+STATUS_RANK = "CASE status " + " ".join(f"WHEN '{s}' THEN {rank}" for rank, s in enumerate(ACTION_STATUSES)) + " END"
+ACTION_STATUS_RANK = Column("status_rank", Integer, Computed(STATUS_RANK))
+table_of(Action).append_column(ACTION_STATUS_RANK)
+Index("ix_action_workspace_status_rank", table_of(Action).c.workspace_id, ACTION_STATUS_RANK, table_of(Action).c.id)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import SQLColumnExpression, String, case, cast, func, join, literal, select
+from sqlalchemy import SQLColumnExpression, String, cast, func, join, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, FromClause, Select
 from sqlmodel import col
@@ -18,6 +18,7 @@ from app.exports.tables import Table
 from app.i18n import N_, gettext, short_day
 from app.labels import STATUS_LABELS, label
 from app.models import (
+    ACTION_STATUS_RANK,
     ACTION_STATUSES,
     LOCAL_TIMEZONE,
     Action,
@@ -152,14 +153,14 @@ def _source(chosen: RegisterFilter) -> FromClause | type[Action]:
 def _order(chosen: RegisterFilter) -> list[Any]:
     """The rows' order; actions without a date come last either way, and ties keep the order they were agreed in."""
     key: ColumnElement[Any] | SQLColumnExpression[Any]
-    if chosen.sort == "status":
-        key = case({status: rank for rank, status in enumerate(ACTION_STATUSES)}, value=col(Action.status))
-    else:
-        # the owner's stored key (organisations.owner_key): the database pages along ix_action_workspace_owner_key,
-        # as it does along the due date's index, where it sorted every matching action by a CASE over the names
-        key = {"due": col(Action.due_on), "changed": col(Action.updated_at), "organisation": col(Action.owner_key)}[
-            chosen.sort
-        ]
+    # status and owner by the keys the database keeps (ACTION_STATUS_RANK, organisations.owner_key): it pages along
+    # their indexes as along the due date's, where a CASE over the statuses or names sorted every matching action
+    key = {
+        "due": col(Action.due_on),
+        "changed": col(Action.updated_at),
+        "organisation": col(Action.owner_key),
+        "status": ACTION_STATUS_RANK,
+    }[chosen.sort]
     direction, tie = (key.desc(), col(Action.id).desc()) if chosen.descending else (key.asc(), col(Action.id).asc())
     return [direction.nulls_last() if chosen.sort == "due" else direction, tie]
 
