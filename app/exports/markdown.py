@@ -2,6 +2,7 @@
 
 import re
 
+from app import i18n
 from app.exports import wording
 from app.exports.data import ACTIONS, CONTRIBUTIONS, OBSTACLES, AnswerRow, DecisionList, QuestionResult, Result
 from app.exports.results import ChoiceResult, GradeResult, Mosaic, Review
@@ -76,7 +77,7 @@ def _mosaic(mosaic: Mosaic) -> list[str]:
     for tile in mosaic.tiles:
         name = f"**{text(tile.tile)}** ({attention})" if tile.weakest else text(tile.tile)
         target = wording.figure(tile.target, decimals=1) if tile.target is not None else ""
-        out.append(_row(name, wording.figure(tile.mean), wording.figure(tile.spread), str(tile.count), target))
+        out.append(_row(name, wording.figure(tile.mean), wording.figure(tile.spread), i18n.number(tile.count), target))
     return [*out, "", text(wording.mosaic_legend(mosaic)), ""]
 
 
@@ -87,11 +88,11 @@ def _result(result: Result) -> list[str]:
         out += [figures, ""]
         out.append(_row(gettext(N_("Cijfer")), *(str(c.grade) for c in result.distribution)))
         out.append("| --- |" + " --: |" * len(result.distribution))
-        out.append(_row(gettext(N_("Aantal")), *(str(c.count) for c in result.distribution)))
+        out.append(_row(gettext(N_("Aantal")), *(i18n.number(c.count) for c in result.distribution)))
     elif isinstance(result, ChoiceResult):
         out += [wording.chooser_count(result.count), ""]
         out += [_row(gettext(N_("Keuze")), gettext(N_("Aantal"))), "| --- | --: |"]
-        out += [_row(text(o.label), str(o.count)) for o in result.options]
+        out += [_row(text(o.label), i18n.number(o.count)) for o in result.options]
     elif isinstance(result, QuestionResult):
         out += _answers(result)
     return [*out, ""]
@@ -159,7 +160,7 @@ def _obstacles(decisions: DecisionList) -> list[str]:
         for o in decisions.obstacles:
             obstacle = text(o.text) + (f" **({focus})**" if o.focus else "")
             cells = [
-                "" if o.shown_votes is None else str(o.shown_votes),
+                "" if o.shown_votes is None else i18n.number(o.shown_votes),
                 obstacle,
                 text(o.cluster or ""),
                 text(wording.tension(o.tension)),

@@ -8,6 +8,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, TableCellFillMode, XPos, YPos
 
+from app import i18n
 from app.exports import wording
 from app.exports.data import ACTIONS, CONTRIBUTIONS, OBSTACLES, ActionRow, DecisionList, QuestionResult
 from app.exports.results import ChoiceResult, GradeResult, MosaicTile
@@ -320,7 +321,7 @@ class _Writer:
             pdf.set_text_color(*INK)
             if count.count:
                 pdf.set_xy(x, top + chart - high - 3.4)
-                pdf.cell(column, 3, str(count.count), align="C")
+                pdf.cell(column, 3, i18n.number(count.count), align="C")
             pdf.set_text_color(*MUTED)
             pdf.set_xy(x, top + chart + 0.6)
             pdf.cell(column, 3, str(count.grade), align="C")
@@ -343,7 +344,7 @@ class _Writer:
                 pdf.rect(pdf.l_margin + label + 2, y + 1, track * option.count / result.most, 2.8, style="F")
             pdf.set_xy(pdf.l_margin + label + track + 4, y)
             pdf.set_font(FAMILY, "B", 9.5)
-            pdf.cell(10, 4.6, str(option.count), align="R")
+            pdf.cell(10, 4.6, i18n.number(option.count), align="R")
             pdf.set_xy(pdf.l_margin, max(bottom, y + 4.6) + 1)
         self.muted(wording.chooser_count(result.count))
 
@@ -387,7 +388,9 @@ class _Writer:
             for o in self.decisions.obstacles:
                 row = table.row()
                 shown = o.shown_votes
-                row.cell("" if shown is None else str(shown), style=FontFace(emphasis="BOLD") if shown else None)
+                row.cell(
+                    "" if shown is None else i18n.number(shown), style=FontFace(emphasis="BOLD") if shown else None
+                )
                 row.cell(drawable(o.text + (f"  ({focus})" if o.focus else "")))
                 row.cell(drawable(o.cluster or "–"))
                 tags = " · ".join(t for t in (wording.tension(o.tension), wording.theme_label(o.theme)) if t)

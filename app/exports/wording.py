@@ -9,7 +9,7 @@ from babel.numbers import format_decimal
 
 from app.exports.data import ActionRow, WorkshopInfo, local_time
 from app.exports.results import Mosaic, Review, ReviewRow
-from app.i18n import N_, current_locale, date_locale, gettext, ngettext
+from app.i18n import N_, current_locale, date_locale, gettext, ngettext, number
 
 # a date written out is i18n's (pages use it too); the besluitenlijst, mails and their templates read it from here
 from app.i18n import day as day
@@ -76,12 +76,12 @@ def figure(value: float | None, *, decimals: int = 2) -> str:
 
 def grade_count(n: int) -> str:
     """How many grades a figure rests on: "3 cijfers"."""
-    return ngettext("{n} cijfer", "{n} cijfers", n).format(n=n)
+    return ngettext("{n} cijfer", "{n} cijfers", n).format(n=number(n))
 
 
 def chooser_count(n: int) -> str:
     """How many people answered a choice: "4 mensen kozen"."""
-    return ngettext("{n} persoon koos", "{n} mensen kozen", n).format(n=n)
+    return ngettext("{n} persoon koos", "{n} mensen kozen", n).format(n=number(n))
 
 
 def grade_figures(mean: float | None, median: float | None, spread: float | None, count: int) -> str:
@@ -117,7 +117,7 @@ def review_source(review: Review) -> str:
 def review_summary(review: Review) -> str:
     """How many of the reviewed actions moved."""
     return gettext(N_("{moved} van {total} afspraken zijn in beweging gekomen.")).format(
-        moved=review.moved, total=len(review.items)
+        moved=number(review.moved), total=number(len(review.items))
     )
 
 

@@ -3,6 +3,7 @@
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from app import cli
 from app.accounts import service as accounts
 from app.exports import csvfile, markdown, pdf, tables, xlsx
 from app.exports.data import ACTIONS, CONTRIBUTIONS, OBSTACLES, DecisionList, QuestionResult, load_decision_list
-from app.exports.results import GradeResult
+from app.exports.results import ChoiceResult, GradeResult
+from app.i18n import current_locale
 from app.store.database import Database
 from tests.conftest import Facilitator, Workshop
 from tests.exports.conftest import (
@@ -297,6 +299,48 @@ def test_pdf_has_the_mosaic_the_results_and_the_look_back(
     flat = " ".join(pdf_text(pdf.decision_list_pdf(followup)).split())
     assert "Wat is er bewogen" in flat and "1 van 3 afspraken zijn in beweging gekomen." in flat
     assert "Eerste gesprek gevoerd" in flat and NOTE_INJECTION in flat and "Bezig ↑" in flat
+
+
+def test_counts_in_a_documents_words_are_written_as_its_language_writes_them(
+    mosaic: DecisionList, residents: DecisionList, followup: DecisionList
+) -> None:
+    """A network day's counts: "19.591 cijfers" in Dutch, "19,591 grades" in English, as the pages write them."""
+    assert mosaic.mosaic is not None and followup.review is not None
+    graded = replace(
+        mosaic,
+        results=tuple(replace(r, count=19591) if isinstance(r, GradeResult) else r for r in mosaic.results),
+        mosaic=replace(mosaic.mosaic, tiles=tuple(replace(t, count=19591) for t in mosaic.mosaic.tiles)),
+    )
+    chosen = replace(
+        residents,
+        results=tuple(
+            replace(r, count=1234, options=tuple(replace(o, count=1200 + o.number) for o in r.options))
+            if isinstance(r, ChoiceResult)
+            else r
+            for r in residents.results
+        ),
+    )
+    moved, still = followup.review.items[0], followup.review.items[1]
+    reviewed = replace(followup, review=replace(followup.review, items=(moved,) * 1200 + (still,) * 300))
+    for lang, grades, people, progress in (
+        ("nl", "19.591 cijfers", "1.234 mensen kozen", "1.200 van 1.500 afspraken zijn in beweging gekomen."),
+        ("en", "19,591 grades", "1,234 people chose", "1,200 of 1,500 actions have got moving."),
+    ):
+        reset = current_locale.set(lang)
+        try:
+            for render in (
+                lambda d: markdown.decision_list_md(d).decode(),
+                lambda d: pdf_text(pdf.decision_list_pdf(d)),
+            ):
+                assert grades in " ".join(render(graded).split()), (lang, grades)
+                said = " ".join(render(chosen).split())
+                assert people in said and ("1.201" if lang == "nl" else "1,201") in said, (lang, people)
+                assert progress in " ".join(render(reviewed).split()), (lang, progress)
+        finally:
+            current_locale.reset(reset)
+    # a spreadsheet's cell keeps its number: words only where there are words
+    assert {row["Aantal"] for row in sheet_rows(xlsx.decision_list_xlsx(graded), "Cijfers")} == {19591}
+    assert {row["Mensen die kozen"] for row in sheet_rows(xlsx.decision_list_xlsx(chosen), "Keuzes")} == {1234}
 
 
 @pytest.fixture
