@@ -153,6 +153,11 @@ def pile_name(raw: str | None) -> str:
     return clean_text(raw or "").replace("\n", " ")[:MAX_NAME].strip()
 
 
+def stands_alone(name: str, texts: Sequence[str]) -> bool:
+    """Whether a pile is one loose obstacle that voting gave a pile of its own: one obstacle, named by its words."""
+    return len(texts) == 1 and name == pile_name(texts[0])
+
+
 def group(
     db: Tx, *, workshop: Workshop, answer_ids: list[int], into: int | None = None, name: str | None = None
 ) -> list[dict[str, Any]]:

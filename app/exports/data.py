@@ -351,6 +351,13 @@ def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
         for c in cluster_models
     }
 
+    # what each pile holds here: a loose obstacle that voting gave a pile of its own is named by its own words, which
+    # a cluster column would only repeat
+    members: defaultdict[int, list[str]] = defaultdict(list)
+    for answer, _ in rows:
+        if answer.step_id in obstacle_steps and answer.cluster_id is not None:
+            members[answer.cluster_id].append(answer.text)
+
     obstacles, answers = [], []
     by_organisation: defaultdict[str, list[ContributionRow]] = defaultdict(list)
     for answer, participant in rows:
@@ -376,7 +383,9 @@ def load_decision_list(db: Session, *, workshop_id: int) -> DecisionList:
                     text=answer.text,
                     author=participant.name,
                     organisation=participant.organisation,
-                    cluster=cluster.name if cluster else None,
+                    cluster=None
+                    if cluster is None or clusters_service.stands_alone(cluster.name, members[cluster.id])
+                    else cluster.name,
                     tension=cluster.tension if cluster else None,
                     theme=cluster.theme if cluster else None,
                     votes=cluster.votes if cluster else 0,

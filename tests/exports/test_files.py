@@ -11,11 +11,13 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
+from app.clusters import service as clusters
 from app.exports import csvfile, ics, markdown, pdf, tables, wording, xlsx
 from app.exports.data import DecisionList, load_decision_list
 from app.i18n import current_locale
-from app.models import Answer, Workshop
+from app.models import Answer, Cluster, Workshop
 from app.store.database import Database
 from tests.exports.conftest import (
     AT_SUM,
@@ -100,6 +102,47 @@ def test_the_obstacle_steps_come_from_the_workshop_steps_not_their_ids(database:
     assert len(decisions.obstacles) == 5
     assert sum(len(g.contributions) for g in decisions.contributions) == 4
     assert {a.step_title for a in decisions.answers} == {"Obstakels", "Bijdragen"}
+
+
+def test_a_loose_obstacle_that_voting_gave_a_pile_has_no_cluster_to_repeat_in_any_format(
+    database: Database, filled: Filled
+) -> None:
+    """Voting gives a loose obstacle a pile named by its own words: its cluster cell is empty, not those words again,
+    while a pile of one the room named keeps its name."""
+    loose = "-1 schuldhulp zonder cluster"
+
+    def vote_and_name(db: Session) -> None:
+        workshop = db.get(Workshop, filled.workshop_id)
+        assert workshop is not None
+        clusters.ensure_clusters(db, workshop=workshop, publish=False)
+        own = Cluster(workshop_id=filled.workshop_id, name="Schulden")
+        db.add(own)
+        db.flush()
+        first = db.execute(select(Answer).where(col(Answer.text) == loose)).scalar_one()
+        db.add(
+            Answer(
+                workshop_id=filled.workshop_id,
+                participant_id=first.participant_id,
+                step_id=first.step_id,
+                text="Geen geld voor de bus",
+                client_id="named-pile",
+                cluster_id=own.id,
+            )
+        )
+
+    database.write_sync(vote_and_name)
+    decisions = database.read_sync(lambda db: load_decision_list(db, workshop_id=filled.workshop_id))
+    by_text = {o.text: o for o in decisions.obstacles}
+    assert by_text[loose].cluster_id is not None and by_text[loose].cluster is None
+    assert by_text["Geen geld voor de bus"].cluster == "Schulden"
+
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx.decision_list_xlsx(decisions)))
+    cells = {row[0]: row[3] for row in workbook["Obstakels"].iter_rows(min_row=2, values_only=True)}
+    assert (cells[loose], cells["Geen geld voor de bus"]) == (None, "Schulden")
+    text = markdown.decision_list_md(decisions).decode()
+    assert f"| {loose} |  |" in text and "| Geen geld voor de bus | Schulden |" in text
+    flat = " ".join(pdf_text(pdf.decision_list_pdf(decisions)).split())
+    assert f"{loose} {loose}" not in flat and "Geen geld voor de bus Schulden" in flat
 
 
 @pytest.mark.parametrize(
