@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.test_live_session import join, join_on, mine, next_until, send, start_session
-from tests.e2e.test_phone_fit import LONG, PHONES, assert_fits
+from tests.e2e.test_phone_fit import LONG, LONG_NAME, LONG_ORGANISATION, PHONES, SHOTS, assert_fits
 
 pytestmark = pytest.mark.e2e
 expect: Any = pytest.importorskip("playwright.sync_api").expect
@@ -71,7 +71,7 @@ def test_a_contributions_long_obstacle_shows_two_lines_and_whole_when_tapped(
     next_until(board, "Afronding")
     phone.locator("#step").get_by_role("link", name="Mijn afspraken").click()
     expect(phone).to_have_url(re.compile(r"/m/[^/]+$"))
-    expect(phone.locator("main p.clamp-2 bdi")).to_have_text([RTL_NAME, MIXED_ORGANISATION])
+    expect(phone.locator("main p.me-parts bdi")).to_have_text([RTL_NAME, MIXED_ORGANISATION])
     link = phone.locator("li.answer .link")
     expect(link).to_contain_text(LONG_OBSTACLE)
     assert line_count(link) == pytest.approx(2, abs=0.1)
@@ -129,3 +129,32 @@ def test_a_cut_off_arabic_obstacle_ends_on_its_own_side(new_context: Callable[..
     link = phone.locator("li.answer .link")
     expect(link).to_contain_text(RTL_OBSTACLE)
     assert link.evaluate(direction) == "rtl"
+
+
+@pytest.mark.parametrize("size", sorted(PHONES))
+def test_mijn_afspraken_shows_a_long_name_and_organisation_whole_each_on_its_own_lines(
+    new_context: Callable[..., Any], size: str
+) -> None:
+    session = start_session(new_context)
+    name, organisation = f"Anna {LONG_NAME}"[:80], f"Stichting {LONG_ORGANISATION}"[:120]
+    phone = join_on(new_context(**PHONES[size]).new_page(), session.code, name, organisation)
+    next_until(session.board, "Afronding")
+    phone.locator("#step").get_by_role("link", name="Mijn afspraken").click()
+    expect(phone).to_have_url(re.compile(r"/m/[^/]+$"))
+    for lang in ("nl", "en"):
+        parts = phone.locator("main p.me-parts bdi")
+        expect(parts).to_have_text([name, organisation])
+        shown = parts.evaluate_all(
+            "(nodes) => nodes.map((n) => { const r = n.getBoundingClientRect();"
+            " return {top: r.top, bottom: r.bottom, cut: n.scrollHeight > n.clientHeight + 1"
+            " || n.parentElement.scrollHeight > n.parentElement.clientHeight + 1}; })"
+        )
+        # the organisation starts below the whole name, and nothing of either is clipped
+        assert shown[1]["top"] >= shown[0]["bottom"] - 0.5, shown
+        assert not any(part["cut"] for part in shown), shown
+        assert_fits(phone, f"mine-long-{lang}-{size}")
+        phone.context.add_cookies([{"name": "dbk_lang", "value": "en", "url": phone.url}])
+        phone.reload()
+    if SHOTS:
+        phone.set_viewport_size({"width": 1920, "height": 1080})
+        phone.screenshot(path=f"{SHOTS}/1920-mine-long-en.png", full_page=True)
