@@ -645,7 +645,7 @@ def table_of(model: type[SQLModel]) -> Table:
 
 
 # each status's place in the register's status order, the database's own: a generated column (virtual on
-# SQLite, stored on PostgreSQL, as migration 0026 makes it) that no write can forget, indexed beside the workspace,
+# SQLite, stored on PostgreSQL, as migration 0027 makes it) that no write can forget, indexed beside the workspace,
 # so the register sorted by status pages along ix_action_workspace_status_rank as it does along the due date instead
 # of sorting every matching action. Left out of the ORM mapping: nothing reads it into an Action, and a column the
 # database rewrites on every update would otherwise be expired and read again after each flush.

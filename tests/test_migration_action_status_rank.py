@@ -1,4 +1,4 @@
-"""Migration 0026 gives every action its status's place in the register's order, computed by the database from the
+"""Migration 0027 gives every action its status's place in the register's order, computed by the database from the
 status (old rows and new, and after a change), with an index; on SQLite and PostgreSQL, up and down."""
 
 from pathlib import Path
@@ -23,7 +23,7 @@ def check_up_and_down(db: Database) -> None:
     """Each action's rank is its status's place in ACTION_STATUSES, down and up again, and the index is there."""
     db.migrate("0005")
     fill_before_workspaces(db.url)
-    db.migrate("0025")
+    db.migrate("0026")
     with db.write_engine.begin() as c:
         first = c.execute(sa.text("SELECT id FROM action ORDER BY id LIMIT 1")).scalar_one()
         for status in ACTION_STATUSES:
@@ -36,7 +36,7 @@ def check_up_and_down(db: Database) -> None:
                 ),
                 {"s": status, "a": first},
             )
-    db.migrate("0026")
+    db.migrate("0027")
     expected = {status: {rank} for rank, status in enumerate(ACTION_STATUSES)}
     assert _ranks(db) == expected
     with db.write_engine.begin() as c:
@@ -44,7 +44,7 @@ def check_up_and_down(db: Database) -> None:
         assert c.execute(sa.text("SELECT status_rank FROM action WHERE id = :a"), {"a": first}).scalar_one() == 3
         indexes = {i["name"]: i["column_names"] for i in sa.inspect(c).get_indexes("action")}
     assert indexes["ix_action_workspace_status_rank"] == ["workspace_id", "status_rank", "id"]
-    downgrade(db, "0025")
+    downgrade(db, "0026")
     with db.write_engine.connect() as c:
         assert "status_rank" not in {col["name"] for col in sa.inspect(c).get_columns("action")}
         assert "ix_action_workspace_status_rank" not in {i["name"] for i in sa.inspect(c).get_indexes("action")}
@@ -53,6 +53,6 @@ def check_up_and_down(db: Database) -> None:
 
 
 @ON_EITHER
-def test_0026_ranks_every_actions_status(where: str, tmp_path: Path) -> None:
+def test_0027_ranks_every_actions_status(where: str, tmp_path: Path) -> None:
     with empty_database(where, tmp_path) as db:
         check_up_and_down(db)

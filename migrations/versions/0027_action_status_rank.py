@@ -5,8 +5,8 @@ before taking a page. Each action now has its status's place in that order as a 
 the status (virtual on SQLite, stored on PostgreSQL, so no write of the app can leave it behind), with an index
 beside the workspace, and the database pages along it as it does for the due date.
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 """
 
 from collections.abc import Sequence
@@ -14,12 +14,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0026"
-down_revision: str | None = "0025"
+revision: str = "0027"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# app.models.STATUS_RANK as it is at 0026, written out here: a migration stays fixed
+# app.models.STATUS_RANK as it is at 0027, written out here: a migration stays fixed
 STATUS_RANK = "CASE status WHEN 'open' THEN 0 WHEN 'bezig' THEN 1 WHEN 'klaar' THEN 2 WHEN 'vastgelopen' THEN 3 END"
 
 
