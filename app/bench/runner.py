@@ -212,7 +212,8 @@ def subprocess_server(
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
         pin(process.pid, 0)
-        deadline = time.monotonic() + 30
+        # a fresh database migrates before the first answer: a minute, as on a busy CI machine half of that was short
+        deadline = time.monotonic() + 60
         while not ready():
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not come up; its output:\n{log.read_text()[-2000:]}")
