@@ -144,7 +144,8 @@ def _drop_empty_clusters(db: Tx, workshop_id: int, *, keep_votes_in: int | None)
     db.execute(delete(Cluster).where(col(Cluster.id).in_(empty)))
 
 
-MAX_NAME = 200
+# one limit for a name the room typed and one suggested
+MAX_NAME = suggest.NAME_MOST
 
 
 def pile_name(raw: str | None) -> str:

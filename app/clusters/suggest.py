@@ -112,8 +112,17 @@ DENSE_ROW = 1000
 MIN_PART = 4
 # longer "words" are not split: no compound is, and a pasted run of letters would cost time
 MAX_COMPOUND = 40
-# a proposed name is an obstacle's text of at most this many characters, a longer one cut short
+# a proposed name is an obstacle's text of at most this many characters, or else its first clause if that is
 NAME_LENGTH = 70
+# and never more than a pile's name holds (Cluster.name): longer, it stops after a whole word
+NAME_MOST = 200
+# a first clause names its obstacle when it has this many words (not "Helaas" or "Kortom") and is a main clause:
+# it ends a sentence (a capital follows, so not "o.a."), a part of one (; : and dashes), or comes before a comma and
+# a word that starts another ("..., maar"; not "Als ..., dan")
+CLAUSE_WORDS = 3
+_CLAUSE_END = re.compile(
+    r"[.!?](?=\s+\w)|[;:](?=\s)|\s[-–—](?=\s)|,(?=\s+(?:en|maar|want|dus|terwijl|and|but|so|while)\b)", re.IGNORECASE
+)
 # a new pile of three or more whose members are on average less alike than this is marked for a second look: in rooms
 # of one opgave 90% of such piles mix obstacles a facilitator keeps apart, against 51% of the rest (docs/performance.md,
 # thirteenth round); the mean is taken over its first DOUBTFUL_MEMBERS members, enough to tell. With the learnt links
@@ -1294,11 +1303,11 @@ def _tidy(text: str) -> str:
 
 def _name(texts: list[_Text], group: Sequence[int]) -> str:
     """A name in the pile's own words: its most repeated text, or else the obstacle most like the others, a short
-    one if there is one, a long one cut short."""
+    one if there is one, a long one by its first clause."""
     repeated = Counter(texts[i].folded for i in group if texts[i].folded)
     folded, times = repeated.most_common(1)[0] if repeated else ("", 0)
     if times >= 2:
-        return _shortened(next(texts[i].obstacle.text for i in group if texts[i].folded == folded))
+        return _named(next(texts[i].obstacle.text for i in group if texts[i].folded == folded))
 
     def centrality(i: int) -> float:
         # against fifty members at most: a name needs no more, and a pile of 2,000 would take seconds
@@ -1307,20 +1316,29 @@ def _name(texts: list[_Text], group: Sequence[int]) -> str:
     lines = {i: line for i in group if (line := _tidy(texts[i].obstacle.text))}
     short = [i for i, line in lines.items() if len(line) <= NAME_LENGTH]
     best = max(short or lines, key=lambda i: (centrality(i), -len(texts[i].obstacle.text), -i), default=None)
-    return "" if best is None else _shortened(lines[best])
+    return "" if best is None else _named(lines[best])
 
 
-def _shortened(text: str) -> str:
-    """An obstacle's text as a name of at most NAME_LENGTH characters: a longer one ends after a whole word, and
-    with an ellipsis, rather than as a string of the words its pile shares."""
+def _named(text: str) -> str:
+    """An obstacle's text as a name in whole words: the text itself when it is at most NAME_LENGTH long, else its first
+    clause when that is, else the whole text (a screen clamps it to its lines; a stored ellipsis would show even
+    where there is room)."""
     line = _tidy(text)
     if len(line) <= NAME_LENGTH:
         return line
-    cut = line[: NAME_LENGTH - 1]
-    # a word cut in two only when it is most of the line (a pasted run of letters)
-    if (space := cut.rfind(" ")) >= NAME_LENGTH // 3:
-        cut = cut[:space]
-    return _tidy(cut) + "…"
+    ends = (
+        m.start() for m in _CLAUSE_END.finditer(line) if line[m.end() :].lstrip()[:1].isupper() or m[0] not in ".!?"
+    )
+    if (end := next(ends, None)) is not None:
+        clause = _tidy(line[:end])
+        if len(clause.split()) >= CLAUSE_WORDS and len(clause) <= NAME_LENGTH:
+            return clause
+    if len(line) <= NAME_MOST:
+        return line
+    # a word cut in two only when it is most of the name (a pasted run of letters)
+    cut = line[: NAME_MOST + 1]
+    space = cut.rfind(" ")
+    return _tidy(cut[:space] if space >= NAME_MOST // 3 else cut[:NAME_MOST])
 
 
 def _doubtful(texts: list[_Text], alike: Mapping[int, Mapping[int, float]], group: Sequence[int]) -> bool:
