@@ -135,6 +135,17 @@ export function nameList(names, separator) {
   return names.flatMap((name, i) => [i ? separator : "", ...(Array.isArray(name) ? name : [el("bdi", { text: name })])]);
 }
 
+// how many of an action's volunteers are named where the room reads them (projector, phone): a room of sixty on one
+// action filled a card with names; the board names them all
+export const FEW_NAMES = 5;
+
+// the first FEW_NAMES names and "en 12 anderen" (`others`, a message with {n}); all of them when only one more would
+// be left, which takes no more room than saying so
+export function fewNames(names, others, few = FEW_NAMES) {
+  if (names.length <= few + 1) return { shown: names, rest: null };
+  return { shown: names.slice(0, few), rest: format(others, { n: names.length - few }) };
+}
+
 // a message whose one {placeholder} holds nodes (a nameList): the words around it as they are
 export function formatNodes(template, key, nodes) {
   const [before, after = ""] = template.split(`{${key}}`);

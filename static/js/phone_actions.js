@@ -1,7 +1,7 @@
 // The phone's list of agreed actions: the participant's own first, each group folded after its first few and
 // searchable, a hand raised in one tap. A hand tapped without a connection is kept on the phone and sent when the
 // connection is back.
-import { count, el, format, formatNodes, longDay, nameList } from "./live.js";
+import { count, el, fewNames, format, formatNodes, longDay, nameList } from "./live.js";
 import { searchWords } from "./organisation_search.js";
 
 // a room agrees thirty to sixty actions: a phone showed every one of them in full, 7,700 px of page to scroll past.
@@ -64,6 +64,7 @@ export function createActionList({ state, t, lang, store, send, notice, withdraw
   const pending = store.pending("hands", letGo, takeBack);
   const hands = pending.value;
   const openDetails = new Set();
+  const allNames = new Set(); // the actions whose whole list of volunteers this phone opened
   // where an action sits is settled when the phone first lists it: a hand raised in "all the others" does not make
   // an action jump out from under the finger into "for you" (a reload sorts it there)
   const placed = new Map();
@@ -139,7 +140,16 @@ export function createActionList({ state, t, lang, store, send, notice, withdraw
     if (action.due_on) lines.push([format(t.due, { date: longDay(action.due_on, lang) })]);
     if (action.contact) lines.push(formatNodes(t.contact, "name", nameList([action.contact])));
     const names = action.volunteers.map((v) => v.name || v.organisation).filter(Boolean);
-    if (names.length) lines.push(formatNodes(t.who_joined, "names", nameList(names, ", ")));
+    // a few names and "en 12 anderen", which opens the whole list
+    const { shown, rest } = allNames.has(action.id) ? { shown: names, rest: null } : fewNames(names, t.others);
+    if (names.length) {
+      const others = rest ? [" ", el("button", { type: "button", class: "link others", text: rest })] : [];
+      others[1]?.addEventListener("click", () => {
+        allNames.add(action.id);
+        render();
+      });
+      lines.push(formatNodes(t.who_joined, "names", [...nameList(shown, ", "), ...others]));
+    }
     const box = el("div", { class: "action-details small" }, ...lines.map((nodes) => el("p", {}, ...nodes)));
     if (action.description) box.append(el("p", { class: "muted", text: action.description }));
     return box;
@@ -194,7 +204,7 @@ export function createActionList({ state, t, lang, store, send, notice, withdraw
     if (!box) return;
     const active = box.contains(document.activeElement) ? document.activeElement : null;
     const focused = active?.closest("li[data-action]")?.dataset.action;
-    const part = active?.classList.contains("action-toggle") ? ".action-toggle" : ".hand";
+    const part = ["action-toggle", "others"].find((name) => active?.classList.contains(name));
     const search = stepNode.querySelector('[data-slot="search"]');
     const searchBox = stepNode.querySelector('[data-slot="search-box"]');
     const all = state.actions;
@@ -220,7 +230,9 @@ export function createActionList({ state, t, lang, store, send, notice, withdraw
     if (others.length) parts.push(...listGroup("others", forMe.length || searching() ? t.the_others : t.all_actions, others));
     box.replaceChildren(...parts);
     // the room's updates redraw the list: a keyboard's place on a hand or on details stays where it was
-    if (focused) box.querySelector(`li[data-action="${focused}"] ${part}`)?.focus();
+    // "en 12 anderen", once opened, hands the focus to its action's details button
+    const row = focused && box.querySelector(`li[data-action="${focused}"]`);
+    if (row) (row.querySelector(part ? `.${part}` : ".hand") || row.querySelector(".action-toggle"))?.focus();
   }
 
   // the search box is drawn with the step, not with the list: typing in it survives the room's updates

@@ -1,5 +1,5 @@
 // The projector: the lobby with the way in, then the room's answers as they arrive.
-import { Live, count, dateLocale, el, format, formatNodes, localDate, nameList, pick, readConfig, showStatus } from "./live.js";
+import { Live, count, dateLocale, el, fewNames, format, formatNodes, localDate, nameList, pick, readConfig, showStatus } from "./live.js";
 import { renderBingo } from "./bingo.js";
 import { renderStage } from "./stage.js";
 import { choiceChart, gradeChart, mosaicGrid, reviewItem, reviewList, reviewSummary } from "./results.js";
@@ -243,13 +243,13 @@ function renderActions(current) {
     const organisations = [action.owner, ...action.partners];
     const due = action.due_on ? [" · ", format(t.due, { date: localDate(action.due_on).toLocaleDateString(dateLocale(config.lang), { day: "numeric", month: "long" }) })] : [];
     const names = action.volunteers.map((v) => v.name || v.organisation);
-    return entry(["action", action.id, action.title, organisations, due, names], names.length, (limit) => {
-      const { shown, rest } = limited(names, limit);
+    return entry(["action", action.id, action.title, organisations, due, names], 0, () => {
+      const { shown, rest } = fewNames(names, t.others);
       return el("article", { class: "note action", "data-action": action.id },
         el("p", { class: "text", dir: "auto", text: action.title }),
         el("p", { class: "who" }, ...nameList(organisations, " + "), ...due),
         names.length
-          ? el("p", { class: "hands" }, ...formatNodes(t.hands, "names", [...nameList(shown, ", "), rest ? ` ${format(t.more, { n: rest })}` : ""]))
+          ? el("p", { class: "hands" }, ...formatNodes(t.hands, "names", [...nameList(shown, ", "), rest ? ` ${rest}` : ""]))
           : el("p", { class: "hands", text: t.no_hands }));
     });
   });
