@@ -88,13 +88,8 @@ class Mosaic:
     """The network's health: a tile per graded building block, the weakest marked."""
 
     tiles: tuple[MosaicTile, ...]
-    # the step id of the weakest tile; None while nothing is graded
+    # the step id of the one weakest tile; None while nothing is graded or when several share the lowest mean
     weakest: str | None
-
-    @property
-    def weakest_tile(self) -> MosaicTile | None:
-        """The tile that needs attention most."""
-        return next((t for t in self.tiles if t.weakest), None)
 
 
 @dataclass(frozen=True)
@@ -179,7 +174,7 @@ def mosaic_of(mosaic: dict[str, Any]) -> Mosaic | None:
                 mean=tile["mean"],
                 spread=tile["spread"],
                 count=tile["count"],
-                weakest=tile["step"] == mosaic["weakest"],
+                weakest=tile["weakest"],
                 level=tile["level"],
             )
             for tile in mosaic["tiles"]

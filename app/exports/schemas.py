@@ -158,7 +158,10 @@ class MosaicPublic(_Out):
     """The network mosaic: a tile per graded building block."""
 
     tiles: list[MosaicTilePublic]
-    weakest: str | None = Field(description="The step id of the tile with the lowest mean; null while none graded.")
+    weakest: str | None = Field(
+        description="The step id of the one tile with the lowest mean; null while none graded or when several share it "
+        "(each tile's own weakest says whether it is among them)."
+    )
 
 
 class ReviewItemPublic(_Out):

@@ -176,7 +176,7 @@ def answers(decisions: DecisionList) -> Table:
 
 def grades(decisions: DecisionList) -> Table:
     """One row per grade step: its figures, its mosaic tile, and how often each grade was given."""
-    weakest = decisions.mosaic.weakest if decisions.mosaic else None
+    weakest = {tile.step_id for tile in decisions.mosaic.tiles if tile.weakest} if decisions.mosaic else set()
     scale = range(
         min((g.low for g in decisions.grades), default=1), max((g.high for g in decisions.grades), default=0) + 1
     )
@@ -207,7 +207,7 @@ def grades(decisions: DecisionList) -> Table:
                 g.median,
                 g.spread,
                 g.target,
-                yes if g.step_id == weakest else "",
+                yes if g.step_id in weakest else "",
                 *({c.grade: c.count for c in g.distribution}.get(grade) for grade in scale),
             )
             for g in decisions.grades

@@ -150,7 +150,7 @@ def grade_level(mean: float | None) -> str:
 
 
 def mosaic(workshop: Workshop, step_tallies: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The mosaic: per graded building block its mean, spread and count, and the weakest block."""
+    """The mosaic: per graded building block its mean, spread and count, and whether it is among the weakest."""
     tiles = [
         {
             "step": step.id,
@@ -164,9 +164,19 @@ def mosaic(workshop: Workshop, step_tallies: dict[str, dict[str, Any]]) -> dict[
         for step in map(step_types.read, workshop.steps)
         if isinstance(step, step_types.Grade) and step.tile and step.id in step_tallies
     ]
-    graded = [tile for tile in tiles if tile["count"]]
-    weakest = min(graded, key=lambda tile: tile["mean"])["step"] if graded else None
-    return {"tiles": tiles, "weakest": weakest}
+    weakest = weakest_blocks(tiles)
+    for tile in tiles:
+        tile["weakest"] = tile["step"] in weakest
+    return {"tiles": tiles, "weakest": weakest[0] if len(weakest) == 1 else None}
+
+
+def weakest_blocks(tiles: list[dict[str, Any]]) -> list[str]:
+    """The graded blocks whose mean, as shown (one decimal), is the lowest: all that share it, and none when every
+    graded block does, for then none asks for more attention than the others (the first one was marked)."""
+    shown = {tile["step"]: round(tile["mean"], 1) for tile in tiles if tile["count"]}
+    lowest = min(shown.values(), default=None)
+    weakest = [step for step, mean in shown.items() if mean == lowest]
+    return weakest if len(weakest) < len(shown) else []
 
 
 _RESPONSE = table_of(Response)

@@ -49,10 +49,11 @@ export function choiceChart(tally, step, t, lang) {
     el("p", { class: "muted", text: format(t.responses, { n: tally.count }) }));
 }
 
-// the network's health at a glance: a tile per building block, the weakest one marked
+// the network's health at a glance: a tile per building block, the weakest marked (all that share the lowest mean,
+// none when every block does: app.responses.service.weakest_blocks)
 export function mosaicGrid(mosaic, t, lang) {
   const tiles = mosaic.tiles.map((tile) => {
-    const weakest = tile.step === mosaic.weakest;
+    const weakest = tile.weakest;
     return el("li", { class: `tile level-${tile.level}${weakest ? " weakest" : ""}`, "data-step": tile.step },
       el("span", { class: "tile-name", text: pick(tile.tile, lang) }),
       el("span", { class: "tile-mean", text: number(tile.mean, lang) }),

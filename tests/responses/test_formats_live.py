@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from app.catalog.service import formats
 from app.models import Organisation
+from app.responses import service as responses
 from tests.conftest import Facilitator, Phone, Workshop, receive_until
 
 
@@ -148,6 +149,34 @@ def test_the_mosaic_shows_mean_spread_count_and_the_weakest_block(facilitator: F
     # a phone that reconnects at the mosaic gets it in its snapshot
     with phones[0].connect() as ws:
         assert ws.receive_json()["mosaic"]["weakest"] == "deelname_cijfer"
+
+
+def test_a_mosaic_of_one_grade_everywhere_marks_no_block_and_a_tie_for_the_lowest_marks_both(
+    facilitator: Facilitator, join: Any
+) -> None:
+    # every block a 6: none asks for more attention than another (the first, Opgave, was marked)
+    workshop, _ = mosaic_room(facilitator, join, [[6] * 7, [6] * 7])
+    with facilitator.http.websocket_connect(f"/ws/projector/{workshop.projector_token}") as projector:
+        projector.receive_json()
+        facilitator.go(workshop, "mozaiek")
+        mosaic = receive_until(projector, lambda f: f.get("kind") == "step.changed")["data"]["mosaic"]
+    assert [tile["weakest"] for tile in mosaic["tiles"]] == [False] * 7
+    assert mosaic["weakest"] is None
+
+
+@pytest.mark.parametrize(
+    ("means", "weakest"),
+    [
+        ([6.0, 6.0, 6.0], []),  # all alike: nothing stands out
+        ([6.0], []),  # one block graded: nothing to compare with
+        ([7.0, 4.0, 8.0, 4.0], ["b", "d"]),  # a tie for the lowest: both, not the first
+        ([7.0, 4.34, 4.26], ["b", "c"]),  # alike as shown (4,3 and 4,3)
+        ([7.0, 4.0, None], ["b"]),  # a block nobody graded is no block to mark
+    ],
+)
+def test_the_weakest_blocks_are_all_that_share_the_lowest_mean(means: list[float | None], weakest: list[str]) -> None:
+    tiles = [{"step": "abcd"[n], "mean": mean, "count": 0 if mean is None else 3} for n, mean in enumerate(means)]
+    assert responses.weakest_blocks(tiles) == weakest
 
 
 def test_phones_do_not_see_the_running_grades_before_the_mosaic(facilitator: Facilitator, join: Any) -> None:
