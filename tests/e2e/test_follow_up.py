@@ -255,3 +255,44 @@ def test_a_phone_whose_organisation_is_merged_mid_session_keeps_finding_its_own_
     expect(yours).to_have_count(2)
     for card in yours.all():
         expect(card).to_contain_text("Woonstichting Thuis · jouw organisatie")
+
+
+NOTE = (
+    "De huiskamer is sinds maandag elke ochtend open en er komen al vijftien bewoners koffie drinken. "
+    "De woonstichting betaalt de huur tot de zomer. "
+    "We zoeken nog twee vrijwilligers voor de middag. "
+    "In juni kijken we samen met het wijkteam of het werkt."
+)
+
+
+def test_a_long_report_note_is_three_lines_on_the_projector_and_whole_on_the_board(
+    new_context: Callable[..., Any],
+) -> None:
+    titles = [f"Afspraak {n}: een huiskamer in de flat" for n in range(6)]
+    board, code = follow_up_on(new_context, "West", dict.fromkeys(titles, "Woonstichting Thuis"))
+    projector_path = board.locator("#projector-link").get_attribute("href")
+    projector = open_projector(new_context, Session(board=board, code=code, projector_path=projector_path, dialogs=[]))
+    phone = join(new_context, code, "Ali", "Woonstichting Thuis")
+    next_until(board, "Hoe staat het?")
+    cards = phone.locator("#step .review-card")
+    expect(cards).to_have_count(6)
+    for n in range(6):
+        card = cards.nth(n)
+        card.locator(".review-head").click()
+        card.get_by_text("Bezig", exact=True).click()
+        card.get_by_label("Wat is er gebeurd? (één zin)").fill(NOTE)
+        card.get_by_role("button", name="Doorgeven").click()
+        expect(card).to_contain_text("Doorgegeven ✓")
+    expect(projector.locator("#round-prompt")).to_have_text("6 van 6 afspraken zijn in beweging gekomen.")
+
+    notes = projector.locator("#round-answers .wall-page .review-item .note-text")
+    expect(notes.first).to_be_visible()
+    lines = notes.evaluate_all(
+        "ps => ps.map((p) => Math.round(p.getBoundingClientRect().height / parseFloat(getComputedStyle(p).lineHeight)))"
+    )
+    assert lines and max(lines) <= 3, lines
+    # six such actions on one page of the wall, as six short ones are
+    expect(projector.locator("#wall-count")).to_have_text("")
+    expect(projector.locator("#round-answers .wall-page .review-item")).to_have_count(6)
+    assert projector.evaluate(CARDS_FIT)
+    expect(board.locator("#results-panel .review-item .note-text").first).to_have_text(NOTE)
