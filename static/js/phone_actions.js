@@ -231,8 +231,8 @@ export function createActionList({ state, t, lang, store, send, notice, withdraw
     box.replaceChildren(...parts);
     // the room's updates redraw the list: a keyboard's place on a hand or on details stays where it was
     // "en 12 anderen", once opened, hands the focus to its action's details button
-    const row = focused && box.querySelector(`li[data-action="${focused}"]`);
-    if (row) (row.querySelector(part ? `.${part}` : ".hand") || row.querySelector(".action-toggle"))?.focus();
+    const focusedRow = focused && box.querySelector(`li[data-action="${focused}"]`);
+    if (focusedRow) (focusedRow.querySelector(part ? `.${part}` : ".hand") || focusedRow.querySelector(".action-toggle"))?.focus();
   }
 
   // the search box is drawn with the step, not with the list: typing in it survives the room's updates
