@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db.migrate()
         await hub.start()
-        await db.start(hub.publish)
+        await db.start(hub.publish, hub.remove_workshops)
         background: list[asyncio.Task[None]] = []
         sender, sending = None, None
         if settings.environment != "test":

@@ -1,6 +1,6 @@
 """The live protocol's messages (docs/protocol.md): what a phone may send, what the server writes back."""
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 import orjson
@@ -35,6 +35,16 @@ class ServerFrame(StrEnum):
     VOLUNTEER_ACK = "volunteer_ack"
     RESPONSE_ACK = "response_ack"
     REVIEW_ACK = "review_ack"
+
+
+class CloseCode(IntEnum):
+    """Every code the server closes a live websocket with; a client tries again after all but the final ones."""
+
+    DONE = 1000
+    # too slow to keep up: come back, and catch up by replay
+    TRY_AGAIN_LATER = 1013
+    # final: the workshop was deleted (HTTP's 410 Gone, in the range kept for applications)
+    WORKSHOP_REMOVED = 4410
 
 
 def event_frame(event: LogEntry) -> str:

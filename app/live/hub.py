@@ -18,6 +18,9 @@ _OWN = Audience.OWN.value
 class Connection:
     """One live websocket: frames written as they come, a bounded queue and a sender task only when one must wait."""
 
+    # set once its workshop is deleted: the endpoint closes it with CloseCode.WORKSHOP_REMOVED, which is final
+    removed = False
+
     # A frame is written at once by the server's plain write (most frames: an acknowledgement, a step change). One
     # that write declines (the socket is paused or closing, or the server offers no plain write) is queued, and a
     # sender task sends the queue the ASGI way, which waits or fails; later frames queue behind it until it is
@@ -76,6 +79,11 @@ class Connection:
         """Have the endpoint close this connection (the first reason given counts)."""
         if not self.ended.done():
             self.ended.set_result(error)
+
+    def end_removed(self) -> None:
+        """Have the endpoint close this connection for good: its workshop is deleted."""
+        self.removed = True
+        self.end()
 
     def _write_now(self, seq: int, frame: str, wire: bytes | None) -> None:
         """Write on the caller's turn of the event loop where the server can take it; else queue for a sender."""
@@ -178,6 +186,16 @@ class LocalHub:
             if not room:
                 del self._rooms[connection.workshop_id]
                 del self._audiences[connection.workshop_id]
+
+    async def remove_workshops(self, workshop_ids: Sequence[int]) -> None:
+        """After a commit that deleted workshops: close every live connection of theirs."""
+        for workshop_id in workshop_ids:
+            self.close_workshop(workshop_id)
+
+    def close_workshop(self, workshop_id: int) -> None:
+        """Close this process's connections of a deleted workshop, each with the code that says it is gone."""
+        for connection in list(self._rooms.get(workshop_id, ())):
+            connection.end_removed()
 
     def sockets_of(self, workshop_id: int, participant_id: int) -> int:
         """How many sockets a participant's phone has open in this process."""

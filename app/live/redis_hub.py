@@ -20,12 +20,15 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app.live.hub import Connection, LocalHub
-from app.models import Event
+from app.models import Event, Workshop
 from app.store.database import Database
 from app.store.events import LogEntry
 
 log = logging.getLogger(__name__)
 CHANNEL = "doorbraak:events"
+# a doorbell "<workshop>:<origin>:removed" says the workshop was deleted: its screens close. A lost one is made good
+# by the periodic check, which closes those of workshops no longer in the database
+REMOVED = "removed"
 CHECK_EVERY_S = 1.0
 READ_AT_MOST = 2000
 # the longest wait between tries to reach Redis again: workers hear each other's doorbell at most this long after
@@ -34,6 +37,12 @@ RETRY_AT_MOST_S = 2.0
 # how long ringing the doorbell may wait for Redis: one that hangs (stopped, or its host unreachable) then counts as
 # down, and the other workers catch up from the event log
 RING_TIMEOUT_S = 1.0
+
+
+def _missing(db: Session, *, workshop_ids: list[int]) -> list[int]:
+    """Which of these workshops are no longer in the database."""
+    there = set(db.execute(select(col(Workshop.id)).where(col(Workshop.id).in_(workshop_ids))).scalars())
+    return [workshop_id for workshop_id in workshop_ids if workshop_id not in there]
 
 
 def _events_after(db: Session, *, workshop_id: int, after: int) -> list[Event]:
@@ -57,6 +66,7 @@ class RedisHub(LocalHub):
         # rings the doorbell, with a timeout: the listener's connection waits for messages without one
         self.ringer: Redis | None = None
         self._to_ring: set[int] = set()
+        self._removed_to_ring: set[int] = set()
         self._ring_wanted = asyncio.Event()
         self.delivered: dict[int, int] = {}
         self._locks: dict[int, asyncio.Lock] = {}
@@ -99,16 +109,24 @@ class RedisHub(LocalHub):
         self._to_ring.update(workshops)
         self._ring_wanted.set()
 
+    async def remove_workshops(self, workshop_ids: Sequence[int]) -> None:
+        """After a commit here that deleted workshops: close their connections here, and ring the other workers'."""
+        await super().remove_workshops(workshop_ids)
+        self._removed_to_ring.update(workshop_ids)
+        self._ring_wanted.set()
+
     async def _ring(self) -> None:
-        """Ring the doorbell for every workshop with new events, those that came in meanwhile together."""
+        """Ring the doorbell for every workshop with new events or deleted, those that came in meanwhile together."""
         while True:
             await self._ring_wanted.wait()
             self._ring_wanted.clear()
-            workshops, self._to_ring = sorted(self._to_ring), set()
+            rings = [f"{workshop_id}:{self.origin}" for workshop_id in sorted(self._to_ring)]
+            rings += [f"{workshop_id}:{self.origin}:{REMOVED}" for workshop_id in sorted(self._removed_to_ring)]
+            self._to_ring, self._removed_to_ring = set(), set()
             try:
                 assert self.ringer is not None
-                for workshop_id in workshops:
-                    await self.ringer.publish(CHANNEL, f"{workshop_id}:{self.origin}")
+                for ring in rings:
+                    await self.ringer.publish(CHANNEL, ring)
             except (RedisError, OSError) as exc:
                 # the change is committed; the other workers find it at their next log check
                 if not self._ringing_failed:
@@ -156,8 +174,13 @@ class RedisHub(LocalHub):
                     async for message in pubsub.listen():
                         if message.get("type") != "message":
                             continue
-                        workshop, _, origin = message["data"].decode().partition(":")
-                        if origin != self.origin and workshop.isdigit():
+                        workshop, _, rest = message["data"].decode().partition(":")
+                        origin, _, what = rest.partition(":")
+                        if origin == self.origin or not workshop.isdigit():
+                            continue
+                        if what == REMOVED:
+                            self.close_workshop(int(workshop))
+                        else:
                             await self.pull(int(workshop))
             except asyncio.CancelledError:
                 raise
@@ -173,5 +196,10 @@ class RedisHub(LocalHub):
                 await self._pull_all()
 
     async def _pull_all(self) -> None:
+        """Catch up on every workshop with connections here, closing those of workshops deleted meanwhile."""
+        if not self._rooms:
+            return
+        for workshop_id in await self.db.read(partial(_missing, workshop_ids=list(self._rooms))):
+            self.close_workshop(workshop_id)
         for workshop_id in list(self._rooms):
             await self.pull(workshop_id)

@@ -23,7 +23,7 @@ from app.clusters import service as clusters
 from app.errors import DomainError
 from app.i18n import N_, gettext
 from app.live import replay
-from app.live.frames import ClientMessage, ServerFrame, error_frame
+from app.live.frames import ClientMessage, CloseCode, ServerFrame, error_frame
 from app.live.hub import Connection, LocalHub
 from app.live.protocol import LISTEN, message_text
 from app.models import BodyRowId, Member, RowId, Workshop
@@ -105,7 +105,7 @@ async def _serve(
     hub.register(connection)
     receiver: asyncio.Task[None] | None = None
     try:
-        frames, upto = await runtime.db.read(
+        catching_up = runtime.db.read(
             partial(
                 replay.catch_up,
                 workshop_id=connection.workshop_id,
@@ -118,6 +118,14 @@ async def _serve(
                 secret=runtime.secret_key,
             )
         )
+        try:
+            frames, upto = await catching_up
+        except LookupError:
+            # deleted after the handshake found it, maybe before the hub closed its screens; else a fault
+            if await runtime.db.read(partial(workshops.public_id_exists, public_id=public_id)):
+                raise
+            connection.end_removed()
+            frames, upto = [], 0
         connection.sent_seq = upto
         connection.start(frames)
         if listen is None:
@@ -155,13 +163,28 @@ async def _wind_down(
     for outcome in outcomes:
         if isinstance(outcome, Exception) and not isinstance(outcome, WebSocketDisconnect | RuntimeError):
             log.warning("live connection of workshop %s ended with %r", connection.workshop_id, outcome)
-    # a connection too slow to keep up is told to come back (1013); it catches up by replay
-    await _close_quietly(websocket, 1013 if connection.overflowed else 1000)
+    if connection.removed:
+        await _close_quietly(websocket, CloseCode.WORKSHOP_REMOVED, "workshop removed")
+    else:
+        # a connection too slow to keep up is told to come back; it catches up by replay
+        await _close_quietly(websocket, CloseCode.TRY_AGAIN_LATER if connection.overflowed else CloseCode.DONE)
 
 
-async def _close_quietly(websocket: WebSocket, code: int) -> None:
+async def _close_quietly(websocket: WebSocket, code: int, reason: str | None = None) -> None:
     with contextlib.suppress(Exception):  # already closed by the other side
-        await websocket.close(code=code)
+        await websocket.close(code=code, reason=reason)
+
+
+async def _removed_since(websocket: WebSocket, wid: str | None) -> bool:
+    """Whether a reconnecting client's workshop (the public id it names) no longer exists; then its socket is
+    closed for good, as an open one was when the workshop was deleted. Only said for a handshake refused anyway."""
+    if not wid or len(wid) > WORKSHOP_ID_MOST:
+        return False
+    if await get_runtime(websocket).db.read(partial(workshops.public_id_exists, public_id=wid)):
+        return False
+    await websocket.accept()
+    await _close_quietly(websocket, CloseCode.WORKSHOP_REMOVED, "workshop removed")
+    return True
 
 
 async def _receive(websocket: WebSocket, inbox: "_Inbox") -> None:
@@ -508,6 +531,8 @@ def _resume_point(websocket: WebSocket) -> tuple[str | None, str | None]:
     return websocket.query_params.get("since"), websocket.query_params.get("wid")
 
 
+# longer than any workshop's public id (models.Workshop): not looked up
+WORKSHOP_ID_MOST = 64
 # a few tabs, or a reload while the old socket still closes; one participant's cookie once opened a thousand
 # sockets, each of them fed every event of the room
 SOCKETS_PER_PHONE = 4
@@ -528,6 +553,8 @@ async def phone_socket(websocket: WebSocket) -> None:
     if found is None or found[2] is None:
         # counted and worded as the phone's HTTP routes do: a guessed code gets no other answer here
         refusal = await runtime.phone_refused(websocket, code_known=found is not None)
+        if refusal.code == "unknown_code" and await _removed_since(websocket, wid):
+            return None
         return await _refuse(websocket, refusal.status, refusal.message, **refusal.params)
     workshop_id, public_id, participant_id = found
     if participant_id is not None and _hub(websocket).sockets_of(workshop_id, participant_id) >= SOCKETS_PER_PHONE:
@@ -560,9 +587,10 @@ async def projector_socket(websocket: WebSocket) -> None:
     )
     if workshop is None:
         # a miss, counted as /p/ counts one (errors.UnknownLink): else this socket guesses past that route's limit
-        refusal = await runtime.unknown_link(websocket) or DomainError(
-            "projector_not_found", N_("Deze projectorlink bestaat niet."), status=404
-        )
+        refusal = await runtime.unknown_link(websocket)
+        if refusal is None and await _removed_since(websocket, wid):
+            return None
+        refusal = refusal or DomainError("projector_not_found", N_("Deze projectorlink bestaat niet."), status=404)
         return await _refuse(websocket, refusal.status, refusal.message, **refusal.params)
     if _hub(websocket).projectors_of(workshop[0]) >= runtime.settings.projector_sockets:
         message = N_("Deze projectorlink is al op te veel schermen tegelijk open. Sluit er een en laad opnieuw.")
@@ -594,6 +622,8 @@ async def board_socket(websocket: WebSocket) -> None:
         return await _refuse(websocket, 401, N_("Log eerst in."))
     workshop = await runtime.db.read(partial(_board_keys, workshop_id=workshop_id, member=member))
     if workshop is None:
+        if await _removed_since(websocket, wid):
+            return None
         return await _refuse(websocket, 404, N_("Deze workshop bestaat niet."))
     connection = Connection(
         websocket,

@@ -48,7 +48,7 @@ from app.models import (
 from app.organisations import service as organisations
 from app.security import clean_line
 from app.store.database import Reads, Writes
-from app.store.events import Audience, EventKind, Tx, append_event
+from app.store.events import Audience, EventKind, Tx, append_event, workshop_deleted
 
 log = logging.getLogger("doorbraak.privacy")
 RETENTION_MIN_MONTHS = 1
@@ -601,6 +601,8 @@ def delete_workshop(db: Tx, *, workshop: Workshop, typed_title: str) -> None:
     db.execute(delete(Participant).where(col(Participant.workshop_id) == workshop_id))
     db.delete(workshop)
     db.flush()
+    # its projector, boards and phones still show names and answers: they close once this commits
+    workshop_deleted(db, workshop_id=workshop_id or 0)
     log.info("workshop %s deleted at a member's request", workshop_id)
 
 

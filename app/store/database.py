@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Publisher = Callable[[list[LoggedEvent]], Awaitable[None]]
+# what closes the live screens of workshops a committed batch deleted (events.workshop_deleted)
+Remover = Callable[[list[int]], Awaitable[None]]
 
 
 class Reads(Protocol):
@@ -237,6 +239,8 @@ class _Outcome:
     value: Any = None
     error: BaseException | None = None
     events: list[LoggedEvent] = field(default_factory=list)
+    # the workshops the change deleted (a list only for a change run as a job of its own: _run_job)
+    removed: list[int] | tuple[()] = ()
     # committed after the rest of its batch (done again after a deadlock): its events are published after theirs
     late: bool = False
 
@@ -359,6 +363,7 @@ class Database:
         # which event loop runs, its capacity limiter), and a join 5% less again with _ReadThreads
         self._readers: _ReadThreads | None = None
         self._publish: Publisher | None = None
+        self._remove: Remover | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         # the shared lock on the SQLite file while the writer runs (see hold_shared)
         self._file_lock: int | None = None
@@ -393,12 +398,13 @@ class Database:
                 return None
             return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
-    async def start(self, publish: Publisher) -> None:
-        """Start the writer; committed events go to publish."""
+    async def start(self, publish: Publisher, remove: Remover | None = None) -> None:
+        """Start the writer; committed events go to publish, and the workshops a batch deleted to remove."""
         path = sqlite_file(self.url)
         if path is not None and path.exists():
             self._file_lock = hold_shared(path)
         self._publish = publish
+        self._remove = remove
         self._loop = asyncio.get_running_loop()
         self._queue = asyncio.Queue()
         self._task = asyncio.create_task(self._run(), name="doorbraak-writer")
@@ -509,27 +515,46 @@ class Database:
             while len(batch) < self.max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                outcomes = await self._commit_batch(loop, batch)
-                events = _in_commit_order(outcomes)
-                for job, outcome in zip(batch, outcomes, strict=True):
-                    if job.future.done():
-                        continue
-                    if outcome.error is not None:
-                        job.future.set_exception(outcome.error)
-                    else:
-                        job.future.set_result(outcome.value)
-                self._checkpoint_now_and_then(loop)
-                # publish after commit, never before: a client that sees an event must find its row
-                if events and self._publish is not None:
-                    await self._publish(events)
-            except Exception as exc:  # the writer must outlive any one batch
-                log.exception("writer batch failed")
-                for job in batch:
-                    if not job.future.done():
-                        job.future.set_exception(exc)
+                try:
+                    outcomes = await self._commit_batch(loop, batch)
+                    for job, outcome in zip(batch, outcomes, strict=True):
+                        if job.future.done():
+                            continue
+                        if outcome.error is not None:
+                            job.future.set_exception(outcome.error)
+                        else:
+                            job.future.set_result(outcome.value)
+                    self._checkpoint_now_and_then(loop)
+                except Exception as exc:  # the writer must outlive any one batch
+                    log.exception("writer batch failed")
+                    for job in batch:
+                        if not job.future.done():
+                            job.future.set_exception(exc)
+                    continue
+                await self._deliver(outcomes)
             finally:
                 for _ in batch:
                     self._queue.task_done()
+
+    async def _deliver(self, outcomes: list[_Outcome]) -> None:
+        """Hand a committed batch to the hub: its events, then the workshops it deleted."""
+        events = _in_commit_order(outcomes)
+        removed = [workshop_id for outcome in outcomes for workshop_id in outcome.removed]
+        try:
+            try:
+                # publish after commit, never before: a client that sees an event must find its row
+                if events and self._publish is not None:
+                    await self._publish(events)
+            finally:
+                # a deleted workshop's screens close even when its batch's events could not be handed over
+                if removed and self._remove is not None:
+                    await self._remove(removed)
+        except Exception:  # the changes are stored: what the hub did not deliver now, the event log still holds
+            log.exception(
+                "a batch of %d changes is committed, but handing it to the live screens failed; "
+                "they catch up from the event log",
+                len(outcomes),
+            )
 
     def _checkpoint_now_and_then(self, loop: asyncio.AbstractEventLoop) -> None:
         """Every checkpoint_every commits, start a checkpoint in the writer thread unless one is still running."""
@@ -669,7 +694,9 @@ def _run_job(db: Tx, job: _Job) -> _Outcome:
     seqs = db.seqs
     outbox: list[LoggedEvent] = []
     db.outbox = outbox
-    outcome = _Outcome(events=outbox)
+    removed: list[int] = []
+    db.removed = removed
+    outcome = _Outcome(events=outbox, removed=removed)
     before = dict(seqs)
     try:
         if job.savepoint:
@@ -680,7 +707,7 @@ def _run_job(db: Tx, job: _Job) -> _Outcome:
     except Exception as exc:
         if not job.savepoint and not isinstance(exc, DomainError):
             raise _RedoWithSavepoints from exc
-        outcome.error, outcome.events = _refusal(db, exc), []
+        outcome.error, outcome.events, outcome.removed = _refusal(db, exc), [], ()
         seqs.clear()
         seqs.update(before)
     return outcome

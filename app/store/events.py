@@ -92,6 +92,8 @@ class Tx(Session):
         self.seqs: dict[int, int] = {}
         # the events of the change running now; the writer gives each change a list of its own
         self.outbox: list[LoggedEvent] = []
+        # the workshops the change running now deleted (workshop_deleted); a list of its own per change, as outbox
+        self.removed: list[int] = []
 
 
 # a burst runs these for every batch the writer commits
@@ -133,6 +135,14 @@ def append_event(db: Tx, *, workshop_id: int, kind: EventKind, audience: Audienc
     event = LoggedEvent(workshop_id, seqs[workshop_id], kind_text, audience_text, data, encode(data))
     db.outbox.append(event)
     return event
+
+
+def workshop_deleted(db: Tx, *, workshop_id: int) -> None:
+    """Have every live screen of a workshop this change deletes closed once it commits, on every worker.
+
+    No event can say so: the workshop's log goes with it.
+    """
+    db.removed.append(workshop_id)
 
 
 def logged_last(db: Tx, *, workshop_id: int) -> int:

@@ -440,6 +440,11 @@ _WORKSHOP_KEYS = tuple(_WORKSHOP.c.keys())
 _PARTICIPANT_KEYS = tuple(_PARTICIPANT.c.keys())
 
 
+def public_id_exists(db: Session, *, public_id: str) -> bool:
+    """Whether a workshop has this public id (one a live client says it had may have been deleted since)."""
+    return db.execute(select(col(Workshop.id)).where(col(Workshop.public_id) == public_id)).first() is not None
+
+
 def workshop_and_participant(
     db: Session, *, workshop_id: int, participant_id: int | None
 ) -> tuple[Workshop, Participant | None]:

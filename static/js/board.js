@@ -4,7 +4,7 @@ import { createResults } from "./board_results.js";
 import { createStage } from "./board_stage.js";
 import { createSuggest } from "./board_suggest.js";
 import { about, focusPlace, gist, isBoardKey, keepFocus } from "./board_keyboard.js";
-import { Live, el, format, nameList, pick, readConfig, showStatus } from "./live.js";
+import { Live, el, format, nameList, pick, readConfig, showRemoved, showStatus } from "./live.js";
 import { applyFrame, newRoom } from "./room.js";
 
 const config = readConfig("board-config");
@@ -178,6 +178,8 @@ bingoToggle.addEventListener("change", async () => {
 const live = new Live(`/ws/board/${config.id}`, {
   workshop: config.workshop,
   onFrame,
-  onStatus: (status) => showStatus(statusNode, status, t),
+  onStatus: (status) => (status === "removed"
+    ? showRemoved(t.removed, { href: "/f/workshops", text: t.removed_onward })
+    : showStatus(statusNode, status, t)),
 });
 live.start();

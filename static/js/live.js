@@ -1,5 +1,8 @@
 // One live websocket per page: reconnects by itself and catches up from the last sequence number it saw.
 
+// the close code that ends it for good: the workshop was deleted (docs/protocol.md, "Closing")
+const WORKSHOP_REMOVED = 4410;
+
 export class Live {
   constructor(path, { workshop, onFrame, onStatus }) {
     this.path = path;
@@ -10,6 +13,8 @@ export class Live {
     this.socket = null;
     this.retry = 0;
     this.timer = null;
+    // set once the server said the workshop is gone: nothing is opened again
+    this.removed = false;
   }
 
   start() {
@@ -33,6 +38,7 @@ export class Live {
 
   open() {
     clearTimeout(this.timer);
+    if (this.removed) return;
     if (!navigator.onLine) {
       this.onStatus("offline");
       return;
@@ -52,9 +58,14 @@ export class Live {
     socket.addEventListener("message", (message) => {
       if (this.socket === socket) this.receive(message.data);
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      if (event.code === WORKSHOP_REMOVED) {
+        this.removed = true;
+        this.onStatus("removed");
+        return;
+      }
       this.onStatus("offline");
       this.schedule();
     });
@@ -94,6 +105,7 @@ export class Live {
   }
 
   drop() {
+    if (this.removed) return;
     if (this.socket) {
       const socket = this.socket;
       this.socket = null;
@@ -107,6 +119,15 @@ export class Live {
     this.socket.send(JSON.stringify(frame));
     return true;
   }
+}
+
+// the page of a deleted workshop: everything it showed goes (names, answers, its title), one final line stays, and
+// a way on where the page has one ({ href, text })
+export function showRemoved(text, onward = null) {
+  document.title = text;
+  const link = onward && el("p", {}, el("a", { href: onward.href, text: onward.text }));
+  const card = el("section", { class: "card removed", role: "alert" }, el("h1", { text }), link);
+  document.body.replaceChildren(el("main", { id: "main", class: "container removed-page" }, card));
 }
 
 export function readConfig(id) {

@@ -1,5 +1,7 @@
 // The participant's phone: answers are kept on the phone until the server says they are stored.
-import { Live, el, format, formatNodes, longMoment, newId, pick, readConfig, resendLater, showStatus } from "./live.js";
+import {
+  Live, el, format, formatNodes, longMoment, newId, pick, readConfig, resendLater, showRemoved, showStatus,
+} from "./live.js";
 import { jargonHint } from "./jargon.js";
 import { createActionList, leftMine } from "./phone_actions.js";
 import { createStepViews } from "./phone_steps.js";
@@ -677,6 +679,11 @@ const live = new Live(`/ws/phone/${config.code}`, {
   workshop: config.workshop,
   onFrame,
   onStatus: (status) => {
+    if (status === "removed") {
+      store.forgetAll();
+      showRemoved(t.removed);
+      return;
+    }
     showStatus(statusNode, status, t);
     // kept through the tries to reconnect, not read out again at each
     const note = { offline: t.offline_note, online: "" }[status] ?? offlineNode.textContent;

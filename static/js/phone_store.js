@@ -288,6 +288,10 @@ export function workshopStore(code, now = Date.now) {
     settle() {
       if (!holdsUnsent(code)) forget(code);
     },
+    // the workshop was deleted: whatever the phone kept of it goes, unsent or not (it can never be sent now)
+    forgetAll() {
+      forget(code);
+    },
   };
   write(`${PREFIX}used:${code}`, now());
   return store;

@@ -1,5 +1,5 @@
 // The projector: the lobby with the way in, then the room's answers as they arrive.
-import { Live, count, dateLocale, el, fewNames, format, formatNodes, localDate, nameList, pick, readConfig, showStatus } from "./live.js";
+import { Live, count, dateLocale, el, fewNames, format, formatNodes, localDate, nameList, pick, readConfig, showRemoved, showStatus } from "./live.js";
 import { renderBingo } from "./bingo.js";
 import { renderStage } from "./stage.js";
 import { choiceChart, gradeChart, mosaicGrid, reviewItem, reviewList, reviewSummary } from "./results.js";
@@ -766,6 +766,6 @@ document.addEventListener("keydown", (event) => {
 const live = new Live(`/ws/projector/${config.token}`, {
   workshop: config.workshop,
   onFrame,
-  onStatus: (status) => showStatus(document.getElementById("status"), status, t),
+  onStatus: (status) => (status === "removed" ? showRemoved(t.removed) : showStatus(document.getElementById("status"), status, t)),
 });
 live.start();

@@ -16,7 +16,7 @@ from app.answers import service as answers
 from app.catalog.service import formats
 from app.clusters import service as clusters
 from app.config import ROOT
-from app.live.frames import ClientMessage, ServerFrame
+from app.live.frames import ClientMessage, CloseCode, ServerFrame
 from app.models import Event, Participant, Workshop
 from app.organisations import service as organisations
 from app.plain import service as plain
@@ -82,6 +82,16 @@ def test_the_page_lists_exactly_the_client_messages_server_frames_and_event_kind
     for kind, (audiences, _) in events.items():
         named = set(re.findall(r"\b(all|staff|board|own)\b", audiences))
         assert named and named <= set(Audience), f"{kind}: audience {audiences!r}"
+
+
+def test_the_page_lists_exactly_the_close_codes_and_the_client_knows_the_final_one() -> None:
+    codes = table("Closing")
+    named = {int(code): cells[0] for code, cells in codes.items()}
+    assert named == {code.value: f"`{code.name}`" for code in CloseCode}
+    final = {int(code) for code, cells in codes.items() if cells[-1] == "yes"}
+    assert final == {CloseCode.WORKSHOP_REMOVED}
+    live = (ROOT / "static" / "js" / "live.js").read_text(encoding="utf-8")
+    assert f"WORKSHOP_REMOVED = {CloseCode.WORKSHOP_REMOVED.value};" in live
 
 
 def test_every_event_kind_the_server_sends_is_handled_by_a_client_script() -> None:

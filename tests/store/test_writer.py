@@ -24,7 +24,7 @@ from app.live.frames import event_frame
 from app.models import Action, Answer, Event, Invitation, Participant, Workspace
 from app.organisations import service as organisations
 from app.store.database import Database
-from app.store.events import append_event, last_seq
+from app.store.events import append_event, last_seq, workshop_deleted
 from app.workshops import service as workshops
 from tests.rooms import room_in_obstacle_round
 
@@ -618,3 +618,63 @@ def test_a_failed_write_on_postgresql_names_no_value_it_tried_to_store() -> None
     finally:
         database.close()
         reset_schema()
+
+
+async def test_a_batch_stored_but_not_delivered_is_logged_as_stored_and_its_deletions_still_close(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the Redis hub reads a batch's events back from the log to deliver them: a read that fails then is no failed
+    # batch, every change of it is stored
+    database = Database(f"sqlite:///{tmp_path / 'd.db'}")
+    database.migrate()
+    removed: list[list[int]] = []
+
+    async def publish(events: list[Event]) -> None:
+        raise ConnectionError("the database did not answer the read-back")
+
+    async def remove(workshop_ids: list[int]) -> None:
+        removed.append(workshop_ids)
+
+    def deleting(db: Any, workshop_id: int) -> int:
+        append_event(db, workshop_id=workshop_id, kind="test", audience="all", data={})  # type: ignore[arg-type]
+        workshop_deleted(db, workshop_id=workshop_id)
+        return workshop_id
+
+    await database.start(publish, remove)
+    try:
+        workshop_id, _ = await make_room(database)
+        assert await database.write(partial(deleting, workshop_id=workshop_id)) == workshop_id
+        await database.write(lambda db: None)  # the batch before is delivered by now
+    finally:
+        await database.stop()
+    assert "writer batch failed" not in caplog.text
+    assert "is committed, but handing it to the live screens failed" in caplog.text
+    assert removed == [[workshop_id]]
+
+
+async def test_a_change_that_fails_after_noting_a_deleted_workshop_closes_no_screens(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'r.db'}")
+    database.migrate()
+    removed: list[int] = []
+
+    async def publish(events: list[Event]) -> None:
+        pass
+
+    async def remove(workshop_ids: list[int]) -> None:
+        removed.extend(workshop_ids)
+
+    def failing(db: Any) -> None:
+        workshop_deleted(db, workshop_id=41)
+        raise DomainError("nope", "refused")
+
+    await database.start(publish, remove)
+    try:
+        results = await asyncio.gather(
+            database.write(failing),
+            database.write(lambda db: workshop_deleted(db, workshop_id=42)),
+            return_exceptions=True,
+        )
+    finally:
+        await database.stop()
+    assert isinstance(results[0], DomainError)
+    assert removed == [42]
