@@ -349,3 +349,87 @@ def test_a_phone_on_one_server_is_told_when_the_office_on_the_other_takes_its_or
                 await office.close()
 
         asyncio.run(scenario())
+
+
+async def phone_close_code(url: str, code: str, ready: asyncio.Event) -> int | None:
+    """Join a workshop as a phone, and read its websocket until the server closes it; the code it closed with."""
+    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+        page = await http.get(f"/j/{code}")
+        form = {"csrf": csrf_of(page.text), "name": "Ali", "organisation": "Woonstichting"}
+        await http.post(f"/j/{code}/participant", data=form)
+        cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+    async with connect(ws_url(url, f"/ws/phone/{code}"), additional_headers={"Cookie": cookie}) as ws:
+        await ws.recv()
+        ready.set()
+        with contextlib.suppress(Exception):
+            async for _ in ws:
+                pass
+        return ws.close_code
+
+
+async def delete_on(url: str, demo: Any) -> None:
+    """Delete the demo workshop through the pages of the server at url, as its facilitator."""
+    from app.demo.content import DEMO_TITLE
+
+    office = DemoFacilitator(url, demo.workshop_id)
+    try:
+        await office.sign_in(demo.password)
+        response = await office.http.post(
+            f"/f/workshops/{demo.workshop_id}/verwijderen", data={"csrf": office.csrf, "title": DEMO_TITLE}
+        )
+        assert response.status_code == 303, response.text
+    finally:
+        await office.close()
+
+
+def test_deleting_a_workshop_on_one_server_closes_its_phone_on_the_other(tmp_path: Path, database: Settings) -> None:
+    from app.live.frames import CloseCode
+
+    demo = prepare(database)
+    with two_servers(tmp_path, REDIS_URL or "") as (first, second):
+
+        async def scenario() -> None:
+            from redis.asyncio import Redis
+
+            ready = asyncio.Event()
+            phone = asyncio.create_task(phone_close_code(first.url, demo.code, ready))
+            await asyncio.wait_for(ready.wait(), 15)
+            listening = Redis.from_url(REDIS_URL or "")
+            async with listening.pubsub() as doorbell:
+                await doorbell.subscribe("doorbraak:events")
+                await delete_on(second.url, demo)
+                assert await asyncio.wait_for(phone, 15) == CloseCode.WORKSHOP_REMOVED
+                # said at once over the doorbell, not left to the other worker's check a second later
+                rung = []
+                while (message := await doorbell.get_message(timeout=1)) is not None:
+                    if message["type"] == "message":
+                        rung.append(message["data"].decode())
+            await listening.aclose()
+            removed = [ring for ring in rung if ring.endswith(":removed")]
+            assert len(removed) == 1 and removed[0].startswith(f"{demo.workshop_id}:")
+
+        asyncio.run(scenario())
+
+
+def test_a_deletion_whose_doorbell_redis_lost_still_closes_the_phone_on_the_other_server(
+    tmp_path: Path, database: Settings, own_redis: tuple[str, Any, Any]
+) -> None:
+    from app.live.frames import CloseCode
+
+    redis_url, redis_down, _ = own_redis
+    demo = prepare(database)
+    with two_servers(tmp_path, redis_url) as (first, second):
+
+        async def scenario() -> None:
+            ready = asyncio.Event()
+            phone = asyncio.create_task(phone_close_code(first.url, demo.code, ready))
+            await asyncio.wait_for(ready.wait(), 15)
+            redis_down(True)
+            try:
+                await delete_on(second.url, demo)
+                # the other server's periodic check finds the workshop gone from the database
+                assert await asyncio.wait_for(phone, 15) == CloseCode.WORKSHOP_REMOVED
+            finally:
+                redis_down(False)
+
+        asyncio.run(scenario())
