@@ -24,7 +24,7 @@ from app.live.frames import event_frame
 from app.models import Action, Answer, Event, Invitation, Participant, Workspace
 from app.organisations import service as organisations
 from app.store.database import Database
-from app.store.events import append_event, last_seq, workshop_deleted
+from app.store.events import Audience, EventKind, append_event, last_seq, workshop_deleted
 from app.workshops import service as workshops
 from tests.rooms import room_in_obstacle_round
 
@@ -636,7 +636,7 @@ async def test_a_batch_stored_but_not_delivered_is_logged_as_stored_and_its_dele
         removed.append(workshop_ids)
 
     def deleting(db: Any, workshop_id: int) -> int:
-        append_event(db, workshop_id=workshop_id, kind="test", audience="all", data={})  # type: ignore[arg-type]
+        append_event(db, workshop_id=workshop_id, kind=EventKind.STEP_CHANGED, audience=Audience.ALL, data={})
         workshop_deleted(db, workshop_id=workshop_id)
         return workshop_id
 
