@@ -306,7 +306,8 @@ class Participant(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True, index=True)
     name: str = Field(max_length=80)
     # the name as every list sorts names, as bytes that sort so (organisations.name_key); NAMELESS, after every
-    # name, for no name (anonymous, or forgotten: it holds nothing of the name that was)
+    # name, for no name (anonymous, or forgotten: it holds nothing of the name that was). Made with search_text from
+    # the name and address by organisations.participant_named wherever they are written (the ORM's flush included)
     name_key: bytes = Field(default=NAMELESS, sa_column=Column(LargeBinary, nullable=False, default=NAMELESS))
     # the search words of the name and the address, each after a space (organisations.search_text): the participants
     # page finds a typed word's start in the database; empty without either
@@ -410,10 +411,10 @@ class Action(SQLModel, table=True):
     description: str = Field(default="", max_length=2000)
     owner_organisation: str = Field(max_length=120)
     owner_organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
-    # the owner's name as the register sorts it, as bytes that sort so (organisations.owner_key), written with the
-    # name wherever it is set, renamed or merged; no default, so an action written without it is refused, not
-    # misplaced
-    owner_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # the owner's name as the register sorts it, as bytes that sort so (organisations.owner_key), made from the name
+    # by the ORM's flush or a statement's organisations.owned_by; no column default, so a statement that writes an
+    # action without it is refused, not misplaced (a new object's empty one is the flush's to fill)
+    owner_key: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
     contact_person: str = Field(default="", max_length=120)
     # the contact's address: reminders go there, and a participant who gave it may report on the action
     contact_email: str | None = Field(default=None, max_length=254)

@@ -287,7 +287,6 @@ def save_action(
             workspace_id=workshop.workspace_id,
             title=title,
             owner_organisation=owner,
-            owner_key=organisations.owner_key(owner),
         )
         db.add(action)
         earlier = None
@@ -301,7 +300,6 @@ def save_action(
         action = found
         earlier = _recorded(action, _partner_names(db, action.id))
     action.title, action.owner_organisation = title, owner
-    action.owner_key = organisations.owner_key(owner)
     action.owner_organisation_id = owner_found.id if owner_found else None
     action.description = clean_text(description)
     action.contact_person = clean_line(contact_person)

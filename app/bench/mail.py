@@ -60,8 +60,6 @@ def _seed(db: Tx, *, count: int, today: date) -> None:
             workshop_id=workshop.id or 0,
             token_hash=security.token_digest(security.new_token()),
             name=f"Deelnemer {n}",
-            name_key=organisations.name_key(f"Deelnemer {n}"),
-            search_text=organisations.search_text(f"Deelnemer {n}", f"deelnemer{n}@example.org"),
             organisation="Buurtwerk",
             organisation_id=helper_id.id if helper_id else None,
             link_salt=security.new_salt(),
@@ -77,7 +75,6 @@ def _seed(db: Tx, *, count: int, today: date) -> None:
             workspace_id=workshop.workspace_id,
             title=f"Actie {n}",
             owner_organisation="Woonstichting",
-            owner_key=organisations.owner_key("Woonstichting"),
             owner_organisation_id=owner_id.id if owner_id else None,
             due_on=today + timedelta(days=2),
         )

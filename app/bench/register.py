@@ -37,7 +37,7 @@ from app.models import (
     Workshop,
     local_today,
 )
-from app.organisations.service import name_key, organisation_key, owner_key, search_text
+from app.organisations.service import organisation_key, owned_by, participant_named
 from app.store.database import Database
 from app.store.events import Tx
 
@@ -256,9 +256,7 @@ def fill(db: Tx, *, options: FillOptions, password: str, today: date) -> Filled:
             {
                 "workshop_id": w,
                 "token_hash": security.token_digest(security.new_token()),
-                "name": f"Deelnemer {n + 1}",
-                "name_key": name_key(f"Deelnemer {n + 1}"),
-                "search_text": search_text(f"Deelnemer {n + 1}"),
+                **participant_named(f"Deelnemer {n + 1}", None),
                 "organisation": names[k],
                 "organisation_id": organisation_ids[k],
                 "link_salt": security.new_salt(),
@@ -330,8 +328,7 @@ def fill(db: Tx, *, options: FillOptions, password: str, today: date) -> Filled:
                 "workspace_id": workspace_id,
                 "title": rng.choice(DEEDS).format(place=rng.choice(PLACES)),
                 "description": "Afgesproken in de workshop; eerste stap binnen twee weken." if n % 3 == 0 else "",
-                "owner_organisation": names[owner],
-                "owner_key": owner_key(names[owner]),
+                **owned_by(names[owner]),
                 "owner_organisation_id": organisation_ids[owner],
                 "contact_person": f"Contactpersoon {n % 97 + 1}",
                 "due_on": due,

@@ -34,7 +34,6 @@ from app.notify.mails import (
     Links,
     Recipient,
 )
-from app.organisations import service as organisations
 from app.security import derived_token, derived_token_matches, token_digest
 from app.store.events import Tx
 from app.workshops import service as workshops
@@ -106,7 +105,6 @@ def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links
         raise DomainError("bad_language", N_("Kies Nederlands of Engels voor je e-mails."), status=422)
     if not email.strip():
         participant.email, participant.email_confirmed_at = None, None
-        participant.search_text = organisations.search_text(participant.name)
         _drop_confirmations(db, participant_id=participant.id)
         return AddressSaved("removed")
     address = addresses.checked_address(email)
@@ -138,7 +136,6 @@ def save_address(db: Tx, *, link_token: str, email: str, lang: str, links: Links
             limit=CONFIRMATIONS_PER_DAY,
         )
     participant.email, participant.email_lang = address, lang
-    participant.search_text = organisations.search_text(participant.name, address)
     # a new address: the owner of the old one confirmed that one, not this
     participant.email_confirmed_at = None
     db.flush()

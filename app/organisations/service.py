@@ -8,9 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, bindparam, delete, func, or_, select, union, update
+from sqlalchemy import CursorResult, Executable, bindparam, delete, event, func, inspect, or_, select, union, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session
 from sqlmodel import col
 
 from app.errors import DomainError
@@ -116,6 +117,36 @@ def owner_key(name: str) -> bytes:
     """
     # a name of signs alone has the key of an empty name_order: a zero, below every other key
     return name_key(name) if name else b"\0"
+
+
+def participant_named(name: str, email: str | None) -> dict[str, Any]:
+    """A participant's name and address with the columns made of them (name_key, search_text), as one write sets
+    them: a new row's values, or a statement's. The ORM's writes get them at the flush (_keep_participant_named)."""
+    return {"name": name, "email": email, "name_key": name_key(name), "search_text": search_text(name, email)}
+
+
+def owned_by(name: str) -> dict[str, Any]:
+    """An action's owner's name with the key the register sorts it by (owner_key), as one write sets them: a
+    statement's values. The ORM's writes get the key at the flush (_keep_owner_key)."""
+    return {"owner_organisation": name, "owner_key": owner_key(name)}
+
+
+@event.listens_for(Participant, "before_insert")
+@event.listens_for(Participant, "before_update")
+def _keep_participant_named(mapper: Mapper[Participant], connection: Connection, participant: Participant) -> None:
+    """Make a participant's name key and search words again when the unit of work writes a new name or address."""
+    changed = inspect(participant).attrs
+    if participant.id is None or changed.name.history.has_changes() or changed.email.history.has_changes():
+        for column, value in participant_named(participant.name, participant.email).items():
+            setattr(participant, column, value)
+
+
+@event.listens_for(Action, "before_insert")
+@event.listens_for(Action, "before_update")
+def _keep_owner_key(mapper: Mapper[Action], connection: Connection, action: Action) -> None:
+    """Make an action's owner key again when the unit of work writes a new owner."""
+    if action.id is None or inspect(action).attrs.owner_organisation.history.has_changes():
+        action.owner_key = owner_key(action.owner_organisation)
 
 
 def matches(query: str, names: Iterable[str]) -> bool:
@@ -546,9 +577,7 @@ def _show_name(db: Session, organisation: Organisation) -> None:
         .values(organisation=organisation.name)
     )
     db.execute(
-        update(Action)
-        .where(col(Action.owner_organisation_id) == organisation.id)
-        .values(owner_organisation=organisation.name, owner_key=owner_key(organisation.name))
+        update(Action).where(col(Action.owner_organisation_id) == organisation.id).values(**owned_by(organisation.name))
     )
     db.execute(
         update(ActionPartner)
@@ -747,7 +776,6 @@ def _move_actions(db: Tx, *, source_id: int, target: Organisation, account_id: i
         owner_before = action.owner_organisation
         if action.owner_organisation_id == source_id:
             action.owner_organisation_id, action.owner_organisation = target_id, target.name
-            action.owner_key = owner_key(target.name)
             merged.owned += 1
         names_before = [name for _, _, name in partners[action.id or 0]]
         names_after = []

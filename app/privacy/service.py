@@ -22,7 +22,6 @@ from app.errors import DomainError, gone_meanwhile, workspace_merged
 from app.i18n import N_
 from app.labels import MAIL_KIND_LABELS, label
 from app.models import (
-    NAMELESS,
     Action,
     ActionChange,
     ActionPartner,
@@ -170,7 +169,7 @@ def anonymise_workshop(db: Tx, *, workshop: Workshop) -> int:
     people = db.execute(
         update(Participant)
         .where(col(Participant.workshop_id) == workshop.id, col(Participant.name) != "")
-        .values(name="", name_key=NAMELESS)
+        .values(**organisations.participant_named("", None), email_confirmed_at=None)
     )
     # e-mail addresses go with the names, and so do the links, feeds and unsent mails that were theirs
     participants = select(col(Participant.id)).where(col(Participant.workshop_id) == workshop.id)
@@ -186,7 +185,7 @@ def anonymise_workshop(db: Tx, *, workshop: Workshop) -> int:
     db.execute(
         update(Participant)
         .where(col(Participant.workshop_id) == workshop.id)
-        .values(email=None, email_confirmed_at=None, search_text="")
+        .values(**organisations.participant_named("", None), email_confirmed_at=None)
     )
     db.execute(
         update(ActionChange)
@@ -452,7 +451,6 @@ def forget_participant(db: Tx, *, participant: Participant) -> None:
     )
     _forget_contact(db, actions=contact_of, participant=participant)
     participant.name, participant.email, participant.email_confirmed_at = "", None, None
-    participant.name_key, participant.search_text = NAMELESS, ""
     # by their id, never by the name: two people in a room may share it. A follow-up workshop's reviews list the
     # volunteers of this one's actions, and another workshop's log the actions it named them contact of
     same_workspace = select(col(Workshop.id)).where(col(Workshop.workspace_id) == workshop.workspace_id)

@@ -32,6 +32,7 @@ _ADD_PARTICIPANT = Prepared(
         "workshop_id",
         "token_hash",
         "name",
+        "email",
         "name_key",
         "search_text",
         "organisation",
@@ -212,18 +213,16 @@ def join_workshop(db: Tx, *, workshop_id: int, name: str, organisation: str, ano
             # the network's spelling of the name, whatever capitals or dots this phone typed
             organisation_id, organisation = found
     token = security.new_token()
-    name_key = organisations.name_key(name)
+    named = organisations.participant_named(name, None)
     revoked = None
-    named = (name, name_key)
-    if not anonymous and organisation and _taken_back_before(db, workspace_id, named, organisation, organisation_id):
+    by_name = (name, named["name_key"])
+    if not anonymous and organisation and _taken_back_before(db, workspace_id, by_name, organisation, organisation_id):
         # the same person joining a follow-up: what the office said of their claim still holds (it can give it back)
         revoked = utcnow()
     row = {
         "workshop_id": workshop_id,
         "token_hash": security.token_digest(token),
-        "name": name,
-        "name_key": name_key,
-        "search_text": organisations.search_text(name),
+        **named,
         "organisation": organisation,
         "organisation_id": organisation_id,
         "anonymous": anonymous,
