@@ -84,6 +84,7 @@ def result_messages() -> dict[str, Any]:
             "{moved} van {total} afspraken uit {workshops} workshops zijn in beweging gekomen."
         ),
         "review_register": gettext("Selectie uit het register ({n} afspraken)"),
+        "review_since": gettext("Bijgewerkt sinds de vorige keer"),
         "statuses": translated(STATUS_LABELS),
         "themes": translated(THEME_LABELS),
         "tensions": translated(TENSION_LABELS),

@@ -1,10 +1,12 @@
 """The follow-up's look back: a selection of earlier actions (one workshop's open ones, or any from the register),
-and what their owners report."""
+what moved since the room last looked at them, and what their owners report."""
 
-from datetime import timedelta
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -15,6 +17,7 @@ from app.errors import DomainError
 from app.i18n import N_
 from app.models import (
     ACTION_STATUSES,
+    LOCAL_TIMEZONE,
     REPORT_CHANNELS,
     Action,
     ActionChange,
@@ -32,10 +35,14 @@ NOTE_MAX = 280
 # the same status with the same note again within this long is the form sent again (a double press, the back
 # button, a reload), not news; later it is an owner saying it still stands, which the history keeps
 RESENT_WITHIN = timedelta(hours=1)
+# the entries of an action's history that set its status: its agreement, a change on the board or in the register
+# or reported between sessions, and a report in a follow-up
+_STATUS_KINDS = ("created", "status", "review")
 
 
 def review_items(db: Session, *, workshop: Workshop) -> dict[str, Any]:
-    """The actions under review here, each with the workshop it was agreed in, and what was reported on them."""
+    """The actions under review here, each with the workshop it was agreed in, what it was when the room last looked
+    at it, and what was reported on it."""
     earlier = db.get(Workshop, workshop.review_of) if workshop.review_of else None
     updates = {
         update.action_id: update
@@ -49,29 +56,111 @@ def review_items(db: Session, *, workshop: Workshop) -> dict[str, Any]:
         .order_by(col(ReviewItem.id))
     ).all()
     titles = {action.id: title for action, title in rows}
+    actions = [action for action, _ in rows]
+    looked = statuses_since(db, workshop=workshop, actions=actions)
+    agreed_in = {action.id: action.workshop_id for action in actions}
     return {
         "workshop": {"id": earlier.id, "title": earlier.title, "held_on": earlier.held_on.isoformat()}
         if earlier
         else None,
+        # one earlier workshop's actions, or a selection from the register (which has no single title to show)
+        "source": "workshop" if earlier else ("register" if rows else None),
         # how many earlier workshops the selection spans: a register selection may span several
         "workshops": len(set(titles.values())),
         "items": [
-            {**_item(view, updates.get(view["id"])), "workshop_title": titles[view["id"]]}
-            for view in action_views(db, [action for action, _ in rows])
+            {
+                **_item(view, updates.get(view["id"]), looked[view["id"]]),
+                "workshop_id": agreed_in[view["id"]],
+                "workshop_title": titles[view["id"]],
+            }
+            for view in action_views(db, actions)
         ],
     }
 
 
-def _item(view: dict[str, Any], update: ActionUpdate | None) -> dict[str, Any]:
-    """An action under review: as it was when the session opened, and as reported now."""
+def _item(view: dict[str, Any], update: ActionUpdate | None, looked: tuple[str, str]) -> dict[str, Any]:
+    """An action under review: as it was when the room last looked at it, and as reported now."""
+    before, now = looked
+    # as reported in this session: a later session may move the action on, this one's record stays
+    status = update.status if update else now
     return {
         **view,
-        "before": update.status_before if update else view["status"],
-        # as reported in this session: a later session may move the action on, this one's record stays
-        "status": update.status if update else view["status"],
+        "before": before,
+        "status": status,
         "note": update.note if update else "",
         "reported": update is not None,
+        # the one rule for "bewogen" on every screen and export: moved since the room last looked, whether
+        # reported here or between the sessions (a mail's button, Mijn afspraken, the register)
+        "moved": before != status,
     }
+
+
+def session_over_at(workshop: Workshop) -> datetime:
+    """When a session was over: when it was closed, at the latest the end of the day it was held (a session never
+    stepped to its close was over by then)."""
+    day_over = datetime.combine(workshop.held_on + timedelta(days=1), time.min, LOCAL_TIMEZONE).astimezone(UTC)
+    return min(as_utc(workshop.closed_at), day_over) if workshop.closed_at else day_over
+
+
+def statuses_since(db: Session, *, workshop: Workshop, actions: Sequence[Action]) -> dict[int, tuple[str, str]]:
+    """Each action's status when the room last looked at it before this follow-up, and its status now (as this
+    follow-up left it, once it is closed), read from the action's history.
+
+    The room last looked at an action at the end of the session it was agreed in, or of a later follow-up that
+    reviewed it and was held (closed, or reported in) before this one, whichever is later. Histories began with
+    migration 0006, which recorded each action's status of that day as its start: a move before then is not known,
+    and the look back shows the action as the first later entry found it.
+    """
+    ids = [action.id or 0 for action in actions]
+    if not ids:
+        return {}
+    agreed_in = {
+        w.id: w
+        for w in db.execute(
+            select(Workshop).where(col(Workshop.id).in_({action.workshop_id for action in actions}))
+        ).scalars()
+    }
+    looked_at = {action.id or 0: session_over_at(agreed_in[action.workshop_id]) for action in actions}
+    reported_in = exists().where(
+        col(ActionUpdate.workshop_id) == col(ReviewItem.workshop_id),
+        col(ActionUpdate.action_id) == col(ReviewItem.action_id),
+    )
+    for action_id, follow_up in db.execute(
+        select(col(ReviewItem.action_id), Workshop)
+        .join(Workshop, col(Workshop.id) == col(ReviewItem.workshop_id))
+        .where(col(ReviewItem.action_id).in_(ids), col(ReviewItem.workshop_id) != workshop.id)
+        .where(or_(col(Workshop.closed_at).is_not(None), reported_in))
+    ).all():
+        if (follow_up.held_on, follow_up.id or 0) < (workshop.held_on, workshop.id or 0):
+            looked_at[action_id] = max(looked_at[action_id], session_over_at(follow_up))
+    history: defaultdict[int, list[ActionChange]] = defaultdict(list)
+    for change in db.execute(
+        select(ActionChange)
+        .where(col(ActionChange.action_id).in_(ids), col(ActionChange.kind).in_(_STATUS_KINDS))
+        .order_by(col(ActionChange.id))
+    ).scalars():
+        history[change.action_id].append(change)
+    over = session_over_at(workshop) if workshop.closed_at else None
+    return {
+        action.id or 0: (
+            _status_at(history[action.id or 0], action.status, after=looked_at[action.id or 0], here=workshop.id),
+            action.status if over is None else _status_at(history[action.id or 0], action.status, after=over),
+        )
+        for action in actions
+    }
+
+
+def _status_at(changes: list[ActionChange], current: str, *, after: datetime, here: int | None = None) -> str:
+    """An action's status at a moment: what the first change of its status since then changed it from.
+
+    here: a follow-up whose own reports count as since, whatever the clock says (a follow-up held before the day
+    of the session it looks back on still looks from before its reports).
+    """
+    for change in changes:
+        if as_utc(change.at) > after or (change.kind == "review" and here is not None and change.workshop_id == here):
+            # an action agreed since had its first status then
+            return change.after if change.kind == "created" else change.before
+    return current
 
 
 def candidates(db: Session, *, workshop: Workshop) -> list[Workshop]:
@@ -87,13 +176,20 @@ def candidates(db: Session, *, workshop: Workshop) -> list[Workshop]:
 
 
 def take_into_review(db: Tx, *, workshop: Workshop, earlier_id: int) -> None:
-    """Put an earlier workshop's open actions under review here (besides any already selected)."""
+    """Put an earlier workshop's actions under review here (besides any already selected): those still open, and
+    those finished since the room last looked at them, the wins it should see."""
     workshop.review_of = earlier_id
-    open_actions = select(col(Action.id)).where(
-        col(Action.workshop_id) == earlier_id, col(Action.deleted_at).is_(None), col(Action.status) != "klaar"
-    )
+    agreed = db.execute(
+        select(Action)
+        .where(col(Action.workshop_id) == earlier_id, col(Action.deleted_at).is_(None))
+        .order_by(col(Action.id))
+    ).scalars()
+    actions = list(agreed)
+    done = statuses_since(db, workshop=workshop, actions=[a for a in actions if a.status == "klaar"])
     _add_items(
-        db, workshop=workshop, action_ids=[i for i in db.execute(open_actions.order_by(col(Action.id))).scalars() if i]
+        db,
+        workshop=workshop,
+        action_ids=[a.id for a in actions if a.id and (a.status != "klaar" or done[a.id][0] != "klaar")],
     )
 
 
@@ -229,7 +325,14 @@ def _reported(
 ) -> dict[str, Any]:
     """A reported item as review_items lists it, with the workshop it was agreed in: it replaces that entry."""
     agreed_in = db.get(Workshop, action.workshop_id)
-    return {**_item(view or action_view(db, action), update), "workshop_title": agreed_in.title if agreed_in else ""}
+    follow_up = db.get(Workshop, update.workshop_id)
+    assert follow_up is not None
+    looked = statuses_since(db, workshop=follow_up, actions=[action])[action.id or 0]
+    return {
+        **_item(view or action_view(db, action), update, looked),
+        "workshop_id": action.workshop_id,
+        "workshop_title": agreed_in.title if agreed_in else "",
+    }
 
 
 def _checked_report(status: str, note: str) -> tuple[str, str]:

@@ -94,32 +94,37 @@ class Mosaic:
 
 @dataclass(frozen=True)
 class ReviewRow:
-    """An earlier action under review: its status when the follow-up opened and now, and what its owner said."""
+    """An earlier action under review: its status when the room last looked at it and now, and what its owner said."""
 
     action_id: int
     title: str
     owner: str
     contact: str
     due_on: date | None
+    # the workshop it was agreed in
+    workshop_id: int
+    workshop_title: str
     before: str
     status: str
     note: str
+    # reported on in this follow-up
     reported: bool
-
-    @property
-    def moved(self) -> bool:
-        """Whether the owner reported a different status than the action had."""
-        return self.reported and self.before != self.status
+    # its status differs from before: reported here, or between the sessions (app.actions.review._item)
+    moved: bool
 
 
 @dataclass(frozen=True)
 class Review:
     """A follow-up's look back: the earlier workshop and its actions with what was reported."""
 
-    # the earlier workshop; None while the facilitator has not chosen one
+    # "workshop": one earlier workshop's actions; "register": a selection from the register; None: nothing chosen
+    source: str | None
+    # the earlier workshop; None for a selection from the register, or while nothing is chosen
     workshop_id: int | None
     title: str
     held_on: date | None
+    # how many workshops the actions were agreed in
+    workshops: int
     items: tuple[ReviewRow, ...]
 
     @property
@@ -187,9 +192,11 @@ def review_of(review: dict[str, Any]) -> Review:
     """A follow-up's review items (app.actions.review.review_items) as data."""
     earlier = review["workshop"]
     return Review(
+        source=review["source"],
         workshop_id=earlier["id"] if earlier else None,
         title=earlier["title"] if earlier else "",
         held_on=date.fromisoformat(earlier["held_on"]) if earlier else None,
+        workshops=review["workshops"],
         items=tuple(
             ReviewRow(
                 action_id=item["id"],
@@ -197,10 +204,13 @@ def review_of(review: dict[str, Any]) -> Review:
                 owner=item["owner"],
                 contact=item["contact"],
                 due_on=date.fromisoformat(item["due_on"]) if item["due_on"] else None,
+                workshop_id=item["workshop_id"],
+                workshop_title=item["workshop_title"],
                 before=item["before"],
                 status=item["status"],
                 note=item["note"],
                 reported=item["reported"],
+                moved=item["moved"],
             )
             for item in review["items"]
         ),

@@ -1,6 +1,7 @@
 """What the JSON API returns, as documented in the OpenAPI schema."""
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -172,19 +173,33 @@ class ReviewItemPublic(_Out):
     owner: str
     contact: str
     due_on: date | None
-    before: str = Field(description="The action's status when the follow-up looked at it.")
-    status: str = Field(description="Its status now.")
+    workshop_id: int = Field(description="The workshop the action was agreed in.")
+    workshop_title: str
+    before: str = Field(
+        description="The action's status when the room last looked at it: at the end of the workshop it was agreed "
+        "in, or of the latest earlier follow-up that reviewed it."
+    )
+    status: str = Field(description="Its status as reported in the follow-up; else as it is now.")
     note: str = Field(description="What its owner said happened.")
     reported: bool = Field(description="Whether anyone reported on it in the follow-up.")
-    moved: bool = Field(description="Whether the reported status differs from the status before.")
+    moved: bool = Field(
+        description="Whether its status differs from before: reported in the follow-up, or between the sessions."
+    )
 
 
 class ReviewPublic(_Out):
-    """A follow-up's look back on the actions of an earlier workshop."""
+    """A follow-up's look back on earlier actions: one earlier workshop's, or a selection from the register."""
 
-    workshop_id: int | None = Field(description="The earlier workshop; null while none is chosen.")
-    title: str
+    source: Literal["workshop", "register"] | None = Field(
+        description="Where the actions come from: one earlier workshop, a selection from the register; null while "
+        "none is chosen."
+    )
+    workshop_id: int | None = Field(
+        description="The earlier workshop; null for a selection from the register and while none is chosen."
+    )
+    title: str = Field(description="The earlier workshop's title; empty for a selection from the register.")
     held_on: date | None
+    workshops: int = Field(description="How many workshops the actions were agreed in.")
     moved: int = Field(description="How many of the items moved.")
     items: list[ReviewItemPublic]
 

@@ -108,7 +108,13 @@ def mosaic_legend(mosaic: Mosaic) -> str:
 
 
 def review_source(review: Review) -> str:
-    """Which earlier session a follow-up looks back on."""
+    """Which earlier session a follow-up looks back on, or that it reviews a selection from the register."""
+    if review.source == "register":
+        return ngettext(
+            "Een selectie uit het register: afspraken uit {n} workshop.",
+            "Een selectie uit het register: afspraken uit {n} workshops.",
+            review.workshops,
+        ).format(n=review.workshops)
     if review.workshop_id is None:
         return gettext(N_("Er is nog geen eerdere workshop gekozen om op terug te kijken."))
     return gettext(N_("Afspraken uit “{title}” van {day}.")).format(title=review.title, day=day(review.held_on))
@@ -122,8 +128,9 @@ def review_summary(review: Review) -> str:
 
 
 def review_now(item: ReviewRow) -> str:
-    """An action's status as reported in the follow-up, or that nobody reported on it."""
-    return status_name(item.status) if item.reported else gettext(N_("geen melding"))
+    """An action's status as reported in the follow-up or moved to since the room last looked, or that nobody
+    reported on it."""
+    return status_name(item.status) if item.reported or item.moved else gettext(N_("geen melding"))
 
 
 def volunteers(action: ActionRow) -> str:

@@ -26,7 +26,7 @@ export function createResults({ state, config, post }) {
   function showSource() {
     const select = source.elements.review_of;
     let option = select.querySelector(`option[value="${REGISTER}"]`);
-    const fromRegister = !state.workshop.review_of && state.review.items.length > 0;
+    const fromRegister = state.review.source === "register";
     if (fromRegister) {
       if (!option) option = select.appendChild(el("option", { value: REGISTER }));
       option.textContent = format(r.review_register, { n: state.review.items.length });

@@ -71,23 +71,26 @@ export function reviewList(review, t, lang, extra) {
   return el("ul", { class: "review-list" }, ...review.items.map((item) => reviewItem(item, t, { spread, extra })));
 }
 
-// one earlier action as a card: an item of the board's list, or (tag "article") a card on the projector's wall
+// one earlier action as a card: an item of the board's list, or (tag "article") a card on the projector's wall.
+// "moved" is the server's: since the room last looked, reported here or between the sessions (a mail, the register)
 export function reviewItem(item, t, { spread = false, extra = null, tag = "li" } = {}) {
-  const moved = item.reported && item.before !== item.status;
-  return el(tag, { class: `review-item status-${item.status}${moved ? " moved" : ""}`, "data-action": item.id },
+  const known = item.reported || item.moved;
+  return el(tag, { class: `review-item status-${item.status}${item.moved ? " moved" : ""}`, "data-action": item.id },
     el("p", { class: "text", text: item.title }),
     el("p", { class: "who", text: item.owner }),
     spread ? el("p", { class: "agreed-in", text: item.workshop_title }) : null,
     el("p", { class: "status-line" },
       el("span", { class: `status-chip status-${item.before}`, text: t.statuses[item.before] || item.before }),
       el("span", { class: "arrow", "aria-hidden": "true", text: " → " }),
-      el("span", { class: `status-chip status-${item.status}`, text: item.reported ? (t.statuses[item.status] || item.status) : "?" })),
+      el("span", { class: `status-chip status-${item.status}`, text: known ? (t.statuses[item.status] || item.status) : "?" })),
+    // a win the room sees without anyone reporting it again
+    item.moved && !item.reported ? el("p", { class: "since", text: t.review_since }) : null,
     item.note ? el("p", { class: "note-text", text: item.note }) : null,
     extra ? extra(item) : null);
 }
 
 export function reviewSummary(review, t) {
-  const moved = review.items.filter((item) => item.reported && item.before !== item.status).length;
+  const moved = review.items.filter((item) => item.moved).length;
   const figures = { moved, total: review.items.length, workshops: review.workshops };
   return format(review.workshops > 1 ? t.review_summary_spread : t.review_summary, figures);
 }

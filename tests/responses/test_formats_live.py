@@ -298,7 +298,7 @@ def test_a_follow_up_cannot_review_another_facilitators_actions(
     phone = join(workshop)
     facilitator.go(workshop, "stand")
     with phone.connect() as ws:
-        assert ws.receive_json()["review"] == {"workshop": None, "workshops": 0, "items": []}
+        assert ws.receive_json()["review"] == {"workshop": None, "source": None, "workshops": 0, "items": []}
         error = tap(ws, {"type": "review", "action_id": action_id, "status": "klaar"}, "review_ack")
         assert error["code"] == "not_under_review"
 
