@@ -78,16 +78,17 @@ def review_items(db: Session, *, workshop: Workshop) -> dict[str, Any]:
     }
 
 
-def _item(view: dict[str, Any], update: ActionUpdate | None, looked: tuple[str, str]) -> dict[str, Any]:
+def _item(view: dict[str, Any], update: ActionUpdate | None, looked: tuple[str, str, str]) -> dict[str, Any]:
     """An action under review: as it was when the room last looked at it, and as reported now."""
-    before, now = looked
+    before, now, said = looked
     # as reported in this session: a later session may move the action on, this one's record stays
     status = update.status if update else now
     return {
         **view,
         "before": before,
         "status": status,
-        "note": update.note if update else "",
+        # said in the session, else what the owner wrote when reporting between the sessions
+        "note": update.note if update else said,
         "reported": update is not None,
         # the one rule for "bewogen" on every screen and export: moved since the room last looked, whether
         # reported here or between the sessions (a mail's button, Mijn afspraken, the register)
@@ -102,9 +103,9 @@ def session_over_at(workshop: Workshop) -> datetime:
     return min(as_utc(workshop.closed_at), day_over) if workshop.closed_at else day_over
 
 
-def statuses_since(db: Session, *, workshop: Workshop, actions: Sequence[Action]) -> dict[int, tuple[str, str]]:
-    """Each action's status when the room last looked at it before this follow-up, and its status now (as this
-    follow-up left it, once it is closed), read from the action's history.
+def statuses_since(db: Session, *, workshop: Workshop, actions: Sequence[Action]) -> dict[int, tuple[str, str, str]]:
+    """Each action's status when the room last looked at it before this follow-up, its status now (as this
+    follow-up left it, once it is closed), and the last note reported since, read from the action's history.
 
     The room last looked at an action at the end of the session it was agreed in, or of a later follow-up that
     reviewed it and was held (closed, or reported in) before this one, whichever is later. Histories began with
@@ -145,9 +146,17 @@ def statuses_since(db: Session, *, workshop: Workshop, actions: Sequence[Action]
         action.id or 0: (
             _status_at(history[action.id or 0], action.status, after=looked_at[action.id or 0], here=workshop.id),
             action.status if over is None else _status_at(history[action.id or 0], action.status, after=over),
+            _said_since(history[action.id or 0], after=looked_at[action.id or 0], until=over),
         )
         for action in actions
     }
+
+
+def _said_since(changes: list[ActionChange], *, after: datetime, until: datetime | None) -> str:
+    """The note of the latest report between these moments that said something: what the room reads beside a move
+    it did not hear in the session."""
+    notes = [c.note for c in changes if c.note and as_utc(c.at) > after and (until is None or as_utc(c.at) <= until)]
+    return notes[-1] if notes else ""
 
 
 def _status_at(changes: list[ActionChange], current: str, *, after: datetime, here: int | None = None) -> str:

@@ -134,7 +134,7 @@ export function createStepViews({ state, t, results, lang, store, send, notice, 
     });
     const box = el("li", { class: `review-card${mineToo ? " own" : ""}`, "data-action": item.id }, head);
     if (item.reported) box.append(el("p", { class: "notice small", text: `${t.report_sent} ${item.note}` }));
-    else if (item.moved) box.append(el("p", { class: "muted small", text: results.review_since }));
+    else if (item.moved) box.append(el("p", { class: "muted small since", text: results.review_since }));
     if (open) box.append(reportForm(item));
     return box;
   }

@@ -124,6 +124,8 @@ def test_what_moved_between_the_sessions_shows_as_moved_without_reporting_it_aga
         (buurtapp, "open", "open", False, False),
     ]
     assert (review["source"], review["workshop_id"], review["moved"]) == ("workshop", network.workshop_id, 2)
+    # what the owner wrote with it is read beside it
+    assert [i["note"] for i in review["items"]] == ["", "Eerste gesprek met de school", ""]
 
 
 def test_a_session_never_stepped_to_its_close_was_over_at_the_end_of_its_day(
@@ -177,15 +179,17 @@ def test_an_action_reviewed_twice_moves_from_where_the_last_follow_up_left_it(
     report_on_mijn_afspraken(client, network, wijkagent, "bezig", "")
 
     second = looked_back(bea, follow_up(bea, "Tweede vervolg"))
-    assert [(i["action_id"], i["before"], i["status"], i["moved"]) for i in second["items"]] == [
-        (huiskamer, "bezig", "klaar", True),
-        (wijkagent, "open", "bezig", True),
+    assert [(i["action_id"], i["before"], i["status"], i["moved"], i["note"]) for i in second["items"]] == [
+        (huiskamer, "bezig", "klaar", True, "Open sinds maandag"),
+        (wijkagent, "open", "bezig", True, ""),
     ]
     # the first follow-up's record stands as it was when it closed
     earlier = looked_back(bea, first)
-    assert [(i["action_id"], i["before"], i["status"], i["moved"], i["reported"]) for i in earlier["items"]] == [
-        (huiskamer, "open", "bezig", True, True),
-        (wijkagent, "open", "open", False, False),
+    assert [
+        (i["action_id"], i["before"], i["status"], i["moved"], i["reported"], i["note"]) for i in earlier["items"]
+    ] == [
+        (huiskamer, "open", "bezig", True, True, "Sleutel opgehaald"),
+        (wijkagent, "open", "open", False, False, ""),
     ]
 
 

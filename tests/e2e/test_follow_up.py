@@ -147,6 +147,43 @@ def test_a_look_back_on_thirty_actions_pages_on_the_projector(new_context: Calla
     assert sorted(seen) == sorted(titles)
 
 
+FINISH_BY_POST = """async ([workshop, titles]) => {
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const listed = await (await fetch(`/api/workshops/${workshop}/actions`)).json();
+  for (const action of listed.filter((a) => titles.includes(a.title))) {
+    const response = await fetch(`/f/workshops/${workshop}/actions/${action.id}`, { method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ title: action.title, owner_organisation: action.owner, status: "klaar" }) });
+    if (!response.ok) throw new Error(await response.text());
+  }
+}"""
+
+
+def test_actions_finished_between_the_sessions_are_wins_in_the_look_back(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Doorbraak West")
+    board = session.board
+    earlier = board.url.rsplit("/", 1)[1]
+    titles = [f"Afspraak {n}: {LONG_WORD}" if n < 2 else f"Afspraak {n}: een huiskamer in de flat" for n in range(32)]
+    board.evaluate(AGREE_BY_POST, [earlier, titles])
+    next_until(board, "Afronding")
+    # between the sessions the office marks three done: nobody has to report them again in the room
+    board.evaluate(FINISH_BY_POST, [earlier, titles[:3]])
+
+    new_workshop(board, "Vervolg West", "vervolgsessie")
+    code = board.locator(".code-chip").inner_text().replace(" ", "")
+    projector_path = f"{board.locator('#projector-link').get_attribute('href')}?dwell=600"
+    projector = open_projector(new_context, Session(board=board, code=code, projector_path=projector_path, dialogs=[]))
+    next_until(board, "Hoe staat het?")
+    expect(projector.locator("#round-prompt")).to_have_text("3 van 32 afspraken zijn in beweging gekomen.")
+    wins = board.locator("#results-panel .review-item.moved")
+    expect(wins).to_have_count(3)
+    expect(wins.first).to_contain_text("Bijgewerkt sinds de vorige keer")
+    expect(wins.first.locator(".status-chip")).to_have_text(["Open", "Klaar"])
+    phone = join(new_context, code, "Ali", "Woonstichting Thuis")
+    expect(phone.locator("#step .review-card", has_text="Bijgewerkt sinds de vorige keer")).to_have_count(3)
+    assert projector.evaluate(CARDS_FIT), "a card runs off the wall"
+
+
 def test_the_look_back_marks_yours_only_what_the_server_takes_your_report_on(new_context: Callable[..., Any]) -> None:
     board, code = follow_up_on(
         new_context, "Súdwest", {"Wijkagent op school": "Politie", "Huiskamer in de flat": "Gemeente Súdwest-Fryslân"}
