@@ -3,8 +3,8 @@ what moved since the room last looked at them, and what their owners report."""
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.orm import Session
@@ -38,6 +38,17 @@ RESENT_WITHIN = timedelta(hours=1)
 # the entries of an action's history that set its status: its agreement, a change on the board or in the register
 # or reported between sessions, and a report in a follow-up
 _STATUS_KINDS = ("created", "status", "review")
+
+
+class _Change(NamedTuple):
+    """An entry of an action's history that set its status, as the look back reads it."""
+
+    kind: str
+    before: str
+    after: str
+    note: str
+    workshop_id: int | None
+    at: datetime
 
 
 def review_items(db: Session, *, workshop: Workshop) -> dict[str, Any]:
@@ -96,11 +107,11 @@ def _item(view: dict[str, Any], update: ActionUpdate | None, looked: tuple[str, 
     }
 
 
-def session_over_at(workshop: Workshop) -> datetime:
+def _over_at(held_on: date, closed_at: datetime | None) -> datetime:
     """When a session was over: when it was closed, at the latest the end of the day it was held (a session never
     stepped to its close was over by then)."""
-    day_over = datetime.combine(workshop.held_on + timedelta(days=1), time.min, LOCAL_TIMEZONE).astimezone(UTC)
-    return min(as_utc(workshop.closed_at), day_over) if workshop.closed_at else day_over
+    day_over = datetime.combine(held_on + timedelta(days=1), time.min, LOCAL_TIMEZONE).astimezone(UTC)
+    return min(as_utc(closed_at), day_over) if closed_at else day_over
 
 
 def statuses_since(db: Session, *, workshop: Workshop, actions: Sequence[Action]) -> dict[int, tuple[str, str, str]]:
@@ -115,33 +126,44 @@ def statuses_since(db: Session, *, workshop: Workshop, actions: Sequence[Action]
     ids = [action.id or 0 for action in actions]
     if not ids:
         return {}
-    agreed_in = {
-        w.id: w
-        for w in db.execute(
-            select(Workshop).where(col(Workshop.id).in_({action.workshop_id for action in actions}))
-        ).scalars()
+    # columns, not entities, here and below: a phone's snapshot of a follow-up asks, and an entity decodes its steps
+    over_at = {
+        workshop_id: _over_at(held_on, closed_at)
+        for workshop_id, held_on, closed_at in db.execute(
+            select(col(Workshop.id), col(Workshop.held_on), col(Workshop.closed_at)).where(
+                col(Workshop.id).in_({action.workshop_id for action in actions})
+            )
+        ).all()
     }
-    looked_at = {action.id or 0: session_over_at(agreed_in[action.workshop_id]) for action in actions}
+    looked_at = {action.id or 0: over_at[action.workshop_id] for action in actions}
     reported_in = exists().where(
         col(ActionUpdate.workshop_id) == col(ReviewItem.workshop_id),
         col(ActionUpdate.action_id) == col(ReviewItem.action_id),
     )
-    for action_id, follow_up in db.execute(
-        select(col(ReviewItem.action_id), Workshop)
+    for action_id, follow_up_id, held_on, closed_at in db.execute(
+        select(col(ReviewItem.action_id), col(Workshop.id), col(Workshop.held_on), col(Workshop.closed_at))
         .join(Workshop, col(Workshop.id) == col(ReviewItem.workshop_id))
         .where(col(ReviewItem.action_id).in_(ids), col(ReviewItem.workshop_id) != workshop.id)
         .where(or_(col(Workshop.closed_at).is_not(None), reported_in))
     ).all():
-        if (follow_up.held_on, follow_up.id or 0) < (workshop.held_on, workshop.id or 0):
-            looked_at[action_id] = max(looked_at[action_id], session_over_at(follow_up))
-    history: defaultdict[int, list[ActionChange]] = defaultdict(list)
-    for change in db.execute(
-        select(ActionChange)
+        if (held_on, follow_up_id) < (workshop.held_on, workshop.id or 0):
+            looked_at[action_id] = max(looked_at[action_id], _over_at(held_on, closed_at))
+    history: defaultdict[int, list[_Change]] = defaultdict(list)
+    for action_id, kind, before, after, note, workshop_id, at in db.execute(
+        select(
+            col(ActionChange.action_id),
+            col(ActionChange.kind),
+            col(ActionChange.before),
+            col(ActionChange.after),
+            col(ActionChange.note),
+            col(ActionChange.workshop_id),
+            col(ActionChange.at),
+        )
         .where(col(ActionChange.action_id).in_(ids), col(ActionChange.kind).in_(_STATUS_KINDS))
         .order_by(col(ActionChange.id))
-    ).scalars():
-        history[change.action_id].append(change)
-    over = session_over_at(workshop) if workshop.closed_at else None
+    ).all():
+        history[action_id].append(_Change(kind, before, after, note, workshop_id, as_utc(at)))
+    over = _over_at(workshop.held_on, workshop.closed_at) if workshop.closed_at else None
     return {
         action.id or 0: (
             _status_at(history[action.id or 0], action.status, after=looked_at[action.id or 0], here=workshop.id),
@@ -152,21 +174,21 @@ def statuses_since(db: Session, *, workshop: Workshop, actions: Sequence[Action]
     }
 
 
-def _said_since(changes: list[ActionChange], *, after: datetime, until: datetime | None) -> str:
+def _said_since(changes: list[_Change], *, after: datetime, until: datetime | None) -> str:
     """The note of the latest report between these moments that said something: what the room reads beside a move
     it did not hear in the session."""
-    notes = [c.note for c in changes if c.note and as_utc(c.at) > after and (until is None or as_utc(c.at) <= until)]
+    notes = [c.note for c in changes if c.note and c.at > after and (until is None or c.at <= until)]
     return notes[-1] if notes else ""
 
 
-def _status_at(changes: list[ActionChange], current: str, *, after: datetime, here: int | None = None) -> str:
+def _status_at(changes: list[_Change], current: str, *, after: datetime, here: int | None = None) -> str:
     """An action's status at a moment: what the first change of its status since then changed it from.
 
     here: a follow-up whose own reports count as since, whatever the clock says (a follow-up held before the day
     of the session it looks back on still looks from before its reports).
     """
     for change in changes:
-        if as_utc(change.at) > after or (change.kind == "review" and here is not None and change.workshop_id == here):
+        if change.at > after or (change.kind == "review" and here is not None and change.workshop_id == here):
             # an action agreed since had its first status then
             return change.after if change.kind == "created" else change.before
     return current
