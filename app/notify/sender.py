@@ -60,6 +60,7 @@ class MailSetup:
     problem: DomainError | None
     links: Links
     reminder_days: int
+    overdue_days: int = reminders.OVERDUE_DAYS
     # the latest thing the sender learnt about the server ("reason: detail", see smtp.SEND_FAILURES), or None
     server_note: str | None = field(default=None)
 
@@ -91,6 +92,7 @@ def mail_setup(settings: Settings) -> MailSetup:
         problem=problem,
         links=Links(base_url=base_url, domain=domain),
         reminder_days=settings.reminder_days,
+        overdue_days=settings.overdue_reminder_days,
     )
 
 
@@ -267,7 +269,16 @@ class Sender:
 async def reminder_pass(db: Database, setup: MailSetup, *, secret: str, today: date, now: datetime) -> int:
     """Write every reminder and digest due today that the outbox does not hold yet; returns how many. The secret key
     derives the personal links in them."""
-    due = await db.read(partial(reminders.due_mails, today=today, now=now, days=setup.reminder_days, secret=secret))
+    due = await db.read(
+        partial(
+            reminders.due_mails,
+            today=today,
+            now=now,
+            days=setup.reminder_days,
+            overdue_days=setup.overdue_days,
+            secret=secret,
+        )
+    )
     composed = (
         await anyio.to_thread.run_sync(partial(reminders.compose, setup.links, due, now=now)) if due.count() else {}
     )

@@ -67,7 +67,7 @@ REVIEW_KINDS = (EventKind.REVIEW_CHANGED.value, EventKind.REVIEW_SAVED.value)
 # the mails (labels.MAIL_KIND_LABELS) that name a participant or an action's contact and carry their links: a
 # participant's address confirmation and own link, and the reminders the reminder pass writes; not a member's
 # digest, nor the confirmation an unsubscribed address is sent (it names no one, and its limit counts it)
-REMINDERS = ("action_reminder", "followup_reminder")
+REMINDERS = ("action_reminder", "overdue_reminder", "followup_reminder")
 MAILS_TO_PEOPLE = ("confirm_address", "link", *REMINDERS)
 # participants on one page of a workshop's list: a room of 2,000 is twenty pages
 PARTICIPANTS_PAGE = 100

@@ -52,3 +52,32 @@ def test_an_action_reminder_quotes_the_title_so_its_full_stop_does_not_end_the_s
 def test_a_meeting_reminder_quotes_the_workshop(lang: str, subject: str) -> None:
     recipient = mails.Recipient(address="fatima@woonpunt.example", lang=lang, name="Fatima", link_token="1.abc")
     assert mails.followup_reminder(LINKS, recipient=recipient, meeting=MEETING, now=NOW).subject == subject
+
+
+@pytest.mark.parametrize(
+    ("lang", "subject", "lead"),
+    [
+        ("nl", "Herinnering: “Woonpunt stelt de lege winkel beschikbaar.” staat voor vandaag", "Vandaag staat"),
+        ("en", "Reminder: “Woonpunt stelt de lege winkel beschikbaar.” is due today", "This action is due today"),
+    ],
+)
+def test_a_reminder_on_the_due_day_itself_says_today_not_soon(lang: str, subject: str, lead: str) -> None:
+    recipient = mails.Recipient(address="fatima@woonpunt.example", lang=lang, name="Fatima", link_token="1.abc")
+    on_the_day = datetime(2026, 12, 10, 8, tzinfo=UTC)
+    draft = mails.action_reminder(LINKS, recipient=recipient, action=ACTION, now=on_the_day)
+    assert draft.subject == subject
+    assert lead in draft.body_text and lead in draft.body_html
+    assert "Binnenkort" not in draft.body_text and "due soon" not in draft.body_text
+
+
+@pytest.mark.parametrize(
+    ("lang", "subject"),
+    [
+        ("nl", "Hoe is het gegaan met “Woonpunt stelt de lege winkel beschikbaar.”?"),
+        ("en", "How did “Woonpunt stelt de lege winkel beschikbaar.” go?"),
+    ],
+)
+def test_the_nudge_after_the_date_asks_how_it_went(lang: str, subject: str) -> None:
+    recipient = mails.Recipient(address="fatima@woonpunt.example", lang=lang, name="Fatima", link_token="1.abc")
+    after = datetime(2026, 12, 13, 8, tzinfo=UTC)
+    assert mails.overdue_reminder(LINKS, recipient=recipient, action=ACTION, now=after).subject == subject

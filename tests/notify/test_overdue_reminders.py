@@ -1,0 +1,200 @@
+"""One kind question a few days after an action's date passed while it was not done: to whoever got the reminder
+before the date, once per date, only while the action is still to do, with the same one-tap report links."""
+
+import re
+from datetime import date, timedelta
+from email.message import EmailMessage
+from functools import partial
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from app.actions import service as actions
+from app.config import Settings
+from app.demo.driver import csrf_of
+from app.exports import wording
+from app.i18n import in_locale
+from app.models import Participant
+from app.notify.sender import reminder_pass
+from tests.notify.conftest import (
+    TODAY,
+    Network,
+    SmtpServer,
+    action_of,
+    build_network,
+    database,
+    local,
+    messages,
+    send_all,
+)
+
+# the setting's default (DOORBRAAK_OVERDUE_REMINDER_DAYS)
+AFTER = Settings.model_fields["overdue_reminder_days"].default
+# who reports on the network's action: Vera volunteered, Olga and Otto are of Woonstichting, Cor is its contact
+REPORTERS = {"vera@buurtwerk.nl", "olga@woon.nl", "otto@woon.nl", "cor@bieb.nl"}
+NUDGE_NL = "Hoe is het gegaan met “{title}”?"
+NUDGE_EN = "How did “{title}” go?"
+_LINK = re.compile(r"http://testserver/\S+")
+
+
+def _pass(http: TestClient, day: date, hour: int = 9) -> int:
+    """The scheduler's pass as it runs on this day, at this hour on the Dutch clock."""
+    secret = http.app.state.runtime.secret_key
+    job = partial(reminder_pass, database(http), http.app.state.mail, secret=secret, today=day, now=local(day, hour))
+    return int(http.portal.call(job))
+
+
+def _nudged(db: Any) -> set[str]:
+    return {m.recipient for m in messages(db, kind="overdue_reminder")}
+
+
+def _due(
+    tx: Any,
+    network: Network,
+    day: date,
+    *,
+    title: str = "Huiskamer in de flat",
+    action_id: int | None = None,
+    **more: Any,
+) -> int:
+    """The network's action (or one of Woonstichting's of another title) saved as due on this day."""
+    view = actions.save_action(
+        tx,
+        workshop_id=network.workshop_id,
+        action_id=network.action_id if title == "Huiskamer in de flat" else action_id,
+        title=title,
+        owner_organisation="Woonstichting",
+        **({"contact_person": "Cor", "contact_email": "Cor@Bieb.nl"} if title == "Huiskamer in de flat" else {}),
+        due_on=day,
+        **more,
+    )
+    return int(view["id"])
+
+
+def _text(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def _html(message: EmailMessage) -> str:
+    part = message.get_body(("html",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def test_the_nudge_goes_once_a_few_days_after_the_date_to_whoever_got_the_reminder(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    db = database(mail_client)
+    db.write_sync(build_network)
+    due = TODAY + timedelta(days=2)
+    sent_on: dict[date, set[str]] = {}
+    for offset in range(2 + AFTER + 2):
+        day = TODAY + timedelta(days=offset)
+        before = _nudged(db)
+        _pass(mail_client, day)
+        _pass(mail_client, day, hour=15)  # a second pass the same day adds nothing
+        send_all(mail_client)
+        sent_on[day] = _nudged(db) - before
+    assert {day: people for day, people in sent_on.items() if people} == {due + timedelta(days=AFTER): REPORTERS}
+    # the same people the reminder before the date went to, no partner, no one of another organisation or workspace
+    assert {m.recipient for m in messages(db, kind="action_reminder")} == REPORTERS
+    nudges = [m for m in smtp_server.inbox.wait_for(8) if str(m["Subject"]).startswith("Hoe is het")]
+    assert sorted(str(m["To"]) for m in nudges) == sorted(REPORTERS)
+    assert {str(m["Subject"]) for m in nudges} == {NUDGE_NL.format(title="Huiskamer in de flat")}
+    assert all(wording.day(due) in _text(m) for m in nudges)
+
+
+def test_no_nudge_of_an_action_done_or_withdrawn_nor_to_an_address_that_unsubscribed(
+    mail_client: TestClient, smtp_server: SmtpServer
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    ids = {title: db.write_sync(partial(_due, network=network, day=TODAY, title=title)) for title in ("A", "B")}
+    db.write_sync(partial(_due, network=network, day=TODAY))
+    _pass(mail_client, TODAY - timedelta(days=1))
+    send_all(mail_client)
+    # Cor unsubscribes with the link of his reminder before the date
+    reminder = next(m for m in smtp_server.inbox.wait_for(8) if str(m["To"]) == "cor@bieb.nl")
+    unsubscribe = str(reminder["List-Unsubscribe"]).strip("<>")
+    assert mail_client.post(unsubscribe.removeprefix("http://testserver")).status_code == 200
+
+    def meanwhile(tx: Any) -> None:
+        _due(tx, network, TODAY, title="A", action_id=ids["A"], status="klaar")
+        actions.delete_action(tx, workshop_id=network.workshop_id, action_id=ids["B"])
+
+    db.write_sync(meanwhile)
+    assert _pass(mail_client, TODAY + timedelta(days=AFTER)) == 3
+    assert {(m.recipient, m.action_id) for m in messages(db, kind="overdue_reminder")} == {
+        (address, network.action_id) for address in REPORTERS - {"cor@bieb.nl"}
+    }
+    # reported done after the pass wrote the nudges, before they went: the claim drops them
+    db.write_sync(partial(_due, network=network, day=TODAY, status="klaar"))
+    assert send_all(mail_client) == 0
+    assert not messages(db, kind="overdue_reminder")
+    assert _pass(mail_client, TODAY + timedelta(days=AFTER + 1)) == 0
+
+
+def test_a_date_moved_and_missed_again_gets_one_new_nudge(mail_client: TestClient, smtp_server: SmtpServer) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    first = TODAY + timedelta(days=2)
+    asked = first + timedelta(days=AFTER)
+    assert _pass(mail_client, asked) == len(REPORTERS)
+    send_all(mail_client)
+    # the owner asks for more time: the office moves the date, which passes again
+    moved = asked + timedelta(days=2)
+    db.write_sync(partial(_due, network=network, day=moved))
+    counts = {}
+    for offset in range(1, 2 + AFTER + 3):
+        day = asked + timedelta(days=offset)
+        before = len(messages(db, kind="overdue_reminder"))
+        _pass(mail_client, day)
+        _pass(mail_client, day, hour=20)
+        counts[day] = len(messages(db, kind="overdue_reminder")) - before
+    assert {day: n for day, n in counts.items() if n} == {moved + timedelta(days=AFTER): len(REPORTERS)}
+    send_all(mail_client)
+    nudges = [m for m in smtp_server.inbox.messages if str(m["Subject"]).startswith("Hoe is het")]
+    assert len(nudges) == 2 * len(REPORTERS)
+    assert sorted(wording.day(moved) in _text(m) for m in nudges) == [False] * 4 + [True] * 4
+
+
+def test_the_nudge_in_either_language_reports_with_one_tap(mail_client: TestClient, smtp_server: SmtpServer) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+
+    def olga_reads_english(tx: Any) -> None:
+        tx.get(Participant, network.people["owner"]).email_lang = "en"
+
+    db.write_sync(olga_reads_english)
+    due = TODAY + timedelta(days=2)
+    _pass(mail_client, due + timedelta(days=AFTER))
+    send_all(mail_client)
+    inbox = {str(m["To"]): m for m in smtp_server.inbox.wait_for(len(REPORTERS))}
+    english, dutch = inbox["olga@woon.nl"], inbox["otto@woon.nl"]
+    assert str(english["Subject"]) == NUDGE_EN.format(title="Huiskamer in de flat")
+    assert str(dutch["Subject"]) == NUDGE_NL.format(title="Huiskamer in de flat")
+    with in_locale("en"):
+        assert f"due on {wording.day(due)}" in _text(english)
+    assert f"Op {wording.day(due)} stond" in _text(dutch)
+    for message, lang in ((english, "en"), (dutch, "nl")):
+        links = _LINK.findall(_text(message))
+        # the HTML part carries the same links as buttons
+        assert {link.replace("&", "&amp;") for link in links} <= set(re.findall(r'href="([^"]+)"', _html(message)))
+        with in_locale(lang):
+            labels = [wording.status_name(status) for status in ("bezig", "klaar", "vastgelopen")]
+        assert all(f"{label}: http://testserver/status/" in _text(message) for label in labels)
+
+    def report(message: EmailMessage, status: str) -> None:
+        url = next(link for link in _LINK.findall(_text(message)) if link.endswith(f"status={status}"))
+        page = mail_client.get(url.removeprefix("http://testserver"))
+        assert page.status_code == 200
+        path = url.removeprefix("http://testserver").split("?")[0]
+        done = mail_client.post(path, data={"csrf": csrf_of(page.text), "status": status, "note": ""})
+        assert done.status_code == 200, done.text
+
+    report(english, "bezig")
+    assert action_of(db, network.action_id).status == "bezig"
+    report(dutch, "klaar")
+    assert action_of(db, network.action_id).status == "klaar"
