@@ -1,12 +1,15 @@
 """One kind question a few days after an action's date passed while it was not done: to whoever got the reminder
-before the date, once per date, only while the action is still to do, with the same one-tap report links."""
+before the date, once per date, only while the action is still to do, with the same one-tap report links; on SQLite
+and PostgreSQL."""
 
 import re
 from datetime import date, timedelta
 from email.message import EmailMessage
 from functools import partial
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from app.actions import service as actions
@@ -14,8 +17,9 @@ from app.config import Settings
 from app.demo.driver import csrf_of
 from app.exports import wording
 from app.i18n import in_locale
-from app.models import Participant
+from app.models import OutboxMessage, Participant
 from app.notify.sender import reminder_pass
+from tests.conftest import SECRET_KEY, migrated_copy
 from tests.notify.conftest import (
     TODAY,
     Network,
@@ -27,6 +31,7 @@ from tests.notify.conftest import (
     messages,
     send_all,
 )
+from tests.test_postgres import PG_URL, postgres_settings
 
 # the setting's default (DOORBRAAK_OVERDUE_REMINDER_DAYS)
 AFTER = Settings.model_fields["overdue_reminder_days"].default
@@ -35,6 +40,16 @@ REPORTERS = {"vera@buurtwerk.nl", "olga@woon.nl", "otto@woon.nl", "cor@bieb.nl"}
 NUDGE_NL = "Hoe is het gegaan met “{title}”?"
 NUDGE_EN = "How did “{title}” go?"
 _LINK = re.compile(r"http://testserver/\S+")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path, migrated_template: Path) -> Settings:
+    """Settings for a fresh database on SQLite, then on the test PostgreSQL."""
+    if request.param == "sqlite":
+        return migrated_copy(migrated_template, Settings(data_dir=tmp_path, environment="test", secret_key=SECRET_KEY))
+    if not PG_URL:
+        pytest.skip("DOORBRAAK_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    return postgres_settings(tmp_path).model_copy(update={"secret_key": SECRET_KEY})
 
 
 def _pass(http: TestClient, day: date, hour: int = 9) -> int:
@@ -198,3 +213,21 @@ def test_the_nudge_in_either_language_reports_with_one_tap(mail_client: TestClie
     assert action_of(db, network.action_id).status == "bezig"
     report(dutch, "klaar")
     assert action_of(db, network.action_id).status == "klaar"
+
+
+def _waiting_for_a_retry(tx: Any) -> None:
+    """Every queued message was tried once and refused: it waits for its retry, as after a server that was down."""
+    for row in tx.query(OutboxMessage).all():
+        row.attempts, row.last_error = 1, "unreachable: no route"
+
+
+def test_an_address_unsubscribed_after_the_pass_gets_no_nudge(mail_client: TestClient, smtp_server: SmtpServer) -> None:
+    db = database(mail_client)
+    db.write_sync(build_network)
+    assert _pass(mail_client, TODAY + timedelta(days=2 + AFTER)) == len(REPORTERS)
+    db.write_sync(_waiting_for_a_retry)
+    # Olga unsubscribes (with a link of another mail) while the nudges wait for their retry
+    olga = next(m for m in messages(db, kind="overdue_reminder") if m.recipient == "olga@woon.nl")
+    assert mail_client.post(olga.unsubscribe_url.removeprefix("http://testserver")).status_code == 200
+    assert send_all(mail_client) == len(REPORTERS) - 1
+    assert "olga@woon.nl" not in {str(m["To"]) for m in smtp_server.inbox.wait_for(len(REPORTERS) - 1)}
