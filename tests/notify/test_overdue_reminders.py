@@ -17,8 +17,9 @@ from app.config import Settings
 from app.demo.driver import csrf_of
 from app.exports import wording
 from app.i18n import in_locale
-from app.models import OutboxMessage, Participant
+from app.models import Action, OutboxMessage, Participant, Workshop
 from app.notify.sender import reminder_pass
+from app.privacy import service as privacy
 from tests.conftest import SECRET_KEY, migrated_copy
 from tests.notify.conftest import (
     TODAY,
@@ -231,3 +232,19 @@ def test_an_address_unsubscribed_after_the_pass_gets_no_nudge(mail_client: TestC
     assert mail_client.post(olga.unsubscribe_url.removeprefix("http://testserver")).status_code == 200
     assert send_all(mail_client) == len(REPORTERS) - 1
     assert "olga@woon.nl" not in {str(m["To"]) for m in smtp_server.inbox.wait_for(len(REPORTERS) - 1)}
+
+
+def test_a_waiting_nudge_goes_with_the_personal_data_of_its_workshop(mail_client: TestClient) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    db.write_sync(partial(_due, network=network, day=TODAY + timedelta(days=2)))
+
+    def outside_contact(tx: Any) -> None:
+        tx.get(Action, network.action_id).contact_email = "buiten@contact.nl"
+
+    db.write_sync(outside_contact)
+    _pass(mail_client, TODAY + timedelta(days=2 + AFTER))
+    assert _nudged(db) == REPORTERS - {"cor@bieb.nl"} | {"buiten@contact.nl"}
+    db.write_sync(lambda tx: privacy.anonymise_workshop(tx, workshop=tx.get(Workshop, network.workshop_id)))
+    # every nudge of the workshop's action goes with its names, as its reminders do: each carries the action's links
+    assert _nudged(db) == set()
