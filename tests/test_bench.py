@@ -169,3 +169,11 @@ def test_join_phases_gives_the_servers_cpu_for_each_request_of_a_join() -> None:
         # every phase costs the server something, and the sum is the figure per join
         assert all(float(ms) > 0 for ms in figures.values())
         assert abs(sum(float(ms) for ms in figures.values()) - float(total.removesuffix(" ms"))) < 0.01
+
+
+def test_the_mail_bench_sends_every_reminder_it_seeded(capsys: pytest.CaptureFixture[str]) -> None:
+    """The reminders reach the SMTP server, so the times are those of sending them (it once queued none)."""
+    main(["bench", "mail", "--reminders", "12", "--connections", "2", "--json"])
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures["queued"] == figures["sent"] == figures["server_received"] == 12
+    assert figures["failed"] == 0
