@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 
 from app.store.database import Database, migrations_config
@@ -33,3 +34,16 @@ def downgrade(db: Database, revision: str) -> None:
     config = migrations_config()
     config.set_main_option("sqlalchemy.url", db.url)
     command.downgrade(config, revision)
+
+
+def outbox_messages(db: Database) -> list[tuple[object, ...]]:
+    """Every outbox message as (workspace, kind, key, recipient, status), in order: what a migration must keep."""
+    with db.write_engine.connect() as c:
+        query = "SELECT workspace_id, kind, dedupe_key, recipient, status FROM outboxmessage ORDER BY id"
+        return [tuple(row) for row in c.execute(sa.text(query)).all()]
+
+
+def columns_of(db: Database, table: str) -> set[str]:
+    """The names of a table's columns as the database has them now."""
+    with db.write_engine.connect() as c:
+        return {column["name"] for column in sa.inspect(c).get_columns(table)}

@@ -7,22 +7,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.store.database import Database
-from tests.migrating import ON_EITHER, downgrade, empty_database
+from tests.migrating import ON_EITHER, columns_of, downgrade, empty_database, outbox_messages
 from tests.test_migration_workspaces import fill_before_workspaces
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-
-def _messages(db: Database) -> list[tuple[object, ...]]:
-    """Every outbox message as (workspace, kind, key, recipient, status), in order."""
-    with db.write_engine.connect() as c:
-        query = "SELECT workspace_id, kind, dedupe_key, recipient, status FROM outboxmessage ORDER BY id"
-        return [tuple(row) for row in c.execute(sa.text(query)).all()]
-
-
-def _columns(db: Database) -> set[str]:
-    with db.write_engine.connect() as c:
-        return {column["name"] for column in sa.inspect(c).get_columns("outboxmessage")}
 
 
 def check_up_and_down(db: Database) -> None:
@@ -41,11 +29,11 @@ def check_up_and_down(db: Database) -> None:
             ),
             {"w": workspace, "now": NOW},
         )
-    before = _messages(db)
+    before = outbox_messages(db)
     assert len(before) == 1
 
     db.migrate("0013")
-    assert db.schema_revision() == "0013" and _messages(db) == before
+    assert db.schema_revision() == "0013" and outbox_messages(db) == before
     with db.write_engine.begin() as c:
         # a message from before records no one: it is not said to be anyone's
         assert c.execute(sa.text("SELECT participant_id FROM outboxmessage")).scalar() is None
@@ -53,9 +41,9 @@ def check_up_and_down(db: Database) -> None:
         c.execute(sa.text("UPDATE outboxmessage SET participant_id = :p"), {"p": participant})
 
     downgrade(db, "0012")
-    assert "participant_id" not in _columns(db) and _messages(db) == before
+    assert "participant_id" not in columns_of(db, "outboxmessage") and outbox_messages(db) == before
     db.migrate()
-    assert "participant_id" in _columns(db) and _messages(db) == before
+    assert "participant_id" in columns_of(db, "outboxmessage") and outbox_messages(db) == before
 
 
 @ON_EITHER

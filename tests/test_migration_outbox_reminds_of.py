@@ -7,23 +7,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.store.database import Database
-from tests.migrating import ON_EITHER, downgrade, empty_database
+from tests.migrating import ON_EITHER, columns_of, downgrade, empty_database, outbox_messages
 from tests.test_migration_workspaces import fill_before_workspaces
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 ADDED = {"action_id", "workshop_id", "about_at"}
-
-
-def _messages(db: Database) -> list[tuple[object, ...]]:
-    """Every outbox message as (workspace, kind, key, recipient, status), in order."""
-    with db.write_engine.connect() as c:
-        query = "SELECT workspace_id, kind, dedupe_key, recipient, status FROM outboxmessage ORDER BY id"
-        return [tuple(row) for row in c.execute(sa.text(query)).all()]
-
-
-def _columns(db: Database) -> set[str]:
-    with db.write_engine.connect() as c:
-        return {column["name"] for column in sa.inspect(c).get_columns("outboxmessage")}
 
 
 def check_up_and_down(db: Database) -> None:
@@ -42,11 +30,11 @@ def check_up_and_down(db: Database) -> None:
             ),
             {"w": workspace, "now": NOW},
         )
-    before = _messages(db)
+    before = outbox_messages(db)
     assert len(before) == 1
 
     db.migrate("0026")
-    assert db.schema_revision() == "0026" and _messages(db) == before
+    assert db.schema_revision() == "0026" and outbox_messages(db) == before
     with db.write_engine.begin() as c:
         # a reminder from before keeps no fact: the sender sends it as it would have
         assert c.execute(sa.text("SELECT action_id, workshop_id, about_at FROM outboxmessage")).one() == (
@@ -57,9 +45,9 @@ def check_up_and_down(db: Database) -> None:
         c.execute(sa.text("UPDATE outboxmessage SET action_id = 1, about_at = :now"), {"now": NOW})
 
     downgrade(db, "0025")
-    assert not ADDED & _columns(db) and _messages(db) == before
+    assert not ADDED & columns_of(db, "outboxmessage") and outbox_messages(db) == before
     db.migrate()
-    assert _columns(db) >= ADDED and _messages(db) == before
+    assert columns_of(db, "outboxmessage") >= ADDED and outbox_messages(db) == before
 
 
 @ON_EITHER
