@@ -260,6 +260,9 @@ def _taken_back_before(
 def same_claims(db: Session, *, workspace_id: int, participant: Participant) -> list[int]:
     """The participants of the workspace (this one among them) who are this person naming this organisation again:
     the office's word on the claim holds for each of them."""
+    if not participant.name:
+        # a name forgotten or removed by the retention pass is nobody's: it names no one else forgotten
+        return [participant.id or 0]
     found = _NAMED_IN_WORKSPACE.all(db, {"workspace": workspace_id, "name_key": participant.name_key})
     same = _same_claim(participant.name, participant.organisation, participant.organisation_id)
     return [

@@ -10,6 +10,7 @@ from sqlmodel import col
 from app.actions import reporting
 from app.demo.driver import csrf_of
 from app.models import Action, Participant
+from app.privacy import service as privacy
 from app.security import token_digest
 from app.workshops import service as workshops
 from tests.notify.conftest import Network, action_of, build_network, database
@@ -128,3 +129,26 @@ def test_a_claim_taken_back_carries_to_the_same_name_only_not_to_every_name_with
         return {name: joined(tx, name).organisation_revoked_at is not None for name in ("🌻", "?", "🙂")}
 
     assert database(client).write_sync(join_after_taking_back) == {"🌻": False, "?": False, "🙂": True}
+
+
+def test_taking_back_the_claim_of_a_name_removed_leaves_every_other_name_removed_alone(
+    client: TestClient, network: Network
+) -> None:
+    """A forgotten participant (or one the retention pass anonymised) keeps the organisation without a name: an
+    empty name is nobody's, so the office's word on one such claim is not that of everyone else forgotten."""
+
+    def joined(tx: Any, name: str) -> Participant:
+        token = workshops.join_workshop(
+            tx, workshop_id=network.workshop_id, name=name, organisation="Woonstichting", anonymous=False
+        )
+        query = select(Participant).where(col(Participant.token_hash) == token_digest(token))
+        return tx.execute(query).scalar_one()
+
+    def take_back_one_forgotten(tx: Any) -> dict[str, bool]:
+        anna, bert = joined(tx, "Anna"), joined(tx, "Bert")
+        for person in (anna, bert):
+            privacy.forget_participant(tx, participant=person)
+        reporting.take_back_organisation(tx, participant=anna, taken_back=True)
+        return {"anna": anna.organisation_revoked_at is not None, "bert": bert.organisation_revoked_at is not None}
+
+    assert database(client).write_sync(take_back_one_forgotten) == {"anna": True, "bert": False}
