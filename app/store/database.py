@@ -650,8 +650,20 @@ def unreachable(error: BaseException) -> bool:
     shutting down, a deadlock), not that the statement was wrong: the request may be made again in a moment."""
     if not isinstance(error, OperationalError):
         return False
+    if error.connection_invalidated:
+        return True
     # SQLite's OperationalError also says "no such table": a fault in the code, whereas its busy file is waited for
-    return error.connection_invalidated or not isinstance(error.orig, sqlite3.Error)
+    if isinstance(error.orig, sqlite3.Error):
+        return False
+    # psycopg's says so too of a program limit (54) or an object in the wrong state (55), which fail again however
+    # long one waits; a failure to connect has no SQLSTATE
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return sqlstate is None or sqlstate[:2] in _UNREACHABLE_CLASSES
+
+
+# SQLSTATE classes of a database that cannot be used now: connection exception, transaction rollback (a deadlock),
+# insufficient resources (too many connections), operator intervention (shutting down, a cancelled statement)
+_UNREACHABLE_CLASSES = frozenset({"08", "40", "53", "57"})
 
 
 def _lock_or_give_way(db: Session) -> None:

@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient, WebSocketDenialResponse
 
 from app.config import Settings
 from app.models import Workshop
-from app.store.database import Database, normalise_url
+from app.store.database import Database, normalise_url, unreachable
 from tests.conftest import Phone
 from tests.test_postgres import ON_POSTGRES, PG_URL, postgres_settings
 
@@ -88,3 +89,21 @@ def test_while_postgresql_takes_no_connections_pages_and_phones_hear_503_and_why
     assert visitor.get(f"/j/{workshop.code}").status_code == 200
     with phone.connect() as live:
         assert live.receive_json()["type"] == "snapshot"
+
+
+def test_a_statement_postgresql_refuses_as_beyond_its_limits_is_a_fault_not_an_unreachable_database(
+    settings: Settings,
+) -> None:
+    """psycopg files program limits (SQLSTATE class 54) and objects in the wrong state (55) under OperationalError too:
+    those fail again however long one waits, so they are the 500 they are, logged with their traceback."""
+    db = Database(settings.resolved_database_url())
+    db.migrate()
+    try:
+        with pytest.raises(OperationalError) as too_large:
+            db.read_sync(lambda session: session.execute(text("SELECT repeat('x', 1073741824)")).scalar_one())
+        with pytest.raises(OperationalError) as cut:
+            db.read_sync(lambda session: session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())")))
+    finally:
+        db.close()
+    assert not unreachable(too_large.value)
+    assert unreachable(cut.value)
