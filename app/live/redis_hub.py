@@ -26,8 +26,8 @@ from app.store.events import LogEntry
 
 log = logging.getLogger(__name__)
 CHANNEL = "doorbraak:events"
-# a doorbell "<workshop>:<origin>:removed" says the workshop was deleted: its screens close. A lost one is made good
-# by the periodic check, which closes those of workshops no longer in the database
+# a doorbell "<workshop>:<origin>:removed" says the workshop was deleted: its screens close once the database agrees.
+# A lost one is made good by the periodic check, which closes those of workshops no longer in the database
 REMOVED = "removed"
 CHECK_EVERY_S = 1.0
 READ_AT_MOST = 2000
@@ -179,7 +179,7 @@ class RedisHub(LocalHub):
                         if origin == self.origin or not workshop.isdigit():
                             continue
                         if what == REMOVED:
-                            self.close_workshop(int(workshop))
+                            await self._close_if_gone(int(workshop))
                         else:
                             await self.pull(int(workshop))
             except asyncio.CancelledError:
@@ -188,6 +188,16 @@ class RedisHub(LocalHub):
                 log.warning("doorbell connection lost (%s); retrying in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_AT_MOST_S)
+
+    async def _close_if_gone(self, workshop_id: int) -> None:
+        """Close the screens of a workshop a doorbell says was deleted, once the database agrees: Redis's pub/sub
+        ignores the database number, so another deployment on the same Redis rings of workshop ids of its own, and
+        the close code says a workshop is gone for good."""
+        if workshop_id not in self._rooms:
+            return
+        missing = await self.db.read(partial(_missing, workshop_ids=[workshop_id]))
+        if missing:
+            self.close_workshop(workshop_id)
 
     async def _check(self) -> None:
         while True:
