@@ -99,7 +99,10 @@ def _item(view: dict[str, Any], update: ActionUpdate | None, looked: tuple[str, 
         "before": before,
         "status": status,
         # said in the session, else what the owner wrote when reporting between the sessions
-        "note": update.note if update else said,
+        "note": (update.note if update else "") or said,
+        # what this session's report said, the note a new status picked here keeps: the note written between the
+        # sessions is in the history already, and sent again it would read as said in the room
+        "report_note": update.note if update else "",
         "reported": update is not None,
         # the one rule for "bewogen" on every screen and export: moved since the room last looked, whether
         # reported here or between the sessions (a mail's button, Mijn afspraken, the register)

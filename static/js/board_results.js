@@ -41,7 +41,7 @@ export function createResults({ state, config, post }) {
     const select = el("select", { "aria-label": `${config.messages.status}: ${item.title}` },
       ...Object.entries(r.statuses).map(([value, label]) => el("option", { value, text: label })));
     select.value = item.status;
-    select.addEventListener("change", () => post(`/review/${item.id}`, { status: select.value, note: item.note }));
+    select.addEventListener("change", () => post(`/review/${item.id}`, { status: select.value, note: item.report_note }));
     return el("p", { class: "small" }, select);
   }
 

@@ -140,7 +140,7 @@ export function createStepViews({ state, t, results, lang, store, send, notice, 
   }
 
   function reportForm(item) {
-    const draft = drafts[item.id] || { status: item.status, note: item.note };
+    const draft = drafts[item.id] || { status: item.status, note: item.report_note };
     drafts[item.id] = draft;
     const statuses = Object.entries(results.statuses).map(([value, label]) => {
       const input = el("input", { type: "radio", name: `status-${item.id}`, value });

@@ -333,3 +333,40 @@ def test_a_long_report_note_is_three_lines_on_the_projector_and_whole_on_the_boa
     expect(projector.locator("#round-answers .wall-page .review-item")).to_have_count(6)
     assert projector.evaluate(CARDS_FIT)
     expect(board.locator("#results-panel .review-item .note-text").first).to_have_text(NOTE)
+
+
+def test_a_status_picked_on_the_board_does_not_say_the_owners_note_again(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Doorbraak Oost")
+    board = session.board
+    earlier = board.url.rsplit("/", 1)[1]
+    ali = join(new_context, session.code, "Ali", "Woonstichting Thuis")
+    next_until(board, "Afspraken")
+    agree(board, "Huiskamer in de flat", "Woonstichting Thuis")
+    next_until(board, "Afronding")
+    # between the sessions the owner reports on Mijn afspraken, with a note
+    ali.locator("#step").get_by_role("link", name="Mijn afspraken").click()
+    card = ali.locator("article.action-card", has_text="Huiskamer in de flat")
+    card.get_by_text("Bezig", exact=True).click()
+    card.get_by_label("Wat is er gebeurd? (hoeft niet, hooguit 280 tekens)").fill("Sleutel opgehaald bij de beheerder")
+    card.get_by_role("button", name="Melden").click()
+    expect(ali.get_by_role("status")).to_contain_text("Gemeld.")
+
+    new_workshop(board, "Vervolg Oost", "vervolgsessie")
+    code = board.locator(".code-chip").inner_text().replace(" ", "")
+    next_until(board, "Hoe staat het?")
+    item = board.locator("#results-panel .review-item", has_text="Huiskamer in de flat")
+    expect(item).to_contain_text("Sleutel opgehaald bij de beheerder")
+    # the owner, back in the room, finds an empty note to say what is new: the old one is heard already
+    phone = join(new_context, code, "Ali", "Woonstichting Thuis")
+    phone.locator("#step .review-card .review-head").click()
+    expect(phone.locator("#step .review-card textarea")).to_have_value("")
+    # the owner is not in the room: the facilitator notes that it is done now
+    item.get_by_role("combobox").select_option("klaar")
+    expect(item.locator(".status-chip")).to_have_text(["Open", "Klaar"])
+    # the owner's words stay beside the move, and the history has them once: from between the sessions
+    expect(item).to_contain_text("Sleutel opgehaald bij de beheerder")
+    action_id = board.evaluate(
+        "async (w) => (await (await fetch(`/api/workshops/${w}/actions`)).json())[0].id", earlier
+    )
+    board.goto(f"/f/acties/{action_id}")
+    expect(board.locator(".change-note")).to_have_text(["Sleutel opgehaald bij de beheerder"])
