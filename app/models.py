@@ -103,6 +103,9 @@ def local_day(moment: datetime) -> date:
 
 def day_start(day: date) -> datetime:
     """The moment a day begins on the Dutch clock, in UTC."""
+    if day == date.min:
+        # it began in the year 0 in UTC, which Python has not: a filter "since 0001-01-01" means since ever
+        return datetime.min.replace(tzinfo=UTC)
     return datetime.combine(day, time(), tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
 
 

@@ -126,6 +126,15 @@ def test_changed_since_counts_from_the_start_of_that_day(facilitator: Facilitato
     assert shown(facilitator.http, f"changed_since={tomorrow}") == []
 
 
+@pytest.mark.parametrize("part", ["changed_since", "agreed_since", "moved_since"])
+def test_since_the_first_day_of_the_calendar_is_all_time_not_a_500(
+    facilitator: Facilitator, ledger: Ledger, part: str
+) -> None:
+    everything = set(shown(facilitator.http, f"{part}=2000-01-01"))
+    assert set(shown(facilitator.http, f"{part}=0001-01-01")) == everything
+    assert shown(facilitator.http, f"{part}=9999-12-31") == []
+
+
 def test_counts_per_status_leave_out_the_status_part_of_the_filter(facilitator: Facilitator, ledger: Ledger) -> None:
     page = facilitator.http.get("/f/register").text
     assert counts(page) == {"open": 2, "bezig": 1, "klaar": 1, "vastgelopen": 1}
