@@ -78,7 +78,7 @@ def result_messages() -> dict[str, Any]:
         "tile_facts": gettext("spreiding {spread} · {n} cijfers"),
         "tile_facts_one": gettext("spreiding {spread} · 1 cijfer"),
         "weakest": gettext("vraagt aandacht"),
-        "review_none": gettext("Er staan geen open afspraken op de lijst."),
+        "review_none": gettext("Alle afspraken van die workshop waren de vorige keer al klaar."),
         "review_unset": gettext("Kies op het regiescherm welke eerdere workshop we terugzien."),
         "review_summary": gettext("{moved} van {total} afspraken zijn in beweging gekomen."),
         "review_summary_spread": gettext(

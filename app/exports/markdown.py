@@ -49,7 +49,8 @@ def _row(*cells: str) -> str:
 def _review(review: Review) -> list[str]:
     out = [f"## {gettext(N_('Wat is er bewogen'))}", "", text(wording.review_source(review)), ""]
     if not review.items:
-        return out + ([gettext(N_("Er stonden geen open afspraken op de lijst.")), ""] if review.workshop_id else [])
+        all_done = gettext(N_("Alle afspraken van die workshop waren de vorige keer al klaar."))
+        return out + ([all_done, ""] if review.workshop_id else [])
     out += [text(wording.review_summary(review)), ""]
     headers = (N_("Actie"), N_("Eigenaar"), N_("Was"), N_("Nu"), N_("Bewogen"), N_("Toelichting"))
     out += [_row(*(gettext(h) for h in headers)), "| --- | --- | --- | --- | --- | --- |"]

@@ -192,7 +192,7 @@ class _Writer:
         self.muted(wording.review_source(review))
         if not review.items:
             if review.workshop_id is not None:
-                self.muted(gettext(N_("Er stonden geen open afspraken op de lijst.")))
+                self.muted(gettext(N_("Alle afspraken van die workshop waren de vorige keer al klaar.")))
             return
         self.pdf.ln(1)
         self.paragraph(wording.review_summary(review), size=10, style="B")

@@ -227,3 +227,31 @@ def test_a_selection_from_the_register_says_so(client: TestClient, network: Netw
     page = bea.http.get(f"/f/workshops/{workshop.id}/besluitenlijst").text
     assert "Een selectie uit het register: afspraken uit 1 workshop." in page
     assert "Er is nog geen eerdere workshop gekozen" not in page
+
+
+def test_a_look_back_on_a_session_that_finished_everything_says_so(
+    client: TestClient, network: Network, bea: Facilitator
+) -> None:
+    def finish(tx: Any) -> None:
+        actions.save_action(
+            tx,
+            workshop_id=network.workshop_id,
+            action_id=network.action_id,
+            title="Huiskamer in de flat",
+            owner_organisation="Woonstichting",
+            status="klaar",
+        )
+
+    database(client).write_sync(finish)
+    bea.go(Created(id=network.workshop_id, code="", projector_token="", owner=bea), "close")
+    workshop = follow_up(bea, "Vervolg Noord")
+    assert looked_back(bea, workshop)["items"] == []
+    # not "no open actions": an action finished since would be listed, so the list says why it is empty
+    for lang, said in [
+        ("nl", "Alle afspraken van die workshop waren de vorige keer al klaar."),
+        ("en", "Every action of that workshop was already done last time."),
+    ]:
+        bea.http.get(f"/taal/{lang}", follow_redirects=False)
+        assert said in bea.http.get(f"/f/workshops/{workshop.id}/besluitenlijst").text
+        board = bea.http.get(f"/f/workshops/{workshop.id}").text
+        assert said in board.replace("\\u00e9", "é"), "the board's and phones' script reads it from the page's config"
