@@ -222,10 +222,10 @@ def test_unknown_pages_get_a_finished_error_page(client: Any) -> None:
 
 
 def test_a_new_workshop_is_dated_today_in_the_netherlands(facilitator: Facilitator, monkeypatch: Any) -> None:
-    from app.running import router
+    from app import models
 
-    # half past eleven in UTC is half past twelve in Amsterdam, the next day
-    monkeypatch.setattr(router, "utcnow", lambda: datetime(2027, 3, 27, 23, 30, tzinfo=UTC))
+    # half past eleven in UTC is half past twelve in Amsterdam, the next day (the one clock local_today reads)
+    monkeypatch.setattr(models, "utcnow", lambda: datetime(2027, 3, 27, 23, 30, tzinfo=UTC))
     page = facilitator.http.get("/f/workshops")
     assert 'name="held_on" value="2027-03-28"' in page.text
 
