@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
 from app.addresses import address_key
@@ -190,6 +191,12 @@ def _unwanted(db: Session, rows: list[OutboxMessage]) -> set[int]:
     return unwanted
 
 
+def still_to_remind() -> list[ColumnElement[bool]]:
+    """What a reminder of an action needs of it, as conditions on Action and its Workshop: not done, not withdrawn,
+    and its workshop's names not removed; the pass that writes reminders and the claim that sends them ask the same."""
+    return [col(Action.status) != "klaar", col(Action.deleted_at).is_(None), col(Workshop.anonymised_at).is_(None)]
+
+
 def _outdated(db: Session, rows: list[OutboxMessage]) -> set[int]:
     """Which of these reminders remind of what no longer holds: an action done, withdrawn, removed or due on another
     day, or a follow-up moved, cancelled or of a workshop whose names were removed (the next pass writes a reminder
@@ -202,12 +209,7 @@ def _outdated(db: Session, rows: list[OutboxMessage]) -> set[int]:
         for action_id, due_on in db.execute(
             select(col(Action.id), col(Action.due_on))
             .join(Workshop, col(Workshop.id) == col(Action.workshop_id))
-            .where(
-                col(Action.id).in_(action_ids),
-                col(Action.status) != "klaar",
-                col(Action.deleted_at).is_(None),
-                col(Workshop.anonymised_at).is_(None),
-            )
+            .where(col(Action.id).in_(action_ids), *still_to_remind())
         ).all():
             if action_id is not None and due_on is not None:
                 action_days[action_id] = day_start(due_on)

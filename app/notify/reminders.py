@@ -178,13 +178,11 @@ def _action_reminders(
         select(Action, col(Workshop.title))
         .join(Workshop, col(Workshop.id) == col(Action.workshop_id))
         .where(
-            col(Action.deleted_at).is_(None),
-            col(Action.status) != "klaar",
+            *outbox.still_to_remind(),
             or_(
                 col(Action.due_on).between(today, today + timedelta(days=days)),
                 col(Action.due_on).between(asked_of - timedelta(days=OVERDUE_CATCH_UP_DAYS), asked_of),
             ),
-            col(Workshop.anonymised_at).is_(None),
         )
         .order_by(col(Action.due_on), col(Action.id))
     ).all()

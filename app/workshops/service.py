@@ -44,27 +44,16 @@ _ADD_PARTICIPANT = Prepared(
         "organisation_revoked_at",
     ],
 )
-# the claims to an organisation the office took back from someone of this name in the workspace (the name's key is
-# the start of ix_participant_workshop_name_key after the workshop)
-_TAKEN_BACK = Prepared(
-    select(_PARTICIPANT.c.organisation_id, _PARTICIPANT.c.organisation, _PARTICIPANT.c.name)
-    .join(_WORKSHOP, _WORKSHOP.c.id == _PARTICIPANT.c.workshop_id)
-    .where(
-        _WORKSHOP.c.workspace_id == bindparam("workspace"),
-        _PARTICIPANT.c.name_key == bindparam("name_key"),
-        _PARTICIPANT.c.organisation_revoked_at.is_not(None),
-    )
-)
-# everyone who joined the workspace's workshops under this name, with the organisation they named
-_NAMED_IN_WORKSPACE = Prepared(
+# everyone who joined the workspace's workshops under this name, with the organisation they named (the name's key
+# is the start of ix_participant_workshop_name_key after the workshop)
+_NAMED = (
     select(_PARTICIPANT.c.organisation_id, _PARTICIPANT.c.organisation, _PARTICIPANT.c.name, _PARTICIPANT.c.id)
     .join(_WORKSHOP, _WORKSHOP.c.id == _PARTICIPANT.c.workshop_id)
-    .where(
-        _WORKSHOP.c.workspace_id == bindparam("workspace"),
-        _PARTICIPANT.c.name_key == bindparam("name_key"),
-        _PARTICIPANT.c.anonymous.is_(False),
-    )
+    .where(_WORKSHOP.c.workspace_id == bindparam("workspace"), _PARTICIPANT.c.name_key == bindparam("name_key"))
 )
+_NAMED_IN_WORKSPACE = Prepared(_NAMED.where(_PARTICIPANT.c.anonymous.is_(False)))
+# of those, the ones whose claim the office took back: what a join looks for
+_TAKEN_BACK = Prepared(_NAMED.where(_PARTICIPANT.c.organisation_revoked_at.is_not(None)))
 # a Python-side default, which a plain insert does not apply
 _DEFAULT_MAIL_LANGUAGE = Participant.model_fields["email_lang"].default
 _ROOM_SIZE = Prepared(
@@ -254,7 +243,7 @@ def _taken_back_before(
     name, name_key = named
     found = _TAKEN_BACK.all(db, {"workspace": workspace_id, "name_key": name_key})
     same = _same_claim(name, organisation, organisation_id)
-    return any(same(earlier_name, earlier, earlier_id) for earlier_id, earlier, earlier_name in found)
+    return any(same(earlier_name, earlier, earlier_id) for earlier_id, earlier, earlier_name, _ in found)
 
 
 def same_claims(db: Session, *, workspace_id: int, participant: Participant) -> list[int]:
