@@ -13,6 +13,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -29,7 +30,7 @@ from sqlmodel import col
 from app.config import ROOT
 from app.errors import DomainError, gone_meanwhile, workspace_merged
 from app.models import Workspace
-from app.store.events import LoggedEvent, Tx, write_log
+from app.store.events import LoggedEvent, Tx, was_logged, write_log
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -228,6 +229,15 @@ class _Job:
 
 class _RedoWithSavepoints(Exception):
     """A job without a savepoint failed after it may have written: the batch is redone, each job in a savepoint."""
+
+
+class _OutcomeUnknown(Exception):
+    """A batch's connection was cut during its COMMIT and nothing tells whether PostgreSQL committed it: each of its
+    changes fails with the cut's error, neither done again (it may be stored) nor reported done (it may not be)."""
+
+    def __init__(self, error: OperationalError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class _WriteLockTaken(Exception):
@@ -616,19 +626,24 @@ class Database:
     def _commit_or_retry(self, batch: list[_Job], engine: Engine | None = None) -> list[_Outcome]:
         """Run a batch in one transaction, each job in a savepoint; on a failed commit, retry one by one."""
         try:
-            return self._commit_once(batch, engine)
-        except _RedoWithSavepoints:
-            log.warning("a change without a savepoint failed; redoing its batch of %d with savepoints", len(batch))
-            return self._commit_once([replace(job, savepoint=True) for job in batch])
-        except OperationalError:
-            if len(batch) == 1:
-                raise
-            log.warning("batch commit failed; retrying %d jobs one by one", len(batch))
-            return [outcome for job in batch for outcome in self._commit_each(job)]
+            try:
+                return self._commit_once(batch, engine)
+            except _RedoWithSavepoints:
+                log.warning("a change without a savepoint failed; redoing its batch of %d with savepoints", len(batch))
+                return self._commit_once([replace(job, savepoint=True) for job in batch])
+            except OperationalError:
+                if len(batch) == 1:
+                    raise
+                log.warning("batch commit failed; retrying %d jobs one by one", len(batch))
+                return [outcome for job in batch for outcome in self._commit_each(job)]
+        except _OutcomeUnknown as unknown:
+            return [_Outcome(error=unknown.error) for _ in batch]
 
     def _commit_each(self, job: _Job) -> list[_Outcome]:
         try:
             return self._commit_once([job])
+        except _OutcomeUnknown as unknown:
+            return [_Outcome(error=unknown.error)]
         except Exception as exc:
             return [_Outcome(error=exc)]
 
@@ -641,8 +656,52 @@ class Database:
             for jobs in _runs(batch):
                 outcomes.extend(_run_items(db, jobs) if len(jobs) > 1 else [_run_job(db, jobs[0])])
             # the whole batch's events in one statement, in the same transaction as the changes they describe
-            write_log(db, [event for outcome in outcomes for event in outcome.events])
+            stamped = write_log(db, [event for outcome in outcomes for event in outcome.events])
+            # committed here rather than by the block's end, which on a failed commit would roll the session back
+            # and so expire what the changes return, committed after all or not
+            try:
+                db.commit()
+            except OperationalError as exc:
+                if not self._committed_after_all(exc, outcomes, stamped):
+                    raise
         return outcomes
+
+    def _committed_after_all(self, error: OperationalError, outcomes: list[_Outcome], stamped: datetime | None) -> bool:
+        """Whether a batch whose COMMIT failed was committed all the same: PostgreSQL may have committed it before
+        the connection was cut, and doing its changes again would move a step or cast a vote twice.
+
+        Told by its first logged event (events.was_logged); _OutcomeUnknown where nothing can tell. SQLite commits
+        or fails in this process: a failed commit there did not commit.
+        """
+        if self.is_sqlite or not error.connection_invalidated:
+            return False
+        # a workshop the batch deleted took its events with it
+        removed = {workshop_id for outcome in outcomes for workshop_id in outcome.removed}
+        witness = next((e for o in outcomes for e in o.events if e.workshop_id not in removed), None)
+        if witness is None or stamped is None:
+            log.error(
+                "the database connection was cut while a batch of %d changes committed, and it logged no event that "
+                "tells whether it did: its changes fail as if the database could not be reached, none is done again",
+                len(outcomes),
+            )
+            raise _OutcomeUnknown(error) from error
+        try:
+            # the writer's engine reads committed rows anew per statement: the log as it is once the lock is had
+            with Session(self.write_engine) as db, db.begin():
+                committed = was_logged(db, witness, stamped=stamped)
+        except DBAPIError as exc:
+            log.error(
+                "the database connection was cut while a batch of %d changes committed, and asking whether it did "
+                "failed too: its changes fail as if the database could not be reached, none is done again",
+                len(outcomes),
+            )
+            raise _OutcomeUnknown(error) from exc
+        log.warning(
+            "the database connection was cut while a batch of %d changes committed; it had %s",
+            len(outcomes),
+            "committed, so it is not done again" if committed else "not committed, so it is done again",
+        )
+        return committed
 
 
 def unreachable(error: BaseException) -> bool:

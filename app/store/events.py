@@ -1,6 +1,7 @@
 """The event log: append in the writer's transaction, read back for replay; payloads encoded once as JSON text."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -162,10 +163,11 @@ def logged_since(db: Tx, *, workshop_id: int, kind: EventKind, seq: int) -> bool
     return db.execute(later.limit(1)).first() is not None
 
 
-def write_log(db: Session, events: list[LoggedEvent]) -> None:
-    """Store a batch's events with one statement, and move each workshop's log end to its last event."""
+def write_log(db: Session, events: list[LoggedEvent]) -> datetime | None:
+    """Store a batch's events with one statement, and move each workshop's log end to its last event; returns the
+    time the rows are stamped with (None for no events), by which was_logged knows them."""
     if not events:
-        return
+        return None
     now = utcnow()
     _LOG.many(
         db,
@@ -185,6 +187,22 @@ def write_log(db: Session, events: list[LoggedEvent]) -> None:
     for event in events:
         ends[event.workshop_id] = max(event.seq, ends.get(event.workshop_id, 0))
     _SET_SEQ.many(db, [{"workshop": workshop, "seq": seq} for workshop, seq in ends.items()])
+    return now
+
+
+def was_logged(db: Session, event: LoggedEvent, *, stamped: datetime) -> bool:
+    """Whether the log holds an event as write_log stamped it: whether the batch that logged it committed.
+
+    Asked on another connection once the batch's own was cut during its COMMIT. It waits first for the workshop's
+    row, which that batch took (append_event) and holds until it has ended: a COMMIT the server is still carrying
+    out, or a transaction it has yet to roll back, is over before the log is read. The stamp tells the batch's row
+    apart from another process's event that took the same number after the batch rolled back.
+    """
+    db.execute(select(WORKSHOP.c.id).where(WORKSHOP.c.id == event.workshop_id).with_for_update(read=True))
+    found = select(EVENT.c.id).where(
+        EVENT.c.workshop_id == event.workshop_id, EVENT.c.seq == event.seq, EVENT.c.created_at == stamped
+    )
+    return db.execute(found).first() is not None
 
 
 _LAST_SEQ = Prepared(select(WORKSHOP.c.last_seq).where(WORKSHOP.c.id == bindparam("workshop")))
