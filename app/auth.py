@@ -266,17 +266,19 @@ class Refusal:
         return response
 
 
-async def sign_in_refusal(request: Request, attempt: SignInAttempt) -> Refusal | None:
-    """The 429 when this attempt must wait (too many wrong passwords before it), or None to go ahead."""
+async def sign_in_counted(request: Request, attempt: SignInAttempt) -> Refusal | None:
+    """Count this attempt as a wrong password before its password is checked: the 429 when that is one too many
+    (too many wrong passwords before it), or None to go ahead (then sign_in_uncounted once it proves right)."""
     runtime = get_runtime(request)
     throttle, limits = runtime.throttle, runtime.limits
     if attempt.browser is not None:
-        wait = await throttle.check(limits.sign_ins_per_browser, "browser", attempt.browser)
+        wait = await throttle.hit(limits.sign_ins_per_browser, "browser", attempt.browser)
     else:
-        wait = max(
-            await throttle.check(limits.sign_ins_per_account, "account", attempt.account),
-            await throttle.check(limits.sign_ins_per_address, "sign-in", attempt.address),
-        )
+        wait = await throttle.hit(limits.sign_ins_per_account, "account", attempt.account)
+        if not wait:
+            wait = await throttle.hit(limits.sign_ins_per_address, "sign-in", attempt.address)
+            if wait:  # the account's count is given back: this attempt's password is not checked
+                await throttle.give_back(limits.sign_ins_per_account, "account", attempt.account)
     if not wait:
         return None
     if wait <= 90:
@@ -288,6 +290,17 @@ async def sign_in_refusal(request: Request, attempt: SignInAttempt) -> Refusal |
             minutes=ceil(wait / 60)
         )
     return Refusal(429, message, retry_after=ceil(wait))
+
+
+async def sign_in_uncounted(request: Request, attempt: SignInAttempt) -> None:
+    """Give back what sign_in_counted counted, for a password that proved right: right passwords are not limited."""
+    runtime = get_runtime(request)
+    throttle, limits = runtime.throttle, runtime.limits
+    if attempt.browser is not None:
+        await throttle.give_back(limits.sign_ins_per_browser, "browser", attempt.browser)
+    else:
+        await throttle.give_back(limits.sign_ins_per_account, "account", attempt.account)
+        await throttle.give_back(limits.sign_ins_per_address, "sign-in", attempt.address)
 
 
 async def password_refusal(
@@ -302,15 +315,15 @@ async def password_refusal(
         message = N_("Er melden zich nu veel mensen tegelijk aan. Probeer het over een paar seconden opnieuw.")
         return Refusal(503, gettext(message), retry_after=security.PASSWORD_RETRY_AFTER)
     async with turn:
-        # the allowance is read in the turn: a burst of parallel guesses waits there, and meets the count that the
-        # first of them left, so it costs argon2 no more often than guesses one after another
-        if (waiting := await sign_in_refusal(request, attempt)) is not None:
-            return waiting
         if await request.is_disconnected():
             return Refusal(401, "")  # the browser gave up while it waited: its password is not worth a check
+        # counted before the check, in one step (in Redis where the workers share the count): guesses in parallel,
+        # on one worker or several, each take one of the allowance, and no more of them reach argon2 than it holds
+        if (waiting := await sign_in_counted(request, attempt)) is not None:
+            return waiting
         if await anyio.to_thread.run_sync(security.password_matches, password_hash, password):
+            await sign_in_uncounted(request, attempt)
             return None
-        await sign_in_failed(request, attempt)
         return Refusal(401, "")
 
 
@@ -327,17 +340,6 @@ async def account_signing_in(
     return (
         refused if refused.message else replace(refused, message=gettext(N_("E-mailadres of wachtwoord klopt niet.")))
     )
-
-
-async def sign_in_failed(request: Request, attempt: SignInAttempt) -> None:
-    """Count a wrong password; each allowance has several windows, so the wait grows with the failures."""
-    runtime = get_runtime(request)
-    throttle, limits = runtime.throttle, runtime.limits
-    if attempt.browser is not None:
-        await throttle.hit(limits.sign_ins_per_browser, "browser", attempt.browser)
-    else:
-        await throttle.hit(limits.sign_ins_per_account, "account", attempt.account)
-        await throttle.hit(limits.sign_ins_per_address, "sign-in", attempt.address)
 
 
 async def sign_in_succeeded(response: Response, request: Request, attempt: SignInAttempt) -> None:

@@ -126,6 +126,20 @@ class Throttle:
             return _hit_in(self.fallback, rules, key)
         return wait
 
+    async def give_back(self, rules: Sequence[RateLimitItem], *key: str) -> None:
+        """Uncount a hit that every rule let through (one made before knowing whether it should count)."""
+        if self.shared is None:
+            _give_back_in(self.fallback, rules, key)
+            return
+        try:
+            for rule in rules:
+                # a window that ended meanwhile is not taken below nothing
+                if (await self.shared.get_window_stats(rule, *key)).remaining < rule.amount:
+                    await self.shared.hit(rule, *key, cost=-1)
+        except StorageError as exc:
+            self._warn(exc)
+            _give_back_in(self.fallback, rules, key)  # where the hit was counted, if Redis was down then too
+
     async def check(self, rules: Sequence[RateLimitItem], *key: str) -> float:
         """Like hit, without counting: 0 while every rule has room for one more, else the seconds to wait."""
         if self.shared is None:
@@ -173,6 +187,13 @@ def _hit_in(limiter: FixedWindowRateLimiter, rules: Sequence[RateLimitItem], key
         elif not limiter.hit(rule, *key):
             wait = _until(limiter.get_window_stats(rule, *key))
     return wait
+
+
+def _give_back_in(limiter: FixedWindowRateLimiter, rules: Sequence[RateLimitItem], key: Sequence[str]) -> None:
+    """Uncount one hit in a limiter of this process, in the windows that still count it."""
+    for rule in rules:
+        if limiter.get_window_stats(rule, *key).remaining < rule.amount:
+            limiter.hit(rule, *key, cost=-1)
 
 
 def _until(stats: WindowStats) -> float:

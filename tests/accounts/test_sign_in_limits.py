@@ -1,17 +1,28 @@
 """Wrong passwords are slowed down with growing waits, without locking the rightful person out of a known browser."""
 
+import asyncio
+import os
 import re
+import time
+from collections import Counter
 from collections.abc import Callable
 
+import anyio
 import pytest
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
 from app import security
+from app.auth import SignInAttempt, password_refusal
+from app.config import Settings
 from app.demo.driver import csrf_of
+from app.main import create_app
+from app.throttle import Throttle
 from tests.conftest import PASSWORD, Facilitator, LimitsClock
 from tests.workspaces.test_http import invite
 
 EMAIL = "fenna@buurtalliantie.nl"
+REDIS_URL = os.environ.get("DOORBRAAK_TEST_REDIS_URL")
 
 
 def sign_in(http: TestClient, password: str, email: str = EMAIL) -> tuple[int, str]:
@@ -76,6 +87,18 @@ def test_a_guesser_waits_longer_the_more_it_guesses(
     # past 20 in the hour the wait is the rest of the hour
     assert waits[1] > 50 * 60
     assert sign_in(attacker, "gok")[0] == 401
+
+
+def test_right_passwords_are_not_counted_though_each_is_counted_until_it_proves_right(
+    frozen_clock: LimitsClock, facilitator: Facilitator, browser: Callable[[], TestClient]
+) -> None:
+    # a whole office behind one address, each on a browser new to their account (here: one account, many browsers)
+    for _ in range(12):
+        stranger = browser()
+        assert sign_in(stranger, PASSWORD)[0] == 303
+    # and the allowance for wrong ones is still whole
+    attacker = browser()
+    assert [sign_in(attacker, "gok")[0] for _ in range(11)] == [401] * 10 + [429]
 
 
 def test_a_cookie_for_another_account_does_not_make_a_browser_known(
@@ -159,3 +182,56 @@ def test_every_sign_in_past_the_password_queue_says_when_to_retry(
     for answer in answers:
         assert answer.status_code == 503 and "veel mensen tegelijk" in answer.text
         assert answer.headers["retry-after"] == str(security.PASSWORD_RETRY_AFTER)
+
+
+def _sign_in_request(app: FastAPI) -> Request:
+    """A sign-in form's request on app, from one address, without cookies."""
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {"type": "http", "app": app, "method": "POST", "path": "/", "headers": [], "client": ("10.1.2.3", 5000)}
+    return Request(scope, receive)
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["one worker", "two workers on Redis"])
+async def test_wrong_guesses_in_parallel_reach_the_password_check_no_more_often_than_the_limit(
+    shared: bool, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from redis.asyncio import Redis
+
+    if shared and not REDIS_URL:
+        pytest.skip("DOORBRAAK_TEST_REDIS_URL is not set: the shared count is not tested")
+    checked: list[str] = []
+
+    def slow_check(password_hash: str | None, password: str) -> bool:
+        checked.append(password)
+        time.sleep(0.02)  # argon2's real parameters take a tenth of a second or more; the suite's own take nothing
+        return False
+
+    monkeypatch.setattr(security, "password_matches", slow_check)
+    # as many turns as guesses: as though each had a worker of its own, every one of them in its turn at once
+    monkeypatch.setattr(security, "password_turn", lambda: turns)
+    turns = anyio.CapacityLimiter(40)
+    workers = [create_app(settings) for _ in range(2 if shared else 1)]
+    if shared:
+        assert REDIS_URL is not None
+        async with Redis.from_url(REDIS_URL) as redis:
+            for key in await redis.keys("doorbraak-limits*"):
+                await redis.delete(key)
+        for worker in workers:
+            worker.state.runtime.throttle = Throttle(REDIS_URL)
+    try:
+        attempt = SignInAttempt(account="account", address="10.1.2.3", browser=None)
+        refusals = await asyncio.gather(
+            *(
+                password_refusal(_sign_in_request(workers[n % len(workers)]), attempt, None, f"gok {n}")
+                for n in range(40)
+            )
+        )
+    finally:
+        for worker in workers:
+            await worker.state.runtime.throttle.close()
+    allowance = min(rule.amount for rule in workers[0].state.runtime.limits.sign_ins_per_account)
+    statuses = Counter(refusal.status for refusal in refusals if refusal is not None)
+    assert len(checked) == allowance and statuses == {401: allowance, 429: 40 - allowance}
