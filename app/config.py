@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     # a room's projector, a second screen, a preview tab and a reload while the old socket still closes fit in 8;
     # each projector socket is sent every answer of the room, so a link passed around must not open hundreds
     projector_sockets: int = Field(
-        default=8, ge=1, description="Live projector screens one workshop may have open at once (per worker)."
+        default=8,
+        ge=1,
+        description="Live projector screens one workshop may have open at once (all workers together, with Redis).",
     )
     commit_interval_ms: float = Field(
         default=50, ge=0, le=1000, description="Under load, the least time between two commits of the writer."

@@ -1,10 +1,14 @@
-"""Rate limits counted by the `limits` package: in this process's memory, or in Redis shared by every worker (and in
-this worker's memory while Redis cannot be reached)."""
+"""Rate limits counted by the `limits` package, and caps on what is open at once (a phone's sockets): in this
+process's memory, or in Redis shared by every worker (and in this worker's memory while Redis cannot be reached)."""
 
+import asyncio
 import inspect
+import itertools
 import logging
 import time
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from limits import RateLimitItem, parse_many
@@ -16,7 +20,7 @@ from limits.strategies import FixedWindowRateLimiter
 from limits.util import WindowStats
 
 if TYPE_CHECKING:
-    from redis.asyncio import ConnectionPool
+    from redis.asyncio import ConnectionPool, Redis
 
 log = logging.getLogger(__name__)
 # limits' memory storage starts a sweep of expired counters after any hit whose previous sweep has ended: under a
@@ -28,6 +32,44 @@ SWEEP_SECONDS = 1.0
 WARN_EVERY_SECONDS = 60.0
 # the private method limits' MemoryStorage calls from incr to start its sweep (limits==5.8.0, pyproject.toml)
 _SCHEDULE_SWEEP = "_MemoryStorage__schedule_expiry"
+# A place held in Redis counts until this long after its worker last vouched for it: a worker that crashed stops
+# counting its sockets within it, one alive vouches for its own every PLACE_HEARTBEAT_S
+PLACE_EXPIRY_S = 60.0
+PLACE_HEARTBEAT_S = 20.0
+# places vouched for in one call to Redis, so that one worker's thousands of phones do not hold it up for long
+PLACE_HEARTBEAT_BATCH = 500
+PLACE_PREFIX = "doorbraak-places:"
+# one atomic step, so two workers never both take the last place: drop the places no worker vouched for in time,
+# count the rest, and add this one while there is room. Redis's clock, so the workers' own may differ
+_TAKE_PLACE = """
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now_ms + tonumber(ARGV[2]), ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+# a worker's heartbeat: its places (KEYS[i], ARGV[i + 1]) count for another PLACE_EXPIRY_S, again where Redis lost them
+_VOUCH_FOR_PLACES = """
+local now = redis.call('TIME')
+local until_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, until_ms, ARGV[i + 1])
+  redis.call('PEXPIRE', key, ARGV[1])
+end
+return #KEYS
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One of the places a cap allows (a socket open), as Redis holds it: the cap's key and this holder's name."""
+
+    key: str
+    holder: str
 
 
 class _SweptMemoryStorage(MemoryStorage):
@@ -75,6 +117,12 @@ class Throttle:
         # of the guard must still not refuse the whole room
         self.fallback = FixedWindowRateLimiter(memory_storage())
         self._pool: ConnectionPool | None = None
+        self._redis: Redis | None = None
+        # the places this worker holds in Redis, vouched for by its heartbeat while they are open
+        self._places: set[Place] = set()
+        self._holder = uuid.uuid4().hex
+        self._holders = itertools.count()
+        self._heartbeat: asyncio.Task[None] | None = None
         if broadcast_url is None:
             self.memory = self.fallback
         else:
@@ -96,10 +144,15 @@ class Throttle:
                 **client_options,
             )
             self.shared = aio.FixedWindowRateLimiter(storage)
+            self._redis = redis_asyncio.Redis(connection_pool=self._pool)
         self._warned_at = -WARN_EVERY_SECONDS
 
     async def close(self) -> None:
-        """Close the connections to Redis, if any."""
+        """Stop vouching for places, and close the connections to Redis, if any."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+            self._heartbeat = None
         if self._pool is not None:
             await self._pool.aclose()
 
@@ -122,7 +175,7 @@ class Throttle:
                 elif not await self.shared.hit(rule, *key):
                     wait = _until(await self.shared.get_window_stats(rule, *key))
         except StorageError as exc:
-            self._warn(exc)
+            self._warn(exc.storage_error)
             return _hit_in(self.fallback, rules, key)
         return wait
 
@@ -137,7 +190,7 @@ class Throttle:
                 if (await self.shared.get_window_stats(rule, *key)).remaining < rule.amount:
                     await self.shared.hit(rule, *key, cost=-1)
         except StorageError as exc:
-            self._warn(exc)
+            self._warn(exc.storage_error)
             _give_back_in(self.fallback, rules, key)  # where the hit was counted, if Redis was down then too
 
     async def check(self, rules: Sequence[RateLimitItem], *key: str) -> float:
@@ -150,7 +203,7 @@ class Throttle:
                 if not await self.shared.test(rule, *key):
                     wait = max(wait, _until(await self.shared.get_window_stats(rule, *key)))
         except StorageError as exc:
-            self._warn(exc)
+            self._warn(exc.storage_error)
             return _check_in(self.fallback, rules, key)
         return wait
 
@@ -164,16 +217,70 @@ class Throttle:
             for rule in rules:
                 await self.shared.clear(rule, *key)
         except StorageError as exc:
+            self._warn(exc.storage_error)
+
+    @property
+    def places_shared(self) -> bool:
+        """Whether caps on what is open at once are counted in Redis (take_place), not by each worker alone."""
+        return self._redis is not None
+
+    async def take_place(self, key: str, *, cap: int, open_here: int) -> Place | None:
+        """One of a cap's places across every worker, or None when all are taken (counted in Redis; while Redis
+        cannot be reached, against open_here, this worker's own count). Give it back with give_back_place."""
+        from redis.exceptions import RedisError
+
+        assert self._redis is not None, "places are counted in Redis only where it is configured"
+        place = Place(PLACE_PREFIX + key, f"{self._holder}:{next(self._holders)}")
+        try:
+            taken = await self._redis.eval(_TAKE_PLACE, 1, place.key, cap, _ms(PLACE_EXPIRY_S), place.holder)
+        except (RedisError, OSError) as exc:
+            self._warn(exc)
+            taken = open_here < cap
+        if not taken:
+            return None
+        # kept even when Redis was down: the heartbeat adds it there once Redis is back
+        self._places.add(place)
+        if self._heartbeat is None:
+            self._heartbeat = asyncio.create_task(self._vouch_for_places(), name="doorbraak-places")
+        return place
+
+    async def give_back_place(self, place: Place) -> None:
+        """Free a place taken with take_place; one Redis did not hear of freeing ends with PLACE_EXPIRY_S."""
+        from redis.exceptions import RedisError
+
+        self._places.discard(place)
+        assert self._redis is not None
+        try:
+            await self._redis.zrem(place.key, place.holder)
+        except (RedisError, OSError) as exc:
             self._warn(exc)
 
-    def _warn(self, error: StorageError) -> None:
+    async def _vouch_for_places(self) -> None:
+        """Every PLACE_HEARTBEAT_S, say to Redis that this worker's places are still open."""
+        from redis.exceptions import RedisError
+
+        assert self._redis is not None
+        while True:
+            await asyncio.sleep(PLACE_HEARTBEAT_S)
+            places = list(self._places)
+            try:
+                for start in range(0, len(places), PLACE_HEARTBEAT_BATCH):
+                    batch = places[start : start + PLACE_HEARTBEAT_BATCH]
+                    keys, holders = [p.key for p in batch], [p.holder for p in batch]
+                    await self._redis.eval(_VOUCH_FOR_PLACES, len(batch), *keys, _ms(PLACE_EXPIRY_S), *holders)
+            except (RedisError, OSError) as exc:
+                self._warn(exc)
+
+    def _warn(self, error: BaseException) -> None:
         """Say in the log, once a minute while it lasts, that Redis cannot count the limits."""
         now = time.monotonic()
         if now - self._warned_at >= WARN_EVERY_SECONDS:
             self._warned_at = now
-            log.warning(
-                "rate limits are counted in this worker's memory while Redis is unreachable: %s", error.storage_error
-            )
+            log.warning("limits are counted in this worker's memory while Redis is unreachable: %s", error)
+
+
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
 
 
 def _hit_in(limiter: FixedWindowRateLimiter, rules: Sequence[RateLimitItem], key: Sequence[str]) -> float:

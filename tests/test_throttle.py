@@ -1,6 +1,7 @@
 """The rate limits: limits' own limiter and storages, the sweep spaced out, Redis shared by app instances, and a Redis
 that cannot be reached leaving each instance to count in its own memory."""
 
+import asyncio
 import logging
 import os
 from pathlib import Path
@@ -129,3 +130,73 @@ def test_two_app_instances_share_their_limits_through_redis(tmp_path: Path, migr
         # each instance has seen half of them: only a shared count refuses the next one on both
         assert one.get("/j/ZZZZZ1").status_code == 429
         assert two.get("/j/ZZZZZ1").status_code == 429
+
+
+async def _clear_places() -> None:
+    from redis.asyncio import Redis
+
+    assert REDIS_URL is not None
+    async with Redis.from_url(REDIS_URL) as redis:
+        for key in await redis.keys(throttle.PLACE_PREFIX + "*"):
+            await redis.delete(key)
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="DOORBRAAK_TEST_REDIS_URL is not set: the shared places are not tested")
+async def test_two_workers_share_a_caps_places_through_redis() -> None:
+    assert REDIS_URL is not None
+    await _clear_places()
+    first, second = Throttle(REDIS_URL), Throttle(REDIS_URL)
+    try:
+        # each worker has none open itself: only the count in Redis keeps them to four together
+        taken = await asyncio.gather(
+            *((first, second)[n % 2].take_place("phone:1:1", cap=4, open_here=0) for n in range(12))
+        )
+        places = [place for place in taken if place is not None]
+        assert len(places) == 4
+        assert await first.take_place("phone:1:2", cap=4, open_here=0) is not None  # another key counts apart
+        await second.give_back_place(places[0])
+        assert await first.take_place("phone:1:1", cap=4, open_here=0) is not None
+        assert await second.take_place("phone:1:1", cap=4, open_here=0) is None
+    finally:
+        await first.close()
+        await second.close()
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="DOORBRAAK_TEST_REDIS_URL is not set: the shared places are not tested")
+async def test_a_crashed_workers_places_stop_counting_and_a_live_ones_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert REDIS_URL is not None
+    await _clear_places()
+    monkeypatch.setattr(throttle, "PLACE_EXPIRY_S", 0.6)
+    monkeypatch.setattr(throttle, "PLACE_HEARTBEAT_S", 0.1)
+    crashing, living = Throttle(REDIS_URL), Throttle(REDIS_URL)
+    try:
+        assert await crashing.take_place("projector:7", cap=3, open_here=0) is not None
+        assert await living.take_place("projector:7", cap=3, open_here=0) is not None
+        assert await living.take_place("projector:7", cap=3, open_here=0) is not None
+        assert await living.take_place("projector:7", cap=3, open_here=0) is None
+        # the crash: its heartbeat stops, and nobody gives its place back
+        assert crashing._heartbeat is not None
+        crashing._heartbeat.cancel()
+        await asyncio.sleep(1.5)  # past the expiry twice over; the living worker's heartbeat went on meanwhile
+        assert await living.take_place("projector:7", cap=3, open_here=0) is not None
+        assert await living.take_place("projector:7", cap=3, open_here=0) is None
+    finally:
+        await crashing.close()
+        await living.close()
+
+
+async def test_an_unreachable_redis_leaves_a_caps_count_to_this_worker_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    places = Throttle(DEAD_REDIS)
+    try:
+        with caplog.at_level(logging.WARNING, logger="app.throttle"):
+            # this worker's own count decides meanwhile: a room is not turned away for an outage of the guard
+            place = await places.take_place("phone:1:1", cap=4, open_here=3)
+            assert place is not None
+            assert await places.take_place("phone:1:1", cap=4, open_here=4) is None
+            await places.give_back_place(place)
+        warnings = [r for r in caplog.records if "Redis is unreachable" in r.getMessage()]
+        assert len(warnings) == 1
+    finally:
+        await places.close()

@@ -32,6 +32,7 @@ from app.runtime import PhoneKeys, Runtime, get_runtime, origin_allowed
 from app.security import whole_number
 from app.stage import service as stage
 from app.store.events import encode
+from app.throttle import Place
 from app.workshops import service as workshops
 
 log = logging.getLogger(__name__)
@@ -557,23 +558,38 @@ async def phone_socket(websocket: WebSocket) -> None:
             return None
         return await _refuse(websocket, refusal.status, refusal.message, **refusal.params)
     workshop_id, public_id, participant_id = found
-    if participant_id is not None and _hub(websocket).sockets_of(workshop_id, participant_id) >= SOCKETS_PER_PHONE:
-        message = N_("Deze deelname is al op te veel schermen tegelijk open. Sluit een tabblad en laad opnieuw.")
-        return await _refuse(websocket, 429, message)
+    place: Place | None = None
+    if participant_id is not None:
+        open_here = _hub(websocket).sockets_of(workshop_id, participant_id)
+        if runtime.throttle.places_shared:
+            key = f"phone:{workshop_id}:{participant_id}"
+            place = await runtime.throttle.take_place(key, cap=SOCKETS_PER_PHONE, open_here=open_here)
+            full = place is None
+        else:  # one process: its hub's count is the whole count, read without waiting
+            full = open_here >= SOCKETS_PER_PHONE
+        if full:
+            message = N_("Deze deelname is al op te veel schermen tegelijk open. Sluit een tabblad en laad opnieuw.")
+            return await _refuse(websocket, 429, message)
     phone = PhoneKeys.of(websocket, workshop_id=workshop_id, participant_id=participant_id)
     try:
-        # a connection begins with a snapshot or a replay: reconnecting in a loop is refreshing in a loop
-        await runtime.check_refresh_rate(phone)
-    except DomainError as exc:
-        return await _refuse(websocket, exc.status, exc.message, **exc.params)
-    connection = Connection(
-        websocket,
-        workshop_id=workshop_id,
-        role="phone",
-        participant_id=participant_id,
-        queue_size=runtime.settings.send_queue_size,
-    )
-    await _serve(websocket, connection, public_id=public_id, since=since, wid=wid, handler=_handle_phone, phone=phone)
+        try:
+            # a connection begins with a snapshot or a replay: reconnecting in a loop is refreshing in a loop
+            await runtime.check_refresh_rate(phone)
+        except DomainError as exc:
+            return await _refuse(websocket, exc.status, exc.message, **exc.params)
+        connection = Connection(
+            websocket,
+            workshop_id=workshop_id,
+            role="phone",
+            participant_id=participant_id,
+            queue_size=runtime.settings.send_queue_size,
+        )
+        await _serve(
+            websocket, connection, public_id=public_id, since=since, wid=wid, handler=_handle_phone, phone=phone
+        )
+    finally:
+        if place is not None:
+            await _give_back(runtime, place)
 
 
 async def projector_socket(websocket: WebSocket) -> None:
@@ -592,18 +608,36 @@ async def projector_socket(websocket: WebSocket) -> None:
             return None
         refusal = refusal or DomainError("projector_not_found", N_("Deze projectorlink bestaat niet."), status=404)
         return await _refuse(websocket, refusal.status, refusal.message, **refusal.params)
-    if _hub(websocket).projectors_of(workshop[0]) >= runtime.settings.projector_sockets:
+    open_here, cap = _hub(websocket).projectors_of(workshop[0]), runtime.settings.projector_sockets
+    place: Place | None = None
+    if runtime.throttle.places_shared:
+        place = await runtime.throttle.take_place(f"projector:{workshop[0]}", cap=cap, open_here=open_here)
+        full = place is None
+    else:  # one process: its hub's count is the whole count, read without waiting
+        full = open_here >= cap
+    if full:
         message = N_("Deze projectorlink is al op te veel schermen tegelijk open. Sluit er een en laad opnieuw.")
         return await _refuse(websocket, 429, message)
-    connection = Connection(
-        websocket,
-        workshop_id=workshop[0],
-        role="projector",
-        participant_id=None,
-        queue_size=runtime.settings.send_queue_size,
-    )
-    handler = partial(_handle_projector, token=token)
-    await _serve(websocket, connection, public_id=workshop[1], since=since, wid=wid, handler=handler)
+    try:
+        connection = Connection(
+            websocket,
+            workshop_id=workshop[0],
+            role="projector",
+            participant_id=None,
+            queue_size=runtime.settings.send_queue_size,
+        )
+        handler = partial(_handle_projector, token=token)
+        await _serve(websocket, connection, public_id=workshop[1], since=since, wid=wid, handler=handler)
+    finally:
+        if place is not None:
+            await _give_back(runtime, place)
+
+
+async def _give_back(runtime: Runtime, place: Place) -> None:
+    """Free a socket's place in a cap counted across the workers, also while the server cancels the connection: a
+    place not freed would count until it expires."""
+    with anyio.CancelScope(shield=True):
+        await runtime.throttle.give_back_place(place)
 
 
 # how often an open board asks again whether its browser is still signed in and may see the workshop: a sign-out

@@ -433,3 +433,58 @@ def test_a_deletion_whose_doorbell_redis_lost_still_closes_the_phone_on_the_othe
                 redis_down(False)
 
         asyncio.run(scenario())
+
+
+def test_a_phones_sockets_and_a_projector_links_screens_are_capped_across_both_servers(
+    tmp_path: Path, database: Settings
+) -> None:
+    from redis import Redis
+    from websockets.exceptions import InvalidStatus
+
+    from app.live.router import SOCKETS_PER_PHONE
+    from app.throttle import PLACE_PREFIX
+
+    with Redis.from_url(REDIS_URL or "") as redis:  # the workshop ids of earlier tests' emptied databases come again
+        for key in redis.scan_iter(PLACE_PREFIX + "*"):
+            redis.delete(key)
+    demo = prepare(database)
+    token = demo.projector_path.rsplit("/", 1)[1]
+    with two_servers(tmp_path, REDIS_URL or "") as (first, second):
+        urls = (first.url, second.url)
+
+        async def storm() -> tuple[int, int, bool]:
+            async with httpx.AsyncClient(base_url=first.url) as http:
+                page = await http.get(f"/j/{demo.code}")
+                form = {"csrf": csrf_of(page.text), "name": "Veel", "organisation": "Tabbladen"}
+                await http.post(f"/j/{demo.code}/participant", data=form)
+                cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+            opened: list[Any] = []
+
+            async def open_one(url: str, path: str, headers: dict[str, str]) -> bool:
+                try:
+                    ws = await connect(ws_url(url, path), additional_headers=headers, origin=url)
+                except InvalidStatus:
+                    return False  # turned down at the handshake
+                assert json.loads(await ws.recv())["type"] == "snapshot"
+                opened.append(ws)
+                return True
+
+            try:
+                phone = f"/ws/phone/{demo.code}"
+                phones = await asyncio.gather(*(open_one(urls[n % 2], phone, {"Cookie": cookie}) for n in range(20)))
+                projector = f"/ws/projector/{token}"
+                projectors = await asyncio.gather(*(open_one(urls[n % 2], projector, {}) for n in range(30)))
+                # a phone closed on one server frees its place for the other
+                await opened[0].close()
+                freed = False
+                for _ in range(100):
+                    if freed := await open_one(second.url, phone, {"Cookie": cookie}):
+                        break
+                    await asyncio.sleep(0.05)
+                return sum(phones), sum(projectors), freed
+            finally:
+                for ws in opened:
+                    await ws.close()
+
+        # each server has half of them open: only a count both share holds them to one cap, not twice it
+        assert asyncio.run(storm()) == (SOCKETS_PER_PHONE, database.projector_sockets, True)
