@@ -200,3 +200,27 @@ async def test_an_unreachable_redis_leaves_a_caps_count_to_this_worker_and_says_
         assert len(warnings) == 1
     finally:
         await places.close()
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="DOORBRAAK_TEST_REDIS_URL is not set: the shared places are not tested")
+async def test_places_a_restarted_redis_lost_are_counted_again_by_the_next_heartbeat(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from redis.asyncio import Redis
+
+    assert REDIS_URL is not None
+    await _clear_places()
+    monkeypatch.setattr(throttle, "PLACE_HEARTBEAT_S", 0.1)
+    holding, other = Throttle(REDIS_URL), Throttle(REDIS_URL)
+    try:
+        assert await holding.take_place("projector:9", cap=1, open_here=0) is not None
+        await _clear_places()  # as a Redis restarted without its data
+        async with Redis.from_url(REDIS_URL) as redis:
+            for _ in range(50):
+                if await redis.exists(throttle.PLACE_PREFIX + "projector:9"):
+                    break
+                await asyncio.sleep(0.05)
+        assert await other.take_place("projector:9", cap=1, open_here=0) is None
+    finally:
+        await holding.close()
+        await other.close()
