@@ -224,3 +224,23 @@ async def test_places_a_restarted_redis_lost_are_counted_again_by_the_next_heart
     finally:
         await holding.close()
         await other.close()
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="DOORBRAAK_TEST_REDIS_URL is not set: the shared limits are not tested")
+async def test_a_hit_given_back_in_redis_leaves_the_allowance_whole_and_never_below_nothing() -> None:
+    from redis.asyncio import Redis
+
+    assert REDIS_URL is not None
+    async with Redis.from_url(REDIS_URL) as redis:
+        for key in await redis.keys("doorbraak-limits*"):
+            await redis.delete(key)
+    limit = Throttle(REDIS_URL)
+    two = rules("2/minute;5/hour")
+    try:
+        for _ in range(3):  # counted, then given back: as a sign-in whose password proved right
+            assert await limit.hit(two, "given") == 0
+            await limit.give_back(two, "given")
+        await limit.give_back(two, "given")  # one more than was counted takes nothing off the next hits
+        assert [await limit.hit(two, "given") > 0 for _ in range(3)] == [False, False, True]
+    finally:
+        await limit.close()
