@@ -39,6 +39,17 @@ RETRY_AT_MOST_S = 2.0
 RING_TIMEOUT_S = 1.0
 
 
+class _Lock:
+    """A workshop's turn to pull, with how many pulls hold or wait for it: the lock may go once none does and the
+    workshop has no connections here, as a pull that comes later can then never meet one still in use."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
 def _missing(db: Session, *, workshop_ids: list[int]) -> list[int]:
     """Which of these workshops are no longer in the database."""
     there = set(db.execute(select(col(Workshop.id)).where(col(Workshop.id).in_(workshop_ids))).scalars())
@@ -69,7 +80,8 @@ class RedisHub(LocalHub):
         self._removed_to_ring: set[int] = set()
         self._ring_wanted = asyncio.Event()
         self.delivered: dict[int, int] = {}
-        self._locks: dict[int, asyncio.Lock] = {}
+        # per workshop with connections here (or a pull still running), its turn to pull: one pull at a time
+        self._locks: dict[int, _Lock] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.origin = f"{os.getpid()}-{id(self)}"
         # the doorbell could not be rung: said once when it starts and once when it works again, not per commit
@@ -98,7 +110,16 @@ class RedisHub(LocalHub):
         """Forget a connection; a workshop without local connections is forgotten too."""
         super().unregister(connection)
         if connection.workshop_id not in self._rooms:
-            self.delivered.pop(connection.workshop_id, None)
+            self._forget(connection.workshop_id)
+
+    def _forget(self, workshop_id: int) -> None:
+        """Forget a workshop that has no connections here, unless a pull of it still holds or waits for its lock (the
+        last one to leave forgets it): a long-running worker keeps nothing of the workshops it served once."""
+        turn = self._locks.get(workshop_id)
+        if turn is not None and turn.users:
+            return
+        self._locks.pop(workshop_id, None)
+        self.delivered.pop(workshop_id, None)
 
     async def publish(self, events: Sequence[LogEntry]) -> None:
         """After a commit here: deliver locally from the log, and ring the other workers' doorbell."""
@@ -142,24 +163,37 @@ class RedisHub(LocalHub):
         room = self._rooms.get(workshop_id)
         if not room:
             return
-        lock = self._locks.setdefault(workshop_id, asyncio.Lock())
-        async with lock:
-            while True:
-                room = self._rooms.get(workshop_id)
-                if not room:
-                    return
-                after = self.delivered.get(workshop_id)
-                if after is None:
-                    # first delivery here: from the oldest point any connection has caught up to
-                    after = min(connection.sent_seq for connection in room)
-                events = await self.db.read(partial(_events_after, workshop_id=workshop_id, after=after))
-                if not events:
-                    self.delivered.setdefault(workshop_id, after)
-                    return
-                self.deliver(events)
-                self.delivered[workshop_id] = events[-1].seq
-                if len(events) < READ_AT_MOST:
-                    return
+        turn = self._locks.get(workshop_id)
+        if turn is None:
+            turn = self._locks[workshop_id] = _Lock()
+        turn.users += 1
+        try:
+            async with turn.lock:
+                await self._pull_locked(workshop_id)
+        finally:
+            turn.users -= 1
+            # the connections may all have gone while this pulled: then the last pull forgets the workshop
+            if workshop_id not in self._rooms:
+                self._forget(workshop_id)
+
+    async def _pull_locked(self, workshop_id: int) -> None:
+        """pull's work, run while holding the workshop's lock."""
+        while True:
+            room = self._rooms.get(workshop_id)
+            if not room:
+                return
+            after = self.delivered.get(workshop_id)
+            if after is None:
+                # first delivery here: from the oldest point any connection has caught up to
+                after = min(connection.sent_seq for connection in room)
+            events = await self.db.read(partial(_events_after, workshop_id=workshop_id, after=after))
+            if not events:
+                self.delivered.setdefault(workshop_id, after)
+                return
+            self.deliver(events)
+            self.delivered[workshop_id] = events[-1].seq
+            if len(events) < READ_AT_MOST:
+                return
 
     async def _listen(self) -> None:
         delay = 0.5
