@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     )
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in data_dir.")
     broadcast_url: str | None = Field(default=None, description="redis:// URL for scale-out; default: in-process.")
+    redis_channel_prefix: str = Field(
+        default="",
+        max_length=100,
+        description="Names this deployment's live channels on a Redis that other deployments share.",
+    )
     secret_key: str | None = Field(
         default=None,
         description="Derives personal and projector links (a new key changes them); default: generated into data_dir.",

@@ -135,7 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.broadcast_url:
         from app.live.redis_hub import RedisHub  # the Redis client is only loaded where it is used
 
-        hub = RedisHub(settings.broadcast_url, db)
+        hub = RedisHub(settings.broadcast_url, db, channel_prefix=settings.redis_channel_prefix)
     runtime = Runtime(settings=settings, db=db, secret_key=settings.resolved_secret_key())
     # what the settings say about mail, and what the sender learns of the server; the outbox page reads it
     mail_setup = mail.mail_setup(settings)

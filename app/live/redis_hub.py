@@ -13,7 +13,7 @@ import os
 from collections.abc import Sequence
 from functools import partial
 
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool, Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +25,9 @@ from app.store.database import Database
 from app.store.events import LogEntry
 
 log = logging.getLogger(__name__)
-CHANNEL = "doorbraak:events"
+# the doorbell's channel, under the deployment's own name (deployment_channel): Redis's pub/sub ignores the database
+# number, so without it two deployments on one Redis would ring each other's doorbells
+CHANNEL = "events"
 # a doorbell "<workshop>:<origin>:removed" says the workshop was deleted: its screens close once the database agrees.
 # A lost one is made good by the periodic check, which closes those of workshops no longer in the database
 REMOVED = "removed"
@@ -37,6 +39,14 @@ RETRY_AT_MOST_S = 2.0
 # how long ringing the doorbell may wait for Redis: one that hangs (stopped, or its host unreachable) then counts as
 # down, and the other workers catch up from the event log
 RING_TIMEOUT_S = 1.0
+
+
+def deployment_channel(url: str, prefix: str = "", channel: str = CHANNEL) -> str:
+    """A hub channel under the deployment's name: its setting's prefix and the Redis URL's database number, which two
+    deployments sharing one Redis have each of their own (their rate limits' keys part by it too)."""
+    # read as the client reads the URL (a path's /N or a ?db=N), without connecting
+    number = ConnectionPool.from_url(url).connection_kwargs.get("db", 0)
+    return f"doorbraak:{prefix}:{number}:{channel}" if prefix else f"doorbraak:{number}:{channel}"
 
 
 class _Lock:
@@ -69,9 +79,10 @@ def _events_after(db: Session, *, workshop_id: int, after: int) -> list[Event]:
 class RedisHub(LocalHub):
     """Fan-out across worker processes: a doorbell over Redis, the events themselves from the database."""
 
-    def __init__(self, url: str, db: Database) -> None:
+    def __init__(self, url: str, db: Database, *, channel_prefix: str = "") -> None:
         super().__init__()
         self.url = url
+        self.channel = deployment_channel(url, channel_prefix)
         self.db = db
         self.redis: Redis | None = None
         # rings the doorbell, with a timeout: the listener's connection waits for messages without one
@@ -147,7 +158,7 @@ class RedisHub(LocalHub):
             try:
                 assert self.ringer is not None
                 for ring in rings:
-                    await self.ringer.publish(CHANNEL, ring)
+                    await self.ringer.publish(self.channel, ring)
             except (RedisError, OSError) as exc:
                 # the change is committed; the other workers find it at their next log check
                 if not self._ringing_failed:
@@ -201,7 +212,7 @@ class RedisHub(LocalHub):
             try:
                 assert self.redis is not None
                 async with self.redis.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(self.channel)
                     delay = 0.5
                     # catch up on whatever rang while we were not listening
                     await self._pull_all()
@@ -224,9 +235,9 @@ class RedisHub(LocalHub):
                 delay = min(delay * 2, RETRY_AT_MOST_S)
 
     async def _close_if_gone(self, workshop_id: int) -> None:
-        """Close the screens of a workshop a doorbell says was deleted, once the database agrees: Redis's pub/sub
-        ignores the database number, so another deployment on the same Redis rings of workshop ids of its own, and
-        the close code says a workshop is gone for good."""
+        """Close the screens of a workshop a doorbell says was deleted, once the database agrees: the close code says
+        a workshop is gone for good, and two deployments given the same channel (one Redis database number and one
+        DOORBRAAK_REDIS_CHANNEL_PREFIX) would still ring of workshop ids of their own."""
         if workshop_id not in self._rooms:
             return
         missing = await self.db.read(partial(_missing, workshop_ids=[workshop_id]))

@@ -391,12 +391,14 @@ def test_deleting_a_workshop_on_one_server_closes_its_phone_on_the_other(tmp_pat
         async def scenario() -> None:
             from redis.asyncio import Redis
 
+            from app.live.redis_hub import deployment_channel
+
             ready = asyncio.Event()
             phone = asyncio.create_task(phone_close_code(first.url, demo.code, ready))
             await asyncio.wait_for(ready.wait(), 15)
             listening = Redis.from_url(REDIS_URL or "")
             async with listening.pubsub() as doorbell:
-                await doorbell.subscribe("doorbraak:events")
+                await doorbell.subscribe(deployment_channel(REDIS_URL or ""))
                 await delete_on(second.url, demo)
                 assert await asyncio.wait_for(phone, 15) == CloseCode.WORKSHOP_REMOVED
                 # said at once over the doorbell, not left to the other worker's check a second later
