@@ -19,6 +19,7 @@ from websockets.asyncio.client import connect
 
 from app.config import Settings
 from app.demo.driver import DemoFacilitator, Phone, csrf_of, prepare, ws_url
+from app.live.redis_hub import deployment_channel
 from tests.servers import doorbraak_serve, free_port, stop, wait_for
 
 PG_URL = os.environ.get("DOORBRAAK_TEST_DATABASE_URL")
@@ -275,7 +276,9 @@ def test_redis_stopped_for_20_seconds_gives_no_500_loses_nothing_and_both_worker
             try:
                 # both workers ring and hear the doorbell again, not only find events by their periodic check
                 await until(
-                    lambda: listening.pubsub_numsub("doorbraak:events")[0][1] == 2, "both workers listen again", 5
+                    lambda: listening.pubsub_numsub(deployment_channel(redis_url))[0][1] == 2,
+                    "both workers listen again",
+                    5,
                 )
             finally:
                 listening.close()
@@ -390,8 +393,6 @@ def test_deleting_a_workshop_on_one_server_closes_its_phone_on_the_other(tmp_pat
 
         async def scenario() -> None:
             from redis.asyncio import Redis
-
-            from app.live.redis_hub import deployment_channel
 
             ready = asyncio.Event()
             phone = asyncio.create_task(phone_close_code(first.url, demo.code, ready))
