@@ -22,10 +22,12 @@ from app.models import (
     Action,
     ActionChange,
     ActionUpdate,
+    Event,
     Participant,
     ReviewItem,
     Workshop,
     as_utc,
+    day_start,
     utcnow,
 )
 from app.security import clean_text
@@ -117,40 +119,61 @@ def _over_at(held_on: date, closed_at: datetime | None) -> datetime:
     return min(as_utc(closed_at), day_over) if closed_at else day_over
 
 
+# what only the room of a session does: its steps, phones, answers, piles, votes, timer, screen, and a follow-up's
+# reports. Not an action saved or withdrawn, nor what the office or a phone's own page does later: a report between
+# the sessions is logged in the workshop the action was agreed in, and would end that session at the report
+_ROOM_KINDS = (
+    EventKind.STEP_CHANGED,
+    EventKind.PARTICIPANT_JOINED,
+    EventKind.ANSWER_CREATED,
+    EventKind.ANSWER_HIDDEN,
+    EventKind.ANSWER_SHOWN,
+    EventKind.CLUSTERS_CHANGED,
+    EventKind.VOTES_CHANGED,
+    EventKind.RESPONSE_TALLY,
+    EventKind.TIMER_CHANGED,
+    EventKind.PROJECTOR_CHANGED,
+    EventKind.BINGO_CHANGED,
+    EventKind.REVIEW_SAVED,
+)
+
+
+def _ended(
+    db: Session, held: dict[int, tuple[date, datetime | None]], *, changed_at: list[datetime]
+) -> dict[int, datetime]:
+    """When each of these sessions (its day and closing) was over, as the look back counts from.
+
+    A session never closed was over by the end of its day (_over_at); when a status changed on that day, outside it or
+    not, the room's last own act (_ROOM_KINDS) tells the two apart: a win reported between a morning session and an
+    afternoon follow-up moved since the room looked."""
+    ended = {}
+    for workshop_id, (held_on, closed_at) in held.items():
+        over = _over_at(held_on, closed_at)
+        if closed_at is None and any(day_start(held_on) <= at < over for at in changed_at):
+            last = db.execute(
+                select(col(Event.created_at))
+                .where(col(Event.workshop_id) == workshop_id, col(Event.kind).in_(_ROOM_KINDS))
+                .order_by(col(Event.seq).desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            if last is not None:
+                over = min(over, as_utc(last))
+        ended[workshop_id] = over
+    return ended
+
+
 def statuses_since(db: Session, *, workshop: Workshop, actions: Sequence[Action]) -> dict[int, tuple[str, str, str]]:
     """Each action's status when the room last looked at it before this follow-up, its status now (as this
     follow-up left it, once it is closed), and the last note reported since, read from the action's history.
 
     The room last looked at an action at the end of the session it was agreed in, or of a later follow-up that
-    reviewed it and was held (closed, or reported in) before this one, whichever is later. Histories began with
-    migration 0006, which recorded each action's status of that day as its start: a move before then is not known,
-    and the look back shows the action as the first later entry found it.
+    reviewed it and was held (closed, or reported in) before this one, whichever is later (_ended). Histories began
+    with migration 0006, which recorded each action's status of that day as its start: a move before then is not
+    known, and the look back shows the action as the first later entry found it.
     """
     ids = [action.id or 0 for action in actions]
     if not ids:
         return {}
-    # columns, not entities, here and below: a phone's snapshot of a follow-up asks, and an entity decodes its steps
-    over_at = {
-        workshop_id: _over_at(held_on, closed_at)
-        for workshop_id, held_on, closed_at in db.execute(
-            select(col(Workshop.id), col(Workshop.held_on), col(Workshop.closed_at)).where(
-                col(Workshop.id).in_({action.workshop_id for action in actions})
-            )
-        ).all()
-    }
-    looked_at = {action.id or 0: over_at[action.workshop_id] for action in actions}
-    reported_in = exists().where(
-        col(ActionUpdate.workshop_id) == col(ReviewItem.workshop_id),
-        col(ActionUpdate.action_id) == col(ReviewItem.action_id),
-    )
-    for action_id, follow_up_id, held_on, closed_at in db.execute(
-        select(col(ReviewItem.action_id), col(Workshop.id), col(Workshop.held_on), col(Workshop.closed_at))
-        .join(Workshop, col(Workshop.id) == col(ReviewItem.workshop_id))
-        .where(col(ReviewItem.action_id).in_(ids), col(ReviewItem.workshop_id) != workshop.id)
-        .where(or_(col(Workshop.closed_at).is_not(None), reported_in))
-    ).all():
-        if (held_on, follow_up_id) < (workshop.held_on, workshop.id or 0):
-            looked_at[action_id] = max(looked_at[action_id], _over_at(held_on, closed_at))
     history: defaultdict[int, list[_Change]] = defaultdict(list)
     for action_id, kind, before, after, note, workshop_id, at in db.execute(
         select(
@@ -166,6 +189,35 @@ def statuses_since(db: Session, *, workshop: Workshop, actions: Sequence[Action]
         .order_by(col(ActionChange.id))
     ).all():
         history[action_id].append(_Change(kind, before, after, note, workshop_id, as_utc(at)))
+    # columns, not entities, here and below: a phone's snapshot of a follow-up asks, and an entity decodes its steps
+    held: dict[int, tuple[date, datetime | None]] = {
+        workshop_id or 0: (held_on, closed_at)
+        for workshop_id, held_on, closed_at in db.execute(
+            select(col(Workshop.id), col(Workshop.held_on), col(Workshop.closed_at)).where(
+                col(Workshop.id).in_({action.workshop_id for action in actions})
+            )
+        ).all()
+    }
+    reported_in = exists().where(
+        col(ActionUpdate.workshop_id) == col(ReviewItem.workshop_id),
+        col(ActionUpdate.action_id) == col(ReviewItem.action_id),
+    )
+    reviewed: list[tuple[int, int]] = []
+    for action_id, follow_up_id, held_on, closed_at in db.execute(
+        select(col(ReviewItem.action_id), col(ReviewItem.workshop_id), col(Workshop.held_on), col(Workshop.closed_at))
+        .join(Workshop, col(Workshop.id) == col(ReviewItem.workshop_id))
+        .where(col(ReviewItem.action_id).in_(ids), col(ReviewItem.workshop_id) != workshop.id)
+        .where(or_(col(Workshop.closed_at).is_not(None), reported_in))
+    ).all():
+        if (held_on, follow_up_id) < (workshop.held_on, workshop.id or 0):
+            held[follow_up_id] = (held_on, closed_at)
+            reviewed.append((action_id, follow_up_id))
+    # a session's own agreeing ends nothing: only a later change of a status asks when it ended
+    changed_at = [c.at for changes in history.values() for c in changes if c.kind != "created"]
+    ended = _ended(db, held, changed_at=changed_at)
+    looked_at = {action.id or 0: ended[action.workshop_id] for action in actions}
+    for action_id, follow_up_id in reviewed:
+        looked_at[action_id] = max(looked_at[action_id], ended[follow_up_id])
     over = _over_at(workshop.held_on, workshop.closed_at) if workshop.closed_at else None
     return {
         action.id or 0: (

@@ -145,6 +145,17 @@ def test_a_session_never_stepped_to_its_close_was_over_at_the_end_of_its_day(
     assert (item["before"], item["status"], item["moved"]) == ("open", "bezig", True)
 
 
+def test_a_win_between_a_morning_session_never_closed_and_an_afternoon_follow_up_shows_as_moved(
+    client: TestClient, network: Network, bea: Facilitator
+) -> None:
+    # the morning's room (its people joined it) never stepped to its close; before the follow-up of the same
+    # afternoon the owner reports the action done: the room has not seen that yet
+    report_on_mijn_afspraken(client, network, network.action_id, "klaar", "De huiskamer is open")
+    [item] = looked_back(bea, follow_up(bea, "Vervolg vanmiddag"))["items"]
+    assert (item["before"], item["status"], item["moved"]) == ("open", "klaar", True)
+    assert item["note"] == "De huiskamer is open"
+
+
 def test_the_count_sentence_counts_the_moves_between_the_sessions_in_both_languages(
     client: TestClient, network: Network, bea: Facilitator
 ) -> None:
