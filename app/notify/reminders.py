@@ -21,6 +21,7 @@ from sqlmodel import col
 
 from app.actions import reporting
 from app.actions import service as actions
+from app.actions.register_filter import RegisterFilter
 from app.addresses import address_key
 from app.exports.ics import calendar_bytes, followup_event, new_calendar
 from app.models import (
@@ -347,25 +348,26 @@ def _digests(db: Session, due: Due, *, today: date, names: dict[int, str]) -> No
                 workspace_id=workspace_id,
                 workspace_name=names.get(workspace_id, ""),
                 week=digest_week(today),
-                overdue=section(actions.past_deadline_where(today), register_query="due=overdue"),
-                moved=section([actions.moved_since_where(week_ago)], register_query=f"moved_since={week_ago}"),
-                stuck=section([col(Action.status) == "vastgelopen"], register_query="status=vastgelopen"),
-                new=section([actions.agreed_since_where(week_ago)], register_query=f"agreed_since={week_ago}"),
+                overdue=section(actions.past_deadline_where(today), listed=RegisterFilter(due="overdue")),
+                moved=section([actions.moved_since_where(week_ago)], listed=RegisterFilter(moved_since=week_ago)),
+                stuck=section([col(Action.status) == "vastgelopen"], listed=RegisterFilter(statuses=("vastgelopen",))),
+                new=section([actions.agreed_since_where(week_ago)], listed=RegisterFilter(agreed_since=week_ago)),
             )
             if not digest.empty():
                 due.digests.append((digest, people))
 
 
-def _section(db: Session, where: list[Any], *, workspace_id: int, register_query: str) -> DigestSection:
+def _section(db: Session, where: list[Any], *, workspace_id: int, listed: RegisterFilter) -> DigestSection:
     """The workspace's actions that meet these conditions: the first DIGEST_ROWS in the register's own order (the
-    nearest deadline first, none last), and how many in all."""
+    nearest deadline first, none last), and how many in all; the rest are in the register filtered as listed, whose
+    address the register's own filter writes."""
     where = [col(Action.workspace_id) == workspace_id, col(Action.deleted_at).is_(None), *where]
     total = db.execute(select(func.count()).select_from(Action).where(*where)).scalar_one()
     first = db.execute(
         select(Action).where(*where).order_by(col(Action.due_on).asc().nulls_last(), col(Action.id)).limit(DIGEST_ROWS)
     ).scalars()
     rows = [{"title": a.title, "owner": a.owner_organisation, "due_on": a.due_on} for a in first]
-    return DigestSection(rows=rows, total=int(total), register_query=register_query)
+    return DigestSection(rows=rows, total=int(total), register_query=listed.query())
 
 
 def _not_yet_queued(db: Session, due: Due) -> Due:

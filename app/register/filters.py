@@ -1,12 +1,12 @@
-"""The register's filter: read from a query string (so a view can be bookmarked and shared) and written back."""
+"""The register's filter read from a query string (so a view can be bookmarked and shared): the filter as a value,
+and the names of its parts, are in app/actions/register_filter.py, which writes it back."""
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
-from urllib.parse import urlencode
 
+from app.actions.register_filter import DUE_CHOICES, SINCE_PARTS, SORTS, VOLUNTEER_CHOICES, Part, RegisterFilter
 from app.errors import DomainError
 from app.i18n import N_, gettext
 from app.labels import STATUS_LABELS, TENSION_LABELS, THEME_LABELS
@@ -19,72 +19,8 @@ PAGE_MAX = 100_000
 TEXT_MAX = 200
 # a filter can name this many organisations or workshops at once (a form with every box ticked stays under it)
 CHOICES_MAX = 500
-DUE_CHOICES = ("overdue", "week", "month", "none")
-VOLUNTEER_CHOICES = ("yes", "no")
-SORTS = ("due", "status", "organisation", "changed")
-# the parts that take a day, each meaning "on or after its start on the Dutch clock"
-SINCE_PARTS = ("changed_since", "agreed_since", "moved_since")
 _NUMBER = re.compile(r"[0-9]{1,10}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-@dataclass(frozen=True)
-class RegisterFilter:
-    """What the register shows: every part narrows the list, parts combine, and nothing set means everything."""
-
-    organisations: tuple[int, ...] = ()
-    statuses: tuple[str, ...] = ()
-    workshops: tuple[int, ...] = ()
-    text: str = ""
-    themes: tuple[str, ...] = ()
-    tensions: tuple[str, ...] = ()
-    due: str | None = None
-    volunteers: str | None = None
-    changed_since: date | None = None
-    # agreed, or given another due date, on or after this day (what a weekly digest's "new" and "moved" link to)
-    agreed_since: date | None = None
-    moved_since: date | None = None
-    sort: str = "due"
-    descending: bool = False
-    page: int = 1
-
-    @property
-    def sort_key(self) -> str:
-        """The sort as the query string writes it: "due", or "-due" for descending."""
-        return f"-{self.sort}" if self.descending else self.sort
-
-    def is_empty(self) -> bool:
-        """Whether nothing narrows the list (sorting and paging aside)."""
-        return replace(self, sort="due", descending=False, page=1) == RegisterFilter()
-
-    def query(self, **changes: Any) -> str:
-        """The query string of this filter with some parts changed (page back to 1 unless given), without "?"."""
-        changed = replace(self, **{"page": 1, **changes})
-        pairs: list[tuple[str, str]] = []
-        pairs += [("organisation", str(i)) for i in changed.organisations]
-        pairs += [("status", s) for s in changed.statuses]
-        pairs += [("workshop", str(i)) for i in changed.workshops]
-        if changed.text:
-            pairs.append(("q", changed.text))
-        pairs += [("theme", t) for t in changed.themes]
-        pairs += [("tension", t) for t in changed.tensions]
-        if changed.due:
-            pairs.append(("due", changed.due))
-        if changed.volunteers:
-            pairs.append(("volunteers", changed.volunteers))
-        pairs += [(name, day.isoformat()) for name in SINCE_PARTS if (day := getattr(changed, name)) is not None]
-        if changed.sort_key != "due":
-            pairs.append(("sort", changed.sort_key))
-        if changed.page != 1:
-            pairs.append(("page", str(changed.page)))
-        return urlencode(pairs)
-
-    def toggled(self, name: str, value: Any) -> str:
-        """The query string with one choice of a part switched on or off (a quick link, a status count)."""
-        current = getattr(self, name)
-        if isinstance(current, tuple):
-            return self.query(**{name: tuple(v for v in current if v != value) if value in current else (value,)})
-        return self.query(**{name: None if current == value else value})
 
 
 def _choices(values: Iterable[str]) -> str:
@@ -162,7 +98,7 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
         if value:
             given.setdefault(name, []).append(value)
     problems: list[DomainError] = []
-    for name in ("organisation", "workshop", "status", "theme", "tension"):
+    for name in (Part.ORGANISATION, Part.WORKSHOP, Part.STATUS, Part.THEME, Part.TENSION):
         if len(given.get(name, [])) > CHOICES_MAX:
             problems.append(
                 DomainError(
@@ -174,19 +110,19 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
             )
             given[name] = given[name][:CHOICES_MAX]
     organisations = _ids(
-        given.get("organisation", []),
+        given.get(Part.ORGANISATION, []),
         code="bad_organisation",
         message=N_("Kies een organisatie uit de lijst: '{value}' is geen nummer van een organisatie."),
         problems=problems,
     )
     workshops = _ids(
-        given.get("workshop", []),
+        given.get(Part.WORKSHOP, []),
         code="bad_workshop",
         message=N_("Kies een workshop uit de lijst: '{value}' is geen nummer van een workshop."),
         problems=problems,
     )
     statuses = _keys(
-        given.get("status", []),
+        given.get(Part.STATUS, []),
         ACTION_STATUSES,
         labels=STATUS_LABELS,
         code="bad_status",
@@ -194,7 +130,7 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
         problems=problems,
     )
     themes = _keys(
-        given.get("theme", []),
+        given.get(Part.THEME, []),
         THEMES,
         labels=THEME_LABELS,
         code="bad_theme",
@@ -202,7 +138,7 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
         problems=problems,
     )
     tensions = _keys(
-        given.get("tension", []),
+        given.get(Part.TENSION, []),
         TENSIONS,
         labels=TENSION_LABELS,
         code="bad_tension",
@@ -210,7 +146,7 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
         problems=problems,
     )
     # cleaned as typed text is: a control character (PostgreSQL refuses a NUL) or an invisible one finds nothing
-    text = " ".join(clean_text(_one(given.get("q", []))).split())
+    text = " ".join(clean_text(_one(given.get(Part.TEXT, []))).split())
     if len(text) > TEXT_MAX:
         problems.append(
             DomainError(
@@ -218,7 +154,7 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
             )
         )
         text = text[:TEXT_MAX]
-    due = _one(given.get("due", [])) or None
+    due = _one(given.get(Part.DUE, [])) or None
     if due is not None and due not in DUE_CHOICES:
         problems.append(
             DomainError(
@@ -230,7 +166,7 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
             )
         )
         due = None
-    volunteers = _one(given.get("volunteers", [])) or None
+    volunteers = _one(given.get(Part.VOLUNTEERS, [])) or None
     if volunteers is not None and volunteers not in VOLUNTEER_CHOICES:
         problems.append(
             DomainError(
@@ -255,7 +191,7 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
                     value=raw_since[:40],
                 )
             )
-    raw_sort = _one(given.get("sort", [])) or "due"
+    raw_sort = _one(given.get(Part.SORT, [])) or "due"
     sort = raw_sort.removeprefix("-")
     if sort not in SORTS:
         problems.append(
@@ -268,7 +204,7 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
             )
         )
         sort, raw_sort = "due", "due"
-    raw_page = _one(given.get("page", [])) or "1"
+    raw_page = _one(given.get(Part.PAGE, [])) or "1"
     page = int(raw_page) if _NUMBER.fullmatch(raw_page) else 0
     if not 0 < page <= PAGE_MAX:
         problems.append(

@@ -12,13 +12,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from app.actions.register_filter import DUE_CHOICES, RegisterFilter
 from app.auth import CsrfChecked, Runner, Viewer
 from app.errors import DomainError
 from app.exports import csvfile
 from app.labels import STATUS_LABELS, TENSION_LABELS, THEME_LABELS, translated
 from app.models import Member, RowId, Workshop, local_today
 from app.register import service as register
-from app.register.filters import DUE_CHOICES, PAGE_SIZE, RegisterFilter, parse_filter
+from app.register.filters import PAGE_SIZE, parse_filter
 from app.runtime import Runtime, RuntimeDep
 from app.store.events import Tx
 from app.web import Pager, render, see_other

@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from app.actions import review
 from app.actions import service as actions
+from app.actions.register_filter import RegisterFilter
 from app.errors import DomainError
 from app.exports.tables import Table
 from app.i18n import N_, gettext, short_day
@@ -33,7 +34,7 @@ from app.models import (
     day_start,
 )
 from app.organisations import service as organisations
-from app.register.filters import PAGE_SIZE, RegisterFilter
+from app.register.filters import PAGE_SIZE
 from app.store.events import Tx
 from app.workshops import service as workshops
 

@@ -3,14 +3,20 @@ opens exactly that section for a signed-in member, in plain text and HTML, in Du
 
 import re
 from datetime import timedelta
+from functools import partial
 from typing import Any
+from urllib.parse import parse_qsl
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 
 from app.actions import service as actions
+from app.actions.register_filter import RegisterFilter
 from app.models import Membership, OutboxMessage, local_today, utcnow
+from app.notify import reminders
 from app.notify.reminders import DIGEST_ROWS
+from app.register.filters import parse_filter
 from tests.notify.conftest import Network, SmtpServer, build_network, database, send_all, sign_in
 from tests.notify.test_smtp import pass_on
 
@@ -128,3 +134,28 @@ def test_a_filter_by_agreed_or_moved_date_that_does_not_exist_is_named(mail_clie
         page = mail_client.get(f"/f/register?{part}=2026-02-30")
         assert page.status_code == 422
         assert "De datum &#39;2026-02-30&#39; bestaat niet" in page.text
+
+
+def test_each_link_is_written_by_the_registers_own_filter_and_reads_back_as_its_section(
+    mail_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    db.write_sync(_busy_week(network))
+    written = RegisterFilter.query
+    # one writer of the register's addresses: the digest asks it, it does not spell the names itself
+    monkeypatch.setattr(RegisterFilter, "query", lambda self, **changes: written(self, **changes) + "&by=filter")
+    due = db.read_sync(partial(reminders.due_mails, today=local_today(), now=utcnow(), secret="s"))
+    digest = next(digest for digest, _ in due.digests if digest.workspace_id == network.workspace_id)
+    week_ago = local_today() - timedelta(days=7)
+    expected = {
+        "overdue": RegisterFilter(due="overdue"),
+        "moved": RegisterFilter(moved_since=week_ago),
+        "stuck": RegisterFilter(statuses=("vastgelopen",)),
+        "new": RegisterFilter(agreed_since=week_ago),
+    }
+    for name, listed in expected.items():
+        query = getattr(digest, name).register_query
+        assert query.endswith("&by=filter"), name
+        # and the register reads it as that section: no problem, nothing more, nothing less
+        assert parse_filter(parse_qsl(query)) == (listed, [])
