@@ -8,7 +8,7 @@ what is due (a reader thread), composes the mails (a worker thread: templates), 
 
 import traceback
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -27,6 +27,7 @@ from app.exports.ics import calendar_bytes, followup_event, new_calendar
 from app.models import (
     LOCAL_TIMEZONE,
     Action,
+    ActionChange,
     Facilitator,
     MailSuppression,
     Membership,
@@ -35,7 +36,9 @@ from app.models import (
     Volunteer,
     Workshop,
     Workspace,
+    as_utc,
     day_start,
+    local_day,
 )
 from app.notify import mails, outbox
 from app.notify.mails import ActionFacts, DigestFacts, DigestSection, Links, MeetingFacts, Recipient
@@ -187,6 +190,7 @@ def _action_reminders(
         )
         .order_by(col(Action.due_on), col(Action.id))
     ).all()
+    rows = _unmissed_left_out(db, rows, today=today)
     if not rows:
         return
     # the owner organisation's people of every workshop of the workspace, as the rule (reporting.owns) names them
@@ -253,6 +257,30 @@ def _action_reminders(
                     workshop_title=workshop_title,
                 )
                 (due.actions if action.due_on >= today else due.overdue).append((facts, people))
+
+
+def _unmissed_left_out(db: Session, rows: Sequence[Any], *, today: date) -> list[Any]:
+    """The rows without the actions whose date had passed already when it was set: agreed with a past date, or given
+    one later (a thing done last week, written down today). Their date was never missed while the owner knew it, so
+    "how did it go?" asks about nothing; a date set on its own day, or before, passed under the owner's watch and is
+    asked about. The date was set when the action was agreed (its created_at: a history's "created" entry of before
+    migration 0006 bears the migration's day) or by the latest change of its date."""
+    past = [action.id for action, _ in rows if action.due_on is not None and action.due_on < today]
+    if not past:
+        return list(rows)
+    moved_at: dict[int, datetime] = dict(
+        db.execute(
+            select(col(ActionChange.action_id), func.max(col(ActionChange.at)))
+            .where(col(ActionChange.action_id).in_(past), col(ActionChange.kind) == "due_on")
+            .group_by(col(ActionChange.action_id))
+        ).all()
+    )
+    kept = []
+    for action, title in rows:
+        set_at = max(as_utc(action.created_at), as_utc(moved_at.get(action.id or 0, action.created_at)))
+        if action.due_on is None or action.due_on >= today or local_day(set_at) <= action.due_on:
+            kept.append((action, title))
+    return kept
 
 
 def _meeting_reminders(

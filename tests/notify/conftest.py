@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import col
 
+from app import models
 from app.accounts import service as accounts
 from app.actions import service as actions
 from app.catalog.service import formats
@@ -44,6 +45,40 @@ SMTP_PORTS = _smtp_ports()
 # the day the tests' scheduler passes run on; due dates are set relative to it
 TODAY = date(2026, 12, 7)
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+
+
+class AppClock:
+    """The app's clock (app.models.utcnow) as a test between sessions sees it: from NOW at the test's start, running on
+    with the machine's, moved on when the test says. What the app writes (an action agreed, a date moved, a claim)
+    then happens on the tests' days, which the passes are run on, whatever day the machine's clock says."""
+
+    def __init__(self) -> None:
+        self.started = datetime.now(UTC)
+        self.ahead = timedelta(0)
+
+    def now(self) -> datetime:
+        """The app's now."""
+        return NOW + self.ahead + (datetime.now(UTC) - self.started)
+
+    def advance(self, by: timedelta) -> None:
+        """Move the app's clock on."""
+        self.ahead += by
+
+
+@pytest.fixture(autouse=True)
+def app_clock(monkeypatch: pytest.MonkeyPatch) -> AppClock:
+    """Every test between sessions on the tests' clock (AppClock)."""
+    clock = AppClock()
+
+    class _Shifted(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            moment = clock.now()
+            return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
+
+    # utcnow() reads the datetime of its module's globals: every import of it, and Sender's clock, follow
+    monkeypatch.setattr(models, "datetime", _Shifted)
+    return clock
 
 
 class Inbox:

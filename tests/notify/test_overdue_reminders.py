@@ -18,11 +18,13 @@ from app.demo.driver import csrf_of
 from app.exports import wording
 from app.i18n import in_locale
 from app.models import Action, OutboxMessage, Participant, Workshop
+from app.notify.reminders import OVERDUE_CATCH_UP_DAYS
 from app.notify.sender import reminder_pass
 from app.privacy import service as privacy
 from tests.conftest import SECRET_KEY, migrated_copy
 from tests.notify.conftest import (
     TODAY,
+    AppClock,
     Network,
     SmtpServer,
     action_of,
@@ -248,3 +250,27 @@ def test_a_waiting_nudge_goes_with_the_personal_data_of_its_workshop(mail_client
     db.write_sync(lambda tx: privacy.anonymise_workshop(tx, workshop=tx.get(Workshop, network.workshop_id)))
     # every nudge of the workshop's action goes with its names, as its reminders do: each carries the action's links
     assert _nudged(db) == set()
+
+
+def test_no_nudge_of_a_date_already_past_when_it_was_agreed_or_given(mail_client: TestClient) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    past = TODAY - timedelta(days=2)
+    # agreed today with a date two days ago (a thing done last week, written down now), and the network's action,
+    # agreed today for the day after tomorrow, given a date that has passed: neither date was ever missed
+    db.write_sync(partial(_due, network=network, day=past, title="Al gedaan"))
+    db.write_sync(partial(_due, network=network, day=past))
+    for offset in range(OVERDUE_CATCH_UP_DAYS + 1):
+        _pass(mail_client, TODAY + timedelta(days=offset))
+    assert not messages(db, kind="overdue_reminder")
+
+
+def test_a_date_given_on_its_own_day_or_before_is_asked_about(mail_client: TestClient, app_clock: AppClock) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    # agreed today for today, and (the clock two days on) moved to that day itself
+    today = db.write_sync(partial(_due, network=network, day=TODAY, title="Vandaag"))
+    app_clock.advance(timedelta(days=2))
+    db.write_sync(partial(_due, network=network, day=TODAY + timedelta(days=2)))
+    _pass(mail_client, TODAY + timedelta(days=2 + AFTER))
+    assert {m.action_id for m in messages(db, kind="overdue_reminder")} == {today, network.action_id}
