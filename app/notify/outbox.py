@@ -28,6 +28,7 @@ from app.models import (
     Workspace,
     as_utc,
     day_start,
+    local_day,
     utcnow,
 )
 from app.notify.smtp import UNBUILDABLE, Outgoing, header_text
@@ -197,10 +198,10 @@ def still_to_remind() -> list[ColumnElement[bool]]:
     return [col(Action.status) != "klaar", col(Action.deleted_at).is_(None), col(Workshop.anonymised_at).is_(None)]
 
 
-def _outdated(db: Session, rows: list[OutboxMessage]) -> set[int]:
+def _outdated(db: Session, rows: list[OutboxMessage], *, now: datetime) -> set[int]:
     """Which of these reminders remind of what no longer holds: an action done, withdrawn, removed or due on another
     day, or a follow-up moved, cancelled or of a workshop whose names were removed (the next pass writes a reminder
-    of the new date, under a key of its own)."""
+    of the new date, under a key of its own); and a reminder of a due day that has passed on the Dutch clock."""
     action_ids = {row.action_id for row in rows if row.action_id is not None}
     workshop_ids = {row.workshop_id for row in rows if row.workshop_id is not None}
     # an action's due day while it is still to do; a workshop's follow-up while it has one
@@ -230,6 +231,11 @@ def _outdated(db: Session, rows: list[OutboxMessage]) -> set[int]:
         holds = action_days.get(row.action_id) if row.action_id is not None else meetings.get(row.workshop_id or 0)
         if holds != as_utc(row.about_at):
             outdated.add(row.id or 0)
+        elif row.kind == "action_reminder" and local_day(now) > local_day(row.about_at):
+            # its words hold on its day at the latest: "vandaag" written on the due day, and left for a retry, would
+            # say so of yesterday. Dropped, not rendered again: the day after, the pass writes no reminder of a past
+            # date, and the question after it (overdue_reminder) comes in its own time
+            outdated.add(row.id or 0)
     return outdated
 
 
@@ -245,7 +251,7 @@ def _due(db: Tx, *, now: datetime, limit: int) -> list[OutboxMessage]:
                 .with_for_update(skip_locked=True)
             ).scalars()
         )
-        unwanted = _unwanted(db, rows) | _outdated(db, rows) if rows else set()
+        unwanted = _unwanted(db, rows) | _outdated(db, rows, now=now) if rows else set()
         if not unwanted:
             return rows
         # checked as it is sent, not only as it is queued: a retry, or one a pass wrote before the change

@@ -10,11 +10,12 @@ from fastapi.testclient import TestClient
 
 from app.actions import service as actions
 from app.exports import wording
-from app.models import OutboxMessage, Workshop
+from app.models import OutboxMessage, Workshop, local_day
 from app.notify.sender import reminder_pass
 from tests.notify.conftest import (
     NOW,
     TODAY,
+    AppClock,
     Network,
     SmtpServer,
     build_network,
@@ -31,7 +32,7 @@ ACTIONS = ("Huiskamer in de flat", "Buurtfeest", "Speeltuin", "Loket")
 def _pass(http: TestClient, *, now: datetime = NOW) -> int:
     secret = http.app.state.runtime.secret_key
     return http.portal.call(
-        partial(reminder_pass, database(http), http.app.state.mail, secret=secret, today=TODAY, now=now)
+        partial(reminder_pass, database(http), http.app.state.mail, secret=secret, today=local_day(now), now=now)
     )
 
 
@@ -124,3 +125,28 @@ def test_a_reminder_of_a_follow_up_moved_since_is_not_sent_and_one_of_its_new_ti
     later = smtp_server.inbox.wait_for(8)[3:]
     calendar = later[0].get_body(preferencelist=("plain",)).get_content()
     assert "15:00" in calendar and "14:00" not in calendar
+
+
+def test_a_reminder_of_today_left_for_a_retry_does_not_go_the_next_day(
+    mail_client: TestClient, smtp_server: SmtpServer, app_clock: AppClock
+) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    db.write_sync(lambda tx: actions.delete_action(tx, workshop_id=network.workshop_id, action_id=network.action_id))
+    today = db.write_sync(partial(_agree, network=network, title="Buurtfeest", due_on=TODAY))
+    db.write_sync(partial(_agree, network=network, title="Loket", due_on=TODAY + timedelta(days=1)))
+    assert _pass(mail_client) == 4
+    subjects = {m.subject for m in messages(db, kind="action_reminder")}
+    assert "Herinnering: “Buurtfeest” staat voor vandaag" in subjects
+    db.write_sync(_waiting_for_a_retry)
+    # the server stays down until the next morning: "vandaag" would say so of yesterday
+    app_clock.advance(timedelta(days=1))
+    assert send_all(mail_client) == 2
+    sent = smtp_server.inbox.wait_for(2)
+    time.sleep(0.2)
+    assert len(smtp_server.inbox.messages) == 2
+    tomorrow = wording.day(TODAY + timedelta(days=1))
+    assert {str(m["Subject"]) for m in sent} == {f"Herinnering: “Loket” staat op {tomorrow}"}
+    assert not [m for m in messages(db, kind="action_reminder") if m.action_id == today]
+    # and the next pass writes no reminder of a day gone by
+    assert _pass(mail_client, now=NOW + timedelta(days=1)) == 0
