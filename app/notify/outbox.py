@@ -20,8 +20,10 @@ from sqlmodel import col
 from app.addresses import address_key
 from app.models import (
     Action,
+    Facilitator,
     MailSuppression,
     MailToken,
+    Membership,
     OutboxMessage,
     Participant,
     Workshop,
@@ -161,7 +163,9 @@ _WANTED_ONLY = ("action_reminder", "overdue_reminder", "followup_reminder", "lin
 
 def _unwanted(db: Session, rows: list[OutboxMessage]) -> set[int]:
     """Which of these messages were queued for an address that has since unsubscribed from the workspace, or that is
-    no longer the confirmed address of the participant they were written for (changed, removed, or forgotten)."""
+    no longer on file for whom they were written: a participant's confirmed address (changed, removed, or
+    forgotten), an action's contact (an action's reminder; a follow-up's goes to its workshop's actions' contacts),
+    or a member's, while their digest is on."""
     keys = {row.id: address_key(row.recipient) for row in rows}
     suppressed = set(
         db.execute(
@@ -180,6 +184,7 @@ def _unwanted(db: Session, rows: list[OutboxMessage]) -> set[int]:
             )
         ).all()
     }
+    on_file = _addresses_on_file(db, [row for row in rows if row.participant_id is None])
     unwanted = set()
     for row in rows:
         key = keys[row.id]
@@ -189,7 +194,55 @@ def _unwanted(db: Session, rows: list[OutboxMessage]) -> set[int]:
             address, confirmed = people.get(row.participant_id, ("", False))
             if address != key or not confirmed:
                 unwanted.add(row.id or 0)
+        elif (about := _written_for(row)) is not None and key not in on_file.get(about, set()):
+            unwanted.add(row.id or 0)
     return unwanted
+
+
+def _written_for(row: OutboxMessage) -> tuple[str, int] | None:
+    """Whose address a message without a participant went to, as _addresses_on_file keys it: an action's contact
+    ("action", its id), a follow-up's contacts ("meeting", the workshop's id), a workspace's digest readers ("digest",
+    its id); None for a mail not sent to an address on file, or one queued before reminders kept what they are of."""
+    if row.kind in ("action_reminder", "overdue_reminder") and row.action_id is not None:
+        return ("action", row.action_id)
+    if row.kind == "followup_reminder" and row.workshop_id is not None:
+        return ("meeting", row.workshop_id)
+    if row.kind == "digest":
+        return ("digest", row.workspace_id)
+    return None
+
+
+def _addresses_on_file(db: Session, rows: list[OutboxMessage]) -> dict[tuple[str, int], set[str]]:
+    """The addresses on file now (folded) for whom these messages without a participant were written (_written_for):
+    each action's contact, the contacts of each workshop's actions, each workspace's members who read its digest."""
+    about = {found for row in rows if (found := _written_for(row)) is not None}
+    action_ids = {row_id for kind, row_id in about if kind == "action"}
+    workshop_ids = {row_id for kind, row_id in about if kind == "meeting"}
+    workspace_ids = {row_id for kind, row_id in about if kind == "digest"}
+    on_file: dict[tuple[str, int], set[str]] = {}
+    if action_ids:
+        for action_id, address in db.execute(
+            select(col(Action.id), col(Action.contact_email)).where(col(Action.id).in_(action_ids))
+        ).all():
+            on_file.setdefault(("action", action_id or 0), set()).add(address_key(address or ""))
+    if workshop_ids:
+        for workshop_id, address in db.execute(
+            select(col(Action.workshop_id), col(Action.contact_email)).where(
+                col(Action.workshop_id).in_(workshop_ids), col(Action.deleted_at).is_(None)
+            )
+        ).all():
+            on_file.setdefault(("meeting", workshop_id), set()).add(address_key(address or ""))
+    if workspace_ids:
+        for workspace_id, address in db.execute(
+            select(col(Membership.workspace_id), col(Facilitator.email))
+            .join(Facilitator, col(Facilitator.id) == col(Membership.account_id))
+            .where(col(Membership.workspace_id).in_(workspace_ids), col(Membership.digest).is_(True))
+        ).all():
+            on_file.setdefault(("digest", workspace_id), set()).add(address_key(address))
+    # an empty address is no one's
+    for addresses in on_file.values():
+        addresses.discard("")
+    return on_file
 
 
 def still_to_remind() -> list[ColumnElement[bool]]:
