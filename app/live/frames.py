@@ -45,6 +45,9 @@ class CloseCode(IntEnum):
     TRY_AGAIN_LATER = 1013
     # final: the workshop was deleted (HTTP's 410 Gone, in the range kept for applications)
     WORKSHOP_REMOVED = 4410
+    # final: the phone's workshop is there, but no participant of it is this browser's any more (its cookie gone, or
+    # its participant removed); it may join again. Beside 4410: no refused handshake's 4000 plus status is 4411
+    PARTICIPANT_REMOVED = 4411
 
 
 def event_frame(event: LogEntry) -> str:

@@ -188,6 +188,17 @@ async def _removed_since(websocket: WebSocket, wid: str | None) -> bool:
     return True
 
 
+async def _left_since(websocket: WebSocket, public_id: str, wid: str | None) -> bool:
+    """Whether a phone whose page was of this workshop (the public id it names) has no participant of it any more;
+    then its socket is closed for good, and the phone offers to join again. Only said for a handshake refused anyway:
+    a phone's cookie naming no participant is an answer of the database, never a fault of it."""
+    if wid != public_id:
+        return False
+    await websocket.accept()
+    await _close_quietly(websocket, CloseCode.PARTICIPANT_REMOVED, "participant removed")
+    return True
+
+
 async def _receive(websocket: WebSocket, inbox: "_Inbox") -> None:
     """Read every message into the inbox, under a server that does not hand them over itself (no LISTEN)."""
     while True:
@@ -554,6 +565,8 @@ async def phone_socket(websocket: WebSocket) -> None:
     if found is None or found[2] is None:
         # counted and worded as the phone's HTTP routes do: a guessed code gets no other answer here
         refusal = await runtime.phone_refused(websocket, code_known=found is not None)
+        if refusal.code == "not_a_participant" and found is not None and await _left_since(websocket, found[1], wid):
+            return None
         if refusal.code == "unknown_code" and await _removed_since(websocket, wid):
             return None
         return await _refuse(websocket, refusal.status, refusal.message, **refusal.params)

@@ -1,7 +1,10 @@
 // One live websocket per page: reconnects by itself and catches up from the last sequence number it saw.
 
-// the close code that ends it for good: the workshop was deleted (docs/protocol.md, "Closing")
+// the close codes that end it for good (docs/protocol.md, "Closing"), and the status each one reports: the workshop
+// was deleted; the phone's participant is no longer this browser's (it may join again)
 const WORKSHOP_REMOVED = 4410;
+const PARTICIPANT_REMOVED = 4411;
+const FINAL = { [WORKSHOP_REMOVED]: "removed", [PARTICIPANT_REMOVED]: "participant_removed" };
 
 export class Live {
   constructor(path, { workshop, onFrame, onStatus }) {
@@ -13,7 +16,7 @@ export class Live {
     this.socket = null;
     this.retry = 0;
     this.timer = null;
-    // set once the server said the workshop is gone: nothing is opened again
+    // set once the server said the workshop (or the phone's participant) is gone: nothing is opened again
     this.removed = false;
   }
 
@@ -32,7 +35,12 @@ export class Live {
 
   url() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const resume = this.seq === null ? "" : `?since=${this.seq}&wid=${encodeURIComponent(this.workshop)}`;
+    // the workshop is named from the first try: a workshop deleted before the first snapshot is said so, for good,
+    // where a refusal alone (a 404) would be tried again forever
+    const params = new URLSearchParams();
+    if (this.seq !== null) params.set("since", this.seq);
+    if (this.workshop) params.set("wid", this.workshop);
+    const resume = params.toString() ? `?${params}` : "";
     return `${scheme}//${location.host}${this.path}${resume}`;
   }
 
@@ -61,9 +69,9 @@ export class Live {
     socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
-      if (event.code === WORKSHOP_REMOVED) {
+      if (event.code in FINAL) {
         this.removed = true;
-        this.onStatus("removed");
+        this.onStatus(FINAL[event.code]);
         return;
       }
       this.onStatus("offline");

@@ -679,9 +679,19 @@ const live = new Live(`/ws/phone/${config.code}`, {
   workshop: config.workshop,
   onFrame,
   onStatus: (status) => {
+    // the page is emptied first: a box typed in keeps its text as it goes (its change event), which is then
+    // forgotten with the rest rather than written back after it
     if (status === "removed") {
-      store.forgetAll();
       showRemoved(t.removed);
+      store.forgetAll();
+      return;
+    }
+    if (status === "participant_removed") {
+      // what this phone kept was its participant's, who is gone: it goes too. Joining again is offered while the
+      // room is still open (the join page says so itself once it closed, if the phone never saw it)
+      showRemoved(t.participant_removed,
+        state.workshop?.closed ? null : { href: `/j/${encodeURIComponent(config.code)}`, text: t.join_again });
+      store.forgetAll();
       return;
     }
     showStatus(statusNode, status, t);

@@ -6,6 +6,10 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
+from starlette.testclient import WebSocketDenialResponse
+from starlette.websockets import WebSocketDisconnect
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -13,6 +17,7 @@ from app.config import Settings
 from app.demo.content import DEMO_TITLE
 from app.demo.driver import DemoFacilitator, DemoWorkshop, csrf_of, prepare, ws_url
 from app.live.frames import CloseCode
+from app.workshops import service as workshops
 
 REMOVED = CloseCode.WORKSHOP_REMOVED.value
 
@@ -120,3 +125,77 @@ def test_deleting_a_workshop_closes_its_phones_projectors_and_board_for_good_and
             await office.close()
 
     asyncio.run(scenario())
+
+
+def test_a_phone_naming_its_workshop_without_a_participant_of_it_is_closed_for_good_and_no_other(
+    live_server: str, live_settings: Settings
+) -> None:
+    room, other = prepare(live_settings), prepare(live_settings)
+
+    async def scenario() -> None:
+        cookie = await joined_cookie(live_server, room.code, "Ali")
+        socket, snapshot = await opened(live_server, f"/ws/phone/{room.code}", cookie)
+        public_id = snapshot["workshop"]["id"]
+        await socket.close()
+        # its cookie gone (run out, cleared): the phone of this workshop has no participant of it any more
+        gone = await connect(ws_url(live_server, f"/ws/phone/{room.code}?since=3&wid={public_id}"))
+        assert await close_code(gone) == CloseCode.PARTICIPANT_REMOVED
+        assert gone.close_reason == "participant removed"
+        # the first try of a page, before any snapshot, names its workshop too
+        first = await connect(ws_url(live_server, f"/ws/phone/{room.code}?wid={public_id}"))
+        assert await close_code(first) == CloseCode.PARTICIPANT_REMOVED
+        # a handshake that names no workshop, or another one, is refused as before: nothing final is said of it
+        for path in (f"/ws/phone/{room.code}", f"/ws/phone/{other.code}?since=1&wid={public_id}"):
+            with pytest.raises(InvalidStatus) as refused:
+                await connect(ws_url(live_server, path))
+            assert refused.value.response.status_code == 403, path
+        # the participant's own phone, naming its workshop, is served as ever
+        socket, snapshot = await opened(live_server, f"/ws/phone/{room.code}?wid={public_id}", cookie)
+        assert snapshot["type"] == "snapshot"
+        assert await still_open(socket)
+        await socket.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_phones_first_try_naming_its_deleted_workshop_is_closed_for_good(
+    live_server: str, live_settings: Settings
+) -> None:
+    gone = prepare(live_settings)
+
+    async def scenario() -> None:
+        office = DemoFacilitator(live_server, gone.workshop_id)
+        await office.sign_in(gone.password)
+        try:
+            cookie = await joined_cookie(live_server, gone.code, "Ali")
+            socket, snapshot = await opened(live_server, f"/ws/phone/{gone.code}", cookie)
+            public_id = snapshot["workshop"]["id"]
+            await socket.close()
+            await delete(office, gone.workshop_id)
+            # a page loaded before the deletion, opening its first socket after it: no seq yet, but its workshop
+            first = await connect(
+                ws_url(live_server, f"/ws/phone/{gone.code}?wid={public_id}"), additional_headers={"Cookie": cookie}
+            )
+            assert await close_code(first) == REMOVED
+        finally:
+            await office.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_database_that_does_not_answer_is_never_read_as_a_workshop_deleted(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(*_: Any, **__: Any) -> bool:
+        raise OperationalError("select", {}, Exception("the database does not answer"))
+
+    monkeypatch.setattr(workshops, "public_id_exists", down)
+    # the handshake fails, which the phone tries again after; it is not closed with the final 4410
+    with pytest.raises(WebSocketDenialResponse) as failed, client.websocket_connect("/ws/phone/ZZZZZZ?wid=gone"):
+        pass
+    assert failed.value.status_code == 503
+    monkeypatch.undo()
+    # answered, the same handshake is told the workshop is gone
+    with client.websocket_connect("/ws/phone/ZZZZZZ?wid=gone") as socket, pytest.raises(WebSocketDisconnect) as closed:
+        socket.receive_text()
+    assert closed.value.code == REMOVED
