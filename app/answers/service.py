@@ -426,11 +426,12 @@ _OWN_ANSWERS = Prepared(
 
 
 def own_answers(
-    db: Session, *, workshop_id: int, author: tuple[int, str, str], include_hidden: bool
+    db: Session, *, workshop_id: int, author: tuple[int, str, str, bool], include_hidden: bool
 ) -> list[dict[str, Any]]:
     """One participant's answers, oldest first, as list_answers shows them; author is the participant's id, name
-    and organisation (workshops.Phone). On every phone page and snapshot, so one prepared statement."""
-    participant_id, name, organisation = author
+    and organisation, and whether that claim was taken back (workshops.Phone). On every phone page and snapshot, so
+    one prepared statement."""
+    participant_id, name, organisation, _ = author
     rows = _OWN_ANSWERS.all(db, {"workshop": workshop_id, "participant": participant_id})
     views = []
     for answer_id, step_id, text, links_to, theme, hidden, client_id, held in rows:

@@ -40,7 +40,9 @@ def my_agreements(db: Session, *, link_token: str, secret: str, today: date) -> 
     return {
         "participant": participant,
         "workshop": workshop,
-        "me_parts": workshops.me_parts(participant.name, participant.organisation),
+        "me_parts": workshops.me_parts(
+            participant.name, participant.organisation, taken_back=participant.organisation_revoked_at is not None
+        ),
         "answers": [
             {**a, "step_title": steps.get(a["step"], {}).get("title"), "linked": texts.get(a["links_to"])} for a in mine
         ],

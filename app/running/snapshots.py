@@ -58,7 +58,7 @@ def phone_page_state(db: Session, *, card: PhoneCard, phone: Phone) -> dict[str,
     """
     workshop_id = card.workshop.id
     return {
-        "me_parts": workshops.me_parts(phone.name, phone.organisation),
+        "me_parts": workshops.me_parts(phone.name, phone.organisation, taken_back=phone.organisation_taken_back),
         "answers": answers.own_answers(db, workshop_id=workshop_id, author=phone, include_hidden=True),
         "options": [
             {"id": a.id, "text": a.text}

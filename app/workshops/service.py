@@ -343,11 +343,18 @@ class Phone(NamedTuple):
     id: int
     name: str
     organisation: str
+    # the office took back their claim to the organisation they named
+    organisation_taken_back: bool = False
 
 
 def phone_of(participant: Participant) -> Phone:
     """A loaded participant as their phone's page names them."""
-    return Phone(participant.id or 0, participant.name, participant.organisation)
+    return Phone(
+        participant.id or 0,
+        participant.name,
+        participant.organisation,
+        participant.organisation_revoked_at is not None,
+    )
 
 
 class PhoneCard(NamedTuple):
@@ -371,6 +378,7 @@ _PHONE_CARD = Prepared(
         _PARTICIPANT.c.id,
         _PARTICIPANT.c.name,
         _PARTICIPANT.c.organisation,
+        _PARTICIPANT.c.organisation_revoked_at.is_not(None),
     )
     .select_from(_WORKSHOP.outerjoin(_PARTICIPANT, _THIS_PHONE))
     .where(_WORKSHOP.c.join_code == bindparam("code"))
@@ -383,14 +391,16 @@ def phone_card(db: Session, *, code: str, cookies: Mapping[str, str]) -> PhoneCa
     found = _PHONE_CARD.one(db, _this_phone_params(code, cookies))
     if found is None:
         return None
-    public_id, step_index, steps, focus_only, participant_id, name, organisation = found[len(_JOIN_CARD_COLUMNS) :]
+    public_id, step_index, steps, focus_only, participant_id, name, organisation, taken_back = found[
+        len(_JOIN_CARD_COLUMNS) :
+    ]
     return PhoneCard(
         _join_card(found[: len(_JOIN_CARD_COLUMNS)]),
         public_id,
         step_index,
         step_types.read_stored(steps)[step_index],
         bool(focus_only),
-        Phone(participant_id, name, organisation) if participant_id is not None else None,
+        Phone(participant_id, name, organisation, bool(taken_back)) if participant_id is not None else None,
     )
 
 
@@ -451,11 +461,17 @@ def workshop_and_participant(
     return workshop, detached(Participant, zip(_PARTICIPANT_KEYS, row[split:], strict=True))
 
 
-def me_parts(name: str, organisation: str) -> list[str]:
-    """Who a participant is, as their phone's header and Mijn afspraken say it: name and organisation, or "Anoniem"
-    without a name."""
+def me_parts(name: str, organisation: str, *, taken_back: bool = False) -> list[str]:
+    """Who a participant is, as their phone's header and Mijn afspraken say it: name and organisation (marked as not
+    confirmed once the office took the claim back), or "Anoniem" without a name."""
     shown = name or gettext(N_("Anoniem"))
-    return [shown, organisation] if name and organisation else [shown]
+    if not (name and organisation):
+        return [shown]
+    if taken_back:
+        # still shown as typed, so they know which one is meant, but never as theirs without saying so; isolated, as
+        # a right-to-left name beside the words around it would read as one jumbled run
+        organisation = gettext(N_("niet bevestigd: {organisation}")).format(organisation=f"\u2068{organisation}\u2069")
+    return [shown, organisation]
 
 
 def participant_by_link(db: Session, link_token: str, *, secret: str) -> tuple[Participant, Workshop]:

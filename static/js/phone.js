@@ -251,6 +251,25 @@ function renderStep(said = false) {
   keepFocus(focus);
 }
 
+// who this is, in the header: as the server wrote it (workshops.me_parts), again when the room renamed the
+// organisation or the office took the participant's claim to it back (or gave it back)
+function renderMe() {
+  const me = state.me;
+  if (!me?.name) return; // nameless: "Anoniem" as the server wrote it, with no organisation to mark
+  const parts = [[el("bdi", { text: me.name })]];
+  const line = [`\u2068${me.name}\u2069`];
+  if (me.organisation) {
+    const organisation = el("bdi", { text: me.organisation });
+    // the office said it is not theirs: still shown as typed, never as theirs without saying so
+    parts.push(me.organisation_taken_back
+      ? formatNodes(t.organisation_unconfirmed, "organisation", [organisation]) : [organisation]);
+    const named = `\u2068${me.organisation}\u2069`;
+    line.push(me.organisation_taken_back ? format(t.organisation_unconfirmed, { organisation: named }) : named);
+  }
+  meNode.replaceChildren(...parts.flatMap((part, i) => (i ? [" · ", ...part] : part)));
+  meNode.title = line.join(" · ");
+}
+
 // ---- dot voting: the phone sends its whole allocation, so a resend after a lost connection changes nothing
 
 function allocation() {
@@ -599,6 +618,7 @@ function onFrame(frame) {
     state.participant = frame.participant;
     state.link = frame.link;
     state.me = frame.me;
+    renderMe();
     state.responses = frame.responses || {};
     state.review = frame.review || { workshop: null, items: [] };
     state.mosaic = frame.mosaic || null;
@@ -635,10 +655,7 @@ function onFrame(frame) {
       // the participant went along with a merged organisation: its actions stay "yours"
       state.me.organisation = rename.name(state.me.organisation);
       state.me.organisation_id = rename.id(state.me.organisation_id);
-      if (state.me.name) {
-        meNode.replaceChildren(el("bdi", { text: state.me.name }), " · ", el("bdi", { text: state.me.organisation }));
-        meNode.title = `\u2068${state.me.name}\u2069 · \u2068${state.me.organisation}\u2069`;
-      }
+      renderMe();
     }
     renderStep();
   } else if (frame.type === "event" && frame.kind === "me.changed") {
@@ -646,6 +663,7 @@ function onFrame(frame) {
     // follows at once, as the server's rule on reports does
     if (state.me && frame.data.participant === state.participant) {
       state.me.organisation_taken_back = frame.data.organisation_taken_back;
+      renderMe();
       actionList.regroup();
       renderStep();
     }

@@ -1,5 +1,5 @@
-"""A phone with no way on: its participant gone, its workshop deleted before it first connected. Each gets a final
-answer instead of trying again and again."""
+"""A phone with no way on: its participant gone, its workshop deleted before it first connected, its organisation
+taken back. Each gets a final answer, or says what is true, instead of trying again and again."""
 
 import os
 import re
@@ -146,3 +146,38 @@ def test_a_phone_whose_workshop_went_before_its_first_connection_says_so_and_sto
     phone.wait_for_timeout(WATCHED_MS)
     assert opened["n"] == tried == 1
     assert kept_of(phone, session.code) == []
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("screen", SCREENS.values(), ids=SCREENS.keys())
+def test_a_phones_header_stops_presenting_an_organisation_taken_back_as_theirs(
+    new_context: Callable[..., Any], screen: dict[str, Any], lang: str
+) -> None:
+    session = start_session(new_context, title=TITLE)
+    phone = join_on(new_context(**screen).new_page(), session.code, NAME, ORGANISATION)
+    in_language(phone, lang, session.code)
+    me = phone.locator("p.me")
+    unconfirmed = {"nl": "niet bevestigd: ", "en": "not confirmed: "}[lang]
+    expect(me).to_have_text(f"{NAME} · {ORGANISATION}")
+
+    # the office, in another tab of the board's browser, says she does not belong to it
+    office = session.board.context.new_page()
+    office.goto(session.board.url + "/deelnemers")
+    person = office.locator(".participant-row", has_text=NAME)
+    person.get_by_role("button", name="Hoort niet bij deze organisatie").click()
+    expect(person).to_contain_text("organisatie teruggenomen")
+    # the open phone follows without a reload, and so does its page when it is loaded again
+    expect(me).to_have_text(f"{NAME} · {unconfirmed}{ORGANISATION}")
+    assert unconfirmed in (me.get_attribute("title") or "")
+    no_sideways_scroll(phone)
+    shoot(phone, f"claim-taken-back-{lang}-{screen['viewport']['width']}")
+    phone.reload()
+    expect(me).to_have_text(f"{NAME} · {unconfirmed}{ORGANISATION}")
+    expect(phone.locator("#status")).to_have_attribute("data-state", "online")
+    expect(me).to_have_text(f"{NAME} · {unconfirmed}{ORGANISATION}")
+
+    # given back: theirs again, here and after a reload
+    person.get_by_role("button", name="Hoort toch bij deze organisatie").click()
+    expect(me).to_have_text(f"{NAME} · {ORGANISATION}")
+    phone.reload()
+    expect(me).to_have_text(f"{NAME} · {ORGANISATION}")

@@ -13,6 +13,7 @@ from app.models import Action, Participant
 from app.privacy import service as privacy
 from app.security import token_digest
 from app.workshops import service as workshops
+from tests.exports.test_personal import personal_link
 from tests.notify.conftest import Network, action_of, build_network, database
 from tests.notify.test_reports import history, post_form
 from tests.workspaces.conftest import add_member, sign_in
@@ -152,3 +153,25 @@ def test_taking_back_the_claim_of_a_name_removed_leaves_every_other_name_removed
         return {"anna": anna.organisation_revoked_at is not None, "bert": bert.organisation_revoked_at is not None}
 
     assert database(client).write_sync(take_back_one_forgotten) == {"anna": True, "bert": False}
+
+
+def test_a_phones_page_says_a_claim_taken_back_is_not_confirmed(facilitator: Any, join: Any, browser: Any) -> None:
+    workshop = facilitator.create_workshop(title="Wijk A")
+    phone = join(workshop, name="Olga", organisation="Woonstichting")
+    assert (
+        '<p class="me clamp-2" title="\u2068Olga\u2069 · \u2068Woonstichting\u2069">'
+        in phone.http.get(f"/j/{workshop.code}").text
+    )
+    database(facilitator.http).write_sync(
+        lambda db: reporting.take_back_organisation(
+            db, participant=db.execute(select(Participant)).scalar_one(), taken_back=True
+        )
+    )
+    # drawn so before the script runs (and without one): the organisation as typed, not presented as theirs
+    page = phone.http.get(f"/j/{workshop.code}").text
+    assert "<bdi>Olga</bdi> · <bdi>niet bevestigd: \u2068Woonstichting\u2069</bdi>" in page
+    # and on Mijn afspraken, beside the notice that says why
+    mine = personal_link(phone)
+    assert "niet bevestigd: \u2068Woonstichting\u2069" in phone.http.get(mine).text
+    english = phone.http.get(f"/taal/en?next=/j/{workshop.code}").text
+    assert "<bdi>Olga</bdi> · <bdi>not confirmed: \u2068Woonstichting\u2069</bdi>" in english
