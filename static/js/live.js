@@ -130,10 +130,10 @@ export class Live {
 }
 
 // the page of a deleted workshop: everything it showed goes (names, answers, its title), one final line stays, and
-// a way on where the page has one ({ href, text })
+// a way on where the page has one ({ href, text }, and a class where it is the one thing to do: a button)
 export function showRemoved(text, onward = null) {
   document.title = text;
-  const link = onward && el("p", {}, el("a", { href: onward.href, text: onward.text }));
+  const link = onward && el("p", {}, el("a", { href: onward.href, text: onward.text, class: onward.class }));
   const card = el("section", { class: "card removed", role: "alert" }, el("h1", { text }), link);
   document.body.replaceChildren(el("main", { id: "main", class: "container removed-page" }, card));
 }

@@ -708,7 +708,7 @@ const live = new Live(`/ws/phone/${config.code}`, {
       // what this phone kept was its participant's, who is gone: it goes too. Joining again is offered while the
       // room is still open (the join page says so itself once it closed, if the phone never saw it)
       showRemoved(t.participant_removed,
-        state.workshop?.closed ? null : { href: `/j/${encodeURIComponent(config.code)}`, text: t.join_again });
+        state.workshop?.closed ? null : { href: `/j/${encodeURIComponent(config.code)}`, text: t.join_again, class: "button primary" });
       store.forgetAll();
       return;
     }
