@@ -65,9 +65,10 @@ function card(answer, ...extra) {
 
 // One thing on the wall: `key` changes whenever what it shows changes; `make(limit)` draws it with at most `limit`
 // list items (pledges, pile examples, hands); `items` is how many there are.
-// `wide` spans the whole wall from the start.
-function entry(key, items, make, wide = false) {
-  return { key: JSON.stringify(key), items, make, wide };
+// `wide` spans the whole wall from the start; `half` keeps the card to half the wall's height, summarising its list
+// (a crowded wall's piles stand two high in every column).
+function entry(key, items, make, wide = false, half = false) {
+  return { key: JSON.stringify(key), items, make, wide, half };
 }
 
 function answerEntry(answer) {
@@ -194,7 +195,7 @@ function pileEntry(cluster, crowded) {
       tags.length ? el("p", { class: "tags" }, ...tags.map((tag) => el("span", { class: "tag", text: tag }))) : null,
       shown.length ? el("ul", { class: "members" }, ...shown.map((a) => el("li", {}, el("span", { dir: "auto", text: a.text })))) : null,
       more(rest));
-  });
+  }, false, crowded);
 }
 
 function renderClusters(current) {
@@ -315,7 +316,7 @@ let paged = null; // what the wall shows: { className, entries, summary, steps, 
 const pager = { view: null, index: 0, pages: [], arrived: 0, timer: null, size: "", turning: false, paused: false,
   held: false };
 const progress = document.getElementById("wall-progress");
-const drawn = new Map(); // entry key -> { node, limit, height, wide }: a card is drawn and measured once
+const drawn = new Map(); // entry key -> { node, height, span, fitted }: a card is drawn and measured once
 let repack = true; // false while only new answers arrived on a later page: those wait for page 1
 const pageBox = el("div", { class: "wall-page" });
 const measureBox = el("div", { class: "wall-measure", "aria-hidden": "true" });
@@ -349,46 +350,75 @@ function measure(width, jobs) {
   measureBox.replaceChildren();
 }
 
-function draw(entry, limit, wide = false) {
-  const node = entry.make(limit);
-  node.addEventListener("animationend", () => node.classList.remove("fresh"), { once: true });
-  if (wide) node.classList.add("wide");
-  return { node, height: 0, wide };
+// how wide a card across `span` columns is
+function spanWidth(geo, span) {
+  return span * geo.column + (span - 1) * geo.gap;
 }
 
-function sizeCards(entries, geo) {
+function draw(entry, limit, span = 1) {
+  const node = entry.make(limit);
+  node.addEventListener("animationend", () => node.classList.remove("fresh"), { once: true });
+  if (span > 1) node.classList.add("wide");
+  return { node, height: 0, span };
+}
+
+function sizeCards(entries, geo, ordered) {
   const fresh = { narrow: [], wide: [] };
   for (const e of entries) {
     if (!drawn.has(e.key)) {
-      drawn.set(e.key, draw(e, Infinity, e.wide));
+      drawn.set(e.key, draw(e, Infinity, e.wide ? geo.columns : 1));
       fresh[e.wide ? "wide" : "narrow"].push(drawn.get(e.key));
     }
   }
   measure(geo.column, fresh.narrow);
   measure(geo.width, fresh.wide);
-  // taller than the wall in one column: across the whole width, then with its list summarised ("+4 meer")
+  const half = (geo.height - geo.gap) / 2;
   for (const e of entries) {
     let shown = drawn.get(e.key);
-    if (shown.fitted || shown.height <= geo.height) continue;
-    if (!shown.wide) {
-      shown = draw(e, Infinity, true);
-      measure(geo.width, [shown]);
+    if (shown.fitted) continue;
+    // a crowded wall's pile keeps to half the wall with fewer examples: two in one column that did not fit left
+    // half of every column empty (an English wall's longer tags, a long name on three lines)
+    if (e.half && shown.height > half) {
+      drawn.set(e.key, Object.assign(fitted(e, geo, 1, half), { fitted: true }));
+      continue;
     }
-    drawn.set(e.key, shown.height <= geo.height ? shown : Object.assign(fitted(e, geo), { fitted: true }));
+    if (shown.height <= geo.height) continue;
+    // taller than the wall in one column: across as few columns as it needs, so the columns beside it still fill
+    // (spread across the whole wall, a focus pile with twelve contributions was all of page 1); across the whole
+    // wall and still too tall, with its list summarised ("+4 meer")
+    for (let span = shown.span + 1; span <= geo.columns && shown.height > geo.height; span += 1) {
+      shown = draw(e, Infinity, span);
+      measure(spanWidth(geo, span), [shown]);
+    }
+    drawn.set(e.key, shown.height <= geo.height ? shown : Object.assign(fitted(e, geo, geo.columns, geo.height),
+      { fitted: true }));
+  }
+  if (!ordered) narrower(entries.filter((e) => e.wide).map((e) => drawn.get(e.key)), geo);
+}
+
+// a card wide from the start ("nog zonder bijdrage") measured across fewer columns too: when it no longer fits under
+// everything on a page it may still fit beside the columns that end high, rather than open a page of its own
+function narrower(cards, geo) {
+  for (const card of cards) card.heights ??= {};
+  for (let span = geo.columns - 1; span >= 1; span -= 1) {
+    const jobs = cards.filter((card) => !card.fitted && !(span in card.heights)).map((card) => ({ card, node: card.node }));
+    measure(spanWidth(geo, span), jobs);
+    for (const { card, height } of jobs) card.heights[span] = height;
   }
 }
 
-// the card with as many of its list items as fit the wall's height, found by halving (a list of 100 open
-// obstacles is measured seven times, not a hundred)
-function fitted(e, geo) {
+// the card across `span` columns with as many of its list items as fit `height`, found by halving (a list of 100
+// open obstacles is measured seven times, not a hundred)
+function fitted(e, geo, span, height) {
+  const width = spanWidth(geo, span);
   let best = null;
   let low = 0;
   let high = e.items - 1;
   while (low <= high) {
     const limit = Math.floor((low + high) / 2);
-    const shown = draw(e, limit, true);
-    measure(geo.width, [shown]);
-    if (shown.height <= geo.height) {
+    const shown = draw(e, limit, span);
+    measure(width, [shown]);
+    if (shown.height <= height) {
       best = shown;
       low = limit + 1;
     } else {
@@ -396,13 +426,35 @@ function fitted(e, geo) {
     }
   }
   if (best) return best;
-  const none = draw(e, 0, true);
-  measure(geo.width, [none]);
+  const none = draw(e, 0, span);
+  measure(width, [none]);
   return none;
 }
 
-function shortest(tops) {
-  return tops.indexOf(Math.min(...tops));
+// the first run of `span` columns whose cards end highest: where a card across them goes
+function lowestRun(tops, span) {
+  let best = 0;
+  let bestTop = Infinity;
+  for (let column = 0; column + span <= tops.length; column += 1) {
+    const top = Math.max(...tops.slice(column, column + span));
+    if (top < bestTop) [best, bestTop] = [column, top];
+  }
+  return best;
+}
+
+// where a wide card fits across fewer columns under the ones that end highest, as wide as it can: null if nowhere
+function besideColumns(card, tops, geo) {
+  for (let span = geo.columns - 1; span >= 1; span -= 1) {
+    const height = card.heights?.[span];
+    if (height === undefined) continue;
+    const column = lowestRun(tops, span);
+    let top = Math.max(...tops.slice(column, column + span));
+    if (top) top += geo.gap;
+    if (top + height <= geo.height) {
+      return { node: card.node, left: column * (geo.column + geo.gap), top, width: spanWidth(geo, span), span, column };
+    }
+  }
+  return null;
 }
 
 // how many cards a page may pass over to fill a gap with a smaller one further on: enough to fill the bottom of
@@ -410,9 +462,11 @@ function shortest(tops) {
 const LOOKAHEAD = 8;
 
 function pack(entries, geo, ordered) {
-  // masonry in reading order: each card goes to the shortest column. A card that no longer fits waits for the next
-  // page while the next few cards may still fill the gaps: one tall card left a quarter of every page empty.
+  // masonry in reading order: each card goes to the shortest column (a card across several columns to the
+  // shortest run of them). A card that no longer fits waits for the next page while the next few cards may still
+  // fill the gaps: one tall card left a quarter of every page empty.
   const pages = [];
+  const wide = (card) => card.span >= geo.columns;
   let left = entries.map((e) => drawn.get(e.key));
   while (left.length) {
     const page = [];
@@ -421,21 +475,21 @@ function pack(entries, geo, ordered) {
     for (const card of left) {
       // a wide card goes first on a page, or under the narrow cards around it once they have filled the columns:
       // placed where it came it cut the page in two and left the columns above it half empty
-      if (waiting.length >= (ordered ? 1 : LOOKAHEAD) || (card.wide && page.length && !ordered)) {
+      if (waiting.length >= (ordered ? 1 : LOOKAHEAD) || (wide(card) && page.length && !ordered)) {
         waiting.push(card);
         continue;
       }
-      const { node, height, wide } = card;
-      const column = wide ? 0 : shortest(tops);
-      let top = wide ? Math.max(...tops) : tops[column];
+      const { node, height } = card;
+      const span = Math.min(card.span, geo.columns);
+      const column = lowestRun(tops, span);
+      let top = Math.max(...tops.slice(column, column + span));
       if (top) top += geo.gap;
       if (page.length && top + height > geo.height) {
         waiting.push(card);
         continue;
       }
-      page.push({ node, left: column * (geo.column + geo.gap), top, width: wide ? geo.width : geo.column });
-      if (wide) tops.fill(top + height);
-      else tops[column] = top + height;
+      page.push({ node, left: column * (geo.column + geo.gap), top, width: spanWidth(geo, span) });
+      tops.fill(top + height, column, column + span);
     }
     // the wide cards that waited go under everything on the page while they fit, in their order; the cards that
     // still wait open the next page
@@ -443,12 +497,18 @@ function pack(entries, geo, ordered) {
     let full = false;
     for (const card of waiting) {
       const top = Math.max(...tops) + geo.gap;
-      if (card.wide && !full && !ordered && top + card.height <= geo.height) {
+      if (wide(card) && !full && !ordered && top + card.height <= geo.height) {
         page.push({ node: card.node, left: 0, top, width: geo.width });
         tops.fill(top + card.height);
         continue;
       }
-      if (card.wide) full = true;
+      const beside = wide(card) && !full && !ordered ? besideColumns(card, tops, geo) : null;
+      if (beside) {
+        page.push(beside);
+        tops.fill(beside.top + card.heights[beside.span], beside.column, beside.column + beside.span);
+        continue;
+      }
+      if (wide(card)) full = true;
       next.push(card);
     }
     pages.push(page);
@@ -541,7 +601,7 @@ function layoutWall() {
   const size = `${geo.width}:${geo.column}`;
   if (size !== pager.size) drawn.clear(); // another width: every card wraps differently
   pager.size = size;
-  sizeCards(paged.entries, geo);
+  sizeCards(paged.entries, geo, paged.ordered);
   const keys = new Set(paged.entries.map((e) => e.key));
   for (const key of drawn.keys()) if (!keys.has(key)) drawn.delete(key);
   pager.pages = pack(paged.entries, geo, paged.ordered);

@@ -519,3 +519,115 @@ def test_a_crowded_vote_keeps_long_pile_names_to_two_lines(new_context: Callable
             assert row["inside"] and row["lines"] <= 2, (page, row)
             seen += 1
     assert seen == 20
+
+
+# the cards of the current page by column (their left edge), top to bottom, and how much of the wall they cover
+COLUMNS_ON_PAGE = """() => {
+  const wall = document.getElementById("round-answers").getBoundingClientRect();
+  const cards = [...document.querySelectorAll("#round-answers .wall-page > article")]
+    .map((card) => card.getBoundingClientRect());
+  const columns = {};
+  for (const box of cards) (columns[Math.round(box.left)] ??= []).push(Math.round(box.height));
+  const area = cards.reduce((sum, box) => sum + box.width * box.height, 0);
+  return { columns: Object.values(columns), covered: area / (wall.width * wall.height), cards: cards.length };
+}"""
+
+
+def test_a_crowded_english_grouping_wall_stands_its_piles_two_high(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session = start_session(new_context, title="Crowded piles")
+    board = session.board
+    projectors = {}
+    for width, height in ((1920, 1080), (1280, 720)):
+        projector = new_context(viewport={"width": width, "height": height}).new_page()
+        projector.goto(f"/taal/en?next={session.projector_path}?dwell=600")
+        expect(projector.locator("#status")).to_have_attribute("data-state", "online")
+        projectors[width] = projector
+    next_until(board, "Obstakels")
+    sent = [(person, f"{LONG_NAME_WORD} {text}" if n % 5 == 0 else text) for n, (person, text) in enumerate(crowd(96))]
+    ids = run(send_crowd(live_server, session.code, sent))
+    next_until(board, "Ordenen")
+    # 24 piles with both tags (the English tension names are longer) and every other one with a long name
+    tensions = ["informatie/beeldvorming", "operationele processen", "besluitvorming", "machtskwesties"]
+    themes = ["gezondheid", "veiligheid", "wonen", None]
+    at = 0
+    for n in range(24):
+        size = [2, 3, 7, 2, 5, 4][n % 6]
+        name = f"Pile {n} about the {LONG_NAME_WORD} nobody understands" if n % 2 else f"Pile {n}"
+        views = board_post(board, "/clusters/group", {"answer_ids": ids[at : at + size], "name": name})
+        pile = next(c["id"] for c in views["clusters"] if c["name"] == name)
+        board_post(board, f"/clusters/{pile}", {"tension": tensions[n % 4], "theme": themes[n % 4]})
+        at += size
+    for width, projector in projectors.items():
+        expect(projector.locator("#wall-count")).to_contain_text("96 obstacles · 24 piles · page 1 of")
+        found = re.search(r"page 1 of (\d+)", projector.locator("#wall-count").inner_text())
+        assert found
+        pages = int(found.group(1))
+        for page in range(1, pages + 1):
+            if page > 1:
+                projector.locator("body").press("ArrowRight")
+                expect(projector.locator("#wall-count")).to_contain_text(f"page {page} of {pages}")
+                expect(projector.locator("#round-answers")).not_to_have_class(re.compile(r"\bis-turning\b"))
+            layout = projector.evaluate(COLUMNS_ON_PAGE)
+            # a pile card taller than half the wall stood alone in its column: half of three columns empty
+            if page < pages:
+                assert all(len(column) >= 2 for column in layout["columns"]), (width, page, layout)
+            for card in projector.evaluate(CARDS_ON_SCREEN):
+                assert card["inside"], f"cut off at {width} on page {page}: {card['text'][:60]}"
+
+
+def test_the_focus_pile_shares_page_one_of_the_contribution_wall(
+    new_context: Callable[..., Any], live_server: str
+) -> None:
+    session = start_session(new_context, title="Focus en bijdragen")
+    board = session.board
+    projector = new_context(**PROJECTOR).new_page()
+    projector.goto(f"{session.projector_path}?dwell=600")
+    expect(projector.locator("#status")).to_have_attribute("data-state", "online")
+    next_until(board, "Obstakels")
+    ids = run(send_crowd(live_server, session.code, crowd(45)))
+    next_until(board, "Ordenen")
+    piles = []
+    for n in range(6):
+        views = board_post(board, "/clusters/group", {"answer_ids": ids[5 * n : 5 * n + 5], "name": f"Stapel {n}"})
+        piles.append(next(c["id"] for c in views["clusters"] if c["name"] == f"Stapel {n}"))
+    board_post(board, f"/clusters/{piles[2]}", {"focus": True})
+    next_until(board, "Bijdragen")
+    # twelve contributions to the focus pile make its card taller than the wall in one column
+    promises = [
+        ((f"Deelnemer {n}", "Wijkteam Noord"), f"Wij bellen de buurtcoach en plannen een gesprek ({n}).")
+        for n in range(40)
+    ]
+    linked = [ids[10 + n % 5] if n < 12 else ids[(n * 3) % 45] for n in range(40)]
+    run(send_crowd(live_server, session.code, promises, step="contributions", links_to=linked))
+    expect(projector.locator("#wall-count")).to_contain_text("45 obstakels · 40 bijdragen · blad 1 van")
+    page, pages = position(projector)
+    layout = projector.evaluate(COLUMNS_ON_PAGE)
+    # spread across the whole wall it was all of page 1, a third of the wall empty under it
+    assert layout["cards"] > 1 and layout["covered"] > 0.8, layout
+    expect(projector.locator("#round-answers .wall-page > article").first).to_have_class(re.compile(r"\bis-focus\b"))
+    seen: list[str] = []
+    for page in range(1, pages + 1):
+        if page > 1:
+            turn_to(projector, page, pages)
+        for card in projector.evaluate(CARDS_ON_SCREEN):
+            assert card["inside"], f"cut off on page {page}: {card['text'][:60]}"
+        seen += projector.locator("#round-answers .pledges .pledge").all_inner_texts()
+        if page < pages:
+            assert projector.evaluate(COLUMNS_ON_PAGE)["covered"] > 0.7, page
+    assert sorted(seen) == sorted(text for _, text in promises), "a contribution was never on screen, or twice"
+    assert pages <= 3, pages
+
+    # a late contribution while page 2 is up waits for page 1: the page shown does not move
+    turn_to(projector, 1, pages)
+    turn_to(projector, 2, pages)
+    before = projector.locator("#round-answers .wall-page > article").all_inner_texts()
+    run(
+        send_crowd(
+            live_server, session.code, [(("Els", "GGD"), "Wij doen ook mee.")], step="contributions", links_to=[ids[11]]
+        )
+    )
+    expect(projector.locator("#wall-new")).to_have_text("+1 nieuw")
+    expect(projector.locator("#wall-count")).to_contain_text("41 bijdragen · blad 2 van")
+    assert projector.locator("#round-answers .wall-page > article").all_inner_texts() == before
