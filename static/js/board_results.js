@@ -1,6 +1,6 @@
 // The board's view of grade, choice, mosaic and look-back steps, and the choice of what a follow-up looks back on.
 import { el, format, pick } from "./live.js";
-import { choiceChart, gradeChart, mosaicGrid, reviewList, reviewSummary } from "./results.js";
+import { choiceChart, gradeChart, mosaicGrid, mosaicNote, reviewList, reviewSummary } from "./results.js";
 
 const REGISTER = "register";
 
@@ -58,6 +58,7 @@ export function createResults({ state, config, post }) {
       summary.textContent = pick(step.prompt, config.lang);
       content = step.type === "grade" ? gradeChart(tally, r, config.lang) : choiceChart(tally, step, r, config.lang);
     } else if (step.type === "mosaic") {
+      summary.textContent = mosaicNote(state.mosaic, r);
       content = state.mosaic ? mosaicGrid(state.mosaic, r, config.lang) : el("p", { class: "muted", text: r.review_none });
     } else {
       if (state.review.items.length) summary.textContent = reviewSummary(state.review, r);

@@ -2,7 +2,7 @@
 import { Live, count, dateLocale, el, fewNames, format, formatNodes, localDate, nameList, pick, readConfig, showRemoved, showStatus } from "./live.js";
 import { renderBingo } from "./bingo.js";
 import { renderStage } from "./stage.js";
-import { choiceChart, gradeChart, mosaicGrid, reviewItem, reviewList, reviewSummary } from "./results.js";
+import { choiceChart, gradeChart, mosaicGrid, mosaicNote, reviewItem, reviewList, reviewSummary } from "./results.js";
 import { applyFrame, newRoom } from "./room.js";
 
 const config = readConfig("projector-config");
@@ -277,7 +277,7 @@ function renderTally(current) {
 }
 
 function renderMosaic(current) {
-  heading(current, pick(current.help, config.lang));
+  heading(current, [pick(current.help, config.lang), mosaicNote(state.mosaic, config.results)].filter(Boolean).join(" "));
   results("wall results mosaic-wall", state.mosaic ? mosaicGrid(state.mosaic, config.results, config.lang)
     : el("p", { class: "waiting", text: t.waiting }));
 }

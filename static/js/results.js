@@ -49,6 +49,15 @@ export function choiceChart(tally, step, t, lang) {
     el("p", { class: "muted", text: format(t.responses, { n: tally.count }) }));
 }
 
+// what the mosaic marks, said as it is: the format's help said "the weakest block is marked" when every block tied
+// and none was; empty before the first grade
+export function mosaicNote(mosaic, t) {
+  if (!mosaic?.tiles.some((tile) => tile.count)) return "";
+  const marked = mosaic.tiles.filter((tile) => tile.weakest).length;
+  if (!marked) return t.mosaic_none;
+  return marked === 1 ? t.mosaic_one : t.mosaic_many;
+}
+
 // the network's health at a glance: a tile per building block, the weakest marked (all that share the lowest mean,
 // none when every block does: app.responses.service.weakest_blocks)
 export function mosaicGrid(mosaic, t, lang) {

@@ -60,3 +60,34 @@ def test_phones_grade_the_blocks_and_the_projector_shows_the_mosaic(new_context:
     expect(projector.locator('.tile[data-step="samen_doen_cijfer"] .tile-facts')).to_contain_text("3 cijfers")
     # the phones see the same mosaic once the room has reached it
     expect(phones["Bea"].locator("#step .mosaic .tile.weakest .tile-name")).to_have_text("Deelname")
+
+
+def test_the_mosaic_says_whether_a_block_is_marked(new_context: Callable[..., Any]) -> None:
+    session = start_session(new_context, title="Netwerkdag Gelijk", format_key="netwerkmozaiek")
+    board = session.board
+    projector = open_projector(new_context, session)
+    phone = join(new_context, session.code, "Ali", "Woonstichting")
+    for block in range(len(BLOCKS)):
+        go_to(board, 1 + 2 * block)
+        phone.locator("#step").get_by_role("button", name="Cijfer 7", exact=True).click()
+        expect(phone.locator('#step [data-slot="sent"]')).to_contain_text("Je gaf een 7")
+    # every block a 7: none is marked, and the heading no longer says the weakest one is
+    go_to(board, 1 + 2 * len(BLOCKS))
+    expect(projector.locator(".mosaic .tile")).to_have_count(7)
+    expect(projector.locator(".mosaic .tile.weakest")).to_have_count(0)
+    none = (
+        "Zo kijkt de zaal naar het netwerk. Geen bouwsteen scoort lager dan de rest, dus er staat er geen gemarkeerd."
+    )
+    expect(projector.locator("#round-prompt")).to_have_text(none)
+    expect(phone.locator('#step [data-slot="help"]')).to_have_text(none)
+    expect(board.locator("#results-panel")).to_contain_text("Geen bouwsteen scoort lager dan de rest")
+
+    # Deelname a 4: the one block marked, and the heading says so
+    go_to(board, 1 + 2 * BLOCKS.index("Deelname"))
+    phone.locator("#step").get_by_role("button", name="Cijfer 4", exact=True).click()
+    expect(phone.locator('#step [data-slot="sent"]')).to_contain_text("Je gaf een 4")
+    go_to(board, 1 + 2 * len(BLOCKS))
+    expect(projector.locator(".mosaic .tile.weakest .tile-name")).to_have_text("Deelname")
+    one = "Zo kijkt de zaal naar het netwerk. De zwakste bouwsteen staat gemarkeerd."
+    expect(projector.locator("#round-prompt")).to_have_text(one)
+    expect(phone.locator('#step [data-slot="help"]')).to_have_text(one)
