@@ -3,7 +3,7 @@
 // whole state, so a resend changes nothing.
 import { el, format, nameList, pick, resendLater } from "./live.js";
 import { leftMine, ownerOf } from "./phone_actions.js";
-import { mosaicGrid } from "./results.js";
+import { mosaicGrid, mosaicNote } from "./results.js";
 import { saveById } from "./room.js";
 
 export function createStepViews({ state, t, results, lang, store, send, notice, withdraw, isOnline }) {
@@ -24,6 +24,7 @@ export function createStepViews({ state, t, results, lang, store, send, notice, 
   });
   const wanted = pending.value;
   const drafts = {}; // look back: what the owner is typing per action, kept across re-renders
+  const wholeNotes = new Set(); // look back: the reports whose note this phone opened whole, kept across re-renders
   let openItem = null;
 
   function save() {
@@ -110,6 +111,8 @@ export function createStepViews({ state, t, results, lang, store, send, notice, 
 
   function mosaic(step) {
     const fragment = template("tpl-mosaic", step);
+    const help = fragment.querySelector('[data-slot="help"]');
+    help.textContent = [help.textContent, mosaicNote(state.mosaic, results)].filter(Boolean).join(" ");
     if (state.mosaic) fragment.querySelector('[data-slot="mosaic"]').replaceChildren(mosaicGrid(state.mosaic, results, lang));
     return fragment;
   }
@@ -133,10 +136,30 @@ export function createStepViews({ state, t, results, lang, store, send, notice, 
       render(true);
     });
     const box = el("li", { class: `review-card${mineToo ? " own" : ""}`, "data-action": item.id }, head);
-    if (item.reported) box.append(el("p", { class: "notice small", text: `${t.report_sent} ${item.note}` }));
+    if (item.reported) box.append(reportSent(item));
     else if (item.moved) box.append(el("p", { class: "muted small since", text: results.review_since }));
     if (open) box.append(reportForm(item));
     return box;
+  }
+
+  // "Doorgegeven ✓" and the note as sent, three lines at most with "Lees verder" to show it whole, as a list of
+  // volunteers opens on "en 12 anderen": a note of 280 letters filled a 360 px phone
+  function reportSent(item) {
+    const whole = wholeNotes.has(item.id);
+    const words = el("span", { class: whole ? "report-note" : "report-note clamp-3", text: `${t.report_sent} ${item.note}` });
+    const sent = el("p", { class: "notice small report-sent" }, words);
+    if (whole || !item.note) return sent;
+    const more = el("button", { type: "button", class: "link read-more", text: t.read_more, hidden: true });
+    more.addEventListener("click", () => {
+      wholeNotes.add(item.id);
+      render();
+    });
+    sent.append(more);
+    // offered only where the note is cut, which shows once the list is on the page
+    requestAnimationFrame(() => {
+      more.hidden = words.scrollHeight <= words.clientHeight + 1;
+    });
+    return sent;
   }
 
   function reportForm(item) {

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_live_session import Session, join, next_until, open_projector, send, start_session
+from tests.e2e.browser import PHONE
+from tests.e2e.test_live_session import Session, join, join_on, next_until, open_projector, send, start_session
 from tests.e2e.test_phone_actions import LISTEN, heard
 
 pytestmark = pytest.mark.e2e
@@ -370,3 +371,42 @@ def test_a_status_picked_on_the_board_does_not_say_the_owners_note_again(new_con
     )
     board.goto(f"/f/acties/{action_id}")
     expect(board.locator(".change-note")).to_have_text(["Sleutel opgehaald bij de beheerder"])
+
+
+LONG_NOTE = (
+    "Open sinds maandag, elke dag koffie en een spreekuur met de wijkagent, de schuldhulpmaatje en de "
+    "jongerenwerker; de Woningcorporatiebewonerscommissievergadering schuift vanaf januari aan en de gemeente "
+    "betaalt de huur van de huiskamer tot de zomer, daarna zien we verder."
+)
+
+
+def test_a_long_report_note_is_three_lines_on_a_small_phone_and_opens_whole(new_context: Callable[..., Any]) -> None:
+    board, code = follow_up_on(
+        new_context, "Zuid", {"Huiskamer in de flat": "Woonstichting Thuis", "Wijkagent op school": "Politie"}
+    )
+    small = {**PHONE, "viewport": {"width": 360, "height": 800}}
+    phone = join_on(new_context(**small).new_page(), code, "Ali", "Woonstichting Thuis")
+    other = join_on(new_context(**small).new_page(), code, "Kees", "Politie")
+    next_until(board, "Hoe staat het?")
+    for who, note in ((phone, LONG_NOTE), (other, "Gaat door.")):
+        card = who.locator("#step .review-card").first
+        card.locator(".review-head").click()
+        card.get_by_text("Bezig", exact=True).click()
+        card.get_by_label("Wat is er gebeurd? (één zin)").fill(note)
+        card.get_by_role("button", name="Doorgeven").click()
+        expect(card).to_contain_text("Doorgegeven ✓")
+    own = phone.locator("#step .review-card").first
+    sent = own.locator(".report-note")
+    # the note whole made the confirmation a screenful on a 360 px phone: now three lines, and a tap shows it whole
+    expect(own.get_by_role("button", name="Lees verder")).to_be_visible()
+    lines = sent.evaluate("(n) => n.getBoundingClientRect().height / parseFloat(getComputedStyle(n).lineHeight)")
+    assert round(lines) <= 3, lines
+    own.get_by_role("button", name="Lees verder").click()
+    expect(own.get_by_role("button", name="Lees verder")).to_have_count(0)
+    whole = sent.evaluate("(n) => n.scrollHeight <= n.clientHeight + 1 && n.getBoundingClientRect().height")
+    assert whole and whole > 100, whole
+    expect(sent).to_have_text(f"Doorgegeven ✓ {LONG_NOTE}")
+    # a short note needs no tap
+    short = other.locator("#step .review-card").first
+    expect(short.locator(".report-note")).to_have_text("Doorgegeven ✓ Gaat door.")
+    expect(short.get_by_role("button", name="Lees verder")).to_be_hidden()
