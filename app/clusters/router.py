@@ -33,7 +33,7 @@ class GroupIn(BaseModel):
 
     answer_ids: list[BodyRowId] = Field(min_length=1, max_length=500)
     into: BodyRowId | None = None
-    name: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=clusters.MAX_NAME_TYPED)
 
 
 class UngroupIn(BaseModel):
@@ -45,7 +45,7 @@ class UngroupIn(BaseModel):
 class ClusterIn(BaseModel):
     """Changes to one cluster; fields left out stay as they are, empty tags clear them."""
 
-    name: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=clusters.MAX_NAME_TYPED)
     tension: str | None = Field(default=None, max_length=40)
     theme: str | None = Field(default=None, max_length=40)
     focus: bool | None = None
@@ -54,7 +54,7 @@ class ClusterIn(BaseModel):
 class PileTagsIn(BaseModel):
     """A pile's name and tags."""
 
-    name: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=clusters.MAX_NAME_TYPED)
     tension: str | None = Field(default=None, max_length=40)
     theme: str | None = Field(default=None, max_length=40)
 

@@ -146,12 +146,15 @@ def _drop_empty_clusters(db: Tx, workshop_id: int, *, keep_votes_in: int | None)
 
 # one limit for a name the room typed and one suggested
 MAX_NAME = suggest.NAME_MOST
+# how much a typed or pasted name may bring: longer than a name holds, so a pasted obstacle becomes a name that stops
+# after a whole word (pile_name), as a suggested one does, rather than one cut mid-word by the board's field
+MAX_NAME_TYPED = 2000
 
 
 def pile_name(raw: str | None) -> str:
     """A name given to a pile, cleaned as every user text is (no bidi overrides, zero-width characters or escape
-    codes), on one line and within the column; empty when nothing visible was given."""
-    return clean_text(raw or "").replace("\n", " ")[:MAX_NAME].strip()
+    codes), on one line and within the column, ending on a whole word; empty when nothing visible was given."""
+    return suggest.whole_words(clean_text(raw or "").replace("\n", " ").strip())
 
 
 def stands_alone(name: str, texts: Sequence[str]) -> bool:

@@ -1333,12 +1333,18 @@ def _named(text: str) -> str:
         clause = _tidy(line[:end])
         if len(clause.split()) >= CLAUSE_WORDS and len(clause) <= NAME_LENGTH:
             return clause
+    return _tidy(whole_words(line))
+
+
+def whole_words(line: str) -> str:
+    """A pile's name of at most NAME_MOST characters, stopping after a whole word: one rule for a suggested name and
+    one the facilitator typed or pasted (which the board's field cut mid-word)."""
     if len(line) <= NAME_MOST:
         return line
     # a word cut in two only when it is most of the name (a pasted run of letters)
     cut = line[: NAME_MOST + 1]
     space = cut.rfind(" ")
-    return _tidy(cut[:space] if space >= NAME_MOST // 3 else cut[:NAME_MOST])
+    return (cut[:space] if space >= NAME_MOST // 3 else cut[:NAME_MOST]).rstrip()
 
 
 def _doubtful(texts: list[_Text], alike: Mapping[int, Mapping[int, float]], group: Sequence[int]) -> bool:

@@ -141,7 +141,7 @@ export function createPanels({ state, t, config }) {
   function clusterCard(cluster) {
     const byId = new Map(obstacles().map((a) => [a.id, a]));
     // a text area that grows with the name (app.css), so a long name is read whole; Enter or leaving it saves
-    const name = el("textarea", { class: "cluster-name", "aria-label": t.rename, maxlength: "200", rows: "1" });
+    const name = el("textarea", { class: "cluster-name", "aria-label": t.rename, maxlength: "2000", rows: "1" });
     name.value = cluster.name;
     let saved = cluster.name;
     const rename = () => {

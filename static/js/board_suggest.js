@@ -145,7 +145,7 @@ export function createSuggest({ state, t, config, send }) {
 
   function card(pile) {
     const existing = pile.into !== null ? state.clusters.find((c) => c.id === pile.into) : null;
-    const name = el("textarea", { class: "cluster-name", "aria-label": t.rename, maxlength: "200", rows: "1" });
+    const name = el("textarea", { class: "cluster-name", "aria-label": t.rename, maxlength: "2000", rows: "1" });
     name.value = pile.name;
     name.addEventListener("input", () => {
       pile.name = name.value;

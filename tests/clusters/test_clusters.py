@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app.answers import service as answers
 from app.clusters import service as clusters
+from app.clusters import suggest
 from app.errors import DomainError
 from app.models import Event, Vote
 from app.running import service as running
@@ -102,6 +103,34 @@ def test_a_pile_name_is_cleaned_like_every_other_text(facilitator: Facilitator, 
     ).json()
     assert [x["name"] for x in accepted["clusters"]] == ["Geld potjes"]
     assert board_clusters(facilitator, workshop)[0]["name"] == "Geld potjes"
+
+
+# 251 letters in words of one length: a cut at 200 letters fell in the middle of one of them
+LONG_PILE_NAME = " ".join(["Jeugdhulp", "wachtlijst"] * 12)
+
+
+def test_a_long_typed_pile_name_stops_after_a_whole_word_as_a_suggested_one_does(
+    facilitator: Facilitator, workshop: Workshop, join: Any
+) -> None:
+    a, b, c, d = obstacles(facilitator, workshop, join(workshop), "loketten", "intake", "potjes", "regels")
+    facilitator.go(workshop, "cluster")
+    grouped = post(facilitator, workshop, "/clusters/group", {"answer_ids": [a, b], "name": LONG_PILE_NAME}).json()
+    name = grouped["clusters"][0]["name"]
+    assert len(name) <= clusters.MAX_NAME and LONG_PILE_NAME.startswith(name), name
+    assert LONG_PILE_NAME[len(name)] == " ", f"cut mid-word: {name[-12:]!r}"
+    # renamed with it, and in a suggestion taken over with it: the same name (the rule of app/clusters/suggest.py)
+    pile = grouped["clusters"][0]["id"]
+    post(facilitator, workshop, f"/clusters/{pile}", {"name": "Kort"})
+    renamed = post(facilitator, workshop, f"/clusters/{pile}", {"name": LONG_PILE_NAME}).json()
+    assert renamed["clusters"][0]["name"] == name
+    accepted = post(
+        facilitator,
+        workshop,
+        "/suggestions/accept",
+        {"piles": [{"key": "k", "answer_ids": [c, d], "name": LONG_PILE_NAME}]},
+    ).json()
+    assert [x["name"] for x in accepted["clusters"]] == [name, name]
+    assert name == suggest.whole_words(LONG_PILE_NAME)
 
 
 @pytest.mark.parametrize(
