@@ -149,15 +149,16 @@ export function createStepViews({ state, t, results, lang, store, send, notice, 
     const words = el("span", { class: whole ? "report-note" : "report-note clamp-3", text: `${t.report_sent} ${item.note}` });
     const sent = el("p", { class: "notice small report-sent" }, words);
     if (whole || !item.note) return sent;
-    const more = el("button", { type: "button", class: "link read-more", text: t.read_more, hidden: true });
-    more.addEventListener("click", () => {
-      wholeNotes.add(item.id);
-      render();
-    });
-    sent.append(more);
-    // offered only where the note is cut, which shows once the list is on the page
+    // offered only where the note is cut, which shows once the list is on the page; added then, not hidden till
+    // then: the redraw after a report hands the focus to the nearest control, and a hidden one cannot take it
     requestAnimationFrame(() => {
-      more.hidden = words.scrollHeight <= words.clientHeight + 1;
+      if (words.scrollHeight <= words.clientHeight + 1) return;
+      const more = el("button", { type: "button", class: "link read-more", text: t.read_more });
+      more.addEventListener("click", () => {
+        wholeNotes.add(item.id);
+        render();
+      });
+      sent.append(more);
     });
     return sent;
   }
