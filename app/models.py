@@ -47,7 +47,8 @@ ACTION_STATUSES = ("open", "bezig", "klaar", "vastgelopen")
 ROLES = ("beheerder", "facilitator", "meekijker")
 # what an ActionChange records: agreed, a field changed, withdrawn, or a report (in a review or between sessions);
 # "contact_forgotten": the contact taken off at their request (app/privacy), without their name; "contact_expired": by
-# the retention pass, without it too
+# the retention pass, without it too; "due_proposed": an owner proposed a new due date (DueProposal), "due_declined":
+# the programme office declined it (one it takes over is a "due_on" change with via ON_PROPOSAL)
 CHANGE_KINDS = (
     "created",
     "title",
@@ -61,9 +62,13 @@ CHANGE_KINDS = (
     "status",
     "deleted",
     "review",
+    "due_proposed",
+    "due_declined",
 )
 # where a report between sessions came from: the participant's own page, or a button in a reminder mail
 REPORT_CHANNELS = ("mijn_afspraken", "mail")
+# the via of a due date the programme office moved on its owner's proposal (DueProposal), and of its refusal
+ON_PROPOSAL = "proposal"
 # the mails Doorbraak sends (app/notify): a participant's own link, reminders before a due date and before a
 # follow-up meeting, the question after a due date passed, a member's weekly digest, and the confirmation that lifts
 # an unsubscribe
@@ -497,6 +502,23 @@ class ActionChange(SQLModel, table=True):
     # where a report between sessions came from (see REPORT_CHANNELS); empty for the board and a session
     via: str = Field(default="", max_length=20)
     at: datetime = Field(default_factory=utcnow)
+
+
+class DueProposal(SQLModel, table=True):
+    """A new due date an action's owner (or contact) proposes, open until the programme office takes it over or
+    declines it; a newer one replaces it. What was proposed and decided stays in the action's history."""
+
+    __table_args__ = (UniqueConstraint("action_id", name="uq_due_proposal_action"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id")
+    proposed_on: date
+    reason: str = Field(default="", max_length=280)
+    # who proposed: a participant, or (None) the action's contact from a reminder's link
+    participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
+    # where it came from (REPORT_CHANNELS)
+    via: str = Field(default="", max_length=20)
+    proposed_at: datetime = Field(default_factory=utcnow)
 
 
 class ReviewItem(SQLModel, table=True):

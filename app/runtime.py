@@ -203,7 +203,7 @@ class Runtime:
                 "too_many_addresses", message, status=429, minutes=ceil(wait / 60), retry_after=ceil(wait)
             )
 
-    async def check_change_rate(self, kind: str, participant_id: int, message: str) -> None:
+    async def check_change_rate(self, kind: str, participant_id: int | str, message: str) -> None:
         """Refuse a report or a new calendar link from Mijn afspraken when its participant made many just now: each
         adds a row (to an action's history, to the feeds), and no other rule bounds a personal link's writes."""
         wait = await self.throttle.hit(self.limits.changes_per_link, kind, str(participant_id))

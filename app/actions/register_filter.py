@@ -19,6 +19,7 @@ class Part(StrEnum):
     TENSION = "tension"
     DUE = "due"
     VOLUNTEERS = "volunteers"
+    PROPOSED = "proposed"
     CHANGED_SINCE = "changed_since"
     AGREED_SINCE = "agreed_since"
     MOVED_SINCE = "moved_since"
@@ -28,6 +29,8 @@ class Part(StrEnum):
 
 DUE_CHOICES = ("overdue", "week", "month", "none")
 VOLUNTEER_CHOICES = ("yes", "no")
+# "yes": only actions whose owner proposed a new due date the office has not decided on
+PROPOSED_CHOICES = ("yes",)
 SORTS = ("due", "status", "organisation", "changed")
 # the parts that take a day, each meaning "on or after its start on the Dutch clock"; each is named as its field
 SINCE_PARTS = (Part.CHANGED_SINCE, Part.AGREED_SINCE, Part.MOVED_SINCE)
@@ -45,6 +48,7 @@ class RegisterFilter:
     tensions: tuple[str, ...] = ()
     due: str | None = None
     volunteers: str | None = None
+    proposed: str | None = None
     changed_since: date | None = None
     # agreed, or given another due date, on or after this day (what a weekly digest's "new" and "moved" link to)
     agreed_since: date | None = None
@@ -77,6 +81,8 @@ class RegisterFilter:
             pairs.append((Part.DUE, changed.due))
         if changed.volunteers:
             pairs.append((Part.VOLUNTEERS, changed.volunteers))
+        if changed.proposed:
+            pairs.append((Part.PROPOSED, changed.proposed))
         pairs += [(name, day.isoformat()) for name in SINCE_PARTS if (day := getattr(changed, name)) is not None]
         if changed.sort_key != "due":
             pairs.append((Part.SORT, changed.sort_key))

@@ -18,7 +18,7 @@ from app.actions.service import action_views, past_deadline
 from app.addresses import address_key
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Action, ActionChange, Participant, Volunteer, Workshop, local_day, utcnow
+from app.models import Action, ActionChange, DueProposal, Participant, Volunteer, Workshop, local_day, utcnow
 from app.organisations.service import organisation_key
 from app.store.events import Audience, EventKind, Tx, append_event
 from app.workshops import service as workshops
@@ -107,6 +107,16 @@ def reporter_reason(db: Session, *, action: Action, participant: Participant) ->
     return _reason(action, participant, volunteer=volunteer)
 
 
+# who of those who may report on an action may also propose a new due date for it (app.actions.proposals): its owner
+# and its contact, not a volunteer who helps
+PROPOSERS = ("owner", "contact")
+
+
+def may_propose(db: Session, *, action: Action, participant: Participant) -> bool:
+    """Whether this participant may propose the action's due date: its owner organisation's, or its contact."""
+    return reporter_reason(db, action=action, participant=participant) in PROPOSERS
+
+
 def check_reporter(db: Session, *, action: Action, participant: Participant) -> str:
     """The reason this participant may report on the action; a clear refusal (403) when they may not."""
     reason = reporter_reason(db, action=action, participant=participant)
@@ -167,6 +177,15 @@ def report_list(db: Session, *, participant: Participant, today: date) -> list[d
         ).all()
     )
     said = _last_said(db, [action.id or 0 for action in found])
+    joined = set(
+        db.execute(select(col(Volunteer.action_id)).where(col(Volunteer.participant_id) == participant.id)).scalars()
+    )
+    proposed = {
+        proposal.action_id: proposal
+        for proposal in db.execute(
+            select(DueProposal).where(col(DueProposal.action_id).in_([action.id for action in found]))
+        ).scalars()
+    }
     return [
         {
             **view,
@@ -176,6 +195,9 @@ def report_list(db: Session, *, participant: Participant, today: date) -> list[d
             # agreed in another workshop of the workspace: the page says which
             "elsewhere": action.workshop_id != participant.workshop_id,
             "last_said": said.get(action.id or 0),
+            "may_propose": _reason(action, participant, volunteer=action.id in joined) in PROPOSERS,
+            # a date proposed and not decided yet, by whoever proposed it
+            "proposal": proposed.get(action.id or 0),
         }
         for action, view in zip(found, action_views(db, found), strict=True)
     ]

@@ -244,6 +244,8 @@ def save_action(
     contact_email: str | None = None,
     contact_lang: str | None = None,
     seen: str | None = None,
+    via: str = "",
+    proposer_id: int | None = None,
 ) -> dict[str, Any]:
     """Agree a new action or change one, recording what changed in its history; phones and projector see it at once.
 
@@ -252,6 +254,9 @@ def save_action(
     contact_email None keeps the contact's address as it is (the board does not show it); "" removes it. An address
     given (new or typed again) takes contact_lang, the language its mails go out in: the board's, as whoever typed
     it saw it.
+
+    via ON_PROPOSAL, with the proposing participant (proposer_id, None for a contact by mail): the member makes the
+    change on the owner's proposal, and the history says so.
     """
     title, owner = clean_text(title), clean_line(owner_organisation)
     if not title:
@@ -329,7 +334,15 @@ def save_action(
     for kind, value in now.items():
         if earlier is not None and earlier[kind] != value:
             record_change(
-                db, action, kind, before=earlier[kind], after=value, account_id=account_id, workshop_id=workshop_id
+                db,
+                action,
+                kind,
+                before=earlier[kind],
+                after=value,
+                account_id=account_id,
+                workshop_id=workshop_id,
+                participant_id=proposer_id,
+                via=via,
             )
     db.flush()
     view = action_view(db, action)

@@ -50,6 +50,8 @@ def my_agreements(db: Session, *, link_token: str, secret: str, today: date) -> 
         "followup": workshops.followup_view(workshop),
         # what this participant may report on between sessions, here and in the workspace's other workshops
         "reportable": reporting.report_list(db, participant=participant, today=today),
+        # the first day a new due date may be proposed for
+        "today": today,
     }
 
 

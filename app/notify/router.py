@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app.actions import proposals
 from app.auth import CsrfChecked, Manager, Runner, Viewer, set_private_cookie
 from app.errors import DomainError
 from app.exports import personal, wording
@@ -32,6 +33,9 @@ TYPIST_COOKIE = "dbk_typist"
 # what saving an address did (service.AddressSaved), as Mijn afspraken's query names it
 ADDRESS_STATES = {"removed": "weg", "kept": "bewaard", "mailed": "gestuurd", "waiting": "wacht"}
 REPORTED_TOO_OFTEN = N_("Je hebt vaak achter elkaar gemeld. Wacht {minutes} minuten en probeer het opnieuw.")
+PROPOSED_TOO_OFTEN = N_(
+    "Je hebt vaak achter elkaar een datum voorgesteld. Wacht {minutes} minuten en probeer het opnieuw."
+)
 FEEDS_TOO_OFTEN = N_("Je hebt vaak een nieuwe agenda-link gemaakt. Wacht {minutes} minuten en probeer het opnieuw.")
 
 
@@ -188,6 +192,49 @@ async def report(
     return see_other(f"/m/{link_token}?gemeld={action_id}#actie-{action_id}")
 
 
+@router.post("/m/{link_token}/acties/{action_id}/datum", dependencies=[CsrfChecked])
+async def propose_date(
+    request: Request,
+    runtime: RuntimeDep,
+    link_token: str,
+    action_id: RowId,
+    due_on: Annotated[str, Form(max_length=40)] = "",
+    reason: Annotated[str, NOTE_FIELD] = "",
+) -> Response:
+    """Propose a new due date from Mijn afspraken; the programme office takes it over or declines it."""
+    participant, _ = await runtime.db.read(
+        partial(workshops.participant_by_link, link_token=link_token, secret=runtime.secret_key)
+    )
+    today = local_today()
+    try:
+        await runtime.check_change_rate("proposal", participant.id or 0, PROPOSED_TOO_OFTEN)
+        day = proposals.proposed_day(due_on, today=today)
+        job = partial(
+            service.propose_from_page,
+            link_token=link_token,
+            action_id=action_id,
+            proposed_on=day,
+            reason=reason,
+            today=today,
+            secret=runtime.secret_key,
+        )
+        await runtime.db.write(job)
+    except DomainError as exc:
+        if exc.code in ("link_unknown", "action_not_found", "not_proposer"):
+            raise
+        page = await _mine_page(
+            request,
+            runtime,
+            link_token,
+            status=exc.status,
+            proposal_error={"action": action_id, "message": exc.text(), "due_on": due_on, "reason": reason},
+        )
+        if "retry_after" in exc.params:
+            page.headers["retry-after"] = str(exc.params["retry_after"])
+        return page
+    return see_other(f"/m/{link_token}?voorgesteld={action_id}#actie-{action_id}")
+
+
 @router.post("/m/{link_token}/agenda", dependencies=[CsrfChecked])
 async def my_feed(request: Request, runtime: RuntimeDep, link_token: str) -> Response:
     """A calendar link of the participant's own dates, shown once (an earlier one stops working)."""
@@ -213,7 +260,14 @@ async def confirm_status(request: Request, runtime: RuntimeDep, token: str, stat
     return render(
         request,
         "notify/status_confirm.html",
-        {"link": link, "chosen": chosen, "statuses": ACTION_STATUSES, "wording": wording, "token": token},
+        {
+            "link": link,
+            "chosen": chosen,
+            "statuses": ACTION_STATUSES,
+            "wording": wording,
+            "token": token,
+            "today": local_today(),
+        },
     )
 
 
@@ -232,11 +286,57 @@ async def report_status(
     except DomainError as exc:
         if exc.code != "too_long" and exc.code != "bad_status":
             raise
-        context = {"link": link, "chosen": status, "statuses": ACTION_STATUSES, "wording": wording, "token": token}
+        context = {
+            "link": link,
+            "chosen": status,
+            "statuses": ACTION_STATUSES,
+            "wording": wording,
+            "token": token,
+            "today": local_today(),
+        }
         return render(
             request, "notify/status_confirm.html", {**context, "error": exc.text(), "note": note}, status=exc.status
         )
     return render(request, "notify/status_done.html", {"link": link, "view": view, "wording": wording})
+
+
+@router.post("/status/{token}/datum", dependencies=[CsrfChecked])
+async def propose_date_by_link(
+    request: Request,
+    runtime: RuntimeDep,
+    token: str,
+    due_on: Annotated[str, Form(max_length=40)] = "",
+    reason: Annotated[str, NOTE_FIELD] = "",
+) -> Response:
+    """Propose a new due date from a reminder's page; the link still reports a status after."""
+    link = await runtime.db.read(partial(service.status_link, token=token, secret=runtime.secret_key))
+    today = local_today()
+    context = {
+        "link": link,
+        "chosen": link.status,
+        "statuses": ACTION_STATUSES,
+        "wording": wording,
+        "token": token,
+        "today": today,
+    }
+    try:
+        await runtime.check_change_rate("proposal", link.rate_key, PROPOSED_TOO_OFTEN)
+        day = proposals.proposed_day(due_on, today=today)
+        job = partial(service.propose_by_link, token=token, proposed_on=day, reason=reason, today=today)
+        await runtime.db.write(job)
+    except DomainError as exc:
+        if exc.code in ("action_not_found", "not_proposer", "mail_link_unknown"):
+            raise
+        page = render(
+            request,
+            "notify/status_confirm.html",
+            {**context, "proposal_error": exc.text(), "typed_due_on": due_on, "reason": reason},
+            status=exc.status,
+        )
+        if "retry_after" in exc.params:
+            page.headers["retry-after"] = str(exc.params["retry_after"])
+        return page
+    return render(request, "notify/status_confirm.html", {**context, "proposed": day})
 
 
 @router.get("/afmelden/{token}")

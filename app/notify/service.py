@@ -1,7 +1,7 @@
 """What the routes of Mijn afspraken and of links in mails do: an address given, a report, unsubscribing, a feed."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select, text
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app import addresses, i18n
-from app.actions import review
+from app.actions import proposals, review
 from app.errors import DomainError, UnknownLink
 from app.i18n import N_
 from app.models import (
@@ -207,6 +207,25 @@ def report_from_page(db: Tx, *, link_token: str, action_id: int, status: str, no
     )
 
 
+def propose_from_page(
+    db: Tx, *, link_token: str, action_id: int, proposed_on: date, reason: str, today: date, secret: str
+) -> None:
+    """A new due date proposed from Mijn afspraken, for an action of the participant's workspace they own."""
+    participant, workshop = workshops.participant_by_link(db, link_token, secret=secret)
+    action = db.get(Action, action_id)
+    if action is None or action.workspace_id != workshop.workspace_id or action.deleted_at is not None:
+        raise DomainError("action_not_found", N_("Deze afspraak bestaat niet (meer)."), status=404)
+    proposals.propose_due_date(
+        db,
+        action_id=action_id,
+        proposed_on=proposed_on,
+        reason=reason,
+        via="mijn_afspraken",
+        today=today,
+        participant=participant,
+    )
+
+
 @dataclass(frozen=True)
 class StatusLink:
     """What a reminder's status button opens: the action it is about, and for whom."""
@@ -217,6 +236,9 @@ class StatusLink:
     status: str
     # the participant's own page, to report again later (None for an action's contact)
     link_token: str | None
+    # what a proposal's allowance counts against: the participant, or the link of a contact who has no page
+    rate_key: str = ""
+    due_on: date | None = None
 
 
 def _mail_token(db: Session, token: str, purpose: str, *, lock: bool = False, used_ok: bool = False) -> MailToken:
@@ -253,6 +275,8 @@ def status_link(db: Session, *, token: str, secret: str) -> StatusLink:
         owner=action.owner_organisation,
         status=action.status,
         link_token=workshops.link_token(participant, secret=secret) if participant else None,
+        rate_key=str(participant.id) if participant else f"link-{row.id}",
+        due_on=action.due_on,
     )
 
 
@@ -277,6 +301,28 @@ def report_by_link(db: Tx, *, token: str, status: str, note: str) -> dict[str, A
     )
     row.used_at = utcnow()
     return view
+
+
+def propose_by_link(db: Tx, *, token: str, proposed_on: date, reason: str, today: date) -> None:
+    """A new due date proposed from a reminder's page, by the mail's recipient; the link stays usable for its report."""
+    row = _mail_token(db, token, "status")
+    if row.action_id is None:
+        raise DomainError("action_not_found", N_("Deze afspraak bestaat niet (meer)."), status=404)
+    participant = db.get(Participant, row.participant_id) if row.participant_id else None
+    if row.participant_id is not None and participant is None:
+        raise DomainError(
+            "mail_link_unknown", N_("Deze link kennen we niet. Kijk of hij helemaal is overgenomen."), status=404
+        )
+    proposals.propose_due_date(
+        db,
+        action_id=row.action_id,
+        proposed_on=proposed_on,
+        reason=reason,
+        via="mail",
+        today=today,
+        participant=participant,
+        contact_address=None if participant else row.address,
+    )
 
 
 def _membership(db: Session, row: MailToken) -> Membership | None:

@@ -29,6 +29,7 @@ from app.models import (
     Answer,
     CalendarFeed,
     Cluster,
+    DueProposal,
     Event,
     Invitation,
     LoginSession,
@@ -568,6 +569,11 @@ def delete_workshop(db: Tx, *, workshop: Workshop, typed_title: str) -> None:
         update(ActionUpdate).where(col(ActionUpdate.participant_id).in_(participant_ids)).values(participant_id=None)
     )
     db.execute(delete(ActionChange).where(col(ActionChange.action_id).in_(action_ids)))
+    db.execute(
+        delete(DueProposal).where(
+            or_(col(DueProposal.action_id).in_(action_ids), col(DueProposal.participant_id).in_(participant_ids))
+        )
+    )
     db.execute(
         update(ActionChange)
         .where(or_(col(ActionChange.workshop_id) == workshop_id, col(ActionChange.participant_id).in_(participant_ids)))

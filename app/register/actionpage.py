@@ -15,6 +15,7 @@ from app.i18n import N_, gettext
 from app.labels import REPORT_CHANNEL_LABELS, STATUS_LABELS, label
 from app.models import (
     ACTION_STATUSES,
+    ON_PROPOSAL,
     Action,
     ActionChange,
     ActionPartner,
@@ -359,6 +360,8 @@ _KIND_LABELS = {
     "status": N_("Status"),
     "deleted": N_("Ingetrokken"),
     "review": N_("Terugblik"),
+    "due_proposed": N_("Nieuwe deadline voorgesteld"),
+    "due_declined": N_("Voorgestelde deadline afgewezen"),
 }
 
 
@@ -382,7 +385,7 @@ def _value(kind: str, stored: str) -> str:
         return gettext(N_("geen"))
     if kind in ("status", "review"):
         return status_name(stored)
-    if kind == "due_on":
+    if kind in ("due_on", "due_proposed", "due_declined"):
         try:
             return day(date.fromisoformat(stored))
         except ValueError:
@@ -403,18 +406,13 @@ def created_text(change: Change) -> str:
 def change_author(change: Change) -> str:
     """Who made a change: a member by name, a participant with organisation and session, or the system."""
     if change.account_name is not None:
-        return change.account_name
+        if change.via != ON_PROPOSAL:
+            return change.account_name
+        # the office moved (or kept) the date on the owner's proposal: whose, as a report names its author
+        proposer = _participant(change) if change.participant_name is not None else gettext(N_("de contactpersoon"))
+        return gettext(N_("{member}, op voorstel van {person}")).format(member=change.account_name, person=proposer)
     if change.participant_name is not None:
-        if change.participant_anonymous or not change.participant_name:
-            person = gettext(N_("Een anonieme deelnemer"))
-        elif change.organisation_taken_back:
-            person = gettext(N_("{name} ({organisation}, organisatie teruggenomen)")).format(
-                name=change.participant_name, organisation=change.participant_organisation
-            )
-        else:
-            person = gettext(N_("{name} ({organisation})")).format(
-                name=change.participant_name, organisation=change.participant_organisation
-            )
+        person = _participant(change)
         if change.workshop_title:
             return gettext(N_("{person} via {workshop}")).format(person=person, workshop=change.workshop_title)
         # a report between sessions: the workshop the reporter joined, where they named their organisation
@@ -425,6 +423,19 @@ def change_author(change: Change) -> str:
             )
         return gettext(N_("{person}, via {channel}")).format(person=person, channel=where) if where else person
     return gettext(N_("systeem"))
+
+
+def _participant(change: Change) -> str:
+    """The participant who made (or proposed) a change, with their organisation."""
+    if change.participant_anonymous or not change.participant_name:
+        return gettext(N_("Een anonieme deelnemer"))
+    if change.organisation_taken_back:
+        return gettext(N_("{name} ({organisation}, organisatie teruggenomen)")).format(
+            name=change.participant_name, organisation=change.participant_organisation
+        )
+    return gettext(N_("{name} ({organisation})")).format(
+        name=change.participant_name, organisation=change.participant_organisation
+    )
 
 
 def change_moment(change: Change) -> str:

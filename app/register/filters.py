@@ -6,7 +6,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from app.actions.register_filter import DUE_CHOICES, SINCE_PARTS, SORTS, VOLUNTEER_CHOICES, Part, RegisterFilter
+from app.actions.register_filter import (
+    DUE_CHOICES,
+    PROPOSED_CHOICES,
+    SINCE_PARTS,
+    SORTS,
+    VOLUNTEER_CHOICES,
+    Part,
+    RegisterFilter,
+)
 from app.errors import DomainError
 from app.i18n import N_, gettext
 from app.labels import STATUS_LABELS, TENSION_LABELS, THEME_LABELS
@@ -178,6 +186,18 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
             )
         )
         volunteers = None
+    proposed = _one(given.get(Part.PROPOSED, [])) or None
+    if proposed is not None and proposed not in PROPOSED_CHOICES:
+        problems.append(
+            DomainError(
+                "bad_proposed",
+                N_("Onbekende keuze voor een voorgestelde datum '{value}': kies uit {choices}."),
+                status=422,
+                value=proposed[:40],
+                choices=_choices(PROPOSED_CHOICES),
+            )
+        )
+        proposed = None
     since: dict[str, date | None] = {}
     for name in SINCE_PARTS:
         raw_since = _one(given.get(name, []))
@@ -226,6 +246,7 @@ def parse_filter(params: Iterable[tuple[str, str]]) -> tuple[RegisterFilter, lis
         tensions=tensions,
         due=due,
         volunteers=volunteers,
+        proposed=proposed,
         changed_since=since["changed_since"],
         agreed_since=since["agreed_since"],
         moved_since=since["moved_since"],

@@ -12,10 +12,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from app.actions import proposals
 from app.actions.register_filter import DUE_CHOICES, RegisterFilter
 from app.auth import CsrfChecked, Runner, Viewer
 from app.errors import DomainError
 from app.exports import csvfile
+from app.i18n import N_
 from app.labels import STATUS_LABELS, TENSION_LABELS, THEME_LABELS, translated
 from app.models import Member, RowId, Workshop, local_today
 from app.register import service as register
@@ -36,6 +38,8 @@ class Shown:
     followups: list[Workshop]
     page: register.RegisterPage | None
     errors: list[DomainError]
+    # the open proposals of a new due date on this page's rows, by action
+    proposals: dict[int, proposals.ProposalView]
 
 
 def _load(db: Session, *, member: Member, chosen: RegisterFilter, problems: list[DomainError], today: date) -> Shown:
@@ -52,6 +56,9 @@ def _load(db: Session, *, member: Member, chosen: RegisterFilter, problems: list
         followups=register.followups(db, workspace_id=member.workspace_id) if member.can_run else [],
         page=page,
         errors=problems,
+        proposals=proposals.open_proposals(db, action_ids=[row.id for row in page.rows if row.proposed_on])
+        if page
+        else {},
     )
 
 
@@ -91,6 +98,7 @@ async def _show(
             "tensions": translated(TENSION_LABELS),
             "due_choices": DUE_CHOICES,
             "local_moment": register.local_moment,
+            "notice": request.query_params.get("gedaan"),
         },
         status=status,
     )
@@ -185,3 +193,29 @@ async def discuss(
     except DomainError as refused:
         return await _show(request, runtime, member, params, refused=refused)
     return see_other(f"/f/workshops/{workshop_id}")
+
+
+@router.post("/f/register/voorstel/{action_id:int}/{decision}", dependencies=[CsrfChecked])
+async def decide_proposal(
+    request: Request,
+    runtime: RuntimeDep,
+    member: Runner,
+    action_id: RowId,
+    decision: str,
+    proposal: Annotated[RowId, Form()],
+    filter_query: Annotated[str, Form(alias="filter", max_length=20_000)] = "",
+) -> Response:
+    """Take over ("overnemen") or decline ("afwijzen") the due date an owner proposed; then the register again."""
+    decide = {"overnemen": proposals.accept_proposal, "afwijzen": proposals.decline_proposal}.get(decision)
+    if decide is None:
+        raise DomainError("not_found", N_("Deze pagina bestaat niet."), status=404)
+    params = parse_qsl(filter_query, keep_blank_values=True)
+    try:
+        await runtime.db.write(partial(decide, member=member, action_id=action_id, proposal_id=proposal))
+    except DomainError as refused:
+        if refused.status in (403, 404):
+            raise
+        return await _show(request, runtime, member, params, refused=refused)
+    chosen, _ = parse_filter(params)
+    done = "overgenomen" if decision == "overnemen" else "afgewezen"
+    return see_other(f"/f/register?{chosen.query()}&gedaan={done}#actie-{action_id}")

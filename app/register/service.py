@@ -27,6 +27,7 @@ from app.models import (
     ActionUpdate,
     Answer,
     Cluster,
+    DueProposal,
     Member,
     Organisation,
     Volunteer,
@@ -63,6 +64,8 @@ class RegisterRow(NamedTuple):
     workshop_title: str
     held_on: date
     updated_at: datetime
+    # a new due date its owner proposed, not decided on yet
+    proposed_on: date | None
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,8 @@ def _conditions(chosen: RegisterFilter, *, workspace_id: int, today: date, statu
         where.append(
             col(Action.id).in_(with_hands) if chosen.volunteers == "yes" else col(Action.id).not_in(with_hands)
         )
+    if chosen.proposed:
+        where.append(col(Action.id).in_(select(col(DueProposal.action_id))))
     if chosen.changed_since:
         where.append(col(Action.updated_at) >= day_start(chosen.changed_since))
     if chosen.agreed_since:
@@ -237,6 +242,7 @@ def _rows(db: Session, query: Select[Any], *, today: date) -> list[RegisterRow]:
             workshop_title,
             held_on,
             updated_at,
+            proposed_on,
         )
         for (
             i,
@@ -253,6 +259,7 @@ def _rows(db: Session, query: Select[Any], *, today: date) -> list[RegisterRow]:
             workshop_title,
             held_on,
             updated_at,
+            proposed_on,
         ) in db.connection().execute(query)
     ]
 
@@ -269,6 +276,7 @@ def _select_rows(db: Session, chosen: RegisterFilter, *, workspace_id: int, toda
         .subquery()
     )
     partners = select(func.aggregate_strings(in_order.c.organisation, PARTNER_SEPARATOR)).scalar_subquery()
+    proposed = select(col(DueProposal.proposed_on)).where(col(DueProposal.action_id) == col(Action.id))
     return (
         select(
             col(Action.id),
@@ -285,6 +293,7 @@ def _select_rows(db: Session, chosen: RegisterFilter, *, workspace_id: int, toda
             col(Workshop.title),
             col(Workshop.held_on),
             col(Action.updated_at),
+            proposed.scalar_subquery(),
         )
         .select_from(_source(chosen))
         .join(Workshop, col(Workshop.id) == col(Action.workshop_id))
@@ -427,6 +436,7 @@ def register_table(rows: list[RegisterRow]) -> Table:
         N_("Workshop"),
         N_("Datum workshop"),
         N_("Laatst gewijzigd"),
+        N_("Voorgestelde deadline"),
     )
     return Table(
         name=gettext(N_("Register")),
@@ -446,6 +456,7 @@ def register_table(rows: list[RegisterRow]) -> Table:
                 row.workshop_title,
                 row.held_on,
                 local_moment(row.updated_at),
+                row.proposed_on,
             )
             for row in rows
         ),

@@ -58,7 +58,7 @@ class Writes(Protocol):
 Many = Callable[[Tx, list[Any]], list[Any]]
 # the newest migration (tests/test_migrations.py keeps it equal to alembic's head): a database already there is
 # opened without loading alembic, which with mako and pygments would stay in a server's memory, 11 MB of it
-SCHEMA_HEAD = "0029"
+SCHEMA_HEAD = "0030"
 # threads for reads: anyio's default, which reads used before they had threads of their own
 READ_THREADS = 40
 
