@@ -9,7 +9,7 @@ action's history.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -18,7 +18,7 @@ from app.actions.reporting import may_propose
 from app.addresses import address_key
 from app.errors import DomainError, read_only
 from app.i18n import N_
-from app.models import ON_PROPOSAL, REPORT_CHANNELS, Action, ActionPartner, DueProposal, Member, Participant
+from app.models import ON_PROPOSAL, REPORT_CHANNELS, Action, ActionPartner, DueProposal, Member, Participant, utcnow
 from app.security import clean_text
 from app.store.database import held_workspace
 from app.store.events import Tx
@@ -103,12 +103,9 @@ def propose_due_date(
         proposer_id,
     ):
         return open_one  # a double press, the back button: nothing new
-    # a new row, not the old one changed: an office's button for the proposal it read refuses this newer one
-    db.execute(delete(DueProposal).where(col(DueProposal.action_id) == action_id))
-    db.flush()
-    proposal = DueProposal(
-        action_id=action_id, proposed_on=proposed_on, reason=reason, participant_id=proposer_id, via=via
-    )
+    proposal = open_one or DueProposal(action_id=action_id, proposed_on=proposed_on)
+    proposal.proposed_on, proposal.reason, proposal.participant_id, proposal.via = proposed_on, reason, proposer_id, via
+    proposal.proposed_at = utcnow()
     db.add(proposal)
     actions.record_change(
         db,
@@ -133,7 +130,6 @@ def open_proposal(db: Session, *, action_id: int) -> DueProposal | None:
 class ProposalView:
     """An open proposal as the register shows it: the date, why, and who proposed it."""
 
-    id: int
     action_id: int
     proposed_on: date
     reason: str
@@ -150,7 +146,6 @@ def open_proposals(db: Session, *, action_ids: list[int]) -> dict[int, ProposalV
     ).all()
     return {
         proposal.action_id: ProposalView(
-            id=proposal.id or 0,
             action_id=proposal.action_id,
             proposed_on=proposal.proposed_on,
             reason=proposal.reason,
@@ -161,8 +156,8 @@ def open_proposals(db: Session, *, action_ids: list[int]) -> dict[int, ProposalV
     }
 
 
-def _decided(db: Tx, *, member: Member, action_id: int, proposal_id: int) -> tuple[Action, DueProposal]:
-    """The action (of the member's workspace, locked) and its open proposal, the one the member saw."""
+def _decided(db: Tx, *, member: Member, action_id: int, proposed_on: date) -> tuple[Action, DueProposal]:
+    """The action (of the member's workspace, locked) and its open proposal, of the date the member saw."""
     held_workspace(db, workspace_id=member.workspace_id)
     action = db.get(Action, action_id, with_for_update=True)
     if action is None or action.workspace_id != member.workspace_id:
@@ -174,7 +169,7 @@ def _decided(db: Tx, *, member: Member, action_id: int, proposal_id: int) -> tup
     proposal = open_proposal(db, action_id=action_id)
     if proposal is None:
         raise DomainError("proposal_gone", N_("Over dit voorstel is al besloten, of het is ingetrokken."), status=409)
-    if proposal.id != proposal_id:
+    if proposal.proposed_on != proposed_on:
         raise DomainError(
             "proposal_replaced",
             N_("Intussen is er een nieuwere datum voorgesteld. Kijk die na en kies opnieuw."),
@@ -183,9 +178,9 @@ def _decided(db: Tx, *, member: Member, action_id: int, proposal_id: int) -> tup
     return action, proposal
 
 
-def accept_proposal(db: Tx, *, member: Member, action_id: int, proposal_id: int) -> None:
+def accept_proposal(db: Tx, *, member: Member, action_id: int, proposed_on: date) -> None:
     """Take the proposed date over: the due date moves as the office's edit form moves it, on the owner's proposal."""
-    action, proposal = _decided(db, member=member, action_id=action_id, proposal_id=proposal_id)
+    action, proposal = _decided(db, member=member, action_id=action_id, proposed_on=proposed_on)
     partners = db.execute(
         select(col(ActionPartner.organisation))
         .where(col(ActionPartner.action_id) == action.id)
@@ -212,9 +207,9 @@ def accept_proposal(db: Tx, *, member: Member, action_id: int, proposal_id: int)
     db.flush()
 
 
-def decline_proposal(db: Tx, *, member: Member, action_id: int, proposal_id: int) -> None:
+def decline_proposal(db: Tx, *, member: Member, action_id: int, proposed_on: date) -> None:
     """Decline the proposed date: the due date stays; the history keeps what was proposed, and that it was declined."""
-    action, proposal = _decided(db, member=member, action_id=action_id, proposal_id=proposal_id)
+    action, proposal = _decided(db, member=member, action_id=action_id, proposed_on=proposed_on)
     actions.record_change(
         db,
         action,

@@ -21,7 +21,7 @@ from app.i18n import N_
 from app.labels import STATUS_LABELS, TENSION_LABELS, THEME_LABELS, translated
 from app.models import Member, RowId, Workshop, local_today
 from app.register import service as register
-from app.register.filters import PAGE_SIZE, parse_filter
+from app.register.filters import PAGE_SIZE, parse_date, parse_filter
 from app.runtime import Runtime, RuntimeDep
 from app.store.events import Tx
 from app.web import Pager, render, see_other
@@ -202,7 +202,7 @@ async def decide_proposal(
     member: Runner,
     action_id: RowId,
     decision: str,
-    proposal: Annotated[RowId, Form()],
+    proposed_on: Annotated[str, Form(max_length=40)] = "",
     filter_query: Annotated[str, Form(alias="filter", max_length=20_000)] = "",
 ) -> Response:
     """Take over ("overnemen") or decline ("afwijzen") the due date an owner proposed; then the register again."""
@@ -210,8 +210,11 @@ async def decide_proposal(
     if decide is None:
         raise DomainError("not_found", N_("Deze pagina bestaat niet."), status=404)
     params = parse_qsl(filter_query, keep_blank_values=True)
+    seen = parse_date(proposed_on.strip())
     try:
-        await runtime.db.write(partial(decide, member=member, action_id=action_id, proposal_id=proposal))
+        if seen is None:
+            raise DomainError("bad_date", N_("Welke voorgestelde datum? Open het register opnieuw."), status=422)
+        await runtime.db.write(partial(decide, member=member, action_id=action_id, proposed_on=seen))
     except DomainError as refused:
         if refused.status in (403, 404):
             raise

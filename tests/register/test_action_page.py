@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app.actions import proposals
 from app.actions import service as actions
 from app.demo.driver import csrf_of
-from app.models import CHANGE_KINDS, Action, ActionChange, Organisation
+from app.models import CHANGE_KINDS, Action, ActionChange, Member, Organisation, Participant, local_today
+from app.models import Facilitator as Account
 from tests.actions.test_actions import board_actions, contribution
 from tests.conftest import Facilitator, Workshop, receive_until
 from tests.register.pages import agree, history, history_kinds, runtime_of, section, text_of
@@ -155,6 +157,25 @@ def test_every_kind_of_change_is_in_the_history_newest_first_with_who_and_when(
             change.at = at
 
     runtime_of(facilitator).db.write_sync(by_the_system)
+
+    def proposed_and_declined(db: Any) -> None:
+        # the owner's phone proposes a date after the one set, and Fenna declines it
+        wim = db.execute(select(Participant).where(col(Participant.name) == "Wim")).scalar_one()
+        day = max(local_today(), date(2026, 12, 16))
+        proposals.propose_due_date(
+            db,
+            action_id=action_id,
+            proposed_on=day,
+            reason="Aannemer later",
+            via="mijn_afspraken",
+            today=local_today(),
+            participant=wim,
+        )
+        fenna = db.execute(select(col(Account.id)).where(col(Account.email) == facilitator.email)).scalar_one()
+        member = Member(account_id=fenna, workspace_id=db.get(Action, action_id).workspace_id, role="beheerder")
+        proposals.decline_proposal(db, member=member, action_id=action_id, proposed_on=day)
+
+    runtime_of(facilitator).db.write_sync(proposed_and_declined)
     withdrawn = facilitator.http.post(
         f"/f/acties/{action_id}/intrekken", data={"csrf": facilitator.csrf()}, follow_redirects=False
     )
@@ -167,15 +188,19 @@ def test_every_kind_of_change_is_in_the_history_newest_first_with_who_and_when(
     # the system's changes are dated 2020
     assert kinds[0] == "deleted" and kinds[-4:] == ["created", "contact_expired", "contact_forgotten", "contact"]
     assert entries[0].startswith("Ingetrokken") and entries[0].endswith("Fenna")
-    assert entries[1].startswith("Terugblik in “Vervolg Noord”: bezig → vastgelopen Sleutel geregeld")
-    assert entries[1].endswith("Wim (Woonstichting Thuis) via Vervolg Noord")
-    assert entries[2].startswith("Status: open → bezig") and entries[2].endswith("Carla")
-    assert entries[3].startswith("Deadline: geen → 15 december 2026")
-    assert entries[4].startswith("Contactpersoon: geen → Carla de Wit")
-    assert entries[5].startswith("Partners: Wijkteam → Wijkteam, Gemeente Heerlen")
-    assert entries[6].startswith("Eigenaar: Schuldhulp Noord → Woonstichting Thuis")
-    assert entries[7].startswith("Beschrijving aangepast") and "Wordt: Elke dinsdag open." in entries[7]
-    assert entries[8].startswith("Titel: Huiskamer in de flat → Huiskamer in flat Zuid")
+    assert entries[1].startswith("Voorgestelde deadline afgewezen: ")
+    assert entries[1].endswith("Fenna, op voorstel van Wim (Woonstichting Thuis)")
+    assert entries[2].startswith("Nieuwe deadline voorgesteld: 15 december 2026 → ") and "Aannemer later" in entries[2]
+    assert entries[2].endswith("Wim (Woonstichting Thuis), deelnemer van Vervolg Noord, via Mijn afspraken")
+    assert entries[3].startswith("Terugblik in “Vervolg Noord”: bezig → vastgelopen Sleutel geregeld")
+    assert entries[3].endswith("Wim (Woonstichting Thuis) via Vervolg Noord")
+    assert entries[4].startswith("Status: open → bezig") and entries[4].endswith("Carla")
+    assert entries[5].startswith("Deadline: geen → 15 december 2026")
+    assert entries[6].startswith("Contactpersoon: geen → Carla de Wit")
+    assert entries[7].startswith("Partners: Wijkteam → Wijkteam, Gemeente Heerlen")
+    assert entries[8].startswith("Eigenaar: Schuldhulp Noord → Woonstichting Thuis")
+    assert entries[9].startswith("Beschrijving aangepast") and "Wordt: Elke dinsdag open." in entries[9]
+    assert entries[10].startswith("Titel: Huiskamer in de flat → Huiskamer in flat Zuid")
     assert entries[-4].startswith("Afgesproken met status open") and entries[-4].endswith("Fenna")
     assert entries[-3] == "Contactpersoon verwijderd na de bewaartermijn 17 januari 2020 om 11:05 · systeem"
     assert entries[-2] == "Contactpersoon verwijderd op eigen verzoek 16 januari 2020 om 11:05 · systeem"
