@@ -184,6 +184,7 @@ def test_a_decision_needs_the_proposal_seen_a_runner_and_the_workspace(client: T
     with pytest.raises(DomainError) as read_only:
         db.write_sync(decide(onlooker, newest.proposed_on))
     assert read_only.value.status == 403
+
     def workspace_of(tx: Any) -> int:
         workshop = tx.get(Participant, network.people["other_workspace"]).workshop_id
         return tx.get(Workshop, workshop).workspace_id
