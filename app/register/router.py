@@ -1,6 +1,6 @@
 """The register's page, its CSV and XLSX downloads, and handing a selection to a follow-up session."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -195,20 +195,17 @@ async def discuss(
     return see_other(f"/f/workshops/{workshop_id}")
 
 
-@router.post("/f/register/voorstel/{action_id:int}/{decision}", dependencies=[CsrfChecked])
-async def decide_proposal(
+async def _decide(
     request: Request,
-    runtime: RuntimeDep,
-    member: Runner,
-    action_id: RowId,
-    decision: str,
-    proposed_on: Annotated[str, Form(max_length=40)] = "",
-    filter_query: Annotated[str, Form(alias="filter", max_length=20_000)] = "",
+    runtime: Runtime,
+    member: Member,
+    action_id: int,
+    decide: Callable[..., None],
+    proposed_on: str,
+    filter_query: str,
+    done: str,
 ) -> Response:
-    """Take over ("overnemen") or decline ("afwijzen") the due date an owner proposed; then the register again."""
-    decide = {"overnemen": proposals.accept_proposal, "afwijzen": proposals.decline_proposal}.get(decision)
-    if decide is None:
-        raise DomainError("not_found", N_("Deze pagina bestaat niet."), status=404)
+    """Take over or decline the proposal of the date the member saw; then the register again, with the same filter."""
     params = parse_qsl(filter_query, keep_blank_values=True)
     seen = parse_date(proposed_on.strip())
     try:
@@ -220,5 +217,34 @@ async def decide_proposal(
             raise
         return await _show(request, runtime, member, params, refused=refused)
     chosen, _ = parse_filter(params)
-    done = "overgenomen" if decision == "overnemen" else "afgewezen"
     return see_other(f"/f/register?{chosen.query()}&gedaan={done}#actie-{action_id}")
+
+
+@router.post("/f/register/voorstel/{action_id:int}/overnemen", dependencies=[CsrfChecked])
+async def accept_proposal(
+    request: Request,
+    runtime: RuntimeDep,
+    member: Runner,
+    action_id: RowId,
+    proposed_on: Annotated[str, Form(max_length=40)] = "",
+    filter_query: Annotated[str, Form(alias="filter", max_length=20_000)] = "",
+) -> Response:
+    """Take over the due date an owner proposed: the action's date moves, on the owner's proposal."""
+    return await _decide(
+        request, runtime, member, action_id, proposals.accept_proposal, proposed_on, filter_query, "overgenomen"
+    )
+
+
+@router.post("/f/register/voorstel/{action_id:int}/afwijzen", dependencies=[CsrfChecked])
+async def decline_proposal(
+    request: Request,
+    runtime: RuntimeDep,
+    member: Runner,
+    action_id: RowId,
+    proposed_on: Annotated[str, Form(max_length=40)] = "",
+    filter_query: Annotated[str, Form(alias="filter", max_length=20_000)] = "",
+) -> Response:
+    """Decline the due date an owner proposed: the date stays, the history keeps the proposal."""
+    return await _decide(
+        request, runtime, member, action_id, proposals.decline_proposal, proposed_on, filter_query, "afgewezen"
+    )
