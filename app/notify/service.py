@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from app import addresses, i18n
-from app.actions import proposals, review
+from app.actions import proposals, reporting, review
 from app.errors import DomainError, UnknownLink
 from app.i18n import N_
 from app.models import (
@@ -239,6 +239,8 @@ class StatusLink:
     # what a proposal's allowance counts against: the participant, or the link of a contact who has no page
     rate_key: str = ""
     due_on: date | None = None
+    # whether the recipient may propose a new due date: the owner's people and the contact, not a volunteer
+    may_propose: bool = False
 
 
 def _mail_token(db: Session, token: str, purpose: str, *, lock: bool = False, used_ok: bool = False) -> MailToken:
@@ -277,6 +279,7 @@ def status_link(db: Session, *, token: str, secret: str) -> StatusLink:
         link_token=workshops.link_token(participant, secret=secret) if participant else None,
         rate_key=str(participant.id) if participant else f"link-{row.id}",
         due_on=action.due_on,
+        may_propose=reporting.may_propose(db, action=action, participant=participant) if participant else True,
     )
 
 

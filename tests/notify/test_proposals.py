@@ -254,6 +254,9 @@ def test_a_reminders_page_proposes_and_still_reports(client: TestClient, network
     assert (stored.proposed_on, stored.via, stored.participant_id) == (later(12), "mail", network.people["owner"])
     # the link was not spent: its report still goes
     assert client.post(path, data={"csrf": token, "status": "bezig"}).status_code == 200
+    # a volunteer's reminder offers no proposal: the owner answers for the date
+    volunteer = client.get(status_links(db, "vera@buurtwerk.nl")["bezig"])
+    assert volunteer.status_code == 200 and "Nieuwe datum voorstellen" not in volunteer.text
 
 
 def register_row(html: str, action_id: int) -> str:
