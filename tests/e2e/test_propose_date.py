@@ -1,9 +1,11 @@
 """In real browsers: an owner proposes a new due date on Mijn afspraken (a phone), and the programme office finds it
 in the register among thirty-odd actions with long names and takes it over with one click."""
 
+import asyncio
 import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,12 +17,14 @@ from sqlmodel import col
 from app.actions import proposals
 from app.actions import service as actions
 from app.config import Settings
-from app.models import Action, Participant, Workshop, local_today
+from app.models import Action, Participant, Workshop, local_today, utcnow
+from app.notify.mails import Links
+from app.notify.sender import MailSetup, reminder_pass
 from app.store.database import Database
 from app.workshops import service as workshops
 from tests.e2e.browser import PHONE, PROJECTOR
 from tests.e2e.test_register import sign_in
-from tests.notify.conftest import build_network
+from tests.notify.conftest import build_network, messages
 
 pytestmark = pytest.mark.e2e
 expect: Any = pytest.importorskip("playwright.sync_api").expect
@@ -128,3 +132,52 @@ def test_an_owner_proposes_and_the_office_takes_it_over(
         assert due == day
     finally:
         db.close()
+
+
+def reminder_path(settings: Settings, recipient: str, action_id: int) -> str:
+    """The reminder pass, as the server runs it (no mail server: the outbox keeps the mail), and the path of the
+    "bezig" button in the reminder to this address."""
+
+    async def run() -> str:
+        db = Database(settings.resolved_database_url())
+
+        async def no_events(events: Any) -> None:
+            return None
+
+        await db.start(no_events)
+        setup = MailSetup(config=None, problem=None, links=Links("http://x", "example.org"), reminder_days=3)
+        try:
+            await reminder_pass(db, setup, secret=settings.resolved_secret_key(), today=local_today(), now=utcnow())
+        finally:
+            await db.stop()
+        (message,) = messages(db, kind="action_reminder", recipient=recipient, action_id=action_id)
+        db.close()
+        found = re.search(r"(/status/[\w-]+)\?status=bezig", message.body_text)
+        assert found is not None
+        return found[1]
+
+    # Playwright's sync API keeps an event loop on this thread: the writer gets one of its own on another
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result(timeout=60)
+
+
+@pytest.mark.parametrize("screen", [SMALL_PHONE, PHONE], ids=["360x800", "390x844"])
+def test_an_owner_proposes_from_a_reminders_page(
+    new_context: Callable[..., Any], live_server: str, live_settings: Settings, screen: dict[str, Any], tmp_path: Path
+) -> None:
+    action_id, _ = crowded_network(live_settings)
+    path = reminder_path(live_settings, "olga@woon.nl", action_id)
+    folder, size = shots(tmp_path), "{width}x{height}".format(**screen["viewport"])
+    phone = new_context(**screen).new_page()
+    phone.goto(path)
+    phone.locator("summary", has_text="Nieuwe datum voorstellen").click()
+    phone.get_by_label("Nieuwe datum").fill((local_today() + timedelta(days=30)).isoformat())
+    phone.get_by_label(re.compile("^Waarom")).fill("Aannemer <b>ziek</b>, " + LONG)
+    phone.get_by_role("button", name="Stel deze datum voor").click()
+    expect(phone.get_by_role("status")).to_contain_text("Voorgesteld:")
+    phone.locator("summary", has_text="Nieuwe datum voorstellen").click()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= screen["viewport"]["width"], "no sideways scroll"
+    phone.screenshot(path=str(folder / f"reminder-page-proposed-{size}-nl.png"), full_page=True)
+    # the link still reports
+    phone.get_by_role("button", name="Bevestig en meld").click()
+    expect(phone.get_by_text("Dank je.")).to_be_visible()
