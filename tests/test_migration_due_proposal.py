@@ -1,4 +1,4 @@
-"""Migration 0029 adds the table of owners' proposed due dates: the actions and their history are kept, up and down,
+"""Migration 0030 adds the table of owners' proposed due dates: the actions and their history are kept, up and down,
 on SQLite and PostgreSQL, and a proposal can be stored (and goes on the way down)."""
 
 from datetime import UTC, date, datetime
@@ -25,14 +25,14 @@ def _tables(db: Database) -> set[str]:
 
 
 def check_up_and_down(db: Database) -> None:
-    """Fill at 0005, stand at 0028, go to 0029 and store a proposal, back to 0028 and up again: nothing else lost."""
+    """Fill at 0005, stand at 0029, go to 0030 and store a proposal, back to 0029 and up again: nothing else lost."""
     db.migrate("0005")
     fill_before_workspaces(db.url)
-    db.migrate("0028")
+    db.migrate("0029")
     before = _actions(db)
     assert before and "dueproposal" not in _tables(db)
-    db.migrate("0029")
-    assert db.schema_revision() == "0029" and _actions(db) == before
+    db.migrate("0030")
+    assert db.schema_revision() == "0030" and _actions(db) == before
     action = before[0][0]
     with db.write_engine.begin() as c:
         c.execute(
@@ -53,13 +53,13 @@ def check_up_and_down(db: Database) -> None:
             ),
             {"a": action, "day": date(2027, 2, 1), "now": NOW},
         )
-    downgrade(db, "0028")
+    downgrade(db, "0029")
     assert "dueproposal" not in _tables(db) and _actions(db) == before
     db.migrate()
     assert "dueproposal" in _tables(db) and _actions(db) == before
 
 
 @ON_EITHER
-def test_0029_adds_due_proposals_and_keeps_the_actions(where: str, tmp_path: Path) -> None:
+def test_0030_adds_due_proposals_and_keeps_the_actions(where: str, tmp_path: Path) -> None:
     with empty_database(where, tmp_path) as db:
         check_up_and_down(db)
