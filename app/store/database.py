@@ -670,15 +670,17 @@ class Database:
         """Whether a batch whose COMMIT failed was committed all the same: PostgreSQL may have committed it before
         the connection was cut, and doing its changes again would move a step or cast a vote twice.
 
-        Told by its first logged event (events.was_logged); _OutcomeUnknown where nothing can tell. SQLite commits
+        Told by its logged events (events.was_logged); _OutcomeUnknown where nothing can tell. SQLite commits
         or fails in this process: a failed commit there did not commit.
         """
         if self.is_sqlite or not error.connection_invalidated:
             return False
-        # a workshop the batch deleted took its events with it
+        # a workshop the batch deleted took its events with it; of the others, each one's first event
         removed = {workshop_id for outcome in outcomes for workshop_id in outcome.removed}
-        witness = next((e for o in outcomes for e in o.events if e.workshop_id not in removed), None)
-        if witness is None or stamped is None:
+        witnesses: dict[int, LoggedEvent] = {}
+        for logged in (e for o in outcomes for e in o.events if e.workshop_id not in removed):
+            witnesses.setdefault(logged.workshop_id, logged)
+        if not witnesses or stamped is None:
             log.error(
                 "the database connection was cut while a batch of %d changes committed, and it logged no event that "
                 "tells whether it did: its changes fail as if the database could not be reached, none is done again",
@@ -688,7 +690,7 @@ class Database:
         try:
             # the writer's engine reads committed rows anew per statement: the log as it is once the lock is had
             with Session(self.write_engine) as db, db.begin():
-                committed = was_logged(db, witness, stamped=stamped)
+                committed = was_logged(db, list(witnesses.values()), stamped=stamped)
         except DBAPIError as exc:
             log.error(
                 "the database connection was cut while a batch of %d changes committed, and asking whether it did "

@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Text, and_, bindparam, cast, insert, or_, select, type_coerce, update
+from sqlalchemy import ColumnElement, Text, and_, bindparam, cast, insert, or_, select, tuple_, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -190,19 +190,22 @@ def write_log(db: Session, events: list[LoggedEvent]) -> datetime | None:
     return now
 
 
-def was_logged(db: Session, event: LoggedEvent, *, stamped: datetime) -> bool:
-    """Whether the log holds an event as write_log stamped it: whether the batch that logged it committed.
+def was_logged(db: Session, events: list[LoggedEvent], *, stamped: datetime) -> bool:
+    """Whether the log holds any of a batch's events as write_log stamped them: whether the batch committed.
 
-    Asked on another connection once the batch's own was cut during its COMMIT. It waits first for the workshop's
-    row, which that batch took (append_event) and holds until it has ended: a COMMIT the server is still carrying
-    out, or a transaction it has yet to roll back, is over before the log is read. The stamp tells the batch's row
-    apart from another process's event that took the same number after the batch rolled back.
+    Asked on another connection once the batch's own was cut during its COMMIT. It waits first for the first event's
+    workshop row, which that batch took (append_event) and holds until it has ended: a COMMIT the server is still
+    carrying out, or a transaction it has yet to roll back, is over before the log is read (a row deleted since was
+    deleted after the batch ended). One event per workshop is asked for: a workshop another process deleted after
+    the batch committed took its events with it, and the others still tell. The stamp tells the batch's rows apart
+    from another process's events that took the same numbers after the batch rolled back.
     """
-    db.execute(select(WORKSHOP.c.id).where(WORKSHOP.c.id == event.workshop_id).with_for_update(read=True))
+    db.execute(select(WORKSHOP.c.id).where(WORKSHOP.c.id == events[0].workshop_id).with_for_update(read=True))
     found = select(EVENT.c.id).where(
-        EVENT.c.workshop_id == event.workshop_id, EVENT.c.seq == event.seq, EVENT.c.created_at == stamped
+        EVENT.c.created_at == stamped,
+        tuple_(EVENT.c.workshop_id, EVENT.c.seq).in_([(e.workshop_id, e.seq) for e in events]),
     )
-    return db.execute(found).first() is not None
+    return db.execute(found.limit(1)).first() is not None
 
 
 _LAST_SEQ = Prepared(select(WORKSHOP.c.last_seq).where(WORKSHOP.c.id == bindparam("workshop")))

@@ -4,7 +4,8 @@ when the server had committed them, and not reported done when it had not."""
 import asyncio
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date
 from functools import partial
 from select import select as readable
 from typing import Any
@@ -15,7 +16,9 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import col
 
 from app.answers import service as answers
+from app.catalog.service import formats
 from app.models import Event, Invitation, Workshop
+from app.privacy import service as privacy
 from app.running import service as running
 from app.store.database import Database, normalise_url, unreachable
 from app.store.events import LoggedEvent
@@ -40,6 +43,8 @@ class CommitCutter:
         self.port: int = self.listener.getsockname()[1]
         self.cuts = 0
         self._armed: bool | None = None  # None: pass everything; else whether the next COMMIT reaches the server
+        # what happens elsewhere once the server has committed, before the client hears of the cut
+        self.meanwhile: Callable[[], None] | None = None
         self._lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -87,6 +92,8 @@ class CommitCutter:
                             if not chunk:
                                 break
                             reply += chunk
+                        if self.meanwhile is not None:
+                            self.meanwhile()
                     # closing both ends: the client reads the end of its connection where the reply would be
                     return
 
@@ -227,5 +234,53 @@ async def test_a_batch_that_logs_no_event_and_loses_its_commit_reply_is_not_done
             assert isinstance(outcome, OperationalError) and unreachable(outcome), outcome
         notes = await db.read(lambda s: sorted(s.execute(select(Invitation.note)).scalars()))
         assert notes == ["Jan", "Piet"]
+    finally:
+        await db.stop()
+
+
+async def test_a_batch_whose_first_workshop_is_deleted_after_it_committed_is_not_done_again(
+    cutter: CommitCutter,
+) -> None:
+    # another worker deletes the workshop of the batch's first event between its COMMIT and the question whether it
+    # committed: that workshop's events went with it, and the other workshop's still tell that it did
+    published: list[LoggedEvent] = []
+    db = await started(cutter, published)
+    try:
+        room = await db.write(partial(room_in_obstacle_round, participants=1))
+        gone, (person,) = room.workshop_id, room.participant_ids
+
+        def second_workshop(session: Any) -> int:
+            workshop = running.create_workshop(
+                session,
+                facilitator_id=room.owner_id,
+                title="Tweede",
+                opgave="O",
+                held_on=date.today(),
+                spec=formats()["doorbraak"],
+                allow_anonymous=False,
+            )
+            return workshop.id or 0
+
+        kept = await db.write(second_workshop)
+        step, moves = await db.read(partial(step_and_moves, kept))
+
+        def delete_first() -> None:
+            other_worker = Database(PG_URL or "")
+            try:
+                other_worker.write_sync(
+                    lambda session: privacy.delete_workshop(
+                        session, workshop=session.get(Workshop, gone), typed_title="T"
+                    )
+                )
+            finally:
+                other_worker.close()
+
+        cutter.meanwhile = delete_first
+        cutter.cut_next_commit(server_commits=True)
+        await asyncio.gather(
+            db.write(partial(an_answer, gone, person)), db.write(partial(move_next, kept)), return_exceptions=True
+        )
+        assert cutter.cuts == 1
+        assert await db.read(partial(step_and_moves, kept)) == (step + 1, moves + 1)
     finally:
         await db.stop()
