@@ -35,7 +35,8 @@ class Settings(BaseSettings):
     redis_channel_prefix: str = Field(
         default="",
         max_length=100,
-        description="Names this deployment's live channels on a Redis that other deployments share.",
+        description="Names this deployment's live channels, rate limits and caps on open screens on a Redis that "
+        "other deployments share.",
     )
     secret_key: str | None = Field(
         default=None,

@@ -88,7 +88,7 @@ class Runtime:
     pages: ShortCache[PageKey, HoledPage] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.throttle = Throttle(self.settings.broadcast_url)
+        self.throttle = Throttle(self.settings.broadcast_url, prefix=self.settings.redis_channel_prefix)
         self.limits = Limits.from_settings(self.settings)
         self.join_lists = ShortCache(seconds=JOIN_LIST_SECONDS)
         self.pages = ShortCache(seconds=JOIN_LIST_SECONDS)

@@ -39,6 +39,8 @@ PLACE_HEARTBEAT_S = 20.0
 # places vouched for in one call to Redis, so that one worker's thousands of phones do not hold it up for long
 PLACE_HEARTBEAT_BATCH = 500
 PLACE_PREFIX = "doorbraak-places:"
+# the rate limits' keys in Redis (limits adds ":" and its own key)
+LIMITS_PREFIX = "doorbraak-limits"
 # one atomic step, so two workers never both take the last place: drop the places no worker vouched for in time,
 # count the rest, and add this one while there is room. Redis's clock, so the workers' own may differ
 _TAKE_PLACE = """
@@ -110,7 +112,7 @@ class Throttle:
     task per answer; in Redis through limits' async API, so the event loop never waits for the network.
     """
 
-    def __init__(self, broadcast_url: str | None = None) -> None:
+    def __init__(self, broadcast_url: str | None = None, *, prefix: str = "") -> None:
         self.memory: FixedWindowRateLimiter | None = None
         self.shared: aio.FixedWindowRateLimiter | None = None
         # where hits are counted while Redis is unreachable: each worker's own allowance beats none, and an outage
@@ -120,6 +122,9 @@ class Throttle:
         self._redis: Redis | None = None
         # the places this worker holds in Redis, vouched for by its heartbeat while they are open
         self._places: set[Place] = set()
+        # the deployment's name (DOORBRAAK_REDIS_CHANNEL_PREFIX) in every key: two deployments on one Redis database
+        # told apart by it alone must not share a phone's places or an account's wrong passwords
+        self._place_prefix = f"{PLACE_PREFIX}{prefix}:" if prefix else PLACE_PREFIX
         self._holder = uuid.uuid4().hex
         self._holders = itertools.count()
         self._heartbeat: asyncio.Task[None] | None = None
@@ -140,7 +145,7 @@ class Throttle:
                 "async+" + broadcast_url,
                 implementation="redispy",
                 wrap_exceptions=True,
-                key_prefix="doorbraak-limits",
+                key_prefix=f"{LIMITS_PREFIX}:{prefix}" if prefix else LIMITS_PREFIX,
                 **client_options,
             )
             self.shared = aio.FixedWindowRateLimiter(storage)
@@ -230,7 +235,7 @@ class Throttle:
         from redis.exceptions import RedisError
 
         assert self._redis is not None, "places are counted in Redis only where it is configured"
-        place = Place(PLACE_PREFIX + key, f"{self._holder}:{next(self._holders)}")
+        place = Place(self._place_prefix + key, f"{self._holder}:{next(self._holders)}")
         try:
             taken = await self._redis.eval(_TAKE_PLACE, 1, place.key, cap, _ms(PLACE_EXPIRY_S), place.holder)
         except (RedisError, OSError) as exc:
@@ -257,19 +262,28 @@ class Throttle:
 
     async def _vouch_for_places(self) -> None:
         """Every PLACE_HEARTBEAT_S, say to Redis that this worker's places are still open."""
+        while True:
+            await asyncio.sleep(PLACE_HEARTBEAT_S)
+            await self._vouch_once()
+
+    async def _vouch_once(self) -> None:
+        """Say to Redis that this worker's places are still open, and free again those given back meanwhile."""
         from redis.exceptions import RedisError
 
         assert self._redis is not None
-        while True:
-            await asyncio.sleep(PLACE_HEARTBEAT_S)
-            places = list(self._places)
-            try:
-                for start in range(0, len(places), PLACE_HEARTBEAT_BATCH):
-                    batch = places[start : start + PLACE_HEARTBEAT_BATCH]
-                    keys, holders = [p.key for p in batch], [p.holder for p in batch]
-                    await self._redis.eval(_VOUCH_FOR_PLACES, len(batch), *keys, _ms(PLACE_EXPIRY_S), *holders)
-            except (RedisError, OSError) as exc:
-                self._warn(exc)
+        places = list(self._places)
+        try:
+            for start in range(0, len(places), PLACE_HEARTBEAT_BATCH):
+                batch = places[start : start + PLACE_HEARTBEAT_BATCH]
+                keys, holders = [p.key for p in batch], [p.holder for p in batch]
+                await self._redis.eval(_VOUCH_FOR_PLACES, len(batch), *keys, _ms(PLACE_EXPIRY_S), *holders)
+                # a place given back while this was on its way was freed before it was vouched for, and so added
+                # again: it would count for another PLACE_EXPIRY_S, a phone's reload refused meanwhile
+                for place in batch:
+                    if place not in self._places:
+                        await self._redis.zrem(place.key, place.holder)
+        except (RedisError, OSError) as exc:
+            self._warn(exc)
 
     def _warn(self, error: BaseException) -> None:
         """Say in the log, once a minute while it lasts, that Redis cannot count the limits."""

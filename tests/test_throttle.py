@@ -5,6 +5,7 @@ import asyncio
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -244,3 +245,67 @@ async def test_a_hit_given_back_in_redis_leaves_the_allowance_whole_and_never_be
         assert [await limit.hit(two, "given") > 0 for _ in range(3)] == [False, False, True]
     finally:
         await limit.close()
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="DOORBRAAK_TEST_REDIS_URL is not set: the shared places are not tested")
+async def test_two_deployments_told_apart_by_their_prefix_share_no_places_and_no_limits() -> None:
+    from redis.asyncio import Redis
+
+    assert REDIS_URL is not None
+    await _clear_places()
+    async with Redis.from_url(REDIS_URL) as redis:
+        for key in await redis.keys(throttle.LIMITS_PREFIX + "*"):
+            await redis.delete(key)
+    # one Redis database, as README allows two deployments (staging beside production) with a prefix each
+    staging, production = Throttle(REDIS_URL, prefix="staging"), Throttle(REDIS_URL, prefix="production")
+    one = rules("1/minute")
+    try:
+        # workshop 1's projector on staging takes no place of workshop 1's on production, which is another room
+        assert await staging.take_place("projector:1", cap=1, open_here=0) is not None
+        assert await production.take_place("projector:1", cap=1, open_here=0) is not None
+        # wrong passwords tried on staging do not hold back the same account on production
+        assert await staging.hit(one, "account", "same-address") == 0
+        assert await staging.hit(one, "account", "same-address") > 0
+        assert await production.hit(one, "account", "same-address") == 0
+    finally:
+        await staging.close()
+        await production.close()
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="DOORBRAAK_TEST_REDIS_URL is not set: the shared places are not tested")
+async def test_a_place_given_back_while_its_heartbeat_is_on_its_way_is_not_counted_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from redis.asyncio import Redis
+
+    assert REDIS_URL is not None
+    await _clear_places()
+    monkeypatch.setattr(throttle, "PLACE_HEARTBEAT_S", 0.05)
+    holding, other = Throttle(REDIS_URL), Throttle(REDIS_URL)
+    place = await holding.take_place("projector:11", cap=1, open_here=0)
+    assert place is not None and holding._redis is not None
+    vouched = asyncio.Event()
+    real_eval = holding._redis.eval
+
+    async def socket_closes_meanwhile(script: str, *args: Any) -> Any:
+        # the heartbeat has read its places; the projector's socket closes before Redis hears the heartbeat
+        if script is throttle._VOUCH_FOR_PLACES and not vouched.is_set():
+            await holding.give_back_place(place)
+            result = await real_eval(script, *args)
+            vouched.set()
+            return result
+        return await real_eval(script, *args)
+
+    monkeypatch.setattr(holding._redis, "eval", socket_closes_meanwhile)
+    try:
+        await asyncio.wait_for(vouched.wait(), timeout=5)
+        async with Redis.from_url(REDIS_URL) as redis:
+            for _ in range(20):
+                if not await redis.zcard(place.key):
+                    break
+                await asyncio.sleep(0.05)
+        # the screen that reloads finds the place free, not held for a minute by a socket that closed
+        assert await other.take_place("projector:11", cap=1, open_here=0) is not None
+    finally:
+        await holding.close()
+        await other.close()

@@ -43,7 +43,7 @@ RING_TIMEOUT_S = 1.0
 
 def deployment_channel(url: str, prefix: str = "", channel: str = CHANNEL) -> str:
     """A hub channel under the deployment's name: its setting's prefix and the Redis URL's database number, which two
-    deployments sharing one Redis have each of their own (their rate limits' keys part by it too)."""
+    deployments sharing one Redis have each of their own (their rate limits' and caps' keys part by both too)."""
     # read as the client reads the URL (a path's /N or a ?db=N), without connecting
     number = ConnectionPool.from_url(url).connection_kwargs.get("db", 0)
     return f"doorbraak:{prefix}:{number}:{channel}" if prefix else f"doorbraak:{number}:{channel}"
