@@ -26,6 +26,7 @@ from app.addresses import address_key
 from app.exports.ics import calendar_bytes, followup_event, new_calendar
 from app.models import (
     LOCAL_TIMEZONE,
+    ON_PROPOSAL,
     Action,
     ActionChange,
     Facilitator,
@@ -264,17 +265,28 @@ def _unmissed_left_out(db: Session, rows: Sequence[Any], *, today: date) -> list
     one later (a thing done last week, written down today). Their date was never missed while the owner knew it, so
     "how did it go?" asks about nothing; a date set on its own day, or before, passed under the owner's watch and is
     asked about. The date was set when the action was agreed (its created_at: a history's "created" entry of before
-    migration 0006 bears the migration's day) or by the latest change of its date."""
+    migration 0006 bears the migration's day) or by the latest change of its date; one the office took over from an
+    owner's proposal was set when the owner proposed it, who knew it from then on however late the office agreed."""
     past = [action.id for action, _ in rows if action.due_on is not None and action.due_on < today]
     if not past:
         return list(rows)
-    moved_at: dict[int, datetime] = dict(
-        db.execute(
-            select(col(ActionChange.action_id), func.max(col(ActionChange.at)))
-            .where(col(ActionChange.action_id).in_(past), col(ActionChange.kind) == "due_on")
-            .group_by(col(ActionChange.action_id))
-        ).all()
-    )
+    moved_at: dict[int, datetime] = {}
+    proposed_at: dict[tuple[int, str], datetime] = {}
+    for action_id, kind, after, via, at in db.execute(
+        select(
+            col(ActionChange.action_id),
+            col(ActionChange.kind),
+            col(ActionChange.after),
+            col(ActionChange.via),
+            col(ActionChange.at),
+        )
+        .where(col(ActionChange.action_id).in_(past), col(ActionChange.kind).in_(("due_on", "due_proposed")))
+        .order_by(col(ActionChange.id))
+    ).all():
+        if kind == "due_proposed":
+            proposed_at[(action_id, after)] = at
+        else:
+            moved_at[action_id] = proposed_at.get((action_id, after), at) if via == ON_PROPOSAL else at
     kept = []
     for action, title in rows:
         set_at = max(as_utc(action.created_at), as_utc(moved_at.get(action.id or 0, action.created_at)))

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.actions import proposals
 from app.actions import service as actions
 from app.config import Settings
 from app.demo.driver import csrf_of
@@ -34,6 +35,7 @@ from tests.notify.conftest import (
     messages,
     send_all,
 )
+from tests.notify.test_proposals import bea_member
 from tests.test_postgres import PG_URL, postgres_settings
 
 # the setting's default (DOORBRAAK_OVERDUE_REMINDER_DAYS)
@@ -274,3 +276,29 @@ def test_a_date_given_on_its_own_day_or_before_is_asked_about(mail_client: TestC
     db.write_sync(partial(_due, network=network, day=TODAY + timedelta(days=2)))
     _pass(mail_client, TODAY + timedelta(days=2 + AFTER))
     assert {m.action_id for m in messages(db, kind="overdue_reminder")} == {today, network.action_id}
+
+
+def test_a_proposed_date_the_office_took_over_late_is_asked_about(mail_client: TestClient, app_clock: AppClock) -> None:
+    db = database(mail_client)
+    network: Network = db.write_sync(build_network)
+    tomorrow = TODAY + timedelta(days=1)
+    # Olga proposes tomorrow; the office takes it over three days on, the day past by then: she knew the date from
+    # her proposal on, so it passed under her watch
+    db.write_sync(
+        lambda tx: proposals.propose_due_date(
+            tx,
+            action_id=network.action_id,
+            proposed_on=tomorrow,
+            reason="",
+            via="mijn_afspraken",
+            today=TODAY,
+            participant=tx.get(Participant, network.people["owner"]),
+        )
+    )
+    app_clock.advance(timedelta(days=3))
+    bea = bea_member(mail_client, network)
+    db.write_sync(
+        lambda tx: proposals.accept_proposal(tx, member=bea, action_id=network.action_id, proposed_on=tomorrow)
+    )
+    _pass(mail_client, tomorrow + timedelta(days=AFTER))
+    assert network.action_id in {m.action_id for m in messages(db, kind="overdue_reminder")}
