@@ -633,6 +633,14 @@ def participant_record(db: Session, *, participant: Participant) -> dict[str, An
         .where(col(Volunteer.participant_id) == participant.id)
     ).scalars()
     reports = db.execute(select(ActionUpdate).where(col(ActionUpdate.participant_id) == participant.id)).scalars()
+    # what the actions' histories record as theirs: reports between sessions, proposed due dates and the office's
+    # decisions on them (with the reason they gave)
+    history = db.execute(
+        select(ActionChange).where(col(ActionChange.participant_id) == participant.id).order_by(col(ActionChange.id))
+    ).scalars()
+    proposed = db.execute(
+        select(DueProposal).where(col(DueProposal.participant_id) == participant.id).order_by(col(DueProposal.id))
+    ).scalars()
     # whether the address's owner said yes is not the asker's to know: they may have typed someone else's address
     asked = db.execute(
         select(MailToken)
@@ -674,6 +682,29 @@ def participant_record(db: Session, *, participant: Participant) -> dict[str, An
         "volunteered_for": list(volunteered),
         "reports": [
             {"action_id": r.action_id, "status": r.status, "note": r.note, "at": when(r.updated_at)} for r in reports
+        ],
+        "history": [
+            {
+                "action_id": c.action_id,
+                "kind": c.kind,
+                "before": c.before,
+                "after": c.after,
+                "note": c.note,
+                "via": c.via,
+                "at": when(c.at),
+            }
+            for c in history
+        ],
+        # a new due date they proposed that the programme office has not decided on yet
+        "date_proposals": [
+            {
+                "action_id": p.action_id,
+                "proposed_on": p.proposed_on.isoformat(),
+                "reason": p.reason,
+                "via": p.via,
+                "at": when(p.proposed_at),
+            }
+            for p in proposed
         ],
         "confirmations_asked": [
             {"address": t.address, "asked_at": when(t.created_at), "works_until": when(t.expires_at)} for t in asked

@@ -337,3 +337,25 @@ def test_the_register_refuses_onlookers_strangers_and_a_stale_button(
     )
     assert [p.proposed_on for p in proposals_of(client, network.action_id)] == [later(41)]
     assert action_of(db, network.action_id).due_on != later(41)
+
+
+def test_the_personal_data_download_holds_what_they_proposed(client: TestClient, network: Network) -> None:
+    propose(client, network, "owner", later(20), "Aannemer is later")
+    record = client.get(f"/m/{network.links['owner']}/gegevens.json").json()
+    assert [(p["action_id"], p["proposed_on"], p["reason"], p["via"]) for p in record["date_proposals"]] == [
+        (network.action_id, later(20).isoformat(), "Aannemer is later", "mijn_afspraken")
+    ]
+    assert [(c["kind"], c["after"], c["note"]) for c in record["history"]] == [
+        ("due_proposed", later(20).isoformat(), "Aannemer is later")
+    ]
+    # declined: the open proposal goes, the history keeps it and the decision on it
+    bea = bea_member(client, network)
+    database(client).write_sync(
+        lambda tx: proposals.decline_proposal(tx, member=bea, action_id=network.action_id, proposed_on=later(20))
+    )
+    record = client.get(f"/m/{network.links['owner']}/gegevens.json").json()
+    assert record["date_proposals"] == []
+    assert [c["kind"] for c in record["history"]] == ["due_proposed", "due_declined"]
+    # someone else's download holds none of it
+    other = client.get(f"/m/{network.links['volunteer']}/gegevens.json").json()
+    assert (other["date_proposals"], other["history"]) == ([], [])
