@@ -181,6 +181,10 @@ def _decided(db: Tx, *, member: Member, action_id: int, proposed_on: date) -> tu
 def accept_proposal(db: Tx, *, member: Member, action_id: int, proposed_on: date) -> None:
     """Take the proposed date over: the due date moves as the office's edit form moves it, on the owner's proposal."""
     action, proposal = _decided(db, member=member, action_id=action_id, proposed_on=proposed_on)
+    if action.status == "klaar":
+        # reported done since it was proposed: the date is moot, and moving it would move a finished action's date in
+        # calendars and the history; declining clears the proposal
+        raise DomainError("action_done", N_("Deze afspraak is klaar: een nieuwe datum is niet nodig."), status=409)
     partners = db.execute(
         select(col(ActionPartner.organisation))
         .where(col(ActionPartner.action_id) == action.id)

@@ -15,7 +15,7 @@ from app.accounts import service as accounts
 from app.actions import proposals
 from app.demo.driver import csrf_of
 from app.errors import DomainError
-from app.models import ON_PROPOSAL, DueProposal, Member, Participant, Workshop, local_today
+from app.models import ON_PROPOSAL, Action, DueProposal, Member, Participant, Workshop, local_today
 from tests.conftest import PASSWORD
 from tests.notify.conftest import Network, action_of, build_network, database, sign_in
 from tests.notify.test_reports import history, post_form, queue_reminders, status_links
@@ -359,3 +359,29 @@ def test_the_personal_data_download_holds_what_they_proposed(client: TestClient,
     # someone else's download holds none of it
     other = client.get(f"/m/{network.links['volunteer']}/gegevens.json").json()
     assert (other["date_proposals"], other["history"]) == ([], [])
+
+
+def test_a_proposal_of_an_action_done_since_is_declined_not_taken_over(client: TestClient, network: Network) -> None:
+    db = database(client)
+    due = action_of(db, network.action_id).due_on
+    propose(client, network, "owner", later(25))
+
+    def done(tx: Any) -> None:
+        tx.get(Action, network.action_id).status = "klaar"
+
+    db.write_sync(done)
+    # the register offers only to decline it
+    sign_in(client, "bea@a.nl")
+    row = register_row(client.get("/f/register?proposed=yes").text, network.action_id)
+    assert "voorgesteld:" in row and "/afwijzen" in row and "/overnemen" not in row
+    bea = bea_member(client, network)
+    with pytest.raises(DomainError) as refused:
+        db.write_sync(
+            lambda tx: proposals.accept_proposal(tx, member=bea, action_id=network.action_id, proposed_on=later(25))
+        )
+    assert (refused.value.code, refused.value.status) == ("action_done", 409)
+    assert action_of(db, network.action_id).due_on == due
+    db.write_sync(
+        lambda tx: proposals.decline_proposal(tx, member=bea, action_id=network.action_id, proposed_on=later(25))
+    )
+    assert proposals_of(client, network.action_id) == []
