@@ -422,6 +422,12 @@ def change_author(change: Change) -> str:
                 person=person, workshop=change.joined_title
             )
         return gettext(N_("{person}, via {channel}")).format(person=person, channel=where) if where else person
+    if change.via == "mail":
+        # a report or a proposed date from a reminder's link without a participant: the action's contact, who has no
+        # name on record (the office's decision on such a proposal names them so too)
+        return gettext(N_("{person}, via {channel}")).format(
+            person=gettext(N_("de contactpersoon")), channel=label(REPORT_CHANNEL_LABELS, change.via)
+        )
     return gettext(N_("systeem"))
 
 

@@ -385,3 +385,21 @@ def test_a_proposal_of_an_action_done_since_is_declined_not_taken_over(client: T
         lambda tx: proposals.decline_proposal(tx, member=bea, action_id=network.action_id, proposed_on=later(25))
     )
     assert proposals_of(client, network.action_id) == []
+
+
+def test_the_history_names_the_contact_who_proposed_from_a_reminder(client: TestClient, network: Network) -> None:
+    database(client).write_sync(
+        lambda tx: proposals.propose_due_date(
+            tx,
+            action_id=network.action_id,
+            proposed_on=later(30),
+            reason="Zaal pas later vrij",
+            via="mail",
+            today=local_today(),
+            contact_address="cor@bieb.nl",
+        )
+    )
+    sign_in(client, "bea@a.nl")
+    page = re.sub(r"\s+", " ", client.get(f"/f/acties/{network.action_id}").text)
+    entry = page.split("Nieuwe deadline voorgesteld")[1].split("</li>")[0]
+    assert "de contactpersoon, via een herinneringsmail" in entry and "systeem" not in entry
