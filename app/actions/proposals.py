@@ -135,12 +135,20 @@ class ProposalView:
     reason: str
     name: str
     organisation: str
+    # the office took back the proposer's claim to the organisation since: they no longer answer for its actions
+    taken_back: bool = False
 
 
 def open_proposals(db: Session, *, action_ids: list[int]) -> dict[int, ProposalView]:
     """The open proposals of these actions, by action (one query for a page of the register)."""
     rows = db.execute(
-        select(DueProposal, col(Participant.name), col(Participant.organisation), col(Participant.anonymous))
+        select(
+            DueProposal,
+            col(Participant.name),
+            col(Participant.organisation),
+            col(Participant.anonymous),
+            col(Participant.organisation_revoked_at),
+        )
         .outerjoin(Participant, col(Participant.id) == col(DueProposal.participant_id))
         .where(col(DueProposal.action_id).in_(action_ids))
     ).all()
@@ -151,8 +159,9 @@ def open_proposals(db: Session, *, action_ids: list[int]) -> dict[int, ProposalV
             reason=proposal.reason,
             name="" if anonymous else name or "",
             organisation="" if anonymous else organisation or "",
+            taken_back=not anonymous and revoked_at is not None,
         )
-        for proposal, name, organisation, anonymous in rows
+        for proposal, name, organisation, anonymous, revoked_at in rows
     }
 
 

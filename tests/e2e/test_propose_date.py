@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from app.actions import proposals
+from app.actions import proposals, reporting
 from app.actions import service as actions
 from app.config import Settings
 from app.models import Action, Participant, Workshop, local_today, utcnow
@@ -181,3 +181,57 @@ def test_an_owner_proposes_from_a_reminders_page(
     # the link still reports
     phone.get_by_role("button", name="Bevestig en meld").click()
     expect(phone.get_by_text("Dank je.")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("screen", "lang"),
+    [(PROJECTOR, "nl"), (PROJECTOR, "en"), (SMALL_PHONE, "nl"), (PHONE, "en")],
+    ids=["1920x1080-nl", "1920x1080-en", "360x800-nl", "390x844-en"],
+)
+def test_the_register_marks_a_claim_taken_back_and_offers_a_done_action_only_declining(
+    new_context: Callable[..., Any],
+    live_server: str,
+    live_settings: Settings,
+    screen: dict[str, Any],
+    lang: str,
+    tmp_path: Path,
+) -> None:
+    action_id, _ = crowded_network(live_settings)
+    db = Database(live_settings.resolved_database_url())
+
+    def done(tx: Any) -> None:
+        tx.get(Action, action_id).status = "klaar"
+
+    try:
+        proposer = db.read_sync(
+            lambda tx: tx.execute(select(col(Participant.id)).where(col(Participant.email) == "olga@woon.nl")).scalar()
+        )
+        db.write_sync(
+            lambda tx: proposals.propose_due_date(
+                tx,
+                action_id=action_id,
+                proposed_on=local_today() + timedelta(days=20),
+                reason="Klaar, maar " + LONG,
+                via="mail",
+                today=local_today(),
+                participant=tx.get(Participant, proposer),
+            )
+        )
+        db.write_sync(done)
+        db.write_sync(
+            lambda tx: reporting.take_back_organisation(tx, participant=tx.get(Participant, proposer), taken_back=True)
+        )
+    finally:
+        db.close()
+    folder, size = shots(tmp_path), "{width}x{height}".format(**screen["viewport"])
+    english = lang == "en"
+    office = sign_in(new_context, "bea@a.nl", **screen)
+    office.goto(f"/taal/{lang}?next=/f/register")
+    office.goto("/f/register?proposed=yes")
+    row = office.locator(f"#actie-{action_id}")
+    expect(row).to_contain_text("organisation taken back" if english else "organisatie teruggenomen")
+    expect(row.get_by_role("button", name=re.compile("^Turn down" if english else "^Afwijzen"))).to_be_visible()
+    expect(row.get_by_role("button", name=re.compile("^Accept" if english else "^Overnemen"))).to_have_count(0)
+    assert office.evaluate("document.documentElement.scrollWidth") <= screen["viewport"]["width"], "no sideways scroll"
+    row.scroll_into_view_if_needed()
+    office.screenshot(path=str(folder / f"register-done-taken-back-{size}-{lang}.png"), full_page=False)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from app.accounts import service as accounts
-from app.actions import proposals
+from app.actions import proposals, reporting
 from app.demo.driver import csrf_of
 from app.errors import DomainError
 from app.models import ON_PROPOSAL, Action, DueProposal, Member, Participant, Workshop, local_today
@@ -403,3 +403,15 @@ def test_the_history_names_the_contact_who_proposed_from_a_reminder(client: Test
     page = re.sub(r"\s+", " ", client.get(f"/f/acties/{network.action_id}").text)
     entry = page.split("Nieuwe deadline voorgesteld")[1].split("</li>")[0]
     assert "de contactpersoon, via een herinneringsmail" in entry and "systeem" not in entry
+
+
+def test_the_register_says_when_the_proposers_organisation_was_taken_back(client: TestClient, network: Network) -> None:
+    propose(client, network, "owner", later(40), "Wacht op de aannemer")
+
+    def take_back(tx: Any) -> None:
+        reporting.take_back_organisation(tx, participant=tx.get(Participant, network.people["owner"]), taken_back=True)
+
+    database(client).write_sync(take_back)
+    sign_in(client, "bea@a.nl")
+    row = re.sub(r"\s+", " ", register_row(client.get("/f/register").text, network.action_id))
+    assert "door Olga (Woonstichting, organisatie teruggenomen)" in row
