@@ -375,9 +375,17 @@ def change_label(change: Change) -> str:
 
 def change_values(change: Change) -> tuple[str, str] | None:
     """From what to what, as people read it (dates written out, statuses named); None where that says nothing."""
-    if change.kind in ("deleted", "created", "description", "contact_forgotten", "contact_expired"):
+    # a declined proposal moved nothing: its two dates are what was asked and what stays (declined_text)
+    if change.kind in ("deleted", "created", "description", "contact_forgotten", "contact_expired", "due_declined"):
         return None
     return _value(change.kind, change.before), _value(change.kind, change.after)
+
+
+def declined_text(change: Change) -> str:
+    """A declined proposal: the date asked for, and the due date that stays."""
+    return gettext(N_("{proposed} gevraagd; de deadline blijft {due}")).format(
+        proposed=_value(change.kind, change.after), due=_value(change.kind, change.before)
+    )
 
 
 def _value(kind: str, stored: str) -> str:

@@ -163,6 +163,11 @@ def test_the_office_declines_a_proposal_and_the_date_stays(client: TestClient, n
         ("due_proposed", later(25).isoformat(), None),
         ("due_declined", later(25).isoformat(), bea.account_id),
     ]
+    # the action's page says the date stays, not "was → wordt" as for a date that moved
+    sign_in(client, "bea@a.nl")
+    page = re.sub(r"\s+", " ", client.get(f"/f/acties/{network.action_id}").text)
+    declined = page[page.index("Voorgestelde deadline afgewezen") :][:400]
+    assert "de deadline blijft" in declined and "→" not in declined
 
 
 def test_a_decision_needs_the_proposal_seen_a_runner_and_the_workspace(client: TestClient, network: Network) -> None:
