@@ -64,6 +64,16 @@ async def _mine_page(
     return render(request, "participant/mine.html", context, status=status)
 
 
+async def _mine_refused(
+    request: Request, runtime: Runtime, link_token: str, refused: DomainError, **shown: Any
+) -> Response:
+    """Mijn afspraken again, saying why a report or a proposed date was refused (and when to try again)."""
+    page = await _mine_page(request, runtime, link_token, status=refused.status, **shown)
+    if "retry_after" in refused.params:
+        page.headers["retry-after"] = str(refused.params["retry_after"])
+    return page
+
+
 async def _within_mail_allowance(request: Request, runtime: Runtime, link_token: str) -> None:
     """Refuse a made-up link (404) before it counts against anyone's allowance, then a client or link over the
     allowance of giving an address: each try may mail someone."""
@@ -179,16 +189,9 @@ async def report(
     except DomainError as exc:
         if exc.code in ("link_unknown", "action_not_found", "not_reporter"):
             raise
-        page = await _mine_page(
-            request,
-            runtime,
-            link_token,
-            status=exc.status,
-            report_error={"action": action_id, "message": exc.text(), "note": note},
+        return await _mine_refused(
+            request, runtime, link_token, exc, report_error={"action": action_id, "message": exc.text(), "note": note}
         )
-        if "retry_after" in exc.params:
-            page.headers["retry-after"] = str(exc.params["retry_after"])
-        return page
     return see_other(f"/m/{link_token}?gemeld={action_id}#actie-{action_id}")
 
 
@@ -222,16 +225,8 @@ async def propose_date(
     except DomainError as exc:
         if exc.code in ("link_unknown", "action_not_found", "not_proposer"):
             raise
-        page = await _mine_page(
-            request,
-            runtime,
-            link_token,
-            status=exc.status,
-            proposal_error={"action": action_id, "message": exc.text(), "due_on": due_on, "reason": reason},
-        )
-        if "retry_after" in exc.params:
-            page.headers["retry-after"] = str(exc.params["retry_after"])
-        return page
+        shown = {"action": action_id, "message": exc.text(), "due_on": due_on, "reason": reason}
+        return await _mine_refused(request, runtime, link_token, exc, proposal_error=shown)
     return see_other(f"/m/{link_token}?voorgesteld={action_id}#actie-{action_id}")
 
 
