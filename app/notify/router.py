@@ -252,18 +252,19 @@ async def confirm_status(request: Request, runtime: RuntimeDep, token: str, stat
     """The page a reminder's button opens: nothing is reported until its one button is pressed."""
     link = await runtime.db.read(partial(service.status_link, token=token, secret=runtime.secret_key))
     chosen = status if status in ACTION_STATUSES else "bezig"
-    return render(
-        request,
-        "notify/status_confirm.html",
-        {
-            "link": link,
-            "chosen": chosen,
-            "statuses": ACTION_STATUSES,
-            "wording": wording,
-            "token": token,
-            "today": local_today(),
-        },
-    )
+    return render(request, "notify/status_confirm.html", _confirm_context(link, token, chosen=chosen))
+
+
+def _confirm_context(link: service.StatusLink, token: str, *, chosen: str) -> dict[str, Any]:
+    """What a reminder link's page shows: the action, the statuses to choose from with one chosen, and its forms."""
+    return {
+        "link": link,
+        "chosen": chosen,
+        "statuses": ACTION_STATUSES,
+        "wording": wording,
+        "token": token,
+        "today": local_today(),
+    }
 
 
 @router.post("/status/{token}", dependencies=[CsrfChecked])
@@ -281,14 +282,7 @@ async def report_status(
     except DomainError as exc:
         if exc.code != "too_long" and exc.code != "bad_status":
             raise
-        context = {
-            "link": link,
-            "chosen": status,
-            "statuses": ACTION_STATUSES,
-            "wording": wording,
-            "token": token,
-            "today": local_today(),
-        }
+        context = _confirm_context(link, token, chosen=status)
         return render(
             request, "notify/status_confirm.html", {**context, "error": exc.text(), "note": note}, status=exc.status
         )
@@ -306,14 +300,7 @@ async def propose_date_by_link(
     """Propose a new due date from a reminder's page; the link still reports a status after."""
     link = await runtime.db.read(partial(service.status_link, token=token, secret=runtime.secret_key))
     today = local_today()
-    context = {
-        "link": link,
-        "chosen": link.status,
-        "statuses": ACTION_STATUSES,
-        "wording": wording,
-        "token": token,
-        "today": today,
-    }
+    context = _confirm_context(link, token, chosen=link.status) | {"today": today}
     try:
         await runtime.check_change_rate("proposal", link.rate_key, PROPOSED_TOO_OFTEN)
         day = proposals.proposed_day(due_on, today=today)
